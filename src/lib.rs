@@ -1,0 +1,2 @@
+//! nmbrs-worker: consumes Eitje job messages from RabbitMQ, runs them against Nmbrs and
+//! publishes confirmed result events.
