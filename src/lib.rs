@@ -1,2 +1,21 @@
 //! nmbrs-worker: consumes Eitje job messages from RabbitMQ, runs them against Nmbrs and
 //! publishes confirmed result events.
+//!
+//! A job travels one way, and the modules follow it:
+//! `bus` (consume) → `envelope` (validate) → `jobs` (plan and apply, with `domain` rules)
+//! → `store` (record, outbox) → `relay` (publish).
+
+pub mod bus;
+pub mod cli;
+pub mod config;
+pub mod credentials;
+pub mod domain;
+pub mod envelope;
+pub mod events;
+pub mod health;
+pub mod jobs;
+pub mod metrics;
+pub mod relay;
+pub mod store;
+pub mod telemetry;
+pub mod worker;

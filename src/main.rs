@@ -1,1 +1,162 @@
-fn main() {}
+//! `nmbrs-worker`: the command line (CONTRACT §1). Each subcommand reads the environment
+//! configuration; a bad value ends the process with one clear line and exit code 2.
+
+use std::{path::PathBuf, process::ExitCode};
+
+use clap::{Parser, Subcommand};
+use nmbrs_worker::{
+    cli::{publish, replay, seal},
+    config::Config,
+    credentials::KeyRing,
+    jobs::Handlers,
+    store, telemetry,
+    worker::Worker,
+};
+
+/// Connects Eitje with Nmbrs: consumes SyncTeam, ExportHours and Deactivate jobs from
+/// RabbitMQ, runs them against the Nmbrs SOAP API and publishes the results.
+///
+/// Configuration comes from the environment (see the README for every variable).
+#[derive(Parser)]
+#[command(name = "nmbrs-worker", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the worker: consume jobs until SIGTERM/SIGINT, then shut down gracefully.
+    Run,
+    /// Create the database if missing and apply the migrations, then exit.
+    Migrate,
+    /// Run the whole flow on this machine against the built-in Nmbrs simulator.
+    Demo,
+    /// Serve the Nmbrs simulator over HTTP.
+    Sim {
+        /// TCP port on 127.0.0.1.
+        #[arg(long, default_value_t = 8099)]
+        port: u16,
+    },
+    /// Send one job message (JSON file, or - for stdin) to nmbrs.jobs.
+    Publish {
+        file: PathBuf,
+        /// Routing key to use instead of the one that belongs to the body's type.
+        #[arg(long)]
+        routing_key: Option<String>,
+        /// Send the message even if it breaks its JSON Schema (to test rejections).
+        #[arg(long)]
+        no_validate: bool,
+    },
+    /// Seal Nmbrs credentials for an integration; the token is read from stdin.
+    Seal {
+        /// The integration id the credentials are sealed for (the AES-GCM associated data).
+        #[arg(long)]
+        integration: Option<String>,
+        /// The Nmbrs API user (e-mail address).
+        #[arg(long)]
+        username: Option<String>,
+        /// Instead of sealing, print a new random key entry `ID:base64key` for NMBRS_CREDENTIALS_KEYS.
+        #[arg(long, value_name = "ID", conflicts_with_all = ["integration", "username"])]
+        generate_key: Option<String>,
+    },
+    /// Move parked jobs from nmbrs.jobs.dead back to work.
+    Replay {
+        /// Only messages parked with this x-nmbrs-error-code.
+        #[arg(long)]
+        error_code: Option<String>,
+        /// Only the message with this message id.
+        #[arg(long)]
+        message_id: Option<String>,
+        /// At most this many messages.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("nmbrs-worker: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
+    match runtime.block_on(execute(cli.command, config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("nmbrs-worker: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Run => run(config).await,
+        Command::Migrate => {
+            store::connect(&config.database_url, 2).await?.close().await;
+            println!("database ready and migrated");
+            Ok(())
+        }
+        Command::Demo => anyhow::bail!("`demo` arrives with the team-sync issue (#4); nothing to run yet"),
+        Command::Sim { .. } => anyhow::bail!("`sim` arrives with the Nmbrs edge issue (#3); nothing to serve yet"),
+        Command::Publish { file, routing_key, no_validate } => {
+            let (id, rk) = publish::publish(&config, &file, routing_key.as_deref(), !no_validate).await?;
+            println!("published message {id} with routing key {rk}");
+            Ok(())
+        }
+        Command::Seal { integration, username, generate_key } => {
+            if let Some(id) = generate_key {
+                println!("{}", KeyRing::generate_entry(&id));
+                return Ok(());
+            }
+            let (Some(integration), Some(username)) = (integration, username) else {
+                anyhow::bail!("seal needs --integration and --username (or --generate-key ID)");
+            };
+            let keys = config.require_keys()?;
+            println!("{}", seal::seal(keys, &integration, &username, std::io::stdin().lock())?);
+            Ok(())
+        }
+        Command::Replay { error_code, message_id, limit } => {
+            let summary = replay::replay(&config, &replay::Filter { error_code, message_id, limit }).await?;
+            println!(
+                "replayed {}, kept parked {}, not routable {}",
+                summary.replayed, summary.kept, summary.unroutable
+            );
+            Ok(())
+        }
+    }
+}
+
+/// `run`: the worker until a signal, then a graceful stop. A second signal exits at once.
+async fn run(config: Config) -> anyhow::Result<()> {
+    config.require_keys()?;
+    let _telemetry = telemetry::init(config.otlp_endpoint.as_deref())?;
+    let _failpoints = fail::FailScenario::setup();
+    tracing::info!(config = ?config, "starting");
+    let worker = Worker::start(config, Handlers::production()).await?;
+    tracing::info!(http = %worker.http_addr, "health endpoint listening");
+    let shutdown = worker.shutdown_token();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("shutdown requested; finishing in-flight jobs");
+        shutdown.cancel();
+        wait_for_signal().await;
+        tracing::warn!("second signal; exiting immediately");
+        std::process::exit(130);
+    });
+    worker.wait().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler installs");
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}

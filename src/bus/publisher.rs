@@ -1,0 +1,112 @@
+//! Publishing with publisher confirms, each confirm awaited with a timeout.
+//!
+//! A message counts as sent only once the broker confirmed it (and did not return it as
+//! unroutable). The publisher has its own channel, never the consumers'.
+
+use std::time::Duration;
+
+use lapin::{
+    BasicProperties, Channel, Confirmation, Connection,
+    options::{BasicPublishOptions, ConfirmSelectOptions},
+    types::FieldTable,
+};
+
+use crate::store::outbox::OutboxEvent;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error("broker error: {0}")]
+    Broker(#[from] lapin::Error),
+    #[error("the broker refused the message (nack)")]
+    Nacked,
+    #[error("the message could not be routed (returned)")]
+    Returned,
+    #[error("no publisher confirm within {0:?}")]
+    Timeout(Duration),
+}
+
+/// One message to publish.
+pub struct Outgoing<'a> {
+    pub exchange: &'a str,
+    pub routing_key: &'a str,
+    pub body: &'a [u8],
+    pub properties: BasicProperties,
+}
+
+/// A confirm-mode channel. Cheap to clone; clones share the channel.
+#[derive(Clone)]
+pub struct Publisher {
+    channel: Channel,
+    confirm_timeout: Duration,
+}
+
+impl Publisher {
+    pub async fn open(conn: &Connection, confirm_timeout: Duration) -> lapin::Result<Self> {
+        let channel = conn.create_channel().await?;
+        channel.confirm_select(ConfirmSelectOptions::default()).await?;
+        Ok(Self { channel, confirm_timeout })
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.channel.status().connected()
+    }
+
+    /// Publishes one message and waits for its confirm.
+    pub async fn send(&self, msg: Outgoing<'_>) -> Result<(), PublishError> {
+        self.send_all(std::iter::once(msg)).await.pop().expect("one result per message")
+    }
+
+    /// Publishes all messages back to back, then awaits their confirms together: one round
+    /// trip for a batch instead of one per message. Results are in input order.
+    pub async fn send_all<'a>(&self, msgs: impl IntoIterator<Item = Outgoing<'a>>) -> Vec<Result<(), PublishError>> {
+        let mut pending = Vec::new();
+        for msg in msgs {
+            let published = self
+                .channel
+                .basic_publish(
+                    msg.exchange.into(),
+                    msg.routing_key.into(),
+                    BasicPublishOptions { mandatory: true, ..Default::default() },
+                    msg.body,
+                    msg.properties,
+                )
+                .await;
+            pending.push(published);
+        }
+        let timeout = self.confirm_timeout;
+        let waits = pending.into_iter().map(|published| async move {
+            let confirm = published?;
+            match tokio::time::timeout(timeout, confirm).await {
+                Err(_) => Err(PublishError::Timeout(timeout)),
+                Ok(Err(e)) => Err(PublishError::Broker(e)),
+                Ok(Ok(Confirmation::Ack(None))) => Ok(()),
+                Ok(Ok(Confirmation::Ack(Some(_)))) => Err(PublishError::Returned),
+                Ok(Ok(Confirmation::Nack(_))) => Err(PublishError::Nacked),
+                Ok(Ok(Confirmation::NotRequested)) => unreachable!("the channel is in confirm mode"),
+            }
+        });
+        futures::future::join_all(waits).await
+    }
+}
+
+/// Properties of a persistent JSON message.
+pub fn json_properties(message_id: &str, headers: FieldTable) -> BasicProperties {
+    BasicProperties::default()
+        .with_content_type("application/json".into())
+        .with_delivery_mode(2)
+        .with_message_id(message_id.into())
+        .with_timestamp(chrono::Utc::now().timestamp().max(0) as u64)
+        .with_headers(headers)
+}
+
+/// The AMQP form of an outbox event on `nmbrs.events` (CONTRACT §3).
+pub fn event_message<'a>(exchange: &'a str, event: &'a OutboxEvent) -> Outgoing<'a> {
+    let mut headers = FieldTable::default();
+    crate::telemetry::TraceHeaders { traceparent: event.traceparent.clone(), tracestate: event.tracestate.clone() }
+        .write_to(&mut headers);
+    let mut properties = json_properties(&event.event_id.to_string(), headers).with_type(event.routing_key.as_str().into());
+    if let Some(correlation) = &event.correlation_id {
+        properties = properties.with_correlation_id(correlation.as_str().into());
+    }
+    Outgoing { exchange, routing_key: &event.routing_key, body: event.body.as_bytes(), properties }
+}

@@ -1,0 +1,262 @@
+//! Environment → typed settings, validated once at start (12-factor, CONTRACT §1).
+//!
+//! Every variable has the name and default of the contract; the extra knobs are documented in
+//! the README. A bad value becomes one [`ConfigError`] line naming the variable; secrets (AMQP
+//! password, credential keys) are never echoed back.
+
+use std::{collections::HashMap, net::SocketAddr, time::Duration};
+
+use crate::credentials::KeyRing;
+
+/// Where the configuration is read from: the process environment, or a map in tests.
+pub trait Source {
+    fn get(&self, name: &str) -> Option<String>;
+}
+
+/// The process environment.
+pub struct ProcessEnv;
+
+impl Source for ProcessEnv {
+    fn get(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+    }
+}
+
+impl Source for HashMap<&str, &str> {
+    fn get(&self, name: &str) -> Option<String> {
+        HashMap::get(self, name).map(|v| v.to_string())
+    }
+}
+
+/// One invalid setting: which variable, and why.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {var}: {reason}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub reason: String,
+}
+
+fn invalid(var: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError { var, reason: reason.into() }
+}
+
+/// All settings of the worker.
+#[derive(Clone)]
+pub struct Config {
+    pub amqp_url: String,
+    pub database_url: String,
+    pub nmbrs_base_url: String,
+    /// `None` when `NMBRS_CREDENTIALS_KEYS` is unset; `run` refuses to start without it.
+    pub credential_keys: Option<KeyRing>,
+    pub nmbrs_max_concurrency_per_integration: usize,
+    pub queue_prefix: String,
+    pub http_addr: SocketAddr,
+    pub otlp_endpoint: Option<String>,
+    /// Jobs processed at once per job queue (also the `basic.qos` prefetch of its channel).
+    pub concurrency_per_queue: u16,
+    /// Delays between attempts of a job that failed transiently (CONTRACT §4).
+    pub retry_schedule: Vec<Duration>,
+    /// Job bodies above this size are rejected unread.
+    pub max_message_bytes: usize,
+    /// How long a graceful shutdown waits for in-flight jobs before releasing them.
+    pub shutdown_timeout: Duration,
+    /// How long a publisher confirm is awaited before the publish counts as failed.
+    pub confirm_timeout: Duration,
+    /// How often the outbox relay looks for unpublished events written by other processes.
+    pub outbox_poll_interval: Duration,
+    pub db_pool_size: u32,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("amqp_url", &redact_url(&self.amqp_url))
+            .field("database_url", &redact_url(&self.database_url))
+            .field("nmbrs_base_url", &self.nmbrs_base_url)
+            .field("credential_keys", &self.credential_keys.as_ref().map(KeyRing::key_ids))
+            .field("queue_prefix", &self.queue_prefix)
+            .field("http_addr", &self.http_addr)
+            .field("concurrency_per_queue", &self.concurrency_per_queue)
+            .field("retry_schedule", &self.retry_schedule)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `scheme://user:secret@host` → `scheme://user:***@host`, for logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+pub const DEFAULT_RETRY_SCHEDULE: &str = "10s,1m,5m,15m,30m";
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_source(&ProcessEnv)
+    }
+
+    pub fn from_source(src: &impl Source) -> Result<Self, ConfigError> {
+        let text = |var: &'static str, default: &str| src.get(var).unwrap_or_else(|| default.to_string());
+        let amqp_url = text("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2f");
+        if !(amqp_url.starts_with("amqp://") || amqp_url.starts_with("amqps://")) {
+            return Err(invalid("AMQP_URL", "must start with amqp:// or amqps://"));
+        }
+        let database_url = text("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/nmbrs_worker");
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            return Err(invalid("DATABASE_URL", "must start with postgres://"));
+        }
+        let nmbrs_base_url = text("NMBRS_BASE_URL", "https://api.nmbrs.nl/soap/v3");
+        if !(nmbrs_base_url.starts_with("https://") || nmbrs_base_url.starts_with("http://")) {
+            return Err(invalid("NMBRS_BASE_URL", "must be an http(s) URL"));
+        }
+        let credential_keys = src
+            .get("NMBRS_CREDENTIALS_KEYS")
+            .map(|v| KeyRing::parse(&v).map_err(|e| invalid("NMBRS_CREDENTIALS_KEYS", e.to_string())))
+            .transpose()?;
+        let queue_prefix = src.get("NMBRS_WORKER_QUEUE_PREFIX").unwrap_or_default();
+        if queue_prefix.len() > 100 || queue_prefix.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(invalid("NMBRS_WORKER_QUEUE_PREFIX", "at most 100 characters, no whitespace"));
+        }
+        let http_addr = parse(src, "NMBRS_WORKER_HTTP_ADDR", "127.0.0.1:9464", "a socket address like 127.0.0.1:9464")?;
+        let retry_schedule = parse_schedule(&text("NMBRS_WORKER_RETRY_SCHEDULE", DEFAULT_RETRY_SCHEDULE))?;
+        let concurrency_per_queue: u16 = parse(src, "NMBRS_WORKER_CONCURRENCY", "4", "an integer from 1 to 1000")?;
+        if !(1..=1000).contains(&concurrency_per_queue) {
+            return Err(invalid("NMBRS_WORKER_CONCURRENCY", "must be from 1 to 1000"));
+        }
+        let nmbrs_max_concurrency_per_integration: usize =
+            parse(src, "NMBRS_MAX_CONCURRENCY_PER_INTEGRATION", "4", "an integer from 1 to 64")?;
+        if !(1..=64).contains(&nmbrs_max_concurrency_per_integration) {
+            return Err(invalid("NMBRS_MAX_CONCURRENCY_PER_INTEGRATION", "must be from 1 to 64"));
+        }
+        let max_message_bytes: usize = parse(src, "NMBRS_WORKER_MAX_MESSAGE_BYTES", "16777216", "a number of bytes")?;
+        if max_message_bytes < 1024 {
+            return Err(invalid("NMBRS_WORKER_MAX_MESSAGE_BYTES", "must be at least 1024"));
+        }
+        let default_pool = (u32::from(concurrency_per_queue) * 3 + 8).to_string();
+        let db_pool_size: u32 = parse(src, "NMBRS_WORKER_DB_POOL_SIZE", &default_pool, "an integer")?;
+        if db_pool_size < 4 {
+            return Err(invalid("NMBRS_WORKER_DB_POOL_SIZE", "must be at least 4"));
+        }
+        Ok(Config {
+            amqp_url,
+            database_url,
+            nmbrs_base_url: nmbrs_base_url.trim_end_matches('/').to_string(),
+            credential_keys,
+            nmbrs_max_concurrency_per_integration,
+            queue_prefix,
+            http_addr,
+            otlp_endpoint: src.get("OTEL_EXPORTER_OTLP_ENDPOINT"),
+            concurrency_per_queue,
+            retry_schedule,
+            max_message_bytes,
+            shutdown_timeout: duration(src, "NMBRS_WORKER_SHUTDOWN_TIMEOUT", "30s")?,
+            confirm_timeout: duration(src, "NMBRS_WORKER_CONFIRM_TIMEOUT", "10s")?,
+            outbox_poll_interval: duration(src, "NMBRS_WORKER_OUTBOX_POLL_INTERVAL", "1s")?,
+            db_pool_size,
+        })
+    }
+
+    /// The key ring, or the error `run` reports when it is missing.
+    pub fn require_keys(&self) -> Result<&KeyRing, ConfigError> {
+        self.credential_keys
+            .as_ref()
+            .ok_or_else(|| invalid("NMBRS_CREDENTIALS_KEYS", "required: key_id:base64key[,key_id:base64key…]"))
+    }
+}
+
+fn parse<T: std::str::FromStr>(
+    src: &impl Source,
+    var: &'static str,
+    default: &str,
+    expected: &str,
+) -> Result<T, ConfigError> {
+    let raw = src.get(var).unwrap_or_else(|| default.to_string());
+    raw.trim().parse().map_err(|_| invalid(var, format!("expected {expected}, got {raw:?}")))
+}
+
+fn duration(src: &impl Source, var: &'static str, default: &str) -> Result<Duration, ConfigError> {
+    let raw = src.get(var).unwrap_or_else(|| default.to_string());
+    let d = humantime::parse_duration(raw.trim())
+        .map_err(|e| invalid(var, format!("expected a duration like 30s or 5m, got {raw:?} ({e})")))?;
+    if d.is_zero() {
+        return Err(invalid(var, "must be greater than zero"));
+    }
+    Ok(d)
+}
+
+/// `"10s,1m,5m"` → durations; each at least one second (the retry queues' TTL is in ms, but
+/// sub-second retries would hammer Nmbrs) and at most one day.
+pub fn parse_schedule(raw: &str) -> Result<Vec<Duration>, ConfigError> {
+    const VAR: &str = "NMBRS_WORKER_RETRY_SCHEDULE";
+    let mut out = Vec::new();
+    for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let d = humantime::parse_duration(part)
+            .map_err(|e| invalid(VAR, format!("{part:?} is not a duration ({e})")))?;
+        if d < Duration::from_millis(100) || d > Duration::from_secs(86_400) {
+            return Err(invalid(VAR, format!("{part:?} must be between 100ms and 24h")));
+        }
+        out.push(d);
+    }
+    if out.len() > 20 {
+        return Err(invalid(VAR, "at most 20 retries"));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_the_contract() {
+        let cfg = Config::from_source(&HashMap::new()).unwrap();
+        assert_eq!(cfg.amqp_url, "amqp://guest:guest@127.0.0.1:5672/%2f");
+        assert_eq!(cfg.database_url, "postgres://postgres@127.0.0.1:5432/nmbrs_worker");
+        assert_eq!(cfg.nmbrs_base_url, "https://api.nmbrs.nl/soap/v3");
+        assert_eq!(cfg.nmbrs_max_concurrency_per_integration, 4);
+        assert_eq!(cfg.queue_prefix, "");
+        assert_eq!(cfg.http_addr.to_string(), "127.0.0.1:9464");
+        assert!(cfg.otlp_endpoint.is_none());
+        assert!(cfg.credential_keys.is_none());
+        let secs: Vec<u64> = cfg.retry_schedule.iter().map(Duration::as_secs).collect();
+        assert_eq!(secs, vec![10, 60, 300, 900, 1800]);
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        for (var, value) in [
+            ("NMBRS_WORKER_HTTP_ADDR", "nowhere"),
+            ("NMBRS_MAX_CONCURRENCY_PER_INTEGRATION", "0"),
+            ("NMBRS_WORKER_RETRY_SCHEDULE", "10s,soon"),
+            ("NMBRS_WORKER_CONCURRENCY", "-1"),
+            ("AMQP_URL", "http://x"),
+            ("NMBRS_CREDENTIALS_KEYS", "k1:not-base64!"),
+            ("NMBRS_WORKER_SHUTDOWN_TIMEOUT", "0s"),
+        ] {
+            let err = Config::from_source(&HashMap::from([(var, value)])).unwrap_err();
+            assert_eq!(err.var, var, "{value}");
+            assert!(err.to_string().starts_with("invalid configuration: "), "{err}");
+        }
+    }
+
+    #[test]
+    fn key_errors_do_not_echo_the_key() {
+        let secret = "k1:c2VjcmV0LXNlY3JldC1zZWNyZXQ=";
+        let err = Config::from_source(&HashMap::from([("NMBRS_CREDENTIALS_KEYS", secret)])).unwrap_err();
+        assert!(!err.to_string().contains("c2VjcmV0"), "{err}");
+    }
+
+    #[test]
+    fn urls_are_redacted_for_logs() {
+        assert_eq!(redact_url("amqp://guest:pw@host:5672/%2f"), "amqp://guest:***@host:5672/%2f");
+        assert_eq!(redact_url("postgres://postgres@h/db"), "postgres://postgres:***@h/db");
+        assert_eq!(redact_url("http://h/x"), "http://h/x");
+    }
+}

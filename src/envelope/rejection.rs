@@ -1,0 +1,77 @@
+//! Why a message was rejected: the `job.rejected` error codes (see `schemas/events/job.rejected.json`).
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectCode {
+    /// The body is larger than `NMBRS_WORKER_MAX_MESSAGE_BYTES`.
+    TooLarge,
+    /// Not UTF-8 JSON, or not a JSON object.
+    InvalidJson,
+    /// `type` is missing or not one of the three job types.
+    UnknownType,
+    /// Valid JSON that breaks the job's JSON Schema.
+    SchemaViolation,
+    /// The body `type` does not belong to the queue/routing key it arrived on.
+    RoutingKeyMismatch,
+    /// The sealed credentials do not open (unknown key, another integration, tampered).
+    CredentialsInvalid,
+    /// The idempotency key was used before with another payload.
+    IdempotencyConflict,
+}
+
+impl RejectCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RejectCode::TooLarge => "too_large",
+            RejectCode::InvalidJson => "invalid_json",
+            RejectCode::UnknownType => "unknown_type",
+            RejectCode::SchemaViolation => "schema_violation",
+            RejectCode::RoutingKeyMismatch => "routing_key_mismatch",
+            RejectCode::CredentialsInvalid => "credentials_invalid",
+            RejectCode::IdempotencyConflict => "idempotency_conflict",
+        }
+    }
+}
+
+/// A rejected message, with whatever identification could still be read from it.
+#[derive(Debug, Clone)]
+pub struct Rejection {
+    pub code: RejectCode,
+    /// English, for people; never contains field values (no BSN, no credentials).
+    pub message: String,
+    /// The body's `message_id` if readable, else the AMQP `message_id`.
+    pub message_id: Option<String>,
+    pub integration_id: Option<String>,
+    pub job_type: Option<String>,
+    pub idempotency_key: Option<String>,
+}
+
+impl Rejection {
+    pub fn new(code: RejectCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            message_id: None,
+            integration_id: None,
+            job_type: None,
+            idempotency_key: None,
+        }
+    }
+
+    /// Fills in the identification that can be read from a (possibly invalid) body.
+    pub fn identified_by(mut self, body: Option<&serde_json::Value>, amqp_message_id: Option<&str>) -> Self {
+        let text = |ptr: &str| {
+            body.and_then(|b| b.pointer(ptr))
+                .and_then(serde_json::Value::as_str)
+                .filter(|s| !s.is_empty() && s.len() <= 200)
+                .map(str::to_string)
+        };
+        self.message_id = text("/message_id").or_else(|| amqp_message_id.filter(|s| !s.is_empty()).map(str::to_string));
+        self.integration_id = text("/integration/id");
+        self.job_type = text("/type");
+        self.idempotency_key = text("/idempotency_key").or_else(|| self.message_id.clone());
+        self
+    }
+}

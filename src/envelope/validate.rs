@@ -1,0 +1,181 @@
+//! Raw delivery bytes → a valid [`Job`] and its opened credentials, or a [`Rejection`].
+//!
+//! The order is fixed (CONTRACT §2.2 and issue 2): size, JSON, schema of the body's `type`,
+//! `type` against the queue it arrived on, then the credentials.
+
+use sha2::{Digest, Sha256};
+
+use super::{
+    Job, JobType, RejectCode, Rejection,
+    job::RawEnvelope,
+    schema,
+};
+use crate::credentials::{Credentials, KeyRing};
+
+/// Bounds applied before a body is even parsed.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_message_bytes: usize,
+}
+
+/// Checks one delivery that arrived on the queue of `queue_type`.
+pub fn validate(
+    body: &[u8],
+    queue_type: JobType,
+    amqp_message_id: Option<&str>,
+    limits: Limits,
+    keys: &KeyRing,
+) -> Result<(Job, Credentials), Rejection> {
+    if body.len() > limits.max_message_bytes {
+        return Err(Rejection::new(
+            RejectCode::TooLarge,
+            format!("message is {} bytes; the limit is {}", body.len(), limits.max_message_bytes),
+        )
+        .identified_by(None, amqp_message_id));
+    }
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+        Rejection::new(RejectCode::InvalidJson, format!("body is not JSON: {}", e.classify_message()))
+            .identified_by(None, amqp_message_id)
+    })?;
+    let reject = |code, message: String| Rejection::new(code, message).identified_by(Some(&value), amqp_message_id);
+    if !value.is_object() {
+        return Err(reject(RejectCode::InvalidJson, "body is JSON but not an object".into()));
+    }
+    let type_name = value.get("type").and_then(|t| t.as_str());
+    let Some(body_type) = type_name.and_then(JobType::from_type_name) else {
+        let shown = type_name.map(|t| t.chars().take(40).collect::<String>());
+        return Err(reject(
+            RejectCode::UnknownType,
+            format!("type {shown:?} is not one of SyncTeam, ExportHours, Deactivate"),
+        ));
+    };
+    schema::check(&format!("jobs/{body_type}"), &value)
+        .map_err(|problems| reject(RejectCode::SchemaViolation, format!("{body_type} breaks its schema: {problems}")))?;
+    if body_type != queue_type {
+        return Err(reject(
+            RejectCode::RoutingKeyMismatch,
+            format!("a {body_type} job arrived with routing key {}", queue_type.routing_key()),
+        ));
+    }
+    let raw: RawEnvelope = serde_json::from_value(value.clone())
+        .map_err(|e| reject(RejectCode::SchemaViolation, format!("envelope does not fit its type: {}", e.classify_message())))?;
+    let credentials = keys
+        .open(&raw.integration.id, &raw.integration.nmbrs.credentials)
+        .map_err(|e| reject(RejectCode::CredentialsInvalid, e.to_string()))?;
+    let payload_sha256 = payload_digest(body_type, &raw.payload);
+    let job = Job {
+        idempotency_key: raw.idempotency_key.unwrap_or_else(|| raw.message_id.clone()),
+        message_id: raw.message_id,
+        kind: raw.kind,
+        created_at: raw.created_at,
+        requested_by: raw.requested_by,
+        integration: raw.integration,
+        payload: raw.payload,
+        payload_sha256,
+    };
+    Ok((job, credentials))
+}
+
+/// Digest of what makes two deliveries "the same job": its type and payload. serde_json's map
+/// is ordered, so key order in the sender's JSON does not matter.
+fn payload_digest(kind: JobType, payload: &serde_json::Value) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(kind.as_str().as_bytes());
+    hasher.update([0]);
+    hasher.update(serde_json::to_vec(payload).expect("a Value serializes"));
+    hasher.finalize().into()
+}
+
+trait ClassifyMessage {
+    fn classify_message(&self) -> String;
+}
+
+impl ClassifyMessage for serde_json::Error {
+    /// Line and column only: serde's message can quote the offending input.
+    fn classify_message(&self) -> String {
+        let what = match self.classify() {
+            serde_json::error::Category::Io => "read error",
+            serde_json::error::Category::Syntax => "syntax error",
+            serde_json::error::Category::Data => "unexpected data",
+            serde_json::error::Category::Eof => "unexpected end of input",
+        };
+        format!("{what} at line {} column {}", self.line(), self.column())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credentials::Credentials;
+    use serde_json::json;
+
+    fn keys() -> KeyRing {
+        KeyRing::parse(&KeyRing::generate_entry("k1")).unwrap()
+    }
+
+    fn body(keys: &KeyRing, integration: &str, sealed_for: &str) -> serde_json::Value {
+        let sealed = keys.seal(sealed_for, &Credentials::new("api@example.com", "tok"));
+        json!({
+            "message_id": "6f1c1f9e-7d1b-4c36-9a55-0c1d2e3f4a5b",
+            "type": "SyncTeam",
+            "schema_version": 1,
+            "created_at": "2026-11-24T21:00:00Z",
+            "integration": {
+                "id": integration,
+                "nmbrs": {"domain": "mycompany", "credentials": {"key_id": sealed.key_id, "sealed": sealed.sealed}},
+                "venues": [{"eitje_venue_id": "v-1", "nmbrs_company_id": 54613}]
+            },
+            "payload": {"trigger": "manual", "full": false, "members": []}
+        })
+    }
+
+    const LIMITS: Limits = Limits { max_message_bytes: 64 * 1024 };
+
+    fn run(keys: &KeyRing, value: &serde_json::Value, queue: JobType) -> Result<(Job, Credentials), Rejection> {
+        validate(&serde_json::to_vec(value).unwrap(), queue, Some("amqp-id"), LIMITS, keys)
+    }
+
+    #[test]
+    fn a_valid_job_is_typed_and_its_key_defaults_to_the_message_id() {
+        let k = keys();
+        let (job, creds) = run(&k, &body(&k, "env-42", "env-42"), JobType::SyncTeam).unwrap();
+        assert_eq!(job.kind, JobType::SyncTeam);
+        assert_eq!(job.idempotency_key, job.message_id);
+        assert_eq!(job.integration.venues[0].nmbrs_company_id, 54613);
+        assert!(!job.integration.settings.auto_deactivate);
+        assert_eq!(creds.username, "api@example.com");
+    }
+
+    #[test]
+    fn each_kind_of_bad_input_has_its_code() {
+        let k = keys();
+        let ok = body(&k, "env-42", "env-42");
+        let too_big = validate(&vec![b' '; LIMITS.max_message_bytes + 1], JobType::SyncTeam, Some("m"), LIMITS, &k);
+        assert_eq!(too_big.unwrap_err().code, RejectCode::TooLarge);
+        let not_json = validate(b"{nope", JobType::SyncTeam, Some("m"), LIMITS, &k).unwrap_err();
+        assert_eq!((not_json.code, not_json.message_id.as_deref()), (RejectCode::InvalidJson, Some("m")));
+        let mut unknown = ok.clone();
+        unknown["type"] = json!("PayEveryone");
+        assert_eq!(run(&k, &unknown, JobType::SyncTeam).unwrap_err().code, RejectCode::UnknownType);
+        let mut no_venues = ok.clone();
+        no_venues["integration"]["venues"] = json!([]);
+        let schema = run(&k, &no_venues, JobType::SyncTeam).unwrap_err();
+        assert_eq!(schema.code, RejectCode::SchemaViolation);
+        assert_eq!(schema.message_id.as_deref(), Some("6f1c1f9e-7d1b-4c36-9a55-0c1d2e3f4a5b"));
+        assert_eq!(schema.integration_id.as_deref(), Some("env-42"));
+        assert_eq!(run(&k, &ok, JobType::ExportHours).unwrap_err().code, RejectCode::RoutingKeyMismatch);
+        let foreign = body(&k, "env-42", "env-7");
+        assert_eq!(run(&k, &foreign, JobType::SyncTeam).unwrap_err().code, RejectCode::CredentialsInvalid);
+    }
+
+    #[test]
+    fn payload_digest_ignores_key_order_but_not_content() {
+        let a = payload_digest(JobType::SyncTeam, &json!({"a": 1, "b": 2}));
+        let b = payload_digest(JobType::SyncTeam, &serde_json::from_str(r#"{"b":2,"a":1}"#).unwrap());
+        let c = payload_digest(JobType::SyncTeam, &json!({"a": 1, "b": 3}));
+        let d = payload_digest(JobType::Deactivate, &json!({"a": 1, "b": 2}));
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_ne!(a, d);
+    }
+}

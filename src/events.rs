@@ -1,0 +1,162 @@
+//! Events out (CONTRACT §3): the envelope every event shares, and the drafts jobs produce.
+//!
+//! A job returns [`EventDraft`]s; the pipeline wraps them into the envelope with an `event_id`,
+//! the job reference and the trace context, and stores them in the outbox.
+
+use chrono::{SecondsFormat, Utc};
+use serde::Serialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::{envelope::Job, store::outbox::OutboxEvent, telemetry::TraceHeaders};
+
+/// The event types; each is also its routing key on `nmbrs.events`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventType {
+    JobCompleted,
+    JobFailed,
+    JobRejected,
+    TeamMemberUpserted,
+    TeamMemberDeactivated,
+    HoursExported,
+    Notification,
+}
+
+impl EventType {
+    pub fn routing_key(self) -> &'static str {
+        match self {
+            EventType::JobCompleted => "job.completed",
+            EventType::JobFailed => "job.failed",
+            EventType::JobRejected => "job.rejected",
+            EventType::TeamMemberUpserted => "team_member.upserted",
+            EventType::TeamMemberDeactivated => "team_member.deactivated",
+            EventType::HoursExported => "hours.exported",
+            EventType::Notification => "notification",
+        }
+    }
+}
+
+/// An event a job wants to publish, before it gets its envelope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventDraft {
+    pub kind: EventType,
+    pub payload: Value,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Info,
+    Warning,
+    Error,
+}
+
+/// A `notification` event: something a person must know, in English, with typed params.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Notification {
+    pub level: Level,
+    pub code: String,
+    pub message: String,
+    pub params: Value,
+}
+
+impl Notification {
+    pub fn new(level: Level, code: &str, message: impl Into<String>, params: Value) -> Self {
+        Self { level, code: code.to_string(), message: message.into(), params }
+    }
+
+    pub fn draft(&self) -> EventDraft {
+        EventDraft { kind: EventType::Notification, payload: serde_json::to_value(self).expect("serializes") }
+    }
+}
+
+/// The `job` reference of an event; its fields are null where a rejected body could not be read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct JobRef {
+    pub message_id: Option<String>,
+    #[serde(rename = "type")]
+    pub job_type: Option<String>,
+    pub idempotency_key: Option<String>,
+}
+
+impl From<&Job> for JobRef {
+    fn from(job: &Job) -> Self {
+        Self {
+            message_id: Some(job.message_id.clone()),
+            job_type: Some(job.kind.as_str().to_string()),
+            idempotency_key: Some(job.idempotency_key.clone()),
+        }
+    }
+}
+
+/// Wraps a draft into the event envelope, ready for the outbox.
+pub fn envelope(
+    event_id: Uuid,
+    draft: &EventDraft,
+    integration_id: Option<&str>,
+    job: &JobRef,
+    trace: &TraceHeaders,
+) -> OutboxEvent {
+    let body = json!({
+        "event_id": event_id,
+        "type": draft.kind.routing_key(),
+        "occurred_at": Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
+        "integration_id": integration_id,
+        "job": if *job == JobRef::default() { Value::Null } else { serde_json::to_value(job).expect("serializes") },
+        "payload": draft.payload,
+    });
+    OutboxEvent {
+        event_id,
+        routing_key: draft.kind.routing_key().to_string(),
+        correlation_id: job.message_id.clone(),
+        body: body.to_string(),
+        traceparent: trace.traceparent.clone(),
+        tracestate: trace.tracestate.clone(),
+    }
+}
+
+/// A stable event id for events that must not be published twice when a delivery is handled
+/// twice (rejections, failures): derived from the message id and the event's role.
+pub fn stable_event_id(message_id: &str, role: &str) -> Uuid {
+    const NAMESPACE: Uuid = Uuid::from_u128(0x6e6d_6272_732d_776f_726b_6572_2d65_7674);
+    Uuid::new_v5(&NAMESPACE, format!("{role}\x1f{message_id}").as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelope_carries_identity_and_correlation() {
+        let job = JobRef {
+            message_id: Some("m-1".into()),
+            job_type: Some("SyncTeam".into()),
+            idempotency_key: Some("k".into()),
+        };
+        let draft = Notification::new(Level::Error, "job.invalid", "bad", json!({"reason": "x"})).draft();
+        let id = Uuid::new_v4();
+        let ev = envelope(id, &draft, Some("env-1"), &job, &TraceHeaders::default());
+        let body: Value = serde_json::from_str(&ev.body).unwrap();
+        assert_eq!(ev.routing_key, "notification");
+        assert_eq!(ev.correlation_id.as_deref(), Some("m-1"));
+        assert_eq!(body["event_id"], json!(id.to_string()));
+        assert_eq!(body["job"]["type"], "SyncTeam");
+        assert_eq!(body["payload"]["code"], "job.invalid");
+        crate::envelope::schema::check("events/notification", &body).unwrap();
+    }
+
+    #[test]
+    fn unreadable_jobs_have_a_null_job_reference() {
+        let draft = EventDraft { kind: EventType::JobRejected, payload: json!({"error": {"code": "invalid_json", "message": "x"}}) };
+        let ev = envelope(Uuid::new_v4(), &draft, None, &JobRef::default(), &TraceHeaders::default());
+        let body: Value = serde_json::from_str(&ev.body).unwrap();
+        assert!(body["job"].is_null() && body["integration_id"].is_null());
+    }
+
+    #[test]
+    fn stable_ids_differ_by_role_and_message() {
+        assert_eq!(stable_event_id("m", "rejected"), stable_event_id("m", "rejected"));
+        assert_ne!(stable_event_id("m", "rejected"), stable_event_id("m", "failed"));
+        assert_ne!(stable_event_id("m", "rejected"), stable_event_id("n", "rejected"));
+    }
+}

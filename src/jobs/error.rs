@@ -1,0 +1,54 @@
+//! The error a job attempt ends with: its class decides retry and parking, its notification
+//! tells a person what to do.
+
+use crate::{
+    domain::retry::ErrorClass,
+    events::{Level, Notification},
+};
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct JobError {
+    pub class: ErrorClass,
+    /// Machine-readable, e.g. `nmbrs_unavailable`, `nmbrs_auth_failed`.
+    pub code: String,
+    /// English, for people. Never contains credentials or a BSN.
+    pub message: String,
+    /// What to tell a person when the job fails for good (`None`: a generic `job.failed` one).
+    pub notification: Option<Notification>,
+}
+
+impl JobError {
+    pub fn transient(code: &str, message: impl Into<String>) -> Self {
+        Self { class: ErrorClass::Transient, code: code.into(), message: message.into(), notification: None }
+    }
+
+    pub fn permanent(code: &str, message: impl Into<String>) -> Self {
+        Self { class: ErrorClass::Permanent, code: code.into(), message: message.into(), notification: None }
+    }
+
+    /// A failure only a person can resolve, announced with `notification`.
+    pub fn needs_person(code: &str, message: impl Into<String>, notification: Notification) -> Self {
+        Self { class: ErrorClass::NeedsPerson, code: code.into(), message: message.into(), notification: Some(notification) }
+    }
+
+    /// The notification sent when this error fails the job for good after `attempts` attempts.
+    pub fn final_notification(&self, exhausted: bool, attempts: u32) -> Notification {
+        if exhausted {
+            return Notification::new(
+                Level::Error,
+                "nmbrs.unavailable",
+                format!("Nmbrs could not be reached after {attempts} attempts; the job was stopped. Replay it once Nmbrs is available again."),
+                serde_json::json!({"attempts": attempts}),
+            );
+        }
+        self.notification.clone().unwrap_or_else(|| {
+            Notification::new(
+                Level::Error,
+                "job.failed",
+                format!("The job failed and was parked: {}", self.message),
+                serde_json::json!({"code": self.code}),
+            )
+        })
+    }
+}

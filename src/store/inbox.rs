@@ -1,0 +1,140 @@
+//! The job inbox: one row per (integration, idempotency key) and one per attempt.
+//!
+//! It answers "may this delivery run?" (idempotency, CONTRACT §2.2) and records how each
+//! attempt ended, atomically with the events that announce it.
+
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::outbox::{self, OutboxEvent};
+use crate::envelope::Job;
+
+/// What the inbox says about a delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// Run it: this is attempt number `attempt` of the job (counting every delivery that ran).
+    Run { attempt: i32, attempt_id: i64 },
+    /// Done before: re-publish this stored `job.completed` and do nothing else.
+    Completed { result_event_id: Uuid },
+    /// The key was used before with another payload.
+    Conflict,
+}
+
+/// Claims a job for running, in one statement. Call it while holding the job's `JobLock`.
+pub async fn claim(conn: &mut PgConnection, job: &Job, redelivered: bool) -> sqlx::Result<Claim> {
+    let run: Option<(i32, i64)> = sqlx::query_as(
+        "WITH up AS (
+             INSERT INTO jobs (integration_id, idempotency_key, message_id, job_type, payload_sha256, state, attempts)
+             VALUES ($1, $2, $3, $4, $5, 'running', 1)
+             ON CONFLICT (integration_id, idempotency_key) DO UPDATE
+                SET attempts = jobs.attempts + 1, state = 'running',
+                    message_id = EXCLUDED.message_id, updated_at = now()
+              WHERE jobs.state <> 'completed' AND jobs.payload_sha256 = EXCLUDED.payload_sha256
+             RETURNING integration_id, idempotency_key, attempts)
+         INSERT INTO job_attempts (integration_id, idempotency_key, attempt, message_id, redelivered)
+         SELECT integration_id, idempotency_key, attempts, $3, $6 FROM up
+         RETURNING attempt, id",
+    )
+    .bind(&job.integration.id)
+    .bind(&job.idempotency_key)
+    .bind(&job.message_id)
+    .bind(job.kind.as_str())
+    .bind(&job.payload_sha256[..])
+    .bind(redelivered)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some((attempt, attempt_id)) = run {
+        return Ok(Claim::Run { attempt, attempt_id });
+    }
+    let (state, digest, result): (String, Vec<u8>, Option<Uuid>) = sqlx::query_as(
+        "SELECT state, payload_sha256, result_event_id FROM jobs WHERE integration_id = $1 AND idempotency_key = $2",
+    )
+    .bind(&job.integration.id)
+    .bind(&job.idempotency_key)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(match (state.as_str(), result) {
+        _ if digest != job.payload_sha256 => Claim::Conflict,
+        ("completed", Some(result_event_id)) => Claim::Completed { result_event_id },
+        _ => Claim::Conflict,
+    })
+}
+
+/// How an attempt ended, as the inbox stores it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    Completed,
+    Retry,
+    Failed,
+}
+
+impl Ending {
+    fn job_state(self) -> &'static str {
+        match self {
+            Ending::Completed => "completed",
+            Ending::Retry => "retryable",
+            Ending::Failed => "failed",
+        }
+    }
+
+    fn attempt_outcome(self) -> &'static str {
+        match self {
+            Ending::Completed => "completed",
+            Ending::Retry => "retry",
+            Ending::Failed => "failed",
+        }
+    }
+}
+
+/// The end of one attempt: its state, the error if any, and the events it publishes.
+#[derive(Debug, Clone)]
+pub struct Finish<'a> {
+    pub job: &'a Job,
+    pub attempt_id: i64,
+    pub ending: Ending,
+    /// The `job.completed`/`job.failed` event that answers later duplicates.
+    pub result_event_id: Option<Uuid>,
+    pub error: Option<(&'a str, &'a str)>,
+    pub events: &'a [OutboxEvent],
+}
+
+/// Records an attempt's end and queues its events, atomically (one statement, or inside the
+/// caller's transaction when it has more to write).
+pub async fn finish(conn: &mut PgConnection, f: &Finish<'_>) -> sqlx::Result<()> {
+    let (code, message) = f.error.unzip();
+    let columns = outbox::Columns::of(f.events);
+    sqlx::query(
+        "WITH ev AS (
+             INSERT INTO outbox (event_id, routing_key, correlation_id, body, traceparent, tracestate)
+             SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+             ON CONFLICT (event_id) DO NOTHING
+             RETURNING 1),
+         job AS (
+             UPDATE jobs SET state = $7, result_event_id = COALESCE($8, result_event_id),
+                    last_error_code = $9, updated_at = now()
+              WHERE integration_id = $10 AND idempotency_key = $11
+             RETURNING 1),
+         att AS (
+             UPDATE job_attempts SET finished_at = now(), outcome = $12, error_code = $9, error_message = $13
+              WHERE id = $14
+             RETURNING 1)
+         SELECT (SELECT count(*) FROM ev), (SELECT count(*) FROM job), (SELECT count(*) FROM att)",
+    )
+    .bind(&columns.event_ids)
+    .bind(&columns.routing_keys)
+    .bind(&columns.correlation_ids)
+    .bind(&columns.bodies)
+    .bind(&columns.traceparents)
+    .bind(&columns.tracestates)
+    .bind(f.ending.job_state())
+    .bind(f.result_event_id)
+    .bind(code)
+    .bind(&f.job.integration.id)
+    .bind(&f.job.idempotency_key)
+    .bind(f.ending.attempt_outcome())
+    .bind(message)
+    .bind(f.attempt_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,113 @@
+//! The transactional outbox: events are inserted with the result that caused them and
+//! published later by the relay (`crate::relay`), so a crash between commit and publish loses
+//! nothing. Consumers may see an event twice, never miss one.
+
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+/// One event ready to publish: its AMQP identity and the exact body bytes.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OutboxEvent {
+    pub event_id: Uuid,
+    pub routing_key: String,
+    pub correlation_id: Option<String>,
+    pub body: String,
+    pub traceparent: Option<String>,
+    pub tracestate: Option<String>,
+}
+
+/// Column arrays for an `UNNEST` insert of many events in one statement.
+pub(super) struct Columns {
+    pub event_ids: Vec<Uuid>,
+    pub routing_keys: Vec<String>,
+    pub correlation_ids: Vec<Option<String>>,
+    pub bodies: Vec<String>,
+    pub traceparents: Vec<Option<String>>,
+    pub tracestates: Vec<Option<String>>,
+}
+
+impl Columns {
+    pub fn of(events: &[OutboxEvent]) -> Self {
+        Self {
+            event_ids: events.iter().map(|e| e.event_id).collect(),
+            routing_keys: events.iter().map(|e| e.routing_key.clone()).collect(),
+            correlation_ids: events.iter().map(|e| e.correlation_id.clone()).collect(),
+            bodies: events.iter().map(|e| e.body.clone()).collect(),
+            traceparents: events.iter().map(|e| e.traceparent.clone()).collect(),
+            tracestates: events.iter().map(|e| e.tracestate.clone()).collect(),
+        }
+    }
+}
+
+/// Queues events outside any job (rejections). An event id already queued is kept as it is,
+/// so a redelivered rejection does not publish twice.
+pub async fn enqueue(conn: &mut PgConnection, events: &[OutboxEvent]) -> sqlx::Result<()> {
+    let c = Columns::of(events);
+    sqlx::query(
+        "INSERT INTO outbox (event_id, routing_key, correlation_id, body, traceparent, tracestate)
+         SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+         ON CONFLICT (event_id) DO NOTHING",
+    )
+    .bind(&c.event_ids)
+    .bind(&c.routing_keys)
+    .bind(&c.correlation_ids)
+    .bind(&c.bodies)
+    .bind(&c.traceparents)
+    .bind(&c.tracestates)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Queues a stored event for publishing again, with the same `event_id` and body.
+pub async fn republish(conn: &mut PgConnection, event_id: Uuid) -> sqlx::Result<bool> {
+    let done = sqlx::query("UPDATE outbox SET published_at = NULL WHERE event_id = $1")
+        .bind(event_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A batch of unpublished events, locked for this relay until `commit`/drop.
+pub struct Batch {
+    tx: sqlx::Transaction<'static, sqlx::Postgres>,
+    pub rows: Vec<(i64, OutboxEvent)>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    #[sqlx(flatten)]
+    event: OutboxEvent,
+}
+
+/// Locks up to `limit` unpublished events, oldest first. Rows another relay holds are skipped.
+pub async fn next_batch(pool: &PgPool, limit: i64) -> sqlx::Result<Batch> {
+    let mut tx = pool.begin().await?;
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, event_id, routing_key, correlation_id, body, traceparent, tracestate
+           FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+    )
+    .bind(limit)
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(Batch { tx, rows: rows.into_iter().map(|r| (r.id, r.event)).collect() })
+}
+
+impl Batch {
+    /// Marks the given rows published and releases the batch.
+    pub async fn commit(mut self, published: &[i64]) -> sqlx::Result<()> {
+        if !published.is_empty() {
+            sqlx::query("UPDATE outbox SET published_at = now() WHERE id = ANY($1)")
+                .bind(published)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        self.tx.commit().await
+    }
+}
+
+/// Number of events waiting to be published (for `/metrics`).
+pub async fn pending(pool: &PgPool) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL").fetch_one(pool).await
+}
