@@ -66,6 +66,12 @@ impl TraceHeaders {
         Self { traceparent: map.remove("traceparent"), tracestate: map.remove("tracestate").filter(|s| !s.is_empty()) }
     }
 
+    /// These headers if they name a trace, else `fallback` (the incoming ones, when no
+    /// OpenTelemetry layer is installed to give the current span a context).
+    pub fn or(self, fallback: TraceHeaders) -> Self {
+        if self.traceparent.is_some() { self } else { fallback }
+    }
+
     /// Reads `traceparent`/`tracestate` from AMQP headers.
     pub fn from_amqp(headers: Option<&FieldTable>) -> Self {
         let get = |name: &str| headers.and_then(|h| crate::bus::headers::text(h, name));

@@ -10,8 +10,9 @@ pub const ERROR: &str = "x-nmbrs-error";
 pub const ROUTING_KEY: &str = "x-nmbrs-routing-key";
 /// Which attempt of the job this delivery is (1 when absent).
 pub const ATTEMPT: &str = "x-nmbrs-attempt";
-/// Selects the retry queue of a delay on the `nmbrs.jobs.retry` headers exchange.
-pub const RETRY_DELAY: &str = "x-nmbrs-retry-delay";
+/// Selects the retry queue of a delay on the `nmbrs.jobs.retry` headers exchange. It has no
+/// `x-` prefix on purpose: a headers exchange ignores `x-` headers when matching.
+pub const RETRY_DELAY: &str = "nmbrs-retry-delay";
 /// How often `replay` has sent this message back to work.
 pub const REPLAYED: &str = "x-nmbrs-replayed";
 

@@ -4,7 +4,7 @@
 //! nmbrs.jobs (direct) ──sync_team──▶ nmbrs.jobs.sync_team (quorum)  ─┐
 //!                     ──export_hours▶ nmbrs.jobs.export_hours        ├─ consumed by the worker
 //!                     ──deactivate──▶ nmbrs.jobs.deactivate          ─┘
-//! nmbrs.jobs.retry (headers, x-nmbrs-retry-delay=10s) ─▶ nmbrs.jobs.retry.10s (classic, TTL 10s)
+//! nmbrs.jobs.retry (headers, nmbrs-retry-delay=10s) ─▶ nmbrs.jobs.retry.10s (classic, TTL 10s)
 //!                                                         └─ dead-letters back to nmbrs.jobs
 //! nmbrs.jobs.dead (quorum): parked messages
 //! nmbrs.events (topic): every event, routing key = event type

@@ -70,7 +70,8 @@ impl Rejection {
         };
         self.message_id = text("/message_id").or_else(|| amqp_message_id.filter(|s| !s.is_empty()).map(str::to_string));
         self.integration_id = text("/integration/id");
-        self.job_type = text("/type");
+        // Only a known type is named; anything else would be an invalid `job.type` in the event.
+        self.job_type = text("/type").filter(|t| super::JobType::from_type_name(t).is_some());
         self.idempotency_key = text("/idempotency_key").or_else(|| self.message_id.clone());
         self
     }

@@ -84,7 +84,8 @@ impl DeliveryHandler for Pipeline {
         );
         continue_trace(&span, &trace);
         async {
-            if let Err(e) = self.process(kind, &delivery, publisher).await {
+            let trace = TraceHeaders::current().or(trace);
+            if let Err(e) = self.process(kind, &delivery, publisher, &trace).await {
                 tracing::warn!(error = %e, "infrastructure error; the delivery returns to its queue");
                 tokio::time::sleep(std::time::Duration::from_millis(500)).await;
                 let requeue = BasicNackOptions { requeue: true, ..Default::default() };
@@ -99,22 +100,22 @@ impl DeliveryHandler for Pipeline {
 }
 
 impl Pipeline {
-    async fn process(&self, kind: JobType, delivery: &Delivery, publisher: &Publisher) -> Result<(), Infra> {
+    async fn process(&self, kind: JobType, delivery: &Delivery, publisher: &Publisher, trace: &TraceHeaders) -> Result<(), Infra> {
         let amqp_id = delivery.properties.message_id().as_ref().map(|s| s.as_str());
         let limits = self.limits;
         match envelope::validate(&delivery.data, kind, amqp_id, limits, &self.keys) {
-            Err(rejection) => self.reject(rejection, delivery, publisher).await,
+            Err(rejection) => self.reject(rejection, delivery, publisher, trace).await,
             Ok((job, credentials)) => {
                 let span = tracing::Span::current();
                 span.record("message_id", job.message_id.as_str());
                 span.record("integration_id", job.integration.id.as_str());
-                self.run(&job, &credentials, delivery, publisher).await
+                self.run(&job, &credentials, delivery, publisher, trace).await
             }
         }
     }
 
     /// Answers an invalid message with `job.rejected` (+ `job.invalid`) and parks it.
-    async fn reject(&self, rejection: Rejection, delivery: &Delivery, publisher: &Publisher) -> Result<(), Infra> {
+    async fn reject(&self, rejection: Rejection, delivery: &Delivery, publisher: &Publisher, trace: &TraceHeaders) -> Result<(), Infra> {
         tracing::warn!(
             code = rejection.code.as_str(),
             message_id = rejection.message_id.as_deref(),
@@ -139,11 +140,10 @@ impl Pipeline {
                 format!("A {} job could not be accepted: {}", rejection.job_type.as_deref().unwrap_or("job"), rejection.message),
                 json!({"reason": rejection.code}),
             );
-            let trace = TraceHeaders::current();
             let integration = rejection.integration_id.as_deref();
             let evs = [
-                events::envelope(events::stable_event_id(message_id, &role), &rejected, integration, &job, &trace),
-                events::envelope(events::stable_event_id(message_id, &format!("{role}/notice")), &notice.draft(), integration, &job, &trace),
+                events::envelope(events::stable_event_id(message_id, &role), &rejected, integration, &job, trace),
+                events::envelope(events::stable_event_id(message_id, &format!("{role}/notice")), &notice.draft(), integration, &job, trace),
             ];
             let mut conn = self.pool.acquire().await?;
             outbox::enqueue(&mut conn, &evs).await?;
@@ -156,7 +156,14 @@ impl Pipeline {
         Ok(())
     }
 
-    async fn run(&self, job: &Job, credentials: &Credentials, delivery: &Delivery, publisher: &Publisher) -> Result<(), Infra> {
+    async fn run(
+        &self,
+        job: &Job,
+        credentials: &Credentials,
+        delivery: &Delivery,
+        publisher: &Publisher,
+        trace: &TraceHeaders,
+    ) -> Result<(), Infra> {
         let mut lock = JobLock::acquire(&self.pool, &job.integration.id, &job.idempotency_key).await?;
         let claim = inbox::claim(lock.conn(), job, delivery.redelivered).await;
         let claim = match claim {
@@ -191,7 +198,7 @@ impl Pipeline {
                     idempotency_key: Some(job.idempotency_key.clone()),
                     ..rejection
                 };
-                return self.reject(rejection, delivery, publisher).await;
+                return self.reject(rejection, delivery, publisher, trace).await;
             }
         };
 
@@ -202,7 +209,7 @@ impl Pipeline {
             .job_seconds
             .get_or_create(&crate::metrics::TypeLabel { job_type: job.kind.as_str().into() })
             .observe(started.elapsed().as_secs_f64());
-        let recorded = self.record(&mut lock, job, attempt_id, attempt, outcome).await;
+        let recorded = self.record(&mut lock, job, (attempt_id, attempt), outcome, trace).await;
         lock.release().await;
         let after = recorded?;
         if fail::eval(FAILPOINT_AFTER_COMMIT, |_| ()).is_some() {
@@ -239,13 +246,12 @@ impl Pipeline {
         &self,
         lock: &mut JobLock,
         job: &Job,
-        attempt_id: i64,
-        attempt: u32,
+        (attempt_id, attempt): (i64, u32),
         outcome: Result<JobOutput, JobError>,
+        trace: &TraceHeaders,
     ) -> Result<After, sqlx::Error> {
         let job_ref = JobRef::from(job);
-        let trace = TraceHeaders::current();
-        let wrap = |id: Uuid, draft: &EventDraft| events::envelope(id, draft, Some(&job.integration.id), &job_ref, &trace);
+        let wrap = |id: Uuid, draft: &EventDraft| events::envelope(id, draft, Some(&job.integration.id), &job_ref, trace);
         let (ending, result_event_id, evs, error, after): (Ending, Option<Uuid>, Vec<OutboxEvent>, Option<JobError>, After) =
             match outcome {
                 Ok(output) => {

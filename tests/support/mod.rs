@@ -1,0 +1,413 @@
+//! Test harness in the style of zero2prod's `helpers.rs`: every test gets its own PostgreSQL
+//! database and its own queue prefix on the real local RabbitMQ, so tests run in parallel.
+//! Events are read from a private queue bound to the test's `nmbrs.events` and each one is
+//! checked against its JSON Schema on arrival.
+#![allow(dead_code)]
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
+
+use async_trait::async_trait;
+use futures::StreamExt;
+use lapin::{
+    Channel, Connection,
+    options::{BasicAckOptions, BasicConsumeOptions, BasicGetOptions, QueueBindOptions, QueueDeclareOptions},
+    types::FieldTable,
+};
+use nmbrs_worker::{
+    bus::{self, headers, topology},
+    cli::publish::publish_bytes,
+    config::Config,
+    credentials::{Credentials, KeyRing, SealedCredentials},
+    envelope::schema,
+    jobs::{Handlers, JobContext, JobError, JobHandler, JobOutput},
+    worker::Worker,
+};
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use tokio::sync::mpsc;
+
+pub const AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
+pub const PG_BASE: &str = "postgres://postgres@127.0.0.1:5432";
+
+/// One test's private world.
+pub struct TestEnv {
+    pub prefix: String,
+    pub database_url: String,
+    pub keys_entry: String,
+    pub keys: KeyRing,
+    pub names: topology::Names,
+    pub env: HashMap<&'static str, String>,
+}
+
+impl TestEnv {
+    pub fn new() -> Self {
+        // JSON logs and trace context as in production; nextest shows them for failing tests.
+        static TELEMETRY: std::sync::OnceLock<Option<nmbrs_worker::telemetry::TelemetryGuard>> = std::sync::OnceLock::new();
+        TELEMETRY.get_or_init(|| nmbrs_worker::telemetry::init(None).ok());
+        let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+        let prefix = format!("t{id}.");
+        let database_url = format!("{PG_BASE}/nmbrs_test_{id}");
+        let keys_entry = KeyRing::generate_entry("k1");
+        let keys = KeyRing::parse(&keys_entry).unwrap();
+        let env = HashMap::from([
+            ("AMQP_URL", AMQP_URL.to_string()),
+            ("DATABASE_URL", database_url.clone()),
+            ("NMBRS_CREDENTIALS_KEYS", keys_entry.clone()),
+            ("NMBRS_WORKER_QUEUE_PREFIX", prefix.clone()),
+            ("NMBRS_WORKER_HTTP_ADDR", "127.0.0.1:0".to_string()),
+            ("NMBRS_WORKER_RETRY_SCHEDULE", "1s,2s".to_string()),
+            ("NMBRS_WORKER_SHUTDOWN_TIMEOUT", "10s".to_string()),
+            ("NMBRS_WORKER_OUTBOX_POLL_INTERVAL", "200ms".to_string()),
+            ("NMBRS_WORKER_MAX_MESSAGE_BYTES", "65536".to_string()),
+            ("NMBRS_WORKER_CONCURRENCY", "4".to_string()),
+        ]);
+        Self { names: topology::Names::new(&prefix), prefix, database_url, keys_entry, keys, env }
+    }
+
+    pub fn set(&mut self, var: &'static str, value: &str) {
+        self.env.insert(var, value.to_string());
+    }
+
+    pub fn config(&self) -> Config {
+        let map: HashMap<&str, &str> = self.env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        Config::from_source(&map).expect("test config is valid")
+    }
+
+    pub async fn start_worker(&self, handlers: Handlers) -> Worker {
+        Worker::start(self.config(), handlers).await.expect("worker starts")
+    }
+
+    /// Opens the test database (the worker creates and migrates it).
+    pub async fn pool(&self) -> PgPool {
+        nmbrs_worker::store::connect(&self.database_url, 4).await.unwrap()
+    }
+
+    /// Declares the topology and binds a private queue to all events of this test.
+    pub async fn events(&self) -> Events {
+        let conn = bus::connect(AMQP_URL, "test events").await.unwrap();
+        let channel = conn.create_channel().await.unwrap();
+        topology::declare(&channel, &self.names, &self.config().retry_schedule).await.unwrap();
+        let queue = format!("{}test.events", self.prefix);
+        let options = QueueDeclareOptions { exclusive: true, auto_delete: true, ..Default::default() };
+        channel.queue_declare(queue.as_str().into(), options, FieldTable::default()).await.unwrap();
+        channel
+            .queue_bind(queue.as_str().into(), self.names.events_exchange().into(), "#".into(), QueueBindOptions::default(), FieldTable::default())
+            .await
+            .unwrap();
+        let mut consumer = channel
+            .basic_consume(queue.into(), "".into(), BasicConsumeOptions { no_ack: true, ..Default::default() }, FieldTable::default())
+            .await
+            .unwrap();
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Some(Ok(delivery)) = consumer.next().await {
+                let body: Value = serde_json::from_slice(&delivery.data).expect("events are JSON");
+                let kind = body["type"].as_str().expect("events have a type").to_string();
+                if let Err(problems) = schema::check(&format!("events/{kind}"), &body) {
+                    panic!("event breaks its schema: {problems}\n{body:#}");
+                }
+                let props = &delivery.properties;
+                assert_eq!(props.message_id().as_ref().map(|s| s.to_string()), body["event_id"].as_str().map(str::to_string));
+                assert_eq!(props.content_type().as_ref().map(|s| s.as_str()), Some("application/json"));
+                assert_eq!(*props.delivery_mode(), Some(2), "events are persistent");
+                assert_eq!(delivery.routing_key.as_str(), kind, "routing key = type");
+                let correlation = props.correlation_id().as_ref().map(|s| s.to_string());
+                let traceparent = props.headers().as_ref().and_then(|h| headers::text(h, "traceparent"));
+                if tx.send(Received { body, correlation, traceparent }).is_err() {
+                    break;
+                }
+            }
+        });
+        Events { rx, seen: Vec::new(), _conn: conn, _channel: channel }
+    }
+
+    /// A valid job envelope with credentials sealed for `integration`.
+    pub fn job(&self, kind: &str, integration: &str, payload: Value) -> Value {
+        let sealed = self.keys.seal(integration, &Credentials::new("api@example.com", "secret-token"));
+        envelope(kind, integration, &sealed, payload)
+    }
+
+    pub async fn publish(&self, job: &Value) {
+        publish_bytes(&self.config(), &serde_json::to_vec(job).unwrap(), Some(job), None, true).await.unwrap();
+    }
+
+    /// Publishes raw bytes (possibly invalid) with a routing key and AMQP message id.
+    pub async fn publish_raw(&self, body: &[u8], routing_key: &str) {
+        let parsed: Option<Value> = serde_json::from_slice(body).ok();
+        publish_bytes(&self.config(), body, parsed.as_ref(), Some(routing_key), false).await.unwrap();
+    }
+
+    /// Takes every message parked in `nmbrs.jobs.dead` (acked; the queue ends empty).
+    pub async fn drain_dead(&self) -> Vec<Parked> {
+        let conn = bus::connect(AMQP_URL, "test dead").await.unwrap();
+        let channel = conn.create_channel().await.unwrap();
+        let mut out = Vec::new();
+        while let Some(msg) = channel.basic_get(self.names.dead_queue().into(), BasicGetOptions { no_ack: false }).await.unwrap() {
+            let h = msg.delivery.properties.headers().clone().unwrap_or_default();
+            out.push(Parked {
+                code: headers::text(&h, headers::ERROR_CODE),
+                error: headers::text(&h, headers::ERROR),
+                routing_key: headers::text(&h, headers::ROUTING_KEY),
+                message_id: msg.delivery.properties.message_id().as_ref().map(|s| s.to_string()),
+                body: msg.delivery.data.clone(),
+            });
+            msg.delivery.acker.ack(BasicAckOptions::default()).await.unwrap();
+        }
+        let _ = conn.close(200, "done".into()).await;
+        out
+    }
+
+    /// Messages ready in a queue (passive declare).
+    pub async fn queue_depth(&self, queue: &str) -> u32 {
+        let conn = bus::connect(AMQP_URL, "test depth").await.unwrap();
+        let channel = conn.create_channel().await.unwrap();
+        let passive = QueueDeclareOptions { passive: true, durable: true, ..Default::default() };
+        let depth = channel.queue_declare(queue.into(), passive, FieldTable::default()).await.unwrap().message_count();
+        let _ = conn.close(200, "done".into()).await;
+        depth
+    }
+
+    /// Deletes the test's queues, exchanges and database (best effort).
+    pub async fn cleanup(self) {
+        if let Ok(conn) = bus::connect(AMQP_URL, "test cleanup").await {
+            if let Ok(ch) = conn.create_channel().await {
+                cleanup_topology(&ch, &self).await;
+            }
+            let _ = conn.close(200, "done".into()).await;
+        }
+        if let Ok(pool) = PgPool::connect(&format!("{PG_BASE}/postgres")).await {
+            let db = self.database_url.rsplit('/').next().unwrap().to_string();
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)"))).execute(&pool).await;
+        }
+    }
+}
+
+async fn cleanup_topology(ch: &Channel, env: &TestEnv) {
+    let mut queues: Vec<String> = nmbrs_worker::envelope::JobType::ALL.iter().map(|k| env.names.job_queue(*k)).collect();
+    queues.push(env.names.dead_queue());
+    queues.extend(env.config().retry_schedule.iter().map(|d| env.names.retry_queue(*d)));
+    for q in queues {
+        let _ = ch.queue_delete(q.into(), Default::default()).await;
+    }
+    for x in [env.names.jobs_exchange(), env.names.events_exchange(), env.names.retry_exchange()] {
+        let _ = ch.exchange_delete(x.into(), Default::default()).await;
+    }
+}
+
+pub fn envelope(kind: &str, integration: &str, sealed: &SealedCredentials, payload: Value) -> Value {
+    json!({
+        "message_id": uuid::Uuid::new_v4().to_string(),
+        "type": kind,
+        "schema_version": 1,
+        "created_at": "2026-11-24T21:00:00Z",
+        "requested_by": {"kind": "user", "id": "u-9"},
+        "integration": {
+            "id": integration,
+            "nmbrs": {"domain": "mycompany", "credentials": {"key_id": sealed.key_id, "sealed": sealed.sealed}},
+            "venues": [{"eitje_venue_id": "v-1", "nmbrs_company_id": 54613}],
+            "settings": {"auto_deactivate": true}
+        },
+        "payload": payload
+    })
+}
+
+/// A SyncTeam payload; `behaviour` steers the scripted test handler.
+pub fn sync_payload(behaviour: Value) -> Value {
+    json!({"trigger": "manual", "full": false, "members": [], "test": behaviour})
+}
+
+pub struct Parked {
+    pub code: Option<String>,
+    pub error: Option<String>,
+    pub routing_key: Option<String>,
+    pub message_id: Option<String>,
+    pub body: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub body: Value,
+    pub correlation: Option<String>,
+    pub traceparent: Option<String>,
+}
+
+impl Received {
+    pub fn kind(&self) -> &str {
+        self.body["type"].as_str().unwrap()
+    }
+}
+
+pub struct Events {
+    rx: mpsc::UnboundedReceiver<Received>,
+    pub seen: Vec<Received>,
+    _conn: Connection,
+    _channel: Channel,
+}
+
+impl Events {
+    /// Waits until an event matching `pred` arrives (or panics after `secs`).
+    pub async fn wait_for(&mut self, secs: u64, what: &str, pred: impl Fn(&Received) -> bool) -> Received {
+        if let Some(found) = self.seen.iter().find(|e| pred(e)) {
+            return found.clone();
+        }
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            let next = tokio::time::timeout_at(deadline, self.rx.recv()).await;
+            match next {
+                Ok(Some(ev)) => {
+                    self.seen.push(ev.clone());
+                    if pred(&ev) {
+                        return ev;
+                    }
+                }
+                _ => panic!("no {what} within {secs}s; saw {:#?}", self.seen.iter().map(|e| &e.body).collect::<Vec<_>>()),
+            }
+        }
+    }
+
+    /// Waits until `n` events matching `pred` have arrived; returns them.
+    pub async fn wait_for_count(&mut self, secs: u64, what: &str, n: usize, pred: impl Fn(&Received) -> bool) -> Vec<Received> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            let found: Vec<Received> = self.seen.iter().filter(|e| pred(e)).cloned().collect();
+            if found.len() >= n {
+                return found;
+            }
+            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                Ok(Some(ev)) => self.seen.push(ev),
+                _ => panic!("only {} of {n} {what} within {secs}s; saw {:#?}", found.len(), self.seen.iter().map(|e| &e.body).collect::<Vec<_>>()),
+            }
+        }
+    }
+
+    /// Collects whatever arrives within `ms` milliseconds.
+    pub async fn settle(&mut self, ms: u64) {
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(ms);
+        while let Ok(Some(ev)) = tokio::time::timeout_at(deadline, self.rx.recv()).await {
+            self.seen.push(ev);
+        }
+    }
+
+    pub fn of(&self, kind: &str, message_id: &str) -> Vec<&Received> {
+        self.seen.iter().filter(|e| e.kind() == kind && e.body["job"]["message_id"] == message_id).collect()
+    }
+}
+
+/// A job handler steered by the `test` field of the payload:
+/// `"ok"`, `"transient"`, `"permanent"`, `{"sleep_ms": N}`, `"panic"`, `"needs_person"`.
+#[derive(Default, Clone)]
+pub struct Scripted {
+    pub runs: Arc<AtomicUsize>,
+    pub started: Arc<Mutex<Vec<String>>>,
+}
+
+impl Scripted {
+    pub fn handlers(&self) -> Handlers {
+        let me: Arc<dyn JobHandler> = Arc::new(self.clone());
+        nmbrs_worker::envelope::JobType::ALL.iter().fold(Handlers::default(), |h, k| h.with(*k, me.clone()))
+    }
+
+    pub fn runs(&self) -> usize {
+        self.runs.load(Ordering::SeqCst)
+    }
+}
+
+#[async_trait]
+impl JobHandler for Scripted {
+    async fn run(&self, ctx: JobContext<'_>) -> Result<JobOutput, JobError> {
+        self.runs.fetch_add(1, Ordering::SeqCst);
+        self.started.lock().unwrap().push(ctx.job.message_id.clone());
+        let behaviour = &ctx.job.payload["test"];
+        if let Some(ms) = behaviour["sleep_ms"].as_u64() {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+        }
+        match behaviour.as_str() {
+            Some("transient") => Err(JobError::transient("nmbrs_unavailable", "Nmbrs answered 503")),
+            Some("permanent") => Err(JobError::permanent("invalid_data", "the payload cannot be exported")),
+            Some("needs_person") => Err(JobError::needs_person(
+                "nmbrs_missing_rights",
+                "Nmbrs refused Company_GetCurrentPeriod",
+                nmbrs_worker::events::Notification::new(
+                    nmbrs_worker::events::Level::Error,
+                    "nmbrs.missing_rights",
+                    "Switch on the API right Company_GetCurrentPeriod in Nmbrs",
+                    json!({"operation": "Company_GetCurrentPeriod"}),
+                ),
+            )),
+            Some("panic") => panic!("scripted panic"),
+            _ => {
+                let mut out = JobOutput::succeeded();
+                out.counts.insert("imported".into(), 1);
+                assert_eq!(ctx.credentials.username, "api@example.com", "credentials were opened");
+                Ok(out)
+            }
+        }
+    }
+}
+
+/// Closes, from the broker side, every connection whose name contains `name_contains`.
+pub fn kill_connections(name_contains: &str) -> usize {
+    let out = std::process::Command::new("rabbitmqctl")
+        .args(["list_connections", "pid", "client_properties", "-q", "--no-table-headers"])
+        .output()
+        .expect("rabbitmqctl runs");
+    let listing = String::from_utf8_lossy(&out.stdout);
+    let mut killed = 0;
+    for line in listing.lines().filter(|l| l.contains(name_contains)) {
+        let pid = line.split_whitespace().next().expect("a pid column");
+        let out = std::process::Command::new("rabbitmqctl").args(["close_connection", pid, "test kill"]).output().unwrap();
+        assert!(out.status.success(), "close_connection {pid}: {}", String::from_utf8_lossy(&out.stderr));
+        killed += 1;
+    }
+    killed
+}
+
+/// Polls `check` every 100 ms until it is true or `secs` pass.
+pub async fn eventually<F, Fut>(secs: u64, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while tokio::time::Instant::now() < deadline {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{what} did not happen within {secs}s");
+}
+
+pub async fn http_get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
+    let res = reqwest::get(format!("http://{addr}{path}")).await.unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+/// Publishes a job with a W3C `traceparent` header, as a traced monolith would.
+pub async fn publish_traced(env: &TestEnv, job: &Value, traceparent: &str) {
+    use nmbrs_worker::bus::publisher::{Outgoing, Publisher, json_properties};
+    let conn = bus::connect(AMQP_URL, "test publish").await.unwrap();
+    let publisher = Publisher::open(&conn, Duration::from_secs(5)).await.unwrap();
+    let mut h = FieldTable::default();
+    headers::set_text(&mut h, "traceparent", traceparent);
+    let body = serde_json::to_vec(job).unwrap();
+    let exchange = env.names.jobs_exchange();
+    let kind = nmbrs_worker::envelope::JobType::from_type_name(job["type"].as_str().unwrap()).unwrap();
+    publisher
+        .send(Outgoing {
+            exchange: &exchange,
+            routing_key: kind.routing_key(),
+            body: &body,
+            properties: json_properties(job["message_id"].as_str().unwrap(), h),
+        })
+        .await
+        .unwrap();
+    let _ = conn.close(200, "done".into()).await;
+}
