@@ -210,12 +210,12 @@ impl Pipeline {
             .get_or_create(&crate::metrics::TypeLabel { job_type: job.kind.as_str().into() })
             .observe(started.elapsed().as_secs_f64());
         let recorded = self.record(&mut lock, job, (attempt_id, attempt), outcome, trace).await;
-        lock.release().await;
-        let after = recorded?;
-        if fail::eval(FAILPOINT_AFTER_COMMIT, |_| ()).is_some() {
+        if recorded.is_ok() && fail::eval(FAILPOINT_AFTER_COMMIT, |_| ()).is_some() {
             tracing::error!("failpoint {FAILPOINT_AFTER_COMMIT}: exiting after commit");
             std::process::exit(86);
         }
+        lock.release().await;
+        let after = recorded?;
         self.relay.wake();
         match after {
             After::Ack => {}

@@ -1,0 +1,138 @@
+//! The `nmbrs-worker` binary: help, configuration errors, migrate, seal, publish and replay.
+
+mod support;
+
+use std::{io::Write, process::Command};
+
+use nmbrs_worker::{credentials::{KeyRing, SealedCredentials}, jobs::Handlers};
+use serde_json::json;
+use support::*;
+
+fn bin(env: &TestEnv) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_nmbrs-worker"));
+    cmd.env_clear().env("PATH", std::env::var("PATH").unwrap());
+    for (k, v) in &env.env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    let env = TestEnv::new();
+    for sub in ["run", "migrate", "demo", "sim", "publish", "seal", "replay"] {
+        let out = bin(&env).args([sub, "--help"]).output().unwrap();
+        assert!(out.status.success(), "{sub} --help");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Usage: nmbrs-worker ") && text.contains(sub), "{text}");
+    }
+}
+
+#[test]
+fn a_bad_setting_is_one_clear_line_not_a_panic() {
+    let env = TestEnv::new();
+    let out = bin(&env).env("NMBRS_WORKER_HTTP_ADDR", "nowhere").arg("run").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("NMBRS_WORKER_HTTP_ADDR") && !err.contains("panicked"), "{err}");
+
+    let out = bin(&env).env_remove("NMBRS_CREDENTIALS_KEYS").arg("run").output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("NMBRS_CREDENTIALS_KEYS") && err.lines().count() == 1, "{err}");
+}
+
+#[tokio::test]
+async fn migrate_creates_the_database_and_its_tables() {
+    let env = TestEnv::new();
+    let out = bin(&env).arg("migrate").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let pool = sqlx::PgPool::connect(&env.database_url).await.unwrap();
+    let tables: Vec<String> = sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(tables, ["_sqlx_migrations", "job_attempts", "jobs", "outbox"]);
+    pool.close().await;
+    // Running it again is a no-op.
+    assert!(bin(&env).arg("migrate").status().unwrap().success());
+    env.cleanup().await;
+}
+
+#[test]
+fn seal_output_opens_for_its_integration_and_keys_can_be_generated() {
+    let env = TestEnv::new();
+    let out = bin(&env).args(["seal", "--generate-key", "k2"]).output().unwrap();
+    let entry = String::from_utf8(out.stdout).unwrap();
+    assert!(KeyRing::parse(entry.trim()).is_ok(), "{entry}");
+
+    let mut child = bin(&env)
+        .args(["seal", "--integration", "env-42", "--username", "api@example.com"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"tok-from-stdin\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let sealed: SealedCredentials = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("tok-from-stdin"));
+    let creds = env.keys.open("env-42", &sealed).unwrap();
+    assert_eq!(creds.username, "api@example.com");
+    assert!(env.keys.open("env-43", &sealed).is_err());
+}
+
+#[tokio::test]
+async fn publish_then_replay_a_parked_job_after_an_upgrade() {
+    let env = TestEnv::new();
+    let mut events = env.events().await;
+    // This release has no SyncTeam handler: the job fails permanently and parks.
+    let old = env.start_worker(Handlers::production()).await;
+    let job = env.job("SyncTeam", "env-1", sync_payload(json!("ok")));
+    let id = job["message_id"].as_str().unwrap().to_string();
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), serde_json::to_vec(&job).unwrap()).unwrap();
+    let out = bin(&env).arg("publish").arg(file.path()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&id));
+    let failed = events.wait_for(20, "job.failed", |e| e.kind() == "job.failed").await;
+    assert_eq!(failed.body["payload"]["error"]["code"], "job_type_not_supported");
+    old.stop().await;
+
+    // A broken file is refused by publish before it reaches the broker.
+    std::fs::write(file.path(), br#"{"type": "SyncTeam"}"#).unwrap();
+    let out = bin(&env).arg("publish").arg(file.path()).output().unwrap();
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("schema"));
+
+    let upgraded = env.start_worker(Scripted::default().handlers()).await;
+    let out = bin(&env).args(["replay", "--error-code", "job_type_not_supported"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "replayed 1, kept parked 0, not routable 0");
+    let done = events.wait_for(20, "job.completed after replay", |e| e.kind() == "job.completed").await;
+    assert_eq!(done.body["job"]["message_id"], id.as_str());
+    upgraded.stop().await;
+    assert!(env.drain_dead().await.is_empty());
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn replay_keeps_messages_that_do_not_match_the_filter() {
+    let env = TestEnv::new();
+    let mut events = env.events().await;
+    let worker = env.start_worker(Scripted::default().handlers()).await;
+    env.publish_raw(b"not json at all", "deactivate").await;
+    env.publish(&env.job("SyncTeam", "env-1", sync_payload(json!("permanent")))).await;
+    events.wait_for(20, "job.failed", |e| e.kind() == "job.failed").await;
+    events.wait_for(20, "job.rejected", |e| e.kind() == "job.rejected").await;
+    worker.stop().await;
+    let out = bin(&env).args(["replay", "--error-code", "no_such_code"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "replayed 0, kept parked 2, not routable 0");
+    let out = bin(&env).args(["replay", "--limit", "5"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "replayed 2, kept parked 0, not routable 0");
+    assert!(env.drain_dead().await.is_empty());
+    // Each went back to the queue of its original routing key.
+    for kind in [nmbrs_worker::envelope::JobType::SyncTeam, nmbrs_worker::envelope::JobType::Deactivate] {
+        assert_eq!(env.queue_depth(&env.names.job_queue(kind)).await, 1, "{kind}");
+    }
+    env.cleanup().await;
+}
