@@ -294,8 +294,10 @@ impl Pipeline {
             result_event_id,
             error: error.as_ref().map(|e| (e.code.as_str(), e.message.as_str())),
             events: &evs,
+            lock_key: lock.key(),
         };
         inbox::finish(lock.conn(), &finish).await?;
+        lock.mark_unlocked();
         Ok(after)
     }
 

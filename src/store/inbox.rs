@@ -96,6 +96,9 @@ pub struct Finish<'a> {
     pub result_event_id: Option<Uuid>,
     pub error: Option<(&'a str, &'a str)>,
     pub events: &'a [OutboxEvent],
+    /// The job's advisory lock, released by the same statement. Safe: the statement also
+    /// row-locks the `jobs` row, so a waiting duplicate sees the committed state.
+    pub lock_key: i64,
 }
 
 /// Records an attempt's end and queues its events, atomically (one statement, or inside the
@@ -118,7 +121,8 @@ pub async fn finish(conn: &mut PgConnection, f: &Finish<'_>) -> sqlx::Result<()>
              UPDATE job_attempts SET finished_at = now(), outcome = $12, error_code = $9, error_message = $13
               WHERE id = $14
              RETURNING 1)
-         SELECT (SELECT count(*) FROM ev), (SELECT count(*) FROM job), (SELECT count(*) FROM att)",
+         SELECT (SELECT count(*) FROM ev), (SELECT count(*) FROM job), (SELECT count(*) FROM att),
+                pg_advisory_unlock($15)",
     )
     .bind(&columns.event_ids)
     .bind(&columns.routing_keys)
@@ -134,6 +138,7 @@ pub async fn finish(conn: &mut PgConnection, f: &Finish<'_>) -> sqlx::Result<()>
     .bind(f.ending.attempt_outcome())
     .bind(message)
     .bind(f.attempt_id)
+    .bind(f.lock_key)
     .execute(&mut *conn)
     .await?;
     Ok(())
