@@ -1,0 +1,35 @@
+//! The Nmbrs edge: a SOAP v3 client for the 21 operations the worker needs, behind the
+//! [`NmbrsApi`] trait that jobs depend on. Requests are written with quick-xml's writer,
+//! responses parsed as a stream, faults classified into [`ErrorKind`]s. No business rules.
+//!
+//! Start with [`NmbrsTransport::new`] (one per process: connection pool, global rate
+//! limit), then [`NmbrsTransport::client`] per integration (credentials, concurrency).
+
+mod client;
+mod company_service;
+mod credentials;
+mod employee_service;
+pub mod envelope;
+mod error;
+mod fault;
+mod operation;
+pub mod reader;
+pub mod records;
+mod types;
+
+pub use client::{
+    ClientConfig, DEFAULT_BASE_URL, DEFAULT_MAX_CONCURRENCY, NmbrsTransport, SoapClient,
+};
+pub use company_service::CompanyService;
+pub use credentials::Credentials;
+pub use employee_service::EmployeeService;
+pub use error::{ErrorClass, ErrorKind, NmbrsError};
+pub use fault::{SoapFault, classify_code, nmbrs_code};
+pub use operation::{Effect, Operation, Service};
+pub use types::*;
+
+/// Everything a job needs from Nmbrs. Implemented by [`SoapClient`]; a REST client (Nmbrs
+/// ends SOAP on 2027-03-01) or a test double implements the two service traits too.
+pub trait NmbrsApi: EmployeeService + CompanyService {}
+
+impl<T: EmployeeService + CompanyService + ?Sized> NmbrsApi for T {}
