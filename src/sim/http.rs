@@ -119,8 +119,13 @@ async fn soap(
         }
     };
     let op = req.operation;
+    let _in_flight = InFlight::enter(&state);
     let (injected, latency) = {
         let mut s = lock(&state);
+        if s.capture {
+            let text = String::from_utf8_lossy(&body).into_owned();
+            s.requests.push((op, text));
+        }
         (s.faults.pick(op), s.faults.latency_ms)
     };
     if latency > 0 {
@@ -153,6 +158,24 @@ async fn soap(
             log("client_fault".into());
             soap_fault("soap:Client", &fault.0)
         }
+    }
+}
+
+/// Counts a SOAP call in flight for as long as it lives.
+struct InFlight(Shared);
+
+impl InFlight {
+    fn enter(state: &Shared) -> Self {
+        let mut s = lock(state);
+        s.in_flight += 1;
+        s.max_in_flight = s.max_in_flight.max(s.in_flight);
+        InFlight(state.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        lock(&self.0).in_flight -= 1;
     }
 }
 

@@ -214,6 +214,15 @@ pub struct SimState {
     pub domains: BTreeMap<String, SimDomain>,
     pub faults: FaultConfig,
     pub calls: Vec<CallRecord>,
+    /// SOAP calls being answered right now, and the most seen at once.
+    pub in_flight: usize,
+    pub max_in_flight: usize,
+    /// When set, raw request bodies are kept in `requests` (tests; they hold credentials,
+    /// so they are never serialised).
+    #[serde(skip)]
+    pub capture: bool,
+    #[serde(skip)]
+    pub requests: Vec<(Operation, String)>,
 }
 
 /// JSON seed (`POST /_sim/seed`): merged into the domain, creating it if needed.
