@@ -44,7 +44,7 @@ macro_rules! operations {
     ($($variant:ident = $name:literal, $svc:ident, $effect:ident, [$($param:literal),*];)*) => {
         /// Every Nmbrs operation the worker calls (21: the 19 of the integration plus the
         /// two read-backs `HourComponentVar_Get` and `DaysVar_Get`).
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Operation { $($variant),* }
 
         impl Operation {
