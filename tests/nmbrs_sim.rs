@@ -65,186 +65,128 @@ fn client_fault(status: u16, body: &str) -> SoapFault {
     }
 }
 
+/// A request the simulator must refuse with a `soap:Client` fault whose text contains
+/// `expect`: `(SOAPAction header, body, expect)`.
+type Refusal = (Option<String>, String, &'static str);
+
 #[tokio::test]
 async fn requests_are_checked_as_strictly_as_asmx() {
     let sim = demo_sim().await;
-    let action = |op: &str| format!("\"{EMP_NS}/{op}\"");
+    let path = "EmployeeService.asmx";
+    let ct = "text/xml; charset=utf-8";
+    let action = |op: &str| Some(format!("\"{EMP_NS}/{op}\""));
+    let get_all_op = "Contract_GetAll_AllEmployeesByCompany";
     let get_all = |child: &str| {
         envelope(&format!(
-            r#"<Contract_GetAll_AllEmployeesByCompany xmlns="{EMP_NS}">{child}</Contract_GetAll_AllEmployeesByCompany>"#
+            r#"<{get_all_op} xmlns="{EMP_NS}">{child}</{get_all_op}>"#
         ))
     };
     let good = get_all("<CompanyID>54613</CompanyID>");
-    let path = "EmployeeService.asmx";
-    let ct = "text/xml; charset=utf-8";
+    let insert = |group: &str, tail: &str| {
+        envelope(&format!(
+            r#"<HourComponentVar_Insert xmlns="{EMP_NS}"><EmployeeId>503293</EmployeeId>{group}{tail}</HourComponentVar_Insert>"#
+        ))
+    };
+    let tail = "<Period>11</Period><Year>2026</Year><UnprotectedMode>false</UnprotectedMode>";
+    let group = r#"<Hourcomponent><Id>0</Id><HourCode>1</HourCode><Hours>7.5</Hours><CostCenterId xsi:nil="true" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"/></Hourcomponent>"#;
 
+    let (s, b) = post(&sim, path, action(get_all_op).as_deref(), ct, good.clone()).await;
+    assert_eq!(s, 200, "{b}");
     let (s, b) = post(
         &sim,
         path,
-        Some(&action("Contract_GetAll_AllEmployeesByCompany")),
+        action("HourComponentVar_Insert").as_deref(),
         ct,
-        good.clone(),
+        insert(group, tail),
     )
     .await;
     assert_eq!(s, 200, "{b}");
 
-    let (s, b) = post(&sim, path, None, ct, good.clone()).await;
-    assert!(
-        client_fault(s, &b)
-            .faultstring
-            .contains("without a valid action parameter")
-    );
-    let unquoted = format!("{EMP_NS}/Contract_GetAll_AllEmployeesByCompany");
-    let (s, b) = post(&sim, path, Some(&unquoted), ct, good.clone()).await;
-    assert!(
-        client_fault(s, &b)
-            .faultstring
-            .contains("did not recognize the value of HTTP Header SOAPAction")
-    );
-    let (s, b) = post(
-        &sim,
-        path,
-        Some(&action("contract_getall_allemployeesbycompany")),
-        ct,
-        good.clone(),
-    )
-    .await;
-    client_fault(s, &b);
-    // An operation of the other service.
-    let (s, b) = post(&sim, path, Some(&action("List_GetAll")), ct, good.clone()).await;
-    client_fault(s, &b);
-    // Body element different from the action.
-    let (s, b) = post(
-        &sim,
-        path,
-        Some(&action("Salary_GetAll_AllEmployeesByCompany")),
-        ct,
-        good.clone(),
-    )
-    .await;
-    client_fault(s, &b);
-    // The v2.1 namespace.
-    let old = good.replace(&format!(r#"<Contract_GetAll_AllEmployeesByCompany xmlns="{EMP_NS}">"#), r#"<Contract_GetAll_AllEmployeesByCompany xmlns="https://api.nmbrs.nl/soap/v2.1/EmployeeService">"#);
-    let (s, b) = post(
-        &sim,
-        path,
-        Some(&action("Contract_GetAll_AllEmployeesByCompany")),
-        ct,
-        old,
-    )
-    .await;
-    client_fault(s, &b);
-    // `CompanyId` where the WSDL says `CompanyID`.
-    let (s, b) = post(
-        &sim,
-        path,
-        Some(&action("Contract_GetAll_AllEmployeesByCompany")),
-        ct,
-        get_all("<CompanyId>54613</CompanyId>"),
-    )
-    .await;
-    assert!(
-        client_fault(s, &b)
-            .faultstring
-            .contains("<CompanyId> was not expected")
-    );
-    // Not an int.
-    let (s, b) = post(
-        &sim,
-        path,
-        Some(&action("Contract_GetAll_AllEmployeesByCompany")),
-        ct,
-        get_all("<CompanyID>x</CompanyID>"),
-    )
-    .await;
-    assert!(
-        client_fault(s, &b)
-            .faultstring
-            .contains("not in a correct format")
-    );
-    // SOAP 1.2 envelope on the 1.1 binding.
-    let soap12 = good.replace(
-        "http://schemas.xmlsoap.org/soap/envelope/",
-        "http://www.w3.org/2003/05/soap-envelope",
-    );
-    let (s, b) = post(
-        &sim,
-        path,
-        Some(&action("Contract_GetAll_AllEmployeesByCompany")),
-        ct,
-        soap12,
-    )
-    .await;
-    assert!(client_fault(s, &b).faultstring.contains("version mismatch"));
-    // Not XML at all, and a wrong content type.
-    let (s, b) = post(
-        &sim,
-        path,
-        Some(&action("Contract_GetAll_AllEmployeesByCompany")),
-        ct,
-        "<oops".into(),
-    )
-    .await;
-    client_fault(s, &b);
+    let soap_action_header = "did not recognize the value of HTTP Header SOAPAction";
+    let not_expected = "was not expected";
+    let refusals: Vec<Refusal> = vec![
+        (None, good.clone(), "without a valid action parameter"),
+        (
+            Some(format!("{EMP_NS}/{get_all_op}")),
+            good.clone(),
+            soap_action_header,
+        ),
+        (
+            action("contract_getall_allemployeesbycompany"),
+            good.clone(),
+            soap_action_header,
+        ),
+        // An operation of the other service; a body that does not match the action.
+        (action("List_GetAll"), good.clone(), soap_action_header),
+        (
+            action("Salary_GetAll_AllEmployeesByCompany"),
+            good.clone(),
+            not_expected,
+        ),
+        // The v2.1 namespace; `CompanyId` where the WSDL says `CompanyID`; not an int.
+        (
+            action(get_all_op),
+            good.replace(EMP_NS, "https://api.nmbrs.nl/soap/v2.1/EmployeeService"),
+            not_expected,
+        ),
+        (
+            action(get_all_op),
+            get_all("<CompanyId>54613</CompanyId>"),
+            "<CompanyId> was not expected",
+        ),
+        (
+            action(get_all_op),
+            get_all("<CompanyID>x</CompanyID>"),
+            "not in a correct format",
+        ),
+        // SOAP 1.2 on the 1.1 binding; not XML at all.
+        (
+            action(get_all_op),
+            good.replace(
+                "http://schemas.xmlsoap.org/soap/envelope/",
+                "http://www.w3.org/2003/05/soap-envelope",
+            ),
+            "version mismatch",
+        ),
+        (action(get_all_op), "<oops".into(), "error in XML document"),
+        // `HourComponent` (capital C), WSDL order, and a comma decimal.
+        (
+            action("HourComponentVar_Insert"),
+            insert(&group.replace("Hourcomponent", "HourComponent"), tail),
+            "<HourComponent> was not expected",
+        ),
+        (
+            action("HourComponentVar_Insert"),
+            insert(
+                group,
+                "<Year>2026</Year><Period>11</Period><UnprotectedMode>false</UnprotectedMode>",
+            ),
+            not_expected,
+        ),
+        (
+            action("HourComponentVar_Insert"),
+            insert(&group.replace("7.5", "7,5"), tail),
+            "not in a correct format",
+        ),
+    ];
+    for (soap_action, body, expect) in refusals {
+        let (s, b) = post(&sim, path, soap_action.as_deref(), ct, body).await;
+        let fault = client_fault(s, &b);
+        assert!(
+            fault.faultstring.contains(expect),
+            "{expect:?} in {}",
+            fault.faultstring
+        );
+    }
     let (s, _) = post(
         &sim,
         path,
-        Some(&action("Contract_GetAll_AllEmployeesByCompany")),
+        action(get_all_op).as_deref(),
         "application/json",
         good,
     )
     .await;
     assert_eq!(s, 415);
-
-    let insert = |group: &str, rest: &str| {
-        envelope(&format!(
-            r#"<HourComponentVar_Insert xmlns="{EMP_NS}"><EmployeeId>503293</EmployeeId>{group}{rest}</HourComponentVar_Insert>"#
-        ))
-    };
-    let tail = "<Period>11</Period><Year>2026</Year><UnprotectedMode>false</UnprotectedMode>";
-    let ok_group = r#"<Hourcomponent><Id>0</Id><HourCode>1</HourCode><Hours>7.5</Hours><CostCenterId xsi:nil="true" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"/></Hourcomponent>"#;
-    let (s, b) = post(
-        &sim,
-        path,
-        Some(&action("HourComponentVar_Insert")),
-        ct,
-        insert(ok_group, tail),
-    )
-    .await;
-    assert_eq!(s, 200, "{b}");
-    // `HourComponent` (capital C) is the classic mistake.
-    let (s, b) = post(
-        &sim,
-        path,
-        Some(&action("HourComponentVar_Insert")),
-        ct,
-        insert(&ok_group.replace("Hourcomponent", "HourComponent"), tail),
-    )
-    .await;
-    client_fault(s, &b);
-    // Out of WSDL order.
-    let (s, b) = post(
-        &sim,
-        path,
-        Some(&action("HourComponentVar_Insert")),
-        ct,
-        insert(
-            ok_group,
-            "<Year>2026</Year><Period>11</Period><UnprotectedMode>false</UnprotectedMode>",
-        ),
-    )
-    .await;
-    client_fault(s, &b);
-    // A comma decimal is not what ASMX reads.
-    let (s, b) = post(
-        &sim,
-        path,
-        Some(&action("HourComponentVar_Insert")),
-        ct,
-        insert(&ok_group.replace("7.5", "7,5"), tail),
-    )
-    .await;
-    client_fault(s, &b);
     assert_eq!(
         sim.hour_components(demo::DOMAIN, JAN.0, NOV).len(),
         1,

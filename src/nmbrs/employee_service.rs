@@ -128,6 +128,23 @@ fn company_param(company: CompanyId) -> [(&'static str, Value<'static>); 1] {
     [("CompanyID", Value::Int(company.0))]
 }
 
+/// `EmployeeId`, one operation-specific element, then `Period`, `Year`,
+/// `UnprotectedMode`: the shape of every period write.
+fn write_params<'a>(
+    employee: EmployeeId,
+    middle: (&'static str, Value<'a>),
+    period: PayPeriod,
+    unprotected: bool,
+) -> [(&'static str, Value<'a>); 5] {
+    [
+        ("EmployeeId", Value::Int(employee.0)),
+        middle,
+        ("Period", Value::Int(period.period.into())),
+        ("Year", Value::Int(period.year)),
+        ("UnprotectedMode", Value::Bool(unprotected)),
+    ]
+}
+
 fn component_group<'a>(
     code_name: &'static str,
     code: i32,
@@ -170,13 +187,7 @@ impl EmployeeService for SoapClient {
         unprotected: bool,
     ) -> Result<(), NmbrsError> {
         let op = Op::DaysVarSet;
-        let params = [
-            ("EmployeeId", Value::Int(employee.0)),
-            ("Days", Value::Int(days)),
-            ("Period", Value::Int(period.period.into())),
-            ("Year", Value::Int(period.year)),
-            ("UnprotectedMode", Value::Bool(unprotected)),
-        ];
+        let params = write_params(employee, ("Days", Value::Int(days)), period, unprotected);
         self.call(op, &params, |xml| reader::read_empty(xml, op.name()))
             .await
     }
@@ -208,13 +219,7 @@ impl EmployeeService for SoapClient {
             c.cost_unit_id,
             c.comment.as_deref(),
         );
-        let params = [
-            ("EmployeeId", Value::Int(employee.0)),
-            ("Hourcomponent", group),
-            ("Period", Value::Int(period.period.into())),
-            ("Year", Value::Int(period.year)),
-            ("UnprotectedMode", Value::Bool(unprotected)),
-        ];
+        let params = write_params(employee, ("Hourcomponent", group), period, unprotected);
         self.call(op, &params, |xml| scalar(xml, op).map(HourComponentId))
             .await
     }
@@ -277,13 +282,7 @@ impl EmployeeService for SoapClient {
             c.cost_unit_id,
             c.comment.as_deref(),
         );
-        let params = [
-            ("EmployeeId", Value::Int(employee.0)),
-            ("WageComponent", group),
-            ("Period", Value::Int(period.period.into())),
-            ("Year", Value::Int(period.year)),
-            ("UnprotectedMode", Value::Bool(unprotected)),
-        ];
+        let params = write_params(employee, ("WageComponent", group), period, unprotected);
         self.call(op, &params, |xml| scalar(xml, op).map(WageComponentId))
             .await
     }

@@ -74,12 +74,38 @@ impl Codec for Decimal {
 /// Nmbrs means Dutch local time; a zone, if any, is dropped.
 pub fn parse_datetime(t: &str) -> Result<NaiveDateTime, String> {
     let t = t.trim();
-    NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f")
+    if let Some(dt) = asmx_datetime(t) {
+        return Ok(dt);
+    }
+    // `FromStr` reads `%Y-%m-%dT%H:%M:%S%.f` without a format string.
+    t.parse::<NaiveDateTime>()
         .or_else(|_| DateTime::parse_from_rfc3339(t).map(|d| d.naive_local()))
         .or_else(|_| {
             NaiveDate::parse_from_str(t, "%Y-%m-%d").map(|d| d.and_time(Default::default()))
         })
         .map_err(|_| format!("{t:?} is not a dateTime"))
+}
+
+/// The exact shape ASMX writes, `YYYY-MM-DDThh:mm:ss`, read by position (a company-wide
+/// read has three per employee); chrono still checks that the date and time exist.
+fn asmx_datetime(t: &str) -> Option<NaiveDateTime> {
+    let b = t.as_bytes();
+    let shape = b.len() == 19
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            10 => *c == b'T',
+            13 | 16 => *c == b':',
+            _ => c.is_ascii_digit(),
+        });
+    if !shape {
+        return None;
+    }
+    let n = |from: usize, to: usize| t[from..to].parse::<u32>().ok();
+    NaiveDate::from_ymd_opt(n(0, 4)? as i32, n(5, 7)?, n(8, 10)?)?.and_hms_opt(
+        n(11, 13)?,
+        n(14, 16)?,
+        n(17, 19)?,
+    )
 }
 
 impl Codec for NaiveDateTime {
@@ -447,6 +473,12 @@ mod tests {
             assert_eq!(parse_datetime(t).unwrap(), want, "{t}");
         }
         assert!(parse_datetime("03-11-2026").is_err());
+        assert!(parse_datetime("2026-02-30T00:00:00").is_err());
+        assert!(parse_datetime("2026-11-03T25:00:00").is_err());
+        assert_eq!(
+            parse_datetime("2026-11-03T07:30:15").unwrap(),
+            want + chrono::Duration::seconds(7 * 3600 + 30 * 60 + 15)
+        );
     }
 
     #[test]
@@ -457,5 +489,57 @@ mod tests {
         assert!(i32::decode(None).is_err());
         assert_eq!(<Option<String>>::decode(None).unwrap(), None);
         assert_eq!(<Option<bool>>::decode(Some("true")).unwrap(), Some(true));
+    }
+
+    use crate::nmbrs::reader;
+    use proptest::prelude::*;
+
+    fn wrap(items: &[EmployeeSnapshot]) -> String {
+        let op = "PersonalInfoContractSalaryAddress_GetAll_AllEmployeesByCompany";
+        let xml = SoapWriter::new().envelope(None, |w| {
+            w.start(&format!("{op}Response"), &[("xmlns", "urn:x")]);
+            w.start(&format!("{op}Result"), &[]);
+            for i in items {
+                w.start("PersonalInfoContractSalaryAddress", &[]);
+                i.write(w);
+                w.end("PersonalInfoContractSalaryAddress");
+            }
+            w.end(&format!("{op}Result"));
+            w.end(&format!("{op}Response"));
+        });
+        String::from_utf8(xml).unwrap()
+    }
+
+    proptest! {
+        /// Whatever the writer writes, the streaming reader reads back unchanged: text
+        /// with markup characters, absent and nil values, exact decimals.
+        #[test]
+        fn written_records_read_back_identically(
+            name in "[a-zA-Z0-9 &<>\"'éë€\n\t;]{0,24}",
+            email in proptest::option::of("[a-z0-9.@&<]{1,20}"),
+            mantissa in any::<i64>(),
+            scale in 0u32..8,
+            nil_value in any::<bool>(),
+            count in 0usize..4,
+        ) {
+            let value = Decimal::new(mantissa, scale);
+            let item = EmployeeSnapshot {
+                employee_id: 7,
+                first_name: Some(name.clone()),
+                last_name: Some(name),
+                email_work: email,
+                salary_value: (!nil_value).then_some(value),
+                hourly_wage: value,
+                ..Default::default()
+            };
+            let items = vec![item; count];
+            let parsed: Vec<EmployeeSnapshot> = reader::read_list(
+                &wrap(&items),
+                "PersonalInfoContractSalaryAddress_GetAll_AllEmployeesByCompany",
+                "PersonalInfoContractSalaryAddress",
+            )
+            .unwrap();
+            prop_assert_eq!(parsed, items);
+        }
     }
 }

@@ -270,13 +270,25 @@ pub struct EmployeeSnapshot {
     pub contract_hours: Decimal,
 }
 
+/// `Debug` of a record holding a BSN: ids only, the BSN shown as redacted.
+fn debug_without_bsn(
+    f: &mut fmt::Formatter<'_>,
+    name: &str,
+    id: i32,
+    number: i32,
+    bsn: &Option<String>,
+) -> fmt::Result {
+    f.debug_struct(name)
+        .field("id", &id)
+        .field("employee_number", &number)
+        .field("bsn", &bsn.as_ref().map(|_| "<redacted>"))
+        .finish_non_exhaustive()
+}
+
 impl fmt::Debug for EmployeeSnapshot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EmployeeSnapshot")
-            .field("employee_id", &self.employee_id)
-            .field("employee_number", &self.employee_number)
-            .field("bsn", &self.bsn.as_ref().map(|_| "<redacted>"))
-            .finish_non_exhaustive()
+        let (id, number) = (self.employee_id, self.employee_number);
+        debug_without_bsn(f, "EmployeeSnapshot", id, number, &self.bsn)
     }
 }
 
@@ -325,11 +337,7 @@ pub struct PersonalInfo {
 
 impl fmt::Debug for PersonalInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PersonalInfo")
-            .field("id", &self.id)
-            .field("employee_number", &self.employee_number)
-            .field("bsn", &self.bsn.as_ref().map(|_| "<redacted>"))
-            .finish_non_exhaustive()
+        debug_without_bsn(f, "PersonalInfo", self.id, self.employee_number, &self.bsn)
     }
 }
 
