@@ -145,23 +145,37 @@ fn write_params<'a>(
     ]
 }
 
-fn component_group<'a>(
-    code_name: &'static str,
-    code: i32,
-    value_name: &'static str,
-    value: Decimal,
+/// The fields of a new hour or wage line, under their element names.
+struct NewLine<'a> {
+    code: (&'static str, i32),
+    value: (&'static str, Decimal),
     cost_center_id: Option<i32>,
     cost_unit_id: Option<i32>,
     comment: Option<&'a str>,
-) -> Value<'a> {
-    Value::Group(vec![
-        ("Id", Value::Int(0)),
-        (code_name, Value::Int(code)),
-        (value_name, Value::Decimal(value)),
-        ("CostCenterId", Value::NillableInt(cost_center_id)),
-        ("CostUnitId", Value::NillableInt(cost_unit_id)),
-        ("Comment", Value::Text(comment)),
-    ])
+}
+
+impl SoapClient {
+    /// `HourComponentVar_Insert` / `WageComponentVar_Insert`: `wrapper` holds the line.
+    async fn insert_line(
+        &self,
+        op: Op,
+        employee: EmployeeId,
+        wrapper: &'static str,
+        line: NewLine<'_>,
+        period: PayPeriod,
+        unprotected: bool,
+    ) -> Result<i32, NmbrsError> {
+        let group = Value::Group(vec![
+            ("Id", Value::Int(0)),
+            (line.code.0, Value::Int(line.code.1)),
+            (line.value.0, Value::Decimal(line.value.1)),
+            ("CostCenterId", Value::NillableInt(line.cost_center_id)),
+            ("CostUnitId", Value::NillableInt(line.cost_unit_id)),
+            ("Comment", Value::Text(line.comment)),
+        ]);
+        let params = write_params(employee, (wrapper, group), period, unprotected);
+        self.call(op, &params, |xml| scalar(xml, op)).await
+    }
 }
 
 #[async_trait]
@@ -209,19 +223,17 @@ impl EmployeeService for SoapClient {
         period: PayPeriod,
         unprotected: bool,
     ) -> Result<HourComponentId, NmbrsError> {
+        let line = NewLine {
+            code: ("HourCode", c.hour_code.0),
+            value: ("Hours", c.hours),
+            cost_center_id: c.cost_center_id,
+            cost_unit_id: c.cost_unit_id,
+            comment: c.comment.as_deref(),
+        };
         let op = Op::HourComponentVarInsert;
-        let group = component_group(
-            "HourCode",
-            c.hour_code.0,
-            "Hours",
-            c.hours,
-            c.cost_center_id,
-            c.cost_unit_id,
-            c.comment.as_deref(),
-        );
-        let params = write_params(employee, ("Hourcomponent", group), period, unprotected);
-        self.call(op, &params, |xml| scalar(xml, op).map(HourComponentId))
+        self.insert_line(op, employee, "Hourcomponent", line, period, unprotected)
             .await
+            .map(HourComponentId)
     }
 
     async fn hour_component_var_get(
@@ -272,19 +284,17 @@ impl EmployeeService for SoapClient {
         period: PayPeriod,
         unprotected: bool,
     ) -> Result<WageComponentId, NmbrsError> {
+        let line = NewLine {
+            code: ("Code", c.code.0),
+            value: ("Value", c.value),
+            cost_center_id: c.cost_center_id,
+            cost_unit_id: c.cost_unit_id,
+            comment: c.comment.as_deref(),
+        };
         let op = Op::WageComponentVarInsert;
-        let group = component_group(
-            "Code",
-            c.code.0,
-            "Value",
-            c.value,
-            c.cost_center_id,
-            c.cost_unit_id,
-            c.comment.as_deref(),
-        );
-        let params = write_params(employee, ("WageComponent", group), period, unprotected);
-        self.call(op, &params, |xml| scalar(xml, op).map(WageComponentId))
+        self.insert_line(op, employee, "WageComponent", line, period, unprotected)
             .await
+            .map(WageComponentId)
     }
 
     async fn employee_snapshots(
