@@ -594,3 +594,34 @@ async fn the_trait_object_serves_jobs() {
     assert_eq!(ops.len(), 21);
     assert!(sim.calls().iter().all(|c| c.outcome == "ok"));
 }
+
+#[tokio::test]
+async fn configured_fault_rates_hit_the_calls_they_name() {
+    let sim = demo_sim().await;
+    let c = demo_client(&sim);
+    // A lost reply only concerns writes: reads pass, every insert is in doubt but landed.
+    sim.set_faults(FaultConfig {
+        lost_reply_rate: 1.0,
+        ..Default::default()
+    });
+    assert_eq!(c.companies().await.unwrap().len(), 2);
+    let e = c
+        .wage_component_var_insert(JAN, &wage(410, "9.99"), NOV, false)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::OutcomeUnknown);
+    let landed = sim.wage_components(demo::DOMAIN, JAN.0, NOV);
+    assert_eq!(landed.len(), 1);
+    assert_eq!(landed[0].value, dec("9.99"));
+    // Every connection dropped: reads give up after the retries, as a transient error.
+    sim.clear_calls();
+    sim.set_faults(FaultConfig {
+        drop_rate: 1.0,
+        ..Default::default()
+    });
+    let e = c.contracts(CompanyId(demo::HORECA)).await.unwrap_err();
+    assert!(matches!(e, NmbrsError::Transport { .. }), "{e:?}");
+    assert_eq!(e.kind(), ErrorKind::Transient);
+    assert_eq!(sim.calls().len(), 4);
+    assert!(sim.calls().iter().all(|c| c.outcome == "injected:drop"));
+}

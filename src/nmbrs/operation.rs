@@ -32,7 +32,7 @@ impl Service {
 /// What a repeat of the call does, which decides whether a transient failure may retry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Effect {
-    /// Reads nothing changes: retry freely.
+    /// Reads change nothing: retry freely.
     Read,
     /// Deletes and set-style writes: repeating gives the same state, retry freely.
     Idempotent,
