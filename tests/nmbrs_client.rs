@@ -110,12 +110,12 @@ async fn hours_wages_and_days_are_written_read_back_and_deleted() {
             HourComponentLine {
                 id: a.0,
                 hour_code: 1,
-                hours: dec("7.50")
+                hours: Hours(dec("7.50"))
             },
             HourComponentLine {
                 id: b.0,
                 hour_code: 40,
-                hours: dec("0.25")
+                hours: Hours(dec("0.25"))
             },
         ]
     );
@@ -137,7 +137,7 @@ async fn hours_wages_and_days_are_written_read_back_and_deleted() {
         vec![WageComponentLine {
             id: w.0,
             code: 430,
-            value: dec("12.40")
+            value: Amount(dec("12.40"))
         }]
     );
     assert!(c.wage_component_delete(JAN, w).await.unwrap());
@@ -612,7 +612,7 @@ async fn configured_fault_rates_hit_the_calls_they_name() {
     assert_eq!(e.kind(), ErrorKind::OutcomeUnknown);
     let landed = sim.wage_components(demo::DOMAIN, JAN.0, NOV);
     assert_eq!(landed.len(), 1);
-    assert_eq!(landed[0].value, dec("9.99"));
+    assert_eq!(landed[0].value, Amount(dec("9.99")));
     // Every connection dropped: reads give up after the retries, as a transient error.
     sim.clear_calls();
     sim.set_faults(FaultConfig {

@@ -225,7 +225,7 @@ impl EmployeeService for SoapClient {
     ) -> Result<HourComponentId, NmbrsError> {
         let line = NewLine {
             code: ("HourCode", c.hour_code.0),
-            value: ("Hours", c.hours),
+            value: ("Hours", c.hours.0),
             cost_center_id: c.cost_center_id,
             cost_unit_id: c.cost_unit_id,
             comment: c.comment.as_deref(),
@@ -286,7 +286,7 @@ impl EmployeeService for SoapClient {
     ) -> Result<WageComponentId, NmbrsError> {
         let line = NewLine {
             code: ("Code", c.code.0),
-            value: ("Value", c.value),
+            value: ("Value", c.value.0),
             cost_center_id: c.cost_center_id,
             cost_unit_id: c.cost_unit_id,
             comment: c.comment.as_deref(),

@@ -70,6 +70,20 @@ impl Codec for Decimal {
     }
 }
 
+macro_rules! decimal_codec {
+    ($($t:ident),*) => {$(
+        impl Codec for $t {
+            fn decode(text: Option<&str>) -> Result<Self, String> {
+                Decimal::decode(text).map($t)
+            }
+            fn encode(&self, w: &mut SoapWriter, name: &str) {
+                self.0.encode(w, name);
+            }
+        }
+    )*};
+}
+decimal_codec!(Hours, Amount);
+
 /// Parses an `s:dateTime` (`2026-11-03T00:00:00`, with fractions, a zone, or a bare date).
 /// Nmbrs means Dutch local time; a zone, if any, is dropped.
 pub fn parse_datetime(t: &str) -> Result<NaiveDateTime, String> {

@@ -38,6 +38,35 @@ id_newtype!(
     WageCode,
 );
 
+macro_rules! decimal_newtype {
+    ($(#[$doc:meta] $name:ident),* $(,)?) => {$(
+        #[$doc]
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub Decimal);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = rust_decimal::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                s.parse().map($name)
+            }
+        }
+    )*};
+}
+
+decimal_newtype!(
+    /// Hours of an hour component (decimal, never float).
+    Hours,
+    /// Value of a wage component: an amount in euros or a count (meals, kilometres).
+    Amount,
+);
+
 /// Payroll frequency of a company, fixed when the company is created.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -200,7 +229,7 @@ pub struct ModelCode {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NewHourComponent {
     pub hour_code: HourCode,
-    pub hours: Decimal,
+    pub hours: Hours,
     #[serde(default)]
     pub cost_center_id: Option<i32>,
     #[serde(default)]
@@ -213,7 +242,7 @@ pub struct NewHourComponent {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NewWageComponent {
     pub code: WageCode,
-    pub value: Decimal,
+    pub value: Amount,
     #[serde(default)]
     pub cost_center_id: Option<i32>,
     #[serde(default)]
@@ -227,7 +256,7 @@ pub struct NewWageComponent {
 pub struct HourComponentLine {
     pub id: i32,
     pub hour_code: i32,
-    pub hours: Decimal,
+    pub hours: Hours,
 }
 
 /// `WageComponent` of `WageComponentVar_Get`.
@@ -235,7 +264,7 @@ pub struct HourComponentLine {
 pub struct WageComponentLine {
     pub id: i32,
     pub code: i32,
-    pub value: Decimal,
+    pub value: Amount,
 }
 
 /// One flat row of `PersonalInfoContractSalaryAddress_GetAll_AllEmployeesByCompany`.
@@ -463,5 +492,19 @@ mod tests {
             ..Default::default()
         };
         assert!(!format!("{p:?}").contains("123456782"));
+    }
+
+    proptest::proptest! {
+        /// Every valid period survives display and parse; the next number past the end
+        /// of its frequency is refused.
+        #[test]
+        fn valid_periods_round_trip(year in 1900i32..=9999, kind_ix in 0usize..3, p in 1u8..=53) {
+            let kind = [PeriodType::Monthly, PeriodType::FourWeekly, PeriodType::Weekly][kind_ix];
+            let period = p.min(kind.max_period());
+            let c = CurrentPeriod { period: PayPeriod::new(year, period), kind };
+            proptest::prop_assert_eq!(CurrentPeriod::parse(&c.to_string()).unwrap(), c);
+            let past_end = format!("{year}-{}-{}", kind.max_period() + 1, kind.token());
+            proptest::prop_assert!(CurrentPeriod::parse(&past_end).is_err());
+        }
     }
 }

@@ -283,13 +283,17 @@ pub fn execute(state: &mut SimState, req: &Request) -> Result<Vec<u8>, SimError>
                     .push(HourComponentLine {
                         id,
                         hour_code: code,
-                        hours: value,
+                        hours: Hours(value),
                     });
             } else {
                 d.wage_components
                     .entry(key)
                     .or_default()
-                    .push(WageComponentLine { id, code, value });
+                    .push(WageComponentLine {
+                        id,
+                        code,
+                        value: Amount(value),
+                    });
             }
             scalar(op, &id.to_string())
         }
