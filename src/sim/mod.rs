@@ -2,6 +2,23 @@
 //! with the same envelopes, rules and faults as Nmbrs, with runtime fault injection and a
 //! call log. Used by the tests (over real HTTP), by `sim --port N` and by `demo`.
 //!
+//! HTTP control API (JSON), next to `POST /EmployeeService.asmx` and
+//! `POST /CompanyService.asmx`:
+//!
+//! | route | does |
+//! | --- | --- |
+//! | `POST /_sim/seed` | merges a [`Seed`] (`{"domain", "users", "companies", "employees"}`) into the state |
+//! | `GET /_sim/state` | the whole [`SimState`] (tokens left out), incl. components per `"employee/year/period"` |
+//! | `POST /_sim/faults`, `GET /_sim/faults` | replaces / shows the [`FaultConfig`]: `error_rate`, `transient` (`fault9999`, `fault1006`, `http503`), `latency_ms`, `drop_rate`, `lost_reply_rate`, `script` (one-shot faults, e.g. `{"operation": "List_GetAll", "kind": "fault", "code": 1002, "message": "Unauthorized Access"}`) |
+//! | `GET /_sim/calls` | `{total, writes, per_operation, calls}` |
+//! | `POST /_sim/reset` | empties the state |
+//!
+//! Differences from Nmbrs, on purpose or for lack of knowledge: the SOAPAction must be
+//! quoted; an unknown or misplaced element is a `soap:Client` fault (ASMX would ignore it and
+//! use 0); a missing `Domain` is refused (1001); deletes are allowed in closed periods and
+//! writes to future periods are accepted; `List_GetByCompany` returns the employees whose
+//! seeded `employee_type` equals `EmployeeType`.
+//!
 //! ```no_run
 //! # async fn t() -> anyhow::Result<()> {
 //! let sim = nmbrs_worker::sim::Simulator::start().await?;
