@@ -348,4 +348,36 @@ mod tests {
             ));
         }
     }
+
+    fn codes(result: &str) -> Vec<crate::nmbrs::ModelCode> {
+        let xml = format!(
+            r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soap:Body><HourModel_GetHourCodesResponse xmlns="urn:x">{result}</HourModel_GetHourCodesResponse></soap:Body></soap:Envelope>"#
+        );
+        read_list(&xml, "HourModel_GetHourCodes", "HourCode").unwrap()
+    }
+
+    #[test]
+    fn arrays_of_zero_one_and_many_with_unknown_and_nil_elements() {
+        assert!(codes("").is_empty(), "no result element");
+        assert!(codes("<HourModel_GetHourCodesResult/>").is_empty());
+        assert!(codes(r#"<HourModel_GetHourCodesResult xsi:nil="true"/>"#).is_empty());
+        let one = codes(
+            "<HourModel_GetHourCodesResult><HourCode><Code>1</Code></HourCode></HourModel_GetHourCodesResult>",
+        );
+        assert_eq!(one.len(), 1);
+        assert_eq!((one[0].code, one[0].description.as_deref()), (1, None));
+        let many = codes(
+            r#"<HourModel_GetHourCodesResult>
+                 <HourCode><Code>1</Code><New><Deep>x</Deep></New><Description>Uren</Description><Extra/></HourCode>
+                 <SomethingNew><Code>99</Code></SomethingNew>
+                 <HourCode xsi:nil="true"/>
+                 <HourCode><Code>20</Code><Description>Verlof &amp; vakantie</Description></HourCode>
+               </HourModel_GetHourCodesResult><AddedLater>1</AddedLater>"#,
+        );
+        let got: Vec<_> = many
+            .iter()
+            .map(|c| (c.code, c.description.as_deref()))
+            .collect();
+        assert_eq!(got, [(1, Some("Uren")), (20, Some("Verlof & vakantie"))]);
+    }
 }
