@@ -252,6 +252,13 @@ pub fn seed() -> Seed {
     }
 }
 
+/// A simulator state holding only the demo dataset.
+pub fn state() -> super::SimState {
+    let mut state = super::SimState::default();
+    state.apply_seed(seed());
+    state
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,9 +21,8 @@
 //!
 //! ```no_run
 //! # async fn t() -> anyhow::Result<()> {
-//! let sim = nmbrs_worker::sim::Simulator::start().await?;
-//! sim.seed(nmbrs_worker::sim::demo::seed());
-//! // point the client at sim.base_url()
+//! let sim = nmbrs_worker::sim::Simulator::start_demo().await?;
+//! // NMBRS_BASE_URL = sim.base_url(); credentials: sim::demo::{USERNAME, TOKEN, DOMAIN}
 //! # Ok(()) }
 //! ```
 
@@ -56,10 +55,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let listener = TcpListener::bind(addr).await?;
-    let mut state = SimState::default();
-    state.apply_seed(demo::seed());
     tracing::info!(addr = %listener.local_addr()?, "nmbrs simulator listening");
-    serve_on(listener, Arc::new(Mutex::new(state)), shutdown).await
+    serve_on(listener, Arc::new(Mutex::new(demo::state())), shutdown).await
 }
 
 /// Serves `state` on an already bound listener until `shutdown` resolves.
@@ -87,6 +84,12 @@ impl Simulator {
     /// Starts an empty simulator.
     pub async fn start() -> anyhow::Result<Self> {
         Self::start_with(SimState::default()).await
+    }
+
+    /// Starts a simulator seeded with [`demo::seed`] (log in with [`demo::USERNAME`],
+    /// [`demo::TOKEN`], domain [`demo::DOMAIN`]).
+    pub async fn start_demo() -> anyhow::Result<Self> {
+        Self::start_with(demo::state()).await
     }
 
     /// Starts a simulator over `state`.

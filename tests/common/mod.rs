@@ -20,9 +20,7 @@ pub fn fast_config(base_url: &str) -> ClientConfig {
 }
 
 pub async fn demo_sim() -> Simulator {
-    let sim = Simulator::start().await.expect("simulator starts");
-    sim.seed(demo::seed());
-    sim
+    Simulator::start_demo().await.expect("simulator starts")
 }
 
 pub fn client_as(sim: &Simulator, username: &str, token: &str) -> SoapClient {
