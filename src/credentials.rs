@@ -48,6 +48,11 @@ impl Credentials {
     pub fn new(username: impl Into<String>, token: impl Into<String>) -> Self {
         Self { username: username.into(), token: SecretString::from(token.into()) }
     }
+
+    /// The form the Nmbrs client writes into its `AuthHeaderWithDomain`.
+    pub fn for_nmbrs(&self, domain: &str) -> crate::nmbrs::Credentials {
+        crate::nmbrs::Credentials::new(self.username.clone(), self.token.expose_secret(), domain)
+    }
 }
 
 #[derive(Deserialize, Serialize)]

@@ -3,7 +3,8 @@
 //!
 //! A job travels one way, and the modules follow it:
 //! `bus` (consume) → `envelope` (validate) → `jobs` (plan and apply, with `domain` rules)
-//! → `store` (record, outbox) → `relay` (publish).
+//! → `store` (record, outbox) → `relay` (publish). `nmbrs` is the SOAP edge the jobs call,
+//! `sim` the Nmbrs simulator used by tests, `demo` and `sim`.
 
 pub mod bus;
 pub mod cli;
@@ -15,7 +16,9 @@ pub mod events;
 pub mod health;
 pub mod jobs;
 pub mod metrics;
+pub mod nmbrs;
 pub mod relay;
+pub mod sim;
 pub mod store;
 pub mod telemetry;
 pub mod worker;

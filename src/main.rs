@@ -102,7 +102,12 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo => anyhow::bail!("`demo` arrives with the team-sync issue (#4); nothing to run yet"),
-        Command::Sim { .. } => anyhow::bail!("`sim` arrives with the Nmbrs edge issue (#3); nothing to serve yet"),
+        Command::Sim { port } => {
+            let _telemetry = telemetry::init(None)?;
+            let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+            println!("Nmbrs simulator (demo data) on http://{addr}; NMBRS_BASE_URL=http://{addr}");
+            nmbrs_worker::sim::serve(addr, wait_for_signal()).await
+        }
         Command::Publish { file, routing_key, no_validate } => {
             let (id, rk) = publish::publish(&config, &file, routing_key.as_deref(), !no_validate).await?;
             println!("published message {id} with routing key {rk}");

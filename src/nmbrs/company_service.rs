@@ -1,0 +1,80 @@
+//! `CompanyService.asmx`: companies, current period and the hour/wage models, as a trait
+//! (for test doubles and the future REST client) and its SOAP implementation.
+
+use async_trait::async_trait;
+
+use super::client::{SoapClient, required_scalar};
+use super::envelope::Value;
+use super::error::NmbrsError;
+use super::operation::Operation as Op;
+use super::reader::{self, ReadError};
+use super::types::*;
+
+/// Company-service operations.
+#[async_trait]
+pub trait CompanyService: Send + Sync {
+    /// `List_GetAll`: the companies visible to the API user.
+    async fn companies(&self) -> Result<Vec<Company>, NmbrsError>;
+    /// `Company_GetCurrentPeriod`, parsed and range-checked.
+    async fn current_period(&self, company: CompanyId) -> Result<CurrentPeriod, NmbrsError>;
+    /// `HourModel_GetHourCodes`.
+    async fn hour_codes(&self, company: CompanyId) -> Result<Vec<ModelCode>, NmbrsError>;
+    /// `HourModel2_GetHourCodes` (the second hour model).
+    async fn hour_codes2(&self, company: CompanyId) -> Result<Vec<ModelCode>, NmbrsError>;
+    /// `WageModel_GetWageCodes`.
+    async fn wage_codes(&self, company: CompanyId) -> Result<Vec<ModelCode>, NmbrsError>;
+    /// `WageModel2_GetWageCodes` (the second wage model).
+    async fn wage_codes2(&self, company: CompanyId) -> Result<Vec<ModelCode>, NmbrsError>;
+}
+
+impl SoapClient {
+    async fn model_codes(
+        &self,
+        op: Op,
+        item: &'static str,
+        company: CompanyId,
+    ) -> Result<Vec<ModelCode>, NmbrsError> {
+        let params = [("CompanyId", Value::Int(company.0))];
+        self.call(op, &params, |xml| reader::read_list(xml, op.name(), item))
+            .await
+    }
+}
+
+#[async_trait]
+impl CompanyService for SoapClient {
+    async fn companies(&self) -> Result<Vec<Company>, NmbrsError> {
+        let op = Op::ListGetAll;
+        self.call(op, &[], |xml| reader::read_list(xml, op.name(), "Company"))
+            .await
+    }
+
+    async fn current_period(&self, company: CompanyId) -> Result<CurrentPeriod, NmbrsError> {
+        let op = Op::CompanyGetCurrentPeriod;
+        let params = [("CompanyId", Value::Int(company.0))];
+        self.call(op, &params, |xml| {
+            CurrentPeriod::parse(&required_scalar(xml, op)?)
+                .map_err(|e| ReadError::Malformed(e.to_string()))
+        })
+        .await
+    }
+
+    async fn hour_codes(&self, company: CompanyId) -> Result<Vec<ModelCode>, NmbrsError> {
+        self.model_codes(Op::HourModelGetHourCodes, "HourCode", company)
+            .await
+    }
+
+    async fn hour_codes2(&self, company: CompanyId) -> Result<Vec<ModelCode>, NmbrsError> {
+        self.model_codes(Op::HourModel2GetHourCodes, "HourCode", company)
+            .await
+    }
+
+    async fn wage_codes(&self, company: CompanyId) -> Result<Vec<ModelCode>, NmbrsError> {
+        self.model_codes(Op::WageModelGetWageCodes, "WageCode", company)
+            .await
+    }
+
+    async fn wage_codes2(&self, company: CompanyId) -> Result<Vec<ModelCode>, NmbrsError> {
+        self.model_codes(Op::WageModel2GetWageCodes, "WageCode", company)
+            .await
+    }
+}

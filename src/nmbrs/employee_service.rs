@@ -1,0 +1,376 @@
+//! `EmployeeService.asmx`: the typed operations jobs call (hours, wages, days, employee
+//! data), as a trait so a test double or the future REST client can stand in for SOAP,
+//! and its SOAP implementation with the exact v3 element names.
+
+use async_trait::async_trait;
+use rust_decimal::Decimal;
+
+use super::client::{SoapClient, required_scalar};
+use super::envelope::Value;
+use super::error::NmbrsError;
+use super::operation::Operation as Op;
+use super::reader::{self, ReadError};
+use super::records::{Codec, HistoryRecord, Record, parse_decimal};
+use super::types::*;
+
+/// Employee-service operations. `hour_component_var_get` and `days_var_get` need an extra
+/// right: without it they fail with [`super::ErrorKind::MissingRight`], a normal outcome.
+#[async_trait]
+pub trait EmployeeService: Send + Sync {
+    /// `HourComponent_Delete`; `false` when Nmbrs deleted nothing (unknown id).
+    async fn hour_component_delete(
+        &self,
+        employee: EmployeeId,
+        id: HourComponentId,
+    ) -> Result<bool, NmbrsError>;
+    /// `DaysVar_Set`: overwrites the variable days of the period (idempotent).
+    async fn days_var_set(
+        &self,
+        employee: EmployeeId,
+        days: i32,
+        period: PayPeriod,
+        unprotected: bool,
+    ) -> Result<(), NmbrsError>;
+    /// `DaysVar_Get`.
+    async fn days_var_get(
+        &self,
+        employee: EmployeeId,
+        period: PayPeriod,
+    ) -> Result<i32, NmbrsError>;
+    /// `HourComponentVar_Insert`: not idempotent; may fail with `OutcomeUnknown`.
+    async fn hour_component_var_insert(
+        &self,
+        employee: EmployeeId,
+        component: &NewHourComponent,
+        period: PayPeriod,
+        unprotected: bool,
+    ) -> Result<HourComponentId, NmbrsError>;
+    /// `HourComponentVar_Get`.
+    async fn hour_component_var_get(
+        &self,
+        employee: EmployeeId,
+        period: PayPeriod,
+    ) -> Result<Vec<HourComponentLine>, NmbrsError>;
+    /// `WageComponent_Delete`; `false` when Nmbrs deleted nothing.
+    async fn wage_component_delete(
+        &self,
+        employee: EmployeeId,
+        id: WageComponentId,
+    ) -> Result<bool, NmbrsError>;
+    /// `WageComponentVar_Get`.
+    async fn wage_component_var_get(
+        &self,
+        employee: EmployeeId,
+        period: PayPeriod,
+    ) -> Result<Vec<WageComponentLine>, NmbrsError>;
+    /// `WageComponentVar_Insert`: not idempotent; may fail with `OutcomeUnknown`.
+    async fn wage_component_var_insert(
+        &self,
+        employee: EmployeeId,
+        component: &NewWageComponent,
+        period: PayPeriod,
+        unprotected: bool,
+    ) -> Result<WageComponentId, NmbrsError>;
+    /// `PersonalInfoContractSalaryAddress_GetAll_AllEmployeesByCompany` (contains BSNs).
+    async fn employee_snapshots(
+        &self,
+        company: CompanyId,
+    ) -> Result<Vec<EmployeeSnapshot>, NmbrsError>;
+    /// `PersonalInfo_GetAll_AllEmployeesByCompany` (history per employee).
+    async fn personal_infos(
+        &self,
+        company: CompanyId,
+    ) -> Result<Vec<PerEmployee<PersonalInfo>>, NmbrsError>;
+    /// `Salary_GetEstimatedCostPerHour`.
+    async fn estimated_cost_per_hour(
+        &self,
+        employee: EmployeeId,
+        period: PayPeriod,
+    ) -> Result<Decimal, NmbrsError>;
+    /// `Schedule_GetAll_AllEmployeesByCompany`.
+    async fn schedules(&self, company: CompanyId)
+    -> Result<Vec<PerEmployee<Schedule>>, NmbrsError>;
+    /// `Contract_GetAll_AllEmployeesByCompany`.
+    async fn contracts(&self, company: CompanyId)
+    -> Result<Vec<PerEmployee<Contract>>, NmbrsError>;
+    /// `Salary_GetAll_AllEmployeesByCompany`.
+    async fn salaries(&self, company: CompanyId) -> Result<Vec<PerEmployee<Salary>>, NmbrsError>;
+    /// `List_GetByCompany` for one v3 `EmployeeType` id.
+    async fn employees_by_company(
+        &self,
+        company: CompanyId,
+        employee_type: i32,
+    ) -> Result<Vec<EmployeeListItem>, NmbrsError>;
+}
+
+fn period_params(employee: EmployeeId, period: PayPeriod) -> [(&'static str, Value<'static>); 3] {
+    [
+        ("EmployeeId", Value::Int(employee.0)),
+        ("Period", Value::Int(period.period.into())),
+        ("Year", Value::Int(period.year)),
+    ]
+}
+
+fn scalar<T: Codec>(xml: &str, op: Op) -> Result<T, ReadError> {
+    let text = required_scalar(xml, op)?;
+    T::decode(Some(&text)).map_err(|e| ReadError::Malformed(format!("{op}Result: {e}")))
+}
+
+fn history<T: HistoryRecord>(xml: &str, op: Op) -> Result<Vec<PerEmployee<T>>, ReadError> {
+    reader::read_list(xml, op.name(), T::ENTRY)
+}
+
+fn list<T: Record>(op: Op, item: &'static str) -> impl Fn(&str) -> Result<Vec<T>, ReadError> {
+    move |xml| reader::read_list(xml, op.name(), item)
+}
+
+fn company_param(company: CompanyId) -> [(&'static str, Value<'static>); 1] {
+    [("CompanyID", Value::Int(company.0))]
+}
+
+/// `EmployeeId`, one operation-specific element, then `Period`, `Year`,
+/// `UnprotectedMode`: the shape of every period write.
+fn write_params<'a>(
+    employee: EmployeeId,
+    middle: (&'static str, Value<'a>),
+    period: PayPeriod,
+    unprotected: bool,
+) -> [(&'static str, Value<'a>); 5] {
+    [
+        ("EmployeeId", Value::Int(employee.0)),
+        middle,
+        ("Period", Value::Int(period.period.into())),
+        ("Year", Value::Int(period.year)),
+        ("UnprotectedMode", Value::Bool(unprotected)),
+    ]
+}
+
+/// The fields of a new hour or wage line, under their element names.
+struct NewLine<'a> {
+    code: (&'static str, i32),
+    value: (&'static str, Decimal),
+    cost_center_id: Option<i32>,
+    cost_unit_id: Option<i32>,
+    comment: Option<&'a str>,
+}
+
+impl SoapClient {
+    /// `HourComponentVar_Insert` / `WageComponentVar_Insert`: `wrapper` holds the line.
+    async fn insert_line(
+        &self,
+        op: Op,
+        employee: EmployeeId,
+        wrapper: &'static str,
+        line: NewLine<'_>,
+        period: PayPeriod,
+        unprotected: bool,
+    ) -> Result<i32, NmbrsError> {
+        let group = Value::Group(vec![
+            ("Id", Value::Int(0)),
+            (line.code.0, Value::Int(line.code.1)),
+            (line.value.0, Value::Decimal(line.value.1)),
+            ("CostCenterId", Value::NillableInt(line.cost_center_id)),
+            ("CostUnitId", Value::NillableInt(line.cost_unit_id)),
+            ("Comment", Value::Text(line.comment)),
+        ]);
+        let params = write_params(employee, (wrapper, group), period, unprotected);
+        self.call(op, &params, |xml| scalar(xml, op)).await
+    }
+}
+
+#[async_trait]
+impl EmployeeService for SoapClient {
+    async fn hour_component_delete(
+        &self,
+        employee: EmployeeId,
+        id: HourComponentId,
+    ) -> Result<bool, NmbrsError> {
+        let op = Op::HourComponentDelete;
+        let params = [
+            ("EmployeeId", Value::Int(employee.0)),
+            ("HourComponentID", Value::Int(id.0)),
+        ];
+        self.call(op, &params, |xml| scalar(xml, op)).await
+    }
+
+    async fn days_var_set(
+        &self,
+        employee: EmployeeId,
+        days: i32,
+        period: PayPeriod,
+        unprotected: bool,
+    ) -> Result<(), NmbrsError> {
+        let op = Op::DaysVarSet;
+        let params = write_params(employee, ("Days", Value::Int(days)), period, unprotected);
+        self.call(op, &params, |xml| reader::read_empty(xml, op.name()))
+            .await
+    }
+
+    async fn days_var_get(
+        &self,
+        employee: EmployeeId,
+        period: PayPeriod,
+    ) -> Result<i32, NmbrsError> {
+        let op = Op::DaysVarGet;
+        self.call(op, &period_params(employee, period), |xml| scalar(xml, op))
+            .await
+    }
+
+    async fn hour_component_var_insert(
+        &self,
+        employee: EmployeeId,
+        c: &NewHourComponent,
+        period: PayPeriod,
+        unprotected: bool,
+    ) -> Result<HourComponentId, NmbrsError> {
+        let line = NewLine {
+            code: ("HourCode", c.hour_code.0),
+            value: ("Hours", c.hours.0),
+            cost_center_id: c.cost_center_id,
+            cost_unit_id: c.cost_unit_id,
+            comment: c.comment.as_deref(),
+        };
+        let op = Op::HourComponentVarInsert;
+        self.insert_line(op, employee, "Hourcomponent", line, period, unprotected)
+            .await
+            .map(HourComponentId)
+    }
+
+    async fn hour_component_var_get(
+        &self,
+        employee: EmployeeId,
+        period: PayPeriod,
+    ) -> Result<Vec<HourComponentLine>, NmbrsError> {
+        let op = Op::HourComponentVarGet;
+        self.call(
+            op,
+            &period_params(employee, period),
+            list(op, "HourComponent"),
+        )
+        .await
+    }
+
+    async fn wage_component_delete(
+        &self,
+        employee: EmployeeId,
+        id: WageComponentId,
+    ) -> Result<bool, NmbrsError> {
+        let op = Op::WageComponentDelete;
+        let params = [
+            ("EmployeeId", Value::Int(employee.0)),
+            ("WageComponentID", Value::Int(id.0)),
+        ];
+        self.call(op, &params, |xml| scalar(xml, op)).await
+    }
+
+    async fn wage_component_var_get(
+        &self,
+        employee: EmployeeId,
+        period: PayPeriod,
+    ) -> Result<Vec<WageComponentLine>, NmbrsError> {
+        let op = Op::WageComponentVarGet;
+        self.call(
+            op,
+            &period_params(employee, period),
+            list(op, "WageComponent"),
+        )
+        .await
+    }
+
+    async fn wage_component_var_insert(
+        &self,
+        employee: EmployeeId,
+        c: &NewWageComponent,
+        period: PayPeriod,
+        unprotected: bool,
+    ) -> Result<WageComponentId, NmbrsError> {
+        let line = NewLine {
+            code: ("Code", c.code.0),
+            value: ("Value", c.value.0),
+            cost_center_id: c.cost_center_id,
+            cost_unit_id: c.cost_unit_id,
+            comment: c.comment.as_deref(),
+        };
+        let op = Op::WageComponentVarInsert;
+        self.insert_line(op, employee, "WageComponent", line, period, unprotected)
+            .await
+            .map(WageComponentId)
+    }
+
+    async fn employee_snapshots(
+        &self,
+        company: CompanyId,
+    ) -> Result<Vec<EmployeeSnapshot>, NmbrsError> {
+        let op = Op::PersonalInfoContractSalaryAddressGetAll;
+        self.call(
+            op,
+            &company_param(company),
+            list(op, "PersonalInfoContractSalaryAddress"),
+        )
+        .await
+    }
+
+    async fn personal_infos(
+        &self,
+        company: CompanyId,
+    ) -> Result<Vec<PerEmployee<PersonalInfo>>, NmbrsError> {
+        let op = Op::PersonalInfoGetAll;
+        self.call(op, &company_param(company), |xml| history(xml, op))
+            .await
+    }
+
+    async fn estimated_cost_per_hour(
+        &self,
+        employee: EmployeeId,
+        period: PayPeriod,
+    ) -> Result<Decimal, NmbrsError> {
+        let op = Op::SalaryGetEstimatedCostPerHour;
+        // The only operation with lower-case element names.
+        let params = [
+            ("employeeId", Value::Int(employee.0)),
+            ("period", Value::Int(period.period.into())),
+            ("year", Value::Int(period.year)),
+        ];
+        self.call(op, &params, |xml| {
+            parse_decimal(&required_scalar(xml, op)?).map_err(ReadError::Malformed)
+        })
+        .await
+    }
+
+    async fn schedules(
+        &self,
+        company: CompanyId,
+    ) -> Result<Vec<PerEmployee<Schedule>>, NmbrsError> {
+        let op = Op::ScheduleGetAll;
+        self.call(op, &company_param(company), |xml| history(xml, op))
+            .await
+    }
+
+    async fn contracts(
+        &self,
+        company: CompanyId,
+    ) -> Result<Vec<PerEmployee<Contract>>, NmbrsError> {
+        let op = Op::ContractGetAll;
+        self.call(op, &company_param(company), |xml| history(xml, op))
+            .await
+    }
+
+    async fn salaries(&self, company: CompanyId) -> Result<Vec<PerEmployee<Salary>>, NmbrsError> {
+        let op = Op::SalaryGetAll;
+        self.call(op, &company_param(company), |xml| history(xml, op))
+            .await
+    }
+
+    async fn employees_by_company(
+        &self,
+        company: CompanyId,
+        employee_type: i32,
+    ) -> Result<Vec<EmployeeListItem>, NmbrsError> {
+        let op = Op::ListGetByCompany;
+        let params = [
+            ("CompanyId", Value::Int(company.0)),
+            ("EmployeeType", Value::Int(employee_type)),
+        ];
+        self.call(op, &params, list(op, "Employee")).await
+    }
+}

@@ -1,0 +1,223 @@
+//! The one error type of the Nmbrs edge and its classification. [`NmbrsError::kind`]
+//! says what happened in Nmbrs terms; [`ErrorKind::class`] says what the job does about
+//! it (retry, give up, or ask a person) and [`ErrorKind::notification_code`] which
+//! notification goes out. No variant carries credentials or response bodies.
+
+use std::time::Duration;
+
+use super::fault::SoapFault;
+use super::operation::Operation;
+
+/// A failed Nmbrs call.
+#[derive(Debug, thiserror::Error)]
+pub enum NmbrsError {
+    /// Nmbrs (or ASMX) answered with a SOAP fault.
+    #[error("{operation}: SOAP fault {fault}")]
+    Fault {
+        operation: Operation,
+        fault: SoapFault,
+    },
+    /// An HTTP error status without a SOAP fault (gateway error, HTML error page, 429).
+    #[error("{operation}: HTTP {status} without a SOAP fault ({content_type})")]
+    Http {
+        operation: Operation,
+        status: u16,
+        content_type: String,
+    },
+    /// No complete answer within the configured timeout.
+    #[error("{operation}: no complete response within {after:?}")]
+    Timeout {
+        operation: Operation,
+        after: Duration,
+    },
+    /// The connection could not be made: the request was certainly not sent.
+    #[error("{operation}: could not connect: {message}")]
+    Connect {
+        operation: Operation,
+        message: String,
+    },
+    /// The connection broke after the request may have been sent.
+    #[error("{operation}: connection failed: {message}")]
+    Transport {
+        operation: Operation,
+        message: String,
+    },
+    /// The response exceeded the configured size cap.
+    #[error("{operation}: response larger than {limit} bytes")]
+    TooLarge { operation: Operation, limit: usize },
+    /// The response was not the expected XML.
+    #[error("{operation}: unreadable response: {message}")]
+    Malformed {
+        operation: Operation,
+        message: String,
+    },
+    /// An insert failed transiently after the request may have reached Nmbrs: it may or
+    /// may not have been applied. Never retried by the client; the caller decides (read
+    /// back, or flag the bucket `export.in_doubt`).
+    #[error("{operation}: outcome unknown, the insert may have been applied ({cause})")]
+    OutcomeUnknown {
+        operation: Operation,
+        cause: Box<NmbrsError>,
+    },
+}
+
+/// What kind of failure, in Nmbrs terms. The backbone maps it with [`ErrorKind::class`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Connection, timeout, 429/5xx without fault, faults 1006, 2019/2020, 9999: retry.
+    Transient,
+    /// 1000/1001/1004/2043: username, token or domain wrong; stop the sync, tell the admin.
+    Credentials,
+    /// 1002: the API user template lacks the right for `operation`
+    /// (`nmbrs.missing_rights`). For `HourComponentVar_Get`/`DaysVar_Get` a normal outcome.
+    MissingRight { operation: Operation },
+    /// 1003/2004/2009: no access to the company/debtor (`nmbrs.no_access`).
+    NoAccess,
+    /// 2003: the employee does not exist or is not visible (`unknown_employee`).
+    UnknownEmployee,
+    /// 2001/2002/2006/other 20xx, and `soap:Client` faults: the request is wrong.
+    InvalidData,
+    /// 2011/2012, 9999 mentioning TWK: the period is closed; needs a person's decision.
+    PeriodClosed,
+    /// An insert may or may not have landed (`export.in_doubt`).
+    OutcomeUnknown,
+    /// Anything else: permanent, log the (redacted) fault.
+    Unknown,
+}
+
+/// How a job treats an error: the backbone's three classes, shared with the retry policy.
+pub use crate::domain::retry::ErrorClass;
+
+impl ErrorKind {
+    pub fn class(self) -> ErrorClass {
+        match self {
+            ErrorKind::Transient => ErrorClass::Transient,
+            ErrorKind::Credentials
+            | ErrorKind::MissingRight { .. }
+            | ErrorKind::NoAccess
+            | ErrorKind::PeriodClosed
+            | ErrorKind::OutcomeUnknown => ErrorClass::NeedsPerson,
+            ErrorKind::UnknownEmployee | ErrorKind::InvalidData | ErrorKind::Unknown => {
+                ErrorClass::Permanent
+            }
+        }
+    }
+
+    /// The CONTRACT.md notification code this kind raises, if any.
+    pub fn notification_code(self) -> Option<&'static str> {
+        match self {
+            ErrorKind::Transient => Some("nmbrs.unavailable"),
+            ErrorKind::Credentials => Some("nmbrs.auth_failed"),
+            ErrorKind::MissingRight { .. } => Some("nmbrs.missing_rights"),
+            ErrorKind::NoAccess => Some("nmbrs.no_access"),
+            ErrorKind::PeriodClosed => Some("export.period_closed"),
+            ErrorKind::OutcomeUnknown => Some("export.in_doubt"),
+            ErrorKind::UnknownEmployee | ErrorKind::InvalidData | ErrorKind::Unknown => None,
+        }
+    }
+}
+
+impl NmbrsError {
+    pub fn operation(&self) -> Operation {
+        match self {
+            NmbrsError::Fault { operation, .. }
+            | NmbrsError::Http { operation, .. }
+            | NmbrsError::Timeout { operation, .. }
+            | NmbrsError::Connect { operation, .. }
+            | NmbrsError::Transport { operation, .. }
+            | NmbrsError::TooLarge { operation, .. }
+            | NmbrsError::Malformed { operation, .. }
+            | NmbrsError::OutcomeUnknown { operation, .. } => *operation,
+        }
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            NmbrsError::Fault { operation, fault } => fault.kind(*operation),
+            NmbrsError::Http { status, .. } => match status {
+                429 | 500..=599 => ErrorKind::Transient,
+                _ => ErrorKind::Unknown,
+            },
+            NmbrsError::Timeout { .. }
+            | NmbrsError::Connect { .. }
+            | NmbrsError::Transport { .. } => ErrorKind::Transient,
+            NmbrsError::TooLarge { .. } | NmbrsError::Malformed { .. } => ErrorKind::Unknown,
+            NmbrsError::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
+        }
+    }
+
+    /// The Nmbrs error code of a fault (`2003`, `2006`, …), if any.
+    pub fn nmbrs_code(&self) -> Option<u32> {
+        match self {
+            NmbrsError::Fault { fault, .. } => fault.nmbrs_code,
+            NmbrsError::OutcomeUnknown { cause, .. } => cause.nmbrs_code(),
+            _ => None,
+        }
+    }
+
+    /// True for fault 1002 on any operation: the API user lacks that right.
+    pub fn is_missing_right(&self) -> bool {
+        matches!(self.kind(), ErrorKind::MissingRight { .. })
+    }
+
+    /// Whether the request certainly did not reach Nmbrs' business logic, so even an
+    /// insert may be repeated: a refused connection, or a fault raised at login (1006).
+    pub(crate) fn certainly_not_applied(&self) -> bool {
+        match self {
+            NmbrsError::Connect { .. } => true,
+            NmbrsError::Fault { fault, .. } => fault.nmbrs_code == Some(1006),
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transport_failures_are_transient_and_inserts_in_doubt_need_a_person() {
+        let op = Operation::HourComponentVarInsert;
+        let timeout = NmbrsError::Timeout {
+            operation: op,
+            after: Duration::from_secs(1),
+        };
+        assert_eq!(timeout.kind(), ErrorKind::Transient);
+        assert_eq!(timeout.kind().class(), ErrorClass::Transient);
+        let http = |status| NmbrsError::Http {
+            operation: op,
+            status,
+            content_type: "text/html".into(),
+        };
+        assert_eq!(http(503).kind(), ErrorKind::Transient);
+        assert_eq!(http(429).kind(), ErrorKind::Transient);
+        assert_eq!(http(404).kind(), ErrorKind::Unknown);
+        let doubt = NmbrsError::OutcomeUnknown {
+            operation: op,
+            cause: Box::new(timeout),
+        };
+        assert_eq!(doubt.kind(), ErrorKind::OutcomeUnknown);
+        assert_eq!(doubt.kind().class(), ErrorClass::NeedsPerson);
+        assert_eq!(doubt.kind().notification_code(), Some("export.in_doubt"));
+    }
+
+    #[test]
+    fn missing_right_names_the_operation() {
+        let e = NmbrsError::Fault {
+            operation: Operation::DaysVarGet,
+            fault: SoapFault::new(
+                "soap:Server".into(),
+                "---> 1002: Unauthorized Access".into(),
+            ),
+        };
+        assert!(e.is_missing_right());
+        assert_eq!(
+            e.kind(),
+            ErrorKind::MissingRight {
+                operation: Operation::DaysVarGet
+            }
+        );
+        assert_eq!(e.kind().notification_code(), Some("nmbrs.missing_rights"));
+        assert_eq!(e.nmbrs_code(), Some(1002));
+    }
+}

@@ -1,0 +1,510 @@
+//! Typed values that cross the Nmbrs edge: id newtypes, payroll periods and the records
+//! the 21 operations read and write. Parsed once at the edge, passed typed inside; hours
+//! and amounts are `Decimal`, never floats.
+
+use std::fmt;
+
+use chrono::NaiveDateTime;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+macro_rules! id_newtype {
+    ($(#[$doc:meta] $name:ident),* $(,)?) => {$(
+        #[$doc]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub i32);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    )*};
+}
+
+id_newtype!(
+    /// Nmbrs employee id (`EmployeeId`/`EmployeeID`), not the personnel number.
+    EmployeeId,
+    /// Nmbrs company id (`CompanyId`/`CompanyID`/`ID`).
+    CompanyId,
+    /// Id of a variable hour component line, returned by `HourComponentVar_Insert`.
+    HourComponentId,
+    /// Id of a variable wage component line, returned by `WageComponentVar_Insert`.
+    WageComponentId,
+    /// A code of a company's hour model (`HourCode`).
+    HourCode,
+    /// A code of a company's wage model (`Code`).
+    WageCode,
+);
+
+macro_rules! decimal_newtype {
+    ($(#[$doc:meta] $name:ident),* $(,)?) => {$(
+        #[$doc]
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub Decimal);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = rust_decimal::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                s.parse().map($name)
+            }
+        }
+    )*};
+}
+
+decimal_newtype!(
+    /// Hours of an hour component (decimal, never float).
+    Hours,
+    /// Value of a wage component: an amount in euros or a count (meals, kilometres).
+    Amount,
+);
+
+/// Payroll frequency of a company, fixed when the company is created.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PeriodType {
+    /// `M`: periods 1–12.
+    Monthly,
+    /// `4W`/`W4`: periods 1–13.
+    FourWeekly,
+    /// `1W`/`W1`: periods 1–53 (53 only in long years).
+    Weekly,
+}
+
+impl PeriodType {
+    /// Highest period number of this frequency (53 for weekly: long ISO years have 53 weeks).
+    pub fn max_period(self) -> u8 {
+        match self {
+            PeriodType::Monthly => 12,
+            PeriodType::FourWeekly => 13,
+            PeriodType::Weekly => 53,
+        }
+    }
+
+    /// The token Nmbrs uses in `Company_GetCurrentPeriod` (the WSDL documentation spelling).
+    pub fn token(self) -> &'static str {
+        match self {
+            PeriodType::Monthly => "M",
+            PeriodType::FourWeekly => "4W",
+            PeriodType::Weekly => "1W",
+        }
+    }
+
+    /// Parses every spelling of the type token seen in Nmbrs material.
+    pub fn from_token(token: &str) -> Option<Self> {
+        match token.trim().to_ascii_uppercase().as_str() {
+            "M" => Some(PeriodType::Monthly),
+            "4W" | "W4" => Some(PeriodType::FourWeekly),
+            "1W" | "W1" | "W" => Some(PeriodType::Weekly),
+            _ => None,
+        }
+    }
+}
+
+/// A payroll period `(year, period)`; which numbers are valid depends on the company's
+/// [`PeriodType`], see [`PayPeriod::validate`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct PayPeriod {
+    pub year: i32,
+    pub period: u8,
+}
+
+impl PayPeriod {
+    pub fn new(year: i32, period: u8) -> Self {
+        PayPeriod { year, period }
+    }
+
+    /// Whether this period exists for a company of `kind` (period 1..=max, a sane year).
+    pub fn validate(self, kind: PeriodType) -> Result<Self, PeriodError> {
+        if !(1900..=9999).contains(&self.year) {
+            return Err(PeriodError::Year(self.year));
+        }
+        if self.period == 0 || self.period > kind.max_period() {
+            return Err(PeriodError::OutOfRange {
+                period: self.period.into(),
+                kind,
+            });
+        }
+        Ok(self)
+    }
+}
+
+impl fmt::Display for PayPeriod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.year, self.period)
+    }
+}
+
+/// A company's current (first unclosed) period, as returned by `Company_GetCurrentPeriod`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CurrentPeriod {
+    pub period: PayPeriod,
+    pub kind: PeriodType,
+}
+
+/// Why a period string or number was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PeriodError {
+    #[error("period string {0:?} is not YEAR-PERIOD-TYPE")]
+    Format(String),
+    #[error("unknown period type token {0:?}")]
+    Token(String),
+    #[error("year {0} is out of range")]
+    Year(i32),
+    #[error("period {period} does not exist for {kind:?} payroll")]
+    OutOfRange { period: i64, kind: PeriodType },
+}
+
+impl CurrentPeriod {
+    /// Parses `"YYYY-P-T"`, e.g. `2010-5-M`, `2026-11-4W`, `2026-53-W1`.
+    pub fn parse(s: &str) -> Result<Self, PeriodError> {
+        let format = || PeriodError::Format(s.to_owned());
+        let mut parts = s.trim().splitn(3, '-');
+        let (Some(y), Some(p), Some(t)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(format());
+        };
+        let year: i32 = y.trim().parse().map_err(|_| format())?;
+        let period: i64 = p.trim().parse().map_err(|_| format())?;
+        let kind = PeriodType::from_token(t).ok_or_else(|| PeriodError::Token(t.to_owned()))?;
+        let period = u8::try_from(period).map_err(|_| PeriodError::OutOfRange { period, kind })?;
+        let period = PayPeriod { year, period }.validate(kind)?;
+        Ok(CurrentPeriod { period, kind })
+    }
+}
+
+impl fmt::Display for CurrentPeriod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}-{}-{}",
+            self.period.year,
+            self.period.period,
+            self.kind.token()
+        )
+    }
+}
+
+/// `Company` of `List_GetAll`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Company {
+    pub id: i32,
+    pub number: i32,
+    pub name: Option<String>,
+    pub phone_number: Option<String>,
+    pub fax_number: Option<String>,
+    pub email: Option<String>,
+    pub website: Option<String>,
+    /// Wage-tax declaration period (`None|Month|Week4|Month6|Year`), not the payroll type.
+    pub loonaangifte_tijdvak: String,
+    pub kvk_nr: Option<String>,
+}
+
+/// `Employee` of `List_GetByCompany`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EmployeeListItem {
+    pub id: i32,
+    pub number: i32,
+    pub display_name: Option<String>,
+}
+
+/// `HourCode` / `WageCode` of the hour and wage models.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ModelCode {
+    pub code: i32,
+    pub description: Option<String>,
+}
+
+/// An hour component line to insert (`Hourcomponent` of `HourComponentVar_Insert`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NewHourComponent {
+    pub hour_code: HourCode,
+    pub hours: Hours,
+    #[serde(default)]
+    pub cost_center_id: Option<i32>,
+    #[serde(default)]
+    pub cost_unit_id: Option<i32>,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// A wage component line to insert (`WageComponent` of `WageComponentVar_Insert`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NewWageComponent {
+    pub code: WageCode,
+    pub value: Amount,
+    #[serde(default)]
+    pub cost_center_id: Option<i32>,
+    #[serde(default)]
+    pub cost_unit_id: Option<i32>,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// `HourComponent` of `HourComponentVar_Get`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HourComponentLine {
+    pub id: i32,
+    pub hour_code: i32,
+    pub hours: Hours,
+}
+
+/// `WageComponent` of `WageComponentVar_Get`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WageComponentLine {
+    pub id: i32,
+    pub code: i32,
+    pub value: Amount,
+}
+
+/// One flat row of `PersonalInfoContractSalaryAddress_GetAll_AllEmployeesByCompany`.
+/// Holds the BSN: its `Debug` leaves it out.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EmployeeSnapshot {
+    pub employee_id: i32,
+    pub employee_number: i32,
+    pub first_name: Option<String>,
+    pub birthday: Option<NaiveDateTime>,
+    pub prefix: Option<String>,
+    pub last_name: Option<String>,
+    pub gender: String,
+    pub bsn: Option<String>,
+    pub city: Option<String>,
+    pub telephone_work: Option<String>,
+    pub telephone_mobile_work: Option<String>,
+    pub email_work: Option<String>,
+    pub contract_start_date: Option<NaiveDateTime>,
+    pub contract_end_date: Option<NaiveDateTime>,
+    pub email_private: Option<String>,
+    pub telephone_private: Option<String>,
+    pub telephone_mobile_private: Option<String>,
+    pub salary_type: Option<String>,
+    pub salary_value: Option<Decimal>,
+    pub street: Option<String>,
+    pub house_number: Option<String>,
+    pub house_number_addition: Option<String>,
+    pub post_code: Option<String>,
+    pub hourly_wage: Decimal,
+    pub contract_hours: Decimal,
+}
+
+/// `Debug` of a record holding a BSN: ids only, the BSN shown as redacted.
+fn debug_without_bsn(
+    f: &mut fmt::Formatter<'_>,
+    name: &str,
+    id: i32,
+    number: i32,
+    bsn: &Option<String>,
+) -> fmt::Result {
+    f.debug_struct(name)
+        .field("id", &id)
+        .field("employee_number", &number)
+        .field("bsn", &bsn.as_ref().map(|_| "<redacted>"))
+        .finish_non_exhaustive()
+}
+
+impl fmt::Debug for EmployeeSnapshot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (id, number) = (self.employee_id, self.employee_number);
+        debug_without_bsn(f, "EmployeeSnapshot", id, number, &self.bsn)
+    }
+}
+
+/// `PersonalInfo_V2`: one record of an employee's personal-info history. Holds the BSN:
+/// its `Debug` leaves it out.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PersonalInfo {
+    pub id: i32,
+    pub display_name: Option<String>,
+    pub employee_number: i32,
+    pub bsn: Option<String>,
+    pub title: Option<String>,
+    pub first_name: Option<String>,
+    pub initials: Option<String>,
+    pub prefix: Option<String>,
+    pub last_name: Option<String>,
+    pub nickname: Option<String>,
+    pub gender: String,
+    pub nationality_code: i32,
+    pub place_of_birth: Option<String>,
+    pub country_of_birth_iso_code: Option<String>,
+    pub identification_number: Option<String>,
+    pub identification_type: i32,
+    pub partner_prefix: Option<String>,
+    pub partner_last_name: Option<String>,
+    pub telephone_private: Option<String>,
+    pub telephone_work: Option<String>,
+    pub telephone_mobile_private: Option<String>,
+    pub telephone_mobile_work: Option<String>,
+    pub telephone_other: Option<String>,
+    pub email_private: Option<String>,
+    pub email_work: Option<String>,
+    pub burgerlijke_staat: i32,
+    pub naamstelling: i32,
+    pub birthday: Option<NaiveDateTime>,
+    pub creation_date: Option<NaiveDateTime>,
+    pub start_period: i32,
+    pub start_year: i32,
+    pub deceased_date: Option<NaiveDateTime>,
+    pub in_case_of_emergency: Option<String>,
+    pub in_case_of_emergency_phone: Option<String>,
+    pub in_case_of_emergency_relation: Option<String>,
+    pub title_after: Option<String>,
+}
+
+impl fmt::Debug for PersonalInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_without_bsn(f, "PersonalInfo", self.id, self.employee_number, &self.bsn)
+    }
+}
+
+/// `EmployeeContract` (with the v3 additions).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Contract {
+    pub contract_id: i32,
+    pub creation_date: Option<NaiveDateTime>,
+    pub start_date: Option<NaiveDateTime>,
+    pub trial_period: Option<NaiveDateTime>,
+    pub end_date: Option<NaiveDateTime>,
+    pub employement_type: i32,
+    pub employment_sequence_tax_id: i32,
+    pub indefinite: Option<bool>,
+    pub phase_classification: Option<i32>,
+    pub written_contract: Option<bool>,
+    pub hours_per_week: Option<Decimal>,
+}
+
+/// `Schedule_V2`: hours per weekday of week 1 and week 2 (Monday first).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Schedule {
+    /// `Id` is a decimal in the WSDL (sic).
+    pub id: Decimal,
+    pub hours_week1: [Decimal; 7],
+    pub hours_week2: [Decimal; 7],
+    pub parttime_percentage: Decimal,
+    pub start_date: Option<NaiveDateTime>,
+    pub creation_date: Option<NaiveDateTime>,
+}
+
+/// `SalaryTable` of a `Salary_V2` (scale and step flattened).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SalaryTable {
+    pub code: i32,
+    pub description: Option<String>,
+    pub scale: Option<String>,
+    pub scale_description: Option<String>,
+    pub scale_value: Option<Decimal>,
+    pub scale_percentage_max: Option<Decimal>,
+    pub scale_percentage_min: Option<Decimal>,
+    pub step: Option<String>,
+    pub step_description: Option<String>,
+    pub step_value: Option<Decimal>,
+}
+
+/// `Salary_V2`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Salary {
+    pub id: i32,
+    pub value: Decimal,
+    /// Salary type as an int (see the Nmbrs enumerations).
+    pub salary_type: i32,
+    pub salary_table: Option<SalaryTable>,
+    pub start_date: Option<NaiveDateTime>,
+    pub creation_date: Option<NaiveDateTime>,
+}
+
+/// A per-employee history list of one of the `*_GetAll_AllEmployeesByCompany` calls.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PerEmployee<T> {
+    pub employee_id: i32,
+    pub items: Vec<T>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn current_period_accepts_every_type_spelling() {
+        let cases = [
+            ("2010-5-M", 2010, 5, PeriodType::Monthly),
+            ("2010-4-4W", 2010, 4, PeriodType::FourWeekly),
+            ("2026-13-W4", 2026, 13, PeriodType::FourWeekly),
+            ("2026-53-1W", 2026, 53, PeriodType::Weekly),
+            ("2026-1-W1", 2026, 1, PeriodType::Weekly),
+            (" 2026-11-m ", 2026, 11, PeriodType::Monthly),
+        ];
+        for (s, y, p, k) in cases {
+            let c = CurrentPeriod::parse(s).unwrap();
+            assert_eq!((c.period.year, c.period.period, c.kind), (y, p, k), "{s}");
+        }
+    }
+
+    #[test]
+    fn current_period_rejects_out_of_range_and_garbage() {
+        for s in [
+            "2026-13-M",
+            "2026-0-M",
+            "2026-14-4W",
+            "2026-54-W1",
+            "2026-5",
+            "2026-x-M",
+            "2026-5-Q",
+            "",
+            "2026-300-M",
+        ] {
+            assert!(CurrentPeriod::parse(s).is_err(), "{s}");
+        }
+    }
+
+    #[test]
+    fn current_period_displays_round_trip() {
+        let c = CurrentPeriod::parse("2026-11-W4").unwrap();
+        assert_eq!(c.to_string(), "2026-11-4W");
+        assert_eq!(CurrentPeriod::parse(&c.to_string()).unwrap(), c);
+    }
+
+    #[test]
+    fn snapshot_debug_hides_bsn() {
+        let s = EmployeeSnapshot {
+            bsn: Some("123456782".into()),
+            ..Default::default()
+        };
+        assert!(!format!("{s:?}").contains("123456782"));
+        let p = PersonalInfo {
+            bsn: Some("123456782".into()),
+            ..Default::default()
+        };
+        assert!(!format!("{p:?}").contains("123456782"));
+    }
+
+    proptest::proptest! {
+        /// Every valid period survives display and parse; the next number past the end
+        /// of its frequency is refused.
+        #[test]
+        fn valid_periods_round_trip(year in 1900i32..=9999, kind_ix in 0usize..3, p in 1u8..=53) {
+            let kind = [PeriodType::Monthly, PeriodType::FourWeekly, PeriodType::Weekly][kind_ix];
+            let period = p.min(kind.max_period());
+            let c = CurrentPeriod { period: PayPeriod::new(year, period), kind };
+            proptest::prop_assert_eq!(CurrentPeriod::parse(&c.to_string()).unwrap(), c);
+            let past_end = format!("{year}-{}-{}", kind.max_period() + 1, kind.token());
+            proptest::prop_assert!(CurrentPeriod::parse(&past_end).is_err());
+        }
+    }
+}

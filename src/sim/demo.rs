@@ -1,0 +1,291 @@
+//! A small, realistic demo dataset for `demo` and `sim`: domain `demo` with two companies
+//! (monthly and 4-weekly), both hour and wage models, and a dozen employees including the
+//! edge cases a sync must handle: no e-mail, only a private e-mail, an ended contract, a
+//! future contract, a prefix in the name and XML-special characters.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use rust_decimal::Decimal;
+
+use super::state::{Seed, SimCompany, SimEmployee, SimUser};
+use crate::nmbrs::*;
+
+/// The demo domain (`AuthHeaderWithDomain/Domain`).
+pub const DOMAIN: &str = "demo";
+/// A user with every right.
+pub const USERNAME: &str = "api@eitje.example";
+pub const TOKEN: &str = "demo-token-0123456789abcdef";
+/// A user without the read-back rights (`HourComponentVar_Get`, `DaysVar_Get`).
+pub const LIMITED_USERNAME: &str = "limited@eitje.example";
+pub const LIMITED_TOKEN: &str = "limited-token-0123456789";
+/// The monthly company and the 4-weekly one.
+pub const HORECA: i32 = 54613;
+pub const CATERING: i32 = 54614;
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(y, m, d)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .expect("valid demo date")
+}
+
+fn dec(s: &str) -> Decimal {
+    s.parse().expect("valid demo decimal")
+}
+
+fn codes(list: &[(i32, &str)]) -> Vec<ModelCode> {
+    list.iter()
+        .map(|(code, d)| ModelCode {
+            code: *code,
+            description: Some((*d).to_owned()),
+        })
+        .collect()
+}
+
+fn company(id: i32, number: i32, name: &str, kind: PeriodType, current: PayPeriod) -> SimCompany {
+    SimCompany {
+        company: Company {
+            id,
+            number,
+            name: Some(name.to_owned()),
+            email: Some(format!("salaris@{number}.example")),
+            loonaangifte_tijdvak: if kind == PeriodType::Monthly {
+                "Month"
+            } else {
+                "Week4"
+            }
+            .into(),
+            kvk_nr: Some(format!("{}", 80_000_000 + number)),
+            ..Default::default()
+        },
+        period_type: kind,
+        current_period: current,
+        hour_codes: codes(&[(1, "Gewerkte uren"), (20, "Verlof"), (30, "Ziekte")]),
+        hour_codes2: codes(&[(40, "Overwerk 125%")]),
+        wage_codes: codes(&[(400, "Maaltijden"), (410, "Reiskosten"), (420, "Bonus")]),
+        wage_codes2: codes(&[(430, "Fooien")]),
+    }
+}
+
+/// Everything that varies between demo employees.
+struct Person<'a> {
+    id: i32,
+    company: i32,
+    first: &'a str,
+    prefix: Option<&'a str>,
+    last: &'a str,
+    email_work: Option<&'a str>,
+    email_private: Option<&'a str>,
+    start: NaiveDateTime,
+    end: Option<NaiveDateTime>,
+    hourly: &'a str,
+    weekly_hours: &'a str,
+    bsn: &'a str,
+}
+
+fn employee(p: Person<'_>) -> SimEmployee {
+    let number = p.id - 503_292;
+    let hourly = dec(p.hourly);
+    let weekly = dec(p.weekly_hours);
+    let zero_hours = weekly.is_zero();
+    let daily = (weekly / Decimal::from(5)).round_dp(2);
+    let week = [
+        daily,
+        daily,
+        daily,
+        daily,
+        daily,
+        Decimal::ZERO,
+        Decimal::ZERO,
+    ];
+    let own = |s: Option<&str>| s.map(str::to_owned);
+    SimEmployee {
+        company_id: p.company,
+        employee_type: 1,
+        snapshot: EmployeeSnapshot {
+            employee_id: p.id,
+            employee_number: number,
+            first_name: Some(p.first.to_owned()),
+            birthday: Some(date(1990 + number % 10, 1 + (number as u32 % 12), 15)),
+            prefix: own(p.prefix),
+            last_name: Some(p.last.to_owned()),
+            gender: if number % 2 == 0 { "female" } else { "male" }.into(),
+            bsn: Some(p.bsn.to_owned()),
+            city: Some("Amsterdam".into()),
+            email_work: own(p.email_work),
+            email_private: own(p.email_private),
+            telephone_mobile_private: Some(format!("06{:08}", 12_345_600 + number)),
+            contract_start_date: Some(p.start),
+            contract_end_date: p.end,
+            salary_type: Some("Bruto_Uurloon".into()),
+            salary_value: Some(hourly),
+            street: Some("Keizersgracht".into()),
+            house_number: Some(format!("{}", 100 + number)),
+            post_code: Some("1015 CJ".into()),
+            hourly_wage: hourly,
+            contract_hours: weekly,
+            ..Default::default()
+        },
+        personal_infos: vec![PersonalInfo {
+            id: p.id * 10,
+            display_name: Some(
+                [Some(p.first), p.prefix, Some(p.last)]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            employee_number: number,
+            bsn: Some(p.bsn.to_owned()),
+            first_name: Some(p.first.to_owned()),
+            prefix: own(p.prefix),
+            last_name: Some(p.last.to_owned()),
+            gender: if number % 2 == 0 { "female" } else { "male" }.into(),
+            nationality_code: 1,
+            email_work: own(p.email_work),
+            email_private: own(p.email_private),
+            birthday: Some(date(1990 + number % 10, 1 + (number as u32 % 12), 15)),
+            creation_date: Some(p.start),
+            start_period: 1,
+            start_year: 2024,
+            ..Default::default()
+        }],
+        contracts: vec![Contract {
+            contract_id: p.id * 10 + 1,
+            creation_date: Some(p.start),
+            start_date: Some(p.start),
+            end_date: p.end,
+            employement_type: if zero_hours { 2 } else { 1 },
+            employment_sequence_tax_id: 1,
+            indefinite: Some(p.end.is_none()),
+            phase_classification: Some(1),
+            written_contract: Some(true),
+            hours_per_week: Some(weekly),
+            ..Default::default()
+        }],
+        salaries: vec![Salary {
+            id: p.id * 10 + 2,
+            value: hourly,
+            salary_type: 3,
+            salary_table: None,
+            start_date: Some(p.start),
+            creation_date: Some(p.start),
+        }],
+        schedules: vec![Schedule {
+            id: Decimal::from(p.id * 10 + 3),
+            hours_week1: week,
+            hours_week2: week,
+            parttime_percentage: (weekly / Decimal::from(40) * Decimal::from(100)).round_dp(2),
+            start_date: Some(p.start),
+            creation_date: Some(p.start),
+        }],
+        cost_per_hour: Some((hourly * dec("1.32")).round_dp(2)),
+    }
+}
+
+/// The demo dataset. Employee ids start at 503293; BSNs are fictitious but 11-proof.
+pub fn seed() -> Seed {
+    let p = |id, company, first, prefix, last, work, private, start, end, hourly, hours, bsn| {
+        employee(Person {
+            id,
+            company,
+            first,
+            prefix,
+            last,
+            email_work: work,
+            email_private: private,
+            start,
+            end,
+            hourly,
+            weekly_hours: hours,
+            bsn,
+        })
+    };
+    #[rustfmt::skip]
+    let employees = vec![
+        p(503293, HORECA, "Jan", Some("de"), "Vries", Some("jan@horeca.example"), None, date(2024, 3, 1), None, "14.50", "0", "111222333"),
+        p(503294, HORECA, "Anton", Some("de"), "Jong", Some("anton@horeca.example"), Some("anton@private.example"), date(2023, 1, 1), None, "16.25", "32", "123456782"),
+        p(503295, HORECA, "Fatima", None, "El Amrani", None, Some("fatima@private.example"), date(2025, 9, 1), None, "13.68", "0", "234567891"),
+        p(503296, HORECA, "Pieter", Some("van der"), "Berg", None, None, date(2024, 6, 1), None, "15.00", "0", "345678900"),
+        p(503297, HORECA, "Sanne", None, "Bakker", Some("sanne@horeca.example"), None, date(2022, 5, 1), Some(date(2026, 6, 30)), "17.10", "24", "456789012"),
+        p(503298, HORECA, "Daan", None, "Visser", Some("daan@horeca.example"), None, date(2027, 1, 1), None, "14.00", "0", "567890123"),
+        p(503299, HORECA, "Zoë", None, "Smit & Zonen <test>", Some("zoe@horeca.example"), None, date(2024, 1, 15), None, "15.75", "16", "678901234"),
+        p(503300, CATERING, "Lucas", None, "Meijer", Some("lucas@catering.example"), None, date(2023, 8, 1), None, "18.40", "38", "789012346"),
+        p(503301, CATERING, "Emma", None, "de Boer", Some("EMMA@Catering.Example "), None, date(2024, 2, 1), None, "14.90", "0", "890123457"),
+        p(503302, CATERING, "Noah", None, "Mulder", None, None, date(2021, 4, 1), Some(date(2025, 12, 31)), "16.00", "20", "901234568"),
+        p(503303, CATERING, "Julia", None, "de Groot", Some("julia@catering.example"), None, date(2026, 12, 1), None, "15.20", "0", "112233445"),
+        p(503304, CATERING, "Sem", None, "Bos", Some("sem@catering.example"), Some("sem@private.example"), date(2025, 1, 6), None, "13.68", "0", "223344556"),
+    ];
+    Seed {
+        domain: DOMAIN.to_owned(),
+        users: vec![
+            SimUser {
+                username: USERNAME.to_owned(),
+                token: TOKEN.to_owned(),
+                ..Default::default()
+            },
+            SimUser {
+                username: LIMITED_USERNAME.to_owned(),
+                token: LIMITED_TOKEN.to_owned(),
+                denied: [Operation::HourComponentVarGet, Operation::DaysVarGet]
+                    .iter()
+                    .map(|o| o.name().to_owned())
+                    .collect(),
+                companies: None,
+            },
+        ],
+        companies: vec![
+            company(
+                HORECA,
+                444445,
+                "Eitje Demo Horeca B.V.",
+                PeriodType::Monthly,
+                PayPeriod::new(2026, 11),
+            ),
+            company(
+                CATERING,
+                444446,
+                "Eitje Demo Catering B.V.",
+                PeriodType::FourWeekly,
+                PayPeriod::new(2026, 12),
+            ),
+        ],
+        employees,
+    }
+}
+
+/// A simulator state holding only the demo dataset.
+pub fn state() -> super::SimState {
+    let mut state = super::SimState::default();
+    state.apply_seed(seed());
+    state
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_has_two_companies_a_dozen_employees_and_the_edge_cases() {
+        let s = seed();
+        assert_eq!(s.companies.len(), 2);
+        assert_eq!(s.employees.len(), 12);
+        let snap = |e: &SimEmployee| e.snapshot.clone();
+        assert!(
+            s.employees
+                .iter()
+                .map(snap)
+                .any(|e| e.email_work.is_none() && e.email_private.is_none())
+        );
+        assert!(
+            s.employees
+                .iter()
+                .map(snap)
+                .any(|e| e.contract_end_date.is_some())
+        );
+        assert!(
+            s.employees
+                .iter()
+                .map(snap)
+                .any(|e| e.contract_start_date > Some(date(2026, 12, 31)))
+        );
+    }
+}

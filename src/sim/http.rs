@@ -1,0 +1,251 @@
+//! The simulator's HTTP face (axum): `POST /EmployeeService.asmx` and
+//! `/CompanyService.asmx` answer like ASMX (faults as HTTP 500 `text/xml` with
+//! `---> NNNN: message` in `faultstring`), with the configured faults injected; `/_sim/*`
+//! seeds, inspects and configures the simulator as JSON.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Json;
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+use super::request;
+use super::service::{self, SimError};
+use super::state::{CallRecord, FaultConfig, Injected, Seed, SimState, TransientFault};
+use crate::nmbrs::Service;
+use crate::nmbrs::envelope;
+
+pub type Shared = Arc<Mutex<SimState>>;
+
+/// The router of a simulator over `state`.
+pub fn router(state: Shared) -> Router {
+    Router::new()
+        .route(
+            "/EmployeeService.asmx",
+            post(|s, h, b| soap(s, Service::Employee, h, b)),
+        )
+        .route(
+            "/CompanyService.asmx",
+            post(|s, h, b| soap(s, Service::Company, h, b)),
+        )
+        .route("/_sim/seed", post(seed))
+        .route("/_sim/state", get(dump))
+        .route("/_sim/faults", post(set_faults).get(get_faults))
+        .route("/_sim/calls", get(calls))
+        .route("/_sim/reset", post(reset))
+        .with_state(state)
+}
+
+fn lock(s: &Shared) -> std::sync::MutexGuard<'_, SimState> {
+    // A panic while holding the lock leaves plain data behind; keep serving.
+    s.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn xml(status: StatusCode, body: Vec<u8>) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+fn soap_fault(faultcode: &str, message: &str) -> Response {
+    xml(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        envelope::fault(faultcode, message),
+    )
+}
+
+fn nmbrs_fault(code: u32, message: &str) -> Response {
+    soap_fault(
+        "soap:Server",
+        &format!(
+            "System.Web.Services.Protocols.SoapException: Server was unable to process request. ---> {code}: {message}"
+        ),
+    )
+}
+
+/// Headers go out, then the body fails: the client sees a broken connection.
+fn dropped() -> Response {
+    let stream = futures::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::other("simulated dropped connection"))
+    });
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "text/xml; charset=utf-8")
+        .body(Body::from_stream(stream))
+        .expect("static response parts are valid")
+}
+
+fn record(state: &Shared, operation: &str, domain: &str, write: bool, outcome: String) {
+    lock(state).calls.push(CallRecord {
+        operation: operation.to_owned(),
+        domain: domain.to_owned(),
+        write,
+        outcome,
+    });
+}
+
+async fn soap(
+    State(state): State<Shared>,
+    service: Service,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !content_type.starts_with("text/xml") {
+        return (StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported Media Type").into_response();
+    }
+    let action = headers.get("SOAPAction").and_then(|v| v.to_str().ok());
+    let parsed = std::str::from_utf8(&body)
+        .map_err(|_| request::ClientFault("request is not UTF-8".into()))
+        .and_then(|text| request::parse(service, action, text));
+    let req = match parsed {
+        Ok(r) => r,
+        Err(fault) => {
+            let name = action.unwrap_or("").trim_matches('"');
+            let name = name.rsplit('/').next().unwrap_or("");
+            record(&state, name, "", false, "client_fault".into());
+            return soap_fault("soap:Client", &fault.0);
+        }
+    };
+    let op = req.operation;
+    let _in_flight = InFlight::enter(&state);
+    let (injected, latency) = {
+        let mut s = lock(&state);
+        if s.capture {
+            let text = String::from_utf8_lossy(&body).into_owned();
+            s.requests.push((op, text));
+        }
+        (s.faults.pick(op), s.faults.latency_ms)
+    };
+    if latency > 0 {
+        tokio::time::sleep(Duration::from_millis(latency)).await;
+    }
+    let log = |outcome: String| record(&state, op.name(), &req.domain, op.is_write(), outcome);
+    let lost_reply = match injected {
+        None => false,
+        Some(Injected::LostReply) => true,
+        Some(other) => {
+            log(format!("injected:{}", injected_name(&other)));
+            return injected_response(other);
+        }
+    };
+    let result = service::execute(&mut lock(&state), &req);
+    match result {
+        Ok(_) if lost_reply => {
+            log("injected:lost_reply".into());
+            dropped()
+        }
+        Ok(body) => {
+            log("ok".into());
+            xml(StatusCode::OK, body)
+        }
+        Err(SimError::Nmbrs(code, message)) => {
+            log(format!("fault:{code}"));
+            nmbrs_fault(code, &message)
+        }
+        Err(SimError::Client(fault)) => {
+            log("client_fault".into());
+            soap_fault("soap:Client", &fault.0)
+        }
+    }
+}
+
+/// Counts a SOAP call in flight for as long as it lives.
+struct InFlight(Shared);
+
+impl InFlight {
+    fn enter(state: &Shared) -> Self {
+        let mut s = lock(state);
+        s.in_flight += 1;
+        s.max_in_flight = s.max_in_flight.max(s.in_flight);
+        InFlight(state.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        lock(&self.0).in_flight -= 1;
+    }
+}
+
+fn injected_name(i: &Injected) -> String {
+    match i {
+        Injected::Transient { fault } => format!("{fault:?}").to_lowercase(),
+        Injected::Drop => "drop".into(),
+        Injected::LostReply => "lost_reply".into(),
+        Injected::Fault { code, .. } => format!("fault{code}"),
+    }
+}
+
+fn injected_response(i: Injected) -> Response {
+    match i {
+        Injected::Transient {
+            fault: TransientFault::Fault9999,
+        } => nmbrs_fault(9999, "Unknown error"),
+        Injected::Transient {
+            fault: TransientFault::Fault1006,
+        } => nmbrs_fault(1006, "Generic Login Security Failure"),
+        Injected::Transient {
+            fault: TransientFault::Http503,
+        } => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONTENT_TYPE, "text/html")],
+            "<html><head><title>503 Service Unavailable</title></head><body>Service Unavailable</body></html>",
+        )
+            .into_response(),
+        Injected::Fault { code, message } => nmbrs_fault(code, &message),
+        Injected::Drop | Injected::LostReply => dropped(),
+    }
+}
+
+async fn seed(State(state): State<Shared>, Json(seed): Json<Seed>) -> StatusCode {
+    lock(&state).apply_seed(seed);
+    StatusCode::NO_CONTENT
+}
+
+async fn dump(State(state): State<Shared>) -> Json<SimState> {
+    Json(lock(&state).clone())
+}
+
+async fn set_faults(State(state): State<Shared>, Json(f): Json<FaultConfig>) -> StatusCode {
+    lock(&state).faults = f;
+    StatusCode::NO_CONTENT
+}
+
+async fn get_faults(State(state): State<Shared>) -> Json<FaultConfig> {
+    Json(lock(&state).faults.clone())
+}
+
+#[derive(serde::Serialize)]
+struct CallsView {
+    total: usize,
+    writes: usize,
+    per_operation: std::collections::BTreeMap<String, usize>,
+    calls: Vec<CallRecord>,
+}
+
+async fn calls(State(state): State<Shared>) -> Json<CallsView> {
+    let s = lock(&state);
+    Json(CallsView {
+        total: s.calls.len(),
+        writes: s.write_calls(),
+        per_operation: s.counters(),
+        calls: s.calls.clone(),
+    })
+}
+
+async fn reset(State(state): State<Shared>) -> StatusCode {
+    *lock(&state) = SimState::default();
+    StatusCode::NO_CONTENT
+}

@@ -1,0 +1,258 @@
+//! A stateful Nmbrs SOAP simulator: a real HTTP server that answers the 21 operations
+//! with the same envelopes, rules and faults as Nmbrs, with runtime fault injection and a
+//! call log. Used by the tests (over real HTTP), by `sim --port N` and by `demo`.
+//!
+//! HTTP control API (JSON), next to `POST /EmployeeService.asmx` and
+//! `POST /CompanyService.asmx`:
+//!
+//! | route | does |
+//! | --- | --- |
+//! | `POST /_sim/seed` | merges a [`Seed`] (`{"domain", "users", "companies", "employees"}`) into the state |
+//! | `GET /_sim/state` | the whole [`SimState`] (tokens left out), incl. components per `"employee/year/period"` |
+//! | `POST /_sim/faults`, `GET /_sim/faults` | replaces / shows the [`FaultConfig`]: `error_rate`, `transient` (`fault9999`, `fault1006`, `http503`), `latency_ms`, `drop_rate`, `lost_reply_rate`, `script` (one-shot faults, e.g. `{"operation": "List_GetAll", "kind": "fault", "code": 1002, "message": "Unauthorized Access"}`) |
+//! | `GET /_sim/calls` | `{total, writes, per_operation, calls}` |
+//! | `POST /_sim/reset` | empties the state |
+//!
+//! Differences from Nmbrs, on purpose or for lack of knowledge: the SOAPAction must be
+//! quoted; an unknown or misplaced element is a `soap:Client` fault (ASMX would ignore it and
+//! use 0); a missing `Domain` is refused (1001); deletes are allowed in closed periods and
+//! writes to future periods are accepted; `List_GetByCompany` returns the employees whose
+//! seeded `employee_type` equals `EmployeeType`.
+//!
+//! ```no_run
+//! # async fn t() -> anyhow::Result<()> {
+//! let sim = nmbrs_worker::sim::Simulator::start_demo().await?;
+//! // NMBRS_BASE_URL = sim.base_url(); credentials: sim::demo::{USERNAME, TOKEN, DOMAIN}
+//! # Ok(()) }
+//! ```
+
+pub mod demo;
+mod http;
+mod request;
+mod service;
+mod state;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+pub use http::router;
+pub use service::display_name;
+pub use state::{
+    CallRecord, FaultConfig, Injected, Scripted, Seed, SimCompany, SimDomain, SimEmployee,
+    SimState, SimUser, TransientFault,
+};
+
+use crate::nmbrs::{HourComponentLine, Operation, PayPeriod, WageComponentLine};
+
+/// Serves the simulator on `addr`, seeded with [`demo::seed`], until `shutdown` resolves.
+/// This is what `nmbrs-worker sim --port N` runs.
+pub async fn serve(
+    addr: SocketAddr,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(addr).await?;
+    tracing::info!(addr = %listener.local_addr()?, "nmbrs simulator listening");
+    serve_on(listener, Arc::new(Mutex::new(demo::state())), shutdown).await
+}
+
+/// Serves `state` on an already bound listener until `shutdown` resolves.
+pub async fn serve_on(
+    listener: TcpListener,
+    state: Arc<Mutex<SimState>>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
+}
+
+/// A simulator running in the background on `127.0.0.1:<random port>`; stops on drop.
+/// Each instance has its own state, so tests run in parallel.
+pub struct Simulator {
+    state: Arc<Mutex<SimState>>,
+    base_url: String,
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Simulator {
+    /// Starts an empty simulator.
+    pub async fn start() -> anyhow::Result<Self> {
+        Self::start_with(SimState::default()).await
+    }
+
+    /// Starts a simulator seeded with [`demo::seed`] (log in with [`demo::USERNAME`],
+    /// [`demo::TOKEN`], domain [`demo::DOMAIN`]).
+    pub async fn start_demo() -> anyhow::Result<Self> {
+        Self::start_with(demo::state()).await
+    }
+
+    /// Starts a simulator over `state`.
+    pub async fn start_with(state: SimState) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(Mutex::new(state));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let shared = state.clone();
+        tokio::spawn(async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            if let Err(e) = serve_on(listener, shared, shutdown).await {
+                tracing::error!(error = %e, "nmbrs simulator stopped");
+            }
+        });
+        Ok(Simulator {
+            state,
+            base_url: format!("http://{addr}"),
+            addr,
+            stop: Some(stop),
+        })
+    }
+
+    /// The value for `NMBRS_BASE_URL`, e.g. `http://127.0.0.1:41234`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Direct access to the state (hold the guard briefly).
+    pub fn state(&self) -> MutexGuard<'_, SimState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn seed(&self, seed: Seed) {
+        self.state().apply_seed(seed);
+    }
+
+    pub fn seed_company(&self, domain: &str, company: SimCompany) {
+        self.state()
+            .domain_mut(domain)
+            .companies
+            .insert(company.company.id, company);
+    }
+
+    pub fn seed_employee(&self, domain: &str, employee: SimEmployee) {
+        self.state()
+            .domain_mut(domain)
+            .employees
+            .insert(employee.id(), employee);
+    }
+
+    /// Adds (or replaces) a user with all rights and access to all companies.
+    pub fn add_user(&self, domain: &str, username: &str, token: &str) {
+        let user = SimUser {
+            username: username.to_owned(),
+            token: token.to_owned(),
+            ..Default::default()
+        };
+        self.state()
+            .domain_mut(domain)
+            .users
+            .insert(username.to_owned(), user);
+    }
+
+    fn with_user(&self, domain: &str, username: &str, f: impl FnOnce(&mut SimUser)) {
+        if let Some(u) = self.state().domain_mut(domain).users.get_mut(username) {
+            f(u);
+        }
+    }
+
+    /// Switches `op` on in the user's API template.
+    pub fn grant(&self, domain: &str, username: &str, op: Operation) {
+        self.with_user(domain, username, |u| {
+            u.denied.remove(op.name());
+        });
+    }
+
+    /// Switches `op` off in the user's API template (→ fault 1002).
+    pub fn revoke(&self, domain: &str, username: &str, op: Operation) {
+        self.with_user(domain, username, |u| {
+            u.denied.insert(op.name().to_owned());
+        });
+    }
+
+    /// Limits the companies the user may see (→ fault 1003 for others).
+    pub fn restrict_companies(&self, domain: &str, username: &str, companies: &[i32]) {
+        self.with_user(domain, username, |u| {
+            u.companies = Some(companies.iter().copied().collect());
+        });
+    }
+
+    pub fn hour_components(
+        &self,
+        domain: &str,
+        employee: i32,
+        p: PayPeriod,
+    ) -> Vec<HourComponentLine> {
+        let s = self.state();
+        let key = (employee, p.year, p.period);
+        s.domains
+            .get(domain)
+            .and_then(|d| d.hour_components.get(&key).cloned())
+            .unwrap_or_default()
+    }
+
+    pub fn wage_components(
+        &self,
+        domain: &str,
+        employee: i32,
+        p: PayPeriod,
+    ) -> Vec<WageComponentLine> {
+        let s = self.state();
+        let key = (employee, p.year, p.period);
+        s.domains
+            .get(domain)
+            .and_then(|d| d.wage_components.get(&key).cloned())
+            .unwrap_or_default()
+    }
+
+    pub fn days(&self, domain: &str, employee: i32, p: PayPeriod) -> Option<i32> {
+        let s = self.state();
+        s.domains
+            .get(domain)
+            .and_then(|d| d.days.get(&(employee, p.year, p.period)).copied())
+    }
+
+    /// The call log so far.
+    pub fn calls(&self) -> Vec<CallRecord> {
+        self.state().calls.clone()
+    }
+
+    /// Number of calls of write operations (including refused ones).
+    pub fn write_calls(&self) -> usize {
+        self.state().write_calls()
+    }
+
+    pub fn clear_calls(&self) {
+        self.state().calls.clear();
+    }
+
+    pub fn set_faults(&self, faults: FaultConfig) {
+        self.state().faults = faults;
+    }
+
+    /// Injects `injected` into the next call of `operation` (any call when `None`).
+    pub fn inject(&self, operation: Option<Operation>, injected: Injected) {
+        self.state().faults.script.push(Scripted {
+            operation: operation.map(|o| o.name().to_owned()),
+            injected,
+        });
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

@@ -1,0 +1,273 @@
+//! The simulator's state: per domain, users (token, denied operations, visible
+//! companies), companies (period type, current period, both hour and wage models) and
+//! employees (personal data, contracts, salaries, schedules), plus the variable hour
+//! components, wage components and days per employee and period. Also the injected
+//! faults and the call log. Serde-able, so `/_sim/seed` and `/_sim/state` speak JSON.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::nmbrs::*;
+
+/// A company as seeded.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SimCompany {
+    pub company: Company,
+    pub period_type: PeriodType,
+    pub current_period: PayPeriod,
+    #[serde(default)]
+    pub hour_codes: Vec<ModelCode>,
+    #[serde(default)]
+    pub hour_codes2: Vec<ModelCode>,
+    #[serde(default)]
+    pub wage_codes: Vec<ModelCode>,
+    #[serde(default)]
+    pub wage_codes2: Vec<ModelCode>,
+}
+
+/// An employee as seeded; `snapshot.employee_id` is the Nmbrs employee id.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SimEmployee {
+    pub company_id: i32,
+    /// v3 `EmployeeType` id used by `List_GetByCompany`.
+    pub employee_type: i32,
+    pub snapshot: EmployeeSnapshot,
+    pub personal_infos: Vec<PersonalInfo>,
+    pub contracts: Vec<Contract>,
+    pub salaries: Vec<Salary>,
+    pub schedules: Vec<Schedule>,
+    /// Answer of `Salary_GetEstimatedCostPerHour`; the hourly wage when absent.
+    pub cost_per_hour: Option<Decimal>,
+}
+
+impl SimEmployee {
+    pub fn id(&self) -> i32 {
+        self.snapshot.employee_id
+    }
+}
+
+/// An API user of a domain.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SimUser {
+    pub username: String,
+    #[serde(skip_serializing)]
+    pub token: String,
+    /// Operation names switched off in the API user template (→ 1002).
+    pub denied: BTreeSet<String>,
+    /// Companies the user may see; `None` = all (→ 1003 otherwise).
+    pub companies: Option<BTreeSet<i32>>,
+}
+
+/// Per employee and period: `(employee, year, period)`.
+pub type PeriodKey = (i32, i32, u8);
+
+/// One Nmbrs environment (`Domain` of the auth header).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SimDomain {
+    pub users: BTreeMap<String, SimUser>,
+    pub companies: BTreeMap<i32, SimCompany>,
+    pub employees: BTreeMap<i32, SimEmployee>,
+    #[serde(with = "keyed")]
+    pub hour_components: BTreeMap<PeriodKey, Vec<HourComponentLine>>,
+    #[serde(with = "keyed")]
+    pub wage_components: BTreeMap<PeriodKey, Vec<WageComponentLine>>,
+    #[serde(with = "keyed")]
+    pub days: BTreeMap<PeriodKey, i32>,
+    pub next_id: i32,
+}
+
+/// JSON objects need string keys: `"employee/year/period"`.
+mod keyed {
+    use super::*;
+    use serde::{Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer, V: Serialize>(
+        map: &BTreeMap<PeriodKey, V>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_map(map.iter().map(|((e, y, p), v)| (format!("{e}/{y}/{p}"), v)))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, V: Deserialize<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<PeriodKey, V>, D::Error> {
+        let raw = BTreeMap::<String, V>::deserialize(d)?;
+        raw.into_iter()
+            .map(|(k, v)| {
+                let mut it = k.split('/');
+                let key = (|| {
+                    Some((
+                        it.next()?.parse().ok()?,
+                        it.next()?.parse().ok()?,
+                        it.next()?.parse().ok()?,
+                    ))
+                })()
+                .ok_or_else(|| D::Error::custom(format!("bad key {k:?}")))?;
+                Ok((key, v))
+            })
+            .collect()
+    }
+}
+
+/// A transient fault to inject.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransientFault {
+    /// Fault 9999 (HTTP 500).
+    #[default]
+    Fault9999,
+    /// Fault 1006 "Generic Login Security Failure" (HTTP 500).
+    Fault1006,
+    /// HTTP 503 with an HTML page.
+    Http503,
+}
+
+/// What happens to one call, chosen by the fault configuration.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Injected {
+    Transient {
+        fault: TransientFault,
+    },
+    /// The connection drops before anything is applied.
+    Drop,
+    /// A write is applied, then the connection drops (the reply is lost).
+    LostReply,
+    /// A specific Nmbrs fault, e.g. `{ "code": 2011, "message": "…" }`.
+    Fault {
+        code: u32,
+        message: String,
+    },
+}
+
+/// A one-shot fault for the next matching call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scripted {
+    /// Operation name; `None` matches any call.
+    #[serde(default)]
+    pub operation: Option<String>,
+    #[serde(flatten)]
+    pub injected: Injected,
+}
+
+/// Runtime fault injection (`POST /_sim/faults`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FaultConfig {
+    /// Probability (0..1) of a transient fault per call.
+    pub error_rate: f64,
+    pub transient: TransientFault,
+    /// Added latency per call, in milliseconds.
+    pub latency_ms: u64,
+    /// Probability of a dropped connection (nothing applied).
+    pub drop_rate: f64,
+    /// Probability that a write is applied but its reply is lost.
+    pub lost_reply_rate: f64,
+    /// Faults for the next matching calls, in order.
+    pub script: Vec<Scripted>,
+}
+
+impl FaultConfig {
+    /// Picks the fault (if any) for a call of `op`, consuming a scripted one.
+    pub fn pick(&mut self, op: Operation) -> Option<Injected> {
+        if let Some(i) = self
+            .script
+            .iter()
+            .position(|s| s.operation.as_deref().is_none_or(|o| o == op.name()))
+        {
+            return Some(self.script.remove(i).injected);
+        }
+        if self.drop_rate > 0.0 && fastrand::f64() < self.drop_rate {
+            return Some(Injected::Drop);
+        }
+        if self.error_rate > 0.0 && fastrand::f64() < self.error_rate {
+            return Some(Injected::Transient {
+                fault: self.transient,
+            });
+        }
+        if op.is_write() && self.lost_reply_rate > 0.0 && fastrand::f64() < self.lost_reply_rate {
+            return Some(Injected::LostReply);
+        }
+        None
+    }
+}
+
+/// One logged call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallRecord {
+    pub operation: String,
+    pub domain: String,
+    pub write: bool,
+    /// `ok`, `fault:NNNN`, `client_fault`, `injected:…`.
+    pub outcome: String,
+}
+
+/// Everything the simulator knows.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SimState {
+    pub domains: BTreeMap<String, SimDomain>,
+    pub faults: FaultConfig,
+    pub calls: Vec<CallRecord>,
+    /// SOAP calls being answered right now, and the most seen at once.
+    pub in_flight: usize,
+    pub max_in_flight: usize,
+    /// When set, raw request bodies are kept in `requests` (tests; they hold credentials,
+    /// so they are never serialised).
+    #[serde(skip)]
+    pub capture: bool,
+    #[serde(skip)]
+    pub requests: Vec<(Operation, String)>,
+}
+
+/// JSON seed (`POST /_sim/seed`): merged into the domain, creating it if needed.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Seed {
+    pub domain: String,
+    pub users: Vec<SimUser>,
+    pub companies: Vec<SimCompany>,
+    pub employees: Vec<SimEmployee>,
+}
+
+impl SimState {
+    pub fn domain_mut(&mut self, domain: &str) -> &mut SimDomain {
+        self.domains
+            .entry(domain.to_owned())
+            .or_insert_with(|| SimDomain {
+                next_id: 100_000,
+                ..Default::default()
+            })
+    }
+
+    pub fn apply_seed(&mut self, seed: Seed) {
+        let d = self.domain_mut(&seed.domain);
+        for u in seed.users {
+            d.users.insert(u.username.clone(), u);
+        }
+        for c in seed.companies {
+            d.companies.insert(c.company.id, c);
+        }
+        for e in seed.employees {
+            d.employees.insert(e.id(), e);
+        }
+    }
+
+    /// Calls per operation name: `(total, writes)`.
+    pub fn counters(&self) -> BTreeMap<String, usize> {
+        let mut m = BTreeMap::new();
+        for c in &self.calls {
+            *m.entry(c.operation.clone()).or_default() += 1;
+        }
+        m
+    }
+
+    pub fn write_calls(&self) -> usize {
+        self.calls.iter().filter(|c| c.write).count()
+    }
+}
