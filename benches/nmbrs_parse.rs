@@ -51,12 +51,7 @@ const EMPLOYEES: usize = 10_000;
 const OP: Operation = Operation::PersonalInfoContractSalaryAddressGetAll;
 
 fn response() -> String {
-    let date = |y, m, d| {
-        NaiveDate::from_ymd_opt(y, m, d)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap()
-    };
+    let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(0, 0, 0).unwrap();
     let body = SoapWriter::new().envelope(None, |w| {
         let name = format!("{}Response", OP.name());
         w.start(&name, &[("xmlns", OP.service().namespace())]);
@@ -66,11 +61,7 @@ fn response() -> String {
                 employee_id: 500_000 + i,
                 employee_number: i,
                 first_name: Some(format!("Voornaam{i}")),
-                birthday: Some(date(
-                    1980 + i % 30,
-                    1 + (i % 12) as u32,
-                    1 + (i % 28) as u32,
-                )),
+                birthday: Some(date(1980 + i % 30, 1 + (i % 12) as u32, 1 + (i % 28) as u32)),
                 prefix: (i % 3 == 0).then(|| "van der".to_owned()),
                 last_name: Some(format!("Achternaam & Zn {i}")),
                 gender: if i % 2 == 0 { "female" } else { "male" }.into(),
@@ -177,8 +168,5 @@ fn main() {
     row("bare quick-xml scan", scan_t, scan_peak);
     row("reader walk, no records", walk_t, walk_peak);
     row("typed parse", parse_t, parse_peak);
-    println!(
-        "typed parse / bare scan: {:.2}x",
-        parse_t.as_secs_f64() / scan_t.as_secs_f64()
-    );
+    println!("typed parse / bare scan: {:.2}x", parse_t.as_secs_f64() / scan_t.as_secs_f64());
 }

@@ -14,7 +14,9 @@ use std::{
 use async_trait::async_trait;
 use futures::StreamExt;
 use lapin::{
-    options::{BasicAckOptions, BasicConsumeOptions, BasicQosOptions, QueueBindOptions, QueueDeclareOptions, QueuePurgeOptions},
+    options::{
+        BasicAckOptions, BasicConsumeOptions, BasicQosOptions, QueueBindOptions, QueueDeclareOptions, QueuePurgeOptions,
+    },
     types::FieldTable,
 };
 use nmbrs_worker::{
@@ -49,8 +51,14 @@ fn env_number(name: &str, default: usize) -> usize {
 
 /// Declares a durable queue bound to all events, as a consumer of the events would.
 async fn bind_events_sink(channel: &lapin::Channel, exchange: &str, queue: &str) {
-    channel.queue_declare(queue.into(), QueueDeclareOptions { durable: true, ..Default::default() }, FieldTable::default()).await.unwrap();
-    channel.queue_bind(queue.into(), exchange.into(), "#".into(), QueueBindOptions::default(), FieldTable::default()).await.unwrap();
+    channel
+        .queue_declare(queue.into(), QueueDeclareOptions { durable: true, ..Default::default() }, FieldTable::default())
+        .await
+        .unwrap();
+    channel
+        .queue_bind(queue.into(), exchange.into(), "#".into(), QueueBindOptions::default(), FieldTable::default())
+        .await
+        .unwrap();
 }
 
 async fn depth(channel: &lapin::Channel, queue: &str) -> u32 {
@@ -101,7 +109,12 @@ async fn raw_loop(names: &Names, bodies: &[(String, Vec<u8>)], concurrency: u16)
     let consume = conn.create_channel().await.unwrap();
     consume.basic_qos(concurrency, BasicQosOptions::default()).await.unwrap();
     let mut consumer = consume
-        .basic_consume(names.job_queue(JobType::SyncTeam).into(), "".into(), BasicConsumeOptions::default(), FieldTable::default())
+        .basic_consume(
+            names.job_queue(JobType::SyncTeam).into(),
+            "".into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
         .await
         .unwrap();
     let permits = Arc::new(Semaphore::new(concurrency.into()));
@@ -115,7 +128,12 @@ async fn raw_loop(names: &Names, bodies: &[(String, Vec<u8>)], concurrency: u16)
         tasks.spawn(async move {
             let event = json!({"event_id": uuid::Uuid::new_v4(), "type": "job.completed", "payload": {}}).to_string();
             publisher
-                .send(Outgoing { exchange: &exchange, routing_key: "job.completed", body: event.as_bytes(), properties: json_properties("e", FieldTable::default()) })
+                .send(Outgoing {
+                    exchange: &exchange,
+                    routing_key: "job.completed",
+                    body: event.as_bytes(),
+                    properties: json_properties("e", FieldTable::default()),
+                })
                 .await
                 .unwrap();
             delivery.acker.ack(BasicAckOptions::default()).await.unwrap();

@@ -197,8 +197,8 @@ pub fn parse_schedule(raw: &str) -> Result<Vec<Duration>, ConfigError> {
     const VAR: &str = "NMBRS_WORKER_RETRY_SCHEDULE";
     let mut out = Vec::new();
     for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let d = humantime::parse_duration(part)
-            .map_err(|e| invalid(VAR, format!("{part:?} is not a duration ({e})")))?;
+        let d =
+            humantime::parse_duration(part).map_err(|e| invalid(VAR, format!("{part:?} is not a duration ({e})")))?;
         if d < Duration::from_millis(100) || d > Duration::from_secs(86_400) {
             return Err(invalid(VAR, format!("{part:?} must be between 100ms and 24h")));
         }

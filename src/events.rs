@@ -147,7 +147,10 @@ mod tests {
 
     #[test]
     fn unreadable_jobs_have_a_null_job_reference() {
-        let draft = EventDraft { kind: EventType::JobRejected, payload: json!({"error": {"code": "invalid_json", "message": "x"}}) };
+        let draft = EventDraft {
+            kind: EventType::JobRejected,
+            payload: json!({"error": {"code": "invalid_json", "message": "x"}}),
+        };
         let ev = envelope(Uuid::new_v4(), &draft, None, &JobRef::default(), &TraceHeaders::default());
         let body: Value = serde_json::from_str(&ev.body).unwrap();
         assert!(body["job"].is_null() && body["integration_id"].is_null());

@@ -57,7 +57,11 @@ impl Default for Metrics {
         let broker_connects = Counter::default();
         registry.register("broker_connects", "Successful connections to RabbitMQ", broker_connects.clone());
         let broker_connection_lost = Counter::default();
-        registry.register("broker_connection_lost", "Connections to RabbitMQ lost or failed", broker_connection_lost.clone());
+        registry.register(
+            "broker_connection_lost",
+            "Connections to RabbitMQ lost or failed",
+            broker_connection_lost.clone(),
+        );
         Self {
             registry,
             jobs,

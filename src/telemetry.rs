@@ -31,9 +31,8 @@ impl Drop for TelemetryGuard {
 /// Installs the JSON log subscriber and the OpenTelemetry layer. Call once, at start.
 pub fn init(otlp_endpoint: Option<&str>) -> anyhow::Result<TelemetryGuard> {
     global::set_text_map_propagator(TraceContextPropagator::new());
-    let mut builder = SdkTracerProvider::builder().with_resource(
-        opentelemetry_sdk::Resource::builder().with_service_name("nmbrs-worker").build(),
-    );
+    let mut builder = SdkTracerProvider::builder()
+        .with_resource(opentelemetry_sdk::Resource::builder().with_service_name("nmbrs-worker").build());
     if otlp_endpoint.is_some() {
         // The exporter reads OTEL_EXPORTER_OTLP_ENDPOINT (and the other OTEL_* variables) itself.
         let exporter = opentelemetry_otlp::SpanExporter::builder().with_http().build()?;

@@ -16,7 +16,14 @@ async fn topology_is_declared_on_a_fresh_broker_and_health_answers() {
     eventually(20, "readiness", || async move { http_get(addr, "/readyz").await.0 == 200 }).await;
     assert_eq!(http_get(addr, "/healthz").await.0, 200);
     // Every queue exists (a passive declare of a missing queue fails the channel).
-    for queue in ["nmbrs.jobs.sync_team", "nmbrs.jobs.export_hours", "nmbrs.jobs.deactivate", "nmbrs.jobs.dead", "nmbrs.jobs.retry.1s", "nmbrs.jobs.retry.2s"] {
+    for queue in [
+        "nmbrs.jobs.sync_team",
+        "nmbrs.jobs.export_hours",
+        "nmbrs.jobs.deactivate",
+        "nmbrs.jobs.dead",
+        "nmbrs.jobs.retry.1s",
+        "nmbrs.jobs.retry.2s",
+    ] {
         assert_eq!(env.queue_depth(&format!("{}{queue}", env.prefix)).await, 0, "{queue}");
     }
     let (_, metrics) = http_get(addr, "/metrics").await;
@@ -47,11 +54,16 @@ async fn a_job_runs_and_its_confirmed_event_arrives_in_the_callers_trace() {
     assert_eq!(scripted.runs(), 1);
 
     let pool = env.pool().await;
-    let (state, attempts): (String, i32) = sqlx::query_as("SELECT state, attempts FROM jobs").fetch_one(&pool).await.unwrap();
+    let (state, attempts): (String, i32) =
+        sqlx::query_as("SELECT state, attempts FROM jobs").fetch_one(&pool).await.unwrap();
     assert_eq!((state.as_str(), attempts), ("completed", 1));
     let queue = env.names.job_queue(nmbrs_worker::envelope::JobType::SyncTeam);
     let env_ref = &env;
-    eventually(10, "ack", || { let q = queue.clone(); async move { env_ref.queue_depth(&q).await == 0 } }).await;
+    eventually(10, "ack", || {
+        let q = queue.clone();
+        async move { env_ref.queue_depth(&q).await == 0 }
+    })
+    .await;
     worker.stop().await;
     env.cleanup().await;
 }
@@ -84,7 +96,8 @@ async fn the_same_idempotency_key_runs_once_and_republishes_the_same_event() {
     third["message_id"] = json!(uuid::Uuid::new_v4().to_string());
     env.publish(&third).await;
     events.settle(2000).await;
-    let count = events.seen.iter().filter(|e| e.kind() == "job.completed" && e.body["event_id"] == a.body["event_id"]).count();
+    let count =
+        events.seen.iter().filter(|e| e.kind() == "job.completed" && e.body["event_id"] == a.body["event_id"]).count();
     assert_eq!(count, 3);
     assert_eq!(scripted.runs(), 1);
 
@@ -144,7 +157,9 @@ async fn invalid_messages_are_rejected_and_parked_and_the_worker_keeps_consuming
     events.wait_for(30, "the valid job's completion", |e| e.kind() == "job.completed").await;
     for (_, _, code, id) in &cases {
         let rejected = events
-            .wait_for(20, &format!("job.rejected {code}"), |e| e.kind() == "job.rejected" && e.body["payload"]["error"]["code"] == *code)
+            .wait_for(20, &format!("job.rejected {code}"), |e| {
+                e.kind() == "job.rejected" && e.body["payload"]["error"]["code"] == *code
+            })
             .await;
         let message = rejected.body["payload"]["error"]["message"].as_str().unwrap();
         assert!(!message.contains("secret-token") && !message.contains("api@example.com"), "{message}");
@@ -152,7 +167,9 @@ async fn invalid_messages_are_rejected_and_parked_and_the_worker_keeps_consuming
             assert_eq!(rejected.body["job"]["message_id"], *id);
         }
         let notice = events
-            .wait_for(10, "job.invalid", |e| e.kind() == "notification" && e.body["payload"]["params"]["reason"] == *code)
+            .wait_for(10, "job.invalid", |e| {
+                e.kind() == "notification" && e.body["payload"]["params"]["reason"] == *code
+            })
             .await;
         assert_eq!(notice.body["payload"]["code"], "job.invalid");
     }
@@ -197,13 +214,12 @@ async fn transient_failures_retry_later_without_blocking_then_park() {
     worker.stop().await;
 
     let pool = env.pool().await;
-    let outcomes: Vec<(i32, String)> = sqlx::query_as(
-        "SELECT attempt, outcome FROM job_attempts WHERE message_id = $1 ORDER BY attempt",
-    )
-    .bind(&flaky_id)
-    .fetch_all(&pool)
-    .await
-    .unwrap();
+    let outcomes: Vec<(i32, String)> =
+        sqlx::query_as("SELECT attempt, outcome FROM job_attempts WHERE message_id = $1 ORDER BY attempt")
+            .bind(&flaky_id)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
     assert_eq!(outcomes, vec![(1, "retry".into()), (2, "retry".into()), (3, "failed".into())]);
     let parked = env.drain_dead().await;
     assert_eq!(parked.len(), 1);
@@ -226,10 +242,12 @@ async fn permanent_failures_and_crashing_handlers_fail_at_once_with_a_notificati
         ("needs_person", "nmbrs_missing_rights", "nmbrs.missing_rights"),
         ("panic", "internal_error", "job.failed"),
     ] {
-        let failed = events.wait_for(15, code, |e| e.kind() == "job.failed" && e.body["integration_id"] == integration).await;
+        let failed =
+            events.wait_for(15, code, |e| e.kind() == "job.failed" && e.body["integration_id"] == integration).await;
         assert_eq!(failed.body["payload"]["error"]["code"], code);
         assert_eq!(failed.body["payload"]["error"]["attempts"], 1, "not retried");
-        let n = events.wait_for(5, notice, |e| e.kind() == "notification" && e.body["integration_id"] == integration).await;
+        let n =
+            events.wait_for(5, notice, |e| e.kind() == "notification" && e.body["integration_id"] == integration).await;
         assert_eq!(n.body["payload"]["code"], notice);
     }
     let right = events.seen.iter().find(|e| e.body["payload"]["code"] == "nmbrs.missing_rights").unwrap();
@@ -259,7 +277,9 @@ async fn the_worker_resumes_by_itself_after_its_connection_is_killed() {
     .unwrap();
     assert_eq!(killed, 1, "the worker's one connection");
     env.publish(&env.job("SyncTeam", "after", sync_payload(json!("ok")))).await;
-    events.wait_for(30, "job after the kill", |e| e.kind() == "job.completed" && e.body["integration_id"] == "after").await;
+    events
+        .wait_for(30, "job after the kill", |e| e.kind() == "job.completed" && e.body["integration_id"] == "after")
+        .await;
     let (_, metrics) = http_get(addr, "/metrics").await;
     assert!(metrics.contains("nmbrs_worker_broker_connection_lost_total 1"), "{metrics}");
     assert!(metrics.contains("nmbrs_worker_broker_connects_total 2"), "{metrics}");

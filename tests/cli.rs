@@ -4,7 +4,10 @@ mod support;
 
 use std::{io::Write, process::Command};
 
-use nmbrs_worker::{credentials::{KeyRing, SealedCredentials}, jobs::Handlers};
+use nmbrs_worker::{
+    credentials::{KeyRing, SealedCredentials},
+    jobs::Handlers,
+};
 use serde_json::json;
 use support::*;
 
@@ -48,10 +51,11 @@ async fn migrate_creates_the_database_and_its_tables() {
     let out = bin(&env).arg("migrate").output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let pool = sqlx::PgPool::connect(&env.database_url).await.unwrap();
-    let tables: Vec<String> = sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
-        .fetch_all(&pool)
-        .await
-        .unwrap();
+    let tables: Vec<String> =
+        sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
     assert_eq!(tables, ["_sqlx_migrations", "job_attempts", "jobs", "outbox"]);
     pool.close().await;
     // Running it again is a no-op.

@@ -19,49 +19,21 @@ async fn every_operation_round_trips_the_seeded_data() {
     let c = demo_client(&sim);
     let seed = demo::seed();
     let horeca = CompanyId(demo::HORECA);
-    let seeded: Vec<_> = seed
-        .employees
-        .iter()
-        .filter(|e| e.company_id == demo::HORECA)
-        .collect();
+    let seeded: Vec<_> = seed.employees.iter().filter(|e| e.company_id == demo::HORECA).collect();
 
     let companies = c.companies().await.unwrap();
-    assert_eq!(
-        companies,
-        seed.companies
-            .iter()
-            .map(|c| c.company.clone())
-            .collect::<Vec<_>>()
-    );
+    assert_eq!(companies, seed.companies.iter().map(|c| c.company.clone()).collect::<Vec<_>>());
     let cp = c.current_period(horeca).await.unwrap();
     assert_eq!((cp.period, cp.kind), (NOV, PeriodType::Monthly));
     let cp2 = c.current_period(CompanyId(demo::CATERING)).await.unwrap();
     assert_eq!(cp2.kind, PeriodType::FourWeekly);
-    assert_eq!(
-        c.hour_codes(horeca).await.unwrap(),
-        seed.companies[0].hour_codes
-    );
-    assert_eq!(
-        c.hour_codes2(horeca).await.unwrap(),
-        seed.companies[0].hour_codes2
-    );
-    assert_eq!(
-        c.wage_codes(horeca).await.unwrap(),
-        seed.companies[0].wage_codes
-    );
-    assert_eq!(
-        c.wage_codes2(horeca).await.unwrap(),
-        seed.companies[0].wage_codes2
-    );
+    assert_eq!(c.hour_codes(horeca).await.unwrap(), seed.companies[0].hour_codes);
+    assert_eq!(c.hour_codes2(horeca).await.unwrap(), seed.companies[0].hour_codes2);
+    assert_eq!(c.wage_codes(horeca).await.unwrap(), seed.companies[0].wage_codes);
+    assert_eq!(c.wage_codes2(horeca).await.unwrap(), seed.companies[0].wage_codes2);
 
     let snapshots = c.employee_snapshots(horeca).await.unwrap();
-    assert_eq!(
-        snapshots,
-        seeded
-            .iter()
-            .map(|e| e.snapshot.clone())
-            .collect::<Vec<_>>()
-    );
+    assert_eq!(snapshots, seeded.iter().map(|e| e.snapshot.clone()).collect::<Vec<_>>());
     let zoe = snapshots.iter().find(|s| s.employee_id == 503299).unwrap();
     assert_eq!(zoe.last_name.as_deref(), Some("Smit & Zonen <test>"));
     assert_eq!(zoe.first_name.as_deref(), Some("Zoë"));
@@ -82,10 +54,7 @@ async fn every_operation_round_trips_the_seeded_data() {
     assert_eq!(list[0].display_name.as_deref(), Some("Jan de Vries"));
     assert!(c.employees_by_company(horeca, 99).await.unwrap().is_empty());
 
-    assert_eq!(
-        c.estimated_cost_per_hour(JAN, NOV).await.unwrap(),
-        dec("19.14")
-    );
+    assert_eq!(c.estimated_cost_per_hour(JAN, NOV).await.unwrap(), dec("19.14"));
 }
 
 #[tokio::test]
@@ -94,67 +63,36 @@ async fn hours_wages_and_days_are_written_read_back_and_deleted() {
     let c = demo_client(&sim);
     assert!(c.hour_component_var_get(JAN, NOV).await.unwrap().is_empty());
 
-    let a = c
-        .hour_component_var_insert(JAN, &hours(1, "7.50"), NOV, false)
-        .await
-        .unwrap();
-    let b = c
-        .hour_component_var_insert(JAN, &hours(40, "0.25"), NOV, false)
-        .await
-        .unwrap();
+    let a = c.hour_component_var_insert(JAN, &hours(1, "7.50"), NOV, false).await.unwrap();
+    let b = c.hour_component_var_insert(JAN, &hours(40, "0.25"), NOV, false).await.unwrap();
     assert_ne!(a, b);
     let lines = c.hour_component_var_get(JAN, NOV).await.unwrap();
     assert_eq!(
         lines,
         vec![
-            HourComponentLine {
-                id: a.0,
-                hour_code: 1,
-                hours: Hours(dec("7.50"))
-            },
-            HourComponentLine {
-                id: b.0,
-                hour_code: 40,
-                hours: Hours(dec("0.25"))
-            },
+            HourComponentLine { id: a.0, hour_code: 1, hours: Hours(dec("7.50")) },
+            HourComponentLine { id: b.0, hour_code: 40, hours: Hours(dec("0.25")) },
         ]
     );
     assert_eq!(sim.hour_components(demo::DOMAIN, JAN.0, NOV), lines);
 
     assert!(c.hour_component_delete(JAN, a).await.unwrap());
-    assert!(
-        !c.hour_component_delete(JAN, a).await.unwrap(),
-        "second delete finds nothing"
-    );
+    assert!(!c.hour_component_delete(JAN, a).await.unwrap(), "second delete finds nothing");
     assert_eq!(c.hour_component_var_get(JAN, NOV).await.unwrap().len(), 1);
 
-    let w = c
-        .wage_component_var_insert(JAN, &wage(430, "12.40"), NOV, false)
-        .await
-        .unwrap();
+    let w = c.wage_component_var_insert(JAN, &wage(430, "12.40"), NOV, false).await.unwrap();
     assert_eq!(
         c.wage_component_var_get(JAN, NOV).await.unwrap(),
-        vec![WageComponentLine {
-            id: w.0,
-            code: 430,
-            value: Amount(dec("12.40"))
-        }]
+        vec![WageComponentLine { id: w.0, code: 430, value: Amount(dec("12.40")) }]
     );
     assert!(c.wage_component_delete(JAN, w).await.unwrap());
-    assert!(
-        !c.wage_component_delete(JAN, WageComponentId(424242))
-            .await
-            .unwrap()
-    );
+    assert!(!c.wage_component_delete(JAN, WageComponentId(424242)).await.unwrap());
 
     c.days_var_set(JAN, 12, NOV, false).await.unwrap();
     c.days_var_set(JAN, 12, NOV, false).await.unwrap();
     assert_eq!(c.days_var_get(JAN, NOV).await.unwrap(), 12);
     assert_eq!(sim.days(demo::DOMAIN, JAN.0, NOV), Some(12));
-    assert_eq!(
-        c.days_var_get(JAN, PayPeriod::new(2026, 12)).await.unwrap(),
-        0
-    );
+    assert_eq!(c.days_var_get(JAN, PayPeriod::new(2026, 12)).await.unwrap(), 0);
 }
 
 async fn kind_of<T: std::fmt::Debug>(r: Result<T, NmbrsError>) -> ErrorKind {
@@ -172,90 +110,37 @@ async fn nmbrs_faults_are_classified() {
     assert_eq!(e.kind(), ErrorKind::Credentials);
     assert_eq!(e.nmbrs_code(), Some(1001));
     assert_eq!(e.kind().class(), ErrorClass::NeedsPerson);
-    let wrong_domain = SoapClient::new(
-        fast_config(sim.base_url()),
-        Credentials::new(demo::USERNAME, demo::TOKEN, "nope"),
-        4,
-    )
-    .unwrap();
-    assert_eq!(
-        kind_of(wrong_domain.companies().await).await,
-        ErrorKind::Credentials
-    );
+    let wrong_domain =
+        SoapClient::new(fast_config(sim.base_url()), Credentials::new(demo::USERNAME, demo::TOKEN, "nope"), 4).unwrap();
+    assert_eq!(kind_of(wrong_domain.companies().await).await, ErrorKind::Credentials);
 
     // 2001 / 2002: codes outside both models.
-    let e = c
-        .hour_component_var_insert(JAN, &hours(99, "1"), NOV, false)
-        .await
-        .unwrap_err();
-    assert_eq!(
-        (e.kind(), e.nmbrs_code()),
-        (ErrorKind::InvalidData, Some(2001))
-    );
-    let e = c
-        .wage_component_var_insert(JAN, &wage(99, "1"), NOV, false)
-        .await
-        .unwrap_err();
-    assert_eq!(
-        (e.kind(), e.nmbrs_code()),
-        (ErrorKind::InvalidData, Some(2002))
-    );
+    let e = c.hour_component_var_insert(JAN, &hours(99, "1"), NOV, false).await.unwrap_err();
+    assert_eq!((e.kind(), e.nmbrs_code()), (ErrorKind::InvalidData, Some(2001)));
+    let e = c.wage_component_var_insert(JAN, &wage(99, "1"), NOV, false).await.unwrap_err();
+    assert_eq!((e.kind(), e.nmbrs_code()), (ErrorKind::InvalidData, Some(2002)));
     // 2003: unknown employee.
-    let e = c
-        .days_var_set(EmployeeId(1), 1, NOV, false)
-        .await
-        .unwrap_err();
-    assert_eq!(
-        (e.kind(), e.nmbrs_code()),
-        (ErrorKind::UnknownEmployee, Some(2003))
-    );
+    let e = c.days_var_set(EmployeeId(1), 1, NOV, false).await.unwrap_err();
+    assert_eq!((e.kind(), e.nmbrs_code()), (ErrorKind::UnknownEmployee, Some(2003)));
     // 2006: period 13 for a monthly company; 14 for a 4-weekly one.
-    let e = c
-        .hour_component_var_get(JAN, PayPeriod::new(2026, 13))
-        .await
-        .unwrap_err();
-    assert_eq!(
-        (e.kind(), e.nmbrs_code()),
-        (ErrorKind::InvalidData, Some(2006))
-    );
-    let e = c
-        .days_var_get(EmployeeId(503300), PayPeriod::new(2026, 14))
-        .await
-        .unwrap_err();
+    let e = c.hour_component_var_get(JAN, PayPeriod::new(2026, 13)).await.unwrap_err();
+    assert_eq!((e.kind(), e.nmbrs_code()), (ErrorKind::InvalidData, Some(2006)));
+    let e = c.days_var_get(EmployeeId(503300), PayPeriod::new(2026, 14)).await.unwrap_err();
     assert_eq!(e.nmbrs_code(), Some(2006));
-    c.days_var_get(EmployeeId(503300), PayPeriod::new(2026, 13))
-        .await
-        .unwrap();
+    c.days_var_get(EmployeeId(503300), PayPeriod::new(2026, 13)).await.unwrap();
     // 2011: before the current period without UnprotectedMode; allowed with it.
     let oct = PayPeriod::new(2026, 10);
-    let e = c
-        .hour_component_var_insert(JAN, &hours(1, "8"), oct, false)
-        .await
-        .unwrap_err();
-    assert_eq!(
-        (e.kind(), e.nmbrs_code()),
-        (ErrorKind::PeriodClosed, Some(2011))
-    );
-    assert_eq!(
-        kind_of(c.days_var_set(JAN, 2, oct, false).await).await,
-        ErrorKind::PeriodClosed
-    );
-    c.hour_component_var_insert(JAN, &hours(1, "8"), oct, true)
-        .await
-        .unwrap();
+    let e = c.hour_component_var_insert(JAN, &hours(1, "8"), oct, false).await.unwrap_err();
+    assert_eq!((e.kind(), e.nmbrs_code()), (ErrorKind::PeriodClosed, Some(2011)));
+    assert_eq!(kind_of(c.days_var_set(JAN, 2, oct, false).await).await, ErrorKind::PeriodClosed);
+    c.hour_component_var_insert(JAN, &hours(1, "8"), oct, true).await.unwrap();
     c.days_var_set(JAN, 2, oct, true).await.unwrap();
     assert_eq!(sim.hour_components(demo::DOMAIN, JAN.0, oct).len(), 1);
 
     // 1003: the user may not see the catering company.
     sim.restrict_companies(demo::DOMAIN, demo::USERNAME, &[demo::HORECA]);
-    let e = c
-        .employee_snapshots(CompanyId(demo::CATERING))
-        .await
-        .unwrap_err();
-    assert_eq!(
-        (e.kind(), e.nmbrs_code()),
-        (ErrorKind::NoAccess, Some(1003))
-    );
+    let e = c.employee_snapshots(CompanyId(demo::CATERING)).await.unwrap_err();
+    assert_eq!((e.kind(), e.nmbrs_code()), (ErrorKind::NoAccess, Some(1003)));
     assert_eq!(c.companies().await.unwrap().len(), 1);
     c.employee_snapshots(horeca).await.unwrap();
 }
@@ -266,20 +151,10 @@ async fn a_missing_read_back_right_is_a_normal_matchable_outcome() {
     let limited = client_as(&sim, demo::LIMITED_USERNAME, demo::LIMITED_TOKEN);
     let e = limited.hour_component_var_get(JAN, NOV).await.unwrap_err();
     assert!(e.is_missing_right());
-    assert_eq!(
-        e.kind(),
-        ErrorKind::MissingRight {
-            operation: Operation::HourComponentVarGet
-        }
-    );
+    assert_eq!(e.kind(), ErrorKind::MissingRight { operation: Operation::HourComponentVarGet });
     assert_eq!(e.kind().notification_code(), Some("nmbrs.missing_rights"));
     let e = limited.days_var_get(JAN, NOV).await.unwrap_err();
-    assert_eq!(
-        e.kind(),
-        ErrorKind::MissingRight {
-            operation: Operation::DaysVarGet
-        }
-    );
+    assert_eq!(e.kind(), ErrorKind::MissingRight { operation: Operation::DaysVarGet });
     // Not retried: one call each.
     assert_eq!(sim.calls().len(), 2);
     // The other operations still work, and granting the right fixes the read-back.
@@ -295,36 +170,17 @@ async fn transient_failures_of_reads_and_idempotent_writes_are_retried() {
     let sim = demo_sim().await;
     let c = demo_client(&sim);
     let op = Some(Operation::ListGetAll);
-    sim.inject(
-        op,
-        Injected::Transient {
-            fault: TransientFault::Fault9999,
-        },
-    );
-    sim.inject(
-        op,
-        Injected::Transient {
-            fault: TransientFault::Http503,
-        },
-    );
+    sim.inject(op, Injected::Transient { fault: TransientFault::Fault9999 });
+    sim.inject(op, Injected::Transient { fault: TransientFault::Http503 });
     sim.inject(op, Injected::Drop);
     assert_eq!(c.companies().await.unwrap().len(), 2);
     assert_eq!(sim.calls().len(), 4, "three failures, then success");
 
     sim.clear_calls();
     sim.inject(Some(Operation::DaysVarSet), Injected::Drop);
-    sim.inject(
-        Some(Operation::HourComponentDelete),
-        Injected::Transient {
-            fault: TransientFault::Fault1006,
-        },
-    );
+    sim.inject(Some(Operation::HourComponentDelete), Injected::Transient { fault: TransientFault::Fault1006 });
     c.days_var_set(JAN, 5, NOV, false).await.unwrap();
-    assert!(
-        !c.hour_component_delete(JAN, HourComponentId(5))
-            .await
-            .unwrap()
-    );
+    assert!(!c.hour_component_delete(JAN, HourComponentId(5)).await.unwrap());
     assert_eq!(sim.calls().len(), 4);
     assert_eq!(sim.days(demo::DOMAIN, JAN.0, NOV), Some(5));
 }
@@ -333,23 +189,13 @@ async fn transient_failures_of_reads_and_idempotent_writes_are_retried() {
 async fn retries_stop_and_9999_is_retried_only_once() {
     let sim = demo_sim().await;
     let c = demo_client(&sim);
-    sim.set_faults(FaultConfig {
-        error_rate: 1.0,
-        ..Default::default()
-    });
+    sim.set_faults(FaultConfig { error_rate: 1.0, ..Default::default() });
     let e = c.companies().await.unwrap_err();
-    assert_eq!(
-        (e.kind(), e.nmbrs_code()),
-        (ErrorKind::Transient, Some(9999))
-    );
+    assert_eq!((e.kind(), e.nmbrs_code()), (ErrorKind::Transient, Some(9999)));
     assert_eq!(sim.calls().len(), 2, "9999: one retry only");
 
     sim.clear_calls();
-    sim.set_faults(FaultConfig {
-        error_rate: 1.0,
-        transient: TransientFault::Http503,
-        ..Default::default()
-    });
+    sim.set_faults(FaultConfig { error_rate: 1.0, transient: TransientFault::Http503, ..Default::default() });
     let e = c.companies().await.unwrap_err();
     assert!(matches!(e, NmbrsError::Http { status: 503, .. }), "{e:?}");
     assert_eq!(e.kind(), ErrorKind::Transient);
@@ -363,75 +209,37 @@ async fn inserts_are_never_retried_blindly() {
     let op = Some(Operation::HourComponentVarInsert);
 
     // A transient fault after sending: outcome unknown, exactly one call.
-    sim.inject(
-        op,
-        Injected::Transient {
-            fault: TransientFault::Fault9999,
-        },
-    );
-    let e = c
-        .hour_component_var_insert(JAN, &hours(1, "8"), NOV, false)
-        .await
-        .unwrap_err();
+    sim.inject(op, Injected::Transient { fault: TransientFault::Fault9999 });
+    let e = c.hour_component_var_insert(JAN, &hours(1, "8"), NOV, false).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::OutcomeUnknown);
     assert_eq!(e.kind().notification_code(), Some("export.in_doubt"));
     assert_eq!(sim.calls().len(), 1);
 
     // Applied but the reply was lost: unknown to the client, present in Nmbrs.
     sim.inject(op, Injected::LostReply);
-    let e = c
-        .hour_component_var_insert(JAN, &hours(1, "8"), NOV, false)
-        .await
-        .unwrap_err();
+    let e = c.hour_component_var_insert(JAN, &hours(1, "8"), NOV, false).await.unwrap_err();
     assert!(matches!(e, NmbrsError::OutcomeUnknown { .. }), "{e:?}");
     assert_eq!(sim.hour_components(demo::DOMAIN, JAN.0, NOV).len(), 1);
 
     // Dropped / 503 from the gateway: unknown as well.
     sim.inject(Some(Operation::WageComponentVarInsert), Injected::Drop);
-    let e = c
-        .wage_component_var_insert(JAN, &wage(400, "2"), NOV, false)
-        .await
-        .unwrap_err();
+    let e = c.wage_component_var_insert(JAN, &wage(400, "2"), NOV, false).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::OutcomeUnknown);
-    sim.inject(
-        Some(Operation::WageComponentVarInsert),
-        Injected::Transient {
-            fault: TransientFault::Http503,
-        },
-    );
-    let e = c
-        .wage_component_var_insert(JAN, &wage(400, "2"), NOV, false)
-        .await
-        .unwrap_err();
+    sim.inject(Some(Operation::WageComponentVarInsert), Injected::Transient { fault: TransientFault::Http503 });
+    let e = c.wage_component_var_insert(JAN, &wage(400, "2"), NOV, false).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::OutcomeUnknown);
     assert!(sim.wage_components(demo::DOMAIN, JAN.0, NOV).is_empty());
 
     // 1006 is raised at login, before anything happens: safe to retry, one line lands.
     sim.clear_calls();
-    sim.inject(
-        op,
-        Injected::Transient {
-            fault: TransientFault::Fault1006,
-        },
-    );
-    c.hour_component_var_insert(JAN, &hours(20, "4"), NOV, false)
-        .await
-        .unwrap();
+    sim.inject(op, Injected::Transient { fault: TransientFault::Fault1006 });
+    c.hour_component_var_insert(JAN, &hours(20, "4"), NOV, false).await.unwrap();
     assert_eq!(sim.calls().len(), 2);
     assert_eq!(sim.hour_components(demo::DOMAIN, JAN.0, NOV).len(), 2);
 
     // A definite refusal stays what it is.
-    sim.inject(
-        op,
-        Injected::Fault {
-            code: 2011,
-            message: "Protected Mode".into(),
-        },
-    );
-    let e = c
-        .hour_component_var_insert(JAN, &hours(1, "8"), NOV, false)
-        .await
-        .unwrap_err();
+    sim.inject(op, Injected::Fault { code: 2011, message: "Protected Mode".into() });
+    let e = c.hour_component_var_insert(JAN, &hours(1, "8"), NOV, false).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::PeriodClosed);
 }
 
@@ -445,31 +253,16 @@ async fn a_refused_connection_is_transient_and_even_an_insert_is_not_in_doubt() 
     let e = c.companies().await.unwrap_err();
     assert!(matches!(e, NmbrsError::Connect { .. }), "{e:?}");
     assert_eq!(e.kind(), ErrorKind::Transient);
-    let e = c
-        .hour_component_var_insert(JAN, &hours(1, "1"), NOV, false)
-        .await
-        .unwrap_err();
+    let e = c.hour_component_var_insert(JAN, &hours(1, "1"), NOV, false).await.unwrap_err();
     assert!(matches!(e, NmbrsError::Connect { .. }), "{e:?}");
 }
 
 #[tokio::test]
 async fn slow_and_oversized_responses_are_errors_not_hangs() {
     let sim = demo_sim().await;
-    sim.set_faults(FaultConfig {
-        latency_ms: 2_000,
-        ..Default::default()
-    });
-    let config = ClientConfig {
-        timeout: Duration::from_millis(150),
-        max_retries: 0,
-        ..fast_config(sim.base_url())
-    };
-    let c = SoapClient::new(
-        config.clone(),
-        Credentials::new(demo::USERNAME, demo::TOKEN, demo::DOMAIN),
-        4,
-    )
-    .unwrap();
+    sim.set_faults(FaultConfig { latency_ms: 2_000, ..Default::default() });
+    let config = ClientConfig { timeout: Duration::from_millis(150), max_retries: 0, ..fast_config(sim.base_url()) };
+    let c = SoapClient::new(config.clone(), Credentials::new(demo::USERNAME, demo::TOKEN, demo::DOMAIN), 4).unwrap();
     let started = Instant::now();
     let e = c.companies().await.unwrap_err();
     assert!(matches!(e, NmbrsError::Timeout { .. }), "{e:?}");
@@ -477,47 +270,21 @@ async fn slow_and_oversized_responses_are_errors_not_hangs() {
     assert!(started.elapsed() < Duration::from_millis(1_500));
 
     sim.set_faults(FaultConfig::default());
-    let small = ClientConfig {
-        max_response_bytes: 2_000,
-        ..fast_config(sim.base_url())
-    };
-    let c = SoapClient::new(
-        small,
-        Credentials::new(demo::USERNAME, demo::TOKEN, demo::DOMAIN),
-        4,
-    )
-    .unwrap();
-    let e = c
-        .employee_snapshots(CompanyId(demo::HORECA))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(e, NmbrsError::TooLarge { limit: 2_000, .. }),
-        "{e:?}"
-    );
+    let small = ClientConfig { max_response_bytes: 2_000, ..fast_config(sim.base_url()) };
+    let c = SoapClient::new(small, Credentials::new(demo::USERNAME, demo::TOKEN, demo::DOMAIN), 4).unwrap();
+    let e = c.employee_snapshots(CompanyId(demo::HORECA)).await.unwrap_err();
+    assert!(matches!(e, NmbrsError::TooLarge { limit: 2_000, .. }), "{e:?}");
     // Small answers still pass under the same cap.
-    assert_eq!(
-        c.current_period(CompanyId(demo::HORECA))
-            .await
-            .unwrap()
-            .period,
-        NOV
-    );
+    assert_eq!(c.current_period(CompanyId(demo::HORECA)).await.unwrap().period, NOV);
 }
 
 #[tokio::test]
 async fn concurrency_per_integration_is_limited() {
     let sim = demo_sim().await;
-    sim.set_faults(FaultConfig {
-        latency_ms: 100,
-        ..Default::default()
-    });
-    let c = SoapClient::new(
-        fast_config(sim.base_url()),
-        Credentials::new(demo::USERNAME, demo::TOKEN, demo::DOMAIN),
-        2,
-    )
-    .unwrap();
+    sim.set_faults(FaultConfig { latency_ms: 100, ..Default::default() });
+    let c =
+        SoapClient::new(fast_config(sim.base_url()), Credentials::new(demo::USERNAME, demo::TOKEN, demo::DOMAIN), 2)
+            .unwrap();
     let calls = (0..6).map(|_| c.companies());
     for r in futures::future::join_all(calls).await {
         r.unwrap();
@@ -528,20 +295,11 @@ async fn concurrency_per_integration_is_limited() {
 #[tokio::test]
 async fn the_global_rate_limit_spaces_calls() {
     let sim = demo_sim().await;
-    let config = ClientConfig {
-        calls_per_second: 10,
-        ..fast_config(sim.base_url())
-    };
+    let config = ClientConfig { calls_per_second: 10, ..fast_config(sim.base_url()) };
     let transport = NmbrsTransport::new(config).unwrap();
     // Two integrations share the one limit.
-    let a = transport.client(
-        Credentials::new(demo::USERNAME, demo::TOKEN, demo::DOMAIN),
-        8,
-    );
-    let b = transport.client(
-        Credentials::new(demo::USERNAME, demo::TOKEN, demo::DOMAIN),
-        8,
-    );
+    let a = transport.client(Credentials::new(demo::USERNAME, demo::TOKEN, demo::DOMAIN), 8);
+    let b = transport.client(Credentials::new(demo::USERNAME, demo::TOKEN, demo::DOMAIN), 8);
     let started = Instant::now();
     let calls = (0..10).map(|i| {
         let c = if i % 2 == 0 { a.clone() } else { b.clone() };
@@ -555,11 +313,7 @@ async fn the_global_rate_limit_spaces_calls() {
     for r in futures::future::join_all(more).await {
         r.unwrap();
     }
-    assert!(
-        started.elapsed() >= Duration::from_millis(800),
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() >= Duration::from_millis(800), "{:?}", started.elapsed());
 }
 
 #[tokio::test]
@@ -572,13 +326,7 @@ async fn credentials_never_show_in_errors_or_debug() {
         assert!(!shown.contains("secret-user@example.com"), "{shown}");
     }
     // The token is redacted even if a fault echoes it.
-    sim.inject(
-        None,
-        Injected::Fault {
-            code: 9000,
-            message: "bad token super-secret-token".into(),
-        },
-    );
+    sim.inject(None, Injected::Fault { code: 9000, message: "bad token super-secret-token".into() });
     let e = c.companies().await.unwrap_err();
     assert!(!format!("{e} {e:?}").contains("super-secret-token"));
     assert_eq!(e.kind(), ErrorKind::Unknown);
@@ -589,8 +337,7 @@ async fn the_trait_object_serves_jobs() {
     let sim = demo_sim().await;
     let api: std::sync::Arc<dyn NmbrsApi> = std::sync::Arc::new(demo_client(&sim));
     call_every_operation(api.as_ref()).await;
-    let ops: std::collections::BTreeSet<String> =
-        sim.calls().into_iter().map(|c| c.operation).collect();
+    let ops: std::collections::BTreeSet<String> = sim.calls().into_iter().map(|c| c.operation).collect();
     assert_eq!(ops.len(), 21);
     assert!(sim.calls().iter().all(|c| c.outcome == "ok"));
 }
@@ -600,25 +347,16 @@ async fn configured_fault_rates_hit_the_calls_they_name() {
     let sim = demo_sim().await;
     let c = demo_client(&sim);
     // A lost reply only concerns writes: reads pass, every insert is in doubt but landed.
-    sim.set_faults(FaultConfig {
-        lost_reply_rate: 1.0,
-        ..Default::default()
-    });
+    sim.set_faults(FaultConfig { lost_reply_rate: 1.0, ..Default::default() });
     assert_eq!(c.companies().await.unwrap().len(), 2);
-    let e = c
-        .wage_component_var_insert(JAN, &wage(410, "9.99"), NOV, false)
-        .await
-        .unwrap_err();
+    let e = c.wage_component_var_insert(JAN, &wage(410, "9.99"), NOV, false).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::OutcomeUnknown);
     let landed = sim.wage_components(demo::DOMAIN, JAN.0, NOV);
     assert_eq!(landed.len(), 1);
     assert_eq!(landed[0].value, Amount(dec("9.99")));
     // Every connection dropped: reads give up after the retries, as a transient error.
     sim.clear_calls();
-    sim.set_faults(FaultConfig {
-        drop_rate: 1.0,
-        ..Default::default()
-    });
+    sim.set_faults(FaultConfig { drop_rate: 1.0, ..Default::default() });
     let e = c.contracts(CompanyId(demo::HORECA)).await.unwrap_err();
     assert!(matches!(e, NmbrsError::Transport { .. }), "{e:?}");
     assert_eq!(e.kind(), ErrorKind::Transient);

@@ -49,12 +49,8 @@ fn between<'a>(text: &'a str, start: &str, end: &str) -> Vec<&'a str> {
 
 /// Replaces the first `from` after `anchor` with `to`.
 fn patch_after(text: &mut String, anchor: &str, from: &str, to: &str) {
-    let a = text
-        .find(anchor)
-        .unwrap_or_else(|| panic!("{anchor} not in WSDL"));
-    let i = a + text[a..]
-        .find(from)
-        .unwrap_or_else(|| panic!("{from} not after {anchor}"));
+    let a = text.find(anchor).unwrap_or_else(|| panic!("{anchor} not in WSDL"));
+    let i = a + text[a..].find(from).unwrap_or_else(|| panic!("{from} not after {anchor}"));
     text.replace_range(i..i + from.len(), to);
 }
 
@@ -63,11 +59,8 @@ fn write_schema(file: &str, dir: &Path) -> PathBuf {
     let wsdl = std::fs::read_to_string(Path::new(WSDL_DIR).join(file)).expect("WSDL readable");
     let wsdl = wsdl.replace("soap/v2.1", "soap/v3");
     let root = &between(&wsdl, "<wsdl:definitions", ">")[0];
-    let decls: Vec<&str> = root
-        .split_whitespace()
-        .filter(|a| a.starts_with("xmlns:"))
-        .map(|a| a.trim_end_matches('>'))
-        .collect();
+    let decls: Vec<&str> =
+        root.split_whitespace().filter(|a| a.starts_with("xmlns:")).map(|a| a.trim_end_matches('>')).collect();
     let schemas = between(&wsdl, "<s:schema", "</s:schema>");
     let with_decls = |schema: &str| {
         let extra: Vec<&str> = decls
@@ -97,11 +90,7 @@ fn write_schema(file: &str, dir: &Path) -> PathBuf {
             &format!("{CONTRACT_V3_FIELDS}</s:sequence>"),
         );
     } else if !main.contains(r#"name="AuthHeaderWithDomain""#) {
-        main = main.replacen(
-            "</s:schema>",
-            &format!("{AUTH_HEADER_WITH_DOMAIN}</s:schema>"),
-            1,
-        );
+        main = main.replacen("</s:schema>", &format!("{AUTH_HEADER_WITH_DOMAIN}</s:schema>"), 1);
     }
     std::fs::write(dir.join("ms.xsd"), with_decls(schemas[1])).unwrap();
     let path = dir.join("service.xsd");
@@ -123,11 +112,7 @@ fn fragment(xml: &str, name: &str) -> String {
         let close = format!("</{name}>");
         rest.find(&close).unwrap() + close.len()
     };
-    rest[..len].replacen(
-        &format!("<{name}"),
-        &format!("<{name} xmlns:xsi=\"{XSI}\""),
-        1,
-    )
+    rest[..len].replacen(&format!("<{name}"), &format!("<{name} xmlns:xsi=\"{XSI}\""), 1)
 }
 
 fn xmllint(schema: &Path, files: &[PathBuf]) -> (bool, String) {
@@ -153,10 +138,9 @@ async fn requests_and_responses_of_every_operation_match_the_wsdl_schema() {
 
     let http = reqwest::Client::new();
     let tmp = tempfile::tempdir().unwrap();
-    for (service, wsdl) in [
-        (Service::Employee, "EmployeeService.v2.1.wsdl"),
-        (Service::Company, "CompanyService.v2.1.wsdl"),
-    ] {
+    for (service, wsdl) in
+        [(Service::Employee, "EmployeeService.v2.1.wsdl"), (Service::Company, "CompanyService.v2.1.wsdl")]
+    {
         let dir = tmp.path().join(service.path());
         std::fs::create_dir_all(&dir).unwrap();
         let schema = write_schema(wsdl, &dir);
@@ -179,10 +163,7 @@ async fn requests_and_responses_of_every_operation_match_the_wsdl_schema() {
             for (kind, xml) in [
                 ("header", fragment(body, "AuthHeaderWithDomain")),
                 ("request", fragment(body, op.name())),
-                (
-                    "response",
-                    fragment(&response, &format!("{}Response", op.name())),
-                ),
+                ("response", fragment(&response, &format!("{}Response", op.name()))),
             ] {
                 let path = dir.join(format!("{i:02}-{}-{kind}.xml", op.name()));
                 std::fs::write(&path, xml).unwrap();
@@ -191,11 +172,7 @@ async fn requests_and_responses_of_every_operation_match_the_wsdl_schema() {
         }
         let (ok, report) = xmllint(&schema, &files);
         assert!(ok, "{service:?}: {report}");
-        assert_eq!(
-            report.matches(" validates").count(),
-            files.len(),
-            "{report}"
-        );
+        assert_eq!(report.matches(" validates").count(), files.len(), "{report}");
     }
 }
 
@@ -207,9 +184,8 @@ fn the_schema_check_catches_a_misspelt_element() {
     let wrong = format!(
         r#"<HourComponentVar_Insert xmlns="{ns}"><EmployeeId>1</EmployeeId><HourComponent><Id>0</Id><HourCode>1</HourCode><Hours>1</Hours><CostCenterId xsi:nil="true" xmlns:xsi="{XSI}"/><CostUnitId xsi:nil="true" xmlns:xsi="{XSI}"/></HourComponent><Period>1</Period><Year>2026</Year><UnprotectedMode>false</UnprotectedMode></HourComponentVar_Insert>"#
     );
-    let lower = format!(
-        r#"<Company_GetCurrentPeriod xmlns="{ns}"><CompanyID>1</CompanyID></Company_GetCurrentPeriod>"#
-    );
+    let lower =
+        format!(r#"<Company_GetCurrentPeriod xmlns="{ns}"><CompanyID>1</CompanyID></Company_GetCurrentPeriod>"#);
     let (a, b) = (tmp.path().join("a.xml"), tmp.path().join("b.xml"));
     std::fs::write(&a, wrong).unwrap();
     std::fs::write(&b, lower).unwrap();

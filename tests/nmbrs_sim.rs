@@ -29,13 +29,7 @@ fn envelope(body: &str) -> String {
 }
 
 /// Posts a raw request; returns status and body.
-async fn post(
-    sim: &Simulator,
-    path: &str,
-    action: Option<&str>,
-    content_type: &str,
-    body: String,
-) -> (u16, String) {
+async fn post(sim: &Simulator, path: &str, action: Option<&str>, content_type: &str, body: String) -> (u16, String) {
     let mut req = reqwest::Client::new()
         .post(format!("{}/{path}", sim.base_url()))
         .header("Content-Type", content_type)
@@ -76,11 +70,7 @@ async fn requests_are_checked_as_strictly_as_asmx() {
     let ct = "text/xml; charset=utf-8";
     let action = |op: &str| Some(format!("\"{EMP_NS}/{op}\""));
     let get_all_op = "Contract_GetAll_AllEmployeesByCompany";
-    let get_all = |child: &str| {
-        envelope(&format!(
-            r#"<{get_all_op} xmlns="{EMP_NS}">{child}</{get_all_op}>"#
-        ))
-    };
+    let get_all = |child: &str| envelope(&format!(r#"<{get_all_op} xmlns="{EMP_NS}">{child}</{get_all_op}>"#));
     let good = get_all("<CompanyID>54613</CompanyID>");
     let insert = |group: &str, tail: &str| {
         envelope(&format!(
@@ -92,60 +82,26 @@ async fn requests_are_checked_as_strictly_as_asmx() {
 
     let (s, b) = post(&sim, path, action(get_all_op).as_deref(), ct, good.clone()).await;
     assert_eq!(s, 200, "{b}");
-    let (s, b) = post(
-        &sim,
-        path,
-        action("HourComponentVar_Insert").as_deref(),
-        ct,
-        insert(group, tail),
-    )
-    .await;
+    let (s, b) = post(&sim, path, action("HourComponentVar_Insert").as_deref(), ct, insert(group, tail)).await;
     assert_eq!(s, 200, "{b}");
 
     let soap_action_header = "did not recognize the value of HTTP Header SOAPAction";
     let not_expected = "was not expected";
     let refusals: Vec<Refusal> = vec![
         (None, good.clone(), "without a valid action parameter"),
-        (
-            Some(format!("{EMP_NS}/{get_all_op}")),
-            good.clone(),
-            soap_action_header,
-        ),
-        (
-            action("contract_getall_allemployeesbycompany"),
-            good.clone(),
-            soap_action_header,
-        ),
+        (Some(format!("{EMP_NS}/{get_all_op}")), good.clone(), soap_action_header),
+        (action("contract_getall_allemployeesbycompany"), good.clone(), soap_action_header),
         // An operation of the other service; a body that does not match the action.
         (action("List_GetAll"), good.clone(), soap_action_header),
-        (
-            action("Salary_GetAll_AllEmployeesByCompany"),
-            good.clone(),
-            not_expected,
-        ),
+        (action("Salary_GetAll_AllEmployeesByCompany"), good.clone(), not_expected),
         // The v2.1 namespace; `CompanyId` where the WSDL says `CompanyID`; not an int.
-        (
-            action(get_all_op),
-            good.replace(EMP_NS, "https://api.nmbrs.nl/soap/v2.1/EmployeeService"),
-            not_expected,
-        ),
-        (
-            action(get_all_op),
-            get_all("<CompanyId>54613</CompanyId>"),
-            "<CompanyId> was not expected",
-        ),
-        (
-            action(get_all_op),
-            get_all("<CompanyID>x</CompanyID>"),
-            "not in a correct format",
-        ),
+        (action(get_all_op), good.replace(EMP_NS, "https://api.nmbrs.nl/soap/v2.1/EmployeeService"), not_expected),
+        (action(get_all_op), get_all("<CompanyId>54613</CompanyId>"), "<CompanyId> was not expected"),
+        (action(get_all_op), get_all("<CompanyID>x</CompanyID>"), "not in a correct format"),
         // SOAP 1.2 on the 1.1 binding; not XML at all.
         (
             action(get_all_op),
-            good.replace(
-                "http://schemas.xmlsoap.org/soap/envelope/",
-                "http://www.w3.org/2003/05/soap-envelope",
-            ),
+            good.replace("http://schemas.xmlsoap.org/soap/envelope/", "http://www.w3.org/2003/05/soap-envelope"),
             "version mismatch",
         ),
         (action(get_all_op), "<oops".into(), "error in XML document"),
@@ -157,41 +113,19 @@ async fn requests_are_checked_as_strictly_as_asmx() {
         ),
         (
             action("HourComponentVar_Insert"),
-            insert(
-                group,
-                "<Year>2026</Year><Period>11</Period><UnprotectedMode>false</UnprotectedMode>",
-            ),
+            insert(group, "<Year>2026</Year><Period>11</Period><UnprotectedMode>false</UnprotectedMode>"),
             not_expected,
         ),
-        (
-            action("HourComponentVar_Insert"),
-            insert(&group.replace("7.5", "7,5"), tail),
-            "not in a correct format",
-        ),
+        (action("HourComponentVar_Insert"), insert(&group.replace("7.5", "7,5"), tail), "not in a correct format"),
     ];
     for (soap_action, body, expect) in refusals {
         let (s, b) = post(&sim, path, soap_action.as_deref(), ct, body).await;
         let fault = client_fault(s, &b);
-        assert!(
-            fault.faultstring.contains(expect),
-            "{expect:?} in {}",
-            fault.faultstring
-        );
+        assert!(fault.faultstring.contains(expect), "{expect:?} in {}", fault.faultstring);
     }
-    let (s, _) = post(
-        &sim,
-        path,
-        action(get_all_op).as_deref(),
-        "application/json",
-        good,
-    )
-    .await;
+    let (s, _) = post(&sim, path, action(get_all_op).as_deref(), "application/json", good).await;
     assert_eq!(s, 415);
-    assert_eq!(
-        sim.hour_components(demo::DOMAIN, JAN.0, NOV).len(),
-        1,
-        "only the valid insert landed"
-    );
+    assert_eq!(sim.hour_components(demo::DOMAIN, JAN.0, NOV).len(), 1, "only the valid insert landed");
 }
 
 #[tokio::test]
@@ -200,34 +134,15 @@ async fn business_faults_look_like_asmx() {
     let body = envelope(&format!(
         r#"<DaysVar_Get xmlns="{EMP_NS}"><EmployeeId>1</EmployeeId><Period>1</Period><Year>2026</Year></DaysVar_Get>"#
     ));
-    let (s, b) = post(
-        &sim,
-        "EmployeeService.asmx",
-        Some(&format!("\"{EMP_NS}/DaysVar_Get\"")),
-        "text/xml",
-        body,
-    )
-    .await;
+    let (s, b) = post(&sim, "EmployeeService.asmx", Some(&format!("\"{EMP_NS}/DaysVar_Get\"")), "text/xml", body).await;
     assert_eq!(s, 500);
     assert!(b.contains("<faultcode>soap:Server</faultcode>"), "{b}");
-    assert!(
-        b.contains("Server was unable to process request. ---&gt; 2003: Unauthorized Access"),
-        "{b}"
-    );
+    assert!(b.contains("Server was unable to process request. ---&gt; 2003: Unauthorized Access"), "{b}");
     assert!(b.contains("<detail/>") || b.contains("<detail />"), "{b}");
 }
 
-async fn post_json(
-    http: &reqwest::Client,
-    url: &str,
-    body: &serde_json::Value,
-) -> reqwest::Response {
-    http.post(url)
-        .header("Content-Type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap()
+async fn post_json(http: &reqwest::Client, url: &str, body: &serde_json::Value) -> reqwest::Response {
+    http.post(url).header("Content-Type", "application/json").body(body.to_string()).send().await.unwrap()
 }
 
 async fn get_json(http: &reqwest::Client, url: &str) -> serde_json::Value {
@@ -256,21 +171,12 @@ async fn the_json_control_api_seeds_inspects_and_injects() {
     let r = post_json(&http, &url("seed"), &seed).await;
     assert_eq!(r.status(), 204);
 
-    let c = SoapClient::new(
-        fast_config(sim.base_url()),
-        Credentials::new("u@acme.example", "tok-acme", "acme"),
-        4,
-    )
-    .unwrap();
+    let c = SoapClient::new(fast_config(sim.base_url()), Credentials::new("u@acme.example", "tok-acme", "acme"), 4)
+        .unwrap();
     let cp = c.current_period(CompanyId(7)).await.unwrap();
     assert_eq!(cp.to_string(), "2026-48-1W");
     let id = c
-        .hour_component_var_insert(
-            EmployeeId(70001),
-            &hours(1, "3.25"),
-            PayPeriod::new(2026, 53),
-            false,
-        )
+        .hour_component_var_insert(EmployeeId(70001), &hours(1, "3.25"), PayPeriod::new(2026, 53), false)
         .await
         .unwrap();
 
@@ -278,23 +184,12 @@ async fn the_json_control_api_seeds_inspects_and_injects() {
     let line = &state["domains"]["acme"]["hour_components"]["70001/2026/53"][0];
     assert_eq!(line["id"], id.0);
     assert_eq!(line["hours"], "3.25");
-    assert!(
-        !state.to_string().contains("tok-acme"),
-        "tokens are not dumped"
-    );
+    assert!(!state.to_string().contains("tok-acme"), "tokens are not dumped");
 
     let faults = serde_json::json!({"script": [{"operation": "List_GetAll", "kind": "fault", "code": 1002, "message": "Unauthorized Access"}]});
-    assert_eq!(
-        post_json(&http, &url("faults"), &faults).await.status(),
-        204
-    );
+    assert_eq!(post_json(&http, &url("faults"), &faults).await.status(), 204);
     let e = c.companies().await.unwrap_err();
-    assert_eq!(
-        e.kind(),
-        ErrorKind::MissingRight {
-            operation: Operation::ListGetAll
-        }
-    );
+    assert_eq!(e.kind(), ErrorKind::MissingRight { operation: Operation::ListGetAll });
     assert_eq!(c.companies().await.unwrap().len(), 1, "one-shot");
 
     let calls = get_json(&http, &url("calls")).await;
@@ -303,10 +198,7 @@ async fn the_json_control_api_seeds_inspects_and_injects() {
     assert_eq!(calls["per_operation"]["List_GetAll"], 2);
 
     assert_eq!(http.post(url("reset")).send().await.unwrap().status(), 204);
-    assert_eq!(
-        c.companies().await.unwrap_err().kind(),
-        ErrorKind::Credentials
-    );
+    assert_eq!(c.companies().await.unwrap_err().kind(), ErrorKind::Credentials);
 }
 
 #[tokio::test]
@@ -316,42 +208,26 @@ async fn the_call_log_separates_reads_from_writes() {
     c.companies().await.unwrap();
     c.hour_component_var_get(JAN, NOV).await.unwrap();
     c.days_var_set(JAN, 1, NOV, false).await.unwrap();
-    c.hour_component_delete(JAN, HourComponentId(9))
-        .await
-        .unwrap();
-    let _ = c
-        .hour_component_var_insert(JAN, &hours(99, "1"), NOV, false)
-        .await;
+    c.hour_component_delete(JAN, HourComponentId(9)).await.unwrap();
+    let _ = c.hour_component_var_insert(JAN, &hours(99, "1"), NOV, false).await;
     let calls = sim.calls();
     assert_eq!(calls.len(), 5);
-    assert_eq!(
-        sim.write_calls(),
-        3,
-        "refused writes count as write calls too"
-    );
+    assert_eq!(sim.write_calls(), 3, "refused writes count as write calls too");
     assert_eq!(calls[4].outcome, "fault:2001");
     assert_eq!(calls[0].domain, demo::DOMAIN);
 }
 
 #[tokio::test]
 async fn serve_runs_the_demo_until_shutdown() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(sim::serve(addr, async {
         let _ = stopped.await;
     }));
     let base = format!("http://{addr}");
-    let c = SoapClient::new(
-        fast_config(&base),
-        Credentials::new(demo::USERNAME, demo::TOKEN, demo::DOMAIN),
-        4,
-    )
-    .unwrap();
+    let c =
+        SoapClient::new(fast_config(&base), Credentials::new(demo::USERNAME, demo::TOKEN, demo::DOMAIN), 4).unwrap();
     let mut companies = Err(None);
     for _ in 0..50 {
         match c.companies().await {
@@ -365,11 +241,7 @@ async fn serve_runs_the_demo_until_shutdown() {
     }
     assert_eq!(companies.unwrap().len(), 2);
     stop.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(5), server)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    tokio::time::timeout(Duration::from_secs(5), server).await.unwrap().unwrap().unwrap();
 }
 
 /// `(depth, local name, trimmed text)` of every element: the XML minus namespaces,
@@ -384,9 +256,7 @@ fn shape(xml: &str) -> Vec<(usize, String, String)> {
                 depth += 1;
                 out.push((depth, s.local_name().as_ref().to_owned(), String::new()));
             }
-            Event::Empty(s) => {
-                out.push((depth + 1, s.local_name().as_ref().to_owned(), String::new()))
-            }
+            Event::Empty(s) => out.push((depth + 1, s.local_name().as_ref().to_owned(), String::new())),
             Event::Text(t) => {
                 if let Some(last) = out.last_mut() {
                     last.2.push_str(t.xml10_content().trim());
@@ -403,8 +273,7 @@ fn shape(xml: &str) -> Vec<(usize, String, String)> {
 async fn real_samples_parse_and_the_simulator_answers_identically() {
     // The parser reads the real (v2.1-namespace) samples.
     let companies_xml = sample("CompanyService.List_GetAll.v2.1.response.xml");
-    let companies: Vec<Company> =
-        reader::read_list(&companies_xml, "List_GetAll", "Company").unwrap();
+    let companies: Vec<Company> = reader::read_list(&companies_xml, "List_GetAll", "Company").unwrap();
     assert_eq!(
         companies,
         vec![Company {
@@ -416,21 +285,12 @@ async fn real_samples_parse_and_the_simulator_answers_identically() {
         }]
     );
     let employees_xml = sample("EmployeeService.List_GetByCompany.v2.1.response.xml");
-    let employees: Vec<EmployeeListItem> =
-        reader::read_list(&employees_xml, "List_GetByCompany", "Employee").unwrap();
+    let employees: Vec<EmployeeListItem> = reader::read_list(&employees_xml, "List_GetByCompany", "Employee").unwrap();
     assert_eq!(
         employees,
         vec![
-            EmployeeListItem {
-                id: 503293,
-                number: 1,
-                display_name: Some("Jan de Vries".into())
-            },
-            EmployeeListItem {
-                id: 503294,
-                number: 2,
-                display_name: Some("Anton de Jong".into())
-            },
+            EmployeeListItem { id: 503293, number: 1, display_name: Some("Jan de Vries".into()) },
+            EmployeeListItem { id: 503294, number: 2, display_name: Some("Anton de Jong".into()) },
         ]
     );
 
@@ -468,32 +328,18 @@ async fn real_samples_parse_and_the_simulator_answers_identically() {
         );
     }
     sim.state().capture = true;
-    let c = SoapClient::new(
-        fast_config(sim.base_url()),
-        Credentials::new("u", "t", "d"),
-        4,
-    )
-    .unwrap();
+    let c = SoapClient::new(fast_config(sim.base_url()), Credentials::new("u", "t", "d"), 4).unwrap();
     // …which the client parses identically.
     assert_eq!(c.companies().await.unwrap(), companies);
-    assert_eq!(
-        c.employees_by_company(CompanyId(54613), 1).await.unwrap(),
-        employees
-    );
+    assert_eq!(c.employees_by_company(CompanyId(54613), 1).await.unwrap(), employees);
 
     let requests = sim.state().requests.clone();
-    for ((op, body), (sample_xml, path, ns)) in requests.iter().zip([
-        (&companies_xml, "CompanyService.asmx", COMPANY_NS),
-        (&employees_xml, "EmployeeService.asmx", EMP_NS),
-    ]) {
-        let (status, answer) = post(
-            &sim,
-            path,
-            Some(&format!("\"{ns}/{}\"", op.name())),
-            "text/xml",
-            body.clone(),
-        )
-        .await;
+    for ((op, body), (sample_xml, path, ns)) in requests
+        .iter()
+        .zip([(&companies_xml, "CompanyService.asmx", COMPANY_NS), (&employees_xml, "EmployeeService.asmx", EMP_NS)])
+    {
+        let (status, answer) =
+            post(&sim, path, Some(&format!("\"{ns}/{}\"", op.name())), "text/xml", body.clone()).await;
         assert_eq!(status, 200);
         assert_eq!(shape(&answer), shape(sample_xml), "{op}");
         assert!(answer.contains(&format!(r#"<{}Response xmlns="{ns}">"#, op.name())));

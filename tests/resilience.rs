@@ -93,7 +93,11 @@ impl Drop for ChildWorker {
 
 async fn job_state(env: &TestEnv, message_id: &str) -> Option<String> {
     let pool = sqlx::PgPool::connect(&env.database_url).await.ok()?;
-    let state = sqlx::query_scalar("SELECT state FROM jobs WHERE message_id = $1").bind(message_id).fetch_optional(&pool).await.ok()?;
+    let state = sqlx::query_scalar("SELECT state FROM jobs WHERE message_id = $1")
+        .bind(message_id)
+        .fetch_optional(&pool)
+        .await
+        .ok()?;
     pool.close().await;
     state
 }
@@ -114,11 +118,12 @@ async fn a_crash_after_commit_and_before_publish_loses_no_event() {
     events.settle(500).await;
     assert!(events.of("job.completed", &id).is_empty(), "nothing was published before the crash");
     let pool = env.pool().await;
-    let unpublished: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL AND correlation_id = $1")
-        .bind(&id)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let unpublished: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL AND correlation_id = $1")
+            .bind(&id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!(unpublished, 1, "the committed event waits in the outbox");
     assert_eq!(job_state(&env, &id).await.as_deref(), Some("completed"));
 
@@ -148,7 +153,12 @@ async fn sigterm_mid_job_finishes_it_within_the_bound_and_loses_nothing() {
     env.publish(&job).await;
     let env_ref = &env;
     let id_ref = id.as_str();
-    eventually(30, "the job to start", || async move { job_state(env_ref, id_ref).await.as_deref() == Some("running") }).await;
+    eventually(
+        30,
+        "the job to start",
+        || async move { job_state(env_ref, id_ref).await.as_deref() == Some("running") },
+    )
+    .await;
 
     worker.sigterm();
     let (code, took) = worker.exit_within(15).await;
@@ -173,7 +183,12 @@ async fn sigterm_releases_a_job_that_outlives_the_bound_and_it_runs_again_later(
     env.publish(&job).await;
     let env_ref = &env;
     let id_ref = id.as_str();
-    eventually(30, "the job to start", || async move { job_state(env_ref, id_ref).await.as_deref() == Some("running") }).await;
+    eventually(
+        30,
+        "the job to start",
+        || async move { job_state(env_ref, id_ref).await.as_deref() == Some("running") },
+    )
+    .await;
 
     worker.sigterm();
     let (code, took) = worker.exit_within(10).await;

@@ -104,7 +104,8 @@ pub fn event_message<'a>(exchange: &'a str, event: &'a OutboxEvent) -> Outgoing<
     let mut headers = FieldTable::default();
     crate::telemetry::TraceHeaders { traceparent: event.traceparent.clone(), tracestate: event.tracestate.clone() }
         .write_to(&mut headers);
-    let mut properties = json_properties(&event.event_id.to_string(), headers).with_type(event.routing_key.as_str().into());
+    let mut properties =
+        json_properties(&event.event_id.to_string(), headers).with_type(event.routing_key.as_str().into());
     if let Some(correlation) = &event.correlation_id {
         properties = properties.with_correlation_id(correlation.as_str().into());
     }

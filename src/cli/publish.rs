@@ -18,7 +18,12 @@ use crate::{
 /// Reads the job (a file, or `-` for stdin), checks it against its schema unless `validate`
 /// is false (to send a deliberately broken message), and publishes it with a confirm.
 /// Returns the message id and routing key used.
-pub async fn publish(config: &Config, file: &Path, routing_key: Option<&str>, validate: bool) -> anyhow::Result<(String, String)> {
+pub async fn publish(
+    config: &Config,
+    file: &Path,
+    routing_key: Option<&str>,
+    validate: bool,
+) -> anyhow::Result<(String, String)> {
     let body = if file == Path::new("-") {
         let mut buf = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin().take_limited(config.max_message_bytes), &mut buf)?;
@@ -71,7 +76,12 @@ pub async fn publish_bytes(
     let mut headers = FieldTable::default();
     crate::telemetry::TraceHeaders::current().write_to(&mut headers);
     publisher
-        .send(Outgoing { exchange: &exchange, routing_key: &routing_key, body, properties: json_properties(&message_id, headers) })
+        .send(Outgoing {
+            exchange: &exchange,
+            routing_key: &routing_key,
+            body,
+            properties: json_properties(&message_id, headers),
+        })
         .await?;
     let _ = conn.close(200, "done".into()).await;
     Ok((message_id, routing_key))

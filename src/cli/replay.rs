@@ -74,7 +74,14 @@ pub async fn replay(config: &Config, filter: &Filter) -> anyhow::Result<Summary>
                 let replays = headers::number(props.headers().as_ref(), headers::REPLAYED).unwrap_or(0);
                 let mut h = headers::without(
                     props.headers().as_ref(),
-                    &[headers::ERROR_CODE, headers::ERROR, headers::ROUTING_KEY, headers::ATTEMPT, headers::RETRY_DELAY, "x-death"],
+                    &[
+                        headers::ERROR_CODE,
+                        headers::ERROR,
+                        headers::ROUTING_KEY,
+                        headers::ATTEMPT,
+                        headers::RETRY_DELAY,
+                        "x-death",
+                    ],
                 );
                 headers::set_number(&mut h, headers::REPLAYED, replays + 1);
                 summary.replayed += 1;

@@ -47,10 +47,7 @@ fn schema_id(path: &str, schema: &Value) -> String {
 
 static REGISTRY: LazyLock<Registry<'static>> = LazyLock::new(|| {
     let resources = parsed().map(|(path, schema)| (schema_id(path, &schema), Resource::from_contents(schema)));
-    Registry::new()
-        .extend(resources)
-        .and_then(|b| b.prepare())
-        .expect("schemas/ form a valid registry")
+    Registry::new().extend(resources).and_then(|b| b.prepare()).expect("schemas/ form a valid registry")
 });
 
 /// Validators by schema path stem (`jobs/SyncTeam`, `events/job.completed`, …).

@@ -5,11 +5,7 @@
 
 use sha2::{Digest, Sha256};
 
-use super::{
-    Job, JobType, RejectCode, Rejection,
-    job::RawEnvelope,
-    schema,
-};
+use super::{Job, JobType, RejectCode, Rejection, job::RawEnvelope, schema};
 use crate::credentials::{Credentials, KeyRing};
 
 /// Bounds applied before a body is even parsed.
@@ -20,6 +16,17 @@ pub struct Limits {
 
 /// Checks one delivery that arrived on the queue of `queue_type`.
 pub fn validate(
+    body: &[u8],
+    queue_type: JobType,
+    amqp_message_id: Option<&str>,
+    limits: Limits,
+    keys: &KeyRing,
+) -> Result<(Job, Credentials), Box<Rejection>> {
+    check(body, queue_type, amqp_message_id, limits, keys).map_err(Box::new)
+}
+
+#[allow(clippy::result_large_err, reason = "private; boxed once at the public boundary")]
+fn check(
     body: &[u8],
     queue_type: JobType,
     amqp_message_id: Option<&str>,
@@ -49,16 +56,18 @@ pub fn validate(
             format!("type {shown:?} is not one of SyncTeam, ExportHours, Deactivate"),
         ));
     };
-    schema::check(&format!("jobs/{body_type}"), &value)
-        .map_err(|problems| reject(RejectCode::SchemaViolation, format!("{body_type} breaks its schema: {problems}")))?;
+    schema::check(&format!("jobs/{body_type}"), &value).map_err(|problems| {
+        reject(RejectCode::SchemaViolation, format!("{body_type} breaks its schema: {problems}"))
+    })?;
     if body_type != queue_type {
         return Err(reject(
             RejectCode::RoutingKeyMismatch,
             format!("a {body_type} job arrived with routing key {}", queue_type.routing_key()),
         ));
     }
-    let raw: RawEnvelope = serde_json::from_value(value.clone())
-        .map_err(|e| reject(RejectCode::SchemaViolation, format!("envelope does not fit its type: {}", e.classify_message())))?;
+    let raw: RawEnvelope = serde_json::from_value(value.clone()).map_err(|e| {
+        reject(RejectCode::SchemaViolation, format!("envelope does not fit its type: {}", e.classify_message()))
+    })?;
     let credentials = keys
         .open(&raw.integration.id, &raw.integration.nmbrs.credentials)
         .map_err(|e| reject(RejectCode::CredentialsInvalid, e.to_string()))?;
@@ -131,7 +140,7 @@ mod tests {
 
     const LIMITS: Limits = Limits { max_message_bytes: 64 * 1024 };
 
-    fn run(keys: &KeyRing, value: &serde_json::Value, queue: JobType) -> Result<(Job, Credentials), Rejection> {
+    fn run(keys: &KeyRing, value: &serde_json::Value, queue: JobType) -> Result<(Job, Credentials), Box<Rejection>> {
         validate(&serde_json::to_vec(value).unwrap(), queue, Some("amqp-id"), LIMITS, keys)
     }
 

@@ -29,7 +29,12 @@ impl JobError {
 
     /// A failure only a person can resolve, announced with `notification`.
     pub fn needs_person(code: &str, message: impl Into<String>, notification: Notification) -> Self {
-        Self { class: ErrorClass::NeedsPerson, code: code.into(), message: message.into(), notification: Some(notification) }
+        Self {
+            class: ErrorClass::NeedsPerson,
+            code: code.into(),
+            message: message.into(),
+            notification: Some(notification),
+        }
     }
 
     /// The notification sent when this error fails the job for good after `attempts` attempts.
@@ -38,7 +43,9 @@ impl JobError {
             return Notification::new(
                 Level::Error,
                 "nmbrs.unavailable",
-                format!("Nmbrs could not be reached after {attempts} attempts; the job was stopped. Replay it once Nmbrs is available again."),
+                format!(
+                    "Nmbrs could not be reached after {attempts} attempts; the job was stopped. Replay it once Nmbrs is available again."
+                ),
                 serde_json::json!({"attempts": attempts}),
             );
         }

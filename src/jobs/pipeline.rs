@@ -100,11 +100,17 @@ impl DeliveryHandler for Pipeline {
 }
 
 impl Pipeline {
-    async fn process(&self, kind: JobType, delivery: &Delivery, publisher: &Publisher, trace: &TraceHeaders) -> Result<(), Infra> {
+    async fn process(
+        &self,
+        kind: JobType,
+        delivery: &Delivery,
+        publisher: &Publisher,
+        trace: &TraceHeaders,
+    ) -> Result<(), Infra> {
         let amqp_id = delivery.properties.message_id().as_ref().map(|s| s.as_str());
         let limits = self.limits;
         match envelope::validate(&delivery.data, kind, amqp_id, limits, &self.keys) {
-            Err(rejection) => self.reject(rejection, delivery, publisher, trace).await,
+            Err(rejection) => self.reject(*rejection, delivery, publisher, trace).await,
             Ok((job, credentials)) => {
                 let span = tracing::Span::current();
                 span.record("message_id", job.message_id.as_str());
@@ -115,7 +121,13 @@ impl Pipeline {
     }
 
     /// Answers an invalid message with `job.rejected` (+ `job.invalid`) and parks it.
-    async fn reject(&self, rejection: Rejection, delivery: &Delivery, publisher: &Publisher, trace: &TraceHeaders) -> Result<(), Infra> {
+    async fn reject(
+        &self,
+        rejection: Rejection,
+        delivery: &Delivery,
+        publisher: &Publisher,
+        trace: &TraceHeaders,
+    ) -> Result<(), Infra> {
         tracing::warn!(
             code = rejection.code.as_str(),
             message_id = rejection.message_id.as_deref(),
@@ -137,13 +149,23 @@ impl Pipeline {
             let notice = Notification::new(
                 Level::Error,
                 "job.invalid",
-                format!("A {} job could not be accepted: {}", rejection.job_type.as_deref().unwrap_or("job"), rejection.message),
+                format!(
+                    "A {} job could not be accepted: {}",
+                    rejection.job_type.as_deref().unwrap_or("job"),
+                    rejection.message
+                ),
                 json!({"reason": rejection.code}),
             );
             let integration = rejection.integration_id.as_deref();
             let evs = [
                 events::envelope(events::stable_event_id(message_id, &role), &rejected, integration, &job, trace),
-                events::envelope(events::stable_event_id(message_id, &format!("{role}/notice")), &notice.draft(), integration, &job, trace),
+                events::envelope(
+                    events::stable_event_id(message_id, &format!("{role}/notice")),
+                    &notice.draft(),
+                    integration,
+                    &job,
+                    trace,
+                ),
             ];
             let mut conn = self.pool.acquire().await?;
             outbox::enqueue(&mut conn, &evs).await?;
@@ -251,42 +273,48 @@ impl Pipeline {
         trace: &TraceHeaders,
     ) -> Result<After, sqlx::Error> {
         let job_ref = JobRef::from(job);
-        let wrap = |id: Uuid, draft: &EventDraft| events::envelope(id, draft, Some(&job.integration.id), &job_ref, trace);
-        let (ending, result_event_id, evs, error, after): (Ending, Option<Uuid>, Vec<OutboxEvent>, Option<JobError>, After) =
-            match outcome {
-                Ok(output) => {
-                    let id = Uuid::new_v4();
-                    let completed = EventDraft {
-                        kind: EventType::JobCompleted,
-                        payload: json!({"status": output.status, "counts": output.counts, "errors": output.errors}),
-                    };
-                    let mut evs = vec![wrap(id, &completed)];
-                    evs.extend(output.events.iter().map(|d| wrap(Uuid::new_v4(), d)));
-                    tracing::info!(status = ?output.status, counts = ?output.counts, "job completed");
-                    self.metrics.job(job.kind.as_str(), "completed");
-                    (Ending::Completed, Some(id), evs, None, After::Ack)
+        let wrap =
+            |id: Uuid, draft: &EventDraft| events::envelope(id, draft, Some(&job.integration.id), &job_ref, trace);
+        let (ending, result_event_id, evs, error, after): (
+            Ending,
+            Option<Uuid>,
+            Vec<OutboxEvent>,
+            Option<JobError>,
+            After,
+        ) = match outcome {
+            Ok(output) => {
+                let id = Uuid::new_v4();
+                let completed = EventDraft {
+                    kind: EventType::JobCompleted,
+                    payload: json!({"status": output.status, "counts": output.counts, "errors": output.errors}),
+                };
+                let mut evs = vec![wrap(id, &completed)];
+                evs.extend(output.events.iter().map(|d| wrap(Uuid::new_v4(), d)));
+                tracing::info!(status = ?output.status, counts = ?output.counts, "job completed");
+                self.metrics.job(job.kind.as_str(), "completed");
+                (Ending::Completed, Some(id), evs, None, After::Ack)
+            }
+            Err(error) => match decide(error.class, attempt, &self.retry_schedule) {
+                Decision::RetryAfter(delay) => {
+                    tracing::warn!(code = %error.code, error = %error.message, retry_in = %delay_label(delay), "attempt failed; retrying later");
+                    self.metrics.job(job.kind.as_str(), "retry");
+                    (Ending::Retry, None, Vec::new(), Some(error), After::Retry(delay))
                 }
-                Err(error) => match decide(error.class, attempt, &self.retry_schedule) {
-                    Decision::RetryAfter(delay) => {
-                        tracing::warn!(code = %error.code, error = %error.message, retry_in = %delay_label(delay), "attempt failed; retrying later");
-                        self.metrics.job(job.kind.as_str(), "retry");
-                        (Ending::Retry, None, Vec::new(), Some(error), After::Retry(delay))
-                    }
-                    Decision::GiveUp { exhausted } => {
-                        let id = events::stable_event_id(&job.message_id, &format!("failed/{attempt_id}"));
-                        let failed = EventDraft {
-                            kind: EventType::JobFailed,
-                            payload: json!({"error": {"code": error.code, "message": error.message, "attempts": attempt}}),
-                        };
-                        let notice = error.final_notification(exhausted, attempt).draft();
-                        let evs = vec![wrap(id, &failed), wrap(Uuid::new_v4(), &notice)];
-                        tracing::error!(code = %error.code, error = %error.message, exhausted, "job failed; parked");
-                        self.metrics.job(job.kind.as_str(), "failed");
-                        let after = After::Park { code: error.code.clone(), message: error.message.clone() };
-                        (Ending::Failed, Some(id), evs, Some(error), after)
-                    }
-                },
-            };
+                Decision::GiveUp { exhausted } => {
+                    let id = events::stable_event_id(&job.message_id, &format!("failed/{attempt_id}"));
+                    let failed = EventDraft {
+                        kind: EventType::JobFailed,
+                        payload: json!({"error": {"code": error.code, "message": error.message, "attempts": attempt}}),
+                    };
+                    let notice = error.final_notification(exhausted, attempt).draft();
+                    let evs = vec![wrap(id, &failed), wrap(Uuid::new_v4(), &notice)];
+                    tracing::error!(code = %error.code, error = %error.message, exhausted, "job failed; parked");
+                    self.metrics.job(job.kind.as_str(), "failed");
+                    let after = After::Park { code: error.code.clone(), message: error.message.clone() };
+                    (Ending::Failed, Some(id), evs, Some(error), after)
+                }
+            },
+        };
         let finish = Finish {
             job,
             attempt_id,
@@ -311,7 +339,8 @@ impl Pipeline {
         attempt: u32,
         delay: std::time::Duration,
     ) -> Result<(), PublishError> {
-        let mut hdrs = headers::without(delivery.properties.headers().as_ref(), &[headers::ATTEMPT, headers::RETRY_DELAY]);
+        let mut hdrs =
+            headers::without(delivery.properties.headers().as_ref(), &[headers::ATTEMPT, headers::RETRY_DELAY]);
         headers::set_number(&mut hdrs, headers::ATTEMPT, attempt + 1);
         headers::set_text(&mut hdrs, headers::RETRY_DELAY, &delay_label(delay));
         let exchange = self.names.retry_exchange();
@@ -326,7 +355,13 @@ impl Pipeline {
     }
 
     /// Moves the delivery to `nmbrs.jobs.dead` with the reason in its headers (CONTRACT §2.1).
-    async fn park(&self, delivery: &Delivery, publisher: &Publisher, code: &str, message: &str) -> Result<(), PublishError> {
+    async fn park(
+        &self,
+        delivery: &Delivery,
+        publisher: &Publisher,
+        code: &str,
+        message: &str,
+    ) -> Result<(), PublishError> {
         let mut hdrs = headers::without(delivery.properties.headers().as_ref(), &[headers::ERROR_CODE, headers::ERROR]);
         headers::set_text(&mut hdrs, headers::ERROR_CODE, code);
         headers::set_text(&mut hdrs, headers::ERROR, &message.chars().take(1000).collect::<String>());
@@ -334,7 +369,12 @@ impl Pipeline {
         headers::set_text(&mut hdrs, headers::ROUTING_KEY, &original);
         let dead = self.names.dead_queue();
         publisher
-            .send(Outgoing { exchange: "", routing_key: &dead, body: &delivery.data, properties: delivery.properties.clone().with_headers(hdrs) })
+            .send(Outgoing {
+                exchange: "",
+                routing_key: &dead,
+                body: &delivery.data,
+                properties: delivery.properties.clone().with_headers(hdrs),
+            })
             .await
     }
 }

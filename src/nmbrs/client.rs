@@ -68,9 +68,7 @@ pub struct NmbrsTransport {
 
 impl fmt::Debug for NmbrsTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("NmbrsTransport")
-            .field("config", &self.config)
-            .finish_non_exhaustive()
+        f.debug_struct("NmbrsTransport").field("config", &self.config).finish_non_exhaustive()
     }
 }
 
@@ -122,11 +120,7 @@ impl fmt::Debug for SoapClient {
 
 impl SoapClient {
     /// A client with its own transport (tests, one-off tools).
-    pub fn new(
-        config: ClientConfig,
-        credentials: Credentials,
-        max_concurrency: usize,
-    ) -> Result<Self, reqwest::Error> {
+    pub fn new(config: ClientConfig, credentials: Credentials, max_concurrency: usize) -> Result<Self, reqwest::Error> {
         Ok(NmbrsTransport::new(config)?.client(credentials, max_concurrency))
     }
 
@@ -162,10 +156,9 @@ impl SoapClient {
             })
             .await;
         match result {
-            Err(e) if insert && may_have_been_applied(&e) => Err(NmbrsError::OutcomeUnknown {
-                operation: op,
-                cause: Box::new(e),
-            }),
+            Err(e) if insert && may_have_been_applied(&e) => {
+                Err(NmbrsError::OutcomeUnknown { operation: op, cause: Box::new(e) })
+            }
             other => other,
         }
     }
@@ -176,53 +169,31 @@ impl SoapClient {
         body: &[u8],
         parse: &impl Fn(&str) -> Result<T, ReadError>,
     ) -> Result<T, NmbrsError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .expect("the semaphore is never closed");
+        let _permit = self.permits.acquire().await.expect("the semaphore is never closed");
         self.transport.limiter.until_ready().await;
         let started = Instant::now();
         let timeout = self.transport.config.timeout;
-        let (status, content_type, bytes) =
-            tokio::time::timeout(timeout, self.exchange(op, body.to_vec()))
-                .await
-                .map_err(|_| NmbrsError::Timeout {
-                    operation: op,
-                    after: timeout,
-                })??;
+        let (status, content_type, bytes) = tokio::time::timeout(timeout, self.exchange(op, body.to_vec()))
+            .await
+            .map_err(|_| NmbrsError::Timeout { operation: op, after: timeout })??;
         tracing::debug!(operation = op.name(), status, elapsed = ?started.elapsed(), bytes = bytes.len(), "nmbrs call");
-        let xml = std::str::from_utf8(&bytes).map_err(|_| NmbrsError::Malformed {
-            operation: op,
-            message: "response is not UTF-8".into(),
-        });
+        let xml = std::str::from_utf8(&bytes)
+            .map_err(|_| NmbrsError::Malformed { operation: op, message: "response is not UTF-8".into() });
         let parsed = xml.map(|xml| (xml, parse(xml)));
         match parsed {
             Ok((_, Ok(value))) if (200..300).contains(&status) => Ok(value),
-            Ok((_, Err(ReadError::Fault(fault)))) => Err(NmbrsError::Fault {
-                operation: op,
-                fault: redact_fault(fault, &self.credentials),
-            }),
-            _ if !(200..300).contains(&status) => Err(NmbrsError::Http {
-                operation: op,
-                status,
-                content_type,
-            }),
-            Ok((_, Err(ReadError::Malformed(message)))) => Err(NmbrsError::Malformed {
-                operation: op,
-                message,
-            }),
+            Ok((_, Err(ReadError::Fault(fault)))) => {
+                Err(NmbrsError::Fault { operation: op, fault: redact_fault(fault, &self.credentials) })
+            }
+            _ if !(200..300).contains(&status) => Err(NmbrsError::Http { operation: op, status, content_type }),
+            Ok((_, Err(ReadError::Malformed(message)))) => Err(NmbrsError::Malformed { operation: op, message }),
             Ok((_, Ok(_))) => unreachable!("2xx handled above"),
             Err(e) => Err(e),
         }
     }
 
     /// One HTTP exchange; the body is read as a stream and refused above the cap.
-    async fn exchange(
-        &self,
-        op: Operation,
-        body: Vec<u8>,
-    ) -> Result<(u16, String, Vec<u8>), NmbrsError> {
+    async fn exchange(&self, op: Operation, body: Vec<u8>) -> Result<(u16, String, Vec<u8>), NmbrsError> {
         let config = &self.transport.config;
         let url = format!("{}/{}", config.base_url, op.service().path());
         let mut response = self
@@ -236,30 +207,15 @@ impl SoapClient {
             .await
             .map_err(|e| transport_error(op, &e, config.timeout))?;
         let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
+        let content_type = response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
         let limit = config.max_response_bytes;
-        let too_large = NmbrsError::TooLarge {
-            operation: op,
-            limit,
-        };
-        let announced = response
-            .headers()
-            .get(CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+        let too_large = NmbrsError::TooLarge { operation: op, limit };
+        let announced = response.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
         if announced.is_some_and(|n| n > limit) {
             return Err(too_large);
         }
         let mut bytes = Vec::with_capacity(announced.unwrap_or(8 * 1024).min(limit));
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| transport_error(op, &e, config.timeout))?
-        {
+        while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(op, &e, config.timeout))? {
             if bytes.len() + chunk.len() > limit {
                 return Err(too_large);
             }
@@ -279,20 +235,11 @@ fn transport_error(op: Operation, e: &reqwest::Error, timeout: Duration) -> Nmbr
         source = s.source();
     }
     if e.is_timeout() {
-        NmbrsError::Timeout {
-            operation: op,
-            after: timeout,
-        }
+        NmbrsError::Timeout { operation: op, after: timeout }
     } else if e.is_connect() {
-        NmbrsError::Connect {
-            operation: op,
-            message,
-        }
+        NmbrsError::Connect { operation: op, message }
     } else {
-        NmbrsError::Transport {
-            operation: op,
-            message,
-        }
+        NmbrsError::Transport { operation: op, message }
     }
 }
 
@@ -313,6 +260,5 @@ fn redact_fault(mut fault: super::fault::SoapFault, c: &Credentials) -> super::f
 
 /// Reads a response and maps the parse result of an `Option` scalar to a required one.
 pub(crate) fn required_scalar(xml: &str, op: Operation) -> Result<String, ReadError> {
-    reader::read_scalar(xml, op.name())?
-        .ok_or_else(|| ReadError::Malformed(format!("{op}: no result element")))
+    reader::read_scalar(xml, op.name())?.ok_or_else(|| ReadError::Malformed(format!("{op}: no result element")))
 }

@@ -28,15 +28,9 @@ pub trait CompanyService: Send + Sync {
 }
 
 impl SoapClient {
-    async fn model_codes(
-        &self,
-        op: Op,
-        item: &'static str,
-        company: CompanyId,
-    ) -> Result<Vec<ModelCode>, NmbrsError> {
+    async fn model_codes(&self, op: Op, item: &'static str, company: CompanyId) -> Result<Vec<ModelCode>, NmbrsError> {
         let params = [("CompanyId", Value::Int(company.0))];
-        self.call(op, &params, |xml| reader::read_list(xml, op.name(), item))
-            .await
+        self.call(op, &params, |xml| reader::read_list(xml, op.name(), item)).await
     }
 }
 
@@ -44,37 +38,31 @@ impl SoapClient {
 impl CompanyService for SoapClient {
     async fn companies(&self) -> Result<Vec<Company>, NmbrsError> {
         let op = Op::ListGetAll;
-        self.call(op, &[], |xml| reader::read_list(xml, op.name(), "Company"))
-            .await
+        self.call(op, &[], |xml| reader::read_list(xml, op.name(), "Company")).await
     }
 
     async fn current_period(&self, company: CompanyId) -> Result<CurrentPeriod, NmbrsError> {
         let op = Op::CompanyGetCurrentPeriod;
         let params = [("CompanyId", Value::Int(company.0))];
         self.call(op, &params, |xml| {
-            CurrentPeriod::parse(&required_scalar(xml, op)?)
-                .map_err(|e| ReadError::Malformed(e.to_string()))
+            CurrentPeriod::parse(&required_scalar(xml, op)?).map_err(|e| ReadError::Malformed(e.to_string()))
         })
         .await
     }
 
     async fn hour_codes(&self, company: CompanyId) -> Result<Vec<ModelCode>, NmbrsError> {
-        self.model_codes(Op::HourModelGetHourCodes, "HourCode", company)
-            .await
+        self.model_codes(Op::HourModelGetHourCodes, "HourCode", company).await
     }
 
     async fn hour_codes2(&self, company: CompanyId) -> Result<Vec<ModelCode>, NmbrsError> {
-        self.model_codes(Op::HourModel2GetHourCodes, "HourCode", company)
-            .await
+        self.model_codes(Op::HourModel2GetHourCodes, "HourCode", company).await
     }
 
     async fn wage_codes(&self, company: CompanyId) -> Result<Vec<ModelCode>, NmbrsError> {
-        self.model_codes(Op::WageModelGetWageCodes, "WageCode", company)
-            .await
+        self.model_codes(Op::WageModelGetWageCodes, "WageCode", company).await
     }
 
     async fn wage_codes2(&self, company: CompanyId) -> Result<Vec<ModelCode>, NmbrsError> {
-        self.model_codes(Op::WageModel2GetWageCodes, "WageCode", company)
-            .await
+        self.model_codes(Op::WageModel2GetWageCodes, "WageCode", company).await
     }
 }

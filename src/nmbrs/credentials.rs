@@ -15,11 +15,7 @@ pub struct Credentials {
 }
 
 impl Credentials {
-    pub fn new(
-        username: impl Into<String>,
-        token: impl Into<String>,
-        domain: impl Into<String>,
-    ) -> Self {
+    pub fn new(username: impl Into<String>, token: impl Into<String>, domain: impl Into<String>) -> Self {
         Credentials {
             username: SecretString::from(username.into()),
             token: SecretString::from(token.into()),
@@ -74,9 +70,6 @@ mod tests {
         assert!(!shown.contains("api@eitje.example"));
         assert!(!shown.contains("s3cr3t-token"));
         assert!(shown.contains("demo"));
-        assert_eq!(
-            c.redact("user api@eitje.example token s3cr3t-token"),
-            "user <redacted> token <redacted>"
-        );
+        assert_eq!(c.redact("user api@eitje.example token s3cr3t-token"), "user <redacted> token <redacted>");
     }
 }

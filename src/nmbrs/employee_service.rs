@@ -18,11 +18,7 @@ use super::types::*;
 #[async_trait]
 pub trait EmployeeService: Send + Sync {
     /// `HourComponent_Delete`; `false` when Nmbrs deleted nothing (unknown id).
-    async fn hour_component_delete(
-        &self,
-        employee: EmployeeId,
-        id: HourComponentId,
-    ) -> Result<bool, NmbrsError>;
+    async fn hour_component_delete(&self, employee: EmployeeId, id: HourComponentId) -> Result<bool, NmbrsError>;
     /// `DaysVar_Set`: overwrites the variable days of the period (idempotent).
     async fn days_var_set(
         &self,
@@ -32,11 +28,7 @@ pub trait EmployeeService: Send + Sync {
         unprotected: bool,
     ) -> Result<(), NmbrsError>;
     /// `DaysVar_Get`.
-    async fn days_var_get(
-        &self,
-        employee: EmployeeId,
-        period: PayPeriod,
-    ) -> Result<i32, NmbrsError>;
+    async fn days_var_get(&self, employee: EmployeeId, period: PayPeriod) -> Result<i32, NmbrsError>;
     /// `HourComponentVar_Insert`: not idempotent; may fail with `OutcomeUnknown`.
     async fn hour_component_var_insert(
         &self,
@@ -52,11 +44,7 @@ pub trait EmployeeService: Send + Sync {
         period: PayPeriod,
     ) -> Result<Vec<HourComponentLine>, NmbrsError>;
     /// `WageComponent_Delete`; `false` when Nmbrs deleted nothing.
-    async fn wage_component_delete(
-        &self,
-        employee: EmployeeId,
-        id: WageComponentId,
-    ) -> Result<bool, NmbrsError>;
+    async fn wage_component_delete(&self, employee: EmployeeId, id: WageComponentId) -> Result<bool, NmbrsError>;
     /// `WageComponentVar_Get`.
     async fn wage_component_var_get(
         &self,
@@ -72,27 +60,15 @@ pub trait EmployeeService: Send + Sync {
         unprotected: bool,
     ) -> Result<WageComponentId, NmbrsError>;
     /// `PersonalInfoContractSalaryAddress_GetAll_AllEmployeesByCompany` (contains BSNs).
-    async fn employee_snapshots(
-        &self,
-        company: CompanyId,
-    ) -> Result<Vec<EmployeeSnapshot>, NmbrsError>;
+    async fn employee_snapshots(&self, company: CompanyId) -> Result<Vec<EmployeeSnapshot>, NmbrsError>;
     /// `PersonalInfo_GetAll_AllEmployeesByCompany` (history per employee).
-    async fn personal_infos(
-        &self,
-        company: CompanyId,
-    ) -> Result<Vec<PerEmployee<PersonalInfo>>, NmbrsError>;
+    async fn personal_infos(&self, company: CompanyId) -> Result<Vec<PerEmployee<PersonalInfo>>, NmbrsError>;
     /// `Salary_GetEstimatedCostPerHour`.
-    async fn estimated_cost_per_hour(
-        &self,
-        employee: EmployeeId,
-        period: PayPeriod,
-    ) -> Result<Decimal, NmbrsError>;
+    async fn estimated_cost_per_hour(&self, employee: EmployeeId, period: PayPeriod) -> Result<Decimal, NmbrsError>;
     /// `Schedule_GetAll_AllEmployeesByCompany`.
-    async fn schedules(&self, company: CompanyId)
-    -> Result<Vec<PerEmployee<Schedule>>, NmbrsError>;
+    async fn schedules(&self, company: CompanyId) -> Result<Vec<PerEmployee<Schedule>>, NmbrsError>;
     /// `Contract_GetAll_AllEmployeesByCompany`.
-    async fn contracts(&self, company: CompanyId)
-    -> Result<Vec<PerEmployee<Contract>>, NmbrsError>;
+    async fn contracts(&self, company: CompanyId) -> Result<Vec<PerEmployee<Contract>>, NmbrsError>;
     /// `Salary_GetAll_AllEmployeesByCompany`.
     async fn salaries(&self, company: CompanyId) -> Result<Vec<PerEmployee<Salary>>, NmbrsError>;
     /// `List_GetByCompany` for one v3 `EmployeeType` id.
@@ -180,16 +156,9 @@ impl SoapClient {
 
 #[async_trait]
 impl EmployeeService for SoapClient {
-    async fn hour_component_delete(
-        &self,
-        employee: EmployeeId,
-        id: HourComponentId,
-    ) -> Result<bool, NmbrsError> {
+    async fn hour_component_delete(&self, employee: EmployeeId, id: HourComponentId) -> Result<bool, NmbrsError> {
         let op = Op::HourComponentDelete;
-        let params = [
-            ("EmployeeId", Value::Int(employee.0)),
-            ("HourComponentID", Value::Int(id.0)),
-        ];
+        let params = [("EmployeeId", Value::Int(employee.0)), ("HourComponentID", Value::Int(id.0))];
         self.call(op, &params, |xml| scalar(xml, op)).await
     }
 
@@ -202,18 +171,12 @@ impl EmployeeService for SoapClient {
     ) -> Result<(), NmbrsError> {
         let op = Op::DaysVarSet;
         let params = write_params(employee, ("Days", Value::Int(days)), period, unprotected);
-        self.call(op, &params, |xml| reader::read_empty(xml, op.name()))
-            .await
+        self.call(op, &params, |xml| reader::read_empty(xml, op.name())).await
     }
 
-    async fn days_var_get(
-        &self,
-        employee: EmployeeId,
-        period: PayPeriod,
-    ) -> Result<i32, NmbrsError> {
+    async fn days_var_get(&self, employee: EmployeeId, period: PayPeriod) -> Result<i32, NmbrsError> {
         let op = Op::DaysVarGet;
-        self.call(op, &period_params(employee, period), |xml| scalar(xml, op))
-            .await
+        self.call(op, &period_params(employee, period), |xml| scalar(xml, op)).await
     }
 
     async fn hour_component_var_insert(
@@ -231,9 +194,7 @@ impl EmployeeService for SoapClient {
             comment: c.comment.as_deref(),
         };
         let op = Op::HourComponentVarInsert;
-        self.insert_line(op, employee, "Hourcomponent", line, period, unprotected)
-            .await
-            .map(HourComponentId)
+        self.insert_line(op, employee, "Hourcomponent", line, period, unprotected).await.map(HourComponentId)
     }
 
     async fn hour_component_var_get(
@@ -242,24 +203,12 @@ impl EmployeeService for SoapClient {
         period: PayPeriod,
     ) -> Result<Vec<HourComponentLine>, NmbrsError> {
         let op = Op::HourComponentVarGet;
-        self.call(
-            op,
-            &period_params(employee, period),
-            list(op, "HourComponent"),
-        )
-        .await
+        self.call(op, &period_params(employee, period), list(op, "HourComponent")).await
     }
 
-    async fn wage_component_delete(
-        &self,
-        employee: EmployeeId,
-        id: WageComponentId,
-    ) -> Result<bool, NmbrsError> {
+    async fn wage_component_delete(&self, employee: EmployeeId, id: WageComponentId) -> Result<bool, NmbrsError> {
         let op = Op::WageComponentDelete;
-        let params = [
-            ("EmployeeId", Value::Int(employee.0)),
-            ("WageComponentID", Value::Int(id.0)),
-        ];
+        let params = [("EmployeeId", Value::Int(employee.0)), ("WageComponentID", Value::Int(id.0))];
         self.call(op, &params, |xml| scalar(xml, op)).await
     }
 
@@ -269,12 +218,7 @@ impl EmployeeService for SoapClient {
         period: PayPeriod,
     ) -> Result<Vec<WageComponentLine>, NmbrsError> {
         let op = Op::WageComponentVarGet;
-        self.call(
-            op,
-            &period_params(employee, period),
-            list(op, "WageComponent"),
-        )
-        .await
+        self.call(op, &period_params(employee, period), list(op, "WageComponent")).await
     }
 
     async fn wage_component_var_insert(
@@ -292,38 +236,20 @@ impl EmployeeService for SoapClient {
             comment: c.comment.as_deref(),
         };
         let op = Op::WageComponentVarInsert;
-        self.insert_line(op, employee, "WageComponent", line, period, unprotected)
-            .await
-            .map(WageComponentId)
+        self.insert_line(op, employee, "WageComponent", line, period, unprotected).await.map(WageComponentId)
     }
 
-    async fn employee_snapshots(
-        &self,
-        company: CompanyId,
-    ) -> Result<Vec<EmployeeSnapshot>, NmbrsError> {
+    async fn employee_snapshots(&self, company: CompanyId) -> Result<Vec<EmployeeSnapshot>, NmbrsError> {
         let op = Op::PersonalInfoContractSalaryAddressGetAll;
-        self.call(
-            op,
-            &company_param(company),
-            list(op, "PersonalInfoContractSalaryAddress"),
-        )
-        .await
+        self.call(op, &company_param(company), list(op, "PersonalInfoContractSalaryAddress")).await
     }
 
-    async fn personal_infos(
-        &self,
-        company: CompanyId,
-    ) -> Result<Vec<PerEmployee<PersonalInfo>>, NmbrsError> {
+    async fn personal_infos(&self, company: CompanyId) -> Result<Vec<PerEmployee<PersonalInfo>>, NmbrsError> {
         let op = Op::PersonalInfoGetAll;
-        self.call(op, &company_param(company), |xml| history(xml, op))
-            .await
+        self.call(op, &company_param(company), |xml| history(xml, op)).await
     }
 
-    async fn estimated_cost_per_hour(
-        &self,
-        employee: EmployeeId,
-        period: PayPeriod,
-    ) -> Result<Decimal, NmbrsError> {
+    async fn estimated_cost_per_hour(&self, employee: EmployeeId, period: PayPeriod) -> Result<Decimal, NmbrsError> {
         let op = Op::SalaryGetEstimatedCostPerHour;
         // The only operation with lower-case element names.
         let params = [
@@ -331,34 +257,22 @@ impl EmployeeService for SoapClient {
             ("period", Value::Int(period.period.into())),
             ("year", Value::Int(period.year)),
         ];
-        self.call(op, &params, |xml| {
-            parse_decimal(&required_scalar(xml, op)?).map_err(ReadError::Malformed)
-        })
-        .await
+        self.call(op, &params, |xml| parse_decimal(&required_scalar(xml, op)?).map_err(ReadError::Malformed)).await
     }
 
-    async fn schedules(
-        &self,
-        company: CompanyId,
-    ) -> Result<Vec<PerEmployee<Schedule>>, NmbrsError> {
+    async fn schedules(&self, company: CompanyId) -> Result<Vec<PerEmployee<Schedule>>, NmbrsError> {
         let op = Op::ScheduleGetAll;
-        self.call(op, &company_param(company), |xml| history(xml, op))
-            .await
+        self.call(op, &company_param(company), |xml| history(xml, op)).await
     }
 
-    async fn contracts(
-        &self,
-        company: CompanyId,
-    ) -> Result<Vec<PerEmployee<Contract>>, NmbrsError> {
+    async fn contracts(&self, company: CompanyId) -> Result<Vec<PerEmployee<Contract>>, NmbrsError> {
         let op = Op::ContractGetAll;
-        self.call(op, &company_param(company), |xml| history(xml, op))
-            .await
+        self.call(op, &company_param(company), |xml| history(xml, op)).await
     }
 
     async fn salaries(&self, company: CompanyId) -> Result<Vec<PerEmployee<Salary>>, NmbrsError> {
         let op = Op::SalaryGetAll;
-        self.call(op, &company_param(company), |xml| history(xml, op))
-            .await
+        self.call(op, &company_param(company), |xml| history(xml, op)).await
     }
 
     async fn employees_by_company(
@@ -367,10 +281,7 @@ impl EmployeeService for SoapClient {
         employee_type: i32,
     ) -> Result<Vec<EmployeeListItem>, NmbrsError> {
         let op = Op::ListGetByCompany;
-        let params = [
-            ("CompanyId", Value::Int(company.0)),
-            ("EmployeeType", Value::Int(employee_type)),
-        ];
+        let params = [("CompanyId", Value::Int(company.0)), ("EmployeeType", Value::Int(employee_type))];
         self.call(op, &params, list(op, "Employee")).await
     }
 }

@@ -41,15 +41,11 @@ impl Default for SoapWriter {
 
 impl SoapWriter {
     pub fn new() -> Self {
-        SoapWriter {
-            w: Writer::new(Vec::with_capacity(1024)),
-        }
+        SoapWriter { w: Writer::new(Vec::with_capacity(1024)) }
     }
 
     fn event(&mut self, e: Event<'_>) {
-        self.w
-            .write_event(e)
-            .expect("writing XML into a Vec cannot fail");
+        self.w.write_event(e).expect("writing XML into a Vec cannot fail");
     }
 
     /// Opens `<name attrs…>`.
@@ -115,19 +111,11 @@ impl SoapWriter {
 
     /// Writes `<?xml?><soap:Envelope …><soap:Body>`, calls `body`, closes both. With
     /// `header`, writes a `soap:Header` first.
-    pub fn envelope(
-        mut self,
-        header: Option<&dyn Fn(&mut SoapWriter)>,
-        body: impl FnOnce(&mut SoapWriter),
-    ) -> Vec<u8> {
+    pub fn envelope(mut self, header: Option<&dyn Fn(&mut SoapWriter)>, body: impl FnOnce(&mut SoapWriter)) -> Vec<u8> {
         self.event(Event::Decl(BytesDecl::new("1.0", Some("utf-8"), None)));
         self.start(
             "soap:Envelope",
-            &[
-                ("xmlns:soap", SOAP11_NS),
-                ("xmlns:xsi", XSI_NS),
-                ("xmlns:xsd", "http://www.w3.org/2001/XMLSchema"),
-            ],
+            &[("xmlns:soap", SOAP11_NS), ("xmlns:xsi", XSI_NS), ("xmlns:xsd", "http://www.w3.org/2001/XMLSchema")],
         );
         if let Some(h) = header {
             self.start("soap:Header", &[]);
@@ -211,16 +199,11 @@ mod tests {
             ],
         );
         let xml = String::from_utf8(xml).unwrap();
-        assert!(
-            xml.contains("<Username>a&lt;b&gt;@x.nl</Username>"),
-            "{xml}"
-        );
+        assert!(xml.contains("<Username>a&lt;b&gt;@x.nl</Username>"), "{xml}");
         assert!(xml.contains("<Token>t&amp;k&quot;n</Token>"), "{xml}");
         assert!(xml.contains("<Comment>&lt;&amp;&gt;</Comment>"), "{xml}");
         assert!(xml.contains(r#"<CostCenterId xsi:nil="true"/>"#), "{xml}");
         assert!(xml.contains("<Hours>7.50</Hours>"), "{xml}");
-        assert!(xml.contains(
-            r#"<HourComponentVar_Insert xmlns="https://api.nmbrs.nl/soap/v3/EmployeeService">"#
-        ));
+        assert!(xml.contains(r#"<HourComponentVar_Insert xmlns="https://api.nmbrs.nl/soap/v3/EmployeeService">"#));
     }
 }

@@ -13,52 +13,30 @@ use super::operation::Operation;
 pub enum NmbrsError {
     /// Nmbrs (or ASMX) answered with a SOAP fault.
     #[error("{operation}: SOAP fault {fault}")]
-    Fault {
-        operation: Operation,
-        fault: SoapFault,
-    },
+    Fault { operation: Operation, fault: SoapFault },
     /// An HTTP error status without a SOAP fault (gateway error, HTML error page, 429).
     #[error("{operation}: HTTP {status} without a SOAP fault ({content_type})")]
-    Http {
-        operation: Operation,
-        status: u16,
-        content_type: String,
-    },
+    Http { operation: Operation, status: u16, content_type: String },
     /// No complete answer within the configured timeout.
     #[error("{operation}: no complete response within {after:?}")]
-    Timeout {
-        operation: Operation,
-        after: Duration,
-    },
+    Timeout { operation: Operation, after: Duration },
     /// The connection could not be made: the request was certainly not sent.
     #[error("{operation}: could not connect: {message}")]
-    Connect {
-        operation: Operation,
-        message: String,
-    },
+    Connect { operation: Operation, message: String },
     /// The connection broke after the request may have been sent.
     #[error("{operation}: connection failed: {message}")]
-    Transport {
-        operation: Operation,
-        message: String,
-    },
+    Transport { operation: Operation, message: String },
     /// The response exceeded the configured size cap.
     #[error("{operation}: response larger than {limit} bytes")]
     TooLarge { operation: Operation, limit: usize },
     /// The response was not the expected XML.
     #[error("{operation}: unreadable response: {message}")]
-    Malformed {
-        operation: Operation,
-        message: String,
-    },
+    Malformed { operation: Operation, message: String },
     /// An insert failed transiently after the request may have reached Nmbrs: it may or
     /// may not have been applied. Never retried by the client; the caller decides (read
     /// back, or flag the bucket `export.in_doubt`).
     #[error("{operation}: outcome unknown, the insert may have been applied ({cause})")]
-    OutcomeUnknown {
-        operation: Operation,
-        cause: Box<NmbrsError>,
-    },
+    OutcomeUnknown { operation: Operation, cause: Box<NmbrsError> },
 }
 
 /// What kind of failure, in Nmbrs terms. The backbone maps it with [`ErrorKind::class`].
@@ -97,9 +75,7 @@ impl ErrorKind {
             | ErrorKind::NoAccess
             | ErrorKind::PeriodClosed
             | ErrorKind::OutcomeUnknown => ErrorClass::NeedsPerson,
-            ErrorKind::UnknownEmployee | ErrorKind::InvalidData | ErrorKind::Unknown => {
-                ErrorClass::Permanent
-            }
+            ErrorKind::UnknownEmployee | ErrorKind::InvalidData | ErrorKind::Unknown => ErrorClass::Permanent,
         }
     }
 
@@ -138,9 +114,9 @@ impl NmbrsError {
                 429 | 500..=599 => ErrorKind::Transient,
                 _ => ErrorKind::Unknown,
             },
-            NmbrsError::Timeout { .. }
-            | NmbrsError::Connect { .. }
-            | NmbrsError::Transport { .. } => ErrorKind::Transient,
+            NmbrsError::Timeout { .. } | NmbrsError::Connect { .. } | NmbrsError::Transport { .. } => {
+                ErrorKind::Transient
+            }
             NmbrsError::TooLarge { .. } | NmbrsError::Malformed { .. } => ErrorKind::Unknown,
             NmbrsError::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
         }
@@ -178,24 +154,14 @@ mod tests {
     #[test]
     fn transport_failures_are_transient_and_inserts_in_doubt_need_a_person() {
         let op = Operation::HourComponentVarInsert;
-        let timeout = NmbrsError::Timeout {
-            operation: op,
-            after: Duration::from_secs(1),
-        };
+        let timeout = NmbrsError::Timeout { operation: op, after: Duration::from_secs(1) };
         assert_eq!(timeout.kind(), ErrorKind::Transient);
         assert_eq!(timeout.kind().class(), ErrorClass::Transient);
-        let http = |status| NmbrsError::Http {
-            operation: op,
-            status,
-            content_type: "text/html".into(),
-        };
+        let http = |status| NmbrsError::Http { operation: op, status, content_type: "text/html".into() };
         assert_eq!(http(503).kind(), ErrorKind::Transient);
         assert_eq!(http(429).kind(), ErrorKind::Transient);
         assert_eq!(http(404).kind(), ErrorKind::Unknown);
-        let doubt = NmbrsError::OutcomeUnknown {
-            operation: op,
-            cause: Box::new(timeout),
-        };
+        let doubt = NmbrsError::OutcomeUnknown { operation: op, cause: Box::new(timeout) };
         assert_eq!(doubt.kind(), ErrorKind::OutcomeUnknown);
         assert_eq!(doubt.kind().class(), ErrorClass::NeedsPerson);
         assert_eq!(doubt.kind().notification_code(), Some("export.in_doubt"));
@@ -205,18 +171,10 @@ mod tests {
     fn missing_right_names_the_operation() {
         let e = NmbrsError::Fault {
             operation: Operation::DaysVarGet,
-            fault: SoapFault::new(
-                "soap:Server".into(),
-                "---> 1002: Unauthorized Access".into(),
-            ),
+            fault: SoapFault::new("soap:Server".into(), "---> 1002: Unauthorized Access".into()),
         };
         assert!(e.is_missing_right());
-        assert_eq!(
-            e.kind(),
-            ErrorKind::MissingRight {
-                operation: Operation::DaysVarGet
-            }
-        );
+        assert_eq!(e.kind(), ErrorKind::MissingRight { operation: Operation::DaysVarGet });
         assert_eq!(e.kind().notification_code(), Some("nmbrs.missing_rights"));
         assert_eq!(e.nmbrs_code(), Some(1002));
     }

@@ -21,18 +21,12 @@ pub struct SoapFault {
 impl SoapFault {
     pub fn new(faultcode: String, faultstring: String) -> Self {
         let nmbrs_code = nmbrs_code(&faultstring).map(|(c, _)| c);
-        SoapFault {
-            faultcode,
-            faultstring,
-            nmbrs_code,
-        }
+        SoapFault { faultcode, faultstring, nmbrs_code }
     }
 
     /// The Nmbrs message after the code (`Invalid Authentication`), else the faultstring.
     pub fn message(&self) -> &str {
-        nmbrs_code(&self.faultstring)
-            .map(|(_, m)| m)
-            .unwrap_or(&self.faultstring)
+        nmbrs_code(&self.faultstring).map(|(_, m)| m).unwrap_or(&self.faultstring)
     }
 
     /// Whether ASMX blamed the request itself (`soap:Client` / `soap:Sender`).
@@ -108,15 +102,9 @@ mod tests {
     fn extracts_code_and_message() {
         let s = "System.Web.Services.Protocols.SoapException: Server was unable to process request. ---> 1001: Invalid Authentication\n   at Nmbrs.Foo()";
         assert_eq!(nmbrs_code(s), Some((1001, "Invalid Authentication")));
-        assert_eq!(
-            nmbrs_code("--->2011:Protected Mode"),
-            Some((2011, "Protected Mode"))
-        );
+        assert_eq!(nmbrs_code("--->2011:Protected Mode"), Some((2011, "Protected Mode")));
         assert_eq!(nmbrs_code("no code here"), None);
-        assert_eq!(
-            nmbrs_code("---> There is an error in XML document (1, 2)."),
-            None
-        );
+        assert_eq!(nmbrs_code("---> There is an error in XML document (1, 2)."), None);
         assert_eq!(nmbrs_code("---> 12: short"), None);
     }
 
@@ -144,15 +132,9 @@ mod tests {
             let f = fault("soap:Server", &format!("x ---> {code}: Something"));
             assert_eq!(f.kind(op), kind, "{code}");
         }
-        let twk = fault(
-            "soap:Server",
-            "x ---> 9999: TWK exception: protected period",
-        );
+        let twk = fault("soap:Server", "x ---> 9999: TWK exception: protected period");
         assert_eq!(twk.kind(op), ErrorKind::PeriodClosed);
-        let client = fault(
-            "soap:Client",
-            "Unable to handle request without a valid action parameter.",
-        );
+        let client = fault("soap:Client", "Unable to handle request without a valid action parameter.");
         assert_eq!(client.kind(op), ErrorKind::InvalidData);
         assert_eq!(fault("soap:Server", "boom").kind(op), ErrorKind::Unknown);
     }

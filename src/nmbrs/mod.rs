@@ -37,9 +37,7 @@ pub mod reader;
 pub mod records;
 mod types;
 
-pub use client::{
-    ClientConfig, DEFAULT_BASE_URL, DEFAULT_MAX_CONCURRENCY, NmbrsTransport, SoapClient,
-};
+pub use client::{ClientConfig, DEFAULT_BASE_URL, DEFAULT_MAX_CONCURRENCY, NmbrsTransport, SoapClient};
 pub use company_service::CompanyService;
 pub use credentials::Credentials;
 pub use employee_service::EmployeeService;

@@ -104,10 +104,7 @@ impl Operation {
 
     /// Looks an operation up by service and exact name.
     pub fn find(service: Service, name: &str) -> Option<Operation> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|op| op.service() == service && op.name() == name)
+        Self::ALL.iter().copied().find(|op| op.service() == service && op.name() == name)
     }
 
     /// Whether the call changes Nmbrs data.

@@ -46,10 +46,7 @@ fn is_nil(start: &BytesStart<'_>) -> bool {
     if start.attributes_raw().trim().is_empty() {
         return false;
     }
-    start
-        .attributes()
-        .flatten()
-        .any(|a| local(a.key.as_ref()) == "nil" && matches!(a.value.as_ref(), "true" | "1"))
+    start.attributes().flatten().any(|a| local(a.key.as_ref()) == "nil" && matches!(a.value.as_ref(), "true" | "1"))
 }
 
 fn malformed(e: impl std::fmt::Display) -> ReadError {
@@ -58,10 +55,7 @@ fn malformed(e: impl std::fmt::Display) -> ReadError {
 
 /// Walks the elements below the current element (already opened) until its end, calling
 /// `visit(open?, depth, name, text)`. Text of leaves is unescaped and EOL-normalised.
-fn walk<'x, V: Visitor + ?Sized>(
-    reader: &mut Reader<&'x [u8]>,
-    visitor: &mut V,
-) -> Result<(), ReadError> {
+fn walk<'x, V: Visitor + ?Sized>(reader: &mut Reader<&'x [u8]>, visitor: &mut V) -> Result<(), ReadError> {
     let mut depth = 0usize;
     // The element opened last, while we do not yet know whether it has children.
     let mut pending: Option<(BytesStart<'x>, bool)> = None;
@@ -142,11 +136,7 @@ impl Visitor for FaultVisitor {
 /// Parses `xml` as the response of `operation`, feeding the content of
 /// `<{operation}Response>` to `visitor`. A fault in the body becomes
 /// [`ReadError::Fault`].
-pub fn read_response<V: Visitor + ?Sized>(
-    xml: &str,
-    operation: &str,
-    visitor: &mut V,
-) -> Result<(), ReadError> {
+pub fn read_response<V: Visitor + ?Sized>(xml: &str, operation: &str, visitor: &mut V) -> Result<(), ReadError> {
     let mut reader = Reader::from_str(xml);
     let mut in_body = false;
     loop {
@@ -181,9 +171,7 @@ pub fn read_response<V: Visitor + ?Sized>(
 fn check_response_name(name: &str, operation: &str) -> Result<(), ReadError> {
     match name.strip_suffix("Response") {
         Some(op) if op == operation => Ok(()),
-        _ => Err(malformed(format!(
-            "expected <{operation}Response>, found <{name}>"
-        ))),
+        _ => Err(malformed(format!("expected <{operation}Response>, found <{name}>"))),
     }
 }
 
@@ -234,20 +222,12 @@ impl<T: Record> Visitor for ListOf<T> {
 }
 
 /// Reads an array result of `operation` whose items are `<item>` elements.
-pub fn read_list<T: Record>(
-    xml: &str,
-    operation: &str,
-    item: &'static str,
-) -> Result<Vec<T>, ReadError> {
+pub fn read_list<T: Record>(xml: &str, operation: &str, item: &'static str) -> Result<Vec<T>, ReadError> {
     // Sizing the list up front (one fast substring pass) avoids regrowing it: less
     // copying and a peak of one list instead of two during the last regrowth. The count
     // is only a hint (prefixed items are missed; the list still grows if needed).
     let hint = xml.matches(&format!("<{item}>")).count();
-    let mut v = ListOf {
-        item,
-        items: Vec::with_capacity(hint),
-        in_item: false,
-    };
+    let mut v = ListOf { item, items: Vec::with_capacity(hint), in_item: false };
     read_response(xml, operation, &mut v)?;
     Ok(v.items)
 }
@@ -269,10 +249,7 @@ impl Visitor for Scalar<'_> {
 /// Reads the text of `<{operation}Result>`; `None` when absent or nil.
 pub fn read_scalar(xml: &str, operation: &str) -> Result<Option<String>, ReadError> {
     let name = format!("{operation}Result");
-    let mut v = Scalar {
-        name: &name,
-        value: None,
-    };
+    let mut v = Scalar { name: &name, value: None };
     read_response(xml, operation, &mut v)?;
     Ok(v.value)
 }
@@ -337,15 +314,9 @@ mod tests {
     #[test]
     fn wrong_response_and_garbage_are_malformed() {
         let wrong = r#"<Envelope><Body><YResponse/></Body></Envelope>"#;
-        assert!(matches!(
-            read_response(wrong, "X", &mut Log::default()),
-            Err(ReadError::Malformed(_))
-        ));
+        assert!(matches!(read_response(wrong, "X", &mut Log::default()), Err(ReadError::Malformed(_))));
         for bad in ["<html><body>Bad gateway</body></html>", "", "<a><b></a>"] {
-            assert!(matches!(
-                read_response(bad, "X", &mut Log::default()),
-                Err(ReadError::Malformed(_))
-            ));
+            assert!(matches!(read_response(bad, "X", &mut Log::default()), Err(ReadError::Malformed(_))));
         }
     }
 
@@ -361,9 +332,8 @@ mod tests {
         assert!(codes("").is_empty(), "no result element");
         assert!(codes("<HourModel_GetHourCodesResult/>").is_empty());
         assert!(codes(r#"<HourModel_GetHourCodesResult xsi:nil="true"/>"#).is_empty());
-        let one = codes(
-            "<HourModel_GetHourCodesResult><HourCode><Code>1</Code></HourCode></HourModel_GetHourCodesResult>",
-        );
+        let one =
+            codes("<HourModel_GetHourCodesResult><HourCode><Code>1</Code></HourCode></HourModel_GetHourCodesResult>");
         assert_eq!(one.len(), 1);
         assert_eq!((one[0].code, one[0].description.as_deref()), (1, None));
         let many = codes(
@@ -374,10 +344,7 @@ mod tests {
                  <HourCode><Code>20</Code><Description>Verlof &amp; vakantie</Description></HourCode>
                </HourModel_GetHourCodesResult><AddedLater>1</AddedLater>"#,
         );
-        let got: Vec<_> = many
-            .iter()
-            .map(|c| (c.code, c.description.as_deref()))
-            .collect();
+        let got: Vec<_> = many.iter().map(|c| (c.code, c.description.as_deref())).collect();
         assert_eq!(got, [(1, Some("Uren")), (20, Some("Verlof & vakantie"))]);
     }
 }

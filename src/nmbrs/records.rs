@@ -18,8 +18,7 @@ pub trait Codec: Sized {
 }
 
 fn required(text: Option<&str>) -> Result<&str, String> {
-    text.map(str::trim)
-        .ok_or_else(|| "nil for a required value".to_owned())
+    text.map(str::trim).ok_or_else(|| "nil for a required value".to_owned())
 }
 
 /// `None` for nil and for an empty element (lenient).
@@ -94,9 +93,7 @@ pub fn parse_datetime(t: &str) -> Result<NaiveDateTime, String> {
     // `FromStr` reads `%Y-%m-%dT%H:%M:%S%.f` without a format string.
     t.parse::<NaiveDateTime>()
         .or_else(|_| DateTime::parse_from_rfc3339(t).map(|d| d.naive_local()))
-        .or_else(|_| {
-            NaiveDate::parse_from_str(t, "%Y-%m-%d").map(|d| d.and_time(Default::default()))
-        })
+        .or_else(|_| NaiveDate::parse_from_str(t, "%Y-%m-%d").map(|d| d.and_time(Default::default())))
         .map_err(|_| format!("{t:?} is not a dateTime"))
 }
 
@@ -115,11 +112,7 @@ fn asmx_datetime(t: &str) -> Option<NaiveDateTime> {
         return None;
     }
     let n = |from: usize, to: usize| t[from..to].parse::<u32>().ok();
-    NaiveDate::from_ymd_opt(n(0, 4)? as i32, n(5, 7)?, n(8, 10)?)?.and_hms_opt(
-        n(11, 13)?,
-        n(14, 16)?,
-        n(17, 19)?,
-    )
+    NaiveDate::from_ymd_opt(n(0, 4)? as i32, n(5, 7)?, n(8, 10)?)?.and_hms_opt(n(11, 13)?, n(14, 16)?, n(17, 19)?)
 }
 
 impl Codec for NaiveDateTime {
@@ -261,15 +254,7 @@ record!(Contract {
     "WrittenContract" => written_contract, "HoursPerWeek" => hours_per_week,
 });
 
-const WEEKDAYS: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
+const WEEKDAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
 impl Record for Schedule {
     fn leaf(&mut self, depth: usize, name: &str, text: Option<&str>) -> Result<(), String> {
@@ -364,12 +349,8 @@ impl Record for Salary {
                 t.scale.encode(w, "Scale");
                 t.scale_description.encode(w, "SchaalDescription");
                 t.scale_value.unwrap_or_default().encode(w, "ScaleValue");
-                t.scale_percentage_max
-                    .unwrap_or_default()
-                    .encode(w, "ScalePercentageMax");
-                t.scale_percentage_min
-                    .unwrap_or_default()
-                    .encode(w, "ScalePercentageMin");
+                t.scale_percentage_max.unwrap_or_default().encode(w, "ScalePercentageMax");
+                t.scale_percentage_min.unwrap_or_default().encode(w, "ScalePercentageMin");
                 w.end("Schaal");
             }
             if t.step.is_some() || t.step_value.is_some() {
@@ -466,24 +447,13 @@ mod tests {
         assert!(parse_decimal("1.234,5").is_err());
         assert!(parse_decimal("abc").is_err());
         // 0.1 + 0.2 is exactly 0.3: no float anywhere.
-        assert_eq!(
-            parse_decimal("0.1").unwrap() + parse_decimal("0.2").unwrap(),
-            parse_decimal("0.3").unwrap()
-        );
+        assert_eq!(parse_decimal("0.1").unwrap() + parse_decimal("0.2").unwrap(), parse_decimal("0.3").unwrap());
     }
 
     #[test]
     fn datetimes_in_every_shape() {
-        let want = NaiveDate::from_ymd_opt(2026, 11, 3)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap();
-        for t in [
-            "2026-11-03T00:00:00",
-            "2026-11-03T00:00:00.000",
-            "2026-11-03T00:00:00+01:00",
-            "2026-11-03",
-        ] {
+        let want = NaiveDate::from_ymd_opt(2026, 11, 3).unwrap().and_hms_opt(0, 0, 0).unwrap();
+        for t in ["2026-11-03T00:00:00", "2026-11-03T00:00:00.000", "2026-11-03T00:00:00+01:00", "2026-11-03"] {
             assert_eq!(parse_datetime(t).unwrap(), want, "{t}");
         }
         assert!(parse_datetime("03-11-2026").is_err());

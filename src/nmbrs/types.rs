@@ -128,10 +128,7 @@ impl PayPeriod {
             return Err(PeriodError::Year(self.year));
         }
         if self.period == 0 || self.period > kind.max_period() {
-            return Err(PeriodError::OutOfRange {
-                period: self.period.into(),
-                kind,
-            });
+            return Err(PeriodError::OutOfRange { period: self.period.into(), kind });
         }
         Ok(self)
     }
@@ -182,13 +179,7 @@ impl CurrentPeriod {
 
 impl fmt::Display for CurrentPeriod {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}-{}-{}",
-            self.period.year,
-            self.period.period,
-            self.kind.token()
-        )
+        write!(f, "{}-{}-{}", self.period.year, self.period.period, self.kind.token())
     }
 }
 
@@ -458,17 +449,9 @@ mod tests {
 
     #[test]
     fn current_period_rejects_out_of_range_and_garbage() {
-        for s in [
-            "2026-13-M",
-            "2026-0-M",
-            "2026-14-4W",
-            "2026-54-W1",
-            "2026-5",
-            "2026-x-M",
-            "2026-5-Q",
-            "",
-            "2026-300-M",
-        ] {
+        for s in
+            ["2026-13-M", "2026-0-M", "2026-14-4W", "2026-54-W1", "2026-5", "2026-x-M", "2026-5-Q", "", "2026-300-M"]
+        {
             assert!(CurrentPeriod::parse(s).is_err(), "{s}");
         }
     }
@@ -482,15 +465,9 @@ mod tests {
 
     #[test]
     fn snapshot_debug_hides_bsn() {
-        let s = EmployeeSnapshot {
-            bsn: Some("123456782".into()),
-            ..Default::default()
-        };
+        let s = EmployeeSnapshot { bsn: Some("123456782".into()), ..Default::default() };
         assert!(!format!("{s:?}").contains("123456782"));
-        let p = PersonalInfo {
-            bsn: Some("123456782".into()),
-            ..Default::default()
-        };
+        let p = PersonalInfo { bsn: Some("123456782".into()), ..Default::default() };
         assert!(!format!("{p:?}").contains("123456782"));
     }
 

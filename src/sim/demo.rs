@@ -22,9 +22,7 @@ pub const HORECA: i32 = 54613;
 pub const CATERING: i32 = 54614;
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDateTime {
-    NaiveDate::from_ymd_opt(y, m, d)
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .expect("valid demo date")
+    NaiveDate::from_ymd_opt(y, m, d).and_then(|d| d.and_hms_opt(0, 0, 0)).expect("valid demo date")
 }
 
 fn dec(s: &str) -> Decimal {
@@ -32,12 +30,7 @@ fn dec(s: &str) -> Decimal {
 }
 
 fn codes(list: &[(i32, &str)]) -> Vec<ModelCode> {
-    list.iter()
-        .map(|(code, d)| ModelCode {
-            code: *code,
-            description: Some((*d).to_owned()),
-        })
-        .collect()
+    list.iter().map(|(code, d)| ModelCode { code: *code, description: Some((*d).to_owned()) }).collect()
 }
 
 fn company(id: i32, number: i32, name: &str, kind: PeriodType, current: PayPeriod) -> SimCompany {
@@ -47,12 +40,7 @@ fn company(id: i32, number: i32, name: &str, kind: PeriodType, current: PayPerio
             number,
             name: Some(name.to_owned()),
             email: Some(format!("salaris@{number}.example")),
-            loonaangifte_tijdvak: if kind == PeriodType::Monthly {
-                "Month"
-            } else {
-                "Week4"
-            }
-            .into(),
+            loonaangifte_tijdvak: if kind == PeriodType::Monthly { "Month" } else { "Week4" }.into(),
             kvk_nr: Some(format!("{}", 80_000_000 + number)),
             ..Default::default()
         },
@@ -87,15 +75,7 @@ fn employee(p: Person<'_>) -> SimEmployee {
     let weekly = dec(p.weekly_hours);
     let zero_hours = weekly.is_zero();
     let daily = (weekly / Decimal::from(5)).round_dp(2);
-    let week = [
-        daily,
-        daily,
-        daily,
-        daily,
-        daily,
-        Decimal::ZERO,
-        Decimal::ZERO,
-    ];
+    let week = [daily, daily, daily, daily, daily, Decimal::ZERO, Decimal::ZERO];
     let own = |s: Option<&str>| s.map(str::to_owned);
     SimEmployee {
         company_id: p.company,
@@ -127,11 +107,7 @@ fn employee(p: Person<'_>) -> SimEmployee {
         personal_infos: vec![PersonalInfo {
             id: p.id * 10,
             display_name: Some(
-                [Some(p.first), p.prefix, Some(p.last)]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join(" "),
+                [Some(p.first), p.prefix, Some(p.last)].into_iter().flatten().collect::<Vec<_>>().join(" "),
             ),
             employee_number: number,
             bsn: Some(p.bsn.to_owned()),
@@ -217,11 +193,7 @@ pub fn seed() -> Seed {
     Seed {
         domain: DOMAIN.to_owned(),
         users: vec![
-            SimUser {
-                username: USERNAME.to_owned(),
-                token: TOKEN.to_owned(),
-                ..Default::default()
-            },
+            SimUser { username: USERNAME.to_owned(), token: TOKEN.to_owned(), ..Default::default() },
             SimUser {
                 username: LIMITED_USERNAME.to_owned(),
                 token: LIMITED_TOKEN.to_owned(),
@@ -233,20 +205,8 @@ pub fn seed() -> Seed {
             },
         ],
         companies: vec![
-            company(
-                HORECA,
-                444445,
-                "Eitje Demo Horeca B.V.",
-                PeriodType::Monthly,
-                PayPeriod::new(2026, 11),
-            ),
-            company(
-                CATERING,
-                444446,
-                "Eitje Demo Catering B.V.",
-                PeriodType::FourWeekly,
-                PayPeriod::new(2026, 12),
-            ),
+            company(HORECA, 444445, "Eitje Demo Horeca B.V.", PeriodType::Monthly, PayPeriod::new(2026, 11)),
+            company(CATERING, 444446, "Eitje Demo Catering B.V.", PeriodType::FourWeekly, PayPeriod::new(2026, 12)),
         ],
         employees,
     }
@@ -269,23 +229,8 @@ mod tests {
         assert_eq!(s.companies.len(), 2);
         assert_eq!(s.employees.len(), 12);
         let snap = |e: &SimEmployee| e.snapshot.clone();
-        assert!(
-            s.employees
-                .iter()
-                .map(snap)
-                .any(|e| e.email_work.is_none() && e.email_private.is_none())
-        );
-        assert!(
-            s.employees
-                .iter()
-                .map(snap)
-                .any(|e| e.contract_end_date.is_some())
-        );
-        assert!(
-            s.employees
-                .iter()
-                .map(snap)
-                .any(|e| e.contract_start_date > Some(date(2026, 12, 31)))
-        );
+        assert!(s.employees.iter().map(snap).any(|e| e.email_work.is_none() && e.email_private.is_none()));
+        assert!(s.employees.iter().map(snap).any(|e| e.contract_end_date.is_some()));
+        assert!(s.employees.iter().map(snap).any(|e| e.contract_start_date > Some(date(2026, 12, 31))));
     }
 }

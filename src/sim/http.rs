@@ -25,14 +25,8 @@ pub type Shared = Arc<Mutex<SimState>>;
 /// The router of a simulator over `state`.
 pub fn router(state: Shared) -> Router {
     Router::new()
-        .route(
-            "/EmployeeService.asmx",
-            post(|s, h, b| soap(s, Service::Employee, h, b)),
-        )
-        .route(
-            "/CompanyService.asmx",
-            post(|s, h, b| soap(s, Service::Company, h, b)),
-        )
+        .route("/EmployeeService.asmx", post(|s, h, b| soap(s, Service::Employee, h, b)))
+        .route("/CompanyService.asmx", post(|s, h, b| soap(s, Service::Company, h, b)))
         .route("/_sim/seed", post(seed))
         .route("/_sim/state", get(dump))
         .route("/_sim/faults", post(set_faults).get(get_faults))
@@ -47,19 +41,11 @@ fn lock(s: &Shared) -> std::sync::MutexGuard<'_, SimState> {
 }
 
 fn xml(status: StatusCode, body: Vec<u8>) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
-        body,
-    )
-        .into_response()
+    (status, [(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
 }
 
 fn soap_fault(faultcode: &str, message: &str) -> Response {
-    xml(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        envelope::fault(faultcode, message),
-    )
+    xml(StatusCode::INTERNAL_SERVER_ERROR, envelope::fault(faultcode, message))
 }
 
 fn nmbrs_fault(code: u32, message: &str) -> Response {
@@ -84,24 +70,11 @@ fn dropped() -> Response {
 }
 
 fn record(state: &Shared, operation: &str, domain: &str, write: bool, outcome: String) {
-    lock(state).calls.push(CallRecord {
-        operation: operation.to_owned(),
-        domain: domain.to_owned(),
-        write,
-        outcome,
-    });
+    lock(state).calls.push(CallRecord { operation: operation.to_owned(), domain: domain.to_owned(), write, outcome });
 }
 
-async fn soap(
-    State(state): State<Shared>,
-    service: Service,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+async fn soap(State(state): State<Shared>, service: Service, headers: HeaderMap, body: Bytes) -> Response {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !content_type.starts_with("text/xml") {
         return (StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported Media Type").into_response();
     }
@@ -190,15 +163,9 @@ fn injected_name(i: &Injected) -> String {
 
 fn injected_response(i: Injected) -> Response {
     match i {
-        Injected::Transient {
-            fault: TransientFault::Fault9999,
-        } => nmbrs_fault(9999, "Unknown error"),
-        Injected::Transient {
-            fault: TransientFault::Fault1006,
-        } => nmbrs_fault(1006, "Generic Login Security Failure"),
-        Injected::Transient {
-            fault: TransientFault::Http503,
-        } => (
+        Injected::Transient { fault: TransientFault::Fault9999 } => nmbrs_fault(9999, "Unknown error"),
+        Injected::Transient { fault: TransientFault::Fault1006 } => nmbrs_fault(1006, "Generic Login Security Failure"),
+        Injected::Transient { fault: TransientFault::Http503 } => (
             StatusCode::SERVICE_UNAVAILABLE,
             [(header::CONTENT_TYPE, "text/html")],
             "<html><head><title>503 Service Unavailable</title></head><body>Service Unavailable</body></html>",

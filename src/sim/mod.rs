@@ -42,18 +42,15 @@ use tokio::sync::oneshot;
 pub use http::router;
 pub use service::display_name;
 pub use state::{
-    CallRecord, FaultConfig, Injected, Scripted, Seed, SimCompany, SimDomain, SimEmployee,
-    SimState, SimUser, TransientFault,
+    CallRecord, FaultConfig, Injected, Scripted, Seed, SimCompany, SimDomain, SimEmployee, SimState, SimUser,
+    TransientFault,
 };
 
 use crate::nmbrs::{HourComponentLine, Operation, PayPeriod, WageComponentLine};
 
 /// Serves the simulator on `addr`, seeded with [`demo::seed`], until `shutdown` resolves.
 /// This is what `nmbrs-worker sim --port N` runs.
-pub async fn serve(
-    addr: SocketAddr,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
+pub async fn serve(addr: SocketAddr, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
     let listener = TcpListener::bind(addr).await?;
     tracing::info!(addr = %listener.local_addr()?, "nmbrs simulator listening");
     serve_on(listener, Arc::new(Mutex::new(demo::state())), shutdown).await
@@ -65,9 +62,7 @@ pub async fn serve_on(
     state: Arc<Mutex<SimState>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await?;
     Ok(())
 }
 
@@ -107,12 +102,7 @@ impl Simulator {
                 tracing::error!(error = %e, "nmbrs simulator stopped");
             }
         });
-        Ok(Simulator {
-            state,
-            base_url: format!("http://{addr}"),
-            addr,
-            stop: Some(stop),
-        })
+        Ok(Simulator { state, base_url: format!("http://{addr}"), addr, stop: Some(stop) })
     }
 
     /// The value for `NMBRS_BASE_URL`, e.g. `http://127.0.0.1:41234`.
@@ -134,30 +124,17 @@ impl Simulator {
     }
 
     pub fn seed_company(&self, domain: &str, company: SimCompany) {
-        self.state()
-            .domain_mut(domain)
-            .companies
-            .insert(company.company.id, company);
+        self.state().domain_mut(domain).companies.insert(company.company.id, company);
     }
 
     pub fn seed_employee(&self, domain: &str, employee: SimEmployee) {
-        self.state()
-            .domain_mut(domain)
-            .employees
-            .insert(employee.id(), employee);
+        self.state().domain_mut(domain).employees.insert(employee.id(), employee);
     }
 
     /// Adds (or replaces) a user with all rights and access to all companies.
     pub fn add_user(&self, domain: &str, username: &str, token: &str) {
-        let user = SimUser {
-            username: username.to_owned(),
-            token: token.to_owned(),
-            ..Default::default()
-        };
-        self.state()
-            .domain_mut(domain)
-            .users
-            .insert(username.to_owned(), user);
+        let user = SimUser { username: username.to_owned(), token: token.to_owned(), ..Default::default() };
+        self.state().domain_mut(domain).users.insert(username.to_owned(), user);
     }
 
     fn with_user(&self, domain: &str, username: &str, f: impl FnOnce(&mut SimUser)) {
@@ -187,39 +164,21 @@ impl Simulator {
         });
     }
 
-    pub fn hour_components(
-        &self,
-        domain: &str,
-        employee: i32,
-        p: PayPeriod,
-    ) -> Vec<HourComponentLine> {
+    pub fn hour_components(&self, domain: &str, employee: i32, p: PayPeriod) -> Vec<HourComponentLine> {
         let s = self.state();
         let key = (employee, p.year, p.period);
-        s.domains
-            .get(domain)
-            .and_then(|d| d.hour_components.get(&key).cloned())
-            .unwrap_or_default()
+        s.domains.get(domain).and_then(|d| d.hour_components.get(&key).cloned()).unwrap_or_default()
     }
 
-    pub fn wage_components(
-        &self,
-        domain: &str,
-        employee: i32,
-        p: PayPeriod,
-    ) -> Vec<WageComponentLine> {
+    pub fn wage_components(&self, domain: &str, employee: i32, p: PayPeriod) -> Vec<WageComponentLine> {
         let s = self.state();
         let key = (employee, p.year, p.period);
-        s.domains
-            .get(domain)
-            .and_then(|d| d.wage_components.get(&key).cloned())
-            .unwrap_or_default()
+        s.domains.get(domain).and_then(|d| d.wage_components.get(&key).cloned()).unwrap_or_default()
     }
 
     pub fn days(&self, domain: &str, employee: i32, p: PayPeriod) -> Option<i32> {
         let s = self.state();
-        s.domains
-            .get(domain)
-            .and_then(|d| d.days.get(&(employee, p.year, p.period)).copied())
+        s.domains.get(domain).and_then(|d| d.days.get(&(employee, p.year, p.period)).copied())
     }
 
     /// The call log so far.
@@ -242,10 +201,7 @@ impl Simulator {
 
     /// Injects `injected` into the next call of `operation` (any call when `None`).
     pub fn inject(&self, operation: Option<Operation>, injected: Injected) {
-        self.state().faults.script.push(Scripted {
-            operation: operation.map(|o| o.name().to_owned()),
-            injected,
-        });
+        self.state().faults.script.push(Scripted { operation: operation.map(|o| o.name().to_owned()), injected });
     }
 }
 

@@ -30,9 +30,7 @@ struct Elem {
 
 fn parse_tree(xml: &str) -> Result<Elem, ClientFault> {
     let bad = |e: &dyn std::fmt::Display| {
-        ClientFault(format!(
-            "Server was unable to read request. ---> There is an error in XML document. ---> {e}"
-        ))
+        ClientFault(format!("Server was unable to read request. ---> There is an error in XML document. ---> {e}"))
     };
     let mut reader = NsReader::from_str(xml);
     let mut stack: Vec<Elem> = vec![Elem::default()];
@@ -52,12 +50,7 @@ fn parse_tree(xml: &str) -> Result<Elem, ClientFault> {
                         && local.as_ref() == "nil"
                         && a.value.as_ref() == "true"
                 });
-                stack.push(Elem {
-                    ns,
-                    name: s.local_name().as_ref().to_owned(),
-                    nil,
-                    ..Default::default()
-                });
+                stack.push(Elem { ns, name: s.local_name().as_ref().to_owned(), nil, ..Default::default() });
                 if empty {
                     close(&mut stack);
                 }
@@ -119,26 +112,10 @@ enum Param {
 }
 
 /// Children allowed in the `Hourcomponent` / `WageComponent` groups, in order.
-const HOUR_GROUP: &[&str] = &[
-    "Id",
-    "HourCode",
-    "Hours",
-    "CostCenterId",
-    "CostUnitId",
-    "Comment",
-    "DocumentName",
-    "Attachment",
-];
-const WAGE_GROUP: &[&str] = &[
-    "Id",
-    "Code",
-    "Value",
-    "CostCenterId",
-    "CostUnitId",
-    "Comment",
-    "DocumentName",
-    "Attachment",
-];
+const HOUR_GROUP: &[&str] =
+    &["Id", "HourCode", "Hours", "CostCenterId", "CostUnitId", "Comment", "DocumentName", "Attachment"];
+const WAGE_GROUP: &[&str] =
+    &["Id", "Code", "Value", "CostCenterId", "CostUnitId", "Comment", "DocumentName", "Attachment"];
 
 fn unexpected(name: &str) -> ClientFault {
     ClientFault(format!(
@@ -147,11 +124,7 @@ fn unexpected(name: &str) -> ClientFault {
 }
 
 /// Checks `children` against `allowed` (names, order, namespace) and collects them.
-fn ordered<'a>(
-    children: &'a [Elem],
-    allowed: &[&str],
-    ns: &str,
-) -> Result<Vec<&'a Elem>, ClientFault> {
+fn ordered<'a>(children: &'a [Elem], allowed: &[&str], ns: &str) -> Result<Vec<&'a Elem>, ClientFault> {
     let mut next = 0;
     let mut out = Vec::new();
     for c in children {
@@ -168,16 +141,11 @@ fn ordered<'a>(
 }
 
 /// Parses and checks a request for `service` with the raw `SOAPAction` header value.
-pub fn parse(
-    service: Service,
-    soap_action: Option<&str>,
-    body: &str,
-) -> Result<Request, ClientFault> {
+pub fn parse(service: Service, soap_action: Option<&str>, body: &str) -> Result<Request, ClientFault> {
     let ns = service.namespace();
     let action = soap_action.ok_or_else(|| {
         ClientFault(
-            "Unable to handle request without a valid action parameter. Please supply a valid soap action."
-                .into(),
+            "Unable to handle request without a valid action parameter. Please supply a valid soap action.".into(),
         )
     })?;
     let unknown_action = || {
@@ -185,10 +153,7 @@ pub fn parse(
             "System.Web.Services.Protocols.SoapException: Server did not recognize the value of HTTP Header SOAPAction: {action}."
         ))
     };
-    let unquoted = action
-        .strip_prefix('"')
-        .and_then(|a| a.strip_suffix('"'))
-        .ok_or_else(unknown_action)?;
+    let unquoted = action.strip_prefix('"').and_then(|a| a.strip_suffix('"')).ok_or_else(unknown_action)?;
     let op = unquoted
         .strip_prefix(ns)
         .and_then(|rest| rest.strip_prefix('/'))
@@ -197,16 +162,10 @@ pub fn parse(
 
     let envelope = parse_tree(body)?;
     if envelope.name != "Envelope" || envelope.ns.as_deref() != Some(SOAP11_NS) {
-        return Err(ClientFault(
-            "Possible SOAP version mismatch: Envelope namespace was unexpected.".into(),
-        ));
+        return Err(ClientFault("Possible SOAP version mismatch: Envelope namespace was unexpected.".into()));
     }
-    let soap_child = |name: &str| {
-        envelope
-            .children
-            .iter()
-            .find(|c| c.name == name && c.ns.as_deref() == Some(SOAP11_NS))
-    };
+    let soap_child =
+        |name: &str| envelope.children.iter().find(|c| c.name == name && c.ns.as_deref() == Some(SOAP11_NS));
     let body_elem = soap_child("Body").ok_or_else(|| unexpected("Envelope"))?;
     let [op_elem] = body_elem.children.as_slice() else {
         return Err(unexpected("Body"));
@@ -235,11 +194,7 @@ pub fn parse(
     for c in ordered(&op_elem.children, op.params(), ns)? {
         let value = match c.name.as_str() {
             "Hourcomponent" | "WageComponent" => {
-                let allowed = if c.name == "Hourcomponent" {
-                    HOUR_GROUP
-                } else {
-                    WAGE_GROUP
-                };
+                let allowed = if c.name == "Hourcomponent" { HOUR_GROUP } else { WAGE_GROUP };
                 let fields = ordered(&c.children, allowed, ns)?
                     .into_iter()
                     .map(|f| (f.name.clone(), (!f.nil).then(|| f.text.clone())))
@@ -251,13 +206,7 @@ pub fn parse(
         };
         params.insert(c.name.clone(), value);
     }
-    Ok(Request {
-        operation: op,
-        username,
-        token,
-        domain,
-        params,
-    })
+    Ok(Request { operation: op, username, token, domain, params })
 }
 
 fn format_error(name: &str, value: &str) -> ClientFault {
@@ -310,11 +259,7 @@ impl Request {
         let Some(Param::Group(fields)) = self.params.get(group) else {
             return Err(missing(group));
         };
-        let (code_name, value_name) = if group == "Hourcomponent" {
-            ("HourCode", "Hours")
-        } else {
-            ("Code", "Value")
-        };
+        let (code_name, value_name) = if group == "Hourcomponent" { ("HourCode", "Hours") } else { ("Code", "Value") };
         let code = int(text(fields.get(code_name), code_name)?, code_name)?;
         let value_text = text(fields.get(value_name), value_name)?;
         // Output is strict: `.` only, as an ASMX decimal.

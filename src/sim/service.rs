@@ -32,10 +32,7 @@ fn nmbrs(code: u32, message: &str) -> SimError {
 /// Writes `<{op}Response xmlns=…>` around `content`.
 fn respond(op: Operation, content: impl FnOnce(&mut SoapWriter)) -> Vec<u8> {
     SoapWriter::new().envelope(None, |w| {
-        w.start(
-            &format!("{}Response", op.name()),
-            &[("xmlns", op.service().namespace())],
-        );
+        w.start(&format!("{}Response", op.name()), &[("xmlns", op.service().namespace())]);
         content(w);
         w.end(&format!("{}Response", op.name()));
     })
@@ -45,11 +42,7 @@ fn scalar(op: Operation, text: &str) -> Vec<u8> {
     respond(op, |w| w.leaf(&format!("{}Result", op.name()), text))
 }
 
-fn list<'a, T: Record + 'a>(
-    op: Operation,
-    item: &str,
-    items: impl IntoIterator<Item = &'a T>,
-) -> Vec<u8> {
+fn list<'a, T: Record + 'a>(op: Operation, item: &str, items: impl IntoIterator<Item = &'a T>) -> Vec<u8> {
     respond(op, |w| {
         let result = format!("{}Result", op.name());
         w.start(&result, &[]);
@@ -67,21 +60,13 @@ fn history<T: HistoryRecord + Clone>(
     employees: &[&SimEmployee],
     pick: impl Fn(&SimEmployee) -> &Vec<T>,
 ) -> Vec<u8> {
-    let entries: Vec<PerEmployee<T>> = employees
-        .iter()
-        .map(|e| PerEmployee {
-            employee_id: e.id(),
-            items: pick(e).clone(),
-        })
-        .collect();
+    let entries: Vec<PerEmployee<T>> =
+        employees.iter().map(|e| PerEmployee { employee_id: e.id(), items: pick(e).clone() }).collect();
     list(op, T::ENTRY, &entries)
 }
 
 /// Checks auth (1001) and the operation right (1002); returns the domain and user.
-fn authorize<'s>(
-    state: &'s mut SimState,
-    req: &Request,
-) -> Result<(&'s mut SimDomain, SimUser), SimError> {
+fn authorize<'s>(state: &'s mut SimState, req: &Request) -> Result<(&'s mut SimDomain, SimUser), SimError> {
     let bad_auth = || nmbrs(1001, "Invalid Authentication");
     let domain = state.domains.get_mut(&req.domain).ok_or_else(bad_auth)?;
     let user = domain
@@ -97,30 +82,16 @@ fn authorize<'s>(
 }
 
 fn company<'d>(d: &'d SimDomain, user: &SimUser, id: i32) -> Result<&'d SimCompany, SimError> {
-    let c = d
-        .companies
-        .get(&id)
-        .ok_or_else(|| nmbrs(2004, "Unauthorized Access"))?;
-    if user
-        .companies
-        .as_ref()
-        .is_some_and(|set| !set.contains(&id))
-    {
+    let c = d.companies.get(&id).ok_or_else(|| nmbrs(2004, "Unauthorized Access"))?;
+    if user.companies.as_ref().is_some_and(|set| !set.contains(&id)) {
         return Err(nmbrs(1003, "Unauthorized Access Data"));
     }
     Ok(c)
 }
 
 /// The employee and its company, checking visibility.
-fn employee<'d>(
-    d: &'d SimDomain,
-    user: &SimUser,
-    id: i32,
-) -> Result<(&'d SimEmployee, &'d SimCompany), SimError> {
-    let e = d
-        .employees
-        .get(&id)
-        .ok_or_else(|| nmbrs(2003, "Unauthorized Access"))?;
+fn employee<'d>(d: &'d SimDomain, user: &SimUser, id: i32) -> Result<(&'d SimEmployee, &'d SimCompany), SimError> {
+    let e = d.employees.get(&id).ok_or_else(|| nmbrs(2003, "Unauthorized Access"))?;
     let c = company(d, user, e.company_id).map_err(|err| match err {
         SimError::Nmbrs(2004, _) => nmbrs(2003, "Unauthorized Access"),
         other => other,
@@ -157,19 +128,13 @@ pub fn execute(state: &mut SimState, req: &Request) -> Result<Vec<u8>, SimError>
     let (d, user) = authorize(state, req)?;
     let body = match op {
         Op::ListGetAll => {
-            let visible = d.companies.values().filter(|c| {
-                user.companies
-                    .as_ref()
-                    .is_none_or(|set| set.contains(&c.company.id))
-            });
+            let visible =
+                d.companies.values().filter(|c| user.companies.as_ref().is_none_or(|set| set.contains(&c.company.id)));
             list(op, "Company", visible.map(|c| &c.company))
         }
         Op::CompanyGetCurrentPeriod => {
             let c = company(d, &user, req.int("CompanyId")?)?;
-            let current = CurrentPeriod {
-                period: c.current_period,
-                kind: c.period_type,
-            };
+            let current = CurrentPeriod { period: c.current_period, kind: c.period_type };
             scalar(op, &current.to_string())
         }
         Op::HourModelGetHourCodes
@@ -206,17 +171,11 @@ pub fn execute(state: &mut SimState, req: &Request) -> Result<Vec<u8>, SimError>
         | Op::ContractGetAll
         | Op::SalaryGetAll => {
             let cid = company(d, &user, req.int("CompanyID")?)?.company.id;
-            let emps: Vec<&SimEmployee> = d
-                .employees
-                .values()
-                .filter(|e| e.company_id == cid)
-                .collect();
+            let emps: Vec<&SimEmployee> = d.employees.values().filter(|e| e.company_id == cid).collect();
             match op {
-                Op::PersonalInfoContractSalaryAddressGetAll => list(
-                    op,
-                    "PersonalInfoContractSalaryAddress",
-                    emps.iter().map(|e| &e.snapshot),
-                ),
+                Op::PersonalInfoContractSalaryAddressGetAll => {
+                    list(op, "PersonalInfoContractSalaryAddress", emps.iter().map(|e| &e.snapshot))
+                }
                 Op::PersonalInfoGetAll => history(op, &emps, |e| &e.personal_infos),
                 Op::ScheduleGetAll => history(op, &emps, |e| &e.schedules),
                 Op::ContractGetAll => history(op, &emps, |e| &e.contracts),
@@ -234,16 +193,8 @@ pub fn execute(state: &mut SimState, req: &Request) -> Result<Vec<u8>, SimError>
             let p = period(req, c, "Year", "Period")?;
             let key = (e.id(), p.year, p.period);
             match op {
-                Op::HourComponentVarGet => list(
-                    op,
-                    "HourComponent",
-                    d.hour_components.get(&key).into_iter().flatten(),
-                ),
-                Op::WageComponentVarGet => list(
-                    op,
-                    "WageComponent",
-                    d.wage_components.get(&key).into_iter().flatten(),
-                ),
+                Op::HourComponentVarGet => list(op, "HourComponent", d.hour_components.get(&key).into_iter().flatten()),
+                Op::WageComponentVarGet => list(op, "WageComponent", d.wage_components.get(&key).into_iter().flatten()),
                 _ => scalar(op, &d.days.get(&key).copied().unwrap_or(0).to_string()),
             }
         }
@@ -261,11 +212,7 @@ pub fn execute(state: &mut SimState, req: &Request) -> Result<Vec<u8>, SimError>
             let (e, c) = employee(d, &user, req.int("EmployeeId")?)?;
             let p = period(req, c, "Year", "Period")?;
             writable(req, c, p)?;
-            let group = if hours {
-                "Hourcomponent"
-            } else {
-                "WageComponent"
-            };
+            let group = if hours { "Hourcomponent" } else { "WageComponent" };
             let (code, value) = req.component(group)?;
             let key = (e.id(), p.year, p.period);
             if hours && !has_code([&c.hour_codes, &c.hour_codes2], code) {
@@ -277,23 +224,13 @@ pub fn execute(state: &mut SimState, req: &Request) -> Result<Vec<u8>, SimError>
             d.next_id += 1;
             let id = d.next_id;
             if hours {
-                d.hour_components
-                    .entry(key)
-                    .or_default()
-                    .push(HourComponentLine {
-                        id,
-                        hour_code: code,
-                        hours: Hours(value),
-                    });
+                d.hour_components.entry(key).or_default().push(HourComponentLine {
+                    id,
+                    hour_code: code,
+                    hours: Hours(value),
+                });
             } else {
-                d.wage_components
-                    .entry(key)
-                    .or_default()
-                    .push(WageComponentLine {
-                        id,
-                        code,
-                        value: Amount(value),
-                    });
+                d.wage_components.entry(key).or_default().push(WageComponentLine { id, code, value: Amount(value) });
             }
             scalar(op, &id.to_string())
         }

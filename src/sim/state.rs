@@ -86,10 +86,7 @@ mod keyed {
     use super::*;
     use serde::{Deserializer, Serializer, de::Error};
 
-    pub fn serialize<S: Serializer, V: Serialize>(
-        map: &BTreeMap<PeriodKey, V>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer, V: Serialize>(map: &BTreeMap<PeriodKey, V>, s: S) -> Result<S::Ok, S::Error> {
         s.collect_map(map.iter().map(|((e, y, p), v)| (format!("{e}/{y}/{p}"), v)))
     }
 
@@ -100,14 +97,8 @@ mod keyed {
         raw.into_iter()
             .map(|(k, v)| {
                 let mut it = k.split('/');
-                let key = (|| {
-                    Some((
-                        it.next()?.parse().ok()?,
-                        it.next()?.parse().ok()?,
-                        it.next()?.parse().ok()?,
-                    ))
-                })()
-                .ok_or_else(|| D::Error::custom(format!("bad key {k:?}")))?;
+                let key = (|| Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?, it.next()?.parse().ok()?)))()
+                    .ok_or_else(|| D::Error::custom(format!("bad key {k:?}")))?;
                 Ok((key, v))
             })
             .collect()
@@ -175,20 +166,14 @@ pub struct FaultConfig {
 impl FaultConfig {
     /// Picks the fault (if any) for a call of `op`, consuming a scripted one.
     pub fn pick(&mut self, op: Operation) -> Option<Injected> {
-        if let Some(i) = self
-            .script
-            .iter()
-            .position(|s| s.operation.as_deref().is_none_or(|o| o == op.name()))
-        {
+        if let Some(i) = self.script.iter().position(|s| s.operation.as_deref().is_none_or(|o| o == op.name())) {
             return Some(self.script.remove(i).injected);
         }
         if self.drop_rate > 0.0 && fastrand::f64() < self.drop_rate {
             return Some(Injected::Drop);
         }
         if self.error_rate > 0.0 && fastrand::f64() < self.error_rate {
-            return Some(Injected::Transient {
-                fault: self.transient,
-            });
+            return Some(Injected::Transient { fault: self.transient });
         }
         if op.is_write() && self.lost_reply_rate > 0.0 && fastrand::f64() < self.lost_reply_rate {
             return Some(Injected::LostReply);
@@ -237,12 +222,7 @@ pub struct Seed {
 
 impl SimState {
     pub fn domain_mut(&mut self, domain: &str) -> &mut SimDomain {
-        self.domains
-            .entry(domain.to_owned())
-            .or_insert_with(|| SimDomain {
-                next_id: 100_000,
-                ..Default::default()
-            })
+        self.domains.entry(domain.to_owned()).or_insert_with(|| SimDomain { next_id: 100_000, ..Default::default() })
     }
 
     pub fn apply_seed(&mut self, seed: Seed) {

@@ -61,10 +61,8 @@ pub async fn enqueue(conn: &mut PgConnection, events: &[OutboxEvent]) -> sqlx::R
 
 /// Queues a stored event for publishing again, with the same `event_id` and body.
 pub async fn republish(conn: &mut PgConnection, event_id: Uuid) -> sqlx::Result<bool> {
-    let done = sqlx::query("UPDATE outbox SET published_at = NULL WHERE event_id = $1")
-        .bind(event_id)
-        .execute(conn)
-        .await?;
+    let done =
+        sqlx::query("UPDATE outbox SET published_at = NULL WHERE event_id = $1").bind(event_id).execute(conn).await?;
     Ok(done.rows_affected() == 1)
 }
 

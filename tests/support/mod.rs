@@ -49,7 +49,8 @@ pub struct TestEnv {
 impl TestEnv {
     pub fn new() -> Self {
         // JSON logs and trace context as in production; nextest shows them for failing tests.
-        static TELEMETRY: std::sync::OnceLock<Option<nmbrs_worker::telemetry::TelemetryGuard>> = std::sync::OnceLock::new();
+        static TELEMETRY: std::sync::OnceLock<Option<nmbrs_worker::telemetry::TelemetryGuard>> =
+            std::sync::OnceLock::new();
         TELEMETRY.get_or_init(|| nmbrs_worker::telemetry::init(None).ok());
         let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
         let prefix = format!("t{id}.");
@@ -98,11 +99,22 @@ impl TestEnv {
         let options = QueueDeclareOptions { exclusive: true, auto_delete: true, ..Default::default() };
         channel.queue_declare(queue.as_str().into(), options, FieldTable::default()).await.unwrap();
         channel
-            .queue_bind(queue.as_str().into(), self.names.events_exchange().into(), "#".into(), QueueBindOptions::default(), FieldTable::default())
+            .queue_bind(
+                queue.as_str().into(),
+                self.names.events_exchange().into(),
+                "#".into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
             .await
             .unwrap();
         let mut consumer = channel
-            .basic_consume(queue.into(), "".into(), BasicConsumeOptions { no_ack: true, ..Default::default() }, FieldTable::default())
+            .basic_consume(
+                queue.into(),
+                "".into(),
+                BasicConsumeOptions { no_ack: true, ..Default::default() },
+                FieldTable::default(),
+            )
             .await
             .unwrap();
         let (tx, rx) = mpsc::unbounded_channel();
@@ -114,7 +126,10 @@ impl TestEnv {
                     panic!("event breaks its schema: {problems}\n{body:#}");
                 }
                 let props = &delivery.properties;
-                assert_eq!(props.message_id().as_ref().map(|s| s.to_string()), body["event_id"].as_str().map(str::to_string));
+                assert_eq!(
+                    props.message_id().as_ref().map(|s| s.to_string()),
+                    body["event_id"].as_str().map(str::to_string)
+                );
                 assert_eq!(props.content_type().as_ref().map(|s| s.as_str()), Some("application/json"));
                 assert_eq!(*props.delivery_mode(), Some(2), "events are persistent");
                 assert_eq!(delivery.routing_key.as_str(), kind, "routing key = type");
@@ -149,7 +164,9 @@ impl TestEnv {
         let conn = bus::connect(AMQP_URL, "test dead").await.unwrap();
         let channel = conn.create_channel().await.unwrap();
         let mut out = Vec::new();
-        while let Some(msg) = channel.basic_get(self.names.dead_queue().into(), BasicGetOptions { no_ack: false }).await.unwrap() {
+        while let Some(msg) =
+            channel.basic_get(self.names.dead_queue().into(), BasicGetOptions { no_ack: false }).await.unwrap()
+        {
             let h = msg.delivery.properties.headers().clone().unwrap_or_default();
             out.push(Parked {
                 code: headers::text(&h, headers::ERROR_CODE),
@@ -184,13 +201,16 @@ impl TestEnv {
         }
         if let Ok(pool) = PgPool::connect(&format!("{PG_BASE}/postgres")).await {
             let db = self.database_url.rsplit('/').next().unwrap().to_string();
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)"))).execute(&pool).await;
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)")))
+                .execute(&pool)
+                .await;
         }
     }
 }
 
 async fn cleanup_topology(ch: &Channel, env: &TestEnv) {
-    let mut queues: Vec<String> = nmbrs_worker::envelope::JobType::ALL.iter().map(|k| env.names.job_queue(*k)).collect();
+    let mut queues: Vec<String> =
+        nmbrs_worker::envelope::JobType::ALL.iter().map(|k| env.names.job_queue(*k)).collect();
     queues.push(env.names.dead_queue());
     queues.extend(env.config().retry_schedule.iter().map(|d| env.names.retry_queue(*d)));
     for q in queues {
@@ -267,13 +287,21 @@ impl Events {
                         return ev;
                     }
                 }
-                _ => panic!("no {what} within {secs}s; saw {:#?}", self.seen.iter().map(|e| &e.body).collect::<Vec<_>>()),
+                _ => {
+                    panic!("no {what} within {secs}s; saw {:#?}", self.seen.iter().map(|e| &e.body).collect::<Vec<_>>())
+                }
             }
         }
     }
 
     /// Waits until `n` events matching `pred` have arrived; returns them.
-    pub async fn wait_for_count(&mut self, secs: u64, what: &str, n: usize, pred: impl Fn(&Received) -> bool) -> Vec<Received> {
+    pub async fn wait_for_count(
+        &mut self,
+        secs: u64,
+        what: &str,
+        n: usize,
+        pred: impl Fn(&Received) -> bool,
+    ) -> Vec<Received> {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
         loop {
             let found: Vec<Received> = self.seen.iter().filter(|e| pred(e)).cloned().collect();
@@ -282,7 +310,11 @@ impl Events {
             }
             match tokio::time::timeout_at(deadline, self.rx.recv()).await {
                 Ok(Some(ev)) => self.seen.push(ev),
-                _ => panic!("only {} of {n} {what} within {secs}s; saw {:#?}", found.len(), self.seen.iter().map(|e| &e.body).collect::<Vec<_>>()),
+                _ => panic!(
+                    "only {} of {n} {what} within {secs}s; saw {:#?}",
+                    found.len(),
+                    self.seen.iter().map(|e| &e.body).collect::<Vec<_>>()
+                ),
             }
         }
     }
@@ -362,7 +394,8 @@ pub fn kill_connections(name_contains: &str) -> usize {
     let mut killed = 0;
     for line in listing.lines().filter(|l| l.contains(name_contains)) {
         let pid = line.split_whitespace().next().expect("a pid column");
-        let out = std::process::Command::new("rabbitmqctl").args(["close_connection", pid, "test kill"]).output().unwrap();
+        let out =
+            std::process::Command::new("rabbitmqctl").args(["close_connection", pid, "test kill"]).output().unwrap();
         assert!(out.status.success(), "close_connection {pid}: {}", String::from_utf8_lossy(&out.stderr));
         killed += 1;
     }
