@@ -46,14 +46,19 @@ impl Relay {
 
     /// Publishes until `stop`; returns an error (ending the broker epoch) when publishing fails.
     pub async fn run(&self, publisher: &Publisher, stop: CancellationToken) -> Result<(), String> {
+        let mut gauge_updated: Option<tokio::time::Instant> = None;
         loop {
             match self.publish_pending(publisher).await {
                 Ok(_) => {}
                 Err(RelayError::Publish(e)) => return Err(format!("outbox relay could not publish: {e}")),
                 Err(RelayError::Database(e)) => tracing::warn!(error = %e, "outbox relay: database unavailable"),
             }
-            if let Ok(pending) = outbox::pending(&self.pool).await {
-                self.metrics.outbox_pending.set(pending);
+            // Counting is not free: at most once per poll interval, not on every wake.
+            if gauge_updated.is_none_or(|at| at.elapsed() >= self.poll_interval) {
+                if let Ok(pending) = outbox::pending(&self.pool).await {
+                    self.metrics.outbox_pending.set(pending);
+                }
+                gauge_updated = Some(tokio::time::Instant::now());
             }
             tokio::select! {
                 _ = stop.cancelled() => return Ok(()),

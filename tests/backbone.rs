@@ -82,23 +82,25 @@ async fn the_same_idempotency_key_runs_once_and_republishes_the_same_event() {
     second["message_id"] = json!(uuid::Uuid::new_v4().to_string());
     env.publish(&first).await;
     env.publish(&second).await;
-    let both = events.wait_for_count(20, "job.completed", 2, |e| e.kind() == "job.completed").await;
-    let (a, b) = (&both[0], &both[1]);
-    events.settle(1500).await;
+    let first_done = events.wait_for(20, "job.completed", |e| e.kind() == "job.completed").await;
+    events.settle(2000).await;
     let completed: Vec<&Value> = events.seen.iter().filter(|e| e.kind() == "job.completed").map(|e| &e.body).collect();
-    assert_eq!(completed.len(), 2, "both deliveries are answered: {completed:#?}");
-    assert_eq!(completed[0]["event_id"], completed[1]["event_id"], "the same stored event");
-    assert_eq!(a.body, b.body);
+    // The waiting duplicate re-publishes the stored event; if its first publication had not
+    // gone out yet, the two are one publication (consumers deduplicate on event_id anyway).
+    assert!((1..=2).contains(&completed.len()), "{completed:#?}");
+    assert!(completed.iter().all(|e| **e == first_done.body), "the same stored event: {completed:#?}");
     assert_eq!(scripted.runs(), 1, "one run for one idempotency key");
+    let before = completed.len();
 
-    // Later, once completed: again no run, the same event.
+    // Later, once completed and published: no run, the same event published once more.
     let mut third = first.clone();
     third["message_id"] = json!(uuid::Uuid::new_v4().to_string());
     env.publish(&third).await;
-    events.settle(2000).await;
-    let count =
-        events.seen.iter().filter(|e| e.kind() == "job.completed" && e.body["event_id"] == a.body["event_id"]).count();
-    assert_eq!(count, 3);
+    let again =
+        events.wait_for_count(20, "re-published job.completed", before + 1, |e| e.kind() == "job.completed").await;
+    assert!(again.iter().all(|e| e.body == first_done.body));
+    events.settle(1000).await;
+    assert_eq!(events.seen.iter().filter(|e| e.kind() == "job.completed").count(), before + 1);
     assert_eq!(scripted.runs(), 1);
 
     // The same key with another payload is a conflict: rejected and parked.
