@@ -143,23 +143,23 @@ async fn a_crash_after_commit_and_before_publish_loses_no_event() {
     env.cleanup().await;
 }
 
+/// Starts a worker and gives it a job that sleeps `sleep_ms`; returns once the job runs.
+async fn start_with_running_job(env: &TestEnv, sleep_ms: u64) -> (ChildWorker, String) {
+    let worker = ChildWorker::start(env, &[]);
+    let job = env.job("SyncTeam", "env-term", sync_payload(json!({ "sleep_ms": sleep_ms })));
+    let id = job["message_id"].as_str().unwrap().to_string();
+    env.publish(&job).await;
+    let id_ref = id.as_str();
+    eventually(30, "the job to start", || async move { job_state(env, id_ref).await.as_deref() == Some("running") })
+        .await;
+    (worker, id)
+}
+
 #[tokio::test]
 async fn sigterm_mid_job_finishes_it_within_the_bound_and_loses_nothing() {
     let env = TestEnv::new(); // shutdown timeout 10s
     let mut events = env.events().await;
-    let mut worker = ChildWorker::start(&env, &[]);
-    let job = env.job("SyncTeam", "env-term", sync_payload(json!({"sleep_ms": 2000})));
-    let id = job["message_id"].as_str().unwrap().to_string();
-    env.publish(&job).await;
-    let env_ref = &env;
-    let id_ref = id.as_str();
-    eventually(
-        30,
-        "the job to start",
-        || async move { job_state(env_ref, id_ref).await.as_deref() == Some("running") },
-    )
-    .await;
-
+    let (mut worker, id) = start_with_running_job(&env, 2000).await;
     worker.sigterm();
     let (code, took) = worker.exit_within(15).await;
     assert_eq!(code, Some(0), "clean exit; log:\n{}", worker.log());
@@ -177,19 +177,7 @@ async fn sigterm_releases_a_job_that_outlives_the_bound_and_it_runs_again_later(
     let mut env = TestEnv::new();
     env.set("NMBRS_WORKER_SHUTDOWN_TIMEOUT", "1s");
     let mut events = env.events().await;
-    let mut worker = ChildWorker::start(&env, &[]);
-    let job = env.job("SyncTeam", "env-long", sync_payload(json!({"sleep_ms": 4000})));
-    let id = job["message_id"].as_str().unwrap().to_string();
-    env.publish(&job).await;
-    let env_ref = &env;
-    let id_ref = id.as_str();
-    eventually(
-        30,
-        "the job to start",
-        || async move { job_state(env_ref, id_ref).await.as_deref() == Some("running") },
-    )
-    .await;
-
+    let (mut worker, id) = start_with_running_job(&env, 4000).await;
     worker.sigterm();
     let (code, took) = worker.exit_within(10).await;
     assert_eq!(code, Some(0), "clean exit; log:\n{}", worker.log());

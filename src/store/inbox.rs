@@ -106,7 +106,7 @@ pub struct Finish<'a> {
 pub async fn finish(conn: &mut PgConnection, f: &Finish<'_>) -> sqlx::Result<()> {
     let (code, message) = f.error.unzip();
     let columns = outbox::Columns::of(f.events);
-    sqlx::query(
+    let statement = sqlx::query(
         "WITH ev AS (
              INSERT INTO outbox (event_id, routing_key, correlation_id, body, traceparent, tracestate)
              SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
@@ -123,23 +123,19 @@ pub async fn finish(conn: &mut PgConnection, f: &Finish<'_>) -> sqlx::Result<()>
              RETURNING 1)
          SELECT (SELECT count(*) FROM ev), (SELECT count(*) FROM job), (SELECT count(*) FROM att),
                 pg_advisory_unlock($15)",
-    )
-    .bind(&columns.event_ids)
-    .bind(&columns.routing_keys)
-    .bind(&columns.correlation_ids)
-    .bind(&columns.bodies)
-    .bind(&columns.traceparents)
-    .bind(&columns.tracestates)
-    .bind(f.ending.job_state())
-    .bind(f.result_event_id)
-    .bind(code)
-    .bind(&f.job.integration.id)
-    .bind(&f.job.idempotency_key)
-    .bind(f.ending.attempt_outcome())
-    .bind(message)
-    .bind(f.attempt_id)
-    .bind(f.lock_key)
-    .execute(&mut *conn)
-    .await?;
+    );
+    columns
+        .bind(statement)
+        .bind(f.ending.job_state())
+        .bind(f.result_event_id)
+        .bind(code)
+        .bind(&f.job.integration.id)
+        .bind(&f.job.idempotency_key)
+        .bind(f.ending.attempt_outcome())
+        .bind(message)
+        .bind(f.attempt_id)
+        .bind(f.lock_key)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }

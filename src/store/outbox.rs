@@ -37,25 +37,33 @@ impl Columns {
             tracestates: events.iter().map(|e| e.tracestate.clone()).collect(),
         }
     }
+
+    /// Binds the six arrays as `$1`..`$6` of an
+    /// `UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])`.
+    pub fn bind<'q>(
+        &'q self,
+        query: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    ) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+        query
+            .bind(&self.event_ids)
+            .bind(&self.routing_keys)
+            .bind(&self.correlation_ids)
+            .bind(&self.bodies)
+            .bind(&self.traceparents)
+            .bind(&self.tracestates)
+    }
 }
 
 /// Queues events outside any job (rejections). An event id already queued is kept as it is,
 /// so a redelivered rejection does not publish twice.
 pub async fn enqueue(conn: &mut PgConnection, events: &[OutboxEvent]) -> sqlx::Result<()> {
-    let c = Columns::of(events);
-    sqlx::query(
+    let columns = Columns::of(events);
+    let insert = sqlx::query(
         "INSERT INTO outbox (event_id, routing_key, correlation_id, body, traceparent, tracestate)
          SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
          ON CONFLICT (event_id) DO NOTHING",
-    )
-    .bind(&c.event_ids)
-    .bind(&c.routing_keys)
-    .bind(&c.correlation_ids)
-    .bind(&c.bodies)
-    .bind(&c.traceparents)
-    .bind(&c.tracestates)
-    .execute(conn)
-    .await?;
+    );
+    columns.bind(insert).execute(conn).await?;
     Ok(())
 }
 
