@@ -1,9 +1,10 @@
 //! Jobs: the handler each job kind implements, and the pipeline that carries a delivery
 //! through consume → validate → plan/apply (the handler) → record → publish.
 //!
-//! The handlers of SyncTeam, ExportHours and Deactivate arrive in their own files; until a
-//! kind has one, its jobs fail permanently with `job_type_not_supported` and are parked, so
-//! they can be replayed once it exists.
+//! One file per job kind: `sync_team.rs`, `deactivate.rs` (with `team.rs`, their shared
+//! reading of Nmbrs). `ExportHours` arrives with issue 5; until a kind has a handler, its jobs
+//! fail permanently with `job_type_not_supported` and are parked, so they can be replayed
+//! once it exists.
 
 pub mod deactivate;
 mod error;
@@ -122,8 +123,23 @@ impl Handlers {
         self.0.get(&kind)
     }
 
-    /// The handlers of this release (see the module doc).
-    pub fn production() -> Self {
-        Self::default()
+    /// The handlers of this release, talking SOAP to `NMBRS_BASE_URL`. `ExportHours` has
+    /// none yet (see the module doc).
+    pub fn production(config: &crate::config::Config) -> anyhow::Result<Self> {
+        let transport = crate::nmbrs::NmbrsTransport::new(crate::nmbrs::ClientConfig {
+            base_url: config.nmbrs_base_url.clone(),
+            ..Default::default()
+        })?;
+        let max_concurrency = config.nmbrs_max_concurrency_per_integration;
+        let nmbrs: Arc<dyn NmbrsConnector> = Arc::new(SoapConnector { transport, max_concurrency });
+        let sync = sync_team::SyncTeam { nmbrs: nmbrs.clone(), max_concurrency, today: utc_today };
+        let deactivate = deactivate::Deactivate { nmbrs, today: utc_today };
+        Ok(Self::default().with(JobType::SyncTeam, Arc::new(sync)).with(JobType::Deactivate, Arc::new(deactivate)))
     }
+}
+
+/// Today's date in UTC. The nightly sync runs at 22:00 Dutch time, which is the same date in
+/// UTC, so "active employment today" means the same day as in the Netherlands.
+pub fn utc_today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
 }

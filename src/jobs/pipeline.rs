@@ -187,7 +187,8 @@ impl Pipeline {
         publisher: &Publisher,
         trace: &TraceHeaders,
     ) -> Result<(), Infra> {
-        let mut lock = AdvisoryLock::acquire(&self.pool, LockKey::job(&job.integration.id, &job.idempotency_key)).await?;
+        let mut lock =
+            AdvisoryLock::acquire(&self.pool, LockKey::job(&job.integration.id, &job.idempotency_key)).await?;
         let claim = inbox::claim(lock.conn(), job, delivery.redelivered).await;
         let claim = match claim {
             Ok(claim) => claim,
@@ -290,8 +291,10 @@ impl Pipeline {
                     kind: EventType::JobCompleted,
                     payload: json!({"status": output.status, "counts": output.counts, "errors": output.errors}),
                 };
-                let mut evs = vec![wrap(id, &completed)];
-                evs.extend(output.events.iter().map(|d| wrap(Uuid::new_v4(), d)));
+                // The job's own events first, its terminal event last: the relay publishes in
+                // order, so whoever sees `job.completed` has been sent everything before it.
+                let mut evs: Vec<OutboxEvent> = output.events.iter().map(|d| wrap(Uuid::new_v4(), d)).collect();
+                evs.push(wrap(id, &completed));
                 tracing::info!(status = ?output.status, counts = ?output.counts, "job completed");
                 self.metrics.job(job.kind.as_str(), "completed");
                 writes = output.writes;
@@ -310,7 +313,7 @@ impl Pipeline {
                         payload: json!({"error": {"code": error.code, "message": error.message, "attempts": attempt}}),
                     };
                     let notice = error.final_notification(exhausted, attempt).draft();
-                    let evs = vec![wrap(id, &failed), wrap(Uuid::new_v4(), &notice)];
+                    let evs = vec![wrap(Uuid::new_v4(), &notice), wrap(id, &failed)];
                     tracing::error!(code = %error.code, error = %error.message, exhausted, "job failed; parked");
                     self.metrics.job(job.kind.as_str(), "failed");
                     let after = After::Park { code: error.code.clone(), message: error.message.clone() };

@@ -96,7 +96,10 @@ impl SyncTeam {
         }
         out.errors = errors;
         out.events.extend(
-            delta.publish.iter().map(|r| EventDraft { kind: EventType::TeamMemberUpserted, payload: r.payload.clone() }),
+            delta
+                .publish
+                .iter()
+                .map(|r| EventDraft { kind: EventType::TeamMemberUpserted, payload: r.payload.clone() }),
         );
         out.events.extend(matching.ambiguities.iter().map(|a| EventDraft {
             kind: EventType::Notification,
@@ -139,15 +142,14 @@ impl SyncTeam {
                 periods.insert(e.company_id, current.period);
             }
         }
-        futures::stream::iter(imported.iter().map(|e| {
-            let period = periods[&e.company_id];
-            async move {
-                let cost = api.estimated_cost_per_hour(EmployeeId(e.nmbrs_employee_id), period).await?;
-                Ok::<_, NmbrsError>((e.nmbrs_employee_id, cost))
-            }
-        }))
-        .buffer_unordered(self.max_concurrency.max(1))
-        .try_collect()
-        .await
+        // Built first, then streamed: a closure inside the stream would make the future
+        // not `Send` for every lifetime (rust-lang/rust#102211).
+        let calls: Vec<_> =
+            imported.iter().map(|e| cost_of(api, EmployeeId(e.nmbrs_employee_id), periods[&e.company_id])).collect();
+        futures::stream::iter(calls).buffer_unordered(self.max_concurrency.max(1)).try_collect().await
     }
+}
+
+async fn cost_of(api: &dyn NmbrsApi, employee: EmployeeId, period: PayPeriod) -> Result<(i32, Decimal), NmbrsError> {
+    Ok((employee.0, api.estimated_cost_per_hour(employee, period).await?))
 }

@@ -65,4 +65,3 @@ pub async fn ping(pool: &PgPool) -> bool {
     };
     matches!(tokio::time::timeout(Duration::from_secs(2), check).await, Ok(Ok(())))
 }
-

@@ -149,6 +149,18 @@ impl TestEnv {
         envelope(kind, integration, &sealed, payload)
     }
 
+    /// A job for the simulator's demo domain, sealed with the given Nmbrs user and token.
+    pub fn demo_job(&self, kind: &str, integration: &str, user: (&str, &str), payload: Value) -> Value {
+        let sealed = self.keys.seal(integration, &Credentials::new(user.0, user.1));
+        let mut job = envelope(kind, integration, &sealed, payload);
+        job["integration"]["nmbrs"]["domain"] = json!(nmbrs_worker::sim::demo::DOMAIN);
+        job["integration"]["venues"] = json!([
+            {"eitje_venue_id": "v-horeca", "nmbrs_company_id": nmbrs_worker::sim::demo::HORECA},
+            {"eitje_venue_id": "v-catering", "nmbrs_company_id": nmbrs_worker::sim::demo::CATERING}
+        ]);
+        job
+    }
+
     pub async fn publish(&self, job: &Value) {
         publish_bytes(&self.config(), &serde_json::to_vec(job).unwrap(), Some(job), None, true).await.unwrap();
     }
