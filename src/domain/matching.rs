@@ -217,11 +217,11 @@ pub fn match_members(candidates: &[Candidate], roster: &[RosterMember]) -> Match
         let part = parts.entry(groups.root(ci)).or_default();
         part.cands.push(ci);
     }
-    for mi in 0..members.len() {
+    for (mi, member) in members.iter().enumerate() {
         let root = groups.root(n + mi);
         if let Some(part) = parts.get_mut(&root) {
             part.members.insert(mi);
-            if let Some(id) = members[mi].nmbrs_employee_id {
+            if let Some(id) = member.nmbrs_employee_id {
                 let found_by_id = part.cands.iter().any(|&ci| cands[ci].nmbrs_employee_id == id);
                 if !found_by_id {
                     part.linked.insert(id);

@@ -4,3 +4,4 @@
 pub mod employment;
 pub mod matching;
 pub mod retry;
+pub mod team_sync;
