@@ -87,13 +87,6 @@ pub struct ImportedEmployee {
     pub email: String,
 }
 
-fn start_key(
-    d: Option<NaiveDateTime>,
-    created: Option<NaiveDateTime>,
-) -> (Option<NaiveDateTime>, Option<NaiveDateTime>) {
-    (d, created)
-}
-
 fn items<T: Clone>(lists: &[PerEmployee<T>], employee_id: i32) -> Vec<T> {
     lists.iter().filter(|l| l.employee_id == employee_id).flat_map(|l| l.items.iter().cloned()).collect()
 }
@@ -111,7 +104,7 @@ fn contracts_of(company: &CompanyData, snapshot: Option<&EmployeeSnapshot>, empl
             ..Default::default()
         });
     }
-    contracts.sort_by_key(|c| (start_key(c.start_date, c.creation_date), c.contract_id));
+    contracts.sort_by_key(|c| (c.start_date, c.creation_date, c.contract_id));
     contracts
 }
 
@@ -164,7 +157,7 @@ pub fn select_imports(companies: &[CompanyData], today: NaiveDate) -> Selection 
         match chosen {
             Some((company, s, contracts, email)) => {
                 let mut salaries = items(&company.salaries, id);
-                salaries.sort_by_key(|x| (start_key(x.start_date, x.creation_date), x.id));
+                salaries.sort_by_key(|x| (x.start_date, x.creation_date, x.id));
                 let mut venues = company.eitje_venue_ids.clone();
                 venues.sort();
                 venues.dedup();
@@ -218,8 +211,14 @@ fn hours(d: Option<Decimal>) -> Value {
     }
 }
 
+/// `YYYY-MM-DD`, or null.
+fn day(d: Option<NaiveDate>) -> Value {
+    d.map_or(Value::Null, |d| json!(d.format("%Y-%m-%d").to_string()))
+}
+
+/// The date part of a Nmbrs `dateTime`, as `YYYY-MM-DD`, or null.
 fn date(d: Option<NaiveDateTime>) -> Value {
-    d.map_or(Value::Null, |d| json!(d.date().format("%Y-%m-%d").to_string()))
+    day(d.map(|d| d.date()))
 }
 
 const SALARY_TYPES: [&str; 9] = [
@@ -443,10 +442,6 @@ pub fn departures(roster: &[RosterMember], companies: &[CompanyData], on: NaiveD
     out
 }
 
-fn day(d: Option<NaiveDate>) -> Value {
-    d.map_or(Value::Null, |d| json!(d.format("%Y-%m-%d").to_string()))
-}
-
 /// The `team_member.deactivated` payload of a departure.
 pub fn deactivated_payload(d: &Departure) -> Value {
     json!({
@@ -470,7 +465,8 @@ pub fn members_left_notification(ds: &[Departure]) -> Value {
         "level": "warning",
         "code": "sync.members_left_nmbrs",
         "message": format!(
-            "{} no longer employed in Nmbrs {} still active in Eitje. Automatic deactivation is off: check and deactivate them in Eitje.",
+            "{} who left Nmbrs (employment ended or employee gone) {} still active in Eitje. \
+             Automatic deactivation is off: check and deactivate them in Eitje.",
             plural(ds.len(), "member", "members"),
             if ds.len() == 1 { "is" } else { "are" },
         ),
@@ -786,6 +782,27 @@ mod tests {
     }
 
     #[test]
+    fn records_without_start_dates_are_left_out_of_the_event() {
+        let mut e = rich();
+        e.contracts.insert(0, Contract { end_date: Some(at(d(2022, 1, 1))), ..Default::default() });
+        e.salaries.push(Salary { value: Decimal::ONE, ..Default::default() });
+        let r = member_record(&e, &by_id(503293), None);
+        check("events/team_member.upserted", &event("team_member.upserted", "SyncTeam", &r.payload)).unwrap();
+        assert_eq!(r.payload["contracts"].as_array().unwrap().len(), 2);
+        assert_eq!(r.payload["salaries"].as_array().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn gender_is_lower_case_or_null() {
+        for (nmbrs, event) in [("Male", json!("male")), ("female", json!("female")), ("UNDEFINED", json!("undefined"))]
+        {
+            assert_eq!(gender(nmbrs), event);
+        }
+        assert_eq!(gender(""), Value::Null);
+        assert_eq!(gender("x"), Value::Null);
+    }
+
+    #[test]
     fn decimals_are_schema_strings() {
         assert_eq!(decimal(Decimal::new(750, 2)), "7.50");
         assert_eq!(decimal(-Decimal::new(0, 2)), "0.00");
@@ -953,7 +970,13 @@ mod tests {
         assert!(n["message"].as_str().unwrap().starts_with("2 members"));
         let one = members_left_notification(&ds[..1]);
         check("events/notification", &event("notification", "Deactivate", &one)).unwrap();
-        assert!(one["message"].as_str().unwrap().starts_with("1 member no longer employed in Nmbrs is"));
+        assert_eq!(
+            one["message"],
+            json!(
+                "1 member who left Nmbrs (employment ended or employee gone) is still active in Eitje. \
+                 Automatic deactivation is off: check and deactivate them in Eitje."
+            )
+        );
 
         let a = Ambiguity { nmbrs_employee_ids: vec![1, 2], eitje_user_ids: vec!["u-1".into()] };
         let n = duplicate_member_notification(&a);
