@@ -9,6 +9,8 @@
 //! - **One employee, several companies** (or listed twice): counted once. The record comes from the
 //!   lowest company id where it is importable; it is skipped as `no_email` when it is employed in
 //!   some company but has no e-mail there, else as `no_active_employment` (also when both apply).
+//! - **Venues**: the same company may be passed once per linked venue; an employee's
+//!   `eitje_venue_ids` are those of every entry with its company id, sorted and deduplicated.
 //! - **Text** from Nmbrs is trimmed; empty text is null.
 //! - **Initials** are null: the snapshot has none, and deriving them from `FirstName` (often the
 //!   call name, not the official given names) would publish invented data as Nmbrs' own.
@@ -35,7 +37,7 @@
 //!   end (null when it has no contracts at all). An employee is "returned" by a company when it is
 //!   in its snapshots or contract lists.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -158,7 +160,12 @@ pub fn select_imports(companies: &[CompanyData], today: NaiveDate) -> Selection 
             Some((company, s, contracts, email)) => {
                 let mut salaries = items(&company.salaries, id);
                 salaries.sort_by_key(|x| (x.start_date, x.creation_date, x.id));
-                let mut venues = company.eitje_venue_ids.clone();
+                // The same company may come once per linked venue: its venues are all of them.
+                let mut venues: Vec<String> = companies
+                    .iter()
+                    .filter(|c| c.company_id == company.company_id)
+                    .flat_map(|c| c.eitje_venue_ids.iter().cloned())
+                    .collect();
                 venues.sort();
                 venues.dedup();
                 selection.imported.push(ImportedEmployee {
@@ -412,12 +419,12 @@ pub struct Departure {
 pub fn departures(roster: &[RosterMember], companies: &[CompanyData], on: NaiveDate) -> Vec<Departure> {
     let mut contracts: HashMap<i32, Vec<Contract>> = HashMap::new();
     for company in companies {
-        let snapshots: HashMap<i32, &EmployeeSnapshot> = company.snapshots.iter().map(|s| (s.employee_id, s)).collect();
-        let listed: BTreeSet<i32> =
-            snapshots.keys().copied().chain(company.contracts.iter().map(|l| l.employee_id)).collect();
-        for id in listed {
+        // Every snapshot (an employee may be listed twice) and every contract history.
+        let listed = company.snapshots.iter().map(|s| (s.employee_id, Some(s)));
+        let histories = company.contracts.iter().map(|l| (l.employee_id, None));
+        for (id, snapshot) in listed.chain(histories) {
             let entry = contracts.entry(id).or_default();
-            for c in contracts_of(company, snapshots.get(&id).copied(), id) {
+            for c in contracts_of(company, snapshot, id) {
                 if !entry.contains(&c) {
                     entry.push(c);
                 }
@@ -497,6 +504,8 @@ pub fn duplicate_member_notification(a: &Ambiguity) -> Value {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use proptest::prelude::*;
 
     use super::*;
@@ -690,6 +699,18 @@ mod tests {
         let c = company(30, vec![snap(1, Some("a@x.nl"), None)], vec![]);
         let sel = select_imports(&[b, c], t);
         assert_eq!((sel.imported.len(), sel.no_email, sel.no_active_employment), (0, 1, 0));
+    }
+
+    #[test]
+    fn a_company_linked_to_two_venues_gives_both() {
+        let active = vec![(1, vec![contract(1, d(2025, 1, 1), None)])];
+        let mut a = company(10, vec![snap(1, Some("a@x.nl"), None)], active);
+        a.eitje_venue_ids = vec!["v-9".into()];
+        let mut b = a.clone();
+        b.eitje_venue_ids = vec!["v-3".into()];
+        let sel = select_imports(&[a, b], today());
+        assert_eq!(sel.imported.len(), 1);
+        assert_eq!(sel.imported[0].eitje_venue_ids, vec!["v-3", "v-9"]);
     }
 
     #[test]
@@ -1001,6 +1022,67 @@ mod tests {
         );
         let n = duplicate_member_notification(&m.ambiguities[0]);
         assert!(!n.to_string().contains("123456782"));
+    }
+
+    fn arb_company() -> impl Strategy<Value = CompanyData> {
+        let employee =
+            (1i32..12, 0usize..3, proptest::option::of(0i64..60), proptest::option::of(0i64..60), any::<bool>());
+        (1i32..4, proptest::collection::vec(employee, 0..8)).prop_map(|(company_id, employees)| {
+            let base = d(2026, 10, 1);
+            let mut c = company(company_id, vec![], vec![]);
+            for (id, email, start, end, history) in employees {
+                let emails = [(None, None), (Some("w@x.nl"), None), (Some(" "), Some("p@x.nl"))][email];
+                let mut s = snap(id, emails.0, emails.1);
+                let start = start.map(|n| base + chrono::Duration::days(n));
+                let end = end.map(|n| base + chrono::Duration::days(n));
+                if history {
+                    let items =
+                        vec![Contract { start_date: start.map(at), end_date: end.map(at), ..Default::default() }];
+                    c.contracts.push(PerEmployee { employee_id: id, items });
+                } else {
+                    (s.contract_start_date, s.contract_end_date) = (start.map(at), end.map(at));
+                }
+                c.snapshots.push(s);
+            }
+            c
+        })
+    }
+
+    proptest! {
+        /// Every employee of every company is counted once: imported or skipped for one reason.
+        /// Imported employees are employed and have an e-mail; an active, linked member of an
+        /// imported employee never departs.
+        #[test]
+        fn selection_counts_every_employee_once(companies in proptest::collection::vec(arb_company(), 0..3)) {
+            let t = today();
+            let sel = select_imports(&companies, t);
+            let all: BTreeSet<i32> = companies.iter().flat_map(|c| c.snapshots.iter().map(|s| s.employee_id)).collect();
+            prop_assert_eq!(sel.imported.len() as u64 + sel.no_email + sel.no_active_employment, all.len() as u64);
+            prop_assert!(sel.imported.windows(2).all(|w| w[0].nmbrs_employee_id < w[1].nmbrs_employee_id));
+            for e in &sel.imported {
+                prop_assert!(is_employed_on(&e.contracts, t));
+                prop_assert!(!e.email.trim().is_empty());
+            }
+            let roster: Vec<RosterMember> =
+                all.iter().map(|id| member(&format!("u-{id}"), Some(*id), true)).collect();
+            let ds = departures(&roster, &companies, t);
+            for dep in &ds {
+                prop_assert!(sel.imported.iter().all(|e| e.nmbrs_employee_id != dep.nmbrs_employee_id));
+                prop_assert_eq!(dep.reason, DepartureReason::EmploymentEnded);
+            }
+            prop_assert!(ds.windows(2).all(|w| w[0].eitje_user_id < w[1].eitje_user_id));
+            // Records built from the selection all validate, and a second identical sync publishes nothing.
+            let records: Vec<MemberRecord> = sel.imported.iter().map(|e| {
+                let m = Matched { nmbrs_employee_id: e.nmbrs_employee_id, eitje_user_id: None, matched_by: MatchedBy::New };
+                member_record(e, &m, None)
+            }).collect();
+            for r in &records {
+                prop_assert!(check("events/team_member.upserted", &event("team_member.upserted", "SyncTeam", &r.payload)).is_ok());
+            }
+            let stored: HashMap<i32, [u8; 32]> = records.iter().map(|r| (r.nmbrs_employee_id, r.content_hash)).collect();
+            let again = delta(records.clone(), &stored, false);
+            prop_assert_eq!((again.publish.len(), again.unchanged), (0, records.len() as u64));
+        }
     }
 
     fn text_field() -> impl Strategy<Value = Option<String>> {
