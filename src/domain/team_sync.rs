@@ -271,9 +271,12 @@ fn schedule(s: &Schedule) -> Value {
     })
 }
 
-/// The `team_member.upserted` payload and its content hash.
+/// The `team_member.upserted` payload and its content hash. `m` is the employee's own match (not
+/// an ambiguous one); `cost_per_hour` is `Salary_GetEstimatedCostPerHour`, `None` when unavailable.
+/// The schema wants at least one venue: a company without linked venues is not synced.
 pub fn member_record(e: &ImportedEmployee, m: &Matched, cost_per_hour: Option<Decimal>) -> MemberRecord {
     debug_assert_eq!(e.nmbrs_employee_id, m.nmbrs_employee_id, "record and match of different employees");
+    debug_assert_eq!(m.eitje_user_id.is_none(), m.matched_by == MatchedBy::New, "a match names a member unless new");
     let s = &e.snapshot;
     let eitje_user_id = if m.matched_by == MatchedBy::New { None } else { m.eitje_user_id.as_deref() };
     let contracts: Vec<Value> = e
