@@ -15,10 +15,6 @@ use std::{
 };
 
 use futures::StreamExt;
-use lapin::{
-    options::{BasicConsumeOptions, QueueBindOptions, QueueDeclareOptions},
-    types::FieldTable,
-};
 use nmbrs_worker::{
     bus::{self, topology},
     cli::publish::publish_bytes,
@@ -85,27 +81,7 @@ async fn run(port: u16, employees: usize) -> (Duration, u64, f64, Value) {
     let conn = bus::connect(&config.amqp_url, "bench team sync").await.unwrap();
     let channel = conn.create_channel().await.unwrap();
     topology::declare(&channel, &names, &config.retry_schedule).await.unwrap();
-    let exclusive = QueueDeclareOptions { exclusive: true, auto_delete: true, ..Default::default() };
-    let queue = channel.queue_declare("".into(), exclusive, FieldTable::default()).await.unwrap();
-    channel
-        .queue_bind(
-            queue.name().clone(),
-            names.events_exchange().into(),
-            "job.*".into(),
-            QueueBindOptions::default(),
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
-    let mut events = channel
-        .basic_consume(
-            queue.name().clone(),
-            "".into(),
-            BasicConsumeOptions { no_ack: true, ..Default::default() },
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
+    let mut events = bus::tap_events(&channel, &names, "job.*").await.unwrap();
     let worker = Worker::start(config.clone(), Handlers::production(&config).unwrap()).await.unwrap();
     let keys = KeyRing::parse(&keys_entry).unwrap();
     let sealed = keys.seal("env-bench", &Credentials::new(demo::USERNAME, demo::TOKEN));

@@ -7,10 +7,6 @@ use std::time::Duration;
 
 use anyhow::Context;
 use futures::StreamExt;
-use lapin::{
-    options::{BasicConsumeOptions, QueueBindOptions, QueueDeclareOptions},
-    types::FieldTable,
-};
 use serde_json::{Value, json};
 
 use crate::{
@@ -45,30 +41,7 @@ pub async fn run(mut config: Config, mut out: impl std::io::Write) -> anyhow::Re
     let conn = bus::connect(&config.amqp_url, "nmbrs-worker demo").await.context("connecting to RabbitMQ")?;
     let channel = conn.create_channel().await?;
     topology::declare(&channel, &names, &config.retry_schedule).await?;
-    let queue = channel
-        .queue_declare(
-            "".into(),
-            QueueDeclareOptions { exclusive: true, auto_delete: true, ..Default::default() },
-            FieldTable::default(),
-        )
-        .await?;
-    channel
-        .queue_bind(
-            queue.name().clone(),
-            names.events_exchange().into(),
-            "#".into(),
-            QueueBindOptions::default(),
-            FieldTable::default(),
-        )
-        .await?;
-    let mut events = channel
-        .basic_consume(
-            queue.name().clone(),
-            "".into(),
-            BasicConsumeOptions { no_ack: true, ..Default::default() },
-            FieldTable::default(),
-        )
-        .await?;
+    let mut events = bus::tap_events(&channel, &names, "#").await?;
 
     let worker = Worker::start(config.clone(), Handlers::production(&config)?).await?;
     let integration = format!("demo-{}", uuid::Uuid::new_v4().simple().to_string().get(..8).unwrap_or("x"));

@@ -137,9 +137,8 @@ impl SyncTeam {
     ) -> Result<HashMap<i32, Decimal>, NmbrsError> {
         let mut periods: HashMap<i32, PayPeriod> = HashMap::new();
         for e in imported {
-            if !periods.contains_key(&e.company_id) {
-                let current = api.current_period(CompanyId(e.company_id)).await?;
-                periods.insert(e.company_id, current.period);
+            if let std::collections::hash_map::Entry::Vacant(slot) = periods.entry(e.company_id) {
+                slot.insert(api.current_period(CompanyId(e.company_id)).await?.period);
             }
         }
         // Built first, then streamed: a closure inside the stream would make the future
