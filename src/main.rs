@@ -37,6 +37,9 @@ enum Command {
         /// TCP port on 127.0.0.1.
         #[arg(long, default_value_t = 8099)]
         port: u16,
+        /// Add this many generated employees to the demo's monthly company (for load tests).
+        #[arg(long, default_value_t = 0)]
+        employees: usize,
     },
     /// Send one job message (JSON file, or - for stdin) to nmbrs.jobs.
     Publish {
@@ -101,12 +104,17 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
             println!("database ready and migrated");
             Ok(())
         }
-        Command::Demo => anyhow::bail!("`demo` arrives with the team-sync issue (#4); nothing to run yet"),
-        Command::Sim { port } => {
+        Command::Demo => {
+            nmbrs_worker::cli::demo::run(config, std::io::stdout()).await?;
+            Ok(())
+        }
+        Command::Sim { port, employees } => {
             let _telemetry = telemetry::init(None)?;
             let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-            println!("Nmbrs simulator (demo data) on http://{addr}; NMBRS_BASE_URL=http://{addr}");
-            nmbrs_worker::sim::serve(addr, wait_for_signal()).await
+            println!(
+                "Nmbrs simulator (demo data, {employees} extra employees) on http://{addr}; NMBRS_BASE_URL=http://{addr}"
+            );
+            nmbrs_worker::sim::serve_seeded(addr, nmbrs_worker::sim::demo::scaled(employees), wait_for_signal()).await
         }
         Command::Publish { file, routing_key, no_validate } => {
             let (id, rk) = publish::publish(&config, &file, routing_key.as_deref(), !no_validate).await?;
@@ -142,7 +150,8 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let _telemetry = telemetry::init(config.otlp_endpoint.as_deref())?;
     let _failpoints = fail::FailScenario::setup();
     tracing::info!(config = ?config, "starting");
-    let worker = Worker::start(config, Handlers::production()).await?;
+    let handlers = Handlers::production(&config)?;
+    let worker = Worker::start(config, handlers).await?;
     tracing::info!(http = %worker.http_addr, "health endpoint listening");
     let shutdown = worker.shutdown_token();
     tokio::spawn(async move {

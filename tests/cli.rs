@@ -56,7 +56,7 @@ async fn migrate_creates_the_database_and_its_tables() {
             .fetch_all(&pool)
             .await
             .unwrap();
-    assert_eq!(tables, ["_sqlx_migrations", "job_attempts", "jobs", "outbox"]);
+    assert_eq!(tables, ["_sqlx_migrations", "job_attempts", "jobs", "outbox", "sync_hashes"]);
     pool.close().await;
     // Running it again is a no-op.
     assert!(bin(&env).arg("migrate").status().unwrap().success());
@@ -90,9 +90,10 @@ fn seal_output_opens_for_its_integration_and_keys_can_be_generated() {
 async fn publish_then_replay_a_parked_job_after_an_upgrade() {
     let env = TestEnv::new();
     let mut events = env.events().await;
-    // This release has no SyncTeam handler: the job fails permanently and parks.
-    let old = env.start_worker(Handlers::production()).await;
-    let job = env.job("SyncTeam", "env-1", sync_payload(json!("ok")));
+    // A release without an ExportHours handler: the job fails permanently and parks.
+    let old = env.start_worker(Handlers::production(&env.config()).unwrap()).await;
+    let export = json!({"export_id": "exp-1", "period": {"year": 2026, "number": 11}, "entries": []});
+    let job = env.job("ExportHours", "env-1", export);
     let id = job["message_id"].as_str().unwrap().to_string();
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), serde_json::to_vec(&job).unwrap()).unwrap();
@@ -138,5 +139,19 @@ async fn replay_keeps_messages_that_do_not_match_the_filter() {
     for kind in [nmbrs_worker::envelope::JobType::SyncTeam, nmbrs_worker::envelope::JobType::Deactivate] {
         assert_eq!(env.queue_depth(&env.names.job_queue(kind)).await, 1, "{kind}");
     }
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn demo_runs_the_whole_flow_against_the_built_in_simulator() {
+    let env = TestEnv::new();
+    let out = bin(&env).arg("demo").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    let count = |needle: &str| text.lines().filter(|l| l.trim_start().starts_with(needle)).count();
+    assert_eq!(count("team_member.upserted"), 7, "first sync publishes every imported employee:\n{text}");
+    assert_eq!(count("job.completed"), 3, "{text}");
+    assert!(text.contains("\"upserted\":0"), "the second sync publishes nothing:\n{text}");
+    assert!(text.contains("team_member.deactivated  member u-sanne"), "{text}");
     env.cleanup().await;
 }

@@ -1,5 +1,6 @@
-//! The operator commands beside `run`: `publish`, `seal`, `replay`.
+//! The operator commands beside `run`: `demo`, `publish`, `seal`, `replay`.
 
+pub mod demo;
 pub mod publish;
 pub mod replay;
 pub mod seal;

@@ -1,12 +1,17 @@
 //! Jobs: the handler each job kind implements, and the pipeline that carries a delivery
 //! through consume → validate → plan/apply (the handler) → record → publish.
 //!
-//! The handlers of SyncTeam, ExportHours and Deactivate arrive in their own files; until a
-//! kind has one, its jobs fail permanently with `job_type_not_supported` and are parked, so
-//! they can be replayed once it exists.
+//! One file per job kind: `sync_team.rs`, `deactivate.rs` (with `team.rs`, their shared
+//! reading of Nmbrs). `ExportHours` arrives with issue 5; until a kind has a handler, its jobs
+//! fail permanently with `job_type_not_supported` and are parked, so they can be replayed
+//! once it exists.
 
+pub mod deactivate;
 mod error;
+mod nmbrs_failure;
 pub mod pipeline;
+pub mod sync_team;
+mod team;
 
 use std::{collections::BTreeMap, collections::HashMap, sync::Arc};
 
@@ -20,6 +25,7 @@ use crate::{
     credentials::Credentials,
     envelope::{Job, JobType},
     events::EventDraft,
+    store::sync_state::PublishedHashes,
 };
 
 /// What a handler gets: the typed job, its opened credentials and the database.
@@ -48,6 +54,13 @@ pub struct ErrorItem {
     pub scope: serde_json::Value,
 }
 
+/// State a job records with its result, in the same transaction as its events.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResultWrite {
+    /// The team sync's content hashes of the records it published.
+    SyncHashes(PublishedHashes),
+}
+
 /// The result of a job that ran to the end.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobOutput {
@@ -56,11 +69,19 @@ pub struct JobOutput {
     pub errors: Vec<ErrorItem>,
     /// Events published with `job.completed`, in the same transaction.
     pub events: Vec<EventDraft>,
+    /// State committed in that same transaction.
+    pub writes: Vec<ResultWrite>,
 }
 
 impl JobOutput {
     pub fn succeeded() -> Self {
-        Self { status: CompletionStatus::Succeeded, counts: BTreeMap::new(), errors: Vec::new(), events: Vec::new() }
+        Self {
+            status: CompletionStatus::Succeeded,
+            counts: BTreeMap::new(),
+            errors: Vec::new(),
+            events: Vec::new(),
+            writes: Vec::new(),
+        }
     }
 }
 
@@ -68,6 +89,24 @@ impl JobOutput {
 #[async_trait]
 pub trait JobHandler: Send + Sync + 'static {
     async fn run(&self, ctx: JobContext<'_>) -> Result<JobOutput, JobError>;
+}
+
+/// Gives a job a Nmbrs client for its integration's credentials. The SOAP transport
+/// implements it; a REST implementation (Nmbrs ends SOAP on 2027-03-01) would too.
+pub trait NmbrsConnector: Send + Sync {
+    fn connect(&self, credentials: crate::nmbrs::Credentials) -> Arc<dyn crate::nmbrs::NmbrsApi>;
+}
+
+/// The SOAP client with the per-integration concurrency limit.
+pub struct SoapConnector {
+    pub transport: crate::nmbrs::NmbrsTransport,
+    pub max_concurrency: usize,
+}
+
+impl NmbrsConnector for SoapConnector {
+    fn connect(&self, credentials: crate::nmbrs::Credentials) -> Arc<dyn crate::nmbrs::NmbrsApi> {
+        Arc::new(self.transport.client(credentials, self.max_concurrency))
+    }
 }
 
 /// The handler of each job kind that has one.
@@ -84,8 +123,23 @@ impl Handlers {
         self.0.get(&kind)
     }
 
-    /// The handlers of this release (see the module doc).
-    pub fn production() -> Self {
-        Self::default()
+    /// The handlers of this release, talking SOAP to `NMBRS_BASE_URL`. `ExportHours` has
+    /// none yet (see the module doc).
+    pub fn production(config: &crate::config::Config) -> anyhow::Result<Self> {
+        let transport = crate::nmbrs::NmbrsTransport::new(crate::nmbrs::ClientConfig {
+            base_url: config.nmbrs_base_url.clone(),
+            ..Default::default()
+        })?;
+        let max_concurrency = config.nmbrs_max_concurrency_per_integration;
+        let nmbrs: Arc<dyn NmbrsConnector> = Arc::new(SoapConnector { transport, max_concurrency });
+        let sync = sync_team::SyncTeam { nmbrs: nmbrs.clone(), max_concurrency, today: utc_today };
+        let deactivate = deactivate::Deactivate { nmbrs, today: utc_today };
+        Ok(Self::default().with(JobType::SyncTeam, Arc::new(sync)).with(JobType::Deactivate, Arc::new(deactivate)))
     }
+}
+
+/// Today's date in UTC. The nightly sync runs at 22:00 Dutch time, which is the same date in
+/// UTC, so "active employment today" means the same day as in the Netherlands.
+pub fn utc_today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
 }

@@ -23,7 +23,7 @@ use sqlx::PgPool;
 use tracing::{Instrument, field::Empty};
 use uuid::Uuid;
 
-use super::{Handlers, JobContext, JobError, JobOutput};
+use super::{Handlers, JobContext, JobError, JobOutput, ResultWrite};
 use crate::{
     bus::{
         headers,
@@ -38,9 +38,10 @@ use crate::{
     metrics::Metrics,
     relay::Relay,
     store::{
-        JobLock,
+        AdvisoryLock, LockKey,
         inbox::{self, Claim, Ending, Finish},
         outbox::{self, OutboxEvent},
+        sync_state,
     },
     telemetry::{TraceHeaders, continue_trace},
 };
@@ -186,7 +187,8 @@ impl Pipeline {
         publisher: &Publisher,
         trace: &TraceHeaders,
     ) -> Result<(), Infra> {
-        let mut lock = JobLock::acquire(&self.pool, &job.integration.id, &job.idempotency_key).await?;
+        let mut lock =
+            AdvisoryLock::acquire(&self.pool, LockKey::job(&job.integration.id, &job.idempotency_key)).await?;
         let claim = inbox::claim(lock.conn(), job, delivery.redelivered).await;
         let claim = match claim {
             Ok(claim) => claim,
@@ -266,7 +268,7 @@ impl Pipeline {
     /// Writes the attempt's end and its events in one statement; says what remains to do.
     async fn record(
         &self,
-        lock: &mut JobLock,
+        lock: &mut AdvisoryLock,
         job: &Job,
         (attempt_id, attempt): (i64, u32),
         outcome: Result<JobOutput, JobError>,
@@ -275,6 +277,7 @@ impl Pipeline {
         let job_ref = JobRef::from(job);
         let wrap =
             |id: Uuid, draft: &EventDraft| events::envelope(id, draft, Some(&job.integration.id), &job_ref, trace);
+        let mut writes = Vec::new();
         let (ending, result_event_id, evs, error, after): (
             Ending,
             Option<Uuid>,
@@ -288,10 +291,13 @@ impl Pipeline {
                     kind: EventType::JobCompleted,
                     payload: json!({"status": output.status, "counts": output.counts, "errors": output.errors}),
                 };
-                let mut evs = vec![wrap(id, &completed)];
-                evs.extend(output.events.iter().map(|d| wrap(Uuid::new_v4(), d)));
+                // The job's own events first, its terminal event last: the relay publishes in
+                // order, so whoever sees `job.completed` has been sent everything before it.
+                let mut evs: Vec<OutboxEvent> = output.events.iter().map(|d| wrap(Uuid::new_v4(), d)).collect();
+                evs.push(wrap(id, &completed));
                 tracing::info!(status = ?output.status, counts = ?output.counts, "job completed");
                 self.metrics.job(job.kind.as_str(), "completed");
+                writes = output.writes;
                 (Ending::Completed, Some(id), evs, None, After::Ack)
             }
             Err(error) => match decide(error.class, attempt, &self.retry_schedule) {
@@ -307,7 +313,7 @@ impl Pipeline {
                         payload: json!({"error": {"code": error.code, "message": error.message, "attempts": attempt}}),
                     };
                     let notice = error.final_notification(exhausted, attempt).draft();
-                    let evs = vec![wrap(id, &failed), wrap(Uuid::new_v4(), &notice)];
+                    let evs = vec![wrap(Uuid::new_v4(), &notice), wrap(id, &failed)];
                     tracing::error!(code = %error.code, error = %error.message, exhausted, "job failed; parked");
                     self.metrics.job(job.kind.as_str(), "failed");
                     let after = After::Park { code: error.code.clone(), message: error.message.clone() };
@@ -324,7 +330,18 @@ impl Pipeline {
             events: &evs,
             lock_key: lock.key(),
         };
-        inbox::finish(lock.conn(), &finish).await?;
+        if writes.is_empty() {
+            inbox::finish(lock.conn(), &finish).await?;
+        } else {
+            let mut tx = sqlx::Connection::begin(lock.conn()).await?;
+            for write in &writes {
+                match write {
+                    ResultWrite::SyncHashes(hashes) => sync_state::save(&mut tx, hashes).await?,
+                }
+            }
+            inbox::finish(&mut tx, &finish).await?;
+            tx.commit().await?;
+        }
         lock.mark_unlocked();
         Ok(after)
     }

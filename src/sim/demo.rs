@@ -212,6 +212,33 @@ pub fn seed() -> Seed {
     }
 }
 
+/// The demo domain with `n` more employees in the monthly company (ids from 600000, all
+/// active with a work e-mail): load for benchmarks and `sim --employees N`.
+pub fn scaled(n: usize) -> Seed {
+    let mut seed = seed();
+    seed.employees.extend((0..n as i32).map(|i| {
+        let bsn = format!("{:09}", 200_000_000 + i);
+        let email = format!("employee{i}@bench.example");
+        let mut e = employee(Person {
+            id: 600_000 + i,
+            company: HORECA,
+            first: "Bench",
+            prefix: None,
+            last: "Employee",
+            email_work: Some(&email),
+            email_private: None,
+            start: date(2024, 1, 1),
+            end: None,
+            hourly: "14.50",
+            weekly_hours: "0",
+            bsn: &bsn,
+        });
+        e.snapshot.last_name = Some(format!("Employee {i}"));
+        e
+    }));
+    seed
+}
+
 /// A simulator state holding only the demo dataset.
 pub fn state() -> super::SimState {
     let mut state = super::SimState::default();

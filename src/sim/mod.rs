@@ -51,9 +51,20 @@ use crate::nmbrs::{HourComponentLine, Operation, PayPeriod, WageComponentLine};
 /// Serves the simulator on `addr`, seeded with [`demo::seed`], until `shutdown` resolves.
 /// This is what `nmbrs-worker sim --port N` runs.
 pub async fn serve(addr: SocketAddr, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    serve_seeded(addr, demo::seed(), shutdown).await
+}
+
+/// Serves a simulator holding `seed` (e.g. [`demo::scaled`]) until `shutdown`.
+pub async fn serve_seeded(
+    addr: SocketAddr,
+    seed: Seed,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let listener = TcpListener::bind(addr).await?;
     tracing::info!(addr = %listener.local_addr()?, "nmbrs simulator listening");
-    serve_on(listener, Arc::new(Mutex::new(demo::state())), shutdown).await
+    let mut state = SimState::default();
+    state.apply_seed(seed);
+    serve_on(listener, Arc::new(Mutex::new(state)), shutdown).await
 }
 
 /// Serves `state` on an already bound listener until `shutdown` resolves.

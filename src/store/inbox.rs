@@ -20,7 +20,7 @@ pub enum Claim {
     Conflict,
 }
 
-/// Claims a job for running, in one statement. Call it while holding the job's `JobLock`.
+/// Claims a job for running, in one statement. Call it while holding the job's `AdvisoryLock`.
 pub async fn claim(conn: &mut PgConnection, job: &Job, redelivered: bool) -> sqlx::Result<Claim> {
     let run: Option<(i32, i64)> = sqlx::query_as(
         "WITH up AS (

@@ -17,7 +17,7 @@ use async_trait::async_trait;
 use futures::StreamExt;
 use lapin::{
     Channel, Connection,
-    options::{BasicAckOptions, BasicConsumeOptions, BasicGetOptions, QueueBindOptions, QueueDeclareOptions},
+    options::{BasicAckOptions, BasicGetOptions, QueueDeclareOptions},
     types::FieldTable,
 };
 use nmbrs_worker::{
@@ -95,28 +95,7 @@ impl TestEnv {
         let conn = bus::connect(AMQP_URL, "test events").await.unwrap();
         let channel = conn.create_channel().await.unwrap();
         topology::declare(&channel, &self.names, &self.config().retry_schedule).await.unwrap();
-        let queue = format!("{}test.events", self.prefix);
-        let options = QueueDeclareOptions { exclusive: true, auto_delete: true, ..Default::default() };
-        channel.queue_declare(queue.as_str().into(), options, FieldTable::default()).await.unwrap();
-        channel
-            .queue_bind(
-                queue.as_str().into(),
-                self.names.events_exchange().into(),
-                "#".into(),
-                QueueBindOptions::default(),
-                FieldTable::default(),
-            )
-            .await
-            .unwrap();
-        let mut consumer = channel
-            .basic_consume(
-                queue.into(),
-                "".into(),
-                BasicConsumeOptions { no_ack: true, ..Default::default() },
-                FieldTable::default(),
-            )
-            .await
-            .unwrap();
+        let mut consumer = bus::tap_events(&channel, &self.names, "#").await.unwrap();
         let (tx, rx) = mpsc::unbounded_channel();
         tokio::spawn(async move {
             while let Some(Ok(delivery)) = consumer.next().await {
@@ -147,6 +126,18 @@ impl TestEnv {
     pub fn job(&self, kind: &str, integration: &str, payload: Value) -> Value {
         let sealed = self.keys.seal(integration, &Credentials::new("api@example.com", "secret-token"));
         envelope(kind, integration, &sealed, payload)
+    }
+
+    /// A job for the simulator's demo domain, sealed with the given Nmbrs user and token.
+    pub fn demo_job(&self, kind: &str, integration: &str, user: (&str, &str), payload: Value) -> Value {
+        let sealed = self.keys.seal(integration, &Credentials::new(user.0, user.1));
+        let mut job = envelope(kind, integration, &sealed, payload);
+        job["integration"]["nmbrs"]["domain"] = json!(nmbrs_worker::sim::demo::DOMAIN);
+        job["integration"]["venues"] = json!([
+            {"eitje_venue_id": "v-horeca", "nmbrs_company_id": nmbrs_worker::sim::demo::HORECA},
+            {"eitje_venue_id": "v-catering", "nmbrs_company_id": nmbrs_worker::sim::demo::CATERING}
+        ]);
+        job
     }
 
     pub async fn publish(&self, job: &Value) {

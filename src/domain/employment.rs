@@ -1,0 +1,141 @@
+//! Whether a Nmbrs employee is employed on a date (CONTRACT §2.3 step 2 and step 5).
+//!
+//! Active employment on a date = any contract with start ≤ date and (no end, or end ≥ date); the
+//! end date is the last working day, so a contract ending today is still active today. Nmbrs
+//! sends dates as `dateTime`; only the date part counts.
+//!
+//! A contract without a start date (Nmbrs requires one, so only broken data has none) counts as
+//! started since always: missing data must not make a working person look gone and get them
+//! deactivated.
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+use crate::nmbrs::Contract;
+
+fn day(d: Option<NaiveDateTime>) -> Option<NaiveDate> {
+    d.map(|d| d.date())
+}
+
+/// Whether `c` covers `on`.
+pub fn contract_covers(c: &Contract, on: NaiveDate) -> bool {
+    day(c.start_date).is_none_or(|start| start <= on) && day(c.end_date).is_none_or(|end| end >= on)
+}
+
+/// Active employment on `on` = any contract with start <= on and (no end, or end >= on).
+pub fn is_employed_on(contracts: &[Contract], on: NaiveDate) -> bool {
+    contracts.iter().any(|c| contract_covers(c, on))
+}
+
+/// Whether a contract starts after `on`: the employee is hired (or rehired) but has not started
+/// yet. Step 5 does not treat such an employee as gone.
+pub fn has_upcoming_employment(contracts: &[Contract], on: NaiveDate) -> bool {
+    contracts.iter().any(|c| day(c.start_date).is_some_and(|start| start > on))
+}
+
+/// The end date of the last-ending contract (None when there are no contracts or one has no end).
+pub fn last_contract_end(contracts: &[Contract]) -> Option<NaiveDate> {
+    contracts.iter().map(|c| day(c.end_date)).try_fold(None, |last: Option<NaiveDate>, end| {
+        let end = end?;
+        Some(Some(last.map_or(end, |l| l.max(end))))
+    })?
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn contract(start: Option<NaiveDate>, end: Option<NaiveDate>) -> Contract {
+        Contract {
+            start_date: start.map(|s| s.and_hms_opt(0, 0, 0).unwrap()),
+            end_date: end.map(|e| e.and_hms_opt(0, 0, 0).unwrap()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn no_contracts_means_not_employed_and_no_end() {
+        assert!(!is_employed_on(&[], d(2026, 11, 24)));
+        assert_eq!(last_contract_end(&[]), None);
+        assert!(!has_upcoming_employment(&[], d(2026, 11, 24)));
+    }
+
+    #[test]
+    fn contract_boundaries_are_inclusive() {
+        let today = d(2026, 11, 24);
+        let ends_today = contract(Some(d(2025, 1, 1)), Some(today));
+        let starts_today = contract(Some(today), None);
+        let ended_yesterday = contract(Some(d(2025, 1, 1)), Some(d(2026, 11, 23)));
+        let starts_tomorrow = contract(Some(d(2026, 11, 25)), None);
+        assert!(is_employed_on(std::slice::from_ref(&ends_today), today));
+        assert!(is_employed_on(std::slice::from_ref(&starts_today), today));
+        assert!(!is_employed_on(std::slice::from_ref(&ended_yesterday), today));
+        assert!(!is_employed_on(std::slice::from_ref(&starts_tomorrow), today));
+        assert!(has_upcoming_employment(&[starts_tomorrow], today));
+        assert!(!has_upcoming_employment(&[starts_today], today));
+    }
+
+    #[test]
+    fn time_of_day_is_ignored() {
+        let today = d(2026, 11, 24);
+        let c = Contract {
+            start_date: Some(today.and_hms_opt(23, 59, 0).unwrap()),
+            end_date: Some(today.and_hms_opt(8, 0, 0).unwrap()),
+            ..Default::default()
+        };
+        assert!(is_employed_on(&[c], today));
+    }
+
+    #[test]
+    fn any_covering_contract_counts() {
+        let today = d(2026, 11, 24);
+        let cs = [contract(Some(d(2020, 1, 1)), Some(d(2021, 1, 1))), contract(Some(d(2026, 1, 1)), None)];
+        assert!(is_employed_on(&cs, today));
+        assert!(!is_employed_on(&cs, d(2022, 6, 1)));
+    }
+
+    #[test]
+    fn missing_start_counts_as_started() {
+        assert!(is_employed_on(&[contract(None, None)], d(2026, 11, 24)));
+        assert!(!is_employed_on(&[contract(None, Some(d(2026, 1, 1)))], d(2026, 11, 24)));
+    }
+
+    #[test]
+    fn last_end_is_the_latest_end_or_none_when_one_is_open() {
+        let cs =
+            [contract(Some(d(2020, 1, 1)), Some(d(2021, 3, 31))), contract(Some(d(2019, 1, 1)), Some(d(2019, 12, 31)))];
+        assert_eq!(last_contract_end(&cs), Some(d(2021, 3, 31)));
+        let open = [cs[0].clone(), contract(Some(d(2022, 1, 1)), None)];
+        assert_eq!(last_contract_end(&open), None);
+    }
+
+    fn arb_date() -> impl Strategy<Value = NaiveDate> {
+        (0i64..3000).prop_map(|n| d(2020, 1, 1) + chrono::Duration::days(n))
+    }
+
+    proptest! {
+        /// Employment is the union of the contract windows: it does not depend on contract order
+        /// and matches a direct reading of the rule.
+        #[test]
+        fn employment_is_the_union_of_windows(
+            windows in proptest::collection::vec((proptest::option::of(arb_date()), proptest::option::of(arb_date())), 0..5),
+            on in arb_date(),
+        ) {
+            let cs: Vec<Contract> = windows.iter().map(|(s, e)| contract(*s, *e)).collect();
+            let expected = windows.iter().any(|(s, e)| s.is_none_or(|s| s <= on) && e.is_none_or(|e| e >= on));
+            prop_assert_eq!(is_employed_on(&cs, on), expected);
+            let mut reversed = cs.clone();
+            reversed.reverse();
+            prop_assert_eq!(is_employed_on(&reversed, on), expected);
+            prop_assert_eq!(last_contract_end(&reversed), last_contract_end(&cs));
+            if let Some(end) = last_contract_end(&cs) {
+                prop_assert!(!is_employed_on(&cs, end + chrono::Duration::days(1)));
+            }
+        }
+    }
+}

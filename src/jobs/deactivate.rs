@@ -1,0 +1,66 @@
+//! `Deactivate` (CONTRACT §2.4): only step 5 of the team sync, for the given members and
+//! `as_of` (default today), honouring `auto_deactivate`. Takes the same team lock as SyncTeam.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::{
+    CompletionStatus, JobContext, JobError, JobHandler, JobOutput, NmbrsConnector, nmbrs_failure,
+    sync_team::db_error,
+    team::{self, Detail},
+};
+use crate::{
+    domain::{
+        matching::RosterMember,
+        team_sync::{self, DepartureReason},
+    },
+    store::{AdvisoryLock, LockKey},
+};
+
+#[derive(Debug, Deserialize)]
+struct Payload {
+    members: Vec<RosterMember>,
+    #[serde(default)]
+    as_of: Option<NaiveDate>,
+}
+
+pub struct Deactivate {
+    pub nmbrs: Arc<dyn NmbrsConnector>,
+    pub today: fn() -> NaiveDate,
+}
+
+#[async_trait]
+impl JobHandler for Deactivate {
+    async fn run(&self, ctx: JobContext<'_>) -> Result<JobOutput, JobError> {
+        let payload: Payload = serde_json::from_value(ctx.job.payload.clone())
+            .map_err(|e| JobError::permanent("invalid_payload", format!("Deactivate payload: {e}")))?;
+        let integration = &ctx.job.integration;
+        let domain = integration.nmbrs.domain.as_str();
+        let lock = AdvisoryLock::acquire(ctx.pool, LockKey::team(&integration.id)).await.map_err(db_error)?;
+        let api = self.nmbrs.connect(ctx.credentials.for_nmbrs(domain));
+        let read = team::read(api.as_ref(), &integration.venues, Detail::Employment).await;
+        lock.release().await;
+        let read = read.map_err(|e| nmbrs_failure::job_error(&e, domain))?;
+
+        let as_of = payload.as_of.unwrap_or_else(self.today);
+        let mut departures = team_sync::departures(&payload.members, &read.companies, as_of);
+        if !read.refused.is_empty() {
+            departures.retain(|d| d.reason != DepartureReason::NotInNmbrs);
+        }
+        let mut out = JobOutput::succeeded();
+        let (refusal_events, errors) = team::refusals(&read.refused);
+        if !read.refused.is_empty() {
+            out.status = CompletionStatus::Partial;
+        }
+        out.errors = errors;
+        out.events.extend(team::departure_events(&departures, integration.settings.auto_deactivate));
+        out.events.extend(refusal_events);
+        let deactivated = if integration.settings.auto_deactivate { departures.len() as u64 } else { 0 };
+        out.counts.insert("deactivated".into(), deactivated);
+        out.counts.insert("left_nmbrs".into(), departures.len() as u64);
+        Ok(out)
+    }
+}

@@ -1,0 +1,274 @@
+//! SyncTeam and Deactivate end to end: real RabbitMQ and PostgreSQL, the worker in-process,
+//! the Nmbrs simulator (demo data) over HTTP. "Today" is fixed at 2026-11-24.
+//!
+//! Demo data on that day: imported 503293, 503294, 503295 (private e-mail only), 503299,
+//! 503300, 503301, 503304; no e-mail 503296; no active employment 503297 (ended
+//! 2026-06-30), 503298 and 503303 (start in the future), 503302 (ended, and no e-mail).
+
+mod support;
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use nmbrs_worker::{
+    envelope::JobType,
+    jobs::{Handlers, SoapConnector, deactivate::Deactivate, sync_team::SyncTeam},
+    nmbrs::{ClientConfig, NmbrsTransport, Operation},
+    sim::{Simulator, demo},
+    worker::Worker,
+};
+use serde_json::{Value, json};
+use support::*;
+
+const USER: (&str, &str) = (demo::USERNAME, demo::TOKEN);
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
+}
+
+async fn start(env: &TestEnv, sim: &Simulator) -> Worker {
+    let transport =
+        NmbrsTransport::new(ClientConfig { base_url: sim.base_url().to_string(), ..Default::default() }).unwrap();
+    let nmbrs = Arc::new(SoapConnector { transport, max_concurrency: 4 });
+    let handlers = Handlers::default()
+        .with(JobType::SyncTeam, Arc::new(SyncTeam { nmbrs: nmbrs.clone(), max_concurrency: 4, today }))
+        .with(JobType::Deactivate, Arc::new(Deactivate { nmbrs, today }));
+    env.start_worker(handlers).await
+}
+
+fn roster() -> Value {
+    json!([
+        {"eitje_user_id": "u-jan", "nmbrs_employee_id": 503293, "active": true},
+        {"eitje_user_id": "u-anton", "bsn": "123456782", "active": true},
+        {"eitje_user_id": "u-emma", "email": " emma@catering.EXAMPLE", "active": true}
+    ])
+}
+
+fn sync(full: bool, members: Value) -> Value {
+    json!({"trigger": "manual", "full": full, "members": members})
+}
+
+/// Runs one job and returns (its job.completed, the other events of that job).
+async fn run_job(env: &TestEnv, events: &mut Events, job: &Value) -> (Received, Vec<Received>) {
+    env.publish(job).await;
+    let id = job["message_id"].as_str().unwrap().to_string();
+    let done = events
+        .wait_for(30, "job.completed", |e| e.kind() == "job.completed" && e.body["job"]["message_id"] == id)
+        .await;
+    events.settle(300).await;
+    let others = events.seen.iter().filter(|e| e.body["job"]["message_id"] == id && e.kind() != "job.completed");
+    (done, others.cloned().collect())
+}
+
+fn of_kind<'a>(events: &'a [Received], kind: &str) -> Vec<&'a Received> {
+    events.iter().filter(|e| e.kind() == kind).collect()
+}
+
+#[tokio::test]
+async fn first_sync_publishes_all_then_only_changes_and_full_publishes_all_again() {
+    let env = TestEnv::new();
+    let sim = Simulator::start_demo().await.unwrap();
+    let mut events = env.events().await;
+    let worker = start(&env, &sim).await;
+
+    let (done, first) =
+        run_job(&env, &mut events, &env.demo_job("SyncTeam", "env-sync", USER, sync(false, roster()))).await;
+    assert_eq!(done.body["payload"]["status"], "succeeded");
+    let counts = &done.body["payload"]["counts"];
+    assert_eq!(counts["imported"], 7, "{counts}");
+    assert_eq!(counts["upserted"], 7);
+    assert_eq!(counts["no_email"], 1);
+    assert_eq!(counts["no_active_employment"], 4);
+    let upserts = of_kind(&first, "team_member.upserted");
+    let mut ids: Vec<i64> = upserts.iter().map(|e| e.body["payload"]["nmbrs_employee_id"].as_i64().unwrap()).collect();
+    ids.sort();
+    assert_eq!(ids, [503293, 503294, 503295, 503299, 503300, 503301, 503304]);
+    let by_id = |id: i64| upserts.iter().find(|e| e.body["payload"]["nmbrs_employee_id"] == id).unwrap();
+    assert_eq!(by_id(503293).body["payload"]["matched_by"], "nmbrs_id");
+    assert_eq!(by_id(503293).body["payload"]["eitje_user_id"], "u-jan");
+    assert_eq!(by_id(503294).body["payload"]["matched_by"], "bsn");
+    assert_eq!(by_id(503301).body["payload"]["matched_by"], "email");
+    assert_eq!(by_id(503301).body["payload"]["eitje_user_id"], "u-emma");
+    assert_eq!(by_id(503300).body["payload"]["matched_by"], "new");
+    assert!(by_id(503300).body["payload"]["eitje_user_id"].is_null());
+    assert_eq!(by_id(503300).body["payload"]["eitje_venue_ids"], json!(["v-catering"]));
+    assert_eq!(by_id(503295).body["payload"]["contact"]["email"], "fatima@private.example");
+    assert!(by_id(503293).body["payload"]["cost_per_hour"].is_string(), "cost per hour reported per member");
+
+    // The same sync again: nothing changed, nothing published.
+    let (done, second) =
+        run_job(&env, &mut events, &env.demo_job("SyncTeam", "env-sync", USER, sync(false, roster()))).await;
+    assert_eq!(done.body["payload"]["counts"]["upserted"], 0);
+    assert_eq!(done.body["payload"]["counts"]["unchanged"], 7);
+    assert!(of_kind(&second, "team_member.upserted").is_empty());
+
+    // One changed field in Nmbrs: one record published.
+    {
+        let mut state = sim.state();
+        let employee = state.domain_mut(demo::DOMAIN).employees.get_mut(&503294).unwrap();
+        employee.snapshot.city = Some("Utrecht".into());
+    }
+    let (done, third) =
+        run_job(&env, &mut events, &env.demo_job("SyncTeam", "env-sync", USER, sync(false, roster()))).await;
+    assert_eq!(done.body["payload"]["counts"]["upserted"], 1);
+    let changed = of_kind(&third, "team_member.upserted");
+    assert_eq!(changed.len(), 1);
+    assert_eq!(changed[0].body["payload"]["nmbrs_employee_id"], 503294);
+    assert_eq!(changed[0].body["payload"]["address"]["city"], "Utrecht");
+
+    // `full`: everything again.
+    let (done, _) = run_job(&env, &mut events, &env.demo_job("SyncTeam", "env-sync", USER, sync(true, roster()))).await;
+    assert_eq!(done.body["payload"]["counts"]["upserted"], 7);
+    worker.stop().await;
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn sync_reads_each_company_once_and_costs_only_for_imported_employees() {
+    let env = TestEnv::new();
+    let sim = Simulator::start_demo().await.unwrap();
+    let mut events = env.events().await;
+    let worker = start(&env, &sim).await;
+    sim.clear_calls();
+    run_job(&env, &mut events, &env.demo_job("SyncTeam", "env-calls", USER, sync(false, json!([])))).await;
+    let calls = sim.calls();
+    let count = |op: &str| calls.iter().filter(|c| c.operation == op).count();
+    assert_eq!(count("PersonalInfoContractSalaryAddress_GetAll_AllEmployeesByCompany"), 2);
+    assert_eq!(count("Contract_GetAll_AllEmployeesByCompany"), 2);
+    assert_eq!(count("Salary_GetAll_AllEmployeesByCompany"), 2);
+    assert_eq!(count("Schedule_GetAll_AllEmployeesByCompany"), 2);
+    assert_eq!(count("Company_GetCurrentPeriod"), 2);
+    assert_eq!(count("Salary_GetEstimatedCostPerHour"), 7, "one per imported employee");
+    assert_eq!(calls.len(), 17);
+    worker.stop().await;
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn members_whose_employment_ended_are_deactivated_or_reported() {
+    let env = TestEnv::new();
+    let sim = Simulator::start_demo().await.unwrap();
+    let mut events = env.events().await;
+    let worker = start(&env, &sim).await;
+    let members = json!([
+        {"eitje_user_id": "u-sanne", "nmbrs_employee_id": 503297, "active": true},
+        {"eitje_user_id": "u-gone", "nmbrs_employee_id": 999001, "active": true},
+        {"eitje_user_id": "u-old", "nmbrs_employee_id": 999002, "active": false},
+        {"eitje_user_id": "u-jan", "nmbrs_employee_id": 503293, "active": true}
+    ]);
+
+    let on = env.demo_job("SyncTeam", "env-on", USER, sync(false, members.clone()));
+    let (done, evs) = run_job(&env, &mut events, &on).await;
+    assert_eq!(done.body["payload"]["counts"]["deactivated"], 2);
+    let mut deactivated: Vec<Value> =
+        of_kind(&evs, "team_member.deactivated").iter().map(|e| e.body["payload"].clone()).collect();
+    deactivated.sort_by_key(|p| p["eitje_user_id"].as_str().unwrap().to_string());
+    assert_eq!(
+        deactivated,
+        [
+            json!({"eitje_user_id": "u-gone", "nmbrs_employee_id": 999001, "reason": "not_in_nmbrs", "ended_on": null}),
+            json!({"eitje_user_id": "u-sanne", "nmbrs_employee_id": 503297, "reason": "employment_ended", "ended_on": "2026-06-30"}),
+        ]
+    );
+
+    let mut off = env.demo_job("Deactivate", "env-off", USER, json!({"members": members, "as_of": "2026-11-24"}));
+    off["integration"]["settings"]["auto_deactivate"] = json!(false);
+    let (done, evs) = run_job(&env, &mut events, &off).await;
+    assert_eq!(done.body["payload"]["counts"]["deactivated"], 0);
+    assert!(of_kind(&evs, "team_member.deactivated").is_empty());
+    let notices: Vec<_> = of_kind(&evs, "notification");
+    assert_eq!(notices.len(), 1);
+    assert_eq!(notices[0].body["payload"]["code"], "sync.members_left_nmbrs");
+    let mut users: Vec<String> =
+        serde_json::from_value(notices[0].body["payload"]["params"]["eitje_user_ids"].clone()).unwrap();
+    users.sort();
+    assert_eq!(users, ["u-gone", "u-sanne"]);
+    worker.stop().await;
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn ambiguous_matches_are_reported_not_merged() {
+    let env = TestEnv::new();
+    let sim = Simulator::start_demo().await.unwrap();
+    let mut events = env.events().await;
+    let worker = start(&env, &sim).await;
+    let members = json!([
+        {"eitje_user_id": "u-a", "bsn": "123456782", "active": true},
+        {"eitje_user_id": "u-b", "bsn": "123456782", "active": true}
+    ]);
+    let (done, evs) =
+        run_job(&env, &mut events, &env.demo_job("SyncTeam", "env-dup", USER, sync(false, members))).await;
+    assert_eq!(done.body["payload"]["counts"]["ambiguous"], 1);
+    let dup = of_kind(&evs, "notification");
+    assert_eq!(dup.len(), 1);
+    assert_eq!(dup[0].body["payload"]["code"], "sync.duplicate_member");
+    assert_eq!(dup[0].body["payload"]["params"]["nmbrs_employee_ids"], json!([503294]));
+    assert_eq!(dup[0].body["payload"]["params"]["eitje_user_ids"], json!(["u-a", "u-b"]));
+    assert!(
+        !of_kind(&evs, "team_member.upserted").iter().any(|e| e.body["payload"]["nmbrs_employee_id"] == 503294),
+        "the ambiguous employee is not published"
+    );
+    worker.stop().await;
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_refused_company_makes_the_sync_partial_and_the_others_still_sync() {
+    let env = TestEnv::new();
+    let sim = Simulator::start_demo().await.unwrap();
+    sim.restrict_companies(demo::DOMAIN, demo::USERNAME, &[demo::HORECA]);
+    let mut events = env.events().await;
+    let worker = start(&env, &sim).await;
+    let members = json!([{"eitje_user_id": "u-lucas", "nmbrs_employee_id": 503300, "active": true}]);
+    let (done, evs) =
+        run_job(&env, &mut events, &env.demo_job("SyncTeam", "env-part", USER, sync(false, members))).await;
+    assert_eq!(done.body["payload"]["status"], "partial");
+    assert_eq!(done.body["payload"]["counts"]["imported"], 4, "the HORECA employees");
+    assert_eq!(done.body["payload"]["errors"][0]["scope"]["nmbrs_company_id"], demo::CATERING);
+    let notice = of_kind(&evs, "notification");
+    assert_eq!(notice.len(), 1);
+    assert_eq!(notice[0].body["payload"]["code"], "nmbrs.no_access");
+    assert!(of_kind(&evs, "team_member.deactivated").is_empty(), "not gone: its company could not be read");
+    worker.stop().await;
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn bad_credentials_and_missing_rights_notify_once_without_retries() {
+    let env = TestEnv::new();
+    let sim = Simulator::start_demo().await.unwrap();
+    sim.revoke(demo::DOMAIN, demo::USERNAME, Operation::SalaryGetEstimatedCostPerHour);
+    let mut events = env.events().await;
+    let worker = start(&env, &sim).await;
+
+    env.publish(&env.demo_job("SyncTeam", "env-auth", (demo::USERNAME, "wrong-token"), sync(false, json!([])))).await;
+    let failed = events
+        .wait_for(30, "auth job.failed", |e| e.kind() == "job.failed" && e.body["integration_id"] == "env-auth")
+        .await;
+    assert_eq!(failed.body["payload"]["error"]["code"], "nmbrs_auth_failed");
+    assert_eq!(failed.body["payload"]["error"]["attempts"], 1);
+    let notice = events.wait_for(5, "nmbrs.auth_failed", |e| e.body["payload"]["code"] == "nmbrs.auth_failed").await;
+    assert_eq!(notice.body["payload"]["params"], json!({"domain": "demo"}));
+
+    env.publish(&env.demo_job("SyncTeam", "env-right", USER, sync(false, json!([])))).await;
+    let failed = events
+        .wait_for(30, "rights job.failed", |e| e.kind() == "job.failed" && e.body["integration_id"] == "env-right")
+        .await;
+    assert_eq!(failed.body["payload"]["error"]["code"], "nmbrs_missing_rights");
+    let notice =
+        events.wait_for(5, "nmbrs.missing_rights", |e| e.body["payload"]["code"] == "nmbrs.missing_rights").await;
+    assert_eq!(notice.body["payload"]["params"]["operation"], "Salary_GetEstimatedCostPerHour");
+
+    events.settle(1500).await;
+    let auth_calls = sim
+        .calls()
+        .iter()
+        .filter(|c| c.operation == "PersonalInfoContractSalaryAddress_GetAll_AllEmployeesByCompany")
+        .count();
+    assert!(auth_calls <= 4, "no retry storm: {auth_calls} reads");
+    assert_eq!(of_kind(&events.seen, "job.failed").len(), 2);
+    worker.stop().await;
+    assert_eq!(env.drain_dead().await.len(), 2, "both parked for replay once fixed");
+    env.cleanup().await;
+}
