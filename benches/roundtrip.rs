@@ -73,6 +73,7 @@ async fn publish_jobs(publisher: &Publisher, exchange: &str, bodies: &[(String, 
             routing_key: "sync_team",
             body,
             properties: json_properties(id, FieldTable::default()),
+            mandatory: true,
         });
         for r in publisher.send_all(msgs.collect::<Vec<_>>()).await {
             r.unwrap();
@@ -133,6 +134,7 @@ async fn raw_loop(names: &Names, bodies: &[(String, Vec<u8>)], concurrency: u16)
                     routing_key: "job.completed",
                     body: event.as_bytes(),
                     properties: json_properties("e", FieldTable::default()),
+                    mandatory: false,
                 })
                 .await
                 .unwrap();

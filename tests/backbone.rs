@@ -313,3 +313,39 @@ async fn a_cancelled_consumer_is_noticed_and_consumption_resumes() {
     worker.stop().await;
     env.cleanup().await;
 }
+
+#[tokio::test]
+async fn events_nobody_subscribed_to_do_not_stop_the_relay() {
+    // Only job.completed is bound; the notification each job publishes first has no queue.
+    let env = TestEnv::new();
+    let conn = nmbrs_worker::bus::connect(AMQP_URL, "test tap").await.unwrap();
+    let channel = conn.create_channel().await.unwrap();
+    nmbrs_worker::bus::topology::declare(&channel, &env.names, &env.config().retry_schedule).await.unwrap();
+    let mut completed = nmbrs_worker::bus::tap_events(&channel, &env.names, "job.completed").await.unwrap();
+    let worker = env.start_worker(Scripted::default().handlers()).await;
+    for integration in ["env-1", "env-2"] {
+        env.publish(&env.job("SyncTeam", integration, sync_payload(json!("with_notification")))).await;
+    }
+    for _ in 0..2 {
+        let next = tokio::time::timeout(Duration::from_secs(20), futures::StreamExt::next(&mut completed)).await;
+        let delivery = next.expect("job.completed despite the unrouted notification").unwrap().unwrap();
+        let event: Value = serde_json::from_slice(&delivery.data).unwrap();
+        assert_eq!(event["type"], "job.completed");
+    }
+    let pool = env.pool().await;
+    let pool_ref = &pool;
+    eventually(10, "every event published", || async move {
+        let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+            .fetch_one(pool_ref)
+            .await
+            .unwrap();
+        pending == 0
+    })
+    .await;
+    let (_, metrics) = http_get(worker.http_addr, "/metrics").await;
+    assert!(metrics.contains("nmbrs_worker_broker_connection_lost_total 0"), "the relay never failed: {metrics}");
+    worker.stop().await;
+    pool.close().await;
+    let _ = conn.close(200, "done".into()).await;
+    env.cleanup().await;
+}

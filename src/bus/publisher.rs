@@ -31,6 +31,10 @@ pub struct Outgoing<'a> {
     pub routing_key: &'a str,
     pub body: &'a [u8],
     pub properties: BasicProperties,
+    /// Whether a message no queue takes is a failure. True for jobs, retry copies and parked
+    /// messages (they must land somewhere); false for events, which nobody may have bound
+    /// yet: an event type without subscribers must not stop the relay.
+    pub mandatory: bool,
 }
 
 /// A confirm-mode channel. Cheap to clone; clones share the channel.
@@ -66,7 +70,7 @@ impl Publisher {
                 .basic_publish(
                     msg.exchange.into(),
                     msg.routing_key.into(),
-                    BasicPublishOptions { mandatory: true, ..Default::default() },
+                    BasicPublishOptions { mandatory: msg.mandatory, ..Default::default() },
                     msg.body,
                     msg.properties,
                 )
@@ -109,5 +113,5 @@ pub fn event_message<'a>(exchange: &'a str, event: &'a OutboxEvent) -> Outgoing<
     if let Some(correlation) = &event.correlation_id {
         properties = properties.with_correlation_id(correlation.as_str().into());
     }
-    Outgoing { exchange, routing_key: &event.routing_key, body: event.body.as_bytes(), properties }
+    Outgoing { exchange, routing_key: &event.routing_key, body: event.body.as_bytes(), properties, mandatory: false }
 }

@@ -81,6 +81,7 @@ pub async fn publish_bytes(
             routing_key: &routing_key,
             body,
             properties: json_properties(&message_id, headers),
+            mandatory: true,
         })
         .await?;
     let _ = conn.close(200, "done".into()).await;

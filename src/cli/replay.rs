@@ -102,6 +102,7 @@ pub async fn replay(config: &Config, filter: &Filter) -> anyhow::Result<Summary>
                 routing_key: &routing_key,
                 body: &msg.delivery.data,
                 properties: props.clone().with_headers(hdrs),
+                mandatory: true,
             })
             .await?;
         msg.delivery.acker.ack(BasicAckOptions::default()).await?;

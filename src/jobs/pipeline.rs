@@ -367,6 +367,7 @@ impl Pipeline {
                 routing_key: kind.routing_key(),
                 body: &delivery.data,
                 properties: delivery.properties.clone().with_headers(hdrs),
+                mandatory: true,
             })
             .await
     }
@@ -391,6 +392,7 @@ impl Pipeline {
                 routing_key: &dead,
                 body: &delivery.data,
                 properties: delivery.properties.clone().with_headers(hdrs),
+                mandatory: true,
             })
             .await
     }

@@ -324,7 +324,8 @@ impl Events {
 }
 
 /// A job handler steered by the `test` field of the payload:
-/// `"ok"`, `"transient"`, `"permanent"`, `{"sleep_ms": N}`, `"panic"`, `"needs_person"`.
+/// `"ok"`, `"with_notification"`, `"transient"`, `"permanent"`, `{"sleep_ms": N}`, `"panic"`,
+/// `"needs_person"`.
 #[derive(Default, Clone)]
 pub struct Scripted {
     pub runs: Arc<AtomicUsize>,
@@ -368,6 +369,15 @@ impl JobHandler for Scripted {
             _ => {
                 let mut out = JobOutput::succeeded();
                 out.counts.insert("imported".into(), 1);
+                if behaviour == "with_notification" {
+                    let notice = nmbrs_worker::events::Notification::new(
+                        nmbrs_worker::events::Level::Info,
+                        "sync.members_left_nmbrs",
+                        "Members left Nmbrs",
+                        json!({"eitje_user_ids": ["u-1"], "nmbrs_employee_ids": [1]}),
+                    );
+                    out.events.push(notice.draft());
+                }
                 assert_eq!(ctx.credentials.username, "api@example.com", "credentials were opened");
                 Ok(out)
             }
@@ -430,6 +440,7 @@ pub async fn publish_traced(env: &TestEnv, job: &Value, traceparent: &str) {
             routing_key: kind.routing_key(),
             body: &body,
             properties: json_properties(job["message_id"].as_str().unwrap(), h),
+            mandatory: true,
         })
         .await
         .unwrap();
