@@ -285,19 +285,20 @@ impl Pipeline {
             Option<JobError>,
             After,
         ) = match outcome {
-            Ok(output) => {
+            Ok(JobOutput { status, counts, errors, events: drafts, writes: to_write }) => {
                 let id = Uuid::new_v4();
+                tracing::info!(?status, ?counts, "job completed");
                 let completed = EventDraft {
                     kind: EventType::JobCompleted,
-                    payload: json!({"status": output.status, "counts": output.counts, "errors": output.errors}),
+                    payload: json!({"status": status, "counts": counts, "errors": errors}),
                 };
                 // The job's own events first, its terminal event last: the relay publishes in
                 // order, so whoever sees `job.completed` has been sent everything before it.
-                let mut evs: Vec<OutboxEvent> = output.events.iter().map(|d| wrap(Uuid::new_v4(), d)).collect();
+                // Each draft is dropped once serialized: a big sync holds one copy, not two.
+                let mut evs: Vec<OutboxEvent> = drafts.into_iter().map(|d| wrap(Uuid::new_v4(), &d)).collect();
                 evs.push(wrap(id, &completed));
-                tracing::info!(status = ?output.status, counts = ?output.counts, "job completed");
                 self.metrics.job(job.kind.as_str(), "completed");
-                writes = output.writes;
+                writes = to_write;
                 (Ending::Completed, Some(id), evs, None, After::Ack)
             }
             Err(error) => match decide(error.class, attempt, &self.retry_schedule) {

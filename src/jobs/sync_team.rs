@@ -69,52 +69,50 @@ impl SyncTeam {
 
         let read = team::read(api.as_ref(), &integration.venues, Detail::Full).await.map_err(fail)?;
         let selection = team_sync::select_imports(&read.companies, today);
-        let costs = self.costs_per_hour(api.as_ref(), &selection.imported).await.map_err(fail)?;
-        let candidates: Vec<_> = selection.imported.iter().map(team_sync::candidate).collect();
-        let matching = matching::match_members(&candidates, &payload.members);
-        let by_id: HashMap<i32, &ImportedEmployee> =
-            selection.imported.iter().map(|e| (e.nmbrs_employee_id, e)).collect();
-        let records: Vec<_> = matching
-            .matched
-            .iter()
-            .map(|m| team_sync::member_record(by_id[&m.nmbrs_employee_id], m, costs.get(&m.nmbrs_employee_id).copied()))
-            .collect();
-        let previous = sync_state::load(ctx.pool, &integration.id).await.map_err(db_error)?;
-        let delta = team_sync::delta(records, &previous, payload.full || previous.is_empty());
-
         // An employee of a company we could not read is not "gone": only judge departures
         // by absence when every company was read.
         let mut departures = team_sync::departures(&payload.members, &read.companies, today);
         if !read.refused.is_empty() {
             departures.retain(|d| d.reason != team_sync::DepartureReason::NotInNmbrs);
         }
+        let refused = read.refused;
+        drop(read.companies); // what is needed lives on in `selection`; 10 000 employees are heavy
+
+        let costs = self.costs_per_hour(api.as_ref(), &selection.imported).await.map_err(fail)?;
+        let candidates: Vec<_> = selection.imported.iter().map(team_sync::candidate).collect();
+        let matching = matching::match_members(&candidates, &payload.members);
+        let records: Vec<_> = {
+            let by_id: HashMap<i32, &ImportedEmployee> =
+                selection.imported.iter().map(|e| (e.nmbrs_employee_id, e)).collect();
+            matching
+                .matched
+                .iter()
+                .map(|m| {
+                    let cost = costs.get(&m.nmbrs_employee_id).copied();
+                    team_sync::member_record(by_id[&m.nmbrs_employee_id], m, cost)
+                })
+                .collect()
+        };
+        let imported = selection.imported.len() as u64;
+        let (no_email, no_active_employment) = (selection.no_email, selection.no_active_employment);
+        drop(selection);
+        let previous = sync_state::load(ctx.pool, &integration.id).await.map_err(db_error)?;
+        let delta = team_sync::delta(records, &previous, payload.full || previous.is_empty());
 
         let mut out = JobOutput::succeeded();
-        let (refusal_events, errors) = team::refusals(&read.refused);
-        if !read.refused.is_empty() {
+        let (refusal_events, errors) = team::refusals(&refused);
+        if !refused.is_empty() {
             out.status = CompletionStatus::Partial;
         }
         out.errors = errors;
-        out.events.extend(
-            delta
-                .publish
-                .iter()
-                .map(|r| EventDraft { kind: EventType::TeamMemberUpserted, payload: r.payload.clone() }),
-        );
-        out.events.extend(matching.ambiguities.iter().map(|a| EventDraft {
-            kind: EventType::Notification,
-            payload: team_sync::duplicate_member_notification(a),
-        }));
-        out.events.extend(team::departure_events(&departures, integration.settings.auto_deactivate));
-        out.events.extend(refusal_events);
-        let ambiguous = (selection.imported.len() - matching.matched.len()) as u64;
+        let ambiguous = imported - matching.matched.len() as u64;
         let deactivated = if integration.settings.auto_deactivate { departures.len() as u64 } else { 0 };
         for (name, value) in [
-            ("imported", selection.imported.len() as u64),
+            ("imported", imported),
             ("upserted", delta.publish.len() as u64),
             ("unchanged", delta.unchanged),
-            ("no_email", selection.no_email),
-            ("no_active_employment", selection.no_active_employment),
+            ("no_email", no_email),
+            ("no_active_employment", no_active_employment),
             ("ambiguous", ambiguous),
             ("deactivated", deactivated),
             ("left_nmbrs", departures.len() as u64),
@@ -125,6 +123,15 @@ impl SyncTeam {
             integration_id: integration.id.clone(),
             hashes: delta.publish.iter().map(|r| (r.nmbrs_employee_id, r.content_hash)).collect(),
         }));
+        out.events.extend(
+            delta.publish.into_iter().map(|r| EventDraft { kind: EventType::TeamMemberUpserted, payload: r.payload }),
+        );
+        out.events.extend(matching.ambiguities.iter().map(|a| EventDraft {
+            kind: EventType::Notification,
+            payload: team_sync::duplicate_member_notification(a),
+        }));
+        out.events.extend(team::departure_events(&departures, integration.settings.auto_deactivate));
+        out.events.extend(refusal_events);
         Ok(out)
     }
 

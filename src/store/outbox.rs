@@ -16,25 +16,26 @@ pub struct OutboxEvent {
     pub tracestate: Option<String>,
 }
 
-/// Column arrays for an `UNNEST` insert of many events in one statement.
-pub(super) struct Columns {
+/// Column arrays for an `UNNEST` insert of many events in one statement (borrowed: a large
+/// sync's bodies are not copied again).
+pub(super) struct Columns<'a> {
     pub event_ids: Vec<Uuid>,
-    pub routing_keys: Vec<String>,
-    pub correlation_ids: Vec<Option<String>>,
-    pub bodies: Vec<String>,
-    pub traceparents: Vec<Option<String>>,
-    pub tracestates: Vec<Option<String>>,
+    pub routing_keys: Vec<&'a str>,
+    pub correlation_ids: Vec<Option<&'a str>>,
+    pub bodies: Vec<&'a str>,
+    pub traceparents: Vec<Option<&'a str>>,
+    pub tracestates: Vec<Option<&'a str>>,
 }
 
-impl Columns {
-    pub fn of(events: &[OutboxEvent]) -> Self {
+impl<'a> Columns<'a> {
+    pub fn of(events: &'a [OutboxEvent]) -> Self {
         Self {
             event_ids: events.iter().map(|e| e.event_id).collect(),
-            routing_keys: events.iter().map(|e| e.routing_key.clone()).collect(),
-            correlation_ids: events.iter().map(|e| e.correlation_id.clone()).collect(),
-            bodies: events.iter().map(|e| e.body.clone()).collect(),
-            traceparents: events.iter().map(|e| e.traceparent.clone()).collect(),
-            tracestates: events.iter().map(|e| e.tracestate.clone()).collect(),
+            routing_keys: events.iter().map(|e| e.routing_key.as_str()).collect(),
+            correlation_ids: events.iter().map(|e| e.correlation_id.as_deref()).collect(),
+            bodies: events.iter().map(|e| e.body.as_str()).collect(),
+            traceparents: events.iter().map(|e| e.traceparent.as_deref()).collect(),
+            tracestates: events.iter().map(|e| e.tracestate.as_deref()).collect(),
         }
     }
 
