@@ -5,7 +5,7 @@
 
 use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::{Value, json, value::RawValue};
 use uuid::Uuid;
 
 use crate::{envelope::Job, store::outbox::OutboxEvent, telemetry::TraceHeaders};
@@ -36,11 +36,30 @@ impl EventType {
     }
 }
 
-/// An event a job wants to publish, before it gets its envelope.
-#[derive(Debug, Clone, PartialEq)]
+/// An event a job wants to publish, before it gets its envelope. The payload is kept as
+/// serialized JSON: a sync of 10 000 employees holds 10 000 of these, and a JSON tree costs
+/// several times its text.
+#[derive(Debug, Clone)]
 pub struct EventDraft {
     pub kind: EventType,
-    pub payload: Value,
+    pub payload: Box<RawValue>,
+}
+
+impl EventDraft {
+    pub fn new(kind: EventType, payload: &impl Serialize) -> Self {
+        Self { kind, payload: serde_json::value::to_raw_value(payload).expect("event payloads serialize") }
+    }
+
+    /// The payload as a JSON tree (for tests and inspection).
+    pub fn payload_value(&self) -> Value {
+        serde_json::from_str(self.payload.get()).expect("a RawValue is JSON")
+    }
+}
+
+impl PartialEq for EventDraft {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.payload.get() == other.payload.get()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -66,7 +85,7 @@ impl Notification {
     }
 
     pub fn draft(&self) -> EventDraft {
-        EventDraft { kind: EventType::Notification, payload: serde_json::to_value(self).expect("serializes") }
+        EventDraft::new(EventType::Notification, self)
     }
 }
 
@@ -147,10 +166,8 @@ mod tests {
 
     #[test]
     fn unreadable_jobs_have_a_null_job_reference() {
-        let draft = EventDraft {
-            kind: EventType::JobRejected,
-            payload: json!({"error": {"code": "invalid_json", "message": "x"}}),
-        };
+        let draft =
+            EventDraft::new(EventType::JobRejected, &json!({"error": {"code": "invalid_json", "message": "x"}}));
         let ev = envelope(Uuid::new_v4(), &draft, None, &JobRef::default(), &TraceHeaders::default());
         let body: Value = serde_json::from_str(&ev.body).unwrap();
         assert!(body["job"].is_null() && body["integration_id"].is_null());

@@ -143,10 +143,10 @@ impl Pipeline {
                 job_type: rejection.job_type.clone(),
                 idempotency_key: rejection.idempotency_key.clone(),
             };
-            let rejected = EventDraft {
-                kind: EventType::JobRejected,
-                payload: json!({"error": {"code": rejection.code, "message": rejection.message}}),
-            };
+            let rejected = EventDraft::new(
+                EventType::JobRejected,
+                &json!({"error": {"code": rejection.code, "message": rejection.message}}),
+            );
             let notice = Notification::new(
                 Level::Error,
                 "job.invalid",
@@ -288,10 +288,10 @@ impl Pipeline {
             Ok(JobOutput { status, counts, errors, events: drafts, writes: to_write }) => {
                 let id = Uuid::new_v4();
                 tracing::info!(?status, ?counts, "job completed");
-                let completed = EventDraft {
-                    kind: EventType::JobCompleted,
-                    payload: json!({"status": status, "counts": counts, "errors": errors}),
-                };
+                let completed = EventDraft::new(
+                    EventType::JobCompleted,
+                    &json!({"status": status, "counts": counts, "errors": errors}),
+                );
                 // The job's own events first, its terminal event last: the relay publishes in
                 // order, so whoever sees `job.completed` has been sent everything before it.
                 // Each draft is dropped once serialized: a big sync holds one copy, not two.
@@ -309,10 +309,10 @@ impl Pipeline {
                 }
                 Decision::GiveUp { exhausted } => {
                     let id = events::stable_event_id(&job.message_id, &format!("failed/{attempt_id}"));
-                    let failed = EventDraft {
-                        kind: EventType::JobFailed,
-                        payload: json!({"error": {"code": error.code, "message": error.message, "attempts": attempt}}),
-                    };
+                    let failed = EventDraft::new(
+                        EventType::JobFailed,
+                        &json!({"error": {"code": error.code, "message": error.message, "attempts": attempt}}),
+                    );
                     let notice = error.final_notification(exhausted, attempt).draft();
                     let evs = vec![wrap(Uuid::new_v4(), &notice), wrap(id, &failed)];
                     tracing::error!(code = %error.code, error = %error.message, exhausted, "job failed; parked");

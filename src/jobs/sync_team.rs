@@ -81,23 +81,28 @@ impl SyncTeam {
         let costs = self.costs_per_hour(api.as_ref(), &selection.imported).await.map_err(fail)?;
         let candidates: Vec<_> = selection.imported.iter().map(team_sync::candidate).collect();
         let matching = matching::match_members(&candidates, &payload.members);
-        let records: Vec<_> = {
+        let previous = sync_state::load(ctx.pool, &integration.id).await.map_err(db_error)?;
+        let publish_all = payload.full || previous.is_empty();
+        // Record by record, through the pure `delta` rule: only the records to publish are kept,
+        // already serialized, so a big team is never held as JSON trees all at once.
+        let mut published: Vec<(i32, [u8; 32], EventDraft)> = Vec::new();
+        let mut unchanged = 0;
+        {
             let by_id: HashMap<i32, &ImportedEmployee> =
                 selection.imported.iter().map(|e| (e.nmbrs_employee_id, e)).collect();
-            matching
-                .matched
-                .iter()
-                .map(|m| {
-                    let cost = costs.get(&m.nmbrs_employee_id).copied();
-                    team_sync::member_record(by_id[&m.nmbrs_employee_id], m, cost)
-                })
-                .collect()
-        };
+            for m in &matching.matched {
+                let cost = costs.get(&m.nmbrs_employee_id).copied();
+                let record = team_sync::member_record(by_id[&m.nmbrs_employee_id], m, cost);
+                let delta = team_sync::delta(vec![record], &previous, publish_all);
+                unchanged += delta.unchanged;
+                published.extend(delta.publish.into_iter().map(|r| {
+                    (r.nmbrs_employee_id, r.content_hash, EventDraft::new(EventType::TeamMemberUpserted, &r.payload))
+                }));
+            }
+        }
         let imported = selection.imported.len() as u64;
         let (no_email, no_active_employment) = (selection.no_email, selection.no_active_employment);
         drop(selection);
-        let previous = sync_state::load(ctx.pool, &integration.id).await.map_err(db_error)?;
-        let delta = team_sync::delta(records, &previous, payload.full || previous.is_empty());
 
         let mut out = JobOutput::succeeded();
         let (refusal_events, errors) = team::refusals(&refused);
@@ -109,8 +114,8 @@ impl SyncTeam {
         let deactivated = if integration.settings.auto_deactivate { departures.len() as u64 } else { 0 };
         for (name, value) in [
             ("imported", imported),
-            ("upserted", delta.publish.len() as u64),
-            ("unchanged", delta.unchanged),
+            ("upserted", published.len() as u64),
+            ("unchanged", unchanged),
             ("no_email", no_email),
             ("no_active_employment", no_active_employment),
             ("ambiguous", ambiguous),
@@ -121,15 +126,15 @@ impl SyncTeam {
         }
         out.writes.push(ResultWrite::SyncHashes(sync_state::PublishedHashes {
             integration_id: integration.id.clone(),
-            hashes: delta.publish.iter().map(|r| (r.nmbrs_employee_id, r.content_hash)).collect(),
+            hashes: published.iter().map(|(id, hash, _)| (*id, *hash)).collect(),
         }));
+        out.events.extend(published.into_iter().map(|(_, _, draft)| draft));
         out.events.extend(
-            delta.publish.into_iter().map(|r| EventDraft { kind: EventType::TeamMemberUpserted, payload: r.payload }),
+            matching
+                .ambiguities
+                .iter()
+                .map(|a| EventDraft::new(EventType::Notification, &team_sync::duplicate_member_notification(a))),
         );
-        out.events.extend(matching.ambiguities.iter().map(|a| EventDraft {
-            kind: EventType::Notification,
-            payload: team_sync::duplicate_member_notification(a),
-        }));
         out.events.extend(team::departure_events(&departures, integration.settings.auto_deactivate));
         out.events.extend(refusal_events);
         Ok(out)

@@ -77,10 +77,10 @@ pub fn departure_events(departures: &[Departure], auto_deactivate: bool) -> Vec<
     if auto_deactivate {
         departures
             .iter()
-            .map(|d| EventDraft { kind: EventType::TeamMemberDeactivated, payload: team_sync::deactivated_payload(d) })
+            .map(|d| EventDraft::new(EventType::TeamMemberDeactivated, &team_sync::deactivated_payload(d)))
             .collect()
     } else {
-        vec![EventDraft { kind: EventType::Notification, payload: team_sync::members_left_notification(departures) }]
+        vec![EventDraft::new(EventType::Notification, &team_sync::members_left_notification(departures))]
     }
 }
 
