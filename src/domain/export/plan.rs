@@ -132,7 +132,7 @@ pub struct Plan {
     pub skipped: Vec<Skip>,
     /// Notifications to publish (deduplicated).
     pub notifications: Vec<Notification>,
-    /// Every bucket the export touches (old or new contributions), by key; unchanged ones too.
+    /// Every bucket the export touches (dropped or new contributions), by key; unchanged too.
     pub buckets: Vec<BucketPlan>,
     /// Companies with at least one write in a closed period (allowed by the export).
     pub unprotected: BTreeSet<CompanyId>,
@@ -209,11 +209,8 @@ pub fn plan(input: &PlanInput) -> Plan {
 
     let mut ledger = input.ledger.clone();
     ledger.apply(&updates);
-    let touched: BTreeSet<BucketKey> = updates
-        .keys()
-        .flat_map(|id| input.ledger.contributions(id).iter().chain(ledger.contributions(id)))
-        .map(|c| c.bucket)
-        .collect();
+    let touched: BTreeSet<BucketKey> =
+        updates.iter().flat_map(|(id, u)| touched_buckets(input.ledger, id, u)).collect();
     let values = bucket_values(ledger.iter().filter(|c| touched.contains(&c.bucket)));
     let buckets: Vec<BucketPlan> = touched
         .into_iter()
@@ -229,6 +226,18 @@ pub fn plan(input: &PlanInput) -> Plan {
     let unprotected = buckets.iter().filter(|b| b.unprotected && b.action.writes()).map(|b| b.key.company).collect();
     let status = if skipped.iter().any(|s| s.reason.makes_partial()) { Status::Partial } else { Status::Succeeded };
     Plan { ledger, updates, exported, skipped, notifications, buckets, unprotected, status }
+}
+
+/// The buckets an update writes: those of the earlier contributions it drops and of the new
+/// ones (kept contributions are not touched).
+fn touched_buckets(ledger: &Ledger, id: &EntryId, update: &EntryUpdate) -> Vec<BucketKey> {
+    let earlier = ledger.contributions(id).iter();
+    match update {
+        EntryUpdate::Withdraw => earlier.map(|c| c.bucket).collect(),
+        EntryUpdate::Replace { contributions, keep } => {
+            earlier.filter(|c| !keep.covers(c)).chain(contributions).map(|c| c.bucket).collect()
+        }
+    }
 }
 
 /// The entries in payload order, a repeated entry id only in its last occurrence.
@@ -359,3 +368,7 @@ impl Planner<'_> {
         exported
     }
 }
+
+#[cfg(test)]
+#[path = "plan_tests.rs"]
+mod tests;

@@ -9,9 +9,11 @@ use rust_decimal::Decimal;
 use crate::envelope::{Settings, Venue};
 use crate::nmbrs::{CompanyId, CurrentPeriod, EmployeeId, HourCode, ModelCode, PayPeriod, PeriodType};
 
+use super::actions::{Action, Applied, ComponentLineId};
 use super::contributions::{BucketKey, Component, ComponentName, Contribution};
+use super::ledger::Ledger;
 use super::payload::{ContractType, Entry, EntryKind, ExportPayload, ExportPeriod};
-use super::plan::CompanyFacts;
+use super::plan::{CompanyFacts, Plan, PlanInput, plan};
 
 pub const COMPANY: CompanyId = CompanyId(54613);
 pub const EMPLOYEE: EmployeeId = EmployeeId(503293);
@@ -113,4 +115,52 @@ pub fn days_contribution(entry: &str, on: &str) -> Contribution {
     c.component = ComponentName::WorkedDays;
     c.date = date(on);
     c
+}
+
+/// Plans `payload` with [`venues`], [`settings`] and [`companies`].
+pub fn run(payload: &ExportPayload, ledger: &Ledger, applied: &BTreeMap<BucketKey, Applied>) -> Plan {
+    run_with(payload, &settings(), &companies(), ledger, applied)
+}
+
+/// Plans `payload` with [`venues`] and the given settings and company facts.
+pub fn run_with(
+    payload: &ExportPayload,
+    settings: &Settings,
+    companies: &BTreeMap<CompanyId, CompanyFacts>,
+    ledger: &Ledger,
+    applied: &BTreeMap<BucketKey, Applied>,
+) -> Plan {
+    plan(&PlanInput { payload, venues: &venues(), settings, companies, ledger, applied })
+}
+
+/// What the handler's writes leave per bucket: the new value and, for a non-zero hour or wage
+/// bucket, one owned component (a fresh id on every write).
+pub fn carry_out(applied: &BTreeMap<BucketKey, Applied>, plan: &Plan) -> BTreeMap<BucketKey, Applied> {
+    let mut next = applied.clone();
+    let mut fresh = next.values().flat_map(|a| a.ids.iter().map(|i| i.0)).max().unwrap_or(1000);
+    for b in &plan.buckets {
+        let ids = match b.action {
+            Action::Unchanged => b.applied.ids.clone(),
+            Action::Insert { .. } | Action::Replace { .. } => {
+                fresh += 1;
+                vec![ComponentLineId(fresh)]
+            }
+            Action::Delete { .. } | Action::SetDays { .. } => vec![],
+        };
+        next.insert(b.key, Applied { value: b.value, ids });
+    }
+    next
+}
+
+/// Runs a sequence of exports from an empty ledger, carrying out every plan; the last plan and
+/// the state after it.
+pub fn run_all(payloads: &[ExportPayload]) -> (Option<Plan>, Ledger, BTreeMap<BucketKey, Applied>) {
+    let (mut ledger, mut applied, mut last) = (Ledger::new(), BTreeMap::new(), None);
+    for p in payloads {
+        let plan = run(p, &ledger, &applied);
+        applied = carry_out(&applied, &plan);
+        ledger = plan.ledger.clone();
+        last = Some(plan);
+    }
+    (last, ledger, applied)
 }
