@@ -22,4 +22,7 @@ pub mod plan;
 pub mod validation;
 
 #[cfg(test)]
+mod proptests;
+
+#[cfg(test)]
 pub(crate) mod testkit;
