@@ -13,7 +13,12 @@ use super::actions::Action;
 use super::contributions::{BucketKey, Component};
 use super::ledger::Ledger;
 use super::payload::{Allowance, ContractType, Entry, EntryId, EntryKind, ExportPayload, Kind};
-use super::testkit::{EMPLOYEE, carry_out, date, entry, payload, run, run_all, venues};
+use super::plan::{CompanyFacts, Status};
+use super::testkit::{
+    COMPANY, EMPLOYEE, carry_out, date, entry, facts, payload, run, run_all, run_with, settings, venues,
+};
+use super::validation::{PeriodCheck, check_period};
+use crate::envelope::Settings;
 use crate::nmbrs::{CompanyId, EmployeeId, HourCode, PayPeriod, WageCode};
 
 fn quarter_hours() -> impl Strategy<Value = Decimal> {
@@ -187,4 +192,74 @@ fn withdrawing_everything_empties_every_bucket() {
     let (_, ledger, applied) = run_all(&[first, all]);
     assert_eq!(ledger, Ledger::new());
     assert!(applied.values().all(|a| a.value.is_zero() && a.ids.is_empty()));
+}
+
+/// What Nmbrs says may change between exports: a company's current period moves on, codes and
+/// employees disappear from it, it cannot be read at all; mappings go missing.
+#[derive(Clone, Debug)]
+struct World {
+    settings: Settings,
+    companies: BTreeMap<CompanyId, CompanyFacts>,
+}
+
+fn arb_facts() -> impl Strategy<Value = Option<CompanyFacts>> {
+    let facts = (prop::sample::select(vec![10u8, 11, 11, 12]), any::<bool>(), any::<bool>(), prop::bool::weighted(0.2))
+        .prop_map(|(current, drop_sick, drop_bonus, drop_employee)| {
+            let mut f = facts();
+            f.current_period.period.period = current;
+            if drop_sick {
+                f.hour_models[1].clear();
+            }
+            if drop_bonus {
+                f.wage_models[1].retain(|m| m.code != 420);
+            }
+            if drop_employee {
+                f.employees.remove(&EmployeeId(503377));
+            }
+            f
+        });
+    prop::option::weighted(0.9, facts)
+}
+
+fn arb_world() -> impl Strategy<Value = World> {
+    (arb_facts(), arb_facts(), prop::bool::weighted(0.2)).prop_map(|(a, b, no_meals)| {
+        let mut settings = settings();
+        if no_meals {
+            settings.wage_codes.meals = None;
+        }
+        let companies = [(COMPANY, a), (CompanyId(54671), b)].into_iter().filter_map(|(c, f)| Some((c, f?))).collect();
+        World { settings, companies }
+    })
+}
+
+fn arb_step() -> impl Strategy<Value = (ExportPayload, World)> {
+    (arb_export(), arb_world(), prop::bool::weighted(0.3)).prop_map(|(mut p, world, allow)| {
+        p.allow_closed_period = allow;
+        (p, world)
+    })
+}
+
+proptest! {
+    /// Whatever Nmbrs refuses, what the worker writes always equals what its ledger says, it
+    /// never writes into a closed period unless allowed (and then unprotected), never into a
+    /// company it could not read, and the status is `partial` exactly when a Nmbrs-side or
+    /// configuration reason skipped something.
+    #[test]
+    fn writes_follow_the_ledger_whatever_nmbrs_refuses(steps in prop::collection::vec(arb_step(), 1..8)) {
+        let (mut ledger, mut applied) = (Ledger::new(), BTreeMap::new());
+        for (payload, world) in &steps {
+            let plan = run_with(payload, &world.settings, &world.companies, &ledger, &applied);
+            for b in plan.writes() {
+                let facts = world.companies.get(&b.key.company);
+                prop_assert!(facts.is_some(), "write into an unread company: {:?}", b.key);
+                let check = check_period(b.key.period, &facts.unwrap().current_period);
+                prop_assert!(check == PeriodCheck::Open || (check == PeriodCheck::Closed && b.unprotected), "{:?}", b);
+            }
+            let partial = plan.skipped.iter().any(|s| s.reason.makes_partial());
+            prop_assert_eq!(plan.status == Status::Partial, partial);
+            applied = carry_out(&applied, &plan);
+            ledger = plan.ledger;
+            prop_assert_eq!(non_zero(applied.iter().map(|(k, a)| (*k, a.value))), non_zero(ledger.bucket_values()));
+        }
+    }
 }
