@@ -94,6 +94,18 @@ impl Ledger {
     }
 }
 
+/// Builds a ledger from stored contributions (e.g. the rows the handler loaded).
+impl FromIterator<Contribution> for Ledger {
+    fn from_iter<I: IntoIterator<Item = Contribution>>(contributions: I) -> Self {
+        let mut entries = BTreeMap::<EntryId, Vec<Contribution>>::new();
+        for c in contributions {
+            entries.entry(c.entry_id.clone()).or_default().push(c);
+        }
+        entries.values_mut().for_each(|v| v.sort());
+        Ledger { entries }
+    }
+}
+
 /// Bucket values of a set of contributions (see [`Ledger::bucket_values`]).
 pub fn bucket_values<'a>(contributions: impl IntoIterator<Item = &'a Contribution>) -> BTreeMap<BucketKey, Decimal> {
     let mut sums = BTreeMap::<BucketKey, Decimal>::new();
@@ -189,6 +201,17 @@ mod tests {
             Keep { kinds: BTreeSet::from([Kind::Meals]), components: BTreeSet::from([travel.component.clone()]) };
         l.apply([(&a, &EntryUpdate::Replace { contributions: vec![contribution("a", 1, "8")], keep })]);
         assert_eq!(values(&l), ["1:8", "400:1", "410:12.40"]);
+    }
+
+    #[test]
+    fn a_ledger_rebuilt_from_its_contributions_is_the_same() {
+        let mut l = Ledger::new();
+        let (a, b) = (EntryId::from("a"), EntryId::from("b"));
+        let ua = replace(vec![contribution("a", 1, "7.50"), days_contribution("a", "2026-11-03")]);
+        l.apply([(&a, &ua), (&b, &replace(vec![contribution("b", 2, "1")]))]);
+        let mut rows: Vec<Contribution> = l.iter().cloned().collect();
+        rows.reverse();
+        assert_eq!(rows.into_iter().collect::<Ledger>(), l);
     }
 
     #[test]

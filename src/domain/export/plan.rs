@@ -183,6 +183,31 @@ pub fn companies_to_read(payload: &ExportPayload, venues: &[Venue], ledger: &Led
     companies
 }
 
+/// The (company, employee, period) triples whose ledger contributions [`plan`] needs, all of
+/// them: where the payload's entries book, and where the earlier contributions of every entry
+/// the export names lie. `named` needs only the contributions of the named entries (step one
+/// of loading); the handler then loads every contribution of these triples (step two), so each
+/// touched bucket's total counts every entry in it, not only this export's.
+pub fn employee_periods(
+    payload: &ExportPayload,
+    venues: &[Venue],
+    named: &Ledger,
+) -> BTreeSet<(CompanyId, EmployeeId, PayPeriod)> {
+    let period = PayPeriod::from(payload.period);
+    let mut triples: BTreeSet<_> = payload
+        .entries
+        .iter()
+        .filter_map(|e| {
+            let venue = venues.iter().find(|v| v.eitje_venue_id == e.eitje_venue_id)?;
+            Some((CompanyId(venue.nmbrs_company_id), e.nmbrs_employee_id, period))
+        })
+        .collect();
+    let ids = payload.entries.iter().map(|e| &e.entry_id).chain(&payload.withdrawn_entry_ids);
+    let earlier = ids.flat_map(|id| named.contributions(id));
+    triples.extend(earlier.map(|c| (c.bucket.company, c.bucket.employee, c.bucket.period)));
+    triples
+}
+
 /// Plans one export (see the module documentation for the rules).
 pub fn plan(input: &PlanInput) -> Plan {
     let mut planner = Planner { input, skipped: Vec::new(), notifications: Vec::new(), updates: BTreeMap::new() };

@@ -13,7 +13,7 @@ use super::actions::Action;
 use super::contributions::{BucketKey, Component};
 use super::ledger::Ledger;
 use super::payload::{Allowance, ContractType, Entry, EntryId, EntryKind, ExportPayload, Kind};
-use super::plan::{CompanyFacts, Status};
+use super::plan::{CompanyFacts, Status, employee_periods};
 use super::testkit::{
     COMPANY, EMPLOYEE, carry_out, date, entry, facts, payload, run, run_all, run_with, settings, venues,
 };
@@ -261,5 +261,27 @@ proptest! {
             ledger = plan.ledger;
             prop_assert_eq!(non_zero(applied.iter().map(|(k, a)| (*k, a.value))), non_zero(ledger.bucket_values()));
         }
+    }
+}
+
+proptest! {
+    /// The handler loads only the ledger rows of [`employee_periods`]; planning from them gives
+    /// the same buckets and updates as planning from the whole ledger.
+    #[test]
+    fn the_loaded_part_of_the_ledger_is_enough(exports in prop::collection::vec(arb_export(), 2..8)) {
+        let (last, earlier) = exports.split_last().unwrap();
+        let (_, ledger, applied) = run_all(earlier);
+        let named: Ledger = ledger
+            .iter()
+            .filter(|c| last.entries.iter().any(|e| e.entry_id == c.entry_id) || last.withdrawn_entry_ids.contains(&c.entry_id))
+            .cloned()
+            .collect();
+        let triples = employee_periods(last, &venues(), &named);
+        let loaded: Ledger =
+            ledger.iter().filter(|c| triples.contains(&(c.bucket.company, c.bucket.employee, c.bucket.period))).cloned().collect();
+        let (full, part) = (run(last, &ledger, &applied), run(last, &loaded, &applied));
+        prop_assert_eq!(full.buckets, part.buckets);
+        prop_assert_eq!(full.updates, part.updates);
+        prop_assert_eq!(full.skipped, part.skipped);
     }
 }
