@@ -169,18 +169,11 @@ impl Plan {
     }
 }
 
-/// The companies the handler must read facts for: those of the payload's venues and those of
-/// the earlier contributions of every entry the export names.
+/// The companies the handler must read facts for (current period, models, employees): those
+/// where the payload's entries book and those of the earlier contributions of every entry the
+/// export names (`ledger` needs only those entries).
 pub fn companies_to_read(payload: &ExportPayload, venues: &[Venue], ledger: &Ledger) -> BTreeSet<CompanyId> {
-    let mut companies: BTreeSet<CompanyId> = payload
-        .entries
-        .iter()
-        .filter_map(|e| venues.iter().find(|v| v.eitje_venue_id == e.eitje_venue_id))
-        .map(|v| CompanyId(v.nmbrs_company_id))
-        .collect();
-    let named = payload.entries.iter().map(|e| &e.entry_id).chain(&payload.withdrawn_entry_ids);
-    companies.extend(named.flat_map(|id| ledger.contributions(id)).map(|c| c.bucket.company));
-    companies
+    employee_periods(payload, venues, ledger).into_iter().map(|(company, ..)| company).collect()
 }
 
 /// The (company, employee, period) triples whose ledger contributions [`plan`] needs, all of

@@ -390,3 +390,19 @@ fn the_hours_exported_payload_and_the_notifications_match_the_schemas() {
         ["s1 - withdrawn", "s2 worked_hours fixed_contract", "s2 allowances.tips no_code_mapping", "s3 - not_approved"]
     );
 }
+
+#[test]
+fn the_handler_reads_the_companies_of_new_and_earlier_contributions() {
+    let (_, ledger, _) = run_all(&[payload(vec![entry("s1")])]);
+    let mut moved = entry("s1");
+    moved.eitje_venue_id = "v-3".into();
+    let mut unknown = entry("s9");
+    unknown.eitje_venue_id = "v-9".into();
+    let p = payload(vec![moved, unknown]);
+    let other = crate::nmbrs::CompanyId(54671);
+    assert_eq!(companies_to_read(&p, &crate::domain::export::testkit::venues(), &ledger), [COMPANY, other].into());
+    let triples = employee_periods(&p, &crate::domain::export::testkit::venues(), &ledger);
+    let period = crate::nmbrs::PayPeriod::new(2026, 11);
+    let employee = crate::domain::export::testkit::EMPLOYEE;
+    assert_eq!(triples, [(COMPANY, employee, period), (other, employee, period)].into());
+}
