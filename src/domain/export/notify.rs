@@ -83,7 +83,10 @@ pub fn not_approved(count: usize) -> Notification {
     Notification {
         level: Level::Info,
         code: "export.not_approved",
-        message: format!("{count} entries were not exported because they are not approved."),
+        message: match count {
+            1 => "1 entry was not exported because it is not approved.".to_owned(),
+            n => format!("{n} entries were not exported because they are not approved."),
+        },
         params: json!({"count": count}),
     }
 }
@@ -206,5 +209,6 @@ mod tests {
         assert_eq!(no_code_mapping(&ComponentName::WorkedHours).params, json!({"kind": "worked_hours"}));
         assert_eq!(n.level, Level::Warning);
         assert_eq!(not_approved(2).payload()["level"], "info");
+        assert_eq!(not_approved(1).message, "1 entry was not exported because it is not approved.");
     }
 }

@@ -308,6 +308,20 @@ fn an_entry_whose_earlier_contribution_is_in_a_closed_period_is_frozen() {
     let plan = run(&withdraw, &ledger, &applied);
     assert_eq!(skipped(&plan), ["s1 - period_closed"]);
     assert_eq!(plan.ledger, ledger);
+    let mut unapproved = entry("s1");
+    unapproved.approved = false;
+    let plan = run(&payload(vec![unapproved.clone()]), &ledger, &applied);
+    assert_eq!(skipped(&plan), ["s1 - period_closed"]);
+    assert_eq!(codes(&plan), ["export.period_closed", "export.not_approved"]);
+    assert_eq!(plan.notifications[0].params["period"], json!({"year": 2026, "number": 10}));
+    // Allowed: the withdrawal deletes from closed October, unprotected.
+    let mut allowed = payload(vec![unapproved]);
+    allowed.allow_closed_period = true;
+    let plan = run(&allowed, &ledger, &applied);
+    assert_eq!(skipped(&plan), ["s1 - not_approved"]);
+    assert_eq!(buckets(&plan), ["hours:1=0 delete", "days=0 delete"]);
+    assert!(plan.buckets.iter().all(|b| b.unprotected));
+    assert_eq!(plan.ledger, Ledger::new());
 }
 
 #[test]
@@ -405,4 +419,20 @@ fn the_handler_reads_the_companies_of_new_and_earlier_contributions() {
     let period = crate::nmbrs::PayPeriod::new(2026, 11);
     let employee = crate::domain::export::testkit::EMPLOYEE;
     assert_eq!(triples, [(COMPANY, employee, period), (other, employee, period)].into());
+}
+
+#[test]
+fn allowances_may_be_negative_and_a_bucket_summing_to_zero_holds_nothing() {
+    let (mut a, mut b) = (entry("a"), entry("b"));
+    a.allowances = vec![Allowance { kind: "bonus".into(), amount: d("10") }];
+    b.allowances = vec![Allowance { kind: "bonus".into(), amount: d("-10.00") }];
+    let (_, ledger, applied) = run_all(&[payload(vec![a.clone()])]);
+    let plan = run(&payload(vec![b.clone()]), &ledger, &applied);
+    assert_eq!(buckets(&plan), ["hours:1=15.00 replace", "wage:420=0.00 delete", "days=1 unchanged"]);
+    let body = plan.hours_exported(&payload(vec![b]), &BTreeMap::new());
+    assert_eq!(body["buckets"][1]["value"], "0");
+    let mut correction = a;
+    correction.allowances[0].amount = d("-4");
+    let plan = first(vec![correction]);
+    assert_eq!(buckets(&plan)[1], "wage:420=-4 insert");
 }
