@@ -21,7 +21,8 @@
 //! 4. carry out [`plan::Plan::writes`] (none in a dry run), with `UnprotectedMode=true` where
 //!    [`plan::BucketPlan::unprotected`]; store the new ledger ([`plan::Plan::updates`] per entry)
 //!    unless dry run; publish [`plan::Plan::hours_exported`], the notifications, and
-//!    `job.completed` with [`plan::Plan::status`] (made `partial` by what fails while writing).
+//!    `job.completed` with [`plan::Plan::status`] (made `partial` by what fails while writing;
+//!    a bucket whose insert may or may not have landed goes through [`plan::Plan::mark_in_doubt`]).
 //!
 //! # Decisions on edges the contract leaves open
 //! - **Precedence of skip reasons**: withdrawn, then not approved (both whole entry), then per

@@ -102,20 +102,28 @@ pub struct BucketPlan {
     /// The bucket lies in a closed period the export allows: every insert and `DaysVar_Set`
     /// carries `UnprotectedMode=true`.
     pub unprotected: bool,
+    /// Set by [`Plan::mark_in_doubt`]: the write may or may not have landed.
+    pub in_doubt: bool,
 }
 
 impl BucketPlan {
+    /// The `buckets[].action` of `hours.exported`.
+    pub fn label(&self) -> &'static str {
+        if self.in_doubt { "in_doubt" } else { self.action.label(&self.applied) }
+    }
+
     /// One `buckets[]` item of `hours.exported`. `component_id` is the component the worker owns
     /// after the action (null for days, after a delete, and for a dry-run insert).
     pub fn report(&self, component_id: Option<ComponentLineId>) -> Value {
         let id = match (self.key.component, &self.action) {
+            _ if self.in_doubt => None,
             (Component::Days, _) | (_, Action::Delete { .. }) => None,
             _ => component_id.map(|c| c.0),
         };
         let value = if self.value.is_zero() { Decimal::ZERO } else { self.value };
         json!({"nmbrs_company_id": self.key.company.0, "nmbrs_employee_id": self.key.employee.0,
                "component": self.key.component.label(), "code": self.key.component.code(),
-               "value": value.to_string(), "nmbrs_component_id": id, "action": self.action.label(&self.applied)})
+               "value": value.to_string(), "nmbrs_component_id": id, "action": self.label()})
     }
 }
 
@@ -161,6 +169,40 @@ impl Plan {
             .collect();
         json!({"export_id": payload.export_id, "period": period_json(payload.period.into()),
                "dry_run": payload.dry_run, "exported": self.exported, "skipped": self.skipped, "buckets": buckets})
+    }
+
+    /// Records that the handler stopped bucket `key` because it cannot know whether its insert
+    /// landed and cannot read it back: the bucket reports `in_doubt`, this export's
+    /// contributions to it are skipped as `in_doubt` (an entry left with no other exported
+    /// contribution leaves `exported`), `export.in_doubt` is notified and the job is `partial`.
+    /// The new ledger stays as planned (it is what Eitje sent); the handler keeps the bucket's
+    /// state in doubt and writes it no more until a person has checked it.
+    pub fn mark_in_doubt(&mut self, key: &BucketKey) {
+        let Some(bucket) = self.buckets.iter_mut().find(|b| b.key == *key) else { return };
+        bucket.in_doubt = true;
+        let new = |u: &EntryUpdate| match u {
+            EntryUpdate::Replace { contributions, .. } => contributions.clone(),
+            EntryUpdate::Withdraw => Vec::new(),
+        };
+        for (id, update) in &self.updates {
+            let contributions = new(update);
+            for c in contributions.iter().filter(|c| c.bucket == *key) {
+                let skip =
+                    Skip { entry_id: id.clone(), component: Some(c.component.clone()), reason: SkipReason::InDoubt };
+                if !self.skipped.contains(&skip) {
+                    self.skipped.push(skip);
+                }
+            }
+            let doubtful = |c: &Contribution| self.buckets.iter().any(|b| b.in_doubt && b.key == c.bucket);
+            if !contributions.is_empty() && contributions.iter().all(doubtful) {
+                self.exported.retain(|e| e != id);
+            }
+        }
+        let note = notify::in_doubt(key);
+        if !self.notifications.contains(&note) {
+            self.notifications.push(note);
+        }
+        self.status = Status::Partial;
     }
 
     /// Buckets that need a write call.
@@ -238,7 +280,7 @@ pub fn plan(input: &PlanInput) -> Plan {
             let action = decide(key.component, value, &applied);
             let closed = input.companies.get(&key.company).map(|f| check_period(key.period, &f.current_period));
             let unprotected = input.payload.allow_closed_period && closed == Some(PeriodCheck::Closed);
-            BucketPlan { key, value, applied, action, unprotected }
+            BucketPlan { key, value, applied, action, unprotected, in_doubt: false }
         })
         .collect();
     let unprotected = buckets.iter().filter(|b| b.unprotected && b.action.writes()).map(|b| b.key.company).collect();

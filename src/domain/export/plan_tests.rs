@@ -36,6 +36,13 @@ fn ids(plan: &Plan) -> Vec<&str> {
     plan.exported.iter().map(|e| e.0.as_str()).collect()
 }
 
+/// An event of `kind` around `payload`, as the handler would publish it.
+fn event(kind: &str, payload: serde_json::Value) -> serde_json::Value {
+    json!({"event_id": "0b6f3c1e-8a4d-4f2b-9c71-5d2e8f0a6b13", "type": kind,
+           "occurred_at": "2026-11-24T21:00:00.000Z", "integration_id": "env-1",
+           "job": {"message_id": "m", "type": "ExportHours", "idempotency_key": "m"}, "payload": payload})
+}
+
 fn first(entries: Vec<Entry>) -> Plan {
     run(&payload(entries), &Ledger::new(), &BTreeMap::new())
 }
@@ -386,11 +393,6 @@ fn the_hours_exported_payload_and_the_notifications_match_the_schemas() {
     let plan = run(&second, &ledger, &applied);
     let ids = BTreeMap::new();
     let body = plan.hours_exported(&second, &ids);
-    let event = |kind: &str, payload: serde_json::Value| {
-        json!({"event_id": "0b6f3c1e-8a4d-4f2b-9c71-5d2e8f0a6b13", "type": kind,
-               "occurred_at": "2026-11-24T21:00:00.000Z", "integration_id": "env-1",
-               "job": {"message_id": "m", "type": "ExportHours", "idempotency_key": "m"}, "payload": payload})
-    };
     crate::envelope::schema::check("events/hours.exported", &event("hours.exported", body.clone())).unwrap();
     assert_eq!(body["dry_run"], true);
     assert_eq!(body["buckets"][0]["action"], "replace");
@@ -435,4 +437,31 @@ fn allowances_may_be_negative_and_a_bucket_summing_to_zero_holds_nothing() {
     correction.allowances[0].amount = d("-4");
     let plan = first(vec![correction]);
     assert_eq!(buckets(&plan)[1], "wage:420=-4 insert");
+}
+
+#[test]
+fn a_bucket_in_doubt_is_reported_skipped_and_notified() {
+    let mut e = entry("s1");
+    e.meals = 1;
+    let p = payload(vec![e, entry("s2")]);
+    let mut plan = run(&p, &Ledger::new(), &BTreeMap::new());
+    let hours = plan.buckets[0].key;
+    plan.mark_in_doubt(&hours);
+    plan.mark_in_doubt(&hours);
+    assert_eq!(skipped(&plan), ["s1 worked_hours in_doubt", "s2 worked_hours in_doubt"]);
+    assert_eq!(ids(&plan), ["s1", "s2"], "their days and meals did export");
+    assert_eq!(codes(&plan), ["export.in_doubt"]);
+    assert_eq!(plan.status, Status::Partial);
+    let body = plan.hours_exported(&p, &BTreeMap::new());
+    assert_eq!(body["buckets"][0]["action"], "in_doubt");
+    crate::envelope::schema::check("events/hours.exported", &event("hours.exported", body.clone())).unwrap();
+    crate::envelope::schema::check("events/notification", &event("notification", plan.notifications[0].payload()))
+        .unwrap();
+    assert_eq!(body["buckets"][0]["nmbrs_component_id"], json!(null));
+    let mut leave = entry("l1");
+    leave.kind = EntryKind::Leave;
+    let mut plan = first(vec![leave]);
+    let key = plan.buckets[0].key;
+    plan.mark_in_doubt(&key);
+    assert!(plan.exported.is_empty(), "nothing of l1 surely exported");
 }
