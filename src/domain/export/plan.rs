@@ -22,7 +22,9 @@ use crate::envelope::{Settings, Venue};
 use crate::nmbrs::{CompanyId, CurrentPeriod, EmployeeId, HourCode, ModelCode, PayPeriod, WageCode};
 
 use super::actions::{Action, Applied, ComponentLineId, decide};
-use super::contributions::{BucketKey, Component, Contribution, Skip, SkipReason, eitje_skip, parts, target};
+use super::contributions::{
+    BucketKey, Component, ComponentName, Contribution, Skip, SkipReason, eitje_skip, parts, target,
+};
 use super::ledger::{EntryUpdate, Keep, Ledger, bucket_values};
 use super::notify::{self, Notification, period_json};
 use super::payload::{Entry, EntryId, ExportPayload, Kind};
@@ -132,7 +134,8 @@ impl BucketPlan {
 pub struct Plan {
     /// The ledger once every bucket action has been carried out.
     pub ledger: Ledger,
-    /// Per entry this export changes, its update (what the handler stores per entry).
+    /// Per entry this export changes, its update. To store the new ledger the handler replaces,
+    /// for each id here, the entry's rows by `ledger.contributions(id)` (no other entry changed).
     pub updates: BTreeMap<EntryId, EntryUpdate>,
     /// Entries with at least one exported contribution, in payload order.
     pub exported: Vec<EntryId>,
@@ -315,7 +318,7 @@ struct Planner<'a> {
 }
 
 impl Planner<'_> {
-    fn skip(&mut self, entry: &EntryId, component: Option<&super::contributions::ComponentName>, reason: SkipReason) {
+    fn skip(&mut self, entry: &EntryId, component: Option<&ComponentName>, reason: SkipReason) {
         self.skipped.push(Skip { entry_id: entry.clone(), component: component.cloned(), reason });
     }
 
