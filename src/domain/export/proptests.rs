@@ -136,6 +136,8 @@ fn non_zero(values: impl IntoIterator<Item = (BucketKey, Decimal)>) -> BTreeMap<
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
     #[test]
     fn written_buckets_equal_a_from_scratch_computation(exports in prop::collection::vec(arb_export(), 1..8)) {
         let (_, ledger, applied) = run_all(&exports);
@@ -240,6 +242,8 @@ fn arb_step() -> impl Strategy<Value = (ExportPayload, World)> {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
     /// Whatever Nmbrs refuses, what the worker writes always equals what its ledger says, it
     /// never writes into a closed period unless allowed (and then unprotected), never into a
     /// company it could not read, and the status is `partial` exactly when a Nmbrs-side or
