@@ -28,8 +28,8 @@ fn skipped(plan: &Plan) -> Vec<String> {
         .collect()
 }
 
-fn codes(plan: &Plan) -> Vec<&'static str> {
-    plan.notifications.iter().map(|n| n.code).collect()
+fn codes(plan: &Plan) -> Vec<&str> {
+    plan.notifications.iter().map(|n| n.code.as_str()).collect()
 }
 
 fn ids(plan: &Plan) -> Vec<&str> {
@@ -398,7 +398,7 @@ fn the_hours_exported_payload_and_the_notifications_match_the_schemas() {
     assert_eq!(body["buckets"][0]["action"], "replace");
     assert_eq!(body["buckets"][0]["nmbrs_component_id"], json!(null), "a dry run inserts nothing");
     for n in &plan.notifications {
-        crate::envelope::schema::check("events/notification", &event("notification", n.payload())).unwrap();
+        crate::envelope::schema::check("events/notification", &event("notification", n.draft().payload)).unwrap();
     }
     assert_eq!(codes(&plan), ["export.no_code_mapping", "export.not_approved"]);
     assert_eq!(
@@ -455,8 +455,11 @@ fn a_bucket_in_doubt_is_reported_skipped_and_notified() {
     let body = plan.hours_exported(&p, &BTreeMap::new());
     assert_eq!(body["buckets"][0]["action"], "in_doubt");
     crate::envelope::schema::check("events/hours.exported", &event("hours.exported", body.clone())).unwrap();
-    crate::envelope::schema::check("events/notification", &event("notification", plan.notifications[0].payload()))
-        .unwrap();
+    crate::envelope::schema::check(
+        "events/notification",
+        &event("notification", plan.notifications[0].draft().payload),
+    )
+    .unwrap();
     assert_eq!(body["buckets"][0]["nmbrs_component_id"], json!(null));
     let mut leave = entry("l1");
     leave.kind = EntryKind::Leave;
