@@ -1,0 +1,334 @@
+//! What one entry contributes, and to which bucket.
+//!
+//! An entry splits into parts (`worked_hours`, `worked_days`, `meals`, `allowances.<type>`,
+//! `leave`, `sick`); each part that exports becomes a [`Contribution`] to one [`BucketKey`]
+//! (company, employee, period, component), each part that does not becomes a [`Skip`] with the
+//! reason of CONTRACT §2.5. Which code a part books on comes from the integration's settings.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize, Serializer};
+
+use crate::envelope::Settings;
+use crate::nmbrs::{CompanyId, EmployeeId, HourCode, PayPeriod, WageCode};
+
+use super::payload::{ContractType, Entry, EntryId, EntryKind, Kind};
+
+/// Which part of an entry a contribution or skip is about; serialised as the `component` of a
+/// skipped item and the `kind` of code notifications: `worked_hours`, `allowances.travel`, …
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(try_from = "String")]
+pub enum ComponentName {
+    WorkedHours,
+    WorkedDays,
+    Meals,
+    Leave,
+    Sick,
+    /// `allowances.<type>`: each allowance type books on its own wage code.
+    Allowance(String),
+}
+
+impl ComponentName {
+    /// The `kinds` value that selects this part.
+    pub fn kind(&self) -> Kind {
+        match self {
+            ComponentName::WorkedHours => Kind::WorkedHours,
+            ComponentName::WorkedDays => Kind::WorkedDays,
+            ComponentName::Meals => Kind::Meals,
+            ComponentName::Leave => Kind::Leave,
+            ComponentName::Sick => Kind::Sick,
+            ComponentName::Allowance(_) => Kind::Allowances,
+        }
+    }
+}
+
+impl fmt::Display for ComponentName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ComponentName::WorkedHours => f.write_str("worked_hours"),
+            ComponentName::WorkedDays => f.write_str("worked_days"),
+            ComponentName::Meals => f.write_str("meals"),
+            ComponentName::Leave => f.write_str("leave"),
+            ComponentName::Sick => f.write_str("sick"),
+            ComponentName::Allowance(t) => write!(f, "allowances.{t}"),
+        }
+    }
+}
+
+impl TryFrom<String> for ComponentName {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        Ok(match s.as_str() {
+            "worked_hours" => ComponentName::WorkedHours,
+            "worked_days" => ComponentName::WorkedDays,
+            "meals" => ComponentName::Meals,
+            "leave" => ComponentName::Leave,
+            "sick" => ComponentName::Sick,
+            _ => match s.strip_prefix("allowances.") {
+                Some(t) if !t.is_empty() => ComponentName::Allowance(t.to_owned()),
+                _ => return Err(format!("unknown component {s:?}")),
+            },
+        })
+    }
+}
+
+impl Serialize for ComponentName {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// What a bucket holds in Nmbrs: one hour code, one wage code, or the worked days of the period.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Component {
+    Hours(HourCode),
+    Wage(WageCode),
+    /// The employee's worked days of the period (`DaysVar_Set`): a count of distinct dates.
+    Days,
+}
+
+impl Component {
+    /// `hours|wage|days`, as in `hours.exported` and `export.in_doubt`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Component::Hours(_) => "hours",
+            Component::Wage(_) => "wage",
+            Component::Days => "days",
+        }
+    }
+
+    /// The hour or wage code; `None` for days.
+    pub fn code(self) -> Option<i32> {
+        match self {
+            Component::Hours(HourCode(c)) | Component::Wage(WageCode(c)) => Some(c),
+            Component::Days => None,
+        }
+    }
+}
+
+/// One bucket of the ledger: the unit the worker writes to Nmbrs as one component (or one
+/// `DaysVar_Set`). The integration is implied: a ledger belongs to one integration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct BucketKey {
+    pub company: CompanyId,
+    pub employee: EmployeeId,
+    pub period: PayPeriod,
+    pub component: Component,
+}
+
+/// What one entry adds to one bucket. For days, `amount` is 1 and `date` is what counts.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Contribution {
+    pub entry_id: EntryId,
+    pub bucket: BucketKey,
+    pub amount: Decimal,
+    pub date: NaiveDate,
+    pub component: ComponentName,
+}
+
+/// Why a contribution was not exported (`skipped[].reason` of `hours.exported`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    NotApproved,
+    FixedContract,
+    KindNotRequested,
+    Withdrawn,
+    NoCodeMapping,
+    UnknownCode,
+    PeriodClosed,
+    InvalidPeriod,
+    UnknownEmployee,
+    InDoubt,
+}
+
+impl SkipReason {
+    /// Nmbrs-side or configuration reasons make the job `partial` (CONTRACT §3); Eitje-side
+    /// rules (`not_approved`, `fixed_contract`, `kind_not_requested`, `withdrawn`) do not.
+    pub fn makes_partial(self) -> bool {
+        !matches!(
+            self,
+            SkipReason::NotApproved | SkipReason::FixedContract | SkipReason::KindNotRequested | SkipReason::Withdrawn
+        )
+    }
+}
+
+/// One item of `skipped`: `component` is `None` when the reason concerns the whole entry.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Skip {
+    pub entry_id: EntryId,
+    pub component: Option<ComponentName>,
+    pub reason: SkipReason,
+}
+
+/// A part of an entry before any rule: its name and value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Part {
+    pub component: ComponentName,
+    pub amount: Decimal,
+}
+
+/// The parts an entry has. A worked entry has worked hours, one worked day, its meals (count)
+/// and per allowance type the sum of its amounts; a leave or sick entry only its hours (meals
+/// and allowances on them are ignored, as `schemas/jobs/ExportHours.json` describes the entry).
+/// Parts worth zero are left out (nothing to book), except the worked day, which counts
+/// whatever the hours.
+pub fn parts(entry: &Entry) -> Vec<Part> {
+    let part = |component, amount| Part { component, amount };
+    let mut parts = Vec::new();
+    match entry.kind {
+        EntryKind::Worked => {
+            parts.push(part(ComponentName::WorkedHours, entry.hours));
+            parts.push(part(ComponentName::WorkedDays, Decimal::ONE));
+            parts.push(part(ComponentName::Meals, Decimal::from(entry.meals)));
+            let mut sums = std::collections::BTreeMap::<&str, Decimal>::new();
+            for a in &entry.allowances {
+                *sums.entry(a.kind.as_str()).or_default() += a.amount;
+            }
+            parts.extend(sums.into_iter().map(|(t, sum)| part(ComponentName::Allowance(t.to_owned()), sum)));
+        }
+        EntryKind::Leave => parts.push(part(ComponentName::Leave, entry.hours)),
+        EntryKind::Sick => parts.push(part(ComponentName::Sick, entry.hours)),
+    }
+    parts.retain(|p| p.component == ComponentName::WorkedDays || !p.amount.is_zero());
+    parts
+}
+
+/// The Eitje-side rule that keeps a part from exporting, if any: a kind the export does not
+/// request (`kind_not_requested`), worked hours of a fixed contract (`fixed_contract`).
+pub fn eitje_skip(entry: &Entry, part: &Part, requested: impl Fn(Kind) -> bool) -> Option<SkipReason> {
+    if !requested(part.component.kind()) {
+        Some(SkipReason::KindNotRequested)
+    } else if part.component == ComponentName::WorkedHours && entry.contract_type == ContractType::Fixed {
+        Some(SkipReason::FixedContract)
+    } else {
+        None
+    }
+}
+
+/// The component a part books on according to the settings; `None` when its kind has no code
+/// (`no_code_mapping`). Worked days need no code.
+pub fn target(component: &ComponentName, settings: &Settings) -> Option<Component> {
+    let (hours, wages) = (&settings.hour_codes, &settings.wage_codes);
+    match component {
+        ComponentName::WorkedHours => hours.worked.map(|c| Component::Hours(HourCode(c))),
+        ComponentName::Leave => hours.leave.map(|c| Component::Hours(HourCode(c))),
+        ComponentName::Sick => hours.sick.map(|c| Component::Hours(HourCode(c))),
+        ComponentName::Meals => wages.meals.map(|c| Component::Wage(WageCode(c))),
+        ComponentName::Allowance(t) => wages.allowances.get(t).map(|&c| Component::Wage(WageCode(c))),
+        ComponentName::WorkedDays => Some(Component::Days),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::export::payload::Allowance;
+    use crate::domain::export::testkit::{d, entry, settings};
+
+    fn names(parts: &[Part]) -> Vec<String> {
+        parts.iter().map(|p| format!("{}={}", p.component, p.amount)).collect()
+    }
+
+    #[test]
+    fn a_worked_entry_has_hours_a_day_meals_and_allowances_summed_per_type() {
+        let mut e = entry("s1");
+        e.meals = 2;
+        e.allowances = vec![
+            Allowance { kind: "travel".into(), amount: d("12.40") },
+            Allowance { kind: "bonus".into(), amount: d("5") },
+            Allowance { kind: "travel".into(), amount: d("0.60") },
+        ];
+        assert_eq!(
+            names(&parts(&e)),
+            ["worked_hours=7.50", "worked_days=1", "meals=2", "allowances.bonus=5", "allowances.travel=13.00"]
+        );
+    }
+
+    #[test]
+    fn leave_and_sick_entries_have_only_their_hours() {
+        let mut e = entry("l1");
+        e.kind = EntryKind::Leave;
+        e.meals = 1;
+        e.allowances = vec![Allowance { kind: "travel".into(), amount: d("1") }];
+        assert_eq!(names(&parts(&e)), ["leave=7.50"]);
+        e.kind = EntryKind::Sick;
+        assert_eq!(names(&parts(&e)), ["sick=7.50"]);
+    }
+
+    #[test]
+    fn zero_parts_are_left_out_but_a_worked_day_always_counts() {
+        let mut e = entry("s1");
+        e.hours = d("0");
+        e.allowances = vec![Allowance { kind: "travel".into(), amount: d("0.00") }];
+        assert_eq!(names(&parts(&e)), ["worked_days=1"]);
+    }
+
+    #[test]
+    fn worked_hours_of_a_fixed_contract_do_not_export_but_its_days_and_meals_do() {
+        let mut e = entry("s1");
+        e.contract_type = ContractType::Fixed;
+        e.meals = 1;
+        let all = |_| true;
+        let reasons: Vec<_> = parts(&e).iter().map(|p| eitje_skip(&e, p, all)).collect();
+        assert_eq!(reasons, [Some(SkipReason::FixedContract), None, None]);
+        e.contract_type = ContractType::ZeroHours;
+        assert!(parts(&e).iter().all(|p| eitje_skip(&e, p, all).is_none()));
+    }
+
+    #[test]
+    fn kinds_not_requested_are_skipped_before_the_contract_rule() {
+        let mut e = entry("s1");
+        e.contract_type = ContractType::Fixed;
+        e.allowances = vec![Allowance { kind: "travel".into(), amount: d("1") }];
+        let only_allowances = |k| k == Kind::Allowances;
+        let reasons: Vec<_> = parts(&e).iter().map(|p| eitje_skip(&e, p, only_allowances)).collect();
+        assert_eq!(reasons, [Some(SkipReason::KindNotRequested), Some(SkipReason::KindNotRequested), None]);
+    }
+
+    #[test]
+    fn codes_come_from_the_settings_and_days_need_none() {
+        let s = settings();
+        assert_eq!(target(&ComponentName::WorkedHours, &s), Some(Component::Hours(HourCode(1))));
+        assert_eq!(target(&ComponentName::Leave, &s), Some(Component::Hours(HourCode(20))));
+        assert_eq!(target(&ComponentName::Sick, &s), Some(Component::Hours(HourCode(30))));
+        assert_eq!(target(&ComponentName::Meals, &s), Some(Component::Wage(WageCode(400))));
+        assert_eq!(target(&ComponentName::Allowance("travel".into()), &s), Some(Component::Wage(WageCode(410))));
+        assert_eq!(target(&ComponentName::Allowance("tips".into()), &s), None);
+        assert_eq!(target(&ComponentName::WorkedDays, &Settings::default()), Some(Component::Days));
+        assert_eq!(target(&ComponentName::WorkedHours, &Settings::default()), None);
+    }
+
+    #[test]
+    fn component_names_round_trip_through_their_schema_spelling() {
+        for s in ["worked_hours", "worked_days", "meals", "leave", "sick", "allowances.travel"] {
+            let name = ComponentName::try_from(s.to_owned()).unwrap();
+            assert_eq!(name.to_string(), s);
+            assert_eq!(serde_json::to_value(&name).unwrap(), serde_json::json!(s));
+        }
+        assert!(ComponentName::try_from("allowances.".to_owned()).is_err());
+        assert!(ComponentName::try_from("overtime".to_owned()).is_err());
+    }
+
+    #[test]
+    fn only_nmbrs_side_and_configuration_reasons_make_a_job_partial() {
+        let partial: Vec<_> = [
+            SkipReason::NotApproved,
+            SkipReason::FixedContract,
+            SkipReason::KindNotRequested,
+            SkipReason::Withdrawn,
+            SkipReason::NoCodeMapping,
+            SkipReason::UnknownCode,
+            SkipReason::PeriodClosed,
+            SkipReason::InvalidPeriod,
+            SkipReason::UnknownEmployee,
+            SkipReason::InDoubt,
+        ]
+        .iter()
+        .map(|r| r.makes_partial())
+        .collect();
+        assert_eq!(partial, [false, false, false, false, true, true, true, true, true, true]);
+    }
+}

@@ -1,0 +1,210 @@
+//! The `ExportHours` job payload (CONTRACT §2.5) as typed values.
+//!
+//! Parsed once at the edge from the schema-checked JSON; hours and amounts are `Decimal` read from
+//! decimal strings (never floats), dates are `NaiveDate`, Nmbrs ids are the newtypes of
+//! [`crate::nmbrs`]. Field names follow `schemas/jobs/ExportHours.json`.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::nmbrs::{EmployeeId, PayPeriod};
+
+/// Eitje's stable id of an entry (a shift, leave or sick record): the key of the ledger.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EntryId(pub String);
+
+impl fmt::Display for EntryId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for EntryId {
+    fn from(s: &str) -> Self {
+        EntryId(s.to_owned())
+    }
+}
+
+/// The payload of an `ExportHours` job.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExportPayload {
+    pub export_id: String,
+    /// The period every entry books into, in the period type of each entry's company.
+    pub period: ExportPeriod,
+    /// Kinds to export; `None` (absent) = all six.
+    #[serde(default)]
+    pub kinds: Option<BTreeSet<Kind>>,
+    #[serde(default)]
+    pub allow_closed_period: bool,
+    #[serde(default)]
+    pub dry_run: bool,
+    #[serde(default)]
+    pub withdrawn_entry_ids: Vec<EntryId>,
+    pub entries: Vec<Entry>,
+}
+
+impl ExportPayload {
+    /// Whether contributions of `kind` export (an absent `kinds` requests all).
+    pub fn requests(&self, kind: Kind) -> bool {
+        self.kinds.as_ref().is_none_or(|kinds| kinds.contains(&kind))
+    }
+
+    /// Entry ids that occur more than once in `entries` (the schema cannot forbid them; the
+    /// handler should reject such a job, the planner lets the last occurrence win).
+    pub fn duplicate_entry_ids(&self) -> BTreeSet<EntryId> {
+        let mut seen = BTreeSet::new();
+        self.entries.iter().filter(|e| !seen.insert(&e.entry_id)).map(|e| e.entry_id.clone()).collect()
+    }
+}
+
+/// `{"year": 2026, "number": 11}` as the job carries it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportPeriod {
+    pub year: i32,
+    pub number: u8,
+}
+
+impl From<ExportPeriod> for PayPeriod {
+    fn from(p: ExportPeriod) -> Self {
+        PayPeriod::new(p.year, p.number)
+    }
+}
+
+/// One shift, leave or sick record of one employee on one date.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub entry_id: EntryId,
+    #[serde(default)]
+    pub eitje_user_id: Option<String>,
+    pub nmbrs_employee_id: EmployeeId,
+    pub eitje_venue_id: String,
+    pub date: NaiveDate,
+    pub kind: EntryKind,
+    pub hours: Decimal,
+    pub approved: bool,
+    pub contract_type: ContractType,
+    #[serde(default)]
+    pub meals: u32,
+    #[serde(default)]
+    pub allowances: Vec<Allowance>,
+}
+
+/// What the hours of an entry are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    Worked,
+    Leave,
+    Sick,
+}
+
+/// The employee's contract: worked hours export only for zero-hours contracts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContractType {
+    ZeroHours,
+    Fixed,
+}
+
+/// The six kinds an export can request (`payload.kinds`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    WorkedHours,
+    WorkedDays,
+    Meals,
+    Allowances,
+    Leave,
+    Sick,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 6] =
+        [Kind::WorkedHours, Kind::WorkedDays, Kind::Meals, Kind::Allowances, Kind::Leave, Kind::Sick];
+}
+
+/// An allowance on a worked entry; summed per `type` into that type's wage code.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Allowance {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub amount: Decimal,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::export::testkit::{d, entry};
+
+    #[test]
+    fn the_contract_example_parses_with_decimals_from_strings() {
+        let json = serde_json::json!({
+            "export_id": "exp-9", "period": {"year": 2026, "number": 11},
+            "kinds": ["worked_hours", "worked_days", "meals", "allowances", "leave", "sick"],
+            "allow_closed_period": false, "dry_run": false,
+            "withdrawn_entry_ids": ["shift-0"],
+            "entries": [{"entry_id": "shift-1", "eitje_user_id": "u-1", "nmbrs_employee_id": 503293,
+                         "eitje_venue_id": "v-1", "date": "2026-11-03", "kind": "worked",
+                         "hours": "7.50", "approved": true, "contract_type": "zero_hours",
+                         "meals": 1, "allowances": [{"type": "travel", "amount": "12.40"}]}]
+        });
+        let p: ExportPayload = serde_json::from_value(json).unwrap();
+        let e = &p.entries[0];
+        assert_eq!(e.hours, d("7.50"));
+        assert_eq!(e.hours.to_string(), "7.50");
+        assert_eq!(e.allowances[0].amount, d("12.40"));
+        assert_eq!(e.contract_type, ContractType::ZeroHours);
+        assert_eq!(e.date, NaiveDate::from_ymd_opt(2026, 11, 3).unwrap());
+        assert_eq!(p.withdrawn_entry_ids, vec![EntryId::from("shift-0")]);
+        assert_eq!(PayPeriod::from(p.period), PayPeriod::new(2026, 11));
+    }
+
+    #[test]
+    fn optional_fields_default_and_absent_kinds_request_everything() {
+        let json = serde_json::json!({
+            "export_id": "exp-1", "period": {"year": 2026, "number": 1},
+            "entries": [{"entry_id": "s", "nmbrs_employee_id": 1, "eitje_venue_id": "v", "date": "2026-01-02",
+                         "kind": "sick", "hours": "8", "approved": true, "contract_type": "fixed"}]
+        });
+        let p: ExportPayload = serde_json::from_value(json).unwrap();
+        assert!(!p.allow_closed_period && !p.dry_run);
+        assert!(p.withdrawn_entry_ids.is_empty());
+        assert_eq!((p.entries[0].meals, p.entries[0].allowances.len()), (0, 0));
+        assert!(Kind::ALL.iter().all(|&k| p.requests(k)));
+    }
+
+    #[test]
+    fn listed_kinds_restrict_the_export() {
+        let json = serde_json::json!({"export_id": "e", "period": {"year": 2026, "number": 1},
+                                      "kinds": ["meals"], "entries": []});
+        let p: ExportPayload = serde_json::from_value(json).unwrap();
+        assert!(p.requests(Kind::Meals));
+        assert!(!p.requests(Kind::WorkedHours));
+    }
+
+    #[test]
+    fn hours_as_a_json_number_are_refused() {
+        let json = serde_json::json!({"entry_id": "s", "nmbrs_employee_id": 1, "eitje_venue_id": "v",
+            "date": "2026-01-02", "kind": "sick", "hours": 7.5, "approved": true, "contract_type": "fixed"});
+        assert!(serde_json::from_value::<Entry>(json).is_err());
+    }
+
+    #[test]
+    fn duplicate_entry_ids_are_found() {
+        let p = ExportPayload {
+            export_id: "e".into(),
+            period: ExportPeriod { year: 2026, number: 1 },
+            kinds: None,
+            allow_closed_period: false,
+            dry_run: false,
+            withdrawn_entry_ids: vec![],
+            entries: vec![entry("a"), entry("b"), entry("a")],
+        };
+        assert_eq!(p.duplicate_entry_ids(), BTreeSet::from([EntryId::from("a")]));
+    }
+}
