@@ -26,9 +26,10 @@ use nmbrs_worker::{
 };
 use serde_json::{Value, json};
 
-fn vm_hwm_kib() -> u64 {
+/// A `/proc/self/status` figure in KiB (`VmHWM` = peak RSS, `VmRSS` = RSS now).
+fn status_kib(field: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    let line = status.lines().find(|l| l.starts_with(field)).unwrap();
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
@@ -49,15 +50,15 @@ fn main() {
     let result = runtime.block_on(run(port, employees));
     let _ = sim.kill();
     let _ = sim.wait();
-    let (wall, calls, peak_mib, counts) = result;
+    let (wall, calls, (baseline_mib, peak_mib), counts) = result;
     println!("team sync of one company with {employees} extra employees (+ the demo's 7), no added latency");
     println!("  wall time      : {:.2} s", wall.as_secs_f64());
     println!("  Nmbrs calls    : {calls}");
-    println!("  peak RSS       : {peak_mib:.1} MiB (worker process, after start-up)");
+    println!("  peak RSS       : {peak_mib:.1} MiB (worker process; {baseline_mib:.1} MiB before the job)");
     println!("  job counts     : {counts}");
 }
 
-async fn run(port: u16, employees: usize) -> (Duration, u64, f64, Value) {
+async fn run(port: u16, employees: usize) -> (Duration, u64, (f64, f64), Value) {
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     for _ in 0..200 {
@@ -94,6 +95,7 @@ async fn run(port: u16, employees: usize) -> (Duration, u64, f64, Value) {
     });
     let calls_before = sim_calls(&http, &base).await;
     reset_peak_rss();
+    let baseline_mib = status_kib("VmRSS:") as f64 / 1024.0;
     let started = Instant::now();
     publish_bytes(&config, &serde_json::to_vec(&job).unwrap(), Some(&job), None, true).await.unwrap();
     let completed = loop {
@@ -104,13 +106,13 @@ async fn run(port: u16, employees: usize) -> (Duration, u64, f64, Value) {
         }
     };
     let wall = started.elapsed();
-    let peak_mib = vm_hwm_kib() as f64 / 1024.0;
+    let peak_mib = status_kib("VmHWM:") as f64 / 1024.0;
     let calls = sim_calls(&http, &base).await - calls_before;
     worker.stop().await;
     let _ = conn.close(200, "done".into()).await;
     assert_eq!(completed["type"], "job.completed", "{completed}");
     assert!(employees > 0);
-    (wall, calls, peak_mib, completed["payload"]["counts"].clone())
+    (wall, calls, (baseline_mib, peak_mib), completed["payload"]["counts"].clone())
 }
 
 async fn sim_calls(http: &reqwest::Client, base: &str) -> u64 {

@@ -182,7 +182,7 @@ mod tests {
         );
         assert_eq!(no_code_mapping(&ComponentName::WorkedHours).params, json!({"kind": "worked_hours"}));
         assert_eq!(n.level, Level::Warning);
-        assert_eq!(not_approved(2).draft().payload["level"], "info");
+        assert_eq!(not_approved(2).draft().payload_value()["level"], "info");
         assert_eq!(not_approved(1).message, "1 entry was not exported because it is not approved.");
     }
 }

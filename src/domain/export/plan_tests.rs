@@ -398,7 +398,8 @@ fn the_hours_exported_payload_and_the_notifications_match_the_schemas() {
     assert_eq!(body["buckets"][0]["action"], "replace");
     assert_eq!(body["buckets"][0]["nmbrs_component_id"], json!(null), "a dry run inserts nothing");
     for n in &plan.notifications {
-        crate::envelope::schema::check("events/notification", &event("notification", n.draft().payload)).unwrap();
+        crate::envelope::schema::check("events/notification", &event("notification", n.draft().payload_value()))
+            .unwrap();
     }
     assert_eq!(codes(&plan), ["export.no_code_mapping", "export.not_approved"]);
     assert_eq!(
@@ -457,7 +458,7 @@ fn a_bucket_in_doubt_is_reported_skipped_and_notified() {
     crate::envelope::schema::check("events/hours.exported", &event("hours.exported", body.clone())).unwrap();
     crate::envelope::schema::check(
         "events/notification",
-        &event("notification", plan.notifications[0].draft().payload),
+        &event("notification", plan.notifications[0].draft().payload_value()),
     )
     .unwrap();
     assert_eq!(body["buckets"][0]["nmbrs_component_id"], json!(null));
