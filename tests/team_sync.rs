@@ -272,3 +272,28 @@ async fn bad_credentials_and_missing_rights_notify_once_without_retries() {
     assert_eq!(env.drain_dead().await.len(), 2, "both parked for replay once fixed");
     env.cleanup().await;
 }
+
+#[tokio::test]
+async fn two_syncs_of_one_integration_never_overlap_the_second_waits() {
+    let env = TestEnv::new(); // concurrency 4: both jobs are taken at once
+    let sim = Simulator::start_demo().await.unwrap();
+    sim.set_faults(nmbrs_worker::sim::FaultConfig { latency_ms: 20, ..Default::default() });
+    let mut events = env.events().await;
+    let worker = start(&env, &sim).await;
+    let nightly =
+        env.demo_job("SyncTeam", "env-twice", USER, json!({"trigger": "nightly", "full": false, "members": []}));
+    let manual =
+        env.demo_job("SyncTeam", "env-twice", USER, json!({"trigger": "manual", "full": false, "members": []}));
+    env.publish(&nightly).await;
+    env.publish(&manual).await;
+    let done = events.wait_for_count(60, "two job.completed", 2, |e| e.kind() == "job.completed").await;
+    let mut upserted: Vec<u64> =
+        done.iter().map(|e| e.body["payload"]["counts"]["upserted"].as_u64().unwrap()).collect();
+    upserted.sort();
+    // Had they overlapped, both would have been a "first sync" and published all 7.
+    assert_eq!(upserted, [0, 7], "the second ran on the first one's committed state");
+    events.settle(500).await;
+    assert_eq!(of_kind(&events.seen, "team_member.upserted").len(), 7);
+    worker.stop().await;
+    env.cleanup().await;
+}

@@ -9,7 +9,6 @@ use serde::Deserialize;
 
 use super::{
     CompletionStatus, JobContext, JobError, JobHandler, JobOutput, NmbrsConnector, nmbrs_failure,
-    sync_team::db_error,
     team::{self, Detail},
 };
 use crate::{
@@ -17,7 +16,8 @@ use crate::{
         matching::RosterMember,
         team_sync::{self, DepartureReason},
     },
-    store::{AdvisoryLock, LockKey},
+    envelope::Job,
+    store::LockKey,
 };
 
 #[derive(Debug, Deserialize)]
@@ -39,11 +39,10 @@ impl JobHandler for Deactivate {
             .map_err(|e| JobError::permanent("invalid_payload", format!("Deactivate payload: {e}")))?;
         let integration = &ctx.job.integration;
         let domain = integration.nmbrs.domain.as_str();
-        let lock = AdvisoryLock::acquire(ctx.pool, LockKey::team(&integration.id)).await.map_err(db_error)?;
         let api = self.nmbrs.connect(ctx.credentials.for_nmbrs(domain));
-        let read = team::read(api.as_ref(), &integration.venues, Detail::Employment).await;
-        lock.release().await;
-        let read = read.map_err(|e| nmbrs_failure::job_error(&e, domain))?;
+        let read = team::read(api.as_ref(), &integration.venues, Detail::Employment)
+            .await
+            .map_err(|e| nmbrs_failure::job_error(&e, domain))?;
 
         let as_of = payload.as_of.unwrap_or_else(self.today);
         let mut departures = team_sync::departures(&payload.members, &read.companies, as_of);
@@ -62,5 +61,9 @@ impl JobHandler for Deactivate {
         out.counts.insert("deactivated".into(), deactivated);
         out.counts.insert("left_nmbrs".into(), departures.len() as u64);
         Ok(out)
+    }
+
+    fn exclusive(&self, job: &Job) -> Option<LockKey> {
+        Some(LockKey::team(&job.integration.id))
     }
 }

@@ -89,6 +89,13 @@ impl JobOutput {
 #[async_trait]
 pub trait JobHandler: Send + Sync + 'static {
     async fn run(&self, ctx: JobContext<'_>) -> Result<JobOutput, JobError>;
+
+    /// A lock jobs of this kind must hold from before they run until their result is
+    /// committed, so two of them never overlap (e.g. two syncs of one integration). The
+    /// pipeline takes it; a second job waits.
+    fn exclusive(&self, _job: &Job) -> Option<crate::store::LockKey> {
+        None
+    }
 }
 
 /// Gives a job a Nmbrs client for its integration's credentials. The SOAP transport

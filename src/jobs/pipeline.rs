@@ -227,6 +227,16 @@ impl Pipeline {
         };
 
         let attempt = headers::attempt(delivery.properties.headers().as_ref());
+        let exclusive = match self.handlers.get(job.kind).and_then(|h| h.exclusive(job)) {
+            None => None,
+            Some(key) => match AdvisoryLock::acquire(&self.pool, key).await {
+                Ok(held) => Some(held),
+                Err(e) => {
+                    lock.release().await;
+                    return Err(e.into());
+                }
+            },
+        };
         let started = Instant::now();
         let outcome = self.run_handler(job, credentials, attempt).await;
         self.metrics
@@ -239,6 +249,9 @@ impl Pipeline {
             std::process::exit(86);
         }
         lock.release().await;
+        if let Some(held) = exclusive {
+            held.release().await; // only now: the next job must see this one's committed result
+        }
         let after = recorded?;
         self.relay.wake();
         match after {

@@ -3,8 +3,9 @@
 //! that changed, and handles members whose employment ended.
 //!
 //! A nightly and a manual sync of one integration never overlap: the handler holds the
-//! integration's team lock (`LockKey::team`) while it runs, so the second one **waits** and
-//! then runs on the state the first one committed (its delta is then usually empty).
+//! integration's team lock (`LockKey::team`, taken by the pipeline) from before it reads until
+//! its result is committed, so the second one **waits** and then runs on the state the first
+//! one committed (its delta is then usually empty).
 
 use std::{collections::HashMap, sync::Arc};
 
@@ -23,9 +24,10 @@ use crate::{
         matching::{self, RosterMember},
         team_sync::{self, ImportedEmployee},
     },
+    envelope::Job,
     events::{EventDraft, EventType},
     nmbrs::{CompanyId, EmployeeId, NmbrsApi, NmbrsError, PayPeriod},
-    store::{AdvisoryLock, LockKey, sync_state},
+    store::{LockKey, sync_state},
 };
 
 #[derive(Debug, Deserialize)]
@@ -48,10 +50,11 @@ impl JobHandler for SyncTeam {
     async fn run(&self, ctx: JobContext<'_>) -> Result<JobOutput, JobError> {
         let payload: Payload = serde_json::from_value(ctx.job.payload.clone())
             .map_err(|e| JobError::permanent("invalid_payload", format!("SyncTeam payload: {e}")))?;
-        let lock = AdvisoryLock::acquire(ctx.pool, LockKey::team(&ctx.job.integration.id)).await.map_err(db_error)?;
-        let result = self.sync(&ctx, payload).await;
-        lock.release().await;
-        result
+        self.sync(&ctx, payload).await
+    }
+
+    fn exclusive(&self, job: &Job) -> Option<LockKey> {
+        Some(LockKey::team(&job.integration.id))
     }
 }
 
