@@ -110,6 +110,9 @@ async fn run(port: u16, employees: usize) -> (Duration, u64, (f64, f64), Value) 
     let calls = sim_calls(&http, &base).await - calls_before;
     worker.stop().await;
     let _ = conn.close(200, "done".into()).await;
+    let admin = sqlx::PgPool::connect("postgres://postgres@127.0.0.1:5432/postgres").await.unwrap();
+    let drop_db = format!("DROP DATABASE IF EXISTS \"nmbrs_bench_sync_{id}\" WITH (FORCE)");
+    sqlx::query(sqlx::AssertSqlSafe(drop_db)).execute(&admin).await.unwrap();
     assert_eq!(completed["type"], "job.completed", "{completed}");
     assert!(employees > 0);
     (wall, calls, (baseline_mib, peak_mib), completed["payload"]["counts"].clone())
