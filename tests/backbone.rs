@@ -13,7 +13,7 @@ async fn topology_is_declared_on_a_fresh_broker_and_health_answers() {
     let env = TestEnv::new();
     let worker = env.start_worker(Scripted::default().handlers()).await;
     let addr = worker.http_addr;
-    eventually(20, "readiness", || async move { http_get(addr, "/readyz").await.0 == 200 }).await;
+    wait_ready(addr, "readiness").await;
     assert_eq!(http_get(addr, "/healthz").await.0, 200);
     // Every queue exists (a passive declare of a missing queue fails the channel).
     for queue in [
@@ -267,7 +267,7 @@ async fn the_worker_resumes_by_itself_after_its_connection_is_killed() {
     let scripted = Scripted::default();
     let worker = env.start_worker(scripted.handlers()).await;
     let addr = worker.http_addr;
-    eventually(20, "readiness", || async move { http_get(addr, "/readyz").await.0 == 200 }).await;
+    wait_ready(addr, "readiness").await;
     env.publish(&env.job("SyncTeam", "before", sync_payload(json!("ok")))).await;
     events.wait_for(15, "first job", |e| e.kind() == "job.completed" && e.body["integration_id"] == "before").await;
 
@@ -285,7 +285,7 @@ async fn the_worker_resumes_by_itself_after_its_connection_is_killed() {
     let (_, metrics) = http_get(addr, "/metrics").await;
     assert!(metrics.contains("nmbrs_worker_broker_connection_lost_total 1"), "{metrics}");
     assert!(metrics.contains("nmbrs_worker_broker_connects_total 2"), "{metrics}");
-    eventually(20, "ready again", || async move { http_get(addr, "/readyz").await.0 == 200 }).await;
+    wait_ready(addr, "ready again").await;
     worker.stop().await;
     env.cleanup().await;
 }
@@ -298,13 +298,13 @@ async fn a_cancelled_consumer_is_noticed_and_consumption_resumes() {
     let mut events = env.events().await;
     let worker = env.start_worker(Scripted::default().handlers()).await;
     let addr = worker.http_addr;
-    eventually(20, "readiness", || async move { http_get(addr, "/readyz").await.0 == 200 }).await;
+    wait_ready(addr, "readiness").await;
     let conn = nmbrs_worker::bus::connect(AMQP_URL, "test admin").await.unwrap();
     let ch = conn.create_channel().await.unwrap();
     let queue = env.names.job_queue(nmbrs_worker::envelope::JobType::Deactivate);
     ch.queue_delete(queue.into(), Default::default()).await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    eventually(20, "ready again", || async move { http_get(addr, "/readyz").await.0 == 200 }).await;
+    wait_ready(addr, "ready again").await;
     env.publish(&env.job("Deactivate", "env-1", json!({"members": [], "as_of": "2026-11-24"}))).await;
     let done = events.wait_for(30, "deactivate completed", |e| e.kind() == "job.completed").await;
     assert_eq!(done.body["job"]["type"], "Deactivate");

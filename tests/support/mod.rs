@@ -419,6 +419,11 @@ where
     panic!("{what} did not happen within {secs}s");
 }
 
+/// Waits up to 20 s for `/readyz` to answer 200.
+pub async fn wait_ready(addr: std::net::SocketAddr, what: &str) {
+    eventually(20, what, || async move { http_get(addr, "/readyz").await.0 == 200 }).await;
+}
+
 pub async fn http_get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
     let res = reqwest::get(format!("http://{addr}{path}")).await.unwrap();
     (res.status().as_u16(), res.text().await.unwrap())
