@@ -150,8 +150,15 @@ async fn demo_runs_the_whole_flow_against_the_built_in_simulator() {
     assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
     let count = |needle: &str| text.lines().filter(|l| l.trim_start().starts_with(needle)).count();
     assert_eq!(count("team_member.upserted"), 7, "first sync publishes every imported employee:\n{text}");
-    assert_eq!(count("job.completed"), 3, "{text}");
+    assert_eq!(count("job.completed"), 6, "three team jobs and three exports:\n{text}");
     assert!(text.contains("\"upserted\":0"), "the second sync publishes nothing:\n{text}");
     assert!(text.contains("team_member.deactivated  member u-sanne"), "{text}");
+    assert_eq!(count("hours.exported"), 3, "{text}");
+    let line = |words: &str| text.lines().any(|l| l.split_whitespace().collect::<Vec<_>>().join(" ") == words);
+    assert!(line("skipped shift-3 worked_hours fixed_contract"), "{text}");
+    assert!(line("skipped shift-4 whole entry not_approved"), "{text}");
+    // 10 buckets inserted; then Jan's hours replaced (2), Fatima's sick deleted (1), her new
+    // shift's hours and days (2); then nothing.
+    assert!(text.contains("Export write calls (first / changed / identical): 10 / 5 / 0"), "{text}");
     env.cleanup().await;
 }

@@ -1,7 +1,9 @@
 //! `nmbrs-worker demo`: the whole flow on this machine. It starts the built-in Nmbrs simulator
 //! (demo data), runs the worker on the local RabbitMQ and PostgreSQL, publishes a team sync,
-//! the same sync again (nothing changed, so nothing is published) and a Deactivate, and prints
-//! every event the worker published, readable by a person.
+//! the same sync again (nothing changed, so nothing is published) and a Deactivate, then three
+//! hours exports (a first one, a changed re-export, and the same re-export again, which must
+//! make no write call), and prints every event the worker published, readable by a person,
+//! with the Nmbrs write calls the simulator saw per export.
 
 use std::time::Duration;
 
@@ -19,7 +21,8 @@ use crate::{
     worker::Worker,
 };
 
-/// Runs the demo and returns the events it printed (for tests).
+/// Runs the demo and returns the events it printed (for tests). Fails when a job does not
+/// complete or when the identical re-export makes a write call.
 pub async fn run(mut config: Config, mut out: impl std::io::Write) -> anyhow::Result<Vec<Value>> {
     let sim = Simulator::start_demo().await.context("starting the Nmbrs simulator")?;
     config.nmbrs_base_url = sim.base_url().trim_end_matches('/').to_string();
@@ -41,54 +44,114 @@ pub async fn run(mut config: Config, mut out: impl std::io::Write) -> anyhow::Re
     let conn = bus::connect(&config.amqp_url, "nmbrs-worker demo").await.context("connecting to RabbitMQ")?;
     let channel = conn.create_channel().await?;
     topology::declare(&channel, &names, &config.retry_schedule).await?;
-    let mut events = bus::tap_events(&channel, &names, "#").await?;
+    let events = bus::tap_events(&channel, &names, "#").await?;
 
     let worker = Worker::start(config.clone(), Handlers::production(&config)?).await?;
     let integration = format!("demo-{}", uuid::Uuid::new_v4().simple().to_string().get(..8).unwrap_or("x"));
     let sealed = keys.seal(&integration, &Credentials::new(demo::USERNAME, demo::TOKEN));
-    let roster = json!([
-        {"eitje_user_id": "u-jan", "nmbrs_employee_id": 503293, "active": true},
-        {"eitje_user_id": "u-anton", "bsn": "123456782", "active": true},
-        {"eitje_user_id": "u-emma", "email": "emma@catering.example", "active": true},
-        {"eitje_user_id": "u-sanne", "nmbrs_employee_id": 503297, "active": true}
-    ]);
-    let steps = [
-        (
-            "First team sync: every imported employee is published",
-            "SyncTeam",
-            json!({"trigger": "setup", "full": false, "members": roster}),
-        ),
-        (
-            "The same sync again: nothing changed in Nmbrs, so nothing is published",
-            "SyncTeam",
-            json!({"trigger": "manual", "full": false, "members": roster}),
-        ),
-        ("Deactivate: members whose employment ended in Nmbrs", "Deactivate", json!({"members": roster})),
-    ];
-    let mut printed = Vec::new();
-    for (title, kind, payload) in steps {
+    let integration = json!({
+        "id": integration,
+        "nmbrs": {"domain": demo::DOMAIN, "credentials": sealed},
+        "venues": [
+            {"eitje_venue_id": "v-horeca", "nmbrs_company_id": demo::HORECA},
+            {"eitje_venue_id": "v-catering", "nmbrs_company_id": demo::CATERING}
+        ],
+        "settings": {
+            "auto_deactivate": true,
+            "hour_codes": {"worked": 1, "leave": 20, "sick": 30},
+            "wage_codes": {"meals": 400, "allowances": {"travel": 410, "bonus": 420}}
+        }
+    });
+    let mut demo = Demo { config: &config, integration, events, printed: Vec::new() };
+    let result = demo.steps(&sim, &mut out).await;
+    worker.stop().await;
+    let _ = conn.close(200, "demo done".into()).await;
+    result.map(|()| demo.printed)
+}
+
+/// What the steps share: where to publish, the integration, the event tap and what was printed.
+struct Demo<'a> {
+    config: &'a Config,
+    integration: Value,
+    events: lapin::Consumer,
+    printed: Vec<Value>,
+}
+
+impl Demo<'_> {
+    async fn steps(&mut self, sim: &Simulator, out: &mut impl std::io::Write) -> anyhow::Result<()> {
+        let roster = json!([
+            {"eitje_user_id": "u-jan", "nmbrs_employee_id": 503293, "active": true},
+            {"eitje_user_id": "u-anton", "bsn": "123456782", "active": true},
+            {"eitje_user_id": "u-emma", "email": "emma@catering.example", "active": true},
+            {"eitje_user_id": "u-sanne", "nmbrs_employee_id": 503297, "active": true}
+        ]);
+        let team = [
+            (
+                "First team sync: every imported employee is published",
+                "SyncTeam",
+                json!({"trigger": "setup", "full": false, "members": roster}),
+            ),
+            (
+                "The same sync again: nothing changed in Nmbrs, so nothing is published",
+                "SyncTeam",
+                json!({"trigger": "manual", "full": false, "members": roster}),
+            ),
+            ("Deactivate: members whose employment ended in Nmbrs", "Deactivate", json!({"members": roster})),
+        ];
+        for (title, kind, payload) in team {
+            writeln!(out, "\n== {title}")?;
+            self.job(kind, payload, out).await?;
+        }
+
+        let (first, changed) = export_payloads();
+        let exports = [
+            ("First hours export of period 2026-11 (Horeca): every bucket is inserted", first),
+            ("Changed re-export: shift-2 7.00 h instead of 6.00, sick-1 withdrawn, shift-6 new", changed.clone()),
+            ("The same re-export again: nothing changed, so no write call", changed),
+        ];
+        let mut writes = Vec::new();
+        for (title, payload) in exports {
+            writeln!(out, "\n== {title}")?;
+            let before = sim.write_calls();
+            let completed = self.job("ExportHours", payload, out).await?;
+            let seen = sim.write_calls() - before;
+            writeln!(out, "  write calls seen by the Nmbrs simulator: {seen}")?;
+            if completed["type"] != "job.completed" {
+                anyhow::bail!("the export did not complete: {}", describe(&completed));
+            }
+            if completed["payload"]["counts"]["write_calls"].as_u64() != Some(seen as u64) {
+                writeln!(
+                    out,
+                    "  warning: the job counted {} write calls",
+                    completed["payload"]["counts"]["write_calls"]
+                )?;
+            }
+            writes.push(seen);
+        }
+        let list = writes.iter().map(usize::to_string).collect::<Vec<_>>().join(" / ");
+        writeln!(out, "\nExport write calls (first / changed / identical): {list}")?;
+        if writes.last().is_some_and(|&w| w > 0) {
+            anyhow::bail!("the identical re-export made {} Nmbrs write calls; it must make none", writes[2]);
+        }
+        Ok(())
+    }
+
+    /// Publishes one job and prints its events until its `job.completed` / `job.failed`,
+    /// which it returns.
+    async fn job(&mut self, kind: &str, payload: Value, out: &mut impl std::io::Write) -> anyhow::Result<Value> {
         let job = json!({
             "message_id": uuid::Uuid::new_v4().to_string(),
             "type": kind,
             "schema_version": 1,
             "created_at": chrono::Utc::now().to_rfc3339(),
             "requested_by": {"kind": "user", "id": "demo"},
-            "integration": {
-                "id": integration,
-                "nmbrs": {"domain": demo::DOMAIN, "credentials": sealed},
-                "venues": [
-                    {"eitje_venue_id": "v-horeca", "nmbrs_company_id": demo::HORECA},
-                    {"eitje_venue_id": "v-catering", "nmbrs_company_id": demo::CATERING}
-                ],
-                "settings": {"auto_deactivate": true}
-            },
+            "integration": self.integration,
             "payload": payload
         });
-        writeln!(out, "\n== {title}")?;
-        publish_bytes(&config, &serde_json::to_vec(&job)?, Some(&job), None, true).await?;
+        publish_bytes(self.config, &serde_json::to_vec(&job)?, Some(&job), None, true).await?;
         let message_id = job["message_id"].as_str().unwrap_or_default().to_string();
         loop {
-            let next = tokio::time::timeout(Duration::from_secs(60), events.next())
+            let next = tokio::time::timeout(Duration::from_secs(60), self.events.next())
                 .await
                 .context("no event within 60 s; is the worker running?")?;
             let Some(Ok(delivery)) = next else { anyhow::bail!("the event stream ended") };
@@ -96,18 +159,56 @@ pub async fn run(mut config: Config, mut out: impl std::io::Write) -> anyhow::Re
             writeln!(out, "  {}", describe(&event))?;
             let done = event["job"]["message_id"] == message_id.as_str()
                 && matches!(event["type"].as_str(), Some("job.completed" | "job.failed"));
-            printed.push(event);
+            self.printed.push(event.clone());
             if done {
-                break;
+                return Ok(event);
             }
         }
     }
-    worker.stop().await;
-    let _ = conn.close(200, "demo done".into()).await;
-    Ok(printed)
 }
 
-/// One line per event, for people.
+/// The first export of period 2026-11 and its changed re-export (sent twice), for the
+/// monthly demo company: worked hours of zero-hours employees, a fixed contract's worked
+/// hours (skipped), leave, sick, meals, allowances and an entry that is not approved.
+fn export_payloads() -> (Value, Value) {
+    let entry = |id: &str, employee: i32, kind: &str, date: &str, hours: &str, contract: &str| {
+        json!({"entry_id": id, "nmbrs_employee_id": employee, "eitje_venue_id": "v-horeca",
+               "date": format!("2026-11-{date}"), "kind": kind, "hours": hours, "approved": true,
+               "contract_type": contract})
+    };
+    let with = |mut e: Value, extra: Value| {
+        if let (Some(e), Some(extra)) = (e.as_object_mut(), extra.as_object()) {
+            e.extend(extra.clone());
+        }
+        e
+    };
+    let (jan, anton, fatima, zoe) = (503293, 503294, 503295, 503299);
+    let mut entries = vec![
+        with(
+            entry("shift-1", jan, "worked", "03", "7.50", "zero_hours"),
+            json!({"meals": 1, "allowances": [{"type": "travel", "amount": "12.40"}]}),
+        ),
+        entry("shift-2", jan, "worked", "04", "6.00", "zero_hours"),
+        with(entry("shift-3", anton, "worked", "03", "8.00", "fixed"), json!({"meals": 1})),
+        entry("leave-1", anton, "leave", "10", "8.00", "fixed"),
+        entry("sick-1", fatima, "sick", "05", "4.00", "zero_hours"),
+        with(entry("shift-4", fatima, "worked", "06", "5.00", "zero_hours"), json!({"approved": false})),
+        with(
+            entry("shift-5", zoe, "worked", "07", "4.00", "fixed"),
+            json!({"allowances": [{"type": "bonus", "amount": "25.00"}]}),
+        ),
+    ];
+    let period = json!({"year": 2026, "number": 11});
+    let first = json!({"export_id": "exp-demo-1", "period": period, "entries": entries});
+    entries[1]["hours"] = json!("7.00");
+    entries.retain(|e| e["entry_id"] != "sick-1");
+    entries.push(entry("shift-6", fatima, "worked", "12", "5.00", "zero_hours"));
+    let changed =
+        json!({"export_id": "exp-demo-2", "period": period, "withdrawn_entry_ids": ["sick-1"], "entries": entries});
+    (first, changed)
+}
+
+/// One line per event, for people (`hours.exported` takes one line per skip and per bucket).
 pub fn describe(e: &Value) -> String {
     let p = &e["payload"];
     let text = |v: &Value| v.as_str().unwrap_or("").to_string();
@@ -135,6 +236,7 @@ pub fn describe(e: &Value) -> String {
             text(&p["reason"]),
             p["ended_on"].as_str().unwrap_or("-"),
         ),
+        "hours.exported" => describe_export(p),
         "notification" => format!("notification [{}] {}: {}", text(&p["level"]), text(&p["code"]), text(&p["message"])),
         "job.completed" => format!("job.completed            {} {}", text(&p["status"]), p["counts"]),
         "job.failed" => {
@@ -142,4 +244,39 @@ pub fn describe(e: &Value) -> String {
         }
         other => format!("{other} {p}"),
     }
+}
+
+/// `hours.exported`: the entries exported, each skipped contribution with its reason, and
+/// each bucket with its action, new value and the Nmbrs component the worker owns.
+fn describe_export(p: &Value) -> String {
+    let list = |v: &Value| v.as_array().cloned().unwrap_or_default();
+    let exported = list(&p["exported"]).iter().filter_map(|v| v.as_str().map(str::to_owned)).collect::<Vec<_>>();
+    let mut lines = vec![format!(
+        "hours.exported           {} period {}-{}{}: exported {}",
+        p["export_id"].as_str().unwrap_or("?"),
+        p["period"]["year"],
+        p["period"]["number"],
+        if p["dry_run"] == true { " (dry run)" } else { "" },
+        if exported.is_empty() { "nothing".to_string() } else { exported.join(", ") },
+    )];
+    for s in list(&p["skipped"]) {
+        let part = s["component"].as_str().unwrap_or("whole entry");
+        let (entry, reason) = (s["entry_id"].as_str().unwrap_or("?"), s["reason"].as_str().unwrap_or("?"));
+        lines.push(format!("  skipped  {entry:<8} {part:<17} {reason}"));
+    }
+    for b in list(&p["buckets"]) {
+        let component = match b["code"].as_i64() {
+            Some(code) => format!("{} {code}", b["component"].as_str().unwrap_or("?")),
+            None => b["component"].as_str().unwrap_or("?").to_string(),
+        };
+        let owned = b["nmbrs_component_id"].as_i64().map_or("-".to_string(), |id| id.to_string());
+        lines.push(format!(
+            "  bucket   {}/{} {component:<9} = {:<6} {:<9} component {owned}",
+            b["nmbrs_company_id"],
+            b["nmbrs_employee_id"],
+            b["value"].as_str().unwrap_or("?"),
+            b["action"].as_str().unwrap_or("?"),
+        ));
+    }
+    lines.join("\n  ")
 }
