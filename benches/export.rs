@@ -10,7 +10,7 @@
 //! global rate limit (100 calls/s), and wall ÷ ideal (goal ≤ 1.2).
 //!
 //! The simulator runs as its own process (`nmbrs-worker sim --employees N`), the worker in
-//! this one; the database is dropped afterwards.
+//! this one; its database, queues and exchanges are deleted afterwards.
 //!
 //! Run: `cargo bench --bench export` (env `BENCH_EMPLOYEES` default 200, `BENCH_LATENCY_MS`
 //! default 50, `NMBRS_MAX_CONCURRENCY_PER_INTEGRATION` default 4). Needs the local RabbitMQ
@@ -201,6 +201,7 @@ async fn run(port: u16, employees: usize, latency_ms: u64, concurrency: usize) -
         }
     }
     worker.stop().await;
+    delete_topology(&channel, &names, &config).await;
     let _ = conn.close(200, "done".into()).await;
     let admin = sqlx::PgPool::connect("postgres://postgres@127.0.0.1:5432/postgres").await.unwrap();
     let drop_db = format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
@@ -248,6 +249,18 @@ async fn wait_for_job(events: &mut lapin::Consumer, job: &Value) -> (Value, Valu
             Some("job.completed" | "job.failed") => return (exported, event),
             _ => {}
         }
+    }
+}
+
+/// Deletes the benchmark's queues and exchanges (they carry its own prefix).
+async fn delete_topology(channel: &lapin::Channel, names: &topology::Names, config: &Config) {
+    let jobs = nmbrs_worker::envelope::JobType::ALL.iter().map(|kind| names.job_queue(*kind));
+    let retries = config.retry_schedule.iter().map(|delay| names.retry_queue(*delay));
+    for queue in jobs.chain(retries).chain([names.dead_queue()]) {
+        let _ = channel.queue_delete(queue.into(), Default::default()).await;
+    }
+    for exchange in [names.jobs_exchange(), names.events_exchange(), names.retry_exchange()] {
+        let _ = channel.exchange_delete(exchange.into(), Default::default()).await;
     }
 }
 
