@@ -115,12 +115,13 @@ impl Harness {
             let id = id.clone();
             move |e: &Received| e.kind() == kind && e.body["job"]["message_id"] == id.as_str()
         };
-        let completed = self.events.wait_for(secs, "job.completed", of("job.completed")).await;
+        let (done, failed) = (of("job.completed"), of("job.failed"));
+        let completed = self.events.wait_for(secs, "job result", |e| done(e) || failed(e)).await;
+        assert_eq!(completed.kind(), "job.completed", "{:#}", completed.body);
         let exported = self.events.wait_for(10, "hours.exported", of("hours.exported")).await;
         self.events.settle(300).await;
         assert_eq!(self.events.of("job.completed", &id).len(), 1, "one job.completed per export");
         assert_eq!(self.events.of("hours.exported", &id).len(), 1, "one hours.exported per export");
-        assert!(self.events.of("job.failed", &id).is_empty());
         let notifications = self.events.of("notification", &id).iter().map(|e| e.body["payload"].clone()).collect();
         Outcome {
             completed: completed.body["payload"].clone(),
