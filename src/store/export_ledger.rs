@@ -27,6 +27,9 @@ use crate::{
     nmbrs::{CompanyId, EmployeeId, HourCode, PayPeriod, WageCode},
 };
 
+/// How long a recorded plan is kept (see [`record_plan`]).
+const RUN_RETENTION: &str = "30 days";
+
 /// A bucket's component as stored: `hours:<code>`, `wage:<code>` or `days`.
 pub fn component_text(component: Component) -> String {
     match component {
@@ -215,6 +218,13 @@ pub async fn record_plan<T: serde::Serialize + Sync>(
     insert_contributions(&mut tx, integration, &rows).await?;
     let writes: Vec<(BucketKey, bool)> = plan.writes().map(|b| (b.key, b.unprotected)).collect();
     mark_dirty(&mut tx, integration, &writes).await?;
+    // A run is only needed until its job completes; old ones go, so the table stays bounded. A
+    // job replayed after that plans again from the ledger, which gives the same result.
+    sqlx::query("DELETE FROM export_runs WHERE integration_id = $1 AND recorded_at < now() - $2::interval")
+        .bind(integration)
+        .bind(RUN_RETENTION)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("INSERT INTO export_runs (integration_id, idempotency_key, export_id, plan) VALUES ($1, $2, $3, $4)")
         .bind(integration)
         .bind(idempotency_key)
@@ -371,4 +381,20 @@ pub async fn record_applied(pool: &PgPool, integration: &str, key: &BucketKey, v
 pub async fn record_in_doubt(pool: &PgPool, integration: &str, key: &BucketKey) -> sqlx::Result<()> {
     let sql = bucket_update!("in_doubt = true");
     bind_key(sqlx::query(sql), integration, key).execute(pool).await.map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn components_are_stored_as_text_and_read_back_the_same() {
+        for c in [Component::Hours(HourCode(1)), Component::Wage(WageCode(430)), Component::Days] {
+            assert_eq!(parse_component(&component_text(c)), Some(c));
+        }
+        assert_eq!(component_text(Component::Hours(HourCode(20))), "hours:20");
+        for bad in ["", "hours", "hours:x", "wage:", "day", "salary:1"] {
+            assert_eq!(parse_component(bad), None, "{bad}");
+        }
+    }
 }
