@@ -300,7 +300,7 @@ async fn mark_dirty(conn: &mut PgConnection, integration: &str, buckets: &[(Buck
 
 type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 
-/// Binds a bucket's key as `$1`…`$6` (see [`WHERE_KEY`]).
+/// Binds a bucket's key as `$1`…`$6` of [`bucket_update!`].
 fn bind_key<'q>(query: PgQuery<'q>, integration: &'q str, key: &BucketKey) -> PgQuery<'q> {
     query
         .bind(integration)
@@ -311,13 +311,19 @@ fn bind_key<'q>(query: PgQuery<'q>, integration: &'q str, key: &BucketKey) -> Pg
         .bind(component_text(key.component))
 }
 
+/// `UPDATE` of one bucket: `$1`…`$6` its key (see [`bind_key`]), then the `SET` list's own
+/// parameters; optionally an extra condition.
 macro_rules! bucket_update {
     ($set:literal) => {
+        bucket_update!($set, "")
+    };
+    ($set:literal, $extra:literal) => {
         concat!(
             "UPDATE export_buckets SET ",
             $set,
             ", updated_at = now() WHERE integration_id = $1 AND company_id = $2 AND employee_id = $3 \
-             AND year = $4 AND period = $5 AND component = $6"
+             AND year = $4 AND period = $5 AND component = $6",
+            $extra
         )
     };
 }
@@ -381,6 +387,73 @@ pub async fn record_applied(pool: &PgPool, integration: &str, key: &BucketKey, v
 pub async fn record_in_doubt(pool: &PgPool, integration: &str, key: &BucketKey) -> sqlx::Result<()> {
     let sql = bucket_update!("in_doubt = true");
     bind_key(sqlx::query(sql), integration, key).execute(pool).await.map(drop)
+}
+
+/// A bucket stopped in doubt, for a person to look at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DoubtfulBucket {
+    pub integration_id: String,
+    pub key: BucketKey,
+    /// The value of the insert that may or may not have landed.
+    pub pending: Option<Decimal>,
+    pub owned: Vec<ComponentLineId>,
+}
+
+/// Every bucket in doubt (of one integration, or of all).
+pub async fn in_doubt(pool: &PgPool, integration: Option<&str>) -> sqlx::Result<Vec<DoubtfulBucket>> {
+    let rows = sqlx::query(
+        "SELECT integration_id, company_id, employee_id, year, period, component, pending_value, owned_ids
+         FROM export_buckets WHERE in_doubt AND ($1::text IS NULL OR integration_id = $1)
+         ORDER BY integration_id, company_id, employee_id, year, period, component",
+    )
+    .bind(integration)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let owned: Vec<i32> = r.try_get("owned_ids")?;
+            Ok(DoubtfulBucket {
+                integration_id: r.try_get("integration_id")?,
+                key: key_of(r)?,
+                pending: r.try_get("pending_value")?,
+                owned: owned.into_iter().map(ComponentLineId).collect(),
+            })
+        })
+        .collect()
+}
+
+/// What a person found in Nmbrs about a bucket in doubt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resolution {
+    /// The insert landed as this component: the worker owns it from now on.
+    LandedAs(ComponentLineId),
+    /// The insert did not land (or the person deleted it): the next export inserts.
+    NotLanded,
+}
+
+/// Settles a bucket in doubt by a person's word and marks it dirty, so the next export of the
+/// integration brings it to the ledger's value. False when no such bucket is in doubt.
+pub async fn resolve(
+    conn: &mut PgConnection,
+    integration: &str,
+    key: &BucketKey,
+    how: Resolution,
+) -> sqlx::Result<bool> {
+    let done = match how {
+        Resolution::LandedAs(id) => {
+            let sql = bucket_update!(
+                "owned_ids = array_append(owned_ids, $7), applied_value = applied_value + pending_value, \
+                 pending_value = NULL, in_doubt = false, dirty = true",
+                " AND in_doubt"
+            );
+            bind_key(sqlx::query(sql), integration, key).bind(id.0).execute(&mut *conn).await?
+        }
+        Resolution::NotLanded => {
+            let sql = bucket_update!("pending_value = NULL, in_doubt = false, dirty = true", " AND in_doubt");
+            bind_key(sqlx::query(sql), integration, key).execute(&mut *conn).await?
+        }
+    };
+    Ok(done.rows_affected() == 1)
 }
 
 #[cfg(test)]
