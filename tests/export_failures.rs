@@ -80,12 +80,17 @@ async fn without_the_read_back_right_a_lost_insert_stops_its_bucket_in_doubt() {
     assert_eq!(out.bucket(JAN, "hours", Some(1))["nmbrs_component_id"], Value::Null);
     assert_eq!(out.skipped(), [("j-1".into(), Some("worked_hours".into()), "in_doubt".into())]);
     assert_eq!(out.exported_ids(), ["j-1"], "its day and meal did export");
+    assert_eq!(out.notification_codes(), ["export.in_doubt"]);
     assert_eq!(
         out.notification("export.in_doubt")["params"],
         json!({"nmbrs_employee_id": JAN, "component": "hours", "code": 1, "period": {"year": 2026, "number": 11}})
     );
     assert_eq!(out.count("in_doubt"), 1);
+    assert_eq!(out.completed["errors"].as_array().unwrap().len(), 1);
+    assert_eq!(out.completed["errors"][0]["code"], "export.in_doubt");
+    assert_eq!(out.completed["errors"][0]["scope"]["nmbrs_employee_id"], JAN);
     assert_eq!(h.calls_of("HourComponentVar_Insert"), 1, "no blind second insert");
+    assert_eq!(h.calls_of("HourComponentVar_Get"), 1, "the read-back was tried (and refused)");
     let jan = h.nmbrs(JAN, NOVEMBER);
     assert_eq!(jan.hour_values(), [(1, d("7.5"))], "the lost insert landed once");
     assert_eq!((jan.wage_values(), jan.days), (vec![(400, d("1"))], Some(1)));
@@ -94,13 +99,27 @@ async fn without_the_read_back_right_a_lost_insert_stops_its_bucket_in_doubt() {
     let again = h.export(LIMITED, export_payload("exp-doubt-2", NOVEMBER, shift())).await;
     assert_eq!(again.status(), "partial");
     assert_eq!(again.bucket(JAN, "hours", Some(1))["action"], "in_doubt");
+    assert_eq!(again.notification_codes(), ["export.in_doubt"]);
+    assert_eq!((again.write_calls, again.count("write_calls")), (0, 0));
     assert_eq!(h.calls_of("HourComponentVar_Insert"), 1);
     assert_eq!(h.nmbrs(JAN, NOVEMBER), jan);
 
     // A user with the read-back right resolves it: the landed component is adopted.
     let resolved = h.export(FULL, export_payload("exp-doubt-3", NOVEMBER, shift())).await;
     assert_eq!(resolved.status(), "succeeded", "{:#}", resolved.exported);
-    assert_eq!(h.calls_of("HourComponentVar_Insert"), 1, "adopted, not inserted again");
+    assert_eq!(resolved.write_calls, 0, "adopted, not inserted again");
+    assert_eq!(h.calls_of("HourComponentVar_Insert"), 1);
+    // The bucket reports the component it now owns; the adoption is labelled an insert.
+    assert_eq!(
+        resolved.rows(),
+        [
+            row(JAN, "days", None, "1", "unchanged"),
+            row(JAN, "hours", Some(1), "7.50", "insert"),
+            row(JAN, "wage", Some(400), "1", "unchanged")
+        ]
+    );
+    assert!(resolved.skipped().is_empty() && resolved.notifications.is_empty());
+    assert_eq!(resolved.count("in_doubt"), 0);
     assert_eq!(h.nmbrs(JAN, NOVEMBER), jan);
     assert_eq!(resolved.component_id(JAN, "hours", 1), Some(jan.hours[0].id));
     resolved.assert_matches_nmbrs(&h.sim);
@@ -134,6 +153,14 @@ async fn thirty_percent_transient_errors_still_end_in_the_exact_state() {
     h.sim.set_faults(FaultConfig::default());
 
     assert_eq!(out.status(), "succeeded", "{:#}", out.completed);
+    let calls = h.sim.calls();
+    let injected = calls.iter().filter(|c| c.outcome.starts_with("injected:")).count();
+    assert!(injected > 0, "faults were injected");
+    for op in ["HourComponentVar_Insert", "WageComponentVar_Insert"] {
+        let landed = calls.iter().filter(|c| c.operation == op && c.outcome == "ok").count();
+        assert_eq!(landed, 10, "each {op} landed exactly once per bucket");
+    }
+    assert_eq!(out.count("in_doubt"), 0);
     assert_eq!(out.count("buckets"), 30);
     assert_eq!(out.exported_ids().len(), 20);
     for (employee, hours) in &expected {

@@ -149,7 +149,7 @@ async fn changed_withdrawn_and_new_entries_replace_only_the_workers_own_componen
         worked("f-1", FATIMA, "2026-11-02", "6.50"),
     ]);
     let first = h.export(FULL, export_payload("exp-1", NOVEMBER, entries)).await;
-    assert_eq!(h.nmbrs(JAN, NOVEMBER).hour_values(), [(1, d("2")), (1, d("10.75"))]);
+    assert_eq!(h.nmbrs(JAN, NOVEMBER).hour_values(), [(1, d("2")), (1, d("18.75"))]);
     let fatima = h.nmbrs(FATIMA, NOVEMBER);
 
     // j-1 changed, j-2 withdrawn, j-3 sent again not approved, j-6 new (a second shift on 3 Nov).
