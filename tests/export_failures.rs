@@ -127,6 +127,36 @@ async fn without_the_read_back_right_a_lost_insert_stops_its_bucket_in_doubt() {
 }
 
 #[tokio::test]
+async fn half_the_write_replies_lost_never_count_a_bucket_twice() {
+    let mut env = TestEnv::new();
+    env.set("NMBRS_WORKER_RETRY_SCHEDULE", "1s,1s,1s,1s,1s,1s,1s,1s");
+    let mut h = Harness::start_with(env, demo::state()).await;
+    let staff = [JAN, FATIMA, 503296, 503299];
+    let shifts = |hours: &str| {
+        let all: Vec<Value> = staff
+            .iter()
+            .map(|e| with(worked(&format!("s-{e}"), *e, "2026-11-03", hours), json!({"meals": 2})))
+            .collect();
+        json!(all)
+    };
+    // Every write applies, but half of the replies never arrive (deletes and DaysVar_Set too).
+    h.sim.set_faults(FaultConfig { lost_reply_rate: 0.5, ..Default::default() });
+    let first = h.export(FULL, export_payload("exp-lossy-1", NOVEMBER, shifts("7.50"))).await;
+    let changed = h.export(FULL, export_payload("exp-lossy-2", NOVEMBER, shifts("5.25"))).await;
+    h.sim.set_faults(FaultConfig::default());
+
+    assert_eq!((first.status(), changed.status()), ("succeeded", "succeeded"), "{:#}", changed.completed);
+    for employee in staff {
+        let held = h.nmbrs(employee, NOVEMBER);
+        assert_eq!(held.hour_values(), [(1, d("5.25"))], "employee {employee}");
+        assert_eq!(held.wage_values(), [(400, d("2"))], "employee {employee}");
+        assert_eq!(held.days, Some(1));
+    }
+    assert_eq!(changed.assert_matches_nmbrs(&h.sim).len(), 8, "each hour and wage bucket owns one component");
+    h.stop().await;
+}
+
+#[tokio::test]
 async fn thirty_percent_transient_errors_still_end_in_the_exact_state() {
     let mut env = TestEnv::new();
     // Job-level retries resume the recorded plan; give them room.
