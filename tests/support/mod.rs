@@ -182,6 +182,16 @@ impl TestEnv {
         depth
     }
 
+    /// Consumers attached to a queue (passive declare).
+    pub async fn queue_consumers(&self, queue: &str) -> u32 {
+        let conn = bus::connect(AMQP_URL, "test consumers").await.unwrap();
+        let channel = conn.create_channel().await.unwrap();
+        let passive = QueueDeclareOptions { passive: true, durable: true, ..Default::default() };
+        let n = channel.queue_declare(queue.into(), passive, FieldTable::default()).await.unwrap().consumer_count();
+        let _ = conn.close(200, "done".into()).await;
+        n
+    }
+
     /// Deletes the test's queues, exchanges and database (best effort).
     pub async fn cleanup(self) {
         if let Ok(conn) = bus::connect(AMQP_URL, "test cleanup").await {
