@@ -4,7 +4,7 @@
 //! the job reference and the trace context, and stores them in the outbox.
 
 use chrono::{SecondsFormat, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json, value::RawValue};
 use uuid::Uuid;
 
@@ -62,7 +62,7 @@ impl PartialEq for EventDraft {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     Info,
@@ -71,7 +71,7 @@ pub enum Level {
 }
 
 /// A `notification` event: something a person must know, in English, with typed params.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notification {
     pub level: Level,
     pub code: String,

@@ -13,6 +13,7 @@ pub mod credentials;
 pub mod domain;
 pub mod envelope;
 pub mod events;
+pub mod failpoint;
 pub mod health;
 pub mod jobs;
 pub mod metrics;

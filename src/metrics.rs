@@ -20,6 +20,11 @@ pub struct TypeLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabel {
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct CodeLabel {
     pub code: String,
 }
@@ -35,6 +40,9 @@ pub struct Metrics {
     pub outbox_pending: Gauge,
     pub broker_connects: Counter,
     pub broker_connection_lost: Counter,
+    /// Export buckets settled, by outcome (`written`, `unchanged`, `in_doubt`, `refused`):
+    /// the progress of a long export.
+    pub export_buckets: Family<OutcomeLabel, Counter>,
 }
 
 impl Default for Metrics {
@@ -62,6 +70,8 @@ impl Default for Metrics {
             "Connections to RabbitMQ lost or failed",
             broker_connection_lost.clone(),
         );
+        let export_buckets = Family::<OutcomeLabel, Counter>::default();
+        registry.register("export_buckets", "Export buckets settled in Nmbrs, by outcome", export_buckets.clone());
         Self {
             registry,
             jobs,
@@ -72,6 +82,7 @@ impl Default for Metrics {
             outbox_pending,
             broker_connects,
             broker_connection_lost,
+            export_buckets,
         }
     }
 }
@@ -79,6 +90,10 @@ impl Default for Metrics {
 impl Metrics {
     pub fn job(&self, job_type: &str, outcome: &str) {
         self.jobs.get_or_create(&JobLabels { job_type: job_type.to_string(), outcome: outcome.to_string() }).inc();
+    }
+
+    pub fn export_bucket(&self, outcome: &str) {
+        self.export_buckets.get_or_create(&OutcomeLabel { outcome: outcome.to_string() }).inc();
     }
 
     /// The Prometheus text exposition format.

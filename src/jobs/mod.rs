@@ -2,12 +2,15 @@
 //! through consume → validate → plan/apply (the handler) → record → publish.
 //!
 //! One file per job kind: `sync_team.rs`, `deactivate.rs` (with `team.rs`, their shared
-//! reading of Nmbrs). `ExportHours` arrives with issue 5; until a kind has a handler, its jobs
-//! fail permanently with `job_type_not_supported` and are parked, so they can be replayed
-//! once it exists.
+//! reading of Nmbrs) and `export_hours.rs` (with `export_facts.rs`, its Nmbrs reads, and
+//! `export_apply.rs`, the crash-safe write of one bucket). A kind without a handler fails
+//! permanently with `job_type_not_supported` and is parked, so it can be replayed later.
 
 pub mod deactivate;
 mod error;
+pub mod export_apply;
+mod export_facts;
+pub mod export_hours;
 mod nmbrs_failure;
 pub mod pipeline;
 pub mod sync_team;
@@ -35,6 +38,7 @@ pub struct JobContext<'a> {
     /// 1-based attempt number of this delivery (retries count up).
     pub attempt: u32,
     pub pool: &'a PgPool,
+    pub metrics: &'a crate::metrics::Metrics,
 }
 
 /// `job.completed` status (CONTRACT §3).
@@ -46,7 +50,7 @@ pub enum CompletionStatus {
 }
 
 /// One item of `job.completed`'s `errors`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ErrorItem {
     pub code: String,
     pub message: String,
@@ -130,8 +134,7 @@ impl Handlers {
         self.0.get(&kind)
     }
 
-    /// The handlers of this release, talking SOAP to `NMBRS_BASE_URL`. `ExportHours` has
-    /// none yet (see the module doc).
+    /// The handlers of this release, talking SOAP to `NMBRS_BASE_URL`.
     pub fn production(config: &crate::config::Config) -> anyhow::Result<Self> {
         let transport = crate::nmbrs::NmbrsTransport::new(crate::nmbrs::ClientConfig {
             base_url: config.nmbrs_base_url.clone(),
@@ -140,8 +143,12 @@ impl Handlers {
         let max_concurrency = config.nmbrs_max_concurrency_per_integration;
         let nmbrs: Arc<dyn NmbrsConnector> = Arc::new(SoapConnector { transport, max_concurrency });
         let sync = sync_team::SyncTeam { nmbrs: nmbrs.clone(), max_concurrency, today: utc_today };
-        let deactivate = deactivate::Deactivate { nmbrs, today: utc_today };
-        Ok(Self::default().with(JobType::SyncTeam, Arc::new(sync)).with(JobType::Deactivate, Arc::new(deactivate)))
+        let deactivate = deactivate::Deactivate { nmbrs: nmbrs.clone(), today: utc_today };
+        let export = export_hours::ExportHours { nmbrs, max_concurrency };
+        Ok(Self::default()
+            .with(JobType::SyncTeam, Arc::new(sync))
+            .with(JobType::Deactivate, Arc::new(deactivate))
+            .with(JobType::ExportHours, Arc::new(export)))
     }
 }
 

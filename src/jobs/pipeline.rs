@@ -244,9 +244,8 @@ impl Pipeline {
             .get_or_create(&crate::metrics::TypeLabel { job_type: job.kind.as_str().into() })
             .observe(started.elapsed().as_secs_f64());
         let recorded = self.record(&mut lock, job, (attempt_id, attempt), outcome, trace).await;
-        if recorded.is_ok() && fail::eval(FAILPOINT_AFTER_COMMIT, |_| ()).is_some() {
-            tracing::error!("failpoint {FAILPOINT_AFTER_COMMIT}: exiting after commit");
-            std::process::exit(86);
+        if recorded.is_ok() {
+            crate::failpoint::crash_point(FAILPOINT_AFTER_COMMIT);
         }
         lock.release().await;
         if let Some(held) = exclusive {
@@ -271,7 +270,7 @@ impl Pipeline {
                 format!("this worker version has no {} handler yet; replay the job after upgrading", job.kind),
             ));
         };
-        let ctx = JobContext { job, credentials, attempt, pool: &self.pool };
+        let ctx = JobContext { job, credentials, attempt, pool: &self.pool, metrics: &self.metrics };
         match AssertUnwindSafe(handler.run(ctx)).catch_unwind().await {
             Ok(result) => result,
             Err(_) => Err(JobError::permanent("internal_error", "the job handler crashed; see the worker logs")),

@@ -85,6 +85,12 @@ impl LockKey {
     pub fn team(integration_id: &str) -> Self {
         Self::of(&["team", integration_id])
     }
+
+    /// The export ledger of one integration: ExportHours jobs take it in turn, so two never
+    /// plan from the same ledger or write the same bucket at once.
+    pub fn export(integration_id: &str) -> Self {
+        Self::of(&["export", integration_id])
+    }
 }
 
 #[cfg(test)]
@@ -97,5 +103,6 @@ mod tests {
         assert_ne!(LockKey::job("env-1", "k"), LockKey::job("env-2", "k"));
         assert_ne!(LockKey::job("env-1", "k1"), LockKey::job("env-1k", "1"));
         assert_ne!(LockKey::team("env-1"), LockKey::job("env-1", ""));
+        assert_ne!(LockKey::team("env-1"), LockKey::export("env-1"));
     }
 }

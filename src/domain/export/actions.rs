@@ -26,7 +26,7 @@ pub struct Applied {
 }
 
 /// The write a bucket needs.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Action {
     /// Nothing to write.
     Unchanged,

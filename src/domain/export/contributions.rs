@@ -156,7 +156,7 @@ impl SkipReason {
 }
 
 /// One item of `skipped`: `component` is `None` when the reason concerns the whole entry.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Skip {
     pub entry_id: EntryId,
     pub component: Option<ComponentName>,

@@ -63,6 +63,7 @@ pub mod ledger;
 pub mod notify;
 pub mod payload;
 pub mod plan;
+pub mod readback;
 pub mod validation;
 
 #[cfg(test)]

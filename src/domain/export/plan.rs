@@ -16,6 +16,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::envelope::{Settings, Venue};
@@ -77,7 +78,7 @@ pub struct PlanInput<'a> {
 
 /// `job.completed` status (CONTRACT §3), as far as planning decides it; the handler turns it
 /// to `partial` for what goes wrong while writing (`in_doubt`, no access).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Status {
     Succeeded,
     Partial,
@@ -93,7 +94,7 @@ impl Status {
 }
 
 /// One touched bucket and its write.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BucketPlan {
     pub key: BucketKey,
     /// The new total from the ledger (`0` when emptied).
@@ -130,13 +131,22 @@ impl BucketPlan {
 }
 
 /// The outcome of planning one export.
-#[derive(Clone, Debug, PartialEq)]
+///
+/// It serializes without `ledger` and `updates` (they go to the ledger tables): what remains
+/// is what the handler stores as the export's recovery point, so a resumed job finishes and
+/// reports the plan it made, not a new one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     /// The ledger once every bucket action has been carried out.
+    #[serde(skip)]
     pub ledger: Ledger,
     /// Per entry this export changes, its update. To store the new ledger the handler replaces,
     /// for each id here, the entry's rows by `ledger.contributions(id)` (no other entry changed).
+    #[serde(skip)]
     pub updates: BTreeMap<EntryId, EntryUpdate>,
+    /// This export's new contributions as (bucket, entry, part): who an in-doubt bucket holds
+    /// back. A list, not a map: JSON object keys cannot be bucket keys.
+    pub sources: Vec<(BucketKey, EntryId, ComponentName)>,
     /// Entries with at least one exported contribution, in payload order.
     pub exported: Vec<EntryId>,
     /// Every contribution not exported, with its reason.
@@ -183,24 +193,18 @@ impl Plan {
     pub fn mark_in_doubt(&mut self, key: &BucketKey) {
         let Some(bucket) = self.buckets.iter_mut().find(|b| b.key == *key) else { return };
         bucket.in_doubt = true;
-        let new = |u: &EntryUpdate| match u {
-            EntryUpdate::Replace { contributions, .. } => contributions.clone(),
-            EntryUpdate::Withdraw => Vec::new(),
-        };
-        for (id, update) in &self.updates {
-            let contributions = new(update);
-            for c in contributions.iter().filter(|c| c.bucket == *key) {
-                let skip =
-                    Skip { entry_id: id.clone(), component: Some(c.component.clone()), reason: SkipReason::InDoubt };
-                if !self.skipped.contains(&skip) {
-                    self.skipped.push(skip);
-                }
-            }
-            let doubtful = |c: &Contribution| self.buckets.iter().any(|b| b.in_doubt && b.key == c.bucket);
-            if !contributions.is_empty() && contributions.iter().all(doubtful) {
-                self.exported.retain(|e| e != id);
+        for (_, id, component) in self.sources.iter().filter(|(b, ..)| b == key) {
+            let skip = Skip { entry_id: id.clone(), component: Some(component.clone()), reason: SkipReason::InDoubt };
+            if !self.skipped.contains(&skip) {
+                self.skipped.push(skip);
             }
         }
+        let in_doubt: BTreeSet<BucketKey> = self.buckets.iter().filter(|b| b.in_doubt).map(|b| b.key).collect();
+        let mut held: BTreeMap<&EntryId, bool> = BTreeMap::new();
+        for (bucket, id, _) in &self.sources {
+            *held.entry(id).or_insert(true) &= in_doubt.contains(bucket);
+        }
+        self.exported.retain(|e| !held.get(e).copied().unwrap_or(false));
         let note = notify::in_doubt(key);
         if !self.notifications.contains(&note) {
             self.notifications.push(note);
@@ -288,7 +292,17 @@ pub fn plan(input: &PlanInput) -> Plan {
         .collect();
     let unprotected = buckets.iter().filter(|b| b.unprotected && b.action.writes()).map(|b| b.key.company).collect();
     let status = if skipped.iter().any(|s| s.reason.makes_partial()) { Status::Partial } else { Status::Succeeded };
-    Plan { ledger, updates, exported, skipped, notifications, buckets, unprotected, status }
+    let sources = sources(&updates);
+    Plan { ledger, updates, sources, exported, skipped, notifications, buckets, unprotected, status }
+}
+
+/// The new contributions of this export as (bucket, entry, part).
+fn sources(updates: &BTreeMap<EntryId, EntryUpdate>) -> Vec<(BucketKey, EntryId, ComponentName)> {
+    let new = |u: &EntryUpdate| match u {
+        EntryUpdate::Replace { contributions, .. } => contributions.clone(),
+        EntryUpdate::Withdraw => Vec::new(),
+    };
+    updates.values().flat_map(new).map(|c| (c.bucket, c.entry_id, c.component)).collect()
 }
 
 /// The buckets an update writes: those of the earlier contributions it drops and of the new

@@ -469,3 +469,19 @@ fn a_bucket_in_doubt_is_reported_skipped_and_notified() {
     plan.mark_in_doubt(&key);
     assert!(plan.exported.is_empty(), "nothing of l1 surely exported");
 }
+
+#[test]
+fn a_stored_plan_reads_back_the_same_and_can_still_be_marked_in_doubt() {
+    let mut e = entry("s1");
+    e.meals = 1;
+    let p = payload(vec![e, entry("s2")]);
+    let plan = run(&p, &Ledger::new(), &BTreeMap::new());
+    let stored = serde_json::to_string(&plan).unwrap();
+    let mut back: Plan = serde_json::from_str(&stored).unwrap();
+    assert_eq!(back.buckets, plan.buckets);
+    assert_eq!((&back.exported, &back.skipped, &back.status), (&plan.exported, &plan.skipped, &plan.status));
+    assert!(back.updates.is_empty() && back.ledger == Ledger::new(), "the ledger lives in its own tables");
+    let hours = back.buckets[0].key;
+    back.mark_in_doubt(&hours);
+    assert_eq!(skipped(&back), ["s1 worked_hours in_doubt", "s2 worked_hours in_doubt"]);
+}

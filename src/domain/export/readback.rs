@@ -1,0 +1,78 @@
+//! What a read-back tells about an insert whose reply never came (CONTRACT §2.5, in doubt).
+//!
+//! The worker records its intent (bucket, value) before every insert. When the reply is lost,
+//! or a resumed job finds an intent without a recorded id, it reads the period back and judges
+//! the lines here: exactly one line of the bucket's code and value that the worker does not own
+//! yet is its insert (adopt it); none means the insert never landed; more than one could each
+//! be a person's own line, so the bucket stops for a person rather than guess.
+
+use rust_decimal::Decimal;
+
+use super::actions::ComponentLineId;
+
+/// One component line of the period, as `HourComponentVar_Get` / `WageComponentVar_Get` list it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadLine {
+    pub id: i32,
+    pub code: i32,
+    pub value: Decimal,
+}
+
+/// The verdict on a lost insert.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The insert landed as this line: the worker owns it from now on.
+    Adopt(ComponentLineId),
+    /// No line matches: the insert did not land and may be sent (once) again.
+    NotLanded,
+    /// Several lines match: which one is the worker's cannot be known.
+    Ambiguous,
+}
+
+/// Judges the period's `lines` for an insert of `value` under `code`, given the components the
+/// worker already owns (never adopted twice).
+pub fn judge(lines: &[ReadLine], code: i32, value: Decimal, owned: &[ComponentLineId]) -> Verdict {
+    let mut matching =
+        lines.iter().filter(|l| l.code == code && l.value == value && !owned.contains(&ComponentLineId(l.id)));
+    match (matching.next(), matching.next()) {
+        (None, _) => Verdict::NotLanded,
+        (Some(line), None) => Verdict::Adopt(ComponentLineId(line.id)),
+        (Some(_), Some(_)) => Verdict::Ambiguous,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::export::testkit::d;
+
+    fn line(id: i32, code: i32, value: &str) -> ReadLine {
+        ReadLine { id, code, value: d(value) }
+    }
+
+    #[test]
+    fn the_one_matching_line_is_adopted() {
+        let lines = [line(7, 1, "7.50"), line(8, 20, "7.50"), line(9, 1, "3")];
+        assert_eq!(judge(&lines, 1, d("7.5"), &[]), Verdict::Adopt(ComponentLineId(7)));
+    }
+
+    #[test]
+    fn no_matching_line_means_the_insert_did_not_land() {
+        let lines = [line(8, 20, "7.50"), line(9, 1, "3")];
+        assert_eq!(judge(&lines, 1, d("7.50"), &[]), Verdict::NotLanded);
+        assert_eq!(judge(&[], 1, d("7.50"), &[]), Verdict::NotLanded);
+    }
+
+    #[test]
+    fn a_line_the_worker_owns_already_is_not_adopted_again() {
+        let lines = [line(7, 1, "7.50")];
+        assert_eq!(judge(&lines, 1, d("7.50"), &[ComponentLineId(7)]), Verdict::NotLanded);
+    }
+
+    #[test]
+    fn two_candidates_are_ambiguous_even_if_one_is_surely_ours() {
+        let lines = [line(7, 1, "7.50"), line(12, 1, "7.50")];
+        assert_eq!(judge(&lines, 1, d("7.50"), &[]), Verdict::Ambiguous);
+        assert_eq!(judge(&lines, 1, d("7.50"), &[ComponentLineId(7)]), Verdict::Adopt(ComponentLineId(12)));
+    }
+}

@@ -1,0 +1,256 @@
+//! Bringing one bucket in Nmbrs to its ledger value, in the order that never counts twice
+//! (DESIGN-NOTES "Nmbrs insert calls are not idempotent"):
+//! delete own components → record → record intent → insert → record the returned id;
+//! days: `DaysVar_Set` → record. Each record is a recovery point (`store::export_ledger`).
+//!
+//! A pending intent (a lost reply, or a job that died between insert and record) is settled
+//! first by reading the period back (`domain::export::readback`); when that is impossible or
+//! ambiguous the bucket stops as in doubt, and nothing is inserted again.
+
+use rust_decimal::Decimal;
+use sqlx::PgPool;
+
+use crate::{
+    domain::export::{
+        actions::{Action, ComponentLineId, decide},
+        contributions::{BucketKey, Component},
+        readback::{ReadLine, Verdict, judge},
+    },
+    failpoint::crash_point,
+    nmbrs::{
+        Amount, ErrorKind, HourComponentId, Hours, NewHourComponent, NewWageComponent, NmbrsApi, NmbrsError,
+        WageComponentId,
+    },
+    store::export_ledger::{self as ledger, BucketState},
+};
+
+/// Failpoints, one per recovery point (see `crate::failpoint`).
+pub const AFTER_DELETE: &str = "export.after_delete";
+pub const AFTER_INTENT: &str = "export.after_intent";
+pub const AFTER_INSERT: &str = "export.after_insert";
+pub const AFTER_DAYS: &str = "export.after_days";
+
+/// Rounds of [`BucketWrite::run`] before a bucket that keeps losing replies is left in doubt.
+const ROUNDS: usize = 8;
+
+/// The comment on every component the worker inserts, so a person in Nmbrs sees its origin.
+const COMMENT: &str = "Eitje hours export";
+
+/// How one bucket ended.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Nmbrs holds the ledger value; the worker's component after it (none for days or zero).
+    Done { component: Option<ComponentLineId> },
+    /// An insert may or may not have landed and cannot be read back: stopped for a person.
+    InDoubt,
+    /// Nmbrs refused this bucket's write (e.g. period closed meanwhile, employee gone); the
+    /// bucket stays dirty and is written by a later export.
+    Refused(NmbrsError),
+}
+
+/// A failure that stops the whole job (transient: retried later and resumed; credentials or a
+/// missing write right: for a person), or the database.
+#[derive(Debug)]
+pub enum Stop {
+    Nmbrs(NmbrsError),
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for Stop {
+    fn from(e: sqlx::Error) -> Self {
+        Stop::Database(e)
+    }
+}
+
+/// One bucket's write, with what it needs.
+pub struct BucketWrite<'a> {
+    pub api: &'a dyn NmbrsApi,
+    pub pool: &'a PgPool,
+    pub integration: &'a str,
+    pub key: BucketKey,
+    /// The bucket's value from the ledger now.
+    pub wanted: Decimal,
+    pub state: BucketState,
+}
+
+/// The result of [`BucketWrite::apply`]: how it ended and the write calls it made.
+pub struct Applied {
+    pub outcome: Outcome,
+    pub write_calls: u64,
+}
+
+impl BucketWrite<'_> {
+    /// Brings the bucket to `wanted`, resuming from wherever its row says it stands.
+    pub async fn apply(mut self) -> Result<Applied, Stop> {
+        let mut calls = 0;
+        let outcome = self.run(&mut calls).await?;
+        Ok(Applied { outcome, write_calls: calls })
+    }
+
+    async fn run(&mut self, calls: &mut u64) -> Result<Outcome, Stop> {
+        let (pool, integration, key) = (self.pool, self.integration, self.key);
+        // A few rounds: settle a pending insert, delete, insert, settle a lost reply, insert
+        // once more when it did not land. A bucket still unsettled after that is in doubt.
+        for _ in 0..ROUNDS {
+            if let Some(pending) = self.state.pending {
+                match self.settle(pending).await? {
+                    Some(outcome) => return Ok(outcome),
+                    None => continue,
+                }
+            }
+            let unprotected = self.state.unprotected;
+            match decide(key.component, self.wanted, &self.state.applied) {
+                Action::Unchanged => {
+                    ledger::record_applied(pool, integration, &key, self.wanted).await?;
+                    return Ok(Outcome::Done { component: self.state.applied.ids.first().copied() });
+                }
+                Action::SetDays { days } => {
+                    *calls += 1;
+                    let days_i32 = i32::try_from(days).unwrap_or(i32::MAX);
+                    if let Err(e) = self.api.days_var_set(key.employee, days_i32, key.period, unprotected).await {
+                        return per_bucket(e);
+                    }
+                    crash_point(AFTER_DAYS);
+                    ledger::record_applied(pool, integration, &key, Decimal::from(days)).await?;
+                    return Ok(Outcome::Done { component: None });
+                }
+                Action::Delete { ids } | Action::Replace { delete: ids, .. } => {
+                    for id in ids {
+                        *calls += 1;
+                        if let Err(e) = self.delete(id).await {
+                            return per_bucket(e);
+                        }
+                    }
+                    crash_point(AFTER_DELETE);
+                    ledger::record_deleted(pool, integration, &key).await?;
+                    self.state.applied = Default::default();
+                }
+                Action::Insert { value } => {
+                    ledger::record_intent(pool, integration, &key, value).await?;
+                    crash_point(AFTER_INTENT);
+                    *calls += 1;
+                    match self.insert(value, unprotected).await {
+                        Ok(id) => {
+                            crash_point(AFTER_INSERT);
+                            ledger::record_inserted(pool, integration, &key, id, value).await?;
+                            return Ok(Outcome::Done { component: Some(id) });
+                        }
+                        Err(e) if e.kind() == ErrorKind::OutcomeUnknown => {
+                            tracing::warn!(bucket = ?key, "insert reply lost; reading the period back");
+                            self.state.pending = Some(value);
+                        }
+                        Err(e) => {
+                            // Nmbrs answered (or the request surely never reached it): nothing landed.
+                            ledger::record_not_landed(pool, integration, &key).await?;
+                            return per_bucket(e);
+                        }
+                    }
+                }
+            }
+        }
+        tracing::warn!(bucket = ?key, "insert replies keep getting lost; stopping the bucket as in doubt");
+        ledger::record_in_doubt(pool, integration, &key).await?;
+        Ok(Outcome::InDoubt)
+    }
+
+    /// Settles a pending insert by reading the period back: `None` when the bucket may go on.
+    async fn settle(&mut self, pending: Decimal) -> Result<Option<Outcome>, Stop> {
+        let (pool, integration, key) = (self.pool, self.integration, self.key);
+        let code = key.component.code().unwrap_or_default();
+        let verdict = match self.read_lines().await {
+            Ok(lines) => judge(&lines, code, pending, &self.state.applied.ids),
+            Err(e) if matches!(e.kind(), ErrorKind::MissingRight { .. }) => {
+                tracing::warn!(bucket = ?key, "cannot read the period back (missing right): in doubt");
+                Verdict::Ambiguous
+            }
+            Err(e) => return per_bucket(e).map(Some),
+        };
+        match verdict {
+            Verdict::Adopt(id) => {
+                tracing::info!(bucket = ?key, component = id.0, "lost insert found in Nmbrs; adopted");
+                ledger::record_adopted(pool, integration, &key, id).await?;
+                self.state.applied.ids.push(id);
+                self.state.applied.value += pending;
+            }
+            Verdict::NotLanded => {
+                tracing::info!(bucket = ?key, "lost insert did not land");
+                ledger::record_not_landed(pool, integration, &key).await?;
+            }
+            Verdict::Ambiguous => {
+                ledger::record_in_doubt(pool, integration, &key).await?;
+                return Ok(Some(Outcome::InDoubt));
+            }
+        }
+        self.state.pending = None;
+        self.state.in_doubt = false;
+        Ok(None)
+    }
+
+    async fn delete(&self, id: ComponentLineId) -> Result<bool, NmbrsError> {
+        match self.key.component {
+            Component::Hours(_) => self.api.hour_component_delete(self.key.employee, HourComponentId(id.0)).await,
+            Component::Wage(_) => self.api.wage_component_delete(self.key.employee, WageComponentId(id.0)).await,
+            Component::Days => Ok(true),
+        }
+    }
+
+    async fn insert(&self, value: Decimal, unprotected: bool) -> Result<ComponentLineId, NmbrsError> {
+        let (employee, period) = (self.key.employee, self.key.period);
+        let comment = Some(COMMENT.to_owned());
+        match self.key.component {
+            Component::Hours(hour_code) => {
+                let line = NewHourComponent {
+                    hour_code,
+                    hours: Hours(value),
+                    cost_center_id: None,
+                    cost_unit_id: None,
+                    comment,
+                };
+                self.api
+                    .hour_component_var_insert(employee, &line, period, unprotected)
+                    .await
+                    .map(|id| ComponentLineId(id.0))
+            }
+            Component::Wage(code) => {
+                let line =
+                    NewWageComponent { code, value: Amount(value), cost_center_id: None, cost_unit_id: None, comment };
+                self.api
+                    .wage_component_var_insert(employee, &line, period, unprotected)
+                    .await
+                    .map(|id| ComponentLineId(id.0))
+            }
+            Component::Days => unreachable!("days are set, never inserted"),
+        }
+    }
+
+    async fn read_lines(&self) -> Result<Vec<ReadLine>, NmbrsError> {
+        let (employee, period) = (self.key.employee, self.key.period);
+        Ok(match self.key.component {
+            Component::Hours(_) => self
+                .api
+                .hour_component_var_get(employee, period)
+                .await?
+                .into_iter()
+                .map(|l| ReadLine { id: l.id, code: l.hour_code, value: l.hours.0 })
+                .collect(),
+            Component::Wage(_) => self
+                .api
+                .wage_component_var_get(employee, period)
+                .await?
+                .into_iter()
+                .map(|l| ReadLine { id: l.id, code: l.code, value: l.value.0 })
+                .collect(),
+            Component::Days => Vec::new(),
+        })
+    }
+}
+
+/// Which Nmbrs failures stop only this bucket, and which the whole job.
+fn per_bucket(e: NmbrsError) -> Result<Outcome, Stop> {
+    match e.kind() {
+        ErrorKind::PeriodClosed | ErrorKind::UnknownEmployee | ErrorKind::InvalidData | ErrorKind::Unknown => {
+            Ok(Outcome::Refused(e))
+        }
+        _ => Err(Stop::Nmbrs(e)),
+    }
+}

@@ -1,0 +1,374 @@
+//! PostgreSQL edge of the hours export (issue 5): the ledger of contributions per entry, the
+//! state of each bucket in Nmbrs, and each export's recorded plan.
+//!
+//! The recovery points, Stripe idempotency-key style, each one statement or transaction:
+//! 1. [`record_plan`]: the new ledger, the buckets it makes dirty, and the plan, at once;
+//! 2. per bucket: [`record_deleted`] after deleting the worker's own components,
+//!    [`record_intent`] before an insert, [`record_inserted`] with the returned id (or
+//!    [`record_adopted`] after a read-back), [`record_applied`] after `DaysVar_Set` or when
+//!    nothing had to be written, [`record_in_doubt`] when an insert cannot be known.
+//!
+//! A job that dies between two points resumes from the last one: the plan is read back with
+//! [`load_run`], and each bucket's row says where its write stands.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use sqlx::{PgConnection, PgPool, Row, postgres::PgRow};
+
+use crate::{
+    domain::export::{
+        actions::{Applied, ComponentLineId},
+        contributions::{BucketKey, Component, ComponentName, Contribution},
+        payload::EntryId,
+        plan::Plan,
+    },
+    nmbrs::{CompanyId, EmployeeId, HourCode, PayPeriod, WageCode},
+};
+
+/// A bucket's component as stored: `hours:<code>`, `wage:<code>` or `days`.
+pub fn component_text(component: Component) -> String {
+    match component {
+        Component::Hours(HourCode(c)) => format!("hours:{c}"),
+        Component::Wage(WageCode(c)) => format!("wage:{c}"),
+        Component::Days => "days".into(),
+    }
+}
+
+/// The inverse of [`component_text`].
+pub fn parse_component(text: &str) -> Option<Component> {
+    match text.split_once(':') {
+        None if text == "days" => Some(Component::Days),
+        Some(("hours", code)) => code.parse().ok().map(|c| Component::Hours(HourCode(c))),
+        Some(("wage", code)) => code.parse().ok().map(|c| Component::Wage(WageCode(c))),
+        _ => None,
+    }
+}
+
+/// Where a bucket stands in Nmbrs, from its row (a bucket without a row has nothing).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BucketState {
+    pub applied: Applied,
+    /// An insert of this value may have been sent; its id is not recorded.
+    pub pending: Option<Decimal>,
+    pub dirty: bool,
+    pub unprotected: bool,
+    pub in_doubt: bool,
+}
+
+impl BucketState {
+    /// Whether the row asks for attention even when the ledger value equals the applied one.
+    pub fn unsettled(&self) -> bool {
+        self.pending.is_some() || self.dirty || self.in_doubt
+    }
+}
+
+/// The (company, employee, period) places of a set of buckets or contributions.
+pub type Places = BTreeSet<(CompanyId, EmployeeId, PayPeriod)>;
+
+/// Columns of a place list, for `UNNEST`.
+fn place_columns(places: &Places) -> (Vec<i32>, Vec<i32>, Vec<i32>, Vec<i16>) {
+    let mut cols = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (company, employee, period) in places {
+        cols.0.push(company.0);
+        cols.1.push(employee.0);
+        cols.2.push(period.year);
+        cols.3.push(i16::from(period.period));
+    }
+    cols
+}
+
+fn bad_row(what: &str) -> sqlx::Error {
+    sqlx::Error::Decode(format!("export ledger row with {what}").into())
+}
+
+fn key_of(row: &PgRow) -> sqlx::Result<BucketKey> {
+    let component: String = row.try_get("component")?;
+    let period: i16 = row.try_get("period")?;
+    Ok(BucketKey {
+        company: CompanyId(row.try_get("company_id")?),
+        employee: EmployeeId(row.try_get("employee_id")?),
+        period: PayPeriod::new(row.try_get("year")?, u8::try_from(period).map_err(|_| bad_row("a bad period"))?),
+        component: parse_component(&component).ok_or_else(|| bad_row("an unknown component"))?,
+    })
+}
+
+fn contribution_of(row: &PgRow) -> sqlx::Result<Contribution> {
+    let part: String = row.try_get("part")?;
+    Ok(Contribution {
+        entry_id: EntryId(row.try_get("entry_id")?),
+        bucket: key_of(row)?,
+        amount: row.try_get("amount")?,
+        date: row.try_get::<NaiveDate, _>("work_date")?,
+        component: ComponentName::try_from(part).map_err(|_| bad_row("an unknown part"))?,
+    })
+}
+
+macro_rules! contribution_columns {
+    () => {
+        "entry_id, part, company_id, employee_id, year, period, component, amount, work_date"
+    };
+}
+
+/// `WHERE` a row lies in one of the places bound as `$2`…`$5` (see [`place_columns`]).
+macro_rules! in_places {
+    () => {
+        "integration_id = $1 AND (company_id, employee_id, year, period) IN
+         (SELECT * FROM UNNEST($2::int[], $3::int[], $4::int[], $5::smallint[]))"
+    };
+}
+
+/// The live contributions of the named entries.
+pub async fn load_entries(pool: &PgPool, integration: &str, ids: &[&EntryId]) -> sqlx::Result<Vec<Contribution>> {
+    let ids: Vec<&str> = ids.iter().map(|id| id.0.as_str()).collect();
+    let sql = concat!(
+        "SELECT ",
+        contribution_columns!(),
+        " FROM export_contributions WHERE integration_id = $1 AND entry_id = ANY($2)"
+    );
+    let rows = sqlx::query(sql).bind(integration).bind(&ids).fetch_all(pool).await?;
+    rows.iter().map(contribution_of).collect()
+}
+
+/// Every live contribution in these places (all entries, also of earlier exports).
+pub async fn load_places(pool: &PgPool, integration: &str, places: &Places) -> sqlx::Result<Vec<Contribution>> {
+    let (companies, employees, years, periods) = place_columns(places);
+    let sql = concat!("SELECT ", contribution_columns!(), " FROM export_contributions WHERE ", in_places!());
+    let query = sqlx::query(sql).bind(integration).bind(&companies).bind(&employees).bind(&years).bind(&periods);
+    query.fetch_all(pool).await?.iter().map(contribution_of).collect()
+}
+
+fn state_of(row: &PgRow) -> sqlx::Result<BucketState> {
+    let ids: Vec<i32> = row.try_get("owned_ids")?;
+    Ok(BucketState {
+        applied: Applied { value: row.try_get("applied_value")?, ids: ids.into_iter().map(ComponentLineId).collect() },
+        pending: row.try_get("pending_value")?,
+        dirty: row.try_get("dirty")?,
+        unprotected: row.try_get("unprotected")?,
+        in_doubt: row.try_get("in_doubt")?,
+    })
+}
+
+/// The state of every bucket with a row in these places.
+pub async fn load_buckets(
+    pool: &PgPool,
+    integration: &str,
+    places: &Places,
+) -> sqlx::Result<BTreeMap<BucketKey, BucketState>> {
+    let (companies, employees, years, periods) = place_columns(places);
+    let sql = concat!(
+        "SELECT company_id, employee_id, year, period, component, applied_value, owned_ids, pending_value, dirty, \
+         unprotected, in_doubt FROM export_buckets WHERE ",
+        in_places!()
+    );
+    let query = sqlx::query(sql).bind(integration).bind(&companies).bind(&employees).bind(&years).bind(&periods);
+    query.fetch_all(pool).await?.iter().map(|r| Ok((key_of(r)?, state_of(r)?))).collect()
+}
+
+/// The buckets whose ledger changed without Nmbrs following yet, e.g. left by a job that
+/// failed half-way (at most `limit`).
+pub async fn dirty_buckets(pool: &PgPool, integration: &str, limit: i64) -> sqlx::Result<Vec<BucketKey>> {
+    let rows = sqlx::query(
+        "SELECT company_id, employee_id, year, period, component FROM export_buckets
+         WHERE integration_id = $1 AND dirty AND NOT in_doubt
+         ORDER BY company_id, employee_id, year, period, component LIMIT $2",
+    )
+    .bind(integration)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(key_of).collect()
+}
+
+/// The plan an earlier attempt of this job recorded, if it got that far.
+pub async fn load_run<T: serde::de::DeserializeOwned + Send + Unpin + 'static>(
+    pool: &PgPool,
+    integration: &str,
+    idempotency_key: &str,
+) -> sqlx::Result<Option<T>> {
+    let plan: Option<sqlx::types::Json<T>> =
+        sqlx::query_scalar("SELECT plan FROM export_runs WHERE integration_id = $1 AND idempotency_key = $2")
+            .bind(integration)
+            .bind(idempotency_key)
+            .fetch_optional(pool)
+            .await?;
+    Ok(plan.map(|p| p.0))
+}
+
+/// Recovery point 1: in one transaction, the entries' new contributions, the buckets that must
+/// be written (dirty, with their protection mode), and `run` (the plan to finish).
+pub async fn record_plan<T: serde::Serialize + Sync>(
+    pool: &PgPool,
+    (integration, idempotency_key, export_id): (&str, &str, &str),
+    plan: &Plan,
+    run: &T,
+) -> sqlx::Result<()> {
+    let mut tx = pool.begin().await?;
+    let ids: Vec<&str> = plan.updates.keys().map(|id| id.0.as_str()).collect();
+    sqlx::query("DELETE FROM export_contributions WHERE integration_id = $1 AND entry_id = ANY($2)")
+        .bind(integration)
+        .bind(&ids)
+        .execute(&mut *tx)
+        .await?;
+    let rows: Vec<&Contribution> = plan.updates.keys().flat_map(|id| plan.ledger.contributions(id)).collect();
+    insert_contributions(&mut tx, integration, &rows).await?;
+    let writes: Vec<(BucketKey, bool)> = plan.writes().map(|b| (b.key, b.unprotected)).collect();
+    mark_dirty(&mut tx, integration, &writes).await?;
+    sqlx::query("INSERT INTO export_runs (integration_id, idempotency_key, export_id, plan) VALUES ($1, $2, $3, $4)")
+        .bind(integration)
+        .bind(idempotency_key)
+        .bind(export_id)
+        .bind(sqlx::types::Json(run))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
+
+async fn insert_contributions(conn: &mut PgConnection, integration: &str, rows: &[&Contribution]) -> sqlx::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let entry: Vec<&str> = rows.iter().map(|c| c.entry_id.0.as_str()).collect();
+    let part: Vec<String> = rows.iter().map(|c| c.component.to_string()).collect();
+    let company: Vec<i32> = rows.iter().map(|c| c.bucket.company.0).collect();
+    let employee: Vec<i32> = rows.iter().map(|c| c.bucket.employee.0).collect();
+    let year: Vec<i32> = rows.iter().map(|c| c.bucket.period.year).collect();
+    let period: Vec<i16> = rows.iter().map(|c| i16::from(c.bucket.period.period)).collect();
+    let component: Vec<String> = rows.iter().map(|c| component_text(c.bucket.component)).collect();
+    let amount: Vec<Decimal> = rows.iter().map(|c| c.amount).collect();
+    let date: Vec<NaiveDate> = rows.iter().map(|c| c.date).collect();
+    sqlx::query(
+        "INSERT INTO export_contributions
+             (integration_id, entry_id, part, company_id, employee_id, year, period, component, amount, work_date)
+         SELECT $1, * FROM UNNEST($2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::smallint[],
+                                  $8::text[], $9::numeric[], $10::date[])",
+    )
+    .bind(integration)
+    .bind(&entry)
+    .bind(&part)
+    .bind(&company)
+    .bind(&employee)
+    .bind(&year)
+    .bind(&period)
+    .bind(&component)
+    .bind(&amount)
+    .bind(&date)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn mark_dirty(conn: &mut PgConnection, integration: &str, buckets: &[(BucketKey, bool)]) -> sqlx::Result<()> {
+    if buckets.is_empty() {
+        return Ok(());
+    }
+    let company: Vec<i32> = buckets.iter().map(|(k, _)| k.company.0).collect();
+    let employee: Vec<i32> = buckets.iter().map(|(k, _)| k.employee.0).collect();
+    let year: Vec<i32> = buckets.iter().map(|(k, _)| k.period.year).collect();
+    let period: Vec<i16> = buckets.iter().map(|(k, _)| i16::from(k.period.period)).collect();
+    let component: Vec<String> = buckets.iter().map(|(k, _)| component_text(k.component)).collect();
+    let unprotected: Vec<bool> = buckets.iter().map(|(_, u)| *u).collect();
+    sqlx::query(
+        "INSERT INTO export_buckets (integration_id, company_id, employee_id, year, period, component, dirty, unprotected)
+         SELECT $1, c, e, y, p, k, true, u
+         FROM UNNEST($2::int[], $3::int[], $4::int[], $5::smallint[], $6::text[], $7::bool[]) AS t(c, e, y, p, k, u)
+         ON CONFLICT (integration_id, company_id, employee_id, year, period, component)
+         DO UPDATE SET dirty = true, unprotected = EXCLUDED.unprotected, updated_at = now()",
+    )
+    .bind(integration)
+    .bind(&company)
+    .bind(&employee)
+    .bind(&year)
+    .bind(&period)
+    .bind(&component)
+    .bind(&unprotected)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
+
+/// Binds a bucket's key as `$1`…`$6` (see [`WHERE_KEY`]).
+fn bind_key<'q>(query: PgQuery<'q>, integration: &'q str, key: &BucketKey) -> PgQuery<'q> {
+    query
+        .bind(integration)
+        .bind(key.company.0)
+        .bind(key.employee.0)
+        .bind(key.period.year)
+        .bind(i16::from(key.period.period))
+        .bind(component_text(key.component))
+}
+
+macro_rules! bucket_update {
+    ($set:literal) => {
+        concat!(
+            "UPDATE export_buckets SET ",
+            $set,
+            ", updated_at = now() WHERE integration_id = $1 AND company_id = $2 AND employee_id = $3 \
+             AND year = $4 AND period = $5 AND component = $6"
+        )
+    };
+}
+
+/// After the worker's own components were deleted in Nmbrs (an unknown id counts as deleted).
+pub async fn record_deleted(pool: &PgPool, integration: &str, key: &BucketKey) -> sqlx::Result<()> {
+    let sql = bucket_update!("owned_ids = '{}', applied_value = 0");
+    bind_key(sqlx::query(sql), integration, key).execute(pool).await.map(drop)
+}
+
+/// Before an insert of `value`: from here until [`record_inserted`] the insert is in doubt.
+pub async fn record_intent(pool: &PgPool, integration: &str, key: &BucketKey, value: Decimal) -> sqlx::Result<()> {
+    let sql = bucket_update!("pending_value = $7");
+    bind_key(sqlx::query(sql), integration, key).bind(value).execute(pool).await.map(drop)
+}
+
+/// Right after an insert returned `id`: the worker owns it and the bucket holds `value`, as
+/// the ledger wants (inserts come only after the worker's other components are deleted).
+pub async fn record_inserted(
+    pool: &PgPool,
+    integration: &str,
+    key: &BucketKey,
+    id: ComponentLineId,
+    value: Decimal,
+) -> sqlx::Result<()> {
+    let sql = bucket_update!(
+        "owned_ids = array_append(owned_ids, $7), applied_value = applied_value + $8, pending_value = NULL, \
+         in_doubt = false, dirty = false"
+    );
+    bind_key(sqlx::query(sql), integration, key).bind(id.0).bind(value).execute(pool).await.map(drop)
+}
+
+/// A read-back found the pending insert as component `id`: adopted as if its reply had come.
+pub async fn record_adopted(
+    pool: &PgPool,
+    integration: &str,
+    key: &BucketKey,
+    id: ComponentLineId,
+) -> sqlx::Result<()> {
+    let sql = bucket_update!(
+        "owned_ids = array_append(owned_ids, $7), applied_value = applied_value + pending_value, \
+         pending_value = NULL, in_doubt = false"
+    );
+    bind_key(sqlx::query(sql), integration, key).bind(id.0).execute(pool).await.map(drop)
+}
+
+/// A read-back found no trace of the pending insert: it did not land.
+pub async fn record_not_landed(pool: &PgPool, integration: &str, key: &BucketKey) -> sqlx::Result<()> {
+    let sql = bucket_update!("pending_value = NULL, in_doubt = false");
+    bind_key(sqlx::query(sql), integration, key).execute(pool).await.map(drop)
+}
+
+/// The bucket holds `value` in Nmbrs and nothing is pending (after `DaysVar_Set`, or when the
+/// ledger already matched).
+pub async fn record_applied(pool: &PgPool, integration: &str, key: &BucketKey, value: Decimal) -> sqlx::Result<()> {
+    let sql = bucket_update!("applied_value = $7, dirty = false");
+    bind_key(sqlx::query(sql), integration, key).bind(value).execute(pool).await.map(drop)
+}
+
+/// The pending insert can be neither confirmed nor ruled out: no write until a person checks.
+pub async fn record_in_doubt(pool: &PgPool, integration: &str, key: &BucketKey) -> sqlx::Result<()> {
+    let sql = bucket_update!("in_doubt = true");
+    bind_key(sqlx::query(sql), integration, key).execute(pool).await.map(drop)
+}
