@@ -23,10 +23,8 @@ use nmbrs_worker::{
 use support::*;
 
 const JAN: i32 = 503293;
-const ANTON: i32 = 503294;
 const FATIMA: i32 = 503295;
 const PIETER: i32 = 503296;
-const ZOE: i32 = 503299;
 const INSERTS: [&str; 2] = ["HourComponentVar_Insert", "WageComponentVar_Insert"];
 const DELETES: [&str; 2] = ["HourComponent_Delete", "WageComponent_Delete"];
 
@@ -320,42 +318,72 @@ async fn random_kills_during_a_big_export_end_exact_and_a_repeat_writes_nothing(
     env.cleanup().await;
 }
 
-/// The export every concurrent case starts from, completed before the race.
-fn base_export() -> Export {
-    Export::new(
-        "exp-0",
-        vec![
-            worked("p1", JAN, 3, "7.50", 1, Some("10.00")),
-            worked("p2", FATIMA, 3, "8.00", 1, None),
-            absence("p3", PIETER, 5, Kind::Leave, "8.00"),
-            worked("p4", ANTON, 4, "6.00", 0, Some("4.00")),
-        ],
-        &[],
-    )
+/// Employees of the scaled demo the concurrent cases export for: enough buckets that each job
+/// writes for a few hundred milliseconds, so the two jobs are certainly in flight together.
+const RACERS: i32 = 12;
+
+/// Builds one export from per-employee entries of the racing employees.
+fn racing(export_id: &str, per_employee: impl Fn(i32, i32) -> (Vec<Entry>, Vec<String>)) -> Export {
+    let mut export = Export::new(export_id, Vec::new(), &[]);
+    for i in 0..RACERS {
+        let (entries, withdrawn) = per_employee(i, 600_000 + i);
+        export.entries.extend(entries);
+        export.withdrawn.extend(withdrawn);
+    }
+    export
 }
 
-/// Two workers on the same queues; `base_export` done, then `x` and `y` published at once.
-/// Returns the final ledger that the order of their `job.completed` events implies, after
-/// checking that Nmbrs holds exactly it.
-async fn race(x: &Export, y: &Export) -> Ledger {
+/// The export every concurrent case starts from, completed before the race.
+fn base_export() -> Export {
+    racing("exp-0", |i, emp| {
+        let entries = vec![
+            worked(&format!("p1-{i}"), emp, 3, "7.50", 1, Some("10.00")),
+            worked(&format!("p2-{i}"), emp, 4, "6.00", 1, None),
+            absence(&format!("p3-{i}"), emp, 5, Kind::Leave, "8.00"),
+        ];
+        (entries, vec![])
+    })
+}
+
+/// (started_at, finished_at) of the job's attempts, in microseconds since the epoch.
+async fn attempt_spans(env: &TestEnv, message_id: &str) -> Vec<(i64, i64)> {
+    let pool = env.pool().await;
+    let spans = sqlx::query_as(
+        "SELECT (extract(epoch FROM started_at) * 1e6)::bigint, (extract(epoch FROM finished_at) * 1e6)::bigint
+           FROM job_attempts WHERE message_id = $1",
+    )
+    .bind(message_id)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    spans
+}
+
+/// Two worker processes on the same queues; `base_export` done, then `x` and `y` published
+/// together, one to each process. Nmbrs must hold exactly the ledger of the order in which
+/// their results were committed (the order of their `job.completed` `occurred_at`).
+async fn race(x: &Export, y: &Export) {
     let env = TestEnv::new();
-    let sim = Simulator::start_demo().await.unwrap();
+    let mut state = SimState::default();
+    state.apply_seed(demo::scaled(RACERS as usize));
+    let sim = Simulator::start_with(state).await.unwrap();
     sim.set_faults(FaultConfig { latency_ms: 20, ..Default::default() });
     let mut events = env.events().await;
     let mut crew = Crew::new(&env, &sim);
-    crew.start(&[]);
     crew.start(&[]);
     let base = base_export();
     let job = export_job(&env, USER, &base);
     env.publish(&job).await;
     completed(&mut events, &message_id(&job), 60).await;
+    crew.start(&[]); // only now: the first one has created the database
     let queue = env.names.job_queue(JobType::ExportHours);
     let (env_ref, queue) = (&env, queue.as_str());
     eventually(30, "both workers consuming", || async move { env_ref.queue_consumers(queue).await == 2 }).await;
 
     let (jx, jy) = (export_job(&env, USER, x), export_job(&env, USER, y));
     let (ix, iy) = (message_id(&jx), message_id(&jy));
-    tokio::join!(env.publish(&jx), env.publish(&jy));
+    env.publish_many(&[&jx, &jy]).await;
     let dx = completed(&mut events, &ix, 60).await;
     let dy = completed(&mut events, &iy, 60).await;
     events.settle(500).await;
@@ -364,6 +392,15 @@ async fn race(x: &Export, y: &Export) -> Ledger {
     for d in [&dx, &dy] {
         assert_eq!(d.body["payload"]["status"], "succeeded", "{:#}", d.body);
     }
+    let (by_x, by_y) = (crew.completers(&ix), crew.completers(&iy));
+    assert!(by_x.len() == 1 && by_y.len() == 1 && by_x != by_y, "one export per process: {by_x:?} {by_y:?}");
+    let (sx, sy) = (attempt_spans(&env, &ix).await, attempt_spans(&env, &iy).await);
+    assert!(sx.len() == 1 && sy.len() == 1, "one attempt each: {sx:?} {sy:?}");
+    assert!(
+        sx[0].0.max(sy[0].0) < sx[0].1.min(sy[0].1),
+        "both jobs were in flight at once (the second waited for the first): {sx:?} {sy:?}"
+    );
+
     let (tx, ty) = (dx.body["occurred_at"].as_str().unwrap(), dy.body["occurred_at"].as_str().unwrap());
     assert_ne!(tx, ty, "the jobs of one integration commit one after the other");
     let (xy, yx) = (Ledger::after(&[&base, x, y]), Ledger::after(&[&base, y, x]));
@@ -373,28 +410,29 @@ async fn race(x: &Export, y: &Export) -> Ledger {
         "Nmbrs matches neither order:\nx then y: {p_xy:#?}\ny then x: {p_yx:#?}"
     );
     let committed = if tx < ty { xy } else { yx };
-    assert_exact(&sim, &committed, "the order the jobs completed in");
+    assert_exact(&sim, &committed, "the order the jobs committed in");
     crew.stop_all().await;
     env.cleanup().await;
-    committed
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_exporting_identical_overlaps_at_once_end_in_the_one_state() {
-    let x = Export::new(
-        "exp-x",
-        vec![
-            worked("p1", JAN, 3, "9.00", 2, Some("10.00")),
-            worked("x1", ZOE, 6, "5.50", 1, None),
-            worked("s1", PIETER, 7, "3.00", 1, Some("2.50")),
-        ],
-        &[],
-    );
-    let y = Export::new(
-        "exp-y",
-        vec![worked("s1", PIETER, 7, "3.00", 1, Some("2.50")), absence("y1", FATIMA, 8, Kind::Sick, "4.00")],
-        &["p4"],
-    );
+    // x changes p1, adds x1; both send s1 alike; y adds y1 and withdraws p3, which x leaves alone.
+    let x = racing("exp-x", |i, emp| {
+        let entries = vec![
+            worked(&format!("p1-{i}"), emp, 3, "9.00", 2, Some("10.00")),
+            worked(&format!("x1-{i}"), emp, 6, "5.50", 1, None),
+            worked(&format!("s1-{i}"), emp, 7, "3.00", 1, Some("2.50")),
+        ];
+        (entries, vec![])
+    });
+    let y = racing("exp-y", |i, emp| {
+        let entries = vec![
+            worked(&format!("s1-{i}"), emp, 7, "3.00", 1, Some("2.50")),
+            absence(&format!("y1-{i}"), emp, 8, Kind::Sick, "4.00"),
+        ];
+        (entries, vec![format!("p3-{i}")])
+    });
     let (xy, yx) = (Ledger::after(&[&base_export(), &x, &y]), Ledger::after(&[&base_export(), &y, &x]));
     assert_eq!(xy.totals(), yx.totals(), "this case does not depend on the order");
     race(&x, &y).await;
@@ -402,20 +440,22 @@ async fn two_processes_exporting_identical_overlaps_at_once_end_in_the_one_state
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_exporting_conflicting_overlaps_at_once_end_in_the_order_they_committed() {
-    let x = Export::new(
-        "exp-x",
-        vec![
-            worked("p1", JAN, 3, "9.00", 2, Some("10.00")),
-            worked("p2", FATIMA, 3, "5.00", 0, None),
-            worked("x1", ZOE, 6, "5.50", 1, None),
-        ],
-        &[],
-    );
-    let y = Export::new(
-        "exp-y",
-        vec![worked("p1", JAN, 3, "4.00", 1, Some("3.00")), absence("y1", FATIMA, 8, Kind::Sick, "4.00")],
-        &["p2"],
-    );
+    // Both send p1 with other data; x sends p2 again, y withdraws it.
+    let x = racing("exp-x", |i, emp| {
+        let entries = vec![
+            worked(&format!("p1-{i}"), emp, 3, "9.00", 2, Some("10.00")),
+            worked(&format!("p2-{i}"), emp, 4, "5.00", 0, None),
+            worked(&format!("x1-{i}"), emp, 6, "5.50", 1, None),
+        ];
+        (entries, vec![])
+    });
+    let y = racing("exp-y", |i, emp| {
+        let entries = vec![
+            worked(&format!("p1-{i}"), emp, 3, "4.00", 1, Some("3.00")),
+            absence(&format!("y1-{i}"), emp, 8, Kind::Sick, "4.00"),
+        ];
+        (entries, vec![format!("p2-{i}")])
+    });
     let (xy, yx) = (Ledger::after(&[&base_export(), &x, &y]), Ledger::after(&[&base_export(), &y, &x]));
     assert_ne!(xy.totals(), yx.totals(), "this case depends on the order");
     race(&x, &y).await;

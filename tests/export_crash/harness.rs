@@ -111,6 +111,13 @@ impl Crew {
         &mut self.procs[i]
     }
 
+    /// The workers whose log shows that they completed the job `message_id`.
+    pub fn completers(&self, message_id: &str) -> Vec<usize> {
+        let needle = format!("\"message_id\":\"{message_id}\"");
+        let done = |line: &&str| line.contains("\"job completed\"") && line.contains(&needle);
+        (0..self.procs.len()).filter(|i| self.procs[*i].log().lines().any(|l| done(&l))).collect()
+    }
+
     /// SIGTERM to every running worker; each must end cleanly.
     pub async fn stop_all(&mut self) {
         for p in self.procs.iter_mut().filter(|p| p.exited.is_none()) {
@@ -134,7 +141,8 @@ impl Drop for Crew {
             }
         }
         if std::thread::panicking() {
-            for p in &self.procs {
+            for p in &mut self.procs {
+                p.try_exit();
                 let log = p.log();
                 let lines: Vec<&str> = log.lines().collect();
                 let tail = &lines[lines.len().saturating_sub(150)..];

@@ -222,7 +222,9 @@ fn compare(
         let lines = have.get(&code).cloned().unwrap_or_default();
         match want.get(&code) {
             Some(w) if lines.len() == 1 && lines[0] == *w => {}
-            Some(w) => out.push(format!("employee {emp} {what} {code}: components {lines:?}, want one of {w}")),
+            Some(w) => {
+                out.push(format!("employee {emp} {what} {code}: components {lines:?}, want one component of {w}"))
+            }
             None => out.push(format!("employee {emp} {what} {code}: components {lines:?}, want none")),
         }
     }
