@@ -182,6 +182,41 @@ impl TestEnv {
         depth
     }
 
+    /// Publishes several valid jobs back to back on one connection (they arrive at once).
+    pub async fn publish_many(&self, jobs: &[&Value]) {
+        use nmbrs_worker::bus::publisher::{Outgoing, Publisher, json_properties};
+        let conn = bus::connect(AMQP_URL, "test publish").await.unwrap();
+        let publisher = Publisher::open(&conn, Duration::from_secs(5)).await.unwrap();
+        let exchange = self.names.jobs_exchange();
+        let bodies: Vec<Vec<u8>> = jobs.iter().map(|j| serde_json::to_vec(j).unwrap()).collect();
+        let msgs = jobs.iter().zip(&bodies).map(|(job, body)| {
+            let kind_name = job["type"].as_str().unwrap();
+            schema::check(&format!("jobs/{kind_name}"), job).expect("a valid job");
+            let kind = nmbrs_worker::envelope::JobType::from_type_name(kind_name).unwrap();
+            Outgoing {
+                exchange: &exchange,
+                routing_key: kind.routing_key(),
+                body,
+                properties: json_properties(job["message_id"].as_str().unwrap(), FieldTable::default()),
+                mandatory: true,
+            }
+        });
+        for sent in publisher.send_all(msgs.collect::<Vec<_>>()).await {
+            sent.unwrap();
+        }
+        let _ = conn.close(200, "done".into()).await;
+    }
+
+    /// Consumers attached to a queue (passive declare).
+    pub async fn queue_consumers(&self, queue: &str) -> u32 {
+        let conn = bus::connect(AMQP_URL, "test consumers").await.unwrap();
+        let channel = conn.create_channel().await.unwrap();
+        let passive = QueueDeclareOptions { passive: true, durable: true, ..Default::default() };
+        let n = channel.queue_declare(queue.into(), passive, FieldTable::default()).await.unwrap().consumer_count();
+        let _ = conn.close(200, "done".into()).await;
+        n
+    }
+
     /// Deletes the test's queues, exchanges and database (best effort).
     pub async fn cleanup(self) {
         if let Ok(conn) = bus::connect(AMQP_URL, "test cleanup").await {
