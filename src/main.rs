@@ -5,7 +5,7 @@ use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 use nmbrs_worker::{
-    cli::{publish, replay, seal},
+    cli::{in_doubt, publish, replay, seal},
     config::Config,
     credentials::KeyRing,
     jobs::Handlers,
@@ -75,6 +75,45 @@ enum Command {
         #[arg(long)]
         limit: Option<usize>,
     },
+    /// List or settle export buckets stopped in doubt (a lost insert reply that could not be read back).
+    InDoubt {
+        #[command(subcommand)]
+        action: InDoubtAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum InDoubtAction {
+    /// Print the buckets in doubt.
+    List {
+        /// Only this integration's buckets.
+        #[arg(long)]
+        integration: Option<String>,
+    },
+    /// Settle one bucket after checking the period in Nmbrs; the next export brings it to its value.
+    Resolve {
+        #[arg(long)]
+        integration: String,
+        /// Nmbrs company id.
+        #[arg(long)]
+        company: i32,
+        /// Nmbrs employee id.
+        #[arg(long)]
+        employee: i32,
+        #[arg(long)]
+        year: i32,
+        #[arg(long)]
+        period: u8,
+        /// The bucket's component as listed: hours:<code> or wage:<code>.
+        #[arg(long)]
+        component: String,
+        /// The insert landed: this is its component id in Nmbrs (the worker adopts it).
+        #[arg(long, conflicts_with = "not_landed", required_unless_present = "not_landed")]
+        landed_as: Option<i32>,
+        /// The insert did not land, or you deleted it: the next export inserts.
+        #[arg(long)]
+        not_landed: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -139,6 +178,17 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
                 "replayed {}, kept parked {}, not routable {}",
                 summary.replayed, summary.kept, summary.unroutable
             );
+            Ok(())
+        }
+        Command::InDoubt { action: InDoubtAction::List { integration } } => {
+            in_doubt::list(&config, integration.as_deref(), std::io::stdout()).await.map(drop)
+        }
+        Command::InDoubt {
+            action: InDoubtAction::Resolve { integration, company, employee, year, period, component, landed_as, .. },
+        } => {
+            let target = in_doubt::Target { integration, company, employee, year, period, component };
+            in_doubt::resolve(&config, &target, landed_as).await?;
+            println!("settled; the next export of {} brings the bucket to its value", target.integration);
             Ok(())
         }
     }

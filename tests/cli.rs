@@ -1,4 +1,4 @@
-//! The `nmbrs-worker` binary: help, configuration errors, migrate, seal, publish and replay.
+//! The `nmbrs-worker` binary: help, configuration errors, migrate, seal, publish, replay and in-doubt.
 
 mod support;
 
@@ -23,7 +23,7 @@ fn bin(env: &TestEnv) -> Command {
 #[test]
 fn every_subcommand_has_help() {
     let env = TestEnv::new();
-    for sub in ["run", "migrate", "demo", "sim", "publish", "seal", "replay"] {
+    for sub in ["run", "migrate", "demo", "sim", "publish", "seal", "replay", "in-doubt"] {
         let out = bin(&env).args([sub, "--help"]).output().unwrap();
         assert!(out.status.success(), "{sub} --help");
         let text = String::from_utf8_lossy(&out.stdout);
@@ -56,7 +56,17 @@ async fn migrate_creates_the_database_and_its_tables() {
             .fetch_all(&pool)
             .await
             .unwrap();
-    assert_eq!(tables, ["_sqlx_migrations", "job_attempts", "jobs", "outbox", "sync_hashes"]);
+    let expected = [
+        "_sqlx_migrations",
+        "export_buckets",
+        "export_contributions",
+        "export_runs",
+        "job_attempts",
+        "jobs",
+        "outbox",
+        "sync_hashes",
+    ];
+    assert_eq!(tables, expected);
     pool.close().await;
     // Running it again is a no-op.
     assert!(bin(&env).arg("migrate").status().unwrap().success());
@@ -90,8 +100,8 @@ fn seal_output_opens_for_its_integration_and_keys_can_be_generated() {
 async fn publish_then_replay_a_parked_job_after_an_upgrade() {
     let env = TestEnv::new();
     let mut events = env.events().await;
-    // A release without an ExportHours handler: the job fails permanently and parks.
-    let old = env.start_worker(Handlers::production(&env.config()).unwrap()).await;
+    // A release without an ExportHours handler (none at all, here): the job fails permanently and parks.
+    let old = env.start_worker(Handlers::default()).await;
     let export = json!({"export_id": "exp-1", "period": {"year": 2026, "number": 11}, "entries": []});
     let job = env.job("ExportHours", "env-1", export);
     let id = job["message_id"].as_str().unwrap().to_string();
@@ -161,4 +171,50 @@ async fn demo_runs_the_whole_flow_against_the_built_in_simulator() {
     // shift's hours and days (2); then nothing.
     assert!(text.contains("Export write calls (first / changed / identical): 10 / 5 / 0"), "{text}");
     env.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_bucket_in_doubt_is_listed_and_settled_by_a_persons_word() {
+    let env = TestEnv::new();
+    assert!(bin(&env).arg("migrate").status().unwrap().success());
+    let pool = sqlx::PgPool::connect(&env.database_url).await.unwrap();
+    sqlx::query(
+        "INSERT INTO export_buckets (integration_id, company_id, employee_id, year, period, component,
+                                     applied_value, owned_ids, pending_value, in_doubt)
+         VALUES ('env-d', 54613, 503293, 2026, 11, 'hours:1', 0, '{}', 7.50, true),
+                ('env-d', 54613, 503293, 2026, 11, 'wage:400', 0, '{}', 2, true)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let out = bin(&env).args(["in-doubt", "list", "--integration", "env-d"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("employee 503293 period 2026-11 hours:1: insert of 7.50 in doubt"), "{text}");
+    assert!(text.contains("2 bucket(s) in doubt"), "{text}");
+
+    let target = ["--integration", "env-d", "--company", "54613", "--employee", "503293", "--year", "2026"];
+    let resolve = |component: &str, how: &[&str]| {
+        let mut cmd = bin(&env);
+        cmd.args(["in-doubt", "resolve"]).args(target).args(["--period", "11", "--component", component]).args(how);
+        cmd.output().unwrap()
+    };
+    assert!(resolve("hours:1", &["--landed-as", "100077"]).status.success());
+    assert!(resolve("wage:400", &["--not-landed"]).status.success());
+    let again = resolve("hours:1", &["--not-landed"]);
+    assert!(!again.status.success(), "only a bucket in doubt can be settled");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("no bucket in doubt matches"));
+    assert!(!resolve("hours:1", &[]).status.success(), "--landed-as or --not-landed is required");
+
+    type Row = (String, Vec<i32>, rust_decimal::Decimal, Option<rust_decimal::Decimal>, bool, bool);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT component, owned_ids, applied_value, pending_value, in_doubt, dirty FROM export_buckets ORDER BY 1",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let d = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap();
+    assert_eq!(rows[0], ("hours:1".into(), vec![100077], d("7.50"), None, false, true), "adopted, to be checked");
+    assert_eq!(rows[1], ("wage:400".into(), vec![], d("0"), None, false, true), "to be inserted by the next export");
+    pool.close().await;
 }

@@ -30,8 +30,12 @@ pub const AFTER_INTENT: &str = "export.after_intent";
 pub const AFTER_INSERT: &str = "export.after_insert";
 pub const AFTER_DAYS: &str = "export.after_days";
 
-/// Rounds of [`BucketWrite::run`] before a bucket that keeps losing replies is left in doubt.
-const ROUNDS: usize = 8;
+/// Inserts of one bucket whose replies were lost (and that were read back as not landed)
+/// before the job stops and is retried later.
+const MAX_LOST_INSERTS: usize = 3;
+
+/// A bound on the rounds of [`BucketWrite::run`]; it settles well within it.
+const ROUNDS: usize = 16;
 
 /// The comment on every component the worker inserts, so a person in Nmbrs sees its origin.
 const COMMENT: &str = "Eitje hours export";
@@ -89,8 +93,10 @@ impl BucketWrite<'_> {
 
     async fn run(&mut self, calls: &mut u64) -> Result<Outcome, Stop> {
         let (pool, integration, key) = (self.pool, self.integration, self.key);
-        // A few rounds: settle a pending insert, delete, insert, settle a lost reply, insert
-        // once more when it did not land. A bucket still unsettled after that is in doubt.
+        // Rounds: settle a pending insert, delete, insert; a lost reply is settled in the next
+        // round and, when it did not land, inserted again, up to MAX_LOST_INSERTS times.
+        let mut lost: Option<NmbrsError> = None;
+        let mut lost_count = 0;
         for _ in 0..ROUNDS {
             if let Some(pending) = self.state.pending {
                 match self.settle(pending).await? {
@@ -126,6 +132,9 @@ impl BucketWrite<'_> {
                     self.state.applied = Default::default();
                 }
                 Action::Insert { value } => {
+                    if lost_count == MAX_LOST_INSERTS {
+                        break;
+                    }
                     ledger::record_intent(pool, integration, &key, value).await?;
                     crash_point(AFTER_INTENT);
                     *calls += 1;
@@ -135,9 +144,10 @@ impl BucketWrite<'_> {
                             ledger::record_inserted(pool, integration, &key, id, value).await?;
                             return Ok(Outcome::Done { component: Some(id) });
                         }
-                        Err(e) if e.kind() == ErrorKind::OutcomeUnknown => {
-                            tracing::warn!(bucket = ?key, "insert reply lost; reading the period back");
+                        Err(NmbrsError::OutcomeUnknown { cause, .. }) => {
+                            tracing::warn!(bucket = ?key, error = %cause, "insert reply lost; reading the period back");
                             self.state.pending = Some(value);
+                            (lost, lost_count) = (Some(*cause), lost_count + 1);
                         }
                         Err(e) => {
                             // Nmbrs answered (or the request surely never reached it): nothing landed.
@@ -148,9 +158,18 @@ impl BucketWrite<'_> {
                 }
             }
         }
-        tracing::warn!(bucket = ?key, "insert replies keep getting lost; stopping the bucket as in doubt");
-        ledger::record_in_doubt(pool, integration, &key).await?;
-        Ok(Outcome::InDoubt)
+        // Every lost insert so far was read back as not landed (the row says so): stop the job
+        // on the transport failure, and a retry later resumes the bucket.
+        match lost {
+            Some(cause) => {
+                tracing::warn!(bucket = ?key, "insert replies keep getting lost; retrying the job later");
+                Err(Stop::Nmbrs(cause))
+            }
+            None => {
+                ledger::record_in_doubt(pool, integration, &key).await?;
+                Ok(Outcome::InDoubt)
+            }
+        }
     }
 
     /// Settles a pending insert by reading the period back: `None` when the bucket may go on.

@@ -27,6 +27,9 @@ use crate::{
     nmbrs::{CompanyId, EmployeeId, HourCode, PayPeriod, WageCode},
 };
 
+/// How long a recorded plan is kept (see [`record_plan`]).
+const RUN_RETENTION: &str = "30 days";
+
 /// A bucket's component as stored: `hours:<code>`, `wage:<code>` or `days`.
 pub fn component_text(component: Component) -> String {
     match component {
@@ -215,6 +218,13 @@ pub async fn record_plan<T: serde::Serialize + Sync>(
     insert_contributions(&mut tx, integration, &rows).await?;
     let writes: Vec<(BucketKey, bool)> = plan.writes().map(|b| (b.key, b.unprotected)).collect();
     mark_dirty(&mut tx, integration, &writes).await?;
+    // A run is only needed until its job completes; old ones go, so the table stays bounded. A
+    // job replayed after that plans again from the ledger, which gives the same result.
+    sqlx::query("DELETE FROM export_runs WHERE integration_id = $1 AND recorded_at < now() - $2::interval")
+        .bind(integration)
+        .bind(RUN_RETENTION)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("INSERT INTO export_runs (integration_id, idempotency_key, export_id, plan) VALUES ($1, $2, $3, $4)")
         .bind(integration)
         .bind(idempotency_key)
@@ -290,7 +300,7 @@ async fn mark_dirty(conn: &mut PgConnection, integration: &str, buckets: &[(Buck
 
 type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 
-/// Binds a bucket's key as `$1`…`$6` (see [`WHERE_KEY`]).
+/// Binds a bucket's key as `$1`…`$6` of [`bucket_update!`].
 fn bind_key<'q>(query: PgQuery<'q>, integration: &'q str, key: &BucketKey) -> PgQuery<'q> {
     query
         .bind(integration)
@@ -301,13 +311,19 @@ fn bind_key<'q>(query: PgQuery<'q>, integration: &'q str, key: &BucketKey) -> Pg
         .bind(component_text(key.component))
 }
 
+/// `UPDATE` of one bucket: `$1`…`$6` its key (see [`bind_key`]), then the `SET` list's own
+/// parameters; optionally an extra condition.
 macro_rules! bucket_update {
     ($set:literal) => {
+        bucket_update!($set, "")
+    };
+    ($set:literal, $extra:literal) => {
         concat!(
             "UPDATE export_buckets SET ",
             $set,
             ", updated_at = now() WHERE integration_id = $1 AND company_id = $2 AND employee_id = $3 \
-             AND year = $4 AND period = $5 AND component = $6"
+             AND year = $4 AND period = $5 AND component = $6",
+            $extra
         )
     };
 }
@@ -371,4 +387,87 @@ pub async fn record_applied(pool: &PgPool, integration: &str, key: &BucketKey, v
 pub async fn record_in_doubt(pool: &PgPool, integration: &str, key: &BucketKey) -> sqlx::Result<()> {
     let sql = bucket_update!("in_doubt = true");
     bind_key(sqlx::query(sql), integration, key).execute(pool).await.map(drop)
+}
+
+/// A bucket stopped in doubt, for a person to look at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DoubtfulBucket {
+    pub integration_id: String,
+    pub key: BucketKey,
+    /// The value of the insert that may or may not have landed.
+    pub pending: Option<Decimal>,
+    pub owned: Vec<ComponentLineId>,
+}
+
+/// Every bucket in doubt (of one integration, or of all).
+pub async fn in_doubt(pool: &PgPool, integration: Option<&str>) -> sqlx::Result<Vec<DoubtfulBucket>> {
+    let rows = sqlx::query(
+        "SELECT integration_id, company_id, employee_id, year, period, component, pending_value, owned_ids
+         FROM export_buckets WHERE in_doubt AND ($1::text IS NULL OR integration_id = $1)
+         ORDER BY integration_id, company_id, employee_id, year, period, component",
+    )
+    .bind(integration)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let owned: Vec<i32> = r.try_get("owned_ids")?;
+            Ok(DoubtfulBucket {
+                integration_id: r.try_get("integration_id")?,
+                key: key_of(r)?,
+                pending: r.try_get("pending_value")?,
+                owned: owned.into_iter().map(ComponentLineId).collect(),
+            })
+        })
+        .collect()
+}
+
+/// What a person found in Nmbrs about a bucket in doubt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resolution {
+    /// The insert landed as this component: the worker owns it from now on.
+    LandedAs(ComponentLineId),
+    /// The insert did not land (or the person deleted it): the next export inserts.
+    NotLanded,
+}
+
+/// Settles a bucket in doubt by a person's word and marks it dirty, so the next export of the
+/// integration brings it to the ledger's value. False when no such bucket is in doubt.
+pub async fn resolve(
+    conn: &mut PgConnection,
+    integration: &str,
+    key: &BucketKey,
+    how: Resolution,
+) -> sqlx::Result<bool> {
+    let done = match how {
+        Resolution::LandedAs(id) => {
+            let sql = bucket_update!(
+                "owned_ids = array_append(owned_ids, $7), applied_value = applied_value + pending_value, \
+                 pending_value = NULL, in_doubt = false, dirty = true",
+                " AND in_doubt"
+            );
+            bind_key(sqlx::query(sql), integration, key).bind(id.0).execute(&mut *conn).await?
+        }
+        Resolution::NotLanded => {
+            let sql = bucket_update!("pending_value = NULL, in_doubt = false, dirty = true", " AND in_doubt");
+            bind_key(sqlx::query(sql), integration, key).execute(&mut *conn).await?
+        }
+    };
+    Ok(done.rows_affected() == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn components_are_stored_as_text_and_read_back_the_same() {
+        for c in [Component::Hours(HourCode(1)), Component::Wage(WageCode(430)), Component::Days] {
+            assert_eq!(parse_component(&component_text(c)), Some(c));
+        }
+        assert_eq!(component_text(Component::Hours(HourCode(20))), "hours:20");
+        for bad in ["", "hours", "hours:x", "wage:", "day", "salary:1"] {
+            assert_eq!(parse_component(bad), None, "{bad}");
+        }
+    }
 }

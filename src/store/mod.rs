@@ -34,8 +34,9 @@ pub async fn ensure_database(url: &str) -> anyhow::Result<()> {
         let quoted = format!("\"{}\"", name.replace('"', "\"\""));
         match sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {quoted}"))).execute(&mut admin).await {
             Ok(_) => tracing::info!(database = %name, "created database"),
-            // Another process created it at the same moment.
-            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P04") => {}
+            // Another process created it at the same moment: `duplicate_database`, or, when both
+            // CREATE DATABASE statements overlap, a unique violation on `pg_database`.
+            Err(sqlx::Error::Database(e)) if matches!(e.code().as_deref(), Some("42P04" | "23505")) => {}
             Err(e) => return Err(e.into()),
         }
     }

@@ -182,6 +182,41 @@ impl TestEnv {
         depth
     }
 
+    /// Publishes several valid jobs back to back on one connection (they arrive at once).
+    pub async fn publish_many(&self, jobs: &[&Value]) {
+        use nmbrs_worker::bus::publisher::{Outgoing, Publisher, json_properties};
+        let conn = bus::connect(AMQP_URL, "test publish").await.unwrap();
+        let publisher = Publisher::open(&conn, Duration::from_secs(5)).await.unwrap();
+        let exchange = self.names.jobs_exchange();
+        let bodies: Vec<Vec<u8>> = jobs.iter().map(|j| serde_json::to_vec(j).unwrap()).collect();
+        let msgs = jobs.iter().zip(&bodies).map(|(job, body)| {
+            let kind_name = job["type"].as_str().unwrap();
+            schema::check(&format!("jobs/{kind_name}"), job).expect("a valid job");
+            let kind = nmbrs_worker::envelope::JobType::from_type_name(kind_name).unwrap();
+            Outgoing {
+                exchange: &exchange,
+                routing_key: kind.routing_key(),
+                body,
+                properties: json_properties(job["message_id"].as_str().unwrap(), FieldTable::default()),
+                mandatory: true,
+            }
+        });
+        for sent in publisher.send_all(msgs.collect::<Vec<_>>()).await {
+            sent.unwrap();
+        }
+        let _ = conn.close(200, "done".into()).await;
+    }
+
+    /// Consumers attached to a queue (passive declare).
+    pub async fn queue_consumers(&self, queue: &str) -> u32 {
+        let conn = bus::connect(AMQP_URL, "test consumers").await.unwrap();
+        let channel = conn.create_channel().await.unwrap();
+        let passive = QueueDeclareOptions { passive: true, durable: true, ..Default::default() };
+        let n = channel.queue_declare(queue.into(), passive, FieldTable::default()).await.unwrap().consumer_count();
+        let _ = conn.close(200, "done".into()).await;
+        n
+    }
+
     /// Deletes the test's queues, exchanges and database (best effort).
     pub async fn cleanup(self) {
         if let Ok(conn) = bus::connect(AMQP_URL, "test cleanup").await {
@@ -450,4 +485,66 @@ pub async fn publish_traced(env: &TestEnv, job: &Value, traceparent: &str) {
         .await
         .unwrap();
     let _ = conn.close(200, "done".into()).await;
+}
+
+// ExportHours helpers (issue 5): the job payload, and what Nmbrs (the simulator) holds for one
+// employee and period, read straight from the simulator's state.
+
+/// An `ExportHours` payload booking `entries` into `period` (`(year, number)`); set the other
+/// fields (`withdrawn_entry_ids`, `dry_run`, `allow_closed_period`, `kinds`) on the result.
+pub fn export_payload(export_id: &str, period: (i32, u8), entries: Value) -> Value {
+    json!({"export_id": export_id, "period": {"year": period.0, "number": period.1}, "entries": entries})
+}
+
+/// One hour or wage component line in Nmbrs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NmbrsLine {
+    pub id: i32,
+    pub code: i32,
+    pub value: rust_decimal::Decimal,
+}
+
+/// The hour components, wage components and days of one employee in one period.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NmbrsPeriod {
+    pub hours: Vec<NmbrsLine>,
+    pub wages: Vec<NmbrsLine>,
+    /// `None` when `DaysVar_Set` was never called for the period.
+    pub days: Option<i32>,
+}
+
+impl NmbrsPeriod {
+    /// `(code, value)` of every hour component, sorted (duplicates stay).
+    pub fn hour_values(&self) -> Vec<(i32, rust_decimal::Decimal)> {
+        sorted_values(&self.hours)
+    }
+
+    /// `(code, value)` of every wage component, sorted (duplicates stay).
+    pub fn wage_values(&self) -> Vec<(i32, rust_decimal::Decimal)> {
+        sorted_values(&self.wages)
+    }
+
+    /// Every component id, hour and wage.
+    pub fn ids(&self) -> Vec<i32> {
+        self.hours.iter().chain(&self.wages).map(|l| l.id).collect()
+    }
+}
+
+fn sorted_values(lines: &[NmbrsLine]) -> Vec<(i32, rust_decimal::Decimal)> {
+    let mut v: Vec<_> = lines.iter().map(|l| (l.code, l.value)).collect();
+    v.sort();
+    v
+}
+
+/// What the simulator holds for `employee` in `period` of the demo domain.
+pub fn nmbrs_period(sim: &nmbrs_worker::sim::Simulator, employee: i32, period: (i32, u8)) -> NmbrsPeriod {
+    use nmbrs_worker::{nmbrs::PayPeriod, sim::demo::DOMAIN};
+    let p = PayPeriod::new(period.0, period.1);
+    let hours = sim.hour_components(DOMAIN, employee, p);
+    let wages = sim.wage_components(DOMAIN, employee, p);
+    NmbrsPeriod {
+        hours: hours.iter().map(|l| NmbrsLine { id: l.id, code: l.hour_code, value: l.hours.0 }).collect(),
+        wages: wages.iter().map(|l| NmbrsLine { id: l.id, code: l.code, value: l.value.0 }).collect(),
+        days: sim.days(DOMAIN, employee, p),
+    }
 }

@@ -1,0 +1,365 @@
+//! Crash safety and concurrency of `ExportHours` (CONTRACT §2.5 "Re-export safety") with the
+//! real binary: a worker is stopped at every recovery point by a failpoint (exit 86) or
+//! SIGKILLed at random moments, another one resumes, and Nmbrs (a simulator in this test
+//! process, so it survives the workers) must end exact: each bucket its total, one worker
+//! component per hour/wage bucket, the right days, the job completed once. Two worker
+//! processes exporting overlapping entries at once must end in a state one order explains.
+
+mod support;
+
+#[path = "export_crash/harness.rs"]
+mod harness;
+#[path = "export_crash/model.rs"]
+mod model;
+#[path = "export_crash/race.rs"]
+mod race;
+
+use std::time::{Duration, Instant};
+
+use harness::*;
+use model::*;
+use nmbrs_worker::sim::{CallRecord, FaultConfig, SimState, Simulator, demo};
+use race::{base_export, race, racing};
+use support::*;
+
+const JAN: i32 = 503293;
+const FATIMA: i32 = 503295;
+const PIETER: i32 = 503296;
+const INSERTS: [&str; 2] = ["HourComponentVar_Insert", "WageComponentVar_Insert"];
+const DELETES: [&str; 2] = ["HourComponent_Delete", "WageComponent_Delete"];
+
+/// Twelve buckets on three employees: hours, leave, sick, days, meals, travel.
+fn first_export() -> Export {
+    Export::new(
+        "exp-a",
+        vec![
+            worked("a1", JAN, 3, "7.50", 1, Some("12.40")),
+            worked("a2", JAN, 4, "6.00", 1, None),
+            worked("a3", FATIMA, 3, "8.00", 0, Some("5.00")),
+            absence("a4", FATIMA, 5, Kind::Leave, "8.00"),
+            worked("a5", PIETER, 10, "4.25", 2, None),
+            absence("a6", PIETER, 11, Kind::Sick, "6.00"),
+            worked("a7", PIETER, 10, "3.00", 0, None),
+        ],
+        &[],
+    )
+}
+
+/// Changes every bucket of [`first_export`]: new hours, meals and amounts, a withdrawal that
+/// empties Fatima's leave, and a new day for Jan.
+fn changed_export() -> Export {
+    Export::new(
+        "exp-b",
+        vec![
+            worked("a1", JAN, 3, "8.00", 2, Some("15.00")),
+            worked("b1", JAN, 6, "2.00", 0, None),
+            worked("a3", FATIMA, 3, "9.00", 0, Some("6.00")),
+            worked("a5", PIETER, 10, "5.00", 1, None),
+            absence("a6", PIETER, 11, Kind::Sick, "7.00"),
+            worked("b2", PIETER, 12, "1.00", 0, None),
+        ],
+        &["a4"],
+    )
+}
+
+/// One crash-and-resume run: the world it leaves for the assertions.
+struct Run {
+    env: TestEnv,
+    sim: Simulator,
+    events: Events,
+    crew: Crew,
+    id: String,
+    /// The simulator's call log when the crashing worker had exited.
+    at_crash: Vec<CallRecord>,
+}
+
+fn landed_in(calls: &[CallRecord], ops: &[&str]) -> usize {
+    calls.iter().filter(|c| ops.contains(&c.operation.as_str()) && c.outcome == "ok").count()
+}
+
+/// Runs `previous` (if any) to completion, then `export` on a worker with `failpoints` that
+/// must exit with 86, then a worker without failpoints that must complete the job.
+async fn crash_and_resume(failpoints: &str, user: (&str, &str), previous: Option<&Export>, export: &Export) -> Run {
+    let env = TestEnv::new();
+    let sim = Simulator::start_demo().await.unwrap();
+    let mut events = env.events().await;
+    let mut crew = Crew::new(&env, &sim);
+    if let Some(prev) = previous {
+        let w = crew.start(&[]);
+        let job = export_job(&env, user, prev);
+        env.publish(&job).await;
+        completed(&mut events, &message_id(&job), 60).await;
+        crew.proc(w).sigterm();
+        assert_eq!(crew.proc(w).exit_within(20).await, Some(0), "the first worker stops cleanly");
+    }
+    let crashing = crew.start(&[("FAILPOINTS", failpoints)]);
+    let job = export_job(&env, user, export);
+    let id = message_id(&job);
+    env.publish(&job).await;
+    let code = crew.proc(crashing).exit_within(60).await;
+    assert_eq!(code, Some(FAILPOINT_EXIT), "the failpoint {failpoints} fired");
+    let at_crash = sim.calls();
+    if !failpoints.starts_with("after_commit") {
+        events.settle(300).await;
+        assert!(events.of("job.completed", &id).is_empty(), "no job.completed before the job's result is committed");
+    }
+    crew.start(&[]);
+    completed(&mut events, &id, 60).await;
+    events.settle(500).await; // late duplicates, if any
+    Run { env, sim, events, crew, id, at_crash }
+}
+
+impl Run {
+    /// The resumed job ended exact, with every write it needed made once.
+    async fn assert_exact_once(mut self, previous: Option<&Export>, export: &Export) {
+        let (done, exported) = once(&self.events, &self.id);
+        assert_eq!(done.body["payload"]["status"], "succeeded", "{:#}", done.body);
+        assert_eq!(count(&done, "exported") as usize, export.entry_ids().len(), "{:#}", done.body);
+        assert_eq!(count(&done, "in_doubt"), 0, "{:#}", done.body);
+        let in_doubt = self.events.of("notification", &self.id);
+        assert!(in_doubt.iter().all(|n| n.body["payload"]["code"] != "export.in_doubt"), "{in_doubt:#?}");
+
+        let before = Ledger::after(&previous.into_iter().collect::<Vec<_>>());
+        let after = Ledger::after(&previous.into_iter().chain([export]).collect::<Vec<_>>());
+        assert_exact(&self.sim, &after, "after the resumed export");
+        let wrong_ids = reported_id_problems(&self.sim, &exported.body);
+        assert!(wrong_ids.is_empty(), "hours.exported names the components in Nmbrs:\n{}", wrong_ids.join("\n"));
+        let needed = inserts_needed(&Ledger::default(), &before) + inserts_needed(&before, &after);
+        assert_eq!(
+            landed_in(&self.sim.calls(), &INSERTS),
+            needed,
+            "each needed insert landed once: a landed insert is adopted, never sent again"
+        );
+        self.crew.stop_all().await;
+        self.env.cleanup().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_planning_resumes_from_the_recorded_plan() {
+    let export = first_export();
+    let run = crash_and_resume("export.after_plan=return", USER, None, &export).await;
+    assert_eq!(run.at_crash.iter().filter(|c| c.write).count(), 0, "planned and recorded before any write");
+    run.assert_exact_once(None, &export).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_deleting_own_components_resumes_without_a_double_or_a_loss() {
+    let (first, changed) = (first_export(), changed_export());
+    let run = crash_and_resume("export.after_delete=1*off->return", USER, Some(&first), &changed).await;
+    assert!(landed_in(&run.at_crash, &DELETES) >= 2, "the second delete had landed: {:?}", run.at_crash);
+    run.assert_exact_once(Some(&first), &changed).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_recording_an_insert_intent_resumes_exact() {
+    let export = first_export();
+    let run = crash_and_resume("export.after_intent=2*off->return", USER, None, &export).await;
+    run.assert_exact_once(None, &export).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_an_insert_landed_adopts_it_instead_of_inserting_again() {
+    let export = first_export();
+    let run = crash_and_resume("export.after_insert=2*off->return", USER, None, &export).await;
+    assert!(landed_in(&run.at_crash, &INSERTS) >= 3, "the third insert had landed: {:?}", run.at_crash);
+    run.assert_exact_once(None, &export).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_setting_days_resumes_exact() {
+    let export = first_export();
+    let run = crash_and_resume("export.after_days=1*off->return", USER, None, &export).await;
+    assert!(landed_in(&run.at_crash, &["DaysVar_Set"]) >= 2, "the second DaysVar_Set had landed");
+    run.assert_exact_once(None, &export).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_committing_the_result_republishes_it_and_writes_nothing_more() {
+    let export = first_export();
+    let run = crash_and_resume("after_commit=return", USER, None, &export).await;
+    let writes_at_crash = run.at_crash.iter().filter(|c| c.write).count();
+    assert_eq!(run.sim.write_calls(), writes_at_crash, "the redelivery of a completed job makes no write call");
+    run.assert_exact_once(None, &export).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_read_back_right_an_insert_that_may_have_landed_ends_in_doubt() {
+    let mut export = Export::new(
+        "exp-limited",
+        vec![worked("l1", JAN, 3, "7.50", 0, None), worked("l2", JAN, 4, "4.25", 0, None)],
+        &[],
+    );
+    export.kinds = Some(vec!["worked_hours"]);
+    let mut run = crash_and_resume("export.after_insert=return", LIMITED, None, &export).await;
+    let (done, exported) = once(&run.events, &run.id);
+    assert_eq!(done.body["payload"]["status"], "partial", "{:#}", done.body);
+    assert_eq!(count(&done, "in_doubt"), 1, "{:#}", done.body);
+    let buckets = exported.body["payload"]["buckets"].as_array().unwrap();
+    assert_eq!(buckets.len(), 1, "{buckets:#?}");
+    assert_eq!(buckets[0]["action"], "in_doubt");
+    assert_eq!((buckets[0]["nmbrs_employee_id"].as_i64(), buckets[0]["code"].as_i64()), (Some(JAN as i64), Some(1)));
+    let skipped = exported.body["payload"]["skipped"].as_array().unwrap();
+    assert!(skipped.iter().any(|s| s["reason"] == "in_doubt"), "in-doubt contributions are reported: {skipped:#?}");
+    let notes = run.events.of("notification", &run.id);
+    let note = notes.iter().find(|n| n.body["payload"]["code"] == "export.in_doubt").expect("export.in_doubt");
+    let params = &note.body["payload"]["params"];
+    assert_eq!(params["nmbrs_employee_id"], JAN, "{params}");
+    assert_eq!(params["code"], 1, "{params}");
+
+    let lines = run.sim.hour_components(demo::DOMAIN, JAN, PERIOD);
+    assert_eq!(lines.len(), 1, "the landed insert is in Nmbrs exactly once: {lines:?}");
+    assert_eq!((lines[0].hour_code, lines[0].hours.0), (1, dec("11.75")));
+    assert_eq!(landed_in(&run.sim.calls(), &INSERTS), 1, "never inserted blindly again");
+    run.crew.stop_all().await;
+    run.env.cleanup().await;
+}
+
+/// 40 employees of the scaled demo, each with three or four worked entries (two on one day),
+/// meals and travel, half with leave, a fifth with sickness: about 190 buckets.
+fn big_export(employees: i32, export_id: &str) -> Export {
+    let mut entries = Vec::new();
+    for i in 0..employees {
+        let emp = 600_000 + i;
+        let h = |base: i32| format!("{}.{:02}", base + i % 3, (i % 4) * 25);
+        entries.push(worked(&format!("w1-{i}"), emp, 2 + (i % 5) as u32, &h(4), 1, Some("3.50")));
+        entries.push(worked(&format!("w2-{i}"), emp, 12, &h(6), (i % 2) as u32, None));
+        if i % 3 == 0 {
+            entries.push(worked(&format!("w3-{i}"), emp, 12, "2.00", 1, Some("1.25")));
+        }
+        if i % 2 == 0 {
+            entries.push(absence(&format!("l-{i}"), emp, 20, Kind::Leave, "8.00"));
+        }
+        if i % 5 == 0 {
+            entries.push(absence(&format!("s-{i}"), emp, 21, Kind::Sick, &h(3)));
+        }
+    }
+    Export::new(export_id, entries, &[])
+}
+
+fn kill_seed() -> u64 {
+    std::env::var("EXPORT_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_kills_during_a_big_export_end_exact_and_a_repeat_writes_nothing() {
+    const KILLS: usize = 5;
+    let seed = kill_seed();
+    eprintln!("random kills: seed {seed} (EXPORT_CRASH_SEED={seed} repeats the kill points)");
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let env = TestEnv::new();
+    let mut state = SimState::default();
+    state.apply_seed(demo::scaled(40));
+    let sim = Simulator::start_with(state).await.unwrap();
+    sim.set_faults(FaultConfig { latency_ms: 20, ..Default::default() });
+    let mut events = env.events().await;
+    let mut crew = Crew::new(&env, &sim);
+    let export = big_export(40, "exp-big");
+    let ledger = Ledger::after(&[&export]);
+    let job = export_job(&env, USER, &export);
+    let id = message_id(&job);
+    env.publish(&job).await;
+
+    let mut kills = Vec::new();
+    let mut finished_early = false;
+    'rounds: for round in 0..KILLS {
+        let w = crew.start(&[]);
+        let started = Instant::now();
+        let base = sim.write_calls();
+        // Mostly "after the k-th write of this process"; sometimes a moment before any write.
+        let after_writes = rng.usize(0..=30);
+        let after_ms = rng.u64(150..1500);
+        loop {
+            let writes = sim.write_calls() - base;
+            let due = if after_writes == 0 {
+                started.elapsed() >= Duration::from_millis(after_ms)
+            } else {
+                writes >= after_writes
+            };
+            if due {
+                crew.proc(w).kill();
+                kills.push(format!("round {round}: killed after {writes} writes, {:?}", started.elapsed()));
+                break;
+            }
+            assert!(crew.proc(w).try_exit().is_none(), "worker {w} exited on its own");
+            assert!(started.elapsed() < Duration::from_secs(60), "no kill point reached in round {round}");
+            events.settle(3).await;
+            if !events.of("job.completed", &id).is_empty() {
+                finished_early = true;
+                break 'rounds;
+            }
+        }
+    }
+    eprintln!("random kills (seed {seed}):\n{}", kills.join("\n"));
+    assert!(!finished_early && kills.len() == KILLS, "every kill landed before the job completed: {kills:#?}");
+    assert!(!problems(&sim, &ledger).is_empty(), "the kills left the export unfinished");
+
+    crew.start(&[]);
+    completed(&mut events, &id, 60).await;
+    events.settle(500).await;
+    let (done, exported) = once(&events, &id);
+    assert_eq!(done.body["payload"]["status"], "succeeded", "{:#}", done.body);
+    assert_eq!(count(&done, "exported") as usize, export.entry_ids().len());
+    assert_exact(&sim, &ledger, &format!("after {KILLS} kills (seed {seed})"));
+    let wrong_ids = reported_id_problems(&sim, &exported.body);
+    assert!(wrong_ids.is_empty(), "hours.exported names the components in Nmbrs:\n{}", wrong_ids.join("\n"));
+
+    sim.clear_calls();
+    let again = export_job(&env, USER, &export);
+    let again_id = message_id(&again);
+    env.publish(&again).await;
+    let repeat = completed(&mut events, &again_id, 60).await;
+    assert_eq!(sim.write_calls(), 0, "an identical re-export makes no write call");
+    assert_eq!((count(&repeat, "write_calls"), count(&repeat, "buckets_written")), (0, 0), "{:#}", repeat.body);
+    assert_exact(&sim, &ledger, "after the identical re-export");
+    crew.stop_all().await;
+    env.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_exporting_identical_overlaps_at_once_end_in_the_one_state() {
+    // x changes p1, adds x1; both send s1 alike; y adds y1 and withdraws p3, which x leaves alone.
+    let x = racing("exp-x", |i, emp| {
+        let entries = vec![
+            worked(&format!("p1-{i}"), emp, 3, "9.00", 2, Some("10.00")),
+            worked(&format!("x1-{i}"), emp, 6, "5.50", 1, None),
+            worked(&format!("s1-{i}"), emp, 7, "3.00", 1, Some("2.50")),
+        ];
+        (entries, vec![])
+    });
+    let y = racing("exp-y", |i, emp| {
+        let entries = vec![
+            worked(&format!("s1-{i}"), emp, 7, "3.00", 1, Some("2.50")),
+            absence(&format!("y1-{i}"), emp, 8, Kind::Sick, "4.00"),
+        ];
+        (entries, vec![format!("p3-{i}")])
+    });
+    let (xy, yx) = (Ledger::after(&[&base_export(), &x, &y]), Ledger::after(&[&base_export(), &y, &x]));
+    assert_eq!(xy.totals(), yx.totals(), "this case does not depend on the order");
+    race(&x, &y).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_exporting_conflicting_overlaps_at_once_end_in_the_order_they_committed() {
+    // Both send p1 with other data; x sends p2 again, y withdraws it.
+    let x = racing("exp-x", |i, emp| {
+        let entries = vec![
+            worked(&format!("p1-{i}"), emp, 3, "9.00", 2, Some("10.00")),
+            worked(&format!("p2-{i}"), emp, 4, "5.00", 0, None),
+            worked(&format!("x1-{i}"), emp, 6, "5.50", 1, None),
+        ];
+        (entries, vec![])
+    });
+    let y = racing("exp-y", |i, emp| {
+        let entries = vec![
+            worked(&format!("p1-{i}"), emp, 3, "4.00", 1, Some("3.00")),
+            absence(&format!("y1-{i}"), emp, 8, Kind::Sick, "4.00"),
+        ];
+        (entries, vec![format!("p2-{i}")])
+    });
+    let (xy, yx) = (Ledger::after(&[&base_export(), &x, &y]), Ledger::after(&[&base_export(), &y, &x]));
+    assert_ne!(xy.totals(), yx.totals(), "this case depends on the order");
+    race(&x, &y).await;
+}

@@ -1,0 +1,206 @@
+//! ExportHours when Nmbrs misbehaves (CONTRACT §2.5 "re-export safety", §4 retries): inserts
+//! whose reply is lost, read back or stopped as `in_doubt` depending on the API user's rights,
+//! and an export through a 30 % transient error rate. The production worker runs against the
+//! simulator over HTTP with real RabbitMQ and PostgreSQL; the assertions are on what Nmbrs
+//! holds afterwards: every bucket exactly once, never a second insert.
+
+#[path = "export_hours/harness.rs"]
+mod harness;
+mod support;
+
+use harness::*;
+use nmbrs_worker::{
+    nmbrs::Operation,
+    sim::{FaultConfig, Injected, SimState, demo},
+};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use support::*;
+
+fn shift() -> Value {
+    json!([with(worked("j-1", JAN, "2026-11-03", "7.50"), json!({"meals": 1}))])
+}
+
+#[tokio::test]
+async fn a_lost_insert_reply_is_read_back_and_adopted_without_a_second_insert() {
+    let mut h = Harness::start().await;
+    // A hand-made component of the same code but another value must not confuse the read-back.
+    let hand = h.hand_made_hours(JAN, NOVEMBER, 1, "2.00").await;
+    h.sim.inject(Some(Operation::HourComponentVarInsert), Injected::LostReply);
+    h.sim.inject(Some(Operation::WageComponentVarInsert), Injected::LostReply);
+    h.sim.clear_calls();
+
+    let out = h.export(FULL, export_payload("exp-lost", NOVEMBER, shift())).await;
+    assert_eq!(out.status(), "succeeded", "{:#}", out.completed);
+    assert_eq!(h.calls_of("HourComponentVar_Insert"), 1, "never inserted twice");
+    assert_eq!(h.calls_of("WageComponentVar_Insert"), 1);
+    assert!(h.calls_of("HourComponentVar_Get") >= 1 && h.calls_of("WageComponentVar_Get") >= 1, "read back");
+    let jan = h.nmbrs(JAN, NOVEMBER);
+    assert_eq!(jan.hour_values(), [(1, d("2")), (1, d("7.5"))]);
+    assert_eq!(jan.wage_values(), [(400, d("1"))]);
+    assert_eq!(jan.days, Some(1));
+    assert_eq!(
+        out.rows(),
+        [
+            row(JAN, "days", None, "1", "insert"),
+            row(JAN, "hours", Some(1), "7.50", "insert"),
+            row(JAN, "wage", Some(400), "1", "insert")
+        ]
+    );
+    let owned = out.assert_matches_nmbrs(&h.sim);
+    assert_eq!(owned.len(), 2, "both adopted components are reported");
+    assert!(!owned.contains(&hand), "the hand-made component is not adopted");
+    assert_eq!(out.count("in_doubt"), 0);
+    assert_eq!(out.write_calls, 3);
+
+    // Adopted means owned: the same export again writes nothing.
+    let again = h.export(FULL, export_payload("exp-lost-2", NOVEMBER, shift())).await;
+    assert_eq!(again.write_calls, 0);
+    assert!(again.rows().iter().all(|r| r.action == "unchanged"), "{:?}", again.rows());
+    assert_eq!(h.nmbrs(JAN, NOVEMBER), jan);
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn without_the_read_back_right_a_lost_insert_stops_its_bucket_in_doubt() {
+    let mut h = Harness::start().await;
+    h.sim.inject(Some(Operation::HourComponentVarInsert), Injected::LostReply);
+    h.sim.clear_calls();
+
+    let out = h.export(LIMITED, export_payload("exp-doubt", NOVEMBER, shift())).await;
+    assert_eq!(out.status(), "partial");
+    assert_eq!(
+        out.rows(),
+        [
+            row(JAN, "days", None, "1", "insert"),
+            row(JAN, "hours", Some(1), "7.50", "in_doubt"),
+            row(JAN, "wage", Some(400), "1", "insert")
+        ]
+    );
+    assert_eq!(out.bucket(JAN, "hours", Some(1))["nmbrs_component_id"], Value::Null);
+    assert_eq!(out.skipped(), [("j-1".into(), Some("worked_hours".into()), "in_doubt".into())]);
+    assert_eq!(out.exported_ids(), ["j-1"], "its day and meal did export");
+    assert_eq!(out.notification_codes(), ["export.in_doubt"]);
+    assert_eq!(
+        out.notification("export.in_doubt")["params"],
+        json!({"nmbrs_employee_id": JAN, "component": "hours", "code": 1, "period": {"year": 2026, "number": 11}})
+    );
+    assert_eq!(out.count("in_doubt"), 1);
+    assert_eq!(out.completed["errors"].as_array().unwrap().len(), 1);
+    assert_eq!(out.completed["errors"][0]["code"], "export.in_doubt");
+    assert_eq!(out.completed["errors"][0]["scope"]["nmbrs_employee_id"], JAN);
+    assert_eq!(h.calls_of("HourComponentVar_Insert"), 1, "no blind second insert");
+    assert_eq!(h.calls_of("HourComponentVar_Get"), 1, "the read-back was tried (and refused)");
+    let jan = h.nmbrs(JAN, NOVEMBER);
+    assert_eq!(jan.hour_values(), [(1, d("7.5"))], "the lost insert landed once");
+    assert_eq!((jan.wage_values(), jan.days), (vec![(400, d("1"))], Some(1)));
+
+    // The same user exports again: the bucket stays stopped, still no second insert.
+    let again = h.export(LIMITED, export_payload("exp-doubt-2", NOVEMBER, shift())).await;
+    assert_eq!(again.status(), "partial");
+    assert_eq!(again.bucket(JAN, "hours", Some(1))["action"], "in_doubt");
+    assert_eq!(again.notification_codes(), ["export.in_doubt"]);
+    assert_eq!((again.write_calls, again.count("write_calls")), (0, 0));
+    assert_eq!(h.calls_of("HourComponentVar_Insert"), 1);
+    assert_eq!(h.nmbrs(JAN, NOVEMBER), jan);
+
+    // A user with the read-back right resolves it: the landed component is adopted.
+    let resolved = h.export(FULL, export_payload("exp-doubt-3", NOVEMBER, shift())).await;
+    assert_eq!(resolved.status(), "succeeded", "{:#}", resolved.exported);
+    assert_eq!(resolved.write_calls, 0, "adopted, not inserted again");
+    assert_eq!(h.calls_of("HourComponentVar_Insert"), 1);
+    // The bucket reports the component it now owns; the adoption is labelled an insert.
+    assert_eq!(
+        resolved.rows(),
+        [
+            row(JAN, "days", None, "1", "unchanged"),
+            row(JAN, "hours", Some(1), "7.50", "insert"),
+            row(JAN, "wage", Some(400), "1", "unchanged")
+        ]
+    );
+    assert!(resolved.skipped().is_empty() && resolved.notifications.is_empty());
+    assert_eq!(resolved.count("in_doubt"), 0);
+    assert_eq!(h.nmbrs(JAN, NOVEMBER), jan);
+    assert_eq!(resolved.component_id(JAN, "hours", 1), Some(jan.hours[0].id));
+    resolved.assert_matches_nmbrs(&h.sim);
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn half_the_write_replies_lost_never_count_a_bucket_twice() {
+    let mut env = TestEnv::new();
+    env.set("NMBRS_WORKER_RETRY_SCHEDULE", "1s,1s,1s,1s,1s,1s,1s,1s");
+    let mut h = Harness::start_with(env, demo::state()).await;
+    let staff = [JAN, FATIMA, 503296, 503299];
+    let shifts = |hours: &str| {
+        let all: Vec<Value> = staff
+            .iter()
+            .map(|e| with(worked(&format!("s-{e}"), *e, "2026-11-03", hours), json!({"meals": 2})))
+            .collect();
+        json!(all)
+    };
+    // Every write applies, but half of the replies never arrive (deletes and DaysVar_Set too).
+    h.sim.set_faults(FaultConfig { lost_reply_rate: 0.5, ..Default::default() });
+    let first = h.export(FULL, export_payload("exp-lossy-1", NOVEMBER, shifts("7.50"))).await;
+    let changed = h.export(FULL, export_payload("exp-lossy-2", NOVEMBER, shifts("5.25"))).await;
+    h.sim.set_faults(FaultConfig::default());
+
+    assert_eq!((first.status(), changed.status()), ("succeeded", "succeeded"), "{:#}", changed.completed);
+    for employee in staff {
+        let held = h.nmbrs(employee, NOVEMBER);
+        assert_eq!(held.hour_values(), [(1, d("5.25"))], "employee {employee}");
+        assert_eq!(held.wage_values(), [(400, d("2"))], "employee {employee}");
+        assert_eq!(held.days, Some(1));
+    }
+    assert_eq!(changed.assert_matches_nmbrs(&h.sim).len(), 8, "each hour and wage bucket owns one component");
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn thirty_percent_transient_errors_still_end_in_the_exact_state() {
+    let mut env = TestEnv::new();
+    // Job-level retries resume the recorded plan; give them room.
+    env.set("NMBRS_WORKER_RETRY_SCHEDULE", "1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s");
+    // Ten more employees of HORECA (ids 600000…600009, zero hours), beside the demo data.
+    let mut state = SimState::default();
+    state.apply_seed(demo::scaled(10));
+    let mut h = Harness::start_with(env, state).await;
+    let mut entries = Vec::new();
+    let mut expected = Vec::new();
+    for (i, employee) in (600_000..600_010).enumerate() {
+        let (a, b) = (Decimal::new(400 + 25 * i as i64, 2), Decimal::new(350 + 50 * i as i64, 2));
+        for (n, hours) in [(1, a), (2, b)] {
+            let date = format!("2026-11-{:02}", n + i);
+            let shift = worked(&format!("s-{employee}-{n}"), employee, &date, &hours.to_string());
+            entries.push(with(shift, json!({"meals": 1})));
+        }
+        expected.push((employee, a + b));
+    }
+    h.sim.set_faults(FaultConfig { error_rate: 0.3, ..Default::default() });
+
+    let job = h.job(FULL, export_payload("exp-flaky", NOVEMBER, json!(entries)));
+    let out = h.run(&job, 180).await;
+    h.sim.set_faults(FaultConfig::default());
+
+    assert_eq!(out.status(), "succeeded", "{:#}", out.completed);
+    let calls = h.sim.calls();
+    let injected = calls.iter().filter(|c| c.outcome.starts_with("injected:")).count();
+    assert!(injected > 0, "faults were injected");
+    for op in ["HourComponentVar_Insert", "WageComponentVar_Insert"] {
+        let landed = calls.iter().filter(|c| c.operation == op && c.outcome == "ok").count();
+        assert_eq!(landed, 10, "each {op} landed exactly once per bucket");
+    }
+    assert_eq!(out.count("in_doubt"), 0);
+    assert_eq!(out.count("buckets"), 30);
+    assert_eq!(out.exported_ids().len(), 20);
+    for (employee, hours) in &expected {
+        let held = h.nmbrs(*employee, NOVEMBER);
+        assert_eq!(held.hour_values(), [(1, *hours)], "employee {employee}");
+        assert_eq!(held.wage_values(), [(400, d("2"))], "employee {employee}");
+        assert_eq!(held.days, Some(2), "employee {employee}");
+    }
+    let owned = out.assert_matches_nmbrs(&h.sim);
+    assert_eq!(owned.len(), 20, "one component per hour and wage bucket, each reported");
+    assert!(out.rows().iter().all(|r| r.action == "insert"), "{:?}", out.rows());
+    h.stop().await;
+}
