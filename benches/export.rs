@@ -13,8 +13,9 @@
 //! this one; its database, queues and exchanges are deleted afterwards.
 //!
 //! Run: `cargo bench --bench export` (env `BENCH_EMPLOYEES` default 200, `BENCH_LATENCY_MS`
-//! default 50, `NMBRS_MAX_CONCURRENCY_PER_INTEGRATION` default 4). Needs the local RabbitMQ
-//! and PostgreSQL.
+//! default 50, `NMBRS_MAX_CONCURRENCY_PER_INTEGRATION` default 4; `BENCH_LOG=1` prints the
+//! worker's JSON logs, e.g. with `RUST_LOG=info,sqlx=debug,nmbrs_worker::nmbrs=debug` for
+//! statement and call timings). Needs the local RabbitMQ and PostgreSQL.
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -30,6 +31,7 @@ use nmbrs_worker::{
     credentials::{Credentials, KeyRing},
     jobs::Handlers,
     sim::demo,
+    telemetry,
     worker::Worker,
 };
 use serde_json::{Value, json};
@@ -67,6 +69,8 @@ fn main() {
         .spawn()
         .unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
+    // `BENCH_LOG=1`: the worker's JSON logs on stdout (filter `RUST_LOG`), for profiling.
+    let _logs = std::env::var_os("BENCH_LOG").map(|_| runtime.block_on(async { telemetry::init(None).unwrap() }));
     let runs = runtime.block_on(run(port, employees, latency_ms, concurrency));
     let _ = sim.kill();
     let _ = sim.wait();
