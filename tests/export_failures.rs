@@ -80,7 +80,9 @@ async fn without_the_read_back_right_a_lost_insert_stops_its_bucket_in_doubt() {
     assert_eq!(out.bucket(JAN, "hours", Some(1))["nmbrs_component_id"], Value::Null);
     assert_eq!(out.skipped(), [("j-1".into(), Some("worked_hours".into()), "in_doubt".into())]);
     assert_eq!(out.exported_ids(), ["j-1"], "its day and meal did export");
-    assert_eq!(out.notification_codes(), ["export.in_doubt"]);
+    assert_eq!(out.notification_codes(), ["export.in_doubt", "nmbrs.missing_rights"]);
+    let right = &out.notification("nmbrs.missing_rights")["params"];
+    assert_eq!(*right, json!({"operation": "HourComponentVar_Get"}), "names the right to switch on");
     assert_eq!(
         out.notification("export.in_doubt")["params"],
         json!({"nmbrs_employee_id": JAN, "component": "hours", "code": 1, "period": {"year": 2026, "number": 11}})
@@ -99,7 +101,7 @@ async fn without_the_read_back_right_a_lost_insert_stops_its_bucket_in_doubt() {
     let again = h.export(LIMITED, export_payload("exp-doubt-2", NOVEMBER, shift())).await;
     assert_eq!(again.status(), "partial");
     assert_eq!(again.bucket(JAN, "hours", Some(1))["action"], "in_doubt");
-    assert_eq!(again.notification_codes(), ["export.in_doubt"]);
+    assert_eq!(again.notification_codes(), ["export.in_doubt", "nmbrs.missing_rights"]);
     assert_eq!((again.write_calls, again.count("write_calls")), (0, 0));
     assert_eq!(h.calls_of("HourComponentVar_Insert"), 1);
     assert_eq!(h.nmbrs(JAN, NOVEMBER), jan);
@@ -192,6 +194,9 @@ async fn thirty_percent_transient_errors_still_end_in_the_exact_state() {
     }
     assert_eq!(out.count("in_doubt"), 0);
     assert_eq!(out.count("buckets"), 30);
+    assert_eq!(out.count("buckets_written"), 30);
+    let (counted, sent) = (out.count("write_calls") as usize, calls.iter().filter(|c| c.write).count());
+    assert!((30..=sent).contains(&counted), "write calls over all attempts: {counted} of {sent} sent");
     assert_eq!(out.exported_ids().len(), 20);
     for (employee, hours) in &expected {
         let held = h.nmbrs(*employee, NOVEMBER);

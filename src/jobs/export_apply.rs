@@ -18,7 +18,7 @@ use crate::{
     },
     failpoint::crash_point,
     nmbrs::{
-        Amount, ErrorKind, HourComponentId, Hours, NewHourComponent, NewWageComponent, NmbrsApi, NmbrsError,
+        Amount, ErrorKind, HourComponentId, Hours, NewHourComponent, NewWageComponent, NmbrsApi, NmbrsError, Operation,
         WageComponentId,
     },
     store::export_ledger::{self as ledger, BucketState},
@@ -46,7 +46,8 @@ pub enum Outcome {
     /// Nmbrs holds the ledger value; the worker's component after it (none for days or zero).
     Done { component: Option<ComponentLineId> },
     /// An insert may or may not have landed and cannot be read back: stopped for a person.
-    InDoubt,
+    /// `missing_right` names the read-back operation Nmbrs refused, if that was the reason.
+    InDoubt { missing_right: Option<Operation> },
     /// Nmbrs refused this bucket's write (e.g. period closed meanwhile, employee gone); the
     /// bucket stays dirty and is written by a later export.
     Refused(NmbrsError),
@@ -167,7 +168,7 @@ impl BucketWrite<'_> {
             }
             None => {
                 ledger::record_in_doubt(pool, integration, &key).await?;
-                Ok(Outcome::InDoubt)
+                Ok(Outcome::InDoubt { missing_right: None })
             }
         }
     }
@@ -176,13 +177,17 @@ impl BucketWrite<'_> {
     async fn settle(&mut self, pending: Decimal) -> Result<Option<Outcome>, Stop> {
         let (pool, integration, key) = (self.pool, self.integration, self.key);
         let code = key.component.code().unwrap_or_default();
+        let mut missing_right = None;
         let verdict = match self.read_lines().await {
             Ok(lines) => judge(&lines, code, pending, &self.state.applied.ids),
-            Err(e) if matches!(e.kind(), ErrorKind::MissingRight { .. }) => {
-                tracing::warn!(bucket = ?key, "cannot read the period back (missing right): in doubt");
-                Verdict::Ambiguous
-            }
-            Err(e) => return per_bucket(e).map(Some),
+            Err(e) => match e.kind() {
+                ErrorKind::MissingRight { operation } => {
+                    tracing::warn!(bucket = ?key, %operation, "cannot read the period back (missing right): in doubt");
+                    missing_right = Some(operation);
+                    Verdict::Ambiguous
+                }
+                _ => return per_bucket(e).map(Some),
+            },
         };
         match verdict {
             Verdict::Adopt(id) => {
@@ -197,7 +202,7 @@ impl BucketWrite<'_> {
             }
             Verdict::Ambiguous => {
                 ledger::record_in_doubt(pool, integration, &key).await?;
-                return Ok(Some(Outcome::InDoubt));
+                return Ok(Some(Outcome::InDoubt { missing_right }));
             }
         }
         self.state.pending = None;

@@ -222,33 +222,45 @@ impl ExportHours {
         let mut tally = Tally::default();
         let mut stop = None;
         let mut refused = Vec::new();
+        let mut missing_rights = Vec::new();
         for (key, result) in results {
             match result {
                 None => {}
                 Some(Err(e)) => stop = stop.or(Some(e)),
                 Some(Ok(applied)) => {
                     tally.write_calls += applied.write_calls;
-                    tally.buckets_written += u64::from(applied.write_calls > 0);
                     match applied.outcome {
                         Outcome::Done { component } => {
                             if let Some(c) = component {
                                 component_ids.insert(key, c);
                             }
                         }
-                        Outcome::InDoubt => run.plan.mark_in_doubt(&key),
+                        Outcome::InDoubt { missing_right } => {
+                            run.plan.mark_in_doubt(&key);
+                            missing_rights.extend(missing_right.filter(|op| !missing_rights.contains(op)));
+                        }
                         Outcome::Refused(err) => refused.push((key, err)),
                     }
                 }
             }
         }
+        let attempt_calls = tally.write_calls;
+        tally.write_calls =
+            ledger::add_write_calls(pool, id, &ctx.job.idempotency_key, attempt_calls).await.map_err(db_error)?;
+        tally.buckets_written = (run.plan.buckets.iter())
+            .filter(|b| b.action.writes() && !b.in_doubt && !refused.iter().any(|(k, _)| *k == b.key))
+            .count() as u64;
         if let Some(stop) = stop {
-            tracing::warn!(write_calls = tally.write_calls, "export stopped; a retry resumes where it stands");
+            tracing::warn!(write_calls = attempt_calls, "export stopped; a retry resumes where it stands");
             return Err(match stop {
                 Stop::Database(e) => db_error(e),
                 Stop::Nmbrs(e) => nmbrs_failure::job_error(&e, &ctx.job.integration.nmbrs.domain),
             });
         }
         let mut output = report(payload, run, &component_ids, tally);
+        for operation in missing_rights {
+            output.events.push(nmbrs_failure::missing_right_notification(operation).draft());
+        }
         for (key, err) in refused {
             output.status = CompletionStatus::Partial;
             let scope = bucket_scope(&key);
@@ -264,7 +276,7 @@ fn progress(ctx: &JobContext<'_>, result: &Result<crate::jobs::export_apply::App
         Ok(a) => match a.outcome {
             Outcome::Done { .. } if a.write_calls > 0 => "written",
             Outcome::Done { .. } => "unchanged",
-            Outcome::InDoubt => "in_doubt",
+            Outcome::InDoubt { .. } => "in_doubt",
             Outcome::Refused(_) => "refused",
         },
         Err(_) => "stopped",
@@ -276,7 +288,8 @@ fn progress(ctx: &JobContext<'_>, result: &Result<crate::jobs::export_apply::App
     }
 }
 
-/// The write calls a job made.
+/// What a job wrote: the Nmbrs write operations of all its attempts (the client's own retries
+/// of one call not counted separately), and the buckets brought to a new value.
 #[derive(Default)]
 struct Tally {
     write_calls: u64,

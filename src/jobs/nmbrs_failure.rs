@@ -6,7 +6,7 @@ use serde_json::json;
 use super::JobError;
 use crate::{
     events::{Level, Notification},
-    nmbrs::{ErrorKind, NmbrsError},
+    nmbrs::{ErrorKind, NmbrsError, Operation},
 };
 
 /// The job error for a Nmbrs failure that stops the whole job.
@@ -28,12 +28,7 @@ pub fn job_error(err: &NmbrsError, domain: &str) -> JobError {
         ErrorKind::MissingRight { operation } => JobError::needs_person(
             "nmbrs_missing_rights",
             format!("the Nmbrs API user lacks the right {operation}"),
-            Notification::new(
-                Level::Error,
-                "nmbrs.missing_rights",
-                format!("Missing right {operation} in Nmbrs: switch it on in the API user template, then retry."),
-                json!({"operation": operation.to_string()}),
-            ),
+            missing_right_notification(operation),
         ),
         ErrorKind::NoAccess => JobError::needs_person(
             "nmbrs_no_access",
@@ -42,6 +37,16 @@ pub fn job_error(err: &NmbrsError, domain: &str) -> JobError {
         ),
         _ => JobError::permanent("nmbrs_error", err.to_string()),
     }
+}
+
+/// `nmbrs.missing_rights`: the API user template lacks the right for `operation`.
+pub fn missing_right_notification(operation: Operation) -> Notification {
+    Notification::new(
+        Level::Error,
+        "nmbrs.missing_rights",
+        format!("Missing right {operation} in Nmbrs: switch it on in the API user template, then retry."),
+        json!({"operation": operation.to_string()}),
+    )
 }
 
 /// `nmbrs.no_access`: the API user cannot see a company.

@@ -199,6 +199,21 @@ pub async fn load_run<T: serde::de::DeserializeOwned + Send + Unpin + 'static>(
     Ok(plan.map(|p| p.0))
 }
 
+/// Adds an attempt's write calls to its run; returns the job's total over its attempts.
+pub async fn add_write_calls(pool: &PgPool, integration: &str, idempotency_key: &str, calls: u64) -> sqlx::Result<u64> {
+    let total: i64 = sqlx::query_scalar(
+        "UPDATE export_runs SET write_calls = write_calls + $3 WHERE integration_id = $1 AND idempotency_key = $2
+         RETURNING write_calls",
+    )
+    .bind(integration)
+    .bind(idempotency_key)
+    .bind(i64::try_from(calls).unwrap_or(i64::MAX))
+    .fetch_optional(pool)
+    .await?
+    .unwrap_or(0);
+    Ok(u64::try_from(total).unwrap_or(0))
+}
+
 /// Recovery point 1: in one transaction, the entries' new contributions, the buckets that must
 /// be written (dirty, with their protection mode), and `run` (the plan to finish).
 pub async fn record_plan<T: serde::Serialize + Sync>(
