@@ -216,7 +216,9 @@ impl ExportHours {
                         (key, Some(result))
                     }
                 })
-                .buffer_unordered(self.max_concurrency.max(1))
+                // Twice the call limit: while one bucket records a step, another's call can use its
+                // slot (the client still holds calls to `max_concurrency`).
+                .buffer_unordered(2 * self.max_concurrency.max(1))
                 .collect()
                 .await;
         let mut tally = Tally::default();
