@@ -12,14 +12,15 @@ use crate::{
     nmbrs::{CompanyId, EmployeeId, PayPeriod},
     store::{
         self, AdvisoryLock, LockKey,
-        export_ledger::{self, Resolution},
+        export_buckets::{self, Resolution},
+        export_ledger,
     },
 };
 
 /// Prints every bucket in doubt (of one integration, or all); returns how many.
 pub async fn list(config: &Config, integration: Option<&str>, mut out: impl Write) -> anyhow::Result<usize> {
     let pool = store::connect(&config.database_url, 1).await?;
-    let buckets = export_ledger::in_doubt(&pool, integration).await?;
+    let buckets = export_buckets::in_doubt(&pool, integration).await?;
     pool.close().await;
     for b in &buckets {
         let pending = b.pending.map_or_else(|| "-".to_string(), |v| v.to_string());
@@ -64,7 +65,7 @@ pub async fn resolve(config: &Config, target: &Target, landed_as: Option<i32>) -
     let how = landed_as.map_or(Resolution::NotLanded, |id| Resolution::LandedAs(ComponentLineId(id)));
     let pool = store::connect(&config.database_url, 1).await?;
     let mut lock = AdvisoryLock::acquire(&pool, LockKey::export(&target.integration)).await?;
-    let found = export_ledger::resolve(lock.conn(), &target.integration, &key, how).await;
+    let found = export_buckets::resolve(lock.conn(), &target.integration, &key, how).await;
     lock.release().await;
     pool.close().await;
     if !found? {

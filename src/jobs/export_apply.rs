@@ -21,7 +21,7 @@ use crate::{
         Amount, ErrorKind, HourComponentId, Hours, NewHourComponent, NewWageComponent, NmbrsApi, NmbrsError, Operation,
         WageComponentId,
     },
-    store::export_ledger::{self as ledger, BucketState},
+    store::export_buckets::{self as buckets, BucketState},
 };
 
 /// Failpoints, one per recovery point (see `crate::failpoint`).
@@ -79,17 +79,17 @@ pub struct BucketWrite<'a> {
 }
 
 /// The result of [`BucketWrite::apply`]: how it ended and the write calls it made.
-pub struct Applied {
+pub struct BucketResult {
     pub outcome: Outcome,
     pub write_calls: u64,
 }
 
 impl BucketWrite<'_> {
     /// Brings the bucket to `wanted`, resuming from wherever its row says it stands.
-    pub async fn apply(mut self) -> Result<Applied, Stop> {
+    pub async fn apply(mut self) -> Result<BucketResult, Stop> {
         let mut calls = 0;
         let outcome = self.run(&mut calls).await?;
-        Ok(Applied { outcome, write_calls: calls })
+        Ok(BucketResult { outcome, write_calls: calls })
     }
 
     async fn run(&mut self, calls: &mut u64) -> Result<Outcome, Stop> {
@@ -108,7 +108,7 @@ impl BucketWrite<'_> {
             let unprotected = self.state.unprotected;
             match decide(key.component, self.wanted, &self.state.applied) {
                 Action::Unchanged => {
-                    ledger::record_applied(pool, integration, &key, self.wanted).await?;
+                    buckets::record_applied(pool, integration, &key, self.wanted).await?;
                     return Ok(Outcome::Done { component: self.state.applied.ids.first().copied() });
                 }
                 Action::SetDays { days } => {
@@ -118,7 +118,7 @@ impl BucketWrite<'_> {
                         return per_bucket(e);
                     }
                     crash_point(AFTER_DAYS);
-                    ledger::record_applied(pool, integration, &key, Decimal::from(days)).await?;
+                    buckets::record_applied(pool, integration, &key, Decimal::from(days)).await?;
                     return Ok(Outcome::Done { component: None });
                 }
                 Action::Delete { ids } | Action::Replace { delete: ids, .. } => {
@@ -129,20 +129,20 @@ impl BucketWrite<'_> {
                         }
                     }
                     crash_point(AFTER_DELETE);
-                    ledger::record_deleted(pool, integration, &key).await?;
+                    buckets::record_deleted(pool, integration, &key).await?;
                     self.state.applied = Default::default();
                 }
                 Action::Insert { value } => {
                     if lost_count == MAX_LOST_INSERTS {
                         break;
                     }
-                    ledger::record_intent(pool, integration, &key, value).await?;
+                    buckets::record_intent(pool, integration, &key, value).await?;
                     crash_point(AFTER_INTENT);
                     *calls += 1;
                     match self.insert(value, unprotected).await {
                         Ok(id) => {
                             crash_point(AFTER_INSERT);
-                            ledger::record_inserted(pool, integration, &key, id, value).await?;
+                            buckets::record_inserted(pool, integration, &key, id, value).await?;
                             return Ok(Outcome::Done { component: Some(id) });
                         }
                         Err(NmbrsError::OutcomeUnknown { cause, .. }) => {
@@ -152,7 +152,7 @@ impl BucketWrite<'_> {
                         }
                         Err(e) => {
                             // Nmbrs answered (or the request surely never reached it): nothing landed.
-                            ledger::record_not_landed(pool, integration, &key).await?;
+                            buckets::record_not_landed(pool, integration, &key).await?;
                             return per_bucket(e);
                         }
                     }
@@ -167,7 +167,7 @@ impl BucketWrite<'_> {
                 Err(Stop::Nmbrs(cause))
             }
             None => {
-                ledger::record_in_doubt(pool, integration, &key).await?;
+                buckets::record_in_doubt(pool, integration, &key).await?;
                 Ok(Outcome::InDoubt { missing_right: None })
             }
         }
@@ -192,16 +192,16 @@ impl BucketWrite<'_> {
         match verdict {
             Verdict::Adopt(id) => {
                 tracing::info!(bucket = ?key, component = id.0, "lost insert found in Nmbrs; adopted");
-                ledger::record_adopted(pool, integration, &key, id).await?;
+                buckets::record_adopted(pool, integration, &key, id).await?;
                 self.state.applied.ids.push(id);
                 self.state.applied.value += pending;
             }
             Verdict::NotLanded => {
                 tracing::info!(bucket = ?key, "lost insert did not land");
-                ledger::record_not_landed(pool, integration, &key).await?;
+                buckets::record_not_landed(pool, integration, &key).await?;
             }
             Verdict::Ambiguous => {
-                ledger::record_in_doubt(pool, integration, &key).await?;
+                buckets::record_in_doubt(pool, integration, &key).await?;
                 return Ok(Some(Outcome::InDoubt { missing_right }));
             }
         }

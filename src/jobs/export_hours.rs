@@ -24,13 +24,17 @@ use std::{
 
 use async_trait::async_trait;
 use futures::StreamExt;
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use sqlx::PgPool;
 
 use super::{
     CompletionStatus, ErrorItem, JobContext, JobError, JobHandler, JobOutput, NmbrsConnector,
-    export_apply::{BucketWrite, Outcome, Stop},
-    export_facts, nmbrs_failure,
+    export_apply::{BucketResult, BucketWrite, Outcome, Stop},
+    export_facts, export_report as report,
+    export_report::Tally,
+    nmbrs_failure,
     sync_team::db_error,
 };
 use crate::{
@@ -39,14 +43,15 @@ use crate::{
         contributions::BucketKey,
         ledger::{Ledger, bucket_values},
         payload::{EntryId, ExportPayload},
-        plan::{BucketPlan, Plan, PlanInput, Status, employee_periods, plan},
+        plan::{BucketPlan, Plan, PlanInput, employee_periods, plan},
     },
     envelope::Job,
-    events::{EventDraft, EventType, Notification},
+    events::Notification,
     failpoint::crash_point,
-    nmbrs::NmbrsApi,
+    nmbrs::{NmbrsApi, NmbrsError, Operation},
     store::{
         LockKey,
+        export_buckets::{self as buckets, BucketState},
         export_ledger::{self as ledger, Places},
     },
 };
@@ -91,7 +96,8 @@ impl JobHandler for ExportHours {
             None => self.plan(&ctx, &payload, api.as_ref()).await?,
         };
         if payload.dry_run {
-            return Ok(report(&payload, run, &BTreeMap::new(), Tally::default()));
+            let Run { plan, refused } = run;
+            return Ok(report::output(&payload, &plan, refused, &BTreeMap::new(), Tally::default()));
         }
         self.apply(&ctx, &payload, run, api.as_ref()).await
     }
@@ -115,7 +121,7 @@ impl ExportHours {
             .await
             .map_err(|e| nmbrs_failure::job_error(&e, &integration.nmbrs.domain))?;
         let ledger_now: Ledger = ledger::load_places(pool, id, &places).await.map_err(db_error)?.into_iter().collect();
-        let states = ledger::load_buckets(pool, id, &places).await.map_err(db_error)?;
+        let states = buckets::load_buckets(pool, id, &places).await.map_err(db_error)?;
         let applied = states.into_iter().map(|(key, state)| (key, state.applied)).collect();
         let planned = plan(&PlanInput {
             payload,
@@ -157,189 +163,128 @@ impl ExportHours {
         api: &dyn NmbrsApi,
     ) -> Result<JobOutput, JobError> {
         let (pool, id) = (ctx.pool, ctx.job.integration.id.as_str());
-        let planned: BTreeSet<BucketKey> = run.plan.buckets.iter().map(|b| b.key).collect();
-        let swept: Vec<BucketKey> = ledger::dirty_buckets(pool, id, SWEEP_LIMIT)
-            .await
-            .map_err(db_error)?
-            .into_iter()
-            .filter(|k| !planned.contains(k))
-            .collect();
-        let places: Places = planned.iter().chain(&swept).map(|k| (k.company, k.employee, k.period)).collect();
-        let contributions = ledger::load_places(pool, id, &places).await.map_err(db_error)?;
-        let values = bucket_values(&contributions);
-        drop(contributions);
-        let states = ledger::load_buckets(pool, id, &places).await.map_err(db_error)?;
-        for key in swept {
-            let state = states.get(&key).cloned().unwrap_or_default();
-            let value = values.get(&key).copied().unwrap_or_default();
-            let action = decide(key.component, value, &state.applied);
-            tracing::info!(bucket = ?key, "writing a bucket an earlier export left unfinished");
-            let unprotected = state.unprotected;
-            run.plan.buckets.push(BucketPlan {
-                key,
-                value,
-                applied: state.applied,
-                action,
-                unprotected,
-                in_doubt: false,
-            });
-        }
-        let mut work = Vec::new();
-        let mut component_ids = BTreeMap::new();
-        for bucket in &mut run.plan.buckets {
-            bucket.value = values.get(&bucket.key).copied().unwrap_or_default();
-            let state = states.get(&bucket.key).cloned().unwrap_or_default();
-            if state.unsettled() || decide(bucket.key.component, bucket.value, &state.applied).writes() {
-                work.push((bucket.key, bucket.value, state));
-            } else if let [one] = state.applied.ids.as_slice() {
-                component_ids.insert(bucket.key, *one);
-            }
-        }
-        let total = work.len();
-        tracing::info!(export_id = %payload.export_id, buckets = total, "writing buckets to Nmbrs");
-        let settled = AtomicU64::new(0);
-        let stopped = AtomicBool::new(false);
-        let results: Vec<(BucketKey, Option<Result<crate::jobs::export_apply::Applied, Stop>>)> =
-            futures::stream::iter(work)
-                .map(|(key, wanted, state)| {
-                    let (settled, stopped) = (&settled, &stopped);
-                    async move {
-                        if stopped.load(Ordering::Relaxed) {
-                            return (key, None);
-                        }
-                        let write = BucketWrite { api, pool, integration: id, key, wanted, state };
-                        let result = write.apply().await;
-                        if result.is_err() {
-                            stopped.store(true, Ordering::Relaxed);
-                        }
-                        progress(ctx, &result, settled.fetch_add(1, Ordering::Relaxed) + 1, total);
-                        (key, Some(result))
-                    }
-                })
-                // Twice the call limit: while one bucket records a step, another's call can use its
-                // slot (the client still holds calls to `max_concurrency`).
-                .buffer_unordered(2 * self.max_concurrency.max(1))
-                .collect()
-                .await;
-        let mut tally = Tally::default();
-        let mut stop = None;
-        let mut refused = Vec::new();
-        let mut missing_rights = Vec::new();
+        let (work, mut component_ids) = work_list(pool, id, &mut run.plan).await.map_err(db_error)?;
+        tracing::info!(export_id = %payload.export_id, buckets = work.len(), "writing buckets to Nmbrs");
+        let results = self.write(ctx, api, work).await;
+        let mut written = Written::default();
         for (key, result) in results {
             match result {
-                None => {}
-                Some(Err(e)) => stop = stop.or(Some(e)),
-                Some(Ok(applied)) => {
-                    tally.write_calls += applied.write_calls;
-                    match applied.outcome {
-                        Outcome::Done { component } => {
-                            if let Some(c) = component {
-                                component_ids.insert(key, c);
-                            }
-                        }
+                Err(e) => written.stop = written.stop.or(Some(e)),
+                Ok(BucketResult { outcome, write_calls }) => {
+                    written.write_calls += write_calls;
+                    match outcome {
+                        Outcome::Done { component: Some(c) } => drop(component_ids.insert(key, c)),
+                        Outcome::Done { component: None } => {}
                         Outcome::InDoubt { missing_right } => {
                             run.plan.mark_in_doubt(&key);
-                            missing_rights.extend(missing_right.filter(|op| !missing_rights.contains(op)));
+                            let new = missing_right.filter(|op| !written.missing_rights.contains(op));
+                            written.missing_rights.extend(new);
                         }
-                        Outcome::Refused(err) => refused.push((key, err)),
+                        Outcome::Refused(err) => written.refused.push((key, err)),
                     }
                 }
             }
         }
-        let attempt_calls = tally.write_calls;
-        tally.write_calls =
-            ledger::add_write_calls(pool, id, &ctx.job.idempotency_key, attempt_calls).await.map_err(db_error)?;
-        tally.buckets_written = (run.plan.buckets.iter())
-            .filter(|b| b.action.writes() && !b.in_doubt && !refused.iter().any(|(k, _)| *k == b.key))
-            .count() as u64;
-        if let Some(stop) = stop {
-            tracing::warn!(write_calls = attempt_calls, "export stopped; a retry resumes where it stands");
+        let total_calls =
+            ledger::add_write_calls(pool, id, &ctx.job.idempotency_key, written.write_calls).await.map_err(db_error)?;
+        if let Some(stop) = written.stop {
+            tracing::warn!(write_calls = written.write_calls, "export stopped; a retry resumes where it stands");
             return Err(match stop {
                 Stop::Database(e) => db_error(e),
                 Stop::Nmbrs(e) => nmbrs_failure::job_error(&e, &ctx.job.integration.nmbrs.domain),
             });
         }
-        let mut output = report(payload, run, &component_ids, tally);
-        for operation in missing_rights {
+        let refused: BTreeSet<BucketKey> = written.refused.iter().map(|(k, _)| *k).collect();
+        let buckets_written = (run.plan.buckets.iter())
+            .filter(|b| b.action.writes() && !b.in_doubt && !refused.contains(&b.key))
+            .count() as u64;
+        let Run { plan, refused: companies } = run;
+        let tally = Tally { write_calls: total_calls, buckets_written };
+        let mut output = report::output(payload, &plan, companies, &component_ids, tally);
+        for operation in written.missing_rights {
             output.events.push(nmbrs_failure::missing_right_notification(operation).draft());
         }
-        for (key, err) in refused {
+        for (key, err) in written.refused {
             output.status = CompletionStatus::Partial;
-            let scope = bucket_scope(&key);
+            let scope = report::bucket_scope(&key);
             output.errors.push(ErrorItem { code: "nmbrs_refused".into(), message: err.to_string(), scope });
         }
         Ok(output)
     }
-}
 
-/// Logs every 10 % of a long export and counts each settled bucket in the metrics.
-fn progress(ctx: &JobContext<'_>, result: &Result<crate::jobs::export_apply::Applied, Stop>, done: u64, total: usize) {
-    let outcome = match result {
-        Ok(a) => match a.outcome {
-            Outcome::Done { .. } if a.write_calls > 0 => "written",
-            Outcome::Done { .. } => "unchanged",
-            Outcome::InDoubt { .. } => "in_doubt",
-            Outcome::Refused(_) => "refused",
-        },
-        Err(_) => "stopped",
-    };
-    ctx.metrics.export_bucket(outcome);
-    let step = (total as u64 / 10).max(1);
-    if done.is_multiple_of(step) || done == total as u64 {
-        tracing::info!(done, total, "export progress");
+    /// Writes the buckets, at most twice the Nmbrs concurrency at once: while one bucket records
+    /// a step, another's call can use its slot (the client still holds calls to
+    /// `max_concurrency`). After a failure that stops the job, buckets not started are left for
+    /// the retry; those in flight finish their step.
+    async fn write(
+        &self,
+        ctx: &JobContext<'_>,
+        api: &dyn NmbrsApi,
+        work: Vec<(BucketKey, Decimal, BucketState)>,
+    ) -> Vec<(BucketKey, Result<BucketResult, Stop>)> {
+        let (pool, integration, total) = (ctx.pool, ctx.job.integration.id.as_str(), work.len());
+        let (settled, stopped) = (&AtomicU64::new(0), &AtomicBool::new(false));
+        let results: Vec<Option<(BucketKey, Result<BucketResult, Stop>)>> = futures::stream::iter(work)
+            .map(|(key, wanted, state)| async move {
+                if stopped.load(Ordering::Relaxed) {
+                    return None;
+                }
+                let result = BucketWrite { api, pool, integration, key, wanted, state }.apply().await;
+                if result.is_err() {
+                    stopped.store(true, Ordering::Relaxed);
+                }
+                report::progress(ctx.metrics, &result, settled.fetch_add(1, Ordering::Relaxed) + 1, total);
+                Some((key, result))
+            })
+            .buffer_unordered(2 * self.max_concurrency.max(1))
+            .collect()
+            .await;
+        results.into_iter().flatten().collect()
     }
 }
 
-/// What a job wrote: the Nmbrs write operations of all its attempts (the client's own retries
-/// of one call not counted separately), and the buckets brought to a new value.
+/// What the writes of one attempt came to.
 #[derive(Default)]
-struct Tally {
+struct Written {
     write_calls: u64,
-    buckets_written: u64,
+    /// The first failure that stopped the job.
+    stop: Option<Stop>,
+    refused: Vec<(BucketKey, NmbrsError)>,
+    missing_rights: Vec<Operation>,
 }
 
-fn bucket_scope(key: &BucketKey) -> serde_json::Value {
-    json!({"nmbrs_company_id": key.company.0, "nmbrs_employee_id": key.employee.0,
-           "component": key.component.label(), "code": key.component.code(),
-           "period": {"year": key.period.year, "number": key.period.period}})
-}
-
-/// Step 4: the events and counts of a finished (or dry) run.
-fn report(
-    payload: &ExportPayload,
-    run: Run,
-    component_ids: &BTreeMap<BucketKey, ComponentLineId>,
-    tally: Tally,
-) -> JobOutput {
-    let Run { plan, refused } = run;
-    let mut out = JobOutput::succeeded();
-    if plan.status == Status::Partial || !refused.is_empty() {
-        out.status = CompletionStatus::Partial;
+/// The buckets to write with their ledger value and state, adding to `plan` the dirty buckets
+/// earlier jobs left (sweep); and the component each bucket that needs nothing already has.
+async fn work_list(
+    pool: &PgPool,
+    integration: &str,
+    plan: &mut Plan,
+) -> sqlx::Result<(Vec<(BucketKey, Decimal, BucketState)>, BTreeMap<BucketKey, ComponentLineId>)> {
+    let planned: BTreeSet<BucketKey> = plan.buckets.iter().map(|b| b.key).collect();
+    let dirty = buckets::dirty_buckets(pool, integration, SWEEP_LIMIT).await?;
+    let swept: Vec<BucketKey> = dirty.into_iter().filter(|k| !planned.contains(k)).collect();
+    let places: Places = planned.iter().chain(&swept).map(|k| (k.company, k.employee, k.period)).collect();
+    let values = bucket_values(&ledger::load_places(pool, integration, &places).await?);
+    let states = buckets::load_buckets(pool, integration, &places).await?;
+    for key in swept {
+        tracing::info!(bucket = ?key, "writing a bucket an earlier export left unfinished");
+        let state = states.get(&key).cloned().unwrap_or_default();
+        let value = values.get(&key).copied().unwrap_or_default();
+        let action = decide(key.component, value, &state.applied);
+        let (applied, unprotected) = (state.applied, state.unprotected);
+        plan.buckets.push(BucketPlan { key, value, applied, action, unprotected, in_doubt: false });
     }
-    let in_doubt: Vec<&BucketPlan> = plan.buckets.iter().filter(|b| b.in_doubt).collect();
-    for bucket in &in_doubt {
-        let message = "the insert's reply was lost and it could not be read back; check the bucket in Nmbrs".into();
-        out.errors.push(ErrorItem { code: "export.in_doubt".into(), message, scope: bucket_scope(&bucket.key) });
+    let mut work = Vec::new();
+    let mut component_ids = BTreeMap::new();
+    for bucket in &mut plan.buckets {
+        // The ledger now, not the plan's: a later export may have changed it since a crash.
+        bucket.value = values.get(&bucket.key).copied().unwrap_or_default();
+        let state = states.get(&bucket.key).cloned().unwrap_or_default();
+        if state.unsettled() || decide(bucket.key.component, bucket.value, &state.applied).writes() {
+            work.push((bucket.key, bucket.value, state));
+        } else if let [one] = state.applied.ids.as_slice() {
+            component_ids.insert(bucket.key, *one);
+        }
     }
-    let unchanged = plan.buckets.iter().filter(|b| b.label() == "unchanged").count();
-    let counts = [
-        ("exported", plan.exported.len() as u64),
-        ("skipped", plan.skipped.len() as u64),
-        ("buckets", plan.buckets.len() as u64),
-        ("buckets_written", tally.buckets_written),
-        ("write_calls", tally.write_calls),
-        ("unchanged", unchanged as u64),
-        ("in_doubt", in_doubt.len() as u64),
-    ];
-    out.counts = counts.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-    if payload.dry_run {
-        out.counts.insert("would_write".into(), plan.writes().count() as u64);
-    }
-    out.events.push(EventDraft::new(EventType::HoursExported, &plan.hours_exported(payload, component_ids)));
-    out.events.extend(plan.notifications.iter().map(Notification::draft));
-    for (notice, item) in refused {
-        out.events.push(notice.draft());
-        out.errors.push(item);
-    }
-    out
+    Ok((work, component_ids))
 }

@@ -2,8 +2,8 @@
 //! through consume → validate → plan/apply (the handler) → record → publish.
 //!
 //! One file per job kind: `sync_team.rs`, `deactivate.rs` (with `team.rs`, their shared
-//! reading of Nmbrs) and `export_hours.rs` (with `export_facts.rs`, its Nmbrs reads, and
-//! `export_apply.rs`, the crash-safe write of one bucket). A kind without a handler fails
+//! reading of Nmbrs) and `export_hours.rs` (with `export_facts.rs`, its Nmbrs reads,
+//! `export_apply.rs`, the crash-safe write of one bucket, and `export_report.rs`, its events). A kind without a handler fails
 //! permanently with `job_type_not_supported` and is parked, so it can be replayed later.
 
 pub mod deactivate;
@@ -11,6 +11,7 @@ mod error;
 pub mod export_apply;
 mod export_facts;
 pub mod export_hours;
+mod export_report;
 mod nmbrs_failure;
 pub mod pipeline;
 pub mod sync_team;

@@ -1,17 +1,13 @@
-//! PostgreSQL edge of the hours export (issue 5): the ledger of contributions per entry, the
-//! state of each bucket in Nmbrs, and each export's recorded plan.
+//! PostgreSQL edge of the hours export (issue 5): the ledger of contributions per entry and
+//! each export's recorded plan. The state of each bucket in Nmbrs is in
+//! [`export_buckets`](super::export_buckets).
 //!
-//! The recovery points, Stripe idempotency-key style, each one statement or transaction:
-//! 1. [`record_plan`]: the new ledger, the buckets it makes dirty, and the plan, at once;
-//! 2. per bucket: [`record_deleted`] after deleting the worker's own components,
-//!    [`record_intent`] before an insert, [`record_inserted`] with the returned id (or
-//!    [`record_adopted`] after a read-back), [`record_applied`] after `DaysVar_Set` or when
-//!    nothing had to be written, [`record_in_doubt`] when an insert cannot be known.
-//!
-//! A job that dies between two points resumes from the last one: the plan is read back with
-//! [`load_run`], and each bucket's row says where its write stands.
+//! The first recovery point, Stripe idempotency-key style, is [`record_plan`]: the new ledger,
+//! the buckets it makes dirty and the plan, in one transaction. A job that dies later resumes
+//! from it: the plan is read back with [`load_run`], and each bucket's row says where its
+//! write stands.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -19,7 +15,6 @@ use sqlx::{PgConnection, PgPool, Row, postgres::PgRow};
 
 use crate::{
     domain::export::{
-        actions::{Applied, ComponentLineId},
         contributions::{BucketKey, Component, ComponentName, Contribution},
         payload::EntryId,
         plan::Plan,
@@ -49,29 +44,11 @@ pub fn parse_component(text: &str) -> Option<Component> {
     }
 }
 
-/// Where a bucket stands in Nmbrs, from its row (a bucket without a row has nothing).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct BucketState {
-    pub applied: Applied,
-    /// An insert of this value may have been sent; its id is not recorded.
-    pub pending: Option<Decimal>,
-    pub dirty: bool,
-    pub unprotected: bool,
-    pub in_doubt: bool,
-}
-
-impl BucketState {
-    /// Whether the row asks for attention even when the ledger value equals the applied one.
-    pub fn unsettled(&self) -> bool {
-        self.pending.is_some() || self.dirty || self.in_doubt
-    }
-}
-
 /// The (company, employee, period) places of a set of buckets or contributions.
 pub type Places = BTreeSet<(CompanyId, EmployeeId, PayPeriod)>;
 
 /// Columns of a place list, for `UNNEST`.
-fn place_columns(places: &Places) -> (Vec<i32>, Vec<i32>, Vec<i32>, Vec<i16>) {
+pub(super) fn place_columns(places: &Places) -> (Vec<i32>, Vec<i32>, Vec<i32>, Vec<i16>) {
     let mut cols = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (company, employee, period) in places {
         cols.0.push(company.0);
@@ -86,7 +63,7 @@ fn bad_row(what: &str) -> sqlx::Error {
     sqlx::Error::Decode(format!("export ledger row with {what}").into())
 }
 
-fn key_of(row: &PgRow) -> sqlx::Result<BucketKey> {
+pub(super) fn key_of(row: &PgRow) -> sqlx::Result<BucketKey> {
     let component: String = row.try_get("component")?;
     let period: i16 = row.try_get("period")?;
     Ok(BucketKey {
@@ -140,48 +117,6 @@ pub async fn load_places(pool: &PgPool, integration: &str, places: &Places) -> s
     let sql = concat!("SELECT ", contribution_columns!(), " FROM export_contributions WHERE ", in_places!());
     let query = sqlx::query(sql).bind(integration).bind(&companies).bind(&employees).bind(&years).bind(&periods);
     query.fetch_all(pool).await?.iter().map(contribution_of).collect()
-}
-
-fn state_of(row: &PgRow) -> sqlx::Result<BucketState> {
-    let ids: Vec<i32> = row.try_get("owned_ids")?;
-    Ok(BucketState {
-        applied: Applied { value: row.try_get("applied_value")?, ids: ids.into_iter().map(ComponentLineId).collect() },
-        pending: row.try_get("pending_value")?,
-        dirty: row.try_get("dirty")?,
-        unprotected: row.try_get("unprotected")?,
-        in_doubt: row.try_get("in_doubt")?,
-    })
-}
-
-/// The state of every bucket with a row in these places.
-pub async fn load_buckets(
-    pool: &PgPool,
-    integration: &str,
-    places: &Places,
-) -> sqlx::Result<BTreeMap<BucketKey, BucketState>> {
-    let (companies, employees, years, periods) = place_columns(places);
-    let sql = concat!(
-        "SELECT company_id, employee_id, year, period, component, applied_value, owned_ids, pending_value, dirty, \
-         unprotected, in_doubt FROM export_buckets WHERE ",
-        in_places!()
-    );
-    let query = sqlx::query(sql).bind(integration).bind(&companies).bind(&employees).bind(&years).bind(&periods);
-    query.fetch_all(pool).await?.iter().map(|r| Ok((key_of(r)?, state_of(r)?))).collect()
-}
-
-/// The buckets whose ledger changed without Nmbrs following yet, e.g. left by a job that
-/// failed half-way (at most `limit`).
-pub async fn dirty_buckets(pool: &PgPool, integration: &str, limit: i64) -> sqlx::Result<Vec<BucketKey>> {
-    let rows = sqlx::query(
-        "SELECT company_id, employee_id, year, period, component FROM export_buckets
-         WHERE integration_id = $1 AND dirty AND NOT in_doubt
-         ORDER BY company_id, employee_id, year, period, component LIMIT $2",
-    )
-    .bind(integration)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    rows.iter().map(key_of).collect()
 }
 
 /// The plan an earlier attempt of this job recorded, if it got that far.
@@ -311,164 +246,6 @@ async fn mark_dirty(conn: &mut PgConnection, integration: &str, buckets: &[(Buck
     .execute(conn)
     .await?;
     Ok(())
-}
-
-type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
-
-/// Binds a bucket's key as `$1`…`$6` of [`bucket_update!`].
-fn bind_key<'q>(query: PgQuery<'q>, integration: &'q str, key: &BucketKey) -> PgQuery<'q> {
-    query
-        .bind(integration)
-        .bind(key.company.0)
-        .bind(key.employee.0)
-        .bind(key.period.year)
-        .bind(i16::from(key.period.period))
-        .bind(component_text(key.component))
-}
-
-/// `UPDATE` of one bucket: `$1`…`$6` its key (see [`bind_key`]), then the `SET` list's own
-/// parameters; optionally an extra condition.
-macro_rules! bucket_update {
-    ($set:literal) => {
-        bucket_update!($set, "")
-    };
-    ($set:literal, $extra:literal) => {
-        concat!(
-            "UPDATE export_buckets SET ",
-            $set,
-            ", updated_at = now() WHERE integration_id = $1 AND company_id = $2 AND employee_id = $3 \
-             AND year = $4 AND period = $5 AND component = $6",
-            $extra
-        )
-    };
-}
-
-/// After the worker's own components were deleted in Nmbrs (an unknown id counts as deleted).
-pub async fn record_deleted(pool: &PgPool, integration: &str, key: &BucketKey) -> sqlx::Result<()> {
-    let sql = bucket_update!("owned_ids = '{}', applied_value = 0");
-    bind_key(sqlx::query(sql), integration, key).execute(pool).await.map(drop)
-}
-
-/// Before an insert of `value`: from here until [`record_inserted`] the insert is in doubt.
-pub async fn record_intent(pool: &PgPool, integration: &str, key: &BucketKey, value: Decimal) -> sqlx::Result<()> {
-    let sql = bucket_update!("pending_value = $7");
-    bind_key(sqlx::query(sql), integration, key).bind(value).execute(pool).await.map(drop)
-}
-
-/// Right after an insert returned `id`: the worker owns it and the bucket holds `value`, as
-/// the ledger wants (inserts come only after the worker's other components are deleted).
-pub async fn record_inserted(
-    pool: &PgPool,
-    integration: &str,
-    key: &BucketKey,
-    id: ComponentLineId,
-    value: Decimal,
-) -> sqlx::Result<()> {
-    let sql = bucket_update!(
-        "owned_ids = array_append(owned_ids, $7), applied_value = applied_value + $8, pending_value = NULL, \
-         in_doubt = false, dirty = false"
-    );
-    bind_key(sqlx::query(sql), integration, key).bind(id.0).bind(value).execute(pool).await.map(drop)
-}
-
-/// A read-back found the pending insert as component `id`: adopted as if its reply had come.
-pub async fn record_adopted(
-    pool: &PgPool,
-    integration: &str,
-    key: &BucketKey,
-    id: ComponentLineId,
-) -> sqlx::Result<()> {
-    let sql = bucket_update!(
-        "owned_ids = array_append(owned_ids, $7), applied_value = applied_value + pending_value, \
-         pending_value = NULL, in_doubt = false"
-    );
-    bind_key(sqlx::query(sql), integration, key).bind(id.0).execute(pool).await.map(drop)
-}
-
-/// A read-back found no trace of the pending insert: it did not land.
-pub async fn record_not_landed(pool: &PgPool, integration: &str, key: &BucketKey) -> sqlx::Result<()> {
-    let sql = bucket_update!("pending_value = NULL, in_doubt = false");
-    bind_key(sqlx::query(sql), integration, key).execute(pool).await.map(drop)
-}
-
-/// The bucket holds `value` in Nmbrs and nothing is pending (after `DaysVar_Set`, or when the
-/// ledger already matched).
-pub async fn record_applied(pool: &PgPool, integration: &str, key: &BucketKey, value: Decimal) -> sqlx::Result<()> {
-    let sql = bucket_update!("applied_value = $7, dirty = false");
-    bind_key(sqlx::query(sql), integration, key).bind(value).execute(pool).await.map(drop)
-}
-
-/// The pending insert can be neither confirmed nor ruled out: no write until a person checks.
-pub async fn record_in_doubt(pool: &PgPool, integration: &str, key: &BucketKey) -> sqlx::Result<()> {
-    let sql = bucket_update!("in_doubt = true");
-    bind_key(sqlx::query(sql), integration, key).execute(pool).await.map(drop)
-}
-
-/// A bucket stopped in doubt, for a person to look at.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DoubtfulBucket {
-    pub integration_id: String,
-    pub key: BucketKey,
-    /// The value of the insert that may or may not have landed.
-    pub pending: Option<Decimal>,
-    pub owned: Vec<ComponentLineId>,
-}
-
-/// Every bucket in doubt (of one integration, or of all).
-pub async fn in_doubt(pool: &PgPool, integration: Option<&str>) -> sqlx::Result<Vec<DoubtfulBucket>> {
-    let rows = sqlx::query(
-        "SELECT integration_id, company_id, employee_id, year, period, component, pending_value, owned_ids
-         FROM export_buckets WHERE in_doubt AND ($1::text IS NULL OR integration_id = $1)
-         ORDER BY integration_id, company_id, employee_id, year, period, component",
-    )
-    .bind(integration)
-    .fetch_all(pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            let owned: Vec<i32> = r.try_get("owned_ids")?;
-            Ok(DoubtfulBucket {
-                integration_id: r.try_get("integration_id")?,
-                key: key_of(r)?,
-                pending: r.try_get("pending_value")?,
-                owned: owned.into_iter().map(ComponentLineId).collect(),
-            })
-        })
-        .collect()
-}
-
-/// What a person found in Nmbrs about a bucket in doubt.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Resolution {
-    /// The insert landed as this component: the worker owns it from now on.
-    LandedAs(ComponentLineId),
-    /// The insert did not land (or the person deleted it): the next export inserts.
-    NotLanded,
-}
-
-/// Settles a bucket in doubt by a person's word and marks it dirty, so the next export of the
-/// integration brings it to the ledger's value. False when no such bucket is in doubt.
-pub async fn resolve(
-    conn: &mut PgConnection,
-    integration: &str,
-    key: &BucketKey,
-    how: Resolution,
-) -> sqlx::Result<bool> {
-    let done = match how {
-        Resolution::LandedAs(id) => {
-            let sql = bucket_update!(
-                "owned_ids = array_append(owned_ids, $7), applied_value = applied_value + pending_value, \
-                 pending_value = NULL, in_doubt = false, dirty = true",
-                " AND in_doubt"
-            );
-            bind_key(sqlx::query(sql), integration, key).bind(id.0).execute(&mut *conn).await?
-        }
-        Resolution::NotLanded => {
-            let sql = bucket_update!("pending_value = NULL, in_doubt = false, dirty = true", " AND in_doubt");
-            bind_key(sqlx::query(sql), integration, key).execute(&mut *conn).await?
-        }
-    };
-    Ok(done.rows_affected() == 1)
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! The notifications an export raises (CONTRACT §3), as the project's
-//! [`Notification`](crate::events::Notification) (`{level, code, message, params}`; `draft()`
+//! [`Notification`] (`{level, code, message, params}`; `draft()`
 //! makes the event). Messages are English and carry ids, never a BSN.
 //!
 //! Beyond the contract's list (which says "at least"), the planner adds three codes so a person
