@@ -209,3 +209,38 @@ async fn thirty_percent_transient_errors_still_end_in_the_exact_state() {
     assert!(out.rows().iter().all(|r| r.action == "insert"), "{:?}", out.rows());
     h.stop().await;
 }
+
+#[tokio::test]
+async fn buckets_a_failed_export_left_unwritten_are_written_by_the_next_export() {
+    let mut h = Harness::start().await;
+    // The API user lacks the hour insert right: the first export records its ledger, writes
+    // what it can, then fails for a person (no retries).
+    h.sim.revoke(demo::DOMAIN, demo::USERNAME, Operation::HourComponentVarInsert);
+    let job = h.job(FULL, export_payload("exp-no-right", NOVEMBER, shift()));
+    h.env.publish(&job).await;
+    let id = job["message_id"].as_str().unwrap().to_string();
+    let failed =
+        h.events.wait_for(30, "job.failed", |e| e.kind() == "job.failed" && e.body["job"]["message_id"] == id).await;
+    assert_eq!(failed.body["payload"]["error"]["code"], "nmbrs_missing_rights");
+    h.events.settle(300).await;
+    let notices: Vec<&Value> = h.events.of("notification", &id).iter().map(|e| &e.body["payload"]).collect();
+    assert!(notices.iter().any(|n| n["params"]["operation"] == "HourComponentVar_Insert"), "{notices:?}");
+    assert!(h.nmbrs(JAN, NOVEMBER).hour_values().is_empty(), "the hours never reached Nmbrs");
+
+    // The right is switched on; an export of someone else also brings JAN's hours in.
+    h.sim.grant(demo::DOMAIN, demo::USERNAME, Operation::HourComponentVarInsert);
+    let other = json!([worked("a-1", ANTON, "2026-11-04", "3.00")]);
+    let out = h.export(FULL, export_payload("exp-next", NOVEMBER, other)).await;
+    assert_eq!(out.status(), "succeeded", "{:#}", out.completed);
+    assert_eq!(out.bucket(JAN, "hours", Some(1))["action"], "insert", "the left-over bucket is reported");
+    let jan = h.nmbrs(JAN, NOVEMBER);
+    assert_eq!(jan.hour_values(), [(1, d("7.5"))]);
+    assert_eq!((jan.wage_values(), jan.days), (vec![(400, d("1"))], Some(1)), "written once, by the first export");
+    assert_eq!(h.nmbrs(ANTON, NOVEMBER).hour_values(), [(1, d("3"))]);
+    out.assert_matches_nmbrs(&h.sim);
+
+    // Nothing is left over any more: the first export's data again writes nothing.
+    let again = h.export(FULL, export_payload("exp-again", NOVEMBER, shift())).await;
+    assert_eq!((again.write_calls, again.count("write_calls")), (0, 0));
+    h.stop().await;
+}
