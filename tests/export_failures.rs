@@ -106,24 +106,20 @@ async fn without_the_read_back_right_a_lost_insert_stops_its_bucket_in_doubt() {
     assert_eq!(h.calls_of("HourComponentVar_Insert"), 1);
     assert_eq!(h.nmbrs(JAN, NOVEMBER), jan);
 
-    // A user with the read-back right resolves it: the landed component is adopted.
-    let resolved = h.export(FULL, export_payload("exp-doubt-3", NOVEMBER, shift())).await;
+    // A user with the read-back right settles it, even in an export of somebody else: the
+    // landed component is adopted, not inserted again.
+    let other = json!([worked("a-1", ANTON, "2026-11-04", "3.00")]);
+    let resolved = h.export(FULL, export_payload("exp-doubt-3", NOVEMBER, other)).await;
     assert_eq!(resolved.status(), "succeeded", "{:#}", resolved.exported);
-    assert_eq!(resolved.write_calls, 0, "adopted, not inserted again");
-    assert_eq!(h.calls_of("HourComponentVar_Insert"), 1);
+    assert_eq!(resolved.write_calls, 2, "Anton's hours and days only");
+    assert_eq!(h.calls_of("HourComponentVar_Insert"), 2, "one for Anton, none again for Jan");
     // The bucket reports the component it now owns; the adoption is labelled an insert.
-    assert_eq!(
-        resolved.rows(),
-        [
-            row(JAN, "days", None, "1", "unchanged"),
-            row(JAN, "hours", Some(1), "7.50", "insert"),
-            row(JAN, "wage", Some(400), "1", "unchanged")
-        ]
-    );
+    assert_eq!(resolved.bucket(JAN, "hours", Some(1))["action"], "insert");
+    assert_eq!(resolved.component_id(JAN, "hours", 1), Some(jan.hours[0].id));
     assert!(resolved.skipped().is_empty() && resolved.notifications.is_empty());
     assert_eq!(resolved.count("in_doubt"), 0);
     assert_eq!(h.nmbrs(JAN, NOVEMBER), jan);
-    assert_eq!(resolved.component_id(JAN, "hours", 1), Some(jan.hours[0].id));
+    assert_eq!(h.nmbrs(ANTON, NOVEMBER).hour_values(), [(1, d("3"))]);
     resolved.assert_matches_nmbrs(&h.sim);
     h.stop().await;
 }

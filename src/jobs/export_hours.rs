@@ -59,7 +59,8 @@ use crate::{
 /// Failpoint: the plan and the new ledger are committed, nothing is written yet.
 pub const AFTER_PLAN: &str = "export.after_plan";
 
-/// At most this many dirty buckets of earlier jobs are swept up by one export.
+/// At most this many unsettled buckets of earlier jobs (dirty or in doubt) are swept up by
+/// one export.
 const SWEEP_LIMIT: i64 = 10_000;
 
 pub struct ExportHours {
@@ -253,15 +254,16 @@ struct Written {
     missing_rights: Vec<Operation>,
 }
 
-/// The buckets to write with their ledger value and state, adding to `plan` the dirty buckets
-/// earlier jobs left (sweep); and the component each bucket that needs nothing already has.
+/// The buckets to write with their ledger value and state, adding to `plan` the unsettled
+/// buckets earlier jobs left (dirty or in doubt: the sweep); and the component each bucket
+/// that needs nothing already has.
 async fn work_list(
     pool: &PgPool,
     integration: &str,
     plan: &mut Plan,
 ) -> sqlx::Result<(Vec<(BucketKey, Decimal, BucketState)>, BTreeMap<BucketKey, ComponentLineId>)> {
     let planned: BTreeSet<BucketKey> = plan.buckets.iter().map(|b| b.key).collect();
-    let dirty = buckets::dirty_buckets(pool, integration, SWEEP_LIMIT).await?;
+    let dirty = buckets::unsettled_buckets(pool, integration, SWEEP_LIMIT).await?;
     let swept: Vec<BucketKey> = dirty.into_iter().filter(|k| !planned.contains(k)).collect();
     let places: Places = planned.iter().chain(&swept).map(|k| (k.company, k.employee, k.period)).collect();
     let values = bucket_values(&ledger::load_places(pool, integration, &places).await?);

@@ -63,11 +63,12 @@ pub async fn load_buckets(
 }
 
 /// The buckets whose ledger changed without Nmbrs following yet, e.g. left by a job that
-/// failed half-way (at most `limit`).
-pub async fn dirty_buckets(pool: &PgPool, integration: &str, limit: i64) -> sqlx::Result<Vec<BucketKey>> {
+/// failed half-way, and those in doubt (each export tries to settle them again, e.g. once the
+/// read right is granted); at most `limit`.
+pub async fn unsettled_buckets(pool: &PgPool, integration: &str, limit: i64) -> sqlx::Result<Vec<BucketKey>> {
     let rows = sqlx::query(
         "SELECT company_id, employee_id, year, period, component FROM export_buckets
-         WHERE integration_id = $1 AND dirty AND NOT in_doubt
+         WHERE integration_id = $1 AND (dirty OR in_doubt)
          ORDER BY company_id, employee_id, year, period, component LIMIT $2",
     )
     .bind(integration)
