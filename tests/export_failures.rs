@@ -240,3 +240,25 @@ async fn buckets_a_failed_export_left_unwritten_are_written_by_the_next_export()
     assert_eq!((again.write_calls, again.count("write_calls")), (0, 0));
     h.stop().await;
 }
+
+#[tokio::test]
+async fn an_insert_without_a_reply_that_is_not_in_nmbrs_is_sent_again_only_by_a_later_attempt() {
+    let mut h = Harness::start().await;
+    // Nmbrs answers 9999 (it may or may not have applied the insert); it did not.
+    let fault = Injected::Transient { fault: nmbrs_worker::sim::TransientFault::Fault9999 };
+    h.sim.inject(Some(Operation::HourComponentVarInsert), fault);
+    h.sim.clear_calls();
+    let out = h.export(FULL, export_payload("exp-later", NOVEMBER, shift())).await;
+    assert_eq!(out.status(), "succeeded", "{:#}", out.completed);
+    let hours: Vec<String> = (h.sim.calls().into_iter())
+        .filter(|c| c.operation.starts_with("HourComponentVar_"))
+        .map(|c| format!("{} {}", c.operation, c.outcome))
+        .collect();
+    // Read back at once (not there yet), then again by the next attempt, and only then inserted.
+    assert_eq!(hours.len(), 4, "{hours:?}");
+    assert!(hours[0].starts_with("HourComponentVar_Insert injected"), "{hours:?}");
+    assert_eq!(hours[1..], ["HourComponentVar_Get ok", "HourComponentVar_Get ok", "HourComponentVar_Insert ok"]);
+    assert_eq!(h.nmbrs(JAN, NOVEMBER).hour_values(), [(1, d("7.5"))]);
+    out.assert_matches_nmbrs(&h.sim);
+    h.stop().await;
+}

@@ -7,6 +7,7 @@
 //! first by reading the period back (`domain::export::readback`); when that is impossible or
 //! ambiguous the bucket stops as in doubt, and nothing is inserted again.
 
+use backon::{ExponentialBuilder, Retryable};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 
@@ -30,9 +31,8 @@ pub const AFTER_INTENT: &str = "export.after_intent";
 pub const AFTER_INSERT: &str = "export.after_insert";
 pub const AFTER_DAYS: &str = "export.after_days";
 
-/// Inserts of one bucket whose replies were lost (and that were read back as not landed)
-/// before the job stops and is retried later.
-const MAX_LOST_INSERTS: usize = 3;
+/// Nmbrs fault "Not Found": a delete of an id that does not exist (any more).
+const NOT_FOUND: u32 = 2046;
 
 /// A bound on the rounds of [`BucketWrite::run`]; it settles well within it.
 const ROUNDS: usize = 16;
@@ -48,9 +48,21 @@ pub enum Outcome {
     /// An insert may or may not have landed and cannot be read back: stopped for a person.
     /// `missing_right` names the read-back operation Nmbrs refused, if that was the reason.
     InDoubt { missing_right: Option<Operation> },
-    /// Nmbrs refused this bucket's write (e.g. period closed meanwhile, employee gone); the
-    /// bucket stays dirty and is written by a later export.
+    /// Nmbrs refused this bucket's write (e.g. period closed meanwhile, employee gone, no
+    /// access to the company any more); the bucket stays dirty and is written by a later export.
     Refused(NmbrsError),
+    /// An insert's reply was lost and the read-back does not show it (yet): the intent stays
+    /// recorded and a later attempt of the job settles it (`cause`: the transport failure).
+    Later(NmbrsError),
+}
+
+/// Where [`BucketWrite::settle`] leaves a bucket.
+enum Settled {
+    /// Settled: go on with the bucket's write.
+    Go,
+    Ended(Outcome),
+    /// Try again in a later attempt.
+    Later,
 }
 
 /// A failure that stops the whole job (transient: retried later and resumed; credentials or a
@@ -94,15 +106,17 @@ impl BucketWrite<'_> {
 
     async fn run(&mut self, calls: &mut u64) -> Result<Outcome, Stop> {
         let (pool, integration, key) = (self.pool, self.integration, self.key);
-        // Rounds: settle a pending insert, delete, insert; a lost reply is settled in the next
-        // round and, when it did not land, inserted again, up to MAX_LOST_INSERTS times.
+        // Rounds: settle a pending insert, delete, insert, settle a lost reply at once.
         let mut lost: Option<NmbrsError> = None;
-        let mut lost_count = 0;
         for _ in 0..ROUNDS {
             if let Some(pending) = self.state.pending {
-                match self.settle(pending).await? {
-                    Some(outcome) => return Ok(outcome),
-                    None => continue,
+                match self.settle(pending, lost.is_some()).await? {
+                    Settled::Go => {}
+                    Settled::Ended(outcome) => return Ok(outcome),
+                    Settled::Later => {
+                        let cause = lost.take().expect("only a lost reply of this attempt waits");
+                        return Ok(Outcome::Later(cause));
+                    }
                 }
             }
             let unprotected = self.state.unprotected;
@@ -133,22 +147,21 @@ impl BucketWrite<'_> {
                     self.state.applied = Default::default();
                 }
                 Action::Insert { value } => {
-                    if lost_count == MAX_LOST_INSERTS {
-                        break;
-                    }
                     buckets::record_intent(pool, integration, &key, value).await?;
                     crash_point(AFTER_INTENT);
                     *calls += 1;
                     match self.insert(value, unprotected).await {
                         Ok(id) => {
                             crash_point(AFTER_INSERT);
-                            buckets::record_inserted(pool, integration, &key, id, value).await?;
+                            // The id exists only in memory until this commits: try harder than once.
+                            let record = || buckets::record_inserted(pool, integration, &key, id, value);
+                            record.retry(ExponentialBuilder::default().with_max_times(4)).await?;
                             return Ok(Outcome::Done { component: Some(id) });
                         }
                         Err(NmbrsError::OutcomeUnknown { cause, .. }) => {
                             tracing::warn!(bucket = ?key, error = %cause, "insert reply lost; reading the period back");
                             self.state.pending = Some(value);
-                            (lost, lost_count) = (Some(*cause), lost_count + 1);
+                            lost = Some(*cause);
                         }
                         Err(e) => {
                             // Nmbrs answered (or the request surely never reached it): nothing landed.
@@ -159,22 +172,15 @@ impl BucketWrite<'_> {
                 }
             }
         }
-        // Every lost insert so far was read back as not landed (the row says so): stop the job
-        // on the transport failure, and a retry later resumes the bucket.
-        match lost {
-            Some(cause) => {
-                tracing::warn!(bucket = ?key, "insert replies keep getting lost; retrying the job later");
-                Err(Stop::Nmbrs(cause))
-            }
-            None => {
-                buckets::record_in_doubt(pool, integration, &key).await?;
-                Ok(Outcome::InDoubt { missing_right: None })
-            }
-        }
+        tracing::warn!(bucket = ?key, "the bucket did not settle; stopping it as in doubt");
+        buckets::record_in_doubt(pool, integration, &key).await?;
+        Ok(Outcome::InDoubt { missing_right: None })
     }
 
-    /// Settles a pending insert by reading the period back: `None` when the bucket may go on.
-    async fn settle(&mut self, pending: Decimal) -> Result<Option<Outcome>, Stop> {
+    /// Settles a pending insert by reading the period back. `fresh`: the reply was lost in
+    /// this attempt, so Nmbrs may still be working on the request; "not landed" is then only
+    /// believed in a later attempt (after the retry delay), never followed by an insert now.
+    async fn settle(&mut self, pending: Decimal, fresh: bool) -> Result<Settled, Stop> {
         let (pool, integration, key) = (self.pool, self.integration, self.key);
         let code = key.component.code().unwrap_or_default();
         let mut missing_right = None;
@@ -186,7 +192,7 @@ impl BucketWrite<'_> {
                     missing_right = Some(operation);
                     Verdict::Ambiguous
                 }
-                _ => return per_bucket(e).map(Some),
+                _ => return per_bucket(e).map(Settled::Ended),
             },
         };
         match verdict {
@@ -196,25 +202,35 @@ impl BucketWrite<'_> {
                 self.state.applied.ids.push(id);
                 self.state.applied.value += pending;
             }
+            Verdict::NotLanded if fresh => {
+                tracing::info!(bucket = ?key, "lost insert not in Nmbrs (yet); settling it in a later attempt");
+                return Ok(Settled::Later);
+            }
             Verdict::NotLanded => {
                 tracing::info!(bucket = ?key, "lost insert did not land");
                 buckets::record_not_landed(pool, integration, &key).await?;
             }
             Verdict::Ambiguous => {
                 buckets::record_in_doubt(pool, integration, &key).await?;
-                return Ok(Some(Outcome::InDoubt { missing_right }));
+                return Ok(Settled::Ended(Outcome::InDoubt { missing_right }));
             }
         }
         self.state.pending = None;
         self.state.in_doubt = false;
-        Ok(None)
+        Ok(Settled::Go)
     }
 
+    /// Deletes one of the worker's components; an id Nmbrs does not know (`false`, or fault
+    /// 2046 "Not Found") counts as deleted.
     async fn delete(&self, id: ComponentLineId) -> Result<bool, NmbrsError> {
-        match self.key.component {
+        let deleted = match self.key.component {
             Component::Hours(_) => self.api.hour_component_delete(self.key.employee, HourComponentId(id.0)).await,
             Component::Wage(_) => self.api.wage_component_delete(self.key.employee, WageComponentId(id.0)).await,
             Component::Days => Ok(true),
+        };
+        match deleted {
+            Err(e) if e.nmbrs_code() == Some(NOT_FOUND) => Ok(false),
+            other => other,
         }
     }
 
@@ -272,9 +288,11 @@ impl BucketWrite<'_> {
 /// Which Nmbrs failures stop only this bucket, and which the whole job.
 fn per_bucket(e: NmbrsError) -> Result<Outcome, Stop> {
     match e.kind() {
-        ErrorKind::PeriodClosed | ErrorKind::UnknownEmployee | ErrorKind::InvalidData | ErrorKind::Unknown => {
-            Ok(Outcome::Refused(e))
-        }
+        ErrorKind::PeriodClosed
+        | ErrorKind::UnknownEmployee
+        | ErrorKind::InvalidData
+        | ErrorKind::Unknown
+        | ErrorKind::NoAccess => Ok(Outcome::Refused(e)),
         _ => Err(Stop::Nmbrs(e)),
     }
 }

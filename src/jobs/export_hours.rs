@@ -48,7 +48,7 @@ use crate::{
     envelope::Job,
     events::Notification,
     failpoint::crash_point,
-    nmbrs::{NmbrsApi, NmbrsError, Operation},
+    nmbrs::{CompanyId, NmbrsApi, NmbrsError, Operation},
     store::{
         LockKey,
         export_buckets::{self as buckets, BucketState},
@@ -164,7 +164,9 @@ impl ExportHours {
         api: &dyn NmbrsApi,
     ) -> Result<JobOutput, JobError> {
         let (pool, id) = (ctx.pool, ctx.job.integration.id.as_str());
-        let (work, mut component_ids) = work_list(pool, id, &mut run.plan).await.map_err(db_error)?;
+        let linked: BTreeSet<CompanyId> =
+            ctx.job.integration.venues.iter().map(|v| CompanyId(v.nmbrs_company_id)).collect();
+        let (work, mut component_ids) = work_list(pool, id, &linked, &mut run.plan).await.map_err(db_error)?;
         tracing::info!(export_id = %payload.export_id, buckets = work.len(), "writing buckets to Nmbrs");
         let results = self.write(ctx, api, work).await;
         let mut written = Written::default();
@@ -182,6 +184,7 @@ impl ExportHours {
                             written.missing_rights.extend(new);
                         }
                         Outcome::Refused(err) => written.refused.push((key, err)),
+                        Outcome::Later(cause) => written.later.push((key, cause)),
                     }
                 }
             }
@@ -194,6 +197,13 @@ impl ExportHours {
                 Stop::Database(e) => db_error(e),
                 Stop::Nmbrs(e) => nmbrs_failure::job_error(&e, &ctx.job.integration.nmbrs.domain),
             });
+        }
+        if let Some((key, cause)) = written.later.first() {
+            let n = written.later.len();
+            tracing::warn!(buckets = n, bucket = ?key, error = %cause, "lost insert replies to settle; retrying the job later");
+            let message =
+                format!("{n} insert replies were lost and are not in Nmbrs yet; settling them later ({cause})");
+            return Err(JobError::transient("nmbrs_outcome_pending", message));
         }
         let refused: BTreeSet<BucketKey> = written.refused.iter().map(|(k, _)| *k).collect();
         let buckets_written = (run.plan.buckets.iter())
@@ -251,6 +261,8 @@ struct Written {
     /// The first failure that stopped the job.
     stop: Option<Stop>,
     refused: Vec<(BucketKey, NmbrsError)>,
+    /// Lost inserts to settle in a later attempt.
+    later: Vec<(BucketKey, NmbrsError)>,
     missing_rights: Vec<Operation>,
 }
 
@@ -260,11 +272,14 @@ struct Written {
 async fn work_list(
     pool: &PgPool,
     integration: &str,
+    linked: &BTreeSet<CompanyId>,
     plan: &mut Plan,
 ) -> sqlx::Result<(Vec<(BucketKey, Decimal, BucketState)>, BTreeMap<BucketKey, ComponentLineId>)> {
     let planned: BTreeSet<BucketKey> = plan.buckets.iter().map(|b| b.key).collect();
     let dirty = buckets::unsettled_buckets(pool, integration, SWEEP_LIMIT).await?;
-    let swept: Vec<BucketKey> = dirty.into_iter().filter(|k| !planned.contains(k)).collect();
+    // Only companies still linked: an unlinked one is no longer this integration's to write.
+    let swept: Vec<BucketKey> =
+        dirty.into_iter().filter(|k| !planned.contains(k) && linked.contains(&k.company)).collect();
     let places: Places = planned.iter().chain(&swept).map(|k| (k.company, k.employee, k.period)).collect();
     let values = bucket_values(&ledger::load_places(pool, integration, &places).await?);
     let states = buckets::load_buckets(pool, integration, &places).await?;

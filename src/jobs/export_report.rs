@@ -40,6 +40,7 @@ pub fn progress<E>(metrics: &Metrics, result: &Result<BucketResult, E>, done: u6
             Outcome::Done { .. } => "unchanged",
             Outcome::InDoubt { .. } => "in_doubt",
             Outcome::Refused(_) => "refused",
+            Outcome::Later(_) => "later",
         },
         Err(_) => "stopped",
     };

@@ -22,7 +22,7 @@ use crate::{
     nmbrs::{CompanyId, EmployeeId, HourCode, PayPeriod, WageCode},
 };
 
-/// How long a recorded plan is kept (see [`record_plan`]).
+/// How long the recorded plan of a completed job is kept (see [`record_plan`]).
 const RUN_RETENTION: &str = "30 days";
 
 /// A bucket's component as stored: `hours:<code>`, `wage:<code>` or `days`.
@@ -168,13 +168,18 @@ pub async fn record_plan<T: serde::Serialize + Sync>(
     insert_contributions(&mut tx, integration, &rows).await?;
     let writes: Vec<(BucketKey, bool)> = plan.writes().map(|b| (b.key, b.unprotected)).collect();
     mark_dirty(&mut tx, integration, &writes).await?;
-    // A run is only needed until its job completes; old ones go, so the table stays bounded. A
-    // job replayed after that plans again from the ledger, which gives the same result.
-    sqlx::query("DELETE FROM export_runs WHERE integration_id = $1 AND recorded_at < now() - $2::interval")
-        .bind(integration)
-        .bind(RUN_RETENTION)
-        .execute(&mut *tx)
-        .await?;
+    // A run is only needed until its job completes: completed ones go after a while, so the
+    // table stays bounded. A failed job's run stays, for its replay to finish the same plan.
+    sqlx::query(
+        "DELETE FROM export_runs r USING jobs j
+         WHERE r.integration_id = $1 AND r.recorded_at < now() - $2::interval
+           AND j.integration_id = r.integration_id AND j.idempotency_key = r.idempotency_key
+           AND j.state = 'completed'",
+    )
+    .bind(integration)
+    .bind(RUN_RETENTION)
+    .execute(&mut *tx)
+    .await?;
     sqlx::query("INSERT INTO export_runs (integration_id, idempotency_key, export_id, plan) VALUES ($1, $2, $3, $4)")
         .bind(integration)
         .bind(idempotency_key)
