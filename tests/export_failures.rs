@@ -262,3 +262,29 @@ async fn an_insert_without_a_reply_that_is_not_in_nmbrs_is_sent_again_only_by_a_
     out.assert_matches_nmbrs(&h.sim);
     h.stop().await;
 }
+
+#[tokio::test]
+async fn a_bucket_nmbrs_refuses_after_planning_is_reported_refused_and_written_by_a_later_export() {
+    let mut h = Harness::start().await;
+    // The period closes for this write only (fault 2011) after the export has planned.
+    let closed = Injected::Fault { code: 2011, message: "Period already closed".into() };
+    h.sim.inject(Some(Operation::HourComponentVarInsert), closed);
+    let out = h.export(FULL, export_payload("exp-refused", NOVEMBER, shift())).await;
+    assert_eq!(out.status(), "partial");
+    assert_eq!(out.bucket(JAN, "hours", Some(1))["action"], "refused");
+    assert_eq!(out.bucket(JAN, "hours", Some(1))["nmbrs_component_id"], Value::Null);
+    assert_eq!(out.skipped(), [("j-1".into(), Some("worked_hours".into()), "nmbrs_refused".into())]);
+    assert_eq!(out.exported_ids(), ["j-1"], "its day and meal did export");
+    assert_eq!(out.completed["errors"][0]["code"], "nmbrs_refused");
+    assert_eq!(out.count("buckets_written"), 2);
+    assert!(h.nmbrs(JAN, NOVEMBER).hour_values().is_empty());
+
+    // The same export again writes the refused bucket, and only that one.
+    let again = h.export(FULL, export_payload("exp-refused-2", NOVEMBER, shift())).await;
+    assert_eq!(again.status(), "succeeded", "{:#}", again.completed);
+    assert_eq!(again.write_calls, 1);
+    assert_eq!(again.bucket(JAN, "hours", Some(1))["action"], "insert");
+    assert_eq!(h.nmbrs(JAN, NOVEMBER).hour_values(), [(1, d("7.5"))]);
+    again.assert_matches_nmbrs(&h.sim);
+    h.stop().await;
+}

@@ -183,7 +183,10 @@ impl ExportHours {
                             let new = missing_right.filter(|op| !written.missing_rights.contains(op));
                             written.missing_rights.extend(new);
                         }
-                        Outcome::Refused(err) => written.refused.push((key, err)),
+                        Outcome::Refused(err) => {
+                            run.plan.mark_refused(&key);
+                            written.refused.push((key, err));
+                        }
                         Outcome::Later(cause) => written.later.push((key, cause)),
                     }
                 }
@@ -205,10 +208,8 @@ impl ExportHours {
                 format!("{n} insert replies were lost and are not in Nmbrs yet; settling them later ({cause})");
             return Err(JobError::transient("nmbrs_outcome_pending", message));
         }
-        let refused: BTreeSet<BucketKey> = written.refused.iter().map(|(k, _)| *k).collect();
-        let buckets_written = (run.plan.buckets.iter())
-            .filter(|b| b.action.writes() && !b.in_doubt && !refused.contains(&b.key))
-            .count() as u64;
+        let buckets_written =
+            run.plan.buckets.iter().filter(|b| b.action.writes() && !b.in_doubt && !b.refused).count() as u64;
         let Run { plan, refused: companies } = run;
         let tally = Tally { write_calls: total_calls, buckets_written };
         let mut output = report::output(payload, &plan, companies, &component_ids, tally);
@@ -289,7 +290,7 @@ async fn work_list(
         let value = values.get(&key).copied().unwrap_or_default();
         let action = decide(key.component, value, &state.applied);
         let (applied, unprotected) = (state.applied, state.unprotected);
-        plan.buckets.push(BucketPlan { key, value, applied, action, unprotected, in_doubt: false });
+        plan.buckets.push(BucketPlan { key, value, applied, action, unprotected, in_doubt: false, refused: false });
     }
     let mut work = Vec::new();
     let mut component_ids = BTreeMap::new();

@@ -142,6 +142,8 @@ pub enum SkipReason {
     InvalidPeriod,
     UnknownEmployee,
     InDoubt,
+    /// Nmbrs refused the bucket's write after planning (e.g. its period closed meanwhile).
+    NmbrsRefused,
 }
 
 impl SkipReason {
@@ -325,10 +327,11 @@ mod tests {
             SkipReason::InvalidPeriod,
             SkipReason::UnknownEmployee,
             SkipReason::InDoubt,
+            SkipReason::NmbrsRefused,
         ]
         .iter()
         .map(|r| r.makes_partial())
         .collect();
-        assert_eq!(partial, [false, false, false, false, true, true, true, true, true, true]);
+        assert_eq!(partial, [false, false, false, false, true, true, true, true, true, true, true]);
     }
 }

@@ -107,19 +107,26 @@ pub struct BucketPlan {
     pub unprotected: bool,
     /// Set by [`Plan::mark_in_doubt`]: the write may or may not have landed.
     pub in_doubt: bool,
+    /// Set by [`Plan::mark_refused`]: Nmbrs refused the write; the bucket was not written.
+    #[serde(default)]
+    pub refused: bool,
 }
 
 impl BucketPlan {
     /// The `buckets[].action` of `hours.exported`.
     pub fn label(&self) -> &'static str {
-        if self.in_doubt { "in_doubt" } else { self.action.label(&self.applied) }
+        match (self.in_doubt, self.refused) {
+            (true, _) => "in_doubt",
+            (_, true) => "refused",
+            _ => self.action.label(&self.applied),
+        }
     }
 
     /// One `buckets[]` item of `hours.exported`. `component_id` is the component the worker owns
     /// after the action (null for days, after a delete, and for a dry-run insert).
     pub fn report(&self, component_id: Option<ComponentLineId>) -> Value {
         let id = match (self.key.component, &self.action) {
-            _ if self.in_doubt => None,
+            _ if self.in_doubt || self.refused => None,
             (Component::Days, _) | (_, Action::Delete { .. }) => None,
             _ => component_id.map(|c| c.0),
         };
@@ -191,25 +198,46 @@ impl Plan {
     /// The new ledger stays as planned (it is what Eitje sent); the handler keeps the bucket's
     /// state in doubt and writes it no more until a person has checked it.
     pub fn mark_in_doubt(&mut self, key: &BucketKey) {
-        let Some(bucket) = self.buckets.iter_mut().find(|b| b.key == *key) else { return };
-        bucket.in_doubt = true;
+        if self.hold_back(key, SkipReason::InDoubt) {
+            let note = notify::in_doubt(key);
+            if !self.notifications.contains(&note) {
+                self.notifications.push(note);
+            }
+        }
+    }
+
+    /// Records that Nmbrs refused to write bucket `key` (e.g. its period closed after
+    /// planning): the bucket reports `refused`, this export's contributions to it are skipped
+    /// as `nmbrs_refused` (an entry left with no other exported contribution leaves
+    /// `exported`) and the job is `partial`. The handler keeps the bucket dirty, so a later
+    /// export writes it.
+    pub fn mark_refused(&mut self, key: &BucketKey) {
+        self.hold_back(key, SkipReason::NmbrsRefused);
+    }
+
+    /// Marks the bucket and skips this export's contributions to it with `reason`; false when
+    /// the plan has no such bucket.
+    fn hold_back(&mut self, key: &BucketKey, reason: SkipReason) -> bool {
+        let Some(bucket) = self.buckets.iter_mut().find(|b| b.key == *key) else { return false };
+        match reason {
+            SkipReason::InDoubt => bucket.in_doubt = true,
+            _ => bucket.refused = true,
+        }
         for (_, id, component) in self.sources.iter().filter(|(b, ..)| b == key) {
-            let skip = Skip { entry_id: id.clone(), component: Some(component.clone()), reason: SkipReason::InDoubt };
+            let skip = Skip { entry_id: id.clone(), component: Some(component.clone()), reason };
             if !self.skipped.contains(&skip) {
                 self.skipped.push(skip);
             }
         }
-        let in_doubt: BTreeSet<BucketKey> = self.buckets.iter().filter(|b| b.in_doubt).map(|b| b.key).collect();
+        let held_back: BTreeSet<BucketKey> =
+            self.buckets.iter().filter(|b| b.in_doubt || b.refused).map(|b| b.key).collect();
         let mut held: BTreeMap<&EntryId, bool> = BTreeMap::new();
         for (bucket, id, _) in &self.sources {
-            *held.entry(id).or_insert(true) &= in_doubt.contains(bucket);
+            *held.entry(id).or_insert(true) &= held_back.contains(bucket);
         }
         self.exported.retain(|e| !held.get(e).copied().unwrap_or(false));
-        let note = notify::in_doubt(key);
-        if !self.notifications.contains(&note) {
-            self.notifications.push(note);
-        }
         self.status = Status::Partial;
+        true
     }
 
     /// Buckets that need a write call.
@@ -287,7 +315,7 @@ pub fn plan(input: &PlanInput) -> Plan {
             let action = decide(key.component, value, &applied);
             let closed = input.companies.get(&key.company).map(|f| check_period(key.period, &f.current_period));
             let unprotected = input.payload.allow_closed_period && closed == Some(PeriodCheck::Closed);
-            BucketPlan { key, value, applied, action, unprotected, in_doubt: false }
+            BucketPlan { key, value, applied, action, unprotected, in_doubt: false, refused: false }
         })
         .collect();
     let unprotected = buckets.iter().filter(|b| b.unprotected && b.action.writes()).map(|b| b.key.company).collect();

@@ -485,3 +485,23 @@ fn a_stored_plan_reads_back_the_same_and_can_still_be_marked_in_doubt() {
     back.mark_in_doubt(&hours);
     assert_eq!(skipped(&back), ["s1 worked_hours in_doubt", "s2 worked_hours in_doubt"]);
 }
+
+#[test]
+fn a_refused_bucket_is_reported_skipped_and_makes_the_job_partial_without_a_notification() {
+    let mut leave = entry("l1");
+    leave.kind = EntryKind::Leave;
+    let p = payload(vec![entry("s1"), leave]);
+    let mut plan = run(&p, &Ledger::new(), &BTreeMap::new());
+    let leave_bucket = plan.buckets.iter().find(|b| b.key.component.code() == Some(20)).unwrap().key;
+    plan.mark_refused(&leave_bucket);
+    assert_eq!(skipped(&plan), ["l1 leave nmbrs_refused"]);
+    assert_eq!(ids(&plan), ["s1"], "l1 had nothing else, so it did not export");
+    assert!(plan.notifications.is_empty(), "job.completed's errors carry it");
+    assert_eq!(plan.status, Status::Partial);
+    let body = plan.hours_exported(&p, &BTreeMap::new());
+    let refused: Vec<&Value> =
+        body["buckets"].as_array().unwrap().iter().filter(|b| b["action"] == "refused").collect();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0]["nmbrs_component_id"], json!(null));
+    crate::envelope::schema::check("events/hours.exported", &event("hours.exported", body.clone())).unwrap();
+}
