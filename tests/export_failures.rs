@@ -92,7 +92,7 @@ async fn without_the_read_back_right_a_lost_insert_stops_its_bucket_in_doubt() {
     assert_eq!(out.completed["errors"][0]["code"], "export.in_doubt");
     assert_eq!(out.completed["errors"][0]["scope"]["nmbrs_employee_id"], JAN);
     assert_eq!(h.calls_of("HourComponentVar_Insert"), 1, "no blind second insert");
-    assert_eq!(h.calls_of("HourComponentVar_Get"), 1, "the read-back was tried (and refused)");
+    assert_eq!(h.calls_of("HourComponentVar_Get"), 2, "the read before the insert and the read-back, both refused");
     let jan = h.nmbrs(JAN, NOVEMBER);
     assert_eq!(jan.hour_values(), [(1, d("7.5"))], "the lost insert landed once");
     assert_eq!((jan.wage_values(), jan.days), (vec![(400, d("1"))], Some(1)));
@@ -254,10 +254,14 @@ async fn an_insert_without_a_reply_that_is_not_in_nmbrs_is_sent_again_only_by_a_
         .filter(|c| c.operation.starts_with("HourComponentVar_"))
         .map(|c| format!("{} {}", c.operation, c.outcome))
         .collect();
-    // Read back at once (not there yet), then again by the next attempt, and only then inserted.
-    assert_eq!(hours.len(), 4, "{hours:?}");
-    assert!(hours[0].starts_with("HourComponentVar_Insert injected"), "{hours:?}");
-    assert_eq!(hours[1..], ["HourComponentVar_Get ok", "HourComponentVar_Get ok", "HourComponentVar_Insert ok"]);
+    // The period is read before each attempt's insert (what was there already); after the lost
+    // reply it is read back at once (not there yet), then again by the next attempt, and only
+    // then is the insert sent again.
+    let get = "HourComponentVar_Get ok";
+    assert_eq!(hours.len(), 6, "{hours:?}");
+    assert!(hours[1].starts_with("HourComponentVar_Insert injected"), "{hours:?}");
+    assert_eq!([&hours[0], &hours[2], &hours[3], &hours[4]], [get; 4], "{hours:?}");
+    assert_eq!(hours[5], "HourComponentVar_Insert ok");
     assert_eq!(h.nmbrs(JAN, NOVEMBER).hour_values(), [(1, d("7.5"))]);
     out.assert_matches_nmbrs(&h.sim);
     h.stop().await;
@@ -286,5 +290,32 @@ async fn a_bucket_nmbrs_refuses_after_planning_is_reported_refused_and_written_b
     assert_eq!(again.bucket(JAN, "hours", Some(1))["action"], "insert");
     assert_eq!(h.nmbrs(JAN, NOVEMBER).hour_values(), [(1, d("7.5"))]);
     again.assert_matches_nmbrs(&h.sim);
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn a_persons_line_with_the_same_code_and_value_is_never_taken_for_a_lost_insert() {
+    let mut h = Harness::start().await;
+    // A person booked exactly what the export will send: code 1, 7.50 hours.
+    let hand = h.hand_made_hours(JAN, NOVEMBER, 1, "7.50").await;
+    // First the insert fails without landing (9999), then, in a second export of another
+    // value, an insert lands but its reply is lost.
+    let fault = Injected::Transient { fault: nmbrs_worker::sim::TransientFault::Fault9999 };
+    h.sim.inject(Some(Operation::HourComponentVarInsert), fault);
+    let out = h.export(FULL, export_payload("exp-same", NOVEMBER, shift())).await;
+    assert_eq!(out.status(), "succeeded", "{:#}", out.completed);
+    let mine = out.component_id(JAN, "hours", 1).expect("the worker owns a component");
+    assert_ne!(mine, hand, "the person's line is not adopted");
+    let ids: Vec<i32> = h.nmbrs(JAN, NOVEMBER).hours.iter().map(|l| l.id).collect();
+    assert_eq!(ids, [hand, mine], "the person's line and the worker's, both 7.50");
+
+    let changed = json!([with(worked("j-1", JAN, "2026-11-03", "9.00"), json!({"meals": 1}))]);
+    h.sim.inject(Some(Operation::HourComponentVarInsert), Injected::LostReply);
+    let out = h.export(FULL, export_payload("exp-same-2", NOVEMBER, changed)).await;
+    assert_eq!(out.status(), "succeeded", "{:#}", out.completed);
+    let held = h.nmbrs(JAN, NOVEMBER);
+    assert_eq!(held.hour_values(), [(1, d("7.5")), (1, d("9"))], "the person's line untouched, ours replaced");
+    assert_eq!(held.hours[0].id, hand);
+    out.assert_matches_nmbrs(&h.sim);
     h.stop().await;
 }

@@ -1,6 +1,7 @@
 //! Bringing one bucket in Nmbrs to its ledger value, in the order that never counts twice
 //! (DESIGN-NOTES "Nmbrs insert calls are not idempotent"):
-//! delete own components → record → record intent → insert → record the returned id;
+//! delete own components → record → read the period's lines once (`export_snapshot`) →
+//! record intent with the lines of the code already there → insert → record the returned id;
 //! days: `DaysVar_Set` → record. Each record is a recovery point (`store::export_ledger`).
 //!
 //! A pending intent (a lost reply, or a job that died between insert and record) is settled
@@ -15,9 +16,10 @@ use crate::{
     domain::export::{
         actions::{Action, ComponentLineId, decide},
         contributions::{BucketKey, Component},
-        readback::{ReadLine, Verdict, judge},
+        readback::{Verdict, judge},
     },
     failpoint::crash_point,
+    jobs::export_snapshot::{Snapshots, read_period},
     nmbrs::{
         Amount, ErrorKind, HourComponentId, Hours, NewHourComponent, NewWageComponent, NmbrsApi, NmbrsError, Operation,
         WageComponentId,
@@ -88,6 +90,8 @@ pub struct BucketWrite<'a> {
     /// The bucket's value from the ledger now.
     pub wanted: Decimal,
     pub state: BucketState,
+    /// The periods read before inserting, shared by the buckets of one attempt.
+    pub snapshots: &'a Snapshots,
 }
 
 /// The result of [`BucketWrite::apply`]: how it ended and the write calls it made.
@@ -108,6 +112,9 @@ impl BucketWrite<'_> {
         let (pool, integration, key) = (self.pool, self.integration, self.key);
         // Rounds: settle a pending insert, delete, insert, settle a lost reply at once.
         let mut lost: Option<NmbrsError> = None;
+        // Lines of this bucket the worker owned when it started are never "foreign", also once
+        // they are deleted and a snapshot taken earlier still lists them.
+        let owned_at_start = self.state.applied.ids.clone();
         for _ in 0..ROUNDS {
             if let Some(pending) = self.state.pending {
                 match self.settle(pending, lost.is_some()).await? {
@@ -147,7 +154,11 @@ impl BucketWrite<'_> {
                     self.state.applied = Default::default();
                 }
                 Action::Insert { value } => {
-                    buckets::record_intent(pool, integration, &key, value).await?;
+                    let foreign = match self.snapshots.foreign(self.api, &key, &owned_at_start).await {
+                        Ok(foreign) => foreign,
+                        Err(e) => return per_bucket(e),
+                    };
+                    buckets::record_intent(pool, integration, &key, value, &foreign).await?;
                     crash_point(AFTER_INTENT);
                     *calls += 1;
                     match self.insert(value, unprotected).await {
@@ -160,7 +171,7 @@ impl BucketWrite<'_> {
                         }
                         Err(NmbrsError::OutcomeUnknown { cause, .. }) => {
                             tracing::warn!(bucket = ?key, error = %cause, "insert reply lost; reading the period back");
-                            self.state.pending = Some(value);
+                            (self.state.pending, self.state.foreign) = (Some(value), foreign);
                             lost = Some(*cause);
                         }
                         Err(e) => {
@@ -184,8 +195,12 @@ impl BucketWrite<'_> {
         let (pool, integration, key) = (self.pool, self.integration, self.key);
         let code = key.component.code().unwrap_or_default();
         let mut missing_right = None;
-        let verdict = match self.read_lines().await {
-            Ok(lines) => judge(&lines, code, pending, &self.state.applied.ids),
+        let verdict = match read_period(self.api, &key).await {
+            Ok(lines) => {
+                let mine_or_foreign: Vec<ComponentLineId> =
+                    self.state.applied.ids.iter().chain(&self.state.foreign).copied().collect();
+                judge(&lines, code, pending, &mine_or_foreign)
+            }
             Err(e) => match e.kind() {
                 ErrorKind::MissingRight { operation } => {
                     tracing::warn!(bucket = ?key, %operation, "cannot read the period back (missing right): in doubt");
@@ -261,27 +276,6 @@ impl BucketWrite<'_> {
             }
             Component::Days => unreachable!("days are set, never inserted"),
         }
-    }
-
-    async fn read_lines(&self) -> Result<Vec<ReadLine>, NmbrsError> {
-        let (employee, period) = (self.key.employee, self.key.period);
-        Ok(match self.key.component {
-            Component::Hours(_) => self
-                .api
-                .hour_component_var_get(employee, period)
-                .await?
-                .into_iter()
-                .map(|l| ReadLine { id: l.id, code: l.hour_code, value: l.hours.0 })
-                .collect(),
-            Component::Wage(_) => self
-                .api
-                .wage_component_var_get(employee, period)
-                .await?
-                .into_iter()
-                .map(|l| ReadLine { id: l.id, code: l.code, value: l.value.0 })
-                .collect(),
-            Component::Days => Vec::new(),
-        })
     }
 }
 

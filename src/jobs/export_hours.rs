@@ -34,6 +34,7 @@ use super::{
     export_apply::{BucketResult, BucketWrite, Outcome, Stop},
     export_facts, export_report as report,
     export_report::Tally,
+    export_snapshot::Snapshots,
     nmbrs_failure,
     sync_team::db_error,
 };
@@ -236,12 +237,13 @@ impl ExportHours {
     ) -> Vec<(BucketKey, Result<BucketResult, Stop>)> {
         let (pool, integration, total) = (ctx.pool, ctx.job.integration.id.as_str(), work.len());
         let (settled, stopped) = (&AtomicU64::new(0), &AtomicBool::new(false));
+        let snapshots = &Snapshots::default();
         let results: Vec<Option<(BucketKey, Result<BucketResult, Stop>)>> = futures::stream::iter(work)
             .map(|(key, wanted, state)| async move {
                 if stopped.load(Ordering::Relaxed) {
                     return None;
                 }
-                let result = BucketWrite { api, pool, integration, key, wanted, state }.apply().await;
+                let result = BucketWrite { api, pool, integration, key, wanted, state, snapshots }.apply().await;
                 if result.is_err() {
                     stopped.store(true, Ordering::Relaxed);
                 }

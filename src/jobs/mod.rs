@@ -12,6 +12,7 @@ pub mod export_apply;
 mod export_facts;
 pub mod export_hours;
 mod export_report;
+mod export_snapshot;
 mod nmbrs_failure;
 pub mod pipeline;
 pub mod sync_team;

@@ -24,6 +24,9 @@ pub struct BucketState {
     pub applied: Applied,
     /// An insert of this value may have been sent; its id is not recorded.
     pub pending: Option<Decimal>,
+    /// With `pending`: the lines of the bucket's code already in the period before the insert
+    /// (never the worker's own insert).
+    pub foreign: Vec<ComponentLineId>,
     pub dirty: bool,
     pub unprotected: bool,
     pub in_doubt: bool,
@@ -41,6 +44,12 @@ fn state_of(row: &PgRow) -> sqlx::Result<BucketState> {
     Ok(BucketState {
         applied: Applied { value: row.try_get("applied_value")?, ids: ids.into_iter().map(ComponentLineId).collect() },
         pending: row.try_get("pending_value")?,
+        foreign: row
+            .try_get::<Option<Vec<i32>>, _>("foreign_ids")?
+            .unwrap_or_default()
+            .into_iter()
+            .map(ComponentLineId)
+            .collect(),
         dirty: row.try_get("dirty")?,
         unprotected: row.try_get("unprotected")?,
         in_doubt: row.try_get("in_doubt")?,
@@ -55,7 +64,7 @@ pub async fn load_buckets(
 ) -> sqlx::Result<BTreeMap<BucketKey, BucketState>> {
     let (companies, employees, years, periods) = place_columns(places);
     let sql = "SELECT company_id, employee_id, year, period, component, applied_value, owned_ids, pending_value, \
-               dirty, unprotected, in_doubt FROM export_buckets
+               foreign_ids, dirty, unprotected, in_doubt FROM export_buckets
                WHERE integration_id = $1 AND (company_id, employee_id, year, period) IN
                      (SELECT * FROM UNNEST($2::int[], $3::int[], $4::int[], $5::smallint[]))";
     let query = sqlx::query(sql).bind(integration).bind(&companies).bind(&employees).bind(&years).bind(&periods);
@@ -115,9 +124,17 @@ pub async fn record_deleted(pool: &PgPool, integration: &str, key: &BucketKey) -
 }
 
 /// Before an insert of `value`: from here until [`record_inserted`] the insert is in doubt.
-pub async fn record_intent(pool: &PgPool, integration: &str, key: &BucketKey, value: Decimal) -> sqlx::Result<()> {
-    let sql = bucket_update!("pending_value = $7");
-    bind_key(sqlx::query(sql), integration, key).bind(value).execute(pool).await.map(drop)
+/// `foreign`: the lines of the bucket's code already in the period (none known: empty).
+pub async fn record_intent(
+    pool: &PgPool,
+    integration: &str,
+    key: &BucketKey,
+    value: Decimal,
+    foreign: &[ComponentLineId],
+) -> sqlx::Result<()> {
+    let sql = bucket_update!("pending_value = $7, foreign_ids = $8");
+    let foreign: Vec<i32> = foreign.iter().map(|id| id.0).collect();
+    bind_key(sqlx::query(sql), integration, key).bind(value).bind(foreign).execute(pool).await.map(drop)
 }
 
 /// Right after an insert returned `id`: the worker owns it and the bucket holds `value`, as
@@ -131,7 +148,7 @@ pub async fn record_inserted(
 ) -> sqlx::Result<()> {
     let sql = bucket_update!(
         "owned_ids = array_append(owned_ids, $7), applied_value = applied_value + $8, pending_value = NULL, \
-         in_doubt = false, dirty = false"
+         foreign_ids = NULL, in_doubt = false, dirty = false"
     );
     bind_key(sqlx::query(sql), integration, key).bind(id.0).bind(value).execute(pool).await.map(drop)
 }
@@ -145,14 +162,14 @@ pub async fn record_adopted(
 ) -> sqlx::Result<()> {
     let sql = bucket_update!(
         "owned_ids = array_append(owned_ids, $7), applied_value = applied_value + pending_value, \
-         pending_value = NULL, in_doubt = false"
+         pending_value = NULL, foreign_ids = NULL, in_doubt = false"
     );
     bind_key(sqlx::query(sql), integration, key).bind(id.0).execute(pool).await.map(drop)
 }
 
 /// A read-back found no trace of the pending insert: it did not land.
 pub async fn record_not_landed(pool: &PgPool, integration: &str, key: &BucketKey) -> sqlx::Result<()> {
-    let sql = bucket_update!("pending_value = NULL, in_doubt = false");
+    let sql = bucket_update!("pending_value = NULL, foreign_ids = NULL, in_doubt = false");
     bind_key(sqlx::query(sql), integration, key).execute(pool).await.map(drop)
 }
 

@@ -4,7 +4,8 @@
 //! or a resumed job finds an intent without a recorded id, it reads the period back and judges
 //! the lines here: exactly one line of the bucket's code and value that the worker does not own
 //! yet is its insert (adopt it); none means the insert never landed; more than one could each
-//! be a person's own line, so the bucket stops for a person rather than guess.
+//! be a person's own line, so the bucket stops for a person rather than guess. Lines that were
+//! in the period before the insert (read just before it) are never candidates.
 
 use rust_decimal::Decimal;
 
@@ -29,11 +30,12 @@ pub enum Verdict {
     Ambiguous,
 }
 
-/// Judges the period's `lines` for an insert of `value` under `code`, given the components the
-/// worker already owns (never adopted twice).
-pub fn judge(lines: &[ReadLine], code: i32, value: Decimal, owned: &[ComponentLineId]) -> Verdict {
+/// Judges the period's `lines` for an insert of `value` under `code`. `excluded`: lines that
+/// cannot be the insert, i.e. those the worker already owns and those that were in the period
+/// before the insert (a person's).
+pub fn judge(lines: &[ReadLine], code: i32, value: Decimal, excluded: &[ComponentLineId]) -> Verdict {
     let mut matching =
-        lines.iter().filter(|l| l.code == code && l.value == value && !owned.contains(&ComponentLineId(l.id)));
+        lines.iter().filter(|l| l.code == code && l.value == value && !excluded.contains(&ComponentLineId(l.id)));
     match (matching.next(), matching.next()) {
         (None, _) => Verdict::NotLanded,
         (Some(line), None) => Verdict::Adopt(ComponentLineId(line.id)),
