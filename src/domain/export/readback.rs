@@ -11,6 +11,10 @@ use rust_decimal::Decimal;
 
 use super::actions::ComponentLineId;
 
+/// Decimals Nmbrs may keep of hours and amounts: a value sent with more (7.333 hours) may read
+/// back rounded (7.33) and is still the same line.
+const NMBRS_DECIMALS: u32 = 2;
+
 /// One component line of the period, as `HourComponentVar_Get` / `WageComponentVar_Get` list it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReadLine {
@@ -34,8 +38,9 @@ pub enum Verdict {
 /// cannot be the insert, i.e. those the worker already owns and those that were in the period
 /// before the insert (a person's).
 pub fn judge(lines: &[ReadLine], code: i32, value: Decimal, excluded: &[ComponentLineId]) -> Verdict {
+    let same = |v: Decimal| v.round_dp(NMBRS_DECIMALS) == value.round_dp(NMBRS_DECIMALS);
     let mut matching =
-        lines.iter().filter(|l| l.code == code && l.value == value && !excluded.contains(&ComponentLineId(l.id)));
+        lines.iter().filter(|l| l.code == code && same(l.value) && !excluded.contains(&ComponentLineId(l.id)));
     match (matching.next(), matching.next()) {
         (None, _) => Verdict::NotLanded,
         (Some(line), None) => Verdict::Adopt(ComponentLineId(line.id)),
@@ -56,6 +61,13 @@ mod tests {
     fn the_one_matching_line_is_adopted() {
         let lines = [line(7, 1, "7.50"), line(8, 20, "7.50"), line(9, 1, "3")];
         assert_eq!(judge(&lines, 1, d("7.5"), &[]), Verdict::Adopt(ComponentLineId(7)));
+    }
+
+    #[test]
+    fn a_value_read_back_rounded_to_two_decimals_is_the_same_line() {
+        let lines = [line(7, 1, "7.33")];
+        assert_eq!(judge(&lines, 1, d("7.333"), &[]), Verdict::Adopt(ComponentLineId(7)));
+        assert_eq!(judge(&lines, 1, d("7.34"), &[]), Verdict::NotLanded);
     }
 
     #[test]
