@@ -306,5 +306,7 @@ async fn work_list(
             component_ids.insert(bucket.key, *one);
         }
     }
+    let keys: Vec<BucketKey> = work.iter().map(|(key, ..)| *key).collect();
+    buckets::ensure_rows(pool, integration, &keys).await?;
     Ok((work, component_ids))
 }

@@ -117,10 +117,45 @@ macro_rules! bucket_update {
     };
 }
 
+/// A recovery point must land on its bucket's row; a missing row is an error, never a silent
+/// no-op (the rows are made by [`ensure_rows`] before any write).
+fn one_row(done: sqlx::postgres::PgQueryResult) -> sqlx::Result<()> {
+    match done.rows_affected() {
+        1 => Ok(()),
+        _ => Err(sqlx::Error::RowNotFound),
+    }
+}
+
+/// Makes sure each of these buckets has its row (a bucket that never had a write has none).
+pub async fn ensure_rows(pool: &PgPool, integration: &str, keys: &[BucketKey]) -> sqlx::Result<()> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let company: Vec<i32> = keys.iter().map(|k| k.company.0).collect();
+    let employee: Vec<i32> = keys.iter().map(|k| k.employee.0).collect();
+    let year: Vec<i32> = keys.iter().map(|k| k.period.year).collect();
+    let period: Vec<i16> = keys.iter().map(|k| i16::from(k.period.period)).collect();
+    let component: Vec<String> = keys.iter().map(|k| component_text(k.component)).collect();
+    sqlx::query(
+        "INSERT INTO export_buckets (integration_id, company_id, employee_id, year, period, component)
+         SELECT $1, * FROM UNNEST($2::int[], $3::int[], $4::int[], $5::smallint[], $6::text[])
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(integration)
+    .bind(&company)
+    .bind(&employee)
+    .bind(&year)
+    .bind(&period)
+    .bind(&component)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 /// After the worker's own components were deleted in Nmbrs (an unknown id counts as deleted).
 pub async fn record_deleted(pool: &PgPool, integration: &str, key: &BucketKey) -> sqlx::Result<()> {
     let sql = bucket_update!("owned_ids = '{}', applied_value = 0");
-    bind_key(sqlx::query(sql), integration, key).execute(pool).await.map(drop)
+    bind_key(sqlx::query(sql), integration, key).execute(pool).await.and_then(one_row)
 }
 
 /// Before an insert of `value`: from here until [`record_inserted`] the insert is in doubt.
@@ -134,7 +169,7 @@ pub async fn record_intent(
 ) -> sqlx::Result<()> {
     let sql = bucket_update!("pending_value = $7, foreign_ids = $8");
     let foreign: Vec<i32> = foreign.iter().map(|id| id.0).collect();
-    bind_key(sqlx::query(sql), integration, key).bind(value).bind(foreign).execute(pool).await.map(drop)
+    bind_key(sqlx::query(sql), integration, key).bind(value).bind(foreign).execute(pool).await.and_then(one_row)
 }
 
 /// Right after an insert returned `id`: the worker owns it and the bucket holds `value`, as
@@ -150,7 +185,7 @@ pub async fn record_inserted(
         "owned_ids = array_append(owned_ids, $7), applied_value = applied_value + $8, pending_value = NULL, \
          foreign_ids = NULL, in_doubt = false, dirty = false"
     );
-    bind_key(sqlx::query(sql), integration, key).bind(id.0).bind(value).execute(pool).await.map(drop)
+    bind_key(sqlx::query(sql), integration, key).bind(id.0).bind(value).execute(pool).await.and_then(one_row)
 }
 
 /// A read-back found the pending insert as component `id`: adopted as if its reply had come.
@@ -164,26 +199,26 @@ pub async fn record_adopted(
         "owned_ids = array_append(owned_ids, $7), applied_value = applied_value + pending_value, \
          pending_value = NULL, foreign_ids = NULL, in_doubt = false"
     );
-    bind_key(sqlx::query(sql), integration, key).bind(id.0).execute(pool).await.map(drop)
+    bind_key(sqlx::query(sql), integration, key).bind(id.0).execute(pool).await.and_then(one_row)
 }
 
 /// A read-back found no trace of the pending insert: it did not land.
 pub async fn record_not_landed(pool: &PgPool, integration: &str, key: &BucketKey) -> sqlx::Result<()> {
     let sql = bucket_update!("pending_value = NULL, foreign_ids = NULL, in_doubt = false");
-    bind_key(sqlx::query(sql), integration, key).execute(pool).await.map(drop)
+    bind_key(sqlx::query(sql), integration, key).execute(pool).await.and_then(one_row)
 }
 
 /// The bucket holds `value` in Nmbrs and nothing is pending (after `DaysVar_Set`, or when the
 /// ledger already matched).
 pub async fn record_applied(pool: &PgPool, integration: &str, key: &BucketKey, value: Decimal) -> sqlx::Result<()> {
     let sql = bucket_update!("applied_value = $7, dirty = false");
-    bind_key(sqlx::query(sql), integration, key).bind(value).execute(pool).await.map(drop)
+    bind_key(sqlx::query(sql), integration, key).bind(value).execute(pool).await.and_then(one_row)
 }
 
 /// The pending insert can be neither confirmed nor ruled out: no write until a person checks.
 pub async fn record_in_doubt(pool: &PgPool, integration: &str, key: &BucketKey) -> sqlx::Result<()> {
     let sql = bucket_update!("in_doubt = true");
-    bind_key(sqlx::query(sql), integration, key).execute(pool).await.map(drop)
+    bind_key(sqlx::query(sql), integration, key).execute(pool).await.and_then(one_row)
 }
 
 /// A bucket stopped in doubt, for a person to look at.
