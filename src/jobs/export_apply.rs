@@ -2,11 +2,12 @@
 //! (DESIGN-NOTES "Nmbrs insert calls are not idempotent"):
 //! delete own components → record → read the period's lines once (`export_snapshot`) →
 //! record intent with the lines of the code already there → insert → record the returned id;
-//! days: `DaysVar_Set` → record. Each record is a recovery point (`store::export_ledger`).
+//! days: `DaysVar_Set` → record. Each record is a recovery point (`store::export_buckets`).
 //!
 //! A pending intent (a lost reply, or a job that died between insert and record) is settled
 //! first by reading the period back (`domain::export::readback`); when that is impossible or
-//! ambiguous the bucket stops as in doubt, and nothing is inserted again.
+//! ambiguous the bucket stops as in doubt, and nothing is inserted again. A reply lost in this
+//! very attempt whose insert is not seen is only believed "not landed" by a later attempt.
 
 use backon::{ExponentialBuilder, Retryable};
 use rust_decimal::Decimal;
