@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool, Row, postgres::PgRow};
 
-use super::export_ledger::{Places, component_text, key_of, place_columns};
+use super::export_ledger::{KeyColumns, PgQuery, Places, component_text, key_of, place_columns};
 use crate::domain::export::{
     actions::{Applied, ComponentLineId},
     contributions::BucketKey,
@@ -87,8 +87,6 @@ pub async fn unsettled_buckets(pool: &PgPool, integration: &str, limit: i64) -> 
     rows.iter().map(key_of).collect()
 }
 
-type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
-
 /// Binds a bucket's key as `$1`…`$6` of [`bucket_update!`].
 fn bind_key<'q>(query: PgQuery<'q>, integration: &'q str, key: &BucketKey) -> PgQuery<'q> {
     query
@@ -131,25 +129,12 @@ pub async fn ensure_rows(pool: &PgPool, integration: &str, keys: &[BucketKey]) -
     if keys.is_empty() {
         return Ok(());
     }
-    let company: Vec<i32> = keys.iter().map(|k| k.company.0).collect();
-    let employee: Vec<i32> = keys.iter().map(|k| k.employee.0).collect();
-    let year: Vec<i32> = keys.iter().map(|k| k.period.year).collect();
-    let period: Vec<i16> = keys.iter().map(|k| i16::from(k.period.period)).collect();
-    let component: Vec<String> = keys.iter().map(|k| component_text(k.component)).collect();
-    sqlx::query(
+    let query = sqlx::query(
         "INSERT INTO export_buckets (integration_id, company_id, employee_id, year, period, component)
          SELECT $1, * FROM UNNEST($2::int[], $3::int[], $4::int[], $5::smallint[], $6::text[])
          ON CONFLICT DO NOTHING",
-    )
-    .bind(integration)
-    .bind(&company)
-    .bind(&employee)
-    .bind(&year)
-    .bind(&period)
-    .bind(&component)
-    .execute(pool)
-    .await?;
-    Ok(())
+    );
+    KeyColumns::of(keys.iter()).bind(query.bind(integration)).execute(pool).await.map(drop)
 }
 
 /// After the worker's own components were deleted in Nmbrs (an unknown id counts as deleted).

@@ -228,30 +228,54 @@ async fn mark_dirty(conn: &mut PgConnection, integration: &str, buckets: &[(Buck
     if buckets.is_empty() {
         return Ok(());
     }
-    let company: Vec<i32> = buckets.iter().map(|(k, _)| k.company.0).collect();
-    let employee: Vec<i32> = buckets.iter().map(|(k, _)| k.employee.0).collect();
-    let year: Vec<i32> = buckets.iter().map(|(k, _)| k.period.year).collect();
-    let period: Vec<i16> = buckets.iter().map(|(k, _)| i16::from(k.period.period)).collect();
-    let component: Vec<String> = buckets.iter().map(|(k, _)| component_text(k.component)).collect();
     let unprotected: Vec<bool> = buckets.iter().map(|(_, u)| *u).collect();
-    sqlx::query(
+    let query = sqlx::query(
         "INSERT INTO export_buckets (integration_id, company_id, employee_id, year, period, component, dirty, unprotected)
          SELECT $1, c, e, y, p, k, true, u
          FROM UNNEST($2::int[], $3::int[], $4::int[], $5::smallint[], $6::text[], $7::bool[]) AS t(c, e, y, p, k, u)
          ON CONFLICT (integration_id, company_id, employee_id, year, period, component)
          DO UPDATE SET dirty = true, unprotected = EXCLUDED.unprotected, updated_at = now()",
-    )
-    .bind(integration)
-    .bind(&company)
-    .bind(&employee)
-    .bind(&year)
-    .bind(&period)
-    .bind(&component)
-    .bind(&unprotected)
-    .execute(conn)
-    .await?;
-    Ok(())
+    );
+    let keys = KeyColumns::of(buckets.iter().map(|(k, _)| k));
+    keys.bind(query.bind(integration)).bind(unprotected).execute(conn).await.map(drop)
 }
+
+/// Bucket keys as columns for `UNNEST`, bound as `$2`…`$6` (company, employee, year, period,
+/// component).
+pub(super) struct KeyColumns {
+    company: Vec<i32>,
+    employee: Vec<i32>,
+    year: Vec<i32>,
+    period: Vec<i16>,
+    component: Vec<String>,
+}
+
+impl KeyColumns {
+    pub(super) fn of<'k>(keys: impl Iterator<Item = &'k BucketKey>) -> Self {
+        let mut cols = KeyColumns {
+            company: Vec::new(),
+            employee: Vec::new(),
+            year: Vec::new(),
+            period: Vec::new(),
+            component: Vec::new(),
+        };
+        for k in keys {
+            cols.company.push(k.company.0);
+            cols.employee.push(k.employee.0);
+            cols.year.push(k.period.year);
+            cols.period.push(i16::from(k.period.period));
+            cols.component.push(component_text(k.component));
+        }
+        cols
+    }
+
+    pub(super) fn bind(self, query: PgQuery<'_>) -> PgQuery<'_> {
+        query.bind(self.company).bind(self.employee).bind(self.year).bind(self.period).bind(self.component)
+    }
+}
+
+/// A query with PostgreSQL arguments.
+pub(super) type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 
 #[cfg(test)]
 mod tests {
