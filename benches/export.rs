@@ -17,22 +17,17 @@
 //! worker's JSON logs, e.g. with `RUST_LOG=info,sqlx=debug,nmbrs_worker::nmbrs=debug` for
 //! statement and call timings). Needs the local RabbitMQ and PostgreSQL.
 
+mod common;
+
 use std::{
-    collections::{BTreeMap, HashMap},
-    process::{Command, Stdio},
+    collections::BTreeMap,
     time::{Duration, Instant},
 };
 
+use common::{BenchWorld, SimProcess};
 use futures::StreamExt;
 use nmbrs_worker::{
-    bus::{self, topology},
-    cli::publish::publish_bytes,
-    config::Config,
-    credentials::{Credentials, KeyRing},
-    jobs::Handlers,
-    sim::demo,
-    telemetry,
-    worker::Worker,
+    bus, cli::publish::publish_bytes, credentials::Credentials, jobs::Handlers, sim::demo, telemetry, worker::Worker,
 };
 use serde_json::{Value, json};
 
@@ -61,19 +56,12 @@ fn main() {
     let employees: usize = env_or("BENCH_EMPLOYEES", 200);
     let latency_ms: u64 = env_or("BENCH_LATENCY_MS", 50);
     let concurrency: usize = env_or("NMBRS_MAX_CONCURRENCY_PER_INTEGRATION", 4);
-    let port = 19_000 + (std::process::id() % 1000) as u16;
-    let mut sim = Command::new(env!("CARGO_BIN_EXE_nmbrs-worker"))
-        .args(["sim", "--port", &port.to_string(), "--employees", &employees.to_string()])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let sim = SimProcess::spawn(19_000, employees);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     // `BENCH_LOG=1`: the worker's JSON logs on stdout (filter `RUST_LOG`), for profiling.
     let _logs = std::env::var_os("BENCH_LOG").map(|_| runtime.block_on(async { telemetry::init(None).unwrap() }));
-    let runs = runtime.block_on(run(port, employees, latency_ms, concurrency));
-    let _ = sim.kill();
-    let _ = sim.wait();
+    let runs = runtime.block_on(run(&sim, employees, latency_ms, concurrency));
+    drop(sim);
     let runs = runs.unwrap_or_else(|e| {
         eprintln!("export benchmark failed: {e}");
         std::process::exit(1);
@@ -126,40 +114,18 @@ fn main() {
     }
 }
 
-async fn run(port: u16, employees: usize, latency_ms: u64, concurrency: usize) -> Result<Vec<Run>, String> {
-    let base = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::new();
-    for _ in 0..200 {
-        if http.get(format!("{base}/_sim/calls")).send().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+async fn run(sim: &SimProcess, employees: usize, latency_ms: u64, concurrency: usize) -> Result<Vec<Run>, String> {
+    sim.ready().await;
     let faults = json!({"latency_ms": latency_ms}).to_string();
-    let set = http.post(format!("{base}/_sim/faults")).header("content-type", "application/json").body(faults);
-    set.send().await.map_err(|e| e.to_string())?.error_for_status().map_err(|e| e.to_string())?;
+    let set = sim.http.post(format!("{}/_sim/faults", sim.base)).header("content-type", "application/json");
+    set.body(faults).send().await.map_err(|e| e.to_string())?.error_for_status().map_err(|e| e.to_string())?;
 
-    let id = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
-    let database = format!("nmbrs_bench_export_{id}");
-    let keys_entry = KeyRing::generate_entry("k1");
-    let vars: HashMap<&str, String> = HashMap::from([
-        ("DATABASE_URL", format!("postgres://postgres@127.0.0.1:5432/{database}")),
-        ("NMBRS_BASE_URL", base.clone()),
-        ("NMBRS_CREDENTIALS_KEYS", keys_entry.clone()),
-        ("NMBRS_MAX_CONCURRENCY_PER_INTEGRATION", concurrency.to_string()),
-        ("NMBRS_WORKER_QUEUE_PREFIX", format!("bench{id}.")),
-        ("NMBRS_WORKER_HTTP_ADDR", "127.0.0.1:0".to_string()),
-    ]);
-    let map: HashMap<&str, &str> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let config = Config::from_source(&map).map_err(|e| e.to_string())?;
-    let names = topology::Names::new(&config.queue_prefix);
-    let conn = bus::connect(&config.amqp_url, "bench export").await.map_err(|e| e.to_string())?;
-    let channel = conn.create_channel().await.map_err(|e| e.to_string())?;
-    topology::declare(&channel, &names, &config.retry_schedule).await.map_err(|e| e.to_string())?;
-    let mut events = bus::tap_events(&channel, &names, "#").await.map_err(|e| e.to_string())?;
-    let worker = Worker::start(config.clone(), Handlers::production(&config).unwrap()).await.unwrap();
-    let keys = KeyRing::parse(&keys_entry).unwrap();
-    let sealed = keys.seal("env-bench-export", &Credentials::new(demo::USERNAME, demo::TOKEN));
+    let extra = [("NMBRS_MAX_CONCURRENCY_PER_INTEGRATION", concurrency.to_string())];
+    let world = BenchWorld::new("export", &sim.base, &extra).await;
+    let config = &world.config;
+    let mut events = bus::tap_events(&world.channel, &world.names, "#").await.map_err(|e| e.to_string())?;
+    let worker = Worker::start(config.clone(), Handlers::production(config).unwrap()).await.unwrap();
+    let sealed = world.keys.seal("env-bench-export", &Credentials::new(demo::USERNAME, demo::TOKEN));
     let integration = json!({
         "id": "env-bench-export", "nmbrs": {"domain": demo::DOMAIN, "credentials": sealed},
         "venues": [{"eitje_venue_id": "v-1", "nmbrs_company_id": demo::HORECA}],
@@ -175,15 +141,14 @@ async fn run(port: u16, employees: usize, latency_ms: u64, concurrency: usize) -
             "message_id": uuid::Uuid::new_v4().to_string(), "type": "ExportHours", "schema_version": 1,
             "created_at": chrono::Utc::now().to_rfc3339(), "integration": integration, "payload": payload
         });
-        let (calls_before, writes_before, ops_before) = sim_calls(&http, &base).await;
+        let before = sim.calls().await;
         let started = Instant::now();
-        publish_bytes(&config, &serde_json::to_vec(&job).unwrap(), Some(&job), None, true).await.unwrap();
+        publish_bytes(config, &serde_json::to_vec(&job).unwrap(), Some(&job), None, true).await.unwrap();
         let (exported, completed) = wait_for_job(&mut events, &job).await;
         let wall = started.elapsed();
-        let (calls_after, writes_after, ops_after) = sim_calls(&http, &base).await;
-        let per_operation: BTreeMap<String, u64> = ops_after
-            .iter()
-            .map(|(op, n)| (op.clone(), n - ops_before.get(op).copied().unwrap_or(0)))
+        let after = sim.calls().await;
+        let per_operation: BTreeMap<String, u64> = (after.per_operation.iter())
+            .map(|(op, n)| (op.clone(), n - before.per_operation.get(op).copied().unwrap_or(0)))
             .filter(|(_, n)| *n > 0)
             .collect();
         let mut actions = BTreeMap::new();
@@ -193,8 +158,8 @@ async fn run(port: u16, employees: usize, latency_ms: u64, concurrency: usize) -
         runs.push(Run {
             name,
             wall,
-            calls: calls_after - calls_before,
-            writes: writes_after - writes_before,
+            calls: after.total - before.total,
+            writes: after.writes - before.writes,
             per_operation,
             status: completed["payload"]["status"].as_str().unwrap_or(completed["type"].as_str().unwrap_or("?")).into(),
             counts: completed["payload"]["counts"].clone(),
@@ -205,11 +170,7 @@ async fn run(port: u16, employees: usize, latency_ms: u64, concurrency: usize) -
         }
     }
     worker.stop().await;
-    delete_topology(&channel, &names, &config).await;
-    let _ = conn.close(200, "done".into()).await;
-    let admin = sqlx::PgPool::connect("postgres://postgres@127.0.0.1:5432/postgres").await.unwrap();
-    let drop_db = format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
-    sqlx::query(sqlx::AssertSqlSafe(drop_db)).execute(&admin).await.unwrap();
+    world.remove().await;
     if runs.len() < 3 {
         let last = runs.last().map(|r| format!("{} {}", r.status, r.counts)).unwrap_or_default();
         return Err(format!("an export did not complete: {last}"));
@@ -254,25 +215,4 @@ async fn wait_for_job(events: &mut lapin::Consumer, job: &Value) -> (Value, Valu
             _ => {}
         }
     }
-}
-
-/// Deletes the benchmark's queues and exchanges (they carry its own prefix).
-async fn delete_topology(channel: &lapin::Channel, names: &topology::Names, config: &Config) {
-    let jobs = nmbrs_worker::envelope::JobType::ALL.iter().map(|kind| names.job_queue(*kind));
-    let retries = config.retry_schedule.iter().map(|delay| names.retry_queue(*delay));
-    for queue in jobs.chain(retries).chain([names.dead_queue()]) {
-        let _ = channel.queue_delete(queue.into(), Default::default()).await;
-    }
-    for exchange in [names.jobs_exchange(), names.events_exchange(), names.retry_exchange()] {
-        let _ = channel.exchange_delete(exchange.into(), Default::default()).await;
-    }
-}
-
-/// The simulator's call log: total, writes, calls per operation.
-async fn sim_calls(http: &reqwest::Client, base: &str) -> (u64, u64, BTreeMap<String, u64>) {
-    let text = http.get(format!("{base}/_sim/calls")).send().await.unwrap().text().await.unwrap();
-    let calls: Value = serde_json::from_str(&text).unwrap();
-    let ops = calls["per_operation"].as_object().into_iter().flatten();
-    let ops = ops.map(|(op, n)| (op.clone(), n.as_u64().unwrap_or(0))).collect();
-    (calls["total"].as_u64().unwrap(), calls["writes"].as_u64().unwrap(), ops)
 }
