@@ -27,7 +27,7 @@ use nmbrs_worker::{
     },
     config::Config,
     credentials::{Credentials, KeyRing},
-    envelope::JobType,
+    envelope::{JobPayload, JobType},
     jobs::{Handlers, JobContext, JobError, JobHandler, JobOutput},
     worker::Worker,
 };
@@ -40,7 +40,9 @@ struct NoOp;
 
 #[async_trait]
 impl JobHandler for NoOp {
-    async fn run(&self, _: JobContext<'_>) -> Result<JobOutput, JobError> {
+    type Payload = JobPayload;
+
+    async fn run(&self, _: JobContext<'_>, _: &JobPayload) -> Result<JobOutput, JobError> {
         Ok(JobOutput::succeeded())
     }
 }
@@ -173,8 +175,7 @@ async fn worker_loop(names: &Names, bodies: &[(String, Vec<u8>)], concurrency: u
     let publisher = Publisher::open(&conn, Duration::from_secs(10)).await.unwrap();
     publish_jobs(&publisher, &names.jobs_exchange(), bodies).await;
     let started = Instant::now();
-    let noop: Arc<dyn JobHandler> = Arc::new(NoOp);
-    let worker = Worker::start(config, Handlers::default().with(JobType::SyncTeam, noop)).await.unwrap();
+    let worker = Worker::start(config, Handlers::default().with(JobType::SyncTeam, Arc::new(NoOp))).await.unwrap();
     let queue = names.job_queue(JobType::SyncTeam);
     loop {
         let done = depth(&setup, &sink).await as usize >= bodies.len();

@@ -349,3 +349,87 @@ async fn events_nobody_subscribed_to_do_not_stop_the_relay() {
     let _ = conn.close(200, "done".into()).await;
     env.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_payload_the_schema_accepts_but_its_type_refuses_is_rejected_and_parked_never_run() {
+    // CONTRACT §3: an invalid message is `job.rejected`, not a `job.failed` after its claim.
+    let env = TestEnv::new();
+    let mut events = env.events().await;
+    let scripted = Scripted::default();
+    let worker = env.start_worker(scripted.handlers()).await;
+    let entry = json!({"entry_id": "shift-1", "nmbrs_employee_id": 503293, "eitje_venue_id": "v-1",
+        "date": "2026-11-31", "kind": "worked", "hours": "7.50", "approved": true, "contract_type": "zero_hours"});
+    let cases = [
+        ("Deactivate", "m-as-of", json!({"members": [], "as_of": "2026-02-30"}), "payload.as_of"),
+        ("ExportHours", "m-entry", export_payload("exp-1", (2026, 11), json!([entry])), "payload.entries[0].date"),
+    ];
+    for (kind, id, payload, _) in &cases {
+        let mut job = env.job(kind, "env-1", payload.clone());
+        job["message_id"] = json!(id);
+        env.publish(&job).await; // `publish` checks the job against its schema first
+    }
+    env.publish(&env.job("SyncTeam", "env-1", sync_payload(json!("ok")))).await;
+
+    events.wait_for(30, "the valid job's completion", |e| e.kind() == "job.completed").await;
+    for (kind, id, _, path) in &cases {
+        let rejected =
+            events.wait_for(20, &format!("{kind} rejected"), |e| e.kind() == "job.rejected" && e.body["job"]["message_id"] == *id).await;
+        assert_eq!(rejected.body["job"]["type"], *kind);
+        assert_eq!(rejected.body["payload"]["error"]["code"], "schema_violation");
+        let message = rejected.body["payload"]["error"]["message"].as_str().unwrap();
+        assert!(message.contains(path), "names where the payload breaks: {message}");
+        events
+            .wait_for(10, "job.invalid", |e| {
+                e.kind() == "notification" && e.body["job"]["message_id"] == *id && e.body["payload"]["code"] == "job.invalid"
+            })
+            .await;
+    }
+    assert_eq!(scripted.runs(), 1, "only the valid job ran");
+    worker.stop().await;
+    let parked = env.drain_dead().await;
+    let mut parked_ids: Vec<_> = parked.iter().map(|p| (p.message_id.clone().unwrap(), p.code.clone().unwrap())).collect();
+    parked_ids.sort();
+    assert_eq!(parked_ids, [("m-as-of".into(), "schema_violation".into()), ("m-entry".into(), "schema_violation".into())]);
+    let pool = env.pool().await;
+    let claimed: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE message_id IN ('m-as-of', 'm-entry')")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(claimed, 0, "never claimed, never run");
+    pool.close().await;
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_dropped_lock_is_released_and_a_cancelled_wait_keeps_none() {
+    use nmbrs_worker::store::{AdvisoryLock, LockKey};
+    let env = TestEnv::new();
+    let (pool, other) = (env.pool().await, env.pool().await);
+    let key = LockKey::job("env-1", "k-1");
+    let taken_within = |pool: sqlx::PgPool| async move {
+        tokio::time::timeout(Duration::from_secs(10), AdvisoryLock::acquire(&pool, key)).await.is_ok_and(|l| l.is_ok())
+    };
+
+    // Held: another session waits. Dropped: another session gets it.
+    let held = AdvisoryLock::acquire(&pool, key).await.unwrap();
+    let contender = tokio::time::timeout(Duration::from_millis(300), AdvisoryLock::acquire(&other, key)).await;
+    assert!(contender.is_err(), "a held lock makes the next one wait");
+    drop(held);
+    assert!(taken_within(other.clone()).await, "dropping the guard released the lock");
+
+    // A wait cancelled while the lock is held must not leave the lock on a pooled connection
+    // once it is granted.
+    let held = AdvisoryLock::acquire(&pool, key).await.unwrap();
+    let waiter = tokio::spawn({
+        let pool = pool.clone();
+        async move { AdvisoryLock::acquire(&pool, key).await.map(drop) }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    waiter.abort();
+    let _ = waiter.await;
+    drop(held);
+    assert!(taken_within(other.clone()).await, "the cancelled wait's grant was unlocked too");
+    pool.close().await;
+    other.close().await;
+    env.cleanup().await;
+}

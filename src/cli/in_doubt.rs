@@ -64,9 +64,10 @@ pub async fn resolve(config: &Config, target: &Target, landed_as: Option<i32>) -
     };
     let how = landed_as.map_or(Resolution::NotLanded, |id| Resolution::LandedAs(ComponentLineId(id)));
     let pool = store::connect(&config.database_url, 1).await?;
-    let mut lock = AdvisoryLock::acquire(&pool, LockKey::export(&target.integration)).await?;
-    let found = export_buckets::resolve(lock.conn(), &target.integration, &key, how).await;
-    lock.release().await;
+    let found = {
+        let mut lock = AdvisoryLock::acquire(&pool, LockKey::export(&target.integration)).await?;
+        export_buckets::resolve(lock.conn(), &target.integration, &key, how).await
+    }; // the lock's scope ends with the resolve: dropping it unlocks
     pool.close().await;
     if !found? {
         anyhow::bail!("no bucket in doubt matches; `nmbrs-worker in-doubt list` shows them");

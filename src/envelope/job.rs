@@ -1,11 +1,15 @@
 //! Typed job envelope. Parsed once at the edge, passed around typed.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use crate::credentials::SealedCredentials;
+use crate::{
+    credentials::SealedCredentials,
+    domain::{
+        integration::{Settings, Venue},
+        payloads::{DeactivatePayload, ExportPayload, SyncTeamPayload},
+    },
+};
 
 /// The three kinds of job, with their routing keys (CONTRACT §2.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
@@ -67,38 +71,9 @@ pub struct RequestedBy {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct Venue {
-    pub eitje_venue_id: String,
-    pub nmbrs_company_id: i32,
-}
-
-#[derive(Debug, Clone, Deserialize)]
 pub struct NmbrsAccount {
     pub domain: String,
     pub credentials: SealedCredentials,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct HourCodes {
-    pub worked: Option<i32>,
-    pub leave: Option<i32>,
-    pub sick: Option<i32>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct WageCodes {
-    pub meals: Option<i32>,
-    #[serde(default)]
-    pub allowances: BTreeMap<String, i32>,
-}
-
-/// Per-integration settings; every one has a default (CONTRACT §2.2).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct Settings {
-    pub auto_deactivate: bool,
-    pub hour_codes: HourCodes,
-    pub wage_codes: WageCodes,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -123,6 +98,83 @@ pub(super) struct RawEnvelope {
     pub payload: serde_json::Value,
 }
 
+/// The typed payload of a job, one variant per [`JobType`] (CONTRACT §2.3–§2.5).
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobPayload {
+    SyncTeam(SyncTeamPayload),
+    ExportHours(ExportPayload),
+    Deactivate(DeactivatePayload),
+}
+
+impl JobPayload {
+    /// Parses the `payload` of a job of `kind`. On a value its type refuses, the error names
+    /// where (`entries[3].date`), never the value (it may be a BSN).
+    pub fn parse(kind: JobType, payload: serde_json::Value) -> Result<Self, PayloadMismatch> {
+        fn typed<T: serde::de::DeserializeOwned>(payload: serde_json::Value) -> Result<T, PayloadMismatch> {
+            serde_path_to_error::deserialize(payload).map_err(|e| PayloadMismatch { path: e.path().to_string() })
+        }
+        Ok(match kind {
+            JobType::SyncTeam => Self::SyncTeam(typed(payload)?),
+            JobType::ExportHours => Self::ExportHours(typed(payload)?),
+            JobType::Deactivate => Self::Deactivate(typed(payload)?),
+        })
+    }
+
+    /// The kind whose payload this is.
+    pub fn kind(&self) -> JobType {
+        match self {
+            Self::SyncTeam(_) => JobType::SyncTeam,
+            Self::ExportHours(_) => JobType::ExportHours,
+            Self::Deactivate(_) => JobType::Deactivate,
+        }
+    }
+}
+
+/// A payload its kind's type refuses, at `path` (`.` for the payload itself).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("payload.{path} does not fit its type")]
+pub struct PayloadMismatch {
+    pub path: String,
+}
+
+/// A payload type a handler can run on: one kind's payload, or [`JobPayload`] itself for a
+/// handler that takes every kind (tests, benchmarks).
+pub trait PayloadOf: Send + Sync + 'static {
+    /// Whether jobs of `kind` carry this payload.
+    fn serves(kind: JobType) -> bool;
+    /// This type's view of a job's payload; `None` when the job is of another kind.
+    fn of(payload: &JobPayload) -> Option<&Self>;
+}
+
+impl PayloadOf for JobPayload {
+    fn serves(_: JobType) -> bool {
+        true
+    }
+
+    fn of(payload: &JobPayload) -> Option<&Self> {
+        Some(payload)
+    }
+}
+
+macro_rules! payload_of {
+    ($($variant:ident => $payload:ty),* $(,)?) => {$(
+        impl PayloadOf for $payload {
+            fn serves(kind: JobType) -> bool {
+                kind == JobType::$variant
+            }
+
+            fn of(payload: &JobPayload) -> Option<&Self> {
+                match payload {
+                    JobPayload::$variant(p) => Some(p),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+
+payload_of!(SyncTeam => SyncTeamPayload, ExportHours => ExportPayload, Deactivate => DeactivatePayload);
+
 /// A valid job: schema-checked, typed, its credentials still sealed.
 #[derive(Debug, Clone)]
 pub struct Job {
@@ -133,8 +185,8 @@ pub struct Job {
     pub idempotency_key: String,
     pub requested_by: Option<RequestedBy>,
     pub integration: Integration,
-    /// The job-specific payload; each handler parses it into its own type.
-    pub payload: serde_json::Value,
+    /// The job-specific payload, parsed into its kind's type (always the variant of `kind`).
+    pub payload: JobPayload,
     /// SHA-256 of type + canonical payload: the same key with another payload is a conflict.
     pub payload_sha256: [u8; 32],
 }
@@ -142,6 +194,23 @@ pub struct Job {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_payload_type_serves_its_own_kind_only() {
+        let sync = JobPayload::parse(JobType::SyncTeam, serde_json::json!({"trigger": "setup", "members": []})).unwrap();
+        assert_eq!(sync.kind(), JobType::SyncTeam);
+        assert!(SyncTeamPayload::of(&sync).is_some());
+        assert!(DeactivatePayload::of(&sync).is_none() && ExportPayload::of(&sync).is_none());
+        assert!(JobPayload::of(&sync).is_some());
+        for kind in JobType::ALL {
+            assert_eq!(SyncTeamPayload::serves(kind), kind == JobType::SyncTeam);
+            assert_eq!(ExportPayload::serves(kind), kind == JobType::ExportHours);
+            assert_eq!(DeactivatePayload::serves(kind), kind == JobType::Deactivate);
+            assert!(JobPayload::serves(kind));
+        }
+        // Valid JSON for one kind is not another kind's payload.
+        assert!(JobPayload::parse(JobType::ExportHours, serde_json::json!({"trigger": "setup", "members": []})).is_err());
+    }
 
     #[test]
     fn routing_keys_and_type_names_round_trip() {

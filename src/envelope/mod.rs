@@ -9,6 +9,9 @@ mod rejection;
 pub mod schema;
 mod validate;
 
-pub use job::{Integration, Job, JobType, NmbrsAccount, RequestedBy, Settings, Venue};
+pub use job::{Integration, Job, JobPayload, JobType, NmbrsAccount, PayloadMismatch, PayloadOf, RequestedBy};
+// Deprecated paths, kept so code written against them still compiles: `Settings` and `Venue`
+// live in `crate::domain::integration` (issue 12). Import them from there; these go later.
+pub use crate::domain::integration::{Settings, Venue};
 pub use rejection::{RejectCode, Rejection};
 pub use validate::{Limits, validate};

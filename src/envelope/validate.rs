@@ -1,11 +1,14 @@
 //! Raw delivery bytes → a valid [`Job`] and its opened credentials, or a [`Rejection`].
 //!
 //! The order is fixed (CONTRACT §2.2 and issue 2): size, JSON, schema of the body's `type`,
-//! `type` against the queue it arrived on, then the credentials.
+//! `type` against the queue it arrived on, the typed envelope and payload, then the
+//! credentials. The payload is parsed here, once: a value the schema lets through but its
+//! type refuses (30 February, an id beyond `s:int`) is a `schema_violation` rejection, so a
+//! handler only ever sees a payload that fits (CONTRACT §3, issue 12).
 
 use sha2::{Digest, Sha256};
 
-use super::{Job, JobType, RejectCode, Rejection, job::RawEnvelope, schema};
+use super::{Job, JobPayload, JobType, RejectCode, Rejection, job::RawEnvelope, schema};
 use crate::credentials::{Credentials, KeyRing};
 
 /// Bounds applied before a body is even parsed.
@@ -68,10 +71,13 @@ fn check(
     let raw: RawEnvelope = serde_json::from_value(value.clone()).map_err(|e| {
         reject(RejectCode::SchemaViolation, format!("envelope does not fit its type: {}", e.classify_message()))
     })?;
+    let payload_sha256 = payload_digest(body_type, &raw.payload);
+    let payload = JobPayload::parse(body_type, raw.payload).map_err(|e| {
+        reject(RejectCode::SchemaViolation, format!("{body_type} payload does not fit the worker's type: {e}"))
+    })?;
     let credentials = keys
         .open(&raw.integration.id, &raw.integration.nmbrs.credentials)
         .map_err(|e| reject(RejectCode::CredentialsInvalid, e.to_string()))?;
-    let payload_sha256 = payload_digest(body_type, &raw.payload);
     let job = Job {
         idempotency_key: raw.idempotency_key.unwrap_or_else(|| raw.message_id.clone()),
         message_id: raw.message_id,
@@ -79,7 +85,7 @@ fn check(
         created_at: raw.created_at,
         requested_by: raw.requested_by,
         integration: raw.integration,
-        payload: raw.payload,
+        payload,
         payload_sha256,
     };
     Ok((job, credentials))
@@ -175,6 +181,33 @@ mod tests {
         assert_eq!(run(&k, &ok, JobType::ExportHours).unwrap_err().code, RejectCode::RoutingKeyMismatch);
         let foreign = body(&k, "env-42", "env-7");
         assert_eq!(run(&k, &foreign, JobType::SyncTeam).unwrap_err().code, RejectCode::CredentialsInvalid);
+    }
+
+    #[test]
+    fn the_payload_is_typed_once_and_a_value_its_type_refuses_is_a_rejection() {
+        let k = keys();
+        let (job, _) = run(&k, &body(&k, "env-42", "env-42"), JobType::SyncTeam).unwrap();
+        let JobPayload::SyncTeam(payload) = &job.payload else { panic!("a SyncTeam payload: {:?}", job.payload) };
+        assert!(!payload.full && payload.members.is_empty());
+        // Each passes the schema and fails its Rust type.
+        let cases = [
+            ("Deactivate", "payload.as_of", json!({"members": [], "as_of": "2026-02-30"})),
+            ("ExportHours", "payload.entries[0].date", json!({"export_id": "exp-1", "period": {"year": 2026, "number": 11}, "entries": [{
+                "entry_id": "shift-1", "nmbrs_employee_id": 503293, "eitje_venue_id": "v-1", "date": "2026-11-31",
+                "kind": "worked", "hours": "7.50", "approved": true, "contract_type": "zero_hours"}]})),
+        ];
+        for (kind, path, payload) in cases {
+            let mut job = body(&k, "env-42", "env-42");
+            job["type"] = json!(kind);
+            job["payload"] = payload;
+            schema::check(&format!("jobs/{kind}"), &job).expect("the schema accepts it");
+            let refused = run(&k, &job, JobType::from_type_name(kind).unwrap()).unwrap_err();
+            assert_eq!(refused.code, RejectCode::SchemaViolation, "{kind}");
+            assert!(refused.message.starts_with(&format!("{kind} payload does not fit")), "{}", refused.message);
+            assert!(refused.message.contains(path), "names where: {}", refused.message);
+            assert!(!refused.message.contains("2026-"), "no value is echoed: {}", refused.message);
+            assert_eq!(refused.message_id.as_deref(), Some("6f1c1f9e-7d1b-4c36-9a55-0c1d2e3f4a5b"));
+        }
     }
 
     #[test]

@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use serde::Deserialize;
 
 use super::{
     CompletionStatus, JobContext, JobError, JobHandler, JobOutput, NmbrsConnector, nmbrs_failure,
@@ -13,19 +12,12 @@ use super::{
 };
 use crate::{
     domain::{
-        matching::RosterMember,
+        payloads::DeactivatePayload,
         team_sync::{self, DepartureReason},
     },
     envelope::Job,
     store::LockKey,
 };
-
-#[derive(Debug, Deserialize)]
-struct Payload {
-    members: Vec<RosterMember>,
-    #[serde(default)]
-    as_of: Option<NaiveDate>,
-}
 
 pub struct Deactivate {
     pub nmbrs: Arc<dyn NmbrsConnector>,
@@ -34,9 +26,9 @@ pub struct Deactivate {
 
 #[async_trait]
 impl JobHandler for Deactivate {
-    async fn run(&self, ctx: JobContext<'_>) -> Result<JobOutput, JobError> {
-        let payload: Payload = serde_json::from_value(ctx.job.payload.clone())
-            .map_err(|e| JobError::permanent("invalid_payload", format!("Deactivate payload: {e}")))?;
+    type Payload = DeactivatePayload;
+
+    async fn run(&self, ctx: JobContext<'_>, payload: &DeactivatePayload) -> Result<JobOutput, JobError> {
         let integration = &ctx.job.integration;
         let domain = integration.nmbrs.domain.as_str();
         let api = self.nmbrs.connect(ctx.credentials.for_nmbrs(domain));

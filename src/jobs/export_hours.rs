@@ -80,9 +80,9 @@ struct Run {
 
 #[async_trait]
 impl JobHandler for ExportHours {
-    async fn run(&self, ctx: JobContext<'_>) -> Result<JobOutput, JobError> {
-        let payload: ExportPayload = serde_json::from_value(ctx.job.payload.clone())
-            .map_err(|e| JobError::permanent("invalid_payload", format!("ExportHours payload: {e}")))?;
+    type Payload = ExportPayload;
+
+    async fn run(&self, ctx: JobContext<'_>, payload: &ExportPayload) -> Result<JobOutput, JobError> {
         let integration = &ctx.job.integration;
         let domain = integration.nmbrs.domain.as_str();
         let api = self.nmbrs.connect(ctx.credentials.for_nmbrs(domain));

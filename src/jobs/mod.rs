@@ -8,6 +8,7 @@
 
 pub mod deactivate;
 mod error;
+pub mod lifecycle;
 pub mod export_apply;
 mod export_facts;
 pub mod export_hours;
@@ -28,12 +29,13 @@ pub use error::JobError;
 
 use crate::{
     credentials::Credentials,
-    envelope::{Job, JobType},
+    envelope::{Job, JobType, PayloadOf},
     events::EventDraft,
     store::sync_state::PublishedHashes,
 };
 
-/// What a handler gets: the typed job, its opened credentials and the database.
+/// What a handler gets besides its payload: the typed job, its opened credentials and the
+/// database.
 pub struct JobContext<'a> {
     pub job: &'a Job,
     pub credentials: &'a Credentials,
@@ -91,10 +93,14 @@ impl JobOutput {
     }
 }
 
-/// The business logic of one job kind.
+/// The business logic of one job kind, run on its payload as `envelope::validate` typed it.
 #[async_trait]
 pub trait JobHandler: Send + Sync + 'static {
-    async fn run(&self, ctx: JobContext<'_>) -> Result<JobOutput, JobError>;
+    /// The payload it runs on: its kind's (`SyncTeamPayload`, `DeactivatePayload`,
+    /// `ExportPayload`), or [`JobPayload`](crate::envelope::JobPayload) for a handler of every kind.
+    type Payload: PayloadOf;
+
+    async fn run(&self, ctx: JobContext<'_>, payload: &Self::Payload) -> Result<JobOutput, JobError>;
 
     /// A lock jobs of this kind must hold from before they run until their result is
     /// committed, so two of them never overlap (e.g. two syncs of one integration). The
@@ -122,17 +128,50 @@ impl NmbrsConnector for SoapConnector {
     }
 }
 
+/// A [`JobHandler`] with its payload type erased, so handlers of every kind share one map.
+#[async_trait]
+pub trait AnyHandler: Send + Sync {
+    /// Runs the handler on the job's payload.
+    async fn run(&self, ctx: JobContext<'_>) -> Result<JobOutput, JobError>;
+    /// [`JobHandler::exclusive`].
+    fn exclusive(&self, job: &Job) -> Option<crate::store::LockKey>;
+}
+
+#[async_trait]
+impl<H: JobHandler> AnyHandler for H {
+    async fn run(&self, ctx: JobContext<'_>) -> Result<JobOutput, JobError> {
+        let job = ctx.job;
+        match H::Payload::of(&job.payload) {
+            Some(payload) => JobHandler::run(self, ctx, payload).await,
+            // `Handlers::with` refuses such a pairing, so only a bug gets here.
+            None => Err(JobError::permanent(
+                "internal_error",
+                format!("a {} job reached a handler of another kind", job.payload.kind()),
+            )),
+        }
+    }
+
+    fn exclusive(&self, job: &Job) -> Option<crate::store::LockKey> {
+        JobHandler::exclusive(self, job)
+    }
+}
+
 /// The handler of each job kind that has one.
 #[derive(Clone, Default)]
-pub struct Handlers(HashMap<JobType, Arc<dyn JobHandler>>);
+pub struct Handlers(HashMap<JobType, Arc<dyn AnyHandler>>);
 
 impl Handlers {
-    pub fn with(mut self, kind: JobType, handler: Arc<dyn JobHandler>) -> Self {
+    /// Registers `handler` for jobs of `kind`.
+    ///
+    /// # Panics
+    /// When the handler's payload is not `kind`'s (a wiring mistake, caught at start).
+    pub fn with<H: JobHandler>(mut self, kind: JobType, handler: Arc<H>) -> Self {
+        assert!(H::Payload::serves(kind), "{} cannot run {kind} jobs", std::any::type_name::<H>());
         self.0.insert(kind, handler);
         self
     }
 
-    pub fn get(&self, kind: JobType) -> Option<&Arc<dyn JobHandler>> {
+    pub fn get(&self, kind: JobType) -> Option<&Arc<dyn AnyHandler>> {
         self.0.get(&kind)
     }
 

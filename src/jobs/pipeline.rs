@@ -18,12 +18,14 @@ use lapin::{
     message::Delivery,
     options::{BasicAckOptions, BasicNackOptions},
 };
-use serde_json::json;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use tracing::{Instrument, field::Empty};
 use uuid::Uuid;
 
-use super::{Handlers, JobContext, JobError, JobOutput, ResultWrite};
+use super::{
+    Handlers, JobContext, JobError, JobOutput, ResultWrite,
+    lifecycle::{self, Attempt, JobState, Next, Outcome, Step},
+};
 use crate::{
     bus::{
         headers,
@@ -32,9 +34,8 @@ use crate::{
         topology::{Names, delay_label},
     },
     credentials::{Credentials, KeyRing},
-    domain::retry::{Decision, decide},
     envelope::{self, Job, JobType, Limits, RejectCode, Rejection},
-    events::{self, EventDraft, EventType, JobRef, Level, Notification},
+    events::{self, JobRef},
     metrics::Metrics,
     relay::Relay,
     store::{
@@ -76,28 +77,39 @@ enum Infra {
 impl DeliveryHandler for Pipeline {
     async fn handle(&self, kind: JobType, delivery: Delivery, publisher: &Publisher) {
         let trace = TraceHeaders::from_amqp(delivery.properties.headers().as_ref());
+        let attempt = headers::attempt(delivery.properties.headers().as_ref());
         let span = tracing::info_span!(
             "job",
             r#type = kind.as_str(),
             message_id = Empty,
             integration_id = Empty,
-            attempt = headers::attempt(delivery.properties.headers().as_ref()),
+            attempt = attempt,
         );
         continue_trace(&span, &trace);
         async {
             let trace = TraceHeaders::current().or(trace);
             if let Err(e) = self.process(kind, &delivery, publisher, &trace).await {
                 tracing::warn!(error = %e, "infrastructure error; the delivery returns to its queue");
-                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-                let requeue = BasicNackOptions { requeue: true, ..Default::default() };
-                if let Err(e) = delivery.acker.nack(requeue).await {
-                    tracing::warn!(error = %e, "nack failed; the broker redelivers on reconnect");
+                let step = lifecycle::settle(Outcome::Interrupted, Attempt::unclaimed(attempt), &self.retry_schedule);
+                self.metrics.job(kind.as_str(), step.state.metric_label());
+                if let Err(e) = self.conclude(&delivery, publisher, kind, attempt, step.next).await {
+                    tracing::warn!(error = %e, "could not hand the delivery back; the broker redelivers on reconnect");
                 }
             }
         }
         .instrument(span)
         .await
     }
+}
+
+/// What the inbox said, and what came of it, while the job's lock was held.
+enum Claimed {
+    /// The job ran and its end is committed; the delivery needs this.
+    Ran(Next),
+    /// A duplicate of a completed job: its stored result is queued again.
+    Duplicate { result_event_id: Uuid },
+    /// The idempotency key was used before with another payload.
+    Conflict,
 }
 
 impl Pipeline {
@@ -111,7 +123,7 @@ impl Pipeline {
         let amqp_id = delivery.properties.message_id().as_ref().map(|s| s.as_str());
         let limits = self.limits;
         match envelope::validate(&delivery.data, kind, amqp_id, limits, &self.keys) {
-            Err(rejection) => self.reject(*rejection, delivery, publisher, trace).await,
+            Err(rejection) => self.reject(*rejection, kind, delivery, publisher, trace).await,
             Ok((job, credentials)) => {
                 let span = tracing::Span::current();
                 span.record("message_id", job.message_id.as_str());
@@ -125,6 +137,7 @@ impl Pipeline {
     async fn reject(
         &self,
         rejection: Rejection,
+        kind: JobType,
         delivery: &Delivery,
         publisher: &Publisher,
         trace: &TraceHeaders,
@@ -135,47 +148,31 @@ impl Pipeline {
             reason = %rejection.message,
             "message rejected and parked"
         );
-        if let Some(message_id) = &rejection.message_id {
-            let replays = headers::number(delivery.properties.headers().as_ref(), headers::REPLAYED).unwrap_or(0);
-            let role = format!("rejected/{}/{replays}", rejection.code.as_str());
-            let job = JobRef {
-                message_id: Some(message_id.clone()),
-                job_type: rejection.job_type.clone(),
-                idempotency_key: rejection.idempotency_key.clone(),
-            };
-            let rejected = EventDraft::new(
-                EventType::JobRejected,
-                &json!({"error": {"code": rejection.code, "message": rejection.message}}),
-            );
-            let notice = Notification::new(
-                Level::Error,
-                "job.invalid",
-                format!(
-                    "A {} job could not be accepted: {}",
-                    rejection.job_type.as_deref().unwrap_or("job"),
-                    rejection.message
-                ),
-                json!({"reason": rejection.code}),
-            );
-            let integration = rejection.integration_id.as_deref();
-            let evs = [
-                events::envelope(events::stable_event_id(message_id, &role), &rejected, integration, &job, trace),
-                events::envelope(
-                    events::stable_event_id(message_id, &format!("{role}/notice")),
-                    &notice.draft(),
-                    integration,
-                    &job,
-                    trace,
-                ),
-            ];
+        let hdrs = delivery.properties.headers().as_ref();
+        let attempt = Attempt {
+            replays: headers::number(hdrs, headers::REPLAYED).unwrap_or(0),
+            ..Attempt::unclaimed(headers::attempt(hdrs))
+        };
+        let (code, integration) = (rejection.code, rejection.integration_id.clone());
+        let job = JobRef {
+            message_id: rejection.message_id.clone(),
+            job_type: rejection.job_type.clone(),
+            idempotency_key: rejection.idempotency_key.clone(),
+        };
+        let step = lifecycle::settle(Outcome::Rejected(rejection), attempt, &self.retry_schedule);
+        if !step.events.is_empty() {
+            let evs: Vec<OutboxEvent> = step
+                .events
+                .iter()
+                .map(|(id, draft)| events::envelope(*id, draft, integration.as_deref(), &job, trace))
+                .collect();
             let mut conn = self.pool.acquire().await?;
             outbox::enqueue(&mut conn, &evs).await?;
             self.relay.wake();
         }
-        self.park(delivery, publisher, rejection.code.as_str(), &rejection.message).await?;
-        self.metrics.rejected.get_or_create(&crate::metrics::CodeLabel { code: rejection.code.as_str().into() }).inc();
-        self.metrics.job(rejection.job_type.as_deref().unwrap_or("unknown"), "rejected");
-        ack(delivery).await;
+        self.metrics.rejected.get_or_create(&crate::metrics::CodeLabel { code: code.as_str().into() }).inc();
+        self.metrics.job(job.job_type.as_deref().unwrap_or("unknown"), step.state.metric_label());
+        self.conclude(delivery, publisher, kind, attempt.number, step.next).await?;
         Ok(())
     }
 
@@ -187,79 +184,80 @@ impl Pipeline {
         publisher: &Publisher,
         trace: &TraceHeaders,
     ) -> Result<(), Infra> {
-        let mut lock =
-            AdvisoryLock::acquire(&self.pool, LockKey::job(&job.integration.id, &job.idempotency_key)).await?;
-        let claim = inbox::claim(lock.conn(), job, delivery.redelivered).await;
-        let claim = match claim {
-            Ok(claim) => claim,
-            Err(e) => {
-                lock.release().await;
-                return Err(e.into());
-            }
-        };
-        let attempt_id = match claim {
-            Claim::Run { attempt_id, .. } => attempt_id,
-            Claim::Completed { result_event_id } => {
-                let republished = outbox::republish(lock.conn(), result_event_id).await;
-                lock.release().await;
-                republished?;
-                self.relay.wake();
+        let attempt = headers::attempt(delivery.properties.headers().as_ref());
+        let next = match self.attempt(job, credentials, delivery.redelivered, attempt, trace).await? {
+            Claimed::Ran(next) => next,
+            Claimed::Duplicate { result_event_id } => {
                 tracing::info!(%result_event_id, "duplicate of a completed job; re-publishing its result");
                 self.metrics.job(job.kind.as_str(), "duplicate");
-                ack(delivery).await;
-                return Ok(());
+                Next::Ack
             }
-            Claim::Conflict => {
-                lock.release().await;
-                let rejection = Rejection::new(
-                    RejectCode::IdempotencyConflict,
-                    format!("idempotency key {:?} was used before with a different payload", job.idempotency_key),
-                );
+            Claimed::Conflict => {
                 let rejection = Rejection {
                     message_id: Some(job.message_id.clone()),
                     integration_id: Some(job.integration.id.clone()),
                     job_type: Some(job.kind.as_str().into()),
                     idempotency_key: Some(job.idempotency_key.clone()),
-                    ..rejection
+                    ..Rejection::new(
+                        RejectCode::IdempotencyConflict,
+                        format!("idempotency key {:?} was used before with a different payload", job.idempotency_key),
+                    )
                 };
-                return self.reject(rejection, delivery, publisher, trace).await;
+                return self.reject(rejection, job.kind, delivery, publisher, trace).await;
             }
         };
+        self.relay.wake();
+        self.conclude(delivery, publisher, job.kind, attempt, next).await?;
+        Ok(())
+    }
 
-        let attempt = headers::attempt(delivery.properties.headers().as_ref());
-        let exclusive = match self.handlers.get(job.kind).and_then(|h| h.exclusive(job)) {
+    /// The part of a delivery that holds the job's lock (and the handler's exclusive lock, if
+    /// any): claim, run, record. Both locks end with this function's scope, so they are
+    /// released after the end is committed, on every way out: the next holder sees it.
+    async fn attempt(
+        &self,
+        job: &Job,
+        credentials: &Credentials,
+        redelivered: bool,
+        number: u32,
+        trace: &TraceHeaders,
+    ) -> Result<Claimed, Infra> {
+        let mut lock =
+            AdvisoryLock::acquire(&self.pool, LockKey::job(&job.integration.id, &job.idempotency_key)).await?;
+        let attempt_id = match inbox::claim(lock.conn(), job, redelivered).await? {
+            Claim::Run { attempt_id, .. } => attempt_id,
+            Claim::Completed { result_event_id } => {
+                outbox::republish(lock.conn(), result_event_id).await?;
+                return Ok(Claimed::Duplicate { result_event_id });
+            }
+            Claim::Conflict => return Ok(Claimed::Conflict),
+        };
+        let _exclusive = match self.handlers.get(job.kind).and_then(|h| h.exclusive(job)) {
+            Some(key) => Some(AdvisoryLock::acquire(&self.pool, key).await?),
             None => None,
-            Some(key) => match AdvisoryLock::acquire(&self.pool, key).await {
-                Ok(held) => Some(held),
-                Err(e) => {
-                    lock.release().await;
-                    return Err(e.into());
-                }
-            },
         };
         let started = Instant::now();
-        let outcome = self.run_handler(job, credentials, attempt).await;
+        let result = self.run_handler(job, credentials, number).await;
         self.metrics
             .job_seconds
             .get_or_create(&crate::metrics::TypeLabel { job_type: job.kind.as_str().into() })
             .observe(started.elapsed().as_secs_f64());
-        let recorded = self.record(&mut lock, job, (attempt_id, attempt), outcome, trace).await;
-        if recorded.is_ok() {
-            crate::failpoint::crash_point(FAILPOINT_AFTER_COMMIT);
+        let summary = result.as_ref().ok().map(|out| (out.status, out.counts.clone()));
+        let attempt = Attempt { message_id: &job.message_id, id: attempt_id, number, replays: 0 };
+        let step = lifecycle::settle(Outcome::Ran(result), attempt, &self.retry_schedule);
+        let (state, failure) = (step.state, step.error.clone());
+        let next = self.record(lock.conn(), job, attempt_id, step, trace).await?;
+        crate::failpoint::crash_point(FAILPOINT_AFTER_COMMIT);
+        let (code, error) = failure.unzip();
+        match (&summary, &next) {
+            (Some((status, counts)), _) => tracing::info!(?status, ?counts, "job completed"),
+            (None, Next::Retry(delay)) => {
+                tracing::warn!(code, error, retry_in = %delay_label(*delay), "attempt failed; retrying later")
+            }
+            (None, _) => tracing::error!(code, error, attempts = number, "job failed; parked"),
         }
-        lock.release().await;
-        if let Some(held) = exclusive {
-            held.release().await; // only now: the next job must see this one's committed result
-        }
-        let after = recorded?;
-        self.relay.wake();
-        match after {
-            After::Ack => {}
-            After::Retry(delay) => self.send_retry(delivery, publisher, job.kind, attempt, delay).await?,
-            After::Park { code, message } => self.park(delivery, publisher, &code, &message).await?,
-        }
-        ack(delivery).await;
-        Ok(())
+        self.metrics.job(job.kind.as_str(), state.metric_label());
+        Ok(Claimed::Ran(next))
     }
 
     /// Runs the handler; a panic becomes a permanent error instead of a stuck delivery.
@@ -277,76 +275,42 @@ impl Pipeline {
         }
     }
 
-    /// Writes the attempt's end and its events in one statement; says what remains to do.
+    /// Writes the attempt's end, its events and the job's result state in one transaction
+    /// (outbox, CONTRACT §3); returns what remains to do for the delivery.
     async fn record(
         &self,
-        lock: &mut AdvisoryLock,
+        conn: &mut PgConnection,
         job: &Job,
-        (attempt_id, attempt): (i64, u32),
-        outcome: Result<JobOutput, JobError>,
+        attempt_id: i64,
+        step: Step,
         trace: &TraceHeaders,
-    ) -> Result<After, sqlx::Error> {
-        let job_ref = JobRef::from(job);
-        let wrap =
-            |id: Uuid, draft: &EventDraft| events::envelope(id, draft, Some(&job.integration.id), &job_ref, trace);
-        let mut writes = Vec::new();
-        let (ending, result_event_id, evs, error, after): (
-            Ending,
-            Option<Uuid>,
-            Vec<OutboxEvent>,
-            Option<JobError>,
-            After,
-        ) = match outcome {
-            Ok(JobOutput { status, counts, errors, events: drafts, writes: to_write }) => {
-                let id = Uuid::new_v4();
-                tracing::info!(?status, ?counts, "job completed");
-                let completed = EventDraft::new(
-                    EventType::JobCompleted,
-                    &json!({"status": status, "counts": counts, "errors": errors}),
-                );
-                // The job's own events first, its terminal event last: the relay publishes in
-                // order, so whoever sees `job.completed` has been sent everything before it.
-                // Each draft is dropped once serialized: a big sync holds one copy, not two.
-                let mut evs: Vec<OutboxEvent> = drafts.into_iter().map(|d| wrap(Uuid::new_v4(), &d)).collect();
-                evs.push(wrap(id, &completed));
-                self.metrics.job(job.kind.as_str(), "completed");
-                writes = to_write;
-                (Ending::Completed, Some(id), evs, None, After::Ack)
-            }
-            Err(error) => match decide(error.class, attempt, &self.retry_schedule) {
-                Decision::RetryAfter(delay) => {
-                    tracing::warn!(code = %error.code, error = %error.message, retry_in = %delay_label(delay), "attempt failed; retrying later");
-                    self.metrics.job(job.kind.as_str(), "retry");
-                    (Ending::Retry, None, Vec::new(), Some(error), After::Retry(delay))
-                }
-                Decision::GiveUp { exhausted } => {
-                    let id = events::stable_event_id(&job.message_id, &format!("failed/{attempt_id}"));
-                    let failed = EventDraft::new(
-                        EventType::JobFailed,
-                        &json!({"error": {"code": error.code, "message": error.message, "attempts": attempt}}),
-                    );
-                    let notice = error.final_notification(exhausted, attempt).draft();
-                    let evs = vec![wrap(Uuid::new_v4(), &notice), wrap(id, &failed)];
-                    tracing::error!(code = %error.code, error = %error.message, exhausted, "job failed; parked");
-                    self.metrics.job(job.kind.as_str(), "failed");
-                    let after = After::Park { code: error.code.clone(), message: error.message.clone() };
-                    (Ending::Failed, Some(id), evs, Some(error), after)
-                }
-            },
+    ) -> Result<Next, sqlx::Error> {
+        let Step { state, events: drafts, result_event_id, error, writes, next } = step;
+        let ending = match state {
+            JobState::Completed => Ending::Completed,
+            JobState::Retryable => Ending::Retry,
+            JobState::Failed => Ending::Failed,
+            // Neither is an end of a claimed attempt: nothing to record.
+            JobState::Rejected | JobState::Released => return Ok(next),
         };
+        let job_ref = JobRef::from(job);
+        // Each draft is dropped once serialized: a big sync holds one copy, not two.
+        let evs: Vec<OutboxEvent> = drafts
+            .into_iter()
+            .map(|(id, draft)| events::envelope(id, &draft, Some(&job.integration.id), &job_ref, trace))
+            .collect();
         let finish = Finish {
             job,
             attempt_id,
             ending,
             result_event_id,
-            error: error.as_ref().map(|e| (e.code.as_str(), e.message.as_str())),
+            error: error.as_ref().map(|(code, message)| (code.as_str(), message.as_str())),
             events: &evs,
-            lock_key: lock.key(),
         };
         if writes.is_empty() {
-            inbox::finish(lock.conn(), &finish).await?;
+            inbox::finish(conn, &finish).await?;
         } else {
-            let mut tx = sqlx::Connection::begin(lock.conn()).await?;
+            let mut tx = sqlx::Connection::begin(conn).await?;
             for write in &writes {
                 match write {
                     ResultWrite::SyncHashes(hashes) => sync_state::save(&mut tx, hashes).await?,
@@ -355,8 +319,34 @@ impl Pipeline {
             inbox::finish(&mut tx, &finish).await?;
             tx.commit().await?;
         }
-        lock.mark_unlocked();
-        Ok(after)
+        Ok(next)
+    }
+
+    /// Carries out the delivery's next step: retry copy or parking first, the ack last; or
+    /// hands it back to its queue.
+    async fn conclude(
+        &self,
+        delivery: &Delivery,
+        publisher: &Publisher,
+        kind: JobType,
+        attempt: u32,
+        next: Next,
+    ) -> Result<(), PublishError> {
+        match next {
+            Next::Ack => {}
+            Next::Retry(delay) => self.send_retry(delivery, publisher, kind, attempt, delay).await?,
+            Next::Park { code, message } => self.park(delivery, publisher, &code, &message).await?,
+            Next::Requeue => {
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                let requeue = BasicNackOptions { requeue: true, ..Default::default() };
+                if let Err(e) = delivery.acker.nack(requeue).await {
+                    tracing::warn!(error = %e, "nack failed; the broker redelivers on reconnect");
+                }
+                return Ok(());
+            }
+        }
+        ack(delivery).await;
+        Ok(())
     }
 
     /// Sends a copy of the delivery to the retry queue of `delay`; it dead-letters back to
@@ -409,13 +399,6 @@ impl Pipeline {
             })
             .await
     }
-}
-
-/// What is left to do once an attempt is recorded.
-enum After {
-    Ack,
-    Retry(std::time::Duration),
-    Park { code: String, message: String },
 }
 
 async fn ack(delivery: &Delivery) {

@@ -13,7 +13,6 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use futures::{StreamExt, TryStreamExt};
 use rust_decimal::Decimal;
-use serde::Deserialize;
 
 use super::{
     CompletionStatus, JobContext, JobError, JobHandler, JobOutput, NmbrsConnector, ResultWrite, nmbrs_failure,
@@ -21,7 +20,8 @@ use super::{
 };
 use crate::{
     domain::{
-        matching::{self, RosterMember},
+        matching,
+        payloads::SyncTeamPayload,
         team_sync::{self, ImportedEmployee},
     },
     envelope::Job,
@@ -29,13 +29,6 @@ use crate::{
     nmbrs::{CompanyId, EmployeeId, NmbrsApi, NmbrsError, PayPeriod},
     store::{LockKey, sync_state},
 };
-
-#[derive(Debug, Deserialize)]
-struct Payload {
-    #[serde(default)]
-    full: bool,
-    members: Vec<RosterMember>,
-}
 
 pub struct SyncTeam {
     pub nmbrs: Arc<dyn NmbrsConnector>,
@@ -47,9 +40,9 @@ pub struct SyncTeam {
 
 #[async_trait]
 impl JobHandler for SyncTeam {
-    async fn run(&self, ctx: JobContext<'_>) -> Result<JobOutput, JobError> {
-        let payload: Payload = serde_json::from_value(ctx.job.payload.clone())
-            .map_err(|e| JobError::permanent("invalid_payload", format!("SyncTeam payload: {e}")))?;
+    type Payload = SyncTeamPayload;
+
+    async fn run(&self, ctx: JobContext<'_>, payload: &SyncTeamPayload) -> Result<JobOutput, JobError> {
         self.sync(&ctx, payload).await
     }
 
@@ -63,7 +56,7 @@ pub(super) fn db_error(e: sqlx::Error) -> JobError {
 }
 
 impl SyncTeam {
-    async fn sync(&self, ctx: &JobContext<'_>, payload: Payload) -> Result<JobOutput, JobError> {
+    async fn sync(&self, ctx: &JobContext<'_>, payload: &SyncTeamPayload) -> Result<JobOutput, JobError> {
         let integration = &ctx.job.integration;
         let domain = integration.nmbrs.domain.as_str();
         let api = self.nmbrs.connect(ctx.credentials.for_nmbrs(domain));

@@ -96,13 +96,11 @@ pub struct Finish<'a> {
     pub result_event_id: Option<Uuid>,
     pub error: Option<(&'a str, &'a str)>,
     pub events: &'a [OutboxEvent],
-    /// The job's advisory lock, released by the same statement. Safe: the statement also
-    /// row-locks the `jobs` row, so a waiting duplicate sees the committed state.
-    pub lock_key: i64,
 }
 
 /// Records an attempt's end and queues its events, atomically (one statement, or inside the
-/// caller's transaction when it has more to write).
+/// caller's transaction when it has more to write). The job's lock is released after this
+/// commits, by dropping its guard, so a waiting duplicate always finds the committed end.
 pub async fn finish(conn: &mut PgConnection, f: &Finish<'_>) -> sqlx::Result<()> {
     let (code, message) = f.error.unzip();
     let columns = outbox::Columns::of(f.events);
@@ -121,8 +119,7 @@ pub async fn finish(conn: &mut PgConnection, f: &Finish<'_>) -> sqlx::Result<()>
              UPDATE job_attempts SET finished_at = now(), outcome = $12, error_code = $9, error_message = $13
               WHERE id = $14
              RETURNING 1)
-         SELECT (SELECT count(*) FROM ev), (SELECT count(*) FROM job), (SELECT count(*) FROM att),
-                pg_advisory_unlock($15)",
+         SELECT (SELECT count(*) FROM ev), (SELECT count(*) FROM job), (SELECT count(*) FROM att)",
     );
     columns
         .bind(statement)
@@ -134,7 +131,6 @@ pub async fn finish(conn: &mut PgConnection, f: &Finish<'_>) -> sqlx::Result<()>
         .bind(f.ending.attempt_outcome())
         .bind(message)
         .bind(f.attempt_id)
-        .bind(f.lock_key)
         .execute(&mut *conn)
         .await?;
     Ok(())

@@ -1,62 +1,66 @@
-//! Session-level PostgreSQL advisory locks, each held on its own pooled connection.
+//! Session-level PostgreSQL advisory locks, each held on its own pooled connection, as a
+//! scoped guard: the lock lasts exactly as long as the [`AdvisoryLock`] value.
+//!
+//! There is no `release`: dropping the guard unlocks (issue 12). Work that must be visible
+//! before the next holder starts is committed before the guard goes out of scope.
+
+use std::time::Duration;
 
 use sha2::{Digest, Sha256};
-use sqlx::{Connection, PgConnection, PgPool};
+use sqlx::{PgConnection, PgPool, Postgres, pool::PoolConnection};
+
+/// How long a dropped guard's unlock may take before its connection is closed instead.
+const UNLOCK_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A session-level advisory lock held on its own connection while work runs: a job (so a
 /// second delivery of the same idempotency key waits for the first, CONTRACT §2.2), or a team
-/// sync of one integration (so a nightly and a manual sync never overlap). If the process dies,
-/// the connection drops and PostgreSQL releases the lock.
+/// sync or export of one integration (so two never overlap).
+///
+/// Dropping it releases the lock: the unlock runs in the background and the connection then
+/// returns to the pool; should that fail, or should there be no runtime to run it on, the
+/// connection is closed, which releases the lock just the same. So does the process dying.
 pub struct AdvisoryLock {
-    conn: Option<sqlx::pool::PoolConnection<sqlx::Postgres>>,
+    conn: Option<PoolConnection<Postgres>>,
     key: i64,
-    held: bool,
 }
 
 impl AdvisoryLock {
     /// Waits until the lock is free and takes it.
+    ///
+    /// Cancel-safe: the guard exists before the wait starts, so a cancelled wait still ends in
+    /// an unlock (once PostgreSQL has granted it) and never in a pooled connection that holds
+    /// the lock for good.
     pub async fn acquire(pool: &PgPool, key: LockKey) -> sqlx::Result<Self> {
-        let key = key.0;
-        let mut conn = pool.acquire().await?;
-        sqlx::query("SELECT pg_advisory_lock($1)").bind(key).execute(&mut *conn).await?;
-        Ok(Self { conn: Some(conn), key, held: true })
+        let mut lock = Self { conn: Some(pool.acquire().await?), key: key.0 };
+        sqlx::query("SELECT pg_advisory_lock($1)").bind(lock.key).execute(lock.conn()).await?;
+        Ok(lock)
     }
 
-    /// The advisory lock key, for statements that unlock as part of their work.
-    pub fn key(&self) -> i64 {
-        self.key
-    }
-
-    /// The connection that holds the lock; the job's own statements run on it too.
+    /// The connection that holds the lock; the guarded work's own statements may run on it.
     pub fn conn(&mut self) -> &mut PgConnection {
-        self.conn.as_deref_mut().expect("held until release")
-    }
-
-    /// Records that a statement on this connection already unlocked (see `inbox::finish`).
-    pub fn mark_unlocked(&mut self) {
-        self.held = false;
-    }
-
-    /// Unlocks and returns the connection to the pool. Should unlocking fail, the connection
-    /// is closed instead, which releases the lock just the same.
-    pub async fn release(mut self) {
-        if let Some(mut conn) = self.conn.take() {
-            if !self.held {
-                return;
-            }
-            let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)").bind(self.key).execute(&mut *conn).await;
-            if unlocked.is_err() {
-                let _ = conn.detach().close().await;
-            }
-        }
+        self.conn.as_deref_mut().expect("the connection stays until the guard is dropped")
     }
 }
 
 impl Drop for AdvisoryLock {
     fn drop(&mut self) {
-        // Dropped without release (a cancelled task): never return a locked connection to
-        // the pool. Detaching closes it, which frees the lock.
-        if let Some(conn) = self.conn.take() {
+        let Some(conn) = self.conn.take() else { return };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => drop(runtime.spawn(unlock(conn, self.key))),
+            Err(_) => drop(conn.detach()),
+        }
+    }
+}
+
+/// Unlocks `key` on `conn` and lets the connection go back to the pool, or closes it when the
+/// unlock fails, times out or finds no lock (a statement cut off mid-way leaves the session
+/// in doubt; a fresh one is cheaper than a doubt).
+async fn unlock(mut conn: PoolConnection<Postgres>, key: i64) {
+    let statement = sqlx::query_scalar::<_, bool>("SELECT pg_advisory_unlock($1)").bind(key).fetch_one(&mut *conn);
+    match tokio::time::timeout(UNLOCK_TIMEOUT, statement).await {
+        Ok(Ok(true)) => {}
+        outcome => {
+            tracing::warn!(unlocked = ?outcome.as_ref().map(|r| r.as_ref().ok()), "advisory unlock failed; closing its connection");
             drop(conn.detach());
         }
     }

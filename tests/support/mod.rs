@@ -25,7 +25,7 @@ use nmbrs_worker::{
     cli::publish::publish_bytes,
     config::Config,
     credentials::{Credentials, KeyRing, SealedCredentials},
-    envelope::schema,
+    envelope::{JobPayload, schema},
     jobs::{Handlers, JobContext, JobError, JobHandler, JobOutput},
     worker::Worker,
 };
@@ -264,10 +264,16 @@ pub fn envelope(kind: &str, integration: &str, sealed: &SealedCredentials, paylo
     })
 }
 
-/// A SyncTeam payload; `behaviour` steers the scripted test handler.
+/// A SyncTeam payload; `behaviour` steers the scripted test handler. The worker hands its
+/// handlers typed payloads only, so the behaviour rides in the roster, as the `eitje_user_id`
+/// of an inactive member: [`SCRIPT`] followed by the behaviour's JSON.
 pub fn sync_payload(behaviour: Value) -> Value {
-    json!({"trigger": "manual", "full": false, "members": [], "test": behaviour})
+    let script = json!({"eitje_user_id": format!("{SCRIPT}{behaviour}"), "active": false});
+    json!({"trigger": "manual", "full": false, "members": [script]})
 }
+
+/// Marks the roster member that carries a [`Scripted`] behaviour.
+pub const SCRIPT: &str = "scripted:";
 
 pub struct Parked {
     pub code: Option<String>,
@@ -369,7 +375,7 @@ pub struct Scripted {
 
 impl Scripted {
     pub fn handlers(&self) -> Handlers {
-        let me: Arc<dyn JobHandler> = Arc::new(self.clone());
+        let me = Arc::new(self.clone());
         nmbrs_worker::envelope::JobType::ALL.iter().fold(Handlers::default(), |h, k| h.with(*k, me.clone()))
     }
 
@@ -380,10 +386,16 @@ impl Scripted {
 
 #[async_trait]
 impl JobHandler for Scripted {
-    async fn run(&self, ctx: JobContext<'_>) -> Result<JobOutput, JobError> {
+    type Payload = JobPayload;
+
+    async fn run(&self, ctx: JobContext<'_>, payload: &JobPayload) -> Result<JobOutput, JobError> {
         self.runs.fetch_add(1, Ordering::SeqCst);
         self.started.lock().unwrap().push(ctx.job.message_id.clone());
-        let behaviour = &ctx.job.payload["test"];
+        let script = match payload {
+            JobPayload::SyncTeam(sync) => sync.members.iter().find_map(|m| m.eitje_user_id.strip_prefix(SCRIPT)),
+            _ => None,
+        };
+        let behaviour: &Value = &script.map_or(Value::Null, |s| serde_json::from_str(s).expect("a JSON behaviour"));
         if let Some(ms) = behaviour["sleep_ms"].as_u64() {
             tokio::time::sleep(Duration::from_millis(ms)).await;
         }

@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::envelope::Settings;
+use crate::domain::integration::Settings;
 use crate::nmbrs::{CompanyId, EmployeeId, HourCode, PayPeriod, WageCode};
 
 use super::payload::{ContractType, Entry, EntryId, EntryKind, Kind};

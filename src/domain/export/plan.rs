@@ -19,7 +19,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::envelope::{Settings, Venue};
+use crate::domain::integration::{Settings, Venue};
 use crate::nmbrs::{CompanyId, CurrentPeriod, EmployeeId, HourCode, ModelCode, PayPeriod, WageCode};
 
 use super::actions::{Action, Applied, ComponentLineId, decide};

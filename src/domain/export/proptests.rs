@@ -18,7 +18,7 @@ use super::testkit::{
     COMPANY, EMPLOYEE, carry_out, date, entry, facts, payload, run, run_all, run_with, settings, venues,
 };
 use super::validation::{PeriodCheck, check_period};
-use crate::envelope::Settings;
+use crate::domain::integration::Settings;
 use crate::nmbrs::{CompanyId, EmployeeId, HourCode, PayPeriod, WageCode};
 
 fn quarter_hours() -> impl Strategy<Value = Decimal> {

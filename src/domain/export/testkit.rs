@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::envelope::{Settings, Venue};
+use crate::domain::integration::{Settings, Venue};
 use crate::nmbrs::{CompanyId, CurrentPeriod, EmployeeId, HourCode, ModelCode, PayPeriod, PeriodType};
 
 use super::actions::{Action, Applied, ComponentLineId};
