@@ -372,24 +372,33 @@ async fn a_payload_the_schema_accepts_but_its_type_refuses_is_rejected_and_parke
 
     events.wait_for(30, "the valid job's completion", |e| e.kind() == "job.completed").await;
     for (kind, id, _, path) in &cases {
-        let rejected =
-            events.wait_for(20, &format!("{kind} rejected"), |e| e.kind() == "job.rejected" && e.body["job"]["message_id"] == *id).await;
+        let rejected = events
+            .wait_for(20, &format!("{kind} rejected"), |e| {
+                e.kind() == "job.rejected" && e.body["job"]["message_id"] == *id
+            })
+            .await;
         assert_eq!(rejected.body["job"]["type"], *kind);
         assert_eq!(rejected.body["payload"]["error"]["code"], "schema_violation");
         let message = rejected.body["payload"]["error"]["message"].as_str().unwrap();
         assert!(message.contains(path), "names where the payload breaks: {message}");
         events
             .wait_for(10, "job.invalid", |e| {
-                e.kind() == "notification" && e.body["job"]["message_id"] == *id && e.body["payload"]["code"] == "job.invalid"
+                e.kind() == "notification"
+                    && e.body["job"]["message_id"] == *id
+                    && e.body["payload"]["code"] == "job.invalid"
             })
             .await;
     }
     assert_eq!(scripted.runs(), 1, "only the valid job ran");
     worker.stop().await;
     let parked = env.drain_dead().await;
-    let mut parked_ids: Vec<_> = parked.iter().map(|p| (p.message_id.clone().unwrap(), p.code.clone().unwrap())).collect();
+    let mut parked_ids: Vec<_> =
+        parked.iter().map(|p| (p.message_id.clone().unwrap(), p.code.clone().unwrap())).collect();
     parked_ids.sort();
-    assert_eq!(parked_ids, [("m-as-of".into(), "schema_violation".into()), ("m-entry".into(), "schema_violation".into())]);
+    assert_eq!(
+        parked_ids,
+        [("m-as-of".into(), "schema_violation".into()), ("m-entry".into(), "schema_violation".into())]
+    );
     let pool = env.pool().await;
     let claimed: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE message_id IN ('m-as-of', 'm-entry')")
         .fetch_one(&pool)

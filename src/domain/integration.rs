@@ -56,7 +56,9 @@ mod tests {
         let s: Settings = serde_json::from_value(json!({})).unwrap();
         assert_eq!(s, Settings::default());
         assert!(!s.auto_deactivate && s.hour_codes.worked.is_none() && s.wage_codes.allowances.is_empty());
-        let s: Settings = serde_json::from_value(json!({"hour_codes": {"sick": 30}, "wage_codes": {"allowances": {"travel": 410}}})).unwrap();
+        let s: Settings =
+            serde_json::from_value(json!({"hour_codes": {"sick": 30}, "wage_codes": {"allowances": {"travel": 410}}}))
+                .unwrap();
         assert_eq!((s.hour_codes.sick, s.wage_codes.allowances["travel"]), (Some(30), 410));
     }
 

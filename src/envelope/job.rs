@@ -197,7 +197,8 @@ mod tests {
 
     #[test]
     fn each_payload_type_serves_its_own_kind_only() {
-        let sync = JobPayload::parse(JobType::SyncTeam, serde_json::json!({"trigger": "setup", "members": []})).unwrap();
+        let sync =
+            JobPayload::parse(JobType::SyncTeam, serde_json::json!({"trigger": "setup", "members": []})).unwrap();
         assert_eq!(sync.kind(), JobType::SyncTeam);
         assert!(SyncTeamPayload::of(&sync).is_some());
         assert!(DeactivatePayload::of(&sync).is_none() && ExportPayload::of(&sync).is_none());
@@ -209,7 +210,9 @@ mod tests {
             assert!(JobPayload::serves(kind));
         }
         // Valid JSON for one kind is not another kind's payload.
-        assert!(JobPayload::parse(JobType::ExportHours, serde_json::json!({"trigger": "setup", "members": []})).is_err());
+        assert!(
+            JobPayload::parse(JobType::ExportHours, serde_json::json!({"trigger": "setup", "members": []})).is_err()
+        );
     }
 
     #[test]

@@ -192,9 +192,13 @@ mod tests {
         // Each passes the schema and fails its Rust type.
         let cases = [
             ("Deactivate", "payload.as_of", json!({"members": [], "as_of": "2026-02-30"})),
-            ("ExportHours", "payload.entries[0].date", json!({"export_id": "exp-1", "period": {"year": 2026, "number": 11}, "entries": [{
+            (
+                "ExportHours",
+                "payload.entries[0].date",
+                json!({"export_id": "exp-1", "period": {"year": 2026, "number": 11}, "entries": [{
                 "entry_id": "shift-1", "nmbrs_employee_id": 503293, "eitje_venue_id": "v-1", "date": "2026-11-31",
-                "kind": "worked", "hours": "7.50", "approved": true, "contract_type": "zero_hours"}]})),
+                "kind": "worked", "hours": "7.50", "approved": true, "contract_type": "zero_hours"}]}),
+            ),
         ];
         for (kind, path, payload) in cases {
             let mut job = body(&k, "env-42", "env-42");

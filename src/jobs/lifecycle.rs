@@ -126,10 +126,9 @@ pub fn settle(outcome: Outcome, attempt: Attempt<'_>, schedule: &[Duration]) -> 
     match outcome {
         Outcome::Ran(Ok(output)) => completed(output, attempt),
         Outcome::Ran(Err(error)) => match decide(error.class, attempt.number, schedule) {
-            Decision::RetryAfter(delay) => Step {
-                error: Some((error.code, error.message)),
-                ..Step::new(JobState::Retryable, Next::Retry(delay))
-            },
+            Decision::RetryAfter(delay) => {
+                Step { error: Some((error.code, error.message)), ..Step::new(JobState::Retryable, Next::Retry(delay)) }
+            }
             Decision::GiveUp { exhausted } => failed(error, exhausted, attempt),
         },
         Outcome::Rejected(rejection) => rejected(rejection, attempt.replays),
@@ -175,15 +174,22 @@ fn failed(error: JobError, exhausted: bool, attempt: Attempt<'_>) -> Step {
 fn rejected(rejection: Rejection, replays: u32) -> Step {
     let code = rejection.code.as_str();
     let next = Next::Park { code: code.to_string(), message: rejection.message.clone() };
-    let mut step = Step { error: Some((code.to_string(), rejection.message.clone())), ..Step::new(JobState::Rejected, next) };
+    let mut step =
+        Step { error: Some((code.to_string(), rejection.message.clone())), ..Step::new(JobState::Rejected, next) };
     let Some(message_id) = rejection.message_id.as_deref() else { return step };
     let role = format!("rejected/{code}/{replays}");
-    let event =
-        EventDraft::new(EventType::JobRejected, &json!({"error": {"code": rejection.code, "message": rejection.message}}));
+    let event = EventDraft::new(
+        EventType::JobRejected,
+        &json!({"error": {"code": rejection.code, "message": rejection.message}}),
+    );
     let notice = Notification::new(
         Level::Error,
         "job.invalid",
-        format!("A {} job could not be accepted: {}", rejection.job_type.as_deref().unwrap_or("job"), rejection.message),
+        format!(
+            "A {} job could not be accepted: {}",
+            rejection.job_type.as_deref().unwrap_or("job"),
+            rejection.message
+        ),
         json!({"reason": rejection.code}),
     );
     step.events = vec![
@@ -219,7 +225,11 @@ mod tests {
         let mut out = JobOutput::succeeded();
         out.status = CompletionStatus::Partial;
         out.counts.insert("imported".into(), 3);
-        out.errors.push(ErrorItem { code: "nmbrs_refused".into(), message: "no access".into(), scope: json!({"nmbrs_company_id": 1}) });
+        out.errors.push(ErrorItem {
+            code: "nmbrs_refused".into(),
+            message: "no access".into(),
+            scope: json!({"nmbrs_company_id": 1}),
+        });
         out.events.push(Notification::new(Level::Info, "sync.members_left_nmbrs", "left", json!({})).draft());
         out.events.push(Notification::new(Level::Warning, "nmbrs.no_access", "no", json!({})).draft());
         out
@@ -253,7 +263,8 @@ mod tests {
     #[test]
     fn completed_carries_the_jobs_writes() {
         let mut out = JobOutput::succeeded();
-        let hashes = crate::store::sync_state::PublishedHashes { integration_id: "env-1".into(), hashes: vec![(1, [0; 32])] };
+        let hashes =
+            crate::store::sync_state::PublishedHashes { integration_id: "env-1".into(), hashes: vec![(1, [0; 32])] };
         out.writes.push(ResultWrite::SyncHashes(hashes));
         let step = settle(Outcome::Ran(Ok(out)), attempt(1), &SCHEDULE);
         assert_eq!(step.writes.len(), 1);
@@ -318,7 +329,10 @@ mod tests {
         assert_eq!(kinds(&step), ["job.rejected", "notification"]);
         assert_eq!(payload(&step, EventType::JobRejected)["error"]["code"], "schema_violation");
         assert_eq!(payload(&step, EventType::Notification)["params"]["reason"], "schema_violation");
-        assert_eq!(step.next, Next::Park { code: "schema_violation".into(), message: "SyncTeam payload does not fit".into() });
+        assert_eq!(
+            step.next,
+            Next::Park { code: "schema_violation".into(), message: "SyncTeam payload does not fit".into() }
+        );
         assert!(step.result_event_id.is_none(), "nothing answers later duplicates of an invalid message");
         assert_eq!(step.events[0].0, stable_event_id("m-9", "rejected/schema_violation/0"), "its own message id");
     }
@@ -326,7 +340,8 @@ mod tests {
     #[test]
     fn a_replayed_rejection_gets_new_events_and_one_without_an_id_none() {
         let first = settle(Outcome::Rejected(rejection(Some("m-9"))), attempt(1), &SCHEDULE);
-        let replayed = settle(Outcome::Rejected(rejection(Some("m-9"))), Attempt { replays: 1, ..attempt(1) }, &SCHEDULE);
+        let replayed =
+            settle(Outcome::Rejected(rejection(Some("m-9"))), Attempt { replays: 1, ..attempt(1) }, &SCHEDULE);
         assert_ne!(first.events[0].0, replayed.events[0].0);
         let anonymous = settle(Outcome::Rejected(rejection(None)), attempt(1), &SCHEDULE);
         assert!(anonymous.events.is_empty());

@@ -8,12 +8,12 @@
 
 pub mod deactivate;
 mod error;
-pub mod lifecycle;
 pub mod export_apply;
 mod export_facts;
 pub mod export_hours;
 mod export_report;
 mod export_snapshot;
+pub mod lifecycle;
 mod nmbrs_failure;
 pub mod pipeline;
 pub mod sync_team;

@@ -18,7 +18,7 @@ use lapin::{
     message::Delivery,
     options::{BasicAckOptions, BasicNackOptions},
 };
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgPool;
 use tracing::{Instrument, field::Empty};
 use uuid::Uuid;
 
@@ -42,7 +42,6 @@ use crate::{
         AdvisoryLock, LockKey,
         inbox::{self, Claim, Ending, Finish},
         outbox::{self, OutboxEvent},
-        sync_state,
     },
     telemetry::{TraceHeaders, continue_trace},
 };
@@ -246,7 +245,7 @@ impl Pipeline {
         let attempt = Attempt { message_id: &job.message_id, id: attempt_id, number, replays: 0 };
         let step = lifecycle::settle(Outcome::Ran(result), attempt, &self.retry_schedule);
         let (state, failure) = (step.state, step.error.clone());
-        let next = self.record(lock.conn(), job, attempt_id, step, trace).await?;
+        let next = self.record(lock, job, attempt_id, step, trace).await?;
         crate::failpoint::crash_point(FAILPOINT_AFTER_COMMIT);
         let (code, error) = failure.unzip();
         match (&summary, &next) {
@@ -276,10 +275,11 @@ impl Pipeline {
     }
 
     /// Writes the attempt's end, its events and the job's result state in one transaction
-    /// (outbox, CONTRACT §3); returns what remains to do for the delivery.
+    /// (outbox, CONTRACT §3), which also releases the job's `lock`; returns what remains to do
+    /// for the delivery.
     async fn record(
         &self,
-        conn: &mut PgConnection,
+        lock: AdvisoryLock,
         job: &Job,
         attempt_id: i64,
         step: Step,
@@ -290,9 +290,10 @@ impl Pipeline {
             JobState::Completed => Ending::Completed,
             JobState::Retryable => Ending::Retry,
             JobState::Failed => Ending::Failed,
-            // Neither is an end of a claimed attempt: nothing to record.
+            // Neither ends a claimed attempt: nothing to record; the guard's drop unlocks.
             JobState::Rejected | JobState::Released => return Ok(next),
         };
+        let sync_hashes: Vec<_> = writes.into_iter().map(|ResultWrite::SyncHashes(hashes)| hashes).collect();
         let job_ref = JobRef::from(job);
         // Each draft is dropped once serialized: a big sync holds one copy, not two.
         let evs: Vec<OutboxEvent> = drafts
@@ -306,19 +307,9 @@ impl Pipeline {
             result_event_id,
             error: error.as_ref().map(|(code, message)| (code.as_str(), message.as_str())),
             events: &evs,
+            sync_hashes: &sync_hashes,
         };
-        if writes.is_empty() {
-            inbox::finish(conn, &finish).await?;
-        } else {
-            let mut tx = sqlx::Connection::begin(conn).await?;
-            for write in &writes {
-                match write {
-                    ResultWrite::SyncHashes(hashes) => sync_state::save(&mut tx, hashes).await?,
-                }
-            }
-            inbox::finish(&mut tx, &finish).await?;
-            tx.commit().await?;
-        }
+        inbox::finish(lock, &finish).await?;
         Ok(next)
     }
 

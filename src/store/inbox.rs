@@ -6,7 +6,11 @@
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::outbox::{self, OutboxEvent};
+use super::{
+    AdvisoryLock,
+    outbox::{self, OutboxEvent},
+    sync_state::{self, PublishedHashes},
+};
 use crate::envelope::Job;
 
 /// What the inbox says about a delivery.
@@ -96,12 +100,34 @@ pub struct Finish<'a> {
     pub result_event_id: Option<Uuid>,
     pub error: Option<(&'a str, &'a str)>,
     pub events: &'a [OutboxEvent],
+    /// The team sync's content hashes, committed with its events (none for other jobs).
+    pub sync_hashes: &'a [PublishedHashes],
 }
 
-/// Records an attempt's end and queues its events, atomically (one statement, or inside the
-/// caller's transaction when it has more to write). The job's lock is released after this
-/// commits, by dropping its guard, so a waiting duplicate always finds the committed end.
-pub async fn finish(conn: &mut PgConnection, f: &Finish<'_>) -> sqlx::Result<()> {
+/// Records an attempt's end, queues its events and saves its sync hashes, atomically (one
+/// statement, or one transaction when there are hashes), on the connection of the job's
+/// `lock`, and releases that lock in the same statement: the guard is consumed. Safe: the
+/// statement also row-locks the `jobs` row, so a duplicate that was waiting for the lock
+/// blocks on that row until the end is committed, then sees it. Should this fail, dropping
+/// the guard releases the lock instead.
+pub async fn finish(mut lock: AdvisoryLock, f: &Finish<'_>) -> sqlx::Result<()> {
+    let key = lock.key();
+    if f.sync_hashes.is_empty() {
+        end_attempt(lock.conn(), f, key).await?;
+    } else {
+        let mut tx = sqlx::Connection::begin(lock.conn()).await?;
+        for hashes in f.sync_hashes {
+            sync_state::save(&mut tx, hashes).await?;
+        }
+        end_attempt(&mut tx, f, key).await?;
+        tx.commit().await?;
+    }
+    lock.unlocked_by_statement();
+    Ok(())
+}
+
+/// The statement of [`finish`]: outbox, `jobs`, `job_attempts`, and the unlock of `lock_key`.
+async fn end_attempt(conn: &mut PgConnection, f: &Finish<'_>, lock_key: i64) -> sqlx::Result<()> {
     let (code, message) = f.error.unzip();
     let columns = outbox::Columns::of(f.events);
     let statement = sqlx::query(
@@ -119,7 +145,8 @@ pub async fn finish(conn: &mut PgConnection, f: &Finish<'_>) -> sqlx::Result<()>
              UPDATE job_attempts SET finished_at = now(), outcome = $12, error_code = $9, error_message = $13
               WHERE id = $14
              RETURNING 1)
-         SELECT (SELECT count(*) FROM ev), (SELECT count(*) FROM job), (SELECT count(*) FROM att)",
+         SELECT (SELECT count(*) FROM ev), (SELECT count(*) FROM job), (SELECT count(*) FROM att),
+                pg_advisory_unlock($15)",
     );
     columns
         .bind(statement)
@@ -131,6 +158,7 @@ pub async fn finish(conn: &mut PgConnection, f: &Finish<'_>) -> sqlx::Result<()>
         .bind(f.ending.attempt_outcome())
         .bind(message)
         .bind(f.attempt_id)
+        .bind(lock_key)
         .execute(&mut *conn)
         .await?;
     Ok(())

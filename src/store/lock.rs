@@ -1,7 +1,9 @@
 //! Session-level PostgreSQL advisory locks, each held on its own pooled connection, as a
 //! scoped guard: the lock lasts exactly as long as the [`AdvisoryLock`] value.
 //!
-//! There is no `release`: dropping the guard unlocks (issue 12). Work that must be visible
+//! There is no `release` to call (issue 12): the guard is released either by the store
+//! statement that commits the guarded work and unlocks in the same statement (the job lock,
+//! `inbox::finish`, which takes the guard), or by dropping it. Work that must be visible
 //! before the next holder starts is committed before the guard goes out of scope.
 
 use std::time::Duration;
@@ -39,6 +41,17 @@ impl AdvisoryLock {
     /// The connection that holds the lock; the guarded work's own statements may run on it.
     pub fn conn(&mut self) -> &mut PgConnection {
         self.conn.as_deref_mut().expect("the connection stays until the guard is dropped")
+    }
+
+    /// The advisory lock key, for the statement that unlocks as part of its work.
+    pub(super) fn key(&self) -> i64 {
+        self.key
+    }
+
+    /// Ends the guard after a statement on its connection unlocked the key itself: the
+    /// connection goes straight back to the pool. Only store statements that unlock call it.
+    pub(super) fn unlocked_by_statement(mut self) {
+        drop(self.conn.take());
     }
 }
 
