@@ -215,6 +215,10 @@ async fn a_bucket_in_doubt_is_listed_and_settled_by_a_persons_word() {
     .unwrap();
     let d = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap();
     assert_eq!(rows[0], ("hours:1".into(), vec![100077], d("7.50"), None, "to_write".into()), "adopted, to be checked");
-    assert_eq!(rows[1], ("wage:400".into(), vec![], d("0"), None, "to_write".into()), "to be inserted by the next export");
+    assert_eq!(
+        rows[1],
+        ("wage:400".into(), vec![], d("0"), None, "to_write".into()),
+        "to be inserted by the next export"
+    );
     pool.close().await;
 }

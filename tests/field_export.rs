@@ -154,8 +154,20 @@ async fn a_company_read_that_nmbrs_cannot_serve_now_still_retries_the_whole_job(
     // Both companies in 2026-03 here: the simulator refuses protected writes to closed periods.
     state.domain_mut(demo::DOMAIN).companies.get_mut(&OLD).unwrap().current_period = PayPeriod::new(2026, 3);
     let mut h = Harness::start_with(env, state).await;
-    canned(&h, Operation::CompanyGetCurrentPeriod, Some(NEW), field(FC05, "Company_GetCurrentPeriod.zero-padded.response.xml"), 200);
-    canned(&h, Operation::CompanyGetCurrentPeriod, Some(OLD), field(FC05, "Company_GetCurrentPeriod.zero-padded.response.xml"), 200);
+    canned(
+        &h,
+        Operation::CompanyGetCurrentPeriod,
+        Some(NEW),
+        field(FC05, "Company_GetCurrentPeriod.zero-padded.response.xml"),
+        200,
+    );
+    canned(
+        &h,
+        Operation::CompanyGetCurrentPeriod,
+        Some(OLD),
+        field(FC05, "Company_GetCurrentPeriod.zero-padded.response.xml"),
+        200,
+    );
     // Nmbrs unavailable for the old company's contracts (more 503s than the client retries
     // within a call): not a company failure, the job is retried and then exports both.
     for _ in 0..6 {

@@ -73,7 +73,8 @@ pub fn report(company: CompanyId, unread: &UnreadCompany) -> (Option<Notificatio
             (None, ErrorItem { code, message, scope })
         }
         Unread::Unreadable => {
-            let message = format!("company {} could not be read ({}); its entries were not exported", company.0, unread.error);
+            let message =
+                format!("company {} could not be read ({}); its entries were not exported", company.0, unread.error);
             (None, ErrorItem { code, message, scope })
         }
     }

@@ -5,12 +5,15 @@
 //!    facts from Nmbrs (`export_facts`), and plan (`domain::export::plan`);
 //! 2. **record** — the new ledger, the buckets it makes dirty and the plan, in one transaction
 //!    (recovery point; a dry run stops before it and reports the plan);
-//! 3. **apply** — each bucket that differs from the ledger, up to the integration's Nmbrs
-//!    concurrency at once (`export_apply`), plus dirty buckets an earlier job left behind;
+//! 3. **apply** — each bucket that needs work (`domain::export::work`: it differs from the
+//!    ledger or its write is not settled), up to the integration's Nmbrs concurrency at once
+//!    (`export_apply`), plus the unsettled buckets earlier jobs left behind (the sweep, only
+//!    companies still linked);
 //! 4. **report** — `hours.exported`, the notifications, the counts of `job.completed`.
 //!
 //! A redelivered or retried job finds its recorded plan and goes straight to step 3, where
-//! each bucket's row tells how far its write got. Exports of one integration take the
+//! each bucket's row tells how far its write got (its stage). Each attempt reads the bucket rows
+//! and the ledger once ([`Attempt`]); after recording the plan it carries them on in memory. Exports of one integration take the
 //! integration's export lock in turn (`JobHandler::exclusive`), held until the result is
 //! committed, so no two jobs plan from the same ledger or write the same bucket at once.
 
@@ -49,8 +52,7 @@ use crate::{
     failpoint::crash_point,
     nmbrs::{CompanyId, NmbrsApi, NmbrsError, Operation},
     store::{
-        LockKey,
-        export_buckets as buckets,
+        LockKey, export_buckets as buckets,
         export_ledger::{self as ledger, Places},
     },
 };
@@ -58,8 +60,8 @@ use crate::{
 /// Failpoint: the plan and the new ledger are committed, nothing is written yet.
 pub const AFTER_PLAN: &str = "export.after_plan";
 
-/// At most this many unsettled buckets of earlier jobs (dirty or in doubt) are swept up by
-/// one export.
+/// At most this many unsettled buckets of earlier jobs (any stage but `settled`) are swept up
+/// by one export.
 const SWEEP_LIMIT: i64 = 10_000;
 
 pub struct ExportHours {
@@ -174,7 +176,8 @@ impl ExportHours {
                 if let Some(row) = attempt.rows.get_mut(&bucket.key) {
                     row.ledger_changed(bucket.unprotected);
                 } else {
-                    let row = BucketState { stage: Stage::ToWrite, unprotected: bucket.unprotected, ..Default::default() };
+                    let row =
+                        BucketState { stage: Stage::ToWrite, unprotected: bucket.unprotected, ..Default::default() };
                     attempt.rows.insert(bucket.key, row);
                 }
             }

@@ -29,7 +29,8 @@ fn ids(list: Vec<i32>) -> Vec<ComponentLineId> {
 
 fn state_of(row: &PgRow) -> sqlx::Result<BucketState> {
     let stage: String = row.try_get("stage")?;
-    let stage = Stage::parse(&stage).ok_or_else(|| sqlx::Error::Decode(format!("unknown bucket stage {stage:?}").into()))?;
+    let stage =
+        Stage::parse(&stage).ok_or_else(|| sqlx::Error::Decode(format!("unknown bucket stage {stage:?}").into()))?;
     let pending: Option<Decimal> = row.try_get("pending_value")?;
     if stage.insert_pending() != pending.is_some() {
         return Err(sqlx::Error::Decode(format!("bucket stage {stage:?} with pending value {pending:?}").into()));
@@ -190,10 +191,8 @@ pub async fn record_not_landed(pool: &PgPool, integration: &str, key: &BucketKey
 /// The bucket holds `value` in Nmbrs and nothing is pending (after `DaysVar_Set`, or when the
 /// ledger already matched): → `settled`.
 pub async fn record_applied(pool: &PgPool, integration: &str, key: &BucketKey, value: Decimal) -> sqlx::Result<()> {
-    let sql = bucket_update!(
-        "stage = 'settled', applied_value = $7",
-        " AND stage IN ('settled', 'to_write', 'cleared')"
-    );
+    let sql =
+        bucket_update!("stage = 'settled', applied_value = $7", " AND stage IN ('settled', 'to_write', 'cleared')");
     bind_key(sqlx::query(sql), integration, key).bind(value).execute(pool).await.and_then(one_row)
 }
 
@@ -264,8 +263,10 @@ pub async fn resolve(
             bind_key(sqlx::query(sql), integration, key).bind(id.0).execute(&mut *conn).await?
         }
         Resolution::NotLanded => {
-            let sql =
-                bucket_update!("stage = 'to_write', pending_value = NULL, foreign_ids = NULL", " AND stage = 'in_doubt'");
+            let sql = bucket_update!(
+                "stage = 'to_write', pending_value = NULL, foreign_ids = NULL",
+                " AND stage = 'in_doubt'"
+            );
             bind_key(sqlx::query(sql), integration, key).execute(&mut *conn).await?
         }
     };

@@ -69,7 +69,8 @@ pub fn work(plan: &mut Plan, now: AttemptState<'_>) -> Work {
     for bucket in &mut plan.buckets {
         bucket.value = value(&bucket.key);
         let row = now.rows.get(&bucket.key);
-        let state = row.cloned().unwrap_or_else(|| BucketState { unprotected: bucket.unprotected, ..Default::default() });
+        let state =
+            row.cloned().unwrap_or_else(|| BucketState { unprotected: bucket.unprotected, ..Default::default() });
         if state.needs_work(&bucket.key, bucket.value) {
             if row.is_none() {
                 out.without_row.push(bucket.key);
@@ -115,7 +116,8 @@ mod tests {
 
     #[test]
     fn only_buckets_that_need_work_are_written_the_others_report_their_component() {
-        let (hours, wage) = (key(EMPLOYEE.0, Component::Hours(HourCode(1))), key(EMPLOYEE.0, Component::Wage(WageCode(400))));
+        let (hours, wage) =
+            (key(EMPLOYEE.0, Component::Hours(HourCode(1))), key(EMPLOYEE.0, Component::Wage(WageCode(400))));
         let mut plan = plan_of(vec![planned(hours, "7.50", Applied::default()), planned(wage, "1", owned("1", 9))]);
         let rows = BTreeMap::from([
             (hours, BucketState { stage: Stage::ToWrite, ..Default::default() }),
