@@ -6,13 +6,16 @@
 //! insert calls are not idempotent"; rocket-rides-atomic names its recovery points the same
 //! way). Every step of a bucket's write moves it from one stage to the next in one statement:
 //!
-//! ```text
-//!   settled ──ledger changed──▶ to_write ──delete own──▶ cleared ──record intent──▶ insert_sent
-//!      ▲                          │  ▲                     ▲                          │   │
-//!      └──── nothing to write ────┘  └──── adopted ────────┼──────── read back ───────┘   │
-//!      └──── insert answered, DaysVar_Set ─────────────────┴──── not landed               │
-//!                                                               cannot know ──▶ in_doubt ◀┘
-//! ```
+//! | from | step (recovery point) | to |
+//! | --- | --- | --- |
+//! | `settled` | the plan records a write of the bucket (`export.after_plan`) | `to_write` |
+//! | `settled`, `to_write` | own components deleted (`export.after_delete`) | `cleared` |
+//! | `settled`, `to_write`, `cleared` | insert intent recorded (`export.after_intent`) | `insert_sent` |
+//! | `insert_sent` | insert answered with its id (`export.after_insert`) | `settled` |
+//! | `settled`, `to_write`, `cleared` | `DaysVar_Set` (`export.after_days`), or nothing to write | `settled` |
+//! | `insert_sent`, `in_doubt` | read back: adopted, or not landed | `to_write` |
+//! | `insert_sent`, `in_doubt` | read back impossible or ambiguous | `in_doubt` |
+//! | `in_doubt` | a person's word (`nmbrs-worker in-doubt resolve`) | `to_write` |
 //!
 //! The database holds the same set of stages in a CHECK (migration `20261129000010`).
 
