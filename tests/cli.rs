@@ -180,9 +180,9 @@ async fn a_bucket_in_doubt_is_listed_and_settled_by_a_persons_word() {
     let pool = sqlx::PgPool::connect(&env.database_url).await.unwrap();
     sqlx::query(
         "INSERT INTO export_buckets (integration_id, company_id, employee_id, year, period, component,
-                                     applied_value, owned_ids, pending_value, in_doubt)
-         VALUES ('env-d', 54613, 503293, 2026, 11, 'hours:1', 0, '{}', 7.50, true),
-                ('env-d', 54613, 503293, 2026, 11, 'wage:400', 0, '{}', 2, true)",
+                                     applied_value, owned_ids, pending_value, stage)
+         VALUES ('env-d', 54613, 503293, 2026, 11, 'hours:1', 0, '{}', 7.50, 'in_doubt'),
+                ('env-d', 54613, 503293, 2026, 11, 'wage:400', 0, '{}', 2, 'in_doubt')",
     )
     .execute(&pool)
     .await
@@ -206,15 +206,19 @@ async fn a_bucket_in_doubt_is_listed_and_settled_by_a_persons_word() {
     assert!(String::from_utf8_lossy(&again.stderr).contains("no bucket in doubt matches"));
     assert!(!resolve("hours:1", &[]).status.success(), "--landed-as or --not-landed is required");
 
-    type Row = (String, Vec<i32>, rust_decimal::Decimal, Option<rust_decimal::Decimal>, bool, bool);
+    type Row = (String, Vec<i32>, rust_decimal::Decimal, Option<rust_decimal::Decimal>, String);
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT component, owned_ids, applied_value, pending_value, in_doubt, dirty FROM export_buckets ORDER BY 1",
+        "SELECT component, owned_ids, applied_value, pending_value, stage FROM export_buckets ORDER BY 1",
     )
     .fetch_all(&pool)
     .await
     .unwrap();
     let d = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap();
-    assert_eq!(rows[0], ("hours:1".into(), vec![100077], d("7.50"), None, false, true), "adopted, to be checked");
-    assert_eq!(rows[1], ("wage:400".into(), vec![], d("0"), None, false, true), "to be inserted by the next export");
+    assert_eq!(rows[0], ("hours:1".into(), vec![100077], d("7.50"), None, "to_write".into()), "adopted, to be checked");
+    assert_eq!(
+        rows[1],
+        ("wage:400".into(), vec![], d("0"), None, "to_write".into()),
+        "to be inserted by the next export"
+    );
     pool.close().await;
 }

@@ -4,6 +4,11 @@
 //! record intent with the lines of the code already there → insert → record the returned id;
 //! days: `DaysVar_Set` → record. Each record is a recovery point (`store::export_buckets`).
 //!
+//! [`BucketWrite::run`] is a `match` on the bucket's stage (`domain::export::stage`, the
+//! recovery points named): `settled`/`to_write` → delete own (→ `cleared`) or set days or
+//! record settled; `cleared` → record intent (→ `insert_sent`) and insert (→ `settled`);
+//! `insert_sent`/`in_doubt` → read back first.
+//!
 //! A pending intent (a lost reply, or a job that died between insert and record) is settled
 //! first by reading the period back (`domain::export::readback`); when that is impossible or
 //! ambiguous the bucket stops as in doubt, and nothing is inserted again. A reply lost in this
@@ -15,9 +20,11 @@ use sqlx::PgPool;
 
 use crate::{
     domain::export::{
-        actions::{Action, ComponentLineId, decide},
+        actions::ComponentLineId,
         contributions::{BucketKey, Component},
         readback::{Verdict, judge},
+        stage::{Stage, Step},
+        work::BucketWork,
     },
     failpoint::crash_point,
     jobs::export_snapshot::{Snapshots, read_period},
@@ -25,7 +32,7 @@ use crate::{
         Amount, ErrorKind, HourComponentId, Hours, NewHourComponent, NewWageComponent, NmbrsApi, NmbrsError, Operation,
         WageComponentId,
     },
-    store::export_buckets::{self as buckets, BucketState},
+    store::export_buckets as buckets,
 };
 
 /// Failpoints, one per recovery point (see `crate::failpoint`).
@@ -37,7 +44,8 @@ pub const AFTER_DAYS: &str = "export.after_days";
 /// Nmbrs fault "Not Found": a delete of an id that does not exist (any more).
 const NOT_FOUND: u32 = 2046;
 
-/// A bound on the rounds of [`BucketWrite::run`]; it settles well within it.
+/// A bound on the rounds of [`BucketWrite::run`]; it settles well within it (at most: read
+/// back, delete, insert, read back again, and record settled).
 const ROUNDS: usize = 16;
 
 /// The comment on every component the worker inserts, so a person in Nmbrs sees its origin.
@@ -74,6 +82,9 @@ enum Settled {
 pub enum Stop {
     Nmbrs(NmbrsError),
     Database(sqlx::Error),
+    /// The bucket's write did not settle within [`ROUNDS`] steps (a bug, never seen); its row
+    /// keeps its stage and a later attempt resumes it.
+    Unsettled(BucketKey),
 }
 
 impl From<sqlx::Error> for Stop {
@@ -87,10 +98,8 @@ pub struct BucketWrite<'a> {
     pub api: &'a dyn NmbrsApi,
     pub pool: &'a PgPool,
     pub integration: &'a str,
-    pub key: BucketKey,
-    /// The bucket's value from the ledger now.
-    pub wanted: Decimal,
-    pub state: BucketState,
+    /// The bucket, its ledger value now and where its write stands.
+    pub work: BucketWork,
     /// The periods read before inserting, shared by the buckets of one attempt.
     pub snapshots: &'a Snapshots,
 }
@@ -102,38 +111,45 @@ pub struct BucketResult {
 }
 
 impl BucketWrite<'_> {
-    /// Brings the bucket to `wanted`, resuming from wherever its row says it stands.
+    /// Brings the bucket to its wanted value, resuming from the stage its row is in.
     pub async fn apply(mut self) -> Result<BucketResult, Stop> {
         let mut calls = 0;
         let outcome = self.run(&mut calls).await?;
         Ok(BucketResult { outcome, write_calls: calls })
     }
 
+    /// One step per round, chosen by the bucket's stage (`domain::export::stage`), each
+    /// followed by its recovery point, until the bucket is settled, stopped or left for later.
     async fn run(&mut self, calls: &mut u64) -> Result<Outcome, Stop> {
-        let (pool, integration, key) = (self.pool, self.integration, self.key);
-        // Rounds: settle a pending insert, delete, insert, settle a lost reply at once.
+        let (pool, integration, key, wanted) = (self.pool, self.integration, self.work.key, self.work.wanted);
+        // A reply lost in this attempt: "not landed" is then believed only by a later attempt.
         let mut lost: Option<NmbrsError> = None;
         // Lines of this bucket the worker owned when it started are never "foreign", also once
         // they are deleted and a snapshot taken earlier still lists them.
-        let owned_at_start = self.state.applied.ids.clone();
+        let owned_at_start = self.work.state.applied.ids.clone();
         for _ in 0..ROUNDS {
-            if let Some(pending) = self.state.pending {
-                match self.settle(pending, lost.is_some()).await? {
-                    Settled::Go => {}
-                    Settled::Ended(outcome) => return Ok(outcome),
-                    Settled::Later => {
-                        let cause = lost.take().expect("only a lost reply of this attempt waits");
-                        return Ok(Outcome::Later(cause));
+            let state = &self.work.state;
+            let unprotected = state.unprotected;
+            let step = match state.stage {
+                Stage::InsertSent | Stage::InDoubt => {
+                    let pending = state.pending.expect("a pending insert has its value (row check)");
+                    match self.settle(pending, lost.is_some()).await? {
+                        Settled::Go => continue,
+                        Settled::Ended(outcome) => return Ok(outcome),
+                        Settled::Later => {
+                            let cause = lost.take().expect("only a lost reply of this attempt waits");
+                            return Ok(Outcome::Later(cause));
+                        }
                     }
                 }
-            }
-            let unprotected = self.state.unprotected;
-            match decide(key.component, self.wanted, &self.state.applied) {
-                Action::Unchanged => {
-                    buckets::record_applied(pool, integration, &key, self.wanted).await?;
-                    return Ok(Outcome::Done { component: self.state.applied.ids.first().copied() });
+                Stage::Settled | Stage::ToWrite | Stage::Cleared => state.next_step(&key, wanted),
+            };
+            match step {
+                Step::Settle => {
+                    buckets::record_applied(pool, integration, &key, wanted).await?;
+                    return Ok(Outcome::Done { component: self.work.state.applied.ids.first().copied() });
                 }
-                Action::SetDays { days } => {
+                Step::SetDays { days } => {
                     *calls += 1;
                     let days_i32 = i32::try_from(days).unwrap_or(i32::MAX);
                     if let Err(e) = self.api.days_var_set(key.employee, days_i32, key.period, unprotected).await {
@@ -143,7 +159,7 @@ impl BucketWrite<'_> {
                     buckets::record_applied(pool, integration, &key, Decimal::from(days)).await?;
                     return Ok(Outcome::Done { component: None });
                 }
-                Action::Delete { ids } | Action::Replace { delete: ids, .. } => {
+                Step::DeleteOwn { ids } => {
                     for id in ids {
                         *calls += 1;
                         if let Err(e) = self.delete(id).await {
@@ -152,14 +168,15 @@ impl BucketWrite<'_> {
                     }
                     crash_point(AFTER_DELETE);
                     buckets::record_deleted(pool, integration, &key).await?;
-                    self.state.applied = Default::default();
+                    let state = &mut self.work.state;
+                    (state.stage, state.applied) = (Stage::Cleared, Default::default());
                 }
-                Action::Insert { value } => {
+                Step::Insert { value } => {
                     let foreign = match self.snapshots.foreign(self.api, &key, &owned_at_start).await {
                         Ok(foreign) => foreign,
                         Err(e) => return per_bucket(e),
                     };
-                    buckets::record_intent(pool, integration, &key, value, &foreign).await?;
+                    buckets::record_intent(pool, integration, &key, value, foreign.as_deref()).await?;
                     crash_point(AFTER_INTENT);
                     *calls += 1;
                     match self.insert(value, unprotected).await {
@@ -172,7 +189,8 @@ impl BucketWrite<'_> {
                         }
                         Err(NmbrsError::OutcomeUnknown { cause, .. }) => {
                             tracing::warn!(bucket = ?key, error = %cause, "insert reply lost; reading the period back");
-                            (self.state.pending, self.state.foreign) = (Some(value), foreign);
+                            let state = &mut self.work.state;
+                            (state.stage, state.pending, state.foreign) = (Stage::InsertSent, Some(value), foreign);
                             lost = Some(*cause);
                         }
                         Err(e) => {
@@ -184,24 +202,20 @@ impl BucketWrite<'_> {
                 }
             }
         }
-        tracing::warn!(bucket = ?key, "the bucket did not settle; stopping it as in doubt");
-        buckets::record_in_doubt(pool, integration, &key).await?;
-        Ok(Outcome::InDoubt { missing_right: None })
+        tracing::error!(bucket = ?key, stage = ?self.work.state.stage, "the bucket did not settle; left for a later attempt");
+        Err(Stop::Unsettled(key))
     }
 
     /// Settles a pending insert by reading the period back. `fresh`: the reply was lost in
     /// this attempt, so Nmbrs may still be working on the request; "not landed" is then only
     /// believed in a later attempt (after the retry delay), never followed by an insert now.
     async fn settle(&mut self, pending: Decimal, fresh: bool) -> Result<Settled, Stop> {
-        let (pool, integration, key) = (self.pool, self.integration, self.key);
+        let (pool, integration, key) = (self.pool, self.integration, self.work.key);
         let code = key.component.code().unwrap_or_default();
         let mut missing_right = None;
+        let state = &self.work.state;
         let verdict = match read_period(self.api, &key).await {
-            Ok(lines) => {
-                let mine_or_foreign: Vec<ComponentLineId> =
-                    self.state.applied.ids.iter().chain(&self.state.foreign).copied().collect();
-                judge(&lines, code, pending, &mine_or_foreign)
-            }
+            Ok(lines) => judge(&lines, code, pending, &state.applied.ids, state.foreign.as_deref()),
             Err(e) => match e.kind() {
                 ErrorKind::MissingRight { operation } => {
                     tracing::warn!(bucket = ?key, %operation, "cannot read the period back (missing right): in doubt");
@@ -211,12 +225,13 @@ impl BucketWrite<'_> {
                 _ => return per_bucket(e).map(Settled::Ended),
             },
         };
+        let state = &mut self.work.state;
         match verdict {
             Verdict::Adopt(id) => {
                 tracing::info!(bucket = ?key, component = id.0, "lost insert found in Nmbrs; adopted");
                 buckets::record_adopted(pool, integration, &key, id).await?;
-                self.state.applied.ids.push(id);
-                self.state.applied.value += pending;
+                state.applied.ids.push(id);
+                state.applied.value += pending;
             }
             Verdict::NotLanded if fresh => {
                 tracing::info!(bucket = ?key, "lost insert not in Nmbrs (yet); settling it in a later attempt");
@@ -231,17 +246,16 @@ impl BucketWrite<'_> {
                 return Ok(Settled::Ended(Outcome::InDoubt { missing_right }));
             }
         }
-        self.state.pending = None;
-        self.state.in_doubt = false;
+        (state.stage, state.pending, state.foreign) = (Stage::ToWrite, None, None);
         Ok(Settled::Go)
     }
 
     /// Deletes one of the worker's components; an id Nmbrs does not know (`false`, or fault
     /// 2046 "Not Found") counts as deleted.
     async fn delete(&self, id: ComponentLineId) -> Result<bool, NmbrsError> {
-        let deleted = match self.key.component {
-            Component::Hours(_) => self.api.hour_component_delete(self.key.employee, HourComponentId(id.0)).await,
-            Component::Wage(_) => self.api.wage_component_delete(self.key.employee, WageComponentId(id.0)).await,
+        let deleted = match self.work.key.component {
+            Component::Hours(_) => self.api.hour_component_delete(self.work.key.employee, HourComponentId(id.0)).await,
+            Component::Wage(_) => self.api.wage_component_delete(self.work.key.employee, WageComponentId(id.0)).await,
             Component::Days => Ok(true),
         };
         match deleted {
@@ -251,9 +265,9 @@ impl BucketWrite<'_> {
     }
 
     async fn insert(&self, value: Decimal, unprotected: bool) -> Result<ComponentLineId, NmbrsError> {
-        let (employee, period) = (self.key.employee, self.key.period);
+        let (employee, period) = (self.work.key.employee, self.work.key.period);
         let comment = Some(COMMENT.to_owned());
-        match self.key.component {
+        match self.work.key.component {
             Component::Hours(hour_code) => {
                 let line = NewHourComponent {
                     hour_code,

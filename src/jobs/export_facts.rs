@@ -1,45 +1,110 @@
 //! The Nmbrs reads an export is planned from (CONTRACT §2.5, "validation before any write"):
 //! per company its current period, both hour and wage models, and the employees it has.
-//! A company Nmbrs refuses is reported, not fatal: its entries are skipped.
+//! A company that cannot be read (no access, no current period, an unreadable response) is
+//! reported and skipped, never fatal (`domain::export::companies`); the other companies go on.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use serde_json::json;
+
+use super::{ErrorItem, nmbrs_failure};
 use crate::{
-    domain::export::plan::CompanyFacts,
-    nmbrs::{CompanyId, EmployeeId, ErrorKind, NmbrsApi, NmbrsError},
+    domain::export::{
+        companies::{ReadFailure, Unread, read_failure},
+        plan::CompanyFacts,
+    },
+    events::Notification,
+    nmbrs::{CompanyId, EmployeeId, NmbrsApi, NmbrsError},
 };
 
-/// The facts per company read, and the companies Nmbrs refused access to.
+/// The facts per company read, and the companies that could not be read.
 pub struct Facts {
     pub companies: BTreeMap<CompanyId, CompanyFacts>,
-    pub refused: Vec<(CompanyId, NmbrsError)>,
+    pub unread: Vec<(CompanyId, UnreadCompany)>,
+}
+
+/// A company skipped because its reads failed, and the failure (for the message).
+pub struct UnreadCompany {
+    pub reason: Unread,
+    pub error: NmbrsError,
 }
 
 /// Reads every company, one after the other, the six reads of one company at once (the client
-/// bounds the calls per integration). Any failure but a refusal stops the read.
+/// bounds the calls per integration). A failure that fails the whole job stops the read.
 pub async fn read(api: &dyn NmbrsApi, companies: &BTreeSet<CompanyId>) -> Result<Facts, NmbrsError> {
-    let mut facts = Facts { companies: BTreeMap::new(), refused: Vec::new() };
+    let mut facts = Facts { companies: BTreeMap::new(), unread: Vec::new() };
     for &company in companies {
         match read_company(api, company).await {
             Ok(read) => {
                 facts.companies.insert(company, read);
             }
-            Err(e) if e.kind() == ErrorKind::NoAccess => facts.refused.push((company, e)),
-            Err(e) => return Err(e),
+            Err(error) => {
+                let no_result = matches!(error, NmbrsError::NoResult { .. });
+                match read_failure(error.kind(), error.operation(), no_result) {
+                    ReadFailure::Job => return Err(error),
+                    ReadFailure::Company(reason) => {
+                        tracing::warn!(company = company.0, %error, ?reason, "company skipped: its reads failed");
+                        facts.unread.push((company, UnreadCompany { reason, error }));
+                    }
+                }
+            }
         }
     }
     Ok(facts)
 }
 
+/// What a skipped company adds to the job's result: its `errors` item (scope: the company) and,
+/// for no access, the `nmbrs.no_access` notification.
+pub fn report(company: CompanyId, unread: &UnreadCompany) -> (Option<Notification>, ErrorItem) {
+    let scope = json!({"nmbrs_company_id": company.0});
+    let code = unread.reason.error_code().to_owned();
+    match unread.reason {
+        Unread::NoAccess => {
+            let notice = nmbrs_failure::no_access_notification(Some(company.0), &unread.error);
+            let item = ErrorItem { code, message: notice.message.clone(), scope };
+            (Some(notice), item)
+        }
+        Unread::NoCurrentPeriod => {
+            let message = format!(
+                "Nmbrs gives company {} no current period ({}); its entries were not exported",
+                company.0,
+                unread.error.operation()
+            );
+            (None, ErrorItem { code, message, scope })
+        }
+        Unread::Unreadable => {
+            let message =
+                format!("company {} could not be read ({}); its entries were not exported", company.0, unread.error);
+            (None, ErrorItem { code, message, scope })
+        }
+    }
+}
+
 async fn read_company(api: &dyn NmbrsApi, company: CompanyId) -> Result<CompanyFacts, NmbrsError> {
-    let (current_period, hours, hours2, wages, wages2, contracts) = futures::try_join!(
+    let (period, hours, hours2, wages, wages2, contracts) = futures::join!(
         api.current_period(company),
         api.hour_codes(company),
         api.hour_codes2(company),
         api.wage_codes(company),
         api.wage_codes2(company),
         api.contracts(company),
-    )?;
-    let employees = contracts.into_iter().map(|c| EmployeeId(c.employee_id)).collect();
-    Ok(CompanyFacts { current_period, hour_models: [hours, hours2], wage_models: [wages, wages2], employees })
+    );
+    fn ok<T>(r: Result<T, NmbrsError>, errors: &mut Vec<NmbrsError>) -> Option<T> {
+        r.map_err(|e| errors.push(e)).ok()
+    }
+    let mut errors = Vec::new();
+    let (period, hours, hours2) = (ok(period, &mut errors), ok(hours, &mut errors), ok(hours2, &mut errors));
+    let (wages, wages2) = (ok(wages, &mut errors), ok(wages2, &mut errors));
+    let contracts = ok(contracts, &mut errors);
+    match (period, hours, hours2, wages, wages2, contracts) {
+        (Some(current_period), Some(hours), Some(hours2), Some(wages), Some(wages2), Some(contracts)) => {
+            let employees = contracts.into_iter().map(|c| EmployeeId(c.employee_id)).collect();
+            Ok(CompanyFacts { current_period, hour_models: [hours, hours2], wage_models: [wages, wages2], employees })
+        }
+        // Whichever failed first: a failure of the whole job wins over one of the company.
+        _ => {
+            let job_wide = errors.iter().position(|e| read_failure(e.kind(), e.operation(), false) == ReadFailure::Job);
+            Err(errors.swap_remove(job_wide.unwrap_or(0)))
+        }
+    }
 }

@@ -5,12 +5,15 @@
 //!    facts from Nmbrs (`export_facts`), and plan (`domain::export::plan`);
 //! 2. **record** — the new ledger, the buckets it makes dirty and the plan, in one transaction
 //!    (recovery point; a dry run stops before it and reports the plan);
-//! 3. **apply** — each bucket that differs from the ledger, up to the integration's Nmbrs
-//!    concurrency at once (`export_apply`), plus dirty buckets an earlier job left behind;
+//! 3. **apply** — each bucket that needs work (`domain::export::work`: it differs from the
+//!    ledger or its write is not settled), up to the integration's Nmbrs concurrency at once
+//!    (`export_apply`), plus the unsettled buckets earlier jobs left behind (the sweep, only
+//!    companies still linked);
 //! 4. **report** — `hours.exported`, the notifications, the counts of `job.completed`.
 //!
 //! A redelivered or retried job finds its recorded plan and goes straight to step 3, where
-//! each bucket's row tells how far its write got. Exports of one integration take the
+//! each bucket's row tells how far its write got (its stage). Each attempt reads the bucket rows
+//! and the ledger once ([`Attempt`]); after recording the plan it carries them on in memory. Exports of one integration take the
 //! integration's export lock in turn (`JobHandler::exclusive`), held until the result is
 //! committed, so no two jobs plan from the same ledger or write the same bucket at once.
 
@@ -24,10 +27,7 @@ use std::{
 
 use async_trait::async_trait;
 use futures::StreamExt;
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
-use sqlx::PgPool;
 
 use super::{
     CompletionStatus, ErrorItem, JobContext, JobError, JobHandler, JobOutput, NmbrsConnector,
@@ -40,19 +40,19 @@ use super::{
 };
 use crate::{
     domain::export::{
-        actions::{ComponentLineId, decide},
         contributions::BucketKey,
-        ledger::{Ledger, bucket_values},
+        ledger::Ledger,
         payload::{EntryId, ExportPayload},
-        plan::{BucketPlan, Plan, PlanInput, employee_periods, plan},
+        plan::{Plan, PlanInput, employee_periods, plan},
+        stage::{BucketState, Stage, swept},
+        work::{AttemptState, BucketWork, Work, work},
     },
     envelope::Job,
     events::Notification,
     failpoint::crash_point,
     nmbrs::{CompanyId, NmbrsApi, NmbrsError, Operation},
     store::{
-        LockKey,
-        export_buckets::{self as buckets, BucketState},
+        LockKey, export_buckets as buckets,
         export_ledger::{self as ledger, Places},
     },
 };
@@ -60,8 +60,8 @@ use crate::{
 /// Failpoint: the plan and the new ledger are committed, nothing is written yet.
 pub const AFTER_PLAN: &str = "export.after_plan";
 
-/// At most this many unsettled buckets of earlier jobs (dirty or in doubt) are swept up by
-/// one export.
+/// At most this many unsettled buckets of earlier jobs (any stage but `settled`) are swept up
+/// by one export.
 const SWEEP_LIMIT: i64 = 10_000;
 
 pub struct ExportHours {
@@ -75,7 +75,8 @@ pub struct ExportHours {
 #[derive(Debug, Serialize, Deserialize)]
 struct Run {
     plan: Plan,
-    refused: Vec<(Notification, ErrorItem)>,
+    /// Companies that could not be read: their notification, if any, and `errors` item.
+    refused: Vec<(Option<Notification>, ErrorItem)>,
 }
 
 #[async_trait]
@@ -86,14 +87,16 @@ impl JobHandler for ExportHours {
         let integration = &ctx.job.integration;
         let domain = integration.nmbrs.domain.as_str();
         let api = self.nmbrs.connect(ctx.credentials.for_nmbrs(domain));
-        let recorded = match payload.dry_run {
+        let recorded: Option<Run> = match payload.dry_run {
             true => None,
             false => ledger::load_run(ctx.pool, &integration.id, &ctx.job.idempotency_key).await.map_err(db_error)?,
         };
-        let run = match recorded {
+        let (run, attempt) = match recorded {
             Some(run) => {
                 tracing::info!(export_id = %payload.export_id, "resuming the export's recorded plan");
-                run
+                let places = run.plan.buckets.iter().map(|b| (b.key.company, b.key.employee, b.key.period)).collect();
+                let attempt = Attempt::load(&ctx, places).await?;
+                (run, attempt)
             }
             None => self.plan(&ctx, &payload, api.as_ref()).await?,
         };
@@ -101,7 +104,7 @@ impl JobHandler for ExportHours {
             let Run { plan, refused } = run;
             return Ok(report::output(&payload, &plan, refused, &BTreeMap::new(), Tally::default()));
         }
-        self.apply(&ctx, &payload, run, api.as_ref()).await
+        self.apply(&ctx, &payload, run, attempt, api.as_ref()).await
     }
 
     fn exclusive(&self, job: &Job) -> Option<LockKey> {
@@ -109,9 +112,35 @@ impl JobHandler for ExportHours {
     }
 }
 
+/// What one attempt read from its tables, once: the bucket rows of its places and the
+/// unsettled ones of the integration, and the ledger of the places of both.
+struct Attempt {
+    rows: BTreeMap<BucketKey, BucketState>,
+    ledger: Ledger,
+    linked: BTreeSet<CompanyId>,
+}
+
+impl Attempt {
+    async fn load(ctx: &JobContext<'_>, mut places: Places) -> Result<Self, JobError> {
+        let (pool, id) = (ctx.pool, ctx.job.integration.id.as_str());
+        let linked: BTreeSet<CompanyId> =
+            ctx.job.integration.venues.iter().map(|v| CompanyId(v.nmbrs_company_id)).collect();
+        let rows = buckets::load_for_attempt(pool, id, &places, SWEEP_LIMIT).await.map_err(db_error)?;
+        let unsettled = rows.iter().filter(|(_, s)| s.stage != Stage::Settled).map(|(k, _)| k);
+        places.extend(swept(unsettled, &BTreeSet::new(), &linked).iter().map(|k| (k.company, k.employee, k.period)));
+        let ledger = ledger::load_places(pool, id, &places).await.map_err(db_error)?.into_iter().collect();
+        Ok(Attempt { rows, ledger, linked })
+    }
+}
+
 impl ExportHours {
     /// Steps 1 and 2: plan from the ledger and Nmbrs' facts, and record it (unless dry run).
-    async fn plan(&self, ctx: &JobContext<'_>, payload: &ExportPayload, api: &dyn NmbrsApi) -> Result<Run, JobError> {
+    async fn plan(
+        &self,
+        ctx: &JobContext<'_>,
+        payload: &ExportPayload,
+        api: &dyn NmbrsApi,
+    ) -> Result<(Run, Attempt), JobError> {
         let integration = &ctx.job.integration;
         let (pool, id) = (ctx.pool, integration.id.as_str());
         let named_ids: Vec<&EntryId> =
@@ -122,27 +151,17 @@ impl ExportHours {
         let facts = export_facts::read(api, &companies)
             .await
             .map_err(|e| nmbrs_failure::job_error(&e, &integration.nmbrs.domain))?;
-        let ledger_now: Ledger = ledger::load_places(pool, id, &places).await.map_err(db_error)?.into_iter().collect();
-        let states = buckets::load_buckets(pool, id, &places).await.map_err(db_error)?;
-        let applied = states.into_iter().map(|(key, state)| (key, state.applied)).collect();
+        let mut attempt = Attempt::load(ctx, places).await?;
+        let applied = attempt.rows.iter().map(|(key, state)| (*key, state.applied.clone())).collect();
         let planned = plan(&PlanInput {
             payload,
             venues: &integration.venues,
             settings: &integration.settings,
             companies: &facts.companies,
-            ledger: &ledger_now,
+            ledger: &attempt.ledger,
             applied: &applied,
         });
-        let refused = facts
-            .refused
-            .iter()
-            .map(|(company, err)| {
-                let notice = nmbrs_failure::no_access_notification(Some(company.0), err);
-                let scope = json!({"nmbrs_company_id": company.0});
-                let item = ErrorItem { code: "nmbrs.no_access".into(), message: notice.message.clone(), scope };
-                (notice, item)
-            })
-            .collect();
+        let refused = facts.unread.iter().map(|(company, failure)| export_facts::report(*company, failure)).collect();
         tracing::info!(
             export_id = %payload.export_id, entries = payload.entries.len(), buckets = planned.buckets.len(),
             writes = planned.writes().count(), "export planned"
@@ -152,22 +171,35 @@ impl ExportHours {
             let key = (id, ctx.job.idempotency_key.as_str(), payload.export_id.as_str());
             ledger::record_plan(pool, key, &run.plan, &run).await.map_err(db_error)?;
             crash_point(AFTER_PLAN);
+            // The rows and the ledger as they stand now, without reading them again.
+            for bucket in run.plan.writes() {
+                if let Some(row) = attempt.rows.get_mut(&bucket.key) {
+                    row.ledger_changed(bucket.unprotected);
+                } else {
+                    let row =
+                        BucketState { stage: Stage::ToWrite, unprotected: bucket.unprotected, ..Default::default() };
+                    attempt.rows.insert(bucket.key, row);
+                }
+            }
+            attempt.ledger = run.plan.ledger.clone();
         }
-        Ok(run)
+        Ok((run, attempt))
     }
 
-    /// Step 3 and 4: settle every bucket of the plan (and the dirty ones of earlier jobs).
+    /// Step 3 and 4: settle every bucket of the plan (and the unsettled ones of earlier jobs).
     async fn apply(
         &self,
         ctx: &JobContext<'_>,
         payload: &ExportPayload,
         mut run: Run,
+        attempt: Attempt,
         api: &dyn NmbrsApi,
     ) -> Result<JobOutput, JobError> {
         let (pool, id) = (ctx.pool, ctx.job.integration.id.as_str());
-        let linked: BTreeSet<CompanyId> =
-            ctx.job.integration.venues.iter().map(|v| CompanyId(v.nmbrs_company_id)).collect();
-        let (work, mut component_ids) = work_list(pool, id, &linked, &mut run.plan).await.map_err(db_error)?;
+        let values = attempt.ledger.bucket_values();
+        let now = AttemptState { rows: &attempt.rows, values: &values, linked: &attempt.linked };
+        let Work { buckets: work, without_row, owned: mut component_ids } = work(&mut run.plan, now);
+        buckets::ensure_rows(pool, id, &without_row).await.map_err(db_error)?;
         tracing::info!(export_id = %payload.export_id, buckets = work.len(), "writing buckets to Nmbrs");
         let results = self.write(ctx, api, work).await;
         let mut written = Written::default();
@@ -200,6 +232,9 @@ impl ExportHours {
             return Err(match stop {
                 Stop::Database(e) => db_error(e),
                 Stop::Nmbrs(e) => nmbrs_failure::job_error(&e, &ctx.job.integration.nmbrs.domain),
+                Stop::Unsettled(key) => {
+                    JobError::transient("export_bucket_unsettled", format!("bucket {key:?} did not settle"))
+                }
             });
         }
         if let Some((key, cause)) = written.later.first() {
@@ -233,17 +268,18 @@ impl ExportHours {
         &self,
         ctx: &JobContext<'_>,
         api: &dyn NmbrsApi,
-        work: Vec<(BucketKey, Decimal, BucketState)>,
+        work: Vec<BucketWork>,
     ) -> Vec<(BucketKey, Result<BucketResult, Stop>)> {
         let (pool, integration, total) = (ctx.pool, ctx.job.integration.id.as_str(), work.len());
         let (settled, stopped) = (&AtomicU64::new(0), &AtomicBool::new(false));
         let snapshots = &Snapshots::default();
         let results: Vec<Option<(BucketKey, Result<BucketResult, Stop>)>> = futures::stream::iter(work)
-            .map(|(key, wanted, state)| async move {
+            .map(|work| async move {
                 if stopped.load(Ordering::Relaxed) {
                     return None;
                 }
-                let result = BucketWrite { api, pool, integration, key, wanted, state, snapshots }.apply().await;
+                let key = work.key;
+                let result = BucketWrite { api, pool, integration, work, snapshots }.apply().await;
                 if result.is_err() {
                     stopped.store(true, Ordering::Relaxed);
                 }
@@ -267,46 +303,4 @@ struct Written {
     /// Lost inserts to settle in a later attempt.
     later: Vec<(BucketKey, NmbrsError)>,
     missing_rights: Vec<Operation>,
-}
-
-/// The buckets to write with their ledger value and state, adding to `plan` the unsettled
-/// buckets earlier jobs left (dirty or in doubt: the sweep); and the component each bucket
-/// that needs nothing already has.
-async fn work_list(
-    pool: &PgPool,
-    integration: &str,
-    linked: &BTreeSet<CompanyId>,
-    plan: &mut Plan,
-) -> sqlx::Result<(Vec<(BucketKey, Decimal, BucketState)>, BTreeMap<BucketKey, ComponentLineId>)> {
-    let planned: BTreeSet<BucketKey> = plan.buckets.iter().map(|b| b.key).collect();
-    let dirty = buckets::unsettled_buckets(pool, integration, SWEEP_LIMIT).await?;
-    // Only companies still linked: an unlinked one is no longer this integration's to write.
-    let swept: Vec<BucketKey> =
-        dirty.into_iter().filter(|k| !planned.contains(k) && linked.contains(&k.company)).collect();
-    let places: Places = planned.iter().chain(&swept).map(|k| (k.company, k.employee, k.period)).collect();
-    let values = bucket_values(&ledger::load_places(pool, integration, &places).await?);
-    let states = buckets::load_buckets(pool, integration, &places).await?;
-    for key in swept {
-        tracing::info!(bucket = ?key, "writing a bucket an earlier export left unfinished");
-        let state = states.get(&key).cloned().unwrap_or_default();
-        let value = values.get(&key).copied().unwrap_or_default();
-        let action = decide(key.component, value, &state.applied);
-        let (applied, unprotected) = (state.applied, state.unprotected);
-        plan.buckets.push(BucketPlan { key, value, applied, action, unprotected, in_doubt: false, refused: false });
-    }
-    let mut work = Vec::new();
-    let mut component_ids = BTreeMap::new();
-    for bucket in &mut plan.buckets {
-        // The ledger now, not the plan's: a later export may have changed it since a crash.
-        bucket.value = values.get(&bucket.key).copied().unwrap_or_default();
-        let state = states.get(&bucket.key).cloned().unwrap_or_default();
-        if state.unsettled() || decide(bucket.key.component, bucket.value, &state.applied).writes() {
-            work.push((bucket.key, bucket.value, state));
-        } else if let [one] = state.applied.ids.as_slice() {
-            component_ids.insert(bucket.key, *one);
-        }
-    }
-    let keys: Vec<BucketKey> = work.iter().map(|(key, ..)| *key).collect();
-    buckets::ensure_rows(pool, integration, &keys).await?;
-    Ok((work, component_ids))
 }

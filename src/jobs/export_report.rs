@@ -52,11 +52,12 @@ pub fn progress<E>(metrics: &Metrics, result: &Result<BucketResult, E>, done: u6
 }
 
 /// The job output of a finished (or dry) export: `hours.exported`, the plan's notifications,
-/// those of the companies Nmbrs refused, and the counts.
+/// the companies that could not be read (in `errors`, with their notification if any), and
+/// the counts.
 pub fn output(
     payload: &ExportPayload,
     plan: &Plan,
-    refused_companies: Vec<(Notification, ErrorItem)>,
+    refused_companies: Vec<(Option<Notification>, ErrorItem)>,
     component_ids: &BTreeMap<BucketKey, ComponentLineId>,
     tally: Tally,
 ) -> JobOutput {
@@ -86,7 +87,7 @@ pub fn output(
     out.events.push(EventDraft::new(EventType::HoursExported, &plan.hours_exported(payload, component_ids)));
     out.events.extend(plan.notifications.iter().map(Notification::draft));
     for (notice, item) in refused_companies {
-        out.events.push(notice.draft());
+        out.events.extend(notice.as_ref().map(Notification::draft));
         out.errors.push(item);
     }
     out

@@ -4,15 +4,14 @@
 //! So before an insert the worker reads the period once per employee, period and kind (hours
 //! or wage) per attempt, and records the lines of the bucket's code with the intent.
 //!
-//! Without the read right there is nothing to read, and nothing is needed: a lost reply then
-//! puts the bucket in doubt anyway. The first refusal switches the reads off for the attempt.
+//! Each read right counts on its own (issue 11, field 07): a refused `HourComponentVar_Get`
+//! switches off the hour reads of the attempt, never the wage reads, and the reverse. A period
+//! that could not be read is recorded as unknown (not as empty), so a read-back after a lost
+//! reply never adopts a line that may be a person's (`domain::export::readback`).
 
 use std::{
-    collections::HashMap,
-    sync::{
-        Arc, Mutex,
-        atomic::{AtomicBool, Ordering},
-    },
+    collections::{HashMap, HashSet},
+    sync::{Arc, Mutex},
 };
 
 use tokio::sync::OnceCell;
@@ -28,46 +27,51 @@ use crate::{
 
 type Cell = Arc<OnceCell<Option<Vec<ReadLine>>>>;
 
+/// Which read a line comes from: `HourComponentVar_Get` (true) or `WageComponentVar_Get`.
+type ReadKind = bool;
+
 /// The periods read so far in one attempt of an export.
 #[derive(Default)]
 pub struct Snapshots {
-    cells: Mutex<HashMap<(EmployeeId, PayPeriod, bool), Cell>>,
-    unreadable: AtomicBool,
+    cells: Mutex<HashMap<(EmployeeId, PayPeriod, ReadKind), Cell>>,
+    /// The reads Nmbrs refused (fault 1002) in this attempt, each on its own.
+    refused: Mutex<HashSet<ReadKind>>,
 }
 
 impl Snapshots {
     /// The lines of `key`'s code already in its period that the worker does not own (`owned`);
-    /// empty when the period cannot be read.
+    /// `None` when the period cannot be read (the API user lacks that read right).
     pub async fn foreign(
         &self,
         api: &dyn NmbrsApi,
         key: &BucketKey,
         owned: &[ComponentLineId],
-    ) -> Result<Vec<ComponentLineId>, NmbrsError> {
-        let Some(code) = key.component.code() else { return Ok(Vec::new()) };
-        if self.unreadable.load(Ordering::Relaxed) {
-            return Ok(Vec::new());
+    ) -> Result<Option<Vec<ComponentLineId>>, NmbrsError> {
+        let Some(code) = key.component.code() else { return Ok(Some(Vec::new())) };
+        let kind: ReadKind = matches!(key.component, Component::Hours(_));
+        if self.refused.lock().expect("the refused set is never poisoned").contains(&kind) {
+            return Ok(None);
         }
-        let hours = matches!(key.component, Component::Hours(_));
         let cell = {
             let mut cells = self.cells.lock().expect("the snapshot map is never poisoned");
-            cells.entry((key.employee, key.period, hours)).or_default().clone()
+            cells.entry((key.employee, key.period, kind)).or_default().clone()
         };
         let lines = cell
             .get_or_try_init(|| async {
                 match read_period(api, key).await {
                     Ok(lines) => Ok(Some(lines)),
                     Err(e) if matches!(e.kind(), ErrorKind::MissingRight { .. }) => {
-                        self.unreadable.store(true, Ordering::Relaxed);
+                        self.refused.lock().expect("the refused set is never poisoned").insert(kind);
                         Ok(None)
                     }
                     Err(e) => Err(e),
                 }
             })
             .await?;
-        let lines = lines.iter().flatten();
-        let foreign = lines.filter(|l| l.code == code).map(|l| ComponentLineId(l.id));
-        Ok(foreign.filter(|id| !owned.contains(id)).collect())
+        Ok(lines.as_ref().map(|lines| {
+            let foreign = lines.iter().filter(|l| l.code == code).map(|l| ComponentLineId(l.id));
+            foreign.filter(|id| !owned.contains(id)).collect()
+        }))
     }
 }
 

@@ -3,11 +3,11 @@
 
 use async_trait::async_trait;
 
-use super::client::{SoapClient, required_scalar};
+use super::client::SoapClient;
 use super::envelope::Value;
 use super::error::NmbrsError;
 use super::operation::Operation as Op;
-use super::reader::{self, ReadError};
+use super::reader;
 use super::types::*;
 
 /// Company-service operations.
@@ -15,7 +15,8 @@ use super::types::*;
 pub trait CompanyService: Send + Sync {
     /// `List_GetAll`: the companies visible to the API user.
     async fn companies(&self) -> Result<Vec<Company>, NmbrsError>;
-    /// `Company_GetCurrentPeriod`, parsed and range-checked.
+    /// `Company_GetCurrentPeriod`, parsed and range-checked. A response without a result (nil,
+    /// absent or empty: the company has no current period) is [`NmbrsError::NoResult`].
     async fn current_period(&self, company: CompanyId) -> Result<CurrentPeriod, NmbrsError>;
     /// `HourModel_GetHourCodes`.
     async fn hour_codes(&self, company: CompanyId) -> Result<Vec<ModelCode>, NmbrsError>;
@@ -44,10 +45,9 @@ impl CompanyService for SoapClient {
     async fn current_period(&self, company: CompanyId) -> Result<CurrentPeriod, NmbrsError> {
         let op = Op::CompanyGetCurrentPeriod;
         let params = [("CompanyId", Value::Int(company.0))];
-        self.call(op, &params, |xml| {
-            CurrentPeriod::parse(&required_scalar(xml, op)?).map_err(|e| ReadError::Malformed(e.to_string()))
-        })
-        .await
+        let raw = self.call(op, &params, |xml| reader::read_scalar(xml, op.name())).await?;
+        let raw = raw.filter(|r| !r.trim().is_empty()).ok_or(NmbrsError::NoResult { operation: op })?;
+        CurrentPeriod::parse(&raw).map_err(|e| NmbrsError::Malformed { operation: op, message: e.to_string() })
     }
 
     async fn hour_codes(&self, company: CompanyId) -> Result<Vec<ModelCode>, NmbrsError> {

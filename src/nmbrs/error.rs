@@ -32,6 +32,10 @@ pub enum NmbrsError {
     /// The response was not the expected XML.
     #[error("{operation}: unreadable response: {message}")]
     Malformed { operation: Operation, message: String },
+    /// Nmbrs answered without a result where one is needed (e.g. `Company_GetCurrentPeriod`
+    /// of a company without a current period): classed like an unreadable response.
+    #[error("{operation}: answered without a result")]
+    NoResult { operation: Operation },
     /// An insert failed transiently after the request may have reached Nmbrs: it may or
     /// may not have been applied. Never retried by the client; the caller decides (read
     /// back, or flag the bucket `export.in_doubt`).
@@ -103,6 +107,7 @@ impl NmbrsError {
             | NmbrsError::Transport { operation, .. }
             | NmbrsError::TooLarge { operation, .. }
             | NmbrsError::Malformed { operation, .. }
+            | NmbrsError::NoResult { operation }
             | NmbrsError::OutcomeUnknown { operation, .. } => *operation,
         }
     }
@@ -117,7 +122,9 @@ impl NmbrsError {
             NmbrsError::Timeout { .. } | NmbrsError::Connect { .. } | NmbrsError::Transport { .. } => {
                 ErrorKind::Transient
             }
-            NmbrsError::TooLarge { .. } | NmbrsError::Malformed { .. } => ErrorKind::Unknown,
+            NmbrsError::TooLarge { .. } | NmbrsError::Malformed { .. } | NmbrsError::NoResult { .. } => {
+                ErrorKind::Unknown
+            }
             NmbrsError::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
         }
     }

@@ -1,11 +1,15 @@
-//! PostgreSQL edge of the hours export: where each bucket's write stands in Nmbrs (issue 5).
+//! PostgreSQL edge of the hours export: where each bucket's write stands in Nmbrs (issue 5),
+//! as one named stage (`export_buckets.stage`, issue 12; the stages and their order are in
+//! [`domain::export::stage`](crate::domain::export::stage)).
 //!
 //! After [`record_plan`](super::export_ledger::record_plan), each step of a bucket's write is
-//! one statement, a recovery point: [`record_deleted`] after deleting the worker's own
-//! components, [`record_intent`] before an insert, [`record_inserted`] with the returned id
-//! (or [`record_adopted`] after a read-back), [`record_applied`] after `DaysVar_Set` or when
-//! nothing had to be written, [`record_in_doubt`] when an insert cannot be known. A person
-//! settles a bucket in doubt with [`resolve`].
+//! one statement, a recovery point that moves the row from one stage to the next and only from
+//! the stages that step may follow (a row in another stage is an error, never a silent no-op):
+//! [`record_deleted`] (→ `cleared`), [`record_intent`] (→ `insert_sent`), [`record_inserted`]
+//! (→ `settled`), [`record_adopted`] and [`record_not_landed`] after a read-back (→ `to_write`),
+//! [`record_applied`] after `DaysVar_Set` or when nothing had to be written (→ `settled`),
+//! [`record_in_doubt`] when an insert cannot be known (→ `in_doubt`). A person settles a bucket
+//! in doubt with [`resolve`].
 
 use std::collections::BTreeMap;
 
@@ -16,75 +20,51 @@ use super::export_ledger::{KeyColumns, PgQuery, Places, component_text, key_of, 
 use crate::domain::export::{
     actions::{Applied, ComponentLineId},
     contributions::BucketKey,
+    stage::{BucketState, Stage},
 };
 
-/// Where a bucket stands in Nmbrs, from its row (a bucket without a row has nothing).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct BucketState {
-    pub applied: Applied,
-    /// An insert of this value may have been sent; its id is not recorded.
-    pub pending: Option<Decimal>,
-    /// With `pending`: the lines of the bucket's code already in the period before the insert
-    /// (never the worker's own insert).
-    pub foreign: Vec<ComponentLineId>,
-    pub dirty: bool,
-    pub unprotected: bool,
-    pub in_doubt: bool,
-}
-
-impl BucketState {
-    /// Whether the row asks for attention even when the ledger value equals the applied one.
-    pub fn unsettled(&self) -> bool {
-        self.pending.is_some() || self.dirty || self.in_doubt
-    }
+fn ids(list: Vec<i32>) -> Vec<ComponentLineId> {
+    list.into_iter().map(ComponentLineId).collect()
 }
 
 fn state_of(row: &PgRow) -> sqlx::Result<BucketState> {
-    let ids: Vec<i32> = row.try_get("owned_ids")?;
+    let stage: String = row.try_get("stage")?;
+    let stage =
+        Stage::parse(&stage).ok_or_else(|| sqlx::Error::Decode(format!("unknown bucket stage {stage:?}").into()))?;
+    let pending: Option<Decimal> = row.try_get("pending_value")?;
+    if stage.insert_pending() != pending.is_some() {
+        return Err(sqlx::Error::Decode(format!("bucket stage {stage:?} with pending value {pending:?}").into()));
+    }
     Ok(BucketState {
-        applied: Applied { value: row.try_get("applied_value")?, ids: ids.into_iter().map(ComponentLineId).collect() },
-        pending: row.try_get("pending_value")?,
-        foreign: row
-            .try_get::<Option<Vec<i32>>, _>("foreign_ids")?
-            .unwrap_or_default()
-            .into_iter()
-            .map(ComponentLineId)
-            .collect(),
-        dirty: row.try_get("dirty")?,
+        stage,
+        applied: Applied { value: row.try_get("applied_value")?, ids: ids(row.try_get("owned_ids")?) },
+        pending,
+        foreign: row.try_get::<Option<Vec<i32>>, _>("foreign_ids")?.map(ids),
         unprotected: row.try_get("unprotected")?,
-        in_doubt: row.try_get("in_doubt")?,
     })
 }
 
-/// The state of every bucket with a row in these places.
-pub async fn load_buckets(
+/// The bucket rows one attempt of an export works from, read once: every row in `places`
+/// (the plan's), and at most `sweep_limit` more rows of the integration that are not settled
+/// (left by earlier exports: dirty, half-written or in doubt), in key order.
+pub async fn load_for_attempt(
     pool: &PgPool,
     integration: &str,
     places: &Places,
+    sweep_limit: i64,
 ) -> sqlx::Result<BTreeMap<BucketKey, BucketState>> {
     let (companies, employees, years, periods) = place_columns(places);
-    let sql = "SELECT company_id, employee_id, year, period, component, applied_value, owned_ids, pending_value, \
-               foreign_ids, dirty, unprotected, in_doubt FROM export_buckets
-               WHERE integration_id = $1 AND (company_id, employee_id, year, period) IN
-                     (SELECT * FROM UNNEST($2::int[], $3::int[], $4::int[], $5::smallint[]))";
+    let sql = "WITH places AS (SELECT * FROM UNNEST($2::int[], $3::int[], $4::int[], $5::smallint[]))
+               SELECT * FROM export_buckets
+               WHERE integration_id = $1 AND (company_id, employee_id, year, period) IN (SELECT * FROM places)
+               UNION ALL
+               (SELECT * FROM export_buckets
+                WHERE integration_id = $1 AND stage <> 'settled'
+                  AND (company_id, employee_id, year, period) NOT IN (SELECT * FROM places)
+                ORDER BY company_id, employee_id, year, period, component LIMIT $6)";
     let query = sqlx::query(sql).bind(integration).bind(&companies).bind(&employees).bind(&years).bind(&periods);
-    query.fetch_all(pool).await?.iter().map(|r| Ok((key_of(r)?, state_of(r)?))).collect()
-}
-
-/// The buckets whose ledger changed without Nmbrs following yet, e.g. left by a job that
-/// failed half-way, and those in doubt (each export tries to settle them again, e.g. once the
-/// read right is granted); at most `limit`.
-pub async fn unsettled_buckets(pool: &PgPool, integration: &str, limit: i64) -> sqlx::Result<Vec<BucketKey>> {
-    let rows = sqlx::query(
-        "SELECT company_id, employee_id, year, period, component FROM export_buckets
-         WHERE integration_id = $1 AND (dirty OR in_doubt)
-         ORDER BY company_id, employee_id, year, period, component LIMIT $2",
-    )
-    .bind(integration)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    rows.iter().map(key_of).collect()
+    let rows = query.bind(sweep_limit).fetch_all(pool).await?;
+    rows.iter().map(|r| Ok((key_of(r)?, state_of(r)?))).collect()
 }
 
 /// Binds a bucket's key as `$1`…`$6` of [`bucket_update!`].
@@ -137,28 +117,37 @@ pub async fn ensure_rows(pool: &PgPool, integration: &str, keys: &[BucketKey]) -
     KeyColumns::of(keys.iter()).bind(query.bind(integration)).execute(pool).await.map(drop)
 }
 
-/// After the worker's own components were deleted in Nmbrs (an unknown id counts as deleted).
+/// After the worker's own components were deleted in Nmbrs (an unknown id counts as deleted):
+/// `settled`/`to_write` → `cleared`.
 pub async fn record_deleted(pool: &PgPool, integration: &str, key: &BucketKey) -> sqlx::Result<()> {
-    let sql = bucket_update!("owned_ids = '{}', applied_value = 0");
+    let sql = bucket_update!(
+        "stage = 'cleared', owned_ids = '{}', applied_value = 0",
+        " AND stage IN ('settled', 'to_write')"
+    );
     bind_key(sqlx::query(sql), integration, key).execute(pool).await.and_then(one_row)
 }
 
-/// Before an insert of `value`: from here until [`record_inserted`] the insert is in doubt.
-/// `foreign`: the lines of the bucket's code already in the period (none known: empty).
+/// Before an insert of `value` (→ `insert_sent`): from here until [`record_inserted`] the
+/// insert may have landed. `foreign`: the lines of the bucket's code already in the period
+/// (`None`: the period could not be read).
 pub async fn record_intent(
     pool: &PgPool,
     integration: &str,
     key: &BucketKey,
     value: Decimal,
-    foreign: &[ComponentLineId],
+    foreign: Option<&[ComponentLineId]>,
 ) -> sqlx::Result<()> {
-    let sql = bucket_update!("pending_value = $7, foreign_ids = $8");
-    let foreign: Vec<i32> = foreign.iter().map(|id| id.0).collect();
+    let sql = bucket_update!(
+        "stage = 'insert_sent', pending_value = $7, foreign_ids = $8",
+        " AND stage IN ('settled', 'to_write', 'cleared') AND owned_ids = '{}'"
+    );
+    let foreign: Option<Vec<i32>> = foreign.map(|f| f.iter().map(|id| id.0).collect());
     bind_key(sqlx::query(sql), integration, key).bind(value).bind(foreign).execute(pool).await.and_then(one_row)
 }
 
-/// Right after an insert returned `id`: the worker owns it and the bucket holds `value`, as
-/// the ledger wants (inserts come only after the worker's other components are deleted).
+/// Right after an insert returned `id` (`insert_sent` → `settled`): the worker owns it and the
+/// bucket holds `value`, as the ledger wants (inserts come only after the worker's other
+/// components are deleted).
 pub async fn record_inserted(
     pool: &PgPool,
     integration: &str,
@@ -167,13 +156,15 @@ pub async fn record_inserted(
     value: Decimal,
 ) -> sqlx::Result<()> {
     let sql = bucket_update!(
-        "owned_ids = array_append(owned_ids, $7), applied_value = applied_value + $8, pending_value = NULL, \
-         foreign_ids = NULL, in_doubt = false, dirty = false"
+        "stage = 'settled', owned_ids = array_append(owned_ids, $7), applied_value = applied_value + $8, \
+         pending_value = NULL, foreign_ids = NULL",
+        " AND stage = 'insert_sent'"
     );
     bind_key(sqlx::query(sql), integration, key).bind(id.0).bind(value).execute(pool).await.and_then(one_row)
 }
 
-/// A read-back found the pending insert as component `id`: adopted as if its reply had come.
+/// A read-back found the pending insert as component `id`: adopted as if its reply had come
+/// (→ `to_write`: the ledger may want another value by now).
 pub async fn record_adopted(
     pool: &PgPool,
     integration: &str,
@@ -181,28 +172,34 @@ pub async fn record_adopted(
     id: ComponentLineId,
 ) -> sqlx::Result<()> {
     let sql = bucket_update!(
-        "owned_ids = array_append(owned_ids, $7), applied_value = applied_value + pending_value, \
-         pending_value = NULL, foreign_ids = NULL, in_doubt = false"
+        "stage = 'to_write', owned_ids = array_append(owned_ids, $7), applied_value = applied_value + pending_value, \
+         pending_value = NULL, foreign_ids = NULL",
+        " AND stage IN ('insert_sent', 'in_doubt')"
     );
     bind_key(sqlx::query(sql), integration, key).bind(id.0).execute(pool).await.and_then(one_row)
 }
 
-/// A read-back found no trace of the pending insert: it did not land.
+/// A read-back found no trace of the pending insert: it did not land (→ `to_write`).
 pub async fn record_not_landed(pool: &PgPool, integration: &str, key: &BucketKey) -> sqlx::Result<()> {
-    let sql = bucket_update!("pending_value = NULL, foreign_ids = NULL, in_doubt = false");
+    let sql = bucket_update!(
+        "stage = 'to_write', pending_value = NULL, foreign_ids = NULL",
+        " AND stage IN ('insert_sent', 'in_doubt')"
+    );
     bind_key(sqlx::query(sql), integration, key).execute(pool).await.and_then(one_row)
 }
 
 /// The bucket holds `value` in Nmbrs and nothing is pending (after `DaysVar_Set`, or when the
-/// ledger already matched).
+/// ledger already matched): → `settled`.
 pub async fn record_applied(pool: &PgPool, integration: &str, key: &BucketKey, value: Decimal) -> sqlx::Result<()> {
-    let sql = bucket_update!("applied_value = $7, dirty = false");
+    let sql =
+        bucket_update!("stage = 'settled', applied_value = $7", " AND stage IN ('settled', 'to_write', 'cleared')");
     bind_key(sqlx::query(sql), integration, key).bind(value).execute(pool).await.and_then(one_row)
 }
 
-/// The pending insert can be neither confirmed nor ruled out: no write until a person checks.
+/// The pending insert can be neither confirmed nor ruled out: no write until a read-back or a
+/// person settles it (`insert_sent` → `in_doubt`).
 pub async fn record_in_doubt(pool: &PgPool, integration: &str, key: &BucketKey) -> sqlx::Result<()> {
-    let sql = bucket_update!("in_doubt = true");
+    let sql = bucket_update!("stage = 'in_doubt'", " AND stage IN ('insert_sent', 'in_doubt')");
     bind_key(sqlx::query(sql), integration, key).execute(pool).await.and_then(one_row)
 }
 
@@ -220,7 +217,7 @@ pub struct DoubtfulBucket {
 pub async fn in_doubt(pool: &PgPool, integration: Option<&str>) -> sqlx::Result<Vec<DoubtfulBucket>> {
     let rows = sqlx::query(
         "SELECT integration_id, company_id, employee_id, year, period, component, pending_value, owned_ids
-         FROM export_buckets WHERE in_doubt AND ($1::text IS NULL OR integration_id = $1)
+         FROM export_buckets WHERE stage = 'in_doubt' AND ($1::text IS NULL OR integration_id = $1)
          ORDER BY integration_id, company_id, employee_id, year, period, component",
     )
     .bind(integration)
@@ -248,7 +245,7 @@ pub enum Resolution {
     NotLanded,
 }
 
-/// Settles a bucket in doubt by a person's word and marks it dirty, so the next export of the
+/// Settles a bucket in doubt by a person's word (→ `to_write`), so the next export of the
 /// integration brings it to the ledger's value. False when no such bucket is in doubt.
 pub async fn resolve(
     conn: &mut PgConnection,
@@ -259,14 +256,17 @@ pub async fn resolve(
     let done = match how {
         Resolution::LandedAs(id) => {
             let sql = bucket_update!(
-                "owned_ids = array_append(owned_ids, $7), applied_value = applied_value + pending_value, \
-                 pending_value = NULL, in_doubt = false, dirty = true",
-                " AND in_doubt"
+                "stage = 'to_write', owned_ids = array_append(owned_ids, $7), \
+                 applied_value = applied_value + pending_value, pending_value = NULL, foreign_ids = NULL",
+                " AND stage = 'in_doubt'"
             );
             bind_key(sqlx::query(sql), integration, key).bind(id.0).execute(&mut *conn).await?
         }
         Resolution::NotLanded => {
-            let sql = bucket_update!("pending_value = NULL, in_doubt = false, dirty = true", " AND in_doubt");
+            let sql = bucket_update!(
+                "stage = 'to_write', pending_value = NULL, foreign_ids = NULL",
+                " AND stage = 'in_doubt'"
+            );
             bind_key(sqlx::query(sql), integration, key).execute(&mut *conn).await?
         }
     };

@@ -150,7 +150,7 @@ pub async fn add_write_calls(pool: &PgPool, integration: &str, idempotency_key: 
 }
 
 /// Recovery point 1: in one transaction, the entries' new contributions, the buckets that must
-/// be written (dirty, with their protection mode), and `run` (the plan to finish).
+/// be written (`to_write`, with their protection mode), and `run` (the plan to finish).
 pub async fn record_plan<T: serde::Serialize + Sync>(
     pool: &PgPool,
     (integration, idempotency_key, export_id): (&str, &str, &str),
@@ -224,17 +224,22 @@ async fn insert_contributions(conn: &mut PgConnection, integration: &str, rows: 
     Ok(())
 }
 
+/// The buckets the plan writes: a settled one becomes `to_write`; one whose write is under way
+/// keeps its stage (a pending insert is read back first); all take the plan's protection mode.
+/// [`BucketState::ledger_changed`](crate::domain::export::stage::BucketState::ledger_changed)
+/// is the same rule on a state in memory.
 async fn mark_dirty(conn: &mut PgConnection, integration: &str, buckets: &[(BucketKey, bool)]) -> sqlx::Result<()> {
     if buckets.is_empty() {
         return Ok(());
     }
     let unprotected: Vec<bool> = buckets.iter().map(|(_, u)| *u).collect();
     let query = sqlx::query(
-        "INSERT INTO export_buckets (integration_id, company_id, employee_id, year, period, component, dirty, unprotected)
-         SELECT $1, c, e, y, p, k, true, u
+        "INSERT INTO export_buckets (integration_id, company_id, employee_id, year, period, component, stage, unprotected)
+         SELECT $1, c, e, y, p, k, 'to_write', u
          FROM UNNEST($2::int[], $3::int[], $4::int[], $5::smallint[], $6::text[], $7::bool[]) AS t(c, e, y, p, k, u)
          ON CONFLICT (integration_id, company_id, employee_id, year, period, component)
-         DO UPDATE SET dirty = true, unprotected = EXCLUDED.unprotected, updated_at = now()",
+         DO UPDATE SET stage = CASE export_buckets.stage WHEN 'settled' THEN 'to_write' ELSE export_buckets.stage END,
+                       unprotected = EXCLUDED.unprotected, updated_at = now()",
     );
     let keys = KeyColumns::of(buckets.iter().map(|(k, _)| k));
     keys.bind(query.bind(integration)).bind(unprotected).execute(conn).await.map(drop)

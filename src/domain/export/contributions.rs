@@ -142,7 +142,8 @@ pub enum SkipReason {
     InvalidPeriod,
     UnknownEmployee,
     InDoubt,
-    /// Nmbrs refused the bucket's write after planning (e.g. its period closed meanwhile).
+    /// Nmbrs refused the bucket's write after planning (e.g. its period closed meanwhile), or
+    /// the entry's company could not be read (no access, no current period, unreadable).
     NmbrsRefused,
 }
 

@@ -3,9 +3,13 @@
 //! The way through, one file per step:
 //! - [`payload`]: the typed `ExportHours` payload;
 //! - [`contributions`]: an entry's parts, the rules that skip them, the bucket each books on;
+//! - [`companies`]: which failed company reads skip only that company (isolation);
 //! - [`validation`]: the company-side checks (period open and valid, code in the models);
 //! - [`ledger`]: per entry its live contributions, and bucket values derived from them;
 //! - [`actions`]: the write that brings one bucket in Nmbrs to its wanted value;
+//! - [`stage`]: where a bucket's write stands, its next step, and the sweep of unsettled buckets;
+//! - [`readback`]: what a period read back says about an insert whose reply was lost;
+//! - [`work`]: the buckets one attempt writes (the plan's and the swept ones), decided once;
 //! - [`plan`]: all of the above for one export, given what the handler read from Nmbrs and
 //!   its ledger tables, plus the notifications and the `hours.exported` payload.
 //!
@@ -30,9 +34,12 @@
 //!   remove: unknown venue, unreadable company, `invalid_period`, `period_closed`,
 //!   `unknown_employee` (whole entry), then per part `no_code_mapping`, `unknown_code`. So a
 //!   job is `partial` only when something that would have been written was held back.
-//! - **Unknown venue** (not in `integration.venues`) and **a company the handler could not
-//!   read** skip the entry as `unknown_employee` (the employee cannot be found in Nmbrs); the
-//!   venue case raises `export.unknown_venue {eitje_venue_id}`.
+//! - **Unknown venue** (not in `integration.venues`) skips the entry as `unknown_employee` (the
+//!   employee cannot be found in Nmbrs) and raises `export.unknown_venue {eitje_venue_id}`.
+//! - **A company the handler could not read** (no access, no current period, a response that
+//!   cannot be read: [`companies`]) skips its entries as `nmbrs_refused` (CONTRACT §2.3); the
+//!   handler names the company in `errors` (`nmbrs.no_access`, `nmbrs.no_current_period`,
+//!   `nmbrs.unreadable_response`) and the job is `partial`.
 //! - **Added notification codes** (the contract lists codes "at least"): `export.invalid_period
 //!   {nmbrs_company_id, period, period_type}`, `export.unknown_employee {nmbrs_company_id,
 //!   nmbrs_employee_id}`, `export.unknown_venue {eitje_venue_id}`; `export.not_approved
@@ -58,13 +65,16 @@
 //!   even when their total is already right.
 
 pub mod actions;
+pub mod companies;
 pub mod contributions;
 pub mod ledger;
 pub mod notify;
 pub mod payload;
 pub mod plan;
 pub mod readback;
+pub mod stage;
 pub mod validation;
+pub mod work;
 
 #[cfg(test)]
 mod proptests;

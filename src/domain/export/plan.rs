@@ -64,8 +64,8 @@ pub struct PlanInput<'a> {
     /// `integration.settings`: the code mappings.
     pub settings: &'a Settings,
     /// Facts per company, for every company of [`companies_to_read`]. A company missing here
-    /// could not be read (no access): its entries are skipped as `unknown_employee` and frozen;
-    /// the handler raises `nmbrs.no_access` itself (it knows the refused operation).
+    /// could not be read (no access, no current period, unreadable): its entries are skipped
+    /// as `nmbrs_refused` and frozen; the handler names the company in `errors` itself.
     pub companies: &'a BTreeMap<CompanyId, CompanyFacts>,
     /// The ledger before this export. It must hold every live contribution of the entries this
     /// export names and of every bucket they touch (all contributions of the employees named,
@@ -373,7 +373,8 @@ impl Planner<'_> {
     /// Whether the worker may write `period` of `company`; otherwise the reason, notified.
     fn blocked(&mut self, company: CompanyId, period: PayPeriod) -> Option<SkipReason> {
         let Some(facts) = self.input.companies.get(&company) else {
-            return Some(SkipReason::UnknownEmployee);
+            // The company could not be read (isolation, `super::companies`).
+            return Some(SkipReason::NmbrsRefused);
         };
         match check_period(period, &facts.current_period) {
             PeriodCheck::Open => None,

@@ -252,9 +252,9 @@ fn a_company_that_could_not_be_read_freezes_its_entries() {
     let mut facts = companies();
     facts.remove(&crate::nmbrs::CompanyId(54671));
     let plan = run_with(&p, &settings(), &facts, &Ledger::new(), &BTreeMap::new());
-    assert_eq!(skipped(&plan), ["s1 - unknown_employee"]);
+    assert_eq!(skipped(&plan), ["s1 - nmbrs_refused"]);
     assert_eq!(ids(&plan), ["s2"]);
-    assert!(plan.notifications.is_empty(), "the handler raises nmbrs.no_access");
+    assert!(plan.notifications.is_empty(), "the handler names the company in errors");
     assert_eq!(plan.status, Status::Partial);
 }
 

@@ -6,6 +6,12 @@
 //! yet is its insert (adopt it); none means the insert never landed; more than one could each
 //! be a person's own line, so the bucket stops for a person rather than guess. Lines that were
 //! in the period before the insert (read just before it) are never candidates.
+//!
+//! Each read right counts on its own (issue 11, field 07): when the period could not be read
+//! before the insert (say `HourComponentVar_Get` is not in the API user's template), a line of
+//! the bucket's code and value may be a person's, and a read-back cannot tell it from the
+//! worker's insert (SOAP reads no comments back). Then only "no such line" settles the insert
+//! (not landed); any such line leaves it in doubt. A person's line is never adopted.
 
 use rust_decimal::Decimal;
 
@@ -34,17 +40,25 @@ pub enum Verdict {
     Ambiguous,
 }
 
-/// Judges the period's `lines` for an insert of `value` under `code`. `excluded`: lines that
-/// cannot be the insert, i.e. those the worker already owns and those that were in the period
-/// before the insert (a person's).
-pub fn judge(lines: &[ReadLine], code: i32, value: Decimal, excluded: &[ComponentLineId]) -> Verdict {
+/// Judges the period's `lines` for an insert of `value` under `code`. `owned`: the lines the
+/// worker already owns. `before`: the lines of the code that were in the period before the
+/// insert (a person's), or `None` when the period could not be read then.
+pub fn judge(
+    lines: &[ReadLine],
+    code: i32,
+    value: Decimal,
+    owned: &[ComponentLineId],
+    before: Option<&[ComponentLineId]>,
+) -> Verdict {
     let same = |v: Decimal| v.round_dp(NMBRS_DECIMALS) == value.round_dp(NMBRS_DECIMALS);
-    let mut matching =
-        lines.iter().filter(|l| l.code == code && same(l.value) && !excluded.contains(&ComponentLineId(l.id)));
-    match (matching.next(), matching.next()) {
-        (None, _) => Verdict::NotLanded,
-        (Some(line), None) => Verdict::Adopt(ComponentLineId(line.id)),
-        (Some(_), Some(_)) => Verdict::Ambiguous,
+    let excluded = |id: ComponentLineId| owned.contains(&id) || before.is_some_and(|b| b.contains(&id));
+    let mut matching = lines.iter().filter(|l| l.code == code && same(l.value) && !excluded(ComponentLineId(l.id)));
+    match (matching.next(), matching.next(), before) {
+        (None, ..) => Verdict::NotLanded,
+        // Nothing known of the period before: this line may be a person's.
+        (Some(_), _, None) => Verdict::Ambiguous,
+        (Some(line), None, Some(_)) => Verdict::Adopt(ComponentLineId(line.id)),
+        (Some(_), Some(_), Some(_)) => Verdict::Ambiguous,
     }
 }
 
@@ -55,6 +69,32 @@ mod tests {
 
     fn line(id: i32, code: i32, value: &str) -> ReadLine {
         ReadLine { id, code, value: d(value) }
+    }
+
+    /// Judged with the period read before the insert, holding no line of the code.
+    fn judge(lines: &[ReadLine], code: i32, value: Decimal, owned: &[ComponentLineId]) -> Verdict {
+        super::judge(lines, code, value, owned, Some(&[]))
+    }
+
+    #[test]
+    fn a_line_that_was_there_before_the_insert_is_a_persons_and_never_adopted() {
+        let lines = [line(99001, 400, "2")];
+        let before = [ComponentLineId(99001)];
+        assert_eq!(super::judge(&lines, 400, d("2"), &[], Some(&before)), Verdict::NotLanded);
+        let both = [line(99001, 400, "2"), line(7, 400, "2")];
+        assert_eq!(super::judge(&both, 400, d("2"), &[], Some(&before)), Verdict::Adopt(ComponentLineId(7)));
+    }
+
+    #[test]
+    fn without_the_period_read_before_the_insert_a_matching_line_is_never_adopted() {
+        // Field 07: the one line of code 400 and value 2 may be the person's own.
+        let lines = [line(99001, 400, "2")];
+        assert_eq!(super::judge(&lines, 400, d("2"), &[], None), Verdict::Ambiguous);
+        // No such line at all: the insert did not land, whoever else wrote in the period.
+        let other = [line(99001, 400, "3"), line(5, 410, "2")];
+        assert_eq!(super::judge(&other, 400, d("2"), &[], None), Verdict::NotLanded);
+        // Lines the worker owns are still not candidates.
+        assert_eq!(super::judge(&lines, 400, d("2"), &[ComponentLineId(99001)], None), Verdict::NotLanded);
     }
 
     #[test]
