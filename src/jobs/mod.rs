@@ -198,3 +198,69 @@ impl Handlers {
 pub fn utc_today() -> chrono::NaiveDate {
     chrono::Utc::now().date_naive()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        credentials::KeyRing,
+        domain::payloads::{DeactivatePayload, SyncTeamPayload},
+        envelope::{JobPayload, Limits},
+    };
+
+    /// Counts the roster it was given: proof it ran on the typed payload.
+    struct RosterSize;
+
+    #[async_trait]
+    impl JobHandler for RosterSize {
+        type Payload = SyncTeamPayload;
+
+        async fn run(&self, _: JobContext<'_>, payload: &SyncTeamPayload) -> Result<JobOutput, JobError> {
+            let mut out = JobOutput::succeeded();
+            out.counts.insert("members".into(), payload.members.len() as u64);
+            Ok(out)
+        }
+    }
+
+    fn job(keys: &KeyRing, kind: &str, payload: serde_json::Value) -> (Job, Credentials) {
+        let sealed = keys.seal("env-1", &Credentials::new("api@example.com", "tok"));
+        let body = serde_json::json!({
+            "message_id": "m-1", "type": kind, "schema_version": 1, "created_at": "2026-11-24T21:00:00Z",
+            "integration": {"id": "env-1", "nmbrs": {"domain": "d", "credentials": {"key_id": sealed.key_id, "sealed": sealed.sealed}},
+                            "venues": [{"eitje_venue_id": "v-1", "nmbrs_company_id": 1}]},
+            "payload": payload
+        });
+        let queue = JobType::from_type_name(kind).unwrap();
+        let limits = Limits { max_message_bytes: 64 * 1024 };
+        crate::envelope::validate(&serde_json::to_vec(&body).unwrap(), queue, None, limits, keys).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_handler_runs_on_its_typed_payload_and_refuses_another_kinds() {
+        let keys = KeyRing::parse(&KeyRing::generate_entry("k1")).unwrap();
+        let pool = PgPool::connect_lazy("postgres://nobody@127.0.0.1:1/none").unwrap(); // never used
+        let metrics = crate::metrics::Metrics::default();
+        let handler: Arc<dyn AnyHandler> = Arc::new(RosterSize);
+        let roster =
+            serde_json::json!([{"eitje_user_id": "u-1", "active": true}, {"eitje_user_id": "u-2", "active": false}]);
+        let (sync, credentials) = job(&keys, "SyncTeam", serde_json::json!({"trigger": "manual", "members": roster}));
+        let ctx = JobContext { job: &sync, credentials: &credentials, attempt: 1, pool: &pool, metrics: &metrics };
+        assert_eq!(handler.run(ctx).await.unwrap().counts["members"], 2);
+
+        let (deactivate, credentials) = job(&keys, "Deactivate", serde_json::json!({"members": []}));
+        assert!(matches!(deactivate.payload, JobPayload::Deactivate(DeactivatePayload { .. })));
+        let ctx =
+            JobContext { job: &deactivate, credentials: &credentials, attempt: 1, pool: &pool, metrics: &metrics };
+        let refused = handler.run(ctx).await.unwrap_err();
+        assert_eq!(
+            (refused.code.as_str(), refused.class),
+            ("internal_error", crate::domain::retry::ErrorClass::Permanent)
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "cannot run ExportHours jobs")]
+    fn registering_a_handler_for_another_kind_fails_at_start() {
+        let _ = Handlers::default().with(JobType::ExportHours, Arc::new(RosterSize));
+    }
+}
