@@ -9,8 +9,8 @@ mod support;
 
 use std::sync::Arc;
 
-use chrono::NaiveDate;
 use nmbrs_worker::{
+    clock::Clock,
     envelope::JobType,
     jobs::{Handlers, SoapConnector, deactivate::Deactivate, sync_team::SyncTeam},
     nmbrs::{ClientConfig, NmbrsTransport, Operation},
@@ -22,17 +22,26 @@ use support::*;
 
 const USER: (&str, &str) = (demo::USERNAME, demo::TOKEN);
 
-fn today() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
+/// 2026-11-24 in Amsterdam (the nightly sync's hour, 22:00 local).
+fn clock() -> Clock {
+    Clock::fixed("2026-11-24T21:00:00Z".parse().unwrap())
 }
 
 async fn start(env: &TestEnv, sim: &Simulator) -> Worker {
+    start_at(env, sim, clock()).await
+}
+
+async fn start_at(env: &TestEnv, sim: &Simulator, clock: Clock) -> Worker {
+    let max_departure_share = rust_decimal::Decimal::new(3, 1);
     let transport =
         NmbrsTransport::new(ClientConfig { base_url: sim.base_url().to_string(), ..Default::default() }).unwrap();
     let nmbrs = Arc::new(SoapConnector { transport, max_concurrency: 4 });
     let handlers = Handlers::default()
-        .with(JobType::SyncTeam, Arc::new(SyncTeam { nmbrs: nmbrs.clone(), max_concurrency: 4, today }))
-        .with(JobType::Deactivate, Arc::new(Deactivate { nmbrs, today }));
+        .with(
+            JobType::SyncTeam,
+            Arc::new(SyncTeam { nmbrs: nmbrs.clone(), max_concurrency: 4, clock, max_departure_share }),
+        )
+        .with(JobType::Deactivate, Arc::new(Deactivate { nmbrs, clock, max_departure_share }));
     env.start_worker(handlers).await
 }
 
