@@ -345,3 +345,40 @@ async fn real_samples_parse_and_the_simulator_answers_identically() {
         assert!(answer.contains(&format!(r#"<{}Response xmlns="{ns}">"#, op.name())));
     }
 }
+
+/// A `Company_GetCurrentPeriod` answer naming `period` (e.g. `2027-5-M`), as Nmbrs sends it.
+fn current_period_body(period: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><Company_GetCurrentPeriodResponse xmlns="{COMPANY_NS}"><Company_GetCurrentPeriodResult>{period}</Company_GetCurrentPeriodResult></Company_GetCurrentPeriodResponse></soap:Body></soap:Envelope>"#
+    )
+}
+
+#[tokio::test]
+async fn canned_answers_are_served_once_or_sticky_per_operation_and_company() {
+    let sim = demo_sim().await;
+    let c = demo_client(&sim);
+    let http = reqwest::Client::new();
+    let seeded = c.current_period(CompanyId(demo::HORECA)).await.unwrap().to_string();
+    let other = c.current_period(CompanyId(demo::CATERING)).await.unwrap().to_string();
+
+    // One-shot over the JSON API, aimed at one company: only its next call is canned.
+    let faults = serde_json::json!({"script": [{
+        "operation": "Company_GetCurrentPeriod", "company_id": demo::CATERING,
+        "kind": "canned", "body": current_period_body("2027-5-M")
+    }]});
+    assert_eq!(post_json(&http, &format!("{}/_sim/faults", sim.base_url()), &faults).await.status(), 204);
+    assert_eq!(c.current_period(CompanyId(demo::HORECA)).await.unwrap().to_string(), seeded, "other company");
+    assert_eq!(c.current_period(CompanyId(demo::CATERING)).await.unwrap().to_string(), "2027-5-M");
+    assert_eq!(c.current_period(CompanyId(demo::CATERING)).await.unwrap().to_string(), other, "one-shot");
+
+    // Sticky from Rust: every call, until the faults are replaced.
+    sim.canned_sticky(Operation::CompanyGetCurrentPeriod, None, current_period_body("2027-6-M"));
+    for company in [demo::HORECA, demo::CATERING, demo::HORECA] {
+        assert_eq!(c.current_period(CompanyId(company)).await.unwrap().to_string(), "2027-6-M");
+    }
+    let calls = sim.calls();
+    let canned = calls.iter().filter(|r| r.outcome == "injected:canned").count();
+    assert_eq!(canned, 4, "{calls:?}");
+    sim.set_faults(sim::FaultConfig::default());
+    assert_eq!(c.current_period(CompanyId(demo::HORECA)).await.unwrap().to_string(), seeded);
+}

@@ -99,7 +99,7 @@ async fn soap(State(state): State<Shared>, service: Service, headers: HeaderMap,
             let text = String::from_utf8_lossy(&body).into_owned();
             s.requests.push((op, text));
         }
-        (s.faults.pick(op), s.faults.latency_ms)
+        (s.faults.pick(op, req.company_id()), s.faults.latency_ms)
     };
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
@@ -158,6 +158,7 @@ fn injected_name(i: &Injected) -> String {
         Injected::Drop => "drop".into(),
         Injected::LostReply => "lost_reply".into(),
         Injected::Fault { code, .. } => format!("fault{code}"),
+        Injected::Canned { .. } => "canned".into(),
     }
 }
 
@@ -173,6 +174,10 @@ fn injected_response(i: Injected) -> Response {
             .into_response(),
         Injected::Fault { code, message } => nmbrs_fault(code, &message),
         Injected::Drop | Injected::LostReply => dropped(),
+        Injected::Canned { body, status } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            xml(status, body.into_bytes())
+        }
     }
 }
 

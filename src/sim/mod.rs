@@ -9,9 +9,17 @@
 //! | --- | --- |
 //! | `POST /_sim/seed` | merges a [`Seed`] (`{"domain", "users", "companies", "employees"}`) into the state |
 //! | `GET /_sim/state` | the whole [`SimState`] (tokens left out), incl. components per `"employee/year/period"` |
-//! | `POST /_sim/faults`, `GET /_sim/faults` | replaces / shows the [`FaultConfig`]: `error_rate`, `transient` (`fault9999`, `fault1006`, `http503`), `latency_ms`, `drop_rate`, `lost_reply_rate`, `script` (one-shot faults, e.g. `{"operation": "List_GetAll", "kind": "fault", "code": 1002, "message": "Unauthorized Access"}`) |
+//! | `POST /_sim/faults`, `GET /_sim/faults` | replaces / shows the [`FaultConfig`]: `error_rate`, `transient` (`fault9999`, `fault1006`, `http503`), `latency_ms`, `drop_rate`, `lost_reply_rate`, `script` (one-shot faults, e.g. `{"operation": "List_GetAll", "kind": "fault", "code": 1002, "message": "Unauthorized Access"}`; `"company_id": N` aims one at a company), `canned` (sticky canned answers, see below) |
 //! | `GET /_sim/calls` | `{total, writes, per_operation, calls}` |
 //! | `POST /_sim/reset` | empties the state |
+//!
+//! **Canned responses** (real-world bytes for the worker to read): a script entry
+//! `{"operation": "Contract_GetAll_AllEmployeesByCompany", "company_id": 54613, "kind": "canned",
+//! "body": "<?xml …", "status": 200}` answers the next matching call once; an entry of
+//! `canned` (`{"operation", "company_id"?, "body", "status"?}`) answers every matching call
+//! until the faults are replaced. The body goes out as is (`text/xml`), nothing is applied, and
+//! the call is logged as `injected:canned`. From Rust: [`Simulator::canned_once`],
+//! [`Simulator::canned_sticky`].
 //!
 //! Differences from Nmbrs, on purpose or for lack of knowledge: the SOAPAction must be
 //! quoted; an unknown or misplaced element is a `soap:Client` fault (ASMX would ignore it and
@@ -42,8 +50,8 @@ use tokio::sync::oneshot;
 pub use http::router;
 pub use service::display_name;
 pub use state::{
-    CallRecord, FaultConfig, Injected, Scripted, Seed, SimCompany, SimDomain, SimEmployee, SimState, SimUser,
-    TransientFault,
+    CallRecord, CannedRule, FaultConfig, Injected, Scripted, Seed, SimCompany, SimDomain, SimEmployee, SimState,
+    SimUser, TransientFault,
 };
 
 use crate::nmbrs::{HourComponentLine, Operation, PayPeriod, WageComponentLine};
@@ -212,7 +220,29 @@ impl Simulator {
 
     /// Injects `injected` into the next call of `operation` (any call when `None`).
     pub fn inject(&self, operation: Option<Operation>, injected: Injected) {
-        self.state().faults.script.push(Scripted { operation: operation.map(|o| o.name().to_owned()), injected });
+        self.state().faults.script.push(Scripted {
+            operation: operation.map(|o| o.name().to_owned()),
+            company_id: None,
+            injected,
+        });
+    }
+
+    /// Answers the next call of `operation` (about `company_id`, when given) with `body`
+    /// (HTTP 200, `text/xml`) instead of the simulated answer.
+    pub fn canned_once(&self, operation: Operation, company_id: Option<i32>, body: impl Into<String>) {
+        let injected = Injected::Canned { body: body.into(), status: 200 };
+        self.state().faults.script.push(Scripted {
+            operation: Some(operation.name().to_owned()),
+            company_id,
+            injected,
+        });
+    }
+
+    /// Answers every call of `operation` (about `company_id`, when given) with `body`
+    /// (HTTP 200, `text/xml`) until the fault configuration is replaced.
+    pub fn canned_sticky(&self, operation: Operation, company_id: Option<i32>, body: impl Into<String>) {
+        let rule = CannedRule { operation: operation.name().to_owned(), company_id, body: body.into(), status: 200 };
+        self.state().faults.canned.push(rule);
     }
 }
 

@@ -245,6 +245,12 @@ impl Request {
         int(text(self.raw(name), name)?, name)
     }
 
+    /// The request's company (`CompanyId`, or `CompanyID` as the contract calls spell it),
+    /// if it names one; used to aim injected faults and canned answers at one company.
+    pub fn company_id(&self) -> Option<i32> {
+        self.int("CompanyId").or_else(|_| self.int("CompanyID")).ok()
+    }
+
     /// A required `s:boolean` parameter.
     pub fn bool(&self, name: &str) -> Result<bool, ClientFault> {
         match text(self.raw(name), name)? {

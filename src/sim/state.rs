@@ -134,6 +134,32 @@ pub enum Injected {
         code: u32,
         message: String,
     },
+    /// These bytes, as they are, instead of the simulated answer (nothing is applied), e.g.
+    /// `{ "kind": "canned", "body": "<?xml …" }`; `status` defaults to 200. Feeds real-world
+    /// responses (`../shared/nmbrs/field/`) to the worker.
+    Canned {
+        body: String,
+        #[serde(default = "http_ok")]
+        status: u16,
+    },
+}
+
+fn http_ok() -> u16 {
+    200
+}
+
+/// A sticky canned answer (`FaultConfig::canned`): every call of `operation` (for
+/// `company_id` only, when given) is answered with `body` and `status`, until the fault
+/// configuration is replaced.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CannedRule {
+    pub operation: String,
+    /// Matches the request's `CompanyId`/`CompanyID`; `None` matches every company.
+    #[serde(default)]
+    pub company_id: Option<i32>,
+    pub body: String,
+    #[serde(default = "http_ok")]
+    pub status: u16,
 }
 
 /// A one-shot fault for the next matching call.
@@ -142,6 +168,9 @@ pub struct Scripted {
     /// Operation name; `None` matches any call.
     #[serde(default)]
     pub operation: Option<String>,
+    /// Matches only a call for this `CompanyId`/`CompanyID`; `None` matches any.
+    #[serde(default)]
+    pub company_id: Option<i32>,
     #[serde(flatten)]
     pub injected: Injected,
 }
@@ -161,13 +190,24 @@ pub struct FaultConfig {
     pub lost_reply_rate: f64,
     /// Faults for the next matching calls, in order.
     pub script: Vec<Scripted>,
+    /// Sticky canned answers, first match wins; checked after `script`, before the rates.
+    pub canned: Vec<CannedRule>,
 }
 
 impl FaultConfig {
-    /// Picks the fault (if any) for a call of `op`, consuming a scripted one.
-    pub fn pick(&mut self, op: Operation) -> Option<Injected> {
-        if let Some(i) = self.script.iter().position(|s| s.operation.as_deref().is_none_or(|o| o == op.name())) {
+    /// Picks the fault (if any) for a call of `op` about `company` (the request's company
+    /// id, if it has one), consuming a scripted one.
+    pub fn pick(&mut self, op: Operation, company: Option<i32>) -> Option<Injected> {
+        let company_matches = |want: Option<i32>| want.is_none() || want == company;
+        if let Some(i) = self
+            .script
+            .iter()
+            .position(|s| s.operation.as_deref().is_none_or(|o| o == op.name()) && company_matches(s.company_id))
+        {
             return Some(self.script.remove(i).injected);
+        }
+        if let Some(c) = self.canned.iter().find(|c| c.operation == op.name() && company_matches(c.company_id)) {
+            return Some(Injected::Canned { body: c.body.clone(), status: c.status });
         }
         if self.drop_rate > 0.0 && fastrand::f64() < self.drop_rate {
             return Some(Injected::Drop);
