@@ -219,7 +219,8 @@ fn add_departures(plan: &mut TeamPlan, d: &Departures, auto_deactivate: bool) {
         plan.errors.push(PlanError {
             code: n.code.clone(),
             message: n.message.clone(),
-            scope: json!({"nmbrs_company_id": h.nmbrs_company_id}),
+            // The share rule concerns the whole roster: an empty scope (the whole job).
+            scope: h.nmbrs_company_id.map_or_else(|| json!({}), |id| json!({"nmbrs_company_id": id})),
         });
         plan.events.push(n.draft());
     }
@@ -311,6 +312,11 @@ mod tests {
             let kind = e.kind.routing_key();
             check(&format!("events/{kind}"), &event(kind, "SyncTeam", &e.payload_value())).unwrap();
         }
+        let errors: Vec<Value> =
+            plan.errors.iter().map(|e| json!({"code": e.code, "message": e.message, "scope": e.scope})).collect();
+        let status = if plan.partial { "partial" } else { "succeeded" };
+        let completed = json!({"status": status, "counts": plan.counts, "errors": errors});
+        check("events/job.completed", &event("job.completed", "SyncTeam", &completed)).unwrap();
         plan
     }
 
