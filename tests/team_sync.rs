@@ -420,3 +420,32 @@ async fn an_unreadable_company_and_a_missing_period_leave_the_other_company_sync
     worker.stop().await;
     env.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_cost_per_hour_refused_for_one_employee_does_not_fail_the_sync() {
+    let env = TestEnv::new();
+    let sim = Simulator::start_demo().await.unwrap();
+    // The next cost call is refused as for an unknown employee (fault 2003).
+    sim.inject(
+        Some(Operation::SalaryGetEstimatedCostPerHour),
+        nmbrs_worker::sim::Injected::Fault { code: 2003, message: "Employee not found".into() },
+    );
+    let mut events = env.events().await;
+    let worker = start(&env, &sim).await;
+    let (done, evs) =
+        run_job(&env, &mut events, &env.demo_job("SyncTeam", "env-cost", USER, sync(false, json!([])))).await;
+    let p = &done.body["payload"];
+    assert_eq!(p["status"], "partial", "{p}");
+    assert_eq!(p["counts"]["upserted"], 7);
+    assert_eq!(p["errors"].as_array().unwrap().len(), 1);
+    assert_eq!(p["errors"][0]["code"], "no_cost_per_hour");
+    let refused = &p["errors"][0]["scope"]["nmbrs_employee_id"];
+    let nulls: Vec<&Value> = of_kind(&evs, "team_member.upserted")
+        .iter()
+        .filter(|u| u.body["payload"]["cost_per_hour"].is_null())
+        .map(|u| &u.body["payload"]["nmbrs_employee_id"])
+        .collect();
+    assert_eq!(nulls, [refused], "exactly the refused employee has no cost per hour");
+    worker.stop().await;
+    env.cleanup().await;
+}

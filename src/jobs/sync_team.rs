@@ -63,8 +63,15 @@ pub(super) fn db_error(e: sqlx::Error) -> JobError {
     JobError::transient("database_unavailable", format!("the worker's database failed: {e}"))
 }
 
-/// The costs per hour read, and the companies whose current period could not be read.
-type Costs = (HashMap<i32, Decimal>, Vec<i32>);
+/// What the cost-per-hour reads gave.
+struct Costs {
+    /// Per imported employee.
+    read: HashMap<i32, Decimal>,
+    /// Companies whose current period could not be read (no cost calls for their employees).
+    without_period: Vec<i32>,
+    /// Employees whose own cost call Nmbrs refused (e.g. fault 2003): a null cost per hour.
+    refused: Vec<i32>,
+}
 
 impl SyncTeam {
     async fn sync(&self, ctx: &JobContext<'_>, payload: Payload) -> Result<JobOutput, JobError> {
@@ -77,14 +84,15 @@ impl SyncTeam {
         let read = team::read(api.as_ref(), &integration.venues, Detail::Full).await.map_err(fail)?;
         let (failure_events, failed) = team::failures(&read.failed);
         let selection = select_imports(&read.companies, today);
-        let (costs, without_period) = self.costs_per_hour(api.as_ref(), &selection.imported).await.map_err(fail)?;
+        let costs = self.costs_per_hour(api.as_ref(), &selection.imported).await.map_err(fail)?;
         let previous = sync_state::load(ctx.pool, &integration.id).await.map_err(db_error)?;
         let mut plan = plan_sync(SyncInput {
             selection,
             companies: read.companies,
             failed: &failed,
-            without_period: &without_period,
-            costs: &costs,
+            without_period: &costs.without_period,
+            without_cost: &costs.refused,
+            costs: &costs.read,
             members: &payload.members,
             previous: &previous,
             settings: SyncSettings {
@@ -105,8 +113,9 @@ impl SyncTeam {
 
     /// `Salary_GetEstimatedCostPerHour` for each imported employee (in the current period of
     /// its company), `max_concurrency` calls at once. A company whose current period cannot be
-    /// read (no result, unreadable) gets no cost calls: its employees are published with a null
-    /// cost per hour and the company is returned in the second list.
+    /// read (no result, unreadable) gets no cost calls, and an employee whose own call Nmbrs
+    /// refuses gets none: they are published with a null cost per hour and named in `errors`
+    /// (CONTRACT §2.3: only credentials, a missing right or Nmbrs unavailable fail the job).
     async fn costs_per_hour(&self, api: &dyn NmbrsApi, imported: &[ImportedEmployee]) -> Result<Costs, NmbrsError> {
         let mut periods: HashMap<i32, Option<PayPeriod>> = HashMap::new();
         for e in imported {
@@ -125,14 +134,27 @@ impl SyncTeam {
             .iter()
             .filter_map(|e| periods[&e.company_id].map(|p| cost_of(api, EmployeeId(e.nmbrs_employee_id), p)))
             .collect();
-        let costs = futures::stream::iter(calls).buffer_unordered(self.max_concurrency.max(1)).try_collect().await?;
+        let answers: Vec<(i32, Option<Decimal>)> =
+            futures::stream::iter(calls).buffer_unordered(self.max_concurrency.max(1)).try_collect().await?;
+        let mut refused: Vec<i32> = answers.iter().filter(|(_, c)| c.is_none()).map(|(id, _)| *id).collect();
+        refused.sort_unstable();
+        let read = answers.into_iter().filter_map(|(id, c)| c.map(|c| (id, c))).collect();
         let mut without_period: Vec<i32> =
             periods.into_iter().filter_map(|(company, p)| p.is_none().then_some(company)).collect();
         without_period.sort_unstable();
-        Ok((costs, without_period))
+        Ok(Costs { read, without_period, refused })
     }
 }
 
-async fn cost_of(api: &dyn NmbrsApi, employee: EmployeeId, period: PayPeriod) -> Result<(i32, Decimal), NmbrsError> {
-    Ok((employee.0, api.estimated_cost_per_hour(employee, period).await?))
+/// One employee's cost per hour; `None` when Nmbrs refuses it for this employee only.
+async fn cost_of(
+    api: &dyn NmbrsApi,
+    employee: EmployeeId,
+    period: PayPeriod,
+) -> Result<(i32, Option<Decimal>), NmbrsError> {
+    match api.estimated_cost_per_hour(employee, period).await {
+        Ok(cost) => Ok((employee.0, Some(cost))),
+        Err(e) if team::is_company_failure(&e) => Ok((employee.0, None)),
+        Err(e) => Err(e),
+    }
 }

@@ -67,6 +67,8 @@ pub struct SyncInput<'a> {
     pub failed: &'a [CompanyFailure],
     /// Companies whose current period could not be read (no cost per hour for their employees).
     pub without_period: &'a [i32],
+    /// Imported employees whose own cost-per-hour call Nmbrs refused (null cost, named in errors).
+    pub without_cost: &'a [i32],
     /// `Salary_GetEstimatedCostPerHour` per imported employee; absent = null.
     pub costs: &'a HashMap<i32, Decimal>,
     /// The roster (`payload.members`).
@@ -95,7 +97,18 @@ pub struct TeamPlan {
 
 /// The plan of `SyncTeam`, see the module doc.
 pub fn plan_sync(input: SyncInput<'_>) -> TeamPlan {
-    let SyncInput { selection, companies, failed, without_period, costs, members, previous, settings, today } = input;
+    let SyncInput {
+        selection,
+        companies,
+        failed,
+        without_period,
+        without_cost,
+        costs,
+        members,
+        previous,
+        settings,
+        today,
+    } = input;
     let candidates: Vec<_> = selection.imported.iter().map(super::candidate).collect();
     let matching = matching::match_members(&candidates, members);
     drop(candidates);
@@ -148,6 +161,14 @@ pub fn plan_sync(input: SyncInput<'_>) -> TeamPlan {
                 "Nmbrs gave no current period for company {company}: its employees were synced without a cost per hour."
             ),
             scope: json!({"nmbrs_company_id": company}),
+        });
+    }
+    for &employee in without_cost {
+        plan.partial = true;
+        plan.errors.push(PlanError {
+            code: "no_cost_per_hour".into(),
+            message: format!("Nmbrs refused the cost per hour of employee {employee}: it was synced without one."),
+            scope: json!({"nmbrs_employee_id": employee}),
         });
     }
     unreadable_errors(&selection.unreadable, &mut plan);
@@ -298,6 +319,7 @@ mod tests {
             companies,
             failed,
             without_period,
+            without_cost: &[],
             costs: &costs,
             members,
             previous: &previous,
@@ -548,6 +570,30 @@ mod tests {
         assert!(plan.partial);
         assert_eq!(plan.errors[0].code, "no_current_period");
         assert_eq!(plan.errors[0].scope, json!({"nmbrs_company_id": 54613}));
+    }
+
+    #[test]
+    fn a_refused_cost_per_hour_is_null_and_named() {
+        let c = company(54613, vec![snap(1, Some("a@x.nl"), None)], vec![(1, vec![contract(1, d(2025, 1, 1), None)])]);
+        let companies = vec![c];
+        let selection = select_imports(&companies, today());
+        let (costs, previous) = (HashMap::new(), HashMap::new());
+        let plan = checked(plan_sync(SyncInput {
+            selection,
+            companies,
+            failed: &[],
+            without_period: &[],
+            without_cost: &[1],
+            costs: &costs,
+            members: &[],
+            previous: &previous,
+            settings: settings(),
+            today: today(),
+        }));
+        assert_eq!(of(&plan, EventType::TeamMemberUpserted)[0]["cost_per_hour"], Value::Null);
+        assert!(plan.partial);
+        assert_eq!(plan.errors[0].code, "no_cost_per_hour");
+        assert_eq!(plan.errors[0].scope, json!({"nmbrs_employee_id": 1}));
     }
 
     #[test]
