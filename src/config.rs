@@ -65,6 +65,9 @@ pub struct Config {
     /// How often the outbox relay looks for unpublished events written by other processes.
     pub outbox_poll_interval: Duration,
     pub db_pool_size: u32,
+    /// `NMBRS_WORKER_MAX_DEPARTURE_SHARE`: above this share of a roster's linked members a sync
+    /// holds its departures (CONTRACT §2.3 step 6b). From 0 to 1.
+    pub max_departure_share: rust_decimal::Decimal,
 }
 
 impl std::fmt::Debug for Config {
@@ -144,6 +147,11 @@ impl Config {
         if db_pool_size < 4 {
             return Err(invalid("NMBRS_WORKER_DB_POOL_SIZE", "must be at least 4"));
         }
+        let max_departure_share: rust_decimal::Decimal =
+            parse(src, "NMBRS_WORKER_MAX_DEPARTURE_SHARE", "0.3", "a decimal from 0 to 1, like 0.3")?;
+        if max_departure_share.is_sign_negative() || max_departure_share > rust_decimal::Decimal::ONE {
+            return Err(invalid("NMBRS_WORKER_MAX_DEPARTURE_SHARE", "must be from 0 to 1"));
+        }
         Ok(Config {
             amqp_url,
             database_url,
@@ -160,6 +168,7 @@ impl Config {
             confirm_timeout: duration(src, "NMBRS_WORKER_CONFIRM_TIMEOUT", "10s")?,
             outbox_poll_interval: duration(src, "NMBRS_WORKER_OUTBOX_POLL_INTERVAL", "1s")?,
             db_pool_size,
+            max_departure_share,
         })
     }
 
@@ -221,6 +230,7 @@ mod tests {
         assert_eq!(cfg.database_url, "postgres://postgres@127.0.0.1:5432/nmbrs_worker");
         assert_eq!(cfg.nmbrs_base_url, "https://api.nmbrs.nl/soap/v3");
         assert_eq!(cfg.nmbrs_max_concurrency_per_integration, 4);
+        assert_eq!(cfg.max_departure_share, rust_decimal::Decimal::new(3, 1));
         assert_eq!(cfg.queue_prefix, "");
         assert_eq!(cfg.http_addr.to_string(), "127.0.0.1:9464");
         assert!(cfg.otlp_endpoint.is_none());
@@ -239,6 +249,9 @@ mod tests {
             ("AMQP_URL", "http://x"),
             ("NMBRS_CREDENTIALS_KEYS", "k1:not-base64!"),
             ("NMBRS_WORKER_SHUTDOWN_TIMEOUT", "0s"),
+            ("NMBRS_WORKER_MAX_DEPARTURE_SHARE", "1.5"),
+            ("NMBRS_WORKER_MAX_DEPARTURE_SHARE", "-0.1"),
+            ("NMBRS_WORKER_MAX_DEPARTURE_SHARE", "30%"),
         ] {
             let err = Config::from_source(&HashMap::from([(var, value)])).unwrap_err();
             assert_eq!(err.var, var, "{value}");

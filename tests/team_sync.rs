@@ -9,8 +9,8 @@ mod support;
 
 use std::sync::Arc;
 
-use chrono::NaiveDate;
 use nmbrs_worker::{
+    clock::Clock,
     envelope::JobType,
     jobs::{Handlers, SoapConnector, deactivate::Deactivate, sync_team::SyncTeam},
     nmbrs::{ClientConfig, NmbrsTransport, Operation},
@@ -22,17 +22,26 @@ use support::*;
 
 const USER: (&str, &str) = (demo::USERNAME, demo::TOKEN);
 
-fn today() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
+/// 2026-11-24 in Amsterdam (the nightly sync's hour, 22:00 local).
+fn clock() -> Clock {
+    Clock::fixed("2026-11-24T21:00:00Z".parse().unwrap())
 }
 
 async fn start(env: &TestEnv, sim: &Simulator) -> Worker {
+    start_at(env, sim, clock()).await
+}
+
+async fn start_at(env: &TestEnv, sim: &Simulator, clock: Clock) -> Worker {
+    let max_departure_share = rust_decimal::Decimal::new(3, 1);
     let transport =
         NmbrsTransport::new(ClientConfig { base_url: sim.base_url().to_string(), ..Default::default() }).unwrap();
     let nmbrs = Arc::new(SoapConnector { transport, max_concurrency: 4 });
     let handlers = Handlers::default()
-        .with(JobType::SyncTeam, Arc::new(SyncTeam { nmbrs: nmbrs.clone(), max_concurrency: 4, today }))
-        .with(JobType::Deactivate, Arc::new(Deactivate { nmbrs, today }));
+        .with(
+            JobType::SyncTeam,
+            Arc::new(SyncTeam { nmbrs: nmbrs.clone(), max_concurrency: 4, clock, max_departure_share }),
+        )
+        .with(JobType::Deactivate, Arc::new(Deactivate { nmbrs, clock, max_departure_share }));
     env.start_worker(handlers).await
 }
 
@@ -294,6 +303,149 @@ async fn two_syncs_of_one_integration_never_overlap_the_second_waits() {
     assert_eq!(upserted, [0, 7], "the second ran on the first one's committed state");
     events.settle(500).await;
     assert_eq!(of_kind(&events.seen, "team_member.upserted").len(), 7);
+    worker.stop().await;
+    env.cleanup().await;
+}
+
+/// An empty `…_GetAll_AllEmployeesByCompany` answer for `op` (a company with no employees at all).
+fn empty_answer(op: Operation) -> String {
+    let name = op.name();
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><{name}Response xmlns="https://api.nmbrs.nl/soap/v3/EmployeeService"><{name}Result /></{name}Response></soap:Body></soap:Envelope>"#
+    )
+}
+
+#[tokio::test]
+async fn a_company_answering_with_no_employees_holds_departures_by_absence() {
+    let env = TestEnv::new();
+    let sim = Simulator::start_demo().await.unwrap();
+    for op in [Operation::PersonalInfoContractSalaryAddressGetAll, Operation::ContractGetAll] {
+        sim.canned_sticky(op, Some(demo::CATERING), empty_answer(op));
+    }
+    let mut events = env.events().await;
+    let worker = start(&env, &sim).await;
+    // u-lucas works at CATERING, u-sanne's employment at HORECA ended on 2026-06-30.
+    let members = json!([
+        {"eitje_user_id": "u-lucas", "nmbrs_employee_id": 503300, "active": true},
+        {"eitje_user_id": "u-sanne", "nmbrs_employee_id": 503297, "active": true}
+    ]);
+    let (done, evs) =
+        run_job(&env, &mut events, &env.demo_job("SyncTeam", "env-empty", USER, sync(false, members.clone()))).await;
+    assert_eq!(done.body["payload"]["status"], "partial");
+    assert_eq!(done.body["payload"]["counts"]["departures_held"], 1);
+    let gone: Vec<&Value> =
+        of_kind(&evs, "team_member.deactivated").iter().map(|e| &e.body["payload"]["eitje_user_id"]).collect();
+    assert_eq!(gone, [&json!("u-sanne")], "ended employment is still judged, absence is not");
+    let held: Vec<_> = of_kind(&evs, "notification")
+        .into_iter()
+        .filter(|n| n.body["payload"]["code"] == "sync.departures_held")
+        .collect();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].body["payload"]["params"]["nmbrs_company_id"], demo::CATERING);
+    assert_eq!(held[0].body["payload"]["params"]["count"], 1);
+
+    // `Deactivate` follows step 6 too.
+    let (done, evs) =
+        run_job(&env, &mut events, &env.demo_job("Deactivate", "env-empty-d", USER, json!({"members": members}))).await;
+    assert_eq!(done.body["payload"]["status"], "partial");
+    assert_eq!(of_kind(&evs, "team_member.deactivated").len(), 1);
+    assert_eq!(done.body["payload"]["counts"]["departures_held"], 1);
+    worker.stop().await;
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_mass_departure_is_held_for_a_person_to_look() {
+    let env = TestEnv::new();
+    let sim = Simulator::start_demo().await.unwrap();
+    let mut events = env.events().await;
+    let worker = start(&env, &sim).await;
+    // 5 of 7 linked members vanished from Nmbrs: above 0.3 and at least 5.
+    let mut members: Vec<Value> = (1..=5)
+        .map(|i| json!({"eitje_user_id": format!("u-gone-{i}"), "nmbrs_employee_id": 999000 + i, "active": true}))
+        .collect();
+    members.push(json!({"eitje_user_id": "u-jan", "nmbrs_employee_id": 503293, "active": true}));
+    members.push(json!({"eitje_user_id": "u-lucas", "nmbrs_employee_id": 503300, "active": true}));
+    let (done, evs) =
+        run_job(&env, &mut events, &env.demo_job("SyncTeam", "env-mass", USER, sync(false, json!(members)))).await;
+    assert_eq!(done.body["payload"]["status"], "partial");
+    assert!(of_kind(&evs, "team_member.deactivated").is_empty());
+    assert_eq!(done.body["payload"]["counts"]["deactivated"], 0);
+    let held: Vec<_> = of_kind(&evs, "notification")
+        .into_iter()
+        .filter(|n| n.body["payload"]["code"] == "sync.departures_held")
+        .collect();
+    assert_eq!(held[0].body["payload"]["params"], json!({"nmbrs_company_id": null, "count": 5}));
+    assert_eq!(of_kind(&evs, "team_member.upserted").len(), 7, "the sync itself goes on");
+
+    // Four vanished of six: below five, so they go (the rule is the share AND the floor).
+    members.remove(0);
+    let (done, evs) =
+        run_job(&env, &mut events, &env.demo_job("SyncTeam", "env-mass", USER, sync(false, json!(members)))).await;
+    assert_eq!(done.body["payload"]["status"], "succeeded");
+    assert_eq!(of_kind(&evs, "team_member.deactivated").len(), 4);
+    worker.stop().await;
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn an_unreadable_company_and_a_missing_period_leave_the_other_company_syncing() {
+    let env = TestEnv::new();
+    let sim = Simulator::start_demo().await.unwrap();
+    // CATERING's contracts answer is not XML; HORECA's current period has no result.
+    sim.canned_sticky(Operation::ContractGetAll, Some(demo::CATERING), "<html><body>Server Error</body></html>");
+    let no_period = r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><Company_GetCurrentPeriodResponse xmlns="https://api.nmbrs.nl/soap/v3/CompanyService" /></soap:Body></soap:Envelope>"#;
+    sim.canned_sticky(Operation::CompanyGetCurrentPeriod, Some(demo::HORECA), no_period);
+    let mut events = env.events().await;
+    let worker = start(&env, &sim).await;
+    let members = json!([{"eitje_user_id": "u-lucas", "nmbrs_employee_id": 503300, "active": true}]);
+    let (done, evs) =
+        run_job(&env, &mut events, &env.demo_job("SyncTeam", "env-iso", USER, sync(false, members))).await;
+    let p = &done.body["payload"];
+    assert_eq!(p["status"], "partial", "{p}");
+    let mut codes: Vec<(&str, &Value)> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["code"].as_str().unwrap(), &e["scope"]["nmbrs_company_id"]))
+        .collect();
+    codes.sort_by_key(|c| c.0);
+    assert_eq!(codes, [("nmbrs_refused", &json!(demo::CATERING)), ("no_current_period", &json!(demo::HORECA))]);
+    assert_eq!(p["counts"]["imported"], 4, "HORECA's employees");
+    let upserts = of_kind(&evs, "team_member.upserted");
+    assert_eq!(upserts.len(), 4);
+    assert!(upserts.iter().all(|u| u.body["payload"]["cost_per_hour"].is_null()));
+    assert!(of_kind(&evs, "team_member.deactivated").is_empty(), "u-lucas's company could not be read");
+    assert!(!sim.calls().iter().any(|c| c.operation == "Salary_GetEstimatedCostPerHour"));
+    worker.stop().await;
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_cost_per_hour_refused_for_one_employee_does_not_fail_the_sync() {
+    let env = TestEnv::new();
+    let sim = Simulator::start_demo().await.unwrap();
+    // The next cost call is refused as for an unknown employee (fault 2003).
+    sim.inject(
+        Some(Operation::SalaryGetEstimatedCostPerHour),
+        nmbrs_worker::sim::Injected::Fault { code: 2003, message: "Employee not found".into() },
+    );
+    let mut events = env.events().await;
+    let worker = start(&env, &sim).await;
+    let (done, evs) =
+        run_job(&env, &mut events, &env.demo_job("SyncTeam", "env-cost", USER, sync(false, json!([])))).await;
+    let p = &done.body["payload"];
+    assert_eq!(p["status"], "partial", "{p}");
+    assert_eq!(p["counts"]["upserted"], 7);
+    assert_eq!(p["errors"].as_array().unwrap().len(), 1);
+    assert_eq!(p["errors"][0]["code"], "no_cost_per_hour");
+    let refused = &p["errors"][0]["scope"]["nmbrs_employee_id"];
+    let nulls: Vec<&Value> = of_kind(&evs, "team_member.upserted")
+        .iter()
+        .filter(|u| u.body["payload"]["cost_per_hour"].is_null())
+        .map(|u| &u.body["payload"]["nmbrs_employee_id"])
+        .collect();
+    assert_eq!(nulls, [refused], "exactly the refused employee has no cost per hour");
     worker.stop().await;
     env.cleanup().await;
 }

@@ -7,6 +7,11 @@
 //! A contract without a start date (Nmbrs requires one, so only broken data has none) counts as
 //! started since always: missing data must not make a working person look gone and get them
 //! deactivated.
+//!
+//! **Contract history** (CONTRACT §2.3 step 2, field case 02): Nmbrs returns every version of a
+//! contract; a contract id that appears more than once counts only in its latest version
+//! ([`latest_versions`]). Callers pass contracts in response order and apply it before any of the
+//! rules here.
 
 use chrono::{NaiveDate, NaiveDateTime};
 
@@ -14,6 +19,34 @@ use crate::nmbrs::Contract;
 
 fn day(d: Option<NaiveDateTime>) -> Option<NaiveDate> {
     d.map(|d| d.date())
+}
+
+/// Each contract id once, in its latest version, in the order of first appearance.
+///
+/// Latest = latest `CreationDate`; versions are compared in response order, and a later version
+/// replaces the one kept so far unless both carry a `CreationDate` and the later one's is earlier.
+/// So without creation dates (or with equal ones) the last version in the response wins, as
+/// CONTRACT §2.3 says ("contract versions without a `CreationDate` rank by their place in the
+/// response"). `contracts` must be in response order.
+pub fn latest_versions(contracts: &[Contract]) -> Vec<Contract> {
+    let mut out: Vec<Contract> = Vec::with_capacity(contracts.len());
+    let mut at: std::collections::HashMap<i32, usize> = std::collections::HashMap::new();
+    for c in contracts {
+        match at.get(&c.contract_id) {
+            None => {
+                at.insert(c.contract_id, out.len());
+                out.push(c.clone());
+            }
+            Some(&i) => {
+                let kept = &out[i];
+                let older = matches!((kept.creation_date, c.creation_date), (Some(k), Some(n)) if n < k);
+                if !older {
+                    out[i] = c.clone();
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Whether `c` covers `on`.
@@ -56,6 +89,50 @@ mod tests {
             end_date: end.map(|e| e.and_hms_opt(0, 0, 0).unwrap()),
             ..Default::default()
         }
+    }
+
+    fn version(id: i32, created: Option<NaiveDate>, end: Option<NaiveDate>) -> Contract {
+        Contract {
+            contract_id: id,
+            creation_date: created.map(|c| c.and_hms_opt(9, 30, 0).unwrap()),
+            ..contract(Some(d(2024, 2, 1)), end)
+        }
+    }
+
+    #[test]
+    fn only_the_latest_version_of_a_contract_counts() {
+        let today = d(2026, 11, 24);
+        // Field case 02: open-ended at hire, then the same contract with an end date.
+        let history =
+            [version(88123, Some(d(2024, 1, 15)), None), version(88123, Some(d(2026, 10, 2)), Some(d(2026, 10, 31)))];
+        let latest = latest_versions(&history);
+        assert_eq!(latest, vec![history[1].clone()]);
+        assert!(!is_employed_on(&latest, today));
+        assert_eq!(last_contract_end(&latest), Some(d(2026, 10, 31)));
+        // The response order does not matter when creation dates tell.
+        let reversed = [history[1].clone(), history[0].clone()];
+        assert_eq!(latest_versions(&reversed), vec![history[1].clone()]);
+        // A third version ranked by its creation date, listed in the middle.
+        let third = version(88123, Some(d(2026, 11, 1)), None);
+        let three = [history[0].clone(), third.clone(), history[1].clone()];
+        assert_eq!(latest_versions(&three), vec![third]);
+        assert!(is_employed_on(&latest_versions(&three), today));
+    }
+
+    #[test]
+    fn without_creation_dates_the_last_in_the_response_wins_and_other_ids_stay() {
+        let a = version(1, None, None);
+        let b = version(1, None, Some(d(2026, 1, 31)));
+        let other = version(2, Some(d(2020, 1, 1)), Some(d(2021, 1, 1)));
+        assert_eq!(latest_versions(&[a.clone(), other.clone(), b.clone()]), vec![b.clone(), other.clone()]);
+        assert_eq!(latest_versions(&[b.clone(), a.clone()]), vec![a.clone()]);
+        // Mixed: a version without a date after a dated one ranks by place.
+        let dated = version(1, Some(d(2026, 1, 1)), Some(d(2026, 1, 31)));
+        assert_eq!(latest_versions(&[dated.clone(), a.clone()]), vec![a.clone()]);
+        // Equal creation dates: the later one in the response.
+        let twin = version(1, Some(d(2026, 1, 1)), None);
+        assert_eq!(latest_versions(&[dated, twin.clone()]), vec![twin]);
+        assert!(latest_versions(&[]).is_empty());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! Each candidate (an imported employee) is matched at the first rule level that finds any
 //! member, and only at that level:
 //! 1. **Nmbrs id**: members whose `nmbrs_employee_id` is the employee's id;
-//! 2. else **BSN**: members whose BSN equals the employee's, both normalized (digits only; an
+//! 2. else **BSN**: members whose BSN equals the employee's, both a [`Bsn`] (digits only; an
 //!    8-digit BSN gets its leading zero back; anything else than 8 or 9 digits, or all zeros, is
 //!    no BSN and matches nothing);
 //! 3. else **e-mail**: members whose e-mail (trimmed, case-insensitive) equals either of the
@@ -29,53 +29,32 @@
 //! - The result depends on neither the roster order nor the candidate order.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::team::Bsn;
+
 /// One member of Eitje's roster, as sent in the `SyncTeam` and `Deactivate` payloads.
-/// Holds a BSN: its `Debug` leaves it out.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
+/// Its BSN is a [`Bsn`] (a value that is no BSN reads as none).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct RosterMember {
     pub eitje_user_id: String,
     #[serde(default)]
     pub email: Option<String>,
-    #[serde(default)]
-    pub bsn: Option<String>,
+    #[serde(default, deserialize_with = "Bsn::deserialize_lenient")]
+    pub bsn: Option<Bsn>,
     #[serde(default)]
     pub nmbrs_employee_id: Option<i32>,
     pub active: bool,
 }
 
-impl fmt::Debug for RosterMember {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RosterMember")
-            .field("eitje_user_id", &self.eitje_user_id)
-            .field("email", &self.email)
-            .field("bsn", &self.bsn.as_ref().map(|_| "<redacted>"))
-            .field("nmbrs_employee_id", &self.nmbrs_employee_id)
-            .field("active", &self.active)
-            .finish()
-    }
-}
-
-/// The match keys of one imported Nmbrs employee. Holds a BSN: its `Debug` leaves it out.
-#[derive(Clone, PartialEq, Eq)]
+/// The match keys of one imported Nmbrs employee.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
     pub nmbrs_employee_id: i32,
-    pub bsn: Option<String>,
+    pub bsn: Option<Bsn>,
     /// Work and private address (either may be missing).
     pub emails: Vec<String>,
-}
-
-impl fmt::Debug for Candidate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Candidate")
-            .field("nmbrs_employee_id", &self.nmbrs_employee_id)
-            .field("bsn", &self.bsn.as_ref().map(|_| "<redacted>"))
-            .field("emails", &self.emails)
-            .finish()
-    }
 }
 
 /// The rule that matched an employee to a member (`new`: none did).
@@ -126,16 +105,6 @@ pub struct Matching {
     pub ambiguities: Vec<Ambiguity>,
 }
 
-/// A BSN as digits only, 9 long (an 8-digit BSN gets its leading zero back); `None` when it is not
-/// 8 or 9 digits after dropping separators, or all zeros.
-pub fn normalize_bsn(bsn: &str) -> Option<String> {
-    let digits: String = bsn.chars().filter(char::is_ascii_digit).collect();
-    if !(8..=9).contains(&digits.len()) || digits.bytes().all(|b| b == b'0') {
-        return None;
-    }
-    Some(format!("{digits:0>9}"))
-}
-
 /// An e-mail address trimmed and lower-cased; `None` when empty.
 pub fn normalize_email(email: &str) -> Option<String> {
     let e = email.trim();
@@ -178,13 +147,13 @@ pub fn match_members(candidates: &[Candidate], roster: &[RosterMember]) -> Match
     cands.dedup();
 
     let mut by_id: HashMap<i32, Vec<usize>> = HashMap::new();
-    let mut by_bsn: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_bsn: HashMap<&Bsn, Vec<usize>> = HashMap::new();
     let mut by_email: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, m) in members.iter().enumerate() {
         if let Some(id) = m.nmbrs_employee_id {
             by_id.entry(id).or_default().push(i);
         }
-        if let Some(bsn) = m.bsn.as_deref().and_then(normalize_bsn) {
+        if let Some(bsn) = &m.bsn {
             by_bsn.entry(bsn).or_default().push(i);
         }
         if let Some(email) = m.email.as_deref().and_then(normalize_email) {
@@ -268,13 +237,13 @@ pub fn match_members(candidates: &[Candidate], roster: &[RosterMember]) -> Match
 fn deciding_level(
     c: &Candidate,
     by_id: &HashMap<i32, Vec<usize>>,
-    by_bsn: &HashMap<String, Vec<usize>>,
+    by_bsn: &HashMap<&Bsn, Vec<usize>>,
     by_email: &HashMap<String, Vec<usize>>,
 ) -> (MatchedBy, Vec<usize>) {
     if let Some(found) = by_id.get(&c.nmbrs_employee_id) {
         return (MatchedBy::NmbrsId, found.clone());
     }
-    if let Some(found) = c.bsn.as_deref().and_then(normalize_bsn).and_then(|b| by_bsn.get(&b)) {
+    if let Some(found) = c.bsn.as_ref().and_then(|b| by_bsn.get(b)) {
         return (MatchedBy::Bsn, found.clone());
     }
     let mut found: Vec<usize> = c
@@ -299,7 +268,7 @@ mod tests {
     fn cand(id: i32, bsn: Option<&str>, emails: &[&str]) -> Candidate {
         Candidate {
             nmbrs_employee_id: id,
-            bsn: bsn.map(str::to_owned),
+            bsn: bsn.and_then(Bsn::parse),
             emails: emails.iter().map(|e| e.to_string()).collect(),
         }
     }
@@ -308,7 +277,7 @@ mod tests {
         RosterMember {
             eitje_user_id: user.into(),
             email: email.map(str::to_owned),
-            bsn: bsn.map(str::to_owned),
+            bsn: bsn.and_then(Bsn::parse),
             nmbrs_employee_id: id,
             active: true,
         }
@@ -360,12 +329,6 @@ mod tests {
 
     #[test]
     fn bsn_is_compared_normalized() {
-        assert_eq!(normalize_bsn("12345678"), Some("012345678".into()));
-        assert_eq!(normalize_bsn(" 0123.45.678 "), Some("012345678".into()));
-        assert_eq!(normalize_bsn("1234567"), None);
-        assert_eq!(normalize_bsn("1234567890"), None);
-        assert_eq!(normalize_bsn("000000000"), None);
-        assert_eq!(normalize_bsn(""), None);
         let m = match_members(&[cand(1, Some("012345678"), &[])], &[member("u-1", None, Some("12345678"), None)]);
         assert_eq!(m.matched, vec![matched(1, Some("u-1"), MatchedBy::Bsn)]);
         let m = match_members(&[cand(1, Some("000000000"), &[])], &[member("u-1", None, Some("000000000"), None)]);
@@ -492,7 +455,7 @@ mod tests {
             m.into_iter()
                 .map(|(id, (bsn, emails))| Candidate {
                     nmbrs_employee_id: id,
-                    bsn: bsn.map(|b| BSNS[b].to_owned()),
+                    bsn: bsn.and_then(|b| Bsn::parse(BSNS[b])),
                     emails: emails.into_iter().map(|e| EMAILS[e].to_owned()).collect(),
                 })
                 .collect()
@@ -517,7 +480,7 @@ mod tests {
                     eitje_user_id: format!("u-{i}"),
                     email: email
                         .map(|e| if shout { format!(" {} ", EMAILS[e].to_uppercase()) } else { EMAILS[e].to_owned() }),
-                    bsn: bsn.map(|b| BSNS[b].to_owned()),
+                    bsn: bsn.and_then(|b| Bsn::parse(BSNS[b])),
                     nmbrs_employee_id: id,
                     active,
                 })
@@ -551,8 +514,8 @@ mod tests {
                 match pair.matched_by {
                     MatchedBy::NmbrsId => prop_assert_eq!(mem.nmbrs_employee_id, Some(cand.nmbrs_employee_id)),
                     MatchedBy::Bsn => {
-                        prop_assert!(mem.bsn.as_deref().and_then(normalize_bsn).is_some());
-                        prop_assert_eq!(mem.bsn.as_deref().and_then(normalize_bsn), cand.bsn.as_deref().and_then(normalize_bsn));
+                        prop_assert!(mem.bsn.is_some());
+                        prop_assert_eq!(&mem.bsn, &cand.bsn);
                     }
                     MatchedBy::Email => {
                         let e = mem.email.as_deref().and_then(normalize_email).unwrap();
@@ -586,11 +549,11 @@ mod tests {
             let m = match_members(&c, &r);
             for pair in m.matched.iter().filter(|p| p.matched_by != MatchedBy::New) {
                 let cand = c.iter().find(|x| x.nmbrs_employee_id == pair.nmbrs_employee_id).unwrap();
-                let bsn = cand.bsn.as_deref().and_then(normalize_bsn);
+                let bsn = cand.bsn.clone();
                 let emails: Vec<String> = cand.emails.iter().filter_map(|e| normalize_email(e)).collect();
                 let found: BTreeSet<&String> = r.iter().filter(|x| match pair.matched_by {
                     MatchedBy::NmbrsId => x.nmbrs_employee_id == Some(cand.nmbrs_employee_id),
-                    MatchedBy::Bsn => bsn.is_some() && x.bsn.as_deref().and_then(normalize_bsn) == bsn,
+                    MatchedBy::Bsn => bsn.is_some() && x.bsn == bsn,
                     _ => x.email.as_deref().and_then(normalize_email).is_some_and(|e| emails.contains(&e)),
                 }).map(|x| &x.eitje_user_id).collect();
                 prop_assert_eq!(found.len(), 1);

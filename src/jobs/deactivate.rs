@@ -1,27 +1,29 @@
-//! `Deactivate` (CONTRACT §2.4): only step 5 of the team sync, for the given members and
-//! `as_of` (default today), honouring `auto_deactivate`. Takes the same team lock as SyncTeam.
+//! `Deactivate` (CONTRACT §2.4): only steps 5 and 6 of the team sync, for the given members and
+//! `as_of` (default today in Europe/Amsterdam), honouring `auto_deactivate`. Takes the same team
+//! lock as SyncTeam. The decisions are `domain::team::plan_deactivate`.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use rust_decimal::Decimal;
 
 use super::{
-    CompletionStatus, JobContext, JobError, JobHandler, JobOutput, NmbrsConnector, nmbrs_failure,
+    JobContext, JobError, JobHandler, JobOutput, NmbrsConnector, nmbrs_failure,
     team::{self, Detail},
 };
 use crate::{
-    domain::{
-        payloads::DeactivatePayload,
-        team_sync::{self, DepartureReason},
-    },
+    clock::Clock,
+    domain::{payloads::DeactivatePayload, team::plan_deactivate},
     envelope::Job,
     store::LockKey,
 };
 
 pub struct Deactivate {
     pub nmbrs: Arc<dyn NmbrsConnector>,
-    pub today: fn() -> NaiveDate,
+    /// "Today" when the payload has no `as_of` (`Clock::fixed` in tests).
+    pub clock: Clock,
+    /// `NMBRS_WORKER_MAX_DEPARTURE_SHARE` (CONTRACT §2.3 step 6b).
+    pub max_departure_share: Decimal,
 }
 
 #[async_trait]
@@ -35,24 +37,17 @@ impl JobHandler for Deactivate {
         let read = team::read(api.as_ref(), &integration.venues, Detail::Employment)
             .await
             .map_err(|e| nmbrs_failure::job_error(&e, domain))?;
-
-        let as_of = payload.as_of.unwrap_or_else(self.today);
-        let mut departures = team_sync::departures(&payload.members, &read.companies, as_of);
-        if !read.refused.is_empty() {
-            departures.retain(|d| d.reason != DepartureReason::NotInNmbrs);
-        }
-        let mut out = JobOutput::succeeded();
-        let (refusal_events, errors) = team::refusals(&read.refused);
-        if !read.refused.is_empty() {
-            out.status = CompletionStatus::Partial;
-        }
-        out.errors = errors;
-        out.events.extend(team::departure_events(&departures, integration.settings.auto_deactivate));
-        out.events.extend(refusal_events);
-        let deactivated = if integration.settings.auto_deactivate { departures.len() as u64 } else { 0 };
-        out.counts.insert("deactivated".into(), deactivated);
-        out.counts.insert("left_nmbrs".into(), departures.len() as u64);
-        Ok(out)
+        let (failure_events, failed) = team::failures(&read.failed);
+        let as_of = payload.as_of.unwrap_or_else(|| self.clock.nmbrs_today());
+        let plan = plan_deactivate(
+            &read.companies,
+            &failed,
+            &payload.members,
+            integration.settings.auto_deactivate,
+            self.max_departure_share,
+            as_of,
+        );
+        Ok(team::output(plan, failure_events))
     }
 
     fn exclusive(&self, job: &Job) -> Option<LockKey> {

@@ -183,8 +183,10 @@ impl Handlers {
         })?;
         let max_concurrency = config.nmbrs_max_concurrency_per_integration;
         let nmbrs: Arc<dyn NmbrsConnector> = Arc::new(SoapConnector { transport, max_concurrency });
-        let sync = sync_team::SyncTeam { nmbrs: nmbrs.clone(), max_concurrency, today: utc_today };
-        let deactivate = deactivate::Deactivate { nmbrs: nmbrs.clone(), today: utc_today };
+        let clock = crate::clock::Clock::System;
+        let max_departure_share = config.max_departure_share;
+        let sync = sync_team::SyncTeam { nmbrs: nmbrs.clone(), max_concurrency, clock, max_departure_share };
+        let deactivate = deactivate::Deactivate { nmbrs: nmbrs.clone(), clock, max_departure_share };
         let export = export_hours::ExportHours { nmbrs, max_concurrency };
         Ok(Self::default()
             .with(JobType::SyncTeam, Arc::new(sync))
@@ -193,11 +195,6 @@ impl Handlers {
     }
 }
 
-/// Today's date in UTC. The nightly sync runs at 22:00 Dutch time, which is the same date in
-/// UTC, so "active employment today" means the same day as in the Netherlands.
-pub fn utc_today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
-}
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,6 @@
-//! `SyncTeam` (CONTRACT §2.3): Nmbrs → Eitje. Reads each linked company, imports employees
-//! with an active employment and an e-mail, matches them to the roster, publishes the records
-//! that changed, and handles members whose employment ended.
+//! `SyncTeam` (CONTRACT §2.3): Nmbrs → Eitje. Reads each linked company and the cost per hour of
+//! each imported employee, then hands everything to the pure plan (`domain::team::plan_sync`):
+//! who is imported, matched, published, gone or held. This file does only the I/O.
 //!
 //! A nightly and a manual sync of one integration never overlap: the handler holds the
 //! integration's team lock (`LockKey::team`, taken by the pipeline) from before it reads until
@@ -10,22 +10,20 @@
 use std::{collections::HashMap, sync::Arc};
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
 use futures::{StreamExt, TryStreamExt};
 use rust_decimal::Decimal;
 
 use super::{
-    CompletionStatus, JobContext, JobError, JobHandler, JobOutput, NmbrsConnector, ResultWrite, nmbrs_failure,
+    JobContext, JobError, JobHandler, JobOutput, NmbrsConnector, ResultWrite, nmbrs_failure,
     team::{self, Detail},
 };
 use crate::{
+    clock::Clock,
     domain::{
-        matching,
         payloads::SyncTeamPayload,
-        team_sync::{self, ImportedEmployee},
+        team::{ImportedEmployee, SyncInput, SyncSettings, plan_sync, select_imports},
     },
     envelope::Job,
-    events::{EventDraft, EventType},
     nmbrs::{CompanyId, EmployeeId, NmbrsApi, NmbrsError, PayPeriod},
     store::{LockKey, sync_state},
 };
@@ -34,8 +32,10 @@ pub struct SyncTeam {
     pub nmbrs: Arc<dyn NmbrsConnector>,
     /// Cost-per-hour calls in flight at once (`NMBRS_MAX_CONCURRENCY_PER_INTEGRATION`).
     pub max_concurrency: usize,
-    /// "Today" for active employment (a clock, so tests can fix it).
-    pub today: fn() -> NaiveDate,
+    /// "Today" for active employment (`Clock::fixed` in tests).
+    pub clock: Clock,
+    /// `NMBRS_WORKER_MAX_DEPARTURE_SHARE` (CONTRACT §2.3 step 6b).
+    pub max_departure_share: Decimal,
 }
 
 #[async_trait]
@@ -55,108 +55,98 @@ pub(super) fn db_error(e: sqlx::Error) -> JobError {
     JobError::transient("database_unavailable", format!("the worker's database failed: {e}"))
 }
 
+/// What the cost-per-hour reads gave.
+struct Costs {
+    /// Per imported employee.
+    read: HashMap<i32, Decimal>,
+    /// Companies whose current period could not be read (no cost calls for their employees).
+    without_period: Vec<i32>,
+    /// Employees whose own cost call Nmbrs refused (e.g. fault 2003): a null cost per hour.
+    refused: Vec<i32>,
+}
+
 impl SyncTeam {
     async fn sync(&self, ctx: &JobContext<'_>, payload: &SyncTeamPayload) -> Result<JobOutput, JobError> {
         let integration = &ctx.job.integration;
         let domain = integration.nmbrs.domain.as_str();
         let api = self.nmbrs.connect(ctx.credentials.for_nmbrs(domain));
         let fail = |e: NmbrsError| nmbrs_failure::job_error(&e, domain);
-        let today = (self.today)();
+        let today = self.clock.nmbrs_today();
 
         let read = team::read(api.as_ref(), &integration.venues, Detail::Full).await.map_err(fail)?;
-        let selection = team_sync::select_imports(&read.companies, today);
-        // An employee of a company we could not read is not "gone": only judge departures
-        // by absence when every company was read.
-        let mut departures = team_sync::departures(&payload.members, &read.companies, today);
-        if !read.refused.is_empty() {
-            departures.retain(|d| d.reason != team_sync::DepartureReason::NotInNmbrs);
-        }
-        let refused = read.refused;
-        drop(read.companies); // what is needed lives on in `selection`; 10 000 employees are heavy
-
+        let (failure_events, failed) = team::failures(&read.failed);
+        let selection = select_imports(&read.companies, today);
         let costs = self.costs_per_hour(api.as_ref(), &selection.imported).await.map_err(fail)?;
-        let candidates: Vec<_> = selection.imported.iter().map(team_sync::candidate).collect();
-        let matching = matching::match_members(&candidates, &payload.members);
         let previous = sync_state::load(ctx.pool, &integration.id).await.map_err(db_error)?;
-        let publish_all = payload.full || previous.is_empty();
-        // Record by record, through the pure `delta` rule: only the records to publish are kept,
-        // already serialized, so a big team is never held as JSON trees all at once.
-        let mut published: Vec<(i32, [u8; 32], EventDraft)> = Vec::new();
-        let mut unchanged = 0;
-        {
-            let by_id: HashMap<i32, &ImportedEmployee> =
-                selection.imported.iter().map(|e| (e.nmbrs_employee_id, e)).collect();
-            for m in &matching.matched {
-                let cost = costs.get(&m.nmbrs_employee_id).copied();
-                let record = team_sync::member_record(by_id[&m.nmbrs_employee_id], m, cost);
-                let delta = team_sync::delta(vec![record], &previous, publish_all);
-                unchanged += delta.unchanged;
-                published.extend(delta.publish.into_iter().map(|r| {
-                    (r.nmbrs_employee_id, r.content_hash, EventDraft::new(EventType::TeamMemberUpserted, &r.payload))
-                }));
-            }
-        }
-        let imported = selection.imported.len() as u64;
-        let (no_email, no_active_employment) = (selection.no_email, selection.no_active_employment);
-        drop(selection);
-
-        let mut out = JobOutput::succeeded();
-        let (refusal_events, errors) = team::refusals(&refused);
-        if !refused.is_empty() {
-            out.status = CompletionStatus::Partial;
-        }
-        out.errors = errors;
-        let ambiguous = imported - matching.matched.len() as u64;
-        let deactivated = if integration.settings.auto_deactivate { departures.len() as u64 } else { 0 };
-        for (name, value) in [
-            ("imported", imported),
-            ("upserted", published.len() as u64),
-            ("unchanged", unchanged),
-            ("no_email", no_email),
-            ("no_active_employment", no_active_employment),
-            ("ambiguous", ambiguous),
-            ("deactivated", deactivated),
-            ("left_nmbrs", departures.len() as u64),
-        ] {
-            out.counts.insert(name.into(), value);
-        }
+        let mut plan = plan_sync(SyncInput {
+            selection,
+            companies: read.companies,
+            failed: &failed,
+            without_period: &costs.without_period,
+            without_cost: &costs.refused,
+            costs: &costs.read,
+            members: &payload.members,
+            previous: &previous,
+            settings: SyncSettings {
+                full: payload.full,
+                auto_deactivate: integration.settings.auto_deactivate,
+                max_departure_share: self.max_departure_share,
+            },
+            today,
+        });
+        let hashes = std::mem::take(&mut plan.hashes);
+        let mut out = team::output(plan, failure_events);
         out.writes.push(ResultWrite::SyncHashes(sync_state::PublishedHashes {
             integration_id: integration.id.clone(),
-            hashes: published.iter().map(|(id, hash, _)| (*id, *hash)).collect(),
+            hashes,
         }));
-        out.events.extend(published.into_iter().map(|(_, _, draft)| draft));
-        out.events.extend(
-            matching
-                .ambiguities
-                .iter()
-                .map(|a| EventDraft::new(EventType::Notification, &team_sync::duplicate_member_notification(a))),
-        );
-        out.events.extend(team::departure_events(&departures, integration.settings.auto_deactivate));
-        out.events.extend(refusal_events);
         Ok(out)
     }
 
     /// `Salary_GetEstimatedCostPerHour` for each imported employee (in the current period of
-    /// its company), `max_concurrency` calls at once.
-    async fn costs_per_hour(
-        &self,
-        api: &dyn NmbrsApi,
-        imported: &[ImportedEmployee],
-    ) -> Result<HashMap<i32, Decimal>, NmbrsError> {
-        let mut periods: HashMap<i32, PayPeriod> = HashMap::new();
+    /// its company), `max_concurrency` calls at once. A company whose current period cannot be
+    /// read (no result, unreadable) gets no cost calls, and an employee whose own call Nmbrs
+    /// refuses gets none: they are published with a null cost per hour and named in `errors`
+    /// (CONTRACT §2.3: only credentials, a missing right or Nmbrs unavailable fail the job).
+    async fn costs_per_hour(&self, api: &dyn NmbrsApi, imported: &[ImportedEmployee]) -> Result<Costs, NmbrsError> {
+        let mut periods: HashMap<i32, Option<PayPeriod>> = HashMap::new();
         for e in imported {
             if let std::collections::hash_map::Entry::Vacant(slot) = periods.entry(e.company_id) {
-                slot.insert(api.current_period(CompanyId(e.company_id)).await?.period);
+                let period = match api.current_period(CompanyId(e.company_id)).await {
+                    Ok(current) => Some(current.period),
+                    Err(err) if team::is_company_failure(&err) => None,
+                    Err(err) => return Err(err),
+                };
+                slot.insert(period);
             }
         }
         // Built first, then streamed: a closure inside the stream would make the future
         // not `Send` for every lifetime (rust-lang/rust#102211).
-        let calls: Vec<_> =
-            imported.iter().map(|e| cost_of(api, EmployeeId(e.nmbrs_employee_id), periods[&e.company_id])).collect();
-        futures::stream::iter(calls).buffer_unordered(self.max_concurrency.max(1)).try_collect().await
+        let calls: Vec<_> = imported
+            .iter()
+            .filter_map(|e| periods[&e.company_id].map(|p| cost_of(api, EmployeeId(e.nmbrs_employee_id), p)))
+            .collect();
+        let answers: Vec<(i32, Option<Decimal>)> =
+            futures::stream::iter(calls).buffer_unordered(self.max_concurrency.max(1)).try_collect().await?;
+        let mut refused: Vec<i32> = answers.iter().filter(|(_, c)| c.is_none()).map(|(id, _)| *id).collect();
+        refused.sort_unstable();
+        let read = answers.into_iter().filter_map(|(id, c)| c.map(|c| (id, c))).collect();
+        let mut without_period: Vec<i32> =
+            periods.into_iter().filter_map(|(company, p)| p.is_none().then_some(company)).collect();
+        without_period.sort_unstable();
+        Ok(Costs { read, without_period, refused })
     }
 }
 
-async fn cost_of(api: &dyn NmbrsApi, employee: EmployeeId, period: PayPeriod) -> Result<(i32, Decimal), NmbrsError> {
-    Ok((employee.0, api.estimated_cost_per_hour(employee, period).await?))
+/// One employee's cost per hour; `None` when Nmbrs refuses it for this employee only.
+async fn cost_of(
+    api: &dyn NmbrsApi,
+    employee: EmployeeId,
+    period: PayPeriod,
+) -> Result<(i32, Option<Decimal>), NmbrsError> {
+    match api.estimated_cost_per_hour(employee, period).await {
+        Ok(cost) => Ok((employee.0, Some(cost))),
+        Err(e) if team::is_company_failure(&e) => Ok((employee.0, None)),
+        Err(e) => Err(e),
+    }
 }

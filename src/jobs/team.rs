@@ -1,21 +1,27 @@
 //! Reading a team from Nmbrs, shared by `SyncTeam` and `Deactivate`: one call per company and
 //! operation (`*_GetAll_AllEmployeesByCompany`), companies read one after the other, the
-//! operations of one company at once (the client bounds calls per integration).
+//! operations of one company at once (the client bounds calls per integration). Also turns a
+//! [`TeamPlan`] into the job's output.
+//!
+//! Isolation (CONTRACT §2.3): a company whose reads fail outright (no access, a response that
+//! cannot be read, the company unknown) is set aside in [`TeamRead::failed`] and the others are
+//! still read. Only credentials, a missing right and Nmbrs being unavailable (transient errors)
+//! stop the whole read.
 
 use std::collections::BTreeMap;
 
-use super::ErrorItem;
+use super::{CompletionStatus, ErrorItem, JobOutput};
 use crate::{
-    domain::team_sync::{self, CompanyData, Departure},
+    domain::team::{CompanyData, CompanyFailure, TeamPlan},
     envelope::Venue,
-    events::{EventDraft, EventType},
+    events::EventDraft,
     nmbrs::{CompanyId, ErrorKind, NmbrsApi, NmbrsError},
 };
 
-/// What a team read produced: the companies read, and those Nmbrs refused access to.
+/// What a team read produced: the companies read, and those whose reads failed.
 pub struct TeamRead {
     pub companies: Vec<CompanyData>,
-    pub refused: Vec<(i32, NmbrsError)>,
+    pub failed: Vec<(i32, NmbrsError)>,
 }
 
 /// Which details to read besides the employees and their contracts.
@@ -39,14 +45,20 @@ pub fn companies_of(venues: &[Venue]) -> BTreeMap<i32, Vec<String>> {
     out
 }
 
-/// Reads every linked company. A company Nmbrs refuses access to is reported in `refused`
-/// and the others are still read; any other failure stops the read.
+/// Whether a failed read concerns only its company (CONTRACT §2.3: "A company whose reads fail
+/// outright … the other companies go on"), rather than the whole job: everything except
+/// credentials, a missing right and transient failures (Nmbrs unavailable, retried by the job).
+pub fn is_company_failure(e: &NmbrsError) -> bool {
+    !matches!(e.kind(), ErrorKind::Credentials | ErrorKind::MissingRight { .. } | ErrorKind::Transient)
+}
+
+/// Reads every linked company; see the module doc for which failures stop the read.
 pub async fn read(api: &dyn NmbrsApi, venues: &[Venue], detail: Detail) -> Result<TeamRead, NmbrsError> {
-    let mut read = TeamRead { companies: Vec::new(), refused: Vec::new() };
+    let mut read = TeamRead { companies: Vec::new(), failed: Vec::new() };
     for (company_id, eitje_venue_ids) in companies_of(venues) {
         match read_company(api, company_id, eitje_venue_ids, detail).await {
             Ok(company) => read.companies.push(company),
-            Err(e) if e.kind() == ErrorKind::NoAccess => read.refused.push((company_id, e)),
+            Err(e) if is_company_failure(&e) => read.failed.push((company_id, e)),
             Err(e) => return Err(e),
         }
     }
@@ -65,37 +77,59 @@ async fn read_company(
         Detail::Employment => (Vec::new(), Vec::new()),
         Detail::Full => futures::try_join!(api.salaries(company), api.schedules(company))?,
     };
-    Ok(CompanyData { company_id, eitje_venue_ids, snapshots, contracts, salaries, schedules })
+    Ok(CompanyData { company_id, eitje_venue_ids, snapshots, contracts, salaries, schedules, unreadable: Vec::new() })
 }
 
-/// Step 5 of CONTRACT §2.3 as events: `team_member.deactivated` per member when
-/// `auto_deactivate` is on, else one `sync.members_left_nmbrs` notification listing them.
-pub fn departure_events(departures: &[Departure], auto_deactivate: bool) -> Vec<EventDraft> {
-    if departures.is_empty() {
-        return Vec::new();
-    }
-    if auto_deactivate {
-        departures
-            .iter()
-            .map(|d| EventDraft::new(EventType::TeamMemberDeactivated, &team_sync::deactivated_payload(d)))
-            .collect()
-    } else {
-        vec![EventDraft::new(EventType::Notification, &team_sync::members_left_notification(departures))]
-    }
-}
-
-/// Companies Nmbrs refused: a `nmbrs.no_access` notification and a `job.completed` error each.
-pub fn refusals(refused: &[(i32, NmbrsError)]) -> (Vec<EventDraft>, Vec<ErrorItem>) {
-    refused
-        .iter()
-        .map(|(company_id, err)| {
+/// The companies that could not be read, for the plan, and their notifications: a company Nmbrs
+/// refused access to gets `nmbrs.no_access` (error code `nmbrs.no_access`); one whose response
+/// could not be used gets error code `nmbrs_refused`, naming the operation, never the response.
+pub fn failures(failed: &[(i32, NmbrsError)]) -> (Vec<EventDraft>, Vec<CompanyFailure>) {
+    let mut events = Vec::new();
+    let mut out = Vec::new();
+    for (company_id, err) in failed {
+        if err.kind() == ErrorKind::NoAccess {
             let notice = super::nmbrs_failure::no_access_notification(Some(*company_id), err);
-            let item = ErrorItem {
+            out.push(CompanyFailure {
+                company_id: *company_id,
                 code: "nmbrs.no_access".into(),
                 message: notice.message.clone(),
-                scope: serde_json::json!({"nmbrs_company_id": company_id}),
-            };
-            (notice.draft(), item)
-        })
-        .unzip()
+            });
+            events.push(notice.draft());
+        } else {
+            out.push(CompanyFailure {
+                company_id: *company_id,
+                code: "nmbrs_refused".into(),
+                message: format!(
+                    "Company {company_id} could not be read ({} failed: {}); its employees were skipped and nobody was judged gone.",
+                    err.operation(),
+                    failure_kind(err),
+                ),
+            });
+        }
+    }
+    (events, out)
+}
+
+/// A short, value-free description of a company-level failure.
+fn failure_kind(err: &NmbrsError) -> &'static str {
+    match err {
+        NmbrsError::Malformed { .. } => "unreadable response",
+        NmbrsError::TooLarge { .. } => "response too large",
+        NmbrsError::Fault { .. } => "Nmbrs refused the request",
+        _ => "no usable answer",
+    }
+}
+
+/// The job's output from a plan, with the handler's own notifications (after the plan's events).
+pub fn output(plan: TeamPlan, extra_events: Vec<EventDraft>) -> JobOutput {
+    let mut out = JobOutput::succeeded();
+    if plan.partial {
+        out.status = CompletionStatus::Partial;
+    }
+    out.counts = plan.counts;
+    out.errors =
+        plan.errors.into_iter().map(|e| ErrorItem { code: e.code, message: e.message, scope: e.scope }).collect();
+    out.events = plan.events;
+    out.events.extend(extra_events);
+    out
 }

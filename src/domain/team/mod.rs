@@ -1,0 +1,73 @@
+//! The team sync's decisions (CONTRACT §2.3, §2.4) as pure functions: the handlers
+//! (`jobs/sync_team.rs`, `jobs/deactivate.rs`) read Nmbrs and the store, this decides.
+//!
+//! The way through, one file each:
+//! - [`selection`]: which Nmbrs employees to import (step 2), with contract history reduced to
+//!   each contract's latest version;
+//! - [`record`]: the `team_member.upserted` record of an employee and its content hash (step 4);
+//! - [`delta`]: which records changed since the last sync (step 4);
+//! - [`departures`]: who left Nmbrs (step 5) and when departures are held (step 6);
+//! - [`notify`]: the notifications, as [`crate::events::Notification`];
+//! - [`plan`]: the whole sync and `Deactivate` as one pure plan: what Nmbrs returned per company
+//!   (and which companies failed), the roster, the settings and today → events, counts, errors.
+//!
+//! A BSN is a [`Bsn`], which never prints itself.
+
+pub mod bsn;
+pub mod delta;
+pub mod departures;
+pub mod notify;
+pub mod plan;
+pub mod record;
+pub mod selection;
+
+#[cfg(test)]
+mod testkit;
+
+pub use bsn::Bsn;
+pub use delta::{Delta, delta};
+pub use departures::{Departure, DepartureReason, Departures, HeldDepartures, departures, judge_departures};
+pub use plan::{CompanyFailure, PlanError, SyncInput, SyncSettings, TeamPlan, plan_deactivate, plan_sync};
+pub use record::{MemberRecord, content_hash, member_record};
+pub use selection::{ImportedEmployee, Selection, candidate, chosen_email, select_imports};
+
+use crate::nmbrs::{Contract, EmployeeSnapshot, PerEmployee, Salary, Schedule};
+
+/// What the handler read from Nmbrs for one linked company.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CompanyData {
+    pub company_id: i32,
+    pub eitje_venue_ids: Vec<String>,
+    /// `PersonalInfoContractSalaryAddress_GetAll_AllEmployeesByCompany`, in response order.
+    pub snapshots: Vec<EmployeeSnapshot>,
+    /// `Contract_GetAll_AllEmployeesByCompany`: contract history, in response order.
+    pub contracts: Vec<PerEmployee<Contract>>,
+    pub salaries: Vec<PerEmployee<Salary>>,
+    pub schedules: Vec<PerEmployee<Schedule>>,
+    /// Employees whose record lacks a field a decision needs (employee id known, e.g. a contract
+    /// start that cannot be read): skipped as `unreadable_record`, never judged gone.
+    pub unreadable: Vec<UnreadableRecord>,
+}
+
+impl CompanyData {
+    /// Whether Nmbrs answered with no employees at all (CONTRACT §2.3 step 6a).
+    pub fn is_empty(&self) -> bool {
+        self.snapshots.is_empty() && self.contracts.is_empty() && self.unreadable.is_empty()
+    }
+}
+
+/// An employee record the reader could not use for a decision (CONTRACT §2.3: "the fields a
+/// decision needs"). Carries the operation and field names only, never a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadableRecord {
+    pub nmbrs_employee_id: i32,
+    /// The Nmbrs operation whose record it was, e.g. `Contract_GetAll_AllEmployeesByCompany`.
+    pub operation: String,
+    /// The field that could not be read, e.g. `StartDate`.
+    pub field: String,
+}
+
+/// Trimmed, `None` when empty.
+fn text(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}

@@ -1,0 +1,645 @@
+//! The whole team sync (CONTRACT §2.3) and `Deactivate` (§2.4) as pure plans: from what Nmbrs
+//! returned per company (and which companies could not be read), the roster, the settings and
+//! the date, to the events to publish, the counts, the errors and the status. The handlers only
+//! read Nmbrs and the store and hand the plan to the pipeline.
+//!
+//! Isolation (§2.3 "Real Nmbrs data is untidy"): a company whose reads failed outright is named in
+//! `errors` and makes the job `partial`; while any company could not be read nobody is judged gone
+//! by absence. A company without a current period still has its employees published, with a null
+//! cost per hour, and is named in `errors`. An unreadable employee record is skipped as
+//! `unreadable_record`. Held departures (step 6) make the job `partial` too.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+
+use super::{
+    CompanyData, Departures, MemberRecord, Selection,
+    departures::{DepartureRules, judge_departures},
+    notify, record,
+    selection::unreadable_of,
+};
+use crate::{
+    domain::matching::{self, RosterMember},
+    events::{EventDraft, EventType},
+};
+
+/// The integration's settings that the sync follows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SyncSettings {
+    /// Publish every record, changed or not (`payload.full`).
+    pub full: bool,
+    /// `integration.settings.auto_deactivate`: deactivate, or list as left.
+    pub auto_deactivate: bool,
+    /// `NMBRS_WORKER_MAX_DEPARTURE_SHARE` (step 6b).
+    pub max_departure_share: Decimal,
+}
+
+/// A linked company whose reads failed outright (no access, a response that cannot be read).
+/// The handler names the error; its notification (e.g. `nmbrs.no_access`) is the handler's too.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompanyFailure {
+    pub company_id: i32,
+    /// `job.completed` error code, e.g. `nmbrs.no_access` or `nmbrs_refused`.
+    pub code: String,
+    /// English, naming the company and operation, never a value from the response.
+    pub message: String,
+}
+
+/// One `job.completed` error (`{code, message, scope}`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanError {
+    pub code: String,
+    pub message: String,
+    pub scope: Value,
+}
+
+/// Everything [`plan_sync`] decides from.
+#[derive(Debug)]
+pub struct SyncInput<'a> {
+    /// [`super::select_imports`] of `companies` on `today`.
+    pub selection: Selection,
+    /// The companies read (owned: dropped as soon as departures are judged; big teams are heavy).
+    pub companies: Vec<CompanyData>,
+    /// The companies that could not be read.
+    pub failed: &'a [CompanyFailure],
+    /// Companies whose current period could not be read (no cost per hour for their employees).
+    pub without_period: &'a [i32],
+    /// Imported employees whose own cost-per-hour call Nmbrs refused (null cost, named in errors).
+    pub without_cost: &'a [i32],
+    /// `Salary_GetEstimatedCostPerHour` per imported employee; absent = null.
+    pub costs: &'a HashMap<i32, Decimal>,
+    /// The roster (`payload.members`).
+    pub members: &'a [RosterMember],
+    /// The last published content hash per employee (empty = first sync).
+    pub previous: &'a HashMap<i32, [u8; 32]>,
+    pub settings: SyncSettings,
+    /// Today in Europe/Amsterdam.
+    pub today: NaiveDate,
+}
+
+/// What a team job publishes and reports.
+#[derive(Debug, Default)]
+pub struct TeamPlan {
+    /// `partial` rather than `succeeded`.
+    pub partial: bool,
+    /// `job.completed` counts.
+    pub counts: BTreeMap<String, u64>,
+    pub errors: Vec<PlanError>,
+    /// In order: upserts (by employee id), `sync.duplicate_member`, departures
+    /// (`team_member.deactivated` or one `sync.members_left_nmbrs`), `sync.departures_held`.
+    pub events: Vec<EventDraft>,
+    /// The content hash of each published record, to store with the events.
+    pub hashes: Vec<(i32, [u8; 32])>,
+}
+
+/// The plan of `SyncTeam`, see the module doc.
+pub fn plan_sync(input: SyncInput<'_>) -> TeamPlan {
+    let SyncInput {
+        selection,
+        companies,
+        failed,
+        without_period,
+        without_cost,
+        costs,
+        members,
+        previous,
+        settings,
+        today,
+    } = input;
+    let candidates: Vec<_> = selection.imported.iter().map(super::candidate).collect();
+    let matching = matching::match_members(&candidates, members);
+    drop(candidates);
+    // Matched means not gone (step 5): the members of this sync's matches and ambiguities.
+    let kept: BTreeSet<String> = matching
+        .matched
+        .iter()
+        .filter_map(|m| m.eitje_user_id.clone())
+        .chain(matching.ambiguities.iter().flat_map(|a| a.eitje_user_ids.iter().cloned()))
+        .collect();
+    let rules = DepartureRules {
+        on: today,
+        kept: &kept,
+        some_company_unread: !failed.is_empty(),
+        max_share: settings.max_departure_share,
+    };
+    let departures = judge_departures(members, &companies, rules);
+    drop(companies);
+
+    let mut plan = TeamPlan::default();
+    let publish_all = settings.full || previous.is_empty();
+    let mut unchanged = 0;
+    {
+        // Record by record through the pure `delta` rule: only the records to publish are kept,
+        // already serialized, so a big team is never held as JSON trees all at once.
+        let by_id: HashMap<i32, &super::ImportedEmployee> =
+            selection.imported.iter().map(|e| (e.nmbrs_employee_id, e)).collect();
+        for m in &matching.matched {
+            let cost = costs.get(&m.nmbrs_employee_id).copied();
+            let r: MemberRecord = record::member_record(by_id[&m.nmbrs_employee_id], m, cost);
+            let d = super::delta(vec![r], previous, publish_all);
+            unchanged += d.unchanged;
+            for r in d.publish {
+                plan.hashes.push((r.nmbrs_employee_id, r.content_hash));
+                plan.events.push(EventDraft::new(EventType::TeamMemberUpserted, &r.payload));
+            }
+        }
+    }
+    plan.events.extend(matching.ambiguities.iter().map(|a| notify::duplicate_member(a).draft()));
+
+    failure_errors(failed, &mut plan);
+    let mut no_period: Vec<i32> = without_period.to_vec();
+    no_period.sort_unstable();
+    no_period.dedup();
+    for company in no_period {
+        plan.partial = true;
+        plan.errors.push(PlanError {
+            code: "no_current_period".into(),
+            message: format!(
+                "Nmbrs gave no current period for company {company}: its employees were synced without a cost per hour."
+            ),
+            scope: json!({"nmbrs_company_id": company}),
+        });
+    }
+    for &employee in without_cost {
+        plan.partial = true;
+        plan.errors.push(PlanError {
+            code: "no_cost_per_hour".into(),
+            message: format!("Nmbrs refused the cost per hour of employee {employee}: it was synced without one."),
+            scope: json!({"nmbrs_employee_id": employee}),
+        });
+    }
+    unreadable_errors(&selection.unreadable, &mut plan);
+
+    let imported = selection.imported.len() as u64;
+    let ambiguous = imported - matching.matched.len() as u64;
+    let upserted = plan.hashes.len() as u64;
+    for (name, value) in [
+        ("imported", imported),
+        ("upserted", upserted),
+        ("unchanged", unchanged),
+        ("no_email", selection.no_email),
+        ("no_active_employment", selection.no_active_employment),
+        ("ambiguous", ambiguous),
+        ("unreadable_record", selection.unreadable.len() as u64),
+    ] {
+        plan.counts.insert(name.into(), value);
+    }
+    add_departures(&mut plan, &departures, settings.auto_deactivate);
+    plan
+}
+
+/// Each company that could not be read, as an error (job `partial`).
+fn failure_errors(failed: &[CompanyFailure], plan: &mut TeamPlan) {
+    for f in failed {
+        plan.partial = true;
+        plan.errors.push(PlanError {
+            code: f.code.clone(),
+            message: f.message.clone(),
+            scope: json!({"nmbrs_company_id": f.company_id}),
+        });
+    }
+}
+
+/// Each skipped `unreadable_record` (company, employee, operation, field), as an error.
+fn unreadable_errors(unreadable: &[(i32, i32, String, String)], plan: &mut TeamPlan) {
+    for (company, employee, operation, field) in unreadable {
+        plan.partial = true;
+        plan.errors.push(PlanError {
+            code: "unreadable_record".into(),
+            message: format!(
+                "Employee {employee} of company {company}: {field} in {operation} could not be read, so the employee was skipped."
+            ),
+            scope: json!({"nmbrs_company_id": company, "nmbrs_employee_id": employee}),
+        });
+    }
+}
+
+/// Steps 5 and 6 as events, counts and status: `team_member.deactivated` per member when
+/// `auto_deactivate` is on, else one `sync.members_left_nmbrs`; one `sync.departures_held` per
+/// held group (job `partial`, error `sync.departures_held`).
+fn add_departures(plan: &mut TeamPlan, d: &Departures, auto_deactivate: bool) {
+    if !d.published.is_empty() {
+        if auto_deactivate {
+            plan.events.extend(
+                d.published
+                    .iter()
+                    .map(|x| EventDraft::new(EventType::TeamMemberDeactivated, &notify::deactivated_payload(x))),
+            );
+        } else {
+            plan.events.push(notify::members_left(&d.published).draft());
+        }
+    }
+    let mut held = 0;
+    for h in &d.held {
+        let n = notify::departures_held(h);
+        plan.partial = true;
+        held += h.count as u64;
+        plan.errors.push(PlanError {
+            code: n.code.clone(),
+            message: n.message.clone(),
+            // The share rule concerns the whole roster: an empty scope (the whole job).
+            scope: h.nmbrs_company_id.map_or_else(|| json!({}), |id| json!({"nmbrs_company_id": id})),
+        });
+        plan.events.push(n.draft());
+    }
+    let left = d.published.len() as u64;
+    plan.counts.insert("deactivated".into(), if auto_deactivate { left } else { 0 });
+    plan.counts.insert("left_nmbrs".into(), left);
+    plan.counts.insert("departures_held".into(), held);
+}
+
+/// The plan of `Deactivate` (CONTRACT §2.4): steps 5 and 6 only, for `members`, as of `as_of`
+/// (today in Europe/Amsterdam when the payload has none). No matching runs, so no member is kept
+/// by a match.
+pub fn plan_deactivate(
+    companies: &[CompanyData],
+    failed: &[CompanyFailure],
+    members: &[RosterMember],
+    auto_deactivate: bool,
+    max_departure_share: Decimal,
+    as_of: NaiveDate,
+) -> TeamPlan {
+    let kept = BTreeSet::new();
+    let rules = DepartureRules {
+        on: as_of,
+        kept: &kept,
+        some_company_unread: !failed.is_empty(),
+        max_share: max_departure_share,
+    };
+    let departures = judge_departures(members, companies, rules);
+    let mut plan = TeamPlan::default();
+    failure_errors(failed, &mut plan);
+    let unreadable = unreadable_of(companies);
+    unreadable_errors(&unreadable, &mut plan);
+    plan.counts.insert("unreadable_record".into(), unreadable.len() as u64);
+    add_departures(&mut plan, &departures, auto_deactivate);
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Utc};
+    use serde_json::json;
+
+    use super::*;
+    use crate::{
+        domain::{
+            calendar::nmbrs_date,
+            team::{Bsn, select_imports, testkit::*},
+        },
+        envelope::schema::check,
+        nmbrs::{Contract, EmployeeSnapshot},
+    };
+
+    fn settings() -> SyncSettings {
+        SyncSettings { full: false, auto_deactivate: true, max_departure_share: Decimal::new(3, 1) }
+    }
+
+    /// Runs the plan as the handler does, every event checked against its schema.
+    fn run(
+        companies: Vec<CompanyData>,
+        members: &[RosterMember],
+        failed: &[CompanyFailure],
+        without_period: &[i32],
+        today: NaiveDate,
+    ) -> TeamPlan {
+        let selection = select_imports(&companies, today);
+        let costs: HashMap<i32, Decimal> = selection
+            .imported
+            .iter()
+            .map(|e| (e.nmbrs_employee_id, Decimal::new(2150, 2)))
+            .filter(|_| without_period.is_empty())
+            .collect();
+        let previous = HashMap::new();
+        let plan = plan_sync(SyncInput {
+            selection,
+            companies,
+            failed,
+            without_period,
+            without_cost: &[],
+            costs: &costs,
+            members,
+            previous: &previous,
+            settings: settings(),
+            today,
+        });
+        checked(plan)
+    }
+
+    fn checked(plan: TeamPlan) -> TeamPlan {
+        for e in &plan.events {
+            let kind = e.kind.routing_key();
+            check(&format!("events/{kind}"), &event(kind, "SyncTeam", &e.payload_value())).unwrap();
+        }
+        let errors: Vec<Value> =
+            plan.errors.iter().map(|e| json!({"code": e.code, "message": e.message, "scope": e.scope})).collect();
+        let status = if plan.partial { "partial" } else { "succeeded" };
+        let completed = json!({"status": status, "counts": plan.counts, "errors": errors});
+        check("events/job.completed", &event("job.completed", "SyncTeam", &completed)).unwrap();
+        plan
+    }
+
+    fn of(plan: &TeamPlan, kind: EventType) -> Vec<Value> {
+        plan.events.iter().filter(|e| e.kind == kind).map(EventDraft::payload_value).collect()
+    }
+
+    fn notices(plan: &TeamPlan, code: &str) -> Vec<Value> {
+        of(plan, EventType::Notification).into_iter().filter(|n| n["code"] == code).collect()
+    }
+
+    fn version(id: i32, created: Option<NaiveDate>, start: NaiveDate, end: Option<NaiveDate>) -> Contract {
+        Contract { creation_date: created.map(at), ..contract(id, start, end) }
+    }
+
+    fn person(id: i32, email: &str, bsn: Option<&str>) -> EmployeeSnapshot {
+        EmployeeSnapshot { bsn: bsn.map(str::to_owned), ..snap(id, Some(email), None) }
+    }
+
+    fn linked(user: &str, id: i32) -> RosterMember {
+        member(user, Some(id), true)
+    }
+
+    #[test]
+    fn field_02_only_the_latest_contract_version_counts() {
+        let history = vec![
+            version(88123, Some(d(2024, 1, 15)), d(2024, 2, 1), None),
+            version(88123, Some(d(2026, 10, 2)), d(2024, 2, 1), Some(d(2026, 10, 31))),
+        ];
+        let c = company(
+            54613,
+            vec![person(503310, "noor.verbeek@example.nl", Some("111222333"))],
+            vec![(503310, history.clone())],
+        );
+        let plan = run(vec![c], &[linked("u-fc02", 503310)], &[], &[], today());
+        assert_eq!(plan.counts["no_active_employment"], 1);
+        assert_eq!(plan.counts["imported"], 0);
+        assert_eq!(
+            of(&plan, EventType::TeamMemberDeactivated),
+            [
+                json!({"eitje_user_id": "u-fc02", "nmbrs_employee_id": 503310, "reason": "employment_ended", "ended_on": "2026-10-31"})
+            ]
+        );
+        assert!(!plan.partial);
+
+        // Own input: a third version (created later, listed first) re-opens the contract: employed,
+        // and the upserted record carries contract 88123 once, in that version.
+        let reopened = version(88123, Some(d(2026, 11, 20)), d(2024, 2, 1), None);
+        let three = [vec![reopened], history].concat();
+        let c = company(54613, vec![person(503310, "noor.verbeek@example.nl", None)], vec![(503310, three)]);
+        let plan = run(vec![c], &[linked("u-fc02", 503310)], &[], &[], today());
+        let upserts = of(&plan, EventType::TeamMemberUpserted);
+        assert_eq!(upserts.len(), 1);
+        assert_eq!(
+            upserts[0]["contracts"],
+            json!([{"start_date": "2024-02-01", "end_date": null, "hours_per_week": "32.00", "contract_type": "1"}])
+        );
+        assert!(of(&plan, EventType::TeamMemberDeactivated).is_empty());
+    }
+
+    fn moved(with_old_company: bool) -> Vec<CompanyData> {
+        let fleur = |id| person(id, "fleur.hendriks@example.nl", Some("111222333"));
+        let new = company(
+            54900,
+            vec![fleur(720455)],
+            vec![(720455, vec![version(95001, Some(d(2026, 9, 25)), d(2026, 10, 1), None)])],
+        );
+        let mut companies = vec![new];
+        if with_old_company {
+            let mut old = fleur(610001);
+            (old.contract_start_date, old.contract_end_date) = (Some(at(d(2023, 4, 1))), Some(at(d(2026, 9, 30))));
+            companies.push(company(54613, vec![old], vec![]));
+        }
+        companies
+    }
+
+    #[test]
+    fn field_06_a_member_matched_under_a_new_employee_id_is_not_gone() {
+        let fleur = RosterMember {
+            bsn: Bsn::parse("111222333"),
+            email: Some("fleur.hendriks@example.nl".into()),
+            ..linked("u-fc06", 610001)
+        };
+        for with_old_company in [false, true] {
+            let plan = run(moved(with_old_company), std::slice::from_ref(&fleur), &[], &[], today());
+            assert!(of(&plan, EventType::TeamMemberDeactivated).is_empty(), "old company linked: {with_old_company}");
+            assert_eq!(plan.counts["deactivated"], 0);
+            let dup = notices(&plan, "sync.duplicate_member");
+            assert_eq!(dup.len(), 1, "the ambiguity is still named");
+            assert_eq!(dup[0]["params"], json!({"nmbrs_employee_ids": [610001, 720455], "eitje_user_ids": ["u-fc06"]}));
+        }
+        // Own input: matched by e-mail only (no BSN on either side): still not gone, still named.
+        let by_mail = RosterMember { email: Some("Fleur.Hendriks@example.nl ".into()), ..linked("u-fc06", 610001) };
+        let mut companies = moved(true);
+        for c in &mut companies {
+            c.snapshots[0].bsn = None;
+        }
+        let plan = run(companies, &[by_mail], &[], &[], today());
+        assert!(of(&plan, EventType::TeamMemberDeactivated).is_empty());
+        assert_eq!(notices(&plan, "sync.duplicate_member").len(), 1);
+        // Without the match, the same member would be gone: the rule is what keeps them.
+        let unmatched = linked("u-fc06", 610001);
+        let plan = run(moved(true), &[unmatched], &[], &[], today());
+        assert_eq!(of(&plan, EventType::TeamMemberDeactivated).len(), 1);
+    }
+
+    #[test]
+    fn field_12_today_is_the_date_in_amsterdam() {
+        let companies = || {
+            let starter = company(
+                54613,
+                vec![snap(504301, None, Some("sem.visser@example.com"))],
+                vec![(504301, vec![contract(97001, d(2026, 3, 1), None)])],
+            );
+            let mut c = starter;
+            c.snapshots.push(snap(504302, Some("bram.koster@example.nl"), None));
+            c.contracts.push(crate::nmbrs::PerEmployee {
+                employee_id: 504302,
+                items: vec![contract(97002, d(2025, 5, 1), Some(d(2026, 2, 28)))],
+            });
+            c
+        };
+        let roster = [linked("u-fc12-leaver", 504302)];
+        let winter: DateTime<Utc> = "2026-02-28T23:30:00Z".parse().unwrap();
+        let plan = run(vec![companies()], &roster, &[], &[], nmbrs_date(winter));
+        assert_eq!(
+            of(&plan, EventType::TeamMemberUpserted).iter().map(|u| u["nmbrs_employee_id"].clone()).collect::<Vec<_>>(),
+            [json!(504301)]
+        );
+        assert_eq!(of(&plan, EventType::TeamMemberDeactivated)[0]["ended_on"], "2026-02-28");
+        // The UTC date would have got both wrong.
+        let plan = run(vec![companies()], &roster, &[], &[], winter.date_naive());
+        assert_eq!(
+            of(&plan, EventType::TeamMemberUpserted).iter().map(|u| u["nmbrs_employee_id"].clone()).collect::<Vec<_>>(),
+            [json!(504302)]
+        );
+    }
+
+    #[test]
+    fn a_company_answering_with_no_employees_holds_departures_by_absence() {
+        let full = company(
+            54613,
+            vec![snap(1, Some("a@x.nl"), None), snap(2, Some("b@x.nl"), None)],
+            vec![
+                (1, vec![contract(1, d(2025, 1, 1), None)]),
+                (2, vec![contract(2, d(2025, 1, 1), Some(d(2026, 10, 31)))]),
+            ],
+        );
+        let empty = company(54900, vec![], vec![]);
+        let roster = [linked("u-1", 1), linked("u-2", 2), linked("u-3", 3), linked("u-4", 4)];
+        let plan = run(vec![full, empty], &roster, &[], &[], today());
+        // Ended employment elsewhere is still judged; absence is not.
+        let deactivated = of(&plan, EventType::TeamMemberDeactivated);
+        assert_eq!(deactivated.len(), 1);
+        assert_eq!(deactivated[0]["eitje_user_id"], "u-2");
+        let held = notices(&plan, "sync.departures_held");
+        assert_eq!(held.len(), 1);
+        assert_eq!((&held[0]["params"]["nmbrs_company_id"], &held[0]["params"]["count"]), (&json!(54900), &json!(2)));
+        assert!(plan.partial);
+        assert_eq!(plan.counts["departures_held"], 2);
+        assert_eq!(plan.errors.iter().map(|e| e.code.as_str()).collect::<Vec<_>>(), ["sync.departures_held"]);
+        // An empty company while nobody is missing holds nothing and tells nobody.
+        let only_empty = run(vec![company(54900, vec![], vec![])], &[], &[], &[], today());
+        assert!(!only_empty.partial);
+        assert!(only_empty.events.is_empty());
+    }
+
+    #[test]
+    fn a_large_share_of_departures_is_held_from_five_on() {
+        // `n` of `total` linked members have ended employment.
+        let scenario = |n: i32, total: i32| {
+            let mut c = company(54613, vec![], vec![]);
+            for id in 1..=total {
+                c.snapshots.push(snap(id, Some("x@y.nl"), None));
+                let end = (id <= n).then(|| d(2026, 10, 31));
+                c.contracts
+                    .push(crate::nmbrs::PerEmployee { employee_id: id, items: vec![contract(id, d(2025, 1, 1), end)] });
+            }
+            let roster: Vec<RosterMember> = (1..=total).map(|id| linked(&format!("u-{id}"), id)).collect();
+            run(vec![c], &roster, &[], &[], today())
+        };
+        let held = scenario(6, 10);
+        assert!(of(&held, EventType::TeamMemberDeactivated).is_empty());
+        let n = notices(&held, "sync.departures_held");
+        assert_eq!(n[0]["params"], json!({"nmbrs_company_id": null, "count": 6}));
+        assert!(held.partial);
+        assert_eq!((held.counts["deactivated"], held.counts["departures_held"]), (0, 6));
+        // Four of ten is above the share but below five: published.
+        assert_eq!(of(&scenario(4, 10), EventType::TeamMemberDeactivated).len(), 4);
+        // Exactly the share (3 of 10, and 6 of 20) is not above it; 7 of 20 is.
+        assert_eq!(of(&scenario(6, 20), EventType::TeamMemberDeactivated).len(), 6);
+        assert_eq!(of(&scenario(7, 20), EventType::TeamMemberDeactivated).len(), 0);
+        assert!(!scenario(6, 20).partial);
+    }
+
+    #[test]
+    fn an_unread_company_is_named_and_nobody_is_judged_gone_by_absence() {
+        let read = company(
+            54613,
+            vec![snap(1, Some("a@x.nl"), None), snap(2, Some("b@x.nl"), None)],
+            vec![
+                (1, vec![contract(1, d(2025, 1, 1), None)]),
+                (2, vec![contract(2, d(2025, 1, 1), Some(d(2026, 10, 31)))]),
+            ],
+        );
+        let failed = [CompanyFailure {
+            company_id: 54900,
+            code: "nmbrs_refused".into(),
+            message: "Company 54900 could not be read.".into(),
+        }];
+        let roster = [linked("u-1", 1), linked("u-2", 2), linked("u-gone", 99)];
+        let plan = run(vec![read], &roster, &failed, &[], today());
+        assert!(plan.partial);
+        assert_eq!(plan.errors[0].scope, json!({"nmbrs_company_id": 54900}));
+        assert_eq!(plan.errors[0].code, "nmbrs_refused");
+        let gone: Vec<Value> =
+            of(&plan, EventType::TeamMemberDeactivated).iter().map(|d| d["eitje_user_id"].clone()).collect();
+        assert_eq!(gone, [json!("u-2")], "ended employment still counts; absence does not");
+        assert_eq!(plan.counts["imported"], 1);
+    }
+
+    #[test]
+    fn a_company_without_a_current_period_still_publishes_without_a_cost_per_hour() {
+        let c = company(54613, vec![snap(1, Some("a@x.nl"), None)], vec![(1, vec![contract(1, d(2025, 1, 1), None)])]);
+        let plan = run(vec![c], &[], &[], &[54613], today());
+        let upserts = of(&plan, EventType::TeamMemberUpserted);
+        assert_eq!(upserts.len(), 1);
+        assert_eq!(upserts[0]["cost_per_hour"], Value::Null);
+        assert!(plan.partial);
+        assert_eq!(plan.errors[0].code, "no_current_period");
+        assert_eq!(plan.errors[0].scope, json!({"nmbrs_company_id": 54613}));
+    }
+
+    #[test]
+    fn a_refused_cost_per_hour_is_null_and_named() {
+        let c = company(54613, vec![snap(1, Some("a@x.nl"), None)], vec![(1, vec![contract(1, d(2025, 1, 1), None)])]);
+        let companies = vec![c];
+        let selection = select_imports(&companies, today());
+        let (costs, previous) = (HashMap::new(), HashMap::new());
+        let plan = checked(plan_sync(SyncInput {
+            selection,
+            companies,
+            failed: &[],
+            without_period: &[],
+            without_cost: &[1],
+            costs: &costs,
+            members: &[],
+            previous: &previous,
+            settings: settings(),
+            today: today(),
+        }));
+        assert_eq!(of(&plan, EventType::TeamMemberUpserted)[0]["cost_per_hour"], Value::Null);
+        assert!(plan.partial);
+        assert_eq!(plan.errors[0].code, "no_cost_per_hour");
+        assert_eq!(plan.errors[0].scope, json!({"nmbrs_employee_id": 1}));
+    }
+
+    #[test]
+    fn an_unreadable_record_skips_only_that_employee_and_never_makes_it_gone() {
+        let mut c = company(
+            54613,
+            vec![snap(1, Some("a@x.nl"), None), snap(2, Some("b@x.nl"), None)],
+            vec![(1, vec![contract(1, d(2025, 1, 1), None)])],
+        );
+        c.unreadable.push(super::super::UnreadableRecord {
+            nmbrs_employee_id: 2,
+            operation: "Contract_GetAll_AllEmployeesByCompany".into(),
+            field: "StartDate".into(),
+        });
+        let plan = run(vec![c], &[linked("u-1", 1), linked("u-2", 2)], &[], &[], today());
+        assert_eq!((plan.counts["imported"], plan.counts["unreadable_record"]), (1, 1));
+        assert_eq!(plan.counts["no_active_employment"], 0);
+        assert!(of(&plan, EventType::TeamMemberDeactivated).is_empty());
+        assert!(plan.partial);
+        assert_eq!(plan.errors[0].code, "unreadable_record");
+        assert_eq!(plan.errors[0].scope, json!({"nmbrs_company_id": 54613, "nmbrs_employee_id": 2}));
+        assert!(plan.errors[0].message.contains("StartDate"));
+    }
+
+    #[test]
+    fn deactivate_follows_steps_five_and_six() {
+        let mut c = company(54613, vec![], vec![]);
+        for id in 1..=6 {
+            c.contracts.push(crate::nmbrs::PerEmployee {
+                employee_id: id,
+                items: vec![contract(id, d(2025, 1, 1), Some(d(2026, 10, 31)))],
+            });
+        }
+        let roster: Vec<RosterMember> = (1..=6).map(|id| linked(&format!("u-{id}"), id)).collect();
+        let share = Decimal::new(3, 1);
+        // As of a date before the ends: nobody left.
+        let plan = checked(plan_deactivate(std::slice::from_ref(&c), &[], &roster, true, share, d(2026, 10, 1)));
+        assert!(plan.events.is_empty());
+        // After: six of six is a mass departure, held.
+        let plan = checked(plan_deactivate(std::slice::from_ref(&c), &[], &roster, true, share, today()));
+        assert_eq!(notices(&plan, "sync.departures_held")[0]["params"]["count"], 6);
+        assert!(plan.partial);
+        // Two members only: published, as `sync.members_left_nmbrs` with auto_deactivate off.
+        let plan = checked(plan_deactivate(std::slice::from_ref(&c), &[], &roster[..2], false, share, today()));
+        assert_eq!(notices(&plan, "sync.members_left_nmbrs")[0]["params"]["eitje_user_ids"], json!(["u-1", "u-2"]));
+        assert_eq!((plan.counts["deactivated"], plan.counts["left_nmbrs"]), (0, 2));
+        assert!(!plan.partial);
+    }
+}

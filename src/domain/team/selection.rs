@@ -1,0 +1,352 @@
+//! Step 2 of CONTRACT §2.3: which Nmbrs employees to import.
+//!
+//! Decisions on edge cases:
+//! - **Contracts**: an employee's contract history (all `contracts` lists of its company), each
+//!   contract id in its latest version only ([`latest_versions`]), decides employment; only when
+//!   it has none are the snapshot's `ContractStartDate`/`ContractEndDate` (and `ContractHours`)
+//!   used as one contract.
+//! - **One employee, several companies** (or listed twice): counted once. The record comes from the
+//!   lowest company id where it is importable; it is skipped as `no_email` when it is employed in
+//!   some company but has no e-mail there, else as `no_active_employment` (also when both apply).
+//! - **Unreadable records** (a field a decision needs could not be read): the employee is counted
+//!   `unreadable_record` and not imported, whatever other companies say about it.
+//! - **Venues**: the same company may be passed once per linked venue; an employee's
+//!   `eitje_venue_ids` are those of every entry with its company id, sorted and deduplicated.
+//! - **Schedule** = the one with the latest start on or before the sync date (ties: latest
+//!   creation); when none has started yet, the first upcoming one.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+
+use super::{Bsn, CompanyData, text};
+use crate::{
+    domain::{
+        employment::{is_employed_on, latest_versions},
+        matching::Candidate,
+    },
+    nmbrs::{Contract, EmployeeSnapshot, PerEmployee, Salary, Schedule},
+};
+
+/// Step 2's outcome.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Selection {
+    /// Sorted by id.
+    pub imported: Vec<ImportedEmployee>,
+    pub no_email: u64,
+    pub no_active_employment: u64,
+    /// Employees skipped because a field a decision needs could not be read, sorted:
+    /// (company id, employee id, operation, field).
+    pub unreadable: Vec<(i32, i32, String, String)>,
+}
+
+/// An employee to import, with everything its `team_member.upserted` record needs.
+/// `Debug` hides the BSN (the snapshot's `Debug` does).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedEmployee {
+    pub nmbrs_employee_id: i32,
+    pub company_id: i32,
+    /// The company's venues, sorted and deduplicated.
+    pub eitje_venue_ids: Vec<String>,
+    pub snapshot: EmployeeSnapshot,
+    /// Contract history, each contract id once in its latest version, by start date (one
+    /// contract from the snapshot when Nmbrs has none).
+    pub contracts: Vec<Contract>,
+    /// Salary history, oldest first.
+    pub salaries: Vec<Salary>,
+    /// The schedule current on the sync date (see the module doc).
+    pub schedule: Option<Schedule>,
+    /// `EmailWork`, else `EmailPrivate`, trimmed.
+    pub email: String,
+}
+
+pub(super) fn items<T: Clone>(lists: &[PerEmployee<T>], employee_id: i32) -> Vec<T> {
+    lists.iter().filter(|l| l.employee_id == employee_id).flat_map(|l| l.items.iter().cloned()).collect()
+}
+
+/// The contracts that decide the employee's employment in `company`: latest versions only,
+/// sorted by (start, creation, id).
+pub(super) fn contracts_of(
+    company: &CompanyData,
+    snapshot: Option<&EmployeeSnapshot>,
+    employee_id: i32,
+) -> Vec<Contract> {
+    let mut contracts = latest_versions(&items(&company.contracts, employee_id));
+    if contracts.is_empty()
+        && let Some(s) = snapshot.filter(|s| s.contract_start_date.is_some() || s.contract_end_date.is_some())
+    {
+        contracts.push(Contract {
+            start_date: s.contract_start_date,
+            end_date: s.contract_end_date,
+            hours_per_week: Some(s.contract_hours),
+            ..Default::default()
+        });
+    }
+    contracts.sort_by_key(|c| (c.start_date, c.creation_date, c.contract_id));
+    contracts
+}
+
+/// `EmailWork`, else `EmailPrivate`; trimmed, empty = none.
+pub fn chosen_email(s: &EmployeeSnapshot) -> Option<&str> {
+    text(&s.email_work).or_else(|| text(&s.email_private))
+}
+
+pub(super) fn current_schedule(mut schedules: Vec<Schedule>, today: NaiveDate) -> Option<Schedule> {
+    schedules.retain(|s| s.start_date.is_some());
+    schedules.sort_by_key(|s| (s.start_date, s.creation_date, s.id));
+    let started = schedules.iter().rposition(|s| s.start_date.is_some_and(|d| d.date() <= today));
+    match started {
+        Some(i) => Some(schedules.swap_remove(i)),
+        None => schedules.into_iter().next(),
+    }
+}
+
+/// The ids of employees with an unreadable record in any company.
+pub(super) fn unreadable_ids(companies: &[CompanyData]) -> BTreeSet<i32> {
+    companies.iter().flat_map(|c| c.unreadable.iter().map(|u| u.nmbrs_employee_id)).collect()
+}
+
+/// The unreadable records of `companies` as (company id, employee id, operation, field), sorted.
+pub(super) fn unreadable_of(companies: &[CompanyData]) -> Vec<(i32, i32, String, String)> {
+    let mut out: Vec<_> = companies
+        .iter()
+        .flat_map(|c| {
+            c.unreadable.iter().map(|u| (c.company_id, u.nmbrs_employee_id, u.operation.clone(), u.field.clone()))
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Step 2 of CONTRACT §2.3: only employees with an active employment `today` AND an email
+/// (EmailWork, else EmailPrivate; trimmed, empty = none). See the module doc for the rules.
+pub fn select_imports(companies: &[CompanyData], today: NaiveDate) -> Selection {
+    let unreadable = unreadable_ids(companies);
+    let mut by_employee: BTreeMap<i32, Vec<(&CompanyData, &EmployeeSnapshot)>> = BTreeMap::new();
+    for company in companies {
+        for s in company.snapshots.iter().filter(|s| !unreadable.contains(&s.employee_id)) {
+            by_employee.entry(s.employee_id).or_default().push((company, s));
+        }
+    }
+    let mut selection = Selection::default();
+    selection.unreadable = unreadable_of(companies);
+    for (id, mut seen) in by_employee {
+        seen.sort_by_key(|(c, _)| c.company_id);
+        let mut employed_somewhere = false;
+        let mut chosen = None;
+        for (company, s) in seen {
+            let contracts = contracts_of(company, Some(s), id);
+            if !is_employed_on(&contracts, today) {
+                continue;
+            }
+            employed_somewhere = true;
+            if let Some(email) = chosen_email(s) {
+                chosen = Some((company, s, contracts, email.to_owned()));
+                break;
+            }
+        }
+        match chosen {
+            Some((company, s, contracts, email)) => {
+                let mut salaries = items(&company.salaries, id);
+                salaries.sort_by_key(|x| (x.start_date, x.creation_date, x.id));
+                // The same company may come once per linked venue: its venues are all of them.
+                let mut venues: Vec<String> = companies
+                    .iter()
+                    .filter(|c| c.company_id == company.company_id)
+                    .flat_map(|c| c.eitje_venue_ids.iter().cloned())
+                    .collect();
+                venues.sort();
+                venues.dedup();
+                selection.imported.push(ImportedEmployee {
+                    nmbrs_employee_id: id,
+                    company_id: company.company_id,
+                    eitje_venue_ids: venues,
+                    snapshot: s.clone(),
+                    contracts,
+                    salaries,
+                    schedule: current_schedule(items(&company.schedules, id), today),
+                    email,
+                });
+            }
+            None if employed_somewhere => selection.no_email += 1,
+            None => selection.no_active_employment += 1,
+        }
+    }
+    selection
+}
+
+/// The match keys of an imported employee: its BSN and its work and private addresses.
+pub fn candidate(e: &ImportedEmployee) -> Candidate {
+    let s = &e.snapshot;
+    Candidate {
+        nmbrs_employee_id: e.nmbrs_employee_id,
+        bsn: s.bsn.as_deref().and_then(Bsn::parse),
+        emails: [text(&s.email_work), text(&s.email_private)].into_iter().flatten().map(str::to_owned).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeSet, HashMap};
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::{
+        domain::{
+            employment::is_employed_on,
+            matching::{Matched, MatchedBy, RosterMember},
+            team::{DepartureReason, MemberRecord, delta, departures, member_record, testkit::*},
+        },
+        envelope::schema::check,
+    };
+
+    #[test]
+    fn imports_only_employed_employees_with_an_email() {
+        let t = today();
+        let history = vec![
+            (1, vec![contract(1, d(2025, 1, 1), None)]), // no end: imported
+            (2, vec![contract(2, d(2025, 1, 1), None)]), // no e-mail
+            (3, vec![contract(3, d(2025, 1, 1), Some(d(2026, 11, 23)))]), // ended yesterday
+            (4, vec![contract(4, d(2026, 12, 1), None)]), // future
+            (5, vec![contract(5, d(2025, 1, 1), Some(t))]), // ends today: active
+            (6, vec![contract(6, d(2020, 1, 1), Some(d(2021, 1, 1)))]), // ended and no e-mail
+        ];
+        let snaps = vec![
+            snap(5, None, Some(" five@x.nl ")),
+            snap(1, Some("one@x.nl"), None),
+            snap(2, Some("  "), Some("")),
+            snap(3, Some("three@x.nl"), None),
+            snap(4, Some("four@x.nl"), None),
+            snap(6, None, None),
+        ];
+        let sel = select_imports(&[company(10, snaps, history)], t);
+        assert_eq!(ids(&sel), vec![1, 5]);
+        assert_eq!((sel.no_email, sel.no_active_employment), (1, 3));
+        assert_eq!(sel.imported[1].email, "five@x.nl");
+        assert_eq!(sel.imported[0].eitje_venue_ids, vec!["v-1", "v-2"]);
+    }
+
+    #[test]
+    fn snapshot_dates_count_only_without_contract_history() {
+        let t = today();
+        let mut no_history = snap(1, Some("a@x.nl"), None);
+        no_history.contract_start_date = Some(at(d(2025, 1, 1)));
+        let mut history_ended = snap(2, Some("b@x.nl"), None);
+        history_ended.contract_start_date = Some(at(d(2025, 1, 1)));
+        let mut no_dates = snap(3, Some("c@x.nl"), None);
+        no_dates.contract_end_date = None;
+        let companies = [company(
+            10,
+            vec![no_history, history_ended, no_dates],
+            vec![(2, vec![contract(1, d(2020, 1, 1), Some(d(2021, 1, 1)))])],
+        )];
+        let sel = select_imports(&companies, t);
+        assert_eq!(ids(&sel), vec![1]);
+        assert_eq!(sel.no_active_employment, 2);
+        assert_eq!(sel.imported[0].contracts.len(), 1);
+    }
+
+    #[test]
+    fn an_employee_in_two_companies_counts_once() {
+        let t = today();
+        let active = vec![(1, vec![contract(1, d(2025, 1, 1), None)])];
+        let a = company(20, vec![snap(1, Some("a@x.nl"), None)], active.clone());
+        let b = company(10, vec![snap(1, None, None)], active.clone());
+        let sel = select_imports(&[a.clone(), b.clone()], t);
+        assert_eq!(ids(&sel), vec![1]);
+        assert_eq!(sel.imported[0].company_id, 20);
+        assert_eq!((sel.no_email, sel.no_active_employment), (0, 0));
+        let c = company(30, vec![snap(1, Some("a@x.nl"), None)], vec![]);
+        let sel = select_imports(&[b, c], t);
+        assert_eq!((sel.imported.len(), sel.no_email, sel.no_active_employment), (0, 1, 0));
+    }
+
+    #[test]
+    fn a_company_linked_to_two_venues_gives_both() {
+        let active = vec![(1, vec![contract(1, d(2025, 1, 1), None)])];
+        let mut a = company(10, vec![snap(1, Some("a@x.nl"), None)], active);
+        a.eitje_venue_ids = vec!["v-9".into()];
+        let mut b = a.clone();
+        b.eitje_venue_ids = vec!["v-3".into()];
+        let sel = select_imports(&[a, b], today());
+        assert_eq!(sel.imported.len(), 1);
+        assert_eq!(sel.imported[0].eitje_venue_ids, vec!["v-3", "v-9"]);
+    }
+
+    #[test]
+    fn imported_employee_debug_hides_bsn() {
+        assert!(!format!("{:?}", rich()).contains("123456782"));
+        assert!(!format!("{:?}", candidate(&rich())).contains("123456782"));
+    }
+
+    #[test]
+    fn candidate_carries_bsn_and_both_addresses() {
+        let c = candidate(&rich());
+        assert_eq!(c.nmbrs_employee_id, 503293);
+        assert_eq!(c.bsn.as_ref().map(Bsn::expose), Some("123456782"));
+        assert_eq!(c.emails, vec!["Sanne@Brouwerij.nl", "sanne@home.nl"]);
+    }
+
+    fn arb_company() -> impl Strategy<Value = CompanyData> {
+        let employee =
+            (1i32..12, 0usize..3, proptest::option::of(0i64..60), proptest::option::of(0i64..60), any::<bool>());
+        (1i32..4, proptest::collection::vec(employee, 0..8)).prop_map(|(company_id, employees)| {
+            let base = d(2026, 10, 1);
+            let mut c = company(company_id, vec![], vec![]);
+            for (id, email, start, end, history) in employees {
+                let emails = [(None, None), (Some("w@x.nl"), None), (Some(" "), Some("p@x.nl"))][email];
+                let mut s = snap(id, emails.0, emails.1);
+                let start = start.map(|n| base + chrono::Duration::days(n));
+                let end = end.map(|n| base + chrono::Duration::days(n));
+                if history {
+                    let items =
+                        vec![Contract { start_date: start.map(at), end_date: end.map(at), ..Default::default() }];
+                    c.contracts.push(PerEmployee { employee_id: id, items });
+                } else {
+                    (s.contract_start_date, s.contract_end_date) = (start.map(at), end.map(at));
+                }
+                c.snapshots.push(s);
+            }
+            c
+        })
+    }
+
+    proptest! {
+        /// Every employee of every company is counted once: imported or skipped for one reason.
+        /// Imported employees are employed and have an e-mail; an active, linked member of an
+        /// imported employee never departs.
+        #[test]
+        fn selection_counts_every_employee_once(companies in proptest::collection::vec(arb_company(), 0..3)) {
+            let t = today();
+            let sel = select_imports(&companies, t);
+            let all: BTreeSet<i32> = companies.iter().flat_map(|c| c.snapshots.iter().map(|s| s.employee_id)).collect();
+            prop_assert_eq!(sel.imported.len() as u64 + sel.no_email + sel.no_active_employment, all.len() as u64);
+            prop_assert!(sel.imported.windows(2).all(|w| w[0].nmbrs_employee_id < w[1].nmbrs_employee_id));
+            for e in &sel.imported {
+                prop_assert!(is_employed_on(&e.contracts, t));
+                prop_assert!(!e.email.trim().is_empty());
+            }
+            let roster: Vec<RosterMember> =
+                all.iter().map(|id| member(&format!("u-{id}"), Some(*id), true)).collect();
+            let ds = departures(&roster, &companies, t);
+            for dep in &ds {
+                prop_assert!(sel.imported.iter().all(|e| e.nmbrs_employee_id != dep.nmbrs_employee_id));
+                prop_assert_eq!(dep.reason, DepartureReason::EmploymentEnded);
+            }
+            prop_assert!(ds.windows(2).all(|w| w[0].eitje_user_id < w[1].eitje_user_id));
+            // Records built from the selection all validate, and a second identical sync publishes nothing.
+            let records: Vec<MemberRecord> = sel.imported.iter().map(|e| {
+                let m = Matched { nmbrs_employee_id: e.nmbrs_employee_id, eitje_user_id: None, matched_by: MatchedBy::New };
+                member_record(e, &m, None)
+            }).collect();
+            for r in &records {
+                prop_assert!(check("events/team_member.upserted", &event("team_member.upserted", "SyncTeam", &r.payload)).is_ok());
+            }
+            let stored: HashMap<i32, [u8; 32]> = records.iter().map(|r| (r.nmbrs_employee_id, r.content_hash)).collect();
+            let again = delta(records.clone(), &stored, false);
+            prop_assert_eq!((again.publish.len(), again.unchanged), (0, records.len() as u64));
+        }
+    }
+}
