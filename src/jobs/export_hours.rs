@@ -95,13 +95,13 @@ impl JobHandler for ExportHours {
                 tracing::info!(export_id = %payload.export_id, "resuming the export's recorded plan");
                 run
             }
-            None => self.plan(&ctx, &payload, api.as_ref()).await?,
+            None => self.plan(&ctx, payload, api.as_ref()).await?,
         };
         if payload.dry_run {
             let Run { plan, refused } = run;
-            return Ok(report::output(&payload, &plan, refused, &BTreeMap::new(), Tally::default()));
+            return Ok(report::output(payload, &plan, refused, &BTreeMap::new(), Tally::default()));
         }
-        self.apply(&ctx, &payload, run, api.as_ref()).await
+        self.apply(&ctx, payload, run, api.as_ref()).await
     }
 
     fn exclusive(&self, job: &Job) -> Option<LockKey> {
