@@ -98,13 +98,13 @@ impl JobHandler for ExportHours {
                 let attempt = Attempt::load(&ctx, places).await?;
                 (run, attempt)
             }
-            None => self.plan(&ctx, &payload, api.as_ref()).await?,
+            None => self.plan(&ctx, payload, api.as_ref()).await?,
         };
         if payload.dry_run {
             let Run { plan, refused } = run;
-            return Ok(report::output(&payload, &plan, refused, &BTreeMap::new(), Tally::default()));
+            return Ok(report::output(payload, &plan, refused, &BTreeMap::new(), Tally::default()));
         }
-        self.apply(&ctx, &payload, run, attempt, api.as_ref()).await
+        self.apply(&ctx, payload, run, attempt, api.as_ref()).await
     }
 
     fn exclusive(&self, job: &Job) -> Option<LockKey> {

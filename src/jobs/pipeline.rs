@@ -4,7 +4,8 @@
 //! 2. **claim** it in the inbox under the job's lock: a completed idempotency key only
 //!    re-publishes its stored `job.completed`;
 //! 3. **run** the job's handler (plan, apply to Nmbrs);
-//! 4. **record** the attempt's end and its events in one transaction (outbox);
+//! 4. **record** the attempt's end and its events in one transaction (outbox); what an end
+//!    leads to (job state, events, next step) is the pure [`super::lifecycle::settle`];
 //! 5. **publish**: wake the relay, send retry copies or park, and only then ack.
 //!
 //! The ack always comes last, after everything it depends on is committed or confirmed, so a
