@@ -65,6 +65,8 @@ pub struct Config {
     /// How often the outbox relay looks for unpublished events written by other processes.
     pub outbox_poll_interval: Duration,
     pub db_pool_size: u32,
+    /// The Nmbrs REST API and Eitje's OAuth app (CONTRACT §1, §5.1); the app may be missing.
+    pub rest: crate::nmbrs::rest::RestConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -78,6 +80,7 @@ impl std::fmt::Debug for Config {
             .field("http_addr", &self.http_addr)
             .field("concurrency_per_queue", &self.concurrency_per_queue)
             .field("retry_schedule", &self.retry_schedule)
+            .field("rest", &self.rest)
             .finish_non_exhaustive()
     }
 }
@@ -160,6 +163,7 @@ impl Config {
             confirm_timeout: duration(src, "NMBRS_WORKER_CONFIRM_TIMEOUT", "10s")?,
             outbox_poll_interval: duration(src, "NMBRS_WORKER_OUTBOX_POLL_INTERVAL", "1s")?,
             db_pool_size,
+            rest: crate::nmbrs::rest::RestConfig::from_source(src)?,
         })
     }
 

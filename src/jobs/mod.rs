@@ -14,6 +14,7 @@ pub mod export_hours;
 mod export_report;
 mod export_snapshot;
 mod nmbrs_failure;
+pub mod rest_auth_failure;
 pub mod pipeline;
 pub mod sync_team;
 mod team;
