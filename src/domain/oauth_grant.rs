@@ -54,6 +54,15 @@ pub fn still_usable(lifetime: Duration, remaining: Duration) -> bool {
 /// rather than used until a 401.
 pub const ASSUMED_LIFETIME: Duration = Duration::from_secs(300);
 
+/// The longest lifetime believed (a bound on what the token endpoint says): a longer
+/// `expires_in` is read as this.
+pub const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// The lifetime to use for a token reply's `expires_in` (absent → [`ASSUMED_LIFETIME`]).
+pub fn token_lifetime(expires_in: Option<Duration>) -> Duration {
+    expires_in.unwrap_or(ASSUMED_LIFETIME).min(MAX_LIFETIME)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,5 +104,12 @@ mod tests {
         assert!(!still_usable(Duration::from_secs(2), Duration::from_millis(199)));
         assert!(still_usable(Duration::from_secs(2), Duration::from_millis(200)));
         assert!(!still_usable(Duration::ZERO, Duration::ZERO), "a token without a lifetime is never used");
+    }
+
+    #[test]
+    fn a_lifetime_is_assumed_when_absent_and_bounded_when_absurd() {
+        assert_eq!(token_lifetime(None), ASSUMED_LIFETIME);
+        assert_eq!(token_lifetime(Some(Duration::from_secs(3600))), Duration::from_secs(3600));
+        assert_eq!(token_lifetime(Some(Duration::from_secs(u64::MAX))), MAX_LIFETIME);
     }
 }

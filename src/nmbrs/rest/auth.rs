@@ -38,7 +38,7 @@ use super::{
 };
 use crate::{
     credentials::{KeyRing, OpenError, RestGrant},
-    domain::oauth_grant::{ASSUMED_LIFETIME, GrantChoice, choose_grant, still_usable},
+    domain::oauth_grant::{GrantChoice, choose_grant, still_usable, token_lifetime},
     store::{
         AdvisoryLock, LockKey,
         oauth_grants::{self, Expect, StoredGrant},
@@ -306,7 +306,7 @@ impl TokenService {
         match self.client.exchange_refresh_token(&token).request_async(&self.http).await {
             Ok(reply) => Ok(TokenReply {
                 access_token: SecretString::from(reply.access_token().secret().as_str()),
-                lifetime: reply.expires_in().unwrap_or(ASSUMED_LIFETIME),
+                lifetime: token_lifetime(reply.expires_in()),
                 refresh_token: reply.refresh_token().map(|t| SecretString::from(t.secret().as_str())),
                 scopes: reply.scopes().map(|s| s.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")),
             }),
