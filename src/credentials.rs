@@ -404,6 +404,9 @@ mod tests {
         let sealed = ring(&["k1"]).seal("e", &creds);
         assert!(!format!("{sealed:?}").contains(&sealed.sealed));
         let grant = RestGrant::new(Uuid::from_u128(3), "rt-secret");
-        assert!(!format!("{grant:?} {:?}", OpenedCredentials::Rest(RestGrant::new(grant.grant_id, "rt-secret"))).contains("rt-secret"));
+        assert!(
+            !format!("{grant:?} {:?}", OpenedCredentials::Rest(RestGrant::new(grant.grant_id, "rt-secret")))
+                .contains("rt-secret")
+        );
     }
 }

@@ -14,8 +14,8 @@ pub mod export_hours;
 mod export_report;
 mod export_snapshot;
 mod nmbrs_failure;
-pub mod rest_auth_failure;
 pub mod pipeline;
+pub mod rest_auth_failure;
 pub mod sync_team;
 mod team;
 

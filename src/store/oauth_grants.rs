@@ -41,13 +41,11 @@ pub async fn load(conn: &mut PgConnection, integration_id: &str) -> sqlx::Result
 
 /// Whether a newer consent replaced `grant_id` of `integration_id`.
 pub async fn is_retired(conn: &mut PgConnection, integration_id: &str, grant_id: Uuid) -> sqlx::Result<bool> {
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM oauth_retired_grants WHERE integration_id = $1 AND grant_id = $2)",
-    )
-    .bind(integration_id)
-    .bind(grant_id)
-    .fetch_one(&mut *conn)
-    .await
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM oauth_retired_grants WHERE integration_id = $1 AND grant_id = $2)")
+        .bind(integration_id)
+        .bind(grant_id)
+        .fetch_one(&mut *conn)
+        .await
 }
 
 /// What a write expects to find, so it never overwrites a newer state.

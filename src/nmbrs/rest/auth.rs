@@ -170,8 +170,16 @@ impl TokenService {
             .set_client_secret(ClientSecret::new(app.client_secret.expose_secret().to_string()))
             .set_auth_type(AuthType::BasicAuth)
             .set_token_uri(token_url);
-        let http = TokenHttp::new(limits).map_err(|e| AuthError::Unavailable { detail: e.without_url().to_string() })?;
-        Ok(Self { pool, keys, client, http, slots: Mutex::new(HashMap::new()), retry_pause: Duration::from_millis(250) })
+        let http =
+            TokenHttp::new(limits).map_err(|e| AuthError::Unavailable { detail: e.without_url().to_string() })?;
+        Ok(Self {
+            pool,
+            keys,
+            client,
+            http,
+            slots: Mutex::new(HashMap::new()),
+            retry_pause: Duration::from_millis(250),
+        })
     }
 
     /// The token source of one job of `integration_id`, which carried `grant`.
@@ -368,7 +376,8 @@ impl TokenSource {
     pub async fn access_token(&self) -> Result<AccessToken, AuthError> {
         let slot = self.service.slot(&self.integration_id);
         let mut cached = slot.lock().await;
-        let wanted = self.resolved.lock().unwrap_or_else(std::sync::PoisonError::into_inner).unwrap_or(self.grant.grant_id);
+        let wanted =
+            self.resolved.lock().unwrap_or_else(std::sync::PoisonError::into_inner).unwrap_or(self.grant.grant_id);
         if let Some(token) = cached.as_ref().filter(|t| t.grant_id == wanted && t.usable_at(Instant::now())) {
             return Ok(token.clone());
         }
