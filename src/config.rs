@@ -68,6 +68,8 @@ pub struct Config {
     /// `NMBRS_WORKER_MAX_DEPARTURE_SHARE`: above this share of a roster's linked members a sync
     /// holds its departures (CONTRACT §2.3 step 6b). From 0 to 1.
     pub max_departure_share: rust_decimal::Decimal,
+    /// The Nmbrs REST API and Eitje's OAuth app (CONTRACT §1, §5.1); the app may be missing.
+    pub rest: crate::nmbrs::rest::RestConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -81,6 +83,7 @@ impl std::fmt::Debug for Config {
             .field("http_addr", &self.http_addr)
             .field("concurrency_per_queue", &self.concurrency_per_queue)
             .field("retry_schedule", &self.retry_schedule)
+            .field("rest", &self.rest)
             .finish_non_exhaustive()
     }
 }
@@ -169,6 +172,7 @@ impl Config {
             outbox_poll_interval: duration(src, "NMBRS_WORKER_OUTBOX_POLL_INTERVAL", "1s")?,
             db_pool_size,
             max_departure_share,
+            rest: crate::nmbrs::rest::RestConfig::from_source(src)?,
         })
     }
 

@@ -1,9 +1,13 @@
-//! Sealed Nmbrs credentials (CONTRACT §2.2): AES-256-GCM, the integration id as associated
+//! Sealed Nmbrs credentials (CONTRACT §2.2, §5.1): AES-256-GCM, the integration id as associated
 //! data, keys rotated by `key_id`.
 //!
-//! The monolith seals `{"username", "token"}` per integration; the worker opens it only in
-//! memory, for the duration of a job. [`Credentials`] has no `Debug`/`Display` that shows the
-//! secret, and nothing here is ever logged, stored or put in an event.
+//! The monolith seals per integration either `{"username", "token"}` (SOAP) or
+//! `{"grant_id", "refresh_token"}` (REST, an OAuth grant it obtained by consent); which one is
+//! decided by `integration.nmbrs.api` ([`ApiKind`]). The worker opens it only in memory, for the
+//! duration of a job. The same key ring seals the rotated refresh tokens the worker stores
+//! (`store::oauth_grants`), under associated data that binds integration and grant, so a stored
+//! blob never opens as job credentials nor for another grant. Nothing here has a
+//! `Debug`/`Display` that shows a secret, and nothing here is ever logged or put in an event.
 
 use aes_gcm::{
     Aes256Gcm, Key, Nonce,
@@ -13,8 +17,9 @@ use base64::{
     Engine,
     engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD},
 };
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::{ExposeSecret, SecretSlice, SecretString};
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 const NONCE_LEN: usize = 12;
 const TAG_LEN: usize = 16;
@@ -55,10 +60,61 @@ impl Credentials {
     }
 }
 
+/// Which Nmbrs API an integration uses (`integration.nmbrs.api`, CONTRACT §2.2): it decides
+/// the plaintext of the sealed credentials, the form of Nmbrs ids and the edge the jobs call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ApiKind {
+    /// The SOAP v3 API (the default when `api` is absent); ends 2027-03-01.
+    #[default]
+    Soap,
+    /// The REST API with OAuth 2.0 (CONTRACT §5).
+    Rest,
+}
+
+/// The OAuth grant the monolith hands over for a `rest` integration (CONTRACT §5.1): the
+/// `grant_id` it chose for one consent and a refresh token of that grant. The token may be
+/// older than the one the worker stored since; `nmbrs::rest::auth` decides which one is used.
+pub struct RestGrant {
+    pub grant_id: Uuid,
+    pub refresh_token: SecretString,
+}
+
+impl std::fmt::Debug for RestGrant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RestGrant {{ grant_id: {}, refresh_token: <redacted> }}", self.grant_id)
+    }
+}
+
+impl RestGrant {
+    pub fn new(grant_id: Uuid, refresh_token: impl Into<String>) -> Self {
+        Self { grant_id, refresh_token: SecretString::from(refresh_token.into()) }
+    }
+}
+
+/// Opened job credentials, in the shape of the integration's API.
+#[derive(Debug)]
+pub enum OpenedCredentials {
+    Soap(Credentials),
+    Rest(RestGrant),
+}
+
 #[derive(Deserialize, Serialize)]
 struct Plaintext {
     username: String,
     token: String,
+}
+
+#[derive(Deserialize, Serialize)]
+struct RestPlaintext {
+    grant_id: Uuid,
+    refresh_token: String,
+}
+
+/// Associated data of a refresh token the worker stores: binds it to its integration and its
+/// grant, and can never equal the associated data of job credentials (a bare integration id).
+fn stored_token_aad(integration_id: &str, grant_id: Uuid) -> Vec<u8> {
+    format!("nmbrs-worker/oauth_grants\x1f{integration_id}\x1f{grant_id}").into_bytes()
 }
 
 /// Why a key ring could not be parsed (never contains key material).
@@ -84,7 +140,9 @@ pub enum OpenError {
     Malformed,
     #[error("sealed credentials do not open for this integration (wrong key, integration or tampered)")]
     Rejected,
-    #[error("opened credentials are not {{\"username\", \"token\"}} JSON")]
+    #[error(
+        "opened credentials are not the JSON of the integration's api ({{\"username\", \"token\"}} for soap, {{\"grant_id\", \"refresh_token\"}} for rest)"
+    )]
     BadPlaintext,
 }
 
@@ -132,25 +190,95 @@ impl KeyRing {
         self.keys.iter().map(|(id, _)| id.as_str()).collect()
     }
 
-    /// Seals credentials for one integration under the first key.
+    /// Seals SOAP credentials for one integration under the first key.
     pub fn seal(&self, integration_id: &str, creds: &Credentials) -> SealedCredentials {
-        let (key_id, key) = &self.keys[0];
         let plaintext = serde_json::to_vec(&Plaintext {
             username: creds.username.clone(),
             token: creds.token.expose_secret().to_string(),
         })
         .expect("two strings serialize");
+        self.seal_bytes(integration_id.as_bytes(), &SecretSlice::from(plaintext))
+    }
+
+    /// Seals a REST grant for one integration under the first key, as the monolith does.
+    pub fn seal_rest_grant(&self, integration_id: &str, grant: &RestGrant) -> SealedCredentials {
+        let plaintext = serde_json::to_vec(&RestPlaintext {
+            grant_id: grant.grant_id,
+            refresh_token: grant.refresh_token.expose_secret().to_string(),
+        })
+        .expect("a uuid and a string serialize");
+        self.seal_bytes(integration_id.as_bytes(), &SecretSlice::from(plaintext))
+    }
+
+    /// Opens SOAP credentials sealed for `integration_id`; a blob sealed for another
+    /// integration fails.
+    pub fn open(&self, integration_id: &str, sealed: &SealedCredentials) -> Result<Credentials, OpenError> {
+        let plaintext = self.open_bytes(integration_id.as_bytes(), sealed)?;
+        let parsed: Plaintext =
+            serde_json::from_slice(plaintext.expose_secret()).map_err(|_| OpenError::BadPlaintext)?;
+        Ok(Credentials::new(parsed.username, parsed.token))
+    }
+
+    /// Opens job credentials in the shape `api` prescribes (CONTRACT §2.2, §5.1). A REST grant
+    /// with an empty refresh token is `BadPlaintext`.
+    pub fn open_for(
+        &self,
+        api: ApiKind,
+        integration_id: &str,
+        sealed: &SealedCredentials,
+    ) -> Result<OpenedCredentials, OpenError> {
+        match api {
+            ApiKind::Soap => self.open(integration_id, sealed).map(OpenedCredentials::Soap),
+            ApiKind::Rest => {
+                let plaintext = self.open_bytes(integration_id.as_bytes(), sealed)?;
+                let parsed: RestPlaintext =
+                    serde_json::from_slice(plaintext.expose_secret()).map_err(|_| OpenError::BadPlaintext)?;
+                if parsed.refresh_token.trim().is_empty() {
+                    return Err(OpenError::BadPlaintext);
+                }
+                Ok(OpenedCredentials::Rest(RestGrant::new(parsed.grant_id, parsed.refresh_token)))
+            }
+        }
+    }
+
+    /// Seals a refresh token for the worker's own store, bound to its integration and grant.
+    pub fn seal_stored_refresh_token(
+        &self,
+        integration_id: &str,
+        grant_id: Uuid,
+        refresh_token: &SecretString,
+    ) -> SealedCredentials {
+        let plaintext = SecretSlice::from(refresh_token.expose_secret().as_bytes().to_vec());
+        self.seal_bytes(&stored_token_aad(integration_id, grant_id), &plaintext)
+    }
+
+    /// Opens a stored refresh token; it opens only for the integration and grant it was
+    /// sealed for, and with a key still in the ring.
+    pub fn open_stored_refresh_token(
+        &self,
+        integration_id: &str,
+        grant_id: Uuid,
+        sealed: &SealedCredentials,
+    ) -> Result<SecretString, OpenError> {
+        let plaintext = self.open_bytes(&stored_token_aad(integration_id, grant_id), sealed)?;
+        let text = std::str::from_utf8(plaintext.expose_secret()).map_err(|_| OpenError::BadPlaintext)?;
+        Ok(SecretString::from(text))
+    }
+
+    /// AES-256-GCM under the first key with a random nonce: base64url(nonce ‖ ciphertext ‖ tag).
+    fn seal_bytes(&self, aad: &[u8], plaintext: &SecretSlice<u8>) -> SealedCredentials {
+        let (key_id, key) = &self.keys[0];
         let nonce = Nonce::generate();
         let ciphertext = Aes256Gcm::new(key)
-            .encrypt(&nonce, Payload { msg: &plaintext, aad: integration_id.as_bytes() })
+            .encrypt(&nonce, Payload { msg: plaintext.expose_secret(), aad })
             .expect("AES-GCM encryption of a small buffer cannot fail");
         let mut blob = nonce.to_vec();
         blob.extend_from_slice(&ciphertext);
         SealedCredentials { key_id: key_id.clone(), sealed: URL_SAFE_NO_PAD.encode(blob) }
     }
 
-    /// Opens a blob sealed for `integration_id`; a blob sealed for another integration fails.
-    pub fn open(&self, integration_id: &str, sealed: &SealedCredentials) -> Result<Credentials, OpenError> {
+    /// The plaintext of a blob sealed under `aad`, zeroed when dropped.
+    fn open_bytes(&self, aad: &[u8], sealed: &SealedCredentials) -> Result<SecretSlice<u8>, OpenError> {
         let (_, key) = self
             .keys
             .iter()
@@ -162,11 +290,9 @@ impl KeyRing {
         }
         let (nonce, ciphertext) = blob.split_at(NONCE_LEN);
         let nonce = Nonce::try_from(nonce).map_err(|_| OpenError::Malformed)?;
-        let plaintext = Aes256Gcm::new(key)
-            .decrypt(&nonce, Payload { msg: ciphertext, aad: integration_id.as_bytes() })
-            .map_err(|_| OpenError::Rejected)?;
-        let parsed: Plaintext = serde_json::from_slice(&plaintext).map_err(|_| OpenError::BadPlaintext)?;
-        Ok(Credentials::new(parsed.username, parsed.token))
+        let plaintext =
+            Aes256Gcm::new(key).decrypt(&nonce, Payload { msg: ciphertext, aad }).map_err(|_| OpenError::Rejected)?;
+        Ok(SecretSlice::from(plaintext))
     }
 }
 
@@ -225,6 +351,43 @@ mod tests {
     }
 
     #[test]
+    fn the_api_decides_the_plaintext_shape() {
+        let keys = ring(&["k1"]);
+        let grant = Uuid::from_u128(7);
+        let rest = keys.seal_rest_grant("env-42", &RestGrant::new(grant, "rt-1"));
+        match keys.open_for(ApiKind::Rest, "env-42", &rest).unwrap() {
+            OpenedCredentials::Rest(g) => {
+                assert_eq!(g.grant_id, grant);
+                assert_eq!(g.refresh_token.expose_secret(), "rt-1");
+            }
+            other => panic!("expected a rest grant, got {other:?}"),
+        }
+        assert_eq!(keys.open_for(ApiKind::Soap, "env-42", &rest).unwrap_err(), OpenError::BadPlaintext);
+        assert_eq!(keys.open_for(ApiKind::Rest, "env-43", &rest).unwrap_err(), OpenError::Rejected);
+        let soap = keys.seal("env-42", &Credentials::new("u", "t"));
+        assert!(matches!(keys.open_for(ApiKind::Soap, "env-42", &soap), Ok(OpenedCredentials::Soap(_))));
+        assert_eq!(keys.open_for(ApiKind::Rest, "env-42", &soap).unwrap_err(), OpenError::BadPlaintext);
+        let empty = keys.seal_rest_grant("env-42", &RestGrant::new(grant, " "));
+        assert_eq!(keys.open_for(ApiKind::Rest, "env-42", &empty).unwrap_err(), OpenError::BadPlaintext);
+        let api: ApiKind = serde_json::from_str("\"rest\"").unwrap();
+        assert_eq!((api, ApiKind::default()), (ApiKind::Rest, ApiKind::Soap));
+    }
+
+    #[test]
+    fn a_stored_refresh_token_opens_only_for_its_integration_and_grant() {
+        let keys = ring(&["k1"]);
+        let (g1, g2) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let token = SecretString::from("rt-stored");
+        let sealed = keys.seal_stored_refresh_token("env-1", g1, &token);
+        assert_eq!(keys.open_stored_refresh_token("env-1", g1, &sealed).unwrap().expose_secret(), "rt-stored");
+        assert_eq!(keys.open_stored_refresh_token("env-1", g2, &sealed).unwrap_err(), OpenError::Rejected);
+        assert_eq!(keys.open_stored_refresh_token("env-2", g1, &sealed).unwrap_err(), OpenError::Rejected);
+        assert_eq!(keys.open_for(ApiKind::Rest, "env-1", &sealed).unwrap_err(), OpenError::Rejected);
+        let as_job = keys.seal_rest_grant("env-1", &RestGrant::new(g1, "rt"));
+        assert_eq!(keys.open_stored_refresh_token("env-1", g1, &as_job).unwrap_err(), OpenError::Rejected);
+    }
+
+    #[test]
     fn key_ring_parse_errors() {
         assert_eq!(KeyRing::parse("").unwrap_err(), KeyRingError::Empty);
         assert_eq!(KeyRing::parse("nocolon").unwrap_err(), KeyRingError::Malformed(1));
@@ -240,5 +403,10 @@ mod tests {
         assert!(!shown.contains("tok-123") && !shown.contains("api@example.com"), "{shown}");
         let sealed = ring(&["k1"]).seal("e", &creds);
         assert!(!format!("{sealed:?}").contains(&sealed.sealed));
+        let grant = RestGrant::new(Uuid::from_u128(3), "rt-secret");
+        assert!(
+            !format!("{grant:?} {:?}", OpenedCredentials::Rest(RestGrant::new(grant.grant_id, "rt-secret")))
+                .contains("rt-secret")
+        );
     }
 }

@@ -51,16 +51,20 @@ enum Command {
         #[arg(long)]
         no_validate: bool,
     },
-    /// Seal Nmbrs credentials for an integration; the token is read from stdin.
+    /// Seal Nmbrs credentials for an integration; the token (SOAP API token, or REST refresh
+    /// token with --grant-id) is read from stdin.
     Seal {
         /// The integration id the credentials are sealed for (the AES-GCM associated data).
         #[arg(long)]
         integration: Option<String>,
-        /// The Nmbrs API user (e-mail address).
+        /// The Nmbrs API user (e-mail address), for a `soap` integration.
         #[arg(long)]
         username: Option<String>,
+        /// The grant id of a consent, for a `rest` integration (CONTRACT §5.1).
+        #[arg(long, value_name = "UUID", conflicts_with = "username")]
+        grant_id: Option<uuid::Uuid>,
         /// Instead of sealing, print a new random key entry `ID:base64key` for NMBRS_CREDENTIALS_KEYS.
-        #[arg(long, value_name = "ID", conflicts_with_all = ["integration", "username"])]
+        #[arg(long, value_name = "ID", conflicts_with_all = ["integration", "username", "grant_id"])]
         generate_key: Option<String>,
     },
     /// Move parked jobs from nmbrs.jobs.dead back to work.
@@ -160,16 +164,24 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
             println!("published message {id} with routing key {rk}");
             Ok(())
         }
-        Command::Seal { integration, username, generate_key } => {
+        Command::Seal { integration, username, grant_id, generate_key } => {
             if let Some(id) = generate_key {
                 println!("{}", KeyRing::generate_entry(&id));
                 return Ok(());
             }
-            let (Some(integration), Some(username)) = (integration, username) else {
-                anyhow::bail!("seal needs --integration and --username (or --generate-key ID)");
-            };
             let keys = config.require_keys()?;
-            println!("{}", seal::seal(keys, &integration, &username, std::io::stdin().lock())?);
+            let sealed = match (integration, username, grant_id) {
+                (Some(integration), Some(username), None) => {
+                    seal::seal(keys, &integration, &username, std::io::stdin().lock())?
+                }
+                (Some(integration), None, Some(grant_id)) => {
+                    seal::seal_rest_grant(keys, &integration, grant_id, std::io::stdin().lock())?
+                }
+                _ => anyhow::bail!(
+                    "seal needs --integration and either --username (soap) or --grant-id (rest), or --generate-key ID"
+                ),
+            };
+            println!("{sealed}");
             Ok(())
         }
         Command::Replay { error_code, message_id, limit } => {

@@ -3,7 +3,8 @@
 //! `matching` (who is who), `team` (what to publish, who left). Hours export: `export` (which
 //! entries become which buckets, and what to write).
 //! Both: `integration` (venues and settings), `payloads` (each job kind's typed payload),
-//! `retry` (when a failed attempt runs again).
+//! `retry` (when a failed attempt runs again). REST: `oauth_grant` (which refresh token a job
+//! uses, when an access token is renewed).
 
 pub mod calendar;
 pub mod employment;
@@ -11,5 +12,6 @@ pub mod export;
 pub mod integration;
 pub mod matching;
 pub mod payloads;
+pub mod oauth_grant;
 pub mod retry;
 pub mod team;

@@ -16,6 +16,7 @@ mod export_snapshot;
 pub mod lifecycle;
 mod nmbrs_failure;
 pub mod pipeline;
+pub mod rest_auth_failure;
 pub mod sync_team;
 mod team;
 

@@ -35,6 +35,7 @@ mod fault;
 mod operation;
 pub mod reader;
 pub mod records;
+pub mod rest;
 mod types;
 
 pub use client::{ClientConfig, DEFAULT_BASE_URL, DEFAULT_MAX_CONCURRENCY, NmbrsTransport, SoapClient};

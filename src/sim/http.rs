@@ -32,10 +32,11 @@ pub fn router(state: Shared) -> Router {
         .route("/_sim/faults", post(set_faults).get(get_faults))
         .route("/_sim/calls", get(calls))
         .route("/_sim/reset", post(reset))
+        .merge(super::rest::routes())
         .with_state(state)
 }
 
-fn lock(s: &Shared) -> std::sync::MutexGuard<'_, SimState> {
+pub(crate) fn lock(s: &Shared) -> std::sync::MutexGuard<'_, SimState> {
     // A panic while holding the lock leaves plain data behind; keep serving.
     s.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -58,7 +59,7 @@ fn nmbrs_fault(code: u32, message: &str) -> Response {
 }
 
 /// Headers go out, then the body fails: the client sees a broken connection.
-fn dropped() -> Response {
+pub(crate) fn dropped() -> Response {
     let stream = futures::stream::once(async {
         Err::<Bytes, std::io::Error>(std::io::Error::other("simulated dropped connection"))
     });

@@ -20,6 +20,21 @@
 //! until the faults are replaced. The body goes out as is (`text/xml`), nothing is applied, and
 //! the call is logged as `injected:canned`. From Rust: [`Simulator::canned_once`],
 //! [`Simulator::canned_sticky`].
+//! The REST face ([`rest`], issue 9) serves the same state. Its identity server and controls:
+//!
+//! | route | does |
+//! | --- | --- |
+//! | `POST /connect/token` | OAuth 2.0 refresh grant (form `grant_type=refresh_token&refresh_token=…`, client by HTTP Basic with form-urlencoded halves or `client_id`/`client_secret` in the form) → `{access_token, token_type: "Bearer", expires_in, refresh_token, scope}`; the refresh token rotates, a reused, unknown or revoked one is `400 {"error": "invalid_grant"}`, a bad client `401 invalid_client` |
+//! | `POST /connect/revocation` | RFC 7009: revokes a refresh token (its grant) or an access token; 200 |
+//! | `POST /_sim/oauth/clients` | registers an app `{client_id, client_secret, subscription_key}` |
+//! | `POST /_sim/oauth/grants` | mints a consent [`rest::GrantSpec`] `{client_id, domain, scope?, companies?, access_token_ttl_secs?, grant_id?}` → `201 {grant_id, refresh_token}`; `scope` defaults to [`rest::WORKER_SCOPES`], `companies` (SOAP ids) to all |
+//! | `GET /_sim/oauth/grants` | the grants (scopes, companies, `refreshes`, `refused`, `revoked`), no tokens |
+//! | `PUT /_sim/oauth/grants/{grant_id}` | changes `scope`, `companies` / `all_companies`, `access_token_ttl_secs` |
+//! | `POST /_sim/oauth/grants/{grant_id}/revoke` | revokes the grant (its refresh token → `invalid_grant`, access tokens → 401) |
+//! | `POST /_sim/oauth/grants/{grant_id}/expire` | expires the grant's access tokens now (a token expiring mid-job) |
+//! | `POST /_sim/oauth/settings`, `GET` | [`rest::OAuthSettings`] `{access_token_ttl_secs (3600), reuse_grace_secs (0 = strict single use)}` |
+//! | `GET /_sim/oauth/calls` | token and revocation calls with their outcome |
+//! | `POST /_sim/rest/faults`, `GET` | replaces / shows the [`rest::RestFaults`]; scripted faults name the operation as `"METHOD /path/template"`, the token endpoint as `"POST /connect/token"` |
 //!
 //! Differences from Nmbrs, on purpose or for lack of knowledge: the SOAPAction must be
 //! quoted; an unknown or misplaced element is a `soap:Client` fault (ASMX would ignore it and
@@ -37,6 +52,7 @@
 pub mod demo;
 mod http;
 mod request;
+pub mod rest;
 mod service;
 mod state;
 
@@ -72,6 +88,10 @@ pub async fn serve_seeded(
     tracing::info!(addr = %listener.local_addr()?, "nmbrs simulator listening");
     let mut state = SimState::default();
     state.apply_seed(seed);
+    state.rest.openapi = rest::openapi::from_env()?;
+    if state.rest.openapi.is_none() {
+        tracing::warn!("NMBRS_SIM_OPENAPI is not set: REST requests are not validated");
+    }
     serve_on(listener, Arc::new(Mutex::new(state)), shutdown).await
 }
 
@@ -106,8 +126,13 @@ impl Simulator {
         Self::start_with(demo::state()).await
     }
 
-    /// Starts a simulator over `state`.
-    pub async fn start_with(state: SimState) -> anyhow::Result<Self> {
+    /// Starts a simulator over `state`. REST traffic is validated against the OpenAPI file
+    /// named by `NMBRS_SIM_OPENAPI` when set (the repository's `.cargo/config.toml` sets it to
+    /// `../shared/nmbrs/rest/nmbrs-openapi.yaml` for tests).
+    pub async fn start_with(mut state: SimState) -> anyhow::Result<Self> {
+        if state.rest.openapi.is_none() {
+            state.rest.openapi = rest::openapi::from_env()?;
+        }
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(Mutex::new(state));
@@ -200,6 +225,26 @@ impl Simulator {
         s.domains.get(domain).and_then(|d| d.days.get(&(employee, p.year, p.period)).copied())
     }
 
+    /// REST requests that broke the OpenAPI file (protocol violations), so far.
+    pub fn rest_violations(&self) -> Vec<String> {
+        self.state().rest.violations.clone()
+    }
+
+    /// REST responses of the simulator that broke the OpenAPI file, so far.
+    pub fn rest_response_violations(&self) -> Vec<String> {
+        self.state().rest.response_violations.clone()
+    }
+
+    /// The REST id (UUID) of SOAP entity `id` of `kind` in `domain`.
+    pub fn rest_id(&self, domain: &str, kind: rest::ids::Kind, id: i32) -> uuid::Uuid {
+        rest::ids::rest_id(domain, kind, id.into())
+    }
+
+    /// Sets what the OpenAPI file leaves open (days POST, DELETE in a closed period).
+    pub fn set_rest_settings(&self, settings: rest::RestSettings) {
+        self.state().rest.settings = settings;
+    }
+
     /// The call log so far.
     pub fn calls(&self) -> Vec<CallRecord> {
         self.state().calls.clone()
@@ -216,6 +261,32 @@ impl Simulator {
 
     pub fn set_faults(&self, faults: FaultConfig) {
         self.state().faults = faults;
+    }
+
+    /// Registers an OAuth app for the REST face.
+    pub fn add_oauth_client(&self, client_id: &str, client_secret: &str, subscription_key: &str) {
+        self.state().rest.oauth.add_client(rest::OAuthClient {
+            client_id: client_id.to_owned(),
+            client_secret: client_secret.to_owned(),
+            subscription_key: subscription_key.to_owned(),
+        });
+    }
+
+    /// Mints a consent (grant) and returns its id and first refresh token.
+    pub fn mint_grant(&self, spec: rest::GrantSpec) -> rest::MintedGrant {
+        let (grant_id, refresh_token) = self.state().rest.oauth.mint(spec);
+        rest::MintedGrant { grant_id, refresh_token }
+    }
+
+    /// The token endpoint, e.g. `http://127.0.0.1:41234/connect/token`.
+    pub fn token_url(&self) -> String {
+        format!("{}/connect/token", self.base_url)
+    }
+
+    /// Injects a REST fault into the next call of `operation` (`"METHOD /path/template"`,
+    /// `"POST /connect/token"`; any call when `None`).
+    pub fn inject_rest(&self, operation: Option<&str>, injected: rest::RestInjected) {
+        self.state().rest.faults.script.push(rest::RestScripted { operation: operation.map(str::to_owned), injected });
     }
 
     /// Injects `injected` into the next call of `operation` (any call when `None`).

@@ -78,7 +78,22 @@ pub struct SimDomain {
     pub wage_components: BTreeMap<PeriodKey, Vec<WageComponentLine>>,
     #[serde(with = "keyed")]
     pub days: BTreeMap<PeriodKey, i32>,
+    /// What REST shows of a variable hour or wage line beyond id, code and value, by line id.
+    pub line_info: BTreeMap<i32, LineInfo>,
     pub next_id: i32,
+}
+
+/// The parts of a variable hour or wage line that only the REST face reads back (SOAP's
+/// `*Var_Get` returns id, code and value only), written by both faces.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LineInfo {
+    pub comment: Option<String>,
+    /// REST ids as given (SOAP's integer ids are kept as text).
+    pub cost_center_id: Option<String>,
+    pub cost_unit_id: Option<String>,
+    /// ISO-8601, UTC.
+    pub created_at: String,
 }
 
 /// JSON objects need string keys: `"employee/year/period"`.
@@ -248,6 +263,8 @@ pub struct SimState {
     pub capture: bool,
     #[serde(skip)]
     pub requests: Vec<(Operation, String)>,
+    /// The REST face: identity server, REST faults (src/sim/rest/).
+    pub rest: super::rest::RestState,
 }
 
 /// JSON seed (`POST /_sim/seed`): merged into the domain, creating it if needed.

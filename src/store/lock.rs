@@ -108,6 +108,12 @@ impl LockKey {
     pub fn export(integration_id: &str) -> Self {
         Self::of(&["export", integration_id])
     }
+
+    /// The OAuth grant of one integration: token refreshes take it in turn, across processes,
+    /// so a single-use refresh token is never spent twice (CONTRACT §5.1).
+    pub fn oauth_grant(integration_id: &str) -> Self {
+        Self::of(&["oauth_grant", integration_id])
+    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod export_buckets;
 pub mod export_ledger;
 pub mod inbox;
 mod lock;
+pub mod oauth_grants;
 pub mod outbox;
 pub mod sync_state;
 

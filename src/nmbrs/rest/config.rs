@@ -1,0 +1,157 @@
+//! The app-level settings of the Nmbrs REST edge (CONTRACT §1, §5.1): where the API and the
+//! token endpoint are, and Eitje's registered app (client id, secret, subscription key).
+//!
+//! They are optional at start, because a SOAP-only deployment has no app; a `rest` job that
+//! finds them missing fails with `rest_not_configured` ([`RestConfig::app`]). The secret and
+//! the subscription key are [`SecretString`]s and never appear in `Debug` output or logs.
+
+use secrecy::SecretString;
+
+use crate::config::{ConfigError, Source};
+
+/// Default of `NMBRS_REST_BASE_URL` (CONTRACT §1); every API path starts with `/api/`.
+pub const DEFAULT_REST_BASE_URL: &str = "https://api.nmbrsapp.com";
+/// Default of `NMBRS_OAUTH_TOKEN_URL` (CONTRACT §1; REST-NOTES §1 "Authentication").
+pub const DEFAULT_OAUTH_TOKEN_URL: &str = "https://identityservice.nmbrs.com/connect/token";
+
+/// The variables that together make Eitje's Nmbrs app (CONTRACT §1).
+const APP_VARS: [&str; 3] = ["NMBRS_OAUTH_CLIENT_ID", "NMBRS_OAUTH_CLIENT_SECRET", "NMBRS_SUBSCRIPTION_KEY"];
+
+/// REST settings of the worker.
+#[derive(Clone)]
+pub struct RestConfig {
+    /// `NMBRS_REST_BASE_URL`, without a trailing `/`.
+    pub base_url: String,
+    /// `NMBRS_OAUTH_TOKEN_URL`: the refresh grant is posted here.
+    pub token_url: String,
+    app: Result<RestApp, RestNotConfigured>,
+}
+
+/// Eitje's registered Nmbrs app: the OAuth client and the API product subscription.
+#[derive(Clone)]
+pub struct RestApp {
+    pub client_id: String,
+    pub client_secret: SecretString,
+    /// Sent as `X-Subscription-Key` on every REST call.
+    pub subscription_key: SecretString,
+}
+
+impl std::fmt::Debug for RestApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RestApp { client_id: <redacted>, client_secret: <redacted>, subscription_key: <redacted> }")
+    }
+}
+
+impl std::fmt::Debug for RestConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RestConfig")
+            .field("base_url", &self.base_url)
+            .field("token_url", &self.token_url)
+            .field("app", &self.app.as_ref().map(|_| "<configured>"))
+            .finish()
+    }
+}
+
+/// A `rest` job arrived but the app settings are (partly) missing: the job fails with
+/// `job.failed` `rest_not_configured` (CONTRACT §5.1). Names the variables, never values.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the Nmbrs REST app is not configured: {} not set", .missing.join(", "))]
+pub struct RestNotConfigured {
+    pub missing: Vec<&'static str>,
+}
+
+impl RestNotConfigured {
+    /// The `job.failed` error code (CONTRACT §5.1).
+    pub const CODE: &'static str = "rest_not_configured";
+}
+
+impl RestConfig {
+    /// Reads the REST variables; the app may be missing, the URLs must be http(s).
+    pub fn from_source(src: &impl Source) -> Result<Self, ConfigError> {
+        let url = |var: &'static str, default: &str| -> Result<String, ConfigError> {
+            let value = src.get(var).unwrap_or_else(|| default.to_string());
+            let value = value.trim().trim_end_matches('/').to_string();
+            if value.starts_with("https://") || value.starts_with("http://") {
+                Ok(value)
+            } else {
+                Err(ConfigError { var, reason: "must be an http(s) URL".into() })
+            }
+        };
+        let base_url = url("NMBRS_REST_BASE_URL", DEFAULT_REST_BASE_URL)?;
+        let token_url = url("NMBRS_OAUTH_TOKEN_URL", DEFAULT_OAUTH_TOKEN_URL)?;
+        let [client_id, client_secret, subscription_key] = APP_VARS.map(|var| src.get(var));
+        let missing: Vec<&'static str> = APP_VARS
+            .iter()
+            .zip([&client_id, &client_secret, &subscription_key])
+            .filter(|(_, value)| value.is_none())
+            .map(|(var, _)| *var)
+            .collect();
+        let app = match (client_id, client_secret, subscription_key) {
+            (Some(client_id), Some(secret), Some(key)) => Ok(RestApp {
+                client_id: client_id.trim().to_string(),
+                client_secret: SecretString::from(secret),
+                subscription_key: SecretString::from(key),
+            }),
+            _ => Err(RestNotConfigured { missing }),
+        };
+        Ok(Self { base_url, token_url, app })
+    }
+
+    /// The app, or the error a `rest` job fails with when any of its settings is missing.
+    pub fn app(&self) -> Result<&RestApp, RestNotConfigured> {
+        self.app.as_ref().map_err(Clone::clone)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    #[test]
+    fn defaults_follow_the_contract_and_the_app_is_optional() {
+        let cfg = RestConfig::from_source(&HashMap::new()).unwrap();
+        assert_eq!(cfg.base_url, "https://api.nmbrsapp.com");
+        assert_eq!(cfg.token_url, "https://identityservice.nmbrs.com/connect/token");
+        let err = cfg.app().unwrap_err();
+        assert_eq!(err.missing, APP_VARS.to_vec());
+        assert_eq!(RestNotConfigured::CODE, "rest_not_configured");
+    }
+
+    #[test]
+    fn a_partial_app_names_what_is_missing_and_never_a_value() {
+        let cfg = RestConfig::from_source(&HashMap::from([
+            ("NMBRS_OAUTH_CLIENT_ID", "eitje"),
+            ("NMBRS_OAUTH_CLIENT_SECRET", "s3cret"),
+        ]))
+        .unwrap();
+        let err = cfg.app().unwrap_err();
+        assert_eq!(err.missing, vec!["NMBRS_SUBSCRIPTION_KEY"]);
+        assert!(!err.to_string().contains("s3cret"), "{err}");
+    }
+
+    #[test]
+    fn a_full_app_is_configured_and_debug_redacts_it() {
+        let cfg = RestConfig::from_source(&HashMap::from([
+            ("NMBRS_REST_BASE_URL", "http://127.0.0.1:9/"),
+            ("NMBRS_OAUTH_CLIENT_ID", "eitje"),
+            ("NMBRS_OAUTH_CLIENT_SECRET", "s3cret"),
+            ("NMBRS_SUBSCRIPTION_KEY", "sub-key"),
+        ]))
+        .unwrap();
+        assert_eq!(cfg.base_url, "http://127.0.0.1:9");
+        let app = cfg.app().unwrap();
+        assert_eq!((app.client_secret.expose_secret(), app.subscription_key.expose_secret()), ("s3cret", "sub-key"));
+        let shown = format!("{cfg:?} {app:?}");
+        assert!(!shown.contains("s3cret") && !shown.contains("sub-key") && !shown.contains("eitje"), "{shown}");
+    }
+
+    #[test]
+    fn urls_must_be_http() {
+        let err = RestConfig::from_source(&HashMap::from([("NMBRS_OAUTH_TOKEN_URL", "ftp://x")])).unwrap_err();
+        assert_eq!(err.var, "NMBRS_OAUTH_TOKEN_URL");
+    }
+}

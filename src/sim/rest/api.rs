@@ -1,0 +1,236 @@
+//! The REST face's request pipeline, one handler for every `/api/...` call: find the route,
+//! validate the request against the OpenAPI file (a violation is logged and answered 400),
+//! inject faults, check the bearer token and `X-Subscription-Key` (401), the scopes (403
+//! `40303`), run the operation on the shared state and log the call as
+//! `"METHOD /path/template"` with its outcome.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+use super::error::RestError;
+use super::faults::{RestInjected, injected_name};
+use super::ids::IdIndex;
+use super::oauth::{Grant, now_ms};
+use super::respond::{html_error, injected_error};
+use super::routes::{self, Op, PathParams, Route};
+use super::{RestSettings, reads, writes};
+use crate::sim::http::{Shared, dropped, lock};
+use crate::sim::state::{CallRecord, SimDomain, SimState};
+
+/// Query parameters by name (the last of repeated names wins).
+pub type Query = BTreeMap<String, String>;
+
+/// Everything an operation sees.
+pub struct Ctx<'a> {
+    pub domain: &'a str,
+    pub d: &'a mut SimDomain,
+    pub ids: &'a mut IdIndex,
+    pub grant: &'a Grant,
+    pub settings: &'a RestSettings,
+    pub path: &'a PathParams,
+    pub query: &'a Query,
+    pub body: Option<&'a Value>,
+    /// `http://host/path?other=params` for the paging links (without `pageNumber`).
+    pub links: &'a str,
+}
+
+/// The answer of an operation: status and JSON body (`None` for 204).
+pub type Answer = Result<(StatusCode, Option<Value>), RestError>;
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")).map(str::trim).filter(|t| !t.is_empty())
+}
+
+/// The grant behind the call's token, or why there is none (401).
+fn authenticate(s: &SimState, headers: &HeaderMap) -> Result<Grant, RestError> {
+    let token = bearer(headers).ok_or_else(RestError::token_missing)?;
+    let oauth = &s.rest.oauth;
+    let grant = oauth.grant_for_access(token, now_ms()).ok_or_else(RestError::token_invalid)?;
+    let key = headers.get("X-Subscription-Key").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let client = oauth.client_of(grant).ok_or_else(RestError::token_invalid)?;
+    if key.is_empty() || key != client.subscription_key {
+        return Err(RestError::subscription_key());
+    }
+    Ok(grant.clone())
+}
+
+fn log(state: &Shared, route: &str, domain: &str, write: bool, outcome: String) {
+    lock(state).calls.push(CallRecord { operation: route.to_owned(), domain: domain.to_owned(), write, outcome });
+}
+
+fn outcome_of(result: &Answer) -> String {
+    match result {
+        Ok(_) => "ok".into(),
+        Err(e) => format!("error:{}", e.code),
+    }
+}
+
+/// Runs `route` on the state.
+fn execute(s: &mut SimState, route: &Route, grant: &Grant, call: &Call) -> Answer {
+    if !grant.allows(&route.scopes.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>()) {
+        return Err(RestError::forbidden(format!("the consent lacks a scope for {}", route.name())));
+    }
+    let SimState { domains, rest, .. } = s;
+    let d = domains.get_mut(&grant.domain).ok_or_else(RestError::company_not_found)?;
+    let mut ctx = Ctx {
+        domain: &grant.domain,
+        d,
+        ids: &mut rest.ids,
+        grant,
+        settings: &rest.settings,
+        path: &call.path,
+        query: &call.query,
+        body: call.body.as_ref(),
+        links: &call.links,
+    };
+    match route.op {
+        Op::Companies => reads::companies(&mut ctx),
+        Op::Period => reads::period(&mut ctx),
+        Op::HourCodes => reads::hour_codes(&mut ctx),
+        Op::WageModels => reads::wage_models(&mut ctx),
+        Op::Employees => reads::employees(&mut ctx),
+        Op::PersonalInfo => reads::personal_info(&mut ctx),
+        Op::PrivateInfos => reads::private_infos(&mut ctx),
+        Op::Contracts => reads::contracts(&mut ctx),
+        Op::Employments => reads::employments(&mut ctx),
+        Op::Salaries => reads::salaries(&mut ctx),
+        Op::Schedules => reads::schedules(&mut ctx),
+        Op::Addresses => reads::addresses(&mut ctx),
+        Op::CostPerHour => reads::cost_per_hour(&mut ctx),
+        Op::HoursGet => reads::variable_hours(&mut ctx),
+        Op::WagesGet => reads::variable_wages(&mut ctx),
+        Op::DaysGet => reads::variable_days(&mut ctx),
+        Op::HoursPost => writes::hours_post(&mut ctx),
+        Op::HoursPut => writes::hours_put(&mut ctx),
+        Op::HoursDelete => writes::hours_delete(&mut ctx),
+        Op::WagePost => writes::wage_post(&mut ctx),
+        Op::WagePut => writes::wage_put(&mut ctx),
+        Op::WageDelete => writes::wage_delete(&mut ctx),
+        Op::DaysPost => writes::days_post(&mut ctx),
+    }
+}
+
+/// A parsed call.
+struct Call {
+    path: PathParams,
+    query: Query,
+    body: Option<Value>,
+    links: String,
+}
+
+fn respond(result: Answer) -> Response {
+    match result {
+        Ok((status, Some(body))) => (status, axum::Json(body)).into_response(),
+        Ok((status, None)) => status.into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The handler of every `/api/...` request.
+pub async fn api(State(state): State<Shared>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let path = uri.path().to_owned();
+    let Some((route, path_params)) = routes::find(&method, &path) else {
+        let name = format!("{method} {path}");
+        let file = lock(&state).rest.openapi.clone();
+        let known = file.and_then(|f| f.get().ok()).is_some_and(|o| o.has_path(&method, &path));
+        let message = if known { "operation not simulated" } else { "no such operation in the OpenAPI file" };
+        lock(&state).rest.violations.push(format!("{name}: {message}"));
+        log(&state, &name, "", method != Method::GET, "invalid_request".into());
+        return RestError::new(StatusCode::NOT_FOUND, "invalidRequestError", 40401, "Not Found", message).into_response();
+    };
+    let name = route.name();
+    let query: Query = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()).into_owned().collect();
+    let file = lock(&state).rest.openapi.clone();
+    let openapi = match file.map(|f| f.get()).transpose() {
+        Ok(spec) => spec,
+        Err(e) => {
+            lock(&state).rest.violations.push(format!("the OpenAPI file cannot be read: {e}"));
+            None
+        }
+    };
+    if let Some(spec) = openapi.clone() {
+        let problems = spec.check_request(&method, route.template, &path_params, &query, &headers, &body);
+        if !problems.is_empty() {
+            let mut s = lock(&state);
+            for p in &problems {
+                s.rest.violations.push(format!("{name}: {p}"));
+            }
+            s.calls.push(CallRecord { operation: name.clone(), domain: String::new(), write: route.write, outcome: "invalid_request".into() });
+            let mut e = RestError::new(StatusCode::BAD_REQUEST, "validationError", 40033, "Invalid request", problems.join("; "));
+            e.invalid_params = problems.into_iter().map(|p| super::error::InvalidParam { name: name.clone(), reason: p }).collect();
+            return e.into_response();
+        }
+    }
+    let body_json = if body.is_empty() {
+        None
+    } else {
+        match serde_json::from_slice::<Value>(&body) {
+            Ok(v) => Some(v),
+            Err(e) => return RestError::invalid("body", format!("not JSON: {e}")).into_response(),
+        }
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let other: Vec<(&String, &String)> = query.iter().filter(|(k, _)| k.as_str() != "pageNumber").collect();
+    let links = form_urlencoded::Serializer::new(format!("http://{host}{path}?")).extend_pairs(other).finish();
+    let call = Call { path: path_params, query, body: body_json, links };
+
+    let (injected, latency) = {
+        let mut s = lock(&state);
+        (s.rest.faults.pick(&name, route.write), s.rest.faults.latency_ms)
+    };
+    if latency > 0 {
+        tokio::time::sleep(Duration::from_millis(latency)).await;
+    }
+    let mut s = lock(&state);
+    let grant = match authenticate(&s, &headers) {
+        Ok(g) => g,
+        Err(e) => {
+            s.calls.push(CallRecord { operation: name, domain: String::new(), write: route.write, outcome: format!("error:{}", e.code) });
+            return e.into_response();
+        }
+    };
+    let lost_reply = match injected {
+        None => false,
+        Some(RestInjected::LostReply) => true,
+        Some(other) => {
+            let outcome = format!("injected:{}", injected_name(&other));
+            s.calls.push(CallRecord { operation: name, domain: grant.domain.clone(), write: route.write, outcome });
+            if let RestInjected::TokenExpired = other
+                && let Some(token) = bearer(&headers)
+                && let Some(a) = s.rest.oauth.access.get_mut(token)
+            {
+                a.expires_at_ms = 0;
+            }
+            drop(s);
+            return match other {
+                RestInjected::Drop => dropped(),
+                RestInjected::ServerError { status } => html_error(status),
+                other => injected_error(&other).into_response(),
+            };
+        }
+    };
+    let result = execute(&mut s, route, &grant, &call);
+    if let Some(spec) = openapi {
+        let (status, body) = match &result {
+            Ok((status, body)) => (status.as_u16(), body.clone()),
+            Err(e) => (e.status.as_u16(), Some(e.body())),
+        };
+        for p in spec.check_response(&method, route.template, status, body.as_ref()) {
+            s.rest.response_violations.push(format!("{name} {status}: {p}"));
+        }
+    }
+    drop(s);
+    if lost_reply && result.is_ok() {
+        log(&state, &name, &grant.domain, route.write, "injected:lost_reply".into());
+        return dropped();
+    }
+    log(&state, &name, &grant.domain, route.write, outcome_of(&result));
+    respond(result)
+}

@@ -1,0 +1,125 @@
+//! Fault injection for the REST face and the token endpoint, shaped like the SOAP
+//! [`FaultConfig`](crate::sim::FaultConfig): random rates plus one-shot scripted faults, keyed
+//! by the REST operation (`"POST /api/employees/{employeeId}/variablehours"`, or
+//! `"POST /connect/token"`). Covers what CONTRACT §5.3 tells apart: 429 42908 with and without
+//! `Retry-After`, 429 42909, 5xx with an HTML body, a dropped connection, a lost reply after a
+//! write landed, an access token expiring mid-job, and any Nmbrs error body.
+
+use serde::{Deserialize, Serialize};
+
+/// What happens to one REST call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum RestInjected {
+    /// 429 `42908` Too_Many_Calls, with `Retry-After: N` when set.
+    TooManyCalls {
+        #[serde(default)]
+        retry_after_secs: Option<u64>,
+    },
+    /// 429 `42909` Quota_Exceeded.
+    QuotaExceeded,
+    /// A 5xx (500, 502, 503, 504) with an HTML body, nothing applied.
+    ServerError { status: u16 },
+    /// The connection drops before anything is applied.
+    Drop,
+    /// The call is applied, then the connection drops (the reply is lost).
+    LostReply,
+    /// The caller's access token expires just before this call (→ 401 `40102`).
+    TokenExpired,
+    /// Any Nmbrs error body, e.g. `{"status": 403, "code": 40303, "title": "Forbidden"}`.
+    Error {
+        status: u16,
+        code: u32,
+        #[serde(default)]
+        title: String,
+    },
+}
+
+/// A one-shot fault for the next matching call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestScripted {
+    /// `"METHOD /path/template"` as in the OpenAPI file (or `"POST /connect/token"`);
+    /// `None` matches any call.
+    #[serde(default)]
+    pub operation: Option<String>,
+    #[serde(flatten)]
+    pub injected: RestInjected,
+}
+
+/// Runtime fault injection for REST (`POST /_sim/rest/faults`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RestFaults {
+    /// Probability (0..1) of a 503 with an HTML body per call.
+    pub error_rate: f64,
+    /// Probability of a 429 `42908` (no `Retry-After`) per call.
+    pub throttle_rate: f64,
+    /// Added latency per call, in milliseconds.
+    pub latency_ms: u64,
+    /// Probability of a dropped connection (nothing applied).
+    pub drop_rate: f64,
+    /// Probability that a write is applied but its reply is lost.
+    pub lost_reply_rate: f64,
+    /// Faults for the next matching calls, in order.
+    pub script: Vec<RestScripted>,
+}
+
+impl RestFaults {
+    /// Picks the fault (if any) for a call of `operation`, consuming a scripted one.
+    pub fn pick(&mut self, operation: &str, write: bool) -> Option<RestInjected> {
+        if let Some(i) = self.script.iter().position(|s| s.operation.as_deref().is_none_or(|o| o == operation)) {
+            return Some(self.script.remove(i).injected);
+        }
+        if self.drop_rate > 0.0 && fastrand::f64() < self.drop_rate {
+            return Some(RestInjected::Drop);
+        }
+        if self.error_rate > 0.0 && fastrand::f64() < self.error_rate {
+            return Some(RestInjected::ServerError { status: 503 });
+        }
+        if self.throttle_rate > 0.0 && fastrand::f64() < self.throttle_rate {
+            return Some(RestInjected::TooManyCalls { retry_after_secs: None });
+        }
+        if write && self.lost_reply_rate > 0.0 && fastrand::f64() < self.lost_reply_rate {
+            return Some(RestInjected::LostReply);
+        }
+        None
+    }
+}
+
+/// Short name for the call log (`injected:<name>`).
+pub fn injected_name(i: &RestInjected) -> String {
+    match i {
+        RestInjected::TooManyCalls { retry_after_secs: Some(_) } => "42908_retry_after".into(),
+        RestInjected::TooManyCalls { retry_after_secs: None } => "42908".into(),
+        RestInjected::QuotaExceeded => "42909".into(),
+        RestInjected::ServerError { status } => format!("http{status}"),
+        RestInjected::Drop => "drop".into(),
+        RestInjected::LostReply => "lost_reply".into(),
+        RestInjected::TokenExpired => "token_expired".into(),
+        RestInjected::Error { code, .. } => format!("error{code}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scripted_faults_fire_once_for_their_operation() {
+        let mut f = RestFaults::default();
+        f.script.push(RestScripted { operation: Some("POST /connect/token".into()), injected: RestInjected::LostReply });
+        assert_eq!(f.pick("GET /api/companies", false), None);
+        assert_eq!(f.pick("POST /connect/token", true), Some(RestInjected::LostReply));
+        assert_eq!(f.pick("POST /connect/token", true), None);
+    }
+
+    #[test]
+    fn faults_parse_from_json() {
+        let f: RestFaults = serde_json::from_str(
+            r#"{"script":[{"operation":null,"kind":"too_many_calls","retry_after_secs":2},{"kind":"error","status":403,"code":40303}]}"#,
+        )
+        .unwrap();
+        assert_eq!(f.script[0].injected, RestInjected::TooManyCalls { retry_after_secs: Some(2) });
+        assert_eq!(injected_name(&f.script[1].injected), "error40303");
+    }
+}

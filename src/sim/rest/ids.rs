@@ -1,0 +1,115 @@
+//! REST ids for SOAP-era entities. Nmbrs gives every company, employee and component a UUID
+//! on REST and an integer on SOAP (REST-NOTES §4); the simulator derives the UUID as UUIDv5
+//! of `"{domain}/{kind}/{integer id}"`, so it is stable across restarts and seeds, and looks
+//! the integer up again by scanning the domain (cached). The same record is one record for
+//! both faces: a component inserted through SOAP has a REST id and the other way round.
+
+use std::collections::HashMap;
+
+use uuid::Uuid;
+
+use crate::sim::state::SimDomain;
+
+/// Namespace of the simulator's UUIDv5 ids.
+const NAMESPACE: Uuid = Uuid::from_u128(0x6e6d_6272_732d_7369_6d2d_7265_7374_0001);
+
+/// What a REST id names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Company,
+    Debtor,
+    Employee,
+    HourComponent,
+    WageComponent,
+    Contract,
+    Salary,
+    Schedule,
+    /// One employment (the simulator keeps one per contract).
+    Employment,
+    /// A wage model (1 or 2) of a company: `company id * 10 + model`.
+    WageModel,
+    /// A wage code of a company's model: derived from `(company, model, code)`.
+    WageCode,
+    PersonalInfo,
+    Address,
+}
+
+impl Kind {
+    fn tag(self) -> &'static str {
+        match self {
+            Kind::Company => "company",
+            Kind::Debtor => "debtor",
+            Kind::Employee => "employee",
+            Kind::HourComponent => "hour",
+            Kind::WageComponent => "wage",
+            Kind::Contract => "contract",
+            Kind::Salary => "salary",
+            Kind::Schedule => "schedule",
+            Kind::Employment => "employment",
+            Kind::WageModel => "wagemodel",
+            Kind::WageCode => "wagecode",
+            Kind::PersonalInfo => "personalinfo",
+            Kind::Address => "address",
+        }
+    }
+}
+
+/// The REST id of the SOAP entity `id` of `kind` in `domain`.
+pub fn rest_id(domain: &str, kind: Kind, id: i64) -> Uuid {
+    Uuid::new_v5(&NAMESPACE, format!("{domain}/{}/{id}", kind.tag()).as_bytes())
+}
+
+/// Reverse lookups, filled as ids are asked for; a miss rescans the domain once.
+#[derive(Clone, Debug, Default)]
+pub struct IdIndex {
+    known: HashMap<(String, Uuid), (Kind, i32)>,
+}
+
+impl IdIndex {
+    /// The SOAP id of `uuid` if it names an entity of `kind` in `d`.
+    pub fn resolve(&mut self, domain: &str, d: &SimDomain, kind: Kind, uuid: Uuid) -> Option<i32> {
+        let key = (domain.to_owned(), uuid);
+        if let Some(&(k, id)) = self.known.get(&key) {
+            return (k == kind).then_some(id);
+        }
+        let candidates: Vec<i32> = match kind {
+            Kind::Company => d.companies.keys().copied().collect(),
+            Kind::Employee => d.employees.keys().copied().collect(),
+            Kind::HourComponent => d.hour_components.values().flatten().map(|l| l.id).collect(),
+            Kind::WageComponent => d.wage_components.values().flatten().map(|l| l.id).collect(),
+            _ => Vec::new(),
+        };
+        for id in candidates {
+            let u = rest_id(domain, kind, id.into());
+            self.known.insert((domain.to_owned(), u), (kind, id));
+        }
+        self.known.get(&key).and_then(|&(k, id)| (k == kind).then_some(id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_stable_and_differ_by_domain_and_kind() {
+        assert_eq!(rest_id("d", Kind::Employee, 7), rest_id("d", Kind::Employee, 7));
+        assert_ne!(rest_id("d", Kind::Employee, 7), rest_id("e", Kind::Employee, 7));
+        assert_ne!(rest_id("d", Kind::Employee, 7), rest_id("d", Kind::Company, 7));
+    }
+
+    #[test]
+    fn resolve_finds_entities_added_after_the_first_lookup() {
+        let mut d = SimDomain::default();
+        let mut index = IdIndex::default();
+        let u = rest_id("d", Kind::HourComponent, 5);
+        assert_eq!(index.resolve("d", &d, Kind::HourComponent, u), None);
+        d.hour_components.entry((1, 2026, 1)).or_default().push(crate::nmbrs::HourComponentLine {
+            id: 5,
+            hour_code: 1,
+            hours: Default::default(),
+        });
+        assert_eq!(index.resolve("d", &d, Kind::HourComponent, u), Some(5));
+        assert_eq!(index.resolve("d", &d, Kind::WageComponent, u), None, "kind must match");
+    }
+}

@@ -1,0 +1,122 @@
+//! The simulator's REST face (issue 9): the Nmbrs identity server (`/connect/token`), the REST
+//! resources of REST-NOTES §2 over the same [`SimState`](crate::sim::SimState) the SOAP face
+//! serves, validation of every REST request against Nmbrs' OpenAPI file, and REST fault
+//! injection. Routes are listed in the table of [`crate::sim`].
+
+mod api;
+pub mod error;
+pub mod faults;
+pub mod ids;
+mod lookup;
+pub mod oauth;
+pub mod openapi;
+mod reads;
+pub mod respond;
+pub mod routes;
+pub mod token;
+mod writes;
+
+use axum::Router;
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+
+pub use faults::{RestFaults, RestInjected, RestScripted};
+pub use oauth::{GrantSpec, OAuthClient, OAuthSettings, OAuthState, TokenResponse, WORKER_SCOPES};
+pub use token::MintedGrant;
+
+use crate::sim::http::Shared;
+
+/// Everything the REST face adds to the simulator state.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RestState {
+    pub oauth: OAuthState,
+    pub faults: RestFaults,
+    pub settings: RestSettings,
+    /// Requests that broke the OpenAPI file (a protocol violation: tests assert none).
+    pub violations: Vec<String>,
+    /// Responses of the simulator that broke the OpenAPI file (tests assert none).
+    pub response_violations: Vec<String>,
+    #[serde(skip)]
+    pub ids: ids::IdIndex,
+    /// The OpenAPI file requests and responses are checked against; none = no validation.
+    #[serde(skip)]
+    pub openapi: Option<openapi::OpenApiFile>,
+}
+
+/// What a second `POST …/variabledays` for the same period does (undocumented, REST-NOTES §2 [L]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DaysPost {
+    /// The period's days become the posted number (SOAP's `DaysVar_Set`).
+    #[default]
+    Replace,
+    /// The posted number is added to the period's days.
+    Add,
+}
+
+/// Whether `DELETE` of a line in a closed period is refused (it has no `unprotectedMode`,
+/// REST-NOTES §2 [L]) or allowed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClosedPeriodDelete {
+    #[default]
+    Refuse,
+    Allow,
+}
+
+/// Behaviour the OpenAPI file leaves open (`POST /_sim/rest/settings`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RestSettings {
+    pub days_post: DaysPost,
+    pub closed_period_delete: ClosedPeriodDelete,
+}
+
+/// The REST face's routes (merged into [`crate::sim::router`]).
+pub fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/connect/token", post(token::token))
+        .route("/connect/revocation", post(token::revocation))
+        .route("/_sim/oauth/clients", post(token::add_client))
+        .route("/_sim/oauth/grants", post(token::mint).get(token::grants))
+        .route("/_sim/oauth/grants/{grant_id}", axum::routing::put(token::change))
+        .route("/_sim/oauth/grants/{grant_id}/revoke", post(token::revoke))
+        .route("/_sim/oauth/grants/{grant_id}/expire", post(token::expire))
+        .route("/_sim/oauth/settings", post(token::set_settings).get(token::get_settings))
+        .route("/_sim/oauth/calls", get(token::token_calls))
+        .route("/_sim/rest/faults", post(set_faults).get(get_faults))
+        .route("/_sim/rest/settings", post(set_settings).get(get_settings))
+        .route("/_sim/rest/violations", get(violations))
+        .route("/api/{*rest}", axum::routing::any(api::api))
+}
+
+async fn set_faults(
+    axum::extract::State(state): axum::extract::State<Shared>,
+    axum::Json(f): axum::Json<RestFaults>,
+) -> axum::http::StatusCode {
+    crate::sim::http::lock(&state).rest.faults = f;
+    axum::http::StatusCode::NO_CONTENT
+}
+
+async fn get_faults(axum::extract::State(state): axum::extract::State<Shared>) -> axum::Json<RestFaults> {
+    axum::Json(crate::sim::http::lock(&state).rest.faults.clone())
+}
+
+async fn set_settings(
+    axum::extract::State(state): axum::extract::State<Shared>,
+    axum::Json(settings): axum::Json<RestSettings>,
+) -> axum::http::StatusCode {
+    crate::sim::http::lock(&state).rest.settings = settings;
+    axum::http::StatusCode::NO_CONTENT
+}
+
+async fn get_settings(axum::extract::State(state): axum::extract::State<Shared>) -> axum::Json<RestSettings> {
+    axum::Json(crate::sim::http::lock(&state).rest.settings)
+}
+
+/// `GET /_sim/rest/violations`: `{requests: [...], responses: [...]}` that broke the OpenAPI file.
+async fn violations(axum::extract::State(state): axum::extract::State<Shared>) -> axum::Json<serde_json::Value> {
+    let s = crate::sim::http::lock(&state);
+    axum::Json(serde_json::json!({"requests": s.rest.violations, "responses": s.rest.response_violations}))
+}

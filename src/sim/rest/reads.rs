@@ -1,0 +1,459 @@
+//! The REST reads of REST-NOTES §2, answered from the shared state in the shapes of the
+//! OpenAPI file: company list and period, hour codes, wage models, and the company-wide
+//! employee reads (one `data` item per employee with a nested list), plus the per-employee
+//! variable hours and days. Every list is paged (`pageNumber`, `pageSize` ≤ 100; company-wide
+//! reads count employees). Mappings from the SOAP-era seed: one employment per contract, the
+//! home address from the snapshot, salary types by their SOAP number.
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use super::api::{Answer, Ctx};
+use super::ids::Kind;
+use super::lookup::{date, number};
+use super::respond::{Page, paged};
+use crate::nmbrs::{PayPeriod, PeriodType};
+use crate::sim::state::SimEmployee;
+
+/// `createdAt` of seeded records that carry no creation date.
+const EPOCH: chrono::NaiveDateTime = chrono::DateTime::UNIX_EPOCH.naive_utc();
+
+fn page(ctx: &Ctx, items: Vec<Value>) -> Answer {
+    let p = Page::parse(ctx.query.get("pageNumber").map(String::as_str), ctx.query.get("pageSize").map(String::as_str))?;
+    Ok((StatusCode::OK, Some(paged(items, p, ctx.links))))
+}
+
+fn period_json(p: PayPeriod) -> Value {
+    json!({"year": p.year, "period": p.period})
+}
+
+fn period_type(t: PeriodType) -> &'static str {
+    match t {
+        PeriodType::Monthly => "month",
+        PeriodType::FourWeekly => "4-weeks",
+        PeriodType::Weekly => "1-week",
+    }
+}
+
+/// REST `employeeType` of the seeded v3 `EmployeeType` number.
+pub fn employee_type(n: i32) -> &'static str {
+    match n {
+        2 => "formerPayroll",
+        3 => "external",
+        4 => "formerExternal",
+        5 => "applicant",
+        6 => "newHire",
+        7 => "rejectedApplicant",
+        _ => "payroll",
+    }
+}
+
+/// REST salary `type` of a SOAP salary type number (the Nmbrs enumeration).
+fn salary_type(n: i32) -> Option<&'static str> {
+    Some(match n {
+        1 => "grossFulltimeSalary",
+        2 => "grossParttimeSalary",
+        3 => "grossHourlyWage",
+        4 => "netParttimeSalaryInclWageComp",
+        5 => "netParttimeSalaryExclWageComp",
+        6 => "netHourlyWageExclWageComp",
+        7 => "employerCosts",
+        8 => "netHourlyWageInclWageComp",
+        _ => return None,
+    })
+}
+
+fn gender(g: &str) -> Value {
+    match g.trim().to_ascii_lowercase().as_str() {
+        "male" | "m" => json!("male"),
+        "female" | "f" | "v" => json!("female"),
+        "" | "undefined" | "unspecified" => json!("unspecified"),
+        _ => json!("unknown"),
+    }
+}
+
+/// `GET /api/companies`: the companies the consent covers.
+pub fn companies(ctx: &mut Ctx) -> Answer {
+    let debtor = ctx.id(Kind::Debtor, 1);
+    let items = ctx
+        .d
+        .companies
+        .values()
+        .filter(|c| ctx.grant.covers(c.company.id))
+        .map(|c| {
+            json!({
+                "companyId": ctx.id(Kind::Company, c.company.id),
+                "number": c.company.number.to_string(),
+                "name": c.company.name.clone().unwrap_or_default(),
+                "debtorId": debtor,
+            })
+        })
+        .collect();
+    page(ctx, items)
+}
+
+/// `GET /api/companies/{companyId}/period`: the current period (no paging parameters).
+pub fn period(ctx: &mut Ctx) -> Answer {
+    let id = ctx.company()?;
+    let c = ctx.company_record(id)?;
+    let p = c.current_period;
+    let item = json!({
+        "period": period_json(p),
+        "periodType": period_type(c.period_type),
+        "displayPeriod": format!("{} {}", p.year, p.period),
+    });
+    page(ctx, vec![item])
+}
+
+/// `GET /api/companies/{companyId}/hourcodes`: both hour models' codes (REST has no model
+/// selector, REST-NOTES §2 [L]; a code in both models is listed once).
+pub fn hour_codes(ctx: &mut Ctx) -> Answer {
+    let id = ctx.company()?;
+    let c = ctx.company_record(id)?;
+    let mut seen = std::collections::BTreeSet::new();
+    let items = c
+        .hour_codes
+        .iter()
+        .chain(&c.hour_codes2)
+        .filter(|h| seen.insert(h.code))
+        .map(|h| json!({"code": h.code, "description": h.description}))
+        .collect();
+    page(ctx, items)
+}
+
+/// `GET /api/companies/{companyId}/wagemodels?year&period`: wage model 1 and 2 with their codes.
+pub fn wage_models(ctx: &mut Ctx) -> Answer {
+    let id = ctx.company()?;
+    ctx.query_period(id)?;
+    let c = ctx.company_record(id)?;
+    let models = [(1, &c.wage_codes), (2, &c.wage_codes2)];
+    let items = models
+        .into_iter()
+        .filter(|(_, codes)| !codes.is_empty())
+        .map(|(n, codes)| {
+            let codes: Vec<Value> = codes
+                .iter()
+                .map(|w| {
+                    json!({
+                        "wageCodeId": ctx.id(Kind::WageCode, i64::from(id) * 1_000_000 + i64::from(n) * 100_000 + i64::from(w.code)),
+                        "code": w.code,
+                        "description": w.description.clone().unwrap_or_default(),
+                        "continuityType": "variable",
+                    })
+                })
+                .collect();
+            json!({"id": ctx.id(Kind::WageModel, i64::from(id) * 10 + n), "number": n, "name": format!("Wage model {n}"), "wageCodes": codes})
+        })
+        .collect();
+    page(ctx, items)
+}
+
+/// The company's employees, narrowed by the `employeeId` query filter when `filtered`.
+fn company_employees<'d>(ctx: &'d mut Ctx, filtered: bool) -> Result<Vec<&'d SimEmployee>, super::error::RestError> {
+    let company = ctx.company()?;
+    let only = if filtered { ctx.employee_filter()? } else { None };
+    Ok(ctx
+        .d
+        .employees
+        .values()
+        .filter(|e| e.company_id == company && only.is_none_or(|o| o == Some(e.id())))
+        .collect())
+}
+
+fn basic_info(e: &SimEmployee) -> Value {
+    let s = &e.snapshot;
+    json!({
+        "employeeNumber": s.employee_number,
+        "firstName": s.first_name,
+        "prefix": s.prefix,
+        "initials": e.personal_infos.last().and_then(|p| p.initials.clone()),
+        "lastName": s.last_name.clone().unwrap_or_default(),
+        "employeeType": employee_type(e.employee_type),
+    })
+}
+
+/// Maps each employee of the company to `{employeeId, <key>: [...]}`.
+fn per_employee(ctx: &mut Ctx, key: &str, filtered: bool, items: impl Fn(&Ctx, &SimEmployee) -> Vec<Value>) -> Answer {
+    let emps: Vec<SimEmployee> = company_employees(ctx, filtered)?.into_iter().cloned().collect();
+    let rows = emps.iter().map(|e| json!({"employeeId": ctx.id(Kind::Employee, e.id()), key: items(ctx, e)})).collect();
+    page(ctx, rows)
+}
+
+/// `GET /api/companies/{companyId}/employees?employeeType`.
+pub fn employees(ctx: &mut Ctx) -> Answer {
+    let wanted = ctx.query.get("employeeType").cloned();
+    let emps: Vec<SimEmployee> = company_employees(ctx, true)?.into_iter().cloned().collect();
+    let rows = emps
+        .iter()
+        .filter(|e| wanted.as_deref().is_none_or(|w| w == employee_type(e.employee_type)))
+        .map(|e| json!({"employeeId": ctx.id(Kind::Employee, e.id()), "employeeBasicInfo": basic_info(e)}))
+        .collect();
+    page(ctx, rows)
+}
+
+/// `GET /api/companies/{companyId}/employees/personalinfo`: personal info history (no BSN).
+pub fn personal_info(ctx: &mut Ctx) -> Answer {
+    per_employee(ctx, "info", true, |ctx, e| {
+        let s = &e.snapshot;
+        let current = ctx.d.companies.get(&e.company_id).map(|c| c.current_period);
+        let from_history = e.personal_infos.iter().map(|p| {
+            json!({
+                "personalInfoId": ctx.id(Kind::PersonalInfo, p.id),
+                "basicInfo": {
+                    "employeeNumber": p.employee_number,
+                    "firstName": p.first_name,
+                    "prefix": p.prefix,
+                    "initials": p.initials,
+                    "lastName": p.last_name.clone().unwrap_or_default(),
+                    "employeeType": employee_type(e.employee_type),
+                },
+                "birthInfo": {"birthDate": date(p.birthday), "gender": gender(&p.gender)},
+                "contactInfo": {
+                    "privateEmail": p.email_private, "businessEmail": p.email_work,
+                    "businessPhone": p.telephone_work, "businessMobilePhone": p.telephone_mobile_work,
+                    "privatePhone": p.telephone_private, "privateMobilePhone": p.telephone_mobile_private,
+                    "otherPhone": p.telephone_other,
+                },
+                "period": {"year": p.start_year, "period": p.start_period},
+                "createdAt": date(p.creation_date.or(Some(EPOCH))),
+            })
+        });
+        let mut out: Vec<Value> = from_history.collect();
+        if out.is_empty() {
+            out.push(json!({
+                "personalInfoId": ctx.id(Kind::PersonalInfo, i64::from(e.id()) * 1000),
+                "basicInfo": basic_info(e),
+                "birthInfo": {"birthDate": date(s.birthday), "gender": gender(&s.gender)},
+                "contactInfo": {
+                    "privateEmail": s.email_private, "businessEmail": s.email_work,
+                    "businessPhone": s.telephone_work, "businessMobilePhone": s.telephone_mobile_work,
+                    "privatePhone": s.telephone_private, "privateMobilePhone": s.telephone_mobile_private,
+                },
+                "period": current.map_or(json!({"year": 2000, "period": 1}), period_json),
+                "createdAt": date(Some(EPOCH)),
+            }));
+        }
+        out
+    })
+}
+
+/// `GET /api/companies/{companyId}/employees/privateInfos`: the BSN history. Ignores the
+/// `employeeId` filter, as Nmbrs does (REST-NOTES §3 item 6 [M]).
+pub fn private_infos(ctx: &mut Ctx) -> Answer {
+    per_employee(ctx, "privateInfos", false, |_, e| {
+        let history: Vec<Value> = e
+            .personal_infos
+            .iter()
+            .filter_map(|p| p.bsn.as_ref().map(|b| json!({"BSN": b, "createdAt": date(p.creation_date.or(Some(EPOCH)))})))
+            .collect();
+        if history.is_empty() {
+            e.snapshot.bsn.iter().map(|b| json!({"BSN": b, "createdAt": date(Some(EPOCH))})).collect()
+        } else {
+            history
+        }
+    })
+}
+
+fn created(d: Option<chrono::NaiveDateTime>) -> Value {
+    date(d.or(Some(EPOCH)))
+}
+
+/// `GET /api/companies/{companyId}/employees/contracts`.
+pub fn contracts(ctx: &mut Ctx) -> Answer {
+    per_employee(ctx, "contracts", true, |ctx, e| {
+        e.contracts
+            .iter()
+            .map(|c| {
+                json!({
+                    "contractId": ctx.id(Kind::Contract, c.contract_id),
+                    "startDate": date(c.start_date),
+                    "trialPeriod": date(c.trial_period),
+                    "endDate": date(c.end_date),
+                    "indefinite": c.indefinite,
+                    "writtenContract": c.written_contract,
+                    "hoursPerWeek": c.hours_per_week.map_or(Value::Null, number),
+                    "createdAt": created(c.creation_date),
+                })
+            })
+            .collect()
+    })
+}
+
+/// `GET /api/companies/{companyId}/employees/employments`: one employment per contract.
+pub fn employments(ctx: &mut Ctx) -> Answer {
+    per_employee(ctx, "employments", true, |ctx, e| {
+        e.contracts
+            .iter()
+            .map(|c| {
+                json!({
+                    "employmentId": ctx.id(Kind::Employment, c.contract_id),
+                    "creationDate": date(c.creation_date),
+                    "startDate": date(c.start_date),
+                    "endDate": date(c.end_date),
+                    "seniorityDate": date(c.start_date),
+                    "endContractReason": {"code": null, "reason": null},
+                    "changedDate": created(c.creation_date),
+                })
+            })
+            .collect()
+    })
+}
+
+/// `GET /api/companies/{companyId}/employees/salaries`.
+pub fn salaries(ctx: &mut Ctx) -> Answer {
+    per_employee(ctx, "salaries", true, |ctx, e| {
+        e.salaries
+            .iter()
+            .map(|s| {
+                let mut v = json!({
+                    "salaryId": ctx.id(Kind::Salary, s.id),
+                    "startDate": created(s.start_date),
+                    "value": number(s.value),
+                    "createdAt": created(s.creation_date),
+                });
+                if let Some(t) = salary_type(s.salary_type) {
+                    v["type"] = json!(t);
+                }
+                v
+            })
+            .collect()
+    })
+}
+
+/// `GET /api/companies/{companyId}/employees/schedules`.
+pub fn schedules(ctx: &mut Ctx) -> Answer {
+    use rust_decimal::prelude::ToPrimitive;
+    per_employee(ctx, "schedules", true, |ctx, e| {
+        let week = |h: &[rust_decimal::Decimal; 7]| {
+            let names = ["hoursMonday", "hoursTuesday", "hoursWednesday", "hoursThursday", "hoursFriday", "hoursSaturday", "hoursSunday"];
+            Value::Object(names.iter().zip(h).map(|(n, d)| ((*n).to_owned(), number(*d))).collect())
+        };
+        e.schedules
+            .iter()
+            .map(|s| {
+                let total: rust_decimal::Decimal = s.hours_week1.iter().sum();
+                let days = s.hours_week1.iter().filter(|d| !d.is_zero()).count();
+                json!({
+                    "scheduleId": ctx.id(Kind::Schedule, s.id.trunc().to_i64().unwrap_or_default()),
+                    "startDate": created(s.start_date),
+                    "parttimePercentage": number(s.parttime_percentage),
+                    "hoursPerWeek": number(total),
+                    "daysPerWeek": days,
+                    "week1": week(&s.hours_week1),
+                    "week2": week(&s.hours_week2),
+                    "createdAt": created(s.creation_date),
+                })
+            })
+            .collect()
+    })
+}
+
+/// `GET /api/companies/{companyId}/employees/addresses`: the snapshot's home address.
+pub fn addresses(ctx: &mut Ctx) -> Answer {
+    per_employee(ctx, "addresses", true, |ctx, e| {
+        let s = &e.snapshot;
+        if s.street.is_none() && s.city.is_none() {
+            return Vec::new();
+        }
+        let current = ctx.d.companies.get(&e.company_id).map(|c| c.current_period);
+        vec![json!({
+            "addressId": ctx.id(Kind::Address, e.id()),
+            "isDefault": true,
+            "type": "homeAddress",
+            "street": s.street.clone().unwrap_or_default(),
+            "houseNumber": s.house_number,
+            "houseNumberAddition": s.house_number_addition,
+            "postalCode": s.post_code,
+            "city": s.city.clone().unwrap_or_default(),
+            "countryISOCode": "NL",
+            "period": current.map_or(json!({"year": 2000, "period": 1}), period_json),
+            "createdAt": created(None),
+        })]
+    })
+}
+
+/// `GET /api/companies/{companyId}/employees/costperhour?year&period[&employeeId]`: the
+/// estimated cost per hour as a string (the hourly wage when none is seeded).
+pub fn cost_per_hour(ctx: &mut Ctx) -> Answer {
+    let company = ctx.company()?;
+    ctx.query_period(company)?;
+    let emps: Vec<SimEmployee> = company_employees(ctx, true)?.into_iter().cloned().collect();
+    let rows = emps
+        .iter()
+        .map(|e| {
+            let cost = e.cost_per_hour.unwrap_or(e.snapshot.hourly_wage);
+            json!({"employeeId": ctx.id(Kind::Employee, e.id()), "costPerHour": cost.to_string()})
+        })
+        .collect();
+    page(ctx, rows)
+}
+
+fn line_json(ctx: &Ctx, kind: Kind, id: i32) -> Value {
+    let info = ctx.d.line_info.get(&id).cloned().unwrap_or_default();
+    let (id_name, created) = match kind {
+        Kind::HourComponent => ("hourComponentId", info.created_at),
+        _ => ("variableWageComponentId", info.created_at),
+    };
+    let created = if created.is_empty() { "1970-01-01T00:00:00Z".to_owned() } else { created };
+    json!({
+        id_name: ctx.id(kind, id),
+        "costCenterId": info.cost_center_id,
+        "costUnitId": info.cost_unit_id,
+        "comment": info.comment,
+        "createdAt": created,
+    })
+}
+
+/// `GET /api/employees/{employeeId}/variablehours?year&period`.
+pub fn variable_hours(ctx: &mut Ctx) -> Answer {
+    let (employee, company) = ctx.employee()?;
+    let p = ctx.query_period(company)?;
+    let c = ctx.company_record(company)?.clone();
+    let lines = ctx.d.hour_components.get(&(employee, p.year, p.period)).cloned().unwrap_or_default();
+    let items = lines
+        .iter()
+        .map(|l| {
+            let mut v = line_json(ctx, Kind::HourComponent, l.id);
+            let description = c.hour_codes.iter().chain(&c.hour_codes2).find(|h| h.code == l.hour_code).and_then(|h| h.description.clone());
+            v["hourCode"] = json!(l.hour_code);
+            v["hourCodeDescription"] = json!(description);
+            v["hours"] = number(l.hours.0);
+            v
+        })
+        .collect();
+    page(ctx, items)
+}
+
+/// `GET /api/companies/{companyId}/employees/variablewagecomponents?year&period[&employeeId]`:
+/// employees with at least one line in the period.
+pub fn variable_wages(ctx: &mut Ctx) -> Answer {
+    let company = ctx.company()?;
+    let p = ctx.query_period(company)?;
+    let emps: Vec<i32> = company_employees(ctx, true)?.into_iter().map(SimEmployee::id).collect();
+    let rows = emps
+        .into_iter()
+        .filter_map(|e| {
+            let lines = ctx.d.wage_components.get(&(e, p.year, p.period)).filter(|l| !l.is_empty())?;
+            let items: Vec<Value> = lines
+                .iter()
+                .map(|l| {
+                    let mut v = line_json(ctx, Kind::WageComponent, l.id);
+                    v["code"] = json!(l.code);
+                    v["value"] = number(l.value.0);
+                    v
+                })
+                .collect();
+            Some(json!({"employeeId": ctx.id(Kind::Employee, e), "variablewagecomponents": items}))
+        })
+        .collect();
+    page(ctx, rows)
+}
+
+/// `GET /api/employees/{employeeId}/variabledays?year&period`: `[{days}]`, or `[]` when none
+/// were set in the period.
+pub fn variable_days(ctx: &mut Ctx) -> Answer {
+    let (employee, company) = ctx.employee()?;
+    let p = ctx.query_period(company)?;
+    let items = ctx.d.days.get(&(employee, p.year, p.period)).map(|d| json!({"days": d, "daysForWageComponentsPerDay": null}));
+    page(ctx, items.into_iter().collect())
+}

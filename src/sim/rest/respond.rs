@@ -1,0 +1,129 @@
+//! Response helpers of the REST face: the `{pagination, data}` envelope every Nmbrs REST read
+//! answers with (REST-NOTES §1 "Pagination"), paging checks (`pageNumber` from 1, `pageSize`
+//! 1..=100, default 20), 5xx HTML pages and the error bodies of injected faults.
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::error::RestError;
+use super::faults::RestInjected;
+
+/// Nmbrs' default and largest page size.
+pub const DEFAULT_PAGE_SIZE: usize = 20;
+pub const MAX_PAGE_SIZE: usize = 100;
+
+/// A page request, checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Page {
+    pub number: usize,
+    pub size: usize,
+}
+
+impl Page {
+    /// From the raw `pageNumber` / `pageSize` query values (400 `40033` when out of range).
+    pub fn parse(number: Option<&str>, size: Option<&str>) -> Result<Page, RestError> {
+        let read = |v: Option<&str>, name: &str, default: usize| -> Result<usize, RestError> {
+            match v {
+                None => Ok(default),
+                Some(t) => t.parse::<usize>().map_err(|_| RestError::invalid(name, format!("{name} must be an integer"))),
+            }
+        };
+        let number = read(number, "pageNumber", 1)?;
+        let size = read(size, "pageSize", DEFAULT_PAGE_SIZE)?;
+        if number == 0 {
+            return Err(RestError::invalid("pageNumber", "pageNumber starts at 1"));
+        }
+        if size == 0 || size > MAX_PAGE_SIZE {
+            return Err(RestError::invalid("pageSize", format!("pageSize must be between 1 and {MAX_PAGE_SIZE}")));
+        }
+        Ok(Page { number, size })
+    }
+}
+
+/// `{pagination, data}` for page `page` of `items`; the page links are `links` (the request
+/// URL without `pageNumber`, ending in `?` or a parameter) plus `pageNumber=N`.
+pub fn paged(items: Vec<Value>, page: Page, links: &str) -> Value {
+    let total = items.len();
+    let total_pages = total.div_ceil(page.size).max(1);
+    let link = |n: usize| {
+        let sep = if links.ends_with('?') { "" } else { "&" };
+        format!("{links}{sep}pageNumber={n}")
+    };
+    let data: Vec<Value> = items.into_iter().skip((page.number - 1) * page.size).take(page.size).collect();
+    json!({
+        "pagination": {
+            "pageNumber": page.number,
+            "pageSize": page.size,
+            "totalPages": total_pages,
+            "totalRecords": total,
+            "firstPage": link(1),
+            "lastPage": link(total_pages),
+            "nextPage": (page.number < total_pages).then(|| link(page.number + 1)),
+            "previousPage": (page.number > 1).then(|| link((page.number - 1).min(total_pages))),
+        },
+        "data": data,
+    })
+}
+
+/// A 5xx with an HTML body, as a gateway in front of Nmbrs sends it.
+pub fn html_error(status: u16) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    let reason = status.canonical_reason().unwrap_or("Error");
+    let body = format!(
+        "<!DOCTYPE html><html><head><title>{} {reason}</title></head><body><h1>{reason}</h1><p>See status.nmbrs.com</p></body></html>",
+        status.as_u16()
+    );
+    (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+}
+
+/// The error an injected fault answers with (not for drops, lost replies or 5xx pages).
+pub fn injected_error(i: &RestInjected) -> RestError {
+    match i {
+        RestInjected::TooManyCalls { retry_after_secs } => RestError::too_many_calls(*retry_after_secs),
+        RestInjected::QuotaExceeded => RestError::quota_exceeded(),
+        RestInjected::TokenExpired => RestError::token_invalid(),
+        RestInjected::Error { status, code, title } => {
+            let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let kind = match status.as_u16() {
+                401 | 403 => "authenticationError",
+                429 => "throttlingError",
+                400 | 422 => "validationError",
+                404 => "invalidRequestError",
+                _ => "apiError",
+            };
+            let title = if title.is_empty() { status.canonical_reason().unwrap_or("Error") } else { title };
+            RestError::new(status, kind, *code, title, "injected by the simulator")
+        }
+        RestInjected::ServerError { status } => {
+            RestError::new(StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), "apiError", 50001, "Unknown", "")
+        }
+        RestInjected::Drop | RestInjected::LostReply => RestError::new(StatusCode::INTERNAL_SERVER_ERROR, "apiError", 50001, "Unknown", ""),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_walk_to_the_end_and_page_size_is_bounded() {
+        let items: Vec<Value> = (0..45).map(|i| json!(i)).collect();
+        let last = paged(items.clone(), Page { number: 3, size: 20 }, "http://h/x?");
+        assert_eq!(last["data"].as_array().unwrap().len(), 5);
+        assert_eq!(last["pagination"]["nextPage"], Value::Null);
+        assert_eq!(last["pagination"]["previousPage"], json!("http://h/x?pageNumber=2"));
+        let first = paged(items, Page { number: 1, size: 20 }, "http://h/x?year=2026");
+        assert_eq!(first["pagination"]["nextPage"], json!("http://h/x?year=2026&pageNumber=2"));
+        assert_eq!(Page::parse(None, Some("101")).unwrap_err().code, 40033);
+        assert_eq!(Page::parse(Some("0"), None).unwrap_err().code, 40033);
+        assert_eq!(Page::parse(None, None).unwrap(), Page { number: 1, size: 20 });
+    }
+
+    #[test]
+    fn an_empty_list_is_one_empty_page() {
+        let v = paged(Vec::new(), Page { number: 1, size: 100 }, "http://h/x?");
+        assert_eq!(v["pagination"]["totalPages"], json!(1));
+        assert_eq!(v["data"], json!([]));
+    }
+}

@@ -1,0 +1,268 @@
+//! The REST writes of REST-NOTES §2 on the shared state: variable hours and wage components
+//! (POST inserts a line and answers its UUID, PUT changes the line named in the body in place,
+//! DELETE removes it) and variable days (POST only). Rules as on SOAP: unknown code → 400
+//! `40033`; a period before the company's current one needs `unprotectedMode: true`
+//! ("Protected Mode", 400 `40033`); an unknown line → 404 `40401`. A line written here is the
+//! same line SOAP reads (and the other way round).
+//!
+//! Where the file is silent (REST-NOTES [L]), the simulator decides, configurable by
+//! [`RestSettings`](super::RestSettings): a second days POST replaces or adds (`days_post`), a
+//! DELETE of a line in a closed period is refused or allowed (`closed_period_delete`). PUT
+//! changes only the fields sent non-null; a PUT naming another period moves the line. Negative
+//! days are refused.
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use super::api::{Answer, Ctx};
+use super::error::RestError;
+use super::ids::Kind;
+use super::lookup::{checked_period, decimal, now};
+use super::{ClosedPeriodDelete, DaysPost};
+use crate::nmbrs::{Amount, HourComponentLine, Hours, PayPeriod, WageComponentLine};
+use crate::sim::state::{LineInfo, PeriodKey};
+
+fn body<'a>(ctx: &Ctx<'a>) -> Result<&'a Value, RestError> {
+    ctx.body.filter(|b| b.is_object()).ok_or_else(|| RestError::invalid("body", "a JSON object is required"))
+}
+
+fn int(v: &Value, name: &str) -> Result<Option<i64>, RestError> {
+    match v {
+        Value::Null => Ok(None),
+        v => v.as_i64().map(Some).ok_or_else(|| RestError::invalid(name, format!("{name} must be an integer"))),
+    }
+}
+
+fn text(v: &Value, name: &str) -> Result<Option<String>, RestError> {
+    match v {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(s.clone())),
+        _ => Err(RestError::invalid(name, format!("{name} must be a string"))),
+    }
+}
+
+/// Where a write lands: `period` (`{year, period}`) or the current period, and whether
+/// `unprotectedMode` was set.
+fn target(ctx: &Ctx, company: i32, period: &Value, unprotected: &Value) -> Result<(PayPeriod, bool), RestError> {
+    let c = ctx.company_record(company)?;
+    let p = match period {
+        Value::Null => c.current_period,
+        p => {
+            let year = int(&p["year"], "year")?.ok_or_else(|| RestError::invalid("year", "year is required"))?;
+            let per = int(&p["period"], "period")?.ok_or_else(|| RestError::invalid("period", "period is required"))?;
+            checked_period(c, i32::try_from(year).map_err(|_| RestError::invalid("year", "Invalid Period"))?, per)?
+        }
+    };
+    Ok((p, unprotected.as_bool().unwrap_or(false)))
+}
+
+/// Refuses a write before the current period without `unprotectedMode` (as SOAP's 2011).
+fn writable(ctx: &Ctx, company: i32, p: PayPeriod, unprotected: bool) -> Result<(), RestError> {
+    if p < ctx.company_record(company)?.current_period && !unprotected {
+        return Err(RestError::invalid("unprotectedMode", "Protected Mode: Cannot Change in the Past"));
+    }
+    Ok(())
+}
+
+fn code_known(ctx: &Ctx, company: i32, hours: bool, code: i64) -> Result<i32, RestError> {
+    let c = ctx.company_record(company)?;
+    let lists = if hours { [&c.hour_codes, &c.hour_codes2] } else { [&c.wage_codes, &c.wage_codes2] };
+    let name = if hours { "hourCode" } else { "code" };
+    i32::try_from(code)
+        .ok()
+        .filter(|code| lists.iter().any(|l| l.iter().any(|m| m.code == *code)))
+        .ok_or_else(|| RestError::invalid(name, if hours { "Invalid Hour component" } else { "Invalid Wage Component" }))
+}
+
+fn info(b: &Value) -> Result<LineInfo, RestError> {
+    Ok(LineInfo {
+        comment: text(&b["comment"], "comment")?,
+        cost_center_id: text(&b["costCenterId"], "costCenterId")?,
+        cost_unit_id: text(&b["costUnitId"], "costUnitId")?,
+        created_at: now(),
+    })
+}
+
+/// `POST /api/employees/{employeeId}/variablehours` → 201 `{hourComponentId}`.
+pub fn hours_post(ctx: &mut Ctx) -> Answer {
+    let (employee, company) = ctx.employee()?;
+    let b = body(ctx)?;
+    let details = &b["periodDetails"];
+    let (p, unprotected) = target(ctx, company, &details["period"], &details["unprotectedMode"])?;
+    writable(ctx, company, p, unprotected)?;
+    let code = int(&b["hourCode"], "hourCode")?.ok_or_else(|| RestError::invalid("hourCode", "hourCode is required"))?;
+    let code = code_known(ctx, company, true, code)?;
+    let hours = decimal(&b["hours"], "hours")?.ok_or_else(|| RestError::invalid("hours", "hours is required"))?;
+    let info = info(b)?;
+    ctx.d.next_id += 1;
+    let id = ctx.d.next_id;
+    ctx.d.hour_components.entry((employee, p.year, p.period)).or_default().push(HourComponentLine {
+        id,
+        hour_code: code,
+        hours: Hours(hours),
+    });
+    ctx.d.line_info.insert(id, info);
+    Ok((StatusCode::CREATED, Some(json!({"hourComponentId": ctx.id(Kind::HourComponent, id)}))))
+}
+
+/// `POST /api/employees/{employeeId}/variablewagecomponent` → 201 `{variableWagecomponentId}`.
+/// The period is flat here (`periodDetails: {year, period}`, `unprotectedMode` beside it).
+pub fn wage_post(ctx: &mut Ctx) -> Answer {
+    let (employee, company) = ctx.employee()?;
+    let b = body(ctx)?;
+    let (p, unprotected) = target(ctx, company, &b["periodDetails"], &b["unprotectedMode"])?;
+    writable(ctx, company, p, unprotected)?;
+    let code = int(&b["code"], "code")?.ok_or_else(|| RestError::invalid("code", "code is required"))?;
+    let code = code_known(ctx, company, false, code)?;
+    let value = decimal(&b["value"], "value")?.ok_or_else(|| RestError::invalid("value", "value is required"))?;
+    let info = info(b)?;
+    ctx.d.next_id += 1;
+    let id = ctx.d.next_id;
+    ctx.d.wage_components.entry((employee, p.year, p.period)).or_default().push(WageComponentLine {
+        id,
+        code,
+        value: Amount(value),
+    });
+    ctx.d.line_info.insert(id, info);
+    Ok((StatusCode::CREATED, Some(json!({"variableWagecomponentId": ctx.id(Kind::WageComponent, id)}))))
+}
+
+/// The period key of line `id` of `employee` in `map`.
+fn find_line<T>(map: &std::collections::BTreeMap<PeriodKey, Vec<T>>, employee: i32, id: i32, line_id: impl Fn(&T) -> i32) -> Option<PeriodKey> {
+    map.iter().find(|((e, _, _), lines)| *e == employee && lines.iter().any(|l| line_id(l) == id)).map(|(k, _)| *k)
+}
+
+/// The line named by a REST id (body field or path parameter) of `employee`.
+fn line_id(ctx: &mut Ctx, kind: Kind, raw: &Value, name: &str) -> Result<i32, RestError> {
+    let raw = text(raw, name)?.ok_or_else(|| RestError::invalid(name, format!("{name} is required")))?;
+    let uuid = uuid::Uuid::try_parse(&raw).map_err(|_| RestError::invalid(name, format!("{name} is not a UUID")))?;
+    ctx.resolve(kind, uuid).ok_or_else(|| RestError::not_found("Component not found"))
+}
+
+/// Applies the comment / cost fields sent non-null to a line's info.
+fn update_info(ctx: &mut Ctx, id: i32, b: &Value) -> Result<(), RestError> {
+    let entry = ctx.d.line_info.entry(id).or_default();
+    for (field, slot) in [("comment", &mut entry.comment), ("costCenterId", &mut entry.cost_center_id), ("costUnitId", &mut entry.cost_unit_id)] {
+        if let Some(v) = text(&b[field], field)? {
+            *slot = Some(v);
+        }
+    }
+    Ok(())
+}
+
+/// Moves a line to `to` when it differs from `from`; both periods must be writable.
+fn relocate<T>(map: &mut std::collections::BTreeMap<PeriodKey, Vec<T>>, from: PeriodKey, to: PeriodKey, pos: usize) {
+    if from != to {
+        let line = map.get_mut(&from).map(|v| v.remove(pos));
+        if let Some(line) = line {
+            map.entry(to).or_default().push(line);
+        }
+    }
+}
+
+/// `PUT /api/employees/{employeeId}/variablehours` → 200 `{hourComponentId}`.
+pub fn hours_put(ctx: &mut Ctx) -> Answer {
+    let (employee, company) = ctx.employee()?;
+    let b = body(ctx)?;
+    let id = line_id(ctx, Kind::HourComponent, &b["hourComponentId"], "hourComponentId")?;
+    let key = find_line(&ctx.d.hour_components, employee, id, |l| l.id).ok_or_else(|| RestError::not_found("Component not found"))?;
+    let details = &b["periodDetails"];
+    let unprotected = details["unprotectedMode"].as_bool().unwrap_or(false);
+    let current = PayPeriod::new(key.1, key.2);
+    let (to, _) = if details["period"].is_null() { (current, unprotected) } else { target(ctx, company, &details["period"], &details["unprotectedMode"])? };
+    writable(ctx, company, current, unprotected)?;
+    writable(ctx, company, to, unprotected)?;
+    let code = int(&b["hourCode"], "hourCode")?.map(|c| code_known(ctx, company, true, c)).transpose()?;
+    let hours = decimal(&b["hours"], "hours")?;
+    update_info(ctx, id, b)?;
+    let lines = ctx.d.hour_components.get_mut(&key).expect("found above");
+    let pos = lines.iter().position(|l| l.id == id).expect("found above");
+    if let Some(code) = code {
+        lines[pos].hour_code = code;
+    }
+    if let Some(hours) = hours {
+        lines[pos].hours = Hours(hours);
+    }
+    relocate(&mut ctx.d.hour_components, key, (employee, to.year, to.period), pos);
+    Ok((StatusCode::OK, Some(json!({"hourComponentId": ctx.id(Kind::HourComponent, id)}))))
+}
+
+/// `PUT /api/employees/{employeeId}/variablewagecomponent` → 200 `{variableWagecomponentId}`.
+/// The period is nested here (`periodDetails: {period: {year, period}, unprotectedMode}`).
+pub fn wage_put(ctx: &mut Ctx) -> Answer {
+    let (employee, company) = ctx.employee()?;
+    let b = body(ctx)?;
+    let id = line_id(ctx, Kind::WageComponent, &b["variableWagecomponentId"], "variableWagecomponentId")?;
+    let key = find_line(&ctx.d.wage_components, employee, id, |l| l.id).ok_or_else(|| RestError::not_found("Component not found"))?;
+    let details = &b["periodDetails"];
+    let unprotected = details["unprotectedMode"].as_bool().unwrap_or(false);
+    let current = PayPeriod::new(key.1, key.2);
+    let (to, _) = if details["period"].is_null() { (current, unprotected) } else { target(ctx, company, &details["period"], &details["unprotectedMode"])? };
+    writable(ctx, company, current, unprotected)?;
+    writable(ctx, company, to, unprotected)?;
+    let code = int(&b["code"], "code")?.map(|c| code_known(ctx, company, false, c)).transpose()?;
+    let value = decimal(&b["value"], "value")?;
+    update_info(ctx, id, b)?;
+    let lines = ctx.d.wage_components.get_mut(&key).expect("found above");
+    let pos = lines.iter().position(|l| l.id == id).expect("found above");
+    if let Some(code) = code {
+        lines[pos].code = code;
+    }
+    if let Some(value) = value {
+        lines[pos].value = Amount(value);
+    }
+    relocate(&mut ctx.d.wage_components, key, (employee, to.year, to.period), pos);
+    Ok((StatusCode::OK, Some(json!({"variableWagecomponentId": ctx.id(Kind::WageComponent, id)}))))
+}
+
+fn delete(ctx: &mut Ctx, hours: bool) -> Answer {
+    let (employee, company) = ctx.employee()?;
+    let (kind, param) = if hours { (Kind::HourComponent, "hourComponentId") } else { (Kind::WageComponent, "wagecomponentId") };
+    let raw = ctx.path.get(param).map(|s| Value::String(s.to_owned())).unwrap_or(Value::Null);
+    let id = line_id(ctx, kind, &raw, param)?;
+    let key = if hours {
+        find_line(&ctx.d.hour_components, employee, id, |l| l.id)
+    } else {
+        find_line(&ctx.d.wage_components, employee, id, |l| l.id)
+    };
+    let key = key.ok_or_else(|| RestError::not_found("Component not found"))?;
+    if ctx.settings.closed_period_delete == ClosedPeriodDelete::Refuse {
+        writable(ctx, company, PayPeriod::new(key.1, key.2), false)?;
+    }
+    if hours {
+        ctx.d.hour_components.get_mut(&key).into_iter().for_each(|v| v.retain(|l| l.id != id));
+    } else {
+        ctx.d.wage_components.get_mut(&key).into_iter().for_each(|v| v.retain(|l| l.id != id));
+    }
+    ctx.d.line_info.remove(&id);
+    Ok((StatusCode::NO_CONTENT, None))
+}
+
+/// `DELETE /api/employees/{employeeId}/hours/{hourComponentId}` → 204 (no period, no
+/// `unprotectedMode`).
+pub fn hours_delete(ctx: &mut Ctx) -> Answer {
+    delete(ctx, true)
+}
+
+/// `DELETE /api/employees/{employeeId}/wagecomponents/{wagecomponentId}` → 204.
+pub fn wage_delete(ctx: &mut Ctx) -> Answer {
+    delete(ctx, false)
+}
+
+/// `POST /api/employees/{employeeId}/variabledays` → 201, no body; replaces or adds to the
+/// period's days as `days_post` says.
+pub fn days_post(ctx: &mut Ctx) -> Answer {
+    let (employee, company) = ctx.employee()?;
+    let b = body(ctx)?;
+    let details = &b["periodDetails"];
+    let (p, unprotected) = target(ctx, company, &details["period"], &details["unprotectedMode"])?;
+    writable(ctx, company, p, unprotected)?;
+    let days = int(&b["days"], "days")?.ok_or_else(|| RestError::invalid("days", "days is required"))?;
+    let days = i32::try_from(days).ok().filter(|d| *d >= 0).ok_or_else(|| RestError::invalid("days", "days must be 0 or more"))?;
+    let slot = ctx.d.days.entry((employee, p.year, p.period)).or_insert(0);
+    *slot = match ctx.settings.days_post {
+        DaysPost::Replace => days,
+        DaysPost::Add => slot.saturating_add(days),
+    };
+    Ok((StatusCode::CREATED, None))
+}

@@ -1,0 +1,133 @@
+//! The integration's OAuth grant in PostgreSQL (CONTRACT §5.1): the newest refresh token of
+//! the current grant, sealed, and the grants a newer consent retired.
+//!
+//! Only sealed blobs pass through here ([`SealedCredentials`], sealed by the key ring with the
+//! integration and grant as associated data); plaintext tokens never reach the database. The
+//! caller holds the integration's `LockKey::oauth_grant` advisory lock around read, refresh
+//! and write, and every write also checks the generation it read, so a rotation can never
+//! overwrite a newer one even if that lock were lost.
+
+use sqlx::{Connection, PgConnection};
+use uuid::Uuid;
+
+use crate::credentials::SealedCredentials;
+
+/// The stored grant of one integration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredGrant {
+    pub grant_id: Uuid,
+    pub refresh_token: SealedCredentials,
+    /// Space-separated scopes of the last token reply, if it named them.
+    pub scopes: Option<String>,
+    /// Rotations since the grant was adopted, from 1.
+    pub generation: i64,
+}
+
+/// The current grant of `integration_id`, if any.
+pub async fn load(conn: &mut PgConnection, integration_id: &str) -> sqlx::Result<Option<StoredGrant>> {
+    let row: Option<(Uuid, String, String, Option<String>, i64)> = sqlx::query_as(
+        "SELECT grant_id, key_id, sealed_refresh_token, scopes, generation FROM oauth_grants WHERE integration_id = $1",
+    )
+    .bind(integration_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(|(grant_id, key_id, sealed, scopes, generation)| StoredGrant {
+        grant_id,
+        refresh_token: SealedCredentials { key_id, sealed },
+        scopes,
+        generation,
+    }))
+}
+
+/// Whether a newer consent replaced `grant_id` of `integration_id`.
+pub async fn is_retired(conn: &mut PgConnection, integration_id: &str, grant_id: Uuid) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM oauth_retired_grants WHERE integration_id = $1 AND grant_id = $2)")
+        .bind(integration_id)
+        .bind(grant_id)
+        .fetch_one(&mut *conn)
+        .await
+}
+
+/// What a write expects to find, so it never overwrites a newer state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// No grant stored yet (the first job of the integration).
+    Nothing,
+    /// The same grant stored at `generation` (the token just rotated was read there).
+    Generation(i64),
+    /// `retired` stored, at any generation: a new consent replaces it and it is retired.
+    Replacing { retired: Uuid },
+}
+
+/// Stores the rotated refresh token of `grant_id` in one transaction, if the stored state is
+/// still what `expect` says. Returns `false` (and changes nothing) when it is not.
+pub async fn save_rotated(
+    conn: &mut PgConnection,
+    integration_id: &str,
+    grant_id: Uuid,
+    refresh_token: &SealedCredentials,
+    scopes: Option<&str>,
+    expect: Expect,
+) -> sqlx::Result<bool> {
+    let mut tx = conn.begin().await?;
+    let changed = match expect {
+        Expect::Nothing => sqlx::query(
+            "INSERT INTO oauth_grants (integration_id, grant_id, key_id, sealed_refresh_token, scopes, generation)
+             VALUES ($1, $2, $3, $4, $5, 1)
+             ON CONFLICT (integration_id) DO NOTHING",
+        )
+        .bind(integration_id)
+        .bind(grant_id)
+        .bind(&refresh_token.key_id)
+        .bind(&refresh_token.sealed)
+        .bind(scopes)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected(),
+        Expect::Generation(generation) => sqlx::query(
+            "UPDATE oauth_grants
+             SET key_id = $3, sealed_refresh_token = $4, scopes = COALESCE($5, scopes),
+                 generation = generation + 1, refreshed_at = now()
+             WHERE integration_id = $1 AND grant_id = $2 AND generation = $6",
+        )
+        .bind(integration_id)
+        .bind(grant_id)
+        .bind(&refresh_token.key_id)
+        .bind(&refresh_token.sealed)
+        .bind(scopes)
+        .bind(generation)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected(),
+        Expect::Replacing { retired } => {
+            let replaced = sqlx::query(
+                "UPDATE oauth_grants
+                 SET grant_id = $2, key_id = $3, sealed_refresh_token = $4, scopes = $5,
+                     generation = 1, adopted_at = now(), refreshed_at = now()
+                 WHERE integration_id = $1 AND grant_id = $6",
+            )
+            .bind(integration_id)
+            .bind(grant_id)
+            .bind(&refresh_token.key_id)
+            .bind(&refresh_token.sealed)
+            .bind(scopes)
+            .bind(retired)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if replaced == 1 {
+                sqlx::query(
+                    "INSERT INTO oauth_retired_grants (integration_id, grant_id) VALUES ($1, $2)
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(integration_id)
+                .bind(retired)
+                .execute(&mut *tx)
+                .await?;
+            }
+            replaced
+        }
+    };
+    tx.commit().await?;
+    Ok(changed == 1)
+}
