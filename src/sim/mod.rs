@@ -59,7 +59,7 @@ use tokio::sync::oneshot;
 pub use http::router;
 pub use service::display_name;
 pub use state::{
-    CallRecord, FaultConfig, Injected, Scripted, Seed, SimCompany, SimDomain, SimEmployee, SimState, SimUser,
+    CallRecord, FaultConfig, Injected, LineInfo, Scripted, Seed, SimCompany, SimDomain, SimEmployee, SimState, SimUser,
     TransientFault,
 };
 

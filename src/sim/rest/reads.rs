@@ -237,8 +237,8 @@ pub fn personal_info(ctx: &mut Ctx) -> Answer {
     })
 }
 
-/// `GET /api/companies/{companyId}/employees/privateInfos`: the BSN history. Ignores the
-/// `employeeId` filter, as Nmbrs does (REST-NOTES §3 item 6 [M]).
+/// `GET /api/companies/{companyId}/employees/privateInfos`: the BSN history of every employee
+/// (the file declares no `employeeId` filter here; Nmbrs ignores one, REST-NOTES §3 item 6).
 pub fn private_infos(ctx: &mut Ctx) -> Answer {
     per_employee(ctx, "privateInfos", false, |_, e| {
         let history: Vec<Value> = e
