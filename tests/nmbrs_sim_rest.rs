@@ -34,12 +34,8 @@ async fn refresh(sim: &Simulator, refresh_token: &str, basic: bool) -> (u16, Val
         pairs.push(("client_id", CLIENT_ID));
         pairs.push(("client_secret", CLIENT_SECRET));
     }
-    let resp = req
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(form_encode(&pairs))
-        .send()
-        .await
-        .unwrap();
+    let resp =
+        req.header("Content-Type", "application/x-www-form-urlencoded").body(form_encode(&pairs)).send().await.unwrap();
     let status = resp.status().as_u16();
     (status, serde_json::from_str(&resp.text().await.unwrap()).unwrap_or(Value::Null))
 }
@@ -129,8 +125,7 @@ async fn wrong_client_secret_is_invalid_client() {
 
 #[tokio::test]
 async fn access_tokens_expire_after_the_set_lifetime_and_on_demand() {
-    let (sim, grant_id, rt) =
-        sim_with_grant(GrantSpec { access_token_ttl_secs: Some(2), ..Default::default() }).await;
+    let (sim, grant_id, rt) = sim_with_grant(GrantSpec { access_token_ttl_secs: Some(2), ..Default::default() }).await;
     // Parse the OpenAPI file first, so the token's short life is not spent on it.
     sim.state().rest.openapi.clone().unwrap().get().unwrap();
     let (_, t) = refresh(&sim, &rt, true).await;
@@ -242,7 +237,8 @@ async fn company_wide_reads_page_to_the_end_with_page_links() {
         .expect("company number is a string in both faces");
     assert_eq!(horeca["companyId"], company_id(&sim, demo::HORECA));
 
-    let expected = sim.state().domains[demo::DOMAIN].employees.values().filter(|e| e.company_id == demo::HORECA).count();
+    let expected =
+        sim.state().domains[demo::DOMAIN].employees.values().filter(|e| e.company_id == demo::HORECA).count();
     assert!(expected > 3, "the demo has enough employees to page");
     let mut url = format!("/api/companies/{}/employees/contracts?pageSize=3", company_id(&sim, demo::HORECA));
     let mut seen = Vec::new();
@@ -272,7 +268,8 @@ async fn a_component_posted_via_rest_is_seen_via_soap_and_the_other_way_round() 
 
     // REST → SOAP
     let body = serde_json::json!({"hourCode": 1, "hours": 7.25, "comment": "eitje:m1", "periodDetails": period});
-    let (status, created) = send(&sim, reqwest::Method::POST, &format!("/api/employees/{jan}/variablehours"), &token, Some(body)).await;
+    let (status, created) =
+        send(&sim, reqwest::Method::POST, &format!("/api/employees/{jan}/variablehours"), &token, Some(body)).await;
     assert_eq!(status, 201, "{created}");
     let lines = soap.hour_component_var_get(JAN, NOV).await.unwrap();
     assert_eq!(lines.len(), 1);
@@ -286,12 +283,19 @@ async fn a_component_posted_via_rest_is_seen_via_soap_and_the_other_way_round() 
     let (_, read) = get(&sim, &format!("/api/employees/{jan}/variablehours?year=2026&period=11"), &token).await;
     let data = read["data"].as_array().unwrap();
     assert_eq!(data.len(), 2, "{read}");
-    let via_soap = data.iter().find(|l| l["hourComponentId"] == sim.rest_id(demo::DOMAIN, Kind::HourComponent, soap_id.0).to_string()).unwrap();
-    assert_eq!((via_soap["hourCode"].as_i64(), via_soap["hours"].as_f64(), via_soap["comment"].as_str()), (Some(20), Some(3.5), Some("eitje:m2")));
+    let via_soap = data
+        .iter()
+        .find(|l| l["hourComponentId"] == sim.rest_id(demo::DOMAIN, Kind::HourComponent, soap_id.0).to_string())
+        .unwrap();
+    assert_eq!(
+        (via_soap["hourCode"].as_i64(), via_soap["hours"].as_f64(), via_soap["comment"].as_str()),
+        (Some(20), Some(3.5), Some("eitje:m2"))
+    );
 
     // PUT changes in place; SOAP sees the new value under the same id.
     let put = serde_json::json!({"hourComponentId": created["hourComponentId"], "hours": 8, "periodDetails": period});
-    let (status, _) = send(&sim, reqwest::Method::PUT, &format!("/api/employees/{jan}/variablehours"), &token, Some(put)).await;
+    let (status, _) =
+        send(&sim, reqwest::Method::PUT, &format!("/api/employees/{jan}/variablehours"), &token, Some(put)).await;
     assert_eq!(status, 200);
     let lines = soap.hour_component_var_get(JAN, NOV).await.unwrap();
     assert!(lines.iter().any(|l| l.hour_code == 1 && l.hours.to_string() == "8"), "{lines:?}");
@@ -306,11 +310,15 @@ async fn a_component_posted_via_rest_is_seen_via_soap_and_the_other_way_round() 
 
     // Wage components: flat period on POST, company-wide read.
     let wage = serde_json::json!({"code": 400, "value": 2, "comment": "eitje:w1", "periodDetails": {"year": 2026, "period": 11}, "unprotectedMode": false});
-    let (status, _) = send(&sim, reqwest::Method::POST, &format!("/api/employees/{jan}/variablewagecomponent"), &token, Some(wage)).await;
+    let (status, _) =
+        send(&sim, reqwest::Method::POST, &format!("/api/employees/{jan}/variablewagecomponent"), &token, Some(wage))
+            .await;
     assert_eq!(status, 201);
     assert_eq!(soap.wage_component_var_get(JAN, NOV).await.unwrap().len(), 1);
     let horeca = company_id(&sim, demo::HORECA);
-    let (_, wages) = get(&sim, &format!("/api/companies/{horeca}/employees/variablewagecomponents?year=2026&period=11"), &token).await;
+    let (_, wages) =
+        get(&sim, &format!("/api/companies/{horeca}/employees/variablewagecomponents?year=2026&period=11"), &token)
+            .await;
     assert_eq!(wages["data"][0]["employeeId"], jan);
     assert_eq!(wages["data"][0]["variablewagecomponents"][0]["comment"], "eitje:w1");
     assert_valid_traffic(&sim);
@@ -324,14 +332,18 @@ async fn days_post_replaces_or_adds_as_set() {
         let jan = employee_id(&sim, JAN.0);
         for days in [5, 3] {
             let body = serde_json::json!({"days": days, "periodDetails": {"period": {"year": 2026, "period": 11}}});
-            let (status, _) = send(&sim, reqwest::Method::POST, &format!("/api/employees/{jan}/variabledays"), &token, Some(body)).await;
+            let (status, _) =
+                send(&sim, reqwest::Method::POST, &format!("/api/employees/{jan}/variabledays"), &token, Some(body))
+                    .await;
             assert_eq!(status, 201);
         }
         let (_, read) = get(&sim, &format!("/api/employees/{jan}/variabledays?year=2026&period=11"), &token).await;
         assert_eq!(read["data"][0]["days"], expected, "{mode:?}");
         assert_eq!(demo_client(&sim).days_var_get(JAN, NOV).await.unwrap(), expected, "SOAP sees the same days");
         let negative = serde_json::json!({"days": -1, "periodDetails": {"period": {"year": 2026, "period": 11}}});
-        let (status, _) = send(&sim, reqwest::Method::POST, &format!("/api/employees/{jan}/variabledays"), &token, Some(negative)).await;
+        let (status, _) =
+            send(&sim, reqwest::Method::POST, &format!("/api/employees/{jan}/variabledays"), &token, Some(negative))
+                .await;
         assert_eq!(status, 400, "a negative correction is refused");
         assert_valid_traffic(&sim);
     }
@@ -348,7 +360,11 @@ async fn closed_periods_need_unprotected_mode_and_deletes_there_are_refused() {
     let (status, created) = send(&sim, reqwest::Method::POST, &path, &token, Some(october(true))).await;
     assert_eq!(status, 201);
     let delete = format!("/api/employees/{jan}/hours/{}", created["hourComponentId"].as_str().unwrap());
-    assert_eq!(send(&sim, reqwest::Method::DELETE, &delete, &token, None).await.0, 400, "DELETE has no unprotectedMode");
+    assert_eq!(
+        send(&sim, reqwest::Method::DELETE, &delete, &token, None).await.0,
+        400,
+        "DELETE has no unprotectedMode"
+    );
     let zero = serde_json::json!({"hourComponentId": created["hourComponentId"], "hours": 0, "periodDetails": {"period": {"year": 2026, "period": 10}, "unprotectedMode": true}});
     assert_eq!(send(&sim, reqwest::Method::PUT, &path, &token, Some(zero)).await.0, 200, "set to 0 instead");
     assert_eq!(sim.hour_components(demo::DOMAIN, JAN.0, PayPeriod::new(2026, 10))[0].hours.to_string(), "0");
@@ -385,7 +401,12 @@ async fn invalid_requests_are_flagged_by_the_openapi_validation() {
     let (status, _) = get(&sim, &format!("/api/companies/{horeca}/employees?pageSize=101"), &token).await;
     assert_eq!(status, 400);
     let bad_body = serde_json::json!({"hourCode": "one", "hours": 1, "periodDetail": {}});
-    assert_eq!(send(&sim, reqwest::Method::POST, &format!("/api/employees/{jan}/variablehours"), &token, Some(bad_body)).await.0, 400);
+    assert_eq!(
+        send(&sim, reqwest::Method::POST, &format!("/api/employees/{jan}/variablehours"), &token, Some(bad_body))
+            .await
+            .0,
+        400
+    );
     let no_key = reqwest::Client::new()
         .get(format!("{}/api/companies", sim.base_url()))
         .header("Authorization", format!("Bearer {token}"))
@@ -442,7 +463,8 @@ async fn every_served_response_validates_against_the_openapi_file() {
     assert!(cost["data"][0]["costPerHour"].is_string());
     assert_valid_traffic(&sim);
     // privateInfos declares no employeeId filter (REST-NOTES §3 item 6): sending one is a violation.
-    let (status, _) = get(&sim, &format!("/api/companies/{horeca}/employees/privateInfos?employeeId={jan}"), &token).await;
+    let (status, _) =
+        get(&sim, &format!("/api/companies/{horeca}/employees/privateInfos?employeeId={jan}"), &token).await;
     assert_eq!(status, 400);
     assert_eq!(sim.rest_violations().len(), 1);
 }
@@ -464,7 +486,10 @@ async fn rest_faults_are_injected_per_operation() {
             .send()
     };
     let r = call().await.unwrap();
-    assert_eq!((r.status().as_u16(), r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned())), (429, Some("2".into())));
+    assert_eq!(
+        (r.status().as_u16(), r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned())),
+        (429, Some("2".into()))
+    );
     assert_eq!(serde_json::from_str::<Value>(&r.text().await.unwrap()).unwrap()["code"], 42908);
     let r = call().await.unwrap();
     assert!(r.headers().get("retry-after").is_none());
@@ -479,7 +504,8 @@ async fn rest_faults_are_injected_per_operation() {
     // A lost reply after a write landed: the line exists, the caller saw a broken connection.
     let jan = employee_id(&sim, JAN.0);
     sim.inject_rest(Some("POST /api/employees/{employeeId}/variablehours"), RestInjected::LostReply);
-    let body = serde_json::json!({"hourCode": 1, "hours": 1, "periodDetails": {"period": {"year": 2026, "period": 11}}});
+    let body =
+        serde_json::json!({"hourCode": 1, "hours": 1, "periodDetails": {"period": {"year": 2026, "period": 11}}});
     let lost = client
         .post(format!("{}/api/employees/{jan}/variablehours", sim.base_url()))
         .header("Authorization", format!("Bearer {token}"))
@@ -488,7 +514,13 @@ async fn rest_faults_are_injected_per_operation() {
         .body(body.to_string())
         .send()
         .await;
-    assert!(match lost { Err(_) => true, Ok(r) => r.text().await.is_err() }, "reply lost");
+    assert!(
+        match lost {
+            Err(_) => true,
+            Ok(r) => r.text().await.is_err(),
+        },
+        "reply lost"
+    );
     assert_eq!(sim.hour_components(demo::DOMAIN, JAN.0, NOV).len(), 1, "the write landed");
 
     // A token expiring mid-job: 401 40102 from then on.
@@ -496,7 +528,10 @@ async fn rest_faults_are_injected_per_operation() {
     assert_eq!(get(&sim, "/api/companies", &token).await.1["code"], 40102);
     assert_eq!(get(&sim, "/api/companies", &token).await.0, 401);
     let outcomes: Vec<String> = sim.calls().into_iter().filter(|c| c.operation == op).map(|c| c.outcome).collect();
-    assert_eq!(&outcomes[..5], ["injected:42908_retry_after", "injected:42908", "injected:42909", "injected:http502", "ok"]);
+    assert_eq!(
+        &outcomes[..5],
+        ["injected:42908_retry_after", "injected:42908", "injected:42909", "injected:http502", "ok"]
+    );
     assert_valid_traffic(&sim);
 }
 

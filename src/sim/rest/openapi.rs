@@ -144,7 +144,9 @@ fn typed(schema: &Value, raw: &str) -> Value {
 fn format_problem(schema: &Value, raw: &str) -> Option<&'static str> {
     match schema["format"].as_str() {
         Some("uuid") if uuid::Uuid::try_parse(raw).is_err() => Some("is not a UUID"),
-        Some("date-time") if chrono::DateTime::parse_from_rfc3339(raw).is_err() && raw.parse::<chrono::NaiveDateTime>().is_err() => {
+        Some("date-time")
+            if chrono::DateTime::parse_from_rfc3339(raw).is_err() && raw.parse::<chrono::NaiveDateTime>().is_err() =>
+        {
             Some("is not an ISO-8601 date-time")
         }
         _ => None,
@@ -278,7 +280,10 @@ impl OpenApi {
             problems.push(format!("query parameter {name} is not declared"));
         }
         if op["security"].as_array().is_some_and(|s| !s.is_empty()) {
-            let bearer = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("Bearer "));
+            let bearer = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("Bearer "));
             if !bearer {
                 problems.push("header Authorization: Bearer is required".into());
             }
@@ -286,7 +291,9 @@ impl OpenApi {
         let request_body = self.deref(&op["requestBody"]);
         match (request_body.is_object(), body.is_empty()) {
             (false, false) => problems.push("the operation takes no body".into()),
-            (true, true) if request_body["required"].as_bool().unwrap_or(false) => problems.push("body is required".into()),
+            (true, true) if request_body["required"].as_bool().unwrap_or(false) => {
+                problems.push("body is required".into())
+            }
             (true, false) => {
                 let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
                 let media = ct.split(';').next().unwrap_or("").trim();
