@@ -66,8 +66,8 @@ use tokio::sync::oneshot;
 pub use http::router;
 pub use service::display_name;
 pub use state::{
-    CallRecord, CannedRule, FaultConfig, Injected, Scripted, Seed, SimCompany, SimDomain, SimEmployee, SimState,
-    SimUser, TransientFault,
+    CallRecord, CannedRule, FaultConfig, Injected, LineInfo, Scripted, Seed, SimCompany, SimDomain, SimEmployee,
+    SimState, SimUser, TransientFault,
 };
 
 use crate::nmbrs::{HourComponentLine, Operation, PayPeriod, WageComponentLine};

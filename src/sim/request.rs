@@ -260,6 +260,14 @@ impl Request {
         }
     }
 
+    /// An optional text field of the `Hourcomponent`/`WageComponent` group (e.g. `Comment`).
+    pub fn group_text(&self, group: &str, name: &str) -> Option<String> {
+        match self.params.get(group) {
+            Some(Param::Group(fields)) => fields.get(name).cloned().flatten(),
+            _ => None,
+        }
+    }
+
     /// The `(code, value)` of the `Hourcomponent`/`WageComponent` group.
     pub fn component(&self, group: &str) -> Result<(i32, Decimal), ClientFault> {
         let Some(Param::Group(fields)) = self.params.get(group) else {

@@ -7,7 +7,7 @@
 use rust_decimal::Decimal;
 
 use super::request::{ClientFault, Request};
-use super::state::{SimCompany, SimDomain, SimEmployee, SimState, SimUser};
+use super::state::{LineInfo, SimCompany, SimDomain, SimEmployee, SimState, SimUser};
 use crate::nmbrs::envelope::SoapWriter;
 use crate::nmbrs::records::{HistoryRecord, Record};
 use crate::nmbrs::*;
@@ -223,6 +223,16 @@ pub fn execute(state: &mut SimState, req: &Request) -> Result<Vec<u8>, SimError>
             }
             d.next_id += 1;
             let id = d.next_id;
+            // What the REST face shows of the line beyond id, code and value.
+            d.line_info.insert(
+                id,
+                LineInfo {
+                    comment: req.group_text(group, "Comment"),
+                    cost_center_id: req.group_text(group, "CostCenterId"),
+                    cost_unit_id: req.group_text(group, "CostUnitId"),
+                    created_at: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+                },
+            );
             if hours {
                 d.hour_components.entry(key).or_default().push(HourComponentLine {
                     id,

@@ -143,7 +143,8 @@ pub async fn api(State(state): State<Shared>, method: Method, uri: Uri, headers:
         let message = if known { "operation not simulated" } else { "no such operation in the OpenAPI file" };
         lock(&state).rest.violations.push(format!("{name}: {message}"));
         log(&state, &name, "", method != Method::GET, "invalid_request".into());
-        return RestError::new(StatusCode::NOT_FOUND, "invalidRequestError", 40401, "Not Found", message).into_response();
+        return RestError::new(StatusCode::NOT_FOUND, "invalidRequestError", 40401, "Not Found", message)
+            .into_response();
     };
     let name = route.name();
     let query: Query = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()).into_owned().collect();
@@ -162,9 +163,21 @@ pub async fn api(State(state): State<Shared>, method: Method, uri: Uri, headers:
             for p in &problems {
                 s.rest.violations.push(format!("{name}: {p}"));
             }
-            s.calls.push(CallRecord { operation: name.clone(), domain: String::new(), write: route.write, outcome: "invalid_request".into() });
-            let mut e = RestError::new(StatusCode::BAD_REQUEST, "validationError", 40033, "Invalid request", problems.join("; "));
-            e.invalid_params = problems.into_iter().map(|p| super::error::InvalidParam { name: name.clone(), reason: p }).collect();
+            s.calls.push(CallRecord {
+                operation: name.clone(),
+                domain: String::new(),
+                write: route.write,
+                outcome: "invalid_request".into(),
+            });
+            let mut e = RestError::new(
+                StatusCode::BAD_REQUEST,
+                "validationError",
+                40033,
+                "Invalid request",
+                problems.join("; "),
+            );
+            e.invalid_params =
+                problems.into_iter().map(|p| super::error::InvalidParam { name: name.clone(), reason: p }).collect();
             return e.into_response();
         }
     }
@@ -192,7 +205,12 @@ pub async fn api(State(state): State<Shared>, method: Method, uri: Uri, headers:
     let grant = match authenticate(&s, &headers) {
         Ok(g) => g,
         Err(e) => {
-            s.calls.push(CallRecord { operation: name, domain: String::new(), write: route.write, outcome: format!("error:{}", e.code) });
+            s.calls.push(CallRecord {
+                operation: name,
+                domain: String::new(),
+                write: route.write,
+                outcome: format!("error:{}", e.code),
+            });
             return e.into_response();
         }
     };

@@ -49,7 +49,13 @@ impl RestError {
 
     /// 401 40102: the bearer token is unknown, revoked or expired.
     pub fn token_invalid() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "authenticationError", 40102, "Unauthorized", "Access token is invalid or expired")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "authenticationError",
+            40102,
+            "Unauthorized",
+            "Access token is invalid or expired",
+        )
     }
 
     /// 401 40101: the `X-Subscription-Key` is missing or not the app's.
@@ -88,14 +94,21 @@ impl RestError {
 
     /// 429 42908 (too many calls; back off) with an optional `Retry-After`.
     pub fn too_many_calls(retry_after: Option<u64>) -> Self {
-        let mut e = Self::new(StatusCode::TOO_MANY_REQUESTS, "throttlingError", 42908, "Too_Many_Calls", "Rate limit exceeded");
+        let mut e =
+            Self::new(StatusCode::TOO_MANY_REQUESTS, "throttlingError", 42908, "Too_Many_Calls", "Rate limit exceeded");
         e.retry_after = retry_after;
         e
     }
 
     /// 429 42909 (the plan's call quota is used up).
     pub fn quota_exceeded() -> Self {
-        Self::new(StatusCode::TOO_MANY_REQUESTS, "throttlingError", 42909, "Quota_Exceeded", "Call volume quota exceeded")
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "throttlingError",
+            42909,
+            "Quota_Exceeded",
+            "Call volume quota exceeded",
+        )
     }
 
     /// The JSON body (validates against `ErrorResponse`).

@@ -107,7 +107,8 @@ mod tests {
     #[test]
     fn scripted_faults_fire_once_for_their_operation() {
         let mut f = RestFaults::default();
-        f.script.push(RestScripted { operation: Some("POST /connect/token".into()), injected: RestInjected::LostReply });
+        f.script
+            .push(RestScripted { operation: Some("POST /connect/token".into()), injected: RestInjected::LostReply });
         assert_eq!(f.pick("GET /api/companies", false), None);
         assert_eq!(f.pick("POST /connect/token", true), Some(RestInjected::LostReply));
         assert_eq!(f.pick("POST /connect/token", true), None);

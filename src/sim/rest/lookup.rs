@@ -46,7 +46,12 @@ impl Ctx<'_> {
     pub fn employee(&mut self) -> Result<(i32, i32), RestError> {
         let uuid = Self::uuid_param(self.path.get("employeeId"), "employeeId")?;
         let id = self.resolve(Kind::Employee, uuid).ok_or_else(|| RestError::not_found("Employee not found"))?;
-        let company = self.d.employees.get(&id).map(|e| e.company_id).ok_or_else(|| RestError::not_found("Employee not found"))?;
+        let company = self
+            .d
+            .employees
+            .get(&id)
+            .map(|e| e.company_id)
+            .ok_or_else(|| RestError::not_found("Employee not found"))?;
         if !self.grant.covers(company) {
             return Err(RestError::forbidden("the consent does not cover this employee's company"));
         }

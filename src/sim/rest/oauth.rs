@@ -62,9 +62,9 @@ impl Grant {
     /// a write scope includes its `.read`).
     pub fn allows(&self, required: &[String]) -> bool {
         required.is_empty()
-            || required.iter().any(|r| {
-                self.scopes.contains(r) || r.strip_suffix(".read").is_some_and(|w| self.scopes.contains(w))
-            })
+            || required
+                .iter()
+                .any(|r| self.scopes.contains(r) || r.strip_suffix(".read").is_some_and(|w| self.scopes.contains(w)))
     }
 
     /// Whether the consent covers the company with SOAP id `company`.
@@ -258,10 +258,8 @@ impl OAuthState {
         });
         let Some(grant) = found else {
             // A reused (rotated-away) or unknown token: count it against its grant if known.
-            if let Some(g) = self
-                .grants
-                .values_mut()
-                .find(|g| g.previous.as_ref().is_some_and(|(t, _)| *t == form.refresh_token))
+            if let Some(g) =
+                self.grants.values_mut().find(|g| g.previous.as_ref().is_some_and(|(t, _)| *t == form.refresh_token))
             {
                 g.refused += 1;
             }
@@ -292,7 +290,8 @@ impl OAuthState {
         let grant_id = grant.grant_id.clone();
         let access_token = random_token("at-");
         self.access.retain(|_, a| a.expires_at_ms > now);
-        self.access.insert(access_token.clone(), AccessToken { grant_id: grant_id.clone(), expires_at_ms: now + ttl * 1000 });
+        self.access
+            .insert(access_token.clone(), AccessToken { grant_id: grant_id.clone(), expires_at_ms: now + ttl * 1000 });
         let response = TokenResponse {
             access_token,
             token_type: "Bearer".into(),

@@ -23,12 +23,14 @@ use super::routes::{PathParams, match_template};
 /// The environment variable naming the OpenAPI file.
 pub const ENV: &str = "NMBRS_SIM_OPENAPI";
 const BASE: &str = "urn:nmbrs-openapi";
+const STRICT_BASE: &str = "urn:nmbrs-openapi-strict";
 
 /// A loaded OpenAPI file with compiled schema validators.
 pub struct OpenApi {
     doc: Value,
+    /// The components converted twice: as they are (responses) and strict (requests).
     registry: &'static Registry<'static>,
-    validators: Mutex<HashMap<String, Arc<Validator>>>,
+    validators: Mutex<HashMap<(bool, String), Arc<Validator>>>,
 }
 
 impl std::fmt::Debug for OpenApi {
@@ -78,12 +80,18 @@ pub fn load(path: &Path) -> anyhow::Result<Arc<OpenApi>> {
     Ok(api)
 }
 
-/// OpenAPI 3.0 schema → JSON Schema draft 4: `nullable: true` allows `null`.
-fn to_json_schema(v: &mut Value) {
+/// OpenAPI 3.0 schema → JSON Schema draft 4: `nullable: true` allows `null`; `$ref`s point
+/// into the registry at `base`. `strict` (requests) also refuses properties an object schema
+/// does not declare, so a misspelt field (`periodDetail`) is a violation, not silently ignored.
+fn to_json_schema(v: &mut Value, base: &str, strict: bool) {
     match v {
         Value::Object(map) => {
             for child in map.values_mut() {
-                to_json_schema(child);
+                to_json_schema(child, base, strict);
+            }
+            let combined = ["allOf", "anyOf", "oneOf"].iter().any(|k| map.contains_key(*k));
+            if strict && map.contains_key("properties") && !map.contains_key("additionalProperties") && !combined {
+                map.insert("additionalProperties".into(), Value::Bool(false));
             }
             if map.remove("nullable") == Some(Value::Bool(true)) {
                 if let Some(Value::String(t)) = map.get("type").cloned() {
@@ -101,10 +109,10 @@ fn to_json_schema(v: &mut Value) {
             if let Some(Value::String(r)) = map.get_mut("$ref")
                 && r.starts_with("#/")
             {
-                *r = format!("{BASE}{r}");
+                *r = format!("{base}{r}");
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(to_json_schema),
+        Value::Array(items) => items.iter_mut().for_each(|i| to_json_schema(i, base, strict)),
         _ => {}
     }
 }
@@ -136,7 +144,9 @@ fn typed(schema: &Value, raw: &str) -> Value {
 fn format_problem(schema: &Value, raw: &str) -> Option<&'static str> {
     match schema["format"].as_str() {
         Some("uuid") if uuid::Uuid::try_parse(raw).is_err() => Some("is not a UUID"),
-        Some("date-time") if chrono::DateTime::parse_from_rfc3339(raw).is_err() && raw.parse::<chrono::NaiveDateTime>().is_err() => {
+        Some("date-time")
+            if chrono::DateTime::parse_from_rfc3339(raw).is_err() && raw.parse::<chrono::NaiveDateTime>().is_err() =>
+        {
             Some("is not an ISO-8601 date-time")
         }
         _ => None,
@@ -148,11 +158,13 @@ impl OpenApi {
     pub fn from_yaml(text: &str) -> anyhow::Result<Self> {
         let doc: Value = serde_saphyr::from_str(text).map_err(|e| anyhow::anyhow!("OpenAPI file is not YAML: {e}"))?;
         anyhow::ensure!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")), "not an OpenAPI 3 file");
-        let mut schema_doc = json!({"components": doc["components"].clone()});
-        to_json_schema(&mut schema_doc);
-        let resource = Draft::Draft4.create_resource(schema_doc);
+        let resources = [(BASE, false), (STRICT_BASE, true)].map(|(base, strict)| {
+            let mut schema_doc = json!({"components": doc["components"].clone()});
+            to_json_schema(&mut schema_doc, base, strict);
+            (base, Draft::Draft4.create_resource(schema_doc))
+        });
         let registry = Registry::new()
-            .extend([(BASE, resource)])
+            .extend(resources)
             .and_then(|b| b.prepare())
             .map_err(|e| anyhow::anyhow!("OpenAPI components do not form a registry: {e}"))?;
         Ok(OpenApi { doc, registry: Box::leak(Box::new(registry)), validators: Mutex::new(HashMap::new()) })
@@ -193,15 +205,15 @@ impl OpenApi {
             .collect()
     }
 
-    /// Validator of a raw (OpenAPI) schema, cached by its text.
-    fn validator(&self, schema: &Value) -> Result<Arc<Validator>, String> {
-        let key = schema.to_string();
+    /// Validator of a raw (OpenAPI) schema, strict or not, cached by its text.
+    fn validator(&self, schema: &Value, strict: bool) -> Result<Arc<Validator>, String> {
+        let key = (strict, schema.to_string());
         let mut cache = self.validators.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(v) = cache.get(&key) {
             return Ok(v.clone());
         }
         let mut converted = schema.clone();
-        to_json_schema(&mut converted);
+        to_json_schema(&mut converted, if strict { STRICT_BASE } else { BASE }, strict);
         let compiled = jsonschema::options()
             .with_draft(Draft::Draft4)
             .with_registry(self.registry)
@@ -213,8 +225,8 @@ impl OpenApi {
         Ok(compiled)
     }
 
-    fn check_value(&self, schema: &Value, value: &Value, at: &str) -> Vec<String> {
-        match self.validator(schema) {
+    fn check_value(&self, schema: &Value, value: &Value, at: &str, strict: bool) -> Vec<String> {
+        match self.validator(schema, strict) {
             Ok(v) => masked(v.iter_errors(value), at),
             Err(e) => vec![format!("{at}: {e}")],
         }
@@ -260,7 +272,7 @@ impl OpenApi {
                         problems.push(format!("{place} parameter {name} {why}"));
                     }
                     let at = format!("{place} parameter {name}");
-                    problems.extend(self.check_value(&p["schema"], &typed(schema, &raw), &at));
+                    problems.extend(self.check_value(&p["schema"], &typed(schema, &raw), &at, false));
                 }
             }
         }
@@ -268,7 +280,10 @@ impl OpenApi {
             problems.push(format!("query parameter {name} is not declared"));
         }
         if op["security"].as_array().is_some_and(|s| !s.is_empty()) {
-            let bearer = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("Bearer "));
+            let bearer = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("Bearer "));
             if !bearer {
                 problems.push("header Authorization: Bearer is required".into());
             }
@@ -276,7 +291,9 @@ impl OpenApi {
         let request_body = self.deref(&op["requestBody"]);
         match (request_body.is_object(), body.is_empty()) {
             (false, false) => problems.push("the operation takes no body".into()),
-            (true, true) if request_body["required"].as_bool().unwrap_or(false) => problems.push("body is required".into()),
+            (true, true) if request_body["required"].as_bool().unwrap_or(false) => {
+                problems.push("body is required".into())
+            }
             (true, false) => {
                 let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
                 let media = ct.split(';').next().unwrap_or("").trim();
@@ -284,7 +301,7 @@ impl OpenApi {
                     None => problems.push(format!("content type {media:?} is not declared")),
                     Some(content) => match serde_json::from_slice::<Value>(body) {
                         Err(e) => problems.push(format!("body is not JSON: {e}")),
-                        Ok(v) => problems.extend(self.check_value(&content["schema"], &v, "body")),
+                        Ok(v) => problems.extend(self.check_value(&content["schema"], &v, "body", true)),
                     },
                 }
             }
@@ -304,7 +321,7 @@ impl OpenApi {
             return vec![format!("status {status} is not declared")];
         };
         match (response["content"].get("application/json"), body) {
-            (Some(content), Some(b)) => self.check_value(&content["schema"], b, "response"),
+            (Some(content), Some(b)) => self.check_value(&content["schema"], b, "response", false),
             (Some(_), None) => vec![format!("status {status} must have a JSON body")],
             (None, Some(_)) => vec![format!("status {status} has no body in the file")],
             (None, None) => Vec::new(),

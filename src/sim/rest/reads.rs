@@ -19,7 +19,8 @@ use crate::sim::state::SimEmployee;
 const EPOCH: chrono::NaiveDateTime = chrono::DateTime::UNIX_EPOCH.naive_utc();
 
 fn page(ctx: &Ctx, items: Vec<Value>) -> Answer {
-    let p = Page::parse(ctx.query.get("pageNumber").map(String::as_str), ctx.query.get("pageSize").map(String::as_str))?;
+    let p =
+        Page::parse(ctx.query.get("pageNumber").map(String::as_str), ctx.query.get("pageSize").map(String::as_str))?;
     Ok((StatusCode::OK, Some(paged(items, p, ctx.links))))
 }
 
@@ -135,7 +136,7 @@ pub fn wage_models(ctx: &mut Ctx) -> Answer {
                 .iter()
                 .map(|w| {
                     json!({
-                        "wageCodeId": ctx.id(Kind::WageCode, i64::from(id) * 1_000_000 + i64::from(n) * 100_000 + i64::from(w.code)),
+                        "wageCodeId": ctx.id(Kind::WageCode, i64::from(id) * 1_000_000 + n * 100_000 + i64::from(w.code)),
                         "code": w.code,
                         "description": w.description.clone().unwrap_or_default(),
                         "continuityType": "variable",
@@ -152,12 +153,7 @@ pub fn wage_models(ctx: &mut Ctx) -> Answer {
 fn company_employees<'d>(ctx: &'d mut Ctx, filtered: bool) -> Result<Vec<&'d SimEmployee>, super::error::RestError> {
     let company = ctx.company()?;
     let only = if filtered { ctx.employee_filter()? } else { None };
-    Ok(ctx
-        .d
-        .employees
-        .values()
-        .filter(|e| e.company_id == company && only.is_none_or(|o| o == Some(e.id())))
-        .collect())
+    Ok(ctx.d.employees.values().filter(|e| e.company_id == company && only.is_none_or(|o| o == Some(e.id()))).collect())
 }
 
 fn basic_info(e: &SimEmployee) -> Value {
@@ -237,14 +233,16 @@ pub fn personal_info(ctx: &mut Ctx) -> Answer {
     })
 }
 
-/// `GET /api/companies/{companyId}/employees/privateInfos`: the BSN history. Ignores the
-/// `employeeId` filter, as Nmbrs does (REST-NOTES §3 item 6 [M]).
+/// `GET /api/companies/{companyId}/employees/privateInfos`: the BSN history of every employee
+/// (the file declares no `employeeId` filter here; Nmbrs ignores one, REST-NOTES §3 item 6).
 pub fn private_infos(ctx: &mut Ctx) -> Answer {
     per_employee(ctx, "privateInfos", false, |_, e| {
         let history: Vec<Value> = e
             .personal_infos
             .iter()
-            .filter_map(|p| p.bsn.as_ref().map(|b| json!({"BSN": b, "createdAt": date(p.creation_date.or(Some(EPOCH)))})))
+            .filter_map(|p| {
+                p.bsn.as_ref().map(|b| json!({"BSN": b, "createdAt": date(p.creation_date.or(Some(EPOCH)))}))
+            })
             .collect();
         if history.is_empty() {
             e.snapshot.bsn.iter().map(|b| json!({"BSN": b, "createdAt": date(Some(EPOCH))})).collect()
@@ -325,7 +323,15 @@ pub fn schedules(ctx: &mut Ctx) -> Answer {
     use rust_decimal::prelude::ToPrimitive;
     per_employee(ctx, "schedules", true, |ctx, e| {
         let week = |h: &[rust_decimal::Decimal; 7]| {
-            let names = ["hoursMonday", "hoursTuesday", "hoursWednesday", "hoursThursday", "hoursFriday", "hoursSaturday", "hoursSunday"];
+            let names = [
+                "hoursMonday",
+                "hoursTuesday",
+                "hoursWednesday",
+                "hoursThursday",
+                "hoursFriday",
+                "hoursSaturday",
+                "hoursSunday",
+            ];
             Value::Object(names.iter().zip(h).map(|(n, d)| ((*n).to_owned(), number(*d))).collect())
         };
         e.schedules
@@ -414,7 +420,12 @@ pub fn variable_hours(ctx: &mut Ctx) -> Answer {
         .iter()
         .map(|l| {
             let mut v = line_json(ctx, Kind::HourComponent, l.id);
-            let description = c.hour_codes.iter().chain(&c.hour_codes2).find(|h| h.code == l.hour_code).and_then(|h| h.description.clone());
+            let description = c
+                .hour_codes
+                .iter()
+                .chain(&c.hour_codes2)
+                .find(|h| h.code == l.hour_code)
+                .and_then(|h| h.description.clone());
             v["hourCode"] = json!(l.hour_code);
             v["hourCodeDescription"] = json!(description);
             v["hours"] = number(l.hours.0);
@@ -454,6 +465,7 @@ pub fn variable_wages(ctx: &mut Ctx) -> Answer {
 pub fn variable_days(ctx: &mut Ctx) -> Answer {
     let (employee, company) = ctx.employee()?;
     let p = ctx.query_period(company)?;
-    let items = ctx.d.days.get(&(employee, p.year, p.period)).map(|d| json!({"days": d, "daysForWageComponentsPerDay": null}));
+    let items =
+        ctx.d.days.get(&(employee, p.year, p.period)).map(|d| json!({"days": d, "daysForWageComponentsPerDay": null}));
     page(ctx, items.into_iter().collect())
 }

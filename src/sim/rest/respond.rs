@@ -26,7 +26,9 @@ impl Page {
         let read = |v: Option<&str>, name: &str, default: usize| -> Result<usize, RestError> {
             match v {
                 None => Ok(default),
-                Some(t) => t.parse::<usize>().map_err(|_| RestError::invalid(name, format!("{name} must be an integer"))),
+                Some(t) => {
+                    t.parse::<usize>().map_err(|_| RestError::invalid(name, format!("{name} must be an integer")))
+                }
             }
         };
         let number = read(number, "pageNumber", 1)?;
@@ -95,10 +97,16 @@ pub fn injected_error(i: &RestInjected) -> RestError {
             let title = if title.is_empty() { status.canonical_reason().unwrap_or("Error") } else { title };
             RestError::new(status, kind, *code, title, "injected by the simulator")
         }
-        RestInjected::ServerError { status } => {
-            RestError::new(StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), "apiError", 50001, "Unknown", "")
+        RestInjected::ServerError { status } => RestError::new(
+            StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            "apiError",
+            50001,
+            "Unknown",
+            "",
+        ),
+        RestInjected::Drop | RestInjected::LostReply => {
+            RestError::new(StatusCode::INTERNAL_SERVER_ERROR, "apiError", 50001, "Unknown", "")
         }
-        RestInjected::Drop | RestInjected::LostReply => RestError::new(StatusCode::INTERNAL_SERVER_ERROR, "apiError", 50001, "Unknown", ""),
     }
 }
 

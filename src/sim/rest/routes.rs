@@ -131,10 +131,7 @@ pub fn match_template(template: &str, path: &str) -> Option<PathParams> {
 
 /// The route serving `method path`, with its path parameters.
 pub fn find(method: &Method, path: &str) -> Option<(&'static Route, PathParams)> {
-    ROUTES
-        .iter()
-        .filter(|r| r.method == method.as_str())
-        .find_map(|r| match_template(r.template, path).map(|p| (r, p)))
+    ROUTES.iter().filter(|r| r.method == method.as_str()).find_map(|r| match_template(r.template, path).map(|p| (r, p)))
 }
 
 #[cfg(test)]

@@ -20,7 +20,11 @@ use crate::sim::http::{Shared, dropped, lock};
 pub const TOKEN_OPERATION: &str = "POST /connect/token";
 
 fn log(state: &Shared, endpoint: &str, grant_id: Option<String>, outcome: impl Into<String>) {
-    lock(state).rest.oauth.token_calls.push(TokenCall { endpoint: endpoint.to_owned(), grant_id, outcome: outcome.into() });
+    lock(state).rest.oauth.token_calls.push(TokenCall {
+        endpoint: endpoint.to_owned(),
+        grant_id,
+        outcome: outcome.into(),
+    });
 }
 
 /// `POST /connect/token`.
@@ -151,7 +155,11 @@ pub struct GrantChange {
 }
 
 /// `PUT /_sim/oauth/grants/{grant_id}`: changes scopes, covered companies or token lifetime.
-pub async fn change(State(state): State<Shared>, Path(grant_id): Path<String>, Json(c): Json<GrantChange>) -> StatusCode {
+pub async fn change(
+    State(state): State<Shared>,
+    Path(grant_id): Path<String>,
+    Json(c): Json<GrantChange>,
+) -> StatusCode {
     let mut s = lock(&state);
     let Some(g) = s.rest.oauth.grants.get_mut(&grant_id) else { return StatusCode::NOT_FOUND };
     if let Some(scope) = c.scope {

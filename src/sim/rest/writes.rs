@@ -68,10 +68,9 @@ fn code_known(ctx: &Ctx, company: i32, hours: bool, code: i64) -> Result<i32, Re
     let c = ctx.company_record(company)?;
     let lists = if hours { [&c.hour_codes, &c.hour_codes2] } else { [&c.wage_codes, &c.wage_codes2] };
     let name = if hours { "hourCode" } else { "code" };
-    i32::try_from(code)
-        .ok()
-        .filter(|code| lists.iter().any(|l| l.iter().any(|m| m.code == *code)))
-        .ok_or_else(|| RestError::invalid(name, if hours { "Invalid Hour component" } else { "Invalid Wage Component" }))
+    i32::try_from(code).ok().filter(|code| lists.iter().any(|l| l.iter().any(|m| m.code == *code))).ok_or_else(|| {
+        RestError::invalid(name, if hours { "Invalid Hour component" } else { "Invalid Wage Component" })
+    })
 }
 
 fn info(b: &Value) -> Result<LineInfo, RestError> {
@@ -90,7 +89,8 @@ pub fn hours_post(ctx: &mut Ctx) -> Answer {
     let details = &b["periodDetails"];
     let (p, unprotected) = target(ctx, company, &details["period"], &details["unprotectedMode"])?;
     writable(ctx, company, p, unprotected)?;
-    let code = int(&b["hourCode"], "hourCode")?.ok_or_else(|| RestError::invalid("hourCode", "hourCode is required"))?;
+    let code =
+        int(&b["hourCode"], "hourCode")?.ok_or_else(|| RestError::invalid("hourCode", "hourCode is required"))?;
     let code = code_known(ctx, company, true, code)?;
     let hours = decimal(&b["hours"], "hours")?.ok_or_else(|| RestError::invalid("hours", "hours is required"))?;
     let info = info(b)?;
@@ -128,7 +128,12 @@ pub fn wage_post(ctx: &mut Ctx) -> Answer {
 }
 
 /// The period key of line `id` of `employee` in `map`.
-fn find_line<T>(map: &std::collections::BTreeMap<PeriodKey, Vec<T>>, employee: i32, id: i32, line_id: impl Fn(&T) -> i32) -> Option<PeriodKey> {
+fn find_line<T>(
+    map: &std::collections::BTreeMap<PeriodKey, Vec<T>>,
+    employee: i32,
+    id: i32,
+    line_id: impl Fn(&T) -> i32,
+) -> Option<PeriodKey> {
     map.iter().find(|((e, _, _), lines)| *e == employee && lines.iter().any(|l| line_id(l) == id)).map(|(k, _)| *k)
 }
 
@@ -142,7 +147,11 @@ fn line_id(ctx: &mut Ctx, kind: Kind, raw: &Value, name: &str) -> Result<i32, Re
 /// Applies the comment / cost fields sent non-null to a line's info.
 fn update_info(ctx: &mut Ctx, id: i32, b: &Value) -> Result<(), RestError> {
     let entry = ctx.d.line_info.entry(id).or_default();
-    for (field, slot) in [("comment", &mut entry.comment), ("costCenterId", &mut entry.cost_center_id), ("costUnitId", &mut entry.cost_unit_id)] {
+    for (field, slot) in [
+        ("comment", &mut entry.comment),
+        ("costCenterId", &mut entry.cost_center_id),
+        ("costUnitId", &mut entry.cost_unit_id),
+    ] {
         if let Some(v) = text(&b[field], field)? {
             *slot = Some(v);
         }
@@ -165,11 +174,16 @@ pub fn hours_put(ctx: &mut Ctx) -> Answer {
     let (employee, company) = ctx.employee()?;
     let b = body(ctx)?;
     let id = line_id(ctx, Kind::HourComponent, &b["hourComponentId"], "hourComponentId")?;
-    let key = find_line(&ctx.d.hour_components, employee, id, |l| l.id).ok_or_else(|| RestError::not_found("Component not found"))?;
+    let key = find_line(&ctx.d.hour_components, employee, id, |l| l.id)
+        .ok_or_else(|| RestError::not_found("Component not found"))?;
     let details = &b["periodDetails"];
     let unprotected = details["unprotectedMode"].as_bool().unwrap_or(false);
     let current = PayPeriod::new(key.1, key.2);
-    let (to, _) = if details["period"].is_null() { (current, unprotected) } else { target(ctx, company, &details["period"], &details["unprotectedMode"])? };
+    let (to, _) = if details["period"].is_null() {
+        (current, unprotected)
+    } else {
+        target(ctx, company, &details["period"], &details["unprotectedMode"])?
+    };
     writable(ctx, company, current, unprotected)?;
     writable(ctx, company, to, unprotected)?;
     let code = int(&b["hourCode"], "hourCode")?.map(|c| code_known(ctx, company, true, c)).transpose()?;
@@ -193,11 +207,16 @@ pub fn wage_put(ctx: &mut Ctx) -> Answer {
     let (employee, company) = ctx.employee()?;
     let b = body(ctx)?;
     let id = line_id(ctx, Kind::WageComponent, &b["variableWagecomponentId"], "variableWagecomponentId")?;
-    let key = find_line(&ctx.d.wage_components, employee, id, |l| l.id).ok_or_else(|| RestError::not_found("Component not found"))?;
+    let key = find_line(&ctx.d.wage_components, employee, id, |l| l.id)
+        .ok_or_else(|| RestError::not_found("Component not found"))?;
     let details = &b["periodDetails"];
     let unprotected = details["unprotectedMode"].as_bool().unwrap_or(false);
     let current = PayPeriod::new(key.1, key.2);
-    let (to, _) = if details["period"].is_null() { (current, unprotected) } else { target(ctx, company, &details["period"], &details["unprotectedMode"])? };
+    let (to, _) = if details["period"].is_null() {
+        (current, unprotected)
+    } else {
+        target(ctx, company, &details["period"], &details["unprotectedMode"])?
+    };
     writable(ctx, company, current, unprotected)?;
     writable(ctx, company, to, unprotected)?;
     let code = int(&b["code"], "code")?.map(|c| code_known(ctx, company, false, c)).transpose()?;
@@ -217,7 +236,8 @@ pub fn wage_put(ctx: &mut Ctx) -> Answer {
 
 fn delete(ctx: &mut Ctx, hours: bool) -> Answer {
     let (employee, company) = ctx.employee()?;
-    let (kind, param) = if hours { (Kind::HourComponent, "hourComponentId") } else { (Kind::WageComponent, "wagecomponentId") };
+    let (kind, param) =
+        if hours { (Kind::HourComponent, "hourComponentId") } else { (Kind::WageComponent, "wagecomponentId") };
     let raw = ctx.path.get(param).map(|s| Value::String(s.to_owned())).unwrap_or(Value::Null);
     let id = line_id(ctx, kind, &raw, param)?;
     let key = if hours {
@@ -258,7 +278,10 @@ pub fn days_post(ctx: &mut Ctx) -> Answer {
     let (p, unprotected) = target(ctx, company, &details["period"], &details["unprotectedMode"])?;
     writable(ctx, company, p, unprotected)?;
     let days = int(&b["days"], "days")?.ok_or_else(|| RestError::invalid("days", "days is required"))?;
-    let days = i32::try_from(days).ok().filter(|d| *d >= 0).ok_or_else(|| RestError::invalid("days", "days must be 0 or more"))?;
+    let days = i32::try_from(days)
+        .ok()
+        .filter(|d| *d >= 0)
+        .ok_or_else(|| RestError::invalid("days", "days must be 0 or more"))?;
     let slot = ctx.d.days.entry((employee, p.year, p.period)).or_insert(0);
     *slot = match ctx.settings.days_post {
         DaysPost::Replace => days,
