@@ -12,10 +12,7 @@ use super::{
     team::{self, Detail},
 };
 use crate::{
-    domain::{
-        matching::RosterMember,
-        team_sync::{self, DepartureReason},
-    },
+    domain::{matching::RosterMember, team_sync},
     envelope::Job,
     store::LockKey,
 };
@@ -46,15 +43,14 @@ impl JobHandler for Deactivate {
 
         let as_of = payload.as_of.unwrap_or_else(self.today);
         let mut departures = team_sync::departures(&payload.members, &read.companies, as_of);
-        if !read.refused.is_empty() {
-            departures.retain(|d| d.reason != DepartureReason::NotInNmbrs);
-        }
+        team::judgeable(&mut departures, &read);
         let mut out = JobOutput::succeeded();
         let (refusal_events, errors) = team::refusals(&read.refused);
-        if !read.refused.is_empty() {
+        if !read.refused.is_empty() || !read.unreadable.is_empty() {
             out.status = CompletionStatus::Partial;
         }
         out.errors = errors;
+        out.errors.extend(team::unreadable_errors(&read.unreadable));
         out.events.extend(team::departure_events(&departures, integration.settings.auto_deactivate));
         out.events.extend(refusal_events);
         let deactivated = if integration.settings.auto_deactivate { departures.len() as u64 } else { 0 };

@@ -40,6 +40,9 @@ async fn read_company(api: &dyn NmbrsApi, company: CompanyId) -> Result<CompanyF
         api.wage_codes2(company),
         api.contracts(company),
     )?;
-    let employees = contracts.into_iter().map(|c| EmployeeId(c.employee_id)).collect();
+    // The export needs only to know the employee exists: one whose contract record could
+    // not be read still does (its contract dates decide nothing here).
+    let unreadable = contracts.unreadable.iter().filter_map(|u| u.employee_id);
+    let employees = contracts.items.iter().map(|c| c.employee_id).chain(unreadable).map(EmployeeId).collect();
     Ok(CompanyFacts { current_period, hour_models: [hours, hours2], wage_models: [wages, wages2], employees })
 }

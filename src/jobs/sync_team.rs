@@ -75,9 +75,8 @@ impl SyncTeam {
         // An employee of a company we could not read is not "gone": only judge departures
         // by absence when every company was read.
         let mut departures = team_sync::departures(&payload.members, &read.companies, today);
-        if !read.refused.is_empty() {
-            departures.retain(|d| d.reason != team_sync::DepartureReason::NotInNmbrs);
-        }
+        team::judgeable(&mut departures, &read);
+        let unreadable = read.unreadable;
         let refused = read.refused;
         drop(read.companies); // what is needed lives on in `selection`; 10 000 employees are heavy
 
@@ -109,10 +108,12 @@ impl SyncTeam {
 
         let mut out = JobOutput::succeeded();
         let (refusal_events, errors) = team::refusals(&refused);
-        if !refused.is_empty() {
+        if !refused.is_empty() || !unreadable.is_empty() {
             out.status = CompletionStatus::Partial;
         }
         out.errors = errors;
+        out.errors.extend(team::unreadable_errors(&unreadable));
+        out.counts.insert("unreadable_record".into(), team::unreadable_count(&unreadable));
         let ambiguous = imported - matching.matched.len() as u64;
         let deactivated = if integration.settings.auto_deactivate { departures.len() as u64 } else { 0 };
         for (name, value) in [

@@ -2,20 +2,23 @@
 //! operation (`*_GetAll_AllEmployeesByCompany`), companies read one after the other, the
 //! operations of one company at once (the client bounds calls per integration).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::ErrorItem;
 use crate::{
-    domain::team_sync::{self, CompanyData, Departure},
+    domain::team_sync::{self, CompanyData, Departure, DepartureReason},
     envelope::Venue,
     events::{EventDraft, EventType},
-    nmbrs::{CompanyId, ErrorKind, NmbrsApi, NmbrsError},
+    nmbrs::{CompanyId, ErrorKind, Listed, NmbrsApi, NmbrsError, PerEmployee, UnreadableRecord},
 };
 
-/// What a team read produced: the companies read, and those Nmbrs refused access to.
+/// What a team read produced: the companies read, those Nmbrs refused access to, and the
+/// records that could not be read (`(company id, record)`; their employees are left out of
+/// `companies`, CONTRACT §2.3).
 pub struct TeamRead {
     pub companies: Vec<CompanyData>,
     pub refused: Vec<(i32, NmbrsError)>,
+    pub unreadable: Vec<(i32, UnreadableRecord)>,
 }
 
 /// Which details to read besides the employees and their contracts.
@@ -42,10 +45,13 @@ pub fn companies_of(venues: &[Venue]) -> BTreeMap<i32, Vec<String>> {
 /// Reads every linked company. A company Nmbrs refuses access to is reported in `refused`
 /// and the others are still read; any other failure stops the read.
 pub async fn read(api: &dyn NmbrsApi, venues: &[Venue], detail: Detail) -> Result<TeamRead, NmbrsError> {
-    let mut read = TeamRead { companies: Vec::new(), refused: Vec::new() };
+    let mut read = TeamRead { companies: Vec::new(), refused: Vec::new(), unreadable: Vec::new() };
     for (company_id, eitje_venue_ids) in companies_of(venues) {
         match read_company(api, company_id, eitje_venue_ids, detail).await {
-            Ok(company) => read.companies.push(company),
+            Ok((company, unreadable)) => {
+                read.companies.push(company);
+                read.unreadable.extend(unreadable.into_iter().map(|u| (company_id, u)));
+            }
             Err(e) if e.kind() == ErrorKind::NoAccess => read.refused.push((company_id, e)),
             Err(e) => return Err(e),
         }
@@ -53,19 +59,75 @@ pub async fn read(api: &dyn NmbrsApi, venues: &[Venue], detail: Detail) -> Resul
     Ok(read)
 }
 
+/// Reads one company. An employee with an unreadable record in any of the reads is left out
+/// of all of them (skipped as `unreadable_record`); the records are returned.
 async fn read_company(
     api: &dyn NmbrsApi,
     company_id: i32,
     eitje_venue_ids: Vec<String>,
     detail: Detail,
-) -> Result<CompanyData, NmbrsError> {
+) -> Result<(CompanyData, Vec<UnreadableRecord>), NmbrsError> {
     let company = CompanyId(company_id);
     let (snapshots, contracts) = futures::try_join!(api.employee_snapshots(company), api.contracts(company))?;
     let (salaries, schedules) = match detail {
-        Detail::Employment => (Vec::new(), Vec::new()),
+        Detail::Employment => (Listed::default(), Listed::default()),
         Detail::Full => futures::try_join!(api.salaries(company), api.schedules(company))?,
     };
-    Ok(CompanyData { company_id, eitje_venue_ids, snapshots, contracts, salaries, schedules })
+    let mut unreadable = Vec::new();
+    let mut skipped = BTreeSet::new();
+    for u in [&snapshots.unreadable, &contracts.unreadable, &salaries.unreadable, &schedules.unreadable] {
+        skipped.extend(u.iter().filter_map(|u| u.employee_id));
+        unreadable.extend(u.iter().cloned());
+    }
+    fn keep<T>(list: Listed<PerEmployee<T>>, skipped: &BTreeSet<i32>) -> Vec<PerEmployee<T>> {
+        list.items.into_iter().filter(|l| !skipped.contains(&l.employee_id)).collect()
+    }
+    let mut data = CompanyData {
+        company_id,
+        eitje_venue_ids,
+        snapshots: snapshots.items,
+        contracts: keep(contracts, &skipped),
+        salaries: keep(salaries, &skipped),
+        schedules: keep(schedules, &skipped),
+    };
+    data.snapshots.retain(|s| !skipped.contains(&s.employee_id));
+    Ok((data, unreadable))
+}
+
+/// Leaves out the departures that cannot be judged after `read` (CONTRACT §2.3): an
+/// employee whose record could not be read is not gone; and when a company was refused or
+/// someone's `EmployeeId` itself could not be read, nobody is judged gone by absence.
+pub fn judgeable(departures: &mut Vec<Departure>, read: &TeamRead) {
+    let unreadable: BTreeSet<i32> = read.unreadable.iter().filter_map(|(_, u)| u.employee_id).collect();
+    let anonymous = read.unreadable.iter().any(|(_, u)| u.employee_id.is_none());
+    departures.retain(|d| !unreadable.contains(&d.nmbrs_employee_id));
+    if anonymous || !read.refused.is_empty() {
+        departures.retain(|d| d.reason != DepartureReason::NotInNmbrs);
+    }
+}
+
+/// One `unreadable_record` error per unreadable record, scoped to its company, employee
+/// (null when its id was unreadable) and field.
+pub fn unreadable_errors(unreadable: &[(i32, UnreadableRecord)]) -> Vec<ErrorItem> {
+    unreadable
+        .iter()
+        .map(|(company_id, u)| ErrorItem {
+            code: "unreadable_record".into(),
+            message: format!("Nmbrs record skipped: <{}> {}", u.field, u.problem),
+            scope: serde_json::json!({
+                "nmbrs_company_id": company_id,
+                "nmbrs_employee_id": u.employee_id,
+                "field": u.field,
+            }),
+        })
+        .collect()
+}
+
+/// Employees skipped as `unreadable_record` (each counted once, anonymous records each once).
+pub fn unreadable_count(unreadable: &[(i32, UnreadableRecord)]) -> u64 {
+    let named: BTreeSet<(i32, i32)> = unreadable.iter().filter_map(|(c, u)| Some((*c, u.employee_id?))).collect();
+    let anonymous = unreadable.iter().filter(|(_, u)| u.employee_id.is_none()).count();
+    (named.len() + anonymous) as u64
 }
 
 /// Step 5 of CONTRACT §2.3 as events: `team_member.deactivated` per member when
