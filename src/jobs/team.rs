@@ -161,3 +161,59 @@ pub fn refusals(refused: &[(i32, NmbrsError)]) -> (Vec<EventDraft>, Vec<ErrorIte
         })
         .unzip()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn departure(id: i32, reason: DepartureReason) -> Departure {
+        Departure { eitje_user_id: format!("u-{id}"), nmbrs_employee_id: id, reason, ended_on: None }
+    }
+
+    fn unreadable(company: i32, employee: Option<i32>) -> (i32, UnreadableRecord) {
+        (company, UnreadableRecord { employee_id: employee, field: "StartDate".into(), problem: "missing".into() })
+    }
+
+    fn read_with(unreadable: Vec<(i32, UnreadableRecord)>) -> TeamRead {
+        TeamRead { companies: Vec::new(), refused: Vec::new(), unreadable }
+    }
+
+    fn ids(departures: &[Departure]) -> Vec<i32> {
+        departures.iter().map(|d| d.nmbrs_employee_id).collect()
+    }
+
+    #[test]
+    fn an_unreadable_employee_is_not_judged_gone_and_others_still_are() {
+        let all = || {
+            vec![
+                departure(1, DepartureReason::EmploymentEnded),
+                departure(2, DepartureReason::NotInNmbrs),
+                departure(3, DepartureReason::EmploymentEnded),
+            ]
+        };
+        let mut d = all();
+        judgeable(&mut d, &read_with(vec![unreadable(7, Some(3))]));
+        assert_eq!(ids(&d), [1, 2]);
+
+        // Someone whose EmployeeId itself was unreadable: nobody is gone by absence.
+        let mut d = all();
+        judgeable(&mut d, &read_with(vec![unreadable(7, None)]));
+        assert_eq!(ids(&d), [1, 3]);
+
+        let mut d = all();
+        judgeable(&mut d, &read_with(Vec::new()));
+        assert_eq!(ids(&d), [1, 2, 3], "a clean read judges everyone");
+    }
+
+    #[test]
+    fn unreadable_records_count_per_employee_and_are_named_in_errors() {
+        let records = [unreadable(7, Some(3)), unreadable(7, Some(3)), unreadable(8, Some(3)), unreadable(7, None)];
+        assert_eq!(unreadable_count(&records), 3, "employee 3 of company 7 twice counts once");
+        let errors = unreadable_errors(&records[3..]);
+        assert_eq!(errors[0].code, "unreadable_record");
+        assert_eq!(
+            errors[0].scope,
+            serde_json::json!({"nmbrs_company_id": 7, "nmbrs_employee_id": null, "field": "StartDate"})
+        );
+    }
+}
