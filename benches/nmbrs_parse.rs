@@ -92,7 +92,9 @@ fn response() -> String {
 }
 
 fn parse(xml: &str) -> Vec<EmployeeSnapshot> {
-    reader::read_list(xml, OP.name(), "PersonalInfoContractSalaryAddress").unwrap()
+    let listed = reader::read_list(xml, OP.name(), "PersonalInfoContractSalaryAddress").unwrap();
+    assert!(listed.unreadable.is_empty());
+    listed.items
 }
 
 /// The reader's walk (leaf detection, unescaping) without building records.

@@ -273,7 +273,7 @@ fn shape(xml: &str) -> Vec<(usize, String, String)> {
 async fn real_samples_parse_and_the_simulator_answers_identically() {
     // The parser reads the real (v2.1-namespace) samples.
     let companies_xml = sample("CompanyService.List_GetAll.v2.1.response.xml");
-    let companies: Vec<Company> = reader::read_list(&companies_xml, "List_GetAll", "Company").unwrap();
+    let companies: Vec<Company> = reader::read_list(&companies_xml, "List_GetAll", "Company").unwrap().items;
     assert_eq!(
         companies,
         vec![Company {
@@ -285,7 +285,8 @@ async fn real_samples_parse_and_the_simulator_answers_identically() {
         }]
     );
     let employees_xml = sample("EmployeeService.List_GetByCompany.v2.1.response.xml");
-    let employees: Vec<EmployeeListItem> = reader::read_list(&employees_xml, "List_GetByCompany", "Employee").unwrap();
+    let employees: Vec<EmployeeListItem> =
+        reader::read_list(&employees_xml, "List_GetByCompany", "Employee").unwrap().items;
     assert_eq!(
         employees,
         vec![

@@ -98,7 +98,10 @@ async fn read_company(api: &dyn NmbrsApi, company: CompanyId) -> Result<CompanyF
     let contracts = ok(contracts, &mut errors);
     match (period, hours, hours2, wages, wages2, contracts) {
         (Some(current_period), Some(hours), Some(hours2), Some(wages), Some(wages2), Some(contracts)) => {
-            let employees = contracts.into_iter().map(|c| EmployeeId(c.employee_id)).collect();
+            // The export needs only to know the employee exists: one whose contract record could
+            // not be read still does (its contract dates decide nothing here).
+            let unreadable = contracts.unreadable.iter().filter_map(|u| u.employee_id);
+            let employees = contracts.items.iter().map(|c| c.employee_id).chain(unreadable).map(EmployeeId).collect();
             Ok(CompanyFacts { current_period, hour_models: [hours, hours2], wage_models: [wages, wages2], employees })
         }
         // Whichever failed first: a failure of the whole job wins over one of the company.

@@ -8,14 +8,14 @@
 //! still read. Only credentials, a missing right and Nmbrs being unavailable (transient errors)
 //! stop the whole read.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::{CompletionStatus, ErrorItem, JobOutput};
 use crate::{
-    domain::team::{CompanyData, CompanyFailure, TeamPlan},
+    domain::team::{CompanyData, CompanyFailure, TeamPlan, UnreadableRecord},
     envelope::Venue,
     events::EventDraft,
-    nmbrs::{CompanyId, ErrorKind, NmbrsApi, NmbrsError},
+    nmbrs::{CompanyId, ErrorKind, Listed, NmbrsApi, NmbrsError, Operation, PerEmployee},
 };
 
 /// What a team read produced: the companies read, and those whose reads failed.
@@ -74,10 +74,39 @@ async fn read_company(
     let company = CompanyId(company_id);
     let (snapshots, contracts) = futures::try_join!(api.employee_snapshots(company), api.contracts(company))?;
     let (salaries, schedules) = match detail {
-        Detail::Employment => (Vec::new(), Vec::new()),
+        Detail::Employment => (Listed::default(), Listed::default()),
         Detail::Full => futures::try_join!(api.salaries(company), api.schedules(company))?,
     };
-    Ok(CompanyData { company_id, eitje_venue_ids, snapshots, contracts, salaries, schedules, unreadable: Vec::new() })
+    // Records the reader set aside (a field a decision needs could not be read, CONTRACT §2.3):
+    // their employees are left out of every list and skipped as `unreadable_record`.
+    let mut unreadable = Vec::new();
+    for (operation, list) in [
+        (Operation::PersonalInfoContractSalaryAddressGetAll, &snapshots.unreadable),
+        (Operation::ContractGetAll, &contracts.unreadable),
+        (Operation::SalaryGetAll, &salaries.unreadable),
+        (Operation::ScheduleGetAll, &schedules.unreadable),
+    ] {
+        unreadable.extend(list.iter().map(|u| UnreadableRecord {
+            nmbrs_employee_id: u.employee_id,
+            operation: operation.name().to_string(),
+            field: u.field.clone(),
+        }));
+    }
+    let skipped: BTreeSet<i32> = unreadable.iter().filter_map(|u| u.nmbrs_employee_id).collect();
+    fn keep<T>(list: Listed<PerEmployee<T>>, skipped: &BTreeSet<i32>) -> Vec<PerEmployee<T>> {
+        list.items.into_iter().filter(|l| !skipped.contains(&l.employee_id)).collect()
+    }
+    let mut snapshots = snapshots.items;
+    snapshots.retain(|s| !skipped.contains(&s.employee_id));
+    Ok(CompanyData {
+        company_id,
+        eitje_venue_ids,
+        snapshots,
+        contracts: keep(contracts, &skipped),
+        salaries: keep(salaries, &skipped),
+        schedules: keep(schedules, &skipped),
+        unreadable,
+    })
 }
 
 /// The companies that could not be read, for the plan, and their notifications: a company Nmbrs

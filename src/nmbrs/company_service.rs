@@ -13,12 +13,14 @@ use super::types::*;
 /// Company-service operations.
 #[async_trait]
 pub trait CompanyService: Send + Sync {
-    /// `List_GetAll`: the companies visible to the API user.
+    /// `List_GetAll`: the companies visible to the API user (one whose `ID` cannot be read
+    /// is left out and logged).
     async fn companies(&self) -> Result<Vec<Company>, NmbrsError>;
     /// `Company_GetCurrentPeriod`, parsed and range-checked. A response without a result (nil,
     /// absent or empty: the company has no current period) is [`NmbrsError::NoResult`].
     async fn current_period(&self, company: CompanyId) -> Result<CurrentPeriod, NmbrsError>;
-    /// `HourModel_GetHourCodes`.
+    /// `HourModel_GetHourCodes`. Here and in the other model reads, a code that cannot be
+    /// read is left out (and logged): an entry mapped to it is then `unknown_code`.
     async fn hour_codes(&self, company: CompanyId) -> Result<Vec<ModelCode>, NmbrsError>;
     /// `HourModel2_GetHourCodes` (the second hour model).
     async fn hour_codes2(&self, company: CompanyId) -> Result<Vec<ModelCode>, NmbrsError>;
@@ -31,7 +33,7 @@ pub trait CompanyService: Send + Sync {
 impl SoapClient {
     async fn model_codes(&self, op: Op, item: &'static str, company: CompanyId) -> Result<Vec<ModelCode>, NmbrsError> {
         let params = [("CompanyId", Value::Int(company.0))];
-        self.call(op, &params, |xml| reader::read_list(xml, op.name(), item)).await
+        self.call(op, &params, |xml| Ok(reader::readable(reader::read_list(xml, op.name(), item)?, op.name()))).await
     }
 }
 
@@ -39,7 +41,7 @@ impl SoapClient {
 impl CompanyService for SoapClient {
     async fn companies(&self) -> Result<Vec<Company>, NmbrsError> {
         let op = Op::ListGetAll;
-        self.call(op, &[], |xml| reader::read_list(xml, op.name(), "Company")).await
+        self.call(op, &[], |xml| Ok(reader::readable(reader::read_list(xml, op.name(), "Company")?, op.name()))).await
     }
 
     async fn current_period(&self, company: CompanyId) -> Result<CurrentPeriod, NmbrsError> {

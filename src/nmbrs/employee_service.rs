@@ -37,7 +37,8 @@ pub trait EmployeeService: Send + Sync {
         period: PayPeriod,
         unprotected: bool,
     ) -> Result<HourComponentId, NmbrsError>;
-    /// `HourComponentVar_Get`.
+    /// `HourComponentVar_Get`. A line whose `Id`, `HourCode` or `Hours` cannot be read
+    /// makes the read fail ([`super::ErrorKind::InvalidData`]): the export cannot compare.
     async fn hour_component_var_get(
         &self,
         employee: EmployeeId,
@@ -45,7 +46,8 @@ pub trait EmployeeService: Send + Sync {
     ) -> Result<Vec<HourComponentLine>, NmbrsError>;
     /// `WageComponent_Delete`; `false` when Nmbrs deleted nothing.
     async fn wage_component_delete(&self, employee: EmployeeId, id: WageComponentId) -> Result<bool, NmbrsError>;
-    /// `WageComponentVar_Get`.
+    /// `WageComponentVar_Get`. A line whose `Id`, `Code` or `Value` cannot be read makes the
+    /// read fail ([`super::ErrorKind::InvalidData`]).
     async fn wage_component_var_get(
         &self,
         employee: EmployeeId,
@@ -60,18 +62,24 @@ pub trait EmployeeService: Send + Sync {
         unprotected: bool,
     ) -> Result<WageComponentId, NmbrsError>;
     /// `PersonalInfoContractSalaryAddress_GetAll_AllEmployeesByCompany` (contains BSNs).
-    async fn employee_snapshots(&self, company: CompanyId) -> Result<Vec<EmployeeSnapshot>, NmbrsError>;
+    /// Here and in the other company-wide reads, a record whose decision field cannot be
+    /// read is in [`Listed::unreadable`] (see there what a job does with it); the others
+    /// are read as usual.
+    async fn employee_snapshots(&self, company: CompanyId) -> Result<Listed<EmployeeSnapshot>, NmbrsError>;
     /// `PersonalInfo_GetAll_AllEmployeesByCompany` (history per employee).
-    async fn personal_infos(&self, company: CompanyId) -> Result<Vec<PerEmployee<PersonalInfo>>, NmbrsError>;
+    async fn personal_infos(&self, company: CompanyId) -> Result<Listed<PerEmployee<PersonalInfo>>, NmbrsError>;
     /// `Salary_GetEstimatedCostPerHour`.
     async fn estimated_cost_per_hour(&self, employee: EmployeeId, period: PayPeriod) -> Result<Decimal, NmbrsError>;
     /// `Schedule_GetAll_AllEmployeesByCompany`.
-    async fn schedules(&self, company: CompanyId) -> Result<Vec<PerEmployee<Schedule>>, NmbrsError>;
-    /// `Contract_GetAll_AllEmployeesByCompany`.
-    async fn contracts(&self, company: CompanyId) -> Result<Vec<PerEmployee<Contract>>, NmbrsError>;
+    async fn schedules(&self, company: CompanyId) -> Result<Listed<PerEmployee<Schedule>>, NmbrsError>;
+    /// `Contract_GetAll_AllEmployeesByCompany`. An employee whose contract list is nil or
+    /// empty has no contracts; one whose `ContractID` or `StartDate` is missing or
+    /// unreadable, or whose `EndDate` is unparsable, is unreadable.
+    async fn contracts(&self, company: CompanyId) -> Result<Listed<PerEmployee<Contract>>, NmbrsError>;
     /// `Salary_GetAll_AllEmployeesByCompany`.
-    async fn salaries(&self, company: CompanyId) -> Result<Vec<PerEmployee<Salary>>, NmbrsError>;
-    /// `List_GetByCompany` for one v3 `EmployeeType` id.
+    async fn salaries(&self, company: CompanyId) -> Result<Listed<PerEmployee<Salary>>, NmbrsError>;
+    /// `List_GetByCompany` for one v3 `EmployeeType` id (an employee whose `Id` cannot be
+    /// read is left out and logged).
     async fn employees_by_company(
         &self,
         company: CompanyId,
@@ -92,12 +100,13 @@ fn scalar<T: Codec>(xml: &str, op: Op) -> Result<T, ReadError> {
     T::decode(Some(&text)).map_err(|e| ReadError::Malformed(format!("{op}Result: {e}")))
 }
 
-fn history<T: HistoryRecord>(xml: &str, op: Op) -> Result<Vec<PerEmployee<T>>, ReadError> {
+fn history<T: HistoryRecord>(xml: &str, op: Op) -> Result<Listed<PerEmployee<T>>, ReadError> {
     reader::read_list(xml, op.name(), T::ENTRY)
 }
 
-fn list<T: Record>(op: Op, item: &'static str) -> impl Fn(&str) -> Result<Vec<T>, ReadError> {
-    move |xml| reader::read_list(xml, op.name(), item)
+/// A list whose every record counts: one unreadable record makes the read fail.
+fn complete_list<T: Record>(op: Op, item: &'static str) -> impl Fn(&str) -> Result<Vec<T>, ReadError> {
+    move |xml| reader::all_or_malformed(reader::read_list(xml, op.name(), item)?)
 }
 
 fn company_param(company: CompanyId) -> [(&'static str, Value<'static>); 1] {
@@ -203,7 +212,7 @@ impl EmployeeService for SoapClient {
         period: PayPeriod,
     ) -> Result<Vec<HourComponentLine>, NmbrsError> {
         let op = Op::HourComponentVarGet;
-        self.call(op, &period_params(employee, period), list(op, "HourComponent")).await
+        self.call(op, &period_params(employee, period), complete_list(op, "HourComponent")).await
     }
 
     async fn wage_component_delete(&self, employee: EmployeeId, id: WageComponentId) -> Result<bool, NmbrsError> {
@@ -218,7 +227,7 @@ impl EmployeeService for SoapClient {
         period: PayPeriod,
     ) -> Result<Vec<WageComponentLine>, NmbrsError> {
         let op = Op::WageComponentVarGet;
-        self.call(op, &period_params(employee, period), list(op, "WageComponent")).await
+        self.call(op, &period_params(employee, period), complete_list(op, "WageComponent")).await
     }
 
     async fn wage_component_var_insert(
@@ -239,12 +248,15 @@ impl EmployeeService for SoapClient {
         self.insert_line(op, employee, "WageComponent", line, period, unprotected).await.map(WageComponentId)
     }
 
-    async fn employee_snapshots(&self, company: CompanyId) -> Result<Vec<EmployeeSnapshot>, NmbrsError> {
+    async fn employee_snapshots(&self, company: CompanyId) -> Result<Listed<EmployeeSnapshot>, NmbrsError> {
         let op = Op::PersonalInfoContractSalaryAddressGetAll;
-        self.call(op, &company_param(company), list(op, "PersonalInfoContractSalaryAddress")).await
+        self.call(op, &company_param(company), |xml| {
+            reader::read_list(xml, op.name(), "PersonalInfoContractSalaryAddress")
+        })
+        .await
     }
 
-    async fn personal_infos(&self, company: CompanyId) -> Result<Vec<PerEmployee<PersonalInfo>>, NmbrsError> {
+    async fn personal_infos(&self, company: CompanyId) -> Result<Listed<PerEmployee<PersonalInfo>>, NmbrsError> {
         let op = Op::PersonalInfoGetAll;
         self.call(op, &company_param(company), |xml| history(xml, op)).await
     }
@@ -260,17 +272,17 @@ impl EmployeeService for SoapClient {
         self.call(op, &params, |xml| parse_decimal(&required_scalar(xml, op)?).map_err(ReadError::Malformed)).await
     }
 
-    async fn schedules(&self, company: CompanyId) -> Result<Vec<PerEmployee<Schedule>>, NmbrsError> {
+    async fn schedules(&self, company: CompanyId) -> Result<Listed<PerEmployee<Schedule>>, NmbrsError> {
         let op = Op::ScheduleGetAll;
         self.call(op, &company_param(company), |xml| history(xml, op)).await
     }
 
-    async fn contracts(&self, company: CompanyId) -> Result<Vec<PerEmployee<Contract>>, NmbrsError> {
+    async fn contracts(&self, company: CompanyId) -> Result<Listed<PerEmployee<Contract>>, NmbrsError> {
         let op = Op::ContractGetAll;
         self.call(op, &company_param(company), |xml| history(xml, op)).await
     }
 
-    async fn salaries(&self, company: CompanyId) -> Result<Vec<PerEmployee<Salary>>, NmbrsError> {
+    async fn salaries(&self, company: CompanyId) -> Result<Listed<PerEmployee<Salary>>, NmbrsError> {
         let op = Op::SalaryGetAll;
         self.call(op, &company_param(company), |xml| history(xml, op)).await
     }
@@ -282,6 +294,7 @@ impl EmployeeService for SoapClient {
     ) -> Result<Vec<EmployeeListItem>, NmbrsError> {
         let op = Op::ListGetByCompany;
         let params = [("CompanyId", Value::Int(company.0)), ("EmployeeType", Value::Int(employee_type))];
-        self.call(op, &params, list(op, "Employee")).await
+        self.call(op, &params, |xml| Ok(reader::readable(reader::read_list(xml, op.name(), "Employee")?, op.name())))
+            .await
     }
 }

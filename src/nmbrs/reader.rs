@@ -1,7 +1,16 @@
 //! Streaming parse of SOAP responses with quick-xml `Reader` events (no DOM): finds the
 //! `Body`, turns a `Fault` into a [`SoapFault`], and feeds the elements inside
-//! `<OpResponse>` to a [`Visitor`] as "open" and "leaf" calls with their depth. Element
-//! prefixes and namespaces are ignored (lenient on input); `xsi:nil` is reported as `None`.
+//! `<OpResponse>` to a [`Visitor`] as "open", "leaf" and "close" calls with their depth.
+//! Element prefixes and namespaces are ignored (lenient on input); `xsi:nil` is reported as
+//! `None`.
+//!
+//! Real Nmbrs data is untidy (CONTRACT §2.3), so the reader is lenient where it can be:
+//! - every leaf's text has the characters XML 1.0 forbids removed (also when ASMX wrote them
+//!   as character references such as `&#x0;`), then is trimmed ([`clean_text`]);
+//! - a list's items are the children of its `…Result` element, whatever they are called
+//!   ([`read_list`]);
+//! - a record whose decision field cannot be read is set aside as an
+//!   [`UnreadableRecord`] instead of failing the whole response ([`Listed`]).
 
 use std::borrow::Cow;
 
@@ -10,7 +19,8 @@ use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::{BytesStart, Event};
 
 use super::fault::SoapFault;
-use super::records::Record;
+use super::records::{FieldError, Record};
+use super::types::{Listed, UnreadableRecord};
 
 /// Why a response could not be read as the expected operation result.
 #[derive(Debug)]
@@ -34,8 +44,59 @@ pub trait Visitor {
     fn open(&mut self, _depth: usize, _name: &str) -> Result<(), String> {
         Ok(())
     }
-    /// An element without child elements; `text` is `None` for `xsi:nil="true"`.
+    /// An element without child elements; `text` is `None` for `xsi:nil="true"`, else the
+    /// text cleaned by [`clean_text`] (forbidden characters removed, trimmed).
     fn leaf(&mut self, depth: usize, name: &str, text: Option<&str>) -> Result<(), String>;
+    /// An element reported by [`Visitor::open`] closes.
+    fn close(&mut self, _depth: usize, _name: &str) {}
+}
+
+/// Whether XML 1.0 (§2.2 `Char`) allows `c`: tab, LF, CR, U+0020–U+D7FF, U+E000–U+FFFD,
+/// U+10000 and up. (A Rust `char` is never a surrogate.)
+fn xml10_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// Whether `t` may hold a character XML 1.0 forbids: a C0 control other than tab/LF/CR, or
+/// a lead byte `0xEF` (U+FFFE and U+FFFF are `EF BF BE`/`EF BF BF`). One byte pass; false
+/// for almost all real text, so cleaning costs nothing then.
+fn may_hold_forbidden(t: &str) -> bool {
+    t.bytes().any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF)
+}
+
+/// A text value as the worker sees it (CONTRACT §2.3): the characters XML 1.0 forbids
+/// (U+0000–U+001F except tab, LF and CR; U+FFFE; U+FFFF) removed, then trimmed. Borrows
+/// when nothing is removed.
+pub fn clean_text(t: &str) -> Cow<'_, str> {
+    if may_hold_forbidden(t) {
+        let kept: String = t.chars().filter(|c| xml10_char(*c)).collect();
+        Cow::Owned(kept.trim().to_owned())
+    } else {
+        Cow::Borrowed(t.trim())
+    }
+}
+
+/// Resolves a character or predefined entity reference (`name` is what stands between `&`
+/// and `;`) into `out`. A character reference to a character XML 1.0 forbids (`&#x0;`,
+/// `&#xB;`), to a surrogate or to no character at all adds nothing: ASMX writes such
+/// references and they must never make a response unreadable. quick-xml's own resolution
+/// refuses some of them, hence this. An unknown named entity stays as written.
+fn push_reference(name: &str, out: &mut String) {
+    if let Some(number) = name.strip_prefix('#') {
+        let code = match number.strip_prefix(['x', 'X']) {
+            Some(hex) => u32::from_str_radix(hex, 16),
+            None => number.parse::<u32>(),
+        };
+        if let Some(c) = code.ok().and_then(char::from_u32).filter(|c| xml10_char(*c)) {
+            out.push(c);
+        }
+    } else if let Some(text) = resolve_predefined_entity(name) {
+        out.push_str(text);
+    } else {
+        out.push('&');
+        out.push_str(name);
+        out.push(';');
+    }
 }
 
 fn local(name: &str) -> &str {
@@ -54,7 +115,8 @@ fn malformed(e: impl std::fmt::Display) -> ReadError {
 }
 
 /// Walks the elements below the current element (already opened) until its end, calling
-/// `visit(open?, depth, name, text)`. Text of leaves is unescaped and EOL-normalised.
+/// the visitor's `open`/`leaf`/`close` with the depth. Text of leaves is unescaped,
+/// EOL-normalised and cleaned ([`clean_text`]).
 fn walk<'x, V: Visitor + ?Sized>(reader: &mut Reader<&'x [u8]>, visitor: &mut V) -> Result<(), ReadError> {
     let mut depth = 0usize;
     // The element opened last, while we do not yet know whether it has children.
@@ -87,23 +149,18 @@ fn walk<'x, V: Visitor + ?Sized>(reader: &mut Reader<&'x [u8]>, visitor: &mut V)
                 }
             }
             Event::CData(c) if pending.is_some() => text.to_mut().push_str(&c.xml10_content()),
-            Event::GeneralRef(r) if pending.is_some() => {
-                let resolved = match r.resolve_char_ref().map_err(malformed)? {
-                    Some(c) => c.to_string(),
-                    None => resolve_predefined_entity(&r)
-                        .ok_or_else(|| malformed(format!("unknown entity &{};", &*r)))?
-                        .to_owned(),
-                };
-                text.to_mut().push_str(&resolved);
-            }
-            Event::End(_) => {
+            Event::GeneralRef(r) if pending.is_some() => push_reference(&r, text.to_mut()),
+            Event::End(e) => {
                 if depth == 0 {
                     return Ok(());
                 }
-                if let Some((p, nil)) = pending.take() {
-                    let value = if nil { None } else { Some(&*text) };
-                    visitor.leaf(depth, p.local_name().as_ref(), value)?;
-                    text = Cow::Borrowed("");
+                match pending.take() {
+                    Some((p, nil)) => {
+                        let value = if nil { None } else { Some(clean_text(&text)) };
+                        visitor.leaf(depth, p.local_name().as_ref(), value.as_deref())?;
+                        text = Cow::Borrowed("");
+                    }
+                    None => visitor.close(depth, e.local_name().as_ref()),
                 }
                 depth -= 1;
             }
@@ -176,26 +233,57 @@ fn check_response_name(name: &str, operation: &str) -> Result<(), ReadError> {
 }
 
 /// Collects the items of an array result (`<XResult><Item>…</Item>…</XResult>`): zero,
-/// one or many; unknown elements ignored; a nil item skipped.
+/// one or many. The items are the children of `<XResult>` whatever their element name
+/// (Nmbrs v3 calls the contract list items `EmployeeContractItemGlobal` where the v2.1 WSDL
+/// says `EmployeeContractItem`); a nil item is skipped. An item whose decision field
+/// cannot be read goes to `unreadable`, the others are not affected.
 struct ListOf<T> {
-    item: &'static str,
-    items: Vec<T>,
-    /// Whether the last depth-2 element was an item (and not an unknown element).
-    in_item: bool,
+    result: String,
+    in_result: bool,
+    current: Option<Item<T>>,
+    listed: Listed<T>,
+}
+
+/// The item being read: the record, the first decision field that failed, and which
+/// required fields ([`Record::REQUIRED`]) were seen with a value (bit i = `REQUIRED[i]`).
+struct Item<T> {
+    record: T,
+    error: Option<FieldError>,
+    seen: u32,
+}
+
+impl<T: Record> Item<T> {
+    fn new() -> Self {
+        Item { record: T::default(), error: None, seen: 0 }
+    }
+}
+
+impl<T: Record> ListOf<T> {
+    fn finish(&mut self, item: Item<T>) {
+        let missing = T::REQUIRED.iter().enumerate().find(|(i, _)| item.seen & (1 << i) == 0);
+        let error = item
+            .error
+            .or_else(|| missing.map(|(_, name)| FieldError::missing(name)))
+            .or_else(|| item.record.check().err());
+        match error {
+            None => self.listed.items.push(item.record),
+            Some(e) => self.listed.unreadable.push(UnreadableRecord {
+                employee_id: item.record.employee_id(),
+                field: e.field,
+                problem: e.problem,
+            }),
+        }
+    }
 }
 
 impl<T: Record> Visitor for ListOf<T> {
     fn open(&mut self, depth: usize, name: &str) -> Result<(), String> {
         match depth {
-            2 => {
-                self.in_item = name == self.item;
-                if self.in_item {
-                    self.items.push(T::default());
-                }
-            }
-            d if d > 2 && self.in_item => {
-                if let Some(last) = self.items.last_mut() {
-                    last.open(d - 2, name);
+            1 => self.in_result = name == self.result,
+            2 if self.in_result => self.current = Some(Item::new()),
+            d if d > 2 => {
+                if let Some(item) = self.current.as_mut() {
+                    item.record.open(d - 2, name);
                 }
             }
             _ => {}
@@ -205,31 +293,75 @@ impl<T: Record> Visitor for ListOf<T> {
 
     fn leaf(&mut self, depth: usize, name: &str, text: Option<&str>) -> Result<(), String> {
         match depth {
-            2 => {
-                self.in_item = false;
-                if name == self.item && text.is_some() {
-                    self.items.push(T::default());
+            // An item without children: not nil, so something is there, but no field.
+            2 if self.in_result && text.is_some() => self.finish(Item::new()),
+            d if d > 2 => {
+                if let Some(item) = self.current.as_mut() {
+                    if d == 3
+                        && text.is_some_and(|t| !t.is_empty())
+                        && let Some(i) = T::REQUIRED.iter().position(|r| *r == name)
+                    {
+                        item.seen |= 1 << i;
+                    }
+                    if let Err(e) = item.record.leaf(d - 2, name, text) {
+                        item.error.get_or_insert(e);
+                    }
                 }
-                Ok(())
             }
-            d if d > 2 && self.in_item => match self.items.last_mut() {
-                Some(last) => last.leaf(d - 2, name, text),
-                None => Ok(()),
-            },
-            _ => Ok(()),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn close(&mut self, depth: usize, _name: &str) {
+        match depth {
+            1 => self.in_result = false,
+            2 => {
+                if let Some(item) = self.current.take() {
+                    self.finish(item);
+                }
+            }
+            _ => {}
         }
     }
 }
 
-/// Reads an array result of `operation` whose items are `<item>` elements.
-pub fn read_list<T: Record>(xml: &str, operation: &str, item: &'static str) -> Result<Vec<T>, ReadError> {
+/// Reads an array result of `operation`: the records read and those set aside as
+/// unreadable. `known_item` is the item element name known so far (e.g. `Company`); it only
+/// sizes the list up front, items of any other name are read the same.
+pub fn read_list<T: Record>(xml: &str, operation: &str, known_item: &str) -> Result<Listed<T>, ReadError> {
     // Sizing the list up front (one fast substring pass) avoids regrowing it: less
     // copying and a peak of one list instead of two during the last regrowth. The count
-    // is only a hint (prefixed items are missed; the list still grows if needed).
-    let hint = xml.matches(&format!("<{item}>")).count();
-    let mut v = ListOf { item, items: Vec::with_capacity(hint), in_item: false };
+    // is only a hint (other names and prefixed items are missed; the list still grows).
+    let hint = xml.matches(&format!("<{known_item}>")).count();
+    let mut v = ListOf {
+        result: format!("{operation}Result"),
+        in_result: false,
+        current: None,
+        listed: Listed { items: Vec::with_capacity(hint), unreadable: Vec::new() },
+    };
     read_response(xml, operation, &mut v)?;
-    Ok(v.items)
+    Ok(v.listed)
+}
+
+/// For a list whose records all count (the variable components of one employee, which an
+/// export compares to what it wrote): every record, or [`ReadError::Malformed`] naming the
+/// first unreadable one.
+pub fn all_or_malformed<T>(listed: Listed<T>) -> Result<Vec<T>, ReadError> {
+    match listed.unreadable.first() {
+        None => Ok(listed.items),
+        Some(u) => Err(ReadError::Malformed(format!("a record has an unreadable <{}>: {}", u.field, u.problem))),
+    }
+}
+
+/// For a list where a record that cannot be read is as good as absent (companies, the codes
+/// of an hour or wage model, an employee list): the readable records; the others are
+/// logged (field and problem only) and left out.
+pub fn readable<T>(listed: Listed<T>, operation: &str) -> Vec<T> {
+    for u in &listed.unreadable {
+        tracing::warn!(operation, field = %u.field, problem = %u.problem, "unreadable record left out");
+    }
+    listed.items
 }
 
 struct Scalar<'a> {
@@ -324,11 +456,13 @@ mod tests {
         let xml = format!(
             r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soap:Body><HourModel_GetHourCodesResponse xmlns="urn:x">{result}</HourModel_GetHourCodesResponse></soap:Body></soap:Envelope>"#
         );
-        read_list(&xml, "HourModel_GetHourCodes", "HourCode").unwrap()
+        let listed = read_list(&xml, "HourModel_GetHourCodes", "HourCode").unwrap();
+        assert!(listed.unreadable.is_empty(), "{:?}", listed.unreadable);
+        listed.items
     }
 
     #[test]
-    fn arrays_of_zero_one_and_many_with_unknown_and_nil_elements() {
+    fn arrays_of_zero_one_and_many_items_whatever_their_name() {
         assert!(codes("").is_empty(), "no result element");
         assert!(codes("<HourModel_GetHourCodesResult/>").is_empty());
         assert!(codes(r#"<HourModel_GetHourCodesResult xsi:nil="true"/>"#).is_empty());
@@ -339,12 +473,61 @@ mod tests {
         let many = codes(
             r#"<HourModel_GetHourCodesResult>
                  <HourCode><Code>1</Code><New><Deep>x</Deep></New><Description>Uren</Description><Extra/></HourCode>
-                 <SomethingNew><Code>99</Code></SomethingNew>
+                 <HourCodeGlobal><Code>99</Code></HourCodeGlobal>
                  <HourCode xsi:nil="true"/>
                  <HourCode><Code>20</Code><Description>Verlof &amp; vakantie</Description></HourCode>
-               </HourModel_GetHourCodesResult><AddedLater>1</AddedLater>"#,
+               </HourModel_GetHourCodesResult><AddedLater><HourCode><Code>7</Code></HourCode></AddedLater>"#,
         );
         let got: Vec<_> = many.iter().map(|c| (c.code, c.description.as_deref())).collect();
-        assert_eq!(got, [(1, Some("Uren")), (20, Some("Verlof & vakantie"))]);
+        assert_eq!(got, [(1, Some("Uren")), (99, None), (20, Some("Verlof & vakantie"))]);
+    }
+
+    #[test]
+    fn a_record_without_its_decision_field_is_set_aside_alone() {
+        let xml = r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><HourModel_GetHourCodesResponse><HourModel_GetHourCodesResult>
+            <HourCode><Code>1</Code></HourCode>
+            <HourCode><Description>no code</Description></HourCode>
+            <HourCode><Code>zwei</Code></HourCode>
+            <HourCode><Code xsi:nil="true" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"/></HourCode>
+            <HourCode/>
+            <HourCode><Code>3</Code><Description>&#x0;</Description></HourCode>
+        </HourModel_GetHourCodesResult></HourModel_GetHourCodesResponse></soap:Body></soap:Envelope>"#;
+        let listed: Listed<crate::nmbrs::ModelCode> = read_list(xml, "HourModel_GetHourCodes", "HourCode").unwrap();
+        let codes: Vec<_> = listed.items.iter().map(|c| (c.code, c.description.clone())).collect();
+        assert_eq!(codes, [(1, None), (3, None)]);
+        let problems: Vec<_> = listed.unreadable.iter().map(|u| (u.field.as_str(), u.problem.as_str())).collect();
+        assert_eq!(
+            problems,
+            [
+                ("Code", "missing"),
+                ("Code", "\"zwei\" is not an int"),
+                ("Code", "nil for a required value"),
+                ("Code", "missing")
+            ]
+        );
+    }
+
+    #[test]
+    fn forbidden_characters_are_removed_raw_and_as_references_then_trimmed() {
+        let xml = "<Envelope><Body><XResponse><XResult>\
+            <A>Meer&#x0;Smit</A><B>&#xB;bis </B><C> a\u{1}b&#1;c&#xFFFE;&#xD800;&#x110000;&#xZZ;\u{FFFF}</C>\
+            <D>\t&#x9;tab&#xA;</D><E>&#65;&unknown;&lt;</E><F>&#x0;</F></XResult></XResponse></Body></Envelope>";
+        let mut log = Log::default();
+        read_response(xml, "X", &mut log).unwrap();
+        assert_eq!(
+            log.0,
+            [
+                "open 1 XResult",
+                "leaf 2 A Some(\"MeerSmit\")",
+                "leaf 2 B Some(\"bis\")",
+                "leaf 2 C Some(\"abc\")",
+                "leaf 2 D Some(\"tab\")",
+                "leaf 2 E Some(\"A&unknown;<\")",
+                "leaf 2 F Some(\"\")",
+            ]
+        );
+        assert_eq!(clean_text(" plain "), "plain");
+        assert!(matches!(clean_text("Zoë €"), Cow::Borrowed(_)), "nothing to remove: no copy");
+        assert_eq!(clean_text("\u{FEFF}x\u{FFFE}"), "\u{FEFF}x", "U+FEFF is allowed, U+FFFE is not");
     }
 }

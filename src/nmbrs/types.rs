@@ -370,8 +370,9 @@ pub struct Contract {
     pub start_date: Option<NaiveDateTime>,
     pub trial_period: Option<NaiveDateTime>,
     pub end_date: Option<NaiveDateTime>,
-    pub employement_type: i32,
-    pub employment_sequence_tax_id: i32,
+    /// Passed on; `None` when nil, absent or unparsable (CONTRACT §2.3).
+    pub employement_type: Option<i32>,
+    pub employment_sequence_tax_id: Option<i32>,
     pub indefinite: Option<bool>,
     pub phase_classification: Option<i32>,
     pub written_contract: Option<bool>,
@@ -412,12 +413,51 @@ pub struct SalaryTable {
 #[serde(default)]
 pub struct Salary {
     pub id: i32,
-    pub value: Decimal,
-    /// Salary type as an int (see the Nmbrs enumerations).
-    pub salary_type: i32,
+    /// Passed on; `None` when nil, absent or unparsable (CONTRACT §2.3).
+    pub value: Option<Decimal>,
+    /// Salary type as an int (see the Nmbrs enumerations); `None` when unreadable.
+    pub salary_type: Option<i32>,
     pub salary_table: Option<SalaryTable>,
     pub start_date: Option<NaiveDateTime>,
     pub creation_date: Option<NaiveDateTime>,
+}
+
+/// The records of a list result (`*_GetAll_AllEmployeesByCompany`, `List_GetAll`…): the
+/// records read, in response order, and those set aside because a field a decision needs
+/// could not be read (CONTRACT §2.3 "Real Nmbrs data is untidy").
+///
+/// How a job uses it: `items` are complete (every passed-on field that could not be read
+/// is null / `None`, or the type's empty value where noted). An entry of `unreadable` with
+/// an `employee_id` means "skip that employee, reason `unreadable_record`, name it in
+/// `errors` and do not judge them gone"; one without an `employee_id` (its `EmployeeId`
+/// itself was unreadable) means "someone of this company could not be read": judge nobody
+/// of the company gone by absence.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Listed<T> {
+    pub items: Vec<T>,
+    pub unreadable: Vec<UnreadableRecord>,
+}
+
+impl<T> Listed<T> {
+    /// Employee ids of the unreadable records that name one, ascending, without repeats.
+    pub fn unreadable_employees(&self) -> Vec<i32> {
+        let mut ids: Vec<i32> = self.unreadable.iter().filter_map(|u| u.employee_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+}
+
+/// A record of a list result that could not be read: the field a decision needs that was
+/// nil, absent or unparsable. Holds no field value other than an id or a date (never a BSN).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UnreadableRecord {
+    /// The Nmbrs employee the record belongs to, when that id itself could be read.
+    pub employee_id: Option<i32>,
+    /// Element name of the field, e.g. `StartDate`.
+    pub field: String,
+    /// What was wrong, e.g. `missing` or `"2025-13-01" is not a dateTime`.
+    pub problem: String,
 }
 
 /// A per-employee history list of one of the `*_GetAll_AllEmployeesByCompany` calls.

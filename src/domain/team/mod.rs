@@ -60,7 +60,9 @@ impl CompanyData {
 /// decision needs"). Carries the operation and field names only, never a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnreadableRecord {
-    pub nmbrs_employee_id: i32,
+    /// `None` when the employee id itself could not be read: then nobody of the company is
+    /// judged gone by absence in this sync (CONTRACT §2.3).
+    pub nmbrs_employee_id: Option<i32>,
     /// The Nmbrs operation whose record it was, e.g. `Contract_GetAll_AllEmployeesByCompany`.
     pub operation: String,
     /// The field that could not be read, e.g. `StartDate`.

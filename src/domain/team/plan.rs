@@ -122,7 +122,7 @@ pub fn plan_sync(input: SyncInput<'_>) -> TeamPlan {
     let rules = DepartureRules {
         on: today,
         kept: &kept,
-        some_company_unread: !failed.is_empty(),
+        some_company_unread: !failed.is_empty() || anonymous_unreadable(&companies),
         max_share: settings.max_departure_share,
     };
     let departures = judge_departures(members, &companies, rules);
@@ -203,15 +203,25 @@ fn failure_errors(failed: &[CompanyFailure], plan: &mut TeamPlan) {
     }
 }
 
+/// Whether a record's employee id itself could not be read: then absence proves nothing.
+fn anonymous_unreadable(companies: &[CompanyData]) -> bool {
+    companies.iter().any(|c| c.unreadable.iter().any(|u| u.nmbrs_employee_id.is_none()))
+}
+
 /// Each skipped `unreadable_record` (company, employee, operation, field), as an error.
-fn unreadable_errors(unreadable: &[(i32, i32, String, String)], plan: &mut TeamPlan) {
+fn unreadable_errors(unreadable: &[(i32, Option<i32>, String, String)], plan: &mut TeamPlan) {
     for (company, employee, operation, field) in unreadable {
         plan.partial = true;
         plan.errors.push(PlanError {
             code: "unreadable_record".into(),
-            message: format!(
-                "Employee {employee} of company {company}: {field} in {operation} could not be read, so the employee was skipped."
-            ),
+            message: match employee {
+                Some(employee) => format!(
+                    "Employee {employee} of company {company}: {field} in {operation} could not be read, so the employee was skipped."
+                ),
+                None => format!(
+                    "A record of company {company} in {operation} has no readable {field}: it was skipped, and nobody of the company was judged gone by absence."
+                ),
+            },
             scope: json!({"nmbrs_company_id": company, "nmbrs_employee_id": employee}),
         });
     }
@@ -266,7 +276,7 @@ pub fn plan_deactivate(
     let rules = DepartureRules {
         on: as_of,
         kept: &kept,
-        some_company_unread: !failed.is_empty(),
+        some_company_unread: !failed.is_empty() || anonymous_unreadable(companies),
         max_share: max_departure_share,
     };
     let departures = judge_departures(members, companies, rules);
@@ -604,7 +614,7 @@ mod tests {
             vec![(1, vec![contract(1, d(2025, 1, 1), None)])],
         );
         c.unreadable.push(super::super::UnreadableRecord {
-            nmbrs_employee_id: 2,
+            nmbrs_employee_id: Some(2),
             operation: "Contract_GetAll_AllEmployeesByCompany".into(),
             field: "StartDate".into(),
         });

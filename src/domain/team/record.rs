@@ -130,7 +130,7 @@ pub fn member_record(e: &ImportedEmployee, m: &Matched, cost_per_hour: Option<De
                 "start_date": date(c.start_date),
                 "end_date": date(c.end_date),
                 "hours_per_week": hours(c.hours_per_week),
-                "contract_type": c.employement_type.to_string(),
+                "contract_type": c.employement_type.map(|t| t.to_string()),
             })
         })
         .collect();
@@ -138,7 +138,7 @@ pub fn member_record(e: &ImportedEmployee, m: &Matched, cost_per_hour: Option<De
         .salaries
         .iter()
         .filter(|x| x.start_date.is_some())
-        .map(|x| json!({"start_date": date(x.start_date), "type": salary_type(x.salary_type), "value": decimal(x.value)}))
+        .map(|x| json!({"start_date": date(x.start_date), "type": x.salary_type.map(salary_type), "value": x.value.map(decimal)}))
         .collect();
     let payload = json!({
         "eitje_user_id": eitje_user_id,
@@ -312,7 +312,7 @@ mod tests {
     fn records_without_start_dates_are_left_out_of_the_event() {
         let mut e = rich();
         e.contracts.insert(0, Contract { end_date: Some(at(d(2022, 1, 1))), ..Default::default() });
-        e.salaries.push(Salary { value: Decimal::ONE, ..Default::default() });
+        e.salaries.push(Salary { value: Some(Decimal::ONE), ..Default::default() });
         let r = member_record(&e, &by_id(503293), None);
         check("events/team_member.upserted", &event("team_member.upserted", "SyncTeam", &r.payload)).unwrap();
         assert_eq!(r.payload["contracts"].as_array().unwrap().len(), 2);
@@ -395,7 +395,7 @@ mod tests {
                 3 => s.telephone_private = Some(new_value),
                 4 => s.hourly_wage += Decimal::ONE,
                 5 => changed.contracts[0].hours_per_week = Some(Decimal::new(hours + 1, 2)),
-                6 => changed.salaries[0].value += Decimal::ONE,
+                6 => changed.salaries[0].value = changed.salaries[0].value.map(|v| v + Decimal::ONE),
                 _ => changed.schedule.as_mut().unwrap().hours_week1[6] += Decimal::ONE,
             }
             prop_assert_ne!(member_record(&changed, &by_id(503293), None).content_hash, base.content_hash);

@@ -37,7 +37,7 @@ pub struct Selection {
     pub no_active_employment: u64,
     /// Employees skipped because a field a decision needs could not be read, sorted:
     /// (company id, employee id, operation, field).
-    pub unreadable: Vec<(i32, i32, String, String)>,
+    pub unreadable: Vec<(i32, Option<i32>, String, String)>,
 }
 
 /// An employee to import, with everything its `team_member.upserted` record needs.
@@ -103,11 +103,11 @@ pub(super) fn current_schedule(mut schedules: Vec<Schedule>, today: NaiveDate) -
 
 /// The ids of employees with an unreadable record in any company.
 pub(super) fn unreadable_ids(companies: &[CompanyData]) -> BTreeSet<i32> {
-    companies.iter().flat_map(|c| c.unreadable.iter().map(|u| u.nmbrs_employee_id)).collect()
+    companies.iter().flat_map(|c| c.unreadable.iter().filter_map(|u| u.nmbrs_employee_id)).collect()
 }
 
 /// The unreadable records of `companies` as (company id, employee id, operation, field), sorted.
-pub(super) fn unreadable_of(companies: &[CompanyData]) -> Vec<(i32, i32, String, String)> {
+pub(super) fn unreadable_of(companies: &[CompanyData]) -> Vec<(i32, Option<i32>, String, String)> {
     let mut out: Vec<_> = companies
         .iter()
         .flat_map(|c| {

@@ -31,7 +31,7 @@ pub fn contract(id: i32, start: NaiveDate, end: Option<NaiveDate>) -> Contract {
         start_date: Some(at(start)),
         end_date: end.map(at),
         hours_per_week: Some(Decimal::new(3200, 2)),
-        employement_type: 1,
+        employement_type: Some(1),
         ..Default::default()
     }
 }
@@ -87,8 +87,8 @@ pub fn rich_company() -> CompanyData {
     );
     let salary = |id, start, cents| Salary {
         id,
-        value: Decimal::new(cents, 2),
-        salary_type: 3,
+        value: Some(Decimal::new(cents, 2)),
+        salary_type: Some(3),
         start_date: Some(at(start)),
         creation_date: Some(at(start)),
         ..Default::default()

@@ -306,10 +306,10 @@ pub fn salaries(ctx: &mut Ctx) -> Answer {
                 let mut v = json!({
                     "salaryId": ctx.id(Kind::Salary, s.id),
                     "startDate": created(s.start_date),
-                    "value": number(s.value),
+                    "value": s.value.map(number),
                     "createdAt": created(s.creation_date),
                 });
-                if let Some(t) = salary_type(s.salary_type) {
+                if let Some(t) = s.salary_type.and_then(salary_type) {
                     v["type"] = json!(t);
                 }
                 v
