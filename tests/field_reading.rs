@@ -76,13 +76,16 @@ async fn sync_worker(env: &TestEnv, sim: &Simulator) -> Worker {
     let transport =
         NmbrsTransport::new(ClientConfig { base_url: sim.base_url().to_string(), ..Default::default() }).unwrap();
     let nmbrs = Arc::new(SoapConnector { transport, max_concurrency: 4 });
-    let handlers = Handlers::default().with(JobType::SyncTeam, Arc::new(SyncTeam {
-        nmbrs,
-        max_concurrency: 4,
-        // 12:00 UTC on 2026-11-24 is 2026-11-24 in Amsterdam too.
-        clock: nmbrs_worker::clock::Clock::fixed(today().and_hms_opt(12, 0, 0).unwrap().and_utc()),
-        max_departure_share: rust_decimal::Decimal::new(3, 1),
-    }));
+    let handlers = Handlers::default().with(
+        JobType::SyncTeam,
+        Arc::new(SyncTeam {
+            nmbrs,
+            max_concurrency: 4,
+            // 12:00 UTC on 2026-11-24 is 2026-11-24 in Amsterdam too.
+            clock: nmbrs_worker::clock::Clock::fixed(today().and_hms_opt(12, 0, 0).unwrap().and_utc()),
+            max_departure_share: rust_decimal::Decimal::new(3, 1),
+        }),
+    );
     env.start_worker(handlers).await
 }
 

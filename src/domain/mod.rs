@@ -11,7 +11,7 @@ pub mod employment;
 pub mod export;
 pub mod integration;
 pub mod matching;
-pub mod payloads;
 pub mod oauth_grant;
+pub mod payloads;
 pub mod retry;
 pub mod team;

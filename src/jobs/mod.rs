@@ -196,7 +196,6 @@ impl Handlers {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -222,7 +222,11 @@ fn unreadable_errors(unreadable: &[(i32, Option<i32>, String, String)], plan: &m
                     "A record of company {company} in {operation} has no readable {field}: it was skipped, and nobody of the company was judged gone by absence."
                 ),
             },
-            scope: json!({"nmbrs_company_id": company, "nmbrs_employee_id": employee}),
+            // The employee only when its id could be read (the schema's ids are never null).
+            scope: match employee {
+                Some(employee) => json!({"nmbrs_company_id": company, "nmbrs_employee_id": employee, "field": field}),
+                None => json!({"nmbrs_company_id": company, "field": field}),
+            },
         });
     }
 }
@@ -624,8 +628,29 @@ mod tests {
         assert!(of(&plan, EventType::TeamMemberDeactivated).is_empty());
         assert!(plan.partial);
         assert_eq!(plan.errors[0].code, "unreadable_record");
-        assert_eq!(plan.errors[0].scope, json!({"nmbrs_company_id": 54613, "nmbrs_employee_id": 2}));
+        assert_eq!(
+            plan.errors[0].scope,
+            json!({"nmbrs_company_id": 54613, "nmbrs_employee_id": 2, "field": "StartDate"})
+        );
         assert!(plan.errors[0].message.contains("StartDate"));
+    }
+
+    #[test]
+    fn a_record_without_a_readable_employee_id_makes_nobody_gone_by_absence() {
+        let mut c =
+            company(54613, vec![snap(1, Some("a@x.nl"), None)], vec![(1, vec![contract(1, d(2025, 1, 1), None)])]);
+        c.unreadable.push(super::super::UnreadableRecord {
+            nmbrs_employee_id: None,
+            operation: "PersonalInfoContractSalaryAddress_GetAll_AllEmployeesByCompany".into(),
+            field: "EmployeeId".into(),
+        });
+        // u-2's employee 2 is returned by no company: absence proves nothing while a record's
+        // employee id could not be read (it may be employee 2's).
+        let plan = run(vec![c], &[linked("u-1", 1), linked("u-2", 2)], &[], &[], today());
+        assert!(of(&plan, EventType::TeamMemberDeactivated).is_empty());
+        assert_eq!(plan.counts["unreadable_record"], 1);
+        assert!(plan.partial);
+        assert_eq!(plan.errors[0].scope, json!({"nmbrs_company_id": 54613, "field": "EmployeeId"}));
     }
 
     #[test]
