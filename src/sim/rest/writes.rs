@@ -169,6 +169,21 @@ fn relocate<T>(map: &mut std::collections::BTreeMap<PeriodKey, Vec<T>>, from: Pe
     }
 }
 
+/// The period a PUT leaves a line in: `periodDetails.period`, or the line's own period when
+/// that is absent. Both the line's period and that one must be writable (`unprotectedMode`
+/// for a closed one), as for hours and wage lines alike.
+fn put_period(ctx: &Ctx, company: i32, key: PeriodKey, details: &Value) -> Result<PayPeriod, RestError> {
+    let unprotected = details["unprotectedMode"].as_bool().unwrap_or(false);
+    let current = PayPeriod::new(key.1, key.2);
+    let to = match details["period"].is_null() {
+        true => current,
+        false => target(ctx, company, &details["period"], &details["unprotectedMode"])?.0,
+    };
+    writable(ctx, company, current, unprotected)?;
+    writable(ctx, company, to, unprotected)?;
+    Ok(to)
+}
+
 /// `PUT /api/employees/{employeeId}/variablehours` → 200 `{hourComponentId}`.
 pub fn hours_put(ctx: &mut Ctx) -> Answer {
     let (employee, company) = ctx.employee()?;
@@ -176,16 +191,7 @@ pub fn hours_put(ctx: &mut Ctx) -> Answer {
     let id = line_id(ctx, Kind::HourComponent, &b["hourComponentId"], "hourComponentId")?;
     let key = find_line(&ctx.d.hour_components, employee, id, |l| l.id)
         .ok_or_else(|| RestError::not_found("Component not found"))?;
-    let details = &b["periodDetails"];
-    let unprotected = details["unprotectedMode"].as_bool().unwrap_or(false);
-    let current = PayPeriod::new(key.1, key.2);
-    let (to, _) = if details["period"].is_null() {
-        (current, unprotected)
-    } else {
-        target(ctx, company, &details["period"], &details["unprotectedMode"])?
-    };
-    writable(ctx, company, current, unprotected)?;
-    writable(ctx, company, to, unprotected)?;
+    let to = put_period(ctx, company, key, &b["periodDetails"])?;
     let code = int(&b["hourCode"], "hourCode")?.map(|c| code_known(ctx, company, true, c)).transpose()?;
     let hours = decimal(&b["hours"], "hours")?;
     update_info(ctx, id, b)?;
@@ -209,16 +215,7 @@ pub fn wage_put(ctx: &mut Ctx) -> Answer {
     let id = line_id(ctx, Kind::WageComponent, &b["variableWagecomponentId"], "variableWagecomponentId")?;
     let key = find_line(&ctx.d.wage_components, employee, id, |l| l.id)
         .ok_or_else(|| RestError::not_found("Component not found"))?;
-    let details = &b["periodDetails"];
-    let unprotected = details["unprotectedMode"].as_bool().unwrap_or(false);
-    let current = PayPeriod::new(key.1, key.2);
-    let (to, _) = if details["period"].is_null() {
-        (current, unprotected)
-    } else {
-        target(ctx, company, &details["period"], &details["unprotectedMode"])?
-    };
-    writable(ctx, company, current, unprotected)?;
-    writable(ctx, company, to, unprotected)?;
+    let to = put_period(ctx, company, key, &b["periodDetails"])?;
     let code = int(&b["code"], "code")?.map(|c| code_known(ctx, company, false, c)).transpose()?;
     let value = decimal(&b["value"], "value")?;
     update_info(ctx, id, b)?;
