@@ -1,12 +1,10 @@
 //! The backbone end to end: real RabbitMQ, real PostgreSQL, the worker in-process with a
 //! scripted job handler. Each test has its own database and queue prefix.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::*;
 use serde_json::{Value, json};
-use support::*;
 
 #[tokio::test]
 async fn topology_is_declared_on_a_fresh_broker_and_health_answers() {

@@ -1,18 +1,18 @@
 //! Process-level crash safety: the worker runs as a real child process (this test binary
-//! re-executed with `--exact child_worker`), so crashes are real exits and SIGTERM is a real
+//! re-executed with `--exact backbone::resilience::child_worker`), so crashes are real exits and SIGTERM is a real
 //! signal. RabbitMQ and PostgreSQL are the real local ones.
-
-mod support;
 
 use std::{
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
 
+use crate::support::*;
 use serde_json::json;
-use support::*;
 
 const CHILD_FLAG: &str = "NMBRS_TEST_CHILD";
+/// The full name of [`child_worker`] in this test binary.
+const CHILD_TEST: &str = "backbone::resilience::child_worker";
 
 /// The worker process the tests start; does nothing unless started by them.
 #[test]
@@ -46,7 +46,7 @@ impl ChildWorker {
     fn start(env: &TestEnv, extra: &[(&str, &str)]) -> Self {
         let log = tempfile::NamedTempFile::new().unwrap();
         let mut cmd = Command::new(std::env::current_exe().unwrap());
-        cmd.args(["--exact", "child_worker", "--ignored", "--nocapture", "--test-threads=1"])
+        cmd.args(["--exact", CHILD_TEST, "--ignored", "--nocapture", "--test-threads=1"])
             .env(CHILD_FLAG, "1")
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())

@@ -1,15 +1,13 @@
 //! The `nmbrs-worker` binary: help, configuration errors, migrate, seal, publish, replay and in-doubt.
 
-mod support;
-
 use std::{io::Write, process::Command};
 
+use crate::support::*;
 use nmbrs_worker::{
     credentials::{KeyRing, SealedCredentials},
     jobs::Handlers,
 };
 use serde_json::json;
-use support::*;
 
 fn bin(env: &TestEnv) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_nmbrs-worker"));

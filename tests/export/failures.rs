@@ -4,11 +4,8 @@
 //! simulator over HTTP with real RabbitMQ and PostgreSQL; the assertions are on what Nmbrs
 //! holds afterwards: every bucket exactly once, never a second insert.
 
-#[path = "export_hours/harness.rs"]
-mod harness;
-mod support;
-
-use harness::*;
+use crate::support::export::*;
+use crate::support::*;
 use nmbrs_worker::{
     cli::in_doubt::{self, Target},
     nmbrs::Operation,
@@ -16,7 +13,6 @@ use nmbrs_worker::{
 };
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
-use support::*;
 
 fn shift() -> Value {
     json!([with(worked("j-1", JAN, "2026-11-03", "7.50"), json!({"meals": 1}))])

@@ -3,13 +3,9 @@
 //! afterwards and what `hours.exported`, the notifications and `job.completed` say about them.
 //! The failure paths (lost replies, transient errors) are in `export_failures.rs`.
 
-#[path = "export_hours/harness.rs"]
-mod harness;
-mod support;
-
-use harness::*;
+use crate::support::export::*;
+use crate::support::*;
 use serde_json::{Value, json};
-use support::*;
 
 /// Jan (zero hours): two shifts on 3 Nov (one worked day), one on 5 Nov with two allowance types,
 /// leave, and a shift not approved. Anton (fixed contract): his worked hours stay out, his days,

@@ -2,12 +2,10 @@
 //! in the old shape (flags `dirty`, `in_doubt`, `pending_value`, `foreign_ids`) convert to the
 //! one named stage they meant, and the checks keep every meaningless combination out.
 
-mod support;
-
 use std::path::PathBuf;
 
+use crate::support::*;
 use sqlx::{PgPool, Row};
-use support::*;
 
 /// Applies the migration files whose version is in `range`, in order, as plain SQL.
 async fn apply(pool: &PgPool, range: impl Fn(&str) -> bool) {

@@ -6,10 +6,9 @@
 //!
 //! Team-sync folders: 02 (contract history), 06 (company move), 12 (Europe/Amsterdam date).
 
-mod support;
-
 use std::sync::Arc;
 
+use crate::support::*;
 use chrono::{DateTime, Utc};
 use nmbrs_worker::{
     clock::Clock,
@@ -21,7 +20,6 @@ use nmbrs_worker::{
 };
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
-use support::*;
 
 const FIELD: &str = "../shared/nmbrs/field";
 

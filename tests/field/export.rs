@@ -5,19 +5,15 @@
 //! kind. The production worker runs the real job over RabbitMQ and PostgreSQL against the
 //! simulator over HTTP, which answers the folder's bytes where the test says so.
 
-#[path = "export_hours/harness.rs"]
-mod harness;
-mod support;
-
 use std::path::PathBuf;
 
-use harness::*;
+use crate::support::export::*;
+use crate::support::*;
 use nmbrs_worker::{
     nmbrs::{Amount, Operation, PayPeriod, WageComponentLine},
     sim::{CannedRule, FaultConfig, Injected, SimState, demo},
 };
 use serde_json::{Value, json};
-use support::*;
 
 /// A file of the field folder `folder` (read from `../shared`, as the issue allows).
 fn field(folder: &str, file: &str) -> String {

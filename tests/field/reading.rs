@@ -5,14 +5,11 @@
 //!
 //! Sync tests fix "today" at 2026-11-24 and link only the HORECA company (54613).
 
-#[path = "export_hours/harness.rs"]
-mod harness;
-mod support;
-
 use std::sync::Arc;
 
+use crate::support::export::*;
+use crate::support::*;
 use chrono::NaiveDate;
-use harness::*;
 use nmbrs_worker::{
     envelope::JobType,
     jobs::{Handlers, SoapConnector, sync_team::SyncTeam},
@@ -21,7 +18,6 @@ use nmbrs_worker::{
     worker::Worker,
 };
 use serde_json::{Value, json};
-use support::*;
 
 const FIELD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/nmbrs/field");
 const USER: (&str, &str) = (demo::USERNAME, demo::TOKEN);

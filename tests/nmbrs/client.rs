@@ -1,11 +1,9 @@
 //! The SOAP client over real HTTP against the simulator: every operation, every fault
 //! class, retries, outcome-unknown inserts, limits and bounds.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::support::nmbrs::*;
 use nmbrs_worker::nmbrs::*;
 use nmbrs_worker::sim::{FaultConfig, Injected, TransientFault, demo};
 

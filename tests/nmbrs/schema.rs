@@ -4,12 +4,10 @@
 //! `AuthHeaderWithDomain` header) and the simulator's response to each. Needs `xmllint`
 //! (Debian `libxml2-utils`).
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::*;
+use crate::support::nmbrs::*;
 use nmbrs_worker::nmbrs::{Operation, Service};
 
 const WSDL_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/nmbrs/wsdl");

@@ -2,11 +2,9 @@
 //! the call log, `serve`, and fidelity to the real Nmbrs sample responses in
 //! `../shared/nmbrs/samples/` (read in place).
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::support::nmbrs::*;
 use nmbrs_worker::nmbrs::reader::{self, ReadError, Visitor};
 use nmbrs_worker::nmbrs::*;
 use nmbrs_worker::sim::{self, SimCompany, SimEmployee, Simulator, demo};

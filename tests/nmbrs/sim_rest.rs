@@ -188,9 +188,7 @@ async fn a_lost_token_reply_has_rotated_and_the_grace_setting_lets_one_retry_thr
 
 // ---- REST resources over the shared state ----
 
-mod common;
-
-use common::{JAN, NOV, demo_client, hours};
+use crate::support::nmbrs::{JAN, NOV, demo_client, hours};
 use nmbrs_worker::nmbrs::{EmployeeService, PayPeriod};
 use nmbrs_worker::sim::rest::ids::Kind;
 use nmbrs_worker::sim::rest::{DaysPost, RestSettings};

@@ -2,13 +2,11 @@
 //! read, so a rotated refresh token never overwrites a newer one, and a replaced grant is
 //! retired in the same transaction.
 
-mod support;
-
+use crate::support::TestEnv;
 use nmbrs_worker::{
     credentials::SealedCredentials,
     store::oauth_grants::{self, Expect, StoredGrant},
 };
-use support::TestEnv;
 use uuid::Uuid;
 
 fn blob(tag: &str) -> SealedCredentials {

@@ -5,10 +5,9 @@
 //! each has its own in-process access-token cache and only the database (advisory lock and
 //! stored grant) in common, exactly as two processes would.
 
-mod support;
-
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
+use crate::support::TestEnv;
 use nmbrs_worker::{
     credentials::{KeyRing, RestGrant},
     jobs::rest_auth_failure,
@@ -20,7 +19,6 @@ use nmbrs_worker::{
     store::oauth_grants::{self, StoredGrant},
 };
 use sqlx::PgPool;
-use support::TestEnv;
 use uuid::Uuid;
 
 const CLIENT_ID: &str = "eitje-worker";

@@ -6,8 +6,6 @@
 //! 503294 and Fatima 503295; CATERING 54614 (4-weekly, current period 2026-12) with Emma
 //! 503301. Hour codes 1, 20, 30 (model 2: 40), wage codes 400, 410, 420 (model 2: 430).
 
-#![allow(dead_code)] // each test crate uses a part of it
-
 use nmbrs_worker::{
     jobs::Handlers,
     nmbrs::{

@@ -2,7 +2,9 @@
 //! database and its own queue prefix on the real local RabbitMQ, so tests run in parallel.
 //! Events are read from a private queue bound to the test's `nmbrs.events` and each one is
 //! checked against its JSON Schema on arrival.
-#![allow(dead_code)]
+
+pub mod export;
+pub mod nmbrs;
 
 use std::{
     collections::HashMap,
@@ -40,7 +42,6 @@ pub const PG_BASE: &str = "postgres://postgres@127.0.0.1:5432";
 pub struct TestEnv {
     pub prefix: String,
     pub database_url: String,
-    pub keys_entry: String,
     pub keys: KeyRing,
     pub names: topology::Names,
     pub env: HashMap<&'static str, String>,
@@ -60,7 +61,7 @@ impl TestEnv {
         let env = HashMap::from([
             ("AMQP_URL", AMQP_URL.to_string()),
             ("DATABASE_URL", database_url.clone()),
-            ("NMBRS_CREDENTIALS_KEYS", keys_entry.clone()),
+            ("NMBRS_CREDENTIALS_KEYS", keys_entry),
             ("NMBRS_WORKER_QUEUE_PREFIX", prefix.clone()),
             ("NMBRS_WORKER_HTTP_ADDR", "127.0.0.1:0".to_string()),
             ("NMBRS_WORKER_RETRY_SCHEDULE", "1s,2s".to_string()),
@@ -69,7 +70,7 @@ impl TestEnv {
             ("NMBRS_WORKER_MAX_MESSAGE_BYTES", "65536".to_string()),
             ("NMBRS_WORKER_CONCURRENCY", "4".to_string()),
         ]);
-        Self { names: topology::Names::new(&prefix), prefix, database_url, keys_entry, keys, env }
+        Self { names: topology::Names::new(&prefix), prefix, database_url, keys, env }
     }
 
     pub fn set(&mut self, var: &'static str, value: &str) {

@@ -1,8 +1,6 @@
 //! Shared helpers of the Nmbrs integration tests: a simulator with the demo dataset on a
 //! random port and a client pointed at it with fast retries.
 
-#![allow(dead_code)]
-
 use std::time::Duration;
 
 use nmbrs_worker::nmbrs::*;

@@ -5,10 +5,9 @@
 //! 503300, 503301, 503304; no e-mail 503296; no active employment 503297 (ended
 //! 2026-06-30), 503298 and 503303 (start in the future), 503302 (ended, and no e-mail).
 
-mod support;
-
 use std::sync::Arc;
 
+use crate::support::*;
 use nmbrs_worker::{
     clock::Clock,
     envelope::JobType,
@@ -18,7 +17,6 @@ use nmbrs_worker::{
     worker::Worker,
 };
 use serde_json::{Value, json};
-use support::*;
 
 const USER: (&str, &str) = (demo::USERNAME, demo::TOKEN);
 

@@ -5,22 +5,17 @@
 //! component per hour/wage bucket, the right days, the job completed once. Two worker
 //! processes exporting overlapping entries at once must end in a state one order explains.
 
-mod support;
-
-#[path = "export_crash/harness.rs"]
 mod harness;
-#[path = "export_crash/model.rs"]
 mod model;
-#[path = "export_crash/race.rs"]
 mod race;
 
 use std::time::{Duration, Instant};
 
+use crate::support::*;
 use harness::*;
 use model::*;
 use nmbrs_worker::sim::{CallRecord, FaultConfig, SimState, Simulator, demo};
 use race::{base_export, race, racing};
-use support::*;
 
 const JAN: i32 = 503293;
 const FATIMA: i32 = 503295;

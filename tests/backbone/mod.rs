@@ -1,0 +1,7 @@
+//! The job backbone: RabbitMQ topology, the job lifecycle with a scripted handler, crash and
+//! shutdown safety of the worker process, the published JSON Schemas, and the test harness's
+//! own promise (a panicking test leaks nothing).
+
+mod jobs;
+mod resilience;
+mod schemas;

@@ -1,0 +1,6 @@
+//! Real-world Nmbrs inputs (`../shared/nmbrs/field/`) through the real jobs, the simulator
+//! answering the folders' bytes.
+
+mod data;
+mod export;
+mod reading;

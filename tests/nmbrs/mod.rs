@@ -1,0 +1,8 @@
+//! The Nmbrs edge: the SOAP client, the simulator (SOAP and REST faces), the WSDL schema of
+//! every envelope, and the reader's property test.
+
+mod client;
+mod reader_props;
+mod schema;
+mod sim;
+mod sim_rest;

@@ -1,0 +1,3 @@
+//! `SyncTeam` and `Deactivate` end to end.
+
+mod sync;
