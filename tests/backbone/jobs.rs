@@ -27,7 +27,6 @@ async fn topology_is_declared_on_a_fresh_broker_and_health_answers() {
     let (_, metrics) = http_get(addr, "/metrics").await;
     assert!(metrics.contains("nmbrs_worker_broker_connects_total 1"), "{metrics}");
     worker.stop().await;
-    env.cleanup().await;
 }
 
 #[tokio::test]
@@ -63,7 +62,6 @@ async fn a_job_runs_and_its_confirmed_event_arrives_in_the_callers_trace() {
     })
     .await;
     worker.stop().await;
-    env.cleanup().await;
 }
 
 #[tokio::test]
@@ -114,7 +112,6 @@ async fn the_same_idempotency_key_runs_once_and_republishes_the_same_event() {
     let parked = env.drain_dead().await;
     assert_eq!(parked.len(), 1);
     assert_eq!(parked[0].code.as_deref(), Some("idempotency_conflict"));
-    env.cleanup().await;
 }
 
 #[tokio::test]
@@ -186,7 +183,6 @@ async fn invalid_messages_are_rejected_and_parked_and_the_worker_keeps_consuming
         assert!(p.error.as_deref().is_some_and(|e| !e.is_empty()));
         assert!(cases.iter().any(|c| c.0 == p.body), "the body is kept as it was");
     }
-    env.cleanup().await;
 }
 
 #[tokio::test]
@@ -225,7 +221,6 @@ async fn transient_failures_retry_later_without_blocking_then_park() {
     assert_eq!(parked.len(), 1);
     assert_eq!(parked[0].message_id.as_deref(), Some(flaky_id.as_str()));
     assert_eq!(parked[0].code.as_deref(), Some("nmbrs_unavailable"));
-    env.cleanup().await;
 }
 
 #[tokio::test]
@@ -255,7 +250,6 @@ async fn permanent_failures_and_crashing_handlers_fail_at_once_with_a_notificati
     assert_eq!(scripted.runs(), 3);
     worker.stop().await;
     assert_eq!(env.drain_dead().await.len(), 3);
-    env.cleanup().await;
 }
 
 #[tokio::test]
@@ -285,7 +279,6 @@ async fn the_worker_resumes_by_itself_after_its_connection_is_killed() {
     assert!(metrics.contains("nmbrs_worker_broker_connects_total 2"), "{metrics}");
     wait_ready(addr, "ready again").await;
     worker.stop().await;
-    env.cleanup().await;
 }
 
 #[tokio::test]
@@ -309,7 +302,6 @@ async fn a_cancelled_consumer_is_noticed_and_consumption_resumes() {
     let (_, metrics) = http_get(addr, "/metrics").await;
     assert!(metrics.contains("nmbrs_worker_broker_connection_lost_total 1"), "{metrics}");
     worker.stop().await;
-    env.cleanup().await;
 }
 
 #[tokio::test]
@@ -345,7 +337,6 @@ async fn events_nobody_subscribed_to_do_not_stop_the_relay() {
     worker.stop().await;
     pool.close().await;
     let _ = conn.close(200, "done".into()).await;
-    env.cleanup().await;
 }
 
 #[tokio::test]
@@ -404,7 +395,6 @@ async fn a_payload_the_schema_accepts_but_its_type_refuses_is_rejected_and_parke
         .unwrap();
     assert_eq!(claimed, 0, "never claimed, never run");
     pool.close().await;
-    env.cleanup().await;
 }
 
 #[tokio::test]
@@ -438,5 +428,4 @@ async fn a_dropped_lock_is_released_and_a_cancelled_wait_keeps_none() {
     assert!(taken_within(other.clone()).await, "the cancelled wait's grant was unlocked too");
     pool.close().await;
     other.close().await;
-    env.cleanup().await;
 }

@@ -2,6 +2,7 @@
 //! shutdown safety of the worker process, the published JSON Schemas, and the test harness's
 //! own promise (a panicking test leaks nothing).
 
+mod cleanup;
 mod jobs;
 mod resilience;
 mod schemas;

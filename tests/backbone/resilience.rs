@@ -140,7 +140,6 @@ async fn a_crash_after_commit_and_before_publish_loses_no_event() {
     restarted.sigterm();
     assert_eq!(restarted.exit_within(20).await.0, Some(0));
     pool.close().await;
-    env.cleanup().await;
 }
 
 /// Starts a worker and gives it a job that sleeps `sleep_ms`; returns once the job runs.
@@ -169,7 +168,6 @@ async fn sigterm_mid_job_finishes_it_within_the_bound_and_loses_nothing() {
     assert_eq!(job_state(&env, &id).await.as_deref(), Some("completed"));
     let queue = env.names.job_queue(nmbrs_worker::envelope::JobType::SyncTeam);
     assert_eq!(env.queue_depth(&queue).await, 0, "acked before exit");
-    env.cleanup().await;
 }
 
 #[tokio::test]
@@ -191,5 +189,4 @@ async fn sigterm_releases_a_job_that_outlives_the_bound_and_it_runs_again_later(
     assert_eq!(done.body["job"]["message_id"], id.as_str());
     next.sigterm();
     assert_eq!(next.exit_within(20).await.0, Some(0));
-    env.cleanup().await;
 }

@@ -70,7 +70,6 @@ async fn migrate_creates_the_database_and_its_tables() {
     pool.close().await;
     // Running it again is a no-op.
     assert!(bin(&env).arg("migrate").status().unwrap().success());
-    env.cleanup().await;
 }
 
 #[test]
@@ -127,7 +126,6 @@ async fn publish_then_replay_a_parked_job_after_an_upgrade() {
     assert_eq!(done.body["job"]["message_id"], id.as_str());
     upgraded.stop().await;
     assert!(env.drain_dead().await.is_empty());
-    env.cleanup().await;
 }
 
 #[tokio::test]
@@ -149,7 +147,6 @@ async fn replay_keeps_messages_that_do_not_match_the_filter() {
     for kind in [nmbrs_worker::envelope::JobType::SyncTeam, nmbrs_worker::envelope::JobType::Deactivate] {
         assert_eq!(env.queue_depth(&env.names.job_queue(kind)).await, 1, "{kind}");
     }
-    env.cleanup().await;
 }
 
 #[tokio::test]
@@ -170,7 +167,6 @@ async fn demo_runs_the_whole_flow_against_the_built_in_simulator() {
     // 10 buckets inserted; then Jan's hours replaced (2), Fatima's sick deleted (1), her new
     // shift's hours and days (2); then nothing.
     assert!(text.contains("Export write calls (first / changed / identical): 10 / 5 / 0"), "{text}");
-    env.cleanup().await;
 }
 
 #[tokio::test]

@@ -20,7 +20,7 @@ fn shift() -> Value {
 
 #[tokio::test]
 async fn a_lost_insert_reply_is_read_back_and_adopted_without_a_second_insert() {
-    let mut h = Harness::start().await;
+    let mut h = spawn().await;
     // A hand-made component of the same code but another value must not confuse the read-back.
     let hand = h.hand_made_hours(JAN, NOVEMBER, 1, "2.00").await;
     h.sim.inject(Some(Operation::HourComponentVarInsert), Injected::LostReply);
@@ -60,7 +60,7 @@ async fn a_lost_insert_reply_is_read_back_and_adopted_without_a_second_insert() 
 
 #[tokio::test]
 async fn without_the_read_back_right_a_lost_insert_stops_its_bucket_in_doubt() {
-    let mut h = Harness::start().await;
+    let mut h = spawn().await;
     h.sim.inject(Some(Operation::HourComponentVarInsert), Injected::LostReply);
     h.sim.clear_calls();
 
@@ -144,7 +144,7 @@ async fn without_the_read_back_right_a_lost_insert_stops_its_bucket_in_doubt() {
 async fn half_the_write_replies_lost_never_count_a_bucket_twice() {
     let mut env = TestEnv::new();
     env.set("NMBRS_WORKER_RETRY_SCHEDULE", "1s,1s,1s,1s,1s,1s,1s,1s");
-    let mut h = Harness::start_with(env, demo::state()).await;
+    let mut h = Spawn::new().env(env).state(demo::state()).start().await;
     let staff = [JAN, FATIMA, 503296, 503299];
     let shifts = |hours: &str| {
         let all: Vec<Value> = staff
@@ -178,7 +178,7 @@ async fn thirty_percent_transient_errors_still_end_in_the_exact_state() {
     // Ten more employees of HORECA (ids 600000…600009, zero hours), beside the demo data.
     let mut state = SimState::default();
     state.apply_seed(demo::scaled(10));
-    let mut h = Harness::start_with(env, state).await;
+    let mut h = Spawn::new().env(env).state(state).start().await;
     let mut entries = Vec::new();
     let mut expected = Vec::new();
     for (i, employee) in (600_000..600_010).enumerate() {
@@ -224,7 +224,7 @@ async fn thirty_percent_transient_errors_still_end_in_the_exact_state() {
 
 #[tokio::test]
 async fn buckets_a_failed_export_left_unwritten_are_written_by_the_next_export() {
-    let mut h = Harness::start().await;
+    let mut h = spawn().await;
     // The API user lacks the hour insert right: the first export records its ledger, writes
     // what it can, then fails for a person (no retries).
     h.sim.revoke(demo::DOMAIN, demo::USERNAME, Operation::HourComponentVarInsert);
@@ -259,7 +259,7 @@ async fn buckets_a_failed_export_left_unwritten_are_written_by_the_next_export()
 
 #[tokio::test]
 async fn an_insert_without_a_reply_that_is_not_in_nmbrs_is_sent_again_only_by_a_later_attempt() {
-    let mut h = Harness::start().await;
+    let mut h = spawn().await;
     // Nmbrs answers 9999 (it may or may not have applied the insert); it did not.
     let fault = Injected::Transient { fault: nmbrs_worker::sim::TransientFault::Fault9999 };
     h.sim.inject(Some(Operation::HourComponentVarInsert), fault);
@@ -285,7 +285,7 @@ async fn an_insert_without_a_reply_that_is_not_in_nmbrs_is_sent_again_only_by_a_
 
 #[tokio::test]
 async fn a_bucket_nmbrs_refuses_after_planning_is_reported_refused_and_written_by_a_later_export() {
-    let mut h = Harness::start().await;
+    let mut h = spawn().await;
     // The period closes for this write only (fault 2011) after the export has planned.
     let closed = Injected::Fault { code: 2011, message: "Period already closed".into() };
     h.sim.inject(Some(Operation::HourComponentVarInsert), closed);
@@ -311,7 +311,7 @@ async fn a_bucket_nmbrs_refuses_after_planning_is_reported_refused_and_written_b
 
 #[tokio::test]
 async fn a_persons_line_with_the_same_code_and_value_is_never_taken_for_a_lost_insert() {
-    let mut h = Harness::start().await;
+    let mut h = spawn().await;
     // A person booked exactly what the export will send: code 1, 7.50 hours.
     let hand = h.hand_made_hours(JAN, NOVEMBER, 1, "7.50").await;
     // First the insert fails without landing (9999), then, in a second export of another

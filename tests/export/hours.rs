@@ -50,7 +50,7 @@ fn first_rows(action: &str) -> Vec<Row> {
     ]
 }
 
-fn assert_first_export_in_nmbrs(h: &Harness) {
+fn assert_first_export_in_nmbrs(h: &TestApp) {
     let jan = h.nmbrs(JAN, NOVEMBER);
     assert_eq!(jan.hour_values(), [(1, d("18.75")), (20, d("8"))]);
     assert_eq!(jan.wage_values(), [(400, d("2")), (410, d("18.60")), (430, d("25"))]);
@@ -67,7 +67,7 @@ fn assert_first_export_in_nmbrs(h: &Harness) {
 
 #[tokio::test]
 async fn a_first_export_writes_every_bucket_once_and_reports_it() {
-    let mut h = Harness::start().await;
+    let mut h = spawn().await;
     let out = h.export(FULL, export_payload("exp-1", NOVEMBER, first_entries())).await;
 
     assert_first_export_in_nmbrs(&h);
@@ -104,7 +104,7 @@ async fn a_first_export_writes_every_bucket_once_and_reports_it() {
 
 #[tokio::test]
 async fn an_identical_re_export_makes_no_write_call() {
-    let mut h = Harness::start().await;
+    let mut h = spawn().await;
     let first = h.export(FULL, export_payload("exp-1", NOVEMBER, first_entries())).await;
     let held: Vec<NmbrsPeriod> = [JAN, ANTON, FATIMA].iter().map(|e| h.nmbrs(*e, NOVEMBER)).collect();
 
@@ -132,7 +132,7 @@ async fn an_identical_re_export_makes_no_write_call() {
 
 #[tokio::test]
 async fn changed_withdrawn_and_new_entries_replace_only_the_workers_own_components() {
-    let mut h = Harness::start().await;
+    let mut h = spawn().await;
     let hand_hours = h.hand_made_hours(JAN, NOVEMBER, 1, "2.00").await;
     let hand_wage = h.hand_made_wage(JAN, NOVEMBER, 410, "5.00").await;
     let entries = json!([
@@ -201,7 +201,7 @@ async fn changed_withdrawn_and_new_entries_replace_only_the_workers_own_componen
 
 #[tokio::test]
 async fn a_closed_period_is_skipped_unless_allowed_and_then_written_unprotected() {
-    let mut h = Harness::start().await;
+    let mut h = spawn().await;
     // CATERING's current period is 2026-12: period 11 has been through a wage run.
     let emma = || json!([with(worked("e-1", EMMA, "2026-11-10", "5.00"), json!({"eitje_venue_id": "v-catering"}))]);
     let refused = h.protected_insert(EMMA, NOVEMBER).await;
@@ -242,7 +242,7 @@ async fn a_closed_period_is_skipped_unless_allowed_and_then_written_unprotected(
 
 #[tokio::test]
 async fn a_period_number_the_company_type_lacks_is_skipped_as_invalid_period() {
-    let mut h = Harness::start().await;
+    let mut h = spawn().await;
     // Period 13 exists for the 4-weekly CATERING (and is open), not for the monthly HORECA.
     let entries = json!([
         worked("j-1", JAN, "2026-11-30", "7.00"),
@@ -267,7 +267,7 @@ async fn a_period_number_the_company_type_lacks_is_skipped_as_invalid_period() {
 
 #[tokio::test]
 async fn unknown_codes_missing_mappings_and_unknown_employees_are_skipped_and_notified() {
-    let mut h = Harness::start().await;
+    let mut h = spawn().await;
     let payload = export_payload(
         "exp-codes",
         NOVEMBER,
@@ -330,7 +330,7 @@ async fn unknown_codes_missing_mappings_and_unknown_employees_are_skipped_and_no
 
 #[tokio::test]
 async fn a_dry_run_writes_nothing_and_changes_no_ledger_state() {
-    let mut h = Harness::start().await;
+    let mut h = spawn().await;
     let entries = || {
         json!([
             with(worked("j-1", JAN, "2026-11-03", "7.50"), json!({"meals": 1})),

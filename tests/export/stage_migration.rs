@@ -92,5 +92,4 @@ async fn old_bucket_rows_convert_to_their_stage_and_the_checks_refuse_the_rest()
         assert!(err.to_string().contains("check constraint"), "{what}: {err}");
     }
     pool.close().await;
-    env.cleanup().await;
 }

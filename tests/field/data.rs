@@ -6,15 +6,11 @@
 //!
 //! Team-sync folders: 02 (contract history), 06 (company move), 12 (Europe/Amsterdam date).
 
-use std::sync::Arc;
-
 use crate::support::*;
 use chrono::{DateTime, Utc};
 use nmbrs_worker::{
     clock::Clock,
-    envelope::JobType,
-    jobs::{Handlers, SoapConnector, deactivate::Deactivate, sync_team::SyncTeam},
-    nmbrs::{ClientConfig, EmployeeSnapshot, NmbrsTransport, Operation},
+    nmbrs::{EmployeeSnapshot, Operation},
     sim::{SimEmployee, Simulator, demo},
     worker::Worker,
 };
@@ -29,17 +25,7 @@ fn field(folder: &str, file: &str) -> String {
 }
 
 async fn team_worker(env: &TestEnv, sim: &Simulator, clock: Clock) -> Worker {
-    let transport =
-        NmbrsTransport::new(ClientConfig { base_url: sim.base_url().to_string(), ..Default::default() }).unwrap();
-    let nmbrs = Arc::new(SoapConnector { transport, max_concurrency: 4 });
-    let share = Decimal::new(3, 1);
-    let handlers = Handlers::default()
-        .with(
-            JobType::SyncTeam,
-            Arc::new(SyncTeam { nmbrs: nmbrs.clone(), max_concurrency: 4, clock, max_departure_share: share }),
-        )
-        .with(JobType::Deactivate, Arc::new(Deactivate { nmbrs, clock, max_departure_share: share }));
-    env.start_worker(handlers).await
+    env.start_worker(team_handlers(sim, clock)).await
 }
 
 /// Adds a company (a copy of the demo's HORECA under `id`) and minimal employees to the demo
@@ -165,7 +151,6 @@ async fn field_02_duplicate_contract_versions() {
     );
     assert!(of(&evs, "team_member.deactivated").is_empty());
     worker.stop().await;
-    env.cleanup().await;
 }
 
 #[tokio::test]
@@ -211,7 +196,6 @@ async fn field_06_company_move_new_employee_id() {
     let (_, evs) = run(&env, &mut events, &job(&env, "SyncTeam", "env-fc06b", venues, true, by_mail)).await;
     assert!(of(&evs, "team_member.deactivated").is_empty(), "{evs:?}");
     worker.stop().await;
-    env.cleanup().await;
 }
 
 fn empty_contracts() -> String {
@@ -276,5 +260,4 @@ async fn field_12_amsterdam_date() {
         assert_eq!(of(&evs, "team_member.deactivated")[0]["ended_on"], ended_on);
         worker.stop().await;
     }
-    env.cleanup().await;
 }

@@ -46,13 +46,13 @@ fn state_with(extra: &[(i32, i32)]) -> SimState {
 }
 
 /// Serves `body` with HTTP `status` for every call of `operation` about `company`.
-fn canned(h: &Harness, operation: Operation, company: Option<i32>, body: String, status: u16) {
+fn canned(h: &TestApp, operation: Operation, company: Option<i32>, body: String, status: u16) {
     let rule = CannedRule { operation: operation.name().to_owned(), company_id: company, body, status };
     h.sim.state().faults.canned.push(rule);
 }
 
 /// The job of folder 05: its venues, settings and payload, sealed for the demo domain.
-fn fc05_job(h: &Harness, export_id: &str) -> Value {
+fn fc05_job(h: &TestApp, export_id: &str) -> Value {
     let fragment: Value = serde_json::from_str(&field(FC05, "ExportHours.job-fragment.json")).unwrap();
     let mut payload = fragment["payload"].clone();
     payload["export_id"] = json!(export_id);
@@ -80,7 +80,7 @@ fn errors(out: &Outcome) -> Vec<(String, Value)> {
 
 #[tokio::test]
 async fn field_05_a_company_without_a_current_period_is_skipped_and_the_other_exports() {
-    let mut h = Harness::start_with(TestEnv::new(), state_with(&[(EMPLOYEE_OLD, OLD), (EMPLOYEE_NEW, NEW)])).await;
+    let mut h = Spawn::new().state(state_with(&[(EMPLOYEE_OLD, OLD), (EMPLOYEE_NEW, NEW)])).start().await;
     // Both XML variants of the folder: no result for the old company, the zero-padded period
     // `2026-03-M` for the new one.
     let period = Operation::CompanyGetCurrentPeriod;
@@ -103,7 +103,7 @@ async fn field_05_a_company_without_a_current_period_is_skipped_and_the_other_ex
 
 #[tokio::test]
 async fn every_kind_of_unreadable_company_is_skipped_alone() {
-    let mut h = Harness::start_with(TestEnv::new(), state_with(&[(EMPLOYEE_OLD, OLD), (EMPLOYEE_NEW, NEW)])).await;
+    let mut h = Spawn::new().state(state_with(&[(EMPLOYEE_OLD, OLD), (EMPLOYEE_NEW, NEW)])).start().await;
     let padded = field(FC05, "Company_GetCurrentPeriod.zero-padded.response.xml");
     let nil = padded.replace(
         "<Company_GetCurrentPeriodResult>2026-03-M</Company_GetCurrentPeriodResult>",
@@ -149,7 +149,7 @@ async fn a_company_read_that_nmbrs_cannot_serve_now_still_retries_the_whole_job(
     let mut state = state_with(&[(EMPLOYEE_OLD, OLD), (EMPLOYEE_NEW, NEW)]);
     // Both companies in 2026-03 here: the simulator refuses protected writes to closed periods.
     state.domain_mut(demo::DOMAIN).companies.get_mut(&OLD).unwrap().current_period = PayPeriod::new(2026, 3);
-    let mut h = Harness::start_with(env, state).await;
+    let mut h = Spawn::new().env(env).state(state).start().await;
     canned(
         &h,
         Operation::CompanyGetCurrentPeriod,
@@ -180,7 +180,7 @@ async fn a_company_read_that_nmbrs_cannot_serve_now_still_retries_the_whole_job(
 
 /// The payload of folder 07 with one sick shift added (the folder's run: worked hours, sick
 /// hours and 2 meals), at venue `v-centrum` of HORECA.
-fn fc07_job(h: &Harness, export_id: &str, meals_second_shift: u32) -> Value {
+fn fc07_job(h: &TestApp, export_id: &str, meals_second_shift: u32) -> Value {
     let mut payload: Value = serde_json::from_str(&field(FC07, "ExportHours.payload.json")).unwrap();
     payload["export_id"] = json!(export_id);
     payload["kinds"] = json!(["worked_hours", "meals", "sick"]);
@@ -195,21 +195,21 @@ fn fc07_job(h: &Harness, export_id: &str, meals_second_shift: u32) -> Value {
 }
 
 /// A worker at concurrency 1 with short job retries.
-async fn fc07_harness(extra: i32) -> Harness {
+async fn fc07_harness(extra: i32) -> TestApp {
     let mut env = TestEnv::new();
     env.set("NMBRS_MAX_CONCURRENCY_PER_INTEGRATION", "1");
     env.set("NMBRS_WORKER_RETRY_SCHEDULE", "1s,1s,1s,1s");
-    Harness::start_with(env, state_with(&[(extra, demo::HORECA)])).await
+    Spawn::new().env(env).state(state_with(&[(extra, demo::HORECA)])).start().await
 }
 
 /// A line a person entered in Nmbrs by hand, with the id the folder's responses show.
-fn hand_made(h: &Harness, employee: i32, id: i32, code: i32, value: &str) {
+fn hand_made(h: &TestApp, employee: i32, id: i32, code: i32, value: &str) {
     let mut state = h.sim.state();
     let lines = state.domain_mut(demo::DOMAIN).wage_components.entry((employee, 2026, 11)).or_default();
     lines.push(WageComponentLine { id, code, value: Amount(d(value)) });
 }
 
-fn ok_calls(h: &Harness, operation: &str) -> (usize, usize) {
+fn ok_calls(h: &TestApp, operation: &str) -> (usize, usize) {
     let calls = h.sim.calls();
     let of = calls.iter().filter(|c| c.operation == operation);
     (of.clone().count(), of.filter(|c| c.outcome == "ok").count())

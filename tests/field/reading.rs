@@ -128,7 +128,6 @@ async fn sync(sim: &Simulator, integration: &str, members: Value) -> SyncRun {
         deactivated: payloads("team_member.deactivated"),
     };
     worker.stop().await;
-    env.cleanup().await;
     run
 }
 
@@ -167,7 +166,7 @@ const CONTRACTS_01: &str = "01-contract-item-global/Contract_GetAll_AllEmployees
 #[tokio::test]
 async fn field_01_contract_items_read_whatever_their_element_name() {
     // Export: the company-wide contract read tells which employees the company has.
-    let mut h = Harness::start().await;
+    let mut h = spawn().await;
     h.sim.canned_sticky(Operation::ContractGetAll, Some(demo::HORECA), field_file(CONTRACTS_01));
     let payload: Value = serde_json::from_str(&field_file("01-contract-item-global/ExportHours.payload.json")).unwrap();
     let mut job = h.job(FULL, payload);

@@ -58,5 +58,4 @@ async fn writes_land_only_on_the_state_they_read() {
     assert!(!save(g1, "old", None, Expect::Generation(2)).await, "the retired grant's token cannot come back");
     drop(conn);
     pool.close().await;
-    env.cleanup().await;
 }

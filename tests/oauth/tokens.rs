@@ -136,7 +136,6 @@ async fn two_processes_refreshing_at_once_lose_no_grant() {
     let token = source(&fresh, "env-1", (grant_id, &rt0)).access_token().await.unwrap();
     assert!(w.accepts(token.bearer(), grant_id));
     assert_eq!(w.grant_counts(grant_id), (refreshes + 1, 0));
-    w.env.cleanup().await;
 }
 
 #[tokio::test]
@@ -152,7 +151,6 @@ async fn a_message_with_an_older_refresh_token_after_a_rotation_still_works() {
     assert_eq!(w.token_calls(), ["ok", "ok"]);
     assert_eq!(w.grant_counts(grant_id), (2, 0), "the stored token was used, never rt0 again");
     assert_eq!(w.stored(&pool, "env-1").await.unwrap().generation, 2);
-    w.env.cleanup().await;
 }
 
 #[tokio::test]
@@ -180,7 +178,6 @@ async fn invalid_grant_requires_consent_and_changes_nothing_stored() {
     let err = source(&later, "env-2", (Uuid::new_v4(), "rt-never-issued")).access_token().await.unwrap_err();
     assert!(matches!(err, AuthError::ConsentRequired { .. }), "{err}");
     assert_eq!(w.stored(&pool, "env-2").await, None);
-    w.env.cleanup().await;
 }
 
 #[tokio::test]
@@ -197,7 +194,6 @@ async fn a_cached_token_is_reused_until_near_expiry() {
     let next_job = source(&process, "env-1", (grant_id, &rt0));
     assert_eq!(next_job.access_token().await.unwrap().bearer(), first.bearer());
     assert_eq!(w.token_calls(), ["ok"], "one refresh for all of them");
-    w.env.cleanup().await;
 }
 
 #[tokio::test]
@@ -214,7 +210,6 @@ async fn a_short_lived_token_is_refreshed() {
     assert_ne!(second.bearer(), first.bearer());
     assert!(w.accepts(second.bearer(), grant_id));
     assert_eq!(w.token_calls(), ["ok", "ok"]);
-    w.env.cleanup().await;
 }
 
 #[tokio::test]
@@ -231,7 +226,6 @@ async fn a_401_invalidates_once_and_the_next_token_is_fresh() {
     assert_eq!(job.access_token().await.unwrap().bearer(), fresh.bearer(), "a stale 401 costs no refresh");
     assert_ne!(fresh.bearer(), rejected.bearer());
     assert_eq!(w.token_calls(), ["ok", "ok"]);
-    w.env.cleanup().await;
 }
 
 #[tokio::test]
@@ -253,7 +247,6 @@ async fn a_new_grant_replaces_the_stored_one_and_the_old_one_never_returns() {
     assert!(w.accepts(token.bearer(), new_grant));
     assert_eq!(w.grant_counts(old_grant), (1, 0), "the old grant was not refreshed again");
     assert_eq!(w.stored(&pool, "env-1").await.unwrap().grant_id, new_grant);
-    w.env.cleanup().await;
 }
 
 #[tokio::test]
@@ -282,7 +275,6 @@ async fn a_lost_refresh_reply_is_tried_once_more_with_the_same_token() {
     assert_eq!(w.grant_counts(grant_id).1, 0);
     // The stored token is still good for the job's next attempt.
     source(&fresh, "env-1", (grant_id, &rt0)).access_token().await.unwrap();
-    w.env.cleanup().await;
 }
 
 #[tokio::test]
@@ -295,7 +287,6 @@ async fn without_a_reuse_grace_a_lost_reply_ends_in_a_new_consent() {
     assert!(matches!(err, AuthError::ConsentRequired { .. }), "{err}");
     assert_eq!(w.token_calls(), ["injected:lost_reply", "invalid_grant"]);
     assert_eq!(w.stored(&pool, "env-1").await, None);
-    w.env.cleanup().await;
 }
 
 #[tokio::test]
@@ -320,7 +311,6 @@ async fn stored_refresh_tokens_are_sealed_for_their_integration_and_grant() {
     let stranger = Arc::new(TokenService::new(pool.clone(), other_keys, &w.config).unwrap());
     let err = source(&stranger, "env-1", (grant_id, &rt0)).access_token().await.unwrap_err();
     assert!(matches!(err, AuthError::StoredTokenUnreadable(_)), "{err}");
-    w.env.cleanup().await;
 }
 
 #[tokio::test]
@@ -348,5 +338,4 @@ async fn a_rest_job_without_app_settings_is_not_configured() {
     let err = source(&service, "env-1", (grant_id, &rt0)).access_token().await.unwrap_err();
     assert!(matches!(err, AuthError::ClientRejected { .. }), "{err}");
     assert_eq!(w.grant_counts(grant_id), (0, 0));
-    w.env.cleanup().await;
 }

@@ -1,19 +1,18 @@
-//! Shared setup of the ExportHours end-to-end tests (`export_hours.rs`, `export_failures.rs`):
-//! the production handlers in-process against a fresh Nmbrs simulator (demo data) over HTTP,
-//! real RabbitMQ and PostgreSQL, entry builders, and readers for what one export published.
+//! Shared setup of the ExportHours end-to-end tests (`export/`, `field/`): on a [`TestApp`]
+//! (the production handlers in-process against a fresh Nmbrs simulator over HTTP, real
+//! RabbitMQ and PostgreSQL), entry builders, export runs, and readers for what one export
+//! published.
 //!
 //! Demo data used: HORECA 54613 (monthly, current period 2026-11) with Jan 503293, Anton
 //! 503294 and Fatima 503295; CATERING 54614 (4-weekly, current period 2026-12) with Emma
 //! 503301. Hour codes 1, 20, 30 (model 2: 40), wage codes 400, 410, 420 (model 2: 430).
 
 use nmbrs_worker::{
-    jobs::Handlers,
     nmbrs::{
         Amount, ClientConfig, Credentials, EmployeeId, EmployeeService, HourCode, Hours, NewHourComponent,
         NewWageComponent, NmbrsError, NmbrsTransport, PayPeriod, SoapClient, WageCode,
     },
-    sim::{SimState, Simulator, demo},
-    worker::Worker,
+    sim::{Simulator, demo},
 };
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -69,28 +68,8 @@ pub fn with(mut value: Value, fields: Value) -> Value {
     value
 }
 
-/// A worker with the production handlers, its simulator and an event tap.
-pub struct Harness {
-    pub env: TestEnv,
-    pub sim: Simulator,
-    pub events: Events,
-    worker: Worker,
-}
-
-impl Harness {
-    pub async fn start() -> Self {
-        Self::start_with(TestEnv::new(), demo::state()).await
-    }
-
-    /// A worker of `env` against a simulator holding `state`.
-    pub async fn start_with(mut env: TestEnv, state: SimState) -> Self {
-        let sim = Simulator::start_with(state).await.expect("simulator starts");
-        env.set("NMBRS_BASE_URL", sim.base_url());
-        let events = env.events().await;
-        let worker = env.start_worker(Handlers::production(&env.config()).expect("handlers")).await;
-        Harness { env, sim, events, worker }
-    }
-
+/// The export side of a [`TestApp`]: jobs, runs and what Nmbrs holds.
+impl TestApp {
     /// An ExportHours job of [`INTEGRATION`] with [`settings`], sealed for `user`.
     pub fn job(&self, user: (&str, &str), payload: Value) -> Value {
         let mut job = self.env.demo_job("ExportHours", INTEGRATION, user, payload);
@@ -184,11 +163,6 @@ impl Harness {
         };
         let p = PayPeriod::new(period.0, period.1);
         self.nmbrs_client(FULL).hour_component_var_insert(EmployeeId(employee), &line, p, false).await.map(|id| id.0)
-    }
-
-    pub async fn stop(self) {
-        self.worker.stop().await;
-        self.env.cleanup().await;
     }
 }
 

@@ -1,10 +1,16 @@
 //! Test harness in the style of zero2prod's `helpers.rs`: every test gets its own PostgreSQL
-//! database and its own queue prefix on the real local RabbitMQ, so tests run in parallel.
+//! database and its own queue prefix on the real local RabbitMQ, so tests run in parallel, and
+//! dropping its [`TestEnv`] deletes both (`cleanup.rs`), also when the test panics. A test
+//! starts its whole world (plus a simulator and a worker) with [`spawn`] (`app.rs`).
 //! Events are read from a private queue bound to the test's `nmbrs.events` and each one is
 //! checked against its JSON Schema on arrival.
 
+mod app;
+mod cleanup;
 pub mod export;
 pub mod nmbrs;
+
+pub use app::{Spawn, TestApp, spawn, team_handlers};
 
 use std::{
     collections::HashMap,
@@ -216,35 +222,6 @@ impl TestEnv {
         let n = channel.queue_declare(queue.into(), passive, FieldTable::default()).await.unwrap().consumer_count();
         let _ = conn.close(200, "done".into()).await;
         n
-    }
-
-    /// Deletes the test's queues, exchanges and database (best effort).
-    pub async fn cleanup(self) {
-        if let Ok(conn) = bus::connect(AMQP_URL, "test cleanup").await {
-            if let Ok(ch) = conn.create_channel().await {
-                cleanup_topology(&ch, &self).await;
-            }
-            let _ = conn.close(200, "done".into()).await;
-        }
-        if let Ok(pool) = PgPool::connect(&format!("{PG_BASE}/postgres")).await {
-            let db = self.database_url.rsplit('/').next().unwrap().to_string();
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)")))
-                .execute(&pool)
-                .await;
-        }
-    }
-}
-
-async fn cleanup_topology(ch: &Channel, env: &TestEnv) {
-    let mut queues: Vec<String> =
-        nmbrs_worker::envelope::JobType::ALL.iter().map(|k| env.names.job_queue(*k)).collect();
-    queues.push(env.names.dead_queue());
-    queues.extend(env.config().retry_schedule.iter().map(|d| env.names.retry_queue(*d)));
-    for q in queues {
-        let _ = ch.queue_delete(q.into(), Default::default()).await;
-    }
-    for x in [env.names.jobs_exchange(), env.names.events_exchange(), env.names.retry_exchange()] {
-        let _ = ch.exchange_delete(x.into(), Default::default()).await;
     }
 }
 

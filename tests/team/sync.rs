@@ -5,17 +5,8 @@
 //! 503300, 503301, 503304; no e-mail 503296; no active employment 503297 (ended
 //! 2026-06-30), 503298 and 503303 (start in the future), 503302 (ended, and no e-mail).
 
-use std::sync::Arc;
-
 use crate::support::*;
-use nmbrs_worker::{
-    clock::Clock,
-    envelope::JobType,
-    jobs::{Handlers, SoapConnector, deactivate::Deactivate, sync_team::SyncTeam},
-    nmbrs::{ClientConfig, NmbrsTransport, Operation},
-    sim::{Simulator, demo},
-    worker::Worker,
-};
+use nmbrs_worker::{clock::Clock, nmbrs::Operation, sim::demo};
 use serde_json::{Value, json};
 
 const USER: (&str, &str) = (demo::USERNAME, demo::TOKEN);
@@ -25,22 +16,9 @@ fn clock() -> Clock {
     Clock::fixed("2026-11-24T21:00:00Z".parse().unwrap())
 }
 
-async fn start(env: &TestEnv, sim: &Simulator) -> Worker {
-    start_at(env, sim, clock()).await
-}
-
-async fn start_at(env: &TestEnv, sim: &Simulator, clock: Clock) -> Worker {
-    let max_departure_share = rust_decimal::Decimal::new(3, 1);
-    let transport =
-        NmbrsTransport::new(ClientConfig { base_url: sim.base_url().to_string(), ..Default::default() }).unwrap();
-    let nmbrs = Arc::new(SoapConnector { transport, max_concurrency: 4 });
-    let handlers = Handlers::default()
-        .with(
-            JobType::SyncTeam,
-            Arc::new(SyncTeam { nmbrs: nmbrs.clone(), max_concurrency: 4, clock, max_departure_share }),
-        )
-        .with(JobType::Deactivate, Arc::new(Deactivate { nmbrs, clock, max_departure_share }));
-    env.start_worker(handlers).await
+/// The team handlers, "today" being [`clock`], on a world of the test's own.
+async fn team_app() -> TestApp {
+    Spawn::new().handlers(|_, sim| team_handlers(sim, clock())).start().await
 }
 
 fn roster() -> Value {
@@ -73,13 +51,10 @@ fn of_kind<'a>(events: &'a [Received], kind: &str) -> Vec<&'a Received> {
 
 #[tokio::test]
 async fn first_sync_publishes_all_then_only_changes_and_full_publishes_all_again() {
-    let env = TestEnv::new();
-    let sim = Simulator::start_demo().await.unwrap();
-    let mut events = env.events().await;
-    let worker = start(&env, &sim).await;
+    let mut app = team_app().await;
+    let TestApp { env, sim, events, .. } = &mut app;
 
-    let (done, first) =
-        run_job(&env, &mut events, &env.demo_job("SyncTeam", "env-sync", USER, sync(false, roster()))).await;
+    let (done, first) = run_job(&env, events, &env.demo_job("SyncTeam", "env-sync", USER, sync(false, roster()))).await;
     assert_eq!(done.body["payload"]["status"], "succeeded");
     let counts = &done.body["payload"]["counts"];
     assert_eq!(counts["imported"], 7, "{counts}");
@@ -104,7 +79,7 @@ async fn first_sync_publishes_all_then_only_changes_and_full_publishes_all_again
 
     // The same sync again: nothing changed, nothing published.
     let (done, second) =
-        run_job(&env, &mut events, &env.demo_job("SyncTeam", "env-sync", USER, sync(false, roster()))).await;
+        run_job(&env, events, &env.demo_job("SyncTeam", "env-sync", USER, sync(false, roster()))).await;
     assert_eq!(done.body["payload"]["counts"]["upserted"], 0);
     assert_eq!(done.body["payload"]["counts"]["unchanged"], 7);
     assert!(of_kind(&second, "team_member.upserted").is_empty());
@@ -115,8 +90,7 @@ async fn first_sync_publishes_all_then_only_changes_and_full_publishes_all_again
         let employee = state.domain_mut(demo::DOMAIN).employees.get_mut(&503294).unwrap();
         employee.snapshot.city = Some("Utrecht".into());
     }
-    let (done, third) =
-        run_job(&env, &mut events, &env.demo_job("SyncTeam", "env-sync", USER, sync(false, roster()))).await;
+    let (done, third) = run_job(&env, events, &env.demo_job("SyncTeam", "env-sync", USER, sync(false, roster()))).await;
     assert_eq!(done.body["payload"]["counts"]["upserted"], 1);
     let changed = of_kind(&third, "team_member.upserted");
     assert_eq!(changed.len(), 1);
@@ -124,20 +98,17 @@ async fn first_sync_publishes_all_then_only_changes_and_full_publishes_all_again
     assert_eq!(changed[0].body["payload"]["address"]["city"], "Utrecht");
 
     // `full`: everything again.
-    let (done, _) = run_job(&env, &mut events, &env.demo_job("SyncTeam", "env-sync", USER, sync(true, roster()))).await;
+    let (done, _) = run_job(&env, events, &env.demo_job("SyncTeam", "env-sync", USER, sync(true, roster()))).await;
     assert_eq!(done.body["payload"]["counts"]["upserted"], 7);
-    worker.stop().await;
-    env.cleanup().await;
+    app.stop().await;
 }
 
 #[tokio::test]
 async fn sync_reads_each_company_once_and_costs_only_for_imported_employees() {
-    let env = TestEnv::new();
-    let sim = Simulator::start_demo().await.unwrap();
-    let mut events = env.events().await;
-    let worker = start(&env, &sim).await;
+    let mut app = team_app().await;
+    let TestApp { env, sim, events, .. } = &mut app;
     sim.clear_calls();
-    run_job(&env, &mut events, &env.demo_job("SyncTeam", "env-calls", USER, sync(false, json!([])))).await;
+    run_job(&env, events, &env.demo_job("SyncTeam", "env-calls", USER, sync(false, json!([])))).await;
     let calls = sim.calls();
     let count = |op: &str| calls.iter().filter(|c| c.operation == op).count();
     assert_eq!(count("PersonalInfoContractSalaryAddress_GetAll_AllEmployeesByCompany"), 2);
@@ -147,16 +118,13 @@ async fn sync_reads_each_company_once_and_costs_only_for_imported_employees() {
     assert_eq!(count("Company_GetCurrentPeriod"), 2);
     assert_eq!(count("Salary_GetEstimatedCostPerHour"), 7, "one per imported employee");
     assert_eq!(calls.len(), 17);
-    worker.stop().await;
-    env.cleanup().await;
+    app.stop().await;
 }
 
 #[tokio::test]
 async fn members_whose_employment_ended_are_deactivated_or_reported() {
-    let env = TestEnv::new();
-    let sim = Simulator::start_demo().await.unwrap();
-    let mut events = env.events().await;
-    let worker = start(&env, &sim).await;
+    let mut app = team_app().await;
+    let TestApp { env, events, .. } = &mut app;
     let members = json!([
         {"eitje_user_id": "u-sanne", "nmbrs_employee_id": 503297, "active": true},
         {"eitje_user_id": "u-gone", "nmbrs_employee_id": 999001, "active": true},
@@ -165,7 +133,7 @@ async fn members_whose_employment_ended_are_deactivated_or_reported() {
     ]);
 
     let on = env.demo_job("SyncTeam", "env-on", USER, sync(false, members.clone()));
-    let (done, evs) = run_job(&env, &mut events, &on).await;
+    let (done, evs) = run_job(&env, events, &on).await;
     assert_eq!(done.body["payload"]["counts"]["deactivated"], 2);
     let mut deactivated: Vec<Value> =
         of_kind(&evs, "team_member.deactivated").iter().map(|e| e.body["payload"].clone()).collect();
@@ -180,7 +148,7 @@ async fn members_whose_employment_ended_are_deactivated_or_reported() {
 
     let mut off = env.demo_job("Deactivate", "env-off", USER, json!({"members": members, "as_of": "2026-11-24"}));
     off["integration"]["settings"]["auto_deactivate"] = json!(false);
-    let (done, evs) = run_job(&env, &mut events, &off).await;
+    let (done, evs) = run_job(&env, events, &off).await;
     assert_eq!(done.body["payload"]["counts"]["deactivated"], 0);
     assert!(of_kind(&evs, "team_member.deactivated").is_empty());
     let notices: Vec<_> = of_kind(&evs, "notification");
@@ -190,22 +158,18 @@ async fn members_whose_employment_ended_are_deactivated_or_reported() {
         serde_json::from_value(notices[0].body["payload"]["params"]["eitje_user_ids"].clone()).unwrap();
     users.sort();
     assert_eq!(users, ["u-gone", "u-sanne"]);
-    worker.stop().await;
-    env.cleanup().await;
+    app.stop().await;
 }
 
 #[tokio::test]
 async fn ambiguous_matches_are_reported_not_merged() {
-    let env = TestEnv::new();
-    let sim = Simulator::start_demo().await.unwrap();
-    let mut events = env.events().await;
-    let worker = start(&env, &sim).await;
+    let mut app = team_app().await;
+    let TestApp { env, events, .. } = &mut app;
     let members = json!([
         {"eitje_user_id": "u-a", "bsn": "123456782", "active": true},
         {"eitje_user_id": "u-b", "bsn": "123456782", "active": true}
     ]);
-    let (done, evs) =
-        run_job(&env, &mut events, &env.demo_job("SyncTeam", "env-dup", USER, sync(false, members))).await;
+    let (done, evs) = run_job(&env, events, &env.demo_job("SyncTeam", "env-dup", USER, sync(false, members))).await;
     assert_eq!(done.body["payload"]["counts"]["ambiguous"], 1);
     let dup = of_kind(&evs, "notification");
     assert_eq!(dup.len(), 1);
@@ -216,20 +180,16 @@ async fn ambiguous_matches_are_reported_not_merged() {
         !of_kind(&evs, "team_member.upserted").iter().any(|e| e.body["payload"]["nmbrs_employee_id"] == 503294),
         "the ambiguous employee is not published"
     );
-    worker.stop().await;
-    env.cleanup().await;
+    app.stop().await;
 }
 
 #[tokio::test]
 async fn a_refused_company_makes_the_sync_partial_and_the_others_still_sync() {
-    let env = TestEnv::new();
-    let sim = Simulator::start_demo().await.unwrap();
+    let mut app = team_app().await;
+    let TestApp { env, sim, events, .. } = &mut app;
     sim.restrict_companies(demo::DOMAIN, demo::USERNAME, &[demo::HORECA]);
-    let mut events = env.events().await;
-    let worker = start(&env, &sim).await;
     let members = json!([{"eitje_user_id": "u-lucas", "nmbrs_employee_id": 503300, "active": true}]);
-    let (done, evs) =
-        run_job(&env, &mut events, &env.demo_job("SyncTeam", "env-part", USER, sync(false, members))).await;
+    let (done, evs) = run_job(&env, events, &env.demo_job("SyncTeam", "env-part", USER, sync(false, members))).await;
     assert_eq!(done.body["payload"]["status"], "partial");
     assert_eq!(done.body["payload"]["counts"]["imported"], 4, "the HORECA employees");
     assert_eq!(done.body["payload"]["errors"][0]["scope"]["nmbrs_company_id"], demo::CATERING);
@@ -237,17 +197,14 @@ async fn a_refused_company_makes_the_sync_partial_and_the_others_still_sync() {
     assert_eq!(notice.len(), 1);
     assert_eq!(notice[0].body["payload"]["code"], "nmbrs.no_access");
     assert!(of_kind(&evs, "team_member.deactivated").is_empty(), "not gone: its company could not be read");
-    worker.stop().await;
-    env.cleanup().await;
+    app.stop().await;
 }
 
 #[tokio::test]
 async fn bad_credentials_and_missing_rights_notify_once_without_retries() {
-    let env = TestEnv::new();
-    let sim = Simulator::start_demo().await.unwrap();
+    let mut app = team_app().await;
+    let TestApp { env, sim, events, .. } = &mut app;
     sim.revoke(demo::DOMAIN, demo::USERNAME, Operation::SalaryGetEstimatedCostPerHour);
-    let mut events = env.events().await;
-    let worker = start(&env, &sim).await;
 
     env.publish(&env.demo_job("SyncTeam", "env-auth", (demo::USERNAME, "wrong-token"), sync(false, json!([])))).await;
     let failed = events
@@ -275,18 +232,15 @@ async fn bad_credentials_and_missing_rights_notify_once_without_retries() {
         .count();
     assert!(auth_calls <= 4, "no retry storm: {auth_calls} reads");
     assert_eq!(of_kind(&events.seen, "job.failed").len(), 2);
-    worker.stop().await;
-    assert_eq!(env.drain_dead().await.len(), 2, "both parked for replay once fixed");
-    env.cleanup().await;
+    app.stop().await;
+    assert_eq!(app.env.drain_dead().await.len(), 2, "both parked for replay once fixed");
 }
 
 #[tokio::test]
 async fn two_syncs_of_one_integration_never_overlap_the_second_waits() {
-    let env = TestEnv::new(); // concurrency 4: both jobs are taken at once
-    let sim = Simulator::start_demo().await.unwrap();
+    let mut app = team_app().await; // concurrency 4: both jobs are taken at once
+    let TestApp { env, sim, events, .. } = &mut app;
     sim.set_faults(nmbrs_worker::sim::FaultConfig { latency_ms: 20, ..Default::default() });
-    let mut events = env.events().await;
-    let worker = start(&env, &sim).await;
     let nightly =
         env.demo_job("SyncTeam", "env-twice", USER, json!({"trigger": "nightly", "full": false, "members": []}));
     let manual =
@@ -301,8 +255,7 @@ async fn two_syncs_of_one_integration_never_overlap_the_second_waits() {
     assert_eq!(upserted, [0, 7], "the second ran on the first one's committed state");
     events.settle(500).await;
     assert_eq!(of_kind(&events.seen, "team_member.upserted").len(), 7);
-    worker.stop().await;
-    env.cleanup().await;
+    app.stop().await;
 }
 
 /// An empty `…_GetAll_AllEmployeesByCompany` answer for `op` (a company with no employees at all).
@@ -315,20 +268,18 @@ fn empty_answer(op: Operation) -> String {
 
 #[tokio::test]
 async fn a_company_answering_with_no_employees_holds_departures_by_absence() {
-    let env = TestEnv::new();
-    let sim = Simulator::start_demo().await.unwrap();
+    let mut app = team_app().await;
+    let TestApp { env, sim, events, .. } = &mut app;
     for op in [Operation::PersonalInfoContractSalaryAddressGetAll, Operation::ContractGetAll] {
         sim.canned_sticky(op, Some(demo::CATERING), empty_answer(op));
     }
-    let mut events = env.events().await;
-    let worker = start(&env, &sim).await;
     // u-lucas works at CATERING, u-sanne's employment at HORECA ended on 2026-06-30.
     let members = json!([
         {"eitje_user_id": "u-lucas", "nmbrs_employee_id": 503300, "active": true},
         {"eitje_user_id": "u-sanne", "nmbrs_employee_id": 503297, "active": true}
     ]);
     let (done, evs) =
-        run_job(&env, &mut events, &env.demo_job("SyncTeam", "env-empty", USER, sync(false, members.clone()))).await;
+        run_job(&env, events, &env.demo_job("SyncTeam", "env-empty", USER, sync(false, members.clone()))).await;
     assert_eq!(done.body["payload"]["status"], "partial");
     assert_eq!(done.body["payload"]["counts"]["departures_held"], 1);
     let gone: Vec<&Value> =
@@ -344,20 +295,17 @@ async fn a_company_answering_with_no_employees_holds_departures_by_absence() {
 
     // `Deactivate` follows step 6 too.
     let (done, evs) =
-        run_job(&env, &mut events, &env.demo_job("Deactivate", "env-empty-d", USER, json!({"members": members}))).await;
+        run_job(&env, events, &env.demo_job("Deactivate", "env-empty-d", USER, json!({"members": members}))).await;
     assert_eq!(done.body["payload"]["status"], "partial");
     assert_eq!(of_kind(&evs, "team_member.deactivated").len(), 1);
     assert_eq!(done.body["payload"]["counts"]["departures_held"], 1);
-    worker.stop().await;
-    env.cleanup().await;
+    app.stop().await;
 }
 
 #[tokio::test]
 async fn a_mass_departure_is_held_for_a_person_to_look() {
-    let env = TestEnv::new();
-    let sim = Simulator::start_demo().await.unwrap();
-    let mut events = env.events().await;
-    let worker = start(&env, &sim).await;
+    let mut app = team_app().await;
+    let TestApp { env, events, .. } = &mut app;
     // 5 of 7 linked members vanished from Nmbrs: above 0.3 and at least 5.
     let mut members: Vec<Value> = (1..=5)
         .map(|i| json!({"eitje_user_id": format!("u-gone-{i}"), "nmbrs_employee_id": 999000 + i, "active": true}))
@@ -365,7 +313,7 @@ async fn a_mass_departure_is_held_for_a_person_to_look() {
     members.push(json!({"eitje_user_id": "u-jan", "nmbrs_employee_id": 503293, "active": true}));
     members.push(json!({"eitje_user_id": "u-lucas", "nmbrs_employee_id": 503300, "active": true}));
     let (done, evs) =
-        run_job(&env, &mut events, &env.demo_job("SyncTeam", "env-mass", USER, sync(false, json!(members)))).await;
+        run_job(&env, events, &env.demo_job("SyncTeam", "env-mass", USER, sync(false, json!(members)))).await;
     assert_eq!(done.body["payload"]["status"], "partial");
     assert!(of_kind(&evs, "team_member.deactivated").is_empty());
     assert_eq!(done.body["payload"]["counts"]["deactivated"], 0);
@@ -379,26 +327,22 @@ async fn a_mass_departure_is_held_for_a_person_to_look() {
     // Four vanished of six: below five, so they go (the rule is the share AND the floor).
     members.remove(0);
     let (done, evs) =
-        run_job(&env, &mut events, &env.demo_job("SyncTeam", "env-mass", USER, sync(false, json!(members)))).await;
+        run_job(&env, events, &env.demo_job("SyncTeam", "env-mass", USER, sync(false, json!(members)))).await;
     assert_eq!(done.body["payload"]["status"], "succeeded");
     assert_eq!(of_kind(&evs, "team_member.deactivated").len(), 4);
-    worker.stop().await;
-    env.cleanup().await;
+    app.stop().await;
 }
 
 #[tokio::test]
 async fn an_unreadable_company_and_a_missing_period_leave_the_other_company_syncing() {
-    let env = TestEnv::new();
-    let sim = Simulator::start_demo().await.unwrap();
+    let mut app = team_app().await;
+    let TestApp { env, sim, events, .. } = &mut app;
     // CATERING's contracts answer is not XML; HORECA's current period has no result.
     sim.canned_sticky(Operation::ContractGetAll, Some(demo::CATERING), "<html><body>Server Error</body></html>");
     let no_period = r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><Company_GetCurrentPeriodResponse xmlns="https://api.nmbrs.nl/soap/v3/CompanyService" /></soap:Body></soap:Envelope>"#;
     sim.canned_sticky(Operation::CompanyGetCurrentPeriod, Some(demo::HORECA), no_period);
-    let mut events = env.events().await;
-    let worker = start(&env, &sim).await;
     let members = json!([{"eitje_user_id": "u-lucas", "nmbrs_employee_id": 503300, "active": true}]);
-    let (done, evs) =
-        run_job(&env, &mut events, &env.demo_job("SyncTeam", "env-iso", USER, sync(false, members))).await;
+    let (done, evs) = run_job(&env, events, &env.demo_job("SyncTeam", "env-iso", USER, sync(false, members))).await;
     let p = &done.body["payload"];
     assert_eq!(p["status"], "partial", "{p}");
     let mut codes: Vec<(&str, &Value)> = p["errors"]
@@ -415,23 +359,19 @@ async fn an_unreadable_company_and_a_missing_period_leave_the_other_company_sync
     assert!(upserts.iter().all(|u| u.body["payload"]["cost_per_hour"].is_null()));
     assert!(of_kind(&evs, "team_member.deactivated").is_empty(), "u-lucas's company could not be read");
     assert!(!sim.calls().iter().any(|c| c.operation == "Salary_GetEstimatedCostPerHour"));
-    worker.stop().await;
-    env.cleanup().await;
+    app.stop().await;
 }
 
 #[tokio::test]
 async fn a_cost_per_hour_refused_for_one_employee_does_not_fail_the_sync() {
-    let env = TestEnv::new();
-    let sim = Simulator::start_demo().await.unwrap();
+    let mut app = team_app().await;
+    let TestApp { env, sim, events, .. } = &mut app;
     // The next cost call is refused as for an unknown employee (fault 2003).
     sim.inject(
         Some(Operation::SalaryGetEstimatedCostPerHour),
         nmbrs_worker::sim::Injected::Fault { code: 2003, message: "Employee not found".into() },
     );
-    let mut events = env.events().await;
-    let worker = start(&env, &sim).await;
-    let (done, evs) =
-        run_job(&env, &mut events, &env.demo_job("SyncTeam", "env-cost", USER, sync(false, json!([])))).await;
+    let (done, evs) = run_job(&env, events, &env.demo_job("SyncTeam", "env-cost", USER, sync(false, json!([])))).await;
     let p = &done.body["payload"];
     assert_eq!(p["status"], "partial", "{p}");
     assert_eq!(p["counts"]["upserted"], 7);
@@ -444,6 +384,5 @@ async fn a_cost_per_hour_refused_for_one_employee_does_not_fail_the_sync() {
         .map(|u| &u.body["payload"]["nmbrs_employee_id"])
         .collect();
     assert_eq!(nulls, [refused], "exactly the refused employee has no cost per hour");
-    worker.stop().await;
-    env.cleanup().await;
+    app.stop().await;
 }

@@ -58,14 +58,16 @@ fn changed_export() -> Export {
 }
 
 /// One crash-and-resume run: the world it leaves for the assertions.
+/// The crew is dropped (its processes killed) before the environment is removed.
 struct Run {
-    env: TestEnv,
     sim: Simulator,
     events: Events,
     crew: Crew,
     id: String,
     /// The simulator's call log when the crashing worker had exited.
     at_crash: Vec<CallRecord>,
+    /// Held for its drop, which removes the test's database and queues.
+    _env: TestEnv,
 }
 
 fn landed_in(calls: &[CallRecord], ops: &[&str]) -> usize {
@@ -101,7 +103,7 @@ async fn crash_and_resume(failpoints: &str, user: (&str, &str), previous: Option
     crew.start(&[]);
     completed(&mut events, &id, 60).await;
     events.settle(500).await; // late duplicates, if any
-    Run { env, sim, events, crew, id, at_crash }
+    Run { sim, events, crew, id, at_crash, _env: env }
 }
 
 impl Run {
@@ -126,7 +128,6 @@ impl Run {
             "each needed insert landed once: a landed insert is adopted, never sent again"
         );
         self.crew.stop_all().await;
-        self.env.cleanup().await;
     }
 }
 
@@ -207,7 +208,6 @@ async fn without_the_read_back_right_an_insert_that_may_have_landed_ends_in_doub
     assert_eq!((lines[0].hour_code, lines[0].hours.0), (1, dec("11.75")));
     assert_eq!(landed_in(&run.sim.calls(), &INSERTS), 1, "never inserted blindly again");
     run.crew.stop_all().await;
-    run.env.cleanup().await;
 }
 
 /// 40 employees of the scaled demo, each with three or four worked entries (two on one day),
@@ -310,7 +310,6 @@ async fn random_kills_during_a_big_export_end_exact_and_a_repeat_writes_nothing(
     assert_eq!((count(&repeat, "write_calls"), count(&repeat, "buckets_written")), (0, 0), "{:#}", repeat.body);
     assert_exact(&sim, &ledger, "after the identical re-export");
     crew.stop_all().await;
-    env.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

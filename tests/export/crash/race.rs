@@ -105,5 +105,4 @@ pub async fn race(x: &Export, y: &Export) {
     let committed = if tx < ty { xy } else { yx };
     assert_exact(&sim, &committed, "the order the jobs committed in");
     crew.stop_all().await;
-    env.cleanup().await;
 }
