@@ -6,6 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
+use nmbrs_worker::domain::nmbrs_failure::{BucketOutcome, Scope, Treatment, job_failure, treat};
 use nmbrs_worker::nmbrs::*;
 use nmbrs_worker::sim::{FaultConfig, Injected, TransientFault, demo};
 
@@ -109,7 +110,7 @@ async fn nmbrs_faults_are_classified() {
     let e = wrong_token.companies().await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Credentials);
     assert_eq!(e.nmbrs_code(), Some(1001));
-    assert_eq!(e.kind().class(), ErrorClass::NeedsPerson);
+    assert_eq!(job_failure(e.kind()).class, ErrorClass::NeedsPerson);
     let wrong_domain =
         SoapClient::new(fast_config(sim.base_url()), Credentials::new(demo::USERNAME, demo::TOKEN, "nope"), 4).unwrap();
     assert_eq!(kind_of(wrong_domain.companies().await).await, ErrorKind::Credentials);
@@ -151,10 +152,10 @@ async fn a_missing_read_back_right_is_a_normal_matchable_outcome() {
     let limited = client_as(&sim, demo::LIMITED_USERNAME, demo::LIMITED_TOKEN);
     let e = limited.hour_component_var_get(JAN, NOV).await.unwrap_err();
     assert!(e.is_missing_right());
-    assert_eq!(e.kind(), ErrorKind::MissingRight { operation: Operation::HourComponentVarGet });
-    assert_eq!(e.kind().notification_code(), Some("nmbrs.missing_rights"));
+    assert_eq!(e.kind(), ErrorKind::MissingRight { operation: Operation::HourComponentVarGet.name() });
+    assert_eq!(job_failure(e.kind()).notice.map(|n| n.code), Some("nmbrs.missing_rights"));
     let e = limited.days_var_get(JAN, NOV).await.unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::MissingRight { operation: Operation::DaysVarGet });
+    assert_eq!(e.kind(), ErrorKind::MissingRight { operation: Operation::DaysVarGet.name() });
     // Not retried: one call each.
     assert_eq!(sim.calls().len(), 2);
     // The other operations still work, and granting the right fixes the read-back.
@@ -212,7 +213,7 @@ async fn inserts_are_never_retried_blindly() {
     sim.inject(op, Injected::Transient { fault: TransientFault::Fault9999 });
     let e = c.hour_component_var_insert(JAN, &hours(1, "8"), NOV, false).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::OutcomeUnknown);
-    assert_eq!(e.kind().notification_code(), Some("export.in_doubt"));
+    assert_eq!(treat(e.kind(), Scope::Bucket), Treatment::Bucket(BucketOutcome::InDoubt));
     assert_eq!(sim.calls().len(), 1);
 
     // Applied but the reply was lost: unknown to the client, present in Nmbrs.

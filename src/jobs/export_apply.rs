@@ -26,10 +26,11 @@ use crate::{
         stage::{Stage, Step},
         work::BucketWork,
     },
+    domain::nmbrs_failure::{BucketOutcome, Scope, Treatment, treat},
     failpoint::crash_point,
     jobs::export_snapshot::{Snapshots, read_period},
     nmbrs::{
-        Amount, ErrorKind, HourComponentId, Hours, NewHourComponent, NewWageComponent, NmbrsApi, NmbrsError, Operation,
+        Amount, ErrorKind, HourComponentId, Hours, NewHourComponent, NewWageComponent, NmbrsApi, NmbrsError,
         WageComponentId,
     },
     store::export_buckets as buckets,
@@ -58,7 +59,7 @@ pub enum Outcome {
     Done { component: Option<ComponentLineId> },
     /// An insert may or may not have landed and cannot be read back: stopped for a person.
     /// `missing_right` names the read-back operation Nmbrs refused, if that was the reason.
-    InDoubt { missing_right: Option<Operation> },
+    InDoubt { missing_right: Option<&'static str> },
     /// Nmbrs refused this bucket's write (e.g. period closed meanwhile, employee gone, no
     /// access to the company any more); the bucket stays dirty and is written by a later export.
     Refused(NmbrsError),
@@ -294,14 +295,13 @@ impl BucketWrite<'_> {
     }
 }
 
-/// Which Nmbrs failures stop only this bucket, and which the whole job.
+/// Which Nmbrs failures stop only this bucket, and which the whole job: the bucket scope of the
+/// one table (`domain::nmbrs_failure`). (A lost insert reply is settled by [`BucketWrite::settle`]
+/// before it gets here; the other writes are safe to repeat, so a later export writes them.)
 fn per_bucket(e: NmbrsError) -> Result<Outcome, Stop> {
-    match e.kind() {
-        ErrorKind::PeriodClosed
-        | ErrorKind::UnknownEmployee
-        | ErrorKind::InvalidData
-        | ErrorKind::Unknown
-        | ErrorKind::NoAccess => Ok(Outcome::Refused(e)),
-        _ => Err(Stop::Nmbrs(e)),
+    match treat(e.kind(), Scope::Bucket) {
+        Treatment::Bucket(BucketOutcome::Refused) => Ok(Outcome::Refused(e)),
+        Treatment::Bucket(BucketOutcome::InDoubt) => Ok(Outcome::InDoubt { missing_right: None }),
+        Treatment::Job(_) | Treatment::Company(_) => Err(Stop::Nmbrs(e)),
     }
 }

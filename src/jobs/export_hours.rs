@@ -35,7 +35,6 @@ use super::{
     export_facts, export_report as report,
     export_report::Tally,
     export_snapshot::Snapshots,
-    nmbrs_failure,
     sync_team::db_error,
 };
 use crate::{
@@ -47,10 +46,11 @@ use crate::{
         stage::{BucketState, Stage, swept},
         work::{AttemptState, BucketWork, Work, work},
     },
+    domain::nmbrs_failure::{BucketOutcome, NoticeFacts, notification},
     envelope::Job,
     events::Notification,
     failpoint::crash_point,
-    nmbrs::{CompanyId, NmbrsApi, NmbrsError, Operation},
+    nmbrs::{CompanyId, ErrorKind, NmbrsApi, NmbrsError},
     store::{
         LockKey, export_buckets as buckets,
         export_ledger::{self as ledger, Places},
@@ -148,9 +148,8 @@ impl ExportHours {
         let named: Ledger = ledger::load_entries(pool, id, &named_ids).await.map_err(db_error)?.into_iter().collect();
         let places = employee_periods(payload, &integration.venues, &named);
         let companies = places.iter().map(|(company, ..)| *company).collect();
-        let facts = export_facts::read(api, &companies)
-            .await
-            .map_err(|e| nmbrs_failure::job_error(&e, &integration.nmbrs.domain))?;
+        let facts =
+            export_facts::read(api, &companies).await.map_err(|e| JobError::nmbrs(&e, &integration.nmbrs.domain))?;
         let mut attempt = Attempt::load(ctx, places).await?;
         let applied = attempt.rows.iter().map(|(key, state)| (*key, state.applied.clone())).collect();
         let planned = plan(&PlanInput {
@@ -231,7 +230,7 @@ impl ExportHours {
             tracing::warn!(write_calls = written.write_calls, "export stopped; a retry resumes where it stands");
             return Err(match stop {
                 Stop::Database(e) => db_error(e),
-                Stop::Nmbrs(e) => nmbrs_failure::job_error(&e, &ctx.job.integration.nmbrs.domain),
+                Stop::Nmbrs(e) => JobError::nmbrs(&e, &ctx.job.integration.nmbrs.domain),
                 Stop::Unsettled(key) => {
                     JobError::transient("export_bucket_unsettled", format!("bucket {key:?} did not settle"))
                 }
@@ -250,12 +249,16 @@ impl ExportHours {
         let tally = Tally { write_calls: total_calls, buckets_written };
         let mut output = report::output(payload, &plan, companies, &component_ids, tally);
         for operation in written.missing_rights {
-            output.events.push(nmbrs_failure::missing_right_notification(operation).draft());
+            let facts = NoticeFacts { domain: &ctx.job.integration.nmbrs.domain, operation, company_id: None };
+            output
+                .events
+                .extend(notification(ErrorKind::MissingRight { operation }, facts).as_ref().map(Notification::draft));
         }
         for (key, err) in written.refused {
             output.status = CompletionStatus::Partial;
             let scope = report::bucket_scope(&key);
-            output.errors.push(ErrorItem { code: "nmbrs_refused".into(), message: err.to_string(), scope });
+            let code = BucketOutcome::Refused.code().into();
+            output.errors.push(ErrorItem { code, message: err.to_string(), scope });
         }
         Ok(output)
     }
@@ -302,5 +305,5 @@ struct Written {
     refused: Vec<(BucketKey, NmbrsError)>,
     /// Lost inserts to settle in a later attempt.
     later: Vec<(BucketKey, NmbrsError)>,
-    missing_rights: Vec<Operation>,
+    missing_rights: Vec<&'static str>,
 }
