@@ -8,8 +8,10 @@
 //! that is nil where a value is needed, absent ([`Record::REQUIRED`], [`Record::check`]) or
 //! unparsable makes its record unreadable ([`FieldError`]). Every other field is only
 //! passed on: nil, absent or unparsable reads as `None`, or as the type's empty value
-//! (`""`, `0`) for the few fields that are not `Option`s (`Gender`, `HourlyWage` and
-//! `ContractHours` of the snapshot, the personal-info enumerations, schedule hours).
+//! (`""`, `0`) for the few fields that are not `Option`s and that the worker publishes as
+//! null when empty or zero, or not at all (`Gender`, `HourlyWage` and `ContractHours` of the
+//! snapshot, the personal-info enumerations, the schedule's id and part-time percentage).
+//! Schedule day hours are `Option`s: an unreadable day is null, not 0.
 
 use std::str::FromStr;
 

@@ -385,8 +385,10 @@ pub struct Contract {
 pub struct Schedule {
     /// `Id` is a decimal in the WSDL (sic).
     pub id: Decimal,
-    pub hours_week1: [Decimal; 7],
-    pub hours_week2: [Decimal; 7],
+    /// Hours per day; `None` when nil, absent or unparsable (passed on as null, never as 0:
+    /// CONTRACT §2.3).
+    pub hours_week1: [Option<Decimal>; 7],
+    pub hours_week2: [Option<Decimal>; 7],
     pub parttime_percentage: Decimal,
     pub start_date: Option<NaiveDateTime>,
     pub creation_date: Option<NaiveDateTime>,
