@@ -62,12 +62,12 @@ async fn every_operation_round_trips_the_seeded_data() {
 async fn hours_wages_and_days_are_written_read_back_and_deleted() {
     let sim = demo_sim().await;
     let c = demo_client(&sim);
-    assert!(c.hour_component_var_get(JAN, NOV).await.unwrap().is_empty());
+    assert!(c.hour_component_var_get(JAN, NOV).await.unwrap().items.is_empty());
 
     let a = c.hour_component_var_insert(JAN, &hours(1, "7.50"), NOV, false).await.unwrap();
     let b = c.hour_component_var_insert(JAN, &hours(40, "0.25"), NOV, false).await.unwrap();
     assert_ne!(a, b);
-    let lines = c.hour_component_var_get(JAN, NOV).await.unwrap();
+    let lines = c.hour_component_var_get(JAN, NOV).await.unwrap().items;
     assert_eq!(
         lines,
         vec![
@@ -79,11 +79,11 @@ async fn hours_wages_and_days_are_written_read_back_and_deleted() {
 
     assert!(c.hour_component_delete(JAN, a).await.unwrap());
     assert!(!c.hour_component_delete(JAN, a).await.unwrap(), "second delete finds nothing");
-    assert_eq!(c.hour_component_var_get(JAN, NOV).await.unwrap().len(), 1);
+    assert_eq!(c.hour_component_var_get(JAN, NOV).await.unwrap().items.len(), 1);
 
     let w = c.wage_component_var_insert(JAN, &wage(430, "12.40"), NOV, false).await.unwrap();
     assert_eq!(
-        c.wage_component_var_get(JAN, NOV).await.unwrap(),
+        c.wage_component_var_get(JAN, NOV).await.unwrap().items,
         vec![WageComponentLine { id: w.0, code: 430, value: Amount(dec("12.40")) }]
     );
     assert!(c.wage_component_delete(JAN, w).await.unwrap());

@@ -28,9 +28,9 @@ use crate::{
     },
     domain::nmbrs_failure::{BucketOutcome, Scope, Treatment, treat},
     failpoint::crash_point,
-    jobs::export_snapshot::{Snapshots, read_period},
+    jobs::export_snapshot::{Foreign, Snapshots, read_period},
     nmbrs::{
-        Amount, ErrorKind, HourComponentId, Hours, NewHourComponent, NewWageComponent, NmbrsApi, NmbrsError,
+        Amount, ErrorKind, HourComponentId, Hours, NewHourComponent, NewWageComponent, NmbrsApi, NmbrsError, Operation,
         WageComponentId,
     },
     store::export_buckets as buckets,
@@ -66,6 +66,10 @@ pub enum Outcome {
     /// An insert's reply was lost and the read-back does not show it (yet): the intent stays
     /// recorded and a later attempt of the job settles it (`cause`: the transport failure).
     Later(NmbrsError),
+    /// A line of the period that may be of the bucket's code could not be read: nothing was
+    /// inserted next to it (CONTRACT §2.3, `unreadable_record`); the bucket stays dirty and a
+    /// later export writes it. `operation` read the line, `field` could not be read.
+    Unreadable { operation: &'static str, field: String },
 }
 
 /// Where [`BucketWrite::settle`] leaves a bucket.
@@ -174,7 +178,12 @@ impl BucketWrite<'_> {
                 }
                 Step::Insert { value } => {
                     let foreign = match self.snapshots.foreign(self.api, &key, &owned_at_start).await {
-                        Ok(foreign) => foreign,
+                        Ok(Foreign::Lines(ids)) => Some(ids),
+                        Ok(Foreign::Unknown) => None,
+                        Ok(Foreign::Unreadable(line)) => {
+                            tracing::warn!(bucket = ?key, field = %line.field, "a line of the period could not be read; not inserting next to it");
+                            return Ok(Outcome::Unreadable { operation: read_operation(&key), field: line.field });
+                        }
                         Err(e) => return per_bucket(e),
                     };
                     buckets::record_intent(pool, integration, &key, value, foreign.as_deref()).await?;
@@ -216,7 +225,12 @@ impl BucketWrite<'_> {
         let mut missing_right = None;
         let state = &self.work.state;
         let verdict = match read_period(self.api, &key).await {
-            Ok(lines) => judge(&lines, code, pending, &state.applied.ids, state.foreign.as_deref()),
+            Ok(lines) => {
+                if let Some(line) = lines.unreadable.first() {
+                    tracing::warn!(bucket = ?key, field = %line.field, "the period read back holds an unreadable line");
+                }
+                judge(&lines, code, pending, &state.applied.ids, state.foreign.as_deref())
+            }
             Err(e) => match e.kind() {
                 ErrorKind::MissingRight { operation } => {
                     tracing::warn!(bucket = ?key, %operation, "cannot read the period back (missing right): in doubt");
@@ -292,6 +306,14 @@ impl BucketWrite<'_> {
             }
             Component::Days => unreachable!("days are set, never inserted"),
         }
+    }
+}
+
+/// The read that lists the lines of `key`'s period.
+fn read_operation(key: &BucketKey) -> &'static str {
+    match key.component {
+        Component::Hours(_) => Operation::HourComponentVarGet.name(),
+        Component::Wage(_) | Component::Days => Operation::WageComponentVarGet.name(),
     }
 }
 

@@ -90,10 +90,18 @@ async fn read_company(api: &dyn NmbrsApi, company: CompanyId) -> Result<CompanyF
     match (period, hours, hours2, wages, wages2, contracts) {
         (Some(current_period), Some(hours), Some(hours2), Some(wages), Some(wages2), Some(contracts)) => {
             // The export needs only to know the employee exists: one whose contract record could
-            // not be read still does (its contract dates decide nothing here).
+            // not be read still does (its contract dates decide nothing here). A record whose
+            // `EmployeeId` could not be read may be anyone missing from the list.
             let unreadable = contracts.unreadable.iter().filter_map(|u| u.employee_id);
             let employees = contracts.items.iter().map(|c| c.employee_id).chain(unreadable).map(EmployeeId).collect();
-            Ok(CompanyFacts { current_period, hour_models: [hours, hours2], wage_models: [wages, wages2], employees })
+            let unidentified = contracts.unreadable.iter().filter(|u| u.employee_id.is_none()).count();
+            Ok(CompanyFacts {
+                current_period,
+                hour_models: [hours, hours2],
+                wage_models: [wages, wages2],
+                employees,
+                unidentified: u32::try_from(unidentified).unwrap_or(u32::MAX),
+            })
         }
         // Whichever failed first: a failure of the whole job wins over one of the company.
         _ => {

@@ -220,6 +220,10 @@ impl ExportHours {
                             written.refused.push((key, err));
                         }
                         Outcome::Later(cause) => written.later.push((key, cause)),
+                        Outcome::Unreadable { operation, field } => {
+                            run.plan.mark_unreadable(&key);
+                            written.unreadable.push((key, operation, field));
+                        }
                     }
                 }
             }
@@ -244,7 +248,8 @@ impl ExportHours {
             return Err(JobError::transient("nmbrs_outcome_pending", message));
         }
         let buckets_written =
-            run.plan.buckets.iter().filter(|b| b.action.writes() && !b.in_doubt && !b.refused).count() as u64;
+            run.plan.buckets.iter().filter(|b| b.action.writes() && !b.in_doubt && !b.refused && !b.unreadable).count()
+                as u64;
         let Run { plan, refused: companies } = run;
         let tally = Tally { write_calls: total_calls, buckets_written };
         let mut output = report::output(payload, &plan, companies, &component_ids, tally);
@@ -259,6 +264,17 @@ impl ExportHours {
             let scope = report::bucket_scope(&key);
             let code = BucketOutcome::Refused.code().into();
             output.errors.push(ErrorItem { code, message: err.to_string(), scope });
+        }
+        for (key, operation, field) in written.unreadable {
+            output.status = CompletionStatus::Partial;
+            let message = format!(
+                "{operation} listed a line whose {field} could not be read and that may be of this bucket's code; the bucket was not written next to it (a later export writes it)"
+            );
+            output.errors.push(ErrorItem {
+                code: "unreadable_record".into(),
+                message,
+                scope: report::bucket_scope(&key),
+            });
         }
         Ok(output)
     }
@@ -306,4 +322,6 @@ struct Written {
     /// Lost inserts to settle in a later attempt.
     later: Vec<(BucketKey, NmbrsError)>,
     missing_rights: Vec<&'static str>,
+    /// Buckets not inserted next to an unreadable line: (bucket, read operation, field).
+    unreadable: Vec<(BucketKey, &'static str, String)>,
 }

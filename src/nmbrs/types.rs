@@ -460,6 +460,11 @@ pub struct UnreadableRecord {
     pub field: String,
     /// What was wrong, e.g. `missing` or `"2025-13-01" is not a dateTime`.
     pub problem: String,
+    /// A variable hour or wage line's `Id`, when it could be read (`None` for other records).
+    pub line_id: Option<i32>,
+    /// A variable hour or wage line's `HourCode` / `Code`, when it could be read (`None` for
+    /// other records): which buckets the line may concern.
+    pub code: Option<i32>,
 }
 
 /// A per-employee history list of one of the `*_GetAll_AllEmployeesByCompany` calls.
