@@ -3,7 +3,8 @@
 //! `matching` (who is who), `team` (what to publish, who left). Hours export: `export` (which
 //! entries become which buckets, and what to write).
 //! Both: `integration` (venues and settings), `payloads` (each job kind's typed payload),
-//! `retry` (when a failed attempt runs again). REST: `oauth_grant` (which refresh token a job
+//! `retry` (when a failed attempt runs again), `nmbrs_failure` (the one table from a Nmbrs
+//! failure to what the job, a company or a bucket does about it). REST: `oauth_grant` (which refresh token a job
 //! uses, when an access token is renewed).
 
 pub mod calendar;
@@ -11,6 +12,7 @@ pub mod employment;
 pub mod export;
 pub mod integration;
 pub mod matching;
+pub mod nmbrs_failure;
 pub mod oauth_grant;
 pub mod payloads;
 pub mod retry;

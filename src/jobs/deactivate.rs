@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use rust_decimal::Decimal;
 
 use super::{
-    JobContext, JobError, JobHandler, JobOutput, NmbrsConnector, nmbrs_failure,
+    JobContext, JobError, JobHandler, JobOutput, NmbrsConnector,
     team::{self, Detail},
 };
 use crate::{
@@ -36,7 +36,7 @@ impl JobHandler for Deactivate {
         let api = self.nmbrs.connect(ctx.credentials.for_nmbrs(domain));
         let read = team::read(api.as_ref(), &integration.venues, Detail::Employment)
             .await
-            .map_err(|e| nmbrs_failure::job_error(&e, domain))?;
+            .map_err(|e| JobError::nmbrs(&e, domain))?;
         let (failure_events, failed) = team::failures(&read.failed);
         let as_of = payload.as_of.unwrap_or_else(|| self.clock.nmbrs_today());
         let plan = plan_deactivate(

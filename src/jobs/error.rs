@@ -2,8 +2,12 @@
 //! tells a person what to do.
 
 use crate::{
-    domain::retry::ErrorClass,
+    domain::{
+        nmbrs_failure::{NoticeFacts, job_failure},
+        retry::ErrorClass,
+    },
     events::{Level, Notification},
+    nmbrs::NmbrsError,
 };
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -35,6 +39,18 @@ impl JobError {
             message: message.into(),
             notification: Some(notification),
         }
+    }
+
+    /// The job error for a Nmbrs failure that stops the whole job: class, code and notification
+    /// from the one table (`domain::nmbrs_failure`); `domain` is the integration's Nmbrs domain.
+    pub fn nmbrs(err: &NmbrsError, domain: &str) -> Self {
+        let failure = job_failure(err.kind());
+        let facts = NoticeFacts { domain, operation: err.operation().name(), company_id: None };
+        let notification = failure.notice.map(|notice| notice.notification(facts));
+        // The notification's English names the cause without the fault text; otherwise the
+        // (redacted) error itself.
+        let message = notification.as_ref().map_or_else(|| err.to_string(), |n| n.message.clone());
+        Self { class: failure.class, code: failure.code.into(), message, notification }
     }
 
     /// The notification sent when this error fails the job for good after `attempts` attempts.

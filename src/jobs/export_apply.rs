@@ -26,8 +26,9 @@ use crate::{
         stage::{Stage, Step},
         work::BucketWork,
     },
+    domain::nmbrs_failure::{BucketOutcome, Scope, Treatment, treat},
     failpoint::crash_point,
-    jobs::export_snapshot::{Snapshots, read_period},
+    jobs::export_snapshot::{Foreign, Snapshots, read_period},
     nmbrs::{
         Amount, ErrorKind, HourComponentId, Hours, NewHourComponent, NewWageComponent, NmbrsApi, NmbrsError, Operation,
         WageComponentId,
@@ -58,13 +59,17 @@ pub enum Outcome {
     Done { component: Option<ComponentLineId> },
     /// An insert may or may not have landed and cannot be read back: stopped for a person.
     /// `missing_right` names the read-back operation Nmbrs refused, if that was the reason.
-    InDoubt { missing_right: Option<Operation> },
+    InDoubt { missing_right: Option<&'static str> },
     /// Nmbrs refused this bucket's write (e.g. period closed meanwhile, employee gone, no
     /// access to the company any more); the bucket stays dirty and is written by a later export.
     Refused(NmbrsError),
     /// An insert's reply was lost and the read-back does not show it (yet): the intent stays
     /// recorded and a later attempt of the job settles it (`cause`: the transport failure).
     Later(NmbrsError),
+    /// A line of the period that may be of the bucket's code could not be read: nothing was
+    /// inserted next to it (CONTRACT §2.3, `unreadable_record`); the bucket stays dirty and a
+    /// later export writes it. `operation` read the line, `field` could not be read.
+    Unreadable { operation: &'static str, field: String },
 }
 
 /// Where [`BucketWrite::settle`] leaves a bucket.
@@ -173,7 +178,12 @@ impl BucketWrite<'_> {
                 }
                 Step::Insert { value } => {
                     let foreign = match self.snapshots.foreign(self.api, &key, &owned_at_start).await {
-                        Ok(foreign) => foreign,
+                        Ok(Foreign::Lines(ids)) => Some(ids),
+                        Ok(Foreign::Unknown) => None,
+                        Ok(Foreign::Unreadable(line)) => {
+                            tracing::warn!(bucket = ?key, field = %line.field, "a line of the period could not be read; not inserting next to it");
+                            return Ok(Outcome::Unreadable { operation: read_operation(&key), field: line.field });
+                        }
                         Err(e) => return per_bucket(e),
                     };
                     buckets::record_intent(pool, integration, &key, value, foreign.as_deref()).await?;
@@ -215,7 +225,12 @@ impl BucketWrite<'_> {
         let mut missing_right = None;
         let state = &self.work.state;
         let verdict = match read_period(self.api, &key).await {
-            Ok(lines) => judge(&lines, code, pending, &state.applied.ids, state.foreign.as_deref()),
+            Ok(lines) => {
+                if let Some(line) = lines.unreadable.first() {
+                    tracing::warn!(bucket = ?key, field = %line.field, "the period read back holds an unreadable line");
+                }
+                judge(&lines, code, pending, &state.applied.ids, state.foreign.as_deref())
+            }
             Err(e) => match e.kind() {
                 ErrorKind::MissingRight { operation } => {
                     tracing::warn!(bucket = ?key, %operation, "cannot read the period back (missing right): in doubt");
@@ -294,14 +309,21 @@ impl BucketWrite<'_> {
     }
 }
 
-/// Which Nmbrs failures stop only this bucket, and which the whole job.
+/// The read that lists the lines of `key`'s period.
+fn read_operation(key: &BucketKey) -> &'static str {
+    match key.component {
+        Component::Hours(_) => Operation::HourComponentVarGet.name(),
+        Component::Wage(_) | Component::Days => Operation::WageComponentVarGet.name(),
+    }
+}
+
+/// Which Nmbrs failures stop only this bucket, and which the whole job: the bucket scope of the
+/// one table (`domain::nmbrs_failure`). (A lost insert reply is settled by [`BucketWrite::settle`]
+/// before it gets here; the other writes are safe to repeat, so a later export writes them.)
 fn per_bucket(e: NmbrsError) -> Result<Outcome, Stop> {
-    match e.kind() {
-        ErrorKind::PeriodClosed
-        | ErrorKind::UnknownEmployee
-        | ErrorKind::InvalidData
-        | ErrorKind::Unknown
-        | ErrorKind::NoAccess => Ok(Outcome::Refused(e)),
-        _ => Err(Stop::Nmbrs(e)),
+    match treat(e.kind(), Scope::Bucket) {
+        Treatment::Bucket(BucketOutcome::Refused) => Ok(Outcome::Refused(e)),
+        Treatment::Bucket(BucketOutcome::InDoubt) => Ok(Outcome::InDoubt { missing_right: None }),
+        Treatment::Job(_) | Treatment::Company(_) => Err(Stop::Nmbrs(e)),
     }
 }

@@ -1,17 +1,18 @@
 //! The Nmbrs reads an export is planned from (CONTRACT §2.5, "validation before any write"):
 //! per company its current period, both hour and wage models, and the employees it has.
 //! A company that cannot be read (no access, no current period, an unreadable response) is
-//! reported and skipped, never fatal (`domain::export::companies`); the other companies go on.
+//! reported and skipped, never fatal (`domain::nmbrs_failure`, company scope); the other
+//! companies go on.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
 
-use super::{ErrorItem, nmbrs_failure};
+use super::ErrorItem;
 use crate::{
-    domain::export::{
-        companies::{ReadFailure, Unread, read_failure},
-        plan::CompanyFacts,
+    domain::{
+        export::plan::CompanyFacts,
+        nmbrs_failure::{CompanyError, NoticeFacts, Scope, Treatment, stops_job, treat},
     },
     events::Notification,
     nmbrs::{CompanyId, EmployeeId, NmbrsApi, NmbrsError},
@@ -25,7 +26,7 @@ pub struct Facts {
 
 /// A company skipped because its reads failed, and the failure (for the message).
 pub struct UnreadCompany {
-    pub reason: Unread,
+    pub reason: CompanyError,
     pub error: NmbrsError,
 }
 
@@ -38,46 +39,36 @@ pub async fn read(api: &dyn NmbrsApi, companies: &BTreeSet<CompanyId>) -> Result
             Ok(read) => {
                 facts.companies.insert(company, read);
             }
-            Err(error) => {
-                let no_result = matches!(error, NmbrsError::NoResult { .. });
-                match read_failure(error.kind(), error.operation(), no_result) {
-                    ReadFailure::Job => return Err(error),
-                    ReadFailure::Company(reason) => {
-                        tracing::warn!(company = company.0, %error, ?reason, "company skipped: its reads failed");
-                        facts.unread.push((company, UnreadCompany { reason, error }));
-                    }
+            Err(error) => match treat(error.kind(), Scope::Company) {
+                Treatment::Company(reason) => {
+                    tracing::warn!(company = company.0, %error, ?reason, "company skipped: its reads failed");
+                    facts.unread.push((company, UnreadCompany { reason, error }));
                 }
-            }
+                Treatment::Job(_) | Treatment::Bucket(_) => return Err(error),
+            },
         }
     }
     Ok(facts)
 }
 
-/// What a skipped company adds to the job's result: its `errors` item (scope: the company) and,
-/// for no access, the `nmbrs.no_access` notification.
+/// What a skipped company adds to the job's result: its `errors` item (scope: the company) and
+/// its notification, if the table gives one (`nmbrs.no_access`).
 pub fn report(company: CompanyId, unread: &UnreadCompany) -> (Option<Notification>, ErrorItem) {
     let scope = json!({"nmbrs_company_id": company.0});
-    let code = unread.reason.error_code().to_owned();
-    match unread.reason {
-        Unread::NoAccess => {
-            let notice = nmbrs_failure::no_access_notification(Some(company.0), &unread.error);
-            let item = ErrorItem { code, message: notice.message.clone(), scope };
-            (Some(notice), item)
+    let code = unread.reason.code().to_owned();
+    let operation = unread.error.operation();
+    let facts = NoticeFacts { domain: "", operation: operation.name(), company_id: Some(company.0) };
+    let notice = unread.reason.notice().map(|n| n.notification(facts));
+    let message = match (&notice, unread.reason) {
+        (Some(notice), _) => notice.message.clone(),
+        (None, CompanyError::NoCurrentPeriod) => {
+            format!("Nmbrs gives company {} no current period ({operation}); its entries were not exported", company.0)
         }
-        Unread::NoCurrentPeriod => {
-            let message = format!(
-                "Nmbrs gives company {} no current period ({}); its entries were not exported",
-                company.0,
-                unread.error.operation()
-            );
-            (None, ErrorItem { code, message, scope })
+        (None, _) => {
+            format!("company {} could not be read ({}); its entries were not exported", company.0, unread.error)
         }
-        Unread::Unreadable => {
-            let message =
-                format!("company {} could not be read ({}); its entries were not exported", company.0, unread.error);
-            (None, ErrorItem { code, message, scope })
-        }
-    }
+    };
+    (notice, ErrorItem { code, message, scope })
 }
 
 async fn read_company(api: &dyn NmbrsApi, company: CompanyId) -> Result<CompanyFacts, NmbrsError> {
@@ -99,14 +90,22 @@ async fn read_company(api: &dyn NmbrsApi, company: CompanyId) -> Result<CompanyF
     match (period, hours, hours2, wages, wages2, contracts) {
         (Some(current_period), Some(hours), Some(hours2), Some(wages), Some(wages2), Some(contracts)) => {
             // The export needs only to know the employee exists: one whose contract record could
-            // not be read still does (its contract dates decide nothing here).
+            // not be read still does (its contract dates decide nothing here). A record whose
+            // `EmployeeId` could not be read may be anyone missing from the list.
             let unreadable = contracts.unreadable.iter().filter_map(|u| u.employee_id);
             let employees = contracts.items.iter().map(|c| c.employee_id).chain(unreadable).map(EmployeeId).collect();
-            Ok(CompanyFacts { current_period, hour_models: [hours, hours2], wage_models: [wages, wages2], employees })
+            let unidentified = contracts.unreadable.iter().filter(|u| u.employee_id.is_none()).count();
+            Ok(CompanyFacts {
+                current_period,
+                hour_models: [hours, hours2],
+                wage_models: [wages, wages2],
+                employees,
+                unidentified: u32::try_from(unidentified).unwrap_or(u32::MAX),
+            })
         }
         // Whichever failed first: a failure of the whole job wins over one of the company.
         _ => {
-            let job_wide = errors.iter().position(|e| read_failure(e.kind(), e.operation(), false) == ReadFailure::Job);
+            let job_wide = errors.iter().position(|e| stops_job(e.kind(), Scope::Company));
             Err(errors.swap_remove(job_wide.unwrap_or(0)))
         }
     }

@@ -35,7 +35,6 @@ use super::{
     export_facts, export_report as report,
     export_report::Tally,
     export_snapshot::Snapshots,
-    nmbrs_failure,
     sync_team::db_error,
 };
 use crate::{
@@ -47,10 +46,11 @@ use crate::{
         stage::{BucketState, Stage, swept},
         work::{AttemptState, BucketWork, Work, work},
     },
+    domain::nmbrs_failure::{BucketOutcome, NoticeFacts, notification},
     envelope::Job,
     events::Notification,
     failpoint::crash_point,
-    nmbrs::{CompanyId, NmbrsApi, NmbrsError, Operation},
+    nmbrs::{CompanyId, ErrorKind, NmbrsApi, NmbrsError},
     store::{
         LockKey, export_buckets as buckets,
         export_ledger::{self as ledger, Places},
@@ -148,9 +148,8 @@ impl ExportHours {
         let named: Ledger = ledger::load_entries(pool, id, &named_ids).await.map_err(db_error)?.into_iter().collect();
         let places = employee_periods(payload, &integration.venues, &named);
         let companies = places.iter().map(|(company, ..)| *company).collect();
-        let facts = export_facts::read(api, &companies)
-            .await
-            .map_err(|e| nmbrs_failure::job_error(&e, &integration.nmbrs.domain))?;
+        let facts =
+            export_facts::read(api, &companies).await.map_err(|e| JobError::nmbrs(&e, &integration.nmbrs.domain))?;
         let mut attempt = Attempt::load(ctx, places).await?;
         let applied = attempt.rows.iter().map(|(key, state)| (*key, state.applied.clone())).collect();
         let planned = plan(&PlanInput {
@@ -221,6 +220,10 @@ impl ExportHours {
                             written.refused.push((key, err));
                         }
                         Outcome::Later(cause) => written.later.push((key, cause)),
+                        Outcome::Unreadable { operation, field } => {
+                            run.plan.mark_unreadable(&key);
+                            written.unreadable.push((key, operation, field));
+                        }
                     }
                 }
             }
@@ -231,7 +234,7 @@ impl ExportHours {
             tracing::warn!(write_calls = written.write_calls, "export stopped; a retry resumes where it stands");
             return Err(match stop {
                 Stop::Database(e) => db_error(e),
-                Stop::Nmbrs(e) => nmbrs_failure::job_error(&e, &ctx.job.integration.nmbrs.domain),
+                Stop::Nmbrs(e) => JobError::nmbrs(&e, &ctx.job.integration.nmbrs.domain),
                 Stop::Unsettled(key) => {
                     JobError::transient("export_bucket_unsettled", format!("bucket {key:?} did not settle"))
                 }
@@ -245,17 +248,33 @@ impl ExportHours {
             return Err(JobError::transient("nmbrs_outcome_pending", message));
         }
         let buckets_written =
-            run.plan.buckets.iter().filter(|b| b.action.writes() && !b.in_doubt && !b.refused).count() as u64;
+            run.plan.buckets.iter().filter(|b| b.action.writes() && !b.in_doubt && !b.refused && !b.unreadable).count()
+                as u64;
         let Run { plan, refused: companies } = run;
         let tally = Tally { write_calls: total_calls, buckets_written };
         let mut output = report::output(payload, &plan, companies, &component_ids, tally);
         for operation in written.missing_rights {
-            output.events.push(nmbrs_failure::missing_right_notification(operation).draft());
+            let facts = NoticeFacts { domain: &ctx.job.integration.nmbrs.domain, operation, company_id: None };
+            output
+                .events
+                .extend(notification(ErrorKind::MissingRight { operation }, facts).as_ref().map(Notification::draft));
         }
         for (key, err) in written.refused {
             output.status = CompletionStatus::Partial;
             let scope = report::bucket_scope(&key);
-            output.errors.push(ErrorItem { code: "nmbrs_refused".into(), message: err.to_string(), scope });
+            let code = BucketOutcome::Refused.code().into();
+            output.errors.push(ErrorItem { code, message: err.to_string(), scope });
+        }
+        for (key, operation, field) in written.unreadable {
+            output.status = CompletionStatus::Partial;
+            let message = format!(
+                "{operation} listed a line whose {field} could not be read and that may be of this bucket's code; the bucket was not written next to it (a later export writes it)"
+            );
+            output.errors.push(ErrorItem {
+                code: "unreadable_record".into(),
+                message,
+                scope: report::bucket_scope(&key),
+            });
         }
         Ok(output)
     }
@@ -302,5 +321,7 @@ struct Written {
     refused: Vec<(BucketKey, NmbrsError)>,
     /// Lost inserts to settle in a later attempt.
     later: Vec<(BucketKey, NmbrsError)>,
-    missing_rights: Vec<Operation>,
+    missing_rights: Vec<&'static str>,
+    /// Buckets not inserted next to an unreadable line: (bucket, read operation, field).
+    unreadable: Vec<(BucketKey, &'static str, String)>,
 }

@@ -41,6 +41,7 @@ pub fn progress<E>(metrics: &Metrics, result: &Result<BucketResult, E>, done: u6
             Outcome::InDoubt { .. } => "in_doubt",
             Outcome::Refused(_) => "refused",
             Outcome::Later(_) => "later",
+            Outcome::Unreadable { .. } => "unreadable",
         },
         Err(_) => "stopped",
     };
@@ -69,6 +70,13 @@ pub fn output(
     for bucket in &in_doubt {
         let message = "the insert's reply was lost and it could not be read back; check the bucket in Nmbrs".into();
         out.errors.push(ErrorItem { code: "export.in_doubt".into(), message, scope: bucket_scope(&bucket.key) });
+    }
+    for (company, employee) in &plan.unidentified {
+        let message = format!(
+            "Employee {employee} is not in company {company}'s employee list (Contract_GetAll_AllEmployeesByCompany), which holds records whose EmployeeId could not be read; one may be this employee, so its entries were skipped"
+        );
+        let scope = json!({"nmbrs_company_id": company.0, "nmbrs_employee_id": employee.0, "field": "EmployeeId"});
+        out.errors.push(ErrorItem { code: "unreadable_record".into(), message, scope });
     }
     let unchanged = plan.buckets.iter().filter(|b| b.label() == "unchanged").count();
     let counts = [

@@ -8,6 +8,10 @@
 //! switches off the hour reads of the attempt, never the wage reads, and the reverse. A period
 //! that could not be read is recorded as unknown (not as empty), so a read-back after a lost
 //! reply never adopts a line that may be a person's (`domain::export::readback`).
+//!
+//! A line of the period that could not be read never fails the read; it stops only the buckets
+//! of its code (any code when its code is unreadable) that would be inserted next to it
+//! (`readback::before_insert`).
 
 use std::{
     collections::{HashMap, HashSet},
@@ -20,12 +24,23 @@ use crate::{
     domain::export::{
         actions::ComponentLineId,
         contributions::{BucketKey, Component},
-        readback::ReadLine,
+        readback::{PeriodLines, ReadLine, UnreadLine, before_insert},
     },
-    nmbrs::{EmployeeId, ErrorKind, NmbrsApi, NmbrsError, PayPeriod},
+    nmbrs::{EmployeeId, ErrorKind, Listed, NmbrsApi, NmbrsError, PayPeriod, UnreadableRecord},
 };
 
-type Cell = Arc<OnceCell<Option<Vec<ReadLine>>>>;
+/// What the period held before an insert, as far as the bucket is concerned.
+#[derive(Debug, PartialEq)]
+pub enum Foreign {
+    /// The lines of the bucket's code the worker does not own.
+    Lines(Vec<ComponentLineId>),
+    /// The period could not be read (the API user lacks that read right).
+    Unknown,
+    /// A line that may be of the bucket's code could not be read: no insert next to it.
+    Unreadable(UnreadLine),
+}
+
+type Cell = Arc<OnceCell<Option<PeriodLines>>>;
 
 /// Which read a line comes from: `HourComponentVar_Get` (true) or `WageComponentVar_Get`.
 type ReadKind = bool;
@@ -39,18 +54,18 @@ pub struct Snapshots {
 }
 
 impl Snapshots {
-    /// The lines of `key`'s code already in its period that the worker does not own (`owned`);
-    /// `None` when the period cannot be read (the API user lacks that read right).
+    /// The lines of `key`'s code already in its period that the worker does not own (`owned`),
+    /// see [`Foreign`].
     pub async fn foreign(
         &self,
         api: &dyn NmbrsApi,
         key: &BucketKey,
         owned: &[ComponentLineId],
-    ) -> Result<Option<Vec<ComponentLineId>>, NmbrsError> {
-        let Some(code) = key.component.code() else { return Ok(Some(Vec::new())) };
+    ) -> Result<Foreign, NmbrsError> {
+        let Some(code) = key.component.code() else { return Ok(Foreign::Lines(Vec::new())) };
         let kind: ReadKind = matches!(key.component, Component::Hours(_));
         if self.refused.lock().expect("the refused set is never poisoned").contains(&kind) {
-            return Ok(None);
+            return Ok(Foreign::Unknown);
         }
         let cell = {
             let mut cells = self.cells.lock().expect("the snapshot map is never poisoned");
@@ -68,24 +83,39 @@ impl Snapshots {
                 }
             })
             .await?;
-        Ok(lines.as_ref().map(|lines| {
-            let foreign = lines.iter().filter(|l| l.code == code).map(|l| ComponentLineId(l.id));
-            foreign.filter(|id| !owned.contains(id)).collect()
-        }))
+        Ok(match lines {
+            None => Foreign::Unknown,
+            Some(period) => match before_insert(period, code, owned) {
+                Ok(ids) => Foreign::Lines(ids),
+                Err(line) => Foreign::Unreadable(line.clone()),
+            },
+        })
     }
 }
 
 /// The hour or wage lines of `key`'s employee and period (`HourComponentVar_Get` /
-/// `WageComponentVar_Get`); none for days.
-pub async fn read_period(api: &dyn NmbrsApi, key: &BucketKey) -> Result<Vec<ReadLine>, NmbrsError> {
+/// `WageComponentVar_Get`), read and unreadable; none for days.
+pub async fn read_period(api: &dyn NmbrsApi, key: &BucketKey) -> Result<PeriodLines, NmbrsError> {
     let (employee, period) = (key.employee, key.period);
     Ok(match key.component {
-        Component::Hours(_) => (api.hour_component_var_get(employee, period).await?.into_iter())
-            .map(|l| ReadLine { id: l.id, code: l.hour_code, value: l.hours.0 })
-            .collect(),
-        Component::Wage(_) => (api.wage_component_var_get(employee, period).await?.into_iter())
-            .map(|l| ReadLine { id: l.id, code: l.code, value: l.value.0 })
-            .collect(),
-        Component::Days => Vec::new(),
+        Component::Hours(_) => period_lines(api.hour_component_var_get(employee, period).await?, |l| ReadLine {
+            id: l.id,
+            code: l.hour_code,
+            value: l.hours.0,
+        }),
+        Component::Wage(_) => period_lines(api.wage_component_var_get(employee, period).await?, |l| ReadLine {
+            id: l.id,
+            code: l.code,
+            value: l.value.0,
+        }),
+        Component::Days => PeriodLines::default(),
     })
+}
+
+fn period_lines<T>(listed: Listed<T>, line: impl Fn(T) -> ReadLine) -> PeriodLines {
+    let unread = |u: UnreadableRecord| UnreadLine { id: u.line_id, code: u.code, field: u.field };
+    PeriodLines {
+        lines: listed.items.into_iter().map(line).collect(),
+        unreadable: listed.unreadable.into_iter().map(unread).collect(),
+    }
 }

@@ -14,7 +14,6 @@ pub mod export_hours;
 mod export_report;
 mod export_snapshot;
 pub mod lifecycle;
-mod nmbrs_failure;
 pub mod pipeline;
 pub mod rest_auth_failure;
 pub mod sync_team;

@@ -14,12 +14,13 @@ use futures::{StreamExt, TryStreamExt};
 use rust_decimal::Decimal;
 
 use super::{
-    JobContext, JobError, JobHandler, JobOutput, NmbrsConnector, ResultWrite, nmbrs_failure,
+    JobContext, JobError, JobHandler, JobOutput, NmbrsConnector, ResultWrite,
     team::{self, Detail},
 };
 use crate::{
     clock::Clock,
     domain::{
+        nmbrs_failure::CompanyError,
         payloads::SyncTeamPayload,
         team::{ImportedEmployee, SyncInput, SyncSettings, plan_sync, select_imports},
     },
@@ -59,8 +60,9 @@ pub(super) fn db_error(e: sqlx::Error) -> JobError {
 struct Costs {
     /// Per imported employee.
     read: HashMap<i32, Decimal>,
-    /// Companies whose current period could not be read (no cost calls for their employees).
-    without_period: Vec<i32>,
+    /// Companies whose current period could not be read, and why (no cost calls for their
+    /// employees).
+    without_period: Vec<(i32, CompanyError)>,
     /// Employees whose own cost call Nmbrs refused (e.g. fault 2003): a null cost per hour.
     refused: Vec<i32>,
 }
@@ -70,7 +72,7 @@ impl SyncTeam {
         let integration = &ctx.job.integration;
         let domain = integration.nmbrs.domain.as_str();
         let api = self.nmbrs.connect(ctx.credentials.for_nmbrs(domain));
-        let fail = |e: NmbrsError| nmbrs_failure::job_error(&e, domain);
+        let fail = |e: NmbrsError| JobError::nmbrs(&e, domain);
         let today = self.clock.nmbrs_today();
 
         let read = team::read(api.as_ref(), &integration.venues, Detail::Full).await.map_err(fail)?;
@@ -109,13 +111,12 @@ impl SyncTeam {
     /// refuses gets none: they are published with a null cost per hour and named in `errors`
     /// (CONTRACT §2.3: only credentials, a missing right or Nmbrs unavailable fail the job).
     async fn costs_per_hour(&self, api: &dyn NmbrsApi, imported: &[ImportedEmployee]) -> Result<Costs, NmbrsError> {
-        let mut periods: HashMap<i32, Option<PayPeriod>> = HashMap::new();
+        let mut periods: HashMap<i32, Result<PayPeriod, CompanyError>> = HashMap::new();
         for e in imported {
             if let std::collections::hash_map::Entry::Vacant(slot) = periods.entry(e.company_id) {
                 let period = match api.current_period(CompanyId(e.company_id)).await {
-                    Ok(current) => Some(current.period),
-                    Err(err) if team::is_company_failure(&err) => None,
-                    Err(err) => return Err(err),
+                    Ok(current) => Ok(current.period),
+                    Err(err) => Err(team::company_failure(&err).ok_or(err)?),
                 };
                 slot.insert(period);
             }
@@ -124,16 +125,16 @@ impl SyncTeam {
         // not `Send` for every lifetime (rust-lang/rust#102211).
         let calls: Vec<_> = imported
             .iter()
-            .filter_map(|e| periods[&e.company_id].map(|p| cost_of(api, EmployeeId(e.nmbrs_employee_id), p)))
+            .filter_map(|e| periods[&e.company_id].ok().map(|p| cost_of(api, EmployeeId(e.nmbrs_employee_id), p)))
             .collect();
         let answers: Vec<(i32, Option<Decimal>)> =
             futures::stream::iter(calls).buffer_unordered(self.max_concurrency.max(1)).try_collect().await?;
         let mut refused: Vec<i32> = answers.iter().filter(|(_, c)| c.is_none()).map(|(id, _)| *id).collect();
         refused.sort_unstable();
         let read = answers.into_iter().filter_map(|(id, c)| c.map(|c| (id, c))).collect();
-        let mut without_period: Vec<i32> =
-            periods.into_iter().filter_map(|(company, p)| p.is_none().then_some(company)).collect();
-        without_period.sort_unstable();
+        let mut without_period: Vec<(i32, CompanyError)> =
+            periods.into_iter().filter_map(|(company, p)| p.err().map(|e| (company, e))).collect();
+        without_period.sort_unstable_by_key(|(company, _)| *company);
         Ok(Costs { read, without_period, refused })
     }
 }
@@ -146,7 +147,7 @@ async fn cost_of(
 ) -> Result<(i32, Option<Decimal>), NmbrsError> {
     match api.estimated_cost_per_hour(employee, period).await {
         Ok(cost) => Ok((employee.0, Some(cost))),
-        Err(e) if team::is_company_failure(&e) => Ok((employee.0, None)),
+        Err(e) if team::company_failure(&e).is_some() => Ok((employee.0, None)),
         Err(e) => Err(e),
     }
 }

@@ -12,10 +12,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{CompletionStatus, ErrorItem, JobOutput};
 use crate::{
-    domain::team::{CompanyData, CompanyFailure, TeamPlan, UnreadableRecord},
+    domain::{
+        nmbrs_failure::{CompanyError, NoticeFacts, Scope, Treatment, treat},
+        team::{CompanyData, CompanyFailure, TeamPlan, UnreadableRecord},
+    },
     envelope::Venue,
-    events::EventDraft,
-    nmbrs::{CompanyId, ErrorKind, Listed, NmbrsApi, NmbrsError, Operation, PerEmployee},
+    events::{EventDraft, Notification},
+    nmbrs::{CompanyId, Listed, NmbrsApi, NmbrsError, Operation, PerEmployee},
 };
 
 /// What a team read produced: the companies read, and those whose reads failed.
@@ -46,10 +49,13 @@ pub fn companies_of(venues: &[Venue]) -> BTreeMap<i32, Vec<String>> {
 }
 
 /// Whether a failed read concerns only its company (CONTRACT §2.3: "A company whose reads fail
-/// outright … the other companies go on"), rather than the whole job: everything except
-/// credentials, a missing right and transient failures (Nmbrs unavailable, retried by the job).
-pub fn is_company_failure(e: &NmbrsError) -> bool {
-    !matches!(e.kind(), ErrorKind::Credentials | ErrorKind::MissingRight { .. } | ErrorKind::Transient)
+/// outright … the other companies go on"), rather than the whole job: the company scope of the
+/// one table (`domain::nmbrs_failure`), and why.
+pub fn company_failure(e: &NmbrsError) -> Option<CompanyError> {
+    match treat(e.kind(), Scope::Company) {
+        Treatment::Company(error) => Some(error),
+        Treatment::Job(_) | Treatment::Bucket(_) => None,
+    }
 }
 
 /// Reads every linked company; see the module doc for which failures stop the read.
@@ -58,7 +64,7 @@ pub async fn read(api: &dyn NmbrsApi, venues: &[Venue], detail: Detail) -> Resul
     for (company_id, eitje_venue_ids) in companies_of(venues) {
         match read_company(api, company_id, eitje_venue_ids, detail).await {
             Ok(company) => read.companies.push(company),
-            Err(e) if is_company_failure(&e) => read.failed.push((company_id, e)),
+            Err(e) if company_failure(&e).is_some() => read.failed.push((company_id, e)),
             Err(e) => return Err(e),
         }
     }
@@ -109,32 +115,28 @@ async fn read_company(
     })
 }
 
-/// The companies that could not be read, for the plan, and their notifications: a company Nmbrs
-/// refused access to gets `nmbrs.no_access` (error code `nmbrs.no_access`); one whose response
-/// could not be used gets error code `nmbrs_refused`, naming the operation, never the response.
+/// The companies that could not be read, for the plan, and their notifications: each is named
+/// with its company error code of the one table (`nmbrs.no_access`, also notified;
+/// `nmbrs.unreadable_response`; …), naming the operation, never the response.
 pub fn failures(failed: &[(i32, NmbrsError)]) -> (Vec<EventDraft>, Vec<CompanyFailure>) {
     let mut events = Vec::new();
     let mut out = Vec::new();
     for (company_id, err) in failed {
-        if err.kind() == ErrorKind::NoAccess {
-            let notice = super::nmbrs_failure::no_access_notification(Some(*company_id), err);
-            out.push(CompanyFailure {
-                company_id: *company_id,
-                code: "nmbrs.no_access".into(),
-                message: notice.message.clone(),
-            });
-            events.push(notice.draft());
-        } else {
-            out.push(CompanyFailure {
-                company_id: *company_id,
-                code: "nmbrs_refused".into(),
-                message: format!(
-                    "Company {company_id} could not be read ({} failed: {}); its employees were skipped and nobody was judged gone.",
-                    err.operation(),
+        let error = company_failure(err).unwrap_or(CompanyError::UnreadableResponse);
+        let operation = err.operation();
+        let facts = NoticeFacts { domain: "", operation: operation.name(), company_id: Some(*company_id) };
+        let notice = error.notice().map(|n| n.notification(facts));
+        let message = notice.as_ref().map_or_else(
+            || {
+                format!(
+                    "Company {company_id} could not be read ({operation} failed: {}); its employees were skipped and nobody was judged gone.",
                     failure_kind(err),
-                ),
-            });
-        }
+                )
+            },
+            |n| n.message.clone(),
+        );
+        out.push(CompanyFailure { company_id: *company_id, error, message });
+        events.extend(notice.as_ref().map(Notification::draft));
     }
     (events, out)
 }

@@ -10,7 +10,7 @@ use super::envelope::Value;
 use super::error::NmbrsError;
 use super::operation::Operation as Op;
 use super::reader::{self, ReadError};
-use super::records::{Codec, HistoryRecord, Record, parse_decimal};
+use super::records::{Codec, HistoryRecord, parse_decimal};
 use super::types::*;
 
 /// Employee-service operations. `hour_component_var_get` and `days_var_get` need an extra
@@ -37,22 +37,23 @@ pub trait EmployeeService: Send + Sync {
         period: PayPeriod,
         unprotected: bool,
     ) -> Result<HourComponentId, NmbrsError>;
-    /// `HourComponentVar_Get`. A line whose `Id`, `HourCode` or `Hours` cannot be read
-    /// makes the read fail ([`super::ErrorKind::InvalidData`]): the export cannot compare.
+    /// `HourComponentVar_Get`. A line whose `Id`, `HourCode` or `Hours` cannot be read is in
+    /// [`Listed::unreadable`] with its id and code where those could be read
+    /// ([`UnreadableRecord::line_id`], [`UnreadableRecord::code`]); it never fails the read.
     async fn hour_component_var_get(
         &self,
         employee: EmployeeId,
         period: PayPeriod,
-    ) -> Result<Vec<HourComponentLine>, NmbrsError>;
+    ) -> Result<Listed<HourComponentLine>, NmbrsError>;
     /// `WageComponent_Delete`; `false` when Nmbrs deleted nothing.
     async fn wage_component_delete(&self, employee: EmployeeId, id: WageComponentId) -> Result<bool, NmbrsError>;
-    /// `WageComponentVar_Get`. A line whose `Id`, `Code` or `Value` cannot be read makes the
-    /// read fail ([`super::ErrorKind::InvalidData`]).
+    /// `WageComponentVar_Get`. A line whose `Id`, `Code` or `Value` cannot be read is in
+    /// [`Listed::unreadable`], as for hours.
     async fn wage_component_var_get(
         &self,
         employee: EmployeeId,
         period: PayPeriod,
-    ) -> Result<Vec<WageComponentLine>, NmbrsError>;
+    ) -> Result<Listed<WageComponentLine>, NmbrsError>;
     /// `WageComponentVar_Insert`: not idempotent; may fail with `OutcomeUnknown`.
     async fn wage_component_var_insert(
         &self,
@@ -102,11 +103,6 @@ fn scalar<T: Codec>(xml: &str, op: Op) -> Result<T, ReadError> {
 
 fn history<T: HistoryRecord>(xml: &str, op: Op) -> Result<Listed<PerEmployee<T>>, ReadError> {
     reader::read_list(xml, op.name(), T::ENTRY)
-}
-
-/// A list whose every record counts: one unreadable record makes the read fail.
-fn complete_list<T: Record>(op: Op, item: &'static str) -> impl Fn(&str) -> Result<Vec<T>, ReadError> {
-    move |xml| reader::all_or_malformed(reader::read_list(xml, op.name(), item)?)
 }
 
 fn company_param(company: CompanyId) -> [(&'static str, Value<'static>); 1] {
@@ -210,9 +206,9 @@ impl EmployeeService for SoapClient {
         &self,
         employee: EmployeeId,
         period: PayPeriod,
-    ) -> Result<Vec<HourComponentLine>, NmbrsError> {
+    ) -> Result<Listed<HourComponentLine>, NmbrsError> {
         let op = Op::HourComponentVarGet;
-        self.call(op, &period_params(employee, period), complete_list(op, "HourComponent")).await
+        self.call(op, &period_params(employee, period), |xml| reader::read_list(xml, op.name(), "HourComponent")).await
     }
 
     async fn wage_component_delete(&self, employee: EmployeeId, id: WageComponentId) -> Result<bool, NmbrsError> {
@@ -225,9 +221,9 @@ impl EmployeeService for SoapClient {
         &self,
         employee: EmployeeId,
         period: PayPeriod,
-    ) -> Result<Vec<WageComponentLine>, NmbrsError> {
+    ) -> Result<Listed<WageComponentLine>, NmbrsError> {
         let op = Op::WageComponentVarGet;
-        self.call(op, &period_params(employee, period), complete_list(op, "WageComponent")).await
+        self.call(op, &period_params(employee, period), |xml| reader::read_list(xml, op.name(), "WageComponent")).await
     }
 
     async fn wage_component_var_insert(

@@ -1,7 +1,7 @@
-//! The one error type of the Nmbrs edge and its classification. [`NmbrsError::kind`]
-//! says what happened in Nmbrs terms; [`ErrorKind::class`] says what the job does about
-//! it (retry, give up, or ask a person) and [`ErrorKind::notification_code`] which
-//! notification goes out. No variant carries credentials or response bodies.
+//! The one error type of the Nmbrs SOAP edge and its neutral kind: [`NmbrsError::kind`] maps
+//! what happened into `domain::nmbrs_failure::ErrorKind`; what the job does about it (retry,
+//! give up, ask a person, skip a company or a bucket) is the one table
+//! `domain::nmbrs_failure::treat`. No variant carries credentials or response bodies.
 
 use std::time::Duration;
 
@@ -32,8 +32,9 @@ pub enum NmbrsError {
     /// The response was not the expected XML.
     #[error("{operation}: unreadable response: {message}")]
     Malformed { operation: Operation, message: String },
-    /// Nmbrs answered without a result where one is needed (e.g. `Company_GetCurrentPeriod`
-    /// of a company without a current period): classed like an unreadable response.
+    /// Nmbrs answered without a result where one is needed: for `Company_GetCurrentPeriod`
+    /// the company has no current period ([`ErrorKind::NoCurrentPeriod`]), otherwise the
+    /// response is unreadable.
     #[error("{operation}: answered without a result")]
     NoResult { operation: Operation },
     /// An insert failed transiently after the request may have reached Nmbrs: it may or
@@ -43,59 +44,12 @@ pub enum NmbrsError {
     OutcomeUnknown { operation: Operation, cause: Box<NmbrsError> },
 }
 
-/// What kind of failure, in Nmbrs terms. The backbone maps it with [`ErrorKind::class`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ErrorKind {
-    /// Connection, timeout, 429/5xx without fault, faults 1006, 2019/2020, 9999: retry.
-    Transient,
-    /// 1000/1001/1004/2043: username, token or domain wrong; stop the sync, tell the admin.
-    Credentials,
-    /// 1002: the API user template lacks the right for `operation`
-    /// (`nmbrs.missing_rights`). For `HourComponentVar_Get`/`DaysVar_Get` a normal outcome.
-    MissingRight { operation: Operation },
-    /// 1003/2004/2009: no access to the company/debtor (`nmbrs.no_access`).
-    NoAccess,
-    /// 2003: the employee does not exist or is not visible (`unknown_employee`).
-    UnknownEmployee,
-    /// 2001/2002/2006/other 20xx, and `soap:Client` faults: the request is wrong.
-    InvalidData,
-    /// 2011/2012, 9999 mentioning TWK: the period is closed; needs a person's decision.
-    PeriodClosed,
-    /// An insert may or may not have landed (`export.in_doubt`).
-    OutcomeUnknown,
-    /// Anything else: permanent, log the (redacted) fault.
-    Unknown,
-}
+/// The neutral kind of a failure, shared with the REST edge; what a job does about it is the
+/// one table `domain::nmbrs_failure::treat`.
+pub use crate::domain::nmbrs_failure::ErrorKind;
 
 /// How a job treats an error: the backbone's three classes, shared with the retry policy.
 pub use crate::domain::retry::ErrorClass;
-
-impl ErrorKind {
-    pub fn class(self) -> ErrorClass {
-        match self {
-            ErrorKind::Transient => ErrorClass::Transient,
-            ErrorKind::Credentials
-            | ErrorKind::MissingRight { .. }
-            | ErrorKind::NoAccess
-            | ErrorKind::PeriodClosed
-            | ErrorKind::OutcomeUnknown => ErrorClass::NeedsPerson,
-            ErrorKind::UnknownEmployee | ErrorKind::InvalidData | ErrorKind::Unknown => ErrorClass::Permanent,
-        }
-    }
-
-    /// The CONTRACT.md notification code this kind raises, if any.
-    pub fn notification_code(self) -> Option<&'static str> {
-        match self {
-            ErrorKind::Transient => Some("nmbrs.unavailable"),
-            ErrorKind::Credentials => Some("nmbrs.auth_failed"),
-            ErrorKind::MissingRight { .. } => Some("nmbrs.missing_rights"),
-            ErrorKind::NoAccess => Some("nmbrs.no_access"),
-            ErrorKind::PeriodClosed => Some("export.period_closed"),
-            ErrorKind::OutcomeUnknown => Some("export.in_doubt"),
-            ErrorKind::UnknownEmployee | ErrorKind::InvalidData | ErrorKind::Unknown => None,
-        }
-    }
-}
 
 impl NmbrsError {
     pub fn operation(&self) -> Operation {
@@ -122,8 +76,9 @@ impl NmbrsError {
             NmbrsError::Timeout { .. } | NmbrsError::Connect { .. } | NmbrsError::Transport { .. } => {
                 ErrorKind::Transient
             }
+            NmbrsError::NoResult { operation: Operation::CompanyGetCurrentPeriod } => ErrorKind::NoCurrentPeriod,
             NmbrsError::TooLarge { .. } | NmbrsError::Malformed { .. } | NmbrsError::NoResult { .. } => {
-                ErrorKind::Unknown
+                ErrorKind::Unreadable
             }
             NmbrsError::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
         }
@@ -163,15 +118,26 @@ mod tests {
         let op = Operation::HourComponentVarInsert;
         let timeout = NmbrsError::Timeout { operation: op, after: Duration::from_secs(1) };
         assert_eq!(timeout.kind(), ErrorKind::Transient);
-        assert_eq!(timeout.kind().class(), ErrorClass::Transient);
         let http = |status| NmbrsError::Http { operation: op, status, content_type: "text/html".into() };
         assert_eq!(http(503).kind(), ErrorKind::Transient);
         assert_eq!(http(429).kind(), ErrorKind::Transient);
         assert_eq!(http(404).kind(), ErrorKind::Unknown);
         let doubt = NmbrsError::OutcomeUnknown { operation: op, cause: Box::new(timeout) };
         assert_eq!(doubt.kind(), ErrorKind::OutcomeUnknown);
-        assert_eq!(doubt.kind().class(), ErrorClass::NeedsPerson);
-        assert_eq!(doubt.kind().notification_code(), Some("export.in_doubt"));
+    }
+
+    #[test]
+    fn a_response_without_a_usable_result_is_unreadable_except_a_missing_current_period() {
+        let period = NmbrsError::NoResult { operation: Operation::CompanyGetCurrentPeriod };
+        assert_eq!(period.kind(), ErrorKind::NoCurrentPeriod);
+        let other = NmbrsError::NoResult { operation: Operation::ContractGetAll };
+        assert_eq!(other.kind(), ErrorKind::Unreadable);
+        let malformed = NmbrsError::Malformed { operation: Operation::ContractGetAll, message: "x".into() };
+        assert_eq!(malformed.kind(), ErrorKind::Unreadable);
+        assert_eq!(
+            NmbrsError::TooLarge { operation: Operation::ContractGetAll, limit: 1 }.kind(),
+            ErrorKind::Unreadable
+        );
     }
 
     #[test]
@@ -181,8 +147,7 @@ mod tests {
             fault: SoapFault::new("soap:Server".into(), "---> 1002: Unauthorized Access".into()),
         };
         assert!(e.is_missing_right());
-        assert_eq!(e.kind(), ErrorKind::MissingRight { operation: Operation::DaysVarGet });
-        assert_eq!(e.kind().notification_code(), Some("nmbrs.missing_rights"));
+        assert_eq!(e.kind(), ErrorKind::MissingRight { operation: "DaysVar_Get" });
         assert_eq!(e.nmbrs_code(), Some(1002));
     }
 }

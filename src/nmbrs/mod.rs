@@ -5,20 +5,10 @@
 //! Start with [`NmbrsTransport::new`] (one per process: connection pool, global rate
 //! limit), then [`NmbrsTransport::client`] per integration (credentials, concurrency).
 //!
-//! How a job reads a failure: `err.kind()` ([`ErrorKind`]), then `kind.class()`
-//! ([`ErrorClass`]) and `kind.notification_code()`:
-//!
-//! | kind | class | notification | typical cause |
-//! | --- | --- | --- | --- |
-//! | `Transient` | transient (retry the job later) | `nmbrs.unavailable` once retries run out | timeout, connection, 429/5xx, 1006, 9999 |
-//! | `Credentials` | needs a person | `nmbrs.auth_failed` | 1001/1000/1004/2043 |
-//! | `MissingRight { operation }` | needs a person (normal for read-backs) | `nmbrs.missing_rights` | 1002 |
-//! | `NoAccess` | needs a person | `nmbrs.no_access` | 1003/2004/2009 |
-//! | `PeriodClosed` | needs a person | `export.period_closed` | 2011/2012 |
-//! | `OutcomeUnknown` | needs a person | `export.in_doubt` | insert sent, answer lost |
-//! | `UnknownEmployee` | permanent (skip `unknown_employee`) | — | 2003 |
-//! | `InvalidData` | permanent | — | 2001/2002/2006, `soap:Client` |
-//! | `Unknown` | permanent | — | anything else |
+//! How a job reads a failure: `err.kind()` maps it into the neutral [`ErrorKind`] (SOAP fault
+//! codes per OPERATIONS.md §5 in `fault`); what the job does about it in the scope of the
+//! failed call (the whole job, one company, one bucket) is the one table
+//! `domain::nmbrs_failure::treat`, shared with the REST edge.
 //!
 //! Retries inside a call: reads, deletes and `DaysVar_Set` retry transient failures with
 //! exponential backoff and jitter (9999 only once); inserts retry only when the request

@@ -267,11 +267,16 @@ impl<T: Record> ListOf<T> {
             .or_else(|| item.record.check().err());
         match error {
             None => self.listed.items.push(item.record),
-            Some(e) => self.listed.unreadable.push(UnreadableRecord {
-                employee_id: item.record.employee_id(),
-                field: e.field,
-                problem: e.problem,
-            }),
+            Some(e) => {
+                let (line_id, code) = item.record.line();
+                self.listed.unreadable.push(UnreadableRecord {
+                    employee_id: item.record.employee_id(),
+                    field: e.field,
+                    problem: e.problem,
+                    line_id,
+                    code,
+                });
+            }
         }
     }
 }
@@ -342,16 +347,6 @@ pub fn read_list<T: Record>(xml: &str, operation: &str, known_item: &str) -> Res
     };
     read_response(xml, operation, &mut v)?;
     Ok(v.listed)
-}
-
-/// For a list whose records all count (the variable components of one employee, which an
-/// export compares to what it wrote): every record, or [`ReadError::Malformed`] naming the
-/// first unreadable one.
-pub fn all_or_malformed<T>(listed: Listed<T>) -> Result<Vec<T>, ReadError> {
-    match listed.unreadable.first() {
-        None => Ok(listed.items),
-        Some(u) => Err(ReadError::Malformed(format!("a record has an unreadable <{}>: {}", u.field, u.problem))),
-    }
 }
 
 /// For a list where a record that cannot be read is as good as absent (companies, the codes

@@ -8,8 +8,10 @@
 //! that is nil where a value is needed, absent ([`Record::REQUIRED`], [`Record::check`]) or
 //! unparsable makes its record unreadable ([`FieldError`]). Every other field is only
 //! passed on: nil, absent or unparsable reads as `None`, or as the type's empty value
-//! (`""`, `0`) for the few fields that are not `Option`s (`Gender`, `HourlyWage` and
-//! `ContractHours` of the snapshot, the personal-info enumerations, schedule hours).
+//! (`""`, `0`) for the few fields that are not `Option`s and that the worker publishes as
+//! null when empty or zero, or not at all (`Gender`, `HourlyWage` and `ContractHours` of the
+//! snapshot, the personal-info enumerations, the schedule's id and part-time percentage).
+//! Schedule day hours are `Option`s: an unreadable day is null, not 0.
 
 use std::str::FromStr;
 
@@ -211,6 +213,11 @@ pub trait Record: Default {
     fn employee_id(&self) -> Option<i32> {
         None
     }
+    /// For a variable hour or wage line: its `Id` and its code, each when it could be read
+    /// (so an unreadable line still says which lines and codes it may be).
+    fn line(&self) -> (Option<i32>, Option<i32>) {
+        (None, None)
+    }
     /// Writes the children of the record element, in WSDL order.
     fn write(&self, w: &mut SoapWriter);
 }
@@ -238,14 +245,19 @@ macro_rules! read_field {
 
 /// Implements [`Record`] from a table `"Element" => field` in WSDL order; `(decide)` marks a
 /// decision field; `required [...]` lists the elements that must be present; `employee f`
-/// names the field holding the employee id.
+/// names the field holding the employee id; `line id code` the fields of a variable line's id
+/// and code.
 macro_rules! record {
     ($ty:ty { $($xml:literal => $field:ident $(($decide:ident))?),* $(,)? } required [$($req:literal),*]
-     $(employee $emp:ident)?) => {
+     $(employee $emp:ident)? $(line $line_id:ident $line_code:ident)?) => {
         impl Record for $ty {
             const REQUIRED: &'static [&'static str] = &[$($req),*];
             $(fn employee_id(&self) -> Option<i32> {
                 (self.$emp > 0).then_some(self.$emp)
+            })?
+            // A field that failed to decode keeps its default (0): ids and codes are positive.
+            $(fn line(&self) -> (Option<i32>, Option<i32>) {
+                ((self.$line_id > 0).then_some(self.$line_id), (self.$line_code > 0).then_some(self.$line_code))
             })?
             fn leaf(&mut self, depth: usize, name: &str, text: Option<&str>) -> Result<(), FieldError> {
                 if depth == 1 {
@@ -275,11 +287,11 @@ record!(ModelCode { "Code" => code (decide), "Description" => description } requ
 
 record!(HourComponentLine {
     "Id" => id (decide), "HourCode" => hour_code (decide), "Hours" => hours (decide),
-} required ["Id", "HourCode", "Hours"]);
+} required ["Id", "HourCode", "Hours"] line id hour_code);
 
 record!(WageComponentLine {
     "Id" => id (decide), "Code" => code (decide), "Value" => value (decide),
-} required ["Id", "Code", "Value"]);
+} required ["Id", "Code", "Value"] line id code);
 
 record!(EmployeeSnapshot {
     "EmployeeID" => employee_id (decide), "EmployeeNumber" => employee_number,

@@ -385,8 +385,10 @@ pub struct Contract {
 pub struct Schedule {
     /// `Id` is a decimal in the WSDL (sic).
     pub id: Decimal,
-    pub hours_week1: [Decimal; 7],
-    pub hours_week2: [Decimal; 7],
+    /// Hours per day; `None` when nil, absent or unparsable (passed on as null, never as 0:
+    /// CONTRACT §2.3).
+    pub hours_week1: [Option<Decimal>; 7],
+    pub hours_week2: [Option<Decimal>; 7],
     pub parttime_percentage: Decimal,
     pub start_date: Option<NaiveDateTime>,
     pub creation_date: Option<NaiveDateTime>,
@@ -458,6 +460,11 @@ pub struct UnreadableRecord {
     pub field: String,
     /// What was wrong, e.g. `missing` or `"2025-13-01" is not a dateTime`.
     pub problem: String,
+    /// A variable hour or wage line's `Id`, when it could be read (`None` for other records).
+    pub line_id: Option<i32>,
+    /// A variable hour or wage line's `HourCode` / `Code`, when it could be read (`None` for
+    /// other records): which buckets the line may concern.
+    pub code: Option<i32>,
 }
 
 /// A per-employee history list of one of the `*_GetAll_AllEmployeesByCompany` calls.

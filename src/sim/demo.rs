@@ -147,8 +147,8 @@ fn employee(p: Person<'_>) -> SimEmployee {
         }],
         schedules: vec![Schedule {
             id: Decimal::from(p.id * 10 + 3),
-            hours_week1: week,
-            hours_week2: week,
+            hours_week1: week.map(Some),
+            hours_week2: week.map(Some),
             parttime_percentage: (weekly / Decimal::from(40) * Decimal::from(100)).round_dp(2),
             start_date: Some(p.start),
             creation_date: Some(p.start),

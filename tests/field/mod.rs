@@ -3,4 +3,5 @@
 
 mod data;
 mod export;
+mod gaps;
 mod reading;

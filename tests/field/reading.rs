@@ -229,7 +229,9 @@ async fn own_01_salary_and_schedule_lists_read_whatever_their_element_names() {
         ])
     );
     assert_eq!(p["schedule"]["start_date"], "2025-01-01");
-    assert_eq!(p["schedule"]["hours_per_week"], "12.5", "8 + 4.5; nil and unparsable days count nothing");
+    // Nil, unparsable and absent days are null, never 0, so the week's total is unknown.
+    assert_eq!(p["schedule"]["days"], json!(["8", "4.5", null, null, null, null, null]));
+    assert_eq!(p["schedule"]["hours_per_week"], Value::Null);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use crate::support::nmbrs::*;
+use nmbrs_worker::domain::nmbrs_failure::{BucketOutcome, Scope, Treatment, job_failure, treat};
 use nmbrs_worker::nmbrs::*;
 use nmbrs_worker::sim::{FaultConfig, Injected, TransientFault, demo};
 
@@ -59,12 +60,12 @@ async fn every_operation_round_trips_the_seeded_data() {
 async fn hours_wages_and_days_are_written_read_back_and_deleted() {
     let sim = demo_sim().await;
     let c = demo_client(&sim);
-    assert!(c.hour_component_var_get(JAN, NOV).await.unwrap().is_empty());
+    assert!(c.hour_component_var_get(JAN, NOV).await.unwrap().items.is_empty());
 
     let a = c.hour_component_var_insert(JAN, &hours(1, "7.50"), NOV, false).await.unwrap();
     let b = c.hour_component_var_insert(JAN, &hours(40, "0.25"), NOV, false).await.unwrap();
     assert_ne!(a, b);
-    let lines = c.hour_component_var_get(JAN, NOV).await.unwrap();
+    let lines = c.hour_component_var_get(JAN, NOV).await.unwrap().items;
     assert_eq!(
         lines,
         vec![
@@ -76,11 +77,11 @@ async fn hours_wages_and_days_are_written_read_back_and_deleted() {
 
     assert!(c.hour_component_delete(JAN, a).await.unwrap());
     assert!(!c.hour_component_delete(JAN, a).await.unwrap(), "second delete finds nothing");
-    assert_eq!(c.hour_component_var_get(JAN, NOV).await.unwrap().len(), 1);
+    assert_eq!(c.hour_component_var_get(JAN, NOV).await.unwrap().items.len(), 1);
 
     let w = c.wage_component_var_insert(JAN, &wage(430, "12.40"), NOV, false).await.unwrap();
     assert_eq!(
-        c.wage_component_var_get(JAN, NOV).await.unwrap(),
+        c.wage_component_var_get(JAN, NOV).await.unwrap().items,
         vec![WageComponentLine { id: w.0, code: 430, value: Amount(dec("12.40")) }]
     );
     assert!(c.wage_component_delete(JAN, w).await.unwrap());
@@ -107,7 +108,7 @@ async fn nmbrs_faults_are_classified() {
     let e = wrong_token.companies().await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Credentials);
     assert_eq!(e.nmbrs_code(), Some(1001));
-    assert_eq!(e.kind().class(), ErrorClass::NeedsPerson);
+    assert_eq!(job_failure(e.kind()).class, ErrorClass::NeedsPerson);
     let wrong_domain =
         SoapClient::new(fast_config(sim.base_url()), Credentials::new(demo::USERNAME, demo::TOKEN, "nope"), 4).unwrap();
     assert_eq!(kind_of(wrong_domain.companies().await).await, ErrorKind::Credentials);
@@ -149,10 +150,10 @@ async fn a_missing_read_back_right_is_a_normal_matchable_outcome() {
     let limited = client_as(&sim, demo::LIMITED_USERNAME, demo::LIMITED_TOKEN);
     let e = limited.hour_component_var_get(JAN, NOV).await.unwrap_err();
     assert!(e.is_missing_right());
-    assert_eq!(e.kind(), ErrorKind::MissingRight { operation: Operation::HourComponentVarGet });
-    assert_eq!(e.kind().notification_code(), Some("nmbrs.missing_rights"));
+    assert_eq!(e.kind(), ErrorKind::MissingRight { operation: Operation::HourComponentVarGet.name() });
+    assert_eq!(job_failure(e.kind()).notice.map(|n| n.code), Some("nmbrs.missing_rights"));
     let e = limited.days_var_get(JAN, NOV).await.unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::MissingRight { operation: Operation::DaysVarGet });
+    assert_eq!(e.kind(), ErrorKind::MissingRight { operation: Operation::DaysVarGet.name() });
     // Not retried: one call each.
     assert_eq!(sim.calls().len(), 2);
     // The other operations still work, and granting the right fixes the read-back.
@@ -210,7 +211,7 @@ async fn inserts_are_never_retried_blindly() {
     sim.inject(op, Injected::Transient { fault: TransientFault::Fault9999 });
     let e = c.hour_component_var_insert(JAN, &hours(1, "8"), NOV, false).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::OutcomeUnknown);
-    assert_eq!(e.kind().notification_code(), Some("export.in_doubt"));
+    assert_eq!(treat(e.kind(), Scope::Bucket), Treatment::Bucket(BucketOutcome::InDoubt));
     assert_eq!(sim.calls().len(), 1);
 
     // Applied but the reply was lost: unknown to the client, present in Nmbrs.

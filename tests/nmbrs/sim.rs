@@ -187,7 +187,7 @@ async fn the_json_control_api_seeds_inspects_and_injects() {
     let faults = serde_json::json!({"script": [{"operation": "List_GetAll", "kind": "fault", "code": 1002, "message": "Unauthorized Access"}]});
     assert_eq!(post_json(&http, &url("faults"), &faults).await.status(), 204);
     let e = c.companies().await.unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::MissingRight { operation: Operation::ListGetAll });
+    assert_eq!(e.kind(), ErrorKind::MissingRight { operation: Operation::ListGetAll.name() });
     assert_eq!(c.companies().await.unwrap().len(), 1, "one-shot");
 
     let calls = get_json(&http, &url("calls")).await;

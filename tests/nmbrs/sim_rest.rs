@@ -269,7 +269,7 @@ async fn a_component_posted_via_rest_is_seen_via_soap_and_the_other_way_round() 
     let (status, created) =
         send(&sim, reqwest::Method::POST, &format!("/api/employees/{jan}/variablehours"), &token, Some(body)).await;
     assert_eq!(status, 201, "{created}");
-    let lines = soap.hour_component_var_get(JAN, NOV).await.unwrap();
+    let lines = soap.hour_component_var_get(JAN, NOV).await.unwrap().items;
     assert_eq!(lines.len(), 1);
     assert_eq!((lines[0].hour_code, lines[0].hours.to_string()), (1, "7.25".to_owned()));
     assert_eq!(created["hourComponentId"], sim.rest_id(demo::DOMAIN, Kind::HourComponent, lines[0].id).to_string());
@@ -295,7 +295,7 @@ async fn a_component_posted_via_rest_is_seen_via_soap_and_the_other_way_round() 
     let (status, _) =
         send(&sim, reqwest::Method::PUT, &format!("/api/employees/{jan}/variablehours"), &token, Some(put)).await;
     assert_eq!(status, 200);
-    let lines = soap.hour_component_var_get(JAN, NOV).await.unwrap();
+    let lines = soap.hour_component_var_get(JAN, NOV).await.unwrap().items;
     assert!(lines.iter().any(|l| l.hour_code == 1 && l.hours.to_string() == "8"), "{lines:?}");
     assert_eq!(lines.len(), 2);
 
@@ -304,7 +304,7 @@ async fn a_component_posted_via_rest_is_seen_via_soap_and_the_other_way_round() 
     assert_eq!(send(&sim, reqwest::Method::DELETE, &delete, &token, None).await.0, 204);
     let (status, gone) = send(&sim, reqwest::Method::DELETE, &delete, &token, None).await;
     assert_eq!((status, gone["code"].as_u64()), (404, Some(40401)));
-    assert_eq!(soap.hour_component_var_get(JAN, NOV).await.unwrap().len(), 1);
+    assert_eq!(soap.hour_component_var_get(JAN, NOV).await.unwrap().items.len(), 1);
 
     // Wage components: flat period on POST, company-wide read.
     let wage = serde_json::json!({"code": 400, "value": 2, "comment": "eitje:w1", "periodDetails": {"year": 2026, "period": 11}, "unprotectedMode": false});
@@ -312,7 +312,7 @@ async fn a_component_posted_via_rest_is_seen_via_soap_and_the_other_way_round() 
         send(&sim, reqwest::Method::POST, &format!("/api/employees/{jan}/variablewagecomponent"), &token, Some(wage))
             .await;
     assert_eq!(status, 201);
-    assert_eq!(soap.wage_component_var_get(JAN, NOV).await.unwrap().len(), 1);
+    assert_eq!(soap.wage_component_var_get(JAN, NOV).await.unwrap().items.len(), 1);
     let horeca = company_id(&sim, demo::HORECA);
     let (_, wages) =
         get(&sim, &format!("/api/companies/{horeca}/employees/variablewagecomponents?year=2026&period=11"), &token)

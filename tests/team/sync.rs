@@ -352,7 +352,10 @@ async fn an_unreadable_company_and_a_missing_period_leave_the_other_company_sync
         .map(|e| (e["code"].as_str().unwrap(), &e["scope"]["nmbrs_company_id"]))
         .collect();
     codes.sort_by_key(|c| c.0);
-    assert_eq!(codes, [("nmbrs_refused", &json!(demo::CATERING)), ("no_current_period", &json!(demo::HORECA))]);
+    assert_eq!(
+        codes,
+        [("nmbrs.no_current_period", &json!(demo::HORECA)), ("nmbrs.unreadable_response", &json!(demo::CATERING))]
+    );
     assert_eq!(p["counts"]["imported"], 4, "HORECA's employees");
     let upserts = of_kind(&evs, "team_member.upserted");
     assert_eq!(upserts.len(), 4);

@@ -141,6 +141,10 @@ pub enum SkipReason {
     PeriodClosed,
     InvalidPeriod,
     UnknownEmployee,
+    /// A record the decision needs could not be read (CONTRACT §2.3): the employee is missing
+    /// from a company list with records whose id is unreadable, or a line of the period that
+    /// may be of the bucket's code could not be read.
+    UnreadableRecord,
     InDoubt,
     /// Nmbrs refused the bucket's write after planning (e.g. its period closed meanwhile), or
     /// the entry's company could not be read (no access, no current period, unreadable).

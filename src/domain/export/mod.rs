@@ -3,7 +3,6 @@
 //! The way through, one file per step:
 //! - [`payload`]: the typed `ExportHours` payload;
 //! - [`contributions`]: an entry's parts, the rules that skip them, the bucket each books on;
-//! - [`companies`]: which failed company reads skip only that company (isolation);
 //! - [`validation`]: the company-side checks (period open and valid, code in the models);
 //! - [`ledger`]: per entry its live contributions, and bucket values derived from them;
 //! - [`actions`]: the write that brings one bucket in Nmbrs to its wanted value;
@@ -37,7 +36,7 @@
 //! - **Unknown venue** (not in `integration.venues`) skips the entry as `unknown_employee` (the
 //!   employee cannot be found in Nmbrs) and raises `export.unknown_venue {eitje_venue_id}`.
 //! - **A company the handler could not read** (no access, no current period, a response that
-//!   cannot be read: [`companies`]) skips its entries as `nmbrs_refused` (CONTRACT §2.3); the
+//!   cannot be read: `domain::nmbrs_failure`, company scope) skips its entries as `nmbrs_refused` (CONTRACT §2.3); the
 //!   handler names the company in `errors` (`nmbrs.no_access`, `nmbrs.no_current_period`,
 //!   `nmbrs.unreadable_response`) and the job is `partial`.
 //! - **Added notification codes** (the contract lists codes "at least"): `export.invalid_period
@@ -65,7 +64,6 @@
 //!   even when their total is already right.
 
 pub mod actions;
-pub mod companies;
 pub mod contributions;
 pub mod ledger;
 pub mod notify;

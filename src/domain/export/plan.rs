@@ -42,6 +42,10 @@ pub struct CompanyFacts {
     pub wage_models: [Vec<ModelCode>; 2],
     /// The employees Nmbrs knows in the company.
     pub employees: BTreeSet<EmployeeId>,
+    /// Records of the company's employee list whose `EmployeeId` could not be read: any of
+    /// them may be an employee missing from `employees`, so such an employee is not certainly
+    /// unknown (CONTRACT §2.3: skipped `unreadable_record`, not `unknown_employee`).
+    pub unidentified: u32,
 }
 
 impl CompanyFacts {
@@ -110,14 +114,19 @@ pub struct BucketPlan {
     /// Set by [`Plan::mark_refused`]: Nmbrs refused the write; the bucket was not written.
     #[serde(default)]
     pub refused: bool,
+    /// Set by [`Plan::mark_unreadable`]: a line of the period that may be of the bucket's code
+    /// could not be read; the bucket was not written.
+    #[serde(default)]
+    pub unreadable: bool,
 }
 
 impl BucketPlan {
     /// The `buckets[].action` of `hours.exported`.
     pub fn label(&self) -> &'static str {
-        match (self.in_doubt, self.refused) {
-            (true, _) => "in_doubt",
-            (_, true) => "refused",
+        match (self.in_doubt, self.refused, self.unreadable) {
+            (true, ..) => "in_doubt",
+            (_, true, _) => "refused",
+            (.., true) => "unreadable",
             _ => self.action.label(&self.applied),
         }
     }
@@ -126,7 +135,7 @@ impl BucketPlan {
     /// after the action (null for days, after a delete, and for a dry-run insert).
     pub fn report(&self, component_id: Option<ComponentLineId>) -> Value {
         let id = match (self.key.component, &self.action) {
-            _ if self.in_doubt || self.refused => None,
+            _ if self.in_doubt || self.refused || self.unreadable => None,
             (Component::Days, _) | (_, Action::Delete { .. }) => None,
             _ => component_id.map(|c| c.0),
         };
@@ -164,6 +173,11 @@ pub struct Plan {
     pub buckets: Vec<BucketPlan>,
     /// Companies with at least one write in a closed period (allowed by the export).
     pub unprotected: BTreeSet<CompanyId>,
+    /// Employees whose entries were skipped `unreadable_record` because they are missing from
+    /// their company's employee list while some of its records had no readable id; the handler
+    /// names each in `errors`.
+    #[serde(default)]
+    pub unidentified: BTreeSet<(CompanyId, EmployeeId)>,
     pub status: Status,
 }
 
@@ -215,12 +229,21 @@ impl Plan {
         self.hold_back(key, SkipReason::NmbrsRefused);
     }
 
+    /// Records that bucket `key` was not written because a line of its period that may be of
+    /// its code could not be read (CONTRACT §2.3): the bucket reports `unreadable`, this
+    /// export's contributions to it are skipped as `unreadable_record` and the job is `partial`.
+    /// The handler keeps the bucket dirty, so a later export writes it.
+    pub fn mark_unreadable(&mut self, key: &BucketKey) {
+        self.hold_back(key, SkipReason::UnreadableRecord);
+    }
+
     /// Marks the bucket and skips this export's contributions to it with `reason`; false when
     /// the plan has no such bucket.
     fn hold_back(&mut self, key: &BucketKey, reason: SkipReason) -> bool {
         let Some(bucket) = self.buckets.iter_mut().find(|b| b.key == *key) else { return false };
         match reason {
             SkipReason::InDoubt => bucket.in_doubt = true,
+            SkipReason::UnreadableRecord => bucket.unreadable = true,
             _ => bucket.refused = true,
         }
         for (_, id, component) in self.sources.iter().filter(|(b, ..)| b == key) {
@@ -230,7 +253,7 @@ impl Plan {
             }
         }
         let held_back: BTreeSet<BucketKey> =
-            self.buckets.iter().filter(|b| b.in_doubt || b.refused).map(|b| b.key).collect();
+            self.buckets.iter().filter(|b| b.in_doubt || b.refused || b.unreadable).map(|b| b.key).collect();
         let mut held: BTreeMap<&EntryId, bool> = BTreeMap::new();
         for (bucket, id, _) in &self.sources {
             *held.entry(id).or_insert(true) &= held_back.contains(bucket);
@@ -280,7 +303,13 @@ pub fn employee_periods(
 
 /// Plans one export (see the module documentation for the rules).
 pub fn plan(input: &PlanInput) -> Plan {
-    let mut planner = Planner { input, skipped: Vec::new(), notifications: Vec::new(), updates: BTreeMap::new() };
+    let mut planner = Planner {
+        input,
+        skipped: Vec::new(),
+        notifications: Vec::new(),
+        updates: BTreeMap::new(),
+        unidentified: BTreeSet::new(),
+    };
     let mut exported = Vec::new();
     let withdrawn: BTreeSet<&EntryId> = input.payload.withdrawn_entry_ids.iter().collect();
     for &id in &withdrawn {
@@ -300,7 +329,7 @@ pub fn plan(input: &PlanInput) -> Plan {
     if not_approved > 0 {
         planner.notify(notify::not_approved(not_approved));
     }
-    let Planner { skipped, notifications, updates, .. } = planner;
+    let Planner { skipped, notifications, updates, unidentified, .. } = planner;
 
     let mut ledger = input.ledger.clone();
     ledger.apply(&updates);
@@ -315,13 +344,13 @@ pub fn plan(input: &PlanInput) -> Plan {
             let action = decide(key.component, value, &applied);
             let closed = input.companies.get(&key.company).map(|f| check_period(key.period, &f.current_period));
             let unprotected = input.payload.allow_closed_period && closed == Some(PeriodCheck::Closed);
-            BucketPlan { key, value, applied, action, unprotected, in_doubt: false, refused: false }
+            BucketPlan { key, value, applied, action, unprotected, in_doubt: false, refused: false, unreadable: false }
         })
         .collect();
     let unprotected = buckets.iter().filter(|b| b.unprotected && b.action.writes()).map(|b| b.key.company).collect();
     let status = if skipped.iter().any(|s| s.reason.makes_partial()) { Status::Partial } else { Status::Succeeded };
     let sources = sources(&updates);
-    Plan { ledger, updates, sources, exported, skipped, notifications, buckets, unprotected, status }
+    Plan { ledger, updates, sources, exported, skipped, notifications, buckets, unprotected, unidentified, status }
 }
 
 /// The new contributions of this export as (bucket, entry, part).
@@ -357,6 +386,7 @@ struct Planner<'a> {
     skipped: Vec<Skip>,
     notifications: Vec<Notification>,
     updates: BTreeMap<EntryId, EntryUpdate>,
+    unidentified: BTreeSet<(CompanyId, EmployeeId)>,
 }
 
 impl Planner<'_> {
@@ -441,8 +471,14 @@ impl Planner<'_> {
         }
         let facts = &input.companies[&company];
         if !wanted.is_empty() && !facts.employees.contains(&entry.nmbrs_employee_id) {
-            self.notify(notify::unknown_employee(company, entry.nmbrs_employee_id));
-            self.skip(id, None, SkipReason::UnknownEmployee);
+            if facts.unidentified > 0 {
+                // One of the records Nmbrs sent without a readable id may be this employee.
+                self.unidentified.insert((company, entry.nmbrs_employee_id));
+                self.skip(id, None, SkipReason::UnreadableRecord);
+            } else {
+                self.notify(notify::unknown_employee(company, entry.nmbrs_employee_id));
+                self.skip(id, None, SkipReason::UnknownEmployee);
+            }
             return false;
         }
         let mut keep = Keep { kinds: keep_kinds, components: BTreeSet::new() };

@@ -12,6 +12,12 @@
 //! the bucket's code and value may be a person's, and a read-back cannot tell it from the
 //! worker's insert (SOAP reads no comments back). Then only "no such line" settles the insert
 //! (not landed); any such line leaves it in doubt. A person's line is never adopted.
+//!
+//! Real Nmbrs data is untidy (CONTRACT §2.3): a line whose id, code or value could not be read
+//! ([`UnreadLine`]) never fails the read, but it may be any line of its code (of any code when
+//! the code itself is unreadable). Such a line that the worker does not own concerns the
+//! buckets of its code only: before an insert it stops the bucket ([`before_insert`]: never a
+//! blind insert next to it), and in a read-back it makes the verdict ambiguous (never adopted).
 
 use rust_decimal::Decimal;
 
@@ -29,6 +35,47 @@ pub struct ReadLine {
     pub value: Decimal,
 }
 
+/// A line of the period that could not be read: its id and code, each when it could be read,
+/// and the field that could not (for the report; never a value).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnreadLine {
+    pub id: Option<i32>,
+    pub code: Option<i32>,
+    pub field: String,
+}
+
+impl UnreadLine {
+    /// Whether the line may be one of `code` that the worker does not own (`excluded` says
+    /// which known ids are not candidates).
+    fn may_concern(&self, code: i32, excluded: impl Fn(ComponentLineId) -> bool) -> bool {
+        self.code.is_none_or(|c| c == code) && !self.id.is_some_and(|id| excluded(ComponentLineId(id)))
+    }
+}
+
+/// What `HourComponentVar_Get` / `WageComponentVar_Get` gave for one employee and period: the
+/// lines read, and those that could not be.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PeriodLines {
+    pub lines: Vec<ReadLine>,
+    pub unreadable: Vec<UnreadLine>,
+}
+
+/// The lines of `code` already in the period before an insert that the worker does not own
+/// (`owned`): the read-back will never adopt them. `Err` with the first unreadable line that may
+/// be of `code` and is not the worker's: the bucket is not inserted next to it (it is skipped as
+/// `unreadable_record` and written by a later export).
+pub fn before_insert<'a>(
+    period: &'a PeriodLines,
+    code: i32,
+    owned: &[ComponentLineId],
+) -> Result<Vec<ComponentLineId>, &'a UnreadLine> {
+    if let Some(line) = period.unreadable.iter().find(|l| l.may_concern(code, |id| owned.contains(&id))) {
+        return Err(line);
+    }
+    let ids = period.lines.iter().filter(|l| l.code == code).map(|l| ComponentLineId(l.id));
+    Ok(ids.filter(|id| !owned.contains(id)).collect())
+}
+
 /// The verdict on a lost insert.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -40,11 +87,13 @@ pub enum Verdict {
     Ambiguous,
 }
 
-/// Judges the period's `lines` for an insert of `value` under `code`. `owned`: the lines the
+/// Judges the period read back for an insert of `value` under `code`. `owned`: the lines the
 /// worker already owns. `before`: the lines of the code that were in the period before the
-/// insert (a person's), or `None` when the period could not be read then.
+/// insert (a person's), or `None` when the period could not be read then. An unreadable line
+/// that may be of `code` and is neither owned nor known from before may be the insert: then
+/// nothing can be concluded ([`Verdict::Ambiguous`]).
 pub fn judge(
-    lines: &[ReadLine],
+    period: &PeriodLines,
     code: i32,
     value: Decimal,
     owned: &[ComponentLineId],
@@ -52,6 +101,10 @@ pub fn judge(
 ) -> Verdict {
     let same = |v: Decimal| v.round_dp(NMBRS_DECIMALS) == value.round_dp(NMBRS_DECIMALS);
     let excluded = |id: ComponentLineId| owned.contains(&id) || before.is_some_and(|b| b.contains(&id));
+    if period.unreadable.iter().any(|l| l.may_concern(code, excluded)) {
+        return Verdict::Ambiguous;
+    }
+    let lines = &period.lines;
     let mut matching = lines.iter().filter(|l| l.code == code && same(l.value) && !excluded(ComponentLineId(l.id)));
     match (matching.next(), matching.next(), before) {
         (None, ..) => Verdict::NotLanded,
@@ -71,30 +124,34 @@ mod tests {
         ReadLine { id, code, value: d(value) }
     }
 
+    fn period(lines: &[ReadLine]) -> PeriodLines {
+        PeriodLines { lines: lines.to_vec(), unreadable: Vec::new() }
+    }
+
     /// Judged with the period read before the insert, holding no line of the code.
     fn judge(lines: &[ReadLine], code: i32, value: Decimal, owned: &[ComponentLineId]) -> Verdict {
-        super::judge(lines, code, value, owned, Some(&[]))
+        super::judge(&period(lines), code, value, owned, Some(&[]))
     }
 
     #[test]
     fn a_line_that_was_there_before_the_insert_is_a_persons_and_never_adopted() {
         let lines = [line(99001, 400, "2")];
         let before = [ComponentLineId(99001)];
-        assert_eq!(super::judge(&lines, 400, d("2"), &[], Some(&before)), Verdict::NotLanded);
+        assert_eq!(super::judge(&period(&lines), 400, d("2"), &[], Some(&before)), Verdict::NotLanded);
         let both = [line(99001, 400, "2"), line(7, 400, "2")];
-        assert_eq!(super::judge(&both, 400, d("2"), &[], Some(&before)), Verdict::Adopt(ComponentLineId(7)));
+        assert_eq!(super::judge(&period(&both), 400, d("2"), &[], Some(&before)), Verdict::Adopt(ComponentLineId(7)));
     }
 
     #[test]
     fn without_the_period_read_before_the_insert_a_matching_line_is_never_adopted() {
         // Field 07: the one line of code 400 and value 2 may be the person's own.
         let lines = [line(99001, 400, "2")];
-        assert_eq!(super::judge(&lines, 400, d("2"), &[], None), Verdict::Ambiguous);
+        assert_eq!(super::judge(&period(&lines), 400, d("2"), &[], None), Verdict::Ambiguous);
         // No such line at all: the insert did not land, whoever else wrote in the period.
         let other = [line(99001, 400, "3"), line(5, 410, "2")];
-        assert_eq!(super::judge(&other, 400, d("2"), &[], None), Verdict::NotLanded);
+        assert_eq!(super::judge(&period(&other), 400, d("2"), &[], None), Verdict::NotLanded);
         // Lines the worker owns are still not candidates.
-        assert_eq!(super::judge(&lines, 400, d("2"), &[ComponentLineId(99001)], None), Verdict::NotLanded);
+        assert_eq!(super::judge(&period(&lines), 400, d("2"), &[ComponentLineId(99001)], None), Verdict::NotLanded);
     }
 
     #[test]
@@ -128,5 +185,44 @@ mod tests {
         let lines = [line(7, 1, "7.50"), line(12, 1, "7.50")];
         assert_eq!(judge(&lines, 1, d("7.50"), &[]), Verdict::Ambiguous);
         assert_eq!(judge(&lines, 1, d("7.50"), &[ComponentLineId(7)]), Verdict::Adopt(ComponentLineId(12)));
+    }
+
+    fn unread(id: Option<i32>, code: Option<i32>) -> UnreadLine {
+        UnreadLine { id, code, field: "Hours".into() }
+    }
+
+    #[test]
+    fn an_unreadable_line_of_the_code_or_of_an_unknown_code_stops_an_insert() {
+        let lines = vec![line(7, 1, "3"), line(8, 20, "4")];
+        for blocking in [unread(None, Some(1)), unread(None, None), unread(Some(9), Some(1)), unread(Some(9), None)] {
+            let p = PeriodLines { lines: lines.clone(), unreadable: vec![blocking.clone()] };
+            assert_eq!(before_insert(&p, 1, &[]), Err(&blocking), "{blocking:?}");
+        }
+        // Another code's line, or the worker's own line, concerns no other bucket.
+        let p = PeriodLines { lines: lines.clone(), unreadable: vec![unread(None, Some(20)), unread(Some(5), None)] };
+        assert_eq!(before_insert(&p, 1, &[ComponentLineId(5)]), Ok(vec![ComponentLineId(7)]));
+        assert_eq!(before_insert(&p, 20, &[ComponentLineId(5)]).map_err(|l| l.code), Err(Some(20)));
+    }
+
+    #[test]
+    fn a_read_back_next_to_an_unreadable_line_of_the_code_adopts_nothing() {
+        let lines = vec![line(7, 1, "7.50")];
+        for u in [unread(None, Some(1)), unread(None, None), unread(Some(12), Some(1))] {
+            let p = PeriodLines { lines: lines.clone(), unreadable: vec![u.clone()] };
+            assert_eq!(super::judge(&p, 1, d("7.50"), &[], Some(&[])), Verdict::Ambiguous, "{u:?}");
+            // Not "not landed" either: the unreadable line may be the insert.
+            let empty = PeriodLines { lines: vec![], unreadable: vec![u.clone()] };
+            assert_eq!(super::judge(&empty, 1, d("7.50"), &[], Some(&[])), Verdict::Ambiguous, "{u:?}");
+        }
+        // An unreadable line known from before the insert, or owned, or of another code, is no candidate.
+        let known = PeriodLines {
+            lines: lines.clone(),
+            unreadable: vec![unread(Some(99), Some(1)), unread(Some(3), None), unread(None, Some(20))],
+        };
+        let before = [ComponentLineId(99)];
+        assert_eq!(
+            super::judge(&known, 1, d("7.50"), &[ComponentLineId(3)], Some(&before)),
+            Verdict::Adopt(ComponentLineId(7))
+        );
     }
 }

@@ -84,6 +84,7 @@ pub fn facts() -> CompanyFacts {
         hour_models: [model(&[1, 20]), model(&[30])],
         wage_models: [model(&[400]), model(&[410, 420])],
         employees: [EMPLOYEE, EmployeeId(503377)].into(),
+        unidentified: 0,
     }
 }
 

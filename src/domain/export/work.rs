@@ -63,6 +63,7 @@ pub fn work(plan: &mut Plan, now: AttemptState<'_>) -> Work {
             unprotected,
             in_doubt: false,
             refused: false,
+            unreadable: false,
         });
     }
     let mut out = Work::default();
@@ -100,7 +101,16 @@ mod tests {
 
     fn planned(key: BucketKey, value: &str, applied: Applied) -> BucketPlan {
         let action = decide(key.component, d(value), &applied);
-        BucketPlan { key, value: d(value), applied, action, unprotected: false, in_doubt: false, refused: false }
+        BucketPlan {
+            key,
+            value: d(value),
+            applied,
+            action,
+            unprotected: false,
+            in_doubt: false,
+            refused: false,
+            unreadable: false,
+        }
     }
 
     fn plan_of(buckets: Vec<BucketPlan>) -> Plan {

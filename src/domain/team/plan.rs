@@ -22,7 +22,10 @@ use super::{
     selection::unreadable_of,
 };
 use crate::{
-    domain::matching::{self, RosterMember},
+    domain::{
+        matching::{self, RosterMember},
+        nmbrs_failure::CompanyError,
+    },
     events::{EventDraft, EventType},
 };
 
@@ -42,8 +45,9 @@ pub struct SyncSettings {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompanyFailure {
     pub company_id: i32,
-    /// `job.completed` error code, e.g. `nmbrs.no_access` or `nmbrs_refused`.
-    pub code: String,
+    /// Why (`domain::nmbrs_failure`, company scope): its `job.completed` error code, the same as
+    /// the export's (`nmbrs.no_access`, `nmbrs.unreadable_response`, …).
+    pub error: CompanyError,
     /// English, naming the company and operation, never a value from the response.
     pub message: String,
 }
@@ -65,8 +69,9 @@ pub struct SyncInput<'a> {
     pub companies: Vec<CompanyData>,
     /// The companies that could not be read.
     pub failed: &'a [CompanyFailure],
-    /// Companies whose current period could not be read (no cost per hour for their employees).
-    pub without_period: &'a [i32],
+    /// Companies whose current period could not be read, and why (no cost per hour for their
+    /// employees; usually `nmbrs.no_current_period`).
+    pub without_period: &'a [(i32, CompanyError)],
     /// Imported employees whose own cost-per-hour call Nmbrs refused (null cost, named in errors).
     pub without_cost: &'a [i32],
     /// `Salary_GetEstimatedCostPerHour` per imported employee; absent = null.
@@ -150,16 +155,16 @@ pub fn plan_sync(input: SyncInput<'_>) -> TeamPlan {
     plan.events.extend(matching.ambiguities.iter().map(|a| notify::duplicate_member(a).draft()));
 
     failure_errors(failed, &mut plan);
-    let mut no_period: Vec<i32> = without_period.to_vec();
-    no_period.sort_unstable();
-    no_period.dedup();
-    for company in no_period {
+    let no_period: BTreeMap<i32, CompanyError> = without_period.iter().copied().collect();
+    for (company, error) in no_period {
         plan.partial = true;
+        let why = match error {
+            CompanyError::NoCurrentPeriod => format!("Nmbrs gave no current period for company {company}"),
+            _ => format!("The current period of company {company} could not be read"),
+        };
         plan.errors.push(PlanError {
-            code: "no_current_period".into(),
-            message: format!(
-                "Nmbrs gave no current period for company {company}: its employees were synced without a cost per hour."
-            ),
+            code: error.code().into(),
+            message: format!("{why}: its employees were synced without a cost per hour."),
             scope: json!({"nmbrs_company_id": company}),
         });
     }
@@ -196,7 +201,7 @@ fn failure_errors(failed: &[CompanyFailure], plan: &mut TeamPlan) {
     for f in failed {
         plan.partial = true;
         plan.errors.push(PlanError {
-            code: f.code.clone(),
+            code: f.error.code().into(),
             message: f.message.clone(),
             scope: json!({"nmbrs_company_id": f.company_id}),
         });
@@ -317,7 +322,7 @@ mod tests {
         companies: Vec<CompanyData>,
         members: &[RosterMember],
         failed: &[CompanyFailure],
-        without_period: &[i32],
+        without_period: &[(i32, CompanyError)],
         today: NaiveDate,
     ) -> TeamPlan {
         let selection = select_imports(&companies, today);
@@ -560,14 +565,14 @@ mod tests {
         );
         let failed = [CompanyFailure {
             company_id: 54900,
-            code: "nmbrs_refused".into(),
+            error: CompanyError::UnreadableResponse,
             message: "Company 54900 could not be read.".into(),
         }];
         let roster = [linked("u-1", 1), linked("u-2", 2), linked("u-gone", 99)];
         let plan = run(vec![read], &roster, &failed, &[], today());
         assert!(plan.partial);
         assert_eq!(plan.errors[0].scope, json!({"nmbrs_company_id": 54900}));
-        assert_eq!(plan.errors[0].code, "nmbrs_refused");
+        assert_eq!(plan.errors[0].code, "nmbrs.unreadable_response");
         let gone: Vec<Value> =
             of(&plan, EventType::TeamMemberDeactivated).iter().map(|d| d["eitje_user_id"].clone()).collect();
         assert_eq!(gone, [json!("u-2")], "ended employment still counts; absence does not");
@@ -577,12 +582,12 @@ mod tests {
     #[test]
     fn a_company_without_a_current_period_still_publishes_without_a_cost_per_hour() {
         let c = company(54613, vec![snap(1, Some("a@x.nl"), None)], vec![(1, vec![contract(1, d(2025, 1, 1), None)])]);
-        let plan = run(vec![c], &[], &[], &[54613], today());
+        let plan = run(vec![c], &[], &[], &[(54613, CompanyError::NoCurrentPeriod)], today());
         let upserts = of(&plan, EventType::TeamMemberUpserted);
         assert_eq!(upserts.len(), 1);
         assert_eq!(upserts[0]["cost_per_hour"], Value::Null);
         assert!(plan.partial);
-        assert_eq!(plan.errors[0].code, "no_current_period");
+        assert_eq!(plan.errors[0].code, "nmbrs.no_current_period");
         assert_eq!(plan.errors[0].scope, json!({"nmbrs_company_id": 54613}));
     }
 

@@ -20,7 +20,8 @@
 //!   as text when unknown.
 //! - **Schedule**: its `days` are 14 values only when week 2 differs from week 1 and is not all
 //!   zeros (Nmbrs leaves week 2 empty when the schedule does not alternate); `hours_per_week` is
-//!   week 1's sum, or the average of both weeks.
+//!   week 1's sum, or the average of both weeks. A day whose hours could not be read is null
+//!   (never 0), and then `hours_per_week` is null too.
 //! - **Content hash**: SHA-256 of the payload serialized canonically (object keys sorted, no
 //!   whitespace), so it does not depend on serde_json's map order. The payload holds the match and
 //!   the venues, so a change of either republishes.
@@ -95,21 +96,23 @@ pub(super) fn gender(g: &str) -> Value {
 }
 
 pub(super) fn schedule(s: &Schedule) -> Value {
-    let clamp = |d: &Decimal| if d.is_sign_negative() { Decimal::ZERO } else { *d };
-    let week1: Vec<Decimal> = s.hours_week1.iter().map(clamp).collect();
-    let week2: Vec<Decimal> = s.hours_week2.iter().map(clamp).collect();
-    let alternating = week2 != week1 && week2.iter().any(|d| !d.is_zero());
-    let sum1: Decimal = week1.iter().sum();
+    let clamp = |d: &Option<Decimal>| d.map(|d| if d.is_sign_negative() { Decimal::ZERO } else { d });
+    let week1: Vec<Option<Decimal>> = s.hours_week1.iter().map(clamp).collect();
+    let week2: Vec<Option<Decimal>> = s.hours_week2.iter().map(clamp).collect();
+    let alternating = week2 != week1 && week2.iter().flatten().any(|d| !d.is_zero());
+    // A week with a day that could not be read has no known total.
+    let sum = |week: &[Option<Decimal>]| week.iter().copied().sum::<Option<Decimal>>();
     let (days, per_week) = if alternating {
-        let sum2: Decimal = week2.iter().sum();
-        ([week1, week2].concat(), (sum1 + sum2) / Decimal::TWO)
+        let both = sum(&week1).zip(sum(&week2)).map(|(a, b)| (a + b) / Decimal::TWO);
+        ([week1, week2].concat(), both)
     } else {
-        (week1, sum1)
+        let total = sum(&week1);
+        (week1, total)
     };
     json!({
         "start_date": date(s.start_date),
-        "hours_per_week": hours(Some(per_week)),
-        "days": days.into_iter().map(decimal).collect::<Vec<_>>(),
+        "hours_per_week": hours(per_week),
+        "days": days.into_iter().map(|d| d.map(decimal)).collect::<Vec<_>>(),
     })
 }
 
@@ -297,15 +300,20 @@ mod tests {
         assert_eq!(e.schedule.as_ref().unwrap().id, Decimal::from(3));
 
         let mut s = Schedule { start_date: Some(at(d(2025, 1, 1))), ..Default::default() };
-        s.hours_week1 = [8, 8, 8, 8, 8, 0, 0].map(Decimal::from);
-        s.hours_week2 = [8, 8, 8, 0, 0, 0, 0].map(Decimal::from);
+        s.hours_week1 = [8, 8, 8, 8, 8, 0, 0].map(|h| Some(Decimal::from(h)));
+        s.hours_week2 = [8, 8, 8, 0, 0, 0, 0].map(|h| Some(Decimal::from(h)));
         let v = schedule(&s);
         assert_eq!(v["days"].as_array().unwrap().len(), 14);
         assert_eq!(v["hours_per_week"], json!("32"));
         s.hours_week2 = s.hours_week1;
         assert_eq!(schedule(&s)["days"].as_array().unwrap().len(), 7);
-        s.hours_week1[0] = Decimal::from(-1);
+        s.hours_week1[0] = Some(Decimal::from(-1));
         assert_eq!(schedule(&s)["days"][0], json!("0"));
+        // An unreadable day is null, not 0, and the week's total is unknown.
+        s.hours_week1[2] = None;
+        let v = schedule(&s);
+        assert_eq!((&v["days"][2], &v["hours_per_week"]), (&Value::Null, &Value::Null));
+        assert_eq!(v["days"][1], json!("8"));
     }
 
     #[test]
@@ -396,7 +404,7 @@ mod tests {
                 4 => s.hourly_wage += Decimal::ONE,
                 5 => changed.contracts[0].hours_per_week = Some(Decimal::new(hours + 1, 2)),
                 6 => changed.salaries[0].value = changed.salaries[0].value.map(|v| v + Decimal::ONE),
-                _ => changed.schedule.as_mut().unwrap().hours_week1[6] += Decimal::ONE,
+                _ => changed.schedule.as_mut().unwrap().hours_week1[6] = Some(Decimal::ONE),
             }
             prop_assert_ne!(member_record(&changed, &by_id(503293), None).content_hash, base.content_hash);
         }

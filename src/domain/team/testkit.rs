@@ -97,7 +97,7 @@ pub fn rich_company() -> CompanyData {
         employee_id: 503293,
         items: vec![salary(2, d(2025, 1, 1), 1450), salary(1, d(2023, 1, 1), 1300)],
     }];
-    let week = |h: i64| [h, h, h, h, 0, 0, 0].map(|h| Decimal::new(h * 100, 2));
+    let week = |h: i64| [h, h, h, h, 0, 0, 0].map(|h| Some(Decimal::new(h * 100, 2)));
     let schedule = |id: i64, start, w1, w2| Schedule {
         id: Decimal::from(id),
         hours_week1: w1,
@@ -109,7 +109,7 @@ pub fn rich_company() -> CompanyData {
         employee_id: 503293,
         items: vec![
             schedule(1, d(2023, 1, 1), week(6), week(6)),
-            schedule(2, d(2025, 1, 1), week(8), [Decimal::ZERO; 7]),
+            schedule(2, d(2025, 1, 1), week(8), [Some(Decimal::ZERO); 7]),
             schedule(3, d(2027, 1, 1), week(4), week(4)),
         ],
     }];

@@ -322,7 +322,7 @@ pub fn salaries(ctx: &mut Ctx) -> Answer {
 pub fn schedules(ctx: &mut Ctx) -> Answer {
     use rust_decimal::prelude::ToPrimitive;
     per_employee(ctx, "schedules", true, |ctx, e| {
-        let week = |h: &[rust_decimal::Decimal; 7]| {
+        let week = |h: &[Option<rust_decimal::Decimal>; 7]| {
             let names = [
                 "hoursMonday",
                 "hoursTuesday",
@@ -332,13 +332,13 @@ pub fn schedules(ctx: &mut Ctx) -> Answer {
                 "hoursSaturday",
                 "hoursSunday",
             ];
-            Value::Object(names.iter().zip(h).map(|(n, d)| ((*n).to_owned(), number(*d))).collect())
+            Value::Object(names.iter().zip(h).map(|(n, d)| ((*n).to_owned(), d.map_or(Value::Null, number))).collect())
         };
         e.schedules
             .iter()
             .map(|s| {
-                let total: rust_decimal::Decimal = s.hours_week1.iter().sum();
-                let days = s.hours_week1.iter().filter(|d| !d.is_zero()).count();
+                let total: rust_decimal::Decimal = s.hours_week1.iter().flatten().sum();
+                let days = s.hours_week1.iter().flatten().filter(|d| !d.is_zero()).count();
                 json!({
                     "scheduleId": ctx.id(Kind::Schedule, s.id.trunc().to_i64().unwrap_or_default()),
                     "startDate": created(s.start_date),

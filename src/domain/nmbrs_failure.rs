@@ -1,0 +1,379 @@
+//! The one table from a Nmbrs failure to what a job does about it (issue 9, CONTRACT §2.3
+//! "Real Nmbrs data is untidy", §3, §4, §5.3). Each API maps its errors into the neutral
+//! [`ErrorKind`] at its edge (SOAP: fault codes, OPERATIONS.md §5, in `nmbrs::fault`; REST:
+//! `code`, then `type`, then status, CONTRACT §5.3); [`treat`] then decides, from the kind and
+//! the [`Scope`] the failed call served, in one place:
+//! - **whole job**: the job error's class (retry or not), its error code, and the notification
+//!   a person gets when it fails for good ([`JobFailure`]);
+//! - **company**: whether only that company is skipped, and the `errors[].code` naming it
+//!   ([`CompanyError`]), the same for `SyncTeam`, `Deactivate` and `ExportHours`;
+//! - **bucket**: whether only that bucket stops, and how ([`BucketOutcome`]).
+//!
+//! | kind | job | company | bucket |
+//! | --- | --- | --- | --- |
+//! | `Transient` | transient `nmbrs_unavailable` (`nmbrs.unavailable` when the retries run out) | job | job |
+//! | `Credentials` | needs a person `nmbrs_auth_failed`, `nmbrs.auth_failed` | job | job |
+//! | `MissingRight` | needs a person `nmbrs_missing_rights`, `nmbrs.missing_rights` | job | job |
+//! | `NoAccess` | needs a person `nmbrs_no_access`, `nmbrs.no_access` | `nmbrs.no_access` (notified) | refused |
+//! | `NoCurrentPeriod` | permanent `nmbrs_error` | `nmbrs.no_current_period` | refused |
+//! | `Unreadable`, `InvalidData`, `UnknownEmployee`, `PeriodClosed`, `Unknown` | permanent `nmbrs_error` | `nmbrs.unreadable_response` | refused |
+//! | `OutcomeUnknown` | permanent `nmbrs_error` | `nmbrs.unreadable_response` | in doubt |
+//!
+//! A closed period is a bucket matter: the export checks the period before it writes
+//! (`export.period_closed` comes from planning); a write Nmbrs refuses as closed afterwards
+//! stops only its bucket. The optional read-backs (`HourComponentVar_Get`,
+//! `WageComponentVar_Get`) are not asked here: a missing right there is a normal outcome
+//! (CONTRACT §2.3), decided by the export's read-back rules.
+//!
+//! **Adding a kind** (the REST edge: rate limited 42908 with `Retry-After`, quota exceeded
+//! 42909 → `nmbrs.quota_exceeded` and the job's retry schedule, then `nmbrs_quota_exceeded`;
+//! a missing scope → `nmbrs.missing_rights` {operation: method and path template, scope}): one
+//! [`ErrorKind`] variant and one arm in [`treat`], plus its notification in
+//! [`Notice::notification`] if it has a new one. `treat` matches every kind without a
+//! wildcard, so the compiler points at the arm to write.
+
+use serde_json::json;
+
+use crate::{
+    domain::retry::ErrorClass,
+    events::{Level, Notification},
+};
+
+/// What kind of failure, in neutral terms (either API maps into it at its edge).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Nmbrs unavailable: connection, timeout, 429/5xx without a fault, SOAP faults 1006,
+    /// 2019/2020, 9999. Retried inside the call, then on the job's schedule.
+    Transient,
+    /// The API user, token or domain is wrong (SOAP 1000/1001/1004/2043).
+    Credentials,
+    /// The API user lacks the right for `operation` (SOAP 1002; the operation's name).
+    MissingRight { operation: &'static str },
+    /// No access to the company or debtor (SOAP 1003/2004/2009).
+    NoAccess,
+    /// The employee does not exist or is not visible (SOAP 2003).
+    UnknownEmployee,
+    /// The request was refused as invalid (SOAP 2001/2002/2006, other 20xx, `soap:Client`).
+    InvalidData,
+    /// The period is closed (SOAP 2011/2012, 9999 mentioning TWK).
+    PeriodClosed,
+    /// An insert may or may not have landed (its reply was lost).
+    OutcomeUnknown,
+    /// The company's current period was asked for and Nmbrs answered without one.
+    NoCurrentPeriod,
+    /// A response that cannot be read at all (not the expected XML, too large, a result missing).
+    Unreadable,
+    /// Anything else Nmbrs refused.
+    Unknown,
+}
+
+/// What the failed call served: the whole job, one company's reads (or one of its
+/// employees' reads, e.g. a cost per hour), or one export bucket's write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    Job,
+    Company,
+    Bucket,
+}
+
+/// What a failure does in its scope.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Treatment {
+    /// The whole job stops (a failure of a company or bucket read may still be one).
+    Job(JobFailure),
+    /// Only the company is skipped and named in `errors`; the other companies go on.
+    Company(CompanyError),
+    /// Only the bucket stops; the others are written.
+    Bucket(BucketOutcome),
+}
+
+/// A failure that stops the whole job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JobFailure {
+    /// Retry later, or park (CONTRACT §4).
+    pub class: ErrorClass,
+    /// `job.failed` `error.code` (and `x-nmbrs-error-code` of the parked message).
+    pub code: &'static str,
+    /// The notification a person gets when the job fails for good; `None`: the generic
+    /// `job.failed {code}` (or `nmbrs.unavailable` once a transient failure used up the retries).
+    pub notice: Option<Notice>,
+}
+
+/// A notification code of CONTRACT §3 and its level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub code: &'static str,
+    pub level: Level,
+}
+
+/// Why a company was skipped: its `job.completed` `errors[].code` (scope: the company), the same
+/// in every job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum CompanyError {
+    /// No access to the company (`nmbrs.no_access`, also notified).
+    NoAccess,
+    /// `Company_GetCurrentPeriod` answered without a period: nothing can be booked, and no
+    /// cost per hour read.
+    NoCurrentPeriod,
+    /// A read's response could not be read at all, or a refusal that is not about the job.
+    UnreadableResponse,
+}
+
+/// How one bucket's write ends when Nmbrs fails it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BucketOutcome {
+    /// Nmbrs refused it (closed meanwhile, employee gone, no access): reported `refused`, its
+    /// contributions skipped `nmbrs_refused`, left dirty for a later export.
+    Refused,
+    /// The insert may have landed (`export.in_doubt`).
+    InDoubt,
+}
+
+const AUTH_FAILED: Notice = Notice { code: "nmbrs.auth_failed", level: Level::Error };
+const MISSING_RIGHTS: Notice = Notice { code: "nmbrs.missing_rights", level: Level::Error };
+const NO_ACCESS: Notice = Notice { code: "nmbrs.no_access", level: Level::Error };
+
+/// The table: what a failure of `kind` does in `scope` (see the module doc).
+pub fn treat(kind: ErrorKind, scope: Scope) -> Treatment {
+    use ErrorKind as K;
+    let job = |class, code, notice| Treatment::Job(JobFailure { class, code, notice });
+    let permanent = job(ErrorClass::Permanent, "nmbrs_error", None);
+    // A failure that concerns only the company or bucket it happened in.
+    let local = |as_job: Treatment, company| match scope {
+        Scope::Job => as_job,
+        Scope::Company => Treatment::Company(company),
+        Scope::Bucket => Treatment::Bucket(BucketOutcome::Refused),
+    };
+    match kind {
+        K::Transient => job(ErrorClass::Transient, "nmbrs_unavailable", None),
+        K::Credentials => job(ErrorClass::NeedsPerson, "nmbrs_auth_failed", Some(AUTH_FAILED)),
+        K::MissingRight { .. } => job(ErrorClass::NeedsPerson, "nmbrs_missing_rights", Some(MISSING_RIGHTS)),
+        K::NoAccess => local(job(ErrorClass::NeedsPerson, "nmbrs_no_access", Some(NO_ACCESS)), CompanyError::NoAccess),
+        K::NoCurrentPeriod => local(permanent, CompanyError::NoCurrentPeriod),
+        K::Unreadable | K::InvalidData | K::UnknownEmployee | K::PeriodClosed | K::Unknown => {
+            local(permanent, CompanyError::UnreadableResponse)
+        }
+        K::OutcomeUnknown => match scope {
+            Scope::Bucket => Treatment::Bucket(BucketOutcome::InDoubt),
+            _ => local(permanent, CompanyError::UnreadableResponse),
+        },
+    }
+}
+
+/// The job column of the table: what a failure of `kind` does when it stops the whole job.
+pub fn job_failure(kind: ErrorKind) -> JobFailure {
+    let Treatment::Job(failure) = treat(kind, Scope::Job) else {
+        unreachable!("in the job scope every failure stops the job")
+    };
+    failure
+}
+
+/// The notification of a failure of `kind` as its job row gives it (e.g. `nmbrs.missing_rights`
+/// for a read-back right the export did without), if any.
+pub fn notification(kind: ErrorKind, facts: NoticeFacts<'_>) -> Option<Notification> {
+    job_failure(kind).notice.map(|notice| notice.notification(facts))
+}
+
+/// Whether a failure in `scope` stops the whole job (rather than only its company or bucket).
+pub fn stops_job(kind: ErrorKind, scope: Scope) -> bool {
+    matches!(treat(kind, scope), Treatment::Job(_))
+}
+
+impl CompanyError {
+    /// The `errors[].code` naming the company.
+    pub fn code(self) -> &'static str {
+        match self {
+            CompanyError::NoAccess => "nmbrs.no_access",
+            CompanyError::NoCurrentPeriod => "nmbrs.no_current_period",
+            CompanyError::UnreadableResponse => "nmbrs.unreadable_response",
+        }
+    }
+
+    /// The notification besides the `errors` item, if any.
+    pub fn notice(self) -> Option<Notice> {
+        match self {
+            CompanyError::NoAccess => Some(NO_ACCESS),
+            CompanyError::NoCurrentPeriod | CompanyError::UnreadableResponse => None,
+        }
+    }
+}
+
+impl BucketOutcome {
+    /// The `errors[].code` naming the bucket (scope: the bucket).
+    pub fn code(self) -> &'static str {
+        match self {
+            BucketOutcome::Refused => "nmbrs_refused",
+            BucketOutcome::InDoubt => "export.in_doubt",
+        }
+    }
+}
+
+/// What a notification of a failure names (CONTRACT §3 `params`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoticeFacts<'a> {
+    /// The integration's Nmbrs domain.
+    pub domain: &'a str,
+    /// The failed operation's name.
+    pub operation: &'a str,
+    /// The company concerned, when known.
+    pub company_id: Option<i32>,
+}
+
+impl Notice {
+    /// The notification, in English, with the `params` CONTRACT §3 gives its code.
+    pub fn notification(self, facts: NoticeFacts<'_>) -> Notification {
+        let NoticeFacts { domain, operation, company_id } = facts;
+        let (message, params) = match self.code {
+            "nmbrs.auth_failed" => (
+                format!(
+                    "Nmbrs refused the API user, token or domain \"{domain}\". Check them in the Nmbrs integration settings."
+                ),
+                json!({"domain": domain}),
+            ),
+            "nmbrs.missing_rights" => (
+                format!("Missing right {operation} in Nmbrs: switch it on in the API user template, then retry."),
+                json!({"operation": operation}),
+            ),
+            "nmbrs.no_access" => {
+                let which = company_id.map_or_else(|| "a company".to_string(), |id| format!("company {id}"));
+                (
+                    format!("The Nmbrs API user has no access to {which} ({operation}); give it access in Nmbrs."),
+                    json!({"nmbrs_company_id": company_id, "operation": operation}),
+                )
+            }
+            other => (format!("Nmbrs failed ({other}, {operation})."), json!({})),
+        };
+        Notification::new(self.level, self.code, message, params)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [ErrorKind; 11] = [
+        ErrorKind::Transient,
+        ErrorKind::Credentials,
+        ErrorKind::MissingRight { operation: "Contract_GetAll_AllEmployeesByCompany" },
+        ErrorKind::NoAccess,
+        ErrorKind::UnknownEmployee,
+        ErrorKind::InvalidData,
+        ErrorKind::PeriodClosed,
+        ErrorKind::OutcomeUnknown,
+        ErrorKind::NoCurrentPeriod,
+        ErrorKind::Unreadable,
+        ErrorKind::Unknown,
+    ];
+
+    fn as_job(kind: ErrorKind) -> (ErrorClass, &'static str, Option<&'static str>) {
+        let f = job_failure(kind);
+        assert_eq!(treat(kind, Scope::Job), Treatment::Job(f));
+        (f.class, f.code, f.notice.map(|n| n.code))
+    }
+
+    #[test]
+    fn job_scope_row_per_kind() {
+        use ErrorClass::*;
+        let rows = [
+            (Transient, "nmbrs_unavailable", None),
+            (NeedsPerson, "nmbrs_auth_failed", Some("nmbrs.auth_failed")),
+            (NeedsPerson, "nmbrs_missing_rights", Some("nmbrs.missing_rights")),
+            (NeedsPerson, "nmbrs_no_access", Some("nmbrs.no_access")),
+            (Permanent, "nmbrs_error", None),
+            (Permanent, "nmbrs_error", None),
+            (Permanent, "nmbrs_error", None),
+            (Permanent, "nmbrs_error", None),
+            (Permanent, "nmbrs_error", None),
+            (Permanent, "nmbrs_error", None),
+            (Permanent, "nmbrs_error", None),
+        ];
+        for (kind, row) in ALL.into_iter().zip(rows) {
+            assert_eq!(as_job(kind), row, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn company_scope_row_per_kind() {
+        let rows: [Option<CompanyError>; 11] = [
+            None,
+            None,
+            None,
+            Some(CompanyError::NoAccess),
+            Some(CompanyError::UnreadableResponse),
+            Some(CompanyError::UnreadableResponse),
+            Some(CompanyError::UnreadableResponse),
+            Some(CompanyError::UnreadableResponse),
+            Some(CompanyError::NoCurrentPeriod),
+            Some(CompanyError::UnreadableResponse),
+            Some(CompanyError::UnreadableResponse),
+        ];
+        for (kind, row) in ALL.into_iter().zip(rows) {
+            match (treat(kind, Scope::Company), row) {
+                (Treatment::Company(got), Some(want)) => assert_eq!(got, want, "{kind:?}"),
+                // Only credentials, a missing right or Nmbrs unavailable fail the whole job
+                // (CONTRACT §2.3), and then exactly as in the job scope.
+                (Treatment::Job(f), None) => assert_eq!(Treatment::Job(f), treat(kind, Scope::Job), "{kind:?}"),
+                (got, want) => panic!("{kind:?}: {got:?}, wanted {want:?}"),
+            }
+            assert_eq!(stops_job(kind, Scope::Company), row.is_none(), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn bucket_scope_row_per_kind() {
+        use BucketOutcome::*;
+        let rows: [Option<BucketOutcome>; 11] = [
+            None,
+            None,
+            None,
+            Some(Refused),
+            Some(Refused),
+            Some(Refused),
+            Some(Refused),
+            Some(InDoubt),
+            Some(Refused),
+            Some(Refused),
+            Some(Refused),
+        ];
+        for (kind, row) in ALL.into_iter().zip(rows) {
+            match (treat(kind, Scope::Bucket), row) {
+                (Treatment::Bucket(got), Some(want)) => assert_eq!(got, want, "{kind:?}"),
+                (Treatment::Job(f), None) => assert_eq!(Treatment::Job(f), treat(kind, Scope::Job), "{kind:?}"),
+                (got, want) => panic!("{kind:?}: {got:?}, wanted {want:?}"),
+            }
+        }
+        // A closed period is the bucket's matter, never the job's class "needs a person" there.
+        assert_eq!(treat(ErrorKind::PeriodClosed, Scope::Bucket), Treatment::Bucket(Refused));
+    }
+
+    #[test]
+    fn company_and_bucket_codes() {
+        let codes = [CompanyError::NoAccess, CompanyError::NoCurrentPeriod, CompanyError::UnreadableResponse]
+            .map(CompanyError::code);
+        assert_eq!(codes, ["nmbrs.no_access", "nmbrs.no_current_period", "nmbrs.unreadable_response"]);
+        assert_eq!(CompanyError::NoAccess.notice(), Some(NO_ACCESS));
+        assert_eq!(CompanyError::NoCurrentPeriod.notice(), None);
+        assert_eq!(
+            (BucketOutcome::Refused.code(), BucketOutcome::InDoubt.code()),
+            ("nmbrs_refused", "export.in_doubt")
+        );
+    }
+
+    #[test]
+    fn notifications_carry_the_params_of_contract_section_3() {
+        let facts = NoticeFacts { domain: "mycompany", operation: "HourComponentVar_Insert", company_id: Some(54613) };
+        let auth = AUTH_FAILED.notification(facts);
+        assert_eq!((auth.code.as_str(), &auth.params), ("nmbrs.auth_failed", &json!({"domain": "mycompany"})));
+        let right = MISSING_RIGHTS.notification(facts);
+        assert_eq!(right.params, json!({"operation": "HourComponentVar_Insert"}));
+        assert!(right.message.contains("HourComponentVar_Insert"));
+        let access = NO_ACCESS.notification(facts);
+        assert_eq!(access.params, json!({"nmbrs_company_id": 54613, "operation": "HourComponentVar_Insert"}));
+        let anonymous = NO_ACCESS.notification(NoticeFacts { company_id: None, ..facts });
+        assert_eq!(anonymous.params["nmbrs_company_id"], serde_json::Value::Null);
+        for n in [auth, right, access] {
+            assert_eq!(n.level, Level::Error);
+            assert!(!n.message.is_empty());
+        }
+    }
+}
