@@ -47,7 +47,7 @@ CREATE TABLE nmbrs_employee_identities (
     integration_id  text        NOT NULL,
     employee_id     integer     NOT NULL,
     company_id      integer     NOT NULL,
-    employee_number integer     NOT NULL,
+    employee_number integer,  -- NULL: the read had none
     bsn_hmac        bytea       CHECK (octet_length(bsn_hmac) = 32),
     bsn_key_id      text,
     updated_at      timestamptz NOT NULL DEFAULT now(),

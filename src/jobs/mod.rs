@@ -13,6 +13,7 @@ mod export_facts;
 pub mod export_hours;
 mod export_report;
 mod export_snapshot;
+mod identity_capture;
 pub mod lifecycle;
 mod nmbrs_failure;
 pub mod pipeline;
@@ -44,6 +45,9 @@ pub struct JobContext<'a> {
     pub attempt: u32,
     pub pool: &'a PgPool,
     pub metrics: &'a crate::metrics::Metrics,
+    /// The credentials key ring, for keys derived from it (e.g. the BSN hashes of
+    /// `identity_capture`).
+    pub keys: &'a crate::credentials::KeyRing,
 }
 
 /// `job.completed` status (CONTRACT §3).
@@ -241,13 +245,26 @@ mod tests {
         let roster =
             serde_json::json!([{"eitje_user_id": "u-1", "active": true}, {"eitje_user_id": "u-2", "active": false}]);
         let (sync, credentials) = job(&keys, "SyncTeam", serde_json::json!({"trigger": "manual", "members": roster}));
-        let ctx = JobContext { job: &sync, credentials: &credentials, attempt: 1, pool: &pool, metrics: &metrics };
+        let ctx = JobContext {
+            job: &sync,
+            credentials: &credentials,
+            attempt: 1,
+            pool: &pool,
+            metrics: &metrics,
+            keys: &keys,
+        };
         assert_eq!(handler.run(ctx).await.unwrap().counts["members"], 2);
 
         let (deactivate, credentials) = job(&keys, "Deactivate", serde_json::json!({"members": []}));
         assert!(matches!(deactivate.payload, JobPayload::Deactivate(DeactivatePayload { .. })));
-        let ctx =
-            JobContext { job: &deactivate, credentials: &credentials, attempt: 1, pool: &pool, metrics: &metrics };
+        let ctx = JobContext {
+            job: &deactivate,
+            credentials: &credentials,
+            attempt: 1,
+            pool: &pool,
+            metrics: &metrics,
+            keys: &keys,
+        };
         let refused = handler.run(ctx).await.unwrap_err();
         assert_eq!(
             (refused.code.as_str(), refused.class),
