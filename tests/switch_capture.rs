@@ -273,3 +273,30 @@ async fn intents_recorded_before_markers_existed_settle_as_before() {
     assert_eq!(again.write_calls, 0, "identical re-export: no write");
     h.stop().await;
 }
+
+#[tokio::test]
+async fn a_bucket_in_doubt_names_the_marker_to_look_for_in_nmbrs() {
+    let mut h = Harness::start().await;
+    h.sim.state().capture = true;
+    // Without the hour read-back right a lost hour insert stays in doubt.
+    h.sim.inject(Some(Operation::HourComponentVarInsert), Injected::LostReply);
+    let shift = json!([worked("j-1", JAN, "2026-11-03", "7.50")]);
+    let out = h.export(LIMITED, export_payload("exp-doubt", NOVEMBER, shift)).await;
+    assert_eq!(out.count("in_doubt"), 1, "{:#}", out.completed);
+    let sent: Vec<InsertMarker> = (h.sim.state().requests.iter())
+        .filter(|(op, _)| *op == Operation::HourComponentVarInsert)
+        .map(|(_, body)| find_in(body).expect("a marker sent"))
+        .collect();
+    assert_eq!(sent.len(), 1);
+    let rows = bucket_markers(&h, JAN).await;
+    assert_eq!(rows["hours:1"].2.as_deref(), Some(sent[0].as_str()), "the pending intent keeps its marker");
+
+    let mut listed = Vec::new();
+    let config = h.env.config();
+    let n = nmbrs_worker::cli::in_doubt::list(&config, Some(INTEGRATION), &mut listed).await.unwrap();
+    let text = String::from_utf8(listed).unwrap();
+    assert_eq!(n, 1, "{text}");
+    let want = format!("hours:1: insert of 7.50 in doubt, its comment starts with [{}]", sent[0].as_str());
+    assert!(text.contains(&want), "{text}");
+    h.stop().await;
+}

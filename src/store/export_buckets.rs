@@ -236,12 +236,15 @@ pub struct DoubtfulBucket {
     /// The value of the insert that may or may not have landed.
     pub pending: Option<Decimal>,
     pub owned: Vec<ComponentLineId>,
+    /// The marker in the comment of that insert (`None`: recorded before markers existed).
+    pub marker: Option<String>,
 }
 
 /// Every bucket in doubt (of one integration, or of all).
 pub async fn in_doubt(pool: &PgPool, integration: Option<&str>) -> sqlx::Result<Vec<DoubtfulBucket>> {
     let rows = sqlx::query(
-        "SELECT integration_id, company_id, employee_id, year, period, component, pending_value, owned_ids
+        "SELECT integration_id, company_id, employee_id, year, period, component, pending_value, owned_ids,
+                intent_marker
          FROM export_buckets WHERE stage = 'in_doubt' AND ($1::text IS NULL OR integration_id = $1)
          ORDER BY integration_id, company_id, employee_id, year, period, component",
     )
@@ -256,6 +259,7 @@ pub async fn in_doubt(pool: &PgPool, integration: Option<&str>) -> sqlx::Result<
                 key: key_of(r)?,
                 pending: r.try_get("pending_value")?,
                 owned: owned.into_iter().map(ComponentLineId).collect(),
+                marker: r.try_get("intent_marker")?,
             })
         })
         .collect()
