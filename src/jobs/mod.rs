@@ -3,7 +3,8 @@
 //!
 //! One file per job kind: `sync_team.rs`, `deactivate.rs` (with `team.rs`, their shared
 //! reading of Nmbrs) and `export_hours.rs` (with `export_facts.rs`, its Nmbrs reads,
-//! `export_apply.rs`, the crash-safe write of one bucket, and `export_report.rs`, its events). A kind without a handler fails
+//! `export_apply.rs`, the crash-safe write of one bucket, and `export_report.rs`, its events);
+//! `identity_capture.rs` keeps, from their reads, what the SOAP→REST switch needs (issue 10). A kind without a handler fails
 //! permanently with `job_type_not_supported` and is parked, so it can be replayed later.
 
 pub mod deactivate;
