@@ -6,7 +6,9 @@
 //! decided by `integration.nmbrs.api` ([`ApiKind`]). The worker opens it only in memory, for the
 //! duration of a job. The same key ring seals the rotated refresh tokens the worker stores
 //! (`store::oauth_grants`), under associated data that binds integration and grant, so a stored
-//! blob never opens as job credentials nor for another grant. Nothing here has a
+//! blob never opens as job credentials nor for another grant. For any other use a ring key is
+//! never used as is: [`KeyRing::current_subkey`] derives a separate key per purpose (HKDF-SHA256),
+//! e.g. the key of the BSN hashes kept for the switch to REST (`crate::bsn_hash`). Nothing here has a
 //! `Debug`/`Display` that shows a secret, and nothing here is ever logged or put in an event.
 
 use aes_gcm::{
@@ -117,6 +119,37 @@ fn stored_token_aad(integration_id: &str, grant_id: Uuid) -> Vec<u8> {
     format!("nmbrs-worker/oauth_grants\x1f{integration_id}\x1f{grant_id}").into_bytes()
 }
 
+/// A 32-byte key derived from one ring key for one purpose: HKDF-SHA256 (RFC 5869) with the ring
+/// key as input keying material, no salt, and the purpose label as info. A key that seals
+/// credentials is thus never used as is for anything else, and two purposes never share a key.
+/// Its `Debug` shows the key id only.
+pub struct Subkey {
+    /// The ring key it was derived from: recorded with what it keys, so a rotation can be handled.
+    pub key_id: String,
+    key: SecretSlice<u8>,
+}
+
+impl std::fmt::Debug for Subkey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Subkey {{ key_id: {:?}, key: <redacted> }}", self.key_id)
+    }
+}
+
+impl Subkey {
+    fn derive(key_id: &str, key: &Key<Aes256Gcm>, purpose: &[u8]) -> Self {
+        let mut okm = vec![0u8; 32];
+        hkdf::Hkdf::<sha2::Sha256>::new(None, key.as_slice())
+            .expand(purpose, &mut okm)
+            .expect("32 bytes is a valid HKDF-SHA256 output length");
+        Self { key_id: key_id.to_owned(), key: SecretSlice::from(okm) }
+    }
+
+    /// The 32 key bytes, for the primitive that uses them (never to log).
+    pub fn expose(&self) -> &[u8] {
+        self.key.expose_secret()
+    }
+}
+
 /// Why a key ring could not be parsed (never contains key material).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum KeyRingError {
@@ -188,6 +221,18 @@ impl KeyRing {
 
     pub fn key_ids(&self) -> Vec<&str> {
         self.keys.iter().map(|(id, _)| id.as_str()).collect()
+    }
+
+    /// The `purpose` subkey of the first key (the one that seals: the current key).
+    pub fn current_subkey(&self, purpose: &[u8]) -> Subkey {
+        let (id, key) = &self.keys[0];
+        Subkey::derive(id, key, purpose)
+    }
+
+    /// The `purpose` subkey of the key `key_id`, while it is still in the ring (after a
+    /// rotation, to check what was keyed under the old key).
+    pub fn subkey(&self, key_id: &str, purpose: &[u8]) -> Option<Subkey> {
+        self.keys.iter().find(|(id, _)| id == key_id).map(|(id, key)| Subkey::derive(id, key, purpose))
     }
 
     /// Seals SOAP credentials for one integration under the first key.
@@ -303,6 +348,20 @@ mod tests {
     fn ring(ids: &[&str]) -> KeyRing {
         let raw: Vec<String> = ids.iter().map(|id| KeyRing::generate_entry(id)).collect();
         KeyRing::parse(&raw.join(",")).unwrap()
+    }
+
+    #[test]
+    fn subkeys_differ_per_purpose_and_key_and_are_stable() {
+        let keys = ring(&["new", "old"]);
+        let a = keys.current_subkey(b"purpose-a");
+        assert_eq!(a.key_id, "new");
+        assert_eq!(a.expose().len(), 32);
+        assert_eq!(a.expose(), keys.subkey("new", b"purpose-a").unwrap().expose());
+        assert_ne!(a.expose(), keys.current_subkey(b"purpose-b").expose());
+        assert_ne!(a.expose(), keys.subkey("old", b"purpose-a").unwrap().expose());
+        assert_ne!(a.expose(), &keys.keys[0].1[..], "never the ring key itself");
+        assert!(keys.subkey("gone", b"purpose-a").is_none());
+        assert!(!format!("{a:?}").contains(&format!("{:?}", a.expose())));
     }
 
     #[test]

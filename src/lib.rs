@@ -6,6 +6,7 @@
 //! → `store` (record, outbox) → `relay` (publish). `nmbrs` is the SOAP edge the jobs call,
 //! `sim` the Nmbrs simulator used by tests, `demo` and `sim`.
 
+pub mod bsn_hash;
 pub mod bus;
 pub mod cli;
 pub mod clock;

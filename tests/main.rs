@@ -8,9 +8,10 @@
 
 mod backbone;
 mod cli;
-mod export;
+pub(crate) mod export;
 mod field;
 mod nmbrs;
 mod oauth;
 mod support;
+mod switch;
 mod team;

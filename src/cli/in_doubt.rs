@@ -25,9 +25,11 @@ pub async fn list(config: &Config, integration: Option<&str>, mut out: impl Writ
     for b in &buckets {
         let pending = b.pending.map_or_else(|| "-".to_string(), |v| v.to_string());
         let owned: Vec<String> = b.owned.iter().map(|id| id.0.to_string()).collect();
+        // The line to look for in Nmbrs carries this marker at the start of its comment.
+        let marker = b.marker.as_ref().map_or_else(String::new, |m| format!(", its comment starts with [{m}]"));
         writeln!(
             out,
-            "{} company {} employee {} period {} {}: insert of {pending} in doubt (owned: [{}])",
+            "{} company {} employee {} period {} {}: insert of {pending} in doubt{marker} (owned: [{}])",
             b.integration_id,
             b.key.company,
             b.key.employee,

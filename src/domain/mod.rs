@@ -2,6 +2,7 @@
 //! Team sync: `calendar` (which date it is for Nmbrs), `employment` (who works on a date),
 //! `matching` (who is who), `team` (what to publish, who left). Hours export: `export` (which
 //! entries become which buckets, and what to write).
+//! SOAP→REST switch: `identity` (what is kept to recognise companies and employees through REST).
 //! Both: `integration` (venues and settings), `payloads` (each job kind's typed payload),
 //! `retry` (when a failed attempt runs again), `nmbrs_failure` (the one table from a Nmbrs
 //! failure to what the job, a company or a bucket does about it). REST: `oauth_grant` (which refresh token a job
@@ -10,6 +11,7 @@
 pub mod calendar;
 pub mod employment;
 pub mod export;
+pub mod identity;
 pub mod integration;
 pub mod matching;
 pub mod nmbrs_failure;

@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 
 use super::{
     JobContext, JobError, JobHandler, JobOutput, NmbrsConnector,
+    identity_capture::{self, CompanyNumbers},
     team::{self, Detail},
 };
 use crate::{
@@ -37,6 +38,7 @@ impl JobHandler for Deactivate {
         let read = team::read(api.as_ref(), &integration.venues, Detail::Employment)
             .await
             .map_err(|e| JobError::nmbrs(&e, domain))?;
+        identity_capture::from_team(&ctx, api.as_ref(), &read, CompanyNumbers::Skip).await;
         let (failure_events, failed) = team::failures(&read.failed);
         let as_of = payload.as_of.unwrap_or_else(|| self.clock.nmbrs_today());
         let plan = plan_deactivate(

@@ -9,6 +9,11 @@
 //! record settled; `cleared` → record intent (→ `insert_sent`) and insert (→ `settled`);
 //! `insert_sent`/`in_doubt` → read back first.
 //!
+//! Every insert's comment is `[EJ-…] Eitje hours export`: a marker unique to its insert intent
+//! first (`domain::export::marker`), kept on the bucket row with the intent, so a retry of the
+//! same intent sends the same marker and REST reads after the switch (issue 10) recognise the
+//! line exactly. Intents recorded before markers (no marker kept) work as before.
+//!
 //! A pending intent (a lost reply, or a job that died between insert and record) is settled
 //! first by reading the period back (`domain::export::readback`); when that is impossible or
 //! ambiguous the bucket stops as in doubt, and nothing is inserted again. A reply lost in this
@@ -22,6 +27,7 @@ use crate::{
     domain::export::{
         actions::ComponentLineId,
         contributions::{BucketKey, Component},
+        marker::{InsertMarker, MarkedIntent, marker_for},
         readback::{Verdict, judge},
         stage::{Stage, Step},
         work::BucketWork,
@@ -48,9 +54,6 @@ const NOT_FOUND: u32 = 2046;
 /// A bound on the rounds of [`BucketWrite::run`]; it settles well within it (at most: read
 /// back, delete, insert, read back again, and record settled).
 const ROUNDS: usize = 16;
-
-/// The comment on every component the worker inserts, so a person in Nmbrs sees its origin.
-const COMMENT: &str = "Eitje hours export";
 
 /// How one bucket ended.
 #[derive(Debug)]
@@ -174,7 +177,7 @@ impl BucketWrite<'_> {
                     crash_point(AFTER_DELETE);
                     buckets::record_deleted(pool, integration, &key).await?;
                     let state = &mut self.work.state;
-                    (state.stage, state.applied) = (Stage::Cleared, Default::default());
+                    (state.stage, state.applied, state.intent) = (Stage::Cleared, Default::default(), None);
                 }
                 Step::Insert { value } => {
                     let foreign = match self.snapshots.foreign(self.api, &key, &owned_at_start).await {
@@ -186,10 +189,12 @@ impl BucketWrite<'_> {
                         }
                         Err(e) => return per_bucket(e),
                     };
-                    buckets::record_intent(pool, integration, &key, value, foreign.as_deref()).await?;
+                    let marker = marker_for(self.work.state.intent.as_ref(), value, fresh_marker());
+                    buckets::record_intent(pool, integration, &key, value, foreign.as_deref(), &marker).await?;
+                    self.work.state.intent = Some(MarkedIntent { marker: marker.clone(), value });
                     crash_point(AFTER_INTENT);
                     *calls += 1;
-                    match self.insert(value, unprotected).await {
+                    match self.insert(value, unprotected, &marker).await {
                         Ok(id) => {
                             crash_point(AFTER_INSERT);
                             // The id exists only in memory until this commits: try harder than once.
@@ -247,6 +252,7 @@ impl BucketWrite<'_> {
                 buckets::record_adopted(pool, integration, &key, id).await?;
                 state.applied.ids.push(id);
                 state.applied.value += pending;
+                state.intent = None;
             }
             Verdict::NotLanded if fresh => {
                 tracing::info!(bucket = ?key, "lost insert not in Nmbrs (yet); settling it in a later attempt");
@@ -279,9 +285,14 @@ impl BucketWrite<'_> {
         }
     }
 
-    async fn insert(&self, value: Decimal, unprotected: bool) -> Result<ComponentLineId, NmbrsError> {
+    async fn insert(
+        &self,
+        value: Decimal,
+        unprotected: bool,
+        marker: &InsertMarker,
+    ) -> Result<ComponentLineId, NmbrsError> {
         let (employee, period) = (self.work.key.employee, self.work.key.period);
-        let comment = Some(COMMENT.to_owned());
+        let comment = Some(marker.comment());
         match self.work.key.component {
             Component::Hours(hour_code) => {
                 let line = NewHourComponent {
@@ -308,6 +319,16 @@ impl BucketWrite<'_> {
         }
     }
 }
+
+/// A new marker from the OS random source (via a v4 UUID: its last 8 bytes, whose only fixed
+/// bits, the variant, are in the top 4 bits that the marker does not use).
+fn fresh_marker() -> InsertMarker {
+    let uuid = uuid::Uuid::new_v4();
+    let mut bytes = [0; 8];
+    bytes.copy_from_slice(&uuid.as_bytes()[8..]);
+    InsertMarker::from_random(bytes)
+}
+
 
 /// The read that lists the lines of `key`'s period.
 fn read_operation(key: &BucketKey) -> &'static str {

@@ -35,6 +35,7 @@ use super::{
     export_facts, export_report as report,
     export_report::Tally,
     export_snapshot::Snapshots,
+    identity_capture,
     sync_team::db_error,
 };
 use crate::{
@@ -167,6 +168,8 @@ impl ExportHours {
         );
         let run = Run { plan: planned, refused };
         if !payload.dry_run {
+            let writing = run.plan.buckets.iter().map(|b| (b.key.company, b.key.employee.0)).collect();
+            identity_capture::for_export(ctx, api, &writing).await;
             let key = (id, ctx.job.idempotency_key.as_str(), payload.export_id.as_str());
             ledger::record_plan(pool, key, &run.plan, &run).await.map_err(db_error)?;
             crash_point(AFTER_PLAN);

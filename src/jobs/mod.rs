@@ -3,7 +3,8 @@
 //!
 //! One file per job kind: `sync_team.rs`, `deactivate.rs` (with `team.rs`, their shared
 //! reading of Nmbrs) and `export_hours.rs` (with `export_facts.rs`, its Nmbrs reads,
-//! `export_apply.rs`, the crash-safe write of one bucket, and `export_report.rs`, its events). A kind without a handler fails
+//! `export_apply.rs`, the crash-safe write of one bucket, and `export_report.rs`, its events);
+//! `identity_capture.rs` keeps, from their reads, what the SOAP→REST switch needs (issue 10). A kind without a handler fails
 //! permanently with `job_type_not_supported` and is parked, so it can be replayed later.
 
 pub mod deactivate;
@@ -13,6 +14,7 @@ mod export_facts;
 pub mod export_hours;
 mod export_report;
 mod export_snapshot;
+mod identity_capture;
 pub mod lifecycle;
 pub mod pipeline;
 pub mod rest_auth_failure;
@@ -43,6 +45,9 @@ pub struct JobContext<'a> {
     pub attempt: u32,
     pub pool: &'a PgPool,
     pub metrics: &'a crate::metrics::Metrics,
+    /// The credentials key ring, for keys derived from it (e.g. the BSN hashes of
+    /// `identity_capture`).
+    pub keys: &'a crate::credentials::KeyRing,
 }
 
 /// `job.completed` status (CONTRACT §3).
@@ -240,13 +245,26 @@ mod tests {
         let roster =
             serde_json::json!([{"eitje_user_id": "u-1", "active": true}, {"eitje_user_id": "u-2", "active": false}]);
         let (sync, credentials) = job(&keys, "SyncTeam", serde_json::json!({"trigger": "manual", "members": roster}));
-        let ctx = JobContext { job: &sync, credentials: &credentials, attempt: 1, pool: &pool, metrics: &metrics };
+        let ctx = JobContext {
+            job: &sync,
+            credentials: &credentials,
+            attempt: 1,
+            pool: &pool,
+            metrics: &metrics,
+            keys: &keys,
+        };
         assert_eq!(handler.run(ctx).await.unwrap().counts["members"], 2);
 
         let (deactivate, credentials) = job(&keys, "Deactivate", serde_json::json!({"members": []}));
         assert!(matches!(deactivate.payload, JobPayload::Deactivate(DeactivatePayload { .. })));
-        let ctx =
-            JobContext { job: &deactivate, credentials: &credentials, attempt: 1, pool: &pool, metrics: &metrics };
+        let ctx = JobContext {
+            job: &deactivate,
+            credentials: &credentials,
+            attempt: 1,
+            pool: &pool,
+            metrics: &metrics,
+            keys: &keys,
+        };
         let refused = handler.run(ctx).await.unwrap_err();
         assert_eq!(
             (refused.code.as_str(), refused.class),

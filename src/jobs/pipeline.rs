@@ -268,7 +268,7 @@ impl Pipeline {
                 format!("this worker version has no {} handler yet; replay the job after upgrading", job.kind),
             ));
         };
-        let ctx = JobContext { job, credentials, attempt, pool: &self.pool, metrics: &self.metrics };
+        let ctx = JobContext { job, credentials, attempt, pool: &self.pool, metrics: &self.metrics, keys: &self.keys };
         match AssertUnwindSafe(handler.run(ctx)).catch_unwind().await {
             Ok(result) => result,
             Err(_) => Err(JobError::permanent("internal_error", "the job handler crashed; see the worker logs")),

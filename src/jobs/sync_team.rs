@@ -15,6 +15,7 @@ use rust_decimal::Decimal;
 
 use super::{
     JobContext, JobError, JobHandler, JobOutput, NmbrsConnector, ResultWrite,
+    identity_capture::{self, CompanyNumbers},
     team::{self, Detail},
 };
 use crate::{
@@ -76,6 +77,7 @@ impl SyncTeam {
         let today = self.clock.nmbrs_today();
 
         let read = team::read(api.as_ref(), &integration.venues, Detail::Full).await.map_err(fail)?;
+        identity_capture::from_team(ctx, api.as_ref(), &read, CompanyNumbers::Read).await;
         let (failure_events, failed) = team::failures(&read.failed);
         let selection = select_imports(&read.companies, today);
         let costs = self.costs_per_hour(api.as_ref(), &selection.imported).await.map_err(fail)?;

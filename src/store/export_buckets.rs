@@ -10,6 +10,12 @@
 //! [`record_applied`] after `DaysVar_Set` or when nothing had to be written (→ `settled`),
 //! [`record_in_doubt`] when an insert cannot be known (→ `in_doubt`). A person settles a bucket
 //! in doubt with [`resolve`].
+//!
+//! Markers (issue 10, `domain::export::marker`): [`record_intent`] keeps the intent's marker
+//! (`intent_marker`, `intent_value`); when its insert lands ([`record_inserted`],
+//! [`record_adopted`], [`resolve`] landed) the marker becomes `owned_marker`, the marker of the
+//! component the worker owns; "not landed" keeps it for the retry; [`record_deleted`] and
+//! [`record_applied`] drop what no longer exists. Rows from before markers hold NULLs.
 
 use std::collections::BTreeMap;
 
@@ -20,6 +26,7 @@ use super::export_ledger::{KeyColumns, PgQuery, Places, component_text, key_of, 
 use crate::domain::export::{
     actions::{Applied, ComponentLineId},
     contributions::BucketKey,
+    marker::{InsertMarker, MarkedIntent},
     stage::{BucketState, Stage},
 };
 
@@ -35,12 +42,21 @@ fn state_of(row: &PgRow) -> sqlx::Result<BucketState> {
     if stage.insert_pending() != pending.is_some() {
         return Err(sqlx::Error::Decode(format!("bucket stage {stage:?} with pending value {pending:?}").into()));
     }
+    let intent = match (row.try_get::<Option<String>, _>("intent_marker")?, row.try_get("intent_value")?) {
+        (Some(text), Some(value)) => {
+            let marker = InsertMarker::parse_stored(&text)
+                .ok_or_else(|| sqlx::Error::Decode(format!("bucket intent marker {text:?} is not a marker").into()))?;
+            Some(MarkedIntent { marker, value })
+        }
+        _ => None,
+    };
     Ok(BucketState {
         stage,
         applied: Applied { value: row.try_get("applied_value")?, ids: ids(row.try_get("owned_ids")?) },
         pending,
         foreign: row.try_get::<Option<Vec<i32>>, _>("foreign_ids")?.map(ids),
         unprotected: row.try_get("unprotected")?,
+        intent,
     })
 }
 
@@ -118,31 +134,35 @@ pub async fn ensure_rows(pool: &PgPool, integration: &str, keys: &[BucketKey]) -
 }
 
 /// After the worker's own components were deleted in Nmbrs (an unknown id counts as deleted):
-/// `settled`/`to_write` → `cleared`.
+/// `settled`/`to_write` → `cleared`; their marker and any kept intent go with them.
 pub async fn record_deleted(pool: &PgPool, integration: &str, key: &BucketKey) -> sqlx::Result<()> {
     let sql = bucket_update!(
-        "stage = 'cleared', owned_ids = '{}', applied_value = 0",
+        "stage = 'cleared', owned_ids = '{}', applied_value = 0, owned_marker = NULL, intent_marker = NULL, \
+         intent_value = NULL",
         " AND stage IN ('settled', 'to_write')"
     );
     bind_key(sqlx::query(sql), integration, key).execute(pool).await.and_then(one_row)
 }
 
-/// Before an insert of `value` (→ `insert_sent`): from here until [`record_inserted`] the
-/// insert may have landed. `foreign`: the lines of the bucket's code already in the period
-/// (`None`: the period could not be read).
+/// Before an insert of `value` carrying `marker` in its comment (→ `insert_sent`): from here
+/// until [`record_inserted`] the insert may have landed. `foreign`: the lines of the bucket's
+/// code already in the period (`None`: the period could not be read). The marker is kept with
+/// the intent (`domain::export::marker::marker_for` chose it: the kept one for a retry).
 pub async fn record_intent(
     pool: &PgPool,
     integration: &str,
     key: &BucketKey,
     value: Decimal,
     foreign: Option<&[ComponentLineId]>,
+    marker: &InsertMarker,
 ) -> sqlx::Result<()> {
     let sql = bucket_update!(
-        "stage = 'insert_sent', pending_value = $7, foreign_ids = $8",
+        "stage = 'insert_sent', pending_value = $7, foreign_ids = $8, intent_marker = $9, intent_value = $7",
         " AND stage IN ('settled', 'to_write', 'cleared') AND owned_ids = '{}'"
     );
     let foreign: Option<Vec<i32>> = foreign.map(|f| f.iter().map(|id| id.0).collect());
-    bind_key(sqlx::query(sql), integration, key).bind(value).bind(foreign).execute(pool).await.and_then(one_row)
+    let query = bind_key(sqlx::query(sql), integration, key).bind(value).bind(foreign).bind(marker.as_str());
+    query.execute(pool).await.and_then(one_row)
 }
 
 /// Right after an insert returned `id` (`insert_sent` → `settled`): the worker owns it and the
@@ -157,7 +177,8 @@ pub async fn record_inserted(
 ) -> sqlx::Result<()> {
     let sql = bucket_update!(
         "stage = 'settled', owned_ids = array_append(owned_ids, $7), applied_value = applied_value + $8, \
-         pending_value = NULL, foreign_ids = NULL",
+         pending_value = NULL, foreign_ids = NULL, owned_marker = intent_marker, intent_marker = NULL, \
+         intent_value = NULL",
         " AND stage = 'insert_sent'"
     );
     bind_key(sqlx::query(sql), integration, key).bind(id.0).bind(value).execute(pool).await.and_then(one_row)
@@ -173,13 +194,15 @@ pub async fn record_adopted(
 ) -> sqlx::Result<()> {
     let sql = bucket_update!(
         "stage = 'to_write', owned_ids = array_append(owned_ids, $7), applied_value = applied_value + pending_value, \
-         pending_value = NULL, foreign_ids = NULL",
+         pending_value = NULL, foreign_ids = NULL, owned_marker = intent_marker, intent_marker = NULL, \
+         intent_value = NULL",
         " AND stage IN ('insert_sent', 'in_doubt')"
     );
     bind_key(sqlx::query(sql), integration, key).bind(id.0).execute(pool).await.and_then(one_row)
 }
 
-/// A read-back found no trace of the pending insert: it did not land (→ `to_write`).
+/// A read-back found no trace of the pending insert: it did not land (→ `to_write`). Its
+/// intent and marker stay, so its retry sends the same marker.
 pub async fn record_not_landed(pool: &PgPool, integration: &str, key: &BucketKey) -> sqlx::Result<()> {
     let sql = bucket_update!(
         "stage = 'to_write', pending_value = NULL, foreign_ids = NULL",
@@ -189,10 +212,12 @@ pub async fn record_not_landed(pool: &PgPool, integration: &str, key: &BucketKey
 }
 
 /// The bucket holds `value` in Nmbrs and nothing is pending (after `DaysVar_Set`, or when the
-/// ledger already matched): → `settled`.
+/// ledger already matched): → `settled`. An intent kept for a retry is given up.
 pub async fn record_applied(pool: &PgPool, integration: &str, key: &BucketKey, value: Decimal) -> sqlx::Result<()> {
-    let sql =
-        bucket_update!("stage = 'settled', applied_value = $7", " AND stage IN ('settled', 'to_write', 'cleared')");
+    let sql = bucket_update!(
+        "stage = 'settled', applied_value = $7, intent_marker = NULL, intent_value = NULL",
+        " AND stage IN ('settled', 'to_write', 'cleared')"
+    );
     bind_key(sqlx::query(sql), integration, key).bind(value).execute(pool).await.and_then(one_row)
 }
 
@@ -211,12 +236,15 @@ pub struct DoubtfulBucket {
     /// The value of the insert that may or may not have landed.
     pub pending: Option<Decimal>,
     pub owned: Vec<ComponentLineId>,
+    /// The marker in the comment of that insert (`None`: recorded before markers existed).
+    pub marker: Option<String>,
 }
 
 /// Every bucket in doubt (of one integration, or of all).
 pub async fn in_doubt(pool: &PgPool, integration: Option<&str>) -> sqlx::Result<Vec<DoubtfulBucket>> {
     let rows = sqlx::query(
-        "SELECT integration_id, company_id, employee_id, year, period, component, pending_value, owned_ids
+        "SELECT integration_id, company_id, employee_id, year, period, component, pending_value, owned_ids,
+                intent_marker
          FROM export_buckets WHERE stage = 'in_doubt' AND ($1::text IS NULL OR integration_id = $1)
          ORDER BY integration_id, company_id, employee_id, year, period, component",
     )
@@ -231,6 +259,7 @@ pub async fn in_doubt(pool: &PgPool, integration: Option<&str>) -> sqlx::Result<
                 key: key_of(r)?,
                 pending: r.try_get("pending_value")?,
                 owned: owned.into_iter().map(ComponentLineId).collect(),
+                marker: r.try_get("intent_marker")?,
             })
         })
         .collect()
@@ -257,7 +286,8 @@ pub async fn resolve(
         Resolution::LandedAs(id) => {
             let sql = bucket_update!(
                 "stage = 'to_write', owned_ids = array_append(owned_ids, $7), \
-                 applied_value = applied_value + pending_value, pending_value = NULL, foreign_ids = NULL",
+                 applied_value = applied_value + pending_value, pending_value = NULL, foreign_ids = NULL, \
+                 owned_marker = intent_marker, intent_marker = NULL, intent_value = NULL",
                 " AND stage = 'in_doubt'"
             );
             bind_key(sqlx::query(sql), integration, key).bind(id.0).execute(&mut *conn).await?

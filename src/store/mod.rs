@@ -5,6 +5,7 @@
 
 pub mod export_buckets;
 pub mod export_ledger;
+pub mod identities;
 pub mod inbox;
 mod lock;
 pub mod oauth_grants;

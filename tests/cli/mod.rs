@@ -61,6 +61,8 @@ async fn migrate_creates_the_database_and_its_tables() {
         "export_runs",
         "job_attempts",
         "jobs",
+        "nmbrs_company_identities",
+        "nmbrs_employee_identities",
         "oauth_grants",
         "oauth_retired_grants",
         "outbox",

@@ -1,7 +1,7 @@
 //! `ExportHours` end to end (CONTRACT §2.5): the export itself, Nmbrs misbehaving, the
 //! bucket-stage migration, and crash safety with the real binary.
 
-mod crash;
+pub(crate) mod crash;
 mod failures;
 mod hours;
 mod stage_migration;

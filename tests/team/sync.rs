@@ -117,7 +117,8 @@ async fn sync_reads_each_company_once_and_costs_only_for_imported_employees() {
     assert_eq!(count("Schedule_GetAll_AllEmployeesByCompany"), 2);
     assert_eq!(count("Company_GetCurrentPeriod"), 2);
     assert_eq!(count("Salary_GetEstimatedCostPerHour"), 7, "one per imported employee");
-    assert_eq!(calls.len(), 17);
+    assert_eq!(count("List_GetAll"), 1, "company numbers for the SOAP→REST switch (issue 10)");
+    assert_eq!(calls.len(), 18);
     app.stop().await;
 }
 

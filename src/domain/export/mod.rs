@@ -8,6 +8,7 @@
 //! - [`actions`]: the write that brings one bucket in Nmbrs to its wanted value;
 //! - [`stage`]: where a bucket's write stands, its next step, and the sweep of unsettled buckets;
 //! - [`readback`]: what a period read back says about an insert whose reply was lost;
+//! - [`marker`]: the marker in the comment of every insert, unique to its intent (issue 10);
 //! - [`work`]: the buckets one attempt writes (the plan's and the swept ones), decided once;
 //! - [`plan`]: all of the above for one export, given what the handler read from Nmbrs and
 //!   its ledger tables, plus the notifications and the `hours.exported` payload.
@@ -66,6 +67,7 @@
 pub mod actions;
 pub mod contributions;
 pub mod ledger;
+pub mod marker;
 pub mod notify;
 pub mod payload;
 pub mod plan;

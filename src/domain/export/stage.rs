@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use super::actions::{Action, Applied, ComponentLineId, decide};
 use super::contributions::BucketKey;
+use super::marker::MarkedIntent;
 use crate::nmbrs::CompanyId;
 
 /// Where a bucket's write stands (`export_buckets.stage`).
@@ -89,6 +90,10 @@ pub struct BucketState {
     pub foreign: Option<Vec<ComponentLineId>>,
     /// Writes go with `UnprotectedMode=true` (a closed period the export allowed).
     pub unprotected: bool,
+    /// The last insert intent not known to have landed (pending, or judged not landed), with
+    /// its marker ([`super::marker`]): a retry of it sends the same marker. `None`: no such
+    /// intent, or one recorded before markers existed.
+    pub intent: Option<MarkedIntent>,
 }
 
 /// The next step of a bucket's write when no insert is pending (a pending one is read back

@@ -5,8 +5,8 @@
 //! component per hour/wage bucket, the right days, the job completed once. Two worker
 //! processes exporting overlapping entries at once must end in a state one order explains.
 
-mod harness;
-mod model;
+pub(crate) mod harness;
+pub(crate) mod model;
 mod race;
 
 use std::time::{Duration, Instant};
