@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::fault::SoapFault;
 use super::operation::Operation;
+use super::rest::{RestFailure, RestOperation};
 
 /// A failed Nmbrs call.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +42,12 @@ pub enum NmbrsError {
     /// back, or flag the bucket `export.in_doubt`).
     #[error("{operation}: outcome unknown, the insert may have been applied ({cause})")]
     OutcomeUnknown { operation: Operation, cause: Box<NmbrsError> },
+    /// A Nmbrs REST call failed (CONTRACT §5.3). `kind` was decided by the REST client when
+    /// the call failed ([`crate::nmbrs::rest::classify`]: by `code`, then `type`, then HTTP
+    /// status, with the grant's scopes for 403 `40303`); a POST insert whose reply was lost
+    /// carries [`ErrorKind::OutcomeUnknown`] here with the cause in `failure`.
+    #[error("{operation}: {failure}")]
+    Rest { operation: RestOperation, failure: Box<RestFailure>, kind: ErrorKind },
 }
 
 /// What kind of failure, in Nmbrs terms. The backbone maps it with [`ErrorKind::class`].
@@ -65,6 +72,18 @@ pub enum ErrorKind {
     OutcomeUnknown,
     /// Anything else: permanent, log the (redacted) fault.
     Unknown,
+    /// REST 429 `42909`: the plan's call quota is used up. Retried on the job schedule, never
+    /// inside the call; `nmbrs.quota_exceeded` once per job, and `job.failed`
+    /// `nmbrs_quota_exceeded` when the schedule runs out (CONTRACT §5.3).
+    QuotaExceeded,
+    /// REST 403 `40303` for an operation the grant holds none of the scopes for (CONTRACT
+    /// §5.3): `operation` is `"METHOD /path/template"`, `scope` the first scope the OpenAPI file
+    /// lists for it (`nmbrs.missing_rights`); only a new consent helps.
+    MissingScope { operation: &'static str, scope: &'static str },
+    /// REST: the token endpoint refused the grant (`invalid_grant`): a person must consent again
+    /// (`nmbrs.consent_required`, no retry; CONTRACT §5.1). The job's exact error code comes
+    /// from `jobs::rest_auth_failure::job_error` on [`NmbrsError::auth_error`].
+    ConsentRequired,
 }
 
 /// How a job treats an error: the backbone's three classes, shared with the retry policy.
@@ -73,9 +92,11 @@ pub use crate::domain::retry::ErrorClass;
 impl ErrorKind {
     pub fn class(self) -> ErrorClass {
         match self {
-            ErrorKind::Transient => ErrorClass::Transient,
+            ErrorKind::Transient | ErrorKind::QuotaExceeded => ErrorClass::Transient,
             ErrorKind::Credentials
             | ErrorKind::MissingRight { .. }
+            | ErrorKind::MissingScope { .. }
+            | ErrorKind::ConsentRequired
             | ErrorKind::NoAccess
             | ErrorKind::PeriodClosed
             | ErrorKind::OutcomeUnknown => ErrorClass::NeedsPerson,
@@ -88,7 +109,9 @@ impl ErrorKind {
         match self {
             ErrorKind::Transient => Some("nmbrs.unavailable"),
             ErrorKind::Credentials => Some("nmbrs.auth_failed"),
-            ErrorKind::MissingRight { .. } => Some("nmbrs.missing_rights"),
+            ErrorKind::MissingRight { .. } | ErrorKind::MissingScope { .. } => Some("nmbrs.missing_rights"),
+            ErrorKind::QuotaExceeded => Some("nmbrs.quota_exceeded"),
+            ErrorKind::ConsentRequired => Some("nmbrs.consent_required"),
             ErrorKind::NoAccess => Some("nmbrs.no_access"),
             ErrorKind::PeriodClosed => Some("export.period_closed"),
             ErrorKind::OutcomeUnknown => Some("export.in_doubt"),
@@ -98,8 +121,12 @@ impl ErrorKind {
 }
 
 impl NmbrsError {
+    /// The SOAP operation of the failed call; for a REST call the SOAP operation of the same
+    /// need (REST-NOTES §2 pairing, [`RestOperation::soap`]), so callers written for SOAP keep
+    /// working; [`NmbrsError::rest_operation`] names the REST call itself.
     pub fn operation(&self) -> Operation {
         match self {
+            NmbrsError::Rest { operation, .. } => operation.soap(),
             NmbrsError::Fault { operation, .. }
             | NmbrsError::Http { operation, .. }
             | NmbrsError::Timeout { operation, .. }
@@ -126,13 +153,42 @@ impl NmbrsError {
                 ErrorKind::Unknown
             }
             NmbrsError::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
+            NmbrsError::Rest { kind, .. } => *kind,
         }
     }
 
-    /// The Nmbrs error code of a fault (`2003`, `2006`, …), if any.
+    /// The REST operation of a failed REST call (`None` for SOAP).
+    pub fn rest_operation(&self) -> Option<RestOperation> {
+        match self {
+            NmbrsError::Rest { operation, .. } => Some(*operation),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of a REST error reply, if the call got one.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            NmbrsError::Http { status, .. } => Some(*status),
+            NmbrsError::Rest { failure, .. } => failure.status(),
+            _ => None,
+        }
+    }
+
+    /// The token failure behind a REST error, if that was the cause (map it with
+    /// `jobs::rest_auth_failure::job_error`).
+    pub fn auth_error(&self) -> Option<&super::rest::AuthError> {
+        match self {
+            NmbrsError::Rest { failure, .. } => failure.auth_error(),
+            _ => None,
+        }
+    }
+
+    /// The Nmbrs error code of a fault (`2003`, `2006`, …) or of a REST error body (`40401`,
+    /// `42909`, …), if any.
     pub fn nmbrs_code(&self) -> Option<u32> {
         match self {
             NmbrsError::Fault { fault, .. } => fault.nmbrs_code,
+            NmbrsError::Rest { failure, .. } => failure.code(),
             NmbrsError::OutcomeUnknown { cause, .. } => cause.nmbrs_code(),
             _ => None,
         }
