@@ -67,6 +67,15 @@ impl World {
     }
 
     async fn with_state(state: SimState, spec: GrantSpec, tune: impl FnOnce(RestTransport) -> RestTransport) -> Self {
+        Self::with_config(state, spec, client_config(), tune).await
+    }
+
+    async fn with_config(
+        state: SimState,
+        spec: GrantSpec,
+        config: ClientConfig,
+        tune: impl FnOnce(RestTransport) -> RestTransport,
+    ) -> Self {
         let env = TestEnv::new();
         let sim = Simulator::start_with(state).await.unwrap();
         sim.state().rest.oauth.add_client(OAuthClient {
@@ -81,7 +90,7 @@ impl World {
             ..spec
         });
         let token_url = sim.token_url();
-        let config = RestConfig::from_source(&HashMap::from([
+        let rest = RestConfig::from_source(&HashMap::from([
             ("NMBRS_REST_BASE_URL", sim.base_url()),
             ("NMBRS_OAUTH_TOKEN_URL", token_url.as_str()),
             ("NMBRS_OAUTH_CLIENT_ID", CLIENT_ID),
@@ -90,10 +99,10 @@ impl World {
         ]))
         .unwrap();
         let pool = env.pool().await;
-        let service = Arc::new(TokenService::new(pool, env.keys.clone(), &config).unwrap());
+        let service = Arc::new(TokenService::new(pool, env.keys.clone(), &rest).unwrap());
         let grant_id: Uuid = minted.grant_id.parse().unwrap();
         let tokens = service.source("integration-1", RestGrant::new(grant_id, &minted.refresh_token));
-        let transport = tune(RestTransport::new(&config, client_config()).unwrap());
+        let transport = tune(RestTransport::new(&rest, config).unwrap());
         let client = transport.client(tokens, 4);
         World { _env: env, sim, client, grant_id }
     }
@@ -276,6 +285,22 @@ async fn paging_follows_next_page_across_more_than_100_employees() {
     assert_eq!(w.outcomes(RestOperation::Contracts).len(), 3);
     let costs = w.client.costs_per_hour(horeca, NOVEMBER).await.unwrap();
     assert_eq!(costs.items.len(), 257);
+    w.assert_valid_traffic();
+}
+
+#[tokio::test]
+async fn a_response_above_the_size_cap_is_refused_unread() {
+    let mut state = SimState::default();
+    state.apply_seed(demo::scaled(100));
+    let config = ClientConfig { max_response_bytes: 8 * 1024, ..client_config() };
+    let w = World::with_config(state, GrantSpec::default(), config, |t| t).await;
+    let horeca = w.company(demo::HORECA);
+    let e = w.client.personal_infos(horeca).await.unwrap_err();
+    assert!(e.to_string().contains("larger than 8192 bytes"), "{e}");
+    assert_eq!(e.kind(), ErrorKind::Unknown);
+    assert_eq!(w.outcomes(RestOperation::PersonalInfo).len(), 1, "not retried");
+    // Small answers still pass.
+    assert_eq!(w.client.current_period(horeca).await.unwrap().period, NOVEMBER);
     w.assert_valid_traffic();
 }
 

@@ -231,6 +231,19 @@ mod tests {
     }
 
     #[test]
+    fn rest_kinds_have_their_class_and_notification() {
+        let scope = ErrorKind::MissingScope { operation: "GET /api/companies", scope: "company.info" };
+        let table = [
+            (ErrorKind::QuotaExceeded, ErrorClass::Transient, "nmbrs.quota_exceeded"),
+            (scope, ErrorClass::NeedsPerson, "nmbrs.missing_rights"),
+            (ErrorKind::ConsentRequired, ErrorClass::NeedsPerson, "nmbrs.consent_required"),
+        ];
+        for (kind, class, code) in table {
+            assert_eq!((kind.class(), kind.notification_code()), (class, Some(code)), "{kind:?}");
+        }
+    }
+
+    #[test]
     fn missing_right_names_the_operation() {
         let e = NmbrsError::Fault {
             operation: Operation::DaysVarGet,

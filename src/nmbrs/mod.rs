@@ -19,6 +19,14 @@
 //! | `UnknownEmployee` | permanent (skip `unknown_employee`) | — | 2003 |
 //! | `InvalidData` | permanent | — | 2001/2002/2006, `soap:Client` |
 //! | `Unknown` | permanent | — | anything else |
+//! | `QuotaExceeded` | transient (job schedule, never in the call) | `nmbrs.quota_exceeded` | REST 429 `42909` |
+//! | `MissingScope { operation, scope }` | needs a person (new consent) | `nmbrs.missing_rights` | REST 403 `40303`, scope not granted |
+//! | `ConsentRequired` | needs a person (no retry) | `nmbrs.consent_required` | REST refresh refused (`invalid_grant`) |
+//!
+//! REST failures are [`NmbrsError::Rest`]; their kind is decided in [`rest::classify`] (code,
+//! then type, then status; 40303 by the grant's scopes); REST maps onto the SOAP kinds above
+//! where the meaning is the same (401 → `Credentials`, 40303/40404 → `NoAccess`, 5xx/42908 →
+//! `Transient`, a lost POST reply → `OutcomeUnknown`).
 //!
 //! Retries inside a call: reads, deletes and `DaysVar_Set` retry transient failures with
 //! exponential backoff and jitter (9999 only once); inserts retry only when the request
