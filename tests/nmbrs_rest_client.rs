@@ -168,6 +168,11 @@ async fn every_call_once_reads_and_writes_the_shared_state_within_the_openapi_fi
         companies.items.iter().map(|c| (c.id, c.number.clone())).collect();
     assert_eq!(numbers, vec![(horeca, Some("444445".into())), (catering, Some("444446".into()))]);
 
+    let debtors = c.debtors().await.unwrap().items;
+    assert_eq!(debtors.len(), 1);
+    let of_debtor = c.debtor_companies(debtors[0].id).await.unwrap();
+    assert_eq!(of_debtor.items, companies.items, "the debtor's companies are the consent's");
+
     let period = c.current_period(horeca).await.unwrap();
     assert_eq!((period.period, period.kind), (NOVEMBER, PeriodType::Monthly));
     assert_eq!(c.current_period(catering).await.unwrap().kind, PeriodType::FourWeekly);
@@ -246,6 +251,19 @@ async fn every_call_once_reads_and_writes_the_shared_state_within_the_openapi_fi
     let all: std::collections::BTreeSet<String> = RestOperation::ALL.iter().map(|o| o.name().to_owned()).collect();
     assert_eq!(called, all, "every operation of the catalogue was called");
     assert!(w.sim.calls().iter().all(|c| c.outcome == "ok"), "{:?}", w.sim.calls());
+    w.assert_valid_traffic();
+}
+
+#[tokio::test]
+async fn a_consent_spanning_several_debtors_reads_companies_per_debtor() {
+    let w = World::new(GrantSpec { companies: Some(vec![demo::CATERING]), ..Default::default() }).await;
+    // Nmbrs refuses `GET /api/companies` for a multi-debtor consent (REST-NOTES §1).
+    w.inject(RestOperation::Companies, RestInjected::Error { status: 403, code: 40306, title: "Forbidden".into() });
+    let companies = w.client.companies().await.unwrap();
+    let ids: Vec<CompanyUuid> = companies.items.iter().map(|c| c.id).collect();
+    assert_eq!(ids, vec![w.company(demo::CATERING)], "only the consent's company");
+    assert_eq!(w.outcomes(RestOperation::Debtors), vec!["ok".to_string()]);
+    assert_eq!(w.outcomes(RestOperation::DebtorCompanies), vec!["ok".to_string()]);
     w.assert_valid_traffic();
 }
 

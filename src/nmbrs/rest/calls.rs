@@ -20,6 +20,9 @@ use super::records::*;
 use super::wire::{self, PeriodPost};
 use crate::nmbrs::{ErrorKind, NmbrsError, PayPeriod};
 
+/// 403 code of `GET /api/companies` for a consent spanning several debtors (REST-NOTES §1).
+const MULTI_DEBTOR: u32 = 40306;
+
 fn period_query(p: PayPeriod) -> Vec<(&'static str, String)> {
     vec![("year", p.year.to_string()), ("period", p.period.to_string())]
 }
@@ -38,9 +41,37 @@ impl RestClient {
     }
 
     /// `GET /api/companies` [company.info | company.info.read]: the companies the consent
-    /// covers, with their (string) company number.
+    /// covers, with their (string) company number. A consent spanning several debtors is
+    /// refused there (403 `40306`, REST-NOTES §1 [M]); then the debtors are walked instead
+    /// ([`Self::debtors`], [`Self::debtor_companies`]).
     pub async fn companies(&self) -> Result<RestListed<RestCompany>, NmbrsError> {
-        let items = self.get_all(Op::Companies, "/api/companies".into(), Vec::new()).await?;
+        match self.get_all(Op::Companies, "/api/companies".into(), Vec::new()).await {
+            Ok(items) => Ok(wire::flat(&items, wire::company)),
+            Err(e) if e.nmbrs_code() == Some(MULTI_DEBTOR) => {
+                tracing::info!("the consent spans several debtors; reading companies per debtor");
+                let debtors = self.debtors().await?;
+                let mut all = RestListed { items: Vec::new(), unreadable: debtors.unreadable };
+                for debtor in debtors.items {
+                    let companies = self.debtor_companies(debtor.id).await?;
+                    all.items.extend(companies.items);
+                    all.unreadable.extend(companies.unreadable);
+                }
+                Ok(all)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `GET /api/debtors` [company.info | company.info.read]: the debtors the consent covers.
+    pub async fn debtors(&self) -> Result<RestListed<RestDebtor>, NmbrsError> {
+        let items = self.get_all(Op::Debtors, "/api/debtors".into(), Vec::new()).await?;
+        Ok(wire::flat(&items, wire::debtor))
+    }
+
+    /// `GET /api/debtors/{debtorId}/companies` [company.info.read | company.info]: one debtor's
+    /// companies.
+    pub async fn debtor_companies(&self, debtor: DebtorUuid) -> Result<RestListed<RestCompany>, NmbrsError> {
+        let items = self.get_all(Op::DebtorCompanies, format!("/api/debtors/{debtor}/companies"), Vec::new()).await?;
         Ok(wire::flat(&items, wire::company))
     }
 

@@ -9,6 +9,7 @@
 //! | 40101, 40102 (401) after the one refresh-and-repeat | `Credentials` (`nmbrs.auth_failed`) |
 //! | 40303 with none of the operation's scopes granted | `MissingScope` (`nmbrs.missing_rights`) |
 //! | 40303 otherwise, 40304, 40305, 40404 | `NoAccess` (`nmbrs.no_access`) |
+//! | 40306 on `GET /api/companies` (multi-debtor consent) | not an error: `companies()` walks the debtors |
 //! | 40401 on a `DELETE` | not an error: the line is gone (the call answers "already gone") |
 //! | 40401 elsewhere | `UnknownEmployee` on an employee's call, else `InvalidData` (code kept: callers may test `nmbrs_code() == Some(40401)`) |
 //! | 42908 (`throttlingError`, 429) | `Transient`, retried in the call with backoff honouring `Retry-After` |

@@ -13,7 +13,8 @@
 //!
 //! | method | REST call |
 //! | --- | --- |
-//! | `companies` | `GET /api/companies` |
+//! | `companies` | `GET /api/companies` (on 403 `40306`: the debtor walk below) |
+//! | `debtors`, `debtor_companies` | `GET /api/debtors`, `GET /api/debtors/{debtorId}/companies` |
 //! | `current_period` | `GET /api/companies/{companyId}/period` |
 //! | `hour_codes` | `GET /api/companies/{companyId}/hourcodes` |
 //! | `wage_models` | `GET /api/companies/{companyId}/wagemodels?year&period` |

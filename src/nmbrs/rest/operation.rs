@@ -49,6 +49,8 @@ macro_rules! rest_operations {
 
 rest_operations! {
     Companies = "GET /api/companies", Read, true, ListGetAll, ["company.info", "company.info.read"];
+    Debtors = "GET /api/debtors", Read, true, ListGetAll, ["company.info", "company.info.read"];
+    DebtorCompanies = "GET /api/debtors/{debtorId}/companies", Read, true, ListGetAll, ["company.info.read", "company.info"];
     CurrentPeriod = "GET /api/companies/{companyId}/period", Read, false, CompanyGetCurrentPeriod, ["company.info.read", "company.info"];
     HourCodes = "GET /api/companies/{companyId}/hourcodes", Read, true, HourModelGetHourCodes, ["company.payrollsettings.read"];
     WageModels = "GET /api/companies/{companyId}/wagemodels", Read, true, WageModelGetWageCodes, ["company.payrollsettings.read"];

@@ -69,6 +69,15 @@ pub struct RestCompany {
     pub debtor_id: Option<DebtorUuid>,
 }
 
+/// `GET /api/debtors` item: a Nmbrs customer the consent covers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RestDebtor {
+    /// *decides*.
+    pub id: DebtorUuid,
+    pub number: Option<String>,
+    pub name: Option<String>,
+}
+
 /// `GET /api/companies/{companyId}/period`: the current (first unclosed) period. Both fields
 /// *decide*; a reply without them is an unreadable response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -273,6 +273,19 @@ pub fn company(v: &Value) -> Result<RestCompany, Unread> {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct WDebtor {
+    debtor_id: Field<Uuid>,
+    number: Field<String>,
+    name: Field<String>,
+}
+
+pub fn debtor(v: &Value) -> Result<RestDebtor, Unread> {
+    let w: WDebtor = record(v)?;
+    Ok(RestDebtor { id: DebtorUuid(w.debtor_id.need("debtorId")?), number: w.number.ok(), name: w.name.ok() })
+}
+
+#[derive(Deserialize, Default)]
 #[serde(default)]
 struct WPeriod {
     year: Field<i32>,
