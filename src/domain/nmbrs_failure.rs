@@ -18,6 +18,9 @@
 //! | `NoCurrentPeriod` | permanent `nmbrs_error` | `nmbrs.no_current_period` | refused |
 //! | `Unreadable`, `InvalidData`, `UnknownEmployee`, `PeriodClosed`, `Unknown` | permanent `nmbrs_error` | `nmbrs.unreadable_response` | refused |
 //! | `OutcomeUnknown` | permanent `nmbrs_error` | `nmbrs.unreadable_response` | in doubt |
+//! | `QuotaExceeded` (REST 42909) | transient `nmbrs_quota_exceeded`, `nmbrs.quota_exceeded` | job | job |
+//! | `MissingScope` (REST 403 40303, scope not granted) | needs a person `nmbrs_missing_rights`, `nmbrs.missing_rights` {operation, scope} | job | job |
+//! | `ConsentRequired` (REST `invalid_grant`) | needs a person `nmbrs_consent_required`, `nmbrs.consent_required` | job | job |
 //!
 //! A closed period is a bucket matter: the export checks the period before it writes
 //! (`export.period_closed` comes from planning); a write Nmbrs refuses as closed afterwards
@@ -25,11 +28,12 @@
 //! `WageComponentVar_Get`) are not asked here: a missing right there is a normal outcome
 //! (CONTRACT §2.3), decided by the export's read-back rules.
 //!
-//! **Adding a kind** (the REST edge: rate limited 42908 with `Retry-After`, quota exceeded
-//! 42909 → `nmbrs.quota_exceeded` and the job's retry schedule, then `nmbrs_quota_exceeded`;
-//! a missing scope → `nmbrs.missing_rights` {operation: method and path template, scope}): one
-//! [`ErrorKind`] variant and one arm in [`treat`], plus its notification in
-//! [`Notice::notification`] if it has a new one. `treat` matches every kind without a
+//! The REST edge's throttling (42908, with or without `Retry-After`) is `Transient`: it is
+//! retried inside the call with backoff. A used-up quota (42909) is `QuotaExceeded`: never
+//! retried inside the call, the job goes on its retry schedule (CONTRACT §5.3).
+//!
+//! **Adding a kind**: one [`ErrorKind`] variant and one arm in [`treat`], plus its notification
+//! in [`Notice::notification`] if it has a new one. `treat` matches every kind without a
 //! wildcard, so the compiler points at the arm to write.
 
 use serde_json::json;
@@ -65,6 +69,17 @@ pub enum ErrorKind {
     Unreadable,
     /// Anything else Nmbrs refused.
     Unknown,
+    /// REST 429 `42909`: the plan's call quota is used up. Retried on the job schedule, never
+    /// inside the call; `nmbrs.quota_exceeded`, and `job.failed` `nmbrs_quota_exceeded` when the
+    /// schedule runs out (CONTRACT §5.3).
+    QuotaExceeded,
+    /// REST 403 `40303` for an operation the grant holds none of the scopes for (CONTRACT §5.3):
+    /// `operation` is `"METHOD /path/template"`, `scope` the first scope the OpenAPI file lists
+    /// for it (`nmbrs.missing_rights`); only a new consent helps.
+    MissingScope { operation: &'static str, scope: &'static str },
+    /// REST: the token endpoint refused the grant (`invalid_grant`): a person must consent again
+    /// (`nmbrs.consent_required`, no retry; CONTRACT §5.1).
+    ConsentRequired,
 }
 
 /// What the failed call served: the whole job, one company's reads (or one of its
@@ -132,6 +147,8 @@ pub enum BucketOutcome {
 const AUTH_FAILED: Notice = Notice { code: "nmbrs.auth_failed", level: Level::Error };
 const MISSING_RIGHTS: Notice = Notice { code: "nmbrs.missing_rights", level: Level::Error };
 const NO_ACCESS: Notice = Notice { code: "nmbrs.no_access", level: Level::Error };
+const QUOTA_EXCEEDED: Notice = Notice { code: "nmbrs.quota_exceeded", level: Level::Warning };
+const CONSENT_REQUIRED: Notice = Notice { code: "nmbrs.consent_required", level: Level::Error };
 
 /// The table: what a failure of `kind` does in `scope` (see the module doc).
 pub fn treat(kind: ErrorKind, scope: Scope) -> Treatment {
@@ -147,7 +164,11 @@ pub fn treat(kind: ErrorKind, scope: Scope) -> Treatment {
     match kind {
         K::Transient => job(ErrorClass::Transient, "nmbrs_unavailable", None),
         K::Credentials => job(ErrorClass::NeedsPerson, "nmbrs_auth_failed", Some(AUTH_FAILED)),
-        K::MissingRight { .. } => job(ErrorClass::NeedsPerson, "nmbrs_missing_rights", Some(MISSING_RIGHTS)),
+        K::MissingRight { .. } | K::MissingScope { .. } => {
+            job(ErrorClass::NeedsPerson, "nmbrs_missing_rights", Some(MISSING_RIGHTS))
+        }
+        K::QuotaExceeded => job(ErrorClass::Transient, "nmbrs_quota_exceeded", Some(QUOTA_EXCEEDED)),
+        K::ConsentRequired => job(ErrorClass::NeedsPerson, "nmbrs_consent_required", Some(CONSENT_REQUIRED)),
         K::NoAccess => local(job(ErrorClass::NeedsPerson, "nmbrs_no_access", Some(NO_ACCESS)), CompanyError::NoAccess),
         K::NoCurrentPeriod => local(permanent, CompanyError::NoCurrentPeriod),
         K::Unreadable | K::InvalidData | K::UnknownEmployee | K::PeriodClosed | K::Unknown => {
@@ -171,6 +192,11 @@ pub fn job_failure(kind: ErrorKind) -> JobFailure {
 /// The notification of a failure of `kind` as its job row gives it (e.g. `nmbrs.missing_rights`
 /// for a read-back right the export did without), if any.
 pub fn notification(kind: ErrorKind, facts: NoticeFacts<'_>) -> Option<Notification> {
+    let facts = match kind {
+        // A REST scope names itself: the operation is the method and path template.
+        ErrorKind::MissingScope { operation, scope } => NoticeFacts { operation, scope: Some(scope), ..facts },
+        _ => facts,
+    };
     job_failure(kind).notice.map(|notice| notice.notification(facts))
 }
 
@@ -217,12 +243,16 @@ pub struct NoticeFacts<'a> {
     pub operation: &'a str,
     /// The company concerned, when known.
     pub company_id: Option<i32>,
+    /// The REST scope the grant lacks (`nmbrs.missing_rights` of a REST integration).
+    pub scope: Option<&'a str>,
+    /// The consent (`nmbrs.consent_required`, CONTRACT §5.1).
+    pub grant_id: Option<&'a str>,
 }
 
 impl Notice {
     /// The notification, in English, with the `params` CONTRACT §3 gives its code.
     pub fn notification(self, facts: NoticeFacts<'_>) -> Notification {
-        let NoticeFacts { domain, operation, company_id } = facts;
+        let NoticeFacts { domain, operation, company_id, scope, grant_id } = facts;
         let (message, params) = match self.code {
             "nmbrs.auth_failed" => (
                 format!(
@@ -230,9 +260,29 @@ impl Notice {
                 ),
                 json!({"domain": domain}),
             ),
-            "nmbrs.missing_rights" => (
-                format!("Missing right {operation} in Nmbrs: switch it on in the API user template, then retry."),
-                json!({"operation": operation}),
+            "nmbrs.missing_rights" => match scope {
+                None => (
+                    format!("Missing right {operation} in Nmbrs: switch it on in the API user template, then retry."),
+                    json!({"operation": operation}),
+                ),
+                Some(scope) => (
+                    format!(
+                        "Eitje's Nmbrs consent lacks the scope {scope} ({operation}): connect Nmbrs again in Eitje and grant it."
+                    ),
+                    json!({"operation": operation, "scope": scope}),
+                ),
+            },
+            "nmbrs.quota_exceeded" => (
+                format!(
+                    "Nmbrs' API call quota for \"{domain}\" is used up; the job is retried later. Raise the plan in Nmbrs if this repeats."
+                ),
+                json!({"domain": domain}),
+            ),
+            "nmbrs.consent_required" => (
+                format!(
+                    "Nmbrs no longer accepts Eitje's access to \"{domain}\" (the consent was revoked or expired). Connect Nmbrs again in Eitje to give consent."
+                ),
+                json!({"domain": domain, "grant_id": grant_id}),
             ),
             "nmbrs.no_access" => {
                 let which = company_id.map_or_else(|| "a company".to_string(), |id| format!("company {id}"));
@@ -251,7 +301,7 @@ impl Notice {
 mod tests {
     use super::*;
 
-    const ALL: [ErrorKind; 11] = [
+    const ALL: [ErrorKind; 14] = [
         ErrorKind::Transient,
         ErrorKind::Credentials,
         ErrorKind::MissingRight { operation: "Contract_GetAll_AllEmployeesByCompany" },
@@ -263,6 +313,12 @@ mod tests {
         ErrorKind::NoCurrentPeriod,
         ErrorKind::Unreadable,
         ErrorKind::Unknown,
+        ErrorKind::QuotaExceeded,
+        ErrorKind::MissingScope {
+            operation: "POST /api/employees/{employeeId}/variablehours",
+            scope: "employee.payment",
+        },
+        ErrorKind::ConsentRequired,
     ];
 
     fn as_job(kind: ErrorKind) -> (ErrorClass, &'static str, Option<&'static str>) {
@@ -286,6 +342,9 @@ mod tests {
             (Permanent, "nmbrs_error", None),
             (Permanent, "nmbrs_error", None),
             (Permanent, "nmbrs_error", None),
+            (Transient, "nmbrs_quota_exceeded", Some("nmbrs.quota_exceeded")),
+            (NeedsPerson, "nmbrs_missing_rights", Some("nmbrs.missing_rights")),
+            (NeedsPerson, "nmbrs_consent_required", Some("nmbrs.consent_required")),
         ];
         for (kind, row) in ALL.into_iter().zip(rows) {
             assert_eq!(as_job(kind), row, "{kind:?}");
@@ -294,7 +353,7 @@ mod tests {
 
     #[test]
     fn company_scope_row_per_kind() {
-        let rows: [Option<CompanyError>; 11] = [
+        let rows: [Option<CompanyError>; 14] = [
             None,
             None,
             None,
@@ -306,6 +365,9 @@ mod tests {
             Some(CompanyError::NoCurrentPeriod),
             Some(CompanyError::UnreadableResponse),
             Some(CompanyError::UnreadableResponse),
+            None,
+            None,
+            None,
         ];
         for (kind, row) in ALL.into_iter().zip(rows) {
             match (treat(kind, Scope::Company), row) {
@@ -322,7 +384,7 @@ mod tests {
     #[test]
     fn bucket_scope_row_per_kind() {
         use BucketOutcome::*;
-        let rows: [Option<BucketOutcome>; 11] = [
+        let rows: [Option<BucketOutcome>; 14] = [
             None,
             None,
             None,
@@ -334,6 +396,9 @@ mod tests {
             Some(Refused),
             Some(Refused),
             Some(Refused),
+            None,
+            None,
+            None,
         ];
         for (kind, row) in ALL.into_iter().zip(rows) {
             match (treat(kind, Scope::Bucket), row) {
@@ -361,7 +426,12 @@ mod tests {
 
     #[test]
     fn notifications_carry_the_params_of_contract_section_3() {
-        let facts = NoticeFacts { domain: "mycompany", operation: "HourComponentVar_Insert", company_id: Some(54613) };
+        let facts = NoticeFacts {
+            domain: "mycompany",
+            operation: "HourComponentVar_Insert",
+            company_id: Some(54613),
+            ..Default::default()
+        };
         let auth = AUTH_FAILED.notification(facts);
         assert_eq!((auth.code.as_str(), &auth.params), ("nmbrs.auth_failed", &json!({"domain": "mycompany"})));
         let right = MISSING_RIGHTS.notification(facts);
@@ -375,5 +445,31 @@ mod tests {
             assert_eq!(n.level, Level::Error);
             assert!(!n.message.is_empty());
         }
+    }
+
+    #[test]
+    fn rest_kinds_notify_with_the_params_of_contract_section_5() {
+        let facts =
+            NoticeFacts { domain: "mycompany", operation: "ignored", grant_id: Some("g-1"), ..Default::default() };
+        let scope = ErrorKind::MissingScope {
+            operation: "GET /api/companies/{companyId}/hourcodes",
+            scope: "company.payrollsettings.read",
+        };
+        let n = notification(scope, facts).unwrap();
+        assert_eq!(n.code, "nmbrs.missing_rights");
+        assert_eq!(
+            n.params,
+            json!({"operation": "GET /api/companies/{companyId}/hourcodes", "scope": "company.payrollsettings.read"})
+        );
+        let n = notification(ErrorKind::QuotaExceeded, facts).unwrap();
+        assert_eq!(
+            (n.code.as_str(), &n.params, n.level),
+            ("nmbrs.quota_exceeded", &json!({"domain": "mycompany"}), Level::Warning)
+        );
+        let n = notification(ErrorKind::ConsentRequired, facts).unwrap();
+        assert_eq!(
+            (n.code.as_str(), &n.params),
+            ("nmbrs.consent_required", &json!({"domain": "mycompany", "grant_id": "g-1"}))
+        );
     }
 }

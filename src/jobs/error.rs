@@ -3,7 +3,7 @@
 
 use crate::{
     domain::{
-        nmbrs_failure::{NoticeFacts, job_failure},
+        nmbrs_failure::{NoticeFacts, job_failure, notification},
         retry::ErrorClass,
     },
     events::{Level, Notification},
@@ -45,8 +45,8 @@ impl JobError {
     /// from the one table (`domain::nmbrs_failure`); `domain` is the integration's Nmbrs domain.
     pub fn nmbrs(err: &NmbrsError, domain: &str) -> Self {
         let failure = job_failure(err.kind());
-        let facts = NoticeFacts { domain, operation: err.operation().name(), company_id: None };
-        let notification = failure.notice.map(|notice| notice.notification(facts));
+        let facts = NoticeFacts { domain, operation: err.operation().name(), company_id: None, ..Default::default() };
+        let notification = notification(err.kind(), facts);
         // The notification's English names the cause without the fault text; otherwise the
         // (redacted) error itself.
         let message = notification.as_ref().map_or_else(|| err.to_string(), |n| n.message.clone());

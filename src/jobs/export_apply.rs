@@ -329,7 +329,6 @@ fn fresh_marker() -> InsertMarker {
     InsertMarker::from_random(bytes)
 }
 
-
 /// The read that lists the lines of `key`'s period.
 fn read_operation(key: &BucketKey) -> &'static str {
     match key.component {

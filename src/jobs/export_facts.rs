@@ -57,7 +57,8 @@ pub fn report(company: CompanyId, unread: &UnreadCompany) -> (Option<Notificatio
     let scope = json!({"nmbrs_company_id": company.0});
     let code = unread.reason.code().to_owned();
     let operation = unread.error.operation();
-    let facts = NoticeFacts { domain: "", operation: operation.name(), company_id: Some(company.0) };
+    let facts =
+        NoticeFacts { domain: "", operation: operation.name(), company_id: Some(company.0), ..Default::default() };
     let notice = unread.reason.notice().map(|n| n.notification(facts));
     let message = match (&notice, unread.reason) {
         (Some(notice), _) => notice.message.clone(),

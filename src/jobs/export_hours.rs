@@ -257,7 +257,12 @@ impl ExportHours {
         let tally = Tally { write_calls: total_calls, buckets_written };
         let mut output = report::output(payload, &plan, companies, &component_ids, tally);
         for operation in written.missing_rights {
-            let facts = NoticeFacts { domain: &ctx.job.integration.nmbrs.domain, operation, company_id: None };
+            let facts = NoticeFacts {
+                domain: &ctx.job.integration.nmbrs.domain,
+                operation,
+                company_id: None,
+                ..Default::default()
+            };
             output
                 .events
                 .extend(notification(ErrorKind::MissingRight { operation }, facts).as_ref().map(Notification::draft));

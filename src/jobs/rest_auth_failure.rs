@@ -3,11 +3,9 @@
 //! `rest_not_configured`, an unreachable token endpoint or database is retried on the job
 //! schedule.
 
-use serde_json::json;
-
 use super::JobError;
 use crate::{
-    events::{Level, Notification},
+    domain::nmbrs_failure::{ErrorKind, NoticeFacts, job_failure, notification},
     nmbrs::rest::{AuthError, RestNotConfigured},
 };
 
@@ -15,18 +13,14 @@ use crate::{
 pub fn job_error(err: &AuthError, domain: &str) -> JobError {
     match err {
         AuthError::NotConfigured(_) => JobError::permanent(RestNotConfigured::CODE, err.to_string()),
-        AuthError::ConsentRequired { grant_id } => JobError::needs_person(
-            "nmbrs_consent_required",
-            err.to_string(),
-            Notification::new(
-                Level::Error,
-                "nmbrs.consent_required",
-                format!(
-                    "Nmbrs no longer accepts Eitje's access to \"{domain}\" (the consent was revoked or expired). Connect Nmbrs again in Eitje to give consent."
-                ),
-                json!({"domain": domain, "grant_id": grant_id}),
-            ),
-        ),
+        AuthError::ConsentRequired { grant_id } => {
+            // The one table (`domain::nmbrs_failure`) names the code and the notification.
+            let kind = ErrorKind::ConsentRequired;
+            let grant_id = grant_id.to_string();
+            let facts = NoticeFacts { domain, grant_id: Some(&grant_id), ..Default::default() };
+            let notice = notification(kind, facts).expect("a consent failure notifies");
+            JobError::needs_person(job_failure(kind).code, err.to_string(), notice)
+        }
         AuthError::ClientRejected { .. } | AuthError::Refused { .. } => {
             JobError::permanent("nmbrs_token_refused", err.to_string())
         }
@@ -41,6 +35,8 @@ pub fn job_error(err: &AuthError, domain: &str) -> JobError {
 #[cfg(test)]
 mod tests {
     use uuid::Uuid;
+
+    use serde_json::json;
 
     use super::*;
     use crate::domain::retry::ErrorClass;

@@ -124,7 +124,12 @@ pub fn failures(failed: &[(i32, NmbrsError)]) -> (Vec<EventDraft>, Vec<CompanyFa
     for (company_id, err) in failed {
         let error = company_failure(err).unwrap_or(CompanyError::UnreadableResponse);
         let operation = err.operation();
-        let facts = NoticeFacts { domain: "", operation: operation.name(), company_id: Some(*company_id) };
+        let facts = NoticeFacts {
+            domain: "",
+            operation: operation.name(),
+            company_id: Some(*company_id),
+            ..Default::default()
+        };
         let notice = error.notice().map(|n| n.notification(facts));
         let message = notice.as_ref().map_or_else(
             || {

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::fault::SoapFault;
 use super::operation::Operation;
+use super::rest::{RestFailure, RestOperation};
 
 /// A failed Nmbrs call.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +43,12 @@ pub enum NmbrsError {
     /// back, or flag the bucket `export.in_doubt`).
     #[error("{operation}: outcome unknown, the insert may have been applied ({cause})")]
     OutcomeUnknown { operation: Operation, cause: Box<NmbrsError> },
+    /// A Nmbrs REST call failed (CONTRACT §5.3). `kind` was decided by the REST client when
+    /// the call failed ([`crate::nmbrs::rest::classify`]: by `code`, then `type`, then HTTP
+    /// status, with the grant's scopes for 403 `40303`); a POST insert whose reply was lost
+    /// carries [`ErrorKind::OutcomeUnknown`] here with the cause in `failure`.
+    #[error("{operation}: {failure}")]
+    Rest { operation: RestOperation, failure: Box<RestFailure>, kind: ErrorKind },
 }
 
 /// The neutral kind of a failure, shared with the REST edge; what a job does about it is the
@@ -52,8 +59,12 @@ pub use crate::domain::nmbrs_failure::ErrorKind;
 pub use crate::domain::retry::ErrorClass;
 
 impl NmbrsError {
+    /// The SOAP operation of the failed call; for a REST call the SOAP operation of the same
+    /// need (REST-NOTES §2 pairing, [`RestOperation::soap`]), so callers written for SOAP keep
+    /// working; [`NmbrsError::rest_operation`] names the REST call itself.
     pub fn operation(&self) -> Operation {
         match self {
+            NmbrsError::Rest { operation, .. } => operation.soap(),
             NmbrsError::Fault { operation, .. }
             | NmbrsError::Http { operation, .. }
             | NmbrsError::Timeout { operation, .. }
@@ -81,13 +92,42 @@ impl NmbrsError {
                 ErrorKind::Unreadable
             }
             NmbrsError::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
+            NmbrsError::Rest { kind, .. } => *kind,
         }
     }
 
-    /// The Nmbrs error code of a fault (`2003`, `2006`, …), if any.
+    /// The REST operation of a failed REST call (`None` for SOAP).
+    pub fn rest_operation(&self) -> Option<RestOperation> {
+        match self {
+            NmbrsError::Rest { operation, .. } => Some(*operation),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of a REST error reply, if the call got one.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            NmbrsError::Http { status, .. } => Some(*status),
+            NmbrsError::Rest { failure, .. } => failure.status(),
+            _ => None,
+        }
+    }
+
+    /// The token failure behind a REST error, if that was the cause (map it with
+    /// `jobs::rest_auth_failure::job_error`).
+    pub fn auth_error(&self) -> Option<&super::rest::AuthError> {
+        match self {
+            NmbrsError::Rest { failure, .. } => failure.auth_error(),
+            _ => None,
+        }
+    }
+
+    /// The Nmbrs error code of a fault (`2003`, `2006`, …) or of a REST error body (`40401`,
+    /// `42909`, …), if any.
     pub fn nmbrs_code(&self) -> Option<u32> {
         match self {
             NmbrsError::Fault { fault, .. } => fault.nmbrs_code,
+            NmbrsError::Rest { failure, .. } => failure.code(),
             NmbrsError::OutcomeUnknown { cause, .. } => cause.nmbrs_code(),
             _ => None,
         }

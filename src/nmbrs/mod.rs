@@ -10,6 +10,12 @@
 //! failed call (the whole job, one company, one bucket) is the one table
 //! `domain::nmbrs_failure::treat`, shared with the REST edge.
 //!
+//! REST failures are [`NmbrsError::Rest`]; their kind is decided in [`rest::classify`] (code,
+//! then type, then status; 40303 by the grant's scopes); REST maps onto the same kinds where the
+//! meaning is the same (401 → `Credentials`, 40303/40404 → `NoAccess`, 5xx/42908 → `Transient`,
+//! a lost POST reply → `OutcomeUnknown`) and adds `QuotaExceeded` (42909), `MissingScope` (403
+//! `40303`, scope not granted) and `ConsentRequired` (`invalid_grant`).
+//!
 //! Retries inside a call: reads, deletes and `DaysVar_Set` retry transient failures with
 //! exponential backoff and jitter (9999 only once); inserts retry only when the request
 //! certainly did not reach Nmbrs (connection refused, 1006), otherwise they return

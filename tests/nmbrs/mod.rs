@@ -3,6 +3,7 @@
 
 mod client;
 mod reader_props;
+mod rest_client;
 mod schema;
 mod sim;
 mod sim_rest;

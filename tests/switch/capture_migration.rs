@@ -2,11 +2,10 @@
 //! before markers keep working (NULL markers, stages untouched), and the checks keep marker and
 //! BSN-hash rows to the shapes the code writes.
 
-
 use std::path::PathBuf;
 
-use sqlx::PgPool;
 use crate::support::*;
+use sqlx::PgPool;
 
 const CAPTURE: &str = "20261130000010";
 

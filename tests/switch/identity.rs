@@ -4,20 +4,18 @@
 //! real binary runs as a child process (its log captured at debug level) against the simulator
 //! over HTTP, real RabbitMQ and PostgreSQL.
 
-
 #[allow(dead_code)] // the crash tests use the rest
 #[allow(dead_code)]
-
 use std::collections::BTreeMap;
 
-use base64::Engine as _;
 use crate::export::crash::harness::{Crew, USER, completed, export_job, message_id};
-use hmac::{Hmac, KeyInit, Mac};
 use crate::export::crash::model::{Export, worked};
+use crate::support::*;
+use base64::Engine as _;
+use hmac::{Hmac, KeyInit, Mac};
 use nmbrs_worker::sim::{Simulator, demo};
 use serde_json::json;
 use sqlx::{PgPool, Row};
-use crate::support::*;
 
 const JAN: i32 = 503293;
 /// Jan's BSN as Nmbrs gives it in this test: 8 digits with separators (normalised 012345678).
@@ -106,7 +104,11 @@ async fn a_team_sync_and_an_export_record_numbers_and_bsn_hashes_never_the_bsn()
         assert_eq!(got.2.as_deref(), Some(&want[..]), "{id}: HMAC of the normalised BSN under the ring's subkey");
         assert_eq!(got.3.as_deref(), Some("k1"), "{id}: the key id is recorded");
     }
-    assert_eq!(synced[&JAN].2.as_deref(), Some(&expected_hmac(&env.env["NMBRS_CREDENTIALS_KEYS"], "012345678")[..]), "leading zero kept");
+    assert_eq!(
+        synced[&JAN].2.as_deref(),
+        Some(&expected_hmac(&env.env["NMBRS_CREDENTIALS_KEYS"], "012345678")[..]),
+        "leading zero kept"
+    );
 
     // An export of another integration that never synced: it reads only what it misses.
     let export = Export::new("exp-id", vec![worked("e1", JAN, 3, "7.50", 1, None)], &[]);

@@ -1,20 +1,51 @@
-//! The Nmbrs REST edge (CONTRACT §5), beside the SOAP one. So far: the app settings
-//! ([`RestConfig`]) and OAuth 2.0 token handling ([`auth`]: refresh grant, stored rotating
-//! refresh tokens, cached access tokens). The REST client that maps JSON to the domain model
-//! builds on [`TokenSource`].
+//! The Nmbrs REST edge (CONTRACT §5), beside the SOAP one: the app settings ([`RestConfig`]),
+//! OAuth 2.0 token handling ([`auth`]: refresh grant, stored rotating refresh tokens, cached
+//! access tokens), and the REST client ([`RestTransport`] per process, [`RestClient`] per
+//! integration) with one method per need of the jobs, returning UUID-typed records
+//! ([`records`]) and failures classified into [`crate::nmbrs::ErrorKind`] ([`classify`]).
 //!
 //! Wiring into the job path (not done here; `envelope` and `jobs::pipeline` are being
 //! reshaped): `integration.nmbrs.api` parses as [`crate::credentials::ApiKind`] and the envelope
 //! opens its credentials with [`crate::credentials::KeyRing::open_for`]; the process builds one
-//! `Arc<TokenService>` at start when [`RestConfig::app`] is `Ok`; a `rest` job without it fails
-//! with `jobs::rest_auth_failure::job_error(&AuthError::NotConfigured(..), domain)`
-//! (`rest_not_configured`); each `rest` job takes `service.source(integration_id, grant)` and
-//! maps a token failure with the same function.
+//! `Arc<TokenService>` and one [`RestTransport`] at start when [`RestConfig::app`] is `Ok`; a
+//! `rest` job without it fails with `jobs::rest_auth_failure::job_error(&AuthError::NotConfigured(..), domain)`
+//! (`rest_not_configured`); each `rest` job takes `transport.client(service.source(integration_id, grant), n)`.
+//!
+//! | method | REST call |
+//! | --- | --- |
+//! | `companies` | `GET /api/companies` (on 403 `40306`: the debtor walk below) |
+//! | `debtors`, `debtor_companies` | `GET /api/debtors`, `GET /api/debtors/{debtorId}/companies` |
+//! | `current_period` | `GET /api/companies/{companyId}/period` |
+//! | `hour_codes` | `GET /api/companies/{companyId}/hourcodes` |
+//! | `wage_models` | `GET /api/companies/{companyId}/wagemodels?year&period` |
+//! | `employees` | `GET /api/companies/{companyId}/employees` |
+//! | `personal_infos` | `GET /api/companies/{companyId}/employees/personalinfo` |
+//! | `bsns` | `GET /api/companies/{companyId}/employees/privateInfos` |
+//! | `contracts`, `employments`, `salaries`, `schedules` | `GET /api/companies/{companyId}/employees/{contracts,employments,salaries,schedules}` |
+//! | `costs_per_hour` | `GET /api/companies/{companyId}/employees/costperhour?year&period` |
+//! | `variable_hours`, `insert_variable_hours`, `update_variable_hours` | `GET`, `POST`, `PUT /api/employees/{employeeId}/variablehours` |
+//! | `delete_variable_hours` | `DELETE /api/employees/{employeeId}/hours/{hourComponentId}` |
+//! | `variable_wages` | `GET /api/companies/{companyId}/employees/variablewagecomponents?year&period` |
+//! | `insert_variable_wage`, `update_variable_wage` | `POST`, `PUT /api/employees/{employeeId}/variablewagecomponent` |
+//! | `delete_variable_wage` | `DELETE /api/employees/{employeeId}/wagecomponents/{wagecomponentId}` |
+//! | `variable_days`, `post_variable_days` | `GET`, `POST /api/employees/{employeeId}/variabledays` |
 
 pub mod auth;
 mod auth_http;
+mod calls;
+mod client;
 mod config;
+mod error;
+pub mod ids;
+mod operation;
+pub mod records;
+mod wire;
 
 pub use auth::{AccessToken, AuthError, TokenService, TokenSource};
 pub use auth_http::TokenHttpLimits;
+pub use client::{PAGE_SIZE, RestClient, RestTransport, RestTransportError};
 pub use config::{DEFAULT_OAUTH_TOKEN_URL, DEFAULT_REST_BASE_URL, RestApp, RestConfig, RestNotConfigured};
+pub use error::{RestFailure, classify, token_kind};
+pub use ids::*;
+pub use operation::RestOperation;
+pub use records::*;

@@ -92,6 +92,8 @@ fn execute(s: &mut SimState, route: &Route, grant: &Grant, call: &Call) -> Answe
     };
     match route.op {
         Op::Companies => reads::companies(&mut ctx),
+        Op::Debtors => reads::debtors(&mut ctx),
+        Op::DebtorCompanies => reads::debtor_companies(&mut ctx),
         Op::Period => reads::period(&mut ctx),
         Op::HourCodes => reads::hour_codes(&mut ctx),
         Op::WageModels => reads::wage_models(&mut ctx),

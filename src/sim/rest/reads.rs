@@ -75,9 +75,14 @@ fn gender(g: &str) -> Value {
 
 /// `GET /api/companies`: the companies the consent covers.
 pub fn companies(ctx: &mut Ctx) -> Answer {
-    let debtor = ctx.id(Kind::Debtor, 1);
-    let items = ctx
-        .d
+    let items = covered_companies(ctx);
+    page(ctx, items)
+}
+
+/// The companies of the domain's one debtor that the consent covers, as `Company` objects.
+fn covered_companies(ctx: &Ctx) -> Vec<Value> {
+    let debtor = ctx.id(Kind::Debtor, DEBTOR);
+    ctx.d
         .companies
         .values()
         .filter(|c| ctx.grant.covers(c.company.id))
@@ -89,7 +94,27 @@ pub fn companies(ctx: &mut Ctx) -> Answer {
                 "debtorId": debtor,
             })
         })
-        .collect();
+        .collect()
+}
+
+/// The simulator keeps one debtor per domain (the Nmbrs customer a consent is given for).
+const DEBTOR: i64 = 1;
+
+/// `GET /api/debtors`: the debtor of the consent (the walk a multi-debtor consent needs,
+/// REST-NOTES §1: `GET /api/companies` answers 403 `40306` for one, scripted with
+/// `/_sim/rest/faults`).
+pub fn debtors(ctx: &mut Ctx) -> Answer {
+    let item = json!({"debtorId": ctx.id(Kind::Debtor, DEBTOR), "number": "1", "name": ctx.domain});
+    page(ctx, vec![item])
+}
+
+/// `GET /api/debtors/{debtorId}/companies`: the debtor's companies the consent covers (404
+/// `40401` for another debtor).
+pub fn debtor_companies(ctx: &mut Ctx) -> Answer {
+    if ctx.path.get("debtorId") != Some(ctx.id(Kind::Debtor, DEBTOR).as_str()) {
+        return Err(super::error::RestError::not_found("Debtor not found"));
+    }
+    let items = covered_companies(ctx);
     page(ctx, items)
 }
 

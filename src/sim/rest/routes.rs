@@ -11,6 +11,8 @@ use axum::http::Method;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Op {
     Companies,
+    Debtors,
+    DebtorCompanies,
     Period,
     HourCodes,
     WageModels,
@@ -68,6 +70,8 @@ const fn r(op: Op, method: &'static str, template: &'static str, scopes: &'stati
 /// Every served route.
 pub const ROUTES: &[Route] = &[
     r(Op::Companies, "GET", "/api/companies", COMPANY_READ),
+    r(Op::Debtors, "GET", "/api/debtors", COMPANY_READ),
+    r(Op::DebtorCompanies, "GET", "/api/debtors/{debtorId}/companies", COMPANY_READ),
     r(Op::Period, "GET", "/api/companies/{companyId}/period", COMPANY_READ),
     r(Op::HourCodes, "GET", "/api/companies/{companyId}/hourcodes", PAYROLL_SETTINGS),
     r(Op::WageModels, "GET", "/api/companies/{companyId}/wagemodels", PAYROLL_SETTINGS),

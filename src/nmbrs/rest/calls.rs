@@ -1,0 +1,366 @@
+//! One method per need of the jobs (REST-NOTES §2), each documented with its REST method,
+//! path and the scopes the OpenAPI file lists (any one suffices). Reads are company-wide
+//! wherever the API allows (CONTRACT §5.3) and follow paging to the end; every read of
+//! period-bound lines and every write names the year and period explicitly, never relying on
+//! the API's "current period" default; writes send `unprotectedMode` as asked (only for a
+//! closed period the export may write, `allow_closed_period`).
+//!
+//! Failures are [`NmbrsError::Rest`] with their [`crate::nmbrs::ErrorKind`] decided (see
+//! `error.rs`). POST inserts whose reply was lost are `OutcomeUnknown`; PUT and DELETE are
+//! repeated safely; a DELETE of a line Nmbrs does not know answers [`Deleted::AlreadyGone`].
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::client::{Request, RestClient};
+use super::error::RestFailure;
+use super::ids::*;
+use super::operation::RestOperation as Op;
+use super::records::*;
+use super::wire::{self, PeriodPost};
+use crate::nmbrs::{ErrorKind, NmbrsError, PayPeriod};
+
+/// 403 code of `GET /api/companies` for a consent spanning several debtors (REST-NOTES §1).
+const MULTI_DEBTOR: u32 = 40306;
+
+fn period_query(p: PayPeriod) -> Vec<(&'static str, String)> {
+    vec![("year", p.year.to_string()), ("period", p.period.to_string())]
+}
+
+fn json(body: impl Serialize) -> Option<Value> {
+    Some(serde_json::to_value(body).expect("request bodies always serialise"))
+}
+
+fn unreadable_answer(op: Op, message: String) -> NmbrsError {
+    NmbrsError::Rest { operation: op, failure: Box::new(RestFailure::Malformed { message }), kind: ErrorKind::Unknown }
+}
+
+impl RestClient {
+    async fn write(&self, op: Op, path: String, body: Option<Value>) -> Result<Vec<u8>, NmbrsError> {
+        Ok(self.call(&Request { op, path, query: Vec::new(), body }).await?.body)
+    }
+
+    /// `GET /api/companies` [company.info | company.info.read]: the companies the consent
+    /// covers, with their (string) company number. A consent spanning several debtors is
+    /// refused there (403 `40306`, REST-NOTES §1 [M]); then the debtors are walked instead
+    /// ([`Self::debtors`], [`Self::debtor_companies`]).
+    pub async fn companies(&self) -> Result<RestListed<RestCompany>, NmbrsError> {
+        match self.get_all(Op::Companies, "/api/companies".into(), Vec::new()).await {
+            Ok(items) => Ok(wire::flat(&items, wire::company)),
+            Err(e) if e.nmbrs_code() == Some(MULTI_DEBTOR) => {
+                tracing::info!("the consent spans several debtors; reading companies per debtor");
+                let debtors = self.debtors().await?;
+                let mut all = RestListed { items: Vec::new(), unreadable: debtors.unreadable };
+                for debtor in debtors.items {
+                    let companies = self.debtor_companies(debtor.id).await?;
+                    all.items.extend(companies.items);
+                    all.unreadable.extend(companies.unreadable);
+                }
+                Ok(all)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `GET /api/debtors` [company.info | company.info.read]: the debtors the consent covers.
+    pub async fn debtors(&self) -> Result<RestListed<RestDebtor>, NmbrsError> {
+        let items = self.get_all(Op::Debtors, "/api/debtors".into(), Vec::new()).await?;
+        Ok(wire::flat(&items, wire::debtor))
+    }
+
+    /// `GET /api/debtors/{debtorId}/companies` [company.info.read | company.info]: one debtor's
+    /// companies.
+    pub async fn debtor_companies(&self, debtor: DebtorUuid) -> Result<RestListed<RestCompany>, NmbrsError> {
+        let items = self.get_all(Op::DebtorCompanies, format!("/api/debtors/{debtor}/companies"), Vec::new()).await?;
+        Ok(wire::flat(&items, wire::company))
+    }
+
+    /// `GET /api/companies/{companyId}/period` [company.info.read | company.info]: the current
+    /// period and the company's period type. A reply without a readable period is an
+    /// unreadable response ([`ErrorKind::Unknown`]).
+    pub async fn current_period(&self, company: CompanyUuid) -> Result<RestCurrentPeriod, NmbrsError> {
+        let op = Op::CurrentPeriod;
+        let items = self.get_all(op, format!("/api/companies/{company}/period"), Vec::new()).await?;
+        let first = items.first().ok_or_else(|| unreadable_answer(op, "no period in the answer".into()))?;
+        wire::current_period(first).map_err(|(field, problem)| unreadable_answer(op, format!("{field}: {problem}")))
+    }
+
+    /// `GET /api/companies/{companyId}/hourcodes` [company.payrollsettings.read]: the
+    /// company's hour codes (REST has no hour-model selector, REST-NOTES §2 [L]).
+    pub async fn hour_codes(&self, company: CompanyUuid) -> Result<RestListed<RestHourCode>, NmbrsError> {
+        let items = self.get_all(Op::HourCodes, format!("/api/companies/{company}/hourcodes"), Vec::new()).await?;
+        Ok(wire::flat(&items, wire::hour_code))
+    }
+
+    /// `GET /api/companies/{companyId}/wagemodels?year&period` [company.payrollsettings.read]:
+    /// the wage models of `period` with their wage codes.
+    pub async fn wage_models(
+        &self,
+        company: CompanyUuid,
+        period: PayPeriod,
+    ) -> Result<RestListed<RestWageModel>, NmbrsError> {
+        let path = format!("/api/companies/{company}/wagemodels");
+        let items = self.get_all(Op::WageModels, path, period_query(period)).await?;
+        Ok(wire::wage_models(&items))
+    }
+
+    /// `GET /api/companies/{companyId}/employees[?employeeType]` [employee.info |
+    /// employee.info.read]: the company's employees with employee number and names.
+    pub async fn employees(
+        &self,
+        company: CompanyUuid,
+        employee_type: Option<&str>,
+    ) -> Result<RestListed<RestEmployee>, NmbrsError> {
+        let query = employee_type.map(|t| vec![("employeeType", t.to_owned())]).unwrap_or_default();
+        let items = self.get_all(Op::Employees, format!("/api/companies/{company}/employees"), query).await?;
+        Ok(wire::flat(&items, wire::employee))
+    }
+
+    async fn per_employee<T>(
+        &self,
+        op: Op,
+        company: CompanyUuid,
+        key: &'static str,
+        query: Vec<(&'static str, String)>,
+        convert: impl Fn(&Value) -> Result<T, wire::Unread>,
+    ) -> Result<RestListed<ByEmployee<T>>, NmbrsError> {
+        let path = op.template().replace("{companyId}", &company.to_string());
+        let items = self.get_all(op, path, query).await?;
+        Ok(wire::by_employee(&items, key, convert))
+    }
+
+    /// `GET /api/companies/{companyId}/employees/personalinfo` [employee.info |
+    /// employee.info.read]: every employee's personal-info history (no BSN).
+    pub async fn personal_infos(
+        &self,
+        company: CompanyUuid,
+    ) -> Result<RestListed<ByEmployee<RestPersonalInfo>>, NmbrsError> {
+        self.per_employee(Op::PersonalInfo, company, "info", Vec::new(), wire::personal_info).await
+    }
+
+    /// `GET /api/companies/{companyId}/employees/privateInfos` [employee.info |
+    /// employee.info.read]: every employee's BSN history (Nmbrs ignores an `employeeId`
+    /// filter here, so none is sent).
+    pub async fn bsns(&self, company: CompanyUuid) -> Result<RestListed<ByEmployee<RestBsn>>, NmbrsError> {
+        self.per_employee(Op::PrivateInfos, company, "privateInfos", Vec::new(), wire::bsn).await
+    }
+
+    /// `GET /api/companies/{companyId}/employees/contracts` [employee.employment |
+    /// employee.employment.read]: every employee's contracts.
+    pub async fn contracts(&self, company: CompanyUuid) -> Result<RestListed<ByEmployee<RestContract>>, NmbrsError> {
+        self.per_employee(Op::Contracts, company, "contracts", Vec::new(), wire::contract).await
+    }
+
+    /// `GET /api/companies/{companyId}/employees/employments` [employee.employment.read |
+    /// employee.employment]: every employee's employments (start, end).
+    pub async fn employments(
+        &self,
+        company: CompanyUuid,
+    ) -> Result<RestListed<ByEmployee<RestEmployment>>, NmbrsError> {
+        self.per_employee(Op::Employments, company, "employments", Vec::new(), wire::employment).await
+    }
+
+    /// `GET /api/companies/{companyId}/employees/salaries` [employee.employment |
+    /// employee.employment.read]: every employee's salaries.
+    pub async fn salaries(&self, company: CompanyUuid) -> Result<RestListed<ByEmployee<RestSalary>>, NmbrsError> {
+        self.per_employee(Op::Salaries, company, "salaries", Vec::new(), wire::salary).await
+    }
+
+    /// `GET /api/companies/{companyId}/employees/schedules` [employee.employment |
+    /// employee.employment.read]: every employee's schedules.
+    pub async fn schedules(&self, company: CompanyUuid) -> Result<RestListed<ByEmployee<RestSchedule>>, NmbrsError> {
+        self.per_employee(Op::Schedules, company, "schedules", Vec::new(), wire::schedule).await
+    }
+
+    /// `GET /api/companies/{companyId}/employees/costperhour?year&period` [employee.employment |
+    /// employee.employment.read]: the estimated cost per hour of every employee in `period`,
+    /// in one company-wide read (SOAP needed one call per employee).
+    pub async fn costs_per_hour(
+        &self,
+        company: CompanyUuid,
+        period: PayPeriod,
+    ) -> Result<RestListed<RestCostPerHour>, NmbrsError> {
+        let path = format!("/api/companies/{company}/employees/costperhour");
+        let items = self.get_all(Op::CostPerHour, path, period_query(period)).await?;
+        Ok(wire::flat(&items, wire::cost_per_hour))
+    }
+
+    /// `GET /api/employees/{employeeId}/variablehours?year&period` [employee.payment |
+    /// employee.payment.read]: the employee's variable hour lines of `period` (REST has no
+    /// company-wide read of these).
+    pub async fn variable_hours(
+        &self,
+        employee: EmployeeUuid,
+        period: PayPeriod,
+    ) -> Result<RestListed<RestHourLine>, NmbrsError> {
+        let path = format!("/api/employees/{employee}/variablehours");
+        let items = self.get_all(Op::HoursGet, path, period_query(period)).await?;
+        Ok(wire::lines(employee, &items, wire::hour_line))
+    }
+
+    /// `POST /api/employees/{employeeId}/variablehours` [employee.payment]: inserts a line in
+    /// `period` (with `unprotectedMode: unprotected`) and answers its id. Not repeat-safe: a
+    /// reply lost after the request left is [`ErrorKind::OutcomeUnknown`]; put a marker unique
+    /// to the insert intent in `comment` so a read-back can adopt exactly this line.
+    pub async fn insert_variable_hours(
+        &self,
+        employee: EmployeeUuid,
+        line: &NewHourLine,
+        period: PayPeriod,
+        unprotected: bool,
+    ) -> Result<HourComponentUuid, NmbrsError> {
+        let op = Op::HoursPost;
+        let body = wire::HourPost {
+            hour_code: line.hour_code.0,
+            hours: wire::number(line.hours.0),
+            comment: line.comment.as_deref(),
+            period_details: PeriodPost::new(period, unprotected),
+        };
+        let reply = self.write(op, format!("/api/employees/{employee}/variablehours"), json(body)).await?;
+        answered(op, &reply, "hourComponentId").map(HourComponentUuid)
+    }
+
+    /// `PUT /api/employees/{employeeId}/variablehours` [employee.payment]: sets line `id` to
+    /// `hours` (code and comment unchanged) in `period`, in place. Repeat-safe, so retried.
+    /// Setting 0 is how a line of a closed period is emptied (DELETE has no `unprotectedMode`).
+    pub async fn update_variable_hours(
+        &self,
+        employee: EmployeeUuid,
+        id: HourComponentUuid,
+        hours: crate::nmbrs::Hours,
+        period: PayPeriod,
+        unprotected: bool,
+    ) -> Result<HourComponentUuid, NmbrsError> {
+        let op = Op::HoursPut;
+        let body = wire::HourPut {
+            hour_component_id: id.0,
+            hour_code: None,
+            hours: Some(wire::number(hours.0)),
+            comment: None,
+            period_details: PeriodPost::new(period, unprotected),
+        };
+        let reply = self.write(op, format!("/api/employees/{employee}/variablehours"), json(body)).await?;
+        answered(op, &reply, "hourComponentId").map(HourComponentUuid)
+    }
+
+    /// `DELETE /api/employees/{employeeId}/hours/{hourComponentId}` [employee.payment]: no
+    /// period, no `unprotectedMode`. Repeat-safe; 404 `40401` → [`Deleted::AlreadyGone`].
+    pub async fn delete_variable_hours(
+        &self,
+        employee: EmployeeUuid,
+        id: HourComponentUuid,
+    ) -> Result<Deleted, NmbrsError> {
+        gone_is_done(self.write(Op::HoursDelete, format!("/api/employees/{employee}/hours/{id}"), None).await)
+    }
+
+    /// `GET /api/companies/{companyId}/employees/variablewagecomponents?year&period`
+    /// [employee.payment.read | employee.payment]: the variable wage lines of `period` of every
+    /// employee of the company, in one company-wide read.
+    pub async fn variable_wages(
+        &self,
+        company: CompanyUuid,
+        period: PayPeriod,
+    ) -> Result<RestListed<ByEmployee<RestWageLine>>, NmbrsError> {
+        self.per_employee(Op::WagesGet, company, "variablewagecomponents", period_query(period), wire::wage_line).await
+    }
+
+    /// `POST /api/employees/{employeeId}/variablewagecomponent` [employee.payment]: inserts a
+    /// wage line (period flat, `unprotectedMode` beside it, SOURCES.md). Not repeat-safe, as
+    /// [`Self::insert_variable_hours`].
+    pub async fn insert_variable_wage(
+        &self,
+        employee: EmployeeUuid,
+        line: &NewWageLine,
+        period: PayPeriod,
+        unprotected: bool,
+    ) -> Result<WageComponentUuid, NmbrsError> {
+        let op = Op::WagePost;
+        let body = wire::WagePost {
+            code: line.code.0,
+            value: wire::number(line.value.0),
+            comment: line.comment.as_deref(),
+            period_details: period.into(),
+            unprotected_mode: unprotected,
+        };
+        let reply = self.write(op, format!("/api/employees/{employee}/variablewagecomponent"), json(body)).await?;
+        answered(op, &reply, "variableWagecomponentId").map(WageComponentUuid)
+    }
+
+    /// `PUT /api/employees/{employeeId}/variablewagecomponent` [employee.payment]: sets line
+    /// `id` to `value` in `period`, in place (period nested). Repeat-safe.
+    pub async fn update_variable_wage(
+        &self,
+        employee: EmployeeUuid,
+        id: WageComponentUuid,
+        value: crate::nmbrs::Amount,
+        period: PayPeriod,
+        unprotected: bool,
+    ) -> Result<WageComponentUuid, NmbrsError> {
+        let op = Op::WagePut;
+        let body = wire::WagePut {
+            variable_wagecomponent_id: id.0,
+            code: None,
+            value: Some(wire::number(value.0)),
+            comment: None,
+            period_details: PeriodPost::new(period, unprotected),
+        };
+        let reply = self.write(op, format!("/api/employees/{employee}/variablewagecomponent"), json(body)).await?;
+        answered(op, &reply, "variableWagecomponentId").map(WageComponentUuid)
+    }
+
+    /// `DELETE /api/employees/{employeeId}/wagecomponents/{wagecomponentId}` [employee.payment]:
+    /// repeat-safe; 404 `40401` → [`Deleted::AlreadyGone`].
+    pub async fn delete_variable_wage(
+        &self,
+        employee: EmployeeUuid,
+        id: WageComponentUuid,
+    ) -> Result<Deleted, NmbrsError> {
+        gone_is_done(self.write(Op::WageDelete, format!("/api/employees/{employee}/wagecomponents/{id}"), None).await)
+    }
+
+    /// `GET /api/employees/{employeeId}/variabledays?year&period` [employee.payment |
+    /// employee.payment.read]: the days records of `period` ([`RestDays::total`] is the number
+    /// in effect). A record without readable `days` fails the read (the export decides on it).
+    pub async fn variable_days(&self, employee: EmployeeUuid, period: PayPeriod) -> Result<RestDays, NmbrsError> {
+        let op = Op::DaysGet;
+        let items = self.get_all(op, format!("/api/employees/{employee}/variabledays"), period_query(period)).await?;
+        let records = items
+            .iter()
+            .map(wire::days)
+            .collect::<Result<Vec<i32>, _>>()
+            .map_err(|(field, problem)| unreadable_answer(op, format!("{field}: {problem}")))?;
+        Ok(RestDays { records })
+    }
+
+    /// `POST /api/employees/{employeeId}/variabledays` [employee.payment]: posts `days` for
+    /// `period`. Whether Nmbrs then replaces or adds to the period's days is not documented
+    /// (REST-NOTES §2 [L]): read [`Self::variable_days`] back to know. Not retried once the
+    /// request may have left (under "adds" a repeat would double): `OutcomeUnknown`.
+    pub async fn post_variable_days(
+        &self,
+        employee: EmployeeUuid,
+        days: i32,
+        period: PayPeriod,
+        unprotected: bool,
+    ) -> Result<(), NmbrsError> {
+        let body = wire::DaysPost { days, period_details: PeriodPost::new(period, unprotected) };
+        self.write(Op::DaysPost, format!("/api/employees/{employee}/variabledays"), json(body)).await.map(|_| ())
+    }
+}
+
+/// The id a write answered with; an insert whose answer has none landed with an unknown id.
+fn answered(op: Op, body: &[u8], name: &'static str) -> Result<uuid::Uuid, NmbrsError> {
+    wire::answered_id(body, name).map_err(|message| {
+        let kind =
+            if op.effect() == crate::nmbrs::Effect::Insert { ErrorKind::OutcomeUnknown } else { ErrorKind::Unknown };
+        NmbrsError::Rest { operation: op, failure: Box::new(RestFailure::Malformed { message }), kind }
+    })
+}
+
+fn gone_is_done(result: Result<Vec<u8>, NmbrsError>) -> Result<Deleted, NmbrsError> {
+    match result {
+        Ok(_) => Ok(Deleted::Deleted),
+        Err(e) if e.http_status() == Some(404) && e.nmbrs_code() == Some(40401) => Ok(Deleted::AlreadyGone),
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,243 @@
+//! What went wrong in a REST call ([`RestFailure`]) and its classification into an
+//! [`ErrorKind`] (CONTRACT §5.3, REST-NOTES §1 "Errors"): by the body's `code` first, then its
+//! `type`, then the HTTP status. A 403 `40303` is a missing scope or a company outside the
+//! consent, told apart by the grant's scopes. Nothing here carries a token, a request body or
+//! an error body's `detail` (which may echo data); only code, type and a short title.
+//!
+//! | code (type / status) | kind |
+//! | --- | --- |
+//! | 40101, 40102 (401) after the one refresh-and-repeat | `Credentials` (`nmbrs.auth_failed`) |
+//! | 40303 with none of the operation's scopes granted | `MissingScope` (`nmbrs.missing_rights`) |
+//! | 40303 otherwise, 40304, 40305, 40404 | `NoAccess` (`nmbrs.no_access`) |
+//! | 40306 on `GET /api/companies` (multi-debtor consent) | not an error: `companies()` walks the debtors |
+//! | 40401 on a `DELETE` | not an error: the line is gone (the call answers "already gone") |
+//! | 40401 elsewhere | `UnknownEmployee` on an employee's call, else `InvalidData` (code kept: callers may test `nmbrs_code() == Some(40401)`) |
+//! | 42908 (`throttlingError`, 429) | `Transient`, retried in the call with backoff honouring `Retry-After` |
+//! | 42909 | `QuotaExceeded` (`nmbrs.quota_exceeded`), never retried in the call |
+//! | 50001, 50201, 50301, 5xx, `apiError` | `Transient`; on a POST insert after the request left: `OutcomeUnknown` |
+//! | other 400/422 codes, `validationError`, `invalidRequestError` | `InvalidData` |
+//! | anything else | `Unknown` |
+
+use std::fmt;
+use std::time::Duration;
+
+use super::AuthError;
+use super::operation::RestOperation;
+use crate::nmbrs::ErrorKind;
+
+/// How a REST call failed. `Display` shows no secrets and no response data.
+#[derive(Debug)]
+pub enum RestFailure {
+    /// Nmbrs (or a gateway) answered with an error status; what its JSON error body said,
+    /// when it had one (a 5xx HTML page has none).
+    Status {
+        status: u16,
+        code: Option<u32>,
+        error_type: Option<String>,
+        /// The body's `title`, at most 100 characters.
+        title: Option<String>,
+        /// `Retry-After` in seconds, when sent.
+        retry_after: Option<Duration>,
+    },
+    /// No complete answer within the timeout.
+    Timeout { after: Duration },
+    /// The connection could not be made: the request was certainly not sent.
+    Connect { message: String },
+    /// The connection broke after the request may have been sent (or a reply was lost).
+    Transport { message: String },
+    /// The response exceeded the size cap.
+    TooLarge { limit: usize },
+    /// A 2xx answer that is not the JSON the OpenAPI file describes.
+    Malformed { message: String },
+    /// No access token could be had (the request was not sent).
+    Token(AuthError),
+}
+
+impl fmt::Display for RestFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RestFailure::Status { status, code, error_type, title, retry_after } => {
+                write!(f, "HTTP {status}")?;
+                if let Some(code) = code {
+                    write!(f, " code {code}")?;
+                }
+                if let Some(t) = error_type {
+                    write!(f, " ({t})")?;
+                }
+                if let Some(t) = title {
+                    write!(f, " {t}")?;
+                }
+                if let Some(r) = retry_after {
+                    write!(f, ", Retry-After {}s", r.as_secs())?;
+                }
+                Ok(())
+            }
+            RestFailure::Timeout { after } => write!(f, "no complete response within {after:?}"),
+            RestFailure::Connect { message } => write!(f, "could not connect: {message}"),
+            RestFailure::Transport { message } => write!(f, "connection failed: {message}"),
+            RestFailure::TooLarge { limit } => write!(f, "response larger than {limit} bytes"),
+            RestFailure::Malformed { message } => write!(f, "unreadable response: {message}"),
+            RestFailure::Token(e) => write!(f, "no access token: {e}"),
+        }
+    }
+}
+
+impl RestFailure {
+    /// The HTTP status of an error reply.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            RestFailure::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The five-digit Nmbrs code of an error reply.
+    pub fn code(&self) -> Option<u32> {
+        match self {
+            RestFailure::Status { code, .. } => *code,
+            _ => None,
+        }
+    }
+
+    /// `Retry-After` of an error reply.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            RestFailure::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// The token failure, when no access token could be had.
+    pub fn auth_error(&self) -> Option<&AuthError> {
+        match self {
+            RestFailure::Token(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Whether the request certainly did not reach Nmbrs' business logic, so even an insert
+    /// may be repeated: no connection, no token, throttled (429), or a 401/403/400 refusal.
+    pub fn certainly_not_applied(&self) -> bool {
+        match self {
+            RestFailure::Connect { .. } | RestFailure::Token(_) => true,
+            RestFailure::Status { status, .. } => (400..500).contains(status),
+            _ => false,
+        }
+    }
+}
+
+/// The kind of a failed call of `op` (module table). `granted`: the grant's scopes as the
+/// token endpoint named them (`None` when it never did: a 40303 then counts as no access).
+pub fn classify(op: RestOperation, failure: &RestFailure, granted: Option<&[String]>) -> ErrorKind {
+    match failure {
+        RestFailure::Status { status, code, error_type, .. } => by_code(op, *code, granted)
+            .or_else(|| by_type(error_type.as_deref(), *status))
+            .unwrap_or_else(|| by_status(*status)),
+        RestFailure::Timeout { .. } | RestFailure::Connect { .. } | RestFailure::Transport { .. } => {
+            ErrorKind::Transient
+        }
+        RestFailure::TooLarge { .. } | RestFailure::Malformed { .. } => ErrorKind::Unknown,
+        RestFailure::Token(e) => token_kind(e),
+    }
+}
+
+/// The kind of a token failure (the exact job error: `jobs::rest_auth_failure::job_error`).
+pub fn token_kind(e: &AuthError) -> ErrorKind {
+    match e {
+        AuthError::ConsentRequired { .. } => ErrorKind::ConsentRequired,
+        AuthError::Unavailable { .. } | AuthError::StoredGrantChanged | AuthError::Store(_) => ErrorKind::Transient,
+        AuthError::NotConfigured(_)
+        | AuthError::ClientRejected { .. }
+        | AuthError::Refused { .. }
+        | AuthError::StoredTokenUnreadable(_) => ErrorKind::Unknown,
+    }
+}
+
+fn by_code(op: RestOperation, code: Option<u32>, granted: Option<&[String]>) -> Option<ErrorKind> {
+    Some(match code? {
+        40101 | 40102 => ErrorKind::Credentials,
+        40303 => match granted {
+            Some(scopes) if !op.allowed_by(scopes) => {
+                ErrorKind::MissingScope { operation: op.name(), scope: op.scopes().first().copied().unwrap_or("") }
+            }
+            _ => ErrorKind::NoAccess,
+        },
+        40304 | 40305 | 40404 => ErrorKind::NoAccess,
+        40401 if op.template().starts_with("/api/employees/{employeeId}") && op.method() != "PUT" => {
+            ErrorKind::UnknownEmployee
+        }
+        40401 => ErrorKind::InvalidData,
+        42908 => ErrorKind::Transient,
+        42909 => ErrorKind::QuotaExceeded,
+        50001 | 50201 | 50301 => ErrorKind::Transient,
+        _ => return None,
+    })
+}
+
+fn by_type(error_type: Option<&str>, status: u16) -> Option<ErrorKind> {
+    Some(match error_type? {
+        "throttlingError" | "rateLimitError" => ErrorKind::Transient,
+        "authenticationError" if status == 401 => ErrorKind::Credentials,
+        "authenticationError" => ErrorKind::NoAccess,
+        "validationError" | "invalidRequestError" => ErrorKind::InvalidData,
+        "apiError" => ErrorKind::Transient,
+        _ => return None,
+    })
+}
+
+fn by_status(status: u16) -> ErrorKind {
+    match status {
+        401 => ErrorKind::Credentials,
+        403 => ErrorKind::NoAccess,
+        429 | 500..=599 => ErrorKind::Transient,
+        400..=499 => ErrorKind::InvalidData,
+        _ => ErrorKind::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(status: u16, code: Option<u32>, error_type: Option<&str>) -> RestFailure {
+        RestFailure::Status { status, code, error_type: error_type.map(str::to_owned), title: None, retry_after: None }
+    }
+
+    #[test]
+    fn code_decides_before_type_and_status() {
+        let op = RestOperation::HoursGet;
+        // A 429 body whose type is unknown: the code still says quota.
+        assert_eq!(classify(op, &status(429, Some(42909), Some("rateLimitError")), None), ErrorKind::QuotaExceeded);
+        assert_eq!(classify(op, &status(429, Some(42908), None), None), ErrorKind::Transient);
+        // Unknown code: the type decides; unknown type: the status.
+        assert_eq!(classify(op, &status(400, Some(40099), Some("validationError")), None), ErrorKind::InvalidData);
+        assert_eq!(classify(op, &status(503, None, None), None), ErrorKind::Transient);
+        assert_eq!(classify(op, &status(418, Some(1), Some("whatever")), None), ErrorKind::InvalidData);
+        assert_eq!(classify(op, &status(302, None, None), None), ErrorKind::Unknown);
+    }
+
+    #[test]
+    fn forbidden_40303_is_a_missing_scope_only_when_no_listed_scope_is_granted() {
+        let granted: Vec<String> = ["employee.info.read", "company.info.read"].map(str::to_owned).to_vec();
+        let e = status(403, Some(40303), Some("authenticationError"));
+        assert_eq!(
+            classify(RestOperation::HoursPost, &e, Some(&granted)),
+            ErrorKind::MissingScope {
+                operation: "POST /api/employees/{employeeId}/variablehours",
+                scope: "employee.payment"
+            }
+        );
+        assert_eq!(classify(RestOperation::Employees, &e, Some(&granted)), ErrorKind::NoAccess);
+        assert_eq!(classify(RestOperation::HoursPost, &e, None), ErrorKind::NoAccess, "scopes unknown");
+        assert_eq!(classify(RestOperation::CurrentPeriod, &status(404, Some(40404), None), None), ErrorKind::NoAccess);
+    }
+
+    #[test]
+    fn not_found_names_the_employee_on_employee_calls() {
+        let e = status(404, Some(40401), Some("invalidRequestError"));
+        assert_eq!(classify(RestOperation::HoursGet, &e, None), ErrorKind::UnknownEmployee);
+        assert_eq!(classify(RestOperation::HoursPut, &e, None), ErrorKind::InvalidData);
+        assert!(e.certainly_not_applied());
+        assert!(!status(500, Some(50001), None).certainly_not_applied());
+    }
+}

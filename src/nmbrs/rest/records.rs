@@ -1,0 +1,310 @@
+//! The typed records the REST client returns, one per REST read of REST-NOTES §2: UUID ids
+//! ([`super::ids`]), hours and money as `Decimal`, dates as `NaiveDateTime` (Nmbrs means Dutch
+//! local time; a zone, if sent, is dropped as on SOAP). A field marked *decides* is one a job's
+//! decision needs: when it is missing or unreadable the record goes to
+//! [`RestListed::unreadable`] instead; every other field is only passed on and reads as `None`
+//! when missing or unreadable (CONTRACT §2.3, like the SOAP reader).
+
+use std::fmt;
+
+use chrono::NaiveDateTime;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::ids::*;
+use crate::nmbrs::{Amount, HourCode, Hours, PayPeriod, PeriodType, WageCode};
+
+/// The records of a (paged) list read, all pages, and those set aside as unreadable.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RestListed<T> {
+    pub items: Vec<T>,
+    pub unreadable: Vec<RestUnreadable>,
+}
+
+impl<T> Default for RestListed<T> {
+    fn default() -> Self {
+        RestListed { items: Vec::new(), unreadable: Vec::new() }
+    }
+}
+
+impl<T> RestListed<T> {
+    /// Employees named by an unreadable record, without repeats (skip them with
+    /// `unreadable_record`, never judge them gone).
+    pub fn unreadable_employees(&self) -> Vec<EmployeeUuid> {
+        let mut ids: Vec<EmployeeUuid> = self.unreadable.iter().filter_map(|u| u.employee_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+}
+
+/// A record that could not be read: which field a decision needs was missing or unparsable.
+/// Holds no value other than an id (never a BSN).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RestUnreadable {
+    /// The employee it belongs to, when that id itself could be read.
+    pub employee_id: Option<EmployeeUuid>,
+    /// JSON name of the field, e.g. `startDate`.
+    pub field: String,
+    /// What was wrong (`missing`, `"2025-13-01" is not a dateTime`).
+    pub problem: String,
+}
+
+/// One employee's records of a company-wide read (`{employeeId, <list>: [...]}`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ByEmployee<T> {
+    pub employee_id: EmployeeUuid,
+    pub items: Vec<T>,
+}
+
+/// `GET /api/companies` item.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RestCompany {
+    /// *decides*.
+    pub id: CompanyUuid,
+    /// The user-facing company number (a string in REST; relinks SOAP-era state, CONTRACT §5.4).
+    pub number: Option<String>,
+    pub name: Option<String>,
+    pub debtor_id: Option<DebtorUuid>,
+}
+
+/// `GET /api/debtors` item: a Nmbrs customer the consent covers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RestDebtor {
+    /// *decides*.
+    pub id: DebtorUuid,
+    pub number: Option<String>,
+    pub name: Option<String>,
+}
+
+/// `GET /api/companies/{companyId}/period`: the current (first unclosed) period. Both fields
+/// *decide*; a reply without them is an unreadable response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RestCurrentPeriod {
+    pub period: PayPeriod,
+    /// From `periodType` (`month`, `4-weeks`, `1-week`).
+    pub kind: PeriodType,
+}
+
+/// `GET /api/companies/{companyId}/hourcodes` item.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RestHourCode {
+    /// *decides*.
+    pub code: HourCode,
+    pub description: Option<String>,
+}
+
+/// `GET /api/companies/{companyId}/wagemodels` item: one wage model with its codes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RestWageModel {
+    pub id: Option<WageModelUuid>,
+    pub number: Option<i32>,
+    pub name: Option<String>,
+    /// Its codes; a code without a readable `code` is left out (and reported unreadable).
+    pub codes: Vec<RestWageCode>,
+}
+
+/// A wage code of a wage model.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RestWageCode {
+    pub id: Option<WageCodeUuid>,
+    /// *decides*.
+    pub code: WageCode,
+    pub description: Option<String>,
+    /// `fixed`, `variable` or `both`.
+    pub continuity_type: Option<String>,
+}
+
+/// `GET /api/companies/{companyId}/employees` item: an employee with basic info.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RestEmployee {
+    /// *decides*.
+    pub id: EmployeeUuid,
+    /// User-defined and **not unique** (CONTRACT §5.2).
+    pub employee_number: Option<i32>,
+    pub first_name: Option<String>,
+    pub prefix: Option<String>,
+    pub initials: Option<String>,
+    pub last_name: Option<String>,
+    /// `payroll`, `formerPayroll`, `external`, …
+    pub employee_type: Option<String>,
+}
+
+/// One record of `GET /api/companies/{companyId}/employees/personalinfo` (no BSN here).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RestPersonalInfo {
+    pub id: Option<PersonalInfoUuid>,
+    pub employee_number: Option<i32>,
+    pub first_name: Option<String>,
+    pub prefix: Option<String>,
+    pub initials: Option<String>,
+    pub last_name: Option<String>,
+    pub employee_type: Option<String>,
+    pub birth_date: Option<NaiveDateTime>,
+    /// `male`, `female`, `unspecified`, `unknown`.
+    pub gender: Option<String>,
+    pub private_email: Option<String>,
+    pub business_email: Option<String>,
+    pub business_phone: Option<String>,
+    pub business_mobile_phone: Option<String>,
+    pub private_phone: Option<String>,
+    pub private_mobile_phone: Option<String>,
+    pub other_phone: Option<String>,
+    /// The period from which this record applies.
+    pub period: Option<PayPeriod>,
+    pub created_at: Option<NaiveDateTime>,
+}
+
+/// One record of `GET /api/companies/{companyId}/employees/privateInfos`. `Debug` never
+/// shows the BSN.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RestBsn {
+    /// *decides* (matching by BSN).
+    pub bsn: String,
+    pub created_at: Option<NaiveDateTime>,
+}
+
+impl fmt::Debug for RestBsn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RestBsn").field("bsn", &"<redacted>").field("created_at", &self.created_at).finish()
+    }
+}
+
+/// One contract of `GET /api/companies/{companyId}/employees/contracts`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RestContract {
+    pub id: Option<ContractUuid>,
+    /// *decides*.
+    pub start_date: NaiveDateTime,
+    /// *decides*: `None` = open-ended; a value that is present but unreadable makes the
+    /// record unreadable.
+    pub end_date: Option<NaiveDateTime>,
+    pub trial_period: Option<NaiveDateTime>,
+    pub indefinite: Option<bool>,
+    pub written_contract: Option<bool>,
+    pub hours_per_week: Option<Decimal>,
+    pub created_at: Option<NaiveDateTime>,
+}
+
+/// One employment of `GET /api/companies/{companyId}/employees/employments`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RestEmployment {
+    pub id: Option<EmploymentUuid>,
+    /// *decides*.
+    pub start_date: NaiveDateTime,
+    /// *decides* as for contracts.
+    pub end_date: Option<NaiveDateTime>,
+    pub seniority_date: Option<NaiveDateTime>,
+    pub end_contract_reason_code: Option<i32>,
+    pub creation_date: Option<NaiveDateTime>,
+    pub changed_date: Option<NaiveDateTime>,
+}
+
+/// One salary of `GET /api/companies/{companyId}/employees/salaries`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RestSalary {
+    pub id: Option<SalaryUuid>,
+    pub start_date: Option<NaiveDateTime>,
+    /// `grossFulltimeSalary`, `grossHourlyWage`, …
+    pub salary_type: Option<String>,
+    /// Euros.
+    pub value: Option<Decimal>,
+    pub created_at: Option<NaiveDateTime>,
+}
+
+/// One schedule of `GET /api/companies/{companyId}/employees/schedules`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RestSchedule {
+    pub id: Option<ScheduleUuid>,
+    pub start_date: Option<NaiveDateTime>,
+    pub parttime_percentage: Option<Decimal>,
+    pub hours_per_week: Option<Decimal>,
+    pub days_per_week: Option<Decimal>,
+    /// Hours Monday..Sunday of week 1 (0 where missing).
+    pub week1: [Decimal; 7],
+    pub week2: [Decimal; 7],
+    pub created_at: Option<NaiveDateTime>,
+}
+
+/// One item of `GET /api/companies/{companyId}/employees/costperhour`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RestCostPerHour {
+    /// *decides*.
+    pub employee_id: EmployeeUuid,
+    /// Euros per hour (a string on the wire); `None` when Nmbrs has none or it is unreadable.
+    pub cost_per_hour: Option<Decimal>,
+}
+
+/// One variable hour line of `GET /api/employees/{employeeId}/variablehours`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RestHourLine {
+    /// *decides*.
+    pub id: HourComponentUuid,
+    /// *decides*.
+    pub hour_code: HourCode,
+    /// *decides*.
+    pub hours: Hours,
+    /// The insert's comment (carries the worker's marker, CONTRACT §5.3).
+    pub comment: Option<String>,
+    pub cost_center_id: Option<Uuid>,
+    pub cost_unit_id: Option<Uuid>,
+    pub created_at: Option<NaiveDateTime>,
+}
+
+/// One variable wage line of `GET /api/companies/{companyId}/employees/variablewagecomponents`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RestWageLine {
+    /// *decides*.
+    pub id: WageComponentUuid,
+    /// *decides*.
+    pub code: WageCode,
+    /// *decides*. Euros.
+    pub value: Amount,
+    pub comment: Option<String>,
+    pub cost_center_id: Option<Uuid>,
+    pub cost_unit_id: Option<Uuid>,
+    pub created_at: Option<NaiveDateTime>,
+}
+
+/// The variable days of an employee in a period (`GET …/variabledays`): every record Nmbrs
+/// lists. Whether a second POST adds a record or replaces the first is not documented
+/// (REST-NOTES §2 [L]); [`RestDays::total`] is the number in effect under both readings.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RestDays {
+    /// `days` of each record (*decides*; an unreadable record fails the read).
+    pub records: Vec<i32>,
+}
+
+impl RestDays {
+    /// The days worked in the period: the sum of the records (0 when none).
+    pub fn total(&self) -> i32 {
+        self.records.iter().sum()
+    }
+}
+
+/// A variable hour line to insert (`POST …/variablehours`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewHourLine {
+    pub hour_code: HourCode,
+    pub hours: Hours,
+    /// Carries the insert intent's marker (CONTRACT §5.3).
+    pub comment: Option<String>,
+}
+
+/// A variable wage line to insert (`POST …/variablewagecomponent`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewWageLine {
+    pub code: WageCode,
+    pub value: Amount,
+    pub comment: Option<String>,
+}
+
+/// What a `DELETE` found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deleted {
+    /// Nmbrs deleted the line (204).
+    Deleted,
+    /// Nmbrs did not know it (404 `40401`): gone already, which counts as done (CONTRACT §5.3).
+    AlreadyGone,
+}

@@ -1,0 +1,282 @@
+//! The JSON of the REST API, read leniently and written exactly. Reading: every field is a
+//! [`Field`] (absent/`null`, unreadable, or a value), so one odd field never fails a whole
+//! response; the record converters then require the fields a decision needs
+//! ([`super::records`] marks them *decides*) and pass the rest on as `None` when unreadable.
+//! Numbers become `Decimal` through their shortest text form, never by `f64` arithmetic;
+//! strings holding numbers (`costPerHour`) are parsed like the SOAP reader does (`7,50` too).
+//! Writing: the request bodies of `nmbrs-openapi.yaml`, including its two period shapes
+//! (SOURCES.md: wage insert flat, everything else nested).
+
+use std::str::FromStr;
+
+use chrono::NaiveDateTime;
+use rust_decimal::Decimal;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::ids::EmployeeUuid;
+use super::records::{ByEmployee, RestListed, RestUnreadable};
+use crate::nmbrs::records::{parse_datetime, parse_decimal};
+
+mod bodies;
+mod read;
+
+pub use bodies::*;
+pub use read::*;
+
+/// A JSON value that can be read from one field.
+pub trait FromWire: Sized {
+    fn from_wire(v: &Value) -> Result<Self, String>;
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+impl FromWire for Uuid {
+    fn from_wire(v: &Value) -> Result<Self, String> {
+        let s = v.as_str().ok_or_else(|| format!("{} is not a UUID", kind_of(v)))?;
+        Uuid::try_parse(s.trim()).map_err(|_| "not a UUID".to_owned())
+    }
+}
+
+impl FromWire for i32 {
+    fn from_wire(v: &Value) -> Result<Self, String> {
+        match v {
+            Value::Number(n) => {
+                n.as_i64().and_then(|n| i32::try_from(n).ok()).ok_or_else(|| format!("{n} is not an int"))
+            }
+            Value::String(s) => s.trim().parse().map_err(|_| format!("{s:?} is not an int")),
+            other => Err(format!("{} is not an int", kind_of(other))),
+        }
+    }
+}
+
+impl FromWire for bool {
+    fn from_wire(v: &Value) -> Result<Self, String> {
+        match v {
+            Value::Bool(b) => Ok(*b),
+            Value::String(s) if s.eq_ignore_ascii_case("true") => Ok(true),
+            Value::String(s) if s.eq_ignore_ascii_case("false") => Ok(false),
+            other => Err(format!("{} is not a boolean", kind_of(other))),
+        }
+    }
+}
+
+impl FromWire for String {
+    fn from_wire(v: &Value) -> Result<Self, String> {
+        match v {
+            Value::String(s) => Ok(s.clone()),
+            Value::Number(n) => Ok(n.to_string()),
+            other => Err(format!("{} is not a string", kind_of(other))),
+        }
+    }
+}
+
+impl FromWire for Decimal {
+    fn from_wire(v: &Value) -> Result<Self, String> {
+        match v {
+            Value::Number(n) => {
+                let t = n.to_string();
+                Decimal::from_str(&t)
+                    .or_else(|_| Decimal::from_scientific(&t))
+                    .map(|d| d.normalize())
+                    .map_err(|_| format!("{t} is not a decimal"))
+            }
+            Value::String(s) => parse_decimal(s),
+            other => Err(format!("{} is not a number", kind_of(other))),
+        }
+    }
+}
+
+impl FromWire for NaiveDateTime {
+    fn from_wire(v: &Value) -> Result<Self, String> {
+        let s = v.as_str().ok_or_else(|| format!("{} is not a dateTime", kind_of(v)))?;
+        parse_datetime(s)
+    }
+}
+
+/// A nested JSON object read into `T` (whose fields are [`Field`]s themselves).
+#[derive(Debug)]
+pub struct Obj<T>(pub T);
+
+impl<T: DeserializeOwned> FromWire for Obj<T> {
+    fn from_wire(v: &Value) -> Result<Self, String> {
+        if !v.is_object() {
+            return Err(format!("{} is not an object", kind_of(v)));
+        }
+        T::deserialize(v).map(Obj).map_err(|e| e.to_string())
+    }
+}
+
+/// One field as read: absent or `null`, present but unreadable, or a value.
+#[derive(Debug, Default)]
+pub enum Field<T> {
+    #[default]
+    Missing,
+    Bad(String),
+    Value(T),
+}
+
+impl<'de, T: FromWire> Deserialize<'de> for Field<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match Value::deserialize(d)? {
+            Value::Null => Field::Missing,
+            v => match T::from_wire(&v) {
+                Ok(t) => Field::Value(t),
+                Err(problem) => Field::Bad(problem),
+            },
+        })
+    }
+}
+
+/// A field a decision needs that could not be read: `(JSON name, problem)`.
+pub type Unread = (&'static str, String);
+
+impl<T> Field<T> {
+    /// A passed-on field: `None` when missing or unreadable.
+    pub fn ok(self) -> Option<T> {
+        match self {
+            Field::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// A field a decision needs.
+    pub fn need(self, name: &'static str) -> Result<T, Unread> {
+        match self {
+            Field::Value(v) => Ok(v),
+            Field::Missing => Err((name, "missing".to_owned())),
+            Field::Bad(p) => Err((name, p)),
+        }
+    }
+
+    /// A field a decision needs that may be null (an open end date), but never unreadable.
+    pub fn need_or_null(self, name: &'static str) -> Result<Option<T>, Unread> {
+        match self {
+            Field::Value(v) => Ok(Some(v)),
+            Field::Missing => Ok(None),
+            Field::Bad(p) => Err((name, p)),
+        }
+    }
+}
+
+pub(super) fn record<T: DeserializeOwned>(v: &Value) -> Result<T, Unread> {
+    if !v.is_object() {
+        return Err(("(record)", format!("{} is not an object", kind_of(v))));
+    }
+    T::deserialize(v).map_err(|e| ("(record)", e.to_string()))
+}
+
+/// The `{pagination, data}` envelope of every read (REST-NOTES §1 "Pagination").
+#[derive(Deserialize)]
+pub struct PageEnvelope {
+    #[serde(default)]
+    pub pagination: Option<Value>,
+    pub data: Vec<Value>,
+}
+
+impl PageEnvelope {
+    /// Whether `pagination.nextPage` names a next page.
+    pub fn has_next(&self) -> bool {
+        self.pagination.as_ref().is_some_and(|p| p.get("nextPage").is_some_and(|n| !n.is_null()))
+    }
+}
+
+pub(super) fn unreadable(employee_id: Option<EmployeeUuid>, (field, problem): Unread) -> RestUnreadable {
+    RestUnreadable { employee_id, field: field.to_owned(), problem }
+}
+
+/// Items of a flat list read, each converted on its own.
+pub fn flat<T>(items: &[Value], convert: impl Fn(&Value) -> Result<T, Unread>) -> RestListed<T> {
+    let mut out = RestListed::default();
+    for item in items {
+        match convert(item) {
+            Ok(t) => out.items.push(t),
+            Err(e) => out.unreadable.push(unreadable(None, e)),
+        }
+    }
+    out
+}
+
+/// Items of a company-wide per-employee read (`{employeeId, <key>: [...]}`).
+pub fn by_employee<T>(
+    items: &[Value],
+    key: &'static str,
+    convert: impl Fn(&Value) -> Result<T, Unread>,
+) -> RestListed<ByEmployee<T>> {
+    let mut out = RestListed::default();
+    for item in items {
+        let id = match Field::<Uuid>::deserialize(item.get("employeeId").unwrap_or(&Value::Null)) {
+            Ok(f) => f.need("employeeId"),
+            Err(e) => Err(("employeeId", e.to_string())),
+        };
+        let employee_id = match id {
+            Ok(id) => EmployeeUuid(id),
+            Err(e) => {
+                out.unreadable.push(unreadable(None, e));
+                continue;
+            }
+        };
+        let list: &[Value] = match item.get(key) {
+            None | Some(Value::Null) => &[],
+            Some(Value::Array(list)) => list,
+            Some(other) => {
+                out.unreadable.push(unreadable(Some(employee_id), (key, format!("{} is not a list", kind_of(other)))));
+                continue;
+            }
+        };
+        let mut records = Vec::with_capacity(list.len());
+        for v in list {
+            match convert(v) {
+                Ok(t) => records.push(t),
+                Err(e) => out.unreadable.push(unreadable(Some(employee_id), e)),
+            }
+        }
+        out.items.push(ByEmployee { employee_id, items: records });
+    }
+    out
+}
+
+/// Lines of one employee's read: an unreadable line names that employee.
+pub fn lines<T>(
+    employee: EmployeeUuid,
+    items: &[Value],
+    convert: impl Fn(&Value) -> Result<T, Unread>,
+) -> RestListed<T> {
+    let mut out = flat(items, convert);
+    out.unreadable.iter_mut().for_each(|u| u.employee_id = Some(employee));
+    out
+}
+
+/// The id in a write's answer (`{hourComponentId}`, `{variableWagecomponentId}`).
+pub fn answered_id(body: &[u8], name: &'static str) -> Result<Uuid, String> {
+    let v: Value = serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
+    let f = Field::<Uuid>::deserialize(v.get(name).unwrap_or(&Value::Null)).map_err(|e| e.to_string())?;
+    f.need(name).map_err(|(field, problem)| format!("{field}: {problem}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn numbers_are_read_exactly_and_written_as_their_text() {
+        assert_eq!(Decimal::from_wire(&json!(7.25)).unwrap().to_string(), "7.25");
+        assert_eq!(Decimal::from_wire(&json!("12,50")).unwrap().to_string(), "12.50");
+        assert_eq!(Decimal::from_wire(&json!(0.1)).unwrap().to_string(), "0.1");
+        assert_eq!(number(Decimal::new(725, 2)).to_string(), "7.25");
+        assert_eq!(number(Decimal::new(800, 2)).to_string(), "8");
+    }
+}
