@@ -41,6 +41,9 @@ impl TestEnv {
 
 impl Drop for TestEnv {
     fn drop(&mut self) {
+        for token in self.workers.lock().map(|w| w.clone()).unwrap_or_default() {
+            token.cancel();
+        }
         let owned = self.owned();
         let removal = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");

@@ -51,6 +51,10 @@ pub struct TestEnv {
     pub keys: KeyRing,
     pub names: topology::Names,
     pub env: HashMap<&'static str, String>,
+    /// The shutdown tokens of the workers started in this environment: [`Drop`] cancels them
+    /// before it deletes the queues, so a worker still running (a panicking test on a
+    /// multi-thread runtime) does not declare them again.
+    pub(crate) workers: std::sync::Mutex<Vec<tokio_util::sync::CancellationToken>>,
 }
 
 impl TestEnv {
@@ -76,7 +80,7 @@ impl TestEnv {
             ("NMBRS_WORKER_MAX_MESSAGE_BYTES", "65536".to_string()),
             ("NMBRS_WORKER_CONCURRENCY", "4".to_string()),
         ]);
-        Self { names: topology::Names::new(&prefix), prefix, database_url, keys, env }
+        Self { names: topology::Names::new(&prefix), prefix, database_url, keys, env, workers: Default::default() }
     }
 
     pub fn set(&mut self, var: &'static str, value: &str) {
@@ -89,7 +93,9 @@ impl TestEnv {
     }
 
     pub async fn start_worker(&self, handlers: Handlers) -> Worker {
-        Worker::start(self.config(), handlers).await.expect("worker starts")
+        let worker = Worker::start(self.config(), handlers).await.expect("worker starts");
+        self.workers.lock().unwrap().push(worker.shutdown_token());
+        worker
     }
 
     /// Opens the test database (the worker creates and migrates it).
