@@ -2,21 +2,9 @@
 //! in the old shape (flags `dirty`, `in_doubt`, `pending_value`, `foreign_ids`) convert to the
 //! one named stage they meant, and the checks keep every meaningless combination out.
 
-use std::path::PathBuf;
-
+use crate::support::migrations::{apply, empty_database};
 use crate::support::*;
-use sqlx::{PgPool, Row};
-
-/// Applies the migration files whose version is in `range`, in order, as plain SQL.
-async fn apply(pool: &PgPool, range: impl Fn(&str) -> bool) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("migrations");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
-    files.sort();
-    for file in files.iter().filter(|f| range(f.file_name().unwrap().to_str().unwrap())) {
-        let sql = std::fs::read_to_string(file).unwrap();
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(pool).await.unwrap_or_else(|e| panic!("{file:?}: {e}"));
-    }
-}
+use sqlx::Row;
 
 const STAGE: &str = "20261129000010";
 
@@ -24,12 +12,7 @@ const STAGE: &str = "20261129000010";
 async fn old_bucket_rows_convert_to_their_stage_and_the_checks_refuse_the_rest() {
     let env = TestEnv::new();
     // A fresh database without the worker's migrations (the worker's connect would apply all).
-    let db = env.database_url.rsplit('/').next().unwrap().to_string();
-    let admin = PgPool::connect(&format!("{PG_BASE}/postgres")).await.unwrap();
-    let create = format!("CREATE DATABASE \"{db}\"");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(create)).execute(&admin).await.unwrap();
-    admin.close().await;
-    let pool = PgPool::connect(&env.database_url).await.unwrap();
+    let pool = empty_database(&env).await;
     apply(&pool, |name| name < STAGE).await;
     // component, applied_value, owned_ids, pending_value, foreign_ids, dirty, in_doubt
     sqlx::raw_sql(

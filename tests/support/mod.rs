@@ -8,6 +8,7 @@
 mod app;
 mod cleanup;
 pub mod export;
+pub mod migrations;
 pub mod nmbrs;
 
 pub use app::{Spawn, TestApp, spawn, team_handlers};

@@ -2,23 +2,11 @@
 //! before markers keep working (NULL markers, stages untouched), and the checks keep marker and
 //! BSN-hash rows to the shapes the code writes.
 
-use std::path::PathBuf;
-
+use crate::support::migrations::{apply, empty_database};
 use crate::support::*;
 use sqlx::PgPool;
 
 const CAPTURE: &str = "20261130000010";
-
-/// Applies the migration files whose name passes `take`, in order, as plain SQL.
-async fn apply(pool: &PgPool, take: impl Fn(&str) -> bool) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("migrations");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
-    files.sort();
-    for file in files.iter().filter(|f| take(f.file_name().unwrap().to_str().unwrap())) {
-        let sql = std::fs::read_to_string(file).unwrap();
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(pool).await.unwrap_or_else(|e| panic!("{file:?}: {e}"));
-    }
-}
 
 async fn refused(pool: &PgPool, sql: &'static str, constraint: &str) {
     let err = sqlx::raw_sql(sql).execute(pool).await.expect_err(sql);
@@ -28,11 +16,7 @@ async fn refused(pool: &PgPool, sql: &'static str, constraint: &str) {
 #[tokio::test]
 async fn rows_from_before_markers_keep_working_and_the_checks_refuse_other_shapes() {
     let env = TestEnv::new();
-    let db = env.database_url.rsplit('/').next().unwrap().to_string();
-    let admin = PgPool::connect(&format!("{PG_BASE}/postgres")).await.unwrap();
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{db}\""))).execute(&admin).await.unwrap();
-    admin.close().await;
-    let pool = PgPool::connect(&env.database_url).await.unwrap();
+    let pool = empty_database(&env).await;
     apply(&pool, |name| name < CAPTURE).await;
     sqlx::raw_sql(
         "INSERT INTO export_buckets (integration_id, company_id, employee_id, year, period, component,

@@ -4,8 +4,6 @@
 //! real binary runs as a child process (its log captured at debug level) against the simulator
 //! over HTTP, real RabbitMQ and PostgreSQL.
 
-#[allow(dead_code)] // the crash tests use the rest
-#[allow(dead_code)]
 use std::collections::BTreeMap;
 
 use crate::export::crash::harness::{Crew, USER, completed, export_job, message_id};
