@@ -247,6 +247,20 @@ mod tests {
     }
 
     #[test]
+    fn a_contract_record_of_unreadable_employee_id_holds_ended_employment() {
+        let ended = vec![(1, vec![contract(1, d(2020, 1, 1), Some(d(2026, 1, 31)))])];
+        let mut c = company(10, vec![snap(1, None, None), snap(2, None, None)], ended);
+        let roster = [member("u-1", Some(1), true), member("u-2", Some(2), true)];
+        assert_eq!(departures(&roster, std::slice::from_ref(&c), today()).len(), 2);
+        c.unreadable.push(super::super::UnreadableRecord {
+            nmbrs_employee_id: None,
+            operation: crate::nmbrs::Operation::ContractGetAll.name().into(),
+            field: "EmployeeId".into(),
+        });
+        assert_eq!(departures(&roster, &[c], today()), vec![]);
+    }
+
+    #[test]
     fn departures_look_at_every_company_and_the_snapshot_fallback() {
         let t = today();
         let mut ended = snap(1, None, None);

@@ -238,6 +238,19 @@ mod tests {
     }
 
     #[test]
+    fn listed_with_no_contracts_is_not_employed_by_the_snapshot_dates() {
+        // Field case 03: snapshots carry the current contract's dates; a nil or empty list in
+        // the contract list still means "no contracts".
+        let mut listed = snap(1, Some("a@x.nl"), None);
+        listed.contract_start_date = Some(at(d(2024, 2, 1)));
+        let mut unlisted = snap(2, Some("b@x.nl"), None);
+        unlisted.contract_start_date = Some(at(d(2024, 2, 1)));
+        let sel = select_imports(&[company(10, vec![listed, unlisted], vec![(1, vec![])])], today());
+        assert_eq!(ids(&sel), vec![2]);
+        assert_eq!(sel.no_active_employment, 1);
+    }
+
+    #[test]
     fn an_employee_in_two_companies_counts_once() {
         let t = today();
         let active = vec![(1, vec![contract(1, d(2025, 1, 1), None)])];
