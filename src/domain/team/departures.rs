@@ -7,6 +7,8 @@
 //!   id in its latest version; null when it has no contracts at all). An employee is "returned" by
 //!   a company when it is in its snapshots, its contract lists or its unreadable records.
 //! - An employee whose record could not be read (`unreadable_record`) is not judged at all.
+//! - **Contract record of unreadable `EmployeeId`**: none of that company's employees is judged
+//!   gone for an ended employment in this sync (the record may be theirs; [`super::unreadable`]).
 //! - **Matched means not gone** (step 5, field case 06): a member this sync matched to an imported
 //!   employee, or named in an ambiguity with one, is never a departure, whatever happened to the
 //!   Nmbrs id it carries (a company move gives new employee ids with the same BSN).
@@ -27,7 +29,8 @@ use serde::Serialize;
 
 use super::{
     CompanyData,
-    selection::{contracts_of, unreadable_ids},
+    selection::contracts_of,
+    unreadable::{employment_unknown_ids, unreadable_ids},
 };
 use crate::{
     domain::{
@@ -81,9 +84,12 @@ pub struct Departures {
 /// Step 5 / Deactivate, before the rules that keep or hold: roster members with active: true and
 /// a nmbrs_employee_id whose employee has no active employment on `on` (reason employment_ended,
 /// ended_on = last contract end) or is returned by no linked company (reason not_in_nmbrs,
-/// ended_on null). Employees with an unreadable record are not judged. Sorted by eitje_user_id.
+/// ended_on null). Employees with an unreadable record are not judged, nor for an ended
+/// employment those of a company whose contract list has a record of unreadable `EmployeeId`.
+/// Sorted by eitje_user_id.
 pub fn departures(roster: &[RosterMember], companies: &[CompanyData], on: NaiveDate) -> Vec<Departure> {
     let unreadable = unreadable_ids(companies);
+    let employment_unknown = employment_unknown_ids(companies);
     let mut contracts: HashMap<i32, Vec<Contract>> = HashMap::new();
     for company in companies {
         // Every snapshot (an employee may be listed twice) and every contract history, each
@@ -110,6 +116,7 @@ pub fn departures(roster: &[RosterMember], companies: &[CompanyData], on: NaiveD
             let (reason, ended_on) = match contracts.get(&id) {
                 None => (DepartureReason::NotInNmbrs, None),
                 Some(cs) if is_employed_on(cs, on) || has_upcoming_employment(cs, on) => return None,
+                Some(_) if employment_unknown.contains(&id) => return None,
                 Some(cs) => (DepartureReason::EmploymentEnded, last_contract_end(cs)),
             };
             Some(Departure { eitje_user_id: m.eitje_user_id.clone(), nmbrs_employee_id: id, reason, ended_on })
@@ -237,6 +244,20 @@ mod tests {
         assert_eq!(deactivated_payload(&ds[0])["ended_on"], json!("2026-10-31"));
         assert_eq!(deactivated_payload(&ds[0])["reason"], json!("employment_ended"));
         assert_eq!(deactivated_payload(&ds[2])["reason"], json!("not_in_nmbrs"));
+    }
+
+    #[test]
+    fn a_contract_record_of_unreadable_employee_id_holds_ended_employment() {
+        let ended = vec![(1, vec![contract(1, d(2020, 1, 1), Some(d(2026, 1, 31)))])];
+        let mut c = company(10, vec![snap(1, None, None), snap(2, None, None)], ended);
+        let roster = [member("u-1", Some(1), true), member("u-2", Some(2), true)];
+        assert_eq!(departures(&roster, std::slice::from_ref(&c), today()).len(), 2);
+        c.unreadable.push(super::super::UnreadableRecord {
+            nmbrs_employee_id: None,
+            operation: crate::nmbrs::Operation::ContractGetAll.name().into(),
+            field: "EmployeeId".into(),
+        });
+        assert_eq!(departures(&roster, &[c], today()), vec![]);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //!   each contract's latest version;
 //! - [`record`]: the `team_member.upserted` record of an employee and its content hash (step 4);
 //! - [`delta`]: which records changed since the last sync (step 4);
+//! - [`unreadable`]: which employees an unusable record leaves undecided (skipped, not gone);
 //! - [`departures`]: who left Nmbrs (step 5) and when departures are held (step 6);
 //! - [`notify`]: the notifications, as [`crate::events::Notification`];
 //! - [`plan`]: the whole sync and `Deactivate` as one pure plan: what Nmbrs returned per company
@@ -20,6 +21,7 @@ pub mod notify;
 pub mod plan;
 pub mod record;
 pub mod selection;
+pub mod unreadable;
 
 #[cfg(test)]
 mod testkit;

@@ -19,7 +19,7 @@ use super::{
     CompanyData, Departures, MemberRecord, Selection,
     departures::{DepartureRules, judge_departures},
     notify, record,
-    selection::unreadable_of,
+    unreadable::unreadable_of,
 };
 use crate::{
     domain::{
@@ -27,6 +27,7 @@ use crate::{
         nmbrs_failure::CompanyError,
     },
     events::{EventDraft, EventType},
+    nmbrs::Operation,
 };
 
 /// The integration's settings that the sync follows.
@@ -220,8 +221,14 @@ fn unreadable_errors(unreadable: &[(i32, Option<i32>, String, String)], plan: &m
         plan.errors.push(PlanError {
             code: "unreadable_record".into(),
             message: match employee {
+                Some(employee) if field == "EmployeeId" => format!(
+                    "Employee {employee} of company {company} is missing from {operation}, which has a record without a readable EmployeeId (it may be the employee's): the employee was skipped, not published with an empty history, and not judged gone."
+                ),
                 Some(employee) => format!(
                     "Employee {employee} of company {company}: {field} in {operation} could not be read, so the employee was skipped."
+                ),
+                None if operation == Operation::ContractGetAll.name() => format!(
+                    "A record of company {company} in {operation} has no readable {field}: it was skipped, and nobody of the company was judged gone, neither by absence nor for an ended employment (held until the record can be read)."
                 ),
                 None => format!(
                     "A record of company {company} in {operation} has no readable {field}: it was skipped, and nobody of the company was judged gone by absence."

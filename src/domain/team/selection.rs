@@ -3,23 +3,28 @@
 //! Decisions on edge cases:
 //! - **Contracts**: an employee's contract history (all `contracts` lists of its company), each
 //!   contract id in its latest version only ([`latest_versions`]), decides employment; only when
-//!   it has none are the snapshot's `ContractStartDate`/`ContractEndDate` (and `ContractHours`)
-//!   used as one contract.
+//!   the contract list does not name it at all are the snapshot's `ContractStartDate`/
+//!   `ContractEndDate` (and `ContractHours`) used as one contract. Named with a nil or empty
+//!   list means "no contracts" (field case 03: snapshots carry the current contract's dates).
 //! - **One employee, several companies** (or listed twice): counted once. The record comes from the
 //!   lowest company id where it is importable; it is skipped as `no_email` when it is employed in
 //!   some company but has no e-mail there, else as `no_active_employment` (also when both apply).
-//! - **Unreadable records** (a field a decision needs could not be read): the employee is counted
-//!   `unreadable_record` and not imported, whatever other companies say about it.
+//! - **Unreadable records** (a field a decision needs could not be read, and employees missing
+//!   from a list with a record of unreadable `EmployeeId`, see [`super::unreadable`]): the
+//!   employee is counted `unreadable_record` and not imported, whatever other companies say.
 //! - **Venues**: the same company may be passed once per linked venue; an employee's
 //!   `eitje_venue_ids` are those of every entry with its company id, sorted and deduplicated.
 //! - **Schedule** = the one with the latest start on or before the sync date (ties: latest
 //!   creation); when none has started yet, the first upcoming one.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use super::{Bsn, CompanyData, text};
+use super::{
+    Bsn, CompanyData, text,
+    unreadable::{unreadable_ids, unreadable_of},
+};
 use crate::{
     domain::{
         employment::{is_employed_on, latest_versions},
@@ -65,16 +70,18 @@ pub(super) fn items<T: Clone>(lists: &[PerEmployee<T>], employee_id: i32) -> Vec
 }
 
 /// The contracts that decide the employee's employment in `company`: latest versions only,
-/// sorted by (start, creation, id).
+/// sorted by (start, creation, id); one from the snapshot's contract dates only when the
+/// contract list does not name the employee at all.
 pub(super) fn contracts_of(
     company: &CompanyData,
     snapshot: Option<&EmployeeSnapshot>,
     employee_id: i32,
 ) -> Vec<Contract> {
     let mut contracts = latest_versions(&items(&company.contracts, employee_id));
-    if contracts.is_empty()
-        && let Some(s) = snapshot.filter(|s| s.contract_start_date.is_some() || s.contract_end_date.is_some())
-    {
+    // Listed with a nil or empty contract list is "no contracts" (field case 03): the snapshot's
+    // dates stand in only for an employee the contract list does not name at all.
+    let listed = company.contracts.iter().any(|l| l.employee_id == employee_id);
+    if !listed && let Some(s) = snapshot.filter(|s| s.contract_start_date.is_some() || s.contract_end_date.is_some()) {
         contracts.push(Contract {
             start_date: s.contract_start_date,
             end_date: s.contract_end_date,
@@ -99,24 +106,6 @@ pub(super) fn current_schedule(mut schedules: Vec<Schedule>, today: NaiveDate) -
         Some(i) => Some(schedules.swap_remove(i)),
         None => schedules.into_iter().next(),
     }
-}
-
-/// The ids of employees with an unreadable record in any company.
-pub(super) fn unreadable_ids(companies: &[CompanyData]) -> BTreeSet<i32> {
-    companies.iter().flat_map(|c| c.unreadable.iter().filter_map(|u| u.nmbrs_employee_id)).collect()
-}
-
-/// The unreadable records of `companies` as (company id, employee id, operation, field), sorted.
-pub(super) fn unreadable_of(companies: &[CompanyData]) -> Vec<(i32, Option<i32>, String, String)> {
-    let mut out: Vec<_> = companies
-        .iter()
-        .flat_map(|c| {
-            c.unreadable.iter().map(|u| (c.company_id, u.nmbrs_employee_id, u.operation.clone(), u.field.clone()))
-        })
-        .collect();
-    out.sort();
-    out.dedup();
-    out
 }
 
 /// Step 2 of CONTRACT §2.3: only employees with an active employment `today` AND an email
@@ -246,6 +235,19 @@ mod tests {
         assert_eq!(ids(&sel), vec![1]);
         assert_eq!(sel.no_active_employment, 2);
         assert_eq!(sel.imported[0].contracts.len(), 1);
+    }
+
+    #[test]
+    fn listed_with_no_contracts_is_not_employed_by_the_snapshot_dates() {
+        // Field case 03: snapshots carry the current contract's dates; a nil or empty list in
+        // the contract list still means "no contracts".
+        let mut listed = snap(1, Some("a@x.nl"), None);
+        listed.contract_start_date = Some(at(d(2024, 2, 1)));
+        let mut unlisted = snap(2, Some("b@x.nl"), None);
+        unlisted.contract_start_date = Some(at(d(2024, 2, 1)));
+        let sel = select_imports(&[company(10, vec![listed, unlisted], vec![(1, vec![])])], today());
+        assert_eq!(ids(&sel), vec![2]);
+        assert_eq!(sel.no_active_employment, 1);
     }
 
     #[test]
