@@ -286,8 +286,10 @@ pub struct EmployeeSnapshot {
     pub house_number: Option<String>,
     pub house_number_addition: Option<String>,
     pub post_code: Option<String>,
-    pub hourly_wage: Decimal,
-    pub contract_hours: Decimal,
+    /// Passed on; `None` when nil, absent or unparsable (CONTRACT §2.3), never 0.
+    pub hourly_wage: Option<Decimal>,
+    /// Hours per week of the current contract; passed on, `None` like `hourly_wage`.
+    pub contract_hours: Option<Decimal>,
 }
 
 /// `Debug` of a record holding a BSN: ids only, the BSN shown as redacted.
@@ -328,11 +330,13 @@ pub struct PersonalInfo {
     pub last_name: Option<String>,
     pub nickname: Option<String>,
     pub gender: String,
-    pub nationality_code: i32,
+    /// The enumerations and start period below are passed on; `None` when nil, absent or
+    /// unparsable (CONTRACT §2.3).
+    pub nationality_code: Option<i32>,
     pub place_of_birth: Option<String>,
     pub country_of_birth_iso_code: Option<String>,
     pub identification_number: Option<String>,
-    pub identification_type: i32,
+    pub identification_type: Option<i32>,
     pub partner_prefix: Option<String>,
     pub partner_last_name: Option<String>,
     pub telephone_private: Option<String>,
@@ -342,12 +346,12 @@ pub struct PersonalInfo {
     pub telephone_other: Option<String>,
     pub email_private: Option<String>,
     pub email_work: Option<String>,
-    pub burgerlijke_staat: i32,
-    pub naamstelling: i32,
+    pub burgerlijke_staat: Option<i32>,
+    pub naamstelling: Option<i32>,
     pub birthday: Option<NaiveDateTime>,
     pub creation_date: Option<NaiveDateTime>,
-    pub start_period: i32,
-    pub start_year: i32,
+    pub start_period: Option<i32>,
+    pub start_year: Option<i32>,
     pub deceased_date: Option<NaiveDateTime>,
     pub in_case_of_emergency: Option<String>,
     pub in_case_of_emergency_phone: Option<String>,
@@ -389,7 +393,8 @@ pub struct Schedule {
     /// CONTRACT §2.3).
     pub hours_week1: [Option<Decimal>; 7],
     pub hours_week2: [Option<Decimal>; 7],
-    pub parttime_percentage: Decimal,
+    /// Passed on; `None` when nil, absent or unparsable (CONTRACT §2.3).
+    pub parttime_percentage: Option<Decimal>,
     pub start_date: Option<NaiveDateTime>,
     pub creation_date: Option<NaiveDateTime>,
 }

@@ -100,8 +100,8 @@ fn employee(p: Person<'_>) -> SimEmployee {
             street: Some("Keizersgracht".into()),
             house_number: Some(format!("{}", 100 + number)),
             post_code: Some("1015 CJ".into()),
-            hourly_wage: hourly,
-            contract_hours: weekly,
+            hourly_wage: Some(hourly),
+            contract_hours: Some(weekly),
             ..Default::default()
         },
         personal_infos: vec![PersonalInfo {
@@ -115,13 +115,13 @@ fn employee(p: Person<'_>) -> SimEmployee {
             prefix: own(p.prefix),
             last_name: Some(p.last.to_owned()),
             gender: if number % 2 == 0 { "female" } else { "male" }.into(),
-            nationality_code: 1,
+            nationality_code: Some(1),
             email_work: own(p.email_work),
             email_private: own(p.email_private),
             birthday: Some(date(1990 + number % 10, 1 + (number as u32 % 12), 15)),
             creation_date: Some(p.start),
-            start_period: 1,
-            start_year: 2024,
+            start_period: Some(1),
+            start_year: Some(2024),
             ..Default::default()
         }],
         contracts: vec![Contract {
@@ -149,7 +149,7 @@ fn employee(p: Person<'_>) -> SimEmployee {
             id: Decimal::from(p.id * 10 + 3),
             hours_week1: week.map(Some),
             hours_week2: week.map(Some),
-            parttime_percentage: (weekly / Decimal::from(40) * Decimal::from(100)).round_dp(2),
+            parttime_percentage: Some((weekly / Decimal::from(40) * Decimal::from(100)).round_dp(2)),
             start_date: Some(p.start),
             creation_date: Some(p.start),
         }],

@@ -5,3 +5,4 @@ mod data;
 mod export;
 mod gaps;
 mod reading;
+mod review_reader;

@@ -23,12 +23,12 @@ const FIELD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/nmbrs/field"
 const USER: (&str, &str) = (demo::USERNAME, demo::TOKEN);
 const EMP_NS: &str = "https://api.nmbrs.nl/soap/v3/EmployeeService";
 
-fn field_file(path: &str) -> String {
+pub(super) fn field_file(path: &str) -> String {
     std::fs::read_to_string(format!("{FIELD}/{path}")).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 /// A SOAP response body of `op` from the result's inner XML, as ASMX writes it.
-fn response(op: &str, result: &str) -> String {
+pub(super) fn response(op: &str, result: &str) -> String {
     format!(
         r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soap:Body><{op}Response xmlns="{EMP_NS}"><{op}Result>{result}</{op}Result></{op}Response></soap:Body></soap:Envelope>"#
     )
@@ -39,7 +39,7 @@ fn today() -> NaiveDate {
 }
 
 /// The demo data with HORECA's employees replaced by `employees` (CATERING keeps its own).
-fn horeca_with(employees: Vec<SimEmployee>) -> SimState {
+pub(super) fn horeca_with(employees: Vec<SimEmployee>) -> SimState {
     let mut state = demo::state();
     let d = state.domain_mut(demo::DOMAIN);
     d.employees.retain(|_, e| e.company_id != demo::HORECA);
@@ -51,7 +51,7 @@ fn horeca_with(employees: Vec<SimEmployee>) -> SimState {
 
 /// A HORECA employee modelled on the demo's Jan: `id`, an e-mail, and the contracts given
 /// (the snapshot's own contract dates left empty, so only the contract read counts).
-fn employee(id: i32, email: &str, contracts: Vec<Contract>) -> SimEmployee {
+pub(super) fn employee(id: i32, email: &str, contracts: Vec<Contract>) -> SimEmployee {
     let mut e = demo::state().domains[demo::DOMAIN].employees[&503293].clone();
     e.snapshot.employee_id = id;
     e.snapshot.email_work = Some(email.to_owned());
@@ -62,7 +62,7 @@ fn employee(id: i32, email: &str, contracts: Vec<Contract>) -> SimEmployee {
     e
 }
 
-fn open_contract(id: i32, start: (i32, u32, u32)) -> Contract {
+pub(super) fn open_contract(id: i32, start: (i32, u32, u32)) -> Contract {
     let start = NaiveDate::from_ymd_opt(start.0, start.1, start.2).unwrap().and_hms_opt(0, 0, 0).unwrap();
     Contract { contract_id: id, start_date: Some(start), creation_date: Some(start), ..Default::default() }
 }
@@ -87,26 +87,26 @@ async fn sync_worker(env: &TestEnv, sim: &Simulator) -> Worker {
 
 /// One SyncTeam run of the HORECA venue with `members`: its `job.completed` payload and its
 /// `team_member.upserted` payloads by Nmbrs employee id.
-struct SyncRun {
-    completed: Value,
-    upserted: Vec<Value>,
-    deactivated: Vec<Value>,
+pub(super) struct SyncRun {
+    pub(super) completed: Value,
+    pub(super) upserted: Vec<Value>,
+    pub(super) deactivated: Vec<Value>,
 }
 
 impl SyncRun {
-    fn upserted(&self, id: i64) -> &Value {
+    pub(super) fn upserted(&self, id: i64) -> &Value {
         let found = self.upserted.iter().find(|p| p["nmbrs_employee_id"] == id);
         found.unwrap_or_else(|| panic!("{id} not upserted: {:#}", self.completed))
     }
 
-    fn upserted_ids(&self) -> Vec<i64> {
+    pub(super) fn upserted_ids(&self) -> Vec<i64> {
         let mut ids: Vec<i64> = self.upserted.iter().map(|p| p["nmbrs_employee_id"].as_i64().unwrap()).collect();
         ids.sort();
         ids
     }
 }
 
-async fn sync(sim: &Simulator, integration: &str, members: Value) -> SyncRun {
+pub(super) async fn sync(sim: &Simulator, integration: &str, members: Value) -> SyncRun {
     let env = TestEnv::new();
     let mut events = env.events().await;
     let worker = sync_worker(&env, sim).await;
