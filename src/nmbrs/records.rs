@@ -656,6 +656,48 @@ mod tests {
     use crate::nmbrs::reader;
     use proptest::prelude::*;
 
+    #[test]
+    fn the_list_outranks_other_blocks_of_an_entry() {
+        assert_eq!(list_rank("EmployeeContracts", Contract::KIND), 3);
+        assert_eq!(list_rank("ContractList", Contract::KIND), 2);
+        assert_eq!(list_rank("Items", Contract::KIND), 1);
+        assert_eq!(list_rank("Employee", Contract::KIND), 0);
+        assert_eq!(list_rank("EmployeeSalaries", Salary::KIND), 3);
+    }
+
+    fn contracts_of(entry: &str) -> Listed<HistoryEntry<Contract>> {
+        let op = "Contract_GetAll_AllEmployeesByCompany";
+        let xml = format!(
+            r#"<?xml version="1.0"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><s:Body><{op}Response xmlns="urn:x"><{op}Result><E><EmployeeId>7</EmployeeId>{entry}</E></{op}Result></{op}Response></s:Body></s:Envelope>"#
+        );
+        reader::read_list(&xml, op, "E").unwrap()
+    }
+
+    const ONE: &str = "<C><ContractID>1</ContractID><StartDate>2025-01-01T00:00:00</StartDate></C>";
+
+    #[test]
+    fn only_the_list_element_gives_history_items() {
+        let block = "<Employee><Number>12</Number><Deeper><X>1</X></Deeper></Employee>";
+        for entry in [
+            format!("{block}<EmployeeContracts>{ONE}</EmployeeContracts>"),
+            format!("<EmployeeContracts>{ONE}</EmployeeContracts>{block}"),
+            format!("<Contracts>{ONE}</Contracts>{block}"),
+        ] {
+            let read = contracts_of(&entry);
+            assert!(read.unreadable.is_empty(), "{entry}: {:?}", read.unreadable);
+            let ids: Vec<i32> = read.items[0].entry.items.iter().map(|c| c.contract_id).collect();
+            assert_eq!(ids, [1], "{entry}");
+        }
+        // A nil or empty list beside a block: no contracts, the block is not one.
+        for list in ["<EmployeeContracts xsi:nil=\"true\"/>", "<EmployeeContracts/>"] {
+            for entry in [format!("{block}{list}"), format!("{list}{block}")] {
+                let read = contracts_of(&entry);
+                assert!(read.unreadable.is_empty(), "{entry}: {:?}", read.unreadable);
+                assert!(read.items[0].entry.items.is_empty(), "{entry}");
+            }
+        }
+    }
+
     fn wrap(items: &[EmployeeSnapshot]) -> String {
         let op = "PersonalInfoContractSalaryAddress_GetAll_AllEmployeesByCompany";
         let xml = SoapWriter::new().envelope(None, |w| {
