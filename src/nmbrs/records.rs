@@ -12,7 +12,8 @@
 //! empty value: the text enumerations (`Gender`, `LoonaangifteTijdvak`: `""`, published as
 //! null) and the identifiers that are not decision fields (employee and company `Number`,
 //! a history item's own `Id`/`ID`, `SalaryTable.Code`: `0` = unknown, never published as a
-//! value). Schedule day hours are `Option`s too: an unreadable day is null, not 0.
+//! value), and the personal-info enumerations, which no job reads.
+//! Schedule day hours are `Option`s too: an unreadable day is null, not 0.
 
 use std::str::FromStr;
 

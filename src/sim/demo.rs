@@ -115,13 +115,13 @@ fn employee(p: Person<'_>) -> SimEmployee {
             prefix: own(p.prefix),
             last_name: Some(p.last.to_owned()),
             gender: if number % 2 == 0 { "female" } else { "male" }.into(),
-            nationality_code: Some(1),
+            nationality_code: 1,
             email_work: own(p.email_work),
             email_private: own(p.email_private),
             birthday: Some(date(1990 + number % 10, 1 + (number as u32 % 12), 15)),
             creation_date: Some(p.start),
-            start_period: Some(1),
-            start_year: Some(2024),
+            start_period: 1,
+            start_year: 2024,
             ..Default::default()
         }],
         contracts: vec![Contract {
