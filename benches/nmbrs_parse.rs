@@ -77,8 +77,8 @@ fn response() -> String {
                 street: Some("Keizersgracht".into()),
                 house_number: Some(format!("{}", i % 900)),
                 post_code: Some("1015 CJ".into()),
-                hourly_wage: Decimal::new(1450 + i as i64 % 500, 2),
-                contract_hours: Decimal::new(3200, 2),
+                hourly_wage: Some(Decimal::new(1450 + i as i64 % 500, 2)),
+                contract_hours: Some(Decimal::new(3200, 2)),
                 ..Default::default()
             };
             w.start("PersonalInfoContractSalaryAddress", &[]);

@@ -129,11 +129,11 @@ impl SyncTeam {
             .iter()
             .filter_map(|e| periods[&e.company_id].ok().map(|p| cost_of(api, EmployeeId(e.nmbrs_employee_id), p)))
             .collect();
-        let answers: Vec<(i32, Option<Decimal>)> =
+        let answers: Vec<(i32, Result<Option<Decimal>, ()>)> =
             futures::stream::iter(calls).buffer_unordered(self.max_concurrency.max(1)).try_collect().await?;
-        let mut refused: Vec<i32> = answers.iter().filter(|(_, c)| c.is_none()).map(|(id, _)| *id).collect();
+        let mut refused: Vec<i32> = answers.iter().filter(|(_, c)| c.is_err()).map(|(id, _)| *id).collect();
         refused.sort_unstable();
-        let read = answers.into_iter().filter_map(|(id, c)| c.map(|c| (id, c))).collect();
+        let read = answers.into_iter().filter_map(|(id, c)| c.ok().flatten().map(|c| (id, c))).collect();
         let mut without_period: Vec<(i32, CompanyError)> =
             periods.into_iter().filter_map(|(company, p)| p.err().map(|e| (company, e))).collect();
         without_period.sort_unstable_by_key(|(company, _)| *company);
@@ -141,15 +141,17 @@ impl SyncTeam {
     }
 }
 
-/// One employee's cost per hour; `None` when Nmbrs refuses it for this employee only.
+/// One employee's cost per hour: `Ok(None)` when Nmbrs answers it nil or unreadable (a
+/// passed-on value, CONTRACT §2.3: null, not an error); `Err(())` when Nmbrs refuses it for
+/// this employee only (named in `errors`).
 async fn cost_of(
     api: &dyn NmbrsApi,
     employee: EmployeeId,
     period: PayPeriod,
-) -> Result<(i32, Option<Decimal>), NmbrsError> {
+) -> Result<(i32, Result<Option<Decimal>, ()>), NmbrsError> {
     match api.estimated_cost_per_hour(employee, period).await {
-        Ok(cost) => Ok((employee.0, Some(cost))),
-        Err(e) if team::company_failure(&e).is_some() => Ok((employee.0, None)),
+        Ok(cost) => Ok((employee.0, Ok(cost))),
+        Err(e) if team::company_failure(&e).is_some() => Ok((employee.0, Err(()))),
         Err(e) => Err(e),
     }
 }

@@ -10,7 +10,7 @@ use super::envelope::Value;
 use super::error::NmbrsError;
 use super::operation::Operation as Op;
 use super::reader::{self, ReadError};
-use super::records::{Codec, HistoryRecord, parse_decimal};
+use super::records::{Codec, HistoryEntry, HistoryRecord, parse_decimal};
 use super::types::*;
 
 /// Employee-service operations. `hour_component_var_get` and `days_var_get` need an extra
@@ -69,8 +69,14 @@ pub trait EmployeeService: Send + Sync {
     async fn employee_snapshots(&self, company: CompanyId) -> Result<Listed<EmployeeSnapshot>, NmbrsError>;
     /// `PersonalInfo_GetAll_AllEmployeesByCompany` (history per employee).
     async fn personal_infos(&self, company: CompanyId) -> Result<Listed<PerEmployee<PersonalInfo>>, NmbrsError>;
-    /// `Salary_GetEstimatedCostPerHour`.
-    async fn estimated_cost_per_hour(&self, employee: EmployeeId, period: PayPeriod) -> Result<Decimal, NmbrsError>;
+    /// `Salary_GetEstimatedCostPerHour`: euros per hour. A passed-on value: a result that is
+    /// nil, absent or not a decimal is `Ok(None)` (published as null, CONTRACT §2.3); only a
+    /// fault, a transport error or a response that cannot be read at all is an error.
+    async fn estimated_cost_per_hour(
+        &self,
+        employee: EmployeeId,
+        period: PayPeriod,
+    ) -> Result<Option<Decimal>, NmbrsError>;
     /// `Schedule_GetAll_AllEmployeesByCompany`.
     async fn schedules(&self, company: CompanyId) -> Result<Listed<PerEmployee<Schedule>>, NmbrsError>;
     /// `Contract_GetAll_AllEmployeesByCompany`. An employee whose contract list is nil or
@@ -102,7 +108,8 @@ fn scalar<T: Codec>(xml: &str, op: Op) -> Result<T, ReadError> {
 }
 
 fn history<T: HistoryRecord>(xml: &str, op: Op) -> Result<Listed<PerEmployee<T>>, ReadError> {
-    reader::read_list(xml, op.name(), T::ENTRY)
+    let read: Listed<HistoryEntry<T>> = reader::read_list(xml, op.name(), T::ENTRY)?;
+    Ok(Listed { items: read.items.into_iter().map(|e| e.entry).collect(), unreadable: read.unreadable })
 }
 
 fn company_param(company: CompanyId) -> [(&'static str, Value<'static>); 1] {
@@ -257,7 +264,11 @@ impl EmployeeService for SoapClient {
         self.call(op, &company_param(company), |xml| history(xml, op)).await
     }
 
-    async fn estimated_cost_per_hour(&self, employee: EmployeeId, period: PayPeriod) -> Result<Decimal, NmbrsError> {
+    async fn estimated_cost_per_hour(
+        &self,
+        employee: EmployeeId,
+        period: PayPeriod,
+    ) -> Result<Option<Decimal>, NmbrsError> {
         let op = Op::SalaryGetEstimatedCostPerHour;
         // The only operation with lower-case element names.
         let params = [
@@ -265,7 +276,8 @@ impl EmployeeService for SoapClient {
             ("period", Value::Int(period.period.into())),
             ("year", Value::Int(period.year)),
         ];
-        self.call(op, &params, |xml| parse_decimal(&required_scalar(xml, op)?).map_err(ReadError::Malformed)).await
+        self.call(op, &params, |xml| Ok(reader::read_scalar(xml, op.name())?.and_then(|t| parse_decimal(&t).ok())))
+            .await
     }
 
     async fn schedules(&self, company: CompanyId) -> Result<Listed<PerEmployee<Schedule>>, NmbrsError> {

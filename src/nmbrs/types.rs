@@ -286,8 +286,10 @@ pub struct EmployeeSnapshot {
     pub house_number: Option<String>,
     pub house_number_addition: Option<String>,
     pub post_code: Option<String>,
-    pub hourly_wage: Decimal,
-    pub contract_hours: Decimal,
+    /// Passed on; `None` when nil, absent or unparsable (CONTRACT §2.3), never 0.
+    pub hourly_wage: Option<Decimal>,
+    /// Hours per week of the current contract; passed on, `None` like `hourly_wage`.
+    pub contract_hours: Option<Decimal>,
 }
 
 /// `Debug` of a record holding a BSN: ids only, the BSN shown as redacted.
@@ -328,6 +330,8 @@ pub struct PersonalInfo {
     pub last_name: Option<String>,
     pub nickname: Option<String>,
     pub gender: String,
+    /// The enumerations and start period are not passed on (no job reads `PersonalInfo`);
+    /// non-nillable ints in the WSDL, 0 when unreadable.
     pub nationality_code: i32,
     pub place_of_birth: Option<String>,
     pub country_of_birth_iso_code: Option<String>,
@@ -389,7 +393,8 @@ pub struct Schedule {
     /// CONTRACT §2.3).
     pub hours_week1: [Option<Decimal>; 7],
     pub hours_week2: [Option<Decimal>; 7],
-    pub parttime_percentage: Decimal,
+    /// Passed on; `None` when nil, absent or unparsable (CONTRACT §2.3).
+    pub parttime_percentage: Option<Decimal>,
     pub start_date: Option<NaiveDateTime>,
     pub creation_date: Option<NaiveDateTime>,
 }

@@ -100,8 +100,8 @@ fn employee(p: Person<'_>) -> SimEmployee {
             street: Some("Keizersgracht".into()),
             house_number: Some(format!("{}", 100 + number)),
             post_code: Some("1015 CJ".into()),
-            hourly_wage: hourly,
-            contract_hours: weekly,
+            hourly_wage: Some(hourly),
+            contract_hours: Some(weekly),
             ..Default::default()
         },
         personal_infos: vec![PersonalInfo {
@@ -149,7 +149,7 @@ fn employee(p: Person<'_>) -> SimEmployee {
             id: Decimal::from(p.id * 10 + 3),
             hours_week1: week.map(Some),
             hours_week2: week.map(Some),
-            parttime_percentage: (weekly / Decimal::from(40) * Decimal::from(100)).round_dp(2),
+            parttime_percentage: Some((weekly / Decimal::from(40) * Decimal::from(100)).round_dp(2)),
             start_date: Some(p.start),
             creation_date: Some(p.start),
         }],

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use super::request::{ClientFault, Request};
 use super::state::{LineInfo, SimCompany, SimDomain, SimEmployee, SimState, SimUser};
 use crate::nmbrs::envelope::SoapWriter;
-use crate::nmbrs::records::{HistoryRecord, Record};
+use crate::nmbrs::records::{HistoryEntry, HistoryRecord, Record};
 use crate::nmbrs::*;
 
 /// Why a call fails: an Nmbrs business fault (`soap:Server`) or a malformed request.
@@ -60,8 +60,8 @@ fn history<T: HistoryRecord + Clone>(
     employees: &[&SimEmployee],
     pick: impl Fn(&SimEmployee) -> &Vec<T>,
 ) -> Vec<u8> {
-    let entries: Vec<PerEmployee<T>> =
-        employees.iter().map(|e| PerEmployee { employee_id: e.id(), items: pick(e).clone() }).collect();
+    let entries: Vec<HistoryEntry<T>> =
+        employees.iter().map(|e| PerEmployee { employee_id: e.id(), items: pick(e).clone() }.into()).collect();
     list(op, T::ENTRY, &entries)
 }
 
@@ -185,7 +185,7 @@ pub fn execute(state: &mut SimState, req: &Request) -> Result<Vec<u8>, SimError>
         Op::SalaryGetEstimatedCostPerHour => {
             let (e, c) = employee(d, &user, req.int("employeeId")?)?;
             period(req, c, "year", "period")?;
-            let cost: Decimal = e.cost_per_hour.unwrap_or(e.snapshot.hourly_wage);
+            let cost: Decimal = e.cost_per_hour.or(e.snapshot.hourly_wage).unwrap_or_default();
             scalar(op, &cost.to_string())
         }
         Op::HourComponentVarGet | Op::WageComponentVarGet | Op::DaysVarGet => {

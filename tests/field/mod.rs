@@ -5,4 +5,5 @@ mod data;
 mod export;
 mod gaps;
 mod reading;
+mod review_reader;
 mod review_team;

@@ -3,7 +3,7 @@
 //! character references) in the fields the worker only passes on never fail a company read,
 //! never set a record aside, and give every text value cleaned and trimmed.
 
-use nmbrs_worker::nmbrs::{Contract, EmployeeSnapshot, Listed, PerEmployee, reader};
+use nmbrs_worker::nmbrs::{Contract, EmployeeSnapshot, Listed, reader, records::HistoryEntry};
 use proptest::prelude::*;
 
 const SNAPSHOTS: &str = "PersonalInfoContractSalaryAddress_GetAll_AllEmployeesByCompany";
@@ -176,7 +176,7 @@ proptest! {
             }
             // No typed value here is valid: each reads as none / the empty value.
             prop_assert_eq!((s.birthday, s.salary_value), (None, None));
-            prop_assert!(s.hourly_wage.is_zero() && s.contract_hours.is_zero() && s.employee_number == 0);
+            prop_assert_eq!((s.hourly_wage, s.contract_hours, s.employee_number), (None, None, 0));
             let gender = match &input.typed[2] { Field::Garbage(g) => g.as_str(), _ => "" };
             prop_assert_eq!(s.gender.as_str(), gender, "gender is text: passed on as sent, cleaned");
             assert_clean(s)?;
@@ -219,8 +219,9 @@ proptest! {
             expected.push((id, count));
         }
         let xml = envelope(CONTRACTS, &result);
-        let read = reader::read_list::<PerEmployee<Contract>>(&xml, CONTRACTS, "EmployeeContractItem");
+        let read = reader::read_list::<HistoryEntry<Contract>>(&xml, CONTRACTS, "EmployeeContractItem");
         let lists = listed_ok(read.map_err(|e| TestCaseError::fail(format!("{e:?}")))?)?;
+        let lists: Vec<_> = lists.into_iter().map(|l| l.entry).collect();
         let got: Vec<(i32, usize)> = lists.iter().map(|l| (l.employee_id, l.items.len())).collect();
         prop_assert_eq!(got, expected);
         for c in lists.iter().flat_map(|l| &l.items) {

@@ -39,7 +39,7 @@ mod tests {
 
     fn records(wage_cents: i64) -> Vec<MemberRecord> {
         let mut a = rich();
-        a.snapshot.hourly_wage = Decimal::new(wage_cents, 2);
+        a.snapshot.hourly_wage = Some(Decimal::new(wage_cents, 2));
         let mut b = rich();
         b.nmbrs_employee_id = 2;
         vec![member_record(&a, &by_id(503293), None), member_record(&b, &by_id(2), None)]

@@ -175,7 +175,7 @@ pub fn member_record(e: &ImportedEmployee, m: &Matched, cost_per_hour: Option<De
         },
         "contracts": contracts,
         "salaries": salaries,
-        "hourly_wage": (!s.hourly_wage.is_zero()).then(|| decimal(s.hourly_wage)),
+        "hourly_wage": s.hourly_wage.filter(|w| !w.is_zero()).map(decimal),
         "cost_per_hour": cost_per_hour.map(decimal),
         "schedule": e.schedule.as_ref().map_or(Value::Null, schedule),
     });
@@ -389,7 +389,7 @@ mod tests {
             let mut e = rich();
             let s = &mut e.snapshot;
             (s.first_name, s.last_name, s.city, s.telephone_private) = (first, last, city, phone);
-            s.hourly_wage = Decimal::new(wage, 2);
+            s.hourly_wage = Some(Decimal::new(wage, 2));
             e.contracts[0].hours_per_week = Some(Decimal::new(hours, 2));
             let base = member_record(&e, &by_id(503293), None);
             check("events/team_member.upserted", &event("team_member.upserted", "SyncTeam", &base.payload)).unwrap();
@@ -401,7 +401,7 @@ mod tests {
                 1 => s.last_name = Some(new_value),
                 2 => s.city = Some(new_value),
                 3 => s.telephone_private = Some(new_value),
-                4 => s.hourly_wage += Decimal::ONE,
+                4 => s.hourly_wage = s.hourly_wage.map(|w| w + Decimal::ONE),
                 5 => changed.contracts[0].hours_per_week = Some(Decimal::new(hours + 1, 2)),
                 6 => changed.salaries[0].value = changed.salaries[0].value.map(|v| v + Decimal::ONE),
                 _ => changed.schedule.as_mut().unwrap().hours_week1[6] = Some(Decimal::ONE),

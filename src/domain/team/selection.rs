@@ -85,7 +85,7 @@ pub(super) fn contracts_of(
         contracts.push(Contract {
             start_date: s.contract_start_date,
             end_date: s.contract_end_date,
-            hours_per_week: Some(s.contract_hours),
+            hours_per_week: s.contract_hours,
             ..Default::default()
         });
     }

@@ -76,8 +76,8 @@ pub fn rich_company() -> CompanyData {
         house_number: Some("101".into()),
         house_number_addition: Some("".into()),
         post_code: Some("1015 CJ".into()),
-        hourly_wage: Decimal::new(1450, 2),
-        contract_hours: Decimal::new(32, 0),
+        hourly_wage: Some(Decimal::new(1450, 2)),
+        contract_hours: Some(Decimal::new(32, 0)),
         ..Default::default()
     };
     let mut c = company(

@@ -367,7 +367,7 @@ pub fn schedules(ctx: &mut Ctx) -> Answer {
                 json!({
                     "scheduleId": ctx.id(Kind::Schedule, s.id.trunc().to_i64().unwrap_or_default()),
                     "startDate": created(s.start_date),
-                    "parttimePercentage": number(s.parttime_percentage),
+                    "parttimePercentage": s.parttime_percentage.map_or(Value::Null, number),
                     "hoursPerWeek": number(total),
                     "daysPerWeek": days,
                     "week1": week(&s.hours_week1),
@@ -412,8 +412,8 @@ pub fn cost_per_hour(ctx: &mut Ctx) -> Answer {
     let rows = emps
         .iter()
         .map(|e| {
-            let cost = e.cost_per_hour.unwrap_or(e.snapshot.hourly_wage);
-            json!({"employeeId": ctx.id(Kind::Employee, e.id()), "costPerHour": cost.to_string()})
+            let cost = e.cost_per_hour.or(e.snapshot.hourly_wage);
+            json!({"employeeId": ctx.id(Kind::Employee, e.id()), "costPerHour": cost.map(|c| c.to_string())})
         })
         .collect();
     page(ctx, rows)
