@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::reading::{employee, horeca_with, open_contract, response, sync};
 
 /// The snapshot's `ContractHours` is only passed on: when it is nil and the contract comes
-/// from the snapshot (the contract list has none for the employee), the contract's
+/// from the snapshot (the contract list does not name the employee), the contract's
 /// `hours_per_week` is null, not `"0"`; an unparsable `HourlyWage` is null as well.
 #[tokio::test]
 async fn nil_contract_hours_of_the_snapshot_contract_is_null_not_zero() {
@@ -24,7 +24,9 @@ async fn nil_contract_hours_of_the_snapshot_contract_is_null_not_zero() {
     );
     let contracts = response(
         "Contract_GetAll_AllEmployeesByCompany",
-        "<EmployeeContractItem><EmployeeId>503841</EmployeeId><EmployeeContracts xsi:nil=\"true\"/></EmployeeContractItem>",
+        // The list does not name the employee at all: only then do the snapshot's dates stand in
+        // (listed with a nil or empty list means no contracts, `field::review_team`).
+        "",
     );
     sim.canned_sticky(Operation::PersonalInfoContractSalaryAddressGetAll, Some(demo::HORECA), snapshots);
     sim.canned_sticky(Operation::ContractGetAll, Some(demo::HORECA), contracts);
