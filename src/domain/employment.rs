@@ -23,11 +23,13 @@ fn day(d: Option<NaiveDateTime>) -> Option<NaiveDate> {
 
 /// Each contract id once, in its latest version, in the order of first appearance.
 ///
-/// Latest = latest `CreationDate`; versions are compared in response order, and a later version
-/// replaces the one kept so far unless both carry a `CreationDate` and the later one's is earlier.
-/// So without creation dates (or with equal ones) the last version in the response wins, as
-/// CONTRACT §2.3 says ("contract versions without a `CreationDate` rank by their place in the
-/// response"). `contracts` must be in response order.
+/// Latest = the latest `CreationDate`, else the last one in the response (CONTRACT §2.3 step 2):
+/// the version that is greatest by (`CreationDate`, place in the response), where a version
+/// without a `CreationDate` ranks below every dated one. So when no version is dated (or dates
+/// are equal) the last in the response wins ("versions without a `CreationDate` rank by their
+/// place"), and mixed histories have one answer whatever the order of the response: a pairwise
+/// "undated ranks by place" rule would not be a total order (A dated 10-10, B undated, C dated
+/// 10-01 would make each beat another). `contracts` must be in response order.
 pub fn latest_versions(contracts: &[Contract]) -> Vec<Contract> {
     let mut out: Vec<Contract> = Vec::with_capacity(contracts.len());
     let mut at: std::collections::HashMap<i32, usize> = std::collections::HashMap::new();
@@ -38,9 +40,8 @@ pub fn latest_versions(contracts: &[Contract]) -> Vec<Contract> {
                 out.push(c.clone());
             }
             Some(&i) => {
-                let kept = &out[i];
-                let older = matches!((kept.creation_date, c.creation_date), (Some(k), Some(n)) if n < k);
-                if !older {
+                // `c` comes later in the response, so it wins ties (`None < Some(_)`).
+                if c.creation_date >= out[i].creation_date {
                     out[i] = c.clone();
                 }
             }
@@ -126,9 +127,24 @@ mod tests {
         let other = version(2, Some(d(2020, 1, 1)), Some(d(2021, 1, 1)));
         assert_eq!(latest_versions(&[a.clone(), other.clone(), b.clone()]), vec![b.clone(), other.clone()]);
         assert_eq!(latest_versions(&[b.clone(), a.clone()]), vec![a.clone()]);
-        // Mixed: a version without a date after a dated one ranks by place.
+        // Mixed: a dated version outranks an undated one, wherever each is listed.
         let dated = version(1, Some(d(2026, 1, 1)), Some(d(2026, 1, 31)));
-        assert_eq!(latest_versions(&[dated.clone(), a.clone()]), vec![a.clone()]);
+        assert_eq!(latest_versions(&[dated.clone(), a.clone()]), vec![dated.clone()]);
+        assert_eq!(latest_versions(&[a.clone(), dated.clone()]), vec![dated.clone()]);
+        // The reviewer's case: the answer does not depend on the order of the response.
+        let (early, late) = (version(1, Some(d(2025, 10, 1)), None), version(1, Some(d(2025, 10, 10)), None));
+        let undated = version(1, None, Some(d(2025, 12, 31)));
+        for order in
+            [[&late, &undated, &early], [&late, &early, &undated], [&early, &undated, &late], [&undated, &early, &late]]
+        {
+            let history: Vec<Contract> = order.into_iter().cloned().collect();
+            assert_eq!(
+                latest_versions(&history),
+                vec![late.clone()],
+                "{:?}",
+                history.iter().map(|c| c.creation_date).collect::<Vec<_>>()
+            );
+        }
         // Equal creation dates: the later one in the response.
         let twin = version(1, Some(d(2026, 1, 1)), None);
         assert_eq!(latest_versions(&[dated, twin.clone()]), vec![twin]);
