@@ -64,10 +64,7 @@ impl BsnHasher {
 mod tests {
     use super::*;
 
-    fn ring(ids: &[&str]) -> KeyRing {
-        let raw: Vec<String> = ids.iter().map(|id| KeyRing::generate_entry(id)).collect();
-        KeyRing::parse(&raw.join(",")).unwrap()
-    }
+    use crate::credentials::tests::ring;
 
     #[test]
     fn the_same_bsn_hashes_alike_in_any_written_form_and_other_bsns_differently() {

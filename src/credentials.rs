@@ -342,10 +342,11 @@ impl KeyRing {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn ring(ids: &[&str]) -> KeyRing {
+    /// A ring of fresh keys named `ids`, the first current (also for other modules' tests).
+    pub(crate) fn ring(ids: &[&str]) -> KeyRing {
         let raw: Vec<String> = ids.iter().map(|id| KeyRing::generate_entry(id)).collect();
         KeyRing::parse(&raw.join(",")).unwrap()
     }

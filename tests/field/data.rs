@@ -57,18 +57,8 @@ fn job(env: &TestEnv, kind: &str, integration: &str, venues: Value, auto_deactiv
 
 /// Runs one job; returns its `job.completed` payload and the payloads of its other events by type.
 async fn run(env: &TestEnv, events: &mut Events, job: &Value) -> (Value, Vec<(String, Value)>) {
-    env.publish(job).await;
-    let id = job["message_id"].as_str().unwrap().to_string();
-    let done = events
-        .wait_for(30, "job.completed", |e| e.kind() == "job.completed" && e.body["job"]["message_id"] == id)
-        .await;
-    events.settle(300).await;
-    let others = events
-        .seen
-        .iter()
-        .filter(|e| e.body["job"]["message_id"] == id && e.kind() != "job.completed")
-        .map(|e| (e.kind().to_string(), e.body["payload"].clone()))
-        .collect();
+    let (done, others) = run_job(env, events, job).await;
+    let others = others.iter().map(|e| (e.kind().to_string(), e.body["payload"].clone())).collect();
     (done.body["payload"].clone(), others)
 }
 

@@ -545,3 +545,15 @@ pub fn nmbrs_period(sim: &nmbrs_worker::sim::Simulator, employee: i32, period: (
         days: sim.days(DOMAIN, employee, p),
     }
 }
+
+/// Runs one job and returns (its job.completed, the other events of that job).
+pub async fn run_job(env: &TestEnv, events: &mut Events, job: &Value) -> (Received, Vec<Received>) {
+    env.publish(job).await;
+    let id = job["message_id"].as_str().unwrap().to_string();
+    let done = events
+        .wait_for(30, "job.completed", |e| e.kind() == "job.completed" && e.body["job"]["message_id"] == id)
+        .await;
+    events.settle(300).await;
+    let others = events.seen.iter().filter(|e| e.body["job"]["message_id"] == id && e.kind() != "job.completed");
+    (done, others.cloned().collect())
+}
