@@ -58,7 +58,7 @@ fn response() -> String {
         w.start(&format!("{}Result", OP.name()), &[]);
         for i in 0..EMPLOYEES as i32 {
             let e = EmployeeSnapshot {
-                employee_id: 500_000 + i,
+                employee_id: nmbrs_worker::nmbrs::EmployeeId::int(500_000 + i),
                 employee_number: i,
                 first_name: Some(format!("Voornaam{i}")),
                 birthday: Some(date(1980 + i % 30, 1 + (i % 12) as u32, 1 + (i % 28) as u32)),

@@ -98,12 +98,12 @@ enum InDoubtAction {
     Resolve {
         #[arg(long)]
         integration: String,
-        /// Nmbrs company id.
+        /// Nmbrs company id (SOAP integer or REST UUID).
         #[arg(long)]
-        company: i32,
-        /// Nmbrs employee id.
+        company: nmbrs_worker::nmbrs::CompanyId,
+        /// Nmbrs employee id (SOAP integer or REST UUID).
         #[arg(long)]
-        employee: i32,
+        employee: nmbrs_worker::nmbrs::EmployeeId,
         #[arg(long)]
         year: i32,
         #[arg(long)]
@@ -113,7 +113,7 @@ enum InDoubtAction {
         component: String,
         /// The insert landed: this is its component id in Nmbrs (the worker adopts it).
         #[arg(long, conflicts_with = "not_landed", required_unless_present = "not_landed")]
-        landed_as: Option<i32>,
+        landed_as: Option<nmbrs_worker::domain::nmbrs_id::NmbrsId>,
         /// The insert did not land, or you deleted it: the next export inserts.
         #[arg(long)]
         not_landed: bool,

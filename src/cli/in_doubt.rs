@@ -9,6 +9,7 @@ use std::io::Write;
 use crate::{
     config::Config,
     domain::export::{actions::ComponentLineId, contributions::BucketKey},
+    domain::nmbrs_id::NmbrsId,
     nmbrs::{CompanyId, EmployeeId, PayPeriod},
     store::{
         self, AdvisoryLock, LockKey,
@@ -46,8 +47,8 @@ pub async fn list(config: &Config, integration: Option<&str>, mut out: impl Writ
 #[derive(Debug, Clone)]
 pub struct Target {
     pub integration: String,
-    pub company: i32,
-    pub employee: i32,
+    pub company: CompanyId,
+    pub employee: EmployeeId,
     pub year: i32,
     pub period: u8,
     /// `hours:<code>` or `wage:<code>`.
@@ -55,12 +56,12 @@ pub struct Target {
 }
 
 /// Settles one bucket in doubt with what a person found in Nmbrs.
-pub async fn resolve(config: &Config, target: &Target, landed_as: Option<i32>) -> anyhow::Result<()> {
+pub async fn resolve(config: &Config, target: &Target, landed_as: Option<NmbrsId>) -> anyhow::Result<()> {
     let component = export_ledger::parse_component(&target.component)
         .ok_or_else(|| anyhow::anyhow!("--component must look like hours:<code> or wage:<code>"))?;
     let key = BucketKey {
-        company: CompanyId(target.company),
-        employee: EmployeeId(target.employee),
+        company: target.company,
+        employee: target.employee,
         period: PayPeriod::new(target.year, target.period),
         component,
     };

@@ -32,7 +32,7 @@ fn day(d: Option<NaiveDateTime>) -> Option<NaiveDate> {
 /// 10-01 would make each beat another). `contracts` must be in response order.
 pub fn latest_versions(contracts: &[Contract]) -> Vec<Contract> {
     let mut out: Vec<Contract> = Vec::with_capacity(contracts.len());
-    let mut at: std::collections::HashMap<i32, usize> = std::collections::HashMap::new();
+    let mut at: std::collections::HashMap<crate::nmbrs::ContractId, usize> = std::collections::HashMap::new();
     for c in contracts {
         match at.get(&c.contract_id) {
             None => {
@@ -94,7 +94,7 @@ mod tests {
 
     fn version(id: i32, created: Option<NaiveDate>, end: Option<NaiveDate>) -> Contract {
         Contract {
-            contract_id: id,
+            contract_id: crate::nmbrs::ContractId::int(id),
             creation_date: created.map(|c| c.and_hms_opt(9, 30, 0).unwrap()),
             ..contract(Some(d(2024, 2, 1)), end)
         }

@@ -38,8 +38,11 @@ pub struct EmployeeIdentity {
 
 /// The companies of a `List_GetAll` answer worth recording, each once (the last record wins).
 pub fn companies(listed: &[Company]) -> Vec<CompanyIdentity> {
-    let by_id: BTreeMap<i32, i32> =
-        listed.iter().filter(|c| c.id != 0 && c.number != 0).map(|c| (c.id, c.number)).collect();
+    let by_id: BTreeMap<i32, i32> = listed
+        .iter()
+        .filter_map(|c| Some((c.id.soap()?, c.number)))
+        .filter(|&(id, number)| id != 0 && number != 0)
+        .collect();
     by_id.into_iter().map(|(company_id, company_number)| CompanyIdentity { company_id, company_number }).collect()
 }
 
@@ -47,14 +50,15 @@ pub fn companies(listed: &[Company]) -> Vec<CompanyIdentity> {
 /// rows, each once (its last row wins), with the BSN normalised.
 pub fn employees(company_id: i32, snapshots: &[EmployeeSnapshot]) -> Vec<EmployeeIdentity> {
     let mut by_id: BTreeMap<i32, EmployeeIdentity> = BTreeMap::new();
-    for s in snapshots.iter().filter(|s| s.employee_id != 0) {
+    for (employee_id, s) in snapshots.iter().filter_map(|s| Some((s.employee_id.soap()?, s))).filter(|(id, _)| *id != 0)
+    {
         let identity = EmployeeIdentity {
-            employee_id: s.employee_id,
+            employee_id,
             company_id,
             employee_number: (s.employee_number != 0).then_some(s.employee_number),
             bsn: s.bsn.as_deref().and_then(Bsn::parse),
         };
-        by_id.insert(s.employee_id, identity);
+        by_id.insert(employee_id, identity);
     }
     by_id.into_values().collect()
 }
@@ -89,11 +93,16 @@ mod tests {
     use super::*;
 
     fn company(id: i32, number: i32) -> Company {
-        Company { id, number, ..Default::default() }
+        Company { id: crate::nmbrs::CompanyId::int(id), number, ..Default::default() }
     }
 
     fn snapshot(id: i32, number: i32, bsn: Option<&str>) -> EmployeeSnapshot {
-        EmployeeSnapshot { employee_id: id, employee_number: number, bsn: bsn.map(str::to_owned), ..Default::default() }
+        EmployeeSnapshot {
+            employee_id: crate::nmbrs::EmployeeId::int(id),
+            employee_number: number,
+            bsn: bsn.map(str::to_owned),
+            ..Default::default()
+        }
     }
 
     #[test]

@@ -14,8 +14,9 @@ use serde::Deserialize;
 pub struct Venue {
     /// Eitje's venue id (a string).
     pub eitje_venue_id: String,
-    /// The Nmbrs company the venue's people and hours belong to (SOAP `s:int`).
-    pub nmbrs_company_id: i32,
+    /// The Nmbrs company the venue's people and hours belong to: SOAP `s:int` or REST
+    /// `companyId` UUID (CONTRACT §5.2).
+    pub nmbrs_company_id: crate::nmbrs::CompanyId,
 }
 
 /// Hour codes per kind of hours (`settings.hour_codes`); absent = not exported (`no_code_mapping`).

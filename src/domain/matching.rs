@@ -28,6 +28,7 @@
 //!   (`select_imports` guarantees it).
 //! - The result depends on neither the roster order nor the candidate order.
 
+use crate::nmbrs::EmployeeId;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
@@ -44,14 +45,14 @@ pub struct RosterMember {
     #[serde(default, deserialize_with = "Bsn::deserialize_lenient")]
     pub bsn: Option<Bsn>,
     #[serde(default)]
-    pub nmbrs_employee_id: Option<i32>,
+    pub nmbrs_employee_id: Option<EmployeeId>,
     pub active: bool,
 }
 
 /// The match keys of one imported Nmbrs employee.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
-    pub nmbrs_employee_id: i32,
+    pub nmbrs_employee_id: EmployeeId,
     pub bsn: Option<Bsn>,
     /// Work and private address (either may be missing).
     pub emails: Vec<String>,
@@ -82,7 +83,7 @@ impl MatchedBy {
 /// An employee that is not ambiguous, with its member (none when `New`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Matched {
-    pub nmbrs_employee_id: i32,
+    pub nmbrs_employee_id: EmployeeId,
     pub eitje_user_id: Option<String>,
     pub matched_by: MatchedBy,
 }
@@ -91,7 +92,7 @@ pub struct Matched {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Ambiguity {
     /// Sorted, deduplicated.
-    pub nmbrs_employee_ids: Vec<i32>,
+    pub nmbrs_employee_ids: Vec<EmployeeId>,
     /// Sorted, deduplicated.
     pub eitje_user_ids: Vec<String>,
 }
@@ -146,7 +147,7 @@ pub fn match_members(candidates: &[Candidate], roster: &[RosterMember]) -> Match
     cands.sort_by(|a, b| (a.nmbrs_employee_id, &a.bsn, &a.emails).cmp(&(b.nmbrs_employee_id, &b.bsn, &b.emails)));
     cands.dedup();
 
-    let mut by_id: HashMap<i32, Vec<usize>> = HashMap::new();
+    let mut by_id: HashMap<EmployeeId, Vec<usize>> = HashMap::new();
     let mut by_bsn: HashMap<&Bsn, Vec<usize>> = HashMap::new();
     let mut by_email: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, m) in members.iter().enumerate() {
@@ -179,7 +180,7 @@ pub fn match_members(candidates: &[Candidate], roster: &[RosterMember]) -> Match
     struct Part {
         cands: Vec<usize>,
         members: BTreeSet<usize>,
-        linked: BTreeSet<i32>,
+        linked: BTreeSet<EmployeeId>,
     }
     let mut parts: BTreeMap<usize, Part> = BTreeMap::new();
     for ci in 0..n {
@@ -216,7 +217,7 @@ pub fn match_members(candidates: &[Candidate], roster: &[RosterMember]) -> Match
                 });
             }
             _ => {
-                let ids: BTreeSet<i32> =
+                let ids: BTreeSet<EmployeeId> =
                     part.cands.iter().map(|&ci| cands[ci].nmbrs_employee_id).chain(part.linked).collect();
                 let users: BTreeSet<&String> = part.members.iter().map(|&mi| &members[mi].eitje_user_id).collect();
                 matching.ambiguities.push(Ambiguity {
@@ -236,7 +237,7 @@ pub fn match_members(candidates: &[Candidate], roster: &[RosterMember]) -> Match
 /// The first level at which any member is found for `c`, and those members (sorted, unique).
 fn deciding_level(
     c: &Candidate,
-    by_id: &HashMap<i32, Vec<usize>>,
+    by_id: &HashMap<EmployeeId, Vec<usize>>,
     by_bsn: &HashMap<&Bsn, Vec<usize>>,
     by_email: &HashMap<String, Vec<usize>>,
 ) -> (MatchedBy, Vec<usize>) {
@@ -267,7 +268,7 @@ mod tests {
 
     fn cand(id: i32, bsn: Option<&str>, emails: &[&str]) -> Candidate {
         Candidate {
-            nmbrs_employee_id: id,
+            nmbrs_employee_id: EmployeeId::int(id),
             bsn: bsn.and_then(Bsn::parse),
             emails: emails.iter().map(|e| e.to_string()).collect(),
         }
@@ -278,17 +279,20 @@ mod tests {
             eitje_user_id: user.into(),
             email: email.map(str::to_owned),
             bsn: bsn.and_then(Bsn::parse),
-            nmbrs_employee_id: id,
+            nmbrs_employee_id: id.map(EmployeeId::int),
             active: true,
         }
     }
 
     fn matched(id: i32, user: Option<&str>, by: MatchedBy) -> Matched {
-        Matched { nmbrs_employee_id: id, eitje_user_id: user.map(str::to_owned), matched_by: by }
+        Matched { nmbrs_employee_id: EmployeeId::int(id), eitje_user_id: user.map(str::to_owned), matched_by: by }
     }
 
     fn ambiguity(ids: &[i32], users: &[&str]) -> Ambiguity {
-        Ambiguity { nmbrs_employee_ids: ids.to_vec(), eitje_user_ids: users.iter().map(|u| u.to_string()).collect() }
+        Ambiguity {
+            nmbrs_employee_ids: ids.iter().map(|&i| EmployeeId::int(i)).collect(),
+            eitje_user_ids: users.iter().map(|u| u.to_string()).collect(),
+        }
     }
 
     #[test]
@@ -454,7 +458,7 @@ mod tests {
         .prop_map(|m| {
             m.into_iter()
                 .map(|(id, (bsn, emails))| Candidate {
-                    nmbrs_employee_id: id,
+                    nmbrs_employee_id: EmployeeId::int(id),
                     bsn: bsn.and_then(|b| Bsn::parse(BSNS[b])),
                     emails: emails.into_iter().map(|e| EMAILS[e].to_owned()).collect(),
                 })
@@ -481,7 +485,7 @@ mod tests {
                     email: email
                         .map(|e| if shout { format!(" {} ", EMAILS[e].to_uppercase()) } else { EMAILS[e].to_owned() }),
                     bsn: bsn.and_then(|b| Bsn::parse(BSNS[b])),
-                    nmbrs_employee_id: id,
+                    nmbrs_employee_id: id.map(EmployeeId::int),
                     active,
                 })
                 .collect()

@@ -15,6 +15,7 @@ pub mod identity;
 pub mod integration;
 pub mod matching;
 pub mod nmbrs_failure;
+pub mod nmbrs_id;
 pub mod oauth_grant;
 pub mod payloads;
 pub mod retry;

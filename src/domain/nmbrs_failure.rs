@@ -242,7 +242,7 @@ pub struct NoticeFacts<'a> {
     /// The failed operation's name.
     pub operation: &'a str,
     /// The company concerned, when known.
-    pub company_id: Option<i32>,
+    pub company_id: Option<crate::domain::nmbrs_id::NmbrsId>,
     /// The REST scope the grant lacks (`nmbrs.missing_rights` of a REST integration).
     pub scope: Option<&'a str>,
     /// The consent (`nmbrs.consent_required`, CONTRACT §5.1).
@@ -429,7 +429,7 @@ mod tests {
         let facts = NoticeFacts {
             domain: "mycompany",
             operation: "HourComponentVar_Insert",
-            company_id: Some(54613),
+            company_id: Some(54613.into()),
             ..Default::default()
         };
         let auth = AUTH_FAILED.notification(facts);

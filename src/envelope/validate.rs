@@ -156,7 +156,7 @@ mod tests {
         let (job, creds) = run(&k, &body(&k, "env-42", "env-42"), JobType::SyncTeam).unwrap();
         assert_eq!(job.kind, JobType::SyncTeam);
         assert_eq!(job.idempotency_key, job.message_id);
-        assert_eq!(job.integration.venues[0].nmbrs_company_id, 54613);
+        assert_eq!(job.integration.venues[0].nmbrs_company_id, crate::nmbrs::CompanyId::int(54613));
         assert!(!job.integration.settings.auto_deactivate);
         assert_eq!(creds.username, "api@example.com");
     }

@@ -248,7 +248,7 @@ impl BucketWrite<'_> {
         let state = &mut self.work.state;
         match verdict {
             Verdict::Adopt(id) => {
-                tracing::info!(bucket = ?key, component = id.0, "lost insert found in Nmbrs; adopted");
+                tracing::info!(bucket = ?key, component = %id.0, "lost insert found in Nmbrs; adopted");
                 buckets::record_adopted(pool, integration, &key, id).await?;
                 state.applied.ids.push(id);
                 state.applied.value += pending;

@@ -15,7 +15,7 @@ use crate::{
         nmbrs_failure::{CompanyError, NoticeFacts, Scope, Treatment, stops_job, treat},
     },
     events::Notification,
-    nmbrs::{CompanyId, EmployeeId, NmbrsApi, NmbrsError},
+    nmbrs::{CompanyId, NmbrsApi, NmbrsError},
 };
 
 /// The facts per company read, and the companies that could not be read.
@@ -41,7 +41,7 @@ pub async fn read(api: &dyn NmbrsApi, companies: &BTreeSet<CompanyId>) -> Result
             }
             Err(error) => match treat(error.kind(), Scope::Company) {
                 Treatment::Company(reason) => {
-                    tracing::warn!(company = company.0, %error, ?reason, "company skipped: its reads failed");
+                    tracing::warn!(company = %company, %error, ?reason, "company skipped: its reads failed");
                     facts.unread.push((company, UnreadCompany { reason, error }));
                 }
                 Treatment::Job(_) | Treatment::Bucket(_) => return Err(error),
@@ -94,7 +94,7 @@ async fn read_company(api: &dyn NmbrsApi, company: CompanyId) -> Result<CompanyF
             // not be read still does (its contract dates decide nothing here). A record whose
             // `EmployeeId` could not be read may be anyone missing from the list.
             let unreadable = contracts.unreadable.iter().filter_map(|u| u.employee_id);
-            let employees = contracts.items.iter().map(|c| c.employee_id).chain(unreadable).map(EmployeeId).collect();
+            let employees = contracts.items.iter().map(|c| c.employee_id).chain(unreadable).collect();
             let unidentified = contracts.unreadable.iter().filter(|u| u.employee_id.is_none()).count();
             Ok(CompanyFacts {
                 current_period,

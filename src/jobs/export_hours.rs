@@ -124,8 +124,7 @@ struct Attempt {
 impl Attempt {
     async fn load(ctx: &JobContext<'_>, mut places: Places) -> Result<Self, JobError> {
         let (pool, id) = (ctx.pool, ctx.job.integration.id.as_str());
-        let linked: BTreeSet<CompanyId> =
-            ctx.job.integration.venues.iter().map(|v| CompanyId(v.nmbrs_company_id)).collect();
+        let linked: BTreeSet<CompanyId> = ctx.job.integration.venues.iter().map(|v| v.nmbrs_company_id).collect();
         let rows = buckets::load_for_attempt(pool, id, &places, SWEEP_LIMIT).await.map_err(db_error)?;
         let unsettled = rows.iter().filter(|(_, s)| s.stage != Stage::Settled).map(|(k, _)| k);
         places.extend(swept(unsettled, &BTreeSet::new(), &linked).iter().map(|k| (k.company, k.employee, k.period)));
@@ -168,7 +167,8 @@ impl ExportHours {
         );
         let run = Run { plan: planned, refused };
         if !payload.dry_run {
-            let writing = run.plan.buckets.iter().map(|b| (b.key.company, b.key.employee.0)).collect();
+            let writing =
+                run.plan.buckets.iter().filter_map(|b| Some((b.key.company.soap()?, b.key.employee.soap()?))).collect();
             identity_capture::for_export(ctx, api, &writing).await;
             let key = (id, ctx.job.idempotency_key.as_str(), payload.export_id.as_str());
             ledger::record_plan(pool, key, &run.plan, &run).await.map_err(db_error)?;

@@ -99,12 +99,12 @@ pub async fn read_period(api: &dyn NmbrsApi, key: &BucketKey) -> Result<PeriodLi
     let (employee, period) = (key.employee, key.period);
     Ok(match key.component {
         Component::Hours(_) => period_lines(api.hour_component_var_get(employee, period).await?, |l| ReadLine {
-            id: l.id,
+            id: l.id.0,
             code: l.hour_code,
             value: l.hours.0,
         }),
         Component::Wage(_) => period_lines(api.wage_component_var_get(employee, period).await?, |l| ReadLine {
-            id: l.id,
+            id: l.id.0,
             code: l.code,
             value: l.value.0,
         }),

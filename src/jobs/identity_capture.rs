@@ -32,18 +32,23 @@ pub enum CompanyNumbers {
 
 /// After a team read: its employees, and (`Read`) the company numbers.
 pub async fn from_team(ctx: &JobContext<'_>, api: &dyn NmbrsApi, read: &TeamRead, numbers: CompanyNumbers) {
-    let employees: Vec<EmployeeIdentity> =
-        read.companies.iter().flat_map(|c| identity::employees(c.company_id, &c.snapshots)).collect();
+    let employees: Vec<EmployeeIdentity> = read
+        .companies
+        .iter()
+        .filter_map(|c| Some(identity::employees(c.company_id.soap()?, &c.snapshots)))
+        .flatten()
+        .collect();
     record_employees(ctx, &employees).await;
     if numbers == CompanyNumbers::Read {
         record_company_numbers(ctx, api).await;
     }
 }
 
-/// Before an export writes: what is missing for the (company, employee) pairs it writes to.
-pub async fn for_export(ctx: &JobContext<'_>, api: &dyn NmbrsApi, writing: &BTreeSet<(CompanyId, i32)>) {
+/// Before an export writes: what is missing for the (company, employee) pairs it writes to
+/// (SOAP ids: the capture keeps what a SOAP integration needs for its switch to REST).
+pub async fn for_export(ctx: &JobContext<'_>, api: &dyn NmbrsApi, writing: &BTreeSet<(i32, i32)>) {
     let (pool, integration) = (ctx.pool, ctx.job.integration.id.as_str());
-    let companies: Vec<i32> = writing.iter().map(|(c, _)| c.0).collect::<BTreeSet<_>>().into_iter().collect();
+    let companies: Vec<i32> = writing.iter().map(|(c, _)| *c).collect::<BTreeSet<_>>().into_iter().collect();
     let employees: Vec<i32> = writing.iter().map(|(_, e)| *e).collect();
     let known = futures::try_join!(
         identities::known_companies(pool, integration, &companies),
@@ -53,12 +58,12 @@ pub async fn for_export(ctx: &JobContext<'_>, api: &dyn NmbrsApi, writing: &BTre
         Ok(known) => known,
         Err(e) => return tracing::warn!(error = %e, "identity capture skipped: the database failed"),
     };
-    let missing = identity::missing(writing.iter().map(|(c, e)| (c.0, *e)), &known_companies, &known_employees);
+    let missing = identity::missing(writing.iter().copied(), &known_companies, &known_employees);
     if missing.company_numbers {
         record_company_numbers(ctx, api).await;
     }
     for company in missing.employees_of {
-        match api.employee_snapshots(CompanyId(company)).await {
+        match api.employee_snapshots(CompanyId::from(company)).await {
             Ok(listed) => record_employees(ctx, &identity::employees(company, &listed.items)).await,
             Err(e) => tracing::warn!(company, error = %e, "identity capture: employees not read"),
         }

@@ -263,8 +263,10 @@ mod tests {
     #[test]
     fn completed_carries_the_jobs_writes() {
         let mut out = JobOutput::succeeded();
-        let hashes =
-            crate::store::sync_state::PublishedHashes { integration_id: "env-1".into(), hashes: vec![(1, [0; 32])] };
+        let hashes = crate::store::sync_state::PublishedHashes {
+            integration_id: "env-1".into(),
+            hashes: vec![(crate::nmbrs::EmployeeId::int(1), [0; 32])],
+        };
         out.writes.push(ResultWrite::SyncHashes(hashes));
         let step = settle(Outcome::Ran(Ok(out)), attempt(1), &SCHEDULE);
         assert_eq!(step.writes.len(), 1);

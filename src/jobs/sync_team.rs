@@ -60,12 +60,12 @@ pub(super) fn db_error(e: sqlx::Error) -> JobError {
 /// What the cost-per-hour reads gave.
 struct Costs {
     /// Per imported employee.
-    read: HashMap<i32, Decimal>,
+    read: HashMap<EmployeeId, Decimal>,
     /// Companies whose current period could not be read, and why (no cost calls for their
     /// employees).
-    without_period: Vec<(i32, CompanyError)>,
+    without_period: Vec<(CompanyId, CompanyError)>,
     /// Employees whose own cost call Nmbrs refused (e.g. fault 2003): a null cost per hour.
-    refused: Vec<i32>,
+    refused: Vec<EmployeeId>,
 }
 
 impl SyncTeam {
@@ -113,10 +113,10 @@ impl SyncTeam {
     /// refuses gets none: they are published with a null cost per hour and named in `errors`
     /// (CONTRACT §2.3: only credentials, a missing right or Nmbrs unavailable fail the job).
     async fn costs_per_hour(&self, api: &dyn NmbrsApi, imported: &[ImportedEmployee]) -> Result<Costs, NmbrsError> {
-        let mut periods: HashMap<i32, Result<PayPeriod, CompanyError>> = HashMap::new();
+        let mut periods: HashMap<CompanyId, Result<PayPeriod, CompanyError>> = HashMap::new();
         for e in imported {
             if let std::collections::hash_map::Entry::Vacant(slot) = periods.entry(e.company_id) {
-                let period = match api.current_period(CompanyId(e.company_id)).await {
+                let period = match api.current_period(e.company_id).await {
                     Ok(current) => Ok(current.period),
                     Err(err) => Err(team::company_failure(&err).ok_or(err)?),
                 };
@@ -127,14 +127,14 @@ impl SyncTeam {
         // not `Send` for every lifetime (rust-lang/rust#102211).
         let calls: Vec<_> = imported
             .iter()
-            .filter_map(|e| periods[&e.company_id].ok().map(|p| cost_of(api, EmployeeId(e.nmbrs_employee_id), p)))
+            .filter_map(|e| periods[&e.company_id].ok().map(|p| cost_of(api, e.nmbrs_employee_id, p)))
             .collect();
-        let answers: Vec<(i32, Result<Option<Decimal>, ()>)> =
+        let answers: Vec<(EmployeeId, Result<Option<Decimal>, ()>)> =
             futures::stream::iter(calls).buffer_unordered(self.max_concurrency.max(1)).try_collect().await?;
-        let mut refused: Vec<i32> = answers.iter().filter(|(_, c)| c.is_err()).map(|(id, _)| *id).collect();
+        let mut refused: Vec<EmployeeId> = answers.iter().filter(|(_, c)| c.is_err()).map(|(id, _)| *id).collect();
         refused.sort_unstable();
         let read = answers.into_iter().filter_map(|(id, c)| c.ok().flatten().map(|c| (id, c))).collect();
-        let mut without_period: Vec<(i32, CompanyError)> =
+        let mut without_period: Vec<(CompanyId, CompanyError)> =
             periods.into_iter().filter_map(|(company, p)| p.err().map(|e| (company, e))).collect();
         without_period.sort_unstable_by_key(|(company, _)| *company);
         Ok(Costs { read, without_period, refused })
@@ -148,10 +148,10 @@ async fn cost_of(
     api: &dyn NmbrsApi,
     employee: EmployeeId,
     period: PayPeriod,
-) -> Result<(i32, Result<Option<Decimal>, ()>), NmbrsError> {
+) -> Result<(EmployeeId, Result<Option<Decimal>, ()>), NmbrsError> {
     match api.estimated_cost_per_hour(employee, period).await {
-        Ok(cost) => Ok((employee.0, Ok(cost))),
-        Err(e) if team::company_failure(&e).is_some() => Ok((employee.0, Err(()))),
+        Ok(cost) => Ok((employee, Ok(cost))),
+        Err(e) if team::company_failure(&e).is_some() => Ok((employee, Err(()))),
         Err(e) => Err(e),
     }
 }

@@ -18,13 +18,13 @@ use crate::{
     },
     envelope::Venue,
     events::{EventDraft, Notification},
-    nmbrs::{CompanyId, Listed, NmbrsApi, NmbrsError, Operation, PerEmployee},
+    nmbrs::{CompanyId, EmployeeId, Listed, NmbrsApi, NmbrsError, Operation, PerEmployee},
 };
 
 /// What a team read produced: the companies read, and those whose reads failed.
 pub struct TeamRead {
     pub companies: Vec<CompanyData>,
-    pub failed: Vec<(i32, NmbrsError)>,
+    pub failed: Vec<(CompanyId, NmbrsError)>,
 }
 
 /// Which details to read besides the employees and their contracts.
@@ -37,8 +37,8 @@ pub enum Detail {
 }
 
 /// The linked companies with the Eitje venues of each, in company id order.
-pub fn companies_of(venues: &[Venue]) -> BTreeMap<i32, Vec<String>> {
-    let mut out: BTreeMap<i32, Vec<String>> = BTreeMap::new();
+pub fn companies_of(venues: &[Venue]) -> BTreeMap<CompanyId, Vec<String>> {
+    let mut out: BTreeMap<CompanyId, Vec<String>> = BTreeMap::new();
     for v in venues {
         let ids = out.entry(v.nmbrs_company_id).or_default();
         if !ids.contains(&v.eitje_venue_id) {
@@ -73,11 +73,11 @@ pub async fn read(api: &dyn NmbrsApi, venues: &[Venue], detail: Detail) -> Resul
 
 async fn read_company(
     api: &dyn NmbrsApi,
-    company_id: i32,
+    company_id: CompanyId,
     eitje_venue_ids: Vec<String>,
     detail: Detail,
 ) -> Result<CompanyData, NmbrsError> {
-    let company = CompanyId(company_id);
+    let company = company_id;
     let (snapshots, contracts) = futures::try_join!(api.employee_snapshots(company), api.contracts(company))?;
     let (salaries, schedules) = match detail {
         Detail::Employment => (Listed::default(), Listed::default()),
@@ -98,8 +98,8 @@ async fn read_company(
             field: u.field.clone(),
         }));
     }
-    let skipped: BTreeSet<i32> = unreadable.iter().filter_map(|u| u.nmbrs_employee_id).collect();
-    fn keep<T>(list: Listed<PerEmployee<T>>, skipped: &BTreeSet<i32>) -> Vec<PerEmployee<T>> {
+    let skipped: BTreeSet<EmployeeId> = unreadable.iter().filter_map(|u| u.nmbrs_employee_id).collect();
+    fn keep<T>(list: Listed<PerEmployee<T>>, skipped: &BTreeSet<EmployeeId>) -> Vec<PerEmployee<T>> {
         list.items.into_iter().filter(|l| !skipped.contains(&l.employee_id)).collect()
     }
     let mut snapshots = snapshots.items;
@@ -118,7 +118,7 @@ async fn read_company(
 /// The companies that could not be read, for the plan, and their notifications: each is named
 /// with its company error code of the one table (`nmbrs.no_access`, also notified;
 /// `nmbrs.unreadable_response`; …), naming the operation, never the response.
-pub fn failures(failed: &[(i32, NmbrsError)]) -> (Vec<EventDraft>, Vec<CompanyFailure>) {
+pub fn failures(failed: &[(CompanyId, NmbrsError)]) -> (Vec<EventDraft>, Vec<CompanyFailure>) {
     let mut events = Vec::new();
     let mut out = Vec::new();
     for (company_id, err) in failed {
@@ -127,7 +127,7 @@ pub fn failures(failed: &[(i32, NmbrsError)]) -> (Vec<EventDraft>, Vec<CompanyFa
         let facts = NoticeFacts {
             domain: "",
             operation: operation.name(),
-            company_id: Some(*company_id),
+            company_id: Some(company_id.0),
             ..Default::default()
         };
         let notice = error.notice().map(|n| n.notification(facts));

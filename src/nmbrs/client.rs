@@ -132,6 +132,10 @@ impl SoapClient {
         params: &[(&'static str, Value<'_>)],
         parse: impl Fn(&str) -> Result<T, ReadError>,
     ) -> Result<T, NmbrsError> {
+        if let Some((name, id)) = params.iter().find_map(|(n, v)| Some((n, v.foreign_id()?))) {
+            let company = name.to_ascii_lowercase().starts_with("company");
+            return Err(NmbrsError::ForeignId { operation: op, id, company });
+        }
         let body = envelope::request(op, &self.credentials, params);
         let config = &self.transport.config;
         let backoff = ExponentialBuilder::default()

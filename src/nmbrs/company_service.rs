@@ -32,7 +32,7 @@ pub trait CompanyService: Send + Sync {
 
 impl SoapClient {
     async fn model_codes(&self, op: Op, item: &'static str, company: CompanyId) -> Result<Vec<ModelCode>, NmbrsError> {
-        let params = [("CompanyId", Value::Int(company.0))];
+        let params = [("CompanyId", Value::Id(company.0))];
         self.call(op, &params, |xml| Ok(reader::readable(reader::read_list(xml, op.name(), item)?, op.name()))).await
     }
 }
@@ -46,7 +46,7 @@ impl CompanyService for SoapClient {
 
     async fn current_period(&self, company: CompanyId) -> Result<CurrentPeriod, NmbrsError> {
         let op = Op::CompanyGetCurrentPeriod;
-        let params = [("CompanyId", Value::Int(company.0))];
+        let params = [("CompanyId", Value::Id(company.0))];
         let raw = self.call(op, &params, |xml| reader::read_scalar(xml, op.name())).await?;
         let raw = raw.filter(|r| !r.trim().is_empty()).ok_or(NmbrsError::NoResult { operation: op })?;
         CurrentPeriod::parse(&raw).map_err(|e| NmbrsError::Malformed { operation: op, message: e.to_string() })

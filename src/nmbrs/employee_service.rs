@@ -96,7 +96,7 @@ pub trait EmployeeService: Send + Sync {
 
 fn period_params(employee: EmployeeId, period: PayPeriod) -> [(&'static str, Value<'static>); 3] {
     [
-        ("EmployeeId", Value::Int(employee.0)),
+        ("EmployeeId", Value::Id(employee.0)),
         ("Period", Value::Int(period.period.into())),
         ("Year", Value::Int(period.year)),
     ]
@@ -113,7 +113,7 @@ fn history<T: HistoryRecord>(xml: &str, op: Op) -> Result<Listed<PerEmployee<T>>
 }
 
 fn company_param(company: CompanyId) -> [(&'static str, Value<'static>); 1] {
-    [("CompanyID", Value::Int(company.0))]
+    [("CompanyID", Value::Id(company.0))]
 }
 
 /// `EmployeeId`, one operation-specific element, then `Period`, `Year`,
@@ -125,7 +125,7 @@ fn write_params<'a>(
     unprotected: bool,
 ) -> [(&'static str, Value<'a>); 5] {
     [
-        ("EmployeeId", Value::Int(employee.0)),
+        ("EmployeeId", Value::Id(employee.0)),
         middle,
         ("Period", Value::Int(period.period.into())),
         ("Year", Value::Int(period.year)),
@@ -170,7 +170,7 @@ impl SoapClient {
 impl EmployeeService for SoapClient {
     async fn hour_component_delete(&self, employee: EmployeeId, id: HourComponentId) -> Result<bool, NmbrsError> {
         let op = Op::HourComponentDelete;
-        let params = [("EmployeeId", Value::Int(employee.0)), ("HourComponentID", Value::Int(id.0))];
+        let params = [("EmployeeId", Value::Id(employee.0)), ("HourComponentID", Value::Id(id.0))];
         self.call(op, &params, |xml| scalar(xml, op)).await
     }
 
@@ -206,7 +206,7 @@ impl EmployeeService for SoapClient {
             comment: c.comment.as_deref(),
         };
         let op = Op::HourComponentVarInsert;
-        self.insert_line(op, employee, "Hourcomponent", line, period, unprotected).await.map(HourComponentId)
+        self.insert_line(op, employee, "Hourcomponent", line, period, unprotected).await.map(HourComponentId::from)
     }
 
     async fn hour_component_var_get(
@@ -220,7 +220,7 @@ impl EmployeeService for SoapClient {
 
     async fn wage_component_delete(&self, employee: EmployeeId, id: WageComponentId) -> Result<bool, NmbrsError> {
         let op = Op::WageComponentDelete;
-        let params = [("EmployeeId", Value::Int(employee.0)), ("WageComponentID", Value::Int(id.0))];
+        let params = [("EmployeeId", Value::Id(employee.0)), ("WageComponentID", Value::Id(id.0))];
         self.call(op, &params, |xml| scalar(xml, op)).await
     }
 
@@ -248,7 +248,7 @@ impl EmployeeService for SoapClient {
             comment: c.comment.as_deref(),
         };
         let op = Op::WageComponentVarInsert;
-        self.insert_line(op, employee, "WageComponent", line, period, unprotected).await.map(WageComponentId)
+        self.insert_line(op, employee, "WageComponent", line, period, unprotected).await.map(WageComponentId::from)
     }
 
     async fn employee_snapshots(&self, company: CompanyId) -> Result<Listed<EmployeeSnapshot>, NmbrsError> {
@@ -272,7 +272,7 @@ impl EmployeeService for SoapClient {
         let op = Op::SalaryGetEstimatedCostPerHour;
         // The only operation with lower-case element names.
         let params = [
-            ("employeeId", Value::Int(employee.0)),
+            ("employeeId", Value::Id(employee.0)),
             ("period", Value::Int(period.period.into())),
             ("year", Value::Int(period.year)),
         ];
@@ -301,7 +301,7 @@ impl EmployeeService for SoapClient {
         employee_type: i32,
     ) -> Result<Vec<EmployeeListItem>, NmbrsError> {
         let op = Op::ListGetByCompany;
-        let params = [("CompanyId", Value::Int(company.0)), ("EmployeeType", Value::Int(employee_type))];
+        let params = [("CompanyId", Value::Id(company.0)), ("EmployeeType", Value::Int(employee_type))];
         self.call(op, &params, |xml| Ok(reader::readable(reader::read_list(xml, op.name(), "Employee")?, op.name())))
             .await
     }

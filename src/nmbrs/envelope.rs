@@ -17,6 +17,9 @@ pub const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
 #[derive(Clone, Debug)]
 pub enum Value<'a> {
     Int(i32),
+    /// A Nmbrs id as `s:int`. Only SOAP ids are sent: `SoapClient::call` refuses a REST id
+    /// before anything is written ([`Value::foreign_id`]).
+    Id(crate::domain::nmbrs_id::NmbrsId),
     Bool(bool),
     Decimal(Decimal),
     /// A `minOccurs="0"` string: absent when `None`.
@@ -25,6 +28,18 @@ pub enum Value<'a> {
     NillableInt(Option<i32>),
     /// A complex element with children in schema order.
     Group(Vec<(&'static str, Value<'a>)>),
+}
+
+impl Value<'_> {
+    /// The first REST (UUID) id in this value or its children: such a request cannot go to
+    /// SOAP (an envelope of a `soap` integration naming a REST id).
+    pub fn foreign_id(&self) -> Option<crate::domain::nmbrs_id::NmbrsId> {
+        match self {
+            Value::Id(id) if id.soap().is_none() => Some(*id),
+            Value::Group(children) => children.iter().find_map(|(_, v)| v.foreign_id()),
+            _ => None,
+        }
+    }
 }
 
 /// An XML writer over a byte buffer with the few shapes SOAP needs. Writing into a
@@ -95,6 +110,7 @@ impl SoapWriter {
     pub fn value(&mut self, name: &str, value: &Value<'_>) {
         match value {
             Value::Int(i) => self.leaf(name, &i.to_string()),
+            Value::Id(id) => self.leaf(name, &id.to_string()),
             Value::Bool(b) => self.leaf(name, if *b { "true" } else { "false" }),
             Value::Decimal(d) => self.leaf(name, &d.to_string()),
             Value::Text(t) => self.leaf_opt(name, *t),

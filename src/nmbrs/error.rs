@@ -47,6 +47,12 @@ pub enum NmbrsError {
     /// the call failed ([`crate::nmbrs::rest::classify`]: by `code`, then `type`, then HTTP
     /// status, with the grant's scopes for 403 `40303`); a POST insert whose reply was lost
     /// carries [`ErrorKind::OutcomeUnknown`] here with the cause in `failure`.
+    /// A REST id (UUID) where SOAP needs its integer id: nothing was sent. The company or
+    /// employee does not exist for SOAP (a venue or entry of a `soap` integration naming a
+    /// REST id, CONTRACT §5.2).
+    #[error("{operation}: {id} is not a SOAP id")]
+    ForeignId { operation: Operation, id: crate::domain::nmbrs_id::NmbrsId, company: bool },
+
     #[error("{operation}: {failure}")]
     Rest { operation: RestOperation, failure: Box<RestFailure>, kind: ErrorKind },
 }
@@ -72,6 +78,7 @@ impl NmbrsError {
             | NmbrsError::Transport { operation, .. }
             | NmbrsError::TooLarge { operation, .. }
             | NmbrsError::Malformed { operation, .. }
+            | NmbrsError::ForeignId { operation, .. }
             | NmbrsError::NoResult { operation }
             | NmbrsError::OutcomeUnknown { operation, .. } => *operation,
         }
@@ -93,6 +100,8 @@ impl NmbrsError {
             }
             NmbrsError::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
             NmbrsError::Rest { kind, .. } => *kind,
+            NmbrsError::ForeignId { company: true, .. } => ErrorKind::NoAccess,
+            NmbrsError::ForeignId { company: false, .. } => ErrorKind::UnknownEmployee,
         }
     }
 

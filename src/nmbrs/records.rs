@@ -95,6 +95,23 @@ macro_rules! decimal_codec {
 }
 decimal_codec!(Hours, Amount);
 
+/// SOAP ids are `s:int`: they read and write as `i32`. A REST id never reaches a SOAP record
+/// (the sim's SOAP face and the SOAP client hold integers only); encoding one is a bug.
+macro_rules! soap_id_codec {
+    ($($t:ident),*) => {$(
+        impl Codec for $t {
+            fn decode(text: Option<&str>) -> Result<Self, String> {
+                i32::decode(text).map($t::from)
+            }
+            fn encode(&self, w: &mut SoapWriter, name: &str) {
+                let id = self.soap().unwrap_or_else(|| panic!("a REST id ({self}) in a SOAP record"));
+                id.encode(w, name);
+            }
+        }
+    )*};
+}
+soap_id_codec!(EmployeeId, CompanyId, ContractId, SalaryId, HourComponentId, WageComponentId);
+
 /// Parses an `s:dateTime` (`2026-11-03T00:00:00`, with fractions, a zone, or a bare date).
 /// Nmbrs means Dutch local time; a zone, if any, is dropped.
 pub fn parse_datetime(t: &str) -> Result<NaiveDateTime, String> {
@@ -212,12 +229,12 @@ pub trait Record: Default {
         Ok(())
     }
     /// The Nmbrs employee the record is about, when it names one.
-    fn employee_id(&self) -> Option<i32> {
+    fn employee_id(&self) -> Option<EmployeeId> {
         None
     }
     /// For a variable hour or wage line: its `Id` and its code, each when it could be read
     /// (so an unreadable line still says which lines and codes it may be).
-    fn line(&self) -> (Option<i32>, Option<i32>) {
+    fn line(&self) -> (Option<NmbrsId>, Option<i32>) {
         (None, None)
     }
     /// Writes the children of the record element, in WSDL order.
@@ -254,12 +271,12 @@ macro_rules! record {
      $(employee $emp:ident)? $(line $line_id:ident $line_code:ident)?) => {
         impl Record for $ty {
             const REQUIRED: &'static [&'static str] = &[$($req),*];
-            $(fn employee_id(&self) -> Option<i32> {
-                (self.$emp > 0).then_some(self.$emp)
+            $(fn employee_id(&self) -> Option<EmployeeId> {
+                self.$emp.positive()
             })?
             // A field that failed to decode keeps its default (0): ids and codes are positive.
-            $(fn line(&self) -> (Option<i32>, Option<i32>) {
-                ((self.$line_id > 0).then_some(self.$line_id), (self.$line_code > 0).then_some(self.$line_code))
+            $(fn line(&self) -> (Option<NmbrsId>, Option<i32>) {
+                (self.$line_id.positive().map(|id| id.0), (self.$line_code > 0).then_some(self.$line_code))
             })?
             fn leaf(&mut self, depth: usize, name: &str, text: Option<&str>) -> Result<(), FieldError> {
                 if depth == 1 {
@@ -344,7 +361,7 @@ record!(Contract {
 impl Contract {
     /// A contract's decision fields (CONTRACT §2.3): a positive `ContractID` and a `StartDate`.
     pub fn check_decision_fields(&self) -> Result<(), FieldError> {
-        if self.contract_id <= 0 {
+        if self.contract_id.positive().is_none() {
             return Err(FieldError::missing("ContractID"));
         }
         if self.start_date.is_none() {
@@ -561,8 +578,8 @@ impl<T: HistoryRecord> Record for HistoryEntry<T> {
         self.entry.items.iter().try_for_each(T::check_item)
     }
 
-    fn employee_id(&self) -> Option<i32> {
-        (self.entry.employee_id > 0).then_some(self.entry.employee_id)
+    fn employee_id(&self) -> Option<EmployeeId> {
+        self.entry.employee_id.positive()
     }
 
     fn open(&mut self, depth: usize, name: &str) {
@@ -686,7 +703,7 @@ mod tests {
         ] {
             let read = contracts_of(&entry);
             assert!(read.unreadable.is_empty(), "{entry}: {:?}", read.unreadable);
-            let ids: Vec<i32> = read.items[0].entry.items.iter().map(|c| c.contract_id).collect();
+            let ids: Vec<i32> = read.items[0].entry.items.iter().filter_map(|c| c.contract_id.soap()).collect();
             assert_eq!(ids, [1], "{entry}");
         }
         // A nil or empty list beside a block: no contracts, the block is not one.
@@ -729,7 +746,7 @@ mod tests {
         ) {
             let value = Decimal::new(mantissa, scale);
             let item = EmployeeSnapshot {
-                employee_id: 7,
+                employee_id: EmployeeId::int(7),
                 first_name: Some(name.clone()),
                 last_name: Some(name),
                 email_work: email,

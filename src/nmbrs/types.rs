@@ -8,7 +8,9 @@ use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-macro_rules! id_newtype {
+pub use crate::domain::nmbrs_id::NmbrsId;
+
+macro_rules! code_newtype {
     ($(#[$doc:meta] $name:ident),* $(,)?) => {$(
         #[$doc]
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -23,19 +25,86 @@ macro_rules! id_newtype {
     )*};
 }
 
-id_newtype!(
-    /// Nmbrs employee id (`EmployeeId`/`EmployeeID`), not the personnel number.
-    EmployeeId,
-    /// Nmbrs company id (`CompanyId`/`CompanyID`/`ID`).
-    CompanyId,
-    /// Id of a variable hour component line, returned by `HourComponentVar_Insert`.
-    HourComponentId,
-    /// Id of a variable wage component line, returned by `WageComponentVar_Insert`.
-    WageComponentId,
-    /// A code of a company's hour model (`HourCode`).
+code_newtype!(
+    /// A code of a company's hour model (`HourCode`, REST `hourCode`): an integer in both APIs.
     HourCode,
-    /// A code of a company's wage model (`Code`).
+    /// A code of a company's wage model (`Code`, REST `code`): an integer in both APIs.
     WageCode,
+);
+
+/// Ids of things that exist in both APIs under different ids: a [`NmbrsId`] inside (an
+/// integer from SOAP, a UUID from REST), one newtype per kind so an employee id is never
+/// passed where a company id is meant.
+macro_rules! id_newtype {
+    ($(#[$doc:meta] $name:ident => $uuid:ident),* $(,)?) => {$(
+        #[$doc]
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, sqlx::Type)]
+        #[serde(transparent)]
+        #[sqlx(transparent)]
+        pub struct $name(pub NmbrsId);
+
+        impl $name {
+            /// The id of SOAP integer `id`.
+            pub const fn int(id: i32) -> Self {
+                $name(NmbrsId::Int(id))
+            }
+
+            /// The SOAP integer id, `None` when this id came from REST.
+            pub fn soap(self) -> Option<i32> {
+                self.0.soap()
+            }
+
+            /// The id when it can be one: a positive SOAP integer (a field that failed to
+            /// decode reads as 0) or any UUID but the nil one.
+            pub fn positive(self) -> Option<Self> {
+                match self.0 {
+                    NmbrsId::Int(id) if id > 0 => Some(self),
+                    NmbrsId::Uuid(id) if !id.is_nil() => Some(self),
+                    _ => None,
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl From<i32> for $name {
+            fn from(id: i32) -> Self {
+                $name(NmbrsId::Int(id))
+            }
+        }
+
+        impl From<crate::nmbrs::rest::$uuid> for $name {
+            fn from(id: crate::nmbrs::rest::$uuid) -> Self {
+                $name(NmbrsId::Uuid(id.0))
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = crate::domain::nmbrs_id::NotAnId;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                s.parse().map($name)
+            }
+        }
+    )*};
+}
+
+id_newtype!(
+    /// Nmbrs employee id (SOAP `EmployeeId`/`EmployeeID`, REST `employeeId`), not the personnel number.
+    EmployeeId => EmployeeUuid,
+    /// Nmbrs company id (SOAP `CompanyId`/`CompanyID`/`ID`, REST `companyId`).
+    CompanyId => CompanyUuid,
+    /// Id of a variable hour component line (SOAP `HourComponentVar_Insert`'s result, REST `hourComponentId`).
+    HourComponentId => HourComponentUuid,
+    /// Id of a variable wage component line (SOAP `WageComponentVar_Insert`'s result, REST `variableWageComponentId`).
+    WageComponentId => WageComponentUuid,
+    /// Id of one contract version (SOAP `ContractID`, REST `contractId`).
+    ContractId => ContractUuid,
+    /// Id of one salary version (SOAP `Id`, REST `salaryId`).
+    SalaryId => SalaryUuid,
 );
 
 macro_rules! decimal_newtype {
@@ -187,7 +256,7 @@ impl fmt::Display for CurrentPeriod {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Company {
-    pub id: i32,
+    pub id: CompanyId,
     pub number: i32,
     pub name: Option<String>,
     pub phone_number: Option<String>,
@@ -203,7 +272,7 @@ pub struct Company {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct EmployeeListItem {
-    pub id: i32,
+    pub id: EmployeeId,
     pub number: i32,
     pub display_name: Option<String>,
 }
@@ -245,17 +314,24 @@ pub struct NewWageComponent {
 /// `HourComponent` of `HourComponentVar_Get`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HourComponentLine {
-    pub id: i32,
+    pub id: HourComponentId,
     pub hour_code: i32,
     pub hours: Hours,
+    /// The line's comment: read through REST, `None` through SOAP (its read has none). The
+    /// worker's marker in it names the insert intent that made the line (CONTRACT §5.3).
+    #[serde(default)]
+    pub comment: Option<String>,
 }
 
 /// `WageComponent` of `WageComponentVar_Get`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WageComponentLine {
-    pub id: i32,
+    pub id: WageComponentId,
     pub code: i32,
     pub value: Amount,
+    /// As [`HourComponentLine::comment`].
+    #[serde(default)]
+    pub comment: Option<String>,
 }
 
 /// One flat row of `PersonalInfoContractSalaryAddress_GetAll_AllEmployeesByCompany`.
@@ -263,7 +339,7 @@ pub struct WageComponentLine {
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct EmployeeSnapshot {
-    pub employee_id: i32,
+    pub employee_id: EmployeeId,
     pub employee_number: i32,
     pub first_name: Option<String>,
     pub birthday: Option<NaiveDateTime>,
@@ -296,7 +372,7 @@ pub struct EmployeeSnapshot {
 fn debug_without_bsn(
     f: &mut fmt::Formatter<'_>,
     name: &str,
-    id: i32,
+    id: EmployeeId,
     number: i32,
     bsn: &Option<String>,
 ) -> fmt::Result {
@@ -319,7 +395,7 @@ impl fmt::Debug for EmployeeSnapshot {
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PersonalInfo {
-    pub id: i32,
+    pub id: EmployeeId,
     pub display_name: Option<String>,
     pub employee_number: i32,
     pub bsn: Option<String>,
@@ -369,7 +445,7 @@ impl fmt::Debug for PersonalInfo {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Contract {
-    pub contract_id: i32,
+    pub contract_id: ContractId,
     pub creation_date: Option<NaiveDateTime>,
     pub start_date: Option<NaiveDateTime>,
     pub trial_period: Option<NaiveDateTime>,
@@ -419,7 +495,7 @@ pub struct SalaryTable {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Salary {
-    pub id: i32,
+    pub id: SalaryId,
     /// Passed on; `None` when nil, absent or unparsable (CONTRACT §2.3).
     pub value: Option<Decimal>,
     /// Salary type as an int (see the Nmbrs enumerations); `None` when unreadable.
@@ -447,8 +523,8 @@ pub struct Listed<T> {
 
 impl<T> Listed<T> {
     /// Employee ids of the unreadable records that name one, ascending, without repeats.
-    pub fn unreadable_employees(&self) -> Vec<i32> {
-        let mut ids: Vec<i32> = self.unreadable.iter().filter_map(|u| u.employee_id).collect();
+    pub fn unreadable_employees(&self) -> Vec<EmployeeId> {
+        let mut ids: Vec<EmployeeId> = self.unreadable.iter().filter_map(|u| u.employee_id).collect();
         ids.sort_unstable();
         ids.dedup();
         ids
@@ -460,13 +536,13 @@ impl<T> Listed<T> {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct UnreadableRecord {
     /// The Nmbrs employee the record belongs to, when that id itself could be read.
-    pub employee_id: Option<i32>,
+    pub employee_id: Option<EmployeeId>,
     /// Element name of the field, e.g. `StartDate`.
     pub field: String,
     /// What was wrong, e.g. `missing` or `"2025-13-01" is not a dateTime`.
     pub problem: String,
     /// A variable hour or wage line's `Id`, when it could be read (`None` for other records).
-    pub line_id: Option<i32>,
+    pub line_id: Option<NmbrsId>,
     /// A variable hour or wage line's `HourCode` / `Code`, when it could be read (`None` for
     /// other records): which buckets the line may concern.
     pub code: Option<i32>,
@@ -475,7 +551,7 @@ pub struct UnreadableRecord {
 /// A per-employee history list of one of the `*_GetAll_AllEmployeesByCompany` calls.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PerEmployee<T> {
-    pub employee_id: i32,
+    pub employee_id: EmployeeId,
     pub items: Vec<T>,
 }
 

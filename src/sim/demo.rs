@@ -36,7 +36,7 @@ fn codes(list: &[(i32, &str)]) -> Vec<ModelCode> {
 fn company(id: i32, number: i32, name: &str, kind: PeriodType, current: PayPeriod) -> SimCompany {
     SimCompany {
         company: Company {
-            id,
+            id: id.into(),
             number,
             name: Some(name.to_owned()),
             email: Some(format!("salaris@{number}.example")),
@@ -81,7 +81,7 @@ fn employee(p: Person<'_>) -> SimEmployee {
         company_id: p.company,
         employee_type: 1,
         snapshot: EmployeeSnapshot {
-            employee_id: p.id,
+            employee_id: p.id.into(),
             employee_number: number,
             first_name: Some(p.first.to_owned()),
             birthday: Some(date(1990 + number % 10, 1 + (number as u32 % 12), 15)),
@@ -105,7 +105,7 @@ fn employee(p: Person<'_>) -> SimEmployee {
             ..Default::default()
         },
         personal_infos: vec![PersonalInfo {
-            id: p.id * 10,
+            id: (p.id * 10).into(),
             display_name: Some(
                 [Some(p.first), p.prefix, Some(p.last)].into_iter().flatten().collect::<Vec<_>>().join(" "),
             ),
@@ -125,7 +125,7 @@ fn employee(p: Person<'_>) -> SimEmployee {
             ..Default::default()
         }],
         contracts: vec![Contract {
-            contract_id: p.id * 10 + 1,
+            contract_id: (p.id * 10 + 1).into(),
             creation_date: Some(p.start),
             start_date: Some(p.start),
             end_date: p.end,
@@ -138,7 +138,7 @@ fn employee(p: Person<'_>) -> SimEmployee {
             ..Default::default()
         }],
         salaries: vec![Salary {
-            id: p.id * 10 + 2,
+            id: (p.id * 10 + 2).into(),
             value: Some(hourly),
             salary_type: Some(3),
             salary_table: None,

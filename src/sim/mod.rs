@@ -72,6 +72,23 @@ pub use state::{
 
 use crate::nmbrs::{HourComponentLine, Operation, PayPeriod, WageComponentLine};
 
+/// The simulator keeps one state with SOAP's integer ids; its REST face maps them to UUIDs
+/// (`rest::ids`). `int` reads the integer of a record's id.
+pub(crate) trait SimId {
+    fn int(self) -> i32;
+}
+
+macro_rules! sim_id {
+    ($($t:ident),*) => {$(
+        impl SimId for crate::nmbrs::$t {
+            fn int(self) -> i32 {
+                self.soap().expect("the simulator's state holds SOAP ids only")
+            }
+        }
+    )*};
+}
+sim_id!(CompanyId, EmployeeId, ContractId, SalaryId, HourComponentId, WageComponentId);
+
 /// Serves the simulator on `addr`, seeded with [`demo::seed`], until `shutdown` resolves.
 /// This is what `nmbrs-worker sim --port N` runs.
 pub async fn serve(addr: SocketAddr, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
@@ -168,7 +185,7 @@ impl Simulator {
     }
 
     pub fn seed_company(&self, domain: &str, company: SimCompany) {
-        self.state().domain_mut(domain).companies.insert(company.company.id, company);
+        self.state().domain_mut(domain).companies.insert(company.company.id.int(), company);
     }
 
     pub fn seed_employee(&self, domain: &str, employee: SimEmployee) {

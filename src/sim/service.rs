@@ -4,6 +4,7 @@
 //! period without `UnprotectedMode`, and `false` for a delete of an unknown id. Answers
 //! are written with the same record tables the client reads.
 
+use crate::sim::SimId;
 use rust_decimal::Decimal;
 
 use super::request::{ClientFault, Request};
@@ -61,7 +62,7 @@ fn history<T: HistoryRecord + Clone>(
     pick: impl Fn(&SimEmployee) -> &Vec<T>,
 ) -> Vec<u8> {
     let entries: Vec<HistoryEntry<T>> =
-        employees.iter().map(|e| PerEmployee { employee_id: e.id(), items: pick(e).clone() }.into()).collect();
+        employees.iter().map(|e| PerEmployee { employee_id: e.id().into(), items: pick(e).clone() }.into()).collect();
     list(op, T::ENTRY, &entries)
 }
 
@@ -128,8 +129,10 @@ pub fn execute(state: &mut SimState, req: &Request) -> Result<Vec<u8>, SimError>
     let (d, user) = authorize(state, req)?;
     let body = match op {
         Op::ListGetAll => {
-            let visible =
-                d.companies.values().filter(|c| user.companies.as_ref().is_none_or(|set| set.contains(&c.company.id)));
+            let visible = d
+                .companies
+                .values()
+                .filter(|c| user.companies.as_ref().is_none_or(|set| set.contains(&c.company.id.int())));
             list(op, "Company", visible.map(|c| &c.company))
         }
         Op::CompanyGetCurrentPeriod => {
@@ -151,14 +154,14 @@ pub fn execute(state: &mut SimState, req: &Request) -> Result<Vec<u8>, SimError>
             list(op, item, codes)
         }
         Op::ListGetByCompany => {
-            let cid = company(d, &user, req.int("CompanyId")?)?.company.id;
+            let cid = company(d, &user, req.int("CompanyId")?)?.company.id.int();
             let wanted = req.int("EmployeeType")?;
             let items: Vec<EmployeeListItem> = d
                 .employees
                 .values()
                 .filter(|e| e.company_id == cid && e.employee_type == wanted)
                 .map(|e| EmployeeListItem {
-                    id: e.id(),
+                    id: e.id().into(),
                     number: e.snapshot.employee_number,
                     display_name: Some(display_name(&e.snapshot)),
                 })
@@ -170,7 +173,7 @@ pub fn execute(state: &mut SimState, req: &Request) -> Result<Vec<u8>, SimError>
         | Op::ScheduleGetAll
         | Op::ContractGetAll
         | Op::SalaryGetAll => {
-            let cid = company(d, &user, req.int("CompanyID")?)?.company.id;
+            let cid = company(d, &user, req.int("CompanyID")?)?.company.id.int();
             let emps: Vec<&SimEmployee> = d.employees.values().filter(|e| e.company_id == cid).collect();
             match op {
                 Op::PersonalInfoContractSalaryAddressGetAll => {
@@ -235,12 +238,18 @@ pub fn execute(state: &mut SimState, req: &Request) -> Result<Vec<u8>, SimError>
             );
             if hours {
                 d.hour_components.entry(key).or_default().push(HourComponentLine {
-                    id,
+                    id: id.into(),
                     hour_code: code,
                     hours: Hours(value),
+                    comment: None,
                 });
             } else {
-                d.wage_components.entry(key).or_default().push(WageComponentLine { id, code, value: Amount(value) });
+                d.wage_components.entry(key).or_default().push(WageComponentLine {
+                    id: id.into(),
+                    code,
+                    value: Amount(value),
+                    comment: None,
+                });
             }
             scalar(op, &id.to_string())
         }
@@ -249,10 +258,10 @@ pub fn execute(state: &mut SimState, req: &Request) -> Result<Vec<u8>, SimError>
             let eid = e.id();
             let deleted = if op == Op::HourComponentDelete {
                 let id = req.int("HourComponentID")?;
-                remove_line(&mut d.hour_components, eid, |l| l.id == id)
+                remove_line(&mut d.hour_components, eid, |l| l.id.int() == id)
             } else {
                 let id = req.int("WageComponentID")?;
-                remove_line(&mut d.wage_components, eid, |l| l.id == id)
+                remove_line(&mut d.wage_components, eid, |l| l.id.int() == id)
             };
             scalar(op, if deleted { "true" } else { "false" })
         }

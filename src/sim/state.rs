@@ -4,6 +4,7 @@
 //! components, wage components and days per employee and period. Also the injected
 //! faults and the call log. Serde-able, so `/_sim/seed` and `/_sim/state` speak JSON.
 
+use crate::sim::SimId;
 use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
@@ -45,7 +46,7 @@ pub struct SimEmployee {
 
 impl SimEmployee {
     pub fn id(&self) -> i32 {
-        self.snapshot.employee_id
+        self.snapshot.employee_id.int()
     }
 }
 
@@ -288,7 +289,7 @@ impl SimState {
             d.users.insert(u.username.clone(), u);
         }
         for c in seed.companies {
-            d.companies.insert(c.company.id, c);
+            d.companies.insert(c.company.id.int(), c);
         }
         for e in seed.employees {
             d.employees.insert(e.id(), e);

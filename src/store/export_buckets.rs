@@ -29,8 +29,9 @@ use crate::domain::export::{
     marker::{InsertMarker, MarkedIntent},
     stage::{BucketState, Stage},
 };
+use crate::domain::nmbrs_id::NmbrsId;
 
-fn ids(list: Vec<i32>) -> Vec<ComponentLineId> {
+fn ids(list: Vec<NmbrsId>) -> Vec<ComponentLineId> {
     list.into_iter().map(ComponentLineId).collect()
 }
 
@@ -54,7 +55,7 @@ fn state_of(row: &PgRow) -> sqlx::Result<BucketState> {
         stage,
         applied: Applied { value: row.try_get("applied_value")?, ids: ids(row.try_get("owned_ids")?) },
         pending,
-        foreign: row.try_get::<Option<Vec<i32>>, _>("foreign_ids")?.map(ids),
+        foreign: row.try_get::<Option<Vec<NmbrsId>>, _>("foreign_ids")?.map(ids),
         unprotected: row.try_get("unprotected")?,
         intent,
     })
@@ -70,7 +71,7 @@ pub async fn load_for_attempt(
     sweep_limit: i64,
 ) -> sqlx::Result<BTreeMap<BucketKey, BucketState>> {
     let (companies, employees, years, periods) = place_columns(places);
-    let sql = "WITH places AS (SELECT * FROM UNNEST($2::int[], $3::int[], $4::int[], $5::smallint[]))
+    let sql = "WITH places AS (SELECT * FROM UNNEST($2::text[], $3::text[], $4::int[], $5::smallint[]))
                SELECT * FROM export_buckets
                WHERE integration_id = $1 AND (company_id, employee_id, year, period) IN (SELECT * FROM places)
                UNION ALL
@@ -127,7 +128,7 @@ pub async fn ensure_rows(pool: &PgPool, integration: &str, keys: &[BucketKey]) -
     }
     let query = sqlx::query(
         "INSERT INTO export_buckets (integration_id, company_id, employee_id, year, period, component)
-         SELECT $1, * FROM UNNEST($2::int[], $3::int[], $4::int[], $5::smallint[], $6::text[])
+         SELECT $1, * FROM UNNEST($2::text[], $3::text[], $4::int[], $5::smallint[], $6::text[])
          ON CONFLICT DO NOTHING",
     );
     KeyColumns::of(keys.iter()).bind(query.bind(integration)).execute(pool).await.map(drop)
@@ -160,7 +161,7 @@ pub async fn record_intent(
         "stage = 'insert_sent', pending_value = $7, foreign_ids = $8, intent_marker = $9, intent_value = $7",
         " AND stage IN ('settled', 'to_write', 'cleared') AND owned_ids = '{}'"
     );
-    let foreign: Option<Vec<i32>> = foreign.map(|f| f.iter().map(|id| id.0).collect());
+    let foreign: Option<Vec<NmbrsId>> = foreign.map(|f| f.iter().map(|id| id.0).collect());
     let query = bind_key(sqlx::query(sql), integration, key).bind(value).bind(foreign).bind(marker.as_str());
     query.execute(pool).await.and_then(one_row)
 }
@@ -253,7 +254,7 @@ pub async fn in_doubt(pool: &PgPool, integration: Option<&str>) -> sqlx::Result<
     .await?;
     rows.iter()
         .map(|r| {
-            let owned: Vec<i32> = r.try_get("owned_ids")?;
+            let owned: Vec<NmbrsId> = r.try_get("owned_ids")?;
             Ok(DoubtfulBucket {
                 integration_id: r.try_get("integration_id")?,
                 key: key_of(r)?,

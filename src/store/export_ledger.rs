@@ -48,11 +48,11 @@ pub fn parse_component(text: &str) -> Option<Component> {
 pub type Places = BTreeSet<(CompanyId, EmployeeId, PayPeriod)>;
 
 /// Columns of a place list, for `UNNEST`.
-pub(super) fn place_columns(places: &Places) -> (Vec<i32>, Vec<i32>, Vec<i32>, Vec<i16>) {
+pub(super) fn place_columns(places: &Places) -> (Vec<CompanyId>, Vec<EmployeeId>, Vec<i32>, Vec<i16>) {
     let mut cols = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (company, employee, period) in places {
-        cols.0.push(company.0);
-        cols.1.push(employee.0);
+        cols.0.push(*company);
+        cols.1.push(*employee);
         cols.2.push(period.year);
         cols.3.push(i16::from(period.period));
     }
@@ -95,7 +95,7 @@ macro_rules! contribution_columns {
 macro_rules! in_places {
     () => {
         "integration_id = $1 AND (company_id, employee_id, year, period) IN
-         (SELECT * FROM UNNEST($2::int[], $3::int[], $4::int[], $5::smallint[]))"
+         (SELECT * FROM UNNEST($2::text[], $3::text[], $4::int[], $5::smallint[]))"
     };
 }
 
@@ -196,8 +196,8 @@ async fn insert_contributions(conn: &mut PgConnection, integration: &str, rows: 
     }
     let entry: Vec<&str> = rows.iter().map(|c| c.entry_id.0.as_str()).collect();
     let part: Vec<String> = rows.iter().map(|c| c.component.to_string()).collect();
-    let company: Vec<i32> = rows.iter().map(|c| c.bucket.company.0).collect();
-    let employee: Vec<i32> = rows.iter().map(|c| c.bucket.employee.0).collect();
+    let company: Vec<CompanyId> = rows.iter().map(|c| c.bucket.company).collect();
+    let employee: Vec<EmployeeId> = rows.iter().map(|c| c.bucket.employee).collect();
     let year: Vec<i32> = rows.iter().map(|c| c.bucket.period.year).collect();
     let period: Vec<i16> = rows.iter().map(|c| i16::from(c.bucket.period.period)).collect();
     let component: Vec<String> = rows.iter().map(|c| component_text(c.bucket.component)).collect();
@@ -206,7 +206,7 @@ async fn insert_contributions(conn: &mut PgConnection, integration: &str, rows: 
     sqlx::query(
         "INSERT INTO export_contributions
              (integration_id, entry_id, part, company_id, employee_id, year, period, component, amount, work_date)
-         SELECT $1, * FROM UNNEST($2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::smallint[],
+         SELECT $1, * FROM UNNEST($2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::smallint[],
                                   $8::text[], $9::numeric[], $10::date[])",
     )
     .bind(integration)
@@ -236,7 +236,7 @@ async fn mark_dirty(conn: &mut PgConnection, integration: &str, buckets: &[(Buck
     let query = sqlx::query(
         "INSERT INTO export_buckets (integration_id, company_id, employee_id, year, period, component, stage, unprotected)
          SELECT $1, c, e, y, p, k, 'to_write', u
-         FROM UNNEST($2::int[], $3::int[], $4::int[], $5::smallint[], $6::text[], $7::bool[]) AS t(c, e, y, p, k, u)
+         FROM UNNEST($2::text[], $3::text[], $4::int[], $5::smallint[], $6::text[], $7::bool[]) AS t(c, e, y, p, k, u)
          ON CONFLICT (integration_id, company_id, employee_id, year, period, component)
          DO UPDATE SET stage = CASE export_buckets.stage WHEN 'settled' THEN 'to_write' ELSE export_buckets.stage END,
                        unprotected = EXCLUDED.unprotected, updated_at = now()",
@@ -248,8 +248,8 @@ async fn mark_dirty(conn: &mut PgConnection, integration: &str, buckets: &[(Buck
 /// Bucket keys as columns for `UNNEST`, bound as `$2`…`$6` (company, employee, year, period,
 /// component).
 pub(super) struct KeyColumns {
-    company: Vec<i32>,
-    employee: Vec<i32>,
+    company: Vec<CompanyId>,
+    employee: Vec<EmployeeId>,
     year: Vec<i32>,
     period: Vec<i16>,
     component: Vec<String>,
@@ -265,8 +265,8 @@ impl KeyColumns {
             component: Vec::new(),
         };
         for k in keys {
-            cols.company.push(k.company.0);
-            cols.employee.push(k.employee.0);
+            cols.company.push(k.company);
+            cols.employee.push(k.employee);
             cols.year.push(k.period.year);
             cols.period.push(i16::from(k.period.period));
             cols.component.push(component_text(k.component));

@@ -5,16 +5,18 @@ use std::collections::HashMap;
 
 use sqlx::{PgConnection, PgPool};
 
+use crate::nmbrs::EmployeeId;
+
 /// Hashes to store for one integration, committed with the events that published them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublishedHashes {
     pub integration_id: String,
-    pub hashes: Vec<(i32, [u8; 32])>,
+    pub hashes: Vec<(EmployeeId, [u8; 32])>,
 }
 
 /// The last published hash per Nmbrs employee of an integration (empty before its first sync).
-pub async fn load(pool: &PgPool, integration_id: &str) -> sqlx::Result<HashMap<i32, [u8; 32]>> {
-    let rows: Vec<(i32, Vec<u8>)> =
+pub async fn load(pool: &PgPool, integration_id: &str) -> sqlx::Result<HashMap<EmployeeId, [u8; 32]>> {
+    let rows: Vec<(EmployeeId, Vec<u8>)> =
         sqlx::query_as("SELECT nmbrs_employee_id, content_hash FROM sync_hashes WHERE integration_id = $1")
             .bind(integration_id)
             .fetch_all(pool)
@@ -27,11 +29,11 @@ pub async fn save(conn: &mut PgConnection, published: &PublishedHashes) -> sqlx:
     if published.hashes.is_empty() {
         return Ok(());
     }
-    let ids: Vec<i32> = published.hashes.iter().map(|(id, _)| *id).collect();
+    let ids: Vec<EmployeeId> = published.hashes.iter().map(|(id, _)| *id).collect();
     let hashes: Vec<Vec<u8>> = published.hashes.iter().map(|(_, h)| h.to_vec()).collect();
     sqlx::query(
         "INSERT INTO sync_hashes (integration_id, nmbrs_employee_id, content_hash)
-         SELECT $1, * FROM UNNEST($2::int[], $3::bytea[])
+         SELECT $1, * FROM UNNEST($2::text[], $3::bytea[])
          ON CONFLICT (integration_id, nmbrs_employee_id)
          DO UPDATE SET content_hash = EXCLUDED.content_hash, updated_at = now()",
     )

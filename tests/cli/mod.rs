@@ -204,7 +204,7 @@ async fn a_bucket_in_doubt_is_listed_and_settled_by_a_persons_word() {
     assert!(String::from_utf8_lossy(&again.stderr).contains("no bucket in doubt matches"));
     assert!(!resolve("hours:1", &[]).status.success(), "--landed-as or --not-landed is required");
 
-    type Row = (String, Vec<i32>, rust_decimal::Decimal, Option<rust_decimal::Decimal>, String);
+    type Row = (String, Vec<String>, rust_decimal::Decimal, Option<rust_decimal::Decimal>, String);
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT component, owned_ids, applied_value, pending_value, stage FROM export_buckets ORDER BY 1",
     )
@@ -212,7 +212,11 @@ async fn a_bucket_in_doubt_is_listed_and_settled_by_a_persons_word() {
     .await
     .unwrap();
     let d = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap();
-    assert_eq!(rows[0], ("hours:1".into(), vec![100077], d("7.50"), None, "to_write".into()), "adopted, to be checked");
+    assert_eq!(
+        rows[0],
+        ("hours:1".into(), vec!["100077".to_string()], d("7.50"), None, "to_write".into()),
+        "adopted, to be checked"
+    );
     assert_eq!(
         rows[1],
         ("wage:400".into(), vec![], d("0"), None, "to_write".into()),

@@ -121,13 +121,15 @@ async fn without_the_read_back_right_a_lost_insert_stops_its_bucket_in_doubt() {
     // the same shift again writes nothing.
     let target = Target {
         integration: INTEGRATION.into(),
-        company: 54613,
-        employee: JAN,
+        company: nmbrs_worker::nmbrs::CompanyId::int(54613),
+        employee: nmbrs_worker::nmbrs::EmployeeId::int(JAN),
         year: 2026,
         period: 11,
         component: "hours:1".into(),
     };
-    in_doubt::resolve(&h.env.config(), &target, Some(jan.hours[0].id)).await.expect("settled by a person");
+    in_doubt::resolve(&h.env.config(), &target, Some(nmbrs_worker::domain::nmbrs_id::NmbrsId::Int(jan.hours[0].id)))
+        .await
+        .expect("settled by a person");
     let resolved = h.export(FULL, export_payload("exp-doubt-4", NOVEMBER, shift())).await;
     assert_eq!(resolved.status(), "succeeded", "{:#}", resolved.completed);
     assert_eq!(resolved.write_calls, 0);

@@ -34,10 +34,14 @@ fn seed(sim: &Simulator, company: i32, employees: &[i32]) {
     let mut state = sim.state();
     let domain = state.domain_mut(demo::DOMAIN);
     let mut c = domain.companies[&demo::HORECA].clone();
-    c.company.id = company;
+    c.company.id = nmbrs_worker::nmbrs::CompanyId::int(company);
     domain.companies.insert(company, c);
     for &id in employees {
-        let snapshot = EmployeeSnapshot { employee_id: id, employee_number: id, ..Default::default() };
+        let snapshot = EmployeeSnapshot {
+            employee_id: nmbrs_worker::nmbrs::EmployeeId::int(id),
+            employee_number: id,
+            ..Default::default()
+        };
         let e = SimEmployee {
             company_id: company,
             snapshot,

@@ -35,11 +35,12 @@ fn state_with(extra: &[(i32, i32)]) -> SimState {
     let mut state = demo::state();
     let domain = state.domain_mut(demo::DOMAIN);
     let mut new = domain.companies[&demo::HORECA].clone();
-    (new.company.id, new.company.number, new.current_period) = (NEW, 71, PayPeriod::new(2026, 3));
+    (new.company.id, new.company.number, new.current_period) =
+        (nmbrs_worker::nmbrs::CompanyId::int(NEW), 71, PayPeriod::new(2026, 3));
     domain.companies.insert(NEW, new);
     for &(id, company) in extra {
         let mut e = domain.employees[&JAN].clone();
-        (e.snapshot.employee_id, e.company_id) = (id, company);
+        (e.snapshot.employee_id, e.company_id) = (nmbrs_worker::nmbrs::EmployeeId::int(id), company);
         domain.employees.insert(id, e);
     }
     state
@@ -206,7 +207,12 @@ async fn fc07_harness(extra: i32) -> TestApp {
 fn hand_made(h: &TestApp, employee: i32, id: i32, code: i32, value: &str) {
     let mut state = h.sim.state();
     let lines = state.domain_mut(demo::DOMAIN).wage_components.entry((employee, 2026, 11)).or_default();
-    lines.push(WageComponentLine { id, code, value: Amount(d(value)) });
+    lines.push(WageComponentLine {
+        id: nmbrs_worker::nmbrs::WageComponentId::int(id),
+        code,
+        value: Amount(d(value)),
+        comment: None,
+    });
 }
 
 fn ok_calls(h: &TestApp, operation: &str) -> (usize, usize) {

@@ -318,7 +318,9 @@ async fn both_jobs_name_an_unreadable_company_with_the_same_code_and_fail_a_job_
         "<Company_GetCurrentPeriodResult xsi:nil=\"true\" />",
     );
     let html = "<html><body>Server Error</body></html>".to_string();
-    let cases: [(&str, Option<(Operation, String)>, &str); 4] = [
+    /// (what goes wrong, the canned answer of one operation, the notification expected)
+    type Case<'a> = (&'a str, Option<(Operation, String)>, &'a str);
+    let cases: [Case; 4] = [
         ("no access", None, "nmbrs.no_access"),
         ("contracts not XML", Some((Operation::ContractGetAll, html)), "nmbrs.unreadable_response"),
         ("no current period", Some((Operation::CompanyGetCurrentPeriod, no_period)), "nmbrs.no_current_period"),

@@ -53,7 +53,7 @@ pub(super) fn horeca_with(employees: Vec<SimEmployee>) -> SimState {
 /// (the snapshot's own contract dates left empty, so only the contract read counts).
 pub(super) fn employee(id: i32, email: &str, contracts: Vec<Contract>) -> SimEmployee {
     let mut e = demo::state().domains[demo::DOMAIN].employees[&503293].clone();
-    e.snapshot.employee_id = id;
+    e.snapshot.employee_id = nmbrs_worker::nmbrs::EmployeeId::int(id);
     e.snapshot.email_work = Some(email.to_owned());
     e.snapshot.bsn = None;
     e.snapshot.contract_start_date = None;
@@ -64,7 +64,12 @@ pub(super) fn employee(id: i32, email: &str, contracts: Vec<Contract>) -> SimEmp
 
 pub(super) fn open_contract(id: i32, start: (i32, u32, u32)) -> Contract {
     let start = NaiveDate::from_ymd_opt(start.0, start.1, start.2).unwrap().and_hms_opt(0, 0, 0).unwrap();
-    Contract { contract_id: id, start_date: Some(start), creation_date: Some(start), ..Default::default() }
+    Contract {
+        contract_id: nmbrs_worker::nmbrs::ContractId::int(id),
+        start_date: Some(start),
+        creation_date: Some(start),
+        ..Default::default()
+    }
 }
 
 /// A worker running `SyncTeam` with "today" fixed, against `sim`.

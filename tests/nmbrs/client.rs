@@ -17,14 +17,14 @@ async fn every_operation_round_trips_the_seeded_data() {
     let sim = demo_sim().await;
     let c = demo_client(&sim);
     let seed = demo::seed();
-    let horeca = CompanyId(demo::HORECA);
+    let horeca = CompanyId(nmbrs_worker::domain::nmbrs_id::NmbrsId::Int(demo::HORECA));
     let seeded: Vec<_> = seed.employees.iter().filter(|e| e.company_id == demo::HORECA).collect();
 
     let companies = c.companies().await.unwrap();
     assert_eq!(companies, seed.companies.iter().map(|c| c.company.clone()).collect::<Vec<_>>());
     let cp = c.current_period(horeca).await.unwrap();
     assert_eq!((cp.period, cp.kind), (NOV, PeriodType::Monthly));
-    let cp2 = c.current_period(CompanyId(demo::CATERING)).await.unwrap();
+    let cp2 = c.current_period(CompanyId(nmbrs_worker::domain::nmbrs_id::NmbrsId::Int(demo::CATERING))).await.unwrap();
     assert_eq!(cp2.kind, PeriodType::FourWeekly);
     assert_eq!(c.hour_codes(horeca).await.unwrap(), seed.companies[0].hour_codes);
     assert_eq!(c.hour_codes2(horeca).await.unwrap(), seed.companies[0].hour_codes2);
@@ -33,7 +33,7 @@ async fn every_operation_round_trips_the_seeded_data() {
 
     let snapshots = all_read(c.employee_snapshots(horeca).await.unwrap());
     assert_eq!(snapshots, seeded.iter().map(|e| e.snapshot.clone()).collect::<Vec<_>>());
-    let zoe = snapshots.iter().find(|s| s.employee_id == 503299).unwrap();
+    let zoe = snapshots.iter().find(|s| s.employee_id == EmployeeId::int(503299)).unwrap();
     assert_eq!(zoe.last_name.as_deref(), Some("Smit & Zonen <test>"));
     assert_eq!(zoe.first_name.as_deref(), Some("Zoë"));
 
@@ -46,7 +46,7 @@ async fn every_operation_round_trips_the_seeded_data() {
     assert_eq!(salaries[1].items, seeded[1].salaries);
     let schedules = all_read(c.schedules(horeca).await.unwrap());
     assert_eq!(schedules[1].items, seeded[1].schedules);
-    assert_eq!(schedules[1].employee_id, 503294);
+    assert_eq!(schedules[1].employee_id, EmployeeId::int(503294));
 
     let list = c.employees_by_company(horeca, 1).await.unwrap();
     assert_eq!(list.len(), seeded.len());
@@ -69,11 +69,11 @@ async fn hours_wages_and_days_are_written_read_back_and_deleted() {
     assert_eq!(
         lines,
         vec![
-            HourComponentLine { id: a.0, hour_code: 1, hours: Hours(dec("7.50")) },
-            HourComponentLine { id: b.0, hour_code: 40, hours: Hours(dec("0.25")) },
+            HourComponentLine { id: a, hour_code: 1, hours: Hours(dec("7.50")), comment: None },
+            HourComponentLine { id: b, hour_code: 40, hours: Hours(dec("0.25")), comment: None },
         ]
     );
-    assert_eq!(sim.hour_components(demo::DOMAIN, JAN.0, NOV), lines);
+    assert_eq!(sim.hour_components(demo::DOMAIN, JAN.soap().unwrap(), NOV), lines);
 
     assert!(c.hour_component_delete(JAN, a).await.unwrap());
     assert!(!c.hour_component_delete(JAN, a).await.unwrap(), "second delete finds nothing");
@@ -82,15 +82,15 @@ async fn hours_wages_and_days_are_written_read_back_and_deleted() {
     let w = c.wage_component_var_insert(JAN, &wage(430, "12.40"), NOV, false).await.unwrap();
     assert_eq!(
         c.wage_component_var_get(JAN, NOV).await.unwrap().items,
-        vec![WageComponentLine { id: w.0, code: 430, value: Amount(dec("12.40")) }]
+        vec![WageComponentLine { id: w, code: 430, value: Amount(dec("12.40")), comment: None }]
     );
     assert!(c.wage_component_delete(JAN, w).await.unwrap());
-    assert!(!c.wage_component_delete(JAN, WageComponentId(424242)).await.unwrap());
+    assert!(!c.wage_component_delete(JAN, WageComponentId::int(424242)).await.unwrap());
 
     c.days_var_set(JAN, 12, NOV, false).await.unwrap();
     c.days_var_set(JAN, 12, NOV, false).await.unwrap();
     assert_eq!(c.days_var_get(JAN, NOV).await.unwrap(), 12);
-    assert_eq!(sim.days(demo::DOMAIN, JAN.0, NOV), Some(12));
+    assert_eq!(sim.days(demo::DOMAIN, JAN.soap().unwrap(), NOV), Some(12));
     assert_eq!(c.days_var_get(JAN, PayPeriod::new(2026, 12)).await.unwrap(), 0);
 }
 
@@ -102,7 +102,7 @@ async fn kind_of<T: std::fmt::Debug>(r: Result<T, NmbrsError>) -> ErrorKind {
 async fn nmbrs_faults_are_classified() {
     let sim = demo_sim().await;
     let c = demo_client(&sim);
-    let horeca = CompanyId(demo::HORECA);
+    let horeca = CompanyId(nmbrs_worker::domain::nmbrs_id::NmbrsId::Int(demo::HORECA));
 
     let wrong_token = client_as(&sim, demo::USERNAME, "not-the-token");
     let e = wrong_token.companies().await.unwrap_err();
@@ -119,14 +119,14 @@ async fn nmbrs_faults_are_classified() {
     let e = c.wage_component_var_insert(JAN, &wage(99, "1"), NOV, false).await.unwrap_err();
     assert_eq!((e.kind(), e.nmbrs_code()), (ErrorKind::InvalidData, Some(2002)));
     // 2003: unknown employee.
-    let e = c.days_var_set(EmployeeId(1), 1, NOV, false).await.unwrap_err();
+    let e = c.days_var_set(EmployeeId::int(1), 1, NOV, false).await.unwrap_err();
     assert_eq!((e.kind(), e.nmbrs_code()), (ErrorKind::UnknownEmployee, Some(2003)));
     // 2006: period 13 for a monthly company; 14 for a 4-weekly one.
     let e = c.hour_component_var_get(JAN, PayPeriod::new(2026, 13)).await.unwrap_err();
     assert_eq!((e.kind(), e.nmbrs_code()), (ErrorKind::InvalidData, Some(2006)));
-    let e = c.days_var_get(EmployeeId(503300), PayPeriod::new(2026, 14)).await.unwrap_err();
+    let e = c.days_var_get(EmployeeId::int(503300), PayPeriod::new(2026, 14)).await.unwrap_err();
     assert_eq!(e.nmbrs_code(), Some(2006));
-    c.days_var_get(EmployeeId(503300), PayPeriod::new(2026, 13)).await.unwrap();
+    c.days_var_get(EmployeeId::int(503300), PayPeriod::new(2026, 13)).await.unwrap();
     // 2011: before the current period without UnprotectedMode; allowed with it.
     let oct = PayPeriod::new(2026, 10);
     let e = c.hour_component_var_insert(JAN, &hours(1, "8"), oct, false).await.unwrap_err();
@@ -134,11 +134,14 @@ async fn nmbrs_faults_are_classified() {
     assert_eq!(kind_of(c.days_var_set(JAN, 2, oct, false).await).await, ErrorKind::PeriodClosed);
     c.hour_component_var_insert(JAN, &hours(1, "8"), oct, true).await.unwrap();
     c.days_var_set(JAN, 2, oct, true).await.unwrap();
-    assert_eq!(sim.hour_components(demo::DOMAIN, JAN.0, oct).len(), 1);
+    assert_eq!(sim.hour_components(demo::DOMAIN, JAN.soap().unwrap(), oct).len(), 1);
 
     // 1003: the user may not see the catering company.
     sim.restrict_companies(demo::DOMAIN, demo::USERNAME, &[demo::HORECA]);
-    let e = c.employee_snapshots(CompanyId(demo::CATERING)).await.unwrap_err();
+    let e = c
+        .employee_snapshots(CompanyId(nmbrs_worker::domain::nmbrs_id::NmbrsId::Int(demo::CATERING)))
+        .await
+        .unwrap_err();
     assert_eq!((e.kind(), e.nmbrs_code()), (ErrorKind::NoAccess, Some(1003)));
     assert_eq!(c.companies().await.unwrap().len(), 1);
     c.employee_snapshots(horeca).await.unwrap();
@@ -179,9 +182,9 @@ async fn transient_failures_of_reads_and_idempotent_writes_are_retried() {
     sim.inject(Some(Operation::DaysVarSet), Injected::Drop);
     sim.inject(Some(Operation::HourComponentDelete), Injected::Transient { fault: TransientFault::Fault1006 });
     c.days_var_set(JAN, 5, NOV, false).await.unwrap();
-    assert!(!c.hour_component_delete(JAN, HourComponentId(5)).await.unwrap());
+    assert!(!c.hour_component_delete(JAN, HourComponentId::int(5)).await.unwrap());
     assert_eq!(sim.calls().len(), 4);
-    assert_eq!(sim.days(demo::DOMAIN, JAN.0, NOV), Some(5));
+    assert_eq!(sim.days(demo::DOMAIN, JAN.soap().unwrap(), NOV), Some(5));
 }
 
 #[tokio::test]
@@ -218,7 +221,7 @@ async fn inserts_are_never_retried_blindly() {
     sim.inject(op, Injected::LostReply);
     let e = c.hour_component_var_insert(JAN, &hours(1, "8"), NOV, false).await.unwrap_err();
     assert!(matches!(e, NmbrsError::OutcomeUnknown { .. }), "{e:?}");
-    assert_eq!(sim.hour_components(demo::DOMAIN, JAN.0, NOV).len(), 1);
+    assert_eq!(sim.hour_components(demo::DOMAIN, JAN.soap().unwrap(), NOV).len(), 1);
 
     // Dropped / 503 from the gateway: unknown as well.
     sim.inject(Some(Operation::WageComponentVarInsert), Injected::Drop);
@@ -227,14 +230,14 @@ async fn inserts_are_never_retried_blindly() {
     sim.inject(Some(Operation::WageComponentVarInsert), Injected::Transient { fault: TransientFault::Http503 });
     let e = c.wage_component_var_insert(JAN, &wage(400, "2"), NOV, false).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::OutcomeUnknown);
-    assert!(sim.wage_components(demo::DOMAIN, JAN.0, NOV).is_empty());
+    assert!(sim.wage_components(demo::DOMAIN, JAN.soap().unwrap(), NOV).is_empty());
 
     // 1006 is raised at login, before anything happens: safe to retry, one line lands.
     sim.clear_calls();
     sim.inject(op, Injected::Transient { fault: TransientFault::Fault1006 });
     c.hour_component_var_insert(JAN, &hours(20, "4"), NOV, false).await.unwrap();
     assert_eq!(sim.calls().len(), 2);
-    assert_eq!(sim.hour_components(demo::DOMAIN, JAN.0, NOV).len(), 2);
+    assert_eq!(sim.hour_components(demo::DOMAIN, JAN.soap().unwrap(), NOV).len(), 2);
 
     // A definite refusal stays what it is.
     sim.inject(op, Injected::Fault { code: 2011, message: "Protected Mode".into() });
@@ -271,10 +274,14 @@ async fn slow_and_oversized_responses_are_errors_not_hangs() {
     sim.set_faults(FaultConfig::default());
     let small = ClientConfig { max_response_bytes: 2_000, ..fast_config(sim.base_url()) };
     let c = SoapClient::new(small, Credentials::new(demo::USERNAME, demo::TOKEN, demo::DOMAIN), 4).unwrap();
-    let e = c.employee_snapshots(CompanyId(demo::HORECA)).await.unwrap_err();
+    let e =
+        c.employee_snapshots(CompanyId(nmbrs_worker::domain::nmbrs_id::NmbrsId::Int(demo::HORECA))).await.unwrap_err();
     assert!(matches!(e, NmbrsError::TooLarge { limit: 2_000, .. }), "{e:?}");
     // Small answers still pass under the same cap.
-    assert_eq!(c.current_period(CompanyId(demo::HORECA)).await.unwrap().period, NOV);
+    assert_eq!(
+        c.current_period(CompanyId(nmbrs_worker::domain::nmbrs_id::NmbrsId::Int(demo::HORECA))).await.unwrap().period,
+        NOV
+    );
 }
 
 #[tokio::test]
@@ -350,13 +357,13 @@ async fn configured_fault_rates_hit_the_calls_they_name() {
     assert_eq!(c.companies().await.unwrap().len(), 2);
     let e = c.wage_component_var_insert(JAN, &wage(410, "9.99"), NOV, false).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::OutcomeUnknown);
-    let landed = sim.wage_components(demo::DOMAIN, JAN.0, NOV);
+    let landed = sim.wage_components(demo::DOMAIN, JAN.soap().unwrap(), NOV);
     assert_eq!(landed.len(), 1);
     assert_eq!(landed[0].value, Amount(dec("9.99")));
     // Every connection dropped: reads give up after the retries, as a transient error.
     sim.clear_calls();
     sim.set_faults(FaultConfig { drop_rate: 1.0, ..Default::default() });
-    let e = c.contracts(CompanyId(demo::HORECA)).await.unwrap_err();
+    let e = c.contracts(CompanyId(nmbrs_worker::domain::nmbrs_id::NmbrsId::Int(demo::HORECA))).await.unwrap_err();
     assert!(matches!(e, NmbrsError::Transport { .. }), "{e:?}");
     assert_eq!(e.kind(), ErrorKind::Transient);
     assert_eq!(sim.calls().len(), 4);

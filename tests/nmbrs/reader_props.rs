@@ -170,7 +170,7 @@ proptest! {
         let snapshots = listed_ok(read.map_err(|e| TestCaseError::fail(format!("{e:?}")))?)?;
         prop_assert_eq!(snapshots.len(), inputs.len());
         for (i, (s, input)) in snapshots.iter().zip(&inputs).enumerate() {
-            prop_assert_eq!(s.employee_id, 600_000 + i as i32);
+            prop_assert_eq!(s.employee_id, nmbrs_worker::nmbrs::EmployeeId::int(600_000 + i as i32));
             for ((name, get), field) in TEXT_FIELDS.iter().zip(&input.text) {
                 prop_assert_eq!(get(s), &field.expected_text(), "{}", name);
             }
@@ -222,7 +222,7 @@ proptest! {
         let read = reader::read_list::<HistoryEntry<Contract>>(&xml, CONTRACTS, "EmployeeContractItem");
         let lists = listed_ok(read.map_err(|e| TestCaseError::fail(format!("{e:?}")))?)?;
         let lists: Vec<_> = lists.into_iter().map(|l| l.entry).collect();
-        let got: Vec<(i32, usize)> = lists.iter().map(|l| (l.employee_id, l.items.len())).collect();
+        let got: Vec<(i32, usize)> = lists.iter().map(|l| (l.employee_id.soap().unwrap(), l.items.len())).collect();
         prop_assert_eq!(got, expected);
         for c in lists.iter().flat_map(|l| &l.items) {
             prop_assert!(c.start_date.is_some() && c.end_date.is_none());

@@ -123,7 +123,7 @@ async fn requests_are_checked_as_strictly_as_asmx() {
     }
     let (s, _) = post(&sim, path, action(get_all_op).as_deref(), "application/json", good).await;
     assert_eq!(s, 415);
-    assert_eq!(sim.hour_components(demo::DOMAIN, JAN.0, NOV).len(), 1, "only the valid insert landed");
+    assert_eq!(sim.hour_components(demo::DOMAIN, JAN.soap().unwrap(), NOV).len(), 1, "only the valid insert landed");
 }
 
 #[tokio::test]
@@ -171,16 +171,16 @@ async fn the_json_control_api_seeds_inspects_and_injects() {
 
     let c = SoapClient::new(fast_config(sim.base_url()), Credentials::new("u@acme.example", "tok-acme", "acme"), 4)
         .unwrap();
-    let cp = c.current_period(CompanyId(7)).await.unwrap();
+    let cp = c.current_period(CompanyId::int(7)).await.unwrap();
     assert_eq!(cp.to_string(), "2026-48-1W");
     let id = c
-        .hour_component_var_insert(EmployeeId(70001), &hours(1, "3.25"), PayPeriod::new(2026, 53), false)
+        .hour_component_var_insert(EmployeeId::int(70001), &hours(1, "3.25"), PayPeriod::new(2026, 53), false)
         .await
         .unwrap();
 
     let state = get_json(&http, &url("state")).await;
     let line = &state["domains"]["acme"]["hour_components"]["70001/2026/53"][0];
-    assert_eq!(line["id"], id.0);
+    assert_eq!(line["id"], id.soap().unwrap());
     assert_eq!(line["hours"], "3.25");
     assert!(!state.to_string().contains("tok-acme"), "tokens are not dumped");
 
@@ -206,7 +206,7 @@ async fn the_call_log_separates_reads_from_writes() {
     c.companies().await.unwrap();
     c.hour_component_var_get(JAN, NOV).await.unwrap();
     c.days_var_set(JAN, 1, NOV, false).await.unwrap();
-    c.hour_component_delete(JAN, HourComponentId(9)).await.unwrap();
+    c.hour_component_delete(JAN, HourComponentId::int(9)).await.unwrap();
     let _ = c.hour_component_var_insert(JAN, &hours(99, "1"), NOV, false).await;
     let calls = sim.calls();
     assert_eq!(calls.len(), 5);
@@ -275,7 +275,7 @@ async fn real_samples_parse_and_the_simulator_answers_identically() {
     assert_eq!(
         companies,
         vec![Company {
-            id: 54613,
+            id: CompanyId::int(54613),
             number: 444445,
             name: Some("DEMO B.V. 2".into()),
             loonaangifte_tijdvak: "Month".into(),
@@ -288,8 +288,8 @@ async fn real_samples_parse_and_the_simulator_answers_identically() {
     assert_eq!(
         employees,
         vec![
-            EmployeeListItem { id: 503293, number: 1, display_name: Some("Jan de Vries".into()) },
-            EmployeeListItem { id: 503294, number: 2, display_name: Some("Anton de Jong".into()) },
+            EmployeeListItem { id: EmployeeId::int(503293), number: 1, display_name: Some("Jan de Vries".into()) },
+            EmployeeListItem { id: EmployeeId::int(503294), number: 2, display_name: Some("Anton de Jong".into()) },
         ]
     );
 
@@ -330,7 +330,7 @@ async fn real_samples_parse_and_the_simulator_answers_identically() {
     let c = SoapClient::new(fast_config(sim.base_url()), Credentials::new("u", "t", "d"), 4).unwrap();
     // …which the client parses identically.
     assert_eq!(c.companies().await.unwrap(), companies);
-    assert_eq!(c.employees_by_company(CompanyId(54613), 1).await.unwrap(), employees);
+    assert_eq!(c.employees_by_company(CompanyId::int(54613), 1).await.unwrap(), employees);
 
     let requests = sim.state().requests.clone();
     for ((op, body), (sample_xml, path, ns)) in requests
@@ -357,8 +357,16 @@ async fn canned_answers_are_served_once_or_sticky_per_operation_and_company() {
     let sim = demo_sim().await;
     let c = demo_client(&sim);
     let http = reqwest::Client::new();
-    let seeded = c.current_period(CompanyId(demo::HORECA)).await.unwrap().to_string();
-    let other = c.current_period(CompanyId(demo::CATERING)).await.unwrap().to_string();
+    let seeded = c
+        .current_period(CompanyId(nmbrs_worker::domain::nmbrs_id::NmbrsId::Int(demo::HORECA)))
+        .await
+        .unwrap()
+        .to_string();
+    let other = c
+        .current_period(CompanyId(nmbrs_worker::domain::nmbrs_id::NmbrsId::Int(demo::CATERING)))
+        .await
+        .unwrap()
+        .to_string();
 
     // One-shot over the JSON API, aimed at one company: only its next call is canned.
     let faults = serde_json::json!({"script": [{
@@ -366,18 +374,50 @@ async fn canned_answers_are_served_once_or_sticky_per_operation_and_company() {
         "kind": "canned", "body": current_period_body("2027-5-M")
     }]});
     assert_eq!(post_json(&http, &format!("{}/_sim/faults", sim.base_url()), &faults).await.status(), 204);
-    assert_eq!(c.current_period(CompanyId(demo::HORECA)).await.unwrap().to_string(), seeded, "other company");
-    assert_eq!(c.current_period(CompanyId(demo::CATERING)).await.unwrap().to_string(), "2027-5-M");
-    assert_eq!(c.current_period(CompanyId(demo::CATERING)).await.unwrap().to_string(), other, "one-shot");
+    assert_eq!(
+        c.current_period(CompanyId(nmbrs_worker::domain::nmbrs_id::NmbrsId::Int(demo::HORECA)))
+            .await
+            .unwrap()
+            .to_string(),
+        seeded,
+        "other company"
+    );
+    assert_eq!(
+        c.current_period(CompanyId(nmbrs_worker::domain::nmbrs_id::NmbrsId::Int(demo::CATERING)))
+            .await
+            .unwrap()
+            .to_string(),
+        "2027-5-M"
+    );
+    assert_eq!(
+        c.current_period(CompanyId(nmbrs_worker::domain::nmbrs_id::NmbrsId::Int(demo::CATERING)))
+            .await
+            .unwrap()
+            .to_string(),
+        other,
+        "one-shot"
+    );
 
     // Sticky from Rust: every call, until the faults are replaced.
     sim.canned_sticky(Operation::CompanyGetCurrentPeriod, None, current_period_body("2027-6-M"));
     for company in [demo::HORECA, demo::CATERING, demo::HORECA] {
-        assert_eq!(c.current_period(CompanyId(company)).await.unwrap().to_string(), "2027-6-M");
+        assert_eq!(
+            c.current_period(CompanyId(nmbrs_worker::domain::nmbrs_id::NmbrsId::Int(company)))
+                .await
+                .unwrap()
+                .to_string(),
+            "2027-6-M"
+        );
     }
     let calls = sim.calls();
     let canned = calls.iter().filter(|r| r.outcome == "injected:canned").count();
     assert_eq!(canned, 4, "{calls:?}");
     sim.set_faults(sim::FaultConfig::default());
-    assert_eq!(c.current_period(CompanyId(demo::HORECA)).await.unwrap().to_string(), seeded);
+    assert_eq!(
+        c.current_period(CompanyId(nmbrs_worker::domain::nmbrs_id::NmbrsId::Int(demo::HORECA)))
+            .await
+            .unwrap()
+            .to_string(),
+        seeded
+    );
 }

@@ -253,7 +253,7 @@ async fn company_wide_reads_page_to_the_end_with_page_links() {
     assert_eq!(seen.len(), expected, "every employee once");
     seen.dedup();
     assert_eq!(seen.len(), expected);
-    assert!(seen.contains(&employee_id(&sim, JAN.0)));
+    assert!(seen.contains(&employee_id(&sim, JAN.soap().unwrap())));
     assert_valid_traffic(&sim);
 }
 
@@ -261,7 +261,7 @@ async fn company_wide_reads_page_to_the_end_with_page_links() {
 async fn a_component_posted_via_rest_is_seen_via_soap_and_the_other_way_round() {
     let (sim, token) = rest_sim().await;
     let soap = demo_client(&sim);
-    let jan = employee_id(&sim, JAN.0);
+    let jan = employee_id(&sim, JAN.soap().unwrap());
     let period = serde_json::json!({"period": {"year": NOV.year, "period": NOV.period}});
 
     // REST → SOAP
@@ -272,7 +272,10 @@ async fn a_component_posted_via_rest_is_seen_via_soap_and_the_other_way_round() 
     let lines = soap.hour_component_var_get(JAN, NOV).await.unwrap().items;
     assert_eq!(lines.len(), 1);
     assert_eq!((lines[0].hour_code, lines[0].hours.to_string()), (1, "7.25".to_owned()));
-    assert_eq!(created["hourComponentId"], sim.rest_id(demo::DOMAIN, Kind::HourComponent, lines[0].id).to_string());
+    assert_eq!(
+        created["hourComponentId"],
+        sim.rest_id(demo::DOMAIN, Kind::HourComponent, lines[0].id.soap().unwrap()).to_string()
+    );
 
     // SOAP → REST, comment included
     let mut line = hours(20, "3.5");
@@ -283,7 +286,9 @@ async fn a_component_posted_via_rest_is_seen_via_soap_and_the_other_way_round() 
     assert_eq!(data.len(), 2, "{read}");
     let via_soap = data
         .iter()
-        .find(|l| l["hourComponentId"] == sim.rest_id(demo::DOMAIN, Kind::HourComponent, soap_id.0).to_string())
+        .find(|l| {
+            l["hourComponentId"] == sim.rest_id(demo::DOMAIN, Kind::HourComponent, soap_id.soap().unwrap()).to_string()
+        })
         .unwrap();
     assert_eq!(
         (via_soap["hourCode"].as_i64(), via_soap["hours"].as_f64(), via_soap["comment"].as_str()),
@@ -327,7 +332,7 @@ async fn days_post_replaces_or_adds_as_set() {
     for (mode, expected) in [(DaysPost::Replace, 3), (DaysPost::Add, 8)] {
         let (sim, token) = rest_sim().await;
         sim.set_rest_settings(RestSettings { days_post: mode, ..Default::default() });
-        let jan = employee_id(&sim, JAN.0);
+        let jan = employee_id(&sim, JAN.soap().unwrap());
         for days in [5, 3] {
             let body = serde_json::json!({"days": days, "periodDetails": {"period": {"year": 2026, "period": 11}}});
             let (status, _) =
@@ -350,7 +355,7 @@ async fn days_post_replaces_or_adds_as_set() {
 #[tokio::test]
 async fn closed_periods_need_unprotected_mode_and_deletes_there_are_refused() {
     let (sim, token) = rest_sim().await;
-    let jan = employee_id(&sim, JAN.0);
+    let jan = employee_id(&sim, JAN.soap().unwrap());
     let october = |unprotected: bool| serde_json::json!({"hourCode": 1, "hours": 1, "periodDetails": {"period": {"year": 2026, "period": 10}, "unprotectedMode": unprotected}});
     let path = format!("/api/employees/{jan}/variablehours");
     let (status, refused) = send(&sim, reqwest::Method::POST, &path, &token, Some(october(false))).await;
@@ -365,7 +370,10 @@ async fn closed_periods_need_unprotected_mode_and_deletes_there_are_refused() {
     );
     let zero = serde_json::json!({"hourComponentId": created["hourComponentId"], "hours": 0, "periodDetails": {"period": {"year": 2026, "period": 10}, "unprotectedMode": true}});
     assert_eq!(send(&sim, reqwest::Method::PUT, &path, &token, Some(zero)).await.0, 200, "set to 0 instead");
-    assert_eq!(sim.hour_components(demo::DOMAIN, JAN.0, PayPeriod::new(2026, 10))[0].hours.to_string(), "0");
+    assert_eq!(
+        sim.hour_components(demo::DOMAIN, JAN.soap().unwrap(), PayPeriod::new(2026, 10))[0].hours.to_string(),
+        "0"
+    );
     assert_valid_traffic(&sim);
 }
 
@@ -379,7 +387,7 @@ async fn missing_scope_and_company_outside_the_consent_are_403_40303() {
     .await;
     let (_, t) = refresh(&sim, &rt, true).await;
     let token = t["access_token"].as_str().unwrap();
-    let jan = employee_id(&sim, JAN.0);
+    let jan = employee_id(&sim, JAN.soap().unwrap());
     let (status, body) = get(&sim, &format!("/api/employees/{jan}/variablehours?year=2026&period=11"), token).await;
     assert_eq!((status, body["code"].as_u64()), (403, Some(40303)), "scope employee.payment.read missing");
     let horeca = company_id(&sim, demo::HORECA);
@@ -393,7 +401,7 @@ async fn missing_scope_and_company_outside_the_consent_are_403_40303() {
 #[tokio::test]
 async fn invalid_requests_are_flagged_by_the_openapi_validation() {
     let (sim, token) = rest_sim().await;
-    let jan = employee_id(&sim, JAN.0);
+    let jan = employee_id(&sim, JAN.soap().unwrap());
     let horeca = company_id(&sim, demo::HORECA);
 
     let (status, _) = get(&sim, &format!("/api/companies/{horeca}/employees?pageSize=101"), &token).await;
@@ -431,7 +439,7 @@ async fn invalid_requests_are_flagged_by_the_openapi_validation() {
 async fn every_served_response_validates_against_the_openapi_file() {
     let (sim, token) = rest_sim().await;
     let horeca = company_id(&sim, demo::HORECA);
-    let jan = employee_id(&sim, JAN.0);
+    let jan = employee_id(&sim, JAN.soap().unwrap());
     demo_client(&sim).hour_component_var_insert(JAN, &hours(1, "2"), NOV, false).await.unwrap();
     let paths = [
         "/api/companies".to_owned(),
@@ -500,7 +508,7 @@ async fn rest_faults_are_injected_per_operation() {
     assert_eq!(call().await.unwrap().status().as_u16(), 200);
 
     // A lost reply after a write landed: the line exists, the caller saw a broken connection.
-    let jan = employee_id(&sim, JAN.0);
+    let jan = employee_id(&sim, JAN.soap().unwrap());
     sim.inject_rest(Some("POST /api/employees/{employeeId}/variablehours"), RestInjected::LostReply);
     let body =
         serde_json::json!({"hourCode": 1, "hours": 1, "periodDetails": {"period": {"year": 2026, "period": 11}}});
@@ -519,7 +527,7 @@ async fn rest_faults_are_injected_per_operation() {
         },
         "reply lost"
     );
-    assert_eq!(sim.hour_components(demo::DOMAIN, JAN.0, NOV).len(), 1, "the write landed");
+    assert_eq!(sim.hour_components(demo::DOMAIN, JAN.soap().unwrap(), NOV).len(), 1, "the write landed");
 
     // A token expiring mid-job: 401 40102 from then on.
     sim.inject_rest(None, RestInjected::TokenExpired);

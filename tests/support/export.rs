@@ -136,7 +136,12 @@ impl TestApp {
             comment: Some("correction by the accountant".into()),
         };
         let p = PayPeriod::new(period.0, period.1);
-        self.nmbrs_client(FULL).hour_component_var_insert(EmployeeId(employee), &line, p, false).await.unwrap().0
+        self.nmbrs_client(FULL)
+            .hour_component_var_insert(EmployeeId::int(employee), &line, p, false)
+            .await
+            .unwrap()
+            .soap()
+            .unwrap()
     }
 
     /// Adds a wage component "by hand"; returns its id.
@@ -149,7 +154,12 @@ impl TestApp {
             comment: None,
         };
         let p = PayPeriod::new(period.0, period.1);
-        self.nmbrs_client(FULL).wage_component_var_insert(EmployeeId(employee), &line, p, false).await.unwrap().0
+        self.nmbrs_client(FULL)
+            .wage_component_var_insert(EmployeeId::int(employee), &line, p, false)
+            .await
+            .unwrap()
+            .soap()
+            .unwrap()
     }
 
     /// A protected hour insert straight to Nmbrs (no `UnprotectedMode`).
@@ -162,7 +172,10 @@ impl TestApp {
             comment: None,
         };
         let p = PayPeriod::new(period.0, period.1);
-        self.nmbrs_client(FULL).hour_component_var_insert(EmployeeId(employee), &line, p, false).await.map(|id| id.0)
+        self.nmbrs_client(FULL)
+            .hour_component_var_insert(EmployeeId::int(employee), &line, p, false)
+            .await
+            .map(|id| id.soap().unwrap())
     }
 }
 

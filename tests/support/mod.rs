@@ -540,8 +540,11 @@ pub fn nmbrs_period(sim: &nmbrs_worker::sim::Simulator, employee: i32, period: (
     let hours = sim.hour_components(DOMAIN, employee, p);
     let wages = sim.wage_components(DOMAIN, employee, p);
     NmbrsPeriod {
-        hours: hours.iter().map(|l| NmbrsLine { id: l.id, code: l.hour_code, value: l.hours.0 }).collect(),
-        wages: wages.iter().map(|l| NmbrsLine { id: l.id, code: l.code, value: l.value.0 }).collect(),
+        hours: hours
+            .iter()
+            .map(|l| NmbrsLine { id: l.id.soap().unwrap(), code: l.hour_code, value: l.hours.0 })
+            .collect(),
+        wages: wages.iter().map(|l| NmbrsLine { id: l.id.soap().unwrap(), code: l.code, value: l.value.0 }).collect(),
         days: sim.days(DOMAIN, employee, p),
     }
 }

@@ -34,7 +34,7 @@ pub fn demo_client(sim: &Simulator) -> SoapClient {
     client_as(sim, demo::USERNAME, demo::TOKEN)
 }
 
-pub const JAN: EmployeeId = EmployeeId(503293);
+pub const JAN: EmployeeId = EmployeeId::int(503293);
 pub const NOV: PayPeriod = PayPeriod { year: 2026, period: 11 };
 
 pub fn hours(code: i32, h: &str) -> NewHourComponent {
@@ -59,8 +59,8 @@ pub fn wage(code: i32, v: &str) -> NewWageComponent {
 
 /// Calls each of the 21 operations once (successfully against the demo data).
 pub async fn call_every_operation(c: &dyn NmbrsApi) {
-    let company = CompanyId(demo::HORECA);
-    c.hour_component_delete(JAN, HourComponentId(1)).await.unwrap();
+    let company = CompanyId(nmbrs_worker::domain::nmbrs_id::NmbrsId::Int(demo::HORECA));
+    c.hour_component_delete(JAN, HourComponentId::int(1)).await.unwrap();
     c.days_var_set(JAN, 3, NOV, false).await.unwrap();
     c.days_var_get(JAN, NOV).await.unwrap();
     let hid = c.hour_component_var_insert(JAN, &hours(1, "7.50"), NOV, false).await.unwrap();

@@ -104,14 +104,16 @@ async fn bucket_markers(
          WHERE integration_id = $1 AND employee_id = $2",
     )
     .bind(INTEGRATION)
-    .bind(employee)
+    .bind(employee.to_string())
     .fetch_all(&pool)
     .await
     .unwrap();
     pool.close().await;
     rows.iter()
         .map(|r| {
-            let value = (r.get("owned_ids"), r.get("owned_marker"), r.get("intent_marker"), r.get("stage"));
+            let owned: Vec<String> = r.get("owned_ids");
+            let owned = owned.iter().map(|id| id.parse().expect("a SOAP id")).collect();
+            let value = (owned, r.get("owned_marker"), r.get("intent_marker"), r.get("stage"));
             (r.get::<String, _>("component"), value)
         })
         .collect()
@@ -229,7 +231,7 @@ async fn intents_recorded_before_markers_existed_settle_as_before() {
     let period = nmbrs_worker::nmbrs::PayPeriod::new(2026, 11);
     use nmbrs_worker::nmbrs::EmployeeService as _;
     let landed =
-        old.hour_component_var_insert(nmbrs_worker::nmbrs::EmployeeId(JAN), &line, period, false).await.unwrap();
+        old.hour_component_var_insert(nmbrs_worker::nmbrs::EmployeeId::int(JAN), &line, period, false).await.unwrap();
     let pool = h.env.pool().await;
     for (employee, value) in [(JAN, "7.50"), (ANTON, "6.00")] {
         sqlx::query(
@@ -251,7 +253,7 @@ async fn intents_recorded_before_markers_existed_settle_as_before() {
     let out = h.export(FULL, export_payload("exp-old", NOVEMBER, shifts("7.50"))).await;
     assert_eq!(out.status(), "succeeded", "{:#}", out.completed);
     assert_eq!(out.count("in_doubt"), 0);
-    assert_eq!(out.component_id(JAN, "hours", 1), Some(landed.0), "the old insert is adopted, not sent again");
+    assert_eq!(out.component_id(JAN, "hours", 1), landed.0.soap(), "the old insert is adopted, not sent again");
     assert_eq!(h.nmbrs(JAN, NOVEMBER).hour_values(), [(1, d("7.5"))]);
     assert_eq!(h.nmbrs(ANTON, NOVEMBER).hour_values(), [(1, d("6"))], "the one that never landed, inserted once");
     let hour_inserts: Vec<String> = (h.sim.state().requests.iter())
@@ -260,7 +262,11 @@ async fn intents_recorded_before_markers_existed_settle_as_before() {
         .collect();
     assert_eq!(hour_inserts.len(), 1, "only Anton's hours are inserted");
     let rows = bucket_markers(&h, JAN).await;
-    assert_eq!(rows["hours:1"], (vec![landed.0], None, None, "settled".into()), "a component from before markers");
+    assert_eq!(
+        rows["hours:1"],
+        (vec![landed.0.soap().unwrap()], None, None, "settled".into()),
+        "a component from before markers"
+    );
     let anton = bucket_markers(&h, ANTON).await;
     let sent = find_in(&hour_inserts[0]).expect("the new insert has a marker");
     assert_eq!(anton["hours:1"].1.as_deref(), Some(sent.as_str()));

@@ -42,7 +42,7 @@ async fn first_sync_publishes_all_then_only_changes_and_full_publishes_all_again
     let mut app = team_app().await;
     let TestApp { env, sim, events, .. } = &mut app;
 
-    let (done, first) = run_job(&env, events, &env.demo_job("SyncTeam", "env-sync", USER, sync(false, roster()))).await;
+    let (done, first) = run_job(env, events, &env.demo_job("SyncTeam", "env-sync", USER, sync(false, roster()))).await;
     assert_eq!(done.body["payload"]["status"], "succeeded");
     let counts = &done.body["payload"]["counts"];
     assert_eq!(counts["imported"], 7, "{counts}");
@@ -66,8 +66,7 @@ async fn first_sync_publishes_all_then_only_changes_and_full_publishes_all_again
     assert!(by_id(503293).body["payload"]["cost_per_hour"].is_string(), "cost per hour reported per member");
 
     // The same sync again: nothing changed, nothing published.
-    let (done, second) =
-        run_job(&env, events, &env.demo_job("SyncTeam", "env-sync", USER, sync(false, roster()))).await;
+    let (done, second) = run_job(env, events, &env.demo_job("SyncTeam", "env-sync", USER, sync(false, roster()))).await;
     assert_eq!(done.body["payload"]["counts"]["upserted"], 0);
     assert_eq!(done.body["payload"]["counts"]["unchanged"], 7);
     assert!(of_kind(&second, "team_member.upserted").is_empty());
@@ -78,7 +77,7 @@ async fn first_sync_publishes_all_then_only_changes_and_full_publishes_all_again
         let employee = state.domain_mut(demo::DOMAIN).employees.get_mut(&503294).unwrap();
         employee.snapshot.city = Some("Utrecht".into());
     }
-    let (done, third) = run_job(&env, events, &env.demo_job("SyncTeam", "env-sync", USER, sync(false, roster()))).await;
+    let (done, third) = run_job(env, events, &env.demo_job("SyncTeam", "env-sync", USER, sync(false, roster()))).await;
     assert_eq!(done.body["payload"]["counts"]["upserted"], 1);
     let changed = of_kind(&third, "team_member.upserted");
     assert_eq!(changed.len(), 1);
@@ -86,7 +85,7 @@ async fn first_sync_publishes_all_then_only_changes_and_full_publishes_all_again
     assert_eq!(changed[0].body["payload"]["address"]["city"], "Utrecht");
 
     // `full`: everything again.
-    let (done, _) = run_job(&env, events, &env.demo_job("SyncTeam", "env-sync", USER, sync(true, roster()))).await;
+    let (done, _) = run_job(env, events, &env.demo_job("SyncTeam", "env-sync", USER, sync(true, roster()))).await;
     assert_eq!(done.body["payload"]["counts"]["upserted"], 7);
     app.stop().await;
 }
@@ -96,7 +95,7 @@ async fn sync_reads_each_company_once_and_costs_only_for_imported_employees() {
     let mut app = team_app().await;
     let TestApp { env, sim, events, .. } = &mut app;
     sim.clear_calls();
-    run_job(&env, events, &env.demo_job("SyncTeam", "env-calls", USER, sync(false, json!([])))).await;
+    run_job(env, events, &env.demo_job("SyncTeam", "env-calls", USER, sync(false, json!([])))).await;
     let calls = sim.calls();
     let count = |op: &str| calls.iter().filter(|c| c.operation == op).count();
     assert_eq!(count("PersonalInfoContractSalaryAddress_GetAll_AllEmployeesByCompany"), 2);
@@ -122,7 +121,7 @@ async fn members_whose_employment_ended_are_deactivated_or_reported() {
     ]);
 
     let on = env.demo_job("SyncTeam", "env-on", USER, sync(false, members.clone()));
-    let (done, evs) = run_job(&env, events, &on).await;
+    let (done, evs) = run_job(env, events, &on).await;
     assert_eq!(done.body["payload"]["counts"]["deactivated"], 2);
     let mut deactivated: Vec<Value> =
         of_kind(&evs, "team_member.deactivated").iter().map(|e| e.body["payload"].clone()).collect();
@@ -137,7 +136,7 @@ async fn members_whose_employment_ended_are_deactivated_or_reported() {
 
     let mut off = env.demo_job("Deactivate", "env-off", USER, json!({"members": members, "as_of": "2026-11-24"}));
     off["integration"]["settings"]["auto_deactivate"] = json!(false);
-    let (done, evs) = run_job(&env, events, &off).await;
+    let (done, evs) = run_job(env, events, &off).await;
     assert_eq!(done.body["payload"]["counts"]["deactivated"], 0);
     assert!(of_kind(&evs, "team_member.deactivated").is_empty());
     let notices: Vec<_> = of_kind(&evs, "notification");
@@ -158,7 +157,7 @@ async fn ambiguous_matches_are_reported_not_merged() {
         {"eitje_user_id": "u-a", "bsn": "123456782", "active": true},
         {"eitje_user_id": "u-b", "bsn": "123456782", "active": true}
     ]);
-    let (done, evs) = run_job(&env, events, &env.demo_job("SyncTeam", "env-dup", USER, sync(false, members))).await;
+    let (done, evs) = run_job(env, events, &env.demo_job("SyncTeam", "env-dup", USER, sync(false, members))).await;
     assert_eq!(done.body["payload"]["counts"]["ambiguous"], 1);
     let dup = of_kind(&evs, "notification");
     assert_eq!(dup.len(), 1);
@@ -178,7 +177,7 @@ async fn a_refused_company_makes_the_sync_partial_and_the_others_still_sync() {
     let TestApp { env, sim, events, .. } = &mut app;
     sim.restrict_companies(demo::DOMAIN, demo::USERNAME, &[demo::HORECA]);
     let members = json!([{"eitje_user_id": "u-lucas", "nmbrs_employee_id": 503300, "active": true}]);
-    let (done, evs) = run_job(&env, events, &env.demo_job("SyncTeam", "env-part", USER, sync(false, members))).await;
+    let (done, evs) = run_job(env, events, &env.demo_job("SyncTeam", "env-part", USER, sync(false, members))).await;
     assert_eq!(done.body["payload"]["status"], "partial");
     assert_eq!(done.body["payload"]["counts"]["imported"], 4, "the HORECA employees");
     assert_eq!(done.body["payload"]["errors"][0]["scope"]["nmbrs_company_id"], demo::CATERING);
@@ -268,7 +267,7 @@ async fn a_company_answering_with_no_employees_holds_departures_by_absence() {
         {"eitje_user_id": "u-sanne", "nmbrs_employee_id": 503297, "active": true}
     ]);
     let (done, evs) =
-        run_job(&env, events, &env.demo_job("SyncTeam", "env-empty", USER, sync(false, members.clone()))).await;
+        run_job(env, events, &env.demo_job("SyncTeam", "env-empty", USER, sync(false, members.clone()))).await;
     assert_eq!(done.body["payload"]["status"], "partial");
     assert_eq!(done.body["payload"]["counts"]["departures_held"], 1);
     let gone: Vec<&Value> =
@@ -284,7 +283,7 @@ async fn a_company_answering_with_no_employees_holds_departures_by_absence() {
 
     // `Deactivate` follows step 6 too.
     let (done, evs) =
-        run_job(&env, events, &env.demo_job("Deactivate", "env-empty-d", USER, json!({"members": members}))).await;
+        run_job(env, events, &env.demo_job("Deactivate", "env-empty-d", USER, json!({"members": members}))).await;
     assert_eq!(done.body["payload"]["status"], "partial");
     assert_eq!(of_kind(&evs, "team_member.deactivated").len(), 1);
     assert_eq!(done.body["payload"]["counts"]["departures_held"], 1);
@@ -302,7 +301,7 @@ async fn a_mass_departure_is_held_for_a_person_to_look() {
     members.push(json!({"eitje_user_id": "u-jan", "nmbrs_employee_id": 503293, "active": true}));
     members.push(json!({"eitje_user_id": "u-lucas", "nmbrs_employee_id": 503300, "active": true}));
     let (done, evs) =
-        run_job(&env, events, &env.demo_job("SyncTeam", "env-mass", USER, sync(false, json!(members)))).await;
+        run_job(env, events, &env.demo_job("SyncTeam", "env-mass", USER, sync(false, json!(members)))).await;
     assert_eq!(done.body["payload"]["status"], "partial");
     assert!(of_kind(&evs, "team_member.deactivated").is_empty());
     assert_eq!(done.body["payload"]["counts"]["deactivated"], 0);
@@ -316,7 +315,7 @@ async fn a_mass_departure_is_held_for_a_person_to_look() {
     // Four vanished of six: below five, so they go (the rule is the share AND the floor).
     members.remove(0);
     let (done, evs) =
-        run_job(&env, events, &env.demo_job("SyncTeam", "env-mass", USER, sync(false, json!(members)))).await;
+        run_job(env, events, &env.demo_job("SyncTeam", "env-mass", USER, sync(false, json!(members)))).await;
     assert_eq!(done.body["payload"]["status"], "succeeded");
     assert_eq!(of_kind(&evs, "team_member.deactivated").len(), 4);
     app.stop().await;
@@ -331,7 +330,7 @@ async fn an_unreadable_company_and_a_missing_period_leave_the_other_company_sync
     let no_period = r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><Company_GetCurrentPeriodResponse xmlns="https://api.nmbrs.nl/soap/v3/CompanyService" /></soap:Body></soap:Envelope>"#;
     sim.canned_sticky(Operation::CompanyGetCurrentPeriod, Some(demo::HORECA), no_period);
     let members = json!([{"eitje_user_id": "u-lucas", "nmbrs_employee_id": 503300, "active": true}]);
-    let (done, evs) = run_job(&env, events, &env.demo_job("SyncTeam", "env-iso", USER, sync(false, members))).await;
+    let (done, evs) = run_job(env, events, &env.demo_job("SyncTeam", "env-iso", USER, sync(false, members))).await;
     let p = &done.body["payload"];
     assert_eq!(p["status"], "partial", "{p}");
     let mut codes: Vec<(&str, &Value)> = p["errors"]
@@ -363,7 +362,7 @@ async fn a_cost_per_hour_refused_for_one_employee_does_not_fail_the_sync() {
         Some(Operation::SalaryGetEstimatedCostPerHour),
         nmbrs_worker::sim::Injected::Fault { code: 2003, message: "Employee not found".into() },
     );
-    let (done, evs) = run_job(&env, events, &env.demo_job("SyncTeam", "env-cost", USER, sync(false, json!([])))).await;
+    let (done, evs) = run_job(env, events, &env.demo_job("SyncTeam", "env-cost", USER, sync(false, json!([])))).await;
     let p = &done.body["payload"];
     assert_eq!(p["status"], "partial", "{p}");
     assert_eq!(p["counts"]["upserted"], 7);

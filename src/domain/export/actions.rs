@@ -14,7 +14,14 @@ use super::contributions::Component;
 /// `WageComponentVar_Insert`); which of the two follows from the bucket's [`Component`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct ComponentLineId(pub i32);
+pub struct ComponentLineId(pub crate::domain::nmbrs_id::NmbrsId);
+
+impl ComponentLineId {
+    /// The line of SOAP integer id `id`.
+    pub const fn int(id: i32) -> Self {
+        ComponentLineId(crate::domain::nmbrs_id::NmbrsId::Int(id))
+    }
+}
 
 /// What the worker has in Nmbrs for a bucket now, from its ledger tables.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,7 +95,10 @@ mod tests {
     const WAGE: Component = Component::Wage(WageCode(400));
 
     fn applied(value: &str, ids: &[i32]) -> Applied {
-        Applied { value: d(value), ids: ids.iter().map(|&i| ComponentLineId(i)).collect() }
+        Applied {
+            value: d(value),
+            ids: ids.iter().map(|&i| ComponentLineId(crate::domain::nmbrs_id::NmbrsId::Int(i))).collect(),
+        }
     }
 
     #[test]
@@ -110,14 +120,14 @@ mod tests {
     fn a_changed_bucket_replaces_only_the_workers_own_components() {
         let a = applied("7.50", &[11]);
         let action = decide(HOURS, d("9"), &a);
-        assert_eq!(action, Action::Replace { delete: vec![ComponentLineId(11)], value: d("9") });
+        assert_eq!(action, Action::Replace { delete: vec![ComponentLineId::int(11)], value: d("9") });
         assert_eq!(action.label(&a), "replace");
     }
 
     #[test]
     fn several_owned_components_are_merged_into_one_even_at_the_same_value() {
         let a = applied("7.50", &[11, 12]);
-        let ids = vec![ComponentLineId(11), ComponentLineId(12)];
+        let ids = vec![ComponentLineId::int(11), ComponentLineId::int(12)];
         assert_eq!(decide(HOURS, d("7.50"), &a), Action::Replace { delete: ids, value: d("7.50") });
     }
 
@@ -125,7 +135,7 @@ mod tests {
     fn a_bucket_dropping_to_zero_deletes_its_components() {
         let a = applied("7.50", &[11]);
         let action = decide(WAGE, d("0.00"), &a);
-        assert_eq!(action, Action::Delete { ids: vec![ComponentLineId(11)] });
+        assert_eq!(action, Action::Delete { ids: vec![ComponentLineId::int(11)] });
         assert_eq!(action.label(&a), "delete");
     }
 

@@ -100,12 +100,11 @@ pub fn find_in(comment: &str) -> Option<InsertMarker> {
     let mut at = 0;
     while at + MARKER_LEN <= bytes.len() {
         let rest = &bytes[at..];
-        if rest[..OPEN.len()].eq_ignore_ascii_case(OPEN.as_bytes()) && rest[MARKER_LEN - 1] == CLOSE {
-            if let Some(marker) = InsertMarker::from_symbols(&rest[OPEN.len()..MARKER_LEN - 1]) {
-                match &found {
-                    Some(earlier) if *earlier != marker => return None,
-                    _ => found = Some(marker),
-                }
+        let framed = rest[..OPEN.len()].eq_ignore_ascii_case(OPEN.as_bytes()) && rest[MARKER_LEN - 1] == CLOSE;
+        if let Some(marker) = framed.then(|| InsertMarker::from_symbols(&rest[OPEN.len()..MARKER_LEN - 1])).flatten() {
+            match &found {
+                Some(earlier) if *earlier != marker => return None,
+                _ => found = Some(marker),
             }
         }
         at += 1;
@@ -162,7 +161,7 @@ mod tests {
         for comment in [
             m.comment(),
             format!("correctie 12-11: {tag} Eitje hours export (was 7,5)"),
-            format!("{tag}"),
+            tag.to_string(),
             format!("{tag}Eitje"),
             format!("zie mail\n{} eitje", tag.to_lowercase()),
             format!("{tag} {tag} twice the same"),

@@ -292,7 +292,7 @@ pub fn employee_periods(
         .iter()
         .filter_map(|e| {
             let venue = venues.iter().find(|v| v.eitje_venue_id == e.eitje_venue_id)?;
-            Some((CompanyId(venue.nmbrs_company_id), e.nmbrs_employee_id, period))
+            Some((venue.nmbrs_company_id, e.nmbrs_employee_id, period))
         })
         .collect();
     let ids = payload.entries.iter().map(|e| &e.entry_id).chain(&payload.withdrawn_entry_ids);
@@ -460,7 +460,7 @@ impl Planner<'_> {
             self.skip(id, None, SkipReason::UnknownEmployee);
             return false;
         };
-        let (company, period) = (CompanyId(venue.nmbrs_company_id), PayPeriod::from(input.payload.period));
+        let (company, period) = (venue.nmbrs_company_id, PayPeriod::from(input.payload.period));
         let blocked = match self.blocked(company, period) {
             None => self.earlier_blocked(earlier),
             reason => reason,

@@ -236,7 +236,7 @@ fn an_entry_of_an_unknown_venue_is_skipped_as_unknown_employee() {
 #[test]
 fn an_employee_nmbrs_does_not_know_is_skipped() {
     let mut e = entry("s1");
-    e.nmbrs_employee_id = crate::nmbrs::EmployeeId(999);
+    e.nmbrs_employee_id = crate::nmbrs::EmployeeId::int(999);
     let plan = first(vec![e, entry("s2")]);
     assert_eq!(skipped(&plan), ["s1 - unknown_employee"]);
     assert_eq!(codes(&plan), ["export.unknown_employee"]);
@@ -250,7 +250,7 @@ fn a_company_that_could_not_be_read_freezes_its_entries() {
     e.eitje_venue_id = "v-3".into(); // company 54671
     let p = payload(vec![e, entry("s2")]);
     let mut facts = companies();
-    facts.remove(&crate::nmbrs::CompanyId(54671));
+    facts.remove(&crate::nmbrs::CompanyId::int(54671));
     let plan = run_with(&p, &settings(), &facts, &Ledger::new(), &BTreeMap::new());
     assert_eq!(skipped(&plan), ["s1 - nmbrs_refused"]);
     assert_eq!(ids(&plan), ["s2"]);
@@ -375,7 +375,8 @@ fn a_venue_change_moves_the_contribution_to_the_other_company() {
     moved.eitje_venue_id = "v-3".into();
     let (plan, ..) = run_all(&[payload(vec![entry("s1")]), payload(vec![moved])]);
     let plan = plan.unwrap();
-    let by_company: Vec<_> = plan.buckets.iter().map(|b| (b.key.company.0, b.action.label(&b.applied))).collect();
+    let by_company: Vec<_> =
+        plan.buckets.iter().map(|b| (b.key.company.soap().unwrap(), b.action.label(&b.applied))).collect();
     assert_eq!(by_company, [(54613, "delete"), (54613, "delete"), (54671, "insert"), (54671, "insert")]);
 }
 
@@ -416,7 +417,7 @@ fn the_handler_reads_the_companies_of_new_and_earlier_contributions() {
     let mut unknown = entry("s9");
     unknown.eitje_venue_id = "v-9".into();
     let p = payload(vec![moved, unknown]);
-    let other = crate::nmbrs::CompanyId(54671);
+    let other = crate::nmbrs::CompanyId::int(54671);
     assert_eq!(companies_to_read(&p, &crate::domain::export::testkit::venues(), &ledger), [COMPANY, other].into());
     let triples = employee_periods(&p, &crate::domain::export::testkit::venues(), &ledger);
     let period = crate::nmbrs::PayPeriod::new(2026, 11);

@@ -38,7 +38,7 @@ fn arb_entry() -> impl Strategy<Value = Entry> {
     )
         .prop_map(|((id, other_employee, venue, day, kind), (hours, approved, fixed, meals, allowances))| {
             let mut e = entry(&format!("e{id}"));
-            e.nmbrs_employee_id = if other_employee { EmployeeId(503377) } else { EMPLOYEE };
+            e.nmbrs_employee_id = if other_employee { EmployeeId::int(503377) } else { EMPLOYEE };
             e.eitje_venue_id = venue.into();
             e.date = date(&format!("2026-11-0{day}"));
             e.kind = kind;
@@ -101,12 +101,7 @@ fn from_scratch(exports: &[ExportPayload]) -> BTreeMap<BucketKey, Decimal> {
     let venues = venues();
     for (kind, (e, period)) in state.values().flatten() {
         let company = venues.iter().find(|v| v.eitje_venue_id == e.eitje_venue_id).unwrap().nmbrs_company_id;
-        let key = |component| BucketKey {
-            company: CompanyId(company),
-            employee: e.nmbrs_employee_id,
-            period: *period,
-            component,
-        };
+        let key = |component| BucketKey { company, employee: e.nmbrs_employee_id, period: *period, component };
         let mut add = |component, amount| *sums.entry(key(component)).or_default() += amount;
         match (kind, e.kind) {
             (Kind::WorkedHours, EntryKind::Worked) if e.contract_type == ContractType::ZeroHours => {
@@ -216,7 +211,7 @@ fn arb_facts() -> impl Strategy<Value = Option<CompanyFacts>> {
                 f.wage_models[1].retain(|m| m.code != 420);
             }
             if drop_employee {
-                f.employees.remove(&EmployeeId(503377));
+                f.employees.remove(&EmployeeId::int(503377));
             }
             f
         });
@@ -229,7 +224,8 @@ fn arb_world() -> impl Strategy<Value = World> {
         if no_meals {
             settings.wage_codes.meals = None;
         }
-        let companies = [(COMPANY, a), (CompanyId(54671), b)].into_iter().filter_map(|(c, f)| Some((c, f?))).collect();
+        let companies =
+            [(COMPANY, a), (CompanyId::int(54671), b)].into_iter().filter_map(|(c, f)| Some((c, f?))).collect();
         World { settings, companies }
     })
 }

@@ -22,6 +22,7 @@
 use rust_decimal::Decimal;
 
 use super::actions::ComponentLineId;
+use crate::domain::nmbrs_id::NmbrsId;
 
 /// Decimals Nmbrs may keep of hours and amounts: a value sent with more (7.333 hours) may read
 /// back rounded (7.33) and is still the same line.
@@ -30,7 +31,7 @@ const NMBRS_DECIMALS: u32 = 2;
 /// One component line of the period, as `HourComponentVar_Get` / `WageComponentVar_Get` list it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReadLine {
-    pub id: i32,
+    pub id: NmbrsId,
     pub code: i32,
     pub value: Decimal,
 }
@@ -39,7 +40,7 @@ pub struct ReadLine {
 /// and the field that could not (for the report; never a value).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnreadLine {
-    pub id: Option<i32>,
+    pub id: Option<NmbrsId>,
     pub code: Option<i32>,
     pub field: String,
 }
@@ -121,7 +122,7 @@ mod tests {
     use crate::domain::export::testkit::d;
 
     fn line(id: i32, code: i32, value: &str) -> ReadLine {
-        ReadLine { id, code, value: d(value) }
+        ReadLine { id: NmbrsId::Int(id), code, value: d(value) }
     }
 
     fn period(lines: &[ReadLine]) -> PeriodLines {
@@ -136,10 +137,13 @@ mod tests {
     #[test]
     fn a_line_that_was_there_before_the_insert_is_a_persons_and_never_adopted() {
         let lines = [line(99001, 400, "2")];
-        let before = [ComponentLineId(99001)];
+        let before = [ComponentLineId::int(99001)];
         assert_eq!(super::judge(&period(&lines), 400, d("2"), &[], Some(&before)), Verdict::NotLanded);
         let both = [line(99001, 400, "2"), line(7, 400, "2")];
-        assert_eq!(super::judge(&period(&both), 400, d("2"), &[], Some(&before)), Verdict::Adopt(ComponentLineId(7)));
+        assert_eq!(
+            super::judge(&period(&both), 400, d("2"), &[], Some(&before)),
+            Verdict::Adopt(ComponentLineId::int(7))
+        );
     }
 
     #[test]
@@ -151,19 +155,22 @@ mod tests {
         let other = [line(99001, 400, "3"), line(5, 410, "2")];
         assert_eq!(super::judge(&period(&other), 400, d("2"), &[], None), Verdict::NotLanded);
         // Lines the worker owns are still not candidates.
-        assert_eq!(super::judge(&period(&lines), 400, d("2"), &[ComponentLineId(99001)], None), Verdict::NotLanded);
+        assert_eq!(
+            super::judge(&period(&lines), 400, d("2"), &[ComponentLineId::int(99001)], None),
+            Verdict::NotLanded
+        );
     }
 
     #[test]
     fn the_one_matching_line_is_adopted() {
         let lines = [line(7, 1, "7.50"), line(8, 20, "7.50"), line(9, 1, "3")];
-        assert_eq!(judge(&lines, 1, d("7.5"), &[]), Verdict::Adopt(ComponentLineId(7)));
+        assert_eq!(judge(&lines, 1, d("7.5"), &[]), Verdict::Adopt(ComponentLineId::int(7)));
     }
 
     #[test]
     fn a_value_read_back_rounded_to_two_decimals_is_the_same_line() {
         let lines = [line(7, 1, "7.33")];
-        assert_eq!(judge(&lines, 1, d("7.333"), &[]), Verdict::Adopt(ComponentLineId(7)));
+        assert_eq!(judge(&lines, 1, d("7.333"), &[]), Verdict::Adopt(ComponentLineId::int(7)));
         assert_eq!(judge(&lines, 1, d("7.34"), &[]), Verdict::NotLanded);
     }
 
@@ -177,18 +184,18 @@ mod tests {
     #[test]
     fn a_line_the_worker_owns_already_is_not_adopted_again() {
         let lines = [line(7, 1, "7.50")];
-        assert_eq!(judge(&lines, 1, d("7.50"), &[ComponentLineId(7)]), Verdict::NotLanded);
+        assert_eq!(judge(&lines, 1, d("7.50"), &[ComponentLineId::int(7)]), Verdict::NotLanded);
     }
 
     #[test]
     fn two_candidates_are_ambiguous_even_if_one_is_surely_ours() {
         let lines = [line(7, 1, "7.50"), line(12, 1, "7.50")];
         assert_eq!(judge(&lines, 1, d("7.50"), &[]), Verdict::Ambiguous);
-        assert_eq!(judge(&lines, 1, d("7.50"), &[ComponentLineId(7)]), Verdict::Adopt(ComponentLineId(12)));
+        assert_eq!(judge(&lines, 1, d("7.50"), &[ComponentLineId::int(7)]), Verdict::Adopt(ComponentLineId::int(12)));
     }
 
     fn unread(id: Option<i32>, code: Option<i32>) -> UnreadLine {
-        UnreadLine { id, code, field: "Hours".into() }
+        UnreadLine { id: id.map(NmbrsId::Int), code, field: "Hours".into() }
     }
 
     #[test]
@@ -200,8 +207,8 @@ mod tests {
         }
         // Another code's line, or the worker's own line, concerns no other bucket.
         let p = PeriodLines { lines: lines.clone(), unreadable: vec![unread(None, Some(20)), unread(Some(5), None)] };
-        assert_eq!(before_insert(&p, 1, &[ComponentLineId(5)]), Ok(vec![ComponentLineId(7)]));
-        assert_eq!(before_insert(&p, 20, &[ComponentLineId(5)]).map_err(|l| l.code), Err(Some(20)));
+        assert_eq!(before_insert(&p, 1, &[ComponentLineId::int(5)]), Ok(vec![ComponentLineId::int(7)]));
+        assert_eq!(before_insert(&p, 20, &[ComponentLineId::int(5)]).map_err(|l| l.code), Err(Some(20)));
     }
 
     #[test]
@@ -219,10 +226,10 @@ mod tests {
             lines: lines.clone(),
             unreadable: vec![unread(Some(99), Some(1)), unread(Some(3), None), unread(None, Some(20))],
         };
-        let before = [ComponentLineId(99)];
+        let before = [ComponentLineId::int(99)];
         assert_eq!(
-            super::judge(&known, 1, d("7.50"), &[ComponentLineId(3)], Some(&before)),
-            Verdict::Adopt(ComponentLineId(7))
+            super::judge(&known, 1, d("7.50"), &[ComponentLineId::int(3)], Some(&before)),
+            Verdict::Adopt(ComponentLineId::int(7))
         );
     }
 }

@@ -183,7 +183,10 @@ mod tests {
     const HOURS: Component = Component::Hours(HourCode(1));
 
     fn state(stage: Stage, value: &str, ids: &[i32]) -> BucketState {
-        let applied = Applied { value: d(value), ids: ids.iter().map(|&i| ComponentLineId(i)).collect() };
+        let applied = Applied {
+            value: d(value),
+            ids: ids.iter().map(|&i| ComponentLineId(crate::domain::nmbrs_id::NmbrsId::Int(i))).collect(),
+        };
         BucketState { stage, applied, ..Default::default() }
     }
 
@@ -205,14 +208,14 @@ mod tests {
         let s = state(Stage::Settled, "7.50", &[11]);
         assert!(!s.needs_work(&key(HOURS), d("7.5")));
         assert_eq!(s.next_step(&key(HOURS), d("7.5")), Step::Settle);
-        assert_eq!(s.sole_component(), Some(ComponentLineId(11)));
+        assert_eq!(s.sole_component(), Some(ComponentLineId::int(11)));
     }
 
     #[test]
     fn a_settled_bucket_whose_ledger_changed_needs_a_write() {
         let s = state(Stage::Settled, "7.50", &[11]);
         assert!(s.needs_work(&key(HOURS), d("9")));
-        assert_eq!(s.next_step(&key(HOURS), d("9")), Step::DeleteOwn { ids: vec![ComponentLineId(11)] });
+        assert_eq!(s.next_step(&key(HOURS), d("9")), Step::DeleteOwn { ids: vec![ComponentLineId::int(11)] });
     }
 
     #[test]
@@ -256,8 +259,8 @@ mod tests {
     #[test]
     fn the_sweep_takes_only_linked_companies_not_already_planned() {
         let planned_key = key(HOURS);
-        let other = BucketKey { employee: crate::nmbrs::EmployeeId(1), ..planned_key };
-        let unlinked = BucketKey { company: CompanyId(1), ..planned_key };
+        let other = BucketKey { employee: crate::nmbrs::EmployeeId::int(1), ..planned_key };
+        let unlinked = BucketKey { company: CompanyId::int(1), ..planned_key };
         let planned: BTreeSet<BucketKey> = [planned_key].into();
         let linked: BTreeSet<CompanyId> = [COMPANY].into();
         let unsettled = [planned_key, unlinked, other, other];

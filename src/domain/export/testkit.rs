@@ -15,8 +15,8 @@ use super::ledger::Ledger;
 use super::payload::{ContractType, Entry, EntryKind, ExportPayload, ExportPeriod};
 use super::plan::{CompanyFacts, Plan, PlanInput, plan};
 
-pub const COMPANY: CompanyId = CompanyId(54613);
-pub const EMPLOYEE: EmployeeId = EmployeeId(503293);
+pub const COMPANY: CompanyId = CompanyId::int(54613);
+pub const EMPLOYEE: EmployeeId = EmployeeId::int(503293);
 
 pub fn d(s: &str) -> Decimal {
     s.parse().unwrap_or_else(|e| panic!("{s:?}: {e}"))
@@ -67,7 +67,7 @@ pub fn settings() -> Settings {
 
 /// `v-1` and `v-2` in [`COMPANY`], `v-3` in company 54671.
 pub fn venues() -> Vec<Venue> {
-    [("v-1", COMPANY.0), ("v-2", COMPANY.0), ("v-3", 54671)]
+    [("v-1", COMPANY), ("v-2", COMPANY), ("v-3", CompanyId::int(54671))]
         .map(|(v, c)| Venue { eitje_venue_id: v.into(), nmbrs_company_id: c })
         .to_vec()
 }
@@ -83,14 +83,14 @@ pub fn facts() -> CompanyFacts {
         current_period: CurrentPeriod { period: PayPeriod::new(2026, 11), kind: PeriodType::Monthly },
         hour_models: [model(&[1, 20]), model(&[30])],
         wage_models: [model(&[400]), model(&[410, 420])],
-        employees: [EMPLOYEE, EmployeeId(503377)].into(),
+        employees: [EMPLOYEE, EmployeeId::int(503377)].into(),
         unidentified: 0,
     }
 }
 
 /// Both companies of [`venues`], with [`facts`].
 pub fn companies() -> BTreeMap<CompanyId, CompanyFacts> {
-    BTreeMap::from([(COMPANY, facts()), (CompanyId(54671), facts())])
+    BTreeMap::from([(COMPANY, facts()), (CompanyId::int(54671), facts())])
 }
 
 /// A worked-hours contribution of `entry` to hour code `code` of [`EMPLOYEE`] in 2026-11.
@@ -138,13 +138,13 @@ pub fn run_with(
 /// bucket, one owned component (a fresh id on every write).
 pub fn carry_out(applied: &BTreeMap<BucketKey, Applied>, plan: &Plan) -> BTreeMap<BucketKey, Applied> {
     let mut next = applied.clone();
-    let mut fresh = next.values().flat_map(|a| a.ids.iter().map(|i| i.0)).max().unwrap_or(1000);
+    let mut fresh = next.values().flat_map(|a| a.ids.iter().filter_map(|i| i.0.soap())).max().unwrap_or(1000);
     for b in &plan.buckets {
         let ids = match b.action {
             Action::Unchanged => b.applied.ids.clone(),
             Action::Insert { .. } | Action::Replace { .. } => {
                 fresh += 1;
-                vec![ComponentLineId(fresh)]
+                vec![ComponentLineId::int(fresh)]
             }
             Action::Delete { .. } | Action::SetDays { .. } => vec![],
         };

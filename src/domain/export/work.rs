@@ -96,7 +96,12 @@ mod tests {
     use crate::nmbrs::{EmployeeId, HourCode, PayPeriod, WageCode};
 
     fn key(employee: i32, component: Component) -> BucketKey {
-        BucketKey { company: COMPANY, employee: EmployeeId(employee), period: PayPeriod::new(2026, 11), component }
+        BucketKey {
+            company: COMPANY,
+            employee: EmployeeId(crate::domain::nmbrs_id::NmbrsId::Int(employee)),
+            period: PayPeriod::new(2026, 11),
+            component,
+        }
     }
 
     fn planned(key: BucketKey, value: &str, applied: Applied) -> BucketPlan {
@@ -121,13 +126,15 @@ mod tests {
     }
 
     fn owned(value: &str, id: i32) -> Applied {
-        Applied { value: d(value), ids: vec![ComponentLineId(id)] }
+        Applied { value: d(value), ids: vec![ComponentLineId(crate::domain::nmbrs_id::NmbrsId::Int(id))] }
     }
 
     #[test]
     fn only_buckets_that_need_work_are_written_the_others_report_their_component() {
-        let (hours, wage) =
-            (key(EMPLOYEE.0, Component::Hours(HourCode(1))), key(EMPLOYEE.0, Component::Wage(WageCode(400))));
+        let (hours, wage) = (
+            key(EMPLOYEE.soap().unwrap(), Component::Hours(HourCode(1))),
+            key(EMPLOYEE.soap().unwrap(), Component::Wage(WageCode(400))),
+        );
         let mut plan = plan_of(vec![planned(hours, "7.50", Applied::default()), planned(wage, "1", owned("1", 9))]);
         let rows = BTreeMap::from([
             (hours, BucketState { stage: Stage::ToWrite, ..Default::default() }),
@@ -137,13 +144,13 @@ mod tests {
         let linked = BTreeSet::from([COMPANY]);
         let w = work(&mut plan, AttemptState { rows: &rows, values: &values, linked: &linked });
         assert_eq!(w.buckets.iter().map(|b| b.key).collect::<Vec<_>>(), [hours]);
-        assert_eq!(w.owned, BTreeMap::from([(wage, ComponentLineId(9))]));
+        assert_eq!(w.owned, BTreeMap::from([(wage, ComponentLineId::int(9))]));
         assert!(w.without_row.is_empty());
     }
 
     #[test]
     fn the_ledger_now_wins_over_the_recorded_plan_and_a_bucket_without_row_gets_one() {
-        let hours = key(EMPLOYEE.0, Component::Hours(HourCode(1)));
+        let hours = key(EMPLOYEE.soap().unwrap(), Component::Hours(HourCode(1)));
         let mut plan = plan_of(vec![planned(hours, "0", Applied::default())]);
         let values = BTreeMap::from([(hours, d("3"))]);
         let (rows, linked) = (BTreeMap::new(), BTreeSet::from([COMPANY]));
@@ -155,9 +162,9 @@ mod tests {
 
     #[test]
     fn unsettled_buckets_of_linked_companies_are_swept_into_the_plan() {
-        let mine = key(EMPLOYEE.0, Component::Hours(HourCode(1)));
+        let mine = key(EMPLOYEE.soap().unwrap(), Component::Hours(HourCode(1)));
         let left = key(1, Component::Wage(WageCode(400)));
-        let unlinked = BucketKey { company: CompanyId(7), ..left };
+        let unlinked = BucketKey { company: CompanyId::int(7), ..left };
         let mut plan = plan_of(vec![planned(mine, "1", owned("1", 3))]);
         let doubt = BucketState { stage: Stage::InDoubt, pending: Some(d("2")), ..Default::default() };
         let rows = BTreeMap::from([

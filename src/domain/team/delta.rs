@@ -2,6 +2,7 @@
 //! of the integration (all of them when `full` or on the first sync). The store keeps the last
 //! published content hash per employee, committed with the events.
 
+use crate::nmbrs::EmployeeId;
 use std::collections::HashMap;
 
 use super::MemberRecord;
@@ -16,7 +17,7 @@ pub struct Delta {
 
 /// Step 4: which records to publish. `previous` = last published hash per employee; publish all
 /// when `publish_all` (full, or first sync); else only new or changed ones.
-pub fn delta(records: Vec<MemberRecord>, previous: &HashMap<i32, [u8; 32]>, publish_all: bool) -> Delta {
+pub fn delta(records: Vec<MemberRecord>, previous: &HashMap<EmployeeId, [u8; 32]>, publish_all: bool) -> Delta {
     let mut d = Delta::default();
     for r in records {
         if publish_all || previous.get(&r.nmbrs_employee_id) != Some(&r.content_hash) {
@@ -41,7 +42,7 @@ mod tests {
         let mut a = rich();
         a.snapshot.hourly_wage = Some(Decimal::new(wage_cents, 2));
         let mut b = rich();
-        b.nmbrs_employee_id = 2;
+        b.nmbrs_employee_id = EmployeeId::int(2);
         vec![member_record(&a, &by_id(503293), None), member_record(&b, &by_id(2), None)]
     }
 
@@ -50,18 +51,23 @@ mod tests {
         let first = records(1450);
         let d = delta(first.clone(), &HashMap::new(), true);
         assert_eq!((d.publish.len(), d.unchanged), (2, 0));
-        assert_eq!(d.publish.iter().map(|r| r.nmbrs_employee_id).collect::<Vec<_>>(), vec![2, 503293]);
-        let stored: HashMap<i32, [u8; 32]> = first.iter().map(|r| (r.nmbrs_employee_id, r.content_hash)).collect();
+        assert_eq!(
+            d.publish.iter().map(|r| r.nmbrs_employee_id).collect::<Vec<_>>(),
+            vec![EmployeeId::int(2), EmployeeId::int(503293)]
+        );
+        let stored: HashMap<EmployeeId, [u8; 32]> =
+            first.iter().map(|r| (r.nmbrs_employee_id, r.content_hash)).collect();
         let d = delta(records(1450), &stored, false);
         assert_eq!((d.publish.len(), d.unchanged), (0, 2));
         let d = delta(records(1500), &stored, false);
         assert_eq!((d.publish.len(), d.unchanged), (1, 1));
-        assert_eq!(d.publish[0].nmbrs_employee_id, 503293);
+        assert_eq!(d.publish[0].nmbrs_employee_id, EmployeeId::int(503293));
         assert_eq!(d.publish[0].payload["hourly_wage"], json!("15.00"));
         // Full sync: everything again, also unchanged records.
         assert_eq!(delta(records(1450), &stored, true).publish.len(), 2);
         // An employee without a stored hash is new.
-        let only_one: HashMap<i32, [u8; 32]> = stored.into_iter().filter(|(id, _)| *id == 2).collect();
+        let only_one: HashMap<EmployeeId, [u8; 32]> =
+            stored.into_iter().filter(|(id, _)| *id == EmployeeId::int(2)).collect();
         assert_eq!(delta(records(1450), &only_one, false).publish.len(), 1);
     }
 }

@@ -21,6 +21,7 @@
 //!   members carrying a `nmbrs_employee_id` (distinct users), and are at least
 //!   [`MIN_HELD_BY_SHARE`], all of them are held. The share is compared exactly (decimal).
 
+use crate::nmbrs::{CompanyId, EmployeeId};
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::NaiveDate;
@@ -55,7 +56,7 @@ pub enum DepartureReason {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Departure {
     pub eitje_user_id: String,
-    pub nmbrs_employee_id: i32,
+    pub nmbrs_employee_id: EmployeeId,
     pub reason: DepartureReason,
     pub ended_on: Option<NaiveDate>,
 }
@@ -65,9 +66,9 @@ pub struct Departure {
 pub struct HeldDepartures {
     /// The company that answered with no employees (the lowest, when several did); `None` for
     /// the share rule.
-    pub nmbrs_company_id: Option<i32>,
+    pub nmbrs_company_id: Option<CompanyId>,
     /// Every company that answered empty (step 6a); empty for the share rule.
-    pub empty_company_ids: Vec<i32>,
+    pub empty_company_ids: Vec<CompanyId>,
     /// The members held.
     pub count: usize,
 }
@@ -90,7 +91,7 @@ pub struct Departures {
 pub fn departures(roster: &[RosterMember], companies: &[CompanyData], on: NaiveDate) -> Vec<Departure> {
     let unreadable = unreadable_ids(companies);
     let employment_unknown = employment_unknown_ids(companies);
-    let mut contracts: HashMap<i32, Vec<Contract>> = HashMap::new();
+    let mut contracts: HashMap<EmployeeId, Vec<Contract>> = HashMap::new();
     for company in companies {
         // Every snapshot (an employee may be listed twice) and every contract history, each
         // contract id in its latest version (per company: `contracts_of`).
@@ -148,8 +149,8 @@ pub fn judge_departures(roster: &[RosterMember], companies: &[CompanyData], rule
         found.retain(|d| d.reason != DepartureReason::NotInNmbrs);
     }
     let mut held = Vec::new();
-    let empty: Vec<i32> = {
-        let mut ids: Vec<i32> = companies.iter().filter(|c| c.is_empty()).map(|c| c.company_id).collect();
+    let empty: Vec<CompanyId> = {
+        let mut ids: Vec<CompanyId> = companies.iter().filter(|c| c.is_empty()).map(|c| c.company_id).collect();
         ids.sort_unstable();
         ids.dedup();
         ids
@@ -219,19 +220,19 @@ mod tests {
             vec![
                 Departure {
                     eitje_user_id: "u-1".into(),
-                    nmbrs_employee_id: 1,
+                    nmbrs_employee_id: EmployeeId::int(1),
                     reason: DepartureReason::EmploymentEnded,
                     ended_on: Some(d(2026, 10, 31))
                 },
                 Departure {
                     eitje_user_id: "u-5".into(),
-                    nmbrs_employee_id: 5,
+                    nmbrs_employee_id: EmployeeId::int(5),
                     reason: DepartureReason::EmploymentEnded,
                     ended_on: None
                 },
                 Departure {
                     eitje_user_id: "u-9".into(),
-                    nmbrs_employee_id: 99,
+                    nmbrs_employee_id: EmployeeId::int(99),
                     reason: DepartureReason::NotInNmbrs,
                     ended_on: None
                 },

@@ -14,6 +14,7 @@
 //!
 //! A BSN is a [`Bsn`], which never prints itself.
 
+use crate::nmbrs::{CompanyId, EmployeeId};
 pub mod bsn;
 pub mod delta;
 pub mod departures;
@@ -38,7 +39,7 @@ use crate::nmbrs::{Contract, EmployeeSnapshot, PerEmployee, Salary, Schedule};
 /// What the handler read from Nmbrs for one linked company.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CompanyData {
-    pub company_id: i32,
+    pub company_id: CompanyId,
     pub eitje_venue_ids: Vec<String>,
     /// `PersonalInfoContractSalaryAddress_GetAll_AllEmployeesByCompany`, in response order.
     pub snapshots: Vec<EmployeeSnapshot>,
@@ -64,7 +65,7 @@ impl CompanyData {
 pub struct UnreadableRecord {
     /// `None` when the employee id itself could not be read: then nobody of the company is
     /// judged gone by absence in this sync (CONTRACT §2.3).
-    pub nmbrs_employee_id: Option<i32>,
+    pub nmbrs_employee_id: Option<EmployeeId>,
     /// The Nmbrs operation whose record it was, e.g. `Contract_GetAll_AllEmployeesByCompany`.
     pub operation: String,
     /// The field that could not be read, e.g. `StartDate`.

@@ -46,7 +46,7 @@ pub fn members_left(ds: &[Departure]) -> Notification {
 
 /// `sync.duplicate_member`: one ambiguity, naming both sides.
 pub fn duplicate_member(a: &Ambiguity) -> Notification {
-    let ids: Vec<String> = a.nmbrs_employee_ids.iter().map(i32::to_string).collect();
+    let ids: Vec<String> = a.nmbrs_employee_ids.iter().map(ToString::to_string).collect();
     Notification::new(
         Level::Warning,
         "sync.duplicate_member",
@@ -109,7 +109,11 @@ mod tests {
 
     #[test]
     fn held_departures_follow_the_schema_and_name_the_rule() {
-        let empty = HeldDepartures { nmbrs_company_id: Some(54613), empty_company_ids: vec![54613, 54900], count: 3 };
+        let empty = HeldDepartures {
+            nmbrs_company_id: Some(crate::nmbrs::CompanyId::int(54613)),
+            empty_company_ids: vec![crate::nmbrs::CompanyId::int(54613), crate::nmbrs::CompanyId::int(54900)],
+            count: 3,
+        };
         let n = json(&departures_held(&empty));
         check("events/notification", &event("notification", "SyncTeam", &n)).unwrap();
         assert_eq!(n["code"], "sync.departures_held");
@@ -131,13 +135,13 @@ mod tests {
         let ds = [
             Departure {
                 eitje_user_id: "u-1".into(),
-                nmbrs_employee_id: 1,
+                nmbrs_employee_id: crate::nmbrs::EmployeeId::int(1),
                 reason: DepartureReason::EmploymentEnded,
                 ended_on: Some(d(2026, 10, 31)),
             },
             Departure {
                 eitje_user_id: "u-9".into(),
-                nmbrs_employee_id: 99,
+                nmbrs_employee_id: crate::nmbrs::EmployeeId::int(99),
                 reason: DepartureReason::NotInNmbrs,
                 ended_on: None,
             },
@@ -157,7 +161,10 @@ mod tests {
             )
         );
 
-        let a = Ambiguity { nmbrs_employee_ids: vec![1, 2], eitje_user_ids: vec!["u-1".into()] };
+        let a = Ambiguity {
+            nmbrs_employee_ids: vec![crate::nmbrs::EmployeeId::int(1), crate::nmbrs::EmployeeId::int(2)],
+            eitje_user_ids: vec!["u-1".into()],
+        };
         let n = json(&duplicate_member(&a));
         check("events/notification", &event("notification", "SyncTeam", &n)).unwrap();
         assert_eq!(n["code"], json!("sync.duplicate_member"));
@@ -175,7 +182,7 @@ mod tests {
         let e = rich();
         let cand = candidate(&e);
         let m = crate::domain::matching::match_members(
-            &[cand.clone(), Candidate { nmbrs_employee_id: 2, ..cand }],
+            &[cand.clone(), Candidate { nmbrs_employee_id: crate::nmbrs::EmployeeId::int(2), ..cand }],
             &[RosterMember { bsn: Bsn::parse("123456782"), ..member("u-1", None, true) }],
         );
         let n = json(&duplicate_member(&m.ambiguities[0]));

@@ -9,6 +9,7 @@
 //! cost per hour, and is named in `errors`. An unreadable employee record is skipped as
 //! `unreadable_record`. Held departures (step 6) make the job `partial` too.
 
+use crate::nmbrs::{CompanyId, EmployeeId};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::NaiveDate;
@@ -45,7 +46,7 @@ pub struct SyncSettings {
 /// The handler names the error; its notification (e.g. `nmbrs.no_access`) is the handler's too.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompanyFailure {
-    pub company_id: i32,
+    pub company_id: CompanyId,
     /// Why (`domain::nmbrs_failure`, company scope): its `job.completed` error code, the same as
     /// the export's (`nmbrs.no_access`, `nmbrs.unreadable_response`, …).
     pub error: CompanyError,
@@ -72,15 +73,15 @@ pub struct SyncInput<'a> {
     pub failed: &'a [CompanyFailure],
     /// Companies whose current period could not be read, and why (no cost per hour for their
     /// employees; usually `nmbrs.no_current_period`).
-    pub without_period: &'a [(i32, CompanyError)],
+    pub without_period: &'a [(CompanyId, CompanyError)],
     /// Imported employees whose own cost-per-hour call Nmbrs refused (null cost, named in errors).
-    pub without_cost: &'a [i32],
+    pub without_cost: &'a [EmployeeId],
     /// `Salary_GetEstimatedCostPerHour` per imported employee; absent = null.
-    pub costs: &'a HashMap<i32, Decimal>,
+    pub costs: &'a HashMap<EmployeeId, Decimal>,
     /// The roster (`payload.members`).
     pub members: &'a [RosterMember],
     /// The last published content hash per employee (empty = first sync).
-    pub previous: &'a HashMap<i32, [u8; 32]>,
+    pub previous: &'a HashMap<EmployeeId, [u8; 32]>,
     pub settings: SyncSettings,
     /// Today in Europe/Amsterdam.
     pub today: NaiveDate,
@@ -98,7 +99,7 @@ pub struct TeamPlan {
     /// (`team_member.deactivated` or one `sync.members_left_nmbrs`), `sync.departures_held`.
     pub events: Vec<EventDraft>,
     /// The content hash of each published record, to store with the events.
-    pub hashes: Vec<(i32, [u8; 32])>,
+    pub hashes: Vec<(EmployeeId, [u8; 32])>,
 }
 
 /// The plan of `SyncTeam`, see the module doc.
@@ -140,7 +141,7 @@ pub fn plan_sync(input: SyncInput<'_>) -> TeamPlan {
     {
         // Record by record through the pure `delta` rule: only the records to publish are kept,
         // already serialized, so a big team is never held as JSON trees all at once.
-        let by_id: HashMap<i32, &super::ImportedEmployee> =
+        let by_id: HashMap<EmployeeId, &super::ImportedEmployee> =
             selection.imported.iter().map(|e| (e.nmbrs_employee_id, e)).collect();
         for m in &matching.matched {
             let cost = costs.get(&m.nmbrs_employee_id).copied();
@@ -156,7 +157,7 @@ pub fn plan_sync(input: SyncInput<'_>) -> TeamPlan {
     plan.events.extend(matching.ambiguities.iter().map(|a| notify::duplicate_member(a).draft()));
 
     failure_errors(failed, &mut plan);
-    let no_period: BTreeMap<i32, CompanyError> = without_period.iter().copied().collect();
+    let no_period: BTreeMap<CompanyId, CompanyError> = without_period.iter().copied().collect();
     for (company, error) in no_period {
         plan.partial = true;
         let why = match error {
@@ -215,7 +216,7 @@ fn anonymous_unreadable(companies: &[CompanyData]) -> bool {
 }
 
 /// Each skipped `unreadable_record` (company, employee, operation, field), as an error.
-fn unreadable_errors(unreadable: &[(i32, Option<i32>, String, String)], plan: &mut TeamPlan) {
+fn unreadable_errors(unreadable: &[(CompanyId, Option<EmployeeId>, String, String)], plan: &mut TeamPlan) {
     for (company, employee, operation, field) in unreadable {
         plan.partial = true;
         plan.errors.push(PlanError {
@@ -329,11 +330,11 @@ mod tests {
         companies: Vec<CompanyData>,
         members: &[RosterMember],
         failed: &[CompanyFailure],
-        without_period: &[(i32, CompanyError)],
+        without_period: &[(CompanyId, CompanyError)],
         today: NaiveDate,
     ) -> TeamPlan {
         let selection = select_imports(&companies, today);
-        let costs: HashMap<i32, Decimal> = selection
+        let costs: HashMap<EmployeeId, Decimal> = selection
             .imported
             .iter()
             .map(|e| (e.nmbrs_employee_id, Decimal::new(2150, 2)))
@@ -482,7 +483,7 @@ mod tests {
             let mut c = starter;
             c.snapshots.push(snap(504302, Some("bram.koster@example.nl"), None));
             c.contracts.push(crate::nmbrs::PerEmployee {
-                employee_id: 504302,
+                employee_id: EmployeeId::int(504302),
                 items: vec![contract(97002, d(2025, 5, 1), Some(d(2026, 2, 28)))],
             });
             c
@@ -540,8 +541,10 @@ mod tests {
             for id in 1..=total {
                 c.snapshots.push(snap(id, Some("x@y.nl"), None));
                 let end = (id <= n).then(|| d(2026, 10, 31));
-                c.contracts
-                    .push(crate::nmbrs::PerEmployee { employee_id: id, items: vec![contract(id, d(2025, 1, 1), end)] });
+                c.contracts.push(crate::nmbrs::PerEmployee {
+                    employee_id: EmployeeId::int(id),
+                    items: vec![contract(id, d(2025, 1, 1), end)],
+                });
             }
             let roster: Vec<RosterMember> = (1..=total).map(|id| linked(&format!("u-{id}"), id)).collect();
             run(vec![c], &roster, &[], &[], today())
@@ -571,7 +574,7 @@ mod tests {
             ],
         );
         let failed = [CompanyFailure {
-            company_id: 54900,
+            company_id: CompanyId::int(54900),
             error: CompanyError::UnreadableResponse,
             message: "Company 54900 could not be read.".into(),
         }];
@@ -589,7 +592,7 @@ mod tests {
     #[test]
     fn a_company_without_a_current_period_still_publishes_without_a_cost_per_hour() {
         let c = company(54613, vec![snap(1, Some("a@x.nl"), None)], vec![(1, vec![contract(1, d(2025, 1, 1), None)])]);
-        let plan = run(vec![c], &[], &[], &[(54613, CompanyError::NoCurrentPeriod)], today());
+        let plan = run(vec![c], &[], &[], &[(CompanyId::int(54613), CompanyError::NoCurrentPeriod)], today());
         let upserts = of(&plan, EventType::TeamMemberUpserted);
         assert_eq!(upserts.len(), 1);
         assert_eq!(upserts[0]["cost_per_hour"], Value::Null);
@@ -609,7 +612,7 @@ mod tests {
             companies,
             failed: &[],
             without_period: &[],
-            without_cost: &[1],
+            without_cost: &[EmployeeId::int(1)],
             costs: &costs,
             members: &[],
             previous: &previous,
@@ -630,7 +633,7 @@ mod tests {
             vec![(1, vec![contract(1, d(2025, 1, 1), None)])],
         );
         c.unreadable.push(super::super::UnreadableRecord {
-            nmbrs_employee_id: Some(2),
+            nmbrs_employee_id: Some(EmployeeId::int(2)),
             operation: "Contract_GetAll_AllEmployeesByCompany".into(),
             field: "StartDate".into(),
         });
@@ -670,7 +673,7 @@ mod tests {
         let mut c = company(54613, vec![], vec![]);
         for id in 1..=6 {
             c.contracts.push(crate::nmbrs::PerEmployee {
-                employee_id: id,
+                employee_id: EmployeeId::int(id),
                 items: vec![contract(id, d(2025, 1, 1), Some(d(2026, 10, 31)))],
             });
         }

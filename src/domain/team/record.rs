@@ -26,6 +26,7 @@
 //!   whitespace), so it does not depend on serde_json's map order. The payload holds the match and
 //!   the venues, so a change of either republishes.
 
+use crate::nmbrs::EmployeeId;
 use std::fmt::Write as _;
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -43,7 +44,7 @@ use crate::{
 /// record (Nmbrs data, match, venues) — equal records hash equal, any field change changes the hash.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemberRecord {
-    pub nmbrs_employee_id: i32,
+    pub nmbrs_employee_id: EmployeeId,
     pub payload: Value,
     pub content_hash: [u8; 32],
 }
@@ -266,7 +267,7 @@ mod tests {
                          "days": ["8.00", "8.00", "8.00", "8.00", "0.00", "0.00", "0.00"]},
         });
         assert_eq!(r.payload, expected);
-        assert_eq!(r.nmbrs_employee_id, 503293);
+        assert_eq!(r.nmbrs_employee_id, EmployeeId::int(503293));
     }
 
     #[test]
@@ -276,7 +277,7 @@ mod tests {
         s.gender = "".into();
         s.bsn = Some("12-34".into());
         let sel = select_imports(&[company(10, vec![s], vec![(7, vec![contract(1, d(2025, 1, 1), None)])])], t);
-        let new = Matched { nmbrs_employee_id: 7, eitje_user_id: None, matched_by: MatchedBy::New };
+        let new = Matched { nmbrs_employee_id: EmployeeId::int(7), eitje_user_id: None, matched_by: MatchedBy::New };
         let r = member_record(&sel.imported[0], &new, None);
         check("events/team_member.upserted", &event("team_member.upserted", "SyncTeam", &r.payload)).unwrap();
         let p = &r.payload;

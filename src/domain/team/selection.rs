@@ -17,6 +17,7 @@
 //! - **Schedule** = the one with the latest start on or before the sync date (ties: latest
 //!   creation); when none has started yet, the first upcoming one.
 
+use crate::nmbrs::{CompanyId, EmployeeId};
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -42,15 +43,15 @@ pub struct Selection {
     pub no_active_employment: u64,
     /// Employees skipped because a field a decision needs could not be read, sorted:
     /// (company id, employee id, operation, field).
-    pub unreadable: Vec<(i32, Option<i32>, String, String)>,
+    pub unreadable: Vec<(CompanyId, Option<EmployeeId>, String, String)>,
 }
 
 /// An employee to import, with everything its `team_member.upserted` record needs.
 /// `Debug` hides the BSN (the snapshot's `Debug` does).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportedEmployee {
-    pub nmbrs_employee_id: i32,
-    pub company_id: i32,
+    pub nmbrs_employee_id: EmployeeId,
+    pub company_id: CompanyId,
     /// The company's venues, sorted and deduplicated.
     pub eitje_venue_ids: Vec<String>,
     pub snapshot: EmployeeSnapshot,
@@ -65,7 +66,7 @@ pub struct ImportedEmployee {
     pub email: String,
 }
 
-pub(super) fn items<T: Clone>(lists: &[PerEmployee<T>], employee_id: i32) -> Vec<T> {
+pub(super) fn items<T: Clone>(lists: &[PerEmployee<T>], employee_id: EmployeeId) -> Vec<T> {
     lists.iter().filter(|l| l.employee_id == employee_id).flat_map(|l| l.items.iter().cloned()).collect()
 }
 
@@ -75,7 +76,7 @@ pub(super) fn items<T: Clone>(lists: &[PerEmployee<T>], employee_id: i32) -> Vec
 pub(super) fn contracts_of(
     company: &CompanyData,
     snapshot: Option<&EmployeeSnapshot>,
-    employee_id: i32,
+    employee_id: EmployeeId,
 ) -> Vec<Contract> {
     let mut contracts = latest_versions(&items(&company.contracts, employee_id));
     // Listed with a nil or empty contract list is "no contracts" (field case 03): the snapshot's
@@ -112,14 +113,13 @@ pub(super) fn current_schedule(mut schedules: Vec<Schedule>, today: NaiveDate) -
 /// (EmailWork, else EmailPrivate; trimmed, empty = none). See the module doc for the rules.
 pub fn select_imports(companies: &[CompanyData], today: NaiveDate) -> Selection {
     let unreadable = unreadable_ids(companies);
-    let mut by_employee: BTreeMap<i32, Vec<(&CompanyData, &EmployeeSnapshot)>> = BTreeMap::new();
+    let mut by_employee: BTreeMap<EmployeeId, Vec<(&CompanyData, &EmployeeSnapshot)>> = BTreeMap::new();
     for company in companies {
         for s in company.snapshots.iter().filter(|s| !unreadable.contains(&s.employee_id)) {
             by_employee.entry(s.employee_id).or_default().push((company, s));
         }
     }
-    let mut selection = Selection::default();
-    selection.unreadable = unreadable_of(companies);
+    let mut selection = Selection { unreadable: unreadable_of(companies), ..Default::default() };
     for (id, mut seen) in by_employee {
         seen.sort_by_key(|(c, _)| c.company_id);
         let mut employed_somewhere = false;
@@ -258,7 +258,7 @@ mod tests {
         let b = company(10, vec![snap(1, None, None)], active.clone());
         let sel = select_imports(&[a.clone(), b.clone()], t);
         assert_eq!(ids(&sel), vec![1]);
-        assert_eq!(sel.imported[0].company_id, 20);
+        assert_eq!(sel.imported[0].company_id, CompanyId::int(20));
         assert_eq!((sel.no_email, sel.no_active_employment), (0, 0));
         let c = company(30, vec![snap(1, Some("a@x.nl"), None)], vec![]);
         let sel = select_imports(&[b, c], t);
@@ -286,7 +286,7 @@ mod tests {
     #[test]
     fn candidate_carries_bsn_and_both_addresses() {
         let c = candidate(&rich());
-        assert_eq!(c.nmbrs_employee_id, 503293);
+        assert_eq!(c.nmbrs_employee_id, EmployeeId::int(503293));
         assert_eq!(c.bsn.as_ref().map(Bsn::expose), Some("123456782"));
         assert_eq!(c.emails, vec!["Sanne@Brouwerij.nl", "sanne@home.nl"]);
     }
@@ -305,7 +305,7 @@ mod tests {
                 if history {
                     let items =
                         vec![Contract { start_date: start.map(at), end_date: end.map(at), ..Default::default() }];
-                    c.contracts.push(PerEmployee { employee_id: id, items });
+                    c.contracts.push(PerEmployee { employee_id: EmployeeId::int(id), items });
                 } else {
                     (s.contract_start_date, s.contract_end_date) = (start.map(at), end.map(at));
                 }
@@ -323,7 +323,7 @@ mod tests {
         fn selection_counts_every_employee_once(companies in proptest::collection::vec(arb_company(), 0..3)) {
             let t = today();
             let sel = select_imports(&companies, t);
-            let all: BTreeSet<i32> = companies.iter().flat_map(|c| c.snapshots.iter().map(|s| s.employee_id)).collect();
+            let all: BTreeSet<EmployeeId> = companies.iter().flat_map(|c| c.snapshots.iter().map(|s| s.employee_id)).collect();
             prop_assert_eq!(sel.imported.len() as u64 + sel.no_email + sel.no_active_employment, all.len() as u64);
             prop_assert!(sel.imported.windows(2).all(|w| w[0].nmbrs_employee_id < w[1].nmbrs_employee_id));
             for e in &sel.imported {
@@ -331,7 +331,7 @@ mod tests {
                 prop_assert!(!e.email.trim().is_empty());
             }
             let roster: Vec<RosterMember> =
-                all.iter().map(|id| member(&format!("u-{id}"), Some(*id), true)).collect();
+                all.iter().map(|id| member(&format!("u-{id}"), id.soap(), true)).collect();
             let ds = departures(&roster, &companies, t);
             for dep in &ds {
                 prop_assert!(sel.imported.iter().all(|e| e.nmbrs_employee_id != dep.nmbrs_employee_id));
@@ -346,7 +346,7 @@ mod tests {
             for r in &records {
                 prop_assert!(check("events/team_member.upserted", &event("team_member.upserted", "SyncTeam", &r.payload)).is_ok());
             }
-            let stored: HashMap<i32, [u8; 32]> = records.iter().map(|r| (r.nmbrs_employee_id, r.content_hash)).collect();
+            let stored: HashMap<EmployeeId, [u8; 32]> = records.iter().map(|r| (r.nmbrs_employee_id, r.content_hash)).collect();
             let again = delta(records.clone(), &stored, false);
             prop_assert_eq!((again.publish.len(), again.unchanged), (0, records.len() as u64));
         }

@@ -27,7 +27,7 @@ pub fn at(date: NaiveDate) -> NaiveDateTime {
 
 pub fn contract(id: i32, start: NaiveDate, end: Option<NaiveDate>) -> Contract {
     Contract {
-        contract_id: id,
+        contract_id: crate::nmbrs::ContractId::int(id),
         start_date: Some(at(start)),
         end_date: end.map(at),
         hours_per_week: Some(Decimal::new(3200, 2)),
@@ -38,7 +38,7 @@ pub fn contract(id: i32, start: NaiveDate, end: Option<NaiveDate>) -> Contract {
 
 pub fn snap(id: i32, email_work: Option<&str>, email_private: Option<&str>) -> EmployeeSnapshot {
     EmployeeSnapshot {
-        employee_id: id,
+        employee_id: crate::nmbrs::EmployeeId::int(id),
         employee_number: id,
         email_work: email_work.map(str::to_owned),
         email_private: email_private.map(str::to_owned),
@@ -48,17 +48,20 @@ pub fn snap(id: i32, email_work: Option<&str>, email_private: Option<&str>) -> E
 
 pub fn company(id: i32, snapshots: Vec<EmployeeSnapshot>, contracts: Vec<(i32, Vec<Contract>)>) -> CompanyData {
     CompanyData {
-        company_id: id,
+        company_id: crate::nmbrs::CompanyId::int(id),
         eitje_venue_ids: vec!["v-2".into(), "v-1".into(), "v-1".into()],
         snapshots,
-        contracts: contracts.into_iter().map(|(employee_id, items)| PerEmployee { employee_id, items }).collect(),
+        contracts: contracts
+            .into_iter()
+            .map(|(employee_id, items)| PerEmployee { employee_id: crate::nmbrs::EmployeeId::int(employee_id), items })
+            .collect(),
         ..Default::default()
     }
 }
 
 pub fn rich_company() -> CompanyData {
     let s = EmployeeSnapshot {
-        employee_id: 503293,
+        employee_id: crate::nmbrs::EmployeeId::int(503293),
         employee_number: 1,
         first_name: Some("Sanne ".into()),
         birthday: Some(at(d(1994, 3, 15))),
@@ -94,8 +97,11 @@ pub fn rich_company() -> CompanyData {
         ..Default::default()
     };
     c.salaries = vec![PerEmployee {
-        employee_id: 503293,
-        items: vec![salary(2, d(2025, 1, 1), 1450), salary(1, d(2023, 1, 1), 1300)],
+        employee_id: crate::nmbrs::EmployeeId::int(503293),
+        items: vec![
+            salary(crate::nmbrs::SalaryId::int(2), d(2025, 1, 1), 1450),
+            salary(crate::nmbrs::SalaryId::int(1), d(2023, 1, 1), 1300),
+        ],
     }];
     let week = |h: i64| [h, h, h, h, 0, 0, 0].map(|h| Some(Decimal::new(h * 100, 2)));
     let schedule = |id: i64, start, w1, w2| Schedule {
@@ -106,7 +112,7 @@ pub fn rich_company() -> CompanyData {
         ..Default::default()
     };
     c.schedules = vec![PerEmployee {
-        employee_id: 503293,
+        employee_id: crate::nmbrs::EmployeeId::int(503293),
         items: vec![
             schedule(1, d(2023, 1, 1), week(6), week(6)),
             schedule(2, d(2025, 1, 1), week(8), [Some(Decimal::ZERO); 7]),
@@ -122,7 +128,11 @@ pub fn rich() -> ImportedEmployee {
 }
 
 pub fn by_id(id: i32) -> Matched {
-    Matched { nmbrs_employee_id: id, eitje_user_id: Some("u-1".into()), matched_by: MatchedBy::NmbrsId }
+    Matched {
+        nmbrs_employee_id: crate::nmbrs::EmployeeId::int(id),
+        eitje_user_id: Some("u-1".into()),
+        matched_by: MatchedBy::NmbrsId,
+    }
 }
 
 pub fn event(kind: &str, job: &str, payload: &Value) -> Value {
@@ -137,9 +147,15 @@ pub fn event(kind: &str, job: &str, payload: &Value) -> Value {
 }
 
 pub fn ids(sel: &Selection) -> Vec<i32> {
-    sel.imported.iter().map(|e| e.nmbrs_employee_id).collect()
+    sel.imported.iter().filter_map(|e| e.nmbrs_employee_id.soap()).collect()
 }
 
 pub fn member(user: &str, id: Option<i32>, active: bool) -> RosterMember {
-    RosterMember { eitje_user_id: user.into(), email: None, bsn: None, nmbrs_employee_id: id, active }
+    RosterMember {
+        eitje_user_id: user.into(),
+        email: None,
+        bsn: None,
+        nmbrs_employee_id: id.map(crate::nmbrs::EmployeeId::int),
+        active,
+    }
 }

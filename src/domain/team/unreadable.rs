@@ -13,6 +13,7 @@
 //!   entry of a listed employee carrying a newer contract, so none of that company's employees is
 //!   judged gone for an ended employment in this sync ([`employment_unknown_ids`]).
 
+use crate::nmbrs::{CompanyId, EmployeeId};
 use std::collections::BTreeSet;
 
 use super::{CompanyData, UnreadableRecord};
@@ -23,7 +24,7 @@ fn anonymous_in(company: &CompanyData, operation: Operation) -> bool {
     company.unreadable.iter().any(|u| u.nmbrs_employee_id.is_none() && u.operation == operation.name())
 }
 
-fn listed<T>(lists: &[PerEmployee<T>]) -> BTreeSet<i32> {
+fn listed<T>(lists: &[PerEmployee<T>]) -> BTreeSet<EmployeeId> {
     lists.iter().map(|l| l.employee_id).collect()
 }
 
@@ -38,7 +39,7 @@ pub fn unreadable_records(company: &CompanyData) -> Vec<UnreadableRecord> {
         (Operation::ScheduleGetAll, listed(&company.schedules)),
     ];
     for (operation, ids) in lists.into_iter().filter(|(op, _)| anonymous_in(company, *op)) {
-        let missing: BTreeSet<i32> =
+        let missing: BTreeSet<EmployeeId> =
             company.snapshots.iter().map(|s| s.employee_id).filter(|id| !ids.contains(id)).collect();
         out.extend(missing.into_iter().map(|id| UnreadableRecord {
             nmbrs_employee_id: Some(id),
@@ -50,13 +51,13 @@ pub fn unreadable_records(company: &CompanyData) -> Vec<UnreadableRecord> {
 }
 
 /// The ids of employees with an unreadable record (see [`unreadable_records`]) in any company.
-pub fn unreadable_ids(companies: &[CompanyData]) -> BTreeSet<i32> {
+pub fn unreadable_ids(companies: &[CompanyData]) -> BTreeSet<EmployeeId> {
     companies.iter().flat_map(|c| unreadable_records(c).into_iter().filter_map(|u| u.nmbrs_employee_id)).collect()
 }
 
 /// The unreadable records of `companies` as (company id, employee id, operation, field), sorted
 /// and deduplicated.
-pub fn unreadable_of(companies: &[CompanyData]) -> Vec<(i32, Option<i32>, String, String)> {
+pub fn unreadable_of(companies: &[CompanyData]) -> Vec<(CompanyId, Option<EmployeeId>, String, String)> {
     let mut out: Vec<_> = companies
         .iter()
         .flat_map(|c| {
@@ -70,7 +71,7 @@ pub fn unreadable_of(companies: &[CompanyData]) -> Vec<(i32, Option<i32>, String
 
 /// The employees (of its snapshots and contract list) of every company whose contract list holds
 /// a record of unreadable `EmployeeId`: none of them is judged gone for an ended employment.
-pub fn employment_unknown_ids(companies: &[CompanyData]) -> BTreeSet<i32> {
+pub fn employment_unknown_ids(companies: &[CompanyData]) -> BTreeSet<EmployeeId> {
     companies
         .iter()
         .filter(|c| anonymous_in(c, Operation::ContractGetAll))
@@ -88,7 +89,12 @@ mod tests {
     }
 
     fn salary_list(ids: &[i32]) -> Vec<PerEmployee<crate::nmbrs::Salary>> {
-        ids.iter().map(|&employee_id| PerEmployee { employee_id, items: vec![Default::default()] }).collect()
+        ids.iter()
+            .map(|&employee_id| PerEmployee {
+                employee_id: EmployeeId::int(employee_id),
+                items: vec![Default::default()],
+            })
+            .collect()
     }
 
     #[test]
@@ -96,7 +102,7 @@ mod tests {
         let snaps = (1..=3).map(|id| snap(id, Some("a@x.nl"), None)).collect();
         let mut c = company(10, snaps, vec![(1, vec![]), (2, vec![]), (3, vec![])]);
         c.salaries = salary_list(&[1]);
-        c.schedules = vec![PerEmployee { employee_id: 2, items: vec![] }];
+        c.schedules = vec![PerEmployee { employee_id: EmployeeId::int(2), items: vec![] }];
         // Without an anonymous record, missing from a list is an empty history.
         assert_eq!(unreadable_records(&c), vec![]);
         c.unreadable.push(anonymous(Operation::SalaryGetAll));
@@ -105,15 +111,18 @@ mod tests {
         assert_eq!(
             of,
             vec![
-                (10, None, salary.into(), "EmployeeId".into()),
-                (10, Some(2), salary.into(), "EmployeeId".into()),
-                (10, Some(3), salary.into(), "EmployeeId".into()),
+                (CompanyId::int(10), None, salary.into(), "EmployeeId".into()),
+                (CompanyId::int(10), Some(EmployeeId::int(2)), salary.into(), "EmployeeId".into()),
+                (CompanyId::int(10), Some(EmployeeId::int(3)), salary.into(), "EmployeeId".into()),
             ]
         );
-        assert_eq!(unreadable_ids(std::slice::from_ref(&c)), BTreeSet::from([2, 3]));
+        assert_eq!(unreadable_ids(std::slice::from_ref(&c)), BTreeSet::from([EmployeeId::int(2), EmployeeId::int(3)]));
         // Each list on its own: an anonymous schedule record adds 1 and 3, 3 is counted once by id.
         c.unreadable.push(anonymous(Operation::ScheduleGetAll));
-        assert_eq!(unreadable_ids(std::slice::from_ref(&c)), BTreeSet::from([1, 2, 3]));
+        assert_eq!(
+            unreadable_ids(std::slice::from_ref(&c)),
+            BTreeSet::from([EmployeeId::int(1), EmployeeId::int(2), EmployeeId::int(3)])
+        );
         assert_eq!(employment_unknown_ids(std::slice::from_ref(&c)), BTreeSet::new());
     }
 
@@ -124,8 +133,11 @@ mod tests {
         held.unreadable.push(anonymous(Operation::ContractGetAll));
         let other = company(20, vec![snap(3, None, None)], vec![]);
         assert_eq!(employment_unknown_ids(&[a, other.clone()]), BTreeSet::new());
-        assert_eq!(employment_unknown_ids(&[held.clone(), other]), BTreeSet::from([1, 2, 4]));
+        assert_eq!(
+            employment_unknown_ids(&[held.clone(), other]),
+            BTreeSet::from([EmployeeId::int(1), EmployeeId::int(2), EmployeeId::int(4)])
+        );
         // 1 is missing from the contract list: unreadable; 2 is listed: only held.
-        assert_eq!(unreadable_ids(&[held]), BTreeSet::from([1]));
+        assert_eq!(unreadable_ids(&[held]), BTreeSet::from([EmployeeId::int(1)]));
     }
 }

@@ -4,6 +4,7 @@
 //! the integer up again by scanning the domain (cached). The same record is one record for
 //! both faces: a component inserted through SOAP has a REST id and the other way round.
 
+use crate::sim::SimId;
 use std::collections::HashMap;
 
 use uuid::Uuid;
@@ -75,8 +76,8 @@ impl IdIndex {
         let candidates: Vec<i32> = match kind {
             Kind::Company => d.companies.keys().copied().collect(),
             Kind::Employee => d.employees.keys().copied().collect(),
-            Kind::HourComponent => d.hour_components.values().flatten().map(|l| l.id).collect(),
-            Kind::WageComponent => d.wage_components.values().flatten().map(|l| l.id).collect(),
+            Kind::HourComponent => d.hour_components.values().flatten().map(|l| l.id.int()).collect(),
+            Kind::WageComponent => d.wage_components.values().flatten().map(|l| l.id.int()).collect(),
             _ => Vec::new(),
         };
         for id in candidates {
@@ -105,9 +106,10 @@ mod tests {
         let u = rest_id("d", Kind::HourComponent, 5);
         assert_eq!(index.resolve("d", &d, Kind::HourComponent, u), None);
         d.hour_components.entry((1, 2026, 1)).or_default().push(crate::nmbrs::HourComponentLine {
-            id: 5,
+            id: crate::nmbrs::HourComponentId::int(5),
             hour_code: 1,
             hours: Default::default(),
+            comment: None,
         });
         assert_eq!(index.resolve("d", &d, Kind::HourComponent, u), Some(5));
         assert_eq!(index.resolve("d", &d, Kind::WageComponent, u), None, "kind must match");

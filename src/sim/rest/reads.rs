@@ -5,6 +5,7 @@
 //! reads count employees). Mappings from the SOAP-era seed: one employment per contract, the
 //! home address from the snapshot, salary types by their SOAP number.
 
+use crate::sim::SimId;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
@@ -85,10 +86,10 @@ fn covered_companies(ctx: &Ctx) -> Vec<Value> {
     ctx.d
         .companies
         .values()
-        .filter(|c| ctx.grant.covers(c.company.id))
+        .filter(|c| ctx.grant.covers(c.company.id.int()))
         .map(|c| {
             json!({
-                "companyId": ctx.id(Kind::Company, c.company.id),
+                "companyId": ctx.id(Kind::Company, c.company.id.int()),
                 "number": c.company.number.to_string(),
                 "name": c.company.name.clone().unwrap_or_default(),
                 "debtorId": debtor,
@@ -219,7 +220,7 @@ pub fn personal_info(ctx: &mut Ctx) -> Answer {
         let current = ctx.d.companies.get(&e.company_id).map(|c| c.current_period);
         let from_history = e.personal_infos.iter().map(|p| {
             json!({
-                "personalInfoId": ctx.id(Kind::PersonalInfo, p.id),
+                "personalInfoId": ctx.id(Kind::PersonalInfo, p.id.int()),
                 "basicInfo": {
                     "employeeNumber": p.employee_number,
                     "firstName": p.first_name,
@@ -288,7 +289,7 @@ pub fn contracts(ctx: &mut Ctx) -> Answer {
             .iter()
             .map(|c| {
                 json!({
-                    "contractId": ctx.id(Kind::Contract, c.contract_id),
+                    "contractId": ctx.id(Kind::Contract, c.contract_id.int()),
                     "startDate": date(c.start_date),
                     "trialPeriod": date(c.trial_period),
                     "endDate": date(c.end_date),
@@ -309,7 +310,7 @@ pub fn employments(ctx: &mut Ctx) -> Answer {
             .iter()
             .map(|c| {
                 json!({
-                    "employmentId": ctx.id(Kind::Employment, c.contract_id),
+                    "employmentId": ctx.id(Kind::Employment, c.contract_id.int()),
                     "creationDate": date(c.creation_date),
                     "startDate": date(c.start_date),
                     "endDate": date(c.end_date),
@@ -329,7 +330,7 @@ pub fn salaries(ctx: &mut Ctx) -> Answer {
             .iter()
             .map(|s| {
                 let mut v = json!({
-                    "salaryId": ctx.id(Kind::Salary, s.id),
+                    "salaryId": ctx.id(Kind::Salary, s.id.int()),
                     "startDate": created(s.start_date),
                     "value": s.value.map(number),
                     "createdAt": created(s.creation_date),
@@ -444,7 +445,7 @@ pub fn variable_hours(ctx: &mut Ctx) -> Answer {
     let items = lines
         .iter()
         .map(|l| {
-            let mut v = line_json(ctx, Kind::HourComponent, l.id);
+            let mut v = line_json(ctx, Kind::HourComponent, l.id.int());
             let description = c
                 .hour_codes
                 .iter()
@@ -473,7 +474,7 @@ pub fn variable_wages(ctx: &mut Ctx) -> Answer {
             let items: Vec<Value> = lines
                 .iter()
                 .map(|l| {
-                    let mut v = line_json(ctx, Kind::WageComponent, l.id);
+                    let mut v = line_json(ctx, Kind::WageComponent, l.id.int());
                     v["code"] = json!(l.code);
                     v["value"] = number(l.value.0);
                     v

@@ -11,6 +11,7 @@
 //! changes only the fields sent non-null; a PUT naming another period moves the line. Negative
 //! days are refused.
 
+use crate::sim::SimId;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
@@ -97,9 +98,10 @@ pub fn hours_post(ctx: &mut Ctx) -> Answer {
     ctx.d.next_id += 1;
     let id = ctx.d.next_id;
     ctx.d.hour_components.entry((employee, p.year, p.period)).or_default().push(HourComponentLine {
-        id,
+        id: id.into(),
         hour_code: code,
         hours: Hours(hours),
+        comment: None,
     });
     ctx.d.line_info.insert(id, info);
     Ok((StatusCode::CREATED, Some(json!({"hourComponentId": ctx.id(Kind::HourComponent, id)}))))
@@ -119,9 +121,10 @@ pub fn wage_post(ctx: &mut Ctx) -> Answer {
     ctx.d.next_id += 1;
     let id = ctx.d.next_id;
     ctx.d.wage_components.entry((employee, p.year, p.period)).or_default().push(WageComponentLine {
-        id,
+        id: id.into(),
         code,
         value: Amount(value),
+        comment: None,
     });
     ctx.d.line_info.insert(id, info);
     Ok((StatusCode::CREATED, Some(json!({"variableWagecomponentId": ctx.id(Kind::WageComponent, id)}))))
@@ -189,14 +192,14 @@ pub fn hours_put(ctx: &mut Ctx) -> Answer {
     let (employee, company) = ctx.employee()?;
     let b = body(ctx)?;
     let id = line_id(ctx, Kind::HourComponent, &b["hourComponentId"], "hourComponentId")?;
-    let key = find_line(&ctx.d.hour_components, employee, id, |l| l.id)
+    let key = find_line(&ctx.d.hour_components, employee, id, |l| l.id.int())
         .ok_or_else(|| RestError::not_found("Component not found"))?;
     let to = put_period(ctx, company, key, &b["periodDetails"])?;
     let code = int(&b["hourCode"], "hourCode")?.map(|c| code_known(ctx, company, true, c)).transpose()?;
     let hours = decimal(&b["hours"], "hours")?;
     update_info(ctx, id, b)?;
     let lines = ctx.d.hour_components.get_mut(&key).expect("found above");
-    let pos = lines.iter().position(|l| l.id == id).expect("found above");
+    let pos = lines.iter().position(|l| l.id.int() == id).expect("found above");
     if let Some(code) = code {
         lines[pos].hour_code = code;
     }
@@ -213,14 +216,14 @@ pub fn wage_put(ctx: &mut Ctx) -> Answer {
     let (employee, company) = ctx.employee()?;
     let b = body(ctx)?;
     let id = line_id(ctx, Kind::WageComponent, &b["variableWagecomponentId"], "variableWagecomponentId")?;
-    let key = find_line(&ctx.d.wage_components, employee, id, |l| l.id)
+    let key = find_line(&ctx.d.wage_components, employee, id, |l| l.id.int())
         .ok_or_else(|| RestError::not_found("Component not found"))?;
     let to = put_period(ctx, company, key, &b["periodDetails"])?;
     let code = int(&b["code"], "code")?.map(|c| code_known(ctx, company, false, c)).transpose()?;
     let value = decimal(&b["value"], "value")?;
     update_info(ctx, id, b)?;
     let lines = ctx.d.wage_components.get_mut(&key).expect("found above");
-    let pos = lines.iter().position(|l| l.id == id).expect("found above");
+    let pos = lines.iter().position(|l| l.id.int() == id).expect("found above");
     if let Some(code) = code {
         lines[pos].code = code;
     }
@@ -238,18 +241,18 @@ fn delete(ctx: &mut Ctx, hours: bool) -> Answer {
     let raw = ctx.path.get(param).map(|s| Value::String(s.to_owned())).unwrap_or(Value::Null);
     let id = line_id(ctx, kind, &raw, param)?;
     let key = if hours {
-        find_line(&ctx.d.hour_components, employee, id, |l| l.id)
+        find_line(&ctx.d.hour_components, employee, id, |l| l.id.int())
     } else {
-        find_line(&ctx.d.wage_components, employee, id, |l| l.id)
+        find_line(&ctx.d.wage_components, employee, id, |l| l.id.int())
     };
     let key = key.ok_or_else(|| RestError::not_found("Component not found"))?;
     if ctx.settings.closed_period_delete == ClosedPeriodDelete::Refuse {
         writable(ctx, company, PayPeriod::new(key.1, key.2), false)?;
     }
     if hours {
-        ctx.d.hour_components.get_mut(&key).into_iter().for_each(|v| v.retain(|l| l.id != id));
+        ctx.d.hour_components.get_mut(&key).into_iter().for_each(|v| v.retain(|l| l.id.int() != id));
     } else {
-        ctx.d.wage_components.get_mut(&key).into_iter().for_each(|v| v.retain(|l| l.id != id));
+        ctx.d.wage_components.get_mut(&key).into_iter().for_each(|v| v.retain(|l| l.id.int() != id));
     }
     ctx.d.line_info.remove(&id);
     Ok((StatusCode::NO_CONTENT, None))

@@ -262,13 +262,13 @@ pub fn reported_id_problems(sim: &Simulator, hours_exported: &Value) -> Vec<Stri
                 .hour_components(demo::DOMAIN, emp, PERIOD)
                 .into_iter()
                 .filter(|l| l.hour_code == c)
-                .map(|l| l.id as i64)
+                .map(|l| l.id.soap().unwrap() as i64)
                 .collect(),
             (Some("wage"), Some(c)) => sim
                 .wage_components(demo::DOMAIN, emp, PERIOD)
                 .into_iter()
                 .filter(|l| l.code == c)
-                .map(|l| l.id as i64)
+                .map(|l| l.id.soap().unwrap() as i64)
                 .collect(),
             _ => continue,
         };
