@@ -77,6 +77,7 @@ pub enum ApiKind {
 /// The OAuth grant the monolith hands over for a `rest` integration (CONTRACT §5.1): the
 /// `grant_id` it chose for one consent and a refresh token of that grant. The token may be
 /// older than the one the worker stored since; `nmbrs::rest::auth` decides which one is used.
+#[derive(Clone)]
 pub struct RestGrant {
     pub grant_id: Uuid,
     pub refresh_token: SecretString,

@@ -73,6 +73,10 @@ pub struct RequestedBy {
 #[derive(Debug, Clone, Deserialize)]
 pub struct NmbrsAccount {
     pub domain: String,
+    /// `soap` (the default) or `rest`: the plaintext of `credentials`, the form of ids and the
+    /// edge the jobs call (CONTRACT §2.2, §5).
+    #[serde(default)]
+    pub api: crate::credentials::ApiKind,
     pub credentials: SealedCredentials,
 }
 

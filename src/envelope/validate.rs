@@ -9,7 +9,8 @@
 use sha2::{Digest, Sha256};
 
 use super::{Job, JobPayload, JobType, RejectCode, Rejection, job::RawEnvelope, schema};
-use crate::credentials::{Credentials, KeyRing};
+use crate::credentials::{ApiKind, KeyRing, OpenedCredentials};
+use crate::domain::integration::Venue;
 
 /// Bounds applied before a body is even parsed.
 #[derive(Debug, Clone, Copy)]
@@ -24,7 +25,7 @@ pub fn validate(
     amqp_message_id: Option<&str>,
     limits: Limits,
     keys: &KeyRing,
-) -> Result<(Job, Credentials), Box<Rejection>> {
+) -> Result<(Job, OpenedCredentials), Box<Rejection>> {
     check(body, queue_type, amqp_message_id, limits, keys).map_err(Box::new)
 }
 
@@ -35,7 +36,7 @@ fn check(
     amqp_message_id: Option<&str>,
     limits: Limits,
     keys: &KeyRing,
-) -> Result<(Job, Credentials), Rejection> {
+) -> Result<(Job, OpenedCredentials), Rejection> {
     if body.len() > limits.max_message_bytes {
         return Err(Rejection::new(
             RejectCode::TooLarge,
@@ -75,9 +76,11 @@ fn check(
     let payload = JobPayload::parse(body_type, raw.payload).map_err(|e| {
         reject(RejectCode::SchemaViolation, format!("{body_type} payload does not fit the worker's type: {e}"))
     })?;
+    let nmbrs = &raw.integration.nmbrs;
     let credentials = keys
-        .open(&raw.integration.id, &raw.integration.nmbrs.credentials)
+        .open_for(nmbrs.api, &raw.integration.id, &nmbrs.credentials)
         .map_err(|e| reject(RejectCode::CredentialsInvalid, e.to_string()))?;
+    venue_ids_fit(nmbrs.api, &raw.integration.venues).map_err(|m| reject(RejectCode::SchemaViolation, m))?;
     let job = Job {
         idempotency_key: raw.idempotency_key.unwrap_or_else(|| raw.message_id.clone()),
         message_id: raw.message_id,
@@ -89,6 +92,27 @@ fn check(
         payload_sha256,
     };
     Ok((job, credentials))
+}
+
+/// The venues' company ids have the form of the integration's API (CONTRACT §5.2): integers
+/// on `soap`, REST `companyId` UUIDs on `rest`. A mismatch is the sender's mistake; the message
+/// names the venue, never a value.
+fn venue_ids_fit(api: ApiKind, venues: &[Venue]) -> Result<(), String> {
+    let misfit = venues.iter().find(|v| match api {
+        ApiKind::Soap => v.nmbrs_company_id.soap().is_none(),
+        ApiKind::Rest => v.nmbrs_company_id.0.rest().is_none(),
+    });
+    match misfit {
+        None => Ok(()),
+        Some(v) => Err(format!(
+            "venue {:?}: nmbrs_company_id is not a {} company id (CONTRACT §5.2)",
+            v.eitje_venue_id,
+            match api {
+                ApiKind::Soap => "SOAP (integer)",
+                ApiKind::Rest => "REST (UUID)",
+            }
+        )),
+    }
 }
 
 /// Digest of what makes two deliveries "the same job": its type and payload. serde_json's map
@@ -146,7 +170,11 @@ mod tests {
 
     const LIMITS: Limits = Limits { max_message_bytes: 64 * 1024 };
 
-    fn run(keys: &KeyRing, value: &serde_json::Value, queue: JobType) -> Result<(Job, Credentials), Box<Rejection>> {
+    fn run(
+        keys: &KeyRing,
+        value: &serde_json::Value,
+        queue: JobType,
+    ) -> Result<(Job, OpenedCredentials), Box<Rejection>> {
         validate(&serde_json::to_vec(value).unwrap(), queue, Some("amqp-id"), LIMITS, keys)
     }
 
@@ -158,7 +186,7 @@ mod tests {
         assert_eq!(job.idempotency_key, job.message_id);
         assert_eq!(job.integration.venues[0].nmbrs_company_id, crate::nmbrs::CompanyId::int(54613));
         assert!(!job.integration.settings.auto_deactivate);
-        assert_eq!(creds.username, "api@example.com");
+        assert!(matches!(creds, OpenedCredentials::Soap(c) if c.username == "api@example.com"));
     }
 
     #[test]

@@ -34,7 +34,7 @@ impl JobHandler for Deactivate {
     async fn run(&self, ctx: JobContext<'_>, payload: &DeactivatePayload) -> Result<JobOutput, JobError> {
         let integration = &ctx.job.integration;
         let domain = integration.nmbrs.domain.as_str();
-        let api = self.nmbrs.connect(ctx.credentials.for_nmbrs(domain));
+        let api = self.nmbrs.connect(&ctx)?;
         let read = team::read(api.as_ref(), &integration.venues, Detail::Employment)
             .await
             .map_err(|e| JobError::nmbrs(&e, domain))?;

@@ -86,8 +86,7 @@ impl JobHandler for ExportHours {
 
     async fn run(&self, ctx: JobContext<'_>, payload: &ExportPayload) -> Result<JobOutput, JobError> {
         let integration = &ctx.job.integration;
-        let domain = integration.nmbrs.domain.as_str();
-        let api = self.nmbrs.connect(ctx.credentials.for_nmbrs(domain));
+        let api = self.nmbrs.connect(&ctx)?;
         let recorded: Option<Run> = match payload.dry_run {
             true => None,
             false => ledger::load_run(ctx.pool, &integration.id, &ctx.job.idempotency_key).await.map_err(db_error)?,

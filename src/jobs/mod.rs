@@ -7,6 +7,7 @@
 //! `identity_capture.rs` keeps, from their reads, what the SOAP→REST switch needs (issue 10). A kind without a handler fails
 //! permanently with `job_type_not_supported` and is parked, so it can be replayed later.
 
+mod connector;
 pub mod deactivate;
 mod error;
 pub mod export_apply;
@@ -27,10 +28,11 @@ use async_trait::async_trait;
 use serde::Serialize;
 use sqlx::PgPool;
 
+pub use connector::{Connector, NmbrsConnector, RestSide};
 pub use error::JobError;
 
 use crate::{
-    credentials::Credentials,
+    credentials::OpenedCredentials,
     envelope::{Job, JobType, PayloadOf},
     events::EventDraft,
     store::sync_state::PublishedHashes,
@@ -40,7 +42,7 @@ use crate::{
 /// database.
 pub struct JobContext<'a> {
     pub job: &'a Job,
-    pub credentials: &'a Credentials,
+    pub credentials: &'a OpenedCredentials,
     /// 1-based attempt number of this delivery (retries count up).
     pub attempt: u32,
     pub pool: &'a PgPool,
@@ -115,24 +117,6 @@ pub trait JobHandler: Send + Sync + 'static {
     }
 }
 
-/// Gives a job a Nmbrs client for its integration's credentials. The SOAP transport
-/// implements it; a REST implementation (Nmbrs ends SOAP on 2027-03-01) would too.
-pub trait NmbrsConnector: Send + Sync {
-    fn connect(&self, credentials: crate::nmbrs::Credentials) -> Arc<dyn crate::nmbrs::NmbrsApi>;
-}
-
-/// The SOAP client with the per-integration concurrency limit.
-pub struct SoapConnector {
-    pub transport: crate::nmbrs::NmbrsTransport,
-    pub max_concurrency: usize,
-}
-
-impl NmbrsConnector for SoapConnector {
-    fn connect(&self, credentials: crate::nmbrs::Credentials) -> Arc<dyn crate::nmbrs::NmbrsApi> {
-        Arc::new(self.transport.client(credentials, self.max_concurrency))
-    }
-}
-
 /// A [`JobHandler`] with its payload type erased, so handlers of every kind share one map.
 #[async_trait]
 pub trait AnyHandler: Send + Sync {
@@ -182,12 +166,8 @@ impl Handlers {
 
     /// The handlers of this release, talking SOAP to `NMBRS_BASE_URL`.
     pub fn production(config: &crate::config::Config) -> anyhow::Result<Self> {
-        let transport = crate::nmbrs::NmbrsTransport::new(crate::nmbrs::ClientConfig {
-            base_url: config.nmbrs_base_url.clone(),
-            ..Default::default()
-        })?;
         let max_concurrency = config.nmbrs_max_concurrency_per_integration;
-        let nmbrs: Arc<dyn NmbrsConnector> = Arc::new(SoapConnector { transport, max_concurrency });
+        let nmbrs: Arc<dyn NmbrsConnector> = Arc::new(Connector::from_config(config)?);
         let clock = crate::clock::Clock::System;
         let max_departure_share = config.max_departure_share;
         let sync = sync_team::SyncTeam { nmbrs: nmbrs.clone(), max_concurrency, clock, max_departure_share };
@@ -223,8 +203,8 @@ mod tests {
         }
     }
 
-    fn job(keys: &KeyRing, kind: &str, payload: serde_json::Value) -> (Job, Credentials) {
-        let sealed = keys.seal("env-1", &Credentials::new("api@example.com", "tok"));
+    fn job(keys: &KeyRing, kind: &str, payload: serde_json::Value) -> (Job, OpenedCredentials) {
+        let sealed = keys.seal("env-1", &crate::credentials::Credentials::new("api@example.com", "tok"));
         let body = serde_json::json!({
             "message_id": "m-1", "type": kind, "schema_version": 1, "created_at": "2026-11-24T21:00:00Z",
             "integration": {"id": "env-1", "nmbrs": {"domain": "d", "credentials": {"key_id": sealed.key_id, "sealed": sealed.sealed}},

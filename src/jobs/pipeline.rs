@@ -34,7 +34,7 @@ use crate::{
         supervisor::DeliveryHandler,
         topology::{Names, delay_label},
     },
-    credentials::{Credentials, KeyRing},
+    credentials::{KeyRing, OpenedCredentials},
     envelope::{self, Job, JobType, Limits, RejectCode, Rejection},
     events::{self, JobRef},
     metrics::Metrics,
@@ -179,7 +179,7 @@ impl Pipeline {
     async fn run(
         &self,
         job: &Job,
-        credentials: &Credentials,
+        credentials: &OpenedCredentials,
         delivery: &Delivery,
         publisher: &Publisher,
         trace: &TraceHeaders,
@@ -217,7 +217,7 @@ impl Pipeline {
     async fn attempt(
         &self,
         job: &Job,
-        credentials: &Credentials,
+        credentials: &OpenedCredentials,
         redelivered: bool,
         number: u32,
         trace: &TraceHeaders,
@@ -261,7 +261,12 @@ impl Pipeline {
     }
 
     /// Runs the handler; a panic becomes a permanent error instead of a stuck delivery.
-    async fn run_handler(&self, job: &Job, credentials: &Credentials, attempt: u32) -> Result<JobOutput, JobError> {
+    async fn run_handler(
+        &self,
+        job: &Job,
+        credentials: &OpenedCredentials,
+        attempt: u32,
+    ) -> Result<JobOutput, JobError> {
         let Some(handler) = self.handlers.get(job.kind) else {
             return Err(JobError::permanent(
                 "job_type_not_supported",

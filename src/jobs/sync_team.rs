@@ -72,7 +72,7 @@ impl SyncTeam {
     async fn sync(&self, ctx: &JobContext<'_>, payload: &SyncTeamPayload) -> Result<JobOutput, JobError> {
         let integration = &ctx.job.integration;
         let domain = integration.nmbrs.domain.as_str();
-        let api = self.nmbrs.connect(ctx.credentials.for_nmbrs(domain));
+        let api = self.nmbrs.connect(ctx)?;
         let fail = |e: NmbrsError| JobError::nmbrs(&e, domain);
         let today = self.clock.nmbrs_today();
 

@@ -25,7 +25,7 @@ fn field(folder: &str, file: &str) -> String {
 }
 
 async fn team_worker(env: &TestEnv, sim: &Simulator, clock: Clock) -> Worker {
-    env.start_worker(team_handlers(sim, clock)).await
+    env.start_worker(team_handlers(env, sim, clock)).await
 }
 
 /// Adds a company (a copy of the demo's HORECA under `id`) and minimal employees to the demo

@@ -12,7 +12,7 @@ use crate::support::*;
 use chrono::NaiveDate;
 use nmbrs_worker::{
     envelope::JobType,
-    jobs::{Handlers, SoapConnector, sync_team::SyncTeam},
+    jobs::{Connector, Handlers, sync_team::SyncTeam},
     nmbrs::{ClientConfig, Contract, NmbrsTransport, Operation},
     sim::{SimEmployee, SimState, Simulator, demo},
     worker::Worker,
@@ -76,7 +76,7 @@ pub(super) fn open_contract(id: i32, start: (i32, u32, u32)) -> Contract {
 async fn sync_worker(env: &TestEnv, sim: &Simulator) -> Worker {
     let transport =
         NmbrsTransport::new(ClientConfig { base_url: sim.base_url().to_string(), ..Default::default() }).unwrap();
-    let nmbrs = Arc::new(SoapConnector { transport, max_concurrency: 4 });
+    let nmbrs = Arc::new(Connector::soap_only(transport, 4));
     let handlers = Handlers::default().with(
         JobType::SyncTeam,
         Arc::new(SyncTeam {

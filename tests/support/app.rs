@@ -9,8 +9,7 @@ use std::sync::Arc;
 use nmbrs_worker::{
     clock::Clock,
     envelope::JobType,
-    jobs::{Handlers, SoapConnector, deactivate::Deactivate, sync_team::SyncTeam},
-    nmbrs::{ClientConfig, NmbrsTransport},
+    jobs::{Connector, Handlers, deactivate::Deactivate, sync_team::SyncTeam},
     sim::{SimState, Simulator, demo},
     worker::Worker,
 };
@@ -66,12 +65,13 @@ impl Spawn {
         self
     }
 
-    /// Starts the simulator, points the worker's `NMBRS_BASE_URL` at it, binds the event tap
+    /// Starts the simulator, points the worker's `NMBRS_BASE_URL` and REST settings at it, binds the event tap
     /// (before the worker, so no event is missed) and starts the worker.
     pub async fn start(self) -> TestApp {
         let Spawn { mut env, state, handlers } = self;
         let sim = Simulator::start_with(state).await.expect("simulator starts");
         env.set("NMBRS_BASE_URL", sim.base_url());
+        super::point_rest_at(&mut env, &sim);
         let events = env.events().await;
         let worker = env.start_worker(handlers(&env, &sim)).await;
         TestApp { worker: Some(worker), events, sim, env }
@@ -98,13 +98,13 @@ impl Drop for TestApp {
     }
 }
 
-/// `SyncTeam` and `Deactivate` against `sim`, "today" being `clock`, holding a sync when more
+/// `SyncTeam` and `Deactivate` against `sim` (SOAP; REST as `env` sets it, see [`super::point_rest_at`]), "today" being `clock`, holding a sync when more
 /// than 30 % of the linked employees would leave.
-pub fn team_handlers(sim: &Simulator, clock: Clock) -> Handlers {
+pub fn team_handlers(env: &TestEnv, sim: &Simulator, clock: Clock) -> Handlers {
     let max_departure_share = rust_decimal::Decimal::new(3, 1);
-    let transport =
-        NmbrsTransport::new(ClientConfig { base_url: sim.base_url().to_string(), ..Default::default() }).unwrap();
-    let nmbrs = Arc::new(SoapConnector { transport, max_concurrency: 4 });
+    let mut config = env.config();
+    config.nmbrs_base_url = sim.base_url().to_string();
+    let nmbrs = Arc::new(Connector::from_config(&config).expect("connector"));
     Handlers::default()
         .with(
             JobType::SyncTeam,

@@ -18,7 +18,7 @@ fn clock() -> Clock {
 
 /// The team handlers, "today" being [`clock`], on a world of the test's own.
 async fn team_app() -> TestApp {
-    Spawn::new().handlers(|_, sim| team_handlers(sim, clock())).start().await
+    Spawn::new().handlers(|env, sim| team_handlers(env, sim, clock())).start().await
 }
 
 fn roster() -> Value {

@@ -15,7 +15,7 @@ pub const DEFAULT_REST_BASE_URL: &str = "https://api.nmbrsapp.com";
 pub const DEFAULT_OAUTH_TOKEN_URL: &str = "https://identityservice.nmbrs.com/connect/token";
 
 /// The variables that together make Eitje's Nmbrs app (CONTRACT §1).
-const APP_VARS: [&str; 3] = ["NMBRS_OAUTH_CLIENT_ID", "NMBRS_OAUTH_CLIENT_SECRET", "NMBRS_SUBSCRIPTION_KEY"];
+pub const APP_VARS: [&str; 3] = ["NMBRS_OAUTH_CLIENT_ID", "NMBRS_OAUTH_CLIENT_SECRET", "NMBRS_SUBSCRIPTION_KEY"];
 
 /// REST settings of the worker.
 #[derive(Clone)]

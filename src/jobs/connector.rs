@@ -1,0 +1,106 @@
+//! Which Nmbrs edge a job talks to. The job's sealed credentials were opened for its
+//! integration's `nmbrs.api` (CONTRACT §2.2, §5): SOAP credentials give a SOAP client, a REST
+//! grant a REST client with the process's token service. The jobs see only [`NmbrsApi`].
+//!
+//! The process builds one [`Connector`] at start: the SOAP transport always, the REST side
+//! (token service + transport) when the app settings are there. A `rest` job in a process
+//! without them fails with `rest_not_configured` (CONTRACT §5.1), never at start, so a worker
+//! that serves only SOAP customers needs no REST settings.
+
+use std::sync::Arc;
+
+use super::{JobContext, JobError, rest_auth_failure};
+use crate::{
+    credentials::OpenedCredentials,
+    nmbrs::{
+        ClientConfig, NmbrsApi, NmbrsTransport,
+        rest::{AuthError, RestNotConfigured, RestTransport, TokenService},
+    },
+};
+
+/// Opens the Nmbrs edge of one job.
+pub trait NmbrsConnector: Send + Sync {
+    /// The client for `ctx`'s integration, or the job's error when its API cannot be served
+    /// (`rest_not_configured`).
+    #[allow(clippy::result_large_err, reason = "once per job, as every handler's own result")]
+    fn connect(&self, ctx: &JobContext<'_>) -> Result<Arc<dyn NmbrsApi>, JobError>;
+}
+
+/// The REST side of a [`Connector`]: tokens (stored grants, cached access tokens) and the HTTP
+/// transport, one of each per process.
+#[derive(Clone)]
+pub struct RestSide {
+    pub tokens: Arc<TokenService>,
+    pub transport: RestTransport,
+}
+
+/// Both edges of the process.
+pub struct Connector {
+    pub soap: NmbrsTransport,
+    /// `Err` when the REST app settings are missing: `rest` jobs fail with it.
+    pub rest: Result<RestSide, RestNotConfigured>,
+    /// Calls in flight per integration, on either API.
+    pub max_concurrency: usize,
+}
+
+impl Connector {
+    /// Both edges as the configuration says (`NMBRS_BASE_URL`, the REST variables of
+    /// CONTRACT §1). Missing REST app settings are not an error here (see [`Connector::rest`]).
+    pub fn from_config(config: &crate::config::Config) -> anyhow::Result<Self> {
+        let soap = ClientConfig { base_url: config.nmbrs_base_url.clone(), ..Default::default() };
+        Ok(Connector {
+            soap: NmbrsTransport::new(soap)?,
+            rest: Self::rest_side(config)?,
+            max_concurrency: config.nmbrs_max_concurrency_per_integration,
+        })
+    }
+
+    /// The REST side of the production connector: `Ok(Err(..))` when the app settings are
+    /// missing (a `rest` job then fails with `rest_not_configured`), an error when they are
+    /// there but unusable. The token service has its own small lazy pool.
+    fn rest_side(
+        config: &crate::config::Config,
+    ) -> anyhow::Result<Result<RestSide, crate::nmbrs::rest::RestNotConfigured>> {
+        use crate::nmbrs::rest::{AuthError, RestTransport, RestTransportError, TokenService};
+        let soap = ClientConfig { base_url: config.nmbrs_base_url.clone(), ..Default::default() };
+        let transport = match RestTransport::new(&config.rest, soap) {
+            Ok(transport) => transport,
+            Err(RestTransportError::NotConfigured(missing)) => return Ok(Err(missing)),
+            Err(e) => return Err(e.into()),
+        };
+        let pool = sqlx::postgres::PgPoolOptions::new().max_connections(4).connect_lazy(&config.database_url)?;
+        let keys = config.require_keys()?.clone();
+        match TokenService::new(pool, keys, &config.rest) {
+            Ok(tokens) => Ok(Ok(RestSide { tokens: Arc::new(tokens), transport })),
+            Err(AuthError::NotConfigured(missing)) => Ok(Err(missing)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A connector without a REST side (tests and tools that speak SOAP only).
+    pub fn soap_only(soap: NmbrsTransport, max_concurrency: usize) -> Self {
+        let missing = RestNotConfigured { missing: crate::nmbrs::rest::APP_VARS.to_vec() };
+        Connector { soap, rest: Err(missing), max_concurrency }
+    }
+}
+
+impl NmbrsConnector for Connector {
+    fn connect(&self, ctx: &JobContext<'_>) -> Result<Arc<dyn NmbrsApi>, JobError> {
+        let integration = &ctx.job.integration;
+        let domain = integration.nmbrs.domain.as_str();
+        match ctx.credentials {
+            OpenedCredentials::Soap(credentials) => {
+                Ok(Arc::new(self.soap.client(credentials.for_nmbrs(domain), self.max_concurrency)))
+            }
+            OpenedCredentials::Rest(grant) => {
+                let rest = self.rest.as_ref().map_err(|missing| {
+                    rest_auth_failure::job_error(&AuthError::NotConfigured(missing.clone()), domain)
+                })?;
+                let source = rest.tokens.source(&integration.id, grant.clone());
+                // WIRING-TEMP: until RestClient implements NmbrsApi (branch `adapter`).
+                let _client = rest.transport.client(source, self.max_concurrency);
+                Err(JobError::permanent("rest_not_configured", "WIRING-TEMP"))
+            }
+        }
+    }
+}
