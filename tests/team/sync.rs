@@ -21,6 +21,29 @@ async fn team_app() -> TestApp {
     Spawn::new().handlers(|env, sim| team_handlers(env, sim, clock())).start().await
 }
 
+/// [`team_app`] and a way to make jobs for `api` (a REST consent minted when needed).
+async fn team_app_on(api: Api) -> (TestApp, impl Fn(&TestEnv, &str, &str, Value) -> Value) {
+    let app = team_app().await;
+    let grant = (api == Api::Rest).then(|| mint_demo_grant(&app.sim));
+    let job = move |env: &TestEnv, kind: &str, integration: &str, payload: Value| {
+        api_job(env, api, grant.as_ref(), kind, integration, payload)
+    };
+    (app, job)
+}
+
+/// The values sorted by their JSON text (ids of either API).
+fn sorted(mut values: Vec<Value>) -> Vec<Value> {
+    values.sort_by_key(|v| v.to_string());
+    values
+}
+
+crate::on_both_apis!(
+    first_sync_publishes_all_then_only_changes_and_full_publishes_all_again,
+    members_whose_employment_ended_are_deactivated_or_reported,
+    ambiguous_matches_are_reported_not_merged,
+    two_syncs_of_one_integration_never_overlap_the_second_waits,
+);
+
 fn roster() -> Value {
     json!([
         {"eitje_user_id": "u-jan", "nmbrs_employee_id": 503293, "active": true},
@@ -37,12 +60,11 @@ fn of_kind<'a>(events: &'a [Received], kind: &str) -> Vec<&'a Received> {
     events.iter().filter(|e| e.kind() == kind).collect()
 }
 
-#[tokio::test]
-async fn first_sync_publishes_all_then_only_changes_and_full_publishes_all_again() {
-    let mut app = team_app().await;
+async fn first_sync_publishes_all_then_only_changes_and_full_publishes_all_again(api: Api) {
+    let (mut app, job) = team_app_on(api).await;
     let TestApp { env, sim, events, .. } = &mut app;
 
-    let (done, first) = run_job(env, events, &env.demo_job("SyncTeam", "env-sync", USER, sync(false, roster()))).await;
+    let (done, first) = run_job(env, events, &job(env, "SyncTeam", "env-sync", sync(false, roster()))).await;
     assert_eq!(done.body["payload"]["status"], "succeeded");
     let counts = &done.body["payload"]["counts"];
     assert_eq!(counts["imported"], 7, "{counts}");
@@ -50,10 +72,10 @@ async fn first_sync_publishes_all_then_only_changes_and_full_publishes_all_again
     assert_eq!(counts["no_email"], 1);
     assert_eq!(counts["no_active_employment"], 4);
     let upserts = of_kind(&first, "team_member.upserted");
-    let mut ids: Vec<i64> = upserts.iter().map(|e| e.body["payload"]["nmbrs_employee_id"].as_i64().unwrap()).collect();
-    ids.sort();
-    assert_eq!(ids, [503293, 503294, 503295, 503299, 503300, 503301, 503304]);
-    let by_id = |id: i64| upserts.iter().find(|e| e.body["payload"]["nmbrs_employee_id"] == id).unwrap();
+    let ids = upserts.iter().map(|e| e.body["payload"]["nmbrs_employee_id"].clone()).collect();
+    let imported = [503293, 503294, 503295, 503299, 503300, 503301, 503304];
+    assert_eq!(sorted(ids), sorted(imported.map(|id| api.employee(id)).to_vec()));
+    let by_id = |id: i32| upserts.iter().find(|e| e.body["payload"]["nmbrs_employee_id"] == api.employee(id)).unwrap();
     assert_eq!(by_id(503293).body["payload"]["matched_by"], "nmbrs_id");
     assert_eq!(by_id(503293).body["payload"]["eitje_user_id"], "u-jan");
     assert_eq!(by_id(503294).body["payload"]["matched_by"], "bsn");
@@ -64,9 +86,12 @@ async fn first_sync_publishes_all_then_only_changes_and_full_publishes_all_again
     assert_eq!(by_id(503300).body["payload"]["eitje_venue_ids"], json!(["v-catering"]));
     assert_eq!(by_id(503295).body["payload"]["contact"]["email"], "fatima@private.example");
     assert!(by_id(503293).body["payload"]["cost_per_hour"].is_string(), "cost per hour reported per member");
+    if api == Api::Rest {
+        assert_eq!(by_id(503293).body["payload"]["nmbrs_employee_number"], 1, "the user-facing number (CONTRACT §5.2)");
+    }
 
     // The same sync again: nothing changed, nothing published.
-    let (done, second) = run_job(env, events, &env.demo_job("SyncTeam", "env-sync", USER, sync(false, roster()))).await;
+    let (done, second) = run_job(env, events, &job(env, "SyncTeam", "env-sync", sync(false, roster()))).await;
     assert_eq!(done.body["payload"]["counts"]["upserted"], 0);
     assert_eq!(done.body["payload"]["counts"]["unchanged"], 7);
     assert!(of_kind(&second, "team_member.upserted").is_empty());
@@ -77,15 +102,15 @@ async fn first_sync_publishes_all_then_only_changes_and_full_publishes_all_again
         let employee = state.domain_mut(demo::DOMAIN).employees.get_mut(&503294).unwrap();
         employee.snapshot.city = Some("Utrecht".into());
     }
-    let (done, third) = run_job(env, events, &env.demo_job("SyncTeam", "env-sync", USER, sync(false, roster()))).await;
+    let (done, third) = run_job(env, events, &job(env, "SyncTeam", "env-sync", sync(false, roster()))).await;
     assert_eq!(done.body["payload"]["counts"]["upserted"], 1);
     let changed = of_kind(&third, "team_member.upserted");
     assert_eq!(changed.len(), 1);
-    assert_eq!(changed[0].body["payload"]["nmbrs_employee_id"], 503294);
+    assert_eq!(changed[0].body["payload"]["nmbrs_employee_id"], api.employee(503294));
     assert_eq!(changed[0].body["payload"]["address"]["city"], "Utrecht");
 
     // `full`: everything again.
-    let (done, _) = run_job(env, events, &env.demo_job("SyncTeam", "env-sync", USER, sync(true, roster()))).await;
+    let (done, _) = run_job(env, events, &job(env, "SyncTeam", "env-sync", sync(true, roster()))).await;
     assert_eq!(done.body["payload"]["counts"]["upserted"], 7);
     app.stop().await;
 }
@@ -109,9 +134,8 @@ async fn sync_reads_each_company_once_and_costs_only_for_imported_employees() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn members_whose_employment_ended_are_deactivated_or_reported() {
-    let mut app = team_app().await;
+async fn members_whose_employment_ended_are_deactivated_or_reported(api: Api) {
+    let (mut app, job) = team_app_on(api).await;
     let TestApp { env, events, .. } = &mut app;
     let members = json!([
         {"eitje_user_id": "u-sanne", "nmbrs_employee_id": 503297, "active": true},
@@ -120,7 +144,7 @@ async fn members_whose_employment_ended_are_deactivated_or_reported() {
         {"eitje_user_id": "u-jan", "nmbrs_employee_id": 503293, "active": true}
     ]);
 
-    let on = env.demo_job("SyncTeam", "env-on", USER, sync(false, members.clone()));
+    let on = job(env, "SyncTeam", "env-on", sync(false, members.clone()));
     let (done, evs) = run_job(env, events, &on).await;
     assert_eq!(done.body["payload"]["counts"]["deactivated"], 2);
     let mut deactivated: Vec<Value> =
@@ -129,12 +153,12 @@ async fn members_whose_employment_ended_are_deactivated_or_reported() {
     assert_eq!(
         deactivated,
         [
-            json!({"eitje_user_id": "u-gone", "nmbrs_employee_id": 999001, "reason": "not_in_nmbrs", "ended_on": null}),
-            json!({"eitje_user_id": "u-sanne", "nmbrs_employee_id": 503297, "reason": "employment_ended", "ended_on": "2026-06-30"}),
+            json!({"eitje_user_id": "u-gone", "nmbrs_employee_id": api.employee(999001), "reason": "not_in_nmbrs", "ended_on": null}),
+            json!({"eitje_user_id": "u-sanne", "nmbrs_employee_id": api.employee(503297), "reason": "employment_ended", "ended_on": "2026-06-30"}),
         ]
     );
 
-    let mut off = env.demo_job("Deactivate", "env-off", USER, json!({"members": members, "as_of": "2026-11-24"}));
+    let mut off = job(env, "Deactivate", "env-off", json!({"members": members, "as_of": "2026-11-24"}));
     off["integration"]["settings"]["auto_deactivate"] = json!(false);
     let (done, evs) = run_job(env, events, &off).await;
     assert_eq!(done.body["payload"]["counts"]["deactivated"], 0);
@@ -149,23 +173,24 @@ async fn members_whose_employment_ended_are_deactivated_or_reported() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn ambiguous_matches_are_reported_not_merged() {
-    let mut app = team_app().await;
+async fn ambiguous_matches_are_reported_not_merged(api: Api) {
+    let (mut app, job) = team_app_on(api).await;
     let TestApp { env, events, .. } = &mut app;
     let members = json!([
         {"eitje_user_id": "u-a", "bsn": "123456782", "active": true},
         {"eitje_user_id": "u-b", "bsn": "123456782", "active": true}
     ]);
-    let (done, evs) = run_job(env, events, &env.demo_job("SyncTeam", "env-dup", USER, sync(false, members))).await;
+    let (done, evs) = run_job(env, events, &job(env, "SyncTeam", "env-dup", sync(false, members))).await;
     assert_eq!(done.body["payload"]["counts"]["ambiguous"], 1);
     let dup = of_kind(&evs, "notification");
     assert_eq!(dup.len(), 1);
     assert_eq!(dup[0].body["payload"]["code"], "sync.duplicate_member");
-    assert_eq!(dup[0].body["payload"]["params"]["nmbrs_employee_ids"], json!([503294]));
+    assert_eq!(dup[0].body["payload"]["params"]["nmbrs_employee_ids"], json!([api.employee(503294)]));
     assert_eq!(dup[0].body["payload"]["params"]["eitje_user_ids"], json!(["u-a", "u-b"]));
     assert!(
-        !of_kind(&evs, "team_member.upserted").iter().any(|e| e.body["payload"]["nmbrs_employee_id"] == 503294),
+        !of_kind(&evs, "team_member.upserted")
+            .iter()
+            .any(|e| e.body["payload"]["nmbrs_employee_id"] == api.employee(503294)),
         "the ambiguous employee is not published"
     );
     app.stop().await;
@@ -224,15 +249,12 @@ async fn bad_credentials_and_missing_rights_notify_once_without_retries() {
     assert_eq!(app.env.drain_dead().await.len(), 2, "both parked for replay once fixed");
 }
 
-#[tokio::test]
-async fn two_syncs_of_one_integration_never_overlap_the_second_waits() {
-    let mut app = team_app().await; // concurrency 4: both jobs are taken at once
+async fn two_syncs_of_one_integration_never_overlap_the_second_waits(api: Api) {
+    let (mut app, job) = team_app_on(api).await; // concurrency 4: both jobs are taken at once
     let TestApp { env, sim, events, .. } = &mut app;
     sim.set_faults(nmbrs_worker::sim::FaultConfig { latency_ms: 20, ..Default::default() });
-    let nightly =
-        env.demo_job("SyncTeam", "env-twice", USER, json!({"trigger": "nightly", "full": false, "members": []}));
-    let manual =
-        env.demo_job("SyncTeam", "env-twice", USER, json!({"trigger": "manual", "full": false, "members": []}));
+    let nightly = job(env, "SyncTeam", "env-twice", json!({"trigger": "nightly", "full": false, "members": []}));
+    let manual = job(env, "SyncTeam", "env-twice", json!({"trigger": "manual", "full": false, "members": []}));
     env.publish(&nightly).await;
     env.publish(&manual).await;
     let done = events.wait_for_count(60, "two job.completed", 2, |e| e.kind() == "job.completed").await;

@@ -144,7 +144,7 @@ pub fn member_record(e: &ImportedEmployee, m: &Matched, cost_per_hour: Option<De
         .filter(|x| x.start_date.is_some())
         .map(|x| json!({"start_date": date(x.start_date), "type": x.salary_type.map(salary_type), "value": x.value.map(decimal)}))
         .collect();
-    let payload = json!({
+    let mut payload = json!({
         "eitje_user_id": eitje_user_id,
         "nmbrs_employee_id": e.nmbrs_employee_id,
         "nmbrs_company_id": e.company_id,
@@ -180,6 +180,11 @@ pub fn member_record(e: &ImportedEmployee, m: &Matched, cost_per_hour: Option<De
         "cost_per_hour": cost_per_hour.map(decimal),
         "schedule": e.schedule.as_ref().map_or(Value::Null, schedule),
     });
+    if e.nmbrs_employee_id.soap().is_none() {
+        // A REST integration's members also carry the user-facing number (CONTRACT §5.2).
+        let number = (s.employee_number != 0).then_some(s.employee_number);
+        payload["nmbrs_employee_number"] = json!(number);
+    }
     let content_hash = content_hash(&payload);
     MemberRecord { nmbrs_employee_id: e.nmbrs_employee_id, payload, content_hash }
 }
@@ -268,6 +273,29 @@ mod tests {
         });
         assert_eq!(r.payload, expected);
         assert_eq!(r.nmbrs_employee_id, EmployeeId::int(503293));
+    }
+
+    #[test]
+    fn a_rest_member_carries_its_rest_ids_and_employee_number() {
+        let employee: uuid::Uuid = "3fa85f64-5717-4562-b3fc-2c963f66afa6".parse().unwrap();
+        let company: uuid::Uuid = "9b2c1e00-0000-4000-8000-000000000001".parse().unwrap();
+        let mut e = rich();
+        e.nmbrs_employee_id = EmployeeId(employee.into());
+        e.company_id = crate::nmbrs::CompanyId(company.into());
+        e.snapshot.employee_number = 17;
+        let mut m = by_id(503293);
+        m.nmbrs_employee_id = e.nmbrs_employee_id;
+        let r = member_record(&e, &m, None);
+        check("events/team_member.upserted", &event("team_member.upserted", "SyncTeam", &r.payload)).unwrap();
+        assert_eq!(r.payload["nmbrs_employee_id"], json!(employee.to_string()));
+        assert_eq!(r.payload["nmbrs_company_id"], json!(company.to_string()));
+        assert_eq!(r.payload["nmbrs_employee_number"], 17);
+        e.snapshot.employee_number = 0;
+        assert_eq!(member_record(&e, &m, None).payload["nmbrs_employee_number"], Value::Null, "0 is no number");
+        assert!(
+            member_record(&rich(), &by_id(503293), None).payload.get("nmbrs_employee_number").is_none(),
+            "SOAP: absent"
+        );
     }
 
     #[test]
