@@ -10,6 +10,17 @@ use serde_json::{Value, json};
 /// Jan (zero hours): two shifts on 3 Nov (one worked day), one on 5 Nov with two allowance types,
 /// leave, and a shift not approved. Anton (fixed contract): his worked hours stay out, his days,
 /// meals and sick hours export. Fatima: one shift with a bonus.
+
+crate::on_both_apis!(
+    a_first_export_writes_every_bucket_once_and_reports_it,
+    an_identical_re_export_makes_no_write_call,
+    changed_withdrawn_and_new_entries_replace_only_the_workers_own_components,
+    a_closed_period_is_skipped_unless_allowed_and_then_written_unprotected,
+    a_period_number_the_company_type_lacks_is_skipped_as_invalid_period,
+    unknown_codes_missing_mappings_and_unknown_employees_are_skipped_and_notified,
+    a_dry_run_writes_nothing_and_changes_no_ledger_state,
+);
+
 fn first_entries() -> Value {
     json!([
         with(
@@ -65,9 +76,8 @@ fn assert_first_export_in_nmbrs(h: &TestApp) {
     assert_eq!(fatima.days, Some(1));
 }
 
-#[tokio::test]
-async fn a_first_export_writes_every_bucket_once_and_reports_it() {
-    let mut h = spawn().await;
+async fn a_first_export_writes_every_bucket_once_and_reports_it(api: Api) {
+    let mut h = Spawn::new().api(api).start().await;
     let out = h.export(FULL, export_payload("exp-1", NOVEMBER, first_entries())).await;
 
     assert_first_export_in_nmbrs(&h);
@@ -102,9 +112,8 @@ async fn a_first_export_writes_every_bucket_once_and_reports_it() {
     h.stop().await;
 }
 
-#[tokio::test]
-async fn an_identical_re_export_makes_no_write_call() {
-    let mut h = spawn().await;
+async fn an_identical_re_export_makes_no_write_call(api: Api) {
+    let mut h = Spawn::new().api(api).start().await;
     let first = h.export(FULL, export_payload("exp-1", NOVEMBER, first_entries())).await;
     let held: Vec<NmbrsPeriod> = [JAN, ANTON, FATIMA].iter().map(|e| h.nmbrs(*e, NOVEMBER)).collect();
 
@@ -117,11 +126,11 @@ async fn an_identical_re_export_makes_no_write_call() {
     assert_eq!(again.status(), "succeeded");
     assert_eq!(again.rows(), first_rows("unchanged"));
     for b in first.buckets().iter().filter(|b| b["component"] != "days") {
-        let (employee, code) = (b["nmbrs_employee_id"].as_i64().unwrap() as i32, b["code"].as_i64().unwrap() as i32);
+        let (employee, code) = (first.soap_id(&b["nmbrs_employee_id"]).unwrap(), b["code"].as_i64().unwrap() as i32);
         let component = b["component"].as_str().unwrap();
         assert_eq!(
-            again.component_id(employee, component, code).map(i64::from),
-            b["nmbrs_component_id"].as_i64(),
+            again.component_id(employee, component, code),
+            first.soap_id(&b["nmbrs_component_id"]),
             "an unchanged bucket reports the component it owns"
         );
     }
@@ -130,9 +139,8 @@ async fn an_identical_re_export_makes_no_write_call() {
     h.stop().await;
 }
 
-#[tokio::test]
-async fn changed_withdrawn_and_new_entries_replace_only_the_workers_own_components() {
-    let mut h = spawn().await;
+async fn changed_withdrawn_and_new_entries_replace_only_the_workers_own_components(api: Api) {
+    let mut h = Spawn::new().api(api).start().await;
     let hand_hours = h.hand_made_hours(JAN, NOVEMBER, 1, "2.00").await;
     let hand_wage = h.hand_made_wage(JAN, NOVEMBER, 410, "5.00").await;
     let entries = json!([
@@ -199,9 +207,8 @@ async fn changed_withdrawn_and_new_entries_replace_only_the_workers_own_componen
     h.stop().await;
 }
 
-#[tokio::test]
-async fn a_closed_period_is_skipped_unless_allowed_and_then_written_unprotected() {
-    let mut h = spawn().await;
+async fn a_closed_period_is_skipped_unless_allowed_and_then_written_unprotected(api: Api) {
+    let mut h = Spawn::new().api(api).start().await;
     // CATERING's current period is 2026-12: period 11 has been through a wage run.
     let emma = || json!([with(worked("e-1", EMMA, "2026-11-10", "5.00"), json!({"eitje_venue_id": "v-catering"}))]);
     let refused = h.protected_insert(EMMA, NOVEMBER).await;
@@ -240,9 +247,8 @@ async fn a_closed_period_is_skipped_unless_allowed_and_then_written_unprotected(
     h.stop().await;
 }
 
-#[tokio::test]
-async fn a_period_number_the_company_type_lacks_is_skipped_as_invalid_period() {
-    let mut h = spawn().await;
+async fn a_period_number_the_company_type_lacks_is_skipped_as_invalid_period(api: Api) {
+    let mut h = Spawn::new().api(api).start().await;
     // Period 13 exists for the 4-weekly CATERING (and is open), not for the monthly HORECA.
     let entries = json!([
         worked("j-1", JAN, "2026-11-30", "7.00"),
@@ -265,9 +271,8 @@ async fn a_period_number_the_company_type_lacks_is_skipped_as_invalid_period() {
     h.stop().await;
 }
 
-#[tokio::test]
-async fn unknown_codes_missing_mappings_and_unknown_employees_are_skipped_and_notified() {
-    let mut h = spawn().await;
+async fn unknown_codes_missing_mappings_and_unknown_employees_are_skipped_and_notified(api: Api) {
+    let mut h = Spawn::new().api(api).start().await;
     let payload = export_payload(
         "exp-codes",
         NOVEMBER,
@@ -303,7 +308,7 @@ async fn unknown_codes_missing_mappings_and_unknown_employees_are_skipped_and_no
     );
     assert_eq!(
         out.notification("export.unknown_code")["params"],
-        json!({"nmbrs_company_id": 54613, "kind": "leave", "code": 99})
+        json!({"nmbrs_company_id": api.company(54613), "kind": "leave", "code": 99})
     );
     let mut unmapped: Vec<&Value> = out
         .notifications
@@ -313,7 +318,7 @@ async fn unknown_codes_missing_mappings_and_unknown_employees_are_skipped_and_no
         .collect();
     unmapped.sort_by_key(|k| k.to_string());
     assert_eq!(unmapped, [&json!("allowances.tips"), &json!("sick")]);
-    assert_eq!(out.notification("export.unknown_employee")["params"]["nmbrs_employee_id"], 999_999);
+    assert_eq!(out.notification("export.unknown_employee")["params"]["nmbrs_employee_id"], api.employee(999_999));
     assert_eq!(
         out.rows(),
         [
@@ -328,9 +333,8 @@ async fn unknown_codes_missing_mappings_and_unknown_employees_are_skipped_and_no
     h.stop().await;
 }
 
-#[tokio::test]
-async fn a_dry_run_writes_nothing_and_changes_no_ledger_state() {
-    let mut h = spawn().await;
+async fn a_dry_run_writes_nothing_and_changes_no_ledger_state(api: Api) {
+    let mut h = Spawn::new().api(api).start().await;
     let entries = || {
         json!([
             with(worked("j-1", JAN, "2026-11-03", "7.50"), json!({"meals": 1})),

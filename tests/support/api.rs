@@ -128,6 +128,24 @@ fn translate_employee_ids(api: Api, value: &mut Value) {
     }
 }
 
+/// The SOAP id of every company, employee and component line of the demo domain, by its REST
+/// id's text: how a test that asserts SOAP ids reads the events of a REST job.
+pub fn soap_ids_of(sim: &Simulator) -> std::collections::HashMap<String, i32> {
+    let mut state = sim.state();
+    let d = state.domain_mut(demo::DOMAIN);
+    let lines = d.hour_components.values().flatten().map(|l| (Kind::HourComponent, l.id.soap()));
+    let wages = d.wage_components.values().flatten().map(|l| (Kind::WageComponent, l.id.soap()));
+    let companies = d.companies.keys().map(|&id| (Kind::Company, Some(id)));
+    let employees = d.employees.keys().map(|&id| (Kind::Employee, Some(id)));
+    let all: Vec<(Kind, Option<i32>)> = companies.chain(employees).chain(lines).chain(wages).collect();
+    all.into_iter()
+        .filter_map(|(kind, id)| {
+            let id = id?;
+            Some((nmbrs_worker::sim::rest::ids::rest_id(demo::DOMAIN, kind, id.into()).to_string(), id))
+        })
+        .collect()
+}
+
 /// One `async fn name(api: Api)` as two tests, `name::soap` and `name::rest`.
 #[macro_export]
 macro_rules! on_both_apis {

@@ -20,6 +20,10 @@ use super::{Events, TestEnv};
 /// [`Drop`]), the environment (database, queues) is removed last.
 pub struct TestApp {
     worker: Option<Worker>,
+    /// The API of the jobs the test makes (`job`, `export`); SOAP unless [`Spawn::api`] says.
+    pub api: super::Api,
+    /// The REST consent the jobs carry when `api` is REST.
+    pub grant: Option<nmbrs_worker::credentials::RestGrant>,
     pub events: Events,
     pub sim: Simulator,
     pub env: TestEnv,
@@ -35,6 +39,7 @@ type MakeHandlers = Box<dyn FnOnce(&TestEnv, &Simulator) -> Handlers + Send>;
 
 /// A [`TestApp`] to be started, for tests that need other settings, Nmbrs data or handlers.
 pub struct Spawn {
+    api: super::Api,
     env: TestEnv,
     state: SimState,
     handlers: MakeHandlers,
@@ -44,7 +49,13 @@ impl Spawn {
     /// A fresh [`TestEnv`], the demo data, the production handlers.
     pub fn new() -> Self {
         let production = |env: &TestEnv, _: &Simulator| Handlers::production(&env.config()).expect("handlers");
-        Spawn { env: TestEnv::new(), state: demo::state(), handlers: Box::new(production) }
+        Spawn { api: super::Api::Soap, env: TestEnv::new(), state: demo::state(), handlers: Box::new(production) }
+    }
+
+    /// The test's jobs go to `api` (REST: a consent is minted at start).
+    pub fn api(mut self, api: super::Api) -> Self {
+        self.api = api;
+        self
     }
 
     /// Runs in `env` (a [`TestEnv`] with settings of the test's own).
@@ -68,13 +79,14 @@ impl Spawn {
     /// Starts the simulator, points the worker's `NMBRS_BASE_URL` and REST settings at it, binds the event tap
     /// (before the worker, so no event is missed) and starts the worker.
     pub async fn start(self) -> TestApp {
-        let Spawn { mut env, state, handlers } = self;
+        let Spawn { api, mut env, state, handlers } = self;
         let sim = Simulator::start_with(state).await.expect("simulator starts");
         env.set("NMBRS_BASE_URL", sim.base_url());
         super::point_rest_at(&mut env, &sim);
         let events = env.events().await;
         let worker = env.start_worker(handlers(&env, &sim)).await;
-        TestApp { worker: Some(worker), events, sim, env }
+        let grant = (api == super::Api::Rest).then(|| super::mint_demo_grant(&sim));
+        TestApp { worker: Some(worker), api, grant, events, sim, env }
     }
 }
 

@@ -71,8 +71,12 @@ pub fn with(mut value: Value, fields: Value) -> Value {
 /// The export side of a [`TestApp`]: jobs, runs and what Nmbrs holds.
 impl TestApp {
     /// An ExportHours job of [`INTEGRATION`] with [`settings`], sealed for `user`.
+    /// On REST (see [`Spawn::api`]) the job carries the test's consent instead of `user`.
     pub fn job(&self, user: (&str, &str), payload: Value) -> Value {
-        let mut job = self.env.demo_job("ExportHours", INTEGRATION, user, payload);
+        let mut job = match self.api {
+            Api::Soap => self.env.demo_job("ExportHours", INTEGRATION, user, payload),
+            Api::Rest => api_job(&self.env, Api::Rest, self.grant.as_ref(), "ExportHours", INTEGRATION, payload),
+        };
         job["integration"]["settings"] = settings();
         job
     }
@@ -105,6 +109,10 @@ impl TestApp {
             exported: exported.body["payload"].clone(),
             notifications,
             write_calls: self.sim.write_calls() - before,
+            soap_ids: match self.api {
+                Api::Soap => Default::default(),
+                Api::Rest => soap_ids_of(&self.sim),
+            },
         }
     }
 
@@ -205,6 +213,9 @@ pub struct Outcome {
     pub notifications: Vec<Value>,
     /// Write calls the simulator received while the job ran.
     pub write_calls: usize,
+    /// REST id text → SOAP id of the simulator's entities: readers report SOAP ids whatever
+    /// the API, so one test body asserts both.
+    pub soap_ids: std::collections::HashMap<String, i32>,
 }
 
 impl Outcome {
@@ -225,9 +236,17 @@ impl Outcome {
         rows
     }
 
+    /// The SOAP id of an id in an event: the number itself, or the REST id's SOAP twin.
+    pub fn soap_id(&self, id: &Value) -> Option<i32> {
+        match id {
+            Value::String(text) => self.soap_ids.get(text).copied(),
+            other => other.as_i64().map(|i| i as i32),
+        }
+    }
+
     fn row_of(&self, b: &Value) -> Row {
         Row {
-            employee: b["nmbrs_employee_id"].as_i64().unwrap() as i32,
+            employee: self.soap_id(&b["nmbrs_employee_id"]).expect("a known employee"),
             component: b["component"].as_str().unwrap().into(),
             code: b["code"].as_i64().map(|c| c as i32),
             value: d(b["value"].as_str().unwrap()),
@@ -244,7 +263,11 @@ impl Outcome {
         let found: Vec<&Value> = self
             .buckets()
             .iter()
-            .filter(|b| b["nmbrs_employee_id"] == employee && b["component"] == component && b["code"] == json!(code))
+            .filter(|b| {
+                self.soap_id(&b["nmbrs_employee_id"]) == Some(employee)
+                    && b["component"] == component
+                    && b["code"] == json!(code)
+            })
             .collect();
         assert_eq!(found.len(), 1, "one bucket {employee}/{component}/{code:?} in {:#}", self.exported);
         found[0]
@@ -252,7 +275,7 @@ impl Outcome {
 
     /// The component id the worker reports owning for a bucket.
     pub fn component_id(&self, employee: i32, component: &str, code: i32) -> Option<i32> {
-        self.bucket(employee, component, Some(code))["nmbrs_component_id"].as_i64().map(|i| i as i32)
+        self.soap_id(&self.bucket(employee, component, Some(code))["nmbrs_component_id"])
     }
 
     /// `(entry_id, component, reason)` of every skipped item, sorted.
@@ -303,14 +326,14 @@ impl Outcome {
         for b in self.buckets() {
             let r = self.row_of(b);
             let held = nmbrs_period(sim, r.employee, period);
-            match (r.component.as_str(), b["nmbrs_component_id"].as_i64()) {
+            match (r.component.as_str(), self.soap_id(&b["nmbrs_component_id"])) {
                 ("days", _) => assert_eq!(held.days.map(Decimal::from), Some(r.value), "days of {b}"),
                 (kind, Some(id)) => {
                     let lines = if kind == "hours" { &held.hours } else { &held.wages };
-                    let line = lines.iter().find(|l| l.id == id as i32);
+                    let line = lines.iter().find(|l| l.id == id);
                     let line = line.unwrap_or_else(|| panic!("component {id} of {b} is not in Nmbrs: {held:?}"));
                     assert_eq!((Some(line.code), line.value), (r.code, r.value), "component {id} of {b}");
-                    ids.push(id as i32);
+                    ids.push(id);
                 }
                 (_, None) => {}
             }
