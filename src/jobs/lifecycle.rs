@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::{JobError, JobOutput, ResultWrite};
 use crate::{
-    domain::retry::{Decision, decide},
+    domain::retry::{Decision, ErrorClass, decide},
     envelope::Rejection,
     events::{EventDraft, EventType, Level, Notification, stable_event_id},
 };
@@ -127,7 +127,12 @@ pub fn settle(outcome: Outcome, attempt: Attempt<'_>, schedule: &[Duration]) -> 
         Outcome::Ran(Ok(output)) => completed(output, attempt),
         Outcome::Ran(Err(error)) => match decide(error.class, attempt.number, schedule) {
             Decision::RetryAfter(delay) => {
-                Step { error: Some((error.code, error.message)), ..Step::new(JobState::Retryable, Next::Retry(delay)) }
+                // A transient failure that tells a person at once (a used-up REST quota,
+                // CONTRACT §5.3) does so once per job: the notice's id is stable per message,
+                // and the outbox keeps one event per id, whichever attempt sends it.
+                let events = error.notification.as_ref().map(|n| (early_notice_id(&attempt, &error.code), n.draft()));
+                let retry = Step::new(JobState::Retryable, Next::Retry(delay));
+                Step { events: events.into_iter().collect(), error: Some((error.code, error.message)), ..retry }
             }
             Decision::GiveUp { exhausted } => failed(error, exhausted, attempt),
         },
@@ -158,8 +163,16 @@ fn failed(error: JobError, exhausted: bool, attempt: Attempt<'_>) -> Step {
         EventType::JobFailed,
         &json!({"error": {"code": error.code, "message": error.message, "attempts": attempt.number}}),
     );
-    let notice = error.final_notification(exhausted, attempt.number).draft();
-    let events = vec![(stable_event_id(attempt.message_id, &format!("{run}/notice")), notice), (id, terminal)];
+    // A transient failure that already told a person (see `settle`) ends with that same notice,
+    // under the same id: published once.
+    let (notice_id, notice) = match (&error.notification, error.class) {
+        (Some(told), ErrorClass::Transient) => (early_notice_id(&attempt, &error.code), told.draft()),
+        _ => (
+            stable_event_id(attempt.message_id, &format!("{run}/notice")),
+            error.final_notification(exhausted, attempt.number).draft(),
+        ),
+    };
+    let events = vec![(notice_id, notice), (id, terminal)];
     let next = Next::Park { code: error.code.clone(), message: error.message.clone() };
     Step {
         events,
@@ -167,6 +180,12 @@ fn failed(error: JobError, exhausted: bool, attempt: Attempt<'_>) -> Step {
         error: Some((error.code, error.message)),
         ..Step::new(JobState::Failed, next)
     }
+}
+
+/// The id of the notice a transient failure with code `code` sends at once: one per message
+/// and code, whatever the attempt.
+fn early_notice_id(attempt: &Attempt<'_>, code: &str) -> Uuid {
+    stable_event_id(attempt.message_id, &format!("transient-notice/{code}"))
 }
 
 /// `job.rejected` and a `job.invalid` notification, both with ids stable per message, code
@@ -314,6 +333,26 @@ mod tests {
         let step = settle(Outcome::Ran(Err(error)), attempt(1), &SCHEDULE);
         assert_eq!(step.state, JobState::Failed);
         assert_eq!(payload(&step, EventType::Notification)["code"], "nmbrs.missing_rights");
+    }
+
+    #[test]
+    fn a_used_up_quota_notifies_once_per_job_and_retries_on_the_schedule() {
+        let quota = || {
+            let failure = crate::domain::nmbrs_failure::ErrorKind::QuotaExceeded;
+            let facts = crate::domain::nmbrs_failure::NoticeFacts { domain: "d", ..Default::default() };
+            let notice = crate::domain::nmbrs_failure::notification(failure, facts).expect("a quota notice");
+            JobError { notification: Some(notice), ..JobError::transient("nmbrs_quota_exceeded", "42909") }
+        };
+        let first = settle(Outcome::Ran(Err(quota())), attempt(1), &SCHEDULE);
+        assert_eq!((first.state, kinds(&first)), (JobState::Retryable, vec!["notification"]));
+        assert!(matches!(first.next, Next::Retry(d) if d == SCHEDULE[0]), "the job schedule, no tight loop");
+        assert_eq!(payload(&first, EventType::Notification)["code"], "nmbrs.quota_exceeded");
+        let again = settle(Outcome::Ran(Err(quota())), Attempt { id: 8, ..attempt(2) }, &SCHEDULE);
+        assert_eq!(again.events[0].0, first.events[0].0, "the same notice id: the outbox keeps it once");
+        let last = settle(Outcome::Ran(Err(quota())), Attempt { id: 9, ..attempt(99) }, &SCHEDULE);
+        assert_eq!((last.state, kinds(&last)), (JobState::Failed, vec!["notification", "job.failed"]));
+        assert_eq!(last.events[0].0, first.events[0].0, "no second quota notice when the schedule runs out");
+        assert_eq!(payload(&last, EventType::JobFailed)["error"]["code"], "nmbrs_quota_exceeded");
     }
 
     fn rejection(message_id: Option<&str>) -> Rejection {
