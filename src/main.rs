@@ -31,7 +31,11 @@ enum Command {
     /// Create the database if missing and apply the migrations, then exit.
     Migrate,
     /// Run the whole flow on this machine against the built-in Nmbrs simulator.
-    Demo,
+    Demo {
+        /// Which Nmbrs API the demo integration uses: `soap` or `rest` (OAuth 2.0).
+        #[arg(long, default_value = "soap", value_parser = parse_api)]
+        api: nmbrs_worker::credentials::ApiKind,
+    },
     /// Serve the Nmbrs simulator over HTTP.
     Sim {
         /// TCP port on 127.0.0.1.
@@ -147,8 +151,8 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
             println!("database ready and migrated");
             Ok(())
         }
-        Command::Demo => {
-            nmbrs_worker::cli::demo::run(config, std::io::stdout()).await?;
+        Command::Demo { api } => {
+            nmbrs_worker::cli::demo::run(config, api, std::io::stdout()).await?;
             Ok(())
         }
         Command::Sim { port, employees } => {
@@ -235,4 +239,10 @@ async fn wait_for_signal() {
         _ = term.recv() => {}
         _ = tokio::signal::ctrl_c() => {}
     }
+}
+
+/// `--api soap|rest`.
+fn parse_api(text: &str) -> Result<nmbrs_worker::credentials::ApiKind, String> {
+    serde_json::from_value(serde_json::Value::String(text.to_string()))
+        .map_err(|_| format!("{text:?}: use soap or rest"))
 }

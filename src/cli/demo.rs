@@ -4,6 +4,10 @@
 //! hours exports (a first one, a changed re-export, and the same re-export again, which must
 //! make no write call), and prints every event the worker published, readable by a person,
 //! with the Nmbrs write calls the simulator saw per export.
+//!
+//! `--api rest` runs the same flow through the simulator's REST face: the worker's REST app
+//! settings point at the simulator's identity server, the demo consent is minted there, the
+//! venues and members carry REST ids, and every call goes over OAuth 2.0 (CONTRACT §5).
 
 use std::time::Duration;
 
@@ -15,7 +19,7 @@ use crate::{
     bus::{self, topology},
     cli::publish::publish_bytes,
     config::Config,
-    credentials::{Credentials, KeyRing},
+    credentials::{ApiKind, Credentials, KeyRing, RestGrant},
     jobs::Handlers,
     sim::{Simulator, demo},
     worker::Worker,
@@ -23,9 +27,12 @@ use crate::{
 
 /// Runs the demo and returns the events it printed (for tests). Fails when a job does not
 /// complete or when the identical re-export makes a write call.
-pub async fn run(mut config: Config, mut out: impl std::io::Write) -> anyhow::Result<Vec<Value>> {
+pub async fn run(mut config: Config, api: ApiKind, mut out: impl std::io::Write) -> anyhow::Result<Vec<Value>> {
     let sim = Simulator::start_demo().await.context("starting the Nmbrs simulator")?;
     config.nmbrs_base_url = sim.base_url().trim_end_matches('/').to_string();
+    if api == ApiKind::Rest {
+        config.rest = rest_at(&sim)?;
+    }
     if config.queue_prefix.is_empty() {
         config.queue_prefix = "demo.".into();
     }
@@ -38,7 +45,7 @@ pub async fn run(mut config: Config, mut out: impl std::io::Write) -> anyhow::Re
         }
     };
     config.http_addr = "127.0.0.1:0".parse()?;
-    writeln!(out, "Nmbrs simulator with demo data on {}", sim.base_url())?;
+    writeln!(out, "Nmbrs simulator with demo data on {} ({} API)", sim.base_url(), api_name(api))?;
 
     let names = topology::Names::new(&config.queue_prefix);
     let conn = bus::connect(&config.amqp_url, "nmbrs-worker demo").await.context("connecting to RabbitMQ")?;
@@ -48,13 +55,17 @@ pub async fn run(mut config: Config, mut out: impl std::io::Write) -> anyhow::Re
 
     let worker = Worker::start(config.clone(), Handlers::production(&config)?).await?;
     let integration = format!("demo-{}", uuid::Uuid::new_v4().simple().to_string().get(..8).unwrap_or("x"));
-    let sealed = keys.seal(&integration, &Credentials::new(demo::USERNAME, demo::TOKEN));
+    let ids = Ids(api);
+    let sealed = match api {
+        ApiKind::Soap => keys.seal(&integration, &Credentials::new(demo::USERNAME, demo::TOKEN)),
+        ApiKind::Rest => keys.seal_rest_grant(&integration, &demo_consent(&sim)?),
+    };
     let integration = json!({
         "id": integration,
-        "nmbrs": {"domain": demo::DOMAIN, "credentials": sealed},
+        "nmbrs": {"domain": demo::DOMAIN, "api": api_name(api), "credentials": sealed},
         "venues": [
-            {"eitje_venue_id": "v-horeca", "nmbrs_company_id": demo::HORECA},
-            {"eitje_venue_id": "v-catering", "nmbrs_company_id": demo::CATERING}
+            {"eitje_venue_id": "v-horeca", "nmbrs_company_id": ids.company(demo::HORECA)},
+            {"eitje_venue_id": "v-catering", "nmbrs_company_id": ids.company(demo::CATERING)}
         ],
         "settings": {
             "auto_deactivate": true,
@@ -62,7 +73,7 @@ pub async fn run(mut config: Config, mut out: impl std::io::Write) -> anyhow::Re
             "wage_codes": {"meals": 400, "allowances": {"travel": 410, "bonus": 420}}
         }
     });
-    let mut demo = Demo { config: &config, integration, events, printed: Vec::new() };
+    let mut demo = Demo { config: &config, integration, ids, events, printed: Vec::new() };
     let result = demo.steps(&sim, &mut out).await;
     worker.stop().await;
     let _ = conn.close(200, "demo done".into()).await;
@@ -73,17 +84,19 @@ pub async fn run(mut config: Config, mut out: impl std::io::Write) -> anyhow::Re
 struct Demo<'a> {
     config: &'a Config,
     integration: Value,
+    ids: Ids,
     events: lapin::Consumer,
     printed: Vec<Value>,
 }
 
 impl Demo<'_> {
     async fn steps(&mut self, sim: &Simulator, out: &mut impl std::io::Write) -> anyhow::Result<()> {
+        let ids = self.ids;
         let roster = json!([
-            {"eitje_user_id": "u-jan", "nmbrs_employee_id": 503293, "active": true},
+            {"eitje_user_id": "u-jan", "nmbrs_employee_id": ids.employee(503293), "active": true},
             {"eitje_user_id": "u-anton", "bsn": "123456782", "active": true},
             {"eitje_user_id": "u-emma", "email": "emma@catering.example", "active": true},
-            {"eitje_user_id": "u-sanne", "nmbrs_employee_id": 503297, "active": true}
+            {"eitje_user_id": "u-sanne", "nmbrs_employee_id": ids.employee(503297), "active": true}
         ]);
         let team = [
             (
@@ -103,7 +116,7 @@ impl Demo<'_> {
             self.job(kind, payload, out).await?;
         }
 
-        let (first, changed) = export_payloads();
+        let (first, changed) = export_payloads(ids);
         let exports = [
             ("First hours export of period 2026-11 (Horeca): every bucket is inserted", first),
             ("Changed re-export: shift-2 7.00 h instead of 6.00, sick-1 withdrawn, shift-6 new", changed.clone()),
@@ -170,9 +183,9 @@ impl Demo<'_> {
 /// The first export of period 2026-11 and its changed re-export (sent twice), for the
 /// monthly demo company: worked hours of zero-hours employees, a fixed contract's worked
 /// hours (skipped), leave, sick, meals, allowances and an entry that is not approved.
-fn export_payloads() -> (Value, Value) {
+fn export_payloads(ids: Ids) -> (Value, Value) {
     let entry = |id: &str, employee: i32, kind: &str, date: &str, hours: &str, contract: &str| {
-        json!({"entry_id": id, "nmbrs_employee_id": employee, "eitje_venue_id": "v-horeca",
+        json!({"entry_id": id, "nmbrs_employee_id": ids.employee(employee), "eitje_venue_id": "v-horeca",
                "date": format!("2026-11-{date}"), "kind": kind, "hours": hours, "approved": true,
                "contract_type": contract})
     };
@@ -206,6 +219,64 @@ fn export_payloads() -> (Value, Value) {
     let changed =
         json!({"export_id": "exp-demo-2", "period": period, "withdrawn_entry_ids": ["sick-1"], "entries": entries});
     (first, changed)
+}
+
+fn api_name(api: ApiKind) -> &'static str {
+    match api {
+        ApiKind::Soap => "soap",
+        ApiKind::Rest => "rest",
+    }
+}
+
+/// The demo's ids in the form of its API: the simulator's SOAP integers, or their REST UUIDs.
+#[derive(Clone, Copy)]
+struct Ids(ApiKind);
+
+impl Ids {
+    fn id(self, kind: crate::sim::rest::ids::Kind, id: i32) -> Value {
+        match self.0 {
+            ApiKind::Soap => json!(id),
+            ApiKind::Rest => json!(crate::sim::rest::ids::rest_id(demo::DOMAIN, kind, id.into()).to_string()),
+        }
+    }
+
+    fn company(self, id: i32) -> Value {
+        self.id(crate::sim::rest::ids::Kind::Company, id)
+    }
+
+    fn employee(self, id: i32) -> Value {
+        self.id(crate::sim::rest::ids::Kind::Employee, id)
+    }
+}
+
+/// The demo's OAuth app, registered at the simulator's identity server.
+const DEMO_CLIENT: (&str, &str, &str) = ("eitje-demo", "demo-client-secret", "demo-subscription-key");
+
+/// REST settings pointing at the simulator (its REST face and identity server).
+fn rest_at(sim: &Simulator) -> anyhow::Result<crate::nmbrs::rest::RestConfig> {
+    let (client_id, secret, key) = DEMO_CLIENT;
+    sim.add_oauth_client(client_id, secret, key);
+    let token_url = sim.token_url();
+    let vars = std::collections::HashMap::from([
+        ("NMBRS_REST_BASE_URL", sim.base_url()),
+        ("NMBRS_OAUTH_TOKEN_URL", token_url.as_str()),
+        ("NMBRS_OAUTH_CLIENT_ID", client_id),
+        ("NMBRS_OAUTH_CLIENT_SECRET", secret),
+        ("NMBRS_SUBSCRIPTION_KEY", key),
+    ]);
+    Ok(crate::nmbrs::rest::RestConfig::from_source(&vars)?)
+}
+
+/// A consent for the demo domain with every scope the worker asks for, as the monolith holds
+/// it after the browser flow.
+fn demo_consent(sim: &Simulator) -> anyhow::Result<RestGrant> {
+    let minted = sim.mint_grant(crate::sim::rest::GrantSpec {
+        grant_id: uuid::Uuid::new_v4().to_string(),
+        client_id: DEMO_CLIENT.0.into(),
+        domain: demo::DOMAIN.into(),
+        ..Default::default()
+    });
+    Ok(RestGrant::new(minted.grant_id.parse()?, minted.refresh_token))
 }
 
 /// One line per event, for people (`hours.exported` takes one line per skip and per bucket).
@@ -269,7 +340,11 @@ fn describe_export(p: &Value) -> String {
             Some(code) => format!("{} {code}", b["component"].as_str().unwrap_or("?")),
             None => b["component"].as_str().unwrap_or("?").to_string(),
         };
-        let owned = b["nmbrs_component_id"].as_i64().map_or("-".to_string(), |id| id.to_string());
+        let owned = match &b["nmbrs_component_id"] {
+            Value::Null => "-".to_string(),
+            Value::String(id) => id.clone(),
+            id => id.to_string(),
+        };
         lines.push(format!(
             "  bucket   {}/{} {component:<9} = {:<6} {:<9} component {owned}",
             b["nmbrs_company_id"],
