@@ -10,6 +10,7 @@
 
 pub mod calendar;
 pub mod employment;
+pub mod employment_periods;
 pub mod export;
 pub mod identity;
 pub mod integration;

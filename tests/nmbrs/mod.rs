@@ -3,6 +3,7 @@
 
 mod client;
 mod reader_props;
+mod rest_api;
 mod rest_client;
 mod schema;
 mod sim;

@@ -37,11 +37,12 @@ const DOMAIN: &str = demo::DOMAIN;
 const JAN: i32 = 503293;
 const NOVEMBER: PayPeriod = PayPeriod { year: 2026, period: 11 };
 
-/// One test's world: database (token store), simulator, the client of one integration.
-struct World {
+/// One test's world: database (token store), simulator, the client of one integration (also
+/// used by `rest_api.rs`).
+pub(super) struct World {
     _env: TestEnv,
-    sim: Simulator,
-    client: RestClient,
+    pub(super) sim: Simulator,
+    pub(super) client: RestClient,
     grant_id: Uuid,
 }
 
@@ -61,11 +62,15 @@ fn client_config() -> ClientConfig {
 }
 
 impl World {
-    async fn new(spec: GrantSpec) -> Self {
+    pub(super) async fn new(spec: GrantSpec) -> Self {
         Self::with_state(demo::state(), spec, |t| t).await
     }
 
-    async fn with_state(state: SimState, spec: GrantSpec, tune: impl FnOnce(RestTransport) -> RestTransport) -> Self {
+    pub(super) async fn with_state(
+        state: SimState,
+        spec: GrantSpec,
+        tune: impl FnOnce(RestTransport) -> RestTransport,
+    ) -> Self {
         Self::with_config(state, spec, client_config(), tune).await
     }
 
@@ -129,7 +134,7 @@ impl World {
     }
 
     /// Every REST request sent and every response generated kept to the OpenAPI file.
-    fn assert_valid_traffic(&self) {
+    pub(super) fn assert_valid_traffic(&self) {
         assert!(self.sim.state().rest.openapi.is_some(), "NMBRS_SIM_OPENAPI names the OpenAPI file");
         assert_eq!(self.sim.rest_violations(), Vec::<String>::new(), "requests broke the OpenAPI file");
         assert_eq!(self.sim.rest_response_violations(), Vec::<String>::new(), "responses broke the OpenAPI file");

@@ -66,6 +66,7 @@
 
 pub mod actions;
 pub mod contributions;
+pub mod days;
 pub mod ledger;
 pub mod marker;
 pub mod notify;

@@ -84,7 +84,8 @@ const SALARY_TYPES: [&str; 9] = [
     "Netto_Uurloon_incl_looncomp",
 ];
 
-pub(super) fn salary_type(n: i32) -> String {
+/// The SOAP name of Nmbrs salary type `n` (`3` → `Bruto_Uurloon`), its digits when unknown.
+pub fn salary_type(n: i32) -> String {
     usize::try_from(n).ok().and_then(|i| SALARY_TYPES.get(i)).map_or_else(|| n.to_string(), |s| (*s).to_owned())
 }
 

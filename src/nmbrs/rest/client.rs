@@ -99,16 +99,19 @@ impl RestTransport {
             transport: self.clone(),
             tokens: Arc::new(tokens),
             permits: Arc::new(Semaphore::new(max_concurrency.max(1))),
+            memo: Arc::default(),
         }
     }
 }
 
-/// The REST client of one integration (the calls are in `calls.rs`).
+/// The REST client of one integration (the calls are in `calls.rs`; as an `NmbrsApi` in
+/// `api/`). Made per job: what its adapter remembers (`memo`) lives as long as the job.
 #[derive(Clone)]
 pub struct RestClient {
     transport: RestTransport,
     tokens: Arc<TokenSource>,
     permits: Arc<Semaphore>,
+    pub(super) memo: Arc<super::api::Memo>,
 }
 
 impl fmt::Debug for RestClient {

@@ -51,6 +51,10 @@ pub enum RestFailure {
     Malformed { message: String },
     /// No access token could be had (the request was not sent).
     Token(AuthError),
+    /// The REST edge answered itself, without (further) calls: a request REST cannot express
+    /// (a SOAP integer id, an employee whose company it has not read, variable days it cannot
+    /// set). Its kind is chosen where it is made (`nmbrs::rest::api`).
+    Edge { message: String },
 }
 
 impl fmt::Display for RestFailure {
@@ -78,6 +82,7 @@ impl fmt::Display for RestFailure {
             RestFailure::TooLarge { limit } => write!(f, "response larger than {limit} bytes"),
             RestFailure::Malformed { message } => write!(f, "unreadable response: {message}"),
             RestFailure::Token(e) => write!(f, "no access token: {e}"),
+            RestFailure::Edge { message } => f.write_str(message),
         }
     }
 }
@@ -119,7 +124,7 @@ impl RestFailure {
     /// may be repeated: no connection, no token, throttled (429), or a 401/403/400 refusal.
     pub fn certainly_not_applied(&self) -> bool {
         match self {
-            RestFailure::Connect { .. } | RestFailure::Token(_) => true,
+            RestFailure::Connect { .. } | RestFailure::Token(_) | RestFailure::Edge { .. } => true,
             RestFailure::Status { status, .. } => (400..500).contains(status),
             _ => false,
         }
@@ -136,7 +141,7 @@ pub fn classify(op: RestOperation, failure: &RestFailure, granted: Option<&[Stri
         RestFailure::Timeout { .. } | RestFailure::Connect { .. } | RestFailure::Transport { .. } => {
             ErrorKind::Transient
         }
-        RestFailure::TooLarge { .. } | RestFailure::Malformed { .. } => ErrorKind::Unknown,
+        RestFailure::TooLarge { .. } | RestFailure::Malformed { .. } | RestFailure::Edge { .. } => ErrorKind::Unknown,
         RestFailure::Token(e) => token_kind(e),
     }
 }

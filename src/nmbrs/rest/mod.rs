@@ -30,6 +30,7 @@
 //! | `delete_variable_wage` | `DELETE /api/employees/{employeeId}/wagecomponents/{wagecomponentId}` |
 //! | `variable_days`, `post_variable_days` | `GET`, `POST /api/employees/{employeeId}/variabledays` |
 
+mod api;
 pub mod auth;
 mod auth_http;
 mod calls;

@@ -72,10 +72,16 @@ impl FromWire for bool {
     }
 }
 
+/// Text as the worker sees it on both APIs (CONTRACT §2.3): the characters XML 1.0 forbids
+/// removed, trimmed ([`crate::nmbrs::reader::clean_text`]); blank text is no value (as SOAP's
+/// empty element), so an optional field reads `None`.
 impl FromWire for String {
     fn from_wire(v: &Value) -> Result<Self, String> {
         match v {
-            Value::String(s) => Ok(s.clone()),
+            Value::String(s) => {
+                let text = crate::nmbrs::reader::clean_text(s);
+                if text.is_empty() { Err("blank".to_owned()) } else { Ok(text.into_owned()) }
+            }
             Value::Number(n) => Ok(n.to_string()),
             other => Err(format!("{} is not a string", kind_of(other))),
         }
@@ -278,5 +284,14 @@ mod tests {
         assert_eq!(Decimal::from_wire(&json!(0.1)).unwrap().to_string(), "0.1");
         assert_eq!(number(Decimal::new(725, 2)).to_string(), "7.25");
         assert_eq!(number(Decimal::new(800, 2)).to_string(), "8");
+    }
+
+    #[test]
+    fn text_is_cleaned_and_trimmed_as_on_soap_and_blank_is_no_value() {
+        assert_eq!(String::from_wire(&json!(" EMMA@Catering.Example ")).unwrap(), "EMMA@Catering.Example");
+        assert_eq!(String::from_wire(&json!("an\u{0}a\u{FFFF}")).unwrap(), "ana");
+        assert!(String::from_wire(&json!(" \u{1} ")).is_err());
+        let field: Field<String> = serde_json::from_value(json!("  ")).unwrap();
+        assert_eq!(field.ok(), None);
     }
 }

@@ -1,0 +1,60 @@
+//! `days_var_set` through REST (CONTRACT §5.3 "Days"): REST can only POST variable days and
+//! whether a POST replaces or adds is undocumented, so the days are read back after every POST
+//! and the pure rule [`crate::domain::export::days::next_days_step`] picks the next POST until
+//! the read shows the wanted number. A correction that cannot be expressed (Nmbrs refuses a
+//! negative POST, reads fit neither behaviour) is `InvalidData` (the bucket is `refused`).
+//! A POST whose reply was lost is not in doubt here: the read after it shows what holds, and the
+//! rule starts again from that read (it converges from any start), at most [`RESTARTS`] times.
+
+use super::{edge_error, employee_uuid};
+use crate::domain::export::days::{DaysPosted, DaysStep, next_days_step};
+use crate::nmbrs::rest::RestClient;
+use crate::nmbrs::rest::operation::RestOperation as Op;
+use crate::nmbrs::{EmployeeId, ErrorKind, NmbrsError, PayPeriod};
+
+/// How often a lost POST reply restarts the rule before the failure is returned.
+const RESTARTS: usize = 2;
+
+impl RestClient {
+    pub(super) async fn set_days(
+        &self,
+        employee: EmployeeId,
+        wanted: i32,
+        period: PayPeriod,
+        unprotected: bool,
+    ) -> Result<(), NmbrsError> {
+        let e = employee_uuid(Op::DaysPost, employee)?;
+        let mut read = self.variable_days(e, period).await?.total();
+        let mut posts: Vec<DaysPosted> = Vec::new();
+        let mut restarts = 0;
+        loop {
+            let n = match next_days_step(wanted, read, &posts) {
+                DaysStep::Done => return Ok(()),
+                DaysStep::Refused(why) => {
+                    return Err(edge_error(Op::DaysPost, ErrorKind::InvalidData, format!("employee {e}: {why}")));
+                }
+                DaysStep::Post(n) => n,
+            };
+            let before = posts.last().map_or(read, |p| p.after);
+            match self.post_variable_days(e, n, period, unprotected).await {
+                Ok(()) => {
+                    let after = self.variable_days(e, period).await?.total();
+                    posts.push(DaysPosted { before, posted: n, after });
+                }
+                Err(err) if err.kind() == ErrorKind::OutcomeUnknown && restarts < RESTARTS => {
+                    restarts += 1;
+                    tracing::warn!(employee = %e, error = %err, "variable days POST reply lost; reading back");
+                    read = self.variable_days(e, period).await?.total();
+                    posts.clear();
+                }
+                Err(err) if n < 0 && matches!(err.kind(), ErrorKind::InvalidData | ErrorKind::Unknown) => {
+                    let message = format!(
+                        "employee {e}: Nmbrs adds posted variable days and refused the negative correction {n} ({err})"
+                    );
+                    return Err(edge_error(Op::DaysPost, ErrorKind::InvalidData, message));
+                }
+                Err(err) => return Err(err),
+            }
+        }
+    }
+}

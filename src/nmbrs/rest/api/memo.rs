@@ -1,0 +1,80 @@
+//! What the REST adapter remembers within one job (a [`super::super::RestClient`] is made per
+//! job): reads that an export or a sync would otherwise repeat (a company's current period, its
+//! wage models, the company-wide cost per hour and wage lines of a period) and which company
+//! each employee belongs to (REST reads lines and costs per company, the trait asks per
+//! employee). Concurrent askers of one key share one read; a failed read is not remembered.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use rust_decimal::Decimal;
+use tokio::sync::OnceCell;
+
+use crate::nmbrs::rest::{
+    ByEmployee, CompanyUuid, EmployeeUuid, RestCurrentPeriod, RestListed, RestWageLine, RestWageModel,
+};
+use crate::nmbrs::{NmbrsError, PayPeriod};
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Values read at most once per key (until [`Once::forget`]).
+pub(crate) struct Once<K, V> {
+    cells: Mutex<HashMap<K, Arc<OnceCell<V>>>>,
+}
+
+impl<K, V> Default for Once<K, V> {
+    fn default() -> Self {
+        Once { cells: Mutex::new(HashMap::new()) }
+    }
+}
+
+impl<K: Eq + Hash, V: Clone> Once<K, V> {
+    /// The value of `key`, read with `read` unless it was read before (or is being read).
+    pub async fn get<F, Fut>(&self, key: K, read: F) -> Result<V, NmbrsError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<V, NmbrsError>>,
+    {
+        let cell = lock(&self.cells).entry(key).or_default().clone();
+        cell.get_or_try_init(read).await.cloned()
+    }
+
+    /// Forgets the values of the keys `stale` names: the next [`Once::get`] reads again (a read
+    /// in flight fills only its own, forgotten cell).
+    pub fn forget(&self, stale: impl Fn(&K) -> bool) {
+        lock(&self.cells).retain(|k, _| !stale(k));
+    }
+}
+
+/// Company-wide variable wage lines of one period.
+pub(crate) type WageLines = Arc<RestListed<ByEmployee<RestWageLine>>>;
+
+/// The adapter's memory of one job.
+#[derive(Default)]
+pub struct Memo {
+    pub(crate) periods: Once<CompanyUuid, RestCurrentPeriod>,
+    pub(crate) wage_models: Once<(CompanyUuid, PayPeriod), Arc<RestListed<RestWageModel>>>,
+    pub(crate) costs: Once<(CompanyUuid, PayPeriod), Arc<HashMap<EmployeeUuid, Option<Decimal>>>>,
+    /// Forgotten on every wage write for the company (whatever its outcome).
+    pub(crate) wage_lines: Once<(CompanyUuid, PayPeriod), WageLines>,
+    employers: Mutex<HashMap<EmployeeUuid, CompanyUuid>>,
+}
+
+impl Memo {
+    /// Notes that `employees` were listed by a company-wide read of `company`.
+    pub(crate) fn employs(&self, company: CompanyUuid, employees: impl IntoIterator<Item = EmployeeUuid>) {
+        let mut map = lock(&self.employers);
+        for e in employees {
+            map.insert(e, company);
+        }
+    }
+
+    /// The company a company-wide read listed `employee` in, if any did.
+    pub(crate) fn employer(&self, employee: EmployeeUuid) -> Option<CompanyUuid> {
+        lock(&self.employers).get(&employee).copied()
+    }
+}

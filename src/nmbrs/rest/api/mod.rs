@@ -1,0 +1,249 @@
+//! [`RestClient`] as a full [`crate::nmbrs::NmbrsApi`] (issue 9): the two service traits the jobs
+//! call, answered through the REST calls of `calls.rs` and mapped into the neutral records of
+//! `nmbrs::types` (ids as REST UUIDs inside [`NmbrsId`], fields REST does not have `None`), so a
+//! job works the same on either API (CONTRACT §5).
+//!
+//! - A SOAP integer id given here is refused without a call (as `NmbrsError::ForeignId` on SOAP):
+//!   a company → `NoAccess`, an employee → `UnknownEmployee`, a line id → `InvalidData`.
+//! - REST has one hour model (`/hourcodes`, both SOAP models merged: REST-NOTES §2 [L]):
+//!   `hour_codes` answers it, `hour_codes2` is empty without a call. Wage models come in one
+//!   read for a period (the company's current one): model number 2 is `wage_codes2`, every other
+//!   model `wage_codes`, so no code is lost whatever the numbering.
+//! - Per-employee questions REST answers per company (cost per hour, wage lines) use the company
+//!   a company-wide read listed the employee in ([`Memo`]); one read per (company, period).
+//! - Team reads are company-wide, a constant number of calls per company (`team.rs`); lines in
+//!   `lines.rs`; days, set by POSTs read back until right, in `days.rs`.
+
+mod days;
+mod lines;
+mod memo;
+mod team;
+
+use async_trait::async_trait;
+use rust_decimal::Decimal;
+
+pub use memo::Memo;
+
+use super::error::RestFailure;
+use super::operation::RestOperation as Op;
+use super::{CompanyUuid, EmployeeUuid, RestClient, RestUnreadable};
+use crate::nmbrs::{
+    Company, CompanyId, CompanyService, Contract, CurrentPeriod, EmployeeId, EmployeeListItem, EmployeeService,
+    EmployeeSnapshot, ErrorKind, HourComponentId, HourComponentLine, Listed, ModelCode, NewHourComponent,
+    NewWageComponent, NmbrsError, NmbrsId, PayPeriod, PerEmployee, PersonalInfo, Salary, Schedule, UnreadableRecord,
+    WageComponentId, WageComponentLine,
+};
+
+/// An error the edge answers itself (nothing, or nothing more, was sent).
+pub(super) fn edge_error(operation: Op, kind: ErrorKind, message: String) -> NmbrsError {
+    NmbrsError::Rest { operation, failure: Box::new(RestFailure::Edge { message }), kind }
+}
+
+fn rest_uuid(op: Op, id: NmbrsId, what: &str, kind: ErrorKind) -> Result<uuid::Uuid, NmbrsError> {
+    id.rest()
+        .ok_or_else(|| edge_error(op, kind, format!("{what} {id} is a SOAP id: REST needs its UUID (nothing sent)")))
+}
+
+/// The REST id of `company`; a SOAP id is `NoAccess`, as on SOAP for a foreign company id.
+pub(super) fn company_uuid(op: Op, company: CompanyId) -> Result<CompanyUuid, NmbrsError> {
+    rest_uuid(op, company.0, "company", ErrorKind::NoAccess).map(CompanyUuid)
+}
+
+/// The REST id of `employee`; a SOAP id is `UnknownEmployee`.
+pub(super) fn employee_uuid(op: Op, employee: EmployeeId) -> Result<EmployeeUuid, NmbrsError> {
+    rest_uuid(op, employee.0, "employee", ErrorKind::UnknownEmployee).map(EmployeeUuid)
+}
+
+/// The REST id of a line; a SOAP line id is `InvalidData` (that bucket is refused).
+pub(super) fn line_uuid(op: Op, line: NmbrsId) -> Result<uuid::Uuid, NmbrsError> {
+    rest_uuid(op, line, "line", ErrorKind::InvalidData)
+}
+
+/// A REST unreadable record as the neutral one (no line id or code: the REST reader keeps none).
+pub(super) fn unreadable(u: RestUnreadable) -> UnreadableRecord {
+    UnreadableRecord {
+        employee_id: u.employee_id.map(EmployeeId::from),
+        field: u.field,
+        problem: u.problem,
+        line_id: None,
+        code: None,
+    }
+}
+
+/// Logs the records a read left out (field and problem only, never a value).
+pub(super) fn log_left_out(op: Op, unread: &[RestUnreadable]) {
+    for u in unread {
+        tracing::warn!(operation = op.name(), field = %u.field, problem = %u.problem, "Nmbrs REST record left out");
+    }
+}
+
+impl RestClient {
+    /// The company's current period, read once per job.
+    async fn period_of(&self, company: CompanyUuid) -> Result<super::RestCurrentPeriod, NmbrsError> {
+        self.memo.periods.get(company, || self.current_period(company)).await
+    }
+
+    /// The company a company-wide read listed `employee` in.
+    pub(super) fn employer_of(&self, op: Op, employee: EmployeeUuid) -> Result<CompanyUuid, NmbrsError> {
+        self.memo.employer(employee).ok_or_else(|| {
+            let message = format!(
+                "employee {employee}: its company is not known here (REST answers this per company; read a \
+                 company-wide list such as its contracts first)"
+            );
+            edge_error(op, ErrorKind::Unknown, message)
+        })
+    }
+
+    /// Wage model codes of the current period: `second` = model number 2, else every other model.
+    async fn wage_model_codes(&self, company: CompanyId, second: bool) -> Result<Vec<ModelCode>, NmbrsError> {
+        let c = company_uuid(Op::WageModels, company)?;
+        let period = self.period_of(c).await?.period;
+        let models = self
+            .memo
+            .wage_models
+            .get((c, period), || async { Ok(std::sync::Arc::new(self.wage_models(c, period).await?)) })
+            .await?;
+        log_left_out(Op::WageModels, &models.unreadable);
+        let mut seen = std::collections::BTreeSet::new();
+        Ok(models
+            .items
+            .iter()
+            .filter(|m| (m.number == Some(2)) == second)
+            .flat_map(|m| &m.codes)
+            .filter(|w| seen.insert(w.code))
+            .map(|w| ModelCode { code: w.code.0, description: w.description.clone() })
+            .collect())
+    }
+}
+
+#[async_trait]
+impl CompanyService for RestClient {
+    async fn companies(&self) -> Result<Vec<Company>, NmbrsError> {
+        let listed = RestClient::companies(self).await?;
+        log_left_out(Op::Companies, &listed.unreadable);
+        Ok(listed.items.into_iter().map(team::company).collect())
+    }
+
+    async fn current_period(&self, company: CompanyId) -> Result<CurrentPeriod, NmbrsError> {
+        let p = self.period_of(company_uuid(Op::CurrentPeriod, company)?).await?;
+        Ok(CurrentPeriod { period: p.period, kind: p.kind })
+    }
+
+    async fn hour_codes(&self, company: CompanyId) -> Result<Vec<ModelCode>, NmbrsError> {
+        let listed = RestClient::hour_codes(self, company_uuid(Op::HourCodes, company)?).await?;
+        log_left_out(Op::HourCodes, &listed.unreadable);
+        Ok(listed.items.into_iter().map(|h| ModelCode { code: h.code.0, description: h.description }).collect())
+    }
+
+    /// REST has one hour model, answered by `hour_codes`: empty, without a call (the id is
+    /// still checked).
+    async fn hour_codes2(&self, company: CompanyId) -> Result<Vec<ModelCode>, NmbrsError> {
+        company_uuid(Op::HourCodes, company).map(|_| Vec::new())
+    }
+
+    async fn wage_codes(&self, company: CompanyId) -> Result<Vec<ModelCode>, NmbrsError> {
+        self.wage_model_codes(company, false).await
+    }
+
+    async fn wage_codes2(&self, company: CompanyId) -> Result<Vec<ModelCode>, NmbrsError> {
+        self.wage_model_codes(company, true).await
+    }
+}
+
+#[async_trait]
+impl EmployeeService for RestClient {
+    async fn hour_component_delete(&self, employee: EmployeeId, id: HourComponentId) -> Result<bool, NmbrsError> {
+        self.delete_hour_line(employee, id).await
+    }
+
+    async fn days_var_set(
+        &self,
+        employee: EmployeeId,
+        days: i32,
+        period: PayPeriod,
+        unprotected: bool,
+    ) -> Result<(), NmbrsError> {
+        self.set_days(employee, days, period, unprotected).await
+    }
+
+    async fn days_var_get(&self, employee: EmployeeId, period: PayPeriod) -> Result<i32, NmbrsError> {
+        let e = employee_uuid(Op::DaysGet, employee)?;
+        Ok(self.variable_days(e, period).await?.total())
+    }
+
+    async fn hour_component_var_insert(
+        &self,
+        employee: EmployeeId,
+        component: &NewHourComponent,
+        period: PayPeriod,
+        unprotected: bool,
+    ) -> Result<HourComponentId, NmbrsError> {
+        self.insert_hour_line(employee, component, period, unprotected).await
+    }
+
+    async fn hour_component_var_get(
+        &self,
+        employee: EmployeeId,
+        period: PayPeriod,
+    ) -> Result<Listed<HourComponentLine>, NmbrsError> {
+        self.hour_lines(employee, period).await
+    }
+
+    async fn wage_component_delete(&self, employee: EmployeeId, id: WageComponentId) -> Result<bool, NmbrsError> {
+        self.delete_wage_line(employee, id).await
+    }
+
+    async fn wage_component_var_get(
+        &self,
+        employee: EmployeeId,
+        period: PayPeriod,
+    ) -> Result<Listed<WageComponentLine>, NmbrsError> {
+        self.wage_lines(employee, period).await
+    }
+
+    async fn wage_component_var_insert(
+        &self,
+        employee: EmployeeId,
+        component: &NewWageComponent,
+        period: PayPeriod,
+        unprotected: bool,
+    ) -> Result<WageComponentId, NmbrsError> {
+        self.insert_wage_line(employee, component, period, unprotected).await
+    }
+
+    async fn employee_snapshots(&self, company: CompanyId) -> Result<Listed<EmployeeSnapshot>, NmbrsError> {
+        self.snapshots(company).await
+    }
+
+    async fn personal_infos(&self, company: CompanyId) -> Result<Listed<PerEmployee<PersonalInfo>>, NmbrsError> {
+        self.personal_info_lists(company).await
+    }
+
+    async fn estimated_cost_per_hour(
+        &self,
+        employee: EmployeeId,
+        period: PayPeriod,
+    ) -> Result<Option<Decimal>, NmbrsError> {
+        self.cost_per_hour_of(employee, period).await
+    }
+
+    async fn schedules(&self, company: CompanyId) -> Result<Listed<PerEmployee<Schedule>>, NmbrsError> {
+        self.schedule_lists(company).await
+    }
+
+    async fn contracts(&self, company: CompanyId) -> Result<Listed<PerEmployee<Contract>>, NmbrsError> {
+        self.contract_lists(company).await
+    }
+
+    async fn salaries(&self, company: CompanyId) -> Result<Listed<PerEmployee<Salary>>, NmbrsError> {
+        self.salary_lists(company).await
+    }
+
+    async fn employees_by_company(
+        &self,
+        company: CompanyId,
+        employee_type: i32,
+    ) -> Result<Vec<EmployeeListItem>, NmbrsError> {
+        self.employee_list(company, employee_type).await
+    }
+}

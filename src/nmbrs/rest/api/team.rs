@@ -1,0 +1,402 @@
+//! Team reads through REST, mapped into the records SOAP's company-wide reads give (so team sync
+//! gets the same on both APIs): companies, employee lists, personal info, contracts (bounded by
+//! employments: [`crate::domain::employment_periods`]), salaries, schedules, cost per hour, and
+//! the snapshot SOAP reads in one call, assembled from six company-wide reads. Calls per company
+//! are constant (paging aside), never one per employee. Every employee listed is noted with its
+//! company ([`super::Memo`]).
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+
+use super::{company_uuid, edge_error, employee_uuid, log_left_out, unreadable};
+use crate::domain::employment_periods::{Employment, bounded_by_employments};
+use crate::nmbrs::rest::operation::RestOperation as Op;
+use crate::nmbrs::rest::*;
+use crate::nmbrs::{
+    Company, CompanyId, Contract, ContractId, EmployeeId, EmployeeListItem, EmployeeSnapshot, ErrorKind, Listed,
+    NmbrsError, NmbrsId, PayPeriod, PerEmployee, PersonalInfo, Salary, SalaryId, Schedule,
+};
+
+/// REST salary `type`s in the order of the Nmbrs salary type numbers (1 = `grossFulltimeSalary`).
+const SALARY_TYPES: [&str; 8] = [
+    "grossFulltimeSalary",
+    "grossParttimeSalary",
+    "grossHourlyWage",
+    "netParttimeSalaryInclWageComp",
+    "netParttimeSalaryExclWageComp",
+    "netHourlyWageExclWageComp",
+    "employerCosts",
+    "netHourlyWageInclWageComp",
+];
+
+/// Salary type numbers that are an hourly wage (the snapshot's `hourly_wage`).
+const HOURLY: [i32; 3] = [3, 6, 8];
+
+/// REST `employeeType` of a v3 `EmployeeType` number (`List_GetByCompany`).
+const EMPLOYEE_TYPES: [&str; 7] =
+    ["payroll", "formerPayroll", "external", "formerExternal", "applicant", "newHire", "rejectedApplicant"];
+
+fn salary_type(t: Option<&str>) -> Option<i32> {
+    let i = SALARY_TYPES.iter().position(|s| t.is_some_and(|t| t.eq_ignore_ascii_case(s)))?;
+    i32::try_from(i + 1).ok()
+}
+
+/// REST gender as SOAP spells it (`male`, `female`, `undefined`; anything else empty).
+fn gender(g: Option<&str>) -> String {
+    match g.map(str::to_ascii_lowercase).as_deref() {
+        Some("male") => "male".into(),
+        Some("female") => "female".into(),
+        Some("unspecified") => "undefined".into(),
+        _ => String::new(),
+    }
+}
+
+fn display_name(parts: [&Option<String>; 3]) -> Option<String> {
+    let name: Vec<&str> = parts.into_iter().flatten().map(|s| s.trim()).filter(|s| !s.is_empty()).collect();
+    (!name.is_empty()).then(|| name.join(" "))
+}
+
+fn uuid_id(id: Option<uuid::Uuid>) -> NmbrsId {
+    NmbrsId::Uuid(id.unwrap_or_default())
+}
+
+/// The item of `items` greatest by `key`, the later one on ties (latest in the response).
+fn latest<T, K: Ord>(items: &[T], key: impl Fn(&T) -> K) -> Option<&T> {
+    items.iter().enumerate().max_by_key(|(i, t)| (key(t), *i)).map(|(_, t)| t)
+}
+
+pub(super) fn company(c: RestCompany) -> Company {
+    Company {
+        id: CompanyId::from(c.id),
+        number: c.number.as_deref().and_then(|n| n.trim().parse().ok()).unwrap_or(0),
+        name: c.name,
+        ..Default::default()
+    }
+}
+
+fn personal_info(p: RestPersonalInfo) -> PersonalInfo {
+    PersonalInfo {
+        id: EmployeeId(uuid_id(p.id.map(|i| i.0))),
+        display_name: display_name([&p.first_name, &p.prefix, &p.last_name]),
+        employee_number: p.employee_number.unwrap_or(0),
+        first_name: p.first_name,
+        initials: p.initials,
+        prefix: p.prefix,
+        last_name: p.last_name,
+        gender: gender(p.gender.as_deref()),
+        telephone_private: p.private_phone,
+        telephone_work: p.business_phone,
+        telephone_mobile_private: p.private_mobile_phone,
+        telephone_mobile_work: p.business_mobile_phone,
+        telephone_other: p.other_phone,
+        email_private: p.private_email,
+        email_work: p.business_email,
+        birthday: p.birth_date,
+        creation_date: p.created_at,
+        start_period: p.period.map_or(0, |p| p.period.into()),
+        start_year: p.period.map_or(0, |p| p.year),
+        ..Default::default()
+    }
+}
+
+fn contract(c: RestContract) -> Contract {
+    Contract {
+        contract_id: ContractId(uuid_id(c.id.map(|i| i.0))),
+        creation_date: c.created_at,
+        start_date: Some(c.start_date),
+        trial_period: c.trial_period,
+        end_date: c.end_date,
+        indefinite: c.indefinite,
+        written_contract: c.written_contract,
+        hours_per_week: c.hours_per_week,
+        ..Default::default()
+    }
+}
+
+fn employment(e: &RestEmployment) -> Employment {
+    Employment {
+        id: ContractId(uuid_id(e.id.map(|i| i.0))),
+        start: e.start_date,
+        end: e.end_date,
+        created: e.creation_date,
+    }
+}
+
+fn salary(s: RestSalary) -> Salary {
+    Salary {
+        id: SalaryId(uuid_id(s.id.map(|i| i.0))),
+        value: s.value,
+        salary_type: salary_type(s.salary_type.as_deref()),
+        salary_table: None,
+        start_date: s.start_date,
+        creation_date: s.created_at,
+    }
+}
+
+fn schedule(s: RestSchedule) -> Schedule {
+    Schedule {
+        // SOAP's id is a decimal; a REST UUID does not fit and no rule reads it.
+        id: Decimal::ZERO,
+        hours_week1: s.week1.map(Some),
+        hours_week2: s.week2.map(Some),
+        parttime_percentage: s.parttime_percentage,
+        start_date: s.start_date,
+        creation_date: s.created_at,
+    }
+}
+
+/// The employees a read names (listed or unreadable).
+fn named<T>(listed: &RestListed<ByEmployee<T>>) -> impl Iterator<Item = EmployeeUuid> + '_ {
+    listed.items.iter().map(|l| l.employee_id).chain(listed.unreadable.iter().filter_map(|u| u.employee_id))
+}
+
+impl RestClient {
+    fn note<T>(&self, company: CompanyUuid, listed: &RestListed<ByEmployee<T>>) {
+        self.memo.employs(company, named(listed));
+    }
+
+    /// A company-wide per-employee read mapped record by record.
+    fn mapped<R, T>(
+        &self,
+        company: CompanyUuid,
+        listed: RestListed<ByEmployee<R>>,
+        map: impl Fn(R) -> T,
+    ) -> Listed<PerEmployee<T>> {
+        self.note(company, &listed);
+        Listed {
+            items: listed
+                .items
+                .into_iter()
+                .map(|l| PerEmployee {
+                    employee_id: l.employee_id.into(),
+                    items: l.items.into_iter().map(&map).collect(),
+                })
+                .collect(),
+            unreadable: listed.unreadable.into_iter().map(unreadable).collect(),
+        }
+    }
+
+    pub(super) async fn employee_list(
+        &self,
+        company: CompanyId,
+        employee_type: i32,
+    ) -> Result<Vec<EmployeeListItem>, NmbrsError> {
+        let op = Op::Employees;
+        let c = company_uuid(op, company)?;
+        let kind = usize::try_from(employee_type - 1).ok().and_then(|i| EMPLOYEE_TYPES.get(i)).ok_or_else(|| {
+            edge_error(op, ErrorKind::InvalidData, format!("employee type {employee_type} has no REST name"))
+        })?;
+        let listed = self.employees(c, Some(kind)).await?;
+        log_left_out(op, &listed.unreadable);
+        self.memo.employs(c, listed.items.iter().map(|e| e.id));
+        Ok(listed
+            .items
+            .into_iter()
+            .map(|e| EmployeeListItem {
+                id: e.id.into(),
+                number: e.employee_number.unwrap_or(0),
+                display_name: display_name([&e.first_name, &e.prefix, &e.last_name]),
+            })
+            .collect())
+    }
+
+    /// Personal-info history per employee (REST keeps the BSN elsewhere: `bsn` is `None`).
+    pub(super) async fn personal_info_lists(
+        &self,
+        company: CompanyId,
+    ) -> Result<Listed<PerEmployee<PersonalInfo>>, NmbrsError> {
+        let c = company_uuid(Op::PersonalInfo, company)?;
+        Ok(self.mapped(c, self.personal_infos(c).await?, personal_info))
+    }
+
+    pub(super) async fn salary_lists(&self, company: CompanyId) -> Result<Listed<PerEmployee<Salary>>, NmbrsError> {
+        let c = company_uuid(Op::Salaries, company)?;
+        Ok(self.mapped(c, self.salaries(c).await?, salary))
+    }
+
+    pub(super) async fn schedule_lists(&self, company: CompanyId) -> Result<Listed<PerEmployee<Schedule>>, NmbrsError> {
+        let c = company_uuid(Op::Schedules, company)?;
+        Ok(self.mapped(c, self.schedules(c).await?, schedule))
+    }
+
+    /// Contracts bounded by employments (two company-wide reads). An employee with an
+    /// unreadable contract or employment is in `unreadable`, and so is a contract without an id.
+    pub(super) async fn contract_lists(&self, company: CompanyId) -> Result<Listed<PerEmployee<Contract>>, NmbrsError> {
+        let c = company_uuid(Op::Contracts, company)?;
+        let (contracts, employments) = futures::try_join!(self.contracts(c), self.employments(c))?;
+        self.note(c, &employments);
+        let mut listed = self.mapped(c, contracts, |c| c);
+        listed.unreadable.extend(employments.unreadable.into_iter().map(unreadable));
+        let periods: HashMap<EmployeeUuid, Vec<Employment>> =
+            employments.items.iter().map(|l| (l.employee_id, l.items.iter().map(employment).collect())).collect();
+        let mut out = Listed { items: Vec::new(), unreadable: listed.unreadable };
+        let mut seen = BTreeSet::new();
+        for entry in listed.items {
+            let id = entry.employee_id;
+            seen.insert(id);
+            if entry.items.iter().any(|c| c.id.is_none()) {
+                out.unreadable.push(crate::nmbrs::UnreadableRecord {
+                    employee_id: Some(id),
+                    field: "contractId".into(),
+                    problem: "missing".into(),
+                    line_id: None,
+                    code: None,
+                });
+            }
+            let read: Vec<Contract> = entry.items.into_iter().filter(|c| c.id.is_some()).map(contract).collect();
+            let empty = Vec::new();
+            let uuid = id.0.rest().map(EmployeeUuid);
+            let of = uuid.and_then(|u| periods.get(&u)).unwrap_or(&empty);
+            out.items.push(PerEmployee { employee_id: id, items: bounded_by_employments(read, of) });
+        }
+        // Employed without any contract list entry: the employments stand in.
+        for l in &employments.items {
+            if !seen.contains(&EmployeeId::from(l.employee_id)) {
+                let items = bounded_by_employments(Vec::new(), &periods[&l.employee_id]);
+                out.items.push(PerEmployee { employee_id: l.employee_id.into(), items });
+            }
+        }
+        Ok(out)
+    }
+
+    /// `employee`'s estimated cost per hour in `period`, from one company-wide read per
+    /// (company, period); `None` when Nmbrs has none for them.
+    pub(super) async fn cost_per_hour_of(
+        &self,
+        employee: EmployeeId,
+        period: PayPeriod,
+    ) -> Result<Option<Decimal>, NmbrsError> {
+        let op = Op::CostPerHour;
+        let e = employee_uuid(op, employee)?;
+        let c = self.employer_of(op, e)?;
+        let costs = self
+            .memo
+            .costs
+            .get((c, period), || async {
+                let listed = self.costs_per_hour(c, period).await?;
+                log_left_out(op, &listed.unreadable);
+                Ok(Arc::new(listed.items.into_iter().map(|x| (x.employee_id, x.cost_per_hour)).collect()))
+            })
+            .await?;
+        Ok(costs.get(&e).copied().flatten())
+    }
+
+    /// What SOAP's `PersonalInfoContractSalaryAddress_GetAll_AllEmployeesByCompany` gives, from
+    /// `employees`, `personalinfo`, `privateInfos`, contracts with employments, and `salaries`
+    /// (six reads). Contract dates are the latest employment's (else the latest contract's),
+    /// hours per week the latest contract's, salary and hourly wage the latest salary's; the
+    /// address stays `None` (not read). An employee named by an unreadable record of any of these
+    /// reads is in `unreadable` only.
+    pub(super) async fn snapshots(&self, company: CompanyId) -> Result<Listed<EmployeeSnapshot>, NmbrsError> {
+        let c = company_uuid(Op::Employees, company)?;
+        let (employees, infos, bsns, salaries) =
+            futures::try_join!(self.employees(c, None), self.personal_infos(c), self.bsns(c), self.salaries(c))?;
+        let contracts = self.contract_lists(company).await?;
+        self.memo.employs(c, employees.items.iter().map(|e| e.id));
+        let mut unread: Vec<_> = employees.unreadable.into_iter().map(unreadable).collect();
+        for u in [&infos.unreadable, &bsns.unreadable, &salaries.unreadable] {
+            unread.extend(u.iter().cloned().map(unreadable));
+        }
+        unread.extend(contracts.unreadable);
+        let skipped: BTreeSet<EmployeeId> = unread.iter().filter_map(|u| u.employee_id).collect();
+        let info_of: HashMap<_, _> = infos.items.iter().map(|l| (l.employee_id, &l.items)).collect();
+        let bsn_of: HashMap<_, _> = bsns.items.iter().map(|l| (l.employee_id, &l.items)).collect();
+        let salary_of: HashMap<_, _> = salaries.items.iter().map(|l| (l.employee_id, &l.items)).collect();
+        let contracts_of: HashMap<_, _> = contracts.items.iter().map(|l| (l.employee_id, &l.items)).collect();
+        let items = employees
+            .items
+            .iter()
+            .filter(|e| !skipped.contains(&EmployeeId::from(e.id)))
+            .map(|e| {
+                let info = info_of.get(&e.id).and_then(|i| latest(i, |p| (p.period, p.created_at)));
+                let bsn = bsn_of.get(&e.id).and_then(|b| latest(b, |b| b.created_at));
+                let pay = salary_of.get(&e.id).and_then(|s| latest(s, |s| (s.start_date, s.created_at)));
+                let terms = contracts_of.get(&EmployeeId::from(e.id)).map_or(&[][..], |c| c.as_slice());
+                snapshot(e, info, bsn, pay, terms)
+            })
+            .collect();
+        Ok(Listed { items, unreadable: unread })
+    }
+}
+
+fn snapshot(
+    e: &RestEmployee,
+    info: Option<&RestPersonalInfo>,
+    bsn: Option<&RestBsn>,
+    pay: Option<&RestSalary>,
+    terms: &[Contract],
+) -> EmployeeSnapshot {
+    let text = |f: fn(&RestPersonalInfo) -> &Option<String>| info.and_then(|i| f(i).clone());
+    let or_basic = |f: fn(&RestPersonalInfo) -> &Option<String>, basic: &Option<String>| {
+        info.and_then(|i| f(i).clone()).or_else(|| basic.clone())
+    };
+    // Stand-ins (no hours) and contracts share the list; the latest by start decides the dates.
+    let current = latest(terms, |c| (c.start_date, c.creation_date));
+    let hours = latest(&terms.iter().filter(|c| c.hours_per_week.is_some()).collect::<Vec<_>>(), |c| {
+        (c.start_date, c.creation_date)
+    })
+    .and_then(|c| c.hours_per_week);
+    let pay_type = pay.and_then(|s| salary_type(s.salary_type.as_deref()));
+    EmployeeSnapshot {
+        employee_id: e.id.into(),
+        employee_number: e.employee_number.or(info.and_then(|i| i.employee_number)).unwrap_or(0),
+        first_name: or_basic(|i| &i.first_name, &e.first_name),
+        birthday: info.and_then(|i| i.birth_date),
+        prefix: or_basic(|i| &i.prefix, &e.prefix),
+        last_name: or_basic(|i| &i.last_name, &e.last_name),
+        gender: gender(info.and_then(|i| i.gender.as_deref())),
+        bsn: bsn.map(|b| b.bsn.clone()),
+        telephone_work: text(|i| &i.business_phone),
+        telephone_mobile_work: text(|i| &i.business_mobile_phone),
+        email_work: text(|i| &i.business_email),
+        contract_start_date: current.and_then(|c| c.start_date),
+        contract_end_date: current.and_then(|c| c.end_date),
+        email_private: text(|i| &i.private_email),
+        telephone_private: text(|i| &i.private_phone),
+        telephone_mobile_private: text(|i| &i.private_mobile_phone),
+        salary_type: pay_type.map(crate::domain::team::record::salary_type),
+        salary_value: pay.and_then(|s| s.value),
+        hourly_wage: pay.filter(|_| pay_type.is_some_and(|t| HOURLY.contains(&t))).and_then(|s| s.value),
+        contract_hours: hours,
+        ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn salary_types_and_genders_read_as_on_soap() {
+        assert_eq!(salary_type(Some("grossHourlyWage")), Some(3));
+        assert_eq!(salary_type(Some("grossFulltimeSalary")), Some(1));
+        assert_eq!(salary_type(Some("somethingNew")), None);
+        assert_eq!(crate::domain::team::record::salary_type(3), "Bruto_Uurloon");
+        assert_eq!(
+            (gender(Some("Male")), gender(Some("unspecified")), gender(Some("unknown"))),
+            ("male".into(), "undefined".into(), String::new())
+        );
+    }
+
+    #[test]
+    fn latest_is_greatest_by_key_then_last_in_the_response() {
+        let items = [(1, 'a'), (2, 'b'), (2, 'c'), (0, 'd')];
+        assert_eq!(latest(&items, |i| i.0), Some(&(2, 'c')));
+        assert_eq!(latest(&[] as &[(i32, char)], |i| i.0), None);
+    }
+
+    #[test]
+    fn company_number_is_read_from_its_string() {
+        let c = |n: Option<&str>| RestCompany {
+            id: CompanyUuid(uuid::Uuid::nil()),
+            number: n.map(Into::into),
+            name: None,
+            debtor_id: None,
+        };
+        assert_eq!(company(c(Some(" 444445 "))).number, 444445);
+        assert_eq!(company(c(Some("A-12"))).number, 0);
+        assert_eq!(company(c(None)).number, 0);
+    }
+}
