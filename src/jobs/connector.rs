@@ -97,9 +97,7 @@ impl NmbrsConnector for Connector {
                     rest_auth_failure::job_error(&AuthError::NotConfigured(missing.clone()), domain)
                 })?;
                 let source = rest.tokens.source(&integration.id, grant.clone());
-                // WIRING-TEMP: until RestClient implements NmbrsApi (branch `adapter`).
-                let _client = rest.transport.client(source, self.max_concurrency);
-                Err(JobError::permanent("rest_not_configured", "WIRING-TEMP"))
+                Ok(Arc::new(rest.transport.client(source, self.max_concurrency)))
             }
         }
     }

@@ -44,6 +44,13 @@ impl JobError {
     /// The job error for a Nmbrs failure that stops the whole job: class, code and notification
     /// from the one table (`domain::nmbrs_failure`); `domain` is the integration's Nmbrs domain.
     pub fn nmbrs(err: &NmbrsError, domain: &str) -> Self {
+        // A REST call that got no access token ends the job as the token failure it is: its
+        // notification names the grant (`nmbrs.consent_required` {domain, grant_id}).
+        if let NmbrsError::Rest { failure, .. } = err
+            && let crate::nmbrs::rest::RestFailure::Token(auth) = failure.as_ref()
+        {
+            return super::rest_auth_failure::job_error(auth, domain);
+        }
         let failure = job_failure(err.kind());
         let facts = NoticeFacts { domain, operation: err.operation().name(), company_id: None, ..Default::default() };
         let notification = notification(err.kind(), facts);

@@ -225,7 +225,7 @@ async fn a_closed_period_is_skipped_unless_allowed_and_then_written_unprotected(
     assert_eq!(out.notification_codes(), ["export.period_closed"]);
     assert_eq!(
         out.notification("export.period_closed")["params"],
-        json!({"nmbrs_company_id": 54614, "period": {"year": 2026, "number": 11},
+        json!({"nmbrs_company_id": api.company(54614), "period": {"year": 2026, "number": 11},
                "current_period": {"year": 2026, "number": 12}})
     );
     assert_eq!(h.nmbrs(EMMA, NOVEMBER), NmbrsPeriod { hours: vec![], wages: vec![], days: None });
@@ -261,7 +261,7 @@ async fn a_period_number_the_company_type_lacks_is_skipped_as_invalid_period(api
     assert_eq!(out.notification_codes(), ["export.invalid_period"]);
     assert_eq!(
         out.notification("export.invalid_period")["params"],
-        json!({"nmbrs_company_id": 54613, "period": {"year": 2026, "number": 13}, "period_type": "M"})
+        json!({"nmbrs_company_id": api.company(54613), "period": {"year": 2026, "number": 13}, "period_type": "M"})
     );
     assert_eq!(out.rows(), [row(EMMA, "days", None, "1", "insert"), row(EMMA, "hours", Some(1), "5.00", "insert")]);
     assert_eq!(out.write_calls, 2);
