@@ -32,6 +32,9 @@ pub enum CompanyNumbers {
 
 /// After a team read: its employees, and (`Read`) the company numbers.
 pub async fn from_team(ctx: &JobContext<'_>, api: &dyn NmbrsApi, read: &TeamRead, numbers: CompanyNumbers) {
+    if !on_soap(ctx) {
+        return;
+    }
     let employees: Vec<EmployeeIdentity> = read
         .companies
         .iter()
@@ -47,6 +50,9 @@ pub async fn from_team(ctx: &JobContext<'_>, api: &dyn NmbrsApi, read: &TeamRead
 /// Before an export writes: what is missing for the (company, employee) pairs it writes to
 /// (SOAP ids: the capture keeps what a SOAP integration needs for its switch to REST).
 pub async fn for_export(ctx: &JobContext<'_>, api: &dyn NmbrsApi, writing: &BTreeSet<(i32, i32)>) {
+    if !on_soap(ctx) {
+        return;
+    }
     let (pool, integration) = (ctx.pool, ctx.job.integration.id.as_str());
     let companies: Vec<i32> = writing.iter().map(|(c, _)| *c).collect::<BTreeSet<_>>().into_iter().collect();
     let employees: Vec<i32> = writing.iter().map(|(_, e)| *e).collect();
@@ -86,4 +92,9 @@ async fn record_employees(ctx: &JobContext<'_>, employees: &[EmployeeIdentity]) 
     if let Err(e) = identities::upsert_employees(ctx.pool, &ctx.job.integration.id, employees, &hasher).await {
         tracing::warn!(error = %e, "identity capture: employees not recorded");
     }
+}
+
+/// The capture keeps what a SOAP integration needs for its switch; a REST one has switched.
+fn on_soap(ctx: &JobContext<'_>) -> bool {
+    ctx.job.integration.nmbrs.api == crate::credentials::ApiKind::Soap
 }

@@ -141,6 +141,25 @@ async fn sync_reads_each_company_once_and_costs_only_for_imported_employees() {
     app.stop().await;
 }
 
+/// REST reads company-wide (CONTRACT §5.3): a few calls per company, none per employee.
+#[tokio::test]
+async fn a_rest_sync_reads_company_wide_a_few_calls_per_company() {
+    let (mut app, job) = team_app_on(Api::Rest, &["env-calls"]).await;
+    let TestApp { env, sim, events, .. } = &mut app;
+    sim.clear_calls();
+    let (done, _) = run_job(env, events, &job(env, "SyncTeam", "env-calls", sync(false, json!([])))).await;
+    assert_eq!(done.body["payload"]["counts"]["imported"], 7);
+    let calls = sim.calls();
+    let mut by_operation: std::collections::BTreeMap<&str, usize> = Default::default();
+    for c in &calls {
+        *by_operation.entry(c.operation.as_str()).or_default() += 1;
+    }
+    eprintln!("{by_operation:#?}");
+    assert!(by_operation.keys().all(|op| !op.contains("{employeeId}")), "no call per employee: {by_operation:#?}");
+    assert!(by_operation.values().all(|&n| n <= 2), "each company-wide read once per company: {by_operation:#?}");
+    app.stop().await;
+}
+
 async fn members_whose_employment_ended_are_deactivated_or_reported(api: Api) {
     let (mut app, job) = team_app_on(api, &["env-on", "env-off"]).await;
     let TestApp { env, events, .. } = &mut app;
