@@ -214,6 +214,12 @@ async fn every_call_once_reads_and_writes_the_shared_state_within_the_openapi_fi
     assert!(salaries.items.iter().find(|e| e.employee_id == jan).unwrap().items.iter().any(|s| s.value.is_some()));
     let schedules = c.schedules(horeca).await.unwrap();
     assert_eq!(schedules.items.len(), 7);
+    let addresses = c.addresses(horeca).await.unwrap();
+    let jan_address = &addresses.items.iter().find(|e| e.employee_id == jan).unwrap().items;
+    assert_eq!(
+        (jan_address[0].street.as_deref(), jan_address[0].city.as_deref()),
+        (Some("Keizersgracht"), Some("Amsterdam"))
+    );
     let costs = c.costs_per_hour(horeca, NOVEMBER).await.unwrap();
     let jan_cost = costs.items.iter().find(|e| e.employee_id == jan).unwrap().cost_per_hour;
     assert_eq!(jan_cost, Some(dec("19.14")), "14.50 × 1.32, read from a string");

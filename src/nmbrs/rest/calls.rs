@@ -172,6 +172,12 @@ impl RestClient {
         self.per_employee(Op::Schedules, company, "schedules", Vec::new(), wire::schedule).await
     }
 
+    /// `GET /api/companies/{companyId}/employees/addresses` [employee.info |
+    /// employee.info.read]: every employee's address history.
+    pub async fn addresses(&self, company: CompanyUuid) -> Result<RestListed<ByEmployee<RestAddress>>, NmbrsError> {
+        self.per_employee(Op::Addresses, company, "addresses", Vec::new(), wire::address).await
+    }
+
     /// `GET /api/companies/{companyId}/employees/costperhour?year&period` [employee.employment |
     /// employee.employment.read]: the estimated cost per hour of every employee in `period`,
     /// in one company-wide read (SOAP needed one call per employee).

@@ -21,7 +21,7 @@
 //! | `employees` | `GET /api/companies/{companyId}/employees` |
 //! | `personal_infos` | `GET /api/companies/{companyId}/employees/personalinfo` |
 //! | `bsns` | `GET /api/companies/{companyId}/employees/privateInfos` |
-//! | `contracts`, `employments`, `salaries`, `schedules` | `GET /api/companies/{companyId}/employees/{contracts,employments,salaries,schedules}` |
+//! | `contracts`, `employments`, `salaries`, `schedules`, `addresses` | `GET /api/companies/{companyId}/employees/{contracts,employments,salaries,schedules,addresses}` |
 //! | `costs_per_hour` | `GET /api/companies/{companyId}/employees/costperhour?year&period` |
 //! | `variable_hours`, `insert_variable_hours`, `update_variable_hours` | `GET`, `POST`, `PUT /api/employees/{employeeId}/variablehours` |
 //! | `delete_variable_hours` | `DELETE /api/employees/{employeeId}/hours/{hourComponentId}` |

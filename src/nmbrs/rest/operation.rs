@@ -61,6 +61,7 @@ rest_operations! {
     Employments = "GET /api/companies/{companyId}/employees/employments", Read, true, ContractGetAll, ["employee.employment.read", "employee.employment"];
     Salaries = "GET /api/companies/{companyId}/employees/salaries", Read, true, SalaryGetAll, ["employee.employment", "employee.employment.read"];
     Schedules = "GET /api/companies/{companyId}/employees/schedules", Read, true, ScheduleGetAll, ["employee.employment", "employee.employment.read"];
+    Addresses = "GET /api/companies/{companyId}/employees/addresses", Read, true, PersonalInfoContractSalaryAddressGetAll, ["employee.info", "employee.info.read"];
     CostPerHour = "GET /api/companies/{companyId}/employees/costperhour", Read, true, SalaryGetEstimatedCostPerHour, ["employee.employment", "employee.employment.read"];
     HoursGet = "GET /api/employees/{employeeId}/variablehours", Read, true, HourComponentVarGet, ["employee.payment", "employee.payment.read"];
     HoursPost = "POST /api/employees/{employeeId}/variablehours", Insert, false, HourComponentVarInsert, ["employee.payment"];

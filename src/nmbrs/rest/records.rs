@@ -227,6 +227,22 @@ pub struct RestSchedule {
     pub created_at: Option<NaiveDateTime>,
 }
 
+/// One address of `GET /api/companies/{companyId}/employees/addresses` (history, newest
+/// record per type in effect).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RestAddress {
+    pub is_default: Option<bool>,
+    /// `homeAddress`, `postAddress`, …
+    pub address_type: Option<String>,
+    pub street: Option<String>,
+    pub house_number: Option<String>,
+    pub house_number_addition: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+    pub country_iso_code: Option<String>,
+    pub created_at: Option<NaiveDateTime>,
+}
+
 /// One item of `GET /api/companies/{companyId}/employees/costperhour`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RestCostPerHour {

@@ -77,8 +77,7 @@ impl RestClient {
         period: PayPeriod,
     ) -> Result<Listed<WageComponentLine>, NmbrsError> {
         let op = Op::WagesGet;
-        let e = employee_uuid(op, employee)?;
-        let c = self.employer_of(op, e)?;
+        let (e, c) = self.employee_in_company(op, employee)?;
         let read = self
             .memo
             .wage_lines

@@ -1,6 +1,7 @@
 //! What the REST adapter remembers within one job (a [`super::super::RestClient`] is made per
 //! job): reads that an export or a sync would otherwise repeat (a company's current period, its
-//! wage models, the company-wide cost per hour and wage lines of a period) and which company
+//! wage models, contracts and salaries, the company-wide cost per hour and wage lines of a
+//! period) and which company
 //! each employee belongs to (REST reads lines and costs per company, the trait asks per
 //! employee). Concurrent askers of one key share one read; a failed read is not remembered.
 
@@ -13,9 +14,9 @@ use rust_decimal::Decimal;
 use tokio::sync::OnceCell;
 
 use crate::nmbrs::rest::{
-    ByEmployee, CompanyUuid, EmployeeUuid, RestCurrentPeriod, RestListed, RestWageLine, RestWageModel,
+    ByEmployee, CompanyUuid, EmployeeUuid, RestCurrentPeriod, RestListed, RestSalary, RestWageLine, RestWageModel,
 };
-use crate::nmbrs::{NmbrsError, PayPeriod};
+use crate::nmbrs::{Contract, Listed, NmbrsError, PayPeriod, PerEmployee};
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -52,15 +53,22 @@ impl<K: Eq + Hash, V: Clone> Once<K, V> {
 
 /// Company-wide variable wage lines of one period.
 pub(crate) type WageLines = Arc<RestListed<ByEmployee<RestWageLine>>>;
+/// Estimated cost per hour of every employee of a company in one period (`None`: Nmbrs has none).
+pub(crate) type Costs = Arc<HashMap<EmployeeUuid, Option<Decimal>>>;
+/// A company and a period.
+type InPeriod = (CompanyUuid, PayPeriod);
 
 /// The adapter's memory of one job.
 #[derive(Default)]
 pub struct Memo {
     pub(crate) periods: Once<CompanyUuid, RestCurrentPeriod>,
-    pub(crate) wage_models: Once<(CompanyUuid, PayPeriod), Arc<RestListed<RestWageModel>>>,
-    pub(crate) costs: Once<(CompanyUuid, PayPeriod), Arc<HashMap<EmployeeUuid, Option<Decimal>>>>,
+    pub(crate) wage_models: Once<InPeriod, Arc<RestListed<RestWageModel>>>,
+    pub(crate) costs: Once<InPeriod, Costs>,
     /// Forgotten on every wage write for the company (whatever its outcome).
-    pub(crate) wage_lines: Once<(CompanyUuid, PayPeriod), WageLines>,
+    pub(crate) wage_lines: Once<InPeriod, WageLines>,
+    /// Contracts bounded by employments, and salaries: read by the snapshot and on their own.
+    pub(crate) contracts: Once<CompanyUuid, Listed<PerEmployee<Contract>>>,
+    pub(crate) salaries: Once<CompanyUuid, Arc<RestListed<ByEmployee<RestSalary>>>>,
     employers: Mutex<HashMap<EmployeeUuid, CompanyUuid>>,
 }
 

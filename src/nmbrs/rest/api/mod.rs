@@ -83,15 +83,22 @@ impl RestClient {
         self.memo.periods.get(company, || self.current_period(company)).await
     }
 
-    /// The company a company-wide read listed `employee` in.
-    pub(super) fn employer_of(&self, op: Op, employee: EmployeeUuid) -> Result<CompanyUuid, NmbrsError> {
-        self.memo.employer(employee).ok_or_else(|| {
+    /// The REST id of `employee` and the company a company-wide read listed them in (REST
+    /// answers `op` per company).
+    pub(super) fn employee_in_company(
+        &self,
+        op: Op,
+        employee: EmployeeId,
+    ) -> Result<(EmployeeUuid, CompanyUuid), NmbrsError> {
+        let employee = employee_uuid(op, employee)?;
+        let company = self.memo.employer(employee).ok_or_else(|| {
             let message = format!(
                 "employee {employee}: its company is not known here (REST answers this per company; read a \
                  company-wide list such as its contracts first)"
             );
             edge_error(op, ErrorKind::Unknown, message)
-        })
+        })?;
+        Ok((employee, company))
     }
 
     /// Wage model codes of the current period: `second` = model number 2, else every other model.

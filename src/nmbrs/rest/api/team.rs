@@ -1,7 +1,8 @@
 //! Team reads through REST, mapped into the records SOAP's company-wide reads give (so team sync
 //! gets the same on both APIs): companies, employee lists, personal info, contracts (bounded by
 //! employments: [`crate::domain::employment_periods`]), salaries, schedules, cost per hour, and
-//! the snapshot SOAP reads in one call, assembled from six company-wide reads. Calls per company
+//! the snapshot SOAP reads in one call, assembled from seven company-wide reads; contracts and salaries are read once per company and
+//! job, though both the snapshot and their own trait methods use them. Calls per company
 //! are constant (paging aside), never one per employee. Every employee listed is noted with its
 //! company ([`super::Memo`]).
 
@@ -10,7 +11,7 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
-use super::{company_uuid, edge_error, employee_uuid, log_left_out, unreadable};
+use super::{company_uuid, edge_error, log_left_out, unreadable};
 use crate::domain::employment_periods::{Employment, bounded_by_employments};
 use crate::nmbrs::rest::operation::RestOperation as Op;
 use crate::nmbrs::rest::*;
@@ -211,9 +212,14 @@ impl RestClient {
         Ok(self.mapped(c, self.personal_infos(c).await?, personal_info))
     }
 
+    /// The company's salaries, read once per job.
+    async fn salary_read(&self, c: CompanyUuid) -> Result<Arc<RestListed<ByEmployee<RestSalary>>>, NmbrsError> {
+        self.memo.salaries.get(c, || async { Ok(Arc::new(self.salaries(c).await?)) }).await
+    }
+
     pub(super) async fn salary_lists(&self, company: CompanyId) -> Result<Listed<PerEmployee<Salary>>, NmbrsError> {
         let c = company_uuid(Op::Salaries, company)?;
-        Ok(self.mapped(c, self.salaries(c).await?, salary))
+        Ok(self.mapped(c, RestListed::clone(&*self.salary_read(c).await?), salary))
     }
 
     pub(super) async fn schedule_lists(&self, company: CompanyId) -> Result<Listed<PerEmployee<Schedule>>, NmbrsError> {
@@ -221,10 +227,14 @@ impl RestClient {
         Ok(self.mapped(c, self.schedules(c).await?, schedule))
     }
 
-    /// Contracts bounded by employments (two company-wide reads). An employee with an
-    /// unreadable contract or employment is in `unreadable`, and so is a contract without an id.
+    /// Contracts bounded by employments (two company-wide reads, once per job). An employee with
+    /// an unreadable contract or employment is in `unreadable`, and so is a contract without an id.
     pub(super) async fn contract_lists(&self, company: CompanyId) -> Result<Listed<PerEmployee<Contract>>, NmbrsError> {
         let c = company_uuid(Op::Contracts, company)?;
+        self.memo.contracts.get(c, || self.read_contracts(c)).await
+    }
+
+    async fn read_contracts(&self, c: CompanyUuid) -> Result<Listed<PerEmployee<Contract>>, NmbrsError> {
         let (contracts, employments) = futures::try_join!(self.contracts(c), self.employments(c))?;
         self.note(c, &employments);
         let mut listed = self.mapped(c, contracts, |c| c);
@@ -269,8 +279,7 @@ impl RestClient {
         period: PayPeriod,
     ) -> Result<Option<Decimal>, NmbrsError> {
         let op = Op::CostPerHour;
-        let e = employee_uuid(op, employee)?;
-        let c = self.employer_of(op, e)?;
+        let (e, c) = self.employee_in_company(op, employee)?;
         let costs = self
             .memo
             .costs
@@ -284,19 +293,24 @@ impl RestClient {
     }
 
     /// What SOAP's `PersonalInfoContractSalaryAddress_GetAll_AllEmployeesByCompany` gives, from
-    /// `employees`, `personalinfo`, `privateInfos`, contracts with employments, and `salaries`
-    /// (six reads). Contract dates are the latest employment's (else the latest contract's),
-    /// hours per week the latest contract's, salary and hourly wage the latest salary's; the
-    /// address stays `None` (not read). An employee named by an unreadable record of any of these
-    /// reads is in `unreadable` only.
+    /// `employees`, `personalinfo`, `privateInfos`, contracts with employments, `salaries` and
+    /// `addresses` (seven reads). Contract dates are the latest employment's (else the latest
+    /// contract's), hours per week the latest contract's, salary and hourly wage the latest
+    /// salary's, the address the default home address (else the newest). An employee named by
+    /// an unreadable record of any of these reads is in `unreadable` only.
     pub(super) async fn snapshots(&self, company: CompanyId) -> Result<Listed<EmployeeSnapshot>, NmbrsError> {
         let c = company_uuid(Op::Employees, company)?;
-        let (employees, infos, bsns, salaries) =
-            futures::try_join!(self.employees(c, None), self.personal_infos(c), self.bsns(c), self.salaries(c))?;
+        let (employees, infos, bsns, salaries, addresses) = futures::try_join!(
+            self.employees(c, None),
+            self.personal_infos(c),
+            self.bsns(c),
+            self.salary_read(c),
+            self.addresses(c)
+        )?;
         let contracts = self.contract_lists(company).await?;
         self.memo.employs(c, employees.items.iter().map(|e| e.id));
         let mut unread: Vec<_> = employees.unreadable.into_iter().map(unreadable).collect();
-        for u in [&infos.unreadable, &bsns.unreadable, &salaries.unreadable] {
+        for u in [&infos.unreadable, &bsns.unreadable, &salaries.unreadable, &addresses.unreadable] {
             unread.extend(u.iter().cloned().map(unreadable));
         }
         unread.extend(contracts.unreadable);
@@ -305,6 +319,7 @@ impl RestClient {
         let bsn_of: HashMap<_, _> = bsns.items.iter().map(|l| (l.employee_id, &l.items)).collect();
         let salary_of: HashMap<_, _> = salaries.items.iter().map(|l| (l.employee_id, &l.items)).collect();
         let contracts_of: HashMap<_, _> = contracts.items.iter().map(|l| (l.employee_id, &l.items)).collect();
+        let address_of: HashMap<_, _> = addresses.items.iter().map(|l| (l.employee_id, &l.items)).collect();
         let items = employees
             .items
             .iter()
@@ -314,10 +329,28 @@ impl RestClient {
                 let bsn = bsn_of.get(&e.id).and_then(|b| latest(b, |b| b.created_at));
                 let pay = salary_of.get(&e.id).and_then(|s| latest(s, |s| (s.start_date, s.created_at)));
                 let terms = contracts_of.get(&EmployeeId::from(e.id)).map_or(&[][..], |c| c.as_slice());
-                snapshot(e, info, bsn, pay, terms)
+                let home = address_of.get(&e.id).and_then(|a| {
+                    latest(a, |a| {
+                        (a.is_default == Some(true), a.address_type.as_deref() == Some("homeAddress"), a.created_at)
+                    })
+                });
+                with_address(snapshot(e, info, bsn, pay, terms), home)
             })
             .collect();
         Ok(Listed { items, unreadable: unread })
+    }
+}
+
+/// `s` with the address fields of `a` (the default home address, else the newest).
+fn with_address(s: EmployeeSnapshot, a: Option<&RestAddress>) -> EmployeeSnapshot {
+    let Some(a) = a else { return s };
+    EmployeeSnapshot {
+        street: a.street.clone(),
+        house_number: a.house_number.clone(),
+        house_number_addition: a.house_number_addition.clone(),
+        post_code: a.postal_code.clone(),
+        city: a.city.clone(),
+        ..s
     }
 }
 

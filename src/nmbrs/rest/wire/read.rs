@@ -311,6 +311,38 @@ pub fn employment(v: &Value) -> Result<RestEmployment, Unread> {
 
 #[derive(Deserialize, Default)]
 #[serde(default, rename_all = "camelCase")]
+struct WAddress {
+    is_default: Field<bool>,
+    #[serde(rename = "type")]
+    address_type: Field<String>,
+    street: Field<String>,
+    house_number: Field<String>,
+    house_number_addition: Field<String>,
+    postal_code: Field<String>,
+    city: Field<String>,
+    #[serde(rename = "countryISOCode")]
+    country_iso_code: Field<String>,
+    created_at: Field<NaiveDateTime>,
+}
+
+/// An address: nothing in it decides, every field is passed on.
+pub fn address(v: &Value) -> Result<RestAddress, Unread> {
+    let w: WAddress = record(v)?;
+    Ok(RestAddress {
+        is_default: w.is_default.ok(),
+        address_type: w.address_type.ok(),
+        street: w.street.ok(),
+        house_number: w.house_number.ok(),
+        house_number_addition: w.house_number_addition.ok(),
+        postal_code: w.postal_code.ok(),
+        city: w.city.ok(),
+        country_iso_code: w.country_iso_code.ok(),
+        created_at: w.created_at.ok(),
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
 struct WSalary {
     salary_id: Field<Uuid>,
     start_date: Field<NaiveDateTime>,
