@@ -369,28 +369,14 @@ impl BucketWrite<'_> {
         unprotected: bool,
     ) -> Result<(), NmbrsError> {
         let (employee, period) = (self.work.key.employee, self.work.key.period);
-        match self.work.key.component {
-            Component::Hours(hour_code) => {
-                let line = NewHourComponent {
-                    hour_code,
-                    hours: Hours(value),
-                    cost_center_id: None,
-                    cost_unit_id: None,
-                    comment: None,
-                };
+        match new_line(self.work.key.component, value, None) {
+            Some(NewLine::Hours(line)) => {
                 updates.update_hour_component(employee, HourComponentId(id.0), &line, period, unprotected).await
             }
-            Component::Wage(code) => {
-                let line = NewWageComponent {
-                    code,
-                    value: Amount(value),
-                    cost_center_id: None,
-                    cost_unit_id: None,
-                    comment: None,
-                };
+            Some(NewLine::Wage(line)) => {
                 updates.update_wage_component(employee, WageComponentId(id.0), &line, period, unprotected).await
             }
-            Component::Days => Ok(()),
+            None => Ok(()),
         }
     }
 
@@ -415,31 +401,42 @@ impl BucketWrite<'_> {
         marker: &InsertMarker,
     ) -> Result<ComponentLineId, NmbrsError> {
         let (employee, period) = (self.work.key.employee, self.work.key.period);
-        let comment = Some(marker.comment());
-        match self.work.key.component {
-            Component::Hours(hour_code) => {
-                let line = NewHourComponent {
-                    hour_code,
-                    hours: Hours(value),
-                    cost_center_id: None,
-                    cost_unit_id: None,
-                    comment,
-                };
-                self.api
-                    .hour_component_var_insert(employee, &line, period, unprotected)
-                    .await
-                    .map(|id| ComponentLineId(id.0))
+        match new_line(self.work.key.component, value, Some(marker.comment())) {
+            Some(NewLine::Hours(line)) => {
+                let id = self.api.hour_component_var_insert(employee, &line, period, unprotected).await?;
+                Ok(ComponentLineId(id.0))
             }
-            Component::Wage(code) => {
-                let line =
-                    NewWageComponent { code, value: Amount(value), cost_center_id: None, cost_unit_id: None, comment };
-                self.api
-                    .wage_component_var_insert(employee, &line, period, unprotected)
-                    .await
-                    .map(|id| ComponentLineId(id.0))
+            Some(NewLine::Wage(line)) => {
+                let id = self.api.wage_component_var_insert(employee, &line, period, unprotected).await?;
+                Ok(ComponentLineId(id.0))
             }
-            Component::Days => unreachable!("days are set, never inserted"),
+            None => unreachable!("days are set, never inserted"),
         }
+    }
+}
+
+/// The line an insert or update sends for a bucket of `component`.
+enum NewLine {
+    Hours(NewHourComponent),
+    Wage(NewWageComponent),
+}
+
+/// `value` under `component`'s code with `comment` (an update sends none: the line keeps its
+/// own); `None` for days, which have no line.
+fn new_line(component: Component, value: Decimal, comment: Option<String>) -> Option<NewLine> {
+    let (cost_center_id, cost_unit_id) = (None, None);
+    match component {
+        Component::Hours(hour_code) => Some(NewLine::Hours(NewHourComponent {
+            hour_code,
+            hours: Hours(value),
+            cost_center_id,
+            cost_unit_id,
+            comment,
+        })),
+        Component::Wage(code) => {
+            Some(NewLine::Wage(NewWageComponent { code, value: Amount(value), cost_center_id, cost_unit_id, comment }))
+        }
+        Component::Days => None,
     }
 }
 

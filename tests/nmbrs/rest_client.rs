@@ -512,7 +512,8 @@ async fn component_updates_change_a_line_in_place_keeping_code_and_marker() {
 
     // A closed period: refused protected, set to 0 with unprotectedMode (how a closed bucket empties).
     let october = PayPeriod::new(2026, 10);
-    let closed = HourComponentId::from(c.insert_variable_hours(jan, &line(20, "3", marker), october, true).await.unwrap());
+    let closed =
+        HourComponentId::from(c.insert_variable_hours(jan, &line(20, "3", marker), october, true).await.unwrap());
     let refused = updates.update_hour_component(employee, closed, &hours("0"), october, false).await.unwrap_err();
     assert_eq!(refused.nmbrs_code(), Some(40033), "{refused}");
     updates.update_hour_component(employee, closed, &hours("0"), october, true).await.unwrap();
