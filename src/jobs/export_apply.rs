@@ -18,6 +18,18 @@
 //! first by reading the period back (`domain::export::readback`); when that is impossible or
 //! ambiguous the bucket stops as in doubt, and nothing is inserted again. A reply lost in this
 //! very attempt whose insert is not seen is only believed "not landed" by a later attempt.
+//!
+//! **An edge that updates in place** ([`crate::nmbrs::EmployeeService::component_updates`], REST
+//! `PUT`): a changed bucket whose worker-owned line exists is updated (`Step::Update`): PUT the
+//! line to the new value → drop the other owned lines (deleted; in a closed period set to 0,
+//! as REST `DELETE` has no `unprotectedMode`) → record it settled (`export.after_update`). Every
+//! call of it is safe to repeat: a crash before the record repeats them, and a PUT whose reply
+//! was lost is sent again by a later attempt of the job ([`Outcome::Later`]), never in doubt. A
+//! line Nmbrs no longer knows (a person deleted it) is written off and the bucket inserted anew.
+//!
+//! **An edge that reads comments** ([`crate::nmbrs::EmployeeService::reads_comments`], REST): the
+//! read-back adopts only the line carrying the intent's marker, so the period is not read before
+//! an insert there (no foreign lines recorded; `export_snapshot`).
 
 use backon::{ExponentialBuilder, Retryable};
 use rust_decimal::Decimal;
@@ -25,7 +37,7 @@ use sqlx::PgPool;
 
 use crate::{
     domain::export::{
-        actions::ComponentLineId,
+        actions::{ComponentLineId, Edge},
         contributions::{BucketKey, Component},
         marker::{InsertMarker, MarkedIntent, marker_for},
         readback::{Verdict, judge},
@@ -36,8 +48,8 @@ use crate::{
     failpoint::crash_point,
     jobs::export_snapshot::{Foreign, Snapshots, read_period},
     nmbrs::{
-        Amount, ErrorKind, HourComponentId, Hours, NewHourComponent, NewWageComponent, NmbrsApi, NmbrsError, Operation,
-        WageComponentId,
+        Amount, ComponentUpdates, ErrorKind, HourComponentId, Hours, NewHourComponent, NewWageComponent, NmbrsApi,
+        NmbrsError, Operation, WageComponentId,
     },
     store::export_buckets as buckets,
 };
@@ -47,9 +59,21 @@ pub const AFTER_DELETE: &str = "export.after_delete";
 pub const AFTER_INTENT: &str = "export.after_intent";
 pub const AFTER_INSERT: &str = "export.after_insert";
 pub const AFTER_DAYS: &str = "export.after_days";
+pub const AFTER_UPDATE: &str = "export.after_update";
 
 /// Nmbrs fault "Not Found": a delete of an id that does not exist (any more).
 const NOT_FOUND: u32 = 2046;
+/// REST 404 code of a line (or other resource) Nmbrs does not know.
+const REST_NOT_FOUND: u32 = 40401;
+
+/// What `api` can do to a line the worker owns: update it in place when it reports
+/// [`ComponentUpdates`], otherwise only delete and insert.
+pub fn edge_of(api: &dyn NmbrsApi) -> Edge {
+    match api.component_updates() {
+        Some(_) => Edge::InPlace,
+        None => Edge::InsertDelete,
+    }
+}
 
 /// A bound on the rounds of [`BucketWrite::run`]; it settles well within it (at most: read
 /// back, delete, insert, read back again, and record settled).
@@ -67,7 +91,8 @@ pub enum Outcome {
     /// access to the company any more); the bucket stays dirty and is written by a later export.
     Refused(NmbrsError),
     /// An insert's reply was lost and the read-back does not show it (yet): the intent stays
-    /// recorded and a later attempt of the job settles it (`cause`: the transport failure).
+    /// recorded and a later attempt of the job settles it; or an in-place update's reply was
+    /// lost: a later attempt repeats it (`cause`: the transport failure).
     Later(NmbrsError),
     /// A line of the period that may be of the bucket's code could not be read: nothing was
     /// inserted next to it (CONTRACT §2.3, `unreadable_record`); the bucket stays dirty and a
@@ -135,6 +160,7 @@ impl BucketWrite<'_> {
         // Lines of this bucket the worker owned when it started are never "foreign", also once
         // they are deleted and a snapshot taken earlier still lists them.
         let owned_at_start = self.work.state.applied.ids.clone();
+        let edge = edge_of(self.api);
         for _ in 0..ROUNDS {
             let state = &self.work.state;
             let unprotected = state.unprotected;
@@ -150,7 +176,7 @@ impl BucketWrite<'_> {
                         }
                     }
                 }
-                Stage::Settled | Stage::ToWrite | Stage::Cleared => state.next_step(&key, wanted),
+                Stage::Settled | Stage::ToWrite | Stage::Cleared => state.next_step(&key, wanted, edge),
             };
             match step {
                 Step::Settle => {
@@ -179,8 +205,18 @@ impl BucketWrite<'_> {
                     let state = &mut self.work.state;
                     (state.stage, state.applied, state.intent) = (Stage::Cleared, Default::default(), None);
                 }
+                Step::Update { id, value, drop } => {
+                    if let Some(outcome) = self.update_in_place(id, value, drop, calls).await? {
+                        return Ok(outcome);
+                    }
+                }
                 Step::Insert { value } => {
-                    let foreign = match self.snapshots.foreign(self.api, &key, &owned_at_start).await {
+                    // With comments read back the marker alone finds a lost insert: no read first.
+                    let before = match self.api.reads_comments() {
+                        true => Ok(Foreign::Unknown),
+                        false => self.snapshots.foreign(self.api, &key, &owned_at_start).await,
+                    };
+                    let foreign = match before {
                         Ok(Foreign::Lines(ids)) => Some(ids),
                         Ok(Foreign::Unknown) => None,
                         Ok(Foreign::Unreadable(line)) => {
@@ -234,7 +270,8 @@ impl BucketWrite<'_> {
                 if let Some(line) = lines.unreadable.first() {
                     tracing::warn!(bucket = ?key, field = %line.field, "the period read back holds an unreadable line");
                 }
-                judge(&lines, code, pending, &state.applied.ids, state.foreign.as_deref())
+                let marker = state.intent.as_ref().map(|i| &i.marker);
+                judge(&lines, code, pending, &state.applied.ids, state.foreign.as_deref(), marker)
             }
             Err(e) => match e.kind() {
                 ErrorKind::MissingRight { operation } => {
@@ -271,6 +308,78 @@ impl BucketWrite<'_> {
         Ok(Settled::Go)
     }
 
+    /// `Step::Update`: sets the worker's line `id` to `value` in place, drops the other owned
+    /// lines `drop`, and records the bucket settled with `id` alone. `Some(outcome)` ends the
+    /// bucket; `None`: `id` is gone from Nmbrs, so every owned line is written off (the bucket
+    /// is `cleared`) and the next round inserts.
+    async fn update_in_place(
+        &mut self,
+        id: ComponentLineId,
+        value: Decimal,
+        drop: Vec<ComponentLineId>,
+        calls: &mut u64,
+    ) -> Result<Option<Outcome>, Stop> {
+        let (pool, integration, key) = (self.pool, self.integration, self.work.key);
+        let unprotected = self.work.state.unprotected;
+        let Some(updates) = self.api.component_updates() else {
+            tracing::error!(bucket = ?key, "an in-place update planned for an edge without updates");
+            return Err(Stop::Unsettled(key));
+        };
+        *calls += 1;
+        match self.update(updates, id, value, unprotected).await {
+            Ok(()) => {}
+            Err(e) if line_gone(&e) => {
+                tracing::warn!(bucket = ?key, component = %id.0, "the worker's line is gone from Nmbrs; inserting anew");
+                for other in drop {
+                    *calls += 1;
+                    if let Err(e) = self.delete(other).await {
+                        return per_bucket(e).map(Some);
+                    }
+                }
+                buckets::record_deleted(pool, integration, &key).await?;
+                let state = &mut self.work.state;
+                (state.stage, state.applied, state.intent) = (Stage::Cleared, Default::default(), None);
+                return Ok(None);
+            }
+            Err(e) => return repeat_later(e).map(Some),
+        }
+        for other in drop {
+            *calls += 1;
+            // A closed period: REST `DELETE` has no `unprotectedMode`, so the line is set to 0.
+            let dropped = match unprotected {
+                true => self.update(updates, other, Decimal::ZERO, true).await,
+                false => self.delete(other).await.map(|_| ()),
+            };
+            match dropped {
+                Err(e) if !line_gone(&e) => return repeat_later(e).map(Some),
+                _ => {}
+            }
+        }
+        crash_point(AFTER_UPDATE);
+        buckets::record_updated(pool, integration, &key, id, value).await?;
+        Ok(Some(Outcome::Done { component: Some(id) }))
+    }
+
+    /// PUTs line `id` of the bucket to `value` (code and comment unchanged).
+    async fn update(
+        &self,
+        updates: &dyn ComponentUpdates,
+        id: ComponentLineId,
+        value: Decimal,
+        unprotected: bool,
+    ) -> Result<(), NmbrsError> {
+        let (employee, period) = (self.work.key.employee, self.work.key.period);
+        match new_line(self.work.key.component, value, None) {
+            Some(NewLine::Hours(line)) => {
+                updates.update_hour_component(employee, HourComponentId(id.0), &line, period, unprotected).await
+            }
+            Some(NewLine::Wage(line)) => {
+                updates.update_wage_component(employee, WageComponentId(id.0), &line, period, unprotected).await
+            }
+            None => Ok(()),
+        }
+    }
+
     /// Deletes one of the worker's components; an id Nmbrs does not know (`false`, or fault
     /// 2046 "Not Found") counts as deleted.
     async fn delete(&self, id: ComponentLineId) -> Result<bool, NmbrsError> {
@@ -292,31 +401,42 @@ impl BucketWrite<'_> {
         marker: &InsertMarker,
     ) -> Result<ComponentLineId, NmbrsError> {
         let (employee, period) = (self.work.key.employee, self.work.key.period);
-        let comment = Some(marker.comment());
-        match self.work.key.component {
-            Component::Hours(hour_code) => {
-                let line = NewHourComponent {
-                    hour_code,
-                    hours: Hours(value),
-                    cost_center_id: None,
-                    cost_unit_id: None,
-                    comment,
-                };
-                self.api
-                    .hour_component_var_insert(employee, &line, period, unprotected)
-                    .await
-                    .map(|id| ComponentLineId(id.0))
+        match new_line(self.work.key.component, value, Some(marker.comment())) {
+            Some(NewLine::Hours(line)) => {
+                let id = self.api.hour_component_var_insert(employee, &line, period, unprotected).await?;
+                Ok(ComponentLineId(id.0))
             }
-            Component::Wage(code) => {
-                let line =
-                    NewWageComponent { code, value: Amount(value), cost_center_id: None, cost_unit_id: None, comment };
-                self.api
-                    .wage_component_var_insert(employee, &line, period, unprotected)
-                    .await
-                    .map(|id| ComponentLineId(id.0))
+            Some(NewLine::Wage(line)) => {
+                let id = self.api.wage_component_var_insert(employee, &line, period, unprotected).await?;
+                Ok(ComponentLineId(id.0))
             }
-            Component::Days => unreachable!("days are set, never inserted"),
+            None => unreachable!("days are set, never inserted"),
         }
+    }
+}
+
+/// The line an insert or update sends for a bucket of `component`.
+enum NewLine {
+    Hours(NewHourComponent),
+    Wage(NewWageComponent),
+}
+
+/// `value` under `component`'s code with `comment` (an update sends none: the line keeps its
+/// own); `None` for days, which have no line.
+fn new_line(component: Component, value: Decimal, comment: Option<String>) -> Option<NewLine> {
+    let (cost_center_id, cost_unit_id) = (None, None);
+    match component {
+        Component::Hours(hour_code) => Some(NewLine::Hours(NewHourComponent {
+            hour_code,
+            hours: Hours(value),
+            cost_center_id,
+            cost_unit_id,
+            comment,
+        })),
+        Component::Wage(code) => {
+            Some(NewLine::Wage(NewWageComponent { code, value: Amount(value), cost_center_id, cost_unit_id, comment }))
+        }
+        Component::Days => None,
     }
 }
 
@@ -327,6 +447,25 @@ fn fresh_marker() -> InsertMarker {
     let mut bytes = [0; 8];
     bytes.copy_from_slice(&uuid.as_bytes()[8..]);
     InsertMarker::from_random(bytes)
+}
+
+/// Nmbrs does not know the line (any more): SOAP fault 2046, REST 404 `40401`.
+fn line_gone(e: &NmbrsError) -> bool {
+    match e.nmbrs_code() {
+        Some(NOT_FOUND) => true,
+        Some(REST_NOT_FOUND) => e.http_status() == Some(404),
+        _ => false,
+    }
+}
+
+/// A failed call of a repeat-safe write (an update in place, a delete): a lost reply is sent
+/// again by a later attempt of the job (the row is unchanged, so the attempt repeats the
+/// step), never in doubt; anything else as [`per_bucket`].
+fn repeat_later(e: NmbrsError) -> Result<Outcome, Stop> {
+    match e.kind() {
+        ErrorKind::OutcomeUnknown => Ok(Outcome::Later(e)),
+        _ => per_bucket(e),
+    }
 }
 
 /// The read that lists the lines of `key`'s period.

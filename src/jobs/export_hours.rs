@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     CompletionStatus, ErrorItem, JobContext, JobError, JobHandler, JobOutput, NmbrsConnector,
-    export_apply::{BucketResult, BucketWrite, Outcome, Stop},
+    export_apply::{BucketResult, BucketWrite, Outcome, Stop, edge_of},
     export_facts, export_report as report,
     export_report::Tally,
     export_snapshot::Snapshots,
@@ -158,6 +158,7 @@ impl ExportHours {
             companies: &facts.companies,
             ledger: &attempt.ledger,
             applied: &applied,
+            edge: edge_of(api),
         });
         let refused = facts.unread.iter().map(|(company, failure)| export_facts::report(*company, failure)).collect();
         tracing::info!(
@@ -198,7 +199,7 @@ impl ExportHours {
     ) -> Result<JobOutput, JobError> {
         let (pool, id) = (ctx.pool, ctx.job.integration.id.as_str());
         let values = attempt.ledger.bucket_values();
-        let now = AttemptState { rows: &attempt.rows, values: &values, linked: &attempt.linked };
+        let now = AttemptState { rows: &attempt.rows, values: &values, linked: &attempt.linked, edge: edge_of(api) };
         let Work { buckets: work, without_row, owned: mut component_ids } = work(&mut run.plan, now);
         buckets::ensure_rows(pool, id, &without_row).await.map_err(db_error)?;
         tracing::info!(export_id = %payload.export_id, buckets = work.len(), "writing buckets to Nmbrs");
@@ -244,9 +245,10 @@ impl ExportHours {
         }
         if let Some((key, cause)) = written.later.first() {
             let n = written.later.len();
-            tracing::warn!(buckets = n, bucket = ?key, error = %cause, "lost insert replies to settle; retrying the job later");
-            let message =
-                format!("{n} insert replies were lost and are not in Nmbrs yet; settling them later ({cause})");
+            tracing::warn!(buckets = n, bucket = ?key, error = %cause, "lost write replies to settle; retrying the job later");
+            let message = format!(
+                "{n} write replies were lost (an insert not in Nmbrs yet, or an update to repeat); settling them later ({cause})"
+            );
             return Err(JobError::transient("nmbrs_outcome_pending", message));
         }
         let buckets_written =

@@ -9,6 +9,10 @@
 //! that could not be read is recorded as unknown (not as empty), so a read-back after a lost
 //! reply never adopts a line that may be a person's (`domain::export::readback`).
 //!
+//! An edge that reads comments back (REST) needs none of this: a lost insert is found by the
+//! marker in its comment alone (`domain::export::readback`), so `export_apply` skips this read
+//! before inserting there (one call less per employee and kind) and records no foreign lines.
+//!
 //! A line of the period that could not be read never fails the read; it stops only the buckets
 //! of its code (any code when its code is unreadable) that would be inserted next to it
 //! (`readback::before_insert`).
@@ -24,6 +28,7 @@ use crate::{
     domain::export::{
         actions::ComponentLineId,
         contributions::{BucketKey, Component},
+        marker::find_in,
         readback::{PeriodLines, ReadLine, UnreadLine, before_insert},
     },
     nmbrs::{EmployeeId, ErrorKind, Listed, NmbrsApi, NmbrsError, PayPeriod, UnreadableRecord},
@@ -94,22 +99,29 @@ impl Snapshots {
 }
 
 /// The hour or wage lines of `key`'s employee and period (`HourComponentVar_Get` /
-/// `WageComponentVar_Get`), read and unreadable; none for days.
+/// `WageComponentVar_Get`), read and unreadable, with the worker's marker of each line when the
+/// edge reads comments ([`crate::nmbrs::EmployeeService::reads_comments`]); none for days.
 pub async fn read_period(api: &dyn NmbrsApi, key: &BucketKey) -> Result<PeriodLines, NmbrsError> {
     let (employee, period) = (key.employee, key.period);
-    Ok(match key.component {
+    let comments = api.reads_comments();
+    let marker = |comment: Option<String>| comment.as_deref().filter(|_| comments).and_then(find_in);
+    let mut lines = match key.component {
         Component::Hours(_) => period_lines(api.hour_component_var_get(employee, period).await?, |l| ReadLine {
             id: l.id.0,
             code: l.hour_code,
             value: l.hours.0,
+            marker: marker(l.comment),
         }),
         Component::Wage(_) => period_lines(api.wage_component_var_get(employee, period).await?, |l| ReadLine {
             id: l.id.0,
             code: l.code,
             value: l.value.0,
+            marker: marker(l.comment),
         }),
         Component::Days => PeriodLines::default(),
-    })
+    };
+    lines.comments = comments;
+    Ok(lines)
 }
 
 fn period_lines<T>(listed: Listed<T>, line: impl Fn(T) -> ReadLine) -> PeriodLines {
@@ -117,5 +129,6 @@ fn period_lines<T>(listed: Listed<T>, line: impl Fn(T) -> ReadLine) -> PeriodLin
     PeriodLines {
         lines: listed.items.into_iter().map(line).collect(),
         unreadable: listed.unreadable.into_iter().map(unread).collect(),
+        comments: false,
     }
 }

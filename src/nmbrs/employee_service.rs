@@ -1,6 +1,12 @@
 //! `EmployeeService.asmx`: the typed operations jobs call (hours, wages, days, employee
 //! data), as a trait so a test double or the future REST client can stand in for SOAP,
 //! and its SOAP implementation with the exact v3 element names.
+//!
+//! What differs between the edges is a capability the trait reports, never an API switch
+//! (DESIGN-NOTES "Two Nmbrs edges, one domain"): [`EmployeeService::component_updates`] (an
+//! edge that can change a line in place, REST `PUT`; SOAP has none) and
+//! [`EmployeeService::reads_comments`] (an edge whose line reads return each line's comment,
+//! so the worker's insert marker can be read back; SOAP's `*Var_Get` return none).
 
 use async_trait::async_trait;
 use rust_decimal::Decimal;
@@ -13,10 +19,50 @@ use super::reader::{self, ReadError};
 use super::records::{Codec, HistoryEntry, HistoryRecord, parse_decimal};
 use super::types::*;
 
+/// Changing a variable hour or wage line in place (REST `PUT`, CONTRACT §5.3): one call that
+/// is safe to repeat, so a lost reply is simply sent again and never leaves a line in doubt.
+/// Only the line's value is changed; its code and comment (the worker's marker) stay.
+#[async_trait]
+pub trait ComponentUpdates: Send + Sync {
+    /// Sets hour line `id` of `employee` to `component.hours` in `period` (with
+    /// `unprotectedMode` when `unprotected`: a closed period the export may write). An id
+    /// Nmbrs does not know fails (REST 404 `40401`).
+    async fn update_hour_component(
+        &self,
+        employee: EmployeeId,
+        id: HourComponentId,
+        component: &NewHourComponent,
+        period: PayPeriod,
+        unprotected: bool,
+    ) -> Result<(), NmbrsError>;
+    /// Sets wage line `id` of `employee` to `component.value` in `period`, as for hours.
+    async fn update_wage_component(
+        &self,
+        employee: EmployeeId,
+        id: WageComponentId,
+        component: &NewWageComponent,
+        period: PayPeriod,
+        unprotected: bool,
+    ) -> Result<(), NmbrsError>;
+}
+
 /// Employee-service operations. `hour_component_var_get` and `days_var_get` need an extra
 /// right: without it they fail with [`super::ErrorKind::MissingRight`], a normal outcome.
 #[async_trait]
 pub trait EmployeeService: Send + Sync {
+    /// The edge's in-place updates of component lines, when it has them (REST: `Some`; SOAP
+    /// has no update call: `None`, the default). An export then changes a bucket whose
+    /// worker-owned line exists with one repeat-safe call instead of delete and insert.
+    fn component_updates(&self) -> Option<&dyn ComponentUpdates> {
+        None
+    }
+    /// Whether [`Self::hour_component_var_get`] and [`Self::wage_component_var_get`] return
+    /// each line's comment (REST: `true`; SOAP: `false`, the default, its lines always have
+    /// `comment: None`). With comments a lost insert is recognised by its marker alone, and
+    /// the period need not be read before an insert (`jobs::export_apply`).
+    fn reads_comments(&self) -> bool {
+        false
+    }
     /// `HourComponent_Delete`; `false` when Nmbrs deleted nothing (unknown id).
     async fn hour_component_delete(&self, employee: EmployeeId, id: HourComponentId) -> Result<bool, NmbrsError>;
     /// `DaysVar_Set`: overwrites the variable days of the period (idempotent).

@@ -37,7 +37,7 @@ mod types;
 pub use client::{ClientConfig, DEFAULT_BASE_URL, DEFAULT_MAX_CONCURRENCY, NmbrsTransport, SoapClient};
 pub use company_service::CompanyService;
 pub use credentials::Credentials;
-pub use employee_service::EmployeeService;
+pub use employee_service::{ComponentUpdates, EmployeeService};
 pub use error::{ErrorClass, ErrorKind, NmbrsError};
 pub use fault::{SoapFault, classify_code, nmbrs_code};
 pub use operation::{Effect, Operation, Service};

@@ -8,6 +8,7 @@
 //! [`record_deleted`] (→ `cleared`), [`record_intent`] (→ `insert_sent`), [`record_inserted`]
 //! (→ `settled`), [`record_adopted`] and [`record_not_landed`] after a read-back (→ `to_write`),
 //! [`record_applied`] after `DaysVar_Set` or when nothing had to be written (→ `settled`),
+//! [`record_updated`] after an owned line was updated in place (→ `settled`),
 //! [`record_in_doubt`] when an insert cannot be known (→ `in_doubt`). A person settles a bucket
 //! in doubt with [`resolve`].
 //!
@@ -220,6 +221,26 @@ pub async fn record_applied(pool: &PgPool, integration: &str, key: &BucketKey, v
         " AND stage IN ('settled', 'to_write', 'cleared')"
     );
     bind_key(sqlx::query(sql), integration, key).bind(value).execute(pool).await.and_then(one_row)
+}
+
+/// After the worker's own line `id` was updated in place to `value` and its other owned lines
+/// were dropped (`settled`/`to_write` → `settled`): the worker owns `id` alone, holding `value`.
+/// The line keeps its comment, so its marker stays `owned_marker` when it was the only owned
+/// line (with several, which one carried it is not known: NULL). A kept intent is given up.
+pub async fn record_updated(
+    pool: &PgPool,
+    integration: &str,
+    key: &BucketKey,
+    id: ComponentLineId,
+    value: Decimal,
+) -> sqlx::Result<()> {
+    let sql = bucket_update!(
+        "stage = 'settled', owned_ids = ARRAY[$7], applied_value = $8, \
+         owned_marker = CASE WHEN cardinality(owned_ids) = 1 THEN owned_marker END, intent_marker = NULL, \
+         intent_value = NULL",
+        " AND stage IN ('settled', 'to_write') AND $7 = ANY(owned_ids)"
+    );
+    bind_key(sqlx::query(sql), integration, key).bind(id.0).bind(value).execute(pool).await.and_then(one_row)
 }
 
 /// The pending insert can be neither confirmed nor ruled out: no write until a read-back or a

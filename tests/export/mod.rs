@@ -4,4 +4,5 @@
 pub(crate) mod crash;
 mod failures;
 mod hours;
+mod in_place_ledger;
 mod stage_migration;

@@ -11,7 +11,8 @@ use nmbrs_worker::domain::nmbrs_failure::{BucketOutcome, Scope, Treatment, job_f
 use nmbrs_worker::{
     credentials::RestGrant,
     nmbrs::{
-        Amount, ClientConfig, ErrorClass, ErrorKind, HourCode, Hours, NmbrsError, PayPeriod, PeriodType, WageCode,
+        Amount, ClientConfig, ComponentUpdates, EmployeeId, ErrorClass, ErrorKind, HourCode, HourComponentId, Hours,
+        NewHourComponent, NewWageComponent, NmbrsError, PayPeriod, PeriodType, WageCode, WageComponentId,
         rest::{
             CompanyUuid, Deleted, EmployeeUuid, HourComponentUuid, NewHourLine, NewWageLine, RestClient, RestConfig,
             RestOperation, RestTransport, TokenService, WageComponentUuid,
@@ -477,6 +478,65 @@ async fn a_put_whose_reply_was_lost_is_repeated_safely() {
     c.update_variable_wage(jan, wid, Amount(dec("75.5")), NOVEMBER, false).await.unwrap();
     let lines = w.sim.wage_components(DOMAIN, JAN, NOVEMBER);
     assert_eq!(lines.iter().map(|l| (l.code, l.value.0)).collect::<Vec<_>>(), vec![(420, dec("75.5"))]);
+    w.assert_valid_traffic();
+}
+
+/// The export's in-place capability on the REST edge (CONTRACT §5.3): `ComponentUpdates` changes
+/// the value of a line by its neutral ids, keeping its code and its comment (the worker's
+/// marker), in the period named; a closed period with `unprotectedMode`; a SOAP id is refused
+/// before any call.
+#[tokio::test]
+async fn component_updates_change_a_line_in_place_keeping_code_and_marker() {
+    let w = World::new(GrantSpec::default()).await;
+    let (c, jan) = (&w.client, w.employee(JAN));
+    let updates: &dyn ComponentUpdates = c;
+    let marker = "[EJ-7K3QX9M2A4PBR] Eitje hours export";
+    let id = c.insert_variable_hours(jan, &line(1, "6", marker), NOVEMBER, false).await.unwrap();
+    let hours = |v: &str| NewHourComponent {
+        hour_code: HourCode(1),
+        hours: Hours(dec(v)),
+        cost_center_id: None,
+        cost_unit_id: None,
+        comment: None,
+    };
+    let (employee, line_id) = (EmployeeId::from(jan), HourComponentId::from(id));
+    updates.update_hour_component(employee, line_id, &hours("9.25"), NOVEMBER, false).await.unwrap();
+    let read = c.variable_hours(jan, NOVEMBER).await.unwrap().items;
+    assert_eq!(read.len(), 1, "the same line, not a second one");
+    assert_eq!((read[0].id, read[0].hours.0, read[0].comment.as_deref()), (id, dec("9.25"), Some(marker)));
+    // Repeating the same update changes nothing (repeat-safe).
+    updates.update_hour_component(employee, line_id, &hours("9.25"), NOVEMBER, false).await.unwrap();
+    assert_eq!(w.hours_lines(JAN, NOVEMBER), vec![(1, dec("9.25"))]);
+
+    let wage = NewWageLine { code: WageCode(410), value: Amount(dec("12.40")), comment: Some(marker.into()) };
+    let wid = c.insert_variable_wage(jan, &wage, NOVEMBER, false).await.unwrap();
+    let value = NewWageComponent {
+        code: WageCode(410),
+        value: Amount(dec("10")),
+        cost_center_id: None,
+        cost_unit_id: None,
+        comment: None,
+    };
+    updates.update_wage_component(employee, WageComponentId::from(wid), &value, NOVEMBER, false).await.unwrap();
+    let lines = w.sim.wage_components(DOMAIN, JAN, NOVEMBER);
+    assert_eq!(lines.iter().map(|l| (l.code, l.value.0)).collect::<Vec<_>>(), vec![(410, dec("10"))]);
+
+    // A closed period: refused protected, set to 0 with unprotectedMode (how a closed bucket empties).
+    let october = PayPeriod::new(2026, 10);
+    let closed =
+        HourComponentId::from(c.insert_variable_hours(jan, &line(20, "3", marker), october, true).await.unwrap());
+    let refused = updates.update_hour_component(employee, closed, &hours("0"), october, false).await.unwrap_err();
+    assert_eq!(refused.nmbrs_code(), Some(40033), "{refused}");
+    updates.update_hour_component(employee, closed, &hours("0"), october, true).await.unwrap();
+    assert_eq!(w.hours_lines(JAN, october), vec![(20, Decimal::ZERO)]);
+
+    // SOAP integer ids never reach the REST face.
+    let puts = w.outcomes(RestOperation::HoursPut).len();
+    let soap = updates.update_hour_component(EmployeeId::int(JAN), line_id, &hours("1"), NOVEMBER, false).await;
+    assert!(matches!(soap, Err(NmbrsError::ForeignId { company: false, .. })), "{soap:?}");
+    let soap = updates.update_hour_component(employee, HourComponentId::int(7), &hours("1"), NOVEMBER, false).await;
+    assert!(matches!(soap, Err(NmbrsError::ForeignId { .. })), "{soap:?}");
+    assert_eq!(w.outcomes(RestOperation::HoursPut).len(), puts, "no call made");
     w.assert_valid_traffic();
 }
 

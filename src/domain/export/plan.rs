@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 use crate::domain::integration::{Settings, Venue};
 use crate::nmbrs::{CompanyId, CurrentPeriod, EmployeeId, HourCode, ModelCode, PayPeriod, WageCode};
 
-use super::actions::{Action, Applied, ComponentLineId, decide};
+use super::actions::{Action, Applied, ComponentLineId, Edge, Writing, decide};
 use super::contributions::{
     BucketKey, Component, ComponentName, Contribution, Skip, SkipReason, eitje_skip, parts, target,
 };
@@ -78,6 +78,8 @@ pub struct PlanInput<'a> {
     /// What the worker has in Nmbrs per bucket (value last written, own component ids);
     /// absent = nothing.
     pub applied: &'a BTreeMap<BucketKey, Applied>,
+    /// What the Nmbrs edge can do to an owned line (update in place or only delete and insert).
+    pub edge: Edge,
 }
 
 /// `job.completed` status (CONTRACT §3), as far as planning decides it; the handler turns it
@@ -106,8 +108,8 @@ pub struct BucketPlan {
     /// What the worker had in Nmbrs before.
     pub applied: Applied,
     pub action: Action,
-    /// The bucket lies in a closed period the export allows: every insert and `DaysVar_Set`
-    /// carries `UnprotectedMode=true`.
+    /// The bucket lies in a closed period the export allows: every insert, update and
+    /// `DaysVar_Set` carries `UnprotectedMode=true`.
     pub unprotected: bool,
     /// Set by [`Plan::mark_in_doubt`]: the write may or may not have landed.
     pub in_doubt: bool,
@@ -341,9 +343,9 @@ pub fn plan(input: &PlanInput) -> Plan {
         .map(|key| {
             let value = values.get(&key).copied().unwrap_or_default();
             let applied = input.applied.get(&key).cloned().unwrap_or_default();
-            let action = decide(key.component, value, &applied);
             let closed = input.companies.get(&key.company).map(|f| check_period(key.period, &f.current_period));
             let unprotected = input.payload.allow_closed_period && closed == Some(PeriodCheck::Closed);
+            let action = decide(key.component, value, &applied, Writing { edge: input.edge, unprotected });
             BucketPlan { key, value, applied, action, unprotected, in_doubt: false, refused: false, unreadable: false }
         })
         .collect();

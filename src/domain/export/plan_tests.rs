@@ -6,7 +6,9 @@ use serde_json::json;
 
 use super::*;
 use crate::domain::export::payload::{Allowance, ContractType, EntryKind};
-use crate::domain::export::testkit::{COMPANY, companies, d, date, entry, payload, run, run_all, run_with, settings};
+use crate::domain::export::testkit::{
+    COMPANY, companies, d, date, entry, payload, run, run_all, run_all_on, run_on, run_with, settings,
+};
 
 fn buckets(plan: &Plan) -> Vec<String> {
     plan.buckets
@@ -505,4 +507,42 @@ fn a_refused_bucket_is_reported_skipped_and_makes_the_job_partial_without_a_noti
     assert_eq!(refused.len(), 1);
     assert_eq!(refused[0]["nmbrs_component_id"], json!(null));
     crate::envelope::schema::check("events/hours.exported", &event("hours.exported", body.clone())).unwrap();
+}
+
+#[test]
+fn in_place_a_changed_bucket_updates_its_line_and_the_report_names_it() {
+    let mut changed = entry("s1");
+    changed.hours = d("6");
+    let (plan, ..) = run_all_on(Edge::InPlace, &[payload(vec![entry("s1")]), payload(vec![changed.clone()])]);
+    let plan = plan.unwrap();
+    assert_eq!(buckets(&plan), ["hours:1=6 replace", "days=1 unchanged"]);
+    let line = ComponentLineId::int(1001);
+    assert_eq!(plan.buckets[0].action, Action::Update { id: line, value: d("6.00"), drop: vec![] });
+    let body = plan.hours_exported(&payload(vec![changed]), &BTreeMap::from([(plan.buckets[0].key, line)]));
+    assert_eq!(body["buckets"][0]["nmbrs_component_id"], json!(1001), "the same line, changed");
+}
+
+#[test]
+fn in_place_an_emptied_bucket_is_deleted_but_in_an_allowed_closed_period_set_to_zero() {
+    let mut october = payload(vec![entry("s1")]);
+    october.period.number = 10;
+    october.allow_closed_period = true;
+    let mut withdrawn = october.clone();
+    withdrawn.entries.clear();
+    withdrawn.withdrawn_entry_ids = vec!["s1".into()];
+    let (plan, ledger, applied) = run_all_on(Edge::InPlace, &[october.clone(), withdrawn.clone()]);
+    let plan = plan.unwrap();
+    assert_eq!(buckets(&plan), ["hours:1=0 delete", "days=0 delete"]);
+    let zero = Action::Update { id: ComponentLineId::int(1001), value: Decimal::ZERO, drop: vec![] };
+    assert_eq!(plan.buckets[0].action, zero);
+    assert!(plan.buckets[0].unprotected);
+    // The line stays the worker's at 0: the same withdrawal again writes nothing.
+    let again = run_on(Edge::InPlace, &withdrawn, &settings(), &companies(), &ledger, &applied);
+    assert!(again.writes().next().is_none(), "{:?}", buckets(&again));
+    // In the current period (open) the emptied bucket is deleted as on SOAP.
+    let mut current = withdrawn;
+    current.period.number = 11;
+    let open = payload(vec![entry("s1")]);
+    let (plan, ..) = run_all_on(Edge::InPlace, &[open, current]);
+    assert!(matches!(&plan.unwrap().buckets[0].action, Action::Delete { ids } if ids.len() == 1));
 }

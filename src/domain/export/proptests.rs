@@ -2,20 +2,22 @@
 //! re-exports arrives (approval flips, withdrawals, kind, date, hours, venue and period changes,
 //! the same entry in several exports, partial `kinds`), the buckets the worker has written
 //! equal a from-scratch computation over the latest version of each live entry; and an export
-//! applied twice changes nothing.
+//! applied twice changes nothing. Each holds for both edges: delete-and-insert (SOAP) and
+//! update-in-place (REST), whose carried-out state keeps a bucket's line across changes.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
-use super::actions::Action;
+use super::actions::{Action, Edge};
 use super::contributions::{BucketKey, Component};
 use super::ledger::Ledger;
 use super::payload::{Allowance, ContractType, Entry, EntryId, EntryKind, ExportPayload, Kind};
 use super::plan::{CompanyFacts, Status, employee_periods};
 use super::testkit::{
-    COMPANY, EMPLOYEE, carry_out, date, entry, facts, payload, run, run_all, run_with, settings, venues,
+    COMPANY, EMPLOYEE, carry_out, companies, date, entry, facts, payload, run, run_all, run_all_on, run_on, settings,
+    venues,
 };
 use super::validation::{PeriodCheck, check_period};
 use crate::domain::integration::Settings;
@@ -126,6 +128,10 @@ fn from_scratch(exports: &[ExportPayload]) -> BTreeMap<BucketKey, Decimal> {
     sums
 }
 
+fn arb_edge() -> impl Strategy<Value = Edge> {
+    prop_oneof![Just(Edge::InsertDelete), Just(Edge::InPlace)]
+}
+
 fn non_zero(values: impl IntoIterator<Item = (BucketKey, Decimal)>) -> BTreeMap<BucketKey, Decimal> {
     values.into_iter().filter(|(_, v)| !v.is_zero()).collect()
 }
@@ -134,8 +140,10 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(1024))]
 
     #[test]
-    fn written_buckets_equal_a_from_scratch_computation(exports in prop::collection::vec(arb_export(), 1..8)) {
-        let (_, ledger, applied) = run_all(&exports);
+    fn written_buckets_equal_a_from_scratch_computation(
+        edge in arb_edge(), exports in prop::collection::vec(arb_export(), 1..8),
+    ) {
+        let (_, ledger, applied) = run_all_on(edge, &exports);
         let expected = from_scratch(&exports);
         prop_assert_eq!(&non_zero(ledger.bucket_values()), &expected);
         // What the handler wrote (the actions carried out) is what the ledger says.
@@ -147,9 +155,9 @@ proptest! {
     }
 
     #[test]
-    fn an_export_applied_twice_changes_nothing(exports in prop::collection::vec(arb_export(), 1..6)) {
-        let (_, ledger, applied) = run_all(&exports);
-        let again = run(exports.last().unwrap(), &ledger, &applied);
+    fn an_export_applied_twice_changes_nothing(edge in arb_edge(), exports in prop::collection::vec(arb_export(), 1..6)) {
+        let (_, ledger, applied) = run_all_on(edge, &exports);
+        let again = run_on(edge, exports.last().unwrap(), &settings(), &companies(), &ledger, &applied);
         prop_assert_eq!(&again.ledger, &ledger);
         let writes: Vec<_> = again.writes().map(|b| (b.key, b.action.clone())).collect();
         prop_assert!(writes.is_empty(), "writes on a repeated export: {:?}", writes);
@@ -166,8 +174,8 @@ proptest! {
     }
 
     #[test]
-    fn a_bucket_emptied_keeps_no_component(exports in prop::collection::vec(arb_export(), 1..6)) {
-        let (plan, ..) = run_all(&exports);
+    fn a_bucket_emptied_keeps_no_component(edge in arb_edge(), exports in prop::collection::vec(arb_export(), 1..6)) {
+        let (plan, ..) = run_all_on(edge, &exports);
         for b in &plan.unwrap().buckets {
             if b.value.is_zero() {
                 let ok = match b.action {
@@ -177,6 +185,40 @@ proptest! {
                 };
                 prop_assert!(ok, "{:?}", b);
             }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// In place, a bucket keeps the line it owns for as long as it is not emptied: no replace,
+    /// every change updates that very line, and the only insert is a bucket's first.
+    #[test]
+    fn in_place_a_bucket_keeps_its_line_until_emptied(exports in prop::collection::vec(arb_export(), 1..8)) {
+        let (mut ledger, mut applied) = (Ledger::new(), BTreeMap::new());
+        for p in &exports {
+            let plan = run_on(Edge::InPlace, p, &settings(), &companies(), &ledger, &applied);
+            for b in plan.writes() {
+                match &b.action {
+                    Action::Replace { .. } => prop_assert!(false, "replace in place: {:?}", b),
+                    Action::Update { id, drop, .. } => {
+                        prop_assert_eq!(Some(id), b.applied.ids.first());
+                        prop_assert_eq!(drop.as_slice(), &b.applied.ids[1..]);
+                    }
+                    Action::Insert { .. } => prop_assert!(b.applied.ids.is_empty(), "{:?}", b),
+                    _ => {}
+                }
+            }
+            let next = carry_out(&applied, &plan);
+            for (key, a) in &next {
+                let kept = applied.get(key).and_then(|before: &super::actions::Applied| before.ids.first());
+                if let (Some(line), false) = (kept, a.value.is_zero()) {
+                    prop_assert_eq!(a.ids.as_slice(), &[*line][..], "{:?}", key);
+                }
+            }
+            applied = next;
+            ledger = plan.ledger;
         }
     }
 }
@@ -245,10 +287,12 @@ proptest! {
     /// company it could not read, and the status is `partial` exactly when a Nmbrs-side or
     /// configuration reason skipped something.
     #[test]
-    fn writes_follow_the_ledger_whatever_nmbrs_refuses(steps in prop::collection::vec(arb_step(), 1..8)) {
+    fn writes_follow_the_ledger_whatever_nmbrs_refuses(
+        edge in arb_edge(), steps in prop::collection::vec(arb_step(), 1..8),
+    ) {
         let (mut ledger, mut applied) = (Ledger::new(), BTreeMap::new());
         for (payload, world) in &steps {
-            let plan = run_with(payload, &world.settings, &world.companies, &ledger, &applied);
+            let plan = run_on(edge, payload, &world.settings, &world.companies, &ledger, &applied);
             for b in plan.writes() {
                 let facts = world.companies.get(&b.key.company);
                 prop_assert!(facts.is_some(), "write into an unread company: {:?}", b.key);
@@ -260,6 +304,11 @@ proptest! {
             applied = carry_out(&applied, &plan);
             ledger = plan.ledger;
             prop_assert_eq!(non_zero(applied.iter().map(|(k, a)| (*k, a.value))), non_zero(ledger.bucket_values()));
+            for (key, a) in &applied {
+                prop_assert!(a.ids.len() <= 1, "one own line per bucket at most: {:?}: {:?}", key, a);
+                // A line kept at 0 only where a closed period was emptied in place.
+                prop_assert!(a.ids.is_empty() || !a.value.is_zero() || edge == Edge::InPlace, "{:?}: {:?}", key, a);
+            }
         }
     }
 }

@@ -10,6 +10,7 @@
 //! | --- | --- | --- |
 //! | `settled` | the plan records a write of the bucket (`export.after_plan`) | `to_write` |
 //! | `settled`, `to_write` | own components deleted (`export.after_delete`) | `cleared` |
+//! | `settled`, `to_write` | own line updated in place, the others dropped (`export.after_update`) | `settled` |
 //! | `settled`, `to_write`, `cleared` | insert intent recorded (`export.after_intent`) | `insert_sent` |
 //! | `insert_sent` | insert answered with its id (`export.after_insert`) | `settled` |
 //! | `settled`, `to_write`, `cleared` | `DaysVar_Set` (`export.after_days`), or nothing to write | `settled` |
@@ -22,7 +23,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::actions::{Action, Applied, ComponentLineId, decide};
+use super::actions::{Action, Applied, ComponentLineId, Edge, Writing, decide};
 use super::contributions::BucketKey;
 use super::marker::MarkedIntent;
 use crate::nmbrs::CompanyId;
@@ -108,25 +109,31 @@ pub enum Step {
     DeleteOwn { ids: Vec<ComponentLineId> },
     /// Record the intent, then insert one component with `value`.
     Insert { value: Decimal },
+    /// Update the worker's own line `id` to `value` in place, drop the other owned lines
+    /// `drop`, then record the bucket settled with `id` alone. Every call is safe to repeat, so
+    /// a crash before the record repeats them all ([`super::actions::Action::Update`]).
+    Update { id: ComponentLineId, value: Decimal, drop: Vec<ComponentLineId> },
 }
 
 impl BucketState {
-    /// The next step that brings the bucket to `wanted` (its ledger value now), once no insert
-    /// is pending ([`Stage::insert_pending`]).
-    pub fn next_step(&self, key: &BucketKey, wanted: Decimal) -> Step {
-        match decide(key.component, wanted, &self.applied) {
+    /// The next step that brings the bucket to `wanted` (its ledger value now) through `edge`,
+    /// once no insert is pending ([`Stage::insert_pending`]).
+    pub fn next_step(&self, key: &BucketKey, wanted: Decimal, edge: Edge) -> Step {
+        let writing = Writing { edge, unprotected: self.unprotected };
+        match decide(key.component, wanted, &self.applied, writing) {
             Action::Unchanged => Step::Settle,
             Action::SetDays { days } => Step::SetDays { days },
             Action::Delete { ids } | Action::Replace { delete: ids, .. } => Step::DeleteOwn { ids },
             Action::Insert { value } => Step::Insert { value },
+            Action::Update { id, value, drop } => Step::Update { id, value, drop },
         }
     }
 
     /// Whether an export must visit this bucket: it is not settled (an earlier write stopped
     /// half-way, a lost insert, the ledger changed), or its applied value differs from
     /// `wanted`. This is the one place the worker decides "does this bucket need a write".
-    pub fn needs_work(&self, key: &BucketKey, wanted: Decimal) -> bool {
-        self.stage != Stage::Settled || self.next_step(key, wanted) != Step::Settle
+    pub fn needs_work(&self, key: &BucketKey, wanted: Decimal, edge: Edge) -> bool {
+        self.stage != Stage::Settled || self.next_step(key, wanted, edge) != Step::Settle
     }
 
     /// The plan recorded a write of this bucket (`store::export_ledger::record_plan` does the
@@ -181,6 +188,7 @@ mod tests {
     }
 
     const HOURS: Component = Component::Hours(HourCode(1));
+    const SOAP: Edge = Edge::InsertDelete;
 
     fn state(stage: Stage, value: &str, ids: &[i32]) -> BucketState {
         let applied = Applied {
@@ -206,24 +214,24 @@ mod tests {
     #[test]
     fn a_settled_bucket_at_its_value_needs_no_work() {
         let s = state(Stage::Settled, "7.50", &[11]);
-        assert!(!s.needs_work(&key(HOURS), d("7.5")));
-        assert_eq!(s.next_step(&key(HOURS), d("7.5")), Step::Settle);
+        assert!(!s.needs_work(&key(HOURS), d("7.5"), SOAP));
+        assert_eq!(s.next_step(&key(HOURS), d("7.5"), SOAP), Step::Settle);
         assert_eq!(s.sole_component(), Some(ComponentLineId::int(11)));
     }
 
     #[test]
     fn a_settled_bucket_whose_ledger_changed_needs_a_write() {
         let s = state(Stage::Settled, "7.50", &[11]);
-        assert!(s.needs_work(&key(HOURS), d("9")));
-        assert_eq!(s.next_step(&key(HOURS), d("9")), Step::DeleteOwn { ids: vec![ComponentLineId::int(11)] });
+        assert!(s.needs_work(&key(HOURS), d("9"), SOAP));
+        assert_eq!(s.next_step(&key(HOURS), d("9"), SOAP), Step::DeleteOwn { ids: vec![ComponentLineId::int(11)] });
     }
 
     #[test]
     fn a_bucket_not_settled_is_visited_even_at_its_value() {
         for stage in [Stage::ToWrite, Stage::Cleared] {
             let s = state(stage, "0", &[]);
-            assert!(s.needs_work(&key(HOURS), d("0")), "{stage:?}");
-            assert_eq!(s.next_step(&key(HOURS), d("0")), Step::Settle, "recorded settled, no call");
+            assert!(s.needs_work(&key(HOURS), d("0"), SOAP), "{stage:?}");
+            assert_eq!(s.next_step(&key(HOURS), d("0"), SOAP), Step::Settle, "recorded settled, no call");
         }
     }
 
@@ -232,7 +240,7 @@ mod tests {
         for stage in [Stage::InsertSent, Stage::InDoubt] {
             let s = BucketState { stage, pending: Some(d("7.50")), ..Default::default() };
             assert!(s.stage.insert_pending());
-            assert!(s.needs_work(&key(HOURS), d("0")), "{stage:?}");
+            assert!(s.needs_work(&key(HOURS), d("0"), SOAP), "{stage:?}");
         }
         assert!(!Stage::Cleared.insert_pending() && !Stage::ToWrite.insert_pending());
     }
@@ -240,10 +248,10 @@ mod tests {
     #[test]
     fn a_cleared_bucket_inserts_its_total_and_days_are_set() {
         let s = state(Stage::Cleared, "0", &[]);
-        assert_eq!(s.next_step(&key(HOURS), d("9")), Step::Insert { value: d("9") });
+        assert_eq!(s.next_step(&key(HOURS), d("9"), SOAP), Step::Insert { value: d("9") });
         let days = state(Stage::ToWrite, "1", &[]);
-        assert_eq!(days.next_step(&key(Component::Days), d("2")), Step::SetDays { days: 2 });
-        assert_eq!(days.next_step(&key(Component::Days), d("1")), Step::Settle);
+        assert_eq!(days.next_step(&key(Component::Days), d("2"), SOAP), Step::SetDays { days: 2 });
+        assert_eq!(days.next_step(&key(Component::Days), d("1"), SOAP), Step::Settle);
     }
 
     #[test]
@@ -266,5 +274,22 @@ mod tests {
         let unsettled = [planned_key, unlinked, other, other];
         assert_eq!(swept(&unsettled, &planned, &linked), [other]);
         assert!(swept(&unsettled, &planned, &BTreeSet::new()).is_empty(), "no venue left: nothing swept");
+    }
+
+    #[test]
+    fn in_place_a_settled_bucket_whose_ledger_changed_is_updated_and_a_closed_one_emptied_to_zero() {
+        let s = state(Stage::Settled, "7.50", &[11, 12]);
+        let update = |value: &str| Step::Update {
+            id: ComponentLineId::int(11),
+            value: d(value),
+            drop: vec![ComponentLineId::int(12)],
+        };
+        assert_eq!(s.next_step(&key(HOURS), d("9"), Edge::InPlace), update("9"));
+        let ids = vec![ComponentLineId::int(11), ComponentLineId::int(12)];
+        assert_eq!(s.next_step(&key(HOURS), d("0"), Edge::InPlace), Step::DeleteOwn { ids });
+        let closed = BucketState { unprotected: true, ..s };
+        assert_eq!(closed.next_step(&key(HOURS), d("0"), Edge::InPlace), update("0"));
+        let emptied = BucketState { unprotected: true, ..state(Stage::Settled, "0", &[11]) };
+        assert!(!emptied.needs_work(&key(HOURS), d("0"), Edge::InPlace), "a line kept at 0 needs nothing");
     }
 }

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use crate::domain::integration::{Settings, Venue};
 use crate::nmbrs::{CompanyId, CurrentPeriod, EmployeeId, HourCode, ModelCode, PayPeriod, PeriodType};
 
-use super::actions::{Action, Applied, ComponentLineId};
+use super::actions::{Action, Applied, ComponentLineId, Edge};
 use super::contributions::{BucketKey, Component, ComponentName, Contribution};
 use super::ledger::Ledger;
 use super::payload::{ContractType, Entry, EntryKind, ExportPayload, ExportPeriod};
@@ -131,11 +131,23 @@ pub fn run_with(
     ledger: &Ledger,
     applied: &BTreeMap<BucketKey, Applied>,
 ) -> Plan {
-    plan(&PlanInput { payload, venues: &venues(), settings, companies, ledger, applied })
+    run_on(Edge::InsertDelete, payload, settings, companies, ledger, applied)
+}
+
+/// Plans `payload` with [`venues`] for an edge that writes as `edge` says.
+pub fn run_on(
+    edge: Edge,
+    payload: &ExportPayload,
+    settings: &Settings,
+    companies: &BTreeMap<CompanyId, CompanyFacts>,
+    ledger: &Ledger,
+    applied: &BTreeMap<BucketKey, Applied>,
+) -> Plan {
+    plan(&PlanInput { payload, venues: &venues(), settings, companies, ledger, applied, edge })
 }
 
 /// What the handler's writes leave per bucket: the new value and, for a non-zero hour or wage
-/// bucket, one owned component (a fresh id on every write).
+/// bucket, one owned component (a fresh id on every insert; an update keeps its line).
 pub fn carry_out(applied: &BTreeMap<BucketKey, Applied>, plan: &Plan) -> BTreeMap<BucketKey, Applied> {
     let mut next = applied.clone();
     let mut fresh = next.values().flat_map(|a| a.ids.iter().filter_map(|i| i.0.soap())).max().unwrap_or(1000);
@@ -146,6 +158,7 @@ pub fn carry_out(applied: &BTreeMap<BucketKey, Applied>, plan: &Plan) -> BTreeMa
                 fresh += 1;
                 vec![ComponentLineId::int(fresh)]
             }
+            Action::Update { id, .. } => vec![id],
             Action::Delete { .. } | Action::SetDays { .. } => vec![],
         };
         next.insert(b.key, Applied { value: b.value, ids });
@@ -156,9 +169,14 @@ pub fn carry_out(applied: &BTreeMap<BucketKey, Applied>, plan: &Plan) -> BTreeMa
 /// Runs a sequence of exports from an empty ledger, carrying out every plan; the last plan and
 /// the state after it.
 pub fn run_all(payloads: &[ExportPayload]) -> (Option<Plan>, Ledger, BTreeMap<BucketKey, Applied>) {
+    run_all_on(Edge::InsertDelete, payloads)
+}
+
+/// [`run_all`] for an edge that writes as `edge` says.
+pub fn run_all_on(edge: Edge, payloads: &[ExportPayload]) -> (Option<Plan>, Ledger, BTreeMap<BucketKey, Applied>) {
     let (mut ledger, mut applied, mut last) = (Ledger::new(), BTreeMap::new(), None);
     for p in payloads {
-        let plan = run(p, &ledger, &applied);
+        let plan = run_on(edge, p, &settings(), &companies(), &ledger, &applied);
         applied = carry_out(&applied, &plan);
         ledger = plan.ledger.clone();
         last = Some(plan);

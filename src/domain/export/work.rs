@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 
-use super::actions::{ComponentLineId, decide};
+use super::actions::{ComponentLineId, Edge, Writing, decide};
 use super::contributions::BucketKey;
 use super::plan::{BucketPlan, Plan};
 use super::stage::{BucketState, swept};
@@ -43,6 +43,8 @@ pub struct AttemptState<'a> {
     pub values: &'a BTreeMap<BucketKey, Decimal>,
     /// The companies in `integration.venues`.
     pub linked: &'a BTreeSet<CompanyId>,
+    /// What the Nmbrs edge of this attempt can do to an owned line.
+    pub edge: Edge,
 }
 
 /// The work of one attempt. Adds to `plan` the buckets swept up (reported with the action
@@ -54,7 +56,7 @@ pub fn work(plan: &mut Plan, now: AttemptState<'_>) -> Work {
     for key in swept(unsettled, &planned, now.linked) {
         let state = &now.rows[&key];
         let (wanted, applied, unprotected) = (value(&key), state.applied.clone(), state.unprotected);
-        let action = decide(key.component, wanted, &applied);
+        let action = decide(key.component, wanted, &applied, Writing { edge: now.edge, unprotected });
         plan.buckets.push(BucketPlan {
             key,
             value: wanted,
@@ -72,7 +74,7 @@ pub fn work(plan: &mut Plan, now: AttemptState<'_>) -> Work {
         let row = now.rows.get(&bucket.key);
         let state =
             row.cloned().unwrap_or_else(|| BucketState { unprotected: bucket.unprotected, ..Default::default() });
-        if state.needs_work(&bucket.key, bucket.value) {
+        if state.needs_work(&bucket.key, bucket.value, now.edge) {
             if row.is_none() {
                 out.without_row.push(bucket.key);
             }
@@ -105,7 +107,7 @@ mod tests {
     }
 
     fn planned(key: BucketKey, value: &str, applied: Applied) -> BucketPlan {
-        let action = decide(key.component, d(value), &applied);
+        let action = decide(key.component, d(value), &applied, Writing::default());
         BucketPlan {
             key,
             value: d(value),
@@ -142,7 +144,8 @@ mod tests {
         ]);
         let values = BTreeMap::from([(hours, d("7.50")), (wage, d("1"))]);
         let linked = BTreeSet::from([COMPANY]);
-        let w = work(&mut plan, AttemptState { rows: &rows, values: &values, linked: &linked });
+        let w =
+            work(&mut plan, AttemptState { rows: &rows, values: &values, linked: &linked, edge: Edge::InsertDelete });
         assert_eq!(w.buckets.iter().map(|b| b.key).collect::<Vec<_>>(), [hours]);
         assert_eq!(w.owned, BTreeMap::from([(wage, ComponentLineId::int(9))]));
         assert!(w.without_row.is_empty());
@@ -154,7 +157,8 @@ mod tests {
         let mut plan = plan_of(vec![planned(hours, "0", Applied::default())]);
         let values = BTreeMap::from([(hours, d("3"))]);
         let (rows, linked) = (BTreeMap::new(), BTreeSet::from([COMPANY]));
-        let w = work(&mut plan, AttemptState { rows: &rows, values: &values, linked: &linked });
+        let w =
+            work(&mut plan, AttemptState { rows: &rows, values: &values, linked: &linked, edge: Edge::InsertDelete });
         assert_eq!(plan.buckets[0].value, d("3"));
         assert_eq!(w.buckets, [BucketWork { key: hours, wanted: d("3"), state: BucketState::default() }]);
         assert_eq!(w.without_row, [hours]);
@@ -174,7 +178,8 @@ mod tests {
         ]);
         let values = BTreeMap::from([(mine, d("1")), (left, d("2"))]);
         let linked = BTreeSet::from([COMPANY]);
-        let w = work(&mut plan, AttemptState { rows: &rows, values: &values, linked: &linked });
+        let w =
+            work(&mut plan, AttemptState { rows: &rows, values: &values, linked: &linked, edge: Edge::InsertDelete });
         assert_eq!(w.buckets, [BucketWork { key: left, wanted: d("2"), state: doubt }]);
         assert_eq!(plan.buckets.len(), 2, "the swept bucket is reported");
         assert_eq!(plan.buckets[1].action, Action::Insert { value: d("2") });

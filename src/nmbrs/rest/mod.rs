@@ -29,6 +29,9 @@
 //! | `insert_variable_wage`, `update_variable_wage` | `POST`, `PUT /api/employees/{employeeId}/variablewagecomponent` |
 //! | `delete_variable_wage` | `DELETE /api/employees/{employeeId}/wagecomponents/{wagecomponentId}` |
 //! | `variable_days`, `post_variable_days` | `GET`, `POST /api/employees/{employeeId}/variabledays` |
+//!
+//! [`crate::nmbrs::ComponentUpdates`] (the in-place update capability of an export, `updates.rs`)
+//! is implemented here on `RestClient` with `update_variable_hours` / `update_variable_wage`.
 
 mod api;
 pub mod auth;
@@ -40,6 +43,7 @@ mod error;
 pub mod ids;
 mod operation;
 pub mod records;
+mod updates;
 mod wire;
 
 pub use auth::{AccessToken, AuthError, TokenService, TokenSource};
