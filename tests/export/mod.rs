@@ -5,4 +5,5 @@ pub(crate) mod crash;
 mod failures;
 mod hours;
 mod in_place_ledger;
+mod rest;
 mod stage_migration;

@@ -159,6 +159,16 @@ impl CompanyService for RestClient {
 
 #[async_trait]
 impl EmployeeService for RestClient {
+    /// REST changes a line in place with `PUT` (`nmbrs::rest::updates`).
+    fn component_updates(&self) -> Option<&dyn crate::nmbrs::ComponentUpdates> {
+        Some(self)
+    }
+
+    /// REST reads return each line's comment, with the worker's marker in it.
+    fn reads_comments(&self) -> bool {
+        true
+    }
+
     async fn hour_component_delete(&self, employee: EmployeeId, id: HourComponentId) -> Result<bool, NmbrsError> {
         self.delete_hour_line(employee, id).await
     }
