@@ -28,8 +28,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::export::marker::{InsertMarker, WORKER_COMMENT, find_in};
+use super::export::{
+    marker::{InsertMarker, MarkedIntent, WORKER_COMMENT, find_in},
+    stage::Stage,
+};
 use super::identity::CompanyIdentity;
+use super::nmbrs_id::NmbrsId;
 use crate::nmbrs::PayPeriod;
 
 /// A venue's REST company and its number (REST's `number` is a string; `None` when absent or
@@ -147,7 +151,10 @@ pub fn link_employees(soap: &[SoapEmployee], rest: &[RestEmployeeFacts]) -> BTre
             claims.entry(id).or_default().push((s.id, by));
         }
     }
-    claims.into_iter().filter_map(|(rest, soap)| matches!(soap[..], [_]).then(|| (soap[0].0, (rest, soap[0].1)))).collect()
+    claims
+        .into_iter()
+        .filter_map(|(rest, soap)| matches!(soap[..], [_]).then(|| (soap[0].0, (rest, soap[0].1))))
+        .collect()
 }
 
 /// A REST employee contradicts a recorded hash when it has a BSN under the same key that differs.
@@ -176,8 +183,10 @@ pub struct SoapBucket {
     pub owned: Vec<i32>,
     pub owned_marker: Option<InsertMarker>,
     pub applied: Decimal,
-    /// A pending insert (stage `insert_sent` / `in_doubt`): its value and marker.
-    pub pending: Option<(Decimal, Option<InsertMarker>)>,
+    /// A pending insert's value (stage `insert_sent` / `in_doubt`).
+    pub pending: Option<Decimal>,
+    /// The insert intent kept with its marker (pending, or kept for a retry).
+    pub intent: Option<MarkedIntent>,
 }
 
 /// The relink's verdict on one bucket of an open period.
@@ -200,8 +209,8 @@ pub fn relink_component(bucket: &SoapBucket, lines: &[RestLine]) -> ComponentVer
     let with_marker = |m: &InsertMarker| -> Vec<Uuid> {
         lines.iter().filter(|l| l.comment.as_deref().and_then(find_in).as_ref() == Some(m)).map(|l| l.id).collect()
     };
-    if let Some((_, marker)) = &bucket.pending {
-        return match marker.as_ref().map(with_marker).as_deref() {
+    if bucket.pending.is_some() {
+        return match bucket.intent.as_ref().map(|i| with_marker(&i.marker)).as_deref() {
             Some([one]) => ComponentVerdict::Landed(*one),
             Some([]) => ComponentVerdict::NotLanded,
             _ => ComponentVerdict::InDoubt,
@@ -221,6 +230,67 @@ pub fn relink_component(bucket: &SoapBucket, lines: &[RestLine]) -> ComponentVer
     match candidates[..] {
         [rest] => ComponentVerdict::Adopted { soap, rest },
         _ => ComponentVerdict::InDoubt,
+    }
+}
+
+/// The verdict on a bucket whose company or employee could not be relinked: in doubt when
+/// something of the worker's is (or may be) in Nmbrs, else nothing to do.
+pub fn unlinked_verdict(bucket: &SoapBucket) -> ComponentVerdict {
+    match bucket.owned.is_empty() && bucket.pending.is_none() {
+        true => ComponentVerdict::Nothing,
+        false => ComponentVerdict::InDoubt,
+    }
+}
+
+/// A bucket row's columns after the relink (besides its key), CONTRACT §5.4.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowAfter {
+    pub stage: Stage,
+    pub applied: Decimal,
+    pub owned: Vec<NmbrsId>,
+    pub pending: Option<Decimal>,
+    pub intent: Option<MarkedIntent>,
+    pub owned_marker: Option<InsertMarker>,
+}
+
+/// The row after `verdict`, from its stage and contents before:
+/// - `Nothing`: unchanged (no component ids to rewrite);
+/// - `Adopted`: owns the REST line instead of the SOAP one;
+/// - `Landed` / `NotLanded`: as a read-back would settle the pending insert (`to_write`);
+/// - `InDoubt`: stage `in_doubt` for a person (`in-doubt list` / `resolve`). A pending insert
+///   stays as it is; an owned component whose line was not found becomes a pending insert of
+///   its value (owning nothing), carrying its marker when it had one, so that `resolve
+///   --landed-as <REST id>` adopts the line and `--not-landed` lets the next export insert.
+pub fn row_after(stage: Stage, bucket: &SoapBucket, verdict: &ComponentVerdict) -> RowAfter {
+    let same = RowAfter {
+        stage,
+        applied: bucket.applied,
+        owned: bucket.owned.iter().map(|&id| NmbrsId::Int(id)).collect(),
+        pending: bucket.pending,
+        intent: bucket.intent.clone(),
+        owned_marker: bucket.owned_marker.clone(),
+    };
+    match verdict {
+        ComponentVerdict::Nothing => same,
+        ComponentVerdict::Adopted { rest, .. } => RowAfter { owned: vec![NmbrsId::Uuid(*rest)], ..same },
+        ComponentVerdict::Landed(id) => RowAfter {
+            stage: Stage::ToWrite,
+            applied: bucket.applied + bucket.pending.unwrap_or_default(),
+            owned: vec![NmbrsId::Uuid(*id)],
+            pending: None,
+            intent: None,
+            owned_marker: bucket.intent.as_ref().map(|i| i.marker.clone()),
+        },
+        ComponentVerdict::NotLanded => RowAfter { stage: Stage::ToWrite, pending: None, ..same },
+        ComponentVerdict::InDoubt if bucket.pending.is_some() => RowAfter { stage: Stage::InDoubt, ..same },
+        ComponentVerdict::InDoubt => RowAfter {
+            stage: Stage::InDoubt,
+            applied: Decimal::ZERO,
+            owned: Vec::new(),
+            pending: Some(bucket.applied),
+            intent: bucket.owned_marker.clone().map(|marker| MarkedIntent { marker, value: bucket.applied }),
+            owned_marker: None,
+        },
     }
 }
 
@@ -304,12 +374,12 @@ mod tests {
             rest(14, Some(5), vec![]),
         ];
         let soaps = [
-            soap(1, Some(7), None),                   // unique both sides
-            soap(2, Some(8), None),                   // two REST employees with 8
-            soap(3, Some(9), Some(hash("k1", 3))),    // REST 13 has another BSN under k1
-            soap(4, Some(5), None),                   // two SOAP employees with 5
+            soap(1, Some(7), None),                // unique both sides
+            soap(2, Some(8), None),                // two REST employees with 8
+            soap(3, Some(9), Some(hash("k1", 3))), // REST 13 has another BSN under k1
+            soap(4, Some(5), None),                // two SOAP employees with 5
             soap(5, Some(5), None),
-            soap(6, None, None),                      // nothing to go by
+            soap(6, None, None), // nothing to go by
         ];
         assert_eq!(link_employees(&soaps, &rest), BTreeMap::from([(1, (uuid(10), LinkedBy::Number))]));
         // A hash under another key does not contradict.
@@ -342,7 +412,12 @@ mod tests {
     }
 
     fn owned(id: i32, value: &str, marker: Option<InsertMarker>) -> SoapBucket {
-        SoapBucket { owned: vec![id], owned_marker: marker, applied: d(value), pending: None }
+        SoapBucket { owned: vec![id], owned_marker: marker, applied: d(value), pending: None, intent: None }
+    }
+
+    fn pending(value: &str, marker: Option<InsertMarker>) -> SoapBucket {
+        let intent = marker.map(|marker| MarkedIntent { marker, value: d(value) });
+        SoapBucket { owned: vec![], owned_marker: None, applied: d("0"), pending: Some(d(value)), intent }
     }
 
     #[test]
@@ -354,10 +429,10 @@ mod tests {
             line(3, "7.5", Some(&marker(2).comment())),
             line(4, "7.5", None),
         ];
-        assert_eq!(relink_component(&owned(50, "7.5", Some(m.clone())), &lines), ComponentVerdict::Adopted {
-            soap: 50,
-            rest: uuid(2)
-        });
+        assert_eq!(
+            relink_component(&owned(50, "7.5", Some(m.clone())), &lines),
+            ComponentVerdict::Adopted { soap: 50, rest: uuid(2) }
+        );
         assert_eq!(relink_component(&owned(50, "7.5", Some(m.clone())), &lines[..1]), ComponentVerdict::InDoubt);
         let twice = [line(2, "7.5", Some(&m.comment())), line(5, "1", Some(&format!("copy {}", m.comment())))];
         assert_eq!(relink_component(&owned(50, "7.5", Some(m)), &twice), ComponentVerdict::InDoubt);
@@ -380,18 +455,60 @@ mod tests {
 
     #[test]
     fn buckets_without_or_with_several_components_and_pending_inserts() {
-        let none = SoapBucket { owned: vec![], owned_marker: None, applied: d("0"), pending: None };
+        let none = SoapBucket { owned: vec![], owned_marker: None, applied: d("0"), pending: None, intent: None };
         assert_eq!(relink_component(&none, &[]), ComponentVerdict::Nothing);
-        let several = SoapBucket { owned: vec![1, 2], owned_marker: None, applied: d("3"), pending: None };
+        let several = SoapBucket { owned: vec![1, 2], applied: d("3"), ..none };
         assert_eq!(relink_component(&several, &[]), ComponentVerdict::InDoubt);
 
         let m = marker(4);
-        let pending = |marker| SoapBucket { owned: vec![], owned_marker: None, applied: d("0"), pending: Some((d("2"), marker)) };
+        let pending = |marker| pending("2", marker);
         let landed = [line(1, "2", Some(&m.comment())), line(2, "2", Some("Eitje hours export"))];
         assert_eq!(relink_component(&pending(Some(m.clone())), &landed), ComponentVerdict::Landed(uuid(1)));
         assert_eq!(relink_component(&pending(Some(m.clone())), &landed[1..]), ComponentVerdict::NotLanded);
         let twice = [landed[0].clone(), line(3, "2", Some(&m.comment()))];
         assert_eq!(relink_component(&pending(Some(m)), &twice), ComponentVerdict::InDoubt);
         assert_eq!(relink_component(&pending(None), &landed), ComponentVerdict::InDoubt, "no marker to go by");
+    }
+
+    #[test]
+    fn rows_after_the_relink_own_the_rest_line_or_wait_in_doubt_for_a_person() {
+        let m = marker(5);
+        let rest = uuid(9);
+        let settled = owned(50, "7.5", Some(m.clone()));
+        let adopted = row_after(Stage::Settled, &settled, &ComponentVerdict::Adopted { soap: 50, rest });
+        assert_eq!(
+            (adopted.stage, adopted.owned, adopted.applied),
+            (Stage::Settled, vec![NmbrsId::Uuid(rest)], d("7.5"))
+        );
+        assert_eq!(adopted.owned_marker, Some(m.clone()));
+
+        let doubt = row_after(Stage::ToWrite, &settled, &ComponentVerdict::InDoubt);
+        let want = RowAfter {
+            stage: Stage::InDoubt,
+            applied: d("0"),
+            owned: vec![],
+            pending: Some(d("7.5")),
+            intent: Some(MarkedIntent { marker: m.clone(), value: d("7.5") }),
+            owned_marker: None,
+        };
+        assert_eq!(doubt, want, "an insert of its value, to resolve with the line's REST id");
+        let old = row_after(Stage::Settled, &owned(50, "7.5", None), &ComponentVerdict::InDoubt);
+        assert_eq!((old.pending, old.intent), (Some(d("7.5")), None), "no marker to name");
+
+        let sent = pending("2", Some(m.clone()));
+        let landed = row_after(Stage::InsertSent, &sent, &ComponentVerdict::Landed(rest));
+        assert_eq!((landed.stage, landed.applied, landed.pending, landed.intent), (Stage::ToWrite, d("2"), None, None));
+        assert_eq!((landed.owned, landed.owned_marker), (vec![NmbrsId::Uuid(rest)], Some(m.clone())));
+        let not = row_after(Stage::InsertSent, &sent, &ComponentVerdict::NotLanded);
+        assert_eq!((not.stage, not.pending, not.owned), (Stage::ToWrite, None, vec![]));
+        assert_eq!(not.intent, sent.intent, "the retry sends the same marker");
+        let stays = row_after(Stage::InsertSent, &sent, &ComponentVerdict::InDoubt);
+        assert_eq!((stays.stage, stays.pending, stays.intent), (Stage::InDoubt, Some(d("2")), sent.intent.clone()));
+
+        assert_eq!(unlinked_verdict(&settled), ComponentVerdict::InDoubt);
+        assert_eq!(unlinked_verdict(&sent), ComponentVerdict::InDoubt);
+        let empty = SoapBucket { owned: vec![], owned_marker: None, applied: d("0"), pending: None, intent: None };
+        assert_eq!(unlinked_verdict(&empty), ComponentVerdict::Nothing);
+        assert_eq!(row_after(Stage::Cleared, &empty, &ComponentVerdict::Nothing).stage, Stage::Cleared);
     }
 }
