@@ -56,6 +56,9 @@ use crate::{
 
 /// Crash point after each committed step (`FAILPOINTS="relink.after_step=return"`).
 pub const FAILPOINT_AFTER_STEP: &str = "relink.after_step";
+/// Failpoint after each committed step that ends the relink with a transient error instead
+/// (an interruption within one process, for tests).
+pub const FAILPOINT_ERROR_AFTER_STEP: &str = "relink.error_after_step";
 
 /// What a relink did (stored as its report in `nmbrs_relinks.report`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -204,6 +207,9 @@ impl<F: Fn(NmbrsError) -> JobError> Run<'_, F> {
             };
             store::apply_step(pool, integration, &StepWrite { step, ..write }).await.map_err(db_error)?;
             crash_point(FAILPOINT_AFTER_STEP);
+            if fail::eval(FAILPOINT_ERROR_AFTER_STEP, |_| ()).is_some() {
+                return Err(JobError::transient("relink_interrupted", "failpoint: the relink stops after a step"));
+            }
         }
         report.companies_linked = links.linked.len();
         report.companies_unlinked = links.unlinked.into_iter().collect();
