@@ -193,8 +193,11 @@ impl<F: Fn(NmbrsError) -> JobError> Run<'_, F> {
         }
         let links = link_companies(&companies, &numbers, &venue_numbers);
         let state = SoapState { employees, rows };
-        // An unlinked company's own current period is unknown: the earliest of the venues'.
-        let earliest = current.values().min().copied();
+        // An unlinked company's own current period is unknown: the earliest of the venue
+        // companies nothing linked to (its venue's company is one of them), else of all.
+        let claimed: BTreeSet<&Uuid> = links.linked.values().collect();
+        let unclaimed = current.iter().filter(|(id, _)| !claimed.contains(id)).map(|(_, p)| *p).min();
+        let earliest = unclaimed.or_else(|| current.values().min().copied());
         for company in companies {
             let step = format!("company:{company}");
             if done.contains(&step) {
@@ -428,8 +431,8 @@ fn push_kept(write: &mut StepWrite, row: &SoapRow, verdict: ComponentVerdict, re
 }
 
 /// An unlinked company's step: its rows of periods not before `earliest` (the earliest current
-/// period of the venues; all rows when none is known) that hold something of the worker's go
-/// in doubt, under their SOAP keys.
+/// period of the venue companies nothing linked to, else of all venues; every row when none is
+/// known) that hold something of the worker's go in doubt, under their SOAP keys.
 fn unlinked_company(
     company: i32,
     earliest: Option<PayPeriod>,

@@ -349,3 +349,44 @@ async fn a_relink_interrupted_between_steps_resumes_after_its_last_step_and_ends
     assert_eq!(run_relink(&h, &client).await.unwrap(), RelinkReport::default(), "finished: nothing more");
     h.stop().await;
 }
+
+#[tokio::test]
+async fn a_company_whose_numbers_disagree_and_an_employee_not_recognised_leave_their_buckets_in_doubt() {
+    let mut h = spawn().await;
+    export_through_soap(&mut h).await;
+    let before = bucket_rows(&h).await;
+    {
+        let mut state = h.sim.state();
+        let domain = state.domains.get_mut(demo::DOMAIN).unwrap();
+        // CATERING's number is not the one recorded through SOAP any more.
+        domain.companies.get_mut(&demo::CATERING).unwrap().company.number = 99_999;
+        // Anton shows through REST with another number and another BSN: nobody to link to.
+        let anton = domain.employees.get_mut(&ANTON).unwrap();
+        anton.snapshot.employee_number = 77;
+        anton.snapshot.bsn = Some("999999990".into());
+        anton.personal_infos.iter_mut().for_each(|p| p.bsn = Some("999999990".into()));
+    }
+    let writes = write_calls(&h);
+    let client = rest_client(&h).await;
+    let report = run_relink(&h, &client).await.unwrap();
+    assert_eq!((report.companies_linked, report.companies_unlinked.clone()), (1, vec![demo::CATERING]));
+    assert_eq!(report.employees_unlinked, [ANTON]);
+    assert_eq!(report.components_adopted, 2, "Jan's hours and meal: {report:?}");
+    let keys: Vec<String> = report.in_doubt.iter().map(|k| format!("{}/{}", k.company.0, k.employee.0)).collect();
+    assert_eq!(keys, [format!("{}/{ANTON}", demo::HORECA)], "Anton's hours, under their SOAP ids");
+    assert_eq!(report.closed_rows_kept, 2, "CATERING's closed period is judged by its venue's current period");
+
+    let after = bucket_rows(&h).await;
+    let anton = |component: &str| format!("{}/{ANTON}/2026-11/{component}", demo::HORECA);
+    let hours = &after[&anton("hours:1")];
+    assert_eq!((hours["stage"].as_str(), hours["pending"].as_str()), (Some("in_doubt"), Some("6.00")));
+    assert_eq!(hours["owned"], json!([]));
+    assert_eq!(after[&anton("days")], before[&anton("days")], "nothing of the worker's in Nmbrs: left as it was");
+    let catering: Vec<(&String, &Value)> = after.iter().filter(|(k, _)| k.starts_with("54614/")).collect();
+    let catering_before: Vec<(&String, &Value)> = before.iter().filter(|(k, _)| k.starts_with("54614/")).collect();
+    assert_eq!(catering, catering_before, "the unlinked company's closed rows untouched");
+    let jan = uuid(&h, Kind::Employee, JAN);
+    assert!(after.keys().any(|k| k.contains(&jan.to_string())), "Jan is relinked");
+    assert_eq!(write_calls(&h), writes, "never written blindly");
+    h.stop().await;
+}
