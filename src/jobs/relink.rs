@@ -128,6 +128,14 @@ pub async fn relink(
         return Ok(RelinkReport::default());
     }
     let mut report = RelinkReport { ran: true, ..Default::default() };
+    if !venues.iter().any(|v| v.nmbrs_company_id.0.rest().is_some()) {
+        // Venues still on SOAP ids: nothing to link to, and judging every company unlinked
+        // would put all their buckets in doubt. The monolith switches venues with `api`.
+        return Err(JobError::permanent(
+            "relink_without_rest_venues",
+            "the integration is on REST but none of its venues names a REST company id",
+        ));
+    }
     if store::has_soap_state(pool, integration).await.map_err(db_error)? {
         store::start(pool, integration).await.map_err(db_error)?;
         let run = Run { pool, keys, integration, rest, nmbrs: |e: NmbrsError| JobError::nmbrs(&e, domain) };

@@ -68,10 +68,17 @@ fn rest_venues(h: &TestApp) -> Vec<Venue> {
 }
 
 async fn run_relink(h: &TestApp, client: &RestClient) -> Result<RelinkReport, nmbrs_worker::jobs::JobError> {
+    relink_with(h, client, &rest_venues(h)).await
+}
+
+async fn relink_with(
+    h: &TestApp,
+    client: &RestClient,
+    venues: &[Venue],
+) -> Result<RelinkReport, nmbrs_worker::jobs::JobError> {
     let pool = h.env.pool().await;
-    let venues = rest_venues(h);
     let report =
-        relink::relink(&pool, &h.env.keys, (INTEGRATION, demo::DOMAIN), client, &venues, ExportLock::Acquire).await;
+        relink::relink(&pool, &h.env.keys, (INTEGRATION, demo::DOMAIN), client, venues, ExportLock::Acquire).await;
     pool.close().await;
     report
 }
@@ -164,6 +171,23 @@ async fn export_through_soap(h: &mut TestApp) {
     assert_eq!(out.status(), "succeeded", "{:#}", out.completed);
 }
 
+/// The relink's recovery points: its steps done, and whether it finished (`None`: not started).
+async fn progress(h: &TestApp) -> (Vec<String>, Option<bool>) {
+    let pool = h.env.pool().await;
+    let steps = sqlx::query_scalar("SELECT step FROM nmbrs_relink_steps WHERE integration_id = $1 ORDER BY step")
+        .bind(INTEGRATION)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    let finished = sqlx::query_scalar("SELECT finished_at IS NOT NULL FROM nmbrs_relinks WHERE integration_id = $1")
+        .bind(INTEGRATION)
+        .fetch_optional(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    (steps, finished)
+}
+
 fn write_calls(h: &TestApp) -> usize {
     h.sim.calls().iter().filter(|c| c.write).count()
 }
@@ -195,19 +219,13 @@ async fn assert_relinked_exactly(h: &TestApp, before: &BTreeMap<String, Value>) 
     .fetch_all(&pool)
     .await
     .unwrap();
-    let steps: Vec<String> =
-        sqlx::query_scalar("SELECT step FROM nmbrs_relink_steps WHERE integration_id = $1 ORDER BY step")
-            .bind(INTEGRATION)
-            .fetch_all(&pool)
-            .await
-            .unwrap();
     pool.close().await;
     let kinds: BTreeMap<&str, i64> = kinds.iter().map(|(k, n)| (k.as_str(), *n)).collect();
     assert_eq!(kinds["company"], 2);
     assert_eq!(kinds["hour_component"], 2, "Jan's and Anton's hours");
     assert_eq!(kinds["wage_component"], 1, "Jan's meal");
     assert!(kinds["employee"] >= 4, "every employee of both companies the capture recorded: {kinds:?}");
-    assert_eq!(steps, ["company:54613", "company:54614"]);
+    assert_eq!(progress(h).await, (vec!["company:54613".into(), "company:54614".into()], Some(true)));
 }
 
 #[tokio::test]
@@ -219,6 +237,12 @@ async fn the_relink_maps_companies_employees_and_components_and_leaves_a_persons
     let before = bucket_rows(&h).await;
     let writes = write_calls(&h);
     let client = rest_client(&h).await;
+
+    // Venues still on SOAP ids: refused, nothing recorded or changed.
+    let soap_venues = [Venue { eitje_venue_id: "v-horeca".into(), nmbrs_company_id: CompanyId::int(demo::HORECA) }];
+    let refused = relink_with(&h, &client, &soap_venues).await.unwrap_err();
+    assert_eq!(refused.code, "relink_without_rest_venues");
+    assert_eq!((progress(&h).await, bucket_rows(&h).await), ((vec![], None), before.clone()));
 
     let report = run_relink(&h, &client).await.unwrap();
     assert!(report.ran);
@@ -325,21 +349,7 @@ async fn a_relink_interrupted_between_steps_resumes_after_its_last_step_and_ends
     let stopped = run_relink(&h, &client).await;
     fail::remove(FAILPOINT_ERROR_AFTER_STEP);
     assert_eq!(stopped.unwrap_err().code, "relink_interrupted");
-    let pool = h.env.pool().await;
-    let (steps, finished): (Vec<String>, Option<bool>) = (
-        sqlx::query_scalar("SELECT step FROM nmbrs_relink_steps WHERE integration_id = $1")
-            .bind(INTEGRATION)
-            .fetch_all(&pool)
-            .await
-            .unwrap(),
-        sqlx::query_scalar("SELECT finished_at IS NOT NULL FROM nmbrs_relinks WHERE integration_id = $1")
-            .bind(INTEGRATION)
-            .fetch_optional(&pool)
-            .await
-            .unwrap(),
-    );
-    pool.close().await;
-    assert_eq!((steps, finished), (vec!["company:54613".to_owned()], Some(false)), "one step done, not finished");
+    assert_eq!(progress(&h).await, (vec!["company:54613".to_owned()], Some(false)), "one step done, not finished");
     assert_eq!(bucket_rows(&h).await, relinked(&h, &before, demo::HORECA), "the first step whole");
 
     let resumed = run_relink(&h, &client).await.unwrap();
