@@ -244,8 +244,13 @@ async fn the_relink_maps_companies_employees_and_components_and_leaves_a_persons
     assert_eq!(refused.code, "relink_without_rest_venues");
     assert_eq!((progress(&h).await, bucket_rows(&h).await), ((vec![], None), before.clone()));
 
+    let calls_before = h.sim.calls().len();
     let report = run_relink(&h, &client).await.unwrap();
     assert!(report.ran);
+    let reads: Vec<String> = h.sim.calls()[calls_before..].iter().map(|c| c.operation.clone()).collect();
+    // companies, 2 current periods; HORECA: employees, BSNs, Jan's and Anton's hours, the
+    // company's wages of the period; CATERING (closed rows only): employees, BSNs.
+    assert_eq!(reads.len(), 10, "a few reads per company, hours per employee with a bucket: {reads:?}");
     assert_eq!((report.companies_linked, report.companies_unlinked.clone()), (2, vec![]));
     assert_eq!(report.components_adopted, 3, "{report:?}");
     assert_eq!(report.in_doubt, vec![], "{report:?}");
