@@ -19,5 +19,6 @@ pub mod nmbrs_failure;
 pub mod nmbrs_id;
 pub mod oauth_grant;
 pub mod payloads;
+pub mod relink;
 pub mod retry;
 pub mod team;

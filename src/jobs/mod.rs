@@ -18,6 +18,7 @@ mod export_snapshot;
 mod identity_capture;
 pub mod lifecycle;
 pub mod pipeline;
+pub mod relink;
 pub mod rest_auth_failure;
 pub mod sync_team;
 mod team;

@@ -10,6 +10,7 @@ pub mod inbox;
 mod lock;
 pub mod oauth_grants;
 pub mod outbox;
+pub mod relink;
 pub mod sync_state;
 
 pub use lock::{AdvisoryLock, LockKey};

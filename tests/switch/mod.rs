@@ -3,3 +3,4 @@
 mod capture;
 mod capture_migration;
 mod identity;
+mod relink;
