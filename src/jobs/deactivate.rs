@@ -34,7 +34,8 @@ impl JobHandler for Deactivate {
     async fn run(&self, ctx: JobContext<'_>, payload: &DeactivatePayload) -> Result<JobOutput, JobError> {
         let integration = &ctx.job.integration;
         let domain = integration.nmbrs.domain.as_str();
-        let api = self.nmbrs.connect(&ctx)?;
+        let super::Opened { api, links } = super::connector::open(self.nmbrs.as_ref(), &ctx).await?;
+        let (members, _) = links.members(&payload.members);
         let read = team::read(api.as_ref(), &integration.venues, Detail::Employment)
             .await
             .map_err(|e| JobError::nmbrs(&e, domain))?;
@@ -44,7 +45,7 @@ impl JobHandler for Deactivate {
         let plan = plan_deactivate(
             &read.companies,
             &failed,
-            &payload.members,
+            &members,
             integration.settings.auto_deactivate,
             self.max_departure_share,
             as_of,

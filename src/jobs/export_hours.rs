@@ -86,7 +86,10 @@ impl JobHandler for ExportHours {
 
     async fn run(&self, ctx: JobContext<'_>, payload: &ExportPayload) -> Result<JobOutput, JobError> {
         let integration = &ctx.job.integration;
-        let api = self.nmbrs.connect(&ctx)?;
+        let super::Opened { api, links } = super::connector::open(self.nmbrs.as_ref(), &ctx).await?;
+        // Entries that still carry a SOAP-era employee id are read through the relink.
+        let payload = links.entries(payload);
+        let payload = payload.as_ref();
         let recorded: Option<Run> = match payload.dry_run {
             true => None,
             false => ledger::load_run(ctx.pool, &integration.id, &ctx.job.idempotency_key).await.map_err(db_error)?,

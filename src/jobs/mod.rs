@@ -29,7 +29,7 @@ use async_trait::async_trait;
 use serde::Serialize;
 use sqlx::PgPool;
 
-pub use connector::{Connector, NmbrsConnector, RestSide};
+pub use connector::{Connector, Edge, NmbrsConnector, Opened, RestSide};
 pub use error::JobError;
 
 use crate::{

@@ -483,4 +483,43 @@ impl EmployeeLinks {
     pub fn previous_soap_id(&self, employee: EmployeeId) -> Option<i32> {
         employee.0.rest().and_then(|rest| self.0.to_soap.get(&rest).copied())
     }
+
+    /// `members` with their SOAP-era ids read as REST ids, and the SOAP-era id of each member
+    /// that still carried one (by the REST id it stands for now): their upserts name it as
+    /// `previous_nmbrs_employee_id`.
+    pub fn members(
+        &self,
+        members: &[crate::domain::matching::RosterMember],
+    ) -> (Vec<crate::domain::matching::RosterMember>, std::collections::HashMap<EmployeeId, i32>) {
+        let mut previous = std::collections::HashMap::new();
+        let mapped = members
+            .iter()
+            .map(|m| {
+                let mut m = m.clone();
+                if let Some(id) = m.nmbrs_employee_id {
+                    let rest = self.rest_id_for(id);
+                    if let (Some(soap), true) = (id.soap(), rest != id) {
+                        previous.insert(rest, soap);
+                    }
+                    m.nmbrs_employee_id = Some(rest);
+                }
+                m
+            })
+            .collect();
+        (mapped, previous)
+    }
+
+    /// `payload` with every entry's SOAP-era employee id read as its REST id (borrowed as it is
+    /// when there is nothing to relink).
+    pub fn entries<'p>(
+        &self,
+        payload: &'p crate::domain::export::payload::ExportPayload,
+    ) -> std::borrow::Cow<'p, crate::domain::export::payload::ExportPayload> {
+        if self.0.to_rest.is_empty() {
+            return std::borrow::Cow::Borrowed(payload);
+        }
+        let mut mapped = payload.clone();
+        mapped.entries.iter_mut().for_each(|e| e.nmbrs_employee_id = self.rest_id_for(e.nmbrs_employee_id));
+        std::borrow::Cow::Owned(mapped)
+    }
 }

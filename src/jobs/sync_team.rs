@@ -72,7 +72,8 @@ impl SyncTeam {
     async fn sync(&self, ctx: &JobContext<'_>, payload: &SyncTeamPayload) -> Result<JobOutput, JobError> {
         let integration = &ctx.job.integration;
         let domain = integration.nmbrs.domain.as_str();
-        let api = self.nmbrs.connect(ctx)?;
+        let super::Opened { api, links } = super::connector::open(self.nmbrs.as_ref(), ctx).await?;
+        let (members, previous_ids) = links.members(&payload.members);
         let fail = |e: NmbrsError| JobError::nmbrs(&e, domain);
         let today = self.clock.nmbrs_today();
 
@@ -89,8 +90,9 @@ impl SyncTeam {
             without_period: &costs.without_period,
             without_cost: &costs.refused,
             costs: &costs.read,
-            members: &payload.members,
+            members: &members,
             previous: &previous,
+            previous_ids: &previous_ids,
             settings: SyncSettings {
                 full: payload.full,
                 auto_deactivate: integration.settings.auto_deactivate,

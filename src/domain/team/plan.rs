@@ -82,6 +82,9 @@ pub struct SyncInput<'a> {
     pub members: &'a [RosterMember],
     /// The last published content hash per employee (empty = first sync).
     pub previous: &'a HashMap<EmployeeId, [u8; 32]>,
+    /// The SOAP-era integer id of each member that still carried one, by the REST id it was
+    /// matched through (CONTRACT §5.4): its upsert names it as `previous_nmbrs_employee_id`.
+    pub previous_ids: &'a HashMap<EmployeeId, i32>,
     pub settings: SyncSettings,
     /// Today in Europe/Amsterdam.
     pub today: NaiveDate,
@@ -113,6 +116,7 @@ pub fn plan_sync(input: SyncInput<'_>) -> TeamPlan {
         costs,
         members,
         previous,
+        previous_ids,
         settings,
         today,
     } = input;
@@ -145,7 +149,10 @@ pub fn plan_sync(input: SyncInput<'_>) -> TeamPlan {
             selection.imported.iter().map(|e| (e.nmbrs_employee_id, e)).collect();
         for m in &matching.matched {
             let cost = costs.get(&m.nmbrs_employee_id).copied();
-            let r: MemberRecord = record::member_record(by_id[&m.nmbrs_employee_id], m, cost);
+            let mut r: MemberRecord = record::member_record(by_id[&m.nmbrs_employee_id], m, cost);
+            if let Some(&soap) = previous_ids.get(&m.nmbrs_employee_id) {
+                r = record::with_previous_id(r, soap);
+            }
             let d = super::delta(vec![r], previous, publish_all);
             unchanged += d.unchanged;
             for r in d.publish {
@@ -350,6 +357,7 @@ mod tests {
             costs: &costs,
             members,
             previous: &previous,
+            previous_ids: &HashMap::new(),
             settings: settings(),
             today,
         });
@@ -616,6 +624,7 @@ mod tests {
             costs: &costs,
             members: &[],
             previous: &previous,
+            previous_ids: &HashMap::new(),
             settings: settings(),
             today: today(),
         }));

@@ -190,6 +190,14 @@ pub fn member_record(e: &ImportedEmployee, m: &Matched, cost_per_hour: Option<De
     MemberRecord { nmbrs_employee_id: e.nmbrs_employee_id, payload, content_hash }
 }
 
+/// `r` naming the SOAP-era integer id its member still carried (`previous_nmbrs_employee_id`,
+/// CONTRACT §5.4), hashed again with it.
+pub fn with_previous_id(mut r: MemberRecord, soap: i32) -> MemberRecord {
+    r.payload["previous_nmbrs_employee_id"] = json!(soap);
+    r.content_hash = content_hash(&r.payload);
+    r
+}
+
 /// SHA-256 of `v` in canonical JSON (object keys sorted, no whitespace).
 pub fn content_hash(v: &Value) -> [u8; 32] {
     let mut out = String::new();
@@ -297,6 +305,15 @@ mod tests {
             member_record(&rich(), &by_id(503293), None).payload.get("nmbrs_employee_number").is_none(),
             "SOAP: absent"
         );
+    }
+
+    #[test]
+    fn a_switched_member_names_its_previous_soap_id_and_hashes_differently() {
+        let r = member_record(&rich(), &by_id(503293), None);
+        let switched = with_previous_id(r.clone(), 503293);
+        check("events/team_member.upserted", &event("team_member.upserted", "SyncTeam", &switched.payload)).unwrap();
+        assert_eq!(switched.payload["previous_nmbrs_employee_id"], 503293);
+        assert_ne!(switched.content_hash, r.content_hash, "published again once, with the previous id");
     }
 
     #[test]
