@@ -35,6 +35,10 @@ enum Command {
         /// Which Nmbrs API the demo integration uses: `soap` or `rest` (OAuth 2.0).
         #[arg(long, default_value = "soap", value_parser = parse_api)]
         api: nmbrs_worker::credentials::ApiKind,
+        /// After the SOAP flow, move the integration to REST and re-export once more (SOAP→REST
+        /// switch, CONTRACT §5.4).
+        #[arg(long)]
+        switch: bool,
     },
     /// Serve the Nmbrs simulator over HTTP.
     Sim {
@@ -151,8 +155,8 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
             println!("database ready and migrated");
             Ok(())
         }
-        Command::Demo { api } => {
-            nmbrs_worker::cli::demo::run(config, api, std::io::stdout()).await?;
+        Command::Demo { api, switch } => {
+            nmbrs_worker::cli::demo::run(config, api, switch, std::io::stdout()).await?;
             Ok(())
         }
         Command::Sim { port, employees } => {

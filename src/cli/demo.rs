@@ -5,6 +5,10 @@
 //! make no write call), and prints every event the worker published, readable by a person,
 //! with the Nmbrs write calls the simulator saw per export.
 //!
+//! `--switch` then moves the SOAP integration to REST, as the monolith does once a customer
+//! consented (CONTRACT §5.4): the same re-export once more, now through REST, relinks the
+//! SOAP-era state and must make no write call.
+//!
 //! `--api rest` runs the same flow through the simulator's REST face: the worker's REST app
 //! settings point at the simulator's identity server, the demo consent is minted there, the
 //! venues and members carry REST ids, and every call goes over OAuth 2.0 (CONTRACT §5).
@@ -27,12 +31,18 @@ use crate::{
 
 /// Runs the demo and returns the events it printed (for tests). Fails when a job does not
 /// complete or when the identical re-export makes a write call.
-pub async fn run(mut config: Config, api: ApiKind, mut out: impl std::io::Write) -> anyhow::Result<Vec<Value>> {
+pub async fn run(
+    mut config: Config,
+    api: ApiKind,
+    switch: bool,
+    mut out: impl std::io::Write,
+) -> anyhow::Result<Vec<Value>> {
+    if switch && api == ApiKind::Rest {
+        anyhow::bail!("--switch moves a SOAP integration to REST: start it with --api soap");
+    }
     let sim = Simulator::start_demo().await.context("starting the Nmbrs simulator")?;
     config.nmbrs_base_url = sim.base_url().trim_end_matches('/').to_string();
-    if api == ApiKind::Rest {
-        config.rest = rest_at(&sim)?;
-    }
+    config.rest = rest_at(&sim)?;
     if config.queue_prefix.is_empty() {
         config.queue_prefix = "demo.".into();
     }
@@ -54,7 +64,8 @@ pub async fn run(mut config: Config, api: ApiKind, mut out: impl std::io::Write)
     let events = bus::tap_events(&channel, &names, "#").await?;
 
     let worker = Worker::start(config.clone(), Handlers::production(&config)?).await?;
-    let integration = format!("demo-{}", uuid::Uuid::new_v4().simple().to_string().get(..8).unwrap_or("x"));
+    let integration_id = format!("demo-{}", uuid::Uuid::new_v4().simple().to_string().get(..8).unwrap_or("x"));
+    let integration = integration_id.clone();
     let ids = Ids(api);
     let sealed = match api {
         ApiKind::Soap => keys.seal(&integration, &Credentials::new(demo::USERNAME, demo::TOKEN)),
@@ -73,8 +84,13 @@ pub async fn run(mut config: Config, api: ApiKind, mut out: impl std::io::Write)
             "wage_codes": {"meals": 400, "allowances": {"travel": 410, "bonus": 420}}
         }
     });
-    let mut demo = Demo { config: &config, integration, ids, events, printed: Vec::new() };
-    let result = demo.steps(&sim, &mut out).await;
+    let mut demo = Demo { config: &config, integration, ids, first_export_writes: 0, events, printed: Vec::new() };
+    let mut result = demo.steps(&sim, &mut out).await;
+    if switch && result.is_ok() {
+        let grant = demo_consent(&sim)?;
+        let sealed = keys.seal_rest_grant(&integration_id, &grant);
+        result = demo.switch_to_rest(&sim, sealed, &mut out).await;
+    }
     worker.stop().await;
     let _ = conn.close(200, "demo done".into()).await;
     result.map(|()| demo.printed)
@@ -85,6 +101,8 @@ struct Demo<'a> {
     config: &'a Config,
     integration: Value,
     ids: Ids,
+    /// Write calls of the first export (for the switch's summary line).
+    first_export_writes: usize,
     events: lapin::Consumer,
     printed: Vec<Value>,
 }
@@ -141,10 +159,44 @@ impl Demo<'_> {
             }
             writes.push(seen);
         }
+        self.first_export_writes = writes.first().copied().unwrap_or_default();
         let list = writes.iter().map(usize::to_string).collect::<Vec<_>>().join(" / ");
         writeln!(out, "\nExport write calls (first / changed / identical): {list}")?;
         if writes.last().is_some_and(|&w| w > 0) {
             anyhow::bail!("the identical re-export made {} Nmbrs write calls; it must make none", writes[2]);
+        }
+        Ok(())
+    }
+
+    /// Moves the integration to REST (a consent, REST venue ids) and sends the last re-export
+    /// again, its entries still naming the SOAP-era ids: the relink runs first, then nothing is
+    /// written.
+    async fn switch_to_rest(
+        &mut self,
+        sim: &Simulator,
+        sealed: crate::credentials::SealedCredentials,
+        out: &mut impl std::io::Write,
+    ) -> anyhow::Result<()> {
+        let rest = Ids(ApiKind::Rest);
+        self.integration["nmbrs"]["api"] = json!("rest");
+        self.integration["nmbrs"]["credentials"] = json!(sealed);
+        self.integration["venues"] = json!([
+            {"eitje_venue_id": "v-horeca", "nmbrs_company_id": rest.company(demo::HORECA)},
+            {"eitje_venue_id": "v-catering", "nmbrs_company_id": rest.company(demo::CATERING)}
+        ]);
+        writeln!(out, "\n== The customer moves to REST: the same re-export again, now through REST (relinked first)")?;
+        let (_, changed) = export_payloads(self.ids);
+        let before = sim.write_calls();
+        let completed = self.job("ExportHours", changed, out).await?;
+        let seen = sim.write_calls() - before;
+        writeln!(out, "  write calls seen by the Nmbrs simulator: {seen}")?;
+        if completed["type"] != "job.completed" {
+            anyhow::bail!("the export after the switch did not complete: {}", describe(&completed));
+        }
+        let first = self.first_export_writes;
+        writeln!(out, "\nExport write calls across the switch (first on SOAP / identical on REST): {first} / {seen}")?;
+        if seen > 0 {
+            anyhow::bail!("the identical re-export after the switch made {seen} Nmbrs write calls; it must make none");
         }
         Ok(())
     }

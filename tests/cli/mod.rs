@@ -180,6 +180,20 @@ async fn demo_runs_the_whole_flow_against_the_built_in_simulator(api: Api) {
 }
 
 #[tokio::test]
+async fn demo_switch_moves_the_customer_to_rest_and_the_identical_re_export_writes_nothing() {
+    let env = TestEnv::new();
+    let out = bin(&env).args(["demo", "--switch"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("The customer moves to REST"), "{text}");
+    assert!(
+        text.contains("Export write calls across the switch (first on SOAP / identical on REST): 10 / 0"),
+        "{text}"
+    );
+    assert_eq!(text.lines().filter(|l| l.trim_start().starts_with("job.completed")).count(), 7, "{text}");
+}
+
+#[tokio::test]
 async fn a_bucket_in_doubt_is_listed_and_settled_by_a_persons_word() {
     let env = TestEnv::new();
     assert!(bin(&env).arg("migrate").status().unwrap().success());
