@@ -238,11 +238,17 @@ impl BucketWrite<'_> {
                             record.retry(ExponentialBuilder::default().with_max_times(4)).await?;
                             return Ok(Outcome::Done { component: Some(id) });
                         }
-                        Err(NmbrsError::OutcomeUnknown { cause, .. }) => {
+                        // A lost reply from either edge (SOAP's own variant, or a REST error of
+                        // that kind): the insert may have landed.
+                        Err(e) if e.kind() == ErrorKind::OutcomeUnknown => {
+                            let cause = match e {
+                                NmbrsError::OutcomeUnknown { cause, .. } => *cause,
+                                other => other,
+                            };
                             tracing::warn!(bucket = ?key, error = %cause, "insert reply lost; reading the period back");
                             let state = &mut self.work.state;
                             (state.stage, state.pending, state.foreign) = (Stage::InsertSent, Some(value), foreign);
-                            lost = Some(*cause);
+                            lost = Some(cause);
                         }
                         Err(e) => {
                             // Nmbrs answered (or the request surely never reached it): nothing landed.
