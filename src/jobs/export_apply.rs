@@ -184,10 +184,15 @@ impl BucketWrite<'_> {
                     return Ok(Outcome::Done { component: self.work.state.applied.ids.first().copied() });
                 }
                 Step::SetDays { days } => {
-                    *calls += 1;
                     let days_i32 = i32::try_from(days).unwrap_or(i32::MAX);
-                    if let Err(e) = self.api.days_var_set(key.employee, days_i32, key.period, unprotected).await {
-                        return per_bucket(e);
+                    // The edge says how many write calls setting the days took (REST may POST
+                    // more than once); a failed setting counts one.
+                    match self.api.days_var_set(key.employee, days_i32, key.period, unprotected).await {
+                        Ok(sent) => *calls += u64::from(sent),
+                        Err(e) => {
+                            *calls += 1;
+                            return per_bucket(e);
+                        }
                     }
                     crash_point(AFTER_DAYS);
                     buckets::record_applied(pool, integration, &key, Decimal::from(days)).await?;
@@ -238,8 +243,8 @@ impl BucketWrite<'_> {
                             record.retry(ExponentialBuilder::default().with_max_times(4)).await?;
                             return Ok(Outcome::Done { component: Some(id) });
                         }
-                        // SOAP says so with its own variant, REST with the kind (a POST whose
-                        // reply was lost): either way the insert may have landed.
+                        // A lost reply from either edge (SOAP's own variant, or a REST error of
+                        // that kind): the insert may have landed.
                         Err(e) if e.kind() == ErrorKind::OutcomeUnknown => {
                             let cause = match e {
                                 NmbrsError::OutcomeUnknown { cause, .. } => *cause,

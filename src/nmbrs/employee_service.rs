@@ -65,14 +65,16 @@ pub trait EmployeeService: Send + Sync {
     }
     /// `HourComponent_Delete`; `false` when Nmbrs deleted nothing (unknown id).
     async fn hour_component_delete(&self, employee: EmployeeId, id: HourComponentId) -> Result<bool, NmbrsError>;
-    /// `DaysVar_Set`: overwrites the variable days of the period (idempotent).
+    /// `DaysVar_Set`: overwrites the variable days of the period (idempotent). Returns the
+    /// write calls it took: 1 on SOAP; on REST the `POST …/variabledays` it needed to end with
+    /// `days` (CONTRACT §5.3 "Days").
     async fn days_var_set(
         &self,
         employee: EmployeeId,
         days: i32,
         period: PayPeriod,
         unprotected: bool,
-    ) -> Result<(), NmbrsError>;
+    ) -> Result<u32, NmbrsError>;
     /// `DaysVar_Get`.
     async fn days_var_get(&self, employee: EmployeeId, period: PayPeriod) -> Result<i32, NmbrsError>;
     /// `HourComponentVar_Insert`: not idempotent; may fail with `OutcomeUnknown`.
@@ -226,10 +228,10 @@ impl EmployeeService for SoapClient {
         days: i32,
         period: PayPeriod,
         unprotected: bool,
-    ) -> Result<(), NmbrsError> {
+    ) -> Result<u32, NmbrsError> {
         let op = Op::DaysVarSet;
         let params = write_params(employee, ("Days", Value::Int(days)), period, unprotected);
-        self.call(op, &params, |xml| reader::read_empty(xml, op.name())).await
+        self.call(op, &params, |xml| reader::read_empty(xml, op.name())).await.map(|()| 1)
     }
 
     async fn days_var_get(&self, employee: EmployeeId, period: PayPeriod) -> Result<i32, NmbrsError> {

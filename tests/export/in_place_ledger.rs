@@ -27,13 +27,18 @@ fn uuid_line() -> ComponentLineId {
     ComponentLineId(NmbrsId::Uuid(Uuid::new_v4()))
 }
 
-fn bucket() -> BucketKey {
-    BucketKey {
+/// A test database holding the row of one hours bucket of REST ids, nothing written yet.
+async fn fresh_bucket() -> (TestEnv, PgPool, BucketKey) {
+    let env = TestEnv::new();
+    let pool = env.pool().await;
+    let key = BucketKey {
         company: CompanyId(NmbrsId::Uuid(Uuid::new_v4())),
         employee: EmployeeId(NmbrsId::Uuid(Uuid::new_v4())),
         period: PayPeriod::new(2026, 11),
         component: Component::Hours(HourCode(1)),
-    }
+    };
+    buckets::ensure_rows(&pool, INTEGRATION, &[key]).await.unwrap();
+    (env, pool, key)
 }
 
 async fn state(pool: &PgPool, key: &BucketKey) -> BucketState {
@@ -52,10 +57,7 @@ async fn owned_marker(pool: &PgPool) -> Option<String> {
 
 #[tokio::test]
 async fn an_update_in_place_settles_the_bucket_on_its_line_and_is_safe_to_repeat() {
-    let env = TestEnv::new();
-    let pool = env.pool().await;
-    let key = bucket();
-    buckets::ensure_rows(&pool, INTEGRATION, &[key]).await.unwrap();
+    let (_env, pool, key) = fresh_bucket().await;
     // The bucket's first insert, with its marker.
     let (marker, line) = (InsertMarker::from_random([7; 8]), uuid_line());
     buckets::record_intent(&pool, INTEGRATION, &key, d("7.50"), None, &marker).await.unwrap();
@@ -76,10 +78,7 @@ async fn an_update_in_place_settles_the_bucket_on_its_line_and_is_safe_to_repeat
 
 #[tokio::test]
 async fn updating_the_first_of_several_owned_lines_keeps_it_alone_and_forgets_whose_marker_it_was() {
-    let env = TestEnv::new();
-    let pool = env.pool().await;
-    let key = bucket();
-    buckets::ensure_rows(&pool, INTEGRATION, &[key]).await.unwrap();
+    let (_env, pool, key) = fresh_bucket().await;
     let (marker, first, second) = (InsertMarker::from_random([9; 8]), uuid_line(), uuid_line());
     buckets::record_intent(&pool, INTEGRATION, &key, d("2"), None, &marker).await.unwrap();
     buckets::record_inserted(&pool, INTEGRATION, &key, second, d("2")).await.unwrap();
@@ -98,10 +97,7 @@ async fn updating_the_first_of_several_owned_lines_keeps_it_alone_and_forgets_wh
 
 #[tokio::test]
 async fn a_cleared_or_pending_bucket_is_never_recorded_as_updated() {
-    let env = TestEnv::new();
-    let pool = env.pool().await;
-    let key = bucket();
-    buckets::ensure_rows(&pool, INTEGRATION, &[key]).await.unwrap();
+    let (_env, pool, key) = fresh_bucket().await;
     let line = uuid_line();
     buckets::record_intent(&pool, INTEGRATION, &key, d("1"), None, &InsertMarker::from_random([1; 8])).await.unwrap();
     // Pending insert (insert_sent): its line is not owned yet.

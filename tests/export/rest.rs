@@ -9,12 +9,13 @@
 //! (`component_updates() -> Some(self)`, `reads_comments() -> true`) and the lead's wiring
 //! (`Spawn::api`, `Api::Rest`).
 
+use crate::export::crash::harness::{Crew, FAILPOINT_EXIT, completed, count, message_id};
 use crate::support::export::*;
 use crate::support::*;
 use nmbrs_worker::{
     domain::export::marker::find_in,
-    nmbrs::rest::RestOperation as Rest,
-    sim::{demo, rest::RestInjected},
+    nmbrs::{PayPeriod, rest::RestOperation as Rest},
+    sim::{Simulator, demo, rest::RestInjected},
 };
 use serde_json::{Value, json};
 
@@ -123,7 +124,7 @@ async fn a_lost_insert_is_adopted_only_by_its_marker_next_to_a_persons_identical
 }
 
 #[tokio::test]
-async fn an_insert_whose_marker_is_not_found_is_sent_again_by_a_later_attempt_with_the_same_marker() {
+async fn an_insert_whose_marker_is_not_found_is_sent_again_only_by_a_later_attempt_never_in_doubt() {
     let mut h = Spawn::new().api(Api::Rest).start().await;
     // The connection drops after sending: the insert may have landed; it did not.
     h.sim.inject_rest(Some(Rest::HoursPost.name()), RestInjected::Drop);
@@ -131,8 +132,57 @@ async fn an_insert_whose_marker_is_not_found_is_sent_again_by_a_later_attempt_wi
     let out = h.export(FULL, export_payload("exp-later", NOVEMBER, shift("7.50"))).await;
     assert_eq!(out.status(), "succeeded", "{:#}", out.completed);
     assert_eq!(out.count("in_doubt"), 0, "no line with the marker: not landed, no doubt");
+    let hours: Vec<String> = (h.sim.calls().into_iter())
+        .filter(|c| c.operation.ends_with("/variablehours"))
+        .map(|c| format!("{} {}", &c.operation[..c.operation.find(' ').unwrap_or(0)], c.outcome))
+        .collect();
+    // No read before the insert; read back at once (not there), again by the next attempt, and
+    // only then sent again.
+    assert_eq!(hours, ["POST injected:drop", "GET ok", "GET ok", "POST ok"], "{hours:?}");
     assert_eq!(h.nmbrs(JAN, NOVEMBER).hour_values(), [(1, d("7.5"))]);
-    assert_eq!(calls(&h, Rest::HoursPost), 2, "sent again once, by a later attempt");
     out.assert_matches_nmbrs(&h.sim);
     h.stop().await;
+}
+
+/// The real binary stopped between the `PUT` and its record (failpoint `export.after_update`):
+/// the restarted worker sends the same `PUT` again (safe) and records it; one line, the same
+/// one, never a delete or a second insert, nothing in doubt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_between_the_put_and_its_record_repeats_the_put_safely() {
+    let mut env = TestEnv::new();
+    let sim = Simulator::start_demo().await.unwrap();
+    point_rest_at(&mut env, &sim);
+    let grant = mint_demo_grant(&sim);
+    let mut events = env.events().await;
+    let mut crew = Crew::new(&env, &sim);
+    let job = |export_id: &str, hours: &str| {
+        let payload = export_payload(export_id, NOVEMBER, shift(hours));
+        let mut job = api_job(&env, Api::Rest, Some(&grant), "ExportHours", INTEGRATION, payload);
+        job["integration"]["settings"] = settings();
+        job
+    };
+    let lines = || sim.hour_components(demo::DOMAIN, JAN, PayPeriod::new(NOVEMBER.0, NOVEMBER.1));
+
+    let first = crew.start(&[]);
+    let exp1 = job("exp-1", "7.50");
+    env.publish(&exp1).await;
+    completed(&mut events, &message_id(&exp1), 60).await;
+    crew.proc(first).sigterm();
+    assert_eq!(crew.proc(first).exit_within(20).await, Some(0), "the first worker stops cleanly");
+    let line = lines()[0].id;
+
+    let crashing = crew.start(&[("FAILPOINTS", "export.after_update=return")]);
+    let exp2 = job("exp-2", "9.25");
+    env.publish(&exp2).await;
+    assert_eq!(crew.proc(crashing).exit_within(60).await, Some(FAILPOINT_EXIT), "stopped after the PUT");
+    assert_eq!(lines().iter().map(|l| (l.id, l.hours.0)).collect::<Vec<_>>(), [(line, d("9.25"))], "the PUT landed");
+
+    crew.start(&[]);
+    let done = completed(&mut events, &message_id(&exp2), 60).await;
+    assert_eq!(done.body["payload"]["status"], "succeeded", "{:#}", done.body);
+    assert_eq!(count(&done, "in_doubt"), 0);
+    assert_eq!(lines().iter().map(|l| (l.id, l.hours.0)).collect::<Vec<_>>(), [(line, d("9.25"))]);
+    let of = |op: Rest| sim.calls().iter().filter(|c| c.operation == op.name()).count();
+    assert_eq!((of(Rest::HoursPut), of(Rest::HoursPost), of(Rest::HoursDelete)), (2, 1, 0), "the PUT repeated");
+    crew.stop_all().await;
 }

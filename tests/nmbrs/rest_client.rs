@@ -533,9 +533,9 @@ async fn component_updates_change_a_line_in_place_keeping_code_and_marker() {
     // SOAP integer ids never reach the REST face.
     let puts = w.outcomes(RestOperation::HoursPut).len();
     let soap = updates.update_hour_component(EmployeeId::int(JAN), line_id, &hours("1"), NOVEMBER, false).await;
-    assert!(matches!(soap, Err(NmbrsError::ForeignId { company: false, .. })), "{soap:?}");
+    assert_eq!(soap.unwrap_err().kind(), ErrorKind::UnknownEmployee);
     let soap = updates.update_hour_component(employee, HourComponentId::int(7), &hours("1"), NOVEMBER, false).await;
-    assert!(matches!(soap, Err(NmbrsError::ForeignId { .. })), "{soap:?}");
+    assert_eq!(soap.unwrap_err().kind(), ErrorKind::InvalidData, "a SOAP line id: the bucket is refused");
     assert_eq!(w.outcomes(RestOperation::HoursPut).len(), puts, "no call made");
     w.assert_valid_traffic();
 }

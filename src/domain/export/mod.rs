@@ -14,8 +14,8 @@
 //!   its ledger tables, plus the notifications and the `hours.exported` payload.
 //!
 //! The handler (I/O) reads the facts, calls [`plan::plan`], carries out the bucket actions
-//! in the crash-safe order (record intent, delete own, insert, record id) and stores the new
-//! ledger; none of that is here. Its steps, with the helpers meant for each:
+//! in the crash-safe order (record intent, delete own, insert, record id; or, where the edge
+//! updates in place, update own, record) and stores the new ledger; none of that is here. Its steps, with the helpers meant for each:
 //! 1. load the ledger rows of the entries the payload names, then every row of
 //!    [`plan::employee_periods`] (a bucket's total needs all its entries, not only this export's);
 //! 2. read the facts of [`plan::companies_to_read`] into [`plan::CompanyFacts`] (a company it
@@ -62,7 +62,10 @@
 //! - **Closed periods allowed**: only buckets in a period before the company's current one are
 //!   flagged unprotected; writes into the current period stay protected.
 //! - **Several own components** in one bucket (left by an interrupted run) are replaced by one,
-//!   even when their total is already right.
+//!   even when their total is already right (in place: the first is updated, the rest dropped).
+//! - **What the edge can do** is a capability the plan is given ([`actions::Edge`]), never the
+//!   name of an API: updating a line in place (REST `PUT`, [`actions`] for its rules) and
+//!   reading comments back (the read-back by marker, [`readback`]).
 
 pub mod actions;
 pub mod contributions;

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::*;
 use crate::domain::export::payload::{Allowance, ContractType, EntryKind};
 use crate::domain::export::testkit::{
-    COMPANY, companies, d, date, entry, payload, run, run_all, run_all_on, run_on, run_with, settings,
+    COMPANY, companies, d, date, entry, payload, run, run_all, run_all_on, run_on, settings,
 };
 
 fn buckets(plan: &Plan) -> Vec<String> {
@@ -205,7 +205,7 @@ fn a_code_in_neither_model_is_skipped_and_notified() {
     let mut e = entry("k1");
     e.kind = EntryKind::Sick;
     let p = payload(vec![e]);
-    let plan = run_with(&p, &settings(), &facts, &Ledger::new(), &BTreeMap::new());
+    let plan = run_on(Edge::InsertDelete, &p, &settings(), &facts, &Ledger::new(), &BTreeMap::new());
     assert_eq!(skipped(&plan), ["k1 sick unknown_code"]);
     assert_eq!(plan.notifications[0].params, json!({"nmbrs_company_id": 54613, "kind": "sick", "code": 30}));
     assert!(plan.buckets.is_empty() && plan.exported.is_empty());
@@ -219,7 +219,7 @@ fn a_part_skipped_for_configuration_keeps_its_earlier_contribution() {
     e.hours = d("9");
     let mut no_worked_code = settings();
     no_worked_code.hour_codes.worked = None;
-    let plan = run_with(&payload(vec![e]), &no_worked_code, &companies(), &ledger, &applied);
+    let plan = run_on(Edge::InsertDelete, &payload(vec![e]), &no_worked_code, &companies(), &ledger, &applied);
     assert_eq!(skipped(&plan), ["s1 worked_hours no_code_mapping"]);
     assert_eq!(buckets(&plan), ["days=1 unchanged"], "the frozen hours bucket is not touched");
     assert_eq!(plan.ledger, ledger);
@@ -253,7 +253,7 @@ fn a_company_that_could_not_be_read_freezes_its_entries() {
     let p = payload(vec![e, entry("s2")]);
     let mut facts = companies();
     facts.remove(&crate::nmbrs::CompanyId::int(54671));
-    let plan = run_with(&p, &settings(), &facts, &Ledger::new(), &BTreeMap::new());
+    let plan = run_on(Edge::InsertDelete, &p, &settings(), &facts, &Ledger::new(), &BTreeMap::new());
     assert_eq!(skipped(&plan), ["s1 - nmbrs_refused"]);
     assert_eq!(ids(&plan), ["s2"]);
     assert!(plan.notifications.is_empty(), "the handler names the company in errors");

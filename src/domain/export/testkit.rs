@@ -120,21 +120,11 @@ pub fn days_contribution(entry: &str, on: &str) -> Contribution {
 
 /// Plans `payload` with [`venues`], [`settings`] and [`companies`].
 pub fn run(payload: &ExportPayload, ledger: &Ledger, applied: &BTreeMap<BucketKey, Applied>) -> Plan {
-    run_with(payload, &settings(), &companies(), ledger, applied)
+    run_on(Edge::InsertDelete, payload, &settings(), &companies(), ledger, applied)
 }
 
-/// Plans `payload` with [`venues`] and the given settings and company facts.
-pub fn run_with(
-    payload: &ExportPayload,
-    settings: &Settings,
-    companies: &BTreeMap<CompanyId, CompanyFacts>,
-    ledger: &Ledger,
-    applied: &BTreeMap<BucketKey, Applied>,
-) -> Plan {
-    run_on(Edge::InsertDelete, payload, settings, companies, ledger, applied)
-}
-
-/// Plans `payload` with [`venues`] for an edge that writes as `edge` says.
+/// Plans `payload` with [`venues`] and the given settings and company facts, for an edge that
+/// writes as `edge` says.
 pub fn run_on(
     edge: Edge,
     payload: &ExportPayload,

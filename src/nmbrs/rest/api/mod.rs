@@ -179,8 +179,8 @@ impl EmployeeService for RestClient {
         days: i32,
         period: PayPeriod,
         unprotected: bool,
-    ) -> Result<(), NmbrsError> {
-        self.set_days(employee, days, period, unprotected).await
+    ) -> Result<u32, NmbrsError> {
+        self.set_days(employee, days, period, unprotected).await.map(|()| 1)
     }
 
     async fn days_var_get(&self, employee: EmployeeId, period: PayPeriod) -> Result<i32, NmbrsError> {
