@@ -399,3 +399,22 @@ async fn a_soap_id_is_refused_without_a_call() {
     assert_eq!(rest_calls(&w), BTreeMap::new(), "nothing was sent");
     w.assert_valid_traffic();
 }
+
+#[tokio::test]
+async fn a_lost_days_reply_is_read_back_and_the_days_still_end_right() {
+    use nmbrs_worker::sim::rest::RestInjected;
+    for behaviour in [DaysPost::Replace, DaysPost::Add] {
+        let w = world().await;
+        w.sim.set_rest_settings(RestSettings { days_post: behaviour, ..Default::default() });
+        w.sim.state().domains.get_mut(DOMAIN).unwrap().days.insert((JAN, NOV.year, NOV.period), 3);
+        // The first POST lands, its reply is lost: not in doubt, the read-back shows what holds.
+        w.sim.inject_rest(Some("POST /api/employees/{employeeId}/variabledays"), RestInjected::LostReply);
+        let api: &dyn NmbrsApi = &w.client;
+        api.days_var_set(employee(JAN), 8, NOV, false).await.unwrap_or_else(|e| panic!("{behaviour:?}: {e}"));
+        assert_eq!(w.sim.days(DOMAIN, JAN, NOV), Some(8), "{behaviour:?}");
+        let posts: Vec<String> =
+            w.sim.calls().into_iter().filter(|c| c.operation.starts_with("POST /api")).map(|c| c.outcome).collect();
+        assert_eq!(posts[0], "injected:lost_reply", "{behaviour:?}: {posts:?}");
+        w.assert_valid_traffic();
+    }
+}

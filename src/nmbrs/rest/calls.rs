@@ -201,7 +201,7 @@ impl RestClient {
     ) -> Result<RestListed<RestHourLine>, NmbrsError> {
         let path = format!("/api/employees/{employee}/variablehours");
         let items = self.get_all(Op::HoursGet, path, period_query(period)).await?;
-        Ok(wire::lines(employee, &items, wire::hour_line))
+        Ok(wire::lines(employee, &items, wire::hour_line, wire::HOUR_LINE))
     }
 
     /// `POST /api/employees/{employeeId}/variablehours` [employee.payment]: inserts a line in
@@ -267,7 +267,9 @@ impl RestClient {
         company: CompanyUuid,
         period: PayPeriod,
     ) -> Result<RestListed<ByEmployee<RestWageLine>>, NmbrsError> {
-        self.per_employee(Op::WagesGet, company, "variablewagecomponents", period_query(period), wire::wage_line).await
+        let path = format!("/api/companies/{company}/employees/variablewagecomponents");
+        let items = self.get_all(Op::WagesGet, path, period_query(period)).await?;
+        Ok(wire::by_employee_lines(&items, "variablewagecomponents", wire::wage_line, Some(wire::WAGE_LINE)))
     }
 
     /// `POST /api/employees/{employeeId}/variablewagecomponent` [employee.payment]: inserts a

@@ -59,14 +59,14 @@ pub(super) fn line_uuid(op: Op, line: NmbrsId) -> Result<uuid::Uuid, NmbrsError>
     rest_uuid(op, line, "line", ErrorKind::InvalidData)
 }
 
-/// A REST unreadable record as the neutral one (no line id or code: the REST reader keeps none).
+/// A REST unreadable record as the neutral one.
 pub(super) fn unreadable(u: RestUnreadable) -> UnreadableRecord {
     UnreadableRecord {
         employee_id: u.employee_id.map(EmployeeId::from),
         field: u.field,
         problem: u.problem,
-        line_id: None,
-        code: None,
+        line_id: u.line_id.map(NmbrsId::Uuid),
+        code: u.code,
     }
 }
 
