@@ -233,8 +233,12 @@ async fn team_reads_cost_the_same_calls_per_company_whatever_its_size() {
 #[tokio::test]
 async fn unreadable_records_are_named_on_both_faces() {
     let mut state = aligned_state();
-    let pieter = state.domains.get_mut(DOMAIN).unwrap().employees.get_mut(&PIETER).unwrap();
-    pieter.contracts[0].start_date = None;
+    let employees = &mut state.domains.get_mut(DOMAIN).unwrap().employees;
+    employees.get_mut(&PIETER).unwrap().contracts[0].start_date = None;
+    // A BSN is only a value passed on: without one, an employee is read, with a null BSN.
+    let anton = employees.get_mut(&ANTON).unwrap();
+    anton.snapshot.bsn = None;
+    anton.personal_infos.iter_mut().for_each(|p| p.bsn = None);
     let w = World::with_state(state, GrantSpec::default(), |t| t).await;
     let (api, soap): (&dyn NmbrsApi, &dyn NmbrsApi) = (&w.client, &demo_client(&w.sim));
     let (r, s) = (company(demo::HORECA), soap_company(demo::HORECA));
@@ -252,6 +256,11 @@ async fn unreadable_records_are_named_on_both_faces() {
     assert_eq!(snaps.unreadable_employees(), vec![employee(PIETER)]);
     assert!(!snaps.items.iter().any(|x| x.employee_id == employee(PIETER)));
     assert_eq!(snaps.items.len(), 6);
+    let rest_anton = snaps.items.iter().find(|x| x.employee_id == employee(ANTON)).expect("Anton is read");
+    let soap_snaps = soap.employee_snapshots(s).await.unwrap();
+    let soap_anton = soap_snaps.items.iter().find(|x| x.employee_id == EmployeeId::int(ANTON)).unwrap();
+    assert_eq!((rest_anton.bsn.as_deref(), soap_anton.bsn.as_deref()), (None, None));
+    assert_eq!(fields(rest_anton), fields(&snapshot_view(soap_anton.clone())));
     w.assert_valid_traffic();
 }
 

@@ -17,6 +17,7 @@
 mod days;
 mod lines;
 mod memo;
+mod snapshot;
 mod team;
 
 use async_trait::async_trait;
