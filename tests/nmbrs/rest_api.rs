@@ -384,14 +384,14 @@ async fn days_end_on_the_wanted_number_under_both_behaviours() {
 async fn a_soap_id_is_refused_without_a_call() {
     let w = world().await;
     let api: &dyn NmbrsApi = &w.client;
-    let (soap_company, soap_jan) = (CompanyId::int(demo::HORECA), EmployeeId::int(JAN));
+    let (horeca_int, soap_jan) = (CompanyId::int(demo::HORECA), EmployeeId::int(JAN));
 
-    let e = api.current_period(soap_company).await.unwrap_err();
+    let e = api.current_period(horeca_int).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NoAccess);
     assert!(e.to_string().contains("SOAP id"), "{e}");
-    assert_eq!(api.employee_snapshots(soap_company).await.unwrap_err().kind(), ErrorKind::NoAccess);
-    assert_eq!(api.hour_codes2(soap_company).await.unwrap_err().kind(), ErrorKind::NoAccess);
-    assert_eq!(api.wage_codes(soap_company).await.unwrap_err().kind(), ErrorKind::NoAccess);
+    assert_eq!(api.employee_snapshots(horeca_int).await.unwrap_err().kind(), ErrorKind::NoAccess);
+    assert_eq!(api.hour_codes2(horeca_int).await.unwrap_err().kind(), ErrorKind::NoAccess);
+    assert_eq!(api.wage_codes(horeca_int).await.unwrap_err().kind(), ErrorKind::NoAccess);
     assert_eq!(api.hour_component_var_get(soap_jan, NOV).await.unwrap_err().kind(), ErrorKind::UnknownEmployee);
     assert_eq!(api.days_var_set(soap_jan, 3, NOV, false).await.unwrap_err().kind(), ErrorKind::UnknownEmployee);
     let line = HourComponentId::int(7);
