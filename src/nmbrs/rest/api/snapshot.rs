@@ -39,8 +39,14 @@ fn by_employee<T>(listed: &RestListed<ByEmployee<T>>) -> HashMap<EmployeeUuid, &
 pub(super) fn assemble(r: SnapshotReads) -> Listed<EmployeeSnapshot> {
     let mut unread: Vec<_> = r.employees.unreadable.iter().cloned().map(unreadable).collect();
     unread.extend(r.contracts.unreadable.iter().cloned());
-    for u in [&r.infos.unreadable, &r.bsns.unreadable, &r.salaries.unreadable, &r.addresses.unreadable] {
-        log_left_out(Op::Employees, u);
+    let passed_on = [
+        (Op::PersonalInfo, &r.infos.unreadable),
+        (Op::PrivateInfos, &r.bsns.unreadable),
+        (Op::Salaries, &r.salaries.unreadable),
+        (Op::Addresses, &r.addresses.unreadable),
+    ];
+    for (op, u) in passed_on {
+        log_left_out(op, u);
         unread.extend(u.iter().filter(|u| u.employee_id.is_none()).cloned().map(unreadable));
     }
     let skipped: BTreeSet<EmployeeId> = unread.iter().filter_map(|u| u.employee_id).collect();
