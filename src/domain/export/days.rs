@@ -1,6 +1,6 @@
 //! Setting a period's variable days through REST (CONTRACT §5.3 "Days"): REST can only
 //! `POST …/variabledays`, and whether a POST replaces the period's days or adds to them is not
-//! documented (REST-NOTES §2 [L]). The edge must still end with exactly the wanted number, so it
+//! documented (REST-NOTES §2 \[L\]). The edge must still end with exactly the wanted number, so it
 //! reads the days back after every POST and this pure rule decides the next step from what it
 //! has seen: the next POST, done, or refused (a correction that cannot be expressed, e.g. a
 //! negative POST, or reads that fit neither behaviour).
