@@ -43,8 +43,9 @@ pub use fault::{SoapFault, classify_code, nmbrs_code};
 pub use operation::{Effect, Operation, Service};
 pub use types::*;
 
-/// Everything a job needs from Nmbrs. Implemented by [`SoapClient`]; a REST client (Nmbrs
-/// ends SOAP on 2027-03-01) or a test double implements the two service traits too.
+/// Everything a job needs from Nmbrs. Implemented by [`SoapClient`] and by [`rest::RestClient`]
+/// (Nmbrs ends SOAP on 2027-03-01; the mapping is in `rest/api/`); a test double implements the
+/// two service traits too.
 pub trait NmbrsApi: EmployeeService + CompanyService {}
 
 impl<T: EmployeeService + CompanyService + ?Sized> NmbrsApi for T {}

@@ -233,8 +233,12 @@ async fn team_reads_cost_the_same_calls_per_company_whatever_its_size() {
 #[tokio::test]
 async fn unreadable_records_are_named_on_both_faces() {
     let mut state = aligned_state();
-    let pieter = state.domains.get_mut(DOMAIN).unwrap().employees.get_mut(&PIETER).unwrap();
-    pieter.contracts[0].start_date = None;
+    let employees = &mut state.domains.get_mut(DOMAIN).unwrap().employees;
+    employees.get_mut(&PIETER).unwrap().contracts[0].start_date = None;
+    // A BSN is only a value passed on: without one, an employee is read, with a null BSN.
+    let anton = employees.get_mut(&ANTON).unwrap();
+    anton.snapshot.bsn = None;
+    anton.personal_infos.iter_mut().for_each(|p| p.bsn = None);
     let w = World::with_state(state, GrantSpec::default(), |t| t).await;
     let (api, soap): (&dyn NmbrsApi, &dyn NmbrsApi) = (&w.client, &demo_client(&w.sim));
     let (r, s) = (company(demo::HORECA), soap_company(demo::HORECA));
@@ -252,6 +256,11 @@ async fn unreadable_records_are_named_on_both_faces() {
     assert_eq!(snaps.unreadable_employees(), vec![employee(PIETER)]);
     assert!(!snaps.items.iter().any(|x| x.employee_id == employee(PIETER)));
     assert_eq!(snaps.items.len(), 6);
+    let rest_anton = snaps.items.iter().find(|x| x.employee_id == employee(ANTON)).expect("Anton is read");
+    let soap_snaps = soap.employee_snapshots(s).await.unwrap();
+    let soap_anton = soap_snaps.items.iter().find(|x| x.employee_id == EmployeeId::int(ANTON)).unwrap();
+    assert_eq!((rest_anton.bsn.as_deref(), soap_anton.bsn.as_deref()), (None, None));
+    assert_eq!(fields(rest_anton), fields(&snapshot_view(soap_anton.clone())));
     w.assert_valid_traffic();
 }
 
@@ -365,6 +374,8 @@ async fn days_end_on_the_wanted_number_under_both_behaviours() {
                 assert_eq!(soap.days_var_get(EmployeeId::int(JAN), period).await.unwrap(), wanted, "{case}");
             }
             assert!(posts <= 2, "{case}: {posts} POSTs");
+            // The second case shows what a POST does; later ones use it: one POST at most.
+            assert!(i < 2 || posts <= 1, "{case}: {posts} POSTs once the behaviour is known");
             assert_eq!(posts == 0, start == wanted, "{case}: no POST exactly when already right");
         }
         w.assert_valid_traffic();
@@ -375,14 +386,14 @@ async fn days_end_on_the_wanted_number_under_both_behaviours() {
 async fn a_soap_id_is_refused_without_a_call() {
     let w = world().await;
     let api: &dyn NmbrsApi = &w.client;
-    let (soap_company, soap_jan) = (CompanyId::int(demo::HORECA), EmployeeId::int(JAN));
+    let (horeca_int, soap_jan) = (CompanyId::int(demo::HORECA), EmployeeId::int(JAN));
 
-    let e = api.current_period(soap_company).await.unwrap_err();
+    let e = api.current_period(horeca_int).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NoAccess);
     assert!(e.to_string().contains("SOAP id"), "{e}");
-    assert_eq!(api.employee_snapshots(soap_company).await.unwrap_err().kind(), ErrorKind::NoAccess);
-    assert_eq!(api.hour_codes2(soap_company).await.unwrap_err().kind(), ErrorKind::NoAccess);
-    assert_eq!(api.wage_codes(soap_company).await.unwrap_err().kind(), ErrorKind::NoAccess);
+    assert_eq!(api.employee_snapshots(horeca_int).await.unwrap_err().kind(), ErrorKind::NoAccess);
+    assert_eq!(api.hour_codes2(horeca_int).await.unwrap_err().kind(), ErrorKind::NoAccess);
+    assert_eq!(api.wage_codes(horeca_int).await.unwrap_err().kind(), ErrorKind::NoAccess);
     assert_eq!(api.hour_component_var_get(soap_jan, NOV).await.unwrap_err().kind(), ErrorKind::UnknownEmployee);
     assert_eq!(api.days_var_set(soap_jan, 3, NOV, false).await.unwrap_err().kind(), ErrorKind::UnknownEmployee);
     let line = HourComponentId::int(7);
@@ -398,4 +409,23 @@ async fn a_soap_id_is_refused_without_a_call() {
     assert_eq!(api.wage_component_var_get(employee(JAN), NOV).await.unwrap_err().kind(), e.kind());
     assert_eq!(rest_calls(&w), BTreeMap::new(), "nothing was sent");
     w.assert_valid_traffic();
+}
+
+#[tokio::test]
+async fn a_lost_days_reply_is_read_back_and_the_days_still_end_right() {
+    use nmbrs_worker::sim::rest::RestInjected;
+    for behaviour in [DaysPost::Replace, DaysPost::Add] {
+        let w = world().await;
+        w.sim.set_rest_settings(RestSettings { days_post: behaviour, ..Default::default() });
+        w.sim.state().domains.get_mut(DOMAIN).unwrap().days.insert((JAN, NOV.year, NOV.period), 3);
+        // The first POST lands, its reply is lost: not in doubt, the read-back shows what holds.
+        w.sim.inject_rest(Some("POST /api/employees/{employeeId}/variabledays"), RestInjected::LostReply);
+        let api: &dyn NmbrsApi = &w.client;
+        api.days_var_set(employee(JAN), 8, NOV, false).await.unwrap_or_else(|e| panic!("{behaviour:?}: {e}"));
+        assert_eq!(w.sim.days(DOMAIN, JAN, NOV), Some(8), "{behaviour:?}");
+        let posts: Vec<String> =
+            w.sim.calls().into_iter().filter(|c| c.operation.starts_with("POST /api")).map(|c| c.outcome).collect();
+        assert_eq!(posts[0], "injected:lost_reply", "{behaviour:?}: {posts:?}");
+        w.assert_valid_traffic();
+    }
 }

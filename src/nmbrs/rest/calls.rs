@@ -76,13 +76,12 @@ impl RestClient {
     }
 
     /// `GET /api/companies/{companyId}/period` [company.info.read | company.info]: the current
-    /// period and the company's period type. A reply without a readable period is an
-    /// unreadable response ([`ErrorKind::Unknown`]).
+    /// period and the company's period type. A reply without a period (no item, or its `period`
+    /// null or absent) is [`ErrorKind::NoCurrentPeriod`], as SOAP's answer without a result; one
+    /// whose period cannot be read is an unreadable response ([`ErrorKind::Unknown`]).
     pub async fn current_period(&self, company: CompanyUuid) -> Result<RestCurrentPeriod, NmbrsError> {
-        let op = Op::CurrentPeriod;
-        let items = self.get_all(op, format!("/api/companies/{company}/period"), Vec::new()).await?;
-        let first = items.first().ok_or_else(|| unreadable_answer(op, "no period in the answer".into()))?;
-        wire::current_period(first).map_err(|(field, problem)| unreadable_answer(op, format!("{field}: {problem}")))
+        let items = self.get_all(Op::CurrentPeriod, format!("/api/companies/{company}/period"), Vec::new()).await?;
+        period_answer(&items)
     }
 
     /// `GET /api/companies/{companyId}/hourcodes` [company.payrollsettings.read]: the
@@ -201,7 +200,7 @@ impl RestClient {
     ) -> Result<RestListed<RestHourLine>, NmbrsError> {
         let path = format!("/api/employees/{employee}/variablehours");
         let items = self.get_all(Op::HoursGet, path, period_query(period)).await?;
-        Ok(wire::lines(employee, &items, wire::hour_line))
+        Ok(wire::lines(employee, &items, wire::hour_line, wire::HOUR_LINE))
     }
 
     /// `POST /api/employees/{employeeId}/variablehours` [employee.payment]: inserts a line in
@@ -267,7 +266,9 @@ impl RestClient {
         company: CompanyUuid,
         period: PayPeriod,
     ) -> Result<RestListed<ByEmployee<RestWageLine>>, NmbrsError> {
-        self.per_employee(Op::WagesGet, company, "variablewagecomponents", period_query(period), wire::wage_line).await
+        let path = format!("/api/companies/{company}/employees/variablewagecomponents");
+        let items = self.get_all(Op::WagesGet, path, period_query(period)).await?;
+        Ok(wire::by_employee_lines(&items, "variablewagecomponents", wire::wage_line, Some(wire::WAGE_LINE)))
     }
 
     /// `POST /api/employees/{employeeId}/variablewagecomponent` [employee.payment]: inserts a
@@ -354,6 +355,22 @@ impl RestClient {
     }
 }
 
+/// The current period of a `GET …/period` answer (see [`RestClient::current_period`]).
+fn period_answer(items: &[Value]) -> Result<RestCurrentPeriod, NmbrsError> {
+    let op = Op::CurrentPeriod;
+    let none = |message: &str| NmbrsError::Rest {
+        operation: op,
+        failure: Box::new(RestFailure::Malformed { message: message.to_owned() }),
+        kind: ErrorKind::NoCurrentPeriod,
+    };
+    let first = items.first().ok_or_else(|| none("no period in the answer"))?;
+    match wire::current_period(first) {
+        Ok(period) => Ok(period),
+        Err(("period", problem)) if problem == "missing" => Err(none("period: missing")),
+        Err((field, problem)) => Err(unreadable_answer(op, format!("{field}: {problem}"))),
+    }
+}
+
 /// The id a write answered with; an insert whose answer has none landed with an unknown id.
 fn answered(op: Op, body: &[u8], name: &'static str) -> Result<uuid::Uuid, NmbrsError> {
     wire::answered_id(body, name).map_err(|message| {
@@ -368,5 +385,24 @@ fn gone_is_done(result: Result<Vec<u8>, NmbrsError>) -> Result<Deleted, NmbrsErr
         Ok(_) => Ok(Deleted::Deleted),
         Err(e) if e.http_status() == Some(404) && e.nmbrs_code() == Some(40401) => Ok(Deleted::AlreadyGone),
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn an_answer_without_a_period_is_no_current_period_and_a_bad_one_unreadable() {
+        let kind = |items: &[Value]| period_answer(items).map_err(|e| e.kind());
+        assert_eq!(kind(&[]), Err(ErrorKind::NoCurrentPeriod));
+        assert_eq!(kind(&[json!({"period": null, "periodType": "month"})]), Err(ErrorKind::NoCurrentPeriod));
+        assert_eq!(kind(&[json!({"periodType": "month"})]), Err(ErrorKind::NoCurrentPeriod));
+        let bad = json!({"period": {"year": 2026, "period": 13}, "periodType": "month"});
+        assert_eq!(kind(&[bad]), Err(ErrorKind::Unknown));
+        let good = json!({"period": {"year": 2026, "period": 11}, "periodType": "month"});
+        assert_eq!(period_answer(&[good]).unwrap().period, PayPeriod::new(2026, 11));
     }
 }

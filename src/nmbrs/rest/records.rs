@@ -49,6 +49,11 @@ pub struct RestUnreadable {
     pub field: String,
     /// What was wrong (`missing`, `"2025-13-01" is not a dateTime`).
     pub problem: String,
+    /// A variable hour or wage line's id, when it could be read (`None` for other records).
+    pub line_id: Option<Uuid>,
+    /// A variable hour or wage line's code, when it could be read (`None` for other records):
+    /// which buckets the line may concern.
+    pub code: Option<i32>,
 }
 
 /// One employee's records of a company-wide read (`{employeeId, <list>: [...]}`).

@@ -3,11 +3,12 @@
 //! and the pure rule [`crate::domain::export::days::next_days_step`] picks the next POST until
 //! the read shows the wanted number. A correction that cannot be expressed (Nmbrs refuses a
 //! negative POST, reads fit neither behaviour) is `InvalidData` (the bucket is `refused`).
-//! A POST whose reply was lost is not in doubt here: the read after it shows what holds, and the
+//! What a POST does, once a read-back showed it, is remembered for the job's other employees
+//! (one POST each then). A POST whose reply was lost is not in doubt here: the read after it shows what holds, and the
 //! rule starts again from that read (it converges from any start), at most [`RESTARTS`] times.
 
 use super::{edge_error, employee_uuid};
-use crate::domain::export::days::{DaysPosted, DaysStep, next_days_step};
+use crate::domain::export::days::{DaysPosted, DaysStep, learnt, next_days_step};
 use crate::nmbrs::rest::RestClient;
 use crate::nmbrs::rest::operation::RestOperation as Op;
 use crate::nmbrs::{EmployeeId, ErrorKind, NmbrsError, PayPeriod};
@@ -22,20 +23,28 @@ impl RestClient {
         wanted: i32,
         period: PayPeriod,
         unprotected: bool,
-    ) -> Result<(), NmbrsError> {
+    ) -> Result<u32, NmbrsError> {
         let e = employee_uuid(Op::DaysPost, employee)?;
+        let mut sent = 0;
         let mut read = self.variable_days(e, period).await?.total();
         let mut posts: Vec<DaysPosted> = Vec::new();
         let mut restarts = 0;
         loop {
-            let n = match next_days_step(wanted, read, &posts) {
-                DaysStep::Done => return Ok(()),
+            let prior = self.memo.days_post();
+            let n = match next_days_step(wanted, read, &posts, prior) {
+                DaysStep::Done => {
+                    if let Ok(Some(b)) = learnt(prior, &posts) {
+                        self.memo.learnt_days_post(b);
+                    }
+                    return Ok(sent);
+                }
                 DaysStep::Refused(why) => {
                     return Err(edge_error(Op::DaysPost, ErrorKind::InvalidData, format!("employee {e}: {why}")));
                 }
                 DaysStep::Post(n) => n,
             };
             let before = posts.last().map_or(read, |p| p.after);
+            sent += 1;
             match self.post_variable_days(e, n, period, unprotected).await {
                 Ok(()) => {
                     let after = self.variable_days(e, period).await?.total();

@@ -1,9 +1,9 @@
 //! What the REST adapter remembers within one job (a [`super::super::RestClient`] is made per
 //! job): reads that an export or a sync would otherwise repeat (a company's current period, its
 //! wage models, contracts and salaries, the company-wide cost per hour and wage lines of a
-//! period) and which company
-//! each employee belongs to (REST reads lines and costs per company, the trait asks per
-//! employee). Concurrent askers of one key share one read; a failed read is not remembered.
+//! period), which company each employee belongs to (REST reads lines and costs per company, the
+//! trait asks per employee) and what a variable-days POST does. Concurrent askers of one key share
+//! one read; a failed read is not remembered.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use rust_decimal::Decimal;
 use tokio::sync::OnceCell;
 
+use crate::domain::export::days::DaysBehaviour;
 use crate::nmbrs::rest::{
     ByEmployee, CompanyUuid, EmployeeUuid, RestCurrentPeriod, RestListed, RestSalary, RestWageLine, RestWageModel,
 };
@@ -70,6 +71,8 @@ pub struct Memo {
     pub(crate) contracts: Once<CompanyUuid, Listed<PerEmployee<Contract>>>,
     pub(crate) salaries: Once<CompanyUuid, Arc<RestListed<ByEmployee<RestSalary>>>>,
     employers: Mutex<HashMap<EmployeeUuid, CompanyUuid>>,
+    /// What a variable-days POST does, once a read-back showed it.
+    days_post: Mutex<Option<DaysBehaviour>>,
 }
 
 impl Memo {
@@ -79,6 +82,15 @@ impl Memo {
         for e in employees {
             map.insert(e, company);
         }
+    }
+
+    /// What a variable-days POST does, if learnt.
+    pub(crate) fn days_post(&self) -> Option<DaysBehaviour> {
+        *lock(&self.days_post)
+    }
+
+    pub(crate) fn learnt_days_post(&self, behaviour: DaysBehaviour) {
+        *lock(&self.days_post) = Some(behaviour);
     }
 
     /// The company a company-wide read listed `employee` in, if any did.

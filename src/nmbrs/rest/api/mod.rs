@@ -17,6 +17,7 @@
 mod days;
 mod lines;
 mod memo;
+mod snapshot;
 mod team;
 
 use async_trait::async_trait;
@@ -59,14 +60,14 @@ pub(super) fn line_uuid(op: Op, line: NmbrsId) -> Result<uuid::Uuid, NmbrsError>
     rest_uuid(op, line, "line", ErrorKind::InvalidData)
 }
 
-/// A REST unreadable record as the neutral one (no line id or code: the REST reader keeps none).
+/// A REST unreadable record as the neutral one.
 pub(super) fn unreadable(u: RestUnreadable) -> UnreadableRecord {
     UnreadableRecord {
         employee_id: u.employee_id.map(EmployeeId::from),
         field: u.field,
         problem: u.problem,
-        line_id: None,
-        code: None,
+        line_id: u.line_id.map(NmbrsId::Uuid),
+        code: u.code,
     }
 }
 
@@ -180,7 +181,7 @@ impl EmployeeService for RestClient {
         period: PayPeriod,
         unprotected: bool,
     ) -> Result<u32, NmbrsError> {
-        self.set_days(employee, days, period, unprotected).await.map(|()| 1)
+        self.set_days(employee, days, period, unprotected).await
     }
 
     async fn days_var_get(&self, employee: EmployeeId, period: PayPeriod) -> Result<i32, NmbrsError> {

@@ -1,16 +1,17 @@
 //! Team reads through REST, mapped into the records SOAP's company-wide reads give (so team sync
 //! gets the same on both APIs): companies, employee lists, personal info, contracts (bounded by
 //! employments: [`crate::domain::employment_periods`]), salaries, schedules, cost per hour, and
-//! the snapshot SOAP reads in one call, assembled from seven company-wide reads; contracts and salaries are read once per company and
-//! job, though both the snapshot and their own trait methods use them. Calls per company
-//! are constant (paging aside), never one per employee. Every employee listed is noted with its
-//! company ([`super::Memo`]).
+//! the reads of the snapshot SOAP reads in one call (assembled in `snapshot.rs`); contracts and
+//! salaries are read once per company and job, though the snapshot and their own trait methods
+//! both use them. Calls per company are constant (paging aside), never one per employee. Every
+//! employee listed is noted with its company ([`super::Memo`]).
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
+use super::snapshot::{SnapshotReads, assemble};
 use super::{company_uuid, edge_error, log_left_out, unreadable};
 use crate::domain::employment_periods::{Employment, bounded_by_employments};
 use crate::nmbrs::rest::operation::RestOperation as Op;
@@ -33,19 +34,19 @@ const SALARY_TYPES: [&str; 8] = [
 ];
 
 /// Salary type numbers that are an hourly wage (the snapshot's `hourly_wage`).
-const HOURLY: [i32; 3] = [3, 6, 8];
+pub(super) const HOURLY: [i32; 3] = [3, 6, 8];
 
 /// REST `employeeType` of a v3 `EmployeeType` number (`List_GetByCompany`).
 const EMPLOYEE_TYPES: [&str; 7] =
     ["payroll", "formerPayroll", "external", "formerExternal", "applicant", "newHire", "rejectedApplicant"];
 
-fn salary_type(t: Option<&str>) -> Option<i32> {
+pub(super) fn salary_type(t: Option<&str>) -> Option<i32> {
     let i = SALARY_TYPES.iter().position(|s| t.is_some_and(|t| t.eq_ignore_ascii_case(s)))?;
     i32::try_from(i + 1).ok()
 }
 
 /// REST gender as SOAP spells it (`male`, `female`, `undefined`; anything else empty).
-fn gender(g: Option<&str>) -> String {
+pub(super) fn gender(g: Option<&str>) -> String {
     match g.map(str::to_ascii_lowercase).as_deref() {
         Some("male") => "male".into(),
         Some("female") => "female".into(),
@@ -64,7 +65,7 @@ fn uuid_id(id: Option<uuid::Uuid>) -> NmbrsId {
 }
 
 /// The item of `items` greatest by `key`, the later one on ties (latest in the response).
-fn latest<T, K: Ord>(items: &[T], key: impl Fn(&T) -> K) -> Option<&T> {
+pub(super) fn latest<T, K: Ord>(items: &[T], key: impl Fn(&T) -> K) -> Option<&T> {
     items.iter().enumerate().max_by_key(|(i, t)| (key(t), *i)).map(|(_, t)| t)
 }
 
@@ -292,108 +293,19 @@ impl RestClient {
         Ok(costs.get(&e).copied().flatten())
     }
 
-    /// What SOAP's `PersonalInfoContractSalaryAddress_GetAll_AllEmployeesByCompany` gives, from
-    /// `employees`, `personalinfo`, `privateInfos`, contracts with employments, `salaries` and
-    /// `addresses` (seven reads). Contract dates are the latest employment's (else the latest
-    /// contract's), hours per week the latest contract's, salary and hourly wage the latest
-    /// salary's, the address the default home address (else the newest). An employee named by
-    /// an unreadable record of any of these reads is in `unreadable` only.
+    /// The snapshot of every employee of `company` ([`super::snapshot`]): seven company-wide reads.
     pub(super) async fn snapshots(&self, company: CompanyId) -> Result<Listed<EmployeeSnapshot>, NmbrsError> {
         let c = company_uuid(Op::Employees, company)?;
-        let (employees, infos, bsns, salaries, addresses) = futures::try_join!(
+        let (employees, infos, bsns, salaries, addresses, contracts) = futures::try_join!(
             self.employees(c, None),
             self.personal_infos(c),
             self.bsns(c),
             self.salary_read(c),
-            self.addresses(c)
+            self.addresses(c),
+            self.contract_lists(company),
         )?;
-        let contracts = self.contract_lists(company).await?;
         self.memo.employs(c, employees.items.iter().map(|e| e.id));
-        let mut unread: Vec<_> = employees.unreadable.into_iter().map(unreadable).collect();
-        for u in [&infos.unreadable, &bsns.unreadable, &salaries.unreadable, &addresses.unreadable] {
-            unread.extend(u.iter().cloned().map(unreadable));
-        }
-        unread.extend(contracts.unreadable);
-        let skipped: BTreeSet<EmployeeId> = unread.iter().filter_map(|u| u.employee_id).collect();
-        let info_of: HashMap<_, _> = infos.items.iter().map(|l| (l.employee_id, &l.items)).collect();
-        let bsn_of: HashMap<_, _> = bsns.items.iter().map(|l| (l.employee_id, &l.items)).collect();
-        let salary_of: HashMap<_, _> = salaries.items.iter().map(|l| (l.employee_id, &l.items)).collect();
-        let contracts_of: HashMap<_, _> = contracts.items.iter().map(|l| (l.employee_id, &l.items)).collect();
-        let address_of: HashMap<_, _> = addresses.items.iter().map(|l| (l.employee_id, &l.items)).collect();
-        let items = employees
-            .items
-            .iter()
-            .filter(|e| !skipped.contains(&EmployeeId::from(e.id)))
-            .map(|e| {
-                let info = info_of.get(&e.id).and_then(|i| latest(i, |p| (p.period, p.created_at)));
-                let bsn = bsn_of.get(&e.id).and_then(|b| latest(b, |b| b.created_at));
-                let pay = salary_of.get(&e.id).and_then(|s| latest(s, |s| (s.start_date, s.created_at)));
-                let terms = contracts_of.get(&EmployeeId::from(e.id)).map_or(&[][..], |c| c.as_slice());
-                let home = address_of.get(&e.id).and_then(|a| {
-                    latest(a, |a| {
-                        (a.is_default == Some(true), a.address_type.as_deref() == Some("homeAddress"), a.created_at)
-                    })
-                });
-                with_address(snapshot(e, info, bsn, pay, terms), home)
-            })
-            .collect();
-        Ok(Listed { items, unreadable: unread })
-    }
-}
-
-/// `s` with the address fields of `a` (the default home address, else the newest).
-fn with_address(s: EmployeeSnapshot, a: Option<&RestAddress>) -> EmployeeSnapshot {
-    let Some(a) = a else { return s };
-    EmployeeSnapshot {
-        street: a.street.clone(),
-        house_number: a.house_number.clone(),
-        house_number_addition: a.house_number_addition.clone(),
-        post_code: a.postal_code.clone(),
-        city: a.city.clone(),
-        ..s
-    }
-}
-
-fn snapshot(
-    e: &RestEmployee,
-    info: Option<&RestPersonalInfo>,
-    bsn: Option<&RestBsn>,
-    pay: Option<&RestSalary>,
-    terms: &[Contract],
-) -> EmployeeSnapshot {
-    let text = |f: fn(&RestPersonalInfo) -> &Option<String>| info.and_then(|i| f(i).clone());
-    let or_basic = |f: fn(&RestPersonalInfo) -> &Option<String>, basic: &Option<String>| {
-        info.and_then(|i| f(i).clone()).or_else(|| basic.clone())
-    };
-    // Stand-ins (no hours) and contracts share the list; the latest by start decides the dates.
-    let current = latest(terms, |c| (c.start_date, c.creation_date));
-    let hours = latest(&terms.iter().filter(|c| c.hours_per_week.is_some()).collect::<Vec<_>>(), |c| {
-        (c.start_date, c.creation_date)
-    })
-    .and_then(|c| c.hours_per_week);
-    let pay_type = pay.and_then(|s| salary_type(s.salary_type.as_deref()));
-    EmployeeSnapshot {
-        employee_id: e.id.into(),
-        employee_number: e.employee_number.or(info.and_then(|i| i.employee_number)).unwrap_or(0),
-        first_name: or_basic(|i| &i.first_name, &e.first_name),
-        birthday: info.and_then(|i| i.birth_date),
-        prefix: or_basic(|i| &i.prefix, &e.prefix),
-        last_name: or_basic(|i| &i.last_name, &e.last_name),
-        gender: gender(info.and_then(|i| i.gender.as_deref())),
-        bsn: bsn.map(|b| b.bsn.clone()),
-        telephone_work: text(|i| &i.business_phone),
-        telephone_mobile_work: text(|i| &i.business_mobile_phone),
-        email_work: text(|i| &i.business_email),
-        contract_start_date: current.and_then(|c| c.start_date),
-        contract_end_date: current.and_then(|c| c.end_date),
-        email_private: text(|i| &i.private_email),
-        telephone_private: text(|i| &i.private_phone),
-        telephone_mobile_private: text(|i| &i.private_mobile_phone),
-        salary_type: pay_type.map(crate::domain::team::record::salary_type),
-        salary_value: pay.and_then(|s| s.value),
-        hourly_wage: pay.filter(|_| pay_type.is_some_and(|t| HOURLY.contains(&t))).and_then(|s| s.value),
-        contract_hours: hours,
-        ..Default::default()
+        Ok(assemble(SnapshotReads { employees, infos, bsns, salaries, addresses, contracts }))
     }
 }
 

@@ -199,7 +199,28 @@ impl PageEnvelope {
 }
 
 pub(super) fn unreadable(employee_id: Option<EmployeeUuid>, (field, problem): Unread) -> RestUnreadable {
-    RestUnreadable { employee_id, field: field.to_owned(), problem }
+    RestUnreadable { employee_id, field: field.to_owned(), problem, line_id: None, code: None }
+}
+
+/// JSON names of a variable line's id and code, read from a line that could not be read so a
+/// job knows which line and which code it may be (as the SOAP reader does).
+#[derive(Clone, Copy, Debug)]
+pub struct LineKeys {
+    pub id: &'static str,
+    pub code: &'static str,
+}
+
+/// `GET …/variablehours` lines.
+pub const HOUR_LINE: LineKeys = LineKeys { id: "hourComponentId", code: "hourCode" };
+/// `GET …/variablewagecomponents` lines.
+pub const WAGE_LINE: LineKeys = LineKeys { id: "variableWageComponentId", code: "code" };
+
+impl LineKeys {
+    fn mark(self, line: &Value, mut u: RestUnreadable) -> RestUnreadable {
+        u.line_id = line.get(self.id).and_then(|v| Uuid::from_wire(v).ok());
+        u.code = line.get(self.code).and_then(|v| i32::from_wire(v).ok());
+        u
+    }
 }
 
 /// Items of a flat list read, each converted on its own.
@@ -219,6 +240,17 @@ pub fn by_employee<T>(
     items: &[Value],
     key: &'static str,
     convert: impl Fn(&Value) -> Result<T, Unread>,
+) -> RestListed<ByEmployee<T>> {
+    by_employee_lines(items, key, convert, None)
+}
+
+/// [`by_employee`], for variable lines when `keys` names them: an unreadable line keeps its id
+/// and code where those could be read.
+pub fn by_employee_lines<T>(
+    items: &[Value],
+    key: &'static str,
+    convert: impl Fn(&Value) -> Result<T, Unread>,
+    keys: Option<LineKeys>,
 ) -> RestListed<ByEmployee<T>> {
     let mut out = RestListed::default();
     for item in items {
@@ -245,7 +277,13 @@ pub fn by_employee<T>(
         for v in list {
             match convert(v) {
                 Ok(t) => records.push(t),
-                Err(e) => out.unreadable.push(unreadable(Some(employee_id), e)),
+                Err(e) => {
+                    let u = unreadable(Some(employee_id), e);
+                    out.unreadable.push(match keys {
+                        Some(k) => k.mark(v, u),
+                        None => u,
+                    });
+                }
             }
         }
         out.items.push(ByEmployee { employee_id, items: records });
@@ -253,14 +291,21 @@ pub fn by_employee<T>(
     out
 }
 
-/// Lines of one employee's read: an unreadable line names that employee.
+/// Lines of one employee's read: an unreadable line names that employee, and its id and code
+/// where those could be read.
 pub fn lines<T>(
     employee: EmployeeUuid,
     items: &[Value],
     convert: impl Fn(&Value) -> Result<T, Unread>,
+    keys: LineKeys,
 ) -> RestListed<T> {
-    let mut out = flat(items, convert);
-    out.unreadable.iter_mut().for_each(|u| u.employee_id = Some(employee));
+    let mut out = RestListed::default();
+    for item in items {
+        match convert(item) {
+            Ok(t) => out.items.push(t),
+            Err(e) => out.unreadable.push(keys.mark(item, unreadable(Some(employee), e))),
+        }
+    }
     out
 }
 
@@ -284,6 +329,24 @@ mod tests {
         assert_eq!(Decimal::from_wire(&json!(0.1)).unwrap().to_string(), "0.1");
         assert_eq!(number(Decimal::new(725, 2)).to_string(), "7.25");
         assert_eq!(number(Decimal::new(800, 2)).to_string(), "8");
+    }
+
+    #[test]
+    fn an_unreadable_line_keeps_its_id_and_code_where_readable() {
+        let (id, employee) = ("6e6d6272-0000-4000-8000-0000000000aa", EmployeeUuid(Uuid::nil()));
+        let hours = [json!({"hourComponentId": id, "hourCode": 20, "hours": "x"}), json!({"hourCode": "?"})];
+        let read = lines(employee, &hours, hour_line, HOUR_LINE);
+        let keys: Vec<_> = read.unreadable.iter().map(|u| (u.employee_id, u.line_id, u.code)).collect();
+        assert_eq!(keys, vec![(Some(employee), Some(id.parse().unwrap()), Some(20)), (Some(employee), None, None)]);
+        let wages = [json!({"employeeId": id, "variablewagecomponents": [{"code": 410, "value": null}]})];
+        let read = by_employee_lines(&wages, "variablewagecomponents", wage_line, Some(WAGE_LINE));
+        assert_eq!(
+            (read.unreadable[0].field.as_str(), read.unreadable[0].code),
+            ("variableWageComponentId", Some(410))
+        );
+        // Other records keep none.
+        let contracts = [json!({"employeeId": id, "contracts": [{"code": 1}]})];
+        assert_eq!(by_employee(&contracts, "contracts", contract).unreadable[0].code, None);
     }
 
     #[test]
