@@ -11,9 +11,9 @@ use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use nmbrs_worker::nmbrs::envelope::SoapWriter;
-use nmbrs_worker::nmbrs::records::Record;
-use nmbrs_worker::nmbrs::{EmployeeSnapshot, Operation, reader};
+use nmbrs_worker::nmbrs::soap::envelope::SoapWriter;
+use nmbrs_worker::nmbrs::soap::records::Record;
+use nmbrs_worker::nmbrs::{EmployeeSnapshot, Operation, soap::reader};
 use quick_xml::events::Event;
 use rust_decimal::Decimal;
 

@@ -15,8 +15,10 @@ pub mod export;
 pub mod identity;
 pub mod integration;
 pub mod matching;
+pub mod nmbrs;
 pub mod nmbrs_failure;
-pub mod nmbrs_id;
+/// The neutral Nmbrs id (kept under its first name).
+pub use nmbrs::id as nmbrs_id;
 pub mod oauth_grant;
 pub mod payloads;
 pub mod relink;

@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
-use super::fault::SoapFault;
-use super::operation::Operation;
 use super::rest::{RestFailure, RestOperation};
+use super::soap::fault::SoapFault;
+use super::soap::operation::Operation;
 
 /// A failed Nmbrs call.
 #[derive(Debug, thiserror::Error)]

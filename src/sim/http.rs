@@ -18,7 +18,7 @@ use super::request;
 use super::service::{self, SimError};
 use super::state::{CallRecord, FaultConfig, Injected, Seed, SimState, TransientFault};
 use crate::nmbrs::Service;
-use crate::nmbrs::envelope;
+use crate::nmbrs::soap::envelope;
 
 pub type Shared = Arc<Mutex<SimState>>;
 

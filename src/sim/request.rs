@@ -10,8 +10,8 @@ use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
 use rust_decimal::Decimal;
 
-use crate::nmbrs::envelope::{SOAP11_NS, XSI_NS};
-use crate::nmbrs::records::parse_decimal;
+use crate::nmbrs::soap::envelope::{SOAP11_NS, XSI_NS};
+use crate::nmbrs::soap::records::parse_decimal;
 use crate::nmbrs::{Operation, Service};
 
 /// A `soap:Client` fault message.

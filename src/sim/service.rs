@@ -9,8 +9,8 @@ use rust_decimal::Decimal;
 
 use super::request::{ClientFault, Request};
 use super::state::{LineInfo, SimCompany, SimDomain, SimEmployee, SimState, SimUser};
-use crate::nmbrs::envelope::SoapWriter;
-use crate::nmbrs::records::{HistoryEntry, HistoryRecord, Record};
+use crate::nmbrs::soap::envelope::SoapWriter;
+use crate::nmbrs::soap::records::{HistoryEntry, HistoryRecord, Record};
 use crate::nmbrs::*;
 
 /// Why a call fails: an Nmbrs business fault (`soap:Server`) or a malformed request.

@@ -3,7 +3,10 @@
 //! character references) in the fields the worker only passes on never fail a company read,
 //! never set a record aside, and give every text value cleaned and trimmed.
 
-use nmbrs_worker::nmbrs::{Contract, EmployeeSnapshot, Listed, reader, records::HistoryEntry};
+use nmbrs_worker::nmbrs::{
+    Contract, EmployeeSnapshot, Listed,
+    soap::{reader, records::HistoryEntry},
+};
 use proptest::prelude::*;
 
 const SNAPSHOTS: &str = "PersonalInfoContractSalaryAddress_GetAll_AllEmployeesByCompany";

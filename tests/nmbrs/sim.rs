@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::support::nmbrs::*;
-use nmbrs_worker::nmbrs::reader::{self, ReadError, Visitor};
+use nmbrs_worker::nmbrs::soap::reader::{self, ReadError, Visitor};
 use nmbrs_worker::nmbrs::*;
 use nmbrs_worker::sim::{self, SimCompany, SimEmployee, Simulator, demo};
 

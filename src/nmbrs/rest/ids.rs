@@ -54,3 +54,24 @@ uuid_ids! {
     /// `personalInfoId` of one personal-info record.
     PersonalInfoUuid;
 }
+
+/// A REST id is the neutral id of the same thing (`domain::nmbrs`): the edge maps its wire ids
+/// with `From`, so the domain never names a REST type.
+macro_rules! into_neutral {
+    ($($uuid:ident => $id:ident),* $(,)?) => {$(
+        impl From<$uuid> for crate::nmbrs::$id {
+            fn from(id: $uuid) -> Self {
+                crate::nmbrs::$id(crate::domain::nmbrs_id::NmbrsId::Uuid(id.0))
+            }
+        }
+    )*};
+}
+
+into_neutral! {
+    EmployeeUuid => EmployeeId,
+    CompanyUuid => CompanyId,
+    HourComponentUuid => HourComponentId,
+    WageComponentUuid => WageComponentId,
+    ContractUuid => ContractId,
+    SalaryUuid => SalaryId,
+}

@@ -1,6 +1,6 @@
 //! [`RestClient`] as a full [`crate::nmbrs::NmbrsApi`] (issue 9): the two service traits the jobs
 //! call, answered through the REST calls of `calls.rs` and mapped into the neutral records of
-//! `nmbrs::types` (ids as REST UUIDs inside [`NmbrsId`], fields REST does not have `None`), so a
+//! `domain::nmbrs::model` (ids as REST UUIDs inside [`NmbrsId`], fields REST does not have `None`), so a
 //! job works the same on either API (CONTRACT §5).
 //!
 //! - A SOAP integer id given here is refused without a call (as `NmbrsError::ForeignId` on SOAP):

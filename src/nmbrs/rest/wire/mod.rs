@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::ids::EmployeeUuid;
 use super::records::{ByEmployee, RestListed, RestUnreadable};
-use crate::nmbrs::records::{parse_datetime, parse_decimal};
+use crate::nmbrs::soap::records::{parse_datetime, parse_decimal};
 
 mod bodies;
 mod read;
@@ -73,13 +73,13 @@ impl FromWire for bool {
 }
 
 /// Text as the worker sees it on both APIs (CONTRACT §2.3): the characters XML 1.0 forbids
-/// removed, trimmed ([`crate::nmbrs::reader::clean_text`]); blank text is no value (as SOAP's
+/// removed, trimmed ([`crate::nmbrs::soap::reader::clean_text`]); blank text is no value (as SOAP's
 /// empty element), so an optional field reads `None`.
 impl FromWire for String {
     fn from_wire(v: &Value) -> Result<Self, String> {
         match v {
             Value::String(s) => {
-                let text = crate::nmbrs::reader::clean_text(s);
+                let text = crate::nmbrs::soap::reader::clean_text(s);
                 if text.is_empty() { Err("blank".to_owned()) } else { Ok(text.into_owned()) }
             }
             Value::Number(n) => Ok(n.to_string()),

@@ -20,7 +20,7 @@ use quick_xml::events::{BytesStart, Event};
 
 use super::fault::SoapFault;
 use super::records::{FieldError, Record};
-use super::types::{Listed, UnreadableRecord};
+use crate::domain::nmbrs::model::{Listed, UnreadableRecord};
 
 /// Why a response could not be read as the expected operation result.
 #[derive(Debug)]

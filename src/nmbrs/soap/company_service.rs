@@ -1,34 +1,14 @@
-//! `CompanyService.asmx`: companies, current period and the hour/wage models, as a trait
-//! (for test doubles and the future REST client) and its SOAP implementation.
+//! `CompanyService.asmx`: the SOAP implementation of [`CompanyService`] (companies, current
+//! period and the hour/wage models).
 
 use async_trait::async_trait;
 
 use super::client::SoapClient;
 use super::envelope::Value;
-use super::error::NmbrsError;
 use super::operation::Operation as Op;
 use super::reader;
-use super::types::*;
-
-/// Company-service operations.
-#[async_trait]
-pub trait CompanyService: Send + Sync {
-    /// `List_GetAll`: the companies visible to the API user (one whose `ID` cannot be read
-    /// is left out and logged).
-    async fn companies(&self) -> Result<Vec<Company>, NmbrsError>;
-    /// `Company_GetCurrentPeriod`, parsed and range-checked. A response without a result (nil,
-    /// absent or empty: the company has no current period) is [`NmbrsError::NoResult`].
-    async fn current_period(&self, company: CompanyId) -> Result<CurrentPeriod, NmbrsError>;
-    /// `HourModel_GetHourCodes`. Here and in the other model reads, a code that cannot be
-    /// read is left out (and logged): an entry mapped to it is then `unknown_code`.
-    async fn hour_codes(&self, company: CompanyId) -> Result<Vec<ModelCode>, NmbrsError>;
-    /// `HourModel2_GetHourCodes` (the second hour model).
-    async fn hour_codes2(&self, company: CompanyId) -> Result<Vec<ModelCode>, NmbrsError>;
-    /// `WageModel_GetWageCodes`.
-    async fn wage_codes(&self, company: CompanyId) -> Result<Vec<ModelCode>, NmbrsError>;
-    /// `WageModel2_GetWageCodes` (the second wage model).
-    async fn wage_codes2(&self, company: CompanyId) -> Result<Vec<ModelCode>, NmbrsError>;
-}
+use crate::domain::nmbrs::model::*;
+use crate::nmbrs::{CompanyService, NmbrsError};
 
 impl SoapClient {
     async fn model_codes(&self, op: Op, item: &'static str, company: CompanyId) -> Result<Vec<ModelCode>, NmbrsError> {

@@ -1,6 +1,7 @@
-//! Typed values that cross the Nmbrs edge: id newtypes, payroll periods and the records
-//! the 21 operations read and write. Parsed once at the edge, passed typed inside; hours
-//! and amounts are `Decimal`, never floats.
+//! The neutral records of Nmbrs (see `domain::nmbrs`), the values that cross both edges: id
+//! newtypes, payroll periods, and the records the jobs read and write (shaped after SOAP's v3
+//! records, the first edge; REST maps into them, fields it lacks stay `None`). Parsed once at
+//! the edge, passed typed inside; hours and amounts are `Decimal`, never floats.
 
 use std::fmt;
 
@@ -36,7 +37,7 @@ code_newtype!(
 /// integer from SOAP, a UUID from REST), one newtype per kind so an employee id is never
 /// passed where a company id is meant.
 macro_rules! id_newtype {
-    ($(#[$doc:meta] $name:ident => $uuid:ident),* $(,)?) => {$(
+    ($(#[$doc:meta] $name:ident),* $(,)?) => {$(
         #[$doc]
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, sqlx::Type)]
         #[serde(transparent)]
@@ -77,12 +78,6 @@ macro_rules! id_newtype {
             }
         }
 
-        impl From<crate::nmbrs::rest::$uuid> for $name {
-            fn from(id: crate::nmbrs::rest::$uuid) -> Self {
-                $name(NmbrsId::Uuid(id.0))
-            }
-        }
-
         impl std::str::FromStr for $name {
             type Err = crate::domain::nmbrs_id::NotAnId;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -94,17 +89,17 @@ macro_rules! id_newtype {
 
 id_newtype!(
     /// Nmbrs employee id (SOAP `EmployeeId`/`EmployeeID`, REST `employeeId`), not the personnel number.
-    EmployeeId => EmployeeUuid,
+    EmployeeId,
     /// Nmbrs company id (SOAP `CompanyId`/`CompanyID`/`ID`, REST `companyId`).
-    CompanyId => CompanyUuid,
+    CompanyId,
     /// Id of a variable hour component line (SOAP `HourComponentVar_Insert`'s result, REST `hourComponentId`).
-    HourComponentId => HourComponentUuid,
+    HourComponentId,
     /// Id of a variable wage component line (SOAP `WageComponentVar_Insert`'s result, REST `variableWageComponentId`).
-    WageComponentId => WageComponentUuid,
+    WageComponentId,
     /// Id of one contract version (SOAP `ContractID`, REST `contractId`).
-    ContractId => ContractUuid,
+    ContractId,
     /// Id of one salary version (SOAP `Id`, REST `salaryId`).
-    SalaryId => SalaryUuid,
+    SalaryId,
 );
 
 macro_rules! decimal_newtype {

@@ -21,7 +21,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 
 use super::envelope::SoapWriter;
-use super::types::*;
+use crate::domain::nmbrs::model::*;
 
 /// Decodes a leaf's text (`None` = `xsi:nil`) and writes a value back.
 pub trait Codec: Sized {
@@ -671,7 +671,7 @@ mod tests {
         assert_eq!(<Option<bool>>::decode(Some("true")).unwrap(), Some(true));
     }
 
-    use crate::nmbrs::reader;
+    use crate::nmbrs::soap::reader;
     use proptest::prelude::*;
 
     #[test]

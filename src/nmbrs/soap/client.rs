@@ -16,9 +16,9 @@ use tokio::sync::Semaphore;
 
 use super::credentials::Credentials;
 use super::envelope::{self, Value};
-use super::error::{ErrorKind, NmbrsError};
 use super::operation::{Effect, Operation};
 use super::reader::{self, ReadError};
+use crate::nmbrs::error::{ErrorKind, NmbrsError};
 
 /// Nmbrs production base URL (v3); the worker POSTs to `<base>/EmployeeService.asmx`.
 pub const DEFAULT_BASE_URL: &str = "https://api.nmbrs.nl/soap/v3";

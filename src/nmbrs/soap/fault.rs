@@ -4,8 +4,8 @@
 
 use std::fmt;
 
-use super::error::ErrorKind;
 use super::operation::Operation;
+use crate::nmbrs::error::ErrorKind;
 
 /// A parsed SOAP 1.1 or 1.2 fault.
 #[derive(Clone, Debug, PartialEq, Eq)]

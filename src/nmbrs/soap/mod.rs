@@ -1,0 +1,27 @@
+//! The SOAP v3 edge: a client for the 21 operations the worker needs, implementing
+//! `nmbrs::CompanyService` and `nmbrs::EmployeeService`. Requests are written with quick-xml's
+//! writer, responses parsed as a stream, faults classified into `nmbrs::ErrorKind`s.
+//!
+//! Start with [`NmbrsTransport::new`] (one per process: connection pool, global rate
+//! limit), then [`NmbrsTransport::client`] per integration (credentials, concurrency).
+//!
+//! Retries inside a call: reads, deletes and `DaysVar_Set` retry transient failures with
+//! exponential backoff and jitter (9999 only once); inserts retry only when the request
+//! certainly did not reach Nmbrs (connection refused, 1006), otherwise they return
+//! `OutcomeUnknown`. A REST id (UUID) in a request is refused before anything is sent
+//! (`NmbrsError::ForeignId`).
+
+mod client;
+mod company_service;
+mod credentials;
+mod employee_service;
+pub mod envelope;
+pub(crate) mod fault;
+pub(crate) mod operation;
+pub mod reader;
+pub mod records;
+
+pub use client::{ClientConfig, DEFAULT_BASE_URL, DEFAULT_MAX_CONCURRENCY, NmbrsTransport, SoapClient};
+pub use credentials::Credentials;
+pub use fault::{SoapFault, classify_code, nmbrs_code};
+pub use operation::{Effect, Operation, Service};
