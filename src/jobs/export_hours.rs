@@ -43,7 +43,7 @@ use crate::{
         contributions::BucketKey,
         ledger::Ledger,
         payload::{EntryId, ExportPayload},
-        plan::{Plan, PlanInput, employee_periods, plan},
+        plan::{Plan, PlanInput, Unrelinked, employee_periods, plan},
         stage::{BucketState, Stage, swept},
         work::{AttemptState, BucketWork, Work, work},
     },
@@ -101,7 +101,10 @@ impl JobHandler for ExportHours {
                 let attempt = Attempt::load(&ctx, places).await?;
                 (run, attempt)
             }
-            None => self.plan(&ctx, payload, api.as_ref()).await?,
+            None => {
+                let unrelinked = unrelinked(&ctx, &links).await?;
+                self.plan(&ctx, payload, api.as_ref(), &unrelinked).await?
+            }
         };
         if payload.dry_run {
             let Run { plan, refused } = run;
@@ -142,13 +145,18 @@ impl ExportHours {
         ctx: &JobContext<'_>,
         payload: &ExportPayload,
         api: &dyn NmbrsApi,
+        unrelinked: &Unrelinked,
     ) -> Result<(Run, Attempt), JobError> {
         let integration = &ctx.job.integration;
         let (pool, id) = (ctx.pool, integration.id.as_str());
         let named_ids: Vec<&EntryId> =
             payload.entries.iter().map(|e| &e.entry_id).chain(&payload.withdrawn_entry_ids).collect();
         let named: Ledger = ledger::load_entries(pool, id, &named_ids).await.map_err(db_error)?.into_iter().collect();
-        let places = employee_periods(payload, &integration.venues, &named);
+        let mut places = employee_periods(payload, &integration.venues, &named);
+        if unrelinked.on_rest {
+            // What the relink left under SOAP ids cannot be read through REST; its entries wait.
+            places.retain(|(company, employee, _)| company.soap().is_none() && employee.soap().is_none());
+        }
         let companies = places.iter().map(|(company, ..)| *company).collect();
         let facts =
             export_facts::read(api, &companies).await.map_err(|e| JobError::nmbrs(&e, &integration.nmbrs.domain))?;
@@ -162,6 +170,7 @@ impl ExportHours {
             ledger: &attempt.ledger,
             applied: &applied,
             edge: edge_of(api),
+            unrelinked,
         });
         let refused = facts.unread.iter().map(|(company, failure)| export_facts::report(*company, failure)).collect();
         tracing::info!(
@@ -336,4 +345,16 @@ struct Written {
     missing_rights: Vec<&'static str>,
     /// Buckets not inserted next to an unreadable line: (bucket, read operation, field).
     unreadable: Vec<(BucketKey, &'static str, String)>,
+}
+
+/// On REST after a switch: the periods where SOAP-era buckets the relink could not link are in
+/// doubt, and the employees it linked (`domain::export::plan::Unrelinked`). Empty on SOAP.
+async fn unrelinked(ctx: &JobContext<'_>, links: &super::relink::EmployeeLinks) -> Result<Unrelinked, JobError> {
+    if ctx.job.integration.nmbrs.api != crate::credentials::ApiKind::Rest {
+        return Ok(Unrelinked::default());
+    }
+    let integration = Some(ctx.job.integration.id.as_str());
+    let doubtful = buckets::in_doubt(ctx.pool, integration).await.map_err(db_error)?;
+    let periods = doubtful.iter().filter(|b| b.key.employee.soap().is_some()).map(|b| b.key.period).collect();
+    Ok(Unrelinked { on_rest: true, periods, linked: links.linked() })
 }

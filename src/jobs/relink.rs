@@ -484,6 +484,11 @@ impl EmployeeLinks {
         employee.0.rest().and_then(|rest| self.0.to_soap.get(&rest).copied())
     }
 
+    /// The REST employees linked to a SOAP-era employee.
+    pub fn linked(&self) -> std::collections::BTreeSet<EmployeeId> {
+        self.0.to_soap.keys().map(|&rest| EmployeeId(NmbrsId::Uuid(rest))).collect()
+    }
+
     /// `members` with their SOAP-era ids read as REST ids, and the SOAP-era id of each member
     /// that still carried one (by the REST id it stands for now): their upserts name it as
     /// `previous_nmbrs_employee_id`.

@@ -110,3 +110,27 @@ async fn a_team_sync_across_the_switch_matches_soap_era_members_and_deactivates_
     assert_eq!(new_members, 5, "the other imported employees, as on SOAP; no duplicates of Jan and Anton");
     h.stop().await;
 }
+
+#[tokio::test]
+async fn an_employee_the_relink_cannot_recognise_is_never_written_beside_the_soap_made_component() {
+    let mut h = exported_through_soap_then_switched().await;
+    {
+        let mut state = h.sim.state();
+        let anton = state.domain_mut(nmbrs_worker::sim::demo::DOMAIN).employees.get_mut(&ANTON).unwrap();
+        // Through REST Anton has another number and BSN: the relink cannot recognise him.
+        anton.snapshot.employee_number = 77;
+        anton.snapshot.bsn = Some("999999990".into());
+        anton.personal_infos.iter_mut().for_each(|p| p.bsn = Some("999999990".into()));
+    }
+    let out = h.export(FULL, export_payload("exp-rest", NOVEMBER, entries("7.50"))).await;
+    assert_eq!(out.status(), "partial", "{:#}", out.completed);
+    assert!(
+        out.skipped().contains(&("a-1".into(), None, "in_doubt".into())),
+        "Anton's entry waits for a person: {:?}",
+        out.skipped()
+    );
+    assert_eq!(h.nmbrs(ANTON, NOVEMBER).hour_values(), [(1, d("6"))], "only the SOAP-made line, none beside it");
+    assert_eq!(h.nmbrs(JAN, NOVEMBER).hour_values(), [(1, d("7.5"))], "Jan, recognised, is exported as usual");
+    assert_eq!(out.write_calls, 0, "nothing changed for Jan, nothing written for Anton");
+    h.stop().await;
+}

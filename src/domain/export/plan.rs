@@ -80,6 +80,39 @@ pub struct PlanInput<'a> {
     pub applied: &'a BTreeMap<BucketKey, Applied>,
     /// What the Nmbrs edge can do to an owned line (update in place or only delete and insert).
     pub edge: Edge,
+    /// After a switch to REST: the periods where SOAP-era buckets of an employee the relink
+    /// could not recognise are in doubt, and the employees it did recognise.
+    pub unrelinked: &'a Unrelinked,
+}
+
+/// What the SOAP→REST relink left unrecognised (CONTRACT §5.4 "what it cannot relink is
+/// reported `export.in_doubt` and never written blindly"). A SOAP-made component of an employee
+/// the relink could not recognise still counts in Nmbrs; any REST employee without a SOAP twin
+/// may be that employee, so in those periods their entries are held (`in_doubt`) until a person
+/// has settled the SOAP-era buckets (`in-doubt list` / `in-doubt resolve`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Unrelinked {
+    /// The export runs on REST: a contribution still keyed by SOAP ids is one the relink left.
+    pub on_rest: bool,
+    /// Periods with SOAP-keyed buckets in doubt.
+    pub periods: BTreeSet<PayPeriod>,
+    /// REST employees the relink linked to a SOAP-era employee.
+    pub linked: BTreeSet<EmployeeId>,
+}
+
+impl Unrelinked {
+    /// Whether an entry of `employee` in `period` must wait: a REST employee without a SOAP twin,
+    /// in a period where an unrecognised employee's SOAP-made components are in doubt.
+    pub fn holds(&self, period: PayPeriod, employee: EmployeeId) -> bool {
+        self.periods.contains(&period) && employee.0.rest().is_some() && !self.linked.contains(&employee)
+    }
+
+    /// Whether an entry's earlier contributions went to a bucket the relink left under SOAP ids
+    /// (its employee or company unrecognised): on REST that bucket cannot be written, and the
+    /// entry waits with it.
+    pub fn left_behind<'c>(&self, mut earlier: impl Iterator<Item = &'c BucketKey>) -> bool {
+        self.on_rest && earlier.any(|k| k.employee.0.soap().is_some() || k.company.0.soap().is_some())
+    }
 }
 
 /// `job.completed` status (CONTRACT §3), as far as planning decides it; the handler turns it
@@ -463,6 +496,12 @@ impl Planner<'_> {
             return false;
         };
         let (company, period) = (venue.nmbrs_company_id, PayPeriod::from(input.payload.period));
+        let held = input.unrelinked.left_behind(earlier.iter().map(|c| &c.bucket))
+            || (!wanted.is_empty() && input.unrelinked.holds(period, entry.nmbrs_employee_id));
+        if held {
+            self.skip(id, None, SkipReason::InDoubt);
+            return false;
+        }
         let blocked = match self.blocked(company, period) {
             None => self.earlier_blocked(earlier),
             reason => reason,

@@ -546,3 +546,27 @@ fn in_place_an_emptied_bucket_is_deleted_but_in_an_allowed_closed_period_set_to_
     let (plan, ..) = run_all_on(Edge::InPlace, &[open, current]);
     assert!(matches!(&plan.unwrap().buckets[0].action, Action::Delete { ids } if ids.len() == 1));
 }
+
+#[test]
+fn after_a_switch_a_rest_employee_without_a_soap_twin_waits_where_an_unrecognised_ones_buckets_are_in_doubt() {
+    let november = crate::nmbrs::PayPeriod::new(2026, 11);
+    let twin = crate::nmbrs::EmployeeId(uuid::Uuid::from_u128(1).into());
+    let stranger = crate::nmbrs::EmployeeId(uuid::Uuid::from_u128(2).into());
+    let held = Unrelinked { on_rest: true, periods: [november].into(), linked: [twin].into() };
+    assert!(held.holds(november, stranger), "may be the unrecognised employee: waits");
+    assert!(!held.holds(november, twin), "recognised: exported");
+    assert!(!held.holds(crate::nmbrs::PayPeriod::new(2026, 12), stranger), "another period: exported");
+    assert!(!held.holds(november, crate::nmbrs::EmployeeId::int(7)), "a SOAP id is not a REST employee");
+    assert!(!Unrelinked::default().holds(november, stranger), "nothing in doubt: nothing held");
+    let key = |company: crate::nmbrs::CompanyId, employee| crate::domain::export::contributions::BucketKey {
+        company,
+        employee,
+        period: november,
+        component: crate::domain::export::contributions::Component::Days,
+    };
+    let rest_company = crate::nmbrs::CompanyId(uuid::Uuid::from_u128(9).into());
+    let soap_keyed = key(crate::nmbrs::CompanyId::int(54613), crate::nmbrs::EmployeeId::int(503294));
+    assert!(held.left_behind([&soap_keyed].into_iter()), "a contribution the relink left under SOAP ids");
+    assert!(!held.left_behind([&key(rest_company, twin)].into_iter()), "relinked");
+    assert!(!Unrelinked::default().left_behind([&soap_keyed].into_iter()), "on SOAP every key is a SOAP key");
+}

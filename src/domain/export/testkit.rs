@@ -133,7 +133,8 @@ pub fn run_on(
     ledger: &Ledger,
     applied: &BTreeMap<BucketKey, Applied>,
 ) -> Plan {
-    plan(&PlanInput { payload, venues: &venues(), settings, companies, ledger, applied, edge })
+    let unrelinked = &super::plan::Unrelinked::default();
+    plan(&PlanInput { payload, venues: &venues(), settings, companies, ledger, applied, edge, unrelinked })
 }
 
 /// What the handler's writes leave per bucket: the new value and, for a non-zero hour or wage
