@@ -199,6 +199,15 @@ async fn half_the_write_replies_lost_never_count_a_bucket_twice(api: Api) {
             .collect();
         json!(all)
     };
+    if api == Api::Rest {
+        // The worker fetches its access token first (a dry run reads Nmbrs, writes nothing): a
+        // lost reply of the token endpoint is a consent matter (CONTRACT §5: the rotated
+        // refresh token is lost, tried once more, then `nmbrs.consent_required`), not a write's.
+        let mut dry = export_payload("exp-token", NOVEMBER, shifts("7.50"));
+        dry["dry_run"] = json!(true);
+        assert_eq!(h.export(FULL, dry).await.write_calls, 0);
+        assert_eq!(h.sim.state().rest.oauth.token_calls.len(), 1, "the token is fetched");
+    }
     // Every write applies, but half of the replies never arrive (deletes and days too; on
     // REST the PUTs of the changed export as well).
     random_faults(&h, 0.5, 0.0);

@@ -7,10 +7,6 @@ use crate::support::export::*;
 use crate::support::*;
 use serde_json::{Value, json};
 
-/// Jan (zero hours): two shifts on 3 Nov (one worked day), one on 5 Nov with two allowance types,
-/// leave, and a shift not approved. Anton (fixed contract): his worked hours stay out, his days,
-/// meals and sick hours export. Fatima: one shift with a bonus.
-
 crate::on_both_apis!(
     a_first_export_writes_every_bucket_once_and_reports_it,
     an_identical_re_export_makes_no_write_call,
@@ -21,6 +17,9 @@ crate::on_both_apis!(
     a_dry_run_writes_nothing_and_changes_no_ledger_state,
 );
 
+/// Jan (zero hours): two shifts on 3 Nov (one worked day), one on 5 Nov with two allowance types,
+/// leave, and a shift not approved. Anton (fixed contract): his worked hours stay out, his days,
+/// meals and sick hours export. Fatima: one shift with a bonus.
 fn first_entries() -> Value {
     json!([
         with(
