@@ -187,10 +187,14 @@ impl BucketWrite<'_> {
                     return Ok(Outcome::Done { component: self.work.state.applied.ids.first().copied() });
                 }
                 Step::SetDays { days } => {
-                    *calls += 1;
                     let days_i32 = i32::try_from(days).unwrap_or(i32::MAX);
-                    if let Err(e) = self.api.days_var_set(key.employee, days_i32, key.period, unprotected).await {
-                        return per_bucket(e);
+                    // REST may take more than one POST to set them (`nmbrs::rest::api::days`).
+                    match self.api.days_var_set_counted(key.employee, days_i32, key.period, unprotected).await {
+                        Ok(sent) => *calls += sent,
+                        Err(e) => {
+                            *calls += 1;
+                            return per_bucket(e);
+                        }
                     }
                     crash_point(AFTER_DAYS);
                     buckets::record_applied(pool, integration, &key, Decimal::from(days)).await?;

@@ -79,6 +79,18 @@ pub trait EmployeeService: Send + Sync {
         period: PayPeriod,
         unprotected: bool,
     ) -> Result<(), NmbrsError>;
+    /// [`Self::days_var_set`], answering the write calls it made (SOAP one; REST may POST
+    /// more than once, `nmbrs::rest::api::days`): what `job.completed` counts as
+    /// `write_calls` (CONTRACT §3).
+    async fn days_var_set_counted(
+        &self,
+        employee: EmployeeId,
+        days: i32,
+        period: PayPeriod,
+        unprotected: bool,
+    ) -> Result<u64, NmbrsError> {
+        self.days_var_set(employee, days, period, unprotected).await.map(|()| 1)
+    }
     /// `DaysVar_Get`.
     async fn days_var_get(&self, employee: EmployeeId, period: PayPeriod) -> Result<i32, NmbrsError>;
     /// `HourComponentVar_Insert`: not idempotent; may fail with `OutcomeUnknown`.

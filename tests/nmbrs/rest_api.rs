@@ -347,7 +347,7 @@ async fn days_end_on_the_wanted_number_under_both_behaviours() {
             }
             let posts_before =
                 rest_calls(&w).get("POST /api/employees/{employeeId}/variabledays").copied().unwrap_or(0);
-            let result = api.days_var_set(employee(JAN), wanted, period, true).await;
+            let result = api.days_var_set_counted(employee(JAN), wanted, period, true).await;
             let posts = rest_calls(&w).get("POST /api/employees/{employeeId}/variabledays").copied().unwrap_or(0)
                 - posts_before;
             let held = w.sim.days(DOMAIN, JAN, period).unwrap_or(0);
@@ -359,7 +359,8 @@ async fn days_end_on_the_wanted_number_under_both_behaviours() {
                 assert_eq!(treat(e.kind(), Scope::Bucket), Treatment::Bucket(BucketOutcome::Refused), "{case}");
                 assert_eq!(held, start, "{case}: never made worse");
             } else {
-                result.unwrap_or_else(|e| panic!("{case}: {e}"));
+                let sent = result.unwrap_or_else(|e| panic!("{case}: {e}"));
+                assert_eq!(sent, posts as u64, "{case}: every POST is counted as a write call");
                 assert_eq!(held, wanted, "{case}");
                 assert_eq!(api.days_var_get(employee(JAN), period).await.unwrap(), wanted, "{case}");
                 assert_eq!(soap.days_var_get(EmployeeId::int(JAN), period).await.unwrap(), wanted, "{case}");

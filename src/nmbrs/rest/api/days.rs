@@ -16,26 +16,29 @@ use crate::nmbrs::{EmployeeId, ErrorKind, NmbrsError, PayPeriod};
 const RESTARTS: usize = 2;
 
 impl RestClient {
+    /// Sets the days to `wanted`; answers the POSTs sent (a lost one included).
     pub(super) async fn set_days(
         &self,
         employee: EmployeeId,
         wanted: i32,
         period: PayPeriod,
         unprotected: bool,
-    ) -> Result<(), NmbrsError> {
+    ) -> Result<u64, NmbrsError> {
         let e = employee_uuid(Op::DaysPost, employee)?;
         let mut read = self.variable_days(e, period).await?.total();
         let mut posts: Vec<DaysPosted> = Vec::new();
         let mut restarts = 0;
+        let mut sent = 0;
         loop {
             let n = match next_days_step(wanted, read, &posts) {
-                DaysStep::Done => return Ok(()),
+                DaysStep::Done => return Ok(sent),
                 DaysStep::Refused(why) => {
                     return Err(edge_error(Op::DaysPost, ErrorKind::InvalidData, format!("employee {e}: {why}")));
                 }
                 DaysStep::Post(n) => n,
             };
             let before = posts.last().map_or(read, |p| p.after);
+            sent += 1;
             match self.post_variable_days(e, n, period, unprotected).await {
                 Ok(()) => {
                     let after = self.variable_days(e, period).await?.total();

@@ -187,6 +187,16 @@ impl EmployeeService for RestClient {
         period: PayPeriod,
         unprotected: bool,
     ) -> Result<(), NmbrsError> {
+        self.set_days(employee, days, period, unprotected).await.map(|_| ())
+    }
+
+    async fn days_var_set_counted(
+        &self,
+        employee: EmployeeId,
+        days: i32,
+        period: PayPeriod,
+        unprotected: bool,
+    ) -> Result<u64, NmbrsError> {
         self.set_days(employee, days, period, unprotected).await
     }
 
