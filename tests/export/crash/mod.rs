@@ -151,6 +151,8 @@ crate::on_both_apis!(multi_thread:
     a_crash_after_setting_days_resumes_exact,
     a_crash_after_committing_the_result_republishes_it_and_writes_nothing_more,
     random_kills_during_a_big_export_end_exact_and_a_repeat_writes_nothing,
+    two_processes_exporting_identical_overlaps_at_once_end_in_the_one_state,
+    two_processes_exporting_conflicting_overlaps_at_once_end_in_the_order_they_committed,
 );
 
 async fn a_crash_after_planning_resumes_from_the_recorded_plan(api: Api) {
@@ -355,8 +357,7 @@ async fn random_kills_during_a_big_export_end_exact_and_a_repeat_writes_nothing(
     crew.stop_all().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_processes_exporting_identical_overlaps_at_once_end_in_the_one_state() {
+async fn two_processes_exporting_identical_overlaps_at_once_end_in_the_one_state(api: Api) {
     // x changes p1, adds x1; both send s1 alike; y adds y1 and withdraws p3, which x leaves alone.
     let x = racing("exp-x", |i, emp| {
         let entries = vec![
@@ -375,11 +376,10 @@ async fn two_processes_exporting_identical_overlaps_at_once_end_in_the_one_state
     });
     let (xy, yx) = (Ledger::after(&[&base_export(), &x, &y]), Ledger::after(&[&base_export(), &y, &x]));
     assert_eq!(xy.totals(), yx.totals(), "this case does not depend on the order");
-    race(&x, &y).await;
+    race(api, &x, &y).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_processes_exporting_conflicting_overlaps_at_once_end_in_the_order_they_committed() {
+async fn two_processes_exporting_conflicting_overlaps_at_once_end_in_the_order_they_committed(api: Api) {
     // Both send p1 with other data; x sends p2 again, y withdraws it.
     let x = racing("exp-x", |i, emp| {
         let entries = vec![
@@ -398,5 +398,5 @@ async fn two_processes_exporting_conflicting_overlaps_at_once_end_in_the_order_t
     });
     let (xy, yx) = (Ledger::after(&[&base_export(), &x, &y]), Ledger::after(&[&base_export(), &y, &x]));
     assert_ne!(xy.totals(), yx.totals(), "this case depends on the order");
-    race(&x, &y).await;
+    race(api, &x, &y).await;
 }
