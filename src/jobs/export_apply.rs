@@ -161,6 +161,9 @@ impl BucketWrite<'_> {
         // they are deleted and a snapshot taken earlier still lists them.
         let owned_at_start = self.work.state.applied.ids.clone();
         let edge = edge_of(self.api);
+        // A resumed export (a later attempt, a restarted process) has not read the company's
+        // employees in this process; the bucket's key says where the employee is.
+        self.api.employs(key.company, key.employee);
         for _ in 0..ROUNDS {
             let state = &self.work.state;
             let unprotected = state.unprotected;

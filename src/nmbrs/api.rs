@@ -81,6 +81,12 @@ pub trait EmployeeService: Send + Sync {
     fn reads_comments(&self) -> bool {
         false
     }
+    /// Notes that the job's own records place `employee` in `company` (an export bucket's
+    /// key), for an edge that answers some per-employee questions company-wide (REST reads
+    /// wage lines per company and learns each employee's company from a company-wide read,
+    /// which an export resuming its recorded plan has not made in this process). SOAP asks
+    /// per employee: nothing to note (the default).
+    fn employs(&self, _company: CompanyId, _employee: EmployeeId) {}
     /// `HourComponent_Delete`; `false` when Nmbrs deleted nothing (unknown id).
     async fn hour_component_delete(&self, employee: EmployeeId, id: HourComponentId) -> Result<bool, NmbrsError>;
     /// `DaysVar_Set`: overwrites the variable days of the period (idempotent). Returns the

@@ -368,7 +368,8 @@ async fn days_end_on_the_wanted_number_under_both_behaviours() {
                 assert_eq!(treat(e.kind(), Scope::Bucket), Treatment::Bucket(BucketOutcome::Refused), "{case}");
                 assert_eq!(held, start, "{case}: never made worse");
             } else {
-                result.unwrap_or_else(|e| panic!("{case}: {e}"));
+                let sent = result.unwrap_or_else(|e| panic!("{case}: {e}"));
+                assert_eq!(u64::from(sent), posts as u64, "{case}: every POST is counted as a write call");
                 assert_eq!(held, wanted, "{case}");
                 assert_eq!(api.days_var_get(employee(JAN), period).await.unwrap(), wanted, "{case}");
                 assert_eq!(soap.days_var_get(EmployeeId::int(JAN), period).await.unwrap(), wanted, "{case}");

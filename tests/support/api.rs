@@ -9,6 +9,7 @@
 
 use nmbrs_worker::{
     credentials::RestGrant,
+    nmbrs::rest::RestOperation,
     sim::{
         Simulator, demo,
         rest::{GrantSpec, ids::Kind},
@@ -49,6 +50,15 @@ impl Api {
         }
     }
 
+    /// The simulator's call-log name of `op` on this API: the REST `"METHOD /template"`, or
+    /// the SOAP operation serving the same need (`RestOperation::soap`).
+    pub fn call(self, op: RestOperation) -> &'static str {
+        match self {
+            Api::Soap => op.soap().name(),
+            Api::Rest => op.name(),
+        }
+    }
+
     /// [`Api::id`] of an employee.
     pub fn employee(self, id: i32) -> Value {
         self.id(Kind::Employee, id)
@@ -74,10 +84,17 @@ pub fn point_rest_at(env: &mut TestEnv, sim: &Simulator) {
 /// A consent of the demo domain with every worker scope and company, as the monolith holds
 /// it after the browser flow.
 pub fn mint_demo_grant(sim: &Simulator) -> RestGrant {
+    mint_demo_grant_for(sim, None)
+}
+
+/// [`mint_demo_grant`] for only `companies` (SOAP ids; `None`: all), as when the customer
+/// left some companies out of the consent.
+pub fn mint_demo_grant_for(sim: &Simulator, companies: Option<Vec<i32>>) -> RestGrant {
     let minted = sim.mint_grant(GrantSpec {
         grant_id: Uuid::new_v4().to_string(),
         client_id: CLIENT_ID.into(),
         domain: demo::DOMAIN.into(),
+        companies,
         ..Default::default()
     });
     RestGrant::new(minted.grant_id.parse().expect("a UUID grant id"), minted.refresh_token)
@@ -146,9 +163,24 @@ pub fn soap_ids_of(sim: &Simulator) -> std::collections::HashMap<String, i32> {
         .collect()
 }
 
-/// One `async fn name(api: Api)` as two tests, `name::soap` and `name::rest`.
+/// One `async fn name(api: Api)` as two tests, `name::soap` and `name::rest`;
+/// `on_both_apis!(multi_thread: name, ...)` runs them on a two-thread runtime (the crash
+/// tests, which wait on child processes).
 #[macro_export]
 macro_rules! on_both_apis {
+    (multi_thread: $($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn soap() {
+                super::$name($crate::support::Api::Soap).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn rest() {
+                super::$name($crate::support::Api::Rest).await
+            }
+        }
+    )*};
     ($($name:ident),* $(,)?) => {$(
         mod $name {
             #[tokio::test]

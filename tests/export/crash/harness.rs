@@ -1,7 +1,8 @@
 //! The process side of the export crash tests: workers run as child processes of the real
 //! binary (`nmbrs-worker run`) against the test's RabbitMQ prefix and database and a Nmbrs
 //! simulator living in the test process, so Nmbrs keeps its state when a worker dies. Every
-//! child's log goes to a temp file; all of them are printed when the test fails.
+//! child's log goes to a temp file; all of them are printed when the test fails. A test's
+//! jobs go to SOAP or REST ([`Via`]); on REST the children get the REST app settings.
 
 use std::{
     collections::BTreeSet,
@@ -9,11 +10,15 @@ use std::{
     time::{Duration, Instant},
 };
 
-use nmbrs_worker::sim::{Simulator, demo};
+use nmbrs_worker::{
+    credentials::RestGrant,
+    nmbrs::rest::RestOperation as Rest,
+    sim::{Simulator, demo},
+};
 use serde_json::Value;
 
 use super::model::{Export, settings};
-use crate::support::{Events, Received, TestEnv};
+use crate::support::{Api, Events, Received, TestEnv, api_job, mint_demo_grant, point_rest_at};
 
 pub const USER: (&str, &str) = (demo::USERNAME, demo::TOKEN);
 pub const LIMITED: (&str, &str) = (demo::LIMITED_USERNAME, demo::LIMITED_TOKEN);
@@ -153,10 +158,67 @@ impl Drop for Crew {
     }
 }
 
+/// The API a crash test's jobs go to (issue 9: the crash tests run on both) and, on REST,
+/// the integration's consent.
+pub struct Via {
+    pub api: Api,
+    grant: Option<RestGrant>,
+}
+
+impl Via {
+    /// Readies `env` (before the [`Crew`] copies it) and `sim` for `api`: on REST the workers'
+    /// app settings point at the simulator and one consent is minted for the integration.
+    /// SOAP leaves both as they were.
+    pub fn new(api: Api, env: &mut TestEnv, sim: &Simulator) -> Self {
+        let grant = (api == Api::Rest).then(|| {
+            point_rest_at(env, sim);
+            mint_demo_grant(sim)
+        });
+        Self { api, grant }
+    }
+
+    /// An `ExportHours` job of `export` (see [`export_job`]); on REST it carries the consent
+    /// instead of `user` and the employees' REST ids.
+    pub fn job(&self, env: &TestEnv, user: (&str, &str), export: &Export) -> Value {
+        match self.api {
+            Api::Soap => export_job(env, user, export),
+            Api::Rest => {
+                let job = api_job(env, Api::Rest, self.grant.as_ref(), "ExportHours", "env-export", export.payload());
+                with_settings(job, export)
+            }
+        }
+    }
+
+    /// Calls that insert an hour or wage line.
+    pub fn inserts(&self) -> [&'static str; 2] {
+        [self.api.call(Rest::HoursPost), self.api.call(Rest::WagePost)]
+    }
+
+    /// Calls that delete an hour or wage line.
+    pub fn deletes(&self) -> [&'static str; 2] {
+        [self.api.call(Rest::HoursDelete), self.api.call(Rest::WageDelete)]
+    }
+
+    /// Calls that set an employee's days.
+    pub fn days(&self) -> &'static str {
+        self.api.call(Rest::DaysPost)
+    }
+
+    /// Whether a changed bucket is updated in place (REST `PUT`, CONTRACT §5.3) rather than
+    /// deleted and inserted again (SOAP).
+    pub fn in_place(&self) -> bool {
+        self.api == Api::Rest
+    }
+}
+
 /// An `ExportHours` job of the demo domain (monthly company as venue `v-horeca`) with the
 /// code mappings of [`settings`].
 pub fn export_job(env: &TestEnv, user: (&str, &str), export: &Export) -> Value {
-    let mut job = env.demo_job("ExportHours", "env-export", user, export.payload());
+    with_settings(env.demo_job("ExportHours", "env-export", user, export.payload()), export)
+}
+
+/// `job` with the code mappings of [`settings`] and an idempotency key of its own.
+fn with_settings(mut job: Value, export: &Export) -> Value {
     job["integration"]["settings"] = settings();
     job["idempotency_key"] = Value::String(format!("{}-{}", export.export_id, &job["message_id"]));
     job

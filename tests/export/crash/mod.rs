@@ -2,7 +2,8 @@
 //! real binary: a worker is stopped at every recovery point by a failpoint (exit 86) or
 //! SIGKILLed at random moments, another one resumes, and Nmbrs (a simulator in this test
 //! process, so it survives the workers) must end exact: each bucket its total, one worker
-//! component per hour/wage bucket, the right days, the job completed once. Two worker
+//! component per hour/wage bucket, the right days, the job completed once. The crash tests
+//! run on both APIs (issue 9), REST including the crash after an in-place update. Two worker
 //! processes exporting overlapping entries at once must end in a state one order explains.
 
 pub(crate) mod harness;
@@ -14,14 +15,15 @@ use std::time::{Duration, Instant};
 use crate::support::*;
 use harness::*;
 use model::*;
-use nmbrs_worker::sim::{CallRecord, FaultConfig, SimState, Simulator, demo};
+use nmbrs_worker::{
+    nmbrs::rest::RestOperation as Rest,
+    sim::{CallRecord, FaultConfig, SimState, Simulator, demo, rest::RestFaults},
+};
 use race::{base_export, race, racing};
 
 const JAN: i32 = 503293;
 const FATIMA: i32 = 503295;
 const PIETER: i32 = 503296;
-const INSERTS: [&str; 2] = ["HourComponentVar_Insert", "WageComponentVar_Insert"];
-const DELETES: [&str; 2] = ["HourComponent_Delete", "WageComponent_Delete"];
 
 /// Twelve buckets on three employees: hours, leave, sick, days, meals, travel.
 fn first_export() -> Export {
@@ -63,6 +65,7 @@ struct Run {
     sim: Simulator,
     events: Events,
     crew: Crew,
+    via: Via,
     id: String,
     /// The simulator's call log when the crashing worker had exited.
     at_crash: Vec<CallRecord>,
@@ -75,22 +78,30 @@ fn landed_in(calls: &[CallRecord], ops: &[&str]) -> usize {
 }
 
 /// Runs `previous` (if any) to completion, then `export` on a worker with `failpoints` that
-/// must exit with 86, then a worker without failpoints that must complete the job.
-async fn crash_and_resume(failpoints: &str, user: (&str, &str), previous: Option<&Export>, export: &Export) -> Run {
-    let env = TestEnv::new();
+/// must exit with 86, then a worker without failpoints that must complete the job; all of
+/// them on `api`.
+async fn crash_and_resume(
+    api: Api,
+    failpoints: &str,
+    user: (&str, &str),
+    previous: Option<&Export>,
+    export: &Export,
+) -> Run {
+    let mut env = TestEnv::new();
     let sim = Simulator::start_demo().await.unwrap();
+    let via = Via::new(api, &mut env, &sim);
     let mut events = env.events().await;
     let mut crew = Crew::new(&env, &sim);
     if let Some(prev) = previous {
         let w = crew.start(&[]);
-        let job = export_job(&env, user, prev);
+        let job = via.job(&env, user, prev);
         env.publish(&job).await;
         completed(&mut events, &message_id(&job), 60).await;
         crew.proc(w).sigterm();
         assert_eq!(crew.proc(w).exit_within(20).await, Some(0), "the first worker stops cleanly");
     }
     let crashing = crew.start(&[("FAILPOINTS", failpoints)]);
-    let job = export_job(&env, user, export);
+    let job = via.job(&env, user, export);
     let id = message_id(&job);
     env.publish(&job).await;
     let code = crew.proc(crashing).exit_within(60).await;
@@ -103,7 +114,7 @@ async fn crash_and_resume(failpoints: &str, user: (&str, &str), previous: Option
     crew.start(&[]);
     completed(&mut events, &id, 60).await;
     events.settle(500).await; // late duplicates, if any
-    Run { sim, events, crew, id, at_crash, _env: env }
+    Run { sim, events, crew, via, id, at_crash, _env: env }
 }
 
 impl Run {
@@ -121,9 +132,10 @@ impl Run {
         assert_exact(&self.sim, &after, "after the resumed export");
         let wrong_ids = reported_id_problems(&self.sim, &exported.body);
         assert!(wrong_ids.is_empty(), "hours.exported names the components in Nmbrs:\n{}", wrong_ids.join("\n"));
-        let needed = inserts_needed(&Ledger::default(), &before) + inserts_needed(&before, &after);
+        let in_place = self.via.in_place();
+        let needed = inserts_needed(&Ledger::default(), &before, in_place) + inserts_needed(&before, &after, in_place);
         assert_eq!(
-            landed_in(&self.sim.calls(), &INSERTS),
+            landed_in(&self.sim.calls(), &self.via.inserts()),
             needed,
             "each needed insert landed once: a landed insert is adopted, never sent again"
         );
@@ -131,54 +143,86 @@ impl Run {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_crash_after_planning_resumes_from_the_recorded_plan() {
+crate::on_both_apis!(multi_thread:
+    a_crash_after_planning_resumes_from_the_recorded_plan,
+    a_crash_after_deleting_own_components_resumes_without_a_double_or_a_loss,
+    a_crash_after_recording_an_insert_intent_resumes_exact,
+    a_crash_after_an_insert_landed_adopts_it_instead_of_inserting_again,
+    a_crash_after_setting_days_resumes_exact,
+    a_crash_after_committing_the_result_republishes_it_and_writes_nothing_more,
+    random_kills_during_a_big_export_end_exact_and_a_repeat_writes_nothing,
+    two_processes_exporting_identical_overlaps_at_once_end_in_the_one_state,
+    two_processes_exporting_conflicting_overlaps_at_once_end_in_the_order_they_committed,
+);
+
+async fn a_crash_after_planning_resumes_from_the_recorded_plan(api: Api) {
     let export = first_export();
-    let run = crash_and_resume("export.after_plan=return", USER, None, &export).await;
+    let run = crash_and_resume(api, "export.after_plan=return", USER, None, &export).await;
     assert_eq!(run.at_crash.iter().filter(|c| c.write).count(), 0, "planned and recorded before any write");
     run.assert_exact_once(None, &export).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_crash_after_deleting_own_components_resumes_without_a_double_or_a_loss() {
+async fn a_crash_after_deleting_own_components_resumes_without_a_double_or_a_loss(api: Api) {
     let (first, changed) = (first_export(), changed_export());
-    let run = crash_and_resume("export.after_delete=1*off->return", USER, Some(&first), &changed).await;
-    assert!(landed_in(&run.at_crash, &DELETES) >= 2, "the second delete had landed: {:?}", run.at_crash);
+    // SOAP deletes every changed bucket's component (then inserts): stop after the second.
+    // REST changes them in place; only Fatima's emptied leave is deleted: stop after that one.
+    let (failpoints, deleted) = match api {
+        Api::Soap => ("export.after_delete=1*off->return", 2),
+        Api::Rest => ("export.after_delete=return", 1),
+    };
+    let run = crash_and_resume(api, failpoints, USER, Some(&first), &changed).await;
+    let deletes = run.via.deletes();
+    assert!(landed_in(&run.at_crash, &deletes) >= deleted, "delete {deleted} had landed: {:?}", run.at_crash);
     run.assert_exact_once(Some(&first), &changed).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_crash_after_recording_an_insert_intent_resumes_exact() {
+async fn a_crash_after_recording_an_insert_intent_resumes_exact(api: Api) {
     let export = first_export();
-    let run = crash_and_resume("export.after_intent=2*off->return", USER, None, &export).await;
+    let run = crash_and_resume(api, "export.after_intent=2*off->return", USER, None, &export).await;
     run.assert_exact_once(None, &export).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_crash_after_an_insert_landed_adopts_it_instead_of_inserting_again() {
+async fn a_crash_after_an_insert_landed_adopts_it_instead_of_inserting_again(api: Api) {
     let export = first_export();
-    let run = crash_and_resume("export.after_insert=2*off->return", USER, None, &export).await;
-    assert!(landed_in(&run.at_crash, &INSERTS) >= 3, "the third insert had landed: {:?}", run.at_crash);
+    let run = crash_and_resume(api, "export.after_insert=2*off->return", USER, None, &export).await;
+    let inserts = run.via.inserts();
+    assert!(landed_in(&run.at_crash, &inserts) >= 3, "the third insert had landed: {:?}", run.at_crash);
     run.assert_exact_once(None, &export).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_crash_after_setting_days_resumes_exact() {
+async fn a_crash_after_setting_days_resumes_exact(api: Api) {
     let export = first_export();
-    let run = crash_and_resume("export.after_days=1*off->return", USER, None, &export).await;
-    assert!(landed_in(&run.at_crash, &["DaysVar_Set"]) >= 2, "the second DaysVar_Set had landed");
+    let run = crash_and_resume(api, "export.after_days=1*off->return", USER, None, &export).await;
+    let days = run.via.days();
+    assert!(landed_in(&run.at_crash, &[days]) >= 2, "the second {days} had landed");
     run.assert_exact_once(None, &export).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_crash_after_committing_the_result_republishes_it_and_writes_nothing_more() {
+async fn a_crash_after_committing_the_result_republishes_it_and_writes_nothing_more(api: Api) {
     let export = first_export();
-    let run = crash_and_resume("after_commit=return", USER, None, &export).await;
+    let run = crash_and_resume(api, "after_commit=return", USER, None, &export).await;
     let writes_at_crash = run.at_crash.iter().filter(|c| c.write).count();
     assert_eq!(run.sim.write_calls(), writes_at_crash, "the redelivery of a completed job makes no write call");
     run.assert_exact_once(None, &export).await;
 }
 
+/// REST only: SOAP has no in-place update (it deletes and inserts, covered above).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_an_in_place_update_on_rest_resumes_exact() {
+    let (first, changed) = (first_export(), changed_export());
+    let run = crash_and_resume(Api::Rest, "export.after_update=2*off->return", USER, Some(&first), &changed).await;
+    let puts = [Rest::HoursPut.name(), Rest::WagePut.name()];
+    assert!(landed_in(&run.at_crash, &puts) >= 3, "the third PUT had landed: {:?}", run.at_crash);
+    assert_eq!(
+        landed_in(&run.at_crash, &run.via.inserts()),
+        inserts_needed(&Ledger::default(), &Ledger::after(&[&first]), true)
+    );
+    run.assert_exact_once(Some(&first), &changed).await;
+}
+
+/// SOAP only: the LIMITED user lacks `HourComponentVar_Get`; on REST the write scope
+/// `employee.payment` includes its read (CONTRACT §5), so a consent that can insert can always
+/// read the period back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_the_read_back_right_an_insert_that_may_have_landed_ends_in_doubt() {
     let mut export = Export::new(
@@ -187,7 +231,7 @@ async fn without_the_read_back_right_an_insert_that_may_have_landed_ends_in_doub
         &[],
     );
     export.kinds = Some(vec!["worked_hours"]);
-    let mut run = crash_and_resume("export.after_insert=return", LIMITED, None, &export).await;
+    let mut run = crash_and_resume(Api::Soap, "export.after_insert=return", LIMITED, None, &export).await;
     let (done, exported) = once(&run.events, &run.id);
     assert_eq!(done.body["payload"]["status"], "partial", "{:#}", done.body);
     assert_eq!(count(&done, "in_doubt"), 1, "{:#}", done.body);
@@ -206,7 +250,7 @@ async fn without_the_read_back_right_an_insert_that_may_have_landed_ends_in_doub
     let lines = run.sim.hour_components(demo::DOMAIN, JAN, PERIOD);
     assert_eq!(lines.len(), 1, "the landed insert is in Nmbrs exactly once: {lines:?}");
     assert_eq!((lines[0].hour_code, lines[0].hours.0), (1, dec("11.75")));
-    assert_eq!(landed_in(&run.sim.calls(), &INSERTS), 1, "never inserted blindly again");
+    assert_eq!(landed_in(&run.sim.calls(), &run.via.inserts()), 1, "never inserted blindly again");
     run.crew.stop_all().await;
 }
 
@@ -238,22 +282,23 @@ fn kill_seed() -> u64 {
     })
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn random_kills_during_a_big_export_end_exact_and_a_repeat_writes_nothing() {
+async fn random_kills_during_a_big_export_end_exact_and_a_repeat_writes_nothing(api: Api) {
     const KILLS: usize = 5;
     let seed = kill_seed();
     eprintln!("random kills: seed {seed} (EXPORT_CRASH_SEED={seed} repeats the kill points)");
     let mut rng = fastrand::Rng::with_seed(seed);
-    let env = TestEnv::new();
+    let mut env = TestEnv::new();
     let mut state = SimState::default();
     state.apply_seed(demo::scaled(40));
     let sim = Simulator::start_with(state).await.unwrap();
     sim.set_faults(FaultConfig { latency_ms: 20, ..Default::default() });
+    sim.state().rest.faults = RestFaults { latency_ms: 20, ..Default::default() };
+    let via = Via::new(api, &mut env, &sim);
     let mut events = env.events().await;
     let mut crew = Crew::new(&env, &sim);
     let export = big_export(40, "exp-big");
     let ledger = Ledger::after(&[&export]);
-    let job = export_job(&env, USER, &export);
+    let job = via.job(&env, USER, &export);
     let id = message_id(&job);
     env.publish(&job).await;
 
@@ -302,7 +347,7 @@ async fn random_kills_during_a_big_export_end_exact_and_a_repeat_writes_nothing(
     assert!(wrong_ids.is_empty(), "hours.exported names the components in Nmbrs:\n{}", wrong_ids.join("\n"));
 
     sim.clear_calls();
-    let again = export_job(&env, USER, &export);
+    let again = via.job(&env, USER, &export);
     let again_id = message_id(&again);
     env.publish(&again).await;
     let repeat = completed(&mut events, &again_id, 60).await;
@@ -312,8 +357,7 @@ async fn random_kills_during_a_big_export_end_exact_and_a_repeat_writes_nothing(
     crew.stop_all().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_processes_exporting_identical_overlaps_at_once_end_in_the_one_state() {
+async fn two_processes_exporting_identical_overlaps_at_once_end_in_the_one_state(api: Api) {
     // x changes p1, adds x1; both send s1 alike; y adds y1 and withdraws p3, which x leaves alone.
     let x = racing("exp-x", |i, emp| {
         let entries = vec![
@@ -332,11 +376,10 @@ async fn two_processes_exporting_identical_overlaps_at_once_end_in_the_one_state
     });
     let (xy, yx) = (Ledger::after(&[&base_export(), &x, &y]), Ledger::after(&[&base_export(), &y, &x]));
     assert_eq!(xy.totals(), yx.totals(), "this case does not depend on the order");
-    race(&x, &y).await;
+    race(api, &x, &y).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_processes_exporting_conflicting_overlaps_at_once_end_in_the_order_they_committed() {
+async fn two_processes_exporting_conflicting_overlaps_at_once_end_in_the_order_they_committed(api: Api) {
     // Both send p1 with other data; x sends p2 again, y withdraws it.
     let x = racing("exp-x", |i, emp| {
         let entries = vec![
@@ -355,5 +398,5 @@ async fn two_processes_exporting_conflicting_overlaps_at_once_end_in_the_order_t
     });
     let (xy, yx) = (Ledger::after(&[&base_export(), &x, &y]), Ledger::after(&[&base_export(), &y, &x]));
     assert_ne!(xy.totals(), yx.totals(), "this case depends on the order");
-    race(&x, &y).await;
+    race(api, &x, &y).await;
 }

@@ -237,25 +237,36 @@ pub fn assert_exact(sim: &Simulator, ledger: &Ledger, what: &str) {
 }
 
 /// Inserts a from-scratch export sequence needs to go from `before` to `after`: one per hour
-/// or wage bucket whose total changed to a non-zero value.
-pub fn inserts_needed(before: &Ledger, after: &Ledger) -> usize {
+/// or wage bucket whose total changed to a non-zero value; `in_place` (REST, CONTRACT §5.3):
+/// one per bucket that had no value before, a changed one is updated with `PUT`.
+pub fn inserts_needed(before: &Ledger, after: &Ledger, in_place: bool) -> usize {
     let (old, new) = (before.totals(), after.totals());
+    let needs = |prev: Option<&Decimal>, v: &Decimal| match in_place {
+        true => prev.is_none(),
+        false => prev != Some(v),
+    };
     let mut n = 0;
     for (emp, t) in &new {
         let prev = old.get(emp).cloned().unwrap_or_default();
-        n += t.hours.iter().filter(|(c, v)| prev.hours.get(c) != Some(v)).count();
-        n += t.wages.iter().filter(|(c, v)| prev.wages.get(c) != Some(v)).count();
+        n += t.hours.iter().filter(|(c, v)| needs(prev.hours.get(c), v)).count();
+        n += t.wages.iter().filter(|(c, v)| needs(prev.wages.get(c), v)).count();
     }
     n
 }
 
 /// Checks `hours.exported` against Nmbrs: every hour/wage bucket reported with a value names
 /// the one component Nmbrs holds for it (so an adopted insert reports the landed id), an
-/// emptied one names none; no bucket is `in_doubt`.
+/// emptied one names none; no bucket is `in_doubt`. Ids are read as SOAP ids whatever the
+/// API (a REST id by its SOAP twin in the simulator).
 pub fn reported_id_problems(sim: &Simulator, hours_exported: &Value) -> Vec<String> {
+    let twins = crate::support::soap_ids_of(sim);
+    let soap = |id: &Value| match id {
+        Value::String(text) => twins.get(text).map(|&i| i64::from(i)),
+        other => other.as_i64(),
+    };
     let mut out = Vec::new();
     for b in hours_exported["payload"]["buckets"].as_array().expect("buckets") {
-        let emp = b["nmbrs_employee_id"].as_i64().expect("employee") as i32;
+        let emp = soap(&b["nmbrs_employee_id"]).expect("employee") as i32;
         let code = b["code"].as_i64().map(|c| c as i32);
         let ids: Vec<i64> = match (b["component"].as_str(), code) {
             (Some("hours"), Some(c)) => sim
@@ -273,7 +284,7 @@ pub fn reported_id_problems(sim: &Simulator, hours_exported: &Value) -> Vec<Stri
             _ => continue,
         };
         let zero = dec(b["value"].as_str().expect("value")).is_zero();
-        let reported = b["nmbrs_component_id"].as_i64();
+        let reported = soap(&b["nmbrs_component_id"]);
         let ok = b["action"] != "in_doubt"
             && if zero { reported.is_none() && ids.is_empty() } else { reported.is_some_and(|r| ids == [r]) };
         if !ok {

@@ -4,12 +4,12 @@
 
 use nmbrs_worker::{
     envelope::JobType,
-    sim::{FaultConfig, SimState, Simulator, demo},
+    sim::{FaultConfig, SimState, Simulator, demo, rest::RestFaults},
 };
 
 use super::harness::*;
 use super::model::*;
-use crate::support::{TestEnv, eventually};
+use crate::support::{Api, TestEnv, eventually};
 
 /// Employees of the scaled demo the concurrent cases export for: enough buckets that each job
 /// writes for a few hundred milliseconds, so the two jobs are certainly in flight together.
@@ -53,20 +53,23 @@ async fn attempt_spans(env: &TestEnv, message_id: &str) -> Vec<(i64, i64)> {
     spans
 }
 
-/// Two worker processes on the same queues; `base_export` done, then `x` and `y` published
-/// together, one to each process. Nmbrs must hold exactly the ledger of the order in which
+/// Two worker processes on the same queues, their jobs on `api` (on REST both share the
+/// integration's consent); `base_export` done, then `x` and `y` published together, one to
+/// each process. Nmbrs must hold exactly the ledger of the order in which
 /// their results were committed (the order of their `job.completed` `occurred_at`).
-pub async fn race(x: &Export, y: &Export) {
-    let env = TestEnv::new();
+pub async fn race(api: Api, x: &Export, y: &Export) {
+    let mut env = TestEnv::new();
     let mut state = SimState::default();
     state.apply_seed(demo::scaled(RACERS as usize));
     let sim = Simulator::start_with(state).await.unwrap();
     sim.set_faults(FaultConfig { latency_ms: 20, ..Default::default() });
+    sim.state().rest.faults = RestFaults { latency_ms: 20, ..Default::default() };
+    let via = Via::new(api, &mut env, &sim);
     let mut events = env.events().await;
     let mut crew = Crew::new(&env, &sim);
     crew.start(&[]);
     let base = base_export();
-    let job = export_job(&env, USER, &base);
+    let job = via.job(&env, USER, &base);
     env.publish(&job).await;
     completed(&mut events, &message_id(&job), 60).await;
     crew.start(&[]); // only now: the first one has created the database
@@ -74,7 +77,7 @@ pub async fn race(x: &Export, y: &Export) {
     let (env_ref, queue) = (&env, queue.as_str());
     eventually(30, "both workers consuming", || async move { env_ref.queue_consumers(queue).await == 2 }).await;
 
-    let (jx, jy) = (export_job(&env, USER, x), export_job(&env, USER, y));
+    let (jx, jy) = (via.job(&env, USER, x), via.job(&env, USER, y));
     let (ix, iy) = (message_id(&jx), message_id(&jy));
     env.publish_many(&[&jx, &jy]).await;
     let dx = completed(&mut events, &ix, 60).await;

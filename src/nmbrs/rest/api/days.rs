@@ -17,6 +17,7 @@ use crate::nmbrs::{EmployeeId, ErrorKind, NmbrsError, PayPeriod};
 const RESTARTS: usize = 2;
 
 impl RestClient {
+    /// Sets the days to `wanted`; answers the POSTs sent (a lost one included).
     pub(super) async fn set_days(
         &self,
         employee: EmployeeId,

@@ -93,8 +93,32 @@ impl Memo {
         *lock(&self.days_post) = Some(behaviour);
     }
 
+    /// Notes `company` as `employee`'s unless a company-wide read already listed them (what
+    /// Nmbrs says wins over the job's own records).
+    pub(crate) fn employs_unless_known(&self, company: CompanyUuid, employee: EmployeeUuid) {
+        lock(&self.employers).entry(employee).or_insert(company);
+    }
+
     /// The company a company-wide read listed `employee` in, if any did.
     pub(crate) fn employer(&self, employee: EmployeeUuid) -> Option<CompanyUuid> {
         lock(&self.employers).get(&employee).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_job_record_places_only_employees_no_read_listed() {
+        let memo = Memo::default();
+        let (read, recorded) = (CompanyUuid(uuid::Uuid::from_u128(1)), CompanyUuid(uuid::Uuid::from_u128(2)));
+        let (listed, unlisted) = (EmployeeUuid(uuid::Uuid::from_u128(10)), EmployeeUuid(uuid::Uuid::from_u128(11)));
+        assert_eq!(memo.employer(unlisted), None);
+        memo.employs(read, [listed]);
+        memo.employs_unless_known(recorded, listed);
+        memo.employs_unless_known(recorded, unlisted);
+        assert_eq!(memo.employer(listed), Some(read), "Nmbrs' listing wins");
+        assert_eq!(memo.employer(unlisted), Some(recorded), "a resumed job's record places the rest");
     }
 }

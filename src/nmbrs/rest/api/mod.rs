@@ -170,6 +170,13 @@ impl EmployeeService for RestClient {
         true
     }
 
+    /// Places an employee no company-wide read of this job listed (a resumed export's bucket).
+    fn employs(&self, company: CompanyId, employee: EmployeeId) {
+        if let (Some(c), Some(e)) = (company.0.rest(), employee.0.rest()) {
+            self.memo.employs_unless_known(CompanyUuid(c), EmployeeUuid(e));
+        }
+    }
+
     async fn hour_component_delete(&self, employee: EmployeeId, id: HourComponentId) -> Result<bool, NmbrsError> {
         self.delete_hour_line(employee, id).await
     }
