@@ -138,7 +138,7 @@ pub async fn relink(
     }
     if store::has_soap_state(pool, integration).await.map_err(db_error)? {
         store::start(pool, integration).await.map_err(db_error)?;
-        let run = Run { pool, keys, integration, rest, nmbrs: |e: NmbrsError| JobError::nmbrs(&e, domain) };
+        let run = Run { pool, keys, integration, domain, rest, nmbrs: |e: NmbrsError| JobError::nmbrs(&e, domain) };
         run.steps(venues, &mut report).await?;
     }
     let json = serde_json::to_value(&report).expect("a report serialises");
@@ -157,6 +157,7 @@ struct Run<'a, F> {
     pool: &'a PgPool,
     keys: &'a KeyRing,
     integration: &'a str,
+    domain: &'a str,
     rest: &'a RestClient,
     nmbrs: F,
 }
@@ -196,7 +197,9 @@ impl<F: Fn(NmbrsError) -> JobError> Run<'_, F> {
             .collect();
         let mut current: BTreeMap<Uuid, PayPeriod> = BTreeMap::new();
         for &company in &venue_companies {
-            let period = self.rest.current_period(CompanyUuid(company)).await.map_err(&self.nmbrs)?;
+            // A venue company outside the consent is named in its `nmbrs.no_access`.
+            let period = self.rest.current_period(CompanyUuid(company)).await;
+            let period = period.map_err(|e| JobError::nmbrs_at(&e, self.domain, Some(NmbrsId::Uuid(company))))?;
             current.insert(company, period.period);
         }
         let links = link_companies(&companies, &numbers, &venue_numbers);
@@ -486,12 +489,17 @@ impl EmployeeLinks {
 
     /// `members` with their SOAP-era ids read as REST ids, and the SOAP-era id of each member
     /// that still carried one (by the REST id it stands for now): their upserts name it as
-    /// `previous_nmbrs_employee_id`.
+    /// `previous_nmbrs_employee_id`. A member whose id still has the other API's form (a
+    /// SOAP-era integer that was never relinked on a `rest` integration, or a UUID on `soap`)
+    /// names no employee this API knows: it is read as unlinked (matched like a member without
+    /// an id, never judged gone), because its absence from the reads proves nothing.
     pub fn members(
         &self,
         members: &[crate::domain::matching::RosterMember],
+        api: crate::credentials::ApiKind,
     ) -> (Vec<crate::domain::matching::RosterMember>, std::collections::HashMap<EmployeeId, i32>) {
         let mut previous = std::collections::HashMap::new();
+        let mut foreign = 0usize;
         let mapped = members
             .iter()
             .map(|m| {
@@ -501,11 +509,25 @@ impl EmployeeLinks {
                     if let (Some(soap), true) = (id.soap(), rest != id) {
                         previous.insert(rest, soap);
                     }
-                    m.nmbrs_employee_id = Some(rest);
+                    let own_form = match api {
+                        crate::credentials::ApiKind::Soap => rest.0.soap().is_some(),
+                        crate::credentials::ApiKind::Rest => rest.0.rest().is_some(),
+                    };
+                    if !own_form {
+                        foreign += 1;
+                    }
+                    m.nmbrs_employee_id = own_form.then_some(rest);
                 }
                 m
             })
             .collect();
+        if foreign > 0 {
+            tracing::warn!(
+                members = foreign,
+                ?api,
+                "members carry an employee id of the other API that was not relinked; read as unlinked"
+            );
+        }
         (mapped, previous)
     }
 
