@@ -225,3 +225,27 @@ async fn members_with_soap_ids_on_a_rest_integration_with_nothing_to_relink_are_
     assert!(events.iter().all(|e| e.kind() != "team_member.deactivated"), "Jan is employed; not deactivated");
     h.stop().await;
 }
+
+#[tokio::test]
+async fn a_rest_job_in_a_worker_without_rest_settings_fails_rest_not_configured_and_says_so() {
+    let without_rest = |env: &TestEnv, _: &nmbrs_worker::sim::Simulator| {
+        let mut config = env.config();
+        let none: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+        config.rest = nmbrs_worker::nmbrs::rest::RestConfig::from_source(&none).expect("REST settings may be absent");
+        nmbrs_worker::jobs::Handlers::production(&config).expect("handlers")
+    };
+    let mut h = Spawn::new().api(Api::Rest).handlers(without_rest).start().await;
+    let job = h.job(FULL, export_payload("exp-unconfigured", NOVEMBER, jan_days(1)));
+    let (done, events) = result_of(&mut h, &job).await;
+    assert_eq!(done.kind(), "job.failed", "{:#}", done.body);
+    assert_eq!(done.body["payload"]["error"]["code"], "rest_not_configured", "{:#}", done.body);
+    let notices: Vec<&Value> =
+        events.iter().filter(|e| e.kind() == "notification").map(|e| &e.body["payload"]).collect();
+    assert_eq!(notices.len(), 1, "{notices:#?}");
+    assert_eq!(
+        (notices[0]["code"].as_str(), notices[0]["params"]["code"].as_str()),
+        (Some("job.failed"), Some("rest_not_configured"))
+    );
+    assert_eq!(h.sim.write_calls(), 0);
+    h.stop().await;
+}
