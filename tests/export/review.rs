@@ -249,3 +249,40 @@ async fn a_rest_job_in_a_worker_without_rest_settings_fails_rest_not_configured_
     assert_eq!(h.sim.write_calls(), 0);
     h.stop().await;
 }
+
+#[tokio::test]
+async fn an_allowed_closed_period_exported_on_soap_is_never_doubled_by_a_re_export_on_rest() {
+    let mut h = Spawn::new().start().await;
+    // CATERING's current period is 2026-12: November is closed, and the export may write it.
+    let emma =
+        |hours: &str| json!([with(worked("e-1", EMMA, "2026-11-10", hours), json!({"eitje_venue_id": "v-catering"}))]);
+    let closed = |id: &str, hours: &str| {
+        let mut p = export_payload(id, NOVEMBER, emma(hours));
+        p["allow_closed_period"] = json!(true);
+        p
+    };
+    let out = h.export(FULL, closed("exp-soap", "5.00")).await;
+    assert_eq!(out.status(), "succeeded", "{:#}", out.completed);
+    assert_eq!(h.nmbrs(EMMA, NOVEMBER).hour_values(), [(1, d("5"))]);
+    h.api = Api::Rest;
+    h.grant = Some(mint_demo_grant(&h.sim));
+
+    let out = h.export(FULL, closed("exp-rest-same", "5.00")).await;
+    eprintln!("identical: {:#}", out.completed);
+    assert_eq!(h.nmbrs(EMMA, NOVEMBER).hour_values(), [(1, d("5"))], "never a second component: {:#}", out.exported);
+    assert_eq!(out.write_calls, 0, "an identical re-export writes nothing");
+
+    let out = h.export(FULL, closed("exp-rest-changed", "6.00")).await;
+    eprintln!("changed: {:#}\n{:#}", out.completed, out.exported);
+    let held = h.nmbrs(EMMA, NOVEMBER).hour_values();
+    assert!(held.iter().map(|(_, v)| *v).sum::<rust_decimal::Decimal>() <= d("6"), "never doubled: {held:?}");
+    // CONTRACT §5.2: every id in the events of a `rest` integration is the REST one; and the
+    // company is not out of reach (the consent covers it): a no_access about the SOAP-era id
+    // sends a person looking for a missing right that is not missing.
+    let texts = [out.completed.to_string(), out.exported.to_string()];
+    for text in texts.iter().chain(out.notifications.iter().map(|n| n.to_string()).collect::<Vec<_>>().iter()) {
+        assert!(!text.contains(&demo::CATERING.to_string()), "a SOAP-era company id in a REST event: {text}");
+        assert!(!text.contains("nmbrs.no_access"), "a misleading no_access: {text}");
+    }
+    h.stop().await;
+}
