@@ -286,3 +286,22 @@ async fn an_allowed_closed_period_exported_on_soap_is_never_doubled_by_a_re_expo
     }
     h.stop().await;
 }
+
+#[tokio::test]
+async fn a_rest_export_whose_entries_carry_never_relinked_soap_ids_writes_nothing_and_says_why() {
+    let mut h = Spawn::new().api(Api::Rest).start().await;
+    let payload = export_payload("exp-soap-ids", NOVEMBER, jan_days(2));
+    let mut job = h.job(FULL, payload.clone());
+    job["payload"] = payload; // the SOAP-era integer ids, nothing relinked in this worker
+    let (done, events) = result_of(&mut h, &job).await;
+    eprintln!("{} {:#}", done.kind(), done.body["payload"]);
+    for e in &events {
+        eprintln!("  {} {}", e.kind(), e.body["payload"]);
+    }
+    assert_eq!(h.sim.write_calls(), 0);
+    assert_eq!(h.nmbrs(JAN, NOVEMBER).hour_values(), []);
+    let exported = events.iter().find(|e| e.kind() == "hours.exported").expect("hours.exported");
+    let skipped = exported.body["payload"]["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 2, "both entries named: {skipped:?}");
+    h.stop().await;
+}
