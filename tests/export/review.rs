@@ -305,3 +305,36 @@ async fn a_rest_export_whose_entries_carry_never_relinked_soap_ids_writes_nothin
     assert_eq!(skipped.len(), 2, "both entries named: {skipped:?}");
     h.stop().await;
 }
+
+#[tokio::test]
+async fn a_switch_to_a_consent_missing_a_scope_names_the_scope_and_writes_nothing() {
+    let mut h = Spawn::new().start().await;
+    let out = h.export(FULL, export_payload("exp-soap", NOVEMBER, jan_days(1))).await;
+    assert_eq!(out.status(), "succeeded", "{:#}", out.completed);
+    let before = h.nmbrs(JAN, NOVEMBER);
+    let minted = h.sim.mint_grant(GrantSpec {
+        grant_id: Uuid::new_v4().to_string(),
+        client_id: "eitje-worker-tests".into(),
+        domain: demo::DOMAIN.into(),
+        scope:
+            "offline_access company.info.read company.payrollsettings.read employee.info.read employee.employment.read"
+                .into(),
+        ..Default::default()
+    });
+    h.api = Api::Rest;
+    h.grant = Some(nmbrs_worker::credentials::RestGrant::new(minted.grant_id.parse().unwrap(), minted.refresh_token));
+    let job = h.job(FULL, export_payload("exp-rest", NOVEMBER, jan_days(2)));
+    let (done, events) = result_of(&mut h, &job).await;
+    eprintln!("{} {:#}", done.kind(), done.body["payload"]);
+    for e in &events {
+        eprintln!("  {} {}", e.kind(), e.body["payload"]);
+    }
+    assert_eq!(h.nmbrs(JAN, NOVEMBER), before, "nothing written without the scope");
+    let notices: Vec<&Value> =
+        events.iter().filter(|e| e.kind() == "notification").map(|e| &e.body["payload"]).collect();
+    assert!(
+        notices.iter().any(|n| n["code"] == "nmbrs.missing_rights" && n["params"]["scope"].is_string()),
+        "{notices:#?}"
+    );
+    h.stop().await;
+}
