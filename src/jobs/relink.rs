@@ -545,3 +545,36 @@ impl EmployeeLinks {
         std::borrow::Cow::Owned(mapped)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{credentials::ApiKind, domain::matching::RosterMember};
+
+    fn member(user: &str, id: EmployeeId) -> RosterMember {
+        RosterMember { eitje_user_id: user.into(), email: None, bsn: None, nmbrs_employee_id: Some(id), active: true }
+    }
+
+    #[test]
+    fn members_read_relinked_ids_as_rest_and_ids_of_the_other_api_as_unlinked() {
+        let rest = Uuid::from_u128(7);
+        let mut map = IdMap::default();
+        map.to_rest.insert(503293, rest);
+        map.to_soap.insert(rest, 503293);
+        let links = EmployeeLinks(map);
+        let roster = [
+            member("u-jan", EmployeeId::int(503293)),
+            member("u-anton", EmployeeId::int(503294)),
+            member("u-emma", EmployeeId(NmbrsId::Uuid(Uuid::from_u128(9)))),
+        ];
+        let (mapped, previous) = links.members(&roster, ApiKind::Rest);
+        let ids: Vec<Option<EmployeeId>> = mapped.iter().map(|m| m.nmbrs_employee_id).collect();
+        let emma = EmployeeId(NmbrsId::Uuid(Uuid::from_u128(9)));
+        assert_eq!(ids, [Some(EmployeeId(NmbrsId::Uuid(rest))), None, Some(emma)], "Anton's id was never relinked");
+        assert_eq!(previous, std::collections::HashMap::from([(EmployeeId(NmbrsId::Uuid(rest)), 503293)]));
+
+        let (mapped, _) = EmployeeLinks::default().members(&roster, ApiKind::Soap);
+        let ids: Vec<Option<EmployeeId>> = mapped.iter().map(|m| m.nmbrs_employee_id).collect();
+        assert_eq!(ids, [Some(EmployeeId::int(503293)), Some(EmployeeId::int(503294)), None], "a UUID on SOAP");
+    }
+}
