@@ -35,7 +35,7 @@ impl JobHandler for Deactivate {
         let integration = &ctx.job.integration;
         let domain = integration.nmbrs.domain.as_str();
         let super::Opened { api, links } = super::connector::open(self.nmbrs.as_ref(), &ctx).await?;
-        let (members, _) = links.members(&payload.members);
+        let (members, _) = links.members(&payload.members, integration.nmbrs.api);
         let read = team::read(api.as_ref(), &integration.venues, Detail::Employment)
             .await
             .map_err(|e| JobError::nmbrs(&e, domain))?;

@@ -44,6 +44,12 @@ impl JobError {
     /// The job error for a Nmbrs failure that stops the whole job: class, code and notification
     /// from the one table (`domain::nmbrs_failure`); `domain` is the integration's Nmbrs domain.
     pub fn nmbrs(err: &NmbrsError, domain: &str) -> Self {
+        Self::nmbrs_at(err, domain, None)
+    }
+
+    /// [`JobError::nmbrs`] of a failure in one company's call: its notification names
+    /// `company` (`nmbrs.no_access` requires `nmbrs_company_id`, CONTRACT §3).
+    pub fn nmbrs_at(err: &NmbrsError, domain: &str, company: Option<crate::domain::nmbrs_id::NmbrsId>) -> Self {
         // A REST call that got no access token ends the job as the token failure it is: its
         // notification names the grant (`nmbrs.consent_required` {domain, grant_id}).
         if let NmbrsError::Rest { failure, .. } = err
@@ -52,7 +58,8 @@ impl JobError {
             return super::rest_auth_failure::job_error(auth, domain);
         }
         let failure = job_failure(err.kind());
-        let facts = NoticeFacts { domain, operation: err.operation().name(), company_id: None, ..Default::default() };
+        let facts =
+            NoticeFacts { domain, operation: err.operation().name(), company_id: company, ..Default::default() };
         let notification = notification(err.kind(), facts);
         // The notification's English names the cause without the fault text; otherwise the
         // (redacted) error itself.

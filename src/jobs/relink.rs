@@ -138,7 +138,7 @@ pub async fn relink(
     }
     if store::has_soap_state(pool, integration).await.map_err(db_error)? {
         store::start(pool, integration).await.map_err(db_error)?;
-        let run = Run { pool, keys, integration, rest, nmbrs: |e: NmbrsError| JobError::nmbrs(&e, domain) };
+        let run = Run { pool, keys, integration, domain, rest, nmbrs: |e: NmbrsError| JobError::nmbrs(&e, domain) };
         run.steps(venues, &mut report).await?;
     }
     let json = serde_json::to_value(&report).expect("a report serialises");
@@ -157,6 +157,7 @@ struct Run<'a, F> {
     pool: &'a PgPool,
     keys: &'a KeyRing,
     integration: &'a str,
+    domain: &'a str,
     rest: &'a RestClient,
     nmbrs: F,
 }
@@ -196,7 +197,9 @@ impl<F: Fn(NmbrsError) -> JobError> Run<'_, F> {
             .collect();
         let mut current: BTreeMap<Uuid, PayPeriod> = BTreeMap::new();
         for &company in &venue_companies {
-            let period = self.rest.current_period(CompanyUuid(company)).await.map_err(&self.nmbrs)?;
+            // A venue company outside the consent is named in its `nmbrs.no_access`.
+            let period = self.rest.current_period(CompanyUuid(company)).await;
+            let period = period.map_err(|e| JobError::nmbrs_at(&e, self.domain, Some(NmbrsId::Uuid(company))))?;
             current.insert(company, period.period);
         }
         let links = link_companies(&companies, &numbers, &venue_numbers);
@@ -491,12 +494,17 @@ impl EmployeeLinks {
 
     /// `members` with their SOAP-era ids read as REST ids, and the SOAP-era id of each member
     /// that still carried one (by the REST id it stands for now): their upserts name it as
-    /// `previous_nmbrs_employee_id`.
+    /// `previous_nmbrs_employee_id`. A member whose id still has the other API's form (a
+    /// SOAP-era integer that was never relinked on a `rest` integration, or a UUID on `soap`)
+    /// names no employee this API knows: it is read as unlinked (matched like a member without
+    /// an id, never judged gone), because its absence from the reads proves nothing.
     pub fn members(
         &self,
         members: &[crate::domain::matching::RosterMember],
+        api: crate::credentials::ApiKind,
     ) -> (Vec<crate::domain::matching::RosterMember>, std::collections::HashMap<EmployeeId, i32>) {
         let mut previous = std::collections::HashMap::new();
+        let mut foreign = 0usize;
         let mapped = members
             .iter()
             .map(|m| {
@@ -506,11 +514,25 @@ impl EmployeeLinks {
                     if let (Some(soap), true) = (id.soap(), rest != id) {
                         previous.insert(rest, soap);
                     }
-                    m.nmbrs_employee_id = Some(rest);
+                    let own_form = match api {
+                        crate::credentials::ApiKind::Soap => rest.0.soap().is_some(),
+                        crate::credentials::ApiKind::Rest => rest.0.rest().is_some(),
+                    };
+                    if !own_form {
+                        foreign += 1;
+                    }
+                    m.nmbrs_employee_id = own_form.then_some(rest);
                 }
                 m
             })
             .collect();
+        if foreign > 0 {
+            tracing::warn!(
+                members = foreign,
+                ?api,
+                "members carry an employee id of the other API that was not relinked; read as unlinked"
+            );
+        }
         (mapped, previous)
     }
 
@@ -526,5 +548,38 @@ impl EmployeeLinks {
         let mut mapped = payload.clone();
         mapped.entries.iter_mut().for_each(|e| e.nmbrs_employee_id = self.rest_id_for(e.nmbrs_employee_id));
         std::borrow::Cow::Owned(mapped)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{credentials::ApiKind, domain::matching::RosterMember};
+
+    fn member(user: &str, id: EmployeeId) -> RosterMember {
+        RosterMember { eitje_user_id: user.into(), email: None, bsn: None, nmbrs_employee_id: Some(id), active: true }
+    }
+
+    #[test]
+    fn members_read_relinked_ids_as_rest_and_ids_of_the_other_api_as_unlinked() {
+        let rest = Uuid::from_u128(7);
+        let mut map = IdMap::default();
+        map.to_rest.insert(503293, rest);
+        map.to_soap.insert(rest, 503293);
+        let links = EmployeeLinks(map);
+        let roster = [
+            member("u-jan", EmployeeId::int(503293)),
+            member("u-anton", EmployeeId::int(503294)),
+            member("u-emma", EmployeeId(NmbrsId::Uuid(Uuid::from_u128(9)))),
+        ];
+        let (mapped, previous) = links.members(&roster, ApiKind::Rest);
+        let ids: Vec<Option<EmployeeId>> = mapped.iter().map(|m| m.nmbrs_employee_id).collect();
+        let emma = EmployeeId(NmbrsId::Uuid(Uuid::from_u128(9)));
+        assert_eq!(ids, [Some(EmployeeId(NmbrsId::Uuid(rest))), None, Some(emma)], "Anton's id was never relinked");
+        assert_eq!(previous, std::collections::HashMap::from([(EmployeeId(NmbrsId::Uuid(rest)), 503293)]));
+
+        let (mapped, _) = EmployeeLinks::default().members(&roster, ApiKind::Soap);
+        let ids: Vec<Option<EmployeeId>> = mapped.iter().map(|m| m.nmbrs_employee_id).collect();
+        assert_eq!(ids, [Some(EmployeeId::int(503293)), Some(EmployeeId::int(503294)), None], "a UUID on SOAP");
     }
 }

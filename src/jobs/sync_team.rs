@@ -73,7 +73,7 @@ impl SyncTeam {
         let integration = &ctx.job.integration;
         let domain = integration.nmbrs.domain.as_str();
         let super::Opened { api, links } = super::connector::open(self.nmbrs.as_ref(), ctx).await?;
-        let (members, previous_ids) = links.members(&payload.members);
+        let (members, previous_ids) = links.members(&payload.members, integration.nmbrs.api);
         let fail = |e: NmbrsError| JobError::nmbrs(&e, domain);
         let today = self.clock.nmbrs_today();
 

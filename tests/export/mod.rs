@@ -6,4 +6,5 @@ mod failures;
 mod hours;
 mod in_place_ledger;
 mod rest;
+mod review;
 mod stage_migration;
