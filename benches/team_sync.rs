@@ -2,7 +2,8 @@
 //! on SOAP and on REST side by side: wall time, Nmbrs calls, and peak RSS of the worker.
 //!
 //! Each API gets a simulator of its own as its own process (`nmbrs-worker sim --employees N`),
-//! so the peak RSS measured here (VmHWM, reset after start-up and between the APIs) is the
+//! so the peak RSS measured here (VmHWM, reset after start-up; each API in a process of its own
+//! under `BENCH_API=both`, the benchmark running itself again per API) is the
 //! worker's alone: reading Nmbrs, building the records, committing 10 000 events to the outbox
 //! and publishing them. Goals: a few calls per company per 100 employees on REST (pages, not
 //! one call per employee), peak RSS ≤ 150 MB.
@@ -45,14 +46,62 @@ struct Sync {
     counts: Value,
 }
 
+/// The line a child process answers with (`BENCH_CHILD=1`).
+const RESULT: &str = "BENCH_RESULT ";
+
+impl Sync {
+    fn to_json(&self) -> Value {
+        json!({"api": self.api.name(), "wall_s": self.wall.as_secs_f64(), "calls": self.calls,
+               "tokens": self.tokens, "per_operation": self.per_operation, "baseline_mib": self.baseline_mib,
+               "peak_mib": self.peak_mib, "counts": self.counts})
+    }
+
+    fn from_json(api: Api, v: &Value) -> Sync {
+        let per_operation = v["per_operation"].as_object().into_iter().flatten();
+        Sync {
+            api,
+            wall: Duration::from_secs_f64(v["wall_s"].as_f64().unwrap_or_default()),
+            calls: v["calls"].as_u64().unwrap_or_default(),
+            tokens: v["tokens"].as_u64().unwrap_or_default() as usize,
+            per_operation: per_operation.map(|(op, n)| (op.clone(), n.as_u64().unwrap_or_default())).collect(),
+            baseline_mib: v["baseline_mib"].as_f64().unwrap_or_default(),
+            peak_mib: v["peak_mib"].as_f64().unwrap_or_default(),
+            counts: v["counts"].clone(),
+        }
+    }
+}
+
+/// Runs this benchmark again for `api` alone, so that its peak RSS is not raised by what the
+/// other API's sync left on the heap, and reads its figures.
+fn in_own_process(api: Api) -> Sync {
+    let exe = std::env::current_exe().expect("the benchmark's path");
+    let output = std::process::Command::new(exe)
+        .env("BENCH_API", api.name())
+        .env("BENCH_CHILD", "1")
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .expect("the benchmark runs again");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout.lines().find_map(|l| l.strip_prefix(RESULT));
+    let line = line.unwrap_or_else(|| panic!("the {} run answered no figures ({})", api.name(), output.status));
+    Sync::from_json(api, &serde_json::from_str(line).expect("the figures as JSON"))
+}
+
 fn main() {
     let employees: usize = std::env::var("BENCH_EMPLOYEES").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let mut syncs = Vec::new();
-    for api in Api::from_env() {
+    let apis = Api::from_env();
+    let syncs: Vec<Sync> = if let [api] = apis[..] {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
         let sim = SimProcess::spawn(if api == Api::Soap { 18_000 } else { 22_000 }, employees);
-        syncs.push(runtime.block_on(run(&sim, api)));
-    }
+        let sync = runtime.block_on(run(&sim, api));
+        if std::env::var_os("BENCH_CHILD").is_some() {
+            println!("{RESULT}{}", sync.to_json());
+            return;
+        }
+        vec![sync]
+    } else {
+        apis.into_iter().map(in_own_process).collect()
+    };
     println!("team sync of one company with {employees} extra employees (+ the demo's 7), no added latency");
     let cell = |f: &dyn Fn(&Sync) -> String| syncs.iter().map(|s| format!(" | {:>22}", f(s))).collect::<String>();
     println!("{:<16}{}", "", cell(&|s| s.api.name().to_uppercase()));
