@@ -1,21 +1,25 @@
 //! Hours export of 200 employees through the real worker (RabbitMQ + PostgreSQL) against the
-//! simulator with 50 ms per Nmbrs call: is the export bound by Nmbrs latency and the
-//! per-integration concurrency, as it should be, or by something of ours?
+//! simulator with 50 ms per Nmbrs call, on SOAP and on REST side by side: is the export bound
+//! by Nmbrs latency and the per-integration concurrency, as it should be, or by something of
+//! ours?
 //!
-//! Three runs of one integration: a first export (every bucket inserted), the identical
-//! export again (must make no write call: the process exits non-zero otherwise) and one with
-//! 10 changed buckets (at most 2 write calls each). Per run: wall time from publish to
-//! `job.completed`, Nmbrs calls from the simulator's call log, the ideal time
-//! `calls × latency ÷ NMBRS_MAX_CONCURRENCY_PER_INTEGRATION` next to the bound of the client's
-//! global rate limit (100 calls/s), and wall ÷ ideal (goal ≤ 1.2).
+//! Per API, three runs of one integration: a first export (every bucket inserted), the
+//! identical export again (must make no write call: the process exits non-zero otherwise) and
+//! one with 10 changed buckets (at most 2 write calls each on SOAP, delete + insert; at most 1
+//! on REST, which changes a line in place with PUT). Per run: wall time from publish to
+//! `job.completed`, Nmbrs calls from the simulator's call log (token requests apart), the
+//! ideal time `calls × latency ÷ NMBRS_MAX_CONCURRENCY_PER_INTEGRATION` next to the bound of
+//! the client's global rate limit (100 calls/s), and wall ÷ ideal (goal ≤ 1.2).
 //!
-//! The simulator runs as its own process (`nmbrs-worker sim --employees N`), the worker in
-//! this one; its database, queues and exchanges are deleted afterwards.
+//! Each API gets a simulator of its own as its own process (`nmbrs-worker sim --employees N`,
+//! the same latency on its SOAP and REST faces), the worker runs in this one; its database,
+//! queues and exchanges are deleted afterwards.
 //!
-//! Run: `cargo bench --bench export` (env `BENCH_EMPLOYEES` default 200, `BENCH_LATENCY_MS`
-//! default 50, `NMBRS_MAX_CONCURRENCY_PER_INTEGRATION` default 4; `BENCH_LOG=1` prints the
-//! worker's JSON logs, e.g. with `RUST_LOG=info,sqlx=debug,nmbrs_worker::nmbrs=debug` for
-//! statement and call timings). Needs the local RabbitMQ and PostgreSQL.
+//! Run: `cargo bench --bench export` (env `BENCH_API` both (default) / soap / rest,
+//! `BENCH_EMPLOYEES` default 200, `BENCH_LATENCY_MS` default 50,
+//! `NMBRS_MAX_CONCURRENCY_PER_INTEGRATION` default 4; `BENCH_LOG=1` prints the worker's JSON
+//! logs, e.g. with `RUST_LOG=info,sqlx=debug,nmbrs_worker::nmbrs=debug` for statement and call
+//! timings). Needs the local RabbitMQ and PostgreSQL.
 
 mod common;
 
@@ -24,17 +28,17 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{BenchWorld, SimProcess};
+use common::{Api, BenchWorld, SimProcess};
 use futures::StreamExt;
-use nmbrs_worker::{
-    bus, cli::publish::publish_bytes, credentials::Credentials, jobs::Handlers, sim::demo, telemetry, worker::Worker,
-};
+use nmbrs_worker::{bus, cli::publish::publish_bytes, jobs::Handlers, sim::demo, telemetry, worker::Worker};
 use serde_json::{Value, json};
 
 /// The client's global limit (`ClientConfig::calls_per_second`).
 const RATE_LIMIT_PER_S: f64 = 100.0;
 /// Buckets changed by the third run.
 const CHANGED: usize = 10;
+/// The runs, in order.
+const RUNS: [&str; 3] = ["first export", "identical re-export", "10 changed buckets"];
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -46,102 +50,153 @@ struct Run {
     wall: Duration,
     calls: u64,
     writes: u64,
+    tokens: usize,
     per_operation: BTreeMap<String, u64>,
     status: String,
     counts: Value,
     actions: BTreeMap<String, usize>,
 }
 
+/// The benchmark's settings.
+#[derive(Clone, Copy)]
+struct Setup {
+    employees: usize,
+    latency_ms: u64,
+    concurrency: usize,
+}
+
+impl Setup {
+    /// `calls × latency ÷ concurrency` or `calls ÷ rate limit`, whichever is larger, in s.
+    fn ideal(self, calls: u64) -> f64 {
+        let by_latency = calls as f64 * self.latency_ms as f64 / 1000.0 / self.concurrency as f64;
+        by_latency.max(calls as f64 / RATE_LIMIT_PER_S)
+    }
+}
+
+/// At most this many write calls per changed bucket (CONTRACT §5: REST changes a line in place).
+fn writes_per_changed_bucket(api: Api) -> u64 {
+    match api {
+        Api::Soap => 2,
+        Api::Rest => 1,
+    }
+}
+
 fn main() {
-    let employees: usize = env_or("BENCH_EMPLOYEES", 200);
-    let latency_ms: u64 = env_or("BENCH_LATENCY_MS", 50);
-    let concurrency: usize = env_or("NMBRS_MAX_CONCURRENCY_PER_INTEGRATION", 4);
-    let sim = SimProcess::spawn(19_000, employees);
+    let setup = Setup {
+        employees: env_or("BENCH_EMPLOYEES", 200),
+        latency_ms: env_or("BENCH_LATENCY_MS", 50),
+        concurrency: env_or("NMBRS_MAX_CONCURRENCY_PER_INTEGRATION", 4),
+    };
     let runtime = tokio::runtime::Runtime::new().unwrap();
     // `BENCH_LOG=1`: the worker's JSON logs on stdout (filter `RUST_LOG`), for profiling.
     let _logs = std::env::var_os("BENCH_LOG").map(|_| runtime.block_on(async { telemetry::init(None).unwrap() }));
-    let runs = runtime.block_on(run(&sim, employees, latency_ms, concurrency));
-    drop(sim);
-    let runs = runs.unwrap_or_else(|e| {
-        eprintln!("export benchmark failed: {e}");
-        std::process::exit(1);
-    });
-
-    println!(
-        "hours export of {employees} employees (one company), simulator latency {latency_ms} ms, \
-         NMBRS_MAX_CONCURRENCY_PER_INTEGRATION={concurrency}, rate limit {RATE_LIMIT_PER_S} calls/s"
-    );
-    println!(
-        "{:<22} {:>8} {:>6} {:>6} {:>10} {:>10} {:>10} {:>9}  status / bucket actions",
-        "run", "wall s", "calls", "writes", "ideal s", "rate s", "wall/ideal", "in flight"
-    );
-    for r in &runs {
-        let ideal = r.calls as f64 * latency_ms as f64 / 1000.0 / concurrency as f64;
-        let rate = r.calls as f64 / RATE_LIMIT_PER_S;
-        let wall = r.wall.as_secs_f64();
-        let in_flight = r.calls as f64 * latency_ms as f64 / 1000.0 / wall;
-        println!(
-            "{:<22} {wall:>8.2} {:>6} {:>6} {ideal:>10.2} {rate:>10.2} {:>10.2} {in_flight:>9.2}  {} {:?}",
-            r.name,
-            r.calls,
-            r.writes,
-            wall / ideal.max(rate).max(f64::EPSILON),
-            r.status,
-            r.actions,
-        );
+    let mut results = Vec::new();
+    for api in Api::from_env() {
+        let port_base = if api == Api::Soap { 19_000 } else { 21_000 };
+        let sim = SimProcess::spawn(port_base, setup.employees);
+        let runs = runtime.block_on(run(&sim, api, setup));
+        drop(sim);
+        match runs {
+            Ok(runs) => results.push((api, runs)),
+            Err(e) => {
+                eprintln!("export benchmark on {} failed: {e}", api.name());
+                std::process::exit(1);
+            }
+        }
     }
-    println!("(ideal s = calls × latency ÷ concurrency; rate s = calls ÷ rate limit; wall/ideal uses the larger;");
-    println!(" in flight = calls × latency ÷ wall, the average number of Nmbrs calls outstanding)");
-    for r in &runs {
-        println!("{}: counts {} calls {:?}", r.name, r.counts, r.per_operation);
-    }
-
-    let mut failed = false;
-    if runs[1].writes != 0 {
-        eprintln!("FAIL: the identical re-export made {} write calls (must be 0)", runs[1].writes);
-        failed = true;
-    }
-    if runs[2].writes > 2 * CHANGED as u64 {
-        eprintln!("FAIL: {CHANGED} changed buckets took {} write calls (at most {})", runs[2].writes, 2 * CHANGED);
-        failed = true;
-    }
-    let first = &runs[0];
-    let ideal = first.calls as f64 * latency_ms as f64 / 1000.0 / concurrency as f64;
-    let ratio = first.wall.as_secs_f64() / ideal.max(first.calls as f64 / RATE_LIMIT_PER_S);
-    println!("first export wall/ideal = {ratio:.2} (goal ≤ 1.2: {})", if ratio <= 1.2 { "met" } else { "NOT met" });
-    if failed {
+    print_table(setup, &results);
+    if !passes(setup, &results) {
         std::process::exit(1);
     }
 }
 
-async fn run(sim: &SimProcess, employees: usize, latency_ms: u64, concurrency: usize) -> Result<Vec<Run>, String> {
-    sim.ready().await;
-    let faults = json!({"latency_ms": latency_ms}).to_string();
-    let set = sim.http.post(format!("{}/_sim/faults", sim.base)).header("content-type", "application/json");
-    set.body(faults).send().await.map_err(|e| e.to_string())?.error_for_status().map_err(|e| e.to_string())?;
+/// One table, the APIs side by side, then each run's counts and calls per operation.
+fn print_table(setup: Setup, results: &[(Api, Vec<Run>)]) {
+    println!(
+        "hours export of {} employees (one company), simulator latency {} ms on every call, \
+         NMBRS_MAX_CONCURRENCY_PER_INTEGRATION={}, rate limit {RATE_LIMIT_PER_S} calls/s",
+        setup.employees, setup.latency_ms, setup.concurrency
+    );
+    let mut head = format!("{:<20}", "");
+    let mut columns = format!("{:<20}", "run");
+    for (api, _) in results {
+        head += &format!(" | {:^53}", api.name().to_uppercase());
+        columns += &format!(
+            " | {:>7} {:>5} {:>6} {:>6} {:>7} {:>7} {:>9}",
+            "wall s", "calls", "writes", "tokens", "ideal s", "wall/id", "in flight"
+        );
+    }
+    println!("{head}\n{columns}");
+    for (i, name) in RUNS.iter().enumerate() {
+        let mut line = format!("{name:<20}");
+        for (_, runs) in results {
+            let r = &runs[i];
+            let wall = r.wall.as_secs_f64();
+            let ideal = setup.ideal(r.calls);
+            let in_flight = r.calls as f64 * setup.latency_ms as f64 / 1000.0 / wall;
+            let ratio = wall / ideal.max(f64::EPSILON);
+            line += &format!(
+                " | {wall:>7.2} {:>5} {:>6} {:>6} {ideal:>7.2} {ratio:>7.2} {in_flight:>9.2}",
+                r.calls, r.writes, r.tokens
+            );
+        }
+        println!("{line}");
+    }
+    println!("(ideal s = max(calls × latency ÷ concurrency, calls ÷ rate limit); wall/id = wall ÷ ideal s;");
+    println!(" in flight = calls × latency ÷ wall; tokens = requests to /connect/token, not among the calls)");
+    for (api, runs) in results {
+        for r in runs {
+            println!("{} {}: {} counts {} buckets {:?}", api.name(), r.name, r.status, r.counts, r.actions);
+            println!("    calls {:?}", r.per_operation);
+        }
+    }
+}
 
-    let extra = [("NMBRS_MAX_CONCURRENCY_PER_INTEGRATION", concurrency.to_string())];
+/// Prints the verdicts; false when a write-call bound is broken (wall ÷ ideal is a goal).
+fn passes(setup: Setup, results: &[(Api, Vec<Run>)]) -> bool {
+    let mut ok = true;
+    for (api, runs) in results {
+        let name = api.name();
+        if runs[1].writes != 0 {
+            eprintln!("FAIL ({name}): the identical re-export made {} write calls (must be 0)", runs[1].writes);
+            ok = false;
+        }
+        let most = writes_per_changed_bucket(*api) * CHANGED as u64;
+        if runs[2].writes > most {
+            eprintln!("FAIL ({name}): {CHANGED} changed buckets took {} write calls (at most {most})", runs[2].writes);
+            ok = false;
+        }
+        let ratio = runs[0].wall.as_secs_f64() / setup.ideal(runs[0].calls);
+        let verdict = if ratio <= 1.2 { "met" } else { "NOT met" };
+        println!("{name}: first export wall/ideal = {ratio:.2} (goal ≤ 1.2: {verdict})");
+    }
+    ok
+}
+
+async fn run(sim: &SimProcess, api: Api, setup: Setup) -> Result<Vec<Run>, String> {
+    sim.ready().await;
+    sim.set_latency(setup.latency_ms).await;
+    let mut extra = vec![("NMBRS_MAX_CONCURRENCY_PER_INTEGRATION", setup.concurrency.to_string())];
+    extra.extend(sim.rest_settings().await);
     let world = BenchWorld::new("export", &sim.base, &extra).await;
     let config = &world.config;
     let mut events = bus::tap_events(&world.channel, &world.names, "#").await.map_err(|e| e.to_string())?;
     let worker = Worker::start(config.clone(), Handlers::production(config).unwrap()).await.unwrap();
-    let sealed = world.keys.seal("env-bench-export", &Credentials::new(demo::USERNAME, demo::TOKEN));
     let integration = json!({
-        "id": "env-bench-export", "nmbrs": {"domain": demo::DOMAIN, "credentials": sealed},
-        "venues": [{"eitje_venue_id": "v-1", "nmbrs_company_id": demo::HORECA}],
+        "id": "env-bench-export", "nmbrs": sim.nmbrs(api, &world.keys, "env-bench-export").await,
+        "venues": [{"eitje_venue_id": "v-1", "nmbrs_company_id": api.company(demo::HORECA)}],
         "settings": {"hour_codes": {"worked": 1, "leave": 20, "sick": 30}, "wage_codes": {"meals": 400}}
     });
 
-    let first = payload(employees, 0);
-    let changed = payload(employees, CHANGED);
+    let first = payload(api, setup.employees, 0);
+    let changed = payload(api, setup.employees, CHANGED);
     let mut runs = Vec::new();
-    for (name, payload) in [("first export", &first), ("identical re-export", &first), ("10 changed buckets", &changed)]
-    {
+    for (name, payload) in RUNS.into_iter().zip([&first, &first, &changed]) {
         let job = json!({
             "message_id": uuid::Uuid::new_v4().to_string(), "type": "ExportHours", "schema_version": 1,
             "created_at": chrono::Utc::now().to_rfc3339(), "integration": integration, "payload": payload
         });
-        let before = sim.calls().await;
+        let (before, tokens_before) = (sim.calls().await, sim.token_calls().await);
         let started = Instant::now();
         publish_bytes(config, &serde_json::to_vec(&job).unwrap(), Some(&job), None, true).await.unwrap();
         let (exported, completed) = wait_for_job(&mut events, &job).await;
@@ -160,6 +215,7 @@ async fn run(sim: &SimProcess, employees: usize, latency_ms: u64, concurrency: u
             wall,
             calls: after.total - before.total,
             writes: after.writes - before.writes,
+            tokens: sim.token_calls().await - tokens_before,
             per_operation,
             status: completed["payload"]["status"].as_str().unwrap_or(completed["type"].as_str().unwrap_or("?")).into(),
             counts: completed["payload"]["counts"].clone(),
@@ -171,7 +227,7 @@ async fn run(sim: &SimProcess, employees: usize, latency_ms: u64, concurrency: u
     }
     worker.stop().await;
     world.remove().await;
-    if runs.len() < 3 {
+    if runs.len() < RUNS.len() {
         let last = runs.last().map(|r| format!("{} {}", r.status, r.counts)).unwrap_or_default();
         return Err(format!("an export did not complete: {last}"));
     }
@@ -181,11 +237,11 @@ async fn run(sim: &SimProcess, employees: usize, latency_ms: u64, concurrency: u
 /// Every employee (ids from 600000, zero-hours, in the monthly company) has two worked
 /// shifts with a meal each and one leave entry in period 2026-11: four buckets (hours 1,
 /// hours 20, wage 400, days). `changed` employees get another length for their first shift,
-/// which changes their worked-hours bucket only.
-fn payload(employees: usize, changed: usize) -> Value {
+/// which changes their worked-hours bucket only. Employee ids are in `api`'s form.
+fn payload(api: Api, employees: usize, changed: usize) -> Value {
     let mut entries = Vec::with_capacity(employees * 3);
     for i in 0..employees {
-        let employee = 600_000 + i as i64;
+        let employee = api.employee(600_000 + i as i32);
         let hours = if i < changed { "8.25" } else { "7.50" };
         let entry = |id: String, kind: &str, day: u32, hours: &str, meals: u32| {
             json!({"entry_id": id, "nmbrs_employee_id": employee, "eitje_venue_id": "v-1",

@@ -1,6 +1,8 @@
 //! What the benchmarks that run the worker against a simulator process share: the simulator
 //! as its own process (so the worker's figures are its own), its call log, and a throw-away
-//! world for the worker (its own database and queue prefix), removed afterwards.
+//! world for the worker (its own database and queue prefix), removed afterwards, and what a
+//! run needs to go through either Nmbrs API (`BENCH_API`): the REST app registered at the
+//! simulator, a consent minted there, and ids in the API's form (CONTRACT §5).
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -11,9 +13,62 @@ use std::{
 use nmbrs_worker::{
     bus::{self, topology::Names},
     config::Config,
-    credentials::KeyRing,
+    credentials::{Credentials, KeyRing, RestGrant},
+    sim::{
+        demo,
+        rest::ids::{Kind, rest_id},
+    },
 };
-use serde_json::Value;
+use serde_json::{Value, json};
+
+/// The Nmbrs API a run goes through (`integration.nmbrs.api`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Api {
+    Soap,
+    Rest,
+}
+
+impl Api {
+    /// `BENCH_API`: `both` (default: SOAP, then REST, in one run), `soap` or `rest`.
+    pub fn from_env() -> Vec<Api> {
+        match std::env::var("BENCH_API").unwrap_or_default().trim().to_ascii_lowercase().as_str() {
+            "" | "both" => vec![Api::Soap, Api::Rest],
+            "soap" => vec![Api::Soap],
+            "rest" => vec![Api::Rest],
+            other => panic!("BENCH_API must be both, soap or rest, not {other:?}"),
+        }
+    }
+
+    /// As `integration.nmbrs.api` spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Api::Soap => "soap",
+            Api::Rest => "rest",
+        }
+    }
+
+    /// A simulator id in this API's form: the SOAP integer, or its REST UUID.
+    fn id(self, kind: Kind, soap_id: i32) -> Value {
+        match self {
+            Api::Soap => json!(soap_id),
+            Api::Rest => json!(rest_id(demo::DOMAIN, kind, soap_id.into()).to_string()),
+        }
+    }
+
+    /// A company id (`venues[].nmbrs_company_id`) in this API's form.
+    pub fn company(self, soap_id: i32) -> Value {
+        self.id(Kind::Company, soap_id)
+    }
+
+    /// An employee id (`entries[].nmbrs_employee_id`) in this API's form.
+    #[allow(dead_code)]
+    pub fn employee(self, soap_id: i32) -> Value {
+        self.id(Kind::Employee, soap_id)
+    }
+}
+
+/// The OAuth app the benchmarks register at the simulator's identity server.
+const BENCH_APP: (&str, &str, &str) = ("eitje-bench", "bench-client-secret", "bench-subscription-key");
 
 /// `nmbrs-worker sim --employees N` on a port of its own; killed when dropped.
 pub struct SimProcess {
@@ -37,6 +92,9 @@ impl SimProcess {
         let child = Command::new(env!("CARGO_BIN_EXE_nmbrs-worker"))
             .args(["sim", "--port", &port.to_string(), "--employees", &employees.to_string()])
             .env("RUST_LOG", "warn")
+            // Checking every REST request and response against the 480 KB OpenAPI file is the
+            // tests' job (`.cargo/config.toml` sets it for them); Nmbrs does not do it on our time.
+            .env_remove("NMBRS_SIM_OPENAPI")
             .stdout(Stdio::null())
             .spawn()
             .expect("the simulator starts");
@@ -61,6 +119,60 @@ impl SimProcess {
         let ops = calls["per_operation"].as_object().into_iter().flatten();
         let per_operation = ops.map(|(op, n)| (op.clone(), n.as_u64().unwrap_or(0))).collect();
         SimCalls { total: calls["total"].as_u64().unwrap(), writes: calls["writes"].as_u64().unwrap(), per_operation }
+    }
+
+    /// Calls to the identity server's `/connect/token` so far (not in [`Self::calls`]).
+    pub async fn token_calls(&self) -> usize {
+        let url = format!("{}/_sim/oauth/calls", self.base);
+        let text = self.http.get(url).send().await.unwrap().text().await.unwrap();
+        let calls: Value = serde_json::from_str(&text).unwrap();
+        calls.as_array().map_or(0, |a| a.iter().filter(|c| c["endpoint"] == "token").count())
+    }
+
+    /// POSTs `body` to a `/_sim/...` control route and returns the answer's JSON (null if none).
+    async fn control(&self, path: &str, body: Value) -> Value {
+        let request = self.http.post(format!("{}{path}", self.base)).header("content-type", "application/json");
+        let answer = request.body(body.to_string()).send().await.and_then(|a| a.error_for_status());
+        let text = answer.unwrap_or_else(|e| panic!("POST {path}: {e}")).text().await.unwrap_or_default();
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+
+    /// Adds `latency_ms` to every SOAP and every REST call (and token request), the same on both.
+    #[allow(dead_code)]
+    pub async fn set_latency(&self, latency_ms: u64) {
+        self.control("/_sim/faults", json!({"latency_ms": latency_ms})).await;
+        self.control("/_sim/rest/faults", json!({"latency_ms": latency_ms})).await;
+    }
+
+    /// Registers the benchmark's OAuth app here and returns the worker's REST settings pointing
+    /// at this simulator (its REST face and identity server), for [`BenchWorld::new`]'s `extra`.
+    pub async fn rest_settings(&self) -> Vec<(&'static str, String)> {
+        let (client_id, secret, key) = BENCH_APP;
+        let app = json!({"client_id": client_id, "client_secret": secret, "subscription_key": key});
+        self.control("/_sim/oauth/clients", app).await;
+        vec![
+            ("NMBRS_REST_BASE_URL", self.base.clone()),
+            ("NMBRS_OAUTH_TOKEN_URL", format!("{}/connect/token", self.base)),
+            ("NMBRS_OAUTH_CLIENT_ID", client_id.to_string()),
+            ("NMBRS_OAUTH_CLIENT_SECRET", secret.to_string()),
+            ("NMBRS_SUBSCRIPTION_KEY", key.to_string()),
+        ]
+    }
+
+    /// The integration's `nmbrs` object for `api`: the demo domain with its SOAP login, or a
+    /// consent minted here for the app of [`Self::rest_settings`], sealed for `integration_id`.
+    pub async fn nmbrs(&self, api: Api, keys: &KeyRing, integration_id: &str) -> Value {
+        let sealed = match api {
+            Api::Soap => keys.seal(integration_id, &Credentials::new(demo::USERNAME, demo::TOKEN)),
+            Api::Rest => {
+                let spec = json!({"grant_id": "", "client_id": BENCH_APP.0, "domain": demo::DOMAIN, "scope": ""});
+                let minted = self.control("/_sim/oauth/grants", spec).await;
+                let grant_id = minted["grant_id"].as_str().and_then(|g| g.parse().ok()).expect("a grant id");
+                let refresh = minted["refresh_token"].as_str().expect("a refresh token").to_string();
+                keys.seal_rest_grant(integration_id, &RestGrant::new(grant_id, refresh))
+            }
+        };
+        json!({"domain": demo::DOMAIN, "api": api.name(), "credentials": sealed})
     }
 }
 
