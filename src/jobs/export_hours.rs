@@ -101,10 +101,7 @@ impl JobHandler for ExportHours {
                 let attempt = Attempt::load(&ctx, places).await?;
                 (run, attempt)
             }
-            None => {
-                let unrelinked = unrelinked(&ctx, &links).await?;
-                self.plan(&ctx, payload, api.as_ref(), &unrelinked).await?
-            }
+            None => self.plan(&ctx, payload, api.as_ref(), &links).await?,
         };
         if payload.dry_run {
             let Run { plan, refused } = run;
@@ -145,15 +142,16 @@ impl ExportHours {
         ctx: &JobContext<'_>,
         payload: &ExportPayload,
         api: &dyn NmbrsApi,
-        unrelinked: &Unrelinked,
+        links: &super::relink::EmployeeLinks,
     ) -> Result<(Run, Attempt), JobError> {
         let integration = &ctx.job.integration;
         let (pool, id) = (ctx.pool, integration.id.as_str());
         let named_ids: Vec<&EntryId> =
             payload.entries.iter().map(|e| &e.entry_id).chain(&payload.withdrawn_entry_ids).collect();
         let named: Ledger = ledger::load_entries(pool, id, &named_ids).await.map_err(db_error)?.into_iter().collect();
+        let unrelinked = unrelinked(ctx, links, &named).await?;
         let mut places = employee_periods(payload, &integration.venues, &named);
-        if unrelinked.on_rest {
+        if integration.nmbrs.api == crate::credentials::ApiKind::Rest {
             // What the relink left under SOAP ids cannot be read through REST; its entries wait.
             places.retain(|(company, employee, _)| company.soap().is_none() && employee.soap().is_none());
         }
@@ -170,7 +168,7 @@ impl ExportHours {
             ledger: &attempt.ledger,
             applied: &applied,
             edge: edge_of(api),
-            unrelinked,
+            unrelinked: &unrelinked,
         });
         let refused = facts.unread.iter().map(|(company, failure)| export_facts::report(*company, failure)).collect();
         tracing::info!(
@@ -347,14 +345,28 @@ struct Written {
     unreadable: Vec<(BucketKey, &'static str, String)>,
 }
 
-/// On REST after a switch: the periods where SOAP-era buckets the relink could not link are in
-/// doubt, and the employees it linked (`domain::export::plan::Unrelinked`). Empty on SOAP.
-async fn unrelinked(ctx: &JobContext<'_>, links: &super::relink::EmployeeLinks) -> Result<Unrelinked, JobError> {
+/// On REST after a switch, what the relink left under SOAP ids (`domain::export::plan::Unrelinked`):
+/// the periods holding buckets of employees it could not recognise, the employees it linked,
+/// the (employee, period) whose SOAP twin still has buckets there, and the entries `named`
+/// whose contributions are still SOAP-keyed. Empty on SOAP.
+async fn unrelinked(
+    ctx: &JobContext<'_>,
+    links: &super::relink::EmployeeLinks,
+    named: &Ledger,
+) -> Result<Unrelinked, JobError> {
     if ctx.job.integration.nmbrs.api != crate::credentials::ApiKind::Rest {
         return Ok(Unrelinked::default());
     }
-    let integration = Some(ctx.job.integration.id.as_str());
-    let doubtful = buckets::in_doubt(ctx.pool, integration).await.map_err(db_error)?;
-    let periods = doubtful.iter().filter(|b| b.key.employee.soap().is_some()).map(|b| b.key.period).collect();
-    Ok(Unrelinked { on_rest: true, periods, linked: links.linked() })
+    let soap_keyed = |k: &BucketKey| k.employee.soap().is_some() || k.company.soap().is_some();
+    let entries = named.iter().filter(|c| soap_keyed(&c.bucket)).map(|c| c.entry_id.clone()).collect();
+    let left = buckets::soap_keyed(ctx.pool, &ctx.job.integration.id).await.map_err(db_error)?;
+    let mut held = Unrelinked { entries, linked: links.linked(), ..Default::default() };
+    for key in left {
+        let rest = links.rest_id_for(key.employee);
+        match rest.0.rest() {
+            Some(_) => held.twins.insert((rest, key.period)),
+            None => held.periods.insert(key.period),
+        };
+    }
+    Ok(held)
 }

@@ -287,6 +287,19 @@ pub async fn in_doubt(pool: &PgPool, integration: Option<&str>) -> sqlx::Result<
         .collect()
 }
 
+/// The keys of the integration's buckets still under a SOAP id (employee or company) — after a
+/// switch to REST, what the relink left as it was (closed periods, the unrecognised).
+pub async fn soap_keyed(pool: &PgPool, integration: &str) -> sqlx::Result<Vec<BucketKey>> {
+    let rows = sqlx::query(
+        "SELECT company_id, employee_id, year, period, component FROM export_buckets
+         WHERE integration_id = $1 AND (employee_id ~ '^-?[0-9]+$' OR company_id ~ '^-?[0-9]+$')",
+    )
+    .bind(integration)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(key_of).collect()
+}
+
 /// What a person found in Nmbrs about a bucket in doubt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Resolution {

@@ -92,26 +92,26 @@ pub struct PlanInput<'a> {
 /// has settled the SOAP-era buckets (`in-doubt list` / `in-doubt resolve`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Unrelinked {
-    /// The export runs on REST: a contribution still keyed by SOAP ids is one the relink left.
-    pub on_rest: bool,
-    /// Periods with SOAP-keyed buckets in doubt.
+    /// Periods with SOAP-keyed buckets of an employee the relink could not recognise.
     pub periods: BTreeSet<PayPeriod>,
     /// REST employees the relink linked to a SOAP-era employee.
     pub linked: BTreeSet<EmployeeId>,
+    /// (REST employee, period) where the employee's SOAP twin still has SOAP-keyed buckets (a
+    /// closed period the relink left as history, or a company it could not link): its
+    /// SOAP-made components are there, so a REST write beside them could double an hour.
+    pub twins: BTreeSet<(EmployeeId, PayPeriod)>,
+    /// Entries whose earlier contributions are still keyed by SOAP ids (their buckets were
+    /// left as they were).
+    pub entries: BTreeSet<EntryId>,
 }
 
 impl Unrelinked {
     /// Whether an entry of `employee` in `period` must wait: a REST employee without a SOAP twin,
     /// in a period where an unrecognised employee's SOAP-made components are in doubt.
     pub fn holds(&self, period: PayPeriod, employee: EmployeeId) -> bool {
-        self.periods.contains(&period) && employee.0.rest().is_some() && !self.linked.contains(&employee)
-    }
-
-    /// Whether an entry's earlier contributions went to a bucket the relink left under SOAP ids
-    /// (its employee or company unrecognised): on REST that bucket cannot be written, and the
-    /// entry waits with it.
-    pub fn left_behind<'c>(&self, mut earlier: impl Iterator<Item = &'c BucketKey>) -> bool {
-        self.on_rest && earlier.any(|k| k.employee.0.soap().is_some() || k.company.0.soap().is_some())
+        let maybe_unrecognised =
+            self.periods.contains(&period) && employee.0.rest().is_some() && !self.linked.contains(&employee);
+        maybe_unrecognised || self.twins.contains(&(employee, period))
     }
 }
 
@@ -496,7 +496,7 @@ impl Planner<'_> {
             return false;
         };
         let (company, period) = (venue.nmbrs_company_id, PayPeriod::from(input.payload.period));
-        let held = input.unrelinked.left_behind(earlier.iter().map(|c| &c.bucket))
+        let held = input.unrelinked.entries.contains(id)
             || (!wanted.is_empty() && input.unrelinked.holds(period, entry.nmbrs_employee_id));
         if held {
             self.skip(id, None, SkipReason::InDoubt);

@@ -137,6 +137,22 @@ pub fn run_on(
     plan(&PlanInput { payload, venues: &venues(), settings, companies, ledger, applied, edge, unrelinked })
 }
 
+/// Plans `payload` on REST (in place) after a switch that left `unrelinked`.
+pub fn run_unrelinked(payload: &ExportPayload, unrelinked: &super::plan::Unrelinked) -> Plan {
+    let (ledger, applied) = (Ledger::new(), BTreeMap::new());
+    let input = PlanInput {
+        payload,
+        venues: &venues(),
+        settings: &settings(),
+        companies: &companies(),
+        ledger: &ledger,
+        applied: &applied,
+        edge: Edge::InPlace,
+        unrelinked,
+    };
+    plan(&input)
+}
+
 /// What the handler's writes leave per bucket: the new value and, for a non-zero hour or wage
 /// bucket, one owned component (a fresh id on every insert; an update keeps its line).
 pub fn carry_out(applied: &BTreeMap<BucketKey, Applied>, plan: &Plan) -> BTreeMap<BucketKey, Applied> {
