@@ -400,3 +400,66 @@ async fn two_processes_exporting_conflicting_overlaps_at_once_end_in_the_order_t
     assert_ne!(xy.totals(), yx.totals(), "this case depends on the order");
     race(api, &x, &y).await;
 }
+
+/// Issue 10: the relink's recovery points are after each company step. A worker killed after
+/// every step in turn (the real binary, `FAILPOINTS=relink.after_step=return`), then one that
+/// runs on: the relink resumes after its last step and never relinks twice, and the first REST
+/// export after the switch ends exact, with only the inserts the change needed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_after_every_relink_step_then_a_restart_ends_exact() {
+    let (first, changed) = (first_export(), changed_export());
+    let mut env = TestEnv::new();
+    let sim = Simulator::start_demo().await.unwrap();
+    let soap = Via::new(Api::Soap, &mut env, &sim);
+    let rest = Via::new(Api::Rest, &mut env, &sim);
+    let mut events = env.events().await;
+    let mut crew = Crew::new(&env, &sim);
+    let w = crew.start(&[]);
+    let job = soap.job(&env, USER, &first);
+    env.publish(&job).await;
+    completed(&mut events, &message_id(&job), 60).await;
+    crew.proc(w).sigterm();
+    assert_eq!(crew.proc(w).exit_within(20).await, Some(0), "the SOAP-era worker stops cleanly");
+
+    // The customer moves to REST: the next export relinks first.
+    let job = rest.job(&env, USER, &changed);
+    let id = message_id(&job);
+    env.publish(&job).await;
+    let mut kills = 0;
+    loop {
+        let p = crew.start(&[("FAILPOINTS", "relink.after_step=return")]);
+        let started = Instant::now();
+        let exited = loop {
+            if let Some(code) = crew.proc(p).try_exit() {
+                break Some(code);
+            }
+            if !events.of("job.completed", &id).is_empty() {
+                break None;
+            }
+            assert!(started.elapsed() < Duration::from_secs(60), "neither a kill nor the job's end");
+            events.settle(50).await;
+        };
+        match exited {
+            Some(code) => {
+                assert_eq!(code, Some(FAILPOINT_EXIT), "killed after relink step {}", kills + 1);
+                kills += 1;
+                assert!(kills <= 4, "a step is never applied twice, so the kills end");
+            }
+            None => break,
+        }
+    }
+    assert!(kills >= 2, "killed after each of the two companies' steps: {kills}");
+    completed(&mut events, &id, 60).await;
+    events.settle(500).await;
+    let (done, _) = once(&events, &id);
+    assert_eq!(done.body["payload"]["status"], "succeeded", "{:#}", done.body);
+    assert_eq!(count(&done, "in_doubt"), 0, "{:#}", done.body);
+    let (before, after) = (Ledger::after(&[&first]), Ledger::after(&[&first, &changed]));
+    assert_exact(&sim, &after, "after the switch, the kills and the resumed relink");
+    assert_eq!(
+        landed_in(&sim.calls(), &rest.inserts()),
+        inserts_needed(&before, &after, true),
+        "through REST only the inserts the change needed: every SOAP-made component was relinked"
+    );
+    crew.stop_all().await;
+}
