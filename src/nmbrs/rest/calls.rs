@@ -111,21 +111,25 @@ impl RestClient {
         employee_type: Option<&str>,
     ) -> Result<RestListed<RestEmployee>, NmbrsError> {
         let query = employee_type.map(|t| vec![("employeeType", t.to_owned())]).unwrap_or_default();
-        let items = self.get_all(Op::Employees, format!("/api/companies/{company}/employees"), query).await?;
-        Ok(wire::flat(&items, wire::employee))
+        let mut out = RestListed::default();
+        let path = format!("/api/companies/{company}/employees");
+        self.get_pages(Op::Employees, path, query, |page| out.append(wire::flat(&page, wire::employee))).await?;
+        Ok(out)
     }
 
-    async fn per_employee<T>(
+    async fn per_employee<T: Send>(
         &self,
         op: Op,
         company: CompanyUuid,
         key: &'static str,
         query: Vec<(&'static str, String)>,
-        convert: impl Fn(&Value) -> Result<T, wire::Unread>,
+        convert: impl Fn(&Value) -> Result<T, wire::Unread> + Sync,
     ) -> Result<RestListed<ByEmployee<T>>, NmbrsError> {
         let path = op.template().replace("{companyId}", &company.to_string());
-        let items = self.get_all(op, path, query).await?;
-        Ok(wire::by_employee(&items, key, convert))
+        // Page by page: each page's JSON is dropped once its records are typed.
+        let mut out = RestListed::default();
+        self.get_pages(op, path, query, |page| out.append(wire::by_employee(&page, key, &convert))).await?;
+        Ok(out)
     }
 
     /// `GET /api/companies/{companyId}/employees/personalinfo` [employee.info |

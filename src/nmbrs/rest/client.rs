@@ -285,6 +285,20 @@ impl RestClient {
         query: Vec<(&'static str, String)>,
     ) -> Result<Vec<Value>, NmbrsError> {
         let mut items = Vec::new();
+        self.get_pages(op, path, query, |page| items.extend(page)).await?;
+        Ok(items)
+    }
+
+    /// [`Self::get_all`], handing each page's `data` to `on_page` as it arrives, so a big
+    /// company-wide read never holds all its pages as JSON trees at once (the caller keeps only
+    /// its typed records).
+    pub(super) async fn get_pages(
+        &self,
+        op: RestOperation,
+        path: String,
+        query: Vec<(&'static str, String)>,
+        mut on_page: impl FnMut(Vec<Value>) + Send,
+    ) -> Result<(), NmbrsError> {
         let mut page = 1usize;
         loop {
             let mut q = query.clone();
@@ -301,9 +315,9 @@ impl RestClient {
                 )
             })?;
             let more = op.paged() && envelope.has_next() && !envelope.data.is_empty();
-            items.extend(envelope.data);
+            on_page(envelope.data);
             if !more {
-                return Ok(items);
+                return Ok(());
             }
             page += 1;
             if page > MAX_PAGES {

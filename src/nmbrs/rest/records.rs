@@ -22,6 +22,14 @@ pub struct RestListed<T> {
     pub unreadable: Vec<RestUnreadable>,
 }
 
+impl<T> RestListed<T> {
+    /// Adds the records of `more` (the next page of the same read) after these.
+    pub fn append(&mut self, more: RestListed<T>) {
+        self.items.extend(more.items);
+        self.unreadable.extend(more.unreadable);
+    }
+}
+
 impl<T> Default for RestListed<T> {
     fn default() -> Self {
         RestListed { items: Vec::new(), unreadable: Vec::new() }
