@@ -70,6 +70,10 @@ pub struct Config {
     pub max_departure_share: rust_decimal::Decimal,
     /// The Nmbrs REST API and Eitje's OAuth app (CONTRACT §1, §5.1); the app may be missing.
     pub rest: crate::nmbrs::rest::RestConfig,
+    /// What "now" is when a job decides what day it is (CONTRACT §2.3 "today"): the system
+    /// clock, or the fixed instant of `NMBRS_WORKER_CLOCK` (RFC 3339; tests and the demo only,
+    /// so they read the same on any day; the worker logs a warning when it is set).
+    pub clock: crate::clock::Clock,
 }
 
 impl std::fmt::Debug for Config {
@@ -84,6 +88,7 @@ impl std::fmt::Debug for Config {
             .field("concurrency_per_queue", &self.concurrency_per_queue)
             .field("retry_schedule", &self.retry_schedule)
             .field("rest", &self.rest)
+            .field("clock", &self.clock)
             .finish_non_exhaustive()
     }
 }
@@ -173,6 +178,7 @@ impl Config {
             db_pool_size,
             max_departure_share,
             rest: crate::nmbrs::rest::RestConfig::from_source(src)?,
+            clock: clock(src)?,
         })
     }
 
@@ -192,6 +198,15 @@ fn parse<T: std::str::FromStr>(
 ) -> Result<T, ConfigError> {
     let raw = src.get(var).unwrap_or_else(|| default.to_string());
     raw.trim().parse().map_err(|_| invalid(var, format!("expected {expected}, got {raw:?}")))
+}
+
+/// `NMBRS_WORKER_CLOCK`: unset = the system clock, else a fixed RFC 3339 instant.
+fn clock(src: &impl Source) -> Result<crate::clock::Clock, ConfigError> {
+    const VAR: &str = "NMBRS_WORKER_CLOCK";
+    let Some(raw) = src.get(VAR) else { return Ok(crate::clock::Clock::System) };
+    let at = chrono::DateTime::parse_from_rfc3339(raw.trim())
+        .map_err(|e| invalid(VAR, format!("expected an RFC 3339 instant like 2026-11-24T12:00:00Z ({e})")))?;
+    Ok(crate::clock::Clock::fixed(at.with_timezone(&chrono::Utc)))
 }
 
 fn duration(src: &impl Source, var: &'static str, default: &str) -> Result<Duration, ConfigError> {
@@ -239,6 +254,7 @@ mod tests {
         assert_eq!(cfg.http_addr.to_string(), "127.0.0.1:9464");
         assert!(cfg.otlp_endpoint.is_none());
         assert!(cfg.credential_keys.is_none());
+        assert_eq!(cfg.clock, crate::clock::Clock::System);
         let secs: Vec<u64> = cfg.retry_schedule.iter().map(Duration::as_secs).collect();
         assert_eq!(secs, vec![10, 60, 300, 900, 1800]);
     }
@@ -256,11 +272,18 @@ mod tests {
             ("NMBRS_WORKER_MAX_DEPARTURE_SHARE", "1.5"),
             ("NMBRS_WORKER_MAX_DEPARTURE_SHARE", "-0.1"),
             ("NMBRS_WORKER_MAX_DEPARTURE_SHARE", "30%"),
+            ("NMBRS_WORKER_CLOCK", "2026-11-24"),
         ] {
             let err = Config::from_source(&HashMap::from([(var, value)])).unwrap_err();
             assert_eq!(err.var, var, "{value}");
             assert!(err.to_string().starts_with("invalid configuration: "), "{err}");
         }
+    }
+
+    #[test]
+    fn a_fixed_clock_is_an_instant_whose_day_is_dutch() {
+        let cfg = Config::from_source(&HashMap::from([("NMBRS_WORKER_CLOCK", "2026-12-31T23:30:00Z")])).unwrap();
+        assert_eq!(cfg.clock.nmbrs_today(), chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap());
     }
 
     #[test]

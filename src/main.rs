@@ -165,7 +165,13 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
             println!(
                 "Nmbrs simulator (demo data, {employees} extra employees) on http://{addr}; NMBRS_BASE_URL=http://{addr}"
             );
-            nmbrs_worker::sim::serve_seeded(addr, nmbrs_worker::sim::demo::scaled(employees), wait_for_signal()).await
+            let today = config.clock.nmbrs_today();
+            nmbrs_worker::sim::serve_seeded(
+                addr,
+                nmbrs_worker::sim::demo::scaled_at(today, employees),
+                wait_for_signal(),
+            )
+            .await
         }
         Command::Publish { file, routing_key, no_validate } => {
             let (id, rk) = publish::publish(&config, &file, routing_key.as_deref(), !no_validate).await?;
@@ -220,6 +226,9 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let _telemetry = telemetry::init(config.otlp_endpoint.as_deref())?;
     let _failpoints = fail::FailScenario::setup();
     tracing::info!(config = ?config, "starting");
+    if let nmbrs_worker::clock::Clock::Fixed(at) = config.clock {
+        tracing::warn!(%at, "NMBRS_WORKER_CLOCK is set: jobs take this instant for now (tests and demos only)");
+    }
     let handlers = Handlers::production(&config)?;
     let worker = Worker::start(config, handlers).await?;
     tracing::info!(http = %worker.http_addr, "health endpoint listening");

@@ -206,6 +206,8 @@ impl BenchWorld {
             ("NMBRS_CREDENTIALS_KEYS", keys_entry.clone()),
             ("NMBRS_WORKER_QUEUE_PREFIX", format!("bench{id}.")),
             ("NMBRS_WORKER_HTTP_ADDR", "127.0.0.1:0".to_string()),
+            // The demo data's day (sim::demo::ANCHOR): the figures do not move with the calendar.
+            ("NMBRS_WORKER_CLOCK", nmbrs_worker::sim::demo::ANCHOR_INSTANT.to_string()),
         ]);
         vars.extend(extra.iter().cloned());
         let map: HashMap<&str, &str> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();

@@ -24,6 +24,7 @@ use crate::{
     cli::publish::publish_bytes,
     config::Config,
     credentials::{ApiKind, Credentials, KeyRing, RestGrant},
+    domain::nmbrs::model::PayPeriod,
     jobs::Handlers,
     sim::{Simulator, demo},
     worker::Worker,
@@ -40,7 +41,12 @@ pub async fn run(
     if switch && api == ApiKind::Rest {
         anyhow::bail!("--switch moves a SOAP integration to REST: start it with --api soap");
     }
-    let sim = Simulator::start_demo().await.context("starting the Nmbrs simulator")?;
+    // The demo data is placed relative to the worker's today, so the flow reads the same on
+    // any day (sim::demo::seed_at); the export goes to the monthly company's current period.
+    let today = config.clock.nmbrs_today();
+    let state = demo::state_at(today);
+    let period = state.domains[demo::DOMAIN].companies[&demo::HORECA].current_period;
+    let sim = Simulator::start_with(state).await.context("starting the Nmbrs simulator")?;
     config.nmbrs_base_url = sim.base_url().trim_end_matches('/').to_string();
     config.rest = rest_at(&sim)?;
     if config.queue_prefix.is_empty() {
@@ -55,7 +61,7 @@ pub async fn run(
         }
     };
     config.http_addr = "127.0.0.1:0".parse()?;
-    writeln!(out, "Nmbrs simulator with demo data on {} ({} API)", sim.base_url(), api_name(api))?;
+    writeln!(out, "Nmbrs simulator with demo data as of {today} on {} ({} API)", sim.base_url(), api_name(api))?;
 
     let names = topology::Names::new(&config.queue_prefix);
     let conn = bus::connect(&config.amqp_url, "nmbrs-worker demo").await.context("connecting to RabbitMQ")?;
@@ -84,7 +90,8 @@ pub async fn run(
             "wage_codes": {"meals": 400, "allowances": {"travel": 410, "bonus": 420}}
         }
     });
-    let mut demo = Demo { config: &config, integration, ids, first_export_writes: 0, events, printed: Vec::new() };
+    let mut demo =
+        Demo { config: &config, integration, ids, period, first_export_writes: 0, events, printed: Vec::new() };
     let mut result = demo.steps(&sim, &mut out).await;
     if switch && result.is_ok() {
         let grant = demo_consent(&sim)?;
@@ -101,6 +108,8 @@ struct Demo<'a> {
     config: &'a Config,
     integration: Value,
     ids: Ids,
+    /// The period the exports book into: the monthly demo company's current one.
+    period: PayPeriod,
     /// Write calls of the first export (for the switch's summary line).
     first_export_writes: usize,
     events: lapin::Consumer,
@@ -134,9 +143,10 @@ impl Demo<'_> {
             self.job(kind, payload, out).await?;
         }
 
-        let (first, changed) = export_payloads(ids);
+        let (first, changed) = export_payloads(ids, self.period);
+        let title = format!("First hours export of period {} (Horeca): every bucket is inserted", self.period);
         let exports = [
-            ("First hours export of period 2026-11 (Horeca): every bucket is inserted", first),
+            (title.as_str(), first),
             ("Changed re-export: shift-2 7.00 h instead of 6.00, sick-1 withdrawn, shift-6 new", changed.clone()),
             ("The same re-export again: nothing changed, so no write call", changed),
         ];
@@ -185,7 +195,7 @@ impl Demo<'_> {
             {"eitje_venue_id": "v-catering", "nmbrs_company_id": rest.company(demo::CATERING)}
         ]);
         writeln!(out, "\n== The customer moves to REST: the same re-export again, now through REST (relinked first)")?;
-        let (_, changed) = export_payloads(self.ids);
+        let (_, changed) = export_payloads(self.ids, self.period);
         let before = sim.write_calls();
         let completed = self.job("ExportHours", changed, out).await?;
         let seen = sim.write_calls() - before;
@@ -232,14 +242,14 @@ impl Demo<'_> {
     }
 }
 
-/// The first export of period 2026-11 and its changed re-export (sent twice), for the
+/// The first export of `period` (a month) and its changed re-export (sent twice), for the
 /// monthly demo company: worked hours of zero-hours employees, a fixed contract's worked
 /// hours (skipped), leave, sick, meals, allowances and an entry that is not approved.
-fn export_payloads(ids: Ids) -> (Value, Value) {
+fn export_payloads(ids: Ids, period: PayPeriod) -> (Value, Value) {
     let entry = |id: &str, employee: i32, kind: &str, date: &str, hours: &str, contract: &str| {
         json!({"entry_id": id, "nmbrs_employee_id": ids.employee(employee), "eitje_venue_id": "v-horeca",
-               "date": format!("2026-11-{date}"), "kind": kind, "hours": hours, "approved": true,
-               "contract_type": contract})
+               "date": format!("{}-{:02}-{date}", period.year, period.period), "kind": kind, "hours": hours,
+               "approved": true, "contract_type": contract})
     };
     let with = |mut e: Value, extra: Value| {
         if let (Some(e), Some(extra)) = (e.as_object_mut(), extra.as_object()) {
@@ -263,7 +273,7 @@ fn export_payloads(ids: Ids) -> (Value, Value) {
             json!({"allowances": [{"type": "bonus", "amount": "25.00"}]}),
         ),
     ];
-    let period = json!({"year": 2026, "number": 11});
+    let period = json!({"year": period.year, "number": period.period});
     let first = json!({"export_id": "exp-demo-1", "period": period, "entries": entries});
     entries[1]["hours"] = json!("7.00");
     entries.retain(|e| e["entry_id"] != "sick-1");

@@ -169,7 +169,7 @@ impl Handlers {
     pub fn production(config: &crate::config::Config) -> anyhow::Result<Self> {
         let max_concurrency = config.nmbrs_max_concurrency_per_integration;
         let nmbrs: Arc<dyn NmbrsConnector> = Arc::new(Connector::from_config(config)?);
-        let clock = crate::clock::Clock::System;
+        let clock = config.clock;
         let max_departure_share = config.max_departure_share;
         let sync = sync_team::SyncTeam { nmbrs: nmbrs.clone(), max_concurrency, clock, max_departure_share };
         let deactivate = deactivate::Deactivate { nmbrs: nmbrs.clone(), clock, max_departure_share };

@@ -2,8 +2,14 @@
 //! (monthly and 4-weekly), both hour and wage models, and a dozen employees including the
 //! edge cases a sync must handle: no e-mail, only a private e-mail, an ended contract, a
 //! future contract, a prefix in the name and XML-special characters.
+//!
+//! Every date that decides something (contract starts and ends, the companies' current
+//! periods) is placed relative to a "today" ([`seed_at`]), so the demo reads the same on any
+//! day: the data was written as of [`ANCHOR`], and [`seed_at`] moves it by whole months to
+//! the month of the day it is given. Tests use [`seed`] (the data as of [`ANCHOR`]) with the
+//! worker's clock pinned to that day (`NMBRS_WORKER_CLOCK`); `demo` and `sim` use today.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 
 use super::state::{Seed, SimCompany, SimEmployee, SimUser};
@@ -21,8 +27,53 @@ pub const LIMITED_TOKEN: &str = "limited-token-0123456789";
 pub const HORECA: i32 = 54613;
 pub const CATERING: i32 = 54614;
 
+/// The day the demo data was written for: [`seed`] holds it as of this date, and tests pin the
+/// worker's clock to it ([`ANCHOR_INSTANT`]).
+pub const ANCHOR: NaiveDate = match NaiveDate::from_ymd_opt(2026, 11, 24) {
+    Some(d) => d,
+    None => panic!("valid anchor"),
+};
+
+/// Noon of [`ANCHOR`] in Amsterdam (RFC 3339), the instant tests give `NMBRS_WORKER_CLOCK`.
+pub const ANCHOR_INSTANT: &str = "2026-11-24T11:00:00Z";
+
 fn date(y: i32, m: u32, d: u32) -> NaiveDateTime {
     NaiveDate::from_ymd_opt(y, m, d).and_then(|d| d.and_hms_opt(0, 0, 0)).expect("valid demo date")
+}
+
+/// Moves the data's dates from [`ANCHOR`]'s month to `today`'s month, in whole months, so
+/// every date keeps its place relative to "today" (a start next month stays in the future, an
+/// end five months ago stays past) and the first of a month stays the first.
+#[derive(Debug, Clone, Copy)]
+struct Shift(i32);
+
+impl Shift {
+    fn to(today: NaiveDate) -> Self {
+        let months = |d: NaiveDate| d.year() * 12 + d.month0() as i32;
+        Shift(months(today) - months(ANCHOR))
+    }
+
+    fn date(self, at: NaiveDateTime) -> NaiveDateTime {
+        let moved = if self.0 >= 0 {
+            at.checked_add_months(Months::new(self.0.unsigned_abs()))
+        } else {
+            at.checked_sub_months(Months::new(self.0.unsigned_abs()))
+        };
+        moved.expect("demo dates stay within chrono's range")
+    }
+
+    /// A period of `kind` moved by the same number of months: monthly by months, 4-weekly by
+    /// the 4-weekly period that holds the moved anchor day.
+    fn period(self, kind: PeriodType, anchored: PayPeriod) -> PayPeriod {
+        let day = self.date(ANCHOR.and_hms_opt(0, 0, 0).expect("midnight")).date();
+        match kind {
+            PeriodType::Monthly => {
+                let months = anchored.year * 12 + i32::from(anchored.period) - 1 + self.0;
+                PayPeriod::new(months.div_euclid(12), (months.rem_euclid(12) + 1) as u8)
+            }
+            _ => PayPeriod::new(day.year(), ((day.ordinal0() / 28) + 1).min(13) as u8),
+        }
+    }
 }
 
 fn dec(s: &str) -> Decimal {
@@ -157,9 +208,19 @@ fn employee(p: Person<'_>) -> SimEmployee {
     }
 }
 
-/// The demo dataset. Employee ids start at 503293; BSNs are fictitious but 11-proof.
+/// The demo dataset as of [`ANCHOR`] (tests). Employee ids start at 503293; BSNs are
+/// fictitious but 11-proof.
 pub fn seed() -> Seed {
-    let p = |id, company, first, prefix, last, work, private, start, end, hourly, hours, bsn| {
+    seed_at(ANCHOR)
+}
+
+/// The demo dataset with its dates moved to `today` (see [`Shift`]): the same people are
+/// active, ended and yet to start on any day, and the monthly company's current period is
+/// `today`'s month.
+pub fn seed_at(today: NaiveDate) -> Seed {
+    let shift = Shift::to(today);
+    let p = |id, company, first, prefix, last, work, private, start, end: Option<NaiveDateTime>, hourly, hours, bsn| {
+        let (start, end) = (shift.date(start), end.map(|e| shift.date(e)));
         employee(Person {
             id,
             company,
@@ -205,17 +266,35 @@ pub fn seed() -> Seed {
             },
         ],
         companies: vec![
-            company(HORECA, 444445, "Eitje Demo Horeca B.V.", PeriodType::Monthly, PayPeriod::new(2026, 11)),
-            company(CATERING, 444446, "Eitje Demo Catering B.V.", PeriodType::FourWeekly, PayPeriod::new(2026, 12)),
+            company(
+                HORECA,
+                444445,
+                "Eitje Demo Horeca B.V.",
+                PeriodType::Monthly,
+                shift.period(PeriodType::Monthly, PayPeriod::new(2026, 11)),
+            ),
+            company(
+                CATERING,
+                444446,
+                "Eitje Demo Catering B.V.",
+                PeriodType::FourWeekly,
+                shift.period(PeriodType::FourWeekly, PayPeriod::new(2026, 12)),
+            ),
         ],
         employees,
     }
 }
 
-/// The demo domain with `n` more employees in the monthly company (ids from 600000, all
-/// active with a work e-mail): load for benchmarks and `sim --employees N`.
+/// The demo domain as of [`ANCHOR`] with `n` more employees in the monthly company (ids from
+/// 600000, all active with a work e-mail): load for tests and benchmarks.
 pub fn scaled(n: usize) -> Seed {
-    let mut seed = seed();
+    scaled_at(ANCHOR, n)
+}
+
+/// [`scaled`] with its dates moved to `today` (`sim --employees N`).
+pub fn scaled_at(today: NaiveDate, n: usize) -> Seed {
+    let shift = Shift::to(today);
+    let mut seed = seed_at(today);
     seed.employees.extend((0..n as i32).map(|i| {
         let bsn = format!("{:09}", 200_000_000 + i);
         let email = format!("employee{i}@bench.example");
@@ -227,7 +306,7 @@ pub fn scaled(n: usize) -> Seed {
             last: "Employee",
             email_work: Some(&email),
             email_private: None,
-            start: date(2024, 1, 1),
+            start: shift.date(date(2024, 1, 1)),
             end: None,
             hourly: "14.50",
             weekly_hours: "0",
@@ -239,10 +318,15 @@ pub fn scaled(n: usize) -> Seed {
     seed
 }
 
-/// A simulator state holding only the demo dataset.
+/// A simulator state holding only the demo dataset as of [`ANCHOR`].
 pub fn state() -> super::SimState {
+    state_at(ANCHOR)
+}
+
+/// A simulator state holding only the demo dataset as of `today`.
+pub fn state_at(today: NaiveDate) -> super::SimState {
     let mut state = super::SimState::default();
-    state.apply_seed(seed());
+    state.apply_seed(seed_at(today));
     state
 }
 
@@ -259,5 +343,35 @@ mod tests {
         assert!(s.employees.iter().map(snap).any(|e| e.email_work.is_none() && e.email_private.is_none()));
         assert!(s.employees.iter().map(snap).any(|e| e.contract_end_date.is_some()));
         assert!(s.employees.iter().map(snap).any(|e| e.contract_start_date > Some(date(2026, 12, 31))));
+    }
+
+    /// Who works on `today` in the data of `seed_at(today)`, by id; and the monthly period.
+    fn working(today: NaiveDate) -> (Vec<i32>, PayPeriod) {
+        let s = seed_at(today);
+        let at = today.and_hms_opt(0, 0, 0).unwrap();
+        let ids = s
+            .employees
+            .iter()
+            .filter(|e| {
+                let c = &e.contracts[0];
+                c.start_date.is_some_and(|d| d <= at) && c.end_date.is_none_or(|d| d >= at)
+            })
+            .map(|e| e.snapshot.employee_id.soap().unwrap())
+            .collect();
+        (ids, s.companies[0].current_period)
+    }
+
+    #[test]
+    fn the_data_reads_the_same_on_any_day() {
+        let (at_anchor, period) = working(ANCHOR);
+        assert_eq!(period, PayPeriod::new(2026, 11));
+        assert_eq!(seed_at(ANCHOR).companies[1].current_period, PayPeriod::new(2026, 12));
+        assert_eq!(at_anchor.len(), 8, "{at_anchor:?}");
+        for day in ["2027-12-07", "2025-12-07", "2026-12-01", "2031-01-31", "2020-02-29", "2026-11-01"] {
+            let today: NaiveDate = day.parse().unwrap();
+            let (ids, period) = working(today);
+            assert_eq!(ids, at_anchor, "{day}");
+            assert_eq!((period.year, period.period), (today.year(), today.month() as u8), "{day}");
+        }
     }
 }

@@ -159,6 +159,34 @@ crate::on_both_apis!(demo_runs_the_whole_flow_against_the_built_in_simulator);
 async fn demo_runs_the_whole_flow_against_the_built_in_simulator(api: Api) {
     let env = TestEnv::new();
     let out = bin(&env).args(["demo", "--api", api.name()]).output().unwrap();
+    assert_demo_flow(&out, api);
+}
+
+crate::on_both_apis!(the_demo_reads_the_same_a_year_ahead_a_year_back_and_today);
+
+/// The demo's data is placed relative to the worker's today (`sim::demo::seed_at`): with the
+/// clock a year after the data's day, a year before it, and the real clock, the same people
+/// are imported and the same writes made.
+async fn the_demo_reads_the_same_a_year_ahead_a_year_back_and_today(api: Api) {
+    let env = TestEnv::new();
+    for clock in ["2027-11-24T11:00:00Z", "2025-11-24T11:00:00Z", "2027-03-01T00:30:00+01:00", ""] {
+        let mut cmd = bin(&env);
+        if clock.is_empty() {
+            cmd.env_remove("NMBRS_WORKER_CLOCK");
+        } else {
+            cmd.env("NMBRS_WORKER_CLOCK", clock);
+        }
+        let out = cmd.args(["demo", "--api", api.name()]).output().unwrap();
+        assert_demo_flow(&out, api);
+        let text = String::from_utf8_lossy(&out.stdout);
+        if let Some(day) = clock.get(..10) {
+            assert!(text.contains(&format!("demo data as of {day}")), "{clock}:\n{text}");
+        }
+    }
+}
+
+/// What every run of `demo` prints, whatever the day.
+fn assert_demo_flow(out: &std::process::Output, api: Api) {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
     let count = |needle: &str| text.lines().filter(|l| l.trim_start().starts_with(needle)).count();

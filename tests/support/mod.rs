@@ -82,6 +82,8 @@ impl TestEnv {
             ("NMBRS_WORKER_OUTBOX_POLL_INTERVAL", "200ms".to_string()),
             ("NMBRS_WORKER_MAX_MESSAGE_BYTES", "65536".to_string()),
             ("NMBRS_WORKER_CONCURRENCY", "4".to_string()),
+            // "Today" is the day the demo data was written for, whatever day the test runs.
+            ("NMBRS_WORKER_CLOCK", nmbrs_worker::sim::demo::ANCHOR_INSTANT.to_string()),
         ]);
         Self { names: topology::Names::new(&prefix), prefix, database_url, keys, env, workers: Default::default() }
     }
