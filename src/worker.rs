@@ -11,7 +11,7 @@ use crate::{
     config::Config,
     envelope::{Limits, schema},
     health::{self, Status},
-    jobs::{Handlers, pipeline::Pipeline},
+    jobs::{Handlers, Pipeline},
     metrics::Metrics,
     relay::Relay,
     store,

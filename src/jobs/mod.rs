@@ -7,21 +7,10 @@
 //! `identity_capture.rs` keeps, from their reads, what the SOAP→REST switch needs (issue 10). A kind without a handler fails
 //! permanently with `job_type_not_supported` and is parked, so it can be replayed later.
 
-mod connector;
-pub mod deactivate;
-mod error;
-pub mod export_apply;
-mod export_facts;
-pub mod export_hours;
-mod export_report;
-mod export_snapshot;
-mod identity_capture;
-pub mod lifecycle;
-pub mod pipeline;
-pub mod relink;
-pub mod rest_auth_failure;
-pub mod sync_team;
-mod team;
+pub mod export;
+pub mod run;
+pub mod switch;
+pub mod team;
 
 use std::{collections::BTreeMap, collections::HashMap, sync::Arc};
 
@@ -29,8 +18,11 @@ use async_trait::async_trait;
 use serde::Serialize;
 use sqlx::PgPool;
 
-pub use connector::{Connector, Edge, NmbrsConnector, Opened, RestSide};
-pub use error::JobError;
+pub use run::{
+    connector::{Connector, Edge, NmbrsConnector, Opened, RestSide},
+    error::JobError,
+    pipeline::Pipeline,
+};
 
 use crate::{
     credentials::OpenedCredentials,
@@ -171,9 +163,9 @@ impl Handlers {
         let nmbrs: Arc<dyn NmbrsConnector> = Arc::new(Connector::from_config(config)?);
         let clock = config.clock;
         let max_departure_share = config.max_departure_share;
-        let sync = sync_team::SyncTeam { nmbrs: nmbrs.clone(), max_concurrency, clock, max_departure_share };
-        let deactivate = deactivate::Deactivate { nmbrs: nmbrs.clone(), clock, max_departure_share };
-        let export = export_hours::ExportHours { nmbrs, max_concurrency };
+        let sync = team::SyncTeam { nmbrs: nmbrs.clone(), max_concurrency, clock, max_departure_share };
+        let deactivate = team::Deactivate { nmbrs: nmbrs.clone(), clock, max_departure_share };
+        let export = export::ExportHours { nmbrs, max_concurrency };
         Ok(Self::default()
             .with(JobType::SyncTeam, Arc::new(sync))
             .with(JobType::Deactivate, Arc::new(deactivate))

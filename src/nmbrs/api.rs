@@ -77,7 +77,7 @@ pub trait EmployeeService: Send + Sync {
     /// Whether [`Self::hour_component_var_get`] and [`Self::wage_component_var_get`] return
     /// each line's comment (REST: `true`; SOAP: `false`, the default, its lines always have
     /// `comment: None`). With comments a lost insert is recognised by its marker alone, and
-    /// the period need not be read before an insert (`jobs::export_apply`).
+    /// the period need not be read before an insert (`jobs::export::apply`).
     fn reads_comments(&self) -> bool {
         false
     }

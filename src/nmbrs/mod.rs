@@ -2,7 +2,7 @@
 //! neutral records of `domain::nmbrs::model` (re-exported here), and its two implementations
 //! side by side: [`soap`] (SOAP v3, `NmbrsTransport` → `SoapClient`) and [`rest`] (REST with
 //! OAuth 2.0, `RestTransport` → `RestClient`). Which one a job gets is decided by its
-//! integration's `nmbrs.api` (`jobs::connector`). No business rules here.
+//! integration's `nmbrs.api` (`jobs::run::connector`). No business rules here.
 //!
 //! How a job reads a failure: `err.kind()` maps it into the neutral [`ErrorKind`]; what the job
 //! does about it in the scope of the failed call (the whole job, one company, one bucket) is the

@@ -12,7 +12,7 @@ use crate::support::*;
 use chrono::NaiveDate;
 use nmbrs_worker::{
     envelope::JobType,
-    jobs::{Connector, Handlers, sync_team::SyncTeam},
+    jobs::{Connector, Handlers, team::SyncTeam},
     nmbrs::{ClientConfig, Contract, NmbrsTransport, Operation},
     sim::{SimEmployee, SimState, Simulator, demo},
     worker::Worker,

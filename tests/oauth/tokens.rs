@@ -10,7 +10,7 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 use crate::support::TestEnv;
 use nmbrs_worker::{
     credentials::{KeyRing, RestGrant},
-    jobs::rest_auth_failure,
+    jobs::run::rest_auth_failure,
     nmbrs::rest::{AuthError, RestConfig, TokenService, TokenSource},
     sim::{
         Simulator,

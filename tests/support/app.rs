@@ -9,7 +9,10 @@ use std::sync::Arc;
 use nmbrs_worker::{
     clock::Clock,
     envelope::JobType,
-    jobs::{Connector, Handlers, deactivate::Deactivate, sync_team::SyncTeam},
+    jobs::{
+        Connector, Handlers,
+        team::{Deactivate, SyncTeam},
+    },
     sim::{SimState, Simulator, demo},
     worker::Worker,
 };

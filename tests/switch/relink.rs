@@ -1,5 +1,5 @@
 //! Issue 10, the relink (CONTRACT §5.4): hours are exported through the simulator's SOAP face
-//! with the production handlers (real RabbitMQ and PostgreSQL), then `jobs::relink` runs with
+//! with the production handlers (real RabbitMQ and PostgreSQL), then `jobs::switch::relink` runs with
 //! the worker's REST client against the REST face of the same state, as at an integration's
 //! first REST job. Companies, employees and components are matched to their REST ids; a
 //! person's identical line is never adopted; components from before markers are adopted only
@@ -14,7 +14,7 @@ use crate::support::*;
 use nmbrs_worker::{
     credentials::RestGrant,
     domain::{export::marker::WORKER_COMMENT, integration::Venue},
-    jobs::relink::{self, EmployeeLinks, ExportLock, FAILPOINT_ERROR_AFTER_STEP, RelinkReport},
+    jobs::switch::relink::{self, EmployeeLinks, ExportLock, FAILPOINT_ERROR_AFTER_STEP, RelinkReport},
     nmbrs::{
         ClientConfig, CompanyId, EmployeeId,
         rest::{CompanyUuid, RestClient, RestConfig, RestTransport, TokenService},

@@ -46,7 +46,7 @@ use crate::{
     },
     domain::nmbrs_failure::{BucketOutcome, Scope, Treatment, treat},
     failpoint::crash_point,
-    jobs::export_snapshot::{Foreign, Snapshots, read_period},
+    jobs::export::snapshot::{Foreign, Snapshots, read_period},
     nmbrs::{
         Amount, ComponentUpdates, ErrorKind, HourComponentId, Hours, NewHourComponent, NewWageComponent, NmbrsApi,
         NmbrsError, Operation, WageComponentId,

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
 
-use super::ErrorItem;
+use crate::jobs::ErrorItem;
 use crate::{
     domain::{
         export::plan::CompanyFacts,

@@ -30,13 +30,16 @@ use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    CompletionStatus, ErrorItem, JobContext, JobError, JobHandler, JobOutput, NmbrsConnector,
-    export_apply::{BucketResult, BucketWrite, Outcome, Stop, edge_of},
-    export_facts, export_report as report,
-    export_report::Tally,
-    export_snapshot::Snapshots,
-    identity_capture,
-    sync_team::db_error,
+    apply::{BucketResult, BucketWrite, Outcome, Stop, edge_of},
+    facts as export_facts, report,
+    report::Tally,
+    snapshot::Snapshots,
+};
+use crate::jobs::{
+    CompletionStatus, ErrorItem, JobContext, JobError, JobHandler, JobOutput, NmbrsConnector, Opened,
+    run::connector,
+    switch::{capture as identity_capture, relink::EmployeeLinks},
+    team::sync::db_error,
 };
 use crate::{
     domain::export::{
@@ -86,7 +89,7 @@ impl JobHandler for ExportHours {
 
     async fn run(&self, ctx: JobContext<'_>, payload: &ExportPayload) -> Result<JobOutput, JobError> {
         let integration = &ctx.job.integration;
-        let super::Opened { api, links } = super::connector::open(self.nmbrs.as_ref(), &ctx).await?;
+        let Opened { api, links } = connector::open(self.nmbrs.as_ref(), &ctx).await?;
         // Entries that still carry a SOAP-era employee id are read through the relink.
         let payload = links.entries(payload);
         let payload = payload.as_ref();
@@ -142,7 +145,7 @@ impl ExportHours {
         ctx: &JobContext<'_>,
         payload: &ExportPayload,
         api: &dyn NmbrsApi,
-        links: &super::relink::EmployeeLinks,
+        links: &EmployeeLinks,
     ) -> Result<(Run, Attempt), JobError> {
         let integration = &ctx.job.integration;
         let (pool, id) = (ctx.pool, integration.id.as_str());
@@ -349,11 +352,7 @@ struct Written {
 /// the periods holding buckets of employees it could not recognise, the employees it linked,
 /// the (employee, period) whose SOAP twin still has buckets there, and the entries `named`
 /// whose contributions are still SOAP-keyed. Empty on SOAP.
-async fn unrelinked(
-    ctx: &JobContext<'_>,
-    links: &super::relink::EmployeeLinks,
-    named: &Ledger,
-) -> Result<Unrelinked, JobError> {
+async fn unrelinked(ctx: &JobContext<'_>, links: &EmployeeLinks, named: &Ledger) -> Result<Unrelinked, JobError> {
     if ctx.job.integration.nmbrs.api != crate::credentials::ApiKind::Rest {
         return Ok(Unrelinked::default());
     }

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use super::{CompletionStatus, ErrorItem, JobOutput, export_apply::BucketResult, export_apply::Outcome};
+use super::apply::{BucketResult, Outcome};
+use crate::jobs::{CompletionStatus, ErrorItem, JobOutput};
 use crate::{
     domain::export::{
         actions::ComponentLineId,

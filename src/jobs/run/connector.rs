@@ -13,10 +13,10 @@
 
 use std::sync::Arc;
 
-use super::{
-    JobContext, JobError,
-    relink::{self, EmployeeLinks},
-    rest_auth_failure,
+use super::{error::JobError, rest_auth_failure};
+use crate::jobs::{
+    JobContext,
+    switch::relink::{self, EmployeeLinks},
 };
 use crate::{
     credentials::OpenedCredentials,

@@ -15,7 +15,7 @@ use std::time::Duration;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{JobError, JobOutput, ResultWrite};
+use crate::jobs::{JobError, JobOutput, ResultWrite};
 use crate::{
     domain::retry::{Decision, ErrorClass, decide},
     envelope::Rejection,

@@ -23,10 +23,8 @@ use sqlx::PgPool;
 use tracing::{Instrument, field::Empty};
 use uuid::Uuid;
 
-use super::{
-    Handlers, JobContext, JobError, JobOutput, ResultWrite,
-    lifecycle::{self, Attempt, JobState, Next, Outcome, Step},
-};
+use super::lifecycle::{self, Attempt, JobState, Next, Outcome, Step};
+use crate::jobs::{Handlers, JobContext, JobError, JobOutput, ResultWrite};
 use crate::{
     bus::{
         headers,

@@ -3,7 +3,7 @@
 //! `rest_not_configured`, an unreachable token endpoint or database is retried on the job
 //! schedule.
 
-use super::JobError;
+use super::error::JobError;
 use crate::{
     domain::nmbrs_failure::{ErrorKind, NoticeFacts, job_failure, notification},
     nmbrs::rest::{AuthError, RestNotConfigured},

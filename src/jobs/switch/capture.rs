@@ -15,7 +15,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{JobContext, team::TeamRead};
+use crate::jobs::{JobContext, team::reads::TeamRead};
 use crate::{
     bsn_hash::BsnHasher,
     domain::identity::{self, EmployeeIdentity},

@@ -25,7 +25,7 @@ use serde::Serialize;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{JobContext, JobError, sync_team::db_error};
+use crate::jobs::{JobContext, JobError, team::sync::db_error};
 use crate::{
     bsn_hash::BsnHasher,
     credentials::KeyRing,

@@ -7,10 +7,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 
-use super::{
-    JobContext, JobError, JobHandler, JobOutput, NmbrsConnector,
-    identity_capture::{self, CompanyNumbers},
-    team::{self, Detail},
+use super::reads::{self as team, Detail};
+use crate::jobs::{
+    JobContext, JobError, JobHandler, JobOutput, NmbrsConnector, Opened,
+    run::connector,
+    switch::capture::{self as identity_capture, CompanyNumbers},
 };
 use crate::{
     clock::Clock,
@@ -34,7 +35,7 @@ impl JobHandler for Deactivate {
     async fn run(&self, ctx: JobContext<'_>, payload: &DeactivatePayload) -> Result<JobOutput, JobError> {
         let integration = &ctx.job.integration;
         let domain = integration.nmbrs.domain.as_str();
-        let super::Opened { api, links } = super::connector::open(self.nmbrs.as_ref(), &ctx).await?;
+        let Opened { api, links } = connector::open(self.nmbrs.as_ref(), &ctx).await?;
         let (members, _) = links.members(&payload.members, integration.nmbrs.api);
         let read = team::read(api.as_ref(), &integration.venues, Detail::Employment)
             .await

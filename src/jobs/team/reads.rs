@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{CompletionStatus, ErrorItem, JobOutput};
+use crate::jobs::{CompletionStatus, ErrorItem, JobOutput};
 use crate::{
     domain::{
         nmbrs_failure::{CompanyError, NoticeFacts, Scope, Treatment, treat},

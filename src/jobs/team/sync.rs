@@ -13,10 +13,11 @@ use async_trait::async_trait;
 use futures::{StreamExt, TryStreamExt};
 use rust_decimal::Decimal;
 
-use super::{
-    JobContext, JobError, JobHandler, JobOutput, NmbrsConnector, ResultWrite,
-    identity_capture::{self, CompanyNumbers},
-    team::{self, Detail},
+use super::reads::{self as team, Detail};
+use crate::jobs::{
+    JobContext, JobError, JobHandler, JobOutput, NmbrsConnector, Opened, ResultWrite,
+    run::connector,
+    switch::capture::{self as identity_capture, CompanyNumbers},
 };
 use crate::{
     clock::Clock,
@@ -53,7 +54,7 @@ impl JobHandler for SyncTeam {
     }
 }
 
-pub(super) fn db_error(e: sqlx::Error) -> JobError {
+pub(crate) fn db_error(e: sqlx::Error) -> JobError {
     JobError::transient("database_unavailable", format!("the worker's database failed: {e}"))
 }
 
@@ -72,7 +73,7 @@ impl SyncTeam {
     async fn sync(&self, ctx: &JobContext<'_>, payload: &SyncTeamPayload) -> Result<JobOutput, JobError> {
         let integration = &ctx.job.integration;
         let domain = integration.nmbrs.domain.as_str();
-        let super::Opened { api, links } = super::connector::open(self.nmbrs.as_ref(), ctx).await?;
+        let Opened { api, links } = connector::open(self.nmbrs.as_ref(), ctx).await?;
         let (members, previous_ids) = links.members(&payload.members, integration.nmbrs.api);
         let fail = |e: NmbrsError| JobError::nmbrs(&e, domain);
         let today = self.clock.nmbrs_today();

@@ -48,7 +48,7 @@ use crate::{
 /// The oauth2 client with only its token endpoint set.
 type TokenClient = BasicClient<EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
-/// Why no access token could be had. The class each maps to is in `jobs::rest_auth_failure`.
+/// Why no access token could be had. The class each maps to is in `jobs::run::rest_auth_failure`.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
     /// The app settings are missing (`rest_not_configured`).

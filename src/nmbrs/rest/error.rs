@@ -146,7 +146,7 @@ pub fn classify(op: RestOperation, failure: &RestFailure, granted: Option<&[Stri
     }
 }
 
-/// The kind of a token failure (the exact job error: `jobs::rest_auth_failure::job_error`).
+/// The kind of a token failure (the exact job error: `jobs::run::rest_auth_failure::job_error`).
 pub fn token_kind(e: &AuthError) -> ErrorKind {
     match e {
         AuthError::ConsentRequired { .. } => ErrorKind::ConsentRequired,

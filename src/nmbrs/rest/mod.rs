@@ -4,11 +4,11 @@
 //! integration) with one method per need of the jobs, returning UUID-typed records
 //! ([`records`]) and failures classified into [`crate::nmbrs::ErrorKind`] ([`classify`]).
 //!
-//! Wiring into the job path (not done here; `envelope` and `jobs::pipeline` are being
+//! Wiring into the job path (not done here; `envelope` and `jobs::run::pipeline` are being
 //! reshaped): `integration.nmbrs.api` parses as [`crate::credentials::ApiKind`] and the envelope
 //! opens its credentials with [`crate::credentials::KeyRing::open_for`]; the process builds one
 //! `Arc<TokenService>` and one [`RestTransport`] at start when [`RestConfig::app`] is `Ok`; a
-//! `rest` job without it fails with `jobs::rest_auth_failure::job_error(&AuthError::NotConfigured(..), domain)`
+//! `rest` job without it fails with `jobs::run::rest_auth_failure::job_error(&AuthError::NotConfigured(..), domain)`
 //! (`rest_not_configured`); each `rest` job takes `transport.client(service.source(integration_id, grant), n)`.
 //!
 //! | method | REST call |

@@ -1,0 +1,12 @@
+//! The export job (mirrors `domain::export`): `ExportHours` (`handler`, CONTRACT §2.5), the
+//! Nmbrs reads it plans from (`facts`), the crash-safe write of one bucket (`apply`), the
+//! period read before an insert (`snapshot`) and what it tells (`report`). The decisions are
+//! `domain::export`; these files do the I/O.
+
+pub mod apply;
+mod facts;
+pub mod handler;
+mod report;
+mod snapshot;
+
+pub use handler::ExportHours;
