@@ -39,7 +39,6 @@ use crate::jobs::{
     CompletionStatus, ErrorItem, JobContext, JobError, JobHandler, JobOutput, NmbrsConnector, Opened,
     run::connector,
     switch::{capture as identity_capture, relink::EmployeeLinks},
-    team::sync::db_error,
 };
 use crate::{
     domain::export::{
@@ -95,7 +94,7 @@ impl JobHandler for ExportHours {
         let payload = payload.as_ref();
         let recorded: Option<Run> = match payload.dry_run {
             true => None,
-            false => ledger::load_run(ctx.pool, &integration.id, &ctx.job.idempotency_key).await.map_err(db_error)?,
+            false => ledger::load_run(ctx.pool, &integration.id, &ctx.job.idempotency_key).await?,
         };
         let (run, attempt) = match recorded {
             Some(run) => {
@@ -130,10 +129,10 @@ impl Attempt {
     async fn load(ctx: &JobContext<'_>, mut places: Places) -> Result<Self, JobError> {
         let (pool, id) = (ctx.pool, ctx.job.integration.id.as_str());
         let linked: BTreeSet<CompanyId> = ctx.job.integration.venues.iter().map(|v| v.nmbrs_company_id).collect();
-        let rows = buckets::load_for_attempt(pool, id, &places, SWEEP_LIMIT).await.map_err(db_error)?;
+        let rows = buckets::load_for_attempt(pool, id, &places, SWEEP_LIMIT).await?;
         let unsettled = rows.iter().filter(|(_, s)| s.stage != Stage::Settled).map(|(k, _)| k);
         places.extend(swept(unsettled, &BTreeSet::new(), &linked).iter().map(|k| (k.company, k.employee, k.period)));
-        let ledger = ledger::load_places(pool, id, &places).await.map_err(db_error)?.into_iter().collect();
+        let ledger = ledger::load_places(pool, id, &places).await?.into_iter().collect();
         Ok(Attempt { rows, ledger, linked })
     }
 }
@@ -151,7 +150,7 @@ impl ExportHours {
         let (pool, id) = (ctx.pool, integration.id.as_str());
         let named_ids: Vec<&EntryId> =
             payload.entries.iter().map(|e| &e.entry_id).chain(&payload.withdrawn_entry_ids).collect();
-        let named: Ledger = ledger::load_entries(pool, id, &named_ids).await.map_err(db_error)?.into_iter().collect();
+        let named: Ledger = ledger::load_entries(pool, id, &named_ids).await?.into_iter().collect();
         let unrelinked = unrelinked(ctx, links, &named).await?;
         let mut places = employee_periods(payload, &integration.venues, &named);
         if integration.nmbrs.api == crate::credentials::ApiKind::Rest {
@@ -184,7 +183,7 @@ impl ExportHours {
                 run.plan.buckets.iter().filter_map(|b| Some((b.key.company.soap()?, b.key.employee.soap()?))).collect();
             identity_capture::for_export(ctx, api, &writing).await;
             let key = (id, ctx.job.idempotency_key.as_str(), payload.export_id.as_str());
-            ledger::record_plan(pool, key, &run.plan, &run).await.map_err(db_error)?;
+            ledger::record_plan(pool, key, &run.plan, &run).await?;
             crash_point(AFTER_PLAN);
             // The rows and the ledger as they stand now, without reading them again.
             for bucket in run.plan.writes() {
@@ -214,7 +213,7 @@ impl ExportHours {
         let values = attempt.ledger.bucket_values();
         let now = AttemptState { rows: &attempt.rows, values: &values, linked: &attempt.linked, edge: edge_of(api) };
         let Work { buckets: work, without_row, owned: mut component_ids } = work(&mut run.plan, now);
-        buckets::ensure_rows(pool, id, &without_row).await.map_err(db_error)?;
+        buckets::ensure_rows(pool, id, &without_row).await?;
         tracing::info!(export_id = %payload.export_id, buckets = work.len(), "writing buckets to Nmbrs");
         let results = self.write(ctx, api, work).await;
         let mut written = Written::default();
@@ -245,11 +244,11 @@ impl ExportHours {
             }
         }
         let total_calls =
-            ledger::add_write_calls(pool, id, &ctx.job.idempotency_key, written.write_calls).await.map_err(db_error)?;
+            ledger::add_write_calls(pool, id, &ctx.job.idempotency_key, written.write_calls).await?;
         if let Some(stop) = written.stop {
             tracing::warn!(write_calls = written.write_calls, "export stopped; a retry resumes where it stands");
             return Err(match stop {
-                Stop::Database(e) => db_error(e),
+                Stop::Database(e) => e.into(),
                 Stop::Nmbrs(e) => JobError::nmbrs(&e, &ctx.job.integration.nmbrs.domain),
                 Stop::Unsettled(key) => {
                     JobError::transient("export_bucket_unsettled", format!("bucket {key:?} did not settle"))
@@ -358,7 +357,7 @@ async fn unrelinked(ctx: &JobContext<'_>, links: &EmployeeLinks, named: &Ledger)
     }
     let soap_keyed = |k: &BucketKey| k.employee.soap().is_some() || k.company.soap().is_some();
     let entries = named.iter().filter(|c| soap_keyed(&c.bucket)).map(|c| c.entry_id.clone()).collect();
-    let left = buckets::soap_keyed(ctx.pool, &ctx.job.integration.id).await.map_err(db_error)?;
+    let left = buckets::soap_keyed(ctx.pool, &ctx.job.integration.id).await?;
     let mut held = Unrelinked { entries, linked: links.linked(), ..Default::default() };
     for key in left {
         let rest = links.rest_id_for(key.employee);

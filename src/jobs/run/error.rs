@@ -89,3 +89,11 @@ impl JobError {
         })
     }
 }
+
+/// The worker's own database failed: `database_unavailable`, transient (retried on the job
+/// schedule), so `?` on a store call ends the attempt as such.
+impl From<sqlx::Error> for JobError {
+    fn from(e: sqlx::Error) -> Self {
+        JobError::transient("database_unavailable", format!("the worker's database failed: {e}"))
+    }
+}

@@ -25,7 +25,7 @@ use serde::Serialize;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::jobs::{JobContext, JobError, team::sync::db_error};
+use crate::jobs::{JobContext, JobError};
 use crate::{
     bsn_hash::BsnHasher,
     credentials::KeyRing,
@@ -117,14 +117,14 @@ pub async fn relink(
     venues: &[Venue],
     lock: ExportLock,
 ) -> Result<RelinkReport, JobError> {
-    if store::finished(pool, integration).await.map_err(db_error)? {
+    if store::finished(pool, integration).await? {
         return Ok(RelinkReport::default());
     }
     let _lock = match lock {
-        ExportLock::Acquire => Some(AdvisoryLock::acquire(pool, LockKey::export(integration)).await.map_err(db_error)?),
+        ExportLock::Acquire => Some(AdvisoryLock::acquire(pool, LockKey::export(integration)).await?),
         ExportLock::HeldByJob => None,
     };
-    if store::finished(pool, integration).await.map_err(db_error)? {
+    if store::finished(pool, integration).await? {
         return Ok(RelinkReport::default());
     }
     let mut report = RelinkReport { ran: true, ..Default::default() };
@@ -136,13 +136,13 @@ pub async fn relink(
             "the integration is on REST but none of its venues names a REST company id",
         ));
     }
-    if store::has_soap_state(pool, integration).await.map_err(db_error)? {
-        store::start(pool, integration).await.map_err(db_error)?;
+    if store::has_soap_state(pool, integration).await? {
+        store::start(pool, integration).await?;
         let run = Run { pool, keys, integration, domain, rest, nmbrs: |e: NmbrsError| JobError::nmbrs(&e, domain) };
         run.steps(venues, &mut report).await?;
     }
     let json = serde_json::to_value(&report).expect("a report serialises");
-    store::finish(pool, integration, &json).await.map_err(db_error)?;
+    store::finish(pool, integration, &json).await?;
     tracing::info!(
         companies = report.companies_linked,
         employees = report.employees_linked,
@@ -171,16 +171,16 @@ struct SoapState {
 impl<F: Fn(NmbrsError) -> JobError> Run<'_, F> {
     async fn steps(&self, venues: &[Venue], report: &mut RelinkReport) -> Result<(), JobError> {
         let (pool, integration) = (self.pool, self.integration);
-        let numbers = store::company_numbers(pool, integration).await.map_err(db_error)?;
-        let employees = store::soap_employees(pool, integration).await.map_err(db_error)?;
+        let numbers = store::company_numbers(pool, integration).await?;
+        let employees = store::soap_employees(pool, integration).await?;
         let mut rows: BTreeMap<i32, Vec<SoapRow>> = BTreeMap::new();
-        for row in store::soap_rows(pool, integration).await.map_err(db_error)? {
+        for row in store::soap_rows(pool, integration).await? {
             rows.entry(row.company).or_default().push(row);
         }
-        let mut companies: BTreeSet<i32> = store::contribution_companies(pool, integration).await.map_err(db_error)?;
+        let mut companies: BTreeSet<i32> = store::contribution_companies(pool, integration).await?;
         companies
             .extend(numbers.iter().map(|c| c.company_id).chain(employees.keys().copied()).chain(rows.keys().copied()));
-        let done = store::done_steps(pool, integration).await.map_err(db_error)?;
+        let done = store::done_steps(pool, integration).await?;
 
         let venue_companies: BTreeSet<Uuid> = venues.iter().filter_map(|v| v.nmbrs_company_id.0.rest()).collect();
         let listed = self.rest.companies().await.map_err(&self.nmbrs)?;
@@ -219,7 +219,7 @@ impl<F: Fn(NmbrsError) -> JobError> Run<'_, F> {
                 Some(&rest) => self.linked_company(company, rest, current[&rest], &state, report).await?,
                 None => unlinked_company(company, earliest, &state, report),
             };
-            store::apply_step(pool, integration, &StepWrite { step, ..write }).await.map_err(db_error)?;
+            store::apply_step(pool, integration, &StepWrite { step, ..write }).await?;
             crash_point(FAILPOINT_AFTER_STEP);
             if fail::eval(FAILPOINT_ERROR_AFTER_STEP, |_| ()).is_some() {
                 return Err(JobError::transient("relink_interrupted", "failpoint: the relink stops after a step"));
@@ -469,7 +469,7 @@ pub struct EmployeeLinks(IdMap);
 impl EmployeeLinks {
     /// Loads the integration's employee links (empty before or without a relink).
     pub async fn load(pool: &PgPool, integration: &str) -> Result<Self, JobError> {
-        store::id_map(pool, integration, LinkKind::Employee).await.map(Self).map_err(db_error)
+        store::id_map(pool, integration, LinkKind::Employee).await.map(Self).map_err(JobError::from)
     }
 
     /// The REST id of a SOAP-era employee id; a REST id, or a SOAP id that was not relinked,

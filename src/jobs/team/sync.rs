@@ -54,10 +54,6 @@ impl JobHandler for SyncTeam {
     }
 }
 
-pub(crate) fn db_error(e: sqlx::Error) -> JobError {
-    JobError::transient("database_unavailable", format!("the worker's database failed: {e}"))
-}
-
 /// What the cost-per-hour reads gave.
 struct Costs {
     /// Per imported employee.
@@ -83,7 +79,7 @@ impl SyncTeam {
         let (failure_events, failed) = team::failures(&read.failed);
         let selection = select_imports(&read.companies, today);
         let costs = self.costs_per_hour(api.as_ref(), &selection.imported).await.map_err(fail)?;
-        let previous = sync_state::load(ctx.pool, &integration.id).await.map_err(db_error)?;
+        let previous = sync_state::load(ctx.pool, &integration.id).await?;
         let mut plan = plan_sync(SyncInput {
             selection,
             companies: read.companies,
