@@ -19,7 +19,7 @@ use serde::Serialize;
 use sqlx::PgPool;
 
 pub use run::{
-    connector::{Connector, Edge, NmbrsConnector, Opened, RestSide},
+    connector::{Connector, NmbrsConnection, NmbrsConnector, RestSide},
     error::JobError,
     pipeline::Pipeline,
 };

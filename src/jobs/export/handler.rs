@@ -36,9 +36,11 @@ use super::{
     snapshot::Snapshots,
 };
 use crate::jobs::{
-    CompletionStatus, ErrorItem, JobContext, JobError, JobHandler, JobOutput, NmbrsConnector, Opened,
-    run::connector,
-    switch::{capture as identity_capture, relink::EmployeeLinks},
+    CompletionStatus, ErrorItem, JobContext, JobError, JobHandler, JobOutput, NmbrsConnection, NmbrsConnector,
+    switch::{
+        capture as identity_capture,
+        relink::{self, EmployeeLinks},
+    },
 };
 use crate::{
     domain::export::{
@@ -88,7 +90,8 @@ impl JobHandler for ExportHours {
 
     async fn run(&self, ctx: JobContext<'_>, payload: &ExportPayload) -> Result<JobOutput, JobError> {
         let integration = &ctx.job.integration;
-        let Opened { api, links } = connector::open(self.nmbrs.as_ref(), &ctx).await?;
+        let NmbrsConnection { api, rest } = self.nmbrs.connect(&ctx)?;
+        let links = relink::relink_step(&ctx, rest.as_deref()).await?;
         // Entries that still carry a SOAP-era employee id are read through the relink.
         let payload = links.entries(payload);
         let payload = payload.as_ref();

@@ -7,17 +7,13 @@
 //! without them fails with `rest_not_configured` (CONTRACT §5.1), never at start, so a worker
 //! that serves only SOAP customers needs no REST settings.
 //!
-//! [`open`] is how a job starts: it connects, and on REST first relinks the integration's
-//! SOAP-era state once (`jobs::relink`, CONTRACT §5.4) and loads the employee links through
-//! which members and entries that still carry a SOAP-era integer id are read.
+//! Connecting only connects: the relink of a switched integration's SOAP-era state is the job's
+//! next step, named in each handler (`jobs::switch::relink::relink_step`, CONTRACT §5.4).
 
 use std::sync::Arc;
 
 use super::{error::JobError, rest_auth_failure};
-use crate::jobs::{
-    JobContext,
-    switch::relink::{self, EmployeeLinks},
-};
+use crate::jobs::JobContext;
 use crate::{
     credentials::OpenedCredentials,
     nmbrs::{
@@ -31,35 +27,14 @@ pub trait NmbrsConnector: Send + Sync {
     /// The client for `ctx`'s integration, or the job's error when its API cannot be served
     /// (`rest_not_configured`).
     #[allow(clippy::result_large_err, reason = "once per job, as every handler's own result")]
-    fn connect(&self, ctx: &JobContext<'_>) -> Result<Edge, JobError>;
+    fn connect(&self, ctx: &JobContext<'_>) -> Result<NmbrsConnection, JobError>;
 }
 
-/// A job's Nmbrs client, and the same client as REST's own type when the job is on REST (the
-/// relink needs REST's reads of company numbers, BSNs and comments).
-pub struct Edge {
+/// A job's connection to Nmbrs: its client, and the same client as REST's own type when the
+/// job is on REST (the relink needs REST's reads of company numbers, BSNs and comments).
+pub struct NmbrsConnection {
     pub api: Arc<dyn NmbrsApi>,
     pub rest: Option<Arc<RestClient>>,
-}
-
-/// The Nmbrs side of a job, ready: the client, and the employee links of a switched integration
-/// (empty on SOAP and for an integration that was never on SOAP).
-pub struct Opened {
-    pub api: Arc<dyn NmbrsApi>,
-    pub links: EmployeeLinks,
-}
-
-/// Connects `ctx`'s job; on REST relinks the SOAP-era state first (once per integration; after
-/// that one query) and loads the employee links.
-pub async fn open(connector: &dyn NmbrsConnector, ctx: &JobContext<'_>) -> Result<Opened, JobError> {
-    let Edge { api, rest } = connector.connect(ctx)?;
-    let links = match rest {
-        None => EmployeeLinks::default(),
-        Some(rest) => {
-            relink::relink_if_needed(ctx, &rest, &ctx.job.integration.venues).await?;
-            EmployeeLinks::load(ctx.pool, &ctx.job.integration.id).await?
-        }
-    };
-    Ok(Opened { api, links })
 }
 
 /// The REST side of a [`Connector`]: tokens (stored grants, cached access tokens) and the HTTP
@@ -121,13 +96,13 @@ impl Connector {
 }
 
 impl NmbrsConnector for Connector {
-    fn connect(&self, ctx: &JobContext<'_>) -> Result<Edge, JobError> {
+    fn connect(&self, ctx: &JobContext<'_>) -> Result<NmbrsConnection, JobError> {
         let integration = &ctx.job.integration;
         let domain = integration.nmbrs.domain.as_str();
         match ctx.credentials {
             OpenedCredentials::Soap(credentials) => {
                 let api = Arc::new(self.soap.client(credentials.for_nmbrs(domain), self.max_concurrency));
-                Ok(Edge { api, rest: None })
+                Ok(NmbrsConnection { api, rest: None })
             }
             OpenedCredentials::Rest(grant) => {
                 let rest = self.rest.as_ref().map_err(|missing| {
@@ -135,7 +110,7 @@ impl NmbrsConnector for Connector {
                 })?;
                 let source = rest.tokens.source(&integration.id, grant.clone());
                 let client = Arc::new(rest.transport.client(source, self.max_concurrency));
-                Ok(Edge { api: client.clone(), rest: Some(client) })
+                Ok(NmbrsConnection { api: client.clone(), rest: Some(client) })
             }
         }
     }

@@ -3,6 +3,9 @@
 //! companies, employees and component lines, once, so that the first REST export recognises
 //! every component the worker wrote through SOAP and never inserts a second one.
 //!
+//! [`relink_step`] is every job's step right after it connected: on REST it calls
+//! [`relink_if_needed`] and loads the [`EmployeeLinks`]; on SOAP it does nothing.
+//!
 //! [`relink_if_needed`] runs under the integration's export lock ([`LockKey::export`]; an
 //! `ExportHours` job already holds it through `ExportHours::exclusive`). It reads through REST:
 //! the companies (numbers), each venue company's current period, and per SOAP-era company
@@ -90,6 +93,15 @@ pub enum ExportLock {
     HeldByJob,
     /// Any other job: the relink takes it (and waits for a running export).
     Acquire,
+}
+
+/// The relink step of a job, right after it connected and before it reads anything: on REST
+/// (`rest` is the job's REST client) relinks the SOAP-era state first (once per integration;
+/// after that one query) and loads the employee links; on SOAP (`None`) no links.
+pub async fn relink_step(ctx: &JobContext<'_>, rest: Option<&RestClient>) -> Result<EmployeeLinks, JobError> {
+    let Some(rest) = rest else { return Ok(EmployeeLinks::default()) };
+    relink_if_needed(ctx, rest, &ctx.job.integration.venues).await?;
+    EmployeeLinks::load(ctx.pool, &ctx.job.integration.id).await
 }
 
 /// Relinks the integration's SOAP-era state once, at its first `rest` job (module doc). Call it

@@ -9,9 +9,11 @@ use rust_decimal::Decimal;
 
 use super::reads::{self as team, Detail};
 use crate::jobs::{
-    JobContext, JobError, JobHandler, JobOutput, NmbrsConnector, Opened,
-    run::connector,
-    switch::capture::{self as identity_capture, CompanyNumbers},
+    JobContext, JobError, JobHandler, JobOutput, NmbrsConnection, NmbrsConnector,
+    switch::{
+        capture::{self as identity_capture, CompanyNumbers},
+        relink,
+    },
 };
 use crate::{
     clock::Clock,
@@ -35,7 +37,8 @@ impl JobHandler for Deactivate {
     async fn run(&self, ctx: JobContext<'_>, payload: &DeactivatePayload) -> Result<JobOutput, JobError> {
         let integration = &ctx.job.integration;
         let domain = integration.nmbrs.domain.as_str();
-        let Opened { api, links } = connector::open(self.nmbrs.as_ref(), &ctx).await?;
+        let NmbrsConnection { api, rest } = self.nmbrs.connect(&ctx)?;
+        let links = relink::relink_step(&ctx, rest.as_deref()).await?;
         let (members, _) = links.members(&payload.members, integration.nmbrs.api);
         let read = team::read(api.as_ref(), &integration.venues, Detail::Employment)
             .await

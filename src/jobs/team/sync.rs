@@ -15,9 +15,11 @@ use rust_decimal::Decimal;
 
 use super::reads::{self as team, Detail};
 use crate::jobs::{
-    JobContext, JobError, JobHandler, JobOutput, NmbrsConnector, Opened, ResultWrite,
-    run::connector,
-    switch::capture::{self as identity_capture, CompanyNumbers},
+    JobContext, JobError, JobHandler, JobOutput, NmbrsConnection, NmbrsConnector, ResultWrite,
+    switch::{
+        capture::{self as identity_capture, CompanyNumbers},
+        relink,
+    },
 };
 use crate::{
     clock::Clock,
@@ -69,7 +71,8 @@ impl SyncTeam {
     async fn sync(&self, ctx: &JobContext<'_>, payload: &SyncTeamPayload) -> Result<JobOutput, JobError> {
         let integration = &ctx.job.integration;
         let domain = integration.nmbrs.domain.as_str();
-        let Opened { api, links } = connector::open(self.nmbrs.as_ref(), ctx).await?;
+        let NmbrsConnection { api, rest } = self.nmbrs.connect(ctx)?;
+        let links = relink::relink_step(ctx, rest.as_deref()).await?;
         let (members, previous_ids) = links.members(&payload.members, integration.nmbrs.api);
         let fail = |e: NmbrsError| JobError::nmbrs(&e, domain);
         let today = self.clock.nmbrs_today();
