@@ -4,7 +4,8 @@
 //! entries become which buckets, and what to write).
 //! SOAP→REST switch: `identity` (what is kept to recognise companies and employees through REST).
 //! Both: `integration` (venues and settings), `payloads` (each job kind's typed payload),
-//! `retry` (when a failed attempt runs again), `nmbrs_failure` (the one table from a Nmbrs
+//! `retry` (when a failed attempt runs again), `job_result` (the status and errors of
+//! `job.completed`), `nmbrs_failure` (the one table from a Nmbrs
 //! failure to what the job, a company or a bucket does about it). REST: `oauth_grant` (which refresh token a job
 //! uses, when an access token is renewed).
 
@@ -14,6 +15,7 @@ pub mod employment_periods;
 pub mod export;
 pub mod identity;
 pub mod integration;
+pub mod job_result;
 pub mod matching;
 pub mod nmbrs;
 pub mod nmbrs_failure;

@@ -15,9 +15,9 @@ pub mod team;
 use std::{collections::BTreeMap, collections::HashMap, sync::Arc};
 
 use async_trait::async_trait;
-use serde::Serialize;
 use sqlx::PgPool;
 
+pub use crate::domain::job_result::{CompletionStatus, ErrorItem};
 pub use run::{
     connector::{Connector, NmbrsConnection, NmbrsConnector, RestSide},
     error::JobError,
@@ -43,23 +43,6 @@ pub struct JobContext<'a> {
     /// The credentials key ring, for keys derived from it (e.g. the BSN hashes of
     /// `identity_capture`).
     pub keys: &'a crate::credentials::KeyRing,
-}
-
-/// `job.completed` status (CONTRACT §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CompletionStatus {
-    Succeeded,
-    Partial,
-}
-
-/// One item of `job.completed`'s `errors`.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct ErrorItem {
-    pub code: String,
-    pub message: String,
-    /// Names the company / employee / entry concerned.
-    pub scope: serde_json::Value,
 }
 
 /// State a job records with its result, in the same transaction as its events.

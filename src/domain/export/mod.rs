@@ -10,6 +10,8 @@
 //! - [`readback`]: what a period read back says about an insert whose reply was lost;
 //! - [`marker`]: the marker in the comment of every insert, unique to its intent (issue 10);
 //! - [`work`]: the buckets one attempt writes (the plan's and the swept ones), decided once;
+//! - [`result`]: what the bucket writes come to: the plan held back, the status, counts and
+//!   errors of `job.completed`;
 //! - [`plan`]: all of the above for one export, given what the handler read from Nmbrs and
 //!   its ledger tables, plus the notifications and the `hours.exported` payload.
 //!
@@ -76,6 +78,7 @@ pub mod notify;
 pub mod payload;
 pub mod plan;
 pub mod readback;
+pub mod result;
 pub mod stage;
 pub mod validation;
 pub mod work;

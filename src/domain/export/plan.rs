@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::domain::integration::{Settings, Venue};
+pub use crate::domain::job_result::CompletionStatus;
 use crate::nmbrs::{CompanyId, CurrentPeriod, EmployeeId, HourCode, ModelCode, PayPeriod, WageCode};
 
 use super::actions::{Action, Applied, ComponentLineId, Edge, Writing, decide};
@@ -115,23 +116,6 @@ impl Unrelinked {
     }
 }
 
-/// `job.completed` status (CONTRACT §3), as far as planning decides it; the handler turns it
-/// to `partial` for what goes wrong while writing (`in_doubt`, no access).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Status {
-    Succeeded,
-    Partial,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Succeeded => "succeeded",
-            Status::Partial => "partial",
-        }
-    }
-}
-
 /// One touched bucket and its write.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BucketPlan {
@@ -213,7 +197,7 @@ pub struct Plan {
     /// names each in `errors`.
     #[serde(default)]
     pub unidentified: BTreeSet<(CompanyId, EmployeeId)>,
-    pub status: Status,
+    pub status: CompletionStatus,
 }
 
 impl Plan {
@@ -294,7 +278,7 @@ impl Plan {
             *held.entry(id).or_insert(true) &= held_back.contains(bucket);
         }
         self.exported.retain(|e| !held.get(e).copied().unwrap_or(false));
-        self.status = Status::Partial;
+        self.status = CompletionStatus::Partial;
         true
     }
 
@@ -383,7 +367,11 @@ pub fn plan(input: &PlanInput) -> Plan {
         })
         .collect();
     let unprotected = buckets.iter().filter(|b| b.unprotected && b.action.writes()).map(|b| b.key.company).collect();
-    let status = if skipped.iter().any(|s| s.reason.makes_partial()) { Status::Partial } else { Status::Succeeded };
+    let status = if skipped.iter().any(|s| s.reason.makes_partial()) {
+        CompletionStatus::Partial
+    } else {
+        CompletionStatus::Succeeded
+    };
     let sources = sources(&updates);
     Plan { ledger, updates, sources, exported, skipped, notifications, buckets, unprotected, unidentified, status }
 }

@@ -55,7 +55,7 @@ fn an_approved_worked_shift_exports_hours_and_a_day() {
     assert_eq!(buckets(&plan), ["hours:1=7.50 insert", "days=1 insert"]);
     assert_eq!(ids(&plan), ["s1"]);
     assert!(plan.skipped.is_empty() && plan.notifications.is_empty());
-    assert_eq!(plan.status, Status::Succeeded);
+    assert_eq!(plan.status, CompletionStatus::Succeeded);
 }
 
 #[test]
@@ -67,7 +67,7 @@ fn only_approved_entries_export() {
     assert_eq!(skipped(&plan), ["s1 - not_approved"]);
     assert_eq!(codes(&plan), ["export.not_approved"]);
     assert_eq!(plan.notifications[0].params, json!({"count": 1}));
-    assert_eq!(plan.status, Status::Succeeded, "not_approved is an Eitje-side reason");
+    assert_eq!(plan.status, CompletionStatus::Succeeded, "not_approved is an Eitje-side reason");
 }
 
 #[test]
@@ -91,7 +91,7 @@ fn worked_hours_export_only_for_zero_hours_contracts() {
     assert_eq!(skipped(&plan), ["s1 worked_hours fixed_contract"]);
     assert_eq!(buckets(&plan), ["wage:400=1 insert", "days=1 insert"]);
     assert_eq!(ids(&plan), ["s1"]);
-    assert_eq!(plan.status, Status::Succeeded);
+    assert_eq!(plan.status, CompletionStatus::Succeeded);
 }
 
 #[test]
@@ -149,7 +149,7 @@ fn kinds_not_requested_are_ignored_and_keep_what_they_had() {
     let plan = run(&meals_only, &Ledger::new(), &BTreeMap::new());
     assert_eq!(buckets(&plan), ["wage:400=1 insert"]);
     assert_eq!(skipped(&plan), ["s1 worked_hours kind_not_requested", "s1 worked_days kind_not_requested"]);
-    assert_eq!(plan.status, Status::Succeeded);
+    assert_eq!(plan.status, CompletionStatus::Succeeded);
     // After a full export of 7.50 hours, a meals-only export of the entry with other hours
     // leaves the hours and the day alone.
     e.hours = d("9");
@@ -172,7 +172,7 @@ fn withdrawn_entries_lose_their_contribution() {
     assert_eq!(skipped(&plan), ["never-sent - withdrawn", "s1 - withdrawn"]);
     assert_eq!(buckets(&plan), ["hours:1=2 replace", "days=1 unchanged"]);
     assert_eq!(ledger.iter().map(|c| c.entry_id.0.as_str()).collect::<Vec<_>>(), ["s2", "s2"]);
-    assert_eq!(plan.status, Status::Succeeded);
+    assert_eq!(plan.status, CompletionStatus::Succeeded);
 }
 
 #[test]
@@ -195,7 +195,7 @@ fn a_kind_without_a_code_mapping_is_skipped_and_notified() {
     assert_eq!(codes(&plan), ["export.no_code_mapping"]);
     assert_eq!(plan.notifications[0].params, json!({"kind": "allowances.tips"}));
     assert_eq!(buckets(&plan), ["hours:1=7.50 insert", "days=1 insert"]);
-    assert_eq!(plan.status, Status::Partial);
+    assert_eq!(plan.status, CompletionStatus::Partial);
 }
 
 #[test]
@@ -209,7 +209,7 @@ fn a_code_in_neither_model_is_skipped_and_notified() {
     assert_eq!(skipped(&plan), ["k1 sick unknown_code"]);
     assert_eq!(plan.notifications[0].params, json!({"nmbrs_company_id": 54613, "kind": "sick", "code": 30}));
     assert!(plan.buckets.is_empty() && plan.exported.is_empty());
-    assert_eq!(plan.status, Status::Partial);
+    assert_eq!(plan.status, CompletionStatus::Partial);
 }
 
 #[test]
@@ -232,7 +232,7 @@ fn an_entry_of_an_unknown_venue_is_skipped_as_unknown_employee() {
     let plan = first(vec![e]);
     assert_eq!(skipped(&plan), ["s1 - unknown_employee"]);
     assert_eq!(codes(&plan), ["export.unknown_venue"]);
-    assert_eq!(plan.status, Status::Partial);
+    assert_eq!(plan.status, CompletionStatus::Partial);
 }
 
 #[test]
@@ -243,7 +243,7 @@ fn an_employee_nmbrs_does_not_know_is_skipped() {
     assert_eq!(skipped(&plan), ["s1 - unknown_employee"]);
     assert_eq!(codes(&plan), ["export.unknown_employee"]);
     assert_eq!(ids(&plan), ["s2"]);
-    assert_eq!(plan.status, Status::Partial);
+    assert_eq!(plan.status, CompletionStatus::Partial);
 }
 
 #[test]
@@ -257,7 +257,7 @@ fn a_company_that_could_not_be_read_freezes_its_entries() {
     assert_eq!(skipped(&plan), ["s1 - nmbrs_refused"]);
     assert_eq!(ids(&plan), ["s2"]);
     assert!(plan.notifications.is_empty(), "the handler names the company in errors");
-    assert_eq!(plan.status, Status::Partial);
+    assert_eq!(plan.status, CompletionStatus::Partial);
 }
 
 #[test]
@@ -272,7 +272,7 @@ fn a_closed_period_skips_the_company_with_a_notification_and_no_write() {
         json!({"nmbrs_company_id": 54613, "period": {"year": 2026, "number": 10},
                "current_period": {"year": 2026, "number": 11}})
     );
-    assert_eq!(plan.status, Status::Partial);
+    assert_eq!(plan.status, CompletionStatus::Partial);
 }
 
 #[test]
@@ -284,7 +284,7 @@ fn an_allowed_closed_period_is_written_unprotected() {
     assert_eq!(buckets(&plan), ["hours:1=7.50 insert", "days=1 insert"]);
     assert!(plan.buckets.iter().all(|b| b.unprotected));
     assert_eq!(plan.unprotected, [COMPANY].into());
-    assert_eq!(plan.status, Status::Succeeded);
+    assert_eq!(plan.status, CompletionStatus::Succeeded);
     // The current period needs no unprotected mode.
     let plan = first(vec![entry("s1")]);
     assert!(plan.buckets.iter().all(|b| !b.unprotected) && plan.unprotected.is_empty());
@@ -298,7 +298,7 @@ fn a_period_number_outside_the_period_type_is_invalid() {
     assert_eq!(skipped(&plan), ["s1 - invalid_period"]);
     assert_eq!(codes(&plan), ["export.invalid_period"]);
     assert!(plan.buckets.is_empty());
-    assert_eq!(plan.status, Status::Partial);
+    assert_eq!(plan.status, CompletionStatus::Partial);
 }
 
 #[test]
@@ -455,7 +455,7 @@ fn a_bucket_in_doubt_is_reported_skipped_and_notified() {
     assert_eq!(skipped(&plan), ["s1 worked_hours in_doubt", "s2 worked_hours in_doubt"]);
     assert_eq!(ids(&plan), ["s1", "s2"], "their days and meals did export");
     assert_eq!(codes(&plan), ["export.in_doubt"]);
-    assert_eq!(plan.status, Status::Partial);
+    assert_eq!(plan.status, CompletionStatus::Partial);
     let body = plan.hours_exported(&p, &BTreeMap::new());
     assert_eq!(body["buckets"][0]["action"], "in_doubt");
     crate::envelope::schema::check("events/hours.exported", &event("hours.exported", body.clone())).unwrap();
@@ -500,7 +500,7 @@ fn a_refused_bucket_is_reported_skipped_and_makes_the_job_partial_without_a_noti
     assert_eq!(skipped(&plan), ["l1 leave nmbrs_refused"]);
     assert_eq!(ids(&plan), ["s1"], "l1 had nothing else, so it did not export");
     assert!(plan.notifications.is_empty(), "job.completed's errors carry it");
-    assert_eq!(plan.status, Status::Partial);
+    assert_eq!(plan.status, CompletionStatus::Partial);
     let body = plan.hours_exported(&p, &BTreeMap::new());
     let refused: Vec<&Value> =
         body["buckets"].as_array().unwrap().iter().filter(|b| b["action"] == "refused").collect();

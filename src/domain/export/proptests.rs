@@ -14,13 +14,14 @@ use super::actions::{Action, Edge};
 use super::contributions::{BucketKey, Component};
 use super::ledger::Ledger;
 use super::payload::{Allowance, ContractType, Entry, EntryId, EntryKind, ExportPayload, Kind};
-use super::plan::{CompanyFacts, Status, employee_periods};
+use super::plan::{CompanyFacts, employee_periods};
 use super::testkit::{
     COMPANY, EMPLOYEE, carry_out, companies, date, entry, facts, payload, run, run_all, run_all_on, run_on, settings,
     venues,
 };
 use super::validation::{PeriodCheck, check_period};
 use crate::domain::integration::Settings;
+use crate::domain::job_result::CompletionStatus;
 use crate::nmbrs::{CompanyId, EmployeeId, HourCode, PayPeriod, WageCode};
 
 fn quarter_hours() -> impl Strategy<Value = Decimal> {
@@ -300,7 +301,7 @@ proptest! {
                 prop_assert!(check == PeriodCheck::Open || (check == PeriodCheck::Closed && b.unprotected), "{:?}", b);
             }
             let partial = plan.skipped.iter().any(|s| s.reason.makes_partial());
-            prop_assert_eq!(plan.status == Status::Partial, partial);
+            prop_assert_eq!(plan.status == CompletionStatus::Partial, partial);
             applied = carry_out(&applied, &plan);
             ledger = plan.ledger;
             prop_assert_eq!(non_zero(applied.iter().map(|(k, a)| (*k, a.value))), non_zero(ledger.bucket_values()));

@@ -30,7 +30,7 @@ mod testkit;
 pub use bsn::Bsn;
 pub use delta::{Delta, delta};
 pub use departures::{Departure, DepartureReason, Departures, HeldDepartures, departures, judge_departures};
-pub use plan::{CompanyFailure, PlanError, SyncInput, SyncSettings, TeamPlan, plan_deactivate, plan_sync};
+pub use plan::{CompanyFailure, SyncInput, SyncSettings, TeamPlan, plan_deactivate, plan_sync};
 pub use record::{MemberRecord, content_hash, member_record};
 pub use selection::{ImportedEmployee, Selection, candidate, chosen_email, select_imports};
 

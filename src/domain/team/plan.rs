@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{
     CompanyData, Departures, MemberRecord, Selection,
@@ -24,6 +24,7 @@ use super::{
 };
 use crate::{
     domain::{
+        job_result::{CompletionStatus, ErrorItem},
         matching::{self, RosterMember},
         nmbrs_failure::CompanyError,
     },
@@ -52,14 +53,6 @@ pub struct CompanyFailure {
     pub error: CompanyError,
     /// English, naming the company and operation, never a value from the response.
     pub message: String,
-}
-
-/// One `job.completed` error (`{code, message, scope}`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct PlanError {
-    pub code: String,
-    pub message: String,
-    pub scope: Value,
 }
 
 /// Everything [`plan_sync`] decides from.
@@ -93,11 +86,11 @@ pub struct SyncInput<'a> {
 /// What a team job publishes and reports.
 #[derive(Debug, Default)]
 pub struct TeamPlan {
-    /// `partial` rather than `succeeded`.
-    pub partial: bool,
+    /// `job.completed` status: `partial` when something was skipped or held.
+    pub status: CompletionStatus,
     /// `job.completed` counts.
     pub counts: BTreeMap<String, u64>,
-    pub errors: Vec<PlanError>,
+    pub errors: Vec<ErrorItem>,
     /// In order: upserts (by employee id), `sync.duplicate_member`, departures
     /// (`team_member.deactivated` or one `sync.members_left_nmbrs`), `sync.departures_held`.
     pub events: Vec<EventDraft>,
@@ -166,20 +159,20 @@ pub fn plan_sync(input: SyncInput<'_>) -> TeamPlan {
     failure_errors(failed, &mut plan);
     let no_period: BTreeMap<CompanyId, CompanyError> = without_period.iter().copied().collect();
     for (company, error) in no_period {
-        plan.partial = true;
+        plan.status = CompletionStatus::Partial;
         let why = match error {
             CompanyError::NoCurrentPeriod => format!("Nmbrs gave no current period for company {company}"),
             _ => format!("The current period of company {company} could not be read"),
         };
-        plan.errors.push(PlanError {
+        plan.errors.push(ErrorItem {
             code: error.code().into(),
             message: format!("{why}: its employees were synced without a cost per hour."),
             scope: json!({"nmbrs_company_id": company}),
         });
     }
     for &employee in without_cost {
-        plan.partial = true;
-        plan.errors.push(PlanError {
+        plan.status = CompletionStatus::Partial;
+        plan.errors.push(ErrorItem {
             code: "no_cost_per_hour".into(),
             message: format!("Nmbrs refused the cost per hour of employee {employee}: it was synced without one."),
             scope: json!({"nmbrs_employee_id": employee}),
@@ -208,8 +201,8 @@ pub fn plan_sync(input: SyncInput<'_>) -> TeamPlan {
 /// Each company that could not be read, as an error (job `partial`).
 fn failure_errors(failed: &[CompanyFailure], plan: &mut TeamPlan) {
     for f in failed {
-        plan.partial = true;
-        plan.errors.push(PlanError {
+        plan.status = CompletionStatus::Partial;
+        plan.errors.push(ErrorItem {
             code: f.error.code().into(),
             message: f.message.clone(),
             scope: json!({"nmbrs_company_id": f.company_id}),
@@ -225,8 +218,8 @@ fn anonymous_unreadable(companies: &[CompanyData]) -> bool {
 /// Each skipped `unreadable_record` (company, employee, operation, field), as an error.
 fn unreadable_errors(unreadable: &[(CompanyId, Option<EmployeeId>, String, String)], plan: &mut TeamPlan) {
     for (company, employee, operation, field) in unreadable {
-        plan.partial = true;
-        plan.errors.push(PlanError {
+        plan.status = CompletionStatus::Partial;
+        plan.errors.push(ErrorItem {
             code: "unreadable_record".into(),
             message: match employee {
                 Some(employee) if field == "EmployeeId" => format!(
@@ -269,9 +262,9 @@ fn add_departures(plan: &mut TeamPlan, d: &Departures, auto_deactivate: bool) {
     let mut held = 0;
     for h in &d.held {
         let n = notify::departures_held(h);
-        plan.partial = true;
+        plan.status = CompletionStatus::Partial;
         held += h.count as u64;
-        plan.errors.push(PlanError {
+        plan.errors.push(ErrorItem {
             code: n.code.clone(),
             message: n.message.clone(),
             // The share rule concerns the whole roster: an empty scope (the whole job).
@@ -316,7 +309,7 @@ pub fn plan_deactivate(
 #[cfg(test)]
 mod tests {
     use chrono::{DateTime, Utc};
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
     use crate::{
@@ -371,7 +364,7 @@ mod tests {
         }
         let errors: Vec<Value> =
             plan.errors.iter().map(|e| json!({"code": e.code, "message": e.message, "scope": e.scope})).collect();
-        let status = if plan.partial { "partial" } else { "succeeded" };
+        let status = plan.status.as_str();
         let completed = json!({"status": status, "counts": plan.counts, "errors": errors});
         check("events/job.completed", &event("job.completed", "SyncTeam", &completed)).unwrap();
         plan
@@ -417,7 +410,7 @@ mod tests {
                 json!({"eitje_user_id": "u-fc02", "nmbrs_employee_id": 503310, "reason": "employment_ended", "ended_on": "2026-10-31"})
             ]
         );
-        assert!(!plan.partial);
+        assert_eq!(plan.status, CompletionStatus::Succeeded);
 
         // Own input: a third version (created later, listed first) re-opens the contract: employed,
         // and the upserted record carries contract 88123 once, in that version.
@@ -532,12 +525,12 @@ mod tests {
         let held = notices(&plan, "sync.departures_held");
         assert_eq!(held.len(), 1);
         assert_eq!((&held[0]["params"]["nmbrs_company_id"], &held[0]["params"]["count"]), (&json!(54900), &json!(2)));
-        assert!(plan.partial);
+        assert_eq!(plan.status, CompletionStatus::Partial);
         assert_eq!(plan.counts["departures_held"], 2);
         assert_eq!(plan.errors.iter().map(|e| e.code.as_str()).collect::<Vec<_>>(), ["sync.departures_held"]);
         // An empty company while nobody is missing holds nothing and tells nobody.
         let only_empty = run(vec![company(54900, vec![], vec![])], &[], &[], &[], today());
-        assert!(!only_empty.partial);
+        assert_eq!(only_empty.status, CompletionStatus::Succeeded);
         assert!(only_empty.events.is_empty());
     }
 
@@ -561,14 +554,14 @@ mod tests {
         assert!(of(&held, EventType::TeamMemberDeactivated).is_empty());
         let n = notices(&held, "sync.departures_held");
         assert_eq!(n[0]["params"], json!({"nmbrs_company_id": null, "count": 6}));
-        assert!(held.partial);
+        assert_eq!(held.status, CompletionStatus::Partial);
         assert_eq!((held.counts["deactivated"], held.counts["departures_held"]), (0, 6));
         // Four of ten is above the share but below five: published.
         assert_eq!(of(&scenario(4, 10), EventType::TeamMemberDeactivated).len(), 4);
         // Exactly the share (3 of 10, and 6 of 20) is not above it; 7 of 20 is.
         assert_eq!(of(&scenario(6, 20), EventType::TeamMemberDeactivated).len(), 6);
         assert_eq!(of(&scenario(7, 20), EventType::TeamMemberDeactivated).len(), 0);
-        assert!(!scenario(6, 20).partial);
+        assert_eq!(scenario(6, 20).status, CompletionStatus::Succeeded);
     }
 
     #[test]
@@ -588,7 +581,7 @@ mod tests {
         }];
         let roster = [linked("u-1", 1), linked("u-2", 2), linked("u-gone", 99)];
         let plan = run(vec![read], &roster, &failed, &[], today());
-        assert!(plan.partial);
+        assert_eq!(plan.status, CompletionStatus::Partial);
         assert_eq!(plan.errors[0].scope, json!({"nmbrs_company_id": 54900}));
         assert_eq!(plan.errors[0].code, "nmbrs.unreadable_response");
         let gone: Vec<Value> =
@@ -604,7 +597,7 @@ mod tests {
         let upserts = of(&plan, EventType::TeamMemberUpserted);
         assert_eq!(upserts.len(), 1);
         assert_eq!(upserts[0]["cost_per_hour"], Value::Null);
-        assert!(plan.partial);
+        assert_eq!(plan.status, CompletionStatus::Partial);
         assert_eq!(plan.errors[0].code, "nmbrs.no_current_period");
         assert_eq!(plan.errors[0].scope, json!({"nmbrs_company_id": 54613}));
     }
@@ -629,7 +622,7 @@ mod tests {
             today: today(),
         }));
         assert_eq!(of(&plan, EventType::TeamMemberUpserted)[0]["cost_per_hour"], Value::Null);
-        assert!(plan.partial);
+        assert_eq!(plan.status, CompletionStatus::Partial);
         assert_eq!(plan.errors[0].code, "no_cost_per_hour");
         assert_eq!(plan.errors[0].scope, json!({"nmbrs_employee_id": 1}));
     }
@@ -650,7 +643,7 @@ mod tests {
         assert_eq!((plan.counts["imported"], plan.counts["unreadable_record"]), (1, 1));
         assert_eq!(plan.counts["no_active_employment"], 0);
         assert!(of(&plan, EventType::TeamMemberDeactivated).is_empty());
-        assert!(plan.partial);
+        assert_eq!(plan.status, CompletionStatus::Partial);
         assert_eq!(plan.errors[0].code, "unreadable_record");
         assert_eq!(
             plan.errors[0].scope,
@@ -673,7 +666,7 @@ mod tests {
         let plan = run(vec![c], &[linked("u-1", 1), linked("u-2", 2)], &[], &[], today());
         assert!(of(&plan, EventType::TeamMemberDeactivated).is_empty());
         assert_eq!(plan.counts["unreadable_record"], 1);
-        assert!(plan.partial);
+        assert_eq!(plan.status, CompletionStatus::Partial);
         assert_eq!(plan.errors[0].scope, json!({"nmbrs_company_id": 54613, "field": "EmployeeId"}));
     }
 
@@ -694,11 +687,11 @@ mod tests {
         // After: six of six is a mass departure, held.
         let plan = checked(plan_deactivate(std::slice::from_ref(&c), &[], &roster, true, share, today()));
         assert_eq!(notices(&plan, "sync.departures_held")[0]["params"]["count"], 6);
-        assert!(plan.partial);
+        assert_eq!(plan.status, CompletionStatus::Partial);
         // Two members only: published, as `sync.members_left_nmbrs` with auto_deactivate off.
         let plan = checked(plan_deactivate(std::slice::from_ref(&c), &[], &roster[..2], false, share, today()));
         assert_eq!(notices(&plan, "sync.members_left_nmbrs")[0]["params"]["eitje_user_ids"], json!(["u-1", "u-2"]));
         assert_eq!((plan.counts["deactivated"], plan.counts["left_nmbrs"]), (0, 2));
-        assert!(!plan.partial);
+        assert_eq!(plan.status, CompletionStatus::Succeeded);
     }
 }

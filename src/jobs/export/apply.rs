@@ -24,7 +24,7 @@
 //! line to the new value → drop the other owned lines (deleted; in a closed period set to 0,
 //! as REST `DELETE` has no `unprotectedMode`) → record it settled (`export.after_update`). Every
 //! call of it is safe to repeat: a crash before the record repeats them, and a PUT whose reply
-//! was lost is sent again by a later attempt of the job ([`Outcome::Later`]), never in doubt. A
+//! was lost is sent again by a later attempt of the job ([`BucketEnd::Later`]), never in doubt. A
 //! line Nmbrs no longer knows (a person deleted it) is written off and the bucket inserted anew.
 //!
 //! **An edge that reads comments** ([`crate::nmbrs::EmployeeService::reads_comments`], REST): the
@@ -41,6 +41,7 @@ use crate::{
         contributions::{BucketKey, Component},
         marker::{InsertMarker, MarkedIntent, marker_for},
         readback::{Verdict, judge},
+        result,
         stage::{Stage, Step},
         work::BucketWork,
     },
@@ -79,32 +80,16 @@ pub fn edge_of(api: &dyn NmbrsApi) -> Edge {
 /// back, delete, insert, read back again, and record settled).
 const ROUNDS: usize = 16;
 
-/// How one bucket ended.
-#[derive(Debug)]
-pub enum Outcome {
-    /// Nmbrs holds the ledger value; the worker's component after it (none for days or zero).
-    Done { component: Option<ComponentLineId> },
-    /// An insert may or may not have landed and cannot be read back: stopped for a person.
-    /// `missing_right` names the read-back operation Nmbrs refused, if that was the reason.
-    InDoubt { missing_right: Option<&'static str> },
-    /// Nmbrs refused this bucket's write (e.g. period closed meanwhile, employee gone, no
-    /// access to the company any more); the bucket stays dirty and is written by a later export.
-    Refused(NmbrsError),
-    /// An insert's reply was lost and the read-back does not show it (yet): the intent stays
-    /// recorded and a later attempt of the job settles it; or an in-place update's reply was
-    /// lost: a later attempt repeats it (`cause`: the transport failure).
-    Later(NmbrsError),
-    /// A line of the period that may be of the bucket's code could not be read: nothing was
-    /// inserted next to it (CONTRACT §2.3, `unreadable_record`); the bucket stays dirty and a
-    /// later export writes it. `operation` read the line, `field` could not be read.
-    Unreadable { operation: &'static str, field: String },
-}
+/// How one bucket's write ended ([`result::BucketEnd`] with the edge's error).
+pub type BucketEnd = result::BucketEnd<NmbrsError>;
+/// The result of [`BucketWrite::apply`]: how it ended and the write calls it made.
+pub type BucketResult = result::BucketResult<NmbrsError>;
 
 /// Where [`BucketWrite::settle`] leaves a bucket.
 enum Settled {
     /// Settled: go on with the bucket's write.
     Go,
-    Ended(Outcome),
+    Ended(BucketEnd),
     /// Try again in a later attempt.
     Later,
 }
@@ -137,23 +122,17 @@ pub struct BucketWrite<'a> {
     pub snapshots: &'a Snapshots,
 }
 
-/// The result of [`BucketWrite::apply`]: how it ended and the write calls it made.
-pub struct BucketResult {
-    pub outcome: Outcome,
-    pub write_calls: u64,
-}
-
 impl BucketWrite<'_> {
     /// Brings the bucket to its wanted value, resuming from the stage its row is in.
     pub async fn apply(mut self) -> Result<BucketResult, Stop> {
         let mut calls = 0;
         let outcome = self.run(&mut calls).await?;
-        Ok(BucketResult { outcome, write_calls: calls })
+        Ok(BucketResult { end: outcome, write_calls: calls })
     }
 
     /// One step per round, chosen by the bucket's stage (`domain::export::stage`), each
     /// followed by its recovery point, until the bucket is settled, stopped or left for later.
-    async fn run(&mut self, calls: &mut u64) -> Result<Outcome, Stop> {
+    async fn run(&mut self, calls: &mut u64) -> Result<BucketEnd, Stop> {
         let (pool, integration, key, wanted) = (self.pool, self.integration, self.work.key, self.work.wanted);
         // A reply lost in this attempt: "not landed" is then believed only by a later attempt.
         let mut lost: Option<NmbrsError> = None;
@@ -175,7 +154,7 @@ impl BucketWrite<'_> {
                         Settled::Ended(outcome) => return Ok(outcome),
                         Settled::Later => {
                             let cause = lost.take().expect("only a lost reply of this attempt waits");
-                            return Ok(Outcome::Later(cause));
+                            return Ok(BucketEnd::Later(cause));
                         }
                     }
                 }
@@ -184,7 +163,7 @@ impl BucketWrite<'_> {
             match step {
                 Step::Settle => {
                     buckets::record_applied(pool, integration, &key, wanted).await?;
-                    return Ok(Outcome::Done { component: self.work.state.applied.ids.first().copied() });
+                    return Ok(BucketEnd::Done { component: self.work.state.applied.ids.first().copied() });
                 }
                 Step::SetDays { days } => {
                     let days_i32 = i32::try_from(days).unwrap_or(i32::MAX);
@@ -199,7 +178,7 @@ impl BucketWrite<'_> {
                     }
                     crash_point(AFTER_DAYS);
                     buckets::record_applied(pool, integration, &key, Decimal::from(days)).await?;
-                    return Ok(Outcome::Done { component: None });
+                    return Ok(BucketEnd::Done { component: None });
                 }
                 Step::DeleteOwn { ids } => {
                     for id in ids {
@@ -229,7 +208,7 @@ impl BucketWrite<'_> {
                         Ok(Foreign::Unknown) => None,
                         Ok(Foreign::Unreadable(line)) => {
                             tracing::warn!(bucket = ?key, field = %line.field, "a line of the period could not be read; not inserting next to it");
-                            return Ok(Outcome::Unreadable { operation: read_operation(&key), field: line.field });
+                            return Ok(BucketEnd::Unreadable { operation: read_operation(&key), field: line.field });
                         }
                         Err(e) => return per_bucket(e),
                     };
@@ -244,7 +223,7 @@ impl BucketWrite<'_> {
                             // The id exists only in memory until this commits: try harder than once.
                             let record = || buckets::record_inserted(pool, integration, &key, id, value);
                             record.retry(ExponentialBuilder::default().with_max_times(4)).await?;
-                            return Ok(Outcome::Done { component: Some(id) });
+                            return Ok(BucketEnd::Done { component: Some(id) });
                         }
                         // A lost reply from either edge (SOAP's own variant, or a REST error of
                         // that kind): the insert may have landed.
@@ -315,7 +294,7 @@ impl BucketWrite<'_> {
             }
             Verdict::Ambiguous => {
                 buckets::record_in_doubt(pool, integration, &key).await?;
-                return Ok(Settled::Ended(Outcome::InDoubt { missing_right }));
+                return Ok(Settled::Ended(BucketEnd::InDoubt { missing_right }));
             }
         }
         (state.stage, state.pending, state.foreign) = (Stage::ToWrite, None, None);
@@ -332,7 +311,7 @@ impl BucketWrite<'_> {
         value: Decimal,
         drop: Vec<ComponentLineId>,
         calls: &mut u64,
-    ) -> Result<Option<Outcome>, Stop> {
+    ) -> Result<Option<BucketEnd>, Stop> {
         let (pool, integration, key) = (self.pool, self.integration, self.work.key);
         let unprotected = self.work.state.unprotected;
         let Some(updates) = self.api.component_updates() else {
@@ -371,7 +350,7 @@ impl BucketWrite<'_> {
         }
         crash_point(AFTER_UPDATE);
         buckets::record_updated(pool, integration, &key, id, value).await?;
-        Ok(Some(Outcome::Done { component: Some(id) }))
+        Ok(Some(BucketEnd::Done { component: Some(id) }))
     }
 
     /// PUTs line `id` of the bucket to `value` (code and comment unchanged).
@@ -475,9 +454,9 @@ fn line_gone(e: &NmbrsError) -> bool {
 /// A failed call of a repeat-safe write (an update in place, a delete): a lost reply is sent
 /// again by a later attempt of the job (the row is unchanged, so the attempt repeats the
 /// step), never in doubt; anything else as [`per_bucket`].
-fn repeat_later(e: NmbrsError) -> Result<Outcome, Stop> {
+fn repeat_later(e: NmbrsError) -> Result<BucketEnd, Stop> {
     match e.kind() {
-        ErrorKind::OutcomeUnknown => Ok(Outcome::Later(e)),
+        ErrorKind::OutcomeUnknown => Ok(BucketEnd::Later(e)),
         _ => per_bucket(e),
     }
 }
@@ -493,10 +472,10 @@ fn read_operation(key: &BucketKey) -> &'static str {
 /// Which Nmbrs failures stop only this bucket, and which the whole job: the bucket scope of the
 /// one table (`domain::nmbrs_failure`). (A lost insert reply is settled by [`BucketWrite::settle`]
 /// before it gets here; the other writes are safe to repeat, so a later export writes them.)
-fn per_bucket(e: NmbrsError) -> Result<Outcome, Stop> {
+fn per_bucket(e: NmbrsError) -> Result<BucketEnd, Stop> {
     match treat(e.kind(), Scope::Bucket) {
-        Treatment::Bucket(BucketOutcome::Refused) => Ok(Outcome::Refused(e)),
-        Treatment::Bucket(BucketOutcome::InDoubt) => Ok(Outcome::InDoubt { missing_right: None }),
+        Treatment::Bucket(BucketOutcome::Refused) => Ok(BucketEnd::Refused(e)),
+        Treatment::Bucket(BucketOutcome::InDoubt) => Ok(BucketEnd::InDoubt { missing_right: None }),
         Treatment::Job(_) | Treatment::Company(_) => Err(Stop::Nmbrs(e)),
     }
 }

@@ -30,13 +30,12 @@ use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    apply::{BucketResult, BucketWrite, Outcome, Stop, edge_of},
+    apply::{BucketResult, BucketWrite, Stop, edge_of},
     facts as export_facts, report,
-    report::Tally,
     snapshot::Snapshots,
 };
 use crate::jobs::{
-    CompletionStatus, ErrorItem, JobContext, JobError, JobHandler, JobOutput, NmbrsConnection, NmbrsConnector,
+    ErrorItem, JobContext, JobError, JobHandler, JobOutput, NmbrsConnection, NmbrsConnector,
     switch::{
         capture as identity_capture,
         relink::{self, EmployeeLinks},
@@ -48,14 +47,15 @@ use crate::{
         ledger::Ledger,
         payload::{EntryId, ExportPayload},
         plan::{Plan, PlanInput, Unrelinked, employee_periods, plan},
+        result::{Tally, Written, fold},
         stage::{BucketState, Stage, swept},
         work::{AttemptState, BucketWork, Work, work},
     },
-    domain::nmbrs_failure::{BucketOutcome, NoticeFacts, notification},
+    domain::nmbrs_failure::{NoticeFacts, notification},
     envelope::Job,
     events::Notification,
     failpoint::crash_point,
-    nmbrs::{CompanyId, ErrorKind, NmbrsApi, NmbrsError},
+    nmbrs::{CompanyId, ErrorKind, NmbrsApi},
     store::{
         LockKey, export_buckets as buckets,
         export_ledger::{self as ledger, Places},
@@ -110,7 +110,8 @@ impl JobHandler for ExportHours {
         };
         if payload.dry_run {
             let Run { plan, refused } = run;
-            return Ok(report::output(payload, &plan, refused, &BTreeMap::new(), Tally::default()));
+            let none = Written::default();
+            return Ok(report::output(payload, &plan, refused, &BTreeMap::new(), Tally::default(), &none));
         }
         self.apply(&ctx, payload, run, attempt, api.as_ref()).await
     }
@@ -219,36 +220,9 @@ impl ExportHours {
         buckets::ensure_rows(pool, id, &without_row).await?;
         tracing::info!(export_id = %payload.export_id, buckets = work.len(), "writing buckets to Nmbrs");
         let results = self.write(ctx, api, work).await;
-        let mut written = Written::default();
-        for (key, result) in results {
-            match result {
-                Err(e) => written.stop = written.stop.or(Some(e)),
-                Ok(BucketResult { outcome, write_calls }) => {
-                    written.write_calls += write_calls;
-                    match outcome {
-                        Outcome::Done { component: Some(c) } => drop(component_ids.insert(key, c)),
-                        Outcome::Done { component: None } => {}
-                        Outcome::InDoubt { missing_right } => {
-                            run.plan.mark_in_doubt(&key);
-                            let new = missing_right.filter(|op| !written.missing_rights.contains(op));
-                            written.missing_rights.extend(new);
-                        }
-                        Outcome::Refused(err) => {
-                            run.plan.mark_refused(&key);
-                            written.refused.push((key, err));
-                        }
-                        Outcome::Later(cause) => written.later.push((key, cause)),
-                        Outcome::Unreadable { operation, field } => {
-                            run.plan.mark_unreadable(&key);
-                            written.unreadable.push((key, operation, field));
-                        }
-                    }
-                }
-            }
-        }
-        let total_calls =
-            ledger::add_write_calls(pool, id, &ctx.job.idempotency_key, written.write_calls).await?;
-        if let Some(stop) = written.stop {
+        let mut written = fold(results, &mut run.plan, &mut component_ids);
+        let total_calls = ledger::add_write_calls(pool, id, &ctx.job.idempotency_key, written.write_calls).await?;
+        if let Some(stop) = written.stop.take() {
             tracing::warn!(write_calls = written.write_calls, "export stopped; a retry resumes where it stands");
             return Err(match stop {
                 Stop::Database(e) => e.into(),
@@ -266,13 +240,10 @@ impl ExportHours {
             );
             return Err(JobError::transient("nmbrs_outcome_pending", message));
         }
-        let buckets_written =
-            run.plan.buckets.iter().filter(|b| b.action.writes() && !b.in_doubt && !b.refused && !b.unreadable).count()
-                as u64;
         let Run { plan, refused: companies } = run;
-        let tally = Tally { write_calls: total_calls, buckets_written };
-        let mut output = report::output(payload, &plan, companies, &component_ids, tally);
-        for operation in written.missing_rights {
+        let tally = Tally::after_writes(&plan, total_calls);
+        let mut output = report::output(payload, &plan, companies, &component_ids, tally, &written);
+        for &operation in &written.missing_rights {
             let facts = NoticeFacts {
                 domain: &ctx.job.integration.nmbrs.domain,
                 operation,
@@ -282,23 +253,6 @@ impl ExportHours {
             output
                 .events
                 .extend(notification(ErrorKind::MissingRight { operation }, facts).as_ref().map(Notification::draft));
-        }
-        for (key, err) in written.refused {
-            output.status = CompletionStatus::Partial;
-            let scope = report::bucket_scope(&key);
-            let code = BucketOutcome::Refused.code().into();
-            output.errors.push(ErrorItem { code, message: err.to_string(), scope });
-        }
-        for (key, operation, field) in written.unreadable {
-            output.status = CompletionStatus::Partial;
-            let message = format!(
-                "{operation} listed a line whose {field} could not be read and that may be of this bucket's code; the bucket was not written next to it (a later export writes it)"
-            );
-            output.errors.push(ErrorItem {
-                code: "unreadable_record".into(),
-                message,
-                scope: report::bucket_scope(&key),
-            });
         }
         Ok(output)
     }
@@ -334,20 +288,6 @@ impl ExportHours {
             .await;
         results.into_iter().flatten().collect()
     }
-}
-
-/// What the writes of one attempt came to.
-#[derive(Default)]
-struct Written {
-    write_calls: u64,
-    /// The first failure that stopped the job.
-    stop: Option<Stop>,
-    refused: Vec<(BucketKey, NmbrsError)>,
-    /// Lost inserts to settle in a later attempt.
-    later: Vec<(BucketKey, NmbrsError)>,
-    missing_rights: Vec<&'static str>,
-    /// Buckets not inserted next to an unreadable line: (bucket, read operation, field).
-    unreadable: Vec<(BucketKey, &'static str, String)>,
 }
 
 /// On REST after a switch, what the relink left under SOAP ids (`domain::export::plan::Unrelinked`):

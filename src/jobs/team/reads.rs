@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::jobs::{CompletionStatus, ErrorItem, JobOutput};
+use crate::jobs::JobOutput;
 use crate::{
     domain::{
         nmbrs_failure::{CompanyError, NoticeFacts, Scope, Treatment, treat},
@@ -159,12 +159,9 @@ fn failure_kind(err: &NmbrsError) -> &'static str {
 /// The job's output from a plan, with the handler's own notifications (after the plan's events).
 pub fn output(plan: TeamPlan, extra_events: Vec<EventDraft>) -> JobOutput {
     let mut out = JobOutput::succeeded();
-    if plan.partial {
-        out.status = CompletionStatus::Partial;
-    }
+    out.status = plan.status;
     out.counts = plan.counts;
-    out.errors =
-        plan.errors.into_iter().map(|e| ErrorItem { code: e.code, message: e.message, scope: e.scope }).collect();
+    out.errors = plan.errors;
     out.events = plan.events;
     out.events.extend(extra_events);
     out
