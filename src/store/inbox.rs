@@ -64,27 +64,21 @@ pub async fn claim(conn: &mut PgConnection, job: &Job, redelivered: bool) -> sql
     })
 }
 
-/// How an attempt ended, as the inbox stores it.
+/// How an attempt ended, as the inbox stores it: the job states (`jobs::run::lifecycle::JobState`)
+/// that are recorded, in the same words (`jobs.state` and `job_attempts.outcome`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ending {
     Completed,
-    Retry,
+    Retryable,
     Failed,
 }
 
 impl Ending {
-    fn job_state(self) -> &'static str {
+    /// Its word in `jobs.state` and `job_attempts.outcome`.
+    fn as_str(self) -> &'static str {
         match self {
             Ending::Completed => "completed",
-            Ending::Retry => "retryable",
-            Ending::Failed => "failed",
-        }
-    }
-
-    fn attempt_outcome(self) -> &'static str {
-        match self {
-            Ending::Completed => "completed",
-            Ending::Retry => "retry",
+            Ending::Retryable => "retryable",
             Ending::Failed => "failed",
         }
     }
@@ -150,12 +144,12 @@ async fn end_attempt(conn: &mut PgConnection, f: &Finish<'_>, lock_key: i64) -> 
     );
     columns
         .bind(statement)
-        .bind(f.ending.job_state())
+        .bind(f.ending.as_str())
         .bind(f.result_event_id)
         .bind(code)
         .bind(&f.job.integration.id)
         .bind(&f.job.idempotency_key)
-        .bind(f.ending.attempt_outcome())
+        .bind(f.ending.as_str())
         .bind(message)
         .bind(f.attempt_id)
         .bind(lock_key)

@@ -216,7 +216,7 @@ async fn transient_failures_retry_later_without_blocking_then_park() {
             .fetch_all(&pool)
             .await
             .unwrap();
-    assert_eq!(outcomes, vec![(1, "retry".into()), (2, "retry".into()), (3, "failed".into())]);
+    assert_eq!(outcomes, vec![(1, "retryable".into()), (2, "retryable".into()), (3, "failed".into())]);
     let parked = env.drain_dead().await;
     assert_eq!(parked.len(), 1);
     assert_eq!(parked[0].message_id.as_deref(), Some(flaky_id.as_str()));

@@ -6,3 +6,4 @@ mod cleanup;
 mod jobs;
 mod resilience;
 mod schemas;
+mod state_words;

@@ -4,7 +4,7 @@
 //! whose value did not change. A bucket whose value is zero holds no worker component (days:
 //! `DaysVar_Set` 0).
 //!
-//! **In place** (an edge that can update a line, REST `PUT`; CONTRACT §5.3, [`Edge::InPlace`]):
+//! **In place** (an edge that can update a line, REST `PUT`; CONTRACT §5.3, [`WriteMode::InPlace`]):
 //! a changed bucket whose worker-owned line exists is updated ([`Action::Update`]: one write,
 //! safe to repeat) instead of deleted and inserted again; with several owned lines the first is
 //! updated and the others dropped. A bucket dropping to zero is deleted, except in a closed
@@ -43,7 +43,7 @@ pub struct Applied {
 /// What the Nmbrs edge can do to a line the worker owns (a capability the edge reports,
 /// `nmbrs::EmployeeService::component_updates`; the plan never asks which API it talks to).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Edge {
+pub enum WriteMode {
     /// Delete and insert only (SOAP): a changed bucket is replaced.
     #[default]
     InsertDelete,
@@ -55,7 +55,7 @@ pub enum Edge {
 /// write (`unprotected`, every write with `UnprotectedMode=true`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Writing {
-    pub edge: Edge,
+    pub edge: WriteMode,
     pub unprotected: bool,
 }
 
@@ -70,7 +70,7 @@ pub enum Action {
     Replace { delete: Vec<ComponentLineId>, value: Decimal },
     /// The value is zero: delete the worker's own components.
     Delete { ids: Vec<ComponentLineId> },
-    /// Set the worker's own line `id` to `value` in place ([`Edge::InPlace`]), then drop the
+    /// Set the worker's own line `id` to `value` in place ([`WriteMode::InPlace`]), then drop the
     /// other owned lines `drop` (deleted; set to 0 and let go in a closed period). `value` is 0
     /// only in a closed period the export may write.
     Update { id: ComponentLineId, value: Decimal, drop: Vec<ComponentLineId> },
@@ -88,7 +88,7 @@ pub fn decide(component: Component, wanted: Decimal, applied: &Applied, writing:
             Action::SetDays { days: wanted.to_u32().unwrap_or(0) }
         };
     }
-    let in_place = writing.edge == Edge::InPlace;
+    let in_place = writing.edge == WriteMode::InPlace;
     let update = |first: &ComponentLineId, rest: &[ComponentLineId]| Action::Update {
         id: *first,
         value: wanted,
@@ -137,9 +137,9 @@ mod tests {
 
     const HOURS: Component = Component::Hours(HourCode(1));
     const WAGE: Component = Component::Wage(WageCode(400));
-    const SOAP: Writing = Writing { edge: Edge::InsertDelete, unprotected: false };
-    const REST: Writing = Writing { edge: Edge::InPlace, unprotected: false };
-    const REST_CLOSED: Writing = Writing { edge: Edge::InPlace, unprotected: true };
+    const SOAP: Writing = Writing { edge: WriteMode::InsertDelete, unprotected: false };
+    const REST: Writing = Writing { edge: WriteMode::InPlace, unprotected: false };
+    const REST_CLOSED: Writing = Writing { edge: WriteMode::InPlace, unprotected: true };
 
     fn applied(value: &str, ids: &[i32]) -> Applied {
         Applied {

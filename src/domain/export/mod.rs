@@ -65,7 +65,7 @@
 //!   flagged unprotected; writes into the current period stay protected.
 //! - **Several own components** in one bucket (left by an interrupted run) are replaced by one,
 //!   even when their total is already right (in place: the first is updated, the rest dropped).
-//! - **What the edge can do** is a capability the plan is given ([`actions::Edge`]), never the
+//! - **What the edge can do** is a capability the plan is given ([`actions::WriteMode`]), never the
 //!   name of an API: updating a line in place (REST `PUT`, [`actions`] for its rules) and
 //!   reading comments back (the read-back by marker, [`readback`]).
 

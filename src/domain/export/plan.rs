@@ -23,7 +23,7 @@ use crate::domain::integration::{Settings, Venue};
 pub use crate::domain::job_result::CompletionStatus;
 use crate::nmbrs::{CompanyId, CurrentPeriod, EmployeeId, HourCode, ModelCode, PayPeriod, WageCode};
 
-use super::actions::{Action, Applied, ComponentLineId, Edge, Writing, decide};
+use super::actions::{Action, Applied, ComponentLineId, WriteMode, Writing, decide};
 use super::contributions::{
     BucketKey, Component, ComponentName, Contribution, Skip, SkipReason, eitje_skip, parts, target,
 };
@@ -80,7 +80,7 @@ pub struct PlanInput<'a> {
     /// absent = nothing.
     pub applied: &'a BTreeMap<BucketKey, Applied>,
     /// What the Nmbrs edge can do to an owned line (update in place or only delete and insert).
-    pub edge: Edge,
+    pub edge: WriteMode,
     /// After a switch to REST: the periods where SOAP-era buckets of an employee the relink
     /// could not recognise are in doubt, and the employees it did recognise.
     pub unrelinked: &'a Unrelinked,

@@ -205,7 +205,7 @@ fn a_code_in_neither_model_is_skipped_and_notified() {
     let mut e = entry("k1");
     e.kind = EntryKind::Sick;
     let p = payload(vec![e]);
-    let plan = run_on(Edge::InsertDelete, &p, &settings(), &facts, &Ledger::new(), &BTreeMap::new());
+    let plan = run_on(WriteMode::InsertDelete, &p, &settings(), &facts, &Ledger::new(), &BTreeMap::new());
     assert_eq!(skipped(&plan), ["k1 sick unknown_code"]);
     assert_eq!(plan.notifications[0].params, json!({"nmbrs_company_id": 54613, "kind": "sick", "code": 30}));
     assert!(plan.buckets.is_empty() && plan.exported.is_empty());
@@ -219,7 +219,7 @@ fn a_part_skipped_for_configuration_keeps_its_earlier_contribution() {
     e.hours = d("9");
     let mut no_worked_code = settings();
     no_worked_code.hour_codes.worked = None;
-    let plan = run_on(Edge::InsertDelete, &payload(vec![e]), &no_worked_code, &companies(), &ledger, &applied);
+    let plan = run_on(WriteMode::InsertDelete, &payload(vec![e]), &no_worked_code, &companies(), &ledger, &applied);
     assert_eq!(skipped(&plan), ["s1 worked_hours no_code_mapping"]);
     assert_eq!(buckets(&plan), ["days=1 unchanged"], "the frozen hours bucket is not touched");
     assert_eq!(plan.ledger, ledger);
@@ -253,7 +253,7 @@ fn a_company_that_could_not_be_read_freezes_its_entries() {
     let p = payload(vec![e, entry("s2")]);
     let mut facts = companies();
     facts.remove(&crate::nmbrs::CompanyId::int(54671));
-    let plan = run_on(Edge::InsertDelete, &p, &settings(), &facts, &Ledger::new(), &BTreeMap::new());
+    let plan = run_on(WriteMode::InsertDelete, &p, &settings(), &facts, &Ledger::new(), &BTreeMap::new());
     assert_eq!(skipped(&plan), ["s1 - nmbrs_refused"]);
     assert_eq!(ids(&plan), ["s2"]);
     assert!(plan.notifications.is_empty(), "the handler names the company in errors");
@@ -513,7 +513,7 @@ fn a_refused_bucket_is_reported_skipped_and_makes_the_job_partial_without_a_noti
 fn in_place_a_changed_bucket_updates_its_line_and_the_report_names_it() {
     let mut changed = entry("s1");
     changed.hours = d("6");
-    let (plan, ..) = run_all_on(Edge::InPlace, &[payload(vec![entry("s1")]), payload(vec![changed.clone()])]);
+    let (plan, ..) = run_all_on(WriteMode::InPlace, &[payload(vec![entry("s1")]), payload(vec![changed.clone()])]);
     let plan = plan.unwrap();
     assert_eq!(buckets(&plan), ["hours:1=6 replace", "days=1 unchanged"]);
     let line = ComponentLineId::int(1001);
@@ -530,20 +530,20 @@ fn in_place_an_emptied_bucket_is_deleted_but_in_an_allowed_closed_period_set_to_
     let mut withdrawn = october.clone();
     withdrawn.entries.clear();
     withdrawn.withdrawn_entry_ids = vec!["s1".into()];
-    let (plan, ledger, applied) = run_all_on(Edge::InPlace, &[october.clone(), withdrawn.clone()]);
+    let (plan, ledger, applied) = run_all_on(WriteMode::InPlace, &[october.clone(), withdrawn.clone()]);
     let plan = plan.unwrap();
     assert_eq!(buckets(&plan), ["hours:1=0 delete", "days=0 delete"]);
     let zero = Action::Update { id: ComponentLineId::int(1001), value: Decimal::ZERO, drop: vec![] };
     assert_eq!(plan.buckets[0].action, zero);
     assert!(plan.buckets[0].unprotected);
     // The line stays the worker's at 0: the same withdrawal again writes nothing.
-    let again = run_on(Edge::InPlace, &withdrawn, &settings(), &companies(), &ledger, &applied);
+    let again = run_on(WriteMode::InPlace, &withdrawn, &settings(), &companies(), &ledger, &applied);
     assert!(again.writes().next().is_none(), "{:?}", buckets(&again));
     // In the current period (open) the emptied bucket is deleted as on SOAP.
     let mut current = withdrawn;
     current.period.number = 11;
     let open = payload(vec![entry("s1")]);
-    let (plan, ..) = run_all_on(Edge::InPlace, &[open, current]);
+    let (plan, ..) = run_all_on(WriteMode::InPlace, &[open, current]);
     assert!(matches!(&plan.unwrap().buckets[0].action, Action::Delete { ids } if ids.len() == 1));
 }
 

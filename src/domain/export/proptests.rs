@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
-use super::actions::{Action, Edge};
+use super::actions::{Action, WriteMode};
 use super::contributions::{BucketKey, Component};
 use super::ledger::Ledger;
 use super::payload::{Allowance, ContractType, Entry, EntryId, EntryKind, ExportPayload, Kind};
@@ -129,8 +129,8 @@ fn from_scratch(exports: &[ExportPayload]) -> BTreeMap<BucketKey, Decimal> {
     sums
 }
 
-fn arb_edge() -> impl Strategy<Value = Edge> {
-    prop_oneof![Just(Edge::InsertDelete), Just(Edge::InPlace)]
+fn arb_edge() -> impl Strategy<Value = WriteMode> {
+    prop_oneof![Just(WriteMode::InsertDelete), Just(WriteMode::InPlace)]
 }
 
 fn non_zero(values: impl IntoIterator<Item = (BucketKey, Decimal)>) -> BTreeMap<BucketKey, Decimal> {
@@ -199,7 +199,7 @@ proptest! {
     fn in_place_a_bucket_keeps_its_line_until_emptied(exports in prop::collection::vec(arb_export(), 1..8)) {
         let (mut ledger, mut applied) = (Ledger::new(), BTreeMap::new());
         for p in &exports {
-            let plan = run_on(Edge::InPlace, p, &settings(), &companies(), &ledger, &applied);
+            let plan = run_on(WriteMode::InPlace, p, &settings(), &companies(), &ledger, &applied);
             for b in plan.writes() {
                 match &b.action {
                     Action::Replace { .. } => prop_assert!(false, "replace in place: {:?}", b),
@@ -308,7 +308,7 @@ proptest! {
             for (key, a) in &applied {
                 prop_assert!(a.ids.len() <= 1, "one own line per bucket at most: {:?}: {:?}", key, a);
                 // A line kept at 0 only where a closed period was emptied in place.
-                prop_assert!(a.ids.is_empty() || !a.value.is_zero() || edge == Edge::InPlace, "{:?}: {:?}", key, a);
+                prop_assert!(a.ids.is_empty() || !a.value.is_zero() || edge == WriteMode::InPlace, "{:?}: {:?}", key, a);
             }
         }
     }

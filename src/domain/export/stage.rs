@@ -23,7 +23,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::actions::{Action, Applied, ComponentLineId, Edge, Writing, decide};
+use super::actions::{Action, Applied, ComponentLineId, WriteMode, Writing, decide};
 use super::contributions::BucketKey;
 use super::marker::MarkedIntent;
 use crate::nmbrs::CompanyId;
@@ -118,7 +118,7 @@ pub enum Step {
 impl BucketState {
     /// The next step that brings the bucket to `wanted` (its ledger value now) through `edge`,
     /// once no insert is pending ([`Stage::insert_pending`]).
-    pub fn next_step(&self, key: &BucketKey, wanted: Decimal, edge: Edge) -> Step {
+    pub fn next_step(&self, key: &BucketKey, wanted: Decimal, edge: WriteMode) -> Step {
         let writing = Writing { edge, unprotected: self.unprotected };
         match decide(key.component, wanted, &self.applied, writing) {
             Action::Unchanged => Step::Settle,
@@ -132,7 +132,7 @@ impl BucketState {
     /// Whether an export must visit this bucket: it is not settled (an earlier write stopped
     /// half-way, a lost insert, the ledger changed), or its applied value differs from
     /// `wanted`. This is the one place the worker decides "does this bucket need a write".
-    pub fn needs_work(&self, key: &BucketKey, wanted: Decimal, edge: Edge) -> bool {
+    pub fn needs_work(&self, key: &BucketKey, wanted: Decimal, edge: WriteMode) -> bool {
         self.stage != Stage::Settled || self.next_step(key, wanted, edge) != Step::Settle
     }
 
@@ -188,7 +188,7 @@ mod tests {
     }
 
     const HOURS: Component = Component::Hours(HourCode(1));
-    const SOAP: Edge = Edge::InsertDelete;
+    const SOAP: WriteMode = WriteMode::InsertDelete;
 
     fn state(stage: Stage, value: &str, ids: &[i32]) -> BucketState {
         let applied = Applied {
@@ -284,12 +284,12 @@ mod tests {
             value: d(value),
             drop: vec![ComponentLineId::int(12)],
         };
-        assert_eq!(s.next_step(&key(HOURS), d("9"), Edge::InPlace), update("9"));
+        assert_eq!(s.next_step(&key(HOURS), d("9"), WriteMode::InPlace), update("9"));
         let ids = vec![ComponentLineId::int(11), ComponentLineId::int(12)];
-        assert_eq!(s.next_step(&key(HOURS), d("0"), Edge::InPlace), Step::DeleteOwn { ids });
+        assert_eq!(s.next_step(&key(HOURS), d("0"), WriteMode::InPlace), Step::DeleteOwn { ids });
         let closed = BucketState { unprotected: true, ..s };
-        assert_eq!(closed.next_step(&key(HOURS), d("0"), Edge::InPlace), update("0"));
+        assert_eq!(closed.next_step(&key(HOURS), d("0"), WriteMode::InPlace), update("0"));
         let emptied = BucketState { unprotected: true, ..state(Stage::Settled, "0", &[11]) };
-        assert!(!emptied.needs_work(&key(HOURS), d("0"), Edge::InPlace), "a line kept at 0 needs nothing");
+        assert!(!emptied.needs_work(&key(HOURS), d("0"), WriteMode::InPlace), "a line kept at 0 needs nothing");
     }
 }

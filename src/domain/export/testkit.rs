@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use crate::domain::integration::{Settings, Venue};
 use crate::nmbrs::{CompanyId, CurrentPeriod, EmployeeId, HourCode, ModelCode, PayPeriod, PeriodType};
 
-use super::actions::{Action, Applied, ComponentLineId, Edge};
+use super::actions::{Action, Applied, ComponentLineId, WriteMode};
 use super::contributions::{BucketKey, Component, ComponentName, Contribution};
 use super::ledger::Ledger;
 use super::payload::{ContractType, Entry, EntryKind, ExportPayload, ExportPeriod};
@@ -120,13 +120,13 @@ pub fn days_contribution(entry: &str, on: &str) -> Contribution {
 
 /// Plans `payload` with [`venues`], [`settings`] and [`companies`].
 pub fn run(payload: &ExportPayload, ledger: &Ledger, applied: &BTreeMap<BucketKey, Applied>) -> Plan {
-    run_on(Edge::InsertDelete, payload, &settings(), &companies(), ledger, applied)
+    run_on(WriteMode::InsertDelete, payload, &settings(), &companies(), ledger, applied)
 }
 
 /// Plans `payload` with [`venues`] and the given settings and company facts, for an edge that
 /// writes as `edge` says.
 pub fn run_on(
-    edge: Edge,
+    edge: WriteMode,
     payload: &ExportPayload,
     settings: &Settings,
     companies: &BTreeMap<CompanyId, CompanyFacts>,
@@ -147,7 +147,7 @@ pub fn run_unrelinked(payload: &ExportPayload, unrelinked: &super::plan::Unrelin
         companies: &companies(),
         ledger: &ledger,
         applied: &applied,
-        edge: Edge::InPlace,
+        edge: WriteMode::InPlace,
         unrelinked,
     };
     plan(&input)
@@ -176,11 +176,11 @@ pub fn carry_out(applied: &BTreeMap<BucketKey, Applied>, plan: &Plan) -> BTreeMa
 /// Runs a sequence of exports from an empty ledger, carrying out every plan; the last plan and
 /// the state after it.
 pub fn run_all(payloads: &[ExportPayload]) -> (Option<Plan>, Ledger, BTreeMap<BucketKey, Applied>) {
-    run_all_on(Edge::InsertDelete, payloads)
+    run_all_on(WriteMode::InsertDelete, payloads)
 }
 
 /// [`run_all`] for an edge that writes as `edge` says.
-pub fn run_all_on(edge: Edge, payloads: &[ExportPayload]) -> (Option<Plan>, Ledger, BTreeMap<BucketKey, Applied>) {
+pub fn run_all_on(edge: WriteMode, payloads: &[ExportPayload]) -> (Option<Plan>, Ledger, BTreeMap<BucketKey, Applied>) {
     let (mut ledger, mut applied, mut last) = (Ledger::new(), BTreeMap::new(), None);
     for p in payloads {
         let plan = run_on(edge, p, &settings(), &companies(), &ledger, &applied);

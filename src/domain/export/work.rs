@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 
-use super::actions::{ComponentLineId, Edge, Writing, decide};
+use super::actions::{ComponentLineId, WriteMode, Writing, decide};
 use super::contributions::BucketKey;
 use super::plan::{BucketPlan, Plan};
 use super::stage::{BucketState, swept};
@@ -44,7 +44,7 @@ pub struct AttemptState<'a> {
     /// The companies in `integration.venues`.
     pub linked: &'a BTreeSet<CompanyId>,
     /// What the Nmbrs edge of this attempt can do to an owned line.
-    pub edge: Edge,
+    pub edge: WriteMode,
 }
 
 /// The work of one attempt. Adds to `plan` the buckets swept up (reported with the action
@@ -144,8 +144,10 @@ mod tests {
         ]);
         let values = BTreeMap::from([(hours, d("7.50")), (wage, d("1"))]);
         let linked = BTreeSet::from([COMPANY]);
-        let w =
-            work(&mut plan, AttemptState { rows: &rows, values: &values, linked: &linked, edge: Edge::InsertDelete });
+        let w = work(
+            &mut plan,
+            AttemptState { rows: &rows, values: &values, linked: &linked, edge: WriteMode::InsertDelete },
+        );
         assert_eq!(w.buckets.iter().map(|b| b.key).collect::<Vec<_>>(), [hours]);
         assert_eq!(w.owned, BTreeMap::from([(wage, ComponentLineId::int(9))]));
         assert!(w.without_row.is_empty());
@@ -157,8 +159,10 @@ mod tests {
         let mut plan = plan_of(vec![planned(hours, "0", Applied::default())]);
         let values = BTreeMap::from([(hours, d("3"))]);
         let (rows, linked) = (BTreeMap::new(), BTreeSet::from([COMPANY]));
-        let w =
-            work(&mut plan, AttemptState { rows: &rows, values: &values, linked: &linked, edge: Edge::InsertDelete });
+        let w = work(
+            &mut plan,
+            AttemptState { rows: &rows, values: &values, linked: &linked, edge: WriteMode::InsertDelete },
+        );
         assert_eq!(plan.buckets[0].value, d("3"));
         assert_eq!(w.buckets, [BucketWork { key: hours, wanted: d("3"), state: BucketState::default() }]);
         assert_eq!(w.without_row, [hours]);
@@ -178,8 +182,10 @@ mod tests {
         ]);
         let values = BTreeMap::from([(mine, d("1")), (left, d("2"))]);
         let linked = BTreeSet::from([COMPANY]);
-        let w =
-            work(&mut plan, AttemptState { rows: &rows, values: &values, linked: &linked, edge: Edge::InsertDelete });
+        let w = work(
+            &mut plan,
+            AttemptState { rows: &rows, values: &values, linked: &linked, edge: WriteMode::InsertDelete },
+        );
         assert_eq!(w.buckets, [BucketWork { key: left, wanted: d("2"), state: doubt }]);
         assert_eq!(plan.buckets.len(), 2, "the swept bucket is reported");
         assert_eq!(plan.buckets[1].action, Action::Insert { value: d("2") });

@@ -37,7 +37,7 @@ use sqlx::PgPool;
 
 use crate::{
     domain::export::{
-        actions::{ComponentLineId, Edge},
+        actions::{ComponentLineId, WriteMode},
         contributions::{BucketKey, Component},
         marker::{InsertMarker, MarkedIntent, marker_for},
         readback::{Verdict, judge},
@@ -69,10 +69,10 @@ const REST_NOT_FOUND: u32 = 40401;
 
 /// What `api` can do to a line the worker owns: update it in place when it reports
 /// [`ComponentUpdates`], otherwise only delete and insert.
-pub fn edge_of(api: &dyn NmbrsApi) -> Edge {
+pub fn edge_of(api: &dyn NmbrsApi) -> WriteMode {
     match api.component_updates() {
-        Some(_) => Edge::InPlace,
-        None => Edge::InsertDelete,
+        Some(_) => WriteMode::InPlace,
+        None => WriteMode::InsertDelete,
     }
 }
 

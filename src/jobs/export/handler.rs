@@ -13,7 +13,7 @@
 //!
 //! A redelivered or retried job finds its recorded plan and goes straight to step 3, where
 //! each bucket's row tells how far its write got (its stage). Each attempt reads the bucket rows
-//! and the ledger once ([`Attempt`]); after recording the plan it carries them on in memory. Exports of one integration take the
+//! and the ledger once ([`AttemptReads`]); after recording the plan it carries them on in memory. Exports of one integration take the
 //! integration's export lock in turn (`JobHandler::exclusive`), held until the result is
 //! committed, so no two jobs plan from the same ledger or write the same bucket at once.
 
@@ -103,7 +103,7 @@ impl JobHandler for ExportHours {
             Some(run) => {
                 tracing::info!(export_id = %payload.export_id, "resuming the export's recorded plan");
                 let places = run.plan.buckets.iter().map(|b| (b.key.company, b.key.employee, b.key.period)).collect();
-                let attempt = Attempt::load(&ctx, places).await?;
+                let attempt = AttemptReads::load(&ctx, places).await?;
                 (run, attempt)
             }
             None => self.plan(&ctx, payload, api.as_ref(), &links).await?,
@@ -123,13 +123,13 @@ impl JobHandler for ExportHours {
 
 /// What one attempt read from its tables, once: the bucket rows of its places and the
 /// unsettled ones of the integration, and the ledger of the places of both.
-struct Attempt {
+struct AttemptReads {
     rows: BTreeMap<BucketKey, BucketState>,
     ledger: Ledger,
     linked: BTreeSet<CompanyId>,
 }
 
-impl Attempt {
+impl AttemptReads {
     async fn load(ctx: &JobContext<'_>, mut places: Places) -> Result<Self, JobError> {
         let (pool, id) = (ctx.pool, ctx.job.integration.id.as_str());
         let linked: BTreeSet<CompanyId> = ctx.job.integration.venues.iter().map(|v| v.nmbrs_company_id).collect();
@@ -137,7 +137,7 @@ impl Attempt {
         let unsettled = rows.iter().filter(|(_, s)| s.stage != Stage::Settled).map(|(k, _)| k);
         places.extend(swept(unsettled, &BTreeSet::new(), &linked).iter().map(|k| (k.company, k.employee, k.period)));
         let ledger = ledger::load_places(pool, id, &places).await?.into_iter().collect();
-        Ok(Attempt { rows, ledger, linked })
+        Ok(AttemptReads { rows, ledger, linked })
     }
 }
 
@@ -149,7 +149,7 @@ impl ExportHours {
         payload: &ExportPayload,
         api: &dyn NmbrsApi,
         links: &EmployeeLinks,
-    ) -> Result<(Run, Attempt), JobError> {
+    ) -> Result<(Run, AttemptReads), JobError> {
         let integration = &ctx.job.integration;
         let (pool, id) = (ctx.pool, integration.id.as_str());
         let named_ids: Vec<&EntryId> =
@@ -164,7 +164,7 @@ impl ExportHours {
         let companies = places.iter().map(|(company, ..)| *company).collect();
         let facts =
             export_facts::read(api, &companies).await.map_err(|e| JobError::nmbrs(&e, &integration.nmbrs.domain))?;
-        let mut attempt = Attempt::load(ctx, places).await?;
+        let mut attempt = AttemptReads::load(ctx, places).await?;
         let applied = attempt.rows.iter().map(|(key, state)| (*key, state.applied.clone())).collect();
         let planned = plan(&PlanInput {
             payload,
@@ -210,7 +210,7 @@ impl ExportHours {
         ctx: &JobContext<'_>,
         payload: &ExportPayload,
         mut run: Run,
-        attempt: Attempt,
+        attempt: AttemptReads,
         api: &dyn NmbrsApi,
     ) -> Result<JobOutput, JobError> {
         let (pool, id) = (ctx.pool, ctx.job.integration.id.as_str());

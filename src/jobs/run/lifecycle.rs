@@ -1,7 +1,7 @@
 //! The states a job passes through, and what the end of each attempt leads to, as one pure
 //! function (issue 12; river names its job states the same plain way).
 //!
-//! [`settle`] takes how an attempt ended and which attempt it was, and returns the job's state,
+//! [`conclude`] takes how an attempt ended and which attempt it was, and returns the job's state,
 //! the events to store with it (CONTRACT §3) and the next step for the delivery (CONTRACT §4).
 //! No I/O, no clock, no randomness: event ids are derived from the message id and the attempt,
 //! so the same end always gives the same step. The pipeline records the step (inbox and outbox
@@ -39,12 +39,13 @@ pub enum JobState {
 }
 
 impl JobState {
-    /// Its `outcome` label on the jobs metric (`retry` for `Retryable`, as the label was named
-    /// before the states were).
-    pub fn metric_label(self) -> &'static str {
+    /// Its word, the same everywhere: the `outcome` label of the jobs metric, and (for
+    /// `completed`, `retryable`, `failed`) `jobs.state` and `job_attempts.outcome`
+    /// (`store::inbox::Ending`).
+    pub fn as_str(self) -> &'static str {
         match self {
             JobState::Completed => "completed",
-            JobState::Retryable => "retry",
+            JobState::Retryable => "retryable",
             JobState::Failed => "failed",
             JobState::Rejected => "rejected",
             JobState::Released => "released",
@@ -54,7 +55,7 @@ impl JobState {
 
 /// How an attempt ended.
 #[derive(Debug)]
-pub enum Outcome {
+pub enum AttemptEnd {
     /// The handler ran and returned.
     Ran(Result<JobOutput, JobError>),
     /// The message was refused before it ran (invalid, or an idempotency conflict).
@@ -65,7 +66,7 @@ pub enum Outcome {
 
 /// Which attempt ended.
 #[derive(Debug, Clone, Copy)]
-pub struct Attempt<'a> {
+pub struct EndedAttempt<'a> {
     /// The job's message id (a rejection carries its own, as far as it could be read).
     pub message_id: &'a str,
     /// The inbox row of the attempt (`job_attempts.id`); 0 when it was never claimed.
@@ -77,7 +78,7 @@ pub struct Attempt<'a> {
     pub replays: u32,
 }
 
-impl Attempt<'static> {
+impl EndedAttempt<'static> {
     /// A delivery that was never claimed in the inbox (a rejection, an interruption).
     pub fn unclaimed(number: u32) -> Self {
         Self { message_id: "", id: 0, number, replays: 0 }
@@ -97,7 +98,7 @@ pub enum Next {
     Requeue,
 }
 
-/// The result of [`settle`]: everything the pipeline records and does for one attempt's end.
+/// The result of [`conclude`]: everything the pipeline records and does for one attempt's end.
 #[derive(Debug)]
 pub struct Step {
     pub state: JobState,
@@ -122,10 +123,10 @@ impl Step {
 
 /// Maps the end of an attempt to the job's next state (CONTRACT §3 events, §4 retries), on the
 /// retry `schedule` (`NMBRS_WORKER_RETRY_SCHEDULE`).
-pub fn settle(outcome: Outcome, attempt: Attempt<'_>, schedule: &[Duration]) -> Step {
-    match outcome {
-        Outcome::Ran(Ok(output)) => completed(output, attempt),
-        Outcome::Ran(Err(error)) => match decide(error.class, attempt.number, schedule) {
+pub fn conclude(end: AttemptEnd, attempt: EndedAttempt<'_>, schedule: &[Duration]) -> Step {
+    match end {
+        AttemptEnd::Ran(Ok(output)) => completed(output, attempt),
+        AttemptEnd::Ran(Err(error)) => match decide(error.class, attempt.number, schedule) {
             Decision::RetryAfter(delay) => {
                 // A transient failure that tells a person at once (a used-up REST quota,
                 // CONTRACT §5.3) does so once per job: the notice's id is stable per message,
@@ -136,12 +137,12 @@ pub fn settle(outcome: Outcome, attempt: Attempt<'_>, schedule: &[Duration]) -> 
             }
             Decision::GiveUp { exhausted } => failed(error, exhausted, attempt),
         },
-        Outcome::Rejected(rejection) => rejected(rejection, attempt.replays),
-        Outcome::Interrupted => Step::new(JobState::Released, Next::Requeue),
+        AttemptEnd::Rejected(rejection) => rejected(rejection, attempt.replays),
+        AttemptEnd::Interrupted => Step::new(JobState::Released, Next::Requeue),
     }
 }
 
-fn completed(output: JobOutput, attempt: Attempt<'_>) -> Step {
+fn completed(output: JobOutput, attempt: EndedAttempt<'_>) -> Step {
     let JobOutput { status, counts, errors, events: drafts, writes } = output;
     let run = format!("completed/{}", attempt.id);
     let id = stable_event_id(attempt.message_id, &run);
@@ -156,14 +157,14 @@ fn completed(output: JobOutput, attempt: Attempt<'_>) -> Step {
     Step { events, result_event_id: Some(id), writes, ..Step::new(JobState::Completed, Next::Ack) }
 }
 
-fn failed(error: JobError, exhausted: bool, attempt: Attempt<'_>) -> Step {
+fn failed(error: JobError, exhausted: bool, attempt: EndedAttempt<'_>) -> Step {
     let run = format!("failed/{}", attempt.id);
     let id = stable_event_id(attempt.message_id, &run);
     let terminal = EventDraft::new(
         EventType::JobFailed,
         &json!({"error": {"code": error.code, "message": error.message, "attempts": attempt.number}}),
     );
-    // A transient failure that already told a person (see `settle`) ends with that same notice,
+    // A transient failure that already told a person (see `conclude`) ends with that same notice,
     // under the same id: published once.
     let (notice_id, notice) = match (&error.notification, error.class) {
         (Some(told), ErrorClass::Transient) => (early_notice_id(&attempt, &error.code), told.draft()),
@@ -184,7 +185,7 @@ fn failed(error: JobError, exhausted: bool, attempt: Attempt<'_>) -> Step {
 
 /// The id of the notice a transient failure with code `code` sends at once: one per message
 /// and code, whatever the attempt.
-fn early_notice_id(attempt: &Attempt<'_>, code: &str) -> Uuid {
+fn early_notice_id(attempt: &EndedAttempt<'_>, code: &str) -> Uuid {
     stable_event_id(attempt.message_id, &format!("transient-notice/{code}"))
 }
 
@@ -228,8 +229,8 @@ mod tests {
 
     const SCHEDULE: [Duration; 2] = [Duration::from_secs(10), Duration::from_secs(60)];
 
-    fn attempt(number: u32) -> Attempt<'static> {
-        Attempt { message_id: "m-1", id: 7, number, replays: 0 }
+    fn attempt(number: u32) -> EndedAttempt<'static> {
+        EndedAttempt { message_id: "m-1", id: 7, number, replays: 0 }
     }
 
     fn kinds(step: &Step) -> Vec<&'static str> {
@@ -256,7 +257,7 @@ mod tests {
 
     #[test]
     fn completed_publishes_the_jobs_events_then_job_completed_and_acks() {
-        let step = settle(Outcome::Ran(Ok(output())), attempt(1), &SCHEDULE);
+        let step = conclude(AttemptEnd::Ran(Ok(output())), attempt(1), &SCHEDULE);
         assert_eq!(step.state, JobState::Completed);
         assert_eq!(step.next, Next::Ack);
         assert_eq!(kinds(&step), ["notification", "notification", "job.completed"], "terminal event last");
@@ -272,10 +273,10 @@ mod tests {
 
     #[test]
     fn completed_ids_are_the_same_for_the_same_attempt_and_new_for_another() {
-        let again = settle(Outcome::Ran(Ok(output())), attempt(1), &SCHEDULE);
-        let first = settle(Outcome::Ran(Ok(output())), attempt(1), &SCHEDULE);
+        let again = conclude(AttemptEnd::Ran(Ok(output())), attempt(1), &SCHEDULE);
+        let first = conclude(AttemptEnd::Ran(Ok(output())), attempt(1), &SCHEDULE);
         assert_eq!(first.result_event_id, again.result_event_id);
-        let other = settle(Outcome::Ran(Ok(output())), Attempt { id: 8, ..attempt(1) }, &SCHEDULE);
+        let other = conclude(AttemptEnd::Ran(Ok(output())), EndedAttempt { id: 8, ..attempt(1) }, &SCHEDULE);
         assert_ne!(first.result_event_id, other.result_event_id);
     }
 
@@ -287,7 +288,7 @@ mod tests {
             hashes: vec![(crate::nmbrs::EmployeeId::int(1), [0; 32])],
         };
         out.writes.push(ResultWrite::SyncHashes(hashes));
-        let step = settle(Outcome::Ran(Ok(out)), attempt(1), &SCHEDULE);
+        let step = conclude(AttemptEnd::Ran(Ok(out)), attempt(1), &SCHEDULE);
         assert_eq!(step.writes.len(), 1);
     }
 
@@ -295,7 +296,7 @@ mod tests {
     fn a_transient_failure_is_retryable_on_the_schedule_without_events() {
         for (number, delay) in [(1, 10), (2, 60)] {
             let error = JobError::transient("nmbrs_unavailable", "Nmbrs answered 503");
-            let step = settle(Outcome::Ran(Err(error)), attempt(number), &SCHEDULE);
+            let step = conclude(AttemptEnd::Ran(Err(error)), attempt(number), &SCHEDULE);
             assert_eq!(step.state, JobState::Retryable);
             assert_eq!(step.next, Next::Retry(Duration::from_secs(delay)));
             assert!(step.events.is_empty() && step.result_event_id.is_none());
@@ -306,7 +307,7 @@ mod tests {
     #[test]
     fn a_transient_failure_out_of_retries_fails_with_nmbrs_unavailable() {
         let error = JobError::transient("nmbrs_unavailable", "Nmbrs answered 503");
-        let step = settle(Outcome::Ran(Err(error)), attempt(3), &SCHEDULE);
+        let step = conclude(AttemptEnd::Ran(Err(error)), attempt(3), &SCHEDULE);
         assert_eq!(step.state, JobState::Failed);
         assert_eq!(kinds(&step), ["notification", "job.failed"]);
         assert_eq!(payload(&step, EventType::Notification)["code"], "nmbrs.unavailable");
@@ -318,7 +319,7 @@ mod tests {
     #[test]
     fn a_permanent_failure_fails_at_once_and_parks() {
         let error = JobError::permanent("invalid_data", "cannot be exported");
-        let step = settle(Outcome::Ran(Err(error)), attempt(1), &SCHEDULE);
+        let step = conclude(AttemptEnd::Ran(Err(error)), attempt(1), &SCHEDULE);
         assert_eq!(step.state, JobState::Failed);
         assert_eq!(payload(&step, EventType::JobFailed)["error"]["code"], "invalid_data");
         assert_eq!(payload(&step, EventType::Notification)["code"], "job.failed");
@@ -330,7 +331,7 @@ mod tests {
     fn a_failure_that_needs_a_person_sends_its_own_notification() {
         let notice = Notification::new(Level::Error, "nmbrs.missing_rights", "switch it on", json!({"operation": "X"}));
         let error = JobError::needs_person("nmbrs_missing_rights", "refused", notice);
-        let step = settle(Outcome::Ran(Err(error)), attempt(1), &SCHEDULE);
+        let step = conclude(AttemptEnd::Ran(Err(error)), attempt(1), &SCHEDULE);
         assert_eq!(step.state, JobState::Failed);
         assert_eq!(payload(&step, EventType::Notification)["code"], "nmbrs.missing_rights");
     }
@@ -343,13 +344,13 @@ mod tests {
             let notice = crate::domain::nmbrs_failure::notification(failure, facts).expect("a quota notice");
             JobError { notification: Some(notice), ..JobError::transient("nmbrs_quota_exceeded", "42909") }
         };
-        let first = settle(Outcome::Ran(Err(quota())), attempt(1), &SCHEDULE);
+        let first = conclude(AttemptEnd::Ran(Err(quota())), attempt(1), &SCHEDULE);
         assert_eq!((first.state, kinds(&first)), (JobState::Retryable, vec!["notification"]));
         assert!(matches!(first.next, Next::Retry(d) if d == SCHEDULE[0]), "the job schedule, no tight loop");
         assert_eq!(payload(&first, EventType::Notification)["code"], "nmbrs.quota_exceeded");
-        let again = settle(Outcome::Ran(Err(quota())), Attempt { id: 8, ..attempt(2) }, &SCHEDULE);
+        let again = conclude(AttemptEnd::Ran(Err(quota())), EndedAttempt { id: 8, ..attempt(2) }, &SCHEDULE);
         assert_eq!(again.events[0].0, first.events[0].0, "the same notice id: the outbox keeps it once");
-        let last = settle(Outcome::Ran(Err(quota())), Attempt { id: 9, ..attempt(99) }, &SCHEDULE);
+        let last = conclude(AttemptEnd::Ran(Err(quota())), EndedAttempt { id: 9, ..attempt(99) }, &SCHEDULE);
         assert_eq!((last.state, kinds(&last)), (JobState::Failed, vec!["notification", "job.failed"]));
         assert_eq!(last.events[0].0, first.events[0].0, "no second quota notice when the schedule runs out");
         assert_eq!(payload(&last, EventType::JobFailed)["error"]["code"], "nmbrs_quota_exceeded");
@@ -365,7 +366,7 @@ mod tests {
 
     #[test]
     fn a_rejection_publishes_job_rejected_and_job_invalid_and_parks() {
-        let step = settle(Outcome::Rejected(rejection(Some("m-9"))), attempt(1), &SCHEDULE);
+        let step = conclude(AttemptEnd::Rejected(rejection(Some("m-9"))), attempt(1), &SCHEDULE);
         assert_eq!(step.state, JobState::Rejected);
         assert_eq!(kinds(&step), ["job.rejected", "notification"]);
         assert_eq!(payload(&step, EventType::JobRejected)["error"]["code"], "schema_violation");
@@ -380,18 +381,21 @@ mod tests {
 
     #[test]
     fn a_replayed_rejection_gets_new_events_and_one_without_an_id_none() {
-        let first = settle(Outcome::Rejected(rejection(Some("m-9"))), attempt(1), &SCHEDULE);
-        let replayed =
-            settle(Outcome::Rejected(rejection(Some("m-9"))), Attempt { replays: 1, ..attempt(1) }, &SCHEDULE);
+        let first = conclude(AttemptEnd::Rejected(rejection(Some("m-9"))), attempt(1), &SCHEDULE);
+        let replayed = conclude(
+            AttemptEnd::Rejected(rejection(Some("m-9"))),
+            EndedAttempt { replays: 1, ..attempt(1) },
+            &SCHEDULE,
+        );
         assert_ne!(first.events[0].0, replayed.events[0].0);
-        let anonymous = settle(Outcome::Rejected(rejection(None)), attempt(1), &SCHEDULE);
+        let anonymous = conclude(AttemptEnd::Rejected(rejection(None)), attempt(1), &SCHEDULE);
         assert!(anonymous.events.is_empty());
         assert!(matches!(anonymous.next, Next::Park { .. }), "still parked");
     }
 
     #[test]
     fn an_interruption_releases_the_delivery_and_records_nothing() {
-        let step = settle(Outcome::Interrupted, attempt(2), &SCHEDULE);
+        let step = conclude(AttemptEnd::Interrupted, attempt(2), &SCHEDULE);
         assert_eq!(step.state, JobState::Released);
         assert_eq!(step.next, Next::Requeue);
         assert!(step.events.is_empty() && step.error.is_none() && step.result_event_id.is_none());

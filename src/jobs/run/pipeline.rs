@@ -5,7 +5,7 @@
 //!    re-publishes its stored `job.completed`;
 //! 3. **run** the job's handler (plan, apply to Nmbrs);
 //! 4. **record** the attempt's end and its events in one transaction (outbox); what an end
-//!    leads to (job state, events, next step) is the pure [`super::lifecycle::settle`];
+//!    leads to (job state, events, next step) is the pure [`super::lifecycle::conclude`];
 //! 5. **publish**: wake the relay, send retry copies or park, and only then ack.
 //!
 //! The ack always comes last, after everything it depends on is committed or confirmed, so a
@@ -23,7 +23,7 @@ use sqlx::PgPool;
 use tracing::{Instrument, field::Empty};
 use uuid::Uuid;
 
-use super::lifecycle::{self, Attempt, JobState, Next, Outcome, Step};
+use super::lifecycle::{self, AttemptEnd, EndedAttempt, JobState, Next, Step};
 use crate::jobs::{Handlers, JobContext, JobError, JobOutput, ResultWrite};
 use crate::{
     bus::{
@@ -88,8 +88,12 @@ impl DeliveryHandler for Pipeline {
             let trace = TraceHeaders::current().or(trace);
             if let Err(e) = self.process(kind, &delivery, publisher, &trace).await {
                 tracing::warn!(error = %e, "infrastructure error; the delivery returns to its queue");
-                let step = lifecycle::settle(Outcome::Interrupted, Attempt::unclaimed(attempt), &self.retry_schedule);
-                self.metrics.job(kind.as_str(), step.state.metric_label());
+                let step = lifecycle::conclude(
+                    AttemptEnd::Interrupted,
+                    EndedAttempt::unclaimed(attempt),
+                    &self.retry_schedule,
+                );
+                self.metrics.job(kind.as_str(), step.state.as_str());
                 if let Err(e) = self.conclude(&delivery, publisher, kind, attempt, step.next).await {
                     tracing::warn!(error = %e, "could not hand the delivery back; the broker redelivers on reconnect");
                 }
@@ -147,9 +151,9 @@ impl Pipeline {
             "message rejected and parked"
         );
         let hdrs = delivery.properties.headers().as_ref();
-        let attempt = Attempt {
+        let attempt = EndedAttempt {
             replays: headers::number(hdrs, headers::REPLAYED).unwrap_or(0),
-            ..Attempt::unclaimed(headers::attempt(hdrs))
+            ..EndedAttempt::unclaimed(headers::attempt(hdrs))
         };
         let (code, integration) = (rejection.code, rejection.integration_id.clone());
         let job = JobRef {
@@ -157,7 +161,7 @@ impl Pipeline {
             job_type: rejection.job_type.clone(),
             idempotency_key: rejection.idempotency_key.clone(),
         };
-        let step = lifecycle::settle(Outcome::Rejected(rejection), attempt, &self.retry_schedule);
+        let step = lifecycle::conclude(AttemptEnd::Rejected(rejection), attempt, &self.retry_schedule);
         if !step.events.is_empty() {
             let evs: Vec<OutboxEvent> = step
                 .events
@@ -169,7 +173,7 @@ impl Pipeline {
             self.relay.wake();
         }
         self.metrics.rejected.get_or_create(&crate::metrics::CodeLabel { code: code.as_str().into() }).inc();
-        self.metrics.job(job.job_type.as_deref().unwrap_or("unknown"), step.state.metric_label());
+        self.metrics.job(job.job_type.as_deref().unwrap_or("unknown"), step.state.as_str());
         self.conclude(delivery, publisher, kind, attempt.number, step.next).await?;
         Ok(())
     }
@@ -241,8 +245,8 @@ impl Pipeline {
             .get_or_create(&crate::metrics::TypeLabel { job_type: job.kind.as_str().into() })
             .observe(started.elapsed().as_secs_f64());
         let summary = result.as_ref().ok().map(|out| (out.status, out.counts.clone()));
-        let attempt = Attempt { message_id: &job.message_id, id: attempt_id, number, replays: 0 };
-        let step = lifecycle::settle(Outcome::Ran(result), attempt, &self.retry_schedule);
+        let attempt = EndedAttempt { message_id: &job.message_id, id: attempt_id, number, replays: 0 };
+        let step = lifecycle::conclude(AttemptEnd::Ran(result), attempt, &self.retry_schedule);
         let (state, failure) = (step.state, step.error.clone());
         let next = self.record(lock, job, attempt_id, step, trace).await?;
         crate::failpoint::crash_point(FAILPOINT_AFTER_COMMIT);
@@ -254,7 +258,7 @@ impl Pipeline {
             }
             (None, _) => tracing::error!(code, error, attempts = number, "job failed; parked"),
         }
-        self.metrics.job(job.kind.as_str(), state.metric_label());
+        self.metrics.job(job.kind.as_str(), state.as_str());
         Ok(Claimed::Ran(next))
     }
 
@@ -292,7 +296,7 @@ impl Pipeline {
         let Step { state, events: drafts, result_event_id, error, writes, next } = step;
         let ending = match state {
             JobState::Completed => Ending::Completed,
-            JobState::Retryable => Ending::Retry,
+            JobState::Retryable => Ending::Retryable,
             JobState::Failed => Ending::Failed,
             // Neither ends a claimed attempt: nothing to record; the guard's drop unlocks.
             JobState::Rejected | JobState::Released => return Ok(next),
