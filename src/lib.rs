@@ -1,9 +1,9 @@
-//! nmbrs-worker: consumes Eitje job messages from RabbitMQ, runs them against Nmbrs and
-//! publishes confirmed result events.
+//! nmbrs-worker: consumes Eitje job messages from RabbitMQ, runs them against Nmbrs over SOAP
+//! or REST (each integration's `nmbrs.api`) and publishes confirmed result events.
 //!
 //! A job travels one way, and the modules follow it:
 //! `bus` (consume) → `envelope` (validate) → `jobs` (plan and apply, with `domain` rules)
-//! → `store` (record, outbox) → `relay` (publish). `nmbrs` is the SOAP edge the jobs call,
+//! → `store` (record, outbox) → `relay` (publish). `nmbrs` holds the SOAP and REST edges the jobs call,
 //! `sim` the Nmbrs simulator used by tests, `demo` and `sim`.
 
 pub mod bsn_hash;

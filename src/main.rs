@@ -87,7 +87,7 @@ enum Command {
         #[arg(long)]
         limit: Option<usize>,
     },
-    /// List or settle export buckets stopped in doubt (a lost insert reply that could not be read back).
+    /// List or resolve export buckets stopped in doubt (a lost insert reply that could not be read back).
     InDoubt {
         #[command(subcommand)]
         action: InDoubtAction,
@@ -102,7 +102,7 @@ enum InDoubtAction {
         #[arg(long)]
         integration: Option<String>,
     },
-    /// Settle one bucket after checking the period in Nmbrs; the next export brings it to its value.
+    /// Resolve one bucket after checking the period in Nmbrs; the next export brings it to its value.
     Resolve {
         #[arg(long)]
         integration: String,
@@ -214,7 +214,7 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
         } => {
             let target = in_doubt::Target { integration, company, employee, year, period, component };
             in_doubt::resolve(&config, &target, landed_as).await?;
-            println!("settled; the next export of {} brings the bucket to its value", target.integration);
+            println!("resolved; the next export of {} brings the bucket to its value", target.integration);
             Ok(())
         }
     }

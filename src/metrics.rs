@@ -40,7 +40,7 @@ pub struct Metrics {
     pub outbox_pending: Gauge,
     pub broker_connects: Counter,
     pub broker_connection_lost: Counter,
-    /// Export buckets settled, by outcome (`written`, `unchanged`, `in_doubt`, `refused`):
+    /// Export buckets whose write ended, by outcome (`written`, `unchanged`, `in_doubt`, `refused`):
     /// the progress of a long export.
     pub export_buckets: Family<OutcomeLabel, Counter>,
 }
@@ -71,7 +71,11 @@ impl Default for Metrics {
             broker_connection_lost.clone(),
         );
         let export_buckets = Family::<OutcomeLabel, Counter>::default();
-        registry.register("export_buckets", "Export buckets settled in Nmbrs, by outcome", export_buckets.clone());
+        registry.register(
+            "export_buckets",
+            "Export buckets whose write ended in this job, by outcome",
+            export_buckets.clone(),
+        );
         Self {
             registry,
             jobs,

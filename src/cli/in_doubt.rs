@@ -1,5 +1,5 @@
 //! `nmbrs-worker in-doubt`: the export buckets stopped because an insert's reply was lost and
-//! could not be read back (CONTRACT §2.5), and how a person settles one after looking in Nmbrs.
+//! could not be read back (CONTRACT §2.5), and how a person resolves one after looking in Nmbrs.
 //!
 //! Settling takes the integration's export lock, so it never races a running export, and
 //! marks the bucket dirty: the next export of the integration brings it to the ledger's value.
@@ -43,7 +43,7 @@ pub async fn list(config: &Config, integration: Option<&str>, mut out: impl Writ
     Ok(buckets.len())
 }
 
-/// Which bucket to settle, as `list` prints it.
+/// Which bucket to resolve, as `list` prints it.
 #[derive(Debug, Clone)]
 pub struct Target {
     pub integration: String,
@@ -55,7 +55,7 @@ pub struct Target {
     pub component: String,
 }
 
-/// Settles one bucket in doubt with what a person found in Nmbrs.
+/// Resolves one bucket in doubt with what a person found in Nmbrs.
 pub async fn resolve(config: &Config, target: &Target, landed_as: Option<NmbrsId>) -> anyhow::Result<()> {
     let component = export_ledger::parse_component(&target.component)
         .ok_or_else(|| anyhow::anyhow!("--component must look like hours:<code> or wage:<code>"))?;

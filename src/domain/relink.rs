@@ -256,7 +256,7 @@ pub struct RowAfter {
 /// The row after `verdict`, from its stage and contents before:
 /// - `Nothing`: unchanged (no component ids to rewrite);
 /// - `Adopted`: owns the REST line instead of the SOAP one;
-/// - `Landed` / `NotLanded`: as a read-back would settle the pending insert (`to_write`);
+/// - `Landed` / `NotLanded`: as a read-back would resolve the pending insert (`to_write`);
 /// - `InDoubt`: stage `in_doubt` for a person (`in-doubt list` / `resolve`). A pending insert
 ///   stays as it is; an owned component whose line was not found becomes a pending insert of
 ///   its value (owning nothing), carrying its marker when it had one, so that `resolve

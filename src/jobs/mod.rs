@@ -1,11 +1,21 @@
 //! Jobs: the handler each job kind implements, and the pipeline that carries a delivery
 //! through consume → validate → plan/apply (the handler) → record → publish.
 //!
-//! One file per job kind: `sync_team.rs`, `deactivate.rs` (with `team.rs`, their shared
-//! reading of Nmbrs) and `export_hours.rs` (with `export_facts.rs`, its Nmbrs reads,
-//! `export_apply.rs`, the crash-safe write of one bucket, and `export_report.rs`, its events);
-//! `identity_capture.rs` keeps, from their reads, what the SOAP→REST switch needs (issue 10). A kind without a handler fails
-//! permanently with `job_type_not_supported` and is parked, so it can be replayed later.
+//! The folders mirror `domain/`:
+//! - `run/`: the way every job takes: `pipeline`, `lifecycle` (an attempt's end → job state,
+//!   pure), `error` (with `rest_auth_failure`) and `connector` (the job's Nmbrs client);
+//! - `team/`: `SyncTeam` (`sync`) and `Deactivate` (`deactivate`), with `reads`, their shared
+//!   reading of Nmbrs;
+//! - `export/`: `ExportHours` (`handler`), with `facts` (its Nmbrs reads), `apply` (the
+//!   crash-safe write of one bucket), `snapshot` (the period read before an insert) and `report`
+//!   (its events);
+//! - `switch/`: the SOAP→REST switch (issue 10): `capture` keeps, from the SOAP reads, what the
+//!   switch needs; `relink` is every job's step after connecting (a REST job's first relinks).
+//!
+//! A job's steps read in its handler: connect (`NmbrsConnector::connect`), relink
+//! (`switch::relink::relink_step`), read, plan (`domain`), write, report. A kind without a
+//! handler fails permanently with `job_type_not_supported` and is parked, so it can be
+//! replayed later.
 
 pub mod export;
 pub mod run;

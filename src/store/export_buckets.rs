@@ -9,7 +9,7 @@
 //! (→ `settled`), [`record_adopted`] and [`record_not_landed`] after a read-back (→ `to_write`),
 //! [`record_applied`] after `DaysVar_Set` or when nothing had to be written (→ `settled`),
 //! [`record_updated`] after an owned line was updated in place (→ `settled`),
-//! [`record_in_doubt`] when an insert cannot be known (→ `in_doubt`). A person settles a bucket
+//! [`record_in_doubt`] when an insert cannot be known (→ `in_doubt`). A person resolves a bucket
 //! in doubt with [`resolve`].
 //!
 //! Markers (issue 10, `domain::export::marker`): [`record_intent`] keeps the intent's marker
@@ -244,7 +244,7 @@ pub async fn record_updated(
 }
 
 /// The pending insert can be neither confirmed nor ruled out: no write until a read-back or a
-/// person settles it (`insert_sent` → `in_doubt`).
+/// person resolves it (`insert_sent` → `in_doubt`).
 pub async fn record_in_doubt(pool: &PgPool, integration: &str, key: &BucketKey) -> sqlx::Result<()> {
     let sql = bucket_update!("stage = 'in_doubt'", " AND stage IN ('insert_sent', 'in_doubt')");
     bind_key(sqlx::query(sql), integration, key).execute(pool).await.and_then(one_row)
@@ -309,7 +309,7 @@ pub enum Resolution {
     NotLanded,
 }
 
-/// Settles a bucket in doubt by a person's word (→ `to_write`), so the next export of the
+/// Resolves a bucket in doubt by a person's word (→ `to_write`), so the next export of the
 /// integration brings it to the ledger's value. False when no such bucket is in doubt.
 pub async fn resolve(
     conn: &mut PgConnection,

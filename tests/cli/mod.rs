@@ -222,7 +222,7 @@ async fn demo_switch_moves_the_customer_to_rest_and_the_identical_re_export_writ
 }
 
 #[tokio::test]
-async fn a_bucket_in_doubt_is_listed_and_settled_by_a_persons_word() {
+async fn a_bucket_in_doubt_is_listed_and_resolved_by_a_persons_word() {
     let env = TestEnv::new();
     assert!(bin(&env).arg("migrate").status().unwrap().success());
     let pool = sqlx::PgPool::connect(&env.database_url).await.unwrap();
@@ -250,7 +250,7 @@ async fn a_bucket_in_doubt_is_listed_and_settled_by_a_persons_word() {
     assert!(resolve("hours:1", &["--landed-as", "100077"]).status.success());
     assert!(resolve("wage:400", &["--not-landed"]).status.success());
     let again = resolve("hours:1", &["--not-landed"]);
-    assert!(!again.status.success(), "only a bucket in doubt can be settled");
+    assert!(!again.status.success(), "only a bucket in doubt can be resolved");
     assert!(String::from_utf8_lossy(&again.stderr).contains("no bucket in doubt matches"));
     assert!(!resolve("hours:1", &[]).status.success(), "--landed-as or --not-landed is required");
 

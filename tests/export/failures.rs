@@ -174,7 +174,7 @@ async fn without_the_read_back_right_a_lost_insert_stops_its_bucket_in_doubt() {
     };
     in_doubt::resolve(&h.env.config(), &target, Some(nmbrs_worker::domain::nmbrs_id::NmbrsId::Int(jan.hours[0].id)))
         .await
-        .expect("settled by a person");
+        .expect("resolved by a person");
     let resolved = h.export(FULL, export_payload("exp-doubt-4", NOVEMBER, shift())).await;
     assert_eq!(resolved.status(), "succeeded", "{:#}", resolved.completed);
     assert_eq!(resolved.write_calls, 0);

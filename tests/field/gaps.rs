@@ -224,7 +224,7 @@ async fn a_read_back_next_to_an_unreadable_line_of_the_code_adopts_nothing_and_i
     assert_eq!(hour_inserts(&h), 1, "no blind insert next to the unreadable line");
     assert!(h.nmbrs(JAN, NOVEMBER).hour_values().is_empty());
 
-    // Once the period reads cleanly, the next export settles the insert as not landed and writes it.
+    // Once the period reads cleanly, the next export resolves the insert as not landed and writes it.
     clear_faults(&h);
     let out = h.export(FULL, payload("exp-r2")).await;
     assert_eq!(out.status(), "succeeded", "{:#}", out.completed);

@@ -215,7 +215,7 @@ async fn a_retried_intent_sends_the_same_marker_and_an_adopted_line_keeps_it() {
 }
 
 #[tokio::test]
-async fn intents_recorded_before_markers_existed_settle_as_before() {
+async fn intents_recorded_before_markers_existed_are_resolved_as_before() {
     let mut h = spawn().await;
     // What an older worker left: Jan's insert of 7.50 hours landed (with the old comment) but its
     // id was never recorded; Anton's insert of 6.00 never landed. Both rows are pending without a

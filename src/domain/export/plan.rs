@@ -90,7 +90,7 @@ pub struct PlanInput<'a> {
 /// reported `export.in_doubt` and never written blindly"). A SOAP-made component of an employee
 /// the relink could not recognise still counts in Nmbrs; any REST employee without a SOAP twin
 /// may be that employee, so in those periods their entries are held (`in_doubt`) until a person
-/// has settled the SOAP-era buckets (`in-doubt list` / `in-doubt resolve`).
+/// has resolved the SOAP-era buckets (`in-doubt list` / `in-doubt resolve`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Unrelinked {
     /// Periods with SOAP-keyed buckets of an employee the relink could not recognise.

@@ -10,7 +10,7 @@
 //! Each read right counts on its own (issue 11, field 07): when the period could not be read
 //! before the insert (say `HourComponentVar_Get` is not in the API user's template), a line of
 //! the bucket's code and value may be a person's, and a read-back cannot tell it from the
-//! worker's insert (SOAP reads no comments back). Then only "no such line" settles the insert
+//! worker's insert (SOAP reads no comments back). Then only "no such line" resolves the insert
 //! (not landed); any such line leaves it in doubt. A person's line is never adopted.
 //!
 //! **By marker** (CONTRACT §5.3): every insert carries a marker unique to its intent in its

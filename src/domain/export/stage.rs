@@ -35,7 +35,7 @@ pub enum Stage {
     /// Nmbrs holds what the row says the worker applied; nothing is under way.
     #[default]
     Settled,
-    /// The ledger changed (or a lost insert was just settled): Nmbrs may not follow yet. The
+    /// The ledger changed (or a lost insert was just resolved): Nmbrs may not follow yet. The
     /// worker's own components of the row may still be in Nmbrs.
     ToWrite,
     /// The worker's own components are deleted (`owned_ids` empty, value 0): the insert of the
@@ -45,7 +45,7 @@ pub enum Stage {
     /// recorded: it may have landed. Recovery point `export.after_intent`.
     InsertSent,
     /// The insert of `pending_value` can be neither confirmed nor ruled out: no write until a
-    /// read-back or a person settles it (`nmbrs-worker in-doubt resolve`).
+    /// read-back or a person resolves it (`nmbrs-worker in-doubt resolve`).
     InDoubt,
 }
 

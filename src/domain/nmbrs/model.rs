@@ -543,6 +543,14 @@ pub struct UnreadableRecord {
     pub code: Option<i32>,
 }
 
+impl UnreadableRecord {
+    /// A record (not a variable line) whose `field` could not be read for `problem`, of
+    /// `employee_id` when that could be read.
+    pub fn of(employee_id: Option<EmployeeId>, field: &str, problem: &str) -> Self {
+        UnreadableRecord { employee_id, field: field.into(), problem: problem.into(), line_id: None, code: None }
+    }
+}
+
 /// A per-employee history list of one of the `*_GetAll_AllEmployeesByCompany` calls.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PerEmployee<T> {

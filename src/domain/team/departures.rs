@@ -253,10 +253,9 @@ mod tests {
         let mut c = company(10, vec![snap(1, None, None), snap(2, None, None)], ended);
         let roster = [member("u-1", Some(1), true), member("u-2", Some(2), true)];
         assert_eq!(departures(&roster, std::slice::from_ref(&c), today()).len(), 2);
-        c.unreadable.push(super::super::UnreadableRecord {
-            nmbrs_employee_id: None,
+        c.unreadable.push(super::super::UnreadableIn {
             operation: crate::nmbrs::Operation::ContractGetAll.name().into(),
-            field: "EmployeeId".into(),
+            record: super::super::UnreadableRecord::of(None, "EmployeeId", "missing"),
         });
         assert_eq!(departures(&roster, &[c], today()), vec![]);
     }

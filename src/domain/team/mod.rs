@@ -1,5 +1,5 @@
 //! The team sync's decisions (CONTRACT §2.3, §2.4) as pure functions: the handlers
-//! (`jobs/sync_team.rs`, `jobs/deactivate.rs`) read Nmbrs and the store, this decides.
+//! (`jobs/team/sync.rs`, `jobs/team/deactivate.rs`) read Nmbrs and the store, this decides.
 //!
 //! The way through, one file each:
 //! - [`selection`]: which Nmbrs employees to import (step 2), with contract history reduced to
@@ -14,7 +14,7 @@
 //!
 //! A BSN is a [`Bsn`], which never prints itself.
 
-use crate::nmbrs::{CompanyId, EmployeeId};
+use crate::nmbrs::CompanyId;
 pub mod bsn;
 pub mod delta;
 pub mod departures;
@@ -34,6 +34,7 @@ pub use plan::{CompanyFailure, SyncInput, SyncSettings, TeamPlan, plan_deactivat
 pub use record::{MemberRecord, content_hash, member_record};
 pub use selection::{ImportedEmployee, Selection, candidate, chosen_email, select_imports};
 
+pub use crate::domain::nmbrs::model::UnreadableRecord;
 use crate::nmbrs::{Contract, EmployeeSnapshot, PerEmployee, Salary, Schedule};
 
 /// What the handler read from Nmbrs for one linked company.
@@ -49,7 +50,7 @@ pub struct CompanyData {
     pub schedules: Vec<PerEmployee<Schedule>>,
     /// Employees whose record lacks a field a decision needs (employee id known, e.g. a contract
     /// start that cannot be read): skipped as `unreadable_record`, never judged gone.
-    pub unreadable: Vec<UnreadableRecord>,
+    pub unreadable: Vec<UnreadableIn>,
 }
 
 impl CompanyData {
@@ -60,16 +61,14 @@ impl CompanyData {
 }
 
 /// An employee record the reader could not use for a decision (CONTRACT §2.3: "the fields a
-/// decision needs"). Carries the operation and field names only, never a value.
+/// decision needs"), with the list it came from. Carries names only, never a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnreadableRecord {
-    /// `None` when the employee id itself could not be read: then nobody of the company is
-    /// judged gone by absence in this sync (CONTRACT §2.3).
-    pub nmbrs_employee_id: Option<EmployeeId>,
+pub struct UnreadableIn {
     /// The Nmbrs operation whose record it was, e.g. `Contract_GetAll_AllEmployeesByCompany`.
     pub operation: String,
-    /// The field that could not be read, e.g. `StartDate`.
-    pub field: String,
+    /// The record. Its `employee_id` is `None` when the employee id itself could not be read:
+    /// then nobody of the company is judged gone by absence in this sync (CONTRACT §2.3).
+    pub record: UnreadableRecord,
 }
 
 /// Trimmed, `None` when empty.

@@ -212,7 +212,7 @@ fn failure_errors(failed: &[CompanyFailure], plan: &mut TeamPlan) {
 
 /// Whether a record's employee id itself could not be read: then absence proves nothing.
 fn anonymous_unreadable(companies: &[CompanyData]) -> bool {
-    companies.iter().any(|c| c.unreadable.iter().any(|u| u.nmbrs_employee_id.is_none()))
+    companies.iter().any(|c| c.unreadable.iter().any(|u| u.record.employee_id.is_none()))
 }
 
 /// Each skipped `unreadable_record` (company, employee, operation, field), as an error.
@@ -634,10 +634,9 @@ mod tests {
             vec![snap(1, Some("a@x.nl"), None), snap(2, Some("b@x.nl"), None)],
             vec![(1, vec![contract(1, d(2025, 1, 1), None)])],
         );
-        c.unreadable.push(super::super::UnreadableRecord {
-            nmbrs_employee_id: Some(EmployeeId::int(2)),
+        c.unreadable.push(super::super::UnreadableIn {
             operation: "Contract_GetAll_AllEmployeesByCompany".into(),
-            field: "StartDate".into(),
+            record: super::super::UnreadableRecord::of(Some(EmployeeId::int(2)), "StartDate", "missing"),
         });
         let plan = run(vec![c], &[linked("u-1", 1), linked("u-2", 2)], &[], &[], today());
         assert_eq!((plan.counts["imported"], plan.counts["unreadable_record"]), (1, 1));
@@ -656,10 +655,9 @@ mod tests {
     fn a_record_without_a_readable_employee_id_makes_nobody_gone_by_absence() {
         let mut c =
             company(54613, vec![snap(1, Some("a@x.nl"), None)], vec![(1, vec![contract(1, d(2025, 1, 1), None)])]);
-        c.unreadable.push(super::super::UnreadableRecord {
-            nmbrs_employee_id: None,
+        c.unreadable.push(super::super::UnreadableIn {
             operation: "PersonalInfoContractSalaryAddress_GetAll_AllEmployeesByCompany".into(),
-            field: "EmployeeId".into(),
+            record: super::super::UnreadableRecord::of(None, "EmployeeId", "missing"),
         });
         // u-2's employee 2 is returned by no company: absence proves nothing while a record's
         // employee id could not be read (it may be employee 2's).

@@ -16,12 +16,15 @@
 use crate::nmbrs::{CompanyId, EmployeeId};
 use std::collections::BTreeSet;
 
-use super::{CompanyData, UnreadableRecord};
+use super::{CompanyData, UnreadableIn, UnreadableRecord};
 use crate::nmbrs::{Operation, PerEmployee};
+
+/// The problem of an employee missing from a list that holds a record of unreadable `EmployeeId`.
+const MAYBE_ANONYMOUS: &str = "missing from a list with a record of unreadable EmployeeId";
 
 /// Whether `company`'s read of `operation` set aside a record whose `EmployeeId` was unreadable.
 fn anonymous_in(company: &CompanyData, operation: Operation) -> bool {
-    company.unreadable.iter().any(|u| u.nmbrs_employee_id.is_none() && u.operation == operation.name())
+    company.unreadable.iter().any(|u| u.record.employee_id.is_none() && u.operation == operation.name())
 }
 
 fn listed<T>(lists: &[PerEmployee<T>]) -> BTreeSet<EmployeeId> {
@@ -31,7 +34,7 @@ fn listed<T>(lists: &[PerEmployee<T>]) -> BTreeSet<EmployeeId> {
 /// Every unreadable record of `company`: the reader's, then one per employee of its snapshots
 /// missing from a per-employee list that holds a record of unreadable `EmployeeId` (field
 /// `EmployeeId`, that list's operation). See the module doc.
-pub fn unreadable_records(company: &CompanyData) -> Vec<UnreadableRecord> {
+pub fn unreadable_records(company: &CompanyData) -> Vec<UnreadableIn> {
     let mut out = company.unreadable.clone();
     let lists = [
         (Operation::ContractGetAll, listed(&company.contracts)),
@@ -41,10 +44,9 @@ pub fn unreadable_records(company: &CompanyData) -> Vec<UnreadableRecord> {
     for (operation, ids) in lists.into_iter().filter(|(op, _)| anonymous_in(company, *op)) {
         let missing: BTreeSet<EmployeeId> =
             company.snapshots.iter().map(|s| s.employee_id).filter(|id| !ids.contains(id)).collect();
-        out.extend(missing.into_iter().map(|id| UnreadableRecord {
-            nmbrs_employee_id: Some(id),
+        out.extend(missing.into_iter().map(|id| UnreadableIn {
             operation: operation.name().to_owned(),
-            field: "EmployeeId".to_owned(),
+            record: UnreadableRecord::of(Some(id), "EmployeeId", MAYBE_ANONYMOUS),
         }));
     }
     out
@@ -52,7 +54,7 @@ pub fn unreadable_records(company: &CompanyData) -> Vec<UnreadableRecord> {
 
 /// The ids of employees with an unreadable record (see [`unreadable_records`]) in any company.
 pub fn unreadable_ids(companies: &[CompanyData]) -> BTreeSet<EmployeeId> {
-    companies.iter().flat_map(|c| unreadable_records(c).into_iter().filter_map(|u| u.nmbrs_employee_id)).collect()
+    companies.iter().flat_map(|c| unreadable_records(c).into_iter().filter_map(|u| u.record.employee_id)).collect()
 }
 
 /// The unreadable records of `companies` as (company id, employee id, operation, field), sorted
@@ -61,7 +63,7 @@ pub fn unreadable_of(companies: &[CompanyData]) -> Vec<(CompanyId, Option<Employ
     let mut out: Vec<_> = companies
         .iter()
         .flat_map(|c| {
-            unreadable_records(c).into_iter().map(|u| (c.company_id, u.nmbrs_employee_id, u.operation, u.field))
+            unreadable_records(c).into_iter().map(|u| (c.company_id, u.record.employee_id, u.operation, u.record.field))
         })
         .collect();
     out.sort();
@@ -84,8 +86,8 @@ mod tests {
     use super::*;
     use crate::domain::team::testkit::*;
 
-    fn anonymous(operation: Operation) -> UnreadableRecord {
-        UnreadableRecord { nmbrs_employee_id: None, operation: operation.name().into(), field: "EmployeeId".into() }
+    fn anonymous(operation: Operation) -> UnreadableIn {
+        UnreadableIn { operation: operation.name().into(), record: UnreadableRecord::of(None, "EmployeeId", "missing") }
     }
 
     fn salary_list(ids: &[i32]) -> Vec<PerEmployee<crate::nmbrs::Salary>> {

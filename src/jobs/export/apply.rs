@@ -1,6 +1,6 @@
 //! Bringing one bucket in Nmbrs to its ledger value, in the order that never counts twice
 //! (DESIGN-NOTES "Nmbrs insert calls are not idempotent"):
-//! delete own components → record → read the period's lines once (`export_snapshot`) →
+//! delete own components → record → read the period's lines once (`snapshot`) →
 //! record intent with the lines of the code already there → insert → record the returned id;
 //! days: `DaysVar_Set` → record. Each record is a recovery point (`store::export_buckets`).
 //!
@@ -14,7 +14,7 @@
 //! same intent sends the same marker and REST reads after the switch (issue 10) recognise the
 //! line exactly. Intents recorded before markers (no marker kept) work as before.
 //!
-//! A pending intent (a lost reply, or a job that died between insert and record) is settled
+//! A pending intent (a lost reply, or a job that died between insert and record) is resolved
 //! first by reading the period back (`domain::export::readback`); when that is impossible or
 //! ambiguous the bucket stops as in doubt, and nothing is inserted again. A reply lost in this
 //! very attempt whose insert is not seen is only believed "not landed" by a later attempt.
@@ -29,7 +29,7 @@
 //!
 //! **An edge that reads comments** ([`crate::nmbrs::EmployeeService::reads_comments`], REST): the
 //! read-back adopts only the line carrying the intent's marker, so the period is not read before
-//! an insert there (no foreign lines recorded; `export_snapshot`).
+//! an insert there (no foreign lines recorded; `snapshot`).
 
 use backon::{ExponentialBuilder, Retryable};
 use rust_decimal::Decimal;
@@ -85,9 +85,9 @@ pub type BucketEnd = result::BucketEnd<NmbrsError>;
 /// The result of [`BucketWrite::apply`]: how it ended and the write calls it made.
 pub type BucketResult = result::BucketResult<NmbrsError>;
 
-/// Where [`BucketWrite::settle`] leaves a bucket.
-enum Settled {
-    /// Settled: go on with the bucket's write.
+/// Where [`BucketWrite::read_back_pending`] leaves a bucket.
+enum AfterReadBack {
+    /// Resolved: go on with the bucket's write.
     Go,
     Ended(BucketEnd),
     /// Try again in a later attempt.
@@ -149,10 +149,10 @@ impl BucketWrite<'_> {
             let step = match state.stage {
                 Stage::InsertSent | Stage::InDoubt => {
                     let pending = state.pending.expect("a pending insert has its value (row check)");
-                    match self.settle(pending, lost.is_some()).await? {
-                        Settled::Go => continue,
-                        Settled::Ended(outcome) => return Ok(outcome),
-                        Settled::Later => {
+                    match self.read_back_pending(pending, lost.is_some()).await? {
+                        AfterReadBack::Go => continue,
+                        AfterReadBack::Ended(outcome) => return Ok(outcome),
+                        AfterReadBack::Later => {
                             let cause = lost.take().expect("only a lost reply of this attempt waits");
                             return Ok(BucketEnd::Later(cause));
                         }
@@ -250,10 +250,10 @@ impl BucketWrite<'_> {
         Err(Stop::Unsettled(key))
     }
 
-    /// Settles a pending insert by reading the period back. `fresh`: the reply was lost in
+    /// Resolves a pending insert by reading the period back. `fresh`: the reply was lost in
     /// this attempt, so Nmbrs may still be working on the request; "not landed" is then only
     /// believed in a later attempt (after the retry delay), never followed by an insert now.
-    async fn settle(&mut self, pending: Decimal, fresh: bool) -> Result<Settled, Stop> {
+    async fn read_back_pending(&mut self, pending: Decimal, fresh: bool) -> Result<AfterReadBack, Stop> {
         let (pool, integration, key) = (self.pool, self.integration, self.work.key);
         let code = key.component.code().unwrap_or_default();
         let mut missing_right = None;
@@ -272,7 +272,7 @@ impl BucketWrite<'_> {
                     missing_right = Some(operation);
                     Verdict::Ambiguous
                 }
-                _ => return per_bucket(e).map(Settled::Ended),
+                _ => return per_bucket(e).map(AfterReadBack::Ended),
             },
         };
         let state = &mut self.work.state;
@@ -286,7 +286,7 @@ impl BucketWrite<'_> {
             }
             Verdict::NotLanded if fresh => {
                 tracing::info!(bucket = ?key, "lost insert not in Nmbrs (yet); settling it in a later attempt");
-                return Ok(Settled::Later);
+                return Ok(AfterReadBack::Later);
             }
             Verdict::NotLanded => {
                 tracing::info!(bucket = ?key, "lost insert did not land");
@@ -294,11 +294,11 @@ impl BucketWrite<'_> {
             }
             Verdict::Ambiguous => {
                 buckets::record_in_doubt(pool, integration, &key).await?;
-                return Ok(Settled::Ended(BucketEnd::InDoubt { missing_right }));
+                return Ok(AfterReadBack::Ended(BucketEnd::InDoubt { missing_right }));
             }
         }
         (state.stage, state.pending, state.foreign) = (Stage::ToWrite, None, None);
-        Ok(Settled::Go)
+        Ok(AfterReadBack::Go)
     }
 
     /// `Step::Update`: sets the worker's line `id` to `value` in place, drops the other owned
@@ -470,7 +470,7 @@ fn read_operation(key: &BucketKey) -> &'static str {
 }
 
 /// Which Nmbrs failures stop only this bucket, and which the whole job: the bucket scope of the
-/// one table (`domain::nmbrs_failure`). (A lost insert reply is settled by [`BucketWrite::settle`]
+/// one table (`domain::nmbrs_failure`). (A lost insert reply is resolved by [`BucketWrite::read_back_pending`]
 /// before it gets here; the other writes are safe to repeat, so a later export writes them.)
 fn per_bucket(e: NmbrsError) -> Result<BucketEnd, Stop> {
     match treat(e.kind(), Scope::Bucket) {

@@ -2,12 +2,12 @@
 //!
 //! The way of one export:
 //! 1. **plan** — load the ledger of the entries and places it touches, read each company's
-//!    facts from Nmbrs (`export_facts`), and plan (`domain::export::plan`);
+//!    facts from Nmbrs (`facts`), and plan (`domain::export::plan`);
 //! 2. **record** — the new ledger, the buckets it makes dirty and the plan, in one transaction
 //!    (recovery point; a dry run stops before it and reports the plan);
 //! 3. **apply** — each bucket that needs work (`domain::export::work`: it differs from the
 //!    ledger or its write is not settled), up to the integration's Nmbrs concurrency at once
-//!    (`export_apply`), plus the unsettled buckets earlier jobs left behind (the sweep, only
+//!    (`apply`), plus the unsettled buckets earlier jobs left behind (the sweep, only
 //!    companies still linked);
 //! 4. **report** — `hours.exported`, the notifications, the counts of `job.completed`.
 //!
@@ -37,7 +37,7 @@ use super::{
 use crate::jobs::{
     ErrorItem, JobContext, JobError, JobHandler, JobOutput, NmbrsConnection, NmbrsConnector,
     switch::{
-        capture as identity_capture,
+        capture,
         relink::{self, EmployeeLinks},
     },
 };
@@ -185,7 +185,7 @@ impl ExportHours {
         if !payload.dry_run {
             let writing =
                 run.plan.buckets.iter().filter_map(|b| Some((b.key.company.soap()?, b.key.employee.soap()?))).collect();
-            identity_capture::for_export(ctx, api, &writing).await;
+            capture::for_export(ctx, api, &writing).await;
             let key = (id, ctx.job.idempotency_key.as_str(), payload.export_id.as_str());
             ledger::record_plan(pool, key, &run.plan, &run).await?;
             crash_point(AFTER_PLAN);
@@ -234,9 +234,9 @@ impl ExportHours {
         }
         if let Some((key, cause)) = written.later.first() {
             let n = written.later.len();
-            tracing::warn!(buckets = n, bucket = ?key, error = %cause, "lost write replies to settle; retrying the job later");
+            tracing::warn!(buckets = n, bucket = ?key, error = %cause, "lost write replies to resolve; retrying the job later");
             let message = format!(
-                "{n} write replies were lost (an insert not in Nmbrs yet, or an update to repeat); settling them later ({cause})"
+                "{n} write replies were lost (an insert not in Nmbrs yet, or an update to repeat); resolving them later ({cause})"
             );
             return Err(JobError::transient("nmbrs_outcome_pending", message));
         }

@@ -10,7 +10,7 @@
 //! reply never adopts a line that may be a person's (`domain::export::readback`).
 //!
 //! An edge that reads comments back (REST) needs none of this: a lost insert is found by the
-//! marker in its comment alone (`domain::export::readback`), so `export_apply` skips this read
+//! marker in its comment alone (`domain::export::readback`), so `apply` skips this read
 //! before inserting there (one call less per employee and kind) and records no foreign lines.
 //!
 //! A line of the period that could not be read never fails the read; it stops only the buckets

@@ -364,7 +364,7 @@ impl<F: Fn(NmbrsError) -> JobError> Run<'_, F> {
             }
             let rows = open.iter().filter(|r| r.period == period && matches!(r.component, Component::Hours(_)));
             for row in rows.filter(|r| employees.get(&r.employee).is_some_and(|e| e.0 == employee)) {
-                settle_read(&mut out, (employee, period, row.component), unreadable);
+                mark_read(&mut out, (employee, period, row.component), unreadable);
             }
         }
         for period in wages {
@@ -379,11 +379,7 @@ impl<F: Fn(NmbrsError) -> JobError> Run<'_, F> {
             }
             for row in open.iter().filter(|r| r.period == period && matches!(r.component, Component::Wage(_))) {
                 if let Some(&(employee, _)) = employees.get(&row.employee) {
-                    settle_read(
-                        &mut out,
-                        (employee, period, row.component),
-                        anonymous || unreadable.contains(&employee),
-                    );
+                    mark_read(&mut out, (employee, period, row.component), anonymous || unreadable.contains(&employee));
                 }
             }
         }
@@ -409,7 +405,7 @@ fn push_line(
 }
 
 /// A bucket's read is `Unreadable` when it had unreadable records, else its (maybe empty) lines.
-fn settle_read(
+fn mark_read(
     out: &mut BTreeMap<(Uuid, PayPeriod, Component), Read>,
     key: (Uuid, PayPeriod, Component),
     unreadable: bool,

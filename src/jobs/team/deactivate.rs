@@ -7,11 +7,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 
-use super::reads::{self as team, Detail};
+use super::reads::{self, Detail};
 use crate::jobs::{
     JobContext, JobError, JobHandler, JobOutput, NmbrsConnection, NmbrsConnector,
     switch::{
-        capture::{self as identity_capture, CompanyNumbers},
+        capture::{self, CompanyNumbers},
         relink,
     },
 };
@@ -40,11 +40,11 @@ impl JobHandler for Deactivate {
         let NmbrsConnection { api, rest } = self.nmbrs.connect(&ctx)?;
         let links = relink::relink_step(&ctx, rest.as_deref()).await?;
         let (members, _) = links.members(&payload.members, integration.nmbrs.api);
-        let read = team::read(api.as_ref(), &integration.venues, Detail::Employment)
+        let read = reads::read(api.as_ref(), &integration.venues, Detail::Employment)
             .await
             .map_err(|e| JobError::nmbrs(&e, domain))?;
-        identity_capture::from_team(&ctx, api.as_ref(), &read, CompanyNumbers::Skip).await;
-        let (failure_events, failed) = team::failures(&read.failed);
+        capture::from_team(&ctx, api.as_ref(), &read, CompanyNumbers::Skip).await;
+        let (failure_events, failed) = reads::failures(&read.failed);
         let as_of = payload.as_of.unwrap_or_else(|| self.clock.nmbrs_today());
         let plan = plan_deactivate(
             &read.companies,
@@ -54,7 +54,7 @@ impl JobHandler for Deactivate {
             self.max_departure_share,
             as_of,
         );
-        Ok(team::output(plan, failure_events))
+        Ok(reads::output(plan, failure_events))
     }
 
     fn exclusive(&self, job: &Job) -> Option<LockKey> {

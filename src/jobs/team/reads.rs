@@ -14,7 +14,7 @@ use crate::jobs::JobOutput;
 use crate::{
     domain::{
         nmbrs_failure::{CompanyError, NoticeFacts, Scope, Treatment, treat},
-        team::{CompanyData, CompanyFailure, TeamPlan, UnreadableRecord},
+        team::{CompanyData, CompanyFailure, TeamPlan, UnreadableIn},
     },
     envelope::Venue,
     events::{EventDraft, Notification},
@@ -92,13 +92,10 @@ async fn read_company(
         (Operation::SalaryGetAll, &salaries.unreadable),
         (Operation::ScheduleGetAll, &schedules.unreadable),
     ] {
-        unreadable.extend(list.iter().map(|u| UnreadableRecord {
-            nmbrs_employee_id: u.employee_id,
-            operation: operation.name().to_string(),
-            field: u.field.clone(),
-        }));
+        unreadable
+            .extend(list.iter().map(|u| UnreadableIn { operation: operation.name().to_string(), record: u.clone() }));
     }
-    let skipped: BTreeSet<EmployeeId> = unreadable.iter().filter_map(|u| u.nmbrs_employee_id).collect();
+    let skipped: BTreeSet<EmployeeId> = unreadable.iter().filter_map(|u| u.record.employee_id).collect();
     fn keep<T>(list: Listed<PerEmployee<T>>, skipped: &BTreeSet<EmployeeId>) -> Vec<PerEmployee<T>> {
         list.items.into_iter().filter(|l| !skipped.contains(&l.employee_id)).collect()
     }

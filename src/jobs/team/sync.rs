@@ -13,11 +13,11 @@ use async_trait::async_trait;
 use futures::{StreamExt, TryStreamExt};
 use rust_decimal::Decimal;
 
-use super::reads::{self as team, Detail};
+use super::reads::{self, Detail};
 use crate::jobs::{
     JobContext, JobError, JobHandler, JobOutput, NmbrsConnection, NmbrsConnector, ResultWrite,
     switch::{
-        capture::{self as identity_capture, CompanyNumbers},
+        capture::{self, CompanyNumbers},
         relink,
     },
 };
@@ -77,9 +77,9 @@ impl SyncTeam {
         let fail = |e: NmbrsError| JobError::nmbrs(&e, domain);
         let today = self.clock.nmbrs_today();
 
-        let read = team::read(api.as_ref(), &integration.venues, Detail::Full).await.map_err(fail)?;
-        identity_capture::from_team(ctx, api.as_ref(), &read, CompanyNumbers::Read).await;
-        let (failure_events, failed) = team::failures(&read.failed);
+        let read = reads::read(api.as_ref(), &integration.venues, Detail::Full).await.map_err(fail)?;
+        capture::from_team(ctx, api.as_ref(), &read, CompanyNumbers::Read).await;
+        let (failure_events, failed) = reads::failures(&read.failed);
         let selection = select_imports(&read.companies, today);
         let costs = self.costs_per_hour(api.as_ref(), &selection.imported).await.map_err(fail)?;
         let previous = sync_state::load(ctx.pool, &integration.id).await?;
@@ -101,7 +101,7 @@ impl SyncTeam {
             today,
         });
         let hashes = std::mem::take(&mut plan.hashes);
-        let mut out = team::output(plan, failure_events);
+        let mut out = reads::output(plan, failure_events);
         out.writes.push(ResultWrite::SyncHashes(sync_state::PublishedHashes {
             integration_id: integration.id.clone(),
             hashes,
@@ -120,7 +120,7 @@ impl SyncTeam {
             if let std::collections::hash_map::Entry::Vacant(slot) = periods.entry(e.company_id) {
                 let period = match api.current_period(e.company_id).await {
                     Ok(current) => Ok(current.period),
-                    Err(err) => Err(team::company_failure(&err).ok_or(err)?),
+                    Err(err) => Err(reads::company_failure(&err).ok_or(err)?),
                 };
                 slot.insert(period);
             }
@@ -153,7 +153,7 @@ async fn cost_of(
 ) -> Result<(EmployeeId, Result<Option<Decimal>, ()>), NmbrsError> {
     match api.estimated_cost_per_hour(employee, period).await {
         Ok(cost) => Ok((employee, Ok(cost))),
-        Err(e) if team::company_failure(&e).is_some() => Ok((employee, Err(()))),
+        Err(e) if reads::company_failure(&e).is_some() => Ok((employee, Err(()))),
         Err(e) => Err(e),
     }
 }
