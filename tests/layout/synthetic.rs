@@ -160,7 +160,7 @@ fn a_file_over_450_lines_under_src_or_tests_is_flagged_and_450_is_not() {
 }
 
 #[test]
-fn the_ratchet_fails_on_a_listed_entry_that_is_gone_and_passes_on_an_exact_list() {
+fn the_ratchet_passes_an_exact_list_and_fails_on_gone_shrunk_and_grown_entries() {
     let lib = ("src/lib.rs", "mod a;\nmod b;\n");
     let found =
         tree(&[lib, ("src/a.rs", "pub fn a() { crate::b::b() }\n"), ("src/b.rs", "pub fn b() { crate::a::a() }\n")]);
@@ -178,6 +178,28 @@ fn the_ratchet_fails_on_a_listed_entry_that_is_gone_and_passes_on_an_exact_list(
         assert!(failure.contains(entry), "names the entry to delete, {entry}: {failure}");
     }
     assert!(!failure.lines().any(|l| l.starts_with("NEW")), "nothing new: {failure}");
+    let bigger = Allowlist { cycles: &[&["src/a.rs", "src/b.rs", "src/c.rs"]], domain: &[], oversized: &[] };
+    let failure = check(&found, &bigger).expect_err("a circle that shrank needs its entry updated");
+    assert!(
+        failure.contains("SHRANK")
+            && failure.contains(
+                r#"with
+    &["src/a.rs", "src/b.rs"],"#
+            ),
+        "{failure}"
+    );
+    assert!(!failure.contains("GONE") && !failure.lines().any(|l| l.starts_with("NEW")), "{failure}");
+
+    let ring = tree(&[
+        ("src/lib.rs", "mod a;\nmod b;\nmod c;\n"),
+        ("src/a.rs", "pub fn a() { crate::b::b() }\n"),
+        ("src/b.rs", "pub fn b() { crate::a::a(); crate::c::c() }\n"),
+        ("src/c.rs", "pub fn c() { crate::a::a() }\n"),
+    ]);
+    let failure = check(&ring, &exact).expect_err("a listed circle that took in a file fails");
+    assert!(failure.contains("GREW: a listed circle took in src/c.rs"), "{failure}");
+    assert!(failure.contains("src/b.rs → src/c.rs: crate::c::c (line 1)") && !failure.contains("GONE"), "{failure}");
+
     let source = allowlist_source(&found);
     assert!(source.contains("const CYCLES: &[&[&str]] = &[\n    &[\"src/a.rs\", \"src/b.rs\"],\n];"), "{source}");
     assert!(source.contains("const DOMAIN: &[(&str, &str)] = &[];") && source.contains("issue 17"), "{source}");
