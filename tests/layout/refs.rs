@@ -151,6 +151,23 @@ impl<'ast> Visit<'ast> for Binder {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
+/// The functions and modules a `#[serde(…)]` attribute names in strings: `with = "keyed"`,
+/// `deserialize_with = "Bsn::deserialize_lenient"`, `serialize_with`, `default = "…"`.
+fn serde_paths(tokens: TokenStream) -> Vec<(syn::Path, usize)> {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    let keys = ["with", "serialize_with", "deserialize_with", "default"];
+    let strings = tokens.windows(3).filter_map(|w| match w {
+        [TokenTree::Ident(key), TokenTree::Punct(eq), TokenTree::Literal(text)]
+            if keys.contains(&key.to_string().as_str()) && eq.as_char() == '=' =>
+        {
+            let lit = syn::parse_str::<syn::LitStr>(&text.to_string()).ok()?;
+            Some((lit.parse::<syn::Path>().ok()?, text.span().start().line))
+        }
+        _ => None,
+    });
+    strings.collect()
+}
+
 fn is_colon2(a: &TokenTree, b: &TokenTree) -> bool {
     matches!((a, b), (TokenTree::Punct(p), TokenTree::Punct(q))
         if p.as_char() == ':' && p.spacing() == Spacing::Joint && q.as_char() == ':')
@@ -259,6 +276,11 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         self.push(path.segments.iter().map(|s| name(&s.ident)).collect(), line, Kind::Attribute);
         if let syn::Meta::List(list) = &attr.meta {
             self.scan(list.tokens.clone());
+            if list.path.is_ident("serde") {
+                for (path, line) in serde_paths(list.tokens.clone()) {
+                    self.push(path.segments.iter().map(|s| name(&s.ident)).collect(), line, Kind::Code);
+                }
+            }
         }
     }
 

@@ -101,7 +101,7 @@ fn a_glob_re_export_and_a_glob_import_are_followed_to_the_defining_file() {
 }
 
 #[test]
-fn items_a_macro_generates_and_paths_inside_macro_calls_are_resolved() {
+fn items_a_macro_generates_and_paths_in_macro_calls_and_serde_attributes_are_resolved() {
     let lib = ("src/lib.rs", "pub mod ops;\npub mod client;\n");
     let ops = (
         "src/ops.rs",
@@ -111,6 +111,20 @@ fn items_a_macro_generates_and_paths_inside_macro_calls_are_resolved() {
     let client = ("src/client.rs", "pub fn call() { assert!(matches!(crate::ops::Operation::Read, _)); }\n");
     let found = tree(&[lib, ops, client]);
     assert_eq!(cycles(&found), vec![files(&["src/client.rs", "src/ops.rs"])]);
+
+    // A function named in a `#[serde(…)]` string is used by the derive's code.
+    let client = (
+        "src/client.rs",
+        "#[derive(serde::Deserialize)]\npub struct Row {\n    #[serde(deserialize_with = \"crate::ops::parse\")]\n    x: u8,\n}\n",
+    );
+    let ops = ("src/ops.rs", "pub fn parse() {}\npub fn log(_: crate::client::Row) {}\n");
+    let found = tree(&[lib, ops, client]);
+    assert_eq!(cycles(&found), vec![files(&["src/client.rs", "src/ops.rs"])]);
+    assert!(
+        found.cycles[0].edges.iter().any(|e| e.contains("src/client.rs → src/ops.rs: crate::ops::parse (line 3")),
+        "{:?}",
+        found.cycles[0].edges
+    );
 }
 
 #[test]
