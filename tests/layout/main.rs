@@ -32,7 +32,7 @@ fn the_source_tree_has_no_new_import_circle_domain_edge_name_or_oversized_file()
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let found = analysis::analyse(root, &env!("CARGO_PKG_NAME").replace('-', "_")).unwrap_or_else(|e| panic!("{e}"));
     assert!(found.files > 100 && found.edges > 100, "the checker read too little: {} files", found.files);
-    println!("{}", ratchet::report(&found));
+    println!("\n{}", ratchet::report(&found));
     if std::env::var_os("LAYOUT_PRINT_ALLOWLIST").is_some() {
         println!("{BEGIN}\n{}{END}", ratchet::allowlist_source(&found));
     }
