@@ -16,6 +16,7 @@
 
 mod api;
 mod error;
+pub mod http;
 pub mod rest;
 pub mod soap;
 
