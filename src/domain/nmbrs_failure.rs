@@ -16,7 +16,7 @@
 //! | `MissingRight` | needs a person `nmbrs_missing_rights`, `nmbrs.missing_rights` | job | job |
 //! | `NoAccess` | needs a person `nmbrs_no_access`, `nmbrs.no_access` | `nmbrs.no_access` (notified) | refused |
 //! | `NoCurrentPeriod` | permanent `nmbrs_error` | `nmbrs.no_current_period` | refused |
-//! | `Unreadable`, `InvalidData`, `UnknownEmployee`, `PeriodClosed`, `Unknown` | permanent `nmbrs_error` | `nmbrs.unreadable_response` | refused |
+//! | `Unreadable`, `InvalidData`, `UnknownEmployee`, `NotFound`, `PeriodClosed`, `Unknown` | permanent `nmbrs_error` | `nmbrs.unreadable_response` | refused |
 //! | `OutcomeUnknown` | permanent `nmbrs_error` | `nmbrs.unreadable_response` | in doubt |
 //! | `QuotaExceeded` (REST 42909) | transient `nmbrs_quota_exceeded`, `nmbrs.quota_exceeded` | job | job |
 //! | `MissingScope` (REST 403 40303, scope not granted) | needs a person `nmbrs_missing_rights`, `nmbrs.missing_rights` {operation, scope} | job | job |
@@ -57,6 +57,10 @@ pub enum ErrorKind {
     NoAccess,
     /// The employee does not exist or is not visible (SOAP 2003).
     UnknownEmployee,
+    /// The thing a call names (a line to delete or change) does not exist (any more): SOAP
+    /// fault 2046, REST 404 `40401` on a line's `PUT` or `DELETE`. Decided at the edge, so a job
+    /// matches this kind, never a wire code.
+    NotFound,
     /// The request was refused as invalid (SOAP 2001/2002/2006, other 20xx, `soap:Client`).
     InvalidData,
     /// The period is closed (SOAP 2011/2012, 9999 mentioning TWK).
@@ -171,7 +175,7 @@ pub fn treat(kind: ErrorKind, scope: Scope) -> Treatment {
         K::ConsentRequired => job(ErrorClass::NeedsPerson, "nmbrs_consent_required", Some(CONSENT_REQUIRED)),
         K::NoAccess => local(job(ErrorClass::NeedsPerson, "nmbrs_no_access", Some(NO_ACCESS)), CompanyError::NoAccess),
         K::NoCurrentPeriod => local(permanent, CompanyError::NoCurrentPeriod),
-        K::Unreadable | K::InvalidData | K::UnknownEmployee | K::PeriodClosed | K::Unknown => {
+        K::Unreadable | K::InvalidData | K::UnknownEmployee | K::NotFound | K::PeriodClosed | K::Unknown => {
             local(permanent, CompanyError::UnreadableResponse)
         }
         K::OutcomeUnknown => match scope {
@@ -301,7 +305,7 @@ impl Notice {
 mod tests {
     use super::*;
 
-    const ALL: [ErrorKind; 14] = [
+    const ALL: [ErrorKind; 15] = [
         ErrorKind::Transient,
         ErrorKind::Credentials,
         ErrorKind::MissingRight { operation: "Contract_GetAll_AllEmployeesByCompany" },
@@ -319,6 +323,7 @@ mod tests {
             scope: "employee.payment",
         },
         ErrorKind::ConsentRequired,
+        ErrorKind::NotFound,
     ];
 
     fn as_job(kind: ErrorKind) -> (ErrorClass, &'static str, Option<&'static str>) {
@@ -345,6 +350,7 @@ mod tests {
             (Transient, "nmbrs_quota_exceeded", Some("nmbrs.quota_exceeded")),
             (NeedsPerson, "nmbrs_missing_rights", Some("nmbrs.missing_rights")),
             (NeedsPerson, "nmbrs_consent_required", Some("nmbrs.consent_required")),
+            (Permanent, "nmbrs_error", None),
         ];
         for (kind, row) in ALL.into_iter().zip(rows) {
             assert_eq!(as_job(kind), row, "{kind:?}");
@@ -353,7 +359,7 @@ mod tests {
 
     #[test]
     fn company_scope_row_per_kind() {
-        let rows: [Option<CompanyError>; 14] = [
+        let rows: [Option<CompanyError>; 15] = [
             None,
             None,
             None,
@@ -368,6 +374,7 @@ mod tests {
             None,
             None,
             None,
+            Some(CompanyError::UnreadableResponse),
         ];
         for (kind, row) in ALL.into_iter().zip(rows) {
             match (treat(kind, Scope::Company), row) {
@@ -384,7 +391,7 @@ mod tests {
     #[test]
     fn bucket_scope_row_per_kind() {
         use BucketOutcome::*;
-        let rows: [Option<BucketOutcome>; 14] = [
+        let rows: [Option<BucketOutcome>; 15] = [
             None,
             None,
             None,
@@ -399,6 +406,7 @@ mod tests {
             None,
             None,
             None,
+            Some(Refused),
         ];
         for (kind, row) in ALL.into_iter().zip(rows) {
             match (treat(kind, Scope::Bucket), row) {

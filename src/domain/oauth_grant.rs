@@ -58,6 +58,23 @@ pub const ASSUMED_LIFETIME: Duration = Duration::from_secs(300);
 /// `expires_in` is read as this.
 pub const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
+/// The shortest lifetime a token is believed to have (issue 19 item 10): a reply saying 0 or
+/// 1 s would otherwise make every call refresh first, and every refresh spends (rotates) the
+/// integration's refresh token. A token whose reply said less is used for this long, minus the
+/// margin, unless Nmbrs has shown that it means the short lifetime ([`believed_lifetime`]).
+pub const LIFETIME_FLOOR: Duration = Duration::from_secs(30);
+
+/// How long a token whose reply gave `lifetime` is used: at least [`LIFETIME_FLOOR`], unless
+/// `short_is_real` (the API refused a token of this integration that was used on the floor, so
+/// its short lifetimes are enforced): then exactly `lifetime`, and the token is refreshed in
+/// time rather than refused (a 401 and a repeat per call).
+pub fn believed_lifetime(lifetime: Duration, short_is_real: bool) -> Duration {
+    match short_is_real {
+        true => lifetime,
+        false => lifetime.max(LIFETIME_FLOOR),
+    }
+}
+
 /// The lifetime to use for a token reply's `expires_in` (absent → [`ASSUMED_LIFETIME`]).
 pub fn token_lifetime(expires_in: Option<Duration>) -> Duration {
     expires_in.unwrap_or(ASSUMED_LIFETIME).min(MAX_LIFETIME)
@@ -104,6 +121,17 @@ mod tests {
         assert!(!still_usable(Duration::from_secs(2), Duration::from_millis(199)));
         assert!(still_usable(Duration::from_secs(2), Duration::from_millis(200)));
         assert!(!still_usable(Duration::ZERO, Duration::ZERO), "a token without a lifetime is never used");
+    }
+
+    #[test]
+    fn a_short_lifetime_is_floored_until_nmbrs_shows_it_is_real() {
+        assert_eq!(believed_lifetime(Duration::ZERO, false), LIFETIME_FLOOR);
+        assert_eq!(believed_lifetime(Duration::from_secs(1), false), LIFETIME_FLOOR);
+        assert_eq!(believed_lifetime(Duration::from_secs(3600), false), Duration::from_secs(3600));
+        assert_eq!(believed_lifetime(Duration::from_secs(1), true), Duration::from_secs(1));
+        // On the floor a token is used for 27 s: the margin of a 30 s lifetime is 3 s.
+        let floor = believed_lifetime(Duration::ZERO, false);
+        assert!(still_usable(floor, Duration::from_secs(3)) && !still_usable(floor, Duration::from_millis(2_999)));
     }
 
     #[test]

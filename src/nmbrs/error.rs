@@ -27,6 +27,10 @@ pub enum NmbrsError {
     /// The connection broke after the request may have been sent.
     #[error("{operation}: connection failed: {message}")]
     Transport { operation: Operation, message: String },
+    /// Nmbrs (or something in front of it) answered with a redirect (3xx), which no Nmbrs client
+    /// follows (`nmbrs::http`): `location` is the target's scheme and host. Check the base URL.
+    #[error("{operation}: HTTP {status} redirect to {location} refused: Nmbrs clients never follow redirects")]
+    Redirected { operation: Operation, status: u16, location: String },
     /// The response exceeded the configured size cap.
     #[error("{operation}: response larger than {limit} bytes")]
     TooLarge { operation: Operation, limit: usize },
@@ -76,6 +80,7 @@ impl NmbrsError {
             | NmbrsError::Timeout { operation, .. }
             | NmbrsError::Connect { operation, .. }
             | NmbrsError::Transport { operation, .. }
+            | NmbrsError::Redirected { operation, .. }
             | NmbrsError::TooLarge { operation, .. }
             | NmbrsError::Malformed { operation, .. }
             | NmbrsError::ForeignId { operation, .. }
@@ -98,6 +103,7 @@ impl NmbrsError {
             NmbrsError::TooLarge { .. } | NmbrsError::Malformed { .. } | NmbrsError::NoResult { .. } => {
                 ErrorKind::Unreadable
             }
+            NmbrsError::Redirected { .. } => ErrorKind::Unknown,
             NmbrsError::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
             NmbrsError::Rest { kind, .. } => *kind,
             NmbrsError::ForeignId { company: true, .. } => ErrorKind::NoAccess,
@@ -147,13 +153,38 @@ impl NmbrsError {
         matches!(self.kind(), ErrorKind::MissingRight { .. })
     }
 
-    /// Whether the request certainly did not reach Nmbrs' business logic, so even an
-    /// insert may be repeated: a refused connection, or a fault raised at login (1006).
-    pub(crate) fn certainly_not_applied(&self) -> bool {
+    /// Whether the failure proves that the request changed nothing in Nmbrs, so even an insert
+    /// may be repeated and a failed insert counts as "not landed" (issue 19 item 5): no
+    /// connection, nothing sent (a foreign id, no REST token), a SOAP fault that refuses by a
+    /// published code or ASMX's `soap:Client` ([`SoapFault::proves_refusal`]), a REST 4xx
+    /// refusal ([`RestFailure::proves_not_applied`]). Anything else (a lost reply, a timeout, a
+    /// redirect, a 5xx whatever its body, an uncoded server fault, an unreadable answer)
+    /// proves nothing: an insert that failed so is in doubt.
+    pub fn proves_not_applied(&self) -> bool {
         match self {
-            NmbrsError::Connect { .. } => true,
-            NmbrsError::Fault { fault, .. } => fault.nmbrs_code == Some(1006),
+            NmbrsError::Connect { .. } | NmbrsError::ForeignId { .. } => true,
+            NmbrsError::Fault { operation, fault } => fault.proves_refusal(*operation),
+            NmbrsError::Rest { failure, .. } => failure.proves_not_applied(),
             _ => false,
+        }
+    }
+
+    /// This failure of an insert as in doubt ([`ErrorKind::OutcomeUnknown`], the cause kept).
+    pub fn in_doubt(self) -> NmbrsError {
+        match self {
+            NmbrsError::Rest { operation, failure, .. } => {
+                NmbrsError::Rest { operation, failure, kind: ErrorKind::OutcomeUnknown }
+            }
+            doubt @ NmbrsError::OutcomeUnknown { .. } => doubt,
+            cause => NmbrsError::OutcomeUnknown { operation: cause.operation(), cause: Box::new(cause) },
+        }
+    }
+
+    /// `Retry-After` of a REST error reply, when sent.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            NmbrsError::Rest { failure, .. } => failure.retry_after(),
+            _ => None,
         }
     }
 }

@@ -10,12 +10,17 @@
 //! (`soap::fault`); REST failures are [`NmbrsError::Rest`], their kind decided in
 //! [`rest::classify`] (code, then type, then status; 40303 by the grant's scopes). REST maps onto
 //! the same kinds where the meaning is the same (401 → `Credentials`, 40303/40404 → `NoAccess`,
-//! 5xx/42908 → `Transient`, a lost POST reply → `OutcomeUnknown`) and adds `QuotaExceeded`
-//! (42909), `MissingScope` (403 `40303`, scope not granted) and `ConsentRequired`
-//! (`invalid_grant`).
+//! 5xx/42908 → `Transient`, a lost POST reply → `OutcomeUnknown`, a line's 404 `40401` and SOAP's
+//! 2046 → `NotFound`) and adds `QuotaExceeded` (42909), `MissingScope` (403 `40303`, scope not
+//! granted) and `ConsentRequired` (`invalid_grant`).
+//!
+//! Both clients and the token client stand on one HTTP core, [`http`]: no redirects, one
+//! calls-per-second limit and per-integration permits, one retry policy, capped bodies, bounded
+//! error text, and one rule for a failed insert (in doubt unless the reply proves a refusal).
 
 mod api;
 mod error;
+pub mod http;
 pub mod rest;
 pub mod soap;
 

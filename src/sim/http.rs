@@ -106,20 +106,21 @@ async fn soap(State(state): State<Shared>, service: Service, headers: HeaderMap,
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }
     let log = |outcome: String| record(&state, op.name(), &req.domain, op.is_write(), outcome);
-    let lost_reply = match injected {
-        None => false,
-        Some(Injected::LostReply) => true,
+    // Faults answered after the call was carried out (the write lands, the answer does not).
+    let after = match injected {
+        None => None,
+        Some(applied @ (Injected::LostReply | Injected::ServerFault { applied: true, .. })) => Some(applied),
         Some(other) => {
             log(format!("injected:{}", injected_name(&other)));
             return injected_response(other);
         }
     };
     let result = service::execute(&mut lock(&state), &req);
+    if let (Ok(_), Some(applied)) = (&result, after) {
+        log(format!("injected:{}", injected_name(&applied)));
+        return injected_response(applied);
+    }
     match result {
-        Ok(_) if lost_reply => {
-            log("injected:lost_reply".into());
-            dropped()
-        }
         Ok(body) => {
             log("ok".into());
             xml(StatusCode::OK, body)
@@ -160,6 +161,8 @@ fn injected_name(i: &Injected) -> String {
         Injected::LostReply => "lost_reply".into(),
         Injected::Fault { code, .. } => format!("fault{code}"),
         Injected::Canned { .. } => "canned".into(),
+        Injected::ServerFault { applied: false, .. } => "server_fault".into(),
+        Injected::ServerFault { applied: true, .. } => "server_fault_after_write".into(),
     }
 }
 
@@ -179,6 +182,7 @@ fn injected_response(i: Injected) -> Response {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             xml(status, body.into_bytes())
         }
+        Injected::ServerFault { faultstring, .. } => soap_fault("soap:Server", &faultstring),
     }
 }
 

@@ -9,7 +9,7 @@
 //! | --- | --- |
 //! | `POST /_sim/seed` | merges a [`Seed`] (`{"domain", "users", "companies", "employees"}`) into the state |
 //! | `GET /_sim/state` | the whole [`SimState`] (tokens left out), incl. components per `"employee/year/period"` |
-//! | `POST /_sim/faults`, `GET /_sim/faults` | replaces / shows the [`FaultConfig`]: `error_rate`, `transient` (`fault9999`, `fault1006`, `http503`), `latency_ms`, `drop_rate`, `lost_reply_rate`, `script` (one-shot faults, e.g. `{"operation": "List_GetAll", "kind": "fault", "code": 1002, "message": "Unauthorized Access"}`; `"company_id": N` aims one at a company), `canned` (sticky canned answers, see below) |
+//! | `POST /_sim/faults`, `GET /_sim/faults` | replaces / shows the [`FaultConfig`]: `error_rate`, `transient` (`fault9999`, `fault1006`, `http503`), `latency_ms`, `drop_rate`, `lost_reply_rate`, `script` (one-shot faults, e.g. `{"operation": "List_GetAll", "kind": "fault", "code": 1002, "message": "Unauthorized Access"}`, or an uncoded `{"kind": "server_fault", "faultstring": "…", "applied": true}` answered after the write landed; `"company_id": N` aims one at a company), `canned` (sticky canned answers, see below) |
 //! | `GET /_sim/calls` | `{total, writes, per_operation, calls}` |
 //! | `POST /_sim/reset` | empties the state |
 //!
@@ -27,14 +27,14 @@
 //! | `POST /connect/token` | OAuth 2.0 refresh grant (form `grant_type=refresh_token&refresh_token=…`, client by HTTP Basic with form-urlencoded halves or `client_id`/`client_secret` in the form) → `{access_token, token_type: "Bearer", expires_in, refresh_token, scope}`; the refresh token rotates, a reused, unknown or revoked one is `400 {"error": "invalid_grant"}`, a bad client `401 invalid_client` |
 //! | `POST /connect/revocation` | RFC 7009: revokes a refresh token (its grant) or an access token; 200 |
 //! | `POST /_sim/oauth/clients` | registers an app `{client_id, client_secret, subscription_key}` |
-//! | `POST /_sim/oauth/grants` | mints a consent [`rest::GrantSpec`] `{client_id, domain, scope?, companies?, access_token_ttl_secs?, grant_id?}` → `201 {grant_id, refresh_token}`; `scope` defaults to [`rest::WORKER_SCOPES`], `companies` (SOAP ids) to all |
+//! | `POST /_sim/oauth/grants` | mints a consent [`rest::GrantSpec`] `{client_id, domain, scope?, companies?, access_token_ttl_secs?, expires_in_secs? (what the token replies say, when not the real lifetime), grant_id?}` → `201 {grant_id, refresh_token}`; `scope` defaults to [`rest::WORKER_SCOPES`], `companies` (SOAP ids) to all |
 //! | `GET /_sim/oauth/grants` | the grants (scopes, companies, `refreshes`, `refused`, `revoked`), no tokens |
 //! | `PUT /_sim/oauth/grants/{grant_id}` | changes `scope`, `companies` / `all_companies`, `access_token_ttl_secs` |
 //! | `POST /_sim/oauth/grants/{grant_id}/revoke` | revokes the grant (its refresh token → `invalid_grant`, access tokens → 401) |
 //! | `POST /_sim/oauth/grants/{grant_id}/expire` | expires the grant's access tokens now (a token expiring mid-job) |
 //! | `POST /_sim/oauth/settings`, `GET` | [`rest::OAuthSettings`] `{access_token_ttl_secs (3600), reuse_grace_secs (0 = strict single use)}` |
 //! | `GET /_sim/oauth/calls` | token and revocation calls with their outcome |
-//! | `POST /_sim/rest/faults`, `GET` | replaces / shows the [`rest::RestFaults`]; scripted faults name the operation as `"METHOD /path/template"`, the token endpoint as `"POST /connect/token"` |
+//! | `POST /_sim/rest/faults`, `GET` | replaces / shows the [`rest::RestFaults`]; scripted faults name the operation as `"METHOD /path/template"`, the token endpoint as `"POST /connect/token"` (`{"kind": "reply", "status", "body", "applied"?}` answers any status and body as they are); `endless_pages` names a paged read whose `nextPage` chain never ends |
 //!
 //! Differences from Nmbrs, on purpose or for lack of knowledge: the SOAPAction must be
 //! quoted; an unknown or misplaced element is a `soap:Client` fault (ASMX would ignore it and

@@ -158,6 +158,14 @@ pub enum Injected {
         #[serde(default = "http_ok")]
         status: u16,
     },
+    /// A `soap:Server` fault (HTTP 500) with this `faultstring` as it is, e.g. an exception
+    /// without a Nmbrs code (`{ "kind": "server_fault", "faultstring": "…", "applied": true }`).
+    /// With `applied` the call is carried out first: the write lands, the answer is the fault.
+    ServerFault {
+        faultstring: String,
+        #[serde(default)]
+        applied: bool,
+    },
 }
 
 fn http_ok() -> u16 {

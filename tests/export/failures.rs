@@ -35,7 +35,7 @@ fn shift() -> Value {
 
 /// A one-shot fault for the next call of `op` on the test's API: `soap` on SOAP (to the
 /// operation serving the same need), `rest` on REST.
-fn inject(h: &TestApp, op: Rest, soap: Injected, rest: RestInjected) {
+pub(super) fn inject(h: &TestApp, op: Rest, soap: Injected, rest: RestInjected) {
     match h.api {
         Api::Soap => h.sim.inject(Some(op.soap()), soap),
         Api::Rest => h.sim.inject_rest(Some(op.name()), rest),

@@ -2,6 +2,7 @@
 //! bucket-stage migration, and crash safety with the real binary.
 
 pub(crate) mod crash;
+mod doubt;
 mod failures;
 mod hours;
 mod in_place_ledger;

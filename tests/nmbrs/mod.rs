@@ -2,7 +2,9 @@
 //! every envelope, and the reader's property test.
 
 mod client;
+mod http_core;
 mod reader_props;
+mod redirects;
 mod rest_api;
 mod rest_client;
 mod schema;

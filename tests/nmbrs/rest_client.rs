@@ -38,6 +38,13 @@ const DOMAIN: &str = demo::DOMAIN;
 const JAN: i32 = 503293;
 const NOVEMBER: PayPeriod = PayPeriod { year: 2026, period: 11 };
 
+/// Where a [`World`]'s REST calls and token requests go, when not to its simulator.
+#[derive(Default)]
+pub(super) struct Urls {
+    pub rest: Option<String>,
+    pub token: Option<String>,
+}
+
 /// One test's world: database (token store), simulator, the client of one integration (also
 /// used by `rest_api.rs`).
 pub(super) struct World {
@@ -52,7 +59,7 @@ fn dec(s: &str) -> Decimal {
 }
 
 /// Quick retries so the fault tests run in milliseconds.
-fn client_config() -> ClientConfig {
+pub(super) fn client_config() -> ClientConfig {
     ClientConfig {
         timeout: Duration::from_secs(10),
         max_retries: 3,
@@ -72,13 +79,16 @@ impl World {
         spec: GrantSpec,
         tune: impl FnOnce(RestTransport) -> RestTransport,
     ) -> Self {
-        Self::with_config(state, spec, client_config(), tune).await
+        Self::with_config(state, spec, client_config(), Urls::default(), tune).await
     }
 
-    async fn with_config(
+    /// A world whose client has `config`; its REST calls and token requests go to `urls` where
+    /// given, else to the simulator.
+    pub(super) async fn with_config(
         state: SimState,
         spec: GrantSpec,
         config: ClientConfig,
+        urls: Urls,
         tune: impl FnOnce(RestTransport) -> RestTransport,
     ) -> Self {
         let env = TestEnv::new();
@@ -94,9 +104,10 @@ impl World {
             domain: DOMAIN.into(),
             ..spec
         });
-        let token_url = sim.token_url();
+        let token_url = urls.token.unwrap_or_else(|| sim.token_url());
+        let base_url = urls.rest.unwrap_or_else(|| sim.base_url().to_owned());
         let rest = RestConfig::from_source(&HashMap::from([
-            ("NMBRS_REST_BASE_URL", sim.base_url()),
+            ("NMBRS_REST_BASE_URL", base_url.as_str()),
             ("NMBRS_OAUTH_TOKEN_URL", token_url.as_str()),
             ("NMBRS_OAUTH_CLIENT_ID", CLIENT_ID),
             ("NMBRS_OAUTH_CLIENT_SECRET", CLIENT_SECRET),
@@ -112,11 +123,11 @@ impl World {
         World { _env: env, sim, client, grant_id }
     }
 
-    fn company(&self, id: i32) -> CompanyUuid {
+    pub(super) fn company(&self, id: i32) -> CompanyUuid {
         CompanyUuid(rest_id(DOMAIN, Kind::Company, id.into()))
     }
 
-    fn employee(&self, id: i32) -> EmployeeUuid {
+    pub(super) fn employee(&self, id: i32) -> EmployeeUuid {
         EmployeeUuid(rest_id(DOMAIN, Kind::Employee, id.into()))
     }
 
@@ -125,12 +136,12 @@ impl World {
     }
 
     /// Outcomes of the calls of `op` so far, in order (`ok`, `error:40401`, `injected:…`).
-    fn outcomes(&self, op: RestOperation) -> Vec<String> {
+    pub(super) fn outcomes(&self, op: RestOperation) -> Vec<String> {
         self.sim.calls().into_iter().filter(|c| c.operation == op.name()).map(|c| c.outcome).collect()
     }
 
     /// Successful refreshes of the grant at the simulated identity server.
-    fn refreshes(&self) -> u32 {
+    pub(super) fn refreshes(&self) -> u32 {
         self.sim.state().rest.oauth.grants[&self.grant_id.to_string()].refreshes
     }
 
@@ -146,7 +157,7 @@ impl World {
     }
 }
 
-fn line(code: i32, hours: &str, marker: &str) -> NewHourLine {
+pub(super) fn line(code: i32, hours: &str, marker: &str) -> NewHourLine {
     NewHourLine { hour_code: HourCode(code), hours: Hours(dec(hours)), comment: Some(marker.to_owned()) }
 }
 
@@ -322,7 +333,7 @@ async fn a_response_above_the_size_cap_is_refused_unread() {
     let mut state = SimState::default();
     state.apply_seed(demo::scaled(100));
     let config = ClientConfig { max_response_bytes: 8 * 1024, ..client_config() };
-    let w = World::with_config(state, GrantSpec::default(), config, |t| t).await;
+    let w = World::with_config(state, GrantSpec::default(), config, Urls::default(), |t| t).await;
     let horeca = w.company(demo::HORECA);
     let e = w.client.personal_infos(horeca).await.unwrap_err();
     assert!(e.to_string().contains("larger than 8192 bytes"), "{e}");

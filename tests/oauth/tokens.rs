@@ -56,11 +56,17 @@ impl World {
 
     /// A consent, as the monolith would obtain it: `(grant_id, refresh_token)`.
     fn consent(&self, ttl_secs: Option<u64>) -> (Uuid, String) {
+        self.consent_saying(ttl_secs, None)
+    }
+
+    /// [`Self::consent`] whose token replies say `expires_in` (not the real lifetime) when given.
+    fn consent_saying(&self, ttl_secs: Option<u64>, expires_in: Option<u64>) -> (Uuid, String) {
         let (grant_id, refresh_token) = self.sim.state().rest.oauth.mint(GrantSpec {
             grant_id: Uuid::new_v4().to_string(),
             client_id: CLIENT_ID.into(),
             domain: DOMAIN.into(),
             access_token_ttl_secs: ttl_secs,
+            expires_in_secs: expires_in,
             ..Default::default()
         });
         (grant_id.parse().unwrap(), refresh_token)
@@ -197,19 +203,45 @@ async fn a_cached_token_is_reused_until_near_expiry() {
 }
 
 #[tokio::test]
-async fn a_short_lived_token_is_refreshed() {
+async fn a_short_lived_token_is_used_for_the_floor_until_nmbrs_shows_its_lifetime_is_real() {
     let w = World::new().await;
     let (grant_id, rt0) = w.consent(Some(1));
     let (process, _) = w.process().await;
     let job = source(&process, "env-1", (grant_id, &rt0));
     let first = job.access_token().await.unwrap();
     assert_eq!(job.access_token().await.unwrap().bearer(), first.bearer(), "fresh: reused");
-    // 1 s lifetime: unusable once less than 100 ms remain.
-    tokio::time::sleep(Duration::from_millis(950)).await;
+    // A 1 s lifetime is floored (30 s): no refresh per call ...
+    tokio::time::sleep(Duration::from_millis(1_050)).await;
+    assert_eq!(job.access_token().await.unwrap().bearer(), first.bearer(), "on the floor");
+    assert!(!w.accepts(first.bearer(), grant_id), "the simulator does end it after 1 s");
+    // ... until Nmbrs refuses such a token (a 401): from then on this integration's 1 s is
+    // honoured, and a token is renewed in time instead of being refused.
+    job.invalidate(&first).await;
     let second = job.access_token().await.unwrap();
     assert_ne!(second.bearer(), first.bearer());
-    assert!(w.accepts(second.bearer(), grant_id));
-    assert_eq!(w.token_calls(), ["ok", "ok"]);
+    // 1 s lifetime: unusable once less than 100 ms remain.
+    tokio::time::sleep(Duration::from_millis(950)).await;
+    let third = job.access_token().await.unwrap();
+    assert_ne!(third.bearer(), second.bearer());
+    assert!(w.accepts(third.bearer(), grant_id));
+    assert_eq!(w.token_calls(), ["ok", "ok", "ok"]);
+}
+
+#[tokio::test]
+async fn a_token_said_to_live_0_or_1_s_is_refreshed_once_not_per_call() {
+    for expires_in in [0, 1] {
+        let w = World::new().await;
+        // The replies say 0 or 1 s; the tokens live an hour.
+        let (grant_id, rt0) = w.consent_saying(None, Some(expires_in));
+        let (process, _) = w.process().await;
+        let job = source(&process, "env-1", (grant_id, &rt0));
+        for _ in 0..20 {
+            let token = job.access_token().await.unwrap();
+            assert!(w.accepts(token.bearer(), grant_id));
+            tokio::time::sleep(Duration::from_millis(75)).await;
+        }
+        assert_eq!(w.token_calls(), ["ok"], "expires_in {expires_in}: one refresh for 1.5 s of calls");
+    }
 }
 
 #[tokio::test]

@@ -62,11 +62,6 @@ pub const AFTER_INSERT: &str = "export.after_insert";
 pub const AFTER_DAYS: &str = "export.after_days";
 pub const AFTER_UPDATE: &str = "export.after_update";
 
-/// Nmbrs fault "Not Found": a delete of an id that does not exist (any more).
-const NOT_FOUND: u32 = 2046;
-/// REST 404 code of a line (or other resource) Nmbrs does not know.
-const REST_NOT_FOUND: u32 = 40401;
-
 /// What `api` can do to a line the worker owns: update it in place when it reports
 /// [`ComponentUpdates`], otherwise only delete and insert.
 pub fn edge_of(api: &dyn NmbrsApi) -> WriteMode {
@@ -238,7 +233,8 @@ impl BucketWrite<'_> {
                             lost = Some(cause);
                         }
                         Err(e) => {
-                            // Nmbrs answered (or the request surely never reached it): nothing landed.
+                            // The edge proved nothing landed (`NmbrsError::proves_not_applied`);
+                            // any other failure of an insert came back as `OutcomeUnknown`.
                             buckets::record_not_landed(pool, integration, &key).await?;
                             return per_bucket(e);
                         }
@@ -373,8 +369,8 @@ impl BucketWrite<'_> {
         }
     }
 
-    /// Deletes one of the worker's components; an id Nmbrs does not know (`false`, or fault
-    /// 2046 "Not Found") counts as deleted.
+    /// Deletes one of the worker's components; an id Nmbrs does not know (`false`, or
+    /// [`ErrorKind::NotFound`]) counts as deleted.
     async fn delete(&self, id: ComponentLineId) -> Result<bool, NmbrsError> {
         let deleted = match self.work.key.component {
             Component::Hours(_) => self.api.hour_component_delete(self.work.key.employee, HourComponentId(id.0)).await,
@@ -382,7 +378,7 @@ impl BucketWrite<'_> {
             Component::Days => Ok(true),
         };
         match deleted {
-            Err(e) if e.nmbrs_code() == Some(NOT_FOUND) => Ok(false),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
             other => other,
         }
     }
@@ -442,13 +438,9 @@ fn fresh_marker() -> InsertMarker {
     InsertMarker::from_random(bytes)
 }
 
-/// Nmbrs does not know the line (any more): SOAP fault 2046, REST 404 `40401`.
+/// Nmbrs does not know the line (any more), as the edge decided ([`ErrorKind::NotFound`]).
 fn line_gone(e: &NmbrsError) -> bool {
-    match e.nmbrs_code() {
-        Some(NOT_FOUND) => true,
-        Some(REST_NOT_FOUND) => e.http_status() == Some(404),
-        _ => false,
-    }
+    e.kind() == ErrorKind::NotFound
 }
 
 /// A failed call of a repeat-safe write (an update in place, a delete): a lost reply is sent

@@ -18,6 +18,7 @@ use crate::{
     credentials::OpenedCredentials,
     nmbrs::{
         ClientConfig, NmbrsApi, NmbrsTransport,
+        http::HttpCore,
         rest::{AuthError, RestClient, RestNotConfigured, RestTransport, TokenService},
     },
 };
@@ -58,10 +59,12 @@ impl Connector {
     /// Both edges as the configuration says (`NMBRS_BASE_URL`, the REST variables of
     /// CONTRACT §1). Missing REST app settings are not an error here (see [`Connector::rest`]).
     pub fn from_config(config: &crate::config::Config) -> anyhow::Result<Self> {
-        let soap = ClientConfig { base_url: config.nmbrs_base_url.clone(), ..Default::default() };
+        // One HTTP core for both edges: one calls-per-second limit and one set of permits per
+        // integration for the whole process (`nmbrs::http`).
+        let core = HttpCore::new(ClientConfig { base_url: config.nmbrs_base_url.clone(), ..Default::default() })?;
         Ok(Connector {
-            soap: NmbrsTransport::new(soap)?,
-            rest: Self::rest_side(config)?,
+            soap: NmbrsTransport::with_core(core.clone()),
+            rest: Self::rest_side(config, core)?,
             max_concurrency: config.nmbrs_max_concurrency_per_integration,
         })
     }
@@ -71,13 +74,11 @@ impl Connector {
     /// there but unusable. The token service has its own small lazy pool.
     fn rest_side(
         config: &crate::config::Config,
+        core: HttpCore,
     ) -> anyhow::Result<Result<RestSide, crate::nmbrs::rest::RestNotConfigured>> {
-        use crate::nmbrs::rest::{AuthError, RestTransport, RestTransportError, TokenService};
-        let soap = ClientConfig { base_url: config.nmbrs_base_url.clone(), ..Default::default() };
-        let transport = match RestTransport::new(&config.rest, soap) {
+        let transport = match RestTransport::with_core(&config.rest, core) {
             Ok(transport) => transport,
-            Err(RestTransportError::NotConfigured(missing)) => return Ok(Err(missing)),
-            Err(e) => return Err(e.into()),
+            Err(missing) => return Ok(Err(missing)),
         };
         let pool = sqlx::postgres::PgPoolOptions::new().max_connections(4).connect_lazy(&config.database_url)?;
         let keys = config.require_keys()?.clone();
@@ -101,7 +102,8 @@ impl NmbrsConnector for Connector {
         let domain = integration.nmbrs.domain.as_str();
         match ctx.credentials {
             OpenedCredentials::Soap(credentials) => {
-                let api = Arc::new(self.soap.client(credentials.for_nmbrs(domain), self.max_concurrency));
+                let credentials = credentials.for_nmbrs(domain);
+                let api = Arc::new(self.soap.client_for(&integration.id, credentials, self.max_concurrency));
                 Ok(NmbrsConnection { api, rest: None })
             }
             OpenedCredentials::Rest(grant) => {

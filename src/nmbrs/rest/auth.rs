@@ -13,9 +13,12 @@
 //!    token is handed out, then release the lock.
 //!
 //! Access tokens are cached in-process per integration and grant until less than
-//! min(60 s, lifetime / 10) remains ([`still_usable`]). The REST client calls
-//! [`TokenSource::access_token`] before each call and [`TokenSource::invalidate`] on a 401,
-//! then asks again (one refresh) and repeats the call once.
+//! min(60 s, lifetime / 10) remains ([`still_usable`]), the lifetime floored at
+//! [`LIFETIME_FLOOR`] so a reply saying 0 or 1 s does not make every call refresh. The REST
+//! client calls [`TokenSource::access_token`] before each call and [`TokenSource::invalidate`]
+//! on a 401, then asks again (one refresh) and repeats the call once. A 401 for a token used on
+//! the floor shows that Nmbrs means its short lifetimes: from then on the integration's tokens
+//! are used for exactly their lifetime in this process, refreshed in time rather than refused.
 
 use std::{
     collections::HashMap,
@@ -38,7 +41,7 @@ use super::{
 };
 use crate::{
     credentials::{KeyRing, OpenError, RestGrant},
-    domain::oauth_grant::{GrantChoice, choose_grant, still_usable, token_lifetime},
+    domain::oauth_grant::{GrantChoice, LIFETIME_FLOOR, believed_lifetime, choose_grant, still_usable, token_lifetime},
     store::{
         AdvisoryLock, LockKey,
         oauth_grants::{self, Expect, StoredGrant},
@@ -85,7 +88,10 @@ pub struct AccessToken {
     scopes: Option<Arc<[String]>>,
     /// When the request that produced it was sent (its lifetime counts from there).
     issued_at: Instant,
+    /// As the token reply gave it (bounded, `token_lifetime`).
     lifetime: Duration,
+    /// Whether it is used for at least [`LIFETIME_FLOOR`] (`believed_lifetime`).
+    floored: bool,
 }
 
 impl std::fmt::Debug for AccessToken {
@@ -116,10 +122,12 @@ impl AccessToken {
         self.scopes.as_deref()
     }
 
-    /// Whether it may still be used at `now` (CONTRACT §5.1 margin).
+    /// Whether it may still be used at `now` (CONTRACT §5.1 margin, the lifetime floored unless
+    /// the integration's short lifetimes proved real).
     pub fn usable_at(&self, now: Instant) -> bool {
-        let remaining = (self.issued_at + self.lifetime).saturating_duration_since(now);
-        still_usable(self.lifetime, remaining)
+        let lifetime = believed_lifetime(self.lifetime, !self.floored);
+        let remaining = (self.issued_at + lifetime).saturating_duration_since(now);
+        still_usable(lifetime, remaining)
     }
 
     fn same_secret(&self, other: &AccessToken) -> bool {
@@ -129,7 +137,16 @@ impl AccessToken {
 
 /// One cache slot per integration; its async lock also makes the tasks of one process refresh
 /// an integration's token one at a time.
-type Slot = Arc<tokio::sync::Mutex<Option<AccessToken>>>;
+type Slot = Arc<tokio::sync::Mutex<Cached>>;
+
+/// What a process remembers of an integration's access token.
+#[derive(Default)]
+struct Cached {
+    token: Option<AccessToken>,
+    /// Nmbrs refused a token of the integration that was used on the floor: its short
+    /// lifetimes are real, so they are not floored any more (module doc).
+    short_is_real: bool,
+}
 
 /// Token handling of one worker process: the oauth2 client, the store, the access-token cache.
 /// Create once (per process) and share; [`TokenService::source`] per job.
@@ -203,11 +220,13 @@ impl TokenService {
         &self,
         integration_id: &str,
         message: &RestGrant,
-        cached: Option<&AccessToken>,
+        cached: &Cached,
     ) -> Result<AccessToken, AuthError> {
         let mut lock = AdvisoryLock::acquire(&self.pool, LockKey::oauth_grant(integration_id)).await?;
         // The lock is released when `lock` drops (store::lock), right after this call.
-        self.obtain_locked(lock.conn(), integration_id, message, cached).await
+        let mut token = self.obtain_locked(lock.conn(), integration_id, message, cached.token.as_ref()).await?;
+        token.floored = !cached.short_is_real;
+        Ok(token)
     }
 
     async fn obtain_locked(
@@ -258,6 +277,7 @@ impl TokenService {
             scopes: scopes.map(|s| s.split_whitespace().map(str::to_string).collect()),
             issued_at,
             lifetime: reply.lifetime,
+            floored: true,
         })
     }
 
@@ -377,23 +397,32 @@ impl TokenSource {
         let mut cached = slot.lock().await;
         let wanted =
             self.resolved.lock().unwrap_or_else(std::sync::PoisonError::into_inner).unwrap_or(self.grant.grant_id);
-        if let Some(token) = cached.as_ref().filter(|t| t.grant_id == wanted && t.usable_at(Instant::now())) {
+        if let Some(token) = cached.token.as_ref().filter(|t| t.grant_id == wanted && t.usable_at(Instant::now())) {
             return Ok(token.clone());
         }
-        let token = self.service.obtain(&self.integration_id, &self.grant, cached.as_ref()).await?;
+        let token = self.service.obtain(&self.integration_id, &self.grant, &cached).await?;
         *self.resolved.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(token.grant_id);
-        *cached = Some(token.clone());
+        cached.token = Some(token.clone());
         Ok(token)
     }
 
     /// Drops `rejected` from the cache after Nmbrs answered 401 with it, so the next
     /// [`Self::access_token`] refreshes. A token already replaced (another task saw the 401
-    /// first) is left alone, so concurrent 401s cost one refresh.
+    /// first) is left alone, so concurrent 401s cost one refresh. A refused token that was used
+    /// on the floor ([`LIFETIME_FLOOR`]) ends the floor for the integration in this process.
     pub async fn invalidate(&self, rejected: &AccessToken) {
         let slot = self.service.slot(&self.integration_id);
         let mut cached = slot.lock().await;
-        if cached.as_ref().is_some_and(|t| t.same_secret(rejected)) {
-            *cached = None;
+        if cached.token.as_ref().is_some_and(|t| t.same_secret(rejected)) {
+            cached.token = None;
+            if rejected.floored && rejected.lifetime < LIFETIME_FLOOR && !cached.short_is_real {
+                tracing::warn!(
+                    integration_id = %self.integration_id,
+                    lifetime_s = rejected.lifetime.as_secs(),
+                    "Nmbrs refused a token used beyond its short lifetime; its lifetimes are honoured from now on"
+                );
+                cached.short_is_real = true;
+            }
         }
     }
 

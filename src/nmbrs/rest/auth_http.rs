@@ -1,15 +1,19 @@
 //! The worker's reqwest 0.13 as the HTTP client of the `oauth2` crate (whose own reqwest
 //! feature pins reqwest 0.12): one bounded POST to the token endpoint.
 //!
-//! Bounds as on the SOAP edge: a connect timeout, a whole-request timeout, a reply size limit,
-//! and no redirects (a token request carries the client secret; the oauth2 crate's docs advise
-//! against following redirects). A 5xx or 429 reply becomes an error here rather than a
-//! "response", so the caller treats it like a lost reply (the refresh may or may not have
-//! happened). Errors never carry the request or the reply body: both hold secrets.
+//! Built on the HTTP core of every Nmbrs client (`nmbrs::http`): its client builder (no
+//! redirects: a token request carries the client secret; the oauth2 crate's docs advise against
+//! following redirects), its capped body read and its bounded error text; its own timeouts and
+//! a small reply limit. A 3xx, 5xx or 429 reply becomes an error here rather than a "response",
+//! so the caller treats it like a lost reply (the refresh may or may not have happened). The
+//! token endpoint is not a Nmbrs API call: it takes no cell of the calls-per-second limit.
+//! Errors never carry the request or the reply body: both hold secrets.
 
 use std::{future::Future, pin::Pin, time::Duration};
 
 use oauth2::{AsyncHttpClient, HttpRequest, HttpResponse};
+
+use crate::nmbrs::http::{SendError, build_client, error_chain, read_capped, redirect_target};
 
 /// Bounds of a token request.
 #[derive(Debug, Clone, Copy)]
@@ -34,6 +38,7 @@ impl Default for TokenHttpLimits {
 pub struct TokenHttp {
     client: reqwest::Client,
     max_reply_bytes: usize,
+    timeout: Duration,
 }
 
 /// Why a token request got no usable HTTP reply. None of these says whether the token endpoint
@@ -46,6 +51,9 @@ pub enum TokenHttpError {
     /// The token endpoint answered 5xx or 429.
     #[error("token endpoint answered HTTP {0}")]
     Unavailable(u16),
+    /// The token endpoint answered with a redirect, which is never followed.
+    #[error("token endpoint answered HTTP {status}, a redirect to {location}; not followed")]
+    Redirected { status: u16, location: String },
     /// The reply was larger than the limit.
     #[error("token endpoint reply larger than {0} bytes")]
     TooLarge(usize),
@@ -56,38 +64,38 @@ pub enum TokenHttpError {
 
 impl TokenHttp {
     pub fn new(limits: TokenHttpLimits) -> reqwest::Result<Self> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(limits.connect_timeout)
-            .timeout(limits.request_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
-        Ok(Self { client, max_reply_bytes: limits.max_reply_bytes })
+        let client = build_client(limits.connect_timeout, limits.request_timeout)?;
+        Ok(Self { client, max_reply_bytes: limits.max_reply_bytes, timeout: limits.request_timeout })
     }
 
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TokenHttpError> {
         let request: reqwest::Request =
-            request.try_into().map_err(|e: reqwest::Error| TokenHttpError::Request(e.without_url().to_string()))?;
-        let transport = |e: reqwest::Error| TokenHttpError::Transport(e.without_url().to_string());
-        let mut response = self.client.execute(request).await.map_err(transport)?;
+            request.try_into().map_err(|e: reqwest::Error| TokenHttpError::Request(error_chain(&e.without_url())))?;
+        let mut response = self.client.execute(request).await.map_err(|e| lost(SendError::of(e, self.timeout)))?;
         let status = response.status();
+        if status.is_redirection() {
+            let location = response.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok());
+            return Err(TokenHttpError::Redirected { status: status.as_u16(), location: redirect_target(location) });
+        }
         if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
             return Err(TokenHttpError::Unavailable(status.as_u16()));
-        }
-        if response.content_length().is_some_and(|n| n > self.max_reply_bytes as u64) {
-            return Err(TokenHttpError::TooLarge(self.max_reply_bytes));
         }
         let mut builder = oauth2::http::Response::builder().status(status.as_u16());
         for (name, value) in response.headers() {
             builder = builder.header(name.as_str(), value.as_bytes());
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(transport)? {
-            if body.len() + chunk.len() > self.max_reply_bytes {
-                return Err(TokenHttpError::TooLarge(self.max_reply_bytes));
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = read_capped(&mut response, self.max_reply_bytes, self.timeout).await.map_err(lost)?;
         builder.body(body).map_err(|e| TokenHttpError::Transport(format!("unreadable reply head: {e}")))
+    }
+}
+
+/// A reply that never arrived whole.
+fn lost(e: SendError) -> TokenHttpError {
+    match e {
+        SendError::TooLarge(limit) => TokenHttpError::TooLarge(limit),
+        SendError::Timeout(after) => TokenHttpError::Transport(format!("no complete reply within {after:?}")),
+        SendError::Connect(message) | SendError::Transport(message) => TokenHttpError::Transport(message),
+        SendError::Redirected { status, location } => TokenHttpError::Redirected { status, location },
     }
 }
 

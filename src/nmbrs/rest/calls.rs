@@ -18,6 +18,7 @@ use super::ids::*;
 use super::operation::RestOperation as Op;
 use super::records::*;
 use super::wire::{self, PeriodPost};
+use crate::nmbrs::http::bounded;
 use crate::nmbrs::{ErrorKind, NmbrsError, PayPeriod};
 
 /// 403 code of `GET /api/companies` for a consent spanning several debtors (REST-NOTES §1).
@@ -32,6 +33,7 @@ fn json(body: impl Serialize) -> Option<Value> {
 }
 
 fn unreadable_answer(op: Op, message: String) -> NmbrsError {
+    let message = bounded(&message);
     NmbrsError::Rest { operation: op, failure: Box::new(RestFailure::Malformed { message }), kind: ErrorKind::Unknown }
 }
 
@@ -378,6 +380,7 @@ fn period_answer(items: &[Value]) -> Result<RestCurrentPeriod, NmbrsError> {
 /// The id a write answered with; an insert whose answer has none landed with an unknown id.
 fn answered(op: Op, body: &[u8], name: &'static str) -> Result<uuid::Uuid, NmbrsError> {
     wire::answered_id(body, name).map_err(|message| {
+        let message = bounded(&message);
         let kind =
             if op.effect() == crate::nmbrs::Effect::Insert { ErrorKind::OutcomeUnknown } else { ErrorKind::Unknown };
         NmbrsError::Rest { operation: op, failure: Box::new(RestFailure::Malformed { message }), kind }
@@ -387,7 +390,7 @@ fn answered(op: Op, body: &[u8], name: &'static str) -> Result<uuid::Uuid, Nmbrs
 fn gone_is_done(result: Result<Vec<u8>, NmbrsError>) -> Result<Deleted, NmbrsError> {
     match result {
         Ok(_) => Ok(Deleted::Deleted),
-        Err(e) if e.http_status() == Some(404) && e.nmbrs_code() == Some(40401) => Ok(Deleted::AlreadyGone),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(Deleted::AlreadyGone),
         Err(e) => Err(e),
     }
 }

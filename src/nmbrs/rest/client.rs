@@ -1,25 +1,24 @@
-//! HTTP transport of the REST client (CONTRACT §5.3): one [`RestTransport`] per process (one
-//! `reqwest::Client`, a calls-per-second limit, the app's subscription key) and one
-//! [`RestClient`] per integration (its [`TokenSource`], a concurrency limit).
+//! HTTP transport of the REST client (CONTRACT §5.3): one [`RestTransport`] per process (the
+//! HTTP core of `nmbrs::http`, shared with SOAP: one `reqwest::Client` that never follows a
+//! redirect, the calls-per-second limit, the per-integration permits; plus the app's
+//! subscription key) and one [`RestClient`] per integration's job (its [`TokenSource`]).
 //!
 //! Every call carries `Authorization: Bearer` and `X-Subscription-Key`; a 401 invalidates the
 //! token, refreshes once and repeats the call once. Replies are read as a stream and refused
 //! above the size cap; the whole call has the timeout of [`ClientConfig`] (as on SOAP).
-//! Transient failures ([`ErrorKind::Transient`]: 5xx, 429 `42908`, timeouts, broken
-//! connections) are retried with `backon`'s exponential backoff and jitter, waiting at least
-//! `Retry-After` when Nmbrs sends it (up to [`RestTransport::retry_after_cap`]; a longer wait is
-//! left to the job's retry schedule). A POST insert is repeated only when it certainly did
-//! not reach Nmbrs; once it may have, the failure becomes [`ErrorKind::OutcomeUnknown`].
-//! 429 `42909` (quota used up) is never retried here.
+//! Retries follow the one policy of `nmbrs::http::with_retries`: transient failures (5xx, 429
+//! `42908`, timeouts, broken connections) with backoff and jitter, waiting at least
+//! `Retry-After` (up to [`RestTransport::retry_after_cap`]; a longer wait is left to the job's
+//! retry schedule); 429 `42909` (quota used up) never. A POST insert is repeated only after a
+//! refusal that proves it did not happen ([`RestFailure::proves_not_applied`]); any other
+//! failure of it (a 5xx whatever its body says, a redirect, a lost reply) is
+//! `ErrorKind::OutcomeUnknown`.
 
 use std::fmt;
-use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use backon::{ExponentialBuilder, Retryable};
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use tokio::sync::Semaphore;
@@ -28,12 +27,11 @@ use super::error::{RestFailure, classify};
 use super::operation::RestOperation;
 use super::wire::PageEnvelope;
 use super::{AccessToken, RestConfig, RestNotConfigured, TokenSource};
-use crate::nmbrs::{ClientConfig, Effect, ErrorKind, NmbrsError};
+use crate::nmbrs::http::{self, HttpCore, SendError, bounded};
+use crate::nmbrs::{ClientConfig, NmbrsError};
 
 /// Nmbrs' largest page size (REST-NOTES §1 "Pagination").
 pub const PAGE_SIZE: usize = 100;
-/// More pages than this in one read is taken as a broken `nextPage` chain.
-const MAX_PAGES: usize = 10_000;
 
 /// Why a [`RestTransport`] could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -44,12 +42,11 @@ pub enum RestTransportError {
     Http(#[from] reqwest::Error),
 }
 
-/// The process-wide part of the REST edge. Cheap to clone.
+/// The process-wide part of the REST edge: the HTTP core (shared with SOAP in the worker), the
+/// base URL and the app's subscription key. Cheap to clone.
 #[derive(Clone)]
 pub struct RestTransport {
-    http: reqwest::Client,
-    limiter: Arc<DefaultDirectRateLimiter>,
-    config: Arc<ClientConfig>,
+    core: HttpCore,
     base_url: Arc<str>,
     subscription_key: SecretString,
     retry_after_cap: Duration,
@@ -63,20 +60,19 @@ impl fmt::Debug for RestTransport {
 
 impl RestTransport {
     /// `rest` gives the base URL and the subscription key (a missing app fails with
-    /// `rest_not_configured`); `config` the timeout, size cap, call rate and retries (its SOAP
-    /// `base_url` is not used).
+    /// `rest_not_configured`); `config` the timeout, size cap, call rate, retries and read
+    /// bounds (its SOAP `base_url` is not used).
     pub fn new(rest: &RestConfig, config: ClientConfig) -> Result<Self, RestTransportError> {
+        let core = HttpCore::new(config)?;
+        Ok(Self::with_core(rest, core)?)
+    }
+
+    /// The REST transport on `core`, shared with the SOAP edge (one calls-per-second limit and
+    /// one set of per-integration permits for the process).
+    pub fn with_core(rest: &RestConfig, core: HttpCore) -> Result<Self, RestNotConfigured> {
         let app = rest.app()?;
-        let http = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .connect_timeout(config.timeout.min(Duration::from_secs(15)))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
-        let rate = NonZeroU32::new(config.calls_per_second.max(1)).expect("max(1) is non-zero");
         Ok(RestTransport {
-            http,
-            limiter: Arc::new(RateLimiter::direct(Quota::per_second(rate))),
-            config: Arc::new(config),
+            core,
             base_url: rest.base_url.trim_end_matches('/').into(),
             subscription_key: app.subscription_key.clone(),
             retry_after_cap: Duration::from_secs(60),
@@ -93,14 +89,11 @@ impl RestTransport {
         self
     }
 
-    /// The client of one integration's job, with at most `max_concurrency` calls in flight.
+    /// The client of one integration's job: its calls share at most `max_concurrency` permits
+    /// with every other client of the same integration (`tokens.integration_id()`) on this core.
     pub fn client(&self, tokens: TokenSource, max_concurrency: usize) -> RestClient {
-        RestClient {
-            transport: self.clone(),
-            tokens: Arc::new(tokens),
-            permits: Arc::new(Semaphore::new(max_concurrency.max(1))),
-            memo: Arc::default(),
-        }
+        let permits = self.core.permits(tokens.integration_id(), max_concurrency);
+        RestClient { transport: self.clone(), tokens: Arc::new(tokens), permits, memo: Arc::default() }
     }
 }
 
@@ -141,61 +134,17 @@ fn rest_error(op: RestOperation, failure: RestFailure, granted: Option<&[String]
     NmbrsError::Rest { operation: op, failure: Box::new(failure), kind }
 }
 
-fn failure_of(e: &NmbrsError) -> Option<&RestFailure> {
-    match e {
-        NmbrsError::Rest { failure, .. } => Some(failure),
-        _ => None,
-    }
-}
-
 impl RestClient {
     /// The token source (integration, grant) of this client.
     pub fn tokens(&self) -> &TokenSource {
         &self.tokens
     }
 
-    /// Sends `req`, retrying per its operation's [`Effect`] (module doc).
+    /// Sends `req`, retrying per its operation's effect (`nmbrs::http::with_retries`).
     pub(super) async fn call(&self, req: &Request) -> Result<Reply, NmbrsError> {
-        let config = &self.transport.config;
-        let backoff = ExponentialBuilder::default()
-            .with_jitter()
-            .with_min_delay(config.retry_min_delay)
-            .with_max_delay(config.retry_max_delay)
-            .with_max_times(config.max_retries);
-        let insert = req.op.effect() == Effect::Insert;
-        let cap = self.transport.retry_after_cap;
-        let result = (|| self.attempt(req))
-            .retry(backoff)
-            .sleep(tokio::time::sleep)
-            .when(|e: &NmbrsError| {
-                e.kind() == ErrorKind::Transient
-                    && (!insert || failure_of(e).is_some_and(RestFailure::certainly_not_applied))
-            })
-            .adjust(move |e: &NmbrsError, backoff: Option<Duration>| {
-                match (backoff, failure_of(e).and_then(RestFailure::retry_after)) {
-                    (Some(_), Some(wait)) if wait > cap => None,
-                    (Some(delay), Some(wait)) => Some(delay.max(wait)),
-                    (delay, _) => delay,
-                }
-            })
-            .notify(|e, delay| {
-                tracing::warn!(operation = req.op.name(), error = %e, ?delay, "nmbrs REST call failed, retrying");
-            })
-            .await;
-        match result {
-            Err(NmbrsError::Rest { operation, failure, kind })
-                if insert && kind == ErrorKind::Transient && !failure.certainly_not_applied() =>
-            {
-                Err(NmbrsError::Rest { operation, failure, kind: ErrorKind::OutcomeUnknown })
-            }
-            // A 2xx insert whose answer cannot be read did land; its id is unknown.
-            Err(NmbrsError::Rest { operation, failure, .. })
-                if insert && matches!(*failure, RestFailure::Malformed { .. } | RestFailure::TooLarge { .. }) =>
-            {
-                Err(NmbrsError::Rest { operation, failure, kind: ErrorKind::OutcomeUnknown })
-            }
-            other => other,
-        }
+        let t = &self.transport;
+        let (config, name, effect) = (t.core.config(), req.op.name(), req.op.effect());
+        http::with_retries(config, name, effect, t.retry_after_cap, || self.attempt(req)).await
     }
 
     /// One attempt: token, exchange; on 401 one refresh and one repeat.
@@ -217,25 +166,20 @@ impl RestClient {
         self.tokens.access_token().await.map_err(|e| rest_error(op, RestFailure::Token(e), None))
     }
 
-    /// One HTTP exchange under the timeout; a non-2xx reply becomes its classified error.
+    /// One HTTP exchange through the core; a non-2xx reply becomes its classified error.
     async fn exchange(&self, req: &Request, token: &AccessToken) -> Result<Reply, NmbrsError> {
-        self.transport.limiter.until_ready().await;
-        let timeout = self.transport.config.timeout;
         let granted = token.scopes();
-        let outcome = tokio::time::timeout(timeout, self.send(req, token)).await;
-        let (status, retry_after, body) = match outcome {
-            Err(_) => return Err(rest_error(req.op, RestFailure::Timeout { after: timeout }, granted)),
-            Ok(Err(failure)) => return Err(rest_error(req.op, failure, granted)),
-            Ok(Ok(reply)) => reply,
-        };
-        tracing::debug!(operation = req.op.name(), status, bytes = body.len(), "nmbrs REST call");
-        if (200..300).contains(&status) {
-            return Ok(Reply { body });
+        let request = self.request(req, token).map_err(|f| rest_error(req.op, f, granted))?;
+        let reply =
+            self.transport.core.exchange(request).await.map_err(|e| rest_error(req.op, send_failure(e), granted))?;
+        tracing::debug!(operation = req.op.name(), status = reply.status, bytes = reply.body.len(), "nmbrs REST call");
+        if (200..300).contains(&reply.status) {
+            return Ok(Reply { body: reply.body });
         }
-        Err(rest_error(req.op, error_reply(status, retry_after, &body), granted))
+        Err(rest_error(req.op, error_reply(reply.status, reply.retry_after, &reply.body), granted))
     }
 
-    async fn send(&self, req: &Request, token: &AccessToken) -> Result<(u16, Option<Duration>, Vec<u8>), RestFailure> {
+    fn request(&self, req: &Request, token: &AccessToken) -> Result<reqwest::RequestBuilder, RestFailure> {
         let t = &self.transport;
         let mut url = format!("{}{}", t.base_url, req.path);
         if !req.query.is_empty() {
@@ -244,7 +188,7 @@ impl RestClient {
         }
         let method = reqwest::Method::from_bytes(req.op.method().as_bytes()).unwrap_or(reqwest::Method::GET);
         let mut builder = t
-            .http
+            .core
             .request(method, url)
             .header(AUTHORIZATION, format!("Bearer {}", token.bearer()))
             .header("X-Subscription-Key", t.subscription_key.expose_secret())
@@ -253,31 +197,12 @@ impl RestClient {
             let bytes = serde_json::to_vec(body).map_err(|e| RestFailure::Malformed { message: e.to_string() })?;
             builder = builder.header(CONTENT_TYPE, "application/json").body(bytes);
         }
-        let mut response = builder.send().await.map_err(transport_failure)?;
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let limit = t.config.max_response_bytes;
-        let announced = response.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
-        if announced.is_some_and(|n| n > limit) {
-            return Err(RestFailure::TooLarge { limit });
-        }
-        let mut body = Vec::with_capacity(announced.unwrap_or(4096).min(limit));
-        while let Some(chunk) = response.chunk().await.map_err(transport_failure)? {
-            if body.len() + chunk.len() > limit {
-                return Err(RestFailure::TooLarge { limit });
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok((status, retry_after, body))
+        Ok(builder)
     }
 
     /// Every `data` item of a read, following `nextPage` to the end with `pageSize` 100 (the
-    /// current-period read declares no paging parameters and is read once).
+    /// current-period read declares no paging parameters and is read once), within the read
+    /// bounds of [`ClientConfig`] ([`Self::get_pages`]).
     pub(super) async fn get_all(
         &self,
         op: RestOperation,
@@ -292,6 +217,10 @@ impl RestClient {
     /// [`Self::get_all`], handing each page's `data` to `on_page` as it arrives, so a big
     /// company-wide read never holds all its pages as JSON trees at once (the caller keeps only
     /// its typed records).
+    ///
+    /// Bounded (issue 19 item 8): a chain longer than `max_pages` pages, holding more than
+    /// `max_read_records` records or `max_read_bytes` bytes in all fails this read with
+    /// [`RestFailure::ReadTooLong`] naming the limit, before the next page is asked for.
     pub(super) async fn get_pages(
         &self,
         op: RestOperation,
@@ -299,7 +228,8 @@ impl RestClient {
         query: Vec<(&'static str, String)>,
         mut on_page: impl FnMut(Vec<Value>) + Send,
     ) -> Result<(), NmbrsError> {
-        let mut page = 1usize;
+        let config = self.transport.core.config();
+        let (mut page, mut records, mut bytes) = (1usize, 0usize, 0usize);
         loop {
             let mut q = query.clone();
             if op.paged() {
@@ -308,23 +238,38 @@ impl RestClient {
             }
             let reply = self.call(&Request { op, path: path.clone(), query: q, body: None }).await?;
             let envelope: PageEnvelope = serde_json::from_slice(&reply.body).map_err(|e| {
-                rest_error(
-                    op,
-                    RestFailure::Malformed { message: format!("not a {{pagination, data}} page: {e}") },
-                    None,
-                )
+                let message = bounded(&format!("not a {{pagination, data}} page: {e}"));
+                rest_error(op, RestFailure::Malformed { message }, None)
             })?;
             let more = op.paged() && envelope.has_next() && !envelope.data.is_empty();
+            (records, bytes) = (records + envelope.data.len(), bytes + reply.body.len());
+            let too_long = |what, limit| Err(rest_error(op, RestFailure::ReadTooLong { what, limit }, None));
+            if records > config.max_read_records {
+                return too_long("records", config.max_read_records);
+            }
+            if bytes > config.max_read_bytes {
+                return too_long("bytes", config.max_read_bytes);
+            }
             on_page(envelope.data);
             if !more {
                 return Ok(());
             }
-            page += 1;
-            if page > MAX_PAGES {
-                let message = format!("more than {MAX_PAGES} pages");
-                return Err(rest_error(op, RestFailure::Malformed { message }, None));
+            if page >= config.max_pages {
+                return too_long("pages", config.max_pages);
             }
+            page += 1;
         }
+    }
+}
+
+/// The REST failure of an exchange that produced no readable reply.
+fn send_failure(e: SendError) -> RestFailure {
+    match e {
+        SendError::Connect(message) => RestFailure::Connect { message },
+        SendError::Transport(message) => RestFailure::Transport { message },
+        SendError::Timeout(after) => RestFailure::Timeout { after },
+        SendError::TooLarge(limit) => RestFailure::TooLarge { limit },
+        SendError::Redirected { status, location } => RestFailure::Redirected { status, location },
     }
 }
 
@@ -335,22 +280,9 @@ fn error_reply(status: u16, retry_after: Option<Duration>, body: &[u8]) -> RestF
     let code = field("code")
         .and_then(|c| c.as_u64().or_else(|| c.as_str()?.trim().parse().ok()))
         .and_then(|c| u32::try_from(c).ok());
-    let error_type = field("type").and_then(Value::as_str).map(|t| t.chars().take(40).collect());
-    let title = field("title").and_then(Value::as_str).map(|t| t.chars().take(100).collect());
+    let error_type = field("type").and_then(Value::as_str).map(|t| http::bounded_to(t, 40));
+    let title = field("title").and_then(Value::as_str).map(|t| http::bounded_to(t, 100));
     RestFailure::Status { status, code, error_type, title, retry_after }
-}
-
-fn transport_failure(e: reqwest::Error) -> RestFailure {
-    let connect = e.is_connect();
-    let e = e.without_url();
-    let mut message = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        message.push_str(": ");
-        message.push_str(&s.to_string());
-        source = s.source();
-    }
-    if connect { RestFailure::Connect { message } } else { RestFailure::Transport { message } }
 }
 
 #[cfg(test)]

@@ -10,13 +10,18 @@
 //! | 40303 with none of the operation's scopes granted | `MissingScope` (`nmbrs.missing_rights`) |
 //! | 40303 otherwise, 40304, 40305, 40404 | `NoAccess` (`nmbrs.no_access`) |
 //! | 40306 on `GET /api/companies` (multi-debtor consent) | not an error: `companies()` walks the debtors |
-//! | 40401 on a `DELETE` | not an error: the line is gone (the call answers "already gone") |
-//! | 40401 elsewhere | `UnknownEmployee` on an employee's call, else `InvalidData` (code kept: callers may test `nmbrs_code() == Some(40401)`) |
+//! | 40401 on a line's `PUT` or `DELETE` | `NotFound` (a `DELETE` answers "already gone", not an error) |
+//! | 40401 elsewhere | `UnknownEmployee` on an employee's call, else `InvalidData` |
 //! | 42908 (`throttlingError`, 429) | `Transient`, retried in the call with backoff honouring `Retry-After` |
 //! | 42909 | `QuotaExceeded` (`nmbrs.quota_exceeded`), never retried in the call |
 //! | 50001, 50201, 50301, 5xx, `apiError` | `Transient`; on a POST insert after the request left: `OutcomeUnknown` |
 //! | other 400/422 codes, `validationError`, `invalidRequestError` | `InvalidData` |
+//! | a redirect (3xx, never followed), a read past its bounds | `Unknown` |
 //! | anything else | `Unknown` |
+//!
+//! Whether a failed POST insert may count as "not landed" is not the kind but the proof
+//! ([`RestFailure::proves_not_applied`]): only a 4xx refusal does; a 5xx never, whatever its
+//! body says (issue 19 item 5).
 
 use std::fmt;
 use std::time::Duration;
@@ -47,6 +52,11 @@ pub enum RestFailure {
     Transport { message: String },
     /// The response exceeded the size cap.
     TooLarge { limit: usize },
+    /// A 3xx reply, never followed (`nmbrs::http`): `location` is the target's scheme and host.
+    Redirected { status: u16, location: String },
+    /// A paged read passed one of its bounds (`ClientConfig::max_pages`, `max_read_records`,
+    /// `max_read_bytes`): `what` names it (`"pages"`, `"records"`, `"bytes"`).
+    ReadTooLong { what: &'static str, limit: usize },
     /// A 2xx answer that is not the JSON the OpenAPI file describes.
     Malformed { message: String },
     /// No access token could be had (the request was not sent).
@@ -80,6 +90,12 @@ impl fmt::Display for RestFailure {
             RestFailure::Connect { message } => write!(f, "could not connect: {message}"),
             RestFailure::Transport { message } => write!(f, "connection failed: {message}"),
             RestFailure::TooLarge { limit } => write!(f, "response larger than {limit} bytes"),
+            RestFailure::Redirected { status, location } => {
+                write!(f, "HTTP {status} redirect to {location} refused: Nmbrs clients never follow redirects")
+            }
+            RestFailure::ReadTooLong { what, limit } => {
+                write!(f, "the read passed its limit of {limit} {what}; a company this large is not read")
+            }
             RestFailure::Malformed { message } => write!(f, "unreadable response: {message}"),
             RestFailure::Token(e) => write!(f, "no access token: {e}"),
             RestFailure::Edge { message } => f.write_str(message),
@@ -120,12 +136,17 @@ impl RestFailure {
         }
     }
 
-    /// Whether the request certainly did not reach Nmbrs' business logic, so even an insert
-    /// may be repeated: no connection, no token, throttled (429), or a 401/403/400 refusal.
-    pub fn certainly_not_applied(&self) -> bool {
+    /// Whether the failure proves the request changed nothing, so even an insert may be
+    /// repeated and a failed one counts as "not landed" (issue 19 item 5): no connection, no
+    /// token, the edge answered itself, or a 4xx refusal: 401 and 429 (the gateway refuses
+    /// them before the API runs) or a 4xx whose problem body carries a Nmbrs `code` or `type`.
+    /// A 5xx never proves it, whatever its body looks like; nor does a redirect, a timeout, a
+    /// broken connection or an unreadable 2xx.
+    pub fn proves_not_applied(&self) -> bool {
         match self {
             RestFailure::Connect { .. } | RestFailure::Token(_) | RestFailure::Edge { .. } => true,
-            RestFailure::Status { status, .. } => (400..500).contains(status),
+            RestFailure::Status { status: 401 | 429, .. } => true,
+            RestFailure::Status { status: 400..=499, code, error_type, .. } => code.is_some() || error_type.is_some(),
             _ => false,
         }
     }
@@ -141,7 +162,11 @@ pub fn classify(op: RestOperation, failure: &RestFailure, granted: Option<&[Stri
         RestFailure::Timeout { .. } | RestFailure::Connect { .. } | RestFailure::Transport { .. } => {
             ErrorKind::Transient
         }
-        RestFailure::TooLarge { .. } | RestFailure::Malformed { .. } | RestFailure::Edge { .. } => ErrorKind::Unknown,
+        RestFailure::TooLarge { .. }
+        | RestFailure::Malformed { .. }
+        | RestFailure::Edge { .. }
+        | RestFailure::Redirected { .. }
+        | RestFailure::ReadTooLong { .. } => ErrorKind::Unknown,
         RestFailure::Token(e) => token_kind(e),
     }
 }
@@ -168,9 +193,9 @@ fn by_code(op: RestOperation, code: Option<u32>, granted: Option<&[String]>) -> 
             _ => ErrorKind::NoAccess,
         },
         40304 | 40305 | 40404 => ErrorKind::NoAccess,
-        40401 if op.template().starts_with("/api/employees/{employeeId}") && op.method() != "PUT" => {
-            ErrorKind::UnknownEmployee
-        }
+        // A line's PUT or DELETE names the line: it is the line Nmbrs does not know.
+        40401 if matches!(op.method(), "PUT" | "DELETE") => ErrorKind::NotFound,
+        40401 if op.template().starts_with("/api/employees/{employeeId}") => ErrorKind::UnknownEmployee,
         40401 => ErrorKind::InvalidData,
         42908 => ErrorKind::Transient,
         42909 => ErrorKind::QuotaExceeded,
@@ -241,8 +266,23 @@ mod tests {
     fn not_found_names_the_employee_on_employee_calls() {
         let e = status(404, Some(40401), Some("invalidRequestError"));
         assert_eq!(classify(RestOperation::HoursGet, &e, None), ErrorKind::UnknownEmployee);
-        assert_eq!(classify(RestOperation::HoursPut, &e, None), ErrorKind::InvalidData);
-        assert!(e.certainly_not_applied());
-        assert!(!status(500, Some(50001), None).certainly_not_applied());
+        assert_eq!(classify(RestOperation::HoursPut, &e, None), ErrorKind::NotFound);
+        assert_eq!(classify(RestOperation::WageDelete, &e, None), ErrorKind::NotFound);
+        assert_eq!(classify(RestOperation::Contracts, &e, None), ErrorKind::InvalidData);
+    }
+
+    #[test]
+    fn only_a_4xx_refusal_proves_an_insert_did_not_happen() {
+        assert!(status(404, Some(40401), Some("invalidRequestError")).proves_not_applied());
+        assert!(status(400, None, Some("validationError")).proves_not_applied());
+        assert!(status(401, None, None).proves_not_applied());
+        assert!(status(429, Some(42908), None).proves_not_applied());
+        // A bare 4xx from something in front of Nmbrs, a 5xx however it reads, a redirect: no proof.
+        assert!(!status(404, None, None).proves_not_applied());
+        assert!(!status(500, Some(40001), Some("validationError")).proves_not_applied());
+        assert!(!status(500, Some(50001), None).proves_not_applied());
+        assert!(!RestFailure::Redirected { status: 307, location: "http://x".into() }.proves_not_applied());
+        assert!(!RestFailure::Timeout { after: Duration::from_secs(1) }.proves_not_applied());
+        assert!(RestFailure::Connect { message: "refused".into() }.proves_not_applied());
     }
 }

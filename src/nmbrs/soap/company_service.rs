@@ -29,7 +29,8 @@ impl CompanyService for SoapClient {
         let params = [("CompanyId", Value::Id(company.0))];
         let raw = self.call(op, &params, |xml| reader::read_scalar(xml, op.name())).await?;
         let raw = raw.filter(|r| !r.trim().is_empty()).ok_or(NmbrsError::NoResult { operation: op })?;
-        CurrentPeriod::parse(&raw).map_err(|e| NmbrsError::Malformed { operation: op, message: e.to_string() })
+        CurrentPeriod::parse(&raw)
+            .map_err(|e| NmbrsError::Malformed { operation: op, message: crate::nmbrs::http::bounded(&e.to_string()) })
     }
 
     async fn hour_codes(&self, company: CompanyId) -> Result<Vec<ModelCode>, NmbrsError> {

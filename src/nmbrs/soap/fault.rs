@@ -6,6 +6,7 @@ use std::fmt;
 
 use super::operation::Operation;
 use crate::nmbrs::error::ErrorKind;
+use crate::nmbrs::http::{bounded, bounded_to};
 
 /// A parsed SOAP 1.1 or 1.2 fault.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,6 +34,41 @@ impl SoapFault {
     pub fn is_client_fault(&self) -> bool {
         let code = self.faultcode.rsplit(':').next().unwrap_or("");
         code == "Client" || code == "Sender"
+    }
+
+    /// Whether this fault proves Nmbrs refused the request before it changed anything (issue 19
+    /// item 5): a published Nmbrs code that refuses (credentials, rights, access, the data, a
+    /// closed period, not found; 1006 is raised at login), or ASMX's `soap:Client` / `soap:Sender`
+    /// (the request was not read, OPERATIONS.md §5). An uncoded `soap:Server` fault (an exception
+    /// inside Nmbrs), the catch-all 9999 and codes nobody published prove nothing.
+    pub fn proves_refusal(&self, operation: Operation) -> bool {
+        match self.nmbrs_code {
+            Some(1006) => true,
+            Some(_) => matches!(
+                self.kind(operation),
+                ErrorKind::Credentials
+                    | ErrorKind::MissingRight { .. }
+                    | ErrorKind::NoAccess
+                    | ErrorKind::UnknownEmployee
+                    | ErrorKind::InvalidData
+                    | ErrorKind::PeriodClosed
+                    | ErrorKind::NotFound
+            ),
+            None => self.is_client_fault(),
+        }
+    }
+
+    /// This fault with its text bounded for errors, events and logs (`nmbrs::http::bounded`):
+    /// a coded fault keeps `---> code: ` and its first message line (what [`Self::message`] and
+    /// the classification read), an uncoded one its faultstring, each cut after
+    /// [`crate::nmbrs::http::MAX_ERROR_TEXT`] characters. Redact secrets before: a cut could
+    /// otherwise leave the start of one behind.
+    pub fn bounded(self) -> SoapFault {
+        let faultstring = match nmbrs_code(&self.faultstring) {
+            Some((code, message)) => format!("---> {code}: {}", bounded(message)),
+            None => bounded(&self.faultstring),
+        };
+        SoapFault { faultcode: bounded_to(&self.faultcode, 100), faultstring, nmbrs_code: self.nmbrs_code }
     }
 
     /// The class of this fault, for a call of `operation`.
@@ -80,6 +116,7 @@ pub fn classify_code(code: u32, message: &str, operation: Operation) -> ErrorKin
         1003 | 2004 | 2009 => ErrorKind::NoAccess,
         2003 => ErrorKind::UnknownEmployee,
         2011 | 2012 => ErrorKind::PeriodClosed,
+        2046 => ErrorKind::NotFound,
         2000..=2999 => ErrorKind::InvalidData,
         _ => ErrorKind::Unknown,
     }
@@ -124,6 +161,7 @@ mod tests {
             (2006, ErrorKind::InvalidData),
             (2011, ErrorKind::PeriodClosed),
             (2012, ErrorKind::PeriodClosed),
+            (2046, ErrorKind::NotFound),
             (1006, ErrorKind::Transient),
             (9999, ErrorKind::Transient),
             (4242, ErrorKind::Unknown),
@@ -137,5 +175,21 @@ mod tests {
         let client = fault("soap:Client", "Unable to handle request without a valid action parameter.");
         assert_eq!(client.kind(op), ErrorKind::InvalidData);
         assert_eq!(fault("soap:Server", "boom").kind(op), ErrorKind::Unknown);
+    }
+
+    #[test]
+    fn a_bounded_fault_keeps_its_code_message_and_class() {
+        let long = format!("x ---> 9999: TWK exception: protected period {}\n   at Nmbrs.Foo()", "é".repeat(2_000));
+        let f = fault("soap:Server", &long).bounded();
+        assert_eq!(f.nmbrs_code, Some(9999));
+        assert!(f.message().starts_with("TWK exception: protected period éé"));
+        assert!(f.message().ends_with("of 2032 characters]"), "{}", f.message());
+        assert_eq!(f.kind(Operation::HourComponentVarInsert), ErrorKind::PeriodClosed);
+        assert!(f.to_string().chars().count() < 600);
+        let uncoded = fault(&"soap:Server".repeat(50), &"boom ".repeat(1_000)).bounded();
+        assert_eq!((uncoded.nmbrs_code, uncoded.kind(Operation::ListGetAll)), (None, ErrorKind::Unknown));
+        assert!(uncoded.to_string().chars().count() < 700, "{}", uncoded.to_string().len());
+        let short = fault("soap:Server", "x ---> 2001: Invalid Hour component");
+        assert_eq!(short.clone().bounded().to_string(), short.to_string());
     }
 }

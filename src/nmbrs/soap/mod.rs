@@ -2,14 +2,16 @@
 //! `nmbrs::CompanyService` and `nmbrs::EmployeeService`. Requests are written with quick-xml's
 //! writer, responses parsed as a stream, faults classified into `nmbrs::ErrorKind`s.
 //!
-//! Start with [`NmbrsTransport::new`] (one per process: connection pool, global rate
-//! limit), then [`NmbrsTransport::client`] per integration (credentials, concurrency).
+//! Start with [`NmbrsTransport::new`] (one per process; the worker builds it on the HTTP core it
+//! shares with REST, [`NmbrsTransport::with_core`]), then [`NmbrsTransport::client_for`] per
+//! integration (credentials, concurrency).
 //!
-//! Retries inside a call: reads, deletes and `DaysVar_Set` retry transient failures with
-//! exponential backoff and jitter (9999 only once); inserts retry only when the request
-//! certainly did not reach Nmbrs (connection refused, 1006), otherwise they return
-//! `OutcomeUnknown`. A REST id (UUID) in a request is refused before anything is sent
-//! (`NmbrsError::ForeignId`).
+//! Retries inside a call follow `nmbrs::http::with_retries`: reads, deletes and `DaysVar_Set`
+//! retry transient failures with exponential backoff and jitter (9999 only once); inserts retry
+//! only when the failure proves the request changed nothing (connection refused, 1006), and
+//! return `OutcomeUnknown` unless the fault proves a refusal ([`SoapFault::proves_refusal`]).
+//! Redirects are never followed. A REST id (UUID) in a request is refused before anything is
+//! sent (`NmbrsError::ForeignId`).
 
 mod client;
 mod company_service;

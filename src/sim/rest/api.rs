@@ -17,7 +17,7 @@ use super::error::RestError;
 use super::faults::{RestInjected, injected_name};
 use super::ids::IdIndex;
 use super::oauth::{Grant, now_ms};
-use super::respond::{html_error, injected_error};
+use super::respond::{as_is, html_error, injected_error};
 use super::routes::{self, Op, PathParams, Route};
 use super::{RestSettings, reads, writes};
 use crate::sim::http::{Shared, dropped, lock};
@@ -149,7 +149,7 @@ pub async fn api(State(state): State<Shared>, method: Method, uri: Uri, headers:
             .into_response();
     };
     let name = route.name();
-    let query: Query = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()).into_owned().collect();
+    let mut query: Query = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()).into_owned().collect();
     let file = lock(&state).rest.openapi.clone();
     let openapi = match file.map(|f| f.get()).transpose() {
         Ok(spec) => spec,
@@ -194,6 +194,7 @@ pub async fn api(State(state): State<Shared>, method: Method, uri: Uri, headers:
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
     let other: Vec<(&String, &String)> = query.iter().filter(|(k, _)| k.as_str() != "pageNumber").collect();
     let links = form_urlencoded::Serializer::new(format!("http://{host}{path}?")).extend_pairs(other).finish();
+    let endless = lock(&state).rest.faults.endless_page(&name, &mut query);
     let call = Call { path: path_params, query, body: body_json, links };
 
     let (injected, latency) = {
@@ -216,9 +217,10 @@ pub async fn api(State(state): State<Shared>, method: Method, uri: Uri, headers:
             return e.into_response();
         }
     };
-    let lost_reply = match injected {
-        None => false,
-        Some(RestInjected::LostReply) => true,
+    // Faults answered after the call was carried out (the write lands, the answer does not).
+    let after = match injected {
+        None => None,
+        Some(applied @ (RestInjected::LostReply | RestInjected::Reply { applied: true, .. })) => Some(applied),
         Some(other) => {
             let outcome = format!("injected:{}", injected_name(&other));
             s.calls.push(CallRecord { operation: name, domain: grant.domain.clone(), write: route.write, outcome });
@@ -232,11 +234,15 @@ pub async fn api(State(state): State<Shared>, method: Method, uri: Uri, headers:
             return match other {
                 RestInjected::Drop => dropped(),
                 RestInjected::ServerError { status } => html_error(status),
+                RestInjected::Reply { status, body, .. } => as_is(status, body),
                 other => injected_error(&other).into_response(),
             };
         }
     };
-    let result = execute(&mut s, route, &grant, &call);
+    let mut result = execute(&mut s, route, &grant, &call);
+    if let (Some(page), Ok((_, Some(answer)))) = (endless, &mut result) {
+        super::faults::endless(answer, &call.links, page);
+    }
     if let Some(spec) = openapi {
         let (status, body) = match &result {
             Ok((status, body)) => (status.as_u16(), body.clone()),
@@ -247,9 +253,12 @@ pub async fn api(State(state): State<Shared>, method: Method, uri: Uri, headers:
         }
     }
     drop(s);
-    if lost_reply && result.is_ok() {
-        log(&state, &name, &grant.domain, route.write, "injected:lost_reply".into());
-        return dropped();
+    if let (Ok(_), Some(applied)) = (&result, after) {
+        log(&state, &name, &grant.domain, route.write, format!("injected:{}", injected_name(&applied)));
+        return match applied {
+            RestInjected::Reply { status, body, .. } => as_is(status, body),
+            _ => dropped(),
+        };
     }
     log(&state, &name, &grant.domain, route.write, outcome_of(&result));
     respond(result)

@@ -5,7 +5,10 @@
 //! `Retry-After`, 429 42909, 5xx with an HTML body, a dropped connection, a lost reply after a
 //! write landed, an access token expiring mid-job, and any Nmbrs error body.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// What happens to one REST call.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +35,15 @@ pub enum RestInjected {
         code: u32,
         #[serde(default)]
         title: String,
+    },
+    /// This status and body as they are (`application/json` when the body is JSON), e.g. a 500
+    /// whose body looks like a validation error. With `applied` the call is carried out first:
+    /// the write lands, the answer is this one.
+    Reply {
+        status: u16,
+        body: String,
+        #[serde(default)]
+        applied: bool,
     },
 }
 
@@ -62,6 +74,9 @@ pub struct RestFaults {
     pub lost_reply_rate: f64,
     /// Faults for the next matching calls, in order.
     pub script: Vec<RestScripted>,
+    /// A paged read (`"METHOD /path/template"`) whose `nextPage` chain never ends: every page
+    /// answers with the first page's data and a link to the next (a broken or hostile server).
+    pub endless_pages: Option<String>,
 }
 
 impl RestFaults {
@@ -86,6 +101,30 @@ impl RestFaults {
     }
 }
 
+impl RestFaults {
+    /// For a read of `operation` under [`RestFaults::endless_pages`]: the page asked for, with
+    /// the query's `pageNumber` turned to 1 so the read answers the first page's data.
+    pub fn endless_page(&self, operation: &str, query: &mut BTreeMap<String, String>) -> Option<usize> {
+        if self.endless_pages.as_deref() != Some(operation) {
+            return None;
+        }
+        let page = query.get("pageNumber").and_then(|p| p.parse().ok()).unwrap_or(1);
+        query.insert("pageNumber".into(), "1".into());
+        Some(page)
+    }
+}
+
+/// Makes the `{pagination, data}` answer of page 1 the answer of page `page` of a chain that
+/// never ends (`links`: the request URL without `pageNumber`, as for every page link).
+pub fn endless(answer: &mut Value, links: &str, page: usize) {
+    let sep = if links.ends_with('?') { "" } else { "&" };
+    if let Some(p) = answer.get_mut("pagination").and_then(Value::as_object_mut) {
+        p.insert("pageNumber".into(), page.into());
+        p.insert("totalPages".into(), (page + 1).into());
+        p.insert("nextPage".into(), format!("{links}{sep}pageNumber={}", page + 1).into());
+    }
+}
+
 /// Short name for the call log (`injected:<name>`).
 pub fn injected_name(i: &RestInjected) -> String {
     match i {
@@ -97,6 +136,8 @@ pub fn injected_name(i: &RestInjected) -> String {
         RestInjected::LostReply => "lost_reply".into(),
         RestInjected::TokenExpired => "token_expired".into(),
         RestInjected::Error { code, .. } => format!("error{code}"),
+        RestInjected::Reply { status, applied: false, .. } => format!("reply{status}"),
+        RestInjected::Reply { status, applied: true, .. } => format!("reply{status}_after_write"),
     }
 }
 

@@ -46,6 +46,9 @@ pub struct Grant {
     pub revoked: bool,
     /// Access-token lifetime for this grant (seconds); the global setting when `None`.
     pub access_token_ttl_secs: Option<u64>,
+    /// The `expires_in` token replies give, when it differs from the real lifetime (a server
+    /// that says 0 or 1 s of tokens that live longer); the real lifetime when `None`.
+    pub expires_in_secs: Option<u64>,
     /// Successful refreshes so far.
     pub refreshes: u32,
     /// Refused refreshes (`invalid_grant`) so far.
@@ -132,6 +135,8 @@ pub struct GrantSpec {
     /// SOAP company ids the consent covers; all when `None`.
     pub companies: Option<Vec<i32>>,
     pub access_token_ttl_secs: Option<u64>,
+    /// See [`Grant::expires_in_secs`].
+    pub expires_in_secs: Option<u64>,
 }
 
 /// The scopes the worker asks for (REST-NOTES §1).
@@ -195,6 +200,7 @@ impl OAuthState {
             scopes: scope.split_whitespace().map(str::to_owned).collect(),
             companies: spec.companies.map(|c| c.into_iter().collect()),
             access_token_ttl_secs: spec.access_token_ttl_secs,
+            expires_in_secs: spec.expires_in_secs,
             refresh_token: refresh_token.clone(),
             ..Default::default()
         };
@@ -287,6 +293,7 @@ impl OAuthState {
         }
         grant.refreshes += 1;
         let ttl = grant.access_token_ttl_secs.unwrap_or(self.settings.access_token_ttl_secs);
+        let expires_in = grant.expires_in_secs.unwrap_or(ttl);
         let grant_id = grant.grant_id.clone();
         let access_token = random_token("at-");
         self.access.retain(|_, a| a.expires_at_ms > now);
@@ -295,7 +302,7 @@ impl OAuthState {
         let response = TokenResponse {
             access_token,
             token_type: "Bearer".into(),
-            expires_in: ttl,
+            expires_in,
             refresh_token: new_refresh,
             scope: scope_string(&scopes),
         };

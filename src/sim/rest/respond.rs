@@ -79,7 +79,17 @@ pub fn html_error(status: u16) -> Response {
     (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
 }
 
-/// The error an injected fault answers with (not for drops, lost replies or 5xx pages).
+/// An injected reply as it is: `status` and `body` (`application/json` when it parses as JSON).
+pub fn as_is(status: u16, body: String) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let json = serde_json::from_str::<Value>(&body).is_ok();
+    let content_type = if json { "application/json" } else { "text/plain; charset=utf-8" };
+    (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
+/// The error an injected fault answers with (not for drops, lost replies or 5xx pages; an
+/// injected `Reply` is answered [`as_is`] by the API, as an `apiError` of its status by the
+/// token endpoint).
 pub fn injected_error(i: &RestInjected) -> RestError {
     match i {
         RestInjected::TooManyCalls { retry_after_secs } => RestError::too_many_calls(*retry_after_secs),
@@ -98,6 +108,13 @@ pub fn injected_error(i: &RestInjected) -> RestError {
             RestError::new(status, kind, *code, title, "injected by the simulator")
         }
         RestInjected::ServerError { status } => RestError::new(
+            StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            "apiError",
+            50001,
+            "Unknown",
+            "",
+        ),
+        RestInjected::Reply { status, .. } => RestError::new(
             StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             "apiError",
             50001,

@@ -1,0 +1,214 @@
+//! The process-wide HTTP core of every Nmbrs client: one `reqwest::Client` whose redirect policy
+//! is *none*, the calls-per-second limiter, the per-integration permits, and one exchange (limit,
+//! send under the timeout, read the body up to the cap).
+//!
+//! The order of a call is the same on both APIs: the integration's permit (held for the whole
+//! attempt), then (REST) the access token, then one limiter cell per HTTP request, then the
+//! request under the timeout (so waiting for the limiter never eats the timeout).
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, LOCATION, RETRY_AFTER};
+use tokio::sync::Semaphore;
+
+use super::config::ClientConfig;
+use super::text::{bounded_to, error_chain};
+
+/// Builds a `reqwest::Client` with the one redirect policy of every Nmbrs client: none. A 3xx
+/// reply is returned as it is and turned into an error ([`SendError::Redirected`]), never
+/// followed: a followed redirect would carry the API user and token (SOAP body), the bearer
+/// token and subscription key (REST) or the client secret (token endpoint) to whatever host
+/// the `Location` names, https→http included.
+pub fn build_client(connect_timeout: Duration, timeout: Duration) -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+}
+
+/// Why one HTTP exchange produced no reply the client can read.
+#[derive(Debug)]
+pub enum SendError {
+    /// The connection could not be made: the request was certainly not sent.
+    Connect(String),
+    /// The connection broke after the request may have been sent (or the reply was lost).
+    Transport(String),
+    /// No complete answer within the timeout.
+    Timeout(Duration),
+    /// The reply was larger than the cap (bytes).
+    TooLarge(usize),
+    /// A 3xx reply: refused, never followed. `location` is the target's scheme and host only.
+    Redirected { status: u16, location: String },
+}
+
+impl SendError {
+    /// The error of a failed `reqwest` send or body read (its message without the URL).
+    pub fn of(e: reqwest::Error, timeout: Duration) -> SendError {
+        if e.is_timeout() {
+            return SendError::Timeout(timeout);
+        }
+        let connect = e.is_connect();
+        let message = error_chain(&e.without_url());
+        if connect { SendError::Connect(message) } else { SendError::Transport(message) }
+    }
+}
+
+/// A reply that is not a redirect, its body read in full.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    /// `Content-Type`, at most 100 characters.
+    pub content_type: String,
+    /// `Retry-After` in seconds, when sent.
+    pub retry_after: Option<Duration>,
+    pub body: Vec<u8>,
+}
+
+/// Reads `response`'s body as a stream, refusing it (unread) once it passes `limit` bytes.
+pub async fn read_capped(
+    response: &mut reqwest::Response,
+    limit: usize,
+    timeout: Duration,
+) -> Result<Vec<u8>, SendError> {
+    let announced = response.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if announced.is_some_and(|n| n > limit) {
+        return Err(SendError::TooLarge(limit));
+    }
+    let mut body = Vec::with_capacity(announced.unwrap_or(8 * 1024).min(limit));
+    while let Some(chunk) = response.chunk().await.map_err(|e| SendError::of(e, timeout))? {
+        if body.len() + chunk.len() > limit {
+            return Err(SendError::TooLarge(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// The scheme and host (and port) a `Location` names, for the error; never its path or query.
+pub fn redirect_target(location: Option<&str>) -> String {
+    match location.map(reqwest::Url::parse) {
+        None => "(no Location)".into(),
+        Some(Ok(url)) => {
+            let host = url.host_str().unwrap_or("?");
+            let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+            bounded_to(&format!("{}://{host}{port}", url.scheme()), 200)
+        }
+        Some(Err(_)) => "(a relative Location on the same host)".into(),
+    }
+}
+
+/// The integrations' permits, by integration: one semaphore per integration for as long as a
+/// client of it lives (held weakly, so the map never outgrows the integrations in flight).
+#[derive(Default)]
+struct Permits(Mutex<HashMap<String, Weak<Semaphore>>>);
+
+impl Permits {
+    fn of(&self, integration: &str, max: usize) -> Arc<Semaphore> {
+        let mut map = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(permits) = map.get(integration).and_then(Weak::upgrade) {
+            return permits;
+        }
+        map.retain(|_, held| held.strong_count() > 0);
+        let permits = Arc::new(Semaphore::new(max.max(1)));
+        map.insert(integration.to_owned(), Arc::downgrade(&permits));
+        permits
+    }
+}
+
+struct Inner {
+    http: reqwest::Client,
+    limiter: DefaultDirectRateLimiter,
+    permits: Permits,
+    config: ClientConfig,
+}
+
+/// The HTTP core of one process, shared by its SOAP and REST transports. Cheap to clone.
+#[derive(Clone)]
+pub struct HttpCore(Arc<Inner>);
+
+impl std::fmt::Debug for HttpCore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpCore").field("config", &self.0.config).finish_non_exhaustive()
+    }
+}
+
+impl HttpCore {
+    /// The core with `config` (its `base_url` without a trailing `/`).
+    pub fn new(mut config: ClientConfig) -> Result<Self, reqwest::Error> {
+        config.base_url = config.base_url.trim_end_matches('/').to_owned();
+        let http = build_client(config.timeout.min(Duration::from_secs(15)), config.timeout)?;
+        let rate = NonZeroU32::new(config.calls_per_second.max(1)).expect("max(1) is non-zero");
+        let limiter = RateLimiter::direct(Quota::per_second(rate));
+        Ok(HttpCore(Arc::new(Inner { http, limiter, permits: Permits::default(), config })))
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        &self.0.config
+    }
+
+    /// The permits of `integration`: every client of it made from this core (any job, either
+    /// API) shares them, so at most `max` of its calls are in flight at once.
+    pub fn permits(&self, integration: &str, max: usize) -> Arc<Semaphore> {
+        self.0.permits.of(integration, max)
+    }
+
+    /// A request on the core's client.
+    pub fn request(&self, method: reqwest::Method, url: String) -> reqwest::RequestBuilder {
+        self.0.http.request(method, url)
+    }
+
+    /// One exchange: waits for a cell of the calls-per-second limit, then sends `request` and
+    /// reads its reply within the timeout. A 3xx is [`SendError::Redirected`]; any other status
+    /// is the caller's to judge.
+    pub async fn exchange(&self, request: reqwest::RequestBuilder) -> Result<Reply, SendError> {
+        self.0.limiter.until_ready().await;
+        let timeout = self.0.config.timeout;
+        tokio::time::timeout(timeout, self.send(request)).await.unwrap_or(Err(SendError::Timeout(timeout)))
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Reply, SendError> {
+        let timeout = self.0.config.timeout;
+        let mut response = request.send().await.map_err(|e| SendError::of(e, timeout))?;
+        let status = response.status().as_u16();
+        let header = |name| response.headers().get(name).and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok());
+        if response.status().is_redirection() {
+            return Err(SendError::Redirected { status, location: redirect_target(header(LOCATION)) });
+        }
+        let content_type = bounded_to(header(CONTENT_TYPE).unwrap_or(""), 100);
+        let retry_after = header(RETRY_AFTER).and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs);
+        let body = read_capped(&mut response, self.0.config.max_response_bytes, timeout).await?;
+        Ok(Reply { status, content_type, retry_after, body })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_redirect_names_only_the_scheme_and_host_of_its_target() {
+        assert_eq!(redirect_target(Some("http://evil.example:8080/steal?token=x")), "http://evil.example:8080");
+        assert_eq!(redirect_target(Some("https://api.nmbrs.nl/soap/v3/x")), "https://api.nmbrs.nl");
+        assert_eq!(redirect_target(Some("/elsewhere")), "(a relative Location on the same host)");
+        assert_eq!(redirect_target(None), "(no Location)");
+    }
+
+    #[tokio::test]
+    async fn one_integration_shares_its_permits_and_others_have_their_own() {
+        let core = HttpCore::new(ClientConfig::default()).unwrap();
+        let a = core.permits("env-1", 2);
+        let again = core.permits("env-1", 2);
+        assert!(Arc::ptr_eq(&a, &again));
+        assert!(!Arc::ptr_eq(&a, &core.permits("env-2", 2)));
+        let held = a.clone().acquire_owned().await.unwrap();
+        assert_eq!(again.available_permits(), 1);
+        drop((held, a, again));
+        // Once no client holds them they are forgotten: a new client starts with all permits.
+        assert_eq!(core.permits("env-1", 2).available_permits(), 2);
+    }
+}
