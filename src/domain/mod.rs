@@ -3,10 +3,11 @@
 //! `matching` (who is who), `team` (what to publish, who left). Hours export: `export` (which
 //! entries become which buckets, and what to write).
 //! SOAP→REST switch: `identity` (what is kept to recognise companies and employees through REST).
-//! Both: `history` (of a record's versions, the latest counts), `integration` (venues and settings), `payloads` (each job kind's typed payload),
-//! `retry` (when a failed attempt runs again), `nmbrs_failure` (the one table from a Nmbrs
-//! failure to what the job, a company or a bucket does about it). REST: `oauth_grant` (which refresh token a job
-//! uses, when an access token is renewed), `decimal` (the number Nmbrs meant by a float32 artefact).
+//! Both: `history` (of a record's versions, the latest counts), `integration` (venues and
+//! settings), `payloads` (each job kind's typed payload), `retry` (when a failed attempt runs
+//! again), `nmbrs_failure` (the one table from a Nmbrs failure to what the job, a company or a
+//! bucket does about it). REST: `oauth_grant` (which refresh token a job uses, when an access
+//! token is renewed), `decimal` (the number Nmbrs meant by a float32 artefact).
 
 pub mod calendar;
 pub mod decimal;
