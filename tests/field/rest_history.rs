@@ -9,6 +9,7 @@ use nmbrs_worker::{clock::Clock, nmbrs::rest::RestOperation as Rest};
 use serde_json::{Value, json};
 
 use super::rest_world::*;
+use crate::support::TestApp;
 
 const F: &str = "14-rest-corrected-history";
 
@@ -38,6 +39,14 @@ fn contracts() -> String {
 
 fn salaries() -> String {
     page(F, "companies_employees_salaries")
+}
+
+/// [`people`] on `instant`, the folder's contracts and salaries served as they are.
+async fn folder_world(instant: &str) -> TestApp {
+    let app = world(people(), clock(instant)).await;
+    serve(&app, Rest::Contracts, vec![contracts()]);
+    serve(&app, Rest::Salaries, vec![salaries()]);
+    app
 }
 
 /// A page of a company-wide read: number `n`, `data`, a next page unless `last`.
@@ -77,9 +86,7 @@ fn assert_november(run: &Published, what: &str) {
 
 #[tokio::test]
 async fn field_14_one_record_per_start_date_counts_the_latest_created() {
-    let mut app = world(people(), clock(NOVEMBER)).await;
-    serve(&app, Rest::Contracts, vec![contracts()]);
-    serve(&app, Rest::Salaries, vec![salaries()]);
+    let mut app = folder_world(NOVEMBER).await;
     let run = sync(&mut app, "env-f14", false, members()).await;
     assert_november(&run, "the folder's pages");
 
@@ -124,9 +131,7 @@ async fn field_14_one_record_per_start_date_counts_the_latest_created() {
 
 #[tokio::test]
 async fn field_14_in_july_the_corrected_records_are_published_once_and_corrected_schedules_and_employments_count_too() {
-    let mut app = world(people(), clock(JULY)).await;
-    serve(&app, Rest::Contracts, vec![contracts()]);
-    serve(&app, Rest::Salaries, vec![salaries()]);
+    let mut app = folder_world(JULY).await;
     let run = sync(&mut app, "env-f14-july", false, members()).await;
     assert_eq!(run.completed["status"], "succeeded", "{:#}", run.completed);
     assert!(run.deactivated.is_empty(), "{:#?}", run.deactivated);
@@ -145,31 +150,18 @@ async fn field_14_in_july_the_corrected_records_are_published_once_and_corrected
     assert_eq!(one["hourly_wage"], "15.02");
 
     // Own input, other histories: employee 1's schedule of 2026-04-01 entered twice in the same
-    // minute (a tie: the first listed counts), and employee 2's employment corrected to end
-    // 2026-06-30 (a later `creationDate`, same start).
-    let week = |days: [f64; 7]| {
-        let names = [
-            "hoursMonday",
-            "hoursTuesday",
-            "hoursWednesday",
-            "hoursThursday",
-            "hoursFriday",
-            "hoursSaturday",
-            "hoursSunday",
-        ];
-        Value::Object(names.iter().zip(days).map(|(n, h)| ((*n).to_owned(), json!(h))).collect())
+    // minute (a tie: the first listed counts, its float32 noise removed), and employee 2's
+    // employment corrected to end 2026-06-30 (a later `creationDate`, same start).
+    // The two schedules are real records (folder 13's employees 1 and 2: 6.4 h on three days,
+    // 8 h on four), dated 2026-04-01 and created in the same minute.
+    let folder13 = data(&page("13-rest-float32-noise", "companies_employees_schedules"));
+    let schedule = |of: usize| {
+        let mut record = folder13[of]["schedules"][0].clone();
+        record["startDate"] = json!("2026-04-01T00:00:00");
+        record["createdAt"] = json!("2026-03-28T15:21:00");
+        record
     };
-    let schedule = |days, id: u8| {
-        json!({"scheduleId": format!("a2000000-0000-4000-8000-0000000000{id:02}"), "startDate": "2026-04-01T00:00:00",
-               "parttimePercentage": 42.105263, "hoursPerWeek": 16.0, "daysPerWeek": 2.0,
-               "week1": week(days), "week2": week(days), "createdAt": "2026-03-28T15:21:00"})
-    };
-    let schedules = page_of(
-        1,
-        true,
-        vec![json!({"employeeId": person(1), "schedules": [
-        schedule([8.0, 8.0, 0.0, 0.0, 0.0, 0.0, 0.0], 2), schedule([4.0, 4.0, 4.0, 4.0, 0.0, 0.0, 0.0], 1)]})],
-    );
+    let schedules = page_of(1, true, vec![json!({"employeeId": person(1), "schedules": [schedule(0), schedule(1)]})]);
     let employment = |id: u8, end: Value, created: &str| {
         json!({"employmentId": format!("e2000000-0000-4000-8000-0000000000{id:02}"), "startDate": "2025-01-01T00:00:00",
                "endDate": end, "creationDate": created})
@@ -198,7 +190,7 @@ async fn field_14_in_july_the_corrected_records_are_published_once_and_corrected
     );
     assert_eq!(
         run.of(1)["schedule"],
-        json!({"start_date": "2026-04-01", "hours_per_week": "16", "days": ["8", "8", "0", "0", "0", "0", "0"]})
+        json!({"start_date": "2026-04-01", "hours_per_week": "19.2", "days": ["6.4", "6.4", "0", "6.4", "0", "0", "0"]})
     );
     app.stop().await;
 }

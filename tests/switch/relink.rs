@@ -188,6 +188,17 @@ async fn progress(h: &TestApp) -> (Vec<String>, Option<bool>) {
     (steps, finished)
 }
 
+/// The bucket rows as a worker from before markers left them: no markers.
+async fn forget_markers(h: &TestApp) {
+    let pool = h.env.pool().await;
+    sqlx::query("UPDATE export_buckets SET owned_marker = NULL WHERE integration_id = $1")
+        .bind(INTEGRATION)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+}
+
 fn write_calls(h: &TestApp) -> usize {
     h.sim.calls().iter().filter(|c| c.write).count()
 }
@@ -285,13 +296,7 @@ async fn components_from_before_markers_are_adopted_on_one_candidate_and_in_doub
     let out = h.export(FULL, export_payload("exp-old", NOVEMBER, three)).await;
     assert_eq!(out.status(), "succeeded", "{:#}", out.completed);
     // As an older worker left it: no markers on the rows, the old comment on the lines.
-    let pool = h.env.pool().await;
-    sqlx::query("UPDATE export_buckets SET owned_marker = NULL WHERE integration_id = $1")
-        .bind(INTEGRATION)
-        .execute(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
+    forget_markers(&h).await;
     let owned = |employee| nmbrs_period(&h.sim, employee, NOVEMBER).hours[0].id;
     let (jan, anton, fatima) = (owned(JAN), owned(ANTON), owned(FATIMA));
     {
@@ -351,13 +356,7 @@ async fn a_component_from_before_markers_read_through_float32_is_adopted_by_its_
     let out =
         h.export(FULL, export_payload("exp-old", NOVEMBER, json!([worked("j-1", JAN, "2026-11-03", "7.50")]))).await;
     assert_eq!(out.status(), "succeeded", "{:#}", out.completed);
-    let pool = h.env.pool().await;
-    sqlx::query("UPDATE export_buckets SET owned_marker = NULL WHERE integration_id = $1")
-        .bind(INTEGRATION)
-        .execute(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
+    forget_markers(&h).await;
     let line = nmbrs_period(&h.sim, JAN, NOVEMBER).hours[0].id;
     h.sim.state().domains.get_mut(demo::DOMAIN).unwrap().line_info.get_mut(&line).unwrap().comment =
         Some(WORKER_COMMENT.into());

@@ -33,45 +33,26 @@ pub trait Versioned {
     fn created(&self) -> Option<NaiveDateTime>;
 }
 
-impl Versioned for RestContract {
-    type Start = NaiveDate;
-    fn start(&self) -> Option<NaiveDate> {
-        Some(self.start_date.date())
-    }
-    fn created(&self) -> Option<NaiveDateTime> {
-        self.created_at
-    }
+/// `Versioned` for a record kept one per start date.
+macro_rules! by_start_date {
+    ($record:ty, |$r:ident| $start:expr, $created:ident) => {
+        impl Versioned for $record {
+            type Start = NaiveDate;
+            fn start(&self) -> Option<NaiveDate> {
+                let $r = self;
+                $start
+            }
+            fn created(&self) -> Option<NaiveDateTime> {
+                self.$created
+            }
+        }
+    };
 }
 
-impl Versioned for RestEmployment {
-    type Start = NaiveDate;
-    fn start(&self) -> Option<NaiveDate> {
-        Some(self.start_date.date())
-    }
-    fn created(&self) -> Option<NaiveDateTime> {
-        self.creation_date
-    }
-}
-
-impl Versioned for RestSalary {
-    type Start = NaiveDate;
-    fn start(&self) -> Option<NaiveDate> {
-        self.start_date.map(|d| d.date())
-    }
-    fn created(&self) -> Option<NaiveDateTime> {
-        self.created_at
-    }
-}
-
-impl Versioned for RestSchedule {
-    type Start = NaiveDate;
-    fn start(&self) -> Option<NaiveDate> {
-        self.start_date.map(|d| d.date())
-    }
-    fn created(&self) -> Option<NaiveDateTime> {
-        self.created_at
-    }
-}
+by_start_date!(RestContract, |r| Some(r.start_date.date()), created_at);
+by_start_date!(RestEmployment, |r| Some(r.start_date.date()), creation_date);
+by_start_date!(RestSalary, |r| r.start_date.map(|d| d.date()), created_at);
+by_start_date!(RestSchedule, |r| r.start_date.map(|d| d.date()), created_at);
 
 impl Versioned for RestAddress {
     type Start = (Option<String>, PayPeriod);
