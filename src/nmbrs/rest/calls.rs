@@ -4,8 +4,9 @@
 //! period-bound lines and every write names the year and period explicitly, never relying on
 //! the API's "current period" default; writes send `unprotectedMode` as asked (only for a
 //! closed period the export may write, `allow_closed_period`). History reads (personal info,
-//! contracts, employments, salaries, schedules, addresses) answer the latest record per start
-//! only ([`history`]); numbers are the decimals Nmbrs meant (`wire`).
+//! BSNs, contracts, employments, salaries, schedules, addresses) answer one entry per employee
+//! and the latest record per start only ([`history`]); numbers are the decimals Nmbrs meant
+//! (`wire`).
 //!
 //! Failures are [`NmbrsError::Rest`] with their [`crate::nmbrs::ErrorKind`] decided (see
 //! `error.rs`). POST inserts whose reply was lost are `OutcomeUnknown`; PUT and DELETE are
@@ -160,7 +161,7 @@ impl RestClient {
     /// employee.info.read]: every employee's BSN history (Nmbrs ignores an `employeeId`
     /// filter here, so none is sent).
     pub async fn bsns(&self, company: CompanyUuid) -> Result<RestListed<ByEmployee<RestBsn>>, NmbrsError> {
-        self.per_employee(Op::PrivateInfos, company, "privateInfos", Vec::new(), wire::bsn).await
+        self.history(Op::PrivateInfos, company, "privateInfos", wire::bsn).await
     }
 
     /// `GET /api/companies/{companyId}/employees/contracts` [employee.employment |

@@ -11,8 +11,7 @@
 //! | salaries, schedules | start date (a record without one is kept) | `createdAt` |
 //! | addresses | address type and `period` (one without a period is kept) | `createdAt` |
 //! | personal info | `period` (one without is kept) | `createdAt` |
-//!
-//! BSN records carry no start: the snapshot takes the latest of them.
+//! | BSNs (`privateInfos`) | — (no start: all kept, the snapshot takes the latest) | `createdAt` |
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -58,6 +57,18 @@ impl Versioned for RestAddress {
     type Start = (Option<String>, PayPeriod);
     fn start(&self) -> Option<Self::Start> {
         self.period.map(|p| (self.address_type.clone(), p))
+    }
+    fn created(&self) -> Option<NaiveDateTime> {
+        self.created_at
+    }
+}
+
+/// BSN records carry no start: all are kept (the snapshot takes the latest); the read is still
+/// joined across pages.
+impl Versioned for RestBsn {
+    type Start = ();
+    fn start(&self) -> Option<()> {
+        None
     }
     fn created(&self) -> Option<NaiveDateTime> {
         self.created_at
