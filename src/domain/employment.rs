@@ -15,6 +15,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 
+use crate::domain::history::{Listing, latest_per};
 use crate::nmbrs::Contract;
 
 fn day(d: Option<NaiveDateTime>) -> Option<NaiveDate> {
@@ -29,25 +30,11 @@ fn day(d: Option<NaiveDateTime>) -> Option<NaiveDate> {
 /// are equal) the last in the response wins ("versions without a `CreationDate` rank by their
 /// place"), and mixed histories have one answer whatever the order of the response: a pairwise
 /// "undated ranks by place" rule would not be a total order (A dated 10-10, B undated, C dated
-/// 10-01 would make each beat another). `contracts` must be in response order.
+/// 10-01 would make each beat another). `contracts` must be in response order. The rule is
+/// [`latest_per`], shared with the REST edge's history reads (issue 23).
 pub fn latest_versions(contracts: &[Contract]) -> Vec<Contract> {
-    let mut out: Vec<Contract> = Vec::with_capacity(contracts.len());
-    let mut at: std::collections::HashMap<crate::nmbrs::ContractId, usize> = std::collections::HashMap::new();
-    for c in contracts {
-        match at.get(&c.contract_id) {
-            None => {
-                at.insert(c.contract_id, out.len());
-                out.push(c.clone());
-            }
-            Some(&i) => {
-                // `c` comes later in the response, so it wins ties (`None < Some(_)`).
-                if c.creation_date >= out[i].creation_date {
-                    out[i] = c.clone();
-                }
-            }
-        }
-    }
-    out
+    let key = |c: &Contract| Some(c.contract_id);
+    latest_per(contracts.iter().cloned(), key, |c| c.creation_date, Listing::OldestFirst)
 }
 
 /// Whether `c` covers `on`.

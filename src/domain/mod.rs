@@ -3,16 +3,19 @@
 //! `matching` (who is who), `team` (what to publish, who left). Hours export: `export` (which
 //! entries become which buckets, and what to write).
 //! SOAP→REST switch: `identity` (what is kept to recognise companies and employees through REST).
-//! Both: `integration` (venues and settings), `payloads` (each job kind's typed payload),
-//! `retry` (when a failed attempt runs again), `job_result` (the status and errors of
-//! `job.completed`), `nmbrs_failure` (the one table from a Nmbrs
-//! failure to what the job, a company or a bucket does about it). REST: `oauth_grant` (which refresh token a job
-//! uses, when an access token is renewed).
+//! Both: `history` (of a record's versions, the latest counts), `integration` (venues and
+//! settings), `payloads` (each job kind's typed payload), `retry` (when a failed attempt runs
+//! again), `job_result` (the status and errors of `job.completed`), `nmbrs_failure` (the one
+//! table from a Nmbrs failure to what the job, a company or a bucket does about it). REST:
+//! `oauth_grant` (which refresh token a job uses, when an access token is renewed), `decimal`
+//! (the number Nmbrs meant by a float32 artefact).
 
 pub mod calendar;
+pub mod decimal;
 pub mod employment;
 pub mod employment_periods;
 pub mod export;
+pub mod history;
 pub mod identity;
 pub mod integration;
 pub mod job_result;

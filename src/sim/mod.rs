@@ -34,7 +34,8 @@
 //! | `POST /_sim/oauth/grants/{grant_id}/expire` | expires the grant's access tokens now (a token expiring mid-job) |
 //! | `POST /_sim/oauth/settings`, `GET` | [`rest::OAuthSettings`] `{access_token_ttl_secs (3600), reuse_grace_secs (0 = strict single use)}` |
 //! | `GET /_sim/oauth/calls` | token and revocation calls with their outcome |
-//! | `POST /_sim/rest/faults`, `GET` | replaces / shows the [`rest::RestFaults`]; scripted faults name the operation as `"METHOD /path/template"`, the token endpoint as `"POST /connect/token"` (`{"kind": "reply", "status", "body", "applied"?}` answers any status and body as they are); `endless_pages` names a paged read whose `nextPage` chain never ends |
+//! | `POST /_sim/rest/faults`, `GET` | replaces / shows the [`rest::RestFaults`]; scripted faults name the operation as `"METHOD /path/template"`, the token endpoint as `"POST /connect/token"` (`{"kind": "reply", "status", "body", "applied"?}` answers any status and body as they are); `endless_pages` names a paged read whose `nextPage` chain never ends; `pages` (`[{"operation", "company_id"?, "pages": ["{\"pagination\": …", …]}]`) answers a read with given pages as they are (logged `injected:canned`; [`Simulator::rest_pages`]) |
+//! | `POST /_sim/rest/settings`, `GET` | [`rest::RestSettings`]: what a second days POST does, DELETE in a closed period, and `numbers` (`{"kind": "float32", "steps": 1}`: every number read goes out through float32, as real Nmbrs sends it) |
 //!
 //! Differences from Nmbrs, on purpose or for lack of knowledge: the SOAPAction must be
 //! quoted; an unknown or misplaced element is a `soap:Client` fault (ASMX would ignore it and
@@ -252,9 +253,24 @@ impl Simulator {
         self.state().rest.response_violations.clone()
     }
 
-    /// The REST id (UUID) of SOAP entity `id` of `kind` in `domain`.
+    /// The REST id (UUID) of SOAP entity `id` of `kind` in `domain` (its alias when given one).
     pub fn rest_id(&self, domain: &str, kind: rest::ids::Kind, id: i32) -> uuid::Uuid {
-        rest::ids::rest_id(domain, kind, id.into())
+        self.state().rest.ids.id(domain, kind, id.into())
+    }
+
+    /// Gives SOAP entity `id` of `kind` in `domain` the REST id `uuid` instead of its derived
+    /// one, so given REST pages naming it by that id meet its record here.
+    pub fn set_rest_id(&self, domain: &str, kind: rest::ids::Kind, id: i32, uuid: uuid::Uuid) {
+        self.state().rest.ids.alias(domain, kind, id, uuid);
+    }
+
+    /// Answers every call of the REST read `operation` (`"GET /path/template"`, about
+    /// `company`'s `companyId` when given) with `pages` as they are ([`rest::RestPages`]),
+    /// until the REST faults are replaced.
+    pub fn rest_pages(&self, operation: &str, company: Option<uuid::Uuid>, pages: Vec<String>) {
+        let rule =
+            rest::RestPages { operation: operation.to_owned(), company_id: company.map(|c| c.to_string()), pages };
+        self.state().rest.faults.pages.push(rule);
     }
 
     /// Sets what the OpenAPI file leaves open (days POST, DELETE in a closed period).

@@ -15,7 +15,10 @@ use crate::support::*;
 use nmbrs_worker::{
     domain::export::marker::find_in,
     nmbrs::{PayPeriod, rest::RestOperation as Rest},
-    sim::{Simulator, demo, rest::RestInjected},
+    sim::{
+        Simulator, demo,
+        rest::{Numbers, RestInjected, RestSettings},
+    },
 };
 use serde_json::{Value, json};
 
@@ -141,6 +144,32 @@ async fn an_insert_whose_marker_is_not_found_is_sent_again_only_by_a_later_attem
     assert_eq!(hours, ["POST injected:drop", "GET ok", "GET ok", "POST ok"], "{hours:?}");
     assert_eq!(h.nmbrs(JAN, NOVEMBER).hour_values(), [(1, d("7.5"))]);
     out.assert_matches_nmbrs(&h.sim);
+    h.stop().await;
+}
+
+/// Issue 23: Nmbrs sends hours and amounts back through float32 (`7.3000002` for 7.30). A
+/// lost insert is found by its marker and its hours and meal read back as written; an
+/// identical re-export, read one float32 step the other way, writes nothing; a change writes
+/// one `PUT` of the exact value.
+#[tokio::test]
+async fn lines_read_back_through_float32_are_the_values_written() {
+    let mut h = Spawn::new().api(Api::Rest).start().await;
+    let noise = |steps| RestSettings { numbers: Numbers::Float32 { steps }, ..Default::default() };
+    h.sim.set_rest_settings(noise(1));
+    h.sim.inject_rest(Some(Rest::HoursPost.name()), RestInjected::LostReply);
+    let shift = |hours: &str| json!([with(worked("j-1", JAN, "2026-11-03", hours), json!({"meals": 2}))]);
+    let out = h.export(FULL, export_payload("exp-f32-1", NOVEMBER, shift("7.30"))).await;
+    assert_eq!(out.status(), "succeeded", "{:#}", out.completed);
+    assert_eq!((out.count("in_doubt"), calls(&h, Rest::HoursPost)), (0, 1), "adopted by its marker, never twice");
+    assert_eq!(h.nmbrs(JAN, NOVEMBER).hour_values(), [(1, d("7.3"))]);
+    out.assert_matches_nmbrs(&h.sim);
+
+    h.sim.set_rest_settings(noise(-1));
+    let again = h.export(FULL, export_payload("exp-f32-2", NOVEMBER, shift("7.30"))).await;
+    assert_eq!((again.status(), again.write_calls), ("succeeded", 0), "{:#}", again.completed);
+    let changed = h.export(FULL, export_payload("exp-f32-3", NOVEMBER, shift("7.35"))).await;
+    assert_eq!((changed.write_calls, calls(&h, Rest::HoursPut)), (1, 1), "{:#}", changed.completed);
+    assert_eq!(h.nmbrs(JAN, NOVEMBER).hour_values(), [(1, d("7.35"))]);
     h.stop().await;
 }
 

@@ -21,7 +21,7 @@ use nmbrs_worker::{
     },
     sim::{
         demo,
-        rest::{GrantSpec, ids::Kind},
+        rest::{GrantSpec, Numbers, RestSettings, ids::Kind},
     },
 };
 use serde_json::{Value, json};
@@ -188,6 +188,17 @@ async fn progress(h: &TestApp) -> (Vec<String>, Option<bool>) {
     (steps, finished)
 }
 
+/// The bucket rows as a worker from before markers left them: no markers.
+async fn forget_markers(h: &TestApp) {
+    let pool = h.env.pool().await;
+    sqlx::query("UPDATE export_buckets SET owned_marker = NULL WHERE integration_id = $1")
+        .bind(INTEGRATION)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+}
+
 fn write_calls(h: &TestApp) -> usize {
     h.sim.calls().iter().filter(|c| c.write).count()
 }
@@ -285,13 +296,7 @@ async fn components_from_before_markers_are_adopted_on_one_candidate_and_in_doub
     let out = h.export(FULL, export_payload("exp-old", NOVEMBER, three)).await;
     assert_eq!(out.status(), "succeeded", "{:#}", out.completed);
     // As an older worker left it: no markers on the rows, the old comment on the lines.
-    let pool = h.env.pool().await;
-    sqlx::query("UPDATE export_buckets SET owned_marker = NULL WHERE integration_id = $1")
-        .bind(INTEGRATION)
-        .execute(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
+    forget_markers(&h).await;
     let owned = |employee| nmbrs_period(&h.sim, employee, NOVEMBER).hours[0].id;
     let (jan, anton, fatima) = (owned(JAN), owned(ANTON), owned(FATIMA));
     {
@@ -340,6 +345,29 @@ async fn components_from_before_markers_are_adopted_on_one_candidate_and_in_doub
     let mut listed = Vec::new();
     let n = nmbrs_worker::cli::in_doubt::list(&h.env.config(), Some(INTEGRATION), &mut listed).await.unwrap();
     assert_eq!(n, 2, "{}", String::from_utf8_lossy(&listed));
+    h.stop().await;
+}
+
+/// Issue 23: the relink reads the lines through REST, whose numbers come through float32
+/// (`7.4999995` for 7.50): a component from before markers is still adopted by its meaning.
+#[tokio::test]
+async fn a_component_from_before_markers_read_through_float32_is_adopted_by_its_meaning() {
+    let mut h = spawn().await;
+    let out =
+        h.export(FULL, export_payload("exp-old", NOVEMBER, json!([worked("j-1", JAN, "2026-11-03", "7.50")]))).await;
+    assert_eq!(out.status(), "succeeded", "{:#}", out.completed);
+    forget_markers(&h).await;
+    let line = nmbrs_period(&h.sim, JAN, NOVEMBER).hours[0].id;
+    h.sim.state().domains.get_mut(demo::DOMAIN).unwrap().line_info.get_mut(&line).unwrap().comment =
+        Some(WORKER_COMMENT.into());
+    let numbers = Numbers::Float32 { steps: -1 };
+    h.sim.set_rest_settings(RestSettings { numbers, ..Default::default() });
+
+    let report = run_relink(&h, &rest_client(&h).await).await.unwrap();
+    assert_eq!((report.components_adopted, report.in_doubt.clone()), (1, vec![]), "{report:?}");
+    let rows = bucket_rows(&h).await;
+    let key = format!("{}/{}/2026-11/hours:1", uuid(&h, Kind::Company, demo::HORECA), uuid(&h, Kind::Employee, JAN));
+    assert_eq!(rows[&key]["owned"], json!([uuid(&h, Kind::HourComponent, line).to_string()]));
     h.stop().await;
 }
 

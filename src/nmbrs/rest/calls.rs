@@ -3,7 +3,10 @@
 //! wherever the API allows (CONTRACT §5.3) and follow paging to the end; every read of
 //! period-bound lines and every write names the year and period explicitly, never relying on
 //! the API's "current period" default; writes send `unprotectedMode` as asked (only for a
-//! closed period the export may write, `allow_closed_period`).
+//! closed period the export may write, `allow_closed_period`). History reads (personal info,
+//! BSNs, contracts, employments, salaries, schedules, addresses) answer one entry per employee
+//! and the latest record per start only ([`history`]); numbers are the decimals Nmbrs meant
+//! (`wire`).
 //!
 //! Failures are [`NmbrsError::Rest`] with their [`crate::nmbrs::ErrorKind`] decided (see
 //! `error.rs`). POST inserts whose reply was lost are `OutcomeUnknown`; PUT and DELETE are
@@ -14,6 +17,7 @@ use serde_json::Value;
 
 use super::client::{Request, RestClient};
 use super::error::RestFailure;
+use super::history;
 use super::ids::*;
 use super::operation::RestOperation as Op;
 use super::records::*;
@@ -134,26 +138,38 @@ impl RestClient {
         Ok(out)
     }
 
+    /// A company-wide history read: all pages, then one entry per employee and the latest
+    /// record per start ([`history::latest_records`], issue 23).
+    async fn history<T: history::Versioned + Send>(
+        &self,
+        op: Op,
+        company: CompanyUuid,
+        key: &'static str,
+        convert: impl Fn(&Value) -> Result<T, wire::Unread> + Sync,
+    ) -> Result<RestListed<ByEmployee<T>>, NmbrsError> {
+        Ok(history::latest_records(self.per_employee(op, company, key, Vec::new(), convert).await?))
+    }
+
     /// `GET /api/companies/{companyId}/employees/personalinfo` [employee.info |
     /// employee.info.read]: every employee's personal-info history (no BSN).
     pub async fn personal_infos(
         &self,
         company: CompanyUuid,
     ) -> Result<RestListed<ByEmployee<RestPersonalInfo>>, NmbrsError> {
-        self.per_employee(Op::PersonalInfo, company, "info", Vec::new(), wire::personal_info).await
+        self.history(Op::PersonalInfo, company, "info", wire::personal_info).await
     }
 
     /// `GET /api/companies/{companyId}/employees/privateInfos` [employee.info |
     /// employee.info.read]: every employee's BSN history (Nmbrs ignores an `employeeId`
     /// filter here, so none is sent).
     pub async fn bsns(&self, company: CompanyUuid) -> Result<RestListed<ByEmployee<RestBsn>>, NmbrsError> {
-        self.per_employee(Op::PrivateInfos, company, "privateInfos", Vec::new(), wire::bsn).await
+        self.history(Op::PrivateInfos, company, "privateInfos", wire::bsn).await
     }
 
     /// `GET /api/companies/{companyId}/employees/contracts` [employee.employment |
     /// employee.employment.read]: every employee's contracts.
     pub async fn contracts(&self, company: CompanyUuid) -> Result<RestListed<ByEmployee<RestContract>>, NmbrsError> {
-        self.per_employee(Op::Contracts, company, "contracts", Vec::new(), wire::contract).await
+        self.history(Op::Contracts, company, "contracts", wire::contract).await
     }
 
     /// `GET /api/companies/{companyId}/employees/employments` [employee.employment.read |
@@ -162,25 +178,25 @@ impl RestClient {
         &self,
         company: CompanyUuid,
     ) -> Result<RestListed<ByEmployee<RestEmployment>>, NmbrsError> {
-        self.per_employee(Op::Employments, company, "employments", Vec::new(), wire::employment).await
+        self.history(Op::Employments, company, "employments", wire::employment).await
     }
 
     /// `GET /api/companies/{companyId}/employees/salaries` [employee.employment |
     /// employee.employment.read]: every employee's salaries.
     pub async fn salaries(&self, company: CompanyUuid) -> Result<RestListed<ByEmployee<RestSalary>>, NmbrsError> {
-        self.per_employee(Op::Salaries, company, "salaries", Vec::new(), wire::salary).await
+        self.history(Op::Salaries, company, "salaries", wire::salary).await
     }
 
     /// `GET /api/companies/{companyId}/employees/schedules` [employee.employment |
     /// employee.employment.read]: every employee's schedules.
     pub async fn schedules(&self, company: CompanyUuid) -> Result<RestListed<ByEmployee<RestSchedule>>, NmbrsError> {
-        self.per_employee(Op::Schedules, company, "schedules", Vec::new(), wire::schedule).await
+        self.history(Op::Schedules, company, "schedules", wire::schedule).await
     }
 
     /// `GET /api/companies/{companyId}/employees/addresses` [employee.info |
     /// employee.info.read]: every employee's address history.
     pub async fn addresses(&self, company: CompanyUuid) -> Result<RestListed<ByEmployee<RestAddress>>, NmbrsError> {
-        self.per_employee(Op::Addresses, company, "addresses", Vec::new(), wire::address).await
+        self.history(Op::Addresses, company, "addresses", wire::address).await
     }
 
     /// `GET /api/companies/{companyId}/employees/costperhour?year&period` [employee.employment |

@@ -40,6 +40,7 @@ mod calls;
 mod client;
 mod config;
 mod error;
+pub mod history;
 pub mod ids;
 mod operation;
 pub mod records;

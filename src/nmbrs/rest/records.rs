@@ -253,6 +253,8 @@ pub struct RestAddress {
     pub postal_code: Option<String>,
     pub city: Option<String>,
     pub country_iso_code: Option<String>,
+    /// The period from which this record applies (what dates an address in its history).
+    pub period: Option<PayPeriod>,
     pub created_at: Option<NaiveDateTime>,
 }
 

@@ -1,7 +1,8 @@
 //! The REST face's request pipeline, one handler for every `/api/...` call: find the route,
 //! validate the request against the OpenAPI file (a violation is logged and answered 400),
 //! inject faults, check the bearer token and `X-Subscription-Key` (401), the scopes (403
-//! `40303`), run the operation on the shared state and log the call as
+//! `40303`), answer given pages ([`super::RestPages`]) or run the operation on the shared state
+//! (its numbers through float32 when [`Numbers`] says so) and log the call as
 //! `"METHOD /path/template"` with its outcome.
 
 use std::collections::BTreeMap;
@@ -17,9 +18,9 @@ use super::error::RestError;
 use super::faults::{RestInjected, injected_name};
 use super::ids::IdIndex;
 use super::oauth::{Grant, now_ms};
-use super::respond::{as_is, html_error, injected_error};
+use super::respond::{as_float32, as_is, html_error, injected_error};
 use super::routes::{self, Op, PathParams, Route};
-use super::{RestSettings, reads, writes};
+use super::{Numbers, RestSettings, reads, writes};
 use crate::sim::http::{Shared, dropped, lock};
 use crate::sim::state::{CallRecord, SimDomain, SimState};
 
@@ -239,9 +240,27 @@ pub async fn api(State(state): State<Shared>, method: Method, uri: Uri, headers:
             };
         }
     };
+    let given = s.rest.faults.pages.iter().find_map(|p| {
+        let number = call.query.get("pageNumber").and_then(|n| n.parse().ok()).unwrap_or(1);
+        p.answer(&name, call.path.get("companyId"), number)
+    });
+    if let Some(page) = given {
+        s.calls.push(CallRecord {
+            operation: name,
+            domain: grant.domain.clone(),
+            write: route.write,
+            outcome: "injected:canned".into(),
+        });
+        return (StatusCode::OK, [(header::CONTENT_TYPE, "application/json; charset=utf-8")], page).into_response();
+    }
     let mut result = execute(&mut s, route, &grant, &call);
     if let (Some(page), Ok((_, Some(answer)))) = (endless, &mut result) {
         super::faults::endless(answer, &call.links, page);
+    }
+    if let (Numbers::Float32 { steps }, Ok((_, Some(body)))) = (s.rest.settings.numbers, result.as_mut())
+        && method == Method::GET
+    {
+        as_float32(body, steps);
     }
     if let Some(spec) = openapi {
         let (status, body) = match &result {

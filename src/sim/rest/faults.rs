@@ -3,7 +3,8 @@
 //! by the REST operation (`"POST /api/employees/{employeeId}/variablehours"`, or
 //! `"POST /connect/token"`). Covers what CONTRACT §5.3 tells apart: 429 42908 with and without
 //! `Retry-After`, 429 42909, 5xx with an HTML body, a dropped connection, a lost reply after a
-//! write landed, an access token expiring mid-job, and any Nmbrs error body.
+//! write landed, an access token expiring mid-job, and any Nmbrs error body; and given response
+//! pages ([`RestPages`]) for the worker to read as they are.
 
 use std::collections::BTreeMap;
 
@@ -58,6 +59,37 @@ pub struct RestScripted {
     pub injected: RestInjected,
 }
 
+/// Given response pages for a paged read (real-world bytes for the worker to read, as the SOAP
+/// face's canned answers): every call of `operation` (about `company_id`, when given) is
+/// answered page `pageNumber` of `pages` as is (`200`, `application/json`), and an empty page
+/// past the last; nothing of the state is read. Sticky until the faults are replaced.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestPages {
+    /// `"METHOD /path/template"`, e.g. `"GET /api/companies/{companyId}/employees/contracts"`.
+    pub operation: String,
+    /// The `companyId` of the path (a UUID's text); `None` matches any company.
+    #[serde(default)]
+    pub company_id: Option<String>,
+    /// The pages' bodies, page 1 first.
+    pub pages: Vec<String>,
+}
+
+impl RestPages {
+    /// The body for page `number` (from 1) of a call of `operation` about `company`, if these
+    /// pages answer it.
+    pub fn answer(&self, operation: &str, company: Option<&str>, number: usize) -> Option<String> {
+        let company_matches =
+            self.company_id.as_deref().is_none_or(|c| company.is_some_and(|p| p.eq_ignore_ascii_case(c)));
+        if self.operation != operation || !company_matches {
+            return None;
+        }
+        Some(self.pages.get(number.max(1) - 1).cloned().unwrap_or_else(|| {
+            let past = serde_json::json!({"pagination": {"pageNumber": number, "nextPage": null}, "data": []});
+            past.to_string()
+        }))
+    }
+}
+
 /// Runtime fault injection for REST (`POST /_sim/rest/faults`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -77,6 +109,8 @@ pub struct RestFaults {
     /// A paged read (`"METHOD /path/template"`) whose `nextPage` chain never ends: every page
     /// answers with the first page's data and a link to the next (a broken or hostile server).
     pub endless_pages: Option<String>,
+    /// Given pages of reads (first match wins; after `script`, before the rates).
+    pub pages: Vec<RestPages>,
 }
 
 impl RestFaults {
@@ -153,6 +187,21 @@ mod tests {
         assert_eq!(f.pick("GET /api/companies", false), None);
         assert_eq!(f.pick("POST /connect/token", true), Some(RestInjected::LostReply));
         assert_eq!(f.pick("POST /connect/token", true), None);
+    }
+
+    #[test]
+    fn given_pages_answer_their_operation_and_company_page_by_page() {
+        let op = "GET /api/companies/{companyId}/employees/contracts";
+        let p = RestPages {
+            operation: op.into(),
+            company_id: Some("AB-1".into()),
+            pages: vec!["one".into(), "two".into()],
+        };
+        assert_eq!(p.answer(op, Some("ab-1"), 2).as_deref(), Some("two"));
+        assert_eq!(p.answer(op, Some("other"), 1), None);
+        assert_eq!(p.answer("GET /api/companies", Some("ab-1"), 1), None);
+        let past: serde_json::Value = serde_json::from_str(&p.answer(op, Some("ab-1"), 3).unwrap()).unwrap();
+        assert_eq!(past["data"], serde_json::json!([]));
     }
 
     #[test]

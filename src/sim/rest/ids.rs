@@ -60,13 +60,27 @@ pub fn rest_id(domain: &str, kind: Kind, id: i64) -> Uuid {
     Uuid::new_v5(&NAMESPACE, format!("{domain}/{}/{id}", kind.tag()).as_bytes())
 }
 
-/// Reverse lookups, filled as ids are asked for; a miss rescans the domain once.
+/// Reverse lookups, filled as ids are asked for; a miss rescans the domain once. Also the REST
+/// ids a test gave an entity instead of its derived one ([`IdIndex::alias`]).
 #[derive(Clone, Debug, Default)]
 pub struct IdIndex {
     known: HashMap<(String, Uuid), (Kind, i32)>,
+    aliases: HashMap<(String, Kind, i64), Uuid>,
 }
 
 impl IdIndex {
+    /// The REST id of the SOAP entity `id` of `kind` in `domain`: its alias, else [`rest_id`].
+    pub fn id(&self, domain: &str, kind: Kind, id: i64) -> Uuid {
+        self.aliases.get(&(domain.to_owned(), kind, id)).copied().unwrap_or_else(|| rest_id(domain, kind, id))
+    }
+
+    /// Gives the SOAP entity `id` of `kind` the REST id `uuid` (so given real-world pages that
+    /// name an employee by its UUID meet the simulator's record of that employee).
+    pub fn alias(&mut self, domain: &str, kind: Kind, id: i32, uuid: Uuid) {
+        self.aliases.insert((domain.to_owned(), kind, i64::from(id)), uuid);
+        self.known.insert((domain.to_owned(), uuid), (kind, id));
+    }
+
     /// The SOAP id of `uuid` if it names an entity of `kind` in `d`.
     pub fn resolve(&mut self, domain: &str, d: &SimDomain, kind: Kind, uuid: Uuid) -> Option<i32> {
         let key = (domain.to_owned(), uuid);
@@ -81,7 +95,7 @@ impl IdIndex {
             _ => Vec::new(),
         };
         for id in candidates {
-            let u = rest_id(domain, kind, id.into());
+            let u = self.id(domain, kind, id.into());
             self.known.insert((domain.to_owned(), u), (kind, id));
         }
         self.known.get(&key).and_then(|&(k, id)| (k == kind).then_some(id))
@@ -97,6 +111,19 @@ mod tests {
         assert_eq!(rest_id("d", Kind::Employee, 7), rest_id("d", Kind::Employee, 7));
         assert_ne!(rest_id("d", Kind::Employee, 7), rest_id("e", Kind::Employee, 7));
         assert_ne!(rest_id("d", Kind::Employee, 7), rest_id("d", Kind::Company, 7));
+    }
+
+    #[test]
+    fn an_alias_replaces_the_derived_id_both_ways() {
+        let mut d = SimDomain::default();
+        d.employees.insert(7, crate::sim::SimEmployee::default());
+        let mut index = IdIndex::default();
+        let given = Uuid::from_u128(42);
+        index.alias("d", Kind::Employee, 7, given);
+        assert_eq!(index.id("d", Kind::Employee, 7), given);
+        assert_eq!(index.id("e", Kind::Employee, 7), rest_id("e", Kind::Employee, 7), "per domain");
+        assert_eq!(index.resolve("d", &d, Kind::Employee, given), Some(7));
+        assert_eq!(index.resolve("d", &d, Kind::Company, given), None);
     }
 
     #[test]

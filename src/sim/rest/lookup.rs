@@ -12,14 +12,14 @@ use uuid::Uuid;
 
 use super::api::Ctx;
 use super::error::RestError;
-use super::ids::{Kind, rest_id};
+use super::ids::Kind;
 use crate::nmbrs::PayPeriod;
 use crate::sim::state::SimCompany;
 
 impl Ctx<'_> {
     /// The REST id of a SOAP entity of this grant's domain.
     pub fn id(&self, kind: Kind, id: impl Into<i64>) -> String {
-        rest_id(self.domain, kind, id.into()).to_string()
+        self.ids.id(self.domain, kind, id.into()).to_string()
     }
 
     fn uuid_param(raw: Option<&str>, name: &str) -> Result<Uuid, RestError> {

@@ -20,7 +20,7 @@ use axum::Router;
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
-pub use faults::{RestFaults, RestInjected, RestScripted};
+pub use faults::{RestFaults, RestInjected, RestPages, RestScripted};
 pub use oauth::{GrantSpec, OAuthClient, OAuthSettings, OAuthState, TokenResponse, WORKER_SCOPES};
 pub use token::MintedGrant;
 
@@ -65,12 +65,26 @@ pub enum ClosedPeriodDelete {
     Allow,
 }
 
+/// How the numbers of reads go out: exactly (the default), or as real Nmbrs sends them, through
+/// float32 (REST-NOTES §7: `33.329998` for 33.33), `steps` float32 steps off
+/// ([`respond::as_float32`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Numbers {
+    #[default]
+    Exact,
+    Float32 {
+        steps: i32,
+    },
+}
+
 /// Behaviour the OpenAPI file leaves open (`POST /_sim/rest/settings`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RestSettings {
     pub days_post: DaysPost,
     pub closed_period_delete: ClosedPeriodDelete,
+    pub numbers: Numbers,
 }
 
 /// The REST face's routes (merged into [`crate::sim::router`]).

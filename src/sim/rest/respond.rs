@@ -127,9 +127,46 @@ pub fn injected_error(i: &RestInjected) -> RestError {
     }
 }
 
+/// `body` with every non-integer JSON number as Nmbrs' float32 storage gives it back: the
+/// float32 nearest to it, `steps` float32 steps further from zero (negative: towards zero),
+/// printed with 8 significant digits (`19.2` → `19.200001`, one step up `19.200003`). Whole
+/// numbers written as integers (ids, codes, days) stay; zero stays.
+pub fn as_float32(body: &mut Value, steps: i32) {
+    match body {
+        Value::Number(n) if n.is_f64() => {
+            let Some(x) = n.as_f64() else { return };
+            #[allow(clippy::cast_possible_truncation)] // float32 is the point
+            let stored = x as f32;
+            if stored == 0.0 || !stored.is_finite() {
+                return;
+            }
+            let stepped = f32::from_bits(stored.to_bits().wrapping_add_signed(steps));
+            if let Some(printed) = format!("{stepped:.7e}").parse::<f64>().ok().and_then(serde_json::Number::from_f64) {
+                *n = printed;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| as_float32(v, steps)),
+        Value::Object(map) => map.values_mut().for_each(|v| as_float32(v, steps)),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_go_out_through_float32_as_nmbrs_prints_them() {
+        let mut body = json!({"data": [{"hoursPerWeek": 19.2, "value": 12.97, "code": 400, "zero": 0.0, "neg": -7.5}]});
+        as_float32(&mut body, 1);
+        assert_eq!(
+            body.to_string(),
+            r#"{"data":[{"code":400,"hoursPerWeek":19.200003,"neg":-7.5000005,"value":12.970001,"zero":0.0}]}"#
+        );
+        let mut down = json!([32.0, 33.33]);
+        as_float32(&mut down, -1);
+        assert_eq!(down.to_string(), "[31.999998,33.329998]");
+    }
 
     #[test]
     fn pages_walk_to_the_end_and_page_size_is_bounded() {

@@ -64,9 +64,10 @@ fn uuid_id(id: Option<uuid::Uuid>) -> NmbrsId {
     NmbrsId::Uuid(id.unwrap_or_default())
 }
 
-/// The item of `items` greatest by `key`, the later one on ties (latest in the response).
+/// The item of `items` greatest by `key`, the first listed on ties (REST lists histories newest
+/// first, REST-NOTES §7; as [`crate::domain::history::Listing::NewestFirst`]).
 pub(super) fn latest<T, K: Ord>(items: &[T], key: impl Fn(&T) -> K) -> Option<&T> {
-    items.iter().enumerate().max_by_key(|(i, t)| (key(t), *i)).map(|(_, t)| t)
+    items.iter().enumerate().max_by_key(|(i, t)| (key(t), std::cmp::Reverse(*i))).map(|(_, t)| t)
 }
 
 pub(super) fn company(c: RestCompany) -> Company {
@@ -326,9 +327,9 @@ mod tests {
     }
 
     #[test]
-    fn latest_is_greatest_by_key_then_last_in_the_response() {
+    fn latest_is_greatest_by_key_then_first_in_the_response() {
         let items = [(1, 'a'), (2, 'b'), (2, 'c'), (0, 'd')];
-        assert_eq!(latest(&items, |i| i.0), Some(&(2, 'c')));
+        assert_eq!(latest(&items, |i| i.0), Some(&(2, 'b')));
         assert_eq!(latest(&[] as &[(i32, char)], |i| i.0), None);
     }
 

@@ -3,7 +3,8 @@
 //! response; the record converters then require the fields a decision needs
 //! ([`super::records`] marks them *decides*) and pass the rest on as `None` when unreadable.
 //! Numbers become `Decimal` through their shortest text form, never by `f64` arithmetic;
-//! strings holding numbers (`costPerHour`) are parsed like the SOAP reader does (`7,50` too).
+//! strings holding numbers (`costPerHour`) are parsed like the SOAP reader does (`7,50` too);
+//! either is then the decimal Nmbrs meant ([`crate::domain::decimal`]: float32 noise removed).
 //! Writing: the request bodies of `nmbrs-openapi.yaml`, including its two period shapes
 //! (SOURCES.md: wage insert flat, everything else nested).
 
@@ -18,6 +19,7 @@ use uuid::Uuid;
 
 use super::ids::EmployeeUuid;
 use super::records::{ByEmployee, RestListed, RestUnreadable};
+use crate::domain::decimal::as_meant;
 use crate::nmbrs::soap::records::{parse_datetime, parse_decimal};
 
 mod bodies;
@@ -52,9 +54,15 @@ impl FromWire for Uuid {
 impl FromWire for i32 {
     fn from_wire(v: &Value) -> Result<Self, String> {
         match v {
-            Value::Number(n) => {
-                n.as_i64().and_then(|n| i32::try_from(n).ok()).ok_or_else(|| format!("{n} is not an int"))
-            }
+            Value::Number(n) => match n.as_i64() {
+                Some(i) => i32::try_from(i).map_err(|_| format!("{n} is not an int")),
+                // `4.0`, or float32's `3.9999998`: an int if that is what Nmbrs meant.
+                None => Decimal::from_wire(v)
+                    .ok()
+                    .filter(Decimal::is_integer)
+                    .and_then(|d| i32::try_from(d).ok())
+                    .ok_or_else(|| format!("{n} is not an int")),
+            },
             Value::String(s) => s.trim().parse().map_err(|_| format!("{s:?} is not an int")),
             other => Err(format!("{} is not an int", kind_of(other))),
         }
@@ -88,9 +96,14 @@ impl FromWire for String {
     }
 }
 
+/// Every number the worker reads from REST, as the decimal Nmbrs meant: the text as sent (a
+/// JSON number through its shortest text form, never `f64` arithmetic; a string like SOAP's,
+/// `7,50` too), then [`as_meant`] (float32 artefacts such as `19.200003` become `19.2`, issue
+/// 23). This is the only place REST numbers are parsed: every record, comparison and event
+/// after it holds meanings.
 impl FromWire for Decimal {
     fn from_wire(v: &Value) -> Result<Self, String> {
-        match v {
+        let read = match v {
             Value::Number(n) => {
                 let t = n.to_string();
                 Decimal::from_str(&t)
@@ -100,7 +113,8 @@ impl FromWire for Decimal {
             }
             Value::String(s) => parse_decimal(s),
             other => Err(format!("{} is not a number", kind_of(other))),
-        }
+        }?;
+        Ok(as_meant(read))
     }
 }
 
@@ -329,6 +343,33 @@ mod tests {
         assert_eq!(Decimal::from_wire(&json!(0.1)).unwrap().to_string(), "0.1");
         assert_eq!(number(Decimal::new(725, 2)).to_string(), "7.25");
         assert_eq!(number(Decimal::new(800, 2)).to_string(), "8");
+    }
+
+    #[test]
+    fn every_number_read_is_the_decimal_nmbrs_meant() {
+        // Field case 13: JSON numbers that went through float32, and the same in a string.
+        let read = |v: Value| Decimal::from_wire(&v).unwrap().to_string();
+        assert_eq!(read(json!(19.200003)), "19.2");
+        assert_eq!(read(json!(31.999998)), "32");
+        assert_eq!(read(json!(2210.4001)), "2210.4");
+        assert_eq!(read(json!("12.969999")), "12.97");
+        assert_eq!(read(json!("12,969999")), "12.97");
+        assert_eq!(read(json!(50.526318)), "50.526318", "no shorter meaning: kept as read");
+        // In records: a variable hour line and a schedule's days.
+        let line = hour_line(&json!({"hourComponentId": Uuid::nil(), "hourCode": 1, "hours": 7.4999995})).unwrap();
+        assert_eq!(line.hours.0.to_string(), "7.5");
+        let week = json!({"hoursMonday": 6.4000006, "hoursTuesday": 5.5499997});
+        let s =
+            schedule(&json!({"startDate": "2025-09-01T00:00:00", "hoursPerWeek": 19.200003, "week1": week})).unwrap();
+        assert_eq!(
+            (s.hours_per_week, s.week1[0], s.week1[1]),
+            (Some(Decimal::new(192, 1)), Decimal::new(64, 1), Decimal::new(555, 2))
+        );
+        // An int field sent as a float means its integer; a real fraction is no int.
+        assert_eq!(i32::from_wire(&json!(4.0)), Ok(4));
+        assert_eq!(i32::from_wire(&json!(3.9999998)), Ok(4));
+        assert!(i32::from_wire(&json!(3.5)).is_err());
+        assert_eq!(days(&json!({"days": 2.0000002})), Ok(2));
     }
 
     #[test]

@@ -322,6 +322,7 @@ struct WAddress {
     city: Field<String>,
     #[serde(rename = "countryISOCode")]
     country_iso_code: Field<String>,
+    period: Field<Obj<WPeriod>>,
     created_at: Field<NaiveDateTime>,
 }
 
@@ -337,6 +338,7 @@ pub fn address(v: &Value) -> Result<RestAddress, Unread> {
         postal_code: w.postal_code.ok(),
         city: w.city.ok(),
         country_iso_code: w.country_iso_code.ok(),
+        period: w.period.ok().and_then(|p| p.0.pay_period().ok()),
         created_at: w.created_at.ok(),
     })
 }
