@@ -5,6 +5,7 @@ mod client;
 mod reader_props;
 mod rest_api;
 mod rest_client;
+mod rest_days_setting;
 mod schema;
 mod sim;
 mod sim_rest;

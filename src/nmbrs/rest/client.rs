@@ -53,6 +53,8 @@ pub struct RestTransport {
     base_url: Arc<str>,
     subscription_key: SecretString,
     retry_after_cap: Duration,
+    /// `NMBRS_REST_DAYS_POST` (`api/days.rs`).
+    days_post: super::DaysPostSetting,
 }
 
 impl fmt::Debug for RestTransport {
@@ -80,6 +82,7 @@ impl RestTransport {
             base_url: rest.base_url.trim_end_matches('/').into(),
             subscription_key: app.subscription_key.clone(),
             retry_after_cap: Duration::from_secs(60),
+            days_post: rest.days_post,
         })
     }
 
@@ -90,6 +93,12 @@ impl RestTransport {
 
     pub fn with_retry_after_cap(mut self, cap: Duration) -> Self {
         self.retry_after_cap = cap;
+        self
+    }
+
+    /// How the clients set variable days (`NMBRS_REST_DAYS_POST`; default from the [`RestConfig`]).
+    pub fn with_days_post(mut self, setting: super::DaysPostSetting) -> Self {
+        self.days_post = setting;
         self
     }
 
@@ -149,6 +158,11 @@ fn failure_of(e: &NmbrsError) -> Option<&RestFailure> {
 }
 
 impl RestClient {
+    /// `NMBRS_REST_DAYS_POST` of the process.
+    pub(super) fn days_post_setting(&self) -> super::DaysPostSetting {
+        self.transport.days_post
+    }
+
     /// The token source (integration, grant) of this client.
     pub fn tokens(&self) -> &TokenSource {
         &self.tokens

@@ -4,6 +4,7 @@
 //! injection. Routes are listed in the table of [`crate::sim`].
 
 mod api;
+mod days;
 pub mod error;
 pub mod faults;
 pub mod ids;
@@ -13,6 +14,7 @@ pub mod openapi;
 mod reads;
 pub mod respond;
 pub mod routes;
+pub mod settings;
 pub mod token;
 mod writes;
 
@@ -22,6 +24,10 @@ use serde::{Deserialize, Serialize};
 
 pub use faults::{RestFaults, RestInjected, RestScripted};
 pub use oauth::{GrantSpec, OAuthClient, OAuthSettings, OAuthState, TokenResponse, WORKER_SCOPES};
+pub use settings::{
+    ClosedPeriodDelete, CommentOverLimit, DaysPost, Gateway401, NegativeDays, Omitted, PutMissingPeriod, RestSettings,
+    SoapComments, WagePeriodShape,
+};
 pub use token::MintedGrant;
 
 use crate::sim::http::Shared;
@@ -42,35 +48,6 @@ pub struct RestState {
     /// The OpenAPI file requests and responses are checked against; none = no validation.
     #[serde(skip)]
     pub openapi: Option<openapi::OpenApiFile>,
-}
-
-/// What a second `POST …/variabledays` for the same period does (undocumented, REST-NOTES §2 [L]).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DaysPost {
-    /// The period's days become the posted number (SOAP's `DaysVar_Set`).
-    #[default]
-    Replace,
-    /// The posted number is added to the period's days.
-    Add,
-}
-
-/// Whether `DELETE` of a line in a closed period is refused (it has no `unprotectedMode`,
-/// REST-NOTES §2 [L]) or allowed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClosedPeriodDelete {
-    #[default]
-    Refuse,
-    Allow,
-}
-
-/// Behaviour the OpenAPI file leaves open (`POST /_sim/rest/settings`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct RestSettings {
-    pub days_post: DaysPost,
-    pub closed_period_delete: ClosedPeriodDelete,
 }
 
 /// The REST face's routes (merged into [`crate::sim::router`]).

@@ -20,8 +20,8 @@ use crate::sim::state::SimEmployee;
 const EPOCH: chrono::NaiveDateTime = chrono::DateTime::UNIX_EPOCH.naive_utc();
 
 fn page(ctx: &Ctx, items: Vec<Value>) -> Answer {
-    let p =
-        Page::parse(ctx.query.get("pageNumber").map(String::as_str), ctx.query.get("pageSize").map(String::as_str))?;
+    let (number, size) = (ctx.query.get("pageNumber"), ctx.query.get("pageSize"));
+    let p = Page::parse_or(number.map(String::as_str), size.map(String::as_str), ctx.settings.default_page_size)?;
     Ok((StatusCode::OK, Some(paged(items, p, ctx.links))))
 }
 
@@ -420,8 +420,13 @@ pub fn cost_per_hour(ctx: &mut Ctx) -> Answer {
     page(ctx, rows)
 }
 
+/// A line's REST fields beyond code and value; a SOAP-made line's comment only under
+/// `soap_comments: visible`.
 fn line_json(ctx: &Ctx, kind: Kind, id: i32) -> Value {
-    let info = ctx.d.line_info.get(&id).cloned().unwrap_or_default();
+    let mut info = ctx.d.line_info.get(&id).cloned().unwrap_or_default();
+    if info.via_soap && ctx.settings.soap_comments == super::SoapComments::Absent {
+        info.comment = None;
+    }
     let (id_name, created) = match kind {
         Kind::HourComponent => ("hourComponentId", info.created_at),
         _ => ("variableWageComponentId", info.created_at),
@@ -486,12 +491,13 @@ pub fn variable_wages(ctx: &mut Ctx) -> Answer {
     page(ctx, rows)
 }
 
-/// `GET /api/employees/{employeeId}/variabledays?year&period`: `[{days}]`, or `[]` when none
-/// were set in the period.
+/// `GET /api/employees/{employeeId}/variabledays?year&period`: `[{days,
+/// daysForWageComponentsPerDay}]`, or `[]` when none were set in the period.
 pub fn variable_days(ctx: &mut Ctx) -> Answer {
     let (employee, company) = ctx.employee()?;
     let p = ctx.query_period(company)?;
-    let items =
-        ctx.d.days.get(&(employee, p.year, p.period)).map(|d| json!({"days": d, "daysForWageComponentsPerDay": null}));
+    let key = (employee, p.year, p.period);
+    let factor = ctx.d.days_factor.get(&key).copied();
+    let items = ctx.d.days.get(&key).map(|d| json!({"days": d, "daysForWageComponentsPerDay": factor}));
     page(ctx, items.into_iter().collect())
 }
