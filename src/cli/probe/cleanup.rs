@@ -24,7 +24,9 @@ pub async fn neutralise(ctx: &Ctx<'_>, kind: Kind, id: &str, period: PayPeriod) 
         Kind::Hours => ("hourComponentId", "hours"),
         Kind::Wage => ("variableWagecomponentId", "value"),
     };
-    let mut body = json!({"periodDetails": lines::period_post(period, true)});
+    // The comment is sent again: a PUT that clears what it leaves out keeps the marker then.
+    let comment = ctx.marker.comment("left in a closed period: Nmbrs refused to delete it, remove it by hand");
+    let mut body = json!({"periodDetails": lines::period_post(period, true), "comment": comment});
     body[id_field] = json!(id);
     body[value_field] = json!(0);
     let reply = lines::put_line(&ctx.rest, kind, &ctx.employee, &body).await?;
@@ -47,10 +49,11 @@ async fn delete(ctx: &Ctx<'_>, line: &OwnLine, notes: &mut Vec<String>) -> anyho
             notes.push(format!("deleted {:?} line {} ({}) #{}", line.kind, line.id, line.what, reply.seq));
         }
     } else if line.remnant {
-        ctx.remnant(format!(
+        let what = format!(
             "{:?} line {} in {}-{} is still there (DELETE #{} refused): remove it in Nmbrs by hand",
             line.kind, line.id, line.year, line.period, reply.seq
-        ));
+        );
+        ctx.remnant_once(&line.id, what);
     } else {
         notes.push(neutralise(ctx, line.kind, &line.id, PayPeriod::new(line.year, line.period)).await?);
     }
@@ -105,7 +108,8 @@ pub async fn sweep(ctx: &Ctx<'_>, soap: Option<&Soap>) -> anyhow::Result<Vec<Str
 }
 
 /// Puts the days (and their factor) of the journal's period back as found, with the worker's
-/// own rule (`next_days_step`), which ends right under either POST behaviour.
+/// own rule (`next_days_step`), which ends right under either POST behaviour. When the days
+/// cannot be put back (Nmbrs adds and refuses the negative POST), the factor still is.
 pub async fn restore_days(ctx: &Ctx<'_>) -> anyhow::Result<()> {
     let Some(found) = ctx.journal().state.days.clone() else { return Ok(()) };
     let (period, target) = (found.pay_period(), found.found);
@@ -121,13 +125,13 @@ pub async fn restore_days(ctx: &Ctx<'_>) -> anyhow::Result<()> {
         let n = match next_days_step(wanted, i32::try_from(first.days)?, &posts, prior) {
             DaysStep::Post(n) => i64::from(n),
             // The days are right, the factor is not: POST without changing the days.
-            DaysStep::Done if prior == Some(DaysBehaviour::Replaces) => target.days,
-            DaysStep::Done => 0,
-            DaysStep::Refused(why) => return Err(not_back(period, held, target, &why.to_string())),
+            DaysStep::Done => same_days(prior, held),
+            DaysStep::Refused(why) => return Err(not_back(ctx, period, held, target, &why.to_string()).await),
         };
         let reply = lines::post_days(&ctx.rest, &ctx.employee, period, n, Some(target.factor)).await?;
         if !reply.ok() {
-            return Err(not_back(period, held, target, &format!("POST {n} refused: {}", ctx.rest.rec.cite(&reply))));
+            let why = format!("POST {n} refused: {}", ctx.rest.rec.cite(&reply));
+            return Err(not_back(ctx, period, held, target, &why).await);
         }
         let after = lines::days(&ctx.rest, &ctx.employee, period).await?;
         posts.push(DaysPosted {
@@ -137,10 +141,26 @@ pub async fn restore_days(ctx: &Ctx<'_>) -> anyhow::Result<()> {
         });
         held = after;
     }
-    Err(not_back(period, held, target, "still not as found after 5 POSTs"))
+    Err(not_back(ctx, period, held, target, "still not as found after 5 POSTs").await)
 }
 
-fn not_back(period: PayPeriod, held: Days, target: Days, why: &str) -> anyhow::Error {
+/// The days POST that leaves `held` as it is: 0 under "adds", the number itself otherwise
+/// (under "replaces"; not knowing, 0 is tried and the reads tell).
+fn same_days(behaviour: Option<DaysBehaviour>, held: Days) -> i64 {
+    if behaviour == Some(DaysBehaviour::Replaces) { held.days } else { 0 }
+}
+
+/// The error for days not put back, after one try to put at least the factor back.
+async fn not_back(ctx: &Ctx<'_>, period: PayPeriod, mut held: Days, target: Days, why: &str) -> anyhow::Error {
+    let behaviour = *ctx.days_behaviour.lock().unwrap_or_else(|e| e.into_inner());
+    if held.factor != target.factor && behaviour.is_some() {
+        let n = same_days(behaviour, held);
+        if lines::post_days(&ctx.rest, &ctx.employee, period, n, Some(target.factor)).await.is_ok_and(|r| r.ok())
+            && let Ok(now) = lines::days(&ctx.rest, &ctx.employee, period).await
+        {
+            held = now;
+        }
+    }
     anyhow::anyhow!(
         "{period}: {} days (factor {:?}) where {} (factor {:?}) were found; {why}: set them back in Nmbrs by hand",
         held.days,

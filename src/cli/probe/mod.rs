@@ -208,8 +208,10 @@ async fn ask_all(
         Ok(after) => {
             let diffs = cleanup::differences(&before, &after);
             if diffs.is_empty() {
+                let left = !ctx.remnants.lock().unwrap_or_else(|e| e.into_inner()).is_empty();
+                let but = if left { "Apart from the probe lines LEFT BEHIND below, the" } else { "The" };
                 notes.push(format!(
-                    "The periods {}, {} and {} are as they were found.",
+                    "{but} periods {}, {} and {} are as they were found.",
                     ctx.previous, ctx.current, ctx.next
                 ));
             }

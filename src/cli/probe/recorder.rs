@@ -150,6 +150,11 @@ impl Recorder {
         }
     }
 
+    /// `#12 → 200`: a reply named without its body.
+    pub fn brief(&self, r: &Reply) -> String {
+        format!("#{} → {}", r.seq, r.status)
+    }
+
     /// Sends `req` and records the exchange (also when no response came).
     pub async fn send(&self, req: Outgoing) -> Result<Reply, NoReply> {
         let seq = self.seq.fetch_add(1, Ordering::SeqCst) + 1;

@@ -65,6 +65,14 @@ impl Ctx<'_> {
         self.remnants.lock().unwrap_or_else(|e| e.into_inner()).push(what);
     }
 
+    /// [`Self::remnant`], unless a note of this run already names `key` (a line id).
+    pub fn remnant_once(&self, key: &str, what: String) {
+        let noted = self.remnants.lock().unwrap_or_else(|e| e.into_inner()).iter().any(|r| r.contains(key));
+        if !noted {
+            self.remnant(what);
+        }
+    }
+
     pub(crate) fn journal(&self) -> std::sync::MutexGuard<'_, JournalFile> {
         self.journal.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -48,8 +48,10 @@ impl Variant {
 /// Where a line was found after its PUT and how its comment read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Seen {
-    /// In `period`, with `comment_kept` (`None`: another comment).
-    At { moved_to_current: bool, stayed: bool, comment_kept: Option<bool> },
+    /// Found: whether the POST had placed it in the next period (a line Nmbrs put in the
+    /// current one tells nothing about a move there), where it is now, and `comment_kept`
+    /// (`None`: another comment).
+    At { placed: bool, moved_to_current: bool, stayed: bool, comment_kept: Option<bool> },
     /// In neither period, or the PUT was refused.
     Nowhere(String),
 }
@@ -95,10 +97,13 @@ pub fn omitted_comment(obs: &[Observation]) -> Result<&'static str, String> {
 }
 
 /// `put_missing_period` from the variants that leave `periodDetails` out.
+/// A line the POST did not place in the next period tells nothing about a move (unless it is
+/// gone: that counts, and decides nothing).
 pub fn missing_period(obs: &[Observation]) -> Result<&'static str, String> {
+    let placed = |o: &Observation| !matches!(o.seen, Seen::At { placed: false, .. });
     agree(
         obs,
-        |o| o.variant.omits_period(),
+        |o| o.variant.omits_period() && placed(o),
         |s| match s {
             Seen::At { stayed: true, .. } => Some("kept"),
             Seen::At { moved_to_current: true, .. } => Some("moved_to_current"),
@@ -164,12 +169,13 @@ async fn observe(ctx: &Ctx<'_>, kind: Kind, variant: Variant) -> anyhow::Result<
     let Some(id) = posted.id else {
         anyhow::bail!("the line could not be made: {}", ctx.rest.rec.cite(&posted.reply));
     };
+    let placed = ctx.locate(kind, &id, &[period]).await?.is_some();
     let reply =
         lines::put_line(&ctx.rest, kind, &ctx.employee, &put_body(ctx, kind, variant, &id, &comment, period)).await?;
     crate::failpoint::crash_point("probe.after_put");
     let found = ctx.locate(kind, &id, &[period, ctx.current]).await?;
     ctx.remove(kind, &id).await?;
-    let cite = ctx.rest.rec.cite(&reply);
+    let cite = if reply.ok() { ctx.rest.rec.brief(&reply) } else { ctx.rest.rec.cite(&reply) };
     if !reply.ok() {
         return Ok(Observation {
             kind,
@@ -191,9 +197,14 @@ async fn observe(ctx: &Ctx<'_>, kind: Kind, variant: Variant) -> anyhow::Result<
         None | Some("") => Some(false),
         Some(_) => None,
     };
-    let seen = Seen::At { moved_to_current: at == ctx.current, stayed: at == period, comment_kept };
+    let seen = Seen::At { placed, moved_to_current: at == ctx.current, stayed: at == period, comment_kept };
+    let from = if placed {
+        String::new()
+    } else {
+        format!("the POST put it in {} (not counted for the period); ", ctx.current)
+    };
     let evidence = format!(
-        "{cite}; read in {at}, comment {}",
+        "{from}{cite}; read in {at}, comment {}",
         match comment_kept {
             Some(true) => "kept",
             Some(false) => "cleared",
@@ -208,7 +219,7 @@ mod tests {
     use super::*;
 
     fn obs(kind: Kind, variant: Variant, stayed: bool, kept: bool) -> Observation {
-        let seen = Seen::At { moved_to_current: !stayed, stayed, comment_kept: Some(kept) };
+        let seen = Seen::At { placed: true, moved_to_current: !stayed, stayed, comment_kept: Some(kept) };
         Observation { kind, variant, seen, evidence: String::new() }
     }
 
@@ -222,6 +233,7 @@ mod tests {
         let mut replace = all_kept.clone();
         for o in &mut replace {
             o.seen = Seen::At {
+                placed: true,
                 moved_to_current: o.variant.omits_period(),
                 stayed: !o.variant.omits_period(),
                 comment_kept: Some(!o.variant.omits_comment()),
@@ -233,8 +245,12 @@ mod tests {
         let mut mixed = all_kept.clone();
         mixed[3] = obs(Kind::Wage, Variant::ValueOnly, true, false);
         assert!(omitted_comment(&mixed).is_err());
-        let mut lost = all_kept;
+        let mut lost = all_kept.clone();
         lost[2].seen = Seen::Nowhere("gone".into());
         assert!(missing_period(&lost).is_err());
+        // A wage line the POST put in the current period does not count for the period.
+        let mut unplaced = all_kept;
+        unplaced[3].seen = Seen::At { placed: false, moved_to_current: true, stayed: false, comment_kept: Some(true) };
+        assert_eq!(missing_period(&unplaced), Ok("kept"));
     }
 }
