@@ -101,8 +101,10 @@ pub async fn sweep(ctx: &Ctx<'_>, soap: Option<&Soap>) -> anyhow::Result<Vec<Str
             )),
         }
     }
-    if let Err(e) = restore_days(ctx).await {
-        ctx.remnant(format!("{e:#}"));
+    let days = ctx.journal().state.days.clone();
+    match restore_days(ctx).await {
+        Ok(()) => notes.extend(days.map(|d| format!("put the days of {} back to {}", d.pay_period(), d.found.days))),
+        Err(e) => ctx.remnant(format!("{e:#}")),
     }
     Ok(notes)
 }
@@ -170,10 +172,13 @@ async fn not_back(ctx: &Ctx<'_>, period: PayPeriod, mut held: Days, target: Days
     )
 }
 
+/// A line as compared: id, code, value, comment.
+type Row = (String, Option<i64>, Option<String>, Option<String>);
+
 /// The periods as read: every line but the probe's, and the next period's days.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Snapshot {
-    lines: BTreeMap<(String, String), Vec<(String, Option<i64>, Option<String>, Option<String>)>>,
+    lines: BTreeMap<(String, String), Vec<Row>>,
     days: Days,
 }
 

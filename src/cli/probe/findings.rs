@@ -173,6 +173,26 @@ mod tests {
     }
 
     #[test]
+    fn the_table_is_the_published_schema() {
+        let schema: Value = serde_json::from_str(include_str!("../../../schemas/probe/findings.json")).unwrap();
+        let items = schema["properties"]["findings"]["prefixItems"].as_array().unwrap();
+        assert_eq!(items.len(), FINDINGS.len());
+        for (item, (id, _, vocabulary)) in items.iter().zip(FINDINGS) {
+            assert_eq!(item["properties"]["id"]["const"], *id);
+            let answer = &item["properties"]["answer"];
+            match vocabulary {
+                Vocabulary::Words(words) => {
+                    let mut listed: Vec<&str> = words.to_vec();
+                    listed.push(UNKNOWN);
+                    assert_eq!(answer["enum"], json!(listed), "{id}");
+                }
+                Vocabulary::Number => assert_eq!(answer["oneOf"][0]["type"], "integer", "{id}"),
+                Vocabulary::DoneOrRefused => assert!(answer["pattern"].as_str().unwrap().contains("refused"), "{id}"),
+            }
+        }
+    }
+
+    #[test]
     fn an_answer_outside_the_vocabulary_becomes_unknown() {
         let mut f = Findings::default();
         f.set("days_second_post", "replaces", "#1");

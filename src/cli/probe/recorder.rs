@@ -36,6 +36,9 @@ pub struct Outgoing {
     pub off_spec: Option<&'static str>,
 }
 
+/// Status, headers and body of a response.
+type Read = (u16, Vec<(String, String)>, Vec<u8>);
+
 /// A response, as read.
 #[derive(Clone, Debug)]
 pub struct Reply {
@@ -176,13 +179,7 @@ impl Recorder {
             .map_err(|message| NoReply { seq, message })
     }
 
-    fn write(
-        &self,
-        seq: u32,
-        req: &Outgoing,
-        outcome: &Result<(u16, Vec<(String, String)>, Vec<u8>), String>,
-        took: Duration,
-    ) {
+    fn write(&self, seq: u32, req: &Outgoing, outcome: &Result<Read, String>, took: Duration) {
         let question = *self.question.lock().unwrap_or_else(|e| e.into_inner());
         let request_type = content_type(&req.headers);
         let mut line = json!({
@@ -242,7 +239,7 @@ impl Recorder {
     }
 }
 
-async fn read(mut response: reqwest::Response) -> Result<(u16, Vec<(String, String)>, Vec<u8>), String> {
+async fn read(mut response: reqwest::Response) -> Result<Read, String> {
     let status = response.status().as_u16();
     let headers = response
         .headers()

@@ -52,8 +52,8 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 /// subscription key is answered in Nmbrs' shape or, under `gateway_401: gateway`, by the API
 /// gateway in front of Nmbrs with its own body (REST-NOTES §7 [M]; CONTRACT §5.1).
 /// The error is the call log's outcome and the response.
-fn authenticate(s: &SimState, headers: &HeaderMap) -> Result<Grant, (String, Response)> {
-    let refuse = |e: RestError| (format!("error:{}", e.code), e.into_response());
+fn authenticate(s: &SimState, headers: &HeaderMap) -> Result<Grant, Box<(String, Response)>> {
+    let refuse = |e: RestError| Box::new((format!("error:{}", e.code), e.into_response()));
     let token = bearer(headers).ok_or_else(|| refuse(RestError::token_missing()))?;
     let oauth = &s.rest.oauth;
     let grant = oauth.grant_for_access(token, now_ms()).ok_or_else(|| refuse(RestError::token_invalid()))?;
@@ -62,7 +62,7 @@ fn authenticate(s: &SimState, headers: &HeaderMap) -> Result<Grant, (String, Res
     if key.is_empty() || key != client.subscription_key {
         return Err(match s.rest.settings.gateway_401 {
             Gateway401::Nmbrs => refuse(RestError::subscription_key()),
-            Gateway401::Gateway => ("error:gateway_401".into(), gateway_key_refusal()),
+            Gateway401::Gateway => Box::new(("error:gateway_401".into(), gateway_key_refusal())),
         });
     }
     Ok(grant.clone())
@@ -248,7 +248,8 @@ pub async fn api(State(state): State<Shared>, method: Method, uri: Uri, headers:
     let mut s = lock(&state);
     let grant = match authenticate(&s, &headers) {
         Ok(g) => g,
-        Err((outcome, refusal)) => {
+        Err(refused) => {
+            let (outcome, refusal) = *refused;
             s.calls.push(CallRecord { operation: name, domain: String::new(), write: route.write, outcome });
             return refusal;
         }

@@ -65,6 +65,7 @@ async fn run(ctx: &Ctx<'_>, f: &mut Findings) -> anyhow::Result<()> {
         if !reply.ok() {
             anyhow::bail!("POST of {days} days (factor {factor}) refused: {}", rest.rec.cite(&reply));
         }
+        crate::failpoint::crash_point("probe.after_days_post");
         last = lines::days(rest, employee, period).await?;
         evidence.push(format!("#{} POST {days} → read {}", reply.seq, last.days));
         steps.push((*days, last.days));
