@@ -256,16 +256,9 @@ async fn read(mut response: reqwest::Response) -> Result<Read, String> {
     Ok((status, headers, body))
 }
 
+/// The error and its causes, without the URL.
 fn describe(e: reqwest::Error) -> String {
-    let e = e.without_url();
-    let mut message = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        message.push_str(": ");
-        message.push_str(&s.to_string());
-        source = s.source();
-    }
-    message
+    format!("{:#}", anyhow::Error::new(e.without_url()))
 }
 
 fn content_type(headers: &[(String, String)]) -> &str {

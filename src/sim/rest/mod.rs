@@ -8,6 +8,7 @@ mod days;
 pub mod error;
 pub mod faults;
 pub mod ids;
+mod line_reads;
 mod lookup;
 pub mod oauth;
 pub mod openapi;
