@@ -107,12 +107,9 @@ impl<'r> Rest<'r> {
                 return Ok(reply);
             }
             attempt += 1;
-            let retry_after = reply.header("retry-after").map(str::to_owned);
-            self.throttled
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(Throttled { seq: reply.seq, retry_after: retry_after.clone() });
-            let wait = retry_after
+            // `send_once` noted the 429 for the `retry_after_on_429` finding.
+            let wait = reply
+                .header("retry-after")
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .map_or(Duration::from_secs(2 * attempt), |s| Duration::from_secs(s.min(30)));
             tracing::warn!(seq = reply.seq, ?wait, "Nmbrs throttled the probe; waiting");
