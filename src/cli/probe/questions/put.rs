@@ -52,8 +52,12 @@ pub enum Seen {
     /// current one tells nothing about a move there), where it is now, and `comment_kept`
     /// (`None`: another comment).
     At { placed: bool, moved_to_current: bool, stayed: bool, comment_kept: Option<bool> },
-    /// In neither period, or the PUT was refused.
+    /// In neither period after the PUT, or the question stopped: decides nothing, and no
+    /// answer is given while such an observation stands.
     Nowhere(String),
+    /// Nmbrs refused the PUT (e.g. a body without the code): nothing was changed, so it tells
+    /// nothing about omitted fields and is left out of the answer (it is in the evidence).
+    Refused(String),
 }
 
 /// One PUT's observation.
@@ -73,7 +77,7 @@ fn agree(
 ) -> Result<&'static str, String> {
     let words: Vec<(String, Option<&'static str>)> = obs
         .iter()
-        .filter(|o| relevant(o))
+        .filter(|o| relevant(o) && !matches!(o.seen, Seen::Refused(_)))
         .map(|o| (format!("{:?} {}", o.kind, o.variant.name()), word(&o.seen)))
         .collect();
     match words.first() {
@@ -177,12 +181,11 @@ async fn observe(ctx: &Ctx<'_>, kind: Kind, variant: Variant) -> anyhow::Result<
     ctx.remove(kind, &id).await?;
     let cite = if reply.ok() { ctx.rest.rec.brief(&reply) } else { ctx.rest.rec.cite(&reply) };
     if !reply.ok() {
-        return Ok(Observation {
-            kind,
-            variant,
-            seen: Seen::Nowhere(format!("PUT refused: {cite}")),
-            evidence: format!("PUT refused: {cite}"),
-        });
+        // A 4xx changed nothing; after a 5xx the line's state is not known.
+        let why = format!("PUT answered {cite}");
+        let seen =
+            if (400..500).contains(&reply.status) { Seen::Refused(why.clone()) } else { Seen::Nowhere(why.clone()) };
+        return Ok(Observation { kind, variant, seen, evidence: why });
     }
     let Some((at, line)) = found else {
         return Ok(Observation {
@@ -249,6 +252,10 @@ mod tests {
         lost[2].seen = Seen::Nowhere("gone".into());
         assert!(missing_period(&lost).is_err());
         // A wage line the POST put in the current period does not count for the period.
+        // A refused PUT changed nothing: left out, the others decide.
+        let mut refused = all_kept.clone();
+        refused[0].seen = Seen::Refused("400".into());
+        assert_eq!((omitted_comment(&refused), missing_period(&refused)), (Ok("kept"), Ok("kept")));
         let mut unplaced = all_kept;
         unplaced[3].seen = Seen::At { placed: false, moved_to_current: true, stayed: false, comment_kept: Some(true) };
         assert_eq!(missing_period(&unplaced), Ok("kept"));
