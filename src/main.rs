@@ -207,7 +207,9 @@ fn main() -> ExitCode {
     if matches!(cli.command, Command::Probe(_)) {
         // The probe's own log goes to stderr (stdout is the table), warnings and up by default.
         let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
-        let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(filter).try_init();
+        let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let _ =
+            tracing_subscriber::fmt().with_writer(std::io::stderr).with_ansi(ansi).with_env_filter(filter).try_init();
     }
     let config = match Config::from_env() {
         Ok(config) => config,
