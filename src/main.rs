@@ -1,7 +1,7 @@
 //! `nmbrs-worker`: the command line (CONTRACT §1). Each subcommand reads the environment
 //! configuration; a bad value ends the process with one clear line and exit code 2.
 
-use std::{path::PathBuf, process::ExitCode};
+use std::{io::Read as _, path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 use nmbrs_worker::{
@@ -92,6 +92,80 @@ enum Command {
         #[command(subcommand)]
         action: InDoubtAction,
     },
+    /// Settle every undocumented Nmbrs REST behaviour in a demo environment (issue 21); reads
+    /// the consent's refresh token from stdin.
+    #[command(long_about = PROBE_ABOUT)]
+    Probe(ProbeArgs),
+}
+
+const PROBE_ABOUT: &str = "Settle every undocumented Nmbrs REST behaviour the worker rests on, in a Nmbrs demo \
+environment, in minutes: days POSTs, PUT semantics, wage period shapes, closed periods, SOAP comments over REST, \
+paging, tokens, the gateway's 401 and 429, comment length. Each answer is observed; what cannot be observed is \
+`unknown` with the reason.
+
+SAFETY RULES
+  * It writes only in --company, which must be one company of the consent whose name or number matches the demo \
+pattern (--demo-pattern, default extdev-*, Nmbrs' recipe for a demo environment), and only for --employee, \
+which must be one of that company's employees. Otherwise it refuses before any write.
+  * It writes only its own lines, each with a comment starting [nmbrs-probe <run>], in the period after the \
+current one and (question 4) the one before it; it reads them back and deletes them, and puts the variable days \
+back as it found them. It then reads the periods again and reports anything not as found.
+  * An interrupted run is cleaned up by the next one (same --out): the journal in --out names what it made, and \
+every line carrying the marker is removed. A line Nmbrs will not delete (a closed period) is set to 0 and \
+reported for a person to remove (exit code 3).
+  * Throttling is shared with production (one subscription key): it never provokes a 429 unless \
+--provoke-429 N is given.
+  * Question 7 spends refresh tokens and reuses one on purpose; a Nmbrs that revokes the chain on reuse then \
+needs a new consent. Use a consent made for the probe, not a customer's.
+
+CREDENTIALS come only from the environment and stdin, never from arguments: NMBRS_REST_BASE_URL, \
+NMBRS_OAUTH_TOKEN_URL, NMBRS_OAUTH_CLIENT_ID, NMBRS_OAUTH_CLIENT_SECRET, NMBRS_SUBSCRIPTION_KEY (the worker's \
+own settings); the consent's refresh token on stdin; for question 5 NMBRS_SOAP_USERNAME, NMBRS_SOAP_TOKEN and \
+NMBRS_BASE_URL with --soap-domain.
+
+OUTPUT: a table (question, answer, evidence) on stdout; every request and response, secrets redacted, in \
+--out/<run>/requests.jsonl; --json FILE writes {\"findings\": [{\"id\", \"answer\", \"evidence\"}]}. \
+Exit code 0: done, everything put back; 3: done, something left behind (listed); 1: refused or failed.";
+
+/// `nmbrs-worker probe` (see `PROBE_ABOUT`).
+#[derive(clap::Args)]
+struct ProbeArgs {
+    /// REST company id (UUID) of a demo company of the consent.
+    #[arg(long, required_unless_present = "tokens")]
+    company: Option<String>,
+    /// REST employee id (UUID) of an employee of that company.
+    #[arg(long, required_unless_present = "tokens")]
+    employee: Option<String>,
+    /// Glob (* and ?, any case) the company's name or number must match.
+    #[arg(long, default_value = nmbrs_worker::cli::probe::safety::DEFAULT_DEMO_PATTERN)]
+    demo_pattern: String,
+    /// Folder for the records, the journal of an interrupted run and tokens.json.
+    #[arg(long, default_value = "nmbrs-probe")]
+    out: PathBuf,
+    /// Also write the findings here as JSON.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// The Nmbrs SOAP domain: enables question 5 (user and token from NMBRS_SOAP_USERNAME / NMBRS_SOAP_TOKEN).
+    #[arg(long)]
+    soap_domain: Option<String>,
+    /// Only question 7 (tokens), e.g. 31 days after the consent: no company, no writes.
+    #[arg(long)]
+    tokens: bool,
+    /// The day the person consented (when the access token carries no auth_time).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    consented_at: Option<chrono::NaiveDate>,
+    /// Send up to N reads without waiting to get a 429 (shared with production: off by default).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    provoke_429: u32,
+    /// Write the newest refresh token here (mode 0600); without it the rotated token is not kept.
+    #[arg(long, value_name = "FILE")]
+    refresh_token_out: Option<PathBuf>,
+    /// Hour code of the probe's hour lines (default: the company's first).
+    #[arg(long)]
+    hour_code: Option<i64>,
+    /// Wage code of the probe's wage lines (default: the company's first variable one).
+    #[arg(long)]
+    wage_code: Option<i64>,
 }
 
 #[derive(Subcommand)]
@@ -130,6 +204,13 @@ enum InDoubtAction {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(cli.command, Command::Probe(_)) {
+        // The probe's own log goes to stderr (stdout is the table), warnings and up by default.
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
+        let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let _ =
+            tracing_subscriber::fmt().with_writer(std::io::stderr).with_ansi(ansi).with_env_filter(filter).try_init();
+    }
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(e) => {
@@ -217,7 +298,49 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
             println!("resolved; the next export of {} brings the bucket to its value", target.integration);
             Ok(())
         }
+        Command::Probe(args) => probe(config, args).await,
     }
+}
+
+/// `probe`: the refresh token from stdin, the SOAP user and token from the environment.
+async fn probe(config: Config, args: ProbeArgs) -> anyhow::Result<()> {
+    use nmbrs_worker::cli::probe;
+    use secrecy::SecretString;
+    let _failpoints = fail::FailScenario::setup();
+    let mut input = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin().lock().take(64 * 1024), &mut input)?;
+    let refresh_token = input.lines().map(str::trim).find(|l| !l.is_empty()).map(SecretString::from);
+    let refresh_token = refresh_token
+        .ok_or_else(|| anyhow::anyhow!("probe reads the consent's refresh token from stdin; none was given"))?;
+    let soap = match &args.soap_domain {
+        None => None,
+        Some(_) => {
+            let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+            match (var("NMBRS_SOAP_USERNAME"), var("NMBRS_SOAP_TOKEN")) {
+                (Some(user), Some(token)) => Some((user, SecretString::from(token))),
+                _ => anyhow::bail!("--soap-domain needs NMBRS_SOAP_USERNAME and NMBRS_SOAP_TOKEN in the environment"),
+            }
+        }
+    };
+    let opts = probe::Options {
+        company: args.company,
+        employee: args.employee,
+        demo_pattern: args.demo_pattern,
+        out: args.out,
+        json: args.json,
+        soap_domain: args.soap_domain,
+        tokens_only: args.tokens,
+        consented_at: args.consented_at,
+        provoke_429: args.provoke_429,
+        refresh_token_out: args.refresh_token_out,
+        hour_code: args.hour_code,
+        wage_code: args.wage_code,
+    };
+    let report = probe::run(&config, &opts, probe::Secrets { refresh_token, soap }, &mut std::io::stdout()).await?;
+    if !report.left_behind.is_empty() {
+        std::process::exit(3);
+    }
+    Ok(())
 }
 
 /// `run`: the worker until a signal, then a graceful stop. A second signal exits at once.

@@ -12,6 +12,7 @@ pub(crate) mod export;
 mod field;
 mod nmbrs;
 mod oauth;
+mod probe;
 mod support;
 mod switch;
 mod team;

@@ -1,7 +1,8 @@
-//! The operator commands beside `run`: `demo`, `publish`, `seal`, `replay`, `in-doubt`.
+//! The operator commands beside `run`: `demo`, `publish`, `seal`, `replay`, `in-doubt`, `probe`.
 
 pub mod demo;
 pub mod in_doubt;
+pub mod probe;
 pub mod publish;
 pub mod replay;
 pub mod seal;

@@ -32,6 +32,7 @@ schema_files!(
     "events/team_member.deactivated.json",
     "events/hours.exported.json",
     "events/notification.json",
+    "probe/findings.json",
 );
 
 fn parsed() -> impl Iterator<Item = (&'static str, Value)> {

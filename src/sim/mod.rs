@@ -35,7 +35,8 @@
 //! | `POST /_sim/oauth/settings`, `GET` | [`rest::OAuthSettings`] `{access_token_ttl_secs (3600), reuse_grace_secs (0 = strict single use)}` |
 //! | `GET /_sim/oauth/calls` | token and revocation calls with their outcome |
 //! | `POST /_sim/rest/faults`, `GET` | replaces / shows the [`rest::RestFaults`]; scripted faults name the operation as `"METHOD /path/template"`, the token endpoint as `"POST /connect/token"` (`{"kind": "reply", "status", "body", "applied"?}` answers any status and body as they are); `endless_pages` names a paged read whose `nextPage` chain never ends; `pages` (`[{"operation", "company_id"?, "pages": ["{\"pagination\": …", …]}]`) answers a read with given pages as they are (logged `injected:canned`; [`Simulator::rest_pages`]) |
-//! | `POST /_sim/rest/settings`, `GET` | [`rest::RestSettings`]: what a second days POST does, DELETE in a closed period, and `numbers` (`{"kind": "float32", "steps": 1}`: every number read goes out through float32, as real Nmbrs sends it) |
+//! | `POST /_sim/rest/settings`, `GET` | replaces / shows the [`rest::RestSettings`]: how the REST face plays each behaviour the OpenAPI file leaves open (days POST, PUT, wage period shapes, closed periods, SOAP comments, page size, gateway 401, comment limit; `rest/settings.rs`), and `numbers` (`{"kind": "float32", "steps": 1}`: every number read goes out through float32, as real Nmbrs sends it); every field optional, defaults as before |
+//! | `GET /_sim/rest/violations` | `{requests, responses}` that broke the OpenAPI file |
 //!
 //! Differences from Nmbrs, on purpose or for lack of knowledge: the SOAPAction must be
 //! quoted; an unknown or misplaced element is a `soap:Client` fault (ASMX would ignore it and

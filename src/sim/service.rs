@@ -234,6 +234,7 @@ pub fn execute(state: &mut SimState, req: &Request) -> Result<Vec<u8>, SimError>
                     cost_center_id: req.group_text(group, "CostCenterId"),
                     cost_unit_id: req.group_text(group, "CostUnitId"),
                     created_at: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+                    via_soap: true,
                 },
             );
             if hours {

@@ -79,6 +79,9 @@ pub struct SimDomain {
     pub wage_components: BTreeMap<PeriodKey, Vec<WageComponentLine>>,
     #[serde(with = "keyed")]
     pub days: BTreeMap<PeriodKey, i32>,
+    /// `daysForWageComponentsPerDay` of the period's variable days (REST only; absent = null).
+    #[serde(with = "keyed")]
+    pub days_factor: BTreeMap<PeriodKey, i32>,
     /// What REST shows of a variable hour or wage line beyond id, code and value, by line id.
     pub line_info: BTreeMap<i32, LineInfo>,
     pub next_id: i32,
@@ -95,6 +98,8 @@ pub struct LineInfo {
     pub cost_unit_id: Option<String>,
     /// ISO-8601, UTC.
     pub created_at: String,
+    /// Inserted through the SOAP face (`soap_comments` decides whether REST shows its comment).
+    pub via_soap: bool,
 }
 
 /// JSON objects need string keys: `"employee/year/period"`.

@@ -21,12 +21,31 @@ fn bin(env: &TestEnv) -> Command {
 #[test]
 fn every_subcommand_has_help() {
     let env = TestEnv::new();
-    for sub in ["run", "migrate", "demo", "sim", "publish", "seal", "replay", "in-doubt"] {
+    for sub in ["run", "migrate", "demo", "sim", "publish", "seal", "replay", "in-doubt", "probe"] {
         let out = bin(&env).args([sub, "--help"]).output().unwrap();
         assert!(out.status.success(), "{sub} --help");
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.contains("Usage: nmbrs-worker ") && text.contains(sub), "{text}");
     }
+}
+
+#[test]
+fn probe_help_explains_the_safety_rules() {
+    let env = TestEnv::new();
+    let out = bin(&env).args(["probe", "--help"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for needed in
+        ["SAFETY RULES", "extdev-*", "--demo-pattern", "employees", "[nmbrs-probe", "stdin", "never from arguments"]
+    {
+        assert!(text.contains(needed), "{needed}: {text}");
+    }
+    // Without a refresh token on stdin it does nothing.
+    let out = bin(&env)
+        .args(["probe", "--company", "c", "--employee", "e"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("stdin"));
 }
 
 #[test]

@@ -7,6 +7,7 @@ mod reader_props;
 mod redirects;
 mod rest_api;
 mod rest_client;
+mod rest_days_setting;
 mod schema;
 mod sim;
 mod sim_rest;

@@ -91,6 +91,22 @@ impl World {
         urls: Urls,
         tune: impl FnOnce(RestTransport) -> RestTransport,
     ) -> Self {
+        Self::with_vars(state, spec, config, urls, &[], tune).await
+    }
+
+    /// A world whose REST settings also hold `vars` (e.g. `NMBRS_REST_DAYS_POST`).
+    pub(super) async fn with_rest_vars(state: SimState, vars: &[(&'static str, &str)]) -> Self {
+        Self::with_vars(state, GrantSpec::default(), client_config(), Urls::default(), vars, |t| t).await
+    }
+
+    async fn with_vars(
+        state: SimState,
+        spec: GrantSpec,
+        config: ClientConfig,
+        urls: Urls,
+        vars: &[(&'static str, &str)],
+        tune: impl FnOnce(RestTransport) -> RestTransport,
+    ) -> Self {
         let env = TestEnv::new();
         let sim = Simulator::start_with(state).await.unwrap();
         sim.state().rest.oauth.add_client(OAuthClient {
@@ -106,14 +122,15 @@ impl World {
         });
         let token_url = urls.token.unwrap_or_else(|| sim.token_url());
         let base_url = urls.rest.unwrap_or_else(|| sim.base_url().to_owned());
-        let rest = RestConfig::from_source(&HashMap::from([
+        let mut settings = HashMap::from([
             ("NMBRS_REST_BASE_URL", base_url.as_str()),
             ("NMBRS_OAUTH_TOKEN_URL", token_url.as_str()),
             ("NMBRS_OAUTH_CLIENT_ID", CLIENT_ID),
             ("NMBRS_OAUTH_CLIENT_SECRET", CLIENT_SECRET),
             ("NMBRS_SUBSCRIPTION_KEY", SUBSCRIPTION_KEY),
-        ]))
-        .unwrap();
+        ]);
+        settings.extend(vars.iter().copied());
+        let rest = RestConfig::from_source(&settings).unwrap();
         let pool = env.pool().await;
         let service = Arc::new(TokenService::new(pool, env.keys.clone(), &rest).unwrap());
         let grant_id: Uuid = minted.grant_id.parse().unwrap();

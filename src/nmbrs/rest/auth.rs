@@ -49,7 +49,20 @@ use crate::{
 };
 
 /// The oauth2 client with only its token endpoint set.
-type TokenClient = BasicClient<EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
+pub(crate) type TokenClient = BasicClient<EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
+
+/// The worker's token request: the app's client authenticated with HTTP Basic (URL-encoded
+/// halves, RFC 6749 §2.3.1, the form REST-NOTES §1 reports) at `NMBRS_OAUTH_TOKEN_URL`. Also
+/// used by `nmbrs-worker probe`, so the probe refreshes exactly as the worker does.
+pub(crate) fn token_client(config: &RestConfig) -> Result<TokenClient, AuthError> {
+    let app = config.app()?;
+    let token_url = TokenUrl::new(config.token_url.clone())
+        .map_err(|_| RestNotConfigured { missing: vec!["NMBRS_OAUTH_TOKEN_URL (not a URL)"] })?;
+    Ok(BasicClient::new(ClientId::new(app.client_id.clone()))
+        .set_client_secret(ClientSecret::new(app.client_secret.expose_secret().to_string()))
+        .set_auth_type(AuthType::BasicAuth)
+        .set_token_uri(token_url))
+}
 
 /// Why no access token could be had. The class each maps to is in `jobs::run::rest_auth_failure`.
 #[derive(Debug, thiserror::Error)]
@@ -179,14 +192,7 @@ impl TokenService {
         config: &RestConfig,
         limits: TokenHttpLimits,
     ) -> Result<Self, AuthError> {
-        let app = config.app()?;
-        let token_url = TokenUrl::new(config.token_url.clone())
-            .map_err(|_| RestNotConfigured { missing: vec!["NMBRS_OAUTH_TOKEN_URL (not a URL)"] })?;
-        // HTTP Basic with URL-encoded halves (RFC 6749 §2.3.1), the form REST-NOTES §1 reports.
-        let client = BasicClient::new(ClientId::new(app.client_id.clone()))
-            .set_client_secret(ClientSecret::new(app.client_secret.expose_secret().to_string()))
-            .set_auth_type(AuthType::BasicAuth)
-            .set_token_uri(token_url);
+        let client = token_client(config)?;
         let http =
             TokenHttp::new(limits).map_err(|e| AuthError::Unavailable { detail: e.without_url().to_string() })?;
         Ok(Self {

@@ -50,6 +50,8 @@ pub struct RestTransport {
     base_url: Arc<str>,
     subscription_key: SecretString,
     retry_after_cap: Duration,
+    /// `NMBRS_REST_DAYS_POST` (`api/days.rs`).
+    days_post: super::DaysPostSetting,
 }
 
 impl fmt::Debug for RestTransport {
@@ -76,6 +78,7 @@ impl RestTransport {
             base_url: rest.base_url.trim_end_matches('/').into(),
             subscription_key: app.subscription_key.clone(),
             retry_after_cap: Duration::from_secs(60),
+            days_post: rest.days_post,
         })
     }
 
@@ -86,6 +89,12 @@ impl RestTransport {
 
     pub fn with_retry_after_cap(mut self, cap: Duration) -> Self {
         self.retry_after_cap = cap;
+        self
+    }
+
+    /// How the clients set variable days (`NMBRS_REST_DAYS_POST`; default from the [`RestConfig`]).
+    pub fn with_days_post(mut self, setting: super::DaysPostSetting) -> Self {
+        self.days_post = setting;
         self
     }
 
@@ -135,6 +144,11 @@ fn rest_error(op: RestOperation, failure: RestFailure, granted: Option<&[String]
 }
 
 impl RestClient {
+    /// `NMBRS_REST_DAYS_POST` of the process.
+    pub(super) fn days_post_setting(&self) -> super::DaysPostSetting {
+        self.transport.days_post
+    }
+
     /// The token source (integration, grant) of this client.
     pub fn tokens(&self) -> &TokenSource {
         &self.tokens

@@ -8,6 +8,7 @@
 use secrecy::SecretString;
 
 use crate::config::{ConfigError, Source};
+use crate::domain::export::days::DaysBehaviour;
 
 /// Default of `NMBRS_REST_BASE_URL` (CONTRACT §1); every API path starts with `/api/`.
 pub const DEFAULT_REST_BASE_URL: &str = "https://api.nmbrsapp.com";
@@ -24,7 +25,50 @@ pub struct RestConfig {
     pub base_url: String,
     /// `NMBRS_OAUTH_TOKEN_URL`: the refresh grant is posted here.
     pub token_url: String,
+    /// `NMBRS_REST_DAYS_POST`: what a second `POST …/variabledays` does, as `nmbrs-worker probe`
+    /// found it (`days_second_post`), or `detect` (the default) to find out by reading back.
+    pub days_post: DaysPostSetting,
     app: Result<RestApp, RestNotConfigured>,
+}
+
+/// `NMBRS_REST_DAYS_POST` (`detect` | `replace` | `add`): how the REST edge sets a period's
+/// variable days (CONTRACT §5.3 "Days"). Whether a second POST replaces or adds is not
+/// documented (REST-NOTES §2 \[L\]); `nmbrs-worker probe` answers it (`days_second_post`).
+/// - `detect` (default): read the days, POST, read back, and let the reads decide the next POST
+///   (`domain::export::days::next_days_step`); safe under either behaviour.
+/// - `replace`: one POST of the wanted number, no read (a lost reply is POSTed again: the same
+///   number twice is the same days).
+/// - `add`: one read, one POST of the difference, no read-back (a lost reply is read back and
+///   only what is still missing is POSTed).
+///
+/// A wrong `replace`/`add` leaves the days wrong (the export's own verification reads them
+/// again and reports it): set it only from the probe's answer for this Nmbrs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DaysPostSetting {
+    #[default]
+    Detect,
+    Replace,
+    Add,
+}
+
+impl DaysPostSetting {
+    /// The behaviour the setting asserts; `None` for `detect`.
+    pub fn known(self) -> Option<DaysBehaviour> {
+        match self {
+            DaysPostSetting::Detect => None,
+            DaysPostSetting::Replace => Some(DaysBehaviour::Replaces),
+            DaysPostSetting::Add => Some(DaysBehaviour::Adds),
+        }
+    }
+
+    fn parse(text: &str) -> Result<Self, ConfigError> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "detect" => Ok(DaysPostSetting::Detect),
+            "replace" => Ok(DaysPostSetting::Replace),
+            "add" => Ok(DaysPostSetting::Add),
+            _ => Err(ConfigError { var: "NMBRS_REST_DAYS_POST", reason: "must be detect, replace or add".into() }),
+        }
+    }
 }
 
 /// Eitje's registered Nmbrs app: the OAuth client and the API product subscription.
@@ -47,6 +91,7 @@ impl std::fmt::Debug for RestConfig {
         f.debug_struct("RestConfig")
             .field("base_url", &self.base_url)
             .field("token_url", &self.token_url)
+            .field("days_post", &self.days_post)
             .field("app", &self.app.as_ref().map(|_| "<configured>"))
             .finish()
     }
@@ -79,6 +124,8 @@ impl RestConfig {
         };
         let base_url = url("NMBRS_REST_BASE_URL", DEFAULT_REST_BASE_URL)?;
         let token_url = url("NMBRS_OAUTH_TOKEN_URL", DEFAULT_OAUTH_TOKEN_URL)?;
+        let days_post =
+            src.get("NMBRS_REST_DAYS_POST").map_or(Ok(DaysPostSetting::Detect), |v| DaysPostSetting::parse(&v))?;
         let [client_id, client_secret, subscription_key] = APP_VARS.map(|var| src.get(var));
         let missing: Vec<&'static str> = APP_VARS
             .iter()
@@ -94,7 +141,7 @@ impl RestConfig {
             }),
             _ => Err(RestNotConfigured { missing }),
         };
-        Ok(Self { base_url, token_url, app })
+        Ok(Self { base_url, token_url, days_post, app })
     }
 
     /// The app, or the error a `rest` job fails with when any of its settings is missing.
@@ -147,6 +194,16 @@ mod tests {
         assert_eq!((app.client_secret.expose_secret(), app.subscription_key.expose_secret()), ("s3cret", "sub-key"));
         let shown = format!("{cfg:?} {app:?}");
         assert!(!shown.contains("s3cret") && !shown.contains("sub-key") && !shown.contains("eitje"), "{shown}");
+    }
+
+    #[test]
+    fn days_post_defaults_to_detect_and_takes_the_probe_answers() {
+        let read = |v: &str| RestConfig::from_source(&HashMap::from([("NMBRS_REST_DAYS_POST", v)]));
+        assert_eq!(RestConfig::from_source(&HashMap::new()).unwrap().days_post, DaysPostSetting::Detect);
+        assert_eq!(read("replace").unwrap().days_post.known(), Some(DaysBehaviour::Replaces));
+        assert_eq!(read(" Add ").unwrap().days_post.known(), Some(DaysBehaviour::Adds));
+        assert_eq!(read("detect").unwrap().days_post.known(), None);
+        assert_eq!(read("sometimes").unwrap_err().var, "NMBRS_REST_DAYS_POST");
     }
 
     #[test]

@@ -50,7 +50,9 @@ mod wire;
 pub use auth::{AccessToken, AuthError, TokenService, TokenSource};
 pub use auth_http::TokenHttpLimits;
 pub use client::{PAGE_SIZE, RestClient, RestTransport, RestTransportError};
-pub use config::{APP_VARS, DEFAULT_OAUTH_TOKEN_URL, DEFAULT_REST_BASE_URL, RestApp, RestConfig, RestNotConfigured};
+pub use config::{
+    APP_VARS, DEFAULT_OAUTH_TOKEN_URL, DEFAULT_REST_BASE_URL, DaysPostSetting, RestApp, RestConfig, RestNotConfigured,
+};
 pub use error::{RestFailure, classify, token_kind};
 pub use ids::*;
 pub use operation::RestOperation;

@@ -20,7 +20,7 @@ use super::ids::IdIndex;
 use super::oauth::{Grant, now_ms};
 use super::respond::{as_float32, as_is, html_error, injected_error};
 use super::routes::{self, Op, PathParams, Route};
-use super::{Numbers, RestSettings, reads, writes};
+use super::{Gateway401, Numbers, RestSettings, reads, writes};
 use crate::sim::http::{Shared, dropped, lock};
 use crate::sim::state::{CallRecord, SimDomain, SimState};
 
@@ -49,17 +49,49 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")).map(str::trim).filter(|t| !t.is_empty())
 }
 
-/// The grant behind the call's token, or why there is none (401).
-fn authenticate(s: &SimState, headers: &HeaderMap) -> Result<Grant, RestError> {
-    let token = bearer(headers).ok_or_else(RestError::token_missing)?;
+/// The grant behind the call's token, or why there is none (401). A wrong or missing
+/// subscription key is answered in Nmbrs' shape or, under `gateway_401: gateway`, by the API
+/// gateway in front of Nmbrs with its own body (REST-NOTES §7 [M]; CONTRACT §5.1).
+/// The error is the call log's outcome and the response.
+fn authenticate(s: &SimState, headers: &HeaderMap) -> Result<Grant, Box<(String, Response)>> {
+    let refuse = |e: RestError| Box::new((format!("error:{}", e.code), e.into_response()));
+    let token = bearer(headers).ok_or_else(|| refuse(RestError::token_missing()))?;
     let oauth = &s.rest.oauth;
-    let grant = oauth.grant_for_access(token, now_ms()).ok_or_else(RestError::token_invalid)?;
+    let grant = oauth.grant_for_access(token, now_ms()).ok_or_else(|| refuse(RestError::token_invalid()))?;
     let key = headers.get("X-Subscription-Key").and_then(|v| v.to_str().ok()).unwrap_or("");
-    let client = oauth.client_of(grant).ok_or_else(RestError::token_invalid)?;
+    let client = oauth.client_of(grant).ok_or_else(|| refuse(RestError::token_invalid()))?;
     if key.is_empty() || key != client.subscription_key {
-        return Err(RestError::subscription_key());
+        return Err(match s.rest.settings.gateway_401 {
+            Gateway401::Nmbrs => refuse(RestError::subscription_key()),
+            Gateway401::Gateway => Box::new(("error:gateway_401".into(), gateway_key_refusal())),
+        });
     }
     Ok(grant.clone())
+}
+
+/// Azure API Management's answer to a missing or wrong subscription key.
+fn gateway_key_refusal() -> Response {
+    let body = serde_json::json!({
+        "statusCode": 401,
+        "message": "Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription."
+    });
+    (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response()
+}
+
+/// A variable-wage POST in the hours' nested period shape (`periodDetails: {period: {…},
+/// unprotectedMode}`), which the OpenAPI file does not describe, as the file's flat shape: a
+/// server that honours the nested shape (`wage_period_shape`) reads it, so it is checked in
+/// that form once it has been recorded as a violation of the file.
+fn flattened_wage_body(body: &[u8]) -> Option<Vec<u8>> {
+    let mut v: Value = serde_json::from_slice(body).ok()?;
+    let details = v.get("periodDetails")?.clone();
+    let period = details.get("period").filter(|p| p.is_object())?.clone();
+    let object = v.as_object_mut()?;
+    object.insert("periodDetails".into(), period);
+    if let Some(u) = details.get("unprotectedMode") {
+        object.insert("unprotectedMode".into(), u.clone());
+    }
+    serde_json::to_vec(&v).ok()
 }
 
 fn log(state: &Shared, route: &str, domain: &str, write: bool, outcome: String) {
@@ -107,16 +139,16 @@ fn execute(s: &mut SimState, route: &Route, grant: &Grant, call: &Call) -> Answe
         Op::Schedules => reads::schedules(&mut ctx),
         Op::Addresses => reads::addresses(&mut ctx),
         Op::CostPerHour => reads::cost_per_hour(&mut ctx),
-        Op::HoursGet => reads::variable_hours(&mut ctx),
-        Op::WagesGet => reads::variable_wages(&mut ctx),
-        Op::DaysGet => reads::variable_days(&mut ctx),
+        Op::HoursGet => super::line_reads::variable_hours(&mut ctx),
+        Op::WagesGet => super::line_reads::variable_wages(&mut ctx),
+        Op::DaysGet => super::line_reads::variable_days(&mut ctx),
         Op::HoursPost => writes::hours_post(&mut ctx),
         Op::HoursPut => writes::hours_put(&mut ctx),
         Op::HoursDelete => writes::hours_delete(&mut ctx),
         Op::WagePost => writes::wage_post(&mut ctx),
         Op::WagePut => writes::wage_put(&mut ctx),
         Op::WageDelete => writes::wage_delete(&mut ctx),
-        Op::DaysPost => writes::days_post(&mut ctx),
+        Op::DaysPost => super::days::days_post(&mut ctx),
     }
 }
 
@@ -161,7 +193,17 @@ pub async fn api(State(state): State<Shared>, method: Method, uri: Uri, headers:
     };
     if let Some(spec) = openapi.clone() {
         let problems = spec.check_request(&method, route.template, &path_params, &query, &headers, &body);
-        if !problems.is_empty() {
+        let nested_honoured = route.op == Op::WagePost
+            && lock(&state).rest.settings.wage_period_shape.honours_nested()
+            && flattened_wage_body(&body).is_some_and(|flat| {
+                spec.check_request(&method, route.template, &path_params, &query, &headers, &flat).is_empty()
+            });
+        if !problems.is_empty() && nested_honoured {
+            let mut s = lock(&state);
+            for p in &problems {
+                s.rest.violations.push(format!("{name}: {p} (the nested period shape, honoured by wage_period_shape)"));
+            }
+        } else if !problems.is_empty() {
             let mut s = lock(&state);
             for p in &problems {
                 s.rest.violations.push(format!("{name}: {p}"));
@@ -208,14 +250,10 @@ pub async fn api(State(state): State<Shared>, method: Method, uri: Uri, headers:
     let mut s = lock(&state);
     let grant = match authenticate(&s, &headers) {
         Ok(g) => g,
-        Err(e) => {
-            s.calls.push(CallRecord {
-                operation: name,
-                domain: String::new(),
-                write: route.write,
-                outcome: format!("error:{}", e.code),
-            });
-            return e.into_response();
+        Err(refused) => {
+            let (outcome, refusal) = *refused;
+            s.calls.push(CallRecord { operation: name, domain: String::new(), write: route.write, outcome });
+            return refusal;
         }
     };
     // Faults answered after the call was carried out (the write lands, the answer does not).

@@ -4,15 +4,18 @@
 //! injection. Routes are listed in the table of [`crate::sim`].
 
 mod api;
+mod days;
 pub mod error;
 pub mod faults;
 pub mod ids;
+mod line_reads;
 mod lookup;
 pub mod oauth;
 pub mod openapi;
 mod reads;
 pub mod respond;
 pub mod routes;
+pub mod settings;
 pub mod token;
 mod writes;
 
@@ -22,6 +25,10 @@ use serde::{Deserialize, Serialize};
 
 pub use faults::{RestFaults, RestInjected, RestPages, RestScripted};
 pub use oauth::{GrantSpec, OAuthClient, OAuthSettings, OAuthState, TokenResponse, WORKER_SCOPES};
+pub use settings::{
+    ClosedPeriodDelete, CommentOverLimit, DaysPost, Gateway401, NegativeDays, Numbers, Omitted, PutMissingPeriod,
+    RestSettings, SoapComments, WagePeriodShape,
+};
 pub use token::MintedGrant;
 
 use crate::sim::http::Shared;
@@ -42,49 +49,6 @@ pub struct RestState {
     /// The OpenAPI file requests and responses are checked against; none = no validation.
     #[serde(skip)]
     pub openapi: Option<openapi::OpenApiFile>,
-}
-
-/// What a second `POST …/variabledays` for the same period does (undocumented, REST-NOTES §2 [L]).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DaysPost {
-    /// The period's days become the posted number (SOAP's `DaysVar_Set`).
-    #[default]
-    Replace,
-    /// The posted number is added to the period's days.
-    Add,
-}
-
-/// Whether `DELETE` of a line in a closed period is refused (it has no `unprotectedMode`,
-/// REST-NOTES §2 [L]) or allowed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClosedPeriodDelete {
-    #[default]
-    Refuse,
-    Allow,
-}
-
-/// How the numbers of reads go out: exactly (the default), or as real Nmbrs sends them, through
-/// float32 (REST-NOTES §7: `33.329998` for 33.33), `steps` float32 steps off
-/// ([`respond::as_float32`]).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum Numbers {
-    #[default]
-    Exact,
-    Float32 {
-        steps: i32,
-    },
-}
-
-/// Behaviour the OpenAPI file leaves open (`POST /_sim/rest/settings`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct RestSettings {
-    pub days_post: DaysPost,
-    pub closed_period_delete: ClosedPeriodDelete,
-    pub numbers: Numbers,
 }
 
 /// The REST face's routes (merged into [`crate::sim::router`]).

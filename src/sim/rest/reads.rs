@@ -1,7 +1,7 @@
 //! The REST reads of REST-NOTES §2, answered from the shared state in the shapes of the
 //! OpenAPI file: company list and period, hour codes, wage models, and the company-wide
-//! employee reads (one `data` item per employee with a nested list), plus the per-employee
-//! variable hours and days. Every list is paged (`pageNumber`, `pageSize` ≤ 100; company-wide
+//! employee reads (one `data` item per employee with a nested list); the period-bound lines
+//! are in `line_reads.rs`. Every list is paged (`pageNumber`, `pageSize` ≤ 100; company-wide
 //! reads count employees). Mappings from the SOAP-era seed: one employment per contract, the
 //! home address from the snapshot, salary types by their SOAP number.
 
@@ -19,9 +19,9 @@ use crate::sim::state::SimEmployee;
 /// `createdAt` of seeded records that carry no creation date.
 const EPOCH: chrono::NaiveDateTime = chrono::DateTime::UNIX_EPOCH.naive_utc();
 
-fn page(ctx: &Ctx, items: Vec<Value>) -> Answer {
-    let p =
-        Page::parse(ctx.query.get("pageNumber").map(String::as_str), ctx.query.get("pageSize").map(String::as_str))?;
+pub(super) fn page(ctx: &Ctx, items: Vec<Value>) -> Answer {
+    let (number, size) = (ctx.query.get("pageNumber"), ctx.query.get("pageSize"));
+    let p = Page::parse_or(number.map(String::as_str), size.map(String::as_str), ctx.settings.default_page_size)?;
     Ok((StatusCode::OK, Some(paged(items, p, ctx.links))))
 }
 
@@ -176,7 +176,10 @@ pub fn wage_models(ctx: &mut Ctx) -> Answer {
 }
 
 /// The company's employees, narrowed by the `employeeId` query filter when `filtered`.
-fn company_employees<'d>(ctx: &'d mut Ctx, filtered: bool) -> Result<Vec<&'d SimEmployee>, super::error::RestError> {
+pub(super) fn company_employees<'d>(
+    ctx: &'d mut Ctx,
+    filtered: bool,
+) -> Result<Vec<&'d SimEmployee>, super::error::RestError> {
     let company = ctx.company()?;
     let only = if filtered { ctx.employee_filter()? } else { None };
     Ok(ctx.d.employees.values().filter(|e| e.company_id == company && only.is_none_or(|o| o == Some(e.id()))).collect())
@@ -418,80 +421,4 @@ pub fn cost_per_hour(ctx: &mut Ctx) -> Answer {
         })
         .collect();
     page(ctx, rows)
-}
-
-fn line_json(ctx: &Ctx, kind: Kind, id: i32) -> Value {
-    let info = ctx.d.line_info.get(&id).cloned().unwrap_or_default();
-    let (id_name, created) = match kind {
-        Kind::HourComponent => ("hourComponentId", info.created_at),
-        _ => ("variableWageComponentId", info.created_at),
-    };
-    let created = if created.is_empty() { "1970-01-01T00:00:00Z".to_owned() } else { created };
-    json!({
-        id_name: ctx.id(kind, id),
-        "costCenterId": info.cost_center_id,
-        "costUnitId": info.cost_unit_id,
-        "comment": info.comment,
-        "createdAt": created,
-    })
-}
-
-/// `GET /api/employees/{employeeId}/variablehours?year&period`.
-pub fn variable_hours(ctx: &mut Ctx) -> Answer {
-    let (employee, company) = ctx.employee()?;
-    let p = ctx.query_period(company)?;
-    let c = ctx.company_record(company)?.clone();
-    let lines = ctx.d.hour_components.get(&(employee, p.year, p.period)).cloned().unwrap_or_default();
-    let items = lines
-        .iter()
-        .map(|l| {
-            let mut v = line_json(ctx, Kind::HourComponent, l.id.int());
-            let description = c
-                .hour_codes
-                .iter()
-                .chain(&c.hour_codes2)
-                .find(|h| h.code == l.hour_code)
-                .and_then(|h| h.description.clone());
-            v["hourCode"] = json!(l.hour_code);
-            v["hourCodeDescription"] = json!(description);
-            v["hours"] = number(l.hours.0);
-            v
-        })
-        .collect();
-    page(ctx, items)
-}
-
-/// `GET /api/companies/{companyId}/employees/variablewagecomponents?year&period[&employeeId]`:
-/// employees with at least one line in the period.
-pub fn variable_wages(ctx: &mut Ctx) -> Answer {
-    let company = ctx.company()?;
-    let p = ctx.query_period(company)?;
-    let emps: Vec<i32> = company_employees(ctx, true)?.into_iter().map(SimEmployee::id).collect();
-    let rows = emps
-        .into_iter()
-        .filter_map(|e| {
-            let lines = ctx.d.wage_components.get(&(e, p.year, p.period)).filter(|l| !l.is_empty())?;
-            let items: Vec<Value> = lines
-                .iter()
-                .map(|l| {
-                    let mut v = line_json(ctx, Kind::WageComponent, l.id.int());
-                    v["code"] = json!(l.code);
-                    v["value"] = number(l.value.0);
-                    v
-                })
-                .collect();
-            Some(json!({"employeeId": ctx.id(Kind::Employee, e), "variablewagecomponents": items}))
-        })
-        .collect();
-    page(ctx, rows)
-}
-
-/// `GET /api/employees/{employeeId}/variabledays?year&period`: `[{days}]`, or `[]` when none
-/// were set in the period.
-pub fn variable_days(ctx: &mut Ctx) -> Answer {
-    let (employee, company) = ctx.employee()?;
-    let p = ctx.query_period(company)?;
-    let items =
-        ctx.d.days.get(&(employee, p.year, p.period)).map(|d| json!({"days": d, "daysForWageComponentsPerDay": null}));
-    page(ctx, items.into_iter().collect())
 }

@@ -21,8 +21,14 @@ pub struct Page {
 }
 
 impl Page {
-    /// From the raw `pageNumber` / `pageSize` query values (400 `40033` when out of range).
+    /// From the raw `pageNumber` / `pageSize` query values (400 `40033` when out of range), with
+    /// Nmbrs' default page size.
     pub fn parse(number: Option<&str>, size: Option<&str>) -> Result<Page, RestError> {
+        Self::parse_or(number, size, DEFAULT_PAGE_SIZE)
+    }
+
+    /// [`Page::parse`] with `default_size` when no `pageSize` is sent (`default_page_size`).
+    pub fn parse_or(number: Option<&str>, size: Option<&str>, default_size: usize) -> Result<Page, RestError> {
         let read = |v: Option<&str>, name: &str, default: usize| -> Result<usize, RestError> {
             match v {
                 None => Ok(default),
@@ -32,7 +38,7 @@ impl Page {
             }
         };
         let number = read(number, "pageNumber", 1)?;
-        let size = read(size, "pageSize", DEFAULT_PAGE_SIZE)?;
+        let size = read(size, "pageSize", default_size.clamp(1, MAX_PAGE_SIZE))?;
         if number == 0 {
             return Err(RestError::invalid("pageNumber", "pageNumber starts at 1"));
         }

@@ -1,15 +1,18 @@
 //! The REST writes of REST-NOTES §2 on the shared state: variable hours and wage components
 //! (POST inserts a line and answers its UUID, PUT changes the line named in the body in place,
-//! DELETE removes it) and variable days (POST only). Rules as on SOAP: unknown code → 400
+//! DELETE removes it). Rules as on SOAP: unknown code → 400
 //! `40033`; a period before the company's current one needs `unprotectedMode: true`
 //! ("Protected Mode", 400 `40033`); an unknown line → 404 `40401`. A line written here is the
 //! same line SOAP reads (and the other way round).
 //!
 //! Where the file is silent (REST-NOTES [L]), the simulator decides, configurable by
-//! [`RestSettings`](super::RestSettings): a second days POST replaces or adds (`days_post`), a
-//! DELETE of a line in a closed period is refused or allowed (`closed_period_delete`). PUT
-//! changes only the fields sent non-null; a PUT naming another period moves the line. Negative
-//! days are refused.
+//! [`RestSettings`](super::RestSettings) (`settings.rs` lists them): a DELETE of a line in a
+//! closed period is refused or allowed (`closed_period_delete`) and the code of that refusal
+//! (`closed_period_code`); a PUT changes only the fields sent non-null, or clears the comment
+//! and cost fields it leaves out (`put_omitted`); a PUT naming another period moves the line,
+//! one naming none keeps it or moves it to the current period (`put_missing_period`); which
+//! period shapes of the wage POST are honoured (`wage_period_shape`); a comment limit
+//! (`comment_max_chars`). Variable days are in `days.rs`.
 
 use crate::sim::SimId;
 use axum::http::StatusCode;
@@ -19,15 +22,15 @@ use super::api::{Answer, Ctx};
 use super::error::RestError;
 use super::ids::Kind;
 use super::lookup::{checked_period, decimal, now};
-use super::{ClosedPeriodDelete, DaysPost};
+use super::{ClosedPeriodDelete, CommentOverLimit, Omitted, PutMissingPeriod};
 use crate::nmbrs::{Amount, HourComponentLine, Hours, PayPeriod, WageComponentLine};
 use crate::sim::state::{LineInfo, PeriodKey};
 
-fn body<'a>(ctx: &Ctx<'a>) -> Result<&'a Value, RestError> {
+pub(super) fn body<'a>(ctx: &Ctx<'a>) -> Result<&'a Value, RestError> {
     ctx.body.filter(|b| b.is_object()).ok_or_else(|| RestError::invalid("body", "a JSON object is required"))
 }
 
-fn int(v: &Value, name: &str) -> Result<Option<i64>, RestError> {
+pub(super) fn int(v: &Value, name: &str) -> Result<Option<i64>, RestError> {
     match v {
         Value::Null => Ok(None),
         v => v.as_i64().map(Some).ok_or_else(|| RestError::invalid(name, format!("{name} must be an integer"))),
@@ -44,7 +47,12 @@ fn text(v: &Value, name: &str) -> Result<Option<String>, RestError> {
 
 /// Where a write lands: `period` (`{year, period}`) or the current period, and whether
 /// `unprotectedMode` was set.
-fn target(ctx: &Ctx, company: i32, period: &Value, unprotected: &Value) -> Result<(PayPeriod, bool), RestError> {
+pub(super) fn target(
+    ctx: &Ctx,
+    company: i32,
+    period: &Value,
+    unprotected: &Value,
+) -> Result<(PayPeriod, bool), RestError> {
     let c = ctx.company_record(company)?;
     let p = match period {
         Value::Null => c.current_period,
@@ -57,12 +65,31 @@ fn target(ctx: &Ctx, company: i32, period: &Value, unprotected: &Value) -> Resul
     Ok((p, unprotected.as_bool().unwrap_or(false)))
 }
 
-/// Refuses a write before the current period without `unprotectedMode` (as SOAP's 2011).
-fn writable(ctx: &Ctx, company: i32, p: PayPeriod, unprotected: bool) -> Result<(), RestError> {
+/// Refuses a write before the current period without `unprotectedMode` (as SOAP's 2011), with
+/// the code of `closed_period_code`.
+pub(super) fn writable(ctx: &Ctx, company: i32, p: PayPeriod, unprotected: bool) -> Result<(), RestError> {
     if p < ctx.company_record(company)?.current_period && !unprotected {
-        return Err(RestError::invalid("unprotectedMode", "Protected Mode: Cannot Change in the Past"));
+        let mut e = RestError::invalid("unprotectedMode", "Protected Mode: Cannot Change in the Past");
+        let code = ctx.settings.closed_period_code;
+        e.code = code;
+        e.status = StatusCode::from_u16(u16::try_from(code / 100).unwrap_or(400)).unwrap_or(StatusCode::BAD_REQUEST);
+        return Err(e);
     }
     Ok(())
+}
+
+/// A comment as stored: cut to `comment_max_chars`, or refused beyond it.
+fn comment(ctx: &Ctx, v: &Value) -> Result<Option<String>, RestError> {
+    let Some(text) = text(v, "comment")? else { return Ok(None) };
+    match ctx.settings.comment_max_chars {
+        Some(max) if text.chars().count() > max => match ctx.settings.comment_over_limit {
+            CommentOverLimit::Truncate => Ok(Some(text.chars().take(max).collect())),
+            CommentOverLimit::Refuse => {
+                Err(RestError::invalid("comment", format!("comment is longer than {max} characters")))
+            }
+        },
+        _ => Ok(Some(text)),
+    }
 }
 
 fn code_known(ctx: &Ctx, company: i32, hours: bool, code: i64) -> Result<i32, RestError> {
@@ -74,12 +101,13 @@ fn code_known(ctx: &Ctx, company: i32, hours: bool, code: i64) -> Result<i32, Re
     })
 }
 
-fn info(b: &Value) -> Result<LineInfo, RestError> {
+fn info(ctx: &Ctx, b: &Value) -> Result<LineInfo, RestError> {
     Ok(LineInfo {
-        comment: text(&b["comment"], "comment")?,
+        comment: comment(ctx, &b["comment"])?,
         cost_center_id: text(&b["costCenterId"], "costCenterId")?,
         cost_unit_id: text(&b["costUnitId"], "costUnitId")?,
         created_at: now(),
+        via_soap: false,
     })
 }
 
@@ -94,7 +122,7 @@ pub fn hours_post(ctx: &mut Ctx) -> Answer {
         int(&b["hourCode"], "hourCode")?.ok_or_else(|| RestError::invalid("hourCode", "hourCode is required"))?;
     let code = code_known(ctx, company, true, code)?;
     let hours = decimal(&b["hours"], "hours")?.ok_or_else(|| RestError::invalid("hours", "hours is required"))?;
-    let info = info(b)?;
+    let info = info(ctx, b)?;
     ctx.d.next_id += 1;
     let id = ctx.d.next_id;
     ctx.d.hour_components.entry((employee, p.year, p.period)).or_default().push(HourComponentLine {
@@ -107,17 +135,35 @@ pub fn hours_post(ctx: &mut Ctx) -> Answer {
     Ok((StatusCode::CREATED, Some(json!({"hourComponentId": ctx.id(Kind::HourComponent, id)}))))
 }
 
+/// Where a wage POST lands: the file's flat shape (`periodDetails: {year, period}`,
+/// `unprotectedMode` beside it) or the hours' nested one (`periodDetails: {period: {…},
+/// unprotectedMode}`), each only when `wage_period_shape` honours it; a shape not honoured is
+/// ignored and the line falls back to the current period (REST-NOTES §7 [L]).
+fn wage_target(ctx: &Ctx, company: i32, b: &Value) -> Result<(PayPeriod, bool), RestError> {
+    let details = &b["periodDetails"];
+    let nested = details["period"].is_object();
+    let (period, unprotected) =
+        if nested { (&details["period"], &details["unprotectedMode"]) } else { (details, &b["unprotectedMode"]) };
+    let shape = ctx.settings.wage_period_shape;
+    let honoured = if nested { shape.honours_nested() } else { shape.honours_flat() };
+    if period.is_null() || honoured {
+        target(ctx, company, period, unprotected)
+    } else {
+        Ok((ctx.company_record(company)?.current_period, false))
+    }
+}
+
 /// `POST /api/employees/{employeeId}/variablewagecomponent` → 201 `{variableWagecomponentId}`.
 /// The period is flat here (`periodDetails: {year, period}`, `unprotectedMode` beside it).
 pub fn wage_post(ctx: &mut Ctx) -> Answer {
     let (employee, company) = ctx.employee()?;
     let b = body(ctx)?;
-    let (p, unprotected) = target(ctx, company, &b["periodDetails"], &b["unprotectedMode"])?;
+    let (p, unprotected) = wage_target(ctx, company, b)?;
     writable(ctx, company, p, unprotected)?;
     let code = int(&b["code"], "code")?.ok_or_else(|| RestError::invalid("code", "code is required"))?;
     let code = code_known(ctx, company, false, code)?;
     let value = decimal(&b["value"], "value")?.ok_or_else(|| RestError::invalid("value", "value is required"))?;
-    let info = info(b)?;
+    let info = info(ctx, b)?;
     ctx.d.next_id += 1;
     let id = ctx.d.next_id;
     ctx.d.wage_components.entry((employee, p.year, p.period)).or_default().push(WageComponentLine {
@@ -147,16 +193,19 @@ fn line_id(ctx: &mut Ctx, kind: Kind, raw: &Value, name: &str) -> Result<i32, Re
     ctx.resolve(kind, uuid).ok_or_else(|| RestError::not_found("Component not found"))
 }
 
-/// Applies the comment / cost fields sent non-null to a line's info.
+/// Applies the comment / cost fields sent non-null to a line's info; under `put_omitted: clear`
+/// the ones left out (or null) are cleared.
 fn update_info(ctx: &mut Ctx, id: i32, b: &Value) -> Result<(), RestError> {
+    let clear = ctx.settings.put_omitted == Omitted::Clear;
+    let sent = [
+        comment(ctx, &b["comment"])?,
+        text(&b["costCenterId"], "costCenterId")?,
+        text(&b["costUnitId"], "costUnitId")?,
+    ];
     let entry = ctx.d.line_info.entry(id).or_default();
-    for (field, slot) in [
-        ("comment", &mut entry.comment),
-        ("costCenterId", &mut entry.cost_center_id),
-        ("costUnitId", &mut entry.cost_unit_id),
-    ] {
-        if let Some(v) = text(&b[field], field)? {
-            *slot = Some(v);
+    for (slot, v) in [&mut entry.comment, &mut entry.cost_center_id, &mut entry.cost_unit_id].into_iter().zip(sent) {
+        if v.is_some() || clear {
+            *slot = v;
         }
     }
     Ok(())
@@ -172,15 +221,17 @@ fn relocate<T>(map: &mut std::collections::BTreeMap<PeriodKey, Vec<T>>, from: Pe
     }
 }
 
-/// The period a PUT leaves a line in: `periodDetails.period`, or the line's own period when
-/// that is absent. Both the line's period and that one must be writable (`unprotectedMode`
-/// for a closed one), as for hours and wage lines alike.
+/// The period a PUT leaves a line in: `periodDetails.period`, or, when that is absent, the
+/// line's own period (`put_missing_period: keep`) or the company's current one (`current`).
+/// Both the line's period and that one must be writable (`unprotectedMode` for a closed one),
+/// as for hours and wage lines alike.
 fn put_period(ctx: &Ctx, company: i32, key: PeriodKey, details: &Value) -> Result<PayPeriod, RestError> {
     let unprotected = details["unprotectedMode"].as_bool().unwrap_or(false);
     let current = PayPeriod::new(key.1, key.2);
-    let to = match details["period"].is_null() {
-        true => current,
-        false => target(ctx, company, &details["period"], &details["unprotectedMode"])?.0,
+    let to = match (details["period"].is_null(), ctx.settings.put_missing_period) {
+        (true, PutMissingPeriod::Keep) => current,
+        (true, PutMissingPeriod::Current) => ctx.company_record(company)?.current_period,
+        (false, _) => target(ctx, company, &details["period"], &details["unprotectedMode"])?.0,
     };
     writable(ctx, company, current, unprotected)?;
     writable(ctx, company, to, unprotected)?;
@@ -267,25 +318,4 @@ pub fn hours_delete(ctx: &mut Ctx) -> Answer {
 /// `DELETE /api/employees/{employeeId}/wagecomponents/{wagecomponentId}` → 204.
 pub fn wage_delete(ctx: &mut Ctx) -> Answer {
     delete(ctx, false)
-}
-
-/// `POST /api/employees/{employeeId}/variabledays` → 201, no body; replaces or adds to the
-/// period's days as `days_post` says.
-pub fn days_post(ctx: &mut Ctx) -> Answer {
-    let (employee, company) = ctx.employee()?;
-    let b = body(ctx)?;
-    let details = &b["periodDetails"];
-    let (p, unprotected) = target(ctx, company, &details["period"], &details["unprotectedMode"])?;
-    writable(ctx, company, p, unprotected)?;
-    let days = int(&b["days"], "days")?.ok_or_else(|| RestError::invalid("days", "days is required"))?;
-    let days = i32::try_from(days)
-        .ok()
-        .filter(|d| *d >= 0)
-        .ok_or_else(|| RestError::invalid("days", "days must be 0 or more"))?;
-    let slot = ctx.d.days.entry((employee, p.year, p.period)).or_insert(0);
-    *slot = match ctx.settings.days_post {
-        DaysPost::Replace => days,
-        DaysPost::Add => slot.saturating_add(days),
-    };
-    Ok((StatusCode::CREATED, None))
 }

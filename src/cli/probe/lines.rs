@@ -1,0 +1,251 @@
+//! The probe's own variable hour and wage lines and the period's variable days: its marker, the
+//! bodies it posts (in the OpenAPI file's shapes unless a question needs another), and reads of
+//! one employee's lines and days in one period, every page, the period always named.
+
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+
+use super::session::{Call, Rest};
+use crate::nmbrs::PayPeriod;
+use crate::nmbrs::rest::RestOperation as Op;
+
+/// Every comment the probe writes starts with `[nmbrs-probe <run>]`; a line whose comment holds
+/// `[nmbrs-probe ` is a probe's line (of this run or an interrupted one) and only those are
+/// ever deleted. It cannot be read as the worker's marker (`[EJ-…]`).
+pub const MARKER_PREFIX: &str = "[nmbrs-probe ";
+
+/// This run's marker.
+#[derive(Clone, Debug)]
+pub struct Marker(pub String);
+
+impl Marker {
+    /// A comment for a line of question `what`.
+    pub fn comment(&self, what: &str) -> String {
+        format!("{MARKER_PREFIX}{}] {what}; nmbrs-worker probe, safe to delete", self.0)
+    }
+}
+
+/// Whether `comment` marks a probe's line.
+pub fn is_probe(comment: Option<&str>) -> bool {
+    comment.is_some_and(|c| c.contains(MARKER_PREFIX))
+}
+
+/// Hour line or wage line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Hours,
+    Wage,
+}
+
+/// A variable line as read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Line {
+    pub id: String,
+    pub code: Option<i64>,
+    pub value: Option<Decimal>,
+    pub comment: Option<String>,
+}
+
+/// A JSON number (or numeric string) as a decimal.
+pub fn decimal(v: &Value) -> Option<Decimal> {
+    match v {
+        Value::Number(n) => {
+            n.to_string().parse::<Decimal>().ok().or_else(|| Decimal::from_scientific(&n.to_string()).ok())
+        }
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+    .map(|d| d.normalize())
+}
+
+fn line(item: &Value, id_field: &str, code_field: &str, value_field: &str) -> Option<Line> {
+    Some(Line {
+        id: item[id_field].as_str()?.to_owned(),
+        code: item[code_field].as_i64(),
+        value: decimal(&item[value_field]),
+        comment: item["comment"].as_str().map(str::to_owned),
+    })
+}
+
+/// `{year, period}`.
+pub fn period_json(p: PayPeriod) -> Value {
+    json!({"year": p.year, "period": p.period})
+}
+
+/// The file's `PeriodPost`: `{period: {year, period}, unprotectedMode}`.
+pub fn period_post(p: PayPeriod, unprotected: bool) -> Value {
+    json!({"period": period_json(p), "unprotectedMode": unprotected})
+}
+
+fn period_query(p: PayPeriod) -> Vec<(&'static str, String)> {
+    vec![("year", p.year.to_string()), ("period", p.period.to_string())]
+}
+
+/// The employee's variable hour lines of `period`.
+pub async fn hours(rest: &Rest<'_>, employee: &str, period: PayPeriod) -> anyhow::Result<Vec<Line>> {
+    let items = rest.get_all(Op::HoursGet, &[employee], &period_query(period)).await?;
+    Ok(items.iter().filter_map(|i| line(i, "hourComponentId", "hourCode", "hours")).collect())
+}
+
+/// The employee's variable wage lines of `period` (company-wide read, filtered).
+pub async fn wages(rest: &Rest<'_>, company: &str, employee: &str, period: PayPeriod) -> anyhow::Result<Vec<Line>> {
+    let mut query = period_query(period);
+    query.push(("employeeId", employee.to_owned()));
+    let items = rest.get_all(Op::WagesGet, &[company], &query).await?;
+    Ok(items
+        .iter()
+        .filter(|e| e["employeeId"].as_str().is_some_and(|id| id.eq_ignore_ascii_case(employee)))
+        .flat_map(|e| e["variablewagecomponents"].as_array().cloned().unwrap_or_default())
+        .filter_map(|i| line(&i, "variableWageComponentId", "code", "value"))
+        .collect())
+}
+
+/// The lines of `kind`.
+pub async fn lines(
+    rest: &Rest<'_>,
+    kind: Kind,
+    company: &str,
+    employee: &str,
+    period: PayPeriod,
+) -> anyhow::Result<Vec<Line>> {
+    match kind {
+        Kind::Hours => hours(rest, employee, period).await,
+        Kind::Wage => wages(rest, company, employee, period).await,
+    }
+}
+
+/// The period's variable days: the days of every record summed (the number in effect whether a
+/// POST replaces or adds, as the worker reads it) and the last record's
+/// `daysForWageComponentsPerDay`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Days {
+    pub days: i64,
+    pub factor: Option<i64>,
+}
+
+pub async fn days(rest: &Rest<'_>, employee: &str, period: PayPeriod) -> anyhow::Result<Days> {
+    let items = rest.get_all(Op::DaysGet, &[employee], &period_query(period)).await?;
+    let days = items.iter().filter_map(|i| i["days"].as_i64()).sum();
+    let factor = items.last().and_then(|i| i["daysForWageComponentsPerDay"].as_i64());
+    Ok(Days { days, factor })
+}
+
+/// POSTs variable days (`factor`: `None` leaves `daysForWageComponentsPerDay` out, `Some(None)`
+/// sends `null`).
+pub async fn post_days(
+    rest: &Rest<'_>,
+    employee: &str,
+    period: PayPeriod,
+    days: i64,
+    factor: Option<Option<i64>>,
+) -> anyhow::Result<super::recorder::Reply> {
+    let mut body = json!({"days": days, "periodDetails": period_post(period, false)});
+    if let Some(f) = factor {
+        body["daysForWageComponentsPerDay"] = json!(f);
+    }
+    Ok(rest.send(Call::new(Op::DaysPost, &[employee]).body(&body)).await?)
+}
+
+/// The body of a new hour line (the file's shape).
+pub fn hour_body(code: i64, hours: &str, comment: &str, period: PayPeriod, unprotected: bool) -> Value {
+    json!({"hourCode": code, "hours": number(hours), "comment": comment, "periodDetails": period_post(period, unprotected)})
+}
+
+/// The body of a new wage line in the file's flat shape.
+pub fn wage_body(code: i64, value: &str, comment: &str, period: PayPeriod) -> Value {
+    json!({"code": code, "value": number(value), "comment": comment, "periodDetails": period_json(period), "unprotectedMode": false})
+}
+
+/// A decimal text as a JSON number.
+pub fn number(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or(Value::Null)
+}
+
+/// POSTs a new line; the id it answers, or the refusal.
+pub async fn post_line(
+    rest: &Rest<'_>,
+    kind: Kind,
+    employee: &str,
+    body: &Value,
+    off_spec: Option<&'static str>,
+) -> anyhow::Result<Posted> {
+    let op = match kind {
+        Kind::Hours => Op::HoursPost,
+        Kind::Wage => Op::WagePost,
+    };
+    let mut call = Call::new(op, &[employee]).body(body);
+    call.off_spec = off_spec;
+    let reply = rest.send(call).await?;
+    let field = match kind {
+        Kind::Hours => "hourComponentId",
+        Kind::Wage => "variableWagecomponentId",
+    };
+    let id = reply.json().and_then(|j| j[field].as_str().map(str::to_owned));
+    Ok(Posted { id: id.filter(|_| reply.ok()), reply })
+}
+
+/// What a POST of a line answered.
+pub struct Posted {
+    pub id: Option<String>,
+    pub reply: super::recorder::Reply,
+}
+
+/// PUTs `body` on a line.
+pub async fn put_line(
+    rest: &Rest<'_>,
+    kind: Kind,
+    employee: &str,
+    body: &Value,
+) -> anyhow::Result<super::recorder::Reply> {
+    let op = match kind {
+        Kind::Hours => Op::HoursPut,
+        Kind::Wage => Op::WagePut,
+    };
+    Ok(rest.send(Call::new(op, &[employee]).body(body)).await?)
+}
+
+/// The id field of a PUT body of `kind` (the file's spelling).
+pub fn put_id_field(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Hours => "hourComponentId",
+        Kind::Wage => "variableWagecomponentId",
+    }
+}
+
+/// DELETEs a line.
+pub async fn delete_line(
+    rest: &Rest<'_>,
+    kind: Kind,
+    employee: &str,
+    id: &str,
+) -> anyhow::Result<super::recorder::Reply> {
+    let op = match kind {
+        Kind::Hours => Op::HoursDelete,
+        Kind::Wage => Op::WageDelete,
+    };
+    Ok(rest.send(Call::new(op, &[employee, id])).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_marker_is_recognised_and_is_not_the_workers() {
+        let m = Marker("1a2b3c4d".into());
+        let c = m.comment("days");
+        assert!(c.starts_with("[nmbrs-probe 1a2b3c4d] days"), "{c}");
+        assert!(is_probe(Some(&c)) && is_probe(Some("edited: [nmbrs-probe 0000] x")));
+        assert!(!is_probe(Some("[EJ-0123456789ABC] Eitje hours export")) && !is_probe(None));
+        assert_eq!(crate::domain::export::marker::find_in(&c), None);
+    }
+
+    #[test]
+    fn numbers_read_leniently_and_exactly() {
+        assert_eq!(decimal(&json!(2.5)), Some(Decimal::new(25, 1)));
+        assert_eq!(decimal(&json!("7.50")), Some(Decimal::new(75, 1)));
+        assert_eq!(decimal(&json!(null)), None);
+        assert_eq!(number("1.25"), json!(1.25));
+    }
+}

@@ -1,0 +1,239 @@
+//! `nmbrs-worker probe` (issue 21): settles, in a Nmbrs demo environment and in minutes, the
+//! behaviours the REST edge rests on that nobody could check (REST-NOTES [L]/[M]). Each answer
+//! is observed, never assumed; one the probe cannot observe is `unknown` with the reason.
+//!
+//! Safety (also in `--help`): it writes only in the `--company` of the consent whose name or
+//! number matches the demo pattern (`safety.rs`), only for an `--employee` of that company, only
+//! lines with its own marker (`lines.rs`), which it reads back and deletes; it puts the days back
+//! as found and compares the periods before and after (`cleanup.rs`); what an interrupted run
+//! left is in the journal and carries the marker, and the next run removes it (`journal.rs`).
+//! Credentials come from the environment (the worker's REST and SOAP settings) and stdin (the
+//! consent's refresh token), never from arguments.
+//!
+//! Records: every request and response, secrets redacted, in `<out>/<run>/requests.jsonl`
+//! (`recorder.rs`); the findings in `<out>/<run>/findings.json` and `--json FILE`
+//! (`findings.rs`), the table on stdout and in `<out>/<run>/report.txt`; the consent date and the
+//! refreshes in `<out>/tokens.json` (`questions/tokens.rs`).
+
+pub mod cleanup;
+pub mod findings;
+pub mod journal;
+pub mod lines;
+pub mod questions;
+pub mod recorder;
+pub mod safety;
+pub mod session;
+
+mod options;
+mod setup;
+
+pub use options::Options;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::config::Config;
+use findings::Findings;
+use questions::{Ctx, soap::Soap};
+use recorder::Recorder;
+use session::{RefreshOutcome, Rest};
+
+/// The credentials that do not come from `Config`: the consent's refresh token (stdin) and the
+/// optional SOAP user and token (environment).
+pub struct Secrets {
+    pub refresh_token: SecretString,
+    pub soap: Option<(String, SecretString)>,
+}
+
+/// How a run ended.
+#[derive(Debug)]
+pub struct Report {
+    pub findings: Findings,
+    /// What the run could not put back (a person must).
+    pub left_behind: Vec<String>,
+    pub run_dir: PathBuf,
+}
+
+fn write_secret_file(path: &std::path::Path, token: &SecretString) -> anyhow::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = path.with_extension("tmp");
+    let mut f = std::fs::OpenOptions::new().create(true).truncate(true).write(true).mode(0o600).open(&tmp)?;
+    writeln!(f, "{}", token.expose_secret())?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+/// Runs the probe; the table and notes go to `out`.
+pub async fn run(config: &Config, opts: &Options, secrets: Secrets, out: &mut dyn Write) -> anyhow::Result<Report> {
+    let pattern = safety::DemoPattern::parse(&opts.demo_pattern).map_err(anyhow::Error::msg)?;
+    let app = config.rest.app()?;
+    let client = crate::nmbrs::rest::auth::token_client(&config.rest)?;
+    std::fs::create_dir_all(&opts.out)?;
+    let now = config.clock.now();
+    let run_id = format!("{}-{:08x}", chrono::Utc::now().format("%Y%m%dT%H%M%SZ"), fastrand::u32(..));
+    let run_dir = opts.out.join(&run_id);
+    std::fs::create_dir_all(&run_dir)?;
+    let rec = Recorder::create(&run_dir.join("requests.jsonl"))?;
+    rec.secret(app.client_secret.expose_secret());
+    rec.secret(app.subscription_key.expose_secret());
+    rec.secret(secrets.refresh_token.expose_secret());
+    let soap = match (&opts.soap_domain, &secrets.soap) {
+        (Some(domain), Some((user, token))) => {
+            let credentials =
+                crate::nmbrs::soap::Credentials::new(user.clone(), token.expose_secret().to_owned(), domain.clone());
+            Some(Soap { base_url: config.nmbrs_base_url.clone(), credentials })
+        }
+        _ => None,
+    };
+
+    rec.question("tokens");
+    let first = session::refresh(&rec, &client, &secrets.refresh_token).await?;
+    let tokens_path = opts.out.join("tokens.json");
+    let mut record = questions::tokens::TokensRecord::load(&tokens_path);
+    let (access, rotated, expires_in, extra) = match first.outcome {
+        RefreshOutcome::Granted { access, refresh, expires_in, extra } => (access, refresh, expires_in, extra),
+        RefreshOutcome::Refused { error } => {
+            record.consent(None, opts.consented_at);
+            let note = record.observe(now, &error);
+            std::fs::write(&tokens_path, serde_json::to_vec_pretty(&record)?)?;
+            anyhow::bail!(
+                "the token endpoint refused the consent's refresh token ({error}, #{}); {note}",
+                first.reply.seq
+            );
+        }
+    };
+    let mut newest = rotated.unwrap_or_else(|| secrets.refresh_token.clone());
+    if let Some(path) = &opts.refresh_token_out {
+        write_secret_file(path, &newest)?;
+    }
+    let mut findings = Findings::default();
+    questions::tokens::lifetime(&mut findings, &first.reply, expires_in, &access, &extra);
+    record.consent(Some(&access), opts.consented_at);
+    let chain = record.observe(now, "ok");
+    std::fs::write(&tokens_path, serde_json::to_vec_pretty(&record)?)?;
+
+    let mut left_behind = Vec::new();
+    let mut notes = Vec::new();
+    if opts.tokens_only {
+        findings.unanswered("--tokens asks question 7 only");
+    } else {
+        let rest = Rest::new(&rec, &config.rest.base_url, app.subscription_key.clone(), access);
+        let setup = setup::prepare(&rest, opts, &pattern).await?;
+        let ctx = Ctx {
+            rest,
+            company: setup.company.id.clone(),
+            employee: setup.employee.clone(),
+            current: setup.current,
+            next: questions::following(setup.current, setup.period_type),
+            previous: questions::preceding(setup.current, setup.period_type),
+            hour_code: setup.hour_code,
+            wage_code: setup.wage_code,
+            marker: lines::Marker(run_id.rsplit('-').next().unwrap_or("run").to_owned()),
+            journal: Mutex::new(journal::JournalFile::open(&opts.out, &setup.company.id, &setup.employee)?),
+            days_behaviour: Mutex::new(None),
+            remnants: Mutex::new(Vec::new()),
+        };
+        ask_all(&ctx, soap.as_ref(), &setup, &mut findings, &mut notes).await?;
+        if opts.provoke_429 > 0 {
+            questions::reads::provoke_429(&ctx.rest, &ctx.company, opts.provoke_429).await;
+        }
+        questions::reads::retry_after(&mut findings, &ctx.rest.throttled(), opts.provoke_429);
+        left_behind = ctx.remnants.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        newest = questions::tokens::reuse(&rec, &client, newest, &mut findings).await;
+    }
+    if opts.tokens_only {
+        newest = questions::tokens::reuse(&rec, &client, newest, &mut findings).await;
+    }
+    if let Some(path) = &opts.refresh_token_out {
+        write_secret_file(path, &newest)?;
+    }
+    let report = Report { findings, left_behind, run_dir };
+    write_outputs(&report, opts, &rec, &chain, &notes, out)?;
+    Ok(report)
+}
+
+/// The questions, between the removal of an earlier run's leftovers and this run's cleanup.
+async fn ask_all(
+    ctx: &Ctx<'_>,
+    soap: Option<&Soap>,
+    setup: &setup::Setup,
+    f: &mut Findings,
+    notes: &mut Vec<String>,
+) -> anyhow::Result<()> {
+    ctx.rest.rec.question("leftovers");
+    let earlier = cleanup::sweep(ctx, soap).await?;
+    if !earlier.is_empty() {
+        notes.push(format!("Removed what an earlier run left: {}", earlier.join("; ")));
+    }
+    let before = cleanup::snapshot(ctx).await?;
+    questions::reads::paging(ctx, f).await;
+    questions::reads::gateway(ctx, f).await;
+    questions::comments::ask(ctx, f).await;
+    questions::days::ask(ctx, f).await;
+    questions::put::ask(ctx, f).await;
+    questions::wage_shape::ask(ctx, f).await;
+    questions::closed::ask(ctx, f).await;
+    questions::soap::ask(ctx, soap, &setup.company.number, setup.employee_number, f).await;
+    ctx.rest.rec.question("cleanup");
+    match cleanup::sweep(ctx, soap).await {
+        Ok(done) if !done.is_empty() => notes.push(format!("Cleanup: {}", done.join("; "))),
+        Ok(_) => {}
+        Err(e) => ctx.remnant(format!("the cleanup stopped: {e:#}; run the probe again to finish it")),
+    }
+    match cleanup::snapshot(ctx).await {
+        Ok(after) => {
+            let diffs = cleanup::differences(&before, &after);
+            if diffs.is_empty() {
+                let left = !ctx.remnants.lock().unwrap_or_else(|e| e.into_inner()).is_empty();
+                let but = if left { "Apart from the probe lines LEFT BEHIND below, the" } else { "The" };
+                notes.push(format!(
+                    "{but} periods {}, {} and {} are as they were found.",
+                    ctx.previous, ctx.current, ctx.next
+                ));
+            }
+            for d in diffs {
+                ctx.remnant(format!("not as found: {d}"));
+            }
+        }
+        Err(e) => ctx.remnant(format!("the periods could not be read again to compare: {e:#}")),
+    }
+    Ok(())
+}
+
+fn write_outputs(
+    report: &Report,
+    opts: &Options,
+    rec: &Recorder,
+    chain: &str,
+    notes: &[String],
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let json = serde_json::to_vec_pretty(&report.findings.to_json())?;
+    std::fs::write(report.run_dir.join("findings.json"), &json)?;
+    if let Some(path) = &opts.json {
+        std::fs::write(path, &json)?;
+    }
+    let mut text = report.findings.table();
+    for n in notes {
+        text.push_str(&format!("\n{n}"));
+    }
+    text.push_str(&format!("\nRefresh chain: {chain}"));
+    for l in &report.left_behind {
+        text.push_str(&format!("\nLEFT BEHIND: {l}"));
+    }
+    if opts.refresh_token_out.is_none() {
+        text.push_str("\nThe consent's refresh token has rotated and the newest one was not kept (use --refresh-token-out FILE): consent again before the next run.");
+    }
+    text.push_str(&format!(
+        "\nEvery request and response (secrets redacted): {}\n",
+        report.run_dir.join("requests.jsonl").display()
+    ));
+    let text = rec.scrub(&text);
+    std::fs::write(report.run_dir.join("report.txt"), &text)?;
+    out.write_all(text.as_bytes())?;
+    Ok(())
+}

@@ -1,0 +1,94 @@
+//! The REST reads of the period-bound lines (REST-NOTES §2): one employee's variable hours
+//! and days, and a company's variable wage lines of a period (employee-wide), with each line's
+//! comment and cost fields from the shared state (`LineInfo`), written by either face.
+
+use serde_json::{Value, json};
+
+use super::api::{Answer, Ctx};
+use super::ids::Kind;
+use super::lookup::number;
+use super::reads::{company_employees, page};
+use crate::sim::SimId;
+use crate::sim::state::SimEmployee;
+
+/// A line's REST fields beyond code and value; a SOAP-made line's comment only under
+/// `soap_comments: visible`.
+fn line_json(ctx: &Ctx, kind: Kind, id: i32) -> Value {
+    let mut info = ctx.d.line_info.get(&id).cloned().unwrap_or_default();
+    if info.via_soap && ctx.settings.soap_comments == super::SoapComments::Absent {
+        info.comment = None;
+    }
+    let (id_name, created) = match kind {
+        Kind::HourComponent => ("hourComponentId", info.created_at),
+        _ => ("variableWageComponentId", info.created_at),
+    };
+    let created = if created.is_empty() { "1970-01-01T00:00:00Z".to_owned() } else { created };
+    json!({
+        id_name: ctx.id(kind, id),
+        "costCenterId": info.cost_center_id,
+        "costUnitId": info.cost_unit_id,
+        "comment": info.comment,
+        "createdAt": created,
+    })
+}
+
+/// `GET /api/employees/{employeeId}/variablehours?year&period`.
+pub fn variable_hours(ctx: &mut Ctx) -> Answer {
+    let (employee, company) = ctx.employee()?;
+    let p = ctx.query_period(company)?;
+    let c = ctx.company_record(company)?.clone();
+    let lines = ctx.d.hour_components.get(&(employee, p.year, p.period)).cloned().unwrap_or_default();
+    let items = lines
+        .iter()
+        .map(|l| {
+            let mut v = line_json(ctx, Kind::HourComponent, l.id.int());
+            let description = c
+                .hour_codes
+                .iter()
+                .chain(&c.hour_codes2)
+                .find(|h| h.code == l.hour_code)
+                .and_then(|h| h.description.clone());
+            v["hourCode"] = json!(l.hour_code);
+            v["hourCodeDescription"] = json!(description);
+            v["hours"] = number(l.hours.0);
+            v
+        })
+        .collect();
+    page(ctx, items)
+}
+
+/// `GET /api/companies/{companyId}/employees/variablewagecomponents?year&period[&employeeId]`:
+/// employees with at least one line in the period.
+pub fn variable_wages(ctx: &mut Ctx) -> Answer {
+    let company = ctx.company()?;
+    let p = ctx.query_period(company)?;
+    let emps: Vec<i32> = company_employees(ctx, true)?.into_iter().map(SimEmployee::id).collect();
+    let rows = emps
+        .into_iter()
+        .filter_map(|e| {
+            let lines = ctx.d.wage_components.get(&(e, p.year, p.period)).filter(|l| !l.is_empty())?;
+            let items: Vec<Value> = lines
+                .iter()
+                .map(|l| {
+                    let mut v = line_json(ctx, Kind::WageComponent, l.id.int());
+                    v["code"] = json!(l.code);
+                    v["value"] = number(l.value.0);
+                    v
+                })
+                .collect();
+            Some(json!({"employeeId": ctx.id(Kind::Employee, e), "variablewagecomponents": items}))
+        })
+        .collect();
+    page(ctx, rows)
+}
+
+/// `GET /api/employees/{employeeId}/variabledays?year&period`: `[{days,
+/// daysForWageComponentsPerDay}]`, or `[]` when none were set in the period.
+pub fn variable_days(ctx: &mut Ctx) -> Answer {
+    let (employee, company) = ctx.employee()?;
+    let p = ctx.query_period(company)?;
+    let key = (employee, p.year, p.period);
+    let factor = ctx.d.days_factor.get(&key).copied();
+    let items = ctx.d.days.get(&key).map(|d| json!({"days": d, "daysForWageComponentsPerDay": factor}));
+    page(ctx, items.into_iter().collect())
+}
