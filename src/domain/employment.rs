@@ -16,7 +16,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::domain::history::{Listing, latest_per};
-use crate::nmbrs::Contract;
+use crate::domain::nmbrs::Contract;
 
 fn day(d: Option<NaiveDateTime>) -> Option<NaiveDate> {
     d.map(|d| d.date())
@@ -81,7 +81,7 @@ mod tests {
 
     fn version(id: i32, created: Option<NaiveDate>, end: Option<NaiveDate>) -> Contract {
         Contract {
-            contract_id: crate::nmbrs::ContractId::int(id),
+            contract_id: crate::domain::nmbrs::ContractId::int(id),
             creation_date: created.map(|c| c.and_hms_opt(9, 30, 0).unwrap()),
             ..contract(Some(d(2024, 2, 1)), end)
         }

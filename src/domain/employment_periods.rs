@@ -7,7 +7,7 @@
 
 use chrono::NaiveDateTime;
 
-use crate::nmbrs::{Contract, ContractId};
+use crate::domain::nmbrs::{Contract, ContractId};
 
 /// One REST employment: in service from `start` until `end` (the last working day; `None` =
 /// open-ended). `id` is the contract id a stand-in contract gets.

@@ -17,7 +17,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::team::Bsn;
-use crate::nmbrs::{Company, EmployeeSnapshot};
+use crate::domain::nmbrs::{Company, EmployeeSnapshot};
 
 /// A company as both APIs know it: the SOAP id and the user-facing number (REST's `number`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,12 +93,12 @@ mod tests {
     use super::*;
 
     fn company(id: i32, number: i32) -> Company {
-        Company { id: crate::nmbrs::CompanyId::int(id), number, ..Default::default() }
+        Company { id: crate::domain::nmbrs::CompanyId::int(id), number, ..Default::default() }
     }
 
     fn snapshot(id: i32, number: i32, bsn: Option<&str>) -> EmployeeSnapshot {
         EmployeeSnapshot {
-            employee_id: crate::nmbrs::EmployeeId::int(id),
+            employee_id: crate::domain::nmbrs::EmployeeId::int(id),
             employee_number: number,
             bsn: bsn.map(str::to_owned),
             ..Default::default()

@@ -16,7 +16,7 @@ pub struct Venue {
     pub eitje_venue_id: String,
     /// The Nmbrs company the venue's people and hours belong to: SOAP `s:int` or REST
     /// `companyId` UUID (CONTRACT §5.2).
-    pub nmbrs_company_id: crate::nmbrs::CompanyId,
+    pub nmbrs_company_id: crate::domain::nmbrs::CompanyId,
 }
 
 /// Hour codes per kind of hours (`settings.hour_codes`); absent = not exported (`no_code_mapping`).

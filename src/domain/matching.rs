@@ -28,7 +28,7 @@
 //!   (`select_imports` guarantees it).
 //! - The result depends on neither the roster order nor the candidate order.
 
-use crate::nmbrs::EmployeeId;
+use crate::domain::nmbrs::EmployeeId;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};

@@ -34,7 +34,7 @@ use super::export::{
 };
 use super::identity::CompanyIdentity;
 use super::nmbrs_id::NmbrsId;
-use crate::nmbrs::PayPeriod;
+use crate::domain::nmbrs::PayPeriod;
 
 /// A venue's REST company and its number (REST's `number` is a string; `None` when absent or
 /// not a number).

@@ -16,6 +16,7 @@ use rust_decimal::Decimal;
 
 use super::error::NmbrsError;
 use crate::domain::nmbrs::model::*;
+use crate::domain::team::TeamList;
 
 /// Company-service operations.
 #[async_trait]
@@ -87,6 +88,11 @@ pub trait EmployeeService: Send + Sync {
     /// which an export resuming its recorded plan has not made in this process). SOAP asks
     /// per employee: nothing to note (the default).
     fn employs(&self, _company: CompanyId, _employee: EmployeeId) {}
+    /// The edge's own name for a list a team sync reads, for messages about its records:
+    /// SOAP's operation (`Contract_GetAll_AllEmployeesByCompany`), REST's route
+    /// (`GET /api/companies/{companyId}/employees/contracts`). Issue 17: the domain names the
+    /// list ([`TeamList`]), the edge words it.
+    fn list_name(&self, list: TeamList) -> &'static str;
     /// `HourComponent_Delete`; `false` when Nmbrs deleted nothing (unknown id).
     async fn hour_component_delete(&self, employee: EmployeeId, id: HourComponentId) -> Result<bool, NmbrsError>;
     /// `DaysVar_Set`: overwrites the variable days of the period (idempotent). Returns the

@@ -8,6 +8,7 @@ pub mod export_ledger;
 pub mod identities;
 pub mod inbox;
 mod lock;
+mod nmbrs_ids;
 pub mod oauth_grants;
 pub mod outbox;
 pub mod relink;

@@ -7,7 +7,8 @@
 //!
 //! Shapes: in JSON an integer id is a number and a UUID id a string (the form each API's
 //! events carry, CONTRACT §5.2); in PostgreSQL both are `text` (decimal digits or the
-//! hyphenated UUID), so one column holds either.
+//! hyphenated UUID), so one column holds either (the column mapping lives at the store's edge,
+//! `store::nmbrs_ids`).
 
 use std::{fmt, str::FromStr};
 
@@ -110,38 +111,6 @@ impl<'de> Deserialize<'de> for NmbrsId {
                 text.parse().map_err(|_| serde::de::Error::custom("expected an integer or a UUID string"))
             }
         }
-    }
-}
-
-impl sqlx::Type<sqlx::Postgres> for NmbrsId {
-    fn type_info() -> sqlx::postgres::PgTypeInfo {
-        <String as sqlx::Type<sqlx::Postgres>>::type_info()
-    }
-
-    fn compatible(ty: &sqlx::postgres::PgTypeInfo) -> bool {
-        <String as sqlx::Type<sqlx::Postgres>>::compatible(ty)
-    }
-}
-
-impl sqlx::postgres::PgHasArrayType for NmbrsId {
-    fn array_type_info() -> sqlx::postgres::PgTypeInfo {
-        <String as sqlx::postgres::PgHasArrayType>::array_type_info()
-    }
-}
-
-impl<'q> sqlx::Encode<'q, sqlx::Postgres> for NmbrsId {
-    fn encode_by_ref(
-        &self,
-        buf: &mut sqlx::postgres::PgArgumentBuffer,
-    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
-        <String as sqlx::Encode<sqlx::Postgres>>::encode(self.to_string(), buf)
-    }
-}
-
-impl<'r> sqlx::Decode<'r, sqlx::Postgres> for NmbrsId {
-    fn decode(value: sqlx::postgres::PgValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
-        let text = <&str as sqlx::Decode<sqlx::Postgres>>::decode(value)?;
-        Ok(text.parse()?)
     }
 }
 

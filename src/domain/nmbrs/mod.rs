@@ -6,3 +6,5 @@
 
 pub mod id;
 pub mod model;
+
+pub use model::*;

@@ -2,7 +2,7 @@
 //! of the integration (all of them when `full` or on the first sync). The store keeps the last
 //! published content hash per employee, committed with the events.
 
-use crate::nmbrs::EmployeeId;
+use crate::domain::nmbrs::EmployeeId;
 use std::collections::HashMap;
 
 use super::MemberRecord;
@@ -43,7 +43,10 @@ mod tests {
         a.snapshot.hourly_wage = Some(Decimal::new(wage_cents, 2));
         let mut b = rich();
         b.nmbrs_employee_id = EmployeeId::int(2);
-        vec![member_record(&a, &by_id(503293), None), member_record(&b, &by_id(2), None)]
+        vec![
+            member_record(&a, &by_id(503293), None, crate::domain::team::MemberShape::Plain),
+            member_record(&b, &by_id(2), None, crate::domain::team::MemberShape::Plain),
+        ]
     }
 
     #[test]

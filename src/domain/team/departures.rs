@@ -21,7 +21,7 @@
 //!   members carrying a `nmbrs_employee_id` (distinct users), and are at least
 //!   [`MIN_HELD_BY_SHARE`], all of them are held. The share is compared exactly (decimal).
 
-use crate::nmbrs::{CompanyId, EmployeeId};
+use crate::domain::nmbrs::{CompanyId, EmployeeId};
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::NaiveDate;
@@ -253,10 +253,10 @@ mod tests {
         let mut c = company(10, vec![snap(1, None, None), snap(2, None, None)], ended);
         let roster = [member("u-1", Some(1), true), member("u-2", Some(2), true)];
         assert_eq!(departures(&roster, std::slice::from_ref(&c), today()).len(), 2);
-        c.unreadable.push(super::super::UnreadableIn {
-            operation: crate::nmbrs::Operation::ContractGetAll.name().into(),
-            record: super::super::UnreadableRecord::of(None, "EmployeeId", "missing"),
-        });
+        c.unreadable.push(unreadable_in(
+            super::super::TeamList::Contracts,
+            super::super::UnreadableRecord::of(None, "EmployeeId", "missing"),
+        ));
         assert_eq!(departures(&roster, &[c], today()), vec![]);
     }
 

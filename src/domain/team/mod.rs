@@ -14,7 +14,7 @@
 //!
 //! A BSN is a [`Bsn`], which never prints itself.
 
-use crate::nmbrs::CompanyId;
+use crate::domain::nmbrs::CompanyId;
 pub mod bsn;
 pub mod delta;
 pub mod departures;
@@ -31,11 +31,11 @@ pub use bsn::Bsn;
 pub use delta::{Delta, delta};
 pub use departures::{Departure, DepartureReason, Departures, HeldDepartures, departures, judge_departures};
 pub use plan::{CompanyFailure, SyncInput, SyncSettings, TeamPlan, plan_deactivate, plan_sync};
-pub use record::{MemberRecord, content_hash, member_record};
+pub use record::{MemberRecord, MemberShape, content_hash, member_record};
 pub use selection::{ImportedEmployee, Selection, candidate, chosen_email, select_imports};
 
 pub use crate::domain::nmbrs::model::UnreadableRecord;
-use crate::nmbrs::{Contract, EmployeeSnapshot, PerEmployee, Salary, Schedule};
+use crate::domain::nmbrs::{Contract, EmployeeSnapshot, PerEmployee, Salary, Schedule};
 
 /// What the handler read from Nmbrs for one linked company.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -60,12 +60,29 @@ impl CompanyData {
     }
 }
 
+/// The per-company lists a team sync reads, named neutrally. Each edge names them in its own
+/// words for messages (`EmployeeService::list_name`): SOAP by operation, REST by route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TeamList {
+    /// The employees with their personal data (the snapshots).
+    Employees,
+    /// The contracts of every employee.
+    Contracts,
+    /// The salaries of every employee.
+    Salaries,
+    /// The schedules of every employee.
+    Schedules,
+}
+
 /// An employee record the reader could not use for a decision (CONTRACT §2.3: "the fields a
 /// decision needs"), with the list it came from. Carries names only, never a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnreadableIn {
-    /// The Nmbrs operation whose record it was, e.g. `Contract_GetAll_AllEmployeesByCompany`.
-    pub operation: String,
+    /// The list whose record it was.
+    pub list: TeamList,
+    /// That list as the integration's edge names it, for messages: e.g. SOAP's
+    /// `Contract_GetAll_AllEmployeesByCompany`, REST's `GET /api/companies/{companyId}/employees/contracts`.
+    pub source: String,
     /// The record. Its `employee_id` is `None` when the employee id itself could not be read:
     /// then nobody of the company is judged gone by absence in this sync (CONTRACT §2.3).
     pub record: UnreadableRecord,

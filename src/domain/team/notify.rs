@@ -110,8 +110,11 @@ mod tests {
     #[test]
     fn held_departures_follow_the_schema_and_name_the_rule() {
         let empty = HeldDepartures {
-            nmbrs_company_id: Some(crate::nmbrs::CompanyId::int(54613)),
-            empty_company_ids: vec![crate::nmbrs::CompanyId::int(54613), crate::nmbrs::CompanyId::int(54900)],
+            nmbrs_company_id: Some(crate::domain::nmbrs::CompanyId::int(54613)),
+            empty_company_ids: vec![
+                crate::domain::nmbrs::CompanyId::int(54613),
+                crate::domain::nmbrs::CompanyId::int(54900),
+            ],
             count: 3,
         };
         let n = json(&departures_held(&empty));
@@ -135,13 +138,13 @@ mod tests {
         let ds = [
             Departure {
                 eitje_user_id: "u-1".into(),
-                nmbrs_employee_id: crate::nmbrs::EmployeeId::int(1),
+                nmbrs_employee_id: crate::domain::nmbrs::EmployeeId::int(1),
                 reason: DepartureReason::EmploymentEnded,
                 ended_on: Some(d(2026, 10, 31)),
             },
             Departure {
                 eitje_user_id: "u-9".into(),
-                nmbrs_employee_id: crate::nmbrs::EmployeeId::int(99),
+                nmbrs_employee_id: crate::domain::nmbrs::EmployeeId::int(99),
                 reason: DepartureReason::NotInNmbrs,
                 ended_on: None,
             },
@@ -162,7 +165,10 @@ mod tests {
         );
 
         let a = Ambiguity {
-            nmbrs_employee_ids: vec![crate::nmbrs::EmployeeId::int(1), crate::nmbrs::EmployeeId::int(2)],
+            nmbrs_employee_ids: vec![
+                crate::domain::nmbrs::EmployeeId::int(1),
+                crate::domain::nmbrs::EmployeeId::int(2),
+            ],
             eitje_user_ids: vec!["u-1".into()],
         };
         let n = json(&duplicate_member(&a));
@@ -182,7 +188,7 @@ mod tests {
         let e = rich();
         let cand = candidate(&e);
         let m = crate::domain::matching::match_members(
-            &[cand.clone(), Candidate { nmbrs_employee_id: crate::nmbrs::EmployeeId::int(2), ..cand }],
+            &[cand.clone(), Candidate { nmbrs_employee_id: crate::domain::nmbrs::EmployeeId::int(2), ..cand }],
             &[RosterMember { bsn: Bsn::parse("123456782"), ..member("u-1", None, true) }],
         );
         let n = json(&duplicate_member(&m.ambiguities[0]));

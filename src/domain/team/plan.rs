@@ -9,7 +9,7 @@
 //! cost per hour, and is named in `errors`. An unreadable employee record is skipped as
 //! `unreadable_record`. Held departures (step 6) make the job `partial` too.
 
-use crate::nmbrs::{CompanyId, EmployeeId};
+use crate::domain::nmbrs::{CompanyId, EmployeeId};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::NaiveDate;
@@ -17,10 +17,10 @@ use rust_decimal::Decimal;
 use serde_json::json;
 
 use super::{
-    CompanyData, Departures, MemberRecord, Selection,
+    CompanyData, Departures, MemberRecord, Selection, TeamList,
     departures::{DepartureRules, judge_departures},
     notify, record,
-    unreadable::unreadable_of,
+    unreadable::{UnreadableOf, unreadable_of},
 };
 use crate::{
     domain::{
@@ -29,7 +29,6 @@ use crate::{
         nmbrs_failure::CompanyError,
     },
     events::{EventDraft, EventType},
-    nmbrs::Operation,
 };
 
 /// The integration's settings that the sync follows.
@@ -41,6 +40,8 @@ pub struct SyncSettings {
     pub auto_deactivate: bool,
     /// `NMBRS_WORKER_MAX_DEPARTURE_SHARE` (step 6b).
     pub max_departure_share: Decimal,
+    /// The fields each `team_member.upserted` carries (CONTRACT §5.2).
+    pub shape: record::MemberShape,
 }
 
 /// A linked company whose reads failed outright (no access, a response that cannot be read).
@@ -142,7 +143,7 @@ pub fn plan_sync(input: SyncInput<'_>) -> TeamPlan {
             selection.imported.iter().map(|e| (e.nmbrs_employee_id, e)).collect();
         for m in &matching.matched {
             let cost = costs.get(&m.nmbrs_employee_id).copied();
-            let mut r: MemberRecord = record::member_record(by_id[&m.nmbrs_employee_id], m, cost);
+            let mut r: MemberRecord = record::member_record(by_id[&m.nmbrs_employee_id], m, cost, settings.shape);
             if let Some(&soap) = previous_ids.get(&m.nmbrs_employee_id) {
                 r = record::with_previous_id(r, soap);
             }
@@ -215,9 +216,10 @@ fn anonymous_unreadable(companies: &[CompanyData]) -> bool {
     companies.iter().any(|c| c.unreadable.iter().any(|u| u.record.employee_id.is_none()))
 }
 
-/// Each skipped `unreadable_record` (company, employee, operation, field), as an error.
-fn unreadable_errors(unreadable: &[(CompanyId, Option<EmployeeId>, String, String)], plan: &mut TeamPlan) {
-    for (company, employee, operation, field) in unreadable {
+/// Each skipped `unreadable_record` (company, employee, list, the list in the edge's words as
+/// `operation`, field), as an error.
+fn unreadable_errors(unreadable: &[UnreadableOf], plan: &mut TeamPlan) {
+    for (company, employee, list, operation, field) in unreadable {
         plan.status = CompletionStatus::Partial;
         plan.errors.push(ErrorItem {
             code: "unreadable_record".into(),
@@ -228,7 +230,7 @@ fn unreadable_errors(unreadable: &[(CompanyId, Option<EmployeeId>, String, Strin
                 Some(employee) => format!(
                     "Employee {employee} of company {company}: {field} in {operation} could not be read, so the employee was skipped."
                 ),
-                None if operation == Operation::ContractGetAll.name() => format!(
+                None if *list == TeamList::Contracts => format!(
                     "A record of company {company} in {operation} has no readable {field}: it was skipped, and nobody of the company was judged gone, neither by absence nor for an ended employment (held until the record can be read)."
                 ),
                 None => format!(
@@ -322,7 +324,12 @@ mod tests {
     };
 
     fn settings() -> SyncSettings {
-        SyncSettings { full: false, auto_deactivate: true, max_departure_share: Decimal::new(3, 1) }
+        SyncSettings {
+            full: false,
+            auto_deactivate: true,
+            max_departure_share: Decimal::new(3, 1),
+            shape: record::MemberShape::Plain,
+        }
     }
 
     /// Runs the plan as the handler does, every event checked against its schema.
@@ -483,7 +490,7 @@ mod tests {
             );
             let mut c = starter;
             c.snapshots.push(snap(504302, Some("bram.koster@example.nl"), None));
-            c.contracts.push(crate::nmbrs::PerEmployee {
+            c.contracts.push(crate::domain::nmbrs::PerEmployee {
                 employee_id: EmployeeId::int(504302),
                 items: vec![contract(97002, d(2025, 5, 1), Some(d(2026, 2, 28)))],
             });
@@ -542,7 +549,7 @@ mod tests {
             for id in 1..=total {
                 c.snapshots.push(snap(id, Some("x@y.nl"), None));
                 let end = (id <= n).then(|| d(2026, 10, 31));
-                c.contracts.push(crate::nmbrs::PerEmployee {
+                c.contracts.push(crate::domain::nmbrs::PerEmployee {
                     employee_id: EmployeeId::int(id),
                     items: vec![contract(id, d(2025, 1, 1), end)],
                 });
@@ -634,10 +641,10 @@ mod tests {
             vec![snap(1, Some("a@x.nl"), None), snap(2, Some("b@x.nl"), None)],
             vec![(1, vec![contract(1, d(2025, 1, 1), None)])],
         );
-        c.unreadable.push(super::super::UnreadableIn {
-            operation: "Contract_GetAll_AllEmployeesByCompany".into(),
-            record: super::super::UnreadableRecord::of(Some(EmployeeId::int(2)), "StartDate", "missing"),
-        });
+        c.unreadable.push(unreadable_in(
+            super::super::TeamList::Contracts,
+            super::super::UnreadableRecord::of(Some(EmployeeId::int(2)), "StartDate", "missing"),
+        ));
         let plan = run(vec![c], &[linked("u-1", 1), linked("u-2", 2)], &[], &[], today());
         assert_eq!((plan.counts["imported"], plan.counts["unreadable_record"]), (1, 1));
         assert_eq!(plan.counts["no_active_employment"], 0);
@@ -655,10 +662,10 @@ mod tests {
     fn a_record_without_a_readable_employee_id_makes_nobody_gone_by_absence() {
         let mut c =
             company(54613, vec![snap(1, Some("a@x.nl"), None)], vec![(1, vec![contract(1, d(2025, 1, 1), None)])]);
-        c.unreadable.push(super::super::UnreadableIn {
-            operation: "PersonalInfoContractSalaryAddress_GetAll_AllEmployeesByCompany".into(),
-            record: super::super::UnreadableRecord::of(None, "EmployeeId", "missing"),
-        });
+        c.unreadable.push(unreadable_in(
+            super::super::TeamList::Employees,
+            super::super::UnreadableRecord::of(None, "EmployeeId", "missing"),
+        ));
         // u-2's employee 2 is returned by no company: absence proves nothing while a record's
         // employee id could not be read (it may be employee 2's).
         let plan = run(vec![c], &[linked("u-1", 1), linked("u-2", 2)], &[], &[], today());
@@ -672,7 +679,7 @@ mod tests {
     fn deactivate_follows_steps_five_and_six() {
         let mut c = company(54613, vec![], vec![]);
         for id in 1..=6 {
-            c.contracts.push(crate::nmbrs::PerEmployee {
+            c.contracts.push(crate::domain::nmbrs::PerEmployee {
                 employee_id: EmployeeId::int(id),
                 items: vec![contract(id, d(2025, 1, 1), Some(d(2026, 10, 31)))],
             });

@@ -26,7 +26,7 @@
 //!   whitespace), so it does not depend on serde_json's map order. The payload holds the match and
 //!   the venues, so a change of either republishes.
 
-use crate::nmbrs::EmployeeId;
+use crate::domain::nmbrs::EmployeeId;
 use std::fmt::Write as _;
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -118,10 +118,28 @@ pub(super) fn schedule(s: &Schedule) -> Value {
     })
 }
 
+/// Which fields a `team_member.upserted` carries beyond the common ones, decided by the job from
+/// its integration (CONTRACT §5.2), never by asking which API made an id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MemberShape {
+    /// The common fields only (a SOAP integration: its employee id is the one Eitje knows).
+    #[default]
+    Plain,
+    /// Also `nmbrs_employee_number`, the user-facing number (a REST integration, whose ids are
+    /// opaque UUIDs; `null` when Nmbrs has no number).
+    WithEmployeeNumber,
+}
+
 /// The `team_member.upserted` payload and its content hash. `m` is the employee's own match (not
-/// an ambiguous one); `cost_per_hour` is `Salary_GetEstimatedCostPerHour`, `None` when unavailable.
+/// an ambiguous one); `cost_per_hour` is `Salary_GetEstimatedCostPerHour`, `None` when unavailable;
+/// `shape` says which optional fields it carries.
 /// The schema wants at least one venue: a company without linked venues is not synced.
-pub fn member_record(e: &ImportedEmployee, m: &Matched, cost_per_hour: Option<Decimal>) -> MemberRecord {
+pub fn member_record(
+    e: &ImportedEmployee,
+    m: &Matched,
+    cost_per_hour: Option<Decimal>,
+    shape: MemberShape,
+) -> MemberRecord {
     debug_assert_eq!(e.nmbrs_employee_id, m.nmbrs_employee_id, "record and match of different employees");
     debug_assert_eq!(m.eitje_user_id.is_none(), m.matched_by == MatchedBy::New, "a match names a member unless new");
     let s = &e.snapshot;
@@ -181,7 +199,7 @@ pub fn member_record(e: &ImportedEmployee, m: &Matched, cost_per_hour: Option<De
         "cost_per_hour": cost_per_hour.map(decimal),
         "schedule": e.schedule.as_ref().map_or(Value::Null, schedule),
     });
-    if e.nmbrs_employee_id.soap().is_none() {
+    if shape == MemberShape::WithEmployeeNumber {
         // A REST integration's members also carry the user-facing number (CONTRACT §5.2).
         let number = (s.employee_number != 0).then_some(s.employee_number);
         payload["nmbrs_employee_number"] = json!(number);
@@ -253,7 +271,7 @@ mod tests {
 
     #[test]
     fn the_full_record_follows_the_schema() {
-        let r = member_record(&rich(), &by_id(503293), Some(Decimal::new(1914, 2)));
+        let r = member_record(&rich(), &by_id(503293), Some(Decimal::new(1914, 2)), MemberShape::Plain);
         check("events/team_member.upserted", &event("team_member.upserted", "SyncTeam", &r.payload)).unwrap();
         let expected = json!({
             "eitje_user_id": "u-1",
@@ -290,26 +308,33 @@ mod tests {
         let company: uuid::Uuid = "9b2c1e00-0000-4000-8000-000000000001".parse().unwrap();
         let mut e = rich();
         e.nmbrs_employee_id = EmployeeId(employee.into());
-        e.company_id = crate::nmbrs::CompanyId(company.into());
+        e.company_id = crate::domain::nmbrs::CompanyId(company.into());
         e.snapshot.employee_number = 17;
         let mut m = by_id(503293);
         m.nmbrs_employee_id = e.nmbrs_employee_id;
-        let r = member_record(&e, &m, None);
+        let r = member_record(&e, &m, None, MemberShape::WithEmployeeNumber);
         check("events/team_member.upserted", &event("team_member.upserted", "SyncTeam", &r.payload)).unwrap();
         assert_eq!(r.payload["nmbrs_employee_id"], json!(employee.to_string()));
         assert_eq!(r.payload["nmbrs_company_id"], json!(company.to_string()));
         assert_eq!(r.payload["nmbrs_employee_number"], 17);
         e.snapshot.employee_number = 0;
-        assert_eq!(member_record(&e, &m, None).payload["nmbrs_employee_number"], Value::Null, "0 is no number");
+        assert_eq!(
+            member_record(&e, &m, None, MemberShape::WithEmployeeNumber).payload["nmbrs_employee_number"],
+            Value::Null,
+            "0 is no number"
+        );
         assert!(
-            member_record(&rich(), &by_id(503293), None).payload.get("nmbrs_employee_number").is_none(),
+            member_record(&rich(), &by_id(503293), None, MemberShape::Plain)
+                .payload
+                .get("nmbrs_employee_number")
+                .is_none(),
             "SOAP: absent"
         );
     }
 
     #[test]
     fn a_switched_member_names_its_previous_soap_id_and_hashes_differently() {
-        let r = member_record(&rich(), &by_id(503293), None);
+        let r = member_record(&rich(), &by_id(503293), None, MemberShape::Plain);
         let switched = with_previous_id(r.clone(), 503293);
         check("events/team_member.upserted", &event("team_member.upserted", "SyncTeam", &switched.payload)).unwrap();
         assert_eq!(switched.payload["previous_nmbrs_employee_id"], 503293);
@@ -324,7 +349,7 @@ mod tests {
         s.bsn = Some("12-34".into());
         let sel = select_imports(&[company(10, vec![s], vec![(7, vec![contract(1, d(2025, 1, 1), None)])])], t);
         let new = Matched { nmbrs_employee_id: EmployeeId::int(7), eitje_user_id: None, matched_by: MatchedBy::New };
-        let r = member_record(&sel.imported[0], &new, None);
+        let r = member_record(&sel.imported[0], &new, None, MemberShape::Plain);
         check("events/team_member.upserted", &event("team_member.upserted", "SyncTeam", &r.payload)).unwrap();
         let p = &r.payload;
         assert_eq!((&p["eitje_user_id"], &p["matched_by"]), (&Value::Null, &json!("new")));
@@ -368,7 +393,7 @@ mod tests {
         let mut e = rich();
         e.contracts.insert(0, Contract { end_date: Some(at(d(2022, 1, 1))), ..Default::default() });
         e.salaries.push(Salary { value: Some(Decimal::ONE), ..Default::default() });
-        let r = member_record(&e, &by_id(503293), None);
+        let r = member_record(&e, &by_id(503293), None, MemberShape::Plain);
         check("events/team_member.upserted", &event("team_member.upserted", "SyncTeam", &r.payload)).unwrap();
         assert_eq!(r.payload["contracts"].as_array().unwrap().len(), 2);
         assert_eq!(r.payload["salaries"].as_array().unwrap().len(), 2);
@@ -398,16 +423,19 @@ mod tests {
     #[test]
     fn the_hash_covers_the_match_and_the_venues() {
         let e = rich();
-        let base = member_record(&e, &by_id(503293), None);
-        assert_eq!(member_record(&e.clone(), &by_id(503293), None).content_hash, base.content_hash);
+        let base = member_record(&e, &by_id(503293), None, MemberShape::Plain);
+        assert_eq!(member_record(&e.clone(), &by_id(503293), None, MemberShape::Plain).content_hash, base.content_hash);
         let by_email = Matched { matched_by: MatchedBy::Email, ..by_id(503293) };
-        assert_ne!(member_record(&e, &by_email, None).content_hash, base.content_hash);
+        assert_ne!(member_record(&e, &by_email, None, MemberShape::Plain).content_hash, base.content_hash);
         let other_user = Matched { eitje_user_id: Some("u-2".into()), ..by_id(503293) };
-        assert_ne!(member_record(&e, &other_user, None).content_hash, base.content_hash);
+        assert_ne!(member_record(&e, &other_user, None, MemberShape::Plain).content_hash, base.content_hash);
         let mut moved = e.clone();
         moved.eitje_venue_ids.push("v-3".into());
-        assert_ne!(member_record(&moved, &by_id(503293), None).content_hash, base.content_hash);
-        assert_ne!(member_record(&e, &by_id(503293), Some(Decimal::ONE)).content_hash, base.content_hash);
+        assert_ne!(member_record(&moved, &by_id(503293), None, MemberShape::Plain).content_hash, base.content_hash);
+        assert_ne!(
+            member_record(&e, &by_id(503293), Some(Decimal::ONE), MemberShape::Plain).content_hash,
+            base.content_hash
+        );
     }
 
     #[test]
@@ -438,9 +466,9 @@ mod tests {
             (s.first_name, s.last_name, s.city, s.telephone_private) = (first, last, city, phone);
             s.hourly_wage = Some(Decimal::new(wage, 2));
             e.contracts[0].hours_per_week = Some(Decimal::new(hours, 2));
-            let base = member_record(&e, &by_id(503293), None);
+            let base = member_record(&e, &by_id(503293), None, MemberShape::Plain);
             check("events/team_member.upserted", &event("team_member.upserted", "SyncTeam", &base.payload)).unwrap();
-            prop_assert_eq!(member_record(&e.clone(), &by_id(503293), None).content_hash, base.content_hash);
+            prop_assert_eq!(member_record(&e.clone(), &by_id(503293), None, MemberShape::Plain).content_hash, base.content_hash);
             let mut changed = e.clone();
             let s = &mut changed.snapshot;
             match field {
@@ -453,7 +481,7 @@ mod tests {
                 6 => changed.salaries[0].value = changed.salaries[0].value.map(|v| v + Decimal::ONE),
                 _ => changed.schedule.as_mut().unwrap().hours_week1[6] = Some(Decimal::ONE),
             }
-            prop_assert_ne!(member_record(&changed, &by_id(503293), None).content_hash, base.content_hash);
+            prop_assert_ne!(member_record(&changed, &by_id(503293), None, MemberShape::Plain).content_hash, base.content_hash);
         }
     }
 }

@@ -17,14 +17,14 @@
 //! - **Schedule** = the one with the latest start on or before the sync date (ties: latest
 //!   creation); when none has started yet, the first upcoming one.
 
-use crate::nmbrs::{CompanyId, EmployeeId};
+use crate::domain::nmbrs::{CompanyId, EmployeeId};
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
 use super::{
     Bsn, CompanyData, text,
-    unreadable::{unreadable_ids, unreadable_of},
+    unreadable::{UnreadableOf, unreadable_ids, unreadable_of},
 };
 use crate::{
     domain::{
@@ -43,7 +43,7 @@ pub struct Selection {
     pub no_active_employment: u64,
     /// Employees skipped because a field a decision needs could not be read, sorted:
     /// (company id, employee id, operation, field).
-    pub unreadable: Vec<(CompanyId, Option<EmployeeId>, String, String)>,
+    pub unreadable: Vec<UnreadableOf>,
 }
 
 /// An employee to import, with everything its `team_member.upserted` record needs.
@@ -341,7 +341,7 @@ mod tests {
             // Records built from the selection all validate, and a second identical sync publishes nothing.
             let records: Vec<MemberRecord> = sel.imported.iter().map(|e| {
                 let m = Matched { nmbrs_employee_id: e.nmbrs_employee_id, eitje_user_id: None, matched_by: MatchedBy::New };
-                member_record(e, &m, None)
+                member_record(e, &m, None, crate::domain::team::MemberShape::Plain)
             }).collect();
             for r in &records {
                 prop_assert!(check("events/team_member.upserted", &event("team_member.upserted", "SyncTeam", &r.payload)).is_ok());

@@ -27,7 +27,7 @@ pub fn at(date: NaiveDate) -> NaiveDateTime {
 
 pub fn contract(id: i32, start: NaiveDate, end: Option<NaiveDate>) -> Contract {
     Contract {
-        contract_id: crate::nmbrs::ContractId::int(id),
+        contract_id: crate::domain::nmbrs::ContractId::int(id),
         start_date: Some(at(start)),
         end_date: end.map(at),
         hours_per_week: Some(Decimal::new(3200, 2)),
@@ -38,7 +38,7 @@ pub fn contract(id: i32, start: NaiveDate, end: Option<NaiveDate>) -> Contract {
 
 pub fn snap(id: i32, email_work: Option<&str>, email_private: Option<&str>) -> EmployeeSnapshot {
     EmployeeSnapshot {
-        employee_id: crate::nmbrs::EmployeeId::int(id),
+        employee_id: crate::domain::nmbrs::EmployeeId::int(id),
         employee_number: id,
         email_work: email_work.map(str::to_owned),
         email_private: email_private.map(str::to_owned),
@@ -48,12 +48,15 @@ pub fn snap(id: i32, email_work: Option<&str>, email_private: Option<&str>) -> E
 
 pub fn company(id: i32, snapshots: Vec<EmployeeSnapshot>, contracts: Vec<(i32, Vec<Contract>)>) -> CompanyData {
     CompanyData {
-        company_id: crate::nmbrs::CompanyId::int(id),
+        company_id: crate::domain::nmbrs::CompanyId::int(id),
         eitje_venue_ids: vec!["v-2".into(), "v-1".into(), "v-1".into()],
         snapshots,
         contracts: contracts
             .into_iter()
-            .map(|(employee_id, items)| PerEmployee { employee_id: crate::nmbrs::EmployeeId::int(employee_id), items })
+            .map(|(employee_id, items)| PerEmployee {
+                employee_id: crate::domain::nmbrs::EmployeeId::int(employee_id),
+                items,
+            })
             .collect(),
         ..Default::default()
     }
@@ -61,7 +64,7 @@ pub fn company(id: i32, snapshots: Vec<EmployeeSnapshot>, contracts: Vec<(i32, V
 
 pub fn rich_company() -> CompanyData {
     let s = EmployeeSnapshot {
-        employee_id: crate::nmbrs::EmployeeId::int(503293),
+        employee_id: crate::domain::nmbrs::EmployeeId::int(503293),
         employee_number: 1,
         first_name: Some("Sanne ".into()),
         birthday: Some(at(d(1994, 3, 15))),
@@ -97,10 +100,10 @@ pub fn rich_company() -> CompanyData {
         ..Default::default()
     };
     c.salaries = vec![PerEmployee {
-        employee_id: crate::nmbrs::EmployeeId::int(503293),
+        employee_id: crate::domain::nmbrs::EmployeeId::int(503293),
         items: vec![
-            salary(crate::nmbrs::SalaryId::int(2), d(2025, 1, 1), 1450),
-            salary(crate::nmbrs::SalaryId::int(1), d(2023, 1, 1), 1300),
+            salary(crate::domain::nmbrs::SalaryId::int(2), d(2025, 1, 1), 1450),
+            salary(crate::domain::nmbrs::SalaryId::int(1), d(2023, 1, 1), 1300),
         ],
     }];
     let week = |h: i64| [h, h, h, h, 0, 0, 0].map(|h| Some(Decimal::new(h * 100, 2)));
@@ -112,7 +115,7 @@ pub fn rich_company() -> CompanyData {
         ..Default::default()
     };
     c.schedules = vec![PerEmployee {
-        employee_id: crate::nmbrs::EmployeeId::int(503293),
+        employee_id: crate::domain::nmbrs::EmployeeId::int(503293),
         items: vec![
             schedule(1, d(2023, 1, 1), week(6), week(6)),
             schedule(2, d(2025, 1, 1), week(8), [Some(Decimal::ZERO); 7]),
@@ -129,7 +132,7 @@ pub fn rich() -> ImportedEmployee {
 
 pub fn by_id(id: i32) -> Matched {
     Matched {
-        nmbrs_employee_id: crate::nmbrs::EmployeeId::int(id),
+        nmbrs_employee_id: crate::domain::nmbrs::EmployeeId::int(id),
         eitje_user_id: Some("u-1".into()),
         matched_by: MatchedBy::NmbrsId,
     }
@@ -155,7 +158,12 @@ pub fn member(user: &str, id: Option<i32>, active: bool) -> RosterMember {
         eitje_user_id: user.into(),
         email: None,
         bsn: None,
-        nmbrs_employee_id: id.map(crate::nmbrs::EmployeeId::int),
+        nmbrs_employee_id: id.map(crate::domain::nmbrs::EmployeeId::int),
         active,
     }
+}
+
+/// An unreadable record of `list`, named in messages as `"{list:?} list"`.
+pub fn unreadable_in(list: super::TeamList, record: super::UnreadableRecord) -> super::UnreadableIn {
+    super::UnreadableIn { list, source: format!("{list:?} list"), record }
 }

@@ -13,18 +13,19 @@
 //!   entry of a listed employee carrying a newer contract, so none of that company's employees is
 //!   judged gone for an ended employment in this sync ([`employment_unknown_ids`]).
 
-use crate::nmbrs::{CompanyId, EmployeeId};
+use crate::domain::nmbrs::{CompanyId, EmployeeId};
 use std::collections::BTreeSet;
 
-use super::{CompanyData, UnreadableIn, UnreadableRecord};
-use crate::nmbrs::{Operation, PerEmployee};
+use super::{CompanyData, TeamList, UnreadableIn, UnreadableRecord};
+use crate::domain::nmbrs::PerEmployee;
 
 /// The problem of an employee missing from a list that holds a record of unreadable `EmployeeId`.
 const MAYBE_ANONYMOUS: &str = "missing from a list with a record of unreadable EmployeeId";
 
-/// Whether `company`'s read of `operation` set aside a record whose `EmployeeId` was unreadable.
-fn anonymous_in(company: &CompanyData, operation: Operation) -> bool {
-    company.unreadable.iter().any(|u| u.record.employee_id.is_none() && u.operation == operation.name())
+/// Whether `company`'s read of `list` set aside a record whose `EmployeeId` was unreadable, and
+/// the list's name in the edge's words.
+fn anonymous_in(company: &CompanyData, list: TeamList) -> Option<&str> {
+    company.unreadable.iter().find(|u| u.record.employee_id.is_none() && u.list == list).map(|u| u.source.as_str())
 }
 
 fn listed<T>(lists: &[PerEmployee<T>]) -> BTreeSet<EmployeeId> {
@@ -37,15 +38,17 @@ fn listed<T>(lists: &[PerEmployee<T>]) -> BTreeSet<EmployeeId> {
 pub fn unreadable_records(company: &CompanyData) -> Vec<UnreadableIn> {
     let mut out = company.unreadable.clone();
     let lists = [
-        (Operation::ContractGetAll, listed(&company.contracts)),
-        (Operation::SalaryGetAll, listed(&company.salaries)),
-        (Operation::ScheduleGetAll, listed(&company.schedules)),
+        (TeamList::Contracts, listed(&company.contracts)),
+        (TeamList::Salaries, listed(&company.salaries)),
+        (TeamList::Schedules, listed(&company.schedules)),
     ];
-    for (operation, ids) in lists.into_iter().filter(|(op, _)| anonymous_in(company, *op)) {
+    for (list, ids) in lists {
+        let Some(source) = anonymous_in(company, list) else { continue };
         let missing: BTreeSet<EmployeeId> =
             company.snapshots.iter().map(|s| s.employee_id).filter(|id| !ids.contains(id)).collect();
         out.extend(missing.into_iter().map(|id| UnreadableIn {
-            operation: operation.name().to_owned(),
+            list,
+            source: source.to_owned(),
             record: UnreadableRecord::of(Some(id), "EmployeeId", MAYBE_ANONYMOUS),
         }));
     }
@@ -57,13 +60,18 @@ pub fn unreadable_ids(companies: &[CompanyData]) -> BTreeSet<EmployeeId> {
     companies.iter().flat_map(|c| unreadable_records(c).into_iter().filter_map(|u| u.record.employee_id)).collect()
 }
 
-/// The unreadable records of `companies` as (company id, employee id, operation, field), sorted
-/// and deduplicated.
-pub fn unreadable_of(companies: &[CompanyData]) -> Vec<(CompanyId, Option<EmployeeId>, String, String)> {
+/// One unreadable record of a company: (company id, employee id, list, the list's name in the
+/// edge's words, field).
+pub type UnreadableOf = (CompanyId, Option<EmployeeId>, TeamList, String, String);
+
+/// The unreadable records of `companies`, sorted and deduplicated.
+pub fn unreadable_of(companies: &[CompanyData]) -> Vec<UnreadableOf> {
     let mut out: Vec<_> = companies
         .iter()
         .flat_map(|c| {
-            unreadable_records(c).into_iter().map(|u| (c.company_id, u.record.employee_id, u.operation, u.record.field))
+            unreadable_records(c)
+                .into_iter()
+                .map(|u| (c.company_id, u.record.employee_id, u.list, u.source, u.record.field))
         })
         .collect();
     out.sort();
@@ -76,7 +84,7 @@ pub fn unreadable_of(companies: &[CompanyData]) -> Vec<(CompanyId, Option<Employ
 pub fn employment_unknown_ids(companies: &[CompanyData]) -> BTreeSet<EmployeeId> {
     companies
         .iter()
-        .filter(|c| anonymous_in(c, Operation::ContractGetAll))
+        .filter(|c| anonymous_in(c, TeamList::Contracts).is_some())
         .flat_map(|c| c.snapshots.iter().map(|s| s.employee_id).chain(c.contracts.iter().map(|l| l.employee_id)))
         .collect()
 }
@@ -86,11 +94,11 @@ mod tests {
     use super::*;
     use crate::domain::team::testkit::*;
 
-    fn anonymous(operation: Operation) -> UnreadableIn {
-        UnreadableIn { operation: operation.name().into(), record: UnreadableRecord::of(None, "EmployeeId", "missing") }
+    fn anonymous(list: TeamList) -> UnreadableIn {
+        unreadable_in(list, UnreadableRecord::of(None, "EmployeeId", "missing"))
     }
 
-    fn salary_list(ids: &[i32]) -> Vec<PerEmployee<crate::nmbrs::Salary>> {
+    fn salary_list(ids: &[i32]) -> Vec<PerEmployee<crate::domain::nmbrs::Salary>> {
         ids.iter()
             .map(|&employee_id| PerEmployee {
                 employee_id: EmployeeId::int(employee_id),
@@ -107,20 +115,20 @@ mod tests {
         c.schedules = vec![PerEmployee { employee_id: EmployeeId::int(2), items: vec![] }];
         // Without an anonymous record, missing from a list is an empty history.
         assert_eq!(unreadable_records(&c), vec![]);
-        c.unreadable.push(anonymous(Operation::SalaryGetAll));
+        c.unreadable.push(anonymous(TeamList::Salaries));
         let of = unreadable_of(std::slice::from_ref(&c));
-        let salary = Operation::SalaryGetAll.name();
+        let (list, salary) = (TeamList::Salaries, "Salaries list");
         assert_eq!(
             of,
             vec![
-                (CompanyId::int(10), None, salary.into(), "EmployeeId".into()),
-                (CompanyId::int(10), Some(EmployeeId::int(2)), salary.into(), "EmployeeId".into()),
-                (CompanyId::int(10), Some(EmployeeId::int(3)), salary.into(), "EmployeeId".into()),
+                (CompanyId::int(10), None, list, salary.into(), "EmployeeId".into()),
+                (CompanyId::int(10), Some(EmployeeId::int(2)), list, salary.into(), "EmployeeId".into()),
+                (CompanyId::int(10), Some(EmployeeId::int(3)), list, salary.into(), "EmployeeId".into()),
             ]
         );
         assert_eq!(unreadable_ids(std::slice::from_ref(&c)), BTreeSet::from([EmployeeId::int(2), EmployeeId::int(3)]));
         // Each list on its own: an anonymous schedule record adds 1 and 3, 3 is counted once by id.
-        c.unreadable.push(anonymous(Operation::ScheduleGetAll));
+        c.unreadable.push(anonymous(TeamList::Schedules));
         assert_eq!(
             unreadable_ids(std::slice::from_ref(&c)),
             BTreeSet::from([EmployeeId::int(1), EmployeeId::int(2), EmployeeId::int(3)])
@@ -132,7 +140,7 @@ mod tests {
     fn an_anonymous_contract_record_holds_ended_employment_of_its_company_only() {
         let a = company(10, vec![snap(1, None, None), snap(2, None, None)], vec![(2, vec![]), (4, vec![])]);
         let mut held = a.clone();
-        held.unreadable.push(anonymous(Operation::ContractGetAll));
+        held.unreadable.push(anonymous(TeamList::Contracts));
         let other = company(20, vec![snap(3, None, None)], vec![]);
         assert_eq!(employment_unknown_ids(&[a, other.clone()]), BTreeSet::new());
         assert_eq!(

@@ -14,11 +14,11 @@ use crate::jobs::JobOutput;
 use crate::{
     domain::{
         nmbrs_failure::{CompanyError, NoticeFacts, Scope, Treatment, treat},
-        team::{CompanyData, CompanyFailure, TeamPlan, UnreadableIn},
+        team::{CompanyData, CompanyFailure, TeamList, TeamPlan, UnreadableIn},
     },
     envelope::Venue,
     events::{EventDraft, Notification},
-    nmbrs::{CompanyId, EmployeeId, Listed, NmbrsApi, NmbrsError, Operation, PerEmployee},
+    nmbrs::{CompanyId, EmployeeId, Listed, NmbrsApi, NmbrsError, PerEmployee},
 };
 
 /// What a team read produced: the companies read, and those whose reads failed.
@@ -86,14 +86,14 @@ async fn read_company(
     // Records the reader set aside (a field a decision needs could not be read, CONTRACT §2.3):
     // their employees are left out of every list and skipped as `unreadable_record`.
     let mut unreadable = Vec::new();
-    for (operation, list) in [
-        (Operation::PersonalInfoContractSalaryAddressGetAll, &snapshots.unreadable),
-        (Operation::ContractGetAll, &contracts.unreadable),
-        (Operation::SalaryGetAll, &salaries.unreadable),
-        (Operation::ScheduleGetAll, &schedules.unreadable),
+    for (list, records) in [
+        (TeamList::Employees, &snapshots.unreadable),
+        (TeamList::Contracts, &contracts.unreadable),
+        (TeamList::Salaries, &salaries.unreadable),
+        (TeamList::Schedules, &schedules.unreadable),
     ] {
-        unreadable
-            .extend(list.iter().map(|u| UnreadableIn { operation: operation.name().to_string(), record: u.clone() }));
+        let source = api.list_name(list);
+        unreadable.extend(records.iter().map(|u| UnreadableIn { list, source: source.into(), record: u.clone() }));
     }
     let skipped: BTreeSet<EmployeeId> = unreadable.iter().filter_map(|u| u.record.employee_id).collect();
     fn keep<T>(list: Listed<PerEmployee<T>>, skipped: &BTreeSet<EmployeeId>) -> Vec<PerEmployee<T>> {

@@ -26,7 +26,7 @@ use crate::{
     domain::{
         nmbrs_failure::CompanyError,
         payloads::SyncTeamPayload,
-        team::{ImportedEmployee, SyncInput, SyncSettings, plan_sync, select_imports},
+        team::{ImportedEmployee, MemberShape, SyncInput, SyncSettings, plan_sync, select_imports},
     },
     envelope::Job,
     nmbrs::{CompanyId, EmployeeId, NmbrsApi, NmbrsError, PayPeriod},
@@ -97,6 +97,10 @@ impl SyncTeam {
                 full: payload.full,
                 auto_deactivate: integration.settings.auto_deactivate,
                 max_departure_share: self.max_departure_share,
+                shape: match integration.nmbrs.api {
+                    crate::credentials::ApiKind::Soap => MemberShape::Plain,
+                    crate::credentials::ApiKind::Rest => MemberShape::WithEmployeeNumber,
+                },
             },
             today,
         });

@@ -11,6 +11,7 @@ use super::operation::Operation as Op;
 use super::reader::{self, ReadError};
 use super::records::{Codec, HistoryEntry, HistoryRecord, parse_decimal};
 use crate::domain::nmbrs::model::*;
+use crate::domain::team::TeamList;
 use crate::nmbrs::{EmployeeService, NmbrsError};
 
 fn period_params(employee: EmployeeId, period: PayPeriod) -> [(&'static str, Value<'static>); 3] {
@@ -87,6 +88,16 @@ impl SoapClient {
 
 #[async_trait]
 impl EmployeeService for SoapClient {
+    fn list_name(&self, list: TeamList) -> &'static str {
+        match list {
+            TeamList::Employees => Op::PersonalInfoContractSalaryAddressGetAll,
+            TeamList::Contracts => Op::ContractGetAll,
+            TeamList::Salaries => Op::SalaryGetAll,
+            TeamList::Schedules => Op::ScheduleGetAll,
+        }
+        .name()
+    }
+
     async fn hour_component_delete(&self, employee: EmployeeId, id: HourComponentId) -> Result<bool, NmbrsError> {
         let op = Op::HourComponentDelete;
         let params = [("EmployeeId", Value::Id(employee.0)), ("HourComponentID", Value::Id(id.0))];

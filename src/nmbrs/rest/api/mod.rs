@@ -160,6 +160,17 @@ impl CompanyService for RestClient {
 
 #[async_trait]
 impl EmployeeService for RestClient {
+    fn list_name(&self, list: crate::domain::team::TeamList) -> &'static str {
+        use crate::domain::team::TeamList;
+        match list {
+            TeamList::Employees => Op::PersonalInfo,
+            TeamList::Contracts => Op::Contracts,
+            TeamList::Salaries => Op::Salaries,
+            TeamList::Schedules => Op::Schedules,
+        }
+        .name()
+    }
+
     /// REST changes a line in place with `PUT` (`nmbrs::rest::updates`).
     fn component_updates(&self) -> Option<&dyn crate::nmbrs::ComponentUpdates> {
         Some(self)
