@@ -34,11 +34,11 @@ use super::{
     unreadable::{employment_unknown_ids, unreadable_ids},
 };
 use crate::{
+    domain::nmbrs::Contract,
     domain::{
         employment::{has_upcoming_employment, is_employed_on, last_contract_end},
         matching::RosterMember,
     },
-    nmbrs::Contract,
 };
 
 /// The share rule holds departures only from this many on (CONTRACT §2.3 step 6b: "at least 5").

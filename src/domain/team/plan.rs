@@ -315,12 +315,12 @@ mod tests {
 
     use super::*;
     use crate::{
+        domain::nmbrs::{Contract, EmployeeSnapshot},
         domain::{
             calendar::nmbrs_date,
             team::{Bsn, select_imports, testkit::*},
         },
         envelope::schema::check,
-        nmbrs::{Contract, EmployeeSnapshot},
     };
 
     fn settings() -> SyncSettings {

@@ -37,7 +37,7 @@ use sha2::{Digest, Sha256};
 use super::{Bsn, ImportedEmployee, text};
 use crate::{
     domain::matching::{Matched, MatchedBy},
-    nmbrs::Schedule,
+    domain::nmbrs::Schedule,
 };
 
 /// The full `team_member.upserted` payload (Nmbrs is leading) and a content hash of the published
@@ -261,12 +261,12 @@ mod tests {
 
     use super::*;
     use crate::{
+        domain::nmbrs::{Contract, Salary},
         domain::{
             matching::Matched,
             team::{select_imports, testkit::*},
         },
         envelope::schema::check,
-        nmbrs::{Contract, Salary},
     };
 
     #[test]

@@ -27,11 +27,11 @@ use super::{
     unreadable::{UnreadableOf, unreadable_ids, unreadable_of},
 };
 use crate::{
+    domain::nmbrs::{Contract, EmployeeSnapshot, PerEmployee, Salary, Schedule},
     domain::{
         employment::{is_employed_on, latest_versions},
         matching::Candidate,
     },
-    nmbrs::{Contract, EmployeeSnapshot, PerEmployee, Salary, Schedule},
 };
 
 /// Step 2's outcome.

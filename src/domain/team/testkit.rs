@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::{CompanyData, ImportedEmployee, Selection, select_imports};
 use crate::{
     domain::matching::{Matched, MatchedBy, RosterMember},
-    nmbrs::{Contract, EmployeeSnapshot, PerEmployee, Salary, Schedule},
+    domain::nmbrs::{Contract, EmployeeSnapshot, PerEmployee, Salary, Schedule},
 };
 
 pub const TODAY: (i32, u32, u32) = (2026, 11, 24);
