@@ -58,6 +58,10 @@ pub struct Config {
     pub retry_schedule: Vec<Duration>,
     /// Job bodies above this size are rejected unread.
     pub max_message_bytes: usize,
+    /// `NMBRS_WORKER_MAX_EVENT_BYTES`: the largest event body the worker publishes (issue 19
+    /// items 1 and 2). Jobs bound their lists so their events stay below it; the relay sets
+    /// aside a stored event above it rather than have the broker refuse it again and again.
+    pub max_event_bytes: usize,
     /// How long a graceful shutdown waits for in-flight jobs before releasing them.
     pub shutdown_timeout: Duration,
     /// How long a publisher confirm is awaited before the publish counts as failed.
@@ -150,6 +154,10 @@ impl Config {
         if max_message_bytes < 1024 {
             return Err(invalid("NMBRS_WORKER_MAX_MESSAGE_BYTES", "must be at least 1024"));
         }
+        let max_event_bytes: usize = parse(src, "NMBRS_WORKER_MAX_EVENT_BYTES", "4194304", "a number of bytes")?;
+        if max_event_bytes < 65536 {
+            return Err(invalid("NMBRS_WORKER_MAX_EVENT_BYTES", "must be at least 65536"));
+        }
         let default_pool = (u32::from(concurrency_per_queue) * 3 + 8).to_string();
         let db_pool_size: u32 = parse(src, "NMBRS_WORKER_DB_POOL_SIZE", &default_pool, "an integer")?;
         if db_pool_size < 4 {
@@ -172,6 +180,7 @@ impl Config {
             concurrency_per_queue,
             retry_schedule,
             max_message_bytes,
+            max_event_bytes,
             shutdown_timeout: duration(src, "NMBRS_WORKER_SHUTDOWN_TIMEOUT", "30s")?,
             confirm_timeout: duration(src, "NMBRS_WORKER_CONFIRM_TIMEOUT", "10s")?,
             outbox_poll_interval: duration(src, "NMBRS_WORKER_OUTBOX_POLL_INTERVAL", "1s")?,
