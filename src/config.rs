@@ -58,6 +58,10 @@ pub struct Config {
     pub retry_schedule: Vec<Duration>,
     /// Job bodies above this size are rejected unread.
     pub max_message_bytes: usize,
+    /// `NMBRS_WORKER_MAX_EVENT_BYTES`: the largest event body the worker publishes (issue 19
+    /// items 1 and 2). Jobs bound their lists so their events stay below it; the relay sets
+    /// aside a stored event above it rather than have the broker refuse it again and again.
+    pub max_event_bytes: usize,
     /// How long a graceful shutdown waits for in-flight jobs before releasing them.
     pub shutdown_timeout: Duration,
     /// How long a publisher confirm is awaited before the publish counts as failed.
@@ -93,16 +97,42 @@ impl std::fmt::Debug for Config {
     }
 }
 
-/// `scheme://user:secret@host` → `scheme://user:***@host`, for logs.
+/// A URL as logs may show it (issue 19 item 10): the userinfo password, and the value of every
+/// query parameter but a few known-harmless settings (a `DATABASE_URL` may carry
+/// `?password=`, `?sslpassword=`, …), become `***`; a URL that does not parse is not shown.
 pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let userinfo = &url[scheme_end + 3..at];
-            let user = userinfo.split(':').next().unwrap_or("");
-            format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..])
-        }
-        _ => url.to_string(),
+    /// Query parameters whose values are shown: connection settings, never secrets.
+    const SHOWN: &[&str] = &[
+        "sslmode",
+        "application_name",
+        "connect_timeout",
+        "statement-cache-capacity",
+        "heartbeat",
+        "channel_max",
+        "frame_max",
+        "connection_timeout",
+        "auth_mechanism",
+    ];
+    let Ok(mut parsed) = reqwest::Url::parse(url) else {
+        return "<a URL that does not parse; not shown>".to_string();
+    };
+    if parsed.password().is_some() || !parsed.username().is_empty() {
+        let _ = parsed.set_password(Some("***"));
     }
+    if parsed.query().is_some() {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(k, v)| {
+                let shown = if SHOWN.contains(&k.as_ref()) { v.into_owned() } else { "***".to_string() };
+                (k.into_owned(), shown)
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    if parsed.fragment().is_some() {
+        parsed.set_fragment(Some("***"));
+    }
+    parsed.to_string()
 }
 
 pub const DEFAULT_RETRY_SCHEDULE: &str = "10s,1m,5m,15m,30m";
@@ -150,6 +180,10 @@ impl Config {
         if max_message_bytes < 1024 {
             return Err(invalid("NMBRS_WORKER_MAX_MESSAGE_BYTES", "must be at least 1024"));
         }
+        let max_event_bytes: usize = parse(src, "NMBRS_WORKER_MAX_EVENT_BYTES", "4194304", "a number of bytes")?;
+        if max_event_bytes < 65536 {
+            return Err(invalid("NMBRS_WORKER_MAX_EVENT_BYTES", "must be at least 65536"));
+        }
         let default_pool = (u32::from(concurrency_per_queue) * 3 + 8).to_string();
         let db_pool_size: u32 = parse(src, "NMBRS_WORKER_DB_POOL_SIZE", &default_pool, "an integer")?;
         if db_pool_size < 4 {
@@ -172,6 +206,7 @@ impl Config {
             concurrency_per_queue,
             retry_schedule,
             max_message_bytes,
+            max_event_bytes,
             shutdown_timeout: duration(src, "NMBRS_WORKER_SHUTDOWN_TIMEOUT", "30s")?,
             confirm_timeout: duration(src, "NMBRS_WORKER_CONFIRM_TIMEOUT", "10s")?,
             outbox_poll_interval: duration(src, "NMBRS_WORKER_OUTBOX_POLL_INTERVAL", "1s")?,
@@ -298,5 +333,26 @@ mod tests {
         assert_eq!(redact_url("amqp://guest:pw@host:5672/%2f"), "amqp://guest:***@host:5672/%2f");
         assert_eq!(redact_url("postgres://postgres@h/db"), "postgres://postgres:***@h/db");
         assert_eq!(redact_url("http://h/x"), "http://h/x");
+    }
+
+    #[test]
+    fn no_password_of_either_url_reaches_the_start_log() {
+        let cfg = Config::from_source(&HashMap::from([
+            ("DATABASE_URL", "postgres://worker@db:5432/nmbrs?password=pg-s3cret&sslmode=require&sslpassword=k3y"),
+            ("AMQP_URL", "amqps://eitje:amqp-s3cret@mq/%2f?auth_mechanism=plain&password=x-s3cret"),
+        ]))
+        .unwrap();
+        // What `run` logs at start (`config = ?config`).
+        let logged = format!("{cfg:?}");
+        for secret in ["pg-s3cret", "k3y", "amqp-s3cret", "x-s3cret"] {
+            assert!(!logged.contains(secret), "{secret} in {logged}");
+        }
+        assert!(
+            logged.contains("postgres://worker:***@db:5432/nmbrs?password=***&sslmode=require&sslpassword=***"),
+            "{logged}"
+        );
+        assert!(logged.contains("amqps://eitje:***@mq/%2f?auth_mechanism=plain&password=***"), "{logged}");
+        assert_eq!(redact_url("postgres://u:p@h/db#frag"), "postgres://u:***@h/db#***");
+        assert_eq!(redact_url("not a url with password=p"), "<a URL that does not parse; not shown>");
     }
 }

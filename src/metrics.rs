@@ -38,6 +38,10 @@ pub struct Metrics {
     pub jobs_in_flight: Gauge,
     pub events_published: Counter,
     pub outbox_pending: Gauge,
+    /// Events set aside (issue 19 item 1), counted when set aside; and how many are set aside
+    /// and unpublished now: alert when the gauge is above 0.
+    pub outbox_set_aside_total: Counter,
+    pub outbox_set_aside: Gauge,
     pub broker_connects: Counter,
     pub broker_connection_lost: Counter,
     /// Export buckets whose write ended, by outcome (`written`, `unchanged`, `in_doubt`, `refused`):
@@ -62,6 +66,18 @@ impl Default for Metrics {
         registry.register("events_published", "Events confirmed by the broker", events_published.clone());
         let outbox_pending = Gauge::default();
         registry.register("outbox_pending", "Events waiting in the outbox", outbox_pending.clone());
+        let outbox_set_aside_total = Counter::default();
+        registry.register(
+            "outbox_set_aside",
+            "Events the relay set aside because they cannot be published",
+            outbox_set_aside_total.clone(),
+        );
+        let outbox_set_aside = Gauge::default();
+        registry.register(
+            "outbox_set_aside_unpublished",
+            "Events set aside and not published now (alert above 0)",
+            outbox_set_aside.clone(),
+        );
         let broker_connects = Counter::default();
         registry.register("broker_connects", "Successful connections to RabbitMQ", broker_connects.clone());
         let broker_connection_lost = Counter::default();
@@ -84,6 +100,8 @@ impl Default for Metrics {
             jobs_in_flight,
             events_published,
             outbox_pending,
+            outbox_set_aside_total,
+            outbox_set_aside,
             broker_connects,
             broker_connection_lost,
             export_buckets,

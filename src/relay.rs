@@ -3,6 +3,13 @@
 //!
 //! It wakes when a job commits (same process) and polls otherwise, so events left behind by a
 //! crashed process are published by whichever worker runs next.
+//!
+//! One row never stops it (issue 19 item 1): a row it cannot build (a field AMQP cannot carry,
+//! a body over `NMBRS_WORKER_MAX_EVENT_BYTES`) is set aside at once, and a row whose publish
+//! fails [`MAX_PUBLISH_FAILURES`] times (refused by the broker, or the one the channel failed
+//! on) is set aside then. Set-aside rows are logged, counted
+//! (`nmbrs_worker_outbox_set_aside_total`, and the gauge
+//! `nmbrs_worker_outbox_set_aside_unpublished` to alert on) and kept for operators; the rows after them flow on.
 
 use std::{sync::Arc, time::Duration};
 
@@ -11,12 +18,15 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    bus::publisher::{Publisher, event_message},
+    bus::publisher::{PublishError, Publisher, event_message},
     metrics::Metrics,
-    store::outbox,
+    store::outbox::{self, BatchOutcome},
 };
 
 const BATCH: i64 = 256;
+
+/// Failed publishes after which a row is set aside.
+pub const MAX_PUBLISH_FAILURES: i32 = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RelayError {
@@ -30,13 +40,20 @@ pub struct Relay {
     pool: PgPool,
     exchange: String,
     poll_interval: Duration,
+    max_event_bytes: usize,
     wake: Notify,
     metrics: Arc<Metrics>,
 }
 
 impl Relay {
-    pub fn new(pool: PgPool, exchange: String, poll_interval: Duration, metrics: Arc<Metrics>) -> Self {
-        Self { pool, exchange, poll_interval, wake: Notify::new(), metrics }
+    pub fn new(
+        pool: PgPool,
+        exchange: String,
+        poll_interval: Duration,
+        max_event_bytes: usize,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        Self { pool, exchange, poll_interval, max_event_bytes, wake: Notify::new(), metrics }
     }
 
     /// Tells the relay that new events were committed.
@@ -58,6 +75,9 @@ impl Relay {
                 if let Ok(pending) = outbox::pending(&self.pool).await {
                     self.metrics.outbox_pending.set(pending);
                 }
+                if let Ok(aside) = outbox::set_aside(&self.pool).await {
+                    self.metrics.outbox_set_aside.set(aside);
+                }
                 gauge_updated = Some(tokio::time::Instant::now());
             }
             tokio::select! {
@@ -68,33 +88,65 @@ impl Relay {
         }
     }
 
-    /// Publishes every event pending now; returns how many went out.
+    /// Publishes every event pending now; returns how many went out. A failure of the channel
+    /// is returned (it ends the broker epoch) after the batch's outcome is recorded.
     pub async fn publish_pending(&self, publisher: &Publisher) -> Result<usize, RelayError> {
         let mut total = 0;
         loop {
             let batch = outbox::next_batch(&self.pool, BATCH).await?;
             let count = batch.rows.len();
-            if count == 0 {
-                batch.commit(&[]).await?;
-                return Ok(total);
-            }
-            let messages: Vec<_> = batch.rows.iter().map(|(_, ev)| event_message(&self.exchange, ev)).collect();
-            let results = publisher.send_all(messages).await;
-            let mut published = Vec::with_capacity(count);
-            let mut failure = None;
-            for ((id, _), result) in batch.rows.iter().zip(results) {
-                match result {
-                    Ok(()) => published.push(*id),
-                    Err(e) => failure = Some(e),
+            let mut outcome = BatchOutcome::default();
+            let mut sendable = Vec::with_capacity(count);
+            for (id, event) in &batch.rows {
+                match event_message(&self.exchange, event, self.max_event_bytes) {
+                    Ok(message) => sendable.push((*id, message)),
+                    Err(e) => outcome.set_aside.push((*id, e.to_string())),
                 }
             }
-            batch.commit(&published).await?;
-            total += published.len();
-            self.metrics.events_published.inc_by(published.len() as u64);
-            if let Some(e) = failure {
+            let (ids, messages): (Vec<i64>, Vec<_>) = sendable.into_iter().unzip();
+            let results = if messages.is_empty() { Vec::new() } else { publisher.send_all(messages).await };
+            let mut channel_failure = None;
+            let mut refused = false;
+            for (id, result) in ids.into_iter().zip(results) {
+                match result {
+                    Ok(()) => outcome.published.push(id),
+                    Err(e) if e.is_the_message() => outcome.set_aside.push((id, e.to_string())),
+                    // A refusal is the broker's answer to this one message: counted against it.
+                    Err(e @ (PublishError::Nacked | PublishError::Returned)) => {
+                        refused = true;
+                        outcome.failed.push((id, e.to_string()));
+                    }
+                    // The channel failed: counted against the first row it failed on (the one
+                    // that may have caused it); the rows after it are simply tried again.
+                    Err(e) => {
+                        if channel_failure.is_none() {
+                            outcome.failed.push((id, e.to_string()));
+                            channel_failure = Some(e);
+                        }
+                    }
+                }
+            }
+            let named: Vec<(i64, uuid::Uuid, String)> =
+                batch.rows.iter().map(|(id, e)| (*id, e.event_id, e.routing_key.clone())).collect();
+            let set_aside = batch.commit(&outcome, MAX_PUBLISH_FAILURES).await?;
+            for (id, event_id, routing_key) in named.iter().filter(|(id, ..)| set_aside.contains(id)) {
+                let reason = outcome.set_aside.iter().chain(&outcome.failed).find(|(r, _)| r == id).map(|(_, r)| r);
+                tracing::error!(
+                    outbox_id = id,
+                    %event_id,
+                    routing_key,
+                    reason,
+                    "outbox event set aside: it cannot be published; the events after it go on"
+                );
+                self.metrics.outbox_set_aside_total.inc();
+            }
+            total += outcome.published.len();
+            self.metrics.events_published.inc_by(outcome.published.len() as u64);
+            if let Some(e) = channel_failure {
                 return Err(e.into());
             }
-            if (count as i64) < BATCH {
+            // A refused row is tried again on the next round, not in a tight loop.
+            if refused || (count as i64) < BATCH {
                 return Ok(total);
             }
         }

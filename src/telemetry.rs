@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use lapin::types::{AMQPValue, FieldTable};
+use lapin::types::FieldTable;
 use opentelemetry::{
     Context, global,
     propagation::{Extractor, Injector, TextMapPropagator},
@@ -49,6 +49,12 @@ pub fn init(otlp_endpoint: Option<&str>) -> anyhow::Result<TelemetryGuard> {
     Ok(TelemetryGuard { provider })
 }
 
+/// The longest `traceparent` taken from a message (version 00 is 55 bytes; later versions
+/// may add fields).
+pub const TRACEPARENT_MAX: usize = 128;
+/// The longest `tracestate` taken from a message (W3C: at least 512 characters are passed on).
+pub const TRACESTATE_MAX: usize = 512;
+
 /// The W3C trace headers an event or message carries.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TraceHeaders {
@@ -71,10 +77,16 @@ impl TraceHeaders {
         if self.traceparent.is_some() { self } else { fallback }
     }
 
-    /// Reads `traceparent`/`tracestate` from AMQP headers.
+    /// Reads `traceparent`/`tracestate` from AMQP headers. A value that is not printable
+    /// ASCII or longer than W3C's forms ([`TRACEPARENT_MAX`], [`TRACESTATE_MAX`]) is dropped:
+    /// it is input, and it goes on into the outbox and every event of the job.
     pub fn from_amqp(headers: Option<&FieldTable>) -> Self {
-        let get = |name: &str| headers.and_then(|h| crate::bus::headers::text(h, name));
-        Self { traceparent: get("traceparent"), tracestate: get("tracestate") }
+        let get = |name: &str, max: usize| {
+            headers
+                .and_then(|h| crate::bus::headers::text(h, name))
+                .filter(|v| v.len() <= max && v.bytes().all(|b| (0x20..0x7f).contains(&b)))
+        };
+        Self { traceparent: get("traceparent", TRACEPARENT_MAX), tracestate: get("tracestate", TRACESTATE_MAX) }
     }
 
     /// The OpenTelemetry context these headers describe (empty when there are none).
@@ -86,7 +98,7 @@ impl TraceHeaders {
     pub fn write_to(&self, headers: &mut FieldTable) {
         for (name, value) in [("traceparent", &self.traceparent), ("tracestate", &self.tracestate)] {
             if let Some(v) = value {
-                headers.insert(name.into(), AMQPValue::LongString(v.as_str().into()));
+                headers.insert(name.into(), crate::bus::fields::header_text(v));
             }
         }
     }
@@ -138,5 +150,13 @@ mod tests {
         assert_eq!(read, incoming);
         let cx = read.context();
         assert_eq!(cx.span().span_context().trace_id().to_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
+    }
+
+    #[test]
+    fn trace_headers_that_are_too_long_or_not_printable_are_dropped() {
+        let mut table = FieldTable::default();
+        crate::bus::headers::set_text(&mut table, "traceparent", &"0".repeat(TRACEPARENT_MAX + 1));
+        crate::bus::headers::set_text(&mut table, "tracestate", "a=\u{0}b");
+        assert_eq!(TraceHeaders::from_amqp(Some(&table)), TraceHeaders::default());
     }
 }

@@ -36,8 +36,13 @@ impl Worker {
         let metrics = Arc::new(Metrics::default());
         let status = Arc::new(Status::default());
         let names = Names::new(&config.queue_prefix);
-        let relay =
-            Arc::new(Relay::new(pool.clone(), names.events_exchange(), config.outbox_poll_interval, metrics.clone()));
+        let relay = Arc::new(Relay::new(
+            pool.clone(),
+            names.events_exchange(),
+            config.outbox_poll_interval,
+            config.max_event_bytes,
+            metrics.clone(),
+        ));
         let shutdown = CancellationToken::new();
         let http_stop = CancellationToken::new();
         let (http_addr, http) =

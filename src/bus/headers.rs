@@ -47,8 +47,9 @@ fn integer(value: &AMQPValue) -> Option<i64> {
     })
 }
 
-pub fn set_text(headers: &mut FieldTable, name: &str, value: &str) {
-    headers.insert(name.into(), AMQPValue::LongString(value.into()));
+/// Sets a header of the worker's own text, cut to [`super::fields::HEADER_TEXT_MAX`] bytes.
+pub fn set_text(headers: &mut FieldTable, name: &'static str, value: &str) {
+    headers.insert(name.into(), super::fields::header_text(value));
 }
 
 pub fn set_number(headers: &mut FieldTable, name: &str, value: u32) {

@@ -1,6 +1,7 @@
 //! RabbitMQ edge: the topology, a confirmed publisher, and the supervised consumer that keeps
 //! consuming across broker restarts and killed connections.
 
+pub mod fields;
 pub mod headers;
 pub mod publisher;
 pub mod supervisor;

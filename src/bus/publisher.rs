@@ -11,6 +11,7 @@ use lapin::{
     types::FieldTable,
 };
 
+use super::fields::{FieldTooLong, short_string};
 use crate::store::outbox::OutboxEvent;
 
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +24,17 @@ pub enum PublishError {
     Returned,
     #[error("no publisher confirm within {0:?}")]
     Timeout(Duration),
+    /// A value does not fit its protocol field; nothing was sent.
+    #[error("not sent: {0}")]
+    Field(#[from] FieldTooLong),
+}
+
+impl PublishError {
+    /// Whether the failure belongs to this one message (it will fail again however often it
+    /// is tried), rather than to the channel or the broker.
+    pub fn is_the_message(&self) -> bool {
+        matches!(self, PublishError::Field(_))
+    }
 }
 
 /// One message to publish.
@@ -65,16 +77,22 @@ impl Publisher {
     pub async fn send_all<'a>(&self, msgs: impl IntoIterator<Item = Outgoing<'a>>) -> Vec<Result<(), PublishError>> {
         let mut pending = Vec::new();
         for msg in msgs {
-            let published = self
-                .channel
-                .basic_publish(
-                    msg.exchange.into(),
-                    msg.routing_key.into(),
-                    BasicPublishOptions { mandatory: msg.mandatory, ..Default::default() },
-                    msg.body,
-                    msg.properties,
-                )
-                .await;
+            let names = short_string("exchange", msg.exchange)
+                .and_then(|exchange| Ok((exchange, short_string("routing key", msg.routing_key)?)));
+            let published = match names {
+                Err(e) => Err(PublishError::Field(e)),
+                Ok((exchange, routing_key)) => self
+                    .channel
+                    .basic_publish(
+                        exchange,
+                        routing_key,
+                        BasicPublishOptions { mandatory: msg.mandatory, ..Default::default() },
+                        msg.body,
+                        msg.properties,
+                    )
+                    .await
+                    .map_err(PublishError::Broker),
+            };
             pending.push(published);
         }
         let timeout = self.confirm_timeout;
@@ -93,25 +111,48 @@ impl Publisher {
     }
 }
 
-/// Properties of a persistent JSON message.
-pub fn json_properties(message_id: &str, headers: FieldTable) -> BasicProperties {
-    BasicProperties::default()
+/// Properties of a persistent JSON message; fails when `message_id` does not fit AMQP.
+pub fn json_properties(message_id: &str, headers: FieldTable) -> Result<BasicProperties, FieldTooLong> {
+    Ok(BasicProperties::default()
         .with_content_type("application/json".into())
         .with_delivery_mode(2)
-        .with_message_id(message_id.into())
+        .with_message_id(short_string("message_id", message_id)?)
         .with_timestamp(chrono::Utc::now().timestamp().max(0) as u64)
-        .with_headers(headers)
+        .with_headers(headers))
 }
 
-/// The AMQP form of an outbox event on `nmbrs.events` (CONTRACT §3).
-pub fn event_message<'a>(exchange: &'a str, event: &'a OutboxEvent) -> Outgoing<'a> {
+/// Why an outbox event cannot be sent as it is: the relay sets it aside (issue 19 item 1).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unsendable {
+    #[error(transparent)]
+    Field(#[from] FieldTooLong),
+    #[error("the event is {bytes} bytes; the limit is {max} (NMBRS_WORKER_MAX_EVENT_BYTES)")]
+    TooLarge { bytes: usize, max: usize },
+}
+
+/// The AMQP form of an outbox event on `nmbrs.events` (CONTRACT §3), or why it has none: a
+/// field that does not fit, or a body over `max_bytes`.
+pub fn event_message<'a>(
+    exchange: &'a str,
+    event: &'a OutboxEvent,
+    max_bytes: usize,
+) -> Result<Outgoing<'a>, Unsendable> {
+    if event.body.len() > max_bytes {
+        return Err(Unsendable::TooLarge { bytes: event.body.len(), max: max_bytes });
+    }
     let mut headers = FieldTable::default();
     crate::telemetry::TraceHeaders { traceparent: event.traceparent.clone(), tracestate: event.tracestate.clone() }
         .write_to(&mut headers);
     let mut properties =
-        json_properties(&event.event_id.to_string(), headers).with_type(event.routing_key.as_str().into());
+        json_properties(&event.event_id.to_string(), headers)?.with_type(short_string("type", &event.routing_key)?);
     if let Some(correlation) = &event.correlation_id {
-        properties = properties.with_correlation_id(correlation.as_str().into());
+        properties = properties.with_correlation_id(short_string("correlation_id", correlation)?);
     }
-    Outgoing { exchange, routing_key: &event.routing_key, body: event.body.as_bytes(), properties, mandatory: false }
+    Ok(Outgoing {
+        exchange,
+        routing_key: &event.routing_key,
+        body: event.body.as_bytes(),
+        properties,
+        mandatory: false,
+    })
 }

@@ -80,7 +80,7 @@ pub async fn publish_bytes(
             exchange: &exchange,
             routing_key: &routing_key,
             body,
-            properties: json_properties(&message_id, headers),
+            properties: json_properties(&message_id, headers)?,
             mandatory: true,
         })
         .await?;

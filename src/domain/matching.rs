@@ -106,10 +106,15 @@ pub struct Matching {
     pub ambiguities: Vec<Ambiguity>,
 }
 
-/// An e-mail address trimmed and lower-cased; `None` when empty.
+/// An e-mail address trimmed and lower-cased in ASCII only; `None` when empty.
+///
+/// Only ASCII letters are folded (issue 19 item 10): full Unicode lower-casing merges distinct
+/// addresses (U+212A KELVIN SIGN becomes `k`, U+212B ANGSTROM SIGN `å`), so a roster member
+/// could claim someone else's record. Two addresses that differ in any non-ASCII character
+/// never match; at worst such a member is not matched by e-mail and shows up as `new`.
 pub fn normalize_email(email: &str) -> Option<String> {
     let e = email.trim();
-    (!e.is_empty()).then(|| e.to_lowercase())
+    (!e.is_empty()).then(|| e.to_ascii_lowercase())
 }
 
 /// Union-find over candidates and members.
@@ -337,6 +342,26 @@ mod tests {
         assert_eq!(m.matched, vec![matched(1, Some("u-1"), MatchedBy::Bsn)]);
         let m = match_members(&[cand(1, Some("000000000"), &[])], &[member("u-1", None, Some("000000000"), None)]);
         assert_eq!(m.matched, vec![matched(1, None, MatchedBy::New)]);
+    }
+
+    #[test]
+    fn emails_fold_ascii_case_only_so_distinct_addresses_never_merge() {
+        assert_eq!(normalize_email(" Emma@Catering.EXAMPLE "), Some("emma@catering.example".into()));
+        // Each lower-cases (Unicode) to an ASCII or other address it is not.
+        for (odd, plain) in [
+            ("\u{212A}im@x.nl", "kim@x.nl"),
+            ("\u{212B}sa@x.nl", "\u{e5}sa@x.nl"),
+            ("\u{130}lse@x.nl", "i\u{307}lse@x.nl"),
+            ("\u{2126}mega@x.nl", "\u{3c9}mega@x.nl"),
+        ] {
+            assert_ne!(normalize_email(odd), normalize_email(plain), "{odd:?} ~ {plain:?}");
+        }
+        let m = match_members(
+            &[cand(1, None, &["kim@x.nl"])],
+            &[member("u-impostor", None, None, Some("\u{212A}IM@X.NL")), member("u-kim", None, None, Some("KIM@x.nl"))],
+        );
+        assert_eq!(m.matched, vec![matched(1, Some("u-kim"), MatchedBy::Email)]);
+        assert!(m.ambiguities.is_empty());
     }
 
     #[test]

@@ -19,6 +19,8 @@ pub enum RejectCode {
     CredentialsInvalid,
     /// The idempotency key was used before with another payload.
     IdempotencyConflict,
+    /// The body's `message_id` is not the AMQP `message_id` (CONTRACT §2.1, §2.2 Bounds).
+    MessageIdMismatch,
 }
 
 impl RejectCode {
@@ -31,6 +33,7 @@ impl RejectCode {
             RejectCode::RoutingKeyMismatch => "routing_key_mismatch",
             RejectCode::CredentialsInvalid => "credentials_invalid",
             RejectCode::IdempotencyConflict => "idempotency_conflict",
+            RejectCode::MessageIdMismatch => "message_id_mismatch",
         }
     }
 }

@@ -69,6 +69,14 @@ fn check(
             format!("a {body_type} job arrived with routing key {}", queue_type.routing_key()),
         ));
     }
+    let body_id = value.get("message_id").and_then(serde_json::Value::as_str);
+    if amqp_message_id != body_id {
+        let what = match amqp_message_id {
+            None => "the message has no AMQP message_id",
+            Some(_) => "the body's message_id is not the AMQP message_id",
+        };
+        return Err(reject(RejectCode::MessageIdMismatch, format!("{what} (CONTRACT §2.1: they must be equal)")));
+    }
     let raw: RawEnvelope = serde_json::from_value(value.clone()).map_err(|e| {
         reject(RejectCode::SchemaViolation, format!("envelope does not fit its type: {}", e.classify_message()))
     })?;
@@ -175,7 +183,8 @@ mod tests {
         value: &serde_json::Value,
         queue: JobType,
     ) -> Result<(Job, OpenedCredentials), Box<Rejection>> {
-        validate(&serde_json::to_vec(value).unwrap(), queue, Some("amqp-id"), LIMITS, keys)
+        let amqp_id = value["message_id"].as_str();
+        validate(&serde_json::to_vec(value).unwrap(), queue, amqp_id, LIMITS, keys)
     }
 
     #[test]
@@ -209,6 +218,17 @@ mod tests {
         assert_eq!(run(&k, &ok, JobType::ExportHours).unwrap_err().code, RejectCode::RoutingKeyMismatch);
         let foreign = body(&k, "env-42", "env-7");
         assert_eq!(run(&k, &foreign, JobType::SyncTeam).unwrap_err().code, RejectCode::CredentialsInvalid);
+    }
+
+    #[test]
+    fn the_body_message_id_must_be_the_amqp_one() {
+        let k = keys();
+        let ok = serde_json::to_vec(&body(&k, "env-42", "env-42")).unwrap();
+        for amqp in [Some("another-id"), None] {
+            let refused = validate(&ok, JobType::SyncTeam, amqp, LIMITS, &k).unwrap_err();
+            assert_eq!(refused.code, RejectCode::MessageIdMismatch, "{amqp:?}");
+            assert_eq!(refused.message_id.as_deref(), Some("6f1c1f9e-7d1b-4c36-9a55-0c1d2e3f4a5b"), "the body's id");
+        }
     }
 
     #[test]

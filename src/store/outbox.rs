@@ -93,7 +93,8 @@ pub async fn next_batch(pool: &PgPool, limit: i64) -> sqlx::Result<Batch> {
     let mut tx = pool.begin().await?;
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, event_id, routing_key, correlation_id, body, traceparent, tracestate
-           FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+           FROM outbox WHERE published_at IS NULL AND set_aside_at IS NULL
+          ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
     )
     .bind(limit)
     .fetch_all(&mut *tx)
@@ -101,20 +102,73 @@ pub async fn next_batch(pool: &PgPool, limit: i64) -> sqlx::Result<Batch> {
     Ok(Batch { tx, rows: rows.into_iter().map(|r| (r.id, r.event)).collect() })
 }
 
+/// What became of a batch's rows.
+#[derive(Debug, Default)]
+pub struct BatchOutcome {
+    /// Confirmed by the broker.
+    pub published: Vec<i64>,
+    /// Rows that can never be sent as they are, with the reason: set aside now.
+    pub set_aside: Vec<(i64, String)>,
+    /// Rows whose publish failed (refused, or the channel failed on them), with the reason:
+    /// counted, and set aside once they failed `max_failures` times.
+    pub failed: Vec<(i64, String)>,
+}
+
 impl Batch {
-    /// Marks the given rows published and releases the batch.
-    pub async fn commit(mut self, published: &[i64]) -> sqlx::Result<()> {
-        if !published.is_empty() {
+    /// Records the outcome and releases the batch; returns the ids of the rows set aside now
+    /// (those of `set_aside`, and those of `failed` that reached `max_failures`).
+    pub async fn commit(mut self, outcome: &BatchOutcome, max_failures: i32) -> sqlx::Result<Vec<i64>> {
+        if !outcome.published.is_empty() {
             sqlx::query("UPDATE outbox SET published_at = now() WHERE id = ANY($1)")
-                .bind(published)
+                .bind(&outcome.published)
                 .execute(&mut *self.tx)
                 .await?;
         }
-        self.tx.commit().await
+        let (ids, reasons): (Vec<i64>, Vec<&str>) =
+            outcome.set_aside.iter().map(|(id, reason)| (*id, reason.as_str())).unzip();
+        let mut aside: Vec<i64> = sqlx::query_scalar(
+            "UPDATE outbox o SET set_aside_at = now(), set_aside_reason = r.reason
+               FROM UNNEST($1::bigint[], $2::text[]) AS r(id, reason)
+              WHERE o.id = r.id RETURNING o.id",
+        )
+        .bind(&ids)
+        .bind(&reasons)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let (ids, reasons): (Vec<i64>, Vec<&str>) =
+            outcome.failed.iter().map(|(id, reason)| (*id, reason.as_str())).unzip();
+        let failed_out: Vec<i64> = sqlx::query_scalar::<_, Option<i64>>(
+            "UPDATE outbox o SET publish_failures = o.publish_failures + 1,
+                    set_aside_at = CASE WHEN o.publish_failures + 1 >= $3 THEN now() END,
+                    set_aside_reason = r.reason
+               FROM UNNEST($1::bigint[], $2::text[]) AS r(id, reason)
+              WHERE o.id = r.id
+             RETURNING CASE WHEN o.set_aside_at IS NOT NULL THEN o.id END",
+        )
+        .bind(&ids)
+        .bind(&reasons)
+        .bind(max_failures)
+        .fetch_all(&mut *self.tx)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
+        aside.extend(failed_out);
+        self.tx.commit().await?;
+        Ok(aside)
     }
 }
 
 /// Number of events waiting to be published (for `/metrics`).
 pub async fn pending(pool: &PgPool) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL").fetch_one(pool).await
+    sqlx::query_scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL AND set_aside_at IS NULL")
+        .fetch_one(pool)
+        .await
+}
+
+/// Number of events set aside and not published (for `/metrics`; above 0 someone must look).
+pub async fn set_aside(pool: &PgPool) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT count(*) FROM outbox WHERE set_aside_at IS NOT NULL AND published_at IS NULL")
+        .fetch_one(pool)
+        .await
 }

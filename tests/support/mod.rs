@@ -215,7 +215,7 @@ impl TestEnv {
                 exchange: &exchange,
                 routing_key: kind.routing_key(),
                 body,
-                properties: json_properties(job["message_id"].as_str().unwrap(), FieldTable::default()),
+                properties: json_properties(job["message_id"].as_str().unwrap(), FieldTable::default()).unwrap(),
                 mandatory: true,
             }
         });
@@ -470,11 +470,16 @@ pub async fn http_get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
 
 /// Publishes a job with a W3C `traceparent` header, as a traced monolith would.
 pub async fn publish_traced(env: &TestEnv, job: &Value, traceparent: &str) {
+    let mut h = FieldTable::default();
+    headers::set_text(&mut h, "traceparent", traceparent);
+    publish_with(env, job, job["message_id"].as_str().unwrap(), h).await;
+}
+
+/// Publishes `job` with `amqp_message_id` as its AMQP `message_id`, whatever its body says.
+pub async fn publish_with(env: &TestEnv, job: &Value, amqp_message_id: &str, headers: FieldTable) {
     use nmbrs_worker::bus::publisher::{Outgoing, Publisher, json_properties};
     let conn = bus::connect(AMQP_URL, "test publish").await.unwrap();
     let publisher = Publisher::open(&conn, Duration::from_secs(5)).await.unwrap();
-    let mut h = FieldTable::default();
-    headers::set_text(&mut h, "traceparent", traceparent);
     let body = serde_json::to_vec(job).unwrap();
     let exchange = env.names.jobs_exchange();
     let kind = nmbrs_worker::envelope::JobType::from_type_name(job["type"].as_str().unwrap()).unwrap();
@@ -483,7 +488,7 @@ pub async fn publish_traced(env: &TestEnv, job: &Value, traceparent: &str) {
             exchange: &exchange,
             routing_key: kind.routing_key(),
             body: &body,
-            properties: json_properties(job["message_id"].as_str().unwrap(), h),
+            properties: json_properties(amqp_message_id, headers).unwrap(),
             mandatory: true,
         })
         .await

@@ -1,3 +1,4 @@
 //! `SyncTeam` and `Deactivate` end to end.
 
+mod emails;
 mod sync;

@@ -384,7 +384,7 @@ impl Pipeline {
     ) -> Result<(), PublishError> {
         let mut hdrs = headers::without(delivery.properties.headers().as_ref(), &[headers::ERROR_CODE, headers::ERROR]);
         headers::set_text(&mut hdrs, headers::ERROR_CODE, code);
-        headers::set_text(&mut hdrs, headers::ERROR, &message.chars().take(1000).collect::<String>());
+        headers::set_text(&mut hdrs, headers::ERROR, message);
         let original = headers::text(&hdrs, headers::ROUTING_KEY).unwrap_or_else(|| delivery.routing_key.to_string());
         headers::set_text(&mut hdrs, headers::ROUTING_KEY, &original);
         let dead = self.names.dead_queue();
