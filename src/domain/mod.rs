@@ -11,6 +11,7 @@
 //! (the number Nmbrs meant by a float32 artefact).
 
 pub mod calendar;
+pub mod check;
 pub mod decimal;
 pub mod employment;
 pub mod employment_periods;

@@ -9,6 +9,7 @@
 use chrono::NaiveDate;
 use serde::Deserialize;
 
+pub use super::check::CheckPayload;
 pub use super::export::payload::ExportPayload;
 use super::matching::RosterMember;
 
