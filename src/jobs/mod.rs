@@ -199,7 +199,7 @@ mod tests {
         });
         let queue = JobType::from_type_name(kind).unwrap();
         let limits = Limits { max_message_bytes: 64 * 1024 };
-        crate::envelope::validate(&serde_json::to_vec(&body).unwrap(), queue, None, limits, keys).unwrap()
+        crate::envelope::validate(&serde_json::to_vec(&body).unwrap(), queue, Some("m-1"), limits, keys).unwrap()
     }
 
     #[tokio::test]
