@@ -81,17 +81,29 @@ pub enum ApiKind {
 pub struct RestGrant {
     pub grant_id: Uuid,
     pub refresh_token: SecretString,
+    /// When the person consented (RFC 3339), if the monolith said: a stored grant is replaced
+    /// only by a newer consent (CONTRACT §5.1 "Which consent is newest").
+    pub consented_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl std::fmt::Debug for RestGrant {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "RestGrant {{ grant_id: {}, refresh_token: <redacted> }}", self.grant_id)
+        write!(
+            f,
+            "RestGrant {{ grant_id: {}, refresh_token: <redacted>, consented_at: {:?} }}",
+            self.grant_id, self.consented_at
+        )
     }
 }
 
 impl RestGrant {
     pub fn new(grant_id: Uuid, refresh_token: impl Into<String>) -> Self {
-        Self { grant_id, refresh_token: SecretString::from(refresh_token.into()) }
+        Self { grant_id, refresh_token: SecretString::from(refresh_token.into()), consented_at: None }
+    }
+
+    /// This grant, consented at `at`.
+    pub fn consented(self, at: Option<chrono::DateTime<chrono::Utc>>) -> Self {
+        Self { consented_at: at, ..self }
     }
 }
 
@@ -112,6 +124,8 @@ struct Plaintext {
 struct RestPlaintext {
     grant_id: Uuid,
     refresh_token: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    consented_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Associated data of a refresh token the worker stores: binds it to its integration and its
@@ -251,6 +265,7 @@ impl KeyRing {
         let plaintext = serde_json::to_vec(&RestPlaintext {
             grant_id: grant.grant_id,
             refresh_token: grant.refresh_token.expose_secret().to_string(),
+            consented_at: grant.consented_at,
         })
         .expect("a uuid and a string serialize");
         self.seal_bytes(integration_id.as_bytes(), &SecretSlice::from(plaintext))
@@ -282,7 +297,8 @@ impl KeyRing {
                 if parsed.refresh_token.trim().is_empty() {
                     return Err(OpenError::BadPlaintext);
                 }
-                Ok(OpenedCredentials::Rest(RestGrant::new(parsed.grant_id, parsed.refresh_token)))
+                let grant = RestGrant::new(parsed.grant_id, parsed.refresh_token).consented(parsed.consented_at);
+                Ok(OpenedCredentials::Rest(grant))
             }
         }
     }
@@ -428,6 +444,11 @@ pub(crate) mod tests {
         let soap = keys.seal("env-42", &Credentials::new("u", "t"));
         assert!(matches!(keys.open_for(ApiKind::Soap, "env-42", &soap), Ok(OpenedCredentials::Soap(_))));
         assert_eq!(keys.open_for(ApiKind::Rest, "env-42", &soap).unwrap_err(), OpenError::BadPlaintext);
+        let at = Some("2026-12-01T09:00:00+01:00".parse().unwrap());
+        let dated = keys.seal_rest_grant("env-42", &RestGrant::new(grant, "rt-1").consented(at));
+        assert!(
+            matches!(keys.open_for(ApiKind::Rest, "env-42", &dated), Ok(OpenedCredentials::Rest(g)) if g.consented_at == at)
+        );
         let empty = keys.seal_rest_grant("env-42", &RestGrant::new(grant, " "));
         assert_eq!(keys.open_for(ApiKind::Rest, "env-42", &empty).unwrap_err(), OpenError::BadPlaintext);
         let api: ApiKind = serde_json::from_str("\"rest\"").unwrap();

@@ -7,7 +7,16 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
+
+/// One consent: the grant Eitje chose for it and, when the monolith said, when the person
+/// consented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Consent {
+    pub grant_id: Uuid,
+    pub consented_at: Option<DateTime<Utc>>,
+}
 
 /// Which refresh token a job uses, given what is stored for its integration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,22 +28,31 @@ pub enum GrantChoice {
     /// (the worker rotated it since); a message of a grant a newer consent replaced must not
     /// bring it back.
     UseStored,
-    /// The message carries a new consent (a `grant_id` never seen for this integration): it
-    /// replaces the stored grant, which is retired.
+    /// The message carries a new consent (a later `consented_at`, or, where either lacks one,
+    /// a `grant_id` never seen for this integration): it replaces the stored grant, which is
+    /// retired.
     Replace,
+    /// The message carries an older consent than the stored one (a delayed or retried
+    /// message): the stored grant is used, and the message's grant is retired so it never
+    /// comes back.
+    KeepNewer,
 }
 
 /// Decides between the stored grant and the one in a job message (CONTRACT §5.1: "a later job
-/// that carries an older refresh token of the same `grant_id` uses the stored one; a new
-/// `grant_id` replaces the stored grant").
+/// that carries an older refresh token of the same `grant_id` uses the stored one"; "Which
+/// consent is newest": a stored grant is replaced only by a newer consent, and a retired grant
+/// is never used again).
 ///
-/// `stored` is the integration's current grant id, `message_grant_retired` whether the
-/// message's grant id was replaced by a newer consent earlier.
-pub fn choose_grant(stored: Option<Uuid>, message: Uuid, message_grant_retired: bool) -> GrantChoice {
+/// `stored` is the integration's current consent, `message_grant_retired` whether the
+/// message's grant id was retired earlier. Two consents at the same instant keep the stored one.
+pub fn choose_grant(stored: Option<Consent>, message: Consent, message_grant_retired: bool) -> GrantChoice {
     match stored {
         None => GrantChoice::Adopt,
-        Some(current) if current == message || message_grant_retired => GrantChoice::UseStored,
-        Some(_) => GrantChoice::Replace,
+        Some(current) if current.grant_id == message.grant_id || message_grant_retired => GrantChoice::UseStored,
+        Some(current) => match (current.consented_at, message.consented_at) {
+            (Some(stored_at), Some(message_at)) if message_at <= stored_at => GrantChoice::KeepNewer,
+            _ => GrantChoice::Replace,
+        },
     }
 }
 
@@ -84,8 +102,13 @@ pub fn token_lifetime(expires_in: Option<Duration>) -> Duration {
 mod tests {
     use super::*;
 
-    fn id(n: u128) -> Uuid {
-        Uuid::from_u128(n)
+    fn id(n: u128) -> Consent {
+        Consent { grant_id: Uuid::from_u128(n), consented_at: None }
+    }
+
+    fn at(n: u128, day: u32) -> Consent {
+        let when = format!("2026-11-{day:02}T10:00:00Z").parse().unwrap();
+        Consent { grant_id: Uuid::from_u128(n), consented_at: Some(when) }
     }
 
     #[test]
@@ -96,12 +119,24 @@ mod tests {
     #[test]
     fn the_same_grant_always_uses_the_stored_token() {
         assert_eq!(choose_grant(Some(id(1)), id(1), false), GrantChoice::UseStored);
+        assert_eq!(choose_grant(Some(at(1, 20)), at(1, 2), false), GrantChoice::UseStored);
     }
 
     #[test]
     fn a_new_grant_replaces_but_a_retired_one_never_comes_back() {
         assert_eq!(choose_grant(Some(id(1)), id(2), false), GrantChoice::Replace);
         assert_eq!(choose_grant(Some(id(2)), id(1), true), GrantChoice::UseStored);
+        assert_eq!(choose_grant(Some(at(2, 20)), at(1, 30), true), GrantChoice::UseStored, "even when dated later");
+    }
+
+    #[test]
+    fn only_a_later_consent_replaces_a_dated_one() {
+        assert_eq!(choose_grant(Some(at(1, 10)), at(2, 20), false), GrantChoice::Replace);
+        assert_eq!(choose_grant(Some(at(2, 20)), at(1, 10), false), GrantChoice::KeepNewer);
+        assert_eq!(choose_grant(Some(at(1, 10)), at(2, 10), false), GrantChoice::KeepNewer, "a tie keeps the stored");
+        // Where either lacks a date, a grant never seen is a new consent.
+        assert_eq!(choose_grant(Some(id(1)), at(2, 1), false), GrantChoice::Replace);
+        assert_eq!(choose_grant(Some(at(1, 30)), id(2), false), GrantChoice::Replace);
     }
 
     #[test]

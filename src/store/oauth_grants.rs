@@ -21,21 +21,26 @@ pub struct StoredGrant {
     pub scopes: Option<String>,
     /// Rotations since the grant was adopted, from 1.
     pub generation: i64,
+    /// When the person consented, if the message that brought the grant said.
+    pub consented_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The current grant of `integration_id`, if any.
 pub async fn load(conn: &mut PgConnection, integration_id: &str) -> sqlx::Result<Option<StoredGrant>> {
-    let row: Option<(Uuid, String, String, Option<String>, i64)> = sqlx::query_as(
-        "SELECT grant_id, key_id, sealed_refresh_token, scopes, generation FROM oauth_grants WHERE integration_id = $1",
+    type Row = (Uuid, String, String, Option<String>, i64, Option<chrono::DateTime<chrono::Utc>>);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT grant_id, key_id, sealed_refresh_token, scopes, generation, consented_at
+           FROM oauth_grants WHERE integration_id = $1",
     )
     .bind(integration_id)
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(row.map(|(grant_id, key_id, sealed, scopes, generation)| StoredGrant {
+    Ok(row.map(|(grant_id, key_id, sealed, scopes, generation, consented_at)| StoredGrant {
         grant_id,
         refresh_token: SealedCredentials { key_id, sealed },
         scopes,
         generation,
+        consented_at,
     }))
 }
 
@@ -46,6 +51,17 @@ pub async fn is_retired(conn: &mut PgConnection, integration_id: &str, grant_id:
         .bind(grant_id)
         .fetch_one(&mut *conn)
         .await
+}
+
+/// Retires `grant_id` of `integration_id` without it ever having been stored: an older consent
+/// that arrived after a newer one (CONTRACT §5.1) is never used, also not later.
+pub async fn retire(conn: &mut PgConnection, integration_id: &str, grant_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO oauth_retired_grants (integration_id, grant_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(integration_id)
+        .bind(grant_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// What a write expects to find, so it never overwrites a newer state.
@@ -60,20 +76,23 @@ pub enum Expect {
 }
 
 /// Stores the rotated refresh token of `grant_id` in one transaction, if the stored state is
-/// still what `expect` says. Returns `false` (and changes nothing) when it is not.
+/// still what `expect` says. Returns `false` (and changes nothing) when it is not. A grant
+/// adopted or replacing another keeps `consented_at`; a rotation keeps the stored one.
 pub async fn save_rotated(
     conn: &mut PgConnection,
     integration_id: &str,
     grant_id: Uuid,
     refresh_token: &SealedCredentials,
     scopes: Option<&str>,
+    consented_at: Option<chrono::DateTime<chrono::Utc>>,
     expect: Expect,
 ) -> sqlx::Result<bool> {
     let mut tx = conn.begin().await?;
     let changed = match expect {
         Expect::Nothing => sqlx::query(
-            "INSERT INTO oauth_grants (integration_id, grant_id, key_id, sealed_refresh_token, scopes, generation)
-             VALUES ($1, $2, $3, $4, $5, 1)
+            "INSERT INTO oauth_grants
+                    (integration_id, grant_id, key_id, sealed_refresh_token, scopes, generation, consented_at)
+             VALUES ($1, $2, $3, $4, $5, 1, $6)
              ON CONFLICT (integration_id) DO NOTHING",
         )
         .bind(integration_id)
@@ -81,6 +100,7 @@ pub async fn save_rotated(
         .bind(&refresh_token.key_id)
         .bind(&refresh_token.sealed)
         .bind(scopes)
+        .bind(consented_at)
         .execute(&mut *tx)
         .await?
         .rows_affected(),
@@ -103,7 +123,7 @@ pub async fn save_rotated(
             let replaced = sqlx::query(
                 "UPDATE oauth_grants
                  SET grant_id = $2, key_id = $3, sealed_refresh_token = $4, scopes = $5,
-                     generation = 1, adopted_at = now(), refreshed_at = now()
+                     generation = 1, adopted_at = now(), refreshed_at = now(), consented_at = $7
                  WHERE integration_id = $1 AND grant_id = $6",
             )
             .bind(integration_id)
@@ -112,6 +132,7 @@ pub async fn save_rotated(
             .bind(&refresh_token.sealed)
             .bind(scopes)
             .bind(retired)
+            .bind(consented_at)
             .execute(&mut *tx)
             .await?
             .rows_affected();

@@ -23,7 +23,7 @@ async fn writes_land_only_on_the_state_they_read() {
         let pool = pool.clone();
         async move {
             let mut conn = pool.acquire().await.unwrap();
-            oauth_grants::save_rotated(&mut conn, "env-1", grant, &blob(tag), scopes, expect).await.unwrap()
+            oauth_grants::save_rotated(&mut conn, "env-1", grant, &blob(tag), scopes, None, expect).await.unwrap()
         }
     };
 
@@ -37,7 +37,8 @@ async fn writes_land_only_on_the_state_they_read() {
             grant_id: g1,
             refresh_token: blob("a"),
             scopes: Some("offline_access employee.info.read".into()),
-            generation: 1
+            generation: 1,
+            consented_at: None,
         }
     );
 

@@ -282,6 +282,32 @@ async fn a_new_grant_replaces_the_stored_one_and_the_old_one_never_returns() {
 }
 
 #[tokio::test]
+async fn an_older_consent_arriving_after_a_newer_one_never_displaces_it() {
+    let w = World::new().await;
+    let at = |s: &str| Some(s.parse::<chrono::DateTime<chrono::Utc>>().unwrap());
+    let (older, older_rt) = w.consent(None);
+    let (newer, newer_rt) = w.consent(None);
+    let (process, pool) = w.process().await;
+    // The newer consent's job arrives first…
+    let newer_grant = RestGrant::new(newer, newer_rt).consented(at("2026-12-01T09:00:00Z"));
+    let token = process.source("env-1", newer_grant).access_token().await.unwrap();
+    assert_eq!(token.grant_id(), newer);
+    // …then a delayed message of the older consent (another process: no cache).
+    let (other, _) = w.process().await;
+    let older_grant = RestGrant::new(older, older_rt.clone()).consented(at("2026-11-01T09:00:00Z"));
+    let token = other.source("env-1", older_grant).access_token().await.unwrap();
+    assert_eq!(token.grant_id(), newer, "the newer consent is kept");
+    assert_eq!(w.grant_counts(older), (0, 0), "the older consent's token is never spent");
+    let stored = w.stored(&pool, "env-1").await.unwrap();
+    assert_eq!((stored.grant_id, stored.consented_at), (newer, at("2026-12-01T09:00:00Z")));
+    // The older grant is retired: it never comes back, also without a date.
+    let (third, _) = w.process().await;
+    let token = source(&third, "env-1", (older, &older_rt)).access_token().await.unwrap();
+    assert_eq!(token.grant_id(), newer);
+    assert_eq!(w.grant_counts(older), (0, 0));
+}
+
+#[tokio::test]
 async fn a_lost_refresh_reply_is_tried_once_more_with_the_same_token() {
     let w = World::new().await;
     // Nmbrs' identity server lets a just-replaced token be used once more shortly after.

@@ -41,7 +41,9 @@ use super::{
 };
 use crate::{
     credentials::{KeyRing, OpenError, RestGrant},
-    domain::oauth_grant::{GrantChoice, LIFETIME_FLOOR, believed_lifetime, choose_grant, still_usable, token_lifetime},
+    domain::oauth_grant::{
+        Consent, GrantChoice, LIFETIME_FLOOR, believed_lifetime, choose_grant, still_usable, token_lifetime,
+    },
     store::{
         AdvisoryLock, LockKey,
         oauth_grants::{self, Expect, StoredGrant},
@@ -249,9 +251,21 @@ impl TokenService {
             }
             _ => false,
         };
-        let choice = choose_grant(stored.as_ref().map(|s| s.grant_id), message.grant_id, retired);
+        let consent = |grant_id, consented_at| Consent { grant_id, consented_at };
+        let choice = choose_grant(
+            stored.as_ref().map(|s| consent(s.grant_id, s.consented_at)),
+            consent(message.grant_id, message.consented_at),
+            retired,
+        );
+        if choice == GrantChoice::KeepNewer {
+            tracing::warn!(integration_id, grant_id = %message.grant_id, "a job carries an older consent than the stored one; it is retired and the stored grant used");
+            oauth_grants::retire(conn, integration_id, message.grant_id).await?;
+        }
         let (grant_id, refresh_token, known_scopes, expect) = match (choice, stored) {
-            (GrantChoice::UseStored, Some(StoredGrant { grant_id, refresh_token, scopes, generation })) => {
+            (
+                GrantChoice::UseStored | GrantChoice::KeepNewer,
+                Some(StoredGrant { grant_id, refresh_token, scopes, generation, .. }),
+            ) => {
                 if let Some(token) = cached.filter(|t| t.grant_id == grant_id && t.usable_at(Instant::now())) {
                     return Ok(token.clone());
                 }
@@ -271,7 +285,8 @@ impl TokenService {
         let rotated = reply.refresh_token.unwrap_or(refresh_token);
         let scopes = reply.scopes.or(known_scopes);
         let sealed = self.keys.seal_stored_refresh_token(integration_id, grant_id, &rotated);
-        let saved = self.save(conn, integration_id, grant_id, &sealed, scopes.as_deref(), expect).await?;
+        let saved =
+            self.save(conn, integration_id, grant_id, &sealed, scopes.as_deref(), message.consented_at, expect).await?;
         if !saved {
             tracing::error!(integration_id, %grant_id, "stored OAuth grant changed under the refresh lock");
             return Err(AuthError::StoredGrantChanged);
@@ -296,12 +311,14 @@ impl TokenService {
         grant_id: Uuid,
         sealed: &crate::credentials::SealedCredentials,
         scopes: Option<&str>,
+        consented_at: Option<chrono::DateTime<chrono::Utc>>,
         expect: Expect,
     ) -> Result<bool, AuthError> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match oauth_grants::save_rotated(conn, integration_id, grant_id, sealed, scopes, expect).await {
+            match oauth_grants::save_rotated(conn, integration_id, grant_id, sealed, scopes, consented_at, expect).await
+            {
                 Ok(saved) => return Ok(saved),
                 Err(e) if attempt < 3 => {
                     tracing::warn!(integration_id, %grant_id, attempt, error = %e, "saving the rotated refresh token failed; trying again");
