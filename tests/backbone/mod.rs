@@ -4,6 +4,7 @@
 
 mod cleanup;
 mod jobs;
+mod outage;
 mod resilience;
 mod schemas;
 mod state_words;
