@@ -69,6 +69,19 @@ pub struct Config {
     /// How often the outbox relay looks for unpublished events written by other processes.
     pub outbox_poll_interval: Duration,
     pub db_pool_size: u32,
+    /// `NMBRS_WORKER_DB_ACQUIRE_TIMEOUT`, `…_STATEMENT_TIMEOUT`, `…_LOCK_TIMEOUT`: see
+    /// [`crate::store::PoolSettings`].
+    pub db_acquire_timeout: Duration,
+    pub db_statement_timeout: Duration,
+    pub db_lock_timeout: Duration,
+    /// `NMBRS_WORKER_DB_RETRY_MAX`: while the database cannot be reached, the longest pause
+    /// between two checks whether it answers again (the pauses grow from 100 ms to this).
+    /// Deliveries are held meanwhile, not handed back (issue 19 item 3).
+    pub db_retry_max: Duration,
+    /// `NMBRS_WORKER_JOB_DEADLINE`: how long one attempt of a job may run before it is cut off
+    /// and retried on the schedule; below RabbitMQ's `consumer_timeout` (30 min by default),
+    /// so the broker never takes a delivery away from a running job.
+    pub job_deadline: Duration,
     /// `NMBRS_WORKER_MAX_DEPARTURE_SHARE`: above this share of a roster's linked members a sync
     /// holds its departures (CONTRACT §2.3 step 6b). From 0 to 1.
     pub max_departure_share: rust_decimal::Decimal,
@@ -184,7 +197,11 @@ impl Config {
         if max_event_bytes < 65536 {
             return Err(invalid("NMBRS_WORKER_MAX_EVENT_BYTES", "must be at least 65536"));
         }
-        let default_pool = (u32::from(concurrency_per_queue) * 3 + 8).to_string();
+        // Each job in flight holds at most three pooled connections at once (its job lock, the
+        // integration's export or team lock, and one for its statements), and there are
+        // `concurrency_per_queue` jobs in flight per job queue; plus the relay and `/readyz`.
+        let in_flight = u32::from(concurrency_per_queue) * crate::envelope::JobType::ALL.len() as u32;
+        let default_pool = (in_flight * 3 + 4).to_string();
         let db_pool_size: u32 = parse(src, "NMBRS_WORKER_DB_POOL_SIZE", &default_pool, "an integer")?;
         if db_pool_size < 4 {
             return Err(invalid("NMBRS_WORKER_DB_POOL_SIZE", "must be at least 4"));
@@ -211,10 +228,25 @@ impl Config {
             confirm_timeout: duration(src, "NMBRS_WORKER_CONFIRM_TIMEOUT", "10s")?,
             outbox_poll_interval: duration(src, "NMBRS_WORKER_OUTBOX_POLL_INTERVAL", "1s")?,
             db_pool_size,
+            db_acquire_timeout: duration(src, "NMBRS_WORKER_DB_ACQUIRE_TIMEOUT", "10s")?,
+            db_statement_timeout: duration(src, "NMBRS_WORKER_DB_STATEMENT_TIMEOUT", "2m")?,
+            db_lock_timeout: duration(src, "NMBRS_WORKER_DB_LOCK_TIMEOUT", "1m")?,
+            db_retry_max: duration(src, "NMBRS_WORKER_DB_RETRY_MAX", "30s")?,
+            job_deadline: duration(src, "NMBRS_WORKER_JOB_DEADLINE", "25m")?,
             max_departure_share,
             rest: crate::nmbrs::rest::RestConfig::from_source(src)?,
             clock: clock(src)?,
         })
+    }
+
+    /// The worker's database pool, as configured.
+    pub fn pool_settings(&self) -> crate::store::PoolSettings {
+        crate::store::PoolSettings {
+            size: self.db_pool_size,
+            acquire_timeout: self.db_acquire_timeout,
+            statement_timeout: self.db_statement_timeout,
+            lock_timeout: self.db_lock_timeout,
+        }
     }
 
     /// The key ring, or the error `run` reports when it is missing.

@@ -47,6 +47,8 @@ pub struct Metrics {
     /// Export buckets whose write ended, by outcome (`written`, `unchanged`, `in_doubt`, `refused`):
     /// the progress of a long export.
     pub export_buckets: Family<OutcomeLabel, Counter>,
+    /// Deliveries held because the worker's database could not be reached (issue 19 item 3).
+    pub database_unavailable: Counter,
 }
 
 impl Default for Metrics {
@@ -92,6 +94,12 @@ impl Default for Metrics {
             "Export buckets whose write ended in this job, by outcome",
             export_buckets.clone(),
         );
+        let database_unavailable = Counter::default();
+        registry.register(
+            "database_unavailable",
+            "Deliveries held until the worker's database answered again",
+            database_unavailable.clone(),
+        );
         Self {
             registry,
             jobs,
@@ -105,6 +113,7 @@ impl Default for Metrics {
             broker_connects,
             broker_connection_lost,
             export_buckets,
+            database_unavailable,
         }
     }
 }

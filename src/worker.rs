@@ -32,7 +32,7 @@ impl Worker {
     pub async fn start(config: Config, handlers: Handlers) -> anyhow::Result<Self> {
         let keys = config.require_keys()?.clone();
         schema::warm_up();
-        let pool = store::connect(&config.database_url, config.db_pool_size).await?;
+        let pool = store::connect_with(&config.database_url, &config.pool_settings()).await?;
         let metrics = Arc::new(Metrics::default());
         let status = Arc::new(Status::default());
         let names = Names::new(&config.queue_prefix);
@@ -56,6 +56,8 @@ impl Worker {
             metrics: metrics.clone(),
             limits: Limits { max_message_bytes: config.max_message_bytes },
             retry_schedule: config.retry_schedule.clone(),
+            db_retry_max: config.db_retry_max,
+            job_deadline: config.job_deadline,
         };
         let connection_name = format!("nmbrs-worker {}pid{}", names.prefix(), std::process::id());
         let supervisor = Supervisor {

@@ -21,6 +21,13 @@ pub enum RejectCode {
     IdempotencyConflict,
     /// The body's `message_id` is not the AMQP `message_id` (CONTRACT §2.1, §2.2 Bounds).
     MessageIdMismatch,
+    /// An `ExportHours` job names one `entry_id` more than once (`domain::export::bounds`).
+    DuplicateEntryId,
+    /// Hours, meals or an amount beyond what payroll can mean (`domain::export::bounds`).
+    ValueOutOfRange,
+    /// A value the worker's database refuses to store (a NUL byte, SQLSTATE class 22 or 23):
+    /// it would be refused on every delivery, so it is refused once.
+    UnstorableValue,
 }
 
 impl RejectCode {
@@ -34,6 +41,9 @@ impl RejectCode {
             RejectCode::CredentialsInvalid => "credentials_invalid",
             RejectCode::IdempotencyConflict => "idempotency_conflict",
             RejectCode::MessageIdMismatch => "message_id_mismatch",
+            RejectCode::DuplicateEntryId => "duplicate_entry_id",
+            RejectCode::ValueOutOfRange => "value_out_of_range",
+            RejectCode::UnstorableValue => "unstorable_value",
         }
     }
 }
@@ -68,10 +78,14 @@ impl Rejection {
         let text = |ptr: &str| {
             body.and_then(|b| b.pointer(ptr))
                 .and_then(serde_json::Value::as_str)
-                .filter(|s| !s.is_empty() && s.len() <= 200)
+                // An id with a control character (a NUL byte) cannot be stored or sent as a
+                // correlation id: it counts as unreadable.
+                .filter(|s| !s.is_empty() && s.len() <= 200 && !s.chars().any(char::is_control))
                 .map(str::to_string)
         };
-        self.message_id = text("/message_id").or_else(|| amqp_message_id.filter(|s| !s.is_empty()).map(str::to_string));
+        self.message_id = text("/message_id").or_else(|| {
+            amqp_message_id.filter(|s| !s.is_empty() && !s.chars().any(char::is_control)).map(str::to_string)
+        });
         self.integration_id = text("/integration/id");
         // Only a known type is named; anything else would be an invalid `job.type` in the event.
         self.job_type = text("/type").filter(|t| super::JobType::from_type_name(t).is_some());

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::{Job, JobPayload, JobType, RejectCode, Rejection, job::RawEnvelope, schema};
 use crate::credentials::{ApiKind, KeyRing, OpenedCredentials};
+use crate::domain::export::bounds::{self, ExportRefusal};
 use crate::domain::integration::Venue;
 
 /// Bounds applied before a body is even parsed.
@@ -48,7 +49,9 @@ fn check(
         Rejection::new(RejectCode::InvalidJson, format!("body is not JSON: {}", e.classify_message()))
             .identified_by(None, amqp_message_id)
     })?;
-    let reject = |code, message: String| Rejection::new(code, message).identified_by(Some(&value), amqp_message_id);
+    // Who the message is, read once: the tree is consumed by the typed parse below, never cloned.
+    let who = Rejection::new(RejectCode::SchemaViolation, "").identified_by(Some(&value), amqp_message_id);
+    let reject = |code, message: String| Rejection { code, message, ..who.clone() };
     if !value.is_object() {
         return Err(reject(RejectCode::InvalidJson, "body is JSON but not an object".into()));
     }
@@ -77,13 +80,22 @@ fn check(
         };
         return Err(reject(RejectCode::MessageIdMismatch, format!("{what} (CONTRACT §2.1: they must be equal)")));
     }
-    let raw: RawEnvelope = serde_json::from_value(value.clone()).map_err(|e| {
+    let raw: RawEnvelope = serde_json::from_value(value).map_err(|e| {
         reject(RejectCode::SchemaViolation, format!("envelope does not fit its type: {}", e.classify_message()))
     })?;
     let payload_sha256 = payload_digest(body_type, &raw.payload);
     let payload = JobPayload::parse(body_type, raw.payload).map_err(|e| {
         reject(RejectCode::SchemaViolation, format!("{body_type} payload does not fit the worker's type: {e}"))
     })?;
+    if let JobPayload::ExportHours(export) = &payload {
+        bounds::check(export).map_err(|refusal| {
+            let code = match refusal {
+                ExportRefusal::DuplicateEntryIds(_) => RejectCode::DuplicateEntryId,
+                ExportRefusal::OutOfRange(_) => RejectCode::ValueOutOfRange,
+            };
+            reject(code, refusal.message())
+        })?;
+    }
     let nmbrs = &raw.integration.nmbrs;
     let credentials = keys
         .open_for(nmbrs.api, &raw.integration.id, &nmbrs.credentials)
@@ -129,8 +141,23 @@ fn payload_digest(kind: JobType, payload: &serde_json::Value) -> [u8; 32] {
     let mut hasher = Sha256::new();
     hasher.update(kind.as_str().as_bytes());
     hasher.update([0]);
-    hasher.update(serde_json::to_vec(payload).expect("a Value serializes"));
+    // Streamed into the hash: no second copy of a large payload.
+    serde_json::to_writer(Hashing(&mut hasher), payload).expect("a Value serializes");
     hasher.finalize().into()
+}
+
+/// Writes into a running SHA-256.
+struct Hashing<'a>(&'a mut Sha256);
+
+impl std::io::Write for Hashing<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 trait ClassifyMessage {

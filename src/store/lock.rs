@@ -34,7 +34,11 @@ impl AdvisoryLock {
     /// the lock for good.
     pub async fn acquire(pool: &PgPool, key: LockKey) -> sqlx::Result<Self> {
         let mut lock = Self { conn: Some(pool.acquire().await?), key: key.0 };
+        // Waiting is the point of this lock: the session's statement and lock timeouts
+        // (`super::PoolSettings`) are lifted for the wait alone, and back before any work.
+        sqlx::raw_sql("SET statement_timeout = 0; SET lock_timeout = 0").execute(lock.conn()).await?;
         sqlx::query("SELECT pg_advisory_lock($1)").bind(lock.key).execute(lock.conn()).await?;
+        sqlx::raw_sql("RESET statement_timeout; RESET lock_timeout").execute(lock.conn()).await?;
         Ok(lock)
     }
 
@@ -69,7 +73,13 @@ impl Drop for AdvisoryLock {
 /// unlock fails, times out or finds no lock (a statement cut off mid-way leaves the session
 /// in doubt; a fresh one is cheaper than a doubt).
 async fn unlock(mut conn: PoolConnection<Postgres>, key: i64) {
-    let statement = sqlx::query_scalar::<_, bool>("SELECT pg_advisory_unlock($1)").bind(key).fetch_one(&mut *conn);
+    let statement = async {
+        let unlocked =
+            sqlx::query_scalar::<_, bool>("SELECT pg_advisory_unlock($1)").bind(key).fetch_one(&mut *conn).await?;
+        // A wait cut off in `acquire` left the timeouts lifted: back to the session's own.
+        sqlx::raw_sql("RESET statement_timeout; RESET lock_timeout").execute(&mut *conn).await?;
+        Ok::<_, sqlx::Error>(unlocked)
+    };
     match tokio::time::timeout(UNLOCK_TIMEOUT, statement).await {
         Ok(Ok(true)) => {}
         outcome => {

@@ -5,6 +5,7 @@
 
 pub mod export_buckets;
 pub mod export_ledger;
+pub mod fault;
 pub mod identities;
 pub mod inbox;
 mod lock;
@@ -49,16 +50,53 @@ pub async fn ensure_database(url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Creates the database if needed, applies the migrations and opens a pool.
+/// Creates the database if needed, applies the migrations and opens a pool of `pool_size`
+/// connections with the default [`PoolSettings`].
 pub async fn connect(url: &str, pool_size: u32) -> anyhow::Result<PgPool> {
+    connect_with(url, &PoolSettings { size: pool_size, ..PoolSettings::default() }).await
+}
+
+/// How the worker's pool and its sessions are set up (issue 19 item 8).
+#[derive(Debug, Clone, Copy)]
+pub struct PoolSettings {
+    /// Connections at most (`NMBRS_WORKER_DB_POOL_SIZE`).
+    pub size: u32,
+    /// How long a statement waits for a free or new connection before it fails as
+    /// unavailable (`NMBRS_WORKER_DB_ACQUIRE_TIMEOUT`).
+    pub acquire_timeout: Duration,
+    /// Every session's `statement_timeout` and `lock_timeout`
+    /// (`NMBRS_WORKER_DB_STATEMENT_TIMEOUT`, `NMBRS_WORKER_DB_LOCK_TIMEOUT`): no statement of
+    /// the ledger, the inbox or the outbox waits for ever. The advisory locks, whose wait is
+    /// the point (a duplicate waits for the first delivery), lift both for their wait alone.
+    pub statement_timeout: Duration,
+    pub lock_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self {
+            size: 10,
+            acquire_timeout: Duration::from_secs(10),
+            statement_timeout: Duration::from_secs(120),
+            lock_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// [`connect`] with every setting of the pool.
+pub async fn connect_with(url: &str, settings: &PoolSettings) -> anyhow::Result<PgPool> {
     ensure_database(url).await?;
+    let ms = |d: Duration| format!("{}ms", d.as_millis().max(1));
+    let options = PgConnectOptions::from_str(url)?
+        .application_name("nmbrs-worker")
+        .options([("statement_timeout", ms(settings.statement_timeout)), ("lock_timeout", ms(settings.lock_timeout))]);
     let pool = PgPoolOptions::new()
-        .max_connections(pool_size)
-        .acquire_timeout(Duration::from_secs(10))
+        .max_connections(settings.size)
+        .acquire_timeout(settings.acquire_timeout)
         // A broken connection fails its statement and the job is redelivered; pinging on
         // every acquire would cost a round trip per job.
         .test_before_acquire(false)
-        .connect_with(PgConnectOptions::from_str(url)?.application_name("nmbrs-worker"))
+        .connect_with(options)
         .await?;
     MIGRATOR.run(&pool).await?;
     Ok(pool)

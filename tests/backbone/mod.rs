@@ -5,6 +5,7 @@
 mod cleanup;
 mod jobs;
 mod poison;
+mod outage;
 mod resilience;
 mod schemas;
 mod state_words;

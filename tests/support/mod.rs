@@ -11,6 +11,7 @@ mod cleanup;
 pub mod export;
 pub mod migrations;
 pub mod nmbrs;
+pub mod tcp_proxy;
 
 pub use api::{Api, api_job, mint_demo_grant, mint_demo_grant_for, point_rest_at, soap_ids_of};
 pub use app::{Spawn, TestApp, spawn, team_handlers};
@@ -402,6 +403,12 @@ impl JobHandler for Scripted {
                 ),
             )),
             Some("panic") => panic!("scripted panic"),
+            // A statement PostgreSQL refuses for its value, as a handler's store call would
+            // with a NUL byte in an id (SQLSTATE 22021).
+            Some("database_refuses") => {
+                sqlx::query("SELECT $1::text").bind("a\u{0}b").execute(ctx.pool).await?;
+                unreachable!("PostgreSQL refuses a NUL byte in text")
+            }
             _ => {
                 let mut out = JobOutput::succeeded();
                 out.counts.insert("imported".into(), 1);

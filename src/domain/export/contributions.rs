@@ -146,6 +146,10 @@ pub enum SkipReason {
     /// may be of the bucket's code could not be read.
     UnreadableRecord,
     InDoubt,
+    /// The entry's date lies outside the export's period of its company, where the period's
+    /// dates are certain (`validation::period_dates`): which period it belongs to is unclear,
+    /// so it is frozen.
+    DateOutsidePeriod,
     /// Nmbrs refused the bucket's write after planning (e.g. its period closed meanwhile), or
     /// the entry's company could not be read (no access, no current period, unreadable).
     NmbrsRefused,
@@ -163,7 +167,7 @@ impl SkipReason {
 }
 
 /// One item of `skipped`: `component` is `None` when the reason concerns the whole entry.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Skip {
     pub entry_id: EntryId,
     pub component: Option<ComponentName>,
@@ -192,7 +196,9 @@ pub fn parts(entry: &Entry) -> Vec<Part> {
             parts.push(part(ComponentName::Meals, Decimal::from(entry.meals)));
             let mut sums = std::collections::BTreeMap::<&str, Decimal>::new();
             for a in &entry.allowances {
-                *sums.entry(a.kind.as_str()).or_default() += a.amount;
+                // Saturates instead of panicking; `super::bounds` refuses amounts that could.
+                let sum = sums.entry(a.kind.as_str()).or_default();
+                *sum = sum.saturating_add(a.amount);
             }
             parts.extend(sums.into_iter().map(|(t, sum)| part(ComponentName::Allowance(t.to_owned()), sum)));
         }

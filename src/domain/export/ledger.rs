@@ -115,7 +115,12 @@ pub fn bucket_values<'a>(contributions: impl IntoIterator<Item = &'a Contributio
             Component::Days => {
                 days.entry(c.bucket).or_default().insert(c.date);
             }
-            _ => *sums.entry(c.bucket).or_default() += c.amount,
+            // Never panics: the bounds of `super::bounds` keep real sums far below `Decimal`'s
+            // range; a sum of rows stored before those bounds saturates instead of overflowing.
+            _ => {
+                let sum = sums.entry(c.bucket).or_default();
+                *sum = sum.saturating_add(c.amount);
+            }
         }
     }
     sums.extend(days.into_iter().map(|(k, dates)| (k, Decimal::from(dates.len()))));
@@ -223,5 +228,12 @@ mod tests {
         l.apply([(&a, &replace(vec![]))]);
         assert_eq!(l.bucket_value(&key), Decimal::ZERO);
         assert!(l.bucket_values().is_empty());
+    }
+
+    #[test]
+    fn summing_two_28_digit_values_does_not_panic() {
+        let huge = "79228162514264337593543950335"; // Decimal::MAX
+        let ledger: Ledger = [contribution("a", 1, huge), contribution("b", 1, huge)].into_iter().collect();
+        assert_eq!(values(&ledger), [format!("1:{}", Decimal::MAX)]);
     }
 }

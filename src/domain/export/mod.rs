@@ -2,6 +2,7 @@
 //!
 //! The way through, one file per step:
 //! - [`payload`]: the typed `ExportHours` payload;
+//! - [`bounds`]: what one export may carry (each entry id once; hours, meals, amounts in bounds);
 //! - [`contributions`]: an entry's parts, the rules that skip them, the bucket each books on;
 //! - [`validation`]: the company-side checks (period open and valid, code in the models);
 //! - [`ledger`]: per entry its live contributions, and bucket values derived from them;
@@ -53,13 +54,15 @@
 //!   approved alike) unless `allow_closed_period`.
 //! - **Kinds**: an approved entry re-sent by an export that does not request a kind keeps its
 //!   earlier contributions of that kind; a withdrawal or `approved: false` removes all kinds.
-//! - **Same entry twice** in `entries`: the last occurrence counts
-//!   ([`payload::ExportPayload::duplicate_entry_ids`] lets the handler reject instead); an entry
-//!   both sent and in `withdrawn_entry_ids` is withdrawn.
+//! - **Same entry twice** in `entries`: the export is refused before planning ([`bounds`]:
+//!   which occurrence is meant cannot be known); an entry both sent and in
+//!   `withdrawn_entry_ids` is withdrawn.
 //! - **Parts worth zero** (0 hours, 0 meals, allowances summing to 0) contribute nothing; a
 //!   worked entry always counts its date as a worked day, whatever its hours. Meals and
 //!   allowances on leave or sick entries are ignored (the schema gives them only hours).
-//! - **Dates** do not choose the period: every entry books into `payload.period` of its company.
+//! - **Dates** do not choose the period: every entry books into `payload.period` of its company;
+//!   an entry dated outside that period (a calendar month, an ISO week; four-weekly periods are
+//!   not checked) is skipped `date_outside_period` and frozen, as a Nmbrs-side skip is.
 //! - **Weekly period 53** is valid only in years with 53 ISO weeks.
 //! - **Closed periods allowed**: only buckets in a period before the company's current one are
 //!   flagged unprotected; writes into the current period stay protected.
@@ -70,6 +73,7 @@
 //!   reading comments back (the read-back by marker, [`readback`]).
 
 pub mod actions;
+pub mod bounds;
 pub mod contributions;
 pub mod days;
 pub mod ledger;
@@ -86,5 +90,9 @@ pub mod work;
 #[cfg(test)]
 mod proptests;
 
+#[cfg(test)]
+mod compare_count;
+#[cfg(test)]
+mod scale_tests;
 #[cfg(test)]
 pub(crate) mod testkit;

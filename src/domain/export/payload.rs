@@ -14,9 +14,33 @@ use serde::{Deserialize, Serialize};
 use crate::nmbrs::{EmployeeId, PayPeriod};
 
 /// Eitje's stable id of an entry (a shift, leave or sick record): the key of the ledger.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct EntryId(pub String);
+
+// Compared by its text. Unit tests count the comparisons (`scale_tests`): planning work is
+// measured in operations, never in time.
+impl PartialEq for EntryId {
+    fn eq(&self, other: &Self) -> bool {
+        #[cfg(test)]
+        super::compare_count::compared();
+        self.0 == other.0
+    }
+}
+
+impl PartialOrd for EntryId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for EntryId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        #[cfg(test)]
+        super::compare_count::compared();
+        self.0.cmp(&other.0)
+    }
+}
 
 impl fmt::Display for EntryId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -52,13 +76,6 @@ impl ExportPayload {
     /// Whether contributions of `kind` export (an absent `kinds` requests all).
     pub fn requests(&self, kind: Kind) -> bool {
         self.kinds.as_ref().is_none_or(|kinds| kinds.contains(&kind))
-    }
-
-    /// Entry ids that occur more than once in `entries` (the schema cannot forbid them; the
-    /// handler should reject such a job, the planner lets the last occurrence win).
-    pub fn duplicate_entry_ids(&self) -> BTreeSet<EntryId> {
-        let mut seen = BTreeSet::new();
-        self.entries.iter().filter(|e| !seen.insert(&e.entry_id)).map(|e| e.entry_id.clone()).collect()
     }
 }
 
@@ -139,7 +156,7 @@ pub struct Allowance {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::export::testkit::{d, entry};
+    use crate::domain::export::testkit::d;
 
     #[test]
     fn the_contract_example_parses_with_decimals_from_strings() {
@@ -192,19 +209,5 @@ mod tests {
         let json = serde_json::json!({"entry_id": "s", "nmbrs_employee_id": 1, "eitje_venue_id": "v",
             "date": "2026-01-02", "kind": "sick", "hours": 7.5, "approved": true, "contract_type": "fixed"});
         assert!(serde_json::from_value::<Entry>(json).is_err());
-    }
-
-    #[test]
-    fn duplicate_entry_ids_are_found() {
-        let p = ExportPayload {
-            export_id: "e".into(),
-            period: ExportPeriod { year: 2026, number: 1 },
-            kinds: None,
-            allow_closed_period: false,
-            dry_run: false,
-            withdrawn_entry_ids: vec![],
-            entries: vec![entry("a"), entry("b"), entry("a")],
-        };
-        assert_eq!(p.duplicate_entry_ids(), BTreeSet::from([EntryId::from("a")]));
     }
 }

@@ -13,7 +13,7 @@
 //!   `period_closed` too (moving or withdrawing it would write into the closed period), unless
 //!   the export allows closed periods.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -30,7 +30,7 @@ use super::contributions::{
 use super::ledger::{EntryUpdate, Keep, Ledger, bucket_values};
 use super::notify::{self, Notification, period_json};
 use super::payload::{Entry, EntryId, ExportPayload, Kind};
-use super::validation::{PeriodCheck, check_period, code_known};
+use super::validation::{PeriodCheck, check_period, code_known, date_in_period};
 
 /// What the handler read from Nmbrs about one company.
 #[derive(Clone, Debug, PartialEq)]
@@ -231,12 +231,7 @@ impl Plan {
     /// The new ledger stays as planned (it is what Eitje sent); the handler keeps the bucket's
     /// state in doubt and writes it no more until a person has checked it.
     pub fn mark_in_doubt(&mut self, key: &BucketKey) {
-        if self.hold_back(key, SkipReason::InDoubt) {
-            let note = notify::in_doubt(key);
-            if !self.notifications.contains(&note) {
-                self.notifications.push(note);
-            }
-        }
+        self.hold_back(&[(*key, SkipReason::InDoubt)]);
     }
 
     /// Records that Nmbrs refused to write bucket `key` (e.g. its period closed after
@@ -245,7 +240,7 @@ impl Plan {
     /// `exported`) and the job is `partial`. The handler keeps the bucket dirty, so a later
     /// export writes it.
     pub fn mark_refused(&mut self, key: &BucketKey) {
-        self.hold_back(key, SkipReason::NmbrsRefused);
+        self.hold_back(&[(*key, SkipReason::NmbrsRefused)]);
     }
 
     /// Records that bucket `key` was not written because a line of its period that may be of
@@ -253,33 +248,56 @@ impl Plan {
     /// export's contributions to it are skipped as `unreadable_record` and the job is `partial`.
     /// The handler keeps the bucket dirty, so a later export writes it.
     pub fn mark_unreadable(&mut self, key: &BucketKey) {
-        self.hold_back(key, SkipReason::UnreadableRecord);
+        self.hold_back(&[(*key, SkipReason::UnreadableRecord)]);
     }
 
-    /// Marks the bucket and skips this export's contributions to it with `reason`; false when
-    /// the plan has no such bucket.
-    fn hold_back(&mut self, key: &BucketKey, reason: SkipReason) -> bool {
-        let Some(bucket) = self.buckets.iter_mut().find(|b| b.key == *key) else { return false };
-        match reason {
-            SkipReason::InDoubt => bucket.in_doubt = true,
-            SkipReason::UnreadableRecord => bucket.unreadable = true,
-            _ => bucket.refused = true,
+    /// The marks of [`Plan::mark_in_doubt`], [`Plan::mark_refused`] and
+    /// [`Plan::mark_unreadable`] for many buckets at once, in one pass over the plan (issue 19
+    /// item 8: linear, however many buckets an attempt holds back). Keys the plan does not
+    /// have are ignored.
+    pub fn hold_back(&mut self, marks: &[(BucketKey, SkipReason)]) {
+        let index: HashMap<BucketKey, usize> = self.buckets.iter().enumerate().map(|(i, b)| (b.key, i)).collect();
+        let mut sources: HashMap<BucketKey, Vec<usize>> = HashMap::new();
+        for (i, (bucket, ..)) in self.sources.iter().enumerate() {
+            sources.entry(*bucket).or_default().push(i);
         }
-        for (_, id, component) in self.sources.iter().filter(|(b, ..)| b == key) {
-            let skip = Skip { entry_id: id.clone(), component: Some(component.clone()), reason };
-            if !self.skipped.contains(&skip) {
-                self.skipped.push(skip);
+        let mut listed: HashSet<Skip> = self.skipped.iter().cloned().collect();
+        let mut noted: HashSet<String> = self.notifications.iter().map(note_key).collect();
+        let mut any = false;
+        for (key, reason) in marks {
+            let Some(&i) = index.get(key) else { continue };
+            any = true;
+            let bucket = &mut self.buckets[i];
+            match reason {
+                SkipReason::InDoubt => bucket.in_doubt = true,
+                SkipReason::UnreadableRecord => bucket.unreadable = true,
+                _ => bucket.refused = true,
+            }
+            if *reason == SkipReason::InDoubt {
+                let note = notify::in_doubt(key);
+                if noted.insert(note_key(&note)) {
+                    self.notifications.push(note);
+                }
+            }
+            for &s in sources.get(key).into_iter().flatten() {
+                let (_, id, component) = &self.sources[s];
+                let skip = Skip { entry_id: id.clone(), component: Some(component.clone()), reason: *reason };
+                if listed.insert(skip.clone()) {
+                    self.skipped.push(skip);
+                }
             }
         }
-        let held_back: BTreeSet<BucketKey> =
+        if !any {
+            return;
+        }
+        let held_back: HashSet<BucketKey> =
             self.buckets.iter().filter(|b| b.in_doubt || b.refused || b.unreadable).map(|b| b.key).collect();
-        let mut held: BTreeMap<&EntryId, bool> = BTreeMap::new();
+        let mut held: HashMap<&EntryId, bool> = HashMap::new();
         for (bucket, id, _) in &self.sources {
             *held.entry(id).or_insert(true) &= held_back.contains(bucket);
         }
         self.exported.retain(|e| !held.get(e).copied().unwrap_or(false));
         self.status = CompletionStatus::Partial;
-        true
     }
 
     /// Buckets that need a write call.
@@ -328,6 +346,7 @@ pub fn plan(input: &PlanInput) -> Plan {
         notifications: Vec::new(),
         updates: BTreeMap::new(),
         unidentified: BTreeSet::new(),
+        noted: HashSet::new(),
     };
     let mut exported = Vec::new();
     let withdrawn: BTreeSet<&EntryId> = input.payload.withdrawn_entry_ids.iter().collect();
@@ -410,6 +429,13 @@ struct Planner<'a> {
     notifications: Vec<Notification>,
     updates: BTreeMap<EntryId, EntryUpdate>,
     unidentified: BTreeSet<(CompanyId, EmployeeId)>,
+    /// [`note_key`] of every notification so far: the dedupe stays linear.
+    noted: HashSet<String>,
+}
+
+/// What makes two notifications the same, as one hashable string.
+fn note_key(n: &Notification) -> String {
+    format!("{}\u{1f}{}\u{1f}{}", n.code, n.message, n.params)
 }
 
 impl Planner<'_> {
@@ -418,7 +444,7 @@ impl Planner<'_> {
     }
 
     fn notify(&mut self, n: Notification) {
-        if !self.notifications.contains(&n) {
+        if self.noted.insert(note_key(&n)) {
             self.notifications.push(n);
         }
     }
@@ -499,6 +525,10 @@ impl Planner<'_> {
             return false;
         }
         let facts = &input.companies[&company];
+        if !wanted.is_empty() && !date_in_period(entry.date, facts.current_period.kind, period) {
+            self.skip(id, None, SkipReason::DateOutsidePeriod);
+            return false;
+        }
         if !wanted.is_empty() && !facts.employees.contains(&entry.nmbrs_employee_id) {
             if facts.unidentified > 0 {
                 // One of the records Nmbrs sent without a readable id may be this employee.

@@ -45,6 +45,13 @@ fn event(kind: &str, payload: serde_json::Value) -> serde_json::Value {
            "job": {"message_id": "m", "type": "ExportHours", "idempotency_key": "m"}, "payload": payload})
 }
 
+/// [`entry`] dated in October 2026, for exports into period 10.
+fn in_october(id: &str) -> Entry {
+    let mut e = entry(id);
+    e.date = date("2026-10-06");
+    e
+}
+
 fn first(entries: Vec<Entry>) -> Plan {
     run(&payload(entries), &Ledger::new(), &BTreeMap::new())
 }
@@ -277,7 +284,7 @@ fn a_closed_period_skips_the_company_with_a_notification_and_no_write() {
 
 #[test]
 fn an_allowed_closed_period_is_written_unprotected() {
-    let mut p = payload(vec![entry("s1")]);
+    let mut p = payload(vec![in_october("s1")]);
     p.period.number = 10;
     p.allow_closed_period = true;
     let plan = run(&p, &Ledger::new(), &BTreeMap::new());
@@ -303,7 +310,7 @@ fn a_period_number_outside_the_period_type_is_invalid() {
 
 #[test]
 fn an_entry_whose_earlier_contribution_is_in_a_closed_period_is_frozen() {
-    let mut october = payload(vec![entry("s1")]);
+    let mut october = payload(vec![in_october("s1")]);
     october.period.number = 10;
     october.allow_closed_period = true;
     let (_, ledger, applied) = run_all(&[october]);
@@ -524,7 +531,7 @@ fn in_place_a_changed_bucket_updates_its_line_and_the_report_names_it() {
 
 #[test]
 fn in_place_an_emptied_bucket_is_deleted_but_in_an_allowed_closed_period_set_to_zero() {
-    let mut october = payload(vec![entry("s1")]);
+    let mut october = payload(vec![in_october("s1")]);
     october.period.number = 10;
     october.allow_closed_period = true;
     let mut withdrawn = october.clone();
@@ -570,4 +577,21 @@ fn after_a_switch_an_entry_whose_contributions_were_left_under_soap_ids_is_skipp
     let plan = crate::domain::export::testkit::run_unrelinked(&input_payload, &unrelinked);
     assert_eq!(skipped(&plan), ["s1 - in_doubt"]);
     assert_eq!(ids(&plan), ["s2"]);
+}
+
+#[test]
+fn an_entry_dated_outside_the_period_is_skipped_and_keeps_what_it_had() {
+    let mut late = entry("s2");
+    late.date = date("2026-12-01");
+    let plan = first(vec![entry("s1"), late]);
+    assert_eq!(ids(&plan), ["s1"]);
+    assert_eq!(skipped(&plan), ["s2 - date_outside_period"]);
+    assert_eq!(buckets(&plan), ["hours:1=7.50 insert", "days=1 insert"], "s2 books nothing");
+    assert_eq!(plan.status, CompletionStatus::Partial);
+    // Its earlier contribution stays as it was: the entry is frozen, not withdrawn.
+    let earlier = run(&payload(vec![entry("s2")]), &Ledger::new(), &BTreeMap::new());
+    let mut moved = entry("s2");
+    moved.date = date("2026-10-31");
+    let again = run(&payload(vec![moved]), &earlier.ledger, &BTreeMap::new());
+    assert!(again.buckets.is_empty() && again.updates.is_empty(), "{:?}", buckets(&again));
 }

@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use chrono::Datelike;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
@@ -65,6 +66,10 @@ fn arb_export() -> impl Strategy<Value = ExportPayload> {
     )
         .prop_map(|(entries, withdrawn, kinds, number)| {
             let mut p = payload(entries);
+            // Entries are dated within the export's period (a date outside it is skipped).
+            for e in &mut p.entries {
+                e.date = e.date.with_month(u32::from(number)).expect("day 3 to 5 exists in every month");
+            }
             p.withdrawn_entry_ids = withdrawn.into_iter().map(|i| EntryId(format!("e{i}"))).collect();
             p.kinds = kinds;
             p.period.number = number;

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::{
     actions::ComponentLineId,
-    contributions::BucketKey,
+    contributions::{BucketKey, SkipReason},
     payload::ExportPayload,
     plan::{BucketPlan, Plan},
 };
@@ -100,6 +100,8 @@ pub fn fold<E, S>(
     component_ids: &mut BTreeMap<BucketKey, ComponentLineId>,
 ) -> Written<E, S> {
     let mut written = Written::default();
+    // Held back in one pass at the end (`Plan::hold_back`): linear in the buckets.
+    let mut marks = Vec::new();
     for (key, result) in results {
         let BucketResult { end, write_calls } = match result {
             Err(stop) => {
@@ -113,21 +115,22 @@ pub fn fold<E, S>(
             BucketEnd::Done { component: Some(c) } => drop(component_ids.insert(key, c)),
             BucketEnd::Done { component: None } => {}
             BucketEnd::InDoubt { missing_right } => {
-                plan.mark_in_doubt(&key);
+                marks.push((key, SkipReason::InDoubt));
                 let new = missing_right.filter(|op| !written.missing_rights.contains(op));
                 written.missing_rights.extend(new);
             }
             BucketEnd::Refused(err) => {
-                plan.mark_refused(&key);
+                marks.push((key, SkipReason::NmbrsRefused));
                 written.refused.push((key, err));
             }
             BucketEnd::Later(cause) => written.later.push((key, cause)),
             BucketEnd::Unreadable { operation, field } => {
-                plan.mark_unreadable(&key);
+                marks.push((key, SkipReason::UnreadableRecord));
                 written.unreadable.push((key, operation, field));
             }
         }
     }
+    plan.hold_back(&marks);
     written
 }
 

@@ -18,6 +18,11 @@ use super::plan::{CompanyFacts, Plan, PlanInput, plan};
 pub const COMPANY: CompanyId = CompanyId::int(54613);
 pub const EMPLOYEE: EmployeeId = EmployeeId::int(503293);
 
+/// The SOAP employee `n`.
+pub fn employee(n: i32) -> EmployeeId {
+    EmployeeId::int(n)
+}
+
 pub fn d(s: &str) -> Decimal {
     s.parse().unwrap_or_else(|e| panic!("{s:?}: {e}"))
 }

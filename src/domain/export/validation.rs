@@ -3,7 +3,7 @@
 //!
 //! Pure: the handler reads `Company_GetCurrentPeriod` and the hour/wage models, these decide.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, Days, Months, NaiveDate, Weekday};
 
 use crate::nmbrs::{CurrentPeriod, ModelCode, PayPeriod, PeriodType};
 
@@ -42,6 +42,35 @@ pub fn periods_in_year(kind: PeriodType, year: i32) -> u8 {
         },
         other => other.max_period(),
     }
+}
+
+/// The first and last date of `period` in a company of period type `kind`, where the
+/// calendar is certain: monthly periods are calendar months, weekly ones ISO weeks (Monday to
+/// Sunday, week 1 holding the year's first Thursday). `None` for four-weekly periods (Nmbrs
+/// publishes no dates for them, and the worker does not guess) and for a number the type does
+/// not have.
+pub fn period_dates(kind: PeriodType, period: PayPeriod) -> Option<(NaiveDate, NaiveDate)> {
+    let (year, number) = (period.year, u32::from(period.period));
+    if number == 0 || period.period > periods_in_year(kind, year) {
+        return None;
+    }
+    match kind {
+        PeriodType::Monthly => {
+            let first = NaiveDate::from_ymd_opt(year, number, 1)?;
+            Some((first, first.checked_add_months(Months::new(1))?.pred_opt()?))
+        }
+        PeriodType::Weekly => {
+            let monday = NaiveDate::from_isoywd_opt(year, number, Weekday::Mon)?;
+            Some((monday, monday + Days::new(6)))
+        }
+        PeriodType::FourWeekly => None,
+    }
+}
+
+/// Whether `date` may belong to `period` of a company of period type `kind`: within its dates
+/// where [`period_dates`] knows them, else not refused.
+pub fn date_in_period(date: NaiveDate, kind: PeriodType, period: PayPeriod) -> bool {
+    period_dates(kind, period).is_none_or(|(first, last)| first <= date && date <= last)
 }
 
 /// Whether `code` is in either of a company's two hour (or two wage) models.
@@ -98,6 +127,26 @@ mod tests {
     fn an_invalid_number_is_invalid_even_when_it_is_also_earlier() {
         let now = current(2027, 5, PeriodType::Monthly);
         assert_eq!(check_period(PayPeriod::new(2026, 13), &now), PeriodCheck::Invalid);
+    }
+
+    #[test]
+    fn period_dates_follow_months_and_iso_weeks() {
+        let date = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let dates = |kind, year, n| period_dates(kind, PayPeriod::new(year, n)).unwrap();
+        assert_eq!(dates(PeriodType::Monthly, 2026, 2), (date("2026-02-01"), date("2026-02-28")));
+        assert_eq!(dates(PeriodType::Monthly, 2026, 12), (date("2026-12-01"), date("2026-12-31")));
+        // ISO week 1 of 2026 starts on Monday 29 December 2025; 2026 has 53 weeks.
+        assert_eq!(dates(PeriodType::Weekly, 2026, 1), (date("2025-12-29"), date("2026-01-04")));
+        assert_eq!(dates(PeriodType::Weekly, 2026, 53), (date("2026-12-28"), date("2027-01-03")));
+        let four = PayPeriod::new(2026, 12);
+        assert_eq!(period_dates(PeriodType::FourWeekly, four), None, "not known: not checked");
+        assert!(date_in_period(date("2026-12-01"), PeriodType::FourWeekly, four));
+        assert_eq!(period_dates(PeriodType::Weekly, PayPeriod::new(2027, 53)), None);
+        assert_eq!(period_dates(PeriodType::Monthly, PayPeriod::new(2026, 0)), None);
+        let nov = PayPeriod::new(2026, 11);
+        assert!(date_in_period(date("2026-11-30"), PeriodType::Monthly, nov));
+        assert!(!date_in_period(date("2026-12-01"), PeriodType::Monthly, nov));
+        assert!(!date_in_period(date("2026-10-31"), PeriodType::Monthly, nov));
     }
 
     #[test]

@@ -8,6 +8,7 @@ use crate::{
     },
     events::{Level, Notification},
     nmbrs::NmbrsError,
+    store::fault::{self, DbFault},
 };
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -69,6 +70,17 @@ impl JobError {
 
     /// The notification sent when this error fails the job for good after `attempts` attempts.
     pub fn final_notification(&self, exhausted: bool, attempts: u32) -> Notification {
+        if exhausted && self.code.starts_with("database_") {
+            return Notification::new(
+                Level::Error,
+                "job.failed",
+                format!(
+                    "The worker's database failed on each of {attempts} attempts ({}); the job was stopped. Replay it once the database works again.",
+                    self.message
+                ),
+                serde_json::json!({"code": self.code, "attempts": attempts}),
+            );
+        }
         if exhausted {
             return Notification::new(
                 Level::Error,
@@ -90,10 +102,25 @@ impl JobError {
     }
 }
 
-/// The worker's own database failed: `database_unavailable`, transient (retried on the job
-/// schedule), so `?` on a store call ends the attempt as such.
+/// The worker's own database failed inside a handler (issue 19 item 10e): never "Nmbrs could
+/// not be reached". A value of the job that the database refuses (`DbFault::Input`) fails the
+/// job for good (`database_refused_value`); an unavailable database or a lost race is
+/// transient and retried on the job schedule (`database_unavailable`, `database_error`).
 impl From<sqlx::Error> for JobError {
     fn from(e: sqlx::Error) -> Self {
-        JobError::transient("database_unavailable", format!("the worker's database failed: {e}"))
+        let what = fault::describe(&e);
+        match DbFault::of(&e) {
+            DbFault::Input => JobError::permanent(
+                "database_refused_value",
+                format!("the worker's database refuses a value of this job ({what}); it would on every try"),
+            ),
+            DbFault::Unavailable => JobError::transient(
+                "database_unavailable",
+                format!("the worker's database could not be reached ({what})"),
+            ),
+            DbFault::Transient | DbFault::Other => {
+                JobError::transient("database_error", format!("the worker's database failed ({what})"))
+            }
+        }
     }
 }

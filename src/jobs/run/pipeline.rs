@@ -15,20 +15,19 @@ use std::{panic::AssertUnwindSafe, sync::Arc, time::Instant};
 
 use async_trait::async_trait;
 use futures::FutureExt;
-use lapin::{
-    message::Delivery,
-    options::{BasicAckOptions, BasicNackOptions},
-};
+use lapin::{message::Delivery, options::BasicNackOptions};
 use sqlx::PgPool;
 use tracing::{Instrument, field::Empty};
 use uuid::Uuid;
 
+use super::delivery;
 use super::lifecycle::{self, AttemptEnd, EndedAttempt, JobState, Next, Step};
+use super::outage::{self, Infra};
 use crate::jobs::{Handlers, JobContext, JobError, JobOutput, ResultWrite};
 use crate::{
     bus::{
         headers,
-        publisher::{Outgoing, PublishError, Publisher},
+        publisher::{PublishError, Publisher},
         supervisor::DeliveryHandler,
         topology::{Names, delay_label},
     },
@@ -39,6 +38,7 @@ use crate::{
     relay::Relay,
     store::{
         AdvisoryLock, LockKey,
+        fault::{self, DbFault},
         inbox::{self, Claim, Ending, Finish},
         outbox::{self, OutboxEvent},
     },
@@ -59,16 +59,10 @@ pub struct Pipeline {
     pub metrics: Arc<Metrics>,
     pub limits: Limits,
     pub retry_schedule: Vec<std::time::Duration>,
-}
-
-/// Failures of the worker's own infrastructure (database, broker) while handling a delivery:
-/// the delivery goes back to its queue and is tried again.
-#[derive(Debug, thiserror::Error)]
-enum Infra {
-    #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
-    #[error("broker: {0}")]
-    Broker(#[from] PublishError),
+    /// `NMBRS_WORKER_DB_RETRY_MAX`: the longest pause between checks while the database is down.
+    pub db_retry_max: std::time::Duration,
+    /// `NMBRS_WORKER_JOB_DEADLINE`: an attempt running longer is cut off and retried.
+    pub job_deadline: std::time::Duration,
 }
 
 #[async_trait]
@@ -87,7 +81,9 @@ impl DeliveryHandler for Pipeline {
         async {
             let trace = TraceHeaders::current().or(trace);
             if let Err(e) = self.process(kind, &delivery, publisher, &trace).await {
-                tracing::warn!(error = %e, "infrastructure error; the delivery returns to its queue");
+                if self.recover(e, kind, &delivery, publisher, &trace).await {
+                    return;
+                }
                 let step = lifecycle::conclude(
                     AttemptEnd::Interrupted,
                     EndedAttempt::unclaimed(attempt),
@@ -130,9 +126,79 @@ impl Pipeline {
                 let span = tracing::Span::current();
                 span.record("message_id", job.message_id.as_str());
                 span.record("integration_id", job.integration.id.as_str());
-                self.run(&job, &credentials, delivery, publisher, trace).await
+                match outage::returned(delivery.properties.headers().as_ref()) {
+                    n if n >= outage::PARK_AT => self.give_up(&job, n, delivery, publisher, trace).await,
+                    _ => self.run(&job, &credentials, delivery, publisher, trace).await,
+                }
             }
         }
+    }
+
+    /// After an infrastructure error: a value the database refuses rejects the message; an
+    /// unavailable database holds the delivery until it answers again (`outage`). True when
+    /// the delivery is dealt with; false when it is to go back to its queue now.
+    async fn recover(
+        &self,
+        err: Infra,
+        kind: JobType,
+        delivery: &Delivery,
+        publisher: &Publisher,
+        trace: &TraceHeaders,
+    ) -> bool {
+        let Infra::Database(db) = &err else {
+            tracing::warn!(error = %err, "broker error; the delivery returns to its queue");
+            return false;
+        };
+        match DbFault::of(db) {
+            DbFault::Input => {
+                let amqp_id = delivery.properties.message_id().as_ref().map(|s| s.as_str());
+                let rejection = outage::unstorable(db, &delivery.data, amqp_id);
+                match self.reject(rejection, kind, delivery, publisher, trace).await {
+                    Ok(()) => return true,
+                    Err(e) => tracing::warn!(error = %e, "could not reject an unstorable message"),
+                }
+            }
+            DbFault::Unavailable => {
+                tracing::warn!(error = %fault::describe(db), "the database is unavailable; holding the delivery until it answers");
+                self.metrics.database_unavailable.inc();
+                let waited = outage::wait_for_database(&self.pool, self.db_retry_max).await;
+                tracing::info!(
+                    waited_ms = waited.as_millis() as u64,
+                    "the database answers again; the delivery returns to its queue"
+                );
+            }
+            DbFault::Transient | DbFault::Other => {
+                tracing::warn!(error = %fault::describe(db), "database error; the delivery returns to its queue")
+            }
+        }
+        false
+    }
+
+    /// Stops a job that came back `returned` times with `job.failed` and parks it, before the
+    /// broker's delivery limit would dead-letter it without a word (`outage`).
+    async fn give_up(
+        &self,
+        job: &Job,
+        returned: u32,
+        delivery: &Delivery,
+        publisher: &Publisher,
+        trace: &TraceHeaders,
+    ) -> Result<(), Infra> {
+        let number = headers::attempt(delivery.properties.headers().as_ref());
+        tracing::error!(returned, "the job came back too often; parking it");
+        let attempt = EndedAttempt { message_id: &job.message_id, id: 0, number, replays: 0 };
+        let end = AttemptEnd::Ran(Err(outage::redelivered_too_often(returned)));
+        let step = lifecycle::conclude(end, attempt, &self.retry_schedule);
+        let evs: Vec<OutboxEvent> = step
+            .events
+            .iter()
+            .map(|(id, draft)| events::envelope(*id, draft, Some(&job.integration.id), &JobRef::from(job), trace))
+            .collect();
+        outbox::enqueue(&mut *self.pool.acquire().await?, &evs).await?;
+        self.relay.wake();
+        self.metrics.job(job.kind.as_str(), step.state.as_str());
+        self.conclude(delivery, publisher, job.kind, number, step.next).await?;
+        Ok(())
     }
 
     /// Answers an invalid message with `job.rejected` (+ `job.invalid`) and parks it.
@@ -276,9 +342,18 @@ impl Pipeline {
             ));
         };
         let ctx = JobContext { job, credentials, attempt, pool: &self.pool, metrics: &self.metrics, keys: &self.keys };
-        match AssertUnwindSafe(handler.run(ctx)).catch_unwind().await {
-            Ok(result) => result,
-            Err(_) => Err(JobError::permanent("internal_error", "the job handler crashed; see the worker logs")),
+        // Cut off below RabbitMQ's consumer_timeout: a cut-off attempt is like a crash, which
+        // every handler is safe against, and is retried on the schedule.
+        match tokio::time::timeout(self.job_deadline, AssertUnwindSafe(handler.run(ctx)).catch_unwind()).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(JobError::permanent("internal_error", "the job handler crashed; see the worker logs")),
+            Err(_) => Err(JobError::transient(
+                "job_deadline_exceeded",
+                format!(
+                    "the attempt ran longer than {} and was cut off",
+                    humantime::format_duration(self.job_deadline)
+                ),
+            )),
         }
     }
 
@@ -333,8 +408,8 @@ impl Pipeline {
     ) -> Result<(), PublishError> {
         match next {
             Next::Ack => {}
-            Next::Retry(delay) => self.send_retry(delivery, publisher, kind, attempt, delay).await?,
-            Next::Park { code, message } => self.park(delivery, publisher, &code, &message).await?,
+            Next::Retry(delay) => delivery::send_retry(&self.names, delivery, publisher, kind, attempt, delay).await?,
+            Next::Park { code, message } => delivery::park(&self.names, delivery, publisher, &code, &message).await?,
             Next::Requeue => {
                 tokio::time::sleep(std::time::Duration::from_millis(500)).await;
                 let requeue = BasicNackOptions { requeue: true, ..Default::default() };
@@ -344,64 +419,7 @@ impl Pipeline {
                 return Ok(());
             }
         }
-        ack(delivery).await;
+        delivery::ack(delivery).await;
         Ok(())
-    }
-
-    /// Sends a copy of the delivery to the retry queue of `delay`; it dead-letters back to
-    /// `nmbrs.jobs` with its original routing key when the delay is over.
-    async fn send_retry(
-        &self,
-        delivery: &Delivery,
-        publisher: &Publisher,
-        kind: JobType,
-        attempt: u32,
-        delay: std::time::Duration,
-    ) -> Result<(), PublishError> {
-        let mut hdrs =
-            headers::without(delivery.properties.headers().as_ref(), &[headers::ATTEMPT, headers::RETRY_DELAY]);
-        headers::set_number(&mut hdrs, headers::ATTEMPT, attempt + 1);
-        headers::set_text(&mut hdrs, headers::RETRY_DELAY, &delay_label(delay));
-        let exchange = self.names.retry_exchange();
-        publisher
-            .send(Outgoing {
-                exchange: &exchange,
-                routing_key: kind.routing_key(),
-                body: &delivery.data,
-                properties: delivery.properties.clone().with_headers(hdrs),
-                mandatory: true,
-            })
-            .await
-    }
-
-    /// Moves the delivery to `nmbrs.jobs.dead` with the reason in its headers (CONTRACT §2.1).
-    async fn park(
-        &self,
-        delivery: &Delivery,
-        publisher: &Publisher,
-        code: &str,
-        message: &str,
-    ) -> Result<(), PublishError> {
-        let mut hdrs = headers::without(delivery.properties.headers().as_ref(), &[headers::ERROR_CODE, headers::ERROR]);
-        headers::set_text(&mut hdrs, headers::ERROR_CODE, code);
-        headers::set_text(&mut hdrs, headers::ERROR, message);
-        let original = headers::text(&hdrs, headers::ROUTING_KEY).unwrap_or_else(|| delivery.routing_key.to_string());
-        headers::set_text(&mut hdrs, headers::ROUTING_KEY, &original);
-        let dead = self.names.dead_queue();
-        publisher
-            .send(Outgoing {
-                exchange: "",
-                routing_key: &dead,
-                body: &delivery.data,
-                properties: delivery.properties.clone().with_headers(hdrs),
-                mandatory: true,
-            })
-            .await
-    }
-}
-
-async fn ack(delivery: &Delivery) {
-    if let Err(e) = delivery.acker.ack(BasicAckOptions::default()).await {
-        tracing::warn!(error = %e, "ack failed; the broker will redeliver and the inbox deduplicates");
     }
 }
