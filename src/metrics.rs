@@ -43,6 +43,8 @@ pub struct Metrics {
     /// Export buckets whose write ended, by outcome (`written`, `unchanged`, `in_doubt`, `refused`):
     /// the progress of a long export.
     pub export_buckets: Family<OutcomeLabel, Counter>,
+    /// CheckIntegration's outcomes and integrations per status.
+    pub check: crate::jobs::check::metrics::CheckMetrics,
 }
 
 impl Default for Metrics {
@@ -76,7 +78,9 @@ impl Default for Metrics {
             "Export buckets whose write ended in this job, by outcome",
             export_buckets.clone(),
         );
+        let check = crate::jobs::check::metrics::CheckMetrics::register(&mut registry);
         Self {
+            check,
             registry,
             jobs,
             job_seconds,
