@@ -218,9 +218,7 @@ impl Demo<'_> {
         Ok(())
     }
 
-    /// Ends the demo with a CheckIntegration of its tenant, once healthy and once with a right
-    /// switched off (SOAP: `HourComponentVar_Insert`'s read-back `HourComponentVar_Get` in the
-    /// API user template; REST: the scope `employee.payment` of the consent).
+    /// Ends the demo: CheckIntegration, once healthy, once with a right switched off.
     async fn check_twice(
         &mut self,
         sim: &Simulator,
@@ -235,12 +233,9 @@ impl Demo<'_> {
         let writes = sim.write_calls() - before;
         writeln!(out, "  write calls of both checks seen by the Nmbrs simulator: {writes}")?;
         let problems = |e: &Value| e["payload"]["counts"]["problems"].as_u64().unwrap_or(u64::MAX);
-        if problems(&healthy) != 0 || problems(&refused) == 0 || writes > 0 {
-            anyhow::bail!(
-                "the checks did not find what they should (problems {} / {}, writes {writes})",
-                problems(&healthy),
-                problems(&refused)
-            );
+        let found = (problems(&healthy), problems(&refused));
+        if found.0 != 0 || found.1 == 0 || writes > 0 {
+            anyhow::bail!("the checks found {found:?} problems with {writes} writes; expected (0, some), 0");
         }
         Ok(())
     }

@@ -103,7 +103,12 @@ async fn a_soap_tenant_with_refused_rights_a_bad_code_a_refused_company_and_a_cl
 
     assert_eq!(checked["payload"]["status"], "needs_attention");
     let problems = with_status(&checked, "problem");
-    for op in ["Salary_GetAll", "Schedule_GetAll", "HourComponentVar_Get", "DaysVar_Set"] {
+    for op in [
+        "Salary_GetAll_AllEmployeesByCompany",
+        "Schedule_GetAll_AllEmployeesByCompany",
+        "HourComponentVar_Get",
+        "DaysVar_Set",
+    ] {
         assert!(has(&problems, op, "nmbrs.missing_rights"), "{op} in {problems:?}");
     }
     assert!(has(&problems, "company 54613", "export.period_closed"), "{problems:?}");
@@ -121,7 +126,7 @@ async fn a_soap_tenant_with_refused_rights_a_bad_code_a_refused_company_and_a_cl
     let message = notice["payload"]["message"].as_str().unwrap();
     assert!(
         message.starts_with(
-            "Ask your accountant to switch on these API rights in Nmbrs: DaysVar_Set, HourComponentVar_Get, Salary_GetAll, Schedule_GetAll."
+            "Ask your accountant to switch on these API rights in Nmbrs: DaysVar_Set, HourComponentVar_Get, Salary_GetAll_AllEmployeesByCompany, Schedule_GetAll_AllEmployeesByCompany."
         ),
         "{message}"
     );
