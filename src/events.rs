@@ -19,6 +19,7 @@ pub enum EventType {
     TeamMemberUpserted,
     TeamMemberDeactivated,
     HoursExported,
+    IntegrationChecked,
     Notification,
 }
 
@@ -31,6 +32,7 @@ impl EventType {
             EventType::TeamMemberUpserted => "team_member.upserted",
             EventType::TeamMemberDeactivated => "team_member.deactivated",
             EventType::HoursExported => "hours.exported",
+            EventType::IntegrationChecked => "integration.checked",
             EventType::Notification => "notification",
         }
     }

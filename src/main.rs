@@ -92,6 +92,11 @@ enum Command {
         #[command(subcommand)]
         action: InDoubtAction,
     },
+    /// Print an integration's last CheckIntegration report (CONTRACT §2.6), as published.
+    Check {
+        #[arg(long)]
+        integration: String,
+    },
     /// Settle every undocumented Nmbrs REST behaviour in a demo environment (issue 21); reads
     /// the consent's refresh token from stdin.
     #[command(long_about = PROBE_ABOUT)]
@@ -297,6 +302,9 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
             in_doubt::resolve(&config, &target, landed_as).await?;
             println!("resolved; the next export of {} brings the bucket to its value", target.integration);
             Ok(())
+        }
+        Command::Check { integration } => {
+            nmbrs_worker::cli::check::print_last(&config, &integration, std::io::stdout()).await.map(drop)
         }
         Command::Probe(args) => probe(config, args).await,
     }

@@ -49,6 +49,8 @@ pub struct Metrics {
     pub export_buckets: Family<OutcomeLabel, Counter>,
     /// Deliveries held because the worker's database could not be reached (issue 19 item 3).
     pub database_unavailable: Counter,
+    /// CheckIntegration's outcomes and integrations per status.
+    pub check: crate::jobs::check::metrics::CheckMetrics,
 }
 
 impl Default for Metrics {
@@ -100,7 +102,9 @@ impl Default for Metrics {
             "Deliveries held until the worker's database answered again",
             database_unavailable.clone(),
         );
+        let check = crate::jobs::check::metrics::CheckMetrics::register(&mut registry);
         Self {
+            check,
             registry,
             jobs,
             job_seconds,

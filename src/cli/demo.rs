@@ -9,6 +9,9 @@
 //! consented (CONTRACT §5.4): the same re-export once more, now through REST, relinks the
 //! SOAP-era state and must make no write call.
 //!
+//! It ends with a CheckIntegration of its tenant (issue 20), once healthy and once with a
+//! right switched off (`cli::check::switch_a_right_off`); neither makes a write call.
+//!
 //! `--api rest` runs the same flow through the simulator's REST face: the worker's REST app
 //! settings point at the simulator's identity server, the demo consent is minted there, the
 //! venues and members carry REST ids, and every call goes over OAuth 2.0 (CONTRACT §5).
@@ -97,6 +100,10 @@ pub async fn run(
         let grant = demo_consent(&sim)?;
         let sealed = keys.seal_rest_grant(&integration_id, &grant);
         result = demo.switch_to_rest(&sim, sealed, &mut out).await;
+    }
+    if result.is_ok() {
+        let on_rest = switch || api == ApiKind::Rest;
+        result = demo.check_twice(&sim, on_rest, &mut out).await;
     }
     worker.stop().await;
     let _ = conn.close(200, "demo done".into()).await;
@@ -207,6 +214,28 @@ impl Demo<'_> {
         writeln!(out, "\nExport write calls across the switch (first on SOAP / identical on REST): {first} / {seen}")?;
         if seen > 0 {
             anyhow::bail!("the identical re-export after the switch made {seen} Nmbrs write calls; it must make none");
+        }
+        Ok(())
+    }
+
+    /// Ends the demo: CheckIntegration, once healthy, once with a right switched off.
+    async fn check_twice(
+        &mut self,
+        sim: &Simulator,
+        on_rest: bool,
+        out: &mut impl std::io::Write,
+    ) -> anyhow::Result<()> {
+        writeln!(out, "\n== CheckIntegration: is the integration ready for its next wage run?")?;
+        let before = sim.write_calls();
+        let healthy = self.job("CheckIntegration", json!({}), out).await?;
+        writeln!(out, "\n== {}; CheckIntegration again", super::check::switch_a_right_off(sim, on_rest))?;
+        let refused = self.job("CheckIntegration", json!({}), out).await?;
+        let writes = sim.write_calls() - before;
+        writeln!(out, "  write calls of both checks seen by the Nmbrs simulator: {writes}")?;
+        let problems = |e: &Value| e["payload"]["counts"]["problems"].as_u64().unwrap_or(u64::MAX);
+        let found = (problems(&healthy), problems(&refused));
+        if found.0 != 0 || found.1 == 0 || writes > 0 {
+            anyhow::bail!("the checks found {found:?} problems with {writes} writes; expected (0, some), 0");
         }
         Ok(())
     }
@@ -370,6 +399,7 @@ pub fn describe(e: &Value) -> String {
             p["ended_on"].as_str().unwrap_or("-"),
         ),
         "hours.exported" => describe_export(p),
+        "integration.checked" => super::check::describe_checked(p),
         "notification" => format!("notification [{}] {}: {}", text(&p["level"]), text(&p["code"]), text(&p["message"])),
         "job.completed" => format!("job.completed            {} {}", text(&p["status"]), p["counts"]),
         "job.failed" => {

@@ -1,5 +1,6 @@
 //! The operator commands beside `run`: `demo`, `publish`, `seal`, `replay`, `in-doubt`, `probe`.
 
+pub mod check;
 pub mod demo;
 pub mod in_doubt;
 pub mod probe;

@@ -7,20 +7,22 @@ use crate::{
     credentials::SealedCredentials,
     domain::{
         integration::{Settings, Venue},
-        payloads::{DeactivatePayload, ExportPayload, SyncTeamPayload},
+        payloads::{CheckPayload, DeactivatePayload, ExportPayload, SyncTeamPayload},
     },
 };
 
-/// The three kinds of job, with their routing keys (CONTRACT §2.1).
+/// The four kinds of job, with their routing keys (CONTRACT §2.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
 pub enum JobType {
     SyncTeam,
     ExportHours,
     Deactivate,
+    CheckIntegration,
 }
 
 impl JobType {
-    pub const ALL: [JobType; 3] = [JobType::SyncTeam, JobType::ExportHours, JobType::Deactivate];
+    pub const ALL: [JobType; 4] =
+        [JobType::SyncTeam, JobType::ExportHours, JobType::Deactivate, JobType::CheckIntegration];
 
     /// The body `type` value.
     pub fn as_str(self) -> &'static str {
@@ -28,6 +30,7 @@ impl JobType {
             JobType::SyncTeam => "SyncTeam",
             JobType::ExportHours => "ExportHours",
             JobType::Deactivate => "Deactivate",
+            JobType::CheckIntegration => "CheckIntegration",
         }
     }
 
@@ -37,6 +40,7 @@ impl JobType {
             JobType::SyncTeam => "sync_team",
             JobType::ExportHours => "export_hours",
             JobType::Deactivate => "deactivate",
+            JobType::CheckIntegration => "check_integration",
         }
     }
 
@@ -108,6 +112,7 @@ pub enum JobPayload {
     SyncTeam(SyncTeamPayload),
     ExportHours(ExportPayload),
     Deactivate(DeactivatePayload),
+    CheckIntegration(CheckPayload),
 }
 
 impl JobPayload {
@@ -121,6 +126,7 @@ impl JobPayload {
             JobType::SyncTeam => Self::SyncTeam(typed(payload)?),
             JobType::ExportHours => Self::ExportHours(typed(payload)?),
             JobType::Deactivate => Self::Deactivate(typed(payload)?),
+            JobType::CheckIntegration => Self::CheckIntegration(typed(payload)?),
         })
     }
 
@@ -130,6 +136,7 @@ impl JobPayload {
             Self::SyncTeam(_) => JobType::SyncTeam,
             Self::ExportHours(_) => JobType::ExportHours,
             Self::Deactivate(_) => JobType::Deactivate,
+            Self::CheckIntegration(_) => JobType::CheckIntegration,
         }
     }
 }
@@ -177,7 +184,12 @@ macro_rules! payload_of {
     )*};
 }
 
-payload_of!(SyncTeam => SyncTeamPayload, ExportHours => ExportPayload, Deactivate => DeactivatePayload);
+payload_of!(
+    SyncTeam => SyncTeamPayload,
+    ExportHours => ExportPayload,
+    Deactivate => DeactivatePayload,
+    CheckIntegration => CheckPayload,
+);
 
 /// A valid job: schema-checked, typed, its credentials still sealed.
 #[derive(Debug, Clone)]

@@ -24,6 +24,7 @@ schema_files!(
     "jobs/SyncTeam.json",
     "jobs/ExportHours.json",
     "jobs/Deactivate.json",
+    "jobs/CheckIntegration.json",
     "events/envelope.json",
     "events/job.completed.json",
     "events/job.failed.json",
@@ -31,6 +32,7 @@ schema_files!(
     "events/team_member.upserted.json",
     "events/team_member.deactivated.json",
     "events/hours.exported.json",
+    "events/integration.checked.json",
     "events/notification.json",
     "probe/findings.json",
 );

@@ -17,6 +17,7 @@
 //! handler fails permanently with `job_type_not_supported` and is parked, so it can be
 //! replayed later.
 
+pub mod check;
 pub mod export;
 pub mod run;
 pub mod switch;
@@ -158,11 +159,13 @@ impl Handlers {
         let max_departure_share = config.max_departure_share;
         let sync = team::SyncTeam { nmbrs: nmbrs.clone(), max_concurrency, clock, max_departure_share };
         let deactivate = team::Deactivate { nmbrs: nmbrs.clone(), clock, max_departure_share };
-        let export = export::ExportHours { nmbrs, max_concurrency };
+        let export = export::ExportHours { nmbrs: nmbrs.clone(), max_concurrency };
+        let check = check::CheckIntegration { nmbrs };
         Ok(Self::default()
             .with(JobType::SyncTeam, Arc::new(sync))
             .with(JobType::Deactivate, Arc::new(deactivate))
-            .with(JobType::ExportHours, Arc::new(export)))
+            .with(JobType::ExportHours, Arc::new(export))
+            .with(JobType::CheckIntegration, Arc::new(check)))
     }
 }
 

@@ -14,6 +14,7 @@ pub mod oauth_grants;
 pub mod outbox;
 pub mod relink;
 pub mod sync_state;
+pub mod write_rights;
 
 pub use lock::{AdvisoryLock, LockKey};
 

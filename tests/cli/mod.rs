@@ -21,7 +21,7 @@ fn bin(env: &TestEnv) -> Command {
 #[test]
 fn every_subcommand_has_help() {
     let env = TestEnv::new();
-    for sub in ["run", "migrate", "demo", "sim", "publish", "seal", "replay", "in-doubt", "probe"] {
+    for sub in ["run", "migrate", "demo", "sim", "publish", "seal", "replay", "in-doubt", "probe", "check"] {
         let out = bin(&env).args([sub, "--help"]).output().unwrap();
         assert!(out.status.success(), "{sub} --help");
         let text = String::from_utf8_lossy(&out.stdout);
@@ -210,7 +210,11 @@ fn assert_demo_flow(out: &std::process::Output, api: Api) {
     assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
     let count = |needle: &str| text.lines().filter(|l| l.trim_start().starts_with(needle)).count();
     assert_eq!(count("team_member.upserted"), 7, "first sync publishes every imported employee:\n{text}");
-    assert_eq!(count("job.completed"), 6, "three team jobs and three exports:\n{text}");
+    assert_eq!(count("job.completed"), 8, "three team jobs, three exports and two checks:\n{text}");
+    // The demo ends with CheckIntegration, once healthy and once with a right switched off.
+    assert_eq!(count("integration.checked      ready:"), 1, "{text}");
+    assert_eq!(count("integration.checked      needs_attention:"), 1, "{text}");
+    assert!(text.contains("write calls of both checks seen by the Nmbrs simulator: 0"), "{text}");
     assert!(text.contains("\"upserted\":0"), "the second sync publishes nothing:\n{text}");
     assert!(text.contains("team_member.deactivated  member u-sanne"), "{text}");
     assert_eq!(count("hours.exported"), 3, "{text}");
@@ -237,7 +241,8 @@ async fn demo_switch_moves_the_customer_to_rest_and_the_identical_re_export_writ
         text.contains("Export write calls across the switch (first on SOAP / identical on REST): 10 / 0"),
         "{text}"
     );
-    assert_eq!(text.lines().filter(|l| l.trim_start().starts_with("job.completed")).count(), 7, "{text}");
+    assert_eq!(text.lines().filter(|l| l.trim_start().starts_with("job.completed")).count(), 9, "{text}");
+    assert!(text.contains("The customer's consent loses the scope employee.payment"), "{text}");
 }
 
 #[tokio::test]

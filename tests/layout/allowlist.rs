@@ -33,6 +33,7 @@ const CYCLES: &[&[&str]] = &[
         "src/domain/team/unreadable.rs",
     ],
     &[
+        "src/jobs/check/mod.rs",
         "src/jobs/export/handler.rs",
         "src/jobs/export/report.rs",
         "src/jobs/mod.rs",

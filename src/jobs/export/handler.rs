@@ -36,6 +36,7 @@ use super::{
 };
 use crate::jobs::{
     ErrorItem, JobContext, JobError, JobHandler, JobOutput, NmbrsConnection, NmbrsConnector,
+    run::connector::store_write_log,
     switch::{
         capture,
         relink::{self, EmployeeLinks},
@@ -55,7 +56,7 @@ use crate::{
     envelope::Job,
     events::Notification,
     failpoint::crash_point,
-    nmbrs::{CompanyId, ErrorKind, NmbrsApi},
+    nmbrs::{CompanyId, ErrorKind, NmbrsApi, rest::RestClient},
     store::{
         LockKey, export_buckets as buckets,
         export_ledger::{self as ledger, Places},
@@ -89,9 +90,28 @@ impl JobHandler for ExportHours {
     type Payload = ExportPayload;
 
     async fn run(&self, ctx: JobContext<'_>, payload: &ExportPayload) -> Result<JobOutput, JobError> {
+        let NmbrsConnection { api, rest, write_log } = self.nmbrs.connect(&ctx)?;
+        let result = self.run_connected(&ctx, payload, api, rest).await;
+        store_write_log(&ctx, write_log.as_ref()).await;
+        result
+    }
+
+    fn exclusive(&self, job: &Job) -> Option<LockKey> {
+        Some(LockKey::export(&job.integration.id))
+    }
+}
+
+impl ExportHours {
+    /// The export once connected; its writes note what they learn about their rights.
+    async fn run_connected(
+        &self,
+        ctx: &JobContext<'_>,
+        payload: &ExportPayload,
+        api: Arc<dyn NmbrsApi>,
+        rest: Option<Arc<RestClient>>,
+    ) -> Result<JobOutput, JobError> {
         let integration = &ctx.job.integration;
-        let NmbrsConnection { api, rest } = self.nmbrs.connect(&ctx)?;
-        let links = relink::relink_step(&ctx, rest.as_deref()).await?;
+        let links = relink::relink_step(ctx, rest.as_deref()).await?;
         // Entries that still carry a SOAP-era employee id are read through the relink.
         let payload = links.entries(payload);
         let payload = payload.as_ref();
@@ -103,21 +123,17 @@ impl JobHandler for ExportHours {
             Some(run) => {
                 tracing::info!(export_id = %payload.export_id, "resuming the export's recorded plan");
                 let places = run.plan.buckets.iter().map(|b| (b.key.company, b.key.employee, b.key.period)).collect();
-                let attempt = AttemptReads::load(&ctx, places).await?;
+                let attempt = AttemptReads::load(ctx, places).await?;
                 (run, attempt)
             }
-            None => self.plan(&ctx, payload, api.as_ref(), &links).await?,
+            None => self.plan(ctx, payload, api.as_ref(), &links).await?,
         };
         if payload.dry_run {
             let Run { plan, refused } = run;
             let none = Written::default();
             return Ok(report::output(payload, &plan, refused, &BTreeMap::new(), Tally::default(), &none));
         }
-        self.apply(&ctx, payload, run, attempt, api.as_ref()).await
-    }
-
-    fn exclusive(&self, job: &Job) -> Option<LockKey> {
-        Some(LockKey::export(&job.integration.id))
+        self.apply(ctx, payload, run, attempt, api.as_ref()).await
     }
 }
 

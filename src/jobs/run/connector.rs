@@ -20,6 +20,7 @@ use crate::{
         ClientConfig, NmbrsApi, NmbrsTransport,
         http::HttpCore,
         rest::{AuthError, RestClient, RestNotConfigured, RestTransport, TokenService},
+        soap::WriteLog,
     },
 };
 
@@ -36,6 +37,9 @@ pub trait NmbrsConnector: Send + Sync {
 pub struct NmbrsConnection {
     pub api: Arc<dyn NmbrsApi>,
     pub rest: Option<Arc<RestClient>>,
+    /// SOAP: what the job's writes learn about the API user's write rights, for the job to
+    /// store when it ends (`store::write_rights`, read by CheckIntegration).
+    pub write_log: Option<WriteLog>,
 }
 
 /// The REST side of a [`Connector`]: tokens (stored grants, cached access tokens) and the HTTP
@@ -44,6 +48,17 @@ pub struct NmbrsConnection {
 pub struct RestSide {
     pub tokens: Arc<TokenService>,
     pub transport: RestTransport,
+}
+
+/// Stores what a job's writes learned about its write rights (`NmbrsConnection::write_log`);
+/// a failure to store is logged, never the job's: the check then reports the right unverified.
+pub async fn store_write_log(ctx: &JobContext<'_>, log: Option<&WriteLog>) {
+    for (operation, ok, at) in log.map(WriteLog::take).unwrap_or_default() {
+        let integration = ctx.job.integration.id.as_str();
+        if let Err(e) = crate::store::write_rights::record(ctx.pool, integration, operation, ok, at).await {
+            tracing::warn!(error = %e, operation, "could not store what a write learned about its right");
+        }
+    }
 }
 
 /// Both edges of the process.
@@ -103,8 +118,10 @@ impl NmbrsConnector for Connector {
         match ctx.credentials {
             OpenedCredentials::Soap(credentials) => {
                 let credentials = credentials.for_nmbrs(domain);
-                let api = Arc::new(self.soap.client_for(&integration.id, credentials, self.max_concurrency));
-                Ok(NmbrsConnection { api, rest: None })
+                let log = WriteLog::default();
+                let client = self.soap.client_for(&integration.id, credentials, self.max_concurrency);
+                let api = Arc::new(client.with_write_log(log.clone()));
+                Ok(NmbrsConnection { api, rest: None, write_log: Some(log) })
             }
             OpenedCredentials::Rest(grant) => {
                 let rest = self.rest.as_ref().map_err(|missing| {
@@ -112,7 +129,7 @@ impl NmbrsConnector for Connector {
                 })?;
                 let source = rest.tokens.source(&integration.id, grant.clone());
                 let client = Arc::new(rest.transport.client(source, self.max_concurrency));
-                Ok(NmbrsConnection { api: client.clone(), rest: Some(client) })
+                Ok(NmbrsConnection { api: client.clone(), rest: Some(client), write_log: None })
             }
         }
     }

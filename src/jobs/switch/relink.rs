@@ -114,7 +114,7 @@ pub async fn relink_if_needed(
 ) -> Result<RelinkReport, JobError> {
     let lock = match ctx.job.kind {
         JobType::ExportHours => ExportLock::HeldByJob,
-        JobType::SyncTeam | JobType::Deactivate => ExportLock::Acquire,
+        JobType::SyncTeam | JobType::Deactivate | JobType::CheckIntegration => ExportLock::Acquire,
     };
     let integration = &ctx.job.integration;
     relink(ctx.pool, ctx.keys, (&integration.id, &integration.nmbrs.domain), rest, venues, lock).await

@@ -37,7 +37,7 @@ impl JobHandler for Deactivate {
     async fn run(&self, ctx: JobContext<'_>, payload: &DeactivatePayload) -> Result<JobOutput, JobError> {
         let integration = &ctx.job.integration;
         let domain = integration.nmbrs.domain.as_str();
-        let NmbrsConnection { api, rest } = self.nmbrs.connect(&ctx)?;
+        let NmbrsConnection { api, rest, .. } = self.nmbrs.connect(&ctx)?;
         let links = relink::relink_step(&ctx, rest.as_deref()).await?;
         let (members, _) = links.members(&payload.members, integration.nmbrs.api);
         let read = reads::read(api.as_ref(), &integration.venues, Detail::Employment)

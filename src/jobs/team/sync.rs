@@ -71,7 +71,7 @@ impl SyncTeam {
     async fn sync(&self, ctx: &JobContext<'_>, payload: &SyncTeamPayload) -> Result<JobOutput, JobError> {
         let integration = &ctx.job.integration;
         let domain = integration.nmbrs.domain.as_str();
-        let NmbrsConnection { api, rest } = self.nmbrs.connect(ctx)?;
+        let NmbrsConnection { api, rest, .. } = self.nmbrs.connect(ctx)?;
         let links = relink::relink_step(ctx, rest.as_deref()).await?;
         let (members, previous_ids) = links.members(&payload.members, integration.nmbrs.api);
         let fail = |e: NmbrsError| JobError::nmbrs(&e, domain);

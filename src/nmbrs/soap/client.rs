@@ -57,6 +57,7 @@ impl NmbrsTransport {
             core: self.core.clone(),
             credentials: Arc::new(credentials),
             permits: self.core.permits(integration, max_concurrency),
+            write_log: None,
         }
     }
 
@@ -74,6 +75,8 @@ pub struct SoapClient {
     core: HttpCore,
     credentials: Arc<Credentials>,
     permits: Arc<Semaphore>,
+    /// Where the outcome of each write is noted, when a job wants to learn its rights.
+    write_log: Option<super::WriteLog>,
 }
 
 impl fmt::Debug for SoapClient {
@@ -91,6 +94,12 @@ impl SoapClient {
         Ok(NmbrsTransport::new(config)?.client(credentials, max_concurrency))
     }
 
+    /// Notes the outcome of every write (success, or the right refused) in `log`.
+    pub fn with_write_log(mut self, log: super::WriteLog) -> Self {
+        self.write_log = Some(log);
+        self
+    }
+
     /// Sends `op` with `params`, parses the answer with `parse`, and retries per the
     /// operation's [`super::Effect`] (`nmbrs::http::with_retries`).
     pub(crate) async fn call<T>(
@@ -105,7 +114,17 @@ impl SoapClient {
         }
         let body = envelope::request(op, &self.credentials, params);
         let config = self.core.config();
-        http::with_retries(config, op.name(), op.effect(), Duration::ZERO, || self.attempt(op, &body, &parse)).await
+        let result =
+            http::with_retries(config, op.name(), op.effect(), Duration::ZERO, || self.attempt(op, &body, &parse))
+                .await;
+        if let Some(log) = self.write_log.as_ref().filter(|_| op.is_write()) {
+            match &result {
+                Ok(_) => log.note(op, true),
+                Err(e) if matches!(e.kind(), crate::nmbrs::ErrorKind::MissingRight { .. }) => log.note(op, false),
+                Err(_) => {}
+            }
+        }
+        result
     }
 
     async fn attempt<T>(

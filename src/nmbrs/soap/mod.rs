@@ -22,8 +22,10 @@ pub(crate) mod fault;
 pub(crate) mod operation;
 pub mod reader;
 pub mod records;
+mod write_log;
 
 pub use client::{ClientConfig, DEFAULT_BASE_URL, DEFAULT_MAX_CONCURRENCY, NmbrsTransport, SoapClient};
 pub use credentials::Credentials;
 pub use fault::{SoapFault, classify_code, nmbrs_code};
 pub use operation::{Effect, Operation, Service};
+pub use write_log::WriteLog;
