@@ -4,41 +4,14 @@
 //! the README. A bad value becomes one [`ConfigError`] line naming the variable; secrets (AMQP
 //! password, credential keys) are never echoed back.
 
-use std::{collections::HashMap, net::SocketAddr, time::Duration};
+pub mod source;
+
+use std::{net::SocketAddr, time::Duration};
+
+use source::invalid;
+pub use source::{ConfigError, ProcessEnv, Source};
 
 use crate::credentials::KeyRing;
-
-/// Where the configuration is read from: the process environment, or a map in tests.
-pub trait Source {
-    fn get(&self, name: &str) -> Option<String>;
-}
-
-/// The process environment.
-pub struct ProcessEnv;
-
-impl Source for ProcessEnv {
-    fn get(&self, name: &str) -> Option<String> {
-        std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-    }
-}
-
-impl Source for HashMap<&str, &str> {
-    fn get(&self, name: &str) -> Option<String> {
-        HashMap::get(self, name).map(|v| v.to_string())
-    }
-}
-
-/// One invalid setting: which variable, and why.
-#[derive(Debug, thiserror::Error)]
-#[error("invalid configuration: {var}: {reason}")]
-pub struct ConfigError {
-    pub var: &'static str,
-    pub reason: String,
-}
-
-fn invalid(var: &'static str, reason: impl Into<String>) -> ConfigError {
-    ConfigError { var, reason: reason.into() }
-}
 
 /// All settings of the worker.
 #[derive(Clone)]
@@ -308,6 +281,7 @@ pub fn parse_schedule(raw: &str) -> Result<Vec<Duration>, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
 
     #[test]
     fn defaults_follow_the_contract() {

@@ -3,7 +3,7 @@
 //!
 //! The folders mirror `domain/`:
 //! - `run/`: the way every job takes: `pipeline`, `lifecycle` (an attempt's end → job state,
-//!   pure), `error` (with `rest_auth_failure`) and `connector` (the job's Nmbrs client);
+//!   pure), `error` (with `JobError::token`) and `connector` (the job's Nmbrs client);
 //! - `team/`: `SyncTeam` (`sync`) and `Deactivate` (`deactivate`), with `reads`, their shared
 //!   reading of Nmbrs;
 //! - `export/`: `ExportHours` (`handler`), with `facts` (its Nmbrs reads), `apply` (the

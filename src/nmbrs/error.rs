@@ -129,7 +129,7 @@ impl NmbrsError {
     }
 
     /// The token failure behind a REST error, if that was the cause (map it with
-    /// `jobs::run::rest_auth_failure::job_error`).
+    /// `jobs::run::error::JobError::token`).
     pub fn auth_error(&self) -> Option<&super::rest::AuthError> {
         match self {
             NmbrsError::Rest { failure, .. } => failure.auth_error(),

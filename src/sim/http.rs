@@ -3,12 +3,11 @@
 //! `---> NNNN: message` in `faultstring`), with the configured faults injected; `/_sim/*`
 //! seeds, inspects and configures the simulator as JSON.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Json;
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -16,11 +15,10 @@ use axum::routing::{get, post};
 
 use super::request;
 use super::service::{self, SimError};
+use super::shared::{Shared, dropped, lock};
 use super::state::{CallRecord, FaultConfig, Injected, Seed, SimState, TransientFault};
 use crate::nmbrs::Service;
 use crate::nmbrs::soap::envelope;
-
-pub type Shared = Arc<Mutex<SimState>>;
 
 /// The router of a simulator over `state`.
 pub fn router(state: Shared) -> Router {
@@ -32,13 +30,8 @@ pub fn router(state: Shared) -> Router {
         .route("/_sim/faults", post(set_faults).get(get_faults))
         .route("/_sim/calls", get(calls))
         .route("/_sim/reset", post(reset))
-        .merge(super::rest::routes())
+        .merge(super::rest::router())
         .with_state(state)
-}
-
-pub(crate) fn lock(s: &Shared) -> std::sync::MutexGuard<'_, SimState> {
-    // A panic while holding the lock leaves plain data behind; keep serving.
-    s.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn xml(status: StatusCode, body: Vec<u8>) -> Response {
@@ -56,18 +49,6 @@ fn nmbrs_fault(code: u32, message: &str) -> Response {
             "System.Web.Services.Protocols.SoapException: Server was unable to process request. ---> {code}: {message}"
         ),
     )
-}
-
-/// Headers go out, then the body fails: the client sees a broken connection.
-pub(crate) fn dropped() -> Response {
-    let stream = futures::stream::once(async {
-        Err::<Bytes, std::io::Error>(std::io::Error::other("simulated dropped connection"))
-    });
-    Response::builder()
-        .status(StatusCode::OK)
-        .header(header::CONTENT_TYPE, "text/xml; charset=utf-8")
-        .body(Body::from_stream(stream))
-        .expect("static response parts are valid")
 }
 
 fn record(state: &Shared, operation: &str, domain: &str, write: bool, outcome: String) {

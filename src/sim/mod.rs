@@ -52,10 +52,13 @@
 //! ```
 
 pub mod demo;
+mod domain;
 mod http;
+mod id;
 mod request;
 pub mod rest;
 mod service;
+mod shared;
 mod state;
 
 use std::future::Future;
@@ -66,6 +69,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 pub use http::router;
+pub(crate) use id::SimId;
 pub use service::display_name;
 pub use state::{
     CallRecord, CannedRule, FaultConfig, Injected, LineInfo, Scripted, Seed, SimCompany, SimDomain, SimEmployee,
@@ -73,23 +77,6 @@ pub use state::{
 };
 
 use crate::nmbrs::{HourComponentLine, Operation, PayPeriod, WageComponentLine};
-
-/// The simulator keeps one state with SOAP's integer ids; its REST face maps them to UUIDs
-/// (`rest::ids`). `int` reads the integer of a record's id.
-pub(crate) trait SimId {
-    fn int(self) -> i32;
-}
-
-macro_rules! sim_id {
-    ($($t:ident),*) => {$(
-        impl SimId for crate::nmbrs::$t {
-            fn int(self) -> i32 {
-                self.soap().expect("the simulator's state holds SOAP ids only")
-            }
-        }
-    )*};
-}
-sim_id!(CompanyId, EmployeeId, ContractId, SalaryId, HourComponentId, WageComponentId);
 
 /// Serves the simulator on `addr`, seeded with [`demo::seed`], until `shutdown` resolves.
 /// This is what `nmbrs-worker sim --port N` runs.

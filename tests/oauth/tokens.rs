@@ -10,7 +10,7 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 use crate::support::TestEnv;
 use nmbrs_worker::{
     credentials::{KeyRing, RestGrant},
-    jobs::run::rest_auth_failure,
+    jobs::run::error::JobError,
     nmbrs::rest::{AuthError, RestConfig, TokenService, TokenSource},
     sim::{
         Simulator,
@@ -174,7 +174,7 @@ async fn invalid_grant_requires_consent_and_changes_nothing_stored() {
     assert_eq!(w.stored(&pool, "env-1").await.unwrap(), before, "nothing stored changed");
     assert_eq!(w.token_calls(), ["ok", "invalid_grant"], "refused once, not tried again");
 
-    let job_error = rest_auth_failure::job_error(&err, DOMAIN);
+    let job_error = JobError::token(&err, DOMAIN);
     assert_eq!(job_error.code, "nmbrs_consent_required");
     let notification = job_error.final_notification(false, 1);
     assert_eq!(notification.code, "nmbrs.consent_required");
@@ -329,7 +329,7 @@ async fn a_lost_refresh_reply_is_tried_once_more_with_the_same_token() {
     w.script_token_fault(RestInjected::Drop);
     let err = source(&fresh, "env-1", (grant_id, &rt0)).access_token().await.unwrap_err();
     assert!(matches!(err, AuthError::Unavailable { .. }), "{err}");
-    assert_eq!(rest_auth_failure::job_error(&err, DOMAIN).class, nmbrs_worker::domain::retry::ErrorClass::Transient);
+    assert_eq!(JobError::token(&err, DOMAIN).class, nmbrs_worker::domain::retry::ErrorClass::Transient);
     assert_eq!(w.grant_counts(grant_id).1, 0);
     // The stored token is still good for the job's next attempt.
     source(&fresh, "env-1", (grant_id, &rt0)).access_token().await.unwrap();
@@ -376,7 +376,7 @@ async fn a_rest_job_without_app_settings_is_not_configured() {
     let w = World::new().await;
     let config = RestConfig::from_source(&HashMap::from([("NMBRS_OAUTH_CLIENT_ID", CLIENT_ID)])).unwrap();
     let err = TokenService::new(w.env.pool().await, w.env.keys.clone(), &config).unwrap_err();
-    let job_error = rest_auth_failure::job_error(&err, DOMAIN);
+    let job_error = JobError::token(&err, DOMAIN);
     assert_eq!(job_error.code, "rest_not_configured");
     assert!(
         job_error.message.contains("NMBRS_OAUTH_CLIENT_SECRET") && job_error.message.contains("NMBRS_SUBSCRIPTION_KEY")

@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use super::{error::JobError, rest_auth_failure};
+use super::error::JobError;
 use crate::jobs::JobContext;
 use crate::{
     credentials::OpenedCredentials,
@@ -124,9 +124,10 @@ impl NmbrsConnector for Connector {
                 Ok(NmbrsConnection { api, rest: None, write_log: Some(log) })
             }
             OpenedCredentials::Rest(grant) => {
-                let rest = self.rest.as_ref().map_err(|missing| {
-                    rest_auth_failure::job_error(&AuthError::NotConfigured(missing.clone()), domain)
-                })?;
+                let rest = self
+                    .rest
+                    .as_ref()
+                    .map_err(|missing| JobError::token(&AuthError::NotConfigured(missing.clone()), domain))?;
                 let source = rest.tokens.source(&integration.id, grant.clone());
                 let client = Arc::new(rest.transport.client(source, self.max_concurrency));
                 Ok(NmbrsConnection { api: client.clone(), rest: Some(client), write_log: None })

@@ -3,11 +3,14 @@
 
 use crate::{
     domain::{
-        nmbrs_failure::{NoticeFacts, job_failure, notification},
+        nmbrs_failure::{ErrorKind, NoticeFacts, job_failure, notification},
         retry::ErrorClass,
     },
     events::{Level, Notification},
-    nmbrs::NmbrsError,
+    nmbrs::{
+        NmbrsError,
+        rest::{AuthError, RestNotConfigured},
+    },
     store::fault::{self, DbFault},
 };
 
@@ -42,6 +45,32 @@ impl JobError {
         }
     }
 
+    /// The job error for a token failure of a `rest` integration on Nmbrs domain `domain`
+    /// (CONTRACT §5.1): `invalid_grant` needs a new consent (`nmbrs.consent_required`, no
+    /// retry), missing app settings fail as `rest_not_configured`, an unreachable token
+    /// endpoint or database is retried on the job schedule.
+    pub fn token(err: &AuthError, domain: &str) -> Self {
+        match err {
+            AuthError::NotConfigured(_) => JobError::permanent(RestNotConfigured::CODE, err.to_string()),
+            AuthError::ConsentRequired { grant_id } => {
+                // The one table (`domain::nmbrs_failure`) names the code and the notification.
+                let kind = ErrorKind::ConsentRequired;
+                let grant_id = grant_id.to_string();
+                let facts = NoticeFacts { domain, grant_id: Some(&grant_id), ..Default::default() };
+                let notice = notification(kind, facts).expect("a consent failure notifies");
+                JobError::needs_person(job_failure(kind).code, err.to_string(), notice)
+            }
+            AuthError::ClientRejected { .. } | AuthError::Refused { .. } => {
+                JobError::permanent("nmbrs_token_refused", err.to_string())
+            }
+            AuthError::StoredTokenUnreadable(_) => JobError::permanent("oauth_grant_unreadable", err.to_string()),
+            AuthError::Unavailable { .. } => JobError::transient("nmbrs_unavailable", err.to_string()),
+            AuthError::StoredGrantChanged | AuthError::Store(_) => {
+                JobError::transient("database_unavailable", err.to_string())
+            }
+        }
+    }
+
     /// The job error for a Nmbrs failure that stops the whole job: class, code and notification
     /// from the one table (`domain::nmbrs_failure`); `domain` is the integration's Nmbrs domain.
     pub fn nmbrs(err: &NmbrsError, domain: &str) -> Self {
@@ -56,7 +85,7 @@ impl JobError {
         if let NmbrsError::Rest { failure, .. } = err
             && let crate::nmbrs::rest::RestFailure::Token(auth) = failure.as_ref()
         {
-            return super::rest_auth_failure::job_error(auth, domain);
+            return Self::token(auth, domain);
         }
         let failure = job_failure(err.kind());
         let facts =
@@ -122,5 +151,40 @@ impl From<sqlx::Error> for JobError {
                 JobError::transient("database_error", format!("the worker's database failed ({what})"))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use uuid::Uuid;
+
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn invalid_grant_needs_a_new_consent_and_is_not_retried() {
+        let grant_id = Uuid::from_u128(9);
+        let e = JobError::token(&AuthError::ConsentRequired { grant_id }, "mycompany");
+        assert_eq!((e.class, e.code.as_str()), (ErrorClass::NeedsPerson, "nmbrs_consent_required"));
+        let n = e.final_notification(false, 1);
+        assert_eq!(n.code, "nmbrs.consent_required");
+        assert_eq!(n.params, json!({"domain": "mycompany", "grant_id": grant_id.to_string()}));
+    }
+
+    #[test]
+    fn missing_settings_fail_as_rest_not_configured() {
+        let e = JobError::token(&RestNotConfigured { missing: vec!["NMBRS_SUBSCRIPTION_KEY"] }.into(), "d");
+        assert_eq!((e.class, e.code.as_str()), (ErrorClass::Permanent, "rest_not_configured"));
+        let n = e.final_notification(false, 1);
+        assert_eq!((n.code.as_str(), &n.params), ("job.failed", &json!({"code": "rest_not_configured"})));
+    }
+
+    #[test]
+    fn an_unreachable_token_endpoint_is_transient() {
+        let e = JobError::token(&AuthError::Unavailable { detail: "HTTP 503".into() }, "d");
+        assert_eq!((e.class, e.code.as_str()), (ErrorClass::Transient, "nmbrs_unavailable"));
+        let client = JobError::token(&AuthError::ClientRejected { error: "invalid_client".into() }, "d");
+        assert_eq!(client.class, ErrorClass::Permanent);
     }
 }

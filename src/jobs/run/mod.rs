@@ -1,7 +1,7 @@
 //! The generic path every job takes, whatever its kind: the pipeline that carries a delivery
 //! (`pipeline`) and what becomes of it at the end (`delivery`), what happens when the worker's
 //! own database or broker fails (`outage`), the pure lifecycle that decides what an attempt's end leads to (`lifecycle`),
-//! the error an attempt ends with (`error`, and `rest_auth_failure` for a REST token failure),
+//! the error an attempt ends with (`error`, with `JobError::token` for a REST token failure),
 //! and the connector that opens the job's Nmbrs client (`connector`).
 
 pub mod connector;
@@ -10,4 +10,3 @@ pub mod error;
 pub mod lifecycle;
 pub mod outage;
 pub mod pipeline;
-pub mod rest_auth_failure;

@@ -66,7 +66,7 @@ pub(crate) fn token_client(config: &RestConfig) -> Result<TokenClient, AuthError
         .set_token_uri(token_url))
 }
 
-/// Why no access token could be had. The class each maps to is in `jobs::run::rest_auth_failure`.
+/// Why no access token could be had. The class each maps to is in `jobs::run::error::JobError::token`.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
     /// The app settings are missing (`rest_not_configured`).

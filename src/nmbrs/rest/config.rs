@@ -7,7 +7,7 @@
 
 use secrecy::SecretString;
 
-use crate::config::{ConfigError, Source};
+use crate::config::source::{ConfigError, Source};
 use crate::domain::export::days::DaysBehaviour;
 
 /// Default of `NMBRS_REST_BASE_URL` (CONTRACT §1); every API path starts with `/api/`.

@@ -171,7 +171,7 @@ pub fn classify(op: RestOperation, failure: &RestFailure, granted: Option<&[Stri
     }
 }
 
-/// The kind of a token failure (the exact job error: `jobs::run::rest_auth_failure::job_error`).
+/// The kind of a token failure (the exact job error: `jobs::run::error::JobError::token`).
 pub fn token_kind(e: &AuthError) -> ErrorKind {
     match e {
         AuthError::ConsentRequired { .. } => ErrorKind::ConsentRequired,

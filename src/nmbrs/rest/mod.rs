@@ -8,7 +8,7 @@
 //! reshaped): `integration.nmbrs.api` parses as [`crate::credentials::ApiKind`] and the envelope
 //! opens its credentials with [`crate::credentials::KeyRing::open_for`]; the process builds one
 //! `Arc<TokenService>` and one [`RestTransport`] at start when [`RestConfig::app`] is `Ok`; a
-//! `rest` job without it fails with `jobs::run::rest_auth_failure::job_error(&AuthError::NotConfigured(..), domain)`
+//! `rest` job without it fails with `jobs::run::error::JobError::token(&AuthError::NotConfigured(..), domain)`
 //! (`rest_not_configured`); each `rest` job takes `transport.client(service.source(integration_id, grant), n)`.
 //!
 //! | method | REST call |

@@ -10,7 +10,7 @@
 
 use async_trait::async_trait;
 
-use super::api::{employee_uuid, line_uuid};
+use super::api::edge::{employee_uuid, line_uuid};
 use super::client::RestClient;
 use super::ids::{HourComponentUuid, WageComponentUuid};
 use super::operation::RestOperation;

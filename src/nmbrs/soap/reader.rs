@@ -9,8 +9,8 @@
 //!   as character references such as `&#x0;`), then is trimmed ([`clean_text`]);
 //! - a list's items are the children of its `…Result` element, whatever they are called
 //!   ([`read_list`]);
-//! - a record whose decision field cannot be read is set aside as an
-//!   [`UnreadableRecord`] instead of failing the whole response ([`Listed`]).
+//! - a record whose decision field cannot be read is set aside as an unreadable record
+//!   instead of failing the whole response ([`crate::nmbrs::Listed`], `list.rs`).
 
 use std::borrow::Cow;
 
@@ -19,8 +19,10 @@ use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::{BytesStart, Event};
 
 use super::fault::SoapFault;
-use super::records::{FieldError, Record};
-use crate::domain::nmbrs::model::{Listed, UnreadableRecord};
+
+mod list;
+
+pub use list::{read_list, readable};
 
 /// Why a response could not be read as the expected operation result.
 #[derive(Debug)]
@@ -232,133 +234,6 @@ fn check_response_name(name: &str, operation: &str) -> Result<(), ReadError> {
     }
 }
 
-/// Collects the items of an array result (`<XResult><Item>…</Item>…</XResult>`): zero,
-/// one or many. The items are the children of `<XResult>` whatever their element name
-/// (Nmbrs v3 calls the contract list items `EmployeeContractItemGlobal` where the v2.1 WSDL
-/// says `EmployeeContractItem`); a nil item is skipped. An item whose decision field
-/// cannot be read goes to `unreadable`, the others are not affected.
-struct ListOf<T> {
-    result: String,
-    in_result: bool,
-    current: Option<Item<T>>,
-    listed: Listed<T>,
-}
-
-/// The item being read: the record, the first decision field that failed, and which
-/// required fields ([`Record::REQUIRED`]) were seen with a value (bit i = `REQUIRED[i]`).
-struct Item<T> {
-    record: T,
-    error: Option<FieldError>,
-    seen: u32,
-}
-
-impl<T: Record> Item<T> {
-    fn new() -> Self {
-        Item { record: T::default(), error: None, seen: 0 }
-    }
-}
-
-impl<T: Record> ListOf<T> {
-    fn finish(&mut self, item: Item<T>) {
-        let missing = T::REQUIRED.iter().enumerate().find(|(i, _)| item.seen & (1 << i) == 0);
-        let error = item
-            .error
-            .or_else(|| missing.map(|(_, name)| FieldError::missing(name)))
-            .or_else(|| item.record.check().err());
-        match error {
-            None => self.listed.items.push(item.record),
-            Some(e) => {
-                let (line_id, code) = item.record.line();
-                self.listed.unreadable.push(UnreadableRecord {
-                    employee_id: item.record.employee_id(),
-                    field: e.field,
-                    problem: e.problem,
-                    line_id,
-                    code,
-                });
-            }
-        }
-    }
-}
-
-impl<T: Record> Visitor for ListOf<T> {
-    fn open(&mut self, depth: usize, name: &str) -> Result<(), String> {
-        match depth {
-            1 => self.in_result = name == self.result,
-            2 if self.in_result => self.current = Some(Item::new()),
-            d if d > 2 => {
-                if let Some(item) = self.current.as_mut() {
-                    item.record.open(d - 2, name);
-                }
-            }
-            _ => {}
-        }
-        Ok(())
-    }
-
-    fn leaf(&mut self, depth: usize, name: &str, text: Option<&str>) -> Result<(), String> {
-        match depth {
-            // An item without children: not nil, so something is there, but no field.
-            2 if self.in_result && text.is_some() => self.finish(Item::new()),
-            d if d > 2 => {
-                if let Some(item) = self.current.as_mut() {
-                    if d == 3
-                        && text.is_some_and(|t| !t.is_empty())
-                        && let Some(i) = T::REQUIRED.iter().position(|r| *r == name)
-                    {
-                        item.seen |= 1 << i;
-                    }
-                    if let Err(e) = item.record.leaf(d - 2, name, text) {
-                        item.error.get_or_insert(e);
-                    }
-                }
-            }
-            _ => {}
-        }
-        Ok(())
-    }
-
-    fn close(&mut self, depth: usize, _name: &str) {
-        match depth {
-            1 => self.in_result = false,
-            2 => {
-                if let Some(item) = self.current.take() {
-                    self.finish(item);
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-/// Reads an array result of `operation`: the records read and those set aside as
-/// unreadable. `known_item` is the item element name known so far (e.g. `Company`); it only
-/// sizes the list up front, items of any other name are read the same.
-pub fn read_list<T: Record>(xml: &str, operation: &str, known_item: &str) -> Result<Listed<T>, ReadError> {
-    // Sizing the list up front (one fast substring pass) avoids regrowing it: less
-    // copying and a peak of one list instead of two during the last regrowth. The count
-    // is only a hint (other names and prefixed items are missed; the list still grows).
-    let hint = xml.matches(&format!("<{known_item}>")).count();
-    let mut v = ListOf {
-        result: format!("{operation}Result"),
-        in_result: false,
-        current: None,
-        listed: Listed { items: Vec::with_capacity(hint), unreadable: Vec::new() },
-    };
-    read_response(xml, operation, &mut v)?;
-    Ok(v.listed)
-}
-
-/// For a list where a record that cannot be read is as good as absent (companies, the codes
-/// of an hour or wage model, an employee list): the readable records; the others are
-/// logged (field and problem only) and left out.
-pub fn readable<T>(listed: Listed<T>, operation: &str) -> Vec<T> {
-    for u in &listed.unreadable {
-        tracing::warn!(operation, field = %u.field, problem = %u.problem, "unreadable record left out");
-    }
-    listed.items
-}
-
 struct Scalar<'a> {
     name: &'a str,
     value: Option<String>,
@@ -445,61 +320,6 @@ mod tests {
         for bad in ["<html><body>Bad gateway</body></html>", "", "<a><b></a>"] {
             assert!(matches!(read_response(bad, "X", &mut Log::default()), Err(ReadError::Malformed(_))));
         }
-    }
-
-    fn codes(result: &str) -> Vec<crate::nmbrs::ModelCode> {
-        let xml = format!(
-            r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soap:Body><HourModel_GetHourCodesResponse xmlns="urn:x">{result}</HourModel_GetHourCodesResponse></soap:Body></soap:Envelope>"#
-        );
-        let listed = read_list(&xml, "HourModel_GetHourCodes", "HourCode").unwrap();
-        assert!(listed.unreadable.is_empty(), "{:?}", listed.unreadable);
-        listed.items
-    }
-
-    #[test]
-    fn arrays_of_zero_one_and_many_items_whatever_their_name() {
-        assert!(codes("").is_empty(), "no result element");
-        assert!(codes("<HourModel_GetHourCodesResult/>").is_empty());
-        assert!(codes(r#"<HourModel_GetHourCodesResult xsi:nil="true"/>"#).is_empty());
-        let one =
-            codes("<HourModel_GetHourCodesResult><HourCode><Code>1</Code></HourCode></HourModel_GetHourCodesResult>");
-        assert_eq!(one.len(), 1);
-        assert_eq!((one[0].code, one[0].description.as_deref()), (1, None));
-        let many = codes(
-            r#"<HourModel_GetHourCodesResult>
-                 <HourCode><Code>1</Code><New><Deep>x</Deep></New><Description>Uren</Description><Extra/></HourCode>
-                 <HourCodeGlobal><Code>99</Code></HourCodeGlobal>
-                 <HourCode xsi:nil="true"/>
-                 <HourCode><Code>20</Code><Description>Verlof &amp; vakantie</Description></HourCode>
-               </HourModel_GetHourCodesResult><AddedLater><HourCode><Code>7</Code></HourCode></AddedLater>"#,
-        );
-        let got: Vec<_> = many.iter().map(|c| (c.code, c.description.as_deref())).collect();
-        assert_eq!(got, [(1, Some("Uren")), (99, None), (20, Some("Verlof & vakantie"))]);
-    }
-
-    #[test]
-    fn a_record_without_its_decision_field_is_set_aside_alone() {
-        let xml = r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><HourModel_GetHourCodesResponse><HourModel_GetHourCodesResult>
-            <HourCode><Code>1</Code></HourCode>
-            <HourCode><Description>no code</Description></HourCode>
-            <HourCode><Code>zwei</Code></HourCode>
-            <HourCode><Code xsi:nil="true" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"/></HourCode>
-            <HourCode/>
-            <HourCode><Code>3</Code><Description>&#x0;</Description></HourCode>
-        </HourModel_GetHourCodesResult></HourModel_GetHourCodesResponse></soap:Body></soap:Envelope>"#;
-        let listed: Listed<crate::nmbrs::ModelCode> = read_list(xml, "HourModel_GetHourCodes", "HourCode").unwrap();
-        let codes: Vec<_> = listed.items.iter().map(|c| (c.code, c.description.clone())).collect();
-        assert_eq!(codes, [(1, None), (3, None)]);
-        let problems: Vec<_> = listed.unreadable.iter().map(|u| (u.field.as_str(), u.problem.as_str())).collect();
-        assert_eq!(
-            problems,
-            [
-                ("Code", "missing"),
-                ("Code", "\"zwei\" is not an int"),
-                ("Code", "nil for a required value"),
-                ("Code", "missing")
-            ]
-        );
     }
 
     #[test]

@@ -5,7 +5,6 @@
 //! (its numbers through float32 when [`Numbers`] says so) and log the call as
 //! `"METHOD /path/template"` with its outcome.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -14,35 +13,15 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use super::ctx::{Answer, Ctx, Query};
 use super::error::RestError;
 use super::faults::{RestInjected, injected_name};
-use super::ids::IdIndex;
 use super::oauth::{Grant, now_ms};
 use super::respond::{as_float32, as_is, html_error, injected_error};
 use super::routes::{self, Op, PathParams, Route};
-use super::{Gateway401, Numbers, RestSettings, reads, writes};
-use crate::sim::http::{Shared, dropped, lock};
-use crate::sim::state::{CallRecord, SimDomain, SimState};
-
-/// Query parameters by name (the last of repeated names wins).
-pub type Query = BTreeMap<String, String>;
-
-/// Everything an operation sees.
-pub struct Ctx<'a> {
-    pub domain: &'a str,
-    pub d: &'a mut SimDomain,
-    pub ids: &'a mut IdIndex,
-    pub grant: &'a Grant,
-    pub settings: &'a RestSettings,
-    pub path: &'a PathParams,
-    pub query: &'a Query,
-    pub body: Option<&'a Value>,
-    /// `http://host/path?other=params` for the paging links (without `pageNumber`).
-    pub links: &'a str,
-}
-
-/// The answer of an operation: status and JSON body (`None` for 204).
-pub type Answer = Result<(StatusCode, Option<Value>), RestError>;
+use super::{Gateway401, Numbers, reads, writes};
+use crate::sim::shared::{Shared, dropped, lock};
+use crate::sim::state::{CallRecord, SimState};
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;

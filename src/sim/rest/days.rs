@@ -6,7 +6,7 @@
 
 use axum::http::StatusCode;
 
-use super::api::{Answer, Ctx};
+use super::ctx::{Answer, Ctx};
 use super::error::RestError;
 use super::writes::{body, int, target, writable};
 use super::{DaysPost, NegativeDays, Omitted};

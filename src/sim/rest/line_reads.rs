@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::api::{Answer, Ctx};
+use super::ctx::{Answer, Ctx};
 use super::ids::Kind;
 use super::lookup::number;
 use super::reads::{company_employees, page};

@@ -10,7 +10,7 @@ use rust_decimal::prelude::ToPrimitive;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::api::Ctx;
+use super::ctx::Ctx;
 use super::error::RestError;
 use super::ids::Kind;
 use crate::nmbrs::PayPeriod;

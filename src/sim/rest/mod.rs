@@ -4,6 +4,7 @@
 //! injection. Routes are listed in the table of [`crate::sim`].
 
 mod api;
+mod ctx;
 mod days;
 pub mod error;
 pub mod faults;
@@ -16,12 +17,12 @@ mod reads;
 pub mod respond;
 pub mod routes;
 pub mod settings;
+mod state;
 pub mod token;
 mod writes;
 
 use axum::Router;
 use axum::routing::{get, post};
-use serde::{Deserialize, Serialize};
 
 pub use faults::{RestFaults, RestInjected, RestPages, RestScripted};
 pub use oauth::{GrantSpec, OAuthClient, OAuthSettings, OAuthState, TokenResponse, WORKER_SCOPES};
@@ -29,30 +30,13 @@ pub use settings::{
     ClosedPeriodDelete, CommentOverLimit, DaysPost, Gateway401, NegativeDays, Numbers, Omitted, PutMissingPeriod,
     RestSettings, SoapComments, WagePeriodShape,
 };
+pub use state::RestState;
 pub use token::MintedGrant;
 
-use crate::sim::http::Shared;
-
-/// Everything the REST face adds to the simulator state.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct RestState {
-    pub oauth: OAuthState,
-    pub faults: RestFaults,
-    pub settings: RestSettings,
-    /// Requests that broke the OpenAPI file (a protocol violation: tests assert none).
-    pub violations: Vec<String>,
-    /// Responses of the simulator that broke the OpenAPI file (tests assert none).
-    pub response_violations: Vec<String>,
-    #[serde(skip)]
-    pub ids: ids::IdIndex,
-    /// The OpenAPI file requests and responses are checked against; none = no validation.
-    #[serde(skip)]
-    pub openapi: Option<openapi::OpenApiFile>,
-}
+use crate::sim::shared::{Shared, lock};
 
 /// The REST face's routes (merged into [`crate::sim::router`]).
-pub fn routes() -> Router<Shared> {
+pub fn router() -> Router<Shared> {
     Router::new()
         .route("/connect/token", post(token::token))
         .route("/connect/revocation", post(token::revocation))
@@ -73,28 +57,28 @@ async fn set_faults(
     axum::extract::State(state): axum::extract::State<Shared>,
     axum::Json(f): axum::Json<RestFaults>,
 ) -> axum::http::StatusCode {
-    crate::sim::http::lock(&state).rest.faults = f;
+    lock(&state).rest.faults = f;
     axum::http::StatusCode::NO_CONTENT
 }
 
 async fn get_faults(axum::extract::State(state): axum::extract::State<Shared>) -> axum::Json<RestFaults> {
-    axum::Json(crate::sim::http::lock(&state).rest.faults.clone())
+    axum::Json(lock(&state).rest.faults.clone())
 }
 
 async fn set_settings(
     axum::extract::State(state): axum::extract::State<Shared>,
     axum::Json(settings): axum::Json<RestSettings>,
 ) -> axum::http::StatusCode {
-    crate::sim::http::lock(&state).rest.settings = settings;
+    lock(&state).rest.settings = settings;
     axum::http::StatusCode::NO_CONTENT
 }
 
 async fn get_settings(axum::extract::State(state): axum::extract::State<Shared>) -> axum::Json<RestSettings> {
-    axum::Json(crate::sim::http::lock(&state).rest.settings)
+    axum::Json(lock(&state).rest.settings)
 }
 
 /// `GET /_sim/rest/violations`: `{requests: [...], responses: [...]}` that broke the OpenAPI file.
 async fn violations(axum::extract::State(state): axum::extract::State<Shared>) -> axum::Json<serde_json::Value> {
-    let s = crate::sim::http::lock(&state);
+    let s = lock(&state);
     axum::Json(serde_json::json!({"requests": s.rest.violations, "responses": s.rest.response_violations}))
 }

@@ -9,7 +9,7 @@ use crate::sim::SimId;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::api::{Answer, Ctx};
+use super::ctx::{Answer, Ctx};
 use super::ids::Kind;
 use super::lookup::{date, number};
 use super::respond::{Page, paged};

@@ -14,7 +14,7 @@ use super::error::OAuthError;
 use super::faults::{RestInjected, injected_name};
 use super::oauth::{GrantSpec, OAuthClient, OAuthSettings, TokenCall, TokenForm, client_credentials, now_ms};
 use super::respond::{html_error, injected_error};
-use crate::sim::http::{Shared, dropped, lock};
+use crate::sim::shared::{Shared, dropped, lock};
 
 /// The operation name faults use for the token endpoint.
 pub const TOKEN_OPERATION: &str = "POST /connect/token";

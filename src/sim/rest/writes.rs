@@ -18,7 +18,7 @@ use crate::sim::SimId;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::api::{Answer, Ctx};
+use super::ctx::{Answer, Ctx};
 use super::error::RestError;
 use super::ids::Kind;
 use super::lookup::{checked_period, decimal, now};

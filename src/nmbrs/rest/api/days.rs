@@ -13,7 +13,7 @@
 //! end exact when Nmbrs behaves as set; a lost reply is POSTed again (`replace`: the same number
 //! twice is the same days) or read back first (`add`).
 
-use super::{edge_error, employee_uuid};
+use super::edge::{edge_error, employee_uuid};
 use crate::domain::export::days::{DaysBehaviour, DaysPosted, DaysStep, learnt, next_days_step};
 use crate::nmbrs::rest::operation::RestOperation as Op;
 use crate::nmbrs::rest::{EmployeeUuid, RestClient};

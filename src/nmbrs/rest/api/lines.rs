@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use super::{edge_error, employee_uuid, line_uuid, log_left_out, unreadable};
+use super::edge::{edge_error, employee_uuid, line_uuid, log_left_out, unreadable};
 use crate::nmbrs::rest::operation::RestOperation as Op;
 use crate::nmbrs::rest::*;
 use crate::nmbrs::{

@@ -11,11 +11,14 @@
 //!   model `wage_codes`, so no code is lost whatever the numbering.
 //! - Per-employee questions REST answers per company (cost per hour, wage lines) use the company
 //!   a company-wide read listed the employee in ([`Memo`]); one read per (company, period).
-//! - Team reads are company-wide, a constant number of calls per company (`team.rs`); lines in
-//!   `lines.rs`; days, set by POSTs read back until right, in `days.rs`.
+//! - Team reads are company-wide, a constant number of calls per company (`team.rs`, each record
+//!   mapped in `mapping.rs`); lines in `lines.rs`; days, set by POSTs read back until right, in
+//!   `days.rs`; what they all share (REST ids, edge errors, left-out records) in `edge.rs`.
 
 mod days;
+pub(super) mod edge;
 mod lines;
+mod mapping;
 mod memo;
 mod snapshot;
 mod team;
@@ -23,60 +26,17 @@ mod team;
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 
+use edge::{company_uuid, edge_error, employee_uuid, log_left_out};
 pub use memo::Memo;
 
-use super::error::RestFailure;
 use super::operation::RestOperation as Op;
-use super::{CompanyUuid, EmployeeUuid, RestClient, RestUnreadable};
+use super::{CompanyUuid, EmployeeUuid, RestClient};
 use crate::nmbrs::{
     Company, CompanyId, CompanyService, Contract, CurrentPeriod, EmployeeId, EmployeeListItem, EmployeeService,
     EmployeeSnapshot, ErrorKind, HourComponentId, HourComponentLine, Listed, ModelCode, NewHourComponent,
-    NewWageComponent, NmbrsError, NmbrsId, PayPeriod, PerEmployee, PersonalInfo, Salary, Schedule, UnreadableRecord,
-    WageComponentId, WageComponentLine,
+    NewWageComponent, NmbrsError, PayPeriod, PerEmployee, PersonalInfo, Salary, Schedule, WageComponentId,
+    WageComponentLine,
 };
-
-/// An error the edge answers itself (nothing, or nothing more, was sent).
-pub(super) fn edge_error(operation: Op, kind: ErrorKind, message: String) -> NmbrsError {
-    NmbrsError::Rest { operation, failure: Box::new(RestFailure::Edge { message }), kind }
-}
-
-fn rest_uuid(op: Op, id: NmbrsId, what: &str, kind: ErrorKind) -> Result<uuid::Uuid, NmbrsError> {
-    id.rest()
-        .ok_or_else(|| edge_error(op, kind, format!("{what} {id} is a SOAP id: REST needs its UUID (nothing sent)")))
-}
-
-/// The REST id of `company`; a SOAP id is `NoAccess`, as on SOAP for a foreign company id.
-pub(super) fn company_uuid(op: Op, company: CompanyId) -> Result<CompanyUuid, NmbrsError> {
-    rest_uuid(op, company.0, "company", ErrorKind::NoAccess).map(CompanyUuid)
-}
-
-/// The REST id of `employee`; a SOAP id is `UnknownEmployee`.
-pub(super) fn employee_uuid(op: Op, employee: EmployeeId) -> Result<EmployeeUuid, NmbrsError> {
-    rest_uuid(op, employee.0, "employee", ErrorKind::UnknownEmployee).map(EmployeeUuid)
-}
-
-/// The REST id of a line; a SOAP line id is `InvalidData` (that bucket is refused).
-pub(super) fn line_uuid(op: Op, line: NmbrsId) -> Result<uuid::Uuid, NmbrsError> {
-    rest_uuid(op, line, "line", ErrorKind::InvalidData)
-}
-
-/// A REST unreadable record as the neutral one.
-pub(super) fn unreadable(u: RestUnreadable) -> UnreadableRecord {
-    UnreadableRecord {
-        employee_id: u.employee_id.map(EmployeeId::from),
-        field: u.field,
-        problem: u.problem,
-        line_id: u.line_id.map(NmbrsId::Uuid),
-        code: u.code,
-    }
-}
-
-/// Logs the records a read left out (field and problem only, never a value).
-pub(super) fn log_left_out(op: Op, unread: &[RestUnreadable]) {
-    for u in unread {
-        tracing::warn!(operation = op.name(), field = %u.field, problem = %u.problem, "Nmbrs REST record left out");
-    }
-}
 
 impl RestClient {
     /// The company's current period, read once per job.
@@ -129,7 +89,7 @@ impl CompanyService for RestClient {
     async fn companies(&self) -> Result<Vec<Company>, NmbrsError> {
         let listed = RestClient::companies(self).await?;
         log_left_out(Op::Companies, &listed.unreadable);
-        Ok(listed.items.into_iter().map(team::company).collect())
+        Ok(listed.items.into_iter().map(mapping::company).collect())
     }
 
     async fn current_period(&self, company: CompanyId) -> Result<CurrentPeriod, NmbrsError> {

@@ -14,8 +14,8 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use super::team::{HOURLY, gender, latest, salary_type};
-use super::{log_left_out, unreadable};
+use super::edge::{log_left_out, unreadable};
+use super::mapping::{HOURLY, gender, latest, salary_type};
 use crate::nmbrs::rest::operation::RestOperation as Op;
 use crate::nmbrs::rest::*;
 use crate::nmbrs::{Contract, EmployeeId, EmployeeSnapshot, Listed, PerEmployee};
