@@ -96,7 +96,7 @@ pub async fn check(
                     let seen = match &e {
                         AuthError::ConsentRequired { .. } => CredentialsSeen::ConsentRequired,
                         AuthError::ClientRejected { .. } | AuthError::Refused { .. } => CredentialsSeen::Refused,
-                        _ => return Err(super::run::rest_auth_failure::job_error(&e, domain)),
+                        _ => return Err(super::run::error::JobError::token(&e, domain)),
                     };
                     let consent = consent(client.tokens().message_grant_id().to_string());
                     report.checks.extend(findings::credentials(domain, &seen, Some(&consent)));
