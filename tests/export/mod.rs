@@ -6,6 +6,7 @@ mod doubt;
 mod failures;
 mod hours;
 mod in_place_ledger;
+mod proof;
 mod rest;
 mod review;
 mod stage_migration;
