@@ -48,6 +48,8 @@ const CYCLES: &[&[&str]] = &[
     &["src/nmbrs/rest/wire/mod.rs", "src/nmbrs/rest/wire/read.rs"],
     &["src/nmbrs/soap/reader.rs", "src/nmbrs/soap/records.rs"],
     &[
+        // issue 18: the clerk edits the shared state (`state.rs`) the ring already holds.
+        "src/sim/clerk.rs",
         "src/sim/demo.rs",
         "src/sim/http.rs",
         "src/sim/mod.rs",
