@@ -12,7 +12,7 @@ pub mod export;
 pub mod migrations;
 pub mod nmbrs;
 
-pub use api::{Api, api_job, mint_demo_grant, mint_demo_grant_for, point_rest_at, soap_ids_of};
+pub use api::{Api, CLIENT_ID, api_job, mint_demo_grant, mint_demo_grant_for, point_rest_at, soap_ids_of};
 pub use app::{Spawn, TestApp, spawn, team_handlers};
 
 use std::{

@@ -16,6 +16,7 @@ mod reads;
 pub mod respond;
 pub mod routes;
 pub mod settings;
+pub mod subscription;
 pub mod token;
 mod writes;
 
@@ -46,6 +47,9 @@ pub struct RestState {
     pub response_violations: Vec<String>,
     #[serde(skip)]
     pub ids: ids::IdIndex,
+    /// The gateway's limits per subscription key and what each key met (`subscription`).
+    #[serde(skip)]
+    pub subscriptions: subscription::Subscriptions,
     /// The OpenAPI file requests and responses are checked against; none = no validation.
     #[serde(skip)]
     pub openapi: Option<openapi::OpenApiFile>,
@@ -66,6 +70,7 @@ pub fn routes() -> Router<Shared> {
         .route("/_sim/rest/faults", post(set_faults).get(get_faults))
         .route("/_sim/rest/settings", post(set_settings).get(get_settings))
         .route("/_sim/rest/violations", get(violations))
+        .route("/_sim/rest/limits", post(set_limits).get(get_limits))
         .route("/api/{*rest}", axum::routing::any(api::api))
 }
 
@@ -91,6 +96,22 @@ async fn set_settings(
 
 async fn get_settings(axum::extract::State(state): axum::extract::State<Shared>) -> axum::Json<RestSettings> {
     axum::Json(crate::sim::http::lock(&state).rest.settings)
+}
+
+/// `POST /_sim/rest/limits`: the gateway's limits per subscription key; counting starts afresh.
+async fn set_limits(
+    axum::extract::State(state): axum::extract::State<Shared>,
+    axum::Json(limits): axum::Json<subscription::SubscriptionLimits>,
+) -> axum::http::StatusCode {
+    crate::sim::http::lock(&state).rest.subscriptions.set(limits);
+    axum::http::StatusCode::NO_CONTENT
+}
+
+/// `GET /_sim/rest/limits`: `{limits, keys: [KeyCount…]}`.
+async fn get_limits(axum::extract::State(state): axum::extract::State<Shared>) -> axum::Json<serde_json::Value> {
+    let s = crate::sim::http::lock(&state);
+    let subscriptions = &s.rest.subscriptions;
+    axum::Json(serde_json::json!({"limits": subscriptions.limits, "keys": subscriptions.counts()}))
 }
 
 /// `GET /_sim/rest/violations`: `{requests: [...], responses: [...]}` that broke the OpenAPI file.
