@@ -6,5 +6,6 @@ mod cleanup;
 mod jobs;
 mod poison;
 mod resilience;
+mod retention;
 mod schemas;
 mod state_words;
