@@ -13,8 +13,9 @@ use nmbrs_worker::{
     worker::Worker,
 };
 
-/// Connects Eitje with Nmbrs: consumes SyncTeam, ExportHours and Deactivate jobs from
-/// RabbitMQ, runs them against the Nmbrs SOAP API and publishes the results.
+/// Connects Eitje with Nmbrs: consumes SyncTeam, ExportHours, Deactivate and CheckIntegration jobs
+/// from RabbitMQ, runs them against Nmbrs (the SOAP or the REST API, per integration) and publishes
+/// the results.
 ///
 /// Configuration comes from the environment (see the README for every variable).
 #[derive(Parser)]

@@ -60,7 +60,7 @@ fn check(
         let shown = type_name.map(|t| t.chars().take(40).collect::<String>());
         return Err(reject(
             RejectCode::UnknownType,
-            format!("type {shown:?} is not one of SyncTeam, ExportHours, Deactivate"),
+            format!("type {shown:?} is not one of SyncTeam, ExportHours, Deactivate, CheckIntegration"),
         ));
     };
     schema::check(&format!("jobs/{body_type}"), &value).map_err(|problems| {

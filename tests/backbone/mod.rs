@@ -4,8 +4,8 @@
 
 mod cleanup;
 mod jobs;
-mod poison;
 mod outage;
+mod poison;
 mod resilience;
 mod schemas;
 mod state_words;

@@ -102,7 +102,7 @@ async fn a_job_that_keeps_coming_back_fails_with_its_code_before_the_brokers_lim
     headers.insert("x-delivery-count".into(), AMQPValue::LongLongInt(46));
     let conn = bus::connect(AMQP_URL, "test publish").await.unwrap();
     let channel = conn.create_channel().await.unwrap();
-    let properties: BasicProperties = json_properties(&id, headers);
+    let properties: BasicProperties = json_properties(&id, headers).unwrap();
     let body = serde_json::to_vec(&job).unwrap();
     let exchange = env.names.jobs_exchange();
     let options = BasicPublishOptions::default();

@@ -89,6 +89,7 @@ async fn migrate_creates_the_database_and_its_tables() {
         "oauth_retired_grants",
         "outbox",
         "sync_hashes",
+        "write_rights",
     ];
     assert_eq!(tables, expected);
     pool.close().await;

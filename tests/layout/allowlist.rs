@@ -96,22 +96,6 @@ const DOMAIN: &[(&str, &str)] = &[
     ("src/domain/export/work.rs", "crate::nmbrs::HourCode"),
     ("src/domain/export/work.rs", "crate::nmbrs::PayPeriod"),
     ("src/domain/export/work.rs", "crate::nmbrs::WageCode"),
-    ("src/domain/team/departures.rs", "crate::nmbrs::Contract"),
-    ("src/domain/team/plan.rs", "crate::nmbrs::Contract"),
-    ("src/domain/team/plan.rs", "crate::nmbrs::EmployeeSnapshot"),
-    ("src/domain/team/record.rs", "crate::nmbrs::Contract"),
-    ("src/domain/team/record.rs", "crate::nmbrs::Salary"),
-    ("src/domain/team/record.rs", "crate::nmbrs::Schedule"),
-    ("src/domain/team/selection.rs", "crate::nmbrs::Contract"),
-    ("src/domain/team/selection.rs", "crate::nmbrs::EmployeeSnapshot"),
-    ("src/domain/team/selection.rs", "crate::nmbrs::PerEmployee"),
-    ("src/domain/team/selection.rs", "crate::nmbrs::Salary"),
-    ("src/domain/team/selection.rs", "crate::nmbrs::Schedule"),
-    ("src/domain/team/testkit.rs", "crate::nmbrs::Contract"),
-    ("src/domain/team/testkit.rs", "crate::nmbrs::EmployeeSnapshot"),
-    ("src/domain/team/testkit.rs", "crate::nmbrs::PerEmployee"),
-    ("src/domain/team/testkit.rs", "crate::nmbrs::Salary"),
-    ("src/domain/team/testkit.rs", "crate::nmbrs::Schedule"),
 ];
 
 /// Files under src/ or tests/ over 450 lines.

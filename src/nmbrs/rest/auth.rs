@@ -13,7 +13,7 @@
 //!    token is handed out, then release the lock.
 //!
 //! Access tokens are cached in-process per integration and grant until less than
-//! min(60 s, lifetime / 10) remains ([`still_usable`]), the lifetime floored at
+//! min(60 s, lifetime / 10) remains ([`crate::domain::oauth_grant::still_usable`]), the lifetime floored at
 //! [`LIFETIME_FLOOR`] so a reply saying 0 or 1 s does not make every call refresh. The REST
 //! client calls [`TokenSource::access_token`] before each call and [`TokenSource::invalidate`]
 //! on a 401, then asks again (one refresh) and repeats the call once. A 401 for a token used on
@@ -35,15 +35,14 @@ use secrecy::{ExposeSecret, SecretString};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+pub use super::access_token::AccessToken;
 use super::{
     RestConfig, RestNotConfigured,
     auth_http::{TokenHttp, TokenHttpLimits},
 };
 use crate::{
     credentials::{KeyRing, OpenError, RestGrant},
-    domain::oauth_grant::{
-        Consent, GrantChoice, LIFETIME_FLOOR, believed_lifetime, choose_grant, still_usable, token_lifetime,
-    },
+    domain::oauth_grant::{Consent, GrantChoice, LIFETIME_FLOOR, choose_grant, token_lifetime},
     store::{
         AdvisoryLock, LockKey,
         oauth_grants::{self, Expect, StoredGrant},
@@ -93,61 +92,6 @@ pub enum AuthError {
     StoredGrantChanged,
     #[error("the worker's database failed: {0}")]
     Store(#[from] sqlx::Error),
-}
-
-/// A bearer token for REST calls. `Debug` never shows it.
-#[derive(Clone)]
-pub struct AccessToken {
-    secret: SecretString,
-    grant_id: Uuid,
-    scopes: Option<Arc<[String]>>,
-    /// When the request that produced it was sent (its lifetime counts from there).
-    issued_at: Instant,
-    /// As the token reply gave it (bounded, `token_lifetime`).
-    lifetime: Duration,
-    /// Whether it is used for at least [`LIFETIME_FLOOR`] (`believed_lifetime`).
-    floored: bool,
-}
-
-impl std::fmt::Debug for AccessToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AccessToken")
-            .field("secret", &"<redacted>")
-            .field("grant_id", &self.grant_id)
-            .field("scopes", &self.scopes)
-            .field("lifetime", &self.lifetime)
-            .finish()
-    }
-}
-
-impl AccessToken {
-    /// The token for `Authorization: Bearer …`.
-    pub fn bearer(&self) -> &str {
-        self.secret.expose_secret()
-    }
-
-    /// The grant it was issued for.
-    pub fn grant_id(&self) -> Uuid {
-        self.grant_id
-    }
-
-    /// The grant's scopes as the token endpoint last named them; `None` when it never did.
-    /// Tells a missing scope from a company outside the consent on 403 `40303` (CONTRACT §5.3).
-    pub fn scopes(&self) -> Option<&[String]> {
-        self.scopes.as_deref()
-    }
-
-    /// Whether it may still be used at `now` (CONTRACT §5.1 margin, the lifetime floored unless
-    /// the integration's short lifetimes proved real).
-    pub fn usable_at(&self, now: Instant) -> bool {
-        let lifetime = believed_lifetime(self.lifetime, !self.floored);
-        let remaining = (self.issued_at + lifetime).saturating_duration_since(now);
-        still_usable(lifetime, remaining)
-    }
-
-    fn same_secret(&self, other: &AccessToken) -> bool {
-        self.secret.expose_secret() == other.secret.expose_secret()
-    }
 }
 
 /// One cache slot per integration; its async lock also makes the tasks of one process refresh

@@ -33,6 +33,7 @@
 //! [`crate::nmbrs::ComponentUpdates`] (the in-place update capability of an export, `updates.rs`)
 //! is implemented here on `RestClient` with `update_variable_hours` / `update_variable_wage`.
 
+mod access_token;
 mod api;
 pub mod auth;
 mod auth_http;
