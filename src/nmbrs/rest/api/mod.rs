@@ -31,6 +31,7 @@ pub use memo::Memo;
 
 use super::operation::RestOperation as Op;
 use super::{CompanyUuid, EmployeeUuid, RestClient};
+use crate::domain::team::TeamList;
 use crate::nmbrs::{
     Company, CompanyId, CompanyService, Contract, CurrentPeriod, EmployeeId, EmployeeListItem, EmployeeService,
     EmployeeSnapshot, ErrorKind, HourComponentId, HourComponentLine, Listed, ModelCode, NewHourComponent,
@@ -120,8 +121,7 @@ impl CompanyService for RestClient {
 
 #[async_trait]
 impl EmployeeService for RestClient {
-    fn list_name(&self, list: crate::domain::team::TeamList) -> &'static str {
-        use crate::domain::team::TeamList;
+    fn list_name(&self, list: TeamList) -> &'static str {
         match list {
             TeamList::Employees => Op::PersonalInfo,
             TeamList::Contracts => Op::Contracts,
