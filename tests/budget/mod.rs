@@ -48,7 +48,8 @@ pub fn rest_sync(env: &TestEnv, sim: &Simulator, domain: &str, integration: &str
     });
     let grant = RestGrant::new(minted.grant_id.parse().expect("a UUID grant id"), minted.refresh_token);
     let sealed = env.keys.seal_rest_grant(integration, &grant);
-    let mut job = envelope("SyncTeam", integration, &sealed, json!({"trigger": "nightly", "full": false, "members": []}));
+    let mut job =
+        envelope("SyncTeam", integration, &sealed, json!({"trigger": "nightly", "full": false, "members": []}));
     job["integration"]["nmbrs"]["domain"] = json!(domain);
     job["integration"]["nmbrs"]["api"] = json!("rest");
     let company = |id: i32| rest_id(domain, Kind::Company, id.into()).to_string();

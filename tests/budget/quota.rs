@@ -16,10 +16,11 @@ async fn a_42909_storm_pauses_rest_notifies_each_job_once_and_makes_no_tight_loo
     env.set("NMBRS_WORKER_RETRY_SCHEDULE", "1s,1s,1s,1s,1s,1s,1s,1s");
     let mut h = Spawn::new().env(env).state(state_of(&["alpha", "beta"], None)).start().await;
     h.sim.set_rest_limits(SubscriptionLimits { quota: Some(0), ..Default::default() });
-    let jobs: Vec<Value> = [("alpha", "env-alpha-1"), ("alpha", "env-alpha-2"), ("beta", "env-beta-1"), ("beta", "env-beta-2")]
-        .iter()
-        .map(|(domain, integration)| rest_sync(&h.env, &h.sim, domain, integration))
-        .collect();
+    let jobs: Vec<Value> =
+        [("alpha", "env-alpha-1"), ("alpha", "env-alpha-2"), ("beta", "env-beta-1"), ("beta", "env-beta-2")]
+            .iter()
+            .map(|(domain, integration)| rest_sync(&h.env, &h.sim, domain, integration))
+            .collect();
     h.env.publish_many(&jobs.iter().collect::<Vec<_>>()).await;
     let is_quota = |e: &crate::support::Received| e.body["payload"]["code"] == "nmbrs.quota_exceeded";
     let notices = h.events.wait_for_count(30, "a quota notice per job", jobs.len(), is_quota).await;

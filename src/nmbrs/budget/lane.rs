@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
-use super::{CallBudget, Outcome, Refused, Scope, stats};
+use super::scope::{Outcome, Refused, Scope, Shared};
+use super::stats;
 use crate::domain::call_budget::{Answer, FairQueue, Take};
 
 /// What a waiting call is handed.
@@ -48,7 +49,12 @@ impl Lane {
     }
 
     /// Waits for a token (false) or the probe (true), or is refused during a pause.
-    pub(super) async fn wait(self: &Arc<Self>, budget: CallBudget, integration: &str, bulk: bool) -> Result<bool, Refused> {
+    pub(super) async fn wait(
+        self: &Arc<Self>,
+        budget: Arc<Shared>,
+        integration: &str,
+        bulk: bool,
+    ) -> Result<bool, Refused> {
         let (tx, rx) = oneshot::channel();
         {
             let mut w = self.lock();
@@ -66,8 +72,8 @@ impl Lane {
     }
 
     /// The fetching task (module doc).
-    async fn fetch(self: Arc<Self>, budget: CallBudget) {
-        let settings = budget.settings().clone();
+    async fn fetch(self: Arc<Self>, budget: Arc<Shared>) {
+        let settings = budget.settings.clone();
         loop {
             let take = {
                 let mut w = self.lock();
@@ -86,7 +92,7 @@ impl Lane {
                     probe_secs: settings.probe_lease.as_secs_f64(),
                 }
             };
-            let answer = match budget.0.store.take(&self.key, &take).await {
+            let answer = match budget.store.take(&self.key, &take).await {
                 Ok(answer) => answer,
                 Err(e) => {
                     tracing::warn!(scope = %self.key, error = %e, "the call budget's database failed; calls wait");
@@ -108,7 +114,7 @@ impl Lane {
                     stats::get().rest_paused.set(1);
                     if !self.refuse_all(probe) {
                         // Nobody was left to take the probe: free it for another.
-                        let _ = budget.0.store.release_probe(&self.key).await;
+                        let _ = budget.store.release_probe(&self.key).await;
                     }
                     return;
                 }
@@ -156,7 +162,7 @@ impl Lane {
     /// The probe of this process came back: when it was answered the calls waiting behind it
     /// go on (the fetching task starts again), otherwise they are refused (one probe per
     /// pause and process at a time, never a string of them).
-    fn after_probe(self: &Arc<Self>, budget: &CallBudget, answered: bool) {
+    fn after_probe(self: &Arc<Self>, budget: &Arc<Shared>, answered: bool) {
         let mut w = self.lock();
         w.probing = false;
         if !answered {
@@ -170,7 +176,12 @@ impl Lane {
     }
 
     /// Records what a call on this lane came back with (`Ticket::settle`).
-    pub(super) async fn settle(self: &Arc<Self>, budget: &CallBudget, probe: bool, outcome: Outcome) -> sqlx::Result<()> {
+    pub(super) async fn settle(
+        self: &Arc<Self>,
+        budget: &Arc<Shared>,
+        probe: bool,
+        outcome: Outcome,
+    ) -> sqlx::Result<()> {
         let result = self.record(budget, probe, outcome).await;
         if probe {
             self.after_probe(budget, outcome == Outcome::Answered && result.is_ok());
@@ -178,8 +189,8 @@ impl Lane {
         result
     }
 
-    async fn record(&self, budget: &CallBudget, probe: bool, outcome: Outcome) -> sqlx::Result<()> {
-        let store = &budget.0.store;
+    async fn record(&self, budget: &Shared, probe: bool, outcome: Outcome) -> sqlx::Result<()> {
+        let store = &budget.store;
         match outcome {
             Outcome::Answered if probe => {
                 if store.resume(&self.key).await? {

@@ -104,7 +104,13 @@ impl RestTransport {
     /// with every other client of the same integration (`tokens.integration_id()`) on this core.
     pub fn client(&self, tokens: TokenSource, max_concurrency: usize) -> RestClient {
         let permits = self.core.permits(tokens.integration_id(), max_concurrency);
-        RestClient { transport: self.clone(), tokens: Arc::new(tokens), permits, calls: Arc::default(), memo: Arc::default() }
+        RestClient {
+            transport: self.clone(),
+            tokens: Arc::new(tokens),
+            permits,
+            calls: Arc::default(),
+            memo: Arc::default(),
+        }
     }
 }
 

@@ -151,7 +151,9 @@ impl RestFailure {
     /// broken connection or an unreadable 2xx.
     pub fn proves_not_applied(&self) -> bool {
         match self {
-            RestFailure::Connect { .. } | RestFailure::Token(_) | RestFailure::Edge { .. } | RestFailure::Paused => true,
+            RestFailure::Connect { .. } | RestFailure::Token(_) | RestFailure::Edge { .. } | RestFailure::Paused => {
+                true
+            }
             RestFailure::Status { status: 401 | 429, .. } => true,
             RestFailure::Status { status: 400..=499, code, error_type, .. } => code.is_some() || error_type.is_some(),
             _ => false,

@@ -153,9 +153,12 @@ impl SoapClient {
             .header("SOAPAction", format!("\"{}\"", op.soap_action()))
             .body(body.to_vec());
         let calls = self.calls.fetch_add(1, Ordering::Relaxed);
-        let ticket = self.core.budget().ticket(&self.scope, &self.integration, calls).await.map_err(|refused| {
-            NmbrsError::Connect { operation: op, message: refused.to_string() }
-        })?;
+        let ticket = self
+            .core
+            .budget()
+            .ticket(&self.scope, &self.integration, calls)
+            .await
+            .map_err(|refused| NmbrsError::Connect { operation: op, message: refused.to_string() })?;
         let reply = self.core.exchange(request).await;
         let outcome = match &reply {
             Ok(r) if r.status == 429 => Outcome::Throttled(r.retry_after),

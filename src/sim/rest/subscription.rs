@@ -134,14 +134,27 @@ mod tests {
     #[test]
     fn a_key_gets_its_rate_per_sliding_second_and_its_quota_then_429s() {
         let mut s = Subscriptions::default();
-        s.set(SubscriptionLimits { calls_per_second: Some(3), retry_after_secs: Some(1), quota: Some(5), ..Default::default() });
+        s.set(SubscriptionLimits {
+            calls_per_second: Some(3),
+            retry_after_secs: Some(1),
+            quota: Some(5),
+            ..Default::default()
+        });
         let t0 = Instant::now();
         let at = |ms| t0 + Duration::from_millis(ms);
         let verdicts: Vec<Verdict> = [0, 100, 200, 300, 1_050, 1_150, 1_250].map(|ms| s.admit("key-a", at(ms))).into();
         let throttled = Verdict::Throttled { retry_after_secs: Some(1) };
         assert_eq!(
             verdicts,
-            [Verdict::Pass, Verdict::Pass, Verdict::Pass, throttled, Verdict::Pass, Verdict::Pass, Verdict::QuotaExceeded]
+            [
+                Verdict::Pass,
+                Verdict::Pass,
+                Verdict::Pass,
+                throttled,
+                Verdict::Pass,
+                Verdict::Pass,
+                Verdict::QuotaExceeded
+            ]
         );
         // Another key has its own count.
         assert_eq!(s.admit("key-b", at(1_300)), Verdict::Pass);
