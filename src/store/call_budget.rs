@@ -12,28 +12,30 @@ use crate::domain::call_budget::{Answer, Take};
 /// processes are read from their demand rows; `t.total_weight` is not used).
 pub async fn take(pool: &PgPool, scope: &str, process: Uuid, t: &Take) -> sqlx::Result<Answer> {
     let want = i32::try_from(t.want).unwrap_or(i32::MAX);
-    let (granted, wait_secs, paused, probe): (i32, f64, bool, bool) =
-        sqlx::query_as("SELECT granted, wait_secs, paused, probe FROM nmbrs_budget_take($1, $2, $3, $4, $5, $6, $7)")
-            .bind(scope)
-            .bind(process)
-            .bind(want)
-            .bind(t.weight)
-            .bind(t.rate)
-            .bind(t.burst)
-            .bind(t.probe_secs)
-            .fetch_one(pool)
-            .await?;
+    let (granted, available, wait_secs, paused, probe): (i32, f64, f64, bool, bool) = sqlx::query_as(
+        "SELECT granted, available, wait_secs, paused, probe FROM nmbrs_budget_take($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(scope)
+    .bind(process)
+    .bind(want)
+    .bind(t.weight)
+    .bind(t.rate)
+    .bind(t.burst)
+    .bind(t.horizon_secs)
+    .bind(t.probe_secs)
+    .fetch_one(pool)
+    .await?;
     Ok(if paused {
         Answer::Paused { probe }
     } else {
-        Answer::Tokens { granted: u32::try_from(granted).unwrap_or(0), wait_secs }
+        Answer::Tokens { granted: u32::try_from(granted).unwrap_or(0), available, wait_secs }
     })
 }
 
 /// A `42908`: the bucket's tokens are spent; with `Retry-After` none come before it.
 pub async fn throttle(pool: &PgPool, scope: &str, retry_after_secs: Option<f64>) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE nmbrs_call_budget SET tokens = 0,
+        "UPDATE nmbrs_call_budget SET tokens = LEAST(tokens, 0),
              refilled_at = GREATEST(refilled_at, clock_timestamp() + make_interval(secs => $2))
          WHERE scope = $1",
     )

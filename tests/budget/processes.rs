@@ -23,7 +23,10 @@ async fn two_processes_keep_one_rate_and_a_killed_ones_share_returns() {
     let sim = Simulator::start_with(state_of(&domains, None)).await.expect("simulator");
     point_rest_at(&mut env, &sim);
     env.set("NMBRS_REST_CALLS_PER_SECOND", &RATE.to_string());
-    env.set("NMBRS_WORKER_CONCURRENCY", "8");
+    // Four jobs per process keep the budget the bottleneck; a small pool each, so two
+    // processes stay well inside the test server's 100 connections.
+    env.set("NMBRS_WORKER_CONCURRENCY", "4");
+    env.set("NMBRS_WORKER_DB_POOL_SIZE", "24");
     let mut events = env.events().await;
     let mut crew = Crew::new(&env, &sim);
     crew.start(&[]);
@@ -64,5 +67,17 @@ async fn two_processes_keep_one_rate_and_a_killed_ones_share_returns() {
     let alone = &key.per_second[from..to.min(key.per_second.len())];
     let mean = alone.iter().map(|n| f64::from(*n)).sum::<f64>() / alone.len() as f64;
     assert!(mean >= 0.7 * RATE, "the killed process's share returned: {mean:.1} calls/s alone ({alone:?})");
+    // What sharing cost: the round trips that took tokens, against the calls made.
+    let pool = env.pool().await;
+    let takes: i64 = sqlx::query_scalar("SELECT takes FROM nmbrs_call_budget WHERE scope = 'rest'")
+        .fetch_one(&pool)
+        .await
+        .expect("the rest scope's row");
+    let calls = key.passed + key.throttled;
+    eprintln!("{calls} REST calls, {takes} budget round trips");
+    assert!(
+        u64::try_from(takes).unwrap() * 2 <= calls,
+        "a round trip serves a batch of calls: {takes} takes for {calls} calls"
+    );
     crew.stop_all().await;
 }

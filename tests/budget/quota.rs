@@ -36,6 +36,14 @@ async fn a_42909_storm_pauses_rest_notifies_each_job_once_and_makes_no_tight_loo
     // per attempt: 4 jobs × ~4 attempts).
     assert!(refused <= 4 * 4 + 4 * 5, "no tight loop: {refused} calls answered 42909");
     assert!(refused >= 2, "the jobs did probe while paused: {refused}");
+    // Operations see it at once: the counter ops/alerts.yml watches, and the pause gauge.
+    let metrics = nmbrs_worker::metrics::Metrics::default().render();
+    let value = |name: &str| -> f64 {
+        let line = metrics.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name} in {metrics}"));
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    assert!(value("nmbrs_worker_rest_quota_exceeded_total") >= 1.0, "{metrics}");
+    assert_eq!(value("nmbrs_worker_rest_paused "), 1.0, "{metrics}");
     // The quota returns: the next probe succeeds, REST resumes, every job completes.
     h.sim.set_rest_limits(SubscriptionLimits::default());
     let done = |e: &crate::support::Received| e.kind() == "job.completed";

@@ -86,6 +86,23 @@ impl<T> FairQueue<T> {
         Some(next)
     }
 
+    /// How many tokens to ask for at once. While the budget is `scarce` (the last batch had to
+    /// be paced or was cut short), handed out in order they keep the bulk lane to its one in
+    /// [`BULK_EVERY`]: every ordinary call, and the bulk calls whose turn comes among them
+    /// (counting the ordinary tokens since the lane's last one). Otherwise, or when no ordinary
+    /// call waits, every waiting call: tokens that are there go to whoever waits. Without this
+    /// a batch of tokens taken ahead would serve every waiting call, bulk or not, and the lane
+    /// would decide nothing.
+    pub fn wanted(&self, scarce: bool) -> usize {
+        let (ordinary, bulk) = (self.ordinary.calls, self.bulk.calls);
+        if !scarce || ordinary == 0 {
+            return ordinary + bulk;
+        }
+        let behind = usize::try_from(BULK_EVERY - 1).unwrap_or(1);
+        let since = usize::try_from(self.since_bulk).unwrap_or(0);
+        ordinary + bulk.min((since + ordinary) / behind)
+    }
+
     /// Calls waiting.
     pub fn len(&self) -> usize {
         self.ordinary.calls + self.bulk.calls
@@ -136,5 +153,33 @@ mod tests {
         }
         assert!(std::iter::from_fn(|| q.pop()).all(|(i, _)| i == "huge"));
         assert!(q.is_empty());
+    }
+
+    #[test]
+    fn a_batch_asks_for_the_ordinary_calls_and_the_bulk_lanes_share_of_them() {
+        let mut q = FairQueue::default();
+        for i in 0..100 {
+            q.push("huge", true, i);
+        }
+        assert_eq!(q.wanted(true), 100, "alone, the bulk lane gets every token");
+        for i in 0..14 {
+            q.push(&format!("small-{}", i % 4), false, i);
+        }
+        assert_eq!(q.wanted(false), 114, "tokens to spare go to every waiting call");
+        assert_eq!(q.wanted(true), 16, "scarce: 14 ordinary calls and 2 bulk ones");
+        // Handed out in order, a batch of that size keeps the lane to one in eight.
+        let batch: Vec<String> = (0..q.wanted(true)).map(|_| q.pop().unwrap().0).collect();
+        assert_eq!(batch.iter().filter(|i| *i == "huge").count(), 2);
+        assert_eq!(batch.iter().filter(|i| i.starts_with("small-")).count(), 14);
+        // One ordinary call at a time: the bulk lane's turn comes after the seventh.
+        let mut bulk = 0;
+        for i in 0..70 {
+            q.push("small", false, i);
+            for _ in 0..q.wanted(true) {
+                bulk += usize::from(q.pop().unwrap().0 == "huge");
+            }
+        }
+        // One bulk call per seven ordinary ones.
+        assert_eq!(bulk, 10);
     }
 }

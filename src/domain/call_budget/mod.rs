@@ -6,5 +6,5 @@
 pub mod bucket;
 pub mod fair;
 
-pub use bucket::{Answer, Bucket, Take};
+pub use bucket::{Answer, Bucket, Take, ready_in};
 pub use fair::FairQueue;

@@ -78,7 +78,13 @@ impl Connector {
         // One HTTP core for both edges: one set of permits per integration for the whole
         // process (`nmbrs::http`), and the call budget every process shares through PostgreSQL
         // (`nmbrs::budget`: REST per subscription, SOAP per domain).
-        let pool = sqlx::postgres::PgPoolOptions::new().max_connections(2).connect_lazy(&config.database_url)?;
+        // Its own small pool: a take is one short statement, and calls must not queue behind
+        // the jobs' long-held lock connections. A take that cannot get a connection soon fails,
+        // and after a few such the waiting calls are refused (`budget::Refused::Unavailable`).
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(2)
+            .acquire_timeout(std::time::Duration::from_secs(2))
+            .connect_lazy(&config.database_url)?;
         let settings = BudgetSettings {
             rest_rate: config.rest_calls_per_second,
             soap_rate: config.soap_calls_per_second,

@@ -6,18 +6,28 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use tokio::sync::oneshot;
 
-use super::scope::{Outcome, Refused, Scope, Shared};
+use super::scope::{Outcome, Refused, Scope, Shared, UNAVAILABLE_AFTER};
 use super::stats;
-use crate::domain::call_budget::{Answer, FairQueue, Take};
+use crate::domain::call_budget::{Answer, FairQueue, Take, ready_in};
+
+/// Refuses every call waiting in `w` with `why`.
+fn refuse(w: &mut Waiting, why: Refused) {
+    while let Some((_, tx)) = w.queue.pop() {
+        let _ = tx.send(Handed::Refused(why));
+    }
+}
 
 /// What a waiting call is handed.
 #[derive(Debug)]
 enum Handed {
-    Token,
+    /// A token, to be used from this moment on (tokens taken ahead come paced).
+    Token(Instant),
     Probe,
-    Refused,
+    Refused(Refused),
 }
 
 #[derive(Default)]
@@ -28,6 +38,9 @@ struct Waiting {
     /// Whether a call of this process is the probe of a paused scope: the calls waiting behind
     /// it learn from its answer whether they may go (`Lane::after_probe`).
     probing: bool,
+    /// Whether the last take was cut short or had to be paced: the budget is the bottleneck,
+    /// and the bulk lane keeps to its share (`FairQueue::wanted`).
+    scarce: bool,
 }
 
 pub(super) struct Lane {
@@ -65,47 +78,65 @@ impl Lane {
             }
         }
         match rx.await {
-            Ok(Handed::Token) => Ok(false),
+            Ok(Handed::Token(ready)) => {
+                tokio::time::sleep_until(ready).await;
+                Ok(false)
+            }
             Ok(Handed::Probe) => Ok(true),
-            Ok(Handed::Refused) | Err(_) => Err(Refused),
+            Ok(Handed::Refused(why)) => Err(why),
+            Err(_) => Err(Refused::Unavailable),
         }
     }
 
     /// The fetching task (module doc).
     async fn fetch(self: Arc<Self>, budget: Arc<Shared>) {
         let settings = budget.settings.clone();
+        let mut failed = 0;
         loop {
-            let take = {
+            let (take, waiting) = {
                 let mut w = self.lock();
                 if w.queue.is_empty() {
                     w.fetching = false;
                     return;
                 }
-                let want = u32::try_from(w.queue.len()).unwrap_or(u32::MAX).min(settings.batch).max(1);
+                let want = u32::try_from(w.queue.wanted(w.scarce)).unwrap_or(u32::MAX).min(settings.batch).max(1);
                 let weight = w.queue.weight();
-                Take {
+                let take = Take {
                     want,
                     weight,
                     total_weight: weight,
                     rate: self.rate,
                     burst: self.burst,
+                    horizon_secs: settings.horizon.as_secs_f64(),
                     probe_secs: settings.probe_lease.as_secs_f64(),
-                }
+                };
+                (take, w.queue.len())
             };
+            let asked = Instant::now();
             let answer = match budget.store.take(&self.key, &take).await {
-                Ok(answer) => answer,
+                Ok(answer) => {
+                    failed = 0;
+                    answer
+                }
                 Err(e) => {
-                    tracing::warn!(scope = %self.key, error = %e, "the call budget's database failed; calls wait");
+                    failed += 1;
+                    tracing::warn!(scope = %self.key, error = %e, failed, "the call budget's database failed; calls wait");
+                    if failed >= UNAVAILABLE_AFTER {
+                        self.refuse_waiting(Refused::Unavailable);
+                        return;
+                    }
                     tokio::time::sleep(Duration::from_millis(500)).await;
                     continue;
                 }
             };
             match answer {
-                Answer::Tokens { granted, wait_secs } => {
+                Answer::Tokens { granted, available, wait_secs } => {
                     if self.rest {
                         stats::get().rest_paused.set(0);
                     }
-                    if self.hand_out(granted) {
+                    // Scarce: the tokens there did not cover every call waiting.
+                    self.lock().scarce = granted < take.want || waiting as f64 > available;
+                    if self.hand_out(granted, available, asked) {
                         return;
                     }
                     tokio::time::sleep(Duration::from_secs_f64(wait_secs.clamp(0.001, 60.0))).await;
@@ -122,18 +153,20 @@ impl Lane {
         }
     }
 
-    /// Hands `granted` tokens to waiting calls in the fair order; true when none waits any more
-    /// (the fetching task then ends).
-    fn hand_out(&self, granted: u32) -> bool {
+    /// Hands `granted` tokens to waiting calls in the fair order, token `i` to be used
+    /// `ready_in(available, i)` after `asked` (when the take was sent, so never early); true
+    /// when none waits any more (the fetching task then ends).
+    fn hand_out(&self, granted: u32, available: f64, asked: Instant) -> bool {
         let mut w = self.lock();
-        let mut left = granted;
-        while left > 0 {
+        let mut given = 0;
+        while given < granted {
             let Some((_, tx)) = w.queue.pop() else { break };
-            if tx.send(Handed::Token).is_ok() {
-                left -= 1;
+            let ready = asked + Duration::from_secs_f64(ready_in(available, given, self.rate).min(60.0));
+            if tx.send(Handed::Token(ready)).is_ok() {
+                given += 1;
             }
         }
-        stats::get().tokens.inc_by(u64::from(granted - left));
+        stats::get().tokens.inc_by(u64::from(given));
         w.fetching = !w.queue.is_empty();
         !w.fetching
     }
@@ -153,10 +186,16 @@ impl Lane {
             }
             return false;
         }
-        while let Some((_, tx)) = w.queue.pop() {
-            let _ = tx.send(Handed::Refused);
-        }
+        refuse(&mut w, Refused::Paused);
         true
+    }
+
+    /// Refuses every waiting call with `why`; the fetching task ends (the next call starts it
+    /// again).
+    fn refuse_waiting(&self, why: Refused) {
+        let mut w = self.lock();
+        w.fetching = false;
+        refuse(&mut w, why);
     }
 
     /// The probe of this process came back: when it was answered the calls waiting behind it
@@ -166,9 +205,7 @@ impl Lane {
         let mut w = self.lock();
         w.probing = false;
         if !answered {
-            while let Some((_, tx)) = w.queue.pop() {
-                let _ = tx.send(Handed::Refused);
-            }
+            refuse(&mut w, Refused::Paused);
         } else if !w.queue.is_empty() && !w.fetching {
             w.fetching = true;
             tokio::spawn(self.clone().fetch(budget.clone()));

@@ -7,8 +7,10 @@
 //! | [`Scope::Soap`]: one Nmbrs environment (domain) | `NMBRS_SOAP_CALLS_PER_SECOND` | every process, the integrations of that domain |
 //!
 //! - **Across processes** the bucket is a PostgreSQL row (`store::call_budget`): a process takes
-//!   tokens in batches (at most `batch` per round trip, only for calls it has waiting), so the
-//!   database sees a few round trips per second, not one per call. Its share is weighted by
+//!   tokens in batches (at most `batch` per round trip, only for calls it has waiting), and
+//!   ahead (up to `horizon`; the tokens come paced, each call waits for its moment), so the
+//!   database sees about four round trips per second per busy process, not one per call (the
+//!   `takes` column counts them). Its share is weighted by
 //!   the integrations it has waiting; a process that stops asking (it died) stops counting
 //!   after two seconds, and the others get the whole rate. Without a database (tools, unit
 //!   tests) the same bucket is kept in memory for the process alone.
@@ -16,8 +18,10 @@
 //!   `bulk_after_calls` calls in the bulk lane (`domain::call_budget::fair`).
 //! - **Throttled and paused.** A `42908` spends the shared bucket (with `Retry-After`, no token
 //!   comes before it, for any process). A `42909` pauses the REST scope for every process: a
-//!   call then either becomes the one probe, or is refused at once ([`Refused`], the job's
-//!   `QuotaExceeded`, retried on its schedule) without being sent. An answered probe ends the
+//!   call then either becomes the one probe, or is refused at once ([`Refused::Paused`], the
+//!   job's `QuotaExceeded`, retried on its schedule) without being sent. When the budget's
+//!   database fails a few takes in a row, waiting calls are refused unsent
+//!   ([`Refused::Unavailable`], transient) rather than held. An answered probe ends the
 //!   pause. Operations see it in the log (an error line) and the metrics
 //!   (`nmbrs_worker_rest_paused`, `nmbrs_worker_rest_quota_exceeded_total`).
 //!

@@ -1,5 +1,5 @@
 //! The call budget's vocabulary and where its buckets are kept: [`Scope`], [`BudgetSettings`],
-//! what a call came back with ([`Outcome`]), a call refused during a pause ([`Refused`]), and the
+//! what a call came back with ([`Outcome`]), a call not sent ([`Refused`]: a pause, no database), and the
 //! [`Store`] (PostgreSQL, shared by every process, or memory, for the process alone).
 
 use std::collections::HashMap;
@@ -41,6 +41,9 @@ pub struct BudgetSettings {
     pub burst_secs: f64,
     /// At most this many tokens per database round trip.
     pub batch: u32,
+    /// How far ahead one take may reserve tokens (they come paced, one every `1 / rate`): with
+    /// the rate, it decides how many calls one round trip serves.
+    pub horizon: Duration,
     /// A job's calls wait in the bulk lane after this many.
     pub bulk_after_calls: u64,
     /// How long one probe holds the probe (then another process may probe).
@@ -53,7 +56,8 @@ impl Default for BudgetSettings {
             rest_rate: 100.0,
             soap_rate: 100.0,
             burst_secs: 0.05,
-            batch: 8,
+            batch: 64,
+            horizon: Duration::from_millis(250),
             bulk_after_calls: 200,
             probe_lease: Duration::from_secs(150),
         }
@@ -109,7 +113,10 @@ impl Store {
         let secs = retry_after.map(|d| d.as_secs_f64());
         match self {
             Store::Shared { pool, .. } => crate::store::call_budget::throttle(pool, scope, secs).await,
-            Store::Local { .. } => Ok(self.local(scope, |b, now| b.throttle(now, secs)).unwrap_or(())),
+            Store::Local { .. } => {
+                self.local(scope, |b, now| b.throttle(now, secs));
+                Ok(())
+            }
         }
     }
 
@@ -130,15 +137,29 @@ impl Store {
     pub(super) async fn release_probe(&self, scope: &str) -> sqlx::Result<()> {
         match self {
             Store::Shared { pool, .. } => crate::store::call_budget::release_probe(pool, scope).await,
-            Store::Local { .. } => Ok(self.local(scope, |b, _| b.release_probe()).unwrap_or(())),
+            Store::Local { .. } => {
+                self.local(scope, |b, _| b.release_probe());
+                Ok(())
+            }
         }
     }
 }
 
-/// The REST scope is paused after a `42909` and this call is not the probe: it was not sent.
+/// Why a call was not sent (and took no token).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("Eitje's Nmbrs REST call quota is used up (42909); REST calls pause until a probing call succeeds")]
-pub struct Refused;
+pub enum Refused {
+    /// The REST scope is paused after a `42909` and this call is not the probe.
+    #[error("Eitje's Nmbrs REST call quota is used up (42909); REST calls pause until a probing call succeeds")]
+    Paused,
+    /// The budget's database failed [`UNAVAILABLE_AFTER`] takes in a row: no token could be
+    /// had, so the call is not sent (a transient failure; the job retries on its schedule).
+    #[error("the shared Nmbrs call budget (PostgreSQL) is unavailable; the call was not sent")]
+    Unavailable,
+}
+
+/// Failed takes in a row (half a second apart) after which the waiting calls are refused
+/// [`Refused::Unavailable`] instead of waiting on.
+pub const UNAVAILABLE_AFTER: u32 = 4;
 
 /// What came back for a call made on a [`Ticket`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -28,7 +28,7 @@ use super::error::{RestFailure, classify};
 use super::operation::RestOperation;
 use super::wire::PageEnvelope;
 use super::{AccessToken, RestConfig, RestNotConfigured, TokenSource};
-use crate::nmbrs::budget::{Outcome, Scope};
+use crate::nmbrs::budget::{Outcome, Refused, Scope};
 use crate::nmbrs::http::{self, HttpCore, SendError, bounded};
 use crate::nmbrs::{ClientConfig, NmbrsError};
 
@@ -198,11 +198,14 @@ impl RestClient {
         let request = self.request(req, token).map_err(|f| rest_error(req.op, f, granted))?;
         let core = &self.transport.core;
         let calls = self.calls.fetch_add(1, Ordering::Relaxed);
-        let ticket = core
-            .budget()
-            .ticket(&Scope::Rest, self.tokens.integration_id(), calls)
-            .await
-            .map_err(|_| rest_error(req.op, RestFailure::Paused, granted))?;
+        let ticket =
+            core.budget().ticket(&Scope::Rest, self.tokens.integration_id(), calls).await.map_err(|refused| {
+                let failure = match refused {
+                    Refused::Paused => RestFailure::Paused,
+                    Refused::Unavailable => RestFailure::Connect { message: refused.to_string() },
+                };
+                rest_error(req.op, failure, granted)
+            })?;
         let reply = core.exchange(request).await;
         ticket.settle(budget_outcome(&reply)).await;
         let reply = reply.map_err(|e| rest_error(req.op, send_failure(e), granted))?;
