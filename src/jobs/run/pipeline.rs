@@ -63,6 +63,8 @@ pub struct Pipeline {
     pub db_retry_max: std::time::Duration,
     /// `NMBRS_WORKER_JOB_DEADLINE`: an attempt running longer is cut off and retried.
     pub job_deadline: std::time::Duration,
+    /// When a REST integration's consent is warned about (`NMBRS_OAUTH_*`, CONTRACT §5.1).
+    pub consent: super::consent::ConsentWatch,
 }
 
 #[async_trait]
@@ -316,7 +318,20 @@ impl Pipeline {
         let (state, failure) = (step.state, step.error.clone());
         let next = self.record(lock, job, attempt_id, step, trace).await?;
         crate::failpoint::crash_point(FAILPOINT_AFTER_COMMIT);
+        if job.integration.nmbrs.api == crate::credentials::ApiKind::Rest {
+            match self.consent.check(&self.pool, job, trace).await {
+                Ok(true) => {
+                    self.metrics.consent_expiring.inc();
+                }
+                Ok(false) => {}
+                // The next job tries again: the warning is not worth failing a recorded job for.
+                Err(e) => tracing::warn!(error = %e, "checking the consent's refresh chain failed"),
+            }
+        }
         let (code, error) = failure.unzip();
+        if let Some(code) = &code {
+            self.metrics.attempt_errors.get_or_create(&crate::metrics::CodeLabel { code: code.clone() }).inc();
+        }
         match (&summary, &next) {
             (Some((status, counts)), _) => tracing::info!(?status, ?counts, "job completed"),
             (None, Next::Retry(delay)) => {
