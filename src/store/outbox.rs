@@ -163,9 +163,14 @@ impl Batch {
 }
 
 /// Prunes the bodies (and trace headers) of events published more than `retention` ago,
-/// keeping the row's id, `event_id`, `routing_key` (the type) and times (issue 19 item 7). A
-/// job's result event (`jobs.result_event_id`) keeps its body: a duplicate delivery re-publishes
-/// it (CONTRACT §2.2). Works in slices of 1 000 rows; returns how many were pruned.
+/// keeping the row's id, `event_id`, `routing_key` (the type), `correlation_id` and times
+/// (issue 19 item 7). Kept whole: a job's result event (`jobs.result_event_id`: a duplicate
+/// delivery re-publishes it, CONTRACT §2.2) and `integration.checked` (check results, no
+/// personal data; `nmbrs-worker check` prints the last one). An event never published
+/// (pending or set aside) keeps its body. Works in slices of 1 000 rows; returns how many were
+/// pruned.
+///
+/// Errors: the database's.
 pub async fn prune(pool: &PgPool, retention: std::time::Duration) -> sqlx::Result<u64> {
     const SLICE: u64 = 1000;
     let mut total = 0;
@@ -174,6 +179,7 @@ pub async fn prune(pool: &PgPool, retention: std::time::Duration) -> sqlx::Resul
             "UPDATE outbox SET body = NULL, traceparent = NULL, tracestate = NULL, pruned_at = now()
               WHERE id IN (SELECT o.id FROM outbox o
                             WHERE o.pruned_at IS NULL AND o.published_at < now() - make_interval(secs => $1)
+                              AND o.routing_key <> 'integration.checked'
                               AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.result_event_id = o.event_id)
                             ORDER BY o.published_at LIMIT $2 FOR UPDATE SKIP LOCKED)",
         )

@@ -52,3 +52,90 @@ async fn published_bodies_are_pruned_after_the_retention_and_the_result_event_st
     assert_eq!(both[1].body["event_id"], done.body["event_id"]);
     worker.stop().await;
 }
+
+/// Against the real database, one row per case: only a body published longer than the
+/// retention ago is pruned; what is not yet due, never published, set aside, a job's result
+/// event or an `integration.checked` keeps its body.
+#[tokio::test]
+async fn only_bodies_published_longer_ago_than_the_retention_are_pruned() {
+    let env = TestEnv::new();
+    // The worker creates and migrates the database; the pruning is then called directly.
+    env.start_worker(Scripted::default().handlers()).await.stop().await;
+    let pool = env.pool().await;
+    let rows = [
+        // (name, routing key, created, published, set aside)
+        ("old", "team_member.upserted", "10 days", Some("10 days"), false),
+        ("recent", "team_member.upserted", "10 days", Some("59 minutes"), false),
+        ("pending", "team_member.upserted", "10 days", None, false),
+        ("aside", "team_member.upserted", "10 days", None, true),
+        ("result", "job.completed", "10 days", Some("10 days"), false),
+        ("checked", "integration.checked", "10 days", Some("10 days"), false),
+        ("notice", "notification", "3 hours", Some("61 minutes"), false),
+    ];
+    for (name, key, created, published, aside) in rows {
+        sqlx::query(
+            "INSERT INTO outbox (event_id, routing_key, correlation_id, body, traceparent, created_at, published_at,
+                                 set_aside_at)
+             VALUES ($1, $2, 'm-1', $3, '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+                     now() - $4::interval, now() - $5::interval, CASE WHEN $6 THEN now() END)",
+        )
+        .bind(uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, name.as_bytes()))
+        .bind(key)
+        .bind(json!({"name": name, "bsn": "123456782"}).to_string())
+        .bind(created)
+        .bind(published)
+        .bind(aside)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    let result_id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, b"result");
+    sqlx::query(
+        "INSERT INTO jobs (integration_id, idempotency_key, message_id, job_type, payload_sha256, state, result_event_id)
+         VALUES ('env-1', 'k', 'm-1', 'SyncTeam', '\\x00', 'completed', $1)",
+    )
+    .bind(result_id)
+    .execute(&pool)
+    .await
+    .unwrap();
+
+    let hour = std::time::Duration::from_secs(3600);
+    assert_eq!(nmbrs_worker::store::outbox::prune(&pool, hour).await.unwrap(), 2, "old and notice");
+    assert_eq!(nmbrs_worker::store::outbox::prune(&pool, hour).await.unwrap(), 0, "nothing twice");
+
+    type Kept = (String, String, Option<String>, Option<String>, Option<String>, bool, bool);
+    let kept: Vec<Kept> = sqlx::query_as(
+        "SELECT body::jsonb ->> 'name', routing_key, correlation_id, body, traceparent,
+                published_at IS NOT NULL, pruned_at IS NOT NULL
+           FROM outbox ORDER BY id",
+    )
+    .fetch_all(&pool)
+    .await
+    .map(|rows: Vec<(Option<String>, String, Option<String>, Option<String>, Option<String>, bool, bool)>| {
+        rows.into_iter().map(|(n, k, c, b, t, p, x)| (n.unwrap_or_default(), k, c, b, t, p, x)).collect()
+    })
+    .unwrap();
+    let bodies: Vec<(&str, bool)> = kept.iter().map(|r| (r.0.as_str(), r.3.is_some())).collect();
+    assert_eq!(
+        bodies,
+        [
+            ("", false),
+            ("recent", true),
+            ("pending", true),
+            ("aside", true),
+            ("result", true),
+            ("checked", true),
+            ("", false)
+        ]
+    );
+    for pruned in [&kept[0], &kept[6]] {
+        assert_eq!(pruned.2.as_deref(), Some("m-1"), "the correlation stays");
+        assert!(pruned.4.is_none() && pruned.5 && pruned.6, "trace gone, times kept: {pruned:?}");
+    }
+    assert_eq!((kept[0].1.as_str(), kept[6].1.as_str()), ("team_member.upserted", "notification"), "the type stays");
+    let unpruned: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE pruned_at IS NULL AND body IS NOT NULL")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(unpruned, 5);
+}
