@@ -42,6 +42,8 @@ pub struct Metrics {
     /// and unpublished now: alert when the gauge is above 0.
     pub outbox_set_aside_total: Counter,
     pub outbox_set_aside: Gauge,
+    /// Published event bodies pruned after the retention (issue 19 item 7).
+    pub outbox_pruned: Counter,
     pub broker_connects: Counter,
     pub broker_connection_lost: Counter,
     /// Export buckets whose write ended, by outcome (`written`, `unchanged`, `in_doubt`, `refused`):
@@ -87,6 +89,8 @@ impl Default for Metrics {
             "Events set aside and not published now (alert above 0)",
             outbox_set_aside.clone(),
         );
+        let outbox_pruned = Counter::default();
+        registry.register("outbox_pruned", "Published event bodies pruned after the retention", outbox_pruned.clone());
         let broker_connects = Counter::default();
         registry.register("broker_connects", "Successful connections to RabbitMQ", broker_connects.clone());
         let broker_connection_lost = Counter::default();
@@ -133,6 +137,7 @@ impl Default for Metrics {
             outbox_pending,
             outbox_set_aside_total,
             outbox_set_aside,
+            outbox_pruned,
             broker_connects,
             broker_connection_lost,
             export_buckets,

@@ -7,5 +7,6 @@ mod jobs;
 mod outage;
 mod poison;
 mod resilience;
+mod retention;
 mod schemas;
 mod state_words;
