@@ -30,7 +30,6 @@ use super::contributions::{
 use super::ledger::{EntryUpdate, Keep, Ledger, bucket_values};
 use super::notify::{self, Notification, period_json};
 use super::payload::{Entry, EntryId, ExportPayload, Kind};
-use super::proof::Proof;
 use super::validation::{PeriodCheck, check_period, code_known, date_in_period};
 
 /// What the handler read from Nmbrs about one company.
@@ -227,13 +226,13 @@ impl Plan {
     /// The `hours.exported` payload. `component_ids` holds the component the worker owns per
     /// bucket after writing; for a bucket missing there, an unchanged bucket reports its one
     /// owned component and any other null (as a dry run does for an insert).
-    /// `proof`: what the export proved in Nmbrs (issue 18): each bucket's `verified`, `reason`
-    /// and `drift`.
+    /// `proof`: per bucket (and whether it was held back) its `verified`, `reason` and `drift`
+    /// (issue 18, `super::proof::Proof::report`).
     pub fn hours_exported(
         &self,
         payload: &ExportPayload,
         component_ids: &BTreeMap<BucketKey, ComponentLineId>,
-        proof: &Proof,
+        proof: impl Fn(&BucketKey, bool) -> Value,
     ) -> Value {
         let buckets: Vec<Value> = self
             .buckets
@@ -244,9 +243,7 @@ impl Plan {
                     _ => None,
                 };
                 let mut item = b.report(component_ids.get(&b.key).copied().or(owned));
-                if let (Some(item), Value::Object(more)) =
-                    (item.as_object_mut(), proof.report(&b.key, payload.dry_run, b.held.is_some()))
-                {
+                if let (Some(item), Value::Object(more)) = (item.as_object_mut(), proof(&b.key, b.held.is_some())) {
                     item.extend(more);
                 }
                 item

@@ -33,7 +33,7 @@ use super::contributions::{BucketKey, Component};
 use super::marker::InsertMarker;
 use super::notify::{Level, Notification, period_json};
 use super::readback::{NMBRS_DECIMALS, PeriodLines, ReadLine};
-use crate::nmbrs::CompanyId;
+use crate::domain::nmbrs::model::CompanyId;
 
 /// What the worker found wrong with a bucket in Nmbrs (`drift.found` of `hours.exported`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,7 +9,7 @@ use super::*;
 use crate::domain::export::actions::{Action, WriteMode, Writing, decide};
 use crate::domain::export::testkit::d;
 use crate::domain::nmbrs_id::NmbrsId;
-use crate::nmbrs::{HourCode, WageCode};
+use crate::domain::nmbrs::model::{HourCode, WageCode};
 
 const HOURS: Component = Component::Hours(HourCode(1));
 

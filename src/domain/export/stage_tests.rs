@@ -7,7 +7,7 @@ use crate::domain::export::{
     contributions::Component,
     testkit::{COMPANY, EMPLOYEE, d},
 };
-use crate::nmbrs::{HourCode, PayPeriod};
+use crate::domain::nmbrs::model::{HourCode, PayPeriod};
 
 fn key(component: Component) -> BucketKey {
     BucketKey { company: COMPANY, employee: EMPLOYEE, period: PayPeriod::new(2026, 11), component }
@@ -94,7 +94,7 @@ fn a_recorded_write_makes_a_settled_bucket_to_write_and_keeps_a_write_under_way(
 #[test]
 fn the_sweep_takes_only_linked_companies_not_already_planned() {
     let planned_key = key(HOURS);
-    let other = BucketKey { employee: crate::nmbrs::EmployeeId::int(1), ..planned_key };
+    let other = BucketKey { employee: crate::domain::nmbrs::model::EmployeeId::int(1), ..planned_key };
     let unlinked = BucketKey { company: CompanyId::int(1), ..planned_key };
     let planned: BTreeSet<BucketKey> = [planned_key].into();
     let linked: BTreeSet<CompanyId> = [COMPANY].into();

@@ -51,7 +51,7 @@ pub fn output(
     // Proof in Nmbrs (issue 18): per bucket `verified` (+ `reason`) and `drift`, the counts,
     // a refused read named once per company, a bucket that failed its check.
     let held: BTreeSet<BucketKey> = plan.buckets.iter().filter(|b| b.held.is_some()).map(|b| b.key).collect();
-    let exported = plan.hours_exported(payload, component_ids, proof);
+    let exported = plan.hours_exported(payload, component_ids, |key, held| proof.report(key, payload.dry_run, held));
     for (name, n) in proof.counts(plan.buckets.iter().map(|b| &b.key), payload.dry_run, &held) {
         out.counts.insert(name.into(), n);
     }
