@@ -16,7 +16,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::state::{LineInfo, SimDomain};
+use super::domain::{LineInfo, SimDomain};
 use crate::domain::nmbrs_id::NmbrsId;
 use crate::nmbrs::{Amount, HourComponentLine, Hours, WageComponentLine};
 

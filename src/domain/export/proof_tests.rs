@@ -8,8 +8,8 @@ use proptest::prelude::*;
 use super::*;
 use crate::domain::export::actions::{Action, WriteMode, Writing, decide};
 use crate::domain::export::testkit::d;
-use crate::domain::nmbrs_id::NmbrsId;
 use crate::domain::nmbrs::model::{HourCode, WageCode};
+use crate::domain::nmbrs_id::NmbrsId;
 
 const HOURS: Component = Component::Hours(HourCode(1));
 

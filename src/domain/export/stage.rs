@@ -34,7 +34,7 @@ use serde::{Deserialize, Serialize};
 use super::actions::{Action, Applied, ComponentLineId, WriteMode, Writing, decide};
 use super::contributions::BucketKey;
 use super::marker::{InsertMarker, MarkedIntent};
-use crate::nmbrs::CompanyId;
+use crate::domain::nmbrs::model::CompanyId;
 
 /// Where a bucket's write stands (`export_buckets.stage`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
