@@ -131,7 +131,15 @@ impl ExportHours {
         if payload.dry_run {
             let Run { plan, refused } = run;
             let none = Written::default();
-            return Ok(report::output(payload, &plan, refused, &BTreeMap::new(), Tally::default(), &none));
+            return Ok(report::output(
+                payload,
+                &plan,
+                refused,
+                &BTreeMap::new(),
+                Tally::default(),
+                &none,
+                ctx.max_event_bytes,
+            ));
         }
         self.apply(ctx, payload, run, attempt, api.as_ref()).await
     }
@@ -258,7 +266,8 @@ impl ExportHours {
         }
         let Run { plan, refused: companies } = run;
         let tally = Tally::after_writes(&plan, total_calls);
-        let mut output = report::output(payload, &plan, companies, &component_ids, tally, &written);
+        let mut output =
+            report::output(payload, &plan, companies, &component_ids, tally, &written, ctx.max_event_bytes);
         for &operation in &written.missing_rights {
             let facts = NoticeFacts {
                 domain: &ctx.job.integration.nmbrs.domain,

@@ -31,6 +31,8 @@ pub fn progress<E>(metrics: &Metrics, result: &Result<BucketResult, E>, done: u6
 /// The job output of a finished (or dry) export: `hours.exported`, the plan's notifications,
 /// the companies that could not be read (in `errors`, with their notification if any), the
 /// buckets the writes held back (`written`, empty for a dry run), and the counts.
+/// `hours.exported` stays within `max_event_bytes` (`NMBRS_WORKER_MAX_EVENT_BYTES`): its lists
+/// are cut to fit and say so (`Plan::hours_exported`).
 pub fn output(
     payload: &ExportPayload,
     plan: &Plan,
@@ -38,12 +40,14 @@ pub fn output(
     component_ids: &BTreeMap<BucketKey, ComponentLineId>,
     tally: Tally,
     written: &Written<NmbrsError, Stop>,
+    max_event_bytes: usize,
 ) -> JobOutput {
     let (notices, items): (Vec<_>, Vec<_>) = refused_companies.into_iter().unzip();
     let result = export_result(payload, plan, items, tally, written);
     let mut out = JobOutput::succeeded();
     (out.status, out.counts, out.errors) = (result.status, result.counts, result.errors);
-    out.events.push(EventDraft::new(EventType::HoursExported, &plan.hours_exported(payload, component_ids)));
+    let budget = crate::events::payload_budget(max_event_bytes);
+    out.events.push(EventDraft::new(EventType::HoursExported, &plan.hours_exported(payload, component_ids, budget)));
     out.events.extend(plan.notifications.iter().map(Notification::draft));
     out.events.extend(notices.iter().flatten().map(Notification::draft));
     out
