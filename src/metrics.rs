@@ -53,6 +53,11 @@ pub struct Metrics {
     pub database_unavailable: Counter,
     /// CheckIntegration's outcomes and integrations per status.
     pub check: crate::jobs::check::metrics::CheckMetrics,
+    /// Failed job attempts by their error code (`job.failed` `error.code`, also when the job is
+    /// retried): e.g. `rest_subscription_refused`, Eitje's own configuration (CONTRACT §5.1).
+    pub attempt_errors: Family<CodeLabel, Counter>,
+    /// `nmbrs.consent_expiring` notifications sent (CONTRACT §5.1), one per grant.
+    pub consent_expiring: Counter,
 }
 
 impl Default for Metrics {
@@ -107,8 +112,22 @@ impl Default for Metrics {
             database_unavailable.clone(),
         );
         let check = crate::jobs::check::metrics::CheckMetrics::register(&mut registry);
+        let attempt_errors = Family::<CodeLabel, Counter>::default();
+        registry.register(
+            "job_attempt_errors",
+            "Job attempts that failed, by error code (retried or not)",
+            attempt_errors.clone(),
+        );
+        let consent_expiring = Counter::default();
+        registry.register(
+            "consent_expiring_notified",
+            "nmbrs.consent_expiring notifications sent (one per grant)",
+            consent_expiring.clone(),
+        );
         Self {
             check,
+            attempt_errors,
+            consent_expiring,
             registry,
             jobs,
             job_seconds,

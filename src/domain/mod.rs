@@ -14,6 +14,7 @@
 pub mod bounded;
 pub mod calendar;
 pub mod check;
+pub mod consent_chain;
 pub mod decimal;
 pub mod employment;
 pub mod employment_periods;

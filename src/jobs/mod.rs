@@ -184,7 +184,8 @@ impl Handlers {
         let sync = team::SyncTeam { nmbrs: nmbrs.clone(), max_concurrency, clock, max_departure_share };
         let deactivate = team::Deactivate { nmbrs: nmbrs.clone(), clock, max_departure_share };
         let export = export::ExportHours { nmbrs: nmbrs.clone(), max_concurrency };
-        let check = check::CheckIntegration { nmbrs };
+        let consent = run::consent::ConsentWatch { policy: config.rest.chain, clock };
+        let check = check::CheckIntegration { nmbrs, consent };
         Ok(Self::default()
             .with(JobType::SyncTeam, Arc::new(sync))
             .with(JobType::Deactivate, Arc::new(deactivate))

@@ -8,6 +8,7 @@ mod failures;
 mod hours;
 mod in_place_ledger;
 mod odd_values;
+mod proof;
 mod rest;
 mod review;
 mod stage_migration;
