@@ -55,7 +55,7 @@ impl Worker {
             names: names.clone(),
             relay: relay.clone(),
             metrics: metrics.clone(),
-            limits: Limits { max_message_bytes: config.max_message_bytes },
+            limits: Limits { max_message_bytes: config.max_message_bytes, max_event_bytes: config.max_event_bytes },
             retry_schedule: config.retry_schedule.clone(),
             db_retry_max: config.db_retry_max,
             job_deadline: config.job_deadline,

@@ -2,6 +2,7 @@
 //! shutdown safety of the worker process, the published JSON Schemas, and the test harness's
 //! own promise (a panicking test leaks nothing); one poisoned message or outbox row stops nothing.
 
+mod bounds;
 mod cleanup;
 mod jobs;
 mod outage;

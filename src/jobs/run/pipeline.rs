@@ -356,11 +356,14 @@ impl Pipeline {
                 format!("this worker version has no {} handler yet; replay the job after upgrading", job.kind),
             ));
         };
-        let ctx = JobContext { job, credentials, attempt, pool: &self.pool, metrics: &self.metrics, keys: &self.keys };
+        let (pool, metrics, keys, max_event_bytes) =
+            (&self.pool, &self.metrics, &self.keys, self.limits.max_event_bytes);
+        let ctx = JobContext { job, credentials, attempt, pool, metrics, keys, max_event_bytes };
         // Cut off below RabbitMQ's consumer_timeout: a cut-off attempt is like a crash, which
         // every handler is safe against, and is retried on the schedule.
         match tokio::time::timeout(self.job_deadline, AssertUnwindSafe(handler.run(ctx)).catch_unwind()).await {
-            Ok(Ok(result)) => result,
+            // `job.completed` lists errors only while they fit its size (CONTRACT §2.2 Bounds).
+            Ok(Ok(result)) => result.map(|output| output.bounded(events::payload_budget(max_event_bytes) / 2)),
             Ok(Err(_)) => Err(JobError::permanent("internal_error", "the job handler crashed; see the worker logs")),
             Err(_) => Err(JobError::transient(
                 "job_deadline_exceeded",
@@ -394,9 +397,10 @@ impl Pipeline {
         let sync_hashes: Vec<_> = writes.into_iter().map(|ResultWrite::SyncHashes(hashes)| hashes).collect();
         let job_ref = JobRef::from(job);
         // Each draft is dropped once serialized: a big sync holds one copy, not two.
+        let (max, integration) = (self.limits.max_event_bytes, Some(job.integration.id.as_str()));
         let evs: Vec<OutboxEvent> = drafts
             .into_iter()
-            .map(|(id, draft)| events::envelope(id, &draft, Some(&job.integration.id), &job_ref, trace))
+            .map(|(id, draft)| events::envelope_within(max, (id, &draft), integration, &job_ref, trace))
             .collect();
         let finish = Finish {
             job,
