@@ -102,6 +102,14 @@ async fn a_dry_run_shows_the_drift_it_would_repair_and_writes_nothing(api: Api) 
     assert_eq!(b["drift"]["found"], "missing");
     assert!(out.notification_codes().iter().all(|c| c != "export.drift_repaired"), "nothing repaired");
     assert!(h.nmbrs(JAN, NOVEMBER).hour_values().is_empty(), "still deleted");
+    for b in out.buckets() {
+        assert_eq!((&b["verified"], &b["reason"]), (&json!(false), &json!("dry_run")), "{b:#}");
+    }
+    // Nor did it record anything: the next export finds the same drift and repairs it.
+    let real = export(&mut h, export_payload("exp-2", NOVEMBER, shift("8.00"))).await;
+    assert_eq!(real.bucket(JAN, "hours", Some(1))["drift"]["found"], "missing");
+    assert_eq!((real.write_calls, real.count("drift_repaired")), (1, 1));
+    assert_eq!(h.nmbrs(JAN, NOVEMBER).hour_values(), [(1, d("8"))]);
     h.stop().await;
 }
 

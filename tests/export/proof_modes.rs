@@ -8,10 +8,11 @@
 use crate::support::export::*;
 use crate::support::*;
 use nmbrs_worker::domain::export::marker::find_in;
+use nmbrs_worker::nmbrs::rest::RestOperation as Rest;
 use nmbrs_worker::sim::{
     clerk::ClerkAction,
     demo,
-    rest::{DaysPost, Omitted, PutMissingPeriod, RestSettings},
+    rest::{DaysPost, Omitted, PutMissingPeriod, RestInjected, RestSettings},
 };
 use serde_json::{Value, json};
 
@@ -98,5 +99,25 @@ async fn a_days_post_that_adds_ends_exact_or_names_the_bucket() {
     assert_eq!((out.count("verified"), out.count("unverified"), out.count("drift_repaired")), (2, 1, 0));
     assert!(!out.notification_codes().contains(&"export.drift_repaired".to_string()), "nothing was repaired");
     assert_eq!(h.nmbrs(JAN, NOVEMBER).days, Some(4), "left as the clerk set it, never made worse");
+    h.stop().await;
+}
+
+/// A `PUT` Nmbrs answers 200 without applying it: the check after writing finds the old value
+/// on the worker's own line and repairs it once, in place (a second `PUT`, never an insert);
+/// the bucket is then verified.
+#[tokio::test]
+async fn a_put_answered_but_not_applied_is_repaired_once_by_the_check_after_writing() {
+    let mut h = Spawn::new().api(Api::Rest).start().await;
+    let first = h.export(FULL, export_payload("exp-1", NOVEMBER, shift("2026-11-03", "8.00"))).await;
+    let hours = first.component_id(JAN, "hours", 1).unwrap();
+    let body = format!(r#"{{"hourComponentId": "{}"}}"#, uuid::Uuid::new_v4());
+    h.sim.inject_rest(Some(Rest::HoursPut.name()), RestInjected::Reply { status: 200, body, applied: false });
+    let out = h.export(FULL, export_payload("exp-2", NOVEMBER, shift("2026-11-03", "6.00"))).await;
+    assert_eq!(out.status(), "succeeded", "{:#}", out.completed);
+    assert_eq!(out.write_calls, 2, "the PUT, and the one repair after the check");
+    assert_eq!(h.calls_of(Rest::HoursPost.name()), 1, "only the first export's insert");
+    assert_eq!(out.bucket(JAN, "hours", Some(1))["verified"], json!(true));
+    assert_eq!(out.bucket(JAN, "hours", Some(1))["drift"], Value::Null, "not drift found before planning");
+    assert_eq!(h.nmbrs(JAN, NOVEMBER).hours.iter().map(|l| (l.id, l.value)).collect::<Vec<_>>(), [(hours, d("6"))]);
     h.stop().await;
 }

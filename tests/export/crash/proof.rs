@@ -6,7 +6,7 @@
 //! repaired bucket reported, and each needed insert land once.
 
 use super::*;
-use nmbrs_worker::sim::clerk::ClerkAction;
+use nmbrs_worker::sim::{clerk::ClerkAction, rest::RestInjected};
 
 /// The first export again, under another export id: nothing changed in Eitje.
 fn again() -> Export {
@@ -30,6 +30,12 @@ fn clerk(sim: &Simulator) {
 /// `failpoints` that must exit with 86, then one without that must complete it.
 /// Returns the run and the write calls Nmbrs had answered when the crashing worker started.
 async fn repair_crash_and_resume(api: Api, failpoints: &str) -> (Run, usize) {
+    crash_between(api, failpoints, clerk, &again()).await
+}
+
+/// The first export to completion, `between` on the simulator, then `export` on a worker with
+/// `failpoints` that must exit with 86, then one without that must complete it.
+async fn crash_between(api: Api, failpoints: &str, between: impl FnOnce(&Simulator), export: &Export) -> (Run, usize) {
     let mut env = TestEnv::new();
     let sim = Simulator::start_demo().await.unwrap();
     let via = Via::new(api, &mut env, &sim);
@@ -41,11 +47,11 @@ async fn repair_crash_and_resume(api: Api, failpoints: &str) -> (Run, usize) {
     completed(&mut events, &message_id(&job), 60).await;
     crew.proc(w).sigterm();
     assert_eq!(crew.proc(w).exit_within(20).await, Some(0), "the first worker stops cleanly");
-    clerk(&sim);
+    between(&sim);
     let writes_before = sim.write_calls();
 
     let crashing = crew.start(&[("FAILPOINTS", failpoints)]);
-    let job = via.job(&env, USER, &again());
+    let job = via.job(&env, USER, export);
     let id = message_id(&job);
     env.publish(&job).await;
     assert_eq!(crew.proc(crashing).exit_within(60).await, Some(FAILPOINT_EXIT), "the failpoint {failpoints} fired");
@@ -130,4 +136,23 @@ async fn a_crash_after_repairing_a_changed_line_in_place_resumes_exact_rest() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_after_deleting_a_changed_line_to_repair_it_resumes_exact_soap() {
     repair_crash_and_resume(Api::Soap, "export.after_delete=return").await.0.assert_repaired().await;
+}
+
+/// REST: Nmbrs answers a `PUT` 200 without applying it. The check after writing finds the old
+/// value on the worker's own line, records the drift (`export.after_drift`) and repairs it once
+/// in place; a worker killed right there leaves the bucket to write, and the resumed job
+/// writes it and ends exact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_the_check_found_a_put_not_applied_resumes_exact_rest() {
+    let (first, changed) = (first_export(), changed_export());
+    let not_applied = |sim: &Simulator| {
+        let body = format!(r#"{{"hourComponentId": "{}"}}"#, uuid::Uuid::new_v4());
+        sim.inject_rest(Some(Rest::HoursPut.name()), RestInjected::Reply { status: 200, body, applied: false });
+    };
+    let (run, _) = crash_between(Api::Rest, "export.after_drift=return", not_applied, &changed).await;
+    let puts = run.at_crash.iter().filter(|c| c.operation == Rest::HoursPut.name()).count();
+    assert!(puts >= 1, "the PUT not applied was sent before the crash: {:?}", run.at_crash);
+    let (done, _) = once(&run.events, &run.id);
+    assert_eq!((count(&done, "verified"), count(&done, "unverified")), (12, 0), "{:#}", done.body);
+    run.assert_exact_once(Some(&first), &changed).await;
 }
