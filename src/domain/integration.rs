@@ -42,7 +42,7 @@ pub struct WageCodes {
 }
 
 /// Per-integration settings; every one has a default (CONTRACT §2.2): `auto_deactivate` false,
-/// no code mappings, `verify_export` false (for now; see the field).
+/// no code mappings, `verify_export` true.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default)]
 pub struct Settings {
@@ -50,9 +50,9 @@ pub struct Settings {
     pub auto_deactivate: bool,
     pub hour_codes: HourCodes,
     pub wage_codes: WageCodes,
-    /// Every export reads back what Nmbrs holds of its buckets and repairs drift (CONTRACT §2.5
-    /// "Proof in Nmbrs"). The contract's default is true; until the crash, failure and relink
-    /// tests are brought in line with the extra reads (issue 18, not yet done) it is false here.
+    /// Every export reads what Nmbrs holds of its buckets before planning and after writing,
+    /// and repairs drift (CONTRACT §2.5 "Proof in Nmbrs"); default true. `false`: the export
+    /// trusts its ledger and reports every bucket `verified: false, reason: not_checked`.
     pub verify_export: bool,
 }
 
@@ -62,7 +62,7 @@ impl Default for Settings {
             auto_deactivate: false,
             hour_codes: HourCodes::default(),
             wage_codes: WageCodes::default(),
-            verify_export: false,
+            verify_export: true,
         }
     }
 }
@@ -77,9 +77,9 @@ mod tests {
         let s: Settings = serde_json::from_value(json!({})).unwrap();
         assert_eq!(s, Settings::default());
         assert!(!s.auto_deactivate && s.hour_codes.worked.is_none() && s.wage_codes.allowances.is_empty());
-        assert!(!s.verify_export, "for now exports are verified only when switched on");
-        let on: Settings = serde_json::from_value(json!({"verify_export": true})).unwrap();
-        assert!(on.verify_export);
+        assert!(s.verify_export, "every export is verified unless switched off (CONTRACT §2.5)");
+        let off: Settings = serde_json::from_value(json!({"verify_export": false})).unwrap();
+        assert!(!off.verify_export);
         let s: Settings =
             serde_json::from_value(json!({"hour_codes": {"sick": 30}, "wage_codes": {"allowances": {"travel": 410}}}))
                 .unwrap();

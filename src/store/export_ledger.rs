@@ -149,6 +149,25 @@ pub async fn add_write_calls(pool: &PgPool, integration: &str, idempotency_key: 
     Ok(u64::try_from(total).unwrap_or(0))
 }
 
+/// Keeps with the run what its export proved in Nmbrs so far (`proof`, issue 18), when the
+/// check after writing stopped: the run's `proof` member is replaced, the rest kept.
+pub async fn record_proof<T: serde::Serialize + Sync>(
+    pool: &PgPool,
+    integration: &str,
+    idempotency_key: &str,
+    proof: &T,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE export_runs SET plan = jsonb_set(plan, '{proof}', $3) WHERE integration_id = $1 AND idempotency_key = $2",
+    )
+    .bind(integration)
+    .bind(idempotency_key)
+    .bind(sqlx::types::Json(proof))
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 /// Recovery point 1: in one transaction, the entries' new contributions, the buckets that must
 /// be written (`to_write`, with their protection mode), and `run` (the plan to finish).
 pub async fn record_plan<T: serde::Serialize + Sync>(

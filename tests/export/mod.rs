@@ -9,6 +9,7 @@ mod hours;
 mod in_place_ledger;
 mod odd_values;
 mod proof;
+mod proof_modes;
 mod rest;
 mod review;
 mod stage_migration;

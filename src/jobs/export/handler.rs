@@ -297,9 +297,11 @@ impl ExportHours {
         }
         if run.proof.checked {
             // Read after writing: every bucket written, and those of the plan not proven before.
+            let not_held: BTreeSet<BucketKey> =
+                run.plan.buckets.iter().filter(|b| b.held.is_none()).map(|b| b.key).collect();
             let mut check: BTreeMap<BucketKey, (rust_decimal::Decimal, BucketState)> = ended
                 .into_iter()
-                .filter(|(k, _)| run.plan.buckets.iter().any(|b| b.key == *k && b.held.is_none()))
+                .filter(|(k, _)| not_held.contains(k))
                 .map(|(k, state)| (k, (wanted[&k], state)))
                 .collect();
             for b in run.plan.buckets.iter().filter(|b| b.held.is_none()) {
@@ -309,10 +311,15 @@ impl ExportHours {
                     check.insert(b.key, (b.value, state));
                 }
             }
-            let calls = export_proof::confirm(api, pool, id, &mut run.proof, check, self.max_concurrency)
-                .await
-                .map_err(|stop| stopped(ctx, stop))?;
-            total_calls = ledger::add_write_calls(pool, id, &ctx.job.idempotency_key, calls).await?;
+            let confirmed = export_proof::confirm(api, pool, id, &mut run.proof, check, self.max_concurrency).await;
+            total_calls = ledger::add_write_calls(pool, id, &ctx.job.idempotency_key, confirmed.write_calls).await?;
+            if let Some(stop) = confirmed.stop {
+                // What was proven so far stays with the run: the retry checks only the rest.
+                ledger::record_proof(pool, id, &ctx.job.idempotency_key, &run.proof).await?;
+                tracing::warn!("the check after writing stopped; a retry checks what is left");
+                return Err(stopped(ctx, stop));
+            }
+            crash_point(export_proof::AFTER_CONFIRM);
         }
         let Run { plan, refused: companies, proof } = run;
         let tally = Tally::after_writes(&plan, total_calls);

@@ -46,12 +46,24 @@ struct Kinds {
 }
 
 /// Reads what Nmbrs holds for `buckets` (each with the state the worker expects) and judges
-/// each, at most `concurrency` employees at once.
+/// each, at most `concurrency` employees at once. The first failed read (after the client's
+/// own retries) fails the whole check.
 pub async fn check(
     api: &dyn NmbrsApi,
     buckets: &BTreeMap<BucketKey, BucketState>,
     concurrency: usize,
 ) -> Result<Read, NmbrsError> {
+    let (read, failure) = check_all(api, buckets, concurrency).await;
+    failure.map_or(Ok(read), Err)
+}
+
+/// [`check`], keeping what could be read: the findings of every employee and period whose
+/// reads answered, and the first failure (if any), whose employee's buckets have no finding.
+async fn check_all(
+    api: &dyn NmbrsApi,
+    buckets: &BTreeMap<BucketKey, BucketState>,
+    concurrency: usize,
+) -> (Read, Option<NmbrsError>) {
     let mut places: BTreeMap<(CompanyId, EmployeeId, PayPeriod), Kinds> = BTreeMap::new();
     for key in buckets.keys() {
         let kinds = places.entry((key.company, key.employee, key.period)).or_default();
@@ -72,17 +84,22 @@ pub async fn check(
         .await;
     let mut read = Read::default();
     let mut held = BTreeMap::new();
+    let mut failure = None;
     for r in reads {
-        let (place, holdings, refused) = r?;
-        read.refused.extend(refused.into_iter().map(|op| (place.0, op)));
-        held.insert(place, holdings);
+        match r {
+            Ok((place, holdings, refused)) => {
+                read.refused.extend(refused.into_iter().map(|op| (place.0, op)));
+                held.insert(place, holdings);
+            }
+            Err(e) => failure = failure.or(Some(e)),
+        }
     }
     for (key, state) in buckets {
-        let holdings = &held[&(key.company, key.employee, key.period)];
+        let Some(holdings) = held.get(&(key.company, key.employee, key.period)) else { continue };
         let finding = reconcile(key.component, &state.applied, state.owned_marker.as_ref(), holdings);
         read.findings.insert(*key, finding);
     }
-    Ok(read)
+    (read, failure)
 }
 
 /// One employee's period: the reads `kinds` asks for, and the operations Nmbrs refused.
@@ -150,13 +167,20 @@ fn note_refused(proof: &mut Proof, refused: &BTreeSet<(CompanyId, &'static str)>
     }
 }
 
+/// What [`confirm`] did: the write calls of its repairs, and what stopped it, if anything (a
+/// read that failed after the client's retries, the database). What it proved before it
+/// stopped is in the proof, for the job's next attempt to check only the rest.
+pub struct Confirmed {
+    pub write_calls: u64,
+    pub stop: Option<Stop>,
+}
+
 /// Read after writing (CONTRACT §2.5): reads again what Nmbrs holds of `written` (per bucket
 /// its ledger value and the state its write ended in) and confirms each holds exactly its
 /// value, once, with its marker. A bucket that does not is repaired once where that is safe
 /// (the worker's own line is there: changed in place, or deleted and inserted anew; extra
 /// marked lines dropped; days set again), never by a second insert beside a line that may
 /// have landed (its line is missing): that one, and one a repair did not fix, is `failed`.
-/// Returns the write calls of the repairs.
 pub async fn confirm(
     api: &dyn NmbrsApi,
     pool: &PgPool,
@@ -164,12 +188,29 @@ pub async fn confirm(
     proof: &mut Proof,
     written: BTreeMap<BucketKey, (Decimal, BucketState)>,
     concurrency: usize,
-) -> Result<u64, Stop> {
+) -> Confirmed {
+    // A bucket checked again (a retried attempt) is judged anew.
     proof.verified.retain(|k| !written.contains_key(k));
+    proof.unreadable.retain(|k| !written.contains_key(k));
+    proof.failed.retain(|(k, _)| !written.contains_key(k));
+    let mut calls = 0;
+    let stop = repair(api, pool, integration, proof, &written, concurrency, &mut calls).await.err();
+    Confirmed { write_calls: calls, stop }
+}
+
+async fn repair(
+    api: &dyn NmbrsApi,
+    pool: &PgPool,
+    integration: &str,
+    proof: &mut Proof,
+    written: &BTreeMap<BucketKey, (Decimal, BucketState)>,
+    concurrency: usize,
+    calls: &mut u64,
+) -> Result<(), Stop> {
     let states = written.iter().map(|(k, (_, s))| (*k, s.clone())).collect();
-    let read = check(api, &states, concurrency).await.map_err(Stop::Nmbrs)?;
+    let (read, failure) = check_all(api, &states, concurrency).await;
     note_refused(proof, &read.refused);
-    let (mut calls, mut repaired) = (0, BTreeMap::new());
+    let mut repaired = BTreeMap::new();
     for (key, finding) in read.findings {
         let (wanted, state) = &written[&key];
         match finding {
@@ -192,7 +233,7 @@ pub async fn confirm(
                 let snapshots = Snapshots::default();
                 let (result, after) =
                     BucketWrite { api, pool, integration, work, snapshots: &snapshots }.apply_keeping().await?;
-                calls += result.write_calls;
+                *calls += result.write_calls;
                 match result.end {
                     BucketEnd::Done { .. } => drop(repaired.insert(key, (*wanted, after, drift.nmbrs_value))),
                     _ => proof.failed.push((key, drift.nmbrs_value)),
@@ -200,8 +241,11 @@ pub async fn confirm(
             }
         }
     }
+    if let Some(e) = failure {
+        return Err(Stop::Nmbrs(e));
+    }
     if repaired.is_empty() {
-        return Ok(calls);
+        return Ok(());
     }
     let states = repaired.iter().map(|(k, (_, s, _))| (*k, s.clone())).collect();
     let again = check(api, &states, concurrency).await.map_err(Stop::Nmbrs)?;
@@ -212,9 +256,13 @@ pub async fn confirm(
             Finding::Drift { drift, .. } => proof.failed.push((key, drift.nmbrs_value)),
         }
     }
-    Ok(calls)
+    Ok(())
 }
 
 /// Failpoint: a bucket found drifted after writing has taken what Nmbrs holds; its repair
 /// comes next (a crash here leaves it `to_write`, and the retry or the next export writes it).
 pub const AFTER_DRIFT: &str = "export.after_drift";
+
+/// Failpoint: the check after writing is done (repairs included), before the export reports (a
+/// crash here leaves every bucket settled; the retry reads them again and writes nothing).
+pub const AFTER_CONFIRM: &str = "export.after_confirm";
