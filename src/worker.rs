@@ -59,7 +59,7 @@ impl Worker {
             retry_schedule: config.retry_schedule.clone(),
             db_retry_max: config.db_retry_max,
             job_deadline: config.job_deadline,
-            consent: crate::jobs::run::consent::ConsentWatch { policy: config.rest.chain, clock: config.clock },
+            consent: crate::jobs::run::consent::ConsentWatch { policy: config.rest.chain },
         };
         let connection_name = format!("nmbrs-worker {}pid{}", names.prefix(), std::process::id());
         let supervisor = Supervisor {

@@ -184,7 +184,7 @@ impl Handlers {
         let sync = team::SyncTeam { nmbrs: nmbrs.clone(), max_concurrency, clock, max_departure_share };
         let deactivate = team::Deactivate { nmbrs: nmbrs.clone(), clock, max_departure_share };
         let export = export::ExportHours { nmbrs: nmbrs.clone(), max_concurrency };
-        let consent = run::consent::ConsentWatch { policy: config.rest.chain, clock };
+        let consent = run::consent::ConsentWatch { policy: config.rest.chain };
         let check = check::CheckIntegration { nmbrs, consent };
         Ok(Self::default()
             .with(JobType::SyncTeam, Arc::new(sync))

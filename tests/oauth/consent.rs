@@ -17,12 +17,13 @@ use uuid::Uuid;
 use crate::support::export::{FULL, NOVEMBER, worked};
 use crate::support::*;
 
-/// The worker's clock in the tests (`NMBRS_WORKER_CLOCK`).
+/// Now for the refresh chain: real time, whatever `NMBRS_WORKER_CLOCK` says (the tests pin it
+/// to the demo data's day, which must not move the consent's end).
 fn worker_now() -> DateTime<Utc> {
-    demo::ANCHOR_INSTANT.parse().unwrap()
+    Utc::now()
 }
 
-/// A consent given `days_ago` by the worker's clock; the simulator never ends its chain.
+/// A consent given `days_ago`; the simulator never ends its chain.
 fn consent(app: &TestApp, days_ago: i64) -> RestGrant {
     let mut grant = mint(app, worker_now() - Duration::days(days_ago), None, RefreshExpiryKind::Absolute);
     grant.consented_at = Some(worker_now() - Duration::days(days_ago));

@@ -99,7 +99,7 @@ pub async fn check(
                         consent.consented_at = chain.facts.consented_at;
                         consent.renew_by = Some(renew_by.date_naive());
                         consent.expiring =
-                            crate::domain::consent_chain::expiring(watch.clock.now(), renew_by, &watch.policy);
+                            crate::domain::consent_chain::expiring(chrono::Utc::now(), renew_by, &watch.policy);
                     }
                     report.checks.extend(findings::credentials(domain, &CredentialsSeen::Accepted, Some(&consent)));
                     report.checks.extend(rights::rest(&needs, token.scopes()));

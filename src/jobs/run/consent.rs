@@ -9,7 +9,6 @@ use serde_json::json;
 use sqlx::{Connection, PgPool};
 
 use crate::{
-    clock::Clock,
     domain::consent_chain::{self, ChainPolicy},
     envelope::Job,
     events::{self, JobRef, Level, Notification},
@@ -17,11 +16,12 @@ use crate::{
     telemetry::TraceHeaders,
 };
 
-/// The chain settings and the clock the warning reads.
+/// The chain settings. The refresh chain lives in real time (the identity server's), so the
+/// warning reads the system clock, never `NMBRS_WORKER_CLOCK` (which moves only what day the
+/// payroll rules take for today).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ConsentWatch {
     pub policy: ChainPolicy,
-    pub clock: Clock,
 }
 
 impl ConsentWatch {
@@ -38,7 +38,7 @@ impl ConsentWatch {
             return Ok(false);
         }
         let renew_by = consent_chain::renew_by(&chain.facts, &self.policy);
-        if !consent_chain::expiring(self.clock.now(), renew_by, &self.policy) {
+        if !consent_chain::expiring(chrono::Utc::now(), renew_by, &self.policy) {
             return Ok(false);
         }
         if !oauth_grants::mark_warned(&mut tx, integration_id, chain.grant_id).await? {
