@@ -12,7 +12,8 @@ use serde::Deserialize;
 /// One Eitje venue linked to one Nmbrs company (`integration.venues[]`, CONTRACT §2.2).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Venue {
-    /// Eitje's venue id (a string).
+    /// Eitje's venue id (an id, CONTRACT §2.2 Bounds).
+    #[serde(deserialize_with = "crate::domain::bounded::id")]
     pub eitje_venue_id: String,
     /// The Nmbrs company the venue's people and hours belong to: SOAP `s:int` or REST
     /// `companyId` UUID (CONTRACT §5.2).
@@ -31,20 +32,39 @@ pub struct HourCodes {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct WageCodes {
     pub meals: Option<i32>,
-    /// Allowance type (as in an entry's `allowances[].type`) → wage code.
-    #[serde(default)]
+    /// Allowance type (as in an entry's `allowances[].type`; an id) → wage code; a null
+    /// mapping is left out. At most [`MAX_ALLOWANCE_TYPES`](crate::domain::bounded::MAX_ALLOWANCE_TYPES).
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::bounded::id_map::<_, _, { crate::domain::bounded::MAX_ALLOWANCE_TYPES }>"
+    )]
     pub allowances: BTreeMap<String, i32>,
 }
 
 /// Per-integration settings; every one has a default (CONTRACT §2.2): `auto_deactivate` false,
-/// no code mappings.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+/// no code mappings, `verify_export` true.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default)]
 pub struct Settings {
     /// Departures publish `team_member.deactivated` (true) or one `sync.members_left_nmbrs` (false).
     pub auto_deactivate: bool,
     pub hour_codes: HourCodes,
     pub wage_codes: WageCodes,
+    /// Every export reads what Nmbrs holds of its buckets before planning and after writing,
+    /// and repairs drift (CONTRACT §2.5 "Proof in Nmbrs"); default true. `false`: the export
+    /// trusts its ledger and reports every bucket `verified: false, reason: not_checked`.
+    pub verify_export: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            auto_deactivate: false,
+            hour_codes: HourCodes::default(),
+            wage_codes: WageCodes::default(),
+            verify_export: true,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -57,6 +77,9 @@ mod tests {
         let s: Settings = serde_json::from_value(json!({})).unwrap();
         assert_eq!(s, Settings::default());
         assert!(!s.auto_deactivate && s.hour_codes.worked.is_none() && s.wage_codes.allowances.is_empty());
+        assert!(s.verify_export, "every export is verified unless switched off (CONTRACT §2.5)");
+        let off: Settings = serde_json::from_value(json!({"verify_export": false})).unwrap();
+        assert!(!off.verify_export);
         let s: Settings =
             serde_json::from_value(json!({"hour_codes": {"sick": 30}, "wage_codes": {"allowances": {"travel": 410}}}))
                 .unwrap();

@@ -10,11 +10,14 @@
 //! `oauth_grant` (which refresh token a job uses, when an access token is renewed), `decimal`
 //! (the number Nmbrs meant by a float32 artefact). Calls: `call_budget` (the one Nmbrs call
 //! budget of every process: the shared token bucket, its pause after a used-up quota, and the
-//! fair order of the calls waiting for it).
+//! fair order of the calls waiting for it). Every job: `bounded` (the bytes of an id, the
+//! items of a list, CONTRACT §2.2 Bounds).
 
+pub mod bounded;
 pub mod calendar;
 pub mod call_budget;
 pub mod check;
+pub mod consent_chain;
 pub mod decimal;
 pub mod employment;
 pub mod employment_periods;

@@ -40,7 +40,9 @@ pub trait CompanyService: Send + Sync {
 
 /// Changing a variable hour or wage line in place (REST `PUT`, CONTRACT §5.3): one call that
 /// is safe to repeat, so a lost reply is simply sent again and never leaves a line in doubt.
-/// Only the line's value is changed; its code and comment (the worker's marker) stay.
+/// The whole line is sent (code, value, the comment given, the period named), so the line is
+/// right whether Nmbrs changes only what a PUT sends or replaces the line (issue 18); a `None`
+/// comment is left out.
 #[async_trait]
 pub trait ComponentUpdates: Send + Sync {
     /// Sets hour line `id` of `employee` to `component.hours` in `period` (with

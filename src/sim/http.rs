@@ -30,6 +30,7 @@ pub fn router(state: Shared) -> Router {
         .route("/_sim/faults", post(set_faults).get(get_faults))
         .route("/_sim/calls", get(calls))
         .route("/_sim/reset", post(reset))
+        .route("/_sim/clerk", post(clerk))
         .merge(super::rest::router())
         .with_state(state)
 }
@@ -206,4 +207,14 @@ async fn calls(State(state): State<Shared>) -> Json<CallsView> {
 async fn reset(State(state): State<Shared>) -> StatusCode {
     *lock(&state) = SimState::default();
     StatusCode::NO_CONTENT
+}
+
+/// `POST /_sim/clerk` ([`super::clerk`]): 200 `{"line_id": …}` (null unless a line was added),
+/// 404 when the line is not there.
+async fn clerk(State(state): State<Shared>, Json(req): Json<super::clerk::ClerkRequest>) -> Response {
+    let mut s = lock(&state);
+    match super::clerk::act(s.domain_mut(&req.domain), &req.action) {
+        Ok(id) => Json(serde_json::json!({"line_id": id})).into_response(),
+        Err(message) => (StatusCode::NOT_FOUND, message).into_response(),
+    }
 }

@@ -12,6 +12,7 @@
 //! | `POST /_sim/faults`, `GET /_sim/faults` | replaces / shows the [`FaultConfig`]: `error_rate`, `transient` (`fault9999`, `fault1006`, `http503`), `latency_ms`, `drop_rate`, `lost_reply_rate`, `script` (one-shot faults, e.g. `{"operation": "List_GetAll", "kind": "fault", "code": 1002, "message": "Unauthorized Access"}`, or an uncoded `{"kind": "server_fault", "faultstring": "…", "applied": true}` answered after the write landed; `"company_id": N` aims one at a company), `canned` (sticky canned answers, see below) |
 //! | `GET /_sim/calls` | `{total, writes, per_operation, calls}` |
 //! | `POST /_sim/reset` | empties the state |
+//! | `POST /_sim/clerk` | a person's edit behind the worker's back ([`clerk`]): delete a line, change its value, strip its comment, add a line of their own, set days |
 //!
 //! **Canned responses** (real-world bytes for the worker to read): a script entry
 //! `{"operation": "Contract_GetAll_AllEmployeesByCompany", "company_id": 54613, "kind": "canned",
@@ -52,6 +53,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod clerk;
 pub mod demo;
 mod domain;
 mod http;
@@ -263,6 +265,11 @@ impl Simulator {
     }
 
     /// Sets what the OpenAPI file leaves open (days POST, DELETE in a closed period).
+    /// A clerk's edit in Nmbrs behind the worker's back ([`clerk`]); the id of a line added.
+    pub fn clerk(&self, domain: &str, action: clerk::ClerkAction) -> Result<Option<i32>, String> {
+        clerk::act(self.state().domain_mut(domain), &action)
+    }
+
     pub fn set_rest_settings(&self, settings: rest::RestSettings) {
         self.state().rest.settings = settings;
     }

@@ -24,11 +24,12 @@ use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool, Row, postgres::PgRow};
 
 use super::export_ledger::{KeyColumns, PgQuery, Places, component_text, key_of, place_columns};
+pub use crate::domain::export::stage::Resolution;
 use crate::domain::export::{
     actions::{Applied, ComponentLineId},
     contributions::BucketKey,
     marker::{InsertMarker, MarkedIntent},
-    stage::{BucketState, Stage},
+    stage::{BucketState, Move, Stage},
 };
 use crate::domain::nmbrs_id::NmbrsId;
 
@@ -54,11 +55,19 @@ fn state_of(row: &PgRow) -> sqlx::Result<BucketState> {
     };
     Ok(BucketState {
         stage,
-        applied: Applied { value: row.try_get("applied_value")?, ids: ids(row.try_get("owned_ids")?) },
+        applied: Applied { value: row.try_get("applied_value")?, ids: ids(row.try_get("owned_ids")?), unmarked: false },
         pending,
         foreign: row.try_get::<Option<Vec<NmbrsId>>, _>("foreign_ids")?.map(ids),
         unprotected: row.try_get("unprotected")?,
         intent,
+        owned_marker: match row.try_get::<Option<String>, _>("owned_marker")? {
+            Some(text) => {
+                Some(InsertMarker::parse_stored(&text).ok_or_else(|| {
+                    sqlx::Error::Decode(format!("bucket owned marker {text:?} is not a marker").into())
+                })?)
+            }
+            None => None,
+        },
     })
 }
 
@@ -85,7 +94,7 @@ pub async fn load_for_attempt(
     rows.iter().map(|r| Ok((key_of(r)?, state_of(r)?))).collect()
 }
 
-/// Binds a bucket's key as `$1`…`$6` of [`bucket_update!`].
+/// Binds a bucket's key as `$1`…`$6` of [`bucket_update`].
 fn bind_key<'q>(query: PgQuery<'q>, integration: &'q str, key: &BucketKey) -> PgQuery<'q> {
     query
         .bind(integration)
@@ -96,21 +105,22 @@ fn bind_key<'q>(query: PgQuery<'q>, integration: &'q str, key: &BucketKey) -> Pg
         .bind(component_text(key.component))
 }
 
-/// `UPDATE` of one bucket: `$1`…`$6` its key (see [`bind_key`]), then the `SET` list's own
-/// parameters; optionally an extra condition.
-macro_rules! bucket_update {
-    ($set:literal) => {
-        bucket_update!($set, "")
-    };
-    ($set:literal, $extra:literal) => {
-        concat!(
-            "UPDATE export_buckets SET ",
-            $set,
-            ", updated_at = now() WHERE integration_id = $1 AND company_id = $2 AND employee_id = $3 \
-             AND year = $4 AND period = $5 AND component = $6",
-            $extra
-        )
-    };
+/// `UPDATE` of one bucket by `step`: `$1`…`$6` its key (see [`bind_key`]), then the `SET`
+/// list's own parameters; the new stage and the `stage IN (…)` guard come from the one table
+/// ([`Move::to`], [`Move::guard`]), `extra` adds a condition of the move's own.
+fn bucket_update(step: &Move, set: &str, extra: &str) -> String {
+    let to: Vec<String> = Stage::ALL
+        .iter()
+        .filter(|s| step.from().contains(s))
+        .map(|s| format!("WHEN '{}' THEN '{}'", s.as_str(), step.to(*s).as_str()))
+        .collect();
+    format!(
+        "UPDATE export_buckets SET stage = CASE stage {} END, {set}, updated_at = now() \
+         WHERE integration_id = $1 AND company_id = $2 AND employee_id = $3 AND year = $4 AND period = $5 \
+         AND component = $6 AND {}{extra}",
+        to.join(" "),
+        step.guard()
+    )
 }
 
 /// A recovery point must land on its bucket's row; a missing row is an error, never a silent
@@ -135,18 +145,75 @@ pub async fn ensure_rows(pool: &PgPool, integration: &str, keys: &[BucketKey]) -
     KeyColumns::of(keys.iter()).bind(query.bind(integration)).execute(pool).await.map(drop)
 }
 
-/// After the worker's own components were deleted in Nmbrs (an unknown id counts as deleted):
-/// `settled`/`to_write` → `cleared`; their marker and any kept intent go with them.
-pub async fn record_deleted(pool: &PgPool, integration: &str, key: &BucketKey) -> sqlx::Result<()> {
-    let sql = bucket_update!(
-        "stage = 'cleared', owned_ids = '{}', applied_value = 0, owned_marker = NULL, intent_marker = NULL, \
-         intent_value = NULL",
-        " AND stage IN ('settled', 'to_write')"
-    );
-    bind_key(sqlx::query(sql), integration, key).execute(pool).await.and_then(one_row)
+/// The columns besides the stage that landing a pending insert as line `$7` sets.
+const LANDED: &str = "owned_ids = array_append(owned_ids, $7), applied_value = applied_value + pending_value, \
+     pending_value = NULL, foreign_ids = NULL, owned_marker = intent_marker, intent_marker = NULL, intent_value = NULL";
+/// The columns a pending insert judged not landed clears (its intent and marker stay).
+const NOT_LANDED: &str = "pending_value = NULL, foreign_ids = NULL";
+
+/// Records `step` on the bucket's row in one guarded statement (the table of
+/// [`crate::domain::export::stage`]): an error when the row is not in a stage the move may
+/// follow, or misses the move's own condition. [`BucketState::after`] is the same move in memory.
+pub async fn record(conn: &mut PgConnection, integration: &str, key: &BucketKey, step: &Move) -> sqlx::Result<()> {
+    let update = |set: &str, extra: &str| bucket_update(step, set, extra);
+    let sql = match step {
+        Move::Planned { .. } => update("unprotected = $7", ""),
+        Move::Deleted => update(
+            "owned_ids = '{}', applied_value = 0, owned_marker = NULL, intent_marker = NULL, intent_value = NULL",
+            "",
+        ),
+        Move::Intent { .. } => update(
+            "pending_value = $7, foreign_ids = $8, intent_marker = $9, intent_value = $7",
+            " AND owned_ids = '{}'",
+        ),
+        Move::Inserted { .. } => update(
+            "owned_ids = array_append(owned_ids, $7), applied_value = applied_value + $8, pending_value = NULL, \
+             foreign_ids = NULL, owned_marker = intent_marker, intent_marker = NULL, intent_value = NULL",
+            "",
+        ),
+        Move::Adopted { .. } | Move::Resolved(Resolution::LandedAs(_)) => update(LANDED, ""),
+        Move::NotLanded | Move::Resolved(Resolution::NotLanded) => update(NOT_LANDED, ""),
+        Move::Applied { .. } => update("applied_value = $7, intent_marker = NULL, intent_value = NULL", ""),
+        Move::Updated { .. } => update(
+            "owned_ids = ARRAY[$7], applied_value = $8, \
+             owned_marker = CASE WHEN cardinality(owned_ids) = 1 THEN owned_marker END, intent_marker = NULL, \
+             intent_value = NULL",
+            " AND $7 = ANY(owned_ids)",
+        ),
+        Move::InDoubt => update("pending_value = pending_value", ""),
+        Move::Drifted { .. } => update(
+            "owned_ids = $7, applied_value = $8, owned_marker = CASE WHEN cardinality($7::text[]) > 0 THEN owned_marker END, \
+             intent_marker = NULL, intent_value = NULL",
+            "",
+        ),
+    };
+    let query = bind_key(sqlx::query(sqlx::AssertSqlSafe(sql)), integration, key);
+    let query = match step {
+        Move::Planned { unprotected } => query.bind(*unprotected),
+        Move::Intent { value, foreign, marker } => {
+            let foreign: Option<Vec<NmbrsId>> = foreign.as_ref().map(|f| f.iter().map(|id| id.0).collect());
+            query.bind(*value).bind(foreign).bind(marker.as_str().to_owned())
+        }
+        Move::Inserted { id, value } | Move::Updated { id, value } => query.bind(id.0).bind(*value),
+        Move::Adopted { id } | Move::Resolved(Resolution::LandedAs(id)) => query.bind(id.0),
+        Move::Applied { value } => query.bind(*value),
+        Move::Drifted { held } => query.bind(held.ids.iter().map(|id| id.0).collect::<Vec<_>>()).bind(held.value),
+        Move::Deleted | Move::NotLanded | Move::Resolved(Resolution::NotLanded) | Move::InDoubt => query,
+    };
+    query.execute(conn).await.and_then(one_row)
 }
 
-/// Before an insert of `value` carrying `marker` in its comment (→ `insert_sent`): from here
+/// [`record`] on a connection of `pool`.
+async fn record_on(pool: &PgPool, integration: &str, key: &BucketKey, step: Move) -> sqlx::Result<()> {
+    record(&mut *pool.acquire().await?, integration, key, &step).await
+}
+
+/// [`Move::Deleted`]: `settled`/`to_write` → `cleared`.
+pub async fn record_deleted(pool: &PgPool, integration: &str, key: &BucketKey) -> sqlx::Result<()> {
+    record_on(pool, integration, key, Move::Deleted).await
+}
+
+/// [`Move::Intent`]: before an insert of `value` carrying `marker` (→ `insert_sent`); from here
 /// until [`record_inserted`] the insert may have landed. `foreign`: the lines of the bucket's
 /// code already in the period (`None`: the period could not be read). The marker is kept with
 /// the intent (`domain::export::marker::marker_for` chose it: the kept one for a retry).
@@ -158,18 +225,11 @@ pub async fn record_intent(
     foreign: Option<&[ComponentLineId]>,
     marker: &InsertMarker,
 ) -> sqlx::Result<()> {
-    let sql = bucket_update!(
-        "stage = 'insert_sent', pending_value = $7, foreign_ids = $8, intent_marker = $9, intent_value = $7",
-        " AND stage IN ('settled', 'to_write', 'cleared') AND owned_ids = '{}'"
-    );
-    let foreign: Option<Vec<NmbrsId>> = foreign.map(|f| f.iter().map(|id| id.0).collect());
-    let query = bind_key(sqlx::query(sql), integration, key).bind(value).bind(foreign).bind(marker.as_str());
-    query.execute(pool).await.and_then(one_row)
+    let step = Move::Intent { value, foreign: foreign.map(<[_]>::to_vec), marker: marker.clone() };
+    record_on(pool, integration, key, step).await
 }
 
-/// Right after an insert returned `id` (`insert_sent` → `settled`): the worker owns it and the
-/// bucket holds `value`, as the ledger wants (inserts come only after the worker's other
-/// components are deleted).
+/// [`Move::Inserted`]: right after an insert returned `id` (`insert_sent` → `settled`).
 pub async fn record_inserted(
     pool: &PgPool,
     integration: &str,
@@ -177,56 +237,32 @@ pub async fn record_inserted(
     id: ComponentLineId,
     value: Decimal,
 ) -> sqlx::Result<()> {
-    let sql = bucket_update!(
-        "stage = 'settled', owned_ids = array_append(owned_ids, $7), applied_value = applied_value + $8, \
-         pending_value = NULL, foreign_ids = NULL, owned_marker = intent_marker, intent_marker = NULL, \
-         intent_value = NULL",
-        " AND stage = 'insert_sent'"
-    );
-    bind_key(sqlx::query(sql), integration, key).bind(id.0).bind(value).execute(pool).await.and_then(one_row)
+    record_on(pool, integration, key, Move::Inserted { id, value }).await
 }
 
-/// A read-back found the pending insert as component `id`: adopted as if its reply had come
-/// (→ `to_write`: the ledger may want another value by now).
+/// [`Move::Adopted`]: a read-back found the pending insert as component `id` (→ `to_write`).
 pub async fn record_adopted(
     pool: &PgPool,
     integration: &str,
     key: &BucketKey,
     id: ComponentLineId,
 ) -> sqlx::Result<()> {
-    let sql = bucket_update!(
-        "stage = 'to_write', owned_ids = array_append(owned_ids, $7), applied_value = applied_value + pending_value, \
-         pending_value = NULL, foreign_ids = NULL, owned_marker = intent_marker, intent_marker = NULL, \
-         intent_value = NULL",
-        " AND stage IN ('insert_sent', 'in_doubt')"
-    );
-    bind_key(sqlx::query(sql), integration, key).bind(id.0).execute(pool).await.and_then(one_row)
+    record_on(pool, integration, key, Move::Adopted { id }).await
 }
 
-/// A read-back found no trace of the pending insert: it did not land (→ `to_write`). Its
-/// intent and marker stay, so its retry sends the same marker.
+/// [`Move::NotLanded`]: a read-back found no trace of the pending insert (→ `to_write`).
 pub async fn record_not_landed(pool: &PgPool, integration: &str, key: &BucketKey) -> sqlx::Result<()> {
-    let sql = bucket_update!(
-        "stage = 'to_write', pending_value = NULL, foreign_ids = NULL",
-        " AND stage IN ('insert_sent', 'in_doubt')"
-    );
-    bind_key(sqlx::query(sql), integration, key).execute(pool).await.and_then(one_row)
+    record_on(pool, integration, key, Move::NotLanded).await
 }
 
-/// The bucket holds `value` in Nmbrs and nothing is pending (after `DaysVar_Set`, or when the
-/// ledger already matched): → `settled`. An intent kept for a retry is given up.
+/// [`Move::Applied`]: the bucket holds `value` and nothing is pending (→ `settled`).
 pub async fn record_applied(pool: &PgPool, integration: &str, key: &BucketKey, value: Decimal) -> sqlx::Result<()> {
-    let sql = bucket_update!(
-        "stage = 'settled', applied_value = $7, intent_marker = NULL, intent_value = NULL",
-        " AND stage IN ('settled', 'to_write', 'cleared')"
-    );
-    bind_key(sqlx::query(sql), integration, key).bind(value).execute(pool).await.and_then(one_row)
+    record_on(pool, integration, key, Move::Applied { value }).await
 }
 
-/// After the worker's own line `id` was updated in place to `value` and its other owned lines
-/// were dropped (`settled`/`to_write` → `settled`): the worker owns `id` alone, holding `value`.
-/// The line keeps its comment, so its marker stays `owned_marker` when it was the only owned
-/// line (with several, which one carried it is not known: NULL). A kept intent is given up.
+/// [`Move::Updated`]: the worker's own line `id` was updated in place to `value` and its other
+/// owned lines dropped (→ `settled`). The line keeps its comment, so its marker stays when it
+/// was the only owned line.
 pub async fn record_updated(
     pool: &PgPool,
     integration: &str,
@@ -234,20 +270,12 @@ pub async fn record_updated(
     id: ComponentLineId,
     value: Decimal,
 ) -> sqlx::Result<()> {
-    let sql = bucket_update!(
-        "stage = 'settled', owned_ids = ARRAY[$7], applied_value = $8, \
-         owned_marker = CASE WHEN cardinality(owned_ids) = 1 THEN owned_marker END, intent_marker = NULL, \
-         intent_value = NULL",
-        " AND stage IN ('settled', 'to_write') AND $7 = ANY(owned_ids)"
-    );
-    bind_key(sqlx::query(sql), integration, key).bind(id.0).bind(value).execute(pool).await.and_then(one_row)
+    record_on(pool, integration, key, Move::Updated { id, value }).await
 }
 
-/// The pending insert can be neither confirmed nor ruled out: no write until a read-back or a
-/// person resolves it (`insert_sent` → `in_doubt`).
+/// [`Move::InDoubt`]: the pending insert can be neither confirmed nor ruled out (→ `in_doubt`).
 pub async fn record_in_doubt(pool: &PgPool, integration: &str, key: &BucketKey) -> sqlx::Result<()> {
-    let sql = bucket_update!("stage = 'in_doubt'", " AND stage IN ('insert_sent', 'in_doubt')");
-    bind_key(sqlx::query(sql), integration, key).execute(pool).await.and_then(one_row)
+    record_on(pool, integration, key, Move::InDoubt).await
 }
 
 /// A bucket stopped in doubt, for a person to look at.
@@ -300,40 +328,18 @@ pub async fn soap_keyed(pool: &PgPool, integration: &str) -> sqlx::Result<Vec<Bu
     rows.iter().map(key_of).collect()
 }
 
-/// What a person found in Nmbrs about a bucket in doubt.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Resolution {
-    /// The insert landed as this component: the worker owns it from now on.
-    LandedAs(ComponentLineId),
-    /// The insert did not land (or the person deleted it): the next export inserts.
-    NotLanded,
-}
-
-/// Resolves a bucket in doubt by a person's word (→ `to_write`), so the next export of the
-/// integration brings it to the ledger's value. False when no such bucket is in doubt.
+/// Resolves a bucket in doubt by a person's word ([`Move::Resolved`], → `to_write`), so the
+/// next export of the integration brings it to the ledger's value. False when no such bucket
+/// is in doubt.
 pub async fn resolve(
     conn: &mut PgConnection,
     integration: &str,
     key: &BucketKey,
     how: Resolution,
 ) -> sqlx::Result<bool> {
-    let done = match how {
-        Resolution::LandedAs(id) => {
-            let sql = bucket_update!(
-                "stage = 'to_write', owned_ids = array_append(owned_ids, $7), \
-                 applied_value = applied_value + pending_value, pending_value = NULL, foreign_ids = NULL, \
-                 owned_marker = intent_marker, intent_marker = NULL, intent_value = NULL",
-                " AND stage = 'in_doubt'"
-            );
-            bind_key(sqlx::query(sql), integration, key).bind(id.0).execute(&mut *conn).await?
-        }
-        Resolution::NotLanded => {
-            let sql = bucket_update!(
-                "stage = 'to_write', pending_value = NULL, foreign_ids = NULL",
-                " AND stage = 'in_doubt'"
-            );
-            bind_key(sqlx::query(sql), integration, key).execute(&mut *conn).await?
-        }
-    };
-    Ok(done.rows_affected() == 1)
+    match record(conn, integration, key, &Move::Resolved(how)).await {
+        Ok(()) => Ok(true),
+        Err(sqlx::Error::RowNotFound) => Ok(false),
+        Err(e) => Err(e),
+    }
 }

@@ -149,6 +149,25 @@ pub async fn add_write_calls(pool: &PgPool, integration: &str, idempotency_key: 
     Ok(u64::try_from(total).unwrap_or(0))
 }
 
+/// Keeps with the run what its export proved in Nmbrs so far (`proof`, issue 18), when the
+/// check after writing stopped: the run's `proof` member is replaced, the rest kept.
+pub async fn record_proof<T: serde::Serialize + Sync>(
+    pool: &PgPool,
+    integration: &str,
+    idempotency_key: &str,
+    proof: &T,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE export_runs SET plan = jsonb_set(plan, '{proof}', $3) WHERE integration_id = $1 AND idempotency_key = $2",
+    )
+    .bind(integration)
+    .bind(idempotency_key)
+    .bind(sqlx::types::Json(proof))
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 /// Recovery point 1: in one transaction, the entries' new contributions, the buckets that must
 /// be written (`to_write`, with their protection mode), and `run` (the plan to finish).
 pub async fn record_plan<T: serde::Serialize + Sync>(
@@ -158,6 +177,18 @@ pub async fn record_plan<T: serde::Serialize + Sync>(
     run: &T,
 ) -> sqlx::Result<()> {
     let mut tx = pool.begin().await?;
+    record_plan_in(&mut *tx, (integration, idempotency_key, export_id), plan, run).await?;
+    tx.commit().await
+}
+
+/// [`record_plan`] inside a transaction the caller commits (with what else belongs to the same
+/// recovery point, e.g. the buckets found drifted in Nmbrs, issue 18).
+pub async fn record_plan_in<T: serde::Serialize + Sync>(
+    tx: &mut PgConnection,
+    (integration, idempotency_key, export_id): (&str, &str, &str),
+    plan: &Plan,
+    run: &T,
+) -> sqlx::Result<()> {
     let ids: Vec<&str> = plan.updates.keys().map(|id| id.0.as_str()).collect();
     sqlx::query("DELETE FROM export_contributions WHERE integration_id = $1 AND entry_id = ANY($2)")
         .bind(integration)
@@ -165,9 +196,9 @@ pub async fn record_plan<T: serde::Serialize + Sync>(
         .execute(&mut *tx)
         .await?;
     let rows: Vec<&Contribution> = plan.updates.keys().flat_map(|id| plan.ledger.contributions(id)).collect();
-    insert_contributions(&mut tx, integration, &rows).await?;
+    insert_contributions(tx, integration, &rows).await?;
     let writes: Vec<(BucketKey, bool)> = plan.writes().map(|b| (b.key, b.unprotected)).collect();
-    mark_dirty(&mut tx, integration, &writes).await?;
+    mark_dirty(tx, integration, &writes).await?;
     // A run is only needed until its job completes: completed ones go after a while, so the
     // table stays bounded. A failed job's run stays, for its replay to finish the same plan.
     sqlx::query(
@@ -187,7 +218,7 @@ pub async fn record_plan<T: serde::Serialize + Sync>(
         .bind(sqlx::types::Json(run))
         .execute(&mut *tx)
         .await?;
-    tx.commit().await
+    Ok(())
 }
 
 async fn insert_contributions(conn: &mut PgConnection, integration: &str, rows: &[&Contribution]) -> sqlx::Result<()> {

@@ -130,9 +130,13 @@ async fn without_the_read_back_right_a_lost_insert_stops_its_bucket_in_doubt() {
         json!({"nmbrs_employee_id": JAN, "component": "hours", "code": 1, "period": {"year": 2026, "number": 11}})
     );
     assert_eq!(out.count("in_doubt"), 1);
-    assert_eq!(out.completed["errors"].as_array().unwrap().len(), 1);
+    assert_eq!(out.completed["errors"].as_array().unwrap().len(), 2, "{:#}", out.completed);
     assert_eq!(out.completed["errors"][0]["code"], "export.in_doubt");
     assert_eq!(out.completed["errors"][0]["scope"]["nmbrs_employee_id"], JAN);
+    // The check after writing (CONTRACT §2.5): LIMITED may not read days either, so the company
+    // is named once as unverified; the bucket in doubt is not read again.
+    assert_eq!(out.completed["errors"][1]["code"], "export.unverified");
+    assert_eq!(out.completed["errors"][1]["scope"]["operations"], json!(["DaysVar_Get"]));
     assert_eq!(h.calls_of("HourComponentVar_Insert"), 1, "no blind second insert");
     assert_eq!(h.calls_of("HourComponentVar_Get"), 2, "the read before the insert and the read-back, both refused");
     let jan = h.nmbrs(JAN, NOVEMBER);
@@ -333,11 +337,12 @@ async fn an_insert_without_a_reply_that_is_not_in_nmbrs_is_sent_again_only_by_a_
     // After the lost reply the period is read back at once (not there yet), then again by the
     // next attempt, and only then is the insert sent again. SOAP also reads the period before
     // each attempt's insert (what was there already); REST finds a lost insert by its marker
-    // and reads nothing first.
+    // and reads nothing first. Last, the check after writing (CONTRACT §2.5 "Proof in Nmbrs")
+    // reads the period once more; a first export has no bucket to check before planning.
     let (get, sent) = (format!("{read} ok"), format!("{insert} ok"));
     let expected = match api {
-        Api::Soap => [&get, "injected", &get, &get, &get, &sent].map(str::to_string).to_vec(),
-        Api::Rest => ["injected", &get, &get, &sent].map(str::to_string).to_vec(),
+        Api::Soap => [&get, "injected", &get, &get, &get, &sent, &get].map(str::to_string).to_vec(),
+        Api::Rest => ["injected", &get, &get, &sent, &get].map(str::to_string).to_vec(),
     };
     assert_eq!(hours.len(), expected.len(), "{hours:?}");
     for (call, want) in hours.iter().zip(&expected) {

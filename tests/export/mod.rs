@@ -3,10 +3,13 @@
 
 pub(crate) mod crash;
 mod doubt;
+mod event_size;
 mod failures;
 mod hours;
 mod in_place_ledger;
 mod odd_values;
+mod proof;
+mod proof_modes;
 mod rest;
 mod review;
 mod stage_migration;

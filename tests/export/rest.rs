@@ -117,7 +117,7 @@ async fn a_lost_insert_is_adopted_only_by_its_marker_next_to_a_persons_identical
     assert_eq!(out.status(), "succeeded", "{:#}", out.completed);
     assert_eq!(out.count("in_doubt"), 0);
     assert_eq!(calls(&h, Rest::HoursPost), 1, "never inserted twice");
-    assert_eq!(calls(&h, Rest::HoursGet), 1, "one read: the read-back, none before the insert");
+    assert_eq!(calls(&h, Rest::HoursGet), 2, "the read-back and the check after writing, none before the insert");
     let jan = h.nmbrs(JAN, NOVEMBER);
     assert_eq!(jan.hour_values(), [(1, d("7.5")), (1, d("7.5"))]);
     let mine = out.component_id(JAN, "hours", 1).expect("adopted");
@@ -140,8 +140,8 @@ async fn an_insert_whose_marker_is_not_found_is_sent_again_only_by_a_later_attem
         .map(|c| format!("{} {}", &c.operation[..c.operation.find(' ').unwrap_or(0)], c.outcome))
         .collect();
     // No read before the insert; read back at once (not there), again by the next attempt, and
-    // only then sent again.
-    assert_eq!(hours, ["POST injected:drop", "GET ok", "GET ok", "POST ok"], "{hours:?}");
+    // only then sent again; last the check after writing (CONTRACT §2.5 "Proof in Nmbrs").
+    assert_eq!(hours, ["POST injected:drop", "GET ok", "GET ok", "POST ok", "GET ok"], "{hours:?}");
     assert_eq!(h.nmbrs(JAN, NOVEMBER).hour_values(), [(1, d("7.5"))]);
     out.assert_matches_nmbrs(&h.sim);
     h.stop().await;

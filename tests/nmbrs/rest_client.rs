@@ -261,7 +261,7 @@ async fn every_call_once_reads_and_writes_the_shared_state_within_the_openapi_fi
     assert_eq!(read.len(), 1);
     assert_eq!((read[0].id, read[0].hour_code, read[0].hours.0), (id, HourCode(1), dec("7.25")));
     assert_eq!(read[0].comment.as_deref(), Some("eitje:intent-1"), "the marker round-trips");
-    assert_eq!(c.update_variable_hours(jan, id, Hours(dec("8.5")), NOVEMBER, false).await.unwrap(), id);
+    assert_eq!(c.update_variable_hours(jan, id, &line(1, "8.5", "eitje:intent-1"), NOVEMBER, false).await.unwrap(), id);
     assert_eq!(w.hours_lines(JAN, NOVEMBER), vec![(1, dec("8.5"))]);
     assert_eq!(c.variable_hours(jan, NOVEMBER).await.unwrap().items[0].comment.as_deref(), Some("eitje:intent-1"));
     assert_eq!(c.delete_variable_hours(jan, id).await.unwrap(), Deleted::Deleted);
@@ -274,7 +274,9 @@ async fn every_call_once_reads_and_writes_the_shared_state_within_the_openapi_fi
     let jan_wages = &wages.items.iter().find(|e| e.employee_id == jan).unwrap().items;
     assert_eq!((jan_wages[0].id, jan_wages[0].code, jan_wages[0].value.0), (wid, WageCode(410), dec("12.4")));
     assert_eq!(jan_wages[0].comment.as_deref(), Some("eitje:intent-2"));
-    c.update_variable_wage(jan, wid, Amount(dec("20")), NOVEMBER, false).await.unwrap();
+    c.update_variable_wage(jan, wid, &NewWageLine { value: Amount(dec("20")), ..wage.clone() }, NOVEMBER, false)
+        .await
+        .unwrap();
     let soap_side = w.sim.wage_components(DOMAIN, JAN, NOVEMBER);
     assert_eq!(soap_side.iter().map(|l| (l.code, l.value.0)).collect::<Vec<_>>(), vec![(410, dec("20"))]);
     assert_eq!(c.delete_variable_wage(jan, wid).await.unwrap(), Deleted::Deleted);
@@ -320,7 +322,7 @@ async fn writes_name_their_period_and_unprotected_mode_reaches_a_closed_period()
     assert_eq!(w.hours_lines(JAN, october), vec![(1, dec("3"))]);
     assert!(w.hours_lines(JAN, NOVEMBER).is_empty());
     // Emptying it: PUT 0 (DELETE has no unprotectedMode).
-    c.update_variable_hours(jan, id, Hours(Decimal::ZERO), october, true).await.unwrap();
+    c.update_variable_hours(jan, id, &line(1, "0", "m-closed"), october, true).await.unwrap();
     assert_eq!(w.hours_lines(JAN, october), vec![(1, Decimal::ZERO)]);
     assert_eq!(c.variable_hours(jan, october).await.unwrap().items.len(), 1, "reads name the period too");
     w.assert_valid_traffic();
@@ -493,7 +495,10 @@ async fn a_put_whose_reply_was_lost_is_repeated_safely() {
     let id = c.insert_variable_hours(jan, &line(1, "6", "eitje:intent-1"), NOVEMBER, false).await.unwrap();
     w.inject(RestOperation::HoursPut, RestInjected::LostReply);
     w.inject(RestOperation::HoursPut, RestInjected::ServerError { status: 503 });
-    assert_eq!(c.update_variable_hours(jan, id, Hours(dec("9.75")), NOVEMBER, false).await.unwrap(), id);
+    assert_eq!(
+        c.update_variable_hours(jan, id, &line(1, "9.75", "eitje:intent-1"), NOVEMBER, false).await.unwrap(),
+        id
+    );
     assert_eq!(w.hours_lines(JAN, NOVEMBER), vec![(1, dec("9.75"))], "one line, the new value");
     assert_eq!(
         w.outcomes(RestOperation::HoursPut),
@@ -503,7 +508,9 @@ async fn a_put_whose_reply_was_lost_is_repeated_safely() {
     let wage = NewWageLine { code: WageCode(420), value: Amount(dec("50")), comment: None };
     let wid = c.insert_variable_wage(jan, &wage, NOVEMBER, false).await.unwrap();
     w.inject(RestOperation::WagePut, RestInjected::LostReply);
-    c.update_variable_wage(jan, wid, Amount(dec("75.5")), NOVEMBER, false).await.unwrap();
+    c.update_variable_wage(jan, wid, &NewWageLine { value: Amount(dec("75.5")), ..wage.clone() }, NOVEMBER, false)
+        .await
+        .unwrap();
     let lines = w.sim.wage_components(DOMAIN, JAN, NOVEMBER);
     assert_eq!(lines.iter().map(|l| (l.code, l.value.0)).collect::<Vec<_>>(), vec![(420, dec("75.5"))]);
     w.assert_valid_traffic();
@@ -553,9 +560,10 @@ async fn component_updates_change_a_line_in_place_keeping_code_and_marker() {
     let october = PayPeriod::new(2026, 10);
     let closed =
         HourComponentId::from(c.insert_variable_hours(jan, &line(20, "3", marker), october, true).await.unwrap());
-    let refused = updates.update_hour_component(employee, closed, &hours("0"), october, false).await.unwrap_err();
+    let zero = NewHourComponent { hour_code: HourCode(20), ..hours("0") };
+    let refused = updates.update_hour_component(employee, closed, &zero, october, false).await.unwrap_err();
     assert_eq!(refused.nmbrs_code(), Some(40033), "{refused}");
-    updates.update_hour_component(employee, closed, &hours("0"), october, true).await.unwrap();
+    updates.update_hour_component(employee, closed, &zero, october, true).await.unwrap();
     assert_eq!(w.hours_lines(JAN, october), vec![(20, Decimal::ZERO)]);
 
     // SOAP integer ids never reach the REST face.

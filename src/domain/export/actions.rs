@@ -38,6 +38,10 @@ pub struct Applied {
     pub value: Decimal,
     /// The components the worker created and owns for this bucket (empty for days).
     pub ids: Vec<ComponentLineId>,
+    /// The owned line no longer carries the worker's marker (a person stripped the comment,
+    /// `super::proof`): an edge that updates in place puts it back, even at the same value.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unmarked: bool,
 }
 
 /// What the Nmbrs edge can do to a line the worker owns (a capability the edge reports,
@@ -100,7 +104,7 @@ pub fn decide(component: Component, wanted: Decimal, applied: &Applied, writing:
         (true, [first, rest @ ..]) if in_place && writing.unprotected => update(first, rest),
         (true, ids) => Action::Delete { ids: ids.to_vec() },
         (false, []) => Action::Insert { value: wanted },
-        (false, [_]) if applied.value == wanted => Action::Unchanged,
+        (false, [_]) if applied.value == wanted && !(in_place && applied.unmarked) => Action::Unchanged,
         (false, [first, rest @ ..]) if in_place => update(first, rest),
         (false, ids) => Action::Replace { delete: ids.to_vec(), value: wanted },
     }
@@ -145,6 +149,7 @@ mod tests {
         Applied {
             value: d(value),
             ids: ids.iter().map(|&i| ComponentLineId(crate::domain::nmbrs_id::NmbrsId::Int(i))).collect(),
+            unmarked: false,
         }
     }
 

@@ -8,6 +8,7 @@
 //! - [`ledger`]: per entry its live contributions, and bucket values derived from them;
 //! - [`actions`]: the write that brings one bucket in Nmbrs to its wanted value;
 //! - [`stage`]: where a bucket's write stands, its next step, and the sweep of unsettled buckets;
+//! - [`proof`]: what Nmbrs really holds of each bucket: verified, drift, or unreadable (issue 18);
 //! - [`readback`]: what a period read back says about an insert whose reply was lost;
 //! - [`marker`]: the marker in the comment of every insert, unique to its intent (issue 10);
 //! - [`work`]: the buckets one attempt writes (the plan's and the swept ones), decided once;
@@ -81,6 +82,7 @@ pub mod marker;
 pub mod notify;
 pub mod payload;
 pub mod plan;
+pub mod proof;
 pub mod readback;
 pub mod result;
 pub mod stage;

@@ -128,33 +128,55 @@ pub struct BucketPlan {
     /// The bucket lies in a closed period the export allows: every insert, update and
     /// `DaysVar_Set` carries `UnprotectedMode=true`.
     pub unprotected: bool,
-    /// Set by [`Plan::mark_in_doubt`]: the write may or may not have landed.
-    pub in_doubt: bool,
-    /// Set by [`Plan::mark_refused`]: Nmbrs refused the write; the bucket was not written.
+    /// Why the write was held back, when it was ([`Plan::mark_in_doubt`], [`Plan::mark_refused`],
+    /// [`Plan::mark_unreadable`]); `None`: not held back.
     #[serde(default)]
-    pub refused: bool,
-    /// Set by [`Plan::mark_unreadable`]: a line of the period that may be of the bucket's code
-    /// could not be read; the bucket was not written.
-    #[serde(default)]
-    pub unreadable: bool,
+    pub held: Option<HeldBack>,
+}
+
+/// Why a bucket's write was held back (one reason: the first that stopped it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeldBack {
+    /// The write may or may not have landed.
+    InDoubt,
+    /// Nmbrs refused the write; the bucket was not written.
+    Refused,
+    /// A line of the period that may be of the bucket's code could not be read; the bucket was
+    /// not written.
+    Unreadable,
+}
+
+impl HeldBack {
+    /// The `buckets[].action` of `hours.exported` for a bucket held back.
+    pub fn label(self) -> &'static str {
+        match self {
+            HeldBack::InDoubt => "in_doubt",
+            HeldBack::Refused => "refused",
+            HeldBack::Unreadable => "unreadable",
+        }
+    }
 }
 
 impl BucketPlan {
     /// The `buckets[].action` of `hours.exported`.
     pub fn label(&self) -> &'static str {
-        match (self.in_doubt, self.refused, self.unreadable) {
-            (true, ..) => "in_doubt",
-            (_, true, _) => "refused",
-            (.., true) => "unreadable",
-            _ => self.action.label(&self.applied),
+        match self.held {
+            Some(held) => held.label(),
+            None => self.action.label(&self.applied),
         }
+    }
+
+    /// A new bucket plan, not held back.
+    pub fn new(key: BucketKey, value: Decimal, applied: Applied, action: Action, unprotected: bool) -> Self {
+        BucketPlan { key, value, applied, action, unprotected, held: None }
     }
 
     /// One `buckets[]` item of `hours.exported`. `component_id` is the component the worker owns
     /// after the action (null for days, after a delete, and for a dry-run insert).
     pub fn report(&self, component_id: Option<ComponentLineId>) -> Value {
         let id = match (self.key.component, &self.action) {
-            _ if self.in_doubt || self.refused || self.unreadable => None,
+            _ if self.held.is_some() => None,
             (Component::Days, _) | (_, Action::Delete { .. }) => None,
             _ => component_id.map(|c| c.0),
         };
@@ -201,13 +223,19 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The `hours.exported` payload. `component_ids` holds the component the worker owns per
-    /// bucket after writing; for a bucket missing there, an unchanged bucket reports its one
-    /// owned component and any other null (as a dry run does for an insert).
+    /// The `hours.exported` payload, at most `max_bytes` serialized: `buckets`, then `skipped`,
+    /// then `exported` are listed until the next item would pass it, and each list's `_count`
+    /// and `_truncated` say what was left out (CONTRACT §2.2 Bounds, `bounded::fit_lists`).
+    /// `component_ids` holds the component the worker owns per bucket after writing; for a
+    /// bucket missing there, an unchanged bucket reports its one owned component and any other
+    /// null (as a dry run does for an insert). `proof`: per bucket (and whether it was held
+    /// back) its `verified`, `reason` and `drift` (issue 18, `super::proof::Proof::report`).
     pub fn hours_exported(
         &self,
         payload: &ExportPayload,
         component_ids: &BTreeMap<BucketKey, ComponentLineId>,
+        proof: impl Fn(&BucketKey, bool) -> Value,
+        max_bytes: usize,
     ) -> Value {
         let buckets: Vec<Value> = self
             .buckets
@@ -217,11 +245,21 @@ impl Plan {
                     (Action::Unchanged, [one]) => Some(*one),
                     _ => None,
                 };
-                b.report(component_ids.get(&b.key).copied().or(owned))
+                let mut item = b.report(component_ids.get(&b.key).copied().or(owned));
+                if let (Some(item), Value::Object(more)) = (item.as_object_mut(), proof(&b.key, b.held.is_some())) {
+                    item.extend(more);
+                }
+                item
             })
             .collect();
-        json!({"export_id": payload.export_id, "period": period_json(payload.period.into()),
-               "dry_run": payload.dry_run, "exported": self.exported, "skipped": self.skipped, "buckets": buckets})
+        let fixed = json!({"export_id": payload.export_id, "period": period_json(payload.period.into()),
+                           "dry_run": payload.dry_run});
+        fn listed<T: Serialize>(items: &[T]) -> Vec<Value> {
+            items.iter().map(|i| serde_json::to_value(i).expect("serializes")).collect()
+        }
+        let lists =
+            vec![("buckets", buckets), ("skipped", listed(&self.skipped)), ("exported", listed(&self.exported))];
+        crate::domain::bounded::fit_lists(fixed.as_object().expect("an object").clone(), lists, max_bytes)
     }
 
     /// Records that the handler stopped bucket `key` because it cannot know whether its insert
@@ -268,11 +306,12 @@ impl Plan {
             let Some(&i) = index.get(key) else { continue };
             any = true;
             let bucket = &mut self.buckets[i];
-            match reason {
-                SkipReason::InDoubt => bucket.in_doubt = true,
-                SkipReason::UnreadableRecord => bucket.unreadable = true,
-                _ => bucket.refused = true,
-            }
+            let held = match reason {
+                SkipReason::InDoubt => HeldBack::InDoubt,
+                SkipReason::UnreadableRecord => HeldBack::Unreadable,
+                _ => HeldBack::Refused,
+            };
+            bucket.held = bucket.held.or(Some(held));
             if *reason == SkipReason::InDoubt {
                 let note = notify::in_doubt(key);
                 if noted.insert(note_key(&note)) {
@@ -290,8 +329,7 @@ impl Plan {
         if !any {
             return;
         }
-        let held_back: HashSet<BucketKey> =
-            self.buckets.iter().filter(|b| b.in_doubt || b.refused || b.unreadable).map(|b| b.key).collect();
+        let held_back: HashSet<BucketKey> = self.buckets.iter().filter(|b| b.held.is_some()).map(|b| b.key).collect();
         let mut held: HashMap<&EntryId, bool> = HashMap::new();
         for (bucket, id, _) in &self.sources {
             *held.entry(id).or_insert(true) &= held_back.contains(bucket);
@@ -382,7 +420,7 @@ pub fn plan(input: &PlanInput) -> Plan {
             let closed = input.companies.get(&key.company).map(|f| check_period(key.period, &f.current_period));
             let unprotected = input.payload.allow_closed_period && closed == Some(PeriodCheck::Closed);
             let action = decide(key.component, value, &applied, Writing { edge: input.edge, unprotected });
-            BucketPlan { key, value, applied, action, unprotected, in_doubt: false, refused: false, unreadable: false }
+            BucketPlan::new(key, value, applied, action, unprotected)
         })
         .collect();
     let unprotected = buckets.iter().filter(|b| b.unprotected && b.action.writes()).map(|b| b.key.company).collect();

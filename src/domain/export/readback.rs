@@ -37,7 +37,7 @@ use crate::domain::nmbrs_id::NmbrsId;
 
 /// Decimals Nmbrs may keep of hours and amounts: a value sent with more (7.333 hours) may read
 /// back rounded (7.33) and is still the same line.
-const NMBRS_DECIMALS: u32 = 2;
+pub const NMBRS_DECIMALS: u32 = 2;
 
 /// One component line of the period, as `HourComponentVar_Get` / `WageComponentVar_Get` list it.
 #[derive(Clone, Debug, PartialEq, Eq)]

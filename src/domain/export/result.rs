@@ -12,7 +12,7 @@ use super::{
     actions::ComponentLineId,
     contributions::{BucketKey, SkipReason},
     payload::ExportPayload,
-    plan::{BucketPlan, Plan},
+    plan::{BucketPlan, HeldBack, Plan},
 };
 use crate::domain::{
     job_result::{CompletionStatus, ErrorItem},
@@ -146,8 +146,7 @@ impl Tally {
     /// After the writes: `write_calls` of every attempt, and the buckets of `plan` written and
     /// not held back.
     pub fn after_writes(plan: &Plan, write_calls: u64) -> Self {
-        let held = |b: &BucketPlan| b.in_doubt || b.refused || b.unreadable;
-        let buckets_written = plan.buckets.iter().filter(|b| b.action.writes() && !held(b)).count() as u64;
+        let buckets_written = plan.buckets.iter().filter(|b| b.action.writes() && b.held.is_none()).count() as u64;
         Tally { write_calls, buckets_written }
     }
 }
@@ -184,7 +183,7 @@ pub fn export_result<E: Display, S>(
         status = CompletionStatus::Partial;
     }
     let mut errors = Vec::new();
-    let in_doubt: Vec<&BucketPlan> = plan.buckets.iter().filter(|b| b.in_doubt).collect();
+    let in_doubt: Vec<&BucketPlan> = plan.buckets.iter().filter(|b| b.held == Some(HeldBack::InDoubt)).collect();
     for bucket in &in_doubt {
         let message = "the insert's reply was lost and it could not be read back; check the bucket in Nmbrs".into();
         errors.push(ErrorItem { code: "export.in_doubt".into(), message, scope: bucket_scope(&bucket.key) });

@@ -51,7 +51,7 @@ fn a_refused_bucket_and_one_in_doubt_are_held_back_and_make_the_job_partial() {
     ];
     let written = fold(results, &mut plan, &mut BTreeMap::new());
     assert_eq!(written.missing_rights, ["HourComponentVar_Get"], "each refused read right once");
-    assert!(plan.buckets[0].in_doubt && plan.buckets[1].refused);
+    assert_eq!((plan.buckets[0].held, plan.buckets[1].held), (Some(HeldBack::InDoubt), Some(HeldBack::Refused)));
     let tally = Tally::after_writes(&plan, written.write_calls);
     assert_eq!(tally.buckets_written, 0, "neither bucket counts as written");
     let result = export_result(&payload(vec![entry("s1")]), &plan, vec![], tally, &written);
@@ -69,7 +69,7 @@ fn an_unreadable_line_holds_its_bucket_back_after_the_companies_that_could_not_b
     let hours = plan.buckets[0].key;
     let unreadable = BucketEnd::Unreadable { operation: "HourComponentVar_Get", field: "HourCode".into() };
     let written = fold([(hours, ended(unreadable))], &mut plan, &mut BTreeMap::new());
-    assert!(plan.buckets[0].unreadable);
+    assert_eq!(plan.buckets[0].held, Some(HeldBack::Unreadable));
     let company = ErrorItem { code: "nmbrs.no_access".into(), message: "no access".into(), scope: json!({}) };
     let result = export_result(&payload(vec![entry("s1")]), &plan, vec![company], Tally::default(), &written);
     assert_eq!(result.status, CompletionStatus::Partial);
@@ -87,7 +87,7 @@ fn the_first_stop_is_kept_and_lost_replies_wait_for_a_later_attempt() {
     let written = fold(results, &mut plan, &mut BTreeMap::new());
     assert_eq!(written.stop, Some("first"));
     assert_eq!(written.later, [(days, "reply lost".to_string())]);
-    assert!(!plan.buckets[1].in_doubt && !plan.buckets[1].refused, "a lost reply holds nothing back");
+    assert_eq!(plan.buckets[1].held, None, "a lost reply holds nothing back");
 }
 
 #[test]

@@ -18,15 +18,23 @@
 //! | `insert_sent`, `in_doubt` | read back impossible or ambiguous | `in_doubt` |
 //! | `in_doubt` | a person's word (`nmbrs-worker in-doubt resolve`) | `to_write` |
 //!
+//! | `settled`, `to_write` | Nmbrs found holding other than the row says (`export.after_drift`, issue 18) | `to_write` |
+//!
 //! The database holds the same set of stages in a CHECK (migration `20261129000010`).
+//!
+//! **One table** (issue 18): each row above is a [`Move`]; [`Move::from`] names the stages it
+//! may follow and [`Move::to`] the stage it leaves, and [`BucketState::after`] is the whole
+//! move on a state in memory. The store's guarded statements (`store::export_buckets::record`)
+//! take their `stage IN (…)` guard and their new stage from the same table, so the row in
+//! PostgreSQL and the copy the export carries in memory can never move differently.
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::actions::{Action, Applied, ComponentLineId, WriteMode, Writing, decide};
 use super::contributions::BucketKey;
-use super::marker::MarkedIntent;
-use crate::nmbrs::CompanyId;
+use super::marker::{InsertMarker, MarkedIntent};
+use crate::domain::nmbrs::model::CompanyId;
 
 /// Where a bucket's write stands (`export_buckets.stage`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -95,6 +103,109 @@ pub struct BucketState {
     /// its marker ([`super::marker`]): a retry of it sends the same marker. `None`: no such
     /// intent, or one recorded before markers existed.
     pub intent: Option<MarkedIntent>,
+    /// The marker in the comment of the line the worker owns, when it owns one line whose
+    /// insert carried a marker (`export_buckets.owned_marker`).
+    pub owned_marker: Option<InsertMarker>,
+}
+
+/// What a person found in Nmbrs about a bucket in doubt (`nmbrs-worker in-doubt resolve`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resolution {
+    /// The insert landed as this component: the worker owns it from now on.
+    LandedAs(ComponentLineId),
+    /// The insert did not land (or the person deleted it): the next export inserts.
+    NotLanded,
+}
+
+/// One step of a bucket's write, a row of the table in the module doc. Each is a recovery
+/// point: the store records it in one guarded statement, the export applies it to its copy in
+/// memory with [`BucketState::after`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Move {
+    /// The plan records a write of the bucket, in the export's protection mode.
+    Planned { unprotected: bool },
+    /// The worker's own components are deleted (an unknown id counts as deleted); their marker
+    /// and any kept intent go with them.
+    Deleted,
+    /// An insert of `value` carrying `marker` is about to be sent; `foreign`: the lines of the
+    /// bucket's code already in the period (`None`: not read, or could not be).
+    Intent { value: Decimal, foreign: Option<Vec<ComponentLineId>>, marker: InsertMarker },
+    /// The insert answered with `id`: the worker owns it, holding `value` more.
+    Inserted { id: ComponentLineId, value: Decimal },
+    /// A read-back found the pending insert as line `id`.
+    Adopted { id: ComponentLineId },
+    /// A read-back found no trace of the pending insert; its intent and marker stay for the retry.
+    NotLanded,
+    /// The bucket holds `value` and nothing is pending (days set, or nothing to write).
+    Applied { value: Decimal },
+    /// The owned line `id` was updated in place to `value`, the other owned lines dropped.
+    Updated { id: ComponentLineId, value: Decimal },
+    /// The pending insert can be neither confirmed nor ruled out.
+    InDoubt,
+    /// A person's word on a bucket in doubt.
+    Resolved(Resolution),
+    /// Nmbrs was read and holds, of the worker's, `held` (its lines and their total), not what
+    /// the row says: the row takes what Nmbrs holds and the bucket is written again
+    /// (`domain::export::proof`, issue 18).
+    Drifted { held: Applied },
+}
+
+/// A move that may not follow the bucket's state: a bug, or a row changed by another process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Refused {
+    pub step: &'static str,
+    pub stage: Stage,
+}
+
+impl Move {
+    /// The stages this move may follow.
+    pub fn from(&self) -> &'static [Stage] {
+        use Stage::*;
+        match self {
+            Move::Planned { .. } => &Stage::ALL,
+            Move::Deleted | Move::Updated { .. } | Move::Drifted { .. } => &[Settled, ToWrite],
+            Move::Intent { .. } | Move::Applied { .. } => &[Settled, ToWrite, Cleared],
+            Move::Inserted { .. } => &[InsertSent],
+            Move::Adopted { .. } | Move::NotLanded | Move::InDoubt => &[InsertSent, InDoubt],
+            Move::Resolved(_) => &[InDoubt],
+        }
+    }
+
+    /// The stage the move leaves from `stage` (one of [`Move::from`]).
+    pub fn to(&self, stage: Stage) -> Stage {
+        match self {
+            Move::Planned { .. } if stage == Stage::Settled => Stage::ToWrite,
+            Move::Planned { .. } => stage,
+            Move::Deleted => Stage::Cleared,
+            Move::Intent { .. } => Stage::InsertSent,
+            Move::Inserted { .. } | Move::Applied { .. } | Move::Updated { .. } => Stage::Settled,
+            Move::Adopted { .. } | Move::NotLanded | Move::Resolved(_) | Move::Drifted { .. } => Stage::ToWrite,
+            Move::InDoubt => Stage::InDoubt,
+        }
+    }
+
+    /// The move's name, for errors and logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Move::Planned { .. } => "planned",
+            Move::Deleted => "deleted",
+            Move::Intent { .. } => "intent",
+            Move::Inserted { .. } => "inserted",
+            Move::Adopted { .. } => "adopted",
+            Move::NotLanded => "not_landed",
+            Move::Applied { .. } => "applied",
+            Move::Updated { .. } => "updated",
+            Move::InDoubt => "in_doubt",
+            Move::Resolved(_) => "resolved",
+            Move::Drifted { .. } => "drifted",
+        }
+    }
+
+    /// The guard of the move's statement: `stage IN ('…', …)` of [`Move::from`].
+    pub fn guard(&self) -> String {
+        let names: Vec<String> = self.from().iter().map(|s| format!("'{}'", s.as_str())).collect();
+        format!("stage IN ({})", names.join(", "))
+    }
 }
 
 /// The next step of a bucket's write when no insert is pending (a pending one is read back
@@ -136,14 +247,64 @@ impl BucketState {
         self.stage != Stage::Settled || self.next_step(key, wanted, edge) != Step::Settle
     }
 
-    /// The plan recorded a write of this bucket (`store::export_ledger::record_plan` does the
-    /// same to the row): a settled bucket becomes [`Stage::ToWrite`], one whose write is under
-    /// way keeps its stage; the protection mode is the plan's.
+    /// The plan recorded a write of this bucket ([`Move::Planned`]; `store::export_ledger::record_plan`
+    /// does the same to the row): a settled bucket becomes [`Stage::ToWrite`], one whose write is
+    /// under way keeps its stage; the protection mode is the plan's.
     pub fn ledger_changed(&mut self, unprotected: bool) {
-        if self.stage == Stage::Settled {
-            self.stage = Stage::ToWrite;
+        *self = self.after(&Move::Planned { unprotected }).expect("a plan may follow every stage");
+    }
+
+    /// The state after `step` (the table in the module doc), or why the step may not follow
+    /// this state: a stage it may not follow, an insert intent while the worker still owns a
+    /// line, an update of a line the worker does not own.
+    pub fn after(&self, step: &Move) -> Result<BucketState, Refused> {
+        let refused = Refused { step: step.name(), stage: self.stage };
+        if !step.from().contains(&self.stage) {
+            return Err(refused);
         }
-        self.unprotected = unprotected;
+        let mut s = self.clone();
+        s.stage = step.to(self.stage);
+        let landed = |s: &mut BucketState, id: ComponentLineId, value: Decimal| {
+            s.applied.ids.push(id);
+            s.applied.value += value;
+            (s.pending, s.foreign) = (None, None);
+            s.owned_marker = s.intent.take().map(|i| i.marker);
+        };
+        match step {
+            Move::Planned { unprotected } => s.unprotected = *unprotected,
+            Move::Deleted => (s.applied, s.owned_marker, s.intent) = (Applied::default(), None, None),
+            Move::Intent { value, foreign, marker } => {
+                if !s.applied.ids.is_empty() {
+                    return Err(refused);
+                }
+                (s.pending, s.foreign) = (Some(*value), foreign.clone());
+                s.intent = Some(MarkedIntent { marker: marker.clone(), value: *value });
+            }
+            Move::Inserted { id, value } => landed(&mut s, *id, *value),
+            Move::Adopted { id } | Move::Resolved(Resolution::LandedAs(id)) => {
+                let pending = s.pending.unwrap_or_default();
+                landed(&mut s, *id, pending);
+            }
+            Move::NotLanded | Move::Resolved(Resolution::NotLanded) => (s.pending, s.foreign) = (None, None),
+            Move::Applied { value } => (s.applied.value, s.intent) = (*value, None),
+            Move::Updated { id, value } => {
+                if !s.applied.ids.contains(id) {
+                    return Err(refused);
+                }
+                if s.applied.ids.len() != 1 {
+                    s.owned_marker = None;
+                }
+                (s.applied, s.intent) = (Applied { value: *value, ids: vec![*id], unmarked: false }, None);
+            }
+            Move::InDoubt => {}
+            Move::Drifted { held } => {
+                if held.ids.is_empty() {
+                    s.owned_marker = None;
+                }
+                (s.applied, s.intent) = (held.clone(), None);
+            }
+        }
+        Ok(s)
     }
 
     /// The one component the worker owns, when it owns exactly one.
@@ -173,123 +334,5 @@ pub fn swept<'a>(
 }
 
 #[cfg(test)]
-mod tests {
-    use std::collections::BTreeSet;
-
-    use super::*;
-    use crate::domain::export::{
-        contributions::Component,
-        testkit::{COMPANY, EMPLOYEE, d},
-    };
-    use crate::nmbrs::{HourCode, PayPeriod};
-
-    fn key(component: Component) -> BucketKey {
-        BucketKey { company: COMPANY, employee: EMPLOYEE, period: PayPeriod::new(2026, 11), component }
-    }
-
-    const HOURS: Component = Component::Hours(HourCode(1));
-    const SOAP: WriteMode = WriteMode::InsertDelete;
-
-    fn state(stage: Stage, value: &str, ids: &[i32]) -> BucketState {
-        let applied = Applied {
-            value: d(value),
-            ids: ids.iter().map(|&i| ComponentLineId(crate::domain::nmbrs_id::NmbrsId::Int(i))).collect(),
-        };
-        BucketState { stage, applied, ..Default::default() }
-    }
-
-    #[test]
-    fn stage_names_round_trip_and_are_the_checked_ones() {
-        for stage in Stage::ALL {
-            assert_eq!(Stage::parse(stage.as_str()), Some(stage));
-        }
-        let names: Vec<&str> = Stage::ALL.iter().map(|s| s.as_str()).collect();
-        assert_eq!(names, ["settled", "to_write", "cleared", "insert_sent", "in_doubt"]);
-        assert_eq!(Stage::parse("dirty"), None);
-        let sql = include_str!("../../../migrations/20261129000010_export_bucket_stage.sql");
-        let check = format!("stage IN ('{}')", names.join("', '"));
-        assert!(sql.contains(&check), "the migration checks exactly these stages: {check}");
-    }
-
-    #[test]
-    fn a_settled_bucket_at_its_value_needs_no_work() {
-        let s = state(Stage::Settled, "7.50", &[11]);
-        assert!(!s.needs_work(&key(HOURS), d("7.5"), SOAP));
-        assert_eq!(s.next_step(&key(HOURS), d("7.5"), SOAP), Step::Settle);
-        assert_eq!(s.sole_component(), Some(ComponentLineId::int(11)));
-    }
-
-    #[test]
-    fn a_settled_bucket_whose_ledger_changed_needs_a_write() {
-        let s = state(Stage::Settled, "7.50", &[11]);
-        assert!(s.needs_work(&key(HOURS), d("9"), SOAP));
-        assert_eq!(s.next_step(&key(HOURS), d("9"), SOAP), Step::DeleteOwn { ids: vec![ComponentLineId::int(11)] });
-    }
-
-    #[test]
-    fn a_bucket_not_settled_is_visited_even_at_its_value() {
-        for stage in [Stage::ToWrite, Stage::Cleared] {
-            let s = state(stage, "0", &[]);
-            assert!(s.needs_work(&key(HOURS), d("0"), SOAP), "{stage:?}");
-            assert_eq!(s.next_step(&key(HOURS), d("0"), SOAP), Step::Settle, "recorded settled, no call");
-        }
-    }
-
-    #[test]
-    fn a_pending_insert_always_needs_work_its_read_back() {
-        for stage in [Stage::InsertSent, Stage::InDoubt] {
-            let s = BucketState { stage, pending: Some(d("7.50")), ..Default::default() };
-            assert!(s.stage.insert_pending());
-            assert!(s.needs_work(&key(HOURS), d("0"), SOAP), "{stage:?}");
-        }
-        assert!(!Stage::Cleared.insert_pending() && !Stage::ToWrite.insert_pending());
-    }
-
-    #[test]
-    fn a_cleared_bucket_inserts_its_total_and_days_are_set() {
-        let s = state(Stage::Cleared, "0", &[]);
-        assert_eq!(s.next_step(&key(HOURS), d("9"), SOAP), Step::Insert { value: d("9") });
-        let days = state(Stage::ToWrite, "1", &[]);
-        assert_eq!(days.next_step(&key(Component::Days), d("2"), SOAP), Step::SetDays { days: 2 });
-        assert_eq!(days.next_step(&key(Component::Days), d("1"), SOAP), Step::Settle);
-    }
-
-    #[test]
-    fn a_recorded_write_makes_a_settled_bucket_to_write_and_keeps_a_write_under_way() {
-        let mut s = state(Stage::Settled, "1", &[3]);
-        s.ledger_changed(true);
-        assert_eq!((s.stage, s.unprotected), (Stage::ToWrite, true));
-        let mut sent = BucketState { stage: Stage::InsertSent, pending: Some(d("1")), ..Default::default() };
-        sent.ledger_changed(false);
-        assert_eq!(sent.stage, Stage::InsertSent);
-    }
-
-    #[test]
-    fn the_sweep_takes_only_linked_companies_not_already_planned() {
-        let planned_key = key(HOURS);
-        let other = BucketKey { employee: crate::nmbrs::EmployeeId::int(1), ..planned_key };
-        let unlinked = BucketKey { company: CompanyId::int(1), ..planned_key };
-        let planned: BTreeSet<BucketKey> = [planned_key].into();
-        let linked: BTreeSet<CompanyId> = [COMPANY].into();
-        let unsettled = [planned_key, unlinked, other, other];
-        assert_eq!(swept(&unsettled, &planned, &linked), [other]);
-        assert!(swept(&unsettled, &planned, &BTreeSet::new()).is_empty(), "no venue left: nothing swept");
-    }
-
-    #[test]
-    fn in_place_a_settled_bucket_whose_ledger_changed_is_updated_and_a_closed_one_emptied_to_zero() {
-        let s = state(Stage::Settled, "7.50", &[11, 12]);
-        let update = |value: &str| Step::Update {
-            id: ComponentLineId::int(11),
-            value: d(value),
-            drop: vec![ComponentLineId::int(12)],
-        };
-        assert_eq!(s.next_step(&key(HOURS), d("9"), WriteMode::InPlace), update("9"));
-        let ids = vec![ComponentLineId::int(11), ComponentLineId::int(12)];
-        assert_eq!(s.next_step(&key(HOURS), d("0"), WriteMode::InPlace), Step::DeleteOwn { ids });
-        let closed = BucketState { unprotected: true, ..s };
-        assert_eq!(closed.next_step(&key(HOURS), d("0"), WriteMode::InPlace), update("0"));
-        let emptied = BucketState { unprotected: true, ..state(Stage::Settled, "0", &[11]) };
-        assert!(!emptied.needs_work(&key(HOURS), d("0"), WriteMode::InPlace), "a line kept at 0 needs nothing");
-    }
-}
+#[path = "stage_tests.rs"]
+mod tests;

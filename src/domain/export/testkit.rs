@@ -173,7 +173,7 @@ pub fn carry_out(applied: &BTreeMap<BucketKey, Applied>, plan: &Plan) -> BTreeMa
             Action::Update { id, .. } => vec![id],
             Action::Delete { .. } | Action::SetDays { .. } => vec![],
         };
-        next.insert(b.key, Applied { value: b.value, ids });
+        next.insert(b.key, Applied { value: b.value, ids, unmarked: false });
     }
     next
 }

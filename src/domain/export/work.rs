@@ -57,16 +57,7 @@ pub fn work(plan: &mut Plan, now: AttemptState<'_>) -> Work {
         let state = &now.rows[&key];
         let (wanted, applied, unprotected) = (value(&key), state.applied.clone(), state.unprotected);
         let action = decide(key.component, wanted, &applied, Writing { edge: now.edge, unprotected });
-        plan.buckets.push(BucketPlan {
-            key,
-            value: wanted,
-            applied,
-            action,
-            unprotected,
-            in_doubt: false,
-            refused: false,
-            unreadable: false,
-        });
+        plan.buckets.push(BucketPlan::new(key, wanted, applied, action, unprotected));
     }
     let mut out = Work::default();
     for bucket in &mut plan.buckets {
@@ -108,16 +99,7 @@ mod tests {
 
     fn planned(key: BucketKey, value: &str, applied: Applied) -> BucketPlan {
         let action = decide(key.component, d(value), &applied, Writing::default());
-        BucketPlan {
-            key,
-            value: d(value),
-            applied,
-            action,
-            unprotected: false,
-            in_doubt: false,
-            refused: false,
-            unreadable: false,
-        }
+        BucketPlan::new(key, d(value), applied, action, false)
     }
 
     fn plan_of(buckets: Vec<BucketPlan>) -> Plan {
@@ -128,7 +110,11 @@ mod tests {
     }
 
     fn owned(value: &str, id: i32) -> Applied {
-        Applied { value: d(value), ids: vec![ComponentLineId(crate::domain::nmbrs_id::NmbrsId::Int(id))] }
+        Applied {
+            value: d(value),
+            ids: vec![ComponentLineId(crate::domain::nmbrs_id::NmbrsId::Int(id))],
+            unmarked: false,
+        }
     }
 
     #[test]

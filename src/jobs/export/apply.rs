@@ -39,10 +39,10 @@ use crate::{
     domain::export::{
         actions::{ComponentLineId, WriteMode},
         contributions::{BucketKey, Component},
-        marker::{InsertMarker, MarkedIntent, marker_for},
+        marker::{InsertMarker, marker_for},
         readback::{Verdict, judge},
         result,
-        stage::{Stage, Step},
+        stage::{Move, Stage, Step},
         work::BucketWork,
     },
     domain::nmbrs_failure::{BucketOutcome, Scope, Treatment, treat},
@@ -119,10 +119,16 @@ pub struct BucketWrite<'a> {
 
 impl BucketWrite<'_> {
     /// Brings the bucket to its wanted value, resuming from the stage its row is in.
-    pub async fn apply(mut self) -> Result<BucketResult, Stop> {
+    pub async fn apply(self) -> Result<BucketResult, Stop> {
+        self.apply_keeping().await.map(|(result, _)| result)
+    }
+
+    /// [`Self::apply`], also answering where the bucket's write ended (its row's state now),
+    /// for the read after writing (`proof`).
+    pub async fn apply_keeping(mut self) -> Result<(BucketResult, crate::domain::export::stage::BucketState), Stop> {
         let mut calls = 0;
         let outcome = self.run(&mut calls).await?;
-        Ok(BucketResult { end: outcome, write_calls: calls })
+        Ok((BucketResult { end: outcome, write_calls: calls }, self.work.state))
     }
 
     /// One step per round, chosen by the bucket's stage (`domain::export::stage`), each
@@ -157,7 +163,7 @@ impl BucketWrite<'_> {
             };
             match step {
                 Step::Settle => {
-                    buckets::record_applied(pool, integration, &key, wanted).await?;
+                    self.record(Move::Applied { value: wanted }).await?;
                     return Ok(BucketEnd::Done { component: self.work.state.applied.ids.first().copied() });
                 }
                 Step::SetDays { days } => {
@@ -172,7 +178,7 @@ impl BucketWrite<'_> {
                         }
                     }
                     crash_point(AFTER_DAYS);
-                    buckets::record_applied(pool, integration, &key, Decimal::from(days)).await?;
+                    self.record(Move::Applied { value: Decimal::from(days) }).await?;
                     return Ok(BucketEnd::Done { component: None });
                 }
                 Step::DeleteOwn { ids } => {
@@ -183,9 +189,7 @@ impl BucketWrite<'_> {
                         }
                     }
                     crash_point(AFTER_DELETE);
-                    buckets::record_deleted(pool, integration, &key).await?;
-                    let state = &mut self.work.state;
-                    (state.stage, state.applied, state.intent) = (Stage::Cleared, Default::default(), None);
+                    self.record(Move::Deleted).await?;
                 }
                 Step::Update { id, value, drop } => {
                     if let Some(outcome) = self.update_in_place(id, value, drop, calls).await? {
@@ -208,8 +212,7 @@ impl BucketWrite<'_> {
                         Err(e) => return per_bucket(e),
                     };
                     let marker = marker_for(self.work.state.intent.as_ref(), value, fresh_marker());
-                    buckets::record_intent(pool, integration, &key, value, foreign.as_deref(), &marker).await?;
-                    self.work.state.intent = Some(MarkedIntent { marker: marker.clone(), value });
+                    self.record(Move::Intent { value, foreign, marker: marker.clone() }).await?;
                     crash_point(AFTER_INTENT);
                     *calls += 1;
                     match self.insert(value, unprotected, &marker).await {
@@ -218,6 +221,7 @@ impl BucketWrite<'_> {
                             // The id exists only in memory until this commits: try harder than once.
                             let record = || buckets::record_inserted(pool, integration, &key, id, value);
                             record.retry(ExponentialBuilder::default().with_max_times(4)).await?;
+                            self.moved(&Move::Inserted { id, value })?;
                             return Ok(BucketEnd::Done { component: Some(id) });
                         }
                         // A lost reply from either edge (SOAP's own variant, or a REST error of
@@ -228,14 +232,12 @@ impl BucketWrite<'_> {
                                 other => other,
                             };
                             tracing::warn!(bucket = ?key, error = %cause, "insert reply lost; reading the period back");
-                            let state = &mut self.work.state;
-                            (state.stage, state.pending, state.foreign) = (Stage::InsertSent, Some(value), foreign);
                             lost = Some(cause);
                         }
                         Err(e) => {
                             // The edge proved nothing landed (`NmbrsError::proves_not_applied`);
                             // any other failure of an insert came back as `OutcomeUnknown`.
-                            buckets::record_not_landed(pool, integration, &key).await?;
+                            self.record(Move::NotLanded).await?;
                             return per_bucket(e);
                         }
                     }
@@ -250,7 +252,7 @@ impl BucketWrite<'_> {
     /// this attempt, so Nmbrs may still be working on the request; "not landed" is then only
     /// believed in a later attempt (after the retry delay), never followed by an insert now.
     async fn read_back_pending(&mut self, pending: Decimal, fresh: bool) -> Result<AfterReadBack, Stop> {
-        let (pool, integration, key) = (self.pool, self.integration, self.work.key);
+        let key = self.work.key;
         let code = key.component.code().unwrap_or_default();
         let mut missing_right = None;
         let state = &self.work.state;
@@ -271,14 +273,10 @@ impl BucketWrite<'_> {
                 _ => return per_bucket(e).map(AfterReadBack::Ended),
             },
         };
-        let state = &mut self.work.state;
         match verdict {
             Verdict::Adopt(id) => {
                 tracing::info!(bucket = ?key, component = %id.0, "lost insert found in Nmbrs; adopted");
-                buckets::record_adopted(pool, integration, &key, id).await?;
-                state.applied.ids.push(id);
-                state.applied.value += pending;
-                state.intent = None;
+                self.record(Move::Adopted { id }).await?;
             }
             Verdict::NotLanded if fresh => {
                 tracing::info!(bucket = ?key, "lost insert not in Nmbrs (yet); settling it in a later attempt");
@@ -286,14 +284,13 @@ impl BucketWrite<'_> {
             }
             Verdict::NotLanded => {
                 tracing::info!(bucket = ?key, "lost insert did not land");
-                buckets::record_not_landed(pool, integration, &key).await?;
+                self.record(Move::NotLanded).await?;
             }
             Verdict::Ambiguous => {
-                buckets::record_in_doubt(pool, integration, &key).await?;
+                self.record(Move::InDoubt).await?;
                 return Ok(AfterReadBack::Ended(BucketEnd::InDoubt { missing_right }));
             }
         }
-        (state.stage, state.pending, state.foreign) = (Stage::ToWrite, None, None);
         Ok(AfterReadBack::Go)
     }
 
@@ -308,7 +305,7 @@ impl BucketWrite<'_> {
         drop: Vec<ComponentLineId>,
         calls: &mut u64,
     ) -> Result<Option<BucketEnd>, Stop> {
-        let (pool, integration, key) = (self.pool, self.integration, self.work.key);
+        let key = self.work.key;
         let unprotected = self.work.state.unprotected;
         let Some(updates) = self.api.component_updates() else {
             tracing::error!(bucket = ?key, "an in-place update planned for an edge without updates");
@@ -325,9 +322,7 @@ impl BucketWrite<'_> {
                         return per_bucket(e).map(Some);
                     }
                 }
-                buckets::record_deleted(pool, integration, &key).await?;
-                let state = &mut self.work.state;
-                (state.stage, state.applied, state.intent) = (Stage::Cleared, Default::default(), None);
+                self.record(Move::Deleted).await?;
                 return Ok(None);
             }
             Err(e) => return repeat_later(e).map(Some),
@@ -345,11 +340,34 @@ impl BucketWrite<'_> {
             }
         }
         crash_point(AFTER_UPDATE);
-        buckets::record_updated(pool, integration, &key, id, value).await?;
+        self.record(Move::Updated { id, value }).await?;
         Ok(Some(BucketEnd::Done { component: Some(id) }))
     }
 
-    /// PUTs line `id` of the bucket to `value` (code and comment unchanged).
+    /// Records `step` on the bucket's row and on the copy in memory: one move of the one table
+    /// (`domain::export::stage`), so the two never differ.
+    async fn record(&mut self, step: Move) -> Result<(), Stop> {
+        let mut conn = self.pool.acquire().await?;
+        buckets::record(&mut conn, self.integration, &self.work.key, &step).await?;
+        self.moved(&step)
+    }
+
+    /// Applies `step` (recorded already) to the copy in memory.
+    fn moved(&mut self, step: &Move) -> Result<(), Stop> {
+        match self.work.state.after(step) {
+            Ok(state) => {
+                self.work.state = state;
+                Ok(())
+            }
+            Err(refused) => {
+                tracing::error!(bucket = ?self.work.key, ?refused, "a move the row took does not fit its copy in memory");
+                Err(Stop::Unsettled(self.work.key))
+            }
+        }
+    }
+
+    /// PUTs line `id` of the bucket to `value` (code unchanged; the comment with the owned
+    /// marker when `id` is the line the worker owns alone, else unchanged).
     async fn update(
         &self,
         updates: &dyn ComponentUpdates,
@@ -358,7 +376,13 @@ impl BucketWrite<'_> {
         unprotected: bool,
     ) -> Result<(), NmbrsError> {
         let (employee, period) = (self.work.key.employee, self.work.key.period);
-        match new_line(self.work.key.component, value, None) {
+        // The line the worker owns gets its marker back with every change (a person may have
+        // stripped it, issue 18; a PUT that clears what it leaves out would lose it).
+        let comment = match self.work.state.sole_component() {
+            Some(sole) if sole == id => self.work.state.owned_marker.as_ref().map(InsertMarker::comment),
+            _ => None,
+        };
+        match new_line(self.work.key.component, value, comment) {
             Some(NewLine::Hours(line)) => {
                 updates.update_hour_component(employee, HourComponentId(id.0), &line, period, unprotected).await
             }

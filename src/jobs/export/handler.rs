@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     apply::{BucketResult, BucketWrite, Stop, edge_of},
-    facts as export_facts, report,
+    facts as export_facts, proof as export_proof, report,
     snapshot::Snapshots,
 };
 use crate::jobs::{
@@ -48,6 +48,7 @@ use crate::{
         ledger::Ledger,
         payload::{EntryId, ExportPayload},
         plan::{Plan, PlanInput, Unrelinked, employee_periods, plan},
+        proof::Proof,
         result::{Tally, Written, fold},
         stage::{BucketState, Stage, swept},
         work::{AttemptState, BucketWork, Work, work},
@@ -83,6 +84,10 @@ struct Run {
     plan: Plan,
     /// Companies that could not be read: their notification, if any, and `errors` item.
     refused: Vec<(Option<Notification>, ErrorItem)>,
+    /// What the export proved of its buckets in Nmbrs (issue 18); before planning, then after
+    /// writing.
+    #[serde(default)]
+    proof: Proof,
 }
 
 #[async_trait]
@@ -129,9 +134,18 @@ impl ExportHours {
             None => self.plan(ctx, payload, api.as_ref(), &links).await?,
         };
         if payload.dry_run {
-            let Run { plan, refused } = run;
+            let Run { plan, refused, proof } = run;
             let none = Written::default();
-            return Ok(report::output(payload, &plan, refused, &BTreeMap::new(), Tally::default(), &none));
+            return Ok(report::output(
+                payload,
+                &plan,
+                refused,
+                &BTreeMap::new(),
+                Tally::default(),
+                &none,
+                &proof,
+                ctx.max_event_bytes,
+            ));
         }
         self.apply(ctx, payload, run, attempt, api.as_ref()).await
     }
@@ -180,7 +194,31 @@ impl ExportHours {
         let companies = places.iter().map(|(company, ..)| *company).collect();
         let facts =
             export_facts::read(api, &companies).await.map_err(|e| JobError::nmbrs(&e, &integration.nmbrs.domain))?;
-        let mut attempt = AttemptReads::load(ctx, places).await?;
+        let mut attempt = AttemptReads::load(ctx, places.clone()).await?;
+        // Proof in Nmbrs (issue 18): what Nmbrs holds of the buckets in these places, before planning.
+        let mut proof = Proof { checked: integration.settings.verify_export, ..Proof::default() };
+        let mut drifted = Vec::new();
+        if proof.checked {
+            let expected = attempt
+                .rows
+                .iter()
+                .filter(|(k, s)| {
+                    matches!(s.stage, Stage::Settled | Stage::ToWrite)
+                        && facts.companies.contains_key(&k.company)
+                        && places.contains(&(k.company, k.employee, k.period))
+                })
+                .map(|(k, s)| (*k, s.clone()))
+                .collect();
+            let read = export_proof::check(api, &expected, self.max_concurrency)
+                .await
+                .map_err(|e| JobError::nmbrs(&e, &integration.nmbrs.domain))?;
+            drifted = export_proof::absorb_before(&mut proof, read);
+            for (key, step) in &drifted {
+                if let Some(row) = attempt.rows.get_mut(key) {
+                    *row = row.after(step).unwrap_or_else(|_| row.clone());
+                }
+            }
+        }
         let applied = attempt.rows.iter().map(|(key, state)| (*key, state.applied.clone())).collect();
         let planned = plan(&PlanInput {
             payload,
@@ -197,13 +235,19 @@ impl ExportHours {
             export_id = %payload.export_id, entries = payload.entries.len(), buckets = planned.buckets.len(),
             writes = planned.writes().count(), "export planned"
         );
-        let run = Run { plan: planned, refused };
+        let run = Run { plan: planned, refused, proof };
         if !payload.dry_run {
             let writing =
                 run.plan.buckets.iter().filter_map(|b| Some((b.key.company.soap()?, b.key.employee.soap()?))).collect();
             capture::for_export(ctx, api, &writing).await;
             let key = (id, ctx.job.idempotency_key.as_str(), payload.export_id.as_str());
-            ledger::record_plan(pool, key, &run.plan, &run).await?;
+            // The rows found drifted take what Nmbrs holds in the same transaction as the plan.
+            let mut tx = pool.begin().await?;
+            for (bucket, step) in &drifted {
+                buckets::record(&mut *tx, id, bucket, step).await?;
+            }
+            ledger::record_plan_in(&mut *tx, key, &run.plan, &run).await?;
+            tx.commit().await?;
             crash_point(AFTER_PLAN);
             // The rows and the ledger as they stand now, without reading them again.
             for bucket in run.plan.writes() {
@@ -235,18 +279,13 @@ impl ExportHours {
         let Work { buckets: work, without_row, owned: mut component_ids } = work(&mut run.plan, now);
         buckets::ensure_rows(pool, id, &without_row).await?;
         tracing::info!(export_id = %payload.export_id, buckets = work.len(), "writing buckets to Nmbrs");
-        let results = self.write(ctx, api, work).await;
+        let wanted: BTreeMap<BucketKey, rust_decimal::Decimal> = work.iter().map(|w| (w.key, w.wanted)).collect();
+        let (results, ended) = self.write(ctx, api, work).await;
         let mut written = fold(results, &mut run.plan, &mut component_ids);
-        let total_calls = ledger::add_write_calls(pool, id, &ctx.job.idempotency_key, written.write_calls).await?;
+        let mut total_calls = ledger::add_write_calls(pool, id, &ctx.job.idempotency_key, written.write_calls).await?;
         if let Some(stop) = written.stop.take() {
             tracing::warn!(write_calls = written.write_calls, "export stopped; a retry resumes where it stands");
-            return Err(match stop {
-                Stop::Database(e) => e.into(),
-                Stop::Nmbrs(e) => JobError::nmbrs(&e, &ctx.job.integration.nmbrs.domain),
-                Stop::Unsettled(key) => {
-                    JobError::transient("export_bucket_unsettled", format!("bucket {key:?} did not settle"))
-                }
-            });
+            return Err(stopped(ctx, stop));
         }
         if let Some((key, cause)) = written.later.first() {
             let n = written.later.len();
@@ -256,9 +295,36 @@ impl ExportHours {
             );
             return Err(JobError::transient("nmbrs_outcome_pending", message));
         }
-        let Run { plan, refused: companies } = run;
+        if run.proof.checked {
+            // Read after writing: every bucket written, and those of the plan not proven before.
+            let not_held: BTreeSet<BucketKey> =
+                run.plan.buckets.iter().filter(|b| b.held.is_none()).map(|b| b.key).collect();
+            let mut check: BTreeMap<BucketKey, (rust_decimal::Decimal, BucketState)> = ended
+                .into_iter()
+                .filter(|(k, _)| not_held.contains(k))
+                .map(|(k, state)| (k, (wanted[&k], state)))
+                .collect();
+            for b in run.plan.buckets.iter().filter(|b| b.held.is_none()) {
+                let proven = run.proof.verified.contains(&b.key) || run.proof.unreadable.contains(&b.key);
+                if !proven && !check.contains_key(&b.key) {
+                    let state = attempt.rows.get(&b.key).cloned().unwrap_or_default();
+                    check.insert(b.key, (b.value, state));
+                }
+            }
+            let confirmed = export_proof::confirm(api, pool, id, &mut run.proof, check, self.max_concurrency).await;
+            total_calls = ledger::add_write_calls(pool, id, &ctx.job.idempotency_key, confirmed.write_calls).await?;
+            if let Some(stop) = confirmed.stop {
+                // What was proven so far stays with the run: the retry checks only the rest.
+                ledger::record_proof(pool, id, &ctx.job.idempotency_key, &run.proof).await?;
+                tracing::warn!("the check after writing stopped; a retry checks what is left");
+                return Err(stopped(ctx, stop));
+            }
+            crash_point(export_proof::AFTER_CONFIRM);
+        }
+        let Run { plan, refused: companies, proof } = run;
         let tally = Tally::after_writes(&plan, total_calls);
-        let mut output = report::output(payload, &plan, companies, &component_ids, tally, &written);
+        let mut output =
+            report::output(payload, &plan, companies, &component_ids, tally, &written, &proof, ctx.max_event_bytes);
         for &operation in &written.missing_rights {
             let facts = NoticeFacts {
                 domain: &ctx.job.integration.nmbrs.domain,
@@ -282,27 +348,54 @@ impl ExportHours {
         ctx: &JobContext<'_>,
         api: &dyn NmbrsApi,
         work: Vec<BucketWork>,
-    ) -> Vec<(BucketKey, Result<BucketResult, Stop>)> {
+    ) -> (Vec<(BucketKey, Result<BucketResult, Stop>)>, BTreeMap<BucketKey, BucketState>) {
         let (pool, integration, total) = (ctx.pool, ctx.job.integration.id.as_str(), work.len());
         let (settled, stopped) = (&AtomicU64::new(0), &AtomicBool::new(false));
         let snapshots = &Snapshots::default();
-        let results: Vec<Option<(BucketKey, Result<BucketResult, Stop>)>> = futures::stream::iter(work)
+        type Ended = (BucketKey, Result<BucketResult, Stop>, Option<BucketState>);
+        let results: Vec<Option<Ended>> = futures::stream::iter(work)
             .map(|work| async move {
                 if stopped.load(Ordering::Relaxed) {
                     return None;
                 }
                 let key = work.key;
-                let result = BucketWrite { api, pool, integration, work, snapshots }.apply().await;
+                let write = BucketWrite { api, pool, integration, work, snapshots };
+                let (result, state) = match write.apply_keeping().await {
+                    Ok((result, state)) => (Ok(result), Some(state)),
+                    Err(stop) => (Err(stop), None),
+                };
                 if result.is_err() {
                     stopped.store(true, Ordering::Relaxed);
                 }
                 report::progress(ctx.metrics, &result, settled.fetch_add(1, Ordering::Relaxed) + 1, total);
-                Some((key, result))
+                Some((key, result, state))
             })
             .buffer_unordered(2 * self.max_concurrency.max(1))
             .collect()
             .await;
-        results.into_iter().flatten().collect()
+        let mut ended = BTreeMap::new();
+        let mut out = Vec::new();
+        for (key, result, state) in results.into_iter().flatten() {
+            // Only a bucket settled by this write is read back after writing.
+            if let (Ok(BucketResult { end: crate::domain::export::result::BucketEnd::Done { .. }, .. }), Some(state)) =
+                (&result, state)
+            {
+                ended.insert(key, state);
+            }
+            out.push((key, result));
+        }
+        (out, ended)
+    }
+}
+
+/// The job error of a failure that stopped the export (a retry resumes where it stands).
+fn stopped(ctx: &JobContext<'_>, stop: Stop) -> JobError {
+    match stop {
+        Stop::Database(e) => e.into(),
+        Stop::Nmbrs(e) => JobError::nmbrs(&e, &ctx.job.integration.nmbrs.domain),
+        Stop::Unsettled(key) => {
+            JobError::transient("export_bucket_unsettled", format!("bucket {key:?} did not settle"))
+        }
     }
 }
 

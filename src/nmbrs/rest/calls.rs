@@ -248,22 +248,25 @@ impl RestClient {
     }
 
     /// `PUT /api/employees/{employeeId}/variablehours` [employee.payment]: sets line `id` to
-    /// `hours` (code and comment unchanged) in `period`, in place. Repeat-safe, so retried.
+    /// the whole `line` (its code, hours and comment) in `period`, named, in place: right both
+    /// where a PUT changes only what it is sent and where it replaces the line (omitted fields
+    /// cleared, a missing period read as the current one; REST-NOTES §7 [L], issue 18). A
+    /// `None` comment is left out. Repeat-safe, so retried.
     /// Setting 0 is how a line of a closed period is emptied (DELETE has no `unprotectedMode`).
     pub async fn update_variable_hours(
         &self,
         employee: EmployeeUuid,
         id: HourComponentUuid,
-        hours: crate::nmbrs::Hours,
+        line: &NewHourLine,
         period: PayPeriod,
         unprotected: bool,
     ) -> Result<HourComponentUuid, NmbrsError> {
         let op = Op::HoursPut;
         let body = wire::HourPut {
             hour_component_id: id.0,
-            hour_code: None,
-            hours: Some(wire::number(hours.0)),
-            comment: None,
+            hour_code: Some(line.hour_code.0),
+            hours: Some(wire::number(line.hours.0)),
+            comment: line.comment.as_deref(),
             period_details: PeriodPost::new(period, unprotected),
         };
         let reply = self.write(op, format!("/api/employees/{employee}/variablehours"), json(body)).await?;
@@ -316,21 +319,22 @@ impl RestClient {
     }
 
     /// `PUT /api/employees/{employeeId}/variablewagecomponent` [employee.payment]: sets line
-    /// `id` to `value` in `period`, in place (period nested). Repeat-safe.
+    /// `id` to the whole `line` (code, value, comment) in `period`, named (nested), in place, as
+    /// [`RestClient::update_variable_hours`]. Repeat-safe.
     pub async fn update_variable_wage(
         &self,
         employee: EmployeeUuid,
         id: WageComponentUuid,
-        value: crate::nmbrs::Amount,
+        line: &NewWageLine,
         period: PayPeriod,
         unprotected: bool,
     ) -> Result<WageComponentUuid, NmbrsError> {
         let op = Op::WagePut;
         let body = wire::WagePut {
             variable_wagecomponent_id: id.0,
-            code: None,
-            value: Some(wire::number(value.0)),
-            comment: None,
+            code: Some(line.code.0),
+            value: Some(wire::number(line.value.0)),
+            comment: line.comment.as_deref(),
             period_details: PeriodPost::new(period, unprotected),
         };
         let reply = self.write(op, format!("/api/employees/{employee}/variablewagecomponent"), json(body)).await?;

@@ -17,6 +17,7 @@
 //! | `default_page_size` | page size without `pageSize` (default 20) | `default_page_size` |
 //! | `gateway_401` | `nmbrs` \| `gateway`: the body of a 401 for a wrong subscription key | `gateway_401_shape` |
 //! | `comment_max_chars`, `comment_over_limit` | none (default) or a limit; `truncate` \| `refuse` beyond it | `comment_max_chars` |
+//! | `line_posts` | `kept` \| `lost` (a line `POST` answers 201 with a new id and stores nothing; issue 18) | — |
 //!
 //! The token questions use the identity server's settings (`/_sim/oauth/settings`:
 //! `access_token_ttl_secs`, `reuse_grace_secs`), `Retry-After` on 429 the REST faults
@@ -136,6 +137,16 @@ pub enum CommentOverLimit {
     Refuse,
 }
 
+/// Whether an hour or wage line `POST` is kept (issue 18: "a write answers 201 but is lost").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinePosts {
+    #[default]
+    Kept,
+    /// 201 with a new id, and nothing stored.
+    Lost,
+}
+
 /// Behaviour the OpenAPI file leaves open (`POST /_sim/rest/settings`); see the module doc.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -158,6 +169,7 @@ pub struct RestSettings {
     pub comment_over_limit: CommentOverLimit,
     /// How the numbers of reads go out (exactly, or through float32 as real Nmbrs sends them).
     pub numbers: Numbers,
+    pub line_posts: LinePosts,
 }
 
 /// How the numbers of reads go out: exactly (the default), or as real Nmbrs sends them, through
@@ -190,6 +202,7 @@ impl Default for RestSettings {
             comment_max_chars: None,
             comment_over_limit: CommentOverLimit::default(),
             numbers: Numbers::default(),
+            line_posts: LinePosts::default(),
         }
     }
 }

@@ -22,7 +22,7 @@ use super::ctx::{Answer, Ctx};
 use super::error::RestError;
 use super::ids::Kind;
 use super::lookup::{checked_period, decimal, now};
-use super::{ClosedPeriodDelete, CommentOverLimit, Omitted, PutMissingPeriod};
+use super::{ClosedPeriodDelete, CommentOverLimit, LinePosts, Omitted, PutMissingPeriod};
 use crate::nmbrs::{Amount, HourComponentLine, Hours, PayPeriod, WageComponentLine};
 use crate::sim::state::{LineInfo, PeriodKey};
 
@@ -125,6 +125,9 @@ pub fn hours_post(ctx: &mut Ctx) -> Answer {
     let info = info(ctx, b)?;
     ctx.d.next_id += 1;
     let id = ctx.d.next_id;
+    if ctx.settings.line_posts == LinePosts::Lost {
+        return Ok((StatusCode::CREATED, Some(json!({"hourComponentId": ctx.id(Kind::HourComponent, id)}))));
+    }
     ctx.d.hour_components.entry((employee, p.year, p.period)).or_default().push(HourComponentLine {
         id: id.into(),
         hour_code: code,
@@ -166,6 +169,9 @@ pub fn wage_post(ctx: &mut Ctx) -> Answer {
     let info = info(ctx, b)?;
     ctx.d.next_id += 1;
     let id = ctx.d.next_id;
+    if ctx.settings.line_posts == LinePosts::Lost {
+        return Ok((StatusCode::CREATED, Some(json!({"variableWagecomponentId": ctx.id(Kind::WageComponent, id)}))));
+    }
     ctx.d.wage_components.entry((employee, p.year, p.period)).or_default().push(WageComponentLine {
         id: id.into(),
         code,

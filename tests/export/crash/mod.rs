@@ -8,6 +8,7 @@
 
 pub(crate) mod harness;
 pub(crate) mod model;
+mod proof;
 mod race;
 
 use std::time::{Duration, Instant};

@@ -100,7 +100,7 @@ impl RestClient {
     }
 
     /// Forgets the company's wage lines before a write changes them (all periods: cheap).
-    fn wages_change(&self, employee: EmployeeUuid) {
+    pub(in crate::nmbrs::rest) fn wages_change(&self, employee: EmployeeUuid) {
         match self.memo.employer(employee) {
             Some(c) => self.memo.wage_lines.forget(|(company, _)| *company == c),
             None => self.memo.wage_lines.forget(|_| true),
