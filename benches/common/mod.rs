@@ -130,7 +130,8 @@ impl SimProcess {
     }
 
     /// POSTs `body` to a `/_sim/...` control route and returns the answer's JSON (null if none).
-    async fn control(&self, path: &str, body: Value) -> Value {
+    #[allow(dead_code)]
+    pub async fn control(&self, path: &str, body: Value) -> Value {
         let request = self.http.post(format!("{}{path}", self.base)).header("content-type", "application/json");
         let answer = request.body(body.to_string()).send().await.and_then(|a| a.error_for_status());
         let text = answer.unwrap_or_else(|e| panic!("POST {path}: {e}")).text().await.unwrap_or_default();
@@ -187,6 +188,9 @@ impl Drop for SimProcess {
 /// channel the benchmark declares the topology and taps events on.
 pub struct BenchWorld {
     pub config: Config,
+    /// The settings `config` was made from, for worker processes of its own (`nmbrs-worker run`).
+    #[allow(dead_code)]
+    pub vars: Vec<(String, String)>,
     pub keys: KeyRing,
     pub names: Names,
     pub channel: lapin::Channel,
@@ -217,7 +221,8 @@ impl BenchWorld {
         let channel = conn.create_channel().await.expect("a channel");
         bus::topology::declare(&channel, &names, &config.retry_schedule).await.expect("the topology");
         let keys = KeyRing::parse(&keys_entry).expect("a fresh key");
-        BenchWorld { config, keys, names, channel, conn, database }
+        let vars = vars.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        BenchWorld { config, vars, keys, names, channel, conn, database }
     }
 
     /// Deletes the benchmark's queues, exchanges and database.

@@ -112,7 +112,6 @@ impl Lane {
                 };
                 (take, w.queue.len())
             };
-            let asked = Instant::now();
             let answer = match budget.store.take(&self.key, &take).await {
                 Ok(answer) => {
                     failed = 0;
@@ -136,7 +135,8 @@ impl Lane {
                     }
                     // Scarce: the tokens there did not cover every call waiting.
                     self.lock().scarce = granted < take.want || waiting as f64 > available;
-                    if self.hand_out(granted, available, asked) {
+                    // Paced from when the answer came, never from before the database's moment.
+                    if self.hand_out(granted, available, Instant::now()) {
                         return;
                     }
                     tokio::time::sleep(Duration::from_secs_f64(wait_secs.clamp(0.001, 60.0))).await;
@@ -154,14 +154,14 @@ impl Lane {
     }
 
     /// Hands `granted` tokens to waiting calls in the fair order, token `i` to be used
-    /// `ready_in(available, i)` after `asked` (when the take was sent, so never early); true
+    /// `ready_in(available, i)` after `answered` (when the answer came, so never early); true
     /// when none waits any more (the fetching task then ends).
-    fn hand_out(&self, granted: u32, available: f64, asked: Instant) -> bool {
+    fn hand_out(&self, granted: u32, available: f64, answered: Instant) -> bool {
         let mut w = self.lock();
         let mut given = 0;
         while given < granted {
             let Some((_, tx)) = w.queue.pop() else { break };
-            let ready = asked + Duration::from_secs_f64(ready_in(available, given, self.rate).min(60.0));
+            let ready = answered + Duration::from_secs_f64(ready_in(available, given, self.rate).min(60.0));
             if tx.send(Handed::Token(ready)).is_ok() {
                 given += 1;
             }
