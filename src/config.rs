@@ -35,6 +35,9 @@ pub struct Config {
     /// items 1 and 2). Jobs bound their lists so their events stay below it; the relay sets
     /// aside a stored event above it rather than have the broker refuse it again and again.
     pub max_event_bytes: usize,
+    /// `NMBRS_WORKER_OUTBOX_RETENTION`: how long a published event's body is kept before it is
+    /// pruned (issue 19 item 7).
+    pub outbox_retention: Duration,
     /// How long a graceful shutdown waits for in-flight jobs before releasing them.
     pub shutdown_timeout: Duration,
     /// How long a publisher confirm is awaited before the publish counts as failed.
@@ -197,6 +200,7 @@ impl Config {
             retry_schedule,
             max_message_bytes,
             max_event_bytes,
+            outbox_retention: duration(src, "NMBRS_WORKER_OUTBOX_RETENTION", "7d")?,
             shutdown_timeout: duration(src, "NMBRS_WORKER_SHUTDOWN_TIMEOUT", "30s")?,
             confirm_timeout: duration(src, "NMBRS_WORKER_CONFIRM_TIMEOUT", "10s")?,
             outbox_poll_interval: duration(src, "NMBRS_WORKER_OUTBOX_POLL_INTERVAL", "1s")?,

@@ -10,6 +10,16 @@ use uuid::Uuid;
 
 use crate::{envelope::Job, store::outbox::OutboxEvent, telemetry::TraceHeaders};
 
+/// Bytes an event's envelope may take around its payload: ids of at most 200 bytes (CONTRACT
+/// §2.2 Bounds), JSON-escaped, a timestamp and the field names come to well under this.
+pub const ENVELOPE_RESERVE: usize = 4096;
+
+/// The most bytes an event's payload may take so the whole event stays within
+/// `max_event_bytes` (`NMBRS_WORKER_MAX_EVENT_BYTES`).
+pub fn payload_budget(max_event_bytes: usize) -> usize {
+    max_event_bytes.saturating_sub(ENVELOPE_RESERVE)
+}
+
 /// The event types; each is also its routing key on `nmbrs.events`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventType {
@@ -136,6 +146,42 @@ pub fn envelope(
     }
 }
 
+/// [`envelope`], unless the event would be larger than `max_event_bytes`: then an `error`
+/// notification `event.too_large` {`type`, `bytes`, `max_bytes`} takes its place, under the same
+/// `event_id`, and the oversized event never enters the outbox (CONTRACT §2.2 Bounds: no job
+/// produces an event the broker refuses). Jobs cut their own lists to fit first
+/// (`domain::bounded::fit_lists`); this is the last guard.
+pub fn envelope_within(
+    max_event_bytes: usize,
+    (event_id, draft): (Uuid, &EventDraft),
+    integration_id: Option<&str>,
+    job: &JobRef,
+    trace: &TraceHeaders,
+) -> OutboxEvent {
+    let event = envelope(event_id, draft, integration_id, job, trace);
+    if event.body.len() <= max_event_bytes {
+        return event;
+    }
+    let (kind, bytes) = (draft.kind.routing_key(), event.body.len());
+    tracing::error!(
+        event_type = kind,
+        bytes,
+        max_event_bytes,
+        "an event is over NMBRS_WORKER_MAX_EVENT_BYTES; a notification takes its place"
+    );
+    let message = format!(
+        "A {kind} event of this job was {bytes} bytes, over the limit of {max_event_bytes} (NMBRS_WORKER_MAX_EVENT_BYTES), and was not published; tell the worker's maintainers"
+    );
+    let params = json!({"type": kind, "bytes": bytes, "max_bytes": max_event_bytes});
+    envelope(
+        event_id,
+        &Notification::new(Level::Error, "event.too_large", message, params).draft(),
+        integration_id,
+        job,
+        trace,
+    )
+}
+
 /// A stable event id for events that must not be published twice when a delivery is handled
 /// twice (rejections, failures): derived from the message id and the event's role.
 pub fn stable_event_id(message_id: &str, role: &str) -> Uuid {
@@ -173,6 +219,29 @@ mod tests {
         let ev = envelope(Uuid::new_v4(), &draft, None, &JobRef::default(), &TraceHeaders::default());
         let body: Value = serde_json::from_str(&ev.body).unwrap();
         assert!(body["job"].is_null() && body["integration_id"].is_null());
+    }
+
+    #[test]
+    fn an_event_over_the_limit_becomes_a_notification_under_the_same_id() {
+        let job = JobRef { message_id: Some("m-1".into()), job_type: Some("SyncTeam".into()), idempotency_key: None };
+        let draft = EventDraft::new(EventType::TeamMemberUpserted, &json!({"blob": "x".repeat(10_000)}));
+        let id = Uuid::new_v4();
+        let fits = envelope_within(20_000, (id, &draft), Some("env-1"), &job, &TraceHeaders::default());
+        assert_eq!(fits.routing_key, "team_member.upserted");
+        let at = fits.body.len();
+        assert_eq!(
+            envelope_within(at, (id, &draft), Some("env-1"), &job, &TraceHeaders::default()).routing_key,
+            "team_member.upserted"
+        );
+        let past = envelope_within(at - 1, (id, &draft), Some("env-1"), &job, &TraceHeaders::default());
+        assert_eq!((past.routing_key.as_str(), past.event_id), ("notification", id));
+        let body: Value = serde_json::from_str(&past.body).unwrap();
+        assert_eq!(body["payload"]["code"], "event.too_large");
+        assert_eq!(
+            body["payload"]["params"],
+            json!({"type": "team_member.upserted", "bytes": at, "max_bytes": at - 1})
+        );
+        assert!(past.body.len() < 1000);
     }
 
     #[test]

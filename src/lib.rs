@@ -20,6 +20,7 @@ pub mod health;
 pub mod jobs;
 pub mod metrics;
 pub mod nmbrs;
+pub mod outbox_retention;
 pub mod relay;
 pub mod sim;
 pub mod store;

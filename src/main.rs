@@ -316,11 +316,8 @@ async fn probe(config: Config, args: ProbeArgs) -> anyhow::Result<()> {
     use nmbrs_worker::cli::probe;
     use secrecy::SecretString;
     let _failpoints = fail::FailScenario::setup();
-    let mut input = String::new();
-    std::io::Read::read_to_string(&mut std::io::stdin().lock().take(64 * 1024), &mut input)?;
-    let refresh_token = input.lines().map(str::trim).find(|l| !l.is_empty()).map(SecretString::from);
-    let refresh_token = refresh_token
-        .ok_or_else(|| anyhow::anyhow!("probe reads the consent's refresh token from stdin; none was given"))?;
+    // The settings first: a missing app setting is named before anything waits on stdin.
+    config.rest.app()?;
     let soap = match &args.soap_domain {
         None => None,
         Some(_) => {
@@ -331,6 +328,11 @@ async fn probe(config: Config, args: ProbeArgs) -> anyhow::Result<()> {
             }
         }
     };
+    let mut input = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin().lock().take(64 * 1024), &mut input)?;
+    let refresh_token = input.lines().map(str::trim).find(|l| !l.is_empty()).map(SecretString::from);
+    let refresh_token = refresh_token
+        .ok_or_else(|| anyhow::anyhow!("probe reads the consent's refresh token from stdin; none was given"))?;
     let opts = probe::Options {
         company: args.company,
         employee: args.employee,

@@ -42,6 +42,8 @@ pub struct Metrics {
     /// and unpublished now: alert when the gauge is above 0.
     pub outbox_set_aside_total: Counter,
     pub outbox_set_aside: Gauge,
+    /// Published event bodies pruned after the retention (issue 19 item 7).
+    pub outbox_pruned: Counter,
     pub broker_connects: Counter,
     pub broker_connection_lost: Counter,
     /// Export buckets whose write ended, by outcome (`written`, `unchanged`, `in_doubt`, `refused`):
@@ -51,6 +53,11 @@ pub struct Metrics {
     pub database_unavailable: Counter,
     /// CheckIntegration's outcomes and integrations per status.
     pub check: crate::jobs::check::metrics::CheckMetrics,
+    /// Failed job attempts by their error code (`job.failed` `error.code`, also when the job is
+    /// retried): e.g. `rest_subscription_refused`, Eitje's own configuration (CONTRACT §5.1).
+    pub attempt_errors: Family<CodeLabel, Counter>,
+    /// `nmbrs.consent_expiring` notifications sent (CONTRACT §5.1), one per grant.
+    pub consent_expiring: Counter,
 }
 
 impl Default for Metrics {
@@ -82,6 +89,8 @@ impl Default for Metrics {
             "Events set aside and not published now (alert above 0)",
             outbox_set_aside.clone(),
         );
+        let outbox_pruned = Counter::default();
+        registry.register("outbox_pruned", "Published event bodies pruned after the retention", outbox_pruned.clone());
         let broker_connects = Counter::default();
         registry.register("broker_connects", "Successful connections to RabbitMQ", broker_connects.clone());
         let broker_connection_lost = Counter::default();
@@ -103,8 +112,22 @@ impl Default for Metrics {
             database_unavailable.clone(),
         );
         let check = crate::jobs::check::metrics::CheckMetrics::register(&mut registry);
+        let attempt_errors = Family::<CodeLabel, Counter>::default();
+        registry.register(
+            "job_attempt_errors",
+            "Job attempts that failed, by error code (retried or not)",
+            attempt_errors.clone(),
+        );
+        let consent_expiring = Counter::default();
+        registry.register(
+            "consent_expiring_notified",
+            "nmbrs.consent_expiring notifications sent (one per grant)",
+            consent_expiring.clone(),
+        );
         Self {
             check,
+            attempt_errors,
+            consent_expiring,
             registry,
             jobs,
             job_seconds,
@@ -114,6 +137,7 @@ impl Default for Metrics {
             outbox_pending,
             outbox_set_aside_total,
             outbox_set_aside,
+            outbox_pruned,
             broker_connects,
             broker_connection_lost,
             export_buckets,

@@ -34,6 +34,7 @@ impl Worker {
         schema::warm_up();
         let pool = store::connect_with(&config.database_url, &config.pool_settings()).await?;
         let metrics = Arc::new(Metrics::default());
+        let (config_retention, metrics_for_pruning) = (config.outbox_retention, metrics.clone());
         let status = Arc::new(Status::default());
         let names = Names::new(&config.queue_prefix);
         let relay = Arc::new(Relay::new(
@@ -54,10 +55,11 @@ impl Worker {
             names: names.clone(),
             relay: relay.clone(),
             metrics: metrics.clone(),
-            limits: Limits { max_message_bytes: config.max_message_bytes },
+            limits: Limits { max_message_bytes: config.max_message_bytes, max_event_bytes: config.max_event_bytes },
             retry_schedule: config.retry_schedule.clone(),
             db_retry_max: config.db_retry_max,
             job_deadline: config.job_deadline,
+            consent: crate::jobs::run::consent::ConsentWatch { policy: config.rest.chain },
         };
         let connection_name = format!("nmbrs-worker {}pid{}", names.prefix(), std::process::id());
         let supervisor = Supervisor {
@@ -69,11 +71,18 @@ impl Worker {
             metrics,
             connection_name,
         };
+        let pruning = tokio::spawn(crate::outbox_retention::run(
+            pool.clone(),
+            config_retention,
+            metrics_for_pruning,
+            shutdown.clone(),
+        ));
         let stop = shutdown.clone();
         let task = tokio::spawn(async move {
             supervisor.run(stop).await;
             http_stop.cancel();
             let _ = http.await;
+            let _ = pruning.await;
             pool.close().await;
             tracing::info!("worker stopped");
         });

@@ -16,6 +16,7 @@ pub async fn print_last(config: &Config, integration: &str, mut out: impl Write)
          WHERE correlation_id = (SELECT correlation_id FROM outbox
                                  WHERE routing_key = 'integration.checked' AND body::jsonb ->> 'integration_id' = $1
                                  ORDER BY id DESC LIMIT 1)
+           AND body IS NOT NULL
          ORDER BY id",
     )
     .bind(integration)

@@ -12,7 +12,8 @@ use serde::Deserialize;
 /// One Eitje venue linked to one Nmbrs company (`integration.venues[]`, CONTRACT §2.2).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Venue {
-    /// Eitje's venue id (a string).
+    /// Eitje's venue id (an id, CONTRACT §2.2 Bounds).
+    #[serde(deserialize_with = "crate::domain::bounded::id")]
     pub eitje_venue_id: String,
     /// The Nmbrs company the venue's people and hours belong to: SOAP `s:int` or REST
     /// `companyId` UUID (CONTRACT §5.2).
@@ -31,8 +32,12 @@ pub struct HourCodes {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct WageCodes {
     pub meals: Option<i32>,
-    /// Allowance type (as in an entry's `allowances[].type`) → wage code.
-    #[serde(default)]
+    /// Allowance type (as in an entry's `allowances[].type`; an id) → wage code; a null
+    /// mapping is left out. At most [`MAX_ALLOWANCE_TYPES`](crate::domain::bounded::MAX_ALLOWANCE_TYPES).
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::bounded::id_map::<_, _, { crate::domain::bounded::MAX_ALLOWANCE_TYPES }>"
+    )]
     pub allowances: BTreeMap<String, i32>,
 }
 

@@ -39,6 +39,8 @@ pub use super::team::Bsn;
 /// Its BSN is a [`Bsn`] (a value that is no BSN reads as none).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct RosterMember {
+    /// An id (CONTRACT §2.2 Bounds: 1–200 bytes, printable).
+    #[serde(deserialize_with = "crate::domain::bounded::id")]
     pub eitje_user_id: String,
     #[serde(default)]
     pub email: Option<String>,

@@ -8,10 +8,13 @@
 //! again), `job_result` (the status and errors of `job.completed`), `nmbrs_failure` (the one
 //! table from a Nmbrs failure to what the job, a company or a bucket does about it). REST:
 //! `oauth_grant` (which refresh token a job uses, when an access token is renewed), `decimal`
-//! (the number Nmbrs meant by a float32 artefact).
+//! (the number Nmbrs meant by a float32 artefact). Every job: `bounded` (the bytes of an id, the
+//! items of a list, CONTRACT §2.2 Bounds).
 
+pub mod bounded;
 pub mod calendar;
 pub mod check;
+pub mod consent_chain;
 pub mod decimal;
 pub mod employment;
 pub mod employment_periods;

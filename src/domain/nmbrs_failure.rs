@@ -21,6 +21,7 @@
 //! | `QuotaExceeded` (REST 42909) | transient `nmbrs_quota_exceeded`, `nmbrs.quota_exceeded` | job | job |
 //! | `MissingScope` (REST 403 40303, scope not granted) | needs a person `nmbrs_missing_rights`, `nmbrs.missing_rights` {operation, scope} | job | job |
 //! | `ConsentRequired` (REST `invalid_grant`) | needs a person `nmbrs_consent_required`, `nmbrs.consent_required` | job | job |
+//! | `SubscriptionRefused` (REST gateway 401) | transient `rest_subscription_refused` (Eitje's configuration: no customer notification) | job | job |
 //!
 //! A closed period is a bucket matter: the export checks the period before it writes
 //! (`export.period_closed` comes from planning); a write Nmbrs refuses as closed afterwards
@@ -84,6 +85,10 @@ pub enum ErrorKind {
     /// REST: the token endpoint refused the grant (`invalid_grant`): a person must consent again
     /// (`nmbrs.consent_required`, no retry; CONTRACT §5.1).
     ConsentRequired,
+    /// REST: the API gateway refused Eitje's subscription key (a 401 in the gateway's shape,
+    /// also with `NMBRS_SUBSCRIPTION_KEY_SECONDARY`). Eitje's configuration, not the customer's:
+    /// retried on the job's schedule, seen by operations at once (CONTRACT §5.1).
+    SubscriptionRefused,
 }
 
 /// What the failed call served: the whole job, one company's reads (or one of its
@@ -173,6 +178,7 @@ pub fn treat(kind: ErrorKind, scope: Scope) -> Treatment {
         }
         K::QuotaExceeded => job(ErrorClass::Transient, "nmbrs_quota_exceeded", Some(QUOTA_EXCEEDED)),
         K::ConsentRequired => job(ErrorClass::NeedsPerson, "nmbrs_consent_required", Some(CONSENT_REQUIRED)),
+        K::SubscriptionRefused => job(ErrorClass::Transient, "rest_subscription_refused", None),
         K::NoAccess => local(job(ErrorClass::NeedsPerson, "nmbrs_no_access", Some(NO_ACCESS)), CompanyError::NoAccess),
         K::NoCurrentPeriod => local(permanent, CompanyError::NoCurrentPeriod),
         K::Unreadable | K::InvalidData | K::UnknownEmployee | K::NotFound | K::PeriodClosed | K::Unknown => {
@@ -305,7 +311,7 @@ impl Notice {
 mod tests {
     use super::*;
 
-    const ALL: [ErrorKind; 15] = [
+    const ALL: [ErrorKind; 16] = [
         ErrorKind::Transient,
         ErrorKind::Credentials,
         ErrorKind::MissingRight { operation: "Contract_GetAll_AllEmployeesByCompany" },
@@ -324,6 +330,7 @@ mod tests {
         },
         ErrorKind::ConsentRequired,
         ErrorKind::NotFound,
+        ErrorKind::SubscriptionRefused,
     ];
 
     fn as_job(kind: ErrorKind) -> (ErrorClass, &'static str, Option<&'static str>) {
@@ -351,6 +358,7 @@ mod tests {
             (NeedsPerson, "nmbrs_missing_rights", Some("nmbrs.missing_rights")),
             (NeedsPerson, "nmbrs_consent_required", Some("nmbrs.consent_required")),
             (Permanent, "nmbrs_error", None),
+            (Transient, "rest_subscription_refused", None),
         ];
         for (kind, row) in ALL.into_iter().zip(rows) {
             assert_eq!(as_job(kind), row, "{kind:?}");
@@ -359,7 +367,7 @@ mod tests {
 
     #[test]
     fn company_scope_row_per_kind() {
-        let rows: [Option<CompanyError>; 15] = [
+        let rows: [Option<CompanyError>; 16] = [
             None,
             None,
             None,
@@ -375,6 +383,7 @@ mod tests {
             None,
             None,
             Some(CompanyError::UnreadableResponse),
+            None,
         ];
         for (kind, row) in ALL.into_iter().zip(rows) {
             match (treat(kind, Scope::Company), row) {
@@ -391,7 +400,7 @@ mod tests {
     #[test]
     fn bucket_scope_row_per_kind() {
         use BucketOutcome::*;
-        let rows: [Option<BucketOutcome>; 15] = [
+        let rows: [Option<BucketOutcome>; 16] = [
             None,
             None,
             None,
@@ -407,6 +416,7 @@ mod tests {
             None,
             None,
             Some(Refused),
+            None,
         ];
         for (kind, row) in ALL.into_iter().zip(rows) {
             match (treat(kind, Scope::Bucket), row) {

@@ -32,14 +32,18 @@ pub struct SyncTeamPayload {
     /// Publish every imported record, changed or not (default false).
     #[serde(default)]
     pub full: bool,
-    /// Eitje's current roster of the integration's venues, for matching and departures.
+    /// Eitje's current roster of the integration's venues, for matching and departures; at
+    /// most [`MAX_MEMBERS`](super::bounded::MAX_MEMBERS).
+    #[serde(deserialize_with = "super::bounded::list::<_, _, { super::bounded::MAX_MEMBERS }>")]
     pub members: Vec<RosterMember>,
 }
 
 /// The `Deactivate` payload (CONTRACT §2.4).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct DeactivatePayload {
-    /// The members to check, shaped as in `SyncTeam`.
+    /// The members to check, shaped as in `SyncTeam`; at most
+    /// [`MAX_MEMBERS`](super::bounded::MAX_MEMBERS).
+    #[serde(deserialize_with = "super::bounded::list::<_, _, { super::bounded::MAX_MEMBERS }>")]
     pub members: Vec<RosterMember>,
     /// The date employment is judged on; `None` = today (Europe/Amsterdam).
     #[serde(default)]

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use crate::{
     credentials::SealedCredentials,
     domain::{
+        bounded,
         integration::{Settings, Venue},
         payloads::{CheckPayload, DeactivatePayload, ExportPayload, SyncTeamPayload},
     },
@@ -70,12 +71,14 @@ pub enum RequesterKind {
 #[derive(Debug, Clone, Deserialize)]
 pub struct RequestedBy {
     pub kind: RequesterKind,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "bounded::optional_id")]
     pub id: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct NmbrsAccount {
+    /// The Nmbrs domain: 1–200 bytes, printable (CONTRACT §2.2 Bounds).
+    #[serde(deserialize_with = "bounded::id")]
     pub domain: String,
     /// `soap` (the default) or `rest`: the plaintext of `credentials`, the form of ids and the
     /// edge the jobs call (CONTRACT §2.2, §5).
@@ -86,8 +89,12 @@ pub struct NmbrsAccount {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Integration {
+    /// 1–200 bytes, printable (CONTRACT §2.2 Bounds).
+    #[serde(deserialize_with = "bounded::id")]
     pub id: String,
     pub nmbrs: NmbrsAccount,
+    /// At most [`bounded::MAX_VENUES`].
+    #[serde(deserialize_with = "bounded::list::<_, _, { bounded::MAX_VENUES }>")]
     pub venues: Vec<Venue>,
     #[serde(default)]
     pub settings: Settings,
@@ -96,10 +103,12 @@ pub struct Integration {
 /// The raw envelope as serde sees it, before defaults are applied.
 #[derive(Deserialize)]
 pub(super) struct RawEnvelope {
+    #[serde(deserialize_with = "bounded::id")]
     pub message_id: String,
     #[serde(rename = "type")]
     pub kind: JobType,
     pub created_at: DateTime<Utc>,
+    #[serde(default, deserialize_with = "bounded::optional_id")]
     pub idempotency_key: Option<String>,
     pub requested_by: Option<RequestedBy>,
     pub integration: Integration,
@@ -120,7 +129,8 @@ impl JobPayload {
     /// where (`entries[3].date`), never the value (it may be a BSN).
     pub fn parse(kind: JobType, payload: serde_json::Value) -> Result<Self, PayloadMismatch> {
         fn typed<T: serde::de::DeserializeOwned>(payload: serde_json::Value) -> Result<T, PayloadMismatch> {
-            serde_path_to_error::deserialize(payload).map_err(|e| PayloadMismatch { path: e.path().to_string() })
+            serde_path_to_error::deserialize(payload)
+                .map_err(|e| PayloadMismatch { path: e.path().to_string(), why: bound_refusal(e.inner()) })
         }
         Ok(match kind {
             JobType::SyncTeam => Self::SyncTeam(typed(payload)?),
@@ -141,11 +151,23 @@ impl JobPayload {
     }
 }
 
-/// A payload its kind's type refuses, at `path` (`.` for the payload itself).
+/// A payload its kind's type refuses, at `path` (`.` for the payload itself), and which bound
+/// it breaks when it is one of [`bounded`] (CONTRACT §2.2 Bounds).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("payload.{path} does not fit its type")]
+#[error("payload.{path} does not fit its type{}", why.as_deref().map(|w| format!(": {w}")).unwrap_or_default())]
 pub struct PayloadMismatch {
     pub path: String,
+    pub why: Option<String>,
+}
+
+/// The text of a [`bounded`] refusal inside a serde error (it names the bound, never the value);
+/// `None` for serde's own messages, which may quote the value.
+pub(super) fn bound_refusal(error: &serde_json::Error) -> Option<String> {
+    let text = error.to_string();
+    let at = text.find(bounded::REFUSAL_MARK)?;
+    // serde_json appends " at line L column C"; a from_value error has none.
+    let text = &text[at..];
+    Some(text.split(" at line ").next().unwrap_or(text).to_string())
 }
 
 /// A payload type a handler can run on: one kind's payload, or [`JobPayload`] itself for a

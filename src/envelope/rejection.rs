@@ -78,13 +78,13 @@ impl Rejection {
         let text = |ptr: &str| {
             body.and_then(|b| b.pointer(ptr))
                 .and_then(serde_json::Value::as_str)
-                // An id with a control character (a NUL byte) cannot be stored or sent as a
-                // correlation id: it counts as unreadable.
-                .filter(|s| !s.is_empty() && s.len() <= 200 && !s.chars().any(char::is_control))
+                // An id beyond its bounds (over 200 bytes, a control character such as NUL)
+                // cannot be stored or sent as a correlation id: it counts as unreadable.
+                .filter(|s| crate::domain::bounded::id_problem(s).is_none())
                 .map(str::to_string)
         };
         self.message_id = text("/message_id").or_else(|| {
-            amqp_message_id.filter(|s| !s.is_empty() && !s.chars().any(char::is_control)).map(str::to_string)
+            amqp_message_id.filter(|s| crate::domain::bounded::id_problem(s).is_none()).map(str::to_string)
         });
         self.integration_id = text("/integration/id");
         // Only a known type is named; anything else would be an invalid `job.type` in the event.

@@ -8,15 +8,23 @@
 
 use sha2::{Digest, Sha256};
 
-use super::{Job, JobPayload, JobType, RejectCode, Rejection, job::RawEnvelope, schema};
+use super::{
+    Job, JobPayload, JobType, RejectCode, Rejection,
+    job::{RawEnvelope, bound_refusal},
+    schema,
+};
 use crate::credentials::{ApiKind, KeyRing, OpenedCredentials};
 use crate::domain::export::bounds::{self, ExportRefusal};
 use crate::domain::integration::Venue;
 
-/// Bounds applied before a body is even parsed.
+/// Size bounds of what comes in and goes out (CONTRACT §2.2 Bounds).
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
+    /// `NMBRS_WORKER_MAX_MESSAGE_BYTES`: a job body above it is rejected unread (`too_large`).
     pub max_message_bytes: usize,
+    /// `NMBRS_WORKER_MAX_EVENT_BYTES`: the largest event body a job may produce; jobs cut
+    /// their reported lists to fit it (`domain::bounded::fit_lists`).
+    pub max_event_bytes: usize,
 }
 
 /// Checks one delivery that arrived on the queue of `queue_type`.
@@ -80,8 +88,9 @@ fn check(
         };
         return Err(reject(RejectCode::MessageIdMismatch, format!("{what} (CONTRACT §2.1: they must be equal)")));
     }
-    let raw: RawEnvelope = serde_json::from_value(value).map_err(|e| {
-        reject(RejectCode::SchemaViolation, format!("envelope does not fit its type: {}", e.classify_message()))
+    let raw: RawEnvelope = serde_path_to_error::deserialize(value).map_err(|e| {
+        let why = bound_refusal(e.inner()).unwrap_or_else(|| e.inner().classify_message());
+        reject(RejectCode::SchemaViolation, format!("{} does not fit its type: {why}", e.path()))
     })?;
     let payload_sha256 = payload_digest(body_type, &raw.payload);
     let payload = JobPayload::parse(body_type, raw.payload).map_err(|e| {
@@ -203,7 +212,7 @@ mod tests {
         })
     }
 
-    const LIMITS: Limits = Limits { max_message_bytes: 64 * 1024 };
+    const LIMITS: Limits = Limits { max_message_bytes: 64 * 1024, max_event_bytes: 4 << 20 };
 
     fn run(
         keys: &KeyRing,

@@ -54,6 +54,9 @@ pub struct JobContext<'a> {
     /// The credentials key ring, for keys derived from it (e.g. the BSN hashes of
     /// `identity_capture`).
     pub keys: &'a crate::credentials::KeyRing,
+    /// `NMBRS_WORKER_MAX_EVENT_BYTES`: no event of the job may be larger (CONTRACT §2.2
+    /// Bounds); a job cuts what it lists to fit, and counts the rest.
+    pub max_event_bytes: usize,
 }
 
 /// State a job records with its result, in the same transaction as its events.
@@ -76,6 +79,27 @@ pub struct JobOutput {
 }
 
 impl JobOutput {
+    /// The output with `errors` cut so that they take at most `max_bytes` serialized; how many
+    /// were left out is `counts.errors_unlisted` (CONTRACT §2.2 Bounds: counted, not listed,
+    /// and said so). Unchanged when they fit.
+    pub fn bounded(mut self, max_bytes: usize) -> Self {
+        let mut used = 0;
+        let fit = self
+            .errors
+            .iter()
+            .take_while(|e| {
+                used += serde_json::to_string(e).map_or(usize::MAX / 2, |t| t.len() + 1);
+                used <= max_bytes
+            })
+            .count();
+        let unlisted = self.errors.len() - fit;
+        if unlisted > 0 {
+            self.errors.truncate(fit);
+            self.counts.insert("errors_unlisted".into(), unlisted as u64);
+        }
+        self
+    }
+
     pub fn succeeded() -> Self {
         Self {
             status: CompletionStatus::Succeeded,
@@ -160,7 +184,8 @@ impl Handlers {
         let sync = team::SyncTeam { nmbrs: nmbrs.clone(), max_concurrency, clock, max_departure_share };
         let deactivate = team::Deactivate { nmbrs: nmbrs.clone(), clock, max_departure_share };
         let export = export::ExportHours { nmbrs: nmbrs.clone(), max_concurrency };
-        let check = check::CheckIntegration { nmbrs };
+        let consent = run::consent::ConsentWatch { policy: config.rest.chain };
+        let check = check::CheckIntegration { nmbrs, consent };
         Ok(Self::default()
             .with(JobType::SyncTeam, Arc::new(sync))
             .with(JobType::Deactivate, Arc::new(deactivate))
@@ -177,6 +202,22 @@ mod tests {
         domain::payloads::{DeactivatePayload, SyncTeamPayload},
         envelope::{JobPayload, Limits},
     };
+
+    #[test]
+    fn errors_beyond_the_bound_are_counted_not_listed() {
+        let item = |i: usize| ErrorItem {
+            code: "export.in_doubt".into(),
+            message: format!("m{i:03}"),
+            scope: serde_json::json!({}),
+        };
+        let one = serde_json::to_string(&item(0)).unwrap().len() + 1;
+        let output = |n: usize| JobOutput { errors: (0..n).map(item).collect(), ..JobOutput::succeeded() };
+        let fits = output(10).bounded(10 * one);
+        assert_eq!((fits.errors.len(), fits.counts.get("errors_unlisted")), (10, None), "at the bound");
+        let cut = output(11).bounded(10 * one);
+        assert_eq!((cut.errors.len(), cut.counts.get("errors_unlisted")), (10, Some(&1)), "one past it");
+        assert_eq!(cut.errors[9], item(9), "the first ones, in order");
+    }
 
     /// Counts the roster it was given: proof it ran on the typed payload.
     struct RosterSize;
@@ -201,7 +242,7 @@ mod tests {
             "payload": payload
         });
         let queue = JobType::from_type_name(kind).unwrap();
-        let limits = Limits { max_message_bytes: 64 * 1024 };
+        let limits = Limits { max_message_bytes: 64 * 1024, max_event_bytes: 4 << 20 };
         crate::envelope::validate(&serde_json::to_vec(&body).unwrap(), queue, Some("m-1"), limits, keys).unwrap()
     }
 
@@ -221,6 +262,7 @@ mod tests {
             pool: &pool,
             metrics: &metrics,
             keys: &keys,
+            max_event_bytes: 4 << 20,
         };
         assert_eq!(handler.run(ctx).await.unwrap().counts["members"], 2);
 
@@ -233,6 +275,7 @@ mod tests {
             pool: &pool,
             metrics: &metrics,
             keys: &keys,
+            max_event_bytes: 4 << 20,
         };
         let refused = handler.run(ctx).await.unwrap_err();
         assert_eq!(

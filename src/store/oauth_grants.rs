@@ -123,7 +123,8 @@ pub async fn save_rotated(
             let replaced = sqlx::query(
                 "UPDATE oauth_grants
                  SET grant_id = $2, key_id = $3, sealed_refresh_token = $4, scopes = $5,
-                     generation = 1, adopted_at = now(), refreshed_at = now(), consented_at = $7
+                     generation = 1, adopted_at = now(), refreshed_at = now(), consented_at = $7,
+                     expiry_warned_at = NULL
                  WHERE integration_id = $1 AND grant_id = $6",
             )
             .bind(integration_id)
@@ -151,4 +152,54 @@ pub async fn save_rotated(
     };
     tx.commit().await?;
     Ok(changed == 1)
+}
+
+/// What the store knows of the current grant's refresh chain (CONTRACT §5.1 "The refresh
+/// chain's end"), read under `FOR UPDATE` in `tx` so two jobs cannot both warn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredChain {
+    pub grant_id: Uuid,
+    pub facts: crate::domain::consent_chain::ChainFacts,
+    /// When `nmbrs.consent_expiring` went out for this grant, if it did.
+    pub warned_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The chain of `integration_id`'s current grant, locked for the rest of the transaction.
+pub async fn chain_for_update(conn: &mut PgConnection, integration_id: &str) -> sqlx::Result<Option<StoredChain>> {
+    chain_read(conn, integration_id, true).await
+}
+
+/// The chain of `integration_id`'s current grant, as a plain read (CheckIntegration's report).
+pub async fn chain(conn: &mut PgConnection, integration_id: &str) -> sqlx::Result<Option<StoredChain>> {
+    chain_read(conn, integration_id, false).await
+}
+
+async fn chain_read(conn: &mut PgConnection, integration_id: &str, lock: bool) -> sqlx::Result<Option<StoredChain>> {
+    type Ts = chrono::DateTime<chrono::Utc>;
+    const READ: &str = "SELECT grant_id, consented_at, adopted_at, refreshed_at, expiry_warned_at
+                          FROM oauth_grants WHERE integration_id = $1";
+    const LOCKED: &str = "SELECT grant_id, consented_at, adopted_at, refreshed_at, expiry_warned_at
+                            FROM oauth_grants WHERE integration_id = $1 FOR UPDATE";
+    type Row = (Uuid, Option<Ts>, Ts, Ts, Option<Ts>);
+    let row: Option<Row> =
+        sqlx::query_as(if lock { LOCKED } else { READ }).bind(integration_id).fetch_optional(&mut *conn).await?;
+    Ok(row.map(|(grant_id, consented_at, adopted_at, refreshed_at, warned_at)| StoredChain {
+        grant_id,
+        facts: crate::domain::consent_chain::ChainFacts { consented_at, adopted_at, refreshed_at },
+        warned_at,
+    }))
+}
+
+/// Records that `grant_id` was warned; `false` when it is no longer the stored grant or was
+/// warned already.
+pub async fn mark_warned(conn: &mut PgConnection, integration_id: &str, grant_id: Uuid) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE oauth_grants SET expiry_warned_at = now()
+          WHERE integration_id = $1 AND grant_id = $2 AND expiry_warned_at IS NULL",
+    )
+    .bind(integration_id)
+    .bind(grant_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

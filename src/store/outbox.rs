@@ -11,6 +11,7 @@ pub struct OutboxEvent {
     pub event_id: Uuid,
     pub routing_key: String,
     pub correlation_id: Option<String>,
+    /// Never a pruned row's: the relay takes only rows that still have their body.
     pub body: String,
     pub traceparent: Option<String>,
     pub tracestate: Option<String>,
@@ -70,8 +71,10 @@ pub async fn enqueue(conn: &mut PgConnection, events: &[OutboxEvent]) -> sqlx::R
 
 /// Queues a stored event for publishing again, with the same `event_id` and body.
 pub async fn republish(conn: &mut PgConnection, event_id: Uuid) -> sqlx::Result<bool> {
-    let done =
-        sqlx::query("UPDATE outbox SET published_at = NULL WHERE event_id = $1").bind(event_id).execute(conn).await?;
+    let done = sqlx::query("UPDATE outbox SET published_at = NULL WHERE event_id = $1 AND body IS NOT NULL")
+        .bind(event_id)
+        .execute(conn)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -93,7 +96,7 @@ pub async fn next_batch(pool: &PgPool, limit: i64) -> sqlx::Result<Batch> {
     let mut tx = pool.begin().await?;
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, event_id, routing_key, correlation_id, body, traceparent, tracestate
-           FROM outbox WHERE published_at IS NULL AND set_aside_at IS NULL
+           FROM outbox WHERE published_at IS NULL AND set_aside_at IS NULL AND body IS NOT NULL
           ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
     )
     .bind(limit)
@@ -156,6 +159,39 @@ impl Batch {
         aside.extend(failed_out);
         self.tx.commit().await?;
         Ok(aside)
+    }
+}
+
+/// Prunes the bodies (and trace headers) of events published more than `retention` ago,
+/// keeping the row's id, `event_id`, `routing_key` (the type), `correlation_id` and times
+/// (issue 19 item 7). Kept whole: a job's result event (`jobs.result_event_id`: a duplicate
+/// delivery re-publishes it, CONTRACT §2.2) and `integration.checked` (check results, no
+/// personal data; `nmbrs-worker check` prints the last one). An event never published
+/// (pending or set aside) keeps its body. Works in slices of 1 000 rows; returns how many were
+/// pruned.
+///
+/// Errors: the database's.
+pub async fn prune(pool: &PgPool, retention: std::time::Duration) -> sqlx::Result<u64> {
+    const SLICE: u64 = 1000;
+    let mut total = 0;
+    loop {
+        let pruned = sqlx::query(
+            "UPDATE outbox SET body = NULL, traceparent = NULL, tracestate = NULL, pruned_at = now()
+              WHERE id IN (SELECT o.id FROM outbox o
+                            WHERE o.pruned_at IS NULL AND o.published_at < now() - make_interval(secs => $1)
+                              AND o.routing_key <> 'integration.checked'
+                              AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.result_event_id = o.event_id)
+                            ORDER BY o.published_at LIMIT $2 FOR UPDATE SKIP LOCKED)",
+        )
+        .bind(retention.as_secs_f64())
+        .bind(SLICE as i64)
+        .execute(pool)
+        .await?
+        .rows_affected();
+        total += pruned;
+        if pruned < SLICE {
+            return Ok(total);
+        }
     }
 }
 

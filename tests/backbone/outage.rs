@@ -72,9 +72,11 @@ async fn a_nul_byte_in_an_id_is_rejected_once_and_the_next_job_runs() {
     let poison_id = poison["message_id"].as_str().unwrap().to_string();
     env.publish_raw(&serde_json::to_vec(&poison).unwrap(), "sync_team").await;
     let rejected = events.wait_for(20, "job.rejected", |e| e.kind() == "job.rejected").await;
-    assert_eq!(rejected.body["payload"]["error"]["code"], "unstorable_value", "{:#}", rejected.body);
+    // CONTRACT §2.2 Bounds: an id holds no control character, so the schema refuses it before
+    // PostgreSQL could (`unstorable_value` stays for what a database refuses beyond the bounds).
+    assert_eq!(rejected.body["payload"]["error"]["code"], "schema_violation", "{:#}", rejected.body);
     assert_eq!(rejected.body["job"]["message_id"], poison_id.as_str());
-    assert!(rejected.body["payload"]["error"]["message"].as_str().unwrap().contains("22021"));
+    assert!(rejected.body["payload"]["error"]["message"].as_str().unwrap().contains("/idempotency_key"));
 
     let next = env.job("SyncTeam", "env-nul", sync_payload(json!("ok")));
     env.publish(&next).await;
@@ -83,7 +85,7 @@ async fn a_nul_byte_in_an_id_is_rejected_once_and_the_next_job_runs() {
     worker.stop().await;
     let parked = env.drain_dead().await;
     assert_eq!(parked.len(), 1, "parked once, not handed back until the broker's limit");
-    assert_eq!(parked[0].code.as_deref(), Some("unstorable_value"));
+    assert_eq!(parked[0].code.as_deref(), Some("schema_violation"));
     assert_eq!(scripted.runs(), 1, "only the next job ran");
 }
 

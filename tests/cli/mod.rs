@@ -39,13 +39,23 @@ fn probe_help_explains_the_safety_rules() {
     {
         assert!(text.contains(needed), "{needed}: {text}");
     }
+    // Without the app's settings it names them first, before it waits on stdin.
+    let probe = |with_app: bool| {
+        let mut cmd = bin(&env);
+        if with_app {
+            cmd.env("NMBRS_OAUTH_CLIENT_ID", "app")
+                .env("NMBRS_OAUTH_CLIENT_SECRET", "s")
+                .env("NMBRS_SUBSCRIPTION_KEY", "k");
+        }
+        let out = cmd.args(["probe", "--company", "c", "--employee", "e"]).stdin(std::process::Stdio::null()).output();
+        let out = out.unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (ok, err) = probe(false);
+    assert!(!ok && err.contains("NMBRS_OAUTH_CLIENT_ID") && !err.contains("stdin"), "{err}");
     // Without a refresh token on stdin it does nothing.
-    let out = bin(&env)
-        .args(["probe", "--company", "c", "--employee", "e"])
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
-    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("stdin"));
+    let (ok, err) = probe(true);
+    assert!(!ok && err.contains("stdin"), "{err}");
 }
 
 #[test]

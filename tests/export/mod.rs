@@ -3,6 +3,7 @@
 
 pub(crate) mod crash;
 mod doubt;
+mod event_size;
 mod failures;
 mod hours;
 mod in_place_ledger;

@@ -126,6 +126,13 @@ modes! {
     page_size_25, soap: false, |w, _| settings(w, |s| s.default_page_size = 25) => ["default_page_size" = 25];
     gateway_answers_401, soap: false, |w, _| settings(w, |s| s.gateway_401 = Gateway401::Gateway)
         => ["gateway_401_shape" = "gateway"];
+    /// A limit below every comment the probe used to write: the later questions' comments fit it.
+    comment_cut_at_40, soap: true, |w, _| settings(w, |s| s.comment_max_chars = Some(40))
+        => ["comment_max_chars" = 40, "soap_comment_over_rest" = "visible"];
+    comment_refused_above_40, soap: false, |w, _| settings(w, |s| {
+        s.comment_max_chars = Some(40);
+        s.comment_over_limit = CommentOverLimit::Refuse;
+    }) => ["comment_max_chars" = 40];
     comment_cut_at_255, soap: false, |w, _| settings(w, |s| s.comment_max_chars = Some(255))
         => ["comment_max_chars" = 255];
     comment_refused_above_500, soap: false, |w, _| settings(w, |s| {

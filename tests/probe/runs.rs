@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use serde_json::Value;
 
 use super::*;
-use nmbrs_worker::sim::rest::{ClosedPeriodDelete, DaysPost, Omitted, RestSettings};
+use nmbrs_worker::sim::rest::{ClosedPeriodDelete, DaysPost, Omitted, RestInjected, RestSettings};
 
 /// The probe refused: the error, and not one write call reached the simulator.
 async fn refused(w: &World, opts: &Options) -> String {
@@ -152,7 +152,11 @@ async fn no_secret_reaches_the_records_and_the_json_has_every_id_once() {
     }
     assert!(secrets.iter().all(|s| !printed.contains(s.as_str())));
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(std::fs::metadata(&token_file).unwrap().permissions().mode() & 0o777, 0o600);
+    // Every file the probe writes names the demo company and its employee: its owner's only.
+    for file in files(w.out.path()) {
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{} is {mode:o}", file.display());
+    }
     let newest = std::fs::read_to_string(&token_file).unwrap();
     assert!(
         w.sim.state().rest.oauth.grants.values().any(|g| g.refresh_token == newest.trim()),
@@ -206,4 +210,32 @@ async fn tokens_mode_writes_nothing_and_says_what_the_chain_did() {
     assert!(e.contains("invalid_grant") && e.contains("absolute"), "{e}");
     let record: Value = serde_json::from_slice(&std::fs::read(w.out.path().join("tokens.json")).unwrap()).unwrap();
     assert_eq!(record["observations"][1]["refresh"], "invalid_grant");
+}
+
+#[tokio::test]
+async fn runs_against_a_nmbrs_that_refuses_the_closed_period_delete_leave_one_line_however_many() {
+    let w = World::new().await;
+    for run in 1..=3 {
+        let (report, printed) = w.run(&w.options(), false).await.unwrap_or_else(|e| panic!("run {run}: {e:#}"));
+        assert_eq!(w.answers()["delete_in_closed_period"], "refused:40033", "run {run}: {printed}");
+        assert_eq!(w.probe_lines(), vec!["hours 2026-10 0".to_owned()], "run {run}: still one line");
+        assert_eq!(report.left_behind.len(), 1, "run {run}: {:?}", report.left_behind);
+    }
+}
+
+#[tokio::test]
+async fn a_429_from_the_token_endpoint_is_waited_out_and_the_token_is_spent_once() {
+    let w = World::new().await;
+    w.sim.inject_rest(Some("POST /connect/token"), RestInjected::TooManyCalls { retry_after_secs: Some(1) });
+    let mut opts = w.options();
+    opts.tokens_only = true;
+    let (_, printed) = w.run(&opts, false).await.unwrap_or_else(|e| panic!("the probe failed: {e:#}"));
+    assert_eq!(w.answers()["access_token_lifetime_s"], 3600, "{printed}");
+    let calls = w.sim.state().rest.oauth.token_calls.clone();
+    assert!(calls.iter().any(|c| c.outcome.starts_with("injected")), "{calls:?}");
+    assert_eq!(
+        calls.iter().filter(|c| c.outcome == "invalid_grant").count(),
+        1,
+        "only the deliberate reuse: {calls:?}"
+    );
 }

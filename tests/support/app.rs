@@ -94,6 +94,11 @@ impl Spawn {
 }
 
 impl TestApp {
+    /// The address of the worker's health and metrics endpoint.
+    pub fn worker_http_addr(&self) -> std::net::SocketAddr {
+        self.worker.as_ref().expect("the worker runs").http_addr
+    }
+
     /// Stops the worker gracefully (in-flight jobs finish, the outbox is flushed); the
     /// database and queues stay until the app is dropped.
     pub async fn stop(&mut self) {

@@ -13,7 +13,9 @@ pub mod migrations;
 pub mod nmbrs;
 pub mod tcp_proxy;
 
-pub use api::{Api, CLIENT_ID, api_job, mint_demo_grant, mint_demo_grant_for, point_rest_at, soap_ids_of};
+pub use api::{
+    Api, CLIENT_ID, CLIENT_SECRET, api_job, mint_demo_grant, mint_demo_grant_for, point_rest_at, soap_ids_of,
+};
 pub use app::{Spawn, TestApp, spawn, team_handlers};
 
 use std::{

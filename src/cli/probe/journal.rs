@@ -101,7 +101,7 @@ impl JournalFile {
     /// Writes the journal (temporary file, then rename).
     pub fn save(&self) -> anyhow::Result<()> {
         let tmp = self.path.with_extension("json.tmp");
-        std::fs::write(&tmp, serde_json::to_vec_pretty(&self.state)?)?;
+        super::files::write_private(&tmp, &serde_json::to_vec_pretty(&self.state)?)?;
         std::fs::rename(&tmp, &self.path)?;
         Ok(())
     }

@@ -14,14 +14,49 @@ use crate::nmbrs::rest::RestOperation as Op;
 /// ever deleted. It cannot be read as the worker's marker (`[EJ-…]`).
 pub const MARKER_PREFIX: &str = "[nmbrs-probe ";
 
-/// This run's marker.
-#[derive(Clone, Debug)]
-pub struct Marker(pub String);
+/// This run's marker, and the longest comment Nmbrs keeps once question 9 has measured it.
+#[derive(Debug)]
+pub struct Marker {
+    run: String,
+    /// Characters; [`MAX_COMMENT_CHARS`] until [`Marker::fit_to`] lowers it.
+    limit: std::sync::atomic::AtomicUsize,
+}
+
+/// The longest comment the probe writes (characters): Nmbrs' limit is not known until question
+/// 9 answers it, so every probe comment stays well below the shortest limit question 9 tries
+/// (64), and a limit that cuts it still keeps the marker.
+pub const MAX_COMMENT_CHARS: usize = 56;
 
 impl Marker {
-    /// A comment for a line of question `what`.
+    /// The marker of run `run` (the run id's last part).
+    pub fn new(run: impl Into<String>) -> Self {
+        Marker { run: run.into(), limit: std::sync::atomic::AtomicUsize::new(MAX_COMMENT_CHARS) }
+    }
+
+    /// Question 9 found that Nmbrs keeps at most `chars` characters: the comments written from
+    /// now on fit (down to the tag itself, which is never cut).
+    pub fn fit_to(&self, chars: usize) {
+        self.limit.fetch_min(chars, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// A comment for a line of question `what`: `[nmbrs-probe <run>] <what>`, at most
+    /// [`MAX_COMMENT_CHARS`] characters or the measured limit (`what` is cut, never the tag).
     pub fn comment(&self, what: &str) -> String {
-        format!("{MARKER_PREFIX}{}] {what}; nmbrs-worker probe, safe to delete", self.0)
+        let full = format!("{} {what}", self.tag());
+        let limit = self.limit.load(std::sync::atomic::Ordering::Relaxed);
+        full.chars().take(limit.max(self.tag().chars().count())).collect::<String>().trim_end().to_owned()
+    }
+
+    /// `[nmbrs-probe <run>]`: what marks this run's lines.
+    pub fn tag(&self) -> String {
+        format!("{MARKER_PREFIX}{}]", self.run)
+    }
+
+    /// Whether `read` is (what Nmbrs kept of) this run's comment `sent`: equal, or `sent` cut
+    /// short with this run's tag still whole.
+    pub fn same(&self, sent: &str, read: Option<&str>) -> bool {
+        let Some(read) = read.map(str::trim) else { return false };
+        read == sent || (sent.starts_with(read) && read.starts_with(&self.tag()))
     }
 }
 
@@ -233,12 +268,30 @@ mod tests {
 
     #[test]
     fn the_marker_is_recognised_and_is_not_the_workers() {
-        let m = Marker("1a2b3c4d".into());
+        let m = Marker::new("1a2b3c4d");
         let c = m.comment("days");
         assert!(c.starts_with("[nmbrs-probe 1a2b3c4d] days"), "{c}");
         assert!(is_probe(Some(&c)) && is_probe(Some("edited: [nmbrs-probe 0000] x")));
         assert!(!is_probe(Some("[EJ-0123456789ABC] Eitje hours export")) && !is_probe(None));
         assert_eq!(crate::domain::export::marker::find_in(&c), None);
+    }
+
+    #[test]
+    fn every_comment_fits_below_the_shortest_limit_tried_and_a_cut_one_is_still_ours() {
+        let m = Marker::new("1a2b3c4d");
+        let long = m.comment("left in a closed period: Nmbrs refused to delete it, remove it by hand");
+        assert!(long.chars().count() <= MAX_COMMENT_CHARS && MAX_COMMENT_CHARS < 64, "{long}");
+        assert!(long.starts_with(&m.tag()) && is_probe(Some(&long)));
+        let sent = m.comment("question 2 Hours (a) only the value");
+        assert!(m.same(&sent, Some(&sent)));
+        assert!(m.same(&sent, Some(&sent[..30])), "cut by Nmbrs, the tag whole");
+        assert!(!m.same(&sent, Some(&sent[..10])), "the tag itself cut: not provably ours");
+        assert!(!m.same(&sent, Some("something else")) && !m.same(&sent, None));
+        assert!(!Marker::new("other").same(&sent, Some(&sent[..30])));
+        m.fit_to(30);
+        assert_eq!(m.comment("question 2 Hours (a) only the value").chars().count(), 30);
+        m.fit_to(5);
+        assert_eq!(m.comment("q9"), m.tag(), "never below the tag");
     }
 
     #[test]

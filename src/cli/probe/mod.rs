@@ -16,6 +16,7 @@
 //! refreshes in `<out>/tokens.json` (`questions/tokens.rs`).
 
 pub mod cleanup;
+mod files;
 pub mod findings;
 pub mod journal;
 pub mod lines;
@@ -36,6 +37,7 @@ use std::sync::Mutex;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::Config;
+use files::{write_private, write_secret_file};
 use findings::Findings;
 use questions::{Ctx, soap::Soap};
 use recorder::Recorder;
@@ -55,16 +57,6 @@ pub struct Report {
     /// What the run could not put back (a person must).
     pub left_behind: Vec<String>,
     pub run_dir: PathBuf,
-}
-
-fn write_secret_file(path: &std::path::Path, token: &SecretString) -> anyhow::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let tmp = path.with_extension("tmp");
-    let mut f = std::fs::OpenOptions::new().create(true).truncate(true).write(true).mode(0o600).open(&tmp)?;
-    writeln!(f, "{}", token.expose_secret())?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)?;
-    Ok(())
 }
 
 /// Runs the probe; the table and notes go to `out`.
@@ -99,7 +91,7 @@ pub async fn run(config: &Config, opts: &Options, secrets: Secrets, out: &mut dy
         RefreshOutcome::Refused { error } => {
             record.consent(None, opts.consented_at);
             let note = record.observe(now, &error);
-            std::fs::write(&tokens_path, serde_json::to_vec_pretty(&record)?)?;
+            write_private(&tokens_path, &serde_json::to_vec_pretty(&record)?)?;
             anyhow::bail!(
                 "the token endpoint refused the consent's refresh token ({error}, #{}); {note}",
                 first.reply.seq
@@ -114,7 +106,7 @@ pub async fn run(config: &Config, opts: &Options, secrets: Secrets, out: &mut dy
     questions::tokens::lifetime(&mut findings, &first.reply, expires_in, &access, &extra);
     record.consent(Some(&access), opts.consented_at);
     let chain = record.observe(now, "ok");
-    std::fs::write(&tokens_path, serde_json::to_vec_pretty(&record)?)?;
+    write_private(&tokens_path, &serde_json::to_vec_pretty(&record)?)?;
 
     let mut left_behind = Vec::new();
     let mut notes = Vec::new();
@@ -132,7 +124,7 @@ pub async fn run(config: &Config, opts: &Options, secrets: Secrets, out: &mut dy
             previous: questions::preceding(setup.current, setup.period_type),
             hour_code: setup.hour_code,
             wage_code: setup.wage_code,
-            marker: lines::Marker(run_id.rsplit('-').next().unwrap_or("run").to_owned()),
+            marker: lines::Marker::new(run_id.rsplit('-').next().unwrap_or("run")),
             journal: Mutex::new(journal::JournalFile::open(&opts.out, &setup.company.id, &setup.employee)?),
             days_behaviour: Mutex::new(None),
             remnants: Mutex::new(Vec::new()),
@@ -213,9 +205,9 @@ fn write_outputs(
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let json = serde_json::to_vec_pretty(&report.findings.to_json())?;
-    std::fs::write(report.run_dir.join("findings.json"), &json)?;
+    write_private(&report.run_dir.join("findings.json"), &json)?;
     if let Some(path) = &opts.json {
-        std::fs::write(path, &json)?;
+        write_private(path, &json)?;
     }
     let mut text = report.findings.table();
     for n in notes {
@@ -233,7 +225,7 @@ fn write_outputs(
         report.run_dir.join("requests.jsonl").display()
     ));
     let text = rec.scrub(&text);
-    std::fs::write(report.run_dir.join("report.txt"), &text)?;
+    write_private(&report.run_dir.join("report.txt"), text.as_bytes())?;
     out.write_all(text.as_bytes())?;
     Ok(())
 }

@@ -99,7 +99,11 @@ impl Recorder {
             .connect_timeout(Duration::from_secs(10))
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
-        let file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+        // 0600: the exchanges name the demo company and its employee (secrets are redacted).
+        let file = {
+            use std::os::unix::fs::OpenOptionsExt;
+            std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path)?
+        };
         Ok(Recorder {
             http,
             file: Mutex::new(file),

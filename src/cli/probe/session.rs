@@ -221,8 +221,30 @@ impl<'c> oauth2::AsyncHttpClient<'c> for Through<'_> {
     }
 }
 
-/// Posts the refresh grant for `refresh_token` with the worker's token client.
+/// Posts the refresh grant for `refresh_token` with the worker's token client. A 429 (the
+/// identity server refused the request before handling it, so the token is not spent) is
+/// waited out (`Retry-After` up to 30 s, else 2 s, 4 s) and sent again, up to three times.
 pub async fn refresh(rec: &Recorder, client: &TokenClient, refresh_token: &SecretString) -> Result<Refreshed, NoReply> {
+    let mut attempt = 0;
+    loop {
+        let refreshed = refresh_once(rec, client, refresh_token).await?;
+        if refreshed.reply.status != 429 || attempt == 3 {
+            return Ok(refreshed);
+        }
+        attempt += 1;
+        let wait = (refreshed.reply.header("retry-after"))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map_or(Duration::from_secs(2 * attempt), |s| Duration::from_secs(s.min(30)));
+        tracing::warn!(seq = refreshed.reply.seq, ?wait, "the token endpoint answered 429; waiting");
+        tokio::time::sleep(wait).await;
+    }
+}
+
+async fn refresh_once(
+    rec: &Recorder,
+    client: &TokenClient,
+    refresh_token: &SecretString,
+) -> Result<Refreshed, NoReply> {
     rec.secret(refresh_token.expose_secret());
     let through = Through { rec, seen: Mutex::new(None) };
     let token = RefreshToken::new(refresh_token.expose_secret().to_owned());

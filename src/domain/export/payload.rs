@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::bounded;
 use crate::nmbrs::{EmployeeId, PayPeriod};
 
 /// Eitje's stable id of an entry (a shift, leave or sick record): the key of the ledger.
@@ -54,9 +55,23 @@ impl From<&str> for EntryId {
     }
 }
 
-/// The payload of an `ExportHours` job.
+/// Deserializes an entry id: an id of [`bounded`] (1–200 bytes, printable).
+fn entry_id<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<EntryId, D::Error> {
+    bounded::id(deserializer).map(EntryId)
+}
+
+/// Deserializes `withdrawn_entry_ids`: at most [`bounded::MAX_WITHDRAWN`] ids.
+fn withdrawn<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<EntryId>, D::Error> {
+    let ids = bounded::id_list::<D, { bounded::MAX_WITHDRAWN }>(deserializer)?;
+    Ok(ids.into_iter().map(EntryId).collect())
+}
+
+/// The payload of an `ExportHours` job. Its ids and lists keep the bounds of [`bounded`]
+/// (CONTRACT §2.2): entries at most [`bounded::MAX_ENTRIES`], withdrawn ids at most
+/// [`bounded::MAX_WITHDRAWN`], allowances per entry at most [`bounded::MAX_ALLOWANCES_PER_ENTRY`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ExportPayload {
+    #[serde(deserialize_with = "bounded::id")]
     pub export_id: String,
     /// The period every entry books into, in the period type of each entry's company.
     pub period: ExportPeriod,
@@ -67,8 +82,9 @@ pub struct ExportPayload {
     pub allow_closed_period: bool,
     #[serde(default)]
     pub dry_run: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "withdrawn")]
     pub withdrawn_entry_ids: Vec<EntryId>,
+    #[serde(deserialize_with = "bounded::list::<_, _, { bounded::MAX_ENTRIES }>")]
     pub entries: Vec<Entry>,
 }
 
@@ -95,10 +111,12 @@ impl From<ExportPeriod> for PayPeriod {
 /// One shift, leave or sick record of one employee on one date.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
+    #[serde(deserialize_with = "entry_id")]
     pub entry_id: EntryId,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "bounded::optional_id")]
     pub eitje_user_id: Option<String>,
     pub nmbrs_employee_id: EmployeeId,
+    #[serde(deserialize_with = "bounded::id")]
     pub eitje_venue_id: String,
     pub date: NaiveDate,
     pub kind: EntryKind,
@@ -107,7 +125,7 @@ pub struct Entry {
     pub contract_type: ContractType,
     #[serde(default)]
     pub meals: u32,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "bounded::list::<_, _, { bounded::MAX_ALLOWANCES_PER_ENTRY }>")]
     pub allowances: Vec<Allowance>,
 }
 
@@ -148,7 +166,8 @@ impl Kind {
 /// An allowance on a worked entry; summed per `type` into that type's wage code.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Allowance {
-    #[serde(rename = "type")]
+    /// The allowance type: an id of [`bounded`] (1–200 bytes, printable).
+    #[serde(rename = "type", deserialize_with = "bounded::id")]
     pub kind: String,
     pub amount: Decimal,
 }

@@ -223,16 +223,19 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The `hours.exported` payload. `component_ids` holds the component the worker owns per
-    /// bucket after writing; for a bucket missing there, an unchanged bucket reports its one
-    /// owned component and any other null (as a dry run does for an insert).
-    /// `proof`: per bucket (and whether it was held back) its `verified`, `reason` and `drift`
-    /// (issue 18, `super::proof::Proof::report`).
+    /// The `hours.exported` payload, at most `max_bytes` serialized: `buckets`, then `skipped`,
+    /// then `exported` are listed until the next item would pass it, and each list's `_count`
+    /// and `_truncated` say what was left out (CONTRACT §2.2 Bounds, `bounded::fit_lists`).
+    /// `component_ids` holds the component the worker owns per bucket after writing; for a
+    /// bucket missing there, an unchanged bucket reports its one owned component and any other
+    /// null (as a dry run does for an insert). `proof`: per bucket (and whether it was held
+    /// back) its `verified`, `reason` and `drift` (issue 18, `super::proof::Proof::report`).
     pub fn hours_exported(
         &self,
         payload: &ExportPayload,
         component_ids: &BTreeMap<BucketKey, ComponentLineId>,
         proof: impl Fn(&BucketKey, bool) -> Value,
+        max_bytes: usize,
     ) -> Value {
         let buckets: Vec<Value> = self
             .buckets
@@ -249,8 +252,14 @@ impl Plan {
                 item
             })
             .collect();
-        json!({"export_id": payload.export_id, "period": period_json(payload.period.into()),
-               "dry_run": payload.dry_run, "exported": self.exported, "skipped": self.skipped, "buckets": buckets})
+        let fixed = json!({"export_id": payload.export_id, "period": period_json(payload.period.into()),
+                           "dry_run": payload.dry_run});
+        fn listed<T: Serialize>(items: &[T]) -> Vec<Value> {
+            items.iter().map(|i| serde_json::to_value(i).expect("serializes")).collect()
+        }
+        let lists =
+            vec![("buckets", buckets), ("skipped", listed(&self.skipped)), ("exported", listed(&self.exported))];
+        crate::domain::bounded::fit_lists(fixed.as_object().expect("an object").clone(), lists, max_bytes)
     }
 
     /// Records that the handler stopped bucket `key` because it cannot know whether its insert

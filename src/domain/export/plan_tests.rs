@@ -368,7 +368,7 @@ fn the_same_export_twice_changes_nothing() {
     assert_eq!(again.ledger, ledger);
     assert!(again.writes().next().is_none(), "{:?}", buckets(&again));
     assert_eq!(again.exported, plan.unwrap().exported);
-    let body = again.hours_exported(&p, &BTreeMap::new(), unproven);
+    let body = again.hours_exported(&p, &BTreeMap::new(), unproven, usize::MAX);
     let reported: Vec<_> =
         body["buckets"].as_array().unwrap().iter().map(|b| b["nmbrs_component_id"].clone()).collect();
     assert_eq!(reported, [json!(1001), json!(1002), json!(null)], "unchanged buckets name the component they own");
@@ -407,7 +407,7 @@ fn the_hours_exported_payload_and_the_notifications_match_the_schemas() {
     let (_, ledger, applied) = run_all(&[payload(vec![entry("s1"), entry("s4")])]);
     let plan = run(&second, &ledger, &applied);
     let ids = BTreeMap::new();
-    let body = plan.hours_exported(&second, &ids, unproven);
+    let body = plan.hours_exported(&second, &ids, unproven, usize::MAX);
     crate::envelope::schema::check("events/hours.exported", &event("hours.exported", body.clone())).unwrap();
     assert_eq!(body["dry_run"], true);
     assert_eq!(body["buckets"][0]["action"], "replace");
@@ -447,7 +447,7 @@ fn allowances_may_be_negative_and_a_bucket_summing_to_zero_holds_nothing() {
     let (_, ledger, applied) = run_all(&[payload(vec![a.clone()])]);
     let plan = run(&payload(vec![b.clone()]), &ledger, &applied);
     assert_eq!(buckets(&plan), ["hours:1=15.00 replace", "wage:420=0.00 delete", "days=1 unchanged"]);
-    let body = plan.hours_exported(&payload(vec![b]), &BTreeMap::new(), unproven);
+    let body = plan.hours_exported(&payload(vec![b]), &BTreeMap::new(), unproven, usize::MAX);
     assert_eq!(body["buckets"][1]["value"], "0");
     let mut correction = a;
     correction.allowances[0].amount = d("-4");
@@ -468,7 +468,7 @@ fn a_bucket_in_doubt_is_reported_skipped_and_notified() {
     assert_eq!(ids(&plan), ["s1", "s2"], "their days and meals did export");
     assert_eq!(codes(&plan), ["export.in_doubt"]);
     assert_eq!(plan.status, CompletionStatus::Partial);
-    let body = plan.hours_exported(&p, &BTreeMap::new(), unproven);
+    let body = plan.hours_exported(&p, &BTreeMap::new(), unproven, usize::MAX);
     assert_eq!(body["buckets"][0]["action"], "in_doubt");
     crate::envelope::schema::check("events/hours.exported", &event("hours.exported", body.clone())).unwrap();
     crate::envelope::schema::check(
@@ -513,7 +513,7 @@ fn a_refused_bucket_is_reported_skipped_and_makes_the_job_partial_without_a_noti
     assert_eq!(ids(&plan), ["s1"], "l1 had nothing else, so it did not export");
     assert!(plan.notifications.is_empty(), "job.completed's errors carry it");
     assert_eq!(plan.status, CompletionStatus::Partial);
-    let body = plan.hours_exported(&p, &BTreeMap::new(), unproven);
+    let body = plan.hours_exported(&p, &BTreeMap::new(), unproven, usize::MAX);
     let refused: Vec<&Value> =
         body["buckets"].as_array().unwrap().iter().filter(|b| b["action"] == "refused").collect();
     assert_eq!(refused.len(), 1);
@@ -530,7 +530,12 @@ fn in_place_a_changed_bucket_updates_its_line_and_the_report_names_it() {
     assert_eq!(buckets(&plan), ["hours:1=6 replace", "days=1 unchanged"]);
     let line = ComponentLineId::int(1001);
     assert_eq!(plan.buckets[0].action, Action::Update { id: line, value: d("6.00"), drop: vec![] });
-    let body = plan.hours_exported(&payload(vec![changed]), &BTreeMap::from([(plan.buckets[0].key, line)]), unproven);
+    let body = plan.hours_exported(
+        &payload(vec![changed]),
+        &BTreeMap::from([(plan.buckets[0].key, line)]),
+        unproven,
+        usize::MAX,
+    );
     assert_eq!(body["buckets"][0]["nmbrs_component_id"], json!(1001), "the same line, changed");
 }
 

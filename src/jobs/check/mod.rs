@@ -35,6 +35,8 @@ pub const MAX_LISTED_IN_DOUBT: usize = 100;
 /// The handler of `CheckIntegration` jobs.
 pub struct CheckIntegration {
     pub nmbrs: Arc<dyn NmbrsConnector>,
+    /// The refresh chain's settings, for the consent's `renew_by` (CONTRACT §5.1).
+    pub consent: crate::jobs::run::consent::ConsentWatch,
 }
 
 #[async_trait]
@@ -42,7 +44,7 @@ impl JobHandler for CheckIntegration {
     type Payload = CheckPayload;
 
     async fn run(&self, ctx: JobContext<'_>, payload: &CheckPayload) -> Result<JobOutput, JobError> {
-        let report = check(&ctx, self.nmbrs.as_ref(), payload).await?;
+        let report = check(&ctx, self.nmbrs.as_ref(), &self.consent, payload).await?;
         record_metrics(ctx.metrics, &ctx.job.integration.id, &report);
         Ok(output(&ctx, payload, &report))
     }
@@ -52,6 +54,7 @@ impl JobHandler for CheckIntegration {
 pub async fn check(
     ctx: &JobContext<'_>,
     nmbrs: &dyn NmbrsConnector,
+    watch: &crate::jobs::run::consent::ConsentWatch,
     payload: &CheckPayload,
 ) -> Result<Report, JobError> {
     let integration = &ctx.job.integration;
@@ -87,7 +90,17 @@ pub async fn check(
                 |grant_id: String| findings::Consent { grant_id, consented_at: None, renew_by: None, expiring: false };
             match fresh_token(client.tokens()).await {
                 Ok(token) => {
-                    let consent = consent(token.grant_id().to_string());
+                    let mut consent = consent(token.grant_id().to_string());
+                    let mut conn = ctx.pool.acquire().await.map_err(JobError::from)?;
+                    let stored = crate::store::oauth_grants::chain(&mut conn, &integration.id).await?;
+                    drop(conn);
+                    if let Some(chain) = stored.filter(|c| c.grant_id.to_string() == consent.grant_id) {
+                        let renew_by = crate::domain::consent_chain::renew_by(&chain.facts, &watch.policy);
+                        consent.consented_at = chain.facts.consented_at;
+                        consent.renew_by = Some(renew_by.date_naive());
+                        consent.expiring =
+                            crate::domain::consent_chain::expiring(chrono::Utc::now(), renew_by, &watch.policy);
+                    }
                     report.checks.extend(findings::credentials(domain, &CredentialsSeen::Accepted, Some(&consent)));
                     report.checks.extend(rights::rest(&needs, token.scopes()));
                     Some(venues::read(api.as_ref(), &integration.venues).await)
@@ -105,6 +118,14 @@ pub async fn check(
             }
         }
     };
+    // Nmbrs unavailable, the quota used up, Eitje's subscription key refused: not a finding
+    // about this integration; the attempt fails and is retried on the schedule.
+    let not_the_integrations = |e: &&crate::nmbrs::NmbrsError| {
+        matches!(e.kind(), ErrorKind::Transient | ErrorKind::QuotaExceeded | ErrorKind::SubscriptionRefused)
+    };
+    if let Some(e) = working.iter().flatten().flat_map(|read| read.failed.iter()).find(not_the_integrations) {
+        return Err(JobError::nmbrs(e, domain));
+    }
     let asked = payload.period();
     let mapped = findings::mapped_codes(&integration.settings);
     for read in working.iter().flatten() {

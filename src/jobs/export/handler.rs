@@ -136,7 +136,16 @@ impl ExportHours {
         if payload.dry_run {
             let Run { plan, refused, proof } = run;
             let none = Written::default();
-            return Ok(report::output(payload, &plan, refused, &BTreeMap::new(), Tally::default(), &none, &proof));
+            return Ok(report::output(
+                payload,
+                &plan,
+                refused,
+                &BTreeMap::new(),
+                Tally::default(),
+                &none,
+                &proof,
+                ctx.max_event_bytes,
+            ));
         }
         self.apply(ctx, payload, run, attempt, api.as_ref()).await
     }
@@ -314,7 +323,8 @@ impl ExportHours {
         }
         let Run { plan, refused: companies, proof } = run;
         let tally = Tally::after_writes(&plan, total_calls);
-        let mut output = report::output(payload, &plan, companies, &component_ids, tally, &written, &proof);
+        let mut output =
+            report::output(payload, &plan, companies, &component_ids, tally, &written, &proof, ctx.max_event_bytes);
         for &operation in &written.missing_rights {
             let facts = NoticeFacts {
                 domain: &ctx.job.integration.nmbrs.domain,

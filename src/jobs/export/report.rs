@@ -35,6 +35,12 @@ pub fn progress<E>(metrics: &Metrics, result: &Result<BucketResult, E>, done: u6
 /// The job output of a finished (or dry) export: `hours.exported`, the plan's notifications,
 /// the companies that could not be read (in `errors`, with their notification if any), the
 /// buckets the writes held back (`written`, empty for a dry run), and the counts.
+/// `hours.exported` stays within `max_event_bytes` (`NMBRS_WORKER_MAX_EVENT_BYTES`): its lists
+/// are cut to fit and say so (`Plan::hours_exported`).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the parts of one export's result and the event bound; a bundle would only rename them"
+)]
 pub fn output(
     payload: &ExportPayload,
     plan: &Plan,
@@ -43,6 +49,7 @@ pub fn output(
     tally: Tally,
     written: &Written<NmbrsError, Stop>,
     proof: &Proof,
+    max_event_bytes: usize,
 ) -> JobOutput {
     let (notices, items): (Vec<_>, Vec<_>) = refused_companies.into_iter().unzip();
     let result = export_result(payload, plan, items, tally, written);
@@ -51,7 +58,9 @@ pub fn output(
     // Proof in Nmbrs (issue 18): per bucket `verified` (+ `reason`) and `drift`, the counts,
     // a refused read named once per company, a bucket that failed its check.
     let held: BTreeSet<BucketKey> = plan.buckets.iter().filter(|b| b.held.is_some()).map(|b| b.key).collect();
-    let exported = plan.hours_exported(payload, component_ids, |key, held| proof.report(key, payload.dry_run, held));
+    let budget = crate::events::payload_budget(max_event_bytes);
+    let exported =
+        plan.hours_exported(payload, component_ids, |key, held| proof.report(key, payload.dry_run, held), budget);
     for (name, n) in proof.counts(plan.buckets.iter().map(|b| &b.key), payload.dry_run, &held) {
         out.counts.insert(name.into(), n);
     }

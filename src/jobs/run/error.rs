@@ -110,6 +110,17 @@ impl JobError {
                 serde_json::json!({"code": self.code, "attempts": attempts}),
             );
         }
+        if exhausted && self.code == "rest_subscription_refused" {
+            // Eitje's configuration, not the customer's, and Nmbrs was reachable (CONTRACT §5.1).
+            return Notification::new(
+                Level::Error,
+                "job.failed",
+                format!(
+                    "The Nmbrs API refused Eitje's app key on each of {attempts} attempts; the job was stopped. This is a setting at Eitje, not in your Nmbrs: Eitje's operations team has been alerted. Replay the job once it is fixed."
+                ),
+                serde_json::json!({"code": self.code, "attempts": attempts}),
+            );
+        }
         if exhausted {
             return Notification::new(
                 Level::Error,

@@ -2,9 +2,11 @@
 //! (`pipeline`) and what becomes of it at the end (`delivery`), what happens when the worker's
 //! own database or broker fails (`outage`), the pure lifecycle that decides what an attempt's end leads to (`lifecycle`),
 //! the error an attempt ends with (`error`, with `JobError::token` for a REST token failure),
-//! and the connector that opens the job's Nmbrs client (`connector`).
+//! the connector that opens the job's Nmbrs client (`connector`), and the warning before a
+//! REST consent's refresh chain ends (`consent`).
 
 pub mod connector;
+pub mod consent;
 pub mod delivery;
 pub mod error;
 pub mod lifecycle;

@@ -63,6 +63,8 @@ pub struct Pipeline {
     pub db_retry_max: std::time::Duration,
     /// `NMBRS_WORKER_JOB_DEADLINE`: an attempt running longer is cut off and retried.
     pub job_deadline: std::time::Duration,
+    /// When a REST integration's consent is warned about (`NMBRS_OAUTH_*`, CONTRACT §5.1).
+    pub consent: super::consent::ConsentWatch,
 }
 
 #[async_trait]
@@ -316,7 +318,20 @@ impl Pipeline {
         let (state, failure) = (step.state, step.error.clone());
         let next = self.record(lock, job, attempt_id, step, trace).await?;
         crate::failpoint::crash_point(FAILPOINT_AFTER_COMMIT);
+        if job.integration.nmbrs.api == crate::credentials::ApiKind::Rest {
+            match self.consent.check(&self.pool, job, trace).await {
+                Ok(true) => {
+                    self.metrics.consent_expiring.inc();
+                }
+                Ok(false) => {}
+                // The next job tries again: the warning is not worth failing a recorded job for.
+                Err(e) => tracing::warn!(error = %e, "checking the consent's refresh chain failed"),
+            }
+        }
         let (code, error) = failure.unzip();
+        if let Some(code) = &code {
+            self.metrics.attempt_errors.get_or_create(&crate::metrics::CodeLabel { code: code.clone() }).inc();
+        }
         match (&summary, &next) {
             (Some((status, counts)), _) => tracing::info!(?status, ?counts, "job completed"),
             (None, Next::Retry(delay)) => {
@@ -341,11 +356,14 @@ impl Pipeline {
                 format!("this worker version has no {} handler yet; replay the job after upgrading", job.kind),
             ));
         };
-        let ctx = JobContext { job, credentials, attempt, pool: &self.pool, metrics: &self.metrics, keys: &self.keys };
+        let (pool, metrics, keys, max_event_bytes) =
+            (&self.pool, &self.metrics, &self.keys, self.limits.max_event_bytes);
+        let ctx = JobContext { job, credentials, attempt, pool, metrics, keys, max_event_bytes };
         // Cut off below RabbitMQ's consumer_timeout: a cut-off attempt is like a crash, which
         // every handler is safe against, and is retried on the schedule.
         match tokio::time::timeout(self.job_deadline, AssertUnwindSafe(handler.run(ctx)).catch_unwind()).await {
-            Ok(Ok(result)) => result,
+            // `job.completed` lists errors only while they fit its size (CONTRACT §2.2 Bounds).
+            Ok(Ok(result)) => result.map(|output| output.bounded(events::payload_budget(max_event_bytes) / 2)),
             Ok(Err(_)) => Err(JobError::permanent("internal_error", "the job handler crashed; see the worker logs")),
             Err(_) => Err(JobError::transient(
                 "job_deadline_exceeded",
@@ -379,9 +397,10 @@ impl Pipeline {
         let sync_hashes: Vec<_> = writes.into_iter().map(|ResultWrite::SyncHashes(hashes)| hashes).collect();
         let job_ref = JobRef::from(job);
         // Each draft is dropped once serialized: a big sync holds one copy, not two.
+        let (max, integration) = (self.limits.max_event_bytes, Some(job.integration.id.as_str()));
         let evs: Vec<OutboxEvent> = drafts
             .into_iter()
-            .map(|(id, draft)| events::envelope(id, &draft, Some(&job.integration.id), &job_ref, trace))
+            .map(|(id, draft)| events::envelope_within(max, (id, &draft), integration, &job_ref, trace))
             .collect();
         let finish = Finish {
             job,

@@ -4,7 +4,11 @@
 //! subscription key) and one [`RestClient`] per integration's job (its [`TokenSource`]).
 //!
 //! Every call carries `Authorization: Bearer` and `X-Subscription-Key`; a 401 invalidates the
-//! token, refreshes once and repeats the call once. Replies are read as a stream and refused
+//! token, refreshes once and repeats the call once. A 401 in the API gateway's own shape
+//! (`{statusCode, message}`: the subscription key was refused, CONTRACT §5.1) never refreshes:
+//! the call is repeated once with the other key of [`SubscriptionKeys`] when one is set, and
+//! the key that worked is used first from then on; otherwise it fails as
+//! `ErrorKind::SubscriptionRefused` (Eitje's configuration, retried on the job's schedule). Replies are read as a stream and refused
 //! above the size cap; the whole call has the timeout of [`ClientConfig`] (as on SOAP).
 //! Retries follow the one policy of `nmbrs::http::with_retries`: transient failures (5xx, 429
 //! `42908`, timeouts, broken connections) with backoff and jitter, waiting at least
@@ -19,16 +23,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
 use super::error::{RestFailure, classify};
+use super::keys::{KeySlot, SubscriptionKeys};
 use super::operation::RestOperation;
 use super::wire::PageEnvelope;
 use super::{AccessToken, RestConfig, RestNotConfigured, TokenSource};
 use crate::nmbrs::http::{self, HttpCore, SendError, bounded};
-use crate::nmbrs::{ClientConfig, NmbrsError};
+use crate::nmbrs::{ClientConfig, ErrorKind, NmbrsError};
 
 /// Nmbrs' largest page size (REST-NOTES §1 "Pagination").
 pub const PAGE_SIZE: usize = 100;
@@ -48,7 +53,7 @@ pub enum RestTransportError {
 pub struct RestTransport {
     core: HttpCore,
     base_url: Arc<str>,
-    subscription_key: SecretString,
+    keys: SubscriptionKeys,
     retry_after_cap: Duration,
     /// `NMBRS_REST_DAYS_POST` (`api/days.rs`).
     days_post: super::DaysPostSetting,
@@ -76,7 +81,7 @@ impl RestTransport {
         Ok(RestTransport {
             core,
             base_url: rest.base_url.trim_end_matches('/').into(),
-            subscription_key: app.subscription_key.clone(),
+            keys: SubscriptionKeys::new(app),
             retry_after_cap: Duration::from_secs(60),
             days_post: rest.days_post,
         })
@@ -161,19 +166,69 @@ impl RestClient {
         http::with_retries(config, name, effect, t.retry_after_cap, || self.attempt(req)).await
     }
 
-    /// One attempt: token, exchange; on 401 one refresh and one repeat.
+    /// One attempt: token, exchange; on a gateway 401 one repeat with the other subscription
+    /// key; on any other 401 one refresh and one repeat.
     async fn attempt(&self, req: &Request) -> Result<Reply, NmbrsError> {
         let _permit = self.permits.acquire().await.expect("the semaphore is never closed");
         let token = self.token(req.op).await?;
-        match self.exchange(req, &token).await {
+        let keys = &self.transport.keys;
+        let key = keys.first();
+        match self.exchange(req, &token, key).await {
+            Err(e) if e.kind() == ErrorKind::SubscriptionRefused => self.other_key(req, &token, key, e).await,
             Err(e) if e.http_status() == Some(401) => {
                 tracing::info!(operation = req.op.name(), "Nmbrs answered 401; refreshing the access token once");
                 self.tokens.invalidate(&token).await;
                 let token = self.token(req.op).await?;
-                self.exchange(req, &token).await
+                self.exchange(req, &token, key).await
             }
             other => other,
         }
+    }
+
+    /// The gateway refused `refused`: never a refresh (the token is not the problem); the call
+    /// once more with the other key, if there is one (CONTRACT §5.1).
+    async fn other_key(
+        &self,
+        req: &Request,
+        token: &AccessToken,
+        refused: KeySlot,
+        error: NmbrsError,
+    ) -> Result<Reply, NmbrsError> {
+        let keys = &self.transport.keys;
+        let operation = req.op.name();
+        let Some(other) = keys.other(refused) else {
+            tracing::error!(
+                operation,
+                key = refused.name(),
+                "the Nmbrs API gateway refused the app's subscription key (NMBRS_SUBSCRIPTION_KEY) and no NMBRS_SUBSCRIPTION_KEY_SECONDARY is set: Eitje's configuration must be fixed; the job is retried on its schedule"
+            );
+            return Err(error);
+        };
+        tracing::warn!(
+            operation,
+            refused = refused.name(),
+            trying = other.name(),
+            "the Nmbrs API gateway refused a subscription key; repeating the call once with the other key"
+        );
+        let result = self.exchange(req, token, other).await;
+        match &result {
+            Err(e) if e.kind() == ErrorKind::SubscriptionRefused => {
+                tracing::error!(
+                    operation,
+                    "the Nmbrs API gateway refused both subscription keys: Eitje's configuration must be fixed; the job is retried on its schedule"
+                );
+            }
+            _ => {
+                if keys.first() != other {
+                    tracing::warn!(
+                        key = other.name(),
+                        "the other subscription key works: it is used first from now on"
+                    );
+                }
+                keys.prefer(other);
+            }
+        }
+        result
     }
 
     async fn token(&self, op: RestOperation) -> Result<AccessToken, NmbrsError> {
@@ -181,9 +236,9 @@ impl RestClient {
     }
 
     /// One HTTP exchange through the core; a non-2xx reply becomes its classified error.
-    async fn exchange(&self, req: &Request, token: &AccessToken) -> Result<Reply, NmbrsError> {
+    async fn exchange(&self, req: &Request, token: &AccessToken, key: KeySlot) -> Result<Reply, NmbrsError> {
         let granted = token.scopes();
-        let request = self.request(req, token).map_err(|f| rest_error(req.op, f, granted))?;
+        let request = self.request(req, token, key).map_err(|f| rest_error(req.op, f, granted))?;
         let reply =
             self.transport.core.exchange(request).await.map_err(|e| rest_error(req.op, send_failure(e), granted))?;
         tracing::debug!(operation = req.op.name(), status = reply.status, bytes = reply.body.len(), "nmbrs REST call");
@@ -193,7 +248,12 @@ impl RestClient {
         Err(rest_error(req.op, error_reply(reply.status, reply.retry_after, &reply.body), granted))
     }
 
-    fn request(&self, req: &Request, token: &AccessToken) -> Result<reqwest::RequestBuilder, RestFailure> {
+    fn request(
+        &self,
+        req: &Request,
+        token: &AccessToken,
+        key: KeySlot,
+    ) -> Result<reqwest::RequestBuilder, RestFailure> {
         let t = &self.transport;
         let mut url = format!("{}{}", t.base_url, req.path);
         if !req.query.is_empty() {
@@ -205,7 +265,7 @@ impl RestClient {
             .core
             .request(method, url)
             .header(AUTHORIZATION, format!("Bearer {}", token.bearer()))
-            .header("X-Subscription-Key", t.subscription_key.expose_secret())
+            .header("X-Subscription-Key", t.keys.get(key).expose_secret())
             .header(reqwest::header::ACCEPT, "application/json");
         if let Some(body) = &req.body {
             let bytes = serde_json::to_vec(body).map_err(|e| RestFailure::Malformed { message: e.to_string() })?;
@@ -287,9 +347,16 @@ fn send_failure(e: SendError) -> RestFailure {
     }
 }
 
-/// The failure of a non-2xx reply: what its JSON error body says, when it is one.
+/// The failure of a non-2xx reply: what its JSON error body says, when it is one. A 401 in the
+/// API gateway's shape (`statusCode` and no Nmbrs `code` or `type`) is [`RestFailure::GatewayRefused`].
 fn error_reply(status: u16, retry_after: Option<Duration>, body: &[u8]) -> RestFailure {
     let json: Option<Value> = serde_json::from_slice(body).ok();
+    let gateway = json
+        .as_ref()
+        .is_some_and(|j| j.get("statusCode").is_some() && j.get("code").is_none() && j.get("type").is_none());
+    if status == 401 && gateway {
+        return RestFailure::GatewayRefused;
+    }
     let field = |name: &str| json.as_ref().and_then(|j| j.get(name));
     let code = field("code")
         .and_then(|c| c.as_u64().or_else(|| c.as_str()?.trim().parse().ok()))
@@ -317,5 +384,16 @@ mod tests {
         }
         let html = error_reply(503, None, b"<html><body>Service Unavailable</body></html>");
         assert_eq!((html.status(), html.code()), (Some(503), None));
+    }
+
+    #[test]
+    fn only_a_401_in_the_gateway_shape_is_a_gateway_refusal() {
+        let gateway = br#"{"statusCode": 401, "message": "Access denied due to invalid subscription key."}"#;
+        assert!(matches!(error_reply(401, None, gateway), RestFailure::GatewayRefused));
+        let nmbrs = br#"{"type":"authenticationError","httpStatus":401,"code":40102,"title":"Invalid token"}"#;
+        assert_eq!(error_reply(401, None, nmbrs).code(), Some(40102));
+        // An empty 401 is the token's (refreshed once), and the gateway's shape on a 403 is not a key refusal.
+        assert_eq!(error_reply(401, None, b"").status(), Some(401));
+        assert_eq!(error_reply(403, None, gateway).status(), Some(403));
     }
 }

@@ -8,6 +8,7 @@
 use secrecy::SecretString;
 
 use crate::config::source::{ConfigError, Source};
+use crate::domain::consent_chain::{ChainPolicy, RefreshExpiry};
 use crate::domain::export::days::DaysBehaviour;
 
 /// Default of `NMBRS_REST_BASE_URL` (CONTRACT §1); every API path starts with `/api/`.
@@ -28,6 +29,9 @@ pub struct RestConfig {
     /// `NMBRS_REST_DAYS_POST`: what a second `POST …/variabledays` does, as `nmbrs-worker probe`
     /// found it (`days_second_post`), or `detect` (the default) to find out by reading back.
     pub days_post: DaysPostSetting,
+    /// `NMBRS_OAUTH_REFRESH_LIFETIME`, `NMBRS_OAUTH_REFRESH_EXPIRY`, `NMBRS_OAUTH_CONSENT_WARNING`
+    /// (CONTRACT §5.1 "The refresh chain's end").
+    pub chain: ChainPolicy,
     app: Result<RestApp, RestNotConfigured>,
 }
 
@@ -78,11 +82,14 @@ pub struct RestApp {
     pub client_secret: SecretString,
     /// Sent as `X-Subscription-Key` on every REST call.
     pub subscription_key: SecretString,
+    /// `NMBRS_SUBSCRIPTION_KEY_SECONDARY`: the product subscription's other key. A call the API
+    /// gateway refuses for its key is repeated once with this one (CONTRACT §5.1).
+    pub secondary_subscription_key: Option<SecretString>,
 }
 
 impl std::fmt::Debug for RestApp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("RestApp { client_id: <redacted>, client_secret: <redacted>, subscription_key: <redacted> }")
+        f.write_str("RestApp { client_id: <redacted>, client_secret: <redacted>, subscription_key: <redacted>, .. }")
     }
 }
 
@@ -92,6 +99,7 @@ impl std::fmt::Debug for RestConfig {
             .field("base_url", &self.base_url)
             .field("token_url", &self.token_url)
             .field("days_post", &self.days_post)
+            .field("chain", &self.chain)
             .field("app", &self.app.as_ref().map(|_| "<configured>"))
             .finish()
     }
@@ -138,16 +146,43 @@ impl RestConfig {
                 client_id: client_id.trim().to_string(),
                 client_secret: SecretString::from(secret),
                 subscription_key: SecretString::from(key),
+                secondary_subscription_key: src
+                    .get("NMBRS_SUBSCRIPTION_KEY_SECONDARY")
+                    .filter(|k| !k.trim().is_empty())
+                    .map(SecretString::from),
             }),
             _ => Err(RestNotConfigured { missing }),
         };
-        Ok(Self { base_url, token_url, days_post, app })
+        Ok(Self { base_url, token_url, days_post, chain: chain_policy(src)?, app })
     }
 
     /// The app, or the error a `rest` job fails with when any of its settings is missing.
     pub fn app(&self) -> Result<&RestApp, RestNotConfigured> {
         self.app.as_ref().map_err(Clone::clone)
     }
+}
+
+/// The refresh chain's settings (CONTRACT §5.1), each a positive duration like `30d` or an
+/// expiry word.
+fn chain_policy(src: &impl Source) -> Result<ChainPolicy, ConfigError> {
+    let defaults = ChainPolicy::default();
+    let duration = |var: &'static str, default: std::time::Duration| -> Result<_, ConfigError> {
+        let Some(raw) = src.get(var) else { return Ok(default) };
+        match humantime::parse_duration(raw.trim()) {
+            Ok(d) if !d.is_zero() => Ok(d),
+            _ => Err(ConfigError { var, reason: format!("expected a positive duration like 30d, got {raw:?}") }),
+        }
+    };
+    let expiry = match src.get("NMBRS_OAUTH_REFRESH_EXPIRY") {
+        None => defaults.expiry,
+        Some(raw) => RefreshExpiry::parse(&raw)
+            .ok_or(ConfigError { var: "NMBRS_OAUTH_REFRESH_EXPIRY", reason: "must be absolute or sliding".into() })?,
+    };
+    Ok(ChainPolicy {
+        lifetime: duration("NMBRS_OAUTH_REFRESH_LIFETIME", defaults.lifetime)?,
+        expiry,
+        warning: duration("NMBRS_OAUTH_CONSENT_WARNING", defaults.warning)?,
+    })
 }
 
 #[cfg(test)]
@@ -204,6 +239,49 @@ mod tests {
         assert_eq!(read(" Add ").unwrap().days_post.known(), Some(DaysBehaviour::Adds));
         assert_eq!(read("detect").unwrap().days_post.known(), None);
         assert_eq!(read("sometimes").unwrap_err().var, "NMBRS_REST_DAYS_POST");
+    }
+
+    #[test]
+    fn the_refresh_chain_defaults_to_30_days_absolute_warned_7_days_before() {
+        let cfg = RestConfig::from_source(&HashMap::new()).unwrap();
+        assert_eq!(cfg.chain, ChainPolicy::default());
+        assert_eq!(cfg.chain.lifetime, std::time::Duration::from_secs(30 * 86_400));
+        let cfg = RestConfig::from_source(&HashMap::from([
+            ("NMBRS_OAUTH_REFRESH_LIFETIME", "90d"),
+            ("NMBRS_OAUTH_REFRESH_EXPIRY", "sliding"),
+            ("NMBRS_OAUTH_CONSENT_WARNING", "2d"),
+        ]))
+        .unwrap();
+        assert_eq!(cfg.chain.expiry, RefreshExpiry::Sliding);
+        assert_eq!(cfg.chain.warning, std::time::Duration::from_secs(2 * 86_400));
+        for (var, bad) in [
+            ("NMBRS_OAUTH_REFRESH_EXPIRY", "never"),
+            ("NMBRS_OAUTH_REFRESH_LIFETIME", "0s"),
+            ("NMBRS_OAUTH_CONSENT_WARNING", "soon"),
+        ] {
+            assert_eq!(RestConfig::from_source(&HashMap::from([(var, bad)])).unwrap_err().var, var);
+        }
+    }
+
+    #[test]
+    fn the_secondary_key_is_optional_and_never_shown() {
+        let app = |extra: Option<&'static str>| {
+            let mut vars = HashMap::from([
+                ("NMBRS_OAUTH_CLIENT_ID", "eitje"),
+                ("NMBRS_OAUTH_CLIENT_SECRET", "s3cret"),
+                ("NMBRS_SUBSCRIPTION_KEY", "key-1"),
+            ]);
+            if let Some(k) = extra {
+                vars.insert("NMBRS_SUBSCRIPTION_KEY_SECONDARY", k);
+            }
+            RestConfig::from_source(&vars).unwrap()
+        };
+        assert!(app(None).app().unwrap().secondary_subscription_key.is_none());
+        assert!(app(Some(" ")).app().unwrap().secondary_subscription_key.is_none());
+        let cfg = app(Some("key-2"));
+        let second = cfg.app().unwrap().secondary_subscription_key.as_ref().unwrap();
+        assert_eq!(second.expose_secret(), "key-2");
+        assert!(!format!("{cfg:?} {:?}", cfg.app().unwrap()).contains("key-2"));
     }
 
     #[test]

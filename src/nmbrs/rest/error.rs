@@ -7,6 +7,7 @@
 //! | code (type / status) | kind |
 //! | --- | --- |
 //! | 40101, 40102 (401) after the one refresh-and-repeat | `Credentials` (`nmbrs.auth_failed`) |
+//! | 401 in the API gateway's shape `{statusCode, message}` (a refused subscription key), after the one repeat with `NMBRS_SUBSCRIPTION_KEY_SECONDARY` | `SubscriptionRefused` (never a refresh) |
 //! | 40303 with none of the operation's scopes granted | `MissingScope` (`nmbrs.missing_rights`) |
 //! | 40303 otherwise, 40304, 40305, 40404 | `NoAccess` (`nmbrs.no_access`) |
 //! | 40306 on `GET /api/companies` (multi-debtor consent) | not an error: `companies()` walks the debtors |
@@ -44,6 +45,10 @@ pub enum RestFailure {
         /// `Retry-After` in seconds, when sent.
         retry_after: Option<Duration>,
     },
+    /// The API gateway in front of Nmbrs refused the subscription key: a 401 whose body is the
+    /// gateway's `{"statusCode": 401, "message": …}`, not Nmbrs' error shape (REST-NOTES §7,
+    /// CONTRACT §5.1). Eitje's configuration, not the customer's token.
+    GatewayRefused,
     /// No complete answer within the timeout.
     Timeout { after: Duration },
     /// The connection could not be made: the request was certainly not sent.
@@ -85,6 +90,9 @@ impl fmt::Display for RestFailure {
                     write!(f, ", Retry-After {}s", r.as_secs())?;
                 }
                 Ok(())
+            }
+            RestFailure::GatewayRefused => {
+                f.write_str("HTTP 401 from the API gateway: the app's subscription key was refused")
             }
             RestFailure::Timeout { after } => write!(f, "no complete response within {after:?}"),
             RestFailure::Connect { message } => write!(f, "could not connect: {message}"),
@@ -144,7 +152,10 @@ impl RestFailure {
     /// broken connection or an unreadable 2xx.
     pub fn proves_not_applied(&self) -> bool {
         match self {
-            RestFailure::Connect { .. } | RestFailure::Token(_) | RestFailure::Edge { .. } => true,
+            RestFailure::Connect { .. }
+            | RestFailure::Token(_)
+            | RestFailure::Edge { .. }
+            | RestFailure::GatewayRefused => true,
             RestFailure::Status { status: 401 | 429, .. } => true,
             RestFailure::Status { status: 400..=499, code, error_type, .. } => code.is_some() || error_type.is_some(),
             _ => false,
@@ -159,6 +170,7 @@ pub fn classify(op: RestOperation, failure: &RestFailure, granted: Option<&[Stri
         RestFailure::Status { status, code, error_type, .. } => by_code(op, *code, granted)
             .or_else(|| by_type(error_type.as_deref(), *status))
             .unwrap_or_else(|| by_status(*status)),
+        RestFailure::GatewayRefused => ErrorKind::SubscriptionRefused,
         RestFailure::Timeout { .. } | RestFailure::Connect { .. } | RestFailure::Transport { .. } => {
             ErrorKind::Transient
         }
@@ -284,5 +296,15 @@ mod tests {
         assert!(!RestFailure::Redirected { status: 307, location: "http://x".into() }.proves_not_applied());
         assert!(!RestFailure::Timeout { after: Duration::from_secs(1) }.proves_not_applied());
         assert!(RestFailure::Connect { message: "refused".into() }.proves_not_applied());
+        assert!(RestFailure::GatewayRefused.proves_not_applied());
+    }
+
+    #[test]
+    fn a_gateway_refusal_is_the_subscription_not_the_token() {
+        assert_eq!(
+            classify(RestOperation::HoursGet, &RestFailure::GatewayRefused, None),
+            ErrorKind::SubscriptionRefused
+        );
+        assert_eq!(classify(RestOperation::HoursGet, &status(401, Some(40101), None), None), ErrorKind::Credentials);
     }
 }

@@ -43,6 +43,7 @@ mod config;
 mod error;
 pub mod history;
 pub mod ids;
+mod keys;
 mod operation;
 pub mod records;
 mod updates;

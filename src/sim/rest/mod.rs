@@ -25,7 +25,7 @@ use axum::Router;
 use axum::routing::{get, post};
 
 pub use faults::{RestFaults, RestInjected, RestPages, RestScripted};
-pub use oauth::{GrantSpec, OAuthClient, OAuthSettings, OAuthState, TokenResponse, WORKER_SCOPES};
+pub use oauth::{GrantSpec, OAuthClient, OAuthSettings, OAuthState, RefreshExpiryKind, TokenResponse, WORKER_SCOPES};
 pub use settings::{
     ClosedPeriodDelete, CommentOverLimit, DaysPost, Gateway401, LinePosts, NegativeDays, Numbers, Omitted,
     PutMissingPeriod, RestSettings, SoapComments, WagePeriodShape,

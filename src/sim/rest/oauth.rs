@@ -53,6 +53,15 @@ pub struct Grant {
     pub refreshes: u32,
     /// Refused refreshes (`invalid_grant`) so far.
     pub refused: u32,
+    /// When the person consented (ms since the epoch).
+    pub consented_at_ms: u64,
+    /// The last successful refresh (ms; the consent until the first).
+    pub last_refresh_ms: u64,
+    /// How long the refresh chain lives (CONTRACT §5.1 "The refresh chain's end"); `None`:
+    /// forever.
+    pub refresh_lifetime_secs: Option<u64>,
+    /// How that lifetime is counted (REST-NOTES [L]: not known for the real Nmbrs).
+    pub refresh_expiry: RefreshExpiryKind,
     #[serde(skip)]
     pub refresh_token: String,
     /// The token this one replaced and when (ms), for the optional reuse grace.
@@ -73,6 +82,29 @@ impl Grant {
     /// Whether the consent covers the company with SOAP id `company`.
     pub fn covers(&self, company: i32) -> bool {
         self.companies.as_ref().is_none_or(|c| c.contains(&company))
+    }
+}
+
+/// How the simulated identity server counts a refresh chain's lifetime.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RefreshExpiryKind {
+    /// From the consent, however often it is refreshed.
+    #[default]
+    Absolute,
+    /// From the last refresh.
+    Sliding,
+}
+
+impl Grant {
+    /// Whether the refresh chain has ended at `now` (ms).
+    pub fn chain_ended(&self, now: u64) -> bool {
+        let Some(lifetime) = self.refresh_lifetime_secs else { return false };
+        let start = match self.refresh_expiry {
+            RefreshExpiryKind::Absolute => self.consented_at_ms,
+            RefreshExpiryKind::Sliding => self.last_refresh_ms,
+        };
+        now >= start.saturating_add(lifetime.saturating_mul(1000))
     }
 }
 
@@ -137,6 +169,12 @@ pub struct GrantSpec {
     pub access_token_ttl_secs: Option<u64>,
     /// See [`Grant::expires_in_secs`].
     pub expires_in_secs: Option<u64>,
+    /// When the person consented (ms since the epoch); now when `None`.
+    pub consented_at_ms: Option<u64>,
+    /// See [`Grant::refresh_lifetime_secs`].
+    pub refresh_lifetime_secs: Option<u64>,
+    /// See [`Grant::refresh_expiry`].
+    pub refresh_expiry: RefreshExpiryKind,
 }
 
 /// The scopes the worker asks for (REST-NOTES §1).
@@ -201,6 +239,10 @@ impl OAuthState {
             companies: spec.companies.map(|c| c.into_iter().collect()),
             access_token_ttl_secs: spec.access_token_ttl_secs,
             expires_in_secs: spec.expires_in_secs,
+            consented_at_ms: spec.consented_at_ms.unwrap_or_else(now_ms),
+            last_refresh_ms: spec.consented_at_ms.unwrap_or_else(now_ms),
+            refresh_lifetime_secs: spec.refresh_lifetime_secs,
+            refresh_expiry: spec.refresh_expiry,
             refresh_token: refresh_token.clone(),
             ..Default::default()
         };
@@ -275,6 +317,10 @@ impl OAuthState {
             grant.refused += 1;
             return Err(OAuthError::new("invalid_grant", "grant revoked or issued to another client"));
         }
+        if grant.chain_ended(now) {
+            grant.refused += 1;
+            return Err(OAuthError::new("invalid_grant", "the refresh token has expired"));
+        }
         let scopes = match form.scope.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => grant.scopes.clone(),
             Some(asked) => {
@@ -292,6 +338,7 @@ impl OAuthState {
             grant.previous = Some((old, now));
         }
         grant.refreshes += 1;
+        grant.last_refresh_ms = now;
         let ttl = grant.access_token_ttl_secs.unwrap_or(self.settings.access_token_ttl_secs);
         let expires_in = grant.expires_in_secs.unwrap_or(ttl);
         let grant_id = grant.grant_id.clone();
@@ -321,67 +368,5 @@ impl OAuthState {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn setup() -> (OAuthState, String) {
-        let mut s = OAuthState::default();
-        s.add_client(OAuthClient { client_id: "app".into(), client_secret: "s".into(), subscription_key: "k".into() });
-        let (_, rt) = s.mint(GrantSpec { client_id: "app".into(), domain: "d".into(), ..Default::default() });
-        (s, rt)
-    }
-
-    fn form(rt: &str) -> TokenForm {
-        TokenForm { grant_type: "refresh_token".into(), refresh_token: rt.into(), ..Default::default() }
-    }
-
-    fn creds() -> Option<(String, String)> {
-        Some(("app".into(), "s".into()))
-    }
-
-    #[test]
-    fn refresh_rotates_and_a_reused_token_is_invalid_grant() {
-        let (mut s, rt) = setup();
-        let (_, first) = s.refresh(creds(), &form(&rt), 1_000).unwrap();
-        assert_ne!(first.refresh_token, rt);
-        assert_eq!(first.expires_in, 3600);
-        assert!(first.scope.split(' ').any(|x| x == "employee.payment"));
-        let reused = s.refresh(creds(), &form(&rt), 2_000).unwrap_err();
-        assert_eq!(reused.error, "invalid_grant");
-        let (_, second) = s.refresh(creds(), &form(&first.refresh_token), 3_000).unwrap();
-        assert!(s.grant_for_access(&second.access_token, 3_001).is_some());
-        assert!(s.grant_for_access(&second.access_token, 3_000 + 3_600_000).is_none(), "expired");
-    }
-
-    #[test]
-    fn grace_accepts_the_replaced_token_only_within_the_window() {
-        let (mut s, rt) = setup();
-        s.settings.reuse_grace_secs = 10;
-        s.refresh(creds(), &form(&rt), 0).unwrap();
-        assert!(s.refresh(creds(), &form(&rt), 5_000).is_ok(), "lost reply retried within grace");
-        assert_eq!(s.refresh(creds(), &form(&rt), 11_000).unwrap_err().error, "invalid_grant");
-    }
-
-    #[test]
-    fn revoked_grant_and_wrong_client_are_refused() {
-        let (mut s, rt) = setup();
-        assert_eq!(s.refresh(Some(("app".into(), "bad".into())), &form(&rt), 0).unwrap_err().error, "invalid_client");
-        let id = s.grants.keys().next().unwrap().clone();
-        s.revoke(&id);
-        assert_eq!(s.refresh(creds(), &form(&rt), 0).unwrap_err().error, "invalid_grant");
-    }
-
-    #[test]
-    fn basic_credentials_are_url_decoded_halves() {
-        let header = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("my%20app:p%3As"));
-        let got = client_credentials(Some(&header), &TokenForm::default()).unwrap();
-        assert_eq!(got, ("my app".to_owned(), "p:s".to_owned()));
-    }
-
-    #[test]
-    fn a_write_scope_includes_its_read() {
-        let g = Grant { scopes: ["employee.payment".to_owned()].into(), ..Default::default() };
-        assert!(g.allows(&["employee.payment.read".to_owned()]));
-        assert!(!g.allows(&["employee.info.read".to_owned()]));
-    }
-}
+#[path = "oauth_tests.rs"]
+mod tests;

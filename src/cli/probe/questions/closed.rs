@@ -5,7 +5,9 @@
 //!
 //! A refused DELETE leaves the line there: it is set to 0 with `PUT` (`unprotectedMode` true,
 //! as the worker does, CONTRACT §5.3) and reported as something a person must remove in Nmbrs;
-//! the journal keeps it, so each later run tries the DELETE again.
+//! the journal keeps it, so each later run tries the DELETE again, on that same line: a run
+//! that finds such a leftover in the period asks its DELETE question on it and makes no new
+//! line there, so a Nmbrs that refuses the DELETE is left one line, however often the probe runs.
 
 use super::Ctx;
 use crate::cli::probe::findings::Findings;
@@ -22,15 +24,26 @@ pub async fn ask(ctx: &Ctx<'_>, f: &mut Findings) {
 
 async fn run(ctx: &Ctx<'_>) -> anyhow::Result<(Option<String>, String)> {
     let (period, rec) = (ctx.previous, ctx.rest.rec);
-    let comment = ctx.marker.comment("question 4 closed period");
+    let comment = ctx.marker.comment("q4 closed period");
     let mut evidence = vec![format!("{period} is before the current period {}", ctx.current)];
     let protected = lines::hour_body(ctx.hour_code, "1", &comment, period, false);
     let first = ctx.create(Kind::Hours, &protected, period, "closed_period", None).await?;
     evidence.push(format!("POST unprotectedMode=false: {}", rec.cite(&first.reply)));
-    let line = match first.id {
+    let leftover = ctx
+        .journal()
+        .state
+        .lines
+        .iter()
+        .find(|l| l.remnant && l.kind == Kind::Hours && (l.year, l.period) == (period.year, period.period))
+        .map(|l| l.id.clone());
+    let line = match (first.id, leftover) {
         // Nmbrs took it without unprotectedMode: the period is not closed for it; use that line.
-        Some(id) => id,
-        None => {
+        (Some(id), _) => id,
+        (None, Some(id)) => {
+            evidence.push(format!("the line {id} an earlier run could not delete is asked again (no new line made)"));
+            id
+        }
+        (None, None) => {
             let unprotected = lines::hour_body(ctx.hour_code, "1", &comment, period, true);
             let second = ctx.create(Kind::Hours, &unprotected, period, "closed_period", None).await?;
             evidence.push(format!("POST unprotectedMode=true: {}", rec.cite(&second.reply)));
@@ -52,6 +65,14 @@ async fn run(ctx: &Ctx<'_>) -> anyhow::Result<(Option<String>, String)> {
         return Ok((None, format!("the DELETE neither removed the line nor refused it: {}", evidence.join("; "))));
     }
     let answer = format!("refused:{}", reply.code_or_status());
-    evidence.push(crate::cli::probe::cleanup::neutralise(ctx, Kind::Hours, &line, period).await?);
+    let already = ctx.journal().state.lines.iter().any(|l| l.id == line && l.remnant);
+    if already {
+        ctx.remnant_once(
+            &line,
+            format!("Hours line {line} in {period} is still there (DELETE refused): remove it in Nmbrs by hand"),
+        );
+    } else {
+        evidence.push(crate::cli::probe::cleanup::neutralise(ctx, Kind::Hours, &line, period).await?);
+    }
     Ok((Some(answer), evidence.join("; ")))
 }

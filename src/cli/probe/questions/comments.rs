@@ -13,6 +13,8 @@ use crate::cli::probe::lines::{self, Kind};
 const FIRST: usize = 4096;
 const LONGEST: usize = 32768;
 const SHORT: usize = 64;
+/// Tried when even [`SHORT`] is refused: still holds the run's tag (`[nmbrs-probe <run>]`).
+const SHORTEST: usize = 32;
 
 /// What one round trip did to a comment.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,7 +40,11 @@ pub async fn ask(ctx: &Ctx<'_>, f: &mut Findings) {
     ctx.rest.rec.question("comment_length");
     let mut evidence = Vec::new();
     match run(ctx, &mut evidence).await {
-        Ok(Ok(n)) => f.set("comment_max_chars", n as u64, evidence.join("; ")),
+        Ok(Ok(n)) => {
+            // The later questions' comments fit what Nmbrs keeps.
+            ctx.marker.fit_to(n);
+            f.set("comment_max_chars", n as u64, evidence.join("; "))
+        }
         Ok(Err(why)) => f.unknown("comment_max_chars", format!("{why}: {}", evidence.join("; "))),
         Err(e) => f.unknown("comment_max_chars", format!("question 9 stopped: {e:#}; {}", evidence.join("; "))),
     }
@@ -77,6 +83,11 @@ async fn run(ctx: &Ctx<'_>, evidence: &mut Vec<String>) -> anyhow::Result<Result
         },
         Trip::Refused => match trip(ctx, SHORT, evidence).await? {
             Trip::Intact => bisect(ctx, SHORT, FIRST, evidence).await,
+            Trip::Cut(n) => Ok(confirm(n, trip(ctx, n, evidence).await?)),
+            Trip::Refused => match trip(ctx, SHORTEST, evidence).await? {
+                Trip::Intact => bisect(ctx, SHORTEST, SHORT, evidence).await,
+                other => Ok(Err(format!("even {SHORTEST} characters: {other:?}"))),
+            },
             other => Ok(Err(format!("even {SHORT} characters: {other:?}"))),
         },
     }

@@ -168,12 +168,17 @@ fn put_body(ctx: &Ctx<'_>, kind: Kind, variant: Variant, id: &str, comment: &str
 
 async fn observe(ctx: &Ctx<'_>, kind: Kind, variant: Variant) -> anyhow::Result<Observation> {
     let period = ctx.next;
-    let comment = ctx.marker.comment(&format!("question 2 {kind:?} {}", variant.name()));
+    let comment = ctx.marker.comment(&format!("q2 {kind:?} {}", variant.name()));
     let posted = ctx.create(kind, &ctx.line_body(kind, "1.5", &comment, period), period, "put", None).await?;
     let Some(id) = posted.id else {
         anyhow::bail!("the line could not be made: {}", ctx.rest.rec.cite(&posted.reply));
     };
-    let placed = ctx.locate(kind, &id, &[period]).await?.is_some();
+    // What Nmbrs stored (a comment it cut is compared as cut): the PUT's effect is measured
+    // against the line as read back after the POST, not against what was sent.
+    let before = ctx.locate(kind, &id, &[period]).await?;
+    let placed = before.is_some();
+    let stored = before.and_then(|(_, l)| l.comment).filter(|c| ctx.marker.same(&comment, Some(c)));
+    let stored = stored.unwrap_or_else(|| comment.clone());
     let reply =
         lines::put_line(&ctx.rest, kind, &ctx.employee, &put_body(ctx, kind, variant, &id, &comment, period)).await?;
     crate::failpoint::crash_point("probe.after_put");
@@ -196,7 +201,7 @@ async fn observe(ctx: &Ctx<'_>, kind: Kind, variant: Variant) -> anyhow::Result<
         });
     };
     let comment_kept = match line.comment.as_deref().map(str::trim) {
-        Some(c) if c == comment => Some(true),
+        Some(c) if c == stored.trim() || ctx.marker.same(&comment, Some(c)) => Some(true),
         None | Some("") => Some(false),
         Some(_) => None,
     };

@@ -149,7 +149,7 @@ async fn run(
     soap.delete_hours(rec, soap_employee, id).await?;
     ctx.journal().forget_soap_line(id)?;
     let read = read?;
-    let marked = read.iter().find(|l| l.comment.as_deref() == Some(comment.as_str()));
+    let marked = read.iter().find(|l| ctx.marker.same(&comment, l.comment.as_deref()));
     let same_line =
         read.iter().filter(|l| l.code == Some(ctx.hour_code) && l.value == Some(rust_decimal::Decimal::new(125, 2)));
     let evidence = format!(

@@ -182,6 +182,7 @@ impl TokensRecord {
 /// What a refresh `days` after the consent tells about the chain's end (CONTRACT §5.1).
 pub fn chain_note(consented: Option<NaiveDate>, days: Option<i64>, ok: bool) -> String {
     match (consented, days) {
+        (None, _) | (_, None) if !ok => "check that stdin holds the consent's newest refresh token, whole: a mistyped one, or one already used (each refresh spends it; keep the new one with --refresh-token-out), is refused like a revoked consent; otherwise consent again. With --consented-at YYYY-MM-DD the probe can also tell the 30-day end apart".into(),
         (None, _) | (_, None) => "the consent date is not known: run again with --consented-at YYYY-MM-DD (the day the person consented), then run `nmbrs-worker probe --tokens` 31 days after it".into(),
         (Some(c), Some(d)) if d <= 30 && ok => format!(
             "the refresh chain works {d} days after the consent of {c}; run `nmbrs-worker probe --tokens` again on or after {} with the newest refresh token: refused then means the chain ends 30 days after consent (NMBRS_OAUTH_REFRESH_EXPIRY=absolute), working means it slides (sliding)",
@@ -223,5 +224,7 @@ mod tests {
         assert!(chain_note(c, Some(40), false).contains("absolute"));
         assert!(chain_note(c, Some(3), false).contains("consent again"));
         assert!(chain_note(None, None, true).contains("--consented-at"));
+        let refused = chain_note(None, None, false);
+        assert!(refused.contains("newest refresh token") && refused.contains("--refresh-token-out"), "{refused}");
     }
 }
