@@ -85,6 +85,13 @@ fn writes_per_changed_bucket(api: Api) -> u64 {
 }
 
 fn main() {
+    // The payloads book into 2026-11: the demo company's current period as of this day (the
+    // simulator places its data relative to the worker's today, `sim::demo::seed_at`). Set
+    // before any thread starts; the simulator processes inherit it.
+    if std::env::var_os("NMBRS_WORKER_CLOCK").is_none() {
+        // SAFETY: single-threaded here, nothing reads the environment concurrently.
+        unsafe { std::env::set_var("NMBRS_WORKER_CLOCK", "2026-11-24T11:00:00Z") };
+    }
     let setup = Setup {
         employees: env_or("BENCH_EMPLOYEES", 200),
         latency_ms: env_or("BENCH_LATENCY_MS", 50),
@@ -212,7 +219,10 @@ async fn run(sim: &SimProcess, api: Api, setup: Setup) -> Result<Vec<Run>, Strin
     let mut runs = Vec::new();
     for (name, payload) in RUNS.into_iter().zip([&first, &first, &changed, &changed]) {
         if name == RUNS[3] {
-            drift(sim, CHANGED).await?;
+            let so_far = |e: String| {
+                format!("{e} (after {:?})", runs.iter().map(|r: &Run| (&r.status, &r.counts)).collect::<Vec<_>>())
+            };
+            drift(sim, CHANGED).await.map_err(so_far)?;
         }
         let job = json!({
             "message_id": uuid::Uuid::new_v4().to_string(), "type": "ExportHours", "schema_version": 1,
