@@ -138,6 +138,14 @@ impl SimProcess {
         serde_json::from_str(&text).unwrap_or(Value::Null)
     }
 
+    /// A payroll clerk's edit in the simulator (`POST /_sim/clerk`, issue 18): `action` is a
+    /// `sim::clerk::ClerkAction` as JSON, in the demo domain.
+    #[allow(dead_code)]
+    pub async fn clerk(&self, mut action: Value) {
+        action["domain"] = json!(nmbrs_worker::sim::demo::DOMAIN);
+        self.control("/_sim/clerk", action).await;
+    }
+
     /// Adds `latency_ms` to every SOAP and every REST call (and token request), the same on both.
     #[allow(dead_code)]
     pub async fn set_latency(&self, latency_ms: u64) {

@@ -9,6 +9,10 @@
 //! consented (CONTRACT §5.4): the same re-export once more, now through REST, relinks the
 //! SOAP-era state and must make no write call.
 //!
+//! Then a payroll clerk deletes one of the worker's lines in Nmbrs and changes another
+//! (`sim::clerk`, issue 18): the same re-export restores both (`export.drift_repaired`), and the
+//! one after it makes no write call.
+//!
 //! It ends with a CheckIntegration of its tenant (issue 20), once healthy and once with a
 //! right switched off (`cli::check::switch_a_right_off`); neither makes a write call.
 //!
@@ -22,6 +26,7 @@ use anyhow::Context;
 use futures::StreamExt;
 use serde_json::{Value, json};
 
+use super::demo_text::describe;
 use crate::{
     bus::{self, topology},
     cli::publish::publish_bytes,
@@ -160,27 +165,57 @@ impl Demo<'_> {
         let mut writes = Vec::new();
         for (title, payload) in exports {
             writeln!(out, "\n== {title}")?;
-            let before = sim.write_calls();
-            let completed = self.job("ExportHours", payload, out).await?;
-            let seen = sim.write_calls() - before;
-            writeln!(out, "  write calls seen by the Nmbrs simulator: {seen}")?;
-            if completed["type"] != "job.completed" {
-                anyhow::bail!("the export did not complete: {}", describe(&completed));
-            }
-            if completed["payload"]["counts"]["write_calls"].as_u64() != Some(seen as u64) {
-                writeln!(
-                    out,
-                    "  warning: the job counted {} write calls",
-                    completed["payload"]["counts"]["write_calls"]
-                )?;
-            }
-            writes.push(seen);
+            writes.push(self.export(sim, payload, out).await?);
         }
         self.first_export_writes = writes.first().copied().unwrap_or_default();
         let list = writes.iter().map(usize::to_string).collect::<Vec<_>>().join(" / ");
         writeln!(out, "\nExport write calls (first / changed / identical): {list}")?;
         if writes.last().is_some_and(|&w| w > 0) {
             anyhow::bail!("the identical re-export made {} Nmbrs write calls; it must make none", writes[2]);
+        }
+        self.repair_drift(sim, export_payloads(ids, self.period).1, out).await
+    }
+
+    /// One export: its events printed, and the write calls the simulator saw (returned).
+    async fn export(
+        &mut self,
+        sim: &Simulator,
+        payload: Value,
+        out: &mut impl std::io::Write,
+    ) -> anyhow::Result<usize> {
+        let before = sim.write_calls();
+        let completed = self.job("ExportHours", payload, out).await?;
+        let seen = sim.write_calls() - before;
+        writeln!(out, "  write calls seen by the Nmbrs simulator: {seen}")?;
+        if completed["type"] != "job.completed" {
+            anyhow::bail!("the export did not complete: {}", describe(&completed));
+        }
+        let counted = &completed["payload"]["counts"]["write_calls"];
+        if counted.as_u64() != Some(seen as u64) {
+            writeln!(out, "  warning: the job counted {counted} write calls")?;
+        }
+        Ok(seen)
+    }
+
+    /// Proof in Nmbrs (issue 18): a payroll clerk deletes a worker line and changes another in
+    /// Nmbrs; the same re-export restores both (one `export.drift_repaired`), and the one after
+    /// it writes nothing.
+    async fn repair_drift(
+        &mut self,
+        sim: &Simulator,
+        payload: Value,
+        out: &mut impl std::io::Write,
+    ) -> anyhow::Result<()> {
+        writeln!(out, "\n== {}; the same re-export again restores both", clerk_edits(sim, self.period)?)?;
+        let from = self.printed.len();
+        let repair = self.export(sim, payload.clone(), out).await?;
+        let code = |e: &&Value| e["payload"]["code"] == "export.drift_repaired";
+        let notified = self.printed[from..].iter().filter(code).count();
+        writeln!(out, "\n== The same re-export once more: nothing drifted, so no write call")?;
+        let quiet = self.export(sim, payload, out).await?;
+        writeln!(out, "\nExport write calls after the clerk's edits (repair / identical): {repair} / {quiet}")?;
+        if notified != 1 || repair == 0 || quiet > 0 {
+            anyhow::bail!("the repair made {repair} writes with {notified} export.drift_repaired, the next {quiet}");
         }
         Ok(())
     }
@@ -269,6 +304,21 @@ impl Demo<'_> {
             }
         }
     }
+}
+
+/// A payroll clerk's edits in Nmbrs behind the worker's back (issue 18, `sim::clerk`): Jan's
+/// worked-hours line deleted, his travel allowance changed to 20.00. Returns what was done.
+fn clerk_edits(sim: &Simulator, period: PayPeriod) -> anyhow::Result<&'static str> {
+    use crate::sim::clerk::ClerkAction;
+    const JAN: i32 = 503293;
+    let hours = sim.hour_components(demo::DOMAIN, JAN, period).into_iter().find(|l| l.hour_code == 1);
+    let travel = sim.wage_components(demo::DOMAIN, JAN, period).into_iter().find(|l| l.code == 410);
+    let hours = hours.and_then(|l| l.id.soap()).context("Jan's hours line in Nmbrs")?;
+    let travel = travel.and_then(|l| l.id.soap()).context("Jan's travel line in Nmbrs")?;
+    let act = |action| sim.clerk(demo::DOMAIN, action).map_err(anyhow::Error::msg);
+    act(ClerkAction::DeleteLine { line_id: hours })?;
+    act(ClerkAction::ChangeValue { line_id: travel, value: rust_decimal::Decimal::new(2000, 2) })?;
+    Ok("A payroll clerk deletes Jan's hours line in Nmbrs and changes his travel allowance to 20.00")
 }
 
 /// The first export of `period` (a month) and its changed re-export (sent twice), for the
@@ -368,82 +418,4 @@ fn demo_consent(sim: &Simulator) -> anyhow::Result<RestGrant> {
         ..Default::default()
     });
     Ok(RestGrant::new(minted.grant_id.parse()?, minted.refresh_token))
-}
-
-/// One line per event, for people (`hours.exported` takes one line per skip and per bucket).
-pub fn describe(e: &Value) -> String {
-    let p = &e["payload"];
-    let text = |v: &Value| v.as_str().unwrap_or("").to_string();
-    match e["type"].as_str().unwrap_or("?") {
-        "team_member.upserted" => {
-            let person = &p["person"];
-            let name = [&person["first_name"], &person["prefix"], &person["last_name"]]
-                .iter()
-                .filter_map(|v| v.as_str())
-                .collect::<Vec<_>>()
-                .join(" ");
-            let who = p["eitje_user_id"].as_str().map_or("new member".to_string(), |u| format!("member {u}"));
-            format!(
-                "team_member.upserted     {} {name:<28} {who:<16} matched by {:<8} wage {} cost/h {}",
-                p["nmbrs_employee_id"],
-                text(&p["matched_by"]),
-                p["hourly_wage"].as_str().unwrap_or("-"),
-                p["cost_per_hour"].as_str().unwrap_or("-"),
-            )
-        }
-        "team_member.deactivated" => format!(
-            "team_member.deactivated  member {} (Nmbrs {}): {} on {}",
-            text(&p["eitje_user_id"]),
-            p["nmbrs_employee_id"],
-            text(&p["reason"]),
-            p["ended_on"].as_str().unwrap_or("-"),
-        ),
-        "hours.exported" => describe_export(p),
-        "integration.checked" => super::check::describe_checked(p),
-        "notification" => format!("notification [{}] {}: {}", text(&p["level"]), text(&p["code"]), text(&p["message"])),
-        "job.completed" => format!("job.completed            {} {}", text(&p["status"]), p["counts"]),
-        "job.failed" => {
-            format!("job.failed               {}: {}", text(&p["error"]["code"]), text(&p["error"]["message"]))
-        }
-        other => format!("{other} {p}"),
-    }
-}
-
-/// `hours.exported`: the entries exported, each skipped contribution with its reason, and
-/// each bucket with its action, new value and the Nmbrs component the worker owns.
-fn describe_export(p: &Value) -> String {
-    let list = |v: &Value| v.as_array().cloned().unwrap_or_default();
-    let exported = list(&p["exported"]).iter().filter_map(|v| v.as_str().map(str::to_owned)).collect::<Vec<_>>();
-    let mut lines = vec![format!(
-        "hours.exported           {} period {}-{}{}: exported {}",
-        p["export_id"].as_str().unwrap_or("?"),
-        p["period"]["year"],
-        p["period"]["number"],
-        if p["dry_run"] == true { " (dry run)" } else { "" },
-        if exported.is_empty() { "nothing".to_string() } else { exported.join(", ") },
-    )];
-    for s in list(&p["skipped"]) {
-        let part = s["component"].as_str().unwrap_or("whole entry");
-        let (entry, reason) = (s["entry_id"].as_str().unwrap_or("?"), s["reason"].as_str().unwrap_or("?"));
-        lines.push(format!("  skipped  {entry:<8} {part:<17} {reason}"));
-    }
-    for b in list(&p["buckets"]) {
-        let component = match b["code"].as_i64() {
-            Some(code) => format!("{} {code}", b["component"].as_str().unwrap_or("?")),
-            None => b["component"].as_str().unwrap_or("?").to_string(),
-        };
-        let owned = match &b["nmbrs_component_id"] {
-            Value::Null => "-".to_string(),
-            Value::String(id) => id.clone(),
-            id => id.to_string(),
-        };
-        lines.push(format!(
-            "  bucket   {}/{} {component:<9} = {:<6} {:<9} component {owned}",
-            b["nmbrs_company_id"],
-            b["nmbrs_employee_id"],
-            b["value"].as_str().unwrap_or("?"),
-            b["action"].as_str().unwrap_or("?"),
-        ));
-    }
-    lines.join("\n  ")
 }

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod demo;
+pub mod demo_text;
 pub mod in_doubt;
 pub mod probe;
 pub mod publish;

@@ -223,14 +223,14 @@ fn assert_demo_flow(out: &std::process::Output, api: Api) {
     assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
     let count = |needle: &str| text.lines().filter(|l| l.trim_start().starts_with(needle)).count();
     assert_eq!(count("team_member.upserted"), 7, "first sync publishes every imported employee:\n{text}");
-    assert_eq!(count("job.completed"), 8, "three team jobs, three exports and two checks:\n{text}");
+    assert_eq!(count("job.completed"), 10, "three team jobs, five exports and two checks:\n{text}");
     // The demo ends with CheckIntegration, once healthy and once with a right switched off.
     assert_eq!(count("integration.checked      ready:"), 1, "{text}");
     assert_eq!(count("integration.checked      needs_attention:"), 1, "{text}");
     assert!(text.contains("write calls of both checks seen by the Nmbrs simulator: 0"), "{text}");
     assert!(text.contains("\"upserted\":0"), "the second sync publishes nothing:\n{text}");
     assert!(text.contains("team_member.deactivated  member u-sanne"), "{text}");
-    assert_eq!(count("hours.exported"), 3, "{text}");
+    assert_eq!(count("hours.exported"), 5, "{text}");
     let line = |words: &str| text.lines().any(|l| l.split_whitespace().collect::<Vec<_>>().join(" ") == words);
     assert!(line("skipped shift-3 worked_hours fixed_contract"), "{text}");
     assert!(line("skipped shift-4 whole entry not_approved"), "{text}");
@@ -241,6 +241,19 @@ fn assert_demo_flow(out: &std::process::Output, api: Api) {
         Api::Rest => "10 / 4 / 0",
     };
     assert!(text.contains(&format!("Export write calls (first / changed / identical): {writes}")), "{text}");
+    // Proof in Nmbrs (issue 18): a clerk deletes Jan's hours line and changes his travel line;
+    // the next export restores both (SOAP: insert, delete + insert; REST: insert and one PUT),
+    // notifies once, and an identical export after it writes nothing.
+    assert!(text.contains("A payroll clerk deletes Jan's hours line in Nmbrs"), "{text}");
+    assert_eq!(count("notification [warning] export.drift_repaired"), 1, "{text}");
+    assert!(text.contains("drift: missing (Nmbrs held 0)"), "{text}");
+    assert!(text.contains("drift: changed (Nmbrs held 20)"), "{text}");
+    let repair = match api {
+        Api::Soap => "3 / 0",
+        Api::Rest => "2 / 0",
+    };
+    assert!(text.contains(&format!("after the clerk's edits (repair / identical): {repair}")), "{text}");
+    assert!(!text.contains("unverified ("), "every bucket of every export is verified:\n{text}");
 }
 
 #[tokio::test]
@@ -254,7 +267,7 @@ async fn demo_switch_moves_the_customer_to_rest_and_the_identical_re_export_writ
         text.contains("Export write calls across the switch (first on SOAP / identical on REST): 10 / 0"),
         "{text}"
     );
-    assert_eq!(text.lines().filter(|l| l.trim_start().starts_with("job.completed")).count(), 9, "{text}");
+    assert_eq!(text.lines().filter(|l| l.trim_start().starts_with("job.completed")).count(), 11, "{text}");
     assert!(text.contains("The customer's consent loses the scope employee.payment"), "{text}");
 }
 

@@ -210,7 +210,7 @@ impl RestClient {
             tracing::error!(
                 operation,
                 key = refused.name(),
-                "the Nmbrs API gateway refused the app's subscription key (NMBRS_SUBSCRIPTION_KEY) and no NMBRS_SUBSCRIPTION_KEY_SECONDARY is set: Eitje's configuration must be fixed; the job is retried on its schedule"
+                "the Nmbrs API gateway refused the app's subscription key (NMBRS_SUBSCRIPTION_KEY) and no NMBRS_SUBSCRIPTION_KEY_SECONDARY is set: Eitje's configuration must be fixed (rest_subscription_refused)"
             );
             return Err(error);
         };
@@ -225,7 +225,7 @@ impl RestClient {
             Err(e) if e.kind() == ErrorKind::SubscriptionRefused => {
                 tracing::error!(
                     operation,
-                    "the Nmbrs API gateway refused both subscription keys: Eitje's configuration must be fixed; the job is retried on its schedule"
+                    "the Nmbrs API gateway refused both subscription keys: Eitje's configuration must be fixed (rest_subscription_refused)"
                 );
             }
             _ => {
