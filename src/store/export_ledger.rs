@@ -177,7 +177,7 @@ pub async fn record_plan<T: serde::Serialize + Sync>(
     run: &T,
 ) -> sqlx::Result<()> {
     let mut tx = pool.begin().await?;
-    record_plan_in(&mut *tx, (integration, idempotency_key, export_id), plan, run).await?;
+    record_plan_in(&mut tx, (integration, idempotency_key, export_id), plan, run).await?;
     tx.commit().await
 }
 

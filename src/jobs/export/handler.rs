@@ -244,9 +244,9 @@ impl ExportHours {
             // The rows found drifted take what Nmbrs holds in the same transaction as the plan.
             let mut tx = pool.begin().await?;
             for (bucket, step) in &drifted {
-                buckets::record(&mut *tx, id, bucket, step).await?;
+                buckets::record(&mut tx, id, bucket, step).await?;
             }
-            ledger::record_plan_in(&mut *tx, key, &run.plan, &run).await?;
+            ledger::record_plan_in(&mut tx, key, &run.plan, &run).await?;
             tx.commit().await?;
             crash_point(AFTER_PLAN);
             // The rows and the ledger as they stand now, without reading them again.
