@@ -74,7 +74,7 @@ async fn publish_jobs(publisher: &Publisher, exchange: &str, bodies: &[(String, 
             exchange,
             routing_key: "sync_team",
             body,
-            properties: json_properties(id, FieldTable::default()),
+            properties: json_properties(id, FieldTable::default()).expect("a uuid fits a short string"),
             mandatory: true,
         });
         for r in publisher.send_all(msgs.collect::<Vec<_>>()).await {
@@ -135,7 +135,7 @@ async fn raw_loop(names: &Names, bodies: &[(String, Vec<u8>)], concurrency: u16)
                     exchange: &exchange,
                     routing_key: "job.completed",
                     body: event.as_bytes(),
-                    properties: json_properties("e", FieldTable::default()),
+                    properties: json_properties("e", FieldTable::default()).expect("\"e\" fits a short string"),
                     mandatory: false,
                 })
                 .await

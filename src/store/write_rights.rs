@@ -49,9 +49,12 @@ pub async fn record(
     .map(|_| ())
 }
 
+/// One `write_rights` row: operation, `last_ok_at`, `last_refused_at`.
+type LearnedRow = (String, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 /// Everything learned about `integration`'s write rights, by operation.
 pub async fn load(pool: &PgPool, integration: &str) -> sqlx::Result<BTreeMap<String, Learned>> {
-    let rows: Vec<(String, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> =
+    let rows: Vec<LearnedRow> =
         sqlx::query_as("SELECT operation, last_ok_at, last_refused_at FROM write_rights WHERE integration_id = $1")
             .bind(integration)
             .fetch_all(pool)

@@ -104,6 +104,7 @@ async fn only_bodies_published_longer_ago_than_the_retention_are_pruned() {
     assert_eq!(nmbrs_worker::store::outbox::prune(&pool, hour).await.unwrap(), 0, "nothing twice");
 
     type Kept = (String, String, Option<String>, Option<String>, Option<String>, bool, bool);
+    type Row = (Option<String>, String, Option<String>, Option<String>, Option<String>, bool, bool);
     let kept: Vec<Kept> = sqlx::query_as(
         "SELECT body::jsonb ->> 'name', routing_key, correlation_id, body, traceparent,
                 published_at IS NOT NULL, pruned_at IS NOT NULL
@@ -111,7 +112,7 @@ async fn only_bodies_published_longer_ago_than_the_retention_are_pruned() {
     )
     .fetch_all(&pool)
     .await
-    .map(|rows: Vec<(Option<String>, String, Option<String>, Option<String>, Option<String>, bool, bool)>| {
+    .map(|rows: Vec<Row>| {
         rows.into_iter().map(|(n, k, c, b, t, p, x)| (n.unwrap_or_default(), k, c, b, t, p, x)).collect()
     })
     .unwrap();

@@ -2,6 +2,7 @@
 //! bucket-stage migration, and crash safety with the real binary.
 
 pub(crate) mod crash;
+mod deadline;
 mod doubt;
 mod event_size;
 mod failures;

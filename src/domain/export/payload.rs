@@ -15,7 +15,7 @@ use crate::domain::bounded;
 use crate::nmbrs::{EmployeeId, PayPeriod};
 
 /// Eitje's stable id of an entry (a shift, leave or sick record): the key of the ledger.
-#[derive(Clone, Debug, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct EntryId(pub String);
 
@@ -26,6 +26,13 @@ impl PartialEq for EntryId {
         #[cfg(test)]
         super::compare_count::compared();
         self.0 == other.0
+    }
+}
+
+// Hashed by its text, as it is compared (the derive would hash the same field).
+impl std::hash::Hash for EntryId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
     }
 }
 

@@ -229,8 +229,14 @@ impl TokenService {
         let rotated = reply.refresh_token.unwrap_or(refresh_token);
         let scopes = reply.scopes.or(known_scopes);
         let sealed = self.keys.seal_stored_refresh_token(integration_id, grant_id, &rotated);
-        let saved =
-            self.save(conn, integration_id, grant_id, &sealed, scopes.as_deref(), message.consented_at, expect).await?;
+        let rotated_grant = RotatedGrant {
+            grant_id,
+            sealed: &sealed,
+            scopes: scopes.as_deref(),
+            consented_at: message.consented_at,
+            expect,
+        };
+        let saved = self.save(conn, integration_id, rotated_grant).await?;
         if !saved {
             tracing::error!(integration_id, %grant_id, "stored OAuth grant changed under the refresh lock");
             return Err(AuthError::StoredGrantChanged);
@@ -252,12 +258,9 @@ impl TokenService {
         &self,
         conn: &mut PgConnection,
         integration_id: &str,
-        grant_id: Uuid,
-        sealed: &crate::credentials::SealedCredentials,
-        scopes: Option<&str>,
-        consented_at: Option<chrono::DateTime<chrono::Utc>>,
-        expect: Expect,
+        grant: RotatedGrant<'_>,
     ) -> Result<bool, AuthError> {
+        let RotatedGrant { grant_id, sealed, scopes, consented_at, expect } = grant;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -317,6 +320,16 @@ impl TokenService {
             Err(RequestTokenError::Other(what)) => Err(Exchange::Lost(what.chars().take(100).collect())),
         }
     }
+}
+
+/// A rotated refresh token ready to be stored, with what the write expects to find
+/// (`oauth_grants::save_rotated`, CONTRACT §5.1).
+struct RotatedGrant<'a> {
+    grant_id: Uuid,
+    sealed: &'a crate::credentials::SealedCredentials,
+    scopes: Option<&'a str>,
+    consented_at: Option<chrono::DateTime<chrono::Utc>>,
+    expect: Expect,
 }
 
 /// One token request's outcome when it did not succeed.

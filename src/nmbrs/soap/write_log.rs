@@ -12,9 +12,12 @@ use chrono::{DateTime, Utc};
 
 use super::operation::Operation;
 
+/// Per operation: the last outcome (`true` a success, `false` refused the right) and when.
+type Noted = BTreeMap<Operation, (bool, DateTime<Utc>)>;
+
 /// Shared by a job's SOAP client and its handler.
 #[derive(Clone, Debug, Default)]
-pub struct WriteLog(Arc<Mutex<BTreeMap<Operation, (bool, DateTime<Utc>)>>>);
+pub struct WriteLog(Arc<Mutex<Noted>>);
 
 impl WriteLog {
     /// Notes that `op` succeeded (`ok`) or was refused the right, now.
