@@ -163,6 +163,18 @@ pub fn envelope_within(
         return event;
     }
     let (kind, bytes) = (draft.kind.routing_key(), event.body.len());
+    if let Some(cut) = notification_lists_cut(draft, bytes, max_event_bytes) {
+        let event = envelope(event_id, &cut, integration_id, job, trace);
+        if event.body.len() <= max_event_bytes {
+            tracing::warn!(
+                event_type = kind,
+                bytes,
+                max_event_bytes,
+                "a notification's lists were cut to fit NMBRS_WORKER_MAX_EVENT_BYTES"
+            );
+            return event;
+        }
+    }
     tracing::error!(
         event_type = kind,
         bytes,
@@ -180,6 +192,40 @@ pub fn envelope_within(
         job,
         trace,
     )
+}
+
+/// A notification over the limit whose `params` hold lists (e.g. `sync.members_left_nmbrs`
+/// with 20 000 members): the lists cut at one index so the event of `bytes` takes at most
+/// `max_event_bytes`, each with `<list>_count` and `<list>_truncated`
+/// (`domain::bounded::fit_parallel_lists`, CONTRACT §2.2 Bounds). `None` for other events, or
+/// a notification without lists.
+fn notification_lists_cut(draft: &EventDraft, bytes: usize, max_event_bytes: usize) -> Option<EventDraft> {
+    if draft.kind != EventType::Notification {
+        return None;
+    }
+    let mut payload = draft.payload_value();
+    let params = payload.get_mut("params")?.as_object_mut()?;
+    let params_bytes = Value::Object(params.clone()).to_string().len();
+    let names: Vec<String> = params.iter().filter(|(_, v)| v.is_array()).map(|(k, _)| k.clone()).collect();
+    if names.is_empty() {
+        return None;
+    }
+    let lists = names
+        .into_iter()
+        .map(|name| {
+            let items = match params.remove(&name) {
+                Some(Value::Array(items)) => items,
+                _ => Vec::new(),
+            };
+            (name, items)
+        })
+        .collect();
+    let budget = max_event_bytes.checked_sub(bytes - params_bytes)?;
+    *params = match crate::domain::bounded::fit_parallel_lists(std::mem::take(params), lists, budget) {
+        Value::Object(fitted) => fitted,
+        _ => return None,
+    };
+    Some(EventDraft::new(EventType::Notification, &payload))
 }
 
 /// A stable event id for events that must not be published twice when a delivery is handled
@@ -242,6 +288,64 @@ mod tests {
             json!({"type": "team_member.upserted", "bytes": at, "max_bytes": at - 1})
         );
         assert!(past.body.len() < 1000);
+    }
+
+    #[test]
+    fn a_notification_listing_20000_members_is_cut_to_fit_and_counts_the_rest() {
+        let job = JobRef { message_id: Some("m-1".into()), job_type: Some("SyncTeam".into()), idempotency_key: None };
+        let ids: Vec<String> = (0..20_000).map(|i| format!("{i:0200}")).collect();
+        let members: Vec<Value> =
+            ids.iter().zip(500_000..).map(|(id, n)| json!({"eitje_user_id": id, "nmbrs_employee_id": n, "reason": "not_in_nmbrs", "ended_on": null})).collect();
+        let params = json!({"eitje_user_ids": ids, "nmbrs_employee_ids": (500_000..520_000).collect::<Vec<i32>>(), "members": members});
+        let draft = Notification::new(Level::Warning, "sync.members_left_nmbrs", "20000 members left", params).draft();
+        let id = Uuid::new_v4();
+        let max = 1024 * 1024;
+        let whole = envelope(id, &draft, Some("env-1"), &job, &TraceHeaders::default()).body.len();
+        assert!(whole > 8 * max, "{whole} bytes uncut");
+        let event = envelope_within(max, (id, &draft), Some("env-1"), &job, &TraceHeaders::default());
+        assert!(event.body.len() <= max, "{} bytes", event.body.len());
+        let body: Value = serde_json::from_str(&event.body).unwrap();
+        assert_eq!(body["payload"]["code"], "sync.members_left_nmbrs", "cut, not event.too_large");
+        let p = &body["payload"]["params"];
+        let listed = p["eitje_user_ids"].as_array().unwrap().len();
+        assert!(listed > 1000 && listed < 20_000, "{listed} listed");
+        for list in ["eitje_user_ids", "nmbrs_employee_ids", "members"] {
+            assert_eq!(p[list].as_array().unwrap().len(), listed, "{list} stays parallel");
+            assert_eq!(
+                (p[format!("{list}_count")].as_u64(), p[format!("{list}_truncated")].as_bool()),
+                (Some(20_000), Some(true))
+            );
+        }
+        assert_eq!(p["members"][listed - 1]["eitje_user_id"], p["eitje_user_ids"][listed - 1]);
+        crate::envelope::schema::check("events/notification", &body).unwrap();
+
+        // At the bound: the estimate counts each of the 3 flags as `false`, one byte longer than
+        // the `true` it becomes, so a limit 3 bytes over the cut event's size lists the same and
+        // a limit under its size lists fewer.
+        let at = event.body.len();
+        let same = envelope_within(at + 3, (id, &draft), Some("env-1"), &job, &TraceHeaders::default());
+        assert!(same.body.len() <= at + 3);
+        let same: Value = serde_json::from_str(&same.body).unwrap();
+        assert_eq!(same["payload"]["params"]["eitje_user_ids"].as_array().unwrap().len(), listed);
+        let fewer = envelope_within(at - 1, (id, &draft), Some("env-1"), &job, &TraceHeaders::default());
+        assert!(fewer.body.len() < at);
+        let fewer_at_3 = envelope_within(at + 2, (id, &draft), Some("env-1"), &job, &TraceHeaders::default());
+        let fewer_at_3: Value = serde_json::from_str(&fewer_at_3.body).unwrap();
+        assert_eq!(fewer_at_3["payload"]["params"]["eitje_user_ids"].as_array().unwrap().len(), listed - 1);
+        let fewer: Value = serde_json::from_str(&fewer.body).unwrap();
+        assert_eq!(fewer["payload"]["params"]["eitje_user_ids"].as_array().unwrap().len(), listed - 1);
+
+        // Uncut when it fits: no counts added.
+        let small = Notification::new(
+            Level::Warning,
+            "sync.members_left_nmbrs",
+            "1 member left",
+            json!({"eitje_user_ids": ["u"], "nmbrs_employee_ids": [1]}),
+        )
+        .draft();
+        let small = envelope_within(max, (id, &small), Some("env-1"), &job, &TraceHeaders::default());
+        let small: Value = serde_json::from_str(&small.body).unwrap();
+        assert_eq!(small["payload"]["params"], json!({"eitje_user_ids": ["u"], "nmbrs_employee_ids": [1]}));
     }
 
     #[test]

@@ -165,6 +165,46 @@ pub fn fit_lists(
     Value::Object(fixed)
 }
 
+/// [`fit_lists`] for lists whose items belong together by position (as a notification's
+/// `eitje_user_ids` and `nmbrs_employee_ids`): every list is cut at the same index, so the
+/// listed prefixes stay aligned. Each list `name` gets `name`, `name_count` (how many in all)
+/// and `name_truncated`. The payload stays within `max_bytes` serialized unless `fixed` alone
+/// is larger (CONTRACT §2.2 Bounds).
+pub fn fit_parallel_lists(
+    mut fixed: serde_json::Map<String, serde_json::Value>,
+    lists: Vec<(String, Vec<serde_json::Value>)>,
+    max_bytes: usize,
+) -> serde_json::Value {
+    use serde_json::Value;
+    for (name, items) in &lists {
+        fixed.insert(name.clone(), Value::Array(Vec::new()));
+        fixed.insert(format!("{name}_count"), Value::from(items.len()));
+        // `false` is the longer of the two flags: the estimate below stays an upper bound.
+        fixed.insert(format!("{name}_truncated"), Value::Bool(false));
+    }
+    let mut used = Value::Object(fixed.clone()).to_string().len();
+    let longest = lists.iter().map(|(_, items)| items.len()).max().unwrap_or(0);
+    let mut listed = 0;
+    while listed < longest {
+        let bytes: usize = lists
+            .iter()
+            .filter_map(|(_, items)| items.get(listed))
+            .map(|item| item.to_string().len() + usize::from(listed > 0))
+            .sum();
+        if used + bytes > max_bytes {
+            break;
+        }
+        used += bytes;
+        listed += 1;
+    }
+    for (name, items) in lists {
+        let total = items.len();
+        fixed.insert(format!("{name}_truncated"), Value::Bool(listed < total));
+        fixed.insert(name, Value::Array(items.into_iter().take(listed).collect()));
+    }
+    Value::Object(fixed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
