@@ -3,10 +3,13 @@
 //! by Nmbrs latency and the per-integration concurrency, as it should be, or by something of
 //! ours?
 //!
-//! Per API, three runs of one integration: a first export (every bucket inserted), the
-//! identical export again (must make no write call: the process exits non-zero otherwise) and
-//! one with 10 changed buckets (at most 2 write calls each on SOAP, delete + insert; at most 1
-//! on REST, which changes a line in place with PUT). Per run: wall time from publish to
+//! Per API, four runs of one integration, every export proving its buckets in Nmbrs (issue 18,
+//! `settings.verify_export` on by default): a first export (every bucket inserted), the
+//! identical export again (must make no write call: the process exits non-zero otherwise), one
+//! with 10 changed buckets (at most 2 write calls each on SOAP, delete + insert; at most 1 on
+//! REST, which changes a line in place with PUT), and the identical export after a clerk
+//! changed 10 worker lines in Nmbrs (`/_sim/clerk`; exactly 10 repairing writes on REST, at
+//! most 20 on SOAP). Per run: wall time from publish to
 //! `job.completed`, Nmbrs calls from the simulator's call log (token requests apart), the
 //! ideal time `calls × latency ÷ NMBRS_MAX_CONCURRENCY_PER_INTEGRATION` next to the bound of
 //! the client's global rate limit (100 calls/s), and wall ÷ ideal (goal ≤ 1.2).
@@ -35,10 +38,10 @@ use serde_json::{Value, json};
 
 /// The client's global limit (`ClientConfig::calls_per_second`).
 const RATE_LIMIT_PER_S: f64 = 100.0;
-/// Buckets changed by the third run.
+/// Buckets changed by the third run, and drifted before the fourth.
 const CHANGED: usize = 10;
 /// The runs, in order.
-const RUNS: [&str; 3] = ["first export", "identical re-export", "10 changed buckets"];
+const RUNS: [&str; 4] = ["first export", "identical re-export", "10 changed buckets", "10 drifted buckets"];
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -82,6 +85,13 @@ fn writes_per_changed_bucket(api: Api) -> u64 {
 }
 
 fn main() {
+    // The payloads book into 2026-11: the demo company's current period as of this day (the
+    // simulator places its data relative to the worker's today, `sim::demo::seed_at`). Set
+    // before any thread starts; the simulator processes inherit it.
+    if std::env::var_os("NMBRS_WORKER_CLOCK").is_none() {
+        // SAFETY: single-threaded here, nothing reads the environment concurrently.
+        unsafe { std::env::set_var("NMBRS_WORKER_CLOCK", "2026-11-24T11:00:00Z") };
+    }
     let setup = Setup {
         employees: env_or("BENCH_EMPLOYEES", 200),
         latency_ms: env_or("BENCH_LATENCY_MS", 50),
@@ -166,6 +176,22 @@ fn passes(setup: Setup, results: &[(Api, Vec<Run>)]) -> bool {
             eprintln!("FAIL ({name}): {CHANGED} changed buckets took {} write calls (at most {most})", runs[2].writes);
             ok = false;
         }
+        let repaired = runs[3].counts["drift_repaired"].as_u64();
+        let writes_ok = match api {
+            Api::Rest => runs[3].writes == CHANGED as u64,
+            Api::Soap => runs[3].writes <= most,
+        };
+        if repaired != Some(CHANGED as u64) || !writes_ok {
+            eprintln!("FAIL ({name}): {CHANGED} drifted buckets: {repaired:?} repaired with {} writes", runs[3].writes);
+            ok = false;
+        }
+        let reads = |r: &Run| (r.calls - r.writes) as f64 / setup.employees as f64;
+        println!(
+            "{name}: reads per employee: first export {:.2}, identical re-export {:.2}, drifted {:.2}",
+            reads(&runs[0]),
+            reads(&runs[1]),
+            reads(&runs[3])
+        );
         let ratio = runs[0].wall.as_secs_f64() / setup.ideal(runs[0].calls);
         let verdict = if ratio <= 1.2 { "met" } else { "NOT met" };
         println!("{name}: first export wall/ideal = {ratio:.2} (goal ≤ 1.2: {verdict})");
@@ -191,7 +217,13 @@ async fn run(sim: &SimProcess, api: Api, setup: Setup) -> Result<Vec<Run>, Strin
     let first = payload(api, setup.employees, 0);
     let changed = payload(api, setup.employees, CHANGED);
     let mut runs = Vec::new();
-    for (name, payload) in RUNS.into_iter().zip([&first, &first, &changed]) {
+    for (name, payload) in RUNS.into_iter().zip([&first, &first, &changed, &changed]) {
+        if name == RUNS[3] {
+            let so_far = |e: String| {
+                format!("{e} (after {:?})", runs.iter().map(|r: &Run| (&r.status, &r.counts)).collect::<Vec<_>>())
+            };
+            drift(sim, CHANGED).await.map_err(so_far)?;
+        }
         let job = json!({
             "message_id": uuid::Uuid::new_v4().to_string(), "type": "ExportHours", "schema_version": 1,
             "created_at": chrono::Utc::now().to_rfc3339(), "integration": integration, "payload": payload
@@ -232,6 +264,24 @@ async fn run(sim: &SimProcess, api: Api, setup: Setup) -> Result<Vec<Run>, Strin
         return Err(format!("an export did not complete: {last}"));
     }
     Ok(runs)
+}
+
+/// A clerk changes the worked-hours line of the first `n` employees to 1.00 in Nmbrs (the line
+/// ids read through the simulator's SOAP face with the demo user, outside the measured runs).
+async fn drift(sim: &SimProcess, n: usize) -> Result<(), String> {
+    use nmbrs_worker::nmbrs::{ClientConfig, Credentials, EmployeeId, EmployeeService, NmbrsTransport, PayPeriod};
+    let config = ClientConfig { base_url: sim.base.clone(), ..Default::default() };
+    let transport = NmbrsTransport::new(config).map_err(|e| e.to_string())?;
+    let client = transport.client(Credentials::new(demo::USERNAME, demo::TOKEN, demo::DOMAIN), 1);
+    for i in 0..n {
+        let employee = EmployeeId::int(600_000 + i as i32);
+        let lines =
+            client.hour_component_var_get(employee, PayPeriod::new(2026, 11)).await.map_err(|e| e.to_string())?;
+        let line = lines.items.iter().find(|l| l.hour_code == 1).ok_or("no worked-hours line")?;
+        let id = line.id.soap().ok_or("a SOAP line id")?;
+        sim.clerk(json!({"action": "change_value", "line_id": id, "value": "1.00"})).await;
+    }
+    Ok(())
 }
 
 /// Every employee (ids from 600000, zero-hours, in the monthly company) has two worked

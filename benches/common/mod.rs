@@ -130,11 +130,20 @@ impl SimProcess {
     }
 
     /// POSTs `body` to a `/_sim/...` control route and returns the answer's JSON (null if none).
-    async fn control(&self, path: &str, body: Value) -> Value {
+    #[allow(dead_code)]
+    pub async fn control(&self, path: &str, body: Value) -> Value {
         let request = self.http.post(format!("{}{path}", self.base)).header("content-type", "application/json");
         let answer = request.body(body.to_string()).send().await.and_then(|a| a.error_for_status());
         let text = answer.unwrap_or_else(|e| panic!("POST {path}: {e}")).text().await.unwrap_or_default();
         serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+
+    /// A payroll clerk's edit in the simulator (`POST /_sim/clerk`, issue 18): `action` is a
+    /// `sim::clerk::ClerkAction` as JSON, in the demo domain.
+    #[allow(dead_code)]
+    pub async fn clerk(&self, mut action: Value) {
+        action["domain"] = json!(nmbrs_worker::sim::demo::DOMAIN);
+        self.control("/_sim/clerk", action).await;
     }
 
     /// Adds `latency_ms` to every SOAP and every REST call (and token request), the same on both.
@@ -187,6 +196,9 @@ impl Drop for SimProcess {
 /// channel the benchmark declares the topology and taps events on.
 pub struct BenchWorld {
     pub config: Config,
+    /// The settings `config` was made from, for worker processes of its own (`nmbrs-worker run`).
+    #[allow(dead_code)]
+    pub vars: Vec<(String, String)>,
     pub keys: KeyRing,
     pub names: Names,
     pub channel: lapin::Channel,
@@ -217,7 +229,8 @@ impl BenchWorld {
         let channel = conn.create_channel().await.expect("a channel");
         bus::topology::declare(&channel, &names, &config.retry_schedule).await.expect("the topology");
         let keys = KeyRing::parse(&keys_entry).expect("a fresh key");
-        BenchWorld { config, keys, names, channel, conn, database }
+        let vars = vars.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        BenchWorld { config, vars, keys, names, channel, conn, database }
     }
 
     /// Deletes the benchmark's queues, exchanges and database.

@@ -7,6 +7,10 @@
 //! (one POST each then). A POST whose reply was lost is not in doubt here: the read after it shows what holds, and the
 //! rule starts again from that read (it converges from any start), at most [`RESTARTS`] times.
 //!
+//! The read after the last POST is noted in the job's memory: the check after writing (issue
+//! 18, CONTRACT §2.5 "Proof in Nmbrs") takes it as its read of these days instead of reading
+//! them a third time (`RestClient::days_var_get`); any POST forgets it.
+//!
 //! With `NMBRS_REST_DAYS_POST` set to `replace` or `add` (the answer `nmbrs-worker probe` gave
 //! for this Nmbrs, [`crate::nmbrs::rest::DaysPostSetting`]) the read-back is skipped: `replace`
 //! POSTs the wanted number (no read at all), `add` reads once and POSTs the difference. Both
@@ -46,6 +50,8 @@ impl RestClient {
                     if let Ok(Some(b)) = learnt(prior, &posts) {
                         self.memo.learnt_days_post(b);
                     }
+                    // The last read, made after the last POST (or the only one): what Nmbrs holds.
+                    self.memo.days_read_back(e, period, posts.last().map_or(read, |p| p.after));
                     return Ok(sent);
                 }
                 DaysStep::Refused(why) => {
@@ -55,6 +61,7 @@ impl RestClient {
             };
             let before = posts.last().map_or(read, |p| p.after);
             sent += 1;
+            self.memo.days_posting(e, period);
             match self.post_variable_days(e, n, period, unprotected).await {
                 Ok(()) => {
                     let after = self.variable_days(e, period).await?.total();
@@ -97,6 +104,7 @@ impl RestClient {
                 }
             };
             sent += 1;
+            self.memo.days_posting(e, period);
             match self.post_variable_days(e, n, period, unprotected).await {
                 Ok(()) => return Ok(sent),
                 Err(err) if err.kind() == ErrorKind::OutcomeUnknown && restarts < RESTARTS => {

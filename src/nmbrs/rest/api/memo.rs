@@ -73,6 +73,9 @@ pub struct Memo {
     employers: Mutex<HashMap<EmployeeUuid, CompanyUuid>>,
     /// What a variable-days POST does, once a read-back showed it.
     days_post: Mutex<Option<DaysBehaviour>>,
+    /// The days an employee's period held in the read-back after this job's last POST there,
+    /// until a read of them takes it (the check after writing, issue 18) or a POST forgets it.
+    days_read_back: Mutex<HashMap<(EmployeeUuid, PayPeriod), i32>>,
 }
 
 impl Memo {
@@ -91,6 +94,22 @@ impl Memo {
 
     pub(crate) fn learnt_days_post(&self, behaviour: DaysBehaviour) {
         *lock(&self.days_post) = Some(behaviour);
+    }
+
+    /// Notes what the read after this job's POST of `employee`'s days in `period` showed.
+    pub(crate) fn days_read_back(&self, employee: EmployeeUuid, period: PayPeriod, days: i32) {
+        lock(&self.days_read_back).insert((employee, period), days);
+    }
+
+    /// Forgets the read-back of `employee`'s days in `period` (a POST is about to change them).
+    pub(crate) fn days_posting(&self, employee: EmployeeUuid, period: PayPeriod) {
+        lock(&self.days_read_back).remove(&(employee, period));
+    }
+
+    /// Takes the read-back of `employee`'s days in `period`, if one is noted: the next ask reads
+    /// Nmbrs again.
+    pub(crate) fn take_days_read_back(&self, employee: EmployeeUuid, period: PayPeriod) -> Option<i32> {
+        lock(&self.days_read_back).remove(&(employee, period))
     }
 
     /// Notes `company` as `employee`'s unless a company-wide read already listed them (what

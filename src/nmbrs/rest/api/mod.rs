@@ -162,8 +162,12 @@ impl EmployeeService for RestClient {
         self.set_days(employee, days, period, unprotected).await
     }
 
+    /// The days read back after this job's last POST there, taken once (`days.rs`), else read.
     async fn days_var_get(&self, employee: EmployeeId, period: PayPeriod) -> Result<i32, NmbrsError> {
         let e = employee_uuid(Op::DaysGet, employee)?;
+        if let Some(days) = self.memo.take_days_read_back(e, period) {
+            return Ok(days);
+        }
         Ok(self.variable_days(e, period).await?.total())
     }
 
