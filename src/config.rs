@@ -61,6 +61,15 @@ pub struct Config {
     /// `NMBRS_WORKER_MAX_DEPARTURE_SHARE`: above this share of a roster's linked members a sync
     /// holds its departures (CONTRACT §2.3 step 6b). From 0 to 1.
     pub max_departure_share: rust_decimal::Decimal,
+    /// `NMBRS_REST_CALLS_PER_SECOND` (default 100): REST calls per second of every worker process
+    /// together, the one budget of Eitje's subscription (CONTRACT §5.3; `nmbrs::budget`).
+    pub rest_calls_per_second: f64,
+    /// `NMBRS_SOAP_CALLS_PER_SECOND` (default 100): SOAP calls per second per Nmbrs domain, of every
+    /// worker process together (Nmbrs' fair use serves up to 150).
+    pub soap_calls_per_second: f64,
+    /// `NMBRS_WORKER_BULK_AFTER_CALLS` (default 200): a job's Nmbrs calls after this many wait in
+    /// the budget's bulk lane (one token in eight while other integrations wait).
+    pub bulk_after_calls: u64,
     /// The Nmbrs REST API and Eitje's OAuth app (CONTRACT §1, §5.1); the app may be missing.
     pub rest: crate::nmbrs::rest::RestConfig,
     /// What "now" is when a job decides what day it is (CONTRACT §2.3 "today"): the system
@@ -187,7 +196,17 @@ impl Config {
         if max_departure_share.is_sign_negative() || max_departure_share > rust_decimal::Decimal::ONE {
             return Err(invalid("NMBRS_WORKER_MAX_DEPARTURE_SHARE", "must be from 0 to 1"));
         }
+        let rate = |var: &'static str| -> Result<f64, ConfigError> {
+            let r: f64 = parse(src, var, "100", "calls per second, like 100 or 12.5")?;
+            if !(0.1..=10_000.0).contains(&r) {
+                return Err(invalid(var, "must be from 0.1 to 10000"));
+            }
+            Ok(r)
+        };
         Ok(Config {
+            rest_calls_per_second: rate("NMBRS_REST_CALLS_PER_SECOND")?,
+            soap_calls_per_second: rate("NMBRS_SOAP_CALLS_PER_SECOND")?,
+            bulk_after_calls: parse(src, "NMBRS_WORKER_BULK_AFTER_CALLS", "200", "a number of calls")?,
             amqp_url,
             database_url,
             nmbrs_base_url: nmbrs_base_url.trim_end_matches('/').to_string(),
@@ -300,6 +319,7 @@ mod tests {
         assert!(cfg.otlp_endpoint.is_none());
         assert!(cfg.credential_keys.is_none());
         assert_eq!(cfg.clock, crate::clock::Clock::System);
+        assert_eq!((cfg.rest_calls_per_second, cfg.soap_calls_per_second), (100.0, 100.0));
         let secs: Vec<u64> = cfg.retry_schedule.iter().map(Duration::as_secs).collect();
         assert_eq!(secs, vec![10, 60, 300, 900, 1800]);
     }
@@ -318,6 +338,8 @@ mod tests {
             ("NMBRS_WORKER_MAX_DEPARTURE_SHARE", "-0.1"),
             ("NMBRS_WORKER_MAX_DEPARTURE_SHARE", "30%"),
             ("NMBRS_WORKER_CLOCK", "2026-11-24"),
+            ("NMBRS_REST_CALLS_PER_SECOND", "0"),
+            ("NMBRS_SOAP_CALLS_PER_SECOND", "fast"),
         ] {
             let err = Config::from_source(&HashMap::from([(var, value)])).unwrap_err();
             assert_eq!(err.var, var, "{value}");

@@ -72,6 +72,10 @@ enum Command {
         /// The grant id of a consent, for a `rest` integration (CONTRACT §5.1).
         #[arg(long, value_name = "UUID", conflicts_with = "username")]
         grant_id: Option<uuid::Uuid>,
+        /// When the person gave that consent (RFC 3339), for a `rest` integration: only a newer
+        /// consent replaces a stored grant, and the refresh chain's end counts from it (CONTRACT §5.1).
+        #[arg(long, value_name = "RFC3339", requires = "grant_id")]
+        consented_at: Option<chrono::DateTime<chrono::Utc>>,
         /// Instead of sealing, print a new random key entry `ID:base64key` for NMBRS_CREDENTIALS_KEYS.
         #[arg(long, value_name = "ID", conflicts_with_all = ["integration", "username", "grant_id"])]
         generate_key: Option<String>,
@@ -265,7 +269,7 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
             println!("published message {id} with routing key {rk}");
             Ok(())
         }
-        Command::Seal { integration, username, grant_id, generate_key } => {
+        Command::Seal { integration, username, grant_id, consented_at, generate_key } => {
             if let Some(id) = generate_key {
                 println!("{}", KeyRing::generate_entry(&id));
                 return Ok(());
@@ -276,7 +280,7 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
                     seal::seal(keys, &integration, &username, std::io::stdin().lock())?
                 }
                 (Some(integration), None, Some(grant_id)) => {
-                    seal::seal_rest_grant(keys, &integration, grant_id, std::io::stdin().lock())?
+                    seal::seal_rest_grant(keys, &integration, grant_id, consented_at, std::io::stdin().lock())?
                 }
                 _ => anyhow::bail!(
                     "seal needs --integration and either --username (soap) or --grant-id (rest), or --generate-key ID"

@@ -111,6 +111,27 @@ impl Default for Metrics {
             "Deliveries held until the worker's database answered again",
             database_unavailable.clone(),
         );
+        let budget = crate::nmbrs::budget::stats::get();
+        registry.register(
+            "rest_paused",
+            "1 while Eitje's Nmbrs REST quota is used up (42909) and REST calls pause, in every process",
+            budget.rest_paused.clone(),
+        );
+        registry.register(
+            "rest_quota_exceeded",
+            "Nmbrs REST answers 42909 (call quota used up)",
+            budget.quota_exceeded.clone(),
+        );
+        registry.register(
+            "nmbrs_throttled",
+            "Nmbrs answers 429 42908 (too many calls): the shared call budget slows down",
+            budget.throttled.clone(),
+        );
+        registry.register(
+            "call_budget_tokens",
+            "Tokens this process took from the shared Nmbrs call budget (one per call)",
+            budget.tokens.clone(),
+        );
         let check = crate::jobs::check::metrics::CheckMetrics::register(&mut registry);
         let attempt_errors = Family::<CodeLabel, Counter>::default();
         registry.register(

@@ -7,6 +7,7 @@
 //! `mod.rs`; it reaches the helpers with `use crate::support::*;`.
 
 mod backbone;
+mod budget;
 mod check;
 mod cli;
 pub(crate) mod export;

@@ -20,18 +20,22 @@ pub fn seal(keys: &KeyRing, integration_id: &str, username: &str, input: impl Bu
 }
 
 /// Reads the refresh token of consent `grant_id` (first line of `input`) and prints the
-/// `credentials` object of a `rest` integration as JSON.
+/// `credentials` object of a `rest` integration as JSON; `consented_at` (when the person gave the
+/// consent) is sealed with it when given.
 pub fn seal_rest_grant(
     keys: &KeyRing,
     integration_id: &str,
     grant_id: uuid::Uuid,
+    consented_at: Option<chrono::DateTime<chrono::Utc>>,
     input: impl BufRead,
 ) -> anyhow::Result<String> {
     let refresh_token = first_line(input, "the refresh token")?;
     if integration_id.trim().is_empty() {
         bail!("integration id and refresh token must not be empty");
     }
-    let sealed = keys.seal_rest_grant(integration_id, &RestGrant::new(grant_id, refresh_token));
+    let mut grant = RestGrant::new(grant_id, refresh_token);
+    grant.consented_at = consented_at;
+    let sealed = keys.seal_rest_grant(integration_id, &grant);
     Ok(serde_json::to_string(&sealed)?)
 }
 
@@ -67,13 +71,13 @@ mod tests {
         use secrecy::ExposeSecret;
         let keys = KeyRing::parse(&KeyRing::generate_entry("k1")).unwrap();
         let grant = uuid::Uuid::new_v4();
-        let out = seal_rest_grant(&keys, "env-42", grant, "rt-1\n".as_bytes()).unwrap();
+        let out = seal_rest_grant(&keys, "env-42", grant, None, "rt-1\n".as_bytes()).unwrap();
         assert!(!out.contains("rt-1"));
         let sealed: SealedCredentials = serde_json::from_str(&out).unwrap();
         match keys.open_for(ApiKind::Rest, "env-42", &sealed).unwrap() {
             OpenedCredentials::Rest(g) => assert_eq!((g.grant_id, g.refresh_token.expose_secret()), (grant, "rt-1")),
             other => panic!("{other:?}"),
         }
-        assert!(seal_rest_grant(&keys, "env-42", grant, " \n".as_bytes()).is_err());
+        assert!(seal_rest_grant(&keys, "env-42", grant, None, " \n".as_bytes()).is_err());
     }
 }

@@ -8,11 +8,14 @@
 //! again), `job_result` (the status and errors of `job.completed`), `nmbrs_failure` (the one
 //! table from a Nmbrs failure to what the job, a company or a bucket does about it). REST:
 //! `oauth_grant` (which refresh token a job uses, when an access token is renewed), `decimal`
-//! (the number Nmbrs meant by a float32 artefact). Every job: `bounded` (the bytes of an id, the
+//! (the number Nmbrs meant by a float32 artefact). Calls: `call_budget` (the one Nmbrs call
+//! budget of every process: the shared token bucket, its pause after a used-up quota, and the
+//! fair order of the calls waiting for it). Every job: `bounded` (the bytes of an id, the
 //! items of a list, CONTRACT §2.2 Bounds).
 
 pub mod bounded;
 pub mod calendar;
+pub mod call_budget;
 pub mod check;
 pub mod consent_chain;
 pub mod decimal;

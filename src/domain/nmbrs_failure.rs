@@ -282,11 +282,13 @@ impl Notice {
                     json!({"operation": operation, "scope": scope}),
                 ),
             },
+            // The quota counts per subscription key, Eitje's app (CONTRACT §5.3): the scope tells
+            // the notification service to route it to Eitje's operations, not the customer.
             "nmbrs.quota_exceeded" => (
                 format!(
-                    "Nmbrs' API call quota for \"{domain}\" is used up; the job is retried later. Raise the plan in Nmbrs if this repeats."
+                    "Eitje's Nmbrs API call quota (one for all customers) is used up; the job for \"{domain}\" is retried later. Nothing to do for the customer: Eitje's operations raise the plan if this repeats."
                 ),
-                json!({"domain": domain}),
+                json!({"domain": domain, "scope": "subscription"}),
             ),
             "nmbrs.consent_required" => (
                 format!(
@@ -482,7 +484,7 @@ mod tests {
         let n = notification(ErrorKind::QuotaExceeded, facts).unwrap();
         assert_eq!(
             (n.code.as_str(), &n.params, n.level),
-            ("nmbrs.quota_exceeded", &json!({"domain": "mycompany"}), Level::Warning)
+            ("nmbrs.quota_exceeded", &json!({"domain": "mycompany", "scope": "subscription"}), Level::Warning)
         );
         let n = notification(ErrorKind::ConsentRequired, facts).unwrap();
         assert_eq!(

@@ -19,6 +19,7 @@
 //! error text, and one rule for a failed insert (in doubt unless the reply proves a refusal).
 
 mod api;
+pub mod budget;
 mod error;
 pub mod http;
 pub mod rest;

@@ -37,6 +37,7 @@
 //! | `GET /_sim/oauth/calls` | token and revocation calls with their outcome |
 //! | `POST /_sim/rest/faults`, `GET` | replaces / shows the [`rest::RestFaults`]; scripted faults name the operation as `"METHOD /path/template"`, the token endpoint as `"POST /connect/token"` (`{"kind": "reply", "status", "body", "applied"?}` answers any status and body as they are); `endless_pages` names a paged read whose `nextPage` chain never ends; `pages` (`[{"operation", "company_id"?, "pages": ["{\"pagination\": …", …]}]`) answers a read with given pages as they are (logged `injected:canned`; [`Simulator::rest_pages`]) |
 //! | `POST /_sim/rest/settings`, `GET` | replaces / shows the [`rest::RestSettings`]: how the REST face plays each behaviour the OpenAPI file leaves open (days POST, PUT, wage period shapes, closed periods, SOAP comments, page size, gateway 401, comment limit; `rest/settings.rs`), and `numbers` (`{"kind": "float32", "steps": 1}`: every number read goes out through float32, as real Nmbrs sends it); every field optional, defaults as before |
+//! | `POST /_sim/rest/limits`, `GET` | the API gateway's limits per subscription key ([`rest::subscription::SubscriptionLimits`]: calls per second → 429 `42908`, a quota → 429 `42909`; setting them starts the count afresh) / what each key met (`rest/subscription.rs`) |
 //! | `GET /_sim/rest/violations` | `{requests, responses}` that broke the OpenAPI file |
 //!
 //! Differences from Nmbrs, on purpose or for lack of knowledge: the SOAPAction must be
@@ -271,6 +272,17 @@ impl Simulator {
 
     pub fn set_rest_settings(&self, settings: rest::RestSettings) {
         self.state().rest.settings = settings;
+    }
+
+    /// Sets the gateway's limits per subscription key (rate → 42908, quota → 42909); the
+    /// counting starts afresh, so a used-up quota returns.
+    pub fn set_rest_limits(&self, limits: rest::subscription::SubscriptionLimits) {
+        self.state().rest.subscriptions.set(limits);
+    }
+
+    /// What each subscription key met since the limits were set.
+    pub fn rest_limit_counts(&self) -> Vec<rest::subscription::KeyCount> {
+        self.state().rest.subscriptions.counts()
     }
 
     /// The call log so far.

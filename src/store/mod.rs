@@ -3,6 +3,7 @@
 //!
 //! No business rules live here: functions take typed values and run SQL.
 
+pub mod call_budget;
 pub mod export_buckets;
 pub mod export_ledger;
 pub mod fault;

@@ -90,6 +90,8 @@ async fn migrate_creates_the_database_and_its_tables() {
         "export_runs",
         "job_attempts",
         "jobs",
+        "nmbrs_call_budget",
+        "nmbrs_call_budget_demand",
         "nmbrs_company_identities",
         "nmbrs_employee_identities",
         "nmbrs_id_links",

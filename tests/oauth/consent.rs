@@ -222,3 +222,28 @@ async fn a_late_message_with_an_older_consent_never_displaces_the_newer_one_in_t
     drop(sim);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_consent_refused_in_the_attempt_gets_consent_required_and_no_expiry_warning() {
+    let mut app = Spawn::new().api(Api::Rest).start().await;
+    let grant = consent(&app, 10);
+    app.grant = Some(grant.clone());
+    let out = app.export(FULL, export_payload("exp-consent-1", NOVEMBER, one_entry())).await;
+    assert_eq!(out.status(), "succeeded", "{:#}", out.completed);
+    // Weeks pass (the stored consent is now 25 days old) and the customer revokes the consent.
+    let pool = app.env.pool().await;
+    sqlx::query("UPDATE oauth_grants SET consented_at = now() - interval '25 days'").execute(&pool).await.unwrap();
+    assert!(app.sim.state().rest.oauth.revoke(&grant.grant_id.to_string()));
+    app.sim.state().rest.oauth.access.clear();
+    let job = app.job(FULL, export_payload("exp-consent-2", NOVEMBER, one_entry()));
+    app.env.publish(&job).await;
+    let id = job["message_id"].as_str().unwrap().to_string();
+    let failed = app
+        .events
+        .wait_for(30, "job.failed", |e| e.kind() == "job.failed" && e.body["job"]["message_id"] == id.as_str())
+        .await;
+    assert_eq!(failed.body["payload"]["error"]["code"], "nmbrs_consent_required");
+    app.events.settle(1500).await;
+    assert_eq!(expiring_notices(&app), Vec::<Value>::new(), "a refused consent is not warned about as expiring");
+    app.stop().await;
+}

@@ -24,17 +24,25 @@ pub async fn neutralise(ctx: &Ctx<'_>, kind: Kind, id: &str, period: PayPeriod) 
         Kind::Hours => ("hourComponentId", "hours"),
         Kind::Wage => ("variableWagecomponentId", "value"),
     };
-    // The comment is sent again: a PUT that clears what it leaves out keeps the marker then.
-    let comment = ctx.marker.comment("left in a closed period: Nmbrs refused to delete it, remove it by hand");
+    // The comment is sent again: a PUT that clears what it leaves out keeps the marker then. Short:
+    // the comment limit may not be measured yet (this runs before question 9 too).
+    let comment = ctx.marker.comment("q4 left: delete by hand");
     let mut body = json!({"periodDetails": lines::period_post(period, true), "comment": comment});
     body[id_field] = json!(id);
     body[value_field] = json!(0);
     let reply = lines::put_line(&ctx.rest, kind, &ctx.employee, &body).await?;
     ctx.journal().mark_remnant(id)?;
-    let what = format!(
-        "{kind:?} line {id} in {period} could not be deleted (closed period); set to 0 ({}): remove it in Nmbrs by hand",
-        ctx.rest.rec.cite(&reply)
-    );
+    let what = if reply.ok() {
+        format!(
+            "{kind:?} line {id} in {period} could not be deleted (closed period); set to 0 ({}): remove it in Nmbrs by hand",
+            ctx.rest.rec.cite(&reply)
+        )
+    } else {
+        format!(
+            "{kind:?} line {id} in {period} could not be deleted (closed period) nor set to 0 ({}): it still holds its value; remove it in Nmbrs by hand",
+            ctx.rest.rec.cite(&reply)
+        )
+    };
     ctx.remnant(what.clone());
     Ok(what)
 }

@@ -69,7 +69,7 @@ pub fn credentials(domain: &str, seen: &CredentialsSeen, consent: Option<&Consen
     if let Some(c) = consent.filter(|c| c.expiring && *seen == CredentialsSeen::Accepted) {
         let renew_by = c.renew_by.map_or_else(|| "soon".into(), |d| format!("on {d}"));
         let message =
-            format!("the Nmbrs consent of domain {domain} ends {renew_by}; connect Nmbrs again in Eitje before");
+            format!("the Nmbrs consent of domain {domain} ends {renew_by}; connect Nmbrs again in Eitje before then");
         checks.push(made(
             CheckKind::Credentials,
             grant_subject,

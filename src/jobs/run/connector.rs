@@ -18,6 +18,7 @@ use crate::{
     credentials::OpenedCredentials,
     nmbrs::{
         ClientConfig, NmbrsApi, NmbrsTransport,
+        budget::{BudgetSettings, CallBudget},
         http::HttpCore,
         rest::{AuthError, RestClient, RestNotConfigured, RestTransport, TokenService},
         soap::WriteLog,
@@ -74,9 +75,24 @@ impl Connector {
     /// Both edges as the configuration says (`NMBRS_BASE_URL`, the REST variables of
     /// CONTRACT §1). Missing REST app settings are not an error here (see [`Connector::rest`]).
     pub fn from_config(config: &crate::config::Config) -> anyhow::Result<Self> {
-        // One HTTP core for both edges: one calls-per-second limit and one set of permits per
-        // integration for the whole process (`nmbrs::http`).
-        let core = HttpCore::new(ClientConfig { base_url: config.nmbrs_base_url.clone(), ..Default::default() })?;
+        // One HTTP core for both edges: one set of permits per integration for the whole
+        // process (`nmbrs::http`), and the call budget every process shares through PostgreSQL
+        // (`nmbrs::budget`: REST per subscription, SOAP per domain).
+        // Its own small pool: a take is one short statement, and calls must not queue behind
+        // the jobs' long-held lock connections. A take that cannot get a connection soon fails,
+        // and after a few such the waiting calls are refused (`budget::Refused::Unavailable`).
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(2)
+            .acquire_timeout(std::time::Duration::from_secs(2))
+            .connect_lazy(&config.database_url)?;
+        let settings = BudgetSettings {
+            rest_rate: config.rest_calls_per_second,
+            soap_rate: config.soap_calls_per_second,
+            bulk_after_calls: config.bulk_after_calls,
+            ..Default::default()
+        };
+        let client = ClientConfig { base_url: config.nmbrs_base_url.clone(), ..Default::default() };
+        let core = HttpCore::with_budget(client, CallBudget::shared(pool, settings))?;
         Ok(Connector {
             soap: NmbrsTransport::with_core(core.clone()),
             rest: Self::rest_side(config, core)?,

@@ -116,7 +116,7 @@ impl JobError {
                 Level::Error,
                 "job.failed",
                 format!(
-                    "The Nmbrs API refused Eitje's app key on each of {attempts} attempts; the job was stopped. This is a setting at Eitje, not in your Nmbrs: Eitje's operations team has been alerted. Replay the job once it is fixed."
+                    "The Nmbrs API refused Eitje's app key on each of {attempts} attempts; the job was stopped. This is a setting at Eitje, not in your Nmbrs: Eitje's operations team has been alerted and runs the job again once it is fixed; you need to do nothing."
                 ),
                 serde_json::json!({"code": self.code, "attempts": attempts}),
             );

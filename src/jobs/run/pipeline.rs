@@ -318,7 +318,9 @@ impl Pipeline {
         let (state, failure) = (step.state, step.error.clone());
         let next = self.record(lock, job, attempt_id, step, trace).await?;
         crate::failpoint::crash_point(FAILPOINT_AFTER_COMMIT);
-        if job.integration.nmbrs.api == crate::credentials::ApiKind::Rest {
+        // A consent Nmbrs just refused needs a new one now (`nmbrs.consent_required`), not a warning.
+        let refused = failure.as_ref().is_some_and(|(code, _)| code == "nmbrs_consent_required");
+        if job.integration.nmbrs.api == crate::credentials::ApiKind::Rest && !refused {
             match self.consent.check(&self.pool, job, trace).await {
                 Ok(true) => {
                     self.metrics.consent_expiring.inc();

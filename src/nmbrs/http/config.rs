@@ -20,8 +20,9 @@ pub struct ClientConfig {
     pub timeout: Duration,
     /// Responses above this many bytes are refused (company-wide reads can be large).
     pub max_response_bytes: usize,
-    /// Process-wide limit on Nmbrs API calls per second, SOAP and REST together (Nmbrs fair use
-    /// serves ≤ 150/s per environment).
+    /// Calls per second per budget scope when the core keeps its own budget ([`super::HttpCore::new`]:
+    /// tools and tests). The worker's budget is shared by every process and has its own rates
+    /// (`NMBRS_REST_CALLS_PER_SECOND`, `NMBRS_SOAP_CALLS_PER_SECOND`; `nmbrs::budget`).
     pub calls_per_second: u32,
     /// Retries of a transient failure of a call that is safe to repeat.
     pub max_retries: usize,

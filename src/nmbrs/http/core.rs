@@ -1,22 +1,23 @@
 //! The process-wide HTTP core of every Nmbrs client: one `reqwest::Client` whose redirect policy
-//! is *none*, the calls-per-second limiter, the per-integration permits, and one exchange (limit,
-//! send under the timeout, read the body up to the cap).
+//! is *none*, the call budget (`nmbrs::budget`, shared with every process through PostgreSQL in
+//! the worker), the per-integration permits, and one exchange (send under the timeout, read the
+//! body up to the cap).
 //!
 //! The order of a call is the same on both APIs: the integration's permit (held for the whole
-//! attempt), then (REST) the access token, then one limiter cell per HTTP request, then the
-//! request under the timeout (so waiting for the limiter never eats the timeout).
+//! attempt), then (REST) the access token, then one budget ticket per HTTP request, then the
+//! request under the timeout (so waiting for the budget never eats the timeout), then the
+//! ticket settled with what came back.
 
 use std::collections::HashMap;
-use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, LOCATION, RETRY_AFTER};
 use tokio::sync::Semaphore;
 
 use super::config::ClientConfig;
 use super::text::{bounded_to, error_chain};
+use crate::nmbrs::budget::{BudgetSettings, CallBudget};
 
 /// Builds a `reqwest::Client` with the one redirect policy of every Nmbrs client: none. A 3xx
 /// reply is returned as it is and turned into an error ([`SendError::Redirected`]), never
@@ -122,7 +123,7 @@ impl Permits {
 
 struct Inner {
     http: reqwest::Client,
-    limiter: DefaultDirectRateLimiter,
+    budget: CallBudget,
     permits: Permits,
     config: ClientConfig,
 }
@@ -138,17 +139,30 @@ impl std::fmt::Debug for HttpCore {
 }
 
 impl HttpCore {
-    /// The core with `config` (its `base_url` without a trailing `/`).
-    pub fn new(mut config: ClientConfig) -> Result<Self, reqwest::Error> {
+    /// The core with `config` (its `base_url` without a trailing `/`) and a call budget of
+    /// this process alone, at `config.calls_per_second` per scope (tools and tests; the worker
+    /// uses [`HttpCore::with_budget`]).
+    pub fn new(config: ClientConfig) -> Result<Self, reqwest::Error> {
+        let rate = f64::from(config.calls_per_second.max(1));
+        let budget = CallBudget::local(BudgetSettings { rest_rate: rate, soap_rate: rate, ..Default::default() });
+        Self::with_budget(config, budget)
+    }
+
+    /// The core with `config` whose calls wait for `budget` (the worker's is shared with every
+    /// process through PostgreSQL).
+    pub fn with_budget(mut config: ClientConfig, budget: CallBudget) -> Result<Self, reqwest::Error> {
         config.base_url = config.base_url.trim_end_matches('/').to_owned();
         let http = build_client(config.timeout.min(Duration::from_secs(15)), config.timeout)?;
-        let rate = NonZeroU32::new(config.calls_per_second.max(1)).expect("max(1) is non-zero");
-        let limiter = RateLimiter::direct(Quota::per_second(rate));
-        Ok(HttpCore(Arc::new(Inner { http, limiter, permits: Permits::default(), config })))
+        Ok(HttpCore(Arc::new(Inner { http, budget, permits: Permits::default(), config })))
     }
 
     pub fn config(&self) -> &ClientConfig {
         &self.0.config
+    }
+
+    /// The call budget every call of this core waits for.
+    pub fn budget(&self) -> &CallBudget {
+        &self.0.budget
     }
 
     /// The permits of `integration`: every client of it made from this core (any job, either
@@ -162,11 +176,10 @@ impl HttpCore {
         self.0.http.request(method, url)
     }
 
-    /// One exchange: waits for a cell of the calls-per-second limit, then sends `request` and
-    /// reads its reply within the timeout. A 3xx is [`SendError::Redirected`]; any other status
-    /// is the caller's to judge.
+    /// One exchange, once the caller holds its budget ticket: sends `request` and reads its
+    /// reply within the timeout. A 3xx is [`SendError::Redirected`]; any other status is the
+    /// caller's to judge.
     pub async fn exchange(&self, request: reqwest::RequestBuilder) -> Result<Reply, SendError> {
-        self.0.limiter.until_ready().await;
         let timeout = self.0.config.timeout;
         tokio::time::timeout(timeout, self.send(request)).await.unwrap_or(Err(SendError::Timeout(timeout)))
     }

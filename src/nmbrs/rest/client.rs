@@ -20,6 +20,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
@@ -32,6 +33,7 @@ use super::keys::{KeySlot, SubscriptionKeys};
 use super::operation::RestOperation;
 use super::wire::PageEnvelope;
 use super::{AccessToken, RestConfig, RestNotConfigured, TokenSource};
+use crate::nmbrs::budget::{Outcome, Refused, Scope};
 use crate::nmbrs::http::{self, HttpCore, SendError, bounded};
 use crate::nmbrs::{ClientConfig, ErrorKind, NmbrsError};
 
@@ -107,7 +109,13 @@ impl RestTransport {
     /// with every other client of the same integration (`tokens.integration_id()`) on this core.
     pub fn client(&self, tokens: TokenSource, max_concurrency: usize) -> RestClient {
         let permits = self.core.permits(tokens.integration_id(), max_concurrency);
-        RestClient { transport: self.clone(), tokens: Arc::new(tokens), permits, memo: Arc::default() }
+        RestClient {
+            transport: self.clone(),
+            tokens: Arc::new(tokens),
+            permits,
+            calls: Arc::default(),
+            memo: Arc::default(),
+        }
     }
 }
 
@@ -118,6 +126,8 @@ pub struct RestClient {
     transport: RestTransport,
     tokens: Arc<TokenSource>,
     permits: Arc<Semaphore>,
+    /// Calls made by this client (its job): past `bulk_after_calls` they wait in the bulk lane.
+    calls: Arc<AtomicU64>,
     pub(super) memo: Arc<super::api::Memo>,
 }
 
@@ -200,7 +210,7 @@ impl RestClient {
             tracing::error!(
                 operation,
                 key = refused.name(),
-                "the Nmbrs API gateway refused the app's subscription key (NMBRS_SUBSCRIPTION_KEY) and no NMBRS_SUBSCRIPTION_KEY_SECONDARY is set: Eitje's configuration must be fixed; the job is retried on its schedule"
+                "the Nmbrs API gateway refused the app's subscription key (NMBRS_SUBSCRIPTION_KEY) and no NMBRS_SUBSCRIPTION_KEY_SECONDARY is set: Eitje's configuration must be fixed (rest_subscription_refused)"
             );
             return Err(error);
         };
@@ -215,7 +225,7 @@ impl RestClient {
             Err(e) if e.kind() == ErrorKind::SubscriptionRefused => {
                 tracing::error!(
                     operation,
-                    "the Nmbrs API gateway refused both subscription keys: Eitje's configuration must be fixed; the job is retried on its schedule"
+                    "the Nmbrs API gateway refused both subscription keys: Eitje's configuration must be fixed (rest_subscription_refused)"
                 );
             }
             _ => {
@@ -235,12 +245,25 @@ impl RestClient {
         self.tokens.access_token().await.map_err(|e| rest_error(op, RestFailure::Token(e), None))
     }
 
-    /// One HTTP exchange through the core; a non-2xx reply becomes its classified error.
+    /// One HTTP exchange through the core, on a ticket of the subscription's call budget
+    /// (refused unsent while a used-up quota pauses REST); a non-2xx reply becomes its
+    /// classified error.
     async fn exchange(&self, req: &Request, token: &AccessToken, key: KeySlot) -> Result<Reply, NmbrsError> {
         let granted = token.scopes();
         let request = self.request(req, token, key).map_err(|f| rest_error(req.op, f, granted))?;
-        let reply =
-            self.transport.core.exchange(request).await.map_err(|e| rest_error(req.op, send_failure(e), granted))?;
+        let core = &self.transport.core;
+        let calls = self.calls.fetch_add(1, Ordering::Relaxed);
+        let ticket =
+            core.budget().ticket(&Scope::Rest, self.tokens.integration_id(), calls).await.map_err(|refused| {
+                let failure = match refused {
+                    Refused::Paused => RestFailure::Paused,
+                    Refused::Unavailable => RestFailure::Connect { message: refused.to_string() },
+                };
+                rest_error(req.op, failure, granted)
+            })?;
+        let reply = core.exchange(request).await;
+        ticket.settle(budget_outcome(&reply)).await;
+        let reply = reply.map_err(|e| rest_error(req.op, send_failure(e), granted))?;
         tracing::debug!(operation = req.op.name(), status = reply.status, bytes = reply.body.len(), "nmbrs REST call");
         if (200..300).contains(&reply.status) {
             return Ok(Reply { body: reply.body });
@@ -344,6 +367,18 @@ fn send_failure(e: SendError) -> RestFailure {
         SendError::Timeout(after) => RestFailure::Timeout { after },
         SendError::TooLarge(limit) => RestFailure::TooLarge { limit },
         SendError::Redirected { status, location } => RestFailure::Redirected { status, location },
+    }
+}
+
+/// What a reply tells the call budget: 429 `42909` is the used-up quota, any other 429 throttling.
+fn budget_outcome(reply: &Result<http::Reply, SendError>) -> Outcome {
+    match reply {
+        Ok(r) if r.status == 429 => match error_reply(r.status, r.retry_after, &r.body).code() {
+            Some(42909) => Outcome::QuotaExceeded,
+            _ => Outcome::Throttled(r.retry_after),
+        },
+        Ok(_) => Outcome::Answered,
+        Err(_) => Outcome::NoAnswer,
     }
 }
 

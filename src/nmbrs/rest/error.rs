@@ -14,7 +14,8 @@
 //! | 40401 on a line's `PUT` or `DELETE` | `NotFound` (a `DELETE` answers "already gone", not an error) |
 //! | 40401 elsewhere | `UnknownEmployee` on an employee's call, else `InvalidData` |
 //! | 42908 (`throttlingError`, 429) | `Transient`, retried in the call with backoff honouring `Retry-After` |
-//! | 42909 | `QuotaExceeded` (`nmbrs.quota_exceeded`), never retried in the call |
+//! | 42909 | `QuotaExceeded` (`nmbrs.quota_exceeded`), never retried in the call; REST then pauses for every process (`nmbrs::budget`) |
+//! | not sent during that pause ([`RestFailure::Paused`]) | `QuotaExceeded`, as the 42909 it stands for |
 //! | 50001, 50201, 50301, 5xx, `apiError` | `Transient`; on a POST insert after the request left: `OutcomeUnknown` |
 //! | other 400/422 codes, `validationError`, `invalidRequestError` | `InvalidData` |
 //! | a redirect (3xx, never followed), a read past its bounds | `Unknown` |
@@ -66,6 +67,9 @@ pub enum RestFailure {
     Malformed { message: String },
     /// No access token could be had (the request was not sent).
     Token(AuthError),
+    /// Not sent: a `42909` paused REST for every process, and another call holds the one probe
+    /// (`nmbrs::budget`).
+    Paused,
     /// The REST edge answered itself, without (further) calls: a request REST cannot express
     /// (a SOAP integer id, an employee whose company it has not read, variable days it cannot
     /// set). Its kind is chosen where it is made (`nmbrs::rest::api`).
@@ -106,6 +110,9 @@ impl fmt::Display for RestFailure {
             }
             RestFailure::Malformed { message } => write!(f, "unreadable response: {message}"),
             RestFailure::Token(e) => write!(f, "no access token: {e}"),
+            RestFailure::Paused => f.write_str(
+                "not sent: Eitje's Nmbrs REST call quota is used up (42909) and REST pauses until a probing call succeeds",
+            ),
             RestFailure::Edge { message } => f.write_str(message),
         }
     }
@@ -155,7 +162,8 @@ impl RestFailure {
             RestFailure::Connect { .. }
             | RestFailure::Token(_)
             | RestFailure::Edge { .. }
-            | RestFailure::GatewayRefused => true,
+            | RestFailure::GatewayRefused
+            | RestFailure::Paused => true,
             RestFailure::Status { status: 401 | 429, .. } => true,
             RestFailure::Status { status: 400..=499, code, error_type, .. } => code.is_some() || error_type.is_some(),
             _ => false,
@@ -180,6 +188,7 @@ pub fn classify(op: RestOperation, failure: &RestFailure, granted: Option<&[Stri
         | RestFailure::Redirected { .. }
         | RestFailure::ReadTooLong { .. } => ErrorKind::Unknown,
         RestFailure::Token(e) => token_kind(e),
+        RestFailure::Paused => ErrorKind::QuotaExceeded,
     }
 }
 

@@ -7,6 +7,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use reqwest::header::CONTENT_TYPE;
@@ -17,6 +18,7 @@ use super::envelope::{self, Value};
 use super::fault::SoapFault;
 use super::operation::Operation;
 use super::reader::{self, ReadError};
+use crate::nmbrs::budget::{Outcome, Scope};
 use crate::nmbrs::error::NmbrsError;
 use crate::nmbrs::http::{self, HttpCore, SendError, bounded};
 
@@ -55,9 +57,12 @@ impl NmbrsTransport {
     pub fn client_for(&self, integration: &str, credentials: Credentials, max_concurrency: usize) -> SoapClient {
         SoapClient {
             core: self.core.clone(),
+            scope: Scope::Soap { domain: credentials.domain().to_owned() },
             credentials: Arc::new(credentials),
             permits: self.core.permits(integration, max_concurrency),
             write_log: None,
+            integration: integration.into(),
+            calls: Arc::default(),
         }
     }
 
@@ -77,6 +82,11 @@ pub struct SoapClient {
     permits: Arc<Semaphore>,
     /// Where the outcome of each write is noted, when a job wants to learn its rights.
     write_log: Option<super::WriteLog>,
+    /// The budget scope: the credentials' Nmbrs domain.
+    scope: Scope,
+    integration: Arc<str>,
+    /// Calls made by this client (its job): past `bulk_after_calls` they wait in the bulk lane.
+    calls: Arc<AtomicU64>,
 }
 
 impl fmt::Debug for SoapClient {
@@ -142,7 +152,21 @@ impl SoapClient {
             .header(CONTENT_TYPE, "text/xml; charset=utf-8")
             .header("SOAPAction", format!("\"{}\"", op.soap_action()))
             .body(body.to_vec());
-        let reply = self.core.exchange(request).await.map_err(|e| send_error(op, e))?;
+        let calls = self.calls.fetch_add(1, Ordering::Relaxed);
+        let ticket = self
+            .core
+            .budget()
+            .ticket(&self.scope, &self.integration, calls)
+            .await
+            .map_err(|refused| NmbrsError::Connect { operation: op, message: refused.to_string() })?;
+        let reply = self.core.exchange(request).await;
+        let outcome = match &reply {
+            Ok(r) if r.status == 429 => Outcome::Throttled(r.retry_after),
+            Ok(_) => Outcome::Answered,
+            Err(_) => Outcome::NoAnswer,
+        };
+        ticket.settle(outcome).await;
+        let reply = reply.map_err(|e| send_error(op, e))?;
         let status = reply.status;
         tracing::debug!(operation = op.name(), status, elapsed = ?started.elapsed(), bytes = reply.body.len(), "nmbrs call");
         let ok = (200..300).contains(&status);

@@ -19,6 +19,7 @@ use super::faults::{RestInjected, injected_name};
 use super::oauth::{Grant, now_ms};
 use super::respond::{as_float32, as_is, html_error, injected_error};
 use super::routes::{self, Op, PathParams, Route};
+use super::subscription::Verdict;
 use super::{Gateway401, Numbers, reads, writes};
 use crate::sim::shared::{Shared, dropped, lock};
 use crate::sim::state::{CallRecord, SimState};
@@ -219,6 +220,18 @@ pub async fn api(State(state): State<Shared>, method: Method, uri: Uri, headers:
     let endless = lock(&state).rest.faults.endless_page(&name, &mut query);
     let call = Call { path: path_params, query, body: body_json, links };
 
+    // The gateway counts every call per subscription key before Nmbrs sees it (issue 22).
+    let key = headers.get("X-Subscription-Key").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let verdict = lock(&state).rest.subscriptions.admit(key, std::time::Instant::now());
+    let limited = match verdict {
+        Verdict::Pass => None,
+        Verdict::Throttled { retry_after_secs } => Some(RestError::too_many_calls(retry_after_secs)),
+        Verdict::QuotaExceeded => Some(RestError::quota_exceeded()),
+    };
+    if let Some(refusal) = limited {
+        log(&state, &name, "", route.write, format!("limit:{}", refusal.code));
+        return refusal.into_response();
+    }
     let (injected, latency) = {
         let mut s = lock(&state);
         (s.rest.faults.pick(&name, route.write), s.rest.faults.latency_ms)

@@ -18,6 +18,7 @@ pub mod respond;
 pub mod routes;
 pub mod settings;
 mod state;
+pub mod subscription;
 pub mod token;
 mod writes;
 
@@ -50,6 +51,7 @@ pub fn router() -> Router<Shared> {
         .route("/_sim/rest/faults", post(set_faults).get(get_faults))
         .route("/_sim/rest/settings", post(set_settings).get(get_settings))
         .route("/_sim/rest/violations", get(violations))
+        .route("/_sim/rest/limits", post(set_limits).get(get_limits))
         .route("/api/{*rest}", axum::routing::any(api::api))
 }
 
@@ -75,6 +77,22 @@ async fn set_settings(
 
 async fn get_settings(axum::extract::State(state): axum::extract::State<Shared>) -> axum::Json<RestSettings> {
     axum::Json(lock(&state).rest.settings)
+}
+
+/// `POST /_sim/rest/limits`: the gateway's limits per subscription key; counting starts afresh.
+async fn set_limits(
+    axum::extract::State(state): axum::extract::State<Shared>,
+    axum::Json(limits): axum::Json<subscription::SubscriptionLimits>,
+) -> axum::http::StatusCode {
+    lock(&state).rest.subscriptions.set(limits);
+    axum::http::StatusCode::NO_CONTENT
+}
+
+/// `GET /_sim/rest/limits`: `{limits, keys: [KeyCount…]}`.
+async fn get_limits(axum::extract::State(state): axum::extract::State<Shared>) -> axum::Json<serde_json::Value> {
+    let s = lock(&state);
+    let subscriptions = &s.rest.subscriptions;
+    axum::Json(serde_json::json!({"limits": subscriptions.limits, "keys": subscriptions.counts()}))
 }
 
 /// `GET /_sim/rest/violations`: `{requests: [...], responses: [...]}` that broke the OpenAPI file.

@@ -8,6 +8,7 @@ use super::ids::IdIndex;
 use super::oauth::OAuthState;
 use super::openapi::OpenApiFile;
 use super::settings::RestSettings;
+use super::subscription::Subscriptions;
 
 /// Everything the REST face adds to the simulator state.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -22,6 +23,9 @@ pub struct RestState {
     pub response_violations: Vec<String>,
     #[serde(skip)]
     pub ids: IdIndex,
+    /// The gateway's limits per subscription key and what each key met (`subscription`).
+    #[serde(skip)]
+    pub subscriptions: Subscriptions,
     /// The OpenAPI file requests and responses are checked against; none = no validation.
     #[serde(skip)]
     pub openapi: Option<OpenApiFile>,

@@ -174,8 +174,18 @@ impl TokensRecord {
     /// Notes a refresh at `now` and says what it means.
     pub fn observe(&mut self, now: DateTime<Utc>, refresh: &str) -> String {
         let days = self.consented_at.map(|c| (now.date_naive() - c).num_days());
+        let last_ok = self.observations.iter().filter(|o| o.refresh == "ok").map(|o| o.at).max();
+        let used_lately = last_ok.is_some_and(|at| (now - at).num_days() < 30);
         self.observations.push(Observation { at: now, refresh: refresh.to_owned(), days_since_consent: days });
-        chain_note(self.consented_at, days, refresh == "ok")
+        let note = chain_note(self.consented_at, days, refresh == "ok");
+        match days {
+            // Refused after day 30 with no refresh in the 30 days before: a sliding chain left
+            // unused that long ends too, so this run cannot tell the two apart.
+            Some(d) if d > 30 && refresh != "ok" && !used_lately => format!(
+                "the refresh was refused {d} days after the consent, but no refresh on record came in the 30 days before, so a sliding chain left unused would end too: this does not tell absolute from sliding. Consent again, run `nmbrs-worker probe --tokens` at least every three weeks, and once more after day 30"
+            ),
+            _ => note,
+        }
     }
 }
 
@@ -185,7 +195,7 @@ pub fn chain_note(consented: Option<NaiveDate>, days: Option<i64>, ok: bool) -> 
         (None, _) | (_, None) if !ok => "check that stdin holds the consent's newest refresh token, whole: a mistyped one, or one already used (each refresh spends it; keep the new one with --refresh-token-out), is refused like a revoked consent; otherwise consent again. With --consented-at YYYY-MM-DD the probe can also tell the 30-day end apart".into(),
         (None, _) | (_, None) => "the consent date is not known: run again with --consented-at YYYY-MM-DD (the day the person consented), then run `nmbrs-worker probe --tokens` 31 days after it".into(),
         (Some(c), Some(d)) if d <= 30 && ok => format!(
-            "the refresh chain works {d} days after the consent of {c}; run `nmbrs-worker probe --tokens` again on or after {} with the newest refresh token: refused then means the chain ends 30 days after consent (NMBRS_OAUTH_REFRESH_EXPIRY=absolute), working means it slides (sliding)",
+            "the refresh chain works {d} days after the consent of {c}; run `nmbrs-worker probe --tokens` with the newest refresh token at least every three weeks and once on or after {}: refused then means the chain ends 30 days after consent (NMBRS_OAUTH_REFRESH_EXPIRY=absolute), working means it slides (sliding)",
             c + chrono::Days::new(31)
         ),
         (Some(c), Some(d)) if ok => format!("the refresh chain still works {d} days after the consent of {c}: it outlives 30 days, so NMBRS_OAUTH_REFRESH_EXPIRY=sliding"),
@@ -226,5 +236,20 @@ mod tests {
         assert!(chain_note(None, None, true).contains("--consented-at"));
         let refused = chain_note(None, None, false);
         assert!(refused.contains("newest refresh token") && refused.contains("--refresh-token-out"), "{refused}");
+    }
+
+    #[test]
+    fn a_refusal_after_day_30_says_absolute_only_when_the_chain_was_used_in_the_30_days_before() {
+        use chrono::TimeZone as _;
+        let at = |day: u32| {
+            chrono::Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).unwrap() + chrono::Duration::days(day.into())
+        };
+        let mut record = TokensRecord { consented_at: NaiveDate::from_ymd_opt(2026, 11, 1), ..Default::default() };
+        record.observe(at(0), "ok");
+        let unused = record.clone().observe(at(35), "invalid_grant");
+        assert!(unused.contains("does not tell absolute from sliding"), "{unused}");
+        record.observe(at(20), "ok");
+        let used = record.observe(at(35), "invalid_grant");
+        assert!(used.contains("NMBRS_OAUTH_REFRESH_EXPIRY=absolute"), "{used}");
     }
 }

@@ -1,0 +1,181 @@
+//! The call budget's vocabulary and where its buckets are kept: [`Scope`], [`BudgetSettings`],
+//! what a call came back with ([`Outcome`]), a call not sent ([`Refused`]: a pause, no database), and the
+//! [`Store`] (PostgreSQL, shared by every process, or memory, for the process alone).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::domain::call_budget::{Answer, Bucket, Take};
+
+/// What a budget is counted for.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// Every REST call: throttling and the quota count per subscription key (Eitje's app).
+    Rest,
+    /// The SOAP calls to one Nmbrs environment.
+    Soap { domain: String },
+}
+
+impl Scope {
+    /// The scope's key in `nmbrs_call_budget`.
+    pub fn key(&self) -> String {
+        match self {
+            Scope::Rest => "rest".into(),
+            Scope::Soap { domain } => format!("soap:{}", domain.to_ascii_lowercase()),
+        }
+    }
+}
+
+/// The budget's settings.
+#[derive(Clone, Debug)]
+pub struct BudgetSettings {
+    /// `NMBRS_REST_CALLS_PER_SECOND`: REST calls per second, all processes together.
+    pub rest_rate: f64,
+    /// `NMBRS_SOAP_CALLS_PER_SECOND`: SOAP calls per second per domain, all processes together.
+    pub soap_rate: f64,
+    /// The bucket holds this many seconds of calls (the burst above the rate).
+    pub burst_secs: f64,
+    /// At most this many tokens per database round trip.
+    pub batch: u32,
+    /// How far ahead one take may reserve tokens (they come paced, one every `1 / rate`): with
+    /// the rate, it decides how many calls one round trip serves.
+    pub horizon: Duration,
+    /// A job's calls wait in the bulk lane after this many.
+    pub bulk_after_calls: u64,
+    /// How long one probe holds the probe (then another process may probe).
+    pub probe_lease: Duration,
+}
+
+impl Default for BudgetSettings {
+    fn default() -> Self {
+        BudgetSettings {
+            rest_rate: 100.0,
+            soap_rate: 100.0,
+            burst_secs: 0.05,
+            batch: 64,
+            horizon: Duration::from_millis(250),
+            bulk_after_calls: 200,
+            probe_lease: Duration::from_secs(150),
+        }
+    }
+}
+
+impl BudgetSettings {
+    pub(super) fn rate(&self, scope: &Scope) -> f64 {
+        match scope {
+            Scope::Rest => self.rest_rate,
+            Scope::Soap { .. } => self.soap_rate,
+        }
+        .max(0.1)
+    }
+
+    /// The bucket's size: `burst_secs` of calls, at least one.
+    pub(super) fn burst(&self, rate: f64) -> f64 {
+        (rate * self.burst_secs).max(1.0)
+    }
+}
+
+/// Where the buckets are kept.
+pub(super) enum Store {
+    Shared { pool: PgPool, process: Uuid },
+    Local { started: Instant, buckets: Mutex<HashMap<String, Bucket>> },
+}
+
+impl Store {
+    fn now(started: &Instant) -> f64 {
+        started.elapsed().as_secs_f64()
+    }
+
+    pub(super) async fn take(&self, scope: &str, t: &Take) -> sqlx::Result<Answer> {
+        match self {
+            Store::Shared { pool, process } => crate::store::call_budget::take(pool, scope, *process, t).await,
+            Store::Local { started, buckets } => {
+                let now = Self::now(started);
+                let mut map = buckets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                Ok(map.entry(scope.to_owned()).or_insert_with(|| Bucket::new(t.burst, now)).take(now, t))
+            }
+        }
+    }
+
+    /// Applies `step` to the local bucket, or runs `shared` on the database.
+    fn local<R>(&self, scope: &str, step: impl FnOnce(&mut Bucket, f64) -> R) -> Option<R> {
+        let Store::Local { started, buckets } = self else { return None };
+        let now = Self::now(started);
+        let mut map = buckets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.get_mut(scope).map(|b| step(b, now))
+    }
+
+    pub(super) async fn throttle(&self, scope: &str, retry_after: Option<Duration>) -> sqlx::Result<()> {
+        let secs = retry_after.map(|d| d.as_secs_f64());
+        match self {
+            Store::Shared { pool, .. } => crate::store::call_budget::throttle(pool, scope, secs).await,
+            Store::Local { .. } => {
+                self.local(scope, |b, now| b.throttle(now, secs));
+                Ok(())
+            }
+        }
+    }
+
+    pub(super) async fn pause(&self, scope: &str) -> sqlx::Result<bool> {
+        match self {
+            Store::Shared { pool, .. } => crate::store::call_budget::pause(pool, scope).await,
+            Store::Local { .. } => Ok(self.local(scope, |b, now| b.pause(now)).unwrap_or(false)),
+        }
+    }
+
+    pub(super) async fn resume(&self, scope: &str) -> sqlx::Result<bool> {
+        match self {
+            Store::Shared { pool, .. } => crate::store::call_budget::resume(pool, scope).await,
+            Store::Local { .. } => Ok(self.local(scope, |b, now| b.resume(now)).unwrap_or(false)),
+        }
+    }
+
+    pub(super) async fn release_probe(&self, scope: &str) -> sqlx::Result<()> {
+        match self {
+            Store::Shared { pool, .. } => crate::store::call_budget::release_probe(pool, scope).await,
+            Store::Local { .. } => {
+                self.local(scope, |b, _| b.release_probe());
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Why a call was not sent (and took no token).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    /// The REST scope is paused after a `42909` and this call is not the probe.
+    #[error("Eitje's Nmbrs REST call quota is used up (42909); REST calls pause until a probing call succeeds")]
+    Paused,
+    /// The budget's database failed [`UNAVAILABLE_AFTER`] takes in a row: no token could be
+    /// had, so the call is not sent (a transient failure; the job retries on its schedule).
+    #[error("the shared Nmbrs call budget (PostgreSQL) is unavailable; the call was not sent")]
+    Unavailable,
+}
+
+/// Failed takes in a row (half a second apart) after which the waiting calls are refused
+/// [`Refused::Unavailable`] instead of waiting on.
+pub const UNAVAILABLE_AFTER: u32 = 4;
+
+/// What came back for a call made on a [`Ticket`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nmbrs answered (any status but 429).
+    Answered,
+    /// 429 `42908` (or a SOAP 429), with its `Retry-After`.
+    Throttled(Option<Duration>),
+    /// 429 `42909`.
+    QuotaExceeded,
+    /// No answer (no connection, a timeout, a broken reply).
+    NoAnswer,
+}
+
+/// The store and settings every lane of a budget shares.
+pub(super) struct Shared {
+    pub(super) store: Store,
+    pub(super) settings: BudgetSettings,
+}

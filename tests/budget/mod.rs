@@ -1,0 +1,67 @@
+//! Issue 22: one Nmbrs call budget for all of Eitje (CONTRACT §5.3), against the simulator's
+//! limits per subscription key (`sim::rest::subscription`), real PostgreSQL and RabbitMQ.
+//! - `processes`: two real worker processes keep the one rate; a killed one's share returns;
+//! - `quota`: a 42909 storm across two integrations: no tight loop, one notice per job, the
+//!   pause ends when the quota returns;
+//! - `fairness`: a big sync cannot starve small ones (calls counted per integration, in order).
+
+mod fairness;
+mod processes;
+mod quota;
+
+use nmbrs_worker::{
+    credentials::RestGrant,
+    sim::{
+        SimState, Simulator, demo,
+        rest::{GrantSpec, ids::Kind, ids::rest_id},
+    },
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::support::{CLIENT_ID, TestEnv, envelope};
+
+/// The demo data under each of `domains` (one Nmbrs environment per integration, so the call
+/// log tells the integrations apart by domain); `big` gets `employees` more in its Horeca.
+pub fn state_of(domains: &[&str], big: Option<(&str, usize)>) -> SimState {
+    let mut state = demo::state();
+    let plain = state.domains[demo::DOMAIN].clone();
+    for d in domains {
+        state.domains.insert((*d).to_owned(), plain.clone());
+    }
+    if let Some((name, employees)) = big {
+        let mut scaled = SimState::default();
+        scaled.apply_seed(demo::scaled(employees));
+        state.domains.insert(name.to_owned(), scaled.domains[demo::DOMAIN].clone());
+    }
+    state
+}
+
+/// A REST `SyncTeam` of integration `integration` on Nmbrs domain `domain`, with a consent of
+/// its own minted at the simulator.
+pub fn rest_sync(env: &TestEnv, sim: &Simulator, domain: &str, integration: &str) -> Value {
+    let minted = sim.mint_grant(GrantSpec {
+        grant_id: Uuid::new_v4().to_string(),
+        client_id: CLIENT_ID.into(),
+        domain: domain.into(),
+        ..Default::default()
+    });
+    let grant = RestGrant::new(minted.grant_id.parse().expect("a UUID grant id"), minted.refresh_token);
+    let sealed = env.keys.seal_rest_grant(integration, &grant);
+    let mut job =
+        envelope("SyncTeam", integration, &sealed, json!({"trigger": "nightly", "full": false, "members": []}));
+    job["integration"]["nmbrs"]["domain"] = json!(domain);
+    job["integration"]["nmbrs"]["api"] = json!("rest");
+    let company = |id: i32| rest_id(domain, Kind::Company, id.into()).to_string();
+    job["integration"]["venues"] = json!([
+        {"eitje_venue_id": "v-horeca", "nmbrs_company_id": company(demo::HORECA)},
+        {"eitje_venue_id": "v-catering", "nmbrs_company_id": company(demo::CATERING)}
+    ]);
+    job
+}
+
+/// The REST calls the simulator served, in order, as the domain each was for ("" for a call
+/// the gateway refused before it reached Nmbrs).
+pub fn rest_calls_by_domain(sim: &Simulator) -> Vec<String> {
+    sim.calls().into_iter().filter(|c| c.operation.contains(" /api/")).map(|c| c.domain).collect()
+}
