@@ -50,22 +50,11 @@ pub(super) struct Lane {
     /// Only the REST scope pauses (a quota exists only there).
     rest: bool,
     waiting: Mutex<Waiting>,
-    /// When this process's last call on a token left: calls leave at least `1 / rate` apart
-    /// even when the runtime wakes several late at once (a loaded process), because the gateway
-    /// counts arrivals, not the moments the budget gave.
-    last_left: Mutex<Option<Instant>>,
 }
 
 impl Lane {
     pub(super) fn new(scope: &Scope, rate: f64, burst: f64) -> Self {
-        Lane {
-            key: scope.key(),
-            rate,
-            burst,
-            rest: *scope == Scope::Rest,
-            waiting: Mutex::default(),
-            last_left: Mutex::default(),
-        }
+        Lane { key: scope.key(), rate, burst, rest: *scope == Scope::Rest, waiting: Mutex::default() }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Waiting> {
@@ -91,15 +80,6 @@ impl Lane {
         match rx.await {
             Ok(Handed::Token(ready)) => {
                 tokio::time::sleep_until(ready).await;
-                // Spaced from this process's previous call as it actually left (module doc).
-                let leave = {
-                    let mut last = self.last_left.lock().unwrap_or_else(PoisonError::into_inner);
-                    let spacing = Duration::from_secs_f64(1.0 / self.rate.max(0.1));
-                    let leave = last.map_or(Instant::now(), |l| (l + spacing).max(Instant::now()));
-                    *last = Some(leave);
-                    leave
-                };
-                tokio::time::sleep_until(leave).await;
                 Ok(false)
             }
             Ok(Handed::Probe) => Ok(true),

@@ -15,9 +15,7 @@
 //!   after two seconds, and the others get the whole rate. Without a database (tools, unit
 //!   tests) the same bucket is kept in memory for the process alone.
 //! - **Within a process** the tokens go round-robin by integration, a job past
-//!   `bulk_after_calls` calls in the bulk lane (`domain::call_budget::fair`), and its calls
-//!   leave at least `1 / rate` apart as they actually leave (a loaded process that wakes
-//!   several late calls at once does not send them in a bunch).
+//!   `bulk_after_calls` calls in the bulk lane (`domain::call_budget::fair`).
 //! - **Throttled and paused.** A `42908` spends the shared bucket (with `Retry-After`, no token
 //!   comes before it, for any process). A `42909` pauses the REST scope for every process: a
 //!   call then either becomes the one probe, or is refused at once ([`Refused::Paused`], the
