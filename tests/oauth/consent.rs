@@ -242,6 +242,10 @@ async fn a_consent_refused_in_the_attempt_gets_consent_required_and_no_expiry_wa
         .wait_for(30, "job.failed", |e| e.kind() == "job.failed" && e.body["job"]["message_id"] == id.as_str())
         .await;
     assert_eq!(failed.body["payload"]["error"]["code"], "nmbrs_consent_required");
+    // A check reports the refused consent as a finding and completes: no warning either.
+    let others = check(&mut app, crate::support::export::INTEGRATION, &grant).await;
+    let checked = others.iter().find(|e| e.kind() == "integration.checked").expect("integration.checked");
+    assert_eq!(checked.body["payload"]["status"], "needs_attention");
     app.events.settle(1500).await;
     assert_eq!(expiring_notices(&app), Vec::<Value>::new(), "a refused consent is not warned about as expiring");
     app.stop().await;

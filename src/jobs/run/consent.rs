@@ -28,13 +28,24 @@ impl ConsentWatch {
     /// Sends `nmbrs.consent_expiring` {domain, grant_id, renew_by} for `job`'s integration if its
     /// stored grant's chain ends within the warning time and it was not sent for that grant
     /// yet. Returns whether it was sent. Integrations without a stored grant (SOAP, or a REST
-    /// job that never got a token) have nothing to warn about.
-    pub async fn check(&self, pool: &PgPool, job: &Job, trace: &TraceHeaders) -> sqlx::Result<bool> {
+    /// job that never got a token) have nothing to warn about, and neither has an attempt in
+    /// which the grant did not refresh (`refreshed_at` before `attempt_started`): a consent
+    /// Nmbrs refused needs a new one now (`nmbrs.consent_required`), not a warning, and an
+    /// attempt that used a cached token leaves the warning to the next one that refreshes.
+    pub async fn check(
+        &self,
+        pool: &PgPool,
+        job: &Job,
+        trace: &TraceHeaders,
+        attempt_started: chrono::DateTime<chrono::Utc>,
+    ) -> sqlx::Result<bool> {
         let integration_id = job.integration.id.as_str();
         let mut conn = pool.acquire().await?;
         let mut tx = conn.begin().await?;
         let Some(chain) = oauth_grants::chain_for_update(&mut tx, integration_id).await? else { return Ok(false) };
-        if chain.warned_at.is_some() {
+        // A second of slack for the database's clock against the worker's.
+        let refreshed_now = chain.facts.refreshed_at >= attempt_started - chrono::Duration::seconds(1);
+        if chain.warned_at.is_some() || !refreshed_now {
             return Ok(false);
         }
         let renew_by = consent_chain::renew_by(&chain.facts, &self.policy);

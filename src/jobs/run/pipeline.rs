@@ -307,6 +307,7 @@ impl Pipeline {
             None => None,
         };
         let started = Instant::now();
+        let started_at = chrono::Utc::now();
         let result = self.run_handler(job, credentials, number).await;
         self.metrics
             .job_seconds
@@ -321,7 +322,7 @@ impl Pipeline {
         // A consent Nmbrs just refused needs a new one now (`nmbrs.consent_required`), not a warning.
         let refused = failure.as_ref().is_some_and(|(code, _)| code == "nmbrs_consent_required");
         if job.integration.nmbrs.api == crate::credentials::ApiKind::Rest && !refused {
-            match self.consent.check(&self.pool, job, trace).await {
+            match self.consent.check(&self.pool, job, trace, started_at).await {
                 Ok(true) => {
                     self.metrics.consent_expiring.inc();
                 }
