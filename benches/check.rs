@@ -19,17 +19,13 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{Api, BenchWorld, SimProcess};
+use common::{Api, BenchWorld, SimProcess, env_or};
 use futures::StreamExt;
 use nmbrs_worker::{bus, cli::publish::publish_bytes, jobs::Handlers, sim::demo, worker::Worker};
 use serde_json::{Value, json};
 
 /// The demo tenant's companies, each linked to one venue.
 const COMPANIES: usize = 2;
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
 
 /// One API's figures.
 struct Run {

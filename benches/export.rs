@@ -31,7 +31,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{Api, BenchWorld, SimProcess};
+use common::{Api, BenchWorld, SimProcess, env_or};
 use futures::StreamExt;
 use nmbrs_worker::{bus, cli::publish::publish_bytes, jobs::Handlers, sim::demo, telemetry, worker::Worker};
 use serde_json::{Value, json};
@@ -42,10 +42,6 @@ const RATE_LIMIT_PER_S: f64 = 100.0;
 const CHANGED: usize = 10;
 /// The runs, in order.
 const RUNS: [&str; 4] = ["first export", "identical re-export", "10 changed buckets", "10 drifted buckets"];
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
 
 /// One run's figures.
 struct Run {

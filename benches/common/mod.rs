@@ -21,6 +21,12 @@ use nmbrs_worker::{
 };
 use serde_json::{Value, json};
 
+/// The benchmark setting `name` from the environment, or `default` when unset or unreadable.
+#[allow(dead_code)]
+pub fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
 /// The Nmbrs API a run goes through (`integration.nmbrs.api`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Api {

@@ -145,12 +145,7 @@ async fn a_gateway_401_without_a_secondary_key_is_retried_on_schedule_and_never_
     let mut app = Spawn::new().api(Api::Rest).start().await;
     rotate_the_key(&app, "the-new-key");
     let job = app.job(FULL, export_payload("exp-gateway", NOVEMBER, one_entry()));
-    app.env.publish(&job).await;
-    let id = job["message_id"].as_str().unwrap().to_string();
-    let failed = app
-        .events
-        .wait_for(30, "job.failed", |e| e.kind() == "job.failed" && e.body["job"]["message_id"] == id.as_str())
-        .await;
+    let failed = run_failing_job(&app.env, &mut app.events, &job).await;
     assert_eq!(failed.body["payload"]["error"]["code"], "rest_subscription_refused");
     assert_eq!(failed.body["payload"]["error"]["attempts"], 3, "retried on the schedule (1s, 2s)");
     // One refresh for the first token, then the cached token for every attempt: a gateway 401
@@ -235,12 +230,7 @@ async fn a_consent_refused_in_the_attempt_gets_consent_required_and_no_expiry_wa
     assert!(app.sim.state().rest.oauth.revoke(&grant.grant_id.to_string()));
     app.sim.state().rest.oauth.access.clear();
     let job = app.job(FULL, export_payload("exp-consent-2", NOVEMBER, one_entry()));
-    app.env.publish(&job).await;
-    let id = job["message_id"].as_str().unwrap().to_string();
-    let failed = app
-        .events
-        .wait_for(30, "job.failed", |e| e.kind() == "job.failed" && e.body["job"]["message_id"] == id.as_str())
-        .await;
+    let failed = run_failing_job(&app.env, &mut app.events, &job).await;
     assert_eq!(failed.body["payload"]["error"]["code"], "nmbrs_consent_required");
     // A check reports the refused consent as a finding and completes: no warning either.
     let others = check(&mut app, crate::support::export::INTEGRATION, &grant).await;

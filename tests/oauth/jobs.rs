@@ -63,12 +63,7 @@ async fn a_revoked_consent_fails_the_job_for_a_person_and_nothing_else_happens()
     let grant = h.grant.clone().expect("a REST consent");
     assert!(h.sim.state().rest.oauth.revoke(&grant.grant_id.to_string()));
     let job = h.job(FULL, export_payload("exp-revoked", NOVEMBER, entries()));
-    h.env.publish(&job).await;
-    let id = job["message_id"].as_str().unwrap().to_string();
-    let failed = h
-        .events
-        .wait_for(30, "job.failed", |e| e.kind() == "job.failed" && e.body["job"]["message_id"] == id.as_str())
-        .await;
+    let failed = run_failing_job(&h.env, &mut h.events, &job).await;
     assert_eq!(failed.body["payload"]["error"]["code"], "nmbrs_consent_required");
     assert_eq!(failed.body["payload"]["error"]["attempts"], 1, "no retry");
     let notice =

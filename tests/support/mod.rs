@@ -570,6 +570,14 @@ pub fn nmbrs_period(sim: &nmbrs_worker::sim::Simulator, employee: i32, period: (
     }
 }
 
+/// Publishes `job` and returns its `job.failed` (within 30 s: a job that fails at once, or after
+/// the tests' short retry schedule).
+pub async fn run_failing_job(env: &TestEnv, events: &mut Events, job: &Value) -> Received {
+    env.publish(job).await;
+    let id = job["message_id"].as_str().unwrap().to_string();
+    events.wait_for(30, "job.failed", |e| e.kind() == "job.failed" && e.body["job"]["message_id"] == id).await
+}
+
 /// Runs one job and returns (its job.completed, the other events of that job).
 pub async fn run_job(env: &TestEnv, events: &mut Events, job: &Value) -> (Received, Vec<Received>) {
     env.publish(job).await;
