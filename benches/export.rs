@@ -19,6 +19,8 @@
 //! queues and exchanges are deleted afterwards.
 //!
 //! Run: `cargo bench --bench export` (env `BENCH_API` both (default) / soap / rest,
+//! `BENCH_REST_DAYS_POST` both (default: REST runs with `NMBRS_REST_DAYS_POST=detect`, then
+//! `replace`, the probe's answer for a Nmbrs whose second days POST replaces) / detect / replace,
 //! `BENCH_EMPLOYEES` default 200, `BENCH_LATENCY_MS` default 50,
 //! `NMBRS_MAX_CONCURRENCY_PER_INTEGRATION` default 4; `BENCH_LOG=1` prints the worker's JSON
 //! logs, e.g. with `RUST_LOG=info,sqlx=debug,nmbrs_worker::nmbrs=debug` for statement and call
@@ -72,6 +74,44 @@ impl Setup {
     }
 }
 
+/// One column of the table: an API and, on REST, `NMBRS_REST_DAYS_POST`.
+#[derive(Clone, Copy)]
+struct Lane {
+    api: Api,
+    /// `detect` (the default: days read before and after each POST) or `replace` (the probe's
+    /// answer set: the POST alone, the check after writing reads the days).
+    days_post: &'static str,
+}
+
+impl Lane {
+    /// `BENCH_API` as [`Api::from_env`]; REST once per `BENCH_REST_DAYS_POST` setting: `both`
+    /// (default: `detect`, then `replace`), `detect` or `replace`.
+    fn from_env() -> Vec<Lane> {
+        let settings: &[&'static str] =
+            match std::env::var("BENCH_REST_DAYS_POST").unwrap_or_default().trim().to_ascii_lowercase().as_str() {
+                "" | "both" => &["detect", "replace"],
+                "detect" => &["detect"],
+                "replace" => &["replace"],
+                other => panic!("BENCH_REST_DAYS_POST must be both, detect or replace, not {other:?}"),
+            };
+        let mut lanes = Vec::new();
+        for api in Api::from_env() {
+            match api {
+                Api::Soap => lanes.push(Lane { api, days_post: "detect" }),
+                Api::Rest => lanes.extend(settings.iter().map(|&days_post| Lane { api, days_post })),
+            }
+        }
+        lanes
+    }
+
+    fn name(self) -> String {
+        match self.api {
+            Api::Soap => "soap".to_string(),
+            Api::Rest => format!("rest days={}", self.days_post),
+        }
+    }
+}
+
 /// At most this many write calls per changed bucket (CONTRACT §5: REST changes a line in place).
 fn writes_per_changed_bucket(api: Api) -> u64 {
     match api {
@@ -97,15 +137,14 @@ fn main() {
     // `BENCH_LOG=1`: the worker's JSON logs on stdout (filter `RUST_LOG`), for profiling.
     let _logs = std::env::var_os("BENCH_LOG").map(|_| runtime.block_on(async { telemetry::init(None).unwrap() }));
     let mut results = Vec::new();
-    for api in Api::from_env() {
-        let port_base = if api == Api::Soap { 19_000 } else { 21_000 };
-        let sim = SimProcess::spawn(port_base, setup.employees);
-        let runs = runtime.block_on(run(&sim, api, setup));
+    for (i, lane) in Lane::from_env().into_iter().enumerate() {
+        let sim = SimProcess::spawn(19_000 + 2_000 * i as u16, setup.employees);
+        let runs = runtime.block_on(run(&sim, lane, setup));
         drop(sim);
         match runs {
-            Ok(runs) => results.push((api, runs)),
+            Ok(runs) => results.push((lane, runs)),
             Err(e) => {
-                eprintln!("export benchmark on {} failed: {e}", api.name());
+                eprintln!("export benchmark on {} failed: {e}", lane.name());
                 std::process::exit(1);
             }
         }
@@ -117,7 +156,7 @@ fn main() {
 }
 
 /// One table, the APIs side by side, then each run's counts and calls per operation.
-fn print_table(setup: Setup, results: &[(Api, Vec<Run>)]) {
+fn print_table(setup: Setup, results: &[(Lane, Vec<Run>)]) {
     println!(
         "hours export of {} employees (one company), simulator latency {} ms on every call, \
          NMBRS_MAX_CONCURRENCY_PER_INTEGRATION={}, rate limit {RATE_LIMIT_PER_S} calls/s",
@@ -125,8 +164,8 @@ fn print_table(setup: Setup, results: &[(Api, Vec<Run>)]) {
     );
     let mut head = format!("{:<20}", "");
     let mut columns = format!("{:<20}", "run");
-    for (api, _) in results {
-        head += &format!(" | {:^53}", api.name().to_uppercase());
+    for (lane, _) in results {
+        head += &format!(" | {:^53}", lane.name().to_uppercase());
         columns += &format!(
             " | {:>7} {:>5} {:>6} {:>6} {:>7} {:>7} {:>9}",
             "wall s", "calls", "writes", "tokens", "ideal s", "wall/id", "in flight"
@@ -150,19 +189,19 @@ fn print_table(setup: Setup, results: &[(Api, Vec<Run>)]) {
     }
     println!("(ideal s = max(calls × latency ÷ concurrency, calls ÷ rate limit); wall/id = wall ÷ ideal s;");
     println!(" in flight = calls × latency ÷ wall; tokens = requests to /connect/token, not among the calls)");
-    for (api, runs) in results {
+    for (lane, runs) in results {
         for r in runs {
-            println!("{} {}: {} counts {} buckets {:?}", api.name(), r.name, r.status, r.counts, r.actions);
+            println!("{} {}: {} counts {} buckets {:?}", lane.name(), r.name, r.status, r.counts, r.actions);
             println!("    calls {:?}", r.per_operation);
         }
     }
 }
 
 /// Prints the verdicts; false when a write-call bound is broken (wall ÷ ideal is a goal).
-fn passes(setup: Setup, results: &[(Api, Vec<Run>)]) -> bool {
+fn passes(setup: Setup, results: &[(Lane, Vec<Run>)]) -> bool {
     let mut ok = true;
-    for (api, runs) in results {
-        let name = api.name();
+    for (lane, runs) in results {
+        let (api, name) = (&lane.api, lane.name());
         if runs[1].writes != 0 {
             eprintln!("FAIL ({name}): the identical re-export made {} write calls (must be 0)", runs[1].writes);
             ok = false;
@@ -195,10 +234,14 @@ fn passes(setup: Setup, results: &[(Api, Vec<Run>)]) -> bool {
     ok
 }
 
-async fn run(sim: &SimProcess, api: Api, setup: Setup) -> Result<Vec<Run>, String> {
+async fn run(sim: &SimProcess, lane: Lane, setup: Setup) -> Result<Vec<Run>, String> {
+    let api = lane.api;
     sim.ready().await;
     sim.set_latency(setup.latency_ms).await;
-    let mut extra = vec![("NMBRS_MAX_CONCURRENCY_PER_INTEGRATION", setup.concurrency.to_string())];
+    let mut extra = vec![
+        ("NMBRS_MAX_CONCURRENCY_PER_INTEGRATION", setup.concurrency.to_string()),
+        ("NMBRS_REST_DAYS_POST", lane.days_post.to_string()),
+    ];
     extra.extend(sim.rest_settings().await);
     let world = BenchWorld::new("export", &sim.base, &extra).await;
     let config = &world.config;
