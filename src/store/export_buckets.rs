@@ -155,6 +155,10 @@ const NOT_LANDED: &str = "pending_value = NULL, foreign_ids = NULL";
 /// [`crate::domain::export::stage`]): an error when the row is not in a stage the move may
 /// follow, or misses the move's own condition. [`BucketState::after`] is the same move in memory.
 pub async fn record(conn: &mut PgConnection, integration: &str, key: &BucketKey, step: &Move) -> sqlx::Result<()> {
+    if let Move::Intent { marker, .. } = step {
+        // Before the intent: a marker that lands is always one this integration issued.
+        super::export_markers::issue(conn, integration, marker).await?;
+    }
     let update = |set: &str, extra: &str| bucket_update(step, set, extra);
     let sql = match step {
         Move::Planned { .. } => update("unprotected = $7", ""),
@@ -175,9 +179,7 @@ pub async fn record(conn: &mut PgConnection, integration: &str, key: &BucketKey,
         Move::NotLanded | Move::Resolved(Resolution::NotLanded) => update(NOT_LANDED, ""),
         Move::Applied { .. } => update("applied_value = $7, intent_marker = NULL, intent_value = NULL", ""),
         Move::Updated { .. } => update(
-            "owned_ids = ARRAY[$7], applied_value = $8, \
-             owned_marker = CASE WHEN cardinality(owned_ids) = 1 THEN owned_marker END, intent_marker = NULL, \
-             intent_value = NULL",
+            "owned_ids = ARRAY[$7], applied_value = $8, intent_marker = NULL, intent_value = NULL",
             " AND $7 = ANY(owned_ids)",
         ),
         Move::InDoubt => update("pending_value = pending_value", ""),

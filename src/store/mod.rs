@@ -6,6 +6,7 @@
 pub mod call_budget;
 pub mod export_buckets;
 pub mod export_ledger;
+pub mod export_markers;
 pub mod fault;
 pub mod identities;
 pub mod inbox;

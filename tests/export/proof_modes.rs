@@ -10,7 +10,7 @@ use crate::support::*;
 use nmbrs_worker::domain::export::marker::find_in;
 use nmbrs_worker::nmbrs::rest::RestOperation as Rest;
 use nmbrs_worker::sim::{
-    clerk::ClerkAction,
+    clerk::{ClerkAction, LineKind},
     demo,
     rest::{DaysPost, Omitted, PutMissingPeriod, RestInjected, RestSettings},
 };
@@ -119,5 +119,71 @@ async fn a_put_answered_but_not_applied_is_repaired_once_by_the_check_after_writ
     assert_eq!(out.bucket(JAN, "hours", Some(1))["verified"], json!(true));
     assert_eq!(out.bucket(JAN, "hours", Some(1))["drift"], Value::Null, "not drift found before planning");
     assert_eq!(h.nmbrs(JAN, NOVEMBER).hours.iter().map(|l| (l.id, l.value)).collect::<Vec<_>>(), [(hours, d("6"))]);
+    h.stop().await;
+}
+
+/// A clerk's copy of the worker's line, marker and all, is `duplicated`: the copy is dropped,
+/// and the line kept carries the marker, also under "a PUT replaces the whole line" (the PUT
+/// writes the marker back). The marker stays the bucket's: a later strip of it is still found
+/// (issue 18 review: the ledger had forgotten it and called the bare line verified).
+#[tokio::test]
+async fn the_line_kept_after_a_duplicate_is_dropped_keeps_the_marker() {
+    let mut h = Spawn::new().api(Api::Rest).start().await;
+    h.sim.set_rest_settings(RestSettings { put_omitted: Omitted::Clear, ..RestSettings::default() });
+    let first = h.export(FULL, export_payload("exp-1", DECEMBER, shift("2026-12-03", "8.00"))).await;
+    let hours = first.component_id(JAN, "hours", 1).unwrap();
+    let marked = comment(&h, hours).expect("the worker's comment");
+    let copy = h.sim.clerk(
+        demo::DOMAIN,
+        ClerkAction::AddLine {
+            employee_id: JAN,
+            year: DECEMBER.0,
+            period: DECEMBER.1,
+            kind: LineKind::Hours,
+            code: 1,
+            value: d("8"),
+            comment: Some(marked.clone()),
+        },
+    );
+    let copy = copy.expect("the clerk's edit").expect("the copy's id");
+
+    let out = h.export(FULL, export_payload("exp-2", DECEMBER, shift("2026-12-03", "8.00"))).await;
+    assert_eq!(out.status(), "succeeded", "{:#}", out.completed);
+    assert_eq!(out.bucket(JAN, "hours", Some(1))["drift"], json!({"found": "duplicated", "nmbrs_value": "16"}));
+    assert_eq!(h.nmbrs(JAN, DECEMBER).hour_values(), [(1, d("8"))], "one line of 8 hours left");
+    let kept = out.component_id(JAN, "hours", 1).expect("the line kept");
+    assert!([hours, copy].contains(&kept));
+    assert_eq!(comment(&h, kept).as_deref().and_then(find_in), find_in(&marked), "the PUT wrote the marker back");
+
+    clerk(&h, ClerkAction::StripComment { line_id: kept });
+    let after = h.export(FULL, export_payload("exp-3", DECEMBER, shift("2026-12-03", "8.00"))).await;
+    assert_eq!(after.bucket(JAN, "hours", Some(1))["drift"], json!({"found": "unmarked", "nmbrs_value": "8"}));
+    assert_eq!(comment(&h, kept).as_deref().and_then(find_in), find_in(&marked), "put back once more");
+    h.stop().await;
+}
+
+/// A line carrying a marker this integration never issued (another integration's on the same
+/// Nmbrs company, or a look-alike a person typed) is a person's: never counted, changed or
+/// deleted, however like the worker's it looks (issue 18 review: a second integration took the
+/// first one's lines for duplicates and deleted them).
+#[tokio::test]
+async fn a_line_marked_by_another_integration_is_a_persons_and_never_touched() {
+    let mut h = Spawn::new().api(Api::Rest).start().await;
+    let first = h.export(FULL, export_payload("exp-1", DECEMBER, shift("2026-12-03", "8.00"))).await;
+    assert_eq!(first.status(), "succeeded", "{:#}", first.completed);
+    let others = nmbrs_worker::domain::export::marker::InsertMarker::from_random([7; 8]).comment();
+    for (kind, code) in [(LineKind::Hours, 1), (LineKind::Wage, 400)] {
+        let (year, period) = DECEMBER;
+        let add = ClerkAction::AddLine { employee_id: JAN, year, period, kind, code, value: d("8"), comment: Some(others.clone()) };
+        clerk(&h, add);
+    }
+    let before = h.nmbrs(JAN, DECEMBER).ids();
+
+    let out = h.export(FULL, export_payload("exp-2", DECEMBER, shift("2026-12-03", "8.00"))).await;
+    assert_eq!(out.status(), "succeeded", "{:#}", out.completed);
+    assert_eq!(out.write_calls, 0, "nothing drifted: the other integration's lines are not the worker's");
+    assert_eq!((out.count("verified"), out.count("drift_repaired")), (3, 0));
+    assert_eq!(h.nmbrs(JAN, DECEMBER).ids(), before, "every line still there");
+    assert_eq!(h.nmbrs(JAN, DECEMBER).hour_values(), [(1, d("8")), (1, d("8"))]);
     h.stop().await;
 }

@@ -10,10 +10,12 @@
 //!   refused): nothing can be said, and nothing is repaired.
 //!
 //! **Whose line is it.** The worker's lines of a bucket are those of its code whose id the row
-//! owns, and, where comments are read, every line of its code carrying a worker's marker (one
-//! bucket per employee, period and code: a marked line of the code is this bucket's, e.g. a
-//! write that landed after its reply was lost). Every other line of the code is a person's
-//! (foreign): never changed, never drift, never counted.
+//! owns, and, where comments are read, every line of its code carrying a marker this
+//! integration issued (one bucket per employee, period and code: such a line is this bucket's,
+//! e.g. a write that landed after its reply was lost, or one a person copied or moved here).
+//! A marker this integration never issued (another integration's on the same company, or a
+//! look-alike) is no marker: [`Holdings::forget_unissued`] drops it before judging. Every other line of
+//! the code is a person's (foreign): never changed, never drift, never counted.
 //!
 //! **Repair.** A drifted bucket's row takes what Nmbrs holds of the worker's ([`Finding::held`],
 //! `stage::Move::Drifted`); the usual decision (`actions::decide`) then restores Eitje's value:
@@ -71,6 +73,27 @@ pub struct Holdings {
     pub hours: Option<PeriodLines>,
     pub wages: Option<PeriodLines>,
     pub days: Option<Decimal>,
+}
+
+impl Holdings {
+    /// Every marker the read lines carry (what to ask the ledger about).
+    pub fn markers(&self) -> BTreeSet<InsertMarker> {
+        let lines = [&self.hours, &self.wages].into_iter().flatten().flat_map(|p| p.lines.iter());
+        lines.filter_map(|l| l.marker.clone()).collect()
+    }
+
+    /// The holdings with every marker not in `issued` (those the integration issued) dropped:
+    /// such a line is judged as a person's.
+    pub fn forget_unissued(mut self, issued: &BTreeSet<InsertMarker>) -> Self {
+        for period in [&mut self.hours, &mut self.wages].into_iter().flatten() {
+            for line in &mut period.lines {
+                if line.marker.as_ref().is_some_and(|m| !issued.contains(m)) {
+                    line.marker = None;
+                }
+            }
+        }
+        self
+    }
 }
 
 fn same(a: Decimal, b: Decimal) -> bool {

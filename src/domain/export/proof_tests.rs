@@ -225,3 +225,32 @@ proptest! {
         prop_assert_eq!(after, persons);
     }
 }
+
+#[test]
+fn a_marker_the_integration_never_issued_leaves_the_line_a_persons() {
+    // Line 9 carries another integration's marker (two integrations on one Nmbrs company), line
+    // 10 a marker this integration issued for an earlier intent of the bucket.
+    let read = hours(
+        vec![line(7, 1, "8", Some(marker(1))), line(9, 1, "8", Some(marker(2))), line(10, 1, "8", Some(marker(3)))],
+        true,
+    );
+    assert_eq!(read.markers(), [marker(1), marker(2), marker(3)].into_iter().collect());
+    let issued = [marker(1), marker(3)].into_iter().collect();
+    let judged = read.clone().forget_unissued(&issued);
+    let kept: Vec<Option<InsertMarker>> = judged.hours.as_ref().unwrap().lines.iter().map(|l| l.marker.clone()).collect();
+    assert_eq!(kept, [Some(marker(1)), None, Some(marker(3))]);
+    // Lines 7 and 10 are the worker's (duplicated); line 9 is not counted.
+    match reconcile(HOURS, &owned("8", &[7]), Some(&marker(1)), &judged) {
+        Finding::Drift { drift, held } => {
+            assert_eq!((drift.found, drift.nmbrs_value), (Found::Duplicated, d("16")));
+            assert_eq!(held.ids, [ComponentLineId::int(7), ComponentLineId::int(10)]);
+        }
+        other => panic!("{other:?}"),
+    }
+    let only_mine = hours(vec![line(7, 1, "8", Some(marker(1))), line(9, 1, "8", Some(marker(2)))], true);
+    let judged = only_mine.forget_unissued(&[marker(1)].into_iter().collect());
+    assert_eq!(reconcile(HOURS, &owned("8", &[7]), Some(&marker(1)), &judged), Finding::Verified);
+    // Without the ledger's word every marked line would count: the rule the check relies on.
+    let unjudged = hours(vec![line(7, 1, "8", Some(marker(1))), line(9, 1, "8", Some(marker(2)))], true);
+    assert!(matches!(reconcile(HOURS, &owned("8", &[7]), Some(&marker(1)), &unjudged), Finding::Drift { .. }));
+}

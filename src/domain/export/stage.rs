@@ -138,7 +138,8 @@ pub enum Move {
     NotLanded,
     /// The bucket holds `value` and nothing is pending (days set, or nothing to write).
     Applied { value: Decimal },
-    /// The owned line `id` was updated in place to `value`, the other owned lines dropped.
+    /// The owned line `id` was updated in place to `value` with the owned marker in its comment,
+    /// the other owned lines dropped.
     Updated { id: ComponentLineId, value: Decimal },
     /// The pending insert can be neither confirmed nor ruled out.
     InDoubt,
@@ -290,9 +291,6 @@ impl BucketState {
             Move::Updated { id, value } => {
                 if !s.applied.ids.contains(id) {
                     return Err(refused);
-                }
-                if s.applied.ids.len() != 1 {
-                    s.owned_marker = None;
                 }
                 (s.applied, s.intent) = (Applied { value: *value, ids: vec![*id], unmarked: false }, None);
             }

@@ -312,7 +312,7 @@ impl BucketWrite<'_> {
             return Err(Stop::Unsettled(key));
         };
         *calls += 1;
-        match self.update(updates, id, value, unprotected).await {
+        match self.update(updates, id, value, unprotected, true).await {
             Ok(()) => {}
             Err(e) if line_gone(&e) => {
                 tracing::warn!(bucket = ?key, component = %id.0, "the worker's line is gone from Nmbrs; inserting anew");
@@ -331,7 +331,7 @@ impl BucketWrite<'_> {
             *calls += 1;
             // A closed period: REST `DELETE` has no `unprotectedMode`, so the line is set to 0.
             let dropped = match unprotected {
-                true => self.update(updates, other, Decimal::ZERO, true).await,
+                true => self.update(updates, other, Decimal::ZERO, true, false).await,
                 false => self.delete(other).await.map(|_| ()),
             };
             match dropped {
@@ -367,20 +367,22 @@ impl BucketWrite<'_> {
     }
 
     /// PUTs line `id` of the bucket to `value` (code unchanged; the comment with the owned
-    /// marker when `id` is the line the worker owns alone, else unchanged).
+    /// marker when `id` is the owned line the bucket `kept`, else unchanged).
     async fn update(
         &self,
         updates: &dyn ComponentUpdates,
         id: ComponentLineId,
         value: Decimal,
         unprotected: bool,
+        kept: bool,
     ) -> Result<(), NmbrsError> {
         let (employee, period) = (self.work.key.employee, self.work.key.period);
-        // The line the worker owns gets its marker back with every change (a person may have
-        // stripped it, issue 18; a PUT that clears what it leaves out would lose it).
-        let comment = match self.work.state.sole_component() {
-            Some(sole) if sole == id => self.work.state.owned_marker.as_ref().map(InsertMarker::comment),
-            _ => None,
+        // The line the worker keeps gets its marker back with every change (a person may have
+        // stripped it, issue 18; a PUT that clears what it leaves out would lose it), also when
+        // the bucket owns more than one line (a duplicate is dropped beside it).
+        let comment = match kept && self.work.state.applied.ids.contains(&id) {
+            true => self.work.state.owned_marker.as_ref().map(InsertMarker::comment),
+            false => None,
         };
         match new_line(self.work.key.component, value, comment) {
             Some(NewLine::Hours(line)) => {

@@ -209,9 +209,9 @@ impl ExportHours {
                 })
                 .map(|(k, s)| (*k, s.clone()))
                 .collect();
-            let read = export_proof::check(api, &expected, self.max_concurrency)
+            let read = export_proof::check(api, pool, id, &expected, self.max_concurrency)
                 .await
-                .map_err(|e| JobError::nmbrs(&e, &integration.nmbrs.domain))?;
+                .map_err(|stop| stopped(ctx, stop))?;
             drifted = export_proof::absorb_before(&mut proof, read);
             for (key, step) in &drifted {
                 if let Some(row) = attempt.rows.get_mut(key) {

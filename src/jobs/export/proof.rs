@@ -26,7 +26,7 @@ use crate::{
     },
     failpoint::crash_point,
     nmbrs::{CompanyId, EmployeeId, ErrorKind, HourCode, NmbrsApi, NmbrsError, PayPeriod, WageCode},
-    store::export_buckets as buckets,
+    store::{export_buckets as buckets, export_markers},
 };
 
 /// What the reads found: per bucket its finding, and the reads Nmbrs refused per company.
@@ -46,24 +46,29 @@ struct Kinds {
 }
 
 /// Reads what Nmbrs holds for `buckets` (each with the state the worker expects) and judges
-/// each, at most `concurrency` employees at once. The first failed read (after the client's
-/// own retries) fails the whole check.
+/// each, at most `concurrency` employees at once; a marker `integration` did not issue is no
+/// marker (`store::export_markers`). The first failed read (after the client's own retries)
+/// fails the whole check.
 pub async fn check(
     api: &dyn NmbrsApi,
+    pool: &PgPool,
+    integration: &str,
     buckets: &BTreeMap<BucketKey, BucketState>,
     concurrency: usize,
-) -> Result<Read, NmbrsError> {
-    let (read, failure) = check_all(api, buckets, concurrency).await;
-    failure.map_or(Ok(read), Err)
+) -> Result<Read, Stop> {
+    let (read, failure) = check_all(api, pool, integration, buckets, concurrency).await?;
+    failure.map_or(Ok(read), |e| Err(Stop::Nmbrs(e)))
 }
 
 /// [`check`], keeping what could be read: the findings of every employee and period whose
 /// reads answered, and the first failure (if any), whose employee's buckets have no finding.
 async fn check_all(
     api: &dyn NmbrsApi,
+    pool: &PgPool,
+    integration: &str,
     buckets: &BTreeMap<BucketKey, BucketState>,
     concurrency: usize,
-) -> (Read, Option<NmbrsError>) {
+) -> Result<(Read, Option<NmbrsError>), Stop> {
     let mut places: BTreeMap<(CompanyId, EmployeeId, PayPeriod), Kinds> = BTreeMap::new();
     for key in buckets.keys() {
         let kinds = places.entry((key.company, key.employee, key.period)).or_default();
@@ -94,12 +99,15 @@ async fn check_all(
             Err(e) => failure = failure.or(Some(e)),
         }
     }
+    let markers: BTreeSet<_> = held.values().flat_map(Holdings::markers).collect();
+    let issued = export_markers::issued(pool, integration, &markers).await?;
+    let held: BTreeMap<_, _> = held.into_iter().map(|(place, h)| (place, h.forget_unissued(&issued))).collect();
     for (key, state) in buckets {
         let Some(holdings) = held.get(&(key.company, key.employee, key.period)) else { continue };
         let finding = reconcile(key.component, &state.applied, state.owned_marker.as_ref(), holdings);
         read.findings.insert(*key, finding);
     }
-    (read, failure)
+    Ok((read, failure))
 }
 
 /// One employee's period: the reads `kinds` asks for, and the operations Nmbrs refused.
@@ -208,7 +216,7 @@ async fn repair(
     calls: &mut u64,
 ) -> Result<(), Stop> {
     let states = written.iter().map(|(k, (_, s))| (*k, s.clone())).collect();
-    let (read, failure) = check_all(api, &states, concurrency).await;
+    let (read, failure) = check_all(api, pool, integration, &states, concurrency).await?;
     note_refused(proof, &read.refused);
     let mut repaired = BTreeMap::new();
     for (key, finding) in read.findings {
@@ -248,7 +256,7 @@ async fn repair(
         return Ok(());
     }
     let states = repaired.iter().map(|(k, (_, s, _))| (*k, s.clone())).collect();
-    let again = check(api, &states, concurrency).await.map_err(Stop::Nmbrs)?;
+    let again = check(api, pool, integration, &states, concurrency).await?;
     for (key, finding) in again.findings {
         match finding {
             Finding::Verified => proof.verified.push(key),
