@@ -77,7 +77,7 @@ async fn an_update_in_place_settles_the_bucket_on_its_line_and_is_safe_to_repeat
 }
 
 #[tokio::test]
-async fn updating_the_first_of_several_owned_lines_keeps_it_alone_and_forgets_whose_marker_it_was() {
+async fn updating_the_first_of_several_owned_lines_keeps_it_alone_with_the_owned_marker() {
     let (_env, pool, key) = fresh_bucket().await;
     let (marker, first, second) = (InsertMarker::from_random([9; 8]), uuid_line(), uuid_line());
     buckets::record_intent(&pool, INTEGRATION, &key, d("2"), None, &marker).await.unwrap();
@@ -92,7 +92,15 @@ async fn updating_the_first_of_several_owned_lines_keeps_it_alone_and_forgets_wh
     buckets::record_updated(&pool, INTEGRATION, &key, first, d("4")).await.unwrap();
     let s = state(&pool, &key).await;
     assert_eq!((s.stage, s.applied.value, s.applied.ids), (Stage::Settled, d("4"), vec![first]));
-    assert_eq!(owned_marker(&pool).await, None, "the marker was the dropped line's, or is not known");
+    // The PUT wrote the owned marker onto the line kept (issue 18 review), so it stays the
+    // bucket's: a later strip of it is still found.
+    assert_eq!(owned_marker(&pool).await.as_deref(), Some(marker.as_str()), "the kept line carries it");
+    // The intent kept its marker as one this integration issued, and only this one.
+    let asked = std::collections::BTreeSet::from([marker.clone(), InsertMarker::from_random([3; 8])]);
+    let issued = nmbrs_worker::store::export_markers::issued(&pool, INTEGRATION, &asked).await.unwrap();
+    assert_eq!(issued, std::collections::BTreeSet::from([marker.clone()]));
+    let elsewhere = nmbrs_worker::store::export_markers::issued(&pool, "another-integration", &asked).await.unwrap();
+    assert!(elsewhere.is_empty(), "{elsewhere:?}");
 }
 
 #[tokio::test]
