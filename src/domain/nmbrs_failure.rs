@@ -41,7 +41,7 @@ use serde_json::json;
 
 use crate::{
     domain::retry::ErrorClass,
-    events::{Level, Notification},
+    domain::events::{Level, Notification},
 };
 
 /// What kind of failure, in neutral terms (either API maps into it at its edge).

@@ -38,7 +38,7 @@ pub use run::{
 use crate::{
     credentials::OpenedCredentials,
     envelope::{Job, JobType, PayloadOf},
-    events::EventDraft,
+    domain::events::EventDraft,
     store::sync_state::PublishedHashes,
 };
 

@@ -19,8 +19,6 @@ const CYCLES: &[&[&str]] = &[
         "src/domain/export/payload.rs",
         "src/domain/export/plan.rs",
         "src/domain/export/testkit.rs",
-        "src/envelope/job.rs",
-        "src/events.rs",
     ],
     &[
         "src/domain/team/delta.rs",

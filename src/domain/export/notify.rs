@@ -8,7 +8,7 @@
 
 use serde_json::{Value, json};
 
-pub use crate::events::{Level, Notification};
+pub use crate::domain::events::{Level, Notification};
 use crate::nmbrs::{CompanyId, CurrentPeriod, EmployeeId, PayPeriod};
 
 use super::contributions::{BucketKey, ComponentName};

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::{Departure, HeldDepartures, record::day};
 use crate::domain::matching::Ambiguity;
-pub use crate::events::{Level, Notification};
+pub use crate::domain::events::{Level, Notification};
 
 /// The `team_member.deactivated` payload of a departure.
 pub fn deactivated_payload(d: &Departure) -> Value {

@@ -23,12 +23,12 @@ use super::{
     unreadable::{UnreadableOf, unreadable_of},
 };
 use crate::{
+    domain::events::{EventDraft, EventType},
     domain::{
         job_result::{CompletionStatus, ErrorItem},
         matching::{self, RosterMember},
         nmbrs_failure::CompanyError,
     },
-    events::{EventDraft, EventType},
 };
 
 /// The integration's settings that the sync follows.

@@ -23,7 +23,7 @@ use crate::{
         findings::{self, CredentialsSeen, RightSeen},
         needs::needs_of,
     },
-    events::{EventDraft, EventType, Level, Notification},
+    domain::events::{EventDraft, EventType, Level, Notification},
     jobs::{JobContext, JobError, JobHandler, JobOutput, NmbrsConnection, NmbrsConnector},
     nmbrs::{ErrorKind, rest::AuthError},
     store::{export_buckets, write_rights},

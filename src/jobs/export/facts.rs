@@ -14,7 +14,7 @@ use crate::{
         export::plan::CompanyFacts,
         nmbrs_failure::{CompanyError, NoticeFacts, Scope, Treatment, stops_job, treat},
     },
-    events::Notification,
+    domain::events::Notification,
     nmbrs::{CompanyId, NmbrsApi, NmbrsError},
 };
 

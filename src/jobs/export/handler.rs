@@ -55,7 +55,7 @@ use crate::{
     },
     domain::nmbrs_failure::{NoticeFacts, notification},
     envelope::Job,
-    events::Notification,
+    domain::events::Notification,
     failpoint::crash_point,
     nmbrs::{CompanyId, ErrorKind, NmbrsApi, rest::RestClient},
     store::{

@@ -17,7 +17,7 @@ use crate::{
         proof::Proof,
         result::{Tally, Written, bucket_scope, export_result},
     },
-    events::{EventDraft, EventType, Notification},
+    domain::events::{EventDraft, EventType, Notification},
     jobs::{ErrorItem, JobOutput},
     metrics::Metrics,
     nmbrs::{CompanyId, NmbrsError},

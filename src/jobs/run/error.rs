@@ -6,7 +6,7 @@ use crate::{
         nmbrs_failure::{ErrorKind, NoticeFacts, job_failure, notification},
         retry::ErrorClass,
     },
-    events::{Level, Notification},
+    domain::events::{Level, Notification},
     nmbrs::{
         NmbrsError,
         rest::{AuthError, RestNotConfigured},

@@ -17,9 +17,10 @@ use uuid::Uuid;
 
 use crate::jobs::{JobError, JobOutput, ResultWrite};
 use crate::{
+    domain::events::{EventDraft, EventType, Level, Notification},
     domain::retry::{Decision, ErrorClass, decide},
     envelope::Rejection,
-    events::{EventDraft, EventType, Level, Notification, stable_event_id},
+    events::stable_event_id,
 };
 
 /// Where a job stands once an attempt has ended.

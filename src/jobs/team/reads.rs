@@ -17,7 +17,7 @@ use crate::{
         team::{CompanyData, CompanyFailure, TeamList, TeamPlan, UnreadableIn},
     },
     envelope::Venue,
-    events::{EventDraft, Notification},
+    domain::events::{EventDraft, Notification},
     nmbrs::{CompanyId, EmployeeId, Listed, NmbrsApi, NmbrsError, PerEmployee},
 };
 
