@@ -137,7 +137,7 @@ impl Action {
 mod tests {
     use super::*;
     use crate::domain::export::testkit::d;
-    use crate::nmbrs::{HourCode, WageCode};
+    use crate::domain::nmbrs::{HourCode, WageCode};
 
     const HOURS: Component = Component::Hours(HourCode(1));
     const WAGE: Component = Component::Wage(WageCode(400));

@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::domain::integration::Settings;
-use crate::nmbrs::{CompanyId, EmployeeId, HourCode, PayPeriod, WageCode};
+use crate::domain::nmbrs::{CompanyId, EmployeeId, HourCode, PayPeriod, WageCode};
 
 use super::payload::{ContractType, Entry, EntryId, EntryKind, Kind};
 

@@ -9,7 +9,7 @@
 use serde_json::{Value, json};
 
 pub use crate::domain::events::{Level, Notification};
-use crate::nmbrs::{CompanyId, CurrentPeriod, EmployeeId, PayPeriod};
+use crate::domain::nmbrs::{CompanyId, CurrentPeriod, EmployeeId, PayPeriod};
 
 use super::contributions::{BucketKey, ComponentName};
 
@@ -133,7 +133,7 @@ mod tests {
     use super::*;
     use crate::domain::export::contributions::Component;
     use crate::domain::export::testkit::{COMPANY, EMPLOYEE, facts};
-    use crate::nmbrs::HourCode;
+    use crate::domain::nmbrs::HourCode;
 
     /// Wraps a payload in an event envelope and checks it against `events/notification`.
     pub(crate) fn check(n: &Notification) {

@@ -2,7 +2,7 @@
 //!
 //! Parsed once at the edge from the schema-checked JSON; hours and amounts are `Decimal` read from
 //! decimal strings (never floats), dates are `NaiveDate`, Nmbrs ids are the newtypes of
-//! [`crate::nmbrs`]. Field names follow `schemas/jobs/ExportHours.json`.
+//! [`crate::domain::nmbrs`]. Field names follow `schemas/jobs/ExportHours.json`.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::bounded;
-use crate::nmbrs::{EmployeeId, PayPeriod};
+use crate::domain::nmbrs::{EmployeeId, PayPeriod};
 
 /// Eitje's stable id of an entry (a shift, leave or sick record): the key of the ledger.
 #[derive(Clone, Debug, Eq, Serialize, Deserialize)]
