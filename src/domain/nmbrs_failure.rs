@@ -40,8 +40,8 @@
 use serde_json::json;
 
 use crate::{
-    domain::retry::ErrorClass,
     domain::events::{Level, Notification},
+    domain::retry::ErrorClass,
 };
 
 /// What kind of failure, in neutral terms (either API maps into it at its edge).

@@ -37,8 +37,8 @@ pub use run::{
 
 use crate::{
     credentials::OpenedCredentials,
-    envelope::{Job, JobType, PayloadOf},
     domain::events::EventDraft,
+    envelope::{Job, JobType, PayloadOf},
     store::sync_state::PublishedHashes,
 };
 

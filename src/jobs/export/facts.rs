@@ -10,11 +10,11 @@ use serde_json::json;
 
 use crate::jobs::ErrorItem;
 use crate::{
+    domain::events::Notification,
     domain::{
         export::plan::CompanyFacts,
         nmbrs_failure::{CompanyError, NoticeFacts, Scope, Treatment, stops_job, treat},
     },
-    domain::events::Notification,
     nmbrs::{CompanyId, NmbrsApi, NmbrsError},
 };
 

@@ -43,6 +43,7 @@ use crate::jobs::{
     },
 };
 use crate::{
+    domain::events::Notification,
     domain::export::{
         contributions::BucketKey,
         ledger::Ledger,
@@ -55,7 +56,6 @@ use crate::{
     },
     domain::nmbrs_failure::{NoticeFacts, notification},
     envelope::Job,
-    domain::events::Notification,
     failpoint::crash_point,
     nmbrs::{CompanyId, ErrorKind, NmbrsApi, rest::RestClient},
     store::{

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::apply::{BucketResult, Stop};
 use crate::{
+    domain::events::{EventDraft, EventType, Notification},
     domain::export::{
         actions::ComponentLineId,
         contributions::BucketKey,
@@ -17,7 +18,6 @@ use crate::{
         proof::Proof,
         result::{Tally, Written, bucket_scope, export_result},
     },
-    domain::events::{EventDraft, EventType, Notification},
     jobs::{ErrorItem, JobOutput},
     metrics::Metrics,
     nmbrs::{CompanyId, NmbrsError},
