@@ -24,7 +24,11 @@ use crate::{
         needs::needs_of,
     },
     domain::events::{EventDraft, EventType, Level, Notification},
-    jobs::{JobContext, JobError, JobHandler, JobOutput, NmbrsConnection, NmbrsConnector},
+    jobs::run::{
+        connector::{NmbrsConnection, NmbrsConnector},
+        context::{JobContext, JobHandler, JobOutput},
+        error::JobError,
+    },
     nmbrs::{ErrorKind, rest::AuthError},
     store::{export_buckets, write_rights},
 };

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
 
-use crate::jobs::ErrorItem;
+use crate::domain::job_result::ErrorItem;
 use crate::{
     domain::events::Notification,
     domain::{

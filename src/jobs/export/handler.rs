@@ -34,9 +34,13 @@ use super::{
     facts as export_facts, proof as export_proof, report,
     snapshot::Snapshots,
 };
+use crate::domain::job_result::ErrorItem;
 use crate::jobs::{
-    ErrorItem, JobContext, JobError, JobHandler, JobOutput, NmbrsConnection, NmbrsConnector,
-    run::connector::store_write_log,
+    run::{
+        connector::{NmbrsConnection, NmbrsConnector, store_write_log},
+        context::{JobContext, JobHandler, JobOutput},
+        error::JobError,
+    },
     switch::{
         capture,
         relink::{self, EmployeeLinks},

@@ -18,7 +18,8 @@ use crate::{
         proof::Proof,
         result::{Tally, Written, bucket_scope, export_result},
     },
-    jobs::{ErrorItem, JobOutput},
+    domain::job_result::ErrorItem,
+    jobs::run::context::JobOutput,
     metrics::Metrics,
     nmbrs::{CompanyId, NmbrsError},
 };

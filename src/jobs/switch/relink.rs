@@ -28,7 +28,7 @@ use serde::Serialize;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::jobs::{JobContext, JobError};
+use crate::jobs::run::{context::JobContext, error::JobError};
 use crate::{
     bsn_hash::BsnHasher,
     credentials::KeyRing,

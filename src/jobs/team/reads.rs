@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::jobs::JobOutput;
+use crate::jobs::run::context::JobOutput;
 use crate::{
     domain::events::{EventDraft, Notification},
     domain::{
