@@ -41,10 +41,7 @@ use crate::jobs::{
         context::{JobContext, JobHandler, JobOutput},
         error::JobError,
     },
-    switch::{
-        capture,
-        relink::{self, EmployeeLinks},
-    },
+    switch::{capture, links::EmployeeLinks, relink},
 };
 use crate::{
     domain::events::Notification,
