@@ -1,14 +1,20 @@
-//! Events out (CONTRACT §3): the envelope every event shares, and the drafts jobs produce.
+//! Events out (CONTRACT §3): the envelope every event shares, around the drafts jobs produce.
 //!
-//! A job returns [`EventDraft`]s; the pipeline wraps them into the envelope with an `event_id`,
-//! the job reference and the trace context, and stores them in the outbox.
+//! A job returns [`EventDraft`]s (`domain::events`, pure); the pipeline wraps them into the
+//! envelope with an `event_id`, the job reference and the trace context, and stores them in the
+//! outbox.
 
 use chrono::{SecondsFormat, Utc};
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json, value::RawValue};
+use serde::Serialize;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::{envelope::Job, store::outbox::OutboxEvent, telemetry::TraceHeaders};
+use crate::{
+    domain::events::{EventDraft, EventType, Level, Notification},
+    envelope::Job,
+    store::outbox::OutboxEvent,
+    telemetry::TraceHeaders,
+};
 
 /// Bytes an event's envelope may take around its payload: ids of at most 200 bytes (CONTRACT
 /// §2.2 Bounds), JSON-escaped, a timestamp and the field names come to well under this.
@@ -18,87 +24,6 @@ pub const ENVELOPE_RESERVE: usize = 4096;
 /// `max_event_bytes` (`NMBRS_WORKER_MAX_EVENT_BYTES`).
 pub fn payload_budget(max_event_bytes: usize) -> usize {
     max_event_bytes.saturating_sub(ENVELOPE_RESERVE)
-}
-
-/// The event types; each is also its routing key on `nmbrs.events`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventType {
-    JobCompleted,
-    JobFailed,
-    JobRejected,
-    TeamMemberUpserted,
-    TeamMemberDeactivated,
-    HoursExported,
-    IntegrationChecked,
-    Notification,
-}
-
-impl EventType {
-    pub fn routing_key(self) -> &'static str {
-        match self {
-            EventType::JobCompleted => "job.completed",
-            EventType::JobFailed => "job.failed",
-            EventType::JobRejected => "job.rejected",
-            EventType::TeamMemberUpserted => "team_member.upserted",
-            EventType::TeamMemberDeactivated => "team_member.deactivated",
-            EventType::HoursExported => "hours.exported",
-            EventType::IntegrationChecked => "integration.checked",
-            EventType::Notification => "notification",
-        }
-    }
-}
-
-/// An event a job wants to publish, before it gets its envelope. The payload is kept as
-/// serialized JSON: a sync of 10 000 employees holds 10 000 of these, and a JSON tree costs
-/// several times its text.
-#[derive(Debug, Clone)]
-pub struct EventDraft {
-    pub kind: EventType,
-    pub payload: Box<RawValue>,
-}
-
-impl EventDraft {
-    pub fn new(kind: EventType, payload: &impl Serialize) -> Self {
-        Self { kind, payload: serde_json::value::to_raw_value(payload).expect("event payloads serialize") }
-    }
-
-    /// The payload as a JSON tree (for tests and inspection).
-    pub fn payload_value(&self) -> Value {
-        serde_json::from_str(self.payload.get()).expect("a RawValue is JSON")
-    }
-}
-
-impl PartialEq for EventDraft {
-    fn eq(&self, other: &Self) -> bool {
-        self.kind == other.kind && self.payload.get() == other.payload.get()
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Info,
-    Warning,
-    Error,
-}
-
-/// A `notification` event: something a person must know, in English, with typed params.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Notification {
-    pub level: Level,
-    pub code: String,
-    pub message: String,
-    pub params: Value,
-}
-
-impl Notification {
-    pub fn new(level: Level, code: &str, message: impl Into<String>, params: Value) -> Self {
-        Self { level, code: code.to_string(), message: message.into(), params }
-    }
-
-    pub fn draft(&self) -> EventDraft {
-        EventDraft::new(EventType::Notification, self)
-    }
 }
 
 /// The `job` reference of an event; its fields are null where a rejected body could not be read.

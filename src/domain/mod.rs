@@ -11,7 +11,8 @@
 //! (the number Nmbrs meant by a float32 artefact). Calls: `call_budget` (the one Nmbrs call
 //! budget of every process: the shared token bucket, its pause after a used-up quota, and the
 //! fair order of the calls waiting for it). Every job: `bounded` (the bytes of an id, the
-//! items of a list, CONTRACT §2.2 Bounds).
+//! items of a list, CONTRACT §2.2 Bounds), `events` (what a job says happened: event drafts and
+//! notifications, before the edge wraps them into the outbox's envelope).
 
 pub mod bounded;
 pub mod calendar;
@@ -21,6 +22,7 @@ pub mod consent_chain;
 pub mod decimal;
 pub mod employment;
 pub mod employment_periods;
+pub mod events;
 pub mod export;
 pub mod history;
 pub mod identity;

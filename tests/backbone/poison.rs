@@ -4,7 +4,8 @@
 
 use lapin::types::FieldTable;
 use nmbrs_worker::{
-    events::{self, JobRef, Level, Notification},
+    domain::events::{Level, Notification},
+    events::{self, JobRef},
     store::outbox,
     telemetry::TraceHeaders,
 };

@@ -397,8 +397,8 @@ impl JobHandler for Scripted {
             Some("needs_person") => Err(JobError::needs_person(
                 "nmbrs_missing_rights",
                 "Nmbrs refused Company_GetCurrentPeriod",
-                nmbrs_worker::events::Notification::new(
-                    nmbrs_worker::events::Level::Error,
+                nmbrs_worker::domain::events::Notification::new(
+                    nmbrs_worker::domain::events::Level::Error,
                     "nmbrs.missing_rights",
                     "Switch on the API right Company_GetCurrentPeriod in Nmbrs",
                     json!({"operation": "Company_GetCurrentPeriod"}),
@@ -415,8 +415,8 @@ impl JobHandler for Scripted {
                 let mut out = JobOutput::succeeded();
                 out.counts.insert("imported".into(), 1);
                 if behaviour == "with_notification" {
-                    let notice = nmbrs_worker::events::Notification::new(
-                        nmbrs_worker::events::Level::Info,
+                    let notice = nmbrs_worker::domain::events::Notification::new(
+                        nmbrs_worker::domain::events::Level::Info,
                         "sync.members_left_nmbrs",
                         "Members left Nmbrs",
                         json!({"eitje_user_ids": ["u-1"], "nmbrs_employee_ids": [1]}),

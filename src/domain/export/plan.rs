@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 use crate::domain::integration::{Settings, Venue};
 pub use crate::domain::job_result::CompletionStatus;
-use crate::nmbrs::{CompanyId, CurrentPeriod, EmployeeId, HourCode, ModelCode, PayPeriod, WageCode};
+use crate::domain::nmbrs::{CompanyId, CurrentPeriod, EmployeeId, HourCode, ModelCode, PayPeriod, WageCode};
 
 use super::actions::{Action, Applied, ComponentLineId, WriteMode, Writing, decide};
 use super::contributions::{

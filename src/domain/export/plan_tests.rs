@@ -250,7 +250,7 @@ fn an_entry_of_an_unknown_venue_is_skipped_as_unknown_employee() {
 #[test]
 fn an_employee_nmbrs_does_not_know_is_skipped() {
     let mut e = entry("s1");
-    e.nmbrs_employee_id = crate::nmbrs::EmployeeId::int(999);
+    e.nmbrs_employee_id = crate::domain::nmbrs::EmployeeId::int(999);
     let plan = first(vec![e, entry("s2")]);
     assert_eq!(skipped(&plan), ["s1 - unknown_employee"]);
     assert_eq!(codes(&plan), ["export.unknown_employee"]);
@@ -264,7 +264,7 @@ fn a_company_that_could_not_be_read_freezes_its_entries() {
     e.eitje_venue_id = "v-3".into(); // company 54671
     let p = payload(vec![e, entry("s2")]);
     let mut facts = companies();
-    facts.remove(&crate::nmbrs::CompanyId::int(54671));
+    facts.remove(&crate::domain::nmbrs::CompanyId::int(54671));
     let plan = run_on(WriteMode::InsertDelete, &p, &settings(), &facts, &Ledger::new(), &BTreeMap::new());
     assert_eq!(skipped(&plan), ["s1 - nmbrs_refused"]);
     assert_eq!(ids(&plan), ["s2"]);
@@ -431,10 +431,10 @@ fn the_handler_reads_the_companies_of_new_and_earlier_contributions() {
     let mut unknown = entry("s9");
     unknown.eitje_venue_id = "v-9".into();
     let p = payload(vec![moved, unknown]);
-    let other = crate::nmbrs::CompanyId::int(54671);
+    let other = crate::domain::nmbrs::CompanyId::int(54671);
     assert_eq!(companies_to_read(&p, &crate::domain::export::testkit::venues(), &ledger), [COMPANY, other].into());
     let triples = employee_periods(&p, &crate::domain::export::testkit::venues(), &ledger);
-    let period = crate::nmbrs::PayPeriod::new(2026, 11);
+    let period = crate::domain::nmbrs::PayPeriod::new(2026, 11);
     let employee = crate::domain::export::testkit::EMPLOYEE;
     assert_eq!(triples, [(COMPANY, employee, period), (other, employee, period)].into());
 }
@@ -566,18 +566,18 @@ fn in_place_an_emptied_bucket_is_deleted_but_in_an_allowed_closed_period_set_to_
 
 #[test]
 fn after_a_switch_a_rest_employee_without_a_soap_twin_waits_where_an_unrecognised_ones_buckets_are_in_doubt() {
-    let november = crate::nmbrs::PayPeriod::new(2026, 11);
-    let twin = crate::nmbrs::EmployeeId(uuid::Uuid::from_u128(1).into());
-    let stranger = crate::nmbrs::EmployeeId(uuid::Uuid::from_u128(2).into());
+    let november = crate::domain::nmbrs::PayPeriod::new(2026, 11);
+    let twin = crate::domain::nmbrs::EmployeeId(uuid::Uuid::from_u128(1).into());
+    let stranger = crate::domain::nmbrs::EmployeeId(uuid::Uuid::from_u128(2).into());
     let held = Unrelinked { periods: [november].into(), linked: [twin].into(), ..Default::default() };
     assert!(held.holds(november, stranger), "may be the unrecognised employee: waits");
     assert!(!held.holds(november, twin), "recognised: exported");
-    assert!(!held.holds(crate::nmbrs::PayPeriod::new(2026, 12), stranger), "another period: exported");
-    assert!(!held.holds(november, crate::nmbrs::EmployeeId::int(7)), "a SOAP id is not a REST employee");
+    assert!(!held.holds(crate::domain::nmbrs::PayPeriod::new(2026, 12), stranger), "another period: exported");
+    assert!(!held.holds(november, crate::domain::nmbrs::EmployeeId::int(7)), "a SOAP id is not a REST employee");
     assert!(!Unrelinked::default().holds(november, stranger), "nothing left behind: nothing held");
     let closed = Unrelinked { twins: [(twin, november)].into(), ..Default::default() };
     assert!(closed.holds(november, twin), "its SOAP twin's components are still there (a closed period)");
-    assert!(!closed.holds(crate::nmbrs::PayPeriod::new(2026, 12), twin));
+    assert!(!closed.holds(crate::domain::nmbrs::PayPeriod::new(2026, 12), twin));
 }
 
 #[test]

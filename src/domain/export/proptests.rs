@@ -23,7 +23,7 @@ use super::testkit::{
 use super::validation::{PeriodCheck, check_period};
 use crate::domain::integration::Settings;
 use crate::domain::job_result::CompletionStatus;
-use crate::nmbrs::{CompanyId, EmployeeId, HourCode, PayPeriod, WageCode};
+use crate::domain::nmbrs::{CompanyId, EmployeeId, HourCode, PayPeriod, WageCode};
 
 fn quarter_hours() -> impl Strategy<Value = Decimal> {
     (0i64..=40).prop_map(|q| Decimal::new(q * 25, 2))

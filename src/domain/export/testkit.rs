@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::domain::integration::{Settings, Venue};
-use crate::nmbrs::{CompanyId, CurrentPeriod, EmployeeId, HourCode, ModelCode, PayPeriod, PeriodType};
+use crate::domain::nmbrs::{CompanyId, CurrentPeriod, EmployeeId, HourCode, ModelCode, PayPeriod, PeriodType};
 
 use super::actions::{Action, Applied, ComponentLineId, WriteMode};
 use super::contributions::{BucketKey, Component, ComponentName, Contribution};

@@ -5,7 +5,7 @@
 
 use chrono::{Datelike, Days, Months, NaiveDate, Weekday};
 
-use crate::nmbrs::{CurrentPeriod, ModelCode, PayPeriod, PeriodType};
+use crate::domain::nmbrs::{CurrentPeriod, ModelCode, PayPeriod, PeriodType};
 
 /// Whether the worker may write into a requested period of a company.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

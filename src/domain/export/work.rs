@@ -13,7 +13,7 @@ use super::actions::{ComponentLineId, WriteMode, Writing, decide};
 use super::contributions::BucketKey;
 use super::plan::{BucketPlan, Plan};
 use super::stage::{BucketState, swept};
-use crate::nmbrs::CompanyId;
+use crate::domain::nmbrs::CompanyId;
 
 /// One bucket to write: its key, its ledger value now, and its state.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,7 +86,7 @@ mod tests {
         stage::Stage,
         testkit::{COMPANY, EMPLOYEE, d},
     };
-    use crate::nmbrs::{EmployeeId, HourCode, PayPeriod, WageCode};
+    use crate::domain::nmbrs::{EmployeeId, HourCode, PayPeriod, WageCode};
 
     fn key(employee: i32, component: Component) -> BucketKey {
         BucketKey {

@@ -1,7 +1,8 @@
 //! The neutral records of Nmbrs (see `domain::nmbrs`), the values that cross both edges: id
-//! newtypes, payroll periods, and the records the jobs read and write (shaped after SOAP's v3
-//! records, the first edge; REST maps into them, fields it lacks stay `None`). Parsed once at
-//! the edge, passed typed inside; hours and amounts are `Decimal`, never floats.
+//! newtypes, and the records the jobs read and write (shaped after SOAP's v3 records, the first
+//! edge; REST maps into them, fields it lacks stay `None`). Parsed once at the edge, passed typed
+//! inside; hours and amounts are `Decimal`, never floats. Payroll periods (`period`) and list
+//! results (`listed`) are re-exported here, so `model::*` is the whole model.
 
 use std::fmt;
 
@@ -9,6 +10,8 @@ use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+pub use super::listed::{Listed, PerEmployee, UnreadableRecord};
+pub use super::period::{CurrentPeriod, PayPeriod, PeriodError, PeriodType};
 pub use crate::domain::nmbrs_id::NmbrsId;
 
 macro_rules! code_newtype {
@@ -129,122 +132,6 @@ decimal_newtype!(
     /// Value of a wage component: an amount in euros or a count (meals, kilometres).
     Amount,
 );
-
-/// Payroll frequency of a company, fixed when the company is created.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PeriodType {
-    /// `M`: periods 1–12.
-    Monthly,
-    /// `4W`/`W4`: periods 1–13.
-    FourWeekly,
-    /// `1W`/`W1`: periods 1–53 (53 only in long years).
-    Weekly,
-}
-
-impl PeriodType {
-    /// Highest period number of this frequency (53 for weekly: long ISO years have 53 weeks).
-    pub fn max_period(self) -> u8 {
-        match self {
-            PeriodType::Monthly => 12,
-            PeriodType::FourWeekly => 13,
-            PeriodType::Weekly => 53,
-        }
-    }
-
-    /// The token Nmbrs uses in `Company_GetCurrentPeriod` (the WSDL documentation spelling).
-    pub fn token(self) -> &'static str {
-        match self {
-            PeriodType::Monthly => "M",
-            PeriodType::FourWeekly => "4W",
-            PeriodType::Weekly => "1W",
-        }
-    }
-
-    /// Parses every spelling of the type token seen in Nmbrs material.
-    pub fn from_token(token: &str) -> Option<Self> {
-        match token.trim().to_ascii_uppercase().as_str() {
-            "M" => Some(PeriodType::Monthly),
-            "4W" | "W4" => Some(PeriodType::FourWeekly),
-            "1W" | "W1" | "W" => Some(PeriodType::Weekly),
-            _ => None,
-        }
-    }
-}
-
-/// A payroll period `(year, period)`; which numbers are valid depends on the company's
-/// [`PeriodType`], see [`PayPeriod::validate`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct PayPeriod {
-    pub year: i32,
-    pub period: u8,
-}
-
-impl PayPeriod {
-    pub fn new(year: i32, period: u8) -> Self {
-        PayPeriod { year, period }
-    }
-
-    /// Whether this period exists for a company of `kind` (period 1..=max, a sane year).
-    pub fn validate(self, kind: PeriodType) -> Result<Self, PeriodError> {
-        if !(1900..=9999).contains(&self.year) {
-            return Err(PeriodError::Year(self.year));
-        }
-        if self.period == 0 || self.period > kind.max_period() {
-            return Err(PeriodError::OutOfRange { period: self.period.into(), kind });
-        }
-        Ok(self)
-    }
-}
-
-impl fmt::Display for PayPeriod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-{}", self.year, self.period)
-    }
-}
-
-/// A company's current (first unclosed) period, as returned by `Company_GetCurrentPeriod`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct CurrentPeriod {
-    pub period: PayPeriod,
-    pub kind: PeriodType,
-}
-
-/// Why a period string or number was refused.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum PeriodError {
-    #[error("period string {0:?} is not YEAR-PERIOD-TYPE")]
-    Format(String),
-    #[error("unknown period type token {0:?}")]
-    Token(String),
-    #[error("year {0} is out of range")]
-    Year(i32),
-    #[error("period {period} does not exist for {kind:?} payroll")]
-    OutOfRange { period: i64, kind: PeriodType },
-}
-
-impl CurrentPeriod {
-    /// Parses `"YYYY-P-T"`, e.g. `2010-5-M`, `2026-11-4W`, `2026-53-W1`.
-    pub fn parse(s: &str) -> Result<Self, PeriodError> {
-        let format = || PeriodError::Format(s.to_owned());
-        let mut parts = s.trim().splitn(3, '-');
-        let (Some(y), Some(p), Some(t)) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(format());
-        };
-        let year: i32 = y.trim().parse().map_err(|_| format())?;
-        let period: i64 = p.trim().parse().map_err(|_| format())?;
-        let kind = PeriodType::from_token(t).ok_or_else(|| PeriodError::Token(t.to_owned()))?;
-        let period = u8::try_from(period).map_err(|_| PeriodError::OutOfRange { period, kind })?;
-        let period = PayPeriod { year, period }.validate(kind)?;
-        Ok(CurrentPeriod { period, kind })
-    }
-}
-
-impl fmt::Display for CurrentPeriod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-{}-{}", self.period.year, self.period.period, self.kind.token())
-    }
-}
 
 /// `Company` of `List_GetAll`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -499,99 +386,9 @@ pub struct Salary {
     pub creation_date: Option<NaiveDateTime>,
 }
 
-/// The records of a list result (`*_GetAll_AllEmployeesByCompany`, `List_GetAll`…): the
-/// records read, in response order, and those set aside because a field a decision needs
-/// could not be read (CONTRACT §2.3 "Real Nmbrs data is untidy").
-///
-/// How a job uses it: `items` are complete (every passed-on field that could not be read
-/// is null / `None`, or the type's empty value where noted). An entry of `unreadable` with
-/// an `employee_id` means "skip that employee, reason `unreadable_record`, name it in
-/// `errors` and do not judge them gone"; one without an `employee_id` (its `EmployeeId`
-/// itself was unreadable) means "someone of this company could not be read": judge nobody
-/// of the company gone by absence.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Listed<T> {
-    pub items: Vec<T>,
-    pub unreadable: Vec<UnreadableRecord>,
-}
-
-impl<T> Listed<T> {
-    /// Employee ids of the unreadable records that name one, ascending, without repeats.
-    pub fn unreadable_employees(&self) -> Vec<EmployeeId> {
-        let mut ids: Vec<EmployeeId> = self.unreadable.iter().filter_map(|u| u.employee_id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        ids
-    }
-}
-
-/// A record of a list result that could not be read: the field a decision needs that was
-/// nil, absent or unparsable. Holds no field value other than an id or a date (never a BSN).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct UnreadableRecord {
-    /// The Nmbrs employee the record belongs to, when that id itself could be read.
-    pub employee_id: Option<EmployeeId>,
-    /// Element name of the field, e.g. `StartDate`.
-    pub field: String,
-    /// What was wrong, e.g. `missing` or `"2025-13-01" is not a dateTime`.
-    pub problem: String,
-    /// A variable hour or wage line's `Id`, when it could be read (`None` for other records).
-    pub line_id: Option<NmbrsId>,
-    /// A variable hour or wage line's `HourCode` / `Code`, when it could be read (`None` for
-    /// other records): which buckets the line may concern.
-    pub code: Option<i32>,
-}
-
-impl UnreadableRecord {
-    /// A record (not a variable line) whose `field` could not be read for `problem`, of
-    /// `employee_id` when that could be read.
-    pub fn of(employee_id: Option<EmployeeId>, field: &str, problem: &str) -> Self {
-        UnreadableRecord { employee_id, field: field.into(), problem: problem.into(), line_id: None, code: None }
-    }
-}
-
-/// A per-employee history list of one of the `*_GetAll_AllEmployeesByCompany` calls.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct PerEmployee<T> {
-    pub employee_id: EmployeeId,
-    pub items: Vec<T>,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn current_period_accepts_every_type_spelling() {
-        let cases = [
-            ("2010-5-M", 2010, 5, PeriodType::Monthly),
-            ("2010-4-4W", 2010, 4, PeriodType::FourWeekly),
-            ("2026-13-W4", 2026, 13, PeriodType::FourWeekly),
-            ("2026-53-1W", 2026, 53, PeriodType::Weekly),
-            ("2026-1-W1", 2026, 1, PeriodType::Weekly),
-            (" 2026-11-m ", 2026, 11, PeriodType::Monthly),
-        ];
-        for (s, y, p, k) in cases {
-            let c = CurrentPeriod::parse(s).unwrap();
-            assert_eq!((c.period.year, c.period.period, c.kind), (y, p, k), "{s}");
-        }
-    }
-
-    #[test]
-    fn current_period_rejects_out_of_range_and_garbage() {
-        for s in
-            ["2026-13-M", "2026-0-M", "2026-14-4W", "2026-54-W1", "2026-5", "2026-x-M", "2026-5-Q", "", "2026-300-M"]
-        {
-            assert!(CurrentPeriod::parse(s).is_err(), "{s}");
-        }
-    }
-
-    #[test]
-    fn current_period_displays_round_trip() {
-        let c = CurrentPeriod::parse("2026-11-W4").unwrap();
-        assert_eq!(c.to_string(), "2026-11-4W");
-        assert_eq!(CurrentPeriod::parse(&c.to_string()).unwrap(), c);
-    }
 
     #[test]
     fn snapshot_debug_hides_bsn() {
@@ -599,19 +396,5 @@ mod tests {
         assert!(!format!("{s:?}").contains("123456782"));
         let p = PersonalInfo { bsn: Some("123456782".into()), ..Default::default() };
         assert!(!format!("{p:?}").contains("123456782"));
-    }
-
-    proptest::proptest! {
-        /// Every valid period survives display and parse; the next number past the end
-        /// of its frequency is refused.
-        #[test]
-        fn valid_periods_round_trip(year in 1900i32..=9999, kind_ix in 0usize..3, p in 1u8..=53) {
-            let kind = [PeriodType::Monthly, PeriodType::FourWeekly, PeriodType::Weekly][kind_ix];
-            let period = p.min(kind.max_period());
-            let c = CurrentPeriod { period: PayPeriod::new(year, period), kind };
-            proptest::prop_assert_eq!(CurrentPeriod::parse(&c.to_string()).unwrap(), c);
-            let past_end = format!("{year}-{}-{}", kind.max_period() + 1, kind.token());
-            proptest::prop_assert!(CurrentPeriod::parse(&past_end).is_err());
-        }
     }
 }

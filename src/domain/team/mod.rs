@@ -8,7 +8,7 @@
 //! - [`delta`]: which records changed since the last sync (step 4);
 //! - [`unreadable`]: which employees an unusable record leaves undecided (skipped, not gone);
 //! - [`departures`]: who left Nmbrs (step 5) and when departures are held (step 6);
-//! - [`notify`]: the notifications, as [`crate::events::Notification`];
+//! - [`notify`]: the notifications, as [`crate::domain::events::Notification`];
 //! - [`plan`]: the whole sync and `Deactivate` as one pure plan: what Nmbrs returned per company
 //!   (and which companies failed), the roster, the settings and today → events, counts, errors.
 //!

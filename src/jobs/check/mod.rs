@@ -23,8 +23,12 @@ use crate::{
         findings::{self, CredentialsSeen, RightSeen},
         needs::needs_of,
     },
-    events::{EventDraft, EventType, Level, Notification},
-    jobs::{JobContext, JobError, JobHandler, JobOutput, NmbrsConnection, NmbrsConnector},
+    domain::events::{EventDraft, EventType, Level, Notification},
+    jobs::run::{
+        connector::{NmbrsConnection, NmbrsConnector},
+        context::{JobContext, JobHandler, JobOutput},
+        error::JobError,
+    },
     nmbrs::{ErrorKind, rest::AuthError},
     store::{export_buckets, write_rights},
 };

@@ -27,6 +27,8 @@
 //! was lost is sent again by a later attempt of the job ([`BucketEnd::Later`]), never in doubt. A
 //! line Nmbrs no longer knows (a person deleted it) is written off and the bucket inserted anew.
 //!
+//! The calls themselves (update, delete, insert) are `apply::calls`.
+//!
 //! **An edge that reads comments** ([`crate::nmbrs::EmployeeService::reads_comments`], REST): the
 //! read-back adopts only the line carrying the intent's marker, so the period is not read before
 //! an insert there (no foreign lines recorded; `snapshot`).
@@ -48,12 +50,11 @@ use crate::{
     domain::nmbrs_failure::{BucketOutcome, Scope, Treatment, treat},
     failpoint::crash_point,
     jobs::export::snapshot::{Foreign, Snapshots, read_period},
-    nmbrs::{
-        Amount, ComponentUpdates, ErrorKind, HourComponentId, Hours, NewHourComponent, NewWageComponent, NmbrsApi,
-        NmbrsError, Operation, WageComponentId,
-    },
+    nmbrs::{ErrorKind, NmbrsApi, NmbrsError, Operation},
     store::export_buckets as buckets,
 };
+
+mod calls;
 
 /// Failpoints, one per recovery point (see `crate::failpoint`).
 pub const AFTER_DELETE: &str = "export.after_delete";
@@ -364,94 +365,6 @@ impl BucketWrite<'_> {
                 Err(Stop::Unsettled(self.work.key))
             }
         }
-    }
-
-    /// PUTs line `id` of the bucket to `value` (code unchanged; the comment with the owned
-    /// marker when `id` is the owned line the bucket `kept`, else unchanged).
-    async fn update(
-        &self,
-        updates: &dyn ComponentUpdates,
-        id: ComponentLineId,
-        value: Decimal,
-        unprotected: bool,
-        kept: bool,
-    ) -> Result<(), NmbrsError> {
-        let (employee, period) = (self.work.key.employee, self.work.key.period);
-        // The line the worker keeps gets its marker back with every change (a person may have
-        // stripped it, issue 18; a PUT that clears what it leaves out would lose it), also when
-        // the bucket owns more than one line (a duplicate is dropped beside it).
-        let comment = match kept && self.work.state.applied.ids.contains(&id) {
-            true => self.work.state.owned_marker.as_ref().map(InsertMarker::comment),
-            false => None,
-        };
-        match new_line(self.work.key.component, value, comment) {
-            Some(NewLine::Hours(line)) => {
-                updates.update_hour_component(employee, HourComponentId(id.0), &line, period, unprotected).await
-            }
-            Some(NewLine::Wage(line)) => {
-                updates.update_wage_component(employee, WageComponentId(id.0), &line, period, unprotected).await
-            }
-            None => Ok(()),
-        }
-    }
-
-    /// Deletes one of the worker's components; an id Nmbrs does not know (`false`, or
-    /// [`ErrorKind::NotFound`]) counts as deleted.
-    async fn delete(&self, id: ComponentLineId) -> Result<bool, NmbrsError> {
-        let deleted = match self.work.key.component {
-            Component::Hours(_) => self.api.hour_component_delete(self.work.key.employee, HourComponentId(id.0)).await,
-            Component::Wage(_) => self.api.wage_component_delete(self.work.key.employee, WageComponentId(id.0)).await,
-            Component::Days => Ok(true),
-        };
-        match deleted {
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
-            other => other,
-        }
-    }
-
-    async fn insert(
-        &self,
-        value: Decimal,
-        unprotected: bool,
-        marker: &InsertMarker,
-    ) -> Result<ComponentLineId, NmbrsError> {
-        let (employee, period) = (self.work.key.employee, self.work.key.period);
-        match new_line(self.work.key.component, value, Some(marker.comment())) {
-            Some(NewLine::Hours(line)) => {
-                let id = self.api.hour_component_var_insert(employee, &line, period, unprotected).await?;
-                Ok(ComponentLineId(id.0))
-            }
-            Some(NewLine::Wage(line)) => {
-                let id = self.api.wage_component_var_insert(employee, &line, period, unprotected).await?;
-                Ok(ComponentLineId(id.0))
-            }
-            None => unreachable!("days are set, never inserted"),
-        }
-    }
-}
-
-/// The line an insert or update sends for a bucket of `component`.
-enum NewLine {
-    Hours(NewHourComponent),
-    Wage(NewWageComponent),
-}
-
-/// `value` under `component`'s code with `comment` (an update sends none: the line keeps its
-/// own); `None` for days, which have no line.
-fn new_line(component: Component, value: Decimal, comment: Option<String>) -> Option<NewLine> {
-    let (cost_center_id, cost_unit_id) = (None, None);
-    match component {
-        Component::Hours(hour_code) => Some(NewLine::Hours(NewHourComponent {
-            hour_code,
-            hours: Hours(value),
-            cost_center_id,
-            cost_unit_id,
-            comment,
-        })),
-        Component::Wage(code) => {
-            Some(NewLine::Wage(NewWageComponent { code, value: Amount(value), cost_center_id, cost_unit_id, comment }))
-        }
-        Component::Days => None,
     }
 }
 

@@ -8,13 +8,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
 
-use crate::jobs::ErrorItem;
+use crate::domain::job_result::ErrorItem;
 use crate::{
+    domain::events::Notification,
     domain::{
         export::plan::CompanyFacts,
         nmbrs_failure::{CompanyError, NoticeFacts, Scope, Treatment, stops_job, treat},
     },
-    events::Notification,
     nmbrs::{CompanyId, NmbrsApi, NmbrsError},
 };
 

@@ -34,15 +34,17 @@ use super::{
     facts as export_facts, proof as export_proof, report,
     snapshot::Snapshots,
 };
+use crate::domain::job_result::ErrorItem;
 use crate::jobs::{
-    ErrorItem, JobContext, JobError, JobHandler, JobOutput, NmbrsConnection, NmbrsConnector,
-    run::connector::store_write_log,
-    switch::{
-        capture,
-        relink::{self, EmployeeLinks},
+    run::{
+        connector::{NmbrsConnection, NmbrsConnector, store_write_log},
+        context::{JobContext, JobHandler, JobOutput},
+        error::JobError,
     },
+    switch::{capture, links::EmployeeLinks, relink},
 };
 use crate::{
+    domain::events::Notification,
     domain::export::{
         contributions::BucketKey,
         ledger::Ledger,
@@ -55,7 +57,6 @@ use crate::{
     },
     domain::nmbrs_failure::{NoticeFacts, notification},
     envelope::Job,
-    events::Notification,
     failpoint::crash_point,
     nmbrs::{CompanyId, ErrorKind, NmbrsApi, rest::RestClient},
     store::{

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::apply::{BucketResult, Stop};
 use crate::{
+    domain::events::{EventDraft, EventType, Notification},
     domain::export::{
         actions::ComponentLineId,
         contributions::BucketKey,
@@ -17,8 +18,8 @@ use crate::{
         proof::Proof,
         result::{Tally, Written, bucket_scope, export_result},
     },
-    events::{EventDraft, EventType, Notification},
-    jobs::{ErrorItem, JobOutput},
+    domain::job_result::ErrorItem,
+    jobs::run::context::JobOutput,
     metrics::Metrics,
     nmbrs::{CompanyId, NmbrsError},
 };

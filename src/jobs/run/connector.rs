@@ -12,8 +12,8 @@
 
 use std::sync::Arc;
 
+use super::context::JobContext;
 use super::error::JobError;
-use crate::jobs::JobContext;
 use crate::{
     credentials::OpenedCredentials,
     nmbrs::{

@@ -10,8 +10,9 @@ use sqlx::{Connection, PgPool};
 
 use crate::{
     domain::consent_chain::{self, ChainPolicy},
+    domain::events::{Level, Notification},
     envelope::Job,
-    events::{self, JobRef, Level, Notification},
+    events::{self, JobRef},
     store::{oauth_grants, outbox},
     telemetry::TraceHeaders,
 };

@@ -2,11 +2,11 @@
 //! tells a person what to do.
 
 use crate::{
+    domain::events::{Level, Notification},
     domain::{
         nmbrs_failure::{ErrorKind, NoticeFacts, job_failure, notification},
         retry::ErrorClass,
     },
-    events::{Level, Notification},
     nmbrs::{
         NmbrsError,
         rest::{AuthError, RestNotConfigured},

@@ -15,11 +15,13 @@ use std::time::Duration;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::jobs::{JobError, JobOutput, ResultWrite};
+use super::context::{JobOutput, ResultWrite};
+use super::error::JobError;
 use crate::{
+    domain::events::{EventDraft, EventType, Level, Notification},
     domain::retry::{Decision, ErrorClass, decide},
     envelope::Rejection,
-    events::{EventDraft, EventType, Level, Notification, stable_event_id},
+    events::stable_event_id,
 };
 
 /// Where a job stands once an attempt has ended.
@@ -223,8 +225,8 @@ fn rejected(rejection: Rejection, replays: u32) -> Step {
 mod tests {
     use super::*;
     use crate::{
+        domain::job_result::{CompletionStatus, ErrorItem},
         envelope::RejectCode,
-        jobs::{CompletionStatus, ErrorItem},
     };
 
     const SCHEDULE: [Duration; 2] = [Duration::from_secs(10), Duration::from_secs(60)];

@@ -2,11 +2,13 @@
 //! (`pipeline`) and what becomes of it at the end (`delivery`), what happens when the worker's
 //! own database or broker fails (`outage`), the pure lifecycle that decides what an attempt's end leads to (`lifecycle`),
 //! the error an attempt ends with (`error`, with `JobError::token` for a REST token failure),
-//! the connector that opens the job's Nmbrs client (`connector`), and the warning before a
+//! the connector that opens the job's Nmbrs client (`connector`), what a handler gets and
+//! returns and the trait it implements (`context`), and the warning before a
 //! REST consent's refresh chain ends (`consent`).
 
 pub mod connector;
 pub mod consent;
+pub mod context;
 pub mod delivery;
 pub mod error;
 pub mod lifecycle;

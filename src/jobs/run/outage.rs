@@ -26,7 +26,7 @@ use sqlx::PgPool;
 use crate::{
     bus::{headers, publisher::PublishError, topology::DELIVERY_LIMIT},
     envelope::{RejectCode, Rejection},
-    jobs::JobError,
+    jobs::run::error::JobError,
     store::{self, fault},
 };
 

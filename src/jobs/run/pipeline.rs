@@ -20,10 +20,12 @@ use sqlx::PgPool;
 use tracing::{Instrument, field::Empty};
 use uuid::Uuid;
 
+use super::context::{JobContext, JobOutput, ResultWrite};
 use super::delivery;
+use super::error::JobError;
 use super::lifecycle::{self, AttemptEnd, EndedAttempt, JobState, Next, Step};
 use super::outage::{self, Infra};
-use crate::jobs::{Handlers, JobContext, JobError, JobOutput, ResultWrite};
+use crate::jobs::registry::Handlers;
 use crate::{
     bus::{
         headers,

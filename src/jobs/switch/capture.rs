@@ -15,7 +15,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::jobs::{JobContext, team::reads::TeamRead};
+use crate::jobs::{run::context::JobContext, team::reads::TeamRead};
 use crate::{
     bsn_hash::BsnHasher,
     domain::identity::{self, EmployeeIdentity},

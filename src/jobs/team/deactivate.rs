@@ -9,7 +9,11 @@ use rust_decimal::Decimal;
 
 use super::reads::{self, Detail};
 use crate::jobs::{
-    JobContext, JobError, JobHandler, JobOutput, NmbrsConnection, NmbrsConnector,
+    run::{
+        connector::{NmbrsConnection, NmbrsConnector},
+        context::{JobContext, JobHandler, JobOutput},
+        error::JobError,
+    },
     switch::{
         capture::{self, CompanyNumbers},
         relink,

@@ -10,14 +10,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::jobs::JobOutput;
+use crate::jobs::run::context::JobOutput;
 use crate::{
+    domain::events::{EventDraft, Notification},
     domain::{
         nmbrs_failure::{CompanyError, NoticeFacts, Scope, Treatment, treat},
         team::{CompanyData, CompanyFailure, TeamList, TeamPlan, UnreadableIn},
     },
     envelope::Venue,
-    events::{EventDraft, Notification},
     nmbrs::{CompanyId, EmployeeId, Listed, NmbrsApi, NmbrsError, PerEmployee},
 };
 

@@ -15,7 +15,11 @@ use rust_decimal::Decimal;
 
 use super::reads::{self, Detail};
 use crate::jobs::{
-    JobContext, JobError, JobHandler, JobOutput, NmbrsConnection, NmbrsConnector, ResultWrite,
+    run::{
+        connector::{NmbrsConnection, NmbrsConnector},
+        context::{JobContext, JobHandler, JobOutput, ResultWrite},
+        error::JobError,
+    },
     switch::{
         capture::{self, CompanyNumbers},
         relink,
