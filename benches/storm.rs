@@ -76,6 +76,8 @@ struct Run {
     peak_rss_mib: Vec<f64>,
     /// With a quota: calls answered 42909 during the pause, and the pause's length.
     paused: Option<(u64, Duration)>,
+    /// Budget tokens taken by both workers, and those dropped as too late.
+    late: (u64, u64),
 }
 
 /// A worker process's peak RSS in MiB (`VmHWM`), read while it still runs.
@@ -151,12 +153,13 @@ async fn run(sim: &SimProcess, load: Load, big: usize, quota: Option<Quota>) -> 
         }
     }
     let mut workers: Vec<Child> = (0..2)
-        .map(|_| {
+        .map(|i| {
             let mut cmd = Command::new(env!("CARGO_BIN_EXE_nmbrs-worker"));
             cmd.arg("run").env("RUST_LOG", "warn").stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
             for (k, v) in &world.vars {
                 cmd.env(k, v);
             }
+            cmd.env("NMBRS_WORKER_HTTP_ADDR", format!("127.0.0.1:{}", METRICS_PORT + i));
             cmd.spawn().expect("a worker process starts")
         })
         .collect();
@@ -190,6 +193,11 @@ async fn run(sim: &SimProcess, load: Load, big: usize, quota: Option<Quota>) -> 
         None => None,
     };
     let peak_rss_mib = workers.iter().map(peak_rss_mib).collect();
+    let mut late = (0, 0);
+    for i in 0..workers.len() {
+        let (tokens, dropped) = budget_tokens(&sim.http, METRICS_PORT + i as u16).await;
+        late = (late.0 + tokens, late.1 + dropped);
+    }
     let key = &key_counts(&sim.base, &sim.http).await;
     let count = |f: &str| key[f].as_u64().unwrap_or(0);
     let db = sqlx::PgPool::connect(&world.config.database_url).await.unwrap();
@@ -215,7 +223,24 @@ async fn run(sim: &SimProcess, load: Load, big: usize, quota: Option<Quota>) -> 
         takes,
         peak_rss_mib,
         paused,
+        late,
     }
+}
+
+/// Where worker `i` serves `/metrics` (`METRICS_PORT + i`).
+const METRICS_PORT: u16 = 26_100;
+
+/// A worker's budget tokens taken, and those dropped because their call woke too late.
+async fn budget_tokens(http: &reqwest::Client, port: u16) -> (u64, u64) {
+    let text = match http.get(format!("http://127.0.0.1:{port}/metrics")).send().await {
+        Ok(answer) => answer.text().await.unwrap_or_default(),
+        Err(_) => return (0, 0),
+    };
+    let value = |name: &str| -> u64 {
+        let line = text.lines().find(|l| l.starts_with(name));
+        line.and_then(|l| l.rsplit(' ').next()).and_then(|v| v.parse::<f64>().ok()).map_or(0, |v| v as u64)
+    };
+    (value("nmbrs_worker_call_budget_tokens_total"), value("nmbrs_worker_budget_late_tokens_total"))
 }
 
 
@@ -233,6 +258,7 @@ fn report(label: &str, load: Load, r: &Run) {
     println!("  429 share                {:.3} %", r.throttled as f64 * 100.0 / calls.max(1) as f64);
     println!("  peak calls in 1 s        {} (limit {})", r.peak_per_second, load.limit);
     println!("  budget round trips       {} ({:.3} per call)", r.takes, r.takes as f64 / calls.max(1) as f64);
+    println!("  tokens dropped as late   {} of {} taken", r.late.1, r.late.0);
     let rss: Vec<String> = r.peak_rss_mib.iter().map(|m| format!("{m:.1}")).collect();
     println!("  peak RSS per process     {} MiB", rss.join(" / "));
     if let Some((refused, first)) = r.paused {
