@@ -44,10 +44,11 @@ pub async fn take(pool: &PgPool, scope: &str, process: Uuid, t: &Take) -> sqlx::
 /// they already hold are not used (issue 22: at most the calls in flight after a `42909`).
 pub const PAUSED_CHANNEL: &str = "nmbrs_call_budget_paused";
 
-/// A `42908`: the bucket's tokens are spent; with `Retry-After` none come before it.
+/// A `42908`: the bucket's tokens are spent and one more is owed
+/// (`domain::call_budget::Bucket::throttle`); with `Retry-After` none come before it.
 pub async fn throttle(pool: &PgPool, scope: &str, retry_after_secs: Option<f64>) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE nmbrs_call_budget SET tokens = LEAST(tokens, 0),
+        "UPDATE nmbrs_call_budget SET tokens = LEAST(tokens, 0) - 1,
              refilled_at = GREATEST(refilled_at, clock_timestamp() + make_interval(secs => $2))
          WHERE scope = $1",
     )

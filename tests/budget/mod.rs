@@ -4,12 +4,14 @@
 //! - `quota`: a 42909 storm across two integrations: no tight loop, one notice per job, the
 //!   pause ends when the quota returns;
 //! - `fairness`: a big sync cannot starve small ones (calls counted per integration, in order);
-//! - `halfway`: a quota run out halfway stops both processes within the calls in flight.
+//! - `halfway`: a quota run out halfway stops both processes within the calls in flight;
+//! - `sql_twin`: the bulk allowance in `nmbrs_budget_take`, counted.
 
 mod fairness;
 mod halfway;
 mod processes;
 mod quota;
+mod sql_twin;
 
 use nmbrs_worker::{
     credentials::RestGrant,

@@ -177,10 +177,12 @@ impl Bucket {
         Answer::Tokens { granted, bulk, available, wait_secs: wait.clamp(MIN_WAIT_SECS, MAX_WAIT_SECS) }
     }
 
-    /// A `42908`: the tokens there are spent, and with `Retry-After` no new ones come before it.
-    /// Tokens taken ahead stay owed.
+    /// A `42908`: the tokens there are spent, one more is owed (calls reached the gateway
+    /// faster than it allows, so the next second gets one fewer: with `k` 42908s a second the
+    /// budget gives `k` fewer tokens, whatever made the calls bunch), and with `Retry-After` no new ones
+    /// come before it. Tokens taken ahead stay owed.
     pub fn throttle(&mut self, now: f64, retry_after_secs: Option<f64>) {
-        self.tokens = self.tokens.min(0.0);
+        self.tokens = self.tokens.min(0.0) - 1.0;
         self.refilled_at = self.refilled_at.max(now + retry_after_secs.unwrap_or(0.0));
     }
 
@@ -372,7 +374,7 @@ mod tests {
             Answer::Tokens { granted, wait_secs, .. } => assert_eq!((granted, wait_secs >= 1.0), (0, true)),
             other => panic!("{other:?}"),
         }
-        assert_eq!(granted(b.take(2.2, &take(3, 1.0, 1.0))), 2);
+        assert_eq!(granted(b.take(2.2, &take(3, 1.0, 1.0))), 1, "0.2 s of refill, less the one owed");
         let mut plain = Bucket::new(5.0, 0.0);
         plain.throttle(0.0, None);
         assert_eq!(granted(plain.take(0.0, &take(3, 1.0, 1.0))), 0, "a 42908 spends what is there");
@@ -380,7 +382,7 @@ mod tests {
         let mut ahead = Bucket::new(5.0, 0.0);
         ahead.take(0.0, &take_ahead(100, 1.0, 1.0, 1.0));
         ahead.throttle(0.0, None);
-        assert_eq!(ahead.tokens, -10.0);
+        assert_eq!(ahead.tokens, -11.0, "and one more is owed");
     }
 
     #[test]
