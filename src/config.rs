@@ -67,9 +67,12 @@ pub struct Config {
     /// `NMBRS_SOAP_CALLS_PER_SECOND` (default 100): SOAP calls per second per Nmbrs domain, of every
     /// worker process together (Nmbrs' fair use serves up to 150).
     pub soap_calls_per_second: f64,
-    /// `NMBRS_WORKER_BULK_AFTER_CALLS` (default 200): a job's Nmbrs calls after this many wait in
-    /// the budget's bulk lane (one token in eight while other integrations wait).
+    /// `NMBRS_WORKER_BULK_AFTER_CALLS` (default 50): a job's Nmbrs calls after this many wait in
+    /// the budget's bulk lane (a twentieth of the rate while other integrations' calls wait).
     pub bulk_after_calls: u64,
+    /// `NMBRS_WORKER_QUOTA_PROBE_SECS` (default 1): while Eitje's REST quota is used up (42909),
+    /// one probing call goes at most this often, across every process.
+    pub quota_probe_secs: f64,
     /// The Nmbrs REST API and Eitje's OAuth app (CONTRACT §1, §5.1); the app may be missing.
     pub rest: crate::nmbrs::rest::RestConfig,
     /// What "now" is when a job decides what day it is (CONTRACT §2.3 "today"): the system
@@ -206,7 +209,8 @@ impl Config {
         Ok(Config {
             rest_calls_per_second: rate("NMBRS_REST_CALLS_PER_SECOND")?,
             soap_calls_per_second: rate("NMBRS_SOAP_CALLS_PER_SECOND")?,
-            bulk_after_calls: parse(src, "NMBRS_WORKER_BULK_AFTER_CALLS", "200", "a number of calls")?,
+            bulk_after_calls: parse(src, "NMBRS_WORKER_BULK_AFTER_CALLS", "50", "a number of calls")?,
+            quota_probe_secs: parse(src, "NMBRS_WORKER_QUOTA_PROBE_SECS", "1", "seconds, like 1 or 0.5")?,
             amqp_url,
             database_url,
             nmbrs_base_url: nmbrs_base_url.trim_end_matches('/').to_string(),

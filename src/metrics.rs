@@ -132,6 +132,11 @@ impl Default for Metrics {
             "Tokens this process took from the shared Nmbrs call budget (one per call)",
             budget.tokens.clone(),
         );
+        registry.register(
+            "budget_late_tokens",
+            "Call budget tokens dropped because their call woke too late to keep the gateway's rate (a loaded process); the call took a fresh one",
+            budget.late_tokens.clone(),
+        );
         let check = crate::jobs::check::metrics::CheckMetrics::register(&mut registry);
         let attempt_errors = Family::<CodeLabel, Counter>::default();
         registry.register(

@@ -1,6 +1,6 @@
 //! Tenant fairness within the budget (issue 22): with the budget as the bottleneck, a big sync
 //! that started first does not starve small ones that arrive after it. Its job passes
-//! `NMBRS_WORKER_BULK_AFTER_CALLS` and waits in the bulk lane (one token in eight while others
+//! `NMBRS_WORKER_BULK_AFTER_CALLS` and waits in the bulk lane (a twentieth of the budget while others
 //! wait). Counted in the simulator's call log, in order: no timings.
 
 use super::{rest_calls_by_domain, rest_sync, state_of};

@@ -3,11 +3,15 @@
 //! - `processes`: two real worker processes keep the one rate; a killed one's share returns;
 //! - `quota`: a 42909 storm across two integrations: no tight loop, one notice per job, the
 //!   pause ends when the quota returns;
-//! - `fairness`: a big sync cannot starve small ones (calls counted per integration, in order).
+//! - `fairness`: a big sync cannot starve small ones (calls counted per integration, in order);
+//! - `halfway`: a quota run out halfway stops both processes within the calls in flight;
+//! - `sql_twin`: the bulk allowance in `nmbrs_budget_take`, counted.
 
 mod fairness;
+mod halfway;
 mod processes;
 mod quota;
+mod sql_twin;
 
 use nmbrs_worker::{
     credentials::RestGrant,
@@ -58,6 +62,20 @@ pub fn rest_sync(env: &TestEnv, sim: &Simulator, domain: &str, integration: &str
         {"eitje_venue_id": "v-catering", "nmbrs_company_id": company(demo::CATERING)}
     ]);
     job
+}
+
+/// A simulator with the demo data under each of `domains`, and the environment of worker
+/// processes pointed at it, sharing `rate` REST calls per second. Four jobs per process keep
+/// the budget the bottleneck; a small pool each, so two processes stay well inside the test
+/// server's 100 connections.
+pub async fn two_process_world(domains: &[&str], rate: f64) -> (TestEnv, Simulator) {
+    let mut env = TestEnv::new();
+    let sim = Simulator::start_with(state_of(domains, None)).await.expect("simulator");
+    crate::support::point_rest_at(&mut env, &sim);
+    env.set("NMBRS_REST_CALLS_PER_SECOND", &rate.to_string());
+    env.set("NMBRS_WORKER_CONCURRENCY", "4");
+    env.set("NMBRS_WORKER_DB_POOL_SIZE", "24");
+    (env, sim)
 }
 
 /// The REST calls the simulator served, in order, as the domain each was for ("" for a call

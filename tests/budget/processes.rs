@@ -4,12 +4,11 @@
 
 use std::time::{Duration, Instant};
 
-use nmbrs_worker::sim::{Simulator, rest::subscription::SubscriptionLimits};
+use nmbrs_worker::sim::rest::subscription::SubscriptionLimits;
 use serde_json::Value;
 
-use super::{rest_sync, state_of};
+use super::{rest_sync, two_process_world};
 use crate::export::crash::harness::Crew;
-use crate::support::{TestEnv, point_rest_at};
 
 /// The gateway's limit, and the rate the workers are set to (a little below it, as the docs
 /// tell operators: the budget's burst rides on top of its rate).
@@ -19,14 +18,7 @@ const RATE: f64 = 28.0;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_keep_one_rate_and_a_killed_ones_share_returns() {
     let domains = ["d-1", "d-2", "d-3", "d-4"];
-    let mut env = TestEnv::new();
-    let sim = Simulator::start_with(state_of(&domains, None)).await.expect("simulator");
-    point_rest_at(&mut env, &sim);
-    env.set("NMBRS_REST_CALLS_PER_SECOND", &RATE.to_string());
-    // Four jobs per process keep the budget the bottleneck; a small pool each, so two
-    // processes stay well inside the test server's 100 connections.
-    env.set("NMBRS_WORKER_CONCURRENCY", "4");
-    env.set("NMBRS_WORKER_DB_POOL_SIZE", "24");
+    let (env, sim) = two_process_world(&domains, RATE).await;
     let mut events = env.events().await;
     let mut crew = Crew::new(&env, &sim);
     crew.start(&[]);

@@ -16,8 +16,16 @@
 //!   it gets at most its share of what is there now or within the horizon, `weight /
 //!   total_weight` (its waiting integrations against those of every process that asked lately),
 //!   and never less than one token when one is there, so the budget is never left unused.
+//! - **A bulk lane with a bounded share over time.** Calls of jobs past `bulk_after_calls`
+//!   (the few huge integrations) are asked for apart (`want_bulk`). While any process has an
+//!   ordinary call waiting (or had one within half a second), bulk calls get the tokens there now that
+//!   nobody reserved, and beyond them only the bucket's bulk allowance, which gains `rate ×
+//!   bulk_share` per second (at most one token there), across every take of every process: the
+//!   huge integrations then get that share of a budget the small ones saturate, however often
+//!   their process asks, and whatever the small ones leave. When no ordinary call waits
+//!   anywhere they share the rate like any other, so nothing is left unused.
 //! - **Pause.** After a `42909` the scope is paused for every process: no tokens, only one
-//!   probing call at a time (its lease ends after `probe_secs`, so a dead prober frees it),
+//!   probing call at a time, the next `probe_every` after a `42909` (its lease ends after `probe_secs`, so a dead prober frees it),
 //!   until a probe is answered ([`Bucket::resume`]).
 //!
 //! Times are seconds on one clock (the database's, or the process's in memory).
@@ -25,8 +33,15 @@
 /// One take of tokens by one process.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Take {
-    /// Calls this process has waiting (at most its batch).
+    /// Ordinary calls this process has waiting (at most its batch).
     pub want: u32,
+    /// Bulk-lane calls this process has waiting (at most its batch less `want`).
+    pub want_bulk: u32,
+    /// The ordinary integrations waiting in this process: above 0 (or when some process had
+    /// one within [`ORDINARY_MEMORY_SECS`]), bulk tokens need the bulk allowance.
+    pub ordinary_total: f64,
+    /// The bulk lane's share of the rate while ordinary calls wait.
+    pub bulk_share: f64,
     /// Its waiting integrations (a bulk one counts a fraction, `FairQueue::weight`).
     pub weight: f64,
     /// The weights of every process that asked lately, this one included.
@@ -45,9 +60,10 @@ pub struct Take {
 /// What a take gets.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Answer {
-    /// `granted` tokens (maybe 0); token `i` may be used [`ready_in`]`(available, i, rate)`
-    /// seconds from now. Ask again after `wait_secs` if calls still wait.
-    Tokens { granted: u32, available: f64, wait_secs: f64 },
+    /// `granted` tokens (maybe 0), the last `bulk` of them for the bulk lane; token `i` may be
+    /// used [`ready_in`]`(available, i, rate)` seconds from the take. Ask again after
+    /// `wait_secs` if calls still wait.
+    Tokens { granted: u32, bulk: u32, available: f64, wait_secs: f64 },
     /// The scope is paused: `probe` says whether this take holds the one probe.
     Paused { probe: bool },
 }
@@ -57,6 +73,11 @@ pub enum Answer {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Bucket {
     pub tokens: f64,
+    /// The bulk lane's allowance (module doc), negative while bulk tokens taken ahead are
+    /// still to come.
+    pub bulk_tokens: f64,
+    /// When a take last had an ordinary call waiting (any process).
+    pub ordinary_at: f64,
     pub refilled_at: f64,
     pub paused_since: Option<f64>,
     pub probe_until: Option<f64>,
@@ -65,6 +86,14 @@ pub struct Bucket {
 /// The shortest and longest wait between two takes of a process that still has calls waiting.
 pub const MIN_WAIT_SECS: f64 = 0.005;
 pub const MAX_WAIT_SECS: f64 = 0.25;
+
+/// How long ordinary calls count as waiting after a take last had one: a process with calls
+/// waiting asks at least every [`MAX_WAIT_SECS`], and between two reads of a small sync no call
+/// of it may wait for a moment, which must not hand the bulk lane a whole batch ahead.
+pub const ORDINARY_MEMORY_SECS: f64 = 0.5;
+
+/// The most tokens the bulk allowance holds.
+pub const BULK_BURST: f64 = 1.0;
 
 /// Seconds from the take until token `i` (from 0) of a grant may be used, when the bucket held
 /// `available` tokens (maybe fewer than none) before it: the tokens there go at once, the
@@ -76,7 +105,14 @@ pub fn ready_in(available: f64, i: u32, rate: f64) -> f64 {
 impl Bucket {
     /// A full bucket.
     pub fn new(burst: f64, now: f64) -> Self {
-        Bucket { tokens: burst, refilled_at: now, paused_since: None, probe_until: None }
+        Bucket {
+            tokens: burst,
+            bulk_tokens: BULK_BURST,
+            ordinary_at: f64::NEG_INFINITY,
+            refilled_at: now,
+            paused_since: None,
+            probe_until: None,
+        }
     }
 
     /// One take (module doc).
@@ -93,37 +129,68 @@ impl Bucket {
         if throttled > 0.0 {
             // A `Retry-After` runs: nothing before it, for anyone.
             let wait_secs = throttled + MIN_WAIT_SECS;
-            return Answer::Tokens { granted: 0, available: self.tokens, wait_secs };
+            return Answer::Tokens { granted: 0, bulk: 0, available: self.tokens, wait_secs };
         }
-        let available = (self.tokens + rate * (now - self.refilled_at)).min(t.burst);
+        let elapsed = now - self.refilled_at;
+        let available = (self.tokens + rate * elapsed).min(t.burst);
         let within = available + rate * t.horizon_secs;
         let weight = t.weight.max(f64::MIN_POSITIVE);
         let total = t.total_weight.max(weight);
         let share = if total <= weight { within } else { (within * weight / total).max(within.min(1.0)) };
-        let granted = share.floor().clamp(0.0, f64::from(t.want)) as u32;
+        let cap = share.floor().clamp(0.0, f64::from(t.want) + f64::from(t.want_bulk)) as u32;
+        let ordinary = cap.min(t.want);
+        let bulk_rate = rate * t.bulk_share.clamp(0.0, 1.0);
+        let bulk_available = (self.bulk_tokens + bulk_rate * elapsed).min(BULK_BURST);
+        if t.ordinary_total > 0.0 {
+            self.ordinary_at = now;
+        }
+        let ordinary_wait = now - self.ordinary_at < ORDINARY_MEMORY_SECS;
+        let (bulk, bulk_wait) = if ordinary_wait {
+            // Tokens there now that nobody reserved go to whoever asks; beyond them the bulk
+            // lane has its allowance, whatever this process's share (its moments follow on
+            // after every token already reserved, so the rate holds).
+            let spare = (available - f64::from(ordinary)).floor().max(0.0) as u32;
+            let free = spare.min(t.want_bulk);
+            let allowed = (bulk_available + bulk_rate * t.horizon_secs).floor().max(0.0) as u32;
+            let from_allowance = (t.want_bulk - free).min(allowed);
+            self.bulk_tokens = bulk_available - f64::from(from_allowance);
+            // Until the allowance has one more token.
+            let wait = (1.0 - self.bulk_tokens - bulk_rate * t.horizon_secs) / bulk_rate.max(f64::MIN_POSITIVE);
+            (free + from_allowance, wait)
+        } else {
+            self.bulk_tokens = bulk_available;
+            ((cap - ordinary).min(t.want_bulk), 0.0)
+        };
+        let granted = ordinary + bulk;
         self.tokens = available - f64::from(granted);
         self.refilled_at = now;
-        let wait = if granted == 0 {
-            // Until this process's share of the tokens within the horizon is one.
-            (total / weight - within) / rate
-        } else {
+        let wait = if granted > 0 {
             // Until its last token is ready: the next batch then follows on.
             ready_in(available, granted - 1, rate)
+        } else if t.want == 0 && ordinary_wait {
+            // Only bulk calls wait here, and the allowance is spent.
+            bulk_wait
+        } else {
+            // Until this process's share of the tokens within the horizon is one.
+            (total / weight - within) / rate
         };
-        Answer::Tokens { granted, available, wait_secs: wait.clamp(MIN_WAIT_SECS, MAX_WAIT_SECS) }
+        Answer::Tokens { granted, bulk, available, wait_secs: wait.clamp(MIN_WAIT_SECS, MAX_WAIT_SECS) }
     }
 
-    /// A `42908`: the tokens there are spent, and with `Retry-After` no new ones come before it.
-    /// Tokens taken ahead stay owed.
+    /// A `42908`: the tokens there are spent, one more is owed (calls reached the gateway
+    /// faster than it allows, so the next second gets one fewer: with `k` 42908s a second the
+    /// budget gives `k` fewer tokens, whatever made the calls bunch), and with `Retry-After` no new ones
+    /// come before it. Tokens taken ahead stay owed.
     pub fn throttle(&mut self, now: f64, retry_after_secs: Option<f64>) {
-        self.tokens = self.tokens.min(0.0);
+        self.tokens = self.tokens.min(0.0) - 1.0;
         self.refilled_at = self.refilled_at.max(now + retry_after_secs.unwrap_or(0.0));
     }
 
-    /// A `42909`: the scope pauses (true when this call paused it) and the probe, if this was
-    /// it, is free again.
-    pub fn pause(&mut self, now: f64) -> bool {
-        self.probe_until = None;
+    /// A `42909`: the scope pauses (true when this call paused it), and the next probe may go
+    /// `probe_every_secs` from now (probes come one at a time and never in a loop, whatever
+    /// the jobs' retry schedules).
+    pub fn pause(&mut self, now: f64, probe_every_secs: f64) -> bool {
+        self.probe_until = Some(now + probe_every_secs);
         let newly = self.paused_since.is_none();
         self.paused_since.get_or_insert(now);
         newly
@@ -152,7 +219,18 @@ mod tests {
 
     /// Rate 10/s, burst 5, and a horizon of `horizon` seconds.
     fn take_ahead(want: u32, weight: f64, total_weight: f64, horizon: f64) -> Take {
-        Take { want, weight, total_weight, rate: 10.0, burst: 5.0, horizon_secs: horizon, probe_secs: 30.0 }
+        Take {
+            want,
+            want_bulk: 0,
+            ordinary_total: total_weight,
+            bulk_share: 0.1,
+            weight,
+            total_weight,
+            rate: 10.0,
+            burst: 5.0,
+            horizon_secs: horizon,
+            probe_secs: 30.0,
+        }
     }
 
     fn take(want: u32, weight: f64, total_weight: f64) -> Take {
@@ -163,6 +241,60 @@ mod tests {
         match a {
             Answer::Tokens { granted, .. } => granted,
             Answer::Paused { .. } => panic!("paused"),
+        }
+    }
+
+    #[test]
+    fn the_bulk_lane_gets_its_share_over_time_however_often_it_asks_while_ordinary_calls_wait() {
+        // Process A has only bulk calls and asks every 5 ms; process B's ordinary calls wait.
+        let mut b = Bucket::new(5.0, 0.0);
+        let bulk_only = Take { want: 0, want_bulk: 50, ..take_ahead(0, 0.1, 4.1, 0.25) };
+        let ordinary = take_ahead(50, 4.0, 4.1, 0.25);
+        let (mut bulk, mut all) = (0, 0);
+        for i in 0..2000 {
+            let now = f64::from(i) * 0.005;
+            let t = if i % 2 == 0 { &ordinary } else { &bulk_only };
+            if let Answer::Tokens { granted, bulk: b_got, .. } = b.take(now, t) {
+                bulk += b_got;
+                all += granted;
+                assert!(b_got <= granted);
+            }
+        }
+        // 10 s at 10/s: about 100 tokens, the bulk lane's tenth of them (its allowance holds
+        // one token ahead).
+        assert!((95..=110).contains(&all), "{all}");
+        assert!((9..=12).contains(&bulk), "{bulk} bulk tokens of {all}");
+        // Ordinary calls wait but use only half the rate (one every 0.2 s): the bulk lane gets
+        // the other half, and the rate is used.
+        let mut b = Bucket::new(5.0, 0.0);
+        let light = take_ahead(1, 4.0, 4.1, 0.25);
+        let (mut bulk, mut all) = (0, 0);
+        for i in 0..2000 {
+            let t = if i % 40 == 0 { &light } else { &bulk_only };
+            if let Answer::Tokens { granted, bulk: b_got, .. } = b.take(f64::from(i) * 0.005, t) {
+                bulk += b_got;
+                all += granted;
+            }
+        }
+        assert!(bulk >= 45 && (95..=110).contains(&all), "{bulk} bulk tokens of {all}");
+        // Nobody has an ordinary call waiting: the bulk lane takes what is there.
+        let mut b = Bucket::new(5.0, 0.0);
+        let alone = Take { ordinary_total: 0.0, total_weight: 0.1, ..bulk_only };
+        match b.take(0.0, &alone) {
+            Answer::Tokens { granted, bulk, .. } => assert_eq!((granted, bulk), (7, 7)),
+            other => panic!("{other:?}"),
+        }
+        // An ordinary call waited a moment ago (between two reads of a small sync): the bulk
+        // lane keeps to its allowance for half a second more.
+        let mut b = Bucket::new(5.0, 0.0);
+        b.take(0.0, &Take { want: 1, ..ordinary });
+        match b.take(0.1, &alone) {
+            Answer::Tokens { bulk, .. } => assert_eq!(bulk, 6, "the 5 tokens there and 1 of the allowance, none ahead"),
+            other => panic!("{other:?}"),
+        }
+        match b.take(0.7, &alone) {
+            Answer::Tokens { granted, bulk, .. } => assert_eq!((granted, bulk), (7, 7)),
+            other => panic!("{other:?}"),
         }
     }
 
@@ -242,7 +374,7 @@ mod tests {
             Answer::Tokens { granted, wait_secs, .. } => assert_eq!((granted, wait_secs >= 1.0), (0, true)),
             other => panic!("{other:?}"),
         }
-        assert_eq!(granted(b.take(2.2, &take(3, 1.0, 1.0))), 2);
+        assert_eq!(granted(b.take(2.2, &take(3, 1.0, 1.0))), 1, "0.2 s of refill, less the one owed");
         let mut plain = Bucket::new(5.0, 0.0);
         plain.throttle(0.0, None);
         assert_eq!(granted(plain.take(0.0, &take(3, 1.0, 1.0))), 0, "a 42908 spends what is there");
@@ -250,19 +382,21 @@ mod tests {
         let mut ahead = Bucket::new(5.0, 0.0);
         ahead.take(0.0, &take_ahead(100, 1.0, 1.0, 1.0));
         ahead.throttle(0.0, None);
-        assert_eq!(ahead.tokens, -10.0);
+        assert_eq!(ahead.tokens, -11.0, "and one more is owed");
     }
 
     #[test]
     fn a_pause_lets_one_probe_through_at_a_time_until_one_is_answered() {
         let mut b = Bucket::new(5.0, 0.0);
-        assert!(b.pause(1.0));
-        assert!(!b.pause(1.1), "paused once");
+        assert!(b.pause(1.0, 0.1));
+        assert!(!b.pause(1.05, 0.1), "paused once");
+        assert_eq!(b.take(1.1, &take(3, 1.0, 1.0)), Answer::Paused { probe: false }, "not yet: one probe a tenth");
         assert_eq!(b.take(1.2, &take(3, 1.0, 1.0)), Answer::Paused { probe: true });
         assert_eq!(b.take(1.3, &take(3, 1.0, 1.0)), Answer::Paused { probe: false });
-        // The probe got 42909 again: still paused, the next take probes.
-        b.pause(2.0);
-        assert_eq!(b.take(2.1, &take(3, 1.0, 1.0)), Answer::Paused { probe: true });
+        // The probe got 42909 again: still paused, the next probe a tenth later.
+        b.pause(2.0, 0.1);
+        assert_eq!(b.take(2.05, &take(3, 1.0, 1.0)), Answer::Paused { probe: false });
+        assert_eq!(b.take(2.15, &take(3, 1.0, 1.0)), Answer::Paused { probe: true });
         // A prober that died frees the probe when its lease ends.
         assert_eq!(b.take(40.0, &take(3, 1.0, 1.0)), Answer::Paused { probe: true });
         b.release_probe();

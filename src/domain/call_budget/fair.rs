@@ -3,16 +3,16 @@
 //! turn, however many calls each has waiting (issue 22, "tenant fairness").
 //!
 //! **The bulk lane.** A job that has already made many calls (`BudgetSettings::bulk_after_calls`)
-//! waits in a second lane, served once in every [`BULK_EVERY`] tokens while ordinary
-//! integrations wait, and with every token when none do. The few huge integrations of the
-//! 22:00 storm thus take about an eighth of the budget while the thousand small ones wait, and
-//! all of it once they are done: nothing is left unused, and a small sync is never stuck behind
-//! a big one.
+//! waits in a second lane. The shared bucket grants its tokens apart (`Take::want_bulk`), and
+//! while an ordinary call waits in any process they come from the bulk allowance, [`BULK_SHARE`]
+//! of the rate over time (`bucket` module doc). The few huge integrations of the 22:00 storm
+//! thus take a twentieth of the budget while the thousand small ones wait, and all of it once
+//! they are done: nothing is left unused, and a small sync is never stuck behind a big one.
 
 use std::collections::{HashMap, VecDeque};
 
-/// While ordinary calls wait, one token in this many goes to the bulk lane.
-pub const BULK_EVERY: u32 = 8;
+/// The bulk lane's share of the budget while ordinary calls wait (in any process).
+pub const BULK_SHARE: f64 = 0.05;
 
 /// One lane: integrations in turn, each with its waiting calls in arrival order.
 #[derive(Debug)]
@@ -58,13 +58,11 @@ impl<T> Lane<T> {
 pub struct FairQueue<T> {
     ordinary: Lane<T>,
     bulk: Lane<T>,
-    /// Tokens given to the ordinary lane since the bulk lane's last one.
-    since_bulk: u32,
 }
 
 impl<T> Default for FairQueue<T> {
     fn default() -> Self {
-        FairQueue { ordinary: Lane::default(), bulk: Lane::default(), since_bulk: 0 }
+        FairQueue { ordinary: Lane::default(), bulk: Lane::default() }
     }
 }
 
@@ -74,33 +72,17 @@ impl<T> FairQueue<T> {
         if bulk { self.bulk.push(integration, waiter) } else { self.ordinary.push(integration, waiter) }
     }
 
-    /// The call the next token goes to, with its integration.
-    pub fn pop(&mut self) -> Option<(String, T)> {
-        let bulk_turn = self.since_bulk + 1 >= BULK_EVERY || self.ordinary.calls == 0;
-        if bulk_turn && let Some(next) = self.bulk.pop() {
-            self.since_bulk = 0;
-            return Some(next);
-        }
-        let next = self.ordinary.pop()?;
-        self.since_bulk += 1;
-        Some(next)
+    /// The call a token of the `bulk` lane (or an ordinary one) goes to, with its integration:
+    /// from that lane, or from the other one when none waits there (a token is never left
+    /// unused).
+    pub fn pop(&mut self, bulk: bool) -> Option<(String, T)> {
+        let (first, other) = if bulk { (&mut self.bulk, &mut self.ordinary) } else { (&mut self.ordinary, &mut self.bulk) };
+        first.pop().or_else(|| other.pop())
     }
 
-    /// How many tokens to ask for at once. While the budget is `scarce` (the last batch had to
-    /// be paced or was cut short), handed out in order they keep the bulk lane to its one in
-    /// [`BULK_EVERY`]: every ordinary call, and the bulk calls whose turn comes among them
-    /// (counting the ordinary tokens since the lane's last one). Otherwise, or when no ordinary
-    /// call waits, every waiting call: tokens that are there go to whoever waits. Without this
-    /// a batch of tokens taken ahead would serve every waiting call, bulk or not, and the lane
-    /// would decide nothing.
-    pub fn wanted(&self, scarce: bool) -> usize {
-        let (ordinary, bulk) = (self.ordinary.calls, self.bulk.calls);
-        if !scarce || ordinary == 0 {
-            return ordinary + bulk;
-        }
-        let behind = usize::try_from(BULK_EVERY - 1).unwrap_or(1);
-        let since = usize::try_from(self.since_bulk).unwrap_or(0);
-        ordinary + bulk.min((since + ordinary) / behind)
+    /// Calls waiting in the ordinary lane and in the bulk lane.
+    pub fn wanted(&self) -> (usize, usize) {
+        (self.ordinary.calls, self.bulk.calls)
     }
 
     /// Calls waiting.
@@ -112,10 +94,15 @@ impl<T> FairQueue<T> {
         self.len() == 0
     }
 
+    /// Ordinary integrations waiting: above 0, the bulk lane keeps to its share everywhere.
+    pub fn ordinary_weight(&self) -> f64 {
+        self.ordinary.turn.len() as f64
+    }
+
     /// This process's claim on the shared budget: its waiting integrations, a bulk one counting
-    /// `1 / BULK_EVERY` (so across processes the lanes keep the proportion they have within one).
+    /// [`BULK_SHARE`] (so across processes the lanes keep the proportion they have within one).
     pub fn weight(&self) -> f64 {
-        self.ordinary.turn.len() as f64 + self.bulk.turn.len() as f64 / f64::from(BULK_EVERY)
+        self.ordinary_weight() + self.bulk.turn.len() as f64 * BULK_SHARE
     }
 }
 
@@ -132,54 +119,27 @@ mod tests {
         q.push("small-1", false, 1000);
         q.push("small-2", false, 2000);
         q.push("small-2", false, 2001);
-        let order: Vec<String> = (0..6).map(|_| q.pop().unwrap().0).collect();
+        let order: Vec<String> = (0..6).map(|_| q.pop(false).unwrap().0).collect();
         assert_eq!(order, ["big", "small-1", "small-2", "big", "small-2", "big"]);
         assert_eq!(q.len(), 97);
         assert_eq!(q.weight(), 1.0);
     }
 
     #[test]
-    fn the_bulk_lane_gets_one_token_in_eight_while_others_wait_and_all_when_none_do() {
+    fn each_lane_gets_its_own_tokens_and_the_others_when_it_has_no_call_waiting() {
         let mut q = FairQueue::default();
-        for i in 0..100 {
+        for i in 0..10 {
             q.push("huge", true, i);
-            q.push(&format!("small-{}", i % 10), false, i);
+            q.push(&format!("small-{}", i % 5), false, i);
         }
-        assert!((q.weight() - (10.0 + 1.0 / 8.0)).abs() < 1e-9);
-        let first: Vec<String> = (0..80).map(|_| q.pop().unwrap().0).collect();
-        assert_eq!(first.iter().filter(|i| *i == "huge").count(), 10);
-        while q.ordinary.calls > 0 {
-            q.pop();
-        }
-        assert!(std::iter::from_fn(|| q.pop()).all(|(i, _)| i == "huge"));
-        assert!(q.is_empty());
-    }
-
-    #[test]
-    fn a_batch_asks_for_the_ordinary_calls_and_the_bulk_lanes_share_of_them() {
-        let mut q = FairQueue::default();
-        for i in 0..100 {
-            q.push("huge", true, i);
-        }
-        assert_eq!(q.wanted(true), 100, "alone, the bulk lane gets every token");
-        for i in 0..14 {
-            q.push(&format!("small-{}", i % 4), false, i);
-        }
-        assert_eq!(q.wanted(false), 114, "tokens to spare go to every waiting call");
-        assert_eq!(q.wanted(true), 16, "scarce: 14 ordinary calls and 2 bulk ones");
-        // Handed out in order, a batch of that size keeps the lane to one in eight.
-        let batch: Vec<String> = (0..q.wanted(true)).map(|_| q.pop().unwrap().0).collect();
-        assert_eq!(batch.iter().filter(|i| *i == "huge").count(), 2);
-        assert_eq!(batch.iter().filter(|i| i.starts_with("small-")).count(), 14);
-        // One ordinary call at a time: the bulk lane's turn comes after the seventh.
-        let mut bulk = 0;
-        for i in 0..70 {
-            q.push("small", false, i);
-            for _ in 0..q.wanted(true) {
-                bulk += usize::from(q.pop().unwrap().0 == "huge");
-            }
-        }
-        // One bulk call per seven ordinary ones.
-        assert_eq!(bulk, 10);
+        assert_eq!(q.wanted(), (10, 10));
+        assert!((q.weight() - (5.0 + BULK_SHARE)).abs() < 1e-9);
+        assert_eq!(q.ordinary_weight(), 5.0);
+        assert_eq!(q.pop(true).unwrap().0, "huge");
+        assert!((0..10).all(|_| q.pop(false).unwrap().0.starts_with("small-")));
+        assert_eq!(q.ordinary_weight(), 0.0);
+        // An ordinary token with no ordinary call waiting goes to the bulk lane.
+        assert_eq!(q.pop(false).unwrap().0, "huge");
+        assert_eq!(q.wanted(), (0, 8));
     }
 }

@@ -7,4 +7,4 @@ pub mod bucket;
 pub mod fair;
 
 pub use bucket::{Answer, Bucket, Take, ready_in};
-pub use fair::FairQueue;
+pub use fair::{BULK_SHARE, FairQueue};

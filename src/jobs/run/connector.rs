@@ -81,14 +81,16 @@ impl Connector {
         // Its own small pool: a take is one short statement, and calls must not queue behind
         // the jobs' long-held lock connections. A take that cannot get a connection soon fails,
         // and after a few such the waiting calls are refused (`budget::Refused::Unavailable`).
+        // One more connection listens for pauses (`NOTIFY`, `nmbrs::budget`).
         let pool = sqlx::postgres::PgPoolOptions::new()
-            .max_connections(2)
+            .max_connections(3)
             .acquire_timeout(std::time::Duration::from_secs(2))
             .connect_lazy(&config.database_url)?;
         let settings = BudgetSettings {
             rest_rate: config.rest_calls_per_second,
             soap_rate: config.soap_calls_per_second,
             bulk_after_calls: config.bulk_after_calls,
+            probe_every: std::time::Duration::from_secs_f64(config.quota_probe_secs.clamp(0.0, 3600.0)),
             ..Default::default()
         };
         let client = ClientConfig { base_url: config.nmbrs_base_url.clone(), ..Default::default() };

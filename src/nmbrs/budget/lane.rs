@@ -2,6 +2,21 @@
 //! calls wait, it takes a batch from the shared bucket and hands the tokens out in the fair
 //! order (`domain::call_budget::FairQueue`), then waits as long as the bucket says before it
 //! asks again. It runs only while calls wait, so an idle process costs the database nothing.
+//!
+//! **Pacing as calls leave.** Each token comes with its moment on the database's clock (the
+//! take's moment, mapped to this process's clock, plus its place in the batch): the call
+//! sleeps until then, never leaving earlier. The gateway counts arrivals, so a call that wakes
+//! more than `late_slack` after its moment (a loaded process wakes several at once) does not
+//! go on that token: it waits for a fresh one (at most [`MAX_RETAKES`] times, counted in
+//! `nmbrs_worker_budget_late_tokens_total`). Every call thus leaves within `late_slack` of a
+//! moment the shared bucket gave (or of the take's answer, for tokens already there: the
+//! database's round trip is not the process's lateness, and a job's parallel first reads on
+//! the burst still leave together), and no sliding second sees more than the rate, the burst
+//! and `rate × late_slack`, across every process.
+//!
+//! **A pause voids the tokens held.** When this process sees a `42909` (its own call, a take,
+//! or another process's `NOTIFY`), tokens handed out before it are not used: only calls already
+//! sent can still meet the used-up quota.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -12,20 +27,26 @@ use tokio::sync::oneshot;
 
 use super::scope::{Outcome, Refused, Scope, Shared, UNAVAILABLE_AFTER};
 use super::stats;
-use crate::domain::call_budget::{Answer, FairQueue, Take, ready_in};
+use crate::domain::call_budget::{Answer, BULK_SHARE, FairQueue, Take, ready_in};
 
 /// Refuses every call waiting in `w` with `why`.
 fn refuse(w: &mut Waiting, why: Refused) {
-    while let Some((_, tx)) = w.queue.pop() {
+    while let Some((_, tx)) = w.queue.pop(false) {
         let _ = tx.send(Handed::Refused(why));
     }
 }
 
+/// How often one call may drop a token it woke too late for before it goes anyway (a process
+/// loaded that long must still make progress).
+pub(super) const MAX_RETAKES: u32 = 8;
+
 /// What a waiting call is handed.
 #[derive(Debug)]
 enum Handed {
-    /// A token, to be used from this moment on (tokens taken ahead come paced).
-    Token(Instant),
+    /// A token, to be used from its moment on (tokens taken ahead come paced), due by the
+    /// second instant (its moment, or when it was handed out if that was later), handed out
+    /// after the pause numbered here.
+    Token { ready: Instant, due: Instant, pauses: u64 },
     Probe,
     Refused(Refused),
 }
@@ -38,9 +59,8 @@ struct Waiting {
     /// Whether a call of this process is the probe of a paused scope: the calls waiting behind
     /// it learn from its answer whether they may go (`Lane::after_probe`).
     probing: bool,
-    /// Whether the last take was cut short or had to be paced: the budget is the bottleneck,
-    /// and the bulk lane keeps to its share (`FairQueue::wanted`).
-    scarce: bool,
+    /// Pauses this process has seen: a token handed out before the last one is void.
+    pauses: u64,
 }
 
 pub(super) struct Lane {
@@ -68,24 +88,41 @@ impl Lane {
         integration: &str,
         bulk: bool,
     ) -> Result<bool, Refused> {
-        let (tx, rx) = oneshot::channel();
-        {
-            let mut w = self.lock();
-            w.queue.push(integration, bulk, tx);
-            if !w.fetching && !w.probing {
-                w.fetching = true;
-                tokio::spawn(self.clone().fetch(budget));
+        let slack = budget.settings.late_slack;
+        let mut retakes = 0;
+        loop {
+            let (tx, rx) = oneshot::channel();
+            {
+                let mut w = self.lock();
+                w.queue.push(integration, bulk, tx);
+                if !w.fetching && !w.probing {
+                    w.fetching = true;
+                    tokio::spawn(self.clone().fetch(budget.clone()));
+                }
+            }
+            match rx.await {
+                Ok(Handed::Token { ready, due, pauses }) => {
+                    tokio::time::sleep_until(ready).await;
+                    if self.lock().pauses != pauses {
+                        return Err(Refused::Paused);
+                    }
+                    if Instant::now() > due + slack && retakes < MAX_RETAKES {
+                        retakes += 1;
+                        stats::get().late_tokens.inc();
+                        continue;
+                    }
+                    return Ok(false);
+                }
+                Ok(Handed::Probe) => return Ok(true),
+                Ok(Handed::Refused(why)) => return Err(why),
+                Err(_) => return Err(Refused::Unavailable),
             }
         }
-        match rx.await {
-            Ok(Handed::Token(ready)) => {
-                tokio::time::sleep_until(ready).await;
-                Ok(false)
-            }
-            Ok(Handed::Probe) => Ok(true),
-            Ok(Handed::Refused(why)) => Err(why),
-            Err(_) => Err(Refused::Unavailable),
-        }
+    }
+
+    /// A pause was seen (module doc): tokens handed out so far are void.
+    pub(super) fn halt(&self) {
+        self.lock().pauses += 1;
     }
 
     /// The fetching task (module doc).
@@ -93,16 +130,21 @@ impl Lane {
         let settings = budget.settings.clone();
         let mut failed = 0;
         loop {
-            let (take, waiting) = {
+            let take = {
                 let mut w = self.lock();
                 if w.queue.is_empty() {
                     w.fetching = false;
                     return;
                 }
-                let want = u32::try_from(w.queue.wanted(w.scarce)).unwrap_or(u32::MAX).min(settings.batch).max(1);
+                let (ordinary, bulk) = w.queue.wanted();
+                let want = u32::try_from(ordinary).unwrap_or(u32::MAX).min(settings.batch);
+                let want_bulk = u32::try_from(bulk).unwrap_or(u32::MAX).min(settings.batch - want);
                 let weight = w.queue.weight();
                 let take = Take {
                     want,
+                    want_bulk,
+                    ordinary_total: w.queue.ordinary_weight(),
+                    bulk_share: BULK_SHARE,
                     weight,
                     total_weight: weight,
                     rate: self.rate,
@@ -110,12 +152,12 @@ impl Lane {
                     horizon_secs: settings.horizon.as_secs_f64(),
                     probe_secs: settings.probe_lease.as_secs_f64(),
                 };
-                (take, w.queue.len())
+                take
             };
             let answer = match budget.store.take(&self.key, &take).await {
-                Ok(answer) => {
+                Ok(answered) => {
                     failed = 0;
-                    answer
+                    answered
                 }
                 Err(e) => {
                     failed += 1;
@@ -128,21 +170,21 @@ impl Lane {
                     continue;
                 }
             };
+            let (answer, taken_at) = answer;
             match answer {
-                Answer::Tokens { granted, available, wait_secs } => {
+                Answer::Tokens { granted, bulk, available, wait_secs } => {
                     if self.rest {
                         stats::get().rest_paused.set(0);
                     }
-                    // Scarce: the tokens there did not cover every call waiting.
-                    self.lock().scarce = granted < take.want || waiting as f64 > available;
-                    // Paced from when the answer came, never from before the database's moment.
-                    if self.hand_out(granted, available, Instant::now()) {
+                    // Paced from the database's moment of the take (module doc).
+                    if self.hand_out(granted, bulk, available, taken_at) {
                         return;
                     }
                     tokio::time::sleep(Duration::from_secs_f64(wait_secs.clamp(0.001, 60.0))).await;
                 }
                 Answer::Paused { probe } => {
                     stats::get().rest_paused.set(1);
+                    self.halt();
                     if !self.refuse_all(probe) {
                         // Nobody was left to take the probe: free it for another.
                         let _ = budget.store.release_probe(&self.key).await;
@@ -153,16 +195,19 @@ impl Lane {
         }
     }
 
-    /// Hands `granted` tokens to waiting calls in the fair order, token `i` to be used
-    /// `ready_in(available, i)` after `answered` (when the answer came, so never early); true
-    /// when none waits any more (the fetching task then ends).
-    fn hand_out(&self, granted: u32, available: f64, answered: Instant) -> bool {
+    /// Hands `granted` tokens (the last `bulk` of them the bulk lane's) to waiting calls in the
+    /// fair order, token `i` to be used `ready_in(available, i)` after `taken` (the take's
+    /// moment on this process's clock); true when none waits any more (the fetching task
+    /// then ends).
+    fn hand_out(&self, granted: u32, bulk: u32, available: f64, taken: Instant) -> bool {
         let mut w = self.lock();
+        let pauses = w.pauses;
+        let handed = Instant::now();
         let mut given = 0;
         while given < granted {
-            let Some((_, tx)) = w.queue.pop() else { break };
-            let ready = answered + Duration::from_secs_f64(ready_in(available, given, self.rate).min(60.0));
-            if tx.send(Handed::Token(ready)).is_ok() {
+            let Some((_, tx)) = w.queue.pop(given >= granted - bulk) else { break };
+            let ready = taken + Duration::from_secs_f64(ready_in(available, given, self.rate).min(60.0));
+            if tx.send(Handed::Token { ready, due: ready.max(handed), pauses }).is_ok() {
                 given += 1;
             }
         }
@@ -178,7 +223,7 @@ impl Lane {
         let mut w = self.lock();
         w.fetching = false;
         if probe {
-            while let Some((_, tx)) = w.queue.pop() {
+            while let Some((_, tx)) = w.queue.pop(false) {
                 if tx.send(Handed::Probe).is_ok() {
                     w.probing = true;
                     return true;
@@ -246,7 +291,8 @@ impl Lane {
             }
             Outcome::QuotaExceeded if self.rest => {
                 stats::get().quota_exceeded.inc();
-                if store.pause(&self.key).await? {
+                self.halt();
+                if store.pause(&self.key, budget.settings.probe_every).await? {
                     stats::get().rest_paused.set(1);
                     tracing::error!(
                         scope = %self.key,

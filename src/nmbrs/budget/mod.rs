@@ -15,11 +15,15 @@
 //!   after two seconds, and the others get the whole rate. Without a database (tools, unit
 //!   tests) the same bucket is kept in memory for the process alone.
 //! - **Within a process** the tokens go round-robin by integration, a job past
-//!   `bulk_after_calls` calls in the bulk lane (`domain::call_budget::fair`).
+//!   `bulk_after_calls` calls in the bulk lane, which gets a twentieth of the rate over time while
+//!   any process has an ordinary call waiting (`domain::call_budget::fair`, `bucket`).
+//! - **Paced as calls leave**: never before the token's moment on the database's clock, and a
+//!   call that wakes too late after it takes a fresh token (`lane` module doc).
 //! - **Throttled and paused.** A `42908` spends the shared bucket (with `Retry-After`, no token
 //!   comes before it, for any process). A `42909` pauses the REST scope for every process: a
 //!   call then either becomes the one probe, or is refused at once ([`Refused::Paused`], the
-//!   job's `QuotaExceeded`, retried on its schedule) without being sent. When the budget's
+//!   job's `QuotaExceeded`, retried on its schedule) without being sent; tokens already handed
+//!   out are void in every process at once (`NOTIFY`, `lane` module doc). When the budget's
 //!   database fails a few takes in a row, waiting calls are refused unsent
 //!   ([`Refused::Unavailable`], transient) rather than held. An answered probe ends the
 //!   pause. Operations see it in the log (an error line) and the metrics
@@ -60,9 +64,14 @@ impl std::fmt::Debug for CallBudget {
 }
 
 impl CallBudget {
-    /// A budget kept in `pool` and shared with every process on that database.
+    /// A budget kept in `pool` and shared with every process on that database. It listens for
+    /// the pauses other processes record (`lane` module doc), from within a tokio runtime.
     pub fn shared(pool: PgPool, settings: BudgetSettings) -> Self {
-        Self::with(Store::Shared { pool, process: Uuid::new_v4() }, settings)
+        let budget = Self::with(Store::Shared { pool: pool.clone(), process: Uuid::new_v4() }, settings);
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            handle.spawn(listen(pool, Arc::downgrade(&budget.0)));
+        }
+        budget
     }
 
     /// A budget of this process alone (no database: tools and unit tests).
@@ -97,6 +106,41 @@ impl CallBudget {
                 Arc::new(Lane::new(scope, rate, settings.burst(rate)))
             })
             .clone()
+    }
+}
+
+/// Voids the held tokens of the lane a pause `NOTIFY` names, for as long as the budget lives
+/// (a lost connection is listened again a second later).
+async fn listen(pool: PgPool, budget: std::sync::Weak<Inner>) {
+    use crate::store::call_budget::PAUSED_CHANNEL;
+    while budget.strong_count() > 0 {
+        let mut listener = match sqlx::postgres::PgListener::connect_with(&pool).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::debug!(error = %e, "the call budget cannot listen for pauses yet");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        if listener.listen(PAUSED_CHANNEL).await.is_err() {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            continue;
+        }
+        loop {
+            // Wake now and then to notice a budget that was dropped.
+            let next = tokio::time::timeout(std::time::Duration::from_secs(5), listener.recv()).await;
+            let Some(inner) = budget.upgrade() else { return };
+            match next {
+                Ok(Ok(note)) => {
+                    let lanes = inner.lanes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    if let Some(lane) = lanes.values().find(|l| l.key == note.payload()) {
+                        lane.halt();
+                    }
+                }
+                Ok(Err(_)) => break,
+                Err(_) => {}
+            }
+        }
     }
 }
 

@@ -48,6 +48,11 @@ pub struct BudgetSettings {
     pub bulk_after_calls: u64,
     /// How long one probe holds the probe (then another process may probe).
     pub probe_lease: Duration,
+    /// After a `42909`, the next probe goes no sooner than this.
+    pub probe_every: Duration,
+    /// A call that wakes later than this after its token's moment takes a fresh token
+    /// (`lane` module doc: the gateway counts arrivals).
+    pub late_slack: Duration,
 }
 
 impl Default for BudgetSettings {
@@ -58,8 +63,10 @@ impl Default for BudgetSettings {
             burst_secs: 0.05,
             batch: 64,
             horizon: Duration::from_millis(250),
-            bulk_after_calls: 200,
+            bulk_after_calls: 50,
             probe_lease: Duration::from_secs(150),
+            late_slack: Duration::from_millis(25),
+            probe_every: Duration::from_secs(1),
         }
     }
 }
@@ -90,13 +97,20 @@ impl Store {
         started.elapsed().as_secs_f64()
     }
 
-    pub(super) async fn take(&self, scope: &str, t: &Take) -> sqlx::Result<Answer> {
+    /// One take, with its moment on this process's clock: the tokens' moments count from it.
+    pub(super) async fn take(&self, scope: &str, t: &Take) -> sqlx::Result<(Answer, tokio::time::Instant)> {
         match self {
-            Store::Shared { pool, process } => crate::store::call_budget::take(pool, scope, *process, t).await,
+            Store::Shared { pool, process } => {
+                let sent = tokio::time::Instant::now();
+                let (answer, at) = crate::store::call_budget::take(pool, scope, *process, t).await?;
+                let received = tokio::time::Instant::now();
+                Ok((answer, on_this_clock(at, sent, received)))
+            }
             Store::Local { started, buckets } => {
                 let now = Self::now(started);
                 let mut map = buckets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                Ok(map.entry(scope.to_owned()).or_insert_with(|| Bucket::new(t.burst, now)).take(now, t))
+                let answer = map.entry(scope.to_owned()).or_insert_with(|| Bucket::new(t.burst, now)).take(now, t);
+                Ok((answer, tokio::time::Instant::now()))
             }
         }
     }
@@ -120,10 +134,11 @@ impl Store {
         }
     }
 
-    pub(super) async fn pause(&self, scope: &str) -> sqlx::Result<bool> {
+    pub(super) async fn pause(&self, scope: &str, probe_every: Duration) -> sqlx::Result<bool> {
+        let every = probe_every.as_secs_f64();
         match self {
-            Store::Shared { pool, .. } => crate::store::call_budget::pause(pool, scope).await,
-            Store::Local { .. } => Ok(self.local(scope, |b, now| b.pause(now)).unwrap_or(false)),
+            Store::Shared { pool, .. } => crate::store::call_budget::pause(pool, scope, every).await,
+            Store::Local { .. } => Ok(self.local(scope, |b, now| b.pause(now, every)).unwrap_or(false)),
         }
     }
 
@@ -143,6 +158,15 @@ impl Store {
             }
         }
     }
+}
+
+/// The database's moment `at` (Unix seconds) on this process's monotonic clock, between when
+/// the take was sent and answered (the wall clocks agree on one host and within NTP's error
+/// across hosts; a clock further off is held to the round trip).
+fn on_this_clock(at: f64, sent: tokio::time::Instant, received: tokio::time::Instant) -> tokio::time::Instant {
+    let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
+    let ago = Duration::from_secs_f64((wall - at).clamp(0.0, 60.0));
+    received.checked_sub(ago).unwrap_or(sent).max(sent)
 }
 
 /// Why a call was not sent (and took no token).

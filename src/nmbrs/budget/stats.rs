@@ -16,6 +16,9 @@ pub struct BudgetStats {
     pub throttled: Counter,
     /// Tokens this process took from the shared budget.
     pub tokens: Counter,
+    /// Tokens not used because their call woke too late after the token's moment (a loaded
+    /// process): the call took a fresh one (`nmbrs::budget::lane`).
+    pub late_tokens: Counter,
 }
 
 /// The process's budget metrics.
