@@ -16,7 +16,7 @@ use std::borrow::Cow;
 
 use quick_xml::Reader;
 use quick_xml::escape::resolve_predefined_entity;
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::{BytesStart, BytesText, Event};
 
 use super::fault::SoapFault;
 
@@ -66,6 +66,50 @@ fn may_hold_forbidden(t: &str) -> bool {
     t.bytes().any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF)
 }
 
+/// Whether raw text (EOLs as written) needs more than trimming: [`may_hold_forbidden`], or a
+/// CR to normalise. One byte pass over the usual leaf, which then needs nothing else.
+fn needs_care(raw: &str) -> bool {
+    raw.bytes().any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n')) || b == 0xEF)
+}
+
+/// The text of a leaf as the visitor gets it ([`clean_text`]). `Borrowed` text is one piece
+/// as written, EOLs not yet normalised: the usual leaf, which [`needs_care`] finds clean, is
+/// only trimmed and stays borrowed from the response (the fast path). `Owned` text was
+/// gathered from several pieces (references, CDATA), each already normalised.
+fn leaf_value<'t>(text: &'t Cow<'_, str>) -> Cow<'t, str> {
+    match text {
+        Cow::Borrowed(raw) if !needs_care(raw) => Cow::Borrowed(trim(raw)),
+        Cow::Borrowed(raw) => Cow::Owned(clean_text(&xml10_eols(raw)).into_owned()),
+        Cow::Owned(gathered) => clean_text(gathered),
+    }
+}
+
+/// `raw` with its EOLs normalised as XML 1.0 says (CR LF and a lone CR become LF).
+fn xml10_eols(raw: &str) -> Cow<'_, str> {
+    BytesText::from_escaped(raw).xml10_content()
+}
+
+/// The leaf's text as a `String` to append a further piece to; a first piece still as
+/// written is normalised ([`xml10_eols`]) on the way.
+fn gathered<'a>(text: &'a mut Cow<'_, str>) -> &'a mut String {
+    if let Cow::Borrowed(raw) = *text {
+        let mut owned = String::with_capacity(raw.len() + 16);
+        owned.push_str(&xml10_eols(raw));
+        *text = Cow::Owned(owned);
+    }
+    text.to_mut()
+}
+
+/// `str::trim`, with a shortcut for the usual text: one that starts and ends with a visible
+/// ASCII character has nothing to trim.
+fn trim(t: &str) -> &str {
+    match t.as_bytes() {
+        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => t,
+        [only] if only.is_ascii_graphic() => t,
+        _ => t.trim(),
+    }
+}
+
 /// A text value as the worker sees it (CONTRACT §2.3): the characters XML 1.0 forbids
 /// (U+0000–U+001F except tab, LF and CR; U+FFFE; U+FFFF) removed, then trimmed. Borrows
 /// when nothing is removed.
@@ -74,7 +118,7 @@ pub fn clean_text(t: &str) -> Cow<'_, str> {
         let kept: String = t.chars().filter(|c| xml10_char(*c)).collect();
         Cow::Owned(kept.trim().to_owned())
     } else {
-        Cow::Borrowed(t.trim())
+        Cow::Borrowed(trim(t))
     }
 }
 
@@ -106,7 +150,8 @@ fn local(name: &str) -> &str {
 }
 
 fn is_nil(start: &BytesStart<'_>) -> bool {
-    if start.attributes_raw().trim().is_empty() {
+    // The usual element has no attributes: no attribute parsing then.
+    if start.attributes_raw().bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')) {
         return false;
     }
     start.attributes().flatten().any(|a| local(a.key.as_ref()) == "nil" && matches!(a.value.as_ref(), "true" | "1"))
@@ -118,7 +163,8 @@ fn malformed(e: impl std::fmt::Display) -> ReadError {
 
 /// Walks the elements below the current element (already opened) until its end, calling
 /// the visitor's `open`/`leaf`/`close` with the depth. Text of leaves is unescaped,
-/// EOL-normalised and cleaned ([`clean_text`]).
+/// EOL-normalised and cleaned ([`clean_text`]); a leaf of one clean piece of text is only
+/// trimmed and borrowed ([`leaf_value`]).
 fn walk<'x, V: Visitor + ?Sized>(reader: &mut Reader<&'x [u8]>, visitor: &mut V) -> Result<(), ReadError> {
     let mut depth = 0usize;
     // The element opened last, while we do not yet know whether it has children.
@@ -142,23 +188,20 @@ fn walk<'x, V: Visitor + ?Sized>(reader: &mut Reader<&'x [u8]>, visitor: &mut V)
                 let value = if is_nil(&s) { None } else { Some("") };
                 visitor.leaf(depth + 1, s.local_name().as_ref(), value)?;
             }
-            Event::Text(t) if pending.is_some() => {
-                let t = t.xml10_content();
-                if text.is_empty() {
-                    text = t;
-                } else {
-                    text.to_mut().push_str(&t);
-                }
-            }
-            Event::CData(c) if pending.is_some() => text.to_mut().push_str(&c.xml10_content()),
-            Event::GeneralRef(r) if pending.is_some() => push_reference(&r, text.to_mut()),
+            Event::Text(t) if pending.is_some() => match t.into_inner() {
+                // The usual leaf: one piece, kept as written until the element ends.
+                Cow::Borrowed(raw) if text.is_empty() => text = Cow::Borrowed(raw),
+                piece => gathered(&mut text).push_str(&xml10_eols(&piece)),
+            },
+            Event::CData(c) if pending.is_some() => gathered(&mut text).push_str(&c.xml10_content()),
+            Event::GeneralRef(r) if pending.is_some() => push_reference(&r, gathered(&mut text)),
             Event::End(e) => {
                 if depth == 0 {
                     return Ok(());
                 }
                 match pending.take() {
                     Some((p, nil)) => {
-                        let value = if nil { None } else { Some(clean_text(&text)) };
+                        let value = if nil { None } else { Some(leaf_value(&text)) };
                         visitor.leaf(depth, p.local_name().as_ref(), value.as_deref())?;
                         text = Cow::Borrowed("");
                     }
@@ -344,5 +387,42 @@ mod tests {
         assert_eq!(clean_text(" plain "), "plain");
         assert!(matches!(clean_text("Zoë €"), Cow::Borrowed(_)), "nothing to remove: no copy");
         assert_eq!(clean_text("\u{FEFF}x\u{FFFE}"), "\u{FEFF}x", "U+FEFF is allowed, U+FFFE is not");
+    }
+
+    #[test]
+    fn a_clean_leaf_is_only_trimmed_and_every_untidy_one_takes_the_careful_path() {
+        for t in ["x", " x", "x ", "\u{A0}x\u{3000}", "", " ", "\t", "ab", "Zoë", "ë"] {
+            assert_eq!(trim(t), t.trim(), "{t:?}");
+        }
+        // The fast path: one clean piece, borrowed.
+        for raw in [" plain ", "Zoë €", "a\tb\nc", ""] {
+            let text = Cow::Borrowed(raw);
+            assert!(matches!(leaf_value(&text), Cow::Borrowed(t) if t == raw.trim()), "{raw:?}");
+        }
+        // The careful path: a CR to normalise, a forbidden character, U+FFFE/U+FFFF's lead byte.
+        for (raw, want) in
+            [("a\r\nb\rc ", "a\nb\nc"), ("Meer\u{0}Smit", "MeerSmit"), ("x\u{FFFF}\u{FEFF}", "x\u{FEFF}")]
+        {
+            assert!(needs_care(raw), "{raw:?}");
+            assert_eq!(leaf_value(&Cow::Borrowed(raw)), want);
+        }
+        // Text gathered from several pieces is cleaned too.
+        assert_eq!(leaf_value(&Cow::Owned(" a\u{1}b ".to_owned())), "ab");
+        // Through the walk: EOLs written raw are normalised, a CR written as a reference is
+        // kept (XML 1.0 §2.11), pieces around references and CDATA are joined.
+        let xml = "<Envelope><Body><XResponse><XResult>\
+            <A>a\r\nb</A><B>x&#13;y</B><C>1&amp;\r2<![CDATA[3\r\n]]>4 </C><D> \r\n</D></XResult></XResponse></Body></Envelope>";
+        let mut log = Log::default();
+        read_response(xml, "X", &mut log).unwrap();
+        assert_eq!(
+            log.0,
+            [
+                "open 1 XResult",
+                "leaf 2 A Some(\"a\\nb\")",
+                "leaf 2 B Some(\"x\\ry\")",
+                "leaf 2 C Some(\"1&\\n23\\n4\")",
+                "leaf 2 D Some(\"\")",
+            ]
+        );
     }
 }

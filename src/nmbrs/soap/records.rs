@@ -51,6 +51,34 @@ pub trait Record: Default {
     /// Element names of the decision fields that must be present with a value as direct
     /// children of the record element (checked by the list reader; at most 32).
     const REQUIRED: &'static [&'static str] = &[];
+    /// Element names of the direct children [`Record::read_field`] reads, in WSDL order
+    /// (empty for a record whose [`Record::leaf`] reads its children itself).
+    const FIELDS: &'static [&'static str] = &[];
+    /// Reads `text` into the field of `FIELDS[index]`. Fails only for a decision field.
+    fn read_field(&mut self, _index: usize, _text: Option<&str>) -> Result<(), FieldError> {
+        Ok(())
+    }
+    /// [`Record::leaf`] for a reader that follows the fields in order: `next` is where in
+    /// [`Record::FIELDS`] the next field is expected (0 for a new record). Nmbrs writes the
+    /// fields in WSDL order, absent ones left out, so a direct child is found by comparing
+    /// names from `next` on: usually one comparison. Any other leaf (out of order, repeated,
+    /// unknown, deeper) is read by [`Record::leaf`], the same way.
+    fn leaf_in_order(
+        &mut self,
+        depth: usize,
+        name: &str,
+        text: Option<&str>,
+        next: &mut usize,
+    ) -> Result<(), FieldError> {
+        if depth == 1
+            && let Some(ahead) = Self::FIELDS.get(*next..)
+            && let Some(i) = ahead.iter().position(|f| *f == name)
+        {
+            *next += i + 1;
+            return self.read_field(*next - 1, text);
+        }
+        self.leaf(depth, name, text)
+    }
     /// A complex child opened at `depth` (1 = direct child of the record element).
     fn open(&mut self, _depth: usize, _name: &str) {}
     /// A leaf at `depth`; unknown names are ignored. Fails only for a decision field.
@@ -110,14 +138,23 @@ macro_rules! record {
             $(fn line(&self) -> (Option<NmbrsId>, Option<i32>) {
                 (self.$line_id.positive().map(|id| id.0), (self.$line_code > 0).then_some(self.$line_code))
             })?
+            const FIELDS: &'static [&'static str] = &[$($xml),*];
+            fn read_field(&mut self, index: usize, text: Option<&str>) -> Result<(), FieldError> {
+                type Read = fn(&mut $ty, Option<&str>) -> Result<(), FieldError>;
+                const READ: &[Read] = &[$(|r, text| {
+                    read_field!($($decide)? r.$field, $xml, text);
+                    Ok(())
+                }),*];
+                READ[index](self, text)
+            }
             fn leaf(&mut self, depth: usize, name: &str, text: Option<&str>) -> Result<(), FieldError> {
-                if depth == 1 {
-                    match name {
-                        $($xml => read_field!($($decide)? self.$field, name, text),)*
-                        _ => {}
-                    }
+                if depth != 1 {
+                    return Ok(());
                 }
-                Ok(())
+                match Self::FIELDS.iter().position(|f| *f == name) {
+                    Some(i) => self.read_field(i, text),
+                    None => Ok(()),
+                }
             }
             fn write(&self, w: &mut SoapWriter) {
                 $(self.$field.encode(w, $xml);)*
@@ -315,5 +352,57 @@ impl Record for Salary {
         }
         self.start_date.encode(w, "StartDate");
         self.creation_date.encode(w, "CreationDate");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_in_order(leaves: &[(&str, &str)]) -> (EmployeeSnapshot, Vec<usize>) {
+        let mut record = EmployeeSnapshot::default();
+        let mut next = 0;
+        let mut cursor = Vec::new();
+        for (name, text) in leaves {
+            record.leaf_in_order(1, name, Some(text), &mut next).unwrap();
+            cursor.push(next);
+        }
+        (record, cursor)
+    }
+
+    #[test]
+    fn fields_in_wsdl_order_take_the_fast_path_and_others_fall_back_to_the_same_reading() {
+        assert!(EmployeeSnapshot::FIELDS.iter().enumerate().all(|(i, f)| !EmployeeSnapshot::FIELDS[..i].contains(f)));
+        // In order, absent fields skipped: the cursor moves past each field read.
+        let (tidy, cursor) =
+            read_in_order(&[("EmployeeID", "7"), ("FirstName", "Ada"), ("City", "Ede"), ("PostCode", "1")]);
+        assert_eq!(cursor, [1, 3, 9, 23]);
+        // Untidy: the first jumps ahead (absent fields skipped); then out of order, unknown and
+        // repeated fields leave the cursor where it is and `leaf` reads them all the same.
+        let (untidy, cursor) = read_in_order(&[
+            ("PostCode", "9"),
+            ("City", "Ede"),
+            ("FirstName", "Ada"),
+            ("Unknown", "x"),
+            ("EmployeeID", "7"),
+            ("PostCode", "1"),
+        ]);
+        assert_eq!(cursor, [23, 23, 23, 23, 23, 23]);
+        assert_eq!(untidy, tidy);
+        assert_eq!(
+            (tidy.employee_id, tidy.first_name.as_deref(), tidy.post_code.as_deref()),
+            (EmployeeId::int(7), Some("Ada"), Some("1"))
+        );
+        // A deeper leaf is no field of the record, whatever its name.
+        let mut next = 0;
+        let mut record = EmployeeSnapshot::default();
+        record.leaf_in_order(2, "City", Some("Ede"), &mut next).unwrap();
+        assert_eq!((record.city, next), (None, 0));
+        // A decision field fails on either path.
+        for next in [0, 5] {
+            let mut record = EmployeeSnapshot::default();
+            let err = record.leaf_in_order(1, "EmployeeID", Some("zeven"), &mut { next }).unwrap_err();
+            assert_eq!(err.field, "EmployeeID");
+        }
     }
 }

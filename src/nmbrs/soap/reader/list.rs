@@ -11,46 +11,53 @@ use crate::nmbrs::soap::records::{FieldError, Record};
 /// (Nmbrs v3 calls the contract list items `EmployeeContractItemGlobal` where the v2.1 WSDL
 /// says `EmployeeContractItem`); a nil item is skipped. An item whose decision field
 /// cannot be read goes to `unreadable`, the others are not affected.
+///
+/// The record of the item being read is built in place as the last of `listed.items` and
+/// only moved out when it turns out unreadable: the rare case pays, not every record.
 struct ListOf<T> {
     result: String,
     in_result: bool,
-    current: Option<Item<T>>,
+    /// Set while an item is read; its record is then the last of `listed.items`.
+    current: Option<Item>,
     listed: Listed<T>,
 }
 
-/// The item being read: the record, the first decision field that failed, and which
-/// required fields ([`Record::REQUIRED`]) were seen with a value (bit i = `REQUIRED[i]`).
-struct Item<T> {
-    record: T,
+/// What is known of the item being read besides its record: the first decision field that
+/// failed, which required fields ([`Record::REQUIRED`]) were seen with a value (bit i =
+/// `REQUIRED[i]`), and where in [`Record::FIELDS`] the next field is expected.
+#[derive(Default)]
+struct Item {
     error: Option<FieldError>,
     seen: u32,
-}
-
-impl<T: Record> Item<T> {
-    fn new() -> Self {
-        Item { record: T::default(), error: None, seen: 0 }
-    }
+    next: usize,
 }
 
 impl<T: Record> ListOf<T> {
-    fn finish(&mut self, item: Item<T>) {
+    /// Starts an item: its record is pushed, empty, to be filled in place.
+    fn begin(&mut self) {
+        self.listed.items.push(T::default());
+        self.current = Some(Item::default());
+    }
+
+    /// Ends the item begun last: its record stays where it is, or is moved to `unreadable`.
+    fn finish(&mut self, item: Item) {
+        let Some(record) = self.listed.items.last() else {
+            return;
+        };
         let missing = T::REQUIRED.iter().enumerate().find(|(i, _)| item.seen & (1 << i) == 0);
-        let error = item
-            .error
-            .or_else(|| missing.map(|(_, name)| FieldError::missing(name)))
-            .or_else(|| item.record.check().err());
-        match error {
-            None => self.listed.items.push(item.record),
-            Some(e) => {
-                let (line_id, code) = item.record.line();
-                self.listed.unreadable.push(UnreadableRecord {
-                    employee_id: item.record.employee_id(),
-                    field: e.field,
-                    problem: e.problem,
-                    line_id,
-                    code,
-                });
-            }
+        let error =
+            item.error.or_else(|| missing.map(|(_, name)| FieldError::missing(name))).or_else(|| record.check().err());
+        if let Some(e) = error
+            && let Some(record) = self.listed.items.pop()
+        {
+            let (line_id, code) = record.line();
+            self.listed.unreadable.push(UnreadableRecord {
+                employee_id: record.employee_id(),
+                field: e.field,
+                problem: e.problem,
+                line_id,
+                code,
+            });
         }
     }
 }
@@ -59,10 +66,10 @@ impl<T: Record> Visitor for ListOf<T> {
     fn open(&mut self, depth: usize, name: &str) -> Result<(), String> {
         match depth {
             1 => self.in_result = name == self.result,
-            2 if self.in_result => self.current = Some(Item::new()),
-            d if d > 2 => {
-                if let Some(item) = self.current.as_mut() {
-                    item.record.open(d - 2, name);
+            2 if self.in_result => self.begin(),
+            d if d > 2 && self.current.is_some() => {
+                if let Some(record) = self.listed.items.last_mut() {
+                    record.open(d - 2, name);
                 }
             }
             _ => {}
@@ -73,16 +80,23 @@ impl<T: Record> Visitor for ListOf<T> {
     fn leaf(&mut self, depth: usize, name: &str, text: Option<&str>) -> Result<(), String> {
         match depth {
             // An item without children: not nil, so something is there, but no field.
-            2 if self.in_result && text.is_some() => self.finish(Item::new()),
+            2 if self.in_result && text.is_some() => {
+                self.begin();
+                if let Some(item) = self.current.take() {
+                    self.finish(item);
+                }
+            }
             d if d > 2 => {
-                if let Some(item) = self.current.as_mut() {
+                if let Some(item) = self.current.as_mut()
+                    && let Some(record) = self.listed.items.last_mut()
+                {
                     if d == 3
                         && text.is_some_and(|t| !t.is_empty())
                         && let Some(i) = T::REQUIRED.iter().position(|r| *r == name)
                     {
                         item.seen |= 1 << i;
                     }
-                    if let Err(e) = item.record.leaf(d - 2, name, text) {
+                    if let Err(e) = record.leaf_in_order(d - 2, name, text, &mut item.next) {
                         item.error.get_or_insert(e);
                     }
                 }
@@ -112,7 +126,7 @@ pub fn read_list<T: Record>(xml: &str, operation: &str, known_item: &str) -> Res
     // Sizing the list up front (one fast substring pass) avoids regrowing it: less
     // copying and a peak of one list instead of two during the last regrowth. The count
     // is only a hint (other names and prefixed items are missed; the list still grows).
-    let hint = xml.matches(&format!("<{known_item}>")).count();
+    let hint = memchr::memmem::find_iter(xml.as_bytes(), format!("<{known_item}>").as_bytes()).count();
     let mut v = ListOf {
         result: format!("{operation}Result"),
         in_result: false,
