@@ -84,7 +84,8 @@ impl Ending {
     }
 }
 
-/// The end of one attempt: its state, the error if any, and the events it publishes.
+/// The end of one attempt: its state and the error if any (its events are handed to
+/// [`finish`] beside it).
 #[derive(Debug, Clone)]
 pub struct Finish<'a> {
     pub job: &'a Job,
@@ -93,37 +94,60 @@ pub struct Finish<'a> {
     /// The `job.completed`/`job.failed` event that answers later duplicates.
     pub result_event_id: Option<Uuid>,
     pub error: Option<(&'a str, &'a str)>,
-    pub events: &'a [OutboxEvent],
     /// The team sync's content hashes, committed with its events (none for other jobs).
     pub sync_hashes: &'a [PublishedHashes],
 }
 
-/// Records an attempt's end, queues its events and saves its sync hashes, atomically (one
-/// statement, or one transaction when there are hashes), on the connection of the job's
-/// `lock`, and releases that lock in the same statement: the guard is consumed. Safe: the
-/// statement also row-locks the `jobs` row, so a duplicate that was waiting for the lock
-/// blocks on that row until the end is committed, then sees it. Should this fail, dropping
-/// the guard releases the lock instead.
-pub async fn finish(mut lock: AdvisoryLock, f: &Finish<'_>) -> sqlx::Result<()> {
+/// Records an attempt's end, queues its `events` (in order) and saves its sync hashes,
+/// atomically (one statement, or one transaction when there are hashes or more events than
+/// one statement takes), on the connection of the job's `lock`, and releases that lock in the
+/// same statement: the guard is consumed. Safe: the statement also row-locks the `jobs` row, so
+/// a duplicate that was waiting for the lock blocks on that row until the end is committed,
+/// then sees it. Should this fail, dropping the guard releases the lock instead.
+///
+/// The events are taken from the iterator [`EVENTS_PER_STATEMENT`] at a time, each slice
+/// queued before the next is made: a 10 000-employee sync never holds all its event bodies
+/// at once, nor a statement's arguments encoded for all of them.
+pub async fn finish(
+    mut lock: AdvisoryLock,
+    f: &Finish<'_>,
+    events: impl IntoIterator<Item = OutboxEvent>,
+) -> sqlx::Result<()> {
     let key = lock.key();
-    if f.sync_hashes.is_empty() {
-        end_attempt(lock.conn(), f, key).await?;
+    let mut events = events.into_iter().peekable();
+    let mut slice: Vec<OutboxEvent> = events.by_ref().take(EVENTS_PER_STATEMENT).collect();
+    if f.sync_hashes.is_empty() && events.peek().is_none() {
+        end_attempt(lock.conn(), f, &slice, key).await?;
     } else {
         let mut tx = sqlx::Connection::begin(lock.conn()).await?;
         for hashes in f.sync_hashes {
             sync_state::save(&mut tx, hashes).await?;
         }
-        end_attempt(&mut tx, f, key).await?;
+        while events.peek().is_some() {
+            outbox::enqueue(&mut tx, &slice).await?;
+            slice.clear();
+            slice.extend(events.by_ref().take(EVENTS_PER_STATEMENT));
+        }
+        end_attempt(&mut tx, f, &slice, key).await?;
         tx.commit().await?;
     }
     lock.unlocked_by_statement();
     Ok(())
 }
 
-/// The statement of [`finish`]: outbox, `jobs`, `job_attempts`, and the unlock of `lock_key`.
-async fn end_attempt(conn: &mut PgConnection, f: &Finish<'_>, lock_key: i64) -> sqlx::Result<()> {
+/// Events queued per statement by [`finish`].
+const EVENTS_PER_STATEMENT: usize = 500;
+
+/// The statement of [`finish`]: `events` into the outbox, `jobs`, `job_attempts`, and the
+/// unlock of `lock_key`.
+async fn end_attempt(
+    conn: &mut PgConnection,
+    f: &Finish<'_>,
+    events: &[OutboxEvent],
+    lock_key: i64,
+) -> sqlx::Result<()> {
     let (code, message) = f.error.unzip();
-    let columns = outbox::Columns::of(f.events);
+    let columns = outbox::Columns::of(events);
     let statement = sqlx::query(
         "WITH ev AS (
              INSERT INTO outbox (event_id, routing_key, correlation_id, body, traceparent, tracestate)

@@ -58,6 +58,28 @@ impl CompanyData {
     pub fn is_empty(&self) -> bool {
         self.snapshots.is_empty() && self.contracts.is_empty() && self.unreadable.is_empty()
     }
+
+    /// The company as far as [`plan_sync`] still reads it once [`select_imports`] has run:
+    /// departures (steps 5–6), held departures and unreadable records read every list's employee
+    /// ids, the contract lists, the snapshots' contract dates and hours and the unreadable
+    /// records; names, addresses, salaries and schedules are dropped. A big company is then not
+    /// held twice (here and in the selection) while the costs per hour are read.
+    pub fn for_departures(self) -> CompanyData {
+        fn ids_only<T>(lists: Vec<PerEmployee<T>>) -> Vec<PerEmployee<T>> {
+            lists.into_iter().map(|l| PerEmployee { employee_id: l.employee_id, items: Vec::new() }).collect()
+        }
+        let snapshots = (self.snapshots.into_iter())
+            .map(|s| EmployeeSnapshot {
+                employee_id: s.employee_id,
+                contract_start_date: s.contract_start_date,
+                contract_end_date: s.contract_end_date,
+                contract_hours: s.contract_hours,
+                ..Default::default()
+            })
+            .collect();
+        let (salaries, schedules) = (ids_only(self.salaries), ids_only(self.schedules));
+        CompanyData { snapshots, salaries, schedules, ..self }
+    }
 }
 
 /// The per-company lists a team sync reads, named neutrally. Each edge names them in its own

@@ -61,7 +61,8 @@ pub struct CompanyFailure {
 pub struct SyncInput<'a> {
     /// [`super::select_imports`] of `companies` on `today`.
     pub selection: Selection,
-    /// The companies read (owned: dropped as soon as departures are judged; big teams are heavy).
+    /// The companies read (owned: dropped as soon as departures are judged; big teams are heavy),
+    /// whole or as [`CompanyData::for_departures`] keeps them: the plan is the same.
     pub companies: Vec<CompanyData>,
     /// The companies that could not be read.
     pub failed: &'a [CompanyFailure],
@@ -136,14 +137,20 @@ pub fn plan_sync(input: SyncInput<'_>) -> TeamPlan {
     let mut plan = TeamPlan::default();
     let publish_all = settings.full || previous.is_empty();
     let mut unchanged = 0;
+    let imported = selection.imported.len() as u64;
     {
         // Record by record through the pure `delta` rule: only the records to publish are kept,
-        // already serialized, so a big team is never held as JSON trees all at once.
-        let by_id: HashMap<EmployeeId, &super::ImportedEmployee> =
-            selection.imported.iter().map(|e| (e.nmbrs_employee_id, e)).collect();
+        // already serialized, so a big team is never held as JSON trees all at once; and each
+        // employee is dropped once its record is made, so its memory serves the next records.
+        let ids: Vec<EmployeeId> = selection.imported.iter().map(|e| e.nmbrs_employee_id).collect();
+        let mut employees: Vec<Option<super::ImportedEmployee>> = selection.imported.into_iter().map(Some).collect();
         for m in &matching.matched {
             let cost = costs.get(&m.nmbrs_employee_id).copied();
-            let mut r: MemberRecord = record::member_record(by_id[&m.nmbrs_employee_id], m, cost, settings.shape);
+            // `imported` is sorted by id, and each employee is matched once.
+            let at = ids.binary_search(&m.nmbrs_employee_id).expect("a match is of an imported employee");
+            let e = employees[at].take().expect("each employee is matched once");
+            let mut r: MemberRecord = record::member_record(&e, m, cost, settings.shape);
+            drop(e);
             if let Some(&soap) = previous_ids.get(&m.nmbrs_employee_id) {
                 r = record::with_previous_id(r, soap);
             }
@@ -181,7 +188,6 @@ pub fn plan_sync(input: SyncInput<'_>) -> TeamPlan {
     }
     unreadable_errors(&selection.unreadable, &mut plan);
 
-    let imported = selection.imported.len() as u64;
     let ambiguous = imported - matching.matched.len() as u64;
     let upserted = plan.hashes.len() as u64;
     for (name, value) in [

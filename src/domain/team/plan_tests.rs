@@ -39,20 +39,31 @@ fn run(
         .filter(|_| without_period.is_empty())
         .collect();
     let previous = HashMap::new();
-    let plan = plan_sync(SyncInput {
-        selection,
-        companies,
-        failed,
-        without_period,
-        without_cost: &[],
-        costs: &costs,
-        members,
-        previous: &previous,
-        previous_ids: &HashMap::new(),
-        settings: settings(),
-        today,
-    });
-    checked(plan)
+    let plan_of = |selection, companies| {
+        plan_sync(SyncInput {
+            selection,
+            companies,
+            failed,
+            without_period,
+            without_cost: &[],
+            costs: &costs,
+            members,
+            previous: &previous,
+            previous_ids: &HashMap::new(),
+            settings: settings(),
+            today,
+        })
+    };
+    // The handler hands the plan the companies as departures read them: the same plan.
+    let stripped: Vec<CompanyData> = companies.iter().cloned().map(CompanyData::for_departures).collect();
+    let plan = plan_of(selection.clone(), companies);
+    let same = plan_of(selection, stripped);
+    assert_eq!(
+        (&same.events, &same.errors, &same.counts, same.status),
+        (&plan.events, &plan.errors, &plan.counts, plan.status)
+    );
+    assert_eq!(same.hashes, plan.hashes);
+    checked(same)
 }
 
 fn checked(plan: TeamPlan) -> TeamPlan {

@@ -155,6 +155,8 @@ proptest! {
         let roster: Vec<RosterMember> =
             all.iter().map(|id| member(&format!("u-{id}"), id.soap(), true)).collect();
         let ds = departures(&roster, &companies, t);
+        let stripped: Vec<CompanyData> = companies.iter().cloned().map(CompanyData::for_departures).collect();
+        prop_assert_eq!(&departures(&roster, &stripped, t), &ds, "departures read only what for_departures keeps");
         for dep in &ds {
             prop_assert!(sel.imported.iter().all(|e| e.nmbrs_employee_id != dep.nmbrs_employee_id));
             prop_assert_eq!(dep.reason, DepartureReason::EmploymentEnded);

@@ -401,22 +401,21 @@ impl Pipeline {
         };
         let sync_hashes: Vec<_> = writes.into_iter().map(|ResultWrite::SyncHashes(hashes)| hashes).collect();
         let job_ref = JobRef::from(job);
-        // Each draft is dropped once serialized: a big sync holds one copy, not two.
+        // Each draft is dropped once serialized, and serialized only when its slice is queued:
+        // a big sync holds its events about once, not twice.
         let (max, integration) = (self.limits.max_event_bytes, Some(job.integration.id.as_str()));
-        let evs: Vec<OutboxEvent> = drafts
+        let evs = drafts
             .into_iter()
-            .map(|(id, draft)| events::envelope_within(max, (id, &draft), integration, &job_ref, trace))
-            .collect();
+            .map(|(id, draft)| events::envelope_within(max, (id, &draft), integration, &job_ref, trace));
         let finish = Finish {
             job,
             attempt_id,
             ending,
             result_event_id,
             error: error.as_ref().map(|(code, message)| (code.as_str(), message.as_str())),
-            events: &evs,
             sync_hashes: &sync_hashes,
         };
-        inbox::finish(lock, &finish).await?;
+        inbox::finish(lock, &finish, evs).await?;
         Ok(next)
     }
 

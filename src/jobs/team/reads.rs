@@ -1,6 +1,7 @@
 //! Reading a team from Nmbrs, shared by `SyncTeam` and `Deactivate`: one call per company and
-//! operation (`*_GetAll_AllEmployeesByCompany`), companies read one after the other, the
-//! operations of one company at once (the client bounds calls per integration). Also turns a
+//! operation (`*_GetAll_AllEmployeesByCompany`), companies and the operations of one company
+//! read one after the other (each response is parsed and dropped before the next is asked
+//! for: peak memory, issue 22). Also turns a
 //! [`TeamPlan`] into the job's output.
 //!
 //! Isolation (CONTRACT §2.3): a company whose reads fail outright (no access, a response that
@@ -78,10 +79,13 @@ async fn read_company(
     detail: Detail,
 ) -> Result<CompanyData, NmbrsError> {
     let company = company_id;
-    let (snapshots, contracts) = futures::try_join!(api.employee_snapshots(company), api.contracts(company))?;
+    // One after the other: a big company's SOAP responses (8 MB of XML for 10 000 employees)
+    // are then held, with their parse, one at a time, not all four at once.
+    let snapshots = api.employee_snapshots(company).await?;
+    let contracts = api.contracts(company).await?;
     let (salaries, schedules) = match detail {
         Detail::Employment => (Listed::default(), Listed::default()),
-        Detail::Full => futures::try_join!(api.salaries(company), api.schedules(company))?,
+        Detail::Full => (api.salaries(company).await?, api.schedules(company).await?),
     };
     // Records the reader set aside (a field a decision needs could not be read, CONTRACT §2.3):
     // their employees are left out of every list and skipped as `unreadable_record`.

@@ -30,7 +30,7 @@ use crate::{
     domain::{
         nmbrs_failure::CompanyError,
         payloads::SyncTeamPayload,
-        team::{ImportedEmployee, MemberShape, SyncInput, SyncSettings, plan_sync, select_imports},
+        team::{CompanyData, ImportedEmployee, MemberShape, SyncInput, SyncSettings, plan_sync, select_imports},
     },
     envelope::Job,
     nmbrs::{CompanyId, EmployeeId, NmbrsApi, NmbrsError, PayPeriod},
@@ -85,11 +85,12 @@ impl SyncTeam {
         capture::from_team(ctx, api.as_ref(), &read, CompanyNumbers::Read).await;
         let (failure_events, failed) = reads::failures(&read.failed);
         let selection = select_imports(&read.companies, today);
+        let companies: Vec<CompanyData> = read.companies.into_iter().map(CompanyData::for_departures).collect();
         let costs = self.costs_per_hour(api.as_ref(), &selection.imported).await.map_err(fail)?;
         let previous = sync_state::load(ctx.pool, &integration.id).await?;
         let mut plan = plan_sync(SyncInput {
             selection,
-            companies: read.companies,
+            companies,
             failed: &failed,
             without_period: &costs.without_period,
             without_cost: &costs.refused,
