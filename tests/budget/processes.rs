@@ -45,8 +45,12 @@ async fn two_processes_keep_one_rate_and_a_killed_ones_share_returns() {
     let counts = sim.rest_limit_counts();
     assert_eq!(counts.len(), 1, "one subscription key");
     let key = &counts[0];
+    // One shared rate leaves only the jitter of calls woken late on a loaded machine (the storm
+    // benchmark's goal, ≤ 1 %, is measured without a test suite beside it: under a full suite
+    // on 2 cores this run saw 1.4–1.5 %); two processes each at the rate would see about half
+    // of their calls refused. 3 % tells the two apart with room for the load.
     assert!(
-        key.throttled * 100 <= key.passed,
+        key.throttled * 100 <= key.passed * 3,
         "two processes kept one rate: {} calls answered 42908 for {} let through",
         key.throttled,
         key.passed
