@@ -87,6 +87,7 @@ async fn migrate_creates_the_database_and_its_tables() {
         "_sqlx_migrations",
         "export_buckets",
         "export_contributions",
+        "export_markers",
         "export_runs",
         "job_attempts",
         "jobs",
