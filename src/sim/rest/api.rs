@@ -21,6 +21,7 @@ use super::respond::{as_float32, as_is, html_error, injected_error};
 use super::routes::{self, Op, PathParams, Route};
 use super::subscription::Verdict;
 use super::{Gateway401, Numbers, reads, writes};
+use crate::nmbrs::{HourComponentLine, WageComponentLine};
 use crate::sim::shared::{Shared, dropped, lock};
 use crate::sim::state::{CallRecord, SimState};
 
@@ -122,12 +123,12 @@ fn execute(s: &mut SimState, route: &Route, grant: &Grant, call: &Call) -> Answe
         Op::HoursGet => super::line_reads::variable_hours(&mut ctx),
         Op::WagesGet => super::line_reads::variable_wages(&mut ctx),
         Op::DaysGet => super::line_reads::variable_days(&mut ctx),
-        Op::HoursPost => writes::hours_post(&mut ctx),
-        Op::HoursPut => writes::hours_put(&mut ctx),
-        Op::HoursDelete => writes::hours_delete(&mut ctx),
-        Op::WagePost => writes::wage_post(&mut ctx),
-        Op::WagePut => writes::wage_put(&mut ctx),
-        Op::WageDelete => writes::wage_delete(&mut ctx),
+        Op::HoursPost => writes::post::<HourComponentLine>(&mut ctx),
+        Op::HoursPut => writes::put::<HourComponentLine>(&mut ctx),
+        Op::HoursDelete => writes::delete::<HourComponentLine>(&mut ctx),
+        Op::WagePost => writes::post::<WageComponentLine>(&mut ctx),
+        Op::WagePut => writes::put::<WageComponentLine>(&mut ctx),
+        Op::WageDelete => writes::delete::<WageComponentLine>(&mut ctx),
         Op::DaysPost => super::days::days_post(&mut ctx),
     }
 }

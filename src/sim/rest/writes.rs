@@ -14,8 +14,11 @@
 //! period shapes of the wage POST are honoured (`wage_period_shape`); a comment limit
 //! (`comment_max_chars`). Variable days are in `days.rs`.
 
+use std::collections::BTreeMap;
+
 use crate::sim::SimId;
 use axum::http::StatusCode;
+use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use super::ctx::{Answer, Ctx};
@@ -24,7 +27,7 @@ use super::ids::Kind;
 use super::lookup::{checked_period, decimal, now};
 use super::{ClosedPeriodDelete, CommentOverLimit, LinePosts, Omitted, PutMissingPeriod};
 use crate::nmbrs::{Amount, HourComponentLine, Hours, PayPeriod, WageComponentLine};
-use crate::sim::state::{LineInfo, PeriodKey};
+use crate::sim::state::{LineInfo, PeriodKey, SimDomain};
 
 pub(super) fn body<'a>(ctx: &Ctx<'a>) -> Result<&'a Value, RestError> {
     ctx.body.filter(|b| b.is_object()).ok_or_else(|| RestError::invalid("body", "a JSON object is required"))
@@ -111,31 +114,112 @@ fn info(ctx: &Ctx, b: &Value) -> Result<LineInfo, RestError> {
     })
 }
 
-/// `POST /api/employees/{employeeId}/variablehours` → 201 `{hourComponentId}`.
-pub fn hours_post(ctx: &mut Ctx) -> Answer {
+/// What the write handlers need to know of a kind of line (variable hours, variable wages), so
+/// each verb has one handler for both: its JSON names, where the lines are kept, and how a line
+/// is made and changed.
+pub trait Line: Sized {
+    /// The kind of its REST ids.
+    const KIND: Kind;
+    /// The id in a PUT body and in the answers (`hourComponentId`, `variableWagecomponentId`).
+    const ID: &'static str;
+    /// The id's path parameter of the DELETE (`hourComponentId`, `wagecomponentId`).
+    const PATH_ID: &'static str;
+    /// The code field (`hourCode`, `code`).
+    const CODE: &'static str;
+    /// The number field (`hours`, `value`).
+    const VALUE: &'static str;
+    /// Hour codes (`true`) or wage codes.
+    const HOURS: bool;
+    /// The lines of this kind, per employee and period.
+    fn lines(d: &mut SimDomain) -> &mut BTreeMap<PeriodKey, Vec<Self>>;
+    /// Where a POST lands (the two period shapes of the file, SOURCES.md).
+    fn post_target(ctx: &Ctx, company: i32, b: &Value) -> Result<(PayPeriod, bool), RestError>;
+    fn new(id: i32, code: i32, value: Decimal) -> Self;
+    fn id(&self) -> i32;
+    /// Changes the fields a PUT sent.
+    fn change(&mut self, code: Option<i32>, value: Option<Decimal>);
+}
+
+impl Line for HourComponentLine {
+    const KIND: Kind = Kind::HourComponent;
+    const ID: &'static str = "hourComponentId";
+    const PATH_ID: &'static str = "hourComponentId";
+    const CODE: &'static str = "hourCode";
+    const VALUE: &'static str = "hours";
+    const HOURS: bool = true;
+    fn lines(d: &mut SimDomain) -> &mut BTreeMap<PeriodKey, Vec<Self>> {
+        &mut d.hour_components
+    }
+    /// Nested: `periodDetails: {period: {year, period}, unprotectedMode}`.
+    fn post_target(ctx: &Ctx, company: i32, b: &Value) -> Result<(PayPeriod, bool), RestError> {
+        let details = &b["periodDetails"];
+        target(ctx, company, &details["period"], &details["unprotectedMode"])
+    }
+    fn new(id: i32, code: i32, value: Decimal) -> Self {
+        HourComponentLine { id: id.into(), hour_code: code, hours: Hours(value), comment: None }
+    }
+    fn id(&self) -> i32 {
+        self.id.int()
+    }
+    fn change(&mut self, code: Option<i32>, value: Option<Decimal>) {
+        if let Some(code) = code {
+            self.hour_code = code;
+        }
+        if let Some(hours) = value {
+            self.hours = Hours(hours);
+        }
+    }
+}
+
+impl Line for WageComponentLine {
+    const KIND: Kind = Kind::WageComponent;
+    const ID: &'static str = "variableWagecomponentId";
+    const PATH_ID: &'static str = "wagecomponentId";
+    const CODE: &'static str = "code";
+    const VALUE: &'static str = "value";
+    const HOURS: bool = false;
+    fn lines(d: &mut SimDomain) -> &mut BTreeMap<PeriodKey, Vec<Self>> {
+        &mut d.wage_components
+    }
+    /// Flat (`periodDetails: {year, period}`, `unprotectedMode` beside it), see [`wage_target`].
+    fn post_target(ctx: &Ctx, company: i32, b: &Value) -> Result<(PayPeriod, bool), RestError> {
+        wage_target(ctx, company, b)
+    }
+    fn new(id: i32, code: i32, value: Decimal) -> Self {
+        WageComponentLine { id: id.into(), code, value: Amount(value), comment: None }
+    }
+    fn id(&self) -> i32 {
+        self.id.int()
+    }
+    fn change(&mut self, code: Option<i32>, value: Option<Decimal>) {
+        if let Some(code) = code {
+            self.code = code;
+        }
+        if let Some(value) = value {
+            self.value = Amount(value);
+        }
+    }
+}
+
+/// `POST /api/employees/{employeeId}/variablehours` → 201 `{hourComponentId}`, and `POST
+/// /api/employees/{employeeId}/variablewagecomponent` → 201 `{variableWagecomponentId}`.
+pub fn post<L: Line>(ctx: &mut Ctx) -> Answer {
     let (employee, company) = ctx.employee()?;
     let b = body(ctx)?;
-    let details = &b["periodDetails"];
-    let (p, unprotected) = target(ctx, company, &details["period"], &details["unprotectedMode"])?;
+    let (p, unprotected) = L::post_target(ctx, company, b)?;
     writable(ctx, company, p, unprotected)?;
-    let code =
-        int(&b["hourCode"], "hourCode")?.ok_or_else(|| RestError::invalid("hourCode", "hourCode is required"))?;
-    let code = code_known(ctx, company, true, code)?;
-    let hours = decimal(&b["hours"], "hours")?.ok_or_else(|| RestError::invalid("hours", "hours is required"))?;
+    let code = int(&b[L::CODE], L::CODE)?.ok_or_else(|| RestError::invalid(L::CODE, format!("{} is required", L::CODE)))?;
+    let code = code_known(ctx, company, L::HOURS, code)?;
+    let value =
+        decimal(&b[L::VALUE], L::VALUE)?.ok_or_else(|| RestError::invalid(L::VALUE, format!("{} is required", L::VALUE)))?;
     let info = info(ctx, b)?;
     ctx.d.next_id += 1;
     let id = ctx.d.next_id;
-    if ctx.settings.line_posts == LinePosts::Lost {
-        return Ok((StatusCode::CREATED, Some(json!({"hourComponentId": ctx.id(Kind::HourComponent, id)}))));
+    if ctx.settings.line_posts != LinePosts::Lost {
+        L::lines(ctx.d).entry((employee, p.year, p.period)).or_default().push(L::new(id, code, value));
+        ctx.d.line_info.insert(id, info);
     }
-    ctx.d.hour_components.entry((employee, p.year, p.period)).or_default().push(HourComponentLine {
-        id: id.into(),
-        hour_code: code,
-        hours: Hours(hours),
-        comment: None,
-    });
-    ctx.d.line_info.insert(id, info);
-    Ok((StatusCode::CREATED, Some(json!({"hourComponentId": ctx.id(Kind::HourComponent, id)}))))
+    Ok((StatusCode::CREATED, Some(json!({ (L::ID): ctx.id(L::KIND, id) }))))
 }
 
 /// Where a wage POST lands: the file's flat shape (`periodDetails: {year, period}`,
@@ -156,40 +240,9 @@ fn wage_target(ctx: &Ctx, company: i32, b: &Value) -> Result<(PayPeriod, bool), 
     }
 }
 
-/// `POST /api/employees/{employeeId}/variablewagecomponent` → 201 `{variableWagecomponentId}`.
-/// The period is flat here (`periodDetails: {year, period}`, `unprotectedMode` beside it).
-pub fn wage_post(ctx: &mut Ctx) -> Answer {
-    let (employee, company) = ctx.employee()?;
-    let b = body(ctx)?;
-    let (p, unprotected) = wage_target(ctx, company, b)?;
-    writable(ctx, company, p, unprotected)?;
-    let code = int(&b["code"], "code")?.ok_or_else(|| RestError::invalid("code", "code is required"))?;
-    let code = code_known(ctx, company, false, code)?;
-    let value = decimal(&b["value"], "value")?.ok_or_else(|| RestError::invalid("value", "value is required"))?;
-    let info = info(ctx, b)?;
-    ctx.d.next_id += 1;
-    let id = ctx.d.next_id;
-    if ctx.settings.line_posts == LinePosts::Lost {
-        return Ok((StatusCode::CREATED, Some(json!({"variableWagecomponentId": ctx.id(Kind::WageComponent, id)}))));
-    }
-    ctx.d.wage_components.entry((employee, p.year, p.period)).or_default().push(WageComponentLine {
-        id: id.into(),
-        code,
-        value: Amount(value),
-        comment: None,
-    });
-    ctx.d.line_info.insert(id, info);
-    Ok((StatusCode::CREATED, Some(json!({"variableWagecomponentId": ctx.id(Kind::WageComponent, id)}))))
-}
-
-/// The period key of line `id` of `employee` in `map`.
-fn find_line<T>(
-    map: &std::collections::BTreeMap<PeriodKey, Vec<T>>,
-    employee: i32,
-    id: i32,
-    line_id: impl Fn(&T) -> i32,
-) -> Option<PeriodKey> {
-    map.iter().find(|((e, _, _), lines)| *e == employee && lines.iter().any(|l| line_id(l) == id)).map(|(k, _)| *k)
+/// The period key of line `id` of `employee`.
+fn find_line<L: Line>(d: &mut SimDomain, employee: i32, id: i32) -> Option<PeriodKey> {
+    L::lines(d).iter().find(|((e, _, _), lines)| *e == employee && lines.iter().any(|l| l.id() == id)).map(|(k, _)| *k)
 }
 
 /// The line named by a REST id (body field or path parameter) of `employee`.
@@ -217,16 +270,6 @@ fn update_info(ctx: &mut Ctx, id: i32, b: &Value) -> Result<(), RestError> {
     Ok(())
 }
 
-/// Moves a line to `to` when it differs from `from`; both periods must be writable.
-fn relocate<T>(map: &mut std::collections::BTreeMap<PeriodKey, Vec<T>>, from: PeriodKey, to: PeriodKey, pos: usize) {
-    if from != to {
-        let line = map.get_mut(&from).map(|v| v.remove(pos));
-        if let Some(line) = line {
-            map.entry(to).or_default().push(line);
-        }
-    }
-}
-
 /// The period a PUT leaves a line in: `periodDetails.period`, or, when that is absent, the
 /// line's own period (`put_missing_period: keep`) or the company's current one (`current`).
 /// Both the line's period and that one must be writable (`unprotectedMode` for a closed one),
@@ -244,84 +287,43 @@ fn put_period(ctx: &Ctx, company: i32, key: PeriodKey, details: &Value) -> Resul
     Ok(to)
 }
 
-/// `PUT /api/employees/{employeeId}/variablehours` → 200 `{hourComponentId}`.
-pub fn hours_put(ctx: &mut Ctx) -> Answer {
+/// `PUT /api/employees/{employeeId}/variablehours` → 200 `{hourComponentId}`, and `PUT
+/// /api/employees/{employeeId}/variablewagecomponent` → 200 `{variableWagecomponentId}` (the
+/// period nested in both: `periodDetails: {period: {year, period}, unprotectedMode}`). A line
+/// named in another period moves there.
+pub fn put<L: Line>(ctx: &mut Ctx) -> Answer {
     let (employee, company) = ctx.employee()?;
     let b = body(ctx)?;
-    let id = line_id(ctx, Kind::HourComponent, &b["hourComponentId"], "hourComponentId")?;
-    let key = find_line(&ctx.d.hour_components, employee, id, |l| l.id.int())
-        .ok_or_else(|| RestError::not_found("Component not found"))?;
+    let id = line_id(ctx, L::KIND, &b[L::ID], L::ID)?;
+    let key = find_line::<L>(ctx.d, employee, id).ok_or_else(|| RestError::not_found("Component not found"))?;
     let to = put_period(ctx, company, key, &b["periodDetails"])?;
-    let code = int(&b["hourCode"], "hourCode")?.map(|c| code_known(ctx, company, true, c)).transpose()?;
-    let hours = decimal(&b["hours"], "hours")?;
+    let code = int(&b[L::CODE], L::CODE)?.map(|c| code_known(ctx, company, L::HOURS, c)).transpose()?;
+    let value = decimal(&b[L::VALUE], L::VALUE)?;
     update_info(ctx, id, b)?;
-    let lines = ctx.d.hour_components.get_mut(&key).expect("found above");
-    let pos = lines.iter().position(|l| l.id.int() == id).expect("found above");
-    if let Some(code) = code {
-        lines[pos].hour_code = code;
+    let map = L::lines(ctx.d);
+    let lines = map.get_mut(&key).expect("found above");
+    let pos = lines.iter().position(|l| l.id() == id).expect("found above");
+    lines[pos].change(code, value);
+    let to = (employee, to.year, to.period);
+    if key != to {
+        let line = lines.remove(pos);
+        map.entry(to).or_default().push(line);
     }
-    if let Some(hours) = hours {
-        lines[pos].hours = Hours(hours);
-    }
-    relocate(&mut ctx.d.hour_components, key, (employee, to.year, to.period), pos);
-    Ok((StatusCode::OK, Some(json!({"hourComponentId": ctx.id(Kind::HourComponent, id)}))))
+    Ok((StatusCode::OK, Some(json!({ (L::ID): ctx.id(L::KIND, id) }))))
 }
 
-/// `PUT /api/employees/{employeeId}/variablewagecomponent` → 200 `{variableWagecomponentId}`.
-/// The period is nested here (`periodDetails: {period: {year, period}, unprotectedMode}`).
-pub fn wage_put(ctx: &mut Ctx) -> Answer {
+/// `DELETE /api/employees/{employeeId}/hours/{hourComponentId}` and `DELETE
+/// /api/employees/{employeeId}/wagecomponents/{wagecomponentId}` → 204 (no period, no
+/// `unprotectedMode`).
+pub fn delete<L: Line>(ctx: &mut Ctx) -> Answer {
     let (employee, company) = ctx.employee()?;
-    let b = body(ctx)?;
-    let id = line_id(ctx, Kind::WageComponent, &b["variableWagecomponentId"], "variableWagecomponentId")?;
-    let key = find_line(&ctx.d.wage_components, employee, id, |l| l.id.int())
-        .ok_or_else(|| RestError::not_found("Component not found"))?;
-    let to = put_period(ctx, company, key, &b["periodDetails"])?;
-    let code = int(&b["code"], "code")?.map(|c| code_known(ctx, company, false, c)).transpose()?;
-    let value = decimal(&b["value"], "value")?;
-    update_info(ctx, id, b)?;
-    let lines = ctx.d.wage_components.get_mut(&key).expect("found above");
-    let pos = lines.iter().position(|l| l.id.int() == id).expect("found above");
-    if let Some(code) = code {
-        lines[pos].code = code;
-    }
-    if let Some(value) = value {
-        lines[pos].value = Amount(value);
-    }
-    relocate(&mut ctx.d.wage_components, key, (employee, to.year, to.period), pos);
-    Ok((StatusCode::OK, Some(json!({"variableWagecomponentId": ctx.id(Kind::WageComponent, id)}))))
-}
-
-fn delete(ctx: &mut Ctx, hours: bool) -> Answer {
-    let (employee, company) = ctx.employee()?;
-    let (kind, param) =
-        if hours { (Kind::HourComponent, "hourComponentId") } else { (Kind::WageComponent, "wagecomponentId") };
-    let raw = ctx.path.get(param).map(|s| Value::String(s.to_owned())).unwrap_or(Value::Null);
-    let id = line_id(ctx, kind, &raw, param)?;
-    let key = if hours {
-        find_line(&ctx.d.hour_components, employee, id, |l| l.id.int())
-    } else {
-        find_line(&ctx.d.wage_components, employee, id, |l| l.id.int())
-    };
-    let key = key.ok_or_else(|| RestError::not_found("Component not found"))?;
+    let raw = ctx.path.get(L::PATH_ID).map(|s| Value::String(s.to_owned())).unwrap_or(Value::Null);
+    let id = line_id(ctx, L::KIND, &raw, L::PATH_ID)?;
+    let key = find_line::<L>(ctx.d, employee, id).ok_or_else(|| RestError::not_found("Component not found"))?;
     if ctx.settings.closed_period_delete == ClosedPeriodDelete::Refuse {
         writable(ctx, company, PayPeriod::new(key.1, key.2), false)?;
     }
-    if hours {
-        ctx.d.hour_components.get_mut(&key).into_iter().for_each(|v| v.retain(|l| l.id.int() != id));
-    } else {
-        ctx.d.wage_components.get_mut(&key).into_iter().for_each(|v| v.retain(|l| l.id.int() != id));
-    }
+    L::lines(ctx.d).get_mut(&key).into_iter().for_each(|v| v.retain(|l| l.id() != id));
     ctx.d.line_info.remove(&id);
     Ok((StatusCode::NO_CONTENT, None))
-}
-
-/// `DELETE /api/employees/{employeeId}/hours/{hourComponentId}` → 204 (no period, no
-/// `unprotectedMode`).
-pub fn hours_delete(ctx: &mut Ctx) -> Answer {
-    delete(ctx, true)
-}
-
-/// `DELETE /api/employees/{employeeId}/wagecomponents/{wagecomponentId}` → 204.
-pub fn wage_delete(ctx: &mut Ctx) -> Answer {
-    delete(ctx, false)
 }

@@ -23,10 +23,14 @@ use crate::domain::decimal::as_meant;
 use crate::nmbrs::soap::records::{parse_datetime, parse_decimal};
 
 mod bodies;
-mod read;
+mod company;
+mod employee;
+mod period_lines;
 
 pub use bodies::*;
-pub use read::*;
+pub use company::*;
+pub use employee::*;
+pub use period_lines::*;
 
 /// A JSON value that can be read from one field.
 pub trait FromWire: Sized {

@@ -1,5 +1,6 @@
-//! The record converters: one wire struct per REST record (every field a [`Field`]) and the
-//! function that turns it into its typed record, requiring the fields a decision needs.
+//! The per-employee REST records of the company-wide reads: employees, personal info, BSNs,
+//! contracts, employments, addresses, salaries and schedules (each wire struct, every field a
+//! [`Field`], and its converter).
 
 use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
@@ -7,141 +8,10 @@ use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{Field, Obj, Unread, flat, record, unreadable};
+use super::company::WPeriod;
+use super::{Field, Obj, Unread, record};
 use crate::nmbrs::rest::ids::*;
 use crate::nmbrs::rest::records::*;
-use crate::nmbrs::{Amount, HourCode, Hours, PayPeriod, PeriodType, WageCode};
-
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-struct WCompany {
-    company_id: Field<Uuid>,
-    number: Field<String>,
-    name: Field<String>,
-    debtor_id: Field<Uuid>,
-}
-
-pub fn company(v: &Value) -> Result<RestCompany, Unread> {
-    let w: WCompany = record(v)?;
-    Ok(RestCompany {
-        id: CompanyUuid(w.company_id.need("companyId")?),
-        number: w.number.ok(),
-        name: w.name.ok(),
-        debtor_id: w.debtor_id.ok().map(DebtorUuid),
-    })
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-struct WDebtor {
-    debtor_id: Field<Uuid>,
-    number: Field<String>,
-    name: Field<String>,
-}
-
-pub fn debtor(v: &Value) -> Result<RestDebtor, Unread> {
-    let w: WDebtor = record(v)?;
-    Ok(RestDebtor { id: DebtorUuid(w.debtor_id.need("debtorId")?), number: w.number.ok(), name: w.name.ok() })
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct WPeriod {
-    year: Field<i32>,
-    period: Field<i32>,
-}
-
-impl WPeriod {
-    fn pay_period(self) -> Result<PayPeriod, Unread> {
-        let year = self.year.need("year")?;
-        let period = self.period.need("period")?;
-        let period = u8::try_from(period).map_err(|_| ("period", format!("{period} is not a period")))?;
-        Ok(PayPeriod::new(year, period))
-    }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-struct WCurrentPeriod {
-    period: Field<Obj<WPeriod>>,
-    period_type: Field<String>,
-}
-
-pub fn current_period(v: &Value) -> Result<RestCurrentPeriod, Unread> {
-    let w: WCurrentPeriod = record(v)?;
-    let kind = match w.period_type.need("periodType")?.as_str() {
-        "month" => PeriodType::Monthly,
-        "4-weeks" => PeriodType::FourWeekly,
-        "1-week" => PeriodType::Weekly,
-        other => return Err(("periodType", format!("{other:?} is not a period type"))),
-    };
-    let period = w.period.need("period")?.0.pay_period()?;
-    let period = period.validate(kind).map_err(|e| ("period", e.to_string()))?;
-    Ok(RestCurrentPeriod { period, kind })
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct WHourCode {
-    code: Field<i32>,
-    description: Field<String>,
-}
-
-pub fn hour_code(v: &Value) -> Result<RestHourCode, Unread> {
-    let w: WHourCode = record(v)?;
-    Ok(RestHourCode { code: HourCode(w.code.need("code")?), description: w.description.ok() })
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-struct WWageModel {
-    id: Field<Uuid>,
-    number: Field<i32>,
-    name: Field<String>,
-    wage_codes: Option<Vec<Value>>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-struct WWageCode {
-    wage_code_id: Field<Uuid>,
-    code: Field<i32>,
-    description: Field<String>,
-    continuity_type: Field<String>,
-}
-
-fn wage_code(v: &Value) -> Result<RestWageCode, Unread> {
-    let w: WWageCode = record(v)?;
-    Ok(RestWageCode {
-        id: w.wage_code_id.ok().map(WageCodeUuid),
-        code: WageCode(w.code.need("code")?),
-        description: w.description.ok(),
-        continuity_type: w.continuity_type.ok(),
-    })
-}
-
-/// Wage models; a code whose `code` cannot be read is set aside, the model kept.
-pub fn wage_models(items: &[Value]) -> RestListed<RestWageModel> {
-    let mut out = RestListed::default();
-    for item in items {
-        let w: WWageModel = match record(item) {
-            Ok(w) => w,
-            Err(e) => {
-                out.unreadable.push(unreadable(None, e));
-                continue;
-            }
-        };
-        let codes = flat(w.wage_codes.as_deref().unwrap_or(&[]), wage_code);
-        out.unreadable.extend(codes.unreadable);
-        out.items.push(RestWageModel {
-            id: w.id.ok().map(WageModelUuid),
-            number: w.number.ok(),
-            name: w.name.ok(),
-            codes: codes.items,
-        });
-    }
-    out
-}
 
 #[derive(Deserialize, Default)]
 #[serde(default, rename_all = "camelCase")]
@@ -420,87 +290,11 @@ pub fn schedule(v: &Value) -> Result<RestSchedule, Unread> {
     })
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-struct WCostPerHour {
-    employee_id: Field<Uuid>,
-    cost_per_hour: Field<Decimal>,
-}
-
-pub fn cost_per_hour(v: &Value) -> Result<RestCostPerHour, Unread> {
-    let w: WCostPerHour = record(v)?;
-    Ok(RestCostPerHour {
-        employee_id: EmployeeUuid(w.employee_id.need("employeeId")?),
-        cost_per_hour: w.cost_per_hour.ok(),
-    })
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-struct WHourLine {
-    hour_component_id: Field<Uuid>,
-    hour_code: Field<i32>,
-    hours: Field<Decimal>,
-    comment: Field<String>,
-    cost_center_id: Field<Uuid>,
-    cost_unit_id: Field<Uuid>,
-    created_at: Field<NaiveDateTime>,
-}
-
-pub fn hour_line(v: &Value) -> Result<RestHourLine, Unread> {
-    let w: WHourLine = record(v)?;
-    Ok(RestHourLine {
-        id: HourComponentUuid(w.hour_component_id.need("hourComponentId")?),
-        hour_code: HourCode(w.hour_code.need("hourCode")?),
-        hours: Hours(w.hours.need("hours")?),
-        comment: w.comment.ok(),
-        cost_center_id: w.cost_center_id.ok(),
-        cost_unit_id: w.cost_unit_id.ok(),
-        created_at: w.created_at.ok(),
-    })
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-struct WWageLine {
-    variable_wage_component_id: Field<Uuid>,
-    code: Field<i32>,
-    value: Field<Decimal>,
-    comment: Field<String>,
-    cost_center_id: Field<Uuid>,
-    cost_unit_id: Field<Uuid>,
-    created_at: Field<NaiveDateTime>,
-}
-
-pub fn wage_line(v: &Value) -> Result<RestWageLine, Unread> {
-    let w: WWageLine = record(v)?;
-    Ok(RestWageLine {
-        id: WageComponentUuid(w.variable_wage_component_id.need("variableWageComponentId")?),
-        code: WageCode(w.code.need("code")?),
-        value: Amount(w.value.need("value")?),
-        comment: w.comment.ok(),
-        cost_center_id: w.cost_center_id.ok(),
-        cost_unit_id: w.cost_unit_id.ok(),
-        created_at: w.created_at.ok(),
-    })
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct WDays {
-    days: Field<i32>,
-}
-
-pub fn days(v: &Value) -> Result<i32, Unread> {
-    record::<WDays>(v)?.days.need("days")
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
-    use super::super::FromWire;
-    use super::super::{HOUR_LINE, WAGE_LINE, by_employee, by_employee_lines, lines};
+    use super::super::by_employee;
     use super::*;
 
     #[test]
@@ -527,50 +321,5 @@ mod tests {
     fn the_bsn_never_prints() {
         let b = bsn(&json!({"BSN": "123456782", "createdAt": "2026-01-01T00:00:00Z"})).unwrap();
         assert!(!format!("{b:?}").contains("123456782"));
-    }
-
-    #[test]
-    fn every_number_read_is_the_decimal_nmbrs_meant() {
-        // Field case 13: JSON numbers that went through float32, and the same in a string.
-        let read = |v: Value| Decimal::from_wire(&v).unwrap().to_string();
-        assert_eq!(read(json!(19.200003)), "19.2");
-        assert_eq!(read(json!(31.999998)), "32");
-        assert_eq!(read(json!(2210.4001)), "2210.4");
-        assert_eq!(read(json!("12.969999")), "12.97");
-        assert_eq!(read(json!("12,969999")), "12.97");
-        assert_eq!(read(json!(50.526318)), "50.526318", "no shorter meaning: kept as read");
-        // In records: a variable hour line and a schedule's days.
-        let line = hour_line(&json!({"hourComponentId": Uuid::nil(), "hourCode": 1, "hours": 7.4999995})).unwrap();
-        assert_eq!(line.hours.0.to_string(), "7.5");
-        let week = json!({"hoursMonday": 6.4000006, "hoursTuesday": 5.5499997});
-        let s =
-            schedule(&json!({"startDate": "2025-09-01T00:00:00", "hoursPerWeek": 19.200003, "week1": week})).unwrap();
-        assert_eq!(
-            (s.hours_per_week, s.week1[0], s.week1[1]),
-            (Some(Decimal::new(192, 1)), Decimal::new(64, 1), Decimal::new(555, 2))
-        );
-        // An int field sent as a float means its integer; a real fraction is no int.
-        assert_eq!(i32::from_wire(&json!(4.0)), Ok(4));
-        assert_eq!(i32::from_wire(&json!(3.9999998)), Ok(4));
-        assert!(i32::from_wire(&json!(3.5)).is_err());
-        assert_eq!(days(&json!({"days": 2.0000002})), Ok(2));
-    }
-
-    #[test]
-    fn an_unreadable_line_keeps_its_id_and_code_where_readable() {
-        let (id, employee) = ("6e6d6272-0000-4000-8000-0000000000aa", EmployeeUuid(Uuid::nil()));
-        let hours = [json!({"hourComponentId": id, "hourCode": 20, "hours": "x"}), json!({"hourCode": "?"})];
-        let read = lines(employee, &hours, hour_line, HOUR_LINE);
-        let keys: Vec<_> = read.unreadable.iter().map(|u| (u.employee_id, u.line_id, u.code)).collect();
-        assert_eq!(keys, vec![(Some(employee), Some(id.parse().unwrap()), Some(20)), (Some(employee), None, None)]);
-        let wages = [json!({"employeeId": id, "variablewagecomponents": [{"code": 410, "value": null}]})];
-        let read = by_employee_lines(&wages, "variablewagecomponents", wage_line, Some(WAGE_LINE));
-        assert_eq!(
-            (read.unreadable[0].field.as_str(), read.unreadable[0].code),
-            ("variableWageComponentId", Some(410))
-        );
-        // Other records keep none.
-        let contracts = [json!({"employeeId": id, "contracts": [{"code": 1}]})];
-        assert_eq!(by_employee(&contracts, "contracts", contract).unreadable[0].code, None);
     }
 }

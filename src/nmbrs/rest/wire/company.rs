@@ -1,0 +1,143 @@
+//! The company-level REST records: companies and debtors, the current period, hour codes and
+//! wage models (each wire struct, every field a [`Field`], and its converter). Split from the
+//! employee and line records so each file holds one concern.
+
+use serde::Deserialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::{Field, Obj, Unread, flat, record, unreadable};
+use crate::nmbrs::rest::ids::*;
+use crate::nmbrs::rest::records::*;
+use crate::nmbrs::{HourCode, PayPeriod, PeriodType, WageCode};
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct WCompany {
+    company_id: Field<Uuid>,
+    number: Field<String>,
+    name: Field<String>,
+    debtor_id: Field<Uuid>,
+}
+
+pub fn company(v: &Value) -> Result<RestCompany, Unread> {
+    let w: WCompany = record(v)?;
+    Ok(RestCompany {
+        id: CompanyUuid(w.company_id.need("companyId")?),
+        number: w.number.ok(),
+        name: w.name.ok(),
+        debtor_id: w.debtor_id.ok().map(DebtorUuid),
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct WDebtor {
+    debtor_id: Field<Uuid>,
+    number: Field<String>,
+    name: Field<String>,
+}
+
+pub fn debtor(v: &Value) -> Result<RestDebtor, Unread> {
+    let w: WDebtor = record(v)?;
+    Ok(RestDebtor { id: DebtorUuid(w.debtor_id.need("debtorId")?), number: w.number.ok(), name: w.name.ok() })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct WPeriod {
+    year: Field<i32>,
+    period: Field<i32>,
+}
+
+impl WPeriod {
+    pub(super) fn pay_period(self) -> Result<PayPeriod, Unread> {
+        let year = self.year.need("year")?;
+        let period = self.period.need("period")?;
+        let period = u8::try_from(period).map_err(|_| ("period", format!("{period} is not a period")))?;
+        Ok(PayPeriod::new(year, period))
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct WCurrentPeriod {
+    period: Field<Obj<WPeriod>>,
+    period_type: Field<String>,
+}
+
+pub fn current_period(v: &Value) -> Result<RestCurrentPeriod, Unread> {
+    let w: WCurrentPeriod = record(v)?;
+    let kind = match w.period_type.need("periodType")?.as_str() {
+        "month" => PeriodType::Monthly,
+        "4-weeks" => PeriodType::FourWeekly,
+        "1-week" => PeriodType::Weekly,
+        other => return Err(("periodType", format!("{other:?} is not a period type"))),
+    };
+    let period = w.period.need("period")?.0.pay_period()?;
+    let period = period.validate(kind).map_err(|e| ("period", e.to_string()))?;
+    Ok(RestCurrentPeriod { period, kind })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct WHourCode {
+    code: Field<i32>,
+    description: Field<String>,
+}
+
+pub fn hour_code(v: &Value) -> Result<RestHourCode, Unread> {
+    let w: WHourCode = record(v)?;
+    Ok(RestHourCode { code: HourCode(w.code.need("code")?), description: w.description.ok() })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct WWageModel {
+    id: Field<Uuid>,
+    number: Field<i32>,
+    name: Field<String>,
+    wage_codes: Option<Vec<Value>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct WWageCode {
+    wage_code_id: Field<Uuid>,
+    code: Field<i32>,
+    description: Field<String>,
+    continuity_type: Field<String>,
+}
+
+fn wage_code(v: &Value) -> Result<RestWageCode, Unread> {
+    let w: WWageCode = record(v)?;
+    Ok(RestWageCode {
+        id: w.wage_code_id.ok().map(WageCodeUuid),
+        code: WageCode(w.code.need("code")?),
+        description: w.description.ok(),
+        continuity_type: w.continuity_type.ok(),
+    })
+}
+
+/// Wage models; a code whose `code` cannot be read is set aside, the model kept.
+pub fn wage_models(items: &[Value]) -> RestListed<RestWageModel> {
+    let mut out = RestListed::default();
+    for item in items {
+        let w: WWageModel = match record(item) {
+            Ok(w) => w,
+            Err(e) => {
+                out.unreadable.push(unreadable(None, e));
+                continue;
+            }
+        };
+        let codes = flat(w.wage_codes.as_deref().unwrap_or(&[]), wage_code);
+        out.unreadable.extend(codes.unreadable);
+        out.items.push(RestWageModel {
+            id: w.id.ok().map(WageModelUuid),
+            number: w.number.ok(),
+            name: w.name.ok(),
+            codes: codes.items,
+        });
+    }
+    out
+}
