@@ -19,9 +19,6 @@ const DOMAIN: &[(&str, &str)] = &[];
 const OVERSIZED: &[&str] = &[
     "src/domain/export/plan.rs",
     "src/domain/export/plan_tests.rs",
-    "src/nmbrs/rest/wire/read.rs",
     "tests/export/crash/mod.rs",
-    "tests/nmbrs/rest_client.rs",
-    "tests/nmbrs/sim_rest.rs",
     "tests/support/mod.rs",
 ];

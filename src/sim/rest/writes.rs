@@ -140,65 +140,57 @@ pub trait Line: Sized {
     fn change(&mut self, code: Option<i32>, value: Option<Decimal>);
 }
 
-impl Line for HourComponentLine {
-    const KIND: Kind = Kind::HourComponent;
-    const ID: &'static str = "hourComponentId";
-    const PATH_ID: &'static str = "hourComponentId";
-    const CODE: &'static str = "hourCode";
-    const VALUE: &'static str = "hours";
-    const HOURS: bool = true;
-    fn lines(d: &mut SimDomain) -> &mut BTreeMap<PeriodKey, Vec<Self>> {
-        &mut d.hour_components
-    }
-    /// Nested: `periodDetails: {period: {year, period}, unprotectedMode}`.
-    fn post_target(ctx: &Ctx, company: i32, b: &Value) -> Result<(PayPeriod, bool), RestError> {
-        let details = &b["periodDetails"];
-        target(ctx, company, &details["period"], &details["unprotectedMode"])
-    }
-    fn new(id: i32, code: i32, value: Decimal) -> Self {
-        HourComponentLine { id: id.into(), hour_code: code, hours: Hours(value), comment: None }
-    }
-    fn id(&self) -> i32 {
-        self.id.int()
-    }
-    fn change(&mut self, code: Option<i32>, value: Option<Decimal>) {
-        if let Some(code) = code {
-            self.hour_code = code;
+/// Implements [`Line`] for a line type from its names: type, id kind, id in body and answer,
+/// id's path parameter, code and number fields (JSON), hour codes or not, its map in
+/// [`SimDomain`], its code and number fields (Rust) with the number's newtype, and where a POST
+/// lands.
+macro_rules! line {
+    ($ty:ident, $kind:ident, $id:literal, $path_id:literal, $code:literal, $value:literal, $hours:literal,
+     $map:ident, $code_field:ident, $value_field:ident($wrap:ident), $target:ident) => {
+        impl Line for $ty {
+            const KIND: Kind = Kind::$kind;
+            const ID: &'static str = $id;
+            const PATH_ID: &'static str = $path_id;
+            const CODE: &'static str = $code;
+            const VALUE: &'static str = $value;
+            const HOURS: bool = $hours;
+            fn lines(d: &mut SimDomain) -> &mut BTreeMap<PeriodKey, Vec<Self>> {
+                &mut d.$map
+            }
+            fn post_target(ctx: &Ctx, company: i32, b: &Value) -> Result<(PayPeriod, bool), RestError> {
+                $target(ctx, company, b)
+            }
+            fn new(id: i32, code: i32, value: Decimal) -> Self {
+                $ty { id: id.into(), $code_field: code, $value_field: $wrap(value), comment: None }
+            }
+            fn id(&self) -> i32 {
+                self.id.int()
+            }
+            fn change(&mut self, code: Option<i32>, value: Option<Decimal>) {
+                if let Some(code) = code {
+                    self.$code_field = code;
+                }
+                if let Some(value) = value {
+                    self.$value_field = $wrap(value);
+                }
+            }
         }
-        if let Some(hours) = value {
-            self.hours = Hours(hours);
-        }
-    }
+    };
 }
 
-impl Line for WageComponentLine {
-    const KIND: Kind = Kind::WageComponent;
-    const ID: &'static str = "variableWagecomponentId";
-    const PATH_ID: &'static str = "wagecomponentId";
-    const CODE: &'static str = "code";
-    const VALUE: &'static str = "value";
-    const HOURS: bool = false;
-    fn lines(d: &mut SimDomain) -> &mut BTreeMap<PeriodKey, Vec<Self>> {
-        &mut d.wage_components
-    }
-    /// Flat (`periodDetails: {year, period}`, `unprotectedMode` beside it), see [`wage_target`].
-    fn post_target(ctx: &Ctx, company: i32, b: &Value) -> Result<(PayPeriod, bool), RestError> {
-        wage_target(ctx, company, b)
-    }
-    fn new(id: i32, code: i32, value: Decimal) -> Self {
-        WageComponentLine { id: id.into(), code, value: Amount(value), comment: None }
-    }
-    fn id(&self) -> i32 {
-        self.id.int()
-    }
-    fn change(&mut self, code: Option<i32>, value: Option<Decimal>) {
-        if let Some(code) = code {
-            self.code = code;
-        }
-        if let Some(value) = value {
-            self.value = Amount(value);
-        }
-    }
+line! {
+    HourComponentLine, HourComponent, "hourComponentId", "hourComponentId", "hourCode", "hours", true,
+    hour_components, hour_code, hours(Hours), hours_target
+}
+line! {
+    WageComponentLine, WageComponent, "variableWagecomponentId", "wagecomponentId", "code", "value", false,
+    wage_components, code, value(Amount), wage_target
+}
+
+/// Where an hour POST lands: nested, `periodDetails: {period: {year, period}, unprotectedMode}`.
+fn hours_target(ctx: &Ctx, company: i32, b: &Value) -> Result<(PayPeriod, bool), RestError> {
+    let details = &b["periodDetails"];
+    target(ctx, company, &details["period"], &details["unprotectedMode"])
 }
 
 /// `POST /api/employees/{employeeId}/variablehours` → 201 `{hourComponentId}`, and `POST
@@ -208,10 +200,11 @@ pub fn post<L: Line>(ctx: &mut Ctx) -> Answer {
     let b = body(ctx)?;
     let (p, unprotected) = L::post_target(ctx, company, b)?;
     writable(ctx, company, p, unprotected)?;
-    let code = int(&b[L::CODE], L::CODE)?.ok_or_else(|| RestError::invalid(L::CODE, format!("{} is required", L::CODE)))?;
+    let code =
+        int(&b[L::CODE], L::CODE)?.ok_or_else(|| RestError::invalid(L::CODE, format!("{} is required", L::CODE)))?;
     let code = code_known(ctx, company, L::HOURS, code)?;
-    let value =
-        decimal(&b[L::VALUE], L::VALUE)?.ok_or_else(|| RestError::invalid(L::VALUE, format!("{} is required", L::VALUE)))?;
+    let value = decimal(&b[L::VALUE], L::VALUE)?
+        .ok_or_else(|| RestError::invalid(L::VALUE, format!("{} is required", L::VALUE)))?;
     let info = info(ctx, b)?;
     ctx.d.next_id += 1;
     let id = ctx.d.next_id;
