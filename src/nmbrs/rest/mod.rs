@@ -59,3 +59,5 @@ pub use error::{RestFailure, classify, token_kind};
 pub use ids::*;
 pub use operation::RestOperation;
 pub use records::*;
+/// The wire records the simulator serves (declared once, read by the client).
+pub use wire::{Field, WCompany, WDebtor, WHourCode};

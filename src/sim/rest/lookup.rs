@@ -19,7 +19,12 @@ use crate::sim::state::SimCompany;
 impl Ctx<'_> {
     /// The REST id of a SOAP entity of this grant's domain.
     pub fn id(&self, kind: Kind, id: impl Into<i64>) -> String {
-        self.ids.id(self.domain, kind, id.into()).to_string()
+        self.uuid(kind, id).to_string()
+    }
+
+    /// [`Ctx::id`] as a UUID (for the wire records served).
+    pub fn uuid(&self, kind: Kind, id: impl Into<i64>) -> Uuid {
+        self.ids.id(self.domain, kind, id.into())
     }
 
     fn uuid_param(raw: Option<&str>, name: &str) -> Result<Uuid, RestError> {

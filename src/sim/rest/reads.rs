@@ -13,6 +13,7 @@ use super::ctx::{Answer, Ctx};
 use super::ids::Kind;
 use super::lookup::{date, number};
 use super::respond::{Page, paged};
+use crate::nmbrs::rest::{Field, WCompany, WDebtor, WHourCode};
 use crate::nmbrs::{PayPeriod, PeriodType};
 use crate::sim::state::SimEmployee;
 
@@ -23,6 +24,12 @@ pub(super) fn page(ctx: &Ctx, items: Vec<Value>) -> Answer {
     let (number, size) = (ctx.query.get("pageNumber"), ctx.query.get("pageSize"));
     let p = Page::parse_or(number.map(String::as_str), size.map(String::as_str), ctx.settings.default_page_size)?;
     Ok((StatusCode::OK, Some(paged(items, p, ctx.links))))
+}
+
+/// Records served as the client's wire structs (`crate::nmbrs::rest::W…`), so their JSON is
+/// declared once.
+fn served<T: serde::Serialize>(records: impl IntoIterator<Item = T>) -> Vec<Value> {
+    records.into_iter().map(|r| serde_json::to_value(r).expect("a wire record is JSON")).collect()
 }
 
 fn period_json(p: PayPeriod) -> Value {
@@ -82,20 +89,13 @@ pub fn companies(ctx: &mut Ctx) -> Answer {
 
 /// The companies of the domain's one debtor that the consent covers, as `Company` objects.
 fn covered_companies(ctx: &Ctx) -> Vec<Value> {
-    let debtor = ctx.id(Kind::Debtor, DEBTOR);
-    ctx.d
-        .companies
-        .values()
-        .filter(|c| ctx.grant.covers(c.company.id.int()))
-        .map(|c| {
-            json!({
-                "companyId": ctx.id(Kind::Company, c.company.id.int()),
-                "number": c.company.number.to_string(),
-                "name": c.company.name.clone().unwrap_or_default(),
-                "debtorId": debtor,
-            })
-        })
-        .collect()
+    let debtor = ctx.uuid(Kind::Debtor, DEBTOR);
+    served(ctx.d.companies.values().filter(|c| ctx.grant.covers(c.company.id.int())).map(|c| WCompany {
+        company_id: Field::Value(ctx.uuid(Kind::Company, c.company.id.int())),
+        number: Field::Value(c.company.number.to_string()),
+        name: Field::Value(c.company.name.clone().unwrap_or_default()),
+        debtor_id: Field::Value(debtor),
+    }))
 }
 
 /// The simulator keeps one debtor per domain (the Nmbrs customer a consent is given for).
@@ -105,8 +105,12 @@ const DEBTOR: i64 = 1;
 /// REST-NOTES §1: `GET /api/companies` answers 403 `40306` for one, scripted with
 /// `/_sim/rest/faults`).
 pub fn debtors(ctx: &mut Ctx) -> Answer {
-    let item = json!({"debtorId": ctx.id(Kind::Debtor, DEBTOR), "number": "1", "name": ctx.domain});
-    page(ctx, vec![item])
+    let debtor = WDebtor {
+        debtor_id: Field::Value(ctx.uuid(Kind::Debtor, DEBTOR)),
+        number: Field::Value("1".to_owned()),
+        name: Field::Value(ctx.domain.to_owned()),
+    };
+    page(ctx, served([debtor]))
 }
 
 /// `GET /api/debtors/{debtorId}/companies`: the debtor's companies the consent covers (404
@@ -138,13 +142,9 @@ pub fn hour_codes(ctx: &mut Ctx) -> Answer {
     let id = ctx.company()?;
     let c = ctx.company_record(id)?;
     let mut seen = std::collections::BTreeSet::new();
-    let items = c
-        .hour_codes
-        .iter()
-        .chain(&c.hour_codes2)
-        .filter(|h| seen.insert(h.code))
-        .map(|h| json!({"code": h.code, "description": h.description}))
-        .collect();
+    let codes = c.hour_codes.iter().chain(&c.hour_codes2).filter(|h| seen.insert(h.code));
+    let items =
+        served(codes.map(|h| WHourCode { code: Field::Value(h.code), description: h.description.clone().into() }));
     page(ctx, items)
 }
 

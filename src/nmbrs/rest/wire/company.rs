@@ -1,8 +1,9 @@
 //! The company-level REST records: companies and debtors, the current period, hour codes and
 //! wage models (each wire struct, every field a [`Field`], and its converter). Split from the
-//! employee and line records so each file holds one concern.
+//! employee and line records so each file holds one concern. The simulator serves the records
+//! that derive `Serialize` here (companies, debtors, hour codes), so their JSON is declared once.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -11,13 +12,14 @@ use crate::nmbrs::rest::ids::*;
 use crate::nmbrs::rest::records::*;
 use crate::nmbrs::{HourCode, PayPeriod, PeriodType, WageCode};
 
-#[derive(Deserialize, Default)]
+/// `Company` (`GET /api/companies`, `GET /api/debtors/{debtorId}/companies`).
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default, rename_all = "camelCase")]
-struct WCompany {
-    company_id: Field<Uuid>,
-    number: Field<String>,
-    name: Field<String>,
-    debtor_id: Field<Uuid>,
+pub struct WCompany {
+    pub company_id: Field<Uuid>,
+    pub number: Field<String>,
+    pub name: Field<String>,
+    pub debtor_id: Field<Uuid>,
 }
 
 pub fn company(v: &Value) -> Result<RestCompany, Unread> {
@@ -30,12 +32,13 @@ pub fn company(v: &Value) -> Result<RestCompany, Unread> {
     })
 }
 
-#[derive(Deserialize, Default)]
+/// `Debtor` (`GET /api/debtors`).
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default, rename_all = "camelCase")]
-struct WDebtor {
-    debtor_id: Field<Uuid>,
-    number: Field<String>,
-    name: Field<String>,
+pub struct WDebtor {
+    pub debtor_id: Field<Uuid>,
+    pub number: Field<String>,
+    pub name: Field<String>,
 }
 
 pub fn debtor(v: &Value) -> Result<RestDebtor, Unread> {
@@ -79,11 +82,12 @@ pub fn current_period(v: &Value) -> Result<RestCurrentPeriod, Unread> {
     Ok(RestCurrentPeriod { period, kind })
 }
 
-#[derive(Deserialize, Default)]
+/// `HourCode` (`GET /api/companies/{companyId}/hourcodes`).
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default)]
-struct WHourCode {
-    code: Field<i32>,
-    description: Field<String>,
+pub struct WHourCode {
+    pub code: Field<i32>,
+    pub description: Field<String>,
 }
 
 pub fn hour_code(v: &Value) -> Result<RestHourCode, Unread> {

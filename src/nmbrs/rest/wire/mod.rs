@@ -13,7 +13,7 @@ use std::str::FromStr;
 use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -160,6 +160,59 @@ impl<'de, T: FromWire> Deserialize<'de> for Field<T> {
                 Err(problem) => Field::Bad(problem),
             },
         })
+    }
+}
+
+/// The JSON of a field as Nmbrs sends it when it is tidy: what the simulator serves (the reader
+/// is lenient beyond it, [`FromWire`]). A value that was not read (`Missing`, `Bad`) is `null`.
+impl<T: ToWire> Serialize for Field<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Field::Value(v) => v.to_wire().serialize(s),
+            Field::Missing | Field::Bad(_) => s.serialize_none(),
+        }
+    }
+}
+
+impl<T> From<Option<T>> for Field<T> {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Field::Missing, Field::Value)
+    }
+}
+
+/// The canonical JSON of a value [`FromWire`] reads (a UUID as its hyphenated text, a number
+/// from its exact text, text as it is).
+pub trait ToWire {
+    fn to_wire(&self) -> Value;
+}
+
+impl ToWire for Uuid {
+    fn to_wire(&self) -> Value {
+        Value::String(self.to_string())
+    }
+}
+
+impl ToWire for i32 {
+    fn to_wire(&self) -> Value {
+        Value::from(*self)
+    }
+}
+
+impl ToWire for bool {
+    fn to_wire(&self) -> Value {
+        Value::Bool(*self)
+    }
+}
+
+impl ToWire for String {
+    fn to_wire(&self) -> Value {
+        Value::String(self.clone())
+    }
+}
+
+impl ToWire for Decimal {
+    fn to_wire(&self) -> Value {
+        Value::Number(number(*self))
     }
 }
 
