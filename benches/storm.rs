@@ -44,7 +44,15 @@ use std::{
 
 use common::{Api, BenchWorld, SimProcess};
 use futures::StreamExt;
-use nmbrs_worker::{bus, cli::publish::publish_bytes, sim::demo};
+use lapin::types::FieldTable;
+use nmbrs_worker::{
+    bus::{
+        self,
+        publisher::{Outgoing, Publisher, json_properties},
+    },
+    envelope::JobType,
+    sim::demo,
+};
 use serde_json::{Value, json};
 
 /// `name` from the environment, else the issue's value under `STORM_SCALE=issue`, else `default`.
@@ -154,10 +162,24 @@ async fn run(sim: &SimProcess, load: Load, big: usize, quota: Option<Quota>) -> 
     // Both consume before the storm: their start-up is not part of it.
     tokio::time::sleep(Duration::from_secs(4)).await;
     gateway::set(sim, load.api, load.limit, quota.map(|q| q.after)).await;
+    // All at once: one connection, every message sent back to back, their confirms awaited
+    // together (one `nmbrs-worker publish` per job would connect a thousand times).
+    let conn = bus::connect(&world.config.amqp_url, "storm publish").await.unwrap();
+    let publisher = Publisher::open(&conn, Duration::from_secs(60)).await.unwrap();
+    let bodies: Vec<(String, Vec<u8>)> =
+        jobs.iter().map(|j| (j["message_id"].as_str().unwrap().to_owned(), serde_json::to_vec(j).unwrap())).collect();
+    let exchange = world.names.jobs_exchange();
+    let routing_key = JobType::SyncTeam.routing_key();
     let started = Instant::now();
-    for job in &jobs {
-        publish_bytes(&world.config, &serde_json::to_vec(job).unwrap(), Some(job), None, false).await.unwrap();
-    }
+    let messages = bodies.iter().map(|(id, body)| Outgoing {
+        exchange: &exchange,
+        routing_key,
+        body,
+        properties: json_properties(id, FieldTable::default()).unwrap(),
+        mandatory: true,
+    });
+    assert!(publisher.send_all(messages).await.iter().all(Result::is_ok), "every job is published");
+    let _ = conn.close(200, "published".into()).await;
     let quota_run =
         quota.map(|q| tokio::spawn(gateway::run_out(sim.base.clone(), sim.http.clone(), load.limit, q.pause)));
     let mut done = HashMap::new();
