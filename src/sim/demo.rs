@@ -295,27 +295,31 @@ pub fn scaled(n: usize) -> Seed {
 pub fn scaled_at(today: NaiveDate, n: usize) -> Seed {
     let shift = Shift::to(today);
     let mut seed = seed_at(today);
-    seed.employees.extend((0..n as i32).map(|i| {
-        let bsn = format!("{:09}", 200_000_000 + i);
-        let email = format!("employee{i}@bench.example");
-        let mut e = employee(Person {
-            id: 600_000 + i,
-            company: HORECA,
-            first: "Bench",
-            prefix: None,
-            last: "Employee",
-            email_work: Some(&email),
-            email_private: None,
-            start: shift.date(date(2024, 1, 1)),
-            end: None,
-            hourly: "14.50",
-            weekly_hours: "0",
-            bsn: &bsn,
-        });
-        e.snapshot.last_name = Some(format!("Employee {i}"));
-        e
-    }));
+    seed.employees.extend((0..n as i32).map(|i| generated(shift, (600_000 + i, HORECA), "Bench", i, 200_000_000 + i)));
     seed
+}
+
+/// A generated employee `(id, company)` for load, active since 2024 with a work e-mail
+/// (`employee<label>@<first>.example`): `first` "Employee `label`", BSN `bsn`.
+fn generated(shift: Shift, (id, company): (i32, i32), first: &str, label: i32, bsn: i32) -> SimEmployee {
+    let bsn = format!("{bsn:09}");
+    let email = format!("employee{label}@{}.example", first.to_ascii_lowercase());
+    let mut e = employee(Person {
+        id,
+        company,
+        first,
+        prefix: None,
+        last: "Employee",
+        email_work: Some(&email),
+        email_private: None,
+        start: shift.date(date(2024, 1, 1)),
+        end: None,
+        hourly: "14.50",
+        weekly_hours: "0",
+        bsn: &bsn,
+    });
+    e.snapshot.last_name = Some(format!("Employee {label}"));
+    e
 }
 
 /// The first of the small companies [`with_small_companies`] adds (the storm benchmark's
@@ -338,24 +342,7 @@ pub fn with_small_companies(mut seed: Seed, today: NaiveDate, count: usize) -> S
         let current = shift.period(PeriodType::Monthly, PayPeriod::new(2026, 11));
         seed.companies.push(company(id, number, &format!("Storm Klant {i} B.V."), PeriodType::Monthly, current));
         for _ in 0..small_company_size(i) {
-            let bsn = format!("{:09}", 300_000_000 + next);
-            let email = format!("employee{next}@small.example");
-            let mut e = employee(Person {
-                id: next,
-                company: id,
-                first: "Small",
-                prefix: None,
-                last: "Employee",
-                email_work: Some(&email),
-                email_private: None,
-                start: shift.date(date(2024, 1, 1)),
-                end: None,
-                hourly: "14.50",
-                weekly_hours: "0",
-                bsn: &bsn,
-            });
-            e.snapshot.last_name = Some(format!("Employee {next}"));
-            seed.employees.push(e);
+            seed.employees.push(generated(shift, (next, id), "Small", next, 300_000_000 + next));
             next += 1;
         }
     }
