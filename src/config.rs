@@ -70,6 +70,10 @@ pub struct Config {
     /// `NMBRS_WORKER_BULK_AFTER_CALLS` (default 50): a job's Nmbrs calls after this many wait in
     /// the budget's bulk lane (a twentieth of the rate while other integrations' calls wait).
     pub bulk_after_calls: u64,
+    /// `NMBRS_WORKER_SOAP_BULK_AFTER_CALLS` (default 200): the same for SOAP calls. A SOAP team
+    /// sync makes one call per employee where REST reads a page of 100, so a small customer's
+    /// SOAP sync (60 employees: 66 calls) must stay out of the bulk lane (`nmbrs::budget`).
+    pub soap_bulk_after_calls: u64,
     /// `NMBRS_WORKER_QUOTA_PROBE_SECS` (default 1): while Eitje's REST quota is used up (42909),
     /// one probing call goes at most this often, across every process.
     pub quota_probe_secs: f64,
@@ -210,6 +214,7 @@ impl Config {
             rest_calls_per_second: rate("NMBRS_REST_CALLS_PER_SECOND")?,
             soap_calls_per_second: rate("NMBRS_SOAP_CALLS_PER_SECOND")?,
             bulk_after_calls: parse(src, "NMBRS_WORKER_BULK_AFTER_CALLS", "50", "a number of calls")?,
+            soap_bulk_after_calls: parse(src, "NMBRS_WORKER_SOAP_BULK_AFTER_CALLS", "200", "a number of calls")?,
             quota_probe_secs: parse(src, "NMBRS_WORKER_QUOTA_PROBE_SECS", "1", "seconds, like 1 or 0.5")?,
             amqp_url,
             database_url,
@@ -324,6 +329,7 @@ mod tests {
         assert!(cfg.credential_keys.is_none());
         assert_eq!(cfg.clock, crate::clock::Clock::System);
         assert_eq!((cfg.rest_calls_per_second, cfg.soap_calls_per_second), (100.0, 100.0));
+        assert_eq!((cfg.bulk_after_calls, cfg.soap_bulk_after_calls), (50, 200));
         let secs: Vec<u64> = cfg.retry_schedule.iter().map(Duration::as_secs).collect();
         assert_eq!(secs, vec![10, 60, 300, 900, 1800]);
     }

@@ -49,6 +49,9 @@ enum Command {
         /// Add this many generated employees to the demo's monthly company (for load tests).
         #[arg(long, default_value_t = 0)]
         employees: usize,
+        /// Add this many small companies of 20–60 generated employees (the storm benchmark).
+        #[arg(long, default_value_t = 0)]
+        small_companies: usize,
     },
     /// Send one job message (JSON file, or - for stdin) to nmbrs.jobs.
     Publish {
@@ -250,7 +253,7 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
             nmbrs_worker::cli::demo::run(config, api, switch, std::io::stdout()).await?;
             Ok(())
         }
-        Command::Sim { port, employees } => {
+        Command::Sim { port, employees, small_companies } => {
             let _telemetry = telemetry::init(None)?;
             let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
             println!(
@@ -259,7 +262,11 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
             let today = config.clock.nmbrs_today();
             nmbrs_worker::sim::serve_seeded(
                 addr,
-                nmbrs_worker::sim::demo::scaled_at(today, employees),
+                nmbrs_worker::sim::demo::with_small_companies(
+                    nmbrs_worker::sim::demo::scaled_at(today, employees),
+                    today,
+                    small_companies,
+                ),
                 wait_for_signal(),
             )
             .await

@@ -94,9 +94,15 @@ pub struct SimCalls {
 impl SimProcess {
     /// Starts it on `port_base` + a number from the process id (parallel runs do not collide).
     pub fn spawn(port_base: u16, employees: usize) -> Self {
+        Self::spawn_with(port_base, employees, &[])
+    }
+
+    /// [`Self::spawn`] with more `sim` arguments (e.g. `--small-companies N`).
+    pub fn spawn_with(port_base: u16, employees: usize, more: &[String]) -> Self {
         let port = port_base + (std::process::id() % 1000) as u16;
         let child = Command::new(env!("CARGO_BIN_EXE_nmbrs-worker"))
             .args(["sim", "--port", &port.to_string(), "--employees", &employees.to_string()])
+            .args(more)
             .env("RUST_LOG", "warn")
             // Checking every REST request and response against the 480 KB OpenAPI file is the
             // tests' job (`.cargo/config.toml` sets it for them); Nmbrs does not do it on our time.

@@ -295,26 +295,57 @@ pub fn scaled(n: usize) -> Seed {
 pub fn scaled_at(today: NaiveDate, n: usize) -> Seed {
     let shift = Shift::to(today);
     let mut seed = seed_at(today);
-    seed.employees.extend((0..n as i32).map(|i| {
-        let bsn = format!("{:09}", 200_000_000 + i);
-        let email = format!("employee{i}@bench.example");
-        let mut e = employee(Person {
-            id: 600_000 + i,
-            company: HORECA,
-            first: "Bench",
-            prefix: None,
-            last: "Employee",
-            email_work: Some(&email),
-            email_private: None,
-            start: shift.date(date(2024, 1, 1)),
-            end: None,
-            hourly: "14.50",
-            weekly_hours: "0",
-            bsn: &bsn,
-        });
-        e.snapshot.last_name = Some(format!("Employee {i}"));
-        e
-    }));
+    seed.employees.extend((0..n as i32).map(|i| generated(shift, (600_000 + i, HORECA), "Bench", i, 200_000_000 + i)));
+    seed
+}
+
+/// A generated employee `(id, company)` for load, active since 2024 with a work e-mail
+/// (`employee<label>@<first>.example`): `first` "Employee `label`", BSN `bsn`.
+fn generated(shift: Shift, (id, company): (i32, i32), first: &str, label: i32, bsn: i32) -> SimEmployee {
+    let bsn = format!("{bsn:09}");
+    let email = format!("employee{label}@{}.example", first.to_ascii_lowercase());
+    let mut e = employee(Person {
+        id,
+        company,
+        first,
+        prefix: None,
+        last: "Employee",
+        email_work: Some(&email),
+        email_private: None,
+        start: shift.date(date(2024, 1, 1)),
+        end: None,
+        hourly: "14.50",
+        weekly_hours: "0",
+        bsn: &bsn,
+    });
+    e.snapshot.last_name = Some(format!("Employee {label}"));
+    e
+}
+
+/// The first of the small companies [`with_small_companies`] adds (the storm benchmark's
+/// customers of 20–60 employees).
+pub const SMALL_COMPANY: i32 = 70_000;
+/// How many employees small company `i` (from 0) has: 20 to 60, in turn.
+pub fn small_company_size(i: usize) -> usize {
+    20 + i % 41
+}
+
+/// `seed` with `count` more companies (ids from [`SMALL_COMPANY`], monthly like Horeca, with
+/// its models) of [`small_company_size`] generated employees each (ids from 800000, all active
+/// with a work e-mail): the 22:00 storm's many small customers (`sim --small-companies N`).
+pub fn with_small_companies(mut seed: Seed, today: NaiveDate, count: usize) -> Seed {
+    let shift = Shift::to(today);
+    let mut next = 800_000;
+    for i in 0..count {
+        let id = SMALL_COMPANY + i as i32;
+        let number = 500_000 + i as i32;
+        let current = shift.period(PeriodType::Monthly, PayPeriod::new(2026, 11));
+        seed.companies.push(company(id, number, &format!("Storm Klant {i} B.V."), PeriodType::Monthly, current));
+        for _ in 0..small_company_size(i) {
+            seed.employees.push(generated(shift, (next, id), "Small", next, 300_000_000 + next));
+            next += 1;
+        }
+    }
     seed
 }
 
@@ -373,5 +404,13 @@ mod tests {
             assert_eq!(ids, at_anchor, "{day}");
             assert_eq!((period.year, period.period), (today.year(), today.month() as u8), "{day}");
         }
+    }
+
+    #[test]
+    fn the_storms_small_companies_hold_20_to_60_employees_each() {
+        let s = with_small_companies(seed(), ANCHOR, 42);
+        let size = |c: i32| s.employees.iter().filter(|e| e.company_id == c).count();
+        assert_eq!((size(SMALL_COMPANY), size(SMALL_COMPANY + 40), size(SMALL_COMPANY + 41)), (20, 60, 20));
+        assert_eq!(s.companies.len(), 2 + 42);
     }
 }

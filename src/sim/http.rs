@@ -31,6 +31,7 @@ pub fn router(state: Shared) -> Router {
         .route("/_sim/calls", get(calls))
         .route("/_sim/reset", post(reset))
         .route("/_sim/clerk", post(clerk))
+        .route("/_sim/soap/limits", post(set_fair_use).get(get_fair_use))
         .merge(super::rest::router())
         .with_state(state)
 }
@@ -57,6 +58,7 @@ fn record(state: &Shared, operation: &str, domain: &str, write: bool, outcome: S
 }
 
 async fn soap(State(state): State<Shared>, service: Service, headers: HeaderMap, body: Bytes) -> Response {
+    let arrived = std::time::Instant::now();
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !content_type.starts_with("text/xml") {
         return (StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported Media Type").into_response();
@@ -75,6 +77,11 @@ async fn soap(State(state): State<Shared>, service: Service, headers: HeaderMap,
         }
     };
     let op = req.operation;
+    // Nmbrs' fair use: above the domain's calls per second, served half a second later.
+    let fair_use = lock(&state).fair_use.arrive(&req.domain, arrived);
+    if let Some(delay) = fair_use {
+        tokio::time::sleep(delay).await;
+    }
     let _in_flight = InFlight::enter(&state);
     let (injected, latency) = {
         let mut s = lock(&state);
@@ -207,6 +214,18 @@ async fn calls(State(state): State<Shared>) -> Json<CallsView> {
 async fn reset(State(state): State<Shared>) -> StatusCode {
     *lock(&state) = SimState::default();
     StatusCode::NO_CONTENT
+}
+
+/// `POST /_sim/soap/limits`: the SOAP fair-use limit per domain; counting starts afresh.
+async fn set_fair_use(State(state): State<Shared>, Json(limits): Json<super::fair_use::FairUseLimits>) -> StatusCode {
+    lock(&state).fair_use.set(limits);
+    StatusCode::NO_CONTENT
+}
+
+/// `GET /_sim/soap/limits`: `{limits, domains: [DomainCount…]}`.
+async fn get_fair_use(State(state): State<Shared>) -> Json<serde_json::Value> {
+    let s = lock(&state);
+    Json(serde_json::json!({"limits": s.fair_use.limits, "domains": s.fair_use.counts()}))
 }
 
 /// `POST /_sim/clerk` ([`super::clerk`]): 200 `{"line_id": …}` (null unless a line was added),

@@ -12,6 +12,7 @@
 //! | `POST /_sim/faults`, `GET /_sim/faults` | replaces / shows the [`FaultConfig`]: `error_rate`, `transient` (`fault9999`, `fault1006`, `http503`), `latency_ms`, `drop_rate`, `lost_reply_rate`, `script` (one-shot faults, e.g. `{"operation": "List_GetAll", "kind": "fault", "code": 1002, "message": "Unauthorized Access"}`, or an uncoded `{"kind": "server_fault", "faultstring": "…", "applied": true}` answered after the write landed; `"company_id": N` aims one at a company), `canned` (sticky canned answers, see below) |
 //! | `GET /_sim/calls` | `{total, writes, per_operation, calls}` |
 //! | `POST /_sim/reset` | empties the state |
+//! | `POST /_sim/soap/limits`, `GET` | the SOAP fair-use limit per domain ([`fair_use::FairUseLimits`]: calls per sliding second, above it each call is answered half a second later, as Nmbrs documents; setting it starts the count afresh) / what each domain met |
 //! | `POST /_sim/clerk` | a person's edit behind the worker's back ([`clerk`]): delete a line, change its value, strip its comment, add a line of their own, set days |
 //!
 //! **Canned responses** (real-world bytes for the worker to read): a script entry
@@ -56,6 +57,7 @@
 pub mod clerk;
 pub mod demo;
 mod domain;
+pub mod fair_use;
 mod http;
 mod id;
 mod request;

@@ -166,6 +166,9 @@ pub struct SimState {
     pub requests: Vec<(Operation, String)>,
     /// The REST face: identity server, REST faults (src/sim/rest/).
     pub rest: super::rest::RestState,
+    /// The SOAP fair-use limit per domain and what each met (`fair_use.rs`).
+    #[serde(skip)]
+    pub fair_use: super::fair_use::FairUse,
 }
 
 /// JSON seed (`POST /_sim/seed`): merged into the domain, creating it if needed.

@@ -90,6 +90,7 @@ impl Connector {
             rest_rate: config.rest_calls_per_second,
             soap_rate: config.soap_calls_per_second,
             bulk_after_calls: config.bulk_after_calls,
+            soap_bulk_after_calls: config.soap_bulk_after_calls,
             probe_every: std::time::Duration::from_secs_f64(config.quota_probe_secs.clamp(0.0, 3600.0)),
             ..Default::default()
         };

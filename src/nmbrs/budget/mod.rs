@@ -88,10 +88,10 @@ impl CallBudget {
     }
 
     /// Waits for a token of `scope` for a call of `integration`, whose job has made `calls`
-    /// calls so far (past `bulk_after_calls` it waits in the bulk lane).
+    /// calls so far (past [`BudgetSettings::bulk_after`] it waits in the bulk lane).
     pub async fn ticket(&self, scope: &Scope, integration: &str, calls: u64) -> Result<Ticket, Refused> {
         let lane = self.lane(scope);
-        let bulk = calls >= self.0.shared.settings.bulk_after_calls;
+        let bulk = calls >= self.0.shared.settings.bulk_after(scope);
         let probe = lane.wait(self.0.shared.clone(), integration, bulk).await?;
         Ok(Ticket { budget: self.clone(), lane, probe, settled: false })
     }

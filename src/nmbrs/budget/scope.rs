@@ -44,8 +44,11 @@ pub struct BudgetSettings {
     /// How far ahead one take may reserve tokens (they come paced, one every `1 / rate`): with
     /// the rate, it decides how many calls one round trip serves.
     pub horizon: Duration,
-    /// A job's calls wait in the bulk lane after this many.
+    /// A job's REST calls wait in the bulk lane after this many.
     pub bulk_after_calls: u64,
+    /// A job's SOAP calls wait in the bulk lane after this many: a SOAP team sync makes one call
+    /// per employee (its cost per hour), so a small customer's sync makes more calls than on REST.
+    pub soap_bulk_after_calls: u64,
     /// How long one probe holds the probe (then another process may probe).
     pub probe_lease: Duration,
     /// After a `42909`, the next probe goes no sooner than this.
@@ -64,6 +67,7 @@ impl Default for BudgetSettings {
             batch: 64,
             horizon: Duration::from_millis(250),
             bulk_after_calls: 50,
+            soap_bulk_after_calls: 200,
             probe_lease: Duration::from_secs(150),
             late_slack: Duration::from_millis(25),
             probe_every: Duration::from_secs(1),
@@ -78,6 +82,14 @@ impl BudgetSettings {
             Scope::Soap { .. } => self.soap_rate,
         }
         .max(0.1)
+    }
+
+    /// After how many calls of its job a call of `scope` waits in the bulk lane.
+    pub fn bulk_after(&self, scope: &Scope) -> u64 {
+        match scope {
+            Scope::Rest => self.bulk_after_calls,
+            Scope::Soap { .. } => self.soap_bulk_after_calls,
+        }
     }
 
     /// The bucket's size: `burst_secs` of calls, at least one.
@@ -202,4 +214,24 @@ pub enum Outcome {
 pub(super) struct Shared {
     pub(super) store: Store,
     pub(super) settings: BudgetSettings,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_small_customers_soap_sync_stays_out_of_the_bulk_lane_and_a_huge_one_moves_to_it() {
+        let s = BudgetSettings::default();
+        let soap = Scope::Soap { domain: "demo".into() };
+        // Calls of a team sync: REST reads pages of 100 (≈ 10 calls for 60 employees, ≈ 460
+        // for 5 000); SOAP reads company-wide and then one cost per hour per employee.
+        let rest_sync = |employees: u64| 9 * employees.div_ceil(100) + 1;
+        let soap_sync = |employees: u64| 6 + employees;
+        assert!(rest_sync(60) < s.bulk_after(&Scope::Rest) && rest_sync(5_000) > 4 * s.bulk_after(&Scope::Rest));
+        assert!(soap_sync(60) < s.bulk_after(&soap), "66 calls of a 60-employee SOAP sync are ordinary");
+        assert!(soap_sync(5_000) > 20 * s.bulk_after(&soap));
+        let tuned = BudgetSettings { bulk_after_calls: 10, soap_bulk_after_calls: 30, ..BudgetSettings::default() };
+        assert_eq!((tuned.bulk_after(&Scope::Rest), tuned.bulk_after(&soap)), (10, 30));
+    }
 }

@@ -151,6 +151,9 @@ fn respond(result: Answer) -> Response {
 
 /// The handler of every `/api/...` request.
 pub async fn api(State(state): State<Shared>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    // The gateway counts a call when it arrives, not after this handler's own work (the
+    // OpenAPI check, waits for the state's lock): stamped first.
+    let arrived = std::time::Instant::now();
     let path = uri.path().to_owned();
     let Some((route, path_params)) = routes::find(&method, &path) else {
         let name = format!("{method} {path}");
@@ -223,7 +226,7 @@ pub async fn api(State(state): State<Shared>, method: Method, uri: Uri, headers:
 
     // The gateway counts every call per subscription key before Nmbrs sees it (issue 22).
     let key = headers.get("X-Subscription-Key").and_then(|v| v.to_str().ok()).unwrap_or("");
-    let verdict = lock(&state).rest.subscriptions.admit(key, std::time::Instant::now());
+    let verdict = lock(&state).rest.subscriptions.admit(key, arrived);
     let limited = match verdict {
         Verdict::Pass => None,
         Verdict::Throttled { retry_after_secs } => Some(RestError::too_many_calls(retry_after_secs)),
