@@ -91,7 +91,7 @@ impl Events {
     }
 
     /// Collects whatever arrives within `ms` milliseconds.
-    pub async fn settle(&mut self, ms: u64) {
+    pub async fn collect_for(&mut self, ms: u64) {
         let deadline = tokio::time::Instant::now() + Duration::from_millis(ms);
         while let Ok(Some(ev)) = tokio::time::timeout_at(deadline, self.rx.recv()).await {
             self.seen.push(ev);

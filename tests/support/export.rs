@@ -100,7 +100,7 @@ impl TestApp {
         let completed = self.events.wait_for(secs, "job result", |e| done(e) || failed(e)).await;
         assert_eq!(completed.kind(), "job.completed", "{:#}", completed.body);
         let exported = self.events.wait_for(10, "hours.exported", of("hours.exported")).await;
-        self.events.settle(300).await;
+        self.events.collect_for(300).await;
         assert_eq!(self.events.of("job.completed", &id).len(), 1, "one job.completed per export");
         assert_eq!(self.events.of("hours.exported", &id).len(), 1, "one hours.exported per export");
         let notifications = self.events.of("notification", &id).iter().map(|e| e.body["payload"].clone()).collect();

@@ -340,7 +340,7 @@ pub async fn run_job(env: &TestEnv, events: &mut Events, job: &Value) -> (Receiv
     let done = events
         .wait_for(30, "job.completed", |e| e.kind() == "job.completed" && e.body["job"]["message_id"] == id)
         .await;
-    events.settle(300).await;
+    events.collect_for(300).await;
     let others = events.seen.iter().filter(|e| e.body["job"]["message_id"] == id && e.kind() != "job.completed");
     (done, others.cloned().collect())
 }

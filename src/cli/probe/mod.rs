@@ -1,4 +1,4 @@
-//! `nmbrs-worker probe` (issue 21): settles, in a Nmbrs demo environment and in minutes, the
+//! `nmbrs-worker probe` (issue 21): answers, in a Nmbrs demo environment and in minutes, the
 //! behaviours the REST edge rests on that nobody could check (REST-NOTES [L]/[M]). Each answer
 //! is observed, never assumed; one the probe cannot observe is `unknown` with the reason.
 //!

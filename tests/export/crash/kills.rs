@@ -84,7 +84,7 @@ async fn random_kills_during_a_big_export_end_exact_and_a_repeat_writes_nothing(
             }
             assert!(crew.proc(w).try_exit().is_none(), "worker {w} exited on its own");
             assert!(started.elapsed() < Duration::from_secs(60), "no kill point reached in round {round}");
-            events.settle(3).await;
+            events.collect_for(3).await;
             if !events.of("job.completed", &id).is_empty() {
                 finished_early = true;
                 break 'rounds;
@@ -97,7 +97,7 @@ async fn random_kills_during_a_big_export_end_exact_and_a_repeat_writes_nothing(
 
     crew.start(&[]);
     completed(&mut events, &id, 60).await;
-    events.settle(500).await;
+    events.collect_for(500).await;
     let (done, exported) = once(&events, &id);
     assert_eq!(done.body["payload"]["status"], "succeeded", "{:#}", done.body);
     assert_eq!(count(&done, "exported") as usize, export.entry_ids().len());

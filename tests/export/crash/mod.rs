@@ -110,12 +110,12 @@ async fn crash_and_resume(
     assert_eq!(code, Some(FAILPOINT_EXIT), "the failpoint {failpoints} fired");
     let at_crash = sim.calls();
     if !failpoints.starts_with("after_commit") {
-        events.settle(300).await;
+        events.collect_for(300).await;
         assert!(events.of("job.completed", &id).is_empty(), "no job.completed before the job's result is committed");
     }
     crew.start(&[]);
     completed(&mut events, &id, 60).await;
-    events.settle(500).await; // late duplicates, if any
+    events.collect_for(500).await; // late duplicates, if any
     Run { sim, events, crew, via, id, at_crash, _env: env }
 }
 
@@ -335,7 +335,7 @@ async fn a_kill_after_every_relink_step_then_a_restart_ends_exact() {
                 break None;
             }
             assert!(started.elapsed() < Duration::from_secs(60), "neither a kill nor the job's end");
-            events.settle(50).await;
+            events.collect_for(50).await;
         };
         match exited {
             Some(code) => {
@@ -348,7 +348,7 @@ async fn a_kill_after_every_relink_step_then_a_restart_ends_exact() {
     }
     assert!(kills >= 2, "killed after each of the two companies' steps: {kills}");
     completed(&mut events, &id, 60).await;
-    events.settle(500).await;
+    events.collect_for(500).await;
     let (done, _) = once(&events, &id);
     assert_eq!(done.body["payload"]["status"], "succeeded", "{:#}", done.body);
     assert_eq!(count(&done, "in_doubt"), 0, "{:#}", done.body);

@@ -82,7 +82,7 @@ pub async fn race(api: Api, x: &Export, y: &Export) {
     env.publish_many(&[&jx, &jy]).await;
     let dx = completed(&mut events, &ix, 60).await;
     let dy = completed(&mut events, &iy, 60).await;
-    events.settle(500).await;
+    events.collect_for(500).await;
     once(&events, &ix);
     once(&events, &iy);
     for d in [&dx, &dy] {
