@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::*;
 use crate::domain::export::actions::WriteMode;
-use crate::domain::export::payload::{Allowance, ContractType, EntryKind, Kind};
+use crate::domain::export::payload::{Allowance, ContractType, EntryKind, ExportKind};
 use crate::domain::export::testkit::{
     COMPANY, companies, d, date, entry, payload, run, run_all, run_all_on, run_on, settings,
 };
@@ -159,7 +159,7 @@ fn kinds_not_requested_are_ignored_and_keep_what_they_had() {
     let mut e = entry("s1");
     e.meals = 1;
     let mut meals_only = payload(vec![e.clone()]);
-    meals_only.kinds = Some([Kind::Meals].into());
+    meals_only.kinds = Some([ExportKind::Meals].into());
     let plan = run(&meals_only, &Ledger::new(), &BTreeMap::new());
     assert_eq!(buckets(&plan), ["wage:400=1 insert"]);
     assert_eq!(skipped(&plan), ["s1 worked_hours kind_not_requested", "s1 worked_days kind_not_requested"]);

@@ -27,7 +27,7 @@ use tokio::sync::oneshot;
 
 use super::scope::{Outcome, Refused, Scope, Shared, UNAVAILABLE_AFTER};
 use super::stats;
-use crate::domain::call_budget::{Answer, BULK_SHARE, FairQueue, Take, ready_in};
+use crate::domain::call_budget::{BULK_SHARE, FairQueue, Take, TakeAnswer, ready_in};
 
 /// Refuses every call waiting in `w` with `why`.
 fn refuse(w: &mut Waiting, why: Refused) {
@@ -46,7 +46,11 @@ enum Handed {
     /// A token, to be used from its moment on (tokens taken ahead come paced), due by the
     /// second instant (its moment, or when it was handed out if that was later), handed out
     /// after the pause numbered here.
-    Token { ready: Instant, due: Instant, pauses: u64 },
+    Token {
+        ready: Instant,
+        due: Instant,
+        pauses: u64,
+    },
     Probe,
     Refused(Refused),
 }
@@ -172,7 +176,7 @@ impl Lane {
             };
             let (answer, taken_at) = answer;
             match answer {
-                Answer::Tokens { granted, bulk, available, wait_secs } => {
+                TakeAnswer::Tokens { granted, bulk, available, wait_secs } => {
                     if self.rest {
                         stats::get().rest_paused.set(0);
                     }
@@ -182,7 +186,7 @@ impl Lane {
                     }
                     tokio::time::sleep(Duration::from_secs_f64(wait_secs.clamp(0.001, 60.0))).await;
                 }
-                Answer::Paused { probe } => {
+                TakeAnswer::Paused { probe } => {
                     stats::get().rest_paused.set(1);
                     self.halt();
                     if !self.refuse_all(probe) {

@@ -9,7 +9,7 @@ use crate::domain::export::contributions::{
 };
 use crate::domain::export::ledger::{EntryUpdate, Keep};
 use crate::domain::export::notify::{self, Notification};
-use crate::domain::export::payload::{Entry, EntryId, Kind};
+use crate::domain::export::payload::{Entry, EntryId, ExportKind};
 use crate::domain::export::validation::{PeriodCheck, check_period, date_in_period};
 use crate::domain::nmbrs::{CompanyId, EmployeeId, PayPeriod};
 
@@ -83,8 +83,8 @@ impl Planner<'_> {
     /// Plans an approved entry; true when at least one contribution exports.
     pub(super) fn send(&mut self, entry: &Entry) -> bool {
         let (input, id) = (self.input, &entry.entry_id);
-        let requested = |k: Kind| input.payload.requests(k);
-        let keep_kinds: BTreeSet<Kind> = Kind::ALL.into_iter().filter(|&k| !requested(k)).collect();
+        let requested = |k: ExportKind| input.payload.requests(k);
+        let keep_kinds: BTreeSet<ExportKind> = ExportKind::ALL.into_iter().filter(|&k| !requested(k)).collect();
         let mut wanted = Vec::new();
         for part in parts(entry) {
             match eitje_skip(entry, &part, requested) {
