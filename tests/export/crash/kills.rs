@@ -5,8 +5,6 @@
 
 use std::time::{Duration, Instant};
 
-use nmbrs_worker::sim::{FaultConfig, SimState, Simulator, demo, rest::RestFaults};
-
 use super::harness::*;
 use super::model::*;
 use crate::support::{Api, TestEnv};
@@ -47,11 +45,7 @@ async fn random_kills_during_a_big_export_end_exact_and_a_repeat_writes_nothing(
     eprintln!("random kills: seed {seed} (EXPORT_CRASH_SEED={seed} repeats the kill points)");
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut env = TestEnv::new();
-    let mut state = SimState::default();
-    state.apply_seed(demo::scaled(40));
-    let sim = Simulator::start_with(state).await.unwrap();
-    sim.set_faults(FaultConfig { latency_ms: 20, ..Default::default() });
-    sim.state().rest.faults = RestFaults { latency_ms: 20, ..Default::default() };
+    let sim = slow_scaled_sim(40).await;
     let via = Via::new(api, &mut env, &sim);
     let mut events = env.events().await;
     let mut crew = Crew::new(&env, &sim);
