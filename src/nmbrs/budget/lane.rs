@@ -25,7 +25,7 @@ use tokio::time::Instant;
 
 use tokio::sync::oneshot;
 
-use super::scope::{Outcome, Refused, Scope, Shared, UNAVAILABLE_AFTER};
+use super::scope::{Outcome, Refused, Scope, SharedBudget, UNAVAILABLE_AFTER};
 use super::stats;
 use crate::domain::call_budget::{BULK_SHARE, FairQueue, Take, TakeAnswer, ready_in};
 
@@ -88,7 +88,7 @@ impl Lane {
     /// Waits for a token (false) or the probe (true), or is refused during a pause.
     pub(super) async fn wait(
         self: &Arc<Self>,
-        budget: Arc<Shared>,
+        budget: Arc<SharedBudget>,
         integration: &str,
         bulk: bool,
     ) -> Result<bool, Refused> {
@@ -130,7 +130,7 @@ impl Lane {
     }
 
     /// The fetching task (module doc).
-    async fn fetch(self: Arc<Self>, budget: Arc<Shared>) {
+    async fn fetch(self: Arc<Self>, budget: Arc<SharedBudget>) {
         let settings = budget.settings.clone();
         let mut failed = 0;
         loop {
@@ -250,7 +250,7 @@ impl Lane {
     /// The probe of this process came back: when it was answered the calls waiting behind it
     /// go on (the fetching task starts again), otherwise they are refused (one probe per
     /// pause and process at a time, never a string of them).
-    fn after_probe(self: &Arc<Self>, budget: &Arc<Shared>, answered: bool) {
+    fn after_probe(self: &Arc<Self>, budget: &Arc<SharedBudget>, answered: bool) {
         let mut w = self.lock();
         w.probing = false;
         if !answered {
@@ -264,7 +264,7 @@ impl Lane {
     /// Records what a call on this lane came back with (`Ticket::settle`).
     pub(super) async fn settle(
         self: &Arc<Self>,
-        budget: &Arc<Shared>,
+        budget: &Arc<SharedBudget>,
         probe: bool,
         outcome: Outcome,
     ) -> sqlx::Result<()> {
@@ -275,7 +275,7 @@ impl Lane {
         result
     }
 
-    async fn record(&self, budget: &Shared, probe: bool, outcome: Outcome) -> sqlx::Result<()> {
+    async fn record(&self, budget: &SharedBudget, probe: bool, outcome: Outcome) -> sqlx::Result<()> {
         let store = &budget.store;
         match outcome {
             Outcome::Answered if probe => {

@@ -199,7 +199,7 @@ pub enum Outcome {
 }
 
 /// The store and settings every lane of a budget shares.
-pub(super) struct Shared {
+pub(super) struct SharedBudget {
     pub(super) store: Store,
     pub(super) settings: BudgetSettings,
 }
