@@ -105,13 +105,13 @@ enum Command {
         #[arg(long)]
         integration: String,
     },
-    /// Settle every undocumented Nmbrs REST behaviour in a demo environment (issue 21); reads
+    /// Answer every undocumented Nmbrs REST behaviour in a demo environment (issue 21); reads
     /// the consent's refresh token from stdin.
     #[command(long_about = PROBE_ABOUT)]
     Probe(ProbeArgs),
 }
 
-const PROBE_ABOUT: &str = "Settle every undocumented Nmbrs REST behaviour the worker rests on, in a Nmbrs demo \
+const PROBE_ABOUT: &str = "Answer every undocumented Nmbrs REST behaviour the worker rests on, in a Nmbrs demo \
 environment, in minutes: days POSTs, PUT semantics, wage period shapes, closed periods, SOAP comments over REST, \
 paging, tokens, the gateway's 401 and 429, comment length. Each answer is observed; what cannot be observed is \
 `unknown` with the reason.

@@ -27,7 +27,9 @@ use tokio::{sync::Semaphore, task::JoinSet};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use super::{publisher::Publisher, topology};
-use crate::{config::Config, envelope::JobType, health::Status, metrics::Metrics, relay::Relay};
+use crate::{
+    config::Config, envelope::JobType, health::Status, jobs::run::lifecycle::JobState, metrics::Metrics, relay::Relay,
+};
 
 /// Handles one delivery completely, including its acknowledgement. Must never panic on input.
 #[async_trait]
@@ -240,7 +242,7 @@ impl Consumer {
                 metrics.jobs_in_flight.inc();
                 tokio::select! {
                     _ = handler.handle(kind, delivery, &publisher) => {}
-                    _ = release.cancelled() => metrics.job(kind.as_str(), "released"),
+                    _ = release.cancelled() => metrics.job(kind.as_str(), JobState::Released.as_str()),
                 }
                 metrics.jobs_in_flight.dec();
                 drop(permit);

@@ -3,7 +3,7 @@
 //!
 //! A Nmbrs refresh token lasts 30 days [H]; whether each refresh extends that is not known
 //! [L]: an identity server's default is an absolute lifetime counted from the consent, so that
-//! is the default reading here. `nmbrs-worker probe --tokens` settles it for a real Nmbrs.
+//! is the default reading here. `nmbrs-worker probe --tokens` answers it for a real Nmbrs.
 
 use std::time::Duration;
 

@@ -97,7 +97,7 @@ fn close(stack: &mut Vec<Elem>) {
 
 /// A checked request: operation, auth header and parameter values.
 #[derive(Debug)]
-pub struct Request {
+pub struct SoapRequest {
     pub operation: Operation,
     pub username: String,
     pub token: String,
@@ -141,7 +141,7 @@ fn ordered<'a>(children: &'a [Elem], allowed: &[&str], ns: &str) -> Result<Vec<&
 }
 
 /// Parses and checks a request for `service` with the raw `SOAPAction` header value.
-pub fn parse(service: Service, soap_action: Option<&str>, body: &str) -> Result<Request, ClientFault> {
+pub fn parse(service: Service, soap_action: Option<&str>, body: &str) -> Result<SoapRequest, ClientFault> {
     let ns = service.namespace();
     let action = soap_action.ok_or_else(|| {
         ClientFault(
@@ -206,7 +206,7 @@ pub fn parse(service: Service, soap_action: Option<&str>, body: &str) -> Result<
         };
         params.insert(c.name.clone(), value);
     }
-    Ok(Request { operation: op, username, token, domain, params })
+    Ok(SoapRequest { operation: op, username, token, domain, params })
 }
 
 fn format_error(name: &str, value: &str) -> ClientFault {
@@ -232,7 +232,7 @@ fn int(t: &str, name: &str) -> Result<i32, ClientFault> {
     t.parse().map_err(|_| format_error(name, t))
 }
 
-impl Request {
+impl SoapRequest {
     fn raw(&self, name: &str) -> Option<&Option<String>> {
         match self.params.get(name) {
             Some(Param::Text(t)) => Some(t),

@@ -7,7 +7,7 @@
 use crate::sim::SimId;
 use rust_decimal::Decimal;
 
-use super::request::{ClientFault, Request};
+use super::request::{ClientFault, SoapRequest};
 use super::state::{LineInfo, SimCompany, SimDomain, SimEmployee, SimState, SimUser};
 use crate::nmbrs::soap::envelope::SoapWriter;
 use crate::nmbrs::soap::records::{HistoryEntry, HistoryRecord, Record};
@@ -67,7 +67,7 @@ fn history<T: HistoryRecord + Clone>(
 }
 
 /// Checks auth (1001) and the operation right (1002); returns the domain and user.
-fn authorize<'s>(state: &'s mut SimState, req: &Request) -> Result<(&'s mut SimDomain, SimUser), SimError> {
+fn authorize<'s>(state: &'s mut SimState, req: &SoapRequest) -> Result<(&'s mut SimDomain, SimUser), SimError> {
     let bad_auth = || nmbrs(1001, "Invalid Authentication");
     let domain = state.domains.get_mut(&req.domain).ok_or_else(bad_auth)?;
     let user = domain
@@ -101,7 +101,7 @@ fn employee<'d>(d: &'d SimDomain, user: &SimUser, id: i32) -> Result<(&'d SimEmp
 }
 
 /// Validates `(Year, Period)` against the company's frequency (2006).
-fn period(req: &Request, c: &SimCompany, year: &str, per: &str) -> Result<PayPeriod, SimError> {
+fn period(req: &SoapRequest, c: &SimCompany, year: &str, per: &str) -> Result<PayPeriod, SimError> {
     let (y, p) = (req.int(year)?, req.int(per)?);
     u8::try_from(p)
         .ok()
@@ -111,7 +111,7 @@ fn period(req: &Request, c: &SimCompany, year: &str, per: &str) -> Result<PayPer
 }
 
 /// Refuses a write before the current period without `UnprotectedMode` (2011).
-fn writable(req: &Request, c: &SimCompany, p: PayPeriod) -> Result<(), SimError> {
+fn writable(req: &SoapRequest, c: &SimCompany, p: PayPeriod) -> Result<(), SimError> {
     if p < c.current_period && !req.bool("UnprotectedMode")? {
         return Err(nmbrs(2011, "Protected Mode: Cannot Change in the Past"));
     }
@@ -123,7 +123,7 @@ fn has_code(codes: [&Vec<ModelCode>; 2], code: i32) -> bool {
 }
 
 /// Runs one checked request against the state and returns the response body.
-pub fn execute(state: &mut SimState, req: &Request) -> Result<Vec<u8>, SimError> {
+pub fn execute(state: &mut SimState, req: &SoapRequest) -> Result<Vec<u8>, SimError> {
     use Operation as Op;
     let op = req.operation;
     let (d, user) = authorize(state, req)?;

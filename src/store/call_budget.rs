@@ -6,12 +6,12 @@
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::domain::call_budget::{Answer, Take};
+use crate::domain::call_budget::{Take, TakeAnswer};
 
 /// One take of up to `t.want` + `t.want_bulk` tokens of `scope` by `process` (the weights of
 /// the other processes are read from their demand rows; `t.total_weight` and
 /// `t.ordinary_total` are not used), with the database's moment of the take (Unix seconds).
-pub async fn take(pool: &PgPool, scope: &str, process: Uuid, t: &Take) -> sqlx::Result<(Answer, f64)> {
+pub async fn take(pool: &PgPool, scope: &str, process: Uuid, t: &Take) -> sqlx::Result<(TakeAnswer, f64)> {
     let count = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
     let (granted, bulk, available, wait_secs, paused, probe, at): (i32, i32, f64, f64, bool, bool, f64) =
         sqlx::query_as(
@@ -33,9 +33,9 @@ pub async fn take(pool: &PgPool, scope: &str, process: Uuid, t: &Take) -> sqlx::
         .await?;
     let tokens = |n: i32| u32::try_from(n).unwrap_or(0);
     let answer = if paused {
-        Answer::Paused { probe }
+        TakeAnswer::Paused { probe }
     } else {
-        Answer::Tokens { granted: tokens(granted), bulk: tokens(bulk), available, wait_secs }
+        TakeAnswer::Tokens { granted: tokens(granted), bulk: tokens(bulk), available, wait_secs }
     };
     Ok((answer, at))
 }

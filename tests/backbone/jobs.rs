@@ -79,7 +79,7 @@ async fn the_same_idempotency_key_runs_once_and_republishes_the_same_event() {
     env.publish(&first).await;
     env.publish(&second).await;
     let first_done = events.wait_for(20, "job.completed", |e| e.kind() == "job.completed").await;
-    events.settle(2000).await;
+    events.collect_for(2000).await;
     let completed: Vec<&Value> = events.seen.iter().filter(|e| e.kind() == "job.completed").map(|e| &e.body).collect();
     // The waiting duplicate re-publishes the stored event; if its first publication had not
     // gone out yet, the two are one publication (consumers deduplicate on event_id anyway).
@@ -95,7 +95,7 @@ async fn the_same_idempotency_key_runs_once_and_republishes_the_same_event() {
     let again =
         events.wait_for_count(20, "re-published job.completed", before + 1, |e| e.kind() == "job.completed").await;
     assert!(again.iter().all(|e| e.body == first_done.body));
-    events.settle(1000).await;
+    events.collect_for(1000).await;
     assert_eq!(events.seen.iter().filter(|e| e.kind() == "job.completed").count(), before + 1);
     assert_eq!(scripted.runs(), 1);
 

@@ -102,7 +102,7 @@ async fn a_poisoned_outbox_row_is_set_aside_and_the_rows_after_it_flow() {
             && metrics.contains("nmbrs_worker_outbox_set_aside_unpublished 2")
     })
     .await;
-    events.settle(300).await;
+    events.collect_for(300).await;
     assert!(
         events.seen.iter().all(|e| e.correlation.as_deref() != Some("m-1") && e.correlation.as_deref() != Some("m-2"))
     );

@@ -115,7 +115,7 @@ async fn a_crash_after_commit_and_before_publish_loses_no_event() {
     let (code, _) = crashing.exit_within(60).await;
     assert_eq!(code, Some(86), "the failpoint exit; log:\n{}", crashing.log());
 
-    events.settle(500).await;
+    events.collect_for(500).await;
     assert!(events.of("job.completed", &id).is_empty(), "nothing was published before the crash");
     let pool = env.pool().await;
     let unpublished: i64 =
@@ -130,7 +130,7 @@ async fn a_crash_after_commit_and_before_publish_loses_no_event() {
     let mut restarted = ChildWorker::start(&env, &[]);
     let done = events.wait_for(60, "job.completed after restart", |e| e.kind() == "job.completed").await;
     assert_eq!(done.body["job"]["message_id"], id.as_str());
-    events.settle(1000).await;
+    events.collect_for(1000).await;
     let completed = events.of("job.completed", &id);
     assert!(completed.iter().all(|e| e.body["event_id"] == done.body["event_id"]), "duplicates carry one event id");
     let attempts: i64 = sqlx::query_scalar("SELECT count(*) FROM job_attempts").fetch_one(&pool).await.unwrap();
@@ -181,7 +181,7 @@ async fn sigterm_releases_a_job_that_outlives_the_bound_and_it_runs_again_later(
     assert_eq!(code, Some(0), "clean exit; log:\n{}", worker.log());
     assert!(took < Duration::from_secs(4), "released at the 1s bound, not after the job: {took:?}");
     assert!(worker.log().contains("releasing in-flight jobs"), "{}", worker.log());
-    events.settle(300).await;
+    events.collect_for(300).await;
     assert!(events.of("job.completed", &id).is_empty());
 
     let mut next = ChildWorker::start(&env, &[]);

@@ -30,7 +30,7 @@ async fn a_42909_storm_pauses_rest_notifies_each_job_once_and_makes_no_tight_loo
     }
     // Three more seconds of pause: every job retries on its schedule; each attempt sends at
     // most the one probe, so the calls stay counted in attempts, not in a loop.
-    h.events.settle(3_000).await;
+    h.events.collect_for(3_000).await;
     let refused = h.sim.rest_limit_counts().iter().map(|k| k.quota_exceeded).sum::<u64>();
     // 4 jobs × (first wave ≤ 4 calls in flight) + about 4 seconds × 1 probe at a time (≤ one
     // per attempt: 4 jobs × ~4 attempts).
@@ -48,7 +48,7 @@ async fn a_42909_storm_pauses_rest_notifies_each_job_once_and_makes_no_tight_loo
     h.sim.set_rest_limits(SubscriptionLimits::default());
     let done = |e: &crate::support::Received| e.kind() == "job.completed";
     h.events.wait_for_count(40, "every job completed", jobs.len(), done).await;
-    h.events.settle(500).await;
+    h.events.collect_for(500).await;
     for job in &jobs {
         let id = job["message_id"].as_str().unwrap();
         let told: Vec<_> = h.events.of("notification", id).into_iter().filter(|e| is_quota(e)).collect();

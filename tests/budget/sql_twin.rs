@@ -1,16 +1,16 @@
 //! The SQL twin of `domain::call_budget::Bucket::take` (`nmbrs_budget_take`) keeps the bulk
 //! lane to its allowance: counted tokens on the real PostgreSQL, one take after another.
 
-use nmbrs_worker::domain::call_budget::{Answer, BULK_SHARE, Take};
+use nmbrs_worker::domain::call_budget::{BULK_SHARE, Take, TakeAnswer};
 use nmbrs_worker::store::call_budget::take;
 use uuid::Uuid;
 
 use crate::support::TestEnv;
 
-fn tokens(answer: Answer) -> (u32, u32) {
+fn tokens(answer: TakeAnswer) -> (u32, u32) {
     match answer {
-        Answer::Tokens { granted, bulk, .. } => (granted, bulk),
-        Answer::Paused { .. } => panic!("paused"),
+        TakeAnswer::Tokens { granted, bulk, .. } => (granted, bulk),
+        TakeAnswer::Paused { .. } => panic!("paused"),
     }
 }
 

@@ -72,7 +72,7 @@ async fn an_attempt_past_the_deadline_is_cut_off_retried_on_schedule_and_the_exp
     let completed = h.events.wait_for(30, "job result", done).await;
     assert_eq!(completed.kind(), "job.completed", "{:#}", completed.body);
     assert_eq!(completed.body["payload"]["status"], "succeeded", "{:#}", completed.body);
-    h.events.settle(300).await;
+    h.events.collect_for(300).await;
     assert_eq!(h.events.of("job.completed", &id).len(), 1);
     assert_eq!(h.events.of("hours.exported", &id).len(), 1, "one hours.exported, from the attempt that finished");
 

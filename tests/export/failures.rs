@@ -296,7 +296,7 @@ async fn buckets_a_failed_export_left_unwritten_are_written_by_the_next_export()
     let failed =
         h.events.wait_for(30, "job.failed", |e| e.kind() == "job.failed" && e.body["job"]["message_id"] == id).await;
     assert_eq!(failed.body["payload"]["error"]["code"], "nmbrs_missing_rights");
-    h.events.settle(300).await;
+    h.events.collect_for(300).await;
     let notices: Vec<&Value> = h.events.of("notification", &id).iter().map(|e| &e.body["payload"]).collect();
     assert!(notices.iter().any(|n| n["params"]["operation"] == "HourComponentVar_Insert"), "{notices:?}");
     assert!(h.nmbrs(JAN, NOVEMBER).hour_values().is_empty(), "the hours never reached Nmbrs");

@@ -17,7 +17,7 @@ fn shift(hours: &str) -> Value {
 }
 
 /// An export with `settings.verify_export` on.
-async fn export(h: &mut TestApp, payload: Value) -> Outcome {
+async fn export(h: &mut TestApp, payload: Value) -> ExportOutcome {
     let mut job = h.job(FULL, payload);
     job["integration"]["settings"]["verify_export"] = json!(true);
     h.run(&job, 60).await

@@ -37,7 +37,7 @@ async fn result_of(h: &mut TestApp, job: &Value) -> (Received, Vec<Received>) {
             matches!(e.kind(), "job.completed" | "job.failed" | "job.rejected") && e.body["job"]["message_id"] == id
         })
         .await;
-    h.events.settle(300).await;
+    h.events.collect_for(300).await;
     let others = h.events.seen.iter().filter(|e| e.body["job"]["message_id"] == id && e.kind() != done.kind());
     let others = others.cloned().collect();
     (done, others)

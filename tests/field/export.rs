@@ -74,7 +74,7 @@ fn skipped_fc05() -> Vec<(String, Option<String>, String)> {
     ]
 }
 
-fn errors(out: &Outcome) -> Vec<(String, Value)> {
+fn errors(out: &ExportOutcome) -> Vec<(String, Value)> {
     let items = out.completed["errors"].as_array().expect("errors");
     items.iter().map(|e| (e["code"].as_str().unwrap().to_string(), e["scope"].clone())).collect()
 }

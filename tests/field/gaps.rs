@@ -214,7 +214,7 @@ async fn a_read_back_next_to_an_unreadable_line_of_the_code_adopts_nothing_and_i
         .events
         .wait_for(30, "job.completed", |e| e.kind() == "job.completed" && e.body["job"]["message_id"] == id)
         .await;
-    h.events.settle(300).await;
+    h.events.collect_for(300).await;
     let completed = &done.body["payload"];
     assert_eq!(completed["status"], "partial", "{completed:#}");
     let exported = h.events.of("hours.exported", &id)[0].body["payload"].clone();
@@ -240,7 +240,7 @@ async fn run_any(h: &mut TestApp, job: &Value) -> (Received, Vec<Received>) {
     let id = job["message_id"].as_str().unwrap().to_string();
     let ended = |e: &Received| matches!(e.kind(), "job.completed" | "job.failed") && e.body["job"]["message_id"] == id;
     let done = h.events.wait_for(60, "job result", ended).await;
-    h.events.settle(300).await;
+    h.events.collect_for(300).await;
     let others = h.events.seen.iter().filter(|e| e.body["job"]["message_id"] == id && !ended(e));
     (done, others.cloned().collect())
 }

@@ -123,7 +123,7 @@ pub(super) async fn sync(sim: &Simulator, integration: &str, members: Value) -> 
     let done =
         events.wait_for(60, "sync result", |e| of_job(e) && matches!(e.kind(), "job.completed" | "job.failed")).await;
     assert_eq!(done.kind(), "job.completed", "{:#}", done.body);
-    events.settle(300).await;
+    events.collect_for(300).await;
     let payloads = |kind: &str| -> Vec<Value> {
         events.seen.iter().filter(|e| of_job(e) && e.kind() == kind).map(|e| e.body["payload"].clone()).collect()
     };

@@ -84,14 +84,14 @@ async fn a_consent_near_its_end_is_warned_once_per_grant_and_the_check_names_the
 
     // A second job of the same grant: no second warning.
     check(&mut app, integration, &old).await;
-    app.events.settle(1500).await;
+    app.events.collect_for(1500).await;
     assert_eq!(expiring_notices(&app).len(), 1, "once per grant");
 
     // A newer consent that is itself 24 days old replaces the grant and is warned about once.
     let newer = consent(&app, 24);
     check(&mut app, integration, &newer).await;
     check(&mut app, integration, &newer).await;
-    app.events.settle(1500).await;
+    app.events.collect_for(1500).await;
     let notices = expiring_notices(&app);
     let grants: Vec<&Value> = notices.iter().map(|n| &n["payload"]["params"]["grant_id"]).collect();
     assert_eq!(grants, [&json!(old.grant_id.to_string()), &json!(newer.grant_id.to_string())]);
@@ -99,7 +99,7 @@ async fn a_consent_near_its_end_is_warned_once_per_grant_and_the_check_names_the
     // A fresh consent of another integration: nothing to warn about.
     let fresh = consent(&app, 1);
     check(&mut app, "env-consent-fresh", &fresh).await;
-    app.events.settle(1500).await;
+    app.events.collect_for(1500).await;
     assert_eq!(expiring_notices(&app).len(), 2, "a fresh consent is not warned about");
     app.stop().await;
 }
@@ -236,7 +236,7 @@ async fn a_consent_refused_in_the_attempt_gets_consent_required_and_no_expiry_wa
     let others = check(&mut app, crate::support::export::INTEGRATION, &grant).await;
     let checked = others.iter().find(|e| e.kind() == "integration.checked").expect("integration.checked");
     assert_eq!(checked.body["payload"]["status"], "needs_attention");
-    app.events.settle(1500).await;
+    app.events.collect_for(1500).await;
     assert_eq!(expiring_notices(&app), Vec::<Value>::new(), "a refused consent is not warned about as expiring");
     app.stop().await;
 }

@@ -72,7 +72,7 @@ async fn a_revoked_consent_fails_the_job_for_a_person_and_nothing_else_happens()
         notice.body["payload"]["params"],
         json!({"domain": nmbrs_worker::sim::demo::DOMAIN, "grant_id": grant.grant_id.to_string()})
     );
-    h.events.settle(1000).await;
+    h.events.collect_for(1000).await;
     let api_calls = h
         .sim
         .calls()

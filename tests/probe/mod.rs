@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use nmbrs_worker::{
-    cli::probe::{self, Options, Report, Secrets},
+    cli::probe::{self, Options, ProbeReport, Secrets},
     config::Config,
     nmbrs::PayPeriod,
     sim::{
@@ -104,7 +104,7 @@ impl World {
     }
 
     /// Runs the probe in this process; its report and printed text.
-    pub async fn run(&self, opts: &Options, soap: bool) -> anyhow::Result<(Report, String)> {
+    pub async fn run(&self, opts: &Options, soap: bool) -> anyhow::Result<(ProbeReport, String)> {
         let secrets = Secrets {
             refresh_token: SecretString::from(self.token()),
             soap: soap.then(|| (demo::USERNAME.to_owned(), SecretString::from(demo::TOKEN))),

@@ -82,13 +82,13 @@ impl TestApp {
     }
 
     /// Publishes an export and waits for its result.
-    pub async fn export(&mut self, user: (&str, &str), payload: Value) -> Outcome {
+    pub async fn export(&mut self, user: (&str, &str), payload: Value) -> ExportOutcome {
         let job = self.job(user, payload);
         self.run(&job, 60).await
     }
 
     /// Publishes `job`, waits up to `secs` for its `job.completed`, then collects its other events.
-    pub async fn run(&mut self, job: &Value, secs: u64) -> Outcome {
+    pub async fn run(&mut self, job: &Value, secs: u64) -> ExportOutcome {
         let before = self.sim.write_calls();
         self.env.publish(job).await;
         let id = job["message_id"].as_str().expect("a message id").to_string();
@@ -100,11 +100,11 @@ impl TestApp {
         let completed = self.events.wait_for(secs, "job result", |e| done(e) || failed(e)).await;
         assert_eq!(completed.kind(), "job.completed", "{:#}", completed.body);
         let exported = self.events.wait_for(10, "hours.exported", of("hours.exported")).await;
-        self.events.settle(300).await;
+        self.events.collect_for(300).await;
         assert_eq!(self.events.of("job.completed", &id).len(), 1, "one job.completed per export");
         assert_eq!(self.events.of("hours.exported", &id).len(), 1, "one hours.exported per export");
         let notifications = self.events.of("notification", &id).iter().map(|e| e.body["payload"].clone()).collect();
-        Outcome {
+        ExportOutcome {
             completed: completed.body["payload"].clone(),
             exported: exported.body["payload"].clone(),
             notifications,
@@ -204,7 +204,7 @@ pub fn row(employee: i32, component: &str, code: Option<i32>, value: &str, actio
 
 /// What one export published.
 #[derive(Debug)]
-pub struct Outcome {
+pub struct ExportOutcome {
     /// `job.completed` payload.
     pub completed: Value,
     /// `hours.exported` payload.
@@ -218,7 +218,7 @@ pub struct Outcome {
     pub soap_ids: std::collections::HashMap<String, i32>,
 }
 
-impl Outcome {
+impl ExportOutcome {
     pub fn status(&self) -> &str {
         self.completed["status"].as_str().expect("a status")
     }

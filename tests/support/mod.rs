@@ -8,29 +8,26 @@
 mod api;
 mod app;
 mod cleanup;
+mod events;
 pub mod export;
+mod held;
 pub mod migrations;
 pub mod nmbrs;
+mod scripted;
 pub mod tcp_proxy;
 
 pub use api::{
     Api, CLIENT_ID, CLIENT_SECRET, api_job, mint_demo_grant, mint_demo_grant_for, point_rest_at, soap_ids_of,
 };
 pub use app::{Spawn, TestApp, spawn, team_handlers};
+pub use events::{Events, Parked, Received};
+pub use held::{NmbrsLine, NmbrsPeriod, export_payload, nmbrs_period};
+pub use scripted::{Scripted, sync_payload};
 
-use std::{
-    collections::HashMap,
-    sync::{
-        Arc, Mutex,
-        atomic::{AtomicUsize, Ordering},
-    },
-    time::Duration,
-};
+use std::{collections::HashMap, time::Duration};
 
-use async_trait::async_trait;
 use futures::StreamExt;
 use lapin::{
-    Channel, Connection,
     options::{BasicAckOptions, BasicGetOptions, QueueDeclareOptions},
     types::FieldTable,
 };
@@ -39,8 +36,8 @@ use nmbrs_worker::{
     cli::publish::publish_bytes,
     config::Config,
     credentials::{Credentials, KeyRing, SealedCredentials},
-    envelope::{JobPayload, schema},
-    jobs::{Handlers, JobContext, JobError, JobHandler, JobOutput},
+    envelope::schema,
+    jobs::Handlers,
     worker::Worker,
 };
 use serde_json::{Value, json};
@@ -140,7 +137,7 @@ impl TestEnv {
                 }
             }
         });
-        Events { rx, seen: Vec::new(), _conn: conn, _channel: channel }
+        Events::new(rx, conn, channel)
     }
 
     /// A valid job envelope with credentials sealed for `integration`.
@@ -256,183 +253,6 @@ pub fn envelope(kind: &str, integration: &str, sealed: &SealedCredentials, paylo
     })
 }
 
-/// A SyncTeam payload; `behaviour` steers the scripted test handler. The worker hands its
-/// handlers typed payloads only, so the behaviour rides in the roster, as the `eitje_user_id`
-/// of an inactive member: [`SCRIPT`] followed by the behaviour's JSON.
-pub fn sync_payload(behaviour: Value) -> Value {
-    let script = json!({"eitje_user_id": format!("{SCRIPT}{behaviour}"), "active": false});
-    json!({"trigger": "manual", "full": false, "members": [script]})
-}
-
-/// Marks the roster member that carries a [`Scripted`] behaviour.
-pub const SCRIPT: &str = "scripted:";
-
-pub struct Parked {
-    pub code: Option<String>,
-    pub error: Option<String>,
-    pub routing_key: Option<String>,
-    pub message_id: Option<String>,
-    pub body: Vec<u8>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Received {
-    pub body: Value,
-    pub correlation: Option<String>,
-    pub traceparent: Option<String>,
-}
-
-impl Received {
-    pub fn kind(&self) -> &str {
-        self.body["type"].as_str().unwrap()
-    }
-}
-
-pub struct Events {
-    rx: mpsc::UnboundedReceiver<Received>,
-    pub seen: Vec<Received>,
-    _conn: Connection,
-    _channel: Channel,
-}
-
-impl Events {
-    /// Waits until an event matching `pred` arrives (or panics after `secs`).
-    pub async fn wait_for(&mut self, secs: u64, what: &str, pred: impl Fn(&Received) -> bool) -> Received {
-        if let Some(found) = self.seen.iter().find(|e| pred(e)) {
-            return found.clone();
-        }
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-        loop {
-            let next = tokio::time::timeout_at(deadline, self.rx.recv()).await;
-            match next {
-                Ok(Some(ev)) => {
-                    self.seen.push(ev.clone());
-                    if pred(&ev) {
-                        return ev;
-                    }
-                }
-                _ => {
-                    panic!("no {what} within {secs}s; saw {:#?}", self.seen.iter().map(|e| &e.body).collect::<Vec<_>>())
-                }
-            }
-        }
-    }
-
-    /// Waits until `n` events matching `pred` have arrived; returns them.
-    pub async fn wait_for_count(
-        &mut self,
-        secs: u64,
-        what: &str,
-        n: usize,
-        pred: impl Fn(&Received) -> bool,
-    ) -> Vec<Received> {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-        loop {
-            let found: Vec<Received> = self.seen.iter().filter(|e| pred(e)).cloned().collect();
-            if found.len() >= n {
-                return found;
-            }
-            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
-                Ok(Some(ev)) => self.seen.push(ev),
-                _ => panic!(
-                    "only {} of {n} {what} within {secs}s; saw {:#?}",
-                    found.len(),
-                    self.seen.iter().map(|e| &e.body).collect::<Vec<_>>()
-                ),
-            }
-        }
-    }
-
-    /// Collects whatever arrives within `ms` milliseconds.
-    pub async fn settle(&mut self, ms: u64) {
-        let deadline = tokio::time::Instant::now() + Duration::from_millis(ms);
-        while let Ok(Some(ev)) = tokio::time::timeout_at(deadline, self.rx.recv()).await {
-            self.seen.push(ev);
-        }
-    }
-
-    pub fn of(&self, kind: &str, message_id: &str) -> Vec<&Received> {
-        self.seen.iter().filter(|e| e.kind() == kind && e.body["job"]["message_id"] == message_id).collect()
-    }
-}
-
-/// A job handler steered by the `test` field of the payload:
-/// `"ok"`, `"with_notification"`, `"transient"`, `"permanent"`, `{"sleep_ms": N}`, `"panic"`,
-/// `"needs_person"`.
-#[derive(Default, Clone)]
-pub struct Scripted {
-    pub runs: Arc<AtomicUsize>,
-    pub started: Arc<Mutex<Vec<String>>>,
-}
-
-impl Scripted {
-    pub fn handlers(&self) -> Handlers {
-        let me = Arc::new(self.clone());
-        nmbrs_worker::envelope::JobType::ALL.iter().fold(Handlers::default(), |h, k| h.with(*k, me.clone()))
-    }
-
-    pub fn runs(&self) -> usize {
-        self.runs.load(Ordering::SeqCst)
-    }
-}
-
-#[async_trait]
-impl JobHandler for Scripted {
-    type Payload = JobPayload;
-
-    async fn run(&self, ctx: JobContext<'_>, payload: &JobPayload) -> Result<JobOutput, JobError> {
-        self.runs.fetch_add(1, Ordering::SeqCst);
-        self.started.lock().unwrap().push(ctx.job.message_id.clone());
-        let script = match payload {
-            JobPayload::SyncTeam(sync) => sync.members.iter().find_map(|m| m.eitje_user_id.strip_prefix(SCRIPT)),
-            _ => None,
-        };
-        let behaviour: &Value = &script.map_or(Value::Null, |s| serde_json::from_str(s).expect("a JSON behaviour"));
-        if let Some(ms) = behaviour["sleep_ms"].as_u64() {
-            tokio::time::sleep(Duration::from_millis(ms)).await;
-        }
-        match behaviour.as_str() {
-            Some("transient") => Err(JobError::transient("nmbrs_unavailable", "Nmbrs answered 503")),
-            Some("permanent") => Err(JobError::permanent("invalid_data", "the payload cannot be exported")),
-            Some("needs_person") => Err(JobError::needs_person(
-                "nmbrs_missing_rights",
-                "Nmbrs refused Company_GetCurrentPeriod",
-                nmbrs_worker::domain::events::Notification::new(
-                    nmbrs_worker::domain::events::Level::Error,
-                    "nmbrs.missing_rights",
-                    "Switch on the API right Company_GetCurrentPeriod in Nmbrs",
-                    json!({"operation": "Company_GetCurrentPeriod"}),
-                ),
-            )),
-            Some("panic") => panic!("scripted panic"),
-            // A statement PostgreSQL refuses for its value, as a handler's store call would
-            // with a NUL byte in an id (SQLSTATE 22021).
-            Some("database_refuses") => {
-                sqlx::query("SELECT $1::text").bind("a\u{0}b").execute(ctx.pool).await?;
-                unreachable!("PostgreSQL refuses a NUL byte in text")
-            }
-            _ => {
-                let mut out = JobOutput::succeeded();
-                out.counts.insert("imported".into(), 1);
-                if behaviour == "with_notification" {
-                    let notice = nmbrs_worker::domain::events::Notification::new(
-                        nmbrs_worker::domain::events::Level::Info,
-                        "sync.members_left_nmbrs",
-                        "Members left Nmbrs",
-                        json!({"eitje_user_ids": ["u-1"], "nmbrs_employee_ids": [1]}),
-                    );
-                    out.events.push(notice.draft());
-                }
-                assert!(
-                    matches!(ctx.credentials, nmbrs_worker::credentials::OpenedCredentials::Soap(c) if c.username == "api@example.com"),
-                    "credentials were opened"
-                );
-                Ok(out)
-            }
-        }
-    }
-}
-
 /// Closes, from the broker side, every connection whose name contains `name_contains`.
 pub fn kill_connections(name_contains: &str) -> usize {
     let out = std::process::Command::new("rabbitmqctl")
@@ -505,71 +325,6 @@ pub async fn publish_with(env: &TestEnv, job: &Value, amqp_message_id: &str, hea
     let _ = conn.close(200, "done".into()).await;
 }
 
-// ExportHours helpers (issue 5): the job payload, and what Nmbrs (the simulator) holds for one
-// employee and period, read straight from the simulator's state.
-
-/// An `ExportHours` payload booking `entries` into `period` (`(year, number)`); set the other
-/// fields (`withdrawn_entry_ids`, `dry_run`, `allow_closed_period`, `kinds`) on the result.
-pub fn export_payload(export_id: &str, period: (i32, u8), entries: Value) -> Value {
-    json!({"export_id": export_id, "period": {"year": period.0, "number": period.1}, "entries": entries})
-}
-
-/// One hour or wage component line in Nmbrs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NmbrsLine {
-    pub id: i32,
-    pub code: i32,
-    pub value: rust_decimal::Decimal,
-}
-
-/// The hour components, wage components and days of one employee in one period.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NmbrsPeriod {
-    pub hours: Vec<NmbrsLine>,
-    pub wages: Vec<NmbrsLine>,
-    /// `None` when `DaysVar_Set` was never called for the period.
-    pub days: Option<i32>,
-}
-
-impl NmbrsPeriod {
-    /// `(code, value)` of every hour component, sorted (duplicates stay).
-    pub fn hour_values(&self) -> Vec<(i32, rust_decimal::Decimal)> {
-        sorted_values(&self.hours)
-    }
-
-    /// `(code, value)` of every wage component, sorted (duplicates stay).
-    pub fn wage_values(&self) -> Vec<(i32, rust_decimal::Decimal)> {
-        sorted_values(&self.wages)
-    }
-
-    /// Every component id, hour and wage.
-    pub fn ids(&self) -> Vec<i32> {
-        self.hours.iter().chain(&self.wages).map(|l| l.id).collect()
-    }
-}
-
-fn sorted_values(lines: &[NmbrsLine]) -> Vec<(i32, rust_decimal::Decimal)> {
-    let mut v: Vec<_> = lines.iter().map(|l| (l.code, l.value)).collect();
-    v.sort();
-    v
-}
-
-/// What the simulator holds for `employee` in `period` of the demo domain.
-pub fn nmbrs_period(sim: &nmbrs_worker::sim::Simulator, employee: i32, period: (i32, u8)) -> NmbrsPeriod {
-    use nmbrs_worker::{nmbrs::PayPeriod, sim::demo::DOMAIN};
-    let p = PayPeriod::new(period.0, period.1);
-    let hours = sim.hour_components(DOMAIN, employee, p);
-    let wages = sim.wage_components(DOMAIN, employee, p);
-    NmbrsPeriod {
-        hours: hours
-            .iter()
-            .map(|l| NmbrsLine { id: l.id.soap().unwrap(), code: l.hour_code, value: l.hours.0 })
-            .collect(),
-        wages: wages.iter().map(|l| NmbrsLine { id: l.id.soap().unwrap(), code: l.code, value: l.value.0 }).collect(),
-        days: sim.days(DOMAIN, employee, p),
-    }
-}
-
 /// Publishes `job` and returns its `job.failed` (within 30 s: a job that fails at once, or after
 /// the tests' short retry schedule).
 pub async fn run_failing_job(env: &TestEnv, events: &mut Events, job: &Value) -> Received {
@@ -585,7 +340,7 @@ pub async fn run_job(env: &TestEnv, events: &mut Events, job: &Value) -> (Receiv
     let done = events
         .wait_for(30, "job.completed", |e| e.kind() == "job.completed" && e.body["job"]["message_id"] == id)
         .await;
-    events.settle(300).await;
+    events.collect_for(300).await;
     let others = events.seen.iter().filter(|e| e.body["job"]["message_id"] == id && e.kind() != "job.completed");
     (done, others.cloned().collect())
 }

@@ -273,7 +273,7 @@ async fn bad_credentials_and_missing_rights_notify_once_without_retries() {
         events.wait_for(5, "nmbrs.missing_rights", |e| e.body["payload"]["code"] == "nmbrs.missing_rights").await;
     assert_eq!(notice.body["payload"]["params"]["operation"], "Salary_GetEstimatedCostPerHour");
 
-    events.settle(1500).await;
+    events.collect_for(1500).await;
     let auth_calls = sim
         .calls()
         .iter()
@@ -299,7 +299,7 @@ async fn two_syncs_of_one_integration_never_overlap_the_second_waits(api: Api) {
     upserted.sort();
     // Had they overlapped, both would have been a "first sync" and published all 7.
     assert_eq!(upserted, [0, 7], "the second ran on the first one's committed state");
-    events.settle(500).await;
+    events.collect_for(500).await;
     assert_eq!(of_kind(&events.seen, "team_member.upserted").len(), 7);
     app.stop().await;
 }

@@ -12,17 +12,22 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::journal::OwnLine;
-use super::lines::{self, Days, Kind, Line, is_probe};
-use super::questions::Ctx;
+use super::lines::{self, Days, Line, ProbeLineKind, is_probe};
+use super::questions::ProbeCtx;
 use super::questions::soap::Soap;
 use crate::domain::export::days::{DaysBehaviour, DaysPosted, DaysStep, next_days_step};
 use crate::nmbrs::PayPeriod;
 
 /// Sets a line Nmbrs refused to delete to 0 (`unprotectedMode`, CONTRACT §5.3) and reports it.
-pub async fn neutralise(ctx: &Ctx<'_>, kind: Kind, id: &str, period: PayPeriod) -> anyhow::Result<String> {
+pub async fn neutralise(
+    ctx: &ProbeCtx<'_>,
+    kind: ProbeLineKind,
+    id: &str,
+    period: PayPeriod,
+) -> anyhow::Result<String> {
     let (id_field, value_field) = match kind {
-        Kind::Hours => ("hourComponentId", "hours"),
-        Kind::Wage => ("variableWagecomponentId", "value"),
+        ProbeLineKind::Hours => ("hourComponentId", "hours"),
+        ProbeLineKind::Wage => ("variableWagecomponentId", "value"),
     };
     // The comment is sent again: a PUT that clears what it leaves out keeps the marker then. Short:
     // the comment limit may not be measured yet (this runs before question 9 too).
@@ -49,7 +54,7 @@ pub async fn neutralise(ctx: &Ctx<'_>, kind: Kind, id: &str, period: PayPeriod) 
 
 /// Deletes probe line `id` (known to the journal or found by its marker); a refusal other than
 /// 404 neutralises it.
-async fn delete(ctx: &Ctx<'_>, line: &OwnLine, notes: &mut Vec<String>) -> anyhow::Result<()> {
+async fn delete(ctx: &ProbeCtx<'_>, line: &OwnLine, notes: &mut Vec<String>) -> anyhow::Result<()> {
     let reply = lines::delete_line(&ctx.rest, line.kind, &ctx.employee, &line.id).await?;
     if reply.ok() || reply.status == 404 {
         ctx.journal().forget_line(&line.id)?;
@@ -69,14 +74,14 @@ async fn delete(ctx: &Ctx<'_>, line: &OwnLine, notes: &mut Vec<String>) -> anyho
 }
 
 /// Removes everything the journal and the markers name; answers what was done.
-pub async fn sweep(ctx: &Ctx<'_>, soap: Option<&Soap>) -> anyhow::Result<Vec<String>> {
+pub async fn sweep(ctx: &ProbeCtx<'_>, soap: Option<&Soap>) -> anyhow::Result<Vec<String>> {
     let mut notes = Vec::new();
     let known: Vec<OwnLine> = ctx.journal().state.lines.clone();
     for line in &known {
         delete(ctx, line, &mut notes).await?;
     }
     let left: Vec<String> = ctx.journal().state.lines.iter().filter(|l| l.remnant).map(|l| l.id.clone()).collect();
-    for kind in [Kind::Hours, Kind::Wage] {
+    for kind in [ProbeLineKind::Hours, ProbeLineKind::Wage] {
         for period in ctx.periods() {
             for found in ctx.lines(kind, period).await?.into_iter().filter(|l| is_probe(l.comment.as_deref())) {
                 if left.iter().any(|id| id.eq_ignore_ascii_case(&found.id)) {
@@ -120,7 +125,7 @@ pub async fn sweep(ctx: &Ctx<'_>, soap: Option<&Soap>) -> anyhow::Result<Vec<Str
 /// Puts the days (and their factor) of the journal's period back as found, with the worker's
 /// own rule (`next_days_step`), which ends right under either POST behaviour. When the days
 /// cannot be put back (Nmbrs adds and refuses the negative POST), the factor still is.
-pub async fn restore_days(ctx: &Ctx<'_>) -> anyhow::Result<()> {
+pub async fn restore_days(ctx: &ProbeCtx<'_>) -> anyhow::Result<()> {
     let Some(found) = ctx.journal().state.days.clone() else { return Ok(()) };
     let (period, target) = (found.pay_period(), found.found);
     let prior = *ctx.days_behaviour.lock().unwrap_or_else(|e| e.into_inner());
@@ -161,7 +166,7 @@ fn same_days(behaviour: Option<DaysBehaviour>, held: Days) -> i64 {
 }
 
 /// The error for days not put back, after one try to put at least the factor back.
-async fn not_back(ctx: &Ctx<'_>, period: PayPeriod, mut held: Days, target: Days, why: &str) -> anyhow::Error {
+async fn not_back(ctx: &ProbeCtx<'_>, period: PayPeriod, mut held: Days, target: Days, why: &str) -> anyhow::Error {
     let behaviour = *ctx.days_behaviour.lock().unwrap_or_else(|e| e.into_inner());
     if held.factor != target.factor && behaviour.is_some() {
         let n = same_days(behaviour, held);
@@ -190,9 +195,9 @@ pub struct Snapshot {
     days: Days,
 }
 
-pub async fn snapshot(ctx: &Ctx<'_>) -> anyhow::Result<Snapshot> {
+pub async fn snapshot(ctx: &ProbeCtx<'_>) -> anyhow::Result<Snapshot> {
     let mut out = BTreeMap::new();
-    for kind in [Kind::Hours, Kind::Wage] {
+    for kind in [ProbeLineKind::Hours, ProbeLineKind::Wage] {
         for period in ctx.periods() {
             let mut read: Vec<Line> = ctx.lines(kind, period).await?;
             read.retain(|l| !is_probe(l.comment.as_deref()));

@@ -8,13 +8,13 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::lines::{Days, Kind};
+use super::lines::{Days, ProbeLineKind};
 use crate::nmbrs::PayPeriod;
 
 /// A line the probe created.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwnLine {
-    pub kind: Kind,
+    pub kind: ProbeLineKind,
     pub id: String,
     pub year: i32,
     pub period: u8,
@@ -153,7 +153,14 @@ mod tests {
     use super::*;
 
     fn line(id: &str) -> OwnLine {
-        OwnLine { kind: Kind::Hours, id: id.into(), year: 2026, period: 12, what: "put".into(), remnant: false }
+        OwnLine {
+            kind: ProbeLineKind::Hours,
+            id: id.into(),
+            year: 2026,
+            period: 12,
+            what: "put".into(),
+            remnant: false,
+        }
     }
 
     #[test]

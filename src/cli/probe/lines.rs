@@ -68,7 +68,7 @@ pub fn is_probe(comment: Option<&str>) -> bool {
 /// Hour line or wage line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Kind {
+pub enum ProbeLineKind {
     Hours,
     Wage,
 }
@@ -139,14 +139,14 @@ pub async fn wages(rest: &Rest<'_>, company: &str, employee: &str, period: PayPe
 /// The lines of `kind`.
 pub async fn lines(
     rest: &Rest<'_>,
-    kind: Kind,
+    kind: ProbeLineKind,
     company: &str,
     employee: &str,
     period: PayPeriod,
 ) -> anyhow::Result<Vec<Line>> {
     match kind {
-        Kind::Hours => hours(rest, employee, period).await,
-        Kind::Wage => wages(rest, company, employee, period).await,
+        ProbeLineKind::Hours => hours(rest, employee, period).await,
+        ProbeLineKind::Wage => wages(rest, company, employee, period).await,
     }
 }
 
@@ -174,7 +174,7 @@ pub async fn post_days(
     period: PayPeriod,
     days: i64,
     factor: Option<Option<i64>>,
-) -> anyhow::Result<super::recorder::Reply> {
+) -> anyhow::Result<super::recorder::ProbeReply> {
     let mut body = json!({"days": days, "periodDetails": period_post(period, false)});
     if let Some(f) = factor {
         body["daysForWageComponentsPerDay"] = json!(f);
@@ -200,21 +200,21 @@ pub fn number(text: &str) -> Value {
 /// POSTs a new line; the id it answers, or the refusal.
 pub async fn post_line(
     rest: &Rest<'_>,
-    kind: Kind,
+    kind: ProbeLineKind,
     employee: &str,
     body: &Value,
     off_spec: Option<&'static str>,
 ) -> anyhow::Result<Posted> {
     let op = match kind {
-        Kind::Hours => Op::HoursPost,
-        Kind::Wage => Op::WagePost,
+        ProbeLineKind::Hours => Op::HoursPost,
+        ProbeLineKind::Wage => Op::WagePost,
     };
     let mut call = Call::new(op, &[employee]).body(body);
     call.off_spec = off_spec;
     let reply = rest.send(call).await?;
     let field = match kind {
-        Kind::Hours => "hourComponentId",
-        Kind::Wage => "variableWagecomponentId",
+        ProbeLineKind::Hours => "hourComponentId",
+        ProbeLineKind::Wage => "variableWagecomponentId",
     };
     let id = reply.json().and_then(|j| j[field].as_str().map(str::to_owned));
     Ok(Posted { id: id.filter(|_| reply.ok()), reply })
@@ -223,41 +223,41 @@ pub async fn post_line(
 /// What a POST of a line answered.
 pub struct Posted {
     pub id: Option<String>,
-    pub reply: super::recorder::Reply,
+    pub reply: super::recorder::ProbeReply,
 }
 
 /// PUTs `body` on a line.
 pub async fn put_line(
     rest: &Rest<'_>,
-    kind: Kind,
+    kind: ProbeLineKind,
     employee: &str,
     body: &Value,
-) -> anyhow::Result<super::recorder::Reply> {
+) -> anyhow::Result<super::recorder::ProbeReply> {
     let op = match kind {
-        Kind::Hours => Op::HoursPut,
-        Kind::Wage => Op::WagePut,
+        ProbeLineKind::Hours => Op::HoursPut,
+        ProbeLineKind::Wage => Op::WagePut,
     };
     Ok(rest.send(Call::new(op, &[employee]).body(body)).await?)
 }
 
 /// The id field of a PUT body of `kind` (the file's spelling).
-pub fn put_id_field(kind: Kind) -> &'static str {
+pub fn put_id_field(kind: ProbeLineKind) -> &'static str {
     match kind {
-        Kind::Hours => "hourComponentId",
-        Kind::Wage => "variableWagecomponentId",
+        ProbeLineKind::Hours => "hourComponentId",
+        ProbeLineKind::Wage => "variableWagecomponentId",
     }
 }
 
 /// DELETEs a line.
 pub async fn delete_line(
     rest: &Rest<'_>,
-    kind: Kind,
+    kind: ProbeLineKind,
     employee: &str,
     id: &str,
-) -> anyhow::Result<super::recorder::Reply> {
+) -> anyhow::Result<super::recorder::ProbeReply> {
     let op = match kind {
-        Kind::Hours => Op::HoursDelete,
-        Kind::Wage => Op::WageDelete,
+        ProbeLineKind::Hours => Op::HoursDelete,
+        ProbeLineKind::Wage => Op::WageDelete,
     };
     Ok(rest.send(Call::new(op, &[employee, id])).await?)
 }

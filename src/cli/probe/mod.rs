@@ -1,4 +1,4 @@
-//! `nmbrs-worker probe` (issue 21): settles, in a Nmbrs demo environment and in minutes, the
+//! `nmbrs-worker probe` (issue 21): answers, in a Nmbrs demo environment and in minutes, the
 //! behaviours the REST edge rests on that nobody could check (REST-NOTES [L]/[M]). Each answer
 //! is observed, never assumed; one the probe cannot observe is `unknown` with the reason.
 //!
@@ -39,7 +39,7 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::config::Config;
 use files::{write_private, write_secret_file};
 use findings::Findings;
-use questions::{Ctx, soap::Soap};
+use questions::{ProbeCtx, soap::Soap};
 use recorder::Recorder;
 use session::{RefreshOutcome, Rest};
 
@@ -52,7 +52,7 @@ pub struct Secrets {
 
 /// How a run ended.
 #[derive(Debug)]
-pub struct Report {
+pub struct ProbeReport {
     pub findings: Findings,
     /// What the run could not put back (a person must).
     pub left_behind: Vec<String>,
@@ -60,7 +60,12 @@ pub struct Report {
 }
 
 /// Runs the probe; the table and notes go to `out`.
-pub async fn run(config: &Config, opts: &Options, secrets: Secrets, out: &mut dyn Write) -> anyhow::Result<Report> {
+pub async fn run(
+    config: &Config,
+    opts: &Options,
+    secrets: Secrets,
+    out: &mut dyn Write,
+) -> anyhow::Result<ProbeReport> {
     let pattern = safety::DemoPattern::parse(&opts.demo_pattern).map_err(anyhow::Error::msg)?;
     let app = config.rest.app()?;
     let client = crate::nmbrs::rest::auth::token_client(&config.rest)?;
@@ -115,7 +120,7 @@ pub async fn run(config: &Config, opts: &Options, secrets: Secrets, out: &mut dy
     } else {
         let rest = Rest::new(&rec, &config.rest.base_url, app.subscription_key.clone(), access);
         let setup = setup::prepare(&rest, opts, &pattern).await?;
-        let ctx = Ctx {
+        let ctx = ProbeCtx {
             rest,
             company: setup.company.id.clone(),
             employee: setup.employee.clone(),
@@ -143,14 +148,14 @@ pub async fn run(config: &Config, opts: &Options, secrets: Secrets, out: &mut dy
     if let Some(path) = &opts.refresh_token_out {
         write_secret_file(path, &newest)?;
     }
-    let report = Report { findings, left_behind, run_dir };
+    let report = ProbeReport { findings, left_behind, run_dir };
     write_outputs(&report, opts, &rec, &chain, &notes, out)?;
     Ok(report)
 }
 
 /// The questions, between the removal of an earlier run's leftovers and this run's cleanup.
 async fn ask_all(
-    ctx: &Ctx<'_>,
+    ctx: &ProbeCtx<'_>,
     soap: Option<&Soap>,
     setup: &setup::Setup,
     f: &mut Findings,
@@ -197,7 +202,7 @@ async fn ask_all(
 }
 
 fn write_outputs(
-    report: &Report,
+    report: &ProbeReport,
     opts: &Options,
     rec: &Recorder,
     chain: &str,

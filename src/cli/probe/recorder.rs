@@ -27,7 +27,7 @@ const EXCERPT: usize = 240;
 const MAX_BODY: usize = 4 * 1024 * 1024;
 
 /// One request to send.
-pub struct Outgoing {
+pub struct ProbeRequest {
     pub method: reqwest::Method,
     pub url: String,
     pub headers: Vec<(String, String)>,
@@ -41,7 +41,7 @@ type Read = (u16, Vec<(String, String)>, Vec<u8>);
 
 /// A response, as read.
 #[derive(Clone, Debug)]
-pub struct Reply {
+pub struct ProbeReply {
     /// The exchange's number in `requests.jsonl`.
     pub seq: u32,
     pub status: u16,
@@ -49,7 +49,7 @@ pub struct Reply {
     pub body: Vec<u8>,
 }
 
-impl Reply {
+impl ProbeReply {
     pub fn ok(&self) -> bool {
         (200..300).contains(&self.status)
     }
@@ -140,7 +140,7 @@ impl Recorder {
     }
 
     /// A redacted excerpt of a reply's body, for evidence: `#12 → 400 {"code":40033,…}`.
-    pub fn cite(&self, r: &Reply) -> String {
+    pub fn cite(&self, r: &ProbeReply) -> String {
         let body = match redact_body(&r.body, content_type(&r.headers)) {
             Value::Null => String::new(),
             Value::String(text) => self.scrub(&text),
@@ -158,12 +158,12 @@ impl Recorder {
     }
 
     /// `#12 → 200`: a reply named without its body.
-    pub fn brief(&self, r: &Reply) -> String {
+    pub fn brief(&self, r: &ProbeReply) -> String {
         format!("#{} → {}", r.seq, r.status)
     }
 
     /// Sends `req` and records the exchange (also when no response came).
-    pub async fn send(&self, req: Outgoing) -> Result<Reply, NoReply> {
+    pub async fn send(&self, req: ProbeRequest) -> Result<ProbeReply, NoReply> {
         let seq = self.seq.fetch_add(1, Ordering::SeqCst) + 1;
         let started = Instant::now();
         let mut builder = self.http.request(req.method.clone(), &req.url);
@@ -179,11 +179,11 @@ impl Recorder {
         };
         self.write(seq, &req, &outcome, started.elapsed());
         outcome
-            .map(|(status, headers, body)| Reply { seq, status, headers, body })
+            .map(|(status, headers, body)| ProbeReply { seq, status, headers, body })
             .map_err(|message| NoReply { seq, message })
     }
 
-    fn write(&self, seq: u32, req: &Outgoing, outcome: &Result<Read, String>, took: Duration) {
+    fn write(&self, seq: u32, req: &ProbeRequest, outcome: &Result<Read, String>, took: Duration) {
         let question = *self.question.lock().unwrap_or_else(|e| e.into_inner());
         let request_type = content_type(&req.headers);
         let mut line = json!({
@@ -221,7 +221,10 @@ impl Recorder {
     /// Sends an `oauth2` token request through the record (the worker's own token request,
     /// `nmbrs::rest::auth::token_client`), keeping the raw reply for fields the `oauth2` crate
     /// drops (e.g. a refresh token's own lifetime).
-    pub async fn send_oauth(&self, request: oauth2::HttpRequest) -> Result<(Reply, oauth2::HttpResponse), NoReply> {
+    pub async fn send_oauth(
+        &self,
+        request: oauth2::HttpRequest,
+    ) -> Result<(ProbeReply, oauth2::HttpResponse), NoReply> {
         let (parts, body) = request.into_parts();
         let headers = parts
             .headers
@@ -230,7 +233,7 @@ impl Recorder {
             .collect();
         let method = reqwest::Method::from_bytes(parts.method.as_str().as_bytes()).unwrap_or(reqwest::Method::POST);
         let reply = self
-            .send(Outgoing { method, url: parts.uri.to_string(), headers, body: Some(body), off_spec: None })
+            .send(ProbeRequest { method, url: parts.uri.to_string(), headers, body: Some(body), off_spec: None })
             .await?;
         let mut builder = oauth2::http::Response::builder().status(reply.status);
         for (name, value) in &reply.headers {

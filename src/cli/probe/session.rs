@@ -16,7 +16,7 @@ use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
-use super::recorder::{NoReply, Outgoing, Recorder, Reply};
+use super::recorder::{NoReply, ProbeReply, ProbeRequest, Recorder};
 use crate::nmbrs::rest::RestOperation;
 use crate::nmbrs::rest::auth::TokenClient;
 
@@ -99,7 +99,7 @@ impl<'r> Rest<'r> {
     }
 
     /// Sends `call`, waiting out a 429 `42908` up to three times.
-    pub async fn send(&self, call: Call<'_>) -> Result<Reply, NoReply> {
+    pub async fn send(&self, call: Call<'_>) -> Result<ProbeReply, NoReply> {
         let mut attempt = 0;
         loop {
             let reply = self.send_once(&call).await?;
@@ -118,7 +118,7 @@ impl<'r> Rest<'r> {
     }
 
     /// One exchange, no waiting on 429 (the burst of the `Retry-After` question).
-    pub async fn send_once(&self, call: &Call<'_>) -> Result<Reply, NoReply> {
+    pub async fn send_once(&self, call: &Call<'_>) -> Result<ProbeReply, NoReply> {
         let mut url = format!("{}{}", self.base, call.path);
         if !call.query.is_empty() {
             url.push('?');
@@ -137,7 +137,7 @@ impl<'r> Rest<'r> {
         }
         let reply = self
             .rec
-            .send(Outgoing { method: call.method.clone(), url, headers, body, off_spec: call.off_spec })
+            .send(ProbeRequest { method: call.method.clone(), url, headers, body, off_spec: call.off_spec })
             .await?;
         if reply.status == 429 && call.key.is_none() {
             let retry_after = reply.header("retry-after").map(str::to_owned);
@@ -182,7 +182,7 @@ impl<'r> Rest<'r> {
 
 /// One refresh-grant request and what came back.
 pub struct Refreshed {
-    pub reply: Reply,
+    pub reply: ProbeReply,
     pub outcome: RefreshOutcome,
 }
 
@@ -204,7 +204,7 @@ pub enum RefreshOutcome {
 /// The `oauth2` HTTP client that sends through the record.
 struct Through<'a> {
     rec: &'a Recorder,
-    seen: Mutex<Option<Reply>>,
+    seen: Mutex<Option<ProbeReply>>,
 }
 
 impl<'c> oauth2::AsyncHttpClient<'c> for Through<'_> {
@@ -260,7 +260,7 @@ async fn refresh_once(
             }
             let known = ["access_token", "refresh_token", "token_type", "expires_in", "scope", "id_token"];
             let mut extra =
-                seen.as_ref().and_then(Reply::json).and_then(|j| j.as_object().cloned()).unwrap_or_default();
+                seen.as_ref().and_then(ProbeReply::json).and_then(|j| j.as_object().cloned()).unwrap_or_default();
             extra.retain(|k, _| !known.contains(&k.as_str()));
             RefreshOutcome::Granted { access, refresh, expires_in: reply.expires_in().map(|d| d.as_secs()), extra }
         }

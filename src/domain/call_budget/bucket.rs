@@ -59,7 +59,7 @@ pub struct Take {
 
 /// What a take gets.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Answer {
+pub enum TakeAnswer {
     /// `granted` tokens (maybe 0), the last `bulk` of them for the bulk lane; token `i` may be
     /// used [`ready_in`]`(available, i, rate)` seconds from the take. Ask again after
     /// `wait_secs` if calls still wait.
@@ -116,20 +116,20 @@ impl Bucket {
     }
 
     /// One take (module doc).
-    pub fn take(&mut self, now: f64, t: &Take) -> Answer {
+    pub fn take(&mut self, now: f64, t: &Take) -> TakeAnswer {
         if self.paused_since.is_some() {
             let free = self.probe_until.is_none_or(|until| until < now);
             if free {
                 self.probe_until = Some(now + t.probe_secs);
             }
-            return Answer::Paused { probe: free };
+            return TakeAnswer::Paused { probe: free };
         }
         let rate = t.rate.max(f64::MIN_POSITIVE);
         let throttled = self.refilled_at - now;
         if throttled > 0.0 {
             // A `Retry-After` runs: nothing before it, for anyone.
             let wait_secs = throttled + MIN_WAIT_SECS;
-            return Answer::Tokens { granted: 0, bulk: 0, available: self.tokens, wait_secs };
+            return TakeAnswer::Tokens { granted: 0, bulk: 0, available: self.tokens, wait_secs };
         }
         let elapsed = now - self.refilled_at;
         let available = (self.tokens + rate * elapsed).min(t.burst);
@@ -174,7 +174,7 @@ impl Bucket {
             // Until this process's share of the tokens within the horizon is one.
             (total / weight - within) / rate
         };
-        Answer::Tokens { granted, bulk, available, wait_secs: wait.clamp(MIN_WAIT_SECS, MAX_WAIT_SECS) }
+        TakeAnswer::Tokens { granted, bulk, available, wait_secs: wait.clamp(MIN_WAIT_SECS, MAX_WAIT_SECS) }
     }
 
     /// A `42908`: the tokens there are spent, one more is owed (calls reached the gateway
@@ -237,10 +237,10 @@ mod tests {
         take_ahead(want, weight, total_weight, 0.0)
     }
 
-    fn granted(a: Answer) -> u32 {
+    fn granted(a: TakeAnswer) -> u32 {
         match a {
-            Answer::Tokens { granted, .. } => granted,
-            Answer::Paused { .. } => panic!("paused"),
+            TakeAnswer::Tokens { granted, .. } => granted,
+            TakeAnswer::Paused { .. } => panic!("paused"),
         }
     }
 
@@ -254,7 +254,7 @@ mod tests {
         for i in 0..2000 {
             let now = f64::from(i) * 0.005;
             let t = if i % 2 == 0 { &ordinary } else { &bulk_only };
-            if let Answer::Tokens { granted, bulk: b_got, .. } = b.take(now, t) {
+            if let TakeAnswer::Tokens { granted, bulk: b_got, .. } = b.take(now, t) {
                 bulk += b_got;
                 all += granted;
                 assert!(b_got <= granted);
@@ -271,7 +271,7 @@ mod tests {
         let (mut bulk, mut all) = (0, 0);
         for i in 0..2000 {
             let t = if i % 40 == 0 { &light } else { &bulk_only };
-            if let Answer::Tokens { granted, bulk: b_got, .. } = b.take(f64::from(i) * 0.005, t) {
+            if let TakeAnswer::Tokens { granted, bulk: b_got, .. } = b.take(f64::from(i) * 0.005, t) {
                 bulk += b_got;
                 all += granted;
             }
@@ -281,7 +281,7 @@ mod tests {
         let mut b = Bucket::new(5.0, 0.0);
         let alone = Take { ordinary_total: 0.0, total_weight: 0.1, ..bulk_only };
         match b.take(0.0, &alone) {
-            Answer::Tokens { granted, bulk, .. } => assert_eq!((granted, bulk), (7, 7)),
+            TakeAnswer::Tokens { granted, bulk, .. } => assert_eq!((granted, bulk), (7, 7)),
             other => panic!("{other:?}"),
         }
         // An ordinary call waited a moment ago (between two reads of a small sync): the bulk
@@ -289,11 +289,13 @@ mod tests {
         let mut b = Bucket::new(5.0, 0.0);
         b.take(0.0, &Take { want: 1, ..ordinary });
         match b.take(0.1, &alone) {
-            Answer::Tokens { bulk, .. } => assert_eq!(bulk, 6, "the 5 tokens there and 1 of the allowance, none ahead"),
+            TakeAnswer::Tokens { bulk, .. } => {
+                assert_eq!(bulk, 6, "the 5 tokens there and 1 of the allowance, none ahead")
+            }
             other => panic!("{other:?}"),
         }
         match b.take(0.7, &alone) {
-            Answer::Tokens { granted, bulk, .. } => assert_eq!((granted, bulk), (7, 7)),
+            TakeAnswer::Tokens { granted, bulk, .. } => assert_eq!((granted, bulk), (7, 7)),
             other => panic!("{other:?}"),
         }
     }
@@ -302,7 +304,7 @@ mod tests {
     fn schedule(b: &mut Bucket, times: &[f64], t: &Take) -> Vec<f64> {
         let mut at = Vec::new();
         for now in times {
-            if let Answer::Tokens { granted, available, .. } = b.take(*now, t) {
+            if let TakeAnswer::Tokens { granted, available, .. } = b.take(*now, t) {
                 at.extend((0..granted).map(|i| now + ready_in(available, i, t.rate)));
             }
         }
@@ -358,7 +360,7 @@ mod tests {
         let mut alone = Bucket::new(5.0, 0.0);
         assert_eq!(granted(alone.take(0.0, &take(5, 1.0, 1.0))), 5);
         match Bucket::new(5.0, 0.0).take(0.0, &take(9, 1.0, 4.0)) {
-            Answer::Tokens { wait_secs, .. } => assert!((MIN_WAIT_SECS..=MAX_WAIT_SECS).contains(&wait_secs)),
+            TakeAnswer::Tokens { wait_secs, .. } => assert!((MIN_WAIT_SECS..=MAX_WAIT_SECS).contains(&wait_secs)),
             other => panic!("{other:?}"),
         }
         // Taken ahead, the share counts the tokens within the horizon too.
@@ -371,7 +373,7 @@ mod tests {
         let mut b = Bucket::new(5.0, 0.0);
         b.throttle(0.0, Some(2.0));
         match b.take(1.0, &take_ahead(3, 1.0, 1.0, 0.25)) {
-            Answer::Tokens { granted, wait_secs, .. } => assert_eq!((granted, wait_secs >= 1.0), (0, true)),
+            TakeAnswer::Tokens { granted, wait_secs, .. } => assert_eq!((granted, wait_secs >= 1.0), (0, true)),
             other => panic!("{other:?}"),
         }
         assert_eq!(granted(b.take(2.2, &take(3, 1.0, 1.0))), 1, "0.2 s of refill, less the one owed");
@@ -390,17 +392,17 @@ mod tests {
         let mut b = Bucket::new(5.0, 0.0);
         assert!(b.pause(1.0, 0.1));
         assert!(!b.pause(1.05, 0.1), "paused once");
-        assert_eq!(b.take(1.1, &take(3, 1.0, 1.0)), Answer::Paused { probe: false }, "not yet: one probe a tenth");
-        assert_eq!(b.take(1.2, &take(3, 1.0, 1.0)), Answer::Paused { probe: true });
-        assert_eq!(b.take(1.3, &take(3, 1.0, 1.0)), Answer::Paused { probe: false });
+        assert_eq!(b.take(1.1, &take(3, 1.0, 1.0)), TakeAnswer::Paused { probe: false }, "not yet: one probe a tenth");
+        assert_eq!(b.take(1.2, &take(3, 1.0, 1.0)), TakeAnswer::Paused { probe: true });
+        assert_eq!(b.take(1.3, &take(3, 1.0, 1.0)), TakeAnswer::Paused { probe: false });
         // The probe got 42909 again: still paused, the next probe a tenth later.
         b.pause(2.0, 0.1);
-        assert_eq!(b.take(2.05, &take(3, 1.0, 1.0)), Answer::Paused { probe: false });
-        assert_eq!(b.take(2.15, &take(3, 1.0, 1.0)), Answer::Paused { probe: true });
+        assert_eq!(b.take(2.05, &take(3, 1.0, 1.0)), TakeAnswer::Paused { probe: false });
+        assert_eq!(b.take(2.15, &take(3, 1.0, 1.0)), TakeAnswer::Paused { probe: true });
         // A prober that died frees the probe when its lease ends.
-        assert_eq!(b.take(40.0, &take(3, 1.0, 1.0)), Answer::Paused { probe: true });
+        assert_eq!(b.take(40.0, &take(3, 1.0, 1.0)), TakeAnswer::Paused { probe: true });
         b.release_probe();
-        assert_eq!(b.take(40.1, &take(3, 1.0, 1.0)), Answer::Paused { probe: true });
+        assert_eq!(b.take(40.1, &take(3, 1.0, 1.0)), TakeAnswer::Paused { probe: true });
         assert!(b.resume(41.0));
         assert!(!b.resume(41.0));
         assert_eq!(granted(b.take(41.0, &take(3, 1.0, 1.0))), 0, "resumes from an empty bucket");

@@ -6,5 +6,5 @@
 pub mod bucket;
 pub mod fair;
 
-pub use bucket::{Answer, Bucket, Take, ready_in};
+pub use bucket::{Bucket, Take, TakeAnswer, ready_in};
 pub use fair::{BULK_SHARE, FairQueue};

@@ -30,7 +30,7 @@ pub enum CredentialsSeen {
 
 /// A REST consent's dates (CONTRACT §5.1), when the credentials are a grant.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Consent {
+pub struct ConsentDates {
     pub grant_id: String,
     pub consented_at: Option<DateTime<Utc>>,
     /// The day the refresh chain ends; `None` when not known.
@@ -40,7 +40,7 @@ pub struct Consent {
 }
 
 /// The credentials check; a REST consent about to end is a problem of its own.
-pub fn credentials(domain: &str, seen: &CredentialsSeen, consent: Option<&Consent>) -> Vec<Check> {
+pub fn credentials(domain: &str, seen: &CredentialsSeen, consent: Option<&ConsentDates>) -> Vec<Check> {
     let mut params = json!({"domain": domain});
     if let Some(c) = consent {
         params["grant_id"] = json!(c.grant_id);

@@ -88,7 +88,7 @@ fn a_write_right_is_ok_with_when_refused_or_unverified() {
 fn credentials_that_do_not_work_are_a_finding_and_a_consent_about_to_end_is_one_too() {
     let refused = credentials("demo", &CredentialsSeen::Refused, None);
     assert_eq!((refused.len(), refused[0].code.as_str()), (1, "nmbrs.auth_failed"));
-    let consent = Consent {
+    let consent = ConsentDates {
         grant_id: "g-1".into(),
         consented_at: Some(Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).unwrap()),
         renew_by: chrono::NaiveDate::from_ymd_opt(2026, 12, 1),
@@ -100,7 +100,7 @@ fn credentials_that_do_not_work_are_a_finding_and_a_consent_about_to_end_is_one_
         ["credentials.accepted", "nmbrs.consent_expiring"]
     );
     assert_eq!(checks[0].params["renew_by"], "2026-12-01");
-    let calm = Consent { expiring: false, ..consent };
+    let calm = ConsentDates { expiring: false, ..consent };
     assert_eq!(credentials("demo", &CredentialsSeen::Accepted, Some(&calm)).len(), 1);
     let gone = credentials("demo", &CredentialsSeen::ConsentRequired, Some(&calm));
     assert_eq!((gone[0].subject.as_str(), gone[0].code.as_str()), ("g-1", "nmbrs.consent_required"));

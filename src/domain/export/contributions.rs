@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use crate::domain::integration::Settings;
 use crate::domain::nmbrs::{CompanyId, EmployeeId, HourCode, PayPeriod, WageCode};
 
-use super::payload::{ContractType, Entry, EntryId, EntryKind, Kind};
+use super::payload::{ContractType, Entry, EntryId, EntryKind, ExportKind};
 
 /// Which part of an entry a contribution or skip is about; serialised as the `component` of a
 /// skipped item and the `kind` of code notifications: `worked_hours`, `allowances.travel`, …
@@ -32,14 +32,14 @@ pub enum ComponentName {
 
 impl ComponentName {
     /// The `kinds` value that selects this part.
-    pub fn kind(&self) -> Kind {
+    pub fn kind(&self) -> ExportKind {
         match self {
-            ComponentName::WorkedHours => Kind::WorkedHours,
-            ComponentName::WorkedDays => Kind::WorkedDays,
-            ComponentName::Meals => Kind::Meals,
-            ComponentName::Leave => Kind::Leave,
-            ComponentName::Sick => Kind::Sick,
-            ComponentName::Allowance(_) => Kind::Allowances,
+            ComponentName::WorkedHours => ExportKind::WorkedHours,
+            ComponentName::WorkedDays => ExportKind::WorkedDays,
+            ComponentName::Meals => ExportKind::Meals,
+            ComponentName::Leave => ExportKind::Leave,
+            ComponentName::Sick => ExportKind::Sick,
+            ComponentName::Allowance(_) => ExportKind::Allowances,
         }
     }
 }
@@ -211,7 +211,7 @@ pub fn parts(entry: &Entry) -> Vec<Part> {
 
 /// The Eitje-side rule that keeps a part from exporting, if any: a kind the export does not
 /// request (`kind_not_requested`), worked hours of a fixed contract (`fixed_contract`).
-pub fn eitje_skip(entry: &Entry, part: &Part, requested: impl Fn(Kind) -> bool) -> Option<SkipReason> {
+pub fn eitje_skip(entry: &Entry, part: &Part, requested: impl Fn(ExportKind) -> bool) -> Option<SkipReason> {
     if !requested(part.component.kind()) {
         Some(SkipReason::KindNotRequested)
     } else if part.component == ComponentName::WorkedHours && entry.contract_type == ContractType::Fixed {

@@ -60,7 +60,7 @@ fn kinds_not_requested_are_skipped_before_the_contract_rule() {
     let mut e = entry("s1");
     e.contract_type = ContractType::Fixed;
     e.allowances = vec![Allowance { kind: "travel".into(), amount: d("1") }];
-    let only_allowances = |k| k == Kind::Allowances;
+    let only_allowances = |k| k == ExportKind::Allowances;
     let reasons: Vec<_> = parts(&e).iter().map(|p| eitje_skip(&e, p, only_allowances)).collect();
     assert_eq!(reasons, [Some(SkipReason::KindNotRequested), Some(SkipReason::KindNotRequested), None]);
 }

@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::contributions::{BucketKey, Component, ComponentName, Contribution};
-use super::payload::{EntryId, Kind};
+use super::payload::{EntryId, ExportKind};
 
 /// Per entry id, its live contributions (entries without any are not kept).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,7 +24,7 @@ pub struct Ledger {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Keep {
     /// Kinds the export did not request: ignored, so their earlier contributions stay.
-    pub kinds: BTreeSet<Kind>,
+    pub kinds: BTreeSet<ExportKind>,
     /// Parts that could not be exported for a Nmbrs-side or configuration reason
     /// (`no_code_mapping`, `unknown_code`): nothing is written for them, so what they had stays.
     pub components: BTreeSet<ComponentName>,

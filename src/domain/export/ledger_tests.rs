@@ -74,7 +74,8 @@ fn kept_kinds_and_components_survive_a_replacement() {
     let mut travel = contribution("a", 410, "12.40");
     travel.component = ComponentName::Allowance("travel".into());
     l.apply([(&a, &replace(vec![contribution("a", 1, "7.50"), meals.clone(), travel.clone()]))]);
-    let keep = Keep { kinds: BTreeSet::from([Kind::Meals]), components: BTreeSet::from([travel.component.clone()]) };
+    let keep =
+        Keep { kinds: BTreeSet::from([ExportKind::Meals]), components: BTreeSet::from([travel.component.clone()]) };
     l.apply([(&a, &EntryUpdate::Replace { contributions: vec![contribution("a", 1, "8")], keep })]);
     assert_eq!(values(&l), ["1:8", "400:1", "410:12.40"]);
 }

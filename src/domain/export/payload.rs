@@ -84,7 +84,7 @@ pub struct ExportPayload {
     pub period: ExportPeriod,
     /// Kinds to export; `None` (absent) = all six.
     #[serde(default)]
-    pub kinds: Option<BTreeSet<Kind>>,
+    pub kinds: Option<BTreeSet<ExportKind>>,
     #[serde(default)]
     pub allow_closed_period: bool,
     #[serde(default)]
@@ -97,7 +97,7 @@ pub struct ExportPayload {
 
 impl ExportPayload {
     /// Whether contributions of `kind` export (an absent `kinds` requests all).
-    pub fn requests(&self, kind: Kind) -> bool {
+    pub fn requests(&self, kind: ExportKind) -> bool {
         self.kinds.as_ref().is_none_or(|kinds| kinds.contains(&kind))
     }
 }
@@ -156,7 +156,7 @@ pub enum ContractType {
 /// The six kinds an export can request (`payload.kinds`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Kind {
+pub enum ExportKind {
     WorkedHours,
     WorkedDays,
     Meals,
@@ -165,9 +165,15 @@ pub enum Kind {
     Sick,
 }
 
-impl Kind {
-    pub const ALL: [Kind; 6] =
-        [Kind::WorkedHours, Kind::WorkedDays, Kind::Meals, Kind::Allowances, Kind::Leave, Kind::Sick];
+impl ExportKind {
+    pub const ALL: [ExportKind; 6] = [
+        ExportKind::WorkedHours,
+        ExportKind::WorkedDays,
+        ExportKind::Meals,
+        ExportKind::Allowances,
+        ExportKind::Leave,
+        ExportKind::Sick,
+    ];
 }
 
 /// An allowance on a worked entry; summed per `type` into that type's wage code.

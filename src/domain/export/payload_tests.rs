@@ -38,7 +38,7 @@ fn optional_fields_default_and_absent_kinds_request_everything() {
     assert!(!p.allow_closed_period && !p.dry_run);
     assert!(p.withdrawn_entry_ids.is_empty());
     assert_eq!((p.entries[0].meals, p.entries[0].allowances.len()), (0, 0));
-    assert!(Kind::ALL.iter().all(|&k| p.requests(k)));
+    assert!(ExportKind::ALL.iter().all(|&k| p.requests(k)));
 }
 
 #[test]
@@ -46,8 +46,8 @@ fn listed_kinds_restrict_the_export() {
     let json = serde_json::json!({"export_id": "e", "period": {"year": 2026, "number": 1},
                                       "kinds": ["meals"], "entries": []});
     let p: ExportPayload = serde_json::from_value(json).unwrap();
-    assert!(p.requests(Kind::Meals));
-    assert!(!p.requests(Kind::WorkedHours));
+    assert!(p.requests(ExportKind::Meals));
+    assert!(!p.requests(ExportKind::WorkedHours));
 }
 
 #[test]

@@ -15,177 +15,27 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::domain::integration::{Settings, Venue};
+use crate::domain::integration::Venue;
 pub use crate::domain::job_result::CompletionStatus;
-use crate::domain::nmbrs::{CompanyId, CurrentPeriod, EmployeeId, HourCode, ModelCode, PayPeriod, WageCode};
+use crate::domain::nmbrs::{CompanyId, EmployeeId, PayPeriod};
 
-use super::actions::{Action, Applied, ComponentLineId, WriteMode, Writing, decide};
-use super::contributions::{
-    BucketKey, Component, ComponentName, Contribution, Skip, SkipReason, eitje_skip, parts, target,
-};
-use super::ledger::{EntryUpdate, Keep, Ledger, bucket_values};
+use super::actions::{Action, ComponentLineId, Writing, decide};
+use super::contributions::{BucketKey, ComponentName, Skip, SkipReason};
+use super::ledger::{EntryUpdate, Ledger, bucket_values};
 use super::notify::{self, Notification, period_json};
-use super::payload::{Entry, EntryId, ExportPayload, Kind};
-use super::validation::{PeriodCheck, check_period, code_known, date_in_period};
+use super::payload::{Entry, EntryId, ExportPayload};
+use super::validation::{PeriodCheck, check_period};
 
-/// What the handler read from Nmbrs about one company.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CompanyFacts {
-    /// `Company_GetCurrentPeriod`.
-    pub current_period: CurrentPeriod,
-    /// The company's two hour models (`HourModel_GetHourCodes`, `HourModel2_GetHourCodes`).
-    pub hour_models: [Vec<ModelCode>; 2],
-    /// The company's two wage models.
-    pub wage_models: [Vec<ModelCode>; 2],
-    /// The employees Nmbrs knows in the company.
-    pub employees: BTreeSet<EmployeeId>,
-    /// Records of the company's employee list whose `EmployeeId` could not be read: any of
-    /// them may be an employee missing from `employees`, so such an employee is not certainly
-    /// unknown (CONTRACT §2.3: skipped `unreadable_record`, not `unknown_employee`).
-    pub unidentified: u32,
-}
+mod bucket;
+mod input;
+mod planner;
 
-impl CompanyFacts {
-    /// Whether the company's models contain the component's code (days need none).
-    pub fn knows(&self, component: Component) -> bool {
-        match component {
-            Component::Hours(HourCode(c)) => code_known(c, &self.hour_models[0], &self.hour_models[1]),
-            Component::Wage(WageCode(c)) => code_known(c, &self.wage_models[0], &self.wage_models[1]),
-            Component::Days => true,
-        }
-    }
-}
-
-/// Everything one export is planned from.
-#[derive(Clone, Copy, Debug)]
-pub struct PlanInput<'a> {
-    pub payload: &'a ExportPayload,
-    /// `integration.venues`: venue → Nmbrs company.
-    pub venues: &'a [Venue],
-    /// `integration.settings`: the code mappings.
-    pub settings: &'a Settings,
-    /// Facts per company, for every company of [`companies_to_read`]. A company missing here
-    /// could not be read (no access, no current period, unreadable): its entries are skipped
-    /// as `nmbrs_refused` and frozen; the handler names the company in `errors` itself.
-    pub companies: &'a BTreeMap<CompanyId, CompanyFacts>,
-    /// The ledger before this export. It must hold every live contribution of the entries this
-    /// export names and of every bucket they touch (all contributions of the employees named,
-    /// for the periods concerned, are enough).
-    pub ledger: &'a Ledger,
-    /// What the worker has in Nmbrs per bucket (value last written, own component ids);
-    /// absent = nothing.
-    pub applied: &'a BTreeMap<BucketKey, Applied>,
-    /// What the Nmbrs edge can do to an owned line (update in place or only delete and insert).
-    pub edge: WriteMode,
-    /// After a switch to REST: the periods where SOAP-era buckets of an employee the relink
-    /// could not recognise are in doubt, and the employees it did recognise.
-    pub unrelinked: &'a Unrelinked,
-}
-
-/// What the SOAP→REST relink left unrecognised (CONTRACT §5.4 "what it cannot relink is
-/// reported `export.in_doubt` and never written blindly"). A SOAP-made component of an employee
-/// the relink could not recognise still counts in Nmbrs; any REST employee without a SOAP twin
-/// may be that employee, so in those periods their entries are held (`in_doubt`) until a person
-/// has resolved the SOAP-era buckets (`in-doubt list` / `in-doubt resolve`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Unrelinked {
-    /// Periods with SOAP-keyed buckets of an employee the relink could not recognise.
-    pub periods: BTreeSet<PayPeriod>,
-    /// REST employees the relink linked to a SOAP-era employee.
-    pub linked: BTreeSet<EmployeeId>,
-    /// (REST employee, period) where the employee's SOAP twin still has SOAP-keyed buckets (a
-    /// closed period the relink left as history, or a company it could not link): its
-    /// SOAP-made components are there, so a REST write beside them could double an hour.
-    pub twins: BTreeSet<(EmployeeId, PayPeriod)>,
-    /// Entries whose earlier contributions are still keyed by SOAP ids (their buckets were
-    /// left as they were).
-    pub entries: BTreeSet<EntryId>,
-}
-
-impl Unrelinked {
-    /// Whether an entry of `employee` in `period` must wait: a REST employee without a SOAP twin,
-    /// in a period where an unrecognised employee's SOAP-made components are in doubt.
-    pub fn holds(&self, period: PayPeriod, employee: EmployeeId) -> bool {
-        let maybe_unrecognised =
-            self.periods.contains(&period) && employee.0.rest().is_some() && !self.linked.contains(&employee);
-        maybe_unrecognised || self.twins.contains(&(employee, period))
-    }
-}
-
-/// One touched bucket and its write.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BucketPlan {
-    pub key: BucketKey,
-    /// The new total from the ledger (`0` when emptied).
-    pub value: Decimal,
-    /// What the worker had in Nmbrs before.
-    pub applied: Applied,
-    pub action: Action,
-    /// The bucket lies in a closed period the export allows: every insert, update and
-    /// `DaysVar_Set` carries `UnprotectedMode=true`.
-    pub unprotected: bool,
-    /// Why the write was held back, when it was ([`Plan::mark_in_doubt`], [`Plan::mark_refused`],
-    /// [`Plan::mark_unreadable`]); `None`: not held back.
-    #[serde(default)]
-    pub held: Option<HeldBack>,
-}
-
-/// Why a bucket's write was held back (one reason: the first that stopped it).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HeldBack {
-    /// The write may or may not have landed.
-    InDoubt,
-    /// Nmbrs refused the write; the bucket was not written.
-    Refused,
-    /// A line of the period that may be of the bucket's code could not be read; the bucket was
-    /// not written.
-    Unreadable,
-}
-
-impl HeldBack {
-    /// The `buckets[].action` of `hours.exported` for a bucket held back.
-    pub fn label(self) -> &'static str {
-        match self {
-            HeldBack::InDoubt => "in_doubt",
-            HeldBack::Refused => "refused",
-            HeldBack::Unreadable => "unreadable",
-        }
-    }
-}
-
-impl BucketPlan {
-    /// The `buckets[].action` of `hours.exported`.
-    pub fn label(&self) -> &'static str {
-        match self.held {
-            Some(held) => held.label(),
-            None => self.action.label(&self.applied),
-        }
-    }
-
-    /// A new bucket plan, not held back.
-    pub fn new(key: BucketKey, value: Decimal, applied: Applied, action: Action, unprotected: bool) -> Self {
-        BucketPlan { key, value, applied, action, unprotected, held: None }
-    }
-
-    /// One `buckets[]` item of `hours.exported`. `component_id` is the component the worker owns
-    /// after the action (null for days, after a delete, and for a dry-run insert).
-    pub fn report(&self, component_id: Option<ComponentLineId>) -> Value {
-        let id = match (self.key.component, &self.action) {
-            _ if self.held.is_some() => None,
-            (Component::Days, _) | (_, Action::Delete { .. }) => None,
-            _ => component_id.map(|c| c.0),
-        };
-        let value = if self.value.is_zero() { Decimal::ZERO } else { self.value };
-        json!({"nmbrs_company_id": self.key.company.0, "nmbrs_employee_id": self.key.employee.0,
-               "component": self.key.component.label(), "code": self.key.component.code(),
-               "value": value.to_string(), "nmbrs_component_id": id, "action": self.label()})
-    }
-}
+pub use bucket::{BucketPlan, HeldBack};
+pub use input::{CompanyFacts, PlanInput, Unrelinked};
+use planner::{Planner, note_key};
 
 /// The outcome of planning one export.
 ///
@@ -458,154 +308,6 @@ fn touched_buckets(ledger: &Ledger, id: &EntryId, update: &EntryUpdate) -> Vec<B
 fn latest_versions(payload: &ExportPayload) -> Vec<&Entry> {
     let last: BTreeMap<&EntryId, usize> = payload.entries.iter().enumerate().map(|(i, e)| (&e.entry_id, i)).collect();
     payload.entries.iter().enumerate().filter(|(i, e)| last[&e.entry_id] == *i).map(|(_, e)| e).collect()
-}
-
-/// The running state of [`plan`].
-struct Planner<'a> {
-    input: &'a PlanInput<'a>,
-    skipped: Vec<Skip>,
-    notifications: Vec<Notification>,
-    updates: BTreeMap<EntryId, EntryUpdate>,
-    unidentified: BTreeSet<(CompanyId, EmployeeId)>,
-    /// [`note_key`] of every notification so far: the dedupe stays linear.
-    noted: HashSet<String>,
-}
-
-/// What makes two notifications the same, as one hashable string.
-fn note_key(n: &Notification) -> String {
-    format!("{}\u{1f}{}\u{1f}{}", n.code, n.message, n.params)
-}
-
-impl Planner<'_> {
-    fn skip(&mut self, entry: &EntryId, component: Option<&ComponentName>, reason: SkipReason) {
-        self.skipped.push(Skip { entry_id: entry.clone(), component: component.cloned(), reason });
-    }
-
-    fn notify(&mut self, n: Notification) {
-        if self.noted.insert(note_key(&n)) {
-            self.notifications.push(n);
-        }
-    }
-
-    /// Whether the worker may write `period` of `company`; otherwise the reason, notified.
-    fn blocked(&mut self, company: CompanyId, period: PayPeriod) -> Option<SkipReason> {
-        let Some(facts) = self.input.companies.get(&company) else {
-            // The company could not be read (isolation, `super::companies`).
-            return Some(SkipReason::NmbrsRefused);
-        };
-        match check_period(period, &facts.current_period) {
-            PeriodCheck::Open => None,
-            PeriodCheck::Closed if self.input.payload.allow_closed_period => None,
-            PeriodCheck::Closed => {
-                self.notify(notify::period_closed(company, period, &facts.current_period));
-                Some(SkipReason::PeriodClosed)
-            }
-            PeriodCheck::Invalid => {
-                self.notify(notify::invalid_period(company, period, &facts.current_period));
-                Some(SkipReason::InvalidPeriod)
-            }
-        }
-    }
-
-    /// The first reason why one of these earlier contributions may not be changed.
-    fn earlier_blocked<'c>(&mut self, earlier: impl IntoIterator<Item = &'c Contribution>) -> Option<SkipReason> {
-        let places: BTreeSet<(CompanyId, PayPeriod)> =
-            earlier.into_iter().map(|c| (c.bucket.company, c.bucket.period)).collect();
-        places.into_iter().find_map(|(company, period)| self.blocked(company, period))
-    }
-
-    /// Withdraws an entry (listed as withdrawn, or sent not approved) unless it is frozen.
-    fn withdraw(&mut self, id: &EntryId, reason: SkipReason) {
-        match self.earlier_blocked(self.input.ledger.contributions(id)) {
-            Some(frozen) => self.skip(id, None, frozen),
-            None => {
-                self.skip(id, None, reason);
-                self.updates.insert(id.clone(), EntryUpdate::Withdraw);
-            }
-        }
-    }
-
-    /// Plans an approved entry; true when at least one contribution exports.
-    fn send(&mut self, entry: &Entry) -> bool {
-        let (input, id) = (self.input, &entry.entry_id);
-        let requested = |k: Kind| input.payload.requests(k);
-        let keep_kinds: BTreeSet<Kind> = Kind::ALL.into_iter().filter(|&k| !requested(k)).collect();
-        let mut wanted = Vec::new();
-        for part in parts(entry) {
-            match eitje_skip(entry, &part, requested) {
-                Some(reason) => self.skip(id, Some(&part.component), reason),
-                None => wanted.push(part),
-            }
-        }
-        let earlier: Vec<&Contribution> =
-            input.ledger.contributions(id).iter().filter(|c| !keep_kinds.contains(&c.component.kind())).collect();
-        if wanted.is_empty() && earlier.is_empty() {
-            return false;
-        }
-        let Some(venue) = input.venues.iter().find(|v| v.eitje_venue_id == entry.eitje_venue_id) else {
-            self.notify(notify::unknown_venue(&entry.eitje_venue_id));
-            self.skip(id, None, SkipReason::UnknownEmployee);
-            return false;
-        };
-        let (company, period) = (venue.nmbrs_company_id, PayPeriod::from(input.payload.period));
-        let held = input.unrelinked.entries.contains(id)
-            || (!wanted.is_empty() && input.unrelinked.holds(period, entry.nmbrs_employee_id));
-        if held {
-            self.skip(id, None, SkipReason::InDoubt);
-            return false;
-        }
-        let blocked = match self.blocked(company, period) {
-            None => self.earlier_blocked(earlier),
-            reason => reason,
-        };
-        if let Some(reason) = blocked {
-            self.skip(id, None, reason);
-            return false;
-        }
-        let facts = &input.companies[&company];
-        if !wanted.is_empty() && !date_in_period(entry.date, facts.current_period.kind, period) {
-            self.skip(id, None, SkipReason::DateOutsidePeriod);
-            return false;
-        }
-        if !wanted.is_empty() && !facts.employees.contains(&entry.nmbrs_employee_id) {
-            if facts.unidentified > 0 {
-                // One of the records Nmbrs sent without a readable id may be this employee.
-                self.unidentified.insert((company, entry.nmbrs_employee_id));
-                self.skip(id, None, SkipReason::UnreadableRecord);
-            } else {
-                self.notify(notify::unknown_employee(company, entry.nmbrs_employee_id));
-                self.skip(id, None, SkipReason::UnknownEmployee);
-            }
-            return false;
-        }
-        let mut keep = Keep { kinds: keep_kinds, components: BTreeSet::new() };
-        let mut contributions = Vec::new();
-        for part in wanted {
-            match target(&part.component, input.settings) {
-                None => {
-                    self.notify(notify::no_code_mapping(&part.component));
-                    self.skip(id, Some(&part.component), SkipReason::NoCodeMapping);
-                    keep.components.insert(part.component);
-                }
-                Some(component) if !facts.knows(component) => {
-                    let code = component.code().unwrap_or_default();
-                    self.notify(notify::unknown_code(company, &part.component, code));
-                    self.skip(id, Some(&part.component), SkipReason::UnknownCode);
-                    keep.components.insert(part.component);
-                }
-                Some(component) => contributions.push(Contribution {
-                    entry_id: id.clone(),
-                    bucket: BucketKey { company, employee: entry.nmbrs_employee_id, period, component },
-                    amount: part.amount,
-                    date: entry.date,
-                    component: part.component,
-                }),
-            }
-        }
-        let exported = !contributions.is_empty();
-        self.updates.insert(id.clone(), EntryUpdate::Replace { contributions, keep });
-        exported
-    }
 }
 
 #[cfg(test)]

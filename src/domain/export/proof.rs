@@ -17,7 +17,7 @@
 //! look-alike) is no marker: [`Holdings::forget_unissued`] drops it before judging. Every other line of
 //! the code is a person's (foreign): never changed, never drift, never counted.
 //!
-//! **Repair.** A drifted bucket's row takes what Nmbrs holds of the worker's ([`Finding::held`],
+//! **Repair.** A drifted bucket's row takes what Nmbrs holds of the worker's ([`Judgement::held`],
 //! `stage::Move::Drifted`); the usual decision (`actions::decide`) then restores Eitje's value:
 //! an insert with a new marker when nothing is left, a change in place of the worker's line
 //! (REST), or delete and insert (SOAP); extra lines are dropped, and an unmarked line is put
@@ -56,7 +56,7 @@ pub struct Drift {
 
 /// The judgement on one bucket.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Finding {
+pub enum Judgement {
     Verified,
     /// `held`: the worker's lines Nmbrs holds and their total (what the row must take).
     Drift {
@@ -102,22 +102,27 @@ fn same(a: Decimal, b: Decimal) -> bool {
 
 /// Judges a bucket of `component` whose row says the worker holds `expected` in Nmbrs, its one
 /// line carrying `marker` (when known), against what Nmbrs lists (module doc).
-pub fn reconcile(component: Component, expected: &Applied, marker: Option<&InsertMarker>, nmbrs: &Holdings) -> Finding {
+pub fn reconcile(
+    component: Component,
+    expected: &Applied,
+    marker: Option<&InsertMarker>,
+    nmbrs: &Holdings,
+) -> Judgement {
     let (lines, code) = match component {
         Component::Days => return reconcile_days(expected.value, nmbrs.days),
         Component::Hours(c) => (&nmbrs.hours, c.0),
         Component::Wage(c) => (&nmbrs.wages, c.0),
     };
-    let Some(period) = lines else { return Finding::Unreadable };
+    let Some(period) = lines else { return Judgement::Unreadable };
     if period.unreadable.iter().any(|l| l.code.is_none_or(|c| c == code)) {
-        return Finding::Unreadable;
+        return Judgement::Unreadable;
     }
     let mine: Vec<&ReadLine> = workers_lines(period, code, &expected.ids).collect();
     let total: Decimal = mine.iter().map(|l| l.value).sum();
     let held = Applied { value: total, ids: mine.iter().map(|l| ComponentLineId(l.id)).collect(), unmarked: false };
-    let drift = |found: Found, held: Applied| Finding::Drift { drift: Drift { found, nmbrs_value: total }, held };
+    let drift = |found: Found, held: Applied| Judgement::Drift { drift: Drift { found, nmbrs_value: total }, held };
     match mine.as_slice() {
-        [] if expected.ids.is_empty() && expected.value.is_zero() => Finding::Verified,
+        [] if expected.ids.is_empty() && expected.value.is_zero() => Judgement::Verified,
         [] => drift(Found::Missing, held),
         [_, _, ..] => drift(Found::Duplicated, held),
         [line] if !same(line.value, expected.value) || !expected.ids.contains(&ComponentLineId(line.id)) => {
@@ -126,7 +131,7 @@ pub fn reconcile(component: Component, expected: &Applied, marker: Option<&Inser
         [line] if period.comments && marker.is_some() && line.marker.as_ref() != marker => {
             drift(Found::Unmarked, Applied { unmarked: true, ..held })
         }
-        [_] => Finding::Verified,
+        [_] => Judgement::Verified,
     }
 }
 
@@ -141,13 +146,13 @@ pub fn workers_lines<'a>(
     })
 }
 
-fn reconcile_days(expected: Decimal, days: Option<Decimal>) -> Finding {
-    let Some(days) = days else { return Finding::Unreadable };
+fn reconcile_days(expected: Decimal, days: Option<Decimal>) -> Judgement {
+    let Some(days) = days else { return Judgement::Unreadable };
     if same(days, expected) {
-        return Finding::Verified;
+        return Judgement::Verified;
     }
     let found = if days.is_zero() { Found::Missing } else { Found::Changed };
-    Finding::Drift { drift: Drift { found, nmbrs_value: days }, held: Applied { value: days, ..Applied::default() } }
+    Judgement::Drift { drift: Drift { found, nmbrs_value: days }, held: Applied { value: days, ..Applied::default() } }
 }
 
 /// What one export proved of its buckets in Nmbrs (kept with its recorded plan, so a resumed

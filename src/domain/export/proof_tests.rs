@@ -32,10 +32,10 @@ fn hours(lines: Vec<ReadLine>, comments: bool) -> Holdings {
 #[test]
 fn the_workers_line_at_its_value_with_its_marker_is_verified_and_a_persons_line_beside_it_is_not_counted() {
     let nmbrs = hours(vec![line(7, 1, "7.50", Some(marker(1))), line(9, 1, "3", None), line(8, 2, "1", None)], true);
-    assert_eq!(reconcile(HOURS, &owned("7.5", &[7]), Some(&marker(1)), &nmbrs), Finding::Verified);
+    assert_eq!(reconcile(HOURS, &owned("7.5", &[7]), Some(&marker(1)), &nmbrs), Judgement::Verified);
     let soap = hours(vec![line(7, 1, "7.50", None), line(9, 1, "3", None)], false);
-    assert_eq!(reconcile(HOURS, &owned("7.5", &[7]), Some(&marker(1)), &soap), Finding::Verified);
-    assert_eq!(reconcile(HOURS, &Applied::default(), None, &soap), Finding::Verified, "only a person's line");
+    assert_eq!(reconcile(HOURS, &owned("7.5", &[7]), Some(&marker(1)), &soap), Judgement::Verified);
+    assert_eq!(reconcile(HOURS, &Applied::default(), None, &soap), Judgement::Verified, "only a person's line");
 }
 
 #[test]
@@ -43,7 +43,7 @@ fn each_kind_of_drift_is_found_with_what_nmbrs_held() {
     let expected = owned("7.50", &[7]);
     let m = Some(marker(1));
     let found = |lines: Vec<ReadLine>| match reconcile(HOURS, &expected, m.as_ref(), &hours(lines, true)) {
-        Finding::Drift { drift, held } => (drift.found, drift.nmbrs_value, held),
+        Judgement::Drift { drift, held } => (drift.found, drift.nmbrs_value, held),
         other => panic!("{other:?}"),
     };
     assert_eq!(found(vec![line(9, 1, "3", None)]), (Found::Missing, d("0"), Applied::default()));
@@ -58,22 +58,24 @@ fn each_kind_of_drift_is_found_with_what_nmbrs_held() {
 
 #[test]
 fn a_refused_read_or_an_unreadable_line_of_the_code_proves_nothing() {
-    assert_eq!(reconcile(HOURS, &owned("1", &[7]), None, &Holdings::default()), Finding::Unreadable);
+    assert_eq!(reconcile(HOURS, &owned("1", &[7]), None, &Holdings::default()), Judgement::Unreadable);
     let mut nmbrs = hours(vec![line(7, 1, "1", None)], false);
     let unread = crate::domain::export::readback::UnreadLine { id: None, code: Some(1), field: "Hours".into() };
     nmbrs.hours.as_mut().unwrap().unreadable.push(unread);
-    assert_eq!(reconcile(HOURS, &owned("1", &[7]), None, &nmbrs), Finding::Unreadable);
+    assert_eq!(reconcile(HOURS, &owned("1", &[7]), None, &nmbrs), Judgement::Unreadable);
 }
 
 #[test]
 fn days_other_than_the_rows_are_changed_or_missing() {
     let days = |n: &str| Holdings { days: Some(d(n)), ..Holdings::default() };
-    assert_eq!(reconcile(Component::Days, &owned("2", &[]), None, &days("2")), Finding::Verified);
-    let Finding::Drift { drift, held } = reconcile(Component::Days, &owned("2", &[]), None, &days("5")) else {
+    assert_eq!(reconcile(Component::Days, &owned("2", &[]), None, &days("2")), Judgement::Verified);
+    let Judgement::Drift { drift, held } = reconcile(Component::Days, &owned("2", &[]), None, &days("5")) else {
         panic!()
     };
     assert_eq!((drift.found, held.value), (Found::Changed, d("5")));
-    let Finding::Drift { drift, .. } = reconcile(Component::Days, &owned("2", &[]), None, &days("0")) else { panic!() };
+    let Judgement::Drift { drift, .. } = reconcile(Component::Days, &owned("2", &[]), None, &days("0")) else {
+        panic!()
+    };
     assert_eq!(drift.found, Found::Missing);
 }
 
@@ -175,7 +177,7 @@ proptest! {
         };
         let holdings = Holdings { hours: Some(read(&lines)), wages: Some(read(&lines)), days: Some(nmbrs_days) };
         for row in &mut rows {
-            if let Finding::Drift { held, .. } = reconcile(row.component, &row.applied, row.marker.as_ref(), &holdings) {
+            if let Judgement::Drift { held, .. } = reconcile(row.component, &row.applied, row.marker.as_ref(), &holdings) {
                 if held.ids.is_empty() { row.marker = None; }
                 row.applied = held;
             }
@@ -203,7 +205,7 @@ proptest! {
                 Action::SetDays { .. } => unreachable!("no days among the line buckets"),
             }
         }
-        if let Finding::Drift { held, .. } = reconcile(Component::Days, &days_row, None, &holdings) {
+        if let Judgement::Drift { held, .. } = reconcile(Component::Days, &days_row, None, &holdings) {
             days_row = held;
         }
         if let Action::SetDays { days } = decide(Component::Days, wanted_days, &days_row, Writing { edge, unprotected: false }) {
@@ -237,11 +239,12 @@ fn a_marker_the_integration_never_issued_leaves_the_line_a_persons() {
     assert_eq!(read.markers(), [marker(1), marker(2), marker(3)].into_iter().collect());
     let issued = [marker(1), marker(3)].into_iter().collect();
     let judged = read.clone().forget_unissued(&issued);
-    let kept: Vec<Option<InsertMarker>> = judged.hours.as_ref().unwrap().lines.iter().map(|l| l.marker.clone()).collect();
+    let kept: Vec<Option<InsertMarker>> =
+        judged.hours.as_ref().unwrap().lines.iter().map(|l| l.marker.clone()).collect();
     assert_eq!(kept, [Some(marker(1)), None, Some(marker(3))]);
     // Lines 7 and 10 are the worker's (duplicated); line 9 is not counted.
     match reconcile(HOURS, &owned("8", &[7]), Some(&marker(1)), &judged) {
-        Finding::Drift { drift, held } => {
+        Judgement::Drift { drift, held } => {
             assert_eq!((drift.found, drift.nmbrs_value), (Found::Duplicated, d("16")));
             assert_eq!(held.ids, [ComponentLineId::int(7), ComponentLineId::int(10)]);
         }
@@ -249,8 +252,8 @@ fn a_marker_the_integration_never_issued_leaves_the_line_a_persons() {
     }
     let only_mine = hours(vec![line(7, 1, "8", Some(marker(1))), line(9, 1, "8", Some(marker(2)))], true);
     let judged = only_mine.forget_unissued(&[marker(1)].into_iter().collect());
-    assert_eq!(reconcile(HOURS, &owned("8", &[7]), Some(&marker(1)), &judged), Finding::Verified);
+    assert_eq!(reconcile(HOURS, &owned("8", &[7]), Some(&marker(1)), &judged), Judgement::Verified);
     // Without the ledger's word every marked line would count: the rule the check relies on.
     let unjudged = hours(vec![line(7, 1, "8", Some(marker(1))), line(9, 1, "8", Some(marker(2)))], true);
-    assert!(matches!(reconcile(HOURS, &owned("8", &[7]), Some(&marker(1)), &unjudged), Finding::Drift { .. }));
+    assert!(matches!(reconcile(HOURS, &owned("8", &[7]), Some(&marker(1)), &unjudged), Judgement::Drift { .. }));
 }

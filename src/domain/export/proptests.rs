@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use super::actions::{Action, WriteMode};
 use super::contributions::{BucketKey, Component};
 use super::ledger::Ledger;
-use super::payload::{Allowance, ContractType, Entry, EntryId, EntryKind, ExportPayload, Kind};
+use super::payload::{Allowance, ContractType, Entry, EntryId, EntryKind, ExportKind, ExportPayload};
 use super::plan::{CompanyFacts, employee_periods};
 use super::testkit::{
     COMPANY, EMPLOYEE, carry_out, companies, date, entry, facts, payload, run, run_all, run_all_on, run_on, settings,
@@ -57,7 +57,7 @@ fn arb_entry() -> impl Strategy<Value = Entry> {
 
 fn arb_export() -> impl Strategy<Value = ExportPayload> {
     let kinds =
-        prop::option::weighted(0.3, prop::collection::btree_set(prop::sample::select(Kind::ALL.to_vec()), 1..=6));
+        prop::option::weighted(0.3, prop::collection::btree_set(prop::sample::select(ExportKind::ALL.to_vec()), 1..=6));
     (
         prop::collection::vec(arb_entry(), 0..10),
         prop::collection::vec(0..8usize, 0..2),
@@ -81,7 +81,7 @@ fn arb_export() -> impl Strategy<Value = ExportPayload> {
 /// that requested the kind (dropped by a withdrawal or a non-approved version), booked into the
 /// period of that export, with the test settings' codes.
 fn from_scratch(exports: &[ExportPayload]) -> BTreeMap<BucketKey, Decimal> {
-    let mut state: BTreeMap<EntryId, BTreeMap<Kind, (Entry, PayPeriod)>> = BTreeMap::new();
+    let mut state: BTreeMap<EntryId, BTreeMap<ExportKind, (Entry, PayPeriod)>> = BTreeMap::new();
     for export in exports {
         for id in &export.withdrawn_entry_ids {
             state.remove(id);
@@ -99,7 +99,7 @@ fn from_scratch(exports: &[ExportPayload]) -> BTreeMap<BucketKey, Decimal> {
                 continue;
             }
             let kinds = state.entry(id.clone()).or_default();
-            for kind in Kind::ALL.into_iter().filter(|&k| export.requests(k)) {
+            for kind in ExportKind::ALL.into_iter().filter(|&k| export.requests(k)) {
                 kinds.insert(kind, (e.clone(), export.period.into()));
             }
         }
@@ -112,18 +112,18 @@ fn from_scratch(exports: &[ExportPayload]) -> BTreeMap<BucketKey, Decimal> {
         let key = |component| BucketKey { company, employee: e.nmbrs_employee_id, period: *period, component };
         let mut add = |component, amount| *sums.entry(key(component)).or_default() += amount;
         match (kind, e.kind) {
-            (Kind::WorkedHours, EntryKind::Worked) if e.contract_type == ContractType::ZeroHours => {
+            (ExportKind::WorkedHours, EntryKind::Worked) if e.contract_type == ContractType::ZeroHours => {
                 add(Component::Hours(HourCode(1)), e.hours)
             }
-            (Kind::Meals, EntryKind::Worked) => add(Component::Wage(WageCode(400)), Decimal::from(e.meals)),
-            (Kind::Allowances, EntryKind::Worked) => {
+            (ExportKind::Meals, EntryKind::Worked) => add(Component::Wage(WageCode(400)), Decimal::from(e.meals)),
+            (ExportKind::Allowances, EntryKind::Worked) => {
                 for a in &e.allowances {
                     add(Component::Wage(WageCode(if a.kind == "travel" { 410 } else { 420 })), a.amount);
                 }
             }
-            (Kind::Leave, EntryKind::Leave) => add(Component::Hours(HourCode(20)), e.hours),
-            (Kind::Sick, EntryKind::Sick) => add(Component::Hours(HourCode(30)), e.hours),
-            (Kind::WorkedDays, EntryKind::Worked) => {
+            (ExportKind::Leave, EntryKind::Leave) => add(Component::Hours(HourCode(20)), e.hours),
+            (ExportKind::Sick, EntryKind::Sick) => add(Component::Hours(HourCode(30)), e.hours),
+            (ExportKind::WorkedDays, EntryKind::Worked) => {
                 days.entry(key(Component::Days)).or_default().insert(e.date);
             }
             _ => {}

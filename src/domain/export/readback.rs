@@ -96,7 +96,7 @@ pub fn before_insert<'a>(
 
 /// The verdict on a lost insert.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verdict {
+pub enum ReadbackVerdict {
     /// The insert landed as this line: the worker owns it from now on.
     Adopt(ComponentLineId),
     /// No line matches: the insert did not land and may be sent (once) again.
@@ -111,7 +111,7 @@ pub enum Verdict {
 /// an edge that reads comments). `marker`: the insert intent's marker (`None`: recorded before
 /// markers). With comments and a marker the verdict is by marker alone (module doc); otherwise
 /// by code and value: an unreadable line that may be of `code` and is neither owned nor known
-/// from before may be the insert, and then nothing can be concluded ([`Verdict::Ambiguous`]).
+/// from before may be the insert, and then nothing can be concluded ([`ReadbackVerdict::Ambiguous`]).
 pub fn judge(
     period: &PeriodLines,
     code: i32,
@@ -119,7 +119,7 @@ pub fn judge(
     owned: &[ComponentLineId],
     before: Option<&[ComponentLineId]>,
     marker: Option<&InsertMarker>,
-) -> Verdict {
+) -> ReadbackVerdict {
     match marker {
         Some(marker) if period.comments => by_marker(period, code, owned, marker),
         _ => by_value(period, code, value, owned, before),
@@ -127,19 +127,19 @@ pub fn judge(
 }
 
 /// The verdict of an edge that reads comments: the one line carrying `marker` is the insert.
-fn by_marker(period: &PeriodLines, code: i32, owned: &[ComponentLineId], marker: &InsertMarker) -> Verdict {
+fn by_marker(period: &PeriodLines, code: i32, owned: &[ComponentLineId], marker: &InsertMarker) -> ReadbackVerdict {
     let not_owned = |id: ComponentLineId| !owned.contains(&id);
     let mut ours =
         period.lines.iter().filter(|l| l.marker.as_ref() == Some(marker) && not_owned(ComponentLineId(l.id)));
     match (ours.next(), ours.next()) {
-        (Some(line), None) if line.code == code => Verdict::Adopt(ComponentLineId(line.id)),
+        (Some(line), None) if line.code == code => ReadbackVerdict::Adopt(ComponentLineId(line.id)),
         // Our marker twice, or on a line a person moved to another code: for a person.
-        (Some(_), _) => Verdict::Ambiguous,
+        (Some(_), _) => ReadbackVerdict::Ambiguous,
         // A line whose comment could not be read may carry the marker.
         (None, _) if period.unreadable.iter().any(|l| l.may_concern(code, |id| owned.contains(&id))) => {
-            Verdict::Ambiguous
+            ReadbackVerdict::Ambiguous
         }
-        (None, _) => Verdict::NotLanded,
+        (None, _) => ReadbackVerdict::NotLanded,
     }
 }
 
@@ -150,22 +150,22 @@ fn by_value(
     value: Decimal,
     owned: &[ComponentLineId],
     before: Option<&[ComponentLineId]>,
-) -> Verdict {
+) -> ReadbackVerdict {
     let same = |v: Decimal| v.round_dp(NMBRS_DECIMALS) == value.round_dp(NMBRS_DECIMALS);
     let excluded = |id: ComponentLineId| owned.contains(&id) || before.is_some_and(|b| b.contains(&id));
     if period.unreadable.iter().any(|l| l.may_concern(code, excluded)) {
-        return Verdict::Ambiguous;
+        return ReadbackVerdict::Ambiguous;
     }
     // A line carrying a marker belongs to another insert intent (this one has none).
     let candidate =
         |l: &&ReadLine| l.code == code && same(l.value) && l.marker.is_none() && !excluded(ComponentLineId(l.id));
     let mut matching = period.lines.iter().filter(candidate);
     match (matching.next(), matching.next(), before) {
-        (None, ..) => Verdict::NotLanded,
+        (None, ..) => ReadbackVerdict::NotLanded,
         // Nothing known of the period before: this line may be a person's.
-        (Some(_), _, None) => Verdict::Ambiguous,
-        (Some(line), None, Some(_)) => Verdict::Adopt(ComponentLineId(line.id)),
-        (Some(_), Some(_), Some(_)) => Verdict::Ambiguous,
+        (Some(_), _, None) => ReadbackVerdict::Ambiguous,
+        (Some(line), None, Some(_)) => ReadbackVerdict::Adopt(ComponentLineId(line.id)),
+        (Some(_), Some(_), Some(_)) => ReadbackVerdict::Ambiguous,
     }
 }
 
@@ -183,7 +183,7 @@ mod tests {
     }
 
     /// Judged with the period read before the insert, holding no line of the code.
-    fn judge(lines: &[ReadLine], code: i32, value: Decimal, owned: &[ComponentLineId]) -> Verdict {
+    fn judge(lines: &[ReadLine], code: i32, value: Decimal, owned: &[ComponentLineId]) -> ReadbackVerdict {
         super::judge(&period(lines), code, value, owned, Some(&[]), None)
     }
 
@@ -191,11 +191,11 @@ mod tests {
     fn a_line_that_was_there_before_the_insert_is_a_persons_and_never_adopted() {
         let lines = [line(99001, 400, "2")];
         let before = [ComponentLineId::int(99001)];
-        assert_eq!(super::judge(&period(&lines), 400, d("2"), &[], Some(&before), None), Verdict::NotLanded);
+        assert_eq!(super::judge(&period(&lines), 400, d("2"), &[], Some(&before), None), ReadbackVerdict::NotLanded);
         let both = [line(99001, 400, "2"), line(7, 400, "2")];
         assert_eq!(
             super::judge(&period(&both), 400, d("2"), &[], Some(&before), None),
-            Verdict::Adopt(ComponentLineId::int(7))
+            ReadbackVerdict::Adopt(ComponentLineId::int(7))
         );
     }
 
@@ -203,48 +203,51 @@ mod tests {
     fn without_the_period_read_before_the_insert_a_matching_line_is_never_adopted() {
         // Field 07: the one line of code 400 and value 2 may be the person's own.
         let lines = [line(99001, 400, "2")];
-        assert_eq!(super::judge(&period(&lines), 400, d("2"), &[], None, None), Verdict::Ambiguous);
+        assert_eq!(super::judge(&period(&lines), 400, d("2"), &[], None, None), ReadbackVerdict::Ambiguous);
         // No such line at all: the insert did not land, whoever else wrote in the period.
         let other = [line(99001, 400, "3"), line(5, 410, "2")];
-        assert_eq!(super::judge(&period(&other), 400, d("2"), &[], None, None), Verdict::NotLanded);
+        assert_eq!(super::judge(&period(&other), 400, d("2"), &[], None, None), ReadbackVerdict::NotLanded);
         // Lines the worker owns are still not candidates.
         assert_eq!(
             super::judge(&period(&lines), 400, d("2"), &[ComponentLineId::int(99001)], None, None),
-            Verdict::NotLanded
+            ReadbackVerdict::NotLanded
         );
     }
 
     #[test]
     fn the_one_matching_line_is_adopted() {
         let lines = [line(7, 1, "7.50"), line(8, 20, "7.50"), line(9, 1, "3")];
-        assert_eq!(judge(&lines, 1, d("7.5"), &[]), Verdict::Adopt(ComponentLineId::int(7)));
+        assert_eq!(judge(&lines, 1, d("7.5"), &[]), ReadbackVerdict::Adopt(ComponentLineId::int(7)));
     }
 
     #[test]
     fn a_value_read_back_rounded_to_two_decimals_is_the_same_line() {
         let lines = [line(7, 1, "7.33")];
-        assert_eq!(judge(&lines, 1, d("7.333"), &[]), Verdict::Adopt(ComponentLineId::int(7)));
-        assert_eq!(judge(&lines, 1, d("7.34"), &[]), Verdict::NotLanded);
+        assert_eq!(judge(&lines, 1, d("7.333"), &[]), ReadbackVerdict::Adopt(ComponentLineId::int(7)));
+        assert_eq!(judge(&lines, 1, d("7.34"), &[]), ReadbackVerdict::NotLanded);
     }
 
     #[test]
     fn no_matching_line_means_the_insert_did_not_land() {
         let lines = [line(8, 20, "7.50"), line(9, 1, "3")];
-        assert_eq!(judge(&lines, 1, d("7.50"), &[]), Verdict::NotLanded);
-        assert_eq!(judge(&[], 1, d("7.50"), &[]), Verdict::NotLanded);
+        assert_eq!(judge(&lines, 1, d("7.50"), &[]), ReadbackVerdict::NotLanded);
+        assert_eq!(judge(&[], 1, d("7.50"), &[]), ReadbackVerdict::NotLanded);
     }
 
     #[test]
     fn a_line_the_worker_owns_already_is_not_adopted_again() {
         let lines = [line(7, 1, "7.50")];
-        assert_eq!(judge(&lines, 1, d("7.50"), &[ComponentLineId::int(7)]), Verdict::NotLanded);
+        assert_eq!(judge(&lines, 1, d("7.50"), &[ComponentLineId::int(7)]), ReadbackVerdict::NotLanded);
     }
 
     #[test]
     fn two_candidates_are_ambiguous_even_if_one_is_surely_ours() {
         let lines = [line(7, 1, "7.50"), line(12, 1, "7.50")];
-        assert_eq!(judge(&lines, 1, d("7.50"), &[]), Verdict::Ambiguous);
-        assert_eq!(judge(&lines, 1, d("7.50"), &[ComponentLineId::int(7)]), Verdict::Adopt(ComponentLineId::int(12)));
+        assert_eq!(judge(&lines, 1, d("7.50"), &[]), ReadbackVerdict::Ambiguous);
+        assert_eq!(
+            judge(&lines, 1, d("7.50"), &[ComponentLineId::int(7)]),
+            ReadbackVerdict::Adopt(ComponentLineId::int(12))
+        );
     }
 
     fn unread(id: Option<i32>, code: Option<i32>) -> UnreadLine {
@@ -273,10 +276,10 @@ mod tests {
         let lines = vec![line(7, 1, "7.50")];
         for u in [unread(None, Some(1)), unread(None, None), unread(Some(12), Some(1))] {
             let p = PeriodLines { lines: lines.clone(), unreadable: vec![u.clone()], comments: false };
-            assert_eq!(super::judge(&p, 1, d("7.50"), &[], Some(&[]), None), Verdict::Ambiguous, "{u:?}");
+            assert_eq!(super::judge(&p, 1, d("7.50"), &[], Some(&[]), None), ReadbackVerdict::Ambiguous, "{u:?}");
             // Not "not landed" either: the unreadable line may be the insert.
             let empty = PeriodLines { lines: vec![], unreadable: vec![u.clone()], comments: false };
-            assert_eq!(super::judge(&empty, 1, d("7.50"), &[], Some(&[]), None), Verdict::Ambiguous, "{u:?}");
+            assert_eq!(super::judge(&empty, 1, d("7.50"), &[], Some(&[]), None), ReadbackVerdict::Ambiguous, "{u:?}");
         }
         // An unreadable line known from before the insert, or owned, or of another code, is no candidate.
         let known = PeriodLines {
@@ -287,7 +290,7 @@ mod tests {
         let before = [ComponentLineId::int(99)];
         assert_eq!(
             super::judge(&known, 1, d("7.50"), &[ComponentLineId::int(3)], Some(&before), None),
-            Verdict::Adopt(ComponentLineId::int(7))
+            ReadbackVerdict::Adopt(ComponentLineId::int(7))
         );
     }
 
@@ -310,12 +313,15 @@ mod tests {
         // A person's identical line (no marker) and another intent's line sit beside ours.
         let lines = [marked(5, 1, "7.50", None), marked(6, 1, "7.50", Some(2)), marked(7, 1, "7.50", Some(1))];
         let p = with_comments(&lines);
-        assert_eq!(super::judge(&p, 1, d("7.50"), &[], None, Some(&mine)), Verdict::Adopt(ComponentLineId::int(7)));
+        assert_eq!(
+            super::judge(&p, 1, d("7.50"), &[], None, Some(&mine)),
+            ReadbackVerdict::Adopt(ComponentLineId::int(7))
+        );
         // Found by its marker even where code and value alone would be ambiguous or unknown.
         let edited = with_comments(&[marked(5, 1, "7.50", None), marked(7, 1, "8", Some(1))]);
         assert_eq!(
             super::judge(&edited, 1, d("7.50"), &[], None, Some(&mine)),
-            Verdict::Adopt(ComponentLineId::int(7))
+            ReadbackVerdict::Adopt(ComponentLineId::int(7))
         );
     }
 
@@ -324,10 +330,10 @@ mod tests {
         let mine = marker(1);
         let lines = [marked(5, 1, "7.50", None), marked(6, 1, "7.50", Some(2))];
         let p = with_comments(&lines);
-        assert_eq!(super::judge(&p, 1, d("7.50"), &[], None, Some(&mine)), Verdict::NotLanded);
+        assert_eq!(super::judge(&p, 1, d("7.50"), &[], None, Some(&mine)), ReadbackVerdict::NotLanded);
         // The same period read without comments (SOAP): by value, unknown period → ambiguous.
         let soap = PeriodLines { comments: false, lines: vec![line(5, 1, "7.50")], ..Default::default() };
-        assert_eq!(super::judge(&soap, 1, d("7.50"), &[], None, Some(&mine)), Verdict::Ambiguous);
+        assert_eq!(super::judge(&soap, 1, d("7.50"), &[], None, Some(&mine)), ReadbackVerdict::Ambiguous);
     }
 
     #[test]
@@ -336,31 +342,37 @@ mod tests {
         let owned = with_comments(&[marked(7, 1, "7.50", Some(1))]);
         assert_eq!(
             super::judge(&owned, 1, d("7.50"), &[ComponentLineId::int(7)], None, Some(&mine)),
-            Verdict::NotLanded
+            ReadbackVerdict::NotLanded
         );
         let twice = with_comments(&[marked(7, 1, "7.50", Some(1)), marked(8, 1, "7.50", Some(1))]);
-        assert_eq!(super::judge(&twice, 1, d("7.50"), &[], None, Some(&mine)), Verdict::Ambiguous);
+        assert_eq!(super::judge(&twice, 1, d("7.50"), &[], None, Some(&mine)), ReadbackVerdict::Ambiguous);
         let moved = with_comments(&[marked(7, 20, "7.50", Some(1))]);
-        assert_eq!(super::judge(&moved, 1, d("7.50"), &[], None, Some(&mine)), Verdict::Ambiguous);
+        assert_eq!(super::judge(&moved, 1, d("7.50"), &[], None, Some(&mine)), ReadbackVerdict::Ambiguous);
     }
 
     #[test]
     fn with_comments_an_unreadable_line_of_the_code_may_hold_the_marker() {
         let mine = marker(1);
         let p = PeriodLines { lines: vec![], unreadable: vec![unread(Some(9), Some(1))], comments: true };
-        assert_eq!(super::judge(&p, 1, d("7.50"), &[], None, Some(&mine)), Verdict::Ambiguous);
+        assert_eq!(super::judge(&p, 1, d("7.50"), &[], None, Some(&mine)), ReadbackVerdict::Ambiguous);
         let found = PeriodLines { lines: vec![marked(7, 1, "7.50", Some(1))], ..p.clone() };
-        assert_eq!(super::judge(&found, 1, d("7.50"), &[], None, Some(&mine)), Verdict::Adopt(ComponentLineId::int(7)));
+        assert_eq!(
+            super::judge(&found, 1, d("7.50"), &[], None, Some(&mine)),
+            ReadbackVerdict::Adopt(ComponentLineId::int(7))
+        );
         let other_code = PeriodLines { unreadable: vec![unread(Some(9), Some(20))], ..p };
-        assert_eq!(super::judge(&other_code, 1, d("7.50"), &[], None, Some(&mine)), Verdict::NotLanded);
+        assert_eq!(super::judge(&other_code, 1, d("7.50"), &[], None, Some(&mine)), ReadbackVerdict::NotLanded);
     }
 
     #[test]
     fn an_intent_from_before_markers_is_judged_by_value_and_never_takes_a_marked_line() {
         let lines = [marked(6, 1, "7.50", Some(2)), marked(7, 1, "7.50", None)];
         let p = with_comments(&lines);
-        assert_eq!(super::judge(&p, 1, d("7.50"), &[], Some(&[]), None), Verdict::Adopt(ComponentLineId::int(7)));
+        assert_eq!(
+            super::judge(&p, 1, d("7.50"), &[], Some(&[]), None),
+            ReadbackVerdict::Adopt(ComponentLineId::int(7))
+        );
         let only_marked = with_comments(&lines[..1]);
-        assert_eq!(super::judge(&only_marked, 1, d("7.50"), &[], Some(&[]), None), Verdict::NotLanded);
+        assert_eq!(super::judge(&only_marked, 1, d("7.50"), &[], Some(&[]), None), ReadbackVerdict::NotLanded);
     }
 }

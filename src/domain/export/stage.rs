@@ -153,7 +153,7 @@ pub enum Move {
 
 /// A move that may not follow the bucket's state: a bug, or a row changed by another process.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Refused {
+pub struct MoveRefused {
     pub step: &'static str,
     pub stage: Stage,
 }
@@ -258,8 +258,8 @@ impl BucketState {
     /// The state after `step` (the table in the module doc), or why the step may not follow
     /// this state: a stage it may not follow, an insert intent while the worker still owns a
     /// line, an update of a line the worker does not own.
-    pub fn after(&self, step: &Move) -> Result<BucketState, Refused> {
-        let refused = Refused { step: step.name(), stage: self.stage };
+    pub fn after(&self, step: &Move) -> Result<BucketState, MoveRefused> {
+        let refused = MoveRefused { step: step.name(), stage: self.stage };
         if !step.from().contains(&self.stage) {
             return Err(refused);
         }

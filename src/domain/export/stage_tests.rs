@@ -195,7 +195,7 @@ fn every_move_from_every_stage_it_may_follow_lands_in_its_stage_and_meets_the_ch
                 assert_eq!(after.stage, step.to(stage), "{step:?} from {stage:?}");
                 assert!(checks_hold(&after), "{step:?} from {stage:?} breaks a CHECK: {after:?}");
             } else {
-                assert_eq!(after, Err(Refused { step: step.name(), stage }), "{step:?} from {stage:?}");
+                assert_eq!(after, Err(MoveRefused { step: step.name(), stage }), "{step:?} from {stage:?}");
             }
         }
     }

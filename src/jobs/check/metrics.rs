@@ -21,7 +21,7 @@ pub struct CheckLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct CodeLabel {
+pub struct ProblemLabel {
     /// The problem's code (`nmbrs.missing_rights`, `nmbrs.consent_expiring`, …).
     pub code: String,
 }
@@ -36,7 +36,7 @@ pub struct StatusLabel {
 pub struct CheckMetrics {
     pub outcomes: Family<CheckLabels, Counter>,
     pub integrations: Family<StatusLabel, Gauge>,
-    pub problems: Family<CodeLabel, Counter>,
+    pub problems: Family<ProblemLabel, Counter>,
     last: Mutex<HashMap<String, &'static str>>,
 }
 
@@ -61,7 +61,7 @@ impl CheckMetrics {
     }
 
     pub fn problem(&self, code: &str) {
-        self.problems.get_or_create(&CodeLabel { code: code.into() }).inc();
+        self.problems.get_or_create(&ProblemLabel { code: code.into() }).inc();
     }
 
     /// Notes `integration`'s latest status; the gauges count each integration once.

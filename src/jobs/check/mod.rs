@@ -90,8 +90,12 @@ pub async fn check(
             }
         }
         Some(client) => {
-            let consent =
-                |grant_id: String| findings::Consent { grant_id, consented_at: None, renew_by: None, expiring: false };
+            let consent = |grant_id: String| findings::ConsentDates {
+                grant_id,
+                consented_at: None,
+                renew_by: None,
+                expiring: false,
+            };
             match fresh_token(client.tokens()).await {
                 Ok(token) => {
                     let mut consent = consent(token.grant_id().to_string());

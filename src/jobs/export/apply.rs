@@ -42,7 +42,7 @@ use crate::{
         actions::{ComponentLineId, WriteMode},
         contributions::{BucketKey, Component},
         marker::{InsertMarker, marker_for},
-        readback::{Verdict, judge},
+        readback::{ReadbackVerdict, judge},
         result,
         stage::{Move, Stage, Step},
         work::BucketWork,
@@ -269,25 +269,25 @@ impl BucketWrite<'_> {
                 ErrorKind::MissingRight { operation } => {
                     tracing::warn!(bucket = ?key, %operation, "cannot read the period back (missing right): in doubt");
                     missing_right = Some(operation);
-                    Verdict::Ambiguous
+                    ReadbackVerdict::Ambiguous
                 }
                 _ => return per_bucket(e).map(AfterReadBack::Ended),
             },
         };
         match verdict {
-            Verdict::Adopt(id) => {
+            ReadbackVerdict::Adopt(id) => {
                 tracing::info!(bucket = ?key, component = %id.0, "lost insert found in Nmbrs; adopted");
                 self.record(Move::Adopted { id }).await?;
             }
-            Verdict::NotLanded if fresh => {
+            ReadbackVerdict::NotLanded if fresh => {
                 tracing::info!(bucket = ?key, "lost insert not in Nmbrs (yet); settling it in a later attempt");
                 return Ok(AfterReadBack::Later);
             }
-            Verdict::NotLanded => {
+            ReadbackVerdict::NotLanded => {
                 tracing::info!(bucket = ?key, "lost insert did not land");
                 self.record(Move::NotLanded).await?;
             }
-            Verdict::Ambiguous => {
+            ReadbackVerdict::Ambiguous => {
                 self.record(Move::InDoubt).await?;
                 return Ok(AfterReadBack::Ended(BucketEnd::InDoubt { missing_right }));
             }

@@ -20,7 +20,7 @@ use super::snapshot::{Snapshots, read_period};
 use crate::{
     domain::export::{
         contributions::{BucketKey, Component},
-        proof::{Finding, Found, Holdings, Proof, reconcile},
+        proof::{Found, Holdings, Judgement, Proof, reconcile},
         stage::{BucketState, Move},
         work::BucketWork,
     },
@@ -32,7 +32,7 @@ use crate::{
 /// What the reads found: per bucket its finding, and the reads Nmbrs refused per company.
 #[derive(Debug, Default)]
 pub struct Read {
-    pub findings: BTreeMap<BucketKey, Finding>,
+    pub findings: BTreeMap<BucketKey, Judgement>,
     /// (company, operation) of each refused read, once.
     pub refused: BTreeSet<(CompanyId, &'static str)>,
 }
@@ -154,9 +154,9 @@ pub fn absorb_before(proof: &mut Proof, read: Read) -> Vec<(BucketKey, Move)> {
     let mut drifted = Vec::new();
     for (key, finding) in read.findings {
         match finding {
-            Finding::Verified => proof.verified.push(key),
-            Finding::Unreadable => proof.unreadable.push(key),
-            Finding::Drift { drift, held } => {
+            Judgement::Verified => proof.verified.push(key),
+            Judgement::Unreadable => proof.unreadable.push(key),
+            Judgement::Drift { drift, held } => {
                 tracing::warn!(bucket = ?key, found = ?drift.found, nmbrs_value = %drift.nmbrs_value, "drift in Nmbrs: restoring Eitje's value");
                 proof.drift.push((key, drift));
                 drifted.push((key, Move::Drifted { held }));
@@ -222,13 +222,13 @@ async fn repair(
     for (key, finding) in read.findings {
         let (wanted, state) = &written[&key];
         match finding {
-            Finding::Verified => proof.verified.push(key),
-            Finding::Unreadable => proof.unreadable.push(key),
-            Finding::Drift { drift, .. } if drift.found == Found::Missing && key.component != Component::Days => {
+            Judgement::Verified => proof.verified.push(key),
+            Judgement::Unreadable => proof.unreadable.push(key),
+            Judgement::Drift { drift, .. } if drift.found == Found::Missing && key.component != Component::Days => {
                 tracing::warn!(bucket = ?key, "the written line is not in Nmbrs; not inserting beside a line that may land");
                 proof.failed.push((key, drift.nmbrs_value));
             }
-            Finding::Drift { drift, held } => {
+            Judgement::Drift { drift, held } => {
                 tracing::warn!(bucket = ?key, found = ?drift.found, "Nmbrs does not hold what was written; repairing once");
                 let step = Move::Drifted { held };
                 let Ok(state) = state.after(&step) else {
@@ -259,9 +259,9 @@ async fn repair(
     let again = check(api, pool, integration, &states, concurrency).await?;
     for (key, finding) in again.findings {
         match finding {
-            Finding::Verified => proof.verified.push(key),
-            Finding::Unreadable => proof.unreadable.push(key),
-            Finding::Drift { drift, .. } => proof.failed.push((key, drift.nmbrs_value)),
+            Judgement::Verified => proof.verified.push(key),
+            Judgement::Unreadable => proof.unreadable.push(key),
+            Judgement::Drift { drift, .. } => proof.failed.push((key, drift.nmbrs_value)),
         }
     }
     Ok(())

@@ -102,7 +102,7 @@ pub enum Next {
 
 /// The result of [`conclude`]: everything the pipeline records and does for one attempt's end.
 #[derive(Debug)]
-pub struct Step {
+pub struct Conclusion {
     pub state: JobState,
     /// Events to store with the end, in publish order, each with its `event_id`. A job's own
     /// events come before its terminal event, so whoever sees `job.completed` or
@@ -117,7 +117,7 @@ pub struct Step {
     pub next: Next,
 }
 
-impl Step {
+impl Conclusion {
     fn new(state: JobState, next: Next) -> Self {
         Self { state, events: Vec::new(), result_event_id: None, error: None, writes: Vec::new(), next }
     }
@@ -125,7 +125,7 @@ impl Step {
 
 /// Maps the end of an attempt to the job's next state (CONTRACT §3 events, §4 retries), on the
 /// retry `schedule` (`NMBRS_WORKER_RETRY_SCHEDULE`).
-pub fn conclude(end: AttemptEnd, attempt: EndedAttempt<'_>, schedule: &[Duration]) -> Step {
+pub fn conclude(end: AttemptEnd, attempt: EndedAttempt<'_>, schedule: &[Duration]) -> Conclusion {
     match end {
         AttemptEnd::Ran(Ok(output)) => completed(output, attempt),
         AttemptEnd::Ran(Err(error)) => match decide(error.class, attempt.number, schedule) {
@@ -134,17 +134,17 @@ pub fn conclude(end: AttemptEnd, attempt: EndedAttempt<'_>, schedule: &[Duration
                 // CONTRACT §5.3) does so once per job: the notice's id is stable per message,
                 // and the outbox keeps one event per id, whichever attempt sends it.
                 let events = error.notification.as_ref().map(|n| (early_notice_id(&attempt, &error.code), n.draft()));
-                let retry = Step::new(JobState::Retryable, Next::Retry(delay));
-                Step { events: events.into_iter().collect(), error: Some((error.code, error.message)), ..retry }
+                let retry = Conclusion::new(JobState::Retryable, Next::Retry(delay));
+                Conclusion { events: events.into_iter().collect(), error: Some((error.code, error.message)), ..retry }
             }
             Decision::GiveUp { exhausted } => failed(error, exhausted, attempt),
         },
         AttemptEnd::Rejected(rejection) => rejected(rejection, attempt.replays),
-        AttemptEnd::Interrupted => Step::new(JobState::Released, Next::Requeue),
+        AttemptEnd::Interrupted => Conclusion::new(JobState::Released, Next::Requeue),
     }
 }
 
-fn completed(output: JobOutput, attempt: EndedAttempt<'_>) -> Step {
+fn completed(output: JobOutput, attempt: EndedAttempt<'_>) -> Conclusion {
     let JobOutput { status, counts, errors, events: drafts, writes } = output;
     let run = format!("completed/{}", attempt.id);
     let id = stable_event_id(attempt.message_id, &run);
@@ -156,10 +156,10 @@ fn completed(output: JobOutput, attempt: EndedAttempt<'_>) -> Step {
         .map(|(i, draft)| (stable_event_id(attempt.message_id, &format!("{run}/{i}")), draft))
         .collect();
     events.push((id, terminal));
-    Step { events, result_event_id: Some(id), writes, ..Step::new(JobState::Completed, Next::Ack) }
+    Conclusion { events, result_event_id: Some(id), writes, ..Conclusion::new(JobState::Completed, Next::Ack) }
 }
 
-fn failed(error: JobError, exhausted: bool, attempt: EndedAttempt<'_>) -> Step {
+fn failed(error: JobError, exhausted: bool, attempt: EndedAttempt<'_>) -> Conclusion {
     let run = format!("failed/{}", attempt.id);
     let id = stable_event_id(attempt.message_id, &run);
     let terminal = EventDraft::new(
@@ -177,11 +177,11 @@ fn failed(error: JobError, exhausted: bool, attempt: EndedAttempt<'_>) -> Step {
     };
     let events = vec![(notice_id, notice), (id, terminal)];
     let next = Next::Park { code: error.code.clone(), message: error.message.clone() };
-    Step {
+    Conclusion {
         events,
         result_event_id: Some(id),
         error: Some((error.code, error.message)),
-        ..Step::new(JobState::Failed, next)
+        ..Conclusion::new(JobState::Failed, next)
     }
 }
 
@@ -193,11 +193,13 @@ fn early_notice_id(attempt: &EndedAttempt<'_>, code: &str) -> Uuid {
 
 /// `job.rejected` and a `job.invalid` notification, both with ids stable per message, code
 /// and replay (a redelivery does not publish them twice); none for a message without an id.
-fn rejected(rejection: Rejection, replays: u32) -> Step {
+fn rejected(rejection: Rejection, replays: u32) -> Conclusion {
     let code = rejection.code.as_str();
     let next = Next::Park { code: code.to_string(), message: rejection.message.clone() };
-    let mut step =
-        Step { error: Some((code.to_string(), rejection.message.clone())), ..Step::new(JobState::Rejected, next) };
+    let mut step = Conclusion {
+        error: Some((code.to_string(), rejection.message.clone())),
+        ..Conclusion::new(JobState::Rejected, next)
+    };
     let Some(message_id) = rejection.message_id.as_deref() else { return step };
     let role = format!("rejected/{code}/{replays}");
     let event = EventDraft::new(
@@ -235,11 +237,11 @@ mod tests {
         EndedAttempt { message_id: "m-1", id: 7, number, replays: 0 }
     }
 
-    fn kinds(step: &Step) -> Vec<&'static str> {
+    fn kinds(step: &Conclusion) -> Vec<&'static str> {
         step.events.iter().map(|(_, d)| d.kind.routing_key()).collect()
     }
 
-    fn payload(step: &Step, kind: EventType) -> serde_json::Value {
+    fn payload(step: &Conclusion, kind: EventType) -> serde_json::Value {
         step.events.iter().find(|(_, d)| d.kind == kind).expect("the event is there").1.payload_value()
     }
 

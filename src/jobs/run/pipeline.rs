@@ -23,7 +23,7 @@ use uuid::Uuid;
 use super::context::{JobContext, JobOutput, ResultWrite};
 use super::delivery;
 use super::error::JobError;
-use super::lifecycle::{self, AttemptEnd, EndedAttempt, JobState, Next, Step};
+use super::lifecycle::{self, AttemptEnd, Conclusion, EndedAttempt, JobState, Next};
 use super::outage::{self, Infra};
 use crate::jobs::registry::Handlers;
 use crate::{
@@ -388,10 +388,10 @@ impl Pipeline {
         lock: AdvisoryLock,
         job: &Job,
         attempt_id: i64,
-        step: Step,
+        step: Conclusion,
         trace: &TraceHeaders,
     ) -> Result<Next, sqlx::Error> {
-        let Step { state, events: drafts, result_event_id, error, writes, next } = step;
+        let Conclusion { state, events: drafts, result_event_id, error, writes, next } = step;
         let ending = match state {
             JobState::Completed => Ending::Completed,
             JobState::Retryable => Ending::Retryable,

@@ -25,9 +25,9 @@ use tokio::time::Instant;
 
 use tokio::sync::oneshot;
 
-use super::scope::{Outcome, Refused, Scope, Shared, UNAVAILABLE_AFTER};
+use super::scope::{Outcome, Refused, Scope, SharedBudget, UNAVAILABLE_AFTER};
 use super::stats;
-use crate::domain::call_budget::{Answer, BULK_SHARE, FairQueue, Take, ready_in};
+use crate::domain::call_budget::{BULK_SHARE, FairQueue, Take, TakeAnswer, ready_in};
 
 /// Refuses every call waiting in `w` with `why`.
 fn refuse(w: &mut Waiting, why: Refused) {
@@ -46,7 +46,11 @@ enum Handed {
     /// A token, to be used from its moment on (tokens taken ahead come paced), due by the
     /// second instant (its moment, or when it was handed out if that was later), handed out
     /// after the pause numbered here.
-    Token { ready: Instant, due: Instant, pauses: u64 },
+    Token {
+        ready: Instant,
+        due: Instant,
+        pauses: u64,
+    },
     Probe,
     Refused(Refused),
 }
@@ -84,7 +88,7 @@ impl Lane {
     /// Waits for a token (false) or the probe (true), or is refused during a pause.
     pub(super) async fn wait(
         self: &Arc<Self>,
-        budget: Arc<Shared>,
+        budget: Arc<SharedBudget>,
         integration: &str,
         bulk: bool,
     ) -> Result<bool, Refused> {
@@ -126,7 +130,7 @@ impl Lane {
     }
 
     /// The fetching task (module doc).
-    async fn fetch(self: Arc<Self>, budget: Arc<Shared>) {
+    async fn fetch(self: Arc<Self>, budget: Arc<SharedBudget>) {
         let settings = budget.settings.clone();
         let mut failed = 0;
         loop {
@@ -172,7 +176,7 @@ impl Lane {
             };
             let (answer, taken_at) = answer;
             match answer {
-                Answer::Tokens { granted, bulk, available, wait_secs } => {
+                TakeAnswer::Tokens { granted, bulk, available, wait_secs } => {
                     if self.rest {
                         stats::get().rest_paused.set(0);
                     }
@@ -182,7 +186,7 @@ impl Lane {
                     }
                     tokio::time::sleep(Duration::from_secs_f64(wait_secs.clamp(0.001, 60.0))).await;
                 }
-                Answer::Paused { probe } => {
+                TakeAnswer::Paused { probe } => {
                     stats::get().rest_paused.set(1);
                     self.halt();
                     if !self.refuse_all(probe) {
@@ -246,7 +250,7 @@ impl Lane {
     /// The probe of this process came back: when it was answered the calls waiting behind it
     /// go on (the fetching task starts again), otherwise they are refused (one probe per
     /// pause and process at a time, never a string of them).
-    fn after_probe(self: &Arc<Self>, budget: &Arc<Shared>, answered: bool) {
+    fn after_probe(self: &Arc<Self>, budget: &Arc<SharedBudget>, answered: bool) {
         let mut w = self.lock();
         w.probing = false;
         if !answered {
@@ -260,7 +264,7 @@ impl Lane {
     /// Records what a call on this lane came back with (`Ticket::settle`).
     pub(super) async fn settle(
         self: &Arc<Self>,
-        budget: &Arc<Shared>,
+        budget: &Arc<SharedBudget>,
         probe: bool,
         outcome: Outcome,
     ) -> sqlx::Result<()> {
@@ -271,7 +275,7 @@ impl Lane {
         result
     }
 
-    async fn record(&self, budget: &Shared, probe: bool, outcome: Outcome) -> sqlx::Result<()> {
+    async fn record(&self, budget: &SharedBudget, probe: bool, outcome: Outcome) -> sqlx::Result<()> {
         let store = &budget.store;
         match outcome {
             Outcome::Answered if probe => {

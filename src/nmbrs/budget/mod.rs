@@ -45,10 +45,10 @@ use uuid::Uuid;
 
 use lane::Lane;
 pub use scope::{BudgetSettings, Outcome, Refused, Scope};
-use scope::{Shared, Store};
+use scope::{SharedBudget, Store};
 
 struct Inner {
-    shared: Arc<Shared>,
+    shared: Arc<SharedBudget>,
     lanes: Mutex<HashMap<Scope, Arc<Lane>>>,
 }
 
@@ -80,7 +80,7 @@ impl CallBudget {
     }
 
     fn with(store: Store, settings: BudgetSettings) -> Self {
-        CallBudget(Arc::new(Inner { shared: Arc::new(Shared { store, settings }), lanes: Mutex::default() }))
+        CallBudget(Arc::new(Inner { shared: Arc::new(SharedBudget { store, settings }), lanes: Mutex::default() }))
     }
 
     pub fn settings(&self) -> &BudgetSettings {

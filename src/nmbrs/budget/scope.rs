@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::domain::call_budget::{Answer, Bucket, Take};
+use crate::domain::call_budget::{Bucket, Take, TakeAnswer};
 
 /// What a budget is counted for.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -110,7 +110,7 @@ impl Store {
     }
 
     /// One take, with its moment on this process's clock: the tokens' moments count from it.
-    pub(super) async fn take(&self, scope: &str, t: &Take) -> sqlx::Result<(Answer, tokio::time::Instant)> {
+    pub(super) async fn take(&self, scope: &str, t: &Take) -> sqlx::Result<(TakeAnswer, tokio::time::Instant)> {
         match self {
             Store::Shared { pool, process } => {
                 let sent = tokio::time::Instant::now();
@@ -211,7 +211,7 @@ pub enum Outcome {
 }
 
 /// The store and settings every lane of a budget shares.
-pub(super) struct Shared {
+pub(super) struct SharedBudget {
     pub(super) store: Store,
     pub(super) settings: BudgetSettings,
 }

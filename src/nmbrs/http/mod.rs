@@ -22,5 +22,5 @@ mod text;
 
 pub use config::{ClientConfig, DEFAULT_BASE_URL, DEFAULT_MAX_CONCURRENCY};
 pub use core::{HttpCore, Reply, SendError, build_client, read_capped, redirect_target};
-pub use retry::{settle_write, with_retries};
+pub use retry::{failed_insert, with_retries};
 pub use text::{MAX_ERROR_TEXT, bounded, bounded_to, error_chain};

@@ -61,7 +61,7 @@ where
         .notify(|e, delay| tracing::warn!(operation = name, error = %e, ?delay, "nmbrs call failed, retrying"))
         .await;
     match result {
-        Err(e) if insert => Err(settle_write(e)),
+        Err(e) if insert => Err(failed_insert(e)),
         other => other,
     }
 }
@@ -73,7 +73,7 @@ fn may_repeat(e: &NmbrsError, insert: bool) -> bool {
 
 /// The error a failed insert ends with: as it is when the reply proves nothing was applied,
 /// otherwise in doubt ([`ErrorKind::OutcomeUnknown`], the cause kept).
-pub fn settle_write(e: NmbrsError) -> NmbrsError {
+pub fn failed_insert(e: NmbrsError) -> NmbrsError {
     if e.proves_not_applied() { e } else { e.in_doubt() }
 }
 
@@ -101,7 +101,7 @@ mod tests {
         ];
         for e in refused {
             let shown = e.to_string();
-            assert_ne!(settle_write(e).kind(), ErrorKind::OutcomeUnknown, "{shown}");
+            assert_ne!(failed_insert(e).kind(), ErrorKind::OutcomeUnknown, "{shown}");
         }
         let in_doubt = [
             fault("soap:Server", "Server was unable to process request. ---> Object reference not set"),
@@ -115,7 +115,7 @@ mod tests {
         ];
         for e in in_doubt {
             let shown = e.to_string();
-            assert_eq!(settle_write(e).kind(), ErrorKind::OutcomeUnknown, "{shown}");
+            assert_eq!(failed_insert(e).kind(), ErrorKind::OutcomeUnknown, "{shown}");
         }
     }
 }

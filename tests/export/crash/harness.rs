@@ -13,7 +13,7 @@ use std::{
 use nmbrs_worker::{
     credentials::RestGrant,
     nmbrs::rest::RestOperation as Rest,
-    sim::{Simulator, demo},
+    sim::{FaultConfig, SimState, Simulator, demo, rest::RestFaults},
 };
 use serde_json::Value;
 
@@ -24,6 +24,17 @@ pub const USER: (&str, &str) = (demo::USERNAME, demo::TOKEN);
 pub const LIMITED: (&str, &str) = (demo::LIMITED_USERNAME, demo::LIMITED_TOKEN);
 /// The exit code of a fired failpoint.
 pub const FAILPOINT_EXIT: i32 = 86;
+
+/// A simulator with the scaled demo of `employees` employees that answers every call (SOAP
+/// and REST) after 20 ms, so a job writes long enough to be killed or raced mid-way.
+pub async fn slow_scaled_sim(employees: usize) -> Simulator {
+    let mut state = SimState::default();
+    state.apply_seed(demo::scaled(employees));
+    let sim = Simulator::start_with(state).await.unwrap();
+    sim.set_faults(FaultConfig { latency_ms: 20, ..Default::default() });
+    sim.state().rest.faults = RestFaults { latency_ms: 20, ..Default::default() };
+    sim
+}
 
 /// One `nmbrs-worker run` process.
 pub struct Proc {

@@ -56,11 +56,11 @@ async fn crash_between(api: Api, failpoints: &str, between: impl FnOnce(&Simulat
     env.publish(&job).await;
     assert_eq!(crew.proc(crashing).exit_within(60).await, Some(FAILPOINT_EXIT), "the failpoint {failpoints} fired");
     let at_crash = sim.calls();
-    events.settle(300).await;
+    events.collect_for(300).await;
     assert!(events.of("job.completed", &id).is_empty(), "no job.completed before the job's result is committed");
     crew.start(&[]);
     completed(&mut events, &id, 60).await;
-    events.settle(500).await;
+    events.collect_for(500).await;
     (Run { sim, events, crew, via, id, at_crash, _env: env }, writes_before)
 }
 

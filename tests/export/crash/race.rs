@@ -2,10 +2,7 @@
 //! same queues take one of two overlapping exports each, at the same moment; the export lock
 //! must serialize them so that Nmbrs ends in the state of the order they committed in.
 
-use nmbrs_worker::{
-    envelope::JobType,
-    sim::{FaultConfig, SimState, Simulator, demo, rest::RestFaults},
-};
+use nmbrs_worker::envelope::JobType;
 
 use super::harness::*;
 use super::model::*;
@@ -59,11 +56,7 @@ async fn attempt_spans(env: &TestEnv, message_id: &str) -> Vec<(i64, i64)> {
 /// their results were committed (the order of their `job.completed` `occurred_at`).
 pub async fn race(api: Api, x: &Export, y: &Export) {
     let mut env = TestEnv::new();
-    let mut state = SimState::default();
-    state.apply_seed(demo::scaled(RACERS as usize));
-    let sim = Simulator::start_with(state).await.unwrap();
-    sim.set_faults(FaultConfig { latency_ms: 20, ..Default::default() });
-    sim.state().rest.faults = RestFaults { latency_ms: 20, ..Default::default() };
+    let sim = slow_scaled_sim(RACERS as usize).await;
     let via = Via::new(api, &mut env, &sim);
     let mut events = env.events().await;
     let mut crew = Crew::new(&env, &sim);
@@ -82,7 +75,7 @@ pub async fn race(api: Api, x: &Export, y: &Export) {
     env.publish_many(&[&jx, &jy]).await;
     let dx = completed(&mut events, &ix, 60).await;
     let dy = completed(&mut events, &iy, 60).await;
-    events.settle(500).await;
+    events.collect_for(500).await;
     once(&events, &ix);
     once(&events, &iy);
     for d in [&dx, &dy] {

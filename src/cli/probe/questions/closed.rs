@@ -9,11 +9,11 @@
 //! that finds such a leftover in the period asks its DELETE question on it and makes no new
 //! line there, so a Nmbrs that refuses the DELETE is left one line, however often the probe runs.
 
-use super::Ctx;
+use super::ProbeCtx;
 use crate::cli::probe::findings::Findings;
-use crate::cli::probe::lines::{self, Kind};
+use crate::cli::probe::lines::{self, ProbeLineKind};
 
-pub async fn ask(ctx: &Ctx<'_>, f: &mut Findings) {
+pub async fn ask(ctx: &ProbeCtx<'_>, f: &mut Findings) {
     ctx.rest.rec.question("closed_period");
     match run(ctx).await {
         Ok((Some(answer), evidence)) => f.set("delete_in_closed_period", answer, evidence),
@@ -22,19 +22,19 @@ pub async fn ask(ctx: &Ctx<'_>, f: &mut Findings) {
     }
 }
 
-async fn run(ctx: &Ctx<'_>) -> anyhow::Result<(Option<String>, String)> {
+async fn run(ctx: &ProbeCtx<'_>) -> anyhow::Result<(Option<String>, String)> {
     let (period, rec) = (ctx.previous, ctx.rest.rec);
     let comment = ctx.marker.comment("q4 closed period");
     let mut evidence = vec![format!("{period} is before the current period {}", ctx.current)];
     let protected = lines::hour_body(ctx.hour_code, "1", &comment, period, false);
-    let first = ctx.create(Kind::Hours, &protected, period, "closed_period", None).await?;
+    let first = ctx.create(ProbeLineKind::Hours, &protected, period, "closed_period", None).await?;
     evidence.push(format!("POST unprotectedMode=false: {}", rec.cite(&first.reply)));
     let leftover = ctx
         .journal()
         .state
         .lines
         .iter()
-        .find(|l| l.remnant && l.kind == Kind::Hours && (l.year, l.period) == (period.year, period.period))
+        .find(|l| l.remnant && l.kind == ProbeLineKind::Hours && (l.year, l.period) == (period.year, period.period))
         .map(|l| l.id.clone());
     let line = match (first.id, leftover) {
         // Nmbrs took it without unprotectedMode: the period is not closed for it; use that line.
@@ -45,7 +45,7 @@ async fn run(ctx: &Ctx<'_>) -> anyhow::Result<(Option<String>, String)> {
         }
         (None, None) => {
             let unprotected = lines::hour_body(ctx.hour_code, "1", &comment, period, true);
-            let second = ctx.create(Kind::Hours, &unprotected, period, "closed_period", None).await?;
+            let second = ctx.create(ProbeLineKind::Hours, &unprotected, period, "closed_period", None).await?;
             evidence.push(format!("POST unprotectedMode=true: {}", rec.cite(&second.reply)));
             match second.id {
                 Some(id) => id,
@@ -55,7 +55,7 @@ async fn run(ctx: &Ctx<'_>) -> anyhow::Result<(Option<String>, String)> {
             }
         }
     };
-    let reply = lines::delete_line(&ctx.rest, Kind::Hours, &ctx.employee, &line).await?;
+    let reply = lines::delete_line(&ctx.rest, ProbeLineKind::Hours, &ctx.employee, &line).await?;
     evidence.push(format!("DELETE: {}", rec.cite(&reply)));
     if reply.ok() {
         ctx.journal().forget_line(&line)?;
@@ -72,7 +72,7 @@ async fn run(ctx: &Ctx<'_>) -> anyhow::Result<(Option<String>, String)> {
             format!("Hours line {line} in {period} is still there (DELETE refused): remove it in Nmbrs by hand"),
         );
     } else {
-        evidence.push(crate::cli::probe::cleanup::neutralise(ctx, Kind::Hours, &line, period).await?);
+        evidence.push(crate::cli::probe::cleanup::neutralise(ctx, ProbeLineKind::Hours, &line, period).await?);
     }
     Ok((Some(answer), evidence.join("; ")))
 }

@@ -5,9 +5,9 @@
 //! refused one starts a bisection between the longest kept and the shortest refused. When even
 //! the longest tried survives, the answer is `unknown` (no limit found), never a guess.
 
-use super::Ctx;
+use super::ProbeCtx;
 use crate::cli::probe::findings::Findings;
-use crate::cli::probe::lines::{self, Kind};
+use crate::cli::probe::lines::{self, ProbeLineKind};
 
 /// The lengths tried first.
 const FIRST: usize = 4096;
@@ -36,7 +36,7 @@ pub fn compare(sent: &str, read: Option<&str>) -> Trip {
     }
 }
 
-pub async fn ask(ctx: &Ctx<'_>, f: &mut Findings) {
+pub async fn ask(ctx: &ProbeCtx<'_>, f: &mut Findings) {
     ctx.rest.rec.question("comment_length");
     let mut evidence = Vec::new();
     match run(ctx, &mut evidence).await {
@@ -50,25 +50,25 @@ pub async fn ask(ctx: &Ctx<'_>, f: &mut Findings) {
     }
 }
 
-async fn trip(ctx: &Ctx<'_>, len: usize, evidence: &mut Vec<String>) -> anyhow::Result<Trip> {
+async fn trip(ctx: &ProbeCtx<'_>, len: usize, evidence: &mut Vec<String>) -> anyhow::Result<Trip> {
     let mut comment = ctx.marker.comment("question 9");
     let pad = len.saturating_sub(comment.chars().count());
     comment.push_str(&"x".repeat(pad));
     let comment: String = comment.chars().take(len).collect();
     let body = lines::hour_body(ctx.hour_code, "0.5", &comment, ctx.next, false);
-    let posted = ctx.create(Kind::Hours, &body, ctx.next, "comment_length", None).await?;
+    let posted = ctx.create(ProbeLineKind::Hours, &body, ctx.next, "comment_length", None).await?;
     let Some(id) = posted.id else {
         evidence.push(format!("{len}: refused #{} ({})", posted.reply.seq, posted.reply.code_or_status()));
         return Ok(if (400..500).contains(&posted.reply.status) { Trip::Refused } else { Trip::Altered });
     };
-    let read = ctx.locate(Kind::Hours, &id, &[ctx.next]).await?.and_then(|(_, l)| l.comment);
-    ctx.remove(Kind::Hours, &id).await?;
+    let read = ctx.locate(ProbeLineKind::Hours, &id, &[ctx.next]).await?.and_then(|(_, l)| l.comment);
+    ctx.remove(ProbeLineKind::Hours, &id).await?;
     let result = compare(&comment, read.as_deref());
     evidence.push(format!("{len}: {result:?} #{}", posted.reply.seq));
     Ok(result)
 }
 
-async fn run(ctx: &Ctx<'_>, evidence: &mut Vec<String>) -> anyhow::Result<Result<usize, String>> {
+async fn run(ctx: &ProbeCtx<'_>, evidence: &mut Vec<String>) -> anyhow::Result<Result<usize, String>> {
     let confirm = |n: usize, t: Trip| {
         if t == Trip::Intact { Ok(n) } else { Err(format!("{n} characters did not survive either")) }
     };
@@ -95,7 +95,7 @@ async fn run(ctx: &Ctx<'_>, evidence: &mut Vec<String>) -> anyhow::Result<Result
 
 /// `lo` survived, `hi` was refused.
 async fn bisect(
-    ctx: &Ctx<'_>,
+    ctx: &ProbeCtx<'_>,
     mut lo: usize,
     mut hi: usize,
     evidence: &mut Vec<String>,

@@ -8,7 +8,7 @@
 //! value other than the one found; then a POST without it shows whether it stays; then a POST
 //! of -1. The days and the factor are put back as found right after (`cleanup::restore_days`).
 
-use super::Ctx;
+use super::ProbeCtx;
 use crate::cli::probe::cleanup;
 use crate::cli::probe::findings::Findings;
 use crate::cli::probe::lines::{self, Days};
@@ -36,7 +36,7 @@ pub fn factor_reset(set: i64, after: Option<i64>) -> Option<&'static str> {
     }
 }
 
-pub async fn ask(ctx: &Ctx<'_>, f: &mut Findings) {
+pub async fn ask(ctx: &ProbeCtx<'_>, f: &mut Findings) {
     ctx.rest.rec.question("days");
     if let Err(e) = run(ctx, f).await {
         for id in IDS {
@@ -51,7 +51,7 @@ pub async fn ask(ctx: &Ctx<'_>, f: &mut Findings) {
     }
 }
 
-async fn run(ctx: &Ctx<'_>, f: &mut Findings) -> anyhow::Result<()> {
+async fn run(ctx: &ProbeCtx<'_>, f: &mut Findings) -> anyhow::Result<()> {
     let (rest, employee, period) = (&ctx.rest, ctx.employee.as_str(), ctx.next);
     let found = lines::days(rest, employee, period).await?;
     ctx.journal.lock().unwrap_or_else(|e| e.into_inner()).found_days(period, found)?;
@@ -82,7 +82,7 @@ async fn run(ctx: &Ctx<'_>, f: &mut Findings) -> anyhow::Result<()> {
 }
 
 async fn ask_factor(
-    ctx: &Ctx<'_>,
+    ctx: &ProbeCtx<'_>,
     f: &mut Findings,
     set: i64,
     last: Days,
@@ -119,7 +119,7 @@ async fn ask_factor(
     Ok(())
 }
 
-async fn ask_negative(ctx: &Ctx<'_>, f: &mut Findings) -> anyhow::Result<()> {
+async fn ask_negative(ctx: &ProbeCtx<'_>, f: &mut Findings) -> anyhow::Result<()> {
     let (rest, employee, period) = (&ctx.rest, ctx.employee.as_str(), ctx.next);
     let before = lines::days(rest, employee, period).await?;
     let reply = lines::post_days(rest, employee, period, -1, None).await?;

@@ -22,13 +22,13 @@ use std::sync::Mutex;
 use serde_json::Value;
 
 use super::journal::{JournalFile, OwnLine};
-use super::lines::{self, Kind, Line, Marker, Posted};
+use super::lines::{self, Line, Marker, Posted, ProbeLineKind};
 use super::session::Rest;
 use crate::domain::export::days::DaysBehaviour;
 use crate::nmbrs::{PayPeriod, PeriodType};
 
 /// What every question works with.
-pub struct Ctx<'r> {
+pub struct ProbeCtx<'r> {
     pub rest: Rest<'r>,
     pub company: String,
     pub employee: String,
@@ -58,7 +58,7 @@ pub fn preceding(p: PayPeriod, kind: PeriodType) -> PayPeriod {
     if p.period <= 1 { PayPeriod::new(p.year - 1, last) } else { PayPeriod::new(p.year, p.period - 1) }
 }
 
-impl Ctx<'_> {
+impl ProbeCtx<'_> {
     /// Notes something the run could not put back.
     pub fn remnant(&self, what: String) {
         tracing::warn!(%what, "the probe leaves something behind");
@@ -80,7 +80,7 @@ impl Ctx<'_> {
     /// POSTs a line of `kind` and, once Nmbrs names its id, notes it in the journal.
     pub async fn create(
         &self,
-        kind: Kind,
+        kind: ProbeLineKind,
         body: &Value,
         period: PayPeriod,
         what: &str,
@@ -103,7 +103,7 @@ impl Ctx<'_> {
 
     /// Deletes a line the probe made; done when Nmbrs answers 204 or 404 (gone). Otherwise
     /// the cleanup after the questions tries again.
-    pub async fn remove(&self, kind: Kind, id: &str) -> anyhow::Result<()> {
+    pub async fn remove(&self, kind: ProbeLineKind, id: &str) -> anyhow::Result<()> {
         let reply = lines::delete_line(&self.rest, kind, &self.employee, id).await?;
         if reply.ok() || reply.status == 404 {
             self.journal().forget_line(id)?;
@@ -112,14 +112,14 @@ impl Ctx<'_> {
     }
 
     /// The lines of `kind` in `period`.
-    pub async fn lines(&self, kind: Kind, period: PayPeriod) -> anyhow::Result<Vec<Line>> {
+    pub async fn lines(&self, kind: ProbeLineKind, period: PayPeriod) -> anyhow::Result<Vec<Line>> {
         lines::lines(&self.rest, kind, &self.company, &self.employee, period).await
     }
 
     /// Where line `id` is among `periods`, and how it reads there.
     pub async fn locate(
         &self,
-        kind: Kind,
+        kind: ProbeLineKind,
         id: &str,
         periods: &[PayPeriod],
     ) -> anyhow::Result<Option<(PayPeriod, Line)>> {
@@ -137,15 +137,19 @@ impl Ctx<'_> {
     }
 
     /// Kinds the company can be probed for (wage lines need a wage code).
-    pub fn kinds(&self) -> Vec<Kind> {
-        if self.wage_code.is_some() { vec![Kind::Hours, Kind::Wage] } else { vec![Kind::Hours] }
+    pub fn kinds(&self) -> Vec<ProbeLineKind> {
+        if self.wage_code.is_some() {
+            vec![ProbeLineKind::Hours, ProbeLineKind::Wage]
+        } else {
+            vec![ProbeLineKind::Hours]
+        }
     }
 
     /// A new line's body of `kind` in the file's shape, in `period`, with `comment`.
-    pub fn line_body(&self, kind: Kind, value: &str, comment: &str, period: PayPeriod) -> Value {
+    pub fn line_body(&self, kind: ProbeLineKind, value: &str, comment: &str, period: PayPeriod) -> Value {
         match kind {
-            Kind::Hours => lines::hour_body(self.hour_code, value, comment, period, false),
-            Kind::Wage => lines::wage_body(self.wage_code.unwrap_or_default(), value, comment, period),
+            ProbeLineKind::Hours => lines::hour_body(self.hour_code, value, comment, period, false),
+            ProbeLineKind::Wage => lines::wage_body(self.wage_code.unwrap_or_default(), value, comment, period),
         }
     }
 }

@@ -9,9 +9,9 @@
 
 use serde_json::{Value, json};
 
-use super::Ctx;
+use super::ProbeCtx;
 use crate::cli::probe::findings::Findings;
-use crate::cli::probe::lines::{self, Kind};
+use crate::cli::probe::lines::{self, ProbeLineKind};
 use crate::nmbrs::PayPeriod;
 
 /// The three bodies of the question.
@@ -62,8 +62,8 @@ pub enum Seen {
 
 /// One PUT's observation.
 #[derive(Clone, Debug)]
-pub struct Observation {
-    pub kind: Kind,
+pub struct PutObservation {
+    pub kind: ProbeLineKind,
     pub variant: Variant,
     pub seen: Seen,
     pub evidence: String,
@@ -71,8 +71,8 @@ pub struct Observation {
 
 /// The answer all `relevant` observations agree on, read with `word`; else why not.
 fn agree(
-    obs: &[Observation],
-    relevant: impl Fn(&Observation) -> bool,
+    obs: &[PutObservation],
+    relevant: impl Fn(&PutObservation) -> bool,
     word: impl Fn(&Seen) -> Option<&'static str>,
 ) -> Result<&'static str, String> {
     let words: Vec<(String, Option<&'static str>)> = obs
@@ -88,7 +88,7 @@ fn agree(
 }
 
 /// `put_omitted_comment` from the variants that leave the comment out.
-pub fn omitted_comment(obs: &[Observation]) -> Result<&'static str, String> {
+pub fn omitted_comment(obs: &[PutObservation]) -> Result<&'static str, String> {
     agree(
         obs,
         |o| o.variant.omits_comment(),
@@ -103,8 +103,8 @@ pub fn omitted_comment(obs: &[Observation]) -> Result<&'static str, String> {
 /// `put_missing_period` from the variants that leave `periodDetails` out.
 /// A line the POST did not place in the next period tells nothing about a move (unless it is
 /// gone: that counts, and decides nothing).
-pub fn missing_period(obs: &[Observation]) -> Result<&'static str, String> {
-    let placed = |o: &Observation| !matches!(o.seen, Seen::At { placed: false, .. });
+pub fn missing_period(obs: &[PutObservation]) -> Result<&'static str, String> {
+    let placed = |o: &PutObservation| !matches!(o.seen, Seen::At { placed: false, .. });
     agree(
         obs,
         |o| o.variant.omits_period() && placed(o),
@@ -116,14 +116,14 @@ pub fn missing_period(obs: &[Observation]) -> Result<&'static str, String> {
     )
 }
 
-pub async fn ask(ctx: &Ctx<'_>, f: &mut Findings) {
+pub async fn ask(ctx: &ProbeCtx<'_>, f: &mut Findings) {
     ctx.rest.rec.question("put");
     let mut obs = Vec::new();
     for kind in ctx.kinds() {
         for variant in Variant::ALL {
             match observe(ctx, kind, variant).await {
                 Ok(o) => obs.push(o),
-                Err(e) => obs.push(Observation {
+                Err(e) => obs.push(PutObservation {
                     kind,
                     variant,
                     seen: Seen::Nowhere(format!("{e:#}")),
@@ -147,10 +147,17 @@ pub async fn ask(ctx: &Ctx<'_>, f: &mut Findings) {
     }
 }
 
-fn put_body(ctx: &Ctx<'_>, kind: Kind, variant: Variant, id: &str, comment: &str, period: PayPeriod) -> Value {
+fn put_body(
+    ctx: &ProbeCtx<'_>,
+    kind: ProbeLineKind,
+    variant: Variant,
+    id: &str,
+    comment: &str,
+    period: PayPeriod,
+) -> Value {
     let (code_field, value_field, code) = match kind {
-        Kind::Hours => ("hourCode", "hours", ctx.hour_code),
-        Kind::Wage => ("code", "value", ctx.wage_code.unwrap_or_default()),
+        ProbeLineKind::Hours => ("hourCode", "hours", ctx.hour_code),
+        ProbeLineKind::Wage => ("code", "value", ctx.wage_code.unwrap_or_default()),
     };
     let mut body = json!({});
     body[lines::put_id_field(kind)] = json!(id);
@@ -166,7 +173,7 @@ fn put_body(ctx: &Ctx<'_>, kind: Kind, variant: Variant, id: &str, comment: &str
     body
 }
 
-async fn observe(ctx: &Ctx<'_>, kind: Kind, variant: Variant) -> anyhow::Result<Observation> {
+async fn observe(ctx: &ProbeCtx<'_>, kind: ProbeLineKind, variant: Variant) -> anyhow::Result<PutObservation> {
     let period = ctx.next;
     let comment = ctx.marker.comment(&format!("q2 {kind:?} {}", variant.name()));
     let posted = ctx.create(kind, &ctx.line_body(kind, "1.5", &comment, period), period, "put", None).await?;
@@ -190,10 +197,10 @@ async fn observe(ctx: &Ctx<'_>, kind: Kind, variant: Variant) -> anyhow::Result<
         let why = format!("PUT answered {cite}");
         let seen =
             if (400..500).contains(&reply.status) { Seen::Refused(why.clone()) } else { Seen::Nowhere(why.clone()) };
-        return Ok(Observation { kind, variant, seen, evidence: why });
+        return Ok(PutObservation { kind, variant, seen, evidence: why });
     }
     let Some((at, line)) = found else {
-        return Ok(Observation {
+        return Ok(PutObservation {
             kind,
             variant,
             seen: Seen::Nowhere("gone after the PUT".into()),
@@ -219,22 +226,24 @@ async fn observe(ctx: &Ctx<'_>, kind: Kind, variant: Variant) -> anyhow::Result<
             None => "changed",
         }
     );
-    Ok(Observation { kind, variant, seen, evidence })
+    Ok(PutObservation { kind, variant, seen, evidence })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn obs(kind: Kind, variant: Variant, stayed: bool, kept: bool) -> Observation {
+    fn obs(kind: ProbeLineKind, variant: Variant, stayed: bool, kept: bool) -> PutObservation {
         let seen = Seen::At { placed: true, moved_to_current: !stayed, stayed, comment_kept: Some(kept) };
-        Observation { kind, variant, seen, evidence: String::new() }
+        PutObservation { kind, variant, seen, evidence: String::new() }
     }
 
     #[test]
     fn every_variant_that_omits_the_field_must_agree() {
-        let all_kept: Vec<Observation> =
-            [Kind::Hours, Kind::Wage].iter().flat_map(|k| Variant::ALL.map(|v| obs(*k, v, true, true))).collect();
+        let all_kept: Vec<PutObservation> = [ProbeLineKind::Hours, ProbeLineKind::Wage]
+            .iter()
+            .flat_map(|k| Variant::ALL.map(|v| obs(*k, v, true, true)))
+            .collect();
         assert_eq!(omitted_comment(&all_kept), Ok("kept"));
         assert_eq!(missing_period(&all_kept), Ok("kept"));
         // (c) sends the comment: its clearing does not count for "omitted".
@@ -251,7 +260,7 @@ mod tests {
         assert_eq!(missing_period(&replace), Ok("moved_to_current"));
         // Hour and wage lines that disagree decide nothing.
         let mut mixed = all_kept.clone();
-        mixed[3] = obs(Kind::Wage, Variant::ValueOnly, true, false);
+        mixed[3] = obs(ProbeLineKind::Wage, Variant::ValueOnly, true, false);
         assert!(omitted_comment(&mixed).is_err());
         let mut lost = all_kept.clone();
         lost[2].seen = Seen::Nowhere("gone".into());

@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use super::Ctx;
+use super::ProbeCtx;
 use crate::cli::probe::findings::Findings;
 use crate::cli::probe::session::{Call, Rest, Throttled};
 use crate::nmbrs::rest::RestOperation as Op;
@@ -37,7 +37,7 @@ pub fn shape_401(body: Option<&Value>) -> Option<&'static str> {
     }
 }
 
-pub async fn paging(ctx: &Ctx<'_>, f: &mut Findings) {
+pub async fn paging(ctx: &ProbeCtx<'_>, f: &mut Findings) {
     ctx.rest.rec.question("paging");
     let call = Call::new(Op::HoursGet, &[&ctx.employee]).query("year", ctx.next.year).query("period", ctx.next.period);
     let mut evidence = Vec::new();
@@ -59,7 +59,7 @@ pub async fn paging(ctx: &Ctx<'_>, f: &mut Findings) {
 }
 
 /// Whether `pageSize` counts employees in a company-wide read (evidence only).
-async fn company_wide(ctx: &Ctx<'_>) -> String {
+async fn company_wide(ctx: &ProbeCtx<'_>) -> String {
     let call = Call::new(Op::Contracts, &[&ctx.company]).query("pageNumber", 1).query("pageSize", 1);
     match ctx.rest.send(call).await {
         Ok(reply) => {
@@ -78,7 +78,7 @@ async fn company_wide(ctx: &Ctx<'_>) -> String {
     }
 }
 
-pub async fn gateway(ctx: &Ctx<'_>, f: &mut Findings) {
+pub async fn gateway(ctx: &ProbeCtx<'_>, f: &mut Findings) {
     ctx.rest.rec.question("gateway_401");
     let mut call = Call::new(Op::CurrentPeriod, &[&ctx.company]);
     call.key = Some("nmbrs-worker-probe-not-a-subscription-key");

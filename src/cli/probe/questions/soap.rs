@@ -8,11 +8,11 @@
 //! (`nmbrs::soap::envelope::request`), sent through the record with the credentials redacted;
 //! the line is deleted through SOAP (`HourComponent_Delete`) right after.
 
-use super::Ctx;
+use super::ProbeCtx;
 use crate::cli::probe::findings::Findings;
 use crate::cli::probe::journal::SoapLine;
 use crate::cli::probe::lines;
-use crate::cli::probe::recorder::{Outgoing, Recorder};
+use crate::cli::probe::recorder::{ProbeRequest, Recorder};
 use crate::nmbrs::soap::envelope::{self, Value};
 use crate::nmbrs::soap::{Credentials, Operation as Op, reader};
 use crate::nmbrs::{Company, EmployeeListItem, NmbrsId, PayPeriod};
@@ -35,7 +35,7 @@ impl Soap {
             ("SOAPAction".to_owned(), format!("\"{}\"", op.soap_action())),
         ];
         let reply = rec
-            .send(Outgoing { method: reqwest::Method::POST, url, headers, body: Some(body), off_spec: None })
+            .send(ProbeRequest { method: reqwest::Method::POST, url, headers, body: Some(body), off_spec: None })
             .await?;
         let text = String::from_utf8_lossy(&reply.body).into_owned();
         anyhow::ensure!(reply.ok(), "{op} answered {}", rec.cite(&reply));
@@ -99,7 +99,7 @@ fn read_error(e: reader::ReadError) -> anyhow::Error {
 }
 
 pub async fn ask(
-    ctx: &Ctx<'_>,
+    ctx: &ProbeCtx<'_>,
     soap: Option<&Soap>,
     company_number: &str,
     employee_number: Option<i64>,
@@ -120,7 +120,7 @@ pub async fn ask(
 }
 
 async fn run(
-    ctx: &Ctx<'_>,
+    ctx: &ProbeCtx<'_>,
     soap: &Soap,
     company_number: &str,
     employee_number: Option<i64>,

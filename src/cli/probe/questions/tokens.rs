@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::cli::probe::findings::Findings;
-use crate::cli::probe::recorder::{Recorder, Reply};
+use crate::cli::probe::recorder::{ProbeReply, Recorder};
 use crate::cli::probe::session::{self, RefreshOutcome};
 use crate::nmbrs::rest::auth::TokenClient;
 
@@ -31,7 +31,7 @@ pub fn jwt_claims(token: &str) -> Option<Value> {
 /// a cross-check (or the answer when `expires_in` is missing).
 pub fn lifetime(
     f: &mut Findings,
-    reply: &Reply,
+    reply: &ProbeReply,
     expires_in: Option<u64>,
     access: &SecretString,
     extra: &serde_json::Map<String, Value>,
@@ -139,12 +139,12 @@ pub struct TokensRecord {
     pub consented_at: Option<NaiveDate>,
     /// Where the date came from (`auth_time` of the access token, `--consented-at`).
     pub consent_source: Option<String>,
-    pub observations: Vec<Observation>,
+    pub observations: Vec<TokenObservation>,
 }
 
 /// One refresh at one moment.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Observation {
+pub struct TokenObservation {
     pub at: DateTime<Utc>,
     /// `ok` or the OAuth error.
     pub refresh: String,
@@ -176,7 +176,7 @@ impl TokensRecord {
         let days = self.consented_at.map(|c| (now.date_naive() - c).num_days());
         let last_ok = self.observations.iter().filter(|o| o.refresh == "ok").map(|o| o.at).max();
         let used_lately = last_ok.is_some_and(|at| (now - at).num_days() < 30);
-        self.observations.push(Observation { at: now, refresh: refresh.to_owned(), days_since_consent: days });
+        self.observations.push(TokenObservation { at: now, refresh: refresh.to_owned(), days_since_consent: days });
         let note = chain_note(self.consented_at, days, refresh == "ok");
         match days {
             // Refused after day 30 with no refresh in the 30 days before: a sliding chain left

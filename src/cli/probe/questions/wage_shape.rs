@@ -9,9 +9,9 @@
 
 use serde_json::json;
 
-use super::Ctx;
+use super::ProbeCtx;
 use crate::cli::probe::findings::Findings;
-use crate::cli::probe::lines::{self, Kind};
+use crate::cli::probe::lines::{self, ProbeLineKind};
 use crate::nmbrs::PayPeriod;
 
 /// Why the probe sends the nested shape (in the record).
@@ -28,7 +28,7 @@ pub fn decide(flat: bool, nested: bool) -> Option<&'static str> {
     }
 }
 
-pub async fn ask(ctx: &Ctx<'_>, f: &mut Findings) {
+pub async fn ask(ctx: &ProbeCtx<'_>, f: &mut Findings) {
     ctx.rest.rec.question("wage_shape");
     match run(ctx).await {
         Ok((Some(answer), evidence)) => f.set("wage_period_shape", answer, evidence),
@@ -39,12 +39,12 @@ pub async fn ask(ctx: &Ctx<'_>, f: &mut Findings) {
     }
 }
 
-async fn run(ctx: &Ctx<'_>) -> anyhow::Result<(Option<&'static str>, String)> {
+async fn run(ctx: &ProbeCtx<'_>) -> anyhow::Result<(Option<&'static str>, String)> {
     let Some(code) = ctx.wage_code else {
         anyhow::bail!("the company has no variable wage code to write");
     };
     let period = ctx.next;
-    let flat = ctx.line_body(Kind::Wage, "1.25", &ctx.marker.comment("question 3 flat period"), period);
+    let flat = ctx.line_body(ProbeLineKind::Wage, "1.25", &ctx.marker.comment("question 3 flat period"), period);
     let nested = json!({
         "code": code,
         "value": lines::number("1.5"),
@@ -56,14 +56,15 @@ async fn run(ctx: &Ctx<'_>) -> anyhow::Result<(Option<&'static str>, String)> {
     for (i, (name, body, off_spec)) in
         [("flat", &flat, None), ("nested", &nested, Some(OFF_SPEC))].into_iter().enumerate()
     {
-        let posted = ctx.create(Kind::Wage, body, period, "wage_shape", off_spec).await?;
+        let posted = ctx.create(ProbeLineKind::Wage, body, period, "wage_shape", off_spec).await?;
         let cite = ctx.rest.rec.cite(&posted.reply);
         let Some(id) = posted.id else {
             evidence.push(format!("{name}: refused {cite}"));
             continue;
         };
-        let found: Option<PayPeriod> = ctx.locate(Kind::Wage, &id, &[period, ctx.current]).await?.map(|(p, _)| p);
-        ctx.remove(Kind::Wage, &id).await?;
+        let found: Option<PayPeriod> =
+            ctx.locate(ProbeLineKind::Wage, &id, &[period, ctx.current]).await?.map(|(p, _)| p);
+        ctx.remove(ProbeLineKind::Wage, &id).await?;
         landed[i] = found == Some(period);
         let at = found.map_or("in neither period".to_owned(), |p| format!("in {p}"));
         evidence.push(format!("{name}: {cite}, read {at}"));
