@@ -2,7 +2,7 @@
 //! "Real Nmbrs data is untidy", §3, §4, §5.3). Each API maps its errors into the neutral
 //! [`ErrorKind`] at its edge (SOAP: fault codes, OPERATIONS.md §5, in `nmbrs::fault`; REST:
 //! `code`, then `type`, then status, CONTRACT §5.3); [`treat`] then decides, from the kind and
-//! the [`Scope`] the failed call served, in one place:
+//! the [`FailureScope`] the failed call served, in one place:
 //! - **whole job**: the job error's class (retry or not), its error code, and the notification
 //!   a person gets when it fails for good ([`JobFailure`]);
 //! - **company**: whether only that company is skipped, and the `errors[].code` naming it
@@ -94,7 +94,7 @@ pub enum ErrorKind {
 /// What the failed call served: the whole job, one company's reads (or one of its
 /// employees' reads, e.g. a cost per hour), or one export bucket's write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scope {
+pub enum FailureScope {
     Job,
     Company,
     Bucket,
@@ -160,15 +160,15 @@ const QUOTA_EXCEEDED: Notice = Notice { code: "nmbrs.quota_exceeded", level: Lev
 const CONSENT_REQUIRED: Notice = Notice { code: "nmbrs.consent_required", level: Level::Error };
 
 /// The table: what a failure of `kind` does in `scope` (see the module doc).
-pub fn treat(kind: ErrorKind, scope: Scope) -> Treatment {
+pub fn treat(kind: ErrorKind, scope: FailureScope) -> Treatment {
     use ErrorKind as K;
     let job = |class, code, notice| Treatment::Job(JobFailure { class, code, notice });
     let permanent = job(ErrorClass::Permanent, "nmbrs_error", None);
     // A failure that concerns only the company or bucket it happened in.
     let local = |as_job: Treatment, company| match scope {
-        Scope::Job => as_job,
-        Scope::Company => Treatment::Company(company),
-        Scope::Bucket => Treatment::Bucket(BucketOutcome::Refused),
+        FailureScope::Job => as_job,
+        FailureScope::Company => Treatment::Company(company),
+        FailureScope::Bucket => Treatment::Bucket(BucketOutcome::Refused),
     };
     match kind {
         K::Transient => job(ErrorClass::Transient, "nmbrs_unavailable", None),
@@ -185,7 +185,7 @@ pub fn treat(kind: ErrorKind, scope: Scope) -> Treatment {
             local(permanent, CompanyError::UnreadableResponse)
         }
         K::OutcomeUnknown => match scope {
-            Scope::Bucket => Treatment::Bucket(BucketOutcome::InDoubt),
+            FailureScope::Bucket => Treatment::Bucket(BucketOutcome::InDoubt),
             _ => local(permanent, CompanyError::UnreadableResponse),
         },
     }
@@ -193,7 +193,7 @@ pub fn treat(kind: ErrorKind, scope: Scope) -> Treatment {
 
 /// The job column of the table: what a failure of `kind` does when it stops the whole job.
 pub fn job_failure(kind: ErrorKind) -> JobFailure {
-    let Treatment::Job(failure) = treat(kind, Scope::Job) else {
+    let Treatment::Job(failure) = treat(kind, FailureScope::Job) else {
         unreachable!("in the job scope every failure stops the job")
     };
     failure
@@ -211,7 +211,7 @@ pub fn notification(kind: ErrorKind, facts: NoticeFacts<'_>) -> Option<Notificat
 }
 
 /// Whether a failure in `scope` stops the whole job (rather than only its company or bucket).
-pub fn stops_job(kind: ErrorKind, scope: Scope) -> bool {
+pub fn stops_job(kind: ErrorKind, scope: FailureScope) -> bool {
     matches!(treat(kind, scope), Treatment::Job(_))
 }
 

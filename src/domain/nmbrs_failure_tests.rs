@@ -24,7 +24,7 @@ const ALL: [ErrorKind; 16] = [
 
 fn as_job(kind: ErrorKind) -> (ErrorClass, &'static str, Option<&'static str>) {
     let f = job_failure(kind);
-    assert_eq!(treat(kind, Scope::Job), Treatment::Job(f));
+    assert_eq!(treat(kind, FailureScope::Job), Treatment::Job(f));
     (f.class, f.code, f.notice.map(|n| n.code))
 }
 
@@ -75,14 +75,14 @@ fn company_scope_row_per_kind() {
         None,
     ];
     for (kind, row) in ALL.into_iter().zip(rows) {
-        match (treat(kind, Scope::Company), row) {
+        match (treat(kind, FailureScope::Company), row) {
             (Treatment::Company(got), Some(want)) => assert_eq!(got, want, "{kind:?}"),
             // Only credentials, a missing right or Nmbrs unavailable fail the whole job
             // (CONTRACT §2.3), and then exactly as in the job scope.
-            (Treatment::Job(f), None) => assert_eq!(Treatment::Job(f), treat(kind, Scope::Job), "{kind:?}"),
+            (Treatment::Job(f), None) => assert_eq!(Treatment::Job(f), treat(kind, FailureScope::Job), "{kind:?}"),
             (got, want) => panic!("{kind:?}: {got:?}, wanted {want:?}"),
         }
-        assert_eq!(stops_job(kind, Scope::Company), row.is_none(), "{kind:?}");
+        assert_eq!(stops_job(kind, FailureScope::Company), row.is_none(), "{kind:?}");
     }
 }
 
@@ -108,14 +108,14 @@ fn bucket_scope_row_per_kind() {
         None,
     ];
     for (kind, row) in ALL.into_iter().zip(rows) {
-        match (treat(kind, Scope::Bucket), row) {
+        match (treat(kind, FailureScope::Bucket), row) {
             (Treatment::Bucket(got), Some(want)) => assert_eq!(got, want, "{kind:?}"),
-            (Treatment::Job(f), None) => assert_eq!(Treatment::Job(f), treat(kind, Scope::Job), "{kind:?}"),
+            (Treatment::Job(f), None) => assert_eq!(Treatment::Job(f), treat(kind, FailureScope::Job), "{kind:?}"),
             (got, want) => panic!("{kind:?}: {got:?}, wanted {want:?}"),
         }
     }
     // A closed period is the bucket's matter, never the job's class "needs a person" there.
-    assert_eq!(treat(ErrorKind::PeriodClosed, Scope::Bucket), Treatment::Bucket(Refused));
+    assert_eq!(treat(ErrorKind::PeriodClosed, FailureScope::Bucket), Treatment::Bucket(Refused));
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use crate::support::nmbrs::*;
-use nmbrs_worker::domain::nmbrs_failure::{BucketOutcome, Scope, Treatment, job_failure, treat};
+use nmbrs_worker::domain::nmbrs_failure::{BucketOutcome, FailureScope, Treatment, job_failure, treat};
 use nmbrs_worker::nmbrs::*;
 use nmbrs_worker::sim::{FaultConfig, Injected, TransientFault, demo};
 
@@ -214,7 +214,7 @@ async fn inserts_are_never_retried_blindly() {
     sim.inject(op, Injected::Transient { fault: TransientFault::Fault9999 });
     let e = c.hour_component_var_insert(JAN, &hours(1, "8"), NOV, false).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::OutcomeUnknown);
-    assert_eq!(treat(e.kind(), Scope::Bucket), Treatment::Bucket(BucketOutcome::InDoubt));
+    assert_eq!(treat(e.kind(), FailureScope::Bucket), Treatment::Bucket(BucketOutcome::InDoubt));
     assert_eq!(sim.calls().len(), 1);
 
     // Applied but the reply was lost: unknown to the client, present in Nmbrs.

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use super::rest_client::World;
 use crate::support::nmbrs::demo_client;
-use nmbrs_worker::domain::nmbrs_failure::{BucketOutcome, Scope, Treatment, treat};
+use nmbrs_worker::domain::nmbrs_failure::{BucketOutcome, FailureScope, Treatment, treat};
 use nmbrs_worker::nmbrs::*;
 use nmbrs_worker::sim::{
     SimState, demo,
@@ -365,7 +365,7 @@ async fn days_end_on_the_wanted_number_under_both_behaviours() {
                 // Down under "adds" needs a negative POST, which Nmbrs refuses: refused, unchanged.
                 let e = result.unwrap_err();
                 assert_eq!(e.kind(), ErrorKind::InvalidData, "{case}: {e}");
-                assert_eq!(treat(e.kind(), Scope::Bucket), Treatment::Bucket(BucketOutcome::Refused), "{case}");
+                assert_eq!(treat(e.kind(), FailureScope::Bucket), Treatment::Bucket(BucketOutcome::Refused), "{case}");
                 assert_eq!(held, start, "{case}: never made worse");
             } else {
                 let sent = result.unwrap_or_else(|e| panic!("{case}: {e}"));

@@ -47,7 +47,7 @@ use crate::{
         stage::{Move, Stage, Step},
         work::BucketWork,
     },
-    domain::nmbrs_failure::{BucketOutcome, Scope, Treatment, treat},
+    domain::nmbrs_failure::{BucketOutcome, FailureScope, Treatment, treat},
     failpoint::crash_point,
     jobs::export::snapshot::{Foreign, Snapshots, read_period},
     nmbrs::{ErrorKind, NmbrsApi, NmbrsError, Operation},
@@ -404,7 +404,7 @@ fn read_operation(key: &BucketKey) -> &'static str {
 /// one table (`domain::nmbrs_failure`). (A lost insert reply is resolved by [`BucketWrite::read_back_pending`]
 /// before it gets here; the other writes are safe to repeat, so a later export writes them.)
 fn per_bucket(e: NmbrsError) -> Result<BucketEnd, Stop> {
-    match treat(e.kind(), Scope::Bucket) {
+    match treat(e.kind(), FailureScope::Bucket) {
         Treatment::Bucket(BucketOutcome::Refused) => Ok(BucketEnd::Refused(e)),
         Treatment::Bucket(BucketOutcome::InDoubt) => Ok(BucketEnd::InDoubt { missing_right: None }),
         Treatment::Job(_) | Treatment::Company(_) => Err(Stop::Nmbrs(e)),

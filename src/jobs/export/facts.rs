@@ -13,7 +13,7 @@ use crate::{
     domain::events::Notification,
     domain::{
         export::plan::CompanyFacts,
-        nmbrs_failure::{CompanyError, NoticeFacts, Scope, Treatment, stops_job, treat},
+        nmbrs_failure::{CompanyError, NoticeFacts, FailureScope, Treatment, stops_job, treat},
     },
     nmbrs::{CompanyId, NmbrsApi, NmbrsError},
 };
@@ -39,7 +39,7 @@ pub async fn read(api: &dyn NmbrsApi, companies: &BTreeSet<CompanyId>) -> Result
             Ok(read) => {
                 facts.companies.insert(company, read);
             }
-            Err(error) => match treat(error.kind(), Scope::Company) {
+            Err(error) => match treat(error.kind(), FailureScope::Company) {
                 Treatment::Company(reason) => {
                     tracing::warn!(company = %company, %error, ?reason, "company skipped: its reads failed");
                     facts.unread.push((company, UnreadCompany { reason, error }));
@@ -106,7 +106,7 @@ async fn read_company(api: &dyn NmbrsApi, company: CompanyId) -> Result<CompanyF
         }
         // Whichever failed first: a failure of the whole job wins over one of the company.
         _ => {
-            let job_wide = errors.iter().position(|e| stops_job(e.kind(), Scope::Company));
+            let job_wide = errors.iter().position(|e| stops_job(e.kind(), FailureScope::Company));
             Err(errors.swap_remove(job_wide.unwrap_or(0)))
         }
     }

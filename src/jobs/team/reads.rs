@@ -15,7 +15,7 @@ use crate::jobs::run::context::JobOutput;
 use crate::{
     domain::events::{EventDraft, Notification},
     domain::{
-        nmbrs_failure::{CompanyError, NoticeFacts, Scope, Treatment, treat},
+        nmbrs_failure::{CompanyError, NoticeFacts, FailureScope, Treatment, treat},
         team::{CompanyData, CompanyFailure, TeamList, TeamPlan, UnreadableIn},
     },
     envelope::Venue,
@@ -53,7 +53,7 @@ pub fn companies_of(venues: &[Venue]) -> BTreeMap<CompanyId, Vec<String>> {
 /// outright … the other companies go on"), rather than the whole job: the company scope of the
 /// one table (`domain::nmbrs_failure`), and why.
 pub fn company_failure(e: &NmbrsError) -> Option<CompanyError> {
-    match treat(e.kind(), Scope::Company) {
+    match treat(e.kind(), FailureScope::Company) {
         Treatment::Company(error) => Some(error),
         Treatment::Job(_) | Treatment::Bucket(_) => None,
     }

@@ -8,7 +8,7 @@
 use std::{collections::HashMap, sync::Arc, time::Duration, time::Instant};
 
 use crate::support::TestEnv;
-use nmbrs_worker::domain::nmbrs_failure::{BucketOutcome, Scope, Treatment, job_failure, treat};
+use nmbrs_worker::domain::nmbrs_failure::{BucketOutcome, FailureScope, Treatment, job_failure, treat};
 use nmbrs_worker::{
     credentials::RestGrant,
     nmbrs::{
