@@ -22,6 +22,7 @@ pub(crate) mod fault;
 pub(crate) mod operation;
 pub mod reader;
 pub mod records;
+mod text;
 mod write_log;
 
 pub use client::{ClientConfig, DEFAULT_BASE_URL, DEFAULT_MAX_CONCURRENCY, NmbrsTransport, SoapClient};

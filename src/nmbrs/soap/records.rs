@@ -72,7 +72,7 @@ pub trait Record: Default {
     ) -> Result<(), FieldError> {
         if depth == 1
             && let Some(ahead) = Self::FIELDS.get(*next..)
-            && let Some(i) = ahead.iter().position(|f| *f == name)
+            && let Some(i) = ahead.iter().position(|f| same_name(f, name))
         {
             *next += i + 1;
             return self.read_field(*next - 1, text);
@@ -99,6 +99,20 @@ pub trait Record: Default {
     }
     /// Writes the children of the record element, in WSDL order.
     fn write(&self, w: &mut SoapWriter);
+}
+
+/// `a == b` for element names, inline: lengths first, then 8-byte words (the last one
+/// overlapping), so comparing the usual short name makes no `memcmp` call.
+fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], i: usize| s.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()).map(u64::from_ne_bytes);
+    match a.len() {
+        0..8 => a.iter().zip(b).all(|(x, y)| x == y),
+        n => (0..n - 8).step_by(8).all(|i| word(a, i) == word(b, i)) && word(a, n - 8) == word(b, n - 8),
+    }
 }
 
 /// A decision field: a value that cannot be decoded is an error.
@@ -398,6 +412,14 @@ mod tests {
         let mut record = EmployeeSnapshot::default();
         record.leaf_in_order(2, "City", Some("Ede"), &mut next).unwrap();
         assert_eq!((record.city, next), (None, 0));
+        // Names are compared exactly, whatever their length.
+        for (a, b) in [("", ""), ("Id", "Id"), ("Id", "ID"), ("BSN", "BSNx"), ("EmployeeID", "EmployeeID")]
+            .into_iter()
+            .chain([("TelephoneMobilePrivate", "TelephoneMobilePrivatE"), ("ContractEnd", "ContractEnd")])
+            .chain([("12345678", "12345679"), ("12345678", "12345678"), ("abcdefghi", "xbcdefghi")])
+        {
+            assert_eq!(same_name(a, b), a == b, "{a} {b}");
+        }
         // A decision field fails on either path.
         for next in [0, 5] {
             let mut record = EmployeeSnapshot::default();

@@ -16,6 +16,8 @@ use crate::nmbrs::soap::records::{FieldError, Record};
 /// only moved out when it turns out unreadable: the rare case pays, not every record.
 struct ListOf<T> {
     result: String,
+    /// For each of [`Record::FIELDS`], its bit in [`Item::seen`] (0 when not required).
+    required_bits: Vec<u32>,
     in_result: bool,
     /// Set while an item is read; its record is then the last of `listed.items`.
     current: Option<Item>,
@@ -30,6 +32,11 @@ struct Item {
     error: Option<FieldError>,
     seen: u32,
     next: usize,
+}
+
+/// The bit of the required field `name` in [`Item::seen`]; 0 when it is not required.
+fn required_bit<T: Record>(name: &str) -> u32 {
+    T::REQUIRED.iter().position(|r| *r == name).map_or(0, |i| 1 << i)
 }
 
 impl<T: Record> ListOf<T> {
@@ -90,14 +97,17 @@ impl<T: Record> Visitor for ListOf<T> {
                 if let Some(item) = self.current.as_mut()
                     && let Some(record) = self.listed.items.last_mut()
                 {
-                    if d == 3
-                        && text.is_some_and(|t| !t.is_empty())
-                        && let Some(i) = T::REQUIRED.iter().position(|r| *r == name)
-                    {
-                        item.seen |= 1 << i;
-                    }
+                    let before = item.next;
                     if let Err(e) = record.leaf_in_order(d - 2, name, text, &mut item.next) {
                         item.error.get_or_insert(e);
+                    }
+                    if d == 3 && text.is_some_and(|t| !t.is_empty()) {
+                        // Read in order (the cursor moved): the field is `FIELDS[next - 1]`,
+                        // its bit is known without comparing names.
+                        item.seen |= match item.next.checked_sub(1) {
+                            Some(read) if item.next != before => self.required_bits[read],
+                            _ => required_bit::<T>(name),
+                        };
                     }
                 }
             }
@@ -129,6 +139,7 @@ pub fn read_list<T: Record>(xml: &str, operation: &str, known_item: &str) -> Res
     let hint = memchr::memmem::find_iter(xml.as_bytes(), format!("<{known_item}>").as_bytes()).count();
     let mut v = ListOf {
         result: format!("{operation}Result"),
+        required_bits: T::FIELDS.iter().map(|f| required_bit::<T>(f)).collect(),
         in_result: false,
         current: None,
         listed: Listed { items: Vec::with_capacity(hint), unreadable: Vec::new() },

@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 
 use crate::domain::nmbrs::model::*;
 use crate::nmbrs::soap::envelope::SoapWriter;
+use crate::nmbrs::soap::text::trim;
 
 /// Decodes a leaf's text (`None` = `xsi:nil`) and writes a value back.
 pub trait Codec: Sized {
@@ -17,12 +18,12 @@ pub trait Codec: Sized {
 }
 
 fn required(text: Option<&str>) -> Result<&str, String> {
-    text.map(str::trim).ok_or_else(|| "nil for a required value".to_owned())
+    text.map(trim).ok_or_else(|| "nil for a required value".to_owned())
 }
 
 /// `None` for nil and for an empty element (lenient).
 fn optional(text: Option<&str>) -> Option<&str> {
-    text.map(str::trim).filter(|t| !t.is_empty())
+    text.map(trim).filter(|t| !t.is_empty())
 }
 
 impl Codec for i32 {
@@ -50,13 +51,45 @@ impl Codec for bool {
 
 /// Parses a decimal leniently: `7.50`, `7,50`, ` 7 `. Never via a float.
 pub fn parse_decimal(t: &str) -> Result<Decimal, String> {
-    let t = t.trim();
+    let t = trim(t);
+    if let Some(d) = plain_decimal(t) {
+        return Ok(d);
+    }
     let parsed = if t.contains(',') && !t.contains('.') {
         Decimal::from_str(&t.replace(',', "."))
     } else {
         Decimal::from_str(t)
     };
     parsed.map_err(|_| format!("{t:?} is not a decimal"))
+}
+
+/// The usual decimal, `-?digits` or `-?digits.digits` with at most 18 digits, read by
+/// position into the mantissa and scale `Decimal::from_str` gives it (`7.50` is 750 scale 2).
+/// Anything else (a comma, a sign `+`, an exponent, more digits, `-0`) is `None` and goes
+/// through `Decimal::from_str`.
+fn plain_decimal(t: &str) -> Option<Decimal> {
+    let (negative, digits) = match t.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        b => (false, b),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let (mut mantissa, mut scale, mut count) = (0i64, None, 0u32);
+    for (i, &c) in digits.iter().enumerate() {
+        match c {
+            b'0'..=b'9' if count < 18 => {
+                mantissa = mantissa * 10 + i64::from(c - b'0');
+                count += 1;
+            }
+            b'.' if scale.is_none() && i > 0 && i + 1 < digits.len() => scale = Some((digits.len() - i - 1) as u32),
+            _ => return None,
+        }
+    }
+    if negative && mantissa == 0 {
+        return None;
+    }
+    Some(Decimal::new(if negative { -mantissa } else { mantissa }, scale.unwrap_or(0)))
 }
 
 impl Codec for Decimal {
@@ -102,7 +135,7 @@ soap_id_codec!(EmployeeId, CompanyId, ContractId, SalaryId, HourComponentId, Wag
 /// Parses an `s:dateTime` (`2026-11-03T00:00:00`, with fractions, a zone, or a bare date).
 /// Nmbrs means Dutch local time; a zone, if any, is dropped.
 pub fn parse_datetime(t: &str) -> Result<NaiveDateTime, String> {
-    let t = t.trim();
+    let t = trim(t);
     if let Some(dt) = asmx_datetime(t) {
         return Ok(dt);
     }
@@ -127,8 +160,9 @@ fn asmx_datetime(t: &str) -> Option<NaiveDateTime> {
     if !shape {
         return None;
     }
-    let n = |from: usize, to: usize| t[from..to].parse::<u32>().ok();
-    NaiveDate::from_ymd_opt(n(0, 4)? as i32, n(5, 7)?, n(8, 10)?)?.and_hms_opt(n(11, 13)?, n(14, 16)?, n(17, 19)?)
+    // The shape is checked: every position read is an ASCII digit.
+    let n = |from: usize, to: usize| b[from..to].iter().fold(0u32, |n, c| n * 10 + u32::from(c - b'0'));
+    NaiveDate::from_ymd_opt(n(0, 4) as i32, n(5, 7), n(8, 10))?.and_hms_opt(n(11, 13), n(14, 16), n(17, 19))
 }
 
 impl Codec for NaiveDateTime {
@@ -192,6 +226,22 @@ mod tests {
         assert!(parse_decimal("abc").is_err());
         // 0.1 + 0.2 is exactly 0.3: no float anywhere.
         assert_eq!(parse_decimal("0.1").unwrap() + parse_decimal("0.2").unwrap(), parse_decimal("0.3").unwrap());
+    }
+
+    #[test]
+    fn the_plain_decimal_shortcut_reads_what_from_str_reads_mantissa_and_scale() {
+        for t in [
+            "0", "7", "7.50", "1450.00", "-0.1", "-12.345", "0012.50", "999999999999999999", "0.00000000000000001",
+            "-999999999999.999999",
+        ] {
+            let fast = plain_decimal(t).unwrap_or_else(|| panic!("{t} takes the shortcut"));
+            let slow = Decimal::from_str(t).unwrap();
+            assert_eq!((fast.mantissa(), fast.scale()), (slow.mantissa(), slow.scale()), "{t}");
+        }
+        for t in ["", "-", "-0", "-0.00", "1.", ".5", "1.2.3", "+1", "1e3", "7,5", "1 000", "1234567890123456789"] {
+            assert_eq!(plain_decimal(t), None, "{t:?} goes to from_str");
+        }
+        assert_eq!(parse_decimal("1234567890123456789").unwrap(), Decimal::from_str("1234567890123456789").unwrap());
     }
 
     #[test]
