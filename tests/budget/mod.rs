@@ -5,12 +5,14 @@
 //!   pause ends when the quota returns;
 //! - `fairness`: a big sync cannot starve small ones (calls counted per integration, in order);
 //! - `halfway`: a quota run out halfway stops both processes within the calls in flight;
+//! - `slots`: a big sync in the bulk lane gives its job slot back, so small ones run meanwhile;
 //! - `sql_twin`: the bulk allowance in `nmbrs_budget_take`, counted.
 
 mod fairness;
 mod halfway;
 mod processes;
 mod quota;
+mod slots;
 mod sql_twin;
 
 use nmbrs_worker::{
