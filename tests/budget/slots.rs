@@ -4,7 +4,7 @@
 //! process with one slot per queue, so where the small syncs go is decided by the slot alone.
 //! Told by the order of the simulator's calls and of the completion events: no timings.
 
-use super::{rest_calls_by_domain, rest_sync, state_of};
+use super::{big_then_smalls, rest_calls_by_domain, state_of};
 use crate::support::{Received, Spawn, TestApp, TestEnv};
 
 const SMALLS: [&str; 2] = ["small-1", "small-2"];
@@ -22,15 +22,7 @@ async fn big_then_small(bulk_jobs: &str, rate: &str) -> TestApp {
     // A job still running at the end is released rather than waited for.
     env.set("NMBRS_WORKER_SHUTDOWN_TIMEOUT", "1s");
     let h = Spawn::new().env(env).state(state_of(&SMALLS, Some(("big", 1_000)))).start().await;
-    let big = rest_sync(&h.env, &h.sim, "big", "env-big");
-    h.env.publish(&big).await;
-    crate::support::eventually(30, "the big sync's first 40 calls", || {
-        let n = rest_calls_by_domain(&h.sim).iter().filter(|d| *d == "big").count();
-        async move { n >= 40 }
-    })
-    .await;
-    let jobs: Vec<_> = SMALLS.iter().map(|d| rest_sync(&h.env, &h.sim, d, &format!("env-{d}"))).collect();
-    h.env.publish_many(&jobs.iter().collect::<Vec<_>>()).await;
+    big_then_smalls(&h, &SMALLS, 40).await;
     h
 }
 
