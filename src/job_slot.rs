@@ -31,6 +31,17 @@ struct Held {
     bulk: bool,
 }
 
+/// What [`JobSlot::enter_bulk`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Swap {
+    /// The job gave its slot back for a bulk slot just now.
+    Moved,
+    /// The job already holds a bulk slot.
+    InBulk,
+    /// No bulk slot is free: the job keeps its slot.
+    NoneFree,
+}
+
 /// The slot one running job holds: its permit of the queue's slots, until the job moves into
 /// a bulk slot (module doc). Dropping it frees whichever it holds.
 pub struct JobSlot {
@@ -45,20 +56,20 @@ impl JobSlot {
     }
 
     /// The job's calls wait in the bulk lane: when a bulk slot is free, take it and give the
-    /// ordinary slot back. True when the job now holds a bulk slot (moved now or before).
-    pub fn enter_bulk(&self) -> bool {
+    /// ordinary slot back.
+    pub fn enter_bulk(&self) -> Swap {
         let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
         if held.bulk {
-            return true;
+            return Swap::InBulk;
         }
         match self.bulk.clone().try_acquire_owned() {
             Ok(bulk) => {
                 // The ordinary permit is dropped here: the consumer can take another delivery.
                 *held = Held { _permit: bulk, bulk: true };
                 tracing::debug!("a job in the bulk lane moved to a bulk slot; its ordinary slot takes another job");
-                true
+                Swap::Moved
             }
-            Err(_) => false,
+            Err(_) => Swap::NoneFree,
         }
     }
 
@@ -74,9 +85,10 @@ impl JobSlot {
 }
 
 /// Called by the budget when a call of the current task's job waits in the bulk lane: the job
-/// moves to a bulk slot if one is free ([`JobSlot::enter_bulk`]). Outside a job, nothing.
-pub fn entered_bulk() {
-    let _ = SLOT.try_with(|slot| slot.enter_bulk());
+/// moves to a bulk slot if one is free ([`JobSlot::enter_bulk`]); true when it moved just now.
+/// Outside a job, nothing.
+pub fn entered_bulk() -> bool {
+    SLOT.try_with(|slot| slot.enter_bulk()) == Ok(Swap::Moved)
 }
 
 #[cfg(test)]
@@ -96,11 +108,11 @@ mod tests {
         let (slots, bulk) = queue(1, 1);
         let big = job(&slots, &bulk);
         assert_eq!(slots.available_permits(), 0);
-        assert!(big.enter_bulk());
+        assert_eq!(big.enter_bulk(), Swap::Moved);
         assert!(big.in_bulk());
         assert_eq!((slots.available_permits(), bulk.available_permits()), (1, 0));
         // Its later bulk calls change nothing.
-        assert!(big.enter_bulk());
+        assert_eq!(big.enter_bulk(), Swap::InBulk);
         assert_eq!((slots.available_permits(), bulk.available_permits()), (1, 0));
         drop(big);
         assert_eq!((slots.available_permits(), bulk.available_permits()), (1, 1));
@@ -110,14 +122,14 @@ mod tests {
     fn without_a_free_bulk_slot_the_job_keeps_its_slot_and_moves_once_one_frees() {
         let (slots, bulk) = queue(2, 1);
         let (first, second) = (job(&slots, &bulk), job(&slots, &bulk));
-        assert!(first.enter_bulk());
-        assert!(!second.enter_bulk(), "the one bulk slot is taken");
+        assert_eq!(first.enter_bulk(), Swap::Moved);
+        assert_eq!(second.enter_bulk(), Swap::NoneFree, "the one bulk slot is taken");
         assert!(!second.in_bulk());
         // In flight: the first in the bulk slot, the second and a new job in the two slots.
         let third = job(&slots, &bulk);
         assert_eq!((slots.available_permits(), bulk.available_permits()), (0, 0));
         drop(first);
-        assert!(second.enter_bulk(), "the next bulk call moves it");
+        assert_eq!(second.enter_bulk(), Swap::Moved, "the next bulk call moves it");
         assert_eq!((slots.available_permits(), bulk.available_permits()), (1, 0));
         drop((second, third));
         assert_eq!((slots.available_permits(), bulk.available_permits()), (2, 1));
@@ -127,17 +139,18 @@ mod tests {
     fn with_no_bulk_slots_a_job_never_moves() {
         let (slots, bulk) = queue(1, 0);
         let big = job(&slots, &bulk);
-        assert!(!big.enter_bulk());
+        assert_eq!(big.enter_bulk(), Swap::NoneFree);
         assert_eq!(slots.available_permits(), 0);
     }
 
     #[tokio::test]
     async fn the_budget_finds_the_slot_of_the_job_it_serves_and_none_outside_a_job() {
         let (slots, bulk) = queue(1, 1);
-        entered_bulk(); // outside a job: nothing happens, nothing panics
+        assert!(!entered_bulk(), "outside a job: nothing happens, nothing panics");
         let big = Arc::new(job(&slots, &bulk));
         let calls = futures::future::join_all((0..3).map(|_| async { entered_bulk() }));
-        big.clone().scope(calls).await;
+        let moved = big.clone().scope(calls).await;
+        assert_eq!(moved.iter().filter(|m| **m).count(), 1, "the first of its bulk calls moved it");
         assert!(big.in_bulk());
         assert_eq!((slots.available_permits(), bulk.available_permits()), (1, 0));
     }

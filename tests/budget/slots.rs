@@ -49,6 +49,9 @@ async fn small_syncs_run_in_the_slot_a_big_sync_in_the_bulk_lane_gave_back() {
         async move { later }
     })
     .await;
+    let metrics = crate::support::http_get(h.worker_http_addr(), "/metrics").await.1;
+    let moves = metrics.lines().find_map(|l| l.strip_prefix("nmbrs_worker_bulk_slot_moves_total "));
+    assert!(moves.and_then(|n| n.parse::<f64>().ok()).is_some_and(|n| n >= 1.0), "operations see the move: {metrics}");
     h.stop().await;
 }
 

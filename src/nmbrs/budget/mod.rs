@@ -97,7 +97,9 @@ impl CallBudget {
         if bulk {
             // The job waits in the bulk lane: it moves to a bulk slot when one is free, and
             // its ordinary slot takes another job (`job_slot`, issue 22).
-            crate::job_slot::entered_bulk();
+            if crate::job_slot::entered_bulk() {
+                stats::get().bulk_slot_moves.inc();
+            }
         }
         let probe = lane.wait(self.0.shared.clone(), integration, bulk).await?;
         Ok(Ticket { budget: self.clone(), lane, probe, settled: false })
