@@ -27,7 +27,9 @@
 //! overrides it), `STORM_SMALL` (default 200), `STORM_BIG` (3), `STORM_BIG_EMPLOYEES` (2000),
 //! `STORM_LIMIT` (calls/s, 30), `STORM_CONCURRENCY` (job slots per queue and process, 6),
 //! `STORM_BULK_AFTER` (a job's calls after this many wait in the bulk lane,
-//! `NMBRS_WORKER_BULK_AFTER_CALLS`, 50 as the worker's default), `STORM_API` (`rest`, `soap` or
+//! `NMBRS_WORKER_BULK_AFTER_CALLS`, 50 as the worker's default), `STORM_BULK_JOBS` (bulk slots per
+//! queue and process, `NMBRS_WORKER_BULK_JOBS`, 2 as the worker's default; 0 keeps every job in
+//! its slot), `STORM_API` (`rest`, `soap` or
 //! `both`: REST, then SOAP), `STORM_QUOTA` (1: the REST quota run too). Needs the local
 //! RabbitMQ and PostgreSQL. Not run in CI.
 
@@ -74,6 +76,8 @@ struct Load {
     limit: u64,
     concurrency: u64,
     bulk_after: u64,
+    /// Bulk slots per queue and process (`NMBRS_WORKER_BULK_JOBS`).
+    bulk_jobs: u64,
 }
 
 /// A quota that runs out after `after` calls let through, and returns `pause` after the first
@@ -125,13 +129,14 @@ async fn run(sim: &SimProcess, load: Load, big: usize, quota: Option<Quota>) -> 
     let rate = format!("{:.2}", load.limit as f64 * 0.95);
     let mut extra = sim.rest_settings().await;
     let slots = load.concurrency.to_string();
-    let pool = (load.concurrency * 3 + 6).to_string();
+    let pool = ((load.concurrency + load.bulk_jobs) * 3 + 6).to_string();
     extra.extend([
         ("NMBRS_REST_CALLS_PER_SECOND", rate.clone()),
         ("NMBRS_SOAP_CALLS_PER_SECOND", rate),
         ("NMBRS_WORKER_CONCURRENCY", slots),
         ("NMBRS_WORKER_DB_POOL_SIZE", pool),
         ("NMBRS_WORKER_BULK_AFTER_CALLS", load.bulk_after.to_string()),
+        ("NMBRS_WORKER_BULK_JOBS", load.bulk_jobs.to_string()),
         // Jobs that meet the paused quota retry soon (the quota run).
         ("NMBRS_WORKER_RETRY_SCHEDULE", vec!["2s"; 20].join(",")),
     ]);
@@ -289,7 +294,7 @@ fn storm(runtime: &tokio::runtime::Runtime, sim: &SimProcess, load: Load, big_em
         runtime.block_on(run(sim, load, load.big, Some(q)))
     });
     println!(
-        "storm on {}: {} small syncs (20–60 employees) + {} big ({} employees), 2 worker processes, limit {} calls/s, budget {:.1}/s, {} job slots per process, bulk lane after {} calls",
+        "storm on {}: {} small syncs (20–60 employees) + {} big ({} employees), 2 worker processes, limit {} calls/s, budget {:.1}/s, {} job slots + {} bulk slots per process, bulk lane after {} calls",
         load.api.name(),
         load.small,
         load.big,
@@ -297,6 +302,7 @@ fn storm(runtime: &tokio::runtime::Runtime, sim: &SimProcess, load: Load, big_em
         load.limit,
         load.limit as f64 * 0.95,
         load.concurrency,
+        load.bulk_jobs,
         load.bulk_after
     );
     report("with the big syncs", load, &storm);
@@ -333,6 +339,7 @@ fn main() {
             limit: setting("STORM_LIMIT", 80, 30),
             concurrency: setting("STORM_CONCURRENCY", 6, 6),
             bulk_after: setting("STORM_BULK_AFTER", 50, 50),
+            bulk_jobs: setting("STORM_BULK_JOBS", 2, 2),
         };
         storm(&runtime, &sim, load, big_employees);
     }

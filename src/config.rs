@@ -25,8 +25,14 @@ pub struct Config {
     pub queue_prefix: String,
     pub http_addr: SocketAddr,
     pub otlp_endpoint: Option<String>,
-    /// Jobs processed at once per job queue (also the `basic.qos` prefetch of its channel).
+    /// Jobs processed at once per job queue (with `bulk_jobs_per_queue`, the `basic.qos`
+    /// prefetch of its channel).
     pub concurrency_per_queue: u16,
+    /// `NMBRS_WORKER_BULK_JOBS` (default 2): per job queue, jobs whose calls moved to the budget's
+    /// bulk lane may give their slot back and run on in one of these, so a few huge integrations
+    /// cannot hold every slot of a process while small jobs wait (issue 22, tenant fairness at
+    /// the job level; `crate::job_slot`). 0 keeps every job in its slot.
+    pub bulk_jobs_per_queue: u16,
     /// Delays between attempts of a job that failed transiently (CONTRACT §4).
     pub retry_schedule: Vec<Duration>,
     /// Job bodies above this size are rejected unread.
@@ -95,6 +101,7 @@ impl std::fmt::Debug for Config {
             .field("queue_prefix", &self.queue_prefix)
             .field("http_addr", &self.http_addr)
             .field("concurrency_per_queue", &self.concurrency_per_queue)
+            .field("bulk_jobs_per_queue", &self.bulk_jobs_per_queue)
             .field("retry_schedule", &self.retry_schedule)
             .field("rest", &self.rest)
             .field("clock", &self.clock)
@@ -176,6 +183,10 @@ impl Config {
         if !(1..=1000).contains(&concurrency_per_queue) {
             return Err(invalid("NMBRS_WORKER_CONCURRENCY", "must be from 1 to 1000"));
         }
+        let bulk_jobs_per_queue: u16 = parse(src, "NMBRS_WORKER_BULK_JOBS", "2", "an integer from 0 to 1000")?;
+        if bulk_jobs_per_queue > 1000 {
+            return Err(invalid("NMBRS_WORKER_BULK_JOBS", "must be from 0 to 1000"));
+        }
         let nmbrs_max_concurrency_per_integration: usize =
             parse(src, "NMBRS_MAX_CONCURRENCY_PER_INTEGRATION", "4", "an integer from 1 to 64")?;
         if !(1..=64).contains(&nmbrs_max_concurrency_per_integration) {
@@ -191,8 +202,10 @@ impl Config {
         }
         // Each job in flight holds at most three pooled connections at once (its job lock, the
         // integration's export or team lock, and one for its statements), and there are
-        // `concurrency_per_queue` jobs in flight per job queue; plus the relay and `/readyz`.
-        let in_flight = u32::from(concurrency_per_queue) * crate::envelope::JobType::ALL.len() as u32;
+        // `concurrency_per_queue` jobs in flight per job queue, plus its bulk slots; plus the
+        // relay and `/readyz`.
+        let in_flight =
+            u32::from(concurrency_per_queue + bulk_jobs_per_queue) * crate::envelope::JobType::ALL.len() as u32;
         let default_pool = (in_flight * 3 + 4).to_string();
         let db_pool_size: u32 = parse(src, "NMBRS_WORKER_DB_POOL_SIZE", &default_pool, "an integer")?;
         if db_pool_size < 4 {
@@ -225,6 +238,7 @@ impl Config {
             http_addr,
             otlp_endpoint: src.get("OTEL_EXPORTER_OTLP_ENDPOINT"),
             concurrency_per_queue,
+            bulk_jobs_per_queue,
             retry_schedule,
             max_message_bytes,
             max_event_bytes,
@@ -330,6 +344,7 @@ mod tests {
         assert_eq!(cfg.clock, crate::clock::Clock::System);
         assert_eq!((cfg.rest_calls_per_second, cfg.soap_calls_per_second), (100.0, 100.0));
         assert_eq!((cfg.bulk_after_calls, cfg.soap_bulk_after_calls), (50, 200));
+        assert_eq!((cfg.concurrency_per_queue, cfg.bulk_jobs_per_queue), (4, 2));
         let secs: Vec<u64> = cfg.retry_schedule.iter().map(Duration::as_secs).collect();
         assert_eq!(secs, vec![10, 60, 300, 900, 1800]);
     }
@@ -341,6 +356,7 @@ mod tests {
             ("NMBRS_MAX_CONCURRENCY_PER_INTEGRATION", "0"),
             ("NMBRS_WORKER_RETRY_SCHEDULE", "10s,soon"),
             ("NMBRS_WORKER_CONCURRENCY", "-1"),
+            ("NMBRS_WORKER_BULK_JOBS", "1001"),
             ("AMQP_URL", "http://x"),
             ("NMBRS_CREDENTIALS_KEYS", "k1:not-base64!"),
             ("NMBRS_WORKER_SHUTDOWN_TIMEOUT", "0s"),

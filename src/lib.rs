@@ -17,6 +17,7 @@ pub mod envelope;
 pub mod events;
 pub mod failpoint;
 pub mod health;
+pub mod job_slot;
 pub mod jobs;
 pub mod metrics;
 pub mod nmbrs;

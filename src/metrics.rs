@@ -137,6 +137,11 @@ impl Default for Metrics {
             "Call budget tokens dropped because their call woke too late to keep the gateway's rate (a loaded process); the call took a fresh one",
             budget.late_tokens.clone(),
         );
+        registry.register(
+            "bulk_slot_moves",
+            "Jobs that gave their job slot back for a bulk slot (NMBRS_WORKER_BULK_JOBS) when their calls reached the call budget's bulk lane",
+            budget.bulk_slot_moves.clone(),
+        );
         let check = crate::jobs::check::metrics::CheckMetrics::register(&mut registry);
         let attempt_errors = Family::<CodeLabel, Counter>::default();
         registry.register(

@@ -28,7 +28,8 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use super::{publisher::Publisher, topology};
 use crate::{
-    config::Config, envelope::JobType, health::Status, jobs::run::lifecycle::JobState, metrics::Metrics, relay::Relay,
+    config::Config, envelope::JobType, health::Status, job_slot::JobSlot, jobs::run::lifecycle::JobState,
+    metrics::Metrics, relay::Relay,
 };
 
 /// Handles one delivery completely, including its acknowledgement. Must never panic on input.
@@ -100,12 +101,16 @@ impl Supervisor {
                 handler: self.handler.clone(),
                 publisher: publisher.clone(),
                 permits: Arc::new(Semaphore::new(self.config.concurrency_per_queue.into())),
+                bulk_permits: Arc::new(Semaphore::new(self.config.bulk_jobs_per_queue.into())),
                 stop_taking: stop_taking.clone(),
                 release: release.clone(),
                 in_flight: in_flight.clone(),
                 metrics: self.metrics.clone(),
             };
-            let stream = consumer.start(&self.names, self.config.concurrency_per_queue).await?;
+            // Slots and bulk slots together: the broker hands a slot that a job in the bulk
+            // lane gave back (`job_slot`) another delivery.
+            let prefetch = self.config.concurrency_per_queue + self.config.bulk_jobs_per_queue;
+            let stream = consumer.start(&self.names, prefetch).await?;
             channels.push(channel);
             services.spawn(consumer.run(stream));
         }
@@ -194,13 +199,15 @@ async fn watch_channels(conn: &Connection, channels: &[Channel], publisher: &Pub
     }
 }
 
-/// One queue's consumer: pulls deliveries and runs up to `permits` of them at once.
+/// One queue's consumer: pulls deliveries and runs up to `permits` of them at once, plus up to
+/// `bulk_permits` jobs that moved out of their slot into the bulk lane (`crate::job_slot`).
 struct Consumer {
     kind: JobType,
     channel: Channel,
     handler: Arc<dyn DeliveryHandler>,
     publisher: Publisher,
     permits: Arc<Semaphore>,
+    bulk_permits: Arc<Semaphore>,
     stop_taking: CancellationToken,
     release: CancellationToken,
     in_flight: TaskTracker,
@@ -238,14 +245,15 @@ impl Consumer {
             let (handler, publisher, release, kind) =
                 (self.handler.clone(), self.publisher.clone(), self.release.clone(), self.kind);
             let metrics = self.metrics.clone();
+            let slot = Arc::new(JobSlot::new(permit, self.bulk_permits.clone()));
             self.in_flight.spawn(async move {
                 metrics.jobs_in_flight.inc();
                 tokio::select! {
-                    _ = handler.handle(kind, delivery, &publisher) => {}
+                    _ = slot.clone().scope(handler.handle(kind, delivery, &publisher)) => {}
                     _ = release.cancelled() => metrics.job(kind.as_str(), JobState::Released.as_str()),
                 }
                 metrics.jobs_in_flight.dec();
-                drop(permit);
+                drop(slot);
             });
         }
         // Stop the broker from pushing more; prefetched deliveries not started yet return to

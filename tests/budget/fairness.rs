@@ -3,7 +3,7 @@
 //! `NMBRS_WORKER_BULK_AFTER_CALLS` and waits in the bulk lane (a twentieth of the budget while others
 //! wait). Counted in the simulator's call log, in order: no timings.
 
-use super::{rest_calls_by_domain, rest_sync, state_of};
+use super::{big_then_smalls, rest_calls_by_domain, state_of};
 use crate::support::{Spawn, TestEnv};
 
 #[tokio::test]
@@ -15,16 +15,8 @@ async fn a_big_sync_leaves_small_syncs_most_of_the_budget_and_finishes_after_the
     env.set("NMBRS_WORKER_DB_POOL_SIZE", "32");
     let smalls = ["small-1", "small-2", "small-3", "small-4"];
     let mut h = Spawn::new().env(env).state(state_of(&smalls, Some(("big", 1_500)))).start().await;
-    let big = rest_sync(&h.env, &h.sim, "big", "env-big");
-    h.env.publish(&big).await;
     // The big sync is well into its reads (past its first ten calls) before the small ones come.
-    crate::support::eventually(30, "the big sync's first 20 calls", || {
-        let n = rest_calls_by_domain(&h.sim).iter().filter(|d| *d == "big").count();
-        async move { n >= 20 }
-    })
-    .await;
-    let jobs: Vec<_> = smalls.iter().map(|d| rest_sync(&h.env, &h.sim, d, &format!("env-{d}"))).collect();
-    h.env.publish_many(&jobs.iter().collect::<Vec<_>>()).await;
+    big_then_smalls(&h, &smalls, 20).await;
     let done = |e: &crate::support::Received| e.kind() == "job.completed";
     h.events.wait_for_count(120, "all five syncs", 5, done).await;
 

@@ -5,12 +5,14 @@
 //!   pause ends when the quota returns;
 //! - `fairness`: a big sync cannot starve small ones (calls counted per integration, in order);
 //! - `halfway`: a quota run out halfway stops both processes within the calls in flight;
+//! - `slots`: a big sync in the bulk lane gives its job slot back, so small ones run meanwhile;
 //! - `sql_twin`: the bulk allowance in `nmbrs_budget_take`, counted.
 
 mod fairness;
 mod halfway;
 mod processes;
 mod quota;
+mod slots;
 mod sql_twin;
 
 use nmbrs_worker::{
@@ -23,7 +25,7 @@ use nmbrs_worker::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::support::{CLIENT_ID, TestEnv, envelope};
+use crate::support::{CLIENT_ID, TestApp, TestEnv, envelope};
 
 /// The demo data under each of `domains` (one Nmbrs environment per integration, so the call
 /// log tells the integrations apart by domain); `big` gets `employees` more in its Horeca.
@@ -62,6 +64,20 @@ pub fn rest_sync(env: &TestEnv, sim: &Simulator, domain: &str, integration: &str
         {"eitje_venue_id": "v-catering", "nmbrs_company_id": company(demo::CATERING)}
     ]);
     job
+}
+
+/// Publishes a REST sync of `env-big` on the domain `big`, waits until it has made `calls` calls
+/// (well into its reads), then publishes one of `env-<domain>` for each of `smalls` at once.
+pub async fn big_then_smalls(h: &TestApp, smalls: &[&str], calls: usize) {
+    let big = rest_sync(&h.env, &h.sim, "big", "env-big");
+    h.env.publish(&big).await;
+    crate::support::eventually(30, &format!("the big sync's first {calls} calls"), || {
+        let n = rest_calls_by_domain(&h.sim).iter().filter(|d| *d == "big").count();
+        async move { n >= calls }
+    })
+    .await;
+    let jobs: Vec<_> = smalls.iter().map(|d| rest_sync(&h.env, &h.sim, d, &format!("env-{d}"))).collect();
+    h.env.publish_many(&jobs.iter().collect::<Vec<_>>()).await;
 }
 
 /// A simulator with the demo data under each of `domains`, and the environment of worker

@@ -17,6 +17,8 @@
 //! - **Within a process** the tokens go round-robin by integration, a job past
 //!   `bulk_after_calls` calls in the bulk lane, which gets a twentieth of the rate over time while
 //!   any process has an ordinary call waiting (`domain::call_budget::fair`, `bucket`).
+//!   Such a job also moves out of its job slot into one of the queue's bulk slots, when one is
+//!   free (`crate::job_slot`), so a process's slots are not all held by jobs that wait here.
 //! - **Paced as calls leave**: never before the token's moment on the database's clock, and a
 //!   call that wakes too late after it takes a fresh token (`lane` module doc).
 //! - **Throttled and paused.** A `42908` spends the shared bucket (with `Retry-After`, no token
@@ -92,6 +94,13 @@ impl CallBudget {
     pub async fn ticket(&self, scope: &Scope, integration: &str, calls: u64) -> Result<Ticket, Refused> {
         let lane = self.lane(scope);
         let bulk = calls >= self.0.shared.settings.bulk_after(scope);
+        if bulk {
+            // The job waits in the bulk lane: it moves to a bulk slot when one is free, and
+            // its ordinary slot takes another job (`job_slot`, issue 22).
+            if crate::job_slot::entered_bulk() {
+                stats::get().bulk_slot_moves.inc();
+            }
+        }
         let probe = lane.wait(self.0.shared.clone(), integration, bulk).await?;
         Ok(Ticket { budget: self.clone(), lane, probe, settled: false })
     }

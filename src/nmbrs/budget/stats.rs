@@ -19,6 +19,9 @@ pub struct BudgetStats {
     /// Tokens not used because their call woke too late after the token's moment (a loaded
     /// process): the call took a fresh one (`nmbrs::budget::lane`).
     pub late_tokens: Counter,
+    /// Jobs that gave their job slot back for a bulk slot when their calls reached the bulk
+    /// lane (`crate::job_slot`).
+    pub bulk_slot_moves: Counter,
 }
 
 /// The process's budget metrics.
