@@ -308,10 +308,10 @@ async fn run(sim: &SimProcess, lane: Lane, setup: Setup) -> Result<Vec<Run>, Str
 /// A clerk changes the worked-hours line of the first `n` employees to 1.00 in Nmbrs (the line
 /// ids read through the simulator's SOAP face with the demo user, outside the measured runs).
 async fn drift(sim: &SimProcess, n: usize) -> Result<(), String> {
-    use nmbrs_worker::nmbrs::{ClientConfig, Credentials, EmployeeId, EmployeeService, NmbrsTransport, PayPeriod};
+    use nmbrs_worker::nmbrs::{ClientConfig, EmployeeId, EmployeeService, NmbrsTransport, PayPeriod, SoapCredentials};
     let config = ClientConfig { base_url: sim.base.clone(), ..Default::default() };
     let transport = NmbrsTransport::new(config).map_err(|e| e.to_string())?;
-    let client = transport.client(Credentials::new(demo::USERNAME, demo::TOKEN, demo::DOMAIN), 1);
+    let client = transport.client(SoapCredentials::new(demo::USERNAME, demo::TOKEN, demo::DOMAIN), 1);
     for i in 0..n {
         let employee = EmployeeId::int(600_000 + i as i32);
         let lines =

@@ -57,8 +57,8 @@ impl Credentials {
     }
 
     /// The form the Nmbrs client writes into its `AuthHeaderWithDomain`.
-    pub fn for_nmbrs(&self, domain: &str) -> crate::nmbrs::Credentials {
-        crate::nmbrs::Credentials::new(self.username.clone(), self.token.expose_secret(), domain)
+    pub fn for_nmbrs(&self, domain: &str) -> crate::nmbrs::SoapCredentials {
+        crate::nmbrs::SoapCredentials::new(self.username.clone(), self.token.expose_secret(), domain)
     }
 }
 

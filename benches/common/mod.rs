@@ -16,7 +16,7 @@ use nmbrs_worker::{
     credentials::{Credentials, KeyRing, RestGrant},
     sim::{
         demo,
-        rest::ids::{Kind, rest_id},
+        rest::ids::{IdKind, rest_id},
     },
 };
 use serde_json::{Value, json};
@@ -54,7 +54,7 @@ impl Api {
     }
 
     /// A simulator id in this API's form: the SOAP integer, or its REST UUID.
-    fn id(self, kind: Kind, soap_id: i32) -> Value {
+    fn id(self, kind: IdKind, soap_id: i32) -> Value {
         match self {
             Api::Soap => json!(soap_id),
             Api::Rest => json!(rest_id(demo::DOMAIN, kind, soap_id.into()).to_string()),
@@ -63,13 +63,13 @@ impl Api {
 
     /// A company id (`venues[].nmbrs_company_id`) in this API's form.
     pub fn company(self, soap_id: i32) -> Value {
-        self.id(Kind::Company, soap_id)
+        self.id(IdKind::Company, soap_id)
     }
 
     /// An employee id (`entries[].nmbrs_employee_id`) in this API's form.
     #[allow(dead_code)]
     pub fn employee(self, soap_id: i32) -> Value {
-        self.id(Kind::Employee, soap_id)
+        self.id(IdKind::Employee, soap_id)
     }
 }
 

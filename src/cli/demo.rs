@@ -374,7 +374,7 @@ fn api_name(api: ApiKind) -> &'static str {
 struct Ids(ApiKind);
 
 impl Ids {
-    fn id(self, kind: crate::sim::rest::ids::Kind, id: i32) -> Value {
+    fn id(self, kind: crate::sim::rest::ids::IdKind, id: i32) -> Value {
         match self.0 {
             ApiKind::Soap => json!(id),
             ApiKind::Rest => json!(crate::sim::rest::ids::rest_id(demo::DOMAIN, kind, id.into()).to_string()),
@@ -382,11 +382,11 @@ impl Ids {
     }
 
     fn company(self, id: i32) -> Value {
-        self.id(crate::sim::rest::ids::Kind::Company, id)
+        self.id(crate::sim::rest::ids::IdKind::Company, id)
     }
 
     fn employee(self, id: i32) -> Value {
-        self.id(crate::sim::rest::ids::Kind::Employee, id)
+        self.id(crate::sim::rest::ids::IdKind::Employee, id)
     }
 }
 

@@ -29,6 +29,6 @@ pub use crate::domain::nmbrs::model::*;
 pub use api::{CompanyService, ComponentUpdates, EmployeeService, NmbrsApi};
 pub use error::{ErrorClass, ErrorKind, NmbrsError};
 pub use soap::{
-    ClientConfig, Credentials, DEFAULT_BASE_URL, DEFAULT_MAX_CONCURRENCY, Effect, NmbrsTransport, Operation, Service,
-    SoapClient, SoapFault, classify_code, nmbrs_code,
+    ClientConfig, DEFAULT_BASE_URL, DEFAULT_MAX_CONCURRENCY, Effect, NmbrsTransport, Operation, Service, SoapClient,
+    SoapCredentials, SoapFault, classify_code, nmbrs_code,
 };

@@ -247,13 +247,13 @@ impl Simulator {
     }
 
     /// The REST id (UUID) of SOAP entity `id` of `kind` in `domain` (its alias when given one).
-    pub fn rest_id(&self, domain: &str, kind: rest::ids::Kind, id: i32) -> uuid::Uuid {
+    pub fn rest_id(&self, domain: &str, kind: rest::ids::IdKind, id: i32) -> uuid::Uuid {
         self.state().rest.ids.id(domain, kind, id.into())
     }
 
     /// Gives SOAP entity `id` of `kind` in `domain` the REST id `uuid` instead of its derived
     /// one, so given REST pages naming it by that id meet its record here.
-    pub fn set_rest_id(&self, domain: &str, kind: rest::ids::Kind, id: i32, uuid: uuid::Uuid) {
+    pub fn set_rest_id(&self, domain: &str, kind: rest::ids::IdKind, id: i32, uuid: uuid::Uuid) {
         self.state().rest.ids.alias(domain, kind, id, uuid);
     }
 

@@ -19,7 +19,7 @@ use nmbrs_worker::{
     credentials::RestGrant,
     sim::{
         SimState, Simulator, demo,
-        rest::{GrantSpec, ids::Kind, ids::rest_id},
+        rest::{GrantSpec, ids::IdKind, ids::rest_id},
     },
 };
 use serde_json::{Value, json};
@@ -58,7 +58,7 @@ pub fn rest_sync(env: &TestEnv, sim: &Simulator, domain: &str, integration: &str
         envelope("SyncTeam", integration, &sealed, json!({"trigger": "nightly", "full": false, "members": []}));
     job["integration"]["nmbrs"]["domain"] = json!(domain);
     job["integration"]["nmbrs"]["api"] = json!("rest");
-    let company = |id: i32| rest_id(domain, Kind::Company, id.into()).to_string();
+    let company = |id: i32| rest_id(domain, IdKind::Company, id.into()).to_string();
     job["integration"]["venues"] = json!([
         {"eitje_venue_id": "v-horeca", "nmbrs_company_id": company(demo::HORECA)},
         {"eitje_venue_id": "v-catering", "nmbrs_company_id": company(demo::CATERING)}

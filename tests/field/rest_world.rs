@@ -13,7 +13,7 @@ use nmbrs_worker::{
     clock::Clock,
     credentials::RestGrant,
     nmbrs::{Contract, ContractId, EmployeeId, EmployeeSnapshot, rest::RestOperation},
-    sim::{SimEmployee, demo, rest::ids::Kind},
+    sim::{SimEmployee, demo, rest::ids::IdKind},
 };
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -78,9 +78,9 @@ fn employee(n: u8, employments: Vec<Contract>) -> SimEmployee {
 pub(super) async fn world(people: Vec<(u8, Vec<Contract>)>, clock: Clock) -> TestApp {
     let mut state = super::reading::horeca_with(people.iter().map(|(n, e)| employee(*n, e.clone())).collect());
     let company = Uuid::parse_str(COMPANY).unwrap();
-    state.rest.ids.alias(demo::DOMAIN, Kind::Company, demo::HORECA, company);
+    state.rest.ids.alias(demo::DOMAIN, IdKind::Company, demo::HORECA, company);
     for (n, _) in &people {
-        state.rest.ids.alias(demo::DOMAIN, Kind::Employee, soap_id(*n), Uuid::parse_str(&person(*n)).unwrap());
+        state.rest.ids.alias(demo::DOMAIN, IdKind::Employee, soap_id(*n), Uuid::parse_str(&person(*n)).unwrap());
     }
     Spawn::new().api(Api::Rest).state(state).handlers(move |env, sim| team_handlers(env, sim, clock)).start().await
 }

@@ -110,7 +110,8 @@ async fn nmbrs_faults_are_classified() {
     assert_eq!(e.nmbrs_code(), Some(1001));
     assert_eq!(job_failure(e.kind()).class, ErrorClass::NeedsPerson);
     let wrong_domain =
-        SoapClient::new(fast_config(sim.base_url()), Credentials::new(demo::USERNAME, demo::TOKEN, "nope"), 4).unwrap();
+        SoapClient::new(fast_config(sim.base_url()), SoapCredentials::new(demo::USERNAME, demo::TOKEN, "nope"), 4)
+            .unwrap();
     assert_eq!(kind_of(wrong_domain.companies().await).await, ErrorKind::Credentials);
 
     // 2001 / 2002: codes outside both models.
@@ -251,7 +252,7 @@ async fn a_refused_connection_is_transient_and_even_an_insert_is_not_in_doubt() 
     let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", free.local_addr().unwrap());
     drop(free);
-    let c = SoapClient::new(fast_config(&base), Credentials::new("u", "t", "d"), 4).unwrap();
+    let c = SoapClient::new(fast_config(&base), SoapCredentials::new("u", "t", "d"), 4).unwrap();
     let e = c.companies().await.unwrap_err();
     assert!(matches!(e, NmbrsError::Connect { .. }), "{e:?}");
     assert_eq!(e.kind(), ErrorKind::Transient);
@@ -264,7 +265,8 @@ async fn slow_and_oversized_responses_are_errors_not_hangs() {
     let sim = demo_sim().await;
     sim.set_faults(FaultConfig { latency_ms: 2_000, ..Default::default() });
     let config = ClientConfig { timeout: Duration::from_millis(150), max_retries: 0, ..fast_config(sim.base_url()) };
-    let c = SoapClient::new(config.clone(), Credentials::new(demo::USERNAME, demo::TOKEN, demo::DOMAIN), 4).unwrap();
+    let c =
+        SoapClient::new(config.clone(), SoapCredentials::new(demo::USERNAME, demo::TOKEN, demo::DOMAIN), 4).unwrap();
     let started = Instant::now();
     let e = c.companies().await.unwrap_err();
     assert!(matches!(e, NmbrsError::Timeout { .. }), "{e:?}");
@@ -273,7 +275,7 @@ async fn slow_and_oversized_responses_are_errors_not_hangs() {
 
     sim.set_faults(FaultConfig::default());
     let small = ClientConfig { max_response_bytes: 2_000, ..fast_config(sim.base_url()) };
-    let c = SoapClient::new(small, Credentials::new(demo::USERNAME, demo::TOKEN, demo::DOMAIN), 4).unwrap();
+    let c = SoapClient::new(small, SoapCredentials::new(demo::USERNAME, demo::TOKEN, demo::DOMAIN), 4).unwrap();
     let e =
         c.employee_snapshots(CompanyId(nmbrs_worker::domain::nmbrs_id::NmbrsId::Int(demo::HORECA))).await.unwrap_err();
     assert!(matches!(e, NmbrsError::TooLarge { limit: 2_000, .. }), "{e:?}");
@@ -288,9 +290,12 @@ async fn slow_and_oversized_responses_are_errors_not_hangs() {
 async fn concurrency_per_integration_is_limited() {
     let sim = demo_sim().await;
     sim.set_faults(FaultConfig { latency_ms: 100, ..Default::default() });
-    let c =
-        SoapClient::new(fast_config(sim.base_url()), Credentials::new(demo::USERNAME, demo::TOKEN, demo::DOMAIN), 2)
-            .unwrap();
+    let c = SoapClient::new(
+        fast_config(sim.base_url()),
+        SoapCredentials::new(demo::USERNAME, demo::TOKEN, demo::DOMAIN),
+        2,
+    )
+    .unwrap();
     let calls = (0..6).map(|_| c.companies());
     for r in futures::future::join_all(calls).await {
         r.unwrap();
@@ -304,8 +309,8 @@ async fn the_global_rate_limit_spaces_calls() {
     let config = ClientConfig { calls_per_second: 10, ..fast_config(sim.base_url()) };
     let transport = NmbrsTransport::new(config).unwrap();
     // Two integrations share the one limit.
-    let a = transport.client(Credentials::new(demo::USERNAME, demo::TOKEN, demo::DOMAIN), 8);
-    let b = transport.client(Credentials::new(demo::USERNAME, demo::TOKEN, demo::DOMAIN), 8);
+    let a = transport.client(SoapCredentials::new(demo::USERNAME, demo::TOKEN, demo::DOMAIN), 8);
+    let b = transport.client(SoapCredentials::new(demo::USERNAME, demo::TOKEN, demo::DOMAIN), 8);
     let started = Instant::now();
     let calls = (0..10).map(|i| {
         let c = if i % 2 == 0 { a.clone() } else { b.clone() };

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use nmbrs_worker::{
-    nmbrs::{ClientConfig, CompanyService, ErrorKind, NmbrsTransport, rest::RestOperation, soap::Credentials},
+    nmbrs::{ClientConfig, CompanyService, ErrorKind, NmbrsTransport, rest::RestOperation, soap::SoapCredentials},
     sim::{FaultConfig, Injected, SimState, demo, rest::GrantSpec},
 };
 
@@ -19,7 +19,7 @@ async fn the_clients_of_one_integration_share_its_permits() {
     sim.set_faults(FaultConfig { latency_ms: 100, ..Default::default() });
     let transport = NmbrsTransport::new(fast_config(sim.base_url())).unwrap();
     // Two jobs of one integration at once (an export and a team sync), each with its client.
-    let credentials = || Credentials::new(demo::USERNAME, demo::TOKEN, demo::DOMAIN);
+    let credentials = || SoapCredentials::new(demo::USERNAME, demo::TOKEN, demo::DOMAIN);
     let (export, sync) = (transport.client(credentials(), 2), transport.client(credentials(), 2));
     let calls = (0..8).map(|i| {
         let c = if i % 2 == 0 { export.clone() } else { sync.clone() };

@@ -14,7 +14,7 @@ use axum::{
     response::IntoResponse,
 };
 use nmbrs_worker::{
-    nmbrs::{CompanyService, EmployeeService, ErrorKind, NmbrsError, PayPeriod, SoapClient, soap::Credentials},
+    nmbrs::{CompanyService, EmployeeService, ErrorKind, NmbrsError, PayPeriod, SoapClient, soap::SoapCredentials},
     sim::{demo, rest::GrantSpec},
 };
 
@@ -65,7 +65,7 @@ impl Hosts {
 async fn the_soap_client_never_follows_a_redirect_and_an_insert_redirected_is_in_doubt() {
     for status in [302, 307] {
         let hosts = Hosts::start(status).await;
-        let credentials = Credentials::new(demo::USERNAME, demo::TOKEN, demo::DOMAIN);
+        let credentials = SoapCredentials::new(demo::USERNAME, demo::TOKEN, demo::DOMAIN);
         let c = SoapClient::new(fast_config(&hosts.front), credentials, 4).unwrap();
 
         let e = c.companies().await.unwrap_err();

@@ -13,7 +13,7 @@ use nmbrs_worker::domain::nmbrs_failure::{BucketOutcome, FailureScope, Treatment
 use nmbrs_worker::nmbrs::*;
 use nmbrs_worker::sim::{
     SimState, demo,
-    rest::{DaysPost, GrantSpec, RestSettings, ids::Kind, ids::rest_id},
+    rest::{DaysPost, GrantSpec, RestSettings, ids::IdKind, ids::rest_id},
 };
 use rust_decimal::Decimal;
 
@@ -24,7 +24,7 @@ const PIETER: i32 = 503296;
 const NOV: PayPeriod = PayPeriod { year: 2026, period: 11 };
 
 /// The REST id of a SOAP id of `kind` (a REST id stays).
-fn rest(kind: Kind, id: NmbrsId) -> NmbrsId {
+fn rest(kind: IdKind, id: NmbrsId) -> NmbrsId {
     match id {
         NmbrsId::Int(i) => NmbrsId::Uuid(rest_id(DOMAIN, kind, i.into())),
         other => other,
@@ -32,11 +32,11 @@ fn rest(kind: Kind, id: NmbrsId) -> NmbrsId {
 }
 
 fn company(id: i32) -> CompanyId {
-    CompanyId(rest(Kind::Company, NmbrsId::Int(id)))
+    CompanyId(rest(IdKind::Company, NmbrsId::Int(id)))
 }
 
 fn employee(id: i32) -> EmployeeId {
-    EmployeeId(rest(Kind::Employee, NmbrsId::Int(id)))
+    EmployeeId(rest(IdKind::Employee, NmbrsId::Int(id)))
 }
 
 fn soap_company(id: i32) -> CompanyId {
@@ -70,7 +70,7 @@ fn rest_calls(w: &World) -> BTreeMap<String, usize> {
 fn by_employee<T>(list: Listed<PerEmployee<T>>, map: impl Fn(T) -> T) -> BTreeMap<EmployeeId, Vec<T>> {
     list.items
         .into_iter()
-        .map(|l| (EmployeeId(rest(Kind::Employee, l.employee_id.0)), l.items.into_iter().map(&map).collect()))
+        .map(|l| (EmployeeId(rest(IdKind::Employee, l.employee_id.0)), l.items.into_iter().map(&map).collect()))
         .collect()
 }
 
@@ -80,7 +80,7 @@ async fn company_reads_answer_as_on_soap_and_read_the_period_once() {
     let (api, soap): (&dyn NmbrsApi, &dyn NmbrsApi) = (&w.client, &demo_client(&w.sim));
 
     let view = |cs: Vec<Company>| -> Vec<(NmbrsId, i32, Option<String>)> {
-        cs.into_iter().map(|c| (rest(Kind::Company, c.id.0), c.number, c.name)).collect()
+        cs.into_iter().map(|c| (rest(IdKind::Company, c.id.0), c.number, c.name)).collect()
     };
     assert_eq!(view(api.companies().await.unwrap()), view(soap.companies().await.unwrap()));
 
@@ -104,7 +104,7 @@ async fn company_reads_answer_as_on_soap_and_read_the_period_once() {
 
 /// A snapshot with its id as REST's.
 fn snapshot_view(mut s: EmployeeSnapshot) -> EmployeeSnapshot {
-    s.employee_id = EmployeeId(rest(Kind::Employee, s.employee_id.0));
+    s.employee_id = EmployeeId(rest(IdKind::Employee, s.employee_id.0));
     s
 }
 
@@ -144,7 +144,7 @@ async fn team_reads_answer_as_on_soap() {
 
         // Contracts: REST has no employment type, tax sequence or phase.
         let soap_contracts = by_employee(soap.contracts(s).await.unwrap(), |c| Contract {
-            contract_id: ContractId(rest(Kind::Contract, c.contract_id.0)),
+            contract_id: ContractId(rest(IdKind::Contract, c.contract_id.0)),
             employement_type: None,
             employment_sequence_tax_id: None,
             phase_classification: None,
@@ -152,8 +152,10 @@ async fn team_reads_answer_as_on_soap() {
         });
         assert_eq!(by_employee(api.contracts(r).await.unwrap(), |c| c), soap_contracts);
 
-        let soap_salaries =
-            by_employee(soap.salaries(s).await.unwrap(), |x| Salary { id: SalaryId(rest(Kind::Salary, x.id.0)), ..x });
+        let soap_salaries = by_employee(soap.salaries(s).await.unwrap(), |x| Salary {
+            id: SalaryId(rest(IdKind::Salary, x.id.0)),
+            ..x
+        });
         assert_eq!(by_employee(api.salaries(r).await.unwrap(), |x| x), soap_salaries);
 
         // A schedule's SOAP id is a decimal; REST's UUID is not kept.
@@ -162,7 +164,7 @@ async fn team_reads_answer_as_on_soap() {
 
         // Personal info: REST keeps the BSN elsewhere and has no nationality code.
         let soap_infos = by_employee(soap.personal_infos(s).await.unwrap(), |p| PersonalInfo {
-            id: EmployeeId(rest(Kind::PersonalInfo, p.id.0)),
+            id: EmployeeId(rest(IdKind::PersonalInfo, p.id.0)),
             bsn: None,
             nationality_code: 0,
             ..p
@@ -172,7 +174,7 @@ async fn team_reads_answer_as_on_soap() {
 
         let list = |items: Vec<EmployeeListItem>| -> Vec<(NmbrsId, i32, Option<String>)> {
             let mut v: Vec<_> =
-                items.into_iter().map(|e| (rest(Kind::Employee, e.id.0), e.number, e.display_name)).collect();
+                items.into_iter().map(|e| (rest(IdKind::Employee, e.id.0), e.number, e.display_name)).collect();
             v.sort();
             v
         };
@@ -246,7 +248,7 @@ async fn unreadable_records_are_named_on_both_faces() {
     let soap_contracts = soap.contracts(s).await.unwrap();
     let rest_contracts = api.contracts(r).await.unwrap();
     let soap_named: Vec<EmployeeId> =
-        soap_contracts.unreadable_employees().into_iter().map(|e| EmployeeId(rest(Kind::Employee, e.0))).collect();
+        soap_contracts.unreadable_employees().into_iter().map(|e| EmployeeId(rest(IdKind::Employee, e.0))).collect();
     assert_eq!(soap_named, vec![employee(PIETER)]);
     assert_eq!(rest_contracts.unreadable_employees(), soap_named);
     assert!(rest_contracts.unreadable.iter().all(|u| u.field == "startDate"), "{:?}", rest_contracts.unreadable);
@@ -295,7 +297,7 @@ async fn lines_answer_as_on_soap_and_carry_their_marker() {
     soap.hour_component_var_insert(EmployeeId::int(JAN), &hour_line(20, "2", "soap"), NOV, false).await.unwrap();
     let rest_lines = api.hour_component_var_get(jan, NOV).await.unwrap();
     let soap_lines = soap.hour_component_var_get(EmployeeId::int(JAN), NOV).await.unwrap();
-    let strip = |l: &HourComponentLine| (rest(Kind::HourComponent, l.id.0), l.hour_code, l.hours);
+    let strip = |l: &HourComponentLine| (rest(IdKind::HourComponent, l.id.0), l.hour_code, l.hours);
     assert_eq!(
         rest_lines.items.iter().map(strip).collect::<Vec<_>>(),
         soap_lines.items.iter().map(strip).collect::<Vec<_>>()
@@ -315,7 +317,7 @@ async fn lines_answer_as_on_soap_and_carry_their_marker() {
         (api.wage_component_var_get(jan, NOV).await.unwrap(), api.wage_component_var_get(anton, NOV).await.unwrap());
     let wage_reads = rest_calls(&w)["GET /api/companies/{companyId}/employees/variablewagecomponents"];
     assert_eq!(wage_reads, before.unwrap_or(0) + 1, "one company-wide read answers both employees");
-    let strip = |l: &WageComponentLine| (rest(Kind::WageComponent, l.id.0), l.code, l.value);
+    let strip = |l: &WageComponentLine| (rest(IdKind::WageComponent, l.id.0), l.code, l.value);
     for (emp, got) in [(JAN, &rest_jan), (ANTON, &rest_anton)] {
         let expected = soap.wage_component_var_get(EmployeeId::int(emp), NOV).await.unwrap();
         assert_eq!(

@@ -10,7 +10,7 @@ use super::rest_client::World;
 use nmbrs_worker::nmbrs::*;
 use nmbrs_worker::sim::{
     demo,
-    rest::{DaysPost, NegativeDays, RestInjected, RestSettings, ids::Kind, ids::rest_id},
+    rest::{DaysPost, NegativeDays, RestInjected, RestSettings, ids::IdKind, ids::rest_id},
 };
 
 const DOMAIN: &str = demo::DOMAIN;
@@ -19,7 +19,7 @@ const POST: &str = "POST /api/employees/{employeeId}/variabledays";
 const GET: &str = "GET /api/employees/{employeeId}/variabledays";
 
 fn jan() -> EmployeeId {
-    EmployeeId(NmbrsId::Uuid(rest_id(DOMAIN, Kind::Employee, JAN.into())))
+    EmployeeId(NmbrsId::Uuid(rest_id(DOMAIN, IdKind::Employee, JAN.into())))
 }
 
 fn days_calls(w: &World) -> BTreeMap<&'static str, usize> {

@@ -169,7 +169,7 @@ async fn the_json_control_api_seeds_inspects_and_injects() {
     let r = post_json(&http, &url("seed"), &seed).await;
     assert_eq!(r.status(), 204);
 
-    let c = SoapClient::new(fast_config(sim.base_url()), Credentials::new("u@acme.example", "tok-acme", "acme"), 4)
+    let c = SoapClient::new(fast_config(sim.base_url()), SoapCredentials::new("u@acme.example", "tok-acme", "acme"), 4)
         .unwrap();
     let cp = c.current_period(CompanyId::int(7)).await.unwrap();
     assert_eq!(cp.to_string(), "2026-48-1W");
@@ -224,8 +224,8 @@ async fn serve_runs_the_demo_until_shutdown() {
         let _ = stopped.await;
     }));
     let base = format!("http://{addr}");
-    let c =
-        SoapClient::new(fast_config(&base), Credentials::new(demo::USERNAME, demo::TOKEN, demo::DOMAIN), 4).unwrap();
+    let c = SoapClient::new(fast_config(&base), SoapCredentials::new(demo::USERNAME, demo::TOKEN, demo::DOMAIN), 4)
+        .unwrap();
     let mut companies = Err(None);
     for _ in 0..50 {
         match c.companies().await {
@@ -327,7 +327,7 @@ async fn real_samples_parse_and_the_simulator_answers_identically() {
         );
     }
     sim.state().capture = true;
-    let c = SoapClient::new(fast_config(sim.base_url()), Credentials::new("u", "t", "d"), 4).unwrap();
+    let c = SoapClient::new(fast_config(sim.base_url()), SoapCredentials::new("u", "t", "d"), 4).unwrap();
     // …which the client parses identically.
     assert_eq!(c.companies().await.unwrap(), companies);
     assert_eq!(c.employees_by_company(CompanyId::int(54613), 1).await.unwrap(), employees);

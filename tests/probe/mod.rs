@@ -18,7 +18,7 @@ use nmbrs_worker::{
     nmbrs::PayPeriod,
     sim::{
         SimState, Simulator, demo,
-        rest::{GrantSpec, ids::Kind, ids::rest_id},
+        rest::{GrantSpec, ids::IdKind, ids::rest_id},
     },
 };
 use secrecy::SecretString;
@@ -42,7 +42,7 @@ pub struct World {
     pub out: tempfile::TempDir,
 }
 
-pub fn id(kind: Kind, soap: i32) -> String {
+pub fn id(kind: IdKind, soap: i32) -> String {
     rest_id(demo::DOMAIN, kind, soap.into()).to_string()
 }
 
@@ -82,8 +82,8 @@ impl World {
     /// Options for Jan in the demo company, records in this world's folder.
     pub fn options(&self) -> Options {
         Options {
-            company: Some(id(Kind::Company, demo::HORECA)),
-            employee: Some(id(Kind::Employee, JAN)),
+            company: Some(id(IdKind::Company, demo::HORECA)),
+            employee: Some(id(IdKind::Employee, JAN)),
             demo_pattern: probe::safety::DEFAULT_DEMO_PATTERN.into(),
             out: self.out.path().to_owned(),
             json: Some(self.out.path().join("findings.json")),

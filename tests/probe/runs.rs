@@ -22,8 +22,8 @@ async fn refused(w: &World, opts: &Options) -> String {
 async fn a_company_outside_the_demo_pattern_or_the_consent_is_refused_before_any_write() {
     let w = World::new().await;
     let mut opts = w.options();
-    opts.company = Some(id(Kind::Company, demo::CATERING));
-    opts.employee = Some(id(Kind::Employee, 503300));
+    opts.company = Some(id(IdKind::Company, demo::CATERING));
+    opts.employee = Some(id(IdKind::Employee, 503300));
     let e = refused(&w, &opts).await;
     assert!(
         e.contains("Eitje Demo Catering B.V.") && e.contains("does not match the demo pattern \"extdev-*\""),
@@ -46,7 +46,7 @@ async fn a_company_outside_the_demo_pattern_or_the_consent_is_refused_before_any
 async fn an_employee_of_another_company_is_refused_before_any_write() {
     let w = World::new().await;
     let mut opts = w.options();
-    opts.employee = Some(id(Kind::Employee, 503300)); // Lucas, of the catering company
+    opts.employee = Some(id(IdKind::Employee, 503300)); // Lucas, of the catering company
     let e = refused(&w, &opts).await;
     assert!(e.contains("is not an employee of company"), "{e}");
 }

@@ -12,7 +12,7 @@ use nmbrs_worker::{
     nmbrs::rest::RestOperation,
     sim::{
         Simulator, demo,
-        rest::{GrantSpec, ids::Kind},
+        rest::{GrantSpec, ids::IdKind},
     },
 };
 use serde_json::{Value, json};
@@ -43,7 +43,7 @@ impl Api {
 
     /// The id the simulator's `kind` with SOAP id `id` has in this API, as events and
     /// envelopes carry it: a JSON number on SOAP, the UUID string on REST (CONTRACT §5.2).
-    pub fn id(self, kind: Kind, id: i32) -> Value {
+    pub fn id(self, kind: IdKind, id: i32) -> Value {
         match self {
             Api::Soap => json!(id),
             Api::Rest => json!(nmbrs_worker::sim::rest::ids::rest_id(demo::DOMAIN, kind, id.into()).to_string()),
@@ -61,12 +61,12 @@ impl Api {
 
     /// [`Api::id`] of an employee.
     pub fn employee(self, id: i32) -> Value {
-        self.id(Kind::Employee, id)
+        self.id(IdKind::Employee, id)
     }
 
     /// [`Api::id`] of a company.
     pub fn company(self, id: i32) -> Value {
-        self.id(Kind::Company, id)
+        self.id(IdKind::Company, id)
     }
 }
 
@@ -150,11 +150,11 @@ fn translate_employee_ids(api: Api, value: &mut Value) {
 pub fn soap_ids_of(sim: &Simulator) -> std::collections::HashMap<String, i32> {
     let mut state = sim.state();
     let d = state.domain_mut(demo::DOMAIN);
-    let lines = d.hour_components.values().flatten().map(|l| (Kind::HourComponent, l.id.soap()));
-    let wages = d.wage_components.values().flatten().map(|l| (Kind::WageComponent, l.id.soap()));
-    let companies = d.companies.keys().map(|&id| (Kind::Company, Some(id)));
-    let employees = d.employees.keys().map(|&id| (Kind::Employee, Some(id)));
-    let all: Vec<(Kind, Option<i32>)> = companies.chain(employees).chain(lines).chain(wages).collect();
+    let lines = d.hour_components.values().flatten().map(|l| (IdKind::HourComponent, l.id.soap()));
+    let wages = d.wage_components.values().flatten().map(|l| (IdKind::WageComponent, l.id.soap()));
+    let companies = d.companies.keys().map(|&id| (IdKind::Company, Some(id)));
+    let employees = d.employees.keys().map(|&id| (IdKind::Employee, Some(id)));
+    let all: Vec<(IdKind, Option<i32>)> = companies.chain(employees).chain(lines).chain(wages).collect();
     all.into_iter()
         .filter_map(|(kind, id)| {
             let id = id?;

@@ -9,8 +9,8 @@
 
 use nmbrs_worker::{
     nmbrs::{
-        Amount, ClientConfig, Credentials, EmployeeId, EmployeeService, HourCode, Hours, NewHourComponent,
-        NewWageComponent, NmbrsError, NmbrsTransport, PayPeriod, SoapClient, WageCode,
+        Amount, ClientConfig, EmployeeId, EmployeeService, HourCode, Hours, NewHourComponent, NewWageComponent,
+        NmbrsError, NmbrsTransport, PayPeriod, SoapClient, SoapCredentials, WageCode,
     },
     sim::{Simulator, demo},
 };
@@ -131,7 +131,7 @@ impl TestApp {
         let transport =
             NmbrsTransport::new(ClientConfig { base_url: self.sim.base_url().to_string(), ..Default::default() })
                 .expect("transport");
-        transport.client(Credentials::new(user.0, user.1, demo::DOMAIN), 1)
+        transport.client(SoapCredentials::new(user.0, user.1, demo::DOMAIN), 1)
     }
 
     /// Adds an hour component "by hand" (not through the worker); returns its id.

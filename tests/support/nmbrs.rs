@@ -24,7 +24,7 @@ pub async fn demo_sim() -> Simulator {
 pub fn client_as(sim: &Simulator, username: &str, token: &str) -> SoapClient {
     SoapClient::new(
         fast_config(sim.base_url()),
-        Credentials::new(username, token, demo::DOMAIN),
+        SoapCredentials::new(username, token, demo::DOMAIN),
         DEFAULT_MAX_CONCURRENCY,
     )
     .expect("client builds")

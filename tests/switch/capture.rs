@@ -12,7 +12,7 @@ use nmbrs_worker::{
     nmbrs::Operation,
     sim::{
         Injected, Simulator, demo,
-        rest::{GrantSpec, ids::Kind},
+        rest::{GrantSpec, ids::IdKind},
     },
 };
 use serde_json::{Value, json};
@@ -60,8 +60,8 @@ async fn rest_get(sim: &Simulator, token: &str, path: &str) -> Value {
 /// REST face, by SOAP line id.
 async fn rest_comments(sim: &Simulator, token: &str, employee: i32) -> BTreeMap<i32, Option<String>> {
     let uuid = |kind, id| sim.rest_id(demo::DOMAIN, kind, id).to_string();
-    let e = uuid(Kind::Employee, employee);
-    let company = uuid(Kind::Company, demo::HORECA);
+    let e = uuid(IdKind::Employee, employee);
+    let company = uuid(IdKind::Company, demo::HORECA);
     let hours = rest_get(sim, token, &format!("/api/employees/{e}/variablehours?year=2026&period=11")).await;
     let wages = rest_get(
         sim,
@@ -81,7 +81,7 @@ async fn rest_comments(sim: &Simulator, token: &str, employee: i32) -> BTreeMap<
     }
     let held = nmbrs_period(sim, employee, NOVEMBER);
     let mut out = BTreeMap::new();
-    for (kind, lines) in [(Kind::HourComponent, &held.hours), (Kind::WageComponent, &held.wages)] {
+    for (kind, lines) in [(IdKind::HourComponent, &held.hours), (IdKind::WageComponent, &held.wages)] {
         for line in lines {
             let comment =
                 by_uuid.remove(&uuid(kind, line.id)).unwrap_or_else(|| panic!("line {} read via REST", line.id));

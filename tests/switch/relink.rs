@@ -21,7 +21,7 @@ use nmbrs_worker::{
     },
     sim::{
         demo,
-        rest::{GrantSpec, Numbers, RestSettings, ids::Kind},
+        rest::{GrantSpec, Numbers, RestSettings, ids::IdKind},
     },
 };
 use serde_json::{Value, json};
@@ -53,7 +53,7 @@ async fn rest_client(h: &TestApp) -> RestClient {
     RestTransport::new(&config, ClientConfig::default()).unwrap().client(tokens, 4)
 }
 
-fn uuid(h: &TestApp, kind: Kind, id: i32) -> Uuid {
+fn uuid(h: &TestApp, kind: IdKind, id: i32) -> Uuid {
     h.sim.rest_id(demo::DOMAIN, kind, id)
 }
 
@@ -62,7 +62,7 @@ fn rest_venues(h: &TestApp) -> Vec<Venue> {
     [("v-horeca", demo::HORECA), ("v-catering", demo::CATERING)]
         .map(|(venue, company)| Venue {
             eitje_venue_id: venue.into(),
-            nmbrs_company_id: CompanyId::from(CompanyUuid(uuid(h, Kind::Company, company))),
+            nmbrs_company_id: CompanyId::from(CompanyUuid(uuid(h, IdKind::Company, company))),
         })
         .into()
 }
@@ -139,9 +139,9 @@ fn relinked(h: &TestApp, before: &BTreeMap<String, Value>, company: i32) -> BTre
                 return (key.clone(), row.clone());
             }
             let employee: i32 = parts[1].parse().unwrap();
-            parts[0] = uuid(h, Kind::Company, company).to_string();
-            parts[1] = uuid(h, Kind::Employee, employee).to_string();
-            let kind = if parts[3].starts_with("wage") { Kind::WageComponent } else { Kind::HourComponent };
+            parts[0] = uuid(h, IdKind::Company, company).to_string();
+            parts[1] = uuid(h, IdKind::Employee, employee).to_string();
+            let kind = if parts[3].starts_with("wage") { IdKind::WageComponent } else { IdKind::HourComponent };
             let mut row = row.clone();
             let owned: Vec<Value> = row["owned"]
                 .as_array()
@@ -211,7 +211,7 @@ async fn assert_relinked_exactly(h: &TestApp, before: &BTreeMap<String, Value>) 
         relinked(h, before, demo::HORECA),
         "HORECA's rows on REST ids, CATERING's closed rows as they were"
     );
-    let horeca = uuid(h, Kind::Company, demo::HORECA).to_string();
+    let horeca = uuid(h, IdKind::Company, demo::HORECA).to_string();
     let places = contribution_places(h).await;
     let moved: Vec<&(String, String, i32, i16)> = places.iter().filter(|p| p.0 == horeca).collect();
     assert_eq!(moved.len(), 5, "Jan's hours, days and meal, Anton's hours and days: {places:?}");
@@ -219,7 +219,7 @@ async fn assert_relinked_exactly(h: &TestApp, before: &BTreeMap<String, Value>) 
 
     let pool = h.env.pool().await;
     let links = EmployeeLinks::load(&pool, INTEGRATION).await.unwrap();
-    let jan = uuid(h, Kind::Employee, JAN);
+    let jan = uuid(h, IdKind::Employee, JAN);
     assert_eq!(links.rest_id_for(EmployeeId::int(JAN)), EmployeeId::from(nmbrs_worker::nmbrs::rest::EmployeeUuid(jan)));
     assert_eq!(links.previous_soap_id(EmployeeId::from(nmbrs_worker::nmbrs::rest::EmployeeUuid(jan))), Some(JAN));
     assert_eq!(links.rest_id_for(EmployeeId::int(1)), EmployeeId::int(1), "an unknown id stays as it is");
@@ -267,7 +267,7 @@ async fn the_relink_maps_companies_employees_and_components_and_leaves_a_persons
     assert_eq!(report.in_doubt, vec![], "{report:?}");
     assert_eq!(report.closed_rows_kept, 2, "Emma's hours and days of the closed period");
     assert_relinked_exactly(&h, &before).await;
-    let person = uuid(&h, Kind::HourComponent, hand).to_string();
+    let person = uuid(&h, IdKind::HourComponent, hand).to_string();
     assert!(
         bucket_rows(&h).await.values().all(|row| !row["owned"].as_array().unwrap().contains(&json!(person))),
         "the person's line is not adopted"
@@ -320,18 +320,18 @@ async fn components_from_before_markers_are_adopted_on_one_candidate_and_in_doub
     let client = rest_client(&h).await;
     let report = run_relink(&h, &client).await.unwrap();
     assert_eq!(report.components_adopted, 1, "{report:?}");
-    let horeca = uuid(&h, Kind::Company, demo::HORECA);
+    let horeca = uuid(&h, IdKind::Company, demo::HORECA);
     let in_doubt: Vec<(Uuid, String)> =
         report.in_doubt.iter().map(|k| (k.employee.0.rest().unwrap(), format!("{:?}", k.component))).collect();
-    let want = [ANTON, FATIMA].map(|e| (uuid(&h, Kind::Employee, e), "Hours(HourCode(1))".to_owned()));
+    let want = [ANTON, FATIMA].map(|e| (uuid(&h, IdKind::Employee, e), "Hours(HourCode(1))".to_owned()));
     let mut want = want.to_vec();
     want.sort();
     let mut in_doubt = in_doubt;
     in_doubt.sort();
     assert_eq!(in_doubt, want);
     let rows = bucket_rows(&h).await;
-    let row = |employee| rows[&format!("{horeca}/{}/2026-11/hours:1", uuid(&h, Kind::Employee, employee))].clone();
-    assert_eq!(row(JAN)["owned"], json!([uuid(&h, Kind::HourComponent, jan).to_string()]), "one candidate: adopted");
+    let row = |employee| rows[&format!("{horeca}/{}/2026-11/hours:1", uuid(&h, IdKind::Employee, employee))].clone();
+    assert_eq!(row(JAN)["owned"], json!([uuid(&h, IdKind::HourComponent, jan).to_string()]), "one candidate: adopted");
     assert_eq!(row(JAN)["stage"], "settled");
     for (employee, value) in [(ANTON, "6.00"), (FATIMA, "5.00")] {
         let r = row(employee);
@@ -366,8 +366,9 @@ async fn a_component_from_before_markers_read_through_float32_is_adopted_by_its_
     let report = run_relink(&h, &rest_client(&h).await).await.unwrap();
     assert_eq!((report.components_adopted, report.in_doubt.clone()), (1, vec![]), "{report:?}");
     let rows = bucket_rows(&h).await;
-    let key = format!("{}/{}/2026-11/hours:1", uuid(&h, Kind::Company, demo::HORECA), uuid(&h, Kind::Employee, JAN));
-    assert_eq!(rows[&key]["owned"], json!([uuid(&h, Kind::HourComponent, line).to_string()]));
+    let key =
+        format!("{}/{}/2026-11/hours:1", uuid(&h, IdKind::Company, demo::HORECA), uuid(&h, IdKind::Employee, JAN));
+    assert_eq!(rows[&key]["owned"], json!([uuid(&h, IdKind::HourComponent, line).to_string()]));
     h.stop().await;
 }
 
@@ -428,7 +429,7 @@ async fn a_company_whose_numbers_disagree_and_an_employee_not_recognised_leave_t
     let catering: Vec<(&String, &Value)> = after.iter().filter(|(k, _)| k.starts_with("54614/")).collect();
     let catering_before: Vec<(&String, &Value)> = before.iter().filter(|(k, _)| k.starts_with("54614/")).collect();
     assert_eq!(catering, catering_before, "the unlinked company's closed rows untouched");
-    let jan = uuid(&h, Kind::Employee, JAN);
+    let jan = uuid(&h, IdKind::Employee, JAN);
     assert!(after.keys().any(|k| k.contains(&jan.to_string())), "Jan is relinked");
     assert_eq!(write_calls(&h), writes, "never written blindly");
     h.stop().await;

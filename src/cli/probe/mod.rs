@@ -80,8 +80,11 @@ pub async fn run(
     rec.secret(secrets.refresh_token.expose_secret());
     let soap = match (&opts.soap_domain, &secrets.soap) {
         (Some(domain), Some((user, token))) => {
-            let credentials =
-                crate::nmbrs::soap::Credentials::new(user.clone(), token.expose_secret().to_owned(), domain.clone());
+            let credentials = crate::nmbrs::soap::SoapCredentials::new(
+                user.clone(),
+                token.expose_secret().to_owned(),
+                domain.clone(),
+            );
             Some(Soap { base_url: config.nmbrs_base_url.clone(), credentials })
         }
         _ => None,

@@ -15,7 +15,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::client::{Request, RestClient};
+use super::client::{RestClient, RestRequest};
 use super::error::RestFailure;
 use super::history;
 use super::ids::*;
@@ -43,7 +43,7 @@ fn unreadable_answer(op: Op, message: String) -> NmbrsError {
 
 impl RestClient {
     async fn write(&self, op: Op, path: String, body: Option<Value>) -> Result<Vec<u8>, NmbrsError> {
-        Ok(self.call(&Request { op, path, query: Vec::new(), body }).await?.body)
+        Ok(self.call(&RestRequest { op, path, query: Vec::new(), body }).await?.body)
     }
 
     /// `GET /api/companies` [company.info | company.info.read]: the companies the consent
@@ -376,7 +376,7 @@ impl RestClient {
         period: PayPeriod,
         unprotected: bool,
     ) -> Result<(), NmbrsError> {
-        let body = wire::DaysPost { days, period_details: PeriodPost::new(period, unprotected) };
+        let body = wire::WorkedDaysPost { days, period_details: PeriodPost::new(period, unprotected) };
         self.write(Op::DaysPost, format!("/api/employees/{employee}/variabledays"), json(body)).await.map(|_| ())
     }
 }

@@ -141,7 +141,7 @@ impl fmt::Debug for RestClient {
 }
 
 /// One request: the operation, its path (ids filled in), query and JSON body.
-pub(super) struct Request {
+pub(super) struct RestRequest {
     pub op: RestOperation,
     pub path: String,
     pub query: Vec<(&'static str, String)>,
@@ -149,7 +149,7 @@ pub(super) struct Request {
 }
 
 /// A 2xx reply.
-pub(super) struct Reply {
+pub(super) struct RestReply {
     pub body: Vec<u8>,
 }
 
@@ -170,7 +170,7 @@ impl RestClient {
     }
 
     /// Sends `req`, retrying per its operation's effect (`nmbrs::http::with_retries`).
-    pub(super) async fn call(&self, req: &Request) -> Result<Reply, NmbrsError> {
+    pub(super) async fn call(&self, req: &RestRequest) -> Result<RestReply, NmbrsError> {
         let t = &self.transport;
         let (config, name, effect) = (t.core.config(), req.op.name(), req.op.effect());
         http::with_retries(config, name, effect, t.retry_after_cap, || self.attempt(req)).await
@@ -178,7 +178,7 @@ impl RestClient {
 
     /// One attempt: token, exchange; on a gateway 401 one repeat with the other subscription
     /// key; on any other 401 one refresh and one repeat.
-    async fn attempt(&self, req: &Request) -> Result<Reply, NmbrsError> {
+    async fn attempt(&self, req: &RestRequest) -> Result<RestReply, NmbrsError> {
         let _permit = self.permits.acquire().await.expect("the semaphore is never closed");
         let token = self.token(req.op).await?;
         let keys = &self.transport.keys;
@@ -199,11 +199,11 @@ impl RestClient {
     /// once more with the other key, if there is one (CONTRACT §5.1).
     async fn other_key(
         &self,
-        req: &Request,
+        req: &RestRequest,
         token: &AccessToken,
         refused: KeySlot,
         error: NmbrsError,
-    ) -> Result<Reply, NmbrsError> {
+    ) -> Result<RestReply, NmbrsError> {
         let keys = &self.transport.keys;
         let operation = req.op.name();
         let Some(other) = keys.other(refused) else {
@@ -248,7 +248,7 @@ impl RestClient {
     /// One HTTP exchange through the core, on a ticket of the subscription's call budget
     /// (refused unsent while a used-up quota pauses REST); a non-2xx reply becomes its
     /// classified error.
-    async fn exchange(&self, req: &Request, token: &AccessToken, key: KeySlot) -> Result<Reply, NmbrsError> {
+    async fn exchange(&self, req: &RestRequest, token: &AccessToken, key: KeySlot) -> Result<RestReply, NmbrsError> {
         let granted = token.scopes();
         let request = self.request(req, token, key).map_err(|f| rest_error(req.op, f, granted))?;
         let core = &self.transport.core;
@@ -266,14 +266,14 @@ impl RestClient {
         let reply = reply.map_err(|e| rest_error(req.op, send_failure(e), granted))?;
         tracing::debug!(operation = req.op.name(), status = reply.status, bytes = reply.body.len(), "nmbrs REST call");
         if (200..300).contains(&reply.status) {
-            return Ok(Reply { body: reply.body });
+            return Ok(RestReply { body: reply.body });
         }
         Err(rest_error(req.op, error_reply(reply.status, reply.retry_after, &reply.body), granted))
     }
 
     fn request(
         &self,
-        req: &Request,
+        req: &RestRequest,
         token: &AccessToken,
         key: KeySlot,
     ) -> Result<reqwest::RequestBuilder, RestFailure> {
@@ -333,7 +333,7 @@ impl RestClient {
                 q.push(("pageNumber", page.to_string()));
                 q.push(("pageSize", PAGE_SIZE.to_string()));
             }
-            let reply = self.call(&Request { op, path: path.clone(), query: q, body: None }).await?;
+            let reply = self.call(&RestRequest { op, path: path.clone(), query: q, body: None }).await?;
             let envelope: PageEnvelope = serde_json::from_slice(&reply.body).map_err(|e| {
                 let message = bounded(&format!("not a {{pagination, data}} page: {e}"));
                 rest_error(op, RestFailure::Malformed { message }, None)

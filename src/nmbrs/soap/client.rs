@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use reqwest::header::CONTENT_TYPE;
 use tokio::sync::Semaphore;
 
-use super::credentials::Credentials;
+use super::credentials::SoapCredentials;
 use super::envelope::{self, Value};
 use super::fault::SoapFault;
 use super::operation::Operation;
@@ -54,7 +54,7 @@ impl NmbrsTransport {
 
     /// The client of integration `integration`: its calls share at most `max_concurrency`
     /// permits with every other client of that integration made from the same core.
-    pub fn client_for(&self, integration: &str, credentials: Credentials, max_concurrency: usize) -> SoapClient {
+    pub fn client_for(&self, integration: &str, credentials: SoapCredentials, max_concurrency: usize) -> SoapClient {
         SoapClient {
             core: self.core.clone(),
             scope: Scope::Soap { domain: credentials.domain().to_owned() },
@@ -68,7 +68,7 @@ impl NmbrsTransport {
 
     /// [`Self::client_for`] the integration named by the credentials' Nmbrs domain (tools and
     /// tests, where no integration id is at hand).
-    pub fn client(&self, credentials: Credentials, max_concurrency: usize) -> SoapClient {
+    pub fn client(&self, credentials: SoapCredentials, max_concurrency: usize) -> SoapClient {
         let integration = format!("soap-domain:{}", credentials.domain());
         self.client_for(&integration, credentials, max_concurrency)
     }
@@ -78,7 +78,7 @@ impl NmbrsTransport {
 #[derive(Clone)]
 pub struct SoapClient {
     core: HttpCore,
-    credentials: Arc<Credentials>,
+    credentials: Arc<SoapCredentials>,
     permits: Arc<Semaphore>,
     /// Where the outcome of each write is noted, when a job wants to learn its rights.
     write_log: Option<super::WriteLog>,
@@ -100,7 +100,11 @@ impl fmt::Debug for SoapClient {
 
 impl SoapClient {
     /// A client with its own transport (tests, one-off tools).
-    pub fn new(config: ClientConfig, credentials: Credentials, max_concurrency: usize) -> Result<Self, reqwest::Error> {
+    pub fn new(
+        config: ClientConfig,
+        credentials: SoapCredentials,
+        max_concurrency: usize,
+    ) -> Result<Self, reqwest::Error> {
         Ok(NmbrsTransport::new(config)?.client(credentials, max_concurrency))
     }
 
@@ -194,7 +198,7 @@ impl SoapClient {
 impl SoapFault {
     /// The fault with the integration's username and token taken out of its text (a proxy may
     /// echo the request).
-    fn redacted(mut self, c: &Credentials) -> SoapFault {
+    fn redacted(mut self, c: &SoapCredentials) -> SoapFault {
         self.faultstring = c.redact(&self.faultstring);
         self.faultcode = c.redact(&self.faultcode);
         self

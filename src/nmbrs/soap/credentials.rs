@@ -8,15 +8,15 @@ use secrecy::{ExposeSecret, SecretString};
 
 /// Credentials of one Nmbrs integration.
 #[derive(Clone)]
-pub struct Credentials {
+pub struct SoapCredentials {
     username: SecretString,
     token: SecretString,
     domain: String,
 }
 
-impl Credentials {
+impl SoapCredentials {
     pub fn new(username: impl Into<String>, token: impl Into<String>, domain: impl Into<String>) -> Self {
-        Credentials {
+        SoapCredentials {
             username: SecretString::from(username.into()),
             token: SecretString::from(token.into()),
             domain: domain.into(),
@@ -49,7 +49,7 @@ impl Credentials {
     }
 }
 
-impl fmt::Debug for Credentials {
+impl fmt::Debug for SoapCredentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Credentials")
             .field("username", &"<redacted>")
@@ -65,7 +65,7 @@ mod tests {
 
     #[test]
     fn debug_never_shows_username_or_token() {
-        let c = Credentials::new("api@eitje.example", "s3cr3t-token", "demo");
+        let c = SoapCredentials::new("api@eitje.example", "s3cr3t-token", "demo");
         let shown = format!("{c:?} {c:#?}");
         assert!(!shown.contains("api@eitje.example"));
         assert!(!shown.contains("s3cr3t-token"));

@@ -6,7 +6,7 @@ use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use rust_decimal::Decimal;
 
-use super::credentials::Credentials;
+use super::credentials::SoapCredentials;
 use super::operation::Operation;
 
 pub const SOAP11_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
@@ -148,7 +148,7 @@ impl SoapWriter {
 
 /// The complete SOAP 1.1 request for `op`: `AuthHeaderWithDomain` in the service
 /// namespace, then the operation element with `params` in WSDL order.
-pub fn request(op: Operation, auth: &Credentials, params: &[(&'static str, Value<'_>)]) -> Vec<u8> {
+pub fn request(op: Operation, auth: &SoapCredentials, params: &[(&'static str, Value<'_>)]) -> Vec<u8> {
     debug_assert_eq!(
         params.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
         op.params(),
@@ -192,7 +192,7 @@ mod tests {
 
     #[test]
     fn values_are_escaped_and_nil_is_marked() {
-        let creds = Credentials::new("a<b>@x.nl", "t&k\"n", "dom'ain");
+        let creds = SoapCredentials::new("a<b>@x.nl", "t&k\"n", "dom'ain");
         let xml = request(
             Operation::HourComponentVarInsert,
             &creds,

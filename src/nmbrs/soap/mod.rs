@@ -26,7 +26,7 @@ mod text;
 mod write_log;
 
 pub use client::{ClientConfig, DEFAULT_BASE_URL, DEFAULT_MAX_CONCURRENCY, NmbrsTransport, SoapClient};
-pub use credentials::Credentials;
+pub use credentials::SoapCredentials;
 pub use fault::{SoapFault, classify_code, nmbrs_code};
 pub use operation::{Effect, Operation, Service};
 pub use write_log::WriteLog;

@@ -13,13 +13,13 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::ctx::{Answer, Ctx, Query};
+use super::ctx::{CallContext, OperationReply, Query};
 use super::error::RestError;
 use super::faults::{RestInjected, injected_name};
 use super::oauth::{Grant, now_ms};
 use super::respond::{as_float32, as_is, html_error, injected_error};
 use super::routes::{self, Op, PathParams, Route};
-use super::subscription::Verdict;
+use super::subscription::GatewayVerdict;
 use super::{Gateway401, Numbers, reads, writes};
 use crate::nmbrs::{HourComponentLine, WageComponentLine};
 use crate::sim::shared::{Shared, dropped, lock};
@@ -79,7 +79,7 @@ fn log(state: &Shared, route: &str, domain: &str, write: bool, outcome: String) 
     lock(state).calls.push(CallRecord { operation: route.to_owned(), domain: domain.to_owned(), write, outcome });
 }
 
-fn outcome_of(result: &Answer) -> String {
+fn outcome_of(result: &OperationReply) -> String {
     match result {
         Ok(_) => "ok".into(),
         Err(e) => format!("error:{}", e.code),
@@ -87,13 +87,13 @@ fn outcome_of(result: &Answer) -> String {
 }
 
 /// Runs `route` on the state.
-fn execute(s: &mut SimState, route: &Route, grant: &Grant, call: &Call) -> Answer {
+fn execute(s: &mut SimState, route: &Route, grant: &Grant, call: &Call) -> OperationReply {
     if !grant.allows(&route.scopes.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>()) {
         return Err(RestError::forbidden(format!("the consent lacks a scope for {}", route.name())));
     }
     let SimState { domains, rest, .. } = s;
     let d = domains.get_mut(&grant.domain).ok_or_else(RestError::company_not_found)?;
-    let mut ctx = Ctx {
+    let mut ctx = CallContext {
         domain: &grant.domain,
         d,
         ids: &mut rest.ids,
@@ -141,7 +141,7 @@ struct Call {
     links: String,
 }
 
-fn respond(result: Answer) -> Response {
+fn respond(result: OperationReply) -> Response {
     match result {
         Ok((status, Some(body))) => (status, axum::Json(body)).into_response(),
         Ok((status, None)) => status.into_response(),
@@ -228,9 +228,9 @@ pub async fn api(State(state): State<Shared>, method: Method, uri: Uri, headers:
     let key = headers.get("X-Subscription-Key").and_then(|v| v.to_str().ok()).unwrap_or("");
     let verdict = lock(&state).rest.subscriptions.admit(key, arrived);
     let limited = match verdict {
-        Verdict::Pass => None,
-        Verdict::Throttled { retry_after_secs } => Some(RestError::too_many_calls(retry_after_secs)),
-        Verdict::QuotaExceeded => Some(RestError::quota_exceeded()),
+        GatewayVerdict::Pass => None,
+        GatewayVerdict::Throttled { retry_after_secs } => Some(RestError::too_many_calls(retry_after_secs)),
+        GatewayVerdict::QuotaExceeded => Some(RestError::quota_exceeded()),
     };
     if let Some(refusal) = limited {
         log(&state, &name, "", route.write, format!("limit:{}", refusal.code));

@@ -1,5 +1,5 @@
-//! What a REST operation of the simulator is given ([`Ctx`]) and what it answers
-//! ([`Answer`]): a leaf, so the operations (`reads.rs`, `writes.rs`, …) and the pipeline that
+//! What a REST operation of the simulator is given ([`CallContext`]) and what it answers
+//! ([`OperationReply`]): a leaf, so the operations (`reads.rs`, `writes.rs`, …) and the pipeline that
 //! runs them (`api.rs`) do not import each other both ways.
 
 use std::collections::BTreeMap;
@@ -18,7 +18,7 @@ use crate::sim::state::SimDomain;
 pub type Query = BTreeMap<String, String>;
 
 /// Everything an operation sees.
-pub struct Ctx<'a> {
+pub struct CallContext<'a> {
     pub domain: &'a str,
     pub d: &'a mut SimDomain,
     pub ids: &'a mut IdIndex,
@@ -32,4 +32,4 @@ pub struct Ctx<'a> {
 }
 
 /// The answer of an operation: status and JSON body (`None` for 204).
-pub type Answer = Result<(StatusCode, Option<Value>), RestError>;
+pub type OperationReply = Result<(StatusCode, Option<Value>), RestError>;

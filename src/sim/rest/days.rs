@@ -6,13 +6,13 @@
 
 use axum::http::StatusCode;
 
-use super::ctx::{Answer, Ctx};
+use super::ctx::{CallContext, OperationReply};
 use super::error::RestError;
 use super::writes::{body, int, target, writable};
 use super::{DaysPost, NegativeDays, Omitted};
 
 /// `POST /api/employees/{employeeId}/variabledays` → 201, no body.
-pub fn days_post(ctx: &mut Ctx) -> Answer {
+pub fn days_post(ctx: &mut CallContext) -> OperationReply {
     let (employee, company) = ctx.employee()?;
     let b = body(ctx)?;
     let details = &b["periodDetails"];

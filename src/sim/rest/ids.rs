@@ -16,7 +16,7 @@ const NAMESPACE: Uuid = Uuid::from_u128(0x6e6d_6272_732d_7369_6d2d_7265_7374_000
 
 /// What a REST id names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Kind {
+pub enum IdKind {
     Company,
     Debtor,
     Employee,
@@ -35,28 +35,28 @@ pub enum Kind {
     Address,
 }
 
-impl Kind {
+impl IdKind {
     fn tag(self) -> &'static str {
         match self {
-            Kind::Company => "company",
-            Kind::Debtor => "debtor",
-            Kind::Employee => "employee",
-            Kind::HourComponent => "hour",
-            Kind::WageComponent => "wage",
-            Kind::Contract => "contract",
-            Kind::Salary => "salary",
-            Kind::Schedule => "schedule",
-            Kind::Employment => "employment",
-            Kind::WageModel => "wagemodel",
-            Kind::WageCode => "wagecode",
-            Kind::PersonalInfo => "personalinfo",
-            Kind::Address => "address",
+            IdKind::Company => "company",
+            IdKind::Debtor => "debtor",
+            IdKind::Employee => "employee",
+            IdKind::HourComponent => "hour",
+            IdKind::WageComponent => "wage",
+            IdKind::Contract => "contract",
+            IdKind::Salary => "salary",
+            IdKind::Schedule => "schedule",
+            IdKind::Employment => "employment",
+            IdKind::WageModel => "wagemodel",
+            IdKind::WageCode => "wagecode",
+            IdKind::PersonalInfo => "personalinfo",
+            IdKind::Address => "address",
         }
     }
 }
 
 /// The REST id of the SOAP entity `id` of `kind` in `domain`.
-pub fn rest_id(domain: &str, kind: Kind, id: i64) -> Uuid {
+pub fn rest_id(domain: &str, kind: IdKind, id: i64) -> Uuid {
     Uuid::new_v5(&NAMESPACE, format!("{domain}/{}/{id}", kind.tag()).as_bytes())
 }
 
@@ -64,34 +64,34 @@ pub fn rest_id(domain: &str, kind: Kind, id: i64) -> Uuid {
 /// ids a test gave an entity instead of its derived one ([`IdIndex::alias`]).
 #[derive(Clone, Debug, Default)]
 pub struct IdIndex {
-    known: HashMap<(String, Uuid), (Kind, i32)>,
-    aliases: HashMap<(String, Kind, i64), Uuid>,
+    known: HashMap<(String, Uuid), (IdKind, i32)>,
+    aliases: HashMap<(String, IdKind, i64), Uuid>,
 }
 
 impl IdIndex {
     /// The REST id of the SOAP entity `id` of `kind` in `domain`: its alias, else [`rest_id`].
-    pub fn id(&self, domain: &str, kind: Kind, id: i64) -> Uuid {
+    pub fn id(&self, domain: &str, kind: IdKind, id: i64) -> Uuid {
         self.aliases.get(&(domain.to_owned(), kind, id)).copied().unwrap_or_else(|| rest_id(domain, kind, id))
     }
 
     /// Gives the SOAP entity `id` of `kind` the REST id `uuid` (so given real-world pages that
     /// name an employee by its UUID meet the simulator's record of that employee).
-    pub fn alias(&mut self, domain: &str, kind: Kind, id: i32, uuid: Uuid) {
+    pub fn alias(&mut self, domain: &str, kind: IdKind, id: i32, uuid: Uuid) {
         self.aliases.insert((domain.to_owned(), kind, i64::from(id)), uuid);
         self.known.insert((domain.to_owned(), uuid), (kind, id));
     }
 
     /// The SOAP id of `uuid` if it names an entity of `kind` in `d`.
-    pub fn resolve(&mut self, domain: &str, d: &SimDomain, kind: Kind, uuid: Uuid) -> Option<i32> {
+    pub fn resolve(&mut self, domain: &str, d: &SimDomain, kind: IdKind, uuid: Uuid) -> Option<i32> {
         let key = (domain.to_owned(), uuid);
         if let Some(&(k, id)) = self.known.get(&key) {
             return (k == kind).then_some(id);
         }
         let candidates: Vec<i32> = match kind {
-            Kind::Company => d.companies.keys().copied().collect(),
-            Kind::Employee => d.employees.keys().copied().collect(),
-            Kind::HourComponent => d.hour_components.values().flatten().map(|l| l.id.int()).collect(),
-            Kind::WageComponent => d.wage_components.values().flatten().map(|l| l.id.int()).collect(),
+            IdKind::Company => d.companies.keys().copied().collect(),
+            IdKind::Employee => d.employees.keys().copied().collect(),
+            IdKind::HourComponent => d.hour_components.values().flatten().map(|l| l.id.int()).collect(),
+            IdKind::WageComponent => d.wage_components.values().flatten().map(|l| l.id.int()).collect(),
             _ => Vec::new(),
         };
         for id in candidates {
@@ -108,9 +108,9 @@ mod tests {
 
     #[test]
     fn ids_are_stable_and_differ_by_domain_and_kind() {
-        assert_eq!(rest_id("d", Kind::Employee, 7), rest_id("d", Kind::Employee, 7));
-        assert_ne!(rest_id("d", Kind::Employee, 7), rest_id("e", Kind::Employee, 7));
-        assert_ne!(rest_id("d", Kind::Employee, 7), rest_id("d", Kind::Company, 7));
+        assert_eq!(rest_id("d", IdKind::Employee, 7), rest_id("d", IdKind::Employee, 7));
+        assert_ne!(rest_id("d", IdKind::Employee, 7), rest_id("e", IdKind::Employee, 7));
+        assert_ne!(rest_id("d", IdKind::Employee, 7), rest_id("d", IdKind::Company, 7));
     }
 
     #[test]
@@ -119,26 +119,26 @@ mod tests {
         d.employees.insert(7, crate::sim::SimEmployee::default());
         let mut index = IdIndex::default();
         let given = Uuid::from_u128(42);
-        index.alias("d", Kind::Employee, 7, given);
-        assert_eq!(index.id("d", Kind::Employee, 7), given);
-        assert_eq!(index.id("e", Kind::Employee, 7), rest_id("e", Kind::Employee, 7), "per domain");
-        assert_eq!(index.resolve("d", &d, Kind::Employee, given), Some(7));
-        assert_eq!(index.resolve("d", &d, Kind::Company, given), None);
+        index.alias("d", IdKind::Employee, 7, given);
+        assert_eq!(index.id("d", IdKind::Employee, 7), given);
+        assert_eq!(index.id("e", IdKind::Employee, 7), rest_id("e", IdKind::Employee, 7), "per domain");
+        assert_eq!(index.resolve("d", &d, IdKind::Employee, given), Some(7));
+        assert_eq!(index.resolve("d", &d, IdKind::Company, given), None);
     }
 
     #[test]
     fn resolve_finds_entities_added_after_the_first_lookup() {
         let mut d = SimDomain::default();
         let mut index = IdIndex::default();
-        let u = rest_id("d", Kind::HourComponent, 5);
-        assert_eq!(index.resolve("d", &d, Kind::HourComponent, u), None);
+        let u = rest_id("d", IdKind::HourComponent, 5);
+        assert_eq!(index.resolve("d", &d, IdKind::HourComponent, u), None);
         d.hour_components.entry((1, 2026, 1)).or_default().push(crate::nmbrs::HourComponentLine {
             id: crate::nmbrs::HourComponentId::int(5),
             hour_code: 1,
             hours: Default::default(),
             comment: None,
         });
-        assert_eq!(index.resolve("d", &d, Kind::HourComponent, u), Some(5));
-        assert_eq!(index.resolve("d", &d, Kind::WageComponent, u), None, "kind must match");
+        assert_eq!(index.resolve("d", &d, IdKind::HourComponent, u), Some(5));
+        assert_eq!(index.resolve("d", &d, IdKind::WageComponent, u), None, "kind must match");
     }
 }

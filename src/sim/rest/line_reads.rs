@@ -4,8 +4,8 @@
 
 use serde_json::{Value, json};
 
-use super::ctx::{Answer, Ctx};
-use super::ids::Kind;
+use super::ctx::{CallContext, OperationReply};
+use super::ids::IdKind;
 use super::lookup::number;
 use super::reads::{company_employees, page};
 use crate::sim::SimId;
@@ -13,13 +13,13 @@ use crate::sim::state::SimEmployee;
 
 /// A line's REST fields beyond code and value; a SOAP-made line's comment only under
 /// `soap_comments: visible`.
-fn line_json(ctx: &Ctx, kind: Kind, id: i32) -> Value {
+fn line_json(ctx: &CallContext, kind: IdKind, id: i32) -> Value {
     let mut info = ctx.d.line_info.get(&id).cloned().unwrap_or_default();
     if info.via_soap && ctx.settings.soap_comments == super::SoapComments::Absent {
         info.comment = None;
     }
     let (id_name, created) = match kind {
-        Kind::HourComponent => ("hourComponentId", info.created_at),
+        IdKind::HourComponent => ("hourComponentId", info.created_at),
         _ => ("variableWageComponentId", info.created_at),
     };
     let created = if created.is_empty() { "1970-01-01T00:00:00Z".to_owned() } else { created };
@@ -33,7 +33,7 @@ fn line_json(ctx: &Ctx, kind: Kind, id: i32) -> Value {
 }
 
 /// `GET /api/employees/{employeeId}/variablehours?year&period`.
-pub fn variable_hours(ctx: &mut Ctx) -> Answer {
+pub fn variable_hours(ctx: &mut CallContext) -> OperationReply {
     let (employee, company) = ctx.employee()?;
     let p = ctx.query_period(company)?;
     let c = ctx.company_record(company)?.clone();
@@ -41,7 +41,7 @@ pub fn variable_hours(ctx: &mut Ctx) -> Answer {
     let items = lines
         .iter()
         .map(|l| {
-            let mut v = line_json(ctx, Kind::HourComponent, l.id.int());
+            let mut v = line_json(ctx, IdKind::HourComponent, l.id.int());
             let description = c
                 .hour_codes
                 .iter()
@@ -59,7 +59,7 @@ pub fn variable_hours(ctx: &mut Ctx) -> Answer {
 
 /// `GET /api/companies/{companyId}/employees/variablewagecomponents?year&period[&employeeId]`:
 /// employees with at least one line in the period.
-pub fn variable_wages(ctx: &mut Ctx) -> Answer {
+pub fn variable_wages(ctx: &mut CallContext) -> OperationReply {
     let company = ctx.company()?;
     let p = ctx.query_period(company)?;
     let emps: Vec<i32> = company_employees(ctx, true)?.into_iter().map(SimEmployee::id).collect();
@@ -70,13 +70,13 @@ pub fn variable_wages(ctx: &mut Ctx) -> Answer {
             let items: Vec<Value> = lines
                 .iter()
                 .map(|l| {
-                    let mut v = line_json(ctx, Kind::WageComponent, l.id.int());
+                    let mut v = line_json(ctx, IdKind::WageComponent, l.id.int());
                     v["code"] = json!(l.code);
                     v["value"] = number(l.value.0);
                     v
                 })
                 .collect();
-            Some(json!({"employeeId": ctx.id(Kind::Employee, e), "variablewagecomponents": items}))
+            Some(json!({"employeeId": ctx.id(IdKind::Employee, e), "variablewagecomponents": items}))
         })
         .collect();
     page(ctx, rows)
@@ -84,7 +84,7 @@ pub fn variable_wages(ctx: &mut Ctx) -> Answer {
 
 /// `GET /api/employees/{employeeId}/variabledays?year&period`: `[{days,
 /// daysForWageComponentsPerDay}]`, or `[]` when none were set in the period.
-pub fn variable_days(ctx: &mut Ctx) -> Answer {
+pub fn variable_days(ctx: &mut CallContext) -> OperationReply {
     let (employee, company) = ctx.employee()?;
     let p = ctx.query_period(company)?;
     let key = (employee, p.year, p.period);

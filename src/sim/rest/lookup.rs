@@ -10,20 +10,20 @@ use rust_decimal::prelude::ToPrimitive;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::ctx::Ctx;
+use super::ctx::CallContext;
 use super::error::RestError;
-use super::ids::Kind;
+use super::ids::IdKind;
 use crate::nmbrs::PayPeriod;
 use crate::sim::state::SimCompany;
 
-impl Ctx<'_> {
+impl CallContext<'_> {
     /// The REST id of a SOAP entity of this grant's domain.
-    pub fn id(&self, kind: Kind, id: impl Into<i64>) -> String {
+    pub fn id(&self, kind: IdKind, id: impl Into<i64>) -> String {
         self.uuid(kind, id).to_string()
     }
 
-    /// [`Ctx::id`] as a UUID (for the wire records served).
-    pub fn uuid(&self, kind: Kind, id: impl Into<i64>) -> Uuid {
+    /// [`CallContext::id`] as a UUID (for the wire records served).
+    pub fn uuid(&self, kind: IdKind, id: impl Into<i64>) -> Uuid {
         self.ids.id(self.domain, kind, id.into())
     }
 
@@ -33,14 +33,14 @@ impl Ctx<'_> {
     }
 
     /// The SOAP id of an entity named by a REST id, if it is one of `kind` in this domain.
-    pub fn resolve(&mut self, kind: Kind, uuid: Uuid) -> Option<i32> {
+    pub fn resolve(&mut self, kind: IdKind, uuid: Uuid) -> Option<i32> {
         self.ids.resolve(self.domain, self.d, kind, uuid)
     }
 
     /// The company of the path's `companyId`, checked against the consent.
     pub fn company(&mut self) -> Result<i32, RestError> {
         let uuid = Self::uuid_param(self.path.get("companyId"), "companyId")?;
-        let id = self.resolve(Kind::Company, uuid).ok_or_else(RestError::company_not_found)?;
+        let id = self.resolve(IdKind::Company, uuid).ok_or_else(RestError::company_not_found)?;
         if !self.grant.covers(id) {
             return Err(RestError::forbidden("the consent does not cover this company"));
         }
@@ -50,7 +50,7 @@ impl Ctx<'_> {
     /// The employee of the path's `employeeId` and its company, checked against the consent.
     pub fn employee(&mut self) -> Result<(i32, i32), RestError> {
         let uuid = Self::uuid_param(self.path.get("employeeId"), "employeeId")?;
-        let id = self.resolve(Kind::Employee, uuid).ok_or_else(|| RestError::not_found("Employee not found"))?;
+        let id = self.resolve(IdKind::Employee, uuid).ok_or_else(|| RestError::not_found("Employee not found"))?;
         let company = self
             .d
             .employees
@@ -73,7 +73,7 @@ impl Ctx<'_> {
             None => Ok(None),
             Some(raw) => {
                 let uuid = Self::uuid_param(Some(raw), "employeeId")?;
-                Ok(Some(self.resolve(Kind::Employee, uuid)))
+                Ok(Some(self.resolve(IdKind::Employee, uuid)))
             }
         }
     }

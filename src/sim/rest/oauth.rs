@@ -110,7 +110,7 @@ impl Grant {
 
 /// An issued access token.
 #[derive(Clone, Debug)]
-pub struct AccessToken {
+pub struct IssuedToken {
     pub grant_id: String,
     pub expires_at_ms: u64,
 }
@@ -140,7 +140,7 @@ pub struct OAuthState {
     pub clients: BTreeMap<String, OAuthClient>,
     pub grants: BTreeMap<String, Grant>,
     #[serde(skip)]
-    pub access: BTreeMap<String, AccessToken>,
+    pub access: BTreeMap<String, IssuedToken>,
     /// Token endpoint calls: `(grant_type or "revocation", outcome)`.
     pub token_calls: Vec<TokenCall>,
 }
@@ -345,7 +345,7 @@ impl OAuthState {
         let access_token = random_token("at-");
         self.access.retain(|_, a| a.expires_at_ms > now);
         self.access
-            .insert(access_token.clone(), AccessToken { grant_id: grant_id.clone(), expires_at_ms: now + ttl * 1000 });
+            .insert(access_token.clone(), IssuedToken { grant_id: grant_id.clone(), expires_at_ms: now + ttl * 1000 });
         let response = TokenResponse {
             access_token,
             token_type: "Bearer".into(),

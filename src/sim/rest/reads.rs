@@ -9,8 +9,8 @@ use crate::sim::SimId;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::ctx::{Answer, Ctx};
-use super::ids::Kind;
+use super::ctx::{CallContext, OperationReply};
+use super::ids::IdKind;
 use super::lookup::{date, number};
 use super::respond::{Page, paged};
 use crate::nmbrs::rest::{Field, WCompany, WDebtor, WHourCode};
@@ -20,7 +20,7 @@ use crate::sim::state::SimEmployee;
 /// `createdAt` of seeded records that carry no creation date.
 const EPOCH: chrono::NaiveDateTime = chrono::DateTime::UNIX_EPOCH.naive_utc();
 
-pub(super) fn page(ctx: &Ctx, items: Vec<Value>) -> Answer {
+pub(super) fn page(ctx: &CallContext, items: Vec<Value>) -> OperationReply {
     let (number, size) = (ctx.query.get("pageNumber"), ctx.query.get("pageSize"));
     let p = Page::parse_or(number.map(String::as_str), size.map(String::as_str), ctx.settings.default_page_size)?;
     Ok((StatusCode::OK, Some(paged(items, p, ctx.links))))
@@ -82,16 +82,16 @@ fn gender(g: &str) -> Value {
 }
 
 /// `GET /api/companies`: the companies the consent covers.
-pub fn companies(ctx: &mut Ctx) -> Answer {
+pub fn companies(ctx: &mut CallContext) -> OperationReply {
     let items = covered_companies(ctx);
     page(ctx, items)
 }
 
 /// The companies of the domain's one debtor that the consent covers, as `Company` objects.
-fn covered_companies(ctx: &Ctx) -> Vec<Value> {
-    let debtor = ctx.uuid(Kind::Debtor, DEBTOR);
+fn covered_companies(ctx: &CallContext) -> Vec<Value> {
+    let debtor = ctx.uuid(IdKind::Debtor, DEBTOR);
     served(ctx.d.companies.values().filter(|c| ctx.grant.covers(c.company.id.int())).map(|c| WCompany {
-        company_id: Field::Value(ctx.uuid(Kind::Company, c.company.id.int())),
+        company_id: Field::Value(ctx.uuid(IdKind::Company, c.company.id.int())),
         number: Field::Value(c.company.number.to_string()),
         name: Field::Value(c.company.name.clone().unwrap_or_default()),
         debtor_id: Field::Value(debtor),
@@ -104,9 +104,9 @@ const DEBTOR: i64 = 1;
 /// `GET /api/debtors`: the debtor of the consent (the walk a multi-debtor consent needs,
 /// REST-NOTES §1: `GET /api/companies` answers 403 `40306` for one, scripted with
 /// `/_sim/rest/faults`).
-pub fn debtors(ctx: &mut Ctx) -> Answer {
+pub fn debtors(ctx: &mut CallContext) -> OperationReply {
     let debtor = WDebtor {
-        debtor_id: Field::Value(ctx.uuid(Kind::Debtor, DEBTOR)),
+        debtor_id: Field::Value(ctx.uuid(IdKind::Debtor, DEBTOR)),
         number: Field::Value("1".to_owned()),
         name: Field::Value(ctx.domain.to_owned()),
     };
@@ -115,8 +115,8 @@ pub fn debtors(ctx: &mut Ctx) -> Answer {
 
 /// `GET /api/debtors/{debtorId}/companies`: the debtor's companies the consent covers (404
 /// `40401` for another debtor).
-pub fn debtor_companies(ctx: &mut Ctx) -> Answer {
-    if ctx.path.get("debtorId") != Some(ctx.id(Kind::Debtor, DEBTOR).as_str()) {
+pub fn debtor_companies(ctx: &mut CallContext) -> OperationReply {
+    if ctx.path.get("debtorId") != Some(ctx.id(IdKind::Debtor, DEBTOR).as_str()) {
         return Err(super::error::RestError::not_found("Debtor not found"));
     }
     let items = covered_companies(ctx);
@@ -124,7 +124,7 @@ pub fn debtor_companies(ctx: &mut Ctx) -> Answer {
 }
 
 /// `GET /api/companies/{companyId}/period`: the current period (no paging parameters).
-pub fn period(ctx: &mut Ctx) -> Answer {
+pub fn period(ctx: &mut CallContext) -> OperationReply {
     let id = ctx.company()?;
     let c = ctx.company_record(id)?;
     let p = c.current_period;
@@ -138,7 +138,7 @@ pub fn period(ctx: &mut Ctx) -> Answer {
 
 /// `GET /api/companies/{companyId}/hourcodes`: both hour models' codes (REST has no model
 /// selector, REST-NOTES §2 [L]; a code in both models is listed once).
-pub fn hour_codes(ctx: &mut Ctx) -> Answer {
+pub fn hour_codes(ctx: &mut CallContext) -> OperationReply {
     let id = ctx.company()?;
     let c = ctx.company_record(id)?;
     let mut seen = std::collections::BTreeSet::new();
@@ -149,7 +149,7 @@ pub fn hour_codes(ctx: &mut Ctx) -> Answer {
 }
 
 /// `GET /api/companies/{companyId}/wagemodels?year&period`: wage model 1 and 2 with their codes.
-pub fn wage_models(ctx: &mut Ctx) -> Answer {
+pub fn wage_models(ctx: &mut CallContext) -> OperationReply {
     let id = ctx.company()?;
     ctx.query_period(id)?;
     let c = ctx.company_record(id)?;
@@ -162,14 +162,14 @@ pub fn wage_models(ctx: &mut Ctx) -> Answer {
                 .iter()
                 .map(|w| {
                     json!({
-                        "wageCodeId": ctx.id(Kind::WageCode, i64::from(id) * 1_000_000 + n * 100_000 + i64::from(w.code)),
+                        "wageCodeId": ctx.id(IdKind::WageCode, i64::from(id) * 1_000_000 + n * 100_000 + i64::from(w.code)),
                         "code": w.code,
                         "description": w.description.clone().unwrap_or_default(),
                         "continuityType": "variable",
                     })
                 })
                 .collect();
-            json!({"id": ctx.id(Kind::WageModel, i64::from(id) * 10 + n), "number": n, "name": format!("Wage model {n}"), "wageCodes": codes})
+            json!({"id": ctx.id(IdKind::WageModel, i64::from(id) * 10 + n), "number": n, "name": format!("Wage model {n}"), "wageCodes": codes})
         })
         .collect();
     page(ctx, items)
@@ -177,7 +177,7 @@ pub fn wage_models(ctx: &mut Ctx) -> Answer {
 
 /// The company's employees, narrowed by the `employeeId` query filter when `filtered`.
 pub(super) fn company_employees<'d>(
-    ctx: &'d mut Ctx,
+    ctx: &'d mut CallContext,
     filtered: bool,
 ) -> Result<Vec<&'d SimEmployee>, super::error::RestError> {
     let company = ctx.company()?;
@@ -198,32 +198,38 @@ fn basic_info(e: &SimEmployee) -> Value {
 }
 
 /// Maps each employee of the company to `{employeeId, <key>: [...]}`.
-fn per_employee(ctx: &mut Ctx, key: &str, filtered: bool, items: impl Fn(&Ctx, &SimEmployee) -> Vec<Value>) -> Answer {
+fn per_employee(
+    ctx: &mut CallContext,
+    key: &str,
+    filtered: bool,
+    items: impl Fn(&CallContext, &SimEmployee) -> Vec<Value>,
+) -> OperationReply {
     let emps: Vec<SimEmployee> = company_employees(ctx, filtered)?.into_iter().cloned().collect();
-    let rows = emps.iter().map(|e| json!({"employeeId": ctx.id(Kind::Employee, e.id()), key: items(ctx, e)})).collect();
+    let rows =
+        emps.iter().map(|e| json!({"employeeId": ctx.id(IdKind::Employee, e.id()), key: items(ctx, e)})).collect();
     page(ctx, rows)
 }
 
 /// `GET /api/companies/{companyId}/employees?employeeType`.
-pub fn employees(ctx: &mut Ctx) -> Answer {
+pub fn employees(ctx: &mut CallContext) -> OperationReply {
     let wanted = ctx.query.get("employeeType").cloned();
     let emps: Vec<SimEmployee> = company_employees(ctx, true)?.into_iter().cloned().collect();
     let rows = emps
         .iter()
         .filter(|e| wanted.as_deref().is_none_or(|w| w == employee_type(e.employee_type)))
-        .map(|e| json!({"employeeId": ctx.id(Kind::Employee, e.id()), "employeeBasicInfo": basic_info(e)}))
+        .map(|e| json!({"employeeId": ctx.id(IdKind::Employee, e.id()), "employeeBasicInfo": basic_info(e)}))
         .collect();
     page(ctx, rows)
 }
 
 /// `GET /api/companies/{companyId}/employees/personalinfo`: personal info history (no BSN).
-pub fn personal_info(ctx: &mut Ctx) -> Answer {
+pub fn personal_info(ctx: &mut CallContext) -> OperationReply {
     per_employee(ctx, "info", true, |ctx, e| {
         let s = &e.snapshot;
         let current = ctx.d.companies.get(&e.company_id).map(|c| c.current_period);
         let from_history = e.personal_infos.iter().map(|p| {
             json!({
-                "personalInfoId": ctx.id(Kind::PersonalInfo, p.id.int()),
+                "personalInfoId": ctx.id(IdKind::PersonalInfo, p.id.int()),
                 "basicInfo": {
                     "employeeNumber": p.employee_number,
                     "firstName": p.first_name,
@@ -246,7 +252,7 @@ pub fn personal_info(ctx: &mut Ctx) -> Answer {
         let mut out: Vec<Value> = from_history.collect();
         if out.is_empty() {
             out.push(json!({
-                "personalInfoId": ctx.id(Kind::PersonalInfo, i64::from(e.id()) * 1000),
+                "personalInfoId": ctx.id(IdKind::PersonalInfo, i64::from(e.id()) * 1000),
                 "basicInfo": basic_info(e),
                 "birthInfo": {"birthDate": date(s.birthday), "gender": gender(&s.gender)},
                 "contactInfo": {
@@ -264,7 +270,7 @@ pub fn personal_info(ctx: &mut Ctx) -> Answer {
 
 /// `GET /api/companies/{companyId}/employees/privateInfos`: the BSN history of every employee
 /// (the file declares no `employeeId` filter here; Nmbrs ignores one, REST-NOTES §3 item 6).
-pub fn private_infos(ctx: &mut Ctx) -> Answer {
+pub fn private_infos(ctx: &mut CallContext) -> OperationReply {
     per_employee(ctx, "privateInfos", false, |_, e| {
         let history: Vec<Value> = e
             .personal_infos
@@ -286,13 +292,13 @@ fn created(d: Option<chrono::NaiveDateTime>) -> Value {
 }
 
 /// `GET /api/companies/{companyId}/employees/contracts`.
-pub fn contracts(ctx: &mut Ctx) -> Answer {
+pub fn contracts(ctx: &mut CallContext) -> OperationReply {
     per_employee(ctx, "contracts", true, |ctx, e| {
         e.contracts
             .iter()
             .map(|c| {
                 json!({
-                    "contractId": ctx.id(Kind::Contract, c.contract_id.int()),
+                    "contractId": ctx.id(IdKind::Contract, c.contract_id.int()),
                     "startDate": date(c.start_date),
                     "trialPeriod": date(c.trial_period),
                     "endDate": date(c.end_date),
@@ -307,13 +313,13 @@ pub fn contracts(ctx: &mut Ctx) -> Answer {
 }
 
 /// `GET /api/companies/{companyId}/employees/employments`: one employment per contract.
-pub fn employments(ctx: &mut Ctx) -> Answer {
+pub fn employments(ctx: &mut CallContext) -> OperationReply {
     per_employee(ctx, "employments", true, |ctx, e| {
         e.contracts
             .iter()
             .map(|c| {
                 json!({
-                    "employmentId": ctx.id(Kind::Employment, c.contract_id.int()),
+                    "employmentId": ctx.id(IdKind::Employment, c.contract_id.int()),
                     "creationDate": date(c.creation_date),
                     "startDate": date(c.start_date),
                     "endDate": date(c.end_date),
@@ -327,13 +333,13 @@ pub fn employments(ctx: &mut Ctx) -> Answer {
 }
 
 /// `GET /api/companies/{companyId}/employees/salaries`.
-pub fn salaries(ctx: &mut Ctx) -> Answer {
+pub fn salaries(ctx: &mut CallContext) -> OperationReply {
     per_employee(ctx, "salaries", true, |ctx, e| {
         e.salaries
             .iter()
             .map(|s| {
                 let mut v = json!({
-                    "salaryId": ctx.id(Kind::Salary, s.id.int()),
+                    "salaryId": ctx.id(IdKind::Salary, s.id.int()),
                     "startDate": created(s.start_date),
                     "value": s.value.map(number),
                     "createdAt": created(s.creation_date),
@@ -348,7 +354,7 @@ pub fn salaries(ctx: &mut Ctx) -> Answer {
 }
 
 /// `GET /api/companies/{companyId}/employees/schedules`.
-pub fn schedules(ctx: &mut Ctx) -> Answer {
+pub fn schedules(ctx: &mut CallContext) -> OperationReply {
     use rust_decimal::prelude::ToPrimitive;
     per_employee(ctx, "schedules", true, |ctx, e| {
         let week = |h: &[Option<rust_decimal::Decimal>; 7]| {
@@ -369,7 +375,7 @@ pub fn schedules(ctx: &mut Ctx) -> Answer {
                 let total: rust_decimal::Decimal = s.hours_week1.iter().flatten().sum();
                 let days = s.hours_week1.iter().flatten().filter(|d| !d.is_zero()).count();
                 json!({
-                    "scheduleId": ctx.id(Kind::Schedule, s.id.trunc().to_i64().unwrap_or_default()),
+                    "scheduleId": ctx.id(IdKind::Schedule, s.id.trunc().to_i64().unwrap_or_default()),
                     "startDate": created(s.start_date),
                     "parttimePercentage": s.parttime_percentage.map_or(Value::Null, number),
                     "hoursPerWeek": number(total),
@@ -384,7 +390,7 @@ pub fn schedules(ctx: &mut Ctx) -> Answer {
 }
 
 /// `GET /api/companies/{companyId}/employees/addresses`: the snapshot's home address.
-pub fn addresses(ctx: &mut Ctx) -> Answer {
+pub fn addresses(ctx: &mut CallContext) -> OperationReply {
     per_employee(ctx, "addresses", true, |ctx, e| {
         let s = &e.snapshot;
         if s.street.is_none() && s.city.is_none() {
@@ -392,7 +398,7 @@ pub fn addresses(ctx: &mut Ctx) -> Answer {
         }
         let current = ctx.d.companies.get(&e.company_id).map(|c| c.current_period);
         vec![json!({
-            "addressId": ctx.id(Kind::Address, e.id()),
+            "addressId": ctx.id(IdKind::Address, e.id()),
             "isDefault": true,
             "type": "homeAddress",
             "street": s.street.clone().unwrap_or_default(),
@@ -409,7 +415,7 @@ pub fn addresses(ctx: &mut Ctx) -> Answer {
 
 /// `GET /api/companies/{companyId}/employees/costperhour?year&period[&employeeId]`: the
 /// estimated cost per hour as a string (the hourly wage when none is seeded).
-pub fn cost_per_hour(ctx: &mut Ctx) -> Answer {
+pub fn cost_per_hour(ctx: &mut CallContext) -> OperationReply {
     let company = ctx.company()?;
     ctx.query_period(company)?;
     let emps: Vec<SimEmployee> = company_employees(ctx, true)?.into_iter().cloned().collect();
@@ -417,7 +423,7 @@ pub fn cost_per_hour(ctx: &mut Ctx) -> Answer {
         .iter()
         .map(|e| {
             let cost = e.cost_per_hour.or(e.snapshot.hourly_wage);
-            json!({"employeeId": ctx.id(Kind::Employee, e.id()), "costPerHour": cost.map(|c| c.to_string())})
+            json!({"employeeId": ctx.id(IdKind::Employee, e.id()), "costPerHour": cost.map(|c| c.to_string())})
         })
         .collect();
     page(ctx, rows)

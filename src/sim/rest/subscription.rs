@@ -44,7 +44,7 @@ pub struct KeyCount {
 
 /// The gateway's answer to one call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verdict {
+pub enum GatewayVerdict {
     Pass,
     Throttled { retry_after_secs: Option<u64> },
     QuotaExceeded,
@@ -80,7 +80,7 @@ impl Subscriptions {
     }
 
     /// Whether the gateway lets a call with `key` through at `now`, counted.
-    pub fn admit(&mut self, key: &str, now: Instant) -> Verdict {
+    pub fn admit(&mut self, key: &str, now: Instant) -> GatewayVerdict {
         let limits = self.limits;
         let since = self.since;
         let state = self.keys.entry(key.to_owned()).or_insert_with(|| KeyState {
@@ -97,14 +97,14 @@ impl Subscriptions {
         }
         if limits.quota.is_some_and(|quota| state.used >= quota) {
             state.count.quota_exceeded += 1;
-            return Verdict::QuotaExceeded;
+            return GatewayVerdict::QuotaExceeded;
         }
         while state.window.front().is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1)) {
             state.window.pop_front();
         }
         if limits.calls_per_second.is_some_and(|max| state.window.len() >= max as usize) {
             state.count.throttled += 1;
-            return Verdict::Throttled { retry_after_secs: limits.retry_after_secs };
+            return GatewayVerdict::Throttled { retry_after_secs: limits.retry_after_secs };
         }
         state.window.push_back(now);
         state.used += 1;
@@ -118,7 +118,7 @@ impl Subscriptions {
             }
             count.per_second[second] += 1;
         }
-        Verdict::Pass
+        GatewayVerdict::Pass
     }
 
     /// Every key's count, in key order.
@@ -142,30 +142,31 @@ mod tests {
         });
         let t0 = Instant::now();
         let at = |ms| t0 + Duration::from_millis(ms);
-        let verdicts: Vec<Verdict> = [0, 100, 200, 300, 1_050, 1_150, 1_250].map(|ms| s.admit("key-a", at(ms))).into();
-        let throttled = Verdict::Throttled { retry_after_secs: Some(1) };
+        let verdicts: Vec<GatewayVerdict> =
+            [0, 100, 200, 300, 1_050, 1_150, 1_250].map(|ms| s.admit("key-a", at(ms))).into();
+        let throttled = GatewayVerdict::Throttled { retry_after_secs: Some(1) };
         assert_eq!(
             verdicts,
             [
-                Verdict::Pass,
-                Verdict::Pass,
-                Verdict::Pass,
+                GatewayVerdict::Pass,
+                GatewayVerdict::Pass,
+                GatewayVerdict::Pass,
                 throttled,
-                Verdict::Pass,
-                Verdict::Pass,
-                Verdict::QuotaExceeded
+                GatewayVerdict::Pass,
+                GatewayVerdict::Pass,
+                GatewayVerdict::QuotaExceeded
             ]
         );
         // Another key has its own count.
-        assert_eq!(s.admit("key-b", at(1_300)), Verdict::Pass);
+        assert_eq!(s.admit("key-b", at(1_300)), GatewayVerdict::Pass);
         let counts = s.counts();
         assert_eq!((counts[0].passed, counts[0].throttled, counts[0].quota_exceeded), (5, 1, 1));
         assert_eq!(counts[0].peak_per_second, 3);
         assert_eq!(counts[0].key_hint, "key-");
         // Setting the limits again gives the quota back.
         s.set(SubscriptionLimits { quota: Some(1), quota_period_secs: Some(1), ..Default::default() });
-        assert_eq!(s.admit("key-a", at(2_000)), Verdict::Pass);
-        assert_eq!(s.admit("key-a", at(2_500)), Verdict::QuotaExceeded);
-        assert_eq!(s.admit("key-a", at(3_000)), Verdict::Pass, "the next period has a new quota");
+        assert_eq!(s.admit("key-a", at(2_000)), GatewayVerdict::Pass);
+        assert_eq!(s.admit("key-a", at(2_500)), GatewayVerdict::QuotaExceeded);
+        assert_eq!(s.admit("key-a", at(3_000)), GatewayVerdict::Pass, "the next period has a new quota");
     }
 }

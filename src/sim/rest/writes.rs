@@ -21,15 +21,15 @@ use axum::http::StatusCode;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use super::ctx::{Answer, Ctx};
+use super::ctx::{CallContext, OperationReply};
 use super::error::RestError;
-use super::ids::Kind;
+use super::ids::IdKind;
 use super::lookup::{checked_period, decimal, now};
 use super::{ClosedPeriodDelete, CommentOverLimit, LinePosts, Omitted, PutMissingPeriod};
 use crate::nmbrs::{Amount, HourComponentLine, Hours, PayPeriod, WageComponentLine};
 use crate::sim::state::{LineInfo, PeriodKey, SimDomain};
 
-pub(super) fn body<'a>(ctx: &Ctx<'a>) -> Result<&'a Value, RestError> {
+pub(super) fn body<'a>(ctx: &CallContext<'a>) -> Result<&'a Value, RestError> {
     ctx.body.filter(|b| b.is_object()).ok_or_else(|| RestError::invalid("body", "a JSON object is required"))
 }
 
@@ -51,7 +51,7 @@ fn text(v: &Value, name: &str) -> Result<Option<String>, RestError> {
 /// Where a write lands: `period` (`{year, period}`) or the current period, and whether
 /// `unprotectedMode` was set.
 pub(super) fn target(
-    ctx: &Ctx,
+    ctx: &CallContext,
     company: i32,
     period: &Value,
     unprotected: &Value,
@@ -70,7 +70,7 @@ pub(super) fn target(
 
 /// Refuses a write before the current period without `unprotectedMode` (as SOAP's 2011), with
 /// the code of `closed_period_code`.
-pub(super) fn writable(ctx: &Ctx, company: i32, p: PayPeriod, unprotected: bool) -> Result<(), RestError> {
+pub(super) fn writable(ctx: &CallContext, company: i32, p: PayPeriod, unprotected: bool) -> Result<(), RestError> {
     if p < ctx.company_record(company)?.current_period && !unprotected {
         let mut e = RestError::invalid("unprotectedMode", "Protected Mode: Cannot Change in the Past");
         let code = ctx.settings.closed_period_code;
@@ -82,7 +82,7 @@ pub(super) fn writable(ctx: &Ctx, company: i32, p: PayPeriod, unprotected: bool)
 }
 
 /// A comment as stored: cut to `comment_max_chars`, or refused beyond it.
-fn comment(ctx: &Ctx, v: &Value) -> Result<Option<String>, RestError> {
+fn comment(ctx: &CallContext, v: &Value) -> Result<Option<String>, RestError> {
     let Some(text) = text(v, "comment")? else { return Ok(None) };
     match ctx.settings.comment_max_chars {
         Some(max) if text.chars().count() > max => match ctx.settings.comment_over_limit {
@@ -95,7 +95,7 @@ fn comment(ctx: &Ctx, v: &Value) -> Result<Option<String>, RestError> {
     }
 }
 
-fn code_known(ctx: &Ctx, company: i32, hours: bool, code: i64) -> Result<i32, RestError> {
+fn code_known(ctx: &CallContext, company: i32, hours: bool, code: i64) -> Result<i32, RestError> {
     let c = ctx.company_record(company)?;
     let lists = if hours { [&c.hour_codes, &c.hour_codes2] } else { [&c.wage_codes, &c.wage_codes2] };
     let name = if hours { "hourCode" } else { "code" };
@@ -104,7 +104,7 @@ fn code_known(ctx: &Ctx, company: i32, hours: bool, code: i64) -> Result<i32, Re
     })
 }
 
-fn info(ctx: &Ctx, b: &Value) -> Result<LineInfo, RestError> {
+fn info(ctx: &CallContext, b: &Value) -> Result<LineInfo, RestError> {
     Ok(LineInfo {
         comment: comment(ctx, &b["comment"])?,
         cost_center_id: text(&b["costCenterId"], "costCenterId")?,
@@ -119,7 +119,7 @@ fn info(ctx: &Ctx, b: &Value) -> Result<LineInfo, RestError> {
 /// is made and changed.
 pub trait Line: Sized {
     /// The kind of its REST ids.
-    const KIND: Kind;
+    const KIND: IdKind;
     /// The id in a PUT body and in the answers (`hourComponentId`, `variableWagecomponentId`).
     const ID: &'static str;
     /// The id's path parameter of the DELETE (`hourComponentId`, `wagecomponentId`).
@@ -133,7 +133,7 @@ pub trait Line: Sized {
     /// The lines of this kind, per employee and period.
     fn lines(d: &mut SimDomain) -> &mut BTreeMap<PeriodKey, Vec<Self>>;
     /// Where a POST lands (the two period shapes of the file, SOURCES.md).
-    fn post_target(ctx: &Ctx, company: i32, b: &Value) -> Result<(PayPeriod, bool), RestError>;
+    fn post_target(ctx: &CallContext, company: i32, b: &Value) -> Result<(PayPeriod, bool), RestError>;
     fn new(id: i32, code: i32, value: Decimal) -> Self;
     fn id(&self) -> i32;
     /// Changes the fields a PUT sent.
@@ -148,7 +148,7 @@ macro_rules! line {
     ($ty:ident, $kind:ident, $id:literal, $path_id:literal, $code:literal, $value:literal, $hours:literal,
      $map:ident, $code_field:ident, $value_field:ident($wrap:ident), $target:ident) => {
         impl Line for $ty {
-            const KIND: Kind = Kind::$kind;
+            const KIND: IdKind = IdKind::$kind;
             const ID: &'static str = $id;
             const PATH_ID: &'static str = $path_id;
             const CODE: &'static str = $code;
@@ -157,7 +157,7 @@ macro_rules! line {
             fn lines(d: &mut SimDomain) -> &mut BTreeMap<PeriodKey, Vec<Self>> {
                 &mut d.$map
             }
-            fn post_target(ctx: &Ctx, company: i32, b: &Value) -> Result<(PayPeriod, bool), RestError> {
+            fn post_target(ctx: &CallContext, company: i32, b: &Value) -> Result<(PayPeriod, bool), RestError> {
                 $target(ctx, company, b)
             }
             fn new(id: i32, code: i32, value: Decimal) -> Self {
@@ -188,14 +188,14 @@ line! {
 }
 
 /// Where an hour POST lands: nested, `periodDetails: {period: {year, period}, unprotectedMode}`.
-fn hours_target(ctx: &Ctx, company: i32, b: &Value) -> Result<(PayPeriod, bool), RestError> {
+fn hours_target(ctx: &CallContext, company: i32, b: &Value) -> Result<(PayPeriod, bool), RestError> {
     let details = &b["periodDetails"];
     target(ctx, company, &details["period"], &details["unprotectedMode"])
 }
 
 /// `POST /api/employees/{employeeId}/variablehours` → 201 `{hourComponentId}`, and `POST
 /// /api/employees/{employeeId}/variablewagecomponent` → 201 `{variableWagecomponentId}`.
-pub fn post<L: Line>(ctx: &mut Ctx) -> Answer {
+pub fn post<L: Line>(ctx: &mut CallContext) -> OperationReply {
     let (employee, company) = ctx.employee()?;
     let b = body(ctx)?;
     let (p, unprotected) = L::post_target(ctx, company, b)?;
@@ -219,7 +219,7 @@ pub fn post<L: Line>(ctx: &mut Ctx) -> Answer {
 /// `unprotectedMode` beside it) or the hours' nested one (`periodDetails: {period: {…},
 /// unprotectedMode}`), each only when `wage_period_shape` honours it; a shape not honoured is
 /// ignored and the line falls back to the current period (REST-NOTES §7 [L]).
-fn wage_target(ctx: &Ctx, company: i32, b: &Value) -> Result<(PayPeriod, bool), RestError> {
+fn wage_target(ctx: &CallContext, company: i32, b: &Value) -> Result<(PayPeriod, bool), RestError> {
     let details = &b["periodDetails"];
     let nested = details["period"].is_object();
     let (period, unprotected) =
@@ -239,7 +239,7 @@ fn find_line<L: Line>(d: &mut SimDomain, employee: i32, id: i32) -> Option<Perio
 }
 
 /// The line named by a REST id (body field or path parameter) of `employee`.
-fn line_id(ctx: &mut Ctx, kind: Kind, raw: &Value, name: &str) -> Result<i32, RestError> {
+fn line_id(ctx: &mut CallContext, kind: IdKind, raw: &Value, name: &str) -> Result<i32, RestError> {
     let raw = text(raw, name)?.ok_or_else(|| RestError::invalid(name, format!("{name} is required")))?;
     let uuid = uuid::Uuid::try_parse(&raw).map_err(|_| RestError::invalid(name, format!("{name} is not a UUID")))?;
     ctx.resolve(kind, uuid).ok_or_else(|| RestError::not_found("Component not found"))
@@ -247,7 +247,7 @@ fn line_id(ctx: &mut Ctx, kind: Kind, raw: &Value, name: &str) -> Result<i32, Re
 
 /// Applies the comment / cost fields sent non-null to a line's info; under `put_omitted: clear`
 /// the ones left out (or null) are cleared.
-fn update_info(ctx: &mut Ctx, id: i32, b: &Value) -> Result<(), RestError> {
+fn update_info(ctx: &mut CallContext, id: i32, b: &Value) -> Result<(), RestError> {
     let clear = ctx.settings.put_omitted == Omitted::Clear;
     let sent = [
         comment(ctx, &b["comment"])?,
@@ -267,7 +267,7 @@ fn update_info(ctx: &mut Ctx, id: i32, b: &Value) -> Result<(), RestError> {
 /// line's own period (`put_missing_period: keep`) or the company's current one (`current`).
 /// Both the line's period and that one must be writable (`unprotectedMode` for a closed one),
 /// as for hours and wage lines alike.
-fn put_period(ctx: &Ctx, company: i32, key: PeriodKey, details: &Value) -> Result<PayPeriod, RestError> {
+fn put_period(ctx: &CallContext, company: i32, key: PeriodKey, details: &Value) -> Result<PayPeriod, RestError> {
     let unprotected = details["unprotectedMode"].as_bool().unwrap_or(false);
     let current = PayPeriod::new(key.1, key.2);
     let to = match (details["period"].is_null(), ctx.settings.put_missing_period) {
@@ -284,7 +284,7 @@ fn put_period(ctx: &Ctx, company: i32, key: PeriodKey, details: &Value) -> Resul
 /// /api/employees/{employeeId}/variablewagecomponent` → 200 `{variableWagecomponentId}` (the
 /// period nested in both: `periodDetails: {period: {year, period}, unprotectedMode}`). A line
 /// named in another period moves there.
-pub fn put<L: Line>(ctx: &mut Ctx) -> Answer {
+pub fn put<L: Line>(ctx: &mut CallContext) -> OperationReply {
     let (employee, company) = ctx.employee()?;
     let b = body(ctx)?;
     let id = line_id(ctx, L::KIND, &b[L::ID], L::ID)?;
@@ -308,7 +308,7 @@ pub fn put<L: Line>(ctx: &mut Ctx) -> Answer {
 /// `DELETE /api/employees/{employeeId}/hours/{hourComponentId}` and `DELETE
 /// /api/employees/{employeeId}/wagecomponents/{wagecomponentId}` → 204 (no period, no
 /// `unprotectedMode`).
-pub fn delete<L: Line>(ctx: &mut Ctx) -> Answer {
+pub fn delete<L: Line>(ctx: &mut CallContext) -> OperationReply {
     let (employee, company) = ctx.employee()?;
     let raw = ctx.path.get(L::PATH_ID).map(|s| Value::String(s.to_owned())).unwrap_or(Value::Null);
     let id = line_id(ctx, L::KIND, &raw, L::PATH_ID)?;

@@ -23,7 +23,7 @@ use nmbrs_worker::{
         SimState, Simulator, demo,
         rest::{
             DaysPost, GrantSpec, OAuthClient, RestInjected, RestSettings,
-            ids::{Kind, rest_id},
+            ids::{IdKind, rest_id},
             openapi,
         },
     },
@@ -145,11 +145,11 @@ impl World {
     }
 
     pub(super) fn company(&self, id: i32) -> CompanyUuid {
-        CompanyUuid(rest_id(DOMAIN, Kind::Company, id.into()))
+        CompanyUuid(rest_id(DOMAIN, IdKind::Company, id.into()))
     }
 
     pub(super) fn employee(&self, id: i32) -> EmployeeUuid {
-        EmployeeUuid(rest_id(DOMAIN, Kind::Employee, id.into()))
+        EmployeeUuid(rest_id(DOMAIN, IdKind::Employee, id.into()))
     }
 
     fn inject(&self, op: RestOperation, injected: RestInjected) {

@@ -5,7 +5,7 @@
 use super::*;
 use crate::support::nmbrs::{JAN, NOV, demo_client, hours};
 use nmbrs_worker::nmbrs::{EmployeeService, PayPeriod};
-use nmbrs_worker::sim::rest::ids::Kind;
+use nmbrs_worker::sim::rest::ids::IdKind;
 use nmbrs_worker::sim::rest::{DaysPost, RestSettings};
 
 /// A demo simulator with a live access token for every worker scope.
@@ -30,11 +30,11 @@ async fn send(sim: &Simulator, method: reqwest::Method, path: &str, token: &str,
 }
 
 fn company_id(sim: &Simulator, id: i32) -> String {
-    sim.rest_id(demo::DOMAIN, Kind::Company, id).to_string()
+    sim.rest_id(demo::DOMAIN, IdKind::Company, id).to_string()
 }
 
 fn employee_id(sim: &Simulator, id: i32) -> String {
-    sim.rest_id(demo::DOMAIN, Kind::Employee, id).to_string()
+    sim.rest_id(demo::DOMAIN, IdKind::Employee, id).to_string()
 }
 
 #[tokio::test]
@@ -89,7 +89,7 @@ async fn a_component_posted_via_rest_is_seen_via_soap_and_the_other_way_round() 
     assert_eq!((lines[0].hour_code, lines[0].hours.to_string()), (1, "7.25".to_owned()));
     assert_eq!(
         created["hourComponentId"],
-        sim.rest_id(demo::DOMAIN, Kind::HourComponent, lines[0].id.soap().unwrap()).to_string()
+        sim.rest_id(demo::DOMAIN, IdKind::HourComponent, lines[0].id.soap().unwrap()).to_string()
     );
 
     // SOAP → REST, comment included
@@ -102,7 +102,8 @@ async fn a_component_posted_via_rest_is_seen_via_soap_and_the_other_way_round() 
     let via_soap = data
         .iter()
         .find(|l| {
-            l["hourComponentId"] == sim.rest_id(demo::DOMAIN, Kind::HourComponent, soap_id.soap().unwrap()).to_string()
+            l["hourComponentId"]
+                == sim.rest_id(demo::DOMAIN, IdKind::HourComponent, soap_id.soap().unwrap()).to_string()
         })
         .unwrap();
     assert_eq!(

@@ -14,13 +14,13 @@ use crate::cli::probe::journal::SoapLine;
 use crate::cli::probe::lines;
 use crate::cli::probe::recorder::{ProbeRequest, Recorder};
 use crate::nmbrs::soap::envelope::{self, Value};
-use crate::nmbrs::soap::{Credentials, Operation as Op, reader};
+use crate::nmbrs::soap::{Operation as Op, SoapCredentials, reader};
 use crate::nmbrs::{Company, EmployeeListItem, NmbrsId, PayPeriod};
 
 /// The optional SOAP settings of a probe run.
 pub struct Soap {
     pub base_url: String,
-    pub credentials: Credentials,
+    pub credentials: SoapCredentials,
 }
 
 impl Soap {

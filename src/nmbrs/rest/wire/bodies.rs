@@ -97,7 +97,7 @@ pub struct WagePut<'a> {
 /// `CreateVariableWorkedDay`.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct DaysPost {
+pub struct WorkedDaysPost {
     pub days: i32,
     pub period_details: PeriodPost,
 }
