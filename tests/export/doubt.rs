@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use super::failures::inject;
 
-/// `nmbrs::http::MAX_ERROR_TEXT`, as the README documents it.
+/// `nmbrs::http::MAX_ERROR_TEXT`, as docs/bounds.md documents it.
 const MAX_ERROR_TEXT: usize = 500;
 
 crate::on_both_apis!(

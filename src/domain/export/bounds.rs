@@ -3,7 +3,7 @@
 //! refused whole (the envelope rejects it, `job.rejected`): booking half of it, or booking a
 //! 28-digit hour value, would be wrong pay that nobody notices.
 //!
-//! The bounds, per entry (documented in `docs/` "What the worker refuses, and why"):
+//! The bounds, per entry (documented in `docs/bounds.md`):
 //! - `hours`: 0 to [`MAX_HOURS`] (one entry is one shift, leave or sick record on one date);
 //! - `meals`: 0 to [`MAX_MEALS`];
 //! - each allowance `amount`: −[`MAX_AMOUNT`] to +[`MAX_AMOUNT`] euros.
