@@ -21,7 +21,7 @@ use backon::{ExponentialBuilder, Retryable};
 
 use super::config::ClientConfig;
 use crate::nmbrs::error::{ErrorKind, NmbrsError};
-use crate::nmbrs::soap::operation::Effect;
+use crate::nmbrs::catalogue::Effect;
 
 /// SOAP's catch-all fault code: retried once only.
 const CATCH_ALL: u32 = 9999;
