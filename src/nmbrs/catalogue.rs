@@ -1,8 +1,8 @@
 //! What both operation catalogues share (SOAP `soap::operation`, REST `rest::operation`): what
 //! repeating a call does ([`Effect`], which decides retries in `nmbrs::http`), and the common
-//! part of each catalogue's enum, [`operation_catalogue!`]: the variants, `ALL`, the exact
-//! `name`, the `effect` and a `Display` that writes the name. Each catalogue adds its own
-//! columns (SOAP: service and parameters; REST: scopes, paging and the SOAP operation).
+//! part of each catalogue's enum, [`operation_catalogue!`]: `ALL`, the exact `name`, the
+//! `effect` and a `Display` that writes the name. Each catalogue declares its enum and adds its
+//! own columns (SOAP: service and parameters; REST: scopes, paging and the SOAP operation).
 
 /// What a repeat of the call does, which decides whether a transient failure may retry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,14 +15,10 @@ pub enum Effect {
     Insert,
 }
 
-/// Declares a catalogue's enum: `Name { Variant = "exact name", Effect; … }` (the doc comments
-/// given go on the enum), with `ALL` in catalogue order, `name()`, `effect()` and `Display`.
+/// The common part of a catalogue's enum, `Name { Variant = "exact name", Effect; … }` (every
+/// variant, in catalogue order): `ALL` in that order, `name()`, `effect()` and `Display`.
 macro_rules! operation_catalogue {
-    ($(#[$doc:meta])* $enum:ident { $($variant:ident = $name:literal, $effect:ident;)* }) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $enum { $($variant),* }
-
+    ($enum:ident { $($variant:ident = $name:literal, $effect:ident;)* }) => {
         impl $enum {
             /// Every operation, in catalogue order.
             pub const ALL: &'static [$enum] = &[$($enum::$variant),*];

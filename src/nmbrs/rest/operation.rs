@@ -10,11 +10,12 @@ use crate::nmbrs::catalogue::operation_catalogue;
 
 macro_rules! rest_operations {
     ($($variant:ident = $name:literal, $effect:ident, $paged:literal, $soap:ident, [$($scope:literal),*];)*) => {
-        operation_catalogue! {
-            /// One REST operation of the catalogue; its name is `"METHOD /path/template"`, e.g.
-            /// `"GET /api/companies/{companyId}/period"`.
-            RestOperation { $($variant = $name, $effect;)* }
-        }
+        /// One REST operation of the catalogue; its name is `"METHOD /path/template"`, e.g.
+        /// `"GET /api/companies/{companyId}/period"`.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum RestOperation { $($variant),* }
+
+        operation_catalogue!(RestOperation { $($variant = $name, $effect;)* });
 
         impl RestOperation {
             /// The scopes any one of which allows the call (a write scope includes its `.read`).

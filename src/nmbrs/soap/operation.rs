@@ -32,12 +32,13 @@ impl Service {
 
 macro_rules! operations {
     ($($variant:ident = $name:literal, $svc:ident, $effect:ident, [$($param:literal),*];)*) => {
-        operation_catalogue! {
-            /// Every Nmbrs operation the worker calls (21: the 19 of the integration plus the
-            /// two read-backs `HourComponentVar_Get` and `DaysVar_Get`); its name is the exact
-            /// operation name (body element and SOAPAction suffix).
-            Operation { $($variant = $name, $effect;)* }
-        }
+        /// Every Nmbrs operation the worker calls (21: the 19 of the integration plus the
+        /// two read-backs `HourComponentVar_Get` and `DaysVar_Get`); its name is the exact
+        /// operation name (body element and SOAPAction suffix).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Operation { $($variant),* }
+
+        operation_catalogue!(Operation { $($variant = $name, $effect;)* });
 
         impl Operation {
             /// The service that hosts it.
