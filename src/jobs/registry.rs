@@ -94,6 +94,16 @@ mod tests {
         crate::envelope::validate(&serde_json::to_vec(&body).unwrap(), queue, Some("m-1"), limits, keys).unwrap()
     }
 
+    /// A first attempt's context for `job` and its credentials.
+    fn ctx<'a>(
+        job: &'a (Job, OpenedCredentials),
+        pool: &'a PgPool,
+        metrics: &'a crate::metrics::Metrics,
+        keys: &'a KeyRing,
+    ) -> JobContext<'a> {
+        JobContext { job: &job.0, credentials: &job.1, attempt: 1, pool, metrics, keys, max_event_bytes: 4 << 20 }
+    }
+
     #[tokio::test]
     async fn a_handler_runs_on_its_typed_payload_and_refuses_another_kinds() {
         let keys = KeyRing::parse(&KeyRing::generate_entry("k1")).unwrap();
@@ -102,30 +112,12 @@ mod tests {
         let handler: Arc<dyn AnyHandler> = Arc::new(RosterSize);
         let roster =
             serde_json::json!([{"eitje_user_id": "u-1", "active": true}, {"eitje_user_id": "u-2", "active": false}]);
-        let (sync, credentials) = job(&keys, "SyncTeam", serde_json::json!({"trigger": "manual", "members": roster}));
-        let ctx = JobContext {
-            job: &sync,
-            credentials: &credentials,
-            attempt: 1,
-            pool: &pool,
-            metrics: &metrics,
-            keys: &keys,
-            max_event_bytes: 4 << 20,
-        };
-        assert_eq!(handler.run(ctx).await.unwrap().counts["members"], 2);
+        let sync = job(&keys, "SyncTeam", serde_json::json!({"trigger": "manual", "members": roster}));
+        assert_eq!(handler.run(ctx(&sync, &pool, &metrics, &keys)).await.unwrap().counts["members"], 2);
 
-        let (deactivate, credentials) = job(&keys, "Deactivate", serde_json::json!({"members": []}));
-        assert!(matches!(deactivate.payload, JobPayload::Deactivate(DeactivatePayload { .. })));
-        let ctx = JobContext {
-            job: &deactivate,
-            credentials: &credentials,
-            attempt: 1,
-            pool: &pool,
-            metrics: &metrics,
-            keys: &keys,
-            max_event_bytes: 4 << 20,
-        };
-        let refused = handler.run(ctx).await.unwrap_err();
+        let deactivate = job(&keys, "Deactivate", serde_json::json!({"members": []}));
+        assert!(matches!(deactivate.0.payload, JobPayload::Deactivate(DeactivatePayload { .. })));
+        let refused = handler.run(ctx(&deactivate, &pool, &metrics, &keys)).await.unwrap_err();
         assert_eq!(
             (refused.code.as_str(), refused.class),
             ("internal_error", crate::domain::retry::ErrorClass::Permanent)

@@ -42,28 +42,27 @@ pub trait CompanyService: Send + Sync {
 /// is safe to repeat, so a lost reply is simply sent again and never leaves a line in doubt.
 /// The whole line is sent (code, value, the comment given, the period named), so the line is
 /// right whether Nmbrs changes only what a PUT sends or replaces the line (issue 18); a `None`
-/// comment is left out.
+/// comment is left out. Every write here and in [`EmployeeService`] names its period and mode
+/// in one [`WritePeriod`].
 #[async_trait]
 pub trait ComponentUpdates: Send + Sync {
-    /// Sets hour line `id` of `employee` to `component.hours` in `period` (with
-    /// `unprotectedMode` when `unprotected`: a closed period the export may write). An id
+    /// Sets hour line `id` of `employee` to `component.hours` in `to.period` (with
+    /// `unprotectedMode` when `to.unprotected`: a closed period the export may write). An id
     /// Nmbrs does not know fails (REST 404 `40401`).
     async fn update_hour_component(
         &self,
         employee: EmployeeId,
         id: HourComponentId,
         component: &NewHourComponent,
-        period: PayPeriod,
-        unprotected: bool,
+        to: WritePeriod,
     ) -> Result<(), NmbrsError>;
-    /// Sets wage line `id` of `employee` to `component.value` in `period`, as for hours.
+    /// Sets wage line `id` of `employee` to `component.value` in `to.period`, as for hours.
     async fn update_wage_component(
         &self,
         employee: EmployeeId,
         id: WageComponentId,
         component: &NewWageComponent,
-        period: PayPeriod,
-        unprotected: bool,
+        to: WritePeriod,
     ) -> Result<(), NmbrsError>;
 }
 
@@ -100,13 +99,7 @@ pub trait EmployeeService: Send + Sync {
     /// `DaysVar_Set`: overwrites the variable days of the period (idempotent). Returns the
     /// write calls it took: 1 on SOAP; on REST the `POST …/variabledays` it needed to end with
     /// `days` (CONTRACT §5.3 "Days").
-    async fn days_var_set(
-        &self,
-        employee: EmployeeId,
-        days: i32,
-        period: PayPeriod,
-        unprotected: bool,
-    ) -> Result<u32, NmbrsError>;
+    async fn days_var_set(&self, employee: EmployeeId, days: i32, to: WritePeriod) -> Result<u32, NmbrsError>;
     /// `DaysVar_Get`.
     async fn days_var_get(&self, employee: EmployeeId, period: PayPeriod) -> Result<i32, NmbrsError>;
     /// `HourComponentVar_Insert`: not idempotent; may fail with `OutcomeUnknown`.
@@ -114,8 +107,7 @@ pub trait EmployeeService: Send + Sync {
         &self,
         employee: EmployeeId,
         component: &NewHourComponent,
-        period: PayPeriod,
-        unprotected: bool,
+        to: WritePeriod,
     ) -> Result<HourComponentId, NmbrsError>;
     /// `HourComponentVar_Get`. A line whose `Id`, `HourCode` or `Hours` cannot be read is in
     /// [`Listed::unreadable`] with its id and code where those could be read
@@ -139,8 +131,7 @@ pub trait EmployeeService: Send + Sync {
         &self,
         employee: EmployeeId,
         component: &NewWageComponent,
-        period: PayPeriod,
-        unprotected: bool,
+        to: WritePeriod,
     ) -> Result<WageComponentId, NmbrsError>;
     /// `PersonalInfoContractSalaryAddress_GetAll_AllEmployeesByCompany` (contains BSNs).
     /// Here and in the other company-wide reads, a record whose decision field cannot be

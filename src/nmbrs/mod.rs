@@ -20,6 +20,7 @@
 
 mod api;
 pub mod budget;
+mod catalogue;
 mod error;
 pub mod http;
 pub mod rest;
@@ -27,8 +28,9 @@ pub mod soap;
 
 pub use crate::domain::nmbrs::model::*;
 pub use api::{CompanyService, ComponentUpdates, EmployeeService, NmbrsApi};
+pub use catalogue::Effect;
 pub use error::{ErrorClass, ErrorKind, NmbrsError};
 pub use soap::{
-    ClientConfig, DEFAULT_BASE_URL, DEFAULT_MAX_CONCURRENCY, Effect, NmbrsTransport, Operation, Service, SoapClient,
+    ClientConfig, DEFAULT_BASE_URL, DEFAULT_MAX_CONCURRENCY, NmbrsTransport, Operation, Service, SoapClient,
     SoapCredentials, SoapFault, classify_code, nmbrs_code,
 };

@@ -62,8 +62,8 @@ async fn hours_wages_and_days_are_written_read_back_and_deleted() {
     let c = demo_client(&sim);
     assert!(c.hour_component_var_get(JAN, NOV).await.unwrap().items.is_empty());
 
-    let a = c.hour_component_var_insert(JAN, &hours(1, "7.50"), NOV, false).await.unwrap();
-    let b = c.hour_component_var_insert(JAN, &hours(40, "0.25"), NOV, false).await.unwrap();
+    let a = c.hour_component_var_insert(JAN, &hours(1, "7.50"), NOV.protected()).await.unwrap();
+    let b = c.hour_component_var_insert(JAN, &hours(40, "0.25"), NOV.protected()).await.unwrap();
     assert_ne!(a, b);
     let lines = c.hour_component_var_get(JAN, NOV).await.unwrap().items;
     assert_eq!(
@@ -79,7 +79,7 @@ async fn hours_wages_and_days_are_written_read_back_and_deleted() {
     assert!(!c.hour_component_delete(JAN, a).await.unwrap(), "second delete finds nothing");
     assert_eq!(c.hour_component_var_get(JAN, NOV).await.unwrap().items.len(), 1);
 
-    let w = c.wage_component_var_insert(JAN, &wage(430, "12.40"), NOV, false).await.unwrap();
+    let w = c.wage_component_var_insert(JAN, &wage(430, "12.40"), NOV.protected()).await.unwrap();
     assert_eq!(
         c.wage_component_var_get(JAN, NOV).await.unwrap().items,
         vec![WageComponentLine { id: w, code: 430, value: Amount(dec("12.40")), comment: None }]
@@ -87,8 +87,8 @@ async fn hours_wages_and_days_are_written_read_back_and_deleted() {
     assert!(c.wage_component_delete(JAN, w).await.unwrap());
     assert!(!c.wage_component_delete(JAN, WageComponentId::int(424242)).await.unwrap());
 
-    c.days_var_set(JAN, 12, NOV, false).await.unwrap();
-    c.days_var_set(JAN, 12, NOV, false).await.unwrap();
+    c.days_var_set(JAN, 12, NOV.protected()).await.unwrap();
+    c.days_var_set(JAN, 12, NOV.protected()).await.unwrap();
     assert_eq!(c.days_var_get(JAN, NOV).await.unwrap(), 12);
     assert_eq!(sim.days(demo::DOMAIN, JAN.soap().unwrap(), NOV), Some(12));
     assert_eq!(c.days_var_get(JAN, PayPeriod::new(2026, 12)).await.unwrap(), 0);
@@ -115,12 +115,12 @@ async fn nmbrs_faults_are_classified() {
     assert_eq!(kind_of(wrong_domain.companies().await).await, ErrorKind::Credentials);
 
     // 2001 / 2002: codes outside both models.
-    let e = c.hour_component_var_insert(JAN, &hours(99, "1"), NOV, false).await.unwrap_err();
+    let e = c.hour_component_var_insert(JAN, &hours(99, "1"), NOV.protected()).await.unwrap_err();
     assert_eq!((e.kind(), e.nmbrs_code()), (ErrorKind::InvalidData, Some(2001)));
-    let e = c.wage_component_var_insert(JAN, &wage(99, "1"), NOV, false).await.unwrap_err();
+    let e = c.wage_component_var_insert(JAN, &wage(99, "1"), NOV.protected()).await.unwrap_err();
     assert_eq!((e.kind(), e.nmbrs_code()), (ErrorKind::InvalidData, Some(2002)));
     // 2003: unknown employee.
-    let e = c.days_var_set(EmployeeId::int(1), 1, NOV, false).await.unwrap_err();
+    let e = c.days_var_set(EmployeeId::int(1), 1, NOV.protected()).await.unwrap_err();
     assert_eq!((e.kind(), e.nmbrs_code()), (ErrorKind::UnknownEmployee, Some(2003)));
     // 2006: period 13 for a monthly company; 14 for a 4-weekly one.
     let e = c.hour_component_var_get(JAN, PayPeriod::new(2026, 13)).await.unwrap_err();
@@ -130,11 +130,11 @@ async fn nmbrs_faults_are_classified() {
     c.days_var_get(EmployeeId::int(503300), PayPeriod::new(2026, 13)).await.unwrap();
     // 2011: before the current period without UnprotectedMode; allowed with it.
     let oct = PayPeriod::new(2026, 10);
-    let e = c.hour_component_var_insert(JAN, &hours(1, "8"), oct, false).await.unwrap_err();
+    let e = c.hour_component_var_insert(JAN, &hours(1, "8"), oct.protected()).await.unwrap_err();
     assert_eq!((e.kind(), e.nmbrs_code()), (ErrorKind::PeriodClosed, Some(2011)));
-    assert_eq!(kind_of(c.days_var_set(JAN, 2, oct, false).await).await, ErrorKind::PeriodClosed);
-    c.hour_component_var_insert(JAN, &hours(1, "8"), oct, true).await.unwrap();
-    c.days_var_set(JAN, 2, oct, true).await.unwrap();
+    assert_eq!(kind_of(c.days_var_set(JAN, 2, oct.protected()).await).await, ErrorKind::PeriodClosed);
+    c.hour_component_var_insert(JAN, &hours(1, "8"), oct.unprotected()).await.unwrap();
+    c.days_var_set(JAN, 2, oct.unprotected()).await.unwrap();
     assert_eq!(sim.hour_components(demo::DOMAIN, JAN.soap().unwrap(), oct).len(), 1);
 
     // 1003: the user may not see the catering company.
@@ -161,7 +161,7 @@ async fn a_missing_read_back_right_is_a_normal_matchable_outcome() {
     // Not retried: one call each.
     assert_eq!(sim.calls().len(), 2);
     // The other operations still work, and granting the right fixes the read-back.
-    limited.days_var_set(JAN, 4, NOV, false).await.unwrap();
+    limited.days_var_set(JAN, 4, NOV.protected()).await.unwrap();
     sim.grant(demo::DOMAIN, demo::LIMITED_USERNAME, Operation::DaysVarGet);
     assert_eq!(limited.days_var_get(JAN, NOV).await.unwrap(), 4);
     sim.revoke(demo::DOMAIN, demo::LIMITED_USERNAME, Operation::ListGetAll);
@@ -182,7 +182,7 @@ async fn transient_failures_of_reads_and_idempotent_writes_are_retried() {
     sim.clear_calls();
     sim.inject(Some(Operation::DaysVarSet), Injected::Drop);
     sim.inject(Some(Operation::HourComponentDelete), Injected::Transient { fault: TransientFault::Fault1006 });
-    c.days_var_set(JAN, 5, NOV, false).await.unwrap();
+    c.days_var_set(JAN, 5, NOV.protected()).await.unwrap();
     assert!(!c.hour_component_delete(JAN, HourComponentId::int(5)).await.unwrap());
     assert_eq!(sim.calls().len(), 4);
     assert_eq!(sim.days(demo::DOMAIN, JAN.soap().unwrap(), NOV), Some(5));
@@ -213,36 +213,36 @@ async fn inserts_are_never_retried_blindly() {
 
     // A transient fault after sending: outcome unknown, exactly one call.
     sim.inject(op, Injected::Transient { fault: TransientFault::Fault9999 });
-    let e = c.hour_component_var_insert(JAN, &hours(1, "8"), NOV, false).await.unwrap_err();
+    let e = c.hour_component_var_insert(JAN, &hours(1, "8"), NOV.protected()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::OutcomeUnknown);
     assert_eq!(treat(e.kind(), FailureScope::Bucket), Treatment::Bucket(BucketOutcome::InDoubt));
     assert_eq!(sim.calls().len(), 1);
 
     // Applied but the reply was lost: unknown to the client, present in Nmbrs.
     sim.inject(op, Injected::LostReply);
-    let e = c.hour_component_var_insert(JAN, &hours(1, "8"), NOV, false).await.unwrap_err();
+    let e = c.hour_component_var_insert(JAN, &hours(1, "8"), NOV.protected()).await.unwrap_err();
     assert!(matches!(e, NmbrsError::OutcomeUnknown { .. }), "{e:?}");
     assert_eq!(sim.hour_components(demo::DOMAIN, JAN.soap().unwrap(), NOV).len(), 1);
 
     // Dropped / 503 from the gateway: unknown as well.
     sim.inject(Some(Operation::WageComponentVarInsert), Injected::Drop);
-    let e = c.wage_component_var_insert(JAN, &wage(400, "2"), NOV, false).await.unwrap_err();
+    let e = c.wage_component_var_insert(JAN, &wage(400, "2"), NOV.protected()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::OutcomeUnknown);
     sim.inject(Some(Operation::WageComponentVarInsert), Injected::Transient { fault: TransientFault::Http503 });
-    let e = c.wage_component_var_insert(JAN, &wage(400, "2"), NOV, false).await.unwrap_err();
+    let e = c.wage_component_var_insert(JAN, &wage(400, "2"), NOV.protected()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::OutcomeUnknown);
     assert!(sim.wage_components(demo::DOMAIN, JAN.soap().unwrap(), NOV).is_empty());
 
     // 1006 is raised at login, before anything happens: safe to retry, one line lands.
     sim.clear_calls();
     sim.inject(op, Injected::Transient { fault: TransientFault::Fault1006 });
-    c.hour_component_var_insert(JAN, &hours(20, "4"), NOV, false).await.unwrap();
+    c.hour_component_var_insert(JAN, &hours(20, "4"), NOV.protected()).await.unwrap();
     assert_eq!(sim.calls().len(), 2);
     assert_eq!(sim.hour_components(demo::DOMAIN, JAN.soap().unwrap(), NOV).len(), 2);
 
     // A definite refusal stays what it is.
     sim.inject(op, Injected::Fault { code: 2011, message: "Protected Mode".into() });
-    let e = c.hour_component_var_insert(JAN, &hours(1, "8"), NOV, false).await.unwrap_err();
+    let e = c.hour_component_var_insert(JAN, &hours(1, "8"), NOV.protected()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::PeriodClosed);
 }
 
@@ -256,7 +256,7 @@ async fn a_refused_connection_is_transient_and_even_an_insert_is_not_in_doubt() 
     let e = c.companies().await.unwrap_err();
     assert!(matches!(e, NmbrsError::Connect { .. }), "{e:?}");
     assert_eq!(e.kind(), ErrorKind::Transient);
-    let e = c.hour_component_var_insert(JAN, &hours(1, "1"), NOV, false).await.unwrap_err();
+    let e = c.hour_component_var_insert(JAN, &hours(1, "1"), NOV.protected()).await.unwrap_err();
     assert!(matches!(e, NmbrsError::Connect { .. }), "{e:?}");
 }
 
@@ -360,7 +360,7 @@ async fn configured_fault_rates_hit_the_calls_they_name() {
     // A lost reply only concerns writes: reads pass, every insert is in doubt but landed.
     sim.set_faults(FaultConfig { lost_reply_rate: 1.0, ..Default::default() });
     assert_eq!(c.companies().await.unwrap().len(), 2);
-    let e = c.wage_component_var_insert(JAN, &wage(410, "9.99"), NOV, false).await.unwrap_err();
+    let e = c.wage_component_var_insert(JAN, &wage(410, "9.99"), NOV.protected()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::OutcomeUnknown);
     let landed = sim.wage_components(demo::DOMAIN, JAN.soap().unwrap(), NOV);
     assert_eq!(landed.len(), 1);

@@ -74,7 +74,7 @@ async fn the_soap_client_never_follows_a_redirect_and_an_insert_redirected_is_in
         assert!(shown.contains("never follow redirects"), "{shown}");
         assert_eq!(e.kind(), ErrorKind::Unknown, "a read fails for good: the base URL needs fixing");
 
-        let e = c.hour_component_var_insert(JAN, &hours(1, "8"), NOV, false).await.unwrap_err();
+        let e = c.hour_component_var_insert(JAN, &hours(1, "8"), NOV.protected()).await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::OutcomeUnknown, "the first host may have applied it: {e}");
         assert!(matches!(e, NmbrsError::OutcomeUnknown { .. }), "{e:?}");
         assert_eq!(hosts.received(), Vec::<String>::new(), "HTTP {status}: nothing reached the other host");

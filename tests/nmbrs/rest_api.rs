@@ -293,8 +293,8 @@ async fn lines_answer_as_on_soap_and_carry_their_marker() {
     let (jan, anton) = (employee(JAN), employee(ANTON));
 
     // Hours: inserted through REST with the marker, through SOAP without one.
-    let id = api.hour_component_var_insert(jan, &hour_line(1, "7.5", "[EJ-1] eitje"), NOV, false).await.unwrap();
-    soap.hour_component_var_insert(EmployeeId::int(JAN), &hour_line(20, "2", "soap"), NOV, false).await.unwrap();
+    let id = api.hour_component_var_insert(jan, &hour_line(1, "7.5", "[EJ-1] eitje"), NOV.protected()).await.unwrap();
+    soap.hour_component_var_insert(EmployeeId::int(JAN), &hour_line(20, "2", "soap"), NOV.protected()).await.unwrap();
     let rest_lines = api.hour_component_var_get(jan, NOV).await.unwrap();
     let soap_lines = soap.hour_component_var_get(EmployeeId::int(JAN), NOV).await.unwrap();
     let strip = |l: &HourComponentLine| (rest(IdKind::HourComponent, l.id.0), l.hour_code, l.hours);
@@ -310,8 +310,11 @@ async fn lines_answer_as_on_soap_and_carry_their_marker() {
 
     // Wage lines: company-wide, so the adapter must know the employees' company first.
     api.contracts(company(demo::HORECA)).await.unwrap();
-    let wid = api.wage_component_var_insert(jan, &wage_line(410, "12.40", "[EJ-2] eitje"), NOV, false).await.unwrap();
-    soap.wage_component_var_insert(EmployeeId::int(ANTON), &wage_line(400, "3", "soap"), NOV, false).await.unwrap();
+    let wid =
+        api.wage_component_var_insert(jan, &wage_line(410, "12.40", "[EJ-2] eitje"), NOV.protected()).await.unwrap();
+    soap.wage_component_var_insert(EmployeeId::int(ANTON), &wage_line(400, "3", "soap"), NOV.protected())
+        .await
+        .unwrap();
     let before = rest_calls(&w).get("GET /api/companies/{companyId}/employees/variablewagecomponents").copied();
     let (rest_jan, rest_anton) =
         (api.wage_component_var_get(jan, NOV).await.unwrap(), api.wage_component_var_get(anton, NOV).await.unwrap());
@@ -335,9 +338,9 @@ async fn lines_answer_as_on_soap_and_carry_their_marker() {
 
     // A closed period: refused without unprotected mode, written with it, to that period.
     let october = PayPeriod::new(2026, 10);
-    let e = api.hour_component_var_insert(jan, &hour_line(1, "3", "[EJ-3]"), october, false).await.unwrap_err();
+    let e = api.hour_component_var_insert(jan, &hour_line(1, "3", "[EJ-3]"), october.protected()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidData, "{e}");
-    api.hour_component_var_insert(jan, &hour_line(1, "3", "[EJ-3]"), october, true).await.unwrap();
+    api.hour_component_var_insert(jan, &hour_line(1, "3", "[EJ-3]"), october.unprotected()).await.unwrap();
     assert_eq!(soap.hour_component_var_get(EmployeeId::int(JAN), october).await.unwrap().items.len(), 1);
     w.assert_valid_traffic();
 }
@@ -358,7 +361,7 @@ async fn days_end_on_the_wanted_number_under_both_behaviours() {
             }
             let posts_before =
                 rest_calls(&w).get("POST /api/employees/{employeeId}/variabledays").copied().unwrap_or(0);
-            let result = api.days_var_set(employee(JAN), wanted, period, true).await;
+            let result = api.days_var_set(employee(JAN), wanted, period.unprotected()).await;
             let posts = rest_calls(&w).get("POST /api/employees/{employeeId}/variabledays").copied().unwrap_or(0)
                 - posts_before;
             let held = w.sim.days(DOMAIN, JAN, period).unwrap_or(0);
@@ -398,13 +401,13 @@ async fn a_soap_id_is_refused_without_a_call() {
     assert_eq!(api.hour_codes2(horeca_int).await.unwrap_err().kind(), ErrorKind::NoAccess);
     assert_eq!(api.wage_codes(horeca_int).await.unwrap_err().kind(), ErrorKind::NoAccess);
     assert_eq!(api.hour_component_var_get(soap_jan, NOV).await.unwrap_err().kind(), ErrorKind::UnknownEmployee);
-    assert_eq!(api.days_var_set(soap_jan, 3, NOV, false).await.unwrap_err().kind(), ErrorKind::UnknownEmployee);
+    assert_eq!(api.days_var_set(soap_jan, 3, NOV.protected()).await.unwrap_err().kind(), ErrorKind::UnknownEmployee);
     let line = HourComponentId::int(7);
     assert_eq!(api.hour_component_delete(employee(JAN), line).await.unwrap_err().kind(), ErrorKind::InvalidData);
     // SOAP cost centre ids cannot be sent either.
     let mut with_centre = hour_line(1, "1", "[EJ-9]");
     with_centre.cost_center_id = Some(7);
-    let e = api.hour_component_var_insert(employee(JAN), &with_centre, NOV, false).await.unwrap_err();
+    let e = api.hour_component_var_insert(employee(JAN), &with_centre, NOV.protected()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidData);
     // An employee whose company the adapter has not read: a clear error, no guess.
     let e = api.estimated_cost_per_hour(employee(JAN), NOV).await.unwrap_err();
@@ -424,7 +427,7 @@ async fn a_lost_days_reply_is_read_back_and_the_days_still_end_right() {
         // The first POST lands, its reply is lost: not in doubt, the read-back shows what holds.
         w.sim.inject_rest(Some("POST /api/employees/{employeeId}/variabledays"), RestInjected::LostReply);
         let api: &dyn NmbrsApi = &w.client;
-        api.days_var_set(employee(JAN), 8, NOV, false).await.unwrap_or_else(|e| panic!("{behaviour:?}: {e}"));
+        api.days_var_set(employee(JAN), 8, NOV.protected()).await.unwrap_or_else(|e| panic!("{behaviour:?}: {e}"));
         assert_eq!(w.sim.days(DOMAIN, JAN, NOV), Some(8), "{behaviour:?}");
         let posts: Vec<String> =
             w.sim.calls().into_iter().filter(|c| c.operation.starts_with("POST /api")).map(|c| c.outcome).collect();

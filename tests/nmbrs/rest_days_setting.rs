@@ -47,7 +47,7 @@ async fn replace_posts_the_number_once_and_reads_nothing() {
         let period = PayPeriod::new(2026, 11 - i as u8);
         seed_days(&w, period, start);
         let before = days_calls(&w);
-        let sent = api.days_var_set(jan(), wanted, period, true).await.unwrap();
+        let sent = api.days_var_set(jan(), wanted, period.unprotected()).await.unwrap();
         let after = days_calls(&w);
         assert_eq!(sent, 1, "{start} → {wanted}");
         assert_eq!((after[POST] - before[POST], after[GET] - before[GET]), (1, 0), "{start} → {wanted}: no read");
@@ -65,7 +65,7 @@ async fn add_reads_once_and_posts_the_difference() {
         let period = PayPeriod::new(2026, 11 - i as u8);
         seed_days(&w, period, start);
         let before = days_calls(&w);
-        let sent = api.days_var_set(jan(), wanted, period, true).await.unwrap();
+        let sent = api.days_var_set(jan(), wanted, period.unprotected()).await.unwrap();
         let after = days_calls(&w);
         assert_eq!(sent, posts, "{start} → {wanted}");
         assert_eq!((after[POST] - before[POST], after[GET] - before[GET]), (posts as usize, 1), "{start} → {wanted}");
@@ -80,7 +80,7 @@ async fn add_with_negative_days_refused_refuses_the_bucket_and_leaves_the_days()
     let period = PayPeriod::new(2026, 11);
     seed_days(&w, period, 8);
     let api: &dyn NmbrsApi = &w.client;
-    let e = api.days_var_set(jan(), 3, period, false).await.unwrap_err();
+    let e = api.days_var_set(jan(), 3, period.protected()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidData, "{e}");
     assert!(e.to_string().contains("negative correction -5"), "{e}");
     assert_eq!(w.sim.days(DOMAIN, JAN, period), Some(8), "never made worse");
@@ -94,7 +94,7 @@ async fn a_lost_reply_ends_exact_under_both_settings() {
         seed_days(&w, period, 3);
         w.sim.inject_rest(Some(POST), RestInjected::LostReply);
         let api: &dyn NmbrsApi = &w.client;
-        let sent = api.days_var_set(jan(), 8, period, false).await.unwrap_or_else(|e| panic!("{setting}: {e}"));
+        let sent = api.days_var_set(jan(), 8, period.protected()).await.unwrap_or_else(|e| panic!("{setting}: {e}"));
         assert_eq!(w.sim.days(DOMAIN, JAN, period), Some(8), "{setting}: the lost POST landed, nothing doubled");
         let posts: Vec<String> = w.sim.calls().into_iter().filter(|c| c.operation == POST).map(|c| c.outcome).collect();
         match behaviour {
@@ -113,7 +113,7 @@ async fn detect_stays_the_default_and_reads_back() {
     w.sim.set_rest_settings(RestSettings { days_post: DaysPost::Add, ..Default::default() });
     let period = PayPeriod::new(2026, 11);
     let api: &dyn NmbrsApi = &w.client;
-    api.days_var_set(jan(), 4, period, false).await.unwrap();
+    api.days_var_set(jan(), 4, period.protected()).await.unwrap();
     assert_eq!(w.sim.days(DOMAIN, JAN, period), Some(4));
     assert_eq!(days_calls(&w), BTreeMap::from([(POST, 1), (GET, 2)]), "read, POST, read back");
 }

@@ -174,7 +174,7 @@ async fn the_json_control_api_seeds_inspects_and_injects() {
     let cp = c.current_period(CompanyId::int(7)).await.unwrap();
     assert_eq!(cp.to_string(), "2026-48-1W");
     let id = c
-        .hour_component_var_insert(EmployeeId::int(70001), &hours(1, "3.25"), PayPeriod::new(2026, 53), false)
+        .hour_component_var_insert(EmployeeId::int(70001), &hours(1, "3.25"), PayPeriod::new(2026, 53).protected())
         .await
         .unwrap();
 
@@ -205,9 +205,9 @@ async fn the_call_log_separates_reads_from_writes() {
     let c = demo_client(&sim);
     c.companies().await.unwrap();
     c.hour_component_var_get(JAN, NOV).await.unwrap();
-    c.days_var_set(JAN, 1, NOV, false).await.unwrap();
+    c.days_var_set(JAN, 1, NOV.protected()).await.unwrap();
     c.hour_component_delete(JAN, HourComponentId::int(9)).await.unwrap();
-    let _ = c.hour_component_var_insert(JAN, &hours(99, "1"), NOV, false).await;
+    let _ = c.hour_component_var_insert(JAN, &hours(99, "1"), NOV.protected()).await;
     let calls = sim.calls();
     assert_eq!(calls.len(), 5);
     assert_eq!(sim.write_calls(), 3, "refused writes count as write calls too");

@@ -145,7 +145,7 @@ impl TestApp {
         };
         let p = PayPeriod::new(period.0, period.1);
         self.nmbrs_client(FULL)
-            .hour_component_var_insert(EmployeeId::int(employee), &line, p, false)
+            .hour_component_var_insert(EmployeeId::int(employee), &line, p.protected())
             .await
             .unwrap()
             .soap()
@@ -163,7 +163,7 @@ impl TestApp {
         };
         let p = PayPeriod::new(period.0, period.1);
         self.nmbrs_client(FULL)
-            .wage_component_var_insert(EmployeeId::int(employee), &line, p, false)
+            .wage_component_var_insert(EmployeeId::int(employee), &line, p.protected())
             .await
             .unwrap()
             .soap()
@@ -181,7 +181,7 @@ impl TestApp {
         };
         let p = PayPeriod::new(period.0, period.1);
         self.nmbrs_client(FULL)
-            .hour_component_var_insert(EmployeeId::int(employee), &line, p, false)
+            .hour_component_var_insert(EmployeeId::int(employee), &line, p.protected())
             .await
             .map(|id| id.soap().unwrap())
     }

@@ -61,12 +61,12 @@ pub fn wage(code: i32, v: &str) -> NewWageComponent {
 pub async fn call_every_operation(c: &dyn NmbrsApi) {
     let company = CompanyId(nmbrs_worker::domain::nmbrs_id::NmbrsId::Int(demo::HORECA));
     c.hour_component_delete(JAN, HourComponentId::int(1)).await.unwrap();
-    c.days_var_set(JAN, 3, NOV, false).await.unwrap();
+    c.days_var_set(JAN, 3, NOV.protected()).await.unwrap();
     c.days_var_get(JAN, NOV).await.unwrap();
-    let hid = c.hour_component_var_insert(JAN, &hours(1, "7.50"), NOV, false).await.unwrap();
+    let hid = c.hour_component_var_insert(JAN, &hours(1, "7.50"), NOV.protected()).await.unwrap();
     c.hour_component_var_get(JAN, NOV).await.unwrap();
     c.hour_component_delete(JAN, hid).await.unwrap();
-    let wid = c.wage_component_var_insert(JAN, &wage(410, "12.40"), NOV, false).await.unwrap();
+    let wid = c.wage_component_var_insert(JAN, &wage(410, "12.40"), NOV.protected()).await.unwrap();
     c.wage_component_var_get(JAN, NOV).await.unwrap();
     c.wage_component_delete(JAN, wid).await.unwrap();
     c.employee_snapshots(company).await.unwrap();

@@ -230,8 +230,10 @@ async fn intents_recorded_before_markers_existed_are_resolved_as_before() {
     };
     let period = nmbrs_worker::nmbrs::PayPeriod::new(2026, 11);
     use nmbrs_worker::nmbrs::EmployeeService as _;
-    let landed =
-        old.hour_component_var_insert(nmbrs_worker::nmbrs::EmployeeId::int(JAN), &line, period, false).await.unwrap();
+    let landed = old
+        .hour_component_var_insert(nmbrs_worker::nmbrs::EmployeeId::int(JAN), &line, period.protected())
+        .await
+        .unwrap();
     let pool = h.env.pool().await;
     for (employee, value) in [(JAN, "7.50"), (ANTON, "6.00")] {
         sqlx::query(

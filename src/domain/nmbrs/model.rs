@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 pub use super::listed::{Listed, PerEmployee, UnreadableRecord};
-pub use super::period::{CurrentPeriod, PayPeriod, PeriodError, PeriodType};
+pub use super::period::{CurrentPeriod, PayPeriod, PeriodError, PeriodType, WritePeriod};
 pub use crate::domain::nmbrs_id::NmbrsId;
 
 macro_rules! code_newtype {

@@ -74,6 +74,27 @@ impl PayPeriod {
     }
 }
 
+/// The period a write names and whether it is sent in Nmbrs' unprotected mode (SOAP
+/// `UnprotectedMode`, REST `unprotectedMode`): a closed period accepts a write only unprotected,
+/// which an export sends only where `allow_closed_period` allows it (CONTRACT §2.5, §5.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct WritePeriod {
+    pub period: PayPeriod,
+    pub unprotected: bool,
+}
+
+impl PayPeriod {
+    /// A write into this period in protected mode (the default: a closed period refuses it).
+    pub fn protected(self) -> WritePeriod {
+        WritePeriod { period: self, unprotected: false }
+    }
+
+    /// A write into this period in unprotected mode (a closed period accepts it).
+    pub fn unprotected(self) -> WritePeriod {
+        WritePeriod { period: self, unprotected: true }
+    }
+}
+
 impl fmt::Display for PayPeriod {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}-{}", self.year, self.period)

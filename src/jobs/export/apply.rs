@@ -50,7 +50,7 @@ use crate::{
     domain::nmbrs_failure::{BucketOutcome, FailureScope, Treatment, treat},
     failpoint::crash_point,
     jobs::export::snapshot::{Foreign, Snapshots, read_period},
-    nmbrs::{ErrorKind, NmbrsApi, NmbrsError, Operation},
+    nmbrs::{ErrorKind, NmbrsApi, NmbrsError, Operation, WritePeriod},
     store::export_buckets as buckets,
 };
 
@@ -171,7 +171,11 @@ impl BucketWrite<'_> {
                     let days_i32 = i32::try_from(days).unwrap_or(i32::MAX);
                     // The edge says how many write calls setting the days took (REST may POST
                     // more than once); a failed setting counts one.
-                    match self.api.days_var_set(key.employee, days_i32, key.period, unprotected).await {
+                    match self
+                        .api
+                        .days_var_set(key.employee, days_i32, WritePeriod { period: key.period, unprotected })
+                        .await
+                    {
                         Ok(sent) => *calls += u64::from(sent),
                         Err(e) => {
                             *calls += 1;

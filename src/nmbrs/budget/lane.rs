@@ -261,21 +261,21 @@ impl Lane {
         }
     }
 
-    /// Records what a call on this lane came back with (`Ticket::settle`).
-    pub(super) async fn settle(
+    /// Records what a call on this lane came back with (`Ticket::report`).
+    pub(super) async fn record(
         self: &Arc<Self>,
         budget: &Arc<SharedBudget>,
         probe: bool,
         outcome: Outcome,
     ) -> sqlx::Result<()> {
-        let result = self.record(budget, probe, outcome).await;
+        let result = self.store_outcome(budget, probe, outcome).await;
         if probe {
             self.after_probe(budget, outcome == Outcome::Answered && result.is_ok());
         }
         result
     }
 
-    async fn record(&self, budget: &SharedBudget, probe: bool, outcome: Outcome) -> sqlx::Result<()> {
+    async fn store_outcome(&self, budget: &SharedBudget, probe: bool, outcome: Outcome) -> sqlx::Result<()> {
         let store = &budget.store;
         match outcome {
             Outcome::Answered if probe => {

@@ -32,7 +32,7 @@
 //!   (`nmbrs_worker_rest_paused`, `nmbrs_worker_rest_quota_exceeded_total`).
 //!
 //! The order of a call: the integration's permit, (REST) the access token, then the budget's
-//! [`Ticket`], the request, and the ticket settled with what came back.
+//! [`Ticket`], the request, and what came back reported on the ticket.
 
 mod lane;
 mod scope;
@@ -102,7 +102,7 @@ impl CallBudget {
             }
         }
         let probe = lane.wait(self.0.shared.clone(), integration, bulk).await?;
-        Ok(Ticket { budget: self.clone(), lane, probe, settled: false })
+        Ok(Ticket { budget: self.clone(), lane, probe, reported: false })
     }
 
     fn lane(&self, scope: &Scope) -> Arc<Lane> {
@@ -153,13 +153,13 @@ async fn listen(pool: PgPool, budget: std::sync::Weak<Inner>) {
     }
 }
 
-/// A token of the budget: the call may go. Settle it with what came back; a probe dropped
-/// unsettled frees the probe.
+/// A token of the budget: the call may go. Report what came back on it ([`Ticket::report`]); a
+/// probe dropped unreported frees the probe.
 pub struct Ticket {
     budget: CallBudget,
     lane: Arc<Lane>,
     probe: bool,
-    settled: bool,
+    reported: bool,
 }
 
 impl Ticket {
@@ -171,10 +171,10 @@ impl Ticket {
     /// Tells the budget what came back: a `42908` spends the shared bucket, a `42909` pauses
     /// the scope, an answered probe ends the pause. The budget's own database failing is
     /// logged, never the call's error.
-    pub async fn settle(mut self, outcome: Outcome) {
-        self.settled = true;
+    pub async fn report(mut self, outcome: Outcome) {
+        self.reported = true;
         let lane = self.lane.clone();
-        if let Err(e) = lane.settle(&self.budget.0.shared, self.probe, outcome).await {
+        if let Err(e) = lane.record(&self.budget.0.shared, self.probe, outcome).await {
             tracing::warn!(scope = %lane.key, error = %e, "the call budget could not record an outcome");
         }
     }
@@ -182,10 +182,10 @@ impl Ticket {
 
 impl Drop for Ticket {
     fn drop(&mut self) {
-        if self.probe && !self.settled {
+        if self.probe && !self.reported {
             let (shared, lane) = (self.budget.0.shared.clone(), self.lane.clone());
             if let Ok(handle) = tokio::runtime::Handle::try_current() {
-                handle.spawn(async move { lane.settle(&shared, true, Outcome::NoAnswer).await });
+                handle.spawn(async move { lane.record(&shared, true, Outcome::NoAnswer).await });
             }
         }
     }

@@ -6,7 +6,7 @@
 //! The order of a call is the same on both APIs: the integration's permit (held for the whole
 //! attempt), then (REST) the access token, then one budget ticket per HTTP request, then the
 //! request under the timeout (so waiting for the budget never eats the timeout), then the
-//! ticket settled with what came back.
+//! outcome reported on the ticket.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};

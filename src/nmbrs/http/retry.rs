@@ -20,8 +20,8 @@ use std::time::Duration;
 use backon::{ExponentialBuilder, Retryable};
 
 use super::config::ClientConfig;
+use crate::nmbrs::catalogue::Effect;
 use crate::nmbrs::error::{ErrorKind, NmbrsError};
-use crate::nmbrs::soap::operation::Effect;
 
 /// SOAP's catch-all fault code: retried once only.
 const CATCH_ALL: u32 = 9999;

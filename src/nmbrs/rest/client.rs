@@ -262,7 +262,7 @@ impl RestClient {
                 rest_error(req.op, failure, granted)
             })?;
         let reply = core.exchange(request).await;
-        ticket.settle(budget_outcome(&reply)).await;
+        ticket.report(budget_outcome(&reply)).await;
         let reply = reply.map_err(|e| rest_error(req.op, send_failure(e), granted))?;
         tracing::debug!(operation = req.op.name(), status = reply.status, bytes = reply.body.len(), "nmbrs REST call");
         if (200..300).contains(&reply.status) {

@@ -5,33 +5,22 @@
 //! call is safe, whether it is paged, and the SOAP operation of the same need. A test checks
 //! this table against the OpenAPI file.
 
-use std::fmt;
-
-use crate::nmbrs::{Effect, Operation};
+use crate::nmbrs::Operation;
+use crate::nmbrs::catalogue::operation_catalogue;
 
 macro_rules! rest_operations {
     ($($variant:ident = $name:literal, $effect:ident, $paged:literal, $soap:ident, [$($scope:literal),*];)*) => {
-        /// One REST operation of the catalogue.
+        /// One REST operation of the catalogue; its name is `"METHOD /path/template"`, e.g.
+        /// `"GET /api/companies/{companyId}/period"`.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum RestOperation { $($variant),* }
 
+        operation_catalogue!(RestOperation { $($variant = $name, $effect;)* });
+
         impl RestOperation {
-            /// Every operation, in catalogue order.
-            pub const ALL: &'static [RestOperation] = &[$(RestOperation::$variant),*];
-
-            /// `"METHOD /path/template"`, e.g. `"GET /api/companies/{companyId}/period"`.
-            pub fn name(self) -> &'static str {
-                match self { $(RestOperation::$variant => $name),* }
-            }
-
             /// The scopes any one of which allows the call (a write scope includes its `.read`).
             pub fn scopes(self) -> &'static [&'static str] {
                 match self { $(RestOperation::$variant => &[$($scope),*]),* }
-            }
-
-            /// What repeating the call does (decides retries after a lost reply).
-            pub fn effect(self) -> Effect {
-                match self { $(RestOperation::$variant => Effect::$effect),* }
             }
 
             /// Whether the file declares `pageNumber`/`pageSize` for it.
@@ -93,12 +82,6 @@ impl RestOperation {
         self.scopes().iter().any(|needed| {
             granted.iter().any(|g| g == needed || needed.strip_suffix(".read").is_some_and(|write| g == write))
         })
-    }
-}
-
-impl fmt::Display for RestOperation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
     }
 }
 

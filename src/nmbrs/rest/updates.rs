@@ -19,8 +19,8 @@ use super::ids::{HourComponentUuid, WageComponentUuid};
 use super::operation::RestOperation;
 use super::records::{NewHourLine, NewWageLine};
 use crate::nmbrs::{
-    ComponentUpdates, EmployeeId, HourComponentId, NewHourComponent, NewWageComponent, NmbrsError, PayPeriod,
-    WageComponentId,
+    ComponentUpdates, EmployeeId, HourComponentId, NewHourComponent, NewWageComponent, NmbrsError, WageComponentId,
+    WritePeriod,
 };
 
 #[async_trait]
@@ -30,14 +30,13 @@ impl ComponentUpdates for RestClient {
         employee: EmployeeId,
         id: HourComponentId,
         component: &NewHourComponent,
-        period: PayPeriod,
-        unprotected: bool,
+        to: WritePeriod,
     ) -> Result<(), NmbrsError> {
         let op = RestOperation::HoursPut;
         let (employee, id) = (employee_uuid(op, employee)?, HourComponentUuid(line_uuid(op, id.0)?));
         let line =
             NewHourLine { hour_code: component.hour_code, hours: component.hours, comment: component.comment.clone() };
-        self.update_variable_hours(employee, id, &line, period, unprotected).await.map(drop)
+        self.update_variable_hours(employee, id, &line, to.period, to.unprotected).await.map(drop)
     }
 
     async fn update_wage_component(
@@ -45,14 +44,13 @@ impl ComponentUpdates for RestClient {
         employee: EmployeeId,
         id: WageComponentId,
         component: &NewWageComponent,
-        period: PayPeriod,
-        unprotected: bool,
+        to: WritePeriod,
     ) -> Result<(), NmbrsError> {
         let op = RestOperation::WagePut;
         let (employee, id) = (employee_uuid(op, employee)?, WageComponentUuid(line_uuid(op, id.0)?));
         let line = NewWageLine { code: component.code, value: component.value, comment: component.comment.clone() };
         self.wages_change(employee);
-        let result = self.update_variable_wage(employee, id, &line, period, unprotected).await;
+        let result = self.update_variable_wage(employee, id, &line, to.period, to.unprotected).await;
         self.wages_change(employee);
         result.map(drop)
     }

@@ -169,7 +169,7 @@ impl SoapClient {
             Ok(_) => Outcome::Answered,
             Err(_) => Outcome::NoAnswer,
         };
-        ticket.settle(outcome).await;
+        ticket.report(outcome).await;
         let reply = reply.map_err(|e| send_error(op, e))?;
         let status = reply.status;
         tracing::debug!(operation = op.name(), status, elapsed = ?started.elapsed(), bytes = reply.body.len(), "nmbrs call");

@@ -41,15 +41,14 @@ fn company_param(company: CompanyId) -> [(&'static str, Value<'static>); 1] {
 fn write_params<'a>(
     employee: EmployeeId,
     middle: (&'static str, Value<'a>),
-    period: PayPeriod,
-    unprotected: bool,
+    to: WritePeriod,
 ) -> [(&'static str, Value<'a>); 5] {
     [
         ("EmployeeId", Value::Id(employee.0)),
         middle,
-        ("Period", Value::Int(period.period.into())),
-        ("Year", Value::Int(period.year)),
-        ("UnprotectedMode", Value::Bool(unprotected)),
+        ("Period", Value::Int(to.period.period.into())),
+        ("Year", Value::Int(to.period.year)),
+        ("UnprotectedMode", Value::Bool(to.unprotected)),
     ]
 }
 
@@ -70,8 +69,7 @@ impl SoapClient {
         employee: EmployeeId,
         wrapper: &'static str,
         line: NewLine<'_>,
-        period: PayPeriod,
-        unprotected: bool,
+        to: WritePeriod,
     ) -> Result<i32, NmbrsError> {
         let group = Value::Group(vec![
             ("Id", Value::Int(0)),
@@ -81,7 +79,7 @@ impl SoapClient {
             ("CostUnitId", Value::NillableInt(line.cost_unit_id)),
             ("Comment", Value::Text(line.comment)),
         ]);
-        let params = write_params(employee, (wrapper, group), period, unprotected);
+        let params = write_params(employee, (wrapper, group), to);
         self.call(op, &params, |xml| scalar(xml, op)).await
     }
 }
@@ -104,15 +102,9 @@ impl EmployeeService for SoapClient {
         self.call(op, &params, |xml| scalar(xml, op)).await
     }
 
-    async fn days_var_set(
-        &self,
-        employee: EmployeeId,
-        days: i32,
-        period: PayPeriod,
-        unprotected: bool,
-    ) -> Result<u32, NmbrsError> {
+    async fn days_var_set(&self, employee: EmployeeId, days: i32, to: WritePeriod) -> Result<u32, NmbrsError> {
         let op = Op::DaysVarSet;
-        let params = write_params(employee, ("Days", Value::Int(days)), period, unprotected);
+        let params = write_params(employee, ("Days", Value::Int(days)), to);
         self.call(op, &params, |xml| reader::read_empty(xml, op.name())).await.map(|()| 1)
     }
 
@@ -125,8 +117,7 @@ impl EmployeeService for SoapClient {
         &self,
         employee: EmployeeId,
         c: &NewHourComponent,
-        period: PayPeriod,
-        unprotected: bool,
+        to: WritePeriod,
     ) -> Result<HourComponentId, NmbrsError> {
         let line = NewLine {
             code: ("HourCode", c.hour_code.0),
@@ -136,7 +127,7 @@ impl EmployeeService for SoapClient {
             comment: c.comment.as_deref(),
         };
         let op = Op::HourComponentVarInsert;
-        self.insert_line(op, employee, "Hourcomponent", line, period, unprotected).await.map(HourComponentId::from)
+        self.insert_line(op, employee, "Hourcomponent", line, to).await.map(HourComponentId::from)
     }
 
     async fn hour_component_var_get(
@@ -167,8 +158,7 @@ impl EmployeeService for SoapClient {
         &self,
         employee: EmployeeId,
         c: &NewWageComponent,
-        period: PayPeriod,
-        unprotected: bool,
+        to: WritePeriod,
     ) -> Result<WageComponentId, NmbrsError> {
         let line = NewLine {
             code: ("Code", c.code.0),
@@ -178,7 +168,7 @@ impl EmployeeService for SoapClient {
             comment: c.comment.as_deref(),
         };
         let op = Op::WageComponentVarInsert;
-        self.insert_line(op, employee, "WageComponent", line, period, unprotected).await.map(WageComponentId::from)
+        self.insert_line(op, employee, "WageComponent", line, to).await.map(WageComponentId::from)
     }
 
     async fn employee_snapshots(&self, company: CompanyId) -> Result<Listed<EmployeeSnapshot>, NmbrsError> {

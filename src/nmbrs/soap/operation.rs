@@ -2,7 +2,8 @@
 //! which service hosts each, the element names of its parameters in WSDL order, and
 //! whether repeating it is safe. The client and the simulator both read this one table.
 
-use std::fmt;
+pub use crate::nmbrs::catalogue::Effect;
+use crate::nmbrs::catalogue::operation_catalogue;
 
 /// The two SOAP services used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -29,39 +30,20 @@ impl Service {
     }
 }
 
-/// What a repeat of the call does, which decides whether a transient failure may retry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Effect {
-    /// Reads change nothing: retry freely.
-    Read,
-    /// Deletes and set-style writes: repeating gives the same state, retry freely.
-    Idempotent,
-    /// Inserts add a line per call: never retried once the request may have been sent.
-    Insert,
-}
-
 macro_rules! operations {
     ($($variant:ident = $name:literal, $svc:ident, $effect:ident, [$($param:literal),*];)*) => {
         /// Every Nmbrs operation the worker calls (21: the 19 of the integration plus the
-        /// two read-backs `HourComponentVar_Get` and `DaysVar_Get`).
+        /// two read-backs `HourComponentVar_Get` and `DaysVar_Get`); its name is the exact
+        /// operation name (body element and SOAPAction suffix).
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Operation { $($variant),* }
 
+        operation_catalogue!(Operation { $($variant = $name, $effect;)* });
+
         impl Operation {
-            /// All operations, in catalogue order.
-            pub const ALL: &'static [Operation] = &[$(Operation::$variant),*];
-
-            /// The exact operation name (body element and SOAPAction suffix).
-            pub fn name(self) -> &'static str {
-                match self { $(Operation::$variant => $name),* }
-            }
-
+            /// The service that hosts it.
             pub fn service(self) -> Service {
                 match self { $(Operation::$variant => Service::$svc),* }
-            }
-
-            pub fn effect(self) -> Effect {
-                match self { $(Operation::$variant => Effect::$effect),* }
             }
 
             /// Child elements of the request element, in WSDL order.
@@ -110,12 +92,6 @@ impl Operation {
     /// Whether the call changes Nmbrs data.
     pub fn is_write(self) -> bool {
         self.effect() != Effect::Read
-    }
-}
-
-impl fmt::Display for Operation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
     }
 }
 

@@ -22,12 +22,12 @@ async fn component_updates_change_a_line_in_place_keeping_code_and_marker() {
         comment: None,
     };
     let (employee, line_id) = (EmployeeId::from(jan), HourComponentId::from(id));
-    updates.update_hour_component(employee, line_id, &hours("9.25"), NOVEMBER, false).await.unwrap();
+    updates.update_hour_component(employee, line_id, &hours("9.25"), NOVEMBER.protected()).await.unwrap();
     let read = c.variable_hours(jan, NOVEMBER).await.unwrap().items;
     assert_eq!(read.len(), 1, "the same line, not a second one");
     assert_eq!((read[0].id, read[0].hours.0, read[0].comment.as_deref()), (id, dec("9.25"), Some(marker)));
     // Repeating the same update changes nothing (repeat-safe).
-    updates.update_hour_component(employee, line_id, &hours("9.25"), NOVEMBER, false).await.unwrap();
+    updates.update_hour_component(employee, line_id, &hours("9.25"), NOVEMBER.protected()).await.unwrap();
     assert_eq!(w.hours_lines(JAN, NOVEMBER), vec![(1, dec("9.25"))]);
 
     let wage = NewWageLine { code: WageCode(410), value: Amount(dec("12.40")), comment: Some(marker.into()) };
@@ -39,7 +39,7 @@ async fn component_updates_change_a_line_in_place_keeping_code_and_marker() {
         cost_unit_id: None,
         comment: None,
     };
-    updates.update_wage_component(employee, WageComponentId::from(wid), &value, NOVEMBER, false).await.unwrap();
+    updates.update_wage_component(employee, WageComponentId::from(wid), &value, NOVEMBER.protected()).await.unwrap();
     let lines = w.sim.wage_components(DOMAIN, JAN, NOVEMBER);
     assert_eq!(lines.iter().map(|l| (l.code, l.value.0)).collect::<Vec<_>>(), vec![(410, dec("10"))]);
 
@@ -48,16 +48,17 @@ async fn component_updates_change_a_line_in_place_keeping_code_and_marker() {
     let closed =
         HourComponentId::from(c.insert_variable_hours(jan, &line(20, "3", marker), october, true).await.unwrap());
     let zero = NewHourComponent { hour_code: HourCode(20), ..hours("0") };
-    let refused = updates.update_hour_component(employee, closed, &zero, october, false).await.unwrap_err();
+    let refused = updates.update_hour_component(employee, closed, &zero, october.protected()).await.unwrap_err();
     assert_eq!(refused.nmbrs_code(), Some(40033), "{refused}");
-    updates.update_hour_component(employee, closed, &zero, october, true).await.unwrap();
+    updates.update_hour_component(employee, closed, &zero, october.unprotected()).await.unwrap();
     assert_eq!(w.hours_lines(JAN, october), vec![(20, Decimal::ZERO)]);
 
     // SOAP integer ids never reach the REST face.
     let puts = w.outcomes(RestOperation::HoursPut).len();
-    let soap = updates.update_hour_component(EmployeeId::int(JAN), line_id, &hours("1"), NOVEMBER, false).await;
+    let soap = updates.update_hour_component(EmployeeId::int(JAN), line_id, &hours("1"), NOVEMBER.protected()).await;
     assert_eq!(soap.unwrap_err().kind(), ErrorKind::UnknownEmployee);
-    let soap = updates.update_hour_component(employee, HourComponentId::int(7), &hours("1"), NOVEMBER, false).await;
+    let soap =
+        updates.update_hour_component(employee, HourComponentId::int(7), &hours("1"), NOVEMBER.protected()).await;
     assert_eq!(soap.unwrap_err().kind(), ErrorKind::InvalidData, "a SOAP line id: the bucket is refused");
     assert_eq!(w.outcomes(RestOperation::HoursPut).len(), puts, "no call made");
     w.assert_valid_traffic();

@@ -95,7 +95,7 @@ async fn a_component_posted_via_rest_is_seen_via_soap_and_the_other_way_round() 
     // SOAP → REST, comment included
     let mut line = hours(20, "3.5");
     line.comment = Some("eitje:m2".into());
-    let soap_id = soap.hour_component_var_insert(JAN, &line, NOV, false).await.unwrap();
+    let soap_id = soap.hour_component_var_insert(JAN, &line, NOV.protected()).await.unwrap();
     let (_, read) = get(&sim, &format!("/api/employees/{jan}/variablehours?year=2026&period=11"), &token).await;
     let data = read["data"].as_array().unwrap();
     assert_eq!(data.len(), 2, "{read}");
@@ -256,7 +256,7 @@ async fn every_served_response_validates_against_the_openapi_file() {
     let (sim, token) = rest_sim().await;
     let horeca = company_id(&sim, demo::HORECA);
     let jan = employee_id(&sim, JAN.soap().unwrap());
-    demo_client(&sim).hour_component_var_insert(JAN, &hours(1, "2"), NOV, false).await.unwrap();
+    demo_client(&sim).hour_component_var_insert(JAN, &hours(1, "2"), NOV.protected()).await.unwrap();
     let paths = [
         "/api/companies".to_owned(),
         format!("/api/companies/{horeca}/period"),

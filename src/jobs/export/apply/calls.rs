@@ -9,7 +9,7 @@ use crate::{
     domain::export::{actions::ComponentLineId, contributions::Component, marker::InsertMarker},
     nmbrs::{
         Amount, ComponentUpdates, ErrorKind, HourComponentId, Hours, NewHourComponent, NewWageComponent, NmbrsError,
-        WageComponentId,
+        WageComponentId, WritePeriod,
     },
 };
 
@@ -24,7 +24,7 @@ impl BucketWrite<'_> {
         unprotected: bool,
         kept: bool,
     ) -> Result<(), NmbrsError> {
-        let (employee, period) = (self.work.key.employee, self.work.key.period);
+        let (employee, to) = (self.work.key.employee, WritePeriod { period: self.work.key.period, unprotected });
         // The line the worker keeps gets its marker back with every change (a person may have
         // stripped it, issue 18; a PUT that clears what it leaves out would lose it), also when
         // the bucket owns more than one line (a duplicate is dropped beside it).
@@ -34,10 +34,10 @@ impl BucketWrite<'_> {
         };
         match new_line(self.work.key.component, value, comment) {
             Some(NewLine::Hours(line)) => {
-                updates.update_hour_component(employee, HourComponentId(id.0), &line, period, unprotected).await
+                updates.update_hour_component(employee, HourComponentId(id.0), &line, to).await
             }
             Some(NewLine::Wage(line)) => {
-                updates.update_wage_component(employee, WageComponentId(id.0), &line, period, unprotected).await
+                updates.update_wage_component(employee, WageComponentId(id.0), &line, to).await
             }
             None => Ok(()),
         }
@@ -63,14 +63,14 @@ impl BucketWrite<'_> {
         unprotected: bool,
         marker: &InsertMarker,
     ) -> Result<ComponentLineId, NmbrsError> {
-        let (employee, period) = (self.work.key.employee, self.work.key.period);
+        let (employee, to) = (self.work.key.employee, WritePeriod { period: self.work.key.period, unprotected });
         match new_line(self.work.key.component, value, Some(marker.comment())) {
             Some(NewLine::Hours(line)) => {
-                let id = self.api.hour_component_var_insert(employee, &line, period, unprotected).await?;
+                let id = self.api.hour_component_var_insert(employee, &line, to).await?;
                 Ok(ComponentLineId(id.0))
             }
             Some(NewLine::Wage(line)) => {
-                let id = self.api.wage_component_var_insert(employee, &line, period, unprotected).await?;
+                let id = self.api.wage_component_var_insert(employee, &line, to).await?;
                 Ok(ComponentLineId(id.0))
             }
             None => unreachable!("days are set, never inserted"),

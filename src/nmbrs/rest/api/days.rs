@@ -21,20 +21,15 @@ use super::edge::{edge_error, employee_uuid};
 use crate::domain::export::days::{DaysBehaviour, DaysPosted, DaysStep, learnt, next_days_step};
 use crate::nmbrs::rest::operation::RestOperation as Op;
 use crate::nmbrs::rest::{EmployeeUuid, RestClient};
-use crate::nmbrs::{EmployeeId, ErrorKind, NmbrsError, PayPeriod};
+use crate::nmbrs::{EmployeeId, ErrorKind, NmbrsError, PayPeriod, WritePeriod};
 
 /// How often a lost POST reply restarts the rule before the failure is returned.
 const RESTARTS: usize = 2;
 
 impl RestClient {
     /// Sets the days to `wanted`; answers the POSTs sent (a lost one included).
-    pub(super) async fn set_days(
-        &self,
-        employee: EmployeeId,
-        wanted: i32,
-        period: PayPeriod,
-        unprotected: bool,
-    ) -> Result<u32, NmbrsError> {
+    pub(super) async fn set_days(&self, employee: EmployeeId, wanted: i32, to: WritePeriod) -> Result<u32, NmbrsError> {
+        let WritePeriod { period, unprotected } = to;
         let e = employee_uuid(Op::DaysPost, employee)?;
         if let Some(behaviour) = self.days_post_setting().known() {
             return self.set_days_as(e, wanted, period, unprotected, behaviour).await;

@@ -13,7 +13,7 @@ use crate::nmbrs::rest::operation::RestOperation as Op;
 use crate::nmbrs::rest::*;
 use crate::nmbrs::{
     EmployeeId, ErrorKind, HourComponentId, HourComponentLine, Listed, NewHourComponent, NewWageComponent, NmbrsError,
-    PayPeriod, WageComponentId, WageComponentLine,
+    PayPeriod, WageComponentId, WageComponentLine, WritePeriod,
 };
 
 fn done(deleted: Deleted) -> bool {
@@ -54,13 +54,12 @@ impl RestClient {
         &self,
         employee: EmployeeId,
         c: &NewHourComponent,
-        period: PayPeriod,
-        unprotected: bool,
+        to: WritePeriod,
     ) -> Result<HourComponentId, NmbrsError> {
         let e = employee_uuid(Op::HoursPost, employee)?;
         no_cost_centres(Op::HoursPost, c.cost_center_id, c.cost_unit_id)?;
         let line = NewHourLine { hour_code: c.hour_code, hours: c.hours, comment: c.comment.clone() };
-        Ok(self.insert_variable_hours(e, &line, period, unprotected).await?.into())
+        Ok(self.insert_variable_hours(e, &line, to.period, to.unprotected).await?.into())
     }
 
     pub(super) async fn delete_hour_line(&self, employee: EmployeeId, id: HourComponentId) -> Result<bool, NmbrsError> {
@@ -111,14 +110,13 @@ impl RestClient {
         &self,
         employee: EmployeeId,
         c: &NewWageComponent,
-        period: PayPeriod,
-        unprotected: bool,
+        to: WritePeriod,
     ) -> Result<WageComponentId, NmbrsError> {
         let e = employee_uuid(Op::WagePost, employee)?;
         no_cost_centres(Op::WagePost, c.cost_center_id, c.cost_unit_id)?;
         let line = NewWageLine { code: c.code, value: c.value, comment: c.comment.clone() };
         self.wages_change(e);
-        let result = self.insert_variable_wage(e, &line, period, unprotected).await;
+        let result = self.insert_variable_wage(e, &line, to.period, to.unprotected).await;
         self.wages_change(e);
         Ok(result?.into())
     }

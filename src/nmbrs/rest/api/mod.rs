@@ -36,7 +36,7 @@ use crate::nmbrs::{
     Company, CompanyId, CompanyService, Contract, CurrentPeriod, EmployeeId, EmployeeListItem, EmployeeService,
     EmployeeSnapshot, ErrorKind, HourComponentId, HourComponentLine, Listed, ModelCode, NewHourComponent,
     NewWageComponent, NmbrsError, PayPeriod, PerEmployee, PersonalInfo, Salary, Schedule, WageComponentId,
-    WageComponentLine,
+    WageComponentLine, WritePeriod,
 };
 
 impl RestClient {
@@ -152,14 +152,8 @@ impl EmployeeService for RestClient {
         self.delete_hour_line(employee, id).await
     }
 
-    async fn days_var_set(
-        &self,
-        employee: EmployeeId,
-        days: i32,
-        period: PayPeriod,
-        unprotected: bool,
-    ) -> Result<u32, NmbrsError> {
-        self.set_days(employee, days, period, unprotected).await
+    async fn days_var_set(&self, employee: EmployeeId, days: i32, to: WritePeriod) -> Result<u32, NmbrsError> {
+        self.set_days(employee, days, to).await
     }
 
     /// The days read back after this job's last POST there, taken once (`days.rs`), else read.
@@ -175,10 +169,9 @@ impl EmployeeService for RestClient {
         &self,
         employee: EmployeeId,
         component: &NewHourComponent,
-        period: PayPeriod,
-        unprotected: bool,
+        to: WritePeriod,
     ) -> Result<HourComponentId, NmbrsError> {
-        self.insert_hour_line(employee, component, period, unprotected).await
+        self.insert_hour_line(employee, component, to).await
     }
 
     async fn hour_component_var_get(
@@ -205,10 +198,9 @@ impl EmployeeService for RestClient {
         &self,
         employee: EmployeeId,
         component: &NewWageComponent,
-        period: PayPeriod,
-        unprotected: bool,
+        to: WritePeriod,
     ) -> Result<WageComponentId, NmbrsError> {
-        self.insert_wage_line(employee, component, period, unprotected).await
+        self.insert_wage_line(employee, component, to).await
     }
 
     async fn employee_snapshots(&self, company: CompanyId) -> Result<Listed<EmployeeSnapshot>, NmbrsError> {
