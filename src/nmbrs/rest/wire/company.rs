@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{Field, Obj, Unread, flat, record, unreadable};
+use super::{flat, record, unreadable, Field, Obj, Unread};
 use crate::nmbrs::rest::ids::*;
 use crate::nmbrs::rest::records::*;
 use crate::nmbrs::{HourCode, PayPeriod, PeriodType, WageCode};
@@ -46,11 +46,18 @@ pub fn debtor(v: &Value) -> Result<RestDebtor, Unread> {
     Ok(RestDebtor { id: DebtorUuid(w.debtor_id.need("debtorId")?), number: w.number.ok(), name: w.name.ok() })
 }
 
-#[derive(Deserialize, Default)]
+/// `{year, period}`: a record's period (both *decide* where a period is needed).
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default)]
-pub(super) struct WPeriod {
-    year: Field<i32>,
-    period: Field<i32>,
+pub struct WPeriod {
+    pub year: Field<i32>,
+    pub period: Field<i32>,
+}
+
+impl From<PayPeriod> for WPeriod {
+    fn from(p: PayPeriod) -> Self {
+        WPeriod { year: Field::Value(p.year), period: Field::Value(p.period.into()) }
+    }
 }
 
 impl WPeriod {
