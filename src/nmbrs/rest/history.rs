@@ -21,7 +21,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use super::ids::EmployeeUuid;
 use super::records::*;
 use crate::domain::employment_periods::Employment;
-use crate::domain::history::{latest_per, Listing};
+use crate::domain::history::{Listing, latest_per};
 use crate::nmbrs::{Contract, PayPeriod, PersonalInfo, Salary, Schedule};
 
 /// A record of a REST history read: its start (records of one start are versions of one

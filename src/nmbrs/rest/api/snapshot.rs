@@ -15,7 +15,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use super::edge::{log_left_out, unreadable};
-use super::mapping::{latest, HOURLY};
+use super::mapping::{HOURLY, latest};
 use crate::nmbrs::rest::operation::RestOperation as Op;
 use crate::nmbrs::rest::*;
 use crate::nmbrs::{Contract, EmployeeId, EmployeeSnapshot, Listed, PerEmployee, PersonalInfo, Salary};

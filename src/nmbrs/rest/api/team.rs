@@ -12,9 +12,9 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 
 use super::edge::{company_uuid, edge_error, log_left_out, unreadable};
-use super::mapping::{display_name, EMPLOYEE_TYPES};
-use super::snapshot::{assemble, SnapshotReads};
-use crate::domain::employment_periods::{bounded_by_employments, Employment};
+use super::mapping::{EMPLOYEE_TYPES, display_name};
+use super::snapshot::{SnapshotReads, assemble};
+use crate::domain::employment_periods::{Employment, bounded_by_employments};
 use crate::nmbrs::rest::operation::RestOperation as Op;
 use crate::nmbrs::rest::wire::has_id;
 use crate::nmbrs::rest::*;

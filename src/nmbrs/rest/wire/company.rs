@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{flat, record, unreadable, Field, Obj, Unread};
+use super::{Field, Obj, Unread, flat, record, unreadable};
 use crate::nmbrs::rest::ids::*;
 use crate::nmbrs::rest::records::*;
 use crate::nmbrs::{HourCode, PayPeriod, PeriodType, WageCode};

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::company::WPeriod;
 use super::words::{display_name, gender, salary_type};
-use super::{record, Field, Obj, Unread};
+use super::{Field, Obj, Unread, record};
 use crate::domain::employment_periods::Employment;
 use crate::nmbrs::rest::ids::*;
 use crate::nmbrs::rest::records::*;

@@ -93,11 +93,7 @@ impl FromWire for String {
         match v {
             Value::String(s) => {
                 let text = crate::nmbrs::soap::reader::clean_text(s);
-                if text.is_empty() {
-                    Err("blank".to_owned())
-                } else {
-                    Ok(text.into_owned())
-                }
+                if text.is_empty() { Err("blank".to_owned()) } else { Ok(text.into_owned()) }
             }
             Value::Number(n) => Ok(n.to_string()),
             other => Err(format!("{} is not a string", kind_of(other))),

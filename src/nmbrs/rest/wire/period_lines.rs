@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{record, Field, Unread};
+use super::{Field, Unread, record};
 use crate::nmbrs::rest::ids::*;
 use crate::nmbrs::rest::records::*;
 use crate::nmbrs::{Amount, HourCode, Hours, WageCode};
@@ -92,7 +92,7 @@ mod tests {
     use serde_json::json;
 
     use super::super::employee::{contract, schedule};
-    use super::super::{by_employee, by_employee_lines, lines, FromWire, HOUR_LINE, WAGE_LINE};
+    use super::super::{FromWire, HOUR_LINE, WAGE_LINE, by_employee, by_employee_lines, lines};
     use super::*;
 
     #[test]
