@@ -61,7 +61,7 @@ pub use operation::RestOperation;
 pub use records::*;
 /// The wire records the simulator serves (declared once, read by the client), and the REST
 /// words it spells them with.
-pub use wire::words::{SALARY_TYPES, salary_type_word};
+pub use wire::words::{EMPLOYEE_TYPES, SALARY_TYPES, employee_type_word, salary_type_word};
 pub use wire::{
     Field, Obj, ToWire, WAddress, WBasicInfo, WBirthInfo, WBsn, WCompany, WContactInfo, WContract, WCurrentPeriod,
     WDebtor, WEmployee, WEmployment, WEndReason, WHourCode, WPeriod, WPersonalInfo, WSalary, WSchedule, WWageCode,

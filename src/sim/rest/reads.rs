@@ -16,7 +16,7 @@ use crate::nmbrs::PayPeriod;
 use crate::nmbrs::rest::{
     Field, Obj, WAddress, WBasicInfo, WBirthInfo, WBsn, WCompany, WContactInfo, WContract, WCurrentPeriod, WDebtor,
     WEmployee, WEmployment, WEndReason, WHourCode, WPeriod, WPersonalInfo, WSalary, WSchedule, WWageCode, WWageModel,
-    WWeek, period_type_word, salary_type_word,
+    WWeek, employee_type_word, period_type_word, salary_type_word,
 };
 use crate::sim::state::SimEmployee;
 
@@ -50,17 +50,9 @@ fn period_or_2000(p: Option<PayPeriod>) -> Field<Obj<WPeriod>> {
     obj(p.map_or(WPeriod { year: v(2000), period: v(1) }, WPeriod::from))
 }
 
-/// REST `employeeType` of the seeded v3 `EmployeeType` number.
+/// REST `employeeType` of the seeded v3 `EmployeeType` number (`payroll` for an unknown one).
 pub fn employee_type(n: i32) -> &'static str {
-    match n {
-        2 => "formerPayroll",
-        3 => "external",
-        4 => "formerExternal",
-        5 => "applicant",
-        6 => "newHire",
-        7 => "rejectedApplicant",
-        _ => "payroll",
-    }
+    employee_type_word(n).unwrap_or("payroll")
 }
 
 /// REST gender of a seeded SOAP gender (`m`, `v`, `undefined`, …).
@@ -213,6 +205,27 @@ pub fn employees(ctx: &mut CallContext) -> OperationReply {
     page(ctx, served(rows.collect::<Vec<_>>()))
 }
 
+/// `contactInfo` of a seeded record: e-mail private and business; phone business, business
+/// mobile, private, private mobile; the other phone (left out when missing).
+fn contact_info(
+    email: [&Option<String>; 2],
+    phone: [&Option<String>; 4],
+    other_phone: Field<String>,
+) -> Field<Obj<WContactInfo>> {
+    let [private_email, business_email] = email.map(|e| Field::from(e.clone()));
+    let [business_phone, business_mobile_phone, private_phone, private_mobile_phone] =
+        phone.map(|p| Field::from(p.clone()));
+    obj(WContactInfo {
+        private_email,
+        business_email,
+        business_phone,
+        business_mobile_phone,
+        private_phone,
+        private_mobile_phone,
+        other_phone,
+    })
+}
+
 /// `GET /api/companies/{companyId}/employees/personalinfo`: personal info history (no BSN).
 pub fn personal_info(ctx: &mut CallContext) -> OperationReply {
     per_employee(ctx, "info", true, |ctx, e| {
@@ -229,15 +242,11 @@ pub fn personal_info(ctx: &mut CallContext) -> OperationReply {
                 employee_type: v(employee_type(e.employee_type).to_owned()),
             }),
             birth_info: obj(WBirthInfo { birth_date: p.birthday.into(), gender: gender(&p.gender) }),
-            contact_info: obj(WContactInfo {
-                private_email: p.email_private.clone().into(),
-                business_email: p.email_work.clone().into(),
-                business_phone: p.telephone_work.clone().into(),
-                business_mobile_phone: p.telephone_mobile_work.clone().into(),
-                private_phone: p.telephone_private.clone().into(),
-                private_mobile_phone: p.telephone_mobile_private.clone().into(),
-                other_phone: p.telephone_other.clone().into(),
-            }),
+            contact_info: contact_info(
+                [&p.email_private, &p.email_work],
+                [&p.telephone_work, &p.telephone_mobile_work, &p.telephone_private, &p.telephone_mobile_private],
+                p.telephone_other.clone().into(),
+            ),
             period: obj(WPeriod { year: v(p.start_year), period: v(p.start_period) }),
             created_at: created(p.creation_date),
         });
@@ -247,15 +256,11 @@ pub fn personal_info(ctx: &mut CallContext) -> OperationReply {
                 personal_info_id: v(ctx.uuid(IdKind::PersonalInfo, i64::from(e.id()) * 1000)),
                 basic_info: basic_info(e),
                 birth_info: obj(WBirthInfo { birth_date: s.birthday.into(), gender: gender(&s.gender) }),
-                contact_info: obj(WContactInfo {
-                    private_email: s.email_private.clone().into(),
-                    business_email: s.email_work.clone().into(),
-                    business_phone: s.telephone_work.clone().into(),
-                    business_mobile_phone: s.telephone_mobile_work.clone().into(),
-                    private_phone: s.telephone_private.clone().into(),
-                    private_mobile_phone: s.telephone_mobile_private.clone().into(),
-                    other_phone: Field::Missing,
-                }),
+                contact_info: contact_info(
+                    [&s.email_private, &s.email_work],
+                    [&s.telephone_work, &s.telephone_mobile_work, &s.telephone_private, &s.telephone_mobile_private],
+                    Field::Missing,
+                ),
                 period: period_or_2000(current),
                 created_at: created(None),
             });

@@ -1,18 +1,14 @@
 //! What the REST reads of `team.rs` and `snapshot.rs` share beyond the records themselves (the
 //! history records are read straight into the neutral model, `wire`): companies as SOAP's
-//! [`Company`], the employee types and hourly salary types by their SOAP numbers, and the
+//! [`Company`], the hourly salary types by their SOAP numbers, and the
 //! latest of a history. Pure.
 
-pub(super) use crate::nmbrs::rest::wire::words::display_name;
+pub(super) use crate::nmbrs::rest::wire::words::{display_name, employee_type_word};
 use crate::nmbrs::rest::*;
 use crate::nmbrs::{Company, CompanyId};
 
 /// Salary type numbers that are an hourly wage (the snapshot's `hourly_wage`).
 pub(super) const HOURLY: [i32; 3] = [3, 6, 8];
-
-/// REST `employeeType` of a v3 `EmployeeType` number (`List_GetByCompany`).
-pub(super) const EMPLOYEE_TYPES: [&str; 7] =
-    ["payroll", "formerPayroll", "external", "formerExternal", "applicant", "newHire", "rejectedApplicant"];
 
 /// The item of `items` greatest by `key`, the first listed on ties (REST lists histories newest
 /// first, REST-NOTES §7; as [`crate::domain::history::Listing::NewestFirst`]).

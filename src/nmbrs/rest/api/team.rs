@@ -12,7 +12,7 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 
 use super::edge::{company_uuid, edge_error, log_left_out, unreadable};
-use super::mapping::{EMPLOYEE_TYPES, display_name};
+use super::mapping::{display_name, employee_type_word};
 use super::snapshot::{SnapshotReads, assemble};
 use crate::domain::employment_periods::{Employment, bounded_by_employments};
 use crate::nmbrs::rest::operation::RestOperation as Op;
@@ -61,7 +61,7 @@ impl RestClient {
     ) -> Result<Vec<EmployeeListItem>, NmbrsError> {
         let op = Op::Employees;
         let c = company_uuid(op, company)?;
-        let kind = usize::try_from(employee_type - 1).ok().and_then(|i| EMPLOYEE_TYPES.get(i)).ok_or_else(|| {
+        let kind = employee_type_word(employee_type).ok_or_else(|| {
             edge_error(op, ErrorKind::InvalidData, format!("employee type {employee_type} has no REST name"))
         })?;
         let listed = self.employees(c, Some(kind)).await?;

@@ -1,5 +1,5 @@
-//! The words REST spells differently from SOAP, both ways: salary types (a word on REST, the
-//! Nmbrs enumeration number on SOAP), genders, and the display name SOAP composes. The reader
+//! The words REST spells differently from SOAP, both ways: salary and employee types (a word
+//! on REST, the Nmbrs enumeration number on SOAP), genders, and the display name SOAP composes. The reader
 //! maps REST's words to SOAP's here; the simulator maps back with the same tables.
 
 /// REST salary `type`s in the order of the Nmbrs salary type numbers (1 = `grossFulltimeSalary`).
@@ -24,6 +24,16 @@ pub fn salary_type(t: Option<&str>) -> Option<i32> {
 /// The REST salary `type` of an Nmbrs salary type number (`None` outside 1..=8).
 pub fn salary_type_word(n: i32) -> Option<&'static str> {
     usize::try_from(n).ok().and_then(|n| n.checked_sub(1)).and_then(|i| SALARY_TYPES.get(i)).copied()
+}
+
+/// REST `employeeType`s in the order of the v3 `EmployeeType` numbers (`List_GetByCompany`;
+/// 1 = `payroll`).
+pub const EMPLOYEE_TYPES: [&str; 7] =
+    ["payroll", "formerPayroll", "external", "formerExternal", "applicant", "newHire", "rejectedApplicant"];
+
+/// The REST `employeeType` of a v3 `EmployeeType` number (`None` outside 1..=7).
+pub fn employee_type_word(n: i32) -> Option<&'static str> {
+    usize::try_from(n).ok().and_then(|n| n.checked_sub(1)).and_then(|i| EMPLOYEE_TYPES.get(i)).copied()
 }
 
 /// REST gender as SOAP spells it (`male`, `female`, `undefined`; anything else empty).
@@ -63,5 +73,7 @@ mod tests {
             (Some("grossHourlyWage"), Some("netHourlyWageInclWageComp"))
         );
         assert_eq!((salary_type_word(0), salary_type_word(9)), (None, None));
+        assert_eq!((employee_type_word(1), employee_type_word(7)), (Some("payroll"), Some("rejectedApplicant")));
+        assert_eq!((employee_type_word(0), employee_type_word(8)), (None, None));
     }
 }
