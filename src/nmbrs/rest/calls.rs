@@ -22,8 +22,9 @@ use super::ids::*;
 use super::operation::RestOperation as Op;
 use super::records::*;
 use super::wire::{self, PeriodPost};
+use crate::domain::employment_periods::Employment;
 use crate::nmbrs::http::bounded;
-use crate::nmbrs::{ErrorKind, NmbrsError, PayPeriod};
+use crate::nmbrs::{Contract, ErrorKind, NmbrsError, PayPeriod, PersonalInfo, Salary, Schedule};
 
 /// 403 code of `GET /api/companies` for a consent spanning several debtors (REST-NOTES §1).
 const MULTI_DEBTOR: u32 = 40306;
@@ -155,7 +156,7 @@ impl RestClient {
     pub async fn personal_infos(
         &self,
         company: CompanyUuid,
-    ) -> Result<RestListed<ByEmployee<RestPersonalInfo>>, NmbrsError> {
+    ) -> Result<RestListed<ByEmployee<PersonalInfo>>, NmbrsError> {
         self.history(Op::PersonalInfo, company, "info", wire::personal_info).await
     }
 
@@ -168,28 +169,25 @@ impl RestClient {
 
     /// `GET /api/companies/{companyId}/employees/contracts` [employee.employment |
     /// employee.employment.read]: every employee's contracts.
-    pub async fn contracts(&self, company: CompanyUuid) -> Result<RestListed<ByEmployee<RestContract>>, NmbrsError> {
+    pub async fn contracts(&self, company: CompanyUuid) -> Result<RestListed<ByEmployee<Contract>>, NmbrsError> {
         self.history(Op::Contracts, company, "contracts", wire::contract).await
     }
 
     /// `GET /api/companies/{companyId}/employees/employments` [employee.employment.read |
     /// employee.employment]: every employee's employments (start, end).
-    pub async fn employments(
-        &self,
-        company: CompanyUuid,
-    ) -> Result<RestListed<ByEmployee<RestEmployment>>, NmbrsError> {
+    pub async fn employments(&self, company: CompanyUuid) -> Result<RestListed<ByEmployee<Employment>>, NmbrsError> {
         self.history(Op::Employments, company, "employments", wire::employment).await
     }
 
     /// `GET /api/companies/{companyId}/employees/salaries` [employee.employment |
     /// employee.employment.read]: every employee's salaries.
-    pub async fn salaries(&self, company: CompanyUuid) -> Result<RestListed<ByEmployee<RestSalary>>, NmbrsError> {
+    pub async fn salaries(&self, company: CompanyUuid) -> Result<RestListed<ByEmployee<Salary>>, NmbrsError> {
         self.history(Op::Salaries, company, "salaries", wire::salary).await
     }
 
     /// `GET /api/companies/{companyId}/employees/schedules` [employee.employment |
     /// employee.employment.read]: every employee's schedules.
-    pub async fn schedules(&self, company: CompanyUuid) -> Result<RestListed<ByEmployee<RestSchedule>>, NmbrsError> {
+    pub async fn schedules(&self, company: CompanyUuid) -> Result<RestListed<ByEmployee<Schedule>>, NmbrsError> {
         self.history(Op::Schedules, company, "schedules", wire::schedule).await
     }
 

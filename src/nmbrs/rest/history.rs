@@ -20,8 +20,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use super::ids::EmployeeUuid;
 use super::records::*;
+use crate::domain::employment_periods::Employment;
 use crate::domain::history::{Listing, latest_per};
-use crate::nmbrs::PayPeriod;
+use crate::nmbrs::{Contract, PayPeriod, PersonalInfo, Salary, Schedule};
 
 /// A record of a REST history read: its start (records of one start are versions of one
 /// record) and when it was created.
@@ -48,10 +49,10 @@ macro_rules! by_start_date {
     };
 }
 
-by_start_date!(RestContract, |r| Some(r.start_date.date()), created_at);
-by_start_date!(RestEmployment, |r| Some(r.start_date.date()), creation_date);
-by_start_date!(RestSalary, |r| r.start_date.map(|d| d.date()), created_at);
-by_start_date!(RestSchedule, |r| r.start_date.map(|d| d.date()), created_at);
+by_start_date!(Contract, |r| r.start_date.map(|d| d.date()), creation_date);
+by_start_date!(Employment, |r| Some(r.start.date()), created);
+by_start_date!(Salary, |r| r.start_date.map(|d| d.date()), creation_date);
+by_start_date!(Schedule, |r| r.start_date.map(|d| d.date()), creation_date);
 
 impl Versioned for RestAddress {
     type Start = (Option<String>, PayPeriod);
@@ -75,13 +76,15 @@ impl Versioned for RestBsn {
     }
 }
 
-impl Versioned for RestPersonalInfo {
-    type Start = PayPeriod;
-    fn start(&self) -> Option<PayPeriod> {
-        self.period
+/// Personal info is kept one per period (`start_year`, `start_period`; both 0: none read).
+impl Versioned for PersonalInfo {
+    type Start = (i32, i32);
+    fn start(&self) -> Option<(i32, i32)> {
+        let start = (self.start_year, self.start_period);
+        (start != (0, 0)).then_some(start)
     }
     fn created(&self) -> Option<NaiveDateTime> {
-        self.created_at
+        self.creation_date
     }
 }
 
@@ -122,17 +125,17 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(h, 0, 0).unwrap()
     }
 
-    fn salary(start: Option<NaiveDateTime>, created: Option<NaiveDateTime>, cents: i64) -> RestSalary {
-        RestSalary {
-            id: None,
+    fn salary(start: Option<NaiveDateTime>, created: Option<NaiveDateTime>, cents: i64) -> Salary {
+        Salary {
             start_date: start,
-            salary_type: Some("grossHourlyWage".into()),
+            salary_type: Some(3),
             value: Some(Decimal::new(cents, 2)),
-            created_at: created,
+            creation_date: created,
+            ..Default::default()
         }
     }
 
-    fn values(e: &ByEmployee<RestSalary>) -> Vec<i64> {
+    fn values(e: &ByEmployee<Salary>) -> Vec<i64> {
         e.items.iter().map(|s| s.value.unwrap().mantissa() as i64).collect()
     }
 
@@ -159,16 +162,7 @@ mod tests {
 
     #[test]
     fn every_history_read_keys_its_records_by_start() {
-        let c = |start, created| RestContract {
-            id: None,
-            start_date: start,
-            end_date: None,
-            trial_period: None,
-            indefinite: None,
-            written_contract: None,
-            hours_per_week: None,
-            created_at: created,
-        };
+        let c = |start, created| Contract { start_date: Some(start), creation_date: created, ..Default::default() };
         // Same start day at another time of day is the same start.
         assert_eq!(c(at(2026, 4, 1, 0), None).start(), c(at(2026, 4, 1, 12), None).start());
         let home = |period| RestAddress {
@@ -180,7 +174,8 @@ mod tests {
         let post = RestAddress { address_type: Some("postAddress".into()), ..home(Some(PayPeriod::new(2026, 1))) };
         assert_ne!(home(Some(PayPeriod::new(2026, 1))).start(), post.start(), "types are different records");
         assert_eq!(home(None).start(), None);
-        let info = RestPersonalInfo { period: Some(PayPeriod::new(2025, 3)), ..Default::default() };
-        assert_eq!(info.start(), Some(PayPeriod::new(2025, 3)));
+        let info = PersonalInfo { start_year: 2025, start_period: 3, ..Default::default() };
+        assert_eq!(info.start(), Some((2025, 3)));
+        assert_eq!(PersonalInfo::default().start(), None, "no period read: kept as it is");
     }
 }

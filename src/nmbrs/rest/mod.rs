@@ -59,5 +59,11 @@ pub use error::{RestFailure, classify, token_kind};
 pub use ids::*;
 pub use operation::RestOperation;
 pub use records::*;
-/// The wire records the simulator serves (declared once, read by the client).
-pub use wire::{Field, WCompany, WDebtor, WHourCode};
+/// The wire records the simulator serves (declared once, read by the client), and the REST
+/// words it spells them with.
+pub use wire::words::{EMPLOYEE_TYPES, SALARY_TYPES, employee_type_word, salary_type_word};
+pub use wire::{
+    Field, Obj, ToWire, WAddress, WBasicInfo, WBirthInfo, WBsn, WCompany, WContactInfo, WContract, WCurrentPeriod,
+    WDebtor, WEmployee, WEmployment, WEndReason, WHourCode, WPeriod, WPersonalInfo, WSalary, WSchedule, WWageCode,
+    WWageModel, WWeek, period_type_word,
+};

@@ -1,9 +1,13 @@
-//! The typed records the REST client returns, one per REST read of REST-NOTES §2: UUID ids
-//! ([`super::ids`]), hours and money as `Decimal`, dates as `NaiveDateTime` (Nmbrs means Dutch
-//! local time; a zone, if sent, is dropped as on SOAP). A field marked *decides* is one a job's
-//! decision needs: when it is missing or unreadable the record goes to
-//! [`RestListed::unreadable`] instead; every other field is only passed on and reads as `None`
-//! when missing or unreadable (CONTRACT §2.3, like the SOAP reader).
+//! The typed records the REST client returns where the jobs have no neutral model of their own
+//! (companies, debtors, the period, codes, employees, BSNs, addresses, cost per hour, variable
+//! lines and days), and the one container every REST read answers ([`RestListed`]); the
+//! history records (personal info, contracts, employments, salaries, schedules) are read
+//! straight into the neutral model ([`super::wire`]). UUID ids ([`super::ids`]), hours and
+//! money as `Decimal`, dates as `NaiveDateTime` (Nmbrs means Dutch local time; a zone, if sent,
+//! is dropped as on SOAP). A field marked *decides* is one a job's decision needs: when it is
+//! missing or unreadable the record goes to [`RestListed::unreadable`] instead; every other
+//! field is only passed on and reads as `None` when missing or unreadable (CONTRACT §2.3, like
+//! the SOAP reader).
 
 use std::fmt;
 
@@ -144,31 +148,6 @@ pub struct RestEmployee {
     pub employee_type: Option<String>,
 }
 
-/// One record of `GET /api/companies/{companyId}/employees/personalinfo` (no BSN here).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RestPersonalInfo {
-    pub id: Option<PersonalInfoUuid>,
-    pub employee_number: Option<i32>,
-    pub first_name: Option<String>,
-    pub prefix: Option<String>,
-    pub initials: Option<String>,
-    pub last_name: Option<String>,
-    pub employee_type: Option<String>,
-    pub birth_date: Option<NaiveDateTime>,
-    /// `male`, `female`, `unspecified`, `unknown`.
-    pub gender: Option<String>,
-    pub private_email: Option<String>,
-    pub business_email: Option<String>,
-    pub business_phone: Option<String>,
-    pub business_mobile_phone: Option<String>,
-    pub private_phone: Option<String>,
-    pub private_mobile_phone: Option<String>,
-    pub other_phone: Option<String>,
-    /// The period from which this record applies.
-    pub period: Option<PayPeriod>,
-    pub created_at: Option<NaiveDateTime>,
-}
-
 /// One record of `GET /api/companies/{companyId}/employees/privateInfos`. `Debug` never
 /// shows the BSN.
 #[derive(Clone, PartialEq, Eq)]
@@ -182,62 +161,6 @@ impl fmt::Debug for RestBsn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RestBsn").field("bsn", &"<redacted>").field("created_at", &self.created_at).finish()
     }
-}
-
-/// One contract of `GET /api/companies/{companyId}/employees/contracts`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RestContract {
-    pub id: Option<ContractUuid>,
-    /// *decides*.
-    pub start_date: NaiveDateTime,
-    /// *decides*: `None` = open-ended; a value that is present but unreadable makes the
-    /// record unreadable.
-    pub end_date: Option<NaiveDateTime>,
-    pub trial_period: Option<NaiveDateTime>,
-    pub indefinite: Option<bool>,
-    pub written_contract: Option<bool>,
-    pub hours_per_week: Option<Decimal>,
-    pub created_at: Option<NaiveDateTime>,
-}
-
-/// One employment of `GET /api/companies/{companyId}/employees/employments`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RestEmployment {
-    pub id: Option<EmploymentUuid>,
-    /// *decides*.
-    pub start_date: NaiveDateTime,
-    /// *decides* as for contracts.
-    pub end_date: Option<NaiveDateTime>,
-    pub seniority_date: Option<NaiveDateTime>,
-    pub end_contract_reason_code: Option<i32>,
-    pub creation_date: Option<NaiveDateTime>,
-    pub changed_date: Option<NaiveDateTime>,
-}
-
-/// One salary of `GET /api/companies/{companyId}/employees/salaries`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RestSalary {
-    pub id: Option<SalaryUuid>,
-    pub start_date: Option<NaiveDateTime>,
-    /// `grossFulltimeSalary`, `grossHourlyWage`, …
-    pub salary_type: Option<String>,
-    /// Euros.
-    pub value: Option<Decimal>,
-    pub created_at: Option<NaiveDateTime>,
-}
-
-/// One schedule of `GET /api/companies/{companyId}/employees/schedules`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RestSchedule {
-    pub id: Option<ScheduleUuid>,
-    pub start_date: Option<NaiveDateTime>,
-    pub parttime_percentage: Option<Decimal>,
-    pub hours_per_week: Option<Decimal>,
-    pub days_per_week: Option<Decimal>,
-    /// Hours Monday..Sunday of week 1 (0 where missing).
-    pub week1: [Decimal; 7],
-    pub week2: [Decimal; 7],
-    pub created_at: Option<NaiveDateTime>,
 }
 
 /// One address of `GET /api/companies/{companyId}/employees/addresses` (history, newest

@@ -12,7 +12,10 @@ use crate::sim::SimId;
 use crate::sim::state::SimEmployee;
 
 /// A line's REST fields beyond code and value; a SOAP-made line's comment only under
-/// `soap_comments: visible`.
+/// `soap_comments: visible`. A literal, not the client's wire struct (`WHourLine`,
+/// `WWageLine`): the state keeps cost centres and units as the text a write gave (a SOAP
+/// write's integer ids too, which a UUID field would drop) and `createdAt` as written, with
+/// milliseconds; serving them as they are is the point.
 fn line_json(ctx: &CallContext, kind: IdKind, id: i32) -> Value {
     let mut info = ctx.d.line_info.get(&id).cloned().unwrap_or_default();
     if info.via_soap && ctx.settings.soap_comments == super::SoapComments::Absent {
@@ -83,7 +86,8 @@ pub fn variable_wages(ctx: &mut CallContext) -> OperationReply {
 }
 
 /// `GET /api/employees/{employeeId}/variabledays?year&period`: `[{days,
-/// daysForWageComponentsPerDay}]`, or `[]` when none were set in the period.
+/// daysForWageComponentsPerDay}]`, or `[]` when none were set in the period (a literal: the
+/// client reads only `days`, the factor is the simulator's own state).
 pub fn variable_days(ctx: &mut CallContext) -> OperationReply {
     let (employee, company) = ctx.employee()?;
     let p = ctx.query_period(company)?;

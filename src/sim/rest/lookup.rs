@@ -1,12 +1,10 @@
 //! What every REST operation looks up first, with the refusal Nmbrs gives: the company of the
 //! path (404 `40404` unknown, 403 `40303` outside the consent), the employee (404 `40401`,
 //! 403 `40303`), the period of a read (`year` + `period`, the current one when both are absent,
-//! 400 `40033` when invalid) and the value conversions of the JSON face (dates as ISO-8601 with
-//! `Z`, decimals as JSON numbers).
+//! 400 `40033` when invalid) and the value conversions of the JSON face (decimals as JSON
+//! numbers; records are the client's wire structs).
 
-use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -14,6 +12,7 @@ use super::ctx::CallContext;
 use super::error::RestError;
 use super::ids::IdKind;
 use crate::nmbrs::PayPeriod;
+use crate::nmbrs::rest::ToWire;
 use crate::sim::state::SimCompany;
 
 impl CallContext<'_> {
@@ -103,14 +102,9 @@ pub fn checked_period(c: &SimCompany, year: i32, period: i64) -> Result<PayPerio
         .ok_or_else(|| RestError::invalid("period", "Invalid Period"))
 }
 
-/// ISO-8601 as Nmbrs' examples write it (`2024-01-01T00:00:00Z`).
-pub fn date(d: Option<NaiveDateTime>) -> Value {
-    d.map_or(Value::Null, |d| Value::String(format!("{}Z", d.format("%Y-%m-%dT%H:%M:%S"))))
-}
-
-/// A decimal as a JSON number (the file's `format: float`).
+/// A decimal as a JSON number (the file's `format: float`), as the wire records write it.
 pub fn number(d: Decimal) -> Value {
-    d.to_f64().map_or(Value::Null, Value::from)
+    d.to_wire()
 }
 
 /// An optional JSON number of a body as an exact decimal (via its shortest text form).

@@ -11,10 +11,13 @@ use serde_json::{Value, json};
 
 use super::ctx::{CallContext, OperationReply};
 use super::ids::IdKind;
-use super::lookup::{date, number};
 use super::respond::{Page, paged};
-use crate::nmbrs::rest::{Field, WCompany, WDebtor, WHourCode};
-use crate::nmbrs::{PayPeriod, PeriodType};
+use crate::nmbrs::PayPeriod;
+use crate::nmbrs::rest::{
+    Field, Obj, WAddress, WBasicInfo, WBirthInfo, WBsn, WCompany, WContactInfo, WContract, WCurrentPeriod, WDebtor,
+    WEmployee, WEmployment, WEndReason, WHourCode, WPeriod, WPersonalInfo, WSalary, WSchedule, WWageCode, WWageModel,
+    WWeek, employee_type_word, period_type_word, salary_type_word,
+};
 use crate::sim::state::SimEmployee;
 
 /// `createdAt` of seeded records that carry no creation date.
@@ -32,53 +35,35 @@ fn served<T: serde::Serialize>(records: impl IntoIterator<Item = T>) -> Vec<Valu
     records.into_iter().map(|r| serde_json::to_value(r).expect("a wire record is JSON")).collect()
 }
 
-fn period_json(p: PayPeriod) -> Value {
-    json!({"year": p.year, "period": p.period})
+/// A present value (`Field::Value`).
+fn v<T>(t: T) -> Field<T> {
+    Field::Value(t)
 }
 
-fn period_type(t: PeriodType) -> &'static str {
-    match t {
-        PeriodType::Monthly => "month",
-        PeriodType::FourWeekly => "4-weeks",
-        PeriodType::Weekly => "1-week",
-    }
+/// A nested object of a wire record.
+fn obj<T>(t: T) -> Field<Obj<T>> {
+    Field::Value(Obj(t))
 }
 
-/// REST `employeeType` of the seeded v3 `EmployeeType` number.
+/// The period of a record, the first period of 2000 when the company has none.
+fn period_or_2000(p: Option<PayPeriod>) -> Field<Obj<WPeriod>> {
+    obj(p.map_or(WPeriod { year: v(2000), period: v(1) }, WPeriod::from))
+}
+
+/// REST `employeeType` of the seeded v3 `EmployeeType` number (`payroll` for an unknown one).
 pub fn employee_type(n: i32) -> &'static str {
-    match n {
-        2 => "formerPayroll",
-        3 => "external",
-        4 => "formerExternal",
-        5 => "applicant",
-        6 => "newHire",
-        7 => "rejectedApplicant",
-        _ => "payroll",
-    }
+    employee_type_word(n).unwrap_or("payroll")
 }
 
-/// REST salary `type` of a SOAP salary type number (the Nmbrs enumeration).
-fn salary_type(n: i32) -> Option<&'static str> {
-    Some(match n {
-        1 => "grossFulltimeSalary",
-        2 => "grossParttimeSalary",
-        3 => "grossHourlyWage",
-        4 => "netParttimeSalaryInclWageComp",
-        5 => "netParttimeSalaryExclWageComp",
-        6 => "netHourlyWageExclWageComp",
-        7 => "employerCosts",
-        8 => "netHourlyWageInclWageComp",
-        _ => return None,
-    })
-}
-
-fn gender(g: &str) -> Value {
-    match g.trim().to_ascii_lowercase().as_str() {
-        "male" | "m" => json!("male"),
-        "female" | "f" | "v" => json!("female"),
-        "" | "undefined" | "unspecified" => json!("unspecified"),
-        _ => json!("unknown"),
-    }
+/// REST gender of a seeded SOAP gender (`m`, `v`, `undefined`, …).
+fn gender(g: &str) -> Field<String> {
+    let word = match g.trim().to_ascii_lowercase().as_str() {
+        "male" | "m" => "male",
+        "female" | "f" | "v" => "female",
+        "" | "undefined" | "unspecified" => "unspecified",
+        _ => "unknown",
+    };
+    v(word.to_owned())
 }
 
 /// `GET /api/companies`: the companies the consent covers.
@@ -128,12 +113,12 @@ pub fn period(ctx: &mut CallContext) -> OperationReply {
     let id = ctx.company()?;
     let c = ctx.company_record(id)?;
     let p = c.current_period;
-    let item = json!({
-        "period": period_json(p),
-        "periodType": period_type(c.period_type),
-        "displayPeriod": format!("{} {}", p.year, p.period),
-    });
-    page(ctx, vec![item])
+    let item = WCurrentPeriod {
+        period: obj(p.into()),
+        period_type: v(period_type_word(c.period_type).to_owned()),
+        display_period: v(format!("{} {}", p.year, p.period)),
+    };
+    page(ctx, served([item]))
 }
 
 /// `GET /api/companies/{companyId}/hourcodes`: both hour models' codes (REST has no model
@@ -154,25 +139,21 @@ pub fn wage_models(ctx: &mut CallContext) -> OperationReply {
     ctx.query_period(id)?;
     let c = ctx.company_record(id)?;
     let models = [(1, &c.wage_codes), (2, &c.wage_codes2)];
-    let items = models
-        .into_iter()
-        .filter(|(_, codes)| !codes.is_empty())
-        .map(|(n, codes)| {
-            let codes: Vec<Value> = codes
-                .iter()
-                .map(|w| {
-                    json!({
-                        "wageCodeId": ctx.id(IdKind::WageCode, i64::from(id) * 1_000_000 + n * 100_000 + i64::from(w.code)),
-                        "code": w.code,
-                        "description": w.description.clone().unwrap_or_default(),
-                        "continuityType": "variable",
-                    })
-                })
-                .collect();
-            json!({"id": ctx.id(IdKind::WageModel, i64::from(id) * 10 + n), "number": n, "name": format!("Wage model {n}"), "wageCodes": codes})
-        })
-        .collect();
-    page(ctx, items)
+    let items = models.into_iter().filter(|(_, codes)| !codes.is_empty()).map(|(n, codes)| {
+        let codes = codes.iter().map(|w| WWageCode {
+            wage_code_id: v(ctx.uuid(IdKind::WageCode, i64::from(id) * 1_000_000 + n * 100_000 + i64::from(w.code))),
+            code: v(w.code),
+            description: v(w.description.clone().unwrap_or_default()),
+            continuity_type: v("variable".to_owned()),
+        });
+        WWageModel {
+            id: v(ctx.uuid(IdKind::WageModel, i64::from(id) * 10 + n)),
+            number: v(i32::try_from(n).unwrap_or_default()),
+            name: v(format!("Wage model {n}")),
+            wage_codes: Some(served(codes)),
+        }
+    });
+    page(ctx, served(items.collect::<Vec<_>>()))
 }
 
 /// The company's employees, narrowed by the `employeeId` query filter when `filtered`.
@@ -185,28 +166,31 @@ pub(super) fn company_employees<'d>(
     Ok(ctx.d.employees.values().filter(|e| e.company_id == company && only.is_none_or(|o| o == Some(e.id()))).collect())
 }
 
-fn basic_info(e: &SimEmployee) -> Value {
+fn basic_info(e: &SimEmployee) -> Field<Obj<WBasicInfo>> {
     let s = &e.snapshot;
-    json!({
-        "employeeNumber": s.employee_number,
-        "firstName": s.first_name,
-        "prefix": s.prefix,
-        "initials": e.personal_infos.last().and_then(|p| p.initials.clone()),
-        "lastName": s.last_name.clone().unwrap_or_default(),
-        "employeeType": employee_type(e.employee_type),
+    obj(WBasicInfo {
+        employee_number: v(s.employee_number),
+        first_name: s.first_name.clone().into(),
+        prefix: s.prefix.clone().into(),
+        initials: e.personal_infos.last().and_then(|p| p.initials.clone()).into(),
+        last_name: v(s.last_name.clone().unwrap_or_default()),
+        employee_type: v(employee_type(e.employee_type).to_owned()),
     })
 }
 
-/// Maps each employee of the company to `{employeeId, <key>: [...]}`.
-fn per_employee(
+/// Maps each employee of the company to `{employeeId, <key>: [...]}` (the envelope of every
+/// company-wide per-employee read; its records are the client's wire structs).
+fn per_employee<T: serde::Serialize>(
     ctx: &mut CallContext,
     key: &str,
     filtered: bool,
-    items: impl Fn(&CallContext, &SimEmployee) -> Vec<Value>,
+    items: impl Fn(&CallContext, &SimEmployee) -> Vec<T>,
 ) -> OperationReply {
     let emps: Vec<SimEmployee> = company_employees(ctx, filtered)?.into_iter().cloned().collect();
-    let rows =
-        emps.iter().map(|e| json!({"employeeId": ctx.id(IdKind::Employee, e.id()), key: items(ctx, e)})).collect();
+    let rows = emps
+        .iter()
+        .map(|e| json!({"employeeId": ctx.id(IdKind::Employee, e.id()), key: served(items(ctx, e))}))
+        .collect();
     page(ctx, rows)
 }
 
@@ -217,9 +201,29 @@ pub fn employees(ctx: &mut CallContext) -> OperationReply {
     let rows = emps
         .iter()
         .filter(|e| wanted.as_deref().is_none_or(|w| w == employee_type(e.employee_type)))
-        .map(|e| json!({"employeeId": ctx.id(IdKind::Employee, e.id()), "employeeBasicInfo": basic_info(e)}))
-        .collect();
-    page(ctx, rows)
+        .map(|e| WEmployee { employee_id: v(ctx.uuid(IdKind::Employee, e.id())), employee_basic_info: basic_info(e) });
+    page(ctx, served(rows.collect::<Vec<_>>()))
+}
+
+/// `contactInfo` of a seeded record: e-mail private and business; phone business, business
+/// mobile, private, private mobile; the other phone (left out when missing).
+fn contact_info(
+    email: [&Option<String>; 2],
+    phone: [&Option<String>; 4],
+    other_phone: Field<String>,
+) -> Field<Obj<WContactInfo>> {
+    let [private_email, business_email] = email.map(|e| Field::from(e.clone()));
+    let [business_phone, business_mobile_phone, private_phone, private_mobile_phone] =
+        phone.map(|p| Field::from(p.clone()));
+    obj(WContactInfo {
+        private_email,
+        business_email,
+        business_phone,
+        business_mobile_phone,
+        private_phone,
+        private_mobile_phone,
+        other_phone,
+    })
 }
 
 /// `GET /api/companies/{companyId}/employees/personalinfo`: personal info history (no BSN).
@@ -227,42 +231,39 @@ pub fn personal_info(ctx: &mut CallContext) -> OperationReply {
     per_employee(ctx, "info", true, |ctx, e| {
         let s = &e.snapshot;
         let current = ctx.d.companies.get(&e.company_id).map(|c| c.current_period);
-        let from_history = e.personal_infos.iter().map(|p| {
-            json!({
-                "personalInfoId": ctx.id(IdKind::PersonalInfo, p.id.int()),
-                "basicInfo": {
-                    "employeeNumber": p.employee_number,
-                    "firstName": p.first_name,
-                    "prefix": p.prefix,
-                    "initials": p.initials,
-                    "lastName": p.last_name.clone().unwrap_or_default(),
-                    "employeeType": employee_type(e.employee_type),
-                },
-                "birthInfo": {"birthDate": date(p.birthday), "gender": gender(&p.gender)},
-                "contactInfo": {
-                    "privateEmail": p.email_private, "businessEmail": p.email_work,
-                    "businessPhone": p.telephone_work, "businessMobilePhone": p.telephone_mobile_work,
-                    "privatePhone": p.telephone_private, "privateMobilePhone": p.telephone_mobile_private,
-                    "otherPhone": p.telephone_other,
-                },
-                "period": {"year": p.start_year, "period": p.start_period},
-                "createdAt": date(p.creation_date.or(Some(EPOCH))),
-            })
+        let from_history = e.personal_infos.iter().map(|p| WPersonalInfo {
+            personal_info_id: v(ctx.uuid(IdKind::PersonalInfo, p.id.int())),
+            basic_info: obj(WBasicInfo {
+                employee_number: v(p.employee_number),
+                first_name: p.first_name.clone().into(),
+                prefix: p.prefix.clone().into(),
+                initials: p.initials.clone().into(),
+                last_name: v(p.last_name.clone().unwrap_or_default()),
+                employee_type: v(employee_type(e.employee_type).to_owned()),
+            }),
+            birth_info: obj(WBirthInfo { birth_date: p.birthday.into(), gender: gender(&p.gender) }),
+            contact_info: contact_info(
+                [&p.email_private, &p.email_work],
+                [&p.telephone_work, &p.telephone_mobile_work, &p.telephone_private, &p.telephone_mobile_private],
+                p.telephone_other.clone().into(),
+            ),
+            period: obj(WPeriod { year: v(p.start_year), period: v(p.start_period) }),
+            created_at: created(p.creation_date),
         });
-        let mut out: Vec<Value> = from_history.collect();
+        let mut out: Vec<WPersonalInfo> = from_history.collect();
         if out.is_empty() {
-            out.push(json!({
-                "personalInfoId": ctx.id(IdKind::PersonalInfo, i64::from(e.id()) * 1000),
-                "basicInfo": basic_info(e),
-                "birthInfo": {"birthDate": date(s.birthday), "gender": gender(&s.gender)},
-                "contactInfo": {
-                    "privateEmail": s.email_private, "businessEmail": s.email_work,
-                    "businessPhone": s.telephone_work, "businessMobilePhone": s.telephone_mobile_work,
-                    "privatePhone": s.telephone_private, "privateMobilePhone": s.telephone_mobile_private,
-                },
-                "period": current.map_or(json!({"year": 2000, "period": 1}), period_json),
-                "createdAt": date(Some(EPOCH)),
-            }));
+            out.push(WPersonalInfo {
+                personal_info_id: v(ctx.uuid(IdKind::PersonalInfo, i64::from(e.id()) * 1000)),
+                basic_info: basic_info(e),
+                birth_info: obj(WBirthInfo { birth_date: s.birthday.into(), gender: gender(&s.gender) }),
+                contact_info: contact_info(
+                    [&s.email_private, &s.email_work],
+                    [&s.telephone_work, &s.telephone_mobile_work, &s.telephone_private, &s.telephone_mobile_private],
+                    Field::Missing,
+                ),
+                period: period_or_2000(current),
+                created_at: created(None),
+            });
         }
         out
     })
@@ -272,84 +273,69 @@ pub fn personal_info(ctx: &mut CallContext) -> OperationReply {
 /// (the file declares no `employeeId` filter here; Nmbrs ignores one, REST-NOTES §3 item 6).
 pub fn private_infos(ctx: &mut CallContext) -> OperationReply {
     per_employee(ctx, "privateInfos", false, |_, e| {
-        let history: Vec<Value> = e
+        let history: Vec<WBsn> = e
             .personal_infos
             .iter()
-            .filter_map(|p| {
-                p.bsn.as_ref().map(|b| json!({"BSN": b, "createdAt": date(p.creation_date.or(Some(EPOCH)))}))
-            })
+            .filter_map(|p| p.bsn.as_ref().map(|b| WBsn { bsn: v(b.clone()), created_at: created(p.creation_date) }))
             .collect();
         if history.is_empty() {
-            e.snapshot.bsn.iter().map(|b| json!({"BSN": b, "createdAt": date(Some(EPOCH))})).collect()
+            e.snapshot.bsn.iter().map(|b| WBsn { bsn: v(b.clone()), created_at: created(None) }).collect()
         } else {
             history
         }
     })
 }
 
-fn created(d: Option<chrono::NaiveDateTime>) -> Value {
-    date(d.or(Some(EPOCH)))
+/// `createdAt` of a seeded record: its creation date, else [`EPOCH`].
+fn created(d: Option<chrono::NaiveDateTime>) -> Field<chrono::NaiveDateTime> {
+    v(d.unwrap_or(EPOCH))
 }
 
 /// `GET /api/companies/{companyId}/employees/contracts`.
 pub fn contracts(ctx: &mut CallContext) -> OperationReply {
     per_employee(ctx, "contracts", true, |ctx, e| {
-        e.contracts
-            .iter()
-            .map(|c| {
-                json!({
-                    "contractId": ctx.id(IdKind::Contract, c.contract_id.int()),
-                    "startDate": date(c.start_date),
-                    "trialPeriod": date(c.trial_period),
-                    "endDate": date(c.end_date),
-                    "indefinite": c.indefinite,
-                    "writtenContract": c.written_contract,
-                    "hoursPerWeek": c.hours_per_week.map_or(Value::Null, number),
-                    "createdAt": created(c.creation_date),
-                })
-            })
-            .collect()
+        let contract = |c: &crate::nmbrs::Contract| WContract {
+            contract_id: v(ctx.uuid(IdKind::Contract, c.contract_id.int())),
+            start_date: c.start_date.into(),
+            trial_period: c.trial_period.into(),
+            end_date: c.end_date.into(),
+            indefinite: c.indefinite.into(),
+            written_contract: c.written_contract.into(),
+            hours_per_week: c.hours_per_week.into(),
+            created_at: created(c.creation_date),
+        };
+        e.contracts.iter().map(contract).collect()
     })
 }
 
 /// `GET /api/companies/{companyId}/employees/employments`: one employment per contract.
 pub fn employments(ctx: &mut CallContext) -> OperationReply {
     per_employee(ctx, "employments", true, |ctx, e| {
-        e.contracts
-            .iter()
-            .map(|c| {
-                json!({
-                    "employmentId": ctx.id(IdKind::Employment, c.contract_id.int()),
-                    "creationDate": date(c.creation_date),
-                    "startDate": date(c.start_date),
-                    "endDate": date(c.end_date),
-                    "seniorityDate": date(c.start_date),
-                    "endContractReason": {"code": null, "reason": null},
-                    "changedDate": created(c.creation_date),
-                })
-            })
-            .collect()
+        let employment = |c: &crate::nmbrs::Contract| WEmployment {
+            employment_id: v(ctx.uuid(IdKind::Employment, c.contract_id.int())),
+            creation_date: c.creation_date.into(),
+            start_date: c.start_date.into(),
+            end_date: c.end_date.into(),
+            seniority_date: c.start_date.into(),
+            end_contract_reason: obj(WEndReason::default()),
+            changed_date: created(c.creation_date),
+        };
+        e.contracts.iter().map(employment).collect()
     })
 }
 
-/// `GET /api/companies/{companyId}/employees/salaries`.
+/// `GET /api/companies/{companyId}/employees/salaries` (`type` left out when the seeded
+/// number has no REST word).
 pub fn salaries(ctx: &mut CallContext) -> OperationReply {
     per_employee(ctx, "salaries", true, |ctx, e| {
-        e.salaries
-            .iter()
-            .map(|s| {
-                let mut v = json!({
-                    "salaryId": ctx.id(IdKind::Salary, s.id.int()),
-                    "startDate": created(s.start_date),
-                    "value": s.value.map(number),
-                    "createdAt": created(s.creation_date),
-                });
-                if let Some(t) = s.salary_type.and_then(salary_type) {
-                    v["type"] = json!(t);
-                }
-                v
-            })
-            .collect()
+        let salary = |s: &crate::nmbrs::Salary| WSalary {
+            salary_id: v(ctx.uuid(IdKind::Salary, s.id.int())),
+            start_date: created(s.start_date),
+            value: s.value.into(),
+            salary_type: s.salary_type.and_then(salary_type_word).map(str::to_owned).into(),
+            created_at: created(s.creation_date),
+        };
+        e.salaries.iter().map(salary).collect()
     })
 }
 
@@ -357,35 +343,22 @@ pub fn salaries(ctx: &mut CallContext) -> OperationReply {
 pub fn schedules(ctx: &mut CallContext) -> OperationReply {
     use rust_decimal::prelude::ToPrimitive;
     per_employee(ctx, "schedules", true, |ctx, e| {
-        let week = |h: &[Option<rust_decimal::Decimal>; 7]| {
-            let names = [
-                "hoursMonday",
-                "hoursTuesday",
-                "hoursWednesday",
-                "hoursThursday",
-                "hoursFriday",
-                "hoursSaturday",
-                "hoursSunday",
-            ];
-            Value::Object(names.iter().zip(h).map(|(n, d)| ((*n).to_owned(), d.map_or(Value::Null, number))).collect())
+        let week = |h: &[Option<rust_decimal::Decimal>; 7]| obj(WWeek::of(h.map(Field::from)));
+        let schedule = |s: &crate::nmbrs::Schedule| {
+            let total: rust_decimal::Decimal = s.hours_week1.iter().flatten().sum();
+            let days = s.hours_week1.iter().flatten().filter(|d| !d.is_zero()).count();
+            WSchedule {
+                schedule_id: v(ctx.uuid(IdKind::Schedule, s.id.trunc().to_i64().unwrap_or_default())),
+                start_date: created(s.start_date),
+                parttime_percentage: s.parttime_percentage.into(),
+                hours_per_week: v(total),
+                days_per_week: v(days.into()),
+                week1: week(&s.hours_week1),
+                week2: week(&s.hours_week2),
+                created_at: created(s.creation_date),
+            }
         };
-        e.schedules
-            .iter()
-            .map(|s| {
-                let total: rust_decimal::Decimal = s.hours_week1.iter().flatten().sum();
-                let days = s.hours_week1.iter().flatten().filter(|d| !d.is_zero()).count();
-                json!({
-                    "scheduleId": ctx.id(IdKind::Schedule, s.id.trunc().to_i64().unwrap_or_default()),
-                    "startDate": created(s.start_date),
-                    "parttimePercentage": s.parttime_percentage.map_or(Value::Null, number),
-                    "hoursPerWeek": number(total),
-                    "daysPerWeek": days,
-                    "week1": week(&s.hours_week1),
-                    "week2": week(&s.hours_week2),
-                    "createdAt": created(s.creation_date),
-                })
-            })
-            .collect()
+        e.schedules.iter().map(schedule).collect()
     })
 }
 
@@ -397,19 +370,19 @@ pub fn addresses(ctx: &mut CallContext) -> OperationReply {
             return Vec::new();
         }
         let current = ctx.d.companies.get(&e.company_id).map(|c| c.current_period);
-        vec![json!({
-            "addressId": ctx.id(IdKind::Address, e.id()),
-            "isDefault": true,
-            "type": "homeAddress",
-            "street": s.street.clone().unwrap_or_default(),
-            "houseNumber": s.house_number,
-            "houseNumberAddition": s.house_number_addition,
-            "postalCode": s.post_code,
-            "city": s.city.clone().unwrap_or_default(),
-            "countryISOCode": "NL",
-            "period": current.map_or(json!({"year": 2000, "period": 1}), period_json),
-            "createdAt": created(None),
-        })]
+        vec![WAddress {
+            address_id: v(ctx.uuid(IdKind::Address, e.id())),
+            is_default: v(true),
+            address_type: v("homeAddress".to_owned()),
+            street: v(s.street.clone().unwrap_or_default()),
+            house_number: s.house_number.clone().into(),
+            house_number_addition: s.house_number_addition.clone().into(),
+            postal_code: s.post_code.clone().into(),
+            city: v(s.city.clone().unwrap_or_default()),
+            country_iso_code: v("NL".to_owned()),
+            period: period_or_2000(current),
+            created_at: created(None),
+        }]
     })
 }
 
@@ -423,6 +396,8 @@ pub fn cost_per_hour(ctx: &mut CallContext) -> OperationReply {
         .iter()
         .map(|e| {
             let cost = e.cost_per_hour.or(e.snapshot.hourly_wage);
+            // A literal, not the wire struct: Nmbrs writes `costPerHour` as a string, which the
+            // client's `Decimal` field reads but writes as a JSON number.
             json!({"employeeId": ctx.id(IdKind::Employee, e.id()), "costPerHour": cost.map(|c| c.to_string())})
         })
         .collect();

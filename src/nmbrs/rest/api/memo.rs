@@ -15,9 +15,9 @@ use tokio::sync::OnceCell;
 
 use crate::domain::export::days::DaysBehaviour;
 use crate::nmbrs::rest::{
-    ByEmployee, CompanyUuid, EmployeeUuid, RestCurrentPeriod, RestListed, RestSalary, RestWageLine, RestWageModel,
+    ByEmployee, CompanyUuid, EmployeeUuid, RestCurrentPeriod, RestListed, RestWageLine, RestWageModel,
 };
-use crate::nmbrs::{Contract, Listed, NmbrsError, PayPeriod, PerEmployee};
+use crate::nmbrs::{Contract, Listed, NmbrsError, PayPeriod, PerEmployee, Salary};
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -69,7 +69,7 @@ pub struct Memo {
     pub(crate) wage_lines: Once<InPeriod, WageLines>,
     /// Contracts bounded by employments, and salaries: read by the snapshot and on their own.
     pub(crate) contracts: Once<CompanyUuid, Listed<PerEmployee<Contract>>>,
-    pub(crate) salaries: Once<CompanyUuid, Arc<RestListed<ByEmployee<RestSalary>>>>,
+    pub(crate) salaries: Once<CompanyUuid, Arc<RestListed<ByEmployee<Salary>>>>,
     employers: Mutex<HashMap<EmployeeUuid, CompanyUuid>>,
     /// What a variable-days POST does, once a read-back showed it.
     days_post: Mutex<Option<DaysBehaviour>>,

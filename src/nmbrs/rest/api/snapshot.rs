@@ -15,17 +15,17 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use super::edge::{log_left_out, unreadable};
-use super::mapping::{HOURLY, gender, latest, salary_type};
+use super::mapping::{HOURLY, latest};
 use crate::nmbrs::rest::operation::RestOperation as Op;
 use crate::nmbrs::rest::*;
-use crate::nmbrs::{Contract, EmployeeId, EmployeeSnapshot, Listed, PerEmployee};
+use crate::nmbrs::{Contract, EmployeeId, EmployeeSnapshot, Listed, PerEmployee, PersonalInfo, Salary};
 
 /// The reads a snapshot is made of.
 pub(super) struct SnapshotReads {
     pub employees: RestListed<RestEmployee>,
-    pub infos: RestListed<ByEmployee<RestPersonalInfo>>,
+    pub infos: RestListed<ByEmployee<PersonalInfo>>,
     pub bsns: RestListed<ByEmployee<RestBsn>>,
-    pub salaries: Arc<RestListed<ByEmployee<RestSalary>>>,
+    pub salaries: Arc<RestListed<ByEmployee<Salary>>>,
     pub addresses: RestListed<ByEmployee<RestAddress>>,
     /// Bounded by employments, unreadable ones named.
     pub contracts: Listed<PerEmployee<Contract>>,
@@ -59,9 +59,9 @@ pub(super) fn assemble(r: SnapshotReads) -> Listed<EmployeeSnapshot> {
         .iter()
         .filter(|e| !skipped.contains(&EmployeeId::from(e.id)))
         .map(|e| {
-            let info = infos.get(&e.id).and_then(|i| latest(i, |p| (p.period, p.created_at)));
+            let info = infos.get(&e.id).and_then(|i| latest(i, |p| (p.start_year, p.start_period, p.creation_date)));
             let bsn = bsns.get(&e.id).and_then(|b| latest(b, |b| b.created_at));
-            let pay = salaries.get(&e.id).and_then(|s| latest(s, |s| (s.start_date, s.created_at)));
+            let pay = salaries.get(&e.id).and_then(|s| latest(s, |s| (s.start_date, s.creation_date)));
             let terms = contracts.get(&EmployeeId::from(e.id)).copied().unwrap_or_default();
             let home = addresses.get(&e.id).and_then(|a| {
                 latest(a, |a| {
@@ -89,13 +89,13 @@ fn with_address(s: EmployeeSnapshot, a: Option<&RestAddress>) -> EmployeeSnapsho
 
 fn snapshot(
     e: &RestEmployee,
-    info: Option<&RestPersonalInfo>,
+    info: Option<&PersonalInfo>,
     bsn: Option<&RestBsn>,
-    pay: Option<&RestSalary>,
+    pay: Option<&Salary>,
     terms: &[Contract],
 ) -> EmployeeSnapshot {
-    let text = |f: fn(&RestPersonalInfo) -> &Option<String>| info.and_then(|i| f(i).clone());
-    let or_basic = |f: fn(&RestPersonalInfo) -> &Option<String>, basic: &Option<String>| {
+    let text = |f: fn(&PersonalInfo) -> &Option<String>| info.and_then(|i| f(i).clone());
+    let or_basic = |f: fn(&PersonalInfo) -> &Option<String>, basic: &Option<String>| {
         info.and_then(|i| f(i).clone()).or_else(|| basic.clone())
     };
     // Stand-ins (no hours) and contracts share the list; the latest by start decides the dates.
@@ -104,24 +104,24 @@ fn snapshot(
         (c.start_date, c.creation_date)
     })
     .and_then(|c| c.hours_per_week);
-    let pay_type = pay.and_then(|s| salary_type(s.salary_type.as_deref()));
+    let pay_type = pay.and_then(|s| s.salary_type);
     EmployeeSnapshot {
         employee_id: e.id.into(),
-        employee_number: e.employee_number.or(info.and_then(|i| i.employee_number)).unwrap_or(0),
+        employee_number: e.employee_number.unwrap_or_else(|| info.map_or(0, |i| i.employee_number)),
         first_name: or_basic(|i| &i.first_name, &e.first_name),
-        birthday: info.and_then(|i| i.birth_date),
+        birthday: info.and_then(|i| i.birthday),
         prefix: or_basic(|i| &i.prefix, &e.prefix),
         last_name: or_basic(|i| &i.last_name, &e.last_name),
-        gender: gender(info.and_then(|i| i.gender.as_deref())),
+        gender: info.map(|i| i.gender.clone()).unwrap_or_default(),
         bsn: bsn.map(|b| b.bsn.clone()),
-        telephone_work: text(|i| &i.business_phone),
-        telephone_mobile_work: text(|i| &i.business_mobile_phone),
-        email_work: text(|i| &i.business_email),
+        telephone_work: text(|i| &i.telephone_work),
+        telephone_mobile_work: text(|i| &i.telephone_mobile_work),
+        email_work: text(|i| &i.email_work),
         contract_start_date: current.and_then(|c| c.start_date),
         contract_end_date: current.and_then(|c| c.end_date),
-        email_private: text(|i| &i.private_email),
-        telephone_private: text(|i| &i.private_phone),
-        telephone_mobile_private: text(|i| &i.private_mobile_phone),
+        email_private: text(|i| &i.email_private),
+        telephone_private: text(|i| &i.telephone_private),
+        telephone_mobile_private: text(|i| &i.telephone_mobile_private),
         salary_type: pay_type.map(crate::domain::team::record::salary_type),
         salary_value: pay.and_then(|s| s.value),
         hourly_wage: pay.filter(|_| pay_type.is_some_and(|t| HOURLY.contains(&t))).and_then(|s| s.value),
@@ -166,13 +166,12 @@ mod tests {
         }
     }
 
-    fn salary(start: chrono::NaiveDateTime, kind: &str, value: i64) -> RestSalary {
-        RestSalary {
-            id: None,
+    fn salary(start: chrono::NaiveDateTime, kind: &str, value: i64) -> Salary {
+        Salary {
             start_date: Some(start),
-            salary_type: Some(kind.into()),
+            salary_type: crate::nmbrs::rest::wire::words::salary_type(Some(kind)),
             value: Some(Decimal::new(value, 2)),
-            created_at: None,
+            ..Default::default()
         }
     }
 
@@ -189,16 +188,18 @@ mod tests {
                 vec![of(
                     jan,
                     vec![
-                        RestPersonalInfo {
+                        PersonalInfo {
                             last_name: Some("Old".into()),
-                            period: Some(crate::nmbrs::PayPeriod::new(2024, 1)),
+                            start_year: 2024,
+                            start_period: 1,
                             ..Default::default()
                         },
-                        RestPersonalInfo {
+                        PersonalInfo {
                             last_name: Some("Vries".into()),
-                            gender: Some("unspecified".into()),
-                            business_email: Some("jan@x.example".into()),
-                            period: Some(crate::nmbrs::PayPeriod::new(2025, 3)),
+                            gender: crate::nmbrs::rest::wire::words::gender(Some("unspecified")),
+                            email_work: Some("jan@x.example".into()),
+                            start_year: 2025,
+                            start_period: 3,
                             ..Default::default()
                         },
                     ],

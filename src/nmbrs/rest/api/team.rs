@@ -12,10 +12,11 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 
 use super::edge::{company_uuid, edge_error, log_left_out, unreadable};
-use super::mapping::{EMPLOYEE_TYPES, contract, display_name, employment, personal_info, salary, schedule};
+use super::mapping::{display_name, employee_type_word};
 use super::snapshot::{SnapshotReads, assemble};
 use crate::domain::employment_periods::{Employment, bounded_by_employments};
 use crate::nmbrs::rest::operation::RestOperation as Op;
+use crate::nmbrs::rest::wire::has_id;
 use crate::nmbrs::rest::*;
 use crate::nmbrs::{
     CompanyId, Contract, EmployeeId, EmployeeListItem, EmployeeSnapshot, ErrorKind, Listed, NmbrsError, PayPeriod,
@@ -60,7 +61,7 @@ impl RestClient {
     ) -> Result<Vec<EmployeeListItem>, NmbrsError> {
         let op = Op::Employees;
         let c = company_uuid(op, company)?;
-        let kind = usize::try_from(employee_type - 1).ok().and_then(|i| EMPLOYEE_TYPES.get(i)).ok_or_else(|| {
+        let kind = employee_type_word(employee_type).ok_or_else(|| {
             edge_error(op, ErrorKind::InvalidData, format!("employee type {employee_type} has no REST name"))
         })?;
         let listed = self.employees(c, Some(kind)).await?;
@@ -83,22 +84,22 @@ impl RestClient {
         company: CompanyId,
     ) -> Result<Listed<PerEmployee<PersonalInfo>>, NmbrsError> {
         let c = company_uuid(Op::PersonalInfo, company)?;
-        Ok(self.mapped(c, self.personal_infos(c).await?, personal_info))
+        Ok(self.mapped(c, self.personal_infos(c).await?, |p| p))
     }
 
     /// The company's salaries, read once per job.
-    async fn salary_read(&self, c: CompanyUuid) -> Result<Arc<RestListed<ByEmployee<RestSalary>>>, NmbrsError> {
+    async fn salary_read(&self, c: CompanyUuid) -> Result<Arc<RestListed<ByEmployee<Salary>>>, NmbrsError> {
         self.memo.salaries.get(c, || async { Ok(Arc::new(self.salaries(c).await?)) }).await
     }
 
     pub(super) async fn salary_lists(&self, company: CompanyId) -> Result<Listed<PerEmployee<Salary>>, NmbrsError> {
         let c = company_uuid(Op::Salaries, company)?;
-        Ok(self.mapped(c, RestListed::clone(&*self.salary_read(c).await?), salary))
+        Ok(self.mapped(c, RestListed::clone(&*self.salary_read(c).await?), |s| s))
     }
 
     pub(super) async fn schedule_lists(&self, company: CompanyId) -> Result<Listed<PerEmployee<Schedule>>, NmbrsError> {
         let c = company_uuid(Op::Schedules, company)?;
-        Ok(self.mapped(c, self.schedules(c).await?, schedule))
+        Ok(self.mapped(c, self.schedules(c).await?, |s| s))
     }
 
     /// Contracts bounded by employments (two company-wide reads, once per job). An employee with
@@ -113,14 +114,15 @@ impl RestClient {
         self.note(c, &employments);
         let mut listed = self.mapped(c, contracts, |c| c);
         listed.unreadable.extend(employments.unreadable.into_iter().map(unreadable));
+        let employed: Vec<EmployeeUuid> = employments.items.iter().map(|l| l.employee_id).collect();
         let periods: HashMap<EmployeeUuid, Vec<Employment>> =
-            employments.items.iter().map(|l| (l.employee_id, l.items.iter().map(employment).collect())).collect();
+            employments.items.into_iter().map(|l| (l.employee_id, l.items)).collect();
         let mut out = Listed { items: Vec::new(), unreadable: listed.unreadable };
         let mut seen = BTreeSet::new();
         for entry in listed.items {
             let id = entry.employee_id;
             seen.insert(id);
-            if entry.items.iter().any(|c| c.id.is_none()) {
+            if entry.items.iter().any(|c| !has_id(c.contract_id.0)) {
                 out.unreadable.push(crate::nmbrs::UnreadableRecord {
                     employee_id: Some(id),
                     field: "contractId".into(),
@@ -129,17 +131,17 @@ impl RestClient {
                     code: None,
                 });
             }
-            let read: Vec<Contract> = entry.items.into_iter().filter(|c| c.id.is_some()).map(contract).collect();
+            let read: Vec<Contract> = entry.items.into_iter().filter(|c| has_id(c.contract_id.0)).collect();
             let empty = Vec::new();
             let uuid = id.0.rest().map(EmployeeUuid);
             let of = uuid.and_then(|u| periods.get(&u)).unwrap_or(&empty);
             out.items.push(PerEmployee { employee_id: id, items: bounded_by_employments(read, of) });
         }
         // Employed without any contract list entry: the employments stand in.
-        for l in &employments.items {
-            if !seen.contains(&EmployeeId::from(l.employee_id)) {
-                let items = bounded_by_employments(Vec::new(), &periods[&l.employee_id]);
-                out.items.push(PerEmployee { employee_id: l.employee_id.into(), items });
+        for employee in employed {
+            if !seen.contains(&EmployeeId::from(employee)) {
+                let items = bounded_by_employments(Vec::new(), &periods[&employee]);
+                out.items.push(PerEmployee { employee_id: employee.into(), items });
             }
         }
         Ok(out)

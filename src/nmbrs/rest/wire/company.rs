@@ -46,11 +46,18 @@ pub fn debtor(v: &Value) -> Result<RestDebtor, Unread> {
     Ok(RestDebtor { id: DebtorUuid(w.debtor_id.need("debtorId")?), number: w.number.ok(), name: w.name.ok() })
 }
 
-#[derive(Deserialize, Default)]
+/// `{year, period}`: a record's period (both *decide* where a period is needed).
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default)]
-pub(super) struct WPeriod {
-    year: Field<i32>,
-    period: Field<i32>,
+pub struct WPeriod {
+    pub year: Field<i32>,
+    pub period: Field<i32>,
+}
+
+impl From<PayPeriod> for WPeriod {
+    fn from(p: PayPeriod) -> Self {
+        WPeriod { year: Field::Value(p.year), period: Field::Value(p.period.into()) }
+    }
 }
 
 impl WPeriod {
@@ -62,20 +69,33 @@ impl WPeriod {
     }
 }
 
-#[derive(Deserialize, Default)]
+/// `GET /api/companies/{companyId}/period` item: both fields *decide*; a reply without them is
+/// an unreadable response.
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default, rename_all = "camelCase")]
-struct WCurrentPeriod {
-    period: Field<Obj<WPeriod>>,
-    period_type: Field<String>,
+pub struct WCurrentPeriod {
+    pub period: Field<Obj<WPeriod>>,
+    /// `month`, `4-weeks`, `1-week` ([`period_type_word`]).
+    pub period_type: Field<String>,
+    #[serde(skip_serializing_if = "Field::is_missing")]
+    pub display_period: Field<String>,
+}
+
+/// REST `periodType` of a period type.
+pub fn period_type_word(t: PeriodType) -> &'static str {
+    match t {
+        PeriodType::Monthly => "month",
+        PeriodType::FourWeekly => "4-weeks",
+        PeriodType::Weekly => "1-week",
+    }
 }
 
 pub fn current_period(v: &Value) -> Result<RestCurrentPeriod, Unread> {
     let w: WCurrentPeriod = record(v)?;
-    let kind = match w.period_type.need("periodType")?.as_str() {
-        "month" => PeriodType::Monthly,
-        "4-weeks" => PeriodType::FourWeekly,
-        "1-week" => PeriodType::Weekly,
-        other => return Err(("periodType", format!("{other:?} is not a period type"))),
+    let word = w.period_type.need("periodType")?;
+    let kinds = [PeriodType::Monthly, PeriodType::FourWeekly, PeriodType::Weekly];
+    let Some(kind) = kinds.into_iter().find(|k| period_type_word(*k) == word) else {
+        return Err(("periodType", format!("{word:?} is not a period type")));
     };
     let period = w.period.need("period")?.0.pay_period()?;
     let period = period.validate(kind).map_err(|e| ("period", e.to_string()))?;
@@ -95,22 +115,26 @@ pub fn hour_code(v: &Value) -> Result<RestHourCode, Unread> {
     Ok(RestHourCode { code: HourCode(w.code.need("code")?), description: w.description.ok() })
 }
 
-#[derive(Deserialize, Default)]
+/// `GET /api/companies/{companyId}/wagemodels` item: one wage model with its codes (each
+/// read on its own, [`WWageCode`]).
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default, rename_all = "camelCase")]
-struct WWageModel {
-    id: Field<Uuid>,
-    number: Field<i32>,
-    name: Field<String>,
-    wage_codes: Option<Vec<Value>>,
+pub struct WWageModel {
+    pub id: Field<Uuid>,
+    pub number: Field<i32>,
+    pub name: Field<String>,
+    pub wage_codes: Option<Vec<Value>>,
 }
 
-#[derive(Deserialize, Default)]
+/// A wage code of a wage model (`code` *decides*).
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default, rename_all = "camelCase")]
-struct WWageCode {
-    wage_code_id: Field<Uuid>,
-    code: Field<i32>,
-    description: Field<String>,
-    continuity_type: Field<String>,
+pub struct WWageCode {
+    pub wage_code_id: Field<Uuid>,
+    pub code: Field<i32>,
+    pub description: Field<String>,
+    /// `fixed`, `variable` or `both`.
+    pub continuity_type: Field<String>,
 }
 
 fn wage_code(v: &Value) -> Result<RestWageCode, Unread> {

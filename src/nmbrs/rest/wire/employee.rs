@@ -1,34 +1,52 @@
 //! The per-employee REST records of the company-wide reads: employees, personal info, BSNs,
-//! contracts, employments, addresses, salaries and schedules (each wire struct, every field a
-//! [`Field`], and its converter).
+//! contracts, employments, addresses, salaries and schedules. Each is one wire struct (every
+//! field a [`Field`]), read by the client and served by the simulator, and the history records
+//! convert straight to the neutral model SOAP's reads give ([`PersonalInfo`], [`Contract`],
+//! [`Employment`], [`Salary`], [`Schedule`]), so a team sync gets the same on both APIs.
 
 use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::company::WPeriod;
+use super::words::{display_name, gender, salary_type};
 use super::{Field, Obj, Unread, record};
+use crate::domain::employment_periods::Employment;
 use crate::nmbrs::rest::ids::*;
 use crate::nmbrs::rest::records::*;
+use crate::nmbrs::{Contract, ContractId, EmployeeId, NmbrsId, PersonalInfo, Salary, SalaryId, Schedule};
 
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-struct WBasicInfo {
-    employee_number: Field<i32>,
-    first_name: Field<String>,
-    prefix: Field<String>,
-    initials: Field<String>,
-    last_name: Field<String>,
-    employee_type: Field<String>,
+/// A history record's REST id as a neutral id; a missing one is the nil UUID ([`has_id`]).
+fn uuid_id(id: Field<Uuid>) -> NmbrsId {
+    NmbrsId::Uuid(id.ok().unwrap_or_default())
 }
 
-#[derive(Deserialize, Default)]
+/// Whether a record read by this module had its own id (`false`: missing or unreadable).
+pub fn has_id(id: NmbrsId) -> bool {
+    id.rest().is_some_and(|u| !u.is_nil())
+}
+
+/// `EmployeeBasicInfo`.
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default, rename_all = "camelCase")]
-struct WEmployee {
-    employee_id: Field<Uuid>,
-    employee_basic_info: Field<Obj<WBasicInfo>>,
+pub struct WBasicInfo {
+    pub employee_number: Field<i32>,
+    pub first_name: Field<String>,
+    pub prefix: Field<String>,
+    pub initials: Field<String>,
+    pub last_name: Field<String>,
+    /// `payroll`, `formerPayroll`, `external`, …
+    pub employee_type: Field<String>,
+}
+
+/// `GET /api/companies/{companyId}/employees` item: an employee with basic info.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+pub struct WEmployee {
+    pub employee_id: Field<Uuid>,
+    pub employee_basic_info: Field<Obj<WBasicInfo>>,
 }
 
 pub fn employee(v: &Value) -> Result<RestEmployee, Unread> {
@@ -46,70 +64,83 @@ pub fn employee(v: &Value) -> Result<RestEmployee, Unread> {
     })
 }
 
-#[derive(Deserialize, Default)]
+/// `BirthInfo`: `gender` is `male`, `female`, `unspecified` or `unknown`.
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default, rename_all = "camelCase")]
-struct WBirthInfo {
-    birth_date: Field<NaiveDateTime>,
-    gender: Field<String>,
+pub struct WBirthInfo {
+    pub birth_date: Field<NaiveDateTime>,
+    pub gender: Field<String>,
 }
 
-#[derive(Deserialize, Default)]
+/// `ContactInfo`.
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default, rename_all = "camelCase")]
-struct WContactInfo {
-    private_email: Field<String>,
-    business_email: Field<String>,
-    business_phone: Field<String>,
-    business_mobile_phone: Field<String>,
-    private_phone: Field<String>,
-    private_mobile_phone: Field<String>,
-    other_phone: Field<String>,
+pub struct WContactInfo {
+    pub private_email: Field<String>,
+    pub business_email: Field<String>,
+    pub business_phone: Field<String>,
+    pub business_mobile_phone: Field<String>,
+    pub private_phone: Field<String>,
+    pub private_mobile_phone: Field<String>,
+    #[serde(skip_serializing_if = "Field::is_missing")]
+    pub other_phone: Field<String>,
 }
 
-#[derive(Deserialize, Default)]
+/// One record of `GET /api/companies/{companyId}/employees/personalinfo` (no BSN here).
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default, rename_all = "camelCase")]
-struct WPersonalInfo {
-    personal_info_id: Field<Uuid>,
-    basic_info: Field<Obj<WBasicInfo>>,
-    birth_info: Field<Obj<WBirthInfo>>,
-    contact_info: Field<Obj<WContactInfo>>,
-    period: Field<Obj<WPeriod>>,
-    created_at: Field<NaiveDateTime>,
+pub struct WPersonalInfo {
+    pub personal_info_id: Field<Uuid>,
+    pub basic_info: Field<Obj<WBasicInfo>>,
+    pub birth_info: Field<Obj<WBirthInfo>>,
+    pub contact_info: Field<Obj<WContactInfo>>,
+    /// The period from which this record applies.
+    pub period: Field<Obj<WPeriod>>,
+    pub created_at: Field<NaiveDateTime>,
 }
 
-pub fn personal_info(v: &Value) -> Result<RestPersonalInfo, Unread> {
+/// A personal-info record as SOAP's `PersonalInfo_V2` (nothing in it decides; its period is
+/// `start_year`/`start_period`, 0 when unreadable).
+pub fn personal_info(v: &Value) -> Result<PersonalInfo, Unread> {
     let w: WPersonalInfo = record(v)?;
     let b = w.basic_info.ok().map(|o| o.0).unwrap_or_default();
     let birth = w.birth_info.ok().map(|o| o.0).unwrap_or_default();
     let c = w.contact_info.ok().map(|o| o.0).unwrap_or_default();
-    Ok(RestPersonalInfo {
-        id: w.personal_info_id.ok().map(PersonalInfoUuid),
-        employee_number: b.employee_number.ok(),
-        first_name: b.first_name.ok(),
-        prefix: b.prefix.ok(),
+    let period = w.period.ok().and_then(|p| p.0.pay_period().ok());
+    let (first_name, prefix, last_name) = (b.first_name.ok(), b.prefix.ok(), b.last_name.ok());
+    Ok(PersonalInfo {
+        id: EmployeeId(uuid_id(w.personal_info_id)),
+        display_name: display_name([&first_name, &prefix, &last_name]),
+        employee_number: b.employee_number.ok().unwrap_or(0),
+        first_name,
         initials: b.initials.ok(),
-        last_name: b.last_name.ok(),
-        employee_type: b.employee_type.ok(),
-        birth_date: birth.birth_date.ok(),
-        gender: birth.gender.ok(),
-        private_email: c.private_email.ok(),
-        business_email: c.business_email.ok(),
-        business_phone: c.business_phone.ok(),
-        business_mobile_phone: c.business_mobile_phone.ok(),
-        private_phone: c.private_phone.ok(),
-        private_mobile_phone: c.private_mobile_phone.ok(),
-        other_phone: c.other_phone.ok(),
-        period: w.period.ok().and_then(|p| p.0.pay_period().ok()),
-        created_at: w.created_at.ok(),
+        prefix,
+        last_name,
+        gender: gender(birth.gender.ok().as_deref()),
+        telephone_private: c.private_phone.ok(),
+        telephone_work: c.business_phone.ok(),
+        telephone_mobile_private: c.private_mobile_phone.ok(),
+        telephone_mobile_work: c.business_mobile_phone.ok(),
+        telephone_other: c.other_phone.ok(),
+        email_private: c.private_email.ok(),
+        email_work: c.business_email.ok(),
+        birthday: birth.birth_date.ok(),
+        creation_date: w.created_at.ok(),
+        start_period: period.map_or(0, |p| p.period.into()),
+        start_year: period.map_or(0, |p| p.year),
+        ..Default::default()
     })
 }
 
-#[derive(Deserialize, Default)]
+/// One record of `GET /api/companies/{companyId}/employees/privateInfos`.
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default)]
-struct WBsn {
+pub struct WBsn {
+    /// *decides* (matching by BSN).
     #[serde(rename = "BSN")]
-    bsn: Field<String>,
+    pub bsn: Field<String>,
     #[serde(rename = "createdAt")]
-    created_at: Field<NaiveDateTime>,
+    pub created_at: Field<NaiveDateTime>,
 }
 
 pub fn bsn(v: &Value) -> Result<RestBsn, Unread> {
@@ -121,79 +152,93 @@ pub fn bsn(v: &Value) -> Result<RestBsn, Unread> {
     Ok(RestBsn { bsn, created_at: w.created_at.ok() })
 }
 
-#[derive(Deserialize, Default)]
+/// One contract of `GET /api/companies/{companyId}/employees/contracts`.
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default, rename_all = "camelCase")]
-struct WContract {
-    contract_id: Field<Uuid>,
-    start_date: Field<NaiveDateTime>,
-    end_date: Field<NaiveDateTime>,
-    trial_period: Field<NaiveDateTime>,
-    indefinite: Field<bool>,
-    written_contract: Field<bool>,
-    hours_per_week: Field<Decimal>,
-    created_at: Field<NaiveDateTime>,
+pub struct WContract {
+    pub contract_id: Field<Uuid>,
+    /// *decides*.
+    pub start_date: Field<NaiveDateTime>,
+    pub trial_period: Field<NaiveDateTime>,
+    /// *decides*: null = open-ended; a value that is present but unreadable makes the record
+    /// unreadable.
+    pub end_date: Field<NaiveDateTime>,
+    pub indefinite: Field<bool>,
+    pub written_contract: Field<bool>,
+    pub hours_per_week: Field<Decimal>,
+    pub created_at: Field<NaiveDateTime>,
 }
 
-pub fn contract(v: &Value) -> Result<RestContract, Unread> {
+/// A contract as SOAP's `EmployeeContract`; a missing `contractId` reads as the nil UUID
+/// ([`has_id`]: the contract list sets such an employee aside).
+pub fn contract(v: &Value) -> Result<Contract, Unread> {
     let w: WContract = record(v)?;
-    Ok(RestContract {
-        id: w.contract_id.ok().map(ContractUuid),
-        start_date: w.start_date.need("startDate")?,
+    Ok(Contract {
+        contract_id: ContractId(uuid_id(w.contract_id)),
+        start_date: Some(w.start_date.need("startDate")?),
         end_date: w.end_date.need_or_null("endDate")?,
+        creation_date: w.created_at.ok(),
         trial_period: w.trial_period.ok(),
         indefinite: w.indefinite.ok(),
         written_contract: w.written_contract.ok(),
         hours_per_week: w.hours_per_week.ok(),
-        created_at: w.created_at.ok(),
+        ..Default::default()
     })
 }
 
-#[derive(Deserialize, Default)]
+/// `EndContractReason` of an employment.
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default)]
-struct WEndReason {
-    code: Field<i32>,
+pub struct WEndReason {
+    pub code: Field<i32>,
+    pub reason: Field<String>,
 }
 
-#[derive(Deserialize, Default)]
+/// One employment of `GET /api/companies/{companyId}/employees/employments`.
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default, rename_all = "camelCase")]
-struct WEmployment {
-    employment_id: Field<Uuid>,
-    creation_date: Field<NaiveDateTime>,
-    start_date: Field<NaiveDateTime>,
-    end_date: Field<NaiveDateTime>,
-    seniority_date: Field<NaiveDateTime>,
-    end_contract_reason: Field<Obj<WEndReason>>,
-    changed_date: Field<NaiveDateTime>,
+pub struct WEmployment {
+    pub employment_id: Field<Uuid>,
+    pub creation_date: Field<NaiveDateTime>,
+    /// *decides*.
+    pub start_date: Field<NaiveDateTime>,
+    /// *decides* as for contracts.
+    pub end_date: Field<NaiveDateTime>,
+    pub seniority_date: Field<NaiveDateTime>,
+    pub end_contract_reason: Field<Obj<WEndReason>>,
+    pub changed_date: Field<NaiveDateTime>,
 }
 
-pub fn employment(v: &Value) -> Result<RestEmployment, Unread> {
+/// An employment as the period that bounds contracts ([`Employment`]).
+pub fn employment(v: &Value) -> Result<Employment, Unread> {
     let w: WEmployment = record(v)?;
-    Ok(RestEmployment {
-        id: w.employment_id.ok().map(EmploymentUuid),
-        start_date: w.start_date.need("startDate")?,
-        end_date: w.end_date.need_or_null("endDate")?,
-        seniority_date: w.seniority_date.ok(),
-        end_contract_reason_code: w.end_contract_reason.ok().and_then(|r| r.0.code.ok()),
-        creation_date: w.creation_date.ok(),
-        changed_date: w.changed_date.ok(),
+    Ok(Employment {
+        id: ContractId(uuid_id(w.employment_id)),
+        start: w.start_date.need("startDate")?,
+        end: w.end_date.need_or_null("endDate")?,
+        created: w.creation_date.ok(),
     })
 }
 
-#[derive(Deserialize, Default)]
+/// One address of `GET /api/companies/{companyId}/employees/addresses`.
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default, rename_all = "camelCase")]
-struct WAddress {
-    is_default: Field<bool>,
+pub struct WAddress {
+    #[serde(skip_serializing_if = "Field::is_missing")]
+    pub address_id: Field<Uuid>,
+    pub is_default: Field<bool>,
+    /// `homeAddress`, `postAddress`, …
     #[serde(rename = "type")]
-    address_type: Field<String>,
-    street: Field<String>,
-    house_number: Field<String>,
-    house_number_addition: Field<String>,
-    postal_code: Field<String>,
-    city: Field<String>,
+    pub address_type: Field<String>,
+    pub street: Field<String>,
+    pub house_number: Field<String>,
+    pub house_number_addition: Field<String>,
+    pub postal_code: Field<String>,
+    pub city: Field<String>,
     #[serde(rename = "countryISOCode")]
-    country_iso_code: Field<String>,
-    period: Field<Obj<WPeriod>>,
-    created_at: Field<NaiveDateTime>,
+    pub country_iso_code: Field<String>,
+    pub period: Field<Obj<WPeriod>>,
+    pub created_at: Field<NaiveDateTime>,
 }
 
 /// An address: nothing in it decides, every field is passed on.
@@ -213,41 +258,48 @@ pub fn address(v: &Value) -> Result<RestAddress, Unread> {
     })
 }
 
-#[derive(Deserialize, Default)]
+/// One salary of `GET /api/companies/{companyId}/employees/salaries`.
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default, rename_all = "camelCase")]
-struct WSalary {
-    salary_id: Field<Uuid>,
-    start_date: Field<NaiveDateTime>,
-    #[serde(rename = "type")]
-    salary_type: Field<String>,
-    value: Field<Decimal>,
-    created_at: Field<NaiveDateTime>,
+pub struct WSalary {
+    pub salary_id: Field<Uuid>,
+    pub start_date: Field<NaiveDateTime>,
+    /// Euros.
+    pub value: Field<Decimal>,
+    /// `grossFulltimeSalary`, `grossHourlyWage`, … ([`super::SALARY_TYPES`]).
+    #[serde(rename = "type", skip_serializing_if = "Field::is_missing")]
+    pub salary_type: Field<String>,
+    pub created_at: Field<NaiveDateTime>,
 }
 
-pub fn salary(v: &Value) -> Result<RestSalary, Unread> {
+/// A salary as SOAP's `Salary_V2` (its type as the Nmbrs number).
+pub fn salary(v: &Value) -> Result<Salary, Unread> {
     let w: WSalary = record(v)?;
-    Ok(RestSalary {
-        id: w.salary_id.ok().map(SalaryUuid),
-        start_date: w.start_date.ok(),
-        salary_type: w.salary_type.ok(),
+    Ok(Salary {
+        id: SalaryId(uuid_id(w.salary_id)),
         value: w.value.ok(),
-        created_at: w.created_at.ok(),
+        salary_type: salary_type(w.salary_type.ok().as_deref()),
+        salary_table: None,
+        start_date: w.start_date.ok(),
+        creation_date: w.created_at.ok(),
     })
 }
 
-#[derive(Deserialize, Default)]
+/// Hours per weekday of one schedule week.
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default, rename_all = "camelCase")]
-struct WWeek {
-    hours_monday: Field<Decimal>,
-    hours_tuesday: Field<Decimal>,
-    hours_wednesday: Field<Decimal>,
-    hours_thursday: Field<Decimal>,
-    hours_friday: Field<Decimal>,
-    hours_saturday: Field<Decimal>,
-    hours_sunday: Field<Decimal>,
+pub struct WWeek {
+    pub hours_monday: Field<Decimal>,
+    pub hours_tuesday: Field<Decimal>,
+    pub hours_wednesday: Field<Decimal>,
+    pub hours_thursday: Field<Decimal>,
+    pub hours_friday: Field<Decimal>,
+    pub hours_saturday: Field<Decimal>,
+    pub hours_sunday: Field<Decimal>,
 }
 
 impl WWeek {
+    /// Monday first; a day that could not be read is 0.
     fn days(self) -> [Decimal; 7] {
         [
             self.hours_monday,
@@ -260,33 +312,49 @@ impl WWeek {
         ]
         .map(|d| d.ok().unwrap_or_default())
     }
+
+    /// The week of `hours` (Monday first).
+    pub fn of(hours: [Field<Decimal>; 7]) -> Self {
+        let [hours_monday, hours_tuesday, hours_wednesday, hours_thursday, hours_friday, hours_saturday, hours_sunday] =
+            hours;
+        WWeek {
+            hours_monday,
+            hours_tuesday,
+            hours_wednesday,
+            hours_thursday,
+            hours_friday,
+            hours_saturday,
+            hours_sunday,
+        }
+    }
 }
 
-#[derive(Deserialize, Default)]
+/// One schedule of `GET /api/companies/{companyId}/employees/schedules`.
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default, rename_all = "camelCase")]
-struct WSchedule {
-    schedule_id: Field<Uuid>,
-    start_date: Field<NaiveDateTime>,
-    parttime_percentage: Field<Decimal>,
-    hours_per_week: Field<Decimal>,
-    days_per_week: Field<Decimal>,
-    week1: Field<Obj<WWeek>>,
-    week2: Field<Obj<WWeek>>,
-    created_at: Field<NaiveDateTime>,
+pub struct WSchedule {
+    pub schedule_id: Field<Uuid>,
+    pub start_date: Field<NaiveDateTime>,
+    pub parttime_percentage: Field<Decimal>,
+    pub hours_per_week: Field<Decimal>,
+    pub days_per_week: Field<Decimal>,
+    pub week1: Field<Obj<WWeek>>,
+    pub week2: Field<Obj<WWeek>>,
+    pub created_at: Field<NaiveDateTime>,
 }
 
-pub fn schedule(v: &Value) -> Result<RestSchedule, Unread> {
+/// A schedule as SOAP's `Schedule_V2` (its decimal id 0: a UUID does not fit and no rule reads
+/// it; a day that could not be read is 0 hours).
+pub fn schedule(v: &Value) -> Result<Schedule, Unread> {
     let w: WSchedule = record(v)?;
-    let week = |f: Field<Obj<WWeek>>| f.ok().map_or([Decimal::ZERO; 7], |o| o.0.days());
-    Ok(RestSchedule {
-        id: w.schedule_id.ok().map(ScheduleUuid),
-        start_date: w.start_date.ok(),
+    let week = |f: Field<Obj<WWeek>>| f.ok().map_or([Decimal::ZERO; 7], |o| o.0.days()).map(Some);
+    Ok(Schedule {
+        id: Decimal::ZERO,
+        hours_week1: week(w.week1),
+        hours_week2: week(w.week2),
         parttime_percentage: w.parttime_percentage.ok(),
-        hours_per_week: w.hours_per_week.ok(),
-        days_per_week: w.days_per_week.ok(),
-        week1: week(w.week1),
-        week2: week(w.week2),
-        created_at: w.created_at.ok(),
+        start_date: w.start_date.ok(),
+        creation_date: w.created_at.ok(),
     })
 }
 
@@ -311,6 +379,7 @@ mod tests {
         let c = &listed.items[0].items[0];
         assert_eq!(c.hours_per_week, None, "passed-on field unreadable → None");
         assert_eq!(c.end_date, None);
+        assert!(!has_id(c.contract_id.0), "no contractId: set aside by the contract list");
         assert_eq!(listed.unreadable.len(), 2);
         assert_eq!(listed.unreadable[0].field, "startDate");
         assert!(listed.unreadable[0].employee_id.is_some());

@@ -26,6 +26,7 @@ mod bodies;
 mod company;
 mod employee;
 mod period_lines;
+pub mod words;
 
 pub use bodies::*;
 pub use company::*;
@@ -133,6 +134,13 @@ impl FromWire for NaiveDateTime {
 #[derive(Debug)]
 pub struct Obj<T>(pub T);
 
+/// A nested object is written as its own fields.
+impl<T: Serialize> ToWire for Obj<T> {
+    fn to_wire(&self) -> Value {
+        serde_json::to_value(&self.0).unwrap_or(Value::Null)
+    }
+}
+
 impl<T: DeserializeOwned> FromWire for Obj<T> {
     fn from_wire(v: &Value) -> Result<Self, String> {
         if !v.is_object() {
@@ -174,14 +182,21 @@ impl<T: ToWire> Serialize for Field<T> {
     }
 }
 
+impl<T> Field<T> {
+    /// Whether nothing was read (for `skip_serializing_if`: a field Nmbrs leaves out).
+    pub fn is_missing(&self) -> bool {
+        matches!(self, Field::Missing)
+    }
+}
+
 impl<T> From<Option<T>> for Field<T> {
     fn from(v: Option<T>) -> Self {
         v.map_or(Field::Missing, Field::Value)
     }
 }
 
-/// The canonical JSON of a value [`FromWire`] reads (a UUID as its hyphenated text, a number
-/// from its exact text, text as it is).
+/// The canonical JSON of a value [`FromWire`] reads, as Nmbrs writes it (a UUID as its
+/// hyphenated text, a decimal as a JSON float, a date with `Z`, text as it is).
 pub trait ToWire {
     fn to_wire(&self) -> Value;
 }
@@ -210,9 +225,19 @@ impl ToWire for String {
     }
 }
 
+/// A JSON float (the file's `format: float`) as Nmbrs writes one: `7.25`, a whole number as
+/// `38.0` (so the simulator's float32 noise reaches it as it reaches Nmbrs' numbers).
 impl ToWire for Decimal {
     fn to_wire(&self) -> Value {
-        Value::Number(number(*self))
+        use rust_decimal::prelude::ToPrimitive;
+        self.to_f64().map_or(Value::Null, Value::from)
+    }
+}
+
+/// ISO-8601 as Nmbrs' examples write it (`2024-01-01T00:00:00Z`); the reader drops the zone.
+impl ToWire for NaiveDateTime {
+    fn to_wire(&self) -> Value {
+        Value::String(format!("{}Z", self.format("%Y-%m-%dT%H:%M:%S")))
     }
 }
 

@@ -91,7 +91,7 @@ pub fn days(v: &Value) -> Result<i32, Unread> {
 mod tests {
     use serde_json::json;
 
-    use super::super::employee::{contract, schedule};
+    use super::super::employee::{WSchedule, contract, schedule};
     use super::super::{FromWire, HOUR_LINE, WAGE_LINE, by_employee, by_employee_lines, lines};
     use super::*;
 
@@ -109,11 +109,11 @@ mod tests {
         let line = hour_line(&json!({"hourComponentId": Uuid::nil(), "hourCode": 1, "hours": 7.4999995})).unwrap();
         assert_eq!(line.hours.0.to_string(), "7.5");
         let week = json!({"hoursMonday": 6.4000006, "hoursTuesday": 5.5499997});
-        let s =
-            schedule(&json!({"startDate": "2025-09-01T00:00:00", "hoursPerWeek": 19.200003, "week1": week})).unwrap();
+        let sent = json!({"startDate": "2025-09-01T00:00:00", "hoursPerWeek": 19.200003, "week1": week});
+        let (s, w) = (schedule(&sent).unwrap(), record::<WSchedule>(&sent).unwrap());
         assert_eq!(
-            (s.hours_per_week, s.week1[0], s.week1[1]),
-            (Some(Decimal::new(192, 1)), Decimal::new(64, 1), Decimal::new(555, 2))
+            (w.hours_per_week.ok(), s.hours_week1[0], s.hours_week1[1]),
+            (Some(Decimal::new(192, 1)), Some(Decimal::new(64, 1)), Some(Decimal::new(555, 2)))
         );
         // An int field sent as a float means its integer; a real fraction is no int.
         assert_eq!(i32::from_wire(&json!(4.0)), Ok(4));
