@@ -195,6 +195,26 @@ impl Codec for Option<String> {
     }
 }
 
+/// [`Text`] reads and writes as `String` does, without a heap block for short text.
+impl Codec for Text {
+    fn decode(text: Option<&str>) -> Result<Self, String> {
+        Ok(Text::new(text.unwrap_or("")))
+    }
+    fn encode(&self, w: &mut SoapWriter, name: &str) {
+        w.leaf(name, self);
+    }
+}
+
+/// As `Option<String>`: absent when `None`, empty or blank text reads as `None`.
+impl Codec for Option<Text> {
+    fn decode(text: Option<&str>) -> Result<Self, String> {
+        Ok(optional(text).map(Text::new))
+    }
+    fn encode(&self, w: &mut SoapWriter, name: &str) {
+        w.leaf_opt(name, self.as_deref());
+    }
+}
+
 macro_rules! nillable {
     ($($t:ty),*) => {$(
         /// `nillable="true"` values: `xsi:nil` when `None`; empty text reads as `None`.
