@@ -106,15 +106,24 @@ fn xml10_eols(raw: &str) -> Cow<'_, str> {
     BytesText::from_escaped(raw).xml10_content()
 }
 
-/// The leaf's text as a `String` to append a further piece to; a first piece still as
-/// written is normalised ([`xml10_eols`]) on the way.
-fn gathered<'a>(text: &'a mut Cow<'_, str>) -> &'a mut String {
+/// The leaf's text as a `String` to append a further piece to; a first piece still as written is
+/// normalised ([`xml10_eols`]) on the way into `spare`, the buffer a leaf gathered before left
+/// ([`next_leaf`]): one buffer serves the whole walk, not one heap block per gathered leaf.
+fn gathered<'a>(text: &'a mut Cow<'_, str>, spare: &mut String) -> &'a mut String {
     if let Cow::Borrowed(raw) = *text {
-        let mut owned = String::with_capacity(raw.len() + 16);
+        let mut owned = std::mem::take(spare);
+        owned.clear();
         owned.push_str(&xml10_eols(raw));
         *text = Cow::Owned(owned);
     }
     text.to_mut()
+}
+
+/// Empties `text` for the next leaf, keeping a gathered leaf's buffer in `spare`.
+fn next_leaf(text: &mut Cow<'_, str>, spare: &mut String) {
+    if let Cow::Owned(buffer) = std::mem::replace(text, Cow::Borrowed("")) {
+        *spare = buffer;
+    }
 }
 
 /// A text value as the worker sees it (CONTRACT §2.3): the characters XML 1.0 forbids
@@ -168,15 +177,15 @@ fn malformed(e: impl std::fmt::Display) -> ReadError {
     ReadError::Malformed(e.to_string())
 }
 
-/// Walks the elements below the current element (already opened) until its end, calling
-/// the visitor's `open`/`leaf`/`close` with the depth. Text of leaves is unescaped,
-/// EOL-normalised and cleaned ([`clean_text`]); a leaf of one clean piece of text is only
-/// trimmed and borrowed ([`leaf_value`]).
+/// Walks the elements below the current element (already opened) until its end, calling the visitor's
+/// `open`/`leaf`/`close` with the depth. Text of leaves is unescaped, EOL-normalised and cleaned
+/// ([`clean_text`]); a leaf of one clean piece of text is only trimmed and borrowed ([`leaf_value`]).
 fn walk<'x, V: Visitor + ?Sized>(reader: &mut Reader<&'x [u8]>, visitor: &mut V) -> Result<(), ReadError> {
     let mut depth = 0usize;
     // The element opened last, while we do not yet know whether it has children.
     let mut pending: Option<(BytesStart<'x>, bool)> = None;
     let mut text: Cow<'x, str> = Cow::Borrowed("");
+    let mut spare = String::new();
     loop {
         match reader.read_event().map_err(malformed)? {
             Event::Start(s) => {
@@ -186,7 +195,7 @@ fn walk<'x, V: Visitor + ?Sized>(reader: &mut Reader<&'x [u8]>, visitor: &mut V)
                 depth += 1;
                 let nil = is_nil(&s);
                 pending = Some((s, nil));
-                text = Cow::Borrowed("");
+                next_leaf(&mut text, &mut spare);
             }
             Event::Empty(s) => {
                 if let Some((p, _)) = pending.take() {
@@ -198,19 +207,18 @@ fn walk<'x, V: Visitor + ?Sized>(reader: &mut Reader<&'x [u8]>, visitor: &mut V)
             Event::Text(t) if pending.is_some() => match t.into_inner() {
                 // The usual leaf: one piece, kept as written until the element ends.
                 Cow::Borrowed(raw) if text.is_empty() => text = Cow::Borrowed(raw),
-                piece => gathered(&mut text).push_str(&xml10_eols(&piece)),
+                piece => gathered(&mut text, &mut spare).push_str(&xml10_eols(&piece)),
             },
-            Event::CData(c) if pending.is_some() => gathered(&mut text).push_str(&c.xml10_content()),
-            Event::GeneralRef(r) if pending.is_some() => push_reference(&r, gathered(&mut text)),
+            Event::CData(c) if pending.is_some() => gathered(&mut text, &mut spare).push_str(&c.xml10_content()),
+            Event::GeneralRef(r) if pending.is_some() => push_reference(&r, gathered(&mut text, &mut spare)),
             Event::End(e) => {
                 if depth == 0 {
                     return Ok(());
                 }
                 match pending.take() {
                     Some((p, nil)) => {
-                        let value = if nil { None } else { Some(leaf_value(&text)) };
-                        visitor.leaf(depth, p.local_name().as_ref(), value.as_deref())?;
-                        text = Cow::Borrowed("");
+                        visitor.leaf(depth, p.local_name().as_ref(), (!nil).then(|| leaf_value(&text)).as_deref())?;
+                        next_leaf(&mut text, &mut spare);
                     }
                     None => visitor.close(depth, e.local_name().as_ref()),
                 }
@@ -222,8 +230,7 @@ fn walk<'x, V: Visitor + ?Sized>(reader: &mut Reader<&'x [u8]>, visitor: &mut V)
     }
 }
 
-/// Collects the leaves of a fault (SOAP 1.1 `faultcode`/`faultstring`, SOAP 1.2
-/// `Code/Value` and `Reason/Text`).
+/// Collects the leaves of a fault (SOAP 1.1 `faultcode`/`faultstring`, SOAP 1.2 `Code/Value`, `Reason/Text`).
 #[derive(Default)]
 struct FaultVisitor {
     code: Option<String>,
