@@ -19,7 +19,7 @@ use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::{BytesStart, BytesText, Event};
 
 use super::fault::SoapFault;
-use super::text::trim;
+use super::text::{needs_care, trim};
 
 mod list;
 
@@ -65,28 +65,6 @@ fn xml10_char(c: char) -> bool {
 /// for almost all real text, so cleaning costs nothing then.
 fn may_hold_forbidden(t: &str) -> bool {
     t.bytes().any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF)
-}
-
-/// Whether raw text (EOLs as written) needs more than trimming: [`may_hold_forbidden`], or a
-/// CR to normalise. One byte pass over the usual leaf, which then needs nothing else.
-fn needs_care(raw: &str) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let care = |b: &u8| (*b < 0x20 && !matches!(*b, b'\t' | b'\n')) || *b == 0xEF;
-    // Eight bytes at a time: whether a word holds a byte below 0x20 or a byte 0xEF is exact
-    // without a branch per byte ("hasless"/"haszero"); only such a word (a tab or LF in the
-    // text) is looked at byte by byte.
-    let mut words = raw.as_bytes().chunks_exact(8);
-    for word in &mut words {
-        let w = u64::from_le_bytes(<[u8; 8]>::try_from(word).unwrap_or_default());
-        let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
-        let ef = w ^ (ONES * 0xEF);
-        let lead = ef.wrapping_sub(ONES) & !ef & HIGH;
-        if (control | lead) != 0 && word.iter().any(care) {
-            return true;
-        }
-    }
-    words.remainder().iter().any(care)
 }
 
 /// The text of a leaf as the visitor gets it ([`clean_text`]). `Borrowed` text is one piece
@@ -166,11 +144,16 @@ fn local(name: &str) -> &str {
 }
 
 fn is_nil(start: &BytesStart<'_>) -> bool {
-    // The usual element has no attributes: no attribute parsing then.
+    // The usual element has no attributes: nothing to parse. Others are parsed without quick-xml's
+    // duplicate check (a list of keys, a heap block per element): no well-formed response has one.
     if start.attributes_raw().bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')) {
         return false;
     }
-    start.attributes().flatten().any(|a| local(a.key.as_ref()) == "nil" && matches!(a.value.as_ref(), "true" | "1"))
+    start
+        .attributes()
+        .with_checks(false)
+        .flatten()
+        .any(|a| local(a.key.as_ref()) == "nil" && matches!(a.value.as_ref(), "true" | "1"))
 }
 
 fn malformed(e: impl std::fmt::Display) -> ReadError {
