@@ -404,4 +404,22 @@ mod tests {
         let p = PersonalInfo { bsn: Some("123456782".into()), ..Default::default() };
         assert!(!format!("{p:?}").contains("123456782"));
     }
+
+    #[test]
+    fn snapshot_text_serializes_as_plain_strings_short_or_long() {
+        let long = "medewerker12345@horeca.example";
+        let s = EmployeeSnapshot {
+            first_name: Some("Ada".into()),
+            gender: "female".into(),
+            email_work: Some(long.into()),
+            ..Default::default()
+        };
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(
+            (&json["first_name"], &json["gender"], &json["email_work"]),
+            (&"Ada".into(), &"female".into(), &long.into())
+        );
+        assert!(json["city"].is_null());
+        assert_eq!(serde_json::from_value::<EmployeeSnapshot>(json).unwrap(), s);
+    }
 }
