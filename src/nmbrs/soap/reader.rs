@@ -19,7 +19,7 @@ use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::{BytesStart, BytesText, Event};
 
 use super::fault::SoapFault;
-use super::text::{needs_care, trim};
+use super::text::trim;
 
 mod list;
 
@@ -67,6 +67,28 @@ fn may_hold_forbidden(t: &str) -> bool {
     t.bytes().any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF)
 }
 
+/// Whether raw text (EOLs as written) needs more than trimming: [`may_hold_forbidden`], or a
+/// CR to normalise. One byte pass over the usual leaf, which then needs nothing else.
+fn needs_care(raw: &str) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let care = |b: &u8| (*b < 0x20 && !matches!(*b, b'\t' | b'\n')) || *b == 0xEF;
+    // Eight bytes at a time: whether a word holds a byte below 0x20 or a byte 0xEF is exact
+    // without a branch per byte ("hasless"/"haszero"); only such a word (a tab or LF in the
+    // text) is looked at byte by byte.
+    let mut words = raw.as_bytes().chunks_exact(8);
+    for word in &mut words {
+        let w = u64::from_le_bytes(<[u8; 8]>::try_from(word).unwrap_or_default());
+        let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+        let ef = w ^ (ONES * 0xEF);
+        let lead = ef.wrapping_sub(ONES) & !ef & HIGH;
+        if (control | lead) != 0 && word.iter().any(care) {
+            return true;
+        }
+    }
+    words.remainder().iter().any(care)
+}
+
 /// The text of a leaf as the visitor gets it ([`clean_text`]). `Borrowed` text is one piece
 /// as written, EOLs not yet normalised: the usual leaf, which [`needs_care`] finds clean, is
 /// only trimmed and stays borrowed from the response (the fast path). `Owned` text was
@@ -84,24 +106,15 @@ fn xml10_eols(raw: &str) -> Cow<'_, str> {
     BytesText::from_escaped(raw).xml10_content()
 }
 
-/// The leaf's text as a `String` to append a further piece to; a first piece still as written is
-/// normalised ([`xml10_eols`]) on the way into `spare`, the buffer a leaf gathered before left
-/// ([`next_leaf`]): one buffer serves the whole walk, not one heap block per gathered leaf.
-fn gathered<'a>(text: &'a mut Cow<'_, str>, spare: &mut String) -> &'a mut String {
+/// The leaf's text as a `String` to append a further piece to; a first piece still as
+/// written is normalised ([`xml10_eols`]) on the way.
+fn gathered<'a>(text: &'a mut Cow<'_, str>) -> &'a mut String {
     if let Cow::Borrowed(raw) = *text {
-        let mut owned = std::mem::take(spare);
-        owned.clear();
+        let mut owned = String::with_capacity(raw.len() + 16);
         owned.push_str(&xml10_eols(raw));
         *text = Cow::Owned(owned);
     }
     text.to_mut()
-}
-
-/// Empties `text` for the next leaf, keeping a gathered leaf's buffer in `spare`.
-fn next_leaf(text: &mut Cow<'_, str>, spare: &mut String) {
-    if let Cow::Owned(buffer) = std::mem::replace(text, Cow::Borrowed("")) {
-        *spare = buffer;
-    }
 }
 
 /// A text value as the worker sees it (CONTRACT §2.3): the characters XML 1.0 forbids
@@ -160,15 +173,15 @@ fn malformed(e: impl std::fmt::Display) -> ReadError {
     ReadError::Malformed(e.to_string())
 }
 
-/// Walks the elements below the current element (already opened) until its end, calling the visitor's
-/// `open`/`leaf`/`close` with the depth. Text of leaves is unescaped, EOL-normalised and cleaned
-/// ([`clean_text`]); a leaf of one clean piece of text is only trimmed and borrowed ([`leaf_value`]).
+/// Walks the elements below the current element (already opened) until its end, calling
+/// the visitor's `open`/`leaf`/`close` with the depth. Text of leaves is unescaped,
+/// EOL-normalised and cleaned ([`clean_text`]); a leaf of one clean piece of text is only
+/// trimmed and borrowed ([`leaf_value`]).
 fn walk<'x, V: Visitor + ?Sized>(reader: &mut Reader<&'x [u8]>, visitor: &mut V) -> Result<(), ReadError> {
     let mut depth = 0usize;
     // The element opened last, while we do not yet know whether it has children.
     let mut pending: Option<(BytesStart<'x>, bool)> = None;
     let mut text: Cow<'x, str> = Cow::Borrowed("");
-    let mut spare = String::new();
     loop {
         match reader.read_event().map_err(malformed)? {
             Event::Start(s) => {
@@ -178,7 +191,7 @@ fn walk<'x, V: Visitor + ?Sized>(reader: &mut Reader<&'x [u8]>, visitor: &mut V)
                 depth += 1;
                 let nil = is_nil(&s);
                 pending = Some((s, nil));
-                next_leaf(&mut text, &mut spare);
+                text = Cow::Borrowed("");
             }
             Event::Empty(s) => {
                 if let Some((p, _)) = pending.take() {
@@ -190,18 +203,19 @@ fn walk<'x, V: Visitor + ?Sized>(reader: &mut Reader<&'x [u8]>, visitor: &mut V)
             Event::Text(t) if pending.is_some() => match t.into_inner() {
                 // The usual leaf: one piece, kept as written until the element ends.
                 Cow::Borrowed(raw) if text.is_empty() => text = Cow::Borrowed(raw),
-                piece => gathered(&mut text, &mut spare).push_str(&xml10_eols(&piece)),
+                piece => gathered(&mut text).push_str(&xml10_eols(&piece)),
             },
-            Event::CData(c) if pending.is_some() => gathered(&mut text, &mut spare).push_str(&c.xml10_content()),
-            Event::GeneralRef(r) if pending.is_some() => push_reference(&r, gathered(&mut text, &mut spare)),
+            Event::CData(c) if pending.is_some() => gathered(&mut text).push_str(&c.xml10_content()),
+            Event::GeneralRef(r) if pending.is_some() => push_reference(&r, gathered(&mut text)),
             Event::End(e) => {
                 if depth == 0 {
                     return Ok(());
                 }
                 match pending.take() {
                     Some((p, nil)) => {
-                        visitor.leaf(depth, p.local_name().as_ref(), (!nil).then(|| leaf_value(&text)).as_deref())?;
-                        next_leaf(&mut text, &mut spare);
+                        let value = if nil { None } else { Some(leaf_value(&text)) };
+                        visitor.leaf(depth, p.local_name().as_ref(), value.as_deref())?;
+                        text = Cow::Borrowed("");
                     }
                     None => visitor.close(depth, e.local_name().as_ref()),
                 }
@@ -213,7 +227,8 @@ fn walk<'x, V: Visitor + ?Sized>(reader: &mut Reader<&'x [u8]>, visitor: &mut V)
     }
 }
 
-/// Collects the leaves of a fault (SOAP 1.1 `faultcode`/`faultstring`, SOAP 1.2 `Code/Value`, `Reason/Text`).
+/// Collects the leaves of a fault (SOAP 1.1 `faultcode`/`faultstring`, SOAP 1.2
+/// `Code/Value` and `Reason/Text`).
 #[derive(Default)]
 struct FaultVisitor {
     code: Option<String>,
