@@ -100,7 +100,7 @@ mod tests {
         EmployeeSnapshot {
             employee_id: crate::domain::nmbrs::EmployeeId::int(id),
             employee_number: number,
-            bsn: bsn.map(str::to_owned),
+            bsn: bsn.map(Into::into),
             ..Default::default()
         }
     }

@@ -134,22 +134,22 @@ fn employee(p: Person<'_>) -> SimEmployee {
         snapshot: EmployeeSnapshot {
             employee_id: p.id.into(),
             employee_number: number,
-            first_name: Some(p.first.to_owned()),
+            first_name: Some(p.first.into()),
             birthday: Some(date(1990 + number % 10, 1 + (number as u32 % 12), 15)),
-            prefix: own(p.prefix),
-            last_name: Some(p.last.to_owned()),
+            prefix: p.prefix.map(Into::into),
+            last_name: Some(p.last.into()),
             gender: if number % 2 == 0 { "female" } else { "male" }.into(),
-            bsn: Some(p.bsn.to_owned()),
+            bsn: Some(p.bsn.into()),
             city: Some("Amsterdam".into()),
-            email_work: own(p.email_work),
-            email_private: own(p.email_private),
-            telephone_mobile_private: Some(format!("06{:08}", 12_345_600 + number)),
+            email_work: p.email_work.map(Into::into),
+            email_private: p.email_private.map(Into::into),
+            telephone_mobile_private: Some(format!("06{:08}", 12_345_600 + number).into()),
             contract_start_date: Some(p.start),
             contract_end_date: p.end,
             salary_type: Some("Bruto_Uurloon".into()),
             salary_value: Some(hourly),
             street: Some("Keizersgracht".into()),
-            house_number: Some(format!("{}", 100 + number)),
+            house_number: Some(format!("{}", 100 + number).into()),
             post_code: Some("1015 CJ".into()),
             hourly_wage: Some(hourly),
             contract_hours: Some(weekly),
@@ -161,10 +161,10 @@ fn employee(p: Person<'_>) -> SimEmployee {
                 [Some(p.first), p.prefix, Some(p.last)].into_iter().flatten().collect::<Vec<_>>().join(" "),
             ),
             employee_number: number,
-            bsn: Some(p.bsn.to_owned()),
-            first_name: Some(p.first.to_owned()),
+            bsn: Some(p.bsn.into()),
+            first_name: Some(p.first.into()),
             prefix: own(p.prefix),
-            last_name: Some(p.last.to_owned()),
+            last_name: Some(p.last.into()),
             gender: if number % 2 == 0 { "female" } else { "male" }.into(),
             nationality_code: 1,
             email_work: own(p.email_work),
@@ -318,7 +318,7 @@ fn generated(shift: Shift, (id, company): (i32, i32), first: &str, label: i32, b
         weekly_hours: "0",
         bsn: &bsn,
     });
-    e.snapshot.last_name = Some(format!("Employee {label}"));
+    e.snapshot.last_name = Some(format!("Employee {label}").into());
     e
 }
 

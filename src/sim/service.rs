@@ -291,7 +291,7 @@ pub fn display_name(s: &EmployeeSnapshot) -> String {
     [&s.first_name, &s.prefix, &s.last_name]
         .into_iter()
         .flatten()
-        .map(String::as_str)
+        .map(Text::as_str)
         .filter(|p| !p.is_empty())
         .collect::<Vec<_>>()
         .join(" ")

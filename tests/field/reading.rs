@@ -54,7 +54,7 @@ pub(super) fn horeca_with(employees: Vec<SimEmployee>) -> SimState {
 pub(super) fn employee(id: i32, email: &str, contracts: Vec<Contract>) -> SimEmployee {
     let mut e = demo::state().domains[demo::DOMAIN].employees[&503293].clone();
     e.snapshot.employee_id = nmbrs_worker::nmbrs::EmployeeId::int(id);
-    e.snapshot.email_work = Some(email.to_owned());
+    e.snapshot.email_work = Some(email.into());
     e.snapshot.bsn = None;
     e.snapshot.contract_start_date = None;
     e.snapshot.contract_end_date = None;

@@ -62,9 +62,9 @@ fn employee(n: u8, employments: Vec<Contract>) -> SimEmployee {
         snapshot: EmployeeSnapshot {
             employee_id: EmployeeId::int(soap_id(n)),
             employee_number: 700 + i32::from(n),
-            first_name: Some(format!("Field{n}")),
+            first_name: Some(format!("Field{n}").into()),
             last_name: Some("Person".into()),
-            email_work: Some(format!("field{n}@horeca.example")),
+            email_work: Some(format!("field{n}@horeca.example").into()),
             ..Default::default()
         },
         contracts: employments,

@@ -4,7 +4,7 @@
 //! never set a record aside, and give every text value cleaned and trimmed.
 
 use nmbrs_worker::nmbrs::{
-    Contract, EmployeeSnapshot, Listed,
+    Contract, EmployeeSnapshot, Listed, Text,
     soap::{reader, records::HistoryEntry},
 };
 use proptest::prelude::*;
@@ -96,7 +96,7 @@ fn typed_field() -> impl Strategy<Value = Field> {
 }
 
 /// The passed-on text fields of a snapshot and how to read them back.
-type Getter = fn(&EmployeeSnapshot) -> &Option<String>;
+type Getter = fn(&EmployeeSnapshot) -> &Option<Text>;
 const TEXT_FIELDS: [(&str, Getter); 12] = [
     ("FirstName", |s| &s.first_name),
     ("Prefix", |s| &s.prefix),
@@ -175,7 +175,8 @@ proptest! {
         for (i, (s, input)) in snapshots.iter().zip(&inputs).enumerate() {
             prop_assert_eq!(s.employee_id, nmbrs_worker::nmbrs::EmployeeId::int(600_000 + i as i32));
             for ((name, get), field) in TEXT_FIELDS.iter().zip(&input.text) {
-                prop_assert_eq!(get(s), &field.expected_text(), "{}", name);
+                let expected = field.expected_text();
+                prop_assert_eq!(get(s).as_deref(), expected.as_deref(), "{}", name);
             }
             // No typed value here is valid: each reads as none / the empty value.
             prop_assert_eq!((s.birthday, s.salary_value), (None, None));

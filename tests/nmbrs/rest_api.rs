@@ -48,7 +48,7 @@ fn soap_company(id: i32) -> CompanyId {
 fn aligned_state() -> SimState {
     let mut state = demo::state();
     for e in state.domains.get_mut(DOMAIN).unwrap().employees.values_mut() {
-        let phone = e.snapshot.telephone_mobile_private.clone();
+        let phone = e.snapshot.telephone_mobile_private.as_deref().map(str::to_owned);
         e.personal_infos.iter_mut().for_each(|p| p.telephone_mobile_private = phone.clone());
     }
     state

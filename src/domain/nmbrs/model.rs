@@ -14,6 +14,13 @@ pub use super::listed::{Listed, PerEmployee, UnreadableRecord};
 pub use super::period::{CurrentPeriod, PayPeriod, PeriodError, PeriodType, WritePeriod};
 pub use crate::domain::nmbrs_id::NmbrsId;
 
+/// The text of a snapshot field (a name, code, city, phone number, e-mail address): up to 24
+/// bytes of UTF-8 are held inline, longer text on the heap. Reads as `&str` (`as_str()`,
+/// `as_deref()`), is made with `.into()` from `&str` or `String`, and serializes as a plain
+/// JSON string. Issue 22: a company-wide SOAP read fills ~15 such fields per employee, and
+/// one heap block each was most of what the records added to the parse.
+pub type Text = compact_str::CompactString;
+
 macro_rules! code_newtype {
     ($(#[$doc:meta] $name:ident),* $(,)?) => {$(
         #[$doc]
@@ -222,27 +229,27 @@ pub struct WageComponentLine {
 pub struct EmployeeSnapshot {
     pub employee_id: EmployeeId,
     pub employee_number: i32,
-    pub first_name: Option<String>,
+    pub first_name: Option<Text>,
     pub birthday: Option<NaiveDateTime>,
-    pub prefix: Option<String>,
-    pub last_name: Option<String>,
-    pub gender: String,
-    pub bsn: Option<String>,
-    pub city: Option<String>,
-    pub telephone_work: Option<String>,
-    pub telephone_mobile_work: Option<String>,
-    pub email_work: Option<String>,
+    pub prefix: Option<Text>,
+    pub last_name: Option<Text>,
+    pub gender: Text,
+    pub bsn: Option<Text>,
+    pub city: Option<Text>,
+    pub telephone_work: Option<Text>,
+    pub telephone_mobile_work: Option<Text>,
+    pub email_work: Option<Text>,
     pub contract_start_date: Option<NaiveDateTime>,
     pub contract_end_date: Option<NaiveDateTime>,
-    pub email_private: Option<String>,
-    pub telephone_private: Option<String>,
-    pub telephone_mobile_private: Option<String>,
-    pub salary_type: Option<String>,
+    pub email_private: Option<Text>,
+    pub telephone_private: Option<Text>,
+    pub telephone_mobile_private: Option<Text>,
+    pub salary_type: Option<Text>,
     pub salary_value: Option<Decimal>,
-    pub street: Option<String>,
-    pub house_number: Option<String>,
-    pub house_number_addition: Option<String>,
-    pub post_code: Option<String>,
+    pub street: Option<Text>,
+    pub house_number: Option<Text>,
+    pub house_number_addition: Option<Text>,
+    pub post_code: Option<Text>,
     /// Passed on; `None` when nil, absent or unparsable (CONTRACT §2.3), never 0.
     pub hourly_wage: Option<Decimal>,
     /// Hours per week of the current contract; passed on, `None` like `hourly_wage`.
@@ -255,19 +262,19 @@ fn debug_without_bsn(
     name: &str,
     id: EmployeeId,
     number: i32,
-    bsn: &Option<String>,
+    bsn: Option<&str>,
 ) -> fmt::Result {
     f.debug_struct(name)
         .field("id", &id)
         .field("employee_number", &number)
-        .field("bsn", &bsn.as_ref().map(|_| "<redacted>"))
+        .field("bsn", &bsn.map(|_| "<redacted>"))
         .finish_non_exhaustive()
 }
 
 impl fmt::Debug for EmployeeSnapshot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (id, number) = (self.employee_id, self.employee_number);
-        debug_without_bsn(f, "EmployeeSnapshot", id, number, &self.bsn)
+        debug_without_bsn(f, "EmployeeSnapshot", id, number, self.bsn.as_deref())
     }
 }
 
@@ -318,7 +325,7 @@ pub struct PersonalInfo {
 
 impl fmt::Debug for PersonalInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        debug_without_bsn(f, "PersonalInfo", self.id, self.employee_number, &self.bsn)
+        debug_without_bsn(f, "PersonalInfo", self.id, self.employee_number, self.bsn.as_deref())
     }
 }
 
@@ -396,5 +403,23 @@ mod tests {
         assert!(!format!("{s:?}").contains("123456782"));
         let p = PersonalInfo { bsn: Some("123456782".into()), ..Default::default() };
         assert!(!format!("{p:?}").contains("123456782"));
+    }
+
+    #[test]
+    fn snapshot_text_serializes_as_plain_strings_short_or_long() {
+        let long = "medewerker12345@horeca.example";
+        let s = EmployeeSnapshot {
+            first_name: Some("Ada".into()),
+            gender: "female".into(),
+            email_work: Some(long.into()),
+            ..Default::default()
+        };
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(
+            (&json["first_name"], &json["gender"], &json["email_work"]),
+            (&"Ada".into(), &"female".into(), &long.into())
+        );
+        assert!(json["city"].is_null());
+        assert_eq!(serde_json::from_value::<EmployeeSnapshot>(json).unwrap(), s);
     }
 }

@@ -35,7 +35,7 @@ pub use record::{MemberRecord, MemberShape, content_hash, member_record};
 pub use selection::{ImportedEmployee, Selection, candidate, chosen_email, select_imports};
 
 pub use crate::domain::nmbrs::model::UnreadableRecord;
-use crate::domain::nmbrs::{Contract, EmployeeSnapshot, PerEmployee, Salary, Schedule};
+use crate::domain::nmbrs::{Contract, EmployeeSnapshot, PerEmployee, Salary, Schedule, Text};
 
 /// What the handler read from Nmbrs for one linked company.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -111,6 +111,6 @@ pub struct UnreadableIn {
 }
 
 /// Trimmed, `None` when empty.
-fn text(s: &Option<String>) -> Option<&str> {
+fn text(s: &Option<Text>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }

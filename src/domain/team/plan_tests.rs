@@ -92,7 +92,7 @@ fn version(id: i32, created: Option<NaiveDate>, start: NaiveDate, end: Option<Na
 }
 
 fn person(id: i32, email: &str, bsn: Option<&str>) -> EmployeeSnapshot {
-    EmployeeSnapshot { bsn: bsn.map(str::to_owned), ..snap(id, Some(email), None) }
+    EmployeeSnapshot { bsn: bsn.map(Into::into), ..snap(id, Some(email), None) }
 }
 
 fn linked(user: &str, id: i32) -> RosterMember {

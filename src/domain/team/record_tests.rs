@@ -201,7 +201,8 @@ proptest! {
     ) {
         let mut e = rich();
         let s = &mut e.snapshot;
-        (s.first_name, s.last_name, s.city, s.telephone_private) = (first, last, city, phone);
+        (s.first_name, s.last_name, s.city, s.telephone_private) =
+            (first.map(Into::into), last.map(Into::into), city.map(Into::into), phone.map(Into::into));
         s.hourly_wage = Some(Decimal::new(wage, 2));
         e.contracts[0].hours_per_week = Some(Decimal::new(hours, 2));
         let base = member_record(&e, &by_id(503293), None, MemberShape::Plain);
@@ -210,10 +211,10 @@ proptest! {
         let mut changed = e.clone();
         let s = &mut changed.snapshot;
         match field {
-            0 => s.first_name = Some(new_value),
-            1 => s.last_name = Some(new_value),
-            2 => s.city = Some(new_value),
-            3 => s.telephone_private = Some(new_value),
+            0 => s.first_name = Some(new_value.into()),
+            1 => s.last_name = Some(new_value.into()),
+            2 => s.city = Some(new_value.into()),
+            3 => s.telephone_private = Some(new_value.into()),
             4 => s.hourly_wage = s.hourly_wage.map(|w| w + Decimal::ONE),
             5 => changed.contracts[0].hours_per_week = Some(Decimal::new(hours + 1, 2)),
             6 => changed.salaries[0].value = changed.salaries[0].value.map(|v| v + Decimal::ONE),

@@ -40,8 +40,8 @@ pub fn snap(id: i32, email_work: Option<&str>, email_private: Option<&str>) -> E
     EmployeeSnapshot {
         employee_id: crate::domain::nmbrs::EmployeeId::int(id),
         employee_number: id,
-        email_work: email_work.map(str::to_owned),
-        email_private: email_private.map(str::to_owned),
+        email_work: email_work.map(Into::into),
+        email_private: email_private.map(Into::into),
         ..Default::default()
     }
 }

@@ -157,11 +157,16 @@ fn local(name: &str) -> &str {
 }
 
 fn is_nil(start: &BytesStart<'_>) -> bool {
-    // The usual element has no attributes: no attribute parsing then.
+    // The usual element has no attributes: nothing to parse. Others are parsed without quick-xml's
+    // duplicate check (a list of keys, a heap block per element): no well-formed response has one.
     if start.attributes_raw().bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')) {
         return false;
     }
-    start.attributes().flatten().any(|a| local(a.key.as_ref()) == "nil" && matches!(a.value.as_ref(), "true" | "1"))
+    start
+        .attributes()
+        .with_checks(false)
+        .flatten()
+        .any(|a| local(a.key.as_ref()) == "nil" && matches!(a.value.as_ref(), "true" | "1"))
 }
 
 fn malformed(e: impl std::fmt::Display) -> ReadError {

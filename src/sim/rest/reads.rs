@@ -170,10 +170,10 @@ fn basic_info(e: &SimEmployee) -> Field<Obj<WBasicInfo>> {
     let s = &e.snapshot;
     obj(WBasicInfo {
         employee_number: v(s.employee_number),
-        first_name: s.first_name.clone().into(),
-        prefix: s.prefix.clone().into(),
+        first_name: s.first_name.as_deref().map(str::to_owned).into(),
+        prefix: s.prefix.as_deref().map(str::to_owned).into(),
         initials: e.personal_infos.last().and_then(|p| p.initials.clone()).into(),
-        last_name: v(s.last_name.clone().unwrap_or_default()),
+        last_name: v(s.last_name.as_deref().unwrap_or_default().to_owned()),
         employee_type: v(employee_type(e.employee_type).to_owned()),
     })
 }
@@ -208,13 +208,13 @@ pub fn employees(ctx: &mut CallContext) -> OperationReply {
 /// `contactInfo` of a seeded record: e-mail private and business; phone business, business
 /// mobile, private, private mobile; the other phone (left out when missing).
 fn contact_info(
-    email: [&Option<String>; 2],
-    phone: [&Option<String>; 4],
+    email: [Option<&str>; 2],
+    phone: [Option<&str>; 4],
     other_phone: Field<String>,
 ) -> Field<Obj<WContactInfo>> {
-    let [private_email, business_email] = email.map(|e| Field::from(e.clone()));
+    let [private_email, business_email] = email.map(|e| Field::from(e.map(str::to_owned)));
     let [business_phone, business_mobile_phone, private_phone, private_mobile_phone] =
-        phone.map(|p| Field::from(p.clone()));
+        phone.map(|p| Field::from(p.map(str::to_owned)));
     obj(WContactInfo {
         private_email,
         business_email,
@@ -243,8 +243,13 @@ pub fn personal_info(ctx: &mut CallContext) -> OperationReply {
             }),
             birth_info: obj(WBirthInfo { birth_date: p.birthday.into(), gender: gender(&p.gender) }),
             contact_info: contact_info(
-                [&p.email_private, &p.email_work],
-                [&p.telephone_work, &p.telephone_mobile_work, &p.telephone_private, &p.telephone_mobile_private],
+                [p.email_private.as_deref(), p.email_work.as_deref()],
+                [
+                    p.telephone_work.as_deref(),
+                    p.telephone_mobile_work.as_deref(),
+                    p.telephone_private.as_deref(),
+                    p.telephone_mobile_private.as_deref(),
+                ],
                 p.telephone_other.clone().into(),
             ),
             period: obj(WPeriod { year: v(p.start_year), period: v(p.start_period) }),
@@ -257,8 +262,13 @@ pub fn personal_info(ctx: &mut CallContext) -> OperationReply {
                 basic_info: basic_info(e),
                 birth_info: obj(WBirthInfo { birth_date: s.birthday.into(), gender: gender(&s.gender) }),
                 contact_info: contact_info(
-                    [&s.email_private, &s.email_work],
-                    [&s.telephone_work, &s.telephone_mobile_work, &s.telephone_private, &s.telephone_mobile_private],
+                    [s.email_private.as_deref(), s.email_work.as_deref()],
+                    [
+                        s.telephone_work.as_deref(),
+                        s.telephone_mobile_work.as_deref(),
+                        s.telephone_private.as_deref(),
+                        s.telephone_mobile_private.as_deref(),
+                    ],
                     Field::Missing,
                 ),
                 period: period_or_2000(current),
@@ -279,7 +289,7 @@ pub fn private_infos(ctx: &mut CallContext) -> OperationReply {
             .filter_map(|p| p.bsn.as_ref().map(|b| WBsn { bsn: v(b.clone()), created_at: created(p.creation_date) }))
             .collect();
         if history.is_empty() {
-            e.snapshot.bsn.iter().map(|b| WBsn { bsn: v(b.clone()), created_at: created(None) }).collect()
+            e.snapshot.bsn.iter().map(|b| WBsn { bsn: v(b.to_string()), created_at: created(None) }).collect()
         } else {
             history
         }
@@ -374,11 +384,11 @@ pub fn addresses(ctx: &mut CallContext) -> OperationReply {
             address_id: v(ctx.uuid(IdKind::Address, e.id())),
             is_default: v(true),
             address_type: v("homeAddress".to_owned()),
-            street: v(s.street.clone().unwrap_or_default()),
-            house_number: s.house_number.clone().into(),
-            house_number_addition: s.house_number_addition.clone().into(),
-            postal_code: s.post_code.clone().into(),
-            city: v(s.city.clone().unwrap_or_default()),
+            street: v(s.street.as_deref().unwrap_or_default().to_owned()),
+            house_number: s.house_number.as_deref().map(str::to_owned).into(),
+            house_number_addition: s.house_number_addition.as_deref().map(str::to_owned).into(),
+            postal_code: s.post_code.as_deref().map(str::to_owned).into(),
+            city: v(s.city.as_deref().unwrap_or_default().to_owned()),
             country_iso_code: v("NL".to_owned()),
             period: period_or_2000(current),
             created_at: created(None),

@@ -78,11 +78,11 @@ pub(super) fn assemble(r: SnapshotReads) -> Listed<EmployeeSnapshot> {
 fn with_address(s: EmployeeSnapshot, a: Option<&RestAddress>) -> EmployeeSnapshot {
     let Some(a) = a else { return s };
     EmployeeSnapshot {
-        street: a.street.clone(),
-        house_number: a.house_number.clone(),
-        house_number_addition: a.house_number_addition.clone(),
-        post_code: a.postal_code.clone(),
-        city: a.city.clone(),
+        street: a.street.as_deref().map(Into::into),
+        house_number: a.house_number.as_deref().map(Into::into),
+        house_number_addition: a.house_number_addition.as_deref().map(Into::into),
+        post_code: a.postal_code.as_deref().map(Into::into),
+        city: a.city.as_deref().map(Into::into),
         ..s
     }
 }
@@ -94,9 +94,9 @@ fn snapshot(
     pay: Option<&Salary>,
     terms: &[Contract],
 ) -> EmployeeSnapshot {
-    let text = |f: fn(&PersonalInfo) -> &Option<String>| info.and_then(|i| f(i).clone());
+    let text = |f: fn(&PersonalInfo) -> &Option<String>| info.and_then(|i| f(i).as_deref()).map(Into::into);
     let or_basic = |f: fn(&PersonalInfo) -> &Option<String>, basic: &Option<String>| {
-        info.and_then(|i| f(i).clone()).or_else(|| basic.clone())
+        info.and_then(|i| f(i).as_deref()).or(basic.as_deref()).map(Into::into)
     };
     // Stand-ins (no hours) and contracts share the list; the latest by start decides the dates.
     let current = latest(terms, |c| (c.start_date, c.creation_date));
@@ -112,8 +112,8 @@ fn snapshot(
         birthday: info.and_then(|i| i.birthday),
         prefix: or_basic(|i| &i.prefix, &e.prefix),
         last_name: or_basic(|i| &i.last_name, &e.last_name),
-        gender: info.map(|i| i.gender.clone()).unwrap_or_default(),
-        bsn: bsn.map(|b| b.bsn.clone()),
+        gender: info.map(|i| i.gender.as_str().into()).unwrap_or_default(),
+        bsn: bsn.map(|b| b.bsn.as_str().into()),
         telephone_work: text(|i| &i.telephone_work),
         telephone_mobile_work: text(|i| &i.telephone_mobile_work),
         email_work: text(|i| &i.email_work),
@@ -122,7 +122,7 @@ fn snapshot(
         email_private: text(|i| &i.email_private),
         telephone_private: text(|i| &i.telephone_private),
         telephone_mobile_private: text(|i| &i.telephone_mobile_private),
-        salary_type: pay_type.map(crate::domain::team::record::salary_type),
+        salary_type: pay_type.map(crate::domain::team::record::salary_type).map(Into::into),
         salary_value: pay.and_then(|s| s.value),
         hourly_wage: pay.filter(|_| pay_type.is_some_and(|t| HOURLY.contains(&t))).and_then(|s| s.value),
         contract_hours: hours,

@@ -164,7 +164,7 @@ mod tests {
     use rust_decimal::Decimal;
 
     use super::*;
-    use crate::domain::nmbrs::model::{EmployeeId, EmployeeSnapshot};
+    use crate::domain::nmbrs::model::{EmployeeId, EmployeeSnapshot, Text};
     use crate::nmbrs::soap::envelope::SoapWriter;
 
     fn codes(result: &str) -> Vec<crate::nmbrs::ModelCode> {
@@ -253,16 +253,16 @@ mod tests {
             let value = Decimal::new(mantissa, scale);
             let item = EmployeeSnapshot {
                 employee_id: EmployeeId::int(7),
-                first_name: Some(name.clone()),
-                last_name: Some(name),
-                email_work: email,
+                first_name: Some(name.as_str().into()),
+                last_name: Some(name.into()),
+                email_work: email.map(Into::into),
                 salary_value: (!nil_value).then_some(value),
                 hourly_wage: Some(value),
                 ..Default::default()
             };
             let items = vec![item; count];
             // What is read back is the value as the worker sees it: trimmed, blank = none.
-            let seen = |t: &Option<String>| t.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
+            let seen = |t: &Option<Text>| t.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(Text::from);
             let expected: Vec<EmployeeSnapshot> = items
                 .iter()
                 .map(|i| EmployeeSnapshot { first_name: seen(&i.first_name), last_name: seen(&i.last_name), ..i.clone() })

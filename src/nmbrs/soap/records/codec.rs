@@ -174,26 +174,33 @@ impl Codec for NaiveDateTime {
     }
 }
 
-/// Required strings (enums such as `Gender`): nil reads as empty.
-impl Codec for String {
-    fn decode(text: Option<&str>) -> Result<Self, String> {
-        Ok(text.unwrap_or("").to_owned())
-    }
-    fn encode(&self, w: &mut SoapWriter, name: &str) {
-        w.leaf(name, self);
-    }
-}
+/// Text: `String`, and [`Text`] for the snapshot (the same reading, without a heap block for
+/// short text).
+macro_rules! text_codec {
+    ($($t:ty),*) => {$(
+        /// Required strings (enums such as `Gender`): nil reads as empty.
+        impl Codec for $t {
+            fn decode(text: Option<&str>) -> Result<Self, String> {
+                Ok(<$t>::from(text.unwrap_or("")))
+            }
+            fn encode(&self, w: &mut SoapWriter, name: &str) {
+                w.leaf(name, self);
+            }
+        }
 
-/// `minOccurs="0"` strings: absent when `None`; an empty (or, once cleaned, blank) value
-/// reads as `None` too.
-impl Codec for Option<String> {
-    fn decode(text: Option<&str>) -> Result<Self, String> {
-        Ok(optional(text).map(str::to_owned))
-    }
-    fn encode(&self, w: &mut SoapWriter, name: &str) {
-        w.leaf_opt(name, self.as_deref());
-    }
+        /// `minOccurs="0"` strings: absent when `None`; an empty (or, once cleaned, blank)
+        /// value reads as `None` too.
+        impl Codec for Option<$t> {
+            fn decode(text: Option<&str>) -> Result<Self, String> {
+                Ok(optional(text).map(<$t>::from))
+            }
+            fn encode(&self, w: &mut SoapWriter, name: &str) {
+                w.leaf_opt(name, self.as_deref());
+            }
+        }
+    )*};
 }
+text_codec!(String, Text);
 
 macro_rules! nillable {
     ($($t:ty),*) => {$(
