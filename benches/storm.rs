@@ -143,20 +143,34 @@ async fn run(sim: &SimProcess, load: Load, big: usize, quota: Option<Quota>) -> 
     let world = BenchWorld::new("storm", &sim.base, &extra).await;
     let mut events = bus::tap_events(&world.channel, &world.names, "job.*").await.unwrap();
     let mut jobs = Vec::new();
-    for i in 0..load.small {
-        let id = format!("small-{i:04}");
-        let company = demo::SMALL_COMPANY + (i % SMALL_COMPANIES) as i32;
-        jobs.push(sync_job(&id, load.api, sim.nmbrs(load.api, &world.keys, &id).await, company));
+    for i in 0..load.small.max(big) {
+        if i < load.small {
+            let id = format!("small-{i:04}");
+            let company = demo::SMALL_COMPANY + (i % SMALL_COMPANIES) as i32;
+            jobs.push(sync_job(&id, load.api, sim.nmbrs(load.api, &world.keys, &id).await, company));
+        }
         // The big ones are published among the first, as the worst case for the small ones.
         if i < big {
             let id = format!("big-{i}");
             jobs.push(sync_job(&id, load.api, sim.nmbrs(load.api, &world.keys, &id).await, demo::HORECA));
         }
     }
+    // `STORM_LOG_DIR`: each worker's log (its REST calls, the team sync's steps, the jobs'
+    // ends) goes to a file there, for the tail's timeline (`scripts/storm-tail`).
+    let log_dir = std::env::var("STORM_LOG_DIR").ok().filter(|d| !d.trim().is_empty());
+    let label = match (big, quota) {
+        (0, _) => "alone",
+        (_, None) => "storm",
+        (_, Some(_)) => "quota",
+    };
     let mut workers: Vec<Child> = (0..2)
         .map(|i| {
             let mut cmd = Command::new(env!("CARGO_BIN_EXE_nmbrs-worker"));
             cmd.arg("run").env("RUST_LOG", "warn").stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+            if let Some(dir) = &log_dir {
+                let file = std::fs::File::create(format!("{dir}/{label}-worker{i}.log")).expect("a log file");
+                cmd.env("RUST_LOG", WORKER_LOG).stdout(file);
+            }
             for (k, v) in &world.vars {
                 cmd.env(k, v);
             }
@@ -227,6 +241,11 @@ async fn run(sim: &SimProcess, load: Load, big: usize, quota: Option<Quota>) -> 
     Run { makespan, done, failed, counted, takes, peak_rss_mib, paused, late }
 }
 
+/// The workers' `RUST_LOG` under `STORM_LOG_DIR`: each REST call (its wait for the budget and
+/// its answer time), the team sync's steps and each job's end.
+const WORKER_LOG: &str =
+    "warn,nmbrs_worker::nmbrs::rest::client=debug,nmbrs_worker::jobs::team=debug,nmbrs_worker::jobs::run::pipeline=info";
+
 /// Where worker `i` serves `/metrics` (`METRICS_PORT + i`).
 const METRICS_PORT: u16 = 26_100;
 
@@ -263,6 +282,11 @@ fn report(label: &str, load: Load, r: &Run) {
     println!("  tokens dropped as late   {} of {} taken", r.late.1, r.late.0);
     let rss: Vec<String> = r.peak_rss_mib.iter().map(|m| format!("{m:.1}")).collect();
     println!("  peak RSS per process     {} MiB", rss.join(" / "));
+    let mut big: Vec<(&String, &Duration)> = r.done.iter().filter(|(id, _)| id.starts_with("big-")).collect();
+    big.sort();
+    for (id, at) in big {
+        println!("  {id} done at            {:.1} s", at.as_secs_f64());
+    }
     if let Some((refused, first)) = r.paused {
         println!(
             "  quota ran out at {:.1} s: {refused} calls answered 42909 in the pause (in flight, then the probes)",

@@ -253,6 +253,7 @@ impl RestClient {
         let request = self.request(req, token, key).map_err(|f| rest_error(req.op, f, granted))?;
         let core = &self.transport.core;
         let calls = self.calls.fetch_add(1, Ordering::Relaxed);
+        let asked = std::time::Instant::now();
         let ticket =
             core.budget().ticket(&Scope::Rest, self.tokens.integration_id(), calls).await.map_err(|refused| {
                 let failure = match refused {
@@ -261,10 +262,19 @@ impl RestClient {
                 };
                 rest_error(req.op, failure, granted)
             })?;
+        let sent = std::time::Instant::now();
         let reply = core.exchange(request).await;
+        let answered = sent.elapsed();
         ticket.settle(budget_outcome(&reply)).await;
         let reply = reply.map_err(|e| rest_error(req.op, send_failure(e), granted))?;
-        tracing::debug!(operation = req.op.name(), status = reply.status, bytes = reply.body.len(), "nmbrs REST call");
+        tracing::debug!(
+            operation = req.op.name(),
+            status = reply.status,
+            bytes = reply.body.len(),
+            waited_ms = (sent - asked).as_millis() as u64,
+            answered_ms = answered.as_millis() as u64,
+            "nmbrs REST call"
+        );
         if (200..300).contains(&reply.status) {
             return Ok(RestReply { body: reply.body });
         }
