@@ -243,8 +243,7 @@ async fn run(sim: &SimProcess, load: Load, big: usize, quota: Option<Quota>) -> 
 
 /// The workers' `RUST_LOG` under `STORM_LOG_DIR`: each REST call (its wait for the budget and
 /// its answer time), the team sync's steps and each job's end.
-const WORKER_LOG: &str =
-    "warn,nmbrs_worker::nmbrs::rest::client=debug,nmbrs_worker::jobs::team=debug,nmbrs_worker::jobs::run::pipeline=info";
+const WORKER_LOG: &str = "warn,nmbrs_worker::nmbrs::rest::client=debug,nmbrs_worker::jobs::team=debug,nmbrs_worker::jobs::run::pipeline=info";
 
 /// Where worker `i` serves `/metrics` (`METRICS_PORT + i`).
 const METRICS_PORT: u16 = 26_100;
