@@ -125,11 +125,11 @@ async fn soap(State(state): State<Shared>, service: Service, headers: HeaderMap,
     }
 }
 
-/// Counts a SOAP call in flight for as long as it lives.
-struct InFlight(Shared);
+/// Counts an API call (SOAP or REST) in flight for as long as it lives.
+pub(crate) struct InFlight(Shared);
 
 impl InFlight {
-    fn enter(state: &Shared) -> Self {
+    pub(crate) fn enter(state: &Shared) -> Self {
         let mut s = lock(state);
         s.in_flight += 1;
         s.max_in_flight = s.max_in_flight.max(s.in_flight);
