@@ -214,11 +214,6 @@ fn employee_page(
     Ok((shown, all.len(), p))
 }
 
-/// The page's rows of a list of `total` (built for that page alone).
-fn rows_page(ctx: &CallContext, rows: Vec<Value>, total: usize, p: Page) -> OperationReply {
-    Ok((StatusCode::OK, Some(envelope(rows, total, p, ctx.links))))
-}
-
 /// Maps each employee of the company to `{employeeId, <key>: [...]}`.
 fn per_employee(
     ctx: &mut CallContext,
@@ -229,7 +224,7 @@ fn per_employee(
     let (emps, total, p) = employee_page(ctx, filtered, |_| true)?;
     let rows =
         emps.iter().map(|e| json!({"employeeId": ctx.id(IdKind::Employee, e.id()), key: items(ctx, e)})).collect();
-    rows_page(ctx, rows, total, p)
+    Ok((StatusCode::OK, Some(envelope(rows, total, p, ctx.links))))
 }
 
 /// `GET /api/companies/{companyId}/employees?employeeType`.
@@ -241,7 +236,7 @@ pub fn employees(ctx: &mut CallContext) -> OperationReply {
         .iter()
         .map(|e| json!({"employeeId": ctx.id(IdKind::Employee, e.id()), "employeeBasicInfo": basic_info(e)}))
         .collect();
-    rows_page(ctx, rows, total, p)
+    Ok((StatusCode::OK, Some(envelope(rows, total, p, ctx.links))))
 }
 
 /// `GET /api/companies/{companyId}/employees/personalinfo`: personal info history (no BSN).
@@ -448,5 +443,5 @@ pub fn cost_per_hour(ctx: &mut CallContext) -> OperationReply {
             json!({"employeeId": ctx.id(IdKind::Employee, e.id()), "costPerHour": cost.map(|c| c.to_string())})
         })
         .collect();
-    rows_page(ctx, rows, total, p)
+    Ok((StatusCode::OK, Some(envelope(rows, total, p, ctx.links))))
 }
