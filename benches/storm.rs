@@ -97,10 +97,21 @@ struct Run {
     counted: gateway::Counted,
     takes: i64,
     peak_rss_mib: Vec<f64>,
+    /// CPU seconds (user + system) of each worker process and of the simulator in the run.
+    cpu: (Vec<f64>, f64),
     /// With a quota: calls answered 42909 during the pause, and the pause's length.
     paused: Option<(u64, Duration)>,
     /// Budget tokens taken by both workers, and those dropped as too late.
     late: (u64, u64),
+}
+
+/// A process's CPU seconds so far (user + system, `/proc/PID/stat`; Linux's 100 ticks a second).
+fn cpu_secs(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command's `(name)`: utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let ticks: Vec<f64> = rest.split_whitespace().skip(11).take(2).filter_map(|v| v.parse().ok()).collect();
+    ticks.iter().sum::<f64>() / 100.0
 }
 
 /// A worker process's peak RSS in MiB (`VmHWM`), read while it still runs.
@@ -143,20 +154,34 @@ async fn run(sim: &SimProcess, load: Load, big: usize, quota: Option<Quota>) -> 
     let world = BenchWorld::new("storm", &sim.base, &extra).await;
     let mut events = bus::tap_events(&world.channel, &world.names, "job.*").await.unwrap();
     let mut jobs = Vec::new();
-    for i in 0..load.small {
-        let id = format!("small-{i:04}");
-        let company = demo::SMALL_COMPANY + (i % SMALL_COMPANIES) as i32;
-        jobs.push(sync_job(&id, load.api, sim.nmbrs(load.api, &world.keys, &id).await, company));
+    for i in 0..load.small.max(big) {
+        if i < load.small {
+            let id = format!("small-{i:04}");
+            let company = demo::SMALL_COMPANY + (i % SMALL_COMPANIES) as i32;
+            jobs.push(sync_job(&id, load.api, sim.nmbrs(load.api, &world.keys, &id).await, company));
+        }
         // The big ones are published among the first, as the worst case for the small ones.
         if i < big {
             let id = format!("big-{i}");
             jobs.push(sync_job(&id, load.api, sim.nmbrs(load.api, &world.keys, &id).await, demo::HORECA));
         }
     }
+    // `STORM_LOG_DIR`: each worker's log (its REST calls, the team sync's steps, the jobs'
+    // ends) goes to a file there, for the tail's timeline (`scripts/storm-tail`).
+    let log_dir = std::env::var("STORM_LOG_DIR").ok().filter(|d| !d.trim().is_empty());
+    let label = match (big, quota) {
+        (0, _) => "alone",
+        (_, None) => "storm",
+        (_, Some(_)) => "quota",
+    };
     let mut workers: Vec<Child> = (0..2)
         .map(|i| {
             let mut cmd = Command::new(env!("CARGO_BIN_EXE_nmbrs-worker"));
             cmd.arg("run").env("RUST_LOG", "warn").stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+            if let Some(dir) = &log_dir {
+                let file = std::fs::File::create(format!("{dir}/{label}-worker{i}.log")).expect("a log file");
+                cmd.env("RUST_LOG", WORKER_LOG).stdout(file);
+            }
             for (k, v) in &world.vars {
                 cmd.env(k, v);
             }
@@ -175,6 +200,7 @@ async fn run(sim: &SimProcess, load: Load, big: usize, quota: Option<Quota>) -> 
         jobs.iter().map(|j| (j["message_id"].as_str().unwrap().to_owned(), serde_json::to_vec(j).unwrap())).collect();
     let exchange = world.names.jobs_exchange();
     let routing_key = JobType::SyncTeam.routing_key();
+    let sim_cpu = cpu_secs(sim.child.id());
     let started = Instant::now();
     let messages = bodies.iter().map(|(id, body)| Outgoing {
         exchange: &exchange,
@@ -205,6 +231,7 @@ async fn run(sim: &SimProcess, load: Load, big: usize, quota: Option<Quota>) -> 
         None => None,
     };
     let peak_rss_mib = workers.iter().map(peak_rss_mib).collect();
+    let cpu = (workers.iter().map(|w| cpu_secs(w.id())).collect(), cpu_secs(sim.child.id()) - sim_cpu);
     let mut late = (0, 0);
     for i in 0..workers.len() {
         let (tokens, dropped) = budget_tokens(&sim.http, METRICS_PORT + i as u16).await;
@@ -224,8 +251,12 @@ async fn run(sim: &SimProcess, load: Load, big: usize, quota: Option<Quota>) -> 
         let _ = w.wait();
     }
     world.remove().await;
-    Run { makespan, done, failed, counted, takes, peak_rss_mib, paused, late }
+    Run { makespan, done, failed, counted, takes, peak_rss_mib, cpu, paused, late }
 }
+
+/// The workers' `RUST_LOG` under `STORM_LOG_DIR`: each REST call (its wait for the budget and
+/// its answer time), the team sync's steps and each job's end.
+const WORKER_LOG: &str = "warn,nmbrs_worker::nmbrs::rest::client=debug,nmbrs_worker::jobs::team=debug,nmbrs_worker::jobs::run::pipeline=info";
 
 /// Where worker `i` serves `/metrics` (`METRICS_PORT + i`).
 const METRICS_PORT: u16 = 26_100;
@@ -263,6 +294,13 @@ fn report(label: &str, load: Load, r: &Run) {
     println!("  tokens dropped as late   {} of {} taken", r.late.1, r.late.0);
     let rss: Vec<String> = r.peak_rss_mib.iter().map(|m| format!("{m:.1}")).collect();
     println!("  peak RSS per process     {} MiB", rss.join(" / "));
+    let cpu: Vec<String> = r.cpu.0.iter().map(|s| format!("{s:.1}")).collect();
+    println!("  CPU seconds              workers {} (from their start), simulator {:.1}", cpu.join(" / "), r.cpu.1);
+    let mut big: Vec<(&String, &Duration)> = r.done.iter().filter(|(id, _)| id.starts_with("big-")).collect();
+    big.sort();
+    for (id, at) in big {
+        println!("  {id} done at            {:.1} s", at.as_secs_f64());
+    }
     if let Some((refused, first)) = r.paused {
         println!(
             "  quota ran out at {:.1} s: {refused} calls answered 42909 in the pause (in flight, then the probes)",

@@ -78,7 +78,7 @@ const BENCH_APP: (&str, &str, &str) = ("eitje-bench", "bench-client-secret", "be
 
 /// `nmbrs-worker sim --employees N` on a port of its own; killed when dropped.
 pub struct SimProcess {
-    child: Child,
+    pub child: Child,
     pub base: String,
     pub http: reqwest::Client,
 }

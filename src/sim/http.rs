@@ -15,7 +15,7 @@ use axum::routing::{get, post};
 
 use super::request;
 use super::service::{self, SimError};
-use super::shared::{Shared, dropped, lock};
+use super::shared::{InFlight, Shared, dropped, lock};
 use super::state::{CallRecord, FaultConfig, Injected, Seed, SimState, TransientFault};
 use crate::nmbrs::Service;
 use crate::nmbrs::soap::envelope;
@@ -122,24 +122,6 @@ async fn soap(State(state): State<Shared>, service: Service, headers: HeaderMap,
             log("client_fault".into());
             soap_fault("soap:Client", &fault.0)
         }
-    }
-}
-
-/// Counts a SOAP call in flight for as long as it lives.
-struct InFlight(Shared);
-
-impl InFlight {
-    fn enter(state: &Shared) -> Self {
-        let mut s = lock(state);
-        s.in_flight += 1;
-        s.max_in_flight = s.max_in_flight.max(s.in_flight);
-        InFlight(state.clone())
-    }
-}
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        lock(&self.0).in_flight -= 1;
     }
 }
 

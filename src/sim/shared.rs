@@ -1,6 +1,7 @@
 //! The simulator's state as the HTTP handlers of both faces (SOAP in `http.rs`, REST in
-//! `rest/`) hold it, how they lock it, and the dropped connection both can inject. A leaf, so
-//! the REST face uses it without importing the SOAP face's router.
+//! `rest/`) hold it, how they lock it, the dropped connection both can inject, and the count of
+//! calls in flight both keep ([`InFlight`]). A leaf, so the REST face uses it without importing
+//! the SOAP face's router.
 
 use std::sync::{Arc, Mutex};
 
@@ -28,4 +29,22 @@ pub(crate) fn dropped() -> Response {
         .header(header::CONTENT_TYPE, "text/xml; charset=utf-8")
         .body(Body::from_stream(stream))
         .expect("static response parts are valid")
+}
+
+/// Counts an API call (SOAP or REST) in flight for as long as it lives.
+pub(crate) struct InFlight(Shared);
+
+impl InFlight {
+    pub(crate) fn enter(state: &Shared) -> Self {
+        let mut s = lock(state);
+        s.in_flight += 1;
+        s.max_in_flight = s.max_in_flight.max(s.in_flight);
+        InFlight(state.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        lock(&self.0).in_flight -= 1;
+    }
 }

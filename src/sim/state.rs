@@ -155,7 +155,7 @@ pub struct SimState {
     pub domains: BTreeMap<String, SimDomain>,
     pub faults: FaultConfig,
     pub calls: Vec<CallRecord>,
-    /// SOAP calls being answered right now, and the most seen at once.
+    /// API calls (SOAP and REST) being answered right now, and the most seen at once.
     pub in_flight: usize,
     pub max_in_flight: usize,
     /// When set, raw request bodies are kept in `requests` (tests; they hold credentials,

@@ -311,10 +311,11 @@ impl Pipeline {
         let started = Instant::now();
         let started_at = chrono::Utc::now();
         let result = self.run_handler(job, credentials, number).await;
+        let handler_ms = started.elapsed().as_millis() as u64;
         self.metrics
             .job_seconds
             .get_or_create(&crate::metrics::TypeLabel { job_type: job.kind.as_str().into() })
-            .observe(started.elapsed().as_secs_f64());
+            .observe(handler_ms as f64 / 1000.0);
         let summary = result.as_ref().ok().map(|out| (out.status, out.counts.clone()));
         let attempt = EndedAttempt { message_id: &job.message_id, id: attempt_id, number, replays: 0 };
         let step = lifecycle::conclude(AttemptEnd::Ran(result), attempt, &self.retry_schedule);
@@ -338,7 +339,7 @@ impl Pipeline {
             self.metrics.attempt_errors.get_or_create(&crate::metrics::CodeLabel { code: code.clone() }).inc();
         }
         match (&summary, &next) {
-            (Some((status, counts)), _) => tracing::info!(?status, ?counts, "job completed"),
+            (Some((status, counts)), _) => tracing::info!(?status, ?counts, handler_ms, "job completed"),
             (None, Next::Retry(delay)) => {
                 tracing::warn!(code, error, retry_in = %delay_label(*delay), "attempt failed; retrying later")
             }

@@ -81,7 +81,9 @@ impl SyncTeam {
         let fail = |e: NmbrsError| JobError::nmbrs(&e, domain);
         let today = self.clock.nmbrs_today();
 
+        let started = std::time::Instant::now();
         let read = reads::read(api.as_ref(), &integration.venues, Detail::Full).await.map_err(fail)?;
+        tracing::debug!(read_ms = started.elapsed().as_millis() as u64, "team sync: companies read");
         capture::from_team(ctx, api.as_ref(), &read, CompanyNumbers::Read).await;
         let (failure_events, failed) = reads::failures(&read.failed);
         let selection = select_imports(&read.companies, today);
@@ -109,6 +111,7 @@ impl SyncTeam {
             },
             today,
         });
+        tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "team sync: planned");
         let hashes = std::mem::take(&mut plan.hashes);
         let mut out = reads::output(plan, failure_events);
         out.writes.push(ResultWrite::SyncHashes(sync_state::PublishedHashes {

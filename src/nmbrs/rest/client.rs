@@ -31,10 +31,9 @@ use tokio::sync::Semaphore;
 use super::error::{RestFailure, classify};
 use super::keys::{KeySlot, SubscriptionKeys};
 use super::operation::RestOperation;
-use super::wire::PageEnvelope;
 use super::{AccessToken, RestConfig, RestNotConfigured, TokenSource};
 use crate::nmbrs::budget::{Outcome, Refused, Scope};
-use crate::nmbrs::http::{self, HttpCore, SendError, bounded};
+use crate::nmbrs::http::{self, HttpCore, SendError};
 use crate::nmbrs::{ClientConfig, ErrorKind, NmbrsError};
 
 /// Nmbrs' largest page size (REST-NOTES §1 "Pagination").
@@ -113,6 +112,7 @@ impl RestTransport {
             transport: self.clone(),
             tokens: Arc::new(tokens),
             permits,
+            read_ahead: max_concurrency.max(1),
             calls: Arc::default(),
             memo: Arc::default(),
         }
@@ -126,6 +126,8 @@ pub struct RestClient {
     transport: RestTransport,
     tokens: Arc<TokenSource>,
     permits: Arc<Semaphore>,
+    /// Pages of one read asked for at once (`NMBRS_MAX_CONCURRENCY_PER_INTEGRATION`, `pages.rs`).
+    read_ahead: usize,
     /// Calls made by this client (its job): past `bulk_after_calls` they wait in the bulk lane.
     calls: Arc<AtomicU64>,
     pub(super) memo: Arc<super::api::Memo>,
@@ -153,7 +155,7 @@ pub(super) struct RestReply {
     pub body: Vec<u8>,
 }
 
-fn rest_error(op: RestOperation, failure: RestFailure, granted: Option<&[String]>) -> NmbrsError {
+pub(super) fn rest_error(op: RestOperation, failure: RestFailure, granted: Option<&[String]>) -> NmbrsError {
     let kind = classify(op, &failure, granted);
     NmbrsError::Rest { operation: op, failure: Box::new(failure), kind }
 }
@@ -162,6 +164,16 @@ impl RestClient {
     /// `NMBRS_REST_DAYS_POST` of the process.
     pub(super) fn days_post_setting(&self) -> super::DaysPostSetting {
         self.transport.days_post
+    }
+
+    /// The timeouts, size cap and read bounds of the process's HTTP core.
+    pub(super) fn config(&self) -> &ClientConfig {
+        self.transport.core.config()
+    }
+
+    /// Pages of one read asked for at once (`pages.rs`).
+    pub(super) fn read_ahead(&self) -> usize {
+        self.read_ahead
     }
 
     /// The token source (integration, grant) of this client.
@@ -253,6 +265,7 @@ impl RestClient {
         let request = self.request(req, token, key).map_err(|f| rest_error(req.op, f, granted))?;
         let core = &self.transport.core;
         let calls = self.calls.fetch_add(1, Ordering::Relaxed);
+        let asked = std::time::Instant::now();
         let ticket =
             core.budget().ticket(&Scope::Rest, self.tokens.integration_id(), calls).await.map_err(|refused| {
                 let failure = match refused {
@@ -261,10 +274,19 @@ impl RestClient {
                 };
                 rest_error(req.op, failure, granted)
             })?;
+        let sent = std::time::Instant::now();
         let reply = core.exchange(request).await;
+        let answered = sent.elapsed();
         ticket.report(budget_outcome(&reply)).await;
         let reply = reply.map_err(|e| rest_error(req.op, send_failure(e), granted))?;
-        tracing::debug!(operation = req.op.name(), status = reply.status, bytes = reply.body.len(), "nmbrs REST call");
+        tracing::debug!(
+            operation = req.op.name(),
+            status = reply.status,
+            bytes = reply.body.len(),
+            waited_ms = (sent - asked).as_millis() as u64,
+            answered_ms = answered.as_millis() as u64,
+            "nmbrs REST call"
+        );
         if (200..300).contains(&reply.status) {
             return Ok(RestReply { body: reply.body });
         }
@@ -295,67 +317,6 @@ impl RestClient {
             builder = builder.header(CONTENT_TYPE, "application/json").body(bytes);
         }
         Ok(builder)
-    }
-
-    /// Every `data` item of a read, following `nextPage` to the end with `pageSize` 100 (the
-    /// current-period read declares no paging parameters and is read once), within the read
-    /// bounds of [`ClientConfig`] ([`Self::get_pages`]).
-    pub(super) async fn get_all(
-        &self,
-        op: RestOperation,
-        path: String,
-        query: Vec<(&'static str, String)>,
-    ) -> Result<Vec<Value>, NmbrsError> {
-        let mut items = Vec::new();
-        self.get_pages(op, path, query, |page| items.extend(page)).await?;
-        Ok(items)
-    }
-
-    /// [`Self::get_all`], handing each page's `data` to `on_page` as it arrives, so a big
-    /// company-wide read never holds all its pages as JSON trees at once (the caller keeps only
-    /// its typed records).
-    ///
-    /// Bounded (issue 19 item 8): a chain longer than `max_pages` pages, holding more than
-    /// `max_read_records` records or `max_read_bytes` bytes in all fails this read with
-    /// [`RestFailure::ReadTooLong`] naming the limit, before the next page is asked for.
-    pub(super) async fn get_pages(
-        &self,
-        op: RestOperation,
-        path: String,
-        query: Vec<(&'static str, String)>,
-        mut on_page: impl FnMut(Vec<Value>) + Send,
-    ) -> Result<(), NmbrsError> {
-        let config = self.transport.core.config();
-        let (mut page, mut records, mut bytes) = (1usize, 0usize, 0usize);
-        loop {
-            let mut q = query.clone();
-            if op.paged() {
-                q.push(("pageNumber", page.to_string()));
-                q.push(("pageSize", PAGE_SIZE.to_string()));
-            }
-            let reply = self.call(&RestRequest { op, path: path.clone(), query: q, body: None }).await?;
-            let envelope: PageEnvelope = serde_json::from_slice(&reply.body).map_err(|e| {
-                let message = bounded(&format!("not a {{pagination, data}} page: {e}"));
-                rest_error(op, RestFailure::Malformed { message }, None)
-            })?;
-            let more = op.paged() && envelope.has_next() && !envelope.data.is_empty();
-            (records, bytes) = (records + envelope.data.len(), bytes + reply.body.len());
-            let too_long = |what, limit| Err(rest_error(op, RestFailure::ReadTooLong { what, limit }, None));
-            if records > config.max_read_records {
-                return too_long("records", config.max_read_records);
-            }
-            if bytes > config.max_read_bytes {
-                return too_long("bytes", config.max_read_bytes);
-            }
-            on_page(envelope.data);
-            if !more {
-                return Ok(());
-            }
-            if page >= config.max_pages {
-                return too_long("pages", config.max_pages);
-            }
-            page += 1;
-        }
     }
 }
 

@@ -45,6 +45,7 @@ pub mod history;
 pub mod ids;
 mod keys;
 mod operation;
+mod pages;
 pub mod records;
 mod updates;
 mod wire;

@@ -154,6 +154,7 @@ pub async fn api(State(state): State<Shared>, method: Method, uri: Uri, headers:
     // The gateway counts a call when it arrives, not after this handler's own work (the
     // OpenAPI check, waits for the state's lock): stamped first.
     let arrived = std::time::Instant::now();
+    let _in_flight = crate::sim::shared::InFlight::enter(&state);
     let path = uri.path().to_owned();
     let Some((route, path_params)) = routes::find(&method, &path) else {
         let name = format!("{method} {path}");

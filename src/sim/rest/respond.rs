@@ -49,16 +49,30 @@ impl Page {
     }
 }
 
+impl Page {
+    /// Which of `total` items this page holds (empty past the end).
+    pub fn window(self, total: usize) -> std::ops::Range<usize> {
+        let start = (self.number - 1).saturating_mul(self.size).min(total);
+        start..start.saturating_add(self.size).min(total)
+    }
+}
+
 /// `{pagination, data}` for page `page` of `items`; the page links are `links` (the request
 /// URL without `pageNumber`, ending in `?` or a parameter) plus `pageNumber=N`.
 pub fn paged(items: Vec<Value>, page: Page, links: &str) -> Value {
-    let total = items.len();
+    let (total, window) = (items.len(), page.window(items.len()));
+    let data = items.into_iter().skip(window.start).take(window.len()).collect();
+    envelope(data, total, page, links)
+}
+
+/// [`paged`] for a list of `total` items of which only this page's, `data`, was built (a
+/// company-wide read of a big company builds 100 records, not all of them: issue 22).
+pub fn envelope(data: Vec<Value>, total: usize, page: Page, links: &str) -> Value {
     let total_pages = total.div_ceil(page.size).max(1);
     let link = |n: usize| {
         let sep = if links.ends_with('?') { "" } else { "&" };
         format!("{links}{sep}pageNumber={n}")
     };
-    let data: Vec<Value> = items.into_iter().skip((page.number - 1) * page.size).take(page.size).collect();
     json!({
         "pagination": {
             "pageNumber": page.number,

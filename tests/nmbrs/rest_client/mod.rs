@@ -350,3 +350,23 @@ async fn paging_follows_next_page_across_more_than_100_employees() {
     assert_eq!(costs.items.len(), 257);
     w.assert_valid_traffic();
 }
+
+#[tokio::test]
+async fn a_long_read_asks_for_the_pages_page_1_announces_with_as_many_in_flight_as_the_permits() {
+    let mut state = SimState::default();
+    state.apply_seed(demo::scaled(1_000));
+    let w = World::with_state(state, GrantSpec::default(), |t| t).await;
+    // Each answer takes 50 ms: pages asked together are in flight together at the simulator.
+    w.sim.state().rest.faults.latency_ms = 50;
+    let contracts = w.client.contracts(w.company(demo::HORECA)).await.unwrap();
+    let employees: Vec<i32> = {
+        let s = w.sim.state();
+        s.domains[DOMAIN].employees.values().filter(|e| e.company_id == demo::HORECA).map(|e| e.id()).collect()
+    };
+    let in_page_order: Vec<EmployeeUuid> = employees.iter().map(|&id| w.employee(id)).collect();
+    let read: Vec<EmployeeUuid> = contracts.items.iter().map(|c| c.employee_id).collect();
+    assert_eq!(read, in_page_order, "1 007 employees, each once, in page order");
+    assert_eq!(w.outcomes(RestOperation::Contracts).len(), 11, "pages of 100: 11 pages, none twice, none past the end");
+    assert_eq!(w.sim.state().max_in_flight, 4, "the integration's 4 permits, all used (issue 22: the storm's tail)");
+    w.assert_valid_traffic();
+}
