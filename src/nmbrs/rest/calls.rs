@@ -24,7 +24,7 @@ use super::records::*;
 use super::wire::{self, PeriodPost};
 use crate::domain::employment_periods::Employment;
 use crate::nmbrs::http::bounded;
-use crate::nmbrs::{Contract, ErrorKind, NmbrsError, PayPeriod, PersonalInfo, Salary, Schedule};
+use crate::nmbrs::{Contract, ErrorKind, ModelCode, NmbrsError, PayPeriod, PersonalInfo, Salary, Schedule};
 
 /// 403 code of `GET /api/companies` for a consent spanning several debtors (REST-NOTES §1).
 const MULTI_DEBTOR: u32 = 40306;
@@ -93,7 +93,7 @@ impl RestClient {
 
     /// `GET /api/companies/{companyId}/hourcodes` [company.payrollsettings.read]: the
     /// company's hour codes (REST has no hour-model selector, REST-NOTES §2 [L]).
-    pub async fn hour_codes(&self, company: CompanyUuid) -> Result<RestListed<RestHourCode>, NmbrsError> {
+    pub async fn hour_codes(&self, company: CompanyUuid) -> Result<RestListed<ModelCode>, NmbrsError> {
         let items = self.get_all(Op::HourCodes, format!("/api/companies/{company}/hourcodes"), Vec::new()).await?;
         Ok(wire::flat(&items, wire::hour_code))
     }

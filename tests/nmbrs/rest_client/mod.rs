@@ -214,11 +214,11 @@ async fn every_call_once_reads_and_writes_the_shared_state_within_the_openapi_fi
     assert_eq!((period.period, period.kind), (NOVEMBER, PeriodType::Monthly));
     assert_eq!(c.current_period(catering).await.unwrap().kind, PeriodType::FourWeekly);
 
-    let codes: Vec<i32> = c.hour_codes(horeca).await.unwrap().items.iter().map(|h| h.code.0).collect();
+    let codes: Vec<i32> = c.hour_codes(horeca).await.unwrap().items.iter().map(|h| h.code).collect();
     assert_eq!(codes, vec![1, 20, 30, 40], "both hour models");
     let models = c.wage_models(horeca, NOVEMBER).await.unwrap().items;
     let wage_codes: Vec<(Option<i32>, i32)> =
-        models.iter().flat_map(|m| m.codes.iter().map(move |w| (m.number, w.code.0))).collect();
+        models.iter().flat_map(|m| m.codes.iter().map(move |w| (m.number, w.code))).collect();
     assert_eq!(wage_codes, vec![(Some(1), 400), (Some(1), 410), (Some(1), 420), (Some(2), 430)]);
 
     let employees = c.employees(horeca, None).await.unwrap();
