@@ -172,37 +172,6 @@ pub struct RestCostPerHour {
     pub cost_per_hour: Option<Decimal>,
 }
 
-/// One variable hour line of `GET /api/employees/{employeeId}/variablehours`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RestHourLine {
-    /// *decides*.
-    pub id: HourComponentUuid,
-    /// *decides*.
-    pub hour_code: HourCode,
-    /// *decides*.
-    pub hours: Hours,
-    /// The insert's comment (carries the worker's marker, CONTRACT §5.3).
-    pub comment: Option<String>,
-    pub cost_center_id: Option<Uuid>,
-    pub cost_unit_id: Option<Uuid>,
-    pub created_at: Option<NaiveDateTime>,
-}
-
-/// One variable wage line of `GET /api/companies/{companyId}/employees/variablewagecomponents`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RestWageLine {
-    /// *decides*.
-    pub id: WageComponentUuid,
-    /// *decides*.
-    pub code: WageCode,
-    /// *decides*. Euros.
-    pub value: Amount,
-    pub comment: Option<String>,
-    pub cost_center_id: Option<Uuid>,
-    pub cost_unit_id: Option<Uuid>,
-    pub created_at: Option<NaiveDateTime>,
-}
-
 /// The variable days of an employee in a period (`GET …/variabledays`): every record Nmbrs
 /// lists. Whether a second POST adds a record or replaces the first is not documented
 /// (REST-NOTES §2 [L]); [`RestDays::total`] is the number in effect under both readings.
