@@ -49,7 +49,7 @@ use crate::{
     envelope::JobType,
     failpoint::crash_point,
     nmbrs::{
-        CompanyId, EmployeeId, NmbrsError, PayPeriod,
+        CompanyId, EmployeeId, HourCode, NmbrsError, PayPeriod, WageCode,
         rest::{CompanyUuid, EmployeeUuid, RestClient},
     },
     store::{
@@ -335,9 +335,11 @@ impl<F: Fn(NmbrsError) -> JobError> Run<'_, F> {
         for (employee, period) in hours {
             let read = self.rest.variable_hours(EmployeeUuid(employee), period).await.map_err(&self.nmbrs)?;
             let unreadable = !read.unreadable.is_empty();
+            // A REST read's line ids are UUIDs (`rest()` is never `None` here).
             for line in read.items {
-                let rest_line = RestLine { id: line.id.0, value: line.hours.0, comment: line.comment };
-                let key = (employee, period, Component::Hours(line.hour_code));
+                let Some(id) = line.id.0.rest() else { continue };
+                let rest_line = RestLine { id, value: line.hours.0, comment: line.comment };
+                let key = (employee, period, Component::Hours(HourCode(line.hour_code)));
                 push_line(&mut out, key, rest_line);
             }
             let rows = open.iter().filter(|r| r.period == period && matches!(r.component, Component::Hours(_)));
@@ -351,8 +353,13 @@ impl<F: Fn(NmbrsError) -> JobError> Run<'_, F> {
             let anonymous = read.unreadable.iter().any(|u| u.employee_id.is_none());
             for person in read.items {
                 for line in person.items {
-                    let rest_line = RestLine { id: line.id.0, value: line.value.0, comment: line.comment };
-                    push_line(&mut out, (person.employee_id.0, period, Component::Wage(line.code)), rest_line);
+                    let Some(id) = line.id.0.rest() else { continue };
+                    let rest_line = RestLine { id, value: line.value.0, comment: line.comment };
+                    push_line(
+                        &mut out,
+                        (person.employee_id.0, period, Component::Wage(WageCode(line.code))),
+                        rest_line,
+                    );
                 }
             }
             for row in open.iter().filter(|r| r.period == period && matches!(r.component, Component::Wage(_))) {

@@ -24,7 +24,10 @@ use super::records::*;
 use super::wire::{self, PeriodPost};
 use crate::domain::employment_periods::Employment;
 use crate::nmbrs::http::bounded;
-use crate::nmbrs::{Contract, ErrorKind, NmbrsError, PayPeriod, PersonalInfo, Salary, Schedule};
+use crate::nmbrs::{
+    Contract, ErrorKind, HourComponentLine, ModelCode, NmbrsError, PayPeriod, PersonalInfo, Salary, Schedule,
+    WageComponentLine,
+};
 
 /// 403 code of `GET /api/companies` for a consent spanning several debtors (REST-NOTES §1).
 const MULTI_DEBTOR: u32 = 40306;
@@ -93,7 +96,7 @@ impl RestClient {
 
     /// `GET /api/companies/{companyId}/hourcodes` [company.payrollsettings.read]: the
     /// company's hour codes (REST has no hour-model selector, REST-NOTES §2 [L]).
-    pub async fn hour_codes(&self, company: CompanyUuid) -> Result<RestListed<RestHourCode>, NmbrsError> {
+    pub async fn hour_codes(&self, company: CompanyUuid) -> Result<RestListed<ModelCode>, NmbrsError> {
         let items = self.get_all(Op::HourCodes, format!("/api/companies/{company}/hourcodes"), Vec::new()).await?;
         Ok(wire::flat(&items, wire::hour_code))
     }
@@ -217,7 +220,7 @@ impl RestClient {
         &self,
         employee: EmployeeUuid,
         period: PayPeriod,
-    ) -> Result<RestListed<RestHourLine>, NmbrsError> {
+    ) -> Result<RestListed<HourComponentLine>, NmbrsError> {
         let path = format!("/api/employees/{employee}/variablehours");
         let items = self.get_all(Op::HoursGet, path, period_query(period)).await?;
         Ok(wire::lines(employee, &items, wire::hour_line, wire::HOUR_LINE))
@@ -288,7 +291,7 @@ impl RestClient {
         &self,
         company: CompanyUuid,
         period: PayPeriod,
-    ) -> Result<RestListed<ByEmployee<RestWageLine>>, NmbrsError> {
+    ) -> Result<RestListed<ByEmployee<WageComponentLine>>, NmbrsError> {
         let path = format!("/api/companies/{company}/employees/variablewagecomponents");
         let items = self.get_all(Op::WagesGet, path, period_query(period)).await?;
         Ok(wire::by_employee_lines(&items, "variablewagecomponents", wire::wage_line, Some(wire::WAGE_LINE)))

@@ -17,7 +17,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::ids::*;
-use crate::nmbrs::{Amount, HourCode, Hours, PayPeriod, PeriodType, WageCode};
+use crate::nmbrs::{Amount, HourCode, Hours, ModelCode, PayPeriod, PeriodType, WageCode};
 
 /// The records of a (paged) list read, all pages, and those set aside as unreadable.
 #[derive(Clone, Debug, PartialEq)]
@@ -104,33 +104,15 @@ pub struct RestCurrentPeriod {
     pub kind: PeriodType,
 }
 
-/// `GET /api/companies/{companyId}/hourcodes` item.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RestHourCode {
-    /// *decides*.
-    pub code: HourCode,
-    pub description: Option<String>,
-}
-
 /// `GET /api/companies/{companyId}/wagemodels` item: one wage model with its codes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RestWageModel {
     pub id: Option<WageModelUuid>,
     pub number: Option<i32>,
     pub name: Option<String>,
-    /// Its codes; a code without a readable `code` is left out (and reported unreadable).
-    pub codes: Vec<RestWageCode>,
-}
-
-/// A wage code of a wage model.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RestWageCode {
-    pub id: Option<WageCodeUuid>,
-    /// *decides*.
-    pub code: WageCode,
-    pub description: Option<String>,
-    /// `fixed`, `variable` or `both`.
-    pub continuity_type: Option<String>,
+    /// Its codes as SOAP's model codes (`code` *decides*): a code without a readable `code` is
+    /// left out (and reported unreadable).
+    pub codes: Vec<ModelCode>,
 }
 
 /// `GET /api/companies/{companyId}/employees` item: an employee with basic info.
@@ -188,37 +170,6 @@ pub struct RestCostPerHour {
     pub employee_id: EmployeeUuid,
     /// Euros per hour (a string on the wire); `None` when Nmbrs has none or it is unreadable.
     pub cost_per_hour: Option<Decimal>,
-}
-
-/// One variable hour line of `GET /api/employees/{employeeId}/variablehours`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RestHourLine {
-    /// *decides*.
-    pub id: HourComponentUuid,
-    /// *decides*.
-    pub hour_code: HourCode,
-    /// *decides*.
-    pub hours: Hours,
-    /// The insert's comment (carries the worker's marker, CONTRACT §5.3).
-    pub comment: Option<String>,
-    pub cost_center_id: Option<Uuid>,
-    pub cost_unit_id: Option<Uuid>,
-    pub created_at: Option<NaiveDateTime>,
-}
-
-/// One variable wage line of `GET /api/companies/{companyId}/employees/variablewagecomponents`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RestWageLine {
-    /// *decides*.
-    pub id: WageComponentUuid,
-    /// *decides*.
-    pub code: WageCode,
-    /// *decides*. Euros.
-    pub value: Amount,
-    pub comment: Option<String>,
-    pub cost_center_id: Option<Uuid>,
-    pub cost_unit_id: Option<Uuid>,
-    pub created_at: Option<NaiveDateTime>,
 }
 
 /// The variable days of an employee in a period (`GET …/variabledays`): every record Nmbrs

@@ -214,11 +214,11 @@ async fn every_call_once_reads_and_writes_the_shared_state_within_the_openapi_fi
     assert_eq!((period.period, period.kind), (NOVEMBER, PeriodType::Monthly));
     assert_eq!(c.current_period(catering).await.unwrap().kind, PeriodType::FourWeekly);
 
-    let codes: Vec<i32> = c.hour_codes(horeca).await.unwrap().items.iter().map(|h| h.code.0).collect();
+    let codes: Vec<i32> = c.hour_codes(horeca).await.unwrap().items.iter().map(|h| h.code).collect();
     assert_eq!(codes, vec![1, 20, 30, 40], "both hour models");
     let models = c.wage_models(horeca, NOVEMBER).await.unwrap().items;
     let wage_codes: Vec<(Option<i32>, i32)> =
-        models.iter().flat_map(|m| m.codes.iter().map(move |w| (m.number, w.code.0))).collect();
+        models.iter().flat_map(|m| m.codes.iter().map(move |w| (m.number, w.code))).collect();
     assert_eq!(wage_codes, vec![(Some(1), 400), (Some(1), 410), (Some(1), 420), (Some(2), 430)]);
 
     let employees = c.employees(horeca, None).await.unwrap();
@@ -263,7 +263,7 @@ async fn every_call_once_reads_and_writes_the_shared_state_within_the_openapi_fi
     assert_eq!(w.hours_lines(JAN, NOVEMBER), vec![(1, dec("7.25"))], "visible to the SOAP face");
     let read = c.variable_hours(jan, NOVEMBER).await.unwrap().items;
     assert_eq!(read.len(), 1);
-    assert_eq!((read[0].id, read[0].hour_code, read[0].hours.0), (id, HourCode(1), dec("7.25")));
+    assert_eq!((read[0].id, read[0].hour_code, read[0].hours.0), (HourComponentId::from(id), 1, dec("7.25")));
     assert_eq!(read[0].comment.as_deref(), Some("eitje:intent-1"), "the marker round-trips");
     assert_eq!(c.update_variable_hours(jan, id, &line(1, "8.5", "eitje:intent-1"), NOVEMBER, false).await.unwrap(), id);
     assert_eq!(w.hours_lines(JAN, NOVEMBER), vec![(1, dec("8.5"))]);
@@ -276,7 +276,10 @@ async fn every_call_once_reads_and_writes_the_shared_state_within_the_openapi_fi
     let wid = c.insert_variable_wage(jan, &wage, NOVEMBER, false).await.unwrap();
     let wages = c.variable_wages(horeca, NOVEMBER).await.unwrap();
     let jan_wages = &wages.items.iter().find(|e| e.employee_id == jan).unwrap().items;
-    assert_eq!((jan_wages[0].id, jan_wages[0].code, jan_wages[0].value.0), (wid, WageCode(410), dec("12.4")));
+    assert_eq!(
+        (jan_wages[0].id, jan_wages[0].code, jan_wages[0].value.0),
+        (WageComponentId::from(wid), 410, dec("12.4"))
+    );
     assert_eq!(jan_wages[0].comment.as_deref(), Some("eitje:intent-2"));
     c.update_variable_wage(jan, wid, &NewWageLine { value: Amount(dec("20")), ..wage.clone() }, NOVEMBER, false)
         .await

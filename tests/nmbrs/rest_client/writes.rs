@@ -25,7 +25,10 @@ async fn component_updates_change_a_line_in_place_keeping_code_and_marker() {
     updates.update_hour_component(employee, line_id, &hours("9.25"), NOVEMBER.protected()).await.unwrap();
     let read = c.variable_hours(jan, NOVEMBER).await.unwrap().items;
     assert_eq!(read.len(), 1, "the same line, not a second one");
-    assert_eq!((read[0].id, read[0].hours.0, read[0].comment.as_deref()), (id, dec("9.25"), Some(marker)));
+    assert_eq!(
+        (read[0].id, read[0].hours.0, read[0].comment.as_deref()),
+        (HourComponentId::from(id), dec("9.25"), Some(marker))
+    );
     // Repeating the same update changes nothing (repeat-safe).
     updates.update_hour_component(employee, line_id, &hours("9.25"), NOVEMBER.protected()).await.unwrap();
     assert_eq!(w.hours_lines(JAN, NOVEMBER), vec![(1, dec("9.25"))]);

@@ -35,19 +35,7 @@ impl RestClient {
     ) -> Result<Listed<HourComponentLine>, NmbrsError> {
         let e = employee_uuid(Op::HoursGet, employee)?;
         let listed = self.variable_hours(e, period).await?;
-        Ok(Listed {
-            items: listed
-                .items
-                .into_iter()
-                .map(|l| HourComponentLine {
-                    id: l.id.into(),
-                    hour_code: l.hour_code.0,
-                    hours: l.hours,
-                    comment: l.comment,
-                })
-                .collect(),
-            unreadable: listed.unreadable.into_iter().map(unreadable).collect(),
-        })
+        Ok(Listed { items: listed.items, unreadable: listed.unreadable.into_iter().map(unreadable).collect() })
     }
 
     pub(super) async fn insert_hour_line(
@@ -87,13 +75,7 @@ impl RestClient {
                 Ok(Arc::new(listed))
             })
             .await?;
-        let items = read
-            .items
-            .iter()
-            .filter(|l| l.employee_id == e)
-            .flat_map(|l| &l.items)
-            .map(|l| WageComponentLine { id: l.id.into(), code: l.code.0, value: l.value, comment: l.comment.clone() })
-            .collect();
+        let items = read.items.iter().filter(|l| l.employee_id == e).flat_map(|l| l.items.iter().cloned()).collect();
         let unread = read.unreadable.iter().filter(|u| u.employee_id.is_none_or(|u| u == e));
         Ok(Listed { items, unreadable: unread.cloned().map(unreadable).collect() })
     }

@@ -14,10 +14,8 @@ use rust_decimal::Decimal;
 use tokio::sync::OnceCell;
 
 use crate::domain::export::days::DaysBehaviour;
-use crate::nmbrs::rest::{
-    ByEmployee, CompanyUuid, EmployeeUuid, RestCurrentPeriod, RestListed, RestWageLine, RestWageModel,
-};
-use crate::nmbrs::{Contract, Listed, NmbrsError, PayPeriod, PerEmployee, Salary};
+use crate::nmbrs::rest::{ByEmployee, CompanyUuid, EmployeeUuid, RestCurrentPeriod, RestListed, RestWageModel};
+use crate::nmbrs::{Contract, Listed, NmbrsError, PayPeriod, PerEmployee, Salary, WageComponentLine};
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -53,7 +51,7 @@ impl<K: Eq + Hash, V: Clone> Once<K, V> {
 }
 
 /// Company-wide variable wage lines of one period.
-pub(crate) type WageLines = Arc<RestListed<ByEmployee<RestWageLine>>>;
+pub(crate) type WageLines = Arc<RestListed<ByEmployee<WageComponentLine>>>;
 /// Estimated cost per hour of every employee of a company in one period (`None`: Nmbrs has none).
 pub(crate) type Costs = Arc<HashMap<EmployeeUuid, Option<Decimal>>>;
 /// A company and a period.

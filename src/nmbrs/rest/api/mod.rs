@@ -80,7 +80,7 @@ impl RestClient {
             .filter(|m| (m.number == Some(2)) == second)
             .flat_map(|m| &m.codes)
             .filter(|w| seen.insert(w.code))
-            .map(|w| ModelCode { code: w.code.0, description: w.description.clone() })
+            .cloned()
             .collect())
     }
 }
@@ -101,7 +101,7 @@ impl CompanyService for RestClient {
     async fn hour_codes(&self, company: CompanyId) -> Result<Vec<ModelCode>, NmbrsError> {
         let listed = RestClient::hour_codes(self, company_uuid(Op::HourCodes, company)?).await?;
         log_left_out(Op::HourCodes, &listed.unreadable);
-        Ok(listed.items.into_iter().map(|h| ModelCode { code: h.code.0, description: h.description }).collect())
+        Ok(listed.items)
     }
 
     /// REST has one hour model, answered by `hour_codes`: empty, without a call (the id is

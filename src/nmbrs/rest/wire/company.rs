@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::{Field, Obj, Unread, flat, record, unreadable};
 use crate::nmbrs::rest::ids::*;
 use crate::nmbrs::rest::records::*;
-use crate::nmbrs::{HourCode, PayPeriod, PeriodType, WageCode};
+use crate::nmbrs::{ModelCode, PayPeriod, PeriodType};
 
 /// `Company` (`GET /api/companies`, `GET /api/debtors/{debtorId}/companies`).
 #[derive(Deserialize, Serialize, Default)]
@@ -110,9 +110,10 @@ pub struct WHourCode {
     pub description: Field<String>,
 }
 
-pub fn hour_code(v: &Value) -> Result<RestHourCode, Unread> {
+/// An hour code as SOAP's model code (`code` *decides*).
+pub fn hour_code(v: &Value) -> Result<ModelCode, Unread> {
     let w: WHourCode = record(v)?;
-    Ok(RestHourCode { code: HourCode(w.code.need("code")?), description: w.description.ok() })
+    Ok(ModelCode { code: w.code.need("code")?, description: w.description.ok() })
 }
 
 /// `GET /api/companies/{companyId}/wagemodels` item: one wage model with its codes (each
@@ -137,14 +138,10 @@ pub struct WWageCode {
     pub continuity_type: Field<String>,
 }
 
-fn wage_code(v: &Value) -> Result<RestWageCode, Unread> {
+/// A wage code as SOAP's model code (its id and continuity type are not read: no job uses them).
+fn wage_code(v: &Value) -> Result<ModelCode, Unread> {
     let w: WWageCode = record(v)?;
-    Ok(RestWageCode {
-        id: w.wage_code_id.ok().map(WageCodeUuid),
-        code: WageCode(w.code.need("code")?),
-        description: w.description.ok(),
-        continuity_type: w.continuity_type.ok(),
-    })
+    Ok(ModelCode { code: w.code.need("code")?, description: w.description.ok() })
 }
 
 /// Wage models; a code whose `code` cannot be read is set aside, the model kept.

@@ -1,7 +1,9 @@
 //! The REST records of the period-bound reads: cost per hour, variable hour and wage lines and
-//! variable days (each wire struct, every field a [`Field`], and its converter).
+//! variable days (each wire struct, every field a [`Field`], and its converter). Hour and wage
+//! lines read straight into the neutral lines SOAP's reads give ([`HourComponentLine`],
+//! [`WageComponentLine`]); a line's cost centre, cost unit and `createdAt` are not read (no job
+//! uses them).
 
-use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::Value;
@@ -10,7 +12,7 @@ use uuid::Uuid;
 use super::{Field, Unread, record};
 use crate::nmbrs::rest::ids::*;
 use crate::nmbrs::rest::records::*;
-use crate::nmbrs::{Amount, HourCode, Hours, WageCode};
+use crate::nmbrs::{Amount, HourComponentLine, Hours, WageComponentLine};
 
 #[derive(Deserialize, Default)]
 #[serde(default, rename_all = "camelCase")]
@@ -34,21 +36,17 @@ struct WHourLine {
     hour_code: Field<i32>,
     hours: Field<Decimal>,
     comment: Field<String>,
-    cost_center_id: Field<Uuid>,
-    cost_unit_id: Field<Uuid>,
-    created_at: Field<NaiveDateTime>,
 }
 
-pub fn hour_line(v: &Value) -> Result<RestHourLine, Unread> {
+/// One line of `GET /api/employees/{employeeId}/variablehours`: its id, code and hours
+/// *decide*; the comment (the insert's, carrying the worker's marker, CONTRACT §5.3) is passed on.
+pub fn hour_line(v: &Value) -> Result<HourComponentLine, Unread> {
     let w: WHourLine = record(v)?;
-    Ok(RestHourLine {
-        id: HourComponentUuid(w.hour_component_id.need("hourComponentId")?),
-        hour_code: HourCode(w.hour_code.need("hourCode")?),
+    Ok(HourComponentLine {
+        id: HourComponentUuid(w.hour_component_id.need("hourComponentId")?).into(),
+        hour_code: w.hour_code.need("hourCode")?,
         hours: Hours(w.hours.need("hours")?),
         comment: w.comment.ok(),
-        cost_center_id: w.cost_center_id.ok(),
-        cost_unit_id: w.cost_unit_id.ok(),
-        created_at: w.created_at.ok(),
     })
 }
 
@@ -59,21 +57,17 @@ struct WWageLine {
     code: Field<i32>,
     value: Field<Decimal>,
     comment: Field<String>,
-    cost_center_id: Field<Uuid>,
-    cost_unit_id: Field<Uuid>,
-    created_at: Field<NaiveDateTime>,
 }
 
-pub fn wage_line(v: &Value) -> Result<RestWageLine, Unread> {
+/// One line of `GET /api/companies/{companyId}/employees/variablewagecomponents`: its id, code
+/// and value (euros) *decide*; the comment is passed on.
+pub fn wage_line(v: &Value) -> Result<WageComponentLine, Unread> {
     let w: WWageLine = record(v)?;
-    Ok(RestWageLine {
-        id: WageComponentUuid(w.variable_wage_component_id.need("variableWageComponentId")?),
-        code: WageCode(w.code.need("code")?),
+    Ok(WageComponentLine {
+        id: WageComponentUuid(w.variable_wage_component_id.need("variableWageComponentId")?).into(),
+        code: w.code.need("code")?,
         value: Amount(w.value.need("value")?),
         comment: w.comment.ok(),
-        cost_center_id: w.cost_center_id.ok(),
-        cost_unit_id: w.cost_unit_id.ok(),
-        created_at: w.created_at.ok(),
     })
 }
 
