@@ -178,11 +178,8 @@ impl<F: Fn(NmbrsError) -> JobError> Run<'_, F> {
             .iter()
             .map(|&id| RestCompanyNumber {
                 id,
-                number: listed
-                    .items
-                    .iter()
-                    .find(|c| c.id.0 == id)
-                    .and_then(|c| relink::parse_company_number(c.number.as_deref())),
+                // The company number as read: 0 when REST's string was not a SOAP number.
+                number: listed.items.iter().find(|c| c.id.0.rest() == Some(id)).map(|c| c.number).filter(|n| *n != 0),
             })
             .collect();
         let mut current: BTreeMap<Uuid, PayPeriod> = BTreeMap::new();

@@ -25,8 +25,8 @@ use super::wire::{self, PeriodPost};
 use crate::domain::employment_periods::Employment;
 use crate::nmbrs::http::bounded;
 use crate::nmbrs::{
-    Contract, ErrorKind, HourComponentLine, ModelCode, NmbrsError, PayPeriod, PersonalInfo, Salary, Schedule,
-    WageComponentLine,
+    Company, Contract, CurrentPeriod, ErrorKind, HourComponentLine, ModelCode, NmbrsError, PayPeriod, PersonalInfo,
+    Salary, Schedule, WageComponentLine,
 };
 
 /// 403 code of `GET /api/companies` for a consent spanning several debtors (REST-NOTES §1).
@@ -54,7 +54,7 @@ impl RestClient {
     /// covers, with their (string) company number. A consent spanning several debtors is
     /// refused there (403 `40306`, REST-NOTES §1 [M]); then the debtors are walked instead
     /// ([`Self::debtors`], [`Self::debtor_companies`]).
-    pub async fn companies(&self) -> Result<RestListed<RestCompany>, NmbrsError> {
+    pub async fn companies(&self) -> Result<RestListed<Company>, NmbrsError> {
         match self.get_all(Op::Companies, "/api/companies".into(), Vec::new()).await {
             Ok(items) => Ok(wire::flat(&items, wire::company)),
             Err(e) if e.nmbrs_code() == Some(MULTI_DEBTOR) => {
@@ -80,7 +80,7 @@ impl RestClient {
 
     /// `GET /api/debtors/{debtorId}/companies` [company.info.read | company.info]: one debtor's
     /// companies.
-    pub async fn debtor_companies(&self, debtor: DebtorUuid) -> Result<RestListed<RestCompany>, NmbrsError> {
+    pub async fn debtor_companies(&self, debtor: DebtorUuid) -> Result<RestListed<Company>, NmbrsError> {
         let items = self.get_all(Op::DebtorCompanies, format!("/api/debtors/{debtor}/companies"), Vec::new()).await?;
         Ok(wire::flat(&items, wire::company))
     }
@@ -89,7 +89,7 @@ impl RestClient {
     /// period and the company's period type. A reply without a period (no item, or its `period`
     /// null or absent) is [`ErrorKind::NoCurrentPeriod`], as SOAP's answer without a result; one
     /// whose period cannot be read is an unreadable response ([`ErrorKind::Unknown`]).
-    pub async fn current_period(&self, company: CompanyUuid) -> Result<RestCurrentPeriod, NmbrsError> {
+    pub async fn current_period(&self, company: CompanyUuid) -> Result<CurrentPeriod, NmbrsError> {
         let items = self.get_all(Op::CurrentPeriod, format!("/api/companies/{company}/period"), Vec::new()).await?;
         period_answer(&items)
     }
@@ -383,7 +383,7 @@ impl RestClient {
 }
 
 /// The current period of a `GET …/period` answer (see [`RestClient::current_period`]).
-fn period_answer(items: &[Value]) -> Result<RestCurrentPeriod, NmbrsError> {
+fn period_answer(items: &[Value]) -> Result<CurrentPeriod, NmbrsError> {
     let op = Op::CurrentPeriod;
     let none = |message: &str| NmbrsError::Rest {
         operation: op,

@@ -1,8 +1,9 @@
 //! The Nmbrs REST edge (CONTRACT §5), beside the SOAP one: the app settings ([`RestConfig`]),
 //! OAuth 2.0 token handling ([`auth`]: refresh grant, stored rotating refresh tokens, cached
 //! access tokens), and the REST client ([`RestTransport`] per process, [`RestClient`] per
-//! integration) with one method per need of the jobs, returning UUID-typed records
-//! ([`records`]) and failures classified into [`crate::nmbrs::ErrorKind`] ([`classify`]).
+//! integration) with one method per need of the jobs, returning the neutral model where one
+//! exists and UUID-typed records ([`records`]) otherwise, and failures classified into
+//! [`crate::nmbrs::ErrorKind`] ([`classify`]).
 //!
 //! Wiring into the job path (not done here; `envelope` and `jobs::run::pipeline` are being
 //! reshaped): `integration.nmbrs.api` parses as [`crate::credentials::ApiKind`] and the envelope

@@ -1,13 +1,16 @@
 //! The typed records the REST client returns where the jobs have no neutral model of their own
-//! (companies, debtors, the period, codes, employees, BSNs, addresses, cost per hour, variable
-//! lines and days), and the one container every REST read answers ([`RestListed`]); the
-//! history records (personal info, contracts, employments, salaries, schedules) are read
-//! straight into the neutral model ([`super::wire`]). UUID ids ([`super::ids`]), hours and
-//! money as `Decimal`, dates as `NaiveDateTime` (Nmbrs means Dutch local time; a zone, if sent,
-//! is dropped as on SOAP). A field marked *decides* is one a job's decision needs: when it is
-//! missing or unreadable the record goes to [`RestListed::unreadable`] instead; every other
-//! field is only passed on and reads as `None` when missing or unreadable (CONTRACT §2.3, like
-//! the SOAP reader).
+//! (debtors, wage models, employees, BSNs, addresses, cost per hour and days), and the one
+//! container every REST read answers ([`RestListed`]). One shape per record: where a neutral
+//! model exists (companies, the current period, hour and wage codes, hour and wage lines, the
+//! history records) the wire struct is read straight into it ([`super::wire`]); for the records
+//! here the `Rest*` record is the one typed record, and its wire struct (`W*`, every field a
+//! [`super::wire::Field`]) is only its serde shape: the JSON names, read leniently and served
+//! by the simulator, never returned nor mapped into a third shape. UUID ids ([`super::ids`]),
+//! hours and money as `Decimal`, dates as `NaiveDateTime` (Nmbrs means Dutch local time; a
+//! zone, if sent, is dropped as on SOAP). A field marked *decides* is one a job's decision
+//! needs: when it is missing or unreadable the record goes to [`RestListed::unreadable`]
+//! instead; every other field is only passed on and reads as `None` when missing or unreadable
+//! (CONTRACT §2.3, like the SOAP reader).
 
 use std::fmt;
 
@@ -17,7 +20,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::ids::*;
-use crate::nmbrs::{Amount, HourCode, Hours, ModelCode, PayPeriod, PeriodType, WageCode};
+use crate::nmbrs::{Amount, HourCode, Hours, ModelCode, PayPeriod, WageCode};
 
 /// The records of a (paged) list read, all pages, and those set aside as unreadable.
 #[derive(Clone, Debug, PartialEq)]
@@ -75,17 +78,6 @@ pub struct ByEmployee<T> {
     pub items: Vec<T>,
 }
 
-/// `GET /api/companies` item.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RestCompany {
-    /// *decides*.
-    pub id: CompanyUuid,
-    /// The user-facing company number (a string in REST; relinks SOAP-era state, CONTRACT §5.4).
-    pub number: Option<String>,
-    pub name: Option<String>,
-    pub debtor_id: Option<DebtorUuid>,
-}
-
 /// `GET /api/debtors` item: a Nmbrs customer the consent covers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RestDebtor {
@@ -93,15 +85,6 @@ pub struct RestDebtor {
     pub id: DebtorUuid,
     pub number: Option<String>,
     pub name: Option<String>,
-}
-
-/// `GET /api/companies/{companyId}/period`: the current (first unclosed) period. Both fields
-/// *decide*; a reply without them is an unreadable response.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RestCurrentPeriod {
-    pub period: PayPeriod,
-    /// From `periodType` (`month`, `4-weeks`, `1-week`).
-    pub kind: PeriodType,
 }
 
 /// `GET /api/companies/{companyId}/wagemodels` item: one wage model with its codes.

@@ -12,8 +12,9 @@ use nmbrs_worker::domain::nmbrs_failure::{BucketOutcome, FailureScope, Treatment
 use nmbrs_worker::{
     credentials::RestGrant,
     nmbrs::{
-        Amount, ClientConfig, ComponentUpdates, EmployeeId, ErrorClass, ErrorKind, HourCode, HourComponentId, Hours,
-        NewHourComponent, NewWageComponent, NmbrsError, PayPeriod, PeriodType, WageCode, WageComponentId,
+        Amount, ClientConfig, CompanyId, ComponentUpdates, EmployeeId, ErrorClass, ErrorKind, HourCode,
+        HourComponentId, Hours, NewHourComponent, NewWageComponent, NmbrsError, PayPeriod, PeriodType, WageCode,
+        WageComponentId,
         rest::{
             CompanyUuid, Deleted, EmployeeUuid, HourComponentUuid, NewHourLine, NewWageLine, RestClient, RestConfig,
             RestOperation, RestTransport, TokenService, WageComponentUuid,
@@ -201,9 +202,8 @@ async fn every_call_once_reads_and_writes_the_shared_state_within_the_openapi_fi
 
     let companies = c.companies().await.unwrap();
     assert!(companies.unreadable.is_empty());
-    let numbers: Vec<(CompanyUuid, Option<String>)> =
-        companies.items.iter().map(|c| (c.id, c.number.clone())).collect();
-    assert_eq!(numbers, vec![(horeca, Some("444445".into())), (catering, Some("444446".into()))]);
+    let numbers: Vec<(CompanyId, i32)> = companies.items.iter().map(|c| (c.id, c.number)).collect();
+    assert_eq!(numbers, vec![(horeca.into(), 444445), (catering.into(), 444446)]);
 
     let debtors = c.debtors().await.unwrap().items;
     assert_eq!(debtors.len(), 1);
@@ -308,8 +308,8 @@ async fn a_consent_spanning_several_debtors_reads_companies_per_debtor() {
     // Nmbrs refuses `GET /api/companies` for a multi-debtor consent (REST-NOTES §1).
     w.inject(RestOperation::Companies, RestInjected::Error { status: 403, code: 40306, title: "Forbidden".into() });
     let companies = w.client.companies().await.unwrap();
-    let ids: Vec<CompanyUuid> = companies.items.iter().map(|c| c.id).collect();
-    assert_eq!(ids, vec![w.company(demo::CATERING)], "only the consent's company");
+    let ids: Vec<CompanyId> = companies.items.iter().map(|c| c.id).collect();
+    assert_eq!(ids, vec![w.company(demo::CATERING).into()], "only the consent's company");
     assert_eq!(w.outcomes(RestOperation::Debtors), vec!["ok".to_string()]);
     assert_eq!(w.outcomes(RestOperation::DebtorCompanies), vec!["ok".to_string()]);
     w.assert_valid_traffic();

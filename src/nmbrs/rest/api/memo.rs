@@ -14,8 +14,8 @@ use rust_decimal::Decimal;
 use tokio::sync::OnceCell;
 
 use crate::domain::export::days::DaysBehaviour;
-use crate::nmbrs::rest::{ByEmployee, CompanyUuid, EmployeeUuid, RestCurrentPeriod, RestListed, RestWageModel};
-use crate::nmbrs::{Contract, Listed, NmbrsError, PayPeriod, PerEmployee, Salary, WageComponentLine};
+use crate::nmbrs::rest::{ByEmployee, CompanyUuid, EmployeeUuid, RestListed, RestWageModel};
+use crate::nmbrs::{Contract, CurrentPeriod, Listed, NmbrsError, PayPeriod, PerEmployee, Salary, WageComponentLine};
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -60,7 +60,7 @@ type InPeriod = (CompanyUuid, PayPeriod);
 /// The adapter's memory of one job.
 #[derive(Default)]
 pub struct Memo {
-    pub(crate) periods: Once<CompanyUuid, RestCurrentPeriod>,
+    pub(crate) periods: Once<CompanyUuid, CurrentPeriod>,
     pub(crate) wage_models: Once<InPeriod, Arc<RestListed<RestWageModel>>>,
     pub(crate) costs: Once<InPeriod, Costs>,
     /// Forgotten on every wage write for the company (whatever its outcome).

@@ -41,7 +41,7 @@ use crate::nmbrs::{
 
 impl RestClient {
     /// The company's current period, read once per job.
-    async fn period_of(&self, company: CompanyUuid) -> Result<super::RestCurrentPeriod, NmbrsError> {
+    async fn period_of(&self, company: CompanyUuid) -> Result<CurrentPeriod, NmbrsError> {
         self.memo.periods.get(company, || self.current_period(company)).await
     }
 
@@ -90,12 +90,11 @@ impl CompanyService for RestClient {
     async fn companies(&self) -> Result<Vec<Company>, NmbrsError> {
         let listed = RestClient::companies(self).await?;
         log_left_out(Op::Companies, &listed.unreadable);
-        Ok(listed.items.into_iter().map(mapping::company).collect())
+        Ok(listed.items)
     }
 
     async fn current_period(&self, company: CompanyId) -> Result<CurrentPeriod, NmbrsError> {
-        let p = self.period_of(company_uuid(Op::CurrentPeriod, company)?).await?;
-        Ok(CurrentPeriod { period: p.period, kind: p.kind })
+        self.period_of(company_uuid(Op::CurrentPeriod, company)?).await
     }
 
     async fn hour_codes(&self, company: CompanyId) -> Result<Vec<ModelCode>, NmbrsError> {

@@ -8,9 +8,10 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::{Field, Obj, Unread, flat, record, unreadable};
+use crate::domain::relink::parse_company_number;
 use crate::nmbrs::rest::ids::*;
 use crate::nmbrs::rest::records::*;
-use crate::nmbrs::{ModelCode, PayPeriod, PeriodType};
+use crate::nmbrs::{Company, CurrentPeriod, ModelCode, PayPeriod, PeriodType};
 
 /// `Company` (`GET /api/companies`, `GET /api/debtors/{debtorId}/companies`).
 #[derive(Deserialize, Serialize, Default)]
@@ -22,13 +23,16 @@ pub struct WCompany {
     pub debtor_id: Field<Uuid>,
 }
 
-pub fn company(v: &Value) -> Result<RestCompany, Unread> {
+/// A company as SOAP's [`Company`]: `companyId` *decides*; the user-facing company number (a
+/// string in REST, which relinks SOAP-era state, CONTRACT §5.4) is the SOAP integer it was, 0
+/// when it is not one ([`parse_company_number`]); its debtor is not read (no job uses it).
+pub fn company(v: &Value) -> Result<Company, Unread> {
     let w: WCompany = record(v)?;
-    Ok(RestCompany {
-        id: CompanyUuid(w.company_id.need("companyId")?),
-        number: w.number.ok(),
+    Ok(Company {
+        id: CompanyUuid(w.company_id.need("companyId")?).into(),
+        number: parse_company_number(w.number.ok().as_deref()).unwrap_or(0),
         name: w.name.ok(),
-        debtor_id: w.debtor_id.ok().map(DebtorUuid),
+        ..Default::default()
     })
 }
 
@@ -90,7 +94,8 @@ pub fn period_type_word(t: PeriodType) -> &'static str {
     }
 }
 
-pub fn current_period(v: &Value) -> Result<RestCurrentPeriod, Unread> {
+/// The current period as SOAP's [`CurrentPeriod`] (both fields *decide*).
+pub fn current_period(v: &Value) -> Result<CurrentPeriod, Unread> {
     let w: WCurrentPeriod = record(v)?;
     let word = w.period_type.need("periodType")?;
     let kinds = [PeriodType::Monthly, PeriodType::FourWeekly, PeriodType::Weekly];
@@ -99,7 +104,7 @@ pub fn current_period(v: &Value) -> Result<RestCurrentPeriod, Unread> {
     };
     let period = w.period.need("period")?.0.pay_period()?;
     let period = period.validate(kind).map_err(|e| ("period", e.to_string()))?;
-    Ok(RestCurrentPeriod { period, kind })
+    Ok(CurrentPeriod { period, kind })
 }
 
 /// `HourCode` (`GET /api/companies/{companyId}/hourcodes`).
@@ -165,4 +170,19 @@ pub fn wage_models(items: &[Value]) -> RestListed<RestWageModel> {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn company_number_is_read_from_its_string() {
+        let c = |n: Option<&str>| company(&json!({"companyId": Uuid::nil(), "number": n})).unwrap();
+        assert_eq!(c(Some(" 444445 ")).number, 444445);
+        assert_eq!(c(Some("A-12")).number, 0);
+        assert_eq!(c(None).number, 0);
+    }
 }
