@@ -65,12 +65,9 @@ pub async fn counted(sim: &SimProcess, api: Api) -> Counted {
             quota: n("quota_exceeded"),
             peak_per_second: n("peak_per_second"),
         },
-        Api::Soap => Counted {
-            passed: n("calls"),
-            over: n("delayed"),
-            quota: 0,
-            peak_per_second: n("peak_per_second"),
-        },
+        Api::Soap => {
+            Counted { passed: n("calls"), over: n("delayed"), quota: 0, peak_per_second: n("peak_per_second") }
+        }
     }
 }
 

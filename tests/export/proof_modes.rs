@@ -174,7 +174,15 @@ async fn a_line_marked_by_another_integration_is_a_persons_and_never_touched() {
     let others = nmbrs_worker::domain::export::marker::InsertMarker::from_random([7; 8]).comment();
     for (kind, code) in [(LineKind::Hours, 1), (LineKind::Wage, 400)] {
         let (year, period) = DECEMBER;
-        let add = ClerkAction::AddLine { employee_id: JAN, year, period, kind, code, value: d("8"), comment: Some(others.clone()) };
+        let add = ClerkAction::AddLine {
+            employee_id: JAN,
+            year,
+            period,
+            kind,
+            code,
+            value: d("8"),
+            comment: Some(others.clone()),
+        };
         clerk(&h, add);
     }
     let before = h.nmbrs(JAN, DECEMBER).ids();

@@ -16,5 +16,4 @@ const CYCLES: &[&[&str]] = &[];
 const DOMAIN: &[(&str, &str)] = &[];
 
 /// Files under src/ or tests/ over 450 lines.
-const OVERSIZED: &[&str] = &[
-];
+const OVERSIZED: &[&str] = &[];

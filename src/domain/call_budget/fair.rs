@@ -76,7 +76,8 @@ impl<T> FairQueue<T> {
     /// from that lane, or from the other one when none waits there (a token is never left
     /// unused).
     pub fn pop(&mut self, bulk: bool) -> Option<(String, T)> {
-        let (first, other) = if bulk { (&mut self.bulk, &mut self.ordinary) } else { (&mut self.ordinary, &mut self.bulk) };
+        let (first, other) =
+            if bulk { (&mut self.bulk, &mut self.ordinary) } else { (&mut self.ordinary, &mut self.bulk) };
         first.pop().or_else(|| other.pop())
     }
 

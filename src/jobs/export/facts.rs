@@ -13,7 +13,7 @@ use crate::{
     domain::events::Notification,
     domain::{
         export::plan::CompanyFacts,
-        nmbrs_failure::{CompanyError, NoticeFacts, FailureScope, Treatment, stops_job, treat},
+        nmbrs_failure::{CompanyError, FailureScope, NoticeFacts, Treatment, stops_job, treat},
     },
     nmbrs::{CompanyId, NmbrsApi, NmbrsError},
 };

@@ -15,7 +15,7 @@ use crate::jobs::run::context::JobOutput;
 use crate::{
     domain::events::{EventDraft, Notification},
     domain::{
-        nmbrs_failure::{CompanyError, NoticeFacts, FailureScope, Treatment, treat},
+        nmbrs_failure::{CompanyError, FailureScope, NoticeFacts, Treatment, treat},
         team::{CompanyData, CompanyFailure, TeamList, TeamPlan, UnreadableIn},
     },
     envelope::Venue,

@@ -110,7 +110,11 @@ async fn a_lost_insert_reply_is_in_doubt_never_repeated_and_found_by_its_marker(
     w.inject(op, RestInjected::LostReply);
     let e = c.insert_variable_hours(jan, &line(1, "4", "eitje:intent-7"), NOVEMBER, false).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::OutcomeUnknown);
-    assert_eq!(treat(e.kind(), FailureScope::Bucket), Treatment::Bucket(BucketOutcome::InDoubt), "the bucket is in doubt");
+    assert_eq!(
+        treat(e.kind(), FailureScope::Bucket),
+        Treatment::Bucket(BucketOutcome::InDoubt),
+        "the bucket is in doubt"
+    );
     assert_eq!(w.outcomes(op), ["ok", "injected:lost_reply"].map(String::from), "the insert was not repeated");
     assert_eq!(w.hours_lines(JAN, NOVEMBER).len(), 2, "it landed once");
     let mine: Vec<_> = c
