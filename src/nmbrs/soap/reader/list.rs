@@ -133,10 +133,9 @@ impl<T: Record> Visitor for ListOf<T> {
 /// unreadable. `known_item` is the item element name known so far (e.g. `Company`); it only
 /// sizes the list up front, items of any other name are read the same.
 pub fn read_list<T: Record>(xml: &str, operation: &str, known_item: &str) -> Result<Listed<T>, ReadError> {
-    // Sizing the list up front (one fast substring pass) avoids regrowing it: less
-    // copying and a peak of one list instead of two during the last regrowth. The count
-    // is only a hint (other names and prefixed items are missed; the list still grows).
-    let hint = memchr::memmem::find_iter(xml.as_bytes(), format!("<{known_item}>").as_bytes()).count();
+    // Sizing the list up front avoids regrowing it: less copying and a peak of one list
+    // instead of two during the last regrowth.
+    let hint = size_hint(xml.as_bytes(), known_item);
     let mut v = ListOf {
         result: format!("{operation}Result"),
         required_bits: T::FIELDS.iter().map(|f| required_bit::<T>(f)).collect(),
@@ -146,6 +145,25 @@ pub fn read_list<T: Record>(xml: &str, operation: &str, known_item: &str) -> Res
     };
     read_response(xml, operation, &mut v)?;
     Ok(v.listed)
+}
+
+/// How many bytes of a response [`size_hint`] counts items in.
+const SIZING_SAMPLE: usize = 256 * 1024;
+
+/// The number of `<{known_item}>` in `xml`: counted in a response of up to
+/// [`SIZING_SAMPLE`] bytes, else extrapolated from its first `SIZING_SAMPLE` bytes by
+/// length (the items of one list are alike) with 1/32 to spare, so a long response is not
+/// read twice. Only a hint: other names and prefixed items are missed, a list longer than
+/// the hint still grows.
+fn size_hint(xml: &[u8], known_item: &str) -> usize {
+    let needle = format!("<{known_item}>");
+    let finder = memchr::memmem::Finder::new(needle.as_bytes());
+    let Some(head) = xml.get(..SIZING_SAMPLE).filter(|_| xml.len() > SIZING_SAMPLE) else {
+        return finder.find_iter(xml).count();
+    };
+    let per_sample = finder.find_iter(head).count();
+    let estimate = per_sample.saturating_mul(xml.len() / 1024) / (SIZING_SAMPLE / 1024);
+    estimate + estimate / 32 + usize::from(per_sample > 0)
 }
 
 /// For a list where a record that cannot be read is as good as absent (companies, the codes
@@ -174,6 +192,17 @@ mod tests {
         let listed = read_list(&xml, "HourModel_GetHourCodes", "HourCode").unwrap();
         assert!(listed.unreadable.is_empty(), "{:?}", listed.unreadable);
         listed.items
+    }
+
+    #[test]
+    fn the_size_hint_is_exact_for_a_short_response_and_close_above_for_a_long_one() {
+        let items = |n: usize| format!("<R>{}</R>", "<I><A>1</A><B>twee</B></I>".repeat(n));
+        assert_eq!(size_hint(items(0).as_bytes(), "I"), 0);
+        assert_eq!(size_hint(items(3).as_bytes(), "I"), 3);
+        assert_eq!(size_hint(items(3).as_bytes(), "J"), 0);
+        let n = 3 * SIZING_SAMPLE / 26;
+        let hint = size_hint(items(n).as_bytes(), "I");
+        assert!((n..=n + n / 16).contains(&hint), "{n} items, hint {hint}");
     }
 
     #[test]
