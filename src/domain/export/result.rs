@@ -190,7 +190,7 @@ pub fn export_result<E: Display, S>(
     }
     for (company, employee) in &plan.unidentified {
         let message = format!(
-            "Employee {employee} is not in company {company}'s employee list (Contract_GetAll_AllEmployeesByCompany), which holds records whose EmployeeId could not be read; one may be this employee, so its entries were skipped"
+            "Employee {employee} is not in company {company}'s employee list, which holds records whose employee id could not be read; one may be this employee, so its entries were skipped"
         );
         let scope = json!({"nmbrs_company_id": company.0, "nmbrs_employee_id": employee.0, "field": "EmployeeId"});
         errors.push(ErrorItem { code: "unreadable_record".into(), message, scope });

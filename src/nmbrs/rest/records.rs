@@ -1,11 +1,13 @@
 //! The typed records the REST client returns where the jobs have no neutral model of their own
 //! (debtors, wage models, employees, BSNs, addresses, cost per hour and days), and the one
-//! container every REST read answers ([`RestListed`]). One shape per record: where a neutral
-//! model exists (companies, the current period, hour and wage codes, hour and wage lines, the
-//! history records) the wire struct is read straight into it ([`super::wire`]); for the records
-//! here the `Rest*` record is the one typed record, and its wire struct (`W*`, every field a
-//! [`super::wire::Field`]) is only its serde shape: the JSON names, read leniently and served
-//! by the simulator, never returned nor mapped into a third shape. UUID ids ([`super::ids`]),
+//! container every REST read answers ([`RestListed`]). Where a neutral model exists
+//! (companies, the current period, hour and wage codes, hour and wage lines, the history
+//! records) the wire struct is read straight into it ([`super::wire`]). The records here are
+//! still declared twice (issue 17 step 4, not finished): the `Rest*` record is the typed
+//! record the edge returns, and its wire struct (`W*`, every field a [`super::wire::Field`])
+//! the serde shape, read leniently and, for debtors, wage models, employees, BSNs and
+//! addresses, served by the simulator; cost per hour and days are still served by the
+//! simulator from `json!` literals (see `sim/rest/reads.rs`, `line_reads.rs`). UUID ids ([`super::ids`]),
 //! hours and money as `Decimal`, dates as `NaiveDateTime` (Nmbrs means Dutch local time; a
 //! zone, if sent, is dropped as on SOAP). A field marked *decides* is one a job's decision
 //! needs: when it is missing or unreadable the record goes to [`RestListed::unreadable`]
