@@ -44,8 +44,9 @@ impl ConsentWatch {
         let mut conn = pool.acquire().await?;
         let mut tx = conn.begin().await?;
         let Some(chain) = oauth_grants::chain_for_update(&mut tx, integration_id).await? else { return Ok(false) };
-        // A second of slack for the database's clock against the worker's.
-        let refreshed_now = chain.facts.refreshed_at >= attempt_started - chrono::Duration::seconds(1);
+        // 100 ms of slack for the database's clock against the worker's: no more, or a refresh
+        // in the previous attempt (a refused consent's last good one) counts as this attempt's.
+        let refreshed_now = chain.facts.refreshed_at >= attempt_started - chrono::Duration::milliseconds(100);
         if chain.warned_at.is_some() || !refreshed_now {
             return Ok(false);
         }
