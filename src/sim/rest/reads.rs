@@ -24,9 +24,14 @@ use crate::sim::state::SimEmployee;
 const EPOCH: chrono::NaiveDateTime = chrono::DateTime::UNIX_EPOCH.naive_utc();
 
 pub(super) fn page(ctx: &CallContext, items: Vec<Value>) -> OperationReply {
-    let (number, size) = (ctx.query.get("pageNumber"), ctx.query.get("pageSize"));
-    let p = Page::parse_or(number.map(String::as_str), size.map(String::as_str), ctx.settings.default_page_size)?;
+    let p = asked_page(ctx.query, ctx.settings.default_page_size)?;
     Ok((StatusCode::OK, Some(paged(items, p, ctx.links))))
+}
+
+/// The page `pageNumber` and `pageSize` of the query ask for (`default_size` when unsent).
+fn asked_page(query: &super::ctx::Query, default_size: usize) -> Result<Page, super::error::RestError> {
+    let (number, size) = (query.get("pageNumber"), query.get("pageSize"));
+    Page::parse_or(number.map(String::as_str), size.map(String::as_str), default_size)
 }
 
 /// Records served as the client's wire structs (`crate::nmbrs::rest::W…`), so their JSON is
@@ -189,8 +194,7 @@ fn employee_page(
 ) -> Result<(Vec<SimEmployee>, usize, Page), super::error::RestError> {
     let (query, default_size) = (ctx.query, ctx.settings.default_page_size);
     let all: Vec<&SimEmployee> = company_employees(ctx, filtered)?.into_iter().filter(|e| keep(e)).collect();
-    let (number, size) = (query.get("pageNumber"), query.get("pageSize"));
-    let p = Page::parse_or(number.map(String::as_str), size.map(String::as_str), default_size)?;
+    let p = asked_page(query, default_size)?;
     let shown = all[p.window(all.len())].iter().map(|e| (*e).clone()).collect();
     Ok((shown, all.len(), p))
 }
