@@ -25,6 +25,15 @@ pub struct StoredGrant {
     pub consented_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// The database's clock now (`clock_timestamp()`), the clock `refreshed_at` is written with
+/// (`now()`, the refreshing transaction's start). A refresh whose transaction began after this
+/// reading has `refreshed_at` at or after it; one committed before it has `refreshed_at` before
+/// it. So an attempt that reads this first can tell its own refreshes from earlier ones
+/// exactly, with no slack between two machines' clocks.
+pub async fn clock(conn: &mut PgConnection) -> sqlx::Result<chrono::DateTime<chrono::Utc>> {
+    sqlx::query_scalar("SELECT clock_timestamp()").fetch_one(conn).await
+}
+
 /// The current grant of `integration_id`, if any.
 pub async fn load(conn: &mut PgConnection, integration_id: &str) -> sqlx::Result<Option<StoredGrant>> {
     type Row = (Uuid, String, String, Option<String>, i64, Option<chrono::DateTime<chrono::Utc>>);

@@ -60,3 +60,36 @@ async fn writes_land_only_on_the_state_they_read() {
     drop(conn);
     pool.close().await;
 }
+
+/// `nmbrs.consent_expiring` goes out only after an attempt in which the chain was refreshed
+/// (`jobs::run::consent`). The attempt reads `oauth_grants::clock` before it runs; a refresh
+/// committed before that reading is an earlier attempt's however close in time, and one made
+/// after it is this attempt's: no slack between two clocks decides it (a 1 s slack once counted
+/// the previous job's refresh, 0.85 s earlier, as a refused consent's own).
+#[tokio::test]
+async fn the_database_clock_tells_an_attempts_own_refresh_from_the_one_just_before() {
+    let env = TestEnv::new();
+    let pool = env.pool().await;
+    let mut conn = pool.acquire().await.unwrap();
+    let grant = Uuid::new_v4();
+    let save = |tag: &'static str, expect| {
+        let pool = pool.clone();
+        async move {
+            let mut conn = pool.acquire().await.unwrap();
+            oauth_grants::save_rotated(&mut conn, "env-c", grant, &blob(tag), None, None, expect).await.unwrap()
+        }
+    };
+    assert!(save("a", Expect::Nothing).await);
+    assert!(save("b", Expect::Generation(1)).await, "the previous attempt's refresh");
+    let attempt_started = oauth_grants::clock(&mut conn).await.unwrap();
+    let before = oauth_grants::chain(&mut conn, "env-c").await.unwrap().unwrap();
+    assert!(
+        before.facts.refreshed_at < attempt_started,
+        "a refresh committed just before the attempt is not the attempt's own"
+    );
+    assert!(save("c", Expect::Generation(2)).await, "this attempt's refresh");
+    let after = oauth_grants::chain(&mut conn, "env-c").await.unwrap().unwrap();
+    assert!(after.facts.refreshed_at >= attempt_started, "a refresh after the reading is the attempt's own");
+    drop(conn);
+    pool.close().await;
+}

@@ -30,7 +30,8 @@ impl ConsentWatch {
     /// stored grant's chain ends within the warning time and it was not sent for that grant
     /// yet. Returns whether it was sent. Integrations without a stored grant (SOAP, or a REST
     /// job that never got a token) have nothing to warn about, and neither has an attempt in
-    /// which the grant did not refresh (`refreshed_at` before `attempt_started`): a consent
+    /// which the grant did not refresh (`refreshed_at` before `attempt_started`, which must be
+    /// read from the database's clock with [`oauth_grants::clock`] before the attempt): a consent
     /// Nmbrs refused needs a new one now (`nmbrs.consent_required`), not a warning, and an
     /// attempt that used a cached token leaves the warning to the next one that refreshes.
     pub async fn check(
@@ -44,9 +45,9 @@ impl ConsentWatch {
         let mut conn = pool.acquire().await?;
         let mut tx = conn.begin().await?;
         let Some(chain) = oauth_grants::chain_for_update(&mut tx, integration_id).await? else { return Ok(false) };
-        // 100 ms of slack for the database's clock against the worker's: no more, or a refresh
-        // in the previous attempt (a refused consent's last good one) counts as this attempt's.
-        let refreshed_now = chain.facts.refreshed_at >= attempt_started - chrono::Duration::milliseconds(100);
+        // One clock on both sides (the database's), so no slack: a refresh in the previous
+        // attempt (a refused consent's last good one) never counts as this attempt's.
+        let refreshed_now = chain.facts.refreshed_at >= attempt_started;
         if chain.warned_at.is_some() || !refreshed_now {
             return Ok(false);
         }

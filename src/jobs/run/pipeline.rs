@@ -309,7 +309,13 @@ impl Pipeline {
             None => None,
         };
         let started = Instant::now();
-        let started_at = chrono::Utc::now();
+        // On the database's clock, which writes `refreshed_at`: whether the consent's chain was
+        // refreshed in this attempt is then decided exactly (`ConsentWatch::check`).
+        let started_at = if job.integration.nmbrs.api == crate::credentials::ApiKind::Rest {
+            Some(crate::store::oauth_grants::clock(lock.conn()).await?)
+        } else {
+            None
+        };
         let result = self.run_handler(job, credentials, number).await;
         let handler_ms = started.elapsed().as_millis() as u64;
         self.metrics
@@ -324,7 +330,7 @@ impl Pipeline {
         crate::failpoint::crash_point(FAILPOINT_AFTER_COMMIT);
         // A consent Nmbrs just refused needs a new one now (`nmbrs.consent_required`), not a warning.
         let refused = failure.as_ref().is_some_and(|(code, _)| code == "nmbrs_consent_required");
-        if job.integration.nmbrs.api == crate::credentials::ApiKind::Rest && !refused {
+        if let Some(started_at) = started_at.filter(|_| !refused) {
             match self.consent.check(&self.pool, job, trace, started_at).await {
                 Ok(true) => {
                     self.metrics.consent_expiring.inc();
