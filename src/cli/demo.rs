@@ -1,6 +1,7 @@
 //! `nmbrs-worker demo`: the whole flow on this machine. It starts the built-in Nmbrs simulator
 //! (demo data), runs the worker on the local RabbitMQ and PostgreSQL, publishes a team sync,
-//! the same sync again (nothing changed, so nothing is published) and a Deactivate, then three
+//! the same sync again (nothing changed, so no employee is upserted; a member who left and is
+//! still active in the roster sent is ended again) and a Deactivate, then three
 //! hours exports (a first one, a changed re-export, and the same re-export again, which must
 //! make no write call), and prints every event the worker published, readable by a person,
 //! with the Nmbrs write calls the simulator saw per export.
@@ -144,7 +145,7 @@ impl Demo<'_> {
                 json!({"trigger": "setup", "full": false, "members": roster}),
             ),
             (
-                "The same sync again: nothing changed in Nmbrs, so nothing is published",
+                "The same sync again: nothing changed in Nmbrs, so no employee is upserted (Sanne, still active in the roster sent, is ended again)",
                 "SyncTeam",
                 json!({"trigger": "manual", "full": false, "members": roster}),
             ),
