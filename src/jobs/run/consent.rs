@@ -9,6 +9,7 @@ use serde_json::json;
 use sqlx::{Connection, PgPool};
 
 use crate::{
+    credentials::ApiKind,
     domain::consent_chain::{self, ChainPolicy},
     domain::events::{Level, Notification},
     envelope::Job,
@@ -26,6 +27,41 @@ pub struct ConsentWatch {
 }
 
 impl ConsentWatch {
+    /// For a REST job, the database's clock before the attempt runs ([`oauth_grants::clock`],
+    /// the clock `refreshed_at` is written with), so [`Self::after_attempt`] tells this
+    /// attempt's refreshes from earlier ones exactly; `None` for SOAP (no refresh chain).
+    pub async fn attempt_started(
+        conn: &mut sqlx::PgConnection,
+        job: &Job,
+    ) -> sqlx::Result<Option<chrono::DateTime<chrono::Utc>>> {
+        match job.integration.nmbrs.api {
+            ApiKind::Rest => Ok(Some(oauth_grants::clock(conn).await?)),
+            ApiKind::Soap => Ok(None),
+        }
+    }
+
+    /// After a recorded attempt: [`Self::check`] unless the job is SOAP (`since` is `None`) or
+    /// Nmbrs refused the consent in it (`refused`: that needs a new consent now,
+    /// `nmbrs.consent_required`, not a warning). Returns whether the warning went out. A failed
+    /// check is logged and left to the next job: not worth failing a recorded job for.
+    pub async fn after_attempt(
+        &self,
+        pool: &PgPool,
+        job: &Job,
+        trace: &TraceHeaders,
+        since: Option<chrono::DateTime<chrono::Utc>>,
+        refused: bool,
+    ) -> bool {
+        let Some(since) = since.filter(|_| !refused) else { return false };
+        match self.check(pool, job, trace, since).await {
+            Ok(sent) => sent,
+            Err(e) => {
+                tracing::warn!(error = %e, "checking the consent's refresh chain failed");
+                false
+            }
+        }
+    }
+
     /// Sends `nmbrs.consent_expiring` {domain, grant_id, renew_by} for `job`'s integration if its
     /// stored grant's chain ends within the warning time and it was not sent for that grant
     /// yet. Returns whether it was sent. Integrations without a stored grant (SOAP, or a REST

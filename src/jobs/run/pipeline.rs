@@ -309,13 +309,7 @@ impl Pipeline {
             None => None,
         };
         let started = Instant::now();
-        // On the database's clock, which writes `refreshed_at`: whether the consent's chain was
-        // refreshed in this attempt is then decided exactly (`ConsentWatch::check`).
-        let started_at = if job.integration.nmbrs.api == crate::credentials::ApiKind::Rest {
-            Some(crate::store::oauth_grants::clock(lock.conn()).await?)
-        } else {
-            None
-        };
+        let consent_since = super::consent::ConsentWatch::attempt_started(lock.conn(), job).await?;
         let result = self.run_handler(job, credentials, number).await;
         let handler_ms = started.elapsed().as_millis() as u64;
         self.metrics
@@ -328,17 +322,9 @@ impl Pipeline {
         let (state, failure) = (step.state, step.error.clone());
         let next = self.record(lock, job, attempt_id, step, trace).await?;
         crate::failpoint::crash_point(FAILPOINT_AFTER_COMMIT);
-        // A consent Nmbrs just refused needs a new one now (`nmbrs.consent_required`), not a warning.
         let refused = failure.as_ref().is_some_and(|(code, _)| code == "nmbrs_consent_required");
-        if let Some(started_at) = started_at.filter(|_| !refused) {
-            match self.consent.check(&self.pool, job, trace, started_at).await {
-                Ok(true) => {
-                    self.metrics.consent_expiring.inc();
-                }
-                Ok(false) => {}
-                // The next job tries again: the warning is not worth failing a recorded job for.
-                Err(e) => tracing::warn!(error = %e, "checking the consent's refresh chain failed"),
-            }
+        if self.consent.after_attempt(&self.pool, job, trace, consent_since, refused).await {
+            self.metrics.consent_expiring.inc();
         }
         let (code, error) = failure.unzip();
         if let Some(code) = &code {
