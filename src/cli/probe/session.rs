@@ -240,9 +240,14 @@ impl<'c> oauth2::AsyncHttpClient<'c> for Through<'_> {
     }
 }
 
+/// The longest `Retry-After` of the token endpoint waited out.
+const TOKEN_WAIT_CAP: Duration = Duration::from_secs(30);
+
 /// Posts the refresh grant for `refresh_token` with the worker's token client. A 429 (the
 /// identity server refused the request before handling it, so the token is not spent) is
-/// waited out (`Retry-After` up to 30 s, else 2 s, 4 s) and sent again, up to three times.
+/// waited out (`Retry-After` up to 30 s, else 2 s, 4 s) and sent again, up to three times: the
+/// token endpoint is no API call (no budget ticket, no `42908`), and the probe must not lose
+/// the consent's one refresh token to a busy identity server.
 pub async fn refresh(rec: &Recorder, client: &TokenClient, refresh_token: &SecretString) -> Result<Refreshed, NoReply> {
     let mut attempt = 0;
     loop {
@@ -251,9 +256,7 @@ pub async fn refresh(rec: &Recorder, client: &TokenClient, refresh_token: &Secre
             return Ok(refreshed);
         }
         attempt += 1;
-        let wait = (refreshed.reply.header("retry-after"))
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map_or(Duration::from_secs(2 * attempt), |s| Duration::from_secs(s.min(30)));
+        let wait = refreshed.reply.retry_after.map_or(Duration::from_secs(2 * attempt), |d| d.min(TOKEN_WAIT_CAP));
         tracing::warn!(seq = refreshed.reply.seq, ?wait, "the token endpoint answered 429; waiting");
         tokio::time::sleep(wait).await;
     }
