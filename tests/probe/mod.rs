@@ -4,8 +4,10 @@
 //! any write, cleans up after a kill in the middle (the real binary, a failpoint, then a second
 //! run), keeps secrets out of its records, and `--tokens` (`runs.rs`). Every request it sends
 //! is checked against the OpenAPI file by the simulator: the only violation allowed is the one
-//! request the probe sends off the file on purpose (question 3's nested wage period).
+//! request the probe sends off the file on purpose (question 3's nested wage period). Its calls
+//! take their tickets from the call budget every worker process shares (`budget.rs`).
 
+mod budget;
 mod modes;
 mod runs;
 

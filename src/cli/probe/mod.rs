@@ -10,6 +10,10 @@
 //! Credentials come from the environment (the worker's REST and SOAP settings) and stdin (the
 //! consent's refresh token), never from arguments.
 //!
+//! Every Nmbrs call goes through the worker's HTTP core on a ticket of the call budget all worker
+//! processes share (`DATABASE_URL`, CONTRACT §5.3), under the worker's retry policy
+//! (`recorder.rs`, `session.rs`).
+//!
 //! Records: every request and response, secrets redacted, in `<out>/<run>/requests.jsonl`
 //! (`recorder.rs`); the findings in `<out>/<run>/findings.json` and `--json FILE`
 //! (`findings.rs`), the table on stdout and in `<out>/<run>/report.txt`; the consent date and the
@@ -37,6 +41,8 @@ use std::sync::Mutex;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::Config;
+use crate::nmbrs::budget::CallBudget;
+use crate::nmbrs::http::HttpCore;
 use files::{write_private, write_secret_file};
 use findings::Findings;
 use questions::{ProbeCtx, soap::Soap};
@@ -69,12 +75,13 @@ pub async fn run(
     let pattern = safety::DemoPattern::parse(&opts.demo_pattern).map_err(anyhow::Error::msg)?;
     let app = config.rest.app()?;
     let client = crate::nmbrs::rest::auth::token_client(&config.rest)?;
+    let core = http_core(config).await?;
     std::fs::create_dir_all(&opts.out)?;
     let now = config.clock.now();
     let run_id = format!("{}-{:08x}", chrono::Utc::now().format("%Y%m%dT%H%M%SZ"), fastrand::u32(..));
     let run_dir = opts.out.join(&run_id);
     std::fs::create_dir_all(&run_dir)?;
-    let rec = Recorder::create(&run_dir.join("requests.jsonl"))?;
+    let rec = Recorder::create(&run_dir.join("requests.jsonl"), core)?;
     rec.secret(app.client_secret.expose_secret());
     rec.secret(app.subscription_key.expose_secret());
     rec.secret(secrets.refresh_token.expose_secret());
@@ -154,6 +161,19 @@ pub async fn run(
     let report = ProbeReport { findings, left_behind, run_dir };
     write_outputs(&report, opts, &rec, &chain, &notes, out)?;
     Ok(report)
+}
+
+/// The worker's HTTP core on the call budget every worker process shares through `DATABASE_URL`
+/// (created and migrated if needed, as `run` does), on the worker's budget settings: the probe
+/// spends Eitje's one REST budget in the open, never beside it.
+async fn http_core(config: &Config) -> anyhow::Result<HttpCore> {
+    use anyhow::Context as _;
+    // One connection for the takes, one listening for pauses, one spare.
+    let pool = crate::store::connect(&config.database_url, 3)
+        .await
+        .context("the probe takes every Nmbrs call from the worker's shared call budget (DATABASE_URL)")?;
+    let budget = CallBudget::shared(pool, crate::jobs::run::connector::budget_settings(config));
+    Ok(HttpCore::with_budget(recorder::client_config(), budget)?)
 }
 
 /// The questions, between the removal of an earlier run's leftovers and this run's cleanup.

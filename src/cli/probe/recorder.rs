@@ -2,6 +2,14 @@
 //! everything"): one JSON line per request and its response in `<run>/requests.jsonl`, numbered
 //! (`#12`) so a finding's evidence can name the exchange it rests on.
 //!
+//! Sent through the worker's HTTP core (`nmbrs::http`: its client, which never follows a
+//! redirect, its timeout, its capped body read and its error text), and every Nmbrs API call on
+//! a ticket of the shared call budget (`nmbrs::budget`, CONTRACT §5.3): the probe spends Eitje's
+//! one REST budget (and a domain's SOAP budget) like any worker process, is slowed by a `42908`
+//! and refused unsent while a `42909` pauses REST, and tells the budget what came back. A call
+//! the budget refused is recorded too, as an exchange without a response. The token endpoint is
+//! not an API call and takes no ticket (as in the worker).
+//!
 //! Redacted before anything is written or quoted: the `Authorization`, `X-Subscription-Key`,
 //! cookie headers; `access_token`, `refresh_token`, `id_token`, `client_secret`, `token` in JSON
 //! and form bodies; SOAP's `<Username>` and `<Token>`; and, as a second net, every secret the
@@ -9,10 +17,13 @@
 
 use std::io::Write;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+
+use crate::nmbrs::budget::Scope;
+use crate::nmbrs::http::{CallError, ClientConfig, HttpCore, error_code};
 
 /// Headers whose values are never recorded.
 const SECRET_HEADERS: &[&str] = &["authorization", "x-subscription-key", "cookie", "set-cookie"];
@@ -25,6 +36,14 @@ const REDACTED: &str = "<redacted>";
 const EXCERPT: usize = 240;
 /// Longest response body read.
 const MAX_BODY: usize = 4 * 1024 * 1024;
+/// What the probe's calls wait under in the call budget: they count as one job's calls (past
+/// `NMBRS_WORKER_BULK_AFTER_CALLS` they wait in the bulk lane, as a big job's do).
+pub const BUDGET_NAME: &str = "nmbrs-worker-probe";
+
+/// The HTTP core's settings for the probe: 30 s per exchange, replies up to 4 MiB.
+pub fn client_config() -> ClientConfig {
+    ClientConfig { timeout: Duration::from_secs(30), max_response_bytes: MAX_BODY, ..ClientConfig::default() }
+}
 
 /// One request to send.
 pub struct ProbeRequest {
@@ -34,10 +53,10 @@ pub struct ProbeRequest {
     pub body: Option<Vec<u8>>,
     /// Why the probe sends this request although it breaks the OpenAPI file, when it does.
     pub off_spec: Option<&'static str>,
+    /// The call budget's scope the request takes its ticket from; `None` for a request that is
+    /// not a Nmbrs API call (the token endpoint).
+    pub budget: Option<Scope>,
 }
-
-/// Status, headers and body of a response.
-type Read = (u16, Vec<(String, String)>, Vec<u8>);
 
 /// A response, as read.
 #[derive(Clone, Debug)]
@@ -46,6 +65,8 @@ pub struct ProbeReply {
     pub seq: u32,
     pub status: u16,
     pub headers: Vec<(String, String)>,
+    /// `Retry-After` in seconds, when sent as such (the core's reading of it).
+    pub retry_after: Option<Duration>,
     pub body: Vec<u8>,
 }
 
@@ -60,8 +81,7 @@ impl ProbeReply {
 
     /// Nmbrs' five-digit error `code`, when the body carries one.
     pub fn code(&self) -> Option<u64> {
-        let code = self.json()?.get("code").cloned()?;
-        code.as_u64().or_else(|| code.as_str()?.trim().parse().ok())
+        error_code(&self.json()?)
     }
 
     /// `refused:<code>` words use the Nmbrs code, else the HTTP status.
@@ -80,11 +100,15 @@ impl ProbeReply {
 pub struct NoReply {
     pub seq: u32,
     pub message: String,
+    /// Why, as the HTTP core said (`None`: the reply came but could not be handed on).
+    pub cause: Option<CallError>,
 }
 
-/// The run's HTTP client and record.
+/// The run's HTTP core and record.
 pub struct Recorder {
-    http: reqwest::Client,
+    core: HttpCore,
+    /// Budget tickets taken so far (the probe's "job" calls).
+    calls: AtomicU64,
     file: Mutex<std::fs::File>,
     seq: AtomicU32,
     secrets: Mutex<Vec<String>>,
@@ -92,20 +116,16 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Records into `path` (created or appended to).
-    pub fn create(path: &std::path::Path) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .connect_timeout(Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
+    /// Records into `path` (created or appended to), sending through `core`.
+    pub fn create(path: &std::path::Path, core: HttpCore) -> anyhow::Result<Self> {
         // 0600: the exchanges name the demo company and its employee (secrets are redacted).
         let file = {
             use std::os::unix::fs::OpenOptionsExt;
             std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path)?
         };
         Ok(Recorder {
-            http,
+            core,
+            calls: AtomicU64::new(0),
             file: Mutex::new(file),
             seq: AtomicU32::new(0),
             secrets: Mutex::new(Vec::new()),
@@ -162,28 +182,47 @@ impl Recorder {
         format!("#{} → {}", r.seq, r.status)
     }
 
-    /// Sends `req` and records the exchange (also when no response came).
+    /// The HTTP core the run sends through (its settings: the retry policy's delays).
+    pub fn core(&self) -> &HttpCore {
+        &self.core
+    }
+
+    /// Sends `req` (on a ticket of its budget scope, if any) and records the exchange (also
+    /// when no response came, or the budget refused the call).
     pub async fn send(&self, req: ProbeRequest) -> Result<ProbeReply, NoReply> {
         let seq = self.seq.fetch_add(1, Ordering::SeqCst) + 1;
         let started = Instant::now();
-        let mut builder = self.http.request(req.method.clone(), &req.url);
+        let mut builder = self.core.request(req.method.clone(), req.url.clone());
         for (name, value) in &req.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
         if let Some(body) = &req.body {
             builder = builder.body(body.clone());
         }
-        let outcome = match builder.send().await {
-            Ok(response) => read(response).await,
-            Err(e) => Err(describe(e)),
+        let (outcome, waited) = match &req.budget {
+            Some(scope) => {
+                let calls = self.calls.fetch_add(1, Ordering::Relaxed);
+                match self.core.call(scope, BUDGET_NAME, calls, builder).await {
+                    Ok((reply, waited)) => (Ok(reply), waited),
+                    Err(e) => (Err(e), Duration::ZERO),
+                }
+            }
+            None => (self.core.exchange(builder).await.map_err(CallError::Send), Duration::ZERO),
         };
-        self.write(seq, &req, &outcome, started.elapsed());
-        outcome
-            .map(|(status, headers, body)| ProbeReply { seq, status, headers, body })
-            .map_err(|message| NoReply { seq, message })
+        let outcome = outcome.map(|r| {
+            let headers = r
+                .headers
+                .iter()
+                .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .collect();
+            ProbeReply { seq, status: r.status, headers, retry_after: r.retry_after, body: r.body }
+        });
+        let recorded = outcome.as_ref().map_err(ToString::to_string);
+        self.write(seq, &req, recorded, started.elapsed().saturating_sub(waited));
+        outcome.map_err(|e| NoReply { seq, message: e.to_string(), cause: Some(e) })
     }
 
-    fn write(&self, seq: u32, req: &ProbeRequest, outcome: &Result<Read, String>, took: Duration) {
+    fn write(&self, seq: u32, req: &ProbeRequest, outcome: Result<&ProbeReply, String>, took: Duration) {
         let question = *self.question.lock().unwrap_or_else(|e| e.into_inner());
         let request_type = content_type(&req.headers);
         let mut line = json!({
@@ -202,11 +241,11 @@ impl Recorder {
             line["off_spec"] = json!(why);
         }
         match outcome {
-            Ok((status, headers, body)) => {
+            Ok(r) => {
                 line["response"] = json!({
-                    "status": status,
-                    "headers": redact_headers(headers),
-                    "body": redact_body(body, content_type(headers)),
+                    "status": r.status,
+                    "headers": redact_headers(&r.headers),
+                    "body": redact_body(&r.body, content_type(&r.headers)),
                 });
             }
             Err(message) => line["error"] = json!(message),
@@ -233,39 +272,26 @@ impl Recorder {
             .collect();
         let method = reqwest::Method::from_bytes(parts.method.as_str().as_bytes()).unwrap_or(reqwest::Method::POST);
         let reply = self
-            .send(ProbeRequest { method, url: parts.uri.to_string(), headers, body: Some(body), off_spec: None })
+            .send(ProbeRequest {
+                method,
+                url: parts.uri.to_string(),
+                headers,
+                body: Some(body),
+                off_spec: None,
+                budget: None,
+            })
             .await?;
         let mut builder = oauth2::http::Response::builder().status(reply.status);
         for (name, value) in &reply.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
-        let response = builder
-            .body(reply.body.clone())
-            .map_err(|e| NoReply { seq: reply.seq, message: format!("unreadable reply head: {e}") })?;
+        let response = builder.body(reply.body.clone()).map_err(|e| NoReply {
+            seq: reply.seq,
+            message: format!("unreadable reply head: {e}"),
+            cause: None,
+        })?;
         Ok((reply, response))
     }
-}
-
-async fn read(mut response: reqwest::Response) -> Result<Read, String> {
-    let status = response.status().as_u16();
-    let headers = response
-        .headers()
-        .iter()
-        .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-        .collect();
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(describe)? {
-        if body.len() + chunk.len() > MAX_BODY {
-            return Err(format!("reply larger than {MAX_BODY} bytes"));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok((status, headers, body))
-}
-
-/// The error and its causes, without the URL.
-fn describe(e: reqwest::Error) -> String {
-    format!("{:#}", anyhow::Error::new(e.without_url()))
 }
 
 fn content_type(headers: &[(String, String)]) -> &str {
@@ -377,7 +403,8 @@ mod tests {
     #[test]
     fn known_secrets_are_scrubbed_anywhere() {
         let dir = tempfile::tempdir().unwrap();
-        let rec = Recorder::create(&dir.path().join("r.jsonl")).unwrap();
+        let core = HttpCore::new(client_config()).unwrap();
+        let rec = Recorder::create(&dir.path().join("r.jsonl"), core).unwrap();
         rec.secret("abc");
         rec.secret("client-secret-1");
         assert_eq!(rec.scrub("x client-secret-1 y abc"), "x <redacted> y abc", "short values are not secrets");

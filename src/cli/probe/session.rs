@@ -5,8 +5,13 @@
 //! what the worker never does (a PUT without `periodDetails`, a wrong subscription key, the
 //! nested wage period) and see every status and body as it came.
 //!
-//! A 429 `42908` is waited out (`Retry-After` when sent, at most 30 s; else 2 s, 4 s) and sent
-//! again, up to three times; every 429 seen is kept for the `retry_after_on_429` finding.
+//! Every call goes through the [`Recorder`], so through the worker's HTTP core and on a ticket
+//! of the shared call budget; and it is repeated exactly as the worker's REST client would
+//! repeat it (the one retry policy, `nmbrs::http::with_retries`: a 429 `42908` waited out,
+//! at least its `Retry-After`, up to [`RETRY_AFTER_CAP`]; a 429 `42909` never, and no call at
+//! all while it pauses REST; an insert only after a refusal that proves it did not happen).
+//! The question gets the last exchange as it came; every 429 seen is kept for the
+//! `retry_after_on_429` finding.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -17,8 +22,12 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
 use super::recorder::{NoReply, ProbeReply, ProbeRequest, Recorder};
+use crate::nmbrs::NmbrsError;
+use crate::nmbrs::budget::Scope;
+use crate::nmbrs::http::with_retries;
 use crate::nmbrs::rest::RestOperation;
 use crate::nmbrs::rest::auth::TokenClient;
+use crate::nmbrs::rest::{RETRY_AFTER_CAP, call_error, reply_error};
 
 /// A 429 seen during the run: its exchange and its `Retry-After`, if any.
 #[derive(Clone, Debug)]
@@ -39,6 +48,8 @@ pub fn path(op: RestOperation, ids: &[&str]) -> String {
 
 /// One request of the probe.
 pub struct Call<'a> {
+    /// The catalogue's operation: its effect decides the retries, its method and path the request.
+    pub op: RestOperation,
     pub method: Method,
     pub path: String,
     pub query: Vec<(&'static str, String)>,
@@ -51,7 +62,7 @@ pub struct Call<'a> {
 impl<'a> Call<'a> {
     pub fn new(op: RestOperation, ids: &[&str]) -> Self {
         let method = Method::from_bytes(op.method().as_bytes()).unwrap_or(Method::GET);
-        Call { method, path: path(op, ids), query: Vec::new(), body: None, off_spec: None, key: None }
+        Call { op, method, path: path(op, ids), query: Vec::new(), body: None, off_spec: None, key: None }
     }
 
     pub fn query(mut self, name: &'static str, value: impl ToString) -> Self {
@@ -98,23 +109,21 @@ impl<'r> Rest<'r> {
         self.throttled.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// Sends `call`, waiting out a 429 `42908` up to three times.
+    /// Sends `call` under the worker's retry policy (module doc); the last exchange.
     pub async fn send(&self, call: Call<'_>) -> Result<ProbeReply, NoReply> {
-        let mut attempt = 0;
-        loop {
-            let reply = self.send_once(&call).await?;
-            if reply.status != 429 || reply.code() == Some(42909) || attempt == 3 {
-                return Ok(reply);
-            }
-            attempt += 1;
-            // `send_once` noted the 429 for the `retry_after_on_429` finding.
-            let wait = reply
-                .header("retry-after")
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map_or(Duration::from_secs(2 * attempt), |s| Duration::from_secs(s.min(30)));
-            tracing::warn!(seq = reply.seq, ?wait, "Nmbrs throttled the probe; waiting");
-            tokio::time::sleep(wait).await;
-        }
+        let last = Mutex::new(None);
+        let (op, config) = (call.op, self.rec.core().config());
+        // The policy repeats on the error the worker's client would see; the question gets the
+        // last exchange as it came, refused or not.
+        let _ = with_retries(config, op.name(), op.effect(), RETRY_AFTER_CAP, || async {
+            let sent = self.send_once(&call).await;
+            let error = as_error(op, &sent);
+            *last.lock().unwrap_or_else(|e| e.into_inner()) = Some(sent);
+            error.map_or(Ok(()), Err)
+        })
+        .await;
+        let last = last.into_inner().unwrap_or_else(|e| e.into_inner());
+        last.expect("the retry policy makes at least one attempt")
     }
 
     /// One exchange, no waiting on 429 (the burst of the `Retry-After` question).
@@ -135,10 +144,9 @@ impl<'r> Rest<'r> {
         if body.is_some() {
             headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
         }
-        let reply = self
-            .rec
-            .send(ProbeRequest { method: call.method.clone(), url, headers, body, off_spec: call.off_spec })
-            .await?;
+        let (method, off_spec) = (call.method.clone(), call.off_spec);
+        let budget = Some(Scope::Rest);
+        let reply = self.rec.send(ProbeRequest { method, url, headers, body, off_spec, budget }).await?;
         if reply.status == 429 && call.key.is_none() {
             let retry_after = reply.header("retry-after").map(str::to_owned);
             let mut seen = self.throttled.lock().unwrap_or_else(|e| e.into_inner());
@@ -177,6 +185,17 @@ impl<'r> Rest<'r> {
             }
         }
         anyhow::bail!("{}: more than 50 pages", op.name())
+    }
+}
+
+/// The error the worker's REST client would see for `sent` (none for a 2xx reply): its kind
+/// decides whether the retry policy sends the call again.
+fn as_error(op: RestOperation, sent: &Result<ProbeReply, NoReply>) -> Option<NmbrsError> {
+    match sent {
+        Ok(reply) if reply.ok() => None,
+        Ok(reply) => Some(reply_error(op, reply.status, reply.retry_after, &reply.body)),
+        Err(NoReply { cause: Some(cause), .. }) => Some(call_error(op, cause.clone())),
+        Err(NoReply { cause: None, .. }) => None,
     }
 }
 
@@ -221,9 +240,14 @@ impl<'c> oauth2::AsyncHttpClient<'c> for Through<'_> {
     }
 }
 
+/// The longest `Retry-After` of the token endpoint waited out.
+const TOKEN_WAIT_CAP: Duration = Duration::from_secs(30);
+
 /// Posts the refresh grant for `refresh_token` with the worker's token client. A 429 (the
 /// identity server refused the request before handling it, so the token is not spent) is
-/// waited out (`Retry-After` up to 30 s, else 2 s, 4 s) and sent again, up to three times.
+/// waited out (`Retry-After` up to 30 s, else 2 s, 4 s) and sent again, up to three times: the
+/// token endpoint is no API call (no budget ticket, no `42908`), and the probe must not lose
+/// the consent's one refresh token to a busy identity server.
 pub async fn refresh(rec: &Recorder, client: &TokenClient, refresh_token: &SecretString) -> Result<Refreshed, NoReply> {
     let mut attempt = 0;
     loop {
@@ -232,9 +256,7 @@ pub async fn refresh(rec: &Recorder, client: &TokenClient, refresh_token: &Secre
             return Ok(refreshed);
         }
         attempt += 1;
-        let wait = (refreshed.reply.header("retry-after"))
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map_or(Duration::from_secs(2 * attempt), |s| Duration::from_secs(s.min(30)));
+        let wait = refreshed.reply.retry_after.map_or(Duration::from_secs(2 * attempt), |d| d.min(TOKEN_WAIT_CAP));
         tracing::warn!(seq = refreshed.reply.seq, ?wait, "the token endpoint answered 429; waiting");
         tokio::time::sleep(wait).await;
     }
@@ -275,7 +297,7 @@ async fn refresh_once(
             RefreshOutcome::Refused { error: what.chars().take(100).collect() }
         }
     };
-    let reply = seen.ok_or(NoReply { seq: 0, message: "the token request was not sent".into() })?;
+    let reply = seen.ok_or(NoReply { seq: 0, message: "the token request was not sent".into(), cause: None })?;
     Ok(Refreshed { reply, outcome })
 }
 

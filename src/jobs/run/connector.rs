@@ -62,6 +62,20 @@ pub async fn store_write_log(ctx: &JobContext<'_>, log: Option<&WriteLog>) {
     }
 }
 
+/// The call budget's settings from the configuration (`NMBRS_REST_CALLS_PER_SECOND`,
+/// `NMBRS_SOAP_CALLS_PER_SECOND`, the bulk lanes, `NMBRS_WORKER_QUOTA_PROBE_SECS`): the worker's
+/// and `nmbrs-worker probe`'s, so every process takes from one budget on the same terms.
+pub fn budget_settings(config: &crate::config::Config) -> BudgetSettings {
+    BudgetSettings {
+        rest_rate: config.rest_calls_per_second,
+        soap_rate: config.soap_calls_per_second,
+        bulk_after_calls: config.bulk_after_calls,
+        soap_bulk_after_calls: config.soap_bulk_after_calls,
+        probe_every: std::time::Duration::from_secs_f64(config.quota_probe_secs.clamp(0.0, 3600.0)),
+        ..Default::default()
+    }
+}
+
 /// Both edges of the process.
 pub struct Connector {
     pub soap: NmbrsTransport,
@@ -86,16 +100,8 @@ impl Connector {
             .max_connections(3)
             .acquire_timeout(std::time::Duration::from_secs(2))
             .connect_lazy(&config.database_url)?;
-        let settings = BudgetSettings {
-            rest_rate: config.rest_calls_per_second,
-            soap_rate: config.soap_calls_per_second,
-            bulk_after_calls: config.bulk_after_calls,
-            soap_bulk_after_calls: config.soap_bulk_after_calls,
-            probe_every: std::time::Duration::from_secs_f64(config.quota_probe_secs.clamp(0.0, 3600.0)),
-            ..Default::default()
-        };
         let client = ClientConfig { base_url: config.nmbrs_base_url.clone(), ..Default::default() };
-        let core = HttpCore::with_budget(client, CallBudget::shared(pool, settings))?;
+        let core = HttpCore::with_budget(client, CallBudget::shared(pool, budget_settings(config)))?;
         Ok(Connector {
             soap: NmbrsTransport::with_core(core.clone()),
             rest: Self::rest_side(config, core)?,

@@ -6,18 +6,18 @@
 //! The order of a call is the same on both APIs: the integration's permit (held for the whole
 //! attempt), then (REST) the access token, then one budget ticket per HTTP request, then the
 //! request under the timeout (so waiting for the budget never eats the timeout), then the
-//! outcome reported on the ticket.
+//! outcome reported on the ticket ([`HttpCore::call`]: SOAP, REST and the probe).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, LOCATION, RETRY_AFTER};
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, LOCATION, RETRY_AFTER};
 use tokio::sync::Semaphore;
 
 use super::config::ClientConfig;
-use super::text::{bounded_to, error_chain};
-use crate::nmbrs::budget::{BudgetSettings, CallBudget};
+use super::text::{bounded_to, error_chain, error_code};
+use crate::nmbrs::budget::{BudgetSettings, CallBudget, Outcome, Refused, Scope};
 
 /// Builds a `reqwest::Client` with the one redirect policy of every Nmbrs client: none. A 3xx
 /// reply is returned as it is and turned into an error ([`SendError::Redirected`]), never
@@ -33,18 +33,34 @@ pub fn build_client(connect_timeout: Duration, timeout: Duration) -> reqwest::Re
 }
 
 /// Why one HTTP exchange produced no reply the client can read.
-#[derive(Debug)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum SendError {
     /// The connection could not be made: the request was certainly not sent.
+    #[error("connection failed: {0}")]
     Connect(String),
     /// The connection broke after the request may have been sent (or the reply was lost).
+    #[error("connection lost: {0}")]
     Transport(String),
     /// No complete answer within the timeout.
+    #[error("no complete answer within {0:?}")]
     Timeout(Duration),
     /// The reply was larger than the cap (bytes).
+    #[error("reply larger than {0} bytes")]
     TooLarge(usize),
     /// A 3xx reply: refused, never followed. `location` is the target's scheme and host only.
+    #[error("HTTP {status}, a redirect to {location}; not followed")]
     Redirected { status: u16, location: String },
+}
+
+/// Why a call on a budget ticket ([`HttpCore::call`]) got no reply.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum CallError {
+    /// Not sent: the budget gave no ticket (a paused scope, or its database unavailable).
+    #[error("not sent: {0}")]
+    Refused(Refused),
+    /// Sent (or tried), and no readable reply came.
+    #[error(transparent)]
+    Send(SendError),
 }
 
 impl SendError {
@@ -67,6 +83,8 @@ pub struct Reply {
     pub content_type: String,
     /// `Retry-After` in seconds, when sent.
     pub retry_after: Option<Duration>,
+    /// Every header as it came (for a client that records the exchange, e.g. the probe).
+    pub headers: HeaderMap,
     pub body: Vec<u8>,
 }
 
@@ -176,6 +194,24 @@ impl HttpCore {
         self.0.http.request(method, url)
     }
 
+    /// One call of `integration` on a ticket of `scope`'s budget, its job's `calls`-th so far
+    /// (`CallBudget::ticket`): waits for the ticket, makes the [`exchange`](Self::exchange) and
+    /// tells the budget what came back ([`outcome`]). The reply, and how long the ticket took.
+    pub async fn call(
+        &self,
+        scope: &Scope,
+        integration: &str,
+        calls: u64,
+        request: reqwest::RequestBuilder,
+    ) -> Result<(Reply, Duration), CallError> {
+        let asked = std::time::Instant::now();
+        let ticket = self.budget().ticket(scope, integration, calls).await.map_err(CallError::Refused)?;
+        let waited = asked.elapsed();
+        let reply = self.exchange(request).await;
+        ticket.report(outcome(scope, &reply)).await;
+        reply.map(|r| (r, waited)).map_err(CallError::Send)
+    }
+
     /// One exchange, once the caller holds its budget ticket: sends `request` and reads its
     /// reply within the timeout. A 3xx is [`SendError::Redirected`]; any other status is the
     /// caller's to judge.
@@ -195,7 +231,25 @@ impl HttpCore {
         let content_type = bounded_to(header(CONTENT_TYPE).unwrap_or(""), 100);
         let retry_after = header(RETRY_AFTER).and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs);
         let body = read_capped(&mut response, self.0.config.max_response_bytes, timeout).await?;
-        Ok(Reply { status, content_type, retry_after, body })
+        let headers = std::mem::take(response.headers_mut());
+        Ok(Reply { status, content_type, retry_after, headers, body })
+    }
+}
+
+/// What a reply tells the budget of `scope`: any 429 is throttling (with its `Retry-After`),
+/// but on REST a 429 whose JSON error `code` is `42909` is the used-up quota.
+pub fn outcome(scope: &Scope, reply: &Result<Reply, SendError>) -> Outcome {
+    match reply {
+        Ok(r) if r.status == 429 => {
+            let code = || serde_json::from_slice::<serde_json::Value>(&r.body).ok().as_ref().and_then(error_code);
+            if *scope == Scope::Rest && code() == Some(42909) {
+                Outcome::QuotaExceeded
+            } else {
+                Outcome::Throttled(r.retry_after)
+            }
+        }
+        Ok(_) => Outcome::Answered,
+        Err(_) => Outcome::NoAnswer,
     }
 }
 

@@ -29,6 +29,12 @@ pub fn bounded_to(text: &str, max_chars: usize) -> String {
     }
 }
 
+/// The error `code` of a Nmbrs REST error body (`{"code": 42908, …}`), a number or a numeral.
+pub fn error_code(json: &serde_json::Value) -> Option<u64> {
+    let code = json.get("code")?;
+    code.as_u64().or_else(|| code.as_str()?.trim().parse().ok())
+}
+
 /// An error and its `source()` chain as one line (`outer: inner: …`), bounded.
 pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut message = error.to_string();

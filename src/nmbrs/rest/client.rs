@@ -32,9 +32,13 @@ use super::error::{RestFailure, classify};
 use super::keys::{KeySlot, SubscriptionKeys};
 use super::operation::RestOperation;
 use super::{AccessToken, RestConfig, RestNotConfigured, TokenSource};
-use crate::nmbrs::budget::{Outcome, Refused, Scope};
-use crate::nmbrs::http::{self, HttpCore, SendError};
+use crate::nmbrs::budget::{Refused, Scope};
+use crate::nmbrs::http::{self, CallError, HttpCore, SendError};
 use crate::nmbrs::{ClientConfig, ErrorKind, NmbrsError};
+
+/// The longest `Retry-After` waited inside a REST call by default (a longer wait is left to the
+/// job's retry schedule; the probe, which has none, reports the reply as it came).
+pub const RETRY_AFTER_CAP: Duration = Duration::from_secs(60);
 
 /// Nmbrs' largest page size (REST-NOTES §1 "Pagination").
 pub const PAGE_SIZE: usize = 100;
@@ -83,7 +87,7 @@ impl RestTransport {
             core,
             base_url: rest.base_url.trim_end_matches('/').into(),
             keys: SubscriptionKeys::new(app),
-            retry_after_cap: Duration::from_secs(60),
+            retry_after_cap: RETRY_AFTER_CAP,
             days_post: rest.days_post,
         })
     }
@@ -263,28 +267,17 @@ impl RestClient {
     async fn exchange(&self, req: &RestRequest, token: &AccessToken, key: KeySlot) -> Result<RestReply, NmbrsError> {
         let granted = token.scopes();
         let request = self.request(req, token, key).map_err(|f| rest_error(req.op, f, granted))?;
-        let core = &self.transport.core;
         let calls = self.calls.fetch_add(1, Ordering::Relaxed);
         let asked = std::time::Instant::now();
-        let ticket =
-            core.budget().ticket(&Scope::Rest, self.tokens.integration_id(), calls).await.map_err(|refused| {
-                let failure = match refused {
-                    Refused::Paused => RestFailure::Paused,
-                    Refused::Unavailable => RestFailure::Connect { message: refused.to_string() },
-                };
-                rest_error(req.op, failure, granted)
-            })?;
-        let sent = std::time::Instant::now();
-        let reply = core.exchange(request).await;
-        let answered = sent.elapsed();
-        ticket.report(budget_outcome(&reply)).await;
-        let reply = reply.map_err(|e| rest_error(req.op, send_failure(e), granted))?;
+        let integration = self.tokens.integration_id();
+        let called = self.transport.core.call(&Scope::Rest, integration, calls, request).await;
+        let (reply, waited) = called.map_err(|e| rest_error(req.op, call_failure(e), granted))?;
         tracing::debug!(
             operation = req.op.name(),
             status = reply.status,
             bytes = reply.body.len(),
-            waited_ms = (sent - asked).as_millis() as u64,
-            answered_ms = answered.as_millis() as u64,
+            waited_ms = waited.as_millis() as u64,
+            answered_ms = asked.elapsed().saturating_sub(waited).as_millis() as u64,
             "nmbrs REST call"
         );
         if (200..300).contains(&reply.status) {
@@ -320,27 +313,30 @@ impl RestClient {
     }
 }
 
-/// The REST failure of an exchange that produced no readable reply.
-fn send_failure(e: SendError) -> RestFailure {
+/// The REST failure of a call that produced no readable reply: not sent (a paused REST scope,
+/// the budget's database unavailable) or sent without a reply the client can read.
+fn call_failure(e: CallError) -> RestFailure {
     match e {
-        SendError::Connect(message) => RestFailure::Connect { message },
-        SendError::Transport(message) => RestFailure::Transport { message },
-        SendError::Timeout(after) => RestFailure::Timeout { after },
-        SendError::TooLarge(limit) => RestFailure::TooLarge { limit },
-        SendError::Redirected { status, location } => RestFailure::Redirected { status, location },
+        CallError::Refused(Refused::Paused) => RestFailure::Paused,
+        CallError::Refused(refused @ Refused::Unavailable) => RestFailure::Connect { message: refused.to_string() },
+        CallError::Send(SendError::Connect(message)) => RestFailure::Connect { message },
+        CallError::Send(SendError::Transport(message)) => RestFailure::Transport { message },
+        CallError::Send(SendError::Timeout(after)) => RestFailure::Timeout { after },
+        CallError::Send(SendError::TooLarge(limit)) => RestFailure::TooLarge { limit },
+        CallError::Send(SendError::Redirected { status, location }) => RestFailure::Redirected { status, location },
     }
 }
 
-/// What a reply tells the call budget: 429 `42909` is the used-up quota, any other 429 throttling.
-fn budget_outcome(reply: &Result<http::Reply, SendError>) -> Outcome {
-    match reply {
-        Ok(r) if r.status == 429 => match error_reply(r.status, r.retry_after, &r.body).code() {
-            Some(42909) => Outcome::QuotaExceeded,
-            _ => Outcome::Throttled(r.retry_after),
-        },
-        Ok(_) => Outcome::Answered,
-        Err(_) => Outcome::NoAnswer,
-    }
+/// The error of a call to `op` that got no readable reply, as the worker classifies it: for a
+/// client that keeps the raw exchange (the probe).
+pub(crate) fn call_error(op: RestOperation, e: CallError) -> NmbrsError {
+    rest_error(op, call_failure(e), None)
+}
+
+/// The error of a non-2xx reply to `op` as the worker classifies it (its kind decides whether
+/// `nmbrs::http::with_retries` repeats the call): for a client that keeps the raw reply (the probe).
+pub(crate) fn reply_error(op: RestOperation, status: u16, retry_after: Option<Duration>, body: &[u8]) -> NmbrsError {
+    rest_error(op, error_reply(status, retry_after, body), None)
 }
 
 /// The failure of a non-2xx reply: what its JSON error body says, when it is one. A 401 in the
@@ -354,9 +350,7 @@ fn error_reply(status: u16, retry_after: Option<Duration>, body: &[u8]) -> RestF
         return RestFailure::GatewayRefused;
     }
     let field = |name: &str| json.as_ref().and_then(|j| j.get(name));
-    let code = field("code")
-        .and_then(|c| c.as_u64().or_else(|| c.as_str()?.trim().parse().ok()))
-        .and_then(|c| u32::try_from(c).ok());
+    let code = json.as_ref().and_then(http::error_code).and_then(|c| u32::try_from(c).ok());
     let error_type = field("type").and_then(Value::as_str).map(|t| http::bounded_to(t, 40));
     let title = field("title").and_then(Value::as_str).map(|t| http::bounded_to(t, 100));
     RestFailure::Status { status, code, error_type, title, retry_after }

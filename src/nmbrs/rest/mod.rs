@@ -53,7 +53,8 @@ mod wire;
 
 pub use auth::{AccessToken, AuthError, TokenService, TokenSource};
 pub use auth_http::TokenHttpLimits;
-pub use client::{PAGE_SIZE, RestClient, RestTransport, RestTransportError};
+pub use client::{PAGE_SIZE, RETRY_AFTER_CAP, RestClient, RestTransport, RestTransportError};
+pub(crate) use client::{call_error, reply_error};
 pub use config::{
     APP_VARS, DEFAULT_OAUTH_TOKEN_URL, DEFAULT_REST_BASE_URL, DaysPostSetting, RestApp, RestConfig, RestNotConfigured,
 };

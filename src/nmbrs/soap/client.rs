@@ -18,9 +18,9 @@ use super::envelope::{self, Value};
 use super::fault::SoapFault;
 use super::operation::Operation;
 use super::reader::{self, ReadError};
-use crate::nmbrs::budget::{Outcome, Scope};
+use crate::nmbrs::budget::Scope;
 use crate::nmbrs::error::NmbrsError;
-use crate::nmbrs::http::{self, HttpCore, SendError, bounded};
+use crate::nmbrs::http::{self, CallError, HttpCore, SendError, bounded};
 
 pub use crate::nmbrs::http::{ClientConfig, DEFAULT_BASE_URL, DEFAULT_MAX_CONCURRENCY};
 
@@ -157,20 +157,10 @@ impl SoapClient {
             .header("SOAPAction", format!("\"{}\"", op.soap_action()))
             .body(body.to_vec());
         let calls = self.calls.fetch_add(1, Ordering::Relaxed);
-        let ticket = self
-            .core
-            .budget()
-            .ticket(&self.scope, &self.integration, calls)
-            .await
-            .map_err(|refused| NmbrsError::Connect { operation: op, message: refused.to_string() })?;
-        let reply = self.core.exchange(request).await;
-        let outcome = match &reply {
-            Ok(r) if r.status == 429 => Outcome::Throttled(r.retry_after),
-            Ok(_) => Outcome::Answered,
-            Err(_) => Outcome::NoAnswer,
-        };
-        ticket.report(outcome).await;
-        let reply = reply.map_err(|e| send_error(op, e))?;
+        let (reply, _) = self.core.call(&self.scope, &self.integration, calls, request).await.map_err(|e| match e {
+            CallError::Refused(refused) => NmbrsError::Connect { operation: op, message: refused.to_string() },
+            CallError::Send(e) => send_error(op, e),
+        })?;
         let status = reply.status;
         tracing::debug!(operation = op.name(), status, elapsed = ?started.elapsed(), bytes = reply.body.len(), "nmbrs call");
         let ok = (200..300).contains(&status);

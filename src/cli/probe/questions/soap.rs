@@ -5,7 +5,8 @@
 //!
 //! The SOAP company is the one with the REST company's number, the SOAP employee the one with
 //! the REST employee's number (exactly one). The envelopes are the worker's own
-//! (`nmbrs::soap::envelope::request`), sent through the record with the credentials redacted;
+//! (`nmbrs::soap::envelope::request`), sent through the record with the credentials redacted
+//! (on the domain's SOAP call budget);
 //! the line is deleted through SOAP (`HourComponent_Delete`) right after.
 
 use super::ProbeCtx;
@@ -13,6 +14,7 @@ use crate::cli::probe::findings::Findings;
 use crate::cli::probe::journal::SoapLine;
 use crate::cli::probe::lines;
 use crate::cli::probe::recorder::{ProbeRequest, Recorder};
+use crate::nmbrs::budget::Scope;
 use crate::nmbrs::soap::envelope::{self, Value};
 use crate::nmbrs::soap::{Operation as Op, SoapCredentials, reader};
 use crate::nmbrs::{Company, EmployeeListItem, NmbrsId, PayPeriod};
@@ -34,9 +36,10 @@ impl Soap {
             ("Content-Type".to_owned(), "text/xml; charset=utf-8".to_owned()),
             ("SOAPAction".to_owned(), format!("\"{}\"", op.soap_action())),
         ];
-        let reply = rec
-            .send(ProbeRequest { method: reqwest::Method::POST, url, headers, body: Some(body), off_spec: None })
-            .await?;
+        // The SOAP budget of the environment, shared with the worker's SOAP calls to it.
+        let budget = Some(Scope::Soap { domain: self.credentials.domain().to_owned() });
+        let (method, body) = (reqwest::Method::POST, Some(body));
+        let reply = rec.send(ProbeRequest { method, url, headers, body, off_spec: None, budget }).await?;
         let text = String::from_utf8_lossy(&reply.body).into_owned();
         anyhow::ensure!(reply.ok(), "{op} answered {}", rec.cite(&reply));
         Ok(text)
