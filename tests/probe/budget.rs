@@ -10,12 +10,10 @@ use nmbrs_worker::sim::rest::subscription::SubscriptionLimits;
 use sqlx::PgPool;
 
 use super::*;
-use crate::support::TestEnv;
 
-/// The probe's configuration on `env`'s database, with `rate` REST calls per second.
-fn config_on(w: &World, env: &TestEnv, rate: u32) -> Config {
+/// The probe's configuration (on the world's own database), with `rate` REST calls per second.
+fn config_at(w: &World, rate: u32) -> Config {
     let mut vars = w.vars();
-    vars.push(("DATABASE_URL", env.database_url.clone()));
     vars.push(("NMBRS_REST_CALLS_PER_SECOND", rate.to_string()));
     let map: HashMap<&str, &str> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
     Config::from_source(&map).unwrap()
@@ -37,12 +35,11 @@ async fn rest_row(pool: &PgPool) -> Option<(i64, bool)> {
 
 #[tokio::test]
 async fn the_probes_rest_calls_keep_the_shared_budgets_rate_and_are_counted_in_its_row() {
-    let env = TestEnv::new();
-    let pool = env.pool().await;
     let w = World::new().await;
+    let pool = w.env.pool().await;
     // Counted per key and second from here; no limit of the gateway's own.
     w.sim.set_rest_limits(SubscriptionLimits::default());
-    run(&w, &config_on(&w, &env, 20)).await.unwrap_or_else(|e| panic!("the probe failed: {e:#}"));
+    run(&w, &config_at(&w, 20)).await.unwrap_or_else(|e| panic!("the probe failed: {e:#}"));
     assert_eq!(w.answers()["default_page_size"], 20, "a whole run");
     let counts = w.sim.rest_limit_counts();
     let passed: u64 = counts.iter().map(|k| k.passed).sum();
@@ -56,11 +53,10 @@ async fn the_probes_rest_calls_keep_the_shared_budgets_rate_and_are_counted_in_i
 
 #[tokio::test]
 async fn a_42909_the_probe_meets_pauses_rest_for_every_process_and_is_not_sent_again() {
-    let env = TestEnv::new();
-    let pool = env.pool().await;
     let w = World::new().await;
+    let pool = w.env.pool().await;
     w.sim.set_rest_limits(SubscriptionLimits { quota: Some(0), ..Default::default() });
-    let e = run(&w, &config_on(&w, &env, 100)).await.expect_err("no company can be read");
+    let e = run(&w, &config_at(&w, 100)).await.expect_err("no company can be read");
     assert!(format!("{e:#}").contains("42909"), "{e:#}");
     let refused: u64 = w.sim.rest_limit_counts().iter().map(|k| k.quota_exceeded).sum();
     assert_eq!(refused, 1, "a used-up quota is not retried in the call");
@@ -71,8 +67,8 @@ async fn a_42909_the_probe_meets_pauses_rest_for_every_process_and_is_not_sent_a
 
 #[tokio::test]
 async fn while_rest_is_paused_the_probe_sends_no_api_call_and_records_the_refusal() {
-    let env = TestEnv::new();
-    let pool = env.pool().await;
+    let w = World::new().await;
+    let pool = w.env.pool().await;
     // Another process met a 42909 and holds the one probing call for the next hour.
     sqlx::query(
         "INSERT INTO nmbrs_call_budget (scope, tokens, refilled_at, paused_since, probe_until)
@@ -81,8 +77,7 @@ async fn while_rest_is_paused_the_probe_sends_no_api_call_and_records_the_refusa
     .execute(&pool)
     .await
     .unwrap();
-    let w = World::new().await;
-    let e = run(&w, &config_on(&w, &env, 100)).await.expect_err("REST is paused");
+    let e = run(&w, &config_at(&w, 100)).await.expect_err("REST is paused");
     assert!(format!("{e:#}").contains("not sent") && format!("{e:#}").contains("42909"), "{e:#}");
     assert!(w.sim.calls().is_empty(), "no Nmbrs API call at all: {:?}", w.sim.calls());
     let refusals: Vec<Value> = records(w.out.path()).into_iter().filter(|r| r.get("response").is_none()).collect();
@@ -96,6 +91,6 @@ async fn while_rest_is_paused_the_probe_sends_no_api_call_and_records_the_refusa
         .execute(&pool)
         .await
         .unwrap();
-    run(&w, &config_on(&w, &env, 100)).await.unwrap_or_else(|e| panic!("the probe failed: {e:#}"));
+    run(&w, &config_at(&w, 100)).await.unwrap_or_else(|e| panic!("the probe failed: {e:#}"));
     assert!(!w.sim.calls().is_empty());
 }

@@ -42,6 +42,9 @@ pub struct World {
     pub sim: Simulator,
     pub refresh_token: String,
     pub out: tempfile::TempDir,
+    /// The test's own database, where the probe keeps the shared call budget's rows (never the
+    /// default `nmbrs_worker` database, which other tests' probes would share).
+    pub env: crate::support::TestEnv,
 }
 
 pub fn id(kind: IdKind, soap: i32) -> String {
@@ -60,7 +63,12 @@ impl World {
             domain: demo::DOMAIN.into(),
             ..Default::default()
         });
-        World { sim, refresh_token: minted.refresh_token, out: tempfile::tempdir().unwrap() }
+        World {
+            sim,
+            refresh_token: minted.refresh_token,
+            out: tempfile::tempdir().unwrap(),
+            env: crate::support::TestEnv::new(),
+        }
     }
 
     /// The worker's environment for the probe (REST app pointing at the simulator).
@@ -72,6 +80,7 @@ impl World {
             ("NMBRS_OAUTH_CLIENT_SECRET", CLIENT_SECRET.into()),
             ("NMBRS_SUBSCRIPTION_KEY", SUBSCRIPTION_KEY.into()),
             ("NMBRS_BASE_URL", self.sim.base_url().to_owned()),
+            ("DATABASE_URL", self.env.database_url.clone()),
         ]
     }
 
