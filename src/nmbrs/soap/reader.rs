@@ -19,7 +19,7 @@ use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::{BytesStart, BytesText, Event};
 
 use super::fault::SoapFault;
-use super::text::trim;
+use super::text::{local_name, needs_care, trim};
 
 mod list;
 
@@ -65,28 +65,6 @@ fn xml10_char(c: char) -> bool {
 /// for almost all real text, so cleaning costs nothing then.
 fn may_hold_forbidden(t: &str) -> bool {
     t.bytes().any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF)
-}
-
-/// Whether raw text (EOLs as written) needs more than trimming: [`may_hold_forbidden`], or a
-/// CR to normalise. One byte pass over the usual leaf, which then needs nothing else.
-fn needs_care(raw: &str) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let care = |b: &u8| (*b < 0x20 && !matches!(*b, b'\t' | b'\n')) || *b == 0xEF;
-    // Eight bytes at a time: whether a word holds a byte below 0x20 or a byte 0xEF is exact
-    // without a branch per byte ("hasless"/"haszero"); only such a word (a tab or LF in the
-    // text) is looked at byte by byte.
-    let mut words = raw.as_bytes().chunks_exact(8);
-    for word in &mut words {
-        let w = u64::from_le_bytes(<[u8; 8]>::try_from(word).unwrap_or_default());
-        let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
-        let ef = w ^ (ONES * 0xEF);
-        let lead = ef.wrapping_sub(ONES) & !ef & HIGH;
-        if (control | lead) != 0 && word.iter().any(care) {
-            return true;
-        }
-    }
-    words.remainder().iter().any(care)
 }
 
 /// The text of a leaf as the visitor gets it ([`clean_text`]). `Borrowed` text is one piece
@@ -186,7 +164,7 @@ fn walk<'x, V: Visitor + ?Sized>(reader: &mut Reader<&'x [u8]>, visitor: &mut V)
         match reader.read_event().map_err(malformed)? {
             Event::Start(s) => {
                 if let Some((p, _)) = pending.take() {
-                    visitor.open(depth, p.local_name().as_ref())?;
+                    visitor.open(depth, local_name(p.name().as_ref()))?;
                 }
                 depth += 1;
                 let nil = is_nil(&s);
@@ -195,10 +173,10 @@ fn walk<'x, V: Visitor + ?Sized>(reader: &mut Reader<&'x [u8]>, visitor: &mut V)
             }
             Event::Empty(s) => {
                 if let Some((p, _)) = pending.take() {
-                    visitor.open(depth, p.local_name().as_ref())?;
+                    visitor.open(depth, local_name(p.name().as_ref()))?;
                 }
                 let value = if is_nil(&s) { None } else { Some("") };
-                visitor.leaf(depth + 1, s.local_name().as_ref(), value)?;
+                visitor.leaf(depth + 1, local_name(s.name().as_ref()), value)?;
             }
             Event::Text(t) if pending.is_some() => match t.into_inner() {
                 // The usual leaf: one piece, kept as written until the element ends.
@@ -214,10 +192,10 @@ fn walk<'x, V: Visitor + ?Sized>(reader: &mut Reader<&'x [u8]>, visitor: &mut V)
                 match pending.take() {
                     Some((p, nil)) => {
                         let value = if nil { None } else { Some(leaf_value(&text)) };
-                        visitor.leaf(depth, p.local_name().as_ref(), value.as_deref())?;
+                        visitor.leaf(depth, local_name(p.name().as_ref()), value.as_deref())?;
                         text = Cow::Borrowed("");
                     }
-                    None => visitor.close(depth, e.local_name().as_ref()),
+                    None => visitor.close(depth, local_name(e.name().as_ref())),
                 }
                 depth -= 1;
             }
@@ -256,7 +234,7 @@ pub fn read_response<V: Visitor + ?Sized>(xml: &str, operation: &str, visitor: &
     loop {
         match reader.read_event().map_err(malformed)? {
             Event::Start(s) if !in_body => {
-                in_body = s.local_name().as_ref() == "Body";
+                in_body = local_name(s.name().as_ref()) == "Body";
             }
             Event::Start(s) => {
                 let local_name = s.local_name();
@@ -273,7 +251,7 @@ pub fn read_response<V: Visitor + ?Sized>(xml: &str, operation: &str, visitor: &
                 return walk(&mut reader, visitor);
             }
             Event::Empty(s) if in_body => {
-                return check_response_name(s.local_name().as_ref(), operation);
+                return check_response_name(local_name(s.name().as_ref()), operation);
             }
             Event::End(_) if in_body => return Err(malformed("empty soap:Body")),
             Event::Eof => return Err(malformed("no soap:Body in the response")),

@@ -149,20 +149,17 @@ pub fn parse_datetime(t: &str) -> Result<NaiveDateTime, String> {
 /// The exact shape ASMX writes, `YYYY-MM-DDThh:mm:ss`, read by position (a company-wide
 /// read has three per employee); chrono still checks that the date and time exist.
 fn asmx_datetime(t: &str) -> Option<NaiveDateTime> {
-    let b = t.as_bytes();
-    let shape = b.len() == 19
-        && b.iter().enumerate().all(|(i, c)| match i {
-            4 | 7 => *c == b'-',
-            10 => *c == b'T',
-            13 | 16 => *c == b':',
-            _ => c.is_ascii_digit(),
-        });
-    if !shape {
+    let b: &[u8; 19] = t.as_bytes().try_into().ok()?;
+    if [b[4], b[7], b[10], b[13], b[16]] != *b"--T::" {
         return None;
     }
-    // The shape is checked: every position read is an ASCII digit.
-    let n = |from: usize, to: usize| b[from..to].iter().fold(0u32, |n, c| n * 10 + u32::from(c - b'0'));
-    NaiveDate::from_ymd_opt(n(0, 4) as i32, n(5, 7), n(8, 10))?.and_hms_opt(n(11, 13), n(14, 16), n(17, 19))
+    // Two digits at `i` as a number; `None` when either is no ASCII digit.
+    let two = |i: usize| {
+        let (hi, lo) = (b[i].wrapping_sub(b'0'), b[i + 1].wrapping_sub(b'0'));
+        (hi < 10 && lo < 10).then_some(u32::from(hi) * 10 + u32::from(lo))
+    };
+    let year = two(0)? * 100 + two(2)?;
+    NaiveDate::from_ymd_opt(year as i32, two(5)?, two(8)?)?.and_hms_opt(two(11)?, two(14)?, two(17)?)
 }
 
 impl Codec for NaiveDateTime {
@@ -272,6 +269,40 @@ mod tests {
             parse_datetime("2026-11-03T07:30:15").unwrap(),
             want + chrono::Duration::seconds(7 * 3600 + 30 * 60 + 15)
         );
+    }
+
+    #[test]
+    fn the_asmx_shortcut_reads_what_chrono_reads_and_leaves_every_other_shape_to_it() {
+        // What the shortcut answers, chrono answers the same (what it leaves goes on to chrono).
+        let agrees = |t: &str| match asmx_datetime(t) {
+            Some(v) => assert_eq!(Some(v), t.parse::<NaiveDateTime>().ok(), "{t:?}"),
+            None => {}
+        };
+        let good = "2026-11-03T07:30:15";
+        assert!(asmx_datetime(good).is_some());
+        // Each position spoilt in turn: a digit where a separator stands, a letter, a slash.
+        for at in 0..good.len() {
+            for c in ['0', '9', 'x', '/', ' ', ':', '-', 'T'] {
+                let mut t = good.to_owned();
+                t.replace_range(at..=at, c.encode_utf8(&mut [0; 4]));
+                agrees(&t);
+                // Still its shape: the shortcut answers whenever chrono does.
+                if c.is_ascii_digit() && good.as_bytes()[at].is_ascii_digit() {
+                    assert_eq!(asmx_datetime(&t).is_some(), t.parse::<NaiveDateTime>().is_ok(), "{t:?}");
+                }
+            }
+        }
+        for t in [
+            "2026-11-03T07:30",
+            "2026-11-03T07:30:150",
+            "",
+            "2024-02-29T23:59:59",
+            "2025-02-29T00:00:00",
+            "0000-01-01T00:00:00",
+        ] {
+            agrees(t);
+        }
+        assert!(asmx_datetime("2024-02-29T23:59:59").is_some() && asmx_datetime("2025-02-29T00:00:00").is_none());
     }
 
     #[test]
