@@ -32,7 +32,10 @@ pub fn latest_per<T, K: Eq + Hash>(
     created: impl Fn(&T) -> Option<NaiveDateTime>,
     listing: Listing,
 ) -> Vec<T> {
-    let mut out: Vec<T> = Vec::new();
+    // Sized from the records (issue 22): a `Vec` grown by `push` holds room for four records,
+    // and most histories hold one, for every employee of a company at once.
+    let records = records.into_iter();
+    let mut out: Vec<T> = Vec::with_capacity(records.size_hint().0);
     let mut at: HashMap<K, usize> = HashMap::new();
     for record in records {
         let Some(k) = key(&record) else {

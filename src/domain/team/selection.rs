@@ -67,7 +67,11 @@ pub struct ImportedEmployee {
 }
 
 pub(super) fn items<T: Clone>(lists: &[PerEmployee<T>], employee_id: EmployeeId) -> Vec<T> {
-    lists.iter().filter(|l| l.employee_id == employee_id).flat_map(|l| l.items.iter().cloned()).collect()
+    let mut items: Vec<T> =
+        lists.iter().filter(|l| l.employee_id == employee_id).flat_map(|l| l.items.iter().cloned()).collect();
+    // Kept per imported employee: no room for four where one was read (issue 22).
+    items.shrink_to_fit();
+    items
 }
 
 /// The contracts that decide the employee's employment in `company`: latest versions only,
@@ -120,6 +124,8 @@ pub fn select_imports(companies: &[CompanyData], today: NaiveDate) -> Selection 
         }
     }
     let mut selection = Selection { unreadable: unreadable_of(companies), ..Default::default() };
+    // At most one each: never a second, doubled list beside the first while it grows (issue 22).
+    selection.imported.reserve_exact(by_employee.len());
     for (id, mut seen) in by_employee {
         seen.sort_by_key(|(c, _)| c.company_id);
         let mut employed_somewhere = false;

@@ -144,7 +144,7 @@ impl RestClient {
 
     /// A company-wide history read: all pages, then one entry per employee and the latest
     /// record per start ([`history::latest_records`], issue 23).
-    async fn history<T: history::Versioned + Send>(
+    pub(super) async fn history<T: history::Versioned + Send>(
         &self,
         op: Op,
         company: CompanyUuid,

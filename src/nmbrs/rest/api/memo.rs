@@ -66,7 +66,7 @@ pub struct Memo {
     /// Forgotten on every wage write for the company (whatever its outcome).
     pub(crate) wage_lines: Once<InPeriod, WageLines>,
     /// Contracts bounded by employments, and salaries: read by the snapshot and on their own.
-    pub(crate) contracts: Once<CompanyUuid, Listed<PerEmployee<Contract>>>,
+    pub(crate) contracts: Once<CompanyUuid, Arc<Listed<PerEmployee<Contract>>>>,
     pub(crate) salaries: Once<CompanyUuid, Arc<RestListed<ByEmployee<Salary>>>>,
     employers: Mutex<HashMap<EmployeeUuid, CompanyUuid>>,
     /// What a variable-days POST does, once a read-back showed it.
