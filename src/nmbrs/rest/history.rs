@@ -22,7 +22,7 @@ use super::ids::EmployeeUuid;
 use super::records::*;
 use crate::domain::employment_periods::Employment;
 use crate::domain::history::{Listing, latest_per};
-use crate::nmbrs::{Contract, PayPeriod, PersonalInfo, Salary, Schedule};
+use crate::nmbrs::{Contract, Listed, PayPeriod, PersonalInfo, Salary, Schedule};
 
 /// A record of a REST history read: its start (records of one start are versions of one
 /// record) and when it was created.
@@ -92,7 +92,7 @@ impl Versioned for PersonalInfo {
 /// employee (an employee listed on two pages has their records joined, in page order) and, of
 /// each employee's records, the latest per start ([`Versioned`]; ties go to the first listed,
 /// REST listing newest first). Unreadable records stay as they are.
-pub fn latest_records<T: Versioned>(listed: RestListed<ByEmployee<T>>) -> RestListed<ByEmployee<T>> {
+pub fn latest_records<T: Versioned>(listed: Listed<ByEmployee<T>>) -> Listed<ByEmployee<T>> {
     let mut joined: Vec<ByEmployee<T>> = Vec::with_capacity(listed.items.len());
     let mut at: HashMap<EmployeeUuid, usize> = HashMap::new();
     for entry in listed.items {
@@ -111,7 +111,7 @@ pub fn latest_records<T: Versioned>(listed: RestListed<ByEmployee<T>>) -> RestLi
             items: latest_per(e.items, T::start, T::created, Listing::NewestFirst),
         })
         .collect();
-    RestListed { items, unreadable: listed.unreadable }
+    Listed { items, unreadable: listed.unreadable }
 }
 
 #[cfg(test)]
@@ -152,8 +152,8 @@ mod tests {
             employee_id: jan,
             items: vec![salary(may, Some(at(2026, 5, 6, 8)), 1502), salary(None, None, 999), salary(None, None, 998)],
         }];
-        let mut listed = RestListed { items: page1, unreadable: vec![] };
-        listed.append(RestListed { items: page2, unreadable: vec![] });
+        let mut listed = Listed { items: page1, unreadable: vec![] };
+        listed.append(Listed { items: page2, unreadable: vec![] });
         let out = latest_records(listed);
         assert_eq!(out.items.iter().map(|e| e.employee_id).collect::<Vec<_>>(), [piet, jan]);
         assert_eq!(values(&out.items[1]), [1502, 999, 998], "the newest of 1 May; undated starts kept");

@@ -1,6 +1,6 @@
 //! The typed records the REST client returns where the jobs have no neutral model of their own
 //! (debtors, wage models, employees, BSNs, addresses, cost per hour and days), and the one
-//! container every REST read answers ([`RestListed`]). Where a neutral model exists
+//! container every REST read answers ([`Listed`]). Where a neutral model exists
 //! (companies, the current period, hour and wage codes, hour and wage lines, the history
 //! records) the wire struct is read straight into it ([`super::wire`]). The records here are
 //! still declared twice (issue 17 step 4, not finished): the `Rest*` record is the typed
@@ -10,7 +10,7 @@
 //! simulator from `json!` literals (see `sim/rest/reads.rs`, `line_reads.rs`). UUID ids ([`super::ids`]),
 //! hours and money as `Decimal`, dates as `NaiveDateTime` (Nmbrs means Dutch local time; a
 //! zone, if sent, is dropped as on SOAP). A field marked *decides* is one a job's decision
-//! needs: when it is missing or unreadable the record goes to [`RestListed::unreadable`]
+//! needs: when it is missing or unreadable the record goes to [`Listed::unreadable`]
 //! instead; every other field is only passed on and reads as `None` when missing or unreadable
 //! (CONTRACT §2.3, like the SOAP reader).
 
@@ -23,55 +23,6 @@ use uuid::Uuid;
 
 use super::ids::*;
 use crate::nmbrs::{Amount, HourCode, Hours, ModelCode, PayPeriod, WageCode};
-
-/// The records of a (paged) list read, all pages, and those set aside as unreadable.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RestListed<T> {
-    pub items: Vec<T>,
-    pub unreadable: Vec<RestUnreadable>,
-}
-
-impl<T> RestListed<T> {
-    /// Adds the records of `more` (the next page of the same read) after these.
-    pub fn append(&mut self, more: RestListed<T>) {
-        self.items.extend(more.items);
-        self.unreadable.extend(more.unreadable);
-    }
-}
-
-impl<T> Default for RestListed<T> {
-    fn default() -> Self {
-        RestListed { items: Vec::new(), unreadable: Vec::new() }
-    }
-}
-
-impl<T> RestListed<T> {
-    /// Employees named by an unreadable record, without repeats (skip them with
-    /// `unreadable_record`, never judge them gone).
-    pub fn unreadable_employees(&self) -> Vec<EmployeeUuid> {
-        let mut ids: Vec<EmployeeUuid> = self.unreadable.iter().filter_map(|u| u.employee_id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        ids
-    }
-}
-
-/// A record that could not be read: which field a decision needs was missing or unparsable.
-/// Holds no value other than an id (never a BSN).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct RestUnreadable {
-    /// The employee it belongs to, when that id itself could be read.
-    pub employee_id: Option<EmployeeUuid>,
-    /// JSON name of the field, e.g. `startDate`.
-    pub field: String,
-    /// What was wrong (`missing`, `"2025-13-01" is not a dateTime`).
-    pub problem: String,
-    /// A variable hour or wage line's id, when it could be read (`None` for other records).
-    pub line_id: Option<Uuid>,
-    /// A variable hour or wage line's code, when it could be read (`None` for other records):
-    /// which buckets the line may concern.
-    pub code: Option<i32>,
-}
 
 /// One employee's records of a company-wide read (`{employeeId, <list>: [...]}`).
 #[derive(Clone, Debug, PartialEq)]

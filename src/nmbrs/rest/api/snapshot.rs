@@ -14,7 +14,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use super::edge::{log_left_out, unreadable};
+use super::edge::log_left_out;
 use super::mapping::{HOURLY, latest};
 use crate::nmbrs::rest::operation::RestOperation as Op;
 use crate::nmbrs::rest::*;
@@ -22,22 +22,22 @@ use crate::nmbrs::{Contract, EmployeeId, EmployeeSnapshot, Listed, PerEmployee, 
 
 /// The reads a snapshot is made of.
 pub(super) struct SnapshotReads {
-    pub employees: RestListed<RestEmployee>,
-    pub infos: RestListed<ByEmployee<PersonalInfo>>,
-    pub bsns: RestListed<ByEmployee<RestBsn>>,
-    pub salaries: Arc<RestListed<ByEmployee<Salary>>>,
-    pub addresses: RestListed<ByEmployee<RestAddress>>,
+    pub employees: Listed<RestEmployee>,
+    pub infos: Listed<ByEmployee<PersonalInfo>>,
+    pub bsns: Listed<ByEmployee<RestBsn>>,
+    pub salaries: Arc<Listed<ByEmployee<Salary>>>,
+    pub addresses: Listed<ByEmployee<RestAddress>>,
     /// Bounded by employments, unreadable ones named.
     pub contracts: Listed<PerEmployee<Contract>>,
 }
 
-fn by_employee<T>(listed: &RestListed<ByEmployee<T>>) -> HashMap<EmployeeUuid, &[T]> {
+fn by_employee<T>(listed: &Listed<ByEmployee<T>>) -> HashMap<EmployeeUuid, &[T]> {
     listed.items.iter().map(|l| (l.employee_id, l.items.as_slice())).collect()
 }
 
 /// One snapshot per readable employee of `r.employees` (module doc).
 pub(super) fn assemble(r: SnapshotReads) -> Listed<EmployeeSnapshot> {
-    let mut unread: Vec<_> = r.employees.unreadable.iter().cloned().map(unreadable).collect();
+    let mut unread: Vec<_> = r.employees.unreadable.clone();
     unread.extend(r.contracts.unreadable.iter().cloned());
     let passed_on = [
         (Op::PersonalInfo, &r.infos.unreadable),
@@ -47,7 +47,7 @@ pub(super) fn assemble(r: SnapshotReads) -> Listed<EmployeeSnapshot> {
     ];
     for (op, u) in passed_on {
         log_left_out(op, u);
-        unread.extend(u.iter().filter(|u| u.employee_id.is_none()).cloned().map(unreadable));
+        unread.extend(u.iter().filter(|u| u.employee_id.is_none()).cloned());
     }
     let skipped: BTreeSet<EmployeeId> = unread.iter().filter_map(|u| u.employee_id).collect();
     let (infos, bsns, salaries) = (by_employee(&r.infos), by_employee(&r.bsns), by_employee(&r.salaries));
@@ -137,21 +137,22 @@ mod tests {
     use uuid::Uuid;
 
     use super::*;
+    use crate::nmbrs::UnreadableRecord;
 
     fn at(y: i32, m: u32, d: u32) -> chrono::NaiveDateTime {
         NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(0, 0, 0).unwrap()
     }
 
-    fn listed<T>(items: Vec<T>, unreadable: Vec<RestUnreadable>) -> RestListed<T> {
-        RestListed { items, unreadable }
+    fn listed<T>(items: Vec<T>, unreadable: Vec<UnreadableRecord>) -> Listed<T> {
+        Listed { items, unreadable }
     }
 
     fn of<T>(e: EmployeeUuid, items: Vec<T>) -> ByEmployee<T> {
         ByEmployee { employee_id: e, items }
     }
 
-    fn unread(e: Option<EmployeeUuid>, field: &str) -> RestUnreadable {
-        RestUnreadable { employee_id: e, field: field.into(), problem: "blank".into(), line_id: None, code: None }
+    fn unread(e: Option<EmployeeUuid>, field: &str) -> UnreadableRecord {
+        UnreadableRecord::of(e.map(EmployeeId::from), field, "blank")
     }
 
     fn employee(e: EmployeeUuid) -> RestEmployee {
@@ -237,7 +238,7 @@ mod tests {
                     ],
                 }],
                 // Piet's contract start could not be read: his dates decide, so he is unreadable.
-                unreadable: vec![super::unreadable(unread(Some(piet), "startDate"))],
+                unreadable: vec![unread(Some(piet), "startDate")],
             },
         }
     }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
-use super::edge::{company_uuid, edge_error, log_left_out, unreadable};
+use super::edge::{company_uuid, edge_error, log_left_out, unreadable_employee};
 use super::mapping::{display_name, employee_type_word};
 use super::snapshot::{SnapshotReads, assemble};
 use crate::domain::employment_periods::{Employment, bounded_by_employments};
@@ -24,12 +24,12 @@ use crate::nmbrs::{
 };
 
 /// The employees a read names (listed or unreadable).
-fn named<T>(listed: &RestListed<ByEmployee<T>>) -> impl Iterator<Item = EmployeeUuid> + '_ {
-    listed.items.iter().map(|l| l.employee_id).chain(listed.unreadable.iter().filter_map(|u| u.employee_id))
+fn named<T>(listed: &Listed<ByEmployee<T>>) -> impl Iterator<Item = EmployeeUuid> + '_ {
+    listed.items.iter().map(|l| l.employee_id).chain(listed.unreadable.iter().filter_map(unreadable_employee))
 }
 
 impl RestClient {
-    fn note<T>(&self, company: CompanyUuid, listed: &RestListed<ByEmployee<T>>) {
+    fn note<T>(&self, company: CompanyUuid, listed: &Listed<ByEmployee<T>>) {
         self.memo.employs(company, named(listed));
     }
 
@@ -37,7 +37,7 @@ impl RestClient {
     fn mapped<R, T>(
         &self,
         company: CompanyUuid,
-        listed: RestListed<ByEmployee<R>>,
+        listed: Listed<ByEmployee<R>>,
         map: impl Fn(R) -> T,
     ) -> Listed<PerEmployee<T>> {
         self.note(company, &listed);
@@ -50,7 +50,7 @@ impl RestClient {
                     items: l.items.into_iter().map(&map).collect(),
                 })
                 .collect(),
-            unreadable: listed.unreadable.into_iter().map(unreadable).collect(),
+            unreadable: listed.unreadable,
         }
     }
 
@@ -88,13 +88,13 @@ impl RestClient {
     }
 
     /// The company's salaries, read once per job.
-    async fn salary_read(&self, c: CompanyUuid) -> Result<Arc<RestListed<ByEmployee<Salary>>>, NmbrsError> {
+    async fn salary_read(&self, c: CompanyUuid) -> Result<Arc<Listed<ByEmployee<Salary>>>, NmbrsError> {
         self.memo.salaries.get(c, || async { Ok(Arc::new(self.salaries(c).await?)) }).await
     }
 
     pub(super) async fn salary_lists(&self, company: CompanyId) -> Result<Listed<PerEmployee<Salary>>, NmbrsError> {
         let c = company_uuid(Op::Salaries, company)?;
-        Ok(self.mapped(c, RestListed::clone(&*self.salary_read(c).await?), |s| s))
+        Ok(self.mapped(c, Listed::clone(&*self.salary_read(c).await?), |s| s))
     }
 
     pub(super) async fn schedule_lists(&self, company: CompanyId) -> Result<Listed<PerEmployee<Schedule>>, NmbrsError> {
@@ -113,7 +113,7 @@ impl RestClient {
         let (contracts, employments) = futures::try_join!(self.contracts(c), self.employments(c))?;
         self.note(c, &employments);
         let mut listed = self.mapped(c, contracts, |c| c);
-        listed.unreadable.extend(employments.unreadable.into_iter().map(unreadable));
+        listed.unreadable.extend(employments.unreadable);
         let employed: Vec<EmployeeUuid> = employments.items.iter().map(|l| l.employee_id).collect();
         let periods: HashMap<EmployeeUuid, Vec<Employment>> =
             employments.items.into_iter().map(|l| (l.employee_id, l.items)).collect();

@@ -150,8 +150,8 @@ fn wage_code(v: &Value) -> Result<ModelCode, Unread> {
 }
 
 /// Wage models; a code whose `code` cannot be read is set aside, the model kept.
-pub fn wage_models(items: &[Value]) -> RestListed<RestWageModel> {
-    let mut out = RestListed::default();
+pub fn wage_models(items: &[Value]) -> Listed<RestWageModel> {
+    let mut out = Listed::default();
     for item in items {
         let w: WWageModel = match record(item) {
             Ok(w) => w,

@@ -18,9 +18,10 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::ids::EmployeeUuid;
-use super::records::{ByEmployee, RestListed, RestUnreadable};
+use super::records::ByEmployee;
 use crate::domain::decimal::as_meant;
 use crate::nmbrs::soap::records::{parse_datetime, parse_decimal};
+use crate::nmbrs::{EmployeeId, Listed, NmbrsId, UnreadableRecord};
 
 mod bodies;
 mod company;
@@ -294,8 +295,8 @@ impl PageEnvelope {
     }
 }
 
-pub(super) fn unreadable(employee_id: Option<EmployeeUuid>, (field, problem): Unread) -> RestUnreadable {
-    RestUnreadable { employee_id, field: field.to_owned(), problem, line_id: None, code: None }
+pub(super) fn unreadable(employee_id: Option<EmployeeUuid>, (field, problem): Unread) -> UnreadableRecord {
+    UnreadableRecord::of(employee_id.map(EmployeeId::from), &field, &problem)
 }
 
 /// JSON names of a variable line's id and code, read from a line that could not be read so a
@@ -312,16 +313,16 @@ pub const HOUR_LINE: LineKeys = LineKeys { id: "hourComponentId", code: "hourCod
 pub const WAGE_LINE: LineKeys = LineKeys { id: "variableWageComponentId", code: "code" };
 
 impl LineKeys {
-    fn mark(self, line: &Value, mut u: RestUnreadable) -> RestUnreadable {
-        u.line_id = line.get(self.id).and_then(|v| Uuid::from_wire(v).ok());
+    fn mark(self, line: &Value, mut u: UnreadableRecord) -> UnreadableRecord {
+        u.line_id = line.get(self.id).and_then(|v| Uuid::from_wire(v).ok()).map(NmbrsId::Uuid);
         u.code = line.get(self.code).and_then(|v| i32::from_wire(v).ok());
         u
     }
 }
 
 /// Items of a flat list read, each converted on its own.
-pub fn flat<T>(items: &[Value], convert: impl Fn(&Value) -> Result<T, Unread>) -> RestListed<T> {
-    let mut out = RestListed::default();
+pub fn flat<T>(items: &[Value], convert: impl Fn(&Value) -> Result<T, Unread>) -> Listed<T> {
+    let mut out = Listed::default();
     for item in items {
         match convert(item) {
             Ok(t) => out.items.push(t),
@@ -336,7 +337,7 @@ pub fn by_employee<T>(
     items: &[Value],
     key: &'static str,
     convert: impl Fn(&Value) -> Result<T, Unread>,
-) -> RestListed<ByEmployee<T>> {
+) -> Listed<ByEmployee<T>> {
     by_employee_lines(items, key, convert, None)
 }
 
@@ -347,8 +348,8 @@ pub fn by_employee_lines<T>(
     key: &'static str,
     convert: impl Fn(&Value) -> Result<T, Unread>,
     keys: Option<LineKeys>,
-) -> RestListed<ByEmployee<T>> {
-    let mut out = RestListed::default();
+) -> Listed<ByEmployee<T>> {
+    let mut out = Listed::default();
     for item in items {
         let id = match Field::<Uuid>::deserialize(item.get("employeeId").unwrap_or(&Value::Null)) {
             Ok(f) => f.need("employeeId"),
@@ -394,8 +395,8 @@ pub fn lines<T>(
     items: &[Value],
     convert: impl Fn(&Value) -> Result<T, Unread>,
     keys: LineKeys,
-) -> RestListed<T> {
-    let mut out = RestListed::default();
+) -> Listed<T> {
+    let mut out = Listed::default();
     for item in items {
         match convert(item) {
             Ok(t) => out.items.push(t),

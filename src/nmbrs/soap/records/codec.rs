@@ -238,7 +238,15 @@ mod tests {
     #[test]
     fn the_plain_decimal_shortcut_reads_what_from_str_reads_mantissa_and_scale() {
         for t in [
-            "0", "7", "7.50", "1450.00", "-0.1", "-12.345", "0012.50", "999999999999999999", "0.00000000000000001",
+            "0",
+            "7",
+            "7.50",
+            "1450.00",
+            "-0.1",
+            "-12.345",
+            "0012.50",
+            "999999999999999999",
+            "0.00000000000000001",
             "-999999999999.999999",
         ] {
             let fast = plain_decimal(t).unwrap_or_else(|| panic!("{t} takes the shortcut"));
