@@ -62,7 +62,7 @@ impl RestClient {
                 let debtors = self.debtors().await?;
                 let mut all = Listed { items: Vec::new(), unreadable: debtors.unreadable };
                 for debtor in debtors.items {
-                    let companies = self.debtor_companies(debtor.id).await?;
+                    let companies = self.debtor_companies(debtor.debtor_id).await?;
                     all.items.extend(companies.items);
                     all.unreadable.extend(companies.unreadable);
                 }
@@ -73,9 +73,9 @@ impl RestClient {
     }
 
     /// `GET /api/debtors` [company.info | company.info.read]: the debtors the consent covers.
-    pub async fn debtors(&self) -> Result<Listed<RestDebtor>, NmbrsError> {
+    pub async fn debtors(&self) -> Result<Listed<wire::Debtor>, NmbrsError> {
         let items = self.get_all(Op::Debtors, "/api/debtors".into(), Vec::new()).await?;
-        Ok(wire::flat(&items, wire::debtor))
+        Ok(wire::flat(&items, wire::checked))
     }
 
     /// `GET /api/debtors/{debtorId}/companies` [company.info.read | company.info]: one debtor's
@@ -107,7 +107,7 @@ impl RestClient {
         &self,
         company: CompanyUuid,
         period: PayPeriod,
-    ) -> Result<Listed<RestWageModel>, NmbrsError> {
+    ) -> Result<Listed<wire::WageModel>, NmbrsError> {
         let path = format!("/api/companies/{company}/wagemodels");
         let items = self.get_all(Op::WageModels, path, period_query(period)).await?;
         Ok(wire::wage_models(&items))
@@ -119,11 +119,11 @@ impl RestClient {
         &self,
         company: CompanyUuid,
         employee_type: Option<&str>,
-    ) -> Result<Listed<RestEmployee>, NmbrsError> {
+    ) -> Result<Listed<wire::Employee>, NmbrsError> {
         let query = employee_type.map(|t| vec![("employeeType", t.to_owned())]).unwrap_or_default();
         let mut out = Listed::default();
         let path = format!("/api/companies/{company}/employees");
-        self.get_pages(Op::Employees, path, query, |page| out.append(wire::flat(&page, wire::employee))).await?;
+        self.get_pages(Op::Employees, path, query, |page| out.append(wire::flat(&page, wire::checked))).await?;
         Ok(out)
     }
 
@@ -163,8 +163,8 @@ impl RestClient {
     /// `GET /api/companies/{companyId}/employees/privateInfos` [employee.info |
     /// employee.info.read]: every employee's BSN history (Nmbrs ignores an `employeeId`
     /// filter here, so none is sent).
-    pub async fn bsns(&self, company: CompanyUuid) -> Result<Listed<ByEmployee<RestBsn>>, NmbrsError> {
-        self.history(Op::PrivateInfos, company, "privateInfos", wire::bsn).await
+    pub async fn bsns(&self, company: CompanyUuid) -> Result<Listed<ByEmployee<wire::PrivateInfo>>, NmbrsError> {
+        self.history(Op::PrivateInfos, company, "privateInfos", wire::checked).await
     }
 
     /// `GET /api/companies/{companyId}/employees/contracts` [employee.employment |
@@ -193,8 +193,8 @@ impl RestClient {
 
     /// `GET /api/companies/{companyId}/employees/addresses` [employee.info |
     /// employee.info.read]: every employee's address history.
-    pub async fn addresses(&self, company: CompanyUuid) -> Result<Listed<ByEmployee<RestAddress>>, NmbrsError> {
-        self.history(Op::Addresses, company, "addresses", wire::address).await
+    pub async fn addresses(&self, company: CompanyUuid) -> Result<Listed<ByEmployee<wire::Address>>, NmbrsError> {
+        self.history(Op::Addresses, company, "addresses", wire::checked).await
     }
 
     /// `GET /api/companies/{companyId}/employees/costperhour?year&period` [employee.employment |
@@ -204,10 +204,10 @@ impl RestClient {
         &self,
         company: CompanyUuid,
         period: PayPeriod,
-    ) -> Result<Listed<RestCostPerHour>, NmbrsError> {
+    ) -> Result<Listed<wire::CostPerHour>, NmbrsError> {
         let path = format!("/api/companies/{company}/employees/costperhour");
         let items = self.get_all(Op::CostPerHour, path, period_query(period)).await?;
-        Ok(wire::flat(&items, wire::cost_per_hour))
+        Ok(wire::flat(&items, wire::checked))
     }
 
     /// `GET /api/employees/{employeeId}/variablehours?year&period` [employee.payment |
@@ -350,9 +350,9 @@ impl RestClient {
     }
 
     /// `GET /api/employees/{employeeId}/variabledays?year&period` [employee.payment |
-    /// employee.payment.read]: the days records of `period` ([`RestDays::total`] is the number
+    /// employee.payment.read]: the days records of `period` ([`DaysInPeriod::total`] is the number
     /// in effect). A record without readable `days` fails the read (the export decides on it).
-    pub async fn variable_days(&self, employee: EmployeeUuid, period: PayPeriod) -> Result<RestDays, NmbrsError> {
+    pub async fn variable_days(&self, employee: EmployeeUuid, period: PayPeriod) -> Result<DaysInPeriod, NmbrsError> {
         let op = Op::DaysGet;
         let items = self.get_all(op, format!("/api/employees/{employee}/variabledays"), period_query(period)).await?;
         let records = items
@@ -360,7 +360,7 @@ impl RestClient {
             .map(wire::days)
             .collect::<Result<Vec<i32>, _>>()
             .map_err(|(field, problem)| unreadable_answer(op, format!("{field}: {problem}")))?;
-        Ok(RestDays { records })
+        Ok(DaysInPeriod { records })
     }
 
     /// `POST /api/employees/{employeeId}/variabledays` [employee.payment]: posts `days` for
@@ -390,7 +390,7 @@ fn period_answer(items: &[Value]) -> Result<CurrentPeriod, NmbrsError> {
     let first = items.first().ok_or_else(|| none("no period in the answer"))?;
     match wire::current_period(first) {
         Ok(period) => Ok(period),
-        Err(("period", problem)) if problem == "missing" => Err(none("period: missing")),
+        Err((field, problem)) if field == "period" && problem == "missing" => Err(none("period: missing")),
         Err((field, problem)) => Err(unreadable_answer(op, format!("{field}: {problem}"))),
     }
 }

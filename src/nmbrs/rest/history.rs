@@ -20,6 +20,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use super::ids::EmployeeUuid;
 use super::records::*;
+use super::wire::{Address, PrivateInfo};
 use crate::domain::employment_periods::Employment;
 use crate::domain::history::{Listing, latest_per};
 use crate::nmbrs::{Contract, Listed, PayPeriod, PersonalInfo, Salary, Schedule};
@@ -54,7 +55,7 @@ by_start_date!(Employment, |r| Some(r.start.date()), created);
 by_start_date!(Salary, |r| r.start_date.map(|d| d.date()), creation_date);
 by_start_date!(Schedule, |r| r.start_date.map(|d| d.date()), creation_date);
 
-impl Versioned for RestAddress {
+impl Versioned for Address {
     type Start = (Option<String>, PayPeriod);
     fn start(&self) -> Option<Self::Start> {
         self.period.map(|p| (self.address_type.clone(), p))
@@ -66,7 +67,7 @@ impl Versioned for RestAddress {
 
 /// BSN records carry no start: all are kept (the snapshot takes the latest); the read is still
 /// joined across pages.
-impl Versioned for RestBsn {
+impl Versioned for PrivateInfo {
     type Start = ();
     fn start(&self) -> Option<()> {
         None
@@ -165,13 +166,13 @@ mod tests {
         let c = |start, created| Contract { start_date: Some(start), creation_date: created, ..Default::default() };
         // Same start day at another time of day is the same start.
         assert_eq!(c(at(2026, 4, 1, 0), None).start(), c(at(2026, 4, 1, 12), None).start());
-        let home = |period| RestAddress {
+        let home = |period| Address {
             address_type: Some("homeAddress".into()),
             period,
             created_at: Some(at(2026, 1, 1, 0)),
             ..Default::default()
         };
-        let post = RestAddress { address_type: Some("postAddress".into()), ..home(Some(PayPeriod::new(2026, 1))) };
+        let post = Address { address_type: Some("postAddress".into()), ..home(Some(PayPeriod::new(2026, 1))) };
         assert_ne!(home(Some(PayPeriod::new(2026, 1))).start(), post.start(), "types are different records");
         assert_eq!(home(None).start(), None);
         let info = PersonalInfo { start_year: 2025, start_period: 3, ..Default::default() };

@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use tokio::sync::OnceCell;
 
 use crate::domain::export::days::DaysBehaviour;
-use crate::nmbrs::rest::{ByEmployee, CompanyUuid, EmployeeUuid, RestWageModel};
+use crate::nmbrs::rest::{ByEmployee, CompanyUuid, EmployeeUuid, WageModel};
 use crate::nmbrs::{Contract, CurrentPeriod, Listed, NmbrsError, PayPeriod, PerEmployee, Salary, WageComponentLine};
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -61,7 +61,7 @@ type InPeriod = (CompanyUuid, PayPeriod);
 #[derive(Default)]
 pub struct Memo {
     pub(crate) periods: Once<CompanyUuid, CurrentPeriod>,
-    pub(crate) wage_models: Once<InPeriod, Arc<Listed<RestWageModel>>>,
+    pub(crate) wage_models: Once<InPeriod, Arc<Listed<WageModel>>>,
     pub(crate) costs: Once<InPeriod, Costs>,
     /// Forgotten on every wage write for the company (whatever its outcome).
     pub(crate) wage_lines: Once<InPeriod, WageLines>,

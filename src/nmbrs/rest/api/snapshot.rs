@@ -22,11 +22,11 @@ use crate::nmbrs::{Contract, EmployeeId, EmployeeSnapshot, Listed, PerEmployee, 
 
 /// The reads a snapshot is made of.
 pub(super) struct SnapshotReads {
-    pub employees: Listed<RestEmployee>,
+    pub employees: Listed<Employee>,
     pub infos: Listed<ByEmployee<PersonalInfo>>,
-    pub bsns: Listed<ByEmployee<RestBsn>>,
+    pub bsns: Listed<ByEmployee<PrivateInfo>>,
     pub salaries: Arc<Listed<ByEmployee<Salary>>>,
-    pub addresses: Listed<ByEmployee<RestAddress>>,
+    pub addresses: Listed<ByEmployee<Address>>,
     /// Bounded by employments, unreadable ones named.
     pub contracts: Listed<PerEmployee<Contract>>,
 }
@@ -57,13 +57,14 @@ pub(super) fn assemble(r: SnapshotReads) -> Listed<EmployeeSnapshot> {
         .employees
         .items
         .iter()
-        .filter(|e| !skipped.contains(&EmployeeId::from(e.id)))
+        .filter(|e| !skipped.contains(&EmployeeId::from(e.employee_id)))
         .map(|e| {
-            let info = infos.get(&e.id).and_then(|i| latest(i, |p| (p.start_year, p.start_period, p.creation_date)));
-            let bsn = bsns.get(&e.id).and_then(|b| latest(b, |b| b.created_at));
-            let pay = salaries.get(&e.id).and_then(|s| latest(s, |s| (s.start_date, s.creation_date)));
-            let terms = contracts.get(&EmployeeId::from(e.id)).copied().unwrap_or_default();
-            let home = addresses.get(&e.id).and_then(|a| {
+            let id = e.employee_id;
+            let info = infos.get(&id).and_then(|i| latest(i, |p| (p.start_year, p.start_period, p.creation_date)));
+            let bsn = bsns.get(&id).and_then(|b| latest(b, |b| b.created_at));
+            let pay = salaries.get(&id).and_then(|s| latest(s, |s| (s.start_date, s.creation_date)));
+            let terms = contracts.get(&EmployeeId::from(id)).copied().unwrap_or_default();
+            let home = addresses.get(&id).and_then(|a| {
                 latest(a, |a| {
                     (a.is_default == Some(true), a.address_type.as_deref() == Some("homeAddress"), a.created_at)
                 })
@@ -75,7 +76,7 @@ pub(super) fn assemble(r: SnapshotReads) -> Listed<EmployeeSnapshot> {
 }
 
 /// `s` with the address fields of `a` (the default home address, else the newest).
-fn with_address(s: EmployeeSnapshot, a: Option<&RestAddress>) -> EmployeeSnapshot {
+fn with_address(s: EmployeeSnapshot, a: Option<&Address>) -> EmployeeSnapshot {
     let Some(a) = a else { return s };
     EmployeeSnapshot {
         street: a.street.as_deref().map(Into::into),
@@ -88,9 +89,9 @@ fn with_address(s: EmployeeSnapshot, a: Option<&RestAddress>) -> EmployeeSnapsho
 }
 
 fn snapshot(
-    e: &RestEmployee,
+    e: &Employee,
     info: Option<&PersonalInfo>,
-    bsn: Option<&RestBsn>,
+    bsn: Option<&PrivateInfo>,
     pay: Option<&Salary>,
     terms: &[Contract],
 ) -> EmployeeSnapshot {
@@ -105,13 +106,14 @@ fn snapshot(
     })
     .and_then(|c| c.hours_per_week);
     let pay_type = pay.and_then(|s| s.salary_type);
+    let basic = &e.employee_basic_info;
     EmployeeSnapshot {
-        employee_id: e.id.into(),
-        employee_number: e.employee_number.unwrap_or_else(|| info.map_or(0, |i| i.employee_number)),
-        first_name: or_basic(|i| &i.first_name, &e.first_name),
+        employee_id: e.employee_id.into(),
+        employee_number: basic.employee_number.unwrap_or_else(|| info.map_or(0, |i| i.employee_number)),
+        first_name: or_basic(|i| &i.first_name, &basic.first_name),
         birthday: info.and_then(|i| i.birthday),
-        prefix: or_basic(|i| &i.prefix, &e.prefix),
-        last_name: or_basic(|i| &i.last_name, &e.last_name),
+        prefix: or_basic(|i| &i.prefix, &basic.prefix),
+        last_name: or_basic(|i| &i.last_name, &basic.last_name),
         gender: info.map(|i| i.gender.as_str().into()).unwrap_or_default(),
         bsn: bsn.map(|b| b.bsn.as_str().into()),
         telephone_work: text(|i| &i.telephone_work),
@@ -155,16 +157,16 @@ mod tests {
         UnreadableRecord::of(e.map(EmployeeId::from), field, "blank")
     }
 
-    fn employee(e: EmployeeUuid) -> RestEmployee {
-        RestEmployee {
-            id: e,
+    fn employee(e: EmployeeUuid) -> Employee {
+        let employee_basic_info = BasicInfo {
             employee_number: Some(7),
             first_name: Some("Jan".into()),
             prefix: None,
             initials: None,
             last_name: Some("Basic".into()),
             employee_type: Some("payroll".into()),
-        }
+        };
+        Employee { employee_id: e, employee_basic_info }
     }
 
     fn salary(start: chrono::NaiveDateTime, kind: &str, value: i64) -> Salary {
@@ -223,8 +225,8 @@ mod tests {
                 vec![of(
                     jan,
                     vec![
-                        RestAddress { is_default: Some(true), city: Some("Utrecht".into()), ..Default::default() },
-                        RestAddress { is_default: Some(false), city: Some("Elsewhere".into()), ..Default::default() },
+                        Address { is_default: Some(true), city: Some("Utrecht".into()), ..Default::default() },
+                        Address { is_default: Some(false), city: Some("Elsewhere".into()), ..Default::default() },
                     ],
                 )],
                 vec![],

@@ -66,14 +66,17 @@ impl RestClient {
         })?;
         let listed = self.employees(c, Some(kind)).await?;
         log_left_out(op, &listed.unreadable);
-        self.memo.employs(c, listed.items.iter().map(|e| e.id));
+        self.memo.employs(c, listed.items.iter().map(|e| e.employee_id));
         Ok(listed
             .items
             .into_iter()
-            .map(|e| EmployeeListItem {
-                id: e.id.into(),
-                number: e.employee_number.unwrap_or(0),
-                display_name: display_name([&e.first_name, &e.prefix, &e.last_name]),
+            .map(|e| {
+                let b = &e.employee_basic_info;
+                EmployeeListItem {
+                    id: e.employee_id.into(),
+                    number: b.employee_number.unwrap_or(0),
+                    display_name: display_name([&b.first_name, &b.prefix, &b.last_name]),
+                }
             })
             .collect())
     }
@@ -179,7 +182,7 @@ impl RestClient {
             self.addresses(c),
             self.contract_lists(company),
         )?;
-        self.memo.employs(c, employees.items.iter().map(|e| e.id));
+        self.memo.employs(c, employees.items.iter().map(|e| e.employee_id));
         Ok(assemble(SnapshotReads { employees, infos, bsns, salaries, addresses, contracts }))
     }
 }

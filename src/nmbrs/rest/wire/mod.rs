@@ -8,6 +8,7 @@
 //! Writing: the request bodies of `nmbrs-openapi.yaml`, including its two period shapes
 //! (SOURCES.md: wage insert flat, everything else nested).
 
+use std::borrow::Cow;
 use std::str::FromStr;
 
 use chrono::NaiveDateTime;
@@ -26,12 +27,14 @@ use crate::nmbrs::{EmployeeId, Listed, NmbrsId, UnreadableRecord};
 mod bodies;
 mod company;
 mod employee;
+mod lenient;
 mod period_lines;
 pub mod words;
 
 pub use bodies::*;
 pub use company::*;
 pub use employee::*;
+pub use lenient::checked;
 pub use period_lines::*;
 
 /// A JSON value that can be read from one field.
@@ -243,7 +246,7 @@ impl ToWire for NaiveDateTime {
 }
 
 /// A field a decision needs that could not be read: `(JSON name, problem)`.
-pub type Unread = (&'static str, String);
+pub type Unread = (Cow<'static, str>, String);
 
 impl<T> Field<T> {
     /// A passed-on field: `None` when missing or unreadable.
@@ -258,8 +261,8 @@ impl<T> Field<T> {
     pub fn need(self, name: &'static str) -> Result<T, Unread> {
         match self {
             Field::Value(v) => Ok(v),
-            Field::Missing => Err((name, "missing".to_owned())),
-            Field::Bad(p) => Err((name, p)),
+            Field::Missing => Err((name.into(), "missing".to_owned())),
+            Field::Bad(p) => Err((name.into(), p)),
         }
     }
 
@@ -268,16 +271,16 @@ impl<T> Field<T> {
         match self {
             Field::Value(v) => Ok(Some(v)),
             Field::Missing => Ok(None),
-            Field::Bad(p) => Err((name, p)),
+            Field::Bad(p) => Err((name.into(), p)),
         }
     }
 }
 
 pub(super) fn record<T: DeserializeOwned>(v: &Value) -> Result<T, Unread> {
     if !v.is_object() {
-        return Err(("(record)", format!("{} is not an object", kind_of(v))));
+        return Err(("(record)".into(), format!("{} is not an object", kind_of(v))));
     }
-    T::deserialize(v).map_err(|e| ("(record)", e.to_string()))
+    T::deserialize(v).map_err(|e| ("(record)".into(), e.to_string()))
 }
 
 /// The `{pagination, data}` envelope of every read (REST-NOTES §1 "Pagination").
@@ -296,7 +299,8 @@ impl PageEnvelope {
 }
 
 pub(super) fn unreadable(employee_id: Option<EmployeeUuid>, (field, problem): Unread) -> UnreadableRecord {
-    UnreadableRecord::of(employee_id.map(EmployeeId::from), &field, &problem)
+    let employee_id = employee_id.map(EmployeeId::from);
+    UnreadableRecord { employee_id, field: field.into_owned(), problem, line_id: None, code: None }
 }
 
 /// JSON names of a variable line's id and code, read from a line that could not be read so a
@@ -353,7 +357,7 @@ pub fn by_employee_lines<T>(
     for item in items {
         let id = match Field::<Uuid>::deserialize(item.get("employeeId").unwrap_or(&Value::Null)) {
             Ok(f) => f.need("employeeId"),
-            Err(e) => Err(("employeeId", e.to_string())),
+            Err(e) => Err(("employeeId".into(), e.to_string())),
         };
         let employee_id = match id {
             Ok(id) => EmployeeUuid(id),
@@ -366,7 +370,8 @@ pub fn by_employee_lines<T>(
             None | Some(Value::Null) => &[],
             Some(Value::Array(list)) => list,
             Some(other) => {
-                out.unreadable.push(unreadable(Some(employee_id), (key, format!("{} is not a list", kind_of(other)))));
+                out.unreadable
+                    .push(unreadable(Some(employee_id), (key.into(), format!("{} is not a list", kind_of(other)))));
                 continue;
             }
         };
