@@ -10,7 +10,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::lenient::{decides, opt};
-use super::{Field, Obj, Unread, checked, flat, kind_of, record, unreadable};
+use super::{Field, FromWire, Obj, ToWire, Unread, checked, flat, kind_of, record, unreadable};
 use crate::domain::relink::parse_company_number;
 use crate::nmbrs::rest::ids::*;
 use crate::nmbrs::{Company, CurrentPeriod, Listed, ModelCode, PayPeriod, PeriodType};
@@ -71,6 +71,19 @@ impl WPeriod {
         let period = self.period.need("period")?;
         let period = u8::try_from(period).map_err(|_| ("period".into(), format!("{period} is not a period")))?;
         Ok(PayPeriod::new(year, period))
+    }
+}
+
+/// A record's `{year, period}`: passed on as a [`PayPeriod`] when both read and make a period.
+impl FromWire for PayPeriod {
+    fn from_wire(v: &Value) -> Result<Self, String> {
+        Obj::<WPeriod>::from_wire(v)?.0.pay_period().map_err(|(field, problem)| format!("{field}: {problem}"))
+    }
+}
+
+impl ToWire for PayPeriod {
+    fn to_wire(&self) -> Value {
+        Obj(WPeriod::from(*self)).to_wire()
     }
 }
 

@@ -11,8 +11,7 @@ use serde_json::Value;
 
 use uuid::Uuid;
 
-use super::{Field, FromWire, Obj, ToWire, Unread, WPeriod, kind_of};
-use crate::nmbrs::PayPeriod;
+use super::{Field, FromWire, Obj, ToWire, Unread, kind_of};
 use crate::nmbrs::rest::ids::{DebtorUuid, EmployeeUuid, WageModelUuid};
 
 /// What [`decides`] says of a field that is null (serde says the same of an absent one).
@@ -130,19 +129,6 @@ macro_rules! uuid_fields {
 }
 
 uuid_fields!(DebtorUuid, EmployeeUuid, WageModelUuid);
-
-/// A record's `{year, period}`: passed on as a [`PayPeriod`] when both read and make a period.
-impl FromWire for PayPeriod {
-    fn from_wire(v: &Value) -> Result<Self, String> {
-        Obj::<WPeriod>::from_wire(v)?.0.pay_period().map_err(|(field, problem)| format!("{field}: {problem}"))
-    }
-}
-
-impl ToWire for PayPeriod {
-    fn to_wire(&self) -> Value {
-        Obj(WPeriod::from(*self)).to_wire()
-    }
-}
 
 #[cfg(test)]
 mod tests {
