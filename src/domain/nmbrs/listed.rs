@@ -16,13 +16,25 @@ use super::{id::NmbrsId, model::EmployeeId};
 /// `errors` and do not judge them gone"; one without an `employee_id` (its `EmployeeId`
 /// itself was unreadable) means "someone of this company could not be read": judge nobody
 /// of the company gone by absence.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Listed<T> {
     pub items: Vec<T>,
     pub unreadable: Vec<UnreadableRecord>,
 }
 
+impl<T> Default for Listed<T> {
+    fn default() -> Self {
+        Listed { items: Vec::new(), unreadable: Vec::new() }
+    }
+}
+
 impl<T> Listed<T> {
+    /// Adds the records of `more` (the next page of the same read) after these.
+    pub fn append(&mut self, more: Listed<T>) {
+        self.items.extend(more.items);
+        self.unreadable.extend(more.unreadable);
+    }
+
     /// Employee ids of the unreadable records that name one, ascending, without repeats.
     pub fn unreadable_employees(&self) -> Vec<EmployeeId> {
         let mut ids: Vec<EmployeeId> = self.unreadable.iter().filter_map(|u| u.employee_id).collect();

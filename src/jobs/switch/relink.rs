@@ -298,9 +298,9 @@ impl<F: Fn(NmbrsError) -> JobError> Run<'_, F> {
             .items
             .into_iter()
             .map(|e| RestEmployeeFacts {
-                id: e.id.0,
-                number: e.employee_number,
-                bsns: bsns.remove(&e.id.0).unwrap_or_default(),
+                id: e.employee_id.0,
+                number: e.employee_basic_info.employee_number,
+                bsns: bsns.remove(&e.employee_id.0).unwrap_or_default(),
             })
             .collect())
     }
@@ -346,7 +346,8 @@ impl<F: Fn(NmbrsError) -> JobError> Run<'_, F> {
         }
         for period in wages {
             let read = self.rest.variable_wages(CompanyUuid(company), period).await.map_err(&self.nmbrs)?;
-            let unreadable: BTreeSet<Uuid> = read.unreadable_employees().into_iter().map(|e| e.0).collect();
+            let unreadable: BTreeSet<Uuid> =
+                read.unreadable_employees().into_iter().filter_map(|e| e.0.rest()).collect();
             let anonymous = read.unreadable.iter().any(|u| u.employee_id.is_none());
             for person in read.items {
                 for line in person.items {

@@ -25,8 +25,8 @@ use super::wire::{self, PeriodPost};
 use crate::domain::employment_periods::Employment;
 use crate::nmbrs::http::bounded;
 use crate::nmbrs::{
-    Company, Contract, CurrentPeriod, ErrorKind, HourComponentLine, ModelCode, NmbrsError, PayPeriod, PersonalInfo,
-    Salary, Schedule, WageComponentLine,
+    Company, Contract, CurrentPeriod, ErrorKind, HourComponentLine, Listed, ModelCode, NmbrsError, PayPeriod,
+    PersonalInfo, Salary, Schedule, WageComponentLine,
 };
 
 /// 403 code of `GET /api/companies` for a consent spanning several debtors (REST-NOTES §1).
@@ -54,15 +54,15 @@ impl RestClient {
     /// covers, with their (string) company number. A consent spanning several debtors is
     /// refused there (403 `40306`, REST-NOTES §1 [M]); then the debtors are walked instead
     /// ([`Self::debtors`], [`Self::debtor_companies`]).
-    pub async fn companies(&self) -> Result<RestListed<Company>, NmbrsError> {
+    pub async fn companies(&self) -> Result<Listed<Company>, NmbrsError> {
         match self.get_all(Op::Companies, "/api/companies".into(), Vec::new()).await {
             Ok(items) => Ok(wire::flat(&items, wire::company)),
             Err(e) if e.nmbrs_code() == Some(MULTI_DEBTOR) => {
                 tracing::info!("the consent spans several debtors; reading companies per debtor");
                 let debtors = self.debtors().await?;
-                let mut all = RestListed { items: Vec::new(), unreadable: debtors.unreadable };
+                let mut all = Listed { items: Vec::new(), unreadable: debtors.unreadable };
                 for debtor in debtors.items {
-                    let companies = self.debtor_companies(debtor.id).await?;
+                    let companies = self.debtor_companies(debtor.debtor_id).await?;
                     all.items.extend(companies.items);
                     all.unreadable.extend(companies.unreadable);
                 }
@@ -73,14 +73,14 @@ impl RestClient {
     }
 
     /// `GET /api/debtors` [company.info | company.info.read]: the debtors the consent covers.
-    pub async fn debtors(&self) -> Result<RestListed<RestDebtor>, NmbrsError> {
+    pub async fn debtors(&self) -> Result<Listed<wire::Debtor>, NmbrsError> {
         let items = self.get_all(Op::Debtors, "/api/debtors".into(), Vec::new()).await?;
-        Ok(wire::flat(&items, wire::debtor))
+        Ok(wire::flat(&items, wire::checked))
     }
 
     /// `GET /api/debtors/{debtorId}/companies` [company.info.read | company.info]: one debtor's
     /// companies.
-    pub async fn debtor_companies(&self, debtor: DebtorUuid) -> Result<RestListed<Company>, NmbrsError> {
+    pub async fn debtor_companies(&self, debtor: DebtorUuid) -> Result<Listed<Company>, NmbrsError> {
         let items = self.get_all(Op::DebtorCompanies, format!("/api/debtors/{debtor}/companies"), Vec::new()).await?;
         Ok(wire::flat(&items, wire::company))
     }
@@ -96,7 +96,7 @@ impl RestClient {
 
     /// `GET /api/companies/{companyId}/hourcodes` [company.payrollsettings.read]: the
     /// company's hour codes (REST has no hour-model selector, REST-NOTES §2 [L]).
-    pub async fn hour_codes(&self, company: CompanyUuid) -> Result<RestListed<ModelCode>, NmbrsError> {
+    pub async fn hour_codes(&self, company: CompanyUuid) -> Result<Listed<ModelCode>, NmbrsError> {
         let items = self.get_all(Op::HourCodes, format!("/api/companies/{company}/hourcodes"), Vec::new()).await?;
         Ok(wire::flat(&items, wire::hour_code))
     }
@@ -107,7 +107,7 @@ impl RestClient {
         &self,
         company: CompanyUuid,
         period: PayPeriod,
-    ) -> Result<RestListed<RestWageModel>, NmbrsError> {
+    ) -> Result<Listed<wire::WageModel>, NmbrsError> {
         let path = format!("/api/companies/{company}/wagemodels");
         let items = self.get_all(Op::WageModels, path, period_query(period)).await?;
         Ok(wire::wage_models(&items))
@@ -119,11 +119,11 @@ impl RestClient {
         &self,
         company: CompanyUuid,
         employee_type: Option<&str>,
-    ) -> Result<RestListed<RestEmployee>, NmbrsError> {
+    ) -> Result<Listed<wire::Employee>, NmbrsError> {
         let query = employee_type.map(|t| vec![("employeeType", t.to_owned())]).unwrap_or_default();
-        let mut out = RestListed::default();
+        let mut out = Listed::default();
         let path = format!("/api/companies/{company}/employees");
-        self.get_pages(Op::Employees, path, query, |page| out.append(wire::flat(&page, wire::employee))).await?;
+        self.get_pages(Op::Employees, path, query, |page| out.append(wire::flat(&page, wire::checked))).await?;
         Ok(out)
     }
 
@@ -134,10 +134,10 @@ impl RestClient {
         key: &'static str,
         query: Vec<(&'static str, String)>,
         convert: impl Fn(&Value) -> Result<T, wire::Unread> + Sync,
-    ) -> Result<RestListed<ByEmployee<T>>, NmbrsError> {
+    ) -> Result<Listed<ByEmployee<T>>, NmbrsError> {
         let path = op.template().replace("{companyId}", &company.to_string());
         // Page by page: each page's JSON is dropped once its records are typed.
-        let mut out = RestListed::default();
+        let mut out = Listed::default();
         self.get_pages(op, path, query, |page| out.append(wire::by_employee(&page, key, &convert))).await?;
         Ok(out)
     }
@@ -150,54 +150,51 @@ impl RestClient {
         company: CompanyUuid,
         key: &'static str,
         convert: impl Fn(&Value) -> Result<T, wire::Unread> + Sync,
-    ) -> Result<RestListed<ByEmployee<T>>, NmbrsError> {
+    ) -> Result<Listed<ByEmployee<T>>, NmbrsError> {
         Ok(history::latest_records(self.per_employee(op, company, key, Vec::new(), convert).await?))
     }
 
     /// `GET /api/companies/{companyId}/employees/personalinfo` [employee.info |
     /// employee.info.read]: every employee's personal-info history (no BSN).
-    pub async fn personal_infos(
-        &self,
-        company: CompanyUuid,
-    ) -> Result<RestListed<ByEmployee<PersonalInfo>>, NmbrsError> {
+    pub async fn personal_infos(&self, company: CompanyUuid) -> Result<Listed<ByEmployee<PersonalInfo>>, NmbrsError> {
         self.history(Op::PersonalInfo, company, "info", wire::personal_info).await
     }
 
     /// `GET /api/companies/{companyId}/employees/privateInfos` [employee.info |
     /// employee.info.read]: every employee's BSN history (Nmbrs ignores an `employeeId`
     /// filter here, so none is sent).
-    pub async fn bsns(&self, company: CompanyUuid) -> Result<RestListed<ByEmployee<RestBsn>>, NmbrsError> {
-        self.history(Op::PrivateInfos, company, "privateInfos", wire::bsn).await
+    pub async fn bsns(&self, company: CompanyUuid) -> Result<Listed<ByEmployee<wire::PrivateInfo>>, NmbrsError> {
+        self.history(Op::PrivateInfos, company, "privateInfos", wire::checked).await
     }
 
     /// `GET /api/companies/{companyId}/employees/contracts` [employee.employment |
     /// employee.employment.read]: every employee's contracts.
-    pub async fn contracts(&self, company: CompanyUuid) -> Result<RestListed<ByEmployee<Contract>>, NmbrsError> {
+    pub async fn contracts(&self, company: CompanyUuid) -> Result<Listed<ByEmployee<Contract>>, NmbrsError> {
         self.history(Op::Contracts, company, "contracts", wire::contract).await
     }
 
     /// `GET /api/companies/{companyId}/employees/employments` [employee.employment.read |
     /// employee.employment]: every employee's employments (start, end).
-    pub async fn employments(&self, company: CompanyUuid) -> Result<RestListed<ByEmployee<Employment>>, NmbrsError> {
+    pub async fn employments(&self, company: CompanyUuid) -> Result<Listed<ByEmployee<Employment>>, NmbrsError> {
         self.history(Op::Employments, company, "employments", wire::employment).await
     }
 
     /// `GET /api/companies/{companyId}/employees/salaries` [employee.employment |
     /// employee.employment.read]: every employee's salaries.
-    pub async fn salaries(&self, company: CompanyUuid) -> Result<RestListed<ByEmployee<Salary>>, NmbrsError> {
+    pub async fn salaries(&self, company: CompanyUuid) -> Result<Listed<ByEmployee<Salary>>, NmbrsError> {
         self.history(Op::Salaries, company, "salaries", wire::salary).await
     }
 
     /// `GET /api/companies/{companyId}/employees/schedules` [employee.employment |
     /// employee.employment.read]: every employee's schedules.
-    pub async fn schedules(&self, company: CompanyUuid) -> Result<RestListed<ByEmployee<Schedule>>, NmbrsError> {
+    pub async fn schedules(&self, company: CompanyUuid) -> Result<Listed<ByEmployee<Schedule>>, NmbrsError> {
         self.history(Op::Schedules, company, "schedules", wire::schedule).await
     }
 
     /// `GET /api/companies/{companyId}/employees/addresses` [employee.info |
     /// employee.info.read]: every employee's address history.
-    pub async fn addresses(&self, company: CompanyUuid) -> Result<RestListed<ByEmployee<RestAddress>>, NmbrsError> {
-        self.history(Op::Addresses, company, "addresses", wire::address).await
+    pub async fn addresses(&self, company: CompanyUuid) -> Result<Listed<ByEmployee<wire::Address>>, NmbrsError> {
+        self.history(Op::Addresses, company, "addresses", wire::checked).await
     }
 
     /// `GET /api/companies/{companyId}/employees/costperhour?year&period` [employee.employment |
@@ -207,10 +204,10 @@ impl RestClient {
         &self,
         company: CompanyUuid,
         period: PayPeriod,
-    ) -> Result<RestListed<RestCostPerHour>, NmbrsError> {
+    ) -> Result<Listed<wire::CostPerHour>, NmbrsError> {
         let path = format!("/api/companies/{company}/employees/costperhour");
         let items = self.get_all(Op::CostPerHour, path, period_query(period)).await?;
-        Ok(wire::flat(&items, wire::cost_per_hour))
+        Ok(wire::flat(&items, wire::checked))
     }
 
     /// `GET /api/employees/{employeeId}/variablehours?year&period` [employee.payment |
@@ -220,7 +217,7 @@ impl RestClient {
         &self,
         employee: EmployeeUuid,
         period: PayPeriod,
-    ) -> Result<RestListed<HourComponentLine>, NmbrsError> {
+    ) -> Result<Listed<HourComponentLine>, NmbrsError> {
         let path = format!("/api/employees/{employee}/variablehours");
         let items = self.get_all(Op::HoursGet, path, period_query(period)).await?;
         Ok(wire::lines(employee, &items, wire::hour_line, wire::HOUR_LINE))
@@ -291,7 +288,7 @@ impl RestClient {
         &self,
         company: CompanyUuid,
         period: PayPeriod,
-    ) -> Result<RestListed<ByEmployee<WageComponentLine>>, NmbrsError> {
+    ) -> Result<Listed<ByEmployee<WageComponentLine>>, NmbrsError> {
         let path = format!("/api/companies/{company}/employees/variablewagecomponents");
         let items = self.get_all(Op::WagesGet, path, period_query(period)).await?;
         Ok(wire::by_employee_lines(&items, "variablewagecomponents", wire::wage_line, Some(wire::WAGE_LINE)))
@@ -353,9 +350,9 @@ impl RestClient {
     }
 
     /// `GET /api/employees/{employeeId}/variabledays?year&period` [employee.payment |
-    /// employee.payment.read]: the days records of `period` ([`RestDays::total`] is the number
+    /// employee.payment.read]: the days records of `period` ([`DaysInPeriod::total`] is the number
     /// in effect). A record without readable `days` fails the read (the export decides on it).
-    pub async fn variable_days(&self, employee: EmployeeUuid, period: PayPeriod) -> Result<RestDays, NmbrsError> {
+    pub async fn variable_days(&self, employee: EmployeeUuid, period: PayPeriod) -> Result<DaysInPeriod, NmbrsError> {
         let op = Op::DaysGet;
         let items = self.get_all(op, format!("/api/employees/{employee}/variabledays"), period_query(period)).await?;
         let records = items
@@ -363,7 +360,7 @@ impl RestClient {
             .map(wire::days)
             .collect::<Result<Vec<i32>, _>>()
             .map_err(|(field, problem)| unreadable_answer(op, format!("{field}: {problem}")))?;
-        Ok(RestDays { records })
+        Ok(DaysInPeriod { records })
     }
 
     /// `POST /api/employees/{employeeId}/variabledays` [employee.payment]: posts `days` for
@@ -393,7 +390,7 @@ fn period_answer(items: &[Value]) -> Result<CurrentPeriod, NmbrsError> {
     let first = items.first().ok_or_else(|| none("no period in the answer"))?;
     match wire::current_period(first) {
         Ok(period) => Ok(period),
-        Err(("period", problem)) if problem == "missing" => Err(none("period: missing")),
+        Err((field, problem)) if field == "period" && problem == "missing" => Err(none("period: missing")),
         Err((field, problem)) => Err(unreadable_answer(op, format!("{field}: {problem}"))),
     }
 }

@@ -20,9 +20,10 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use super::ids::EmployeeUuid;
 use super::records::*;
+use super::wire::{Address, PrivateInfo};
 use crate::domain::employment_periods::Employment;
 use crate::domain::history::{Listing, latest_per};
-use crate::nmbrs::{Contract, PayPeriod, PersonalInfo, Salary, Schedule};
+use crate::nmbrs::{Contract, Listed, PayPeriod, PersonalInfo, Salary, Schedule};
 
 /// A record of a REST history read: its start (records of one start are versions of one
 /// record) and when it was created.
@@ -54,7 +55,7 @@ by_start_date!(Employment, |r| Some(r.start.date()), created);
 by_start_date!(Salary, |r| r.start_date.map(|d| d.date()), creation_date);
 by_start_date!(Schedule, |r| r.start_date.map(|d| d.date()), creation_date);
 
-impl Versioned for RestAddress {
+impl Versioned for Address {
     type Start = (Option<String>, PayPeriod);
     fn start(&self) -> Option<Self::Start> {
         self.period.map(|p| (self.address_type.clone(), p))
@@ -66,7 +67,7 @@ impl Versioned for RestAddress {
 
 /// BSN records carry no start: all are kept (the snapshot takes the latest); the read is still
 /// joined across pages.
-impl Versioned for RestBsn {
+impl Versioned for PrivateInfo {
     type Start = ();
     fn start(&self) -> Option<()> {
         None
@@ -92,7 +93,7 @@ impl Versioned for PersonalInfo {
 /// employee (an employee listed on two pages has their records joined, in page order) and, of
 /// each employee's records, the latest per start ([`Versioned`]; ties go to the first listed,
 /// REST listing newest first). Unreadable records stay as they are.
-pub fn latest_records<T: Versioned>(listed: RestListed<ByEmployee<T>>) -> RestListed<ByEmployee<T>> {
+pub fn latest_records<T: Versioned>(listed: Listed<ByEmployee<T>>) -> Listed<ByEmployee<T>> {
     let mut joined: Vec<ByEmployee<T>> = Vec::with_capacity(listed.items.len());
     let mut at: HashMap<EmployeeUuid, usize> = HashMap::new();
     for entry in listed.items {
@@ -111,7 +112,7 @@ pub fn latest_records<T: Versioned>(listed: RestListed<ByEmployee<T>>) -> RestLi
             items: latest_per(e.items, T::start, T::created, Listing::NewestFirst),
         })
         .collect();
-    RestListed { items, unreadable: listed.unreadable }
+    Listed { items, unreadable: listed.unreadable }
 }
 
 #[cfg(test)]
@@ -152,8 +153,8 @@ mod tests {
             employee_id: jan,
             items: vec![salary(may, Some(at(2026, 5, 6, 8)), 1502), salary(None, None, 999), salary(None, None, 998)],
         }];
-        let mut listed = RestListed { items: page1, unreadable: vec![] };
-        listed.append(RestListed { items: page2, unreadable: vec![] });
+        let mut listed = Listed { items: page1, unreadable: vec![] };
+        listed.append(Listed { items: page2, unreadable: vec![] });
         let out = latest_records(listed);
         assert_eq!(out.items.iter().map(|e| e.employee_id).collect::<Vec<_>>(), [piet, jan]);
         assert_eq!(values(&out.items[1]), [1502, 999, 998], "the newest of 1 May; undated starts kept");
@@ -165,13 +166,13 @@ mod tests {
         let c = |start, created| Contract { start_date: Some(start), creation_date: created, ..Default::default() };
         // Same start day at another time of day is the same start.
         assert_eq!(c(at(2026, 4, 1, 0), None).start(), c(at(2026, 4, 1, 12), None).start());
-        let home = |period| RestAddress {
+        let home = |period| Address {
             address_type: Some("homeAddress".into()),
             period,
             created_at: Some(at(2026, 1, 1, 0)),
             ..Default::default()
         };
-        let post = RestAddress { address_type: Some("postAddress".into()), ..home(Some(PayPeriod::new(2026, 1))) };
+        let post = Address { address_type: Some("postAddress".into()), ..home(Some(PayPeriod::new(2026, 1))) };
         assert_ne!(home(Some(PayPeriod::new(2026, 1))).start(), post.start(), "types are different records");
         assert_eq!(home(None).start(), None);
         let info = PersonalInfo { start_year: 2025, start_period: 3, ..Default::default() };

@@ -49,8 +49,6 @@ uuid_ids! {
     ScheduleUuid;
     /// `id` of a wage model.
     WageModelUuid;
-    /// `wageCodeId` of a wage model's code.
-    WageCodeUuid;
     /// `personalInfoId` of one personal-info record.
     PersonalInfoUuid;
 }

@@ -66,7 +66,7 @@ pub use records::*;
 /// words it spells them with.
 pub use wire::words::{EMPLOYEE_TYPES, SALARY_TYPES, employee_type_word, salary_type_word};
 pub use wire::{
-    Field, Obj, ToWire, WAddress, WBasicInfo, WBirthInfo, WBsn, WCompany, WContactInfo, WContract, WCurrentPeriod,
-    WDebtor, WEmployee, WEmployment, WEndReason, WHourCode, WPeriod, WPersonalInfo, WSalary, WSchedule, WWageCode,
-    WWageModel, WWeek, period_type_word,
+    Address, BasicInfo, CostPerHour, DaysRecord, Debtor, Employee, Field, Obj, PrivateInfo, ToWire, WBirthInfo,
+    WCompany, WContactInfo, WContract, WCurrentPeriod, WEmployment, WEndReason, WHourCode, WPeriod, WPersonalInfo,
+    WSalary, WSchedule, WWeek, WageModel, WageModelCode, period_type_word,
 };

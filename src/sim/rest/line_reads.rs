@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 use super::ctx::{CallContext, OperationReply};
 use super::ids::IdKind;
 use super::lookup::number;
-use super::reads::{company_employees, page};
+use super::reads::{company_employees, page, served};
+use crate::nmbrs::rest::DaysRecord;
 use crate::sim::SimId;
 use crate::sim::state::SimEmployee;
 
@@ -86,13 +87,12 @@ pub fn variable_wages(ctx: &mut CallContext) -> OperationReply {
 }
 
 /// `GET /api/employees/{employeeId}/variabledays?year&period`: `[{days,
-/// daysForWageComponentsPerDay}]`, or `[]` when none were set in the period (a literal: the
-/// client reads only `days`, the factor is the simulator's own state).
+/// daysForWageComponentsPerDay}]`, or `[]` when none were set in the period.
 pub fn variable_days(ctx: &mut CallContext) -> OperationReply {
     let (employee, company) = ctx.employee()?;
     let p = ctx.query_period(company)?;
     let key = (employee, p.year, p.period);
     let factor = ctx.d.days_factor.get(&key).copied();
-    let items = ctx.d.days.get(&key).map(|d| json!({"days": d, "daysForWageComponentsPerDay": factor}));
-    page(ctx, items.into_iter().collect())
+    let items = ctx.d.days.get(&key).map(|&days| DaysRecord { days, days_for_wage_components_per_day: factor });
+    page(ctx, served(items))
 }

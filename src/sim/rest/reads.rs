@@ -14,9 +14,9 @@ use super::ids::IdKind;
 use super::respond::{Page, envelope, paged};
 use crate::nmbrs::PayPeriod;
 use crate::nmbrs::rest::{
-    Field, Obj, WAddress, WBasicInfo, WBirthInfo, WBsn, WCompany, WContactInfo, WContract, WCurrentPeriod, WDebtor,
-    WEmployee, WEmployment, WEndReason, WHourCode, WPeriod, WPersonalInfo, WSalary, WSchedule, WWageCode, WWageModel,
-    WWeek, employee_type_word, period_type_word, salary_type_word,
+    Address, BasicInfo, CostPerHour, Debtor, Employee, Field, Obj, PrivateInfo, WBirthInfo, WCompany, WContactInfo,
+    WContract, WCurrentPeriod, WEmployment, WEndReason, WHourCode, WPeriod, WPersonalInfo, WSalary, WSchedule, WWeek,
+    WageModel, WageModelCode, employee_type_word, period_type_word, salary_type_word,
 };
 use crate::sim::state::SimEmployee;
 
@@ -36,7 +36,7 @@ fn asked_page(query: &super::ctx::Query, default_size: usize) -> Result<Page, su
 
 /// Records served as the client's wire structs (`crate::nmbrs::rest::W…`), so their JSON is
 /// declared once.
-fn served<T: serde::Serialize>(records: impl IntoIterator<Item = T>) -> Vec<Value> {
+pub(super) fn served<T: serde::Serialize>(records: impl IntoIterator<Item = T>) -> Vec<Value> {
     records.into_iter().map(|r| serde_json::to_value(r).expect("a wire record is JSON")).collect()
 }
 
@@ -51,8 +51,8 @@ fn obj<T>(t: T) -> Field<Obj<T>> {
 }
 
 /// The period of a record, the first period of 2000 when the company has none.
-fn period_or_2000(p: Option<PayPeriod>) -> Field<Obj<WPeriod>> {
-    obj(p.map_or(WPeriod { year: v(2000), period: v(1) }, WPeriod::from))
+fn period_or_2000(p: Option<PayPeriod>) -> PayPeriod {
+    p.unwrap_or(PayPeriod::new(2000, 1))
 }
 
 /// REST `employeeType` of the seeded v3 `EmployeeType` number (`payroll` for an unknown one).
@@ -95,10 +95,10 @@ const DEBTOR: i64 = 1;
 /// REST-NOTES §1: `GET /api/companies` answers 403 `40306` for one, scripted with
 /// `/_sim/rest/faults`).
 pub fn debtors(ctx: &mut CallContext) -> OperationReply {
-    let debtor = WDebtor {
-        debtor_id: Field::Value(ctx.uuid(IdKind::Debtor, DEBTOR)),
-        number: Field::Value("1".to_owned()),
-        name: Field::Value(ctx.domain.to_owned()),
+    let debtor = Debtor {
+        debtor_id: ctx.uuid(IdKind::Debtor, DEBTOR).into(),
+        number: Some("1".to_owned()),
+        name: Some(ctx.domain.to_owned()),
     };
     page(ctx, served([debtor]))
 }
@@ -145,17 +145,17 @@ pub fn wage_models(ctx: &mut CallContext) -> OperationReply {
     let c = ctx.company_record(id)?;
     let models = [(1, &c.wage_codes), (2, &c.wage_codes2)];
     let items = models.into_iter().filter(|(_, codes)| !codes.is_empty()).map(|(n, codes)| {
-        let codes = codes.iter().map(|w| WWageCode {
-            wage_code_id: v(ctx.uuid(IdKind::WageCode, i64::from(id) * 1_000_000 + n * 100_000 + i64::from(w.code))),
-            code: v(w.code),
-            description: v(w.description.clone().unwrap_or_default()),
-            continuity_type: v("variable".to_owned()),
+        let codes = codes.iter().map(|w| WageModelCode {
+            wage_code_id: Some(ctx.uuid(IdKind::WageCode, i64::from(id) * 1_000_000 + n * 100_000 + i64::from(w.code))),
+            code: w.code,
+            description: Some(w.description.clone().unwrap_or_default()),
+            continuity_type: Some("variable".to_owned()),
         });
-        WWageModel {
-            id: v(ctx.uuid(IdKind::WageModel, i64::from(id) * 10 + n)),
-            number: v(i32::try_from(n).unwrap_or_default()),
-            name: v(format!("Wage model {n}")),
-            wage_codes: Some(served(codes)),
+        WageModel {
+            id: Some(ctx.uuid(IdKind::WageModel, i64::from(id) * 10 + n).into()),
+            number: Some(i32::try_from(n).unwrap_or_default()),
+            name: Some(format!("Wage model {n}")),
+            wage_codes: codes.collect(),
         }
     });
     page(ctx, served(items.collect::<Vec<_>>()))
@@ -171,16 +171,16 @@ pub(super) fn company_employees<'d>(
     Ok(ctx.d.employees.values().filter(|e| e.company_id == company && only.is_none_or(|o| o == Some(e.id()))).collect())
 }
 
-fn basic_info(e: &SimEmployee) -> Field<Obj<WBasicInfo>> {
+fn basic_info(e: &SimEmployee) -> BasicInfo {
     let s = &e.snapshot;
-    obj(WBasicInfo {
-        employee_number: v(s.employee_number),
-        first_name: s.first_name.as_deref().map(str::to_owned).into(),
-        prefix: s.prefix.as_deref().map(str::to_owned).into(),
-        initials: e.personal_infos.last().and_then(|p| p.initials.clone()).into(),
-        last_name: v(s.last_name.as_deref().unwrap_or_default().to_owned()),
-        employee_type: v(employee_type(e.employee_type).to_owned()),
-    })
+    BasicInfo {
+        employee_number: Some(s.employee_number),
+        first_name: s.first_name.as_deref().map(str::to_owned),
+        prefix: s.prefix.as_deref().map(str::to_owned),
+        initials: e.personal_infos.last().and_then(|p| p.initials.clone()),
+        last_name: Some(s.last_name.as_deref().unwrap_or_default().to_owned()),
+        employee_type: Some(employee_type(e.employee_type).to_owned()),
+    }
 }
 
 /// The page the query asks for of the company's employees that `keep` keeps (narrowed by the
@@ -220,9 +220,10 @@ pub fn employees(ctx: &mut CallContext) -> OperationReply {
     let wanted = ctx.query.get("employeeType").cloned();
     let keep = |e: &SimEmployee| wanted.as_deref().is_none_or(|w| w == employee_type(e.employee_type));
     let (emps, total, p) = employee_page(ctx, true, keep)?;
-    let rows = emps
-        .iter()
-        .map(|e| WEmployee { employee_id: v(ctx.uuid(IdKind::Employee, e.id())), employee_basic_info: basic_info(e) });
+    let rows = emps.iter().map(|e| Employee {
+        employee_id: ctx.uuid(IdKind::Employee, e.id()).into(),
+        employee_basic_info: basic_info(e),
+    });
     Ok((StatusCode::OK, Some(envelope(served(rows.collect::<Vec<_>>()), total, p, ctx.links))))
 }
 
@@ -254,13 +255,13 @@ pub fn personal_info(ctx: &mut CallContext) -> OperationReply {
         let current = ctx.d.companies.get(&e.company_id).map(|c| c.current_period);
         let from_history = e.personal_infos.iter().map(|p| WPersonalInfo {
             personal_info_id: v(ctx.uuid(IdKind::PersonalInfo, p.id.int())),
-            basic_info: obj(WBasicInfo {
-                employee_number: v(p.employee_number),
-                first_name: p.first_name.clone().into(),
-                prefix: p.prefix.clone().into(),
-                initials: p.initials.clone().into(),
-                last_name: v(p.last_name.clone().unwrap_or_default()),
-                employee_type: v(employee_type(e.employee_type).to_owned()),
+            basic_info: obj(BasicInfo {
+                employee_number: Some(p.employee_number),
+                first_name: p.first_name.clone(),
+                prefix: p.prefix.clone(),
+                initials: p.initials.clone(),
+                last_name: Some(p.last_name.clone().unwrap_or_default()),
+                employee_type: Some(employee_type(e.employee_type).to_owned()),
             }),
             birth_info: obj(WBirthInfo { birth_date: p.birthday.into(), gender: gender(&p.gender) }),
             contact_info: contact_info(
@@ -280,7 +281,7 @@ pub fn personal_info(ctx: &mut CallContext) -> OperationReply {
         if out.is_empty() {
             out.push(WPersonalInfo {
                 personal_info_id: v(ctx.uuid(IdKind::PersonalInfo, i64::from(e.id()) * 1000)),
-                basic_info: basic_info(e),
+                basic_info: obj(basic_info(e)),
                 birth_info: obj(WBirthInfo { birth_date: s.birthday.into(), gender: gender(&s.gender) }),
                 contact_info: contact_info(
                     [s.email_private.as_deref(), s.email_work.as_deref()],
@@ -292,7 +293,7 @@ pub fn personal_info(ctx: &mut CallContext) -> OperationReply {
                     ],
                     Field::Missing,
                 ),
-                period: period_or_2000(current),
+                period: obj(period_or_2000(current).into()),
                 created_at: created(None),
             });
         }
@@ -304,16 +305,14 @@ pub fn personal_info(ctx: &mut CallContext) -> OperationReply {
 /// (the file declares no `employeeId` filter here; Nmbrs ignores one, REST-NOTES §3 item 6).
 pub fn private_infos(ctx: &mut CallContext) -> OperationReply {
     per_employee(ctx, "privateInfos", false, |_, e| {
-        let history: Vec<WBsn> = e
+        let record =
+            |bsn: String, at: Option<chrono::NaiveDateTime>| PrivateInfo { bsn, created_at: Some(at.unwrap_or(EPOCH)) };
+        let history: Vec<PrivateInfo> = e
             .personal_infos
             .iter()
-            .filter_map(|p| p.bsn.as_ref().map(|b| WBsn { bsn: v(b.clone()), created_at: created(p.creation_date) }))
+            .filter_map(|p| p.bsn.as_ref().map(|b| record(b.clone(), p.creation_date)))
             .collect();
-        if history.is_empty() {
-            e.snapshot.bsn.iter().map(|b| WBsn { bsn: v(b.to_string()), created_at: created(None) }).collect()
-        } else {
-            history
-        }
+        if history.is_empty() { e.snapshot.bsn.iter().map(|b| record(b.to_string(), None)).collect() } else { history }
     })
 }
 
@@ -401,18 +400,18 @@ pub fn addresses(ctx: &mut CallContext) -> OperationReply {
             return Vec::new();
         }
         let current = ctx.d.companies.get(&e.company_id).map(|c| c.current_period);
-        vec![WAddress {
-            address_id: v(ctx.uuid(IdKind::Address, e.id())),
-            is_default: v(true),
-            address_type: v("homeAddress".to_owned()),
-            street: v(s.street.as_deref().unwrap_or_default().to_owned()),
-            house_number: s.house_number.as_deref().map(str::to_owned).into(),
-            house_number_addition: s.house_number_addition.as_deref().map(str::to_owned).into(),
-            postal_code: s.post_code.as_deref().map(str::to_owned).into(),
-            city: v(s.city.as_deref().unwrap_or_default().to_owned()),
-            country_iso_code: v("NL".to_owned()),
-            period: period_or_2000(current),
-            created_at: created(None),
+        vec![Address {
+            address_id: Some(ctx.uuid(IdKind::Address, e.id())),
+            is_default: Some(true),
+            address_type: Some("homeAddress".to_owned()),
+            street: Some(s.street.as_deref().unwrap_or_default().to_owned()),
+            house_number: s.house_number.as_deref().map(str::to_owned),
+            house_number_addition: s.house_number_addition.as_deref().map(str::to_owned),
+            postal_code: s.post_code.as_deref().map(str::to_owned),
+            city: Some(s.city.as_deref().unwrap_or_default().to_owned()),
+            country_iso_code: Some("NL".to_owned()),
+            period: Some(period_or_2000(current)),
+            created_at: Some(EPOCH),
         }]
     })
 }
@@ -423,14 +422,9 @@ pub fn cost_per_hour(ctx: &mut CallContext) -> OperationReply {
     let company = ctx.company()?;
     ctx.query_period(company)?;
     let (emps, total, p) = employee_page(ctx, true, |_| true)?;
-    let rows = emps
-        .iter()
-        .map(|e| {
-            let cost = e.cost_per_hour.or(e.snapshot.hourly_wage);
-            // A literal, not the wire struct: Nmbrs writes `costPerHour` as a string, which the
-            // client's `Decimal` field reads but writes as a JSON number.
-            json!({"employeeId": ctx.id(IdKind::Employee, e.id()), "costPerHour": cost.map(|c| c.to_string())})
-        })
-        .collect();
-    Ok((StatusCode::OK, Some(envelope(rows, total, p, ctx.links))))
+    let rows = emps.iter().map(|e| CostPerHour {
+        employee_id: ctx.uuid(IdKind::Employee, e.id()).into(),
+        cost_per_hour: e.cost_per_hour.or(e.snapshot.hourly_wage),
+    });
+    Ok((StatusCode::OK, Some(envelope(served(rows.collect::<Vec<_>>()), total, p, ctx.links))))
 }

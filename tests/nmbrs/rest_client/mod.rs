@@ -207,7 +207,7 @@ async fn every_call_once_reads_and_writes_the_shared_state_within_the_openapi_fi
 
     let debtors = c.debtors().await.unwrap().items;
     assert_eq!(debtors.len(), 1);
-    let of_debtor = c.debtor_companies(debtors[0].id).await.unwrap();
+    let of_debtor = c.debtor_companies(debtors[0].debtor_id).await.unwrap();
     assert_eq!(of_debtor.items, companies.items, "the debtor's companies are the consent's");
 
     let period = c.current_period(horeca).await.unwrap();
@@ -218,14 +218,17 @@ async fn every_call_once_reads_and_writes_the_shared_state_within_the_openapi_fi
     assert_eq!(codes, vec![1, 20, 30, 40], "both hour models");
     let models = c.wage_models(horeca, NOVEMBER).await.unwrap().items;
     let wage_codes: Vec<(Option<i32>, i32)> =
-        models.iter().flat_map(|m| m.codes.iter().map(move |w| (m.number, w.code))).collect();
+        models.iter().flat_map(|m| m.wage_codes.iter().map(move |w| (m.number, w.code))).collect();
     assert_eq!(wage_codes, vec![(Some(1), 400), (Some(1), 410), (Some(1), 420), (Some(2), 430)]);
 
     let employees = c.employees(horeca, None).await.unwrap();
     assert_eq!(employees.items.len(), 7);
-    let jan_row = employees.items.iter().find(|e| e.id == jan).expect("Jan is listed by his REST id");
-    assert_eq!((jan_row.last_name.as_deref(), jan_row.prefix.as_deref()), (Some("Vries"), Some("de")));
-    assert!(jan_row.employee_number.is_some());
+    let jan_row = employees.items.iter().find(|e| e.employee_id == jan).expect("Jan is listed by his REST id");
+    assert_eq!(
+        (jan_row.employee_basic_info.last_name.as_deref(), jan_row.employee_basic_info.prefix.as_deref()),
+        (Some("Vries"), Some("de"))
+    );
+    assert!(jan_row.employee_basic_info.employee_number.is_some());
 
     let infos = c.personal_infos(horeca).await.unwrap();
     assert_eq!(infos.items.len(), 7);
@@ -343,7 +346,7 @@ async fn paging_follows_next_page_across_more_than_100_employees() {
     let horeca = w.company(demo::HORECA);
     let employees = w.client.employees(horeca, None).await.unwrap();
     assert_eq!(employees.items.len(), 257, "7 demo employees and 250 more");
-    let distinct: std::collections::BTreeSet<EmployeeUuid> = employees.items.iter().map(|e| e.id).collect();
+    let distinct: std::collections::BTreeSet<EmployeeUuid> = employees.items.iter().map(|e| e.employee_id).collect();
     assert_eq!(distinct.len(), 257, "no page read twice");
     assert_eq!(w.outcomes(RestOperation::Employees).len(), 3, "pages of 100: 100 + 100 + 57");
     let contracts = w.client.contracts(horeca).await.unwrap();

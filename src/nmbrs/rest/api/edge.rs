@@ -5,7 +5,7 @@
 
 use crate::nmbrs::rest::error::RestFailure;
 use crate::nmbrs::rest::operation::RestOperation as Op;
-use crate::nmbrs::rest::{CompanyUuid, EmployeeUuid, RestUnreadable};
+use crate::nmbrs::rest::{CompanyUuid, EmployeeUuid};
 use crate::nmbrs::{CompanyId, EmployeeId, ErrorKind, NmbrsError, NmbrsId, UnreadableRecord};
 
 /// An error the edge answers itself (nothing, or nothing more, was sent).
@@ -33,19 +33,13 @@ pub(in crate::nmbrs::rest) fn line_uuid(op: Op, line: NmbrsId) -> Result<uuid::U
     rest_uuid(op, line, "line", ErrorKind::InvalidData)
 }
 
-/// A REST unreadable record as the neutral one.
-pub(in crate::nmbrs::rest) fn unreadable(u: RestUnreadable) -> UnreadableRecord {
-    UnreadableRecord {
-        employee_id: u.employee_id.map(EmployeeId::from),
-        field: u.field,
-        problem: u.problem,
-        line_id: u.line_id.map(NmbrsId::Uuid),
-        code: u.code,
-    }
+/// The REST id of the employee an unreadable record names (a SOAP id names none).
+pub(in crate::nmbrs::rest) fn unreadable_employee(u: &UnreadableRecord) -> Option<EmployeeUuid> {
+    u.employee_id.and_then(|e| e.0.rest()).map(EmployeeUuid)
 }
 
 /// Logs the records a read left out (field and problem only, never a value).
-pub(in crate::nmbrs::rest) fn log_left_out(op: Op, unread: &[RestUnreadable]) {
+pub(in crate::nmbrs::rest) fn log_left_out(op: Op, unread: &[UnreadableRecord]) {
     for u in unread {
         tracing::warn!(operation = op.name(), field = %u.field, problem = %u.problem, "Nmbrs REST record left out");
     }

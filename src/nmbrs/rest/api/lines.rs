@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use super::edge::{edge_error, employee_uuid, line_uuid, log_left_out, unreadable};
+use super::edge::{edge_error, employee_uuid, line_uuid, log_left_out};
 use crate::nmbrs::rest::operation::RestOperation as Op;
 use crate::nmbrs::rest::*;
 use crate::nmbrs::{
@@ -34,8 +34,7 @@ impl RestClient {
         period: PayPeriod,
     ) -> Result<Listed<HourComponentLine>, NmbrsError> {
         let e = employee_uuid(Op::HoursGet, employee)?;
-        let listed = self.variable_hours(e, period).await?;
-        Ok(Listed { items: listed.items, unreadable: listed.unreadable.into_iter().map(unreadable).collect() })
+        self.variable_hours(e, period).await
     }
 
     pub(super) async fn insert_hour_line(
@@ -76,8 +75,8 @@ impl RestClient {
             })
             .await?;
         let items = read.items.iter().filter(|l| l.employee_id == e).flat_map(|l| l.items.iter().cloned()).collect();
-        let unread = read.unreadable.iter().filter(|u| u.employee_id.is_none_or(|u| u == e));
-        Ok(Listed { items, unreadable: unread.cloned().map(unreadable).collect() })
+        let unread = read.unreadable.iter().filter(|u| u.employee_id.is_none_or(|u| u == employee));
+        Ok(Listed { items, unreadable: unread.cloned().collect() })
     }
 
     /// Forgets the company's wage lines before a write changes them (all periods: cheap).

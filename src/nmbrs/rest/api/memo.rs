@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use tokio::sync::OnceCell;
 
 use crate::domain::export::days::DaysBehaviour;
-use crate::nmbrs::rest::{ByEmployee, CompanyUuid, EmployeeUuid, RestListed, RestWageModel};
+use crate::nmbrs::rest::{ByEmployee, CompanyUuid, EmployeeUuid, WageModel};
 use crate::nmbrs::{Contract, CurrentPeriod, Listed, NmbrsError, PayPeriod, PerEmployee, Salary, WageComponentLine};
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -51,7 +51,7 @@ impl<K: Eq + Hash, V: Clone> Once<K, V> {
 }
 
 /// Company-wide variable wage lines of one period.
-pub(crate) type WageLines = Arc<RestListed<ByEmployee<WageComponentLine>>>;
+pub(crate) type WageLines = Arc<Listed<ByEmployee<WageComponentLine>>>;
 /// Estimated cost per hour of every employee of a company in one period (`None`: Nmbrs has none).
 pub(crate) type Costs = Arc<HashMap<EmployeeUuid, Option<Decimal>>>;
 /// A company and a period.
@@ -61,13 +61,13 @@ type InPeriod = (CompanyUuid, PayPeriod);
 #[derive(Default)]
 pub struct Memo {
     pub(crate) periods: Once<CompanyUuid, CurrentPeriod>,
-    pub(crate) wage_models: Once<InPeriod, Arc<RestListed<RestWageModel>>>,
+    pub(crate) wage_models: Once<InPeriod, Arc<Listed<WageModel>>>,
     pub(crate) costs: Once<InPeriod, Costs>,
     /// Forgotten on every wage write for the company (whatever its outcome).
     pub(crate) wage_lines: Once<InPeriod, WageLines>,
     /// Contracts bounded by employments, and salaries: read by the snapshot and on their own.
     pub(crate) contracts: Once<CompanyUuid, Arc<Listed<PerEmployee<Contract>>>>,
-    pub(crate) salaries: Once<CompanyUuid, Arc<RestListed<ByEmployee<Salary>>>>,
+    pub(crate) salaries: Once<CompanyUuid, Arc<Listed<ByEmployee<Salary>>>>,
     employers: Mutex<HashMap<EmployeeUuid, CompanyUuid>>,
     /// What a variable-days POST does, once a read-back showed it.
     days_post: Mutex<Option<DaysBehaviour>>,

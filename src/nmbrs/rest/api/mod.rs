@@ -78,9 +78,9 @@ impl RestClient {
             .items
             .iter()
             .filter(|m| (m.number == Some(2)) == second)
-            .flat_map(|m| &m.codes)
+            .flat_map(|m| &m.wage_codes)
             .filter(|w| seen.insert(w.code))
-            .cloned()
+            .map(|w| w.model_code())
             .collect())
     }
 }

@@ -10,142 +10,34 @@
 //! `unreadable` only (those dates decide, CONTRACT §2.3); any other record that cannot be read (a
 //! blank BSN, say) only passes values on, so it is left out and its values are `None`, as on
 //! SOAP, unless even its employee could not be read (then it is in `unreadable` without one).
-//!
-//! Memory (issue 22): the whole company's personal info and addresses are held until the last
-//! read arrives, so each record is cut down to what the snapshot takes ([`Info`], [`Address`],
-//! compact text) as soon as it is read, before the next record is; the history rule
-//! ([`crate::nmbrs::rest::history`]) sees the same starts and creation times.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use chrono::NaiveDateTime;
-
-use super::edge::{log_left_out, unreadable};
+use super::edge::log_left_out;
 use super::mapping::{HOURLY, latest};
-use crate::nmbrs::rest::history::Versioned;
 use crate::nmbrs::rest::operation::RestOperation as Op;
 use crate::nmbrs::rest::*;
-use crate::nmbrs::{
-    Contract, EmployeeId, EmployeeSnapshot, Listed, PayPeriod, PerEmployee, PersonalInfo, Salary, Text,
-};
+use crate::nmbrs::{Contract, EmployeeId, EmployeeSnapshot, Listed, PerEmployee, PersonalInfo, Salary};
 
 /// The reads a snapshot is made of.
 pub(super) struct SnapshotReads {
-    pub employees: RestListed<RestEmployee>,
-    pub infos: RestListed<ByEmployee<Info>>,
-    pub bsns: RestListed<ByEmployee<RestBsn>>,
-    pub salaries: Arc<RestListed<ByEmployee<Salary>>>,
-    pub addresses: RestListed<ByEmployee<Address>>,
+    pub employees: Listed<Employee>,
+    pub infos: Listed<ByEmployee<PersonalInfo>>,
+    pub bsns: Listed<ByEmployee<PrivateInfo>>,
+    pub salaries: Arc<Listed<ByEmployee<Salary>>>,
+    pub addresses: Listed<ByEmployee<Address>>,
     /// Bounded by employments, unreadable ones named.
     pub contracts: Arc<Listed<PerEmployee<Contract>>>,
 }
 
-fn text(s: Option<String>) -> Option<Text> {
-    s.map(Into::into)
-}
-
-/// What the snapshot takes of a personal-info record (its period and creation time for the
-/// history rule, as [`PersonalInfo`]'s).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub(super) struct Info {
-    employee_number: i32,
-    first_name: Option<Text>,
-    prefix: Option<Text>,
-    last_name: Option<Text>,
-    gender: Text,
-    birthday: Option<NaiveDateTime>,
-    telephone_work: Option<Text>,
-    telephone_mobile_work: Option<Text>,
-    email_work: Option<Text>,
-    email_private: Option<Text>,
-    telephone_private: Option<Text>,
-    telephone_mobile_private: Option<Text>,
-    start: (i32, i32),
-    creation_date: Option<NaiveDateTime>,
-}
-
-impl From<PersonalInfo> for Info {
-    fn from(p: PersonalInfo) -> Info {
-        Info {
-            employee_number: p.employee_number,
-            first_name: text(p.first_name),
-            prefix: text(p.prefix),
-            last_name: text(p.last_name),
-            gender: p.gender.into(),
-            birthday: p.birthday,
-            telephone_work: text(p.telephone_work),
-            telephone_mobile_work: text(p.telephone_mobile_work),
-            email_work: text(p.email_work),
-            email_private: text(p.email_private),
-            telephone_private: text(p.telephone_private),
-            telephone_mobile_private: text(p.telephone_mobile_private),
-            start: (p.start_year, p.start_period),
-            creation_date: p.creation_date,
-        }
-    }
-}
-
-/// As [`PersonalInfo`]'s: one per period (both 0: none read, kept as it is).
-impl Versioned for Info {
-    type Start = (i32, i32);
-    fn start(&self) -> Option<(i32, i32)> {
-        (self.start != (0, 0)).then_some(self.start)
-    }
-    fn created(&self) -> Option<NaiveDateTime> {
-        self.creation_date
-    }
-}
-
-/// What the snapshot takes of an address record (its type and period for the history rule, as
-/// [`RestAddress`]'s).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub(super) struct Address {
-    is_default: Option<bool>,
-    address_type: Option<Text>,
-    street: Option<Text>,
-    house_number: Option<Text>,
-    house_number_addition: Option<Text>,
-    post_code: Option<Text>,
-    city: Option<Text>,
-    period: Option<PayPeriod>,
-    created_at: Option<NaiveDateTime>,
-}
-
-impl From<RestAddress> for Address {
-    fn from(a: RestAddress) -> Address {
-        Address {
-            is_default: a.is_default,
-            address_type: text(a.address_type),
-            street: text(a.street),
-            house_number: text(a.house_number),
-            house_number_addition: text(a.house_number_addition),
-            post_code: text(a.postal_code),
-            city: text(a.city),
-            period: a.period,
-            created_at: a.created_at,
-        }
-    }
-}
-
-/// As [`RestAddress`]'s: one per address type and period (one without a period is kept).
-impl Versioned for Address {
-    type Start = (Option<Text>, PayPeriod);
-    fn start(&self) -> Option<Self::Start> {
-        self.period.map(|p| (self.address_type.clone(), p))
-    }
-    fn created(&self) -> Option<NaiveDateTime> {
-        self.created_at
-    }
-}
-
-fn by_employee<T>(listed: &RestListed<ByEmployee<T>>) -> HashMap<EmployeeUuid, &[T]> {
+fn by_employee<T>(listed: &Listed<ByEmployee<T>>) -> HashMap<EmployeeUuid, &[T]> {
     listed.items.iter().map(|l| (l.employee_id, l.items.as_slice())).collect()
 }
 
 /// One snapshot per readable employee of `r.employees` (module doc).
 pub(super) fn assemble(r: SnapshotReads) -> Listed<EmployeeSnapshot> {
-    let mut unread: Vec<_> = r.employees.unreadable.iter().cloned().map(unreadable).collect();
+    let mut unread: Vec<_> = r.employees.unreadable.clone();
     unread.extend(r.contracts.unreadable.iter().cloned());
     let passed_on = [
         (Op::PersonalInfo, &r.infos.unreadable),
@@ -155,7 +47,7 @@ pub(super) fn assemble(r: SnapshotReads) -> Listed<EmployeeSnapshot> {
     ];
     for (op, u) in passed_on {
         log_left_out(op, u);
-        unread.extend(u.iter().filter(|u| u.employee_id.is_none()).cloned().map(unreadable));
+        unread.extend(u.iter().filter(|u| u.employee_id.is_none()).cloned());
     }
     let skipped: BTreeSet<EmployeeId> = unread.iter().filter_map(|u| u.employee_id).collect();
     let (infos, bsns, salaries) = (by_employee(&r.infos), by_employee(&r.bsns), by_employee(&r.salaries));
@@ -163,12 +55,13 @@ pub(super) fn assemble(r: SnapshotReads) -> Listed<EmployeeSnapshot> {
     let contracts: HashMap<_, _> = r.contracts.items.iter().map(|l| (l.employee_id, l.items.as_slice())).collect();
     // Sized to the employees listed (issue 22): not grown by doubling past them.
     let mut items = Vec::with_capacity(r.employees.items.len());
-    items.extend(r.employees.items.iter().filter(|e| !skipped.contains(&EmployeeId::from(e.id))).map(|e| {
-        let info = infos.get(&e.id).and_then(|i| latest(i, |p| (p.start, p.creation_date)));
-        let bsn = bsns.get(&e.id).and_then(|b| latest(b, |b| b.created_at));
-        let pay = salaries.get(&e.id).and_then(|s| latest(s, |s| (s.start_date, s.creation_date)));
-        let terms = contracts.get(&EmployeeId::from(e.id)).copied().unwrap_or_default();
-        let home = addresses.get(&e.id).and_then(|a| {
+    items.extend(r.employees.items.iter().filter(|e| !skipped.contains(&EmployeeId::from(e.employee_id))).map(|e| {
+        let id = e.employee_id;
+        let info = infos.get(&id).and_then(|i| latest(i, |p| (p.start_year, p.start_period, p.creation_date)));
+        let bsn = bsns.get(&id).and_then(|b| latest(b, |b| b.created_at));
+        let pay = salaries.get(&id).and_then(|s| latest(s, |s| (s.start_date, s.creation_date)));
+        let terms = contracts.get(&EmployeeId::from(id)).copied().unwrap_or_default();
+        let home = addresses.get(&id).and_then(|a| {
             latest(a, |a| (a.is_default == Some(true), a.address_type.as_deref() == Some("homeAddress"), a.created_at))
         });
         with_address(snapshot(e, info, bsn, pay, terms), home)
@@ -180,25 +73,25 @@ pub(super) fn assemble(r: SnapshotReads) -> Listed<EmployeeSnapshot> {
 fn with_address(s: EmployeeSnapshot, a: Option<&Address>) -> EmployeeSnapshot {
     let Some(a) = a else { return s };
     EmployeeSnapshot {
-        street: a.street.clone(),
-        house_number: a.house_number.clone(),
-        house_number_addition: a.house_number_addition.clone(),
-        post_code: a.post_code.clone(),
-        city: a.city.clone(),
+        street: a.street.as_deref().map(Into::into),
+        house_number: a.house_number.as_deref().map(Into::into),
+        house_number_addition: a.house_number_addition.as_deref().map(Into::into),
+        post_code: a.postal_code.as_deref().map(Into::into),
+        city: a.city.as_deref().map(Into::into),
         ..s
     }
 }
 
 fn snapshot(
-    e: &RestEmployee,
-    info: Option<&Info>,
-    bsn: Option<&RestBsn>,
+    e: &Employee,
+    info: Option<&PersonalInfo>,
+    bsn: Option<&PrivateInfo>,
     pay: Option<&Salary>,
     terms: &[Contract],
 ) -> EmployeeSnapshot {
-    let text = |f: fn(&Info) -> &Option<Text>| info.and_then(|i| f(i).clone());
-    let or_basic = |f: fn(&Info) -> &Option<Text>, basic: &Option<String>| {
-        info.and_then(|i| f(i).clone()).or_else(|| basic.as_deref().map(Into::into))
+    let text = |f: fn(&PersonalInfo) -> &Option<String>| info.and_then(|i| f(i).as_deref()).map(Into::into);
+    let or_basic = |f: fn(&PersonalInfo) -> &Option<String>, basic: &Option<String>| {
+        info.and_then(|i| f(i).as_deref()).or(basic.as_deref()).map(Into::into)
     };
     // Stand-ins (no hours) and contracts share the list; the latest by start decides the dates.
     let current = latest(terms, |c| (c.start_date, c.creation_date));
@@ -207,14 +100,15 @@ fn snapshot(
     })
     .and_then(|c| c.hours_per_week);
     let pay_type = pay.and_then(|s| s.salary_type);
+    let basic = &e.employee_basic_info;
     EmployeeSnapshot {
-        employee_id: e.id.into(),
-        employee_number: e.employee_number.unwrap_or_else(|| info.map_or(0, |i| i.employee_number)),
-        first_name: or_basic(|i| &i.first_name, &e.first_name),
+        employee_id: e.employee_id.into(),
+        employee_number: basic.employee_number.unwrap_or_else(|| info.map_or(0, |i| i.employee_number)),
+        first_name: or_basic(|i| &i.first_name, &basic.first_name),
         birthday: info.and_then(|i| i.birthday),
-        prefix: or_basic(|i| &i.prefix, &e.prefix),
-        last_name: or_basic(|i| &i.last_name, &e.last_name),
-        gender: info.map(|i| i.gender.clone()).unwrap_or_default(),
+        prefix: or_basic(|i| &i.prefix, &basic.prefix),
+        last_name: or_basic(|i| &i.last_name, &basic.last_name),
+        gender: info.map(|i| i.gender.as_str().into()).unwrap_or_default(),
         bsn: bsn.map(|b| b.bsn.as_str().into()),
         telephone_work: text(|i| &i.telephone_work),
         telephone_mobile_work: text(|i| &i.telephone_mobile_work),
@@ -239,33 +133,34 @@ mod tests {
     use uuid::Uuid;
 
     use super::*;
+    use crate::nmbrs::UnreadableRecord;
 
     fn at(y: i32, m: u32, d: u32) -> chrono::NaiveDateTime {
         NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(0, 0, 0).unwrap()
     }
 
-    fn listed<T>(items: Vec<T>, unreadable: Vec<RestUnreadable>) -> RestListed<T> {
-        RestListed { items, unreadable }
+    fn listed<T>(items: Vec<T>, unreadable: Vec<UnreadableRecord>) -> Listed<T> {
+        Listed { items, unreadable }
     }
 
     fn of<T>(e: EmployeeUuid, items: Vec<T>) -> ByEmployee<T> {
         ByEmployee { employee_id: e, items }
     }
 
-    fn unread(e: Option<EmployeeUuid>, field: &str) -> RestUnreadable {
-        RestUnreadable { employee_id: e, field: field.into(), problem: "blank".into(), line_id: None, code: None }
+    fn unread(e: Option<EmployeeUuid>, field: &str) -> UnreadableRecord {
+        UnreadableRecord::of(e.map(EmployeeId::from), field, "blank")
     }
 
-    fn employee(e: EmployeeUuid) -> RestEmployee {
-        RestEmployee {
-            id: e,
+    fn employee(e: EmployeeUuid) -> Employee {
+        let employee_basic_info = BasicInfo {
             employee_number: Some(7),
             first_name: Some("Jan".into()),
             prefix: None,
             initials: None,
             last_name: Some("Basic".into()),
             employee_type: Some("payroll".into()),
-        }
+        };
+        Employee { employee_id: e, employee_basic_info }
     }
 
     fn salary(start: chrono::NaiveDateTime, kind: &str, value: i64) -> Salary {
@@ -295,8 +190,7 @@ mod tests {
                             start_year: 2024,
                             start_period: 1,
                             ..Default::default()
-                        }
-                        .into(),
+                        },
                         PersonalInfo {
                             last_name: Some("Vries".into()),
                             gender: crate::nmbrs::rest::wire::words::gender(Some("unspecified")),
@@ -304,8 +198,7 @@ mod tests {
                             start_year: 2025,
                             start_period: 3,
                             ..Default::default()
-                        }
-                        .into(),
+                        },
                     ],
                 )],
                 vec![],
@@ -326,10 +219,8 @@ mod tests {
                 vec![of(
                     jan,
                     vec![
-                        RestAddress { is_default: Some(true), city: Some("Utrecht".into()), ..Default::default() }
-                            .into(),
-                        RestAddress { is_default: Some(false), city: Some("Elsewhere".into()), ..Default::default() }
-                            .into(),
+                        Address { is_default: Some(true), city: Some("Utrecht".into()), ..Default::default() },
+                        Address { is_default: Some(false), city: Some("Elsewhere".into()), ..Default::default() },
                     ],
                 )],
                 vec![],
@@ -343,7 +234,7 @@ mod tests {
                     ],
                 }],
                 // Piet's contract start could not be read: his dates decide, so he is unreadable.
-                unreadable: vec![super::unreadable(unread(Some(piet), "startDate"))],
+                unreadable: vec![unread(Some(piet), "startDate")],
             }),
         }
     }

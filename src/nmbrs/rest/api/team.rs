@@ -11,12 +11,12 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
-use super::edge::{company_uuid, edge_error, log_left_out, unreadable};
+use super::edge::{company_uuid, edge_error, log_left_out, unreadable_employee};
 use super::mapping::{display_name, employee_type_word};
-use super::snapshot::{Address, Info, SnapshotReads, assemble};
+use super::snapshot::{SnapshotReads, assemble};
 use crate::domain::employment_periods::{Employment, bounded_by_employments};
 use crate::nmbrs::rest::operation::RestOperation as Op;
-use crate::nmbrs::rest::wire::{self, has_id};
+use crate::nmbrs::rest::wire::has_id;
 use crate::nmbrs::rest::*;
 use crate::nmbrs::{
     CompanyId, Contract, EmployeeId, EmployeeListItem, EmployeeSnapshot, ErrorKind, Listed, NmbrsError, PayPeriod,
@@ -24,12 +24,12 @@ use crate::nmbrs::{
 };
 
 /// The employees a read names (listed or unreadable).
-fn named<T>(listed: &RestListed<ByEmployee<T>>) -> impl Iterator<Item = EmployeeUuid> + '_ {
-    listed.items.iter().map(|l| l.employee_id).chain(listed.unreadable.iter().filter_map(|u| u.employee_id))
+fn named<T>(listed: &Listed<ByEmployee<T>>) -> impl Iterator<Item = EmployeeUuid> + '_ {
+    listed.items.iter().map(|l| l.employee_id).chain(listed.unreadable.iter().filter_map(unreadable_employee))
 }
 
 impl RestClient {
-    fn note<T>(&self, company: CompanyUuid, listed: &RestListed<ByEmployee<T>>) {
+    fn note<T>(&self, company: CompanyUuid, listed: &Listed<ByEmployee<T>>) {
         self.memo.employs(company, named(listed));
     }
 
@@ -37,7 +37,7 @@ impl RestClient {
     fn mapped<R, T>(
         &self,
         company: CompanyUuid,
-        listed: RestListed<ByEmployee<R>>,
+        listed: Listed<ByEmployee<R>>,
         map: impl Fn(R) -> T,
     ) -> Listed<PerEmployee<T>> {
         self.note(company, &listed);
@@ -50,7 +50,7 @@ impl RestClient {
                     items: l.items.into_iter().map(&map).collect(),
                 })
                 .collect(),
-            unreadable: listed.unreadable.into_iter().map(unreadable).collect(),
+            unreadable: listed.unreadable,
         }
     }
 
@@ -66,14 +66,17 @@ impl RestClient {
         })?;
         let listed = self.employees(c, Some(kind)).await?;
         log_left_out(op, &listed.unreadable);
-        self.memo.employs(c, listed.items.iter().map(|e| e.id));
+        self.memo.employs(c, listed.items.iter().map(|e| e.employee_id));
         Ok(listed
             .items
             .into_iter()
-            .map(|e| EmployeeListItem {
-                id: e.id.into(),
-                number: e.employee_number.unwrap_or(0),
-                display_name: display_name([&e.first_name, &e.prefix, &e.last_name]),
+            .map(|e| {
+                let b = &e.employee_basic_info;
+                EmployeeListItem {
+                    id: e.employee_id.into(),
+                    number: b.employee_number.unwrap_or(0),
+                    display_name: display_name([&b.first_name, &b.prefix, &b.last_name]),
+                }
             })
             .collect())
     }
@@ -88,13 +91,13 @@ impl RestClient {
     }
 
     /// The company's salaries, read once per job.
-    async fn salary_read(&self, c: CompanyUuid) -> Result<Arc<RestListed<ByEmployee<Salary>>>, NmbrsError> {
+    async fn salary_read(&self, c: CompanyUuid) -> Result<Arc<Listed<ByEmployee<Salary>>>, NmbrsError> {
         self.memo.salaries.get(c, || async { Ok(Arc::new(self.salaries(c).await?)) }).await
     }
 
     pub(super) async fn salary_lists(&self, company: CompanyId) -> Result<Listed<PerEmployee<Salary>>, NmbrsError> {
         let c = company_uuid(Op::Salaries, company)?;
-        Ok(self.mapped(c, RestListed::clone(&*self.salary_read(c).await?), |s| s))
+        Ok(self.mapped(c, Listed::clone(&*self.salary_read(c).await?), |s| s))
     }
 
     pub(super) async fn schedule_lists(&self, company: CompanyId) -> Result<Listed<PerEmployee<Schedule>>, NmbrsError> {
@@ -118,7 +121,7 @@ impl RestClient {
         let (contracts, employments) = futures::try_join!(self.contracts(c), self.employments(c))?;
         self.note(c, &employments);
         let mut listed = self.mapped(c, contracts, |c| c);
-        listed.unreadable.extend(employments.unreadable.into_iter().map(unreadable));
+        listed.unreadable.extend(employments.unreadable);
         let employed: Vec<EmployeeUuid> = employments.items.iter().map(|l| l.employee_id).collect();
         let periods: HashMap<EmployeeUuid, Vec<Employment>> =
             employments.items.into_iter().map(|l| (l.employee_id, l.items)).collect();
@@ -175,19 +178,16 @@ impl RestClient {
 
     /// The snapshot of every employee of `company` ([`super::snapshot`]): seven company-wide
     /// reads, one after the other (issue 22: the pages in flight are then one read's, not
-    /// seven's; each read still reads ahead, so the calls take as long), personal info and
-    /// addresses cut down to what the snapshot takes record by record as they are read.
+    /// seven's; each read still reads ahead, so the calls take as long).
     pub(super) async fn snapshots(&self, company: CompanyId) -> Result<Listed<EmployeeSnapshot>, NmbrsError> {
         let c = company_uuid(Op::Employees, company)?;
         let employees = self.employees(c, None).await?;
-        let info = |v: &serde_json::Value| wire::personal_info(v).map(Info::from);
-        let infos = self.history(Op::PersonalInfo, c, "info", info).await?;
+        let infos = self.personal_infos(c).await?;
         let bsns = self.bsns(c).await?;
         let salaries = self.salary_read(c).await?;
-        let address = |v: &serde_json::Value| wire::address(v).map(Address::from);
-        let addresses = self.history(Op::Addresses, c, "addresses", address).await?;
+        let addresses = self.addresses(c).await?;
         let contracts = self.contract_read(company).await?;
-        self.memo.employs(c, employees.items.iter().map(|e| e.id));
+        self.memo.employs(c, employees.items.iter().map(|e| e.employee_id));
         Ok(assemble(SnapshotReads { employees, infos, bsns, salaries, addresses, contracts }))
     }
 }

@@ -1,17 +1,19 @@
 //! The company-level REST records: companies and debtors, the current period, hour codes and
-//! wage models (each wire struct, every field a [`Field`], and its converter). Split from the
-//! employee and line records so each file holds one concern. The simulator serves the records
-//! that derive `Serialize` here (companies, debtors, hour codes), so their JSON is declared once.
+//! wage models. Split from the employee and line records so each file holds one concern. A
+//! record the jobs have a neutral model for (company, current period, hour code) is a wire
+//! struct (every field a [`Field`]) with its converter to that model; debtors and wage models
+//! are their own records ([`super::lenient`]). The simulator serves all of them, so their JSON
+//! is declared once.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{Field, Obj, Unread, flat, record, unreadable};
+use super::lenient::{decides, opt};
+use super::{Field, FromWire, Obj, ToWire, Unread, checked, flat, kind_of, record, unreadable};
 use crate::domain::relink::parse_company_number;
 use crate::nmbrs::rest::ids::*;
-use crate::nmbrs::rest::records::*;
-use crate::nmbrs::{Company, CurrentPeriod, ModelCode, PayPeriod, PeriodType};
+use crate::nmbrs::{Company, CurrentPeriod, Listed, ModelCode, PayPeriod, PeriodType};
 
 /// `Company` (`GET /api/companies`, `GET /api/debtors/{debtorId}/companies`).
 #[derive(Deserialize, Serialize, Default)]
@@ -36,18 +38,17 @@ pub fn company(v: &Value) -> Result<Company, Unread> {
     })
 }
 
-/// `Debtor` (`GET /api/debtors`).
-#[derive(Deserialize, Serialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-pub struct WDebtor {
-    pub debtor_id: Field<Uuid>,
-    pub number: Field<String>,
-    pub name: Field<String>,
-}
-
-pub fn debtor(v: &Value) -> Result<RestDebtor, Unread> {
-    let w: WDebtor = record(v)?;
-    Ok(RestDebtor { id: DebtorUuid(w.debtor_id.need("debtorId")?), number: w.number.ok(), name: w.name.ok() })
+/// `Debtor` (`GET /api/debtors`): a Nmbrs customer the consent covers.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Debtor {
+    /// *decides*.
+    #[serde(with = "decides")]
+    pub debtor_id: DebtorUuid,
+    #[serde(default, with = "opt")]
+    pub number: Option<String>,
+    #[serde(default, with = "opt")]
+    pub name: Option<String>,
 }
 
 /// `{year, period}`: a record's period (both *decide* where a period is needed).
@@ -68,8 +69,21 @@ impl WPeriod {
     pub(super) fn pay_period(self) -> Result<PayPeriod, Unread> {
         let year = self.year.need("year")?;
         let period = self.period.need("period")?;
-        let period = u8::try_from(period).map_err(|_| ("period", format!("{period} is not a period")))?;
+        let period = u8::try_from(period).map_err(|_| ("period".into(), format!("{period} is not a period")))?;
         Ok(PayPeriod::new(year, period))
+    }
+}
+
+/// A record's `{year, period}`: passed on as a [`PayPeriod`] when both read and make a period.
+impl FromWire for PayPeriod {
+    fn from_wire(v: &Value) -> Result<Self, String> {
+        Obj::<WPeriod>::from_wire(v)?.0.pay_period().map_err(|(field, problem)| format!("{field}: {problem}"))
+    }
+}
+
+impl ToWire for PayPeriod {
+    fn to_wire(&self) -> Value {
+        Obj(WPeriod::from(*self)).to_wire()
     }
 }
 
@@ -100,10 +114,10 @@ pub fn current_period(v: &Value) -> Result<CurrentPeriod, Unread> {
     let word = w.period_type.need("periodType")?;
     let kinds = [PeriodType::Monthly, PeriodType::FourWeekly, PeriodType::Weekly];
     let Some(kind) = kinds.into_iter().find(|k| period_type_word(*k) == word) else {
-        return Err(("periodType", format!("{word:?} is not a period type")));
+        return Err(("periodType".into(), format!("{word:?} is not a period type")));
     };
     let period = w.period.need("period")?.0.pay_period()?;
-    let period = period.validate(kind).map_err(|e| ("period", e.to_string()))?;
+    let period = period.validate(kind).map_err(|e| ("period".into(), e.to_string()))?;
     Ok(CurrentPeriod { period, kind })
 }
 
@@ -121,53 +135,70 @@ pub fn hour_code(v: &Value) -> Result<ModelCode, Unread> {
     Ok(ModelCode { code: w.code.need("code")?, description: w.description.ok() })
 }
 
-/// `GET /api/companies/{companyId}/wagemodels` item: one wage model with its codes (each
-/// read on its own, [`WWageCode`]).
-#[derive(Deserialize, Serialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-pub struct WWageModel {
-    pub id: Field<Uuid>,
-    pub number: Field<i32>,
-    pub name: Field<String>,
-    pub wage_codes: Option<Vec<Value>>,
+/// `GET /api/companies/{companyId}/wagemodels` item: one wage model with its codes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WageModel {
+    #[serde(default, with = "opt")]
+    pub id: Option<WageModelUuid>,
+    #[serde(default, with = "opt")]
+    pub number: Option<i32>,
+    #[serde(default, with = "opt")]
+    pub name: Option<String>,
+    /// Its codes, each read on its own ([`wage_models`]): one without a readable `code` is left
+    /// out (and reported unreadable), the model kept.
+    #[serde(skip_deserializing)]
+    pub wage_codes: Vec<WageModelCode>,
 }
 
-/// A wage code of a wage model (`code` *decides*).
-#[derive(Deserialize, Serialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-pub struct WWageCode {
-    pub wage_code_id: Field<Uuid>,
-    pub code: Field<i32>,
-    pub description: Field<String>,
+/// A wage code of a wage model.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WageModelCode {
+    #[serde(default, with = "opt")]
+    pub wage_code_id: Option<Uuid>,
+    /// *decides*.
+    #[serde(with = "decides")]
+    pub code: i32,
+    #[serde(default, with = "opt")]
+    pub description: Option<String>,
     /// `fixed`, `variable` or `both`.
-    pub continuity_type: Field<String>,
+    #[serde(default, with = "opt")]
+    pub continuity_type: Option<String>,
 }
 
-/// A wage code as SOAP's model code (its id and continuity type are not read: no job uses them).
-fn wage_code(v: &Value) -> Result<ModelCode, Unread> {
-    let w: WWageCode = record(v)?;
-    Ok(ModelCode { code: w.code.need("code")?, description: w.description.ok() })
+impl WageModelCode {
+    /// The code as SOAP's model code.
+    pub fn model_code(&self) -> ModelCode {
+        ModelCode { code: self.code, description: self.description.clone() }
+    }
 }
 
-/// Wage models; a code whose `code` cannot be read is set aside, the model kept.
-pub fn wage_models(items: &[Value]) -> RestListed<RestWageModel> {
-    let mut out = RestListed::default();
+/// Wage models; a code whose `code` cannot be read is set aside, the model kept; a model whose
+/// `wageCodes` is no list is set aside whole.
+pub fn wage_models(items: &[Value]) -> Listed<WageModel> {
+    let mut out = Listed::default();
     for item in items {
-        let w: WWageModel = match record(item) {
-            Ok(w) => w,
+        let codes: &[Value] = match item.get("wageCodes") {
+            None | Some(Value::Null) => &[],
+            Some(Value::Array(list)) => list,
+            Some(other) => {
+                out.unreadable
+                    .push(unreadable(None, ("wageCodes".into(), format!("{} is not a list", kind_of(other)))));
+                continue;
+            }
+        };
+        let mut model: WageModel = match checked(item) {
+            Ok(m) => m,
             Err(e) => {
                 out.unreadable.push(unreadable(None, e));
                 continue;
             }
         };
-        let codes = flat(w.wage_codes.as_deref().unwrap_or(&[]), wage_code);
+        let codes = flat(codes, checked::<WageModelCode>);
         out.unreadable.extend(codes.unreadable);
-        out.items.push(RestWageModel {
-            id: w.id.ok().map(WageModelUuid),
-            number: w.number.ok(),
-            name: w.name.ok(),
-            codes: codes.items,
-        });
+        model.wage_codes = codes.items;
+        out.items.push(model);
     }
     out
 }

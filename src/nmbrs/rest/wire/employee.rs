@@ -1,8 +1,12 @@
 //! The per-employee REST records of the company-wide reads: employees, personal info, BSNs,
-//! contracts, employments, addresses, salaries and schedules. Each is one wire struct (every
-//! field a [`Field`]), read by the client and served by the simulator, and the history records
-//! convert straight to the neutral model SOAP's reads give ([`PersonalInfo`], [`Contract`],
-//! [`Employment`], [`Salary`], [`Schedule`]), so a team sync gets the same on both APIs.
+//! contracts, employments, addresses, salaries and schedules, each declared once, read by the
+//! client and served by the simulator. The history records are wire structs (every field a
+//! [`Field`]) that convert straight to the neutral model SOAP's reads give ([`PersonalInfo`],
+//! [`Contract`], [`Employment`], [`Salary`], [`Schedule`]), so a team sync gets the same on both
+//! APIs; employees, BSNs and addresses, which have no neutral model, are their own records
+//! ([`super::lenient`]).
+
+use std::fmt;
 
 use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
@@ -11,12 +15,12 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::company::WPeriod;
+use super::lenient::{decides, nested, opt};
 use super::words::{display_name, gender, salary_type};
 use super::{Field, Obj, Unread, record};
 use crate::domain::employment_periods::Employment;
 use crate::nmbrs::rest::ids::*;
-use crate::nmbrs::rest::records::*;
-use crate::nmbrs::{Contract, ContractId, EmployeeId, NmbrsId, PersonalInfo, Salary, SalaryId, Schedule};
+use crate::nmbrs::{Contract, ContractId, EmployeeId, NmbrsId, PayPeriod, PersonalInfo, Salary, SalaryId, Schedule};
 
 /// A history record's REST id as a neutral id; a missing one is the nil UUID ([`has_id`]).
 fn uuid_id(id: Field<Uuid>) -> NmbrsId {
@@ -28,40 +32,36 @@ pub fn has_id(id: NmbrsId) -> bool {
     id.rest().is_some_and(|u| !u.is_nil())
 }
 
-/// `EmployeeBasicInfo`.
-#[derive(Deserialize, Serialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-pub struct WBasicInfo {
-    pub employee_number: Field<i32>,
-    pub first_name: Field<String>,
-    pub prefix: Field<String>,
-    pub initials: Field<String>,
-    pub last_name: Field<String>,
+/// `EmployeeBasicInfo`: nothing in it decides.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BasicInfo {
+    /// User-defined and **not unique** (CONTRACT §5.2).
+    #[serde(default, with = "opt")]
+    pub employee_number: Option<i32>,
+    #[serde(default, with = "opt")]
+    pub first_name: Option<String>,
+    #[serde(default, with = "opt")]
+    pub prefix: Option<String>,
+    #[serde(default, with = "opt")]
+    pub initials: Option<String>,
+    #[serde(default, with = "opt")]
+    pub last_name: Option<String>,
     /// `payroll`, `formerPayroll`, `external`, …
-    pub employee_type: Field<String>,
+    #[serde(default, with = "opt")]
+    pub employee_type: Option<String>,
 }
 
-/// `GET /api/companies/{companyId}/employees` item: an employee with basic info.
-#[derive(Deserialize, Serialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-pub struct WEmployee {
-    pub employee_id: Field<Uuid>,
-    pub employee_basic_info: Field<Obj<WBasicInfo>>,
-}
-
-pub fn employee(v: &Value) -> Result<RestEmployee, Unread> {
-    let w: WEmployee = record(v)?;
-    let id = EmployeeUuid(w.employee_id.need("employeeId")?);
-    let b = w.employee_basic_info.ok().map(|o| o.0).unwrap_or_default();
-    Ok(RestEmployee {
-        id,
-        employee_number: b.employee_number.ok(),
-        first_name: b.first_name.ok(),
-        prefix: b.prefix.ok(),
-        initials: b.initials.ok(),
-        last_name: b.last_name.ok(),
-        employee_type: b.employee_type.ok(),
-    })
+/// `GET /api/companies/{companyId}/employees` item: an employee with basic info (all of it
+/// `None` when the object cannot be read).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Employee {
+    /// *decides*.
+    #[serde(with = "decides")]
+    pub employee_id: EmployeeUuid,
+    #[serde(default, with = "nested")]
+    pub employee_basic_info: BasicInfo,
 }
 
 /// `BirthInfo`: `gender` is `male`, `female`, `unspecified` or `unknown`.
@@ -91,7 +91,7 @@ pub struct WContactInfo {
 #[serde(default, rename_all = "camelCase")]
 pub struct WPersonalInfo {
     pub personal_info_id: Field<Uuid>,
-    pub basic_info: Field<Obj<WBasicInfo>>,
+    pub basic_info: Field<Obj<BasicInfo>>,
     pub birth_info: Field<Obj<WBirthInfo>>,
     pub contact_info: Field<Obj<WContactInfo>>,
     /// The period from which this record applies.
@@ -107,13 +107,13 @@ pub fn personal_info(v: &Value) -> Result<PersonalInfo, Unread> {
     let birth = w.birth_info.ok().map(|o| o.0).unwrap_or_default();
     let c = w.contact_info.ok().map(|o| o.0).unwrap_or_default();
     let period = w.period.ok().and_then(|p| p.0.pay_period().ok());
-    let (first_name, prefix, last_name) = (b.first_name.ok(), b.prefix.ok(), b.last_name.ok());
+    let (first_name, prefix, last_name) = (b.first_name, b.prefix, b.last_name);
     Ok(PersonalInfo {
         id: EmployeeId(uuid_id(w.personal_info_id)),
         display_name: display_name([&first_name, &prefix, &last_name]),
-        employee_number: b.employee_number.ok().unwrap_or(0),
+        employee_number: b.employee_number.unwrap_or(0),
         first_name,
-        initials: b.initials.ok(),
+        initials: b.initials,
         prefix,
         last_name,
         gender: gender(birth.gender.ok().as_deref()),
@@ -132,24 +132,21 @@ pub fn personal_info(v: &Value) -> Result<PersonalInfo, Unread> {
     })
 }
 
-/// One record of `GET /api/companies/{companyId}/employees/privateInfos`.
-#[derive(Deserialize, Serialize, Default)]
-#[serde(default)]
-pub struct WBsn {
-    /// *decides* (matching by BSN).
-    #[serde(rename = "BSN")]
-    pub bsn: Field<String>,
-    #[serde(rename = "createdAt")]
-    pub created_at: Field<NaiveDateTime>,
+/// One record of `GET /api/companies/{companyId}/employees/privateInfos`. `Debug` never
+/// shows the BSN.
+#[derive(Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct PrivateInfo {
+    /// *decides* (matching by BSN); cleaned and trimmed, never blank ([`super::FromWire`]).
+    #[serde(rename = "BSN", with = "decides")]
+    pub bsn: String,
+    #[serde(rename = "createdAt", default, with = "opt")]
+    pub created_at: Option<NaiveDateTime>,
 }
 
-pub fn bsn(v: &Value) -> Result<RestBsn, Unread> {
-    let w: WBsn = record(v)?;
-    let bsn = w.bsn.need("BSN")?.trim().to_owned();
-    if bsn.is_empty() {
-        return Err(("BSN", "empty".to_owned()));
+impl fmt::Debug for PrivateInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PrivateInfo").field("bsn", &"<redacted>").field("created_at", &self.created_at).finish()
     }
-    Ok(RestBsn { bsn, created_at: w.created_at.ok() })
 }
 
 /// One contract of `GET /api/companies/{companyId}/employees/contracts`.
@@ -220,42 +217,35 @@ pub fn employment(v: &Value) -> Result<Employment, Unread> {
     })
 }
 
-/// One address of `GET /api/companies/{companyId}/employees/addresses`.
-#[derive(Deserialize, Serialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-pub struct WAddress {
-    #[serde(skip_serializing_if = "Field::is_missing")]
-    pub address_id: Field<Uuid>,
-    pub is_default: Field<bool>,
+/// One address of `GET /api/companies/{companyId}/employees/addresses` (history, newest
+/// record per type in effect): nothing in it decides, every field is passed on.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Address {
+    #[serde(default, with = "opt", skip_serializing_if = "Option::is_none")]
+    pub address_id: Option<Uuid>,
+    #[serde(default, with = "opt")]
+    pub is_default: Option<bool>,
     /// `homeAddress`, `postAddress`, …
-    #[serde(rename = "type")]
-    pub address_type: Field<String>,
-    pub street: Field<String>,
-    pub house_number: Field<String>,
-    pub house_number_addition: Field<String>,
-    pub postal_code: Field<String>,
-    pub city: Field<String>,
-    #[serde(rename = "countryISOCode")]
-    pub country_iso_code: Field<String>,
-    pub period: Field<Obj<WPeriod>>,
-    pub created_at: Field<NaiveDateTime>,
-}
-
-/// An address: nothing in it decides, every field is passed on.
-pub fn address(v: &Value) -> Result<RestAddress, Unread> {
-    let w: WAddress = record(v)?;
-    Ok(RestAddress {
-        is_default: w.is_default.ok(),
-        address_type: w.address_type.ok(),
-        street: w.street.ok(),
-        house_number: w.house_number.ok(),
-        house_number_addition: w.house_number_addition.ok(),
-        postal_code: w.postal_code.ok(),
-        city: w.city.ok(),
-        country_iso_code: w.country_iso_code.ok(),
-        period: w.period.ok().and_then(|p| p.0.pay_period().ok()),
-        created_at: w.created_at.ok(),
-    })
+    #[serde(rename = "type", default, with = "opt")]
+    pub address_type: Option<String>,
+    #[serde(default, with = "opt")]
+    pub street: Option<String>,
+    #[serde(default, with = "opt")]
+    pub house_number: Option<String>,
+    #[serde(default, with = "opt")]
+    pub house_number_addition: Option<String>,
+    #[serde(default, with = "opt")]
+    pub postal_code: Option<String>,
+    #[serde(default, with = "opt")]
+    pub city: Option<String>,
+    #[serde(rename = "countryISOCode", default, with = "opt")]
+    pub country_iso_code: Option<String>,
+    /// The period from which this record applies (what dates an address in its history).
+    #[serde(default, with = "opt")]
+    pub period: Option<PayPeriod>,
+    #[serde(default, with = "opt")]
+    pub created_at: Option<NaiveDateTime>,
 }
 
 /// One salary of `GET /api/companies/{companyId}/employees/salaries`.
@@ -362,7 +352,7 @@ pub fn schedule(v: &Value) -> Result<Schedule, Unread> {
 mod tests {
     use serde_json::json;
 
-    use super::super::by_employee;
+    use super::super::{by_employee, checked};
     use super::*;
 
     #[test]
@@ -388,7 +378,8 @@ mod tests {
 
     #[test]
     fn the_bsn_never_prints() {
-        let b = bsn(&json!({"BSN": "123456782", "createdAt": "2026-01-01T00:00:00Z"})).unwrap();
+        let b: PrivateInfo = checked(&json!({"BSN": " 123456782 ", "createdAt": "2026-01-01T00:00:00Z"})).unwrap();
+        assert_eq!(b.bsn, "123456782");
         assert!(!format!("{b:?}").contains("123456782"));
     }
 }

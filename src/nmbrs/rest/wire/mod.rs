@@ -8,6 +8,7 @@
 //! Writing: the request bodies of `nmbrs-openapi.yaml`, including its two period shapes
 //! (SOURCES.md: wage insert flat, everything else nested).
 
+use std::borrow::Cow;
 use std::str::FromStr;
 
 use chrono::NaiveDateTime;
@@ -18,19 +19,22 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::ids::EmployeeUuid;
-use super::records::{ByEmployee, RestListed, RestUnreadable};
+use super::records::ByEmployee;
 use crate::domain::decimal::as_meant;
 use crate::nmbrs::soap::records::{parse_datetime, parse_decimal};
+use crate::nmbrs::{EmployeeId, Listed, NmbrsId, UnreadableRecord};
 
 mod bodies;
 mod company;
 mod employee;
+mod lenient;
 mod period_lines;
 pub mod words;
 
 pub use bodies::*;
 pub use company::*;
 pub use employee::*;
+pub use lenient::checked;
 pub use period_lines::*;
 
 /// A JSON value that can be read from one field.
@@ -242,7 +246,7 @@ impl ToWire for NaiveDateTime {
 }
 
 /// A field a decision needs that could not be read: `(JSON name, problem)`.
-pub type Unread = (&'static str, String);
+pub type Unread = (Cow<'static, str>, String);
 
 impl<T> Field<T> {
     /// A passed-on field: `None` when missing or unreadable.
@@ -257,8 +261,8 @@ impl<T> Field<T> {
     pub fn need(self, name: &'static str) -> Result<T, Unread> {
         match self {
             Field::Value(v) => Ok(v),
-            Field::Missing => Err((name, "missing".to_owned())),
-            Field::Bad(p) => Err((name, p)),
+            Field::Missing => Err((name.into(), "missing".to_owned())),
+            Field::Bad(p) => Err((name.into(), p)),
         }
     }
 
@@ -267,16 +271,16 @@ impl<T> Field<T> {
         match self {
             Field::Value(v) => Ok(Some(v)),
             Field::Missing => Ok(None),
-            Field::Bad(p) => Err((name, p)),
+            Field::Bad(p) => Err((name.into(), p)),
         }
     }
 }
 
 pub(super) fn record<T: DeserializeOwned>(v: &Value) -> Result<T, Unread> {
     if !v.is_object() {
-        return Err(("(record)", format!("{} is not an object", kind_of(v))));
+        return Err(("(record)".into(), format!("{} is not an object", kind_of(v))));
     }
-    T::deserialize(v).map_err(|e| ("(record)", e.to_string()))
+    T::deserialize(v).map_err(|e| ("(record)".into(), e.to_string()))
 }
 
 /// The `{pagination, data}` envelope of every read (REST-NOTES §1 "Pagination").
@@ -294,8 +298,9 @@ impl PageEnvelope {
     }
 }
 
-pub(super) fn unreadable(employee_id: Option<EmployeeUuid>, (field, problem): Unread) -> RestUnreadable {
-    RestUnreadable { employee_id, field: field.to_owned(), problem, line_id: None, code: None }
+pub(super) fn unreadable(employee_id: Option<EmployeeUuid>, (field, problem): Unread) -> UnreadableRecord {
+    let employee_id = employee_id.map(EmployeeId::from);
+    UnreadableRecord { employee_id, field: field.into_owned(), problem, line_id: None, code: None }
 }
 
 /// JSON names of a variable line's id and code, read from a line that could not be read so a
@@ -312,16 +317,16 @@ pub const HOUR_LINE: LineKeys = LineKeys { id: "hourComponentId", code: "hourCod
 pub const WAGE_LINE: LineKeys = LineKeys { id: "variableWageComponentId", code: "code" };
 
 impl LineKeys {
-    fn mark(self, line: &Value, mut u: RestUnreadable) -> RestUnreadable {
-        u.line_id = line.get(self.id).and_then(|v| Uuid::from_wire(v).ok());
+    fn mark(self, line: &Value, mut u: UnreadableRecord) -> UnreadableRecord {
+        u.line_id = line.get(self.id).and_then(|v| Uuid::from_wire(v).ok()).map(NmbrsId::Uuid);
         u.code = line.get(self.code).and_then(|v| i32::from_wire(v).ok());
         u
     }
 }
 
 /// Items of a flat list read, each converted on its own.
-pub fn flat<T>(items: &[Value], convert: impl Fn(&Value) -> Result<T, Unread>) -> RestListed<T> {
-    let mut out = RestListed::default();
+pub fn flat<T>(items: &[Value], convert: impl Fn(&Value) -> Result<T, Unread>) -> Listed<T> {
+    let mut out = Listed::default();
     for item in items {
         match convert(item) {
             Ok(t) => out.items.push(t),
@@ -336,7 +341,7 @@ pub fn by_employee<T>(
     items: &[Value],
     key: &'static str,
     convert: impl Fn(&Value) -> Result<T, Unread>,
-) -> RestListed<ByEmployee<T>> {
+) -> Listed<ByEmployee<T>> {
     by_employee_lines(items, key, convert, None)
 }
 
@@ -347,12 +352,12 @@ pub fn by_employee_lines<T>(
     key: &'static str,
     convert: impl Fn(&Value) -> Result<T, Unread>,
     keys: Option<LineKeys>,
-) -> RestListed<ByEmployee<T>> {
-    let mut out = RestListed::default();
+) -> Listed<ByEmployee<T>> {
+    let mut out = Listed::default();
     for item in items {
         let id = match Field::<Uuid>::deserialize(item.get("employeeId").unwrap_or(&Value::Null)) {
             Ok(f) => f.need("employeeId"),
-            Err(e) => Err(("employeeId", e.to_string())),
+            Err(e) => Err(("employeeId".into(), e.to_string())),
         };
         let employee_id = match id {
             Ok(id) => EmployeeUuid(id),
@@ -365,7 +370,8 @@ pub fn by_employee_lines<T>(
             None | Some(Value::Null) => &[],
             Some(Value::Array(list)) => list,
             Some(other) => {
-                out.unreadable.push(unreadable(Some(employee_id), (key, format!("{} is not a list", kind_of(other)))));
+                out.unreadable
+                    .push(unreadable(Some(employee_id), (key.into(), format!("{} is not a list", kind_of(other)))));
                 continue;
             }
         };
@@ -394,8 +400,8 @@ pub fn lines<T>(
     items: &[Value],
     convert: impl Fn(&Value) -> Result<T, Unread>,
     keys: LineKeys,
-) -> RestListed<T> {
-    let mut out = RestListed::default();
+) -> Listed<T> {
+    let mut out = Listed::default();
     for item in items {
         match convert(item) {
             Ok(t) => out.items.push(t),

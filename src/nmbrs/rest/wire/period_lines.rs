@@ -1,32 +1,29 @@
 //! The REST records of the period-bound reads: cost per hour, variable hour and wage lines and
-//! variable days (each wire struct, every field a [`Field`], and its converter). Hour and wage
-//! lines read straight into the neutral lines SOAP's reads give ([`HourComponentLine`],
-//! [`WageComponentLine`]); a line's cost centre, cost unit and `createdAt` are not read (no job
-//! uses them).
+//! variable days, each declared once, read by the client and served by the simulator. Hour and
+//! wage lines are wire structs (every field a [`Field`]) read straight into the neutral lines
+//! SOAP's reads give ([`HourComponentLine`], [`WageComponentLine`]); cost per hour and days are
+//! their own records ([`super::lenient`]).
 
 use rust_decimal::Decimal;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{Field, Unread, record};
+use super::lenient::{decides, opt, opt_text};
+use super::{Field, Unread, checked, record};
 use crate::nmbrs::rest::ids::*;
-use crate::nmbrs::rest::records::*;
 use crate::nmbrs::{Amount, HourComponentLine, Hours, WageComponentLine};
 
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-struct WCostPerHour {
-    employee_id: Field<Uuid>,
-    cost_per_hour: Field<Decimal>,
-}
-
-pub fn cost_per_hour(v: &Value) -> Result<RestCostPerHour, Unread> {
-    let w: WCostPerHour = record(v)?;
-    Ok(RestCostPerHour {
-        employee_id: EmployeeUuid(w.employee_id.need("employeeId")?),
-        cost_per_hour: w.cost_per_hour.ok(),
-    })
+/// One item of `GET /api/companies/{companyId}/employees/costperhour`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CostPerHour {
+    /// *decides*.
+    #[serde(with = "decides")]
+    pub employee_id: EmployeeUuid,
+    /// Euros per hour (a string on the wire); `None` when Nmbrs has none or it is unreadable.
+    #[serde(default, with = "opt_text")]
+    pub cost_per_hour: Option<Decimal>,
 }
 
 #[derive(Deserialize, Default)]
@@ -71,14 +68,21 @@ pub fn wage_line(v: &Value) -> Result<WageComponentLine, Unread> {
     })
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct WDays {
-    days: Field<i32>,
+/// One record of `GET /api/employees/{employeeId}/variabledays`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DaysRecord {
+    /// *decides*: an unreadable record fails the read (the export decides on it).
+    #[serde(with = "decides")]
+    pub days: i32,
+    /// Passed on; no job reads it.
+    #[serde(default, with = "opt")]
+    pub days_for_wage_components_per_day: Option<i32>,
 }
 
+/// The days of one record (`days` *decides*).
 pub fn days(v: &Value) -> Result<i32, Unread> {
-    record::<WDays>(v)?.days.need("days")
+    checked::<DaysRecord>(v).map(|d| d.days)
 }
 
 #[cfg(test)]
@@ -88,6 +92,7 @@ mod tests {
     use super::super::employee::{WSchedule, contract, schedule};
     use super::super::{FromWire, HOUR_LINE, WAGE_LINE, by_employee, by_employee_lines, lines};
     use super::*;
+    use crate::nmbrs::{EmployeeId, NmbrsId};
 
     #[test]
     fn every_number_read_is_the_decimal_nmbrs_meant() {
@@ -122,7 +127,8 @@ mod tests {
         let hours = [json!({"hourComponentId": id, "hourCode": 20, "hours": "x"}), json!({"hourCode": "?"})];
         let read = lines(employee, &hours, hour_line, HOUR_LINE);
         let keys: Vec<_> = read.unreadable.iter().map(|u| (u.employee_id, u.line_id, u.code)).collect();
-        assert_eq!(keys, vec![(Some(employee), Some(id.parse().unwrap()), Some(20)), (Some(employee), None, None)]);
+        let (who, line) = (Some(EmployeeId::from(employee)), Some(NmbrsId::Uuid(id.parse().unwrap())));
+        assert_eq!(keys, vec![(who, line, Some(20)), (who, None, None)]);
         let wages = [json!({"employeeId": id, "variablewagecomponents": [{"code": 410, "value": null}]})];
         let read = by_employee_lines(&wages, "variablewagecomponents", wage_line, Some(WAGE_LINE));
         assert_eq!(
