@@ -200,13 +200,15 @@ pub const UNAVAILABLE_AFTER: u32 = 4;
 /// What came back for a call made on a [`Ticket`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
-    /// Nmbrs answered (any status but 429).
+    /// Nmbrs' API answered: a 2xx, or a 4xx other than 401, 403 and 429 (a probe answered so
+    /// ends the quota pause).
     Answered,
     /// 429 `42908` (or a SOAP 429), with its `Retry-After`.
     Throttled(Option<Duration>),
     /// 429 `42909`.
     QuotaExceeded,
-    /// No answer (no connection, a timeout, a broken reply).
+    /// No answer of the API's: no connection, a timeout, a broken reply, a 5xx, a 401 or 403
+    /// (a probe answered so is released for the next one; the pause holds).
     NoAnswer,
 }
 

@@ -237,7 +237,8 @@ impl HttpCore {
 }
 
 /// What a reply tells the budget of `scope`: any 429 is throttling (with its `Retry-After`),
-/// but on REST a 429 whose JSON error `code` is `42909` is the used-up quota.
+/// but on REST a 429 whose JSON error `code` is `42909` is the used-up quota; a 5xx, 401 or 403
+/// is no answer of the API's (it ends no quota pause); any other status is the API's answer.
 pub fn outcome(scope: &Scope, reply: &Result<Reply, SendError>) -> Outcome {
     match reply {
         Ok(r) if r.status == 429 => {
@@ -248,6 +249,10 @@ pub fn outcome(scope: &Scope, reply: &Result<Reply, SendError>) -> Outcome {
                 Outcome::Throttled(r.retry_after)
             }
         }
+        // A 5xx or a refused key or token comes from before the quota's gate or says nothing of
+        // it: a probe answered so must not end the pause for every process (issue 22: "until a
+        // call succeeds"). Other 4xx (404 `40401`, 400 …) are the API's own answer: through.
+        Ok(r) if r.status >= 500 || r.status == 401 || r.status == 403 => Outcome::NoAnswer,
         Ok(_) => Outcome::Answered,
         Err(_) => Outcome::NoAnswer,
     }
@@ -277,5 +282,38 @@ mod tests {
         drop((held, a, again));
         // Once no client holds them they are forgotten: a new client starts with all permits.
         assert_eq!(core.permits("env-1", 2).available_permits(), 2);
+    }
+
+    /// Issue 22: after a `42909` every process stops calling REST, but for one probing call,
+    /// "until a call succeeds" ([`Refused::Paused`] says the same). A probe the gateway answers
+    /// 503 (or 401 for a stale token) shows nothing about the quota, so it must not end the
+    /// pause; `outcome` counts every status but 429 as `Answered`, and an answered probe
+    /// resumes REST for every process.
+    #[tokio::test]
+    async fn a_probe_answered_with_a_server_error_does_not_end_the_quota_pause() {
+        use crate::nmbrs::budget::{BudgetSettings, CallBudget, Outcome, Refused, Scope};
+        let settings = BudgetSettings { probe_every: Duration::from_millis(10), ..BudgetSettings::default() };
+        let budget = CallBudget::local(settings);
+        let first = budget.ticket(&Scope::Rest, "a", 0).await.unwrap();
+        first.report(Outcome::QuotaExceeded).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let probe = budget.ticket(&Scope::Rest, "a", 1).await.unwrap();
+        assert!(probe.is_probe(), "after a 42909 the next call is the probe");
+        let page = b"<html><body><h1>Service Unavailable</h1></body></html>".to_vec();
+        let reply = Ok(Reply {
+            status: 503,
+            content_type: "text/html".into(),
+            retry_after: None,
+            headers: HeaderMap::new(),
+            body: page,
+        });
+        probe.report(outcome(&Scope::Rest, &reply)).await;
+        match budget.ticket(&Scope::Rest, "a", 2).await {
+            Err(Refused::Paused) => {}
+            Err(other) => panic!("refused for another reason: {other}"),
+            Ok(next) => {
+                assert!(next.is_probe(), "a 503 to the probe ended the quota pause: REST resumes for every process")
+            }
+        }
     }
 }
