@@ -136,6 +136,10 @@ NMBRS_OAUTH_TOKEN_URL, NMBRS_OAUTH_CLIENT_ID, NMBRS_OAUTH_CLIENT_SECRET, NMBRS_S
 own settings); the consent's refresh token on stdin; for question 5 NMBRS_SOAP_USERNAME, NMBRS_SOAP_TOKEN and \
 NMBRS_BASE_URL with --soap-domain.
 
+BUDGET: every call takes a ticket from the call budget all worker processes share (CONTRACT §5.3), kept in \
+DATABASE_URL's database: give it the production worker database, or the probe keeps a budget of its own in a \
+local nmbrs_worker database that the workers do not see.
+
 OUTPUT: a table (question, answer, evidence) on stdout; every request and response, secrets redacted, in \
 --out/<run>/requests.jsonl; --json FILE writes {\"findings\": [{\"id\", \"answer\", \"evidence\"}]}. \
 Exit code 0: done, everything put back; 3: done, something left behind (listed); 1: refused or failed.";
@@ -167,7 +171,8 @@ struct ProbeArgs {
     /// The day the person consented (when the access token carries no auth_time).
     #[arg(long, value_name = "YYYY-MM-DD")]
     consented_at: Option<chrono::NaiveDate>,
-    /// Send up to N reads without waiting to get a 429 (shared with production: off by default).
+    /// Send up to N reads as fast as the shared budget lets them, to get a 429 (only when Nmbrs' limit
+    /// is below the budget's rate; shared with production: off by default).
     #[arg(long, value_name = "N", default_value_t = 0)]
     provoke_429: u32,
     /// Write the newest refresh token here (mode 0600); without it the rotated token is not kept.

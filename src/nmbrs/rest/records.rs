@@ -1,7 +1,8 @@
 //! What the REST client answers besides the records themselves: one employee's records of a
 //! company-wide read ([`ByEmployee`]), the days in effect in a period ([`DaysInPeriod`]), the
 //! lines the export inserts ([`NewHourLine`], [`NewWageLine`]) and what a `DELETE` found. Every
-//! REST record is declared once, in `wire` (issue 17 step 4): where the jobs have a neutral
+//! REST record the client reads is declared once, in `wire` (issue 17 step 4; the simulator
+//! still writes hour and wage lines as JSON of its own): where the jobs have a neutral
 //! model (companies, the current period, hour codes, hour and wage lines, the history records)
 //! its wire struct (every field a [`super::Field`]) is read straight into that model; the
 //! records without one (debtors, wage models, employees, BSNs, addresses, cost per hour, days)

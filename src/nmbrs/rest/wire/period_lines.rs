@@ -1,8 +1,11 @@
 //! The REST records of the period-bound reads: cost per hour, variable hour and wage lines and
-//! variable days, each declared once, read by the client and served by the simulator. Hour and
-//! wage lines are wire structs (every field a [`Field`]) read straight into the neutral lines
-//! SOAP's reads give ([`HourComponentLine`], [`WageComponentLine`]); cost per hour and days are
-//! their own records ([`super::lenient`]).
+//! variable days, each declared once for the client. Hour and wage lines are wire structs
+//! (every field a [`Field`]) read straight into the neutral lines SOAP's reads give
+//! ([`HourComponentLine`], [`WageComponentLine`]); cost per hour and days are their own records
+//! ([`super::lenient`]), which the simulator serves as they are. The simulator still writes hour
+//! and wage lines as JSON of its own (`sim/rest/line_reads.rs`, issue 17 step 4 not finished
+//! there): it keeps cost centres as text and `createdAt` with milliseconds, which these
+//! read-only structs do not carry.
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
